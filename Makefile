@@ -1,0 +1,18 @@
+PYTHON ?= python3
+
+.PHONY: install test demo bench golden
+
+install:
+	$(PYTHON) -m pip install -e '.[test]'
+
+test:
+	$(PYTHON) -m pytest
+
+demo:
+	PYTHONPATH=src $(PYTHON) examples/walkthrough.py
+
+bench:
+	PYTHONPATH=src $(PYTHON) benchmarks/bench_overhead.py
+
+golden:
+	$(PYTHON) ../shared/golden/run_golden.py --path src

@@ -1,0 +1,59 @@
+"""chainrule: automatic differentiation with PyTorch's API, on NumPy.
+
+``import chainrule as torch`` and PyTorch autograd code runs unchanged, printing the same text.
+"""
+
+from . import _dtype
+from ._creation import (arange, as_tensor, asarray, empty, empty_like, eye, from_numpy, full, full_like, linspace,
+                        logspace, ones, ones_like, scalar_tensor, tensor, zeros, zeros_like)
+from ._device import device
+from ._dtype import (bool_ as bool, complex64, complex128, float16, float32, float64, get_default_dtype, int8,
+                     int16, int32, int64, promote_types, set_default_dtype, uint8)
+from ._dtype import dtype
+from ._printing import get_printoptions, set_printoptions
+from ._size import Size
+from ._tensor import Tensor
+from . import _ops
+from ._ops import FUNCTIONS as _FUNCTIONS
+from . import autograd
+from .autograd import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad,
+                       set_grad_enabled)
+from .autograd.anomaly_mode import is_anomaly_check_nan_enabled, is_anomaly_enabled, set_detect_anomaly
+from . import _random, cuda
+from ._random import Generator, manual_seed, initial_seed, seed, rand, randn, randint, rand_like, randn_like, \
+    randint_like, default_generator
+
+globals().update(_FUNCTIONS)
+
+__version__ = "0.1.0"
+
+half = float16
+float = float32
+double = float64
+short = int16
+int = int32
+long = int64
+cfloat = complex64
+cdouble = complex128
+
+
+def is_tensor(obj):
+    return isinstance(obj, Tensor)
+
+
+def is_floating_point(input):
+    return input.is_floating_point()
+
+
+def numel(input):
+    return input.numel()
+
+
+def set_default_device(device):
+    """Only the CPU exists until a GPU backend is installed; anything else raises."""
+    if device is not None and str(device) != "cpu":
+        raise RuntimeError(f"chainrule has no backend for device {device!r}: only 'cpu' is available")
+
+
+def get_default_device():
+    return globals()["device"]("cpu")

@@ -1,0 +1,256 @@
+"""Making tensors: ``tensor()`` with PyTorch's dtype inference, and the factory functions."""
+
+import numbers
+import warnings
+
+import numpy as np
+
+from . import _dtype
+from ._dtype import bool_, float32, get_default_dtype, int64, to_dtype
+from ._tensor import Tensor, make_tensor
+
+__all__ = ["tensor", "as_tensor", "asarray", "from_numpy", "zeros", "ones", "full", "empty", "zeros_like",
+           "ones_like", "full_like", "empty_like", "arange", "linspace", "logspace", "eye", "scalar_tensor"]
+
+
+def _infer(data, shape, depth, kinds):
+    """Walk nested sequences: record each level's length (checking raggedness) and element kinds."""
+    if isinstance(data, Tensor):
+        kinds.add(data.dtype)
+        _merge_shape(shape, depth, data._data.shape)
+        return
+    if isinstance(data, np.ndarray):
+        kinds.add(_dtype.from_numpy_dtype(data.dtype))
+        _merge_shape(shape, depth, data.shape)
+        return
+    if isinstance(data, (list, tuple)):
+        n = len(data)
+        if depth == len(shape):
+            shape.append(n)
+        elif shape[depth] != n:
+            raise ValueError(f"expected sequence of length {shape[depth]} at dim {depth} (got {n})")
+        for item in data:
+            _infer(item, shape, depth + 1, kinds)
+        return
+    if depth < len(shape):
+        raise ValueError(f"expected sequence of length {shape[depth]} at dim {depth} (got scalar)")
+    if isinstance(data, (bool, np.bool_)):
+        kinds.add(bool)
+    elif isinstance(data, numbers.Integral):
+        kinds.add(int)
+    elif isinstance(data, numbers.Real):
+        kinds.add(float)
+    elif isinstance(data, numbers.Complex):
+        kinds.add(complex)
+    elif data is None:
+        raise RuntimeError("Could not infer dtype of NoneType")
+    else:
+        raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
+
+
+def _merge_shape(shape, depth, sub):
+    for i, n in enumerate(sub):
+        if depth + i == len(shape):
+            shape.append(n)
+        elif shape[depth + i] != n:
+            raise ValueError(f"expected sequence of length {shape[depth + i]} at dim {depth + i} (got {n})")
+
+
+def _inferred_dtype(kinds):
+    if complex in kinds or any(isinstance(k, _dtype.dtype) and k.is_complex for k in kinds):
+        return _dtype.default_complex_dtype()
+    if float in kinds:
+        return get_default_dtype()
+    tensor_dtypes = [k for k in kinds if isinstance(k, _dtype.dtype)]
+    result = None
+    for d in tensor_dtypes:
+        result = d if result is None else _dtype.promote_types(result, d)
+    if int in kinds:
+        return int64 if result is None or result.category <= _dtype.INTEGER else result
+    if bool in kinds:
+        return bool_ if result is None else result
+    return result if result is not None else get_default_dtype()
+
+
+def _to_nested_arrays(data):
+    """Replace tensors inside nested sequences by their arrays so NumPy can stack them."""
+    if isinstance(data, Tensor):
+        return data._data
+    if isinstance(data, (list, tuple)):
+        return [_to_nested_arrays(item) for item in data]
+    return data
+
+
+def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False):
+    """A new leaf tensor holding a copy of ``data`` (a number, nested sequences, an array or a tensor)."""
+    if isinstance(data, Tensor):
+        warnings.warn(
+            "To copy construct from a tensor, it is recommended to use sourceTensor.detach().clone() or "
+            "sourceTensor.detach().clone().requires_grad_(True), rather than torch.tensor(sourceTensor).",
+            UserWarning, stacklevel=2)
+        inferred = data.dtype
+        array = data._data
+    elif isinstance(data, np.ndarray):
+        inferred = _dtype.from_numpy_dtype(data.dtype)
+        array = data
+    elif isinstance(data, np.generic):
+        inferred = _dtype.from_numpy_dtype(data.dtype)
+        array = np.asarray(data)
+    else:
+        shape, kinds = [], set()
+        _infer(data, shape, 0, kinds)
+        inferred = _inferred_dtype(kinds)
+        array = _to_nested_arrays(data)
+    target = inferred if dtype is None else to_dtype(dtype)
+    out = make_tensor(np.array(array, dtype=target.np, copy=True))
+    if requires_grad:
+        out._set_requires_grad(True, "Only Tensors of floating point and complex dtype can require gradients")
+    return out
+
+
+def as_tensor(data, dtype=None, device=None):
+    """Like ``tensor`` but shares memory with a NumPy array or tensor when no conversion is needed."""
+    if isinstance(data, Tensor):
+        return data if dtype is None or to_dtype(dtype) is data.dtype else data.to(dtype)
+    if isinstance(data, np.ndarray) and (dtype is None or to_dtype(dtype).np == data.dtype):
+        return from_numpy(data)
+    return tensor(data, dtype=dtype)
+
+
+def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=False):
+    out = as_tensor(obj, dtype=dtype) if not copy else tensor(obj, dtype=dtype)
+    if requires_grad:
+        out.requires_grad_(True)
+    return out
+
+
+def from_numpy(array):
+    """A tensor sharing memory with ``array``."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"expected np.ndarray (got {type(array).__name__})")
+    _dtype.from_numpy_dtype(array.dtype)
+    return make_tensor(array)
+
+
+def _size_args(size):
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = tuple(size[0])
+    for s in size:
+        if not isinstance(s, (int, np.integer)):
+            raise TypeError(f"expected a sequence of integers as size, but got an element of type "
+                            f"{type(s).__name__}")
+    return tuple(int(s) for s in size)
+
+
+def _factory(name, size, dtype, requires_grad, fill):
+    size = _size_args(size)
+    if any(s < 0 for s in size):
+        raise RuntimeError(f"{name}: Dimension size must be non-negative.")
+    d = get_default_dtype() if dtype is None else to_dtype(dtype)
+    out = make_tensor(fill(size, d.np))
+    if requires_grad:
+        out._set_requires_grad(True, "Only Tensors of floating point and complex dtype can require gradients")
+    return out
+
+
+def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    return _factory("zeros", size, dtype, requires_grad, np.zeros)
+
+
+def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    return _factory("ones", size, dtype, requires_grad, np.ones)
+
+
+def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
+    return _factory("empty", size, dtype, requires_grad, np.empty)
+
+
+def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    if dtype is None:
+        dtype = _dtype.scalar_dtype(fill_value)
+    return _factory("full", (size,), dtype, requires_grad, lambda shape, d: np.full(shape, fill_value, dtype=d))
+
+
+def scalar_tensor(value, *, dtype=None, device=None, requires_grad=False):
+    return full((), value, dtype=dtype or get_default_dtype(), requires_grad=requires_grad)
+
+
+def _like(name, input, dtype, requires_grad, fill):
+    d = input.dtype if dtype is None else to_dtype(dtype)
+    return _factory(name, (input._data.shape,), d, requires_grad, fill)
+
+
+def zeros_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
+    return _like("zeros", input, dtype, requires_grad, np.zeros)
+
+
+def ones_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
+    return _like("ones", input, dtype, requires_grad, np.ones)
+
+
+def empty_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
+    return _like("empty", input, dtype, requires_grad, np.empty)
+
+
+def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requires_grad=False,
+              memory_format=None):
+    return _like("full", input, dtype, requires_grad, lambda shape, d: np.full(shape, fill_value, dtype=d))
+
+
+def _number(value):
+    return value.item() if isinstance(value, Tensor) else value
+
+
+def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    """Values from ``start`` to ``end`` (exclusive); int64 when every bound is an integer."""
+    if end is None:
+        start, end = 0, start
+    start, end, step = _number(start), _number(end), _number(step)
+    if step == 0:
+        raise RuntimeError("step must be nonzero")
+    if (end - start) * step < 0:
+        raise RuntimeError("upper bound and larger bound inconsistent with step sign")
+    if dtype is None:
+        integral = all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in (start, end, step))
+        dtype = int64 if integral else get_default_dtype()
+    d = to_dtype(dtype)
+    count = max(0, int(np.ceil((end - start) / step)))
+    values = start + step * np.arange(count, dtype=np.float64 if d.is_floating_point else np.int64)
+    out_t = make_tensor(values.astype(d.np))
+    if requires_grad:
+        out_t._set_requires_grad(True, "Only Tensors of floating point and complex dtype can require gradients")
+    return out_t
+
+
+def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    d = get_default_dtype() if dtype is None else to_dtype(dtype)
+    if steps < 0:
+        raise RuntimeError("linspace(): number of steps must be non-negative")
+    values = np.linspace(_number(start), _number(end), steps, dtype=np.float64)
+    return _factory("linspace", ((steps,),), d, requires_grad, lambda shape, dt: values.astype(dt))
+
+
+def logspace(start, end, steps, base=10.0, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    d = get_default_dtype() if dtype is None else to_dtype(dtype)
+    values = np.logspace(_number(start), _number(end), steps, base=base, dtype=np.float64)
+    return _factory("logspace", ((steps,),), d, requires_grad, lambda shape, dt: values.astype(dt))
+
+
+def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    m = n if m is None else m
+    return _factory("eye", ((n, m),), dtype, requires_grad, lambda shape, d: np.eye(n, m, dtype=d))
+
+
+def legacy_new(cls, args, kwargs):
+    """``Tensor(...)``: from data (a sequence) or from sizes (integers), always in the default dtype."""
+    if kwargs.get("device") is not None:
+        kwargs = {k: v for k, v in kwargs.items() if k != "device"}
+    if kwargs:
+        raise TypeError(f"Tensor(): got unexpected keyword arguments {sorted(kwargs)}")
+    if len(args) == 1 and not isinstance(args[0], (int, np.integer)):
+        out = tensor(args[0], dtype=float32 if get_default_dtype() is float32 else get_default_dtype())
+    else:
+        out = empty(*args)
+    if cls is not Tensor:
+        return cls._from_tensor(out)
+    return out

@@ -1,0 +1,208 @@
+"""Data types and PyTorch's type-promotion rules.
+
+A ``dtype`` wraps a NumPy dtype and knows its category (bool < integer < floating < complex).
+Promotion follows PyTorch, which differs from NumPy in one way that matters: a 0-d tensor
+of the same category never widens a tensor that has dimensions (``float32 + 0-d float64`` stays
+float32), and a Python number only ever raises the category.
+"""
+
+import numpy as np
+
+__all__ = ["dtype", "get_default_dtype", "set_default_dtype", "promote_types", "result_type"]
+
+BOOL, INTEGER, FLOATING, COMPLEX = 0, 1, 2, 3
+
+# The legacy tensor type names PyTorch prints (``t.type()``, version-counter errors).
+_LEGACY_NAMES = {
+    "float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",
+    "int64": "LongTensor", "int32": "IntTensor", "int16": "ShortTensor", "int8": "CharTensor",
+    "uint8": "ByteTensor", "bool": "BoolTensor",
+    "complex64": "ComplexFloatTensor", "complex128": "ComplexDoubleTensor",
+}
+# The C++ scalar names some PyTorch messages use ("long int != float").
+_CPP_NAMES = {
+    "float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int",
+    "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
+    "bool": "bool", "complex64": "c10::complex<float>", "complex128": "c10::complex<double>",
+}
+# The ScalarType names other messages use ("Got: Long", "Double and Float").
+_SCALAR_TYPE_NAMES = {
+    "float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
+    "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool",
+    "complex64": "ComplexFloat", "complex128": "ComplexDouble",
+}
+
+
+class dtype:
+    """A tensor element type; compare with ``is`` or ``==`` as in PyTorch."""
+
+    __slots__ = ("name", "np", "category", "itemsize", "is_floating_point", "is_complex", "is_signed")
+
+    def __init__(self, name, np_dtype, category):
+        self.name = name
+        self.np = np.dtype(np_dtype)
+        self.category = category
+        self.itemsize = self.np.itemsize
+        self.is_floating_point = category == FLOATING
+        self.is_complex = category == COMPLEX
+        self.is_signed = name not in ("uint8", "bool")
+
+    def __repr__(self):
+        return "chainrule." + self.name
+
+    def __reduce__(self):
+        return (_by_name, (self.name,))
+
+    @property
+    def legacy_name(self):
+        return _LEGACY_NAMES[self.name]
+
+    @property
+    def cpp_name(self):
+        return _CPP_NAMES[self.name]
+
+    @property
+    def scalar_type_name(self):
+        return _SCALAR_TYPE_NAMES[self.name]
+
+    def to_real(self):
+        return {"complex64": float32, "complex128": float64}.get(self.name, self)
+
+    def to_complex(self):
+        return {"float32": complex64, "float64": complex128, "float16": complex64}.get(self.name, self)
+
+
+bool_ = dtype("bool", np.bool_, BOOL)
+uint8 = dtype("uint8", np.uint8, INTEGER)
+int8 = dtype("int8", np.int8, INTEGER)
+int16 = dtype("int16", np.int16, INTEGER)
+int32 = dtype("int32", np.int32, INTEGER)
+int64 = dtype("int64", np.int64, INTEGER)
+float16 = dtype("float16", np.float16, FLOATING)
+float32 = dtype("float32", np.float32, FLOATING)
+float64 = dtype("float64", np.float64, FLOATING)
+complex64 = dtype("complex64", np.complex64, COMPLEX)
+complex128 = dtype("complex128", np.complex128, COMPLEX)
+
+ALL_DTYPES = (bool_, uint8, int8, int16, int32, int64, float16, float32, float64, complex64, complex128)
+_FROM_NUMPY = {d.np: d for d in ALL_DTYPES}
+_NAMES = {d.name: d for d in ALL_DTYPES}
+
+
+def _by_name(name):
+    return _NAMES[name]
+
+
+def from_numpy_dtype(np_dtype):
+    """The chainrule dtype of a NumPy dtype; TypeError for the ones PyTorch has no tensor for."""
+    try:
+        return _FROM_NUMPY[np_dtype]
+    except KeyError:
+        pass
+    try:
+        return _FROM_NUMPY[np.dtype(np_dtype)]
+    except (KeyError, TypeError):
+        raise TypeError(
+            f"can't convert np.ndarray of type numpy.{np.dtype(np_dtype).name}. The only supported types are: "
+            "float64, float32, float16, complex64, complex128, int64, int32, int16, int8, uint8, and bool."
+        ) from None
+
+
+def to_dtype(value):
+    """Accept a chainrule dtype, Python's ``float``/``int``/``bool``/``complex`` or a NumPy dtype."""
+    if value.__class__ is dtype:
+        return value
+    if value is float:
+        return float64
+    if value is int:
+        return int64
+    if value is bool:
+        return bool_
+    if value is complex:
+        return complex128
+    return from_numpy_dtype(value)
+
+
+class _Defaults:
+    dtype = float32
+
+
+_defaults = _Defaults()
+
+
+def get_default_dtype():
+    return _defaults.dtype
+
+
+def set_default_dtype(d):
+    d = to_dtype(d)
+    if d not in (float16, float32, float64):
+        raise TypeError("only floating-point types are supported as the default type")
+    _defaults.dtype = d
+
+
+def default_complex_dtype():
+    return complex128 if _defaults.dtype is float64 else complex64
+
+
+def promote_types(a, b):
+    """The smallest dtype both ``a`` and ``b`` convert to (``torch.promote_types``).
+
+    Within one category this is NumPy's rule; across categories the higher one wins and keeps
+    its own width (``int64`` with ``float16`` is ``float16``), except that a complex type grows
+    to hold a wider float.
+    """
+    if a is b:
+        return a
+    if a.category == b.category:
+        return _FROM_NUMPY[np.promote_types(a.np, b.np)]
+    low, high = (a, b) if a.category < b.category else (b, a)
+    if high.category == COMPLEX and low.category == FLOATING:
+        return _FROM_NUMPY[np.promote_types(low.np, high.np)]
+    return high
+
+
+# Operand kinds in PyTorch's promotion: Python numbers, 0-d tensors, tensors with dimensions.
+SCALAR, ZERO_DIM, DIMENSIONED = 0, 1, 2
+
+
+def scalar_dtype(value):
+    """The dtype a Python number takes part in promotion with (bool, int64, default float/complex)."""
+    cls = value.__class__
+    if cls is float:
+        return _defaults.dtype
+    if cls is int:
+        return int64
+    if cls is bool:
+        return bool_
+    if cls is complex:
+        return default_complex_dtype()
+    if isinstance(value, np.generic):
+        return scalar_dtype(value.item())
+    raise TypeError(f"unsupported operand type: {type(value).__name__}")
+
+
+def _combine_categories(higher, lower):
+    """Merge the dtype of a higher-priority operand kind with a lower-priority one."""
+    if higher is None:
+        return lower
+    if lower is None:
+        return higher
+    if higher.category == COMPLEX:
+        return higher
+    if lower.category == COMPLEX:
+        return higher.to_complex() if higher.category == FLOATING else lower
+    if higher.category == FLOATING:
+        return higher
+    if higher.category == BOOL or lower.category == FLOATING:
+        return promote_types(higher, lower)
+    return higher
+
+
+def result_type(operands):
+    """PyTorch's result dtype for ``operands``: a sequence of ``(dtype, kind)`` pairs."""
+    best = [None, None, None]
+    for d, kind in operands:
+        current = best[kind]
+        best[kind] = d if current is None else promote_types(current, d)
+    return _combine_categories(best[DIMENSIONED], _combine_categories(best[ZERO_DIM], best[SCALAR]))

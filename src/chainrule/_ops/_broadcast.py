@@ -1,0 +1,105 @@
+"""Broadcasting: operands cast to PyTorch's result dtype, its shape errors, and ``sum_to_shape``.
+
+``sum_to_shape`` is the one place where broadcasting is undone in backward.
+"""
+
+import numpy as np
+
+from .._dtype import DIMENSIONED, SCALAR, ZERO_DIM, _FROM_NUMPY, result_type, scalar_dtype
+from .._tensor import Tensor
+
+__all__ = ["binary_arrays", "broadcast_error", "sum_to_shape", "broadcast_shapes"]
+
+_promotion_cache = {}
+
+
+def _kind(array):
+    return ZERO_DIM if array.ndim == 0 else DIMENSIONED
+
+
+def promoted_dtype(a, b):
+    """The result dtype of a binary op on arrays or Python numbers, cached by dtypes and kinds."""
+    key = (a.dtype if isinstance(a, np.ndarray) else a.__class__, _kind(a) if isinstance(a, np.ndarray) else SCALAR,
+           b.dtype if isinstance(b, np.ndarray) else b.__class__, _kind(b) if isinstance(b, np.ndarray) else SCALAR)
+    result = _promotion_cache.get(key)
+    if result is None:
+        operands = []
+        for value in (a, b):
+            if isinstance(value, np.ndarray):
+                operands.append((_FROM_NUMPY[value.dtype], _kind(value)))
+            else:
+                operands.append((scalar_dtype(value), SCALAR))
+        result = _promotion_cache[key] = result_type(operands).np
+    return result
+
+
+def binary_arrays(a, b):
+    """The arrays (or number) a binary op computes on, cast so NumPy yields PyTorch's dtype.
+
+    ``a`` is a Tensor; ``b`` a Tensor or a Python number. Equal dtypes, and a number that does not
+    raise the tensor's category, need no cast (NumPy's weak scalars then agree with PyTorch).
+    """
+    x = a._data
+    if isinstance(b, Tensor):
+        y = b._data
+        if x.dtype is y.dtype or x.dtype == y.dtype:
+            return x, y
+        d = promoted_dtype(x, y)
+        return (x if x.dtype == d else x.astype(d)), (y if y.dtype == d else y.astype(d))
+    cls = b.__class__
+    kind = x.dtype.kind
+    if kind == "f" and (cls is float or cls is int) or kind in "iu" and cls is int or kind == "c":
+        return x, b
+    if isinstance(b, np.generic):
+        b = b.item()
+    d = promoted_dtype(x, b)
+    return (x if x.dtype == d else x.astype(d)), b
+
+
+def _shape_of(value):
+    return value.shape if isinstance(value, (np.ndarray, Tensor)) else ()
+
+
+def broadcast_error(a_shape, b_shape):
+    """PyTorch's message for shapes that do not broadcast (dims counted in the result)."""
+    n = max(len(a_shape), len(b_shape))
+    a_full = (1,) * (n - len(a_shape)) + tuple(a_shape)
+    b_full = (1,) * (n - len(b_shape)) + tuple(b_shape)
+    for dim in range(n - 1, -1, -1):
+        x, y = a_full[dim], b_full[dim]
+        if x != y and x != 1 and y != 1:
+            return RuntimeError(f"The size of tensor a ({x}) must match the size of tensor b ({y}) at "
+                                f"non-singleton dimension {dim}")
+    return RuntimeError(f"shapes {list(a_shape)} and {list(b_shape)} cannot be broadcast")
+
+
+def apply_binary(array_fn, x, y):
+    """``array_fn(x, y)`` with PyTorch's error when the shapes do not broadcast."""
+    try:
+        return array_fn(x, y)
+    except ValueError:
+        raise broadcast_error(_shape_of(x), _shape_of(y)) from None
+
+
+def broadcast_shapes(*shapes):
+    try:
+        return tuple(np.broadcast_shapes(*shapes))
+    except ValueError:
+        raise broadcast_error(shapes[0], shapes[1]) from None
+
+
+def sum_to_shape(grad, shape):
+    """Sum ``grad`` over the dimensions that broadcasting added or stretched, to get ``shape``."""
+    grad_shape = grad.shape
+    if tuple(grad_shape) == tuple(shape):
+        return grad
+    lead = len(grad_shape) - len(shape)
+    dims = list(range(lead))
+    for i, size in enumerate(shape):
+        if size == 1 and grad_shape[lead + i] != 1:
+            dims.append(lead + i)
+    if dims:
+        grad = grad.sum(dims, keepdim=True)
+    if lead:
+        grad = grad.reshape(shape)
+    return grad

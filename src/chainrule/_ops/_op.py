@@ -1,0 +1,160 @@
+"""How an op is declared and recorded.
+
+An op is a forward function on arrays plus a node class made by ``derivative``: PyTorch's
+node name, one vjp per tensor input, and the names of what the vjps read. A vjp is written with
+chainrule's own ops, receives ``(grad, *saved, *args)`` and returns the gradient for its input;
+the node sums it back to the input's shape and dtype (``Node.apply``), so rules never undo
+broadcasting themselves. Because vjps are ordinary differentiable code, every higher order
+derivative comes for free.
+
+``record`` is the single place where an op's result is wrapped and, when needed, attached to a
+new node. Its fast path (grad mode off, or no input requiring grad) is one wrap.
+"""
+
+import numpy as np
+
+from .._dtype import _FROM_NUMPY
+from .._tensor import Tensor, make_tensor
+from ..autograd import grad_mode
+from ..autograd.anomaly_mode import _state as _anomaly_state
+from ..autograd.anomaly_mode import record_forward_trace
+from ..autograd.graph import Node, SavedTensor, accumulator_of
+from ._broadcast import sum_to_shape
+
+__all__ = ["derivative", "record", "OUTPUT", "as_array"]
+
+_grad_state = grad_mode._state
+_ndarray = np.ndarray
+
+
+class _Output:
+    """Marker in a ``saved`` tuple: keep the op's own result."""
+
+    __slots__ = ()
+
+
+OUTPUT = _Output()
+
+
+class OpNode(Node):
+    """A node whose derivative is a table of vjps, one per input edge."""
+
+    __slots__ = ()
+    vjps = ()
+
+    def apply(self, grads):
+        values = self._unpack_saved() if self.saved_names else ()
+        grad = grads[0] if self.num_outputs == 1 else grads
+        args = self._args
+        result = []
+        for vjp, (next_node, _), meta in zip(self.vjps, self.next_functions, self._input_meta):
+            if next_node is None:
+                result.append(None)
+                continue
+            g = vjp(grad, *values, *args)
+            if g is not None:
+                shape, dtype = meta
+                data = g._data
+                if data.shape != shape:
+                    g = sum_to_shape(g, shape)
+                if data.dtype != dtype:
+                    g = g.to(_FROM_NUMPY[dtype])
+            result.append(g)
+        return result
+
+
+def derivative(node_name, *vjps, saves=(), outputs=1):
+    """Declare an op's backward node: PyTorch's name, one vjp per input, what the vjps read.
+
+    ``derivative("MulBackward0", mul_grad_self, mul_grad_other, saves="self other")``.
+    """
+    if isinstance(saves, str):
+        saves = tuple(saves.split())
+    return type(node_name, (OpNode,), {
+        "__slots__": (), "__module__": "builtins", "vjps": tuple(vjps), "saved_names": saves,
+        "num_outputs": outputs,
+    })
+
+
+def as_array(value):
+    """NumPy returns scalars for 0-d results; tensors always hold arrays."""
+    return value if value.__class__ is _ndarray else np.asarray(value)
+
+
+def _edge(tensor):
+    node = tensor._grad_fn
+    if node is not None:
+        return (node, tensor._output_nr)
+    if tensor._requires_grad:
+        return (accumulator_of(tensor), 0)
+    return (None, 0)
+
+
+def needs_grad(*inputs):
+    """True when an op on ``inputs`` must be recorded (grad mode on and some tensor requires grad)."""
+    if not _grad_state.enabled:
+        return False
+    for t in inputs:
+        if t.__class__ is Tensor or isinstance(t, Tensor):
+            if t._requires_grad:
+                return True
+    return False
+
+
+def record(data, node_class, inputs, saved=(), args=()):
+    """Wrap ``data`` as the op's result, recording ``node_class`` when an input requires grad.
+
+    ``inputs`` are the op's differentiable operands in order (Tensors, or Python numbers that get
+    a ``(None, 0)`` edge as in PyTorch); ``saved`` are the values its vjps read (tensors among them
+    are version-checked; ``OUTPUT`` stands for the result); ``args`` are plain values passed after them.
+    """
+    out = make_tensor(data if data.__class__ is _ndarray else np.asarray(data))
+    if not _grad_state.enabled:
+        return out
+    for t in inputs:
+        if isinstance(t, Tensor) and t._requires_grad:
+            break
+    else:
+        return out
+    if out._data.dtype.kind not in "fc":
+        return out
+    attach(out, node_class, inputs, saved, args)
+    return out
+
+
+def attach(out, node_class, inputs, saved=(), args=()):
+    """Make ``out`` the output of a new ``node_class`` node over ``inputs``."""
+    edges = []
+    meta = []
+    for t in inputs:
+        if isinstance(t, Tensor):
+            if t._is_inference:
+                _raise_inference()
+            edges.append(_edge(t))
+            meta.append((t._data.shape, t._data.dtype))
+        else:
+            edges.append((None, 0))
+            meta.append(None)
+    kept = tuple(_save(value, out) for value in saved)
+    node = node_class(tuple(edges), kept, args, tuple(meta))
+    if _anomaly_state.enabled:
+        record_forward_trace(node)
+    out._grad_fn = node
+    out._requires_grad = True
+    return node
+
+
+def _save(value, out):
+    if value is OUTPUT:
+        return SavedTensor(out, output_of=True)
+    if isinstance(value, Tensor):
+        return SavedTensor(value)
+    return value
+
+
+def _raise_inference():
+    raise RuntimeError(
+        "Inference tensors cannot be saved for backward. Please do not use Tensors created in inference mode "
+        "in computation tracked by autograd. To work around this, you can make a clone to get a normal tensor "
+        "and use it in autograd, or use `torch.no_grad()` instead of `torch.inference_mode()`."
+    )

@@ -1,0 +1,111 @@
+"""Random tensors: ``manual_seed``, ``Generator``, ``rand randn randint`` and their ``_like`` forms.
+
+Streams come from NumPy's PCG64, so a seed reproduces chainrule's own numbers (not PyTorch's).
+"""
+
+import numpy as np
+
+from ._creation import _factory
+from ._dtype import int64, to_dtype
+from ._tensor import make_tensor
+
+__all__ = ["Generator", "manual_seed", "seed", "initial_seed", "default_generator", "rand", "randn", "randint",
+           "rand_like", "randn_like", "randint_like", "randperm"]
+
+
+class Generator:
+    """A random-number stream; ``manual_seed`` restarts it."""
+
+    def __init__(self, device="cpu"):
+        self._seed = 67280421310721
+        self._rng = np.random.Generator(np.random.PCG64(self._seed))
+
+    def manual_seed(self, seed):
+        self._seed = int(seed)
+        self._rng = np.random.Generator(np.random.PCG64(self._seed))
+        return self
+
+    def seed(self):
+        new = int(np.random.SeedSequence().entropy % (2 ** 63))
+        self.manual_seed(new)
+        return new
+
+    def initial_seed(self):
+        return self._seed
+
+    def get_state(self):
+        import json
+
+        state = json.dumps(self._rng.bit_generator.state).encode()
+        return make_tensor(np.frombuffer(state, dtype=np.uint8).copy())
+
+    def set_state(self, state):
+        import json
+
+        self._rng.bit_generator.state = json.loads(bytes(state._data.tobytes()).decode())
+        return self
+
+
+default_generator = Generator()
+
+
+def manual_seed(seed):
+    return default_generator.manual_seed(seed)
+
+
+def seed():
+    return default_generator.seed()
+
+
+def initial_seed():
+    return default_generator.initial_seed()
+
+
+def _rng(generator):
+    return (generator or default_generator)._rng
+
+
+def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    """Uniform samples in [0, 1)."""
+    rng = _rng(generator)
+    return _factory("rand", size, dtype, requires_grad, lambda shape, d: rng.random(shape).astype(d))
+
+
+def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    """Standard normal samples."""
+    rng = _rng(generator)
+    return _factory("randn", size, dtype, requires_grad, lambda shape, d: rng.standard_normal(shape).astype(d))
+
+
+def randint(low=0, high=None, size=None, *, generator=None, out=None, dtype=None, layout=None, device=None,
+            requires_grad=False):
+    """Integers in ``[low, high)``; ``randint(high, size)`` starts at 0."""
+    if size is None:
+        low, high, size = 0, low, high
+    if high is None:
+        raise TypeError("randint() missing required argument 'high'")
+    rng = _rng(generator)
+    d = int64 if dtype is None else to_dtype(dtype)
+    return _factory("randint", (tuple(size),), d, requires_grad, lambda shape, dt: rng.integers(low, high, shape)
+                    .astype(dt))
+
+
+def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False):
+    d = int64 if dtype is None else to_dtype(dtype)
+    return make_tensor(_rng(generator).permutation(n).astype(d.np))
+
+
+def rand_like(input, *, dtype=None, generator=None, **kwargs):
+    return rand(input.shape, dtype=dtype or input.dtype, generator=generator)
+
+
+def randn_like(input, *, dtype=None, generator=None, **kwargs):
+    return randn(input.shape, dtype=dtype or input.dtype, generator=generator)
+
+
+def randint_like(input, low=0, high=None, *, dtype=None, generator=None, **kwargs):
+    if high is None:
+        low, high = 0, low
+    return randint(low, high, input.shape, dtype=dtype or input.dtype, generator=generator)
+
+

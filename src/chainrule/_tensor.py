@@ -1,0 +1,432 @@
+"""The Tensor: an array plus the autograd metadata PyTorch exposes.
+
+Op methods and operators (``x + y``, ``x.sum()``) are installed by ``chainrule._ops``; this file
+holds what every tensor is: its array, dtype and shape, its place in the graph (``grad_fn``,
+``requires_grad``, ``grad``), its version counter, and conversions to Python and NumPy.
+"""
+
+import warnings
+import weakref
+
+import numpy as np
+
+from . import _dtype
+from ._device import device_of
+from ._printing import format_tensor
+from ._size import Size
+from .autograd import grad_mode
+from .autograd.graph import RemovableHandle
+
+__all__ = ["Tensor", "make_tensor"]
+
+_FROM_NUMPY = _dtype._FROM_NUMPY
+_grad_state = grad_mode._state
+
+NON_LEAF_GRAD_WARNING = (
+    "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad attribute won't be "
+    "populated during autograd.backward(). If you indeed want the .grad field to be populated for a non-leaf "
+    "Tensor, use .retain_grad() on the non-leaf Tensor. If you access the non-leaf Tensor by mistake, make sure "
+    "you access the leaf Tensor instead. See github.com/pytorch/pytorch/pull/30531 for more information."
+)
+
+
+class Tensor:
+    """A multi-dimensional array that can record the operations applied to it."""
+
+    __slots__ = ("_data", "_requires_grad", "_grad_fn", "_output_nr", "_grad", "_version_counter", "_base",
+                 "_hooks", "_post_accumulate_hooks", "_retains_grad", "_accumulator", "_is_inference",
+                 "_tangent", "__weakref__")
+    __array_priority__ = 1000
+
+    def __new__(cls, *args, **kwargs):
+        """``Tensor(data)`` / ``Tensor(*sizes)``: PyTorch's legacy constructor, always the default dtype."""
+        from ._creation import legacy_new
+
+        return legacy_new(cls, args, kwargs)
+
+    def _init(self, data):
+        self._data = data
+        self._requires_grad = False
+        self._grad_fn = None
+        self._output_nr = 0
+        self._grad = None
+        self._version_counter = [0]
+        self._base = None
+        self._hooks = None
+        self._post_accumulate_hooks = None
+        self._retains_grad = False
+        self._accumulator = None
+        self._is_inference = _grad_state.inference
+        self._tangent = None
+
+    # ----------------------------------------------------------------- array properties
+    @property
+    def dtype(self):
+        return _FROM_NUMPY[self._data.dtype]
+
+    @property
+    def shape(self):
+        return Size(self._data.shape)
+
+    def size(self, dim=None):
+        if dim is None:
+            return Size(self._data.shape)
+        return self._data.shape[_wrap_dim(dim, self._data.ndim)]
+
+    def dim(self):
+        return self._data.ndim
+
+    ndimension = dim
+
+    @property
+    def ndim(self):
+        return self._data.ndim
+
+    def numel(self):
+        return self._data.size
+
+    nelement = numel
+
+    def element_size(self):
+        return self._data.itemsize
+
+    @property
+    def device(self):
+        return device_of(self._data)
+
+    @property
+    def is_cuda(self):
+        return self.device.type == "cuda"
+
+    is_cpu = property(lambda self: self.device.type == "cpu")
+
+    def is_floating_point(self):
+        return self._data.dtype.kind == "f"
+
+    def is_complex(self):
+        return self._data.dtype.kind == "c"
+
+    def is_contiguous(self, memory_format=None):
+        return self._data.flags.c_contiguous
+
+    def stride(self, dim=None):
+        strides = tuple(s // self._data.itemsize for s in self._data.strides)
+        return strides if dim is None else strides[_wrap_dim(dim, self._data.ndim)]
+
+    def data_ptr(self):
+        return self._data.__array_interface__["data"][0]
+
+    def is_inference(self):
+        return self._is_inference
+
+    def type(self, dtype=None):
+        if dtype is None:
+            return "chainrule." + self.dtype.legacy_name
+        return self.to(dtype)
+
+    # ----------------------------------------------------------------- autograd metadata
+    @property
+    def requires_grad(self):
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value):
+        self._set_requires_grad(bool(value), "only Tensors of floating point and complex dtype can require gradients")
+
+    def requires_grad_(self, requires_grad=True):
+        if not isinstance(requires_grad, bool):
+            raise TypeError("requires_grad_(): argument 'requires_grad' (position 1) must be bool, not "
+                            + type(requires_grad).__name__)
+        self._set_requires_grad(requires_grad, "only Tensors of floating point dtype can require gradients")
+        return self
+
+    def _set_requires_grad(self, value, int_message):
+        if self._grad_fn is not None:
+            if not value:
+                raise RuntimeError(
+                    "you can only change requires_grad flags of leaf variables. If you want to use a computed "
+                    "variable in a subgraph that doesn't require differentiation use var_no_grad = var.detach()."
+                )
+            return
+        if value and self._data.dtype.kind not in "fc":
+            raise RuntimeError(int_message)
+        if value and self._is_inference and not _grad_state.inference:
+            raise RuntimeError("Setting requires_grad=True on inference tensor outside InferenceMode is not allowed.")
+        self._requires_grad = value
+
+    @property
+    def is_leaf(self):
+        return self._grad_fn is None
+
+    @property
+    def grad_fn(self):
+        return self._grad_fn
+
+    @property
+    def output_nr(self):
+        return self._output_nr
+
+    @property
+    def retains_grad(self):
+        return self._retains_grad
+
+    @property
+    def _version(self):
+        return self._version_counter[0]
+
+    @property
+    def grad(self):
+        if self._grad_fn is not None and not self._retains_grad:
+            warnings.warn(NON_LEAF_GRAD_WARNING, UserWarning, stacklevel=2)
+        return self._grad
+
+    @grad.setter
+    def grad(self, value):
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of type "
+                                f"{type(value).__name__}")
+            if value._data.shape != self._data.shape:
+                raise RuntimeError(
+                    f"attempting to assign a gradient of size '{_shape_list(value._data.shape)}' to a tensor of "
+                    f"size '{_shape_list(self._data.shape)}'. Please ensure that the gradient and the tensor are "
+                    "the same size")
+            if value._data.dtype != self._data.dtype:
+                raise RuntimeError(
+                    f"attempting to assign a gradient with dtype '{value.dtype.cpp_name}' to a tensor with "
+                    f"grad_dtype '{self.dtype.scalar_type_name}'. The gradient must match the tensor's grad_dtype "
+                    "(defaults to the tensor's dtype). You can set the tensor's grad_dtype attribute with a "
+                    "specific dtype, or None to allow any dtype. Set grad_dtype with caution. Diverging the dtypes "
+                    "of a tensor and its gradient may break downstream systems that assume they match.")
+        self._grad = value
+
+    @grad.deleter
+    def grad(self):
+        self._grad = None
+
+    @property
+    def data(self):
+        """The same array without autograd history or version tracking (edits are invisible to autograd)."""
+        return make_tensor(self._data)
+
+    @data.setter
+    def data(self, value):
+        self._data = value._data
+
+    def detach(self):
+        """A new leaf sharing this tensor's array and version counter."""
+        out = make_tensor(self._data)
+        out._version_counter = self._version_counter
+        out._base = self
+        return out
+
+    def detach_(self):
+        self._grad_fn = None
+        self._requires_grad = False
+        return self
+
+    def retain_grad(self):
+        if not self._requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        if self._grad_fn is None or self._retains_grad:
+            return
+        self._retains_grad = True
+        node = self._grad_fn
+        if node._retain_grad_hooks is None:
+            node._retain_grad_hooks = {}
+        node._retain_grad_hooks[self._output_nr] = _RetainGrad(self)
+
+    def register_hook(self, hook):
+        """``hook(grad)`` runs when the gradient of this tensor is computed; it may return a new one."""
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self._grad_fn is not None:
+            return self._grad_fn._add_tensor_pre_hook(self._output_nr, hook)
+        if self._hooks is None:
+            self._hooks = []
+        self._hooks.append(hook)
+        return RemovableHandle(self._hooks, hook)
+
+    def register_post_accumulate_grad_hook(self, hook):
+        if self._grad_fn is not None:
+            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
+        if self._post_accumulate_hooks is None:
+            self._post_accumulate_hooks = []
+        self._post_accumulate_hooks.append(hook)
+        return RemovableHandle(self._post_accumulate_hooks, hook)
+
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        from .autograd import backward
+
+        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+
+    # ----------------------------------------------------------------- conversions
+    def numpy(self, *, force=False):
+        if self._requires_grad and not force:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
+        return _to_host(self._data)
+
+    def item(self):
+        if self._data.size != 1:
+            raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted to Scalar")
+        return _to_host(self._data).reshape(()).item()
+
+    def tolist(self):
+        return _to_host(self._data).tolist()
+
+    def _scalar(self, kind):
+        if self._data.size != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
+        return kind(_to_host(self._data).reshape(()).item())
+
+    def __float__(self):
+        return self._scalar(float)
+
+    def __int__(self):
+        return self._scalar(int)
+
+    def __complex__(self):
+        return self._scalar(complex)
+
+    def __index__(self):
+        if self._data.dtype.kind not in "iub" or self._data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self._data.item())
+
+    def __bool__(self):
+        if self._data.size != 1:
+            raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
+        return bool(self._data.item())
+
+    def __len__(self):
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._data.shape[0]
+
+    def __iter__(self):
+        if self._data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self._data.shape[0]))
+
+    def __repr__(self, *, tensor_contents=None):
+        grad_fn = self._grad_fn
+        tangent = None
+        if self._tangent is not None:
+            t = self._tangent
+            tangent = repr(t.item()) if t._data.ndim == 0 else repr(t)
+        return format_tensor(_to_host(self._data), self.dtype,
+                             grad_fn_name=None if grad_fn is None else type(grad_fn).__name__,
+                             requires_grad=self._requires_grad, tangent=tangent)
+
+    def __format__(self, spec):
+        if self._data.ndim == 0:
+            return format(self.item(), spec)
+        if spec:
+            raise TypeError("unsupported format string passed to Tensor.__format__")
+        return repr(self)
+
+    def __hash__(self):
+        return id(self)
+
+    def __reduce_ex__(self, protocol):
+        raise TypeError("chainrule tensors are not picklable; use chainrule.save, which stores data only")
+
+    def __array__(self, dtype=None, copy=None):
+        if self._requires_grad:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
+        array = _to_host(self._data)
+        if dtype is not None and array.dtype != dtype:
+            return array.astype(dtype)
+        return array.copy() if copy else array
+
+    def __dir__(self):
+        return sorted(set(dir(type(self))))
+
+
+class _RetainGrad:
+    """The hook ``retain_grad`` puts on a node: store (or add) the incoming grad on the tensor."""
+
+    __slots__ = ("tensor",)
+
+    def __init__(self, tensor):
+        self.tensor = weakref.ref(tensor)
+
+    def __call__(self, grad):
+        tensor = self.tensor()
+        if tensor is None:
+            return
+        if tensor._grad is None:
+            tensor._grad = grad if _grad_state.enabled else make_tensor(grad._data.copy())
+        else:
+            tensor._grad = tensor._grad + grad
+
+
+_new = object.__new__
+
+
+def make_tensor(data):
+    """Wrap an array (no copy) as a fresh leaf that does not require grad: the fast path of every op."""
+    t = _new(Tensor)
+    t._data = data
+    t._requires_grad = False
+    t._grad_fn = None
+    t._output_nr = 0
+    t._grad = None
+    t._version_counter = [0]
+    t._base = None
+    t._hooks = None
+    t._post_accumulate_hooks = None
+    t._retains_grad = False
+    t._accumulator = None
+    t._is_inference = _grad_state.inference
+    t._tangent = None
+    return t
+
+
+def accumulate_into_leaf(leaf, grad):
+    """What AccumulateGrad does: run the leaf's hooks, then add ``grad`` into ``leaf.grad``."""
+    if leaf._hooks:
+        for hook in list(leaf._hooks):
+            new = hook(grad)
+            if new is not None:
+                if new._data.shape != grad._data.shape:
+                    name = getattr(hook, "__name__", type(hook).__name__)
+                    raise RuntimeError(f"hook '{name}' has changed the size of value")
+                grad = new
+    data = grad._data
+    target_dtype = leaf._data.dtype
+    if _grad_state.enabled:  # create_graph: the gradient keeps its graph
+        if data.dtype != target_dtype:
+            grad = grad.to(leaf.dtype)
+        leaf._grad = grad if leaf._grad is None else leaf._grad + grad
+    elif leaf._grad is None:
+        leaf._grad = make_tensor(np.array(data, dtype=target_dtype, copy=True))
+    else:
+        current = leaf._grad
+        if current._grad_fn is None and not current._requires_grad and current._data.flags.writeable:
+            np.add(current._data, data, out=current._data, casting="unsafe")
+        else:
+            leaf._grad = current + grad
+    if leaf._post_accumulate_hooks:
+        for hook in list(leaf._post_accumulate_hooks):
+            hook(leaf)
+
+
+def _to_host(array):
+    """The array as a NumPy array (a no-op on the CPU)."""
+    if array.__class__ is np.ndarray:
+        return array
+    get = getattr(array, "get", None)
+    return get() if get is not None else np.asarray(array)
+
+
+def _shape_list(shape):
+    return "[" + ", ".join(str(s) for s in shape) + "]"
+
+
+def _wrap_dim(dim, ndim):
+    """A dimension index in ``[0, ndim)``, with PyTorch's IndexError when out of range."""
+    low, high = (-ndim, ndim - 1) if ndim > 0 else (-1, 0)
+    if dim < low or dim > high:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{low}, {high}], but got {dim})")
+    return dim + ndim if dim < 0 else dim

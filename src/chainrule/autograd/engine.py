@@ -1,0 +1,166 @@
+"""The backward engine: walks the graph once, in dependency order, without recursion.
+
+It knows no op. It counts how many edges lead into each node, runs a node once every consumer
+has delivered its gradient, sums the gradients that meet at a node, and hands each node's results
+to its ``next_functions``. Among ready nodes the most recently created runs first (PyTorch's
+order, which decides when hooks fire). Graph mode during the walk is ``create_graph``: the rules
+are ordinary chainrule ops, so with ``create_graph=True`` the gradients get graphs of their own.
+"""
+
+import heapq
+
+from . import grad_mode
+from .anomaly_mode import check_for_nan, is_anomaly_enabled
+from .graph import AccumulateGrad
+
+__all__ = ["run_backward"]
+
+
+def _dependencies(roots):
+    """Number of edges that reach each node from ``roots`` (iterative depth-first walk)."""
+    deps = {}
+    stack = [node for node in roots]
+    seen = set(stack)
+    while stack:
+        node = stack.pop()
+        for next_node, _ in node.next_functions:
+            if next_node is None:
+                continue
+            deps[next_node] = deps.get(next_node, 0) + 1
+            if next_node not in seen:
+                seen.add(next_node)
+                stack.append(next_node)
+    return deps
+
+
+def _nodes_leading_to(roots, targets):
+    """The nodes from which some target can be reached: only those need to run.
+
+    An iterative post-order walk, so every node is decided after all of its children.
+    """
+    needed = set(targets)
+    done = set()
+    for root in roots:
+        if root in done:
+            continue
+        done.add(root)
+        stack = [(root, iter(root.next_functions))]
+        while stack:
+            node, children = stack[-1]
+            for child, _ in children:
+                if child is not None and child not in done:
+                    done.add(child)
+                    stack.append((child, iter(child.next_functions)))
+                    break
+            else:
+                stack.pop()
+                if node not in needed and any(n in needed for n, _ in node.next_functions if n is not None):
+                    needed.add(node)
+    return needed
+
+
+def _add(buffer, index, grad):
+    current = buffer[index]
+    buffer[index] = grad if current is None else current + grad
+
+
+def _call_tensor_pre_hooks(node, grads):
+    hooks = node._tensor_pre_hooks
+    if hooks:
+        for nr, fns in hooks.items():
+            for fn in list(fns):
+                if grads[nr] is None:
+                    break
+                new = fn(grads[nr])
+                if new is not None:
+                    _check_hook_result(fn, grads[nr], new)
+                    grads[nr] = new
+    retain = node._retain_grad_hooks
+    if retain:
+        for nr, fn in retain.items():
+            if grads[nr] is not None:
+                fn(grads[nr])
+    if node._pre_hooks:
+        for fn in list(node._pre_hooks):
+            new = fn(tuple(grads))
+            if new is not None:
+                grads[:] = list(new)
+
+
+def _check_hook_result(fn, old, new):
+    if new.shape != old.shape:
+        name = getattr(fn, "__name__", type(fn).__name__)
+        raise RuntimeError(f"hook '{name}' has changed the size of value")
+
+
+def run_backward(roots, root_grads, keep_graph, create_graph, targets=None, capture=None, accumulate=True):
+    """Propagate ``root_grads`` from ``roots`` (``(node, output_nr)`` pairs).
+
+    ``targets``: when given, only nodes that lead to one of these nodes run. ``capture`` maps
+    ``(node, output_nr)`` to a slot: the gradient arriving there is returned in that slot
+    (``autograd.grad``). With ``accumulate`` False no AccumulateGrad node runs.
+    """
+    root_nodes = []
+    for (node, _), grad in zip(roots, root_grads):
+        if node not in root_nodes:
+            root_nodes.append(node)
+    deps = _dependencies(root_nodes)
+    needed = None if targets is None else _nodes_leading_to(root_nodes, targets)
+    captured = None if capture is None else [None] * len(capture)
+
+    buffers = {}
+    for (node, nr), grad in zip(roots, root_grads):
+        buffer = buffers.get(node)
+        if buffer is None:
+            buffer = buffers[node] = [None] * node.num_outputs
+        _add(buffer, nr, grad)
+
+    ready = []
+    for node in root_nodes:
+        if deps.get(node, 0) == 0:
+            heapq.heappush(ready, (-node._sequence_nr, id(node), node))
+
+    anomaly = is_anomaly_enabled()
+    state = grad_mode._state
+    previous = state.enabled
+    state.enabled = create_graph
+    try:
+        while ready:
+            node = heapq.heappop(ready)[2]
+            grads = buffers.pop(node, None) or [None] * node.num_outputs
+            _call_tensor_pre_hooks(node, grads)
+            if captured is not None:
+                for nr in range(node.num_outputs):
+                    slot = capture.get((node, nr))
+                    if slot is not None:
+                        captured[slot] = grads[nr]
+            run = (needed is None or node in needed) and (accumulate or node.__class__ is not AccumulateGrad)
+            if run and any(g is not None for g in grads):
+                outputs = node.apply(grads)
+                if node._post_hooks:
+                    for fn in list(node._post_hooks):
+                        new = fn(tuple(outputs), tuple(grads))
+                        if new is not None:
+                            outputs = list(new)
+                if anomaly:
+                    check_for_nan(node, outputs)
+                if not keep_graph:
+                    node.release()
+            else:
+                outputs = ()
+            for i, (next_node, nr) in enumerate(node.next_functions):
+                if next_node is None:
+                    continue
+                grad = outputs[i] if i < len(outputs) else None
+                if grad is not None:
+                    buffer = buffers.get(next_node)
+                    if buffer is None:
+                        buffer = buffers[next_node] = [None] * next_node.num_outputs
+                    _add(buffer, nr, grad)
+                remaining = deps[next_node] - 1
+                deps[next_node] = remaining
+                if remaining == 0:
+                    heapq.heappush(ready, (-next_node._sequence_nr, id(next_node), next_node))
+    finally:
+        state.enabled = previous
+    return captured
