@@ -82,10 +82,17 @@ def apply_binary(array_fn, x, y):
 
 
 def broadcast_shapes(*shapes):
+    """The common shape of ``shapes``; PyTorch's error names the first pair that conflicts."""
     try:
         return tuple(np.broadcast_shapes(*shapes))
     except ValueError:
-        raise broadcast_error(shapes[0], shapes[1]) from None
+        result = shapes[0]
+        for shape in shapes[1:]:
+            try:
+                result = np.broadcast_shapes(result, shape)
+            except ValueError:
+                raise broadcast_error(result, shape) from None
+        raise
 
 
 def sum_to_shape(grad, shape):

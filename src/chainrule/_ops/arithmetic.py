@@ -11,7 +11,12 @@ from ._broadcast import apply_binary, binary_arrays
 from ._op import OUTPUT, derivative, record
 from .pointwise import log, reciprocal, to_default_float, where, zeros_like_grad
 
-__all__ = ["add", "sub", "rsub", "mul", "div", "true_divide", "pow", "neg", "negative"]
+__all__ = ["add", "sub", "rsub", "mul", "div", "true_divide", "pow", "neg", "negative", "rtruediv"]
+
+FUNCTIONS = ["add", "sub", "rsub", "mul", "div", "true_divide", "pow", "neg", "negative"]
+METHODS = FUNCTIONS
+INPLACE = ["add", "sub", "mul", "div", "true_divide", "pow", "neg", "negative"]
+ALIASES = {"subtract": "sub", "multiply": "mul", "divide": "div"}
 
 
 def _as_tensor_pair(input, other):

@@ -8,6 +8,9 @@ from ._op import derivative, record
 
 __all__ = ["clone", "to"]
 
+FUNCTIONS = ["clone"]
+METHODS = ["clone", "to"]
+
 
 def _identity_grad(grad):
     return grad

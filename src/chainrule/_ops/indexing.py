@@ -10,6 +10,8 @@ from .shape import record_view
 
 __all__ = ["getitem", "select", "narrow", "index_put_accumulate"]
 
+FUNCTIONS = METHODS = ["select", "narrow"]
+
 
 # ---------------------------------------------------------------- views: select / slice / alias
 def _select_grad(grad, shape, dim, index):
@@ -125,9 +127,10 @@ def getitem(input, index):
         raise IndexError(f"too many indices for tensor of dimension {ndim}")
     if not items or items == (Ellipsis,):
         return record_view(input._data[...], AliasBackward0, input, ())
+    _check_basic_bounds(input._data.shape, items, used)
     result = input
     dim = 0
-    for i, item in enumerate(items):
+    for item in items:
         if item is Ellipsis:
             dim += ndim - used
         elif item is None:
@@ -145,6 +148,18 @@ def getitem(input, index):
     if result is input:
         return record_view(input._data[...], AliasBackward0, input, ())
     return result
+
+
+def _check_basic_bounds(shape, items, used):
+    """Integer indices checked against the original dims, so errors name the dim the user wrote."""
+    dim = 0
+    for item in items:
+        if item is Ellipsis:
+            dim += len(shape) - used
+        elif item is not None:
+            if isinstance(item, (int, np.integer)) and not isinstance(item, bool):
+                _check_index(int(item), shape[dim], dim)
+            dim += 1
 
 
 def _advanced(input, items):

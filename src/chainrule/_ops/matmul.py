@@ -12,6 +12,8 @@ from ._op import derivative, record
 
 __all__ = ["matmul", "mm", "mv", "dot", "bmm"]
 
+FUNCTIONS = METHODS = __all__
+
 
 def _check_same_dtype(a, b):
     if a._data.dtype != b._data.dtype:

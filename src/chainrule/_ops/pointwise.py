@@ -8,12 +8,19 @@ import numpy as np
 
 from .._dtype import get_default_dtype
 from .._tensor import Tensor, make_tensor
-from ._broadcast import apply_binary, binary_arrays
+from ._broadcast import apply_binary, binary_arrays, broadcast_shapes
 from ._op import OUTPUT, derivative, record
 
 __all__ = ["exp", "log", "sqrt", "abs", "sin", "cos", "tanh", "sigmoid", "relu", "reciprocal", "sign", "where",
            "eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or", "logical_xor", "logical_not",
-           "bitwise_not", "isnan", "zeros_like_grad", "to_default_float"]
+           "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "isnan", "zeros_like_grad", "to_default_float",
+           "unary_op"]
+
+FUNCTIONS = METHODS = __all__[:-3]
+INPLACE = ["exp", "log", "sqrt", "abs", "sin", "cos", "tanh", "sigmoid", "relu", "reciprocal", "sign", "eq", "ne",
+           "lt", "le", "gt", "ge", "logical_and", "logical_or", "logical_xor", "logical_not", "bitwise_not"]
+ALIASES = {"absolute": "abs", "greater": "gt", "less": "lt", "greater_equal": "ge", "less_equal": "le",
+           "not_equal": "ne"}
 
 
 def to_default_float(array):
@@ -145,12 +152,8 @@ def where(condition, input=None, other=None, *, out=None):
 
         d = result_type([(scalar_dtype(input), SCALAR), (scalar_dtype(other), SCALAR)]).np
         x, y = np.asarray(input, dtype=d), np.asarray(other, dtype=d)
-    try:
-        result = np.where(cond, x, y)
-    except ValueError:
-        from ._broadcast import broadcast_error
-
-        raise broadcast_error(np.shape(x), np.shape(y)) from None
+    broadcast_shapes(cond.shape, np.shape(x), np.shape(y))
+    result = np.where(cond, x, y)
     if not isinstance(x, np.ndarray) and isinstance(y, np.ndarray):
         result = result.astype(y.dtype, copy=False)
     elif isinstance(x, np.ndarray):

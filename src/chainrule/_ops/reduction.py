@@ -8,6 +8,8 @@ from ._op import derivative, record
 
 __all__ = ["sum", "mean", "normalize_dims", "expand_reduced"]
 
+FUNCTIONS = METHODS = ["sum", "mean"]
+
 
 def normalize_dims(dim, ndim):
     """A sorted tuple of non-negative dims from an int or a sequence (PyTorch's range errors)."""

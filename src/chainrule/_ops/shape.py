@@ -7,7 +7,11 @@ from ._broadcast import sum_to_shape
 from ._op import derivative, record
 
 __all__ = ["view", "reshape", "transpose", "t", "permute", "unsqueeze", "squeeze", "flatten", "expand",
-           "expand_as", "contiguous", "record_view", "infer_shape"]
+           "expand_as", "broadcast_to", "contiguous", "record_view", "infer_shape"]
+
+FUNCTIONS = ["reshape", "transpose", "t", "permute", "unsqueeze", "squeeze", "flatten", "broadcast_to"]
+METHODS = FUNCTIONS + ["view", "expand", "expand_as", "contiguous"]
+ALIASES = {"swapaxes": "transpose", "swapdims": "transpose"}
 
 
 def record_view(data, node_class, input, args):

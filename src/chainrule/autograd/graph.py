@@ -67,7 +67,7 @@ class SavedTensor:
             self.data = tensor._data
 
     def unpack(self, node):
-        from .._tensor import Tensor
+        from .._tensor import make_tensor
 
         if self.output_of is None:
             tensor = self.tensor
@@ -79,7 +79,7 @@ class SavedTensor:
             raise _modified_error(node, self, tensor, current)
         if tensor is not None:
             return tensor
-        out = Tensor._make(self.data)
+        out = make_tensor(self.data)
         out._version_counter = self.tensor
         if grad_mode._state.enabled:
             out._grad_fn = node

@@ -1,0 +1,157 @@
+"""In-place ops (``x.add_(y)``, ``x += y``, ``zero_``, ``fill_``, ``copy_``).
+
+An in-place op is its out-of-place op, written back into the tensor's own array. Around that
+write sit the rules PyTorch enforces: a leaf that requires grad may not change while recording;
+the destination keeps its dtype and shape; the version counter moves, so a saved copy of the old
+value is detected at backward; and the tensor's ``grad_fn`` becomes the op's node. When the op's
+rule needs the old value of the tensor itself (``x.mul_(y)`` reads ``x``), that value is kept as
+a copy so the rule still sees it.
+"""
+
+import numpy as np
+
+from .._dtype import _FROM_NUMPY
+from .._tensor import Tensor, make_tensor
+from ..autograd import grad_mode
+from ..autograd.graph import SavedTensor
+from ._op import derivative, record
+
+__all__ = ["make_inplace", "write_inplace", "zero_", "fill_", "copy_"]
+
+_grad_state = grad_mode._state
+
+LEAF_MESSAGE = "a leaf Variable that requires grad is being used in an in-place operation."
+VIEW_OF_LEAF_MESSAGE = "a view of a leaf Variable that requires grad is being used in an in-place operation."
+INFERENCE_MESSAGE = ("Inplace update to inference tensor outside InferenceMode is not allowed.You can make a clone "
+                     "to get a normal tensor before doing inplace update.See https://github.com/pytorch/rfcs/pull/17 "
+                     "for more details.")
+
+
+def check_inplace_allowed(tensor):
+    """PyTorch's refusals for writing into ``tensor`` while the graph is being recorded."""
+    if tensor._is_inference and not _grad_state.inference:
+        raise RuntimeError(INFERENCE_MESSAGE)
+    if not _grad_state.enabled:
+        return
+    if tensor._grad_fn is None and tensor._requires_grad:
+        raise RuntimeError(LEAF_MESSAGE)
+    base = tensor._base
+    if base is not None and base._grad_fn is None and base._requires_grad:
+        raise RuntimeError(VIEW_OF_LEAF_MESSAGE)
+
+
+def _check_writable(tensor, result):
+    target = tensor._data
+    data = result._data
+    if data.shape != target.shape:
+        raise RuntimeError(f"output with shape {list(target.shape)} doesn't match the broadcast shape "
+                           f"{list(data.shape)}")
+    if data.dtype != target.dtype and not _can_cast(data.dtype, target.dtype):
+        raise RuntimeError(f"result type {_FROM_NUMPY[data.dtype].scalar_type_name} can't be cast to the desired "
+                           f"output type {_FROM_NUMPY[target.dtype].scalar_type_name}")
+
+
+_CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
+
+
+def _can_cast(source, target):
+    """PyTorch allows any in-place cast except to a lower category (float into int, int into bool)."""
+    return _CATEGORY[source.kind] <= _CATEGORY[target.kind]
+
+
+def _keep_old_self(node, tensor):
+    """The op's node saved ``tensor`` itself; keep a copy of its value before it is overwritten."""
+    saved = node._saved
+    if not saved:
+        return
+    kept = list(saved)
+    for i, value in enumerate(kept):
+        if value.__class__ is SavedTensor and value.output_of is None and value.tensor is tensor:
+            kept[i] = SavedTensor(_snapshot(tensor))
+    node._saved = tuple(kept)
+
+
+def _snapshot(tensor):
+    copy = make_tensor(tensor._data.copy())
+    copy._grad_fn = tensor._grad_fn
+    copy._output_nr = tensor._output_nr
+    copy._requires_grad = tensor._requires_grad
+    copy._accumulator = tensor._accumulator
+    return copy
+
+
+def _share_saved_output(node, result, tensor):
+    """A rule that reads the op's result now reads the tensor, under its version counter."""
+    for value in node._saved or ():
+        if value.__class__ is SavedTensor and value.output_of is not None and value.data is result._data:
+            value.tensor = tensor._version_counter
+            value.version = tensor._version_counter[0]
+            value.data = tensor._data
+
+
+def write_inplace(tensor, result):
+    """Write ``result`` (computed out of place from ``tensor``) into ``tensor`` and take over its node."""
+    _check_writable(tensor, result)
+    node = result._grad_fn
+    if node is not None:
+        _keep_old_self(node, tensor)
+    np.copyto(tensor._data, result._data, casting="unsafe")
+    tensor._version_counter[0] += 1
+    if node is not None:
+        _share_saved_output(node, result, tensor)
+        tensor._grad_fn = node
+        tensor._output_nr = result._output_nr
+        tensor._requires_grad = True
+    return tensor
+
+
+def make_inplace(fn, name):
+    """``name_``: ``fn`` applied in place."""
+
+    def inplace(self, *args, **kwargs):
+        check_inplace_allowed(self)
+        return write_inplace(self, fn(self, *args, **kwargs))
+
+    inplace.__name__ = inplace.__qualname__ = name + "_"
+    inplace.__doc__ = f"In-place version of ``{name}``."
+    return inplace
+
+
+# ---------------------------------------------------------------- zero_ / fill_ / copy_
+def _no_grad_for_self(grad, *args):
+    return None
+
+
+def _fill_grad_value(grad, *args):
+    return grad.sum()
+
+
+def _copy_grad_src(grad, src_shape):
+    return grad
+
+
+ZeroBackward0 = derivative("ZeroBackward0", _no_grad_for_self)
+FillBackward2 = derivative("FillBackward2", _no_grad_for_self, _fill_grad_value)
+CopyBackwards = derivative("CopyBackwards", _no_grad_for_self, _copy_grad_src)
+
+
+def _zero_result(tensor):
+    return np.zeros_like(tensor._data)
+
+
+def zero_(self):
+    check_inplace_allowed(self)
+    return write_inplace(self, record(_zero_result(self), ZeroBackward0, (self,)))
+
+
+def fill_(self, value):
+    check_inplace_allowed(self)
+    number = value._data if isinstance(value, Tensor) else value
+    data = np.full_like(self._data, number)
+    return write_inplace(self, record(data, FillBackward2, (self, value)))
+
+
+def copy_(self, src, non_blocking=False):
+    check_inplace_allowed(self)
+    data = np.broadcast_to(src._data, self._data.shape).astype(self._data.dtype)
+    return write_inplace(self, record(data, CopyBackwards, (self, src), (), (src._data.shape,)))
