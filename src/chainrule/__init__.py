@@ -49,10 +49,10 @@ def numel(input):
     return input.numel()
 
 
-def set_default_device(device):
+def set_default_device(device_name):
     """Only the CPU exists until a GPU backend is installed; anything else raises."""
-    if device is not None and str(device) != "cpu":
-        raise RuntimeError(f"chainrule has no backend for device {device!r}: only 'cpu' is available")
+    if device_name is not None and str(device_name) != "cpu":
+        raise RuntimeError(f"chainrule has no backend for device {device_name!r}: only 'cpu' is available")
 
 
 def get_default_device():

@@ -1,0 +1,3 @@
+"""Op table entries: shapes (see tests/op_db/__init__.py)."""
+
+OPS = []
