@@ -2,31 +2,50 @@
 
 Each family module lists what it offers: ``FUNCTIONS`` (``chainrule.name``), ``METHODS``
 (``tensor.name``), ``INPLACE`` (names that also get a generated ``name_`` method) and ``ALIASES``.
-Adding a family is adding its module to ``FAMILIES``.
+Adding a family is adding its module to ``FAMILIES`` (or, for a namespace loaded later such as
+``chainrule.nn.functional``, calling ``register_family``).
 """
 
 from .._tensor import Tensor
-from . import arithmetic, copy, indexing, inplace, matmul, pointwise, reduction, shape
+from . import arithmetic, copy, indexing, inplace, joining, matmul, pointwise, reduction, shape, sorting
 
-FAMILIES = (arithmetic, pointwise, reduction, shape, indexing, matmul, copy)
+FAMILIES = (arithmetic, pointwise, reduction, sorting, shape, joining, indexing, matmul, copy)
 
 FUNCTIONS = {}
 METHODS = {}
 
 
-def _collect():
+def _collect(family):
+    """Add one family's functions, methods, in-place variants and aliases to the tables."""
+    for name in getattr(family, "FUNCTIONS", ()):
+        FUNCTIONS[name] = getattr(family, name)
+    for name in getattr(family, "METHODS", ()):
+        METHODS[name] = getattr(family, name)
+    for name in getattr(family, "INPLACE", ()):
+        METHODS[name + "_"] = inplace.make_inplace(getattr(family, name), name)
+    for alias, name in getattr(family, "ALIASES", {}).items():
+        FUNCTIONS[alias] = getattr(family, name)
+        METHODS[alias] = getattr(family, name)
+        if name in getattr(family, "INPLACE", ()):
+            METHODS[alias + "_"] = METHODS[name + "_"]
+
+
+def register_family(family):
+    """Install the Tensor methods (and in-place variants) of a family loaded after this package.
+
+    Its functions stay in its own namespace (``chainrule.nn.functional``), not in ``chainrule``.
+    """
+    for name in getattr(family, "METHODS", ()):
+        METHODS[name] = getattr(family, name)
+        setattr(Tensor, name, METHODS[name])
+    for name in getattr(family, "INPLACE", ()):
+        METHODS[name + "_"] = inplace.make_inplace(getattr(family, name), name)
+        setattr(Tensor, name + "_", METHODS[name + "_"])
+
+
+def _collect_core():
     for family in FAMILIES:
-        for name in getattr(family, "FUNCTIONS", ()):
-            FUNCTIONS[name] = getattr(family, name)
-        for name in getattr(family, "METHODS", ()):
-            METHODS[name] = getattr(family, name)
-        for name in getattr(family, "INPLACE", ()):
-            METHODS[name + "_"] = inplace.make_inplace(getattr(family, name), name)
-        for alias, name in getattr(family, "ALIASES", {}).items():
-            FUNCTIONS[alias] = getattr(family, name)
-            METHODS[alias] = getattr(family, name)
-            if name in getattr(family, "INPLACE", ()):
-                METHODS[alias + "_"] = METHODS[name + "_"]
+        _collect(family)
     METHODS.update(copy.CONVERSIONS)
     METHODS.update(zero_=inplace.zero_, fill_=inplace.fill_, copy_=inplace.copy_)
 
@@ -78,7 +97,7 @@ def _operators():
 
 
 def _install():
-    _collect()
+    _collect_core()
     for name, fn in METHODS.items():
         setattr(Tensor, name, fn)
     for name, fn in _operators().items():

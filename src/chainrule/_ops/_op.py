@@ -21,7 +21,7 @@ from ..autograd.anomaly_mode import record_forward_trace
 from ..autograd.graph import Node, SavedTensor, accumulator_of
 from ._broadcast import sum_to_shape
 
-__all__ = ["derivative", "record", "OUTPUT", "as_array"]
+__all__ = ["derivative", "record", "record_multi", "attach", "needs_grad", "OUTPUT", "as_array"]
 
 _grad_state = grad_mode._state
 _ndarray = np.ndarray
@@ -120,6 +120,22 @@ def record(data, node_class, inputs, saved=(), args=()):
         return out
     attach(out, node_class, inputs, saved, args)
     return out
+
+
+def record_multi(datas, node_class, inputs, saved=(), args=()):
+    """Like ``record`` for an op with several differentiable outputs (``split``, ``unbind``).
+
+    Returns one tensor per array; they share one node and differ by ``output_nr``.
+    """
+    outs = [make_tensor(as_array(d)) for d in datas]
+    if not outs or not needs_grad(*inputs) or outs[0]._data.dtype.kind not in "fc":
+        return tuple(outs)
+    node = attach(outs[0], node_class, inputs, saved, args)
+    for nr, out in enumerate(outs[1:], start=1):
+        out._grad_fn = node
+        out._output_nr = nr
+        out._requires_grad = True
+    return tuple(outs)
 
 
 def attach(out, node_class, inputs, saved=(), args=()):

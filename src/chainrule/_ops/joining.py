@@ -1,0 +1,4 @@
+"""Joining and splitting: ``cat stack split chunk unbind`` and friends."""
+
+FUNCTIONS = []
+METHODS = []

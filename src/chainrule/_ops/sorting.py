@@ -1,0 +1,4 @@
+"""Ordering ops: ``sort argsort topk kthvalue median`` and friends."""
+
+FUNCTIONS = []
+METHODS = []

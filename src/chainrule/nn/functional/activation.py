@@ -1,0 +1,4 @@
+"""nn.functional: activation."""
+
+FUNCTIONS = []
+METHODS = []

@@ -1,0 +1,4 @@
+"""nn.functional: conv."""
+
+FUNCTIONS = []
+METHODS = []

@@ -1,0 +1,4 @@
+"""nn.functional: loss."""
+
+FUNCTIONS = []
+METHODS = []

@@ -1,0 +1,4 @@
+"""nn.functional: normalization."""
+
+FUNCTIONS = []
+METHODS = []

@@ -1,0 +1,4 @@
+"""nn.functional: pooling."""
+
+FUNCTIONS = []
+METHODS = []

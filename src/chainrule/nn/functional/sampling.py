@@ -1,0 +1,4 @@
+"""nn.functional: sampling."""
+
+FUNCTIONS = []
+METHODS = []
