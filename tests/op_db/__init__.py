@@ -62,7 +62,7 @@ def noncontiguous(array):
 
 
 def all_ops():
-    from . import basic, linalg, nn_functional, pointwise, reductions, shapes
+    from . import basic, linalg, nn_conv, nn_functional, pointwise, reductions, shapes
 
-    families = (basic, pointwise, reductions, shapes, linalg, nn_functional)
+    families = (basic, pointwise, reductions, shapes, linalg, nn_functional, nn_conv)
     return [op for family in families for op in family.OPS]
