@@ -231,10 +231,7 @@ class Tensor:
         if self._grad_fn is None or self._retains_grad:
             return
         self._retains_grad = True
-        node = self._grad_fn
-        if node._retain_grad_hooks is None:
-            node._retain_grad_hooks = {}
-        node._retain_grad_hooks[self._output_nr] = _RetainGrad(self)
+        self._grad_fn._hook_lists().retain_grad[self._output_nr] = _RetainGrad(self)
 
     def register_hook(self, hook):
         """``hook(grad)`` runs when the gradient of this tensor is computed; it may return a new one."""

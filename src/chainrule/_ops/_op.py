@@ -43,24 +43,36 @@ class OpNode(Node):
     vjps = ()
 
     def apply(self, grads):
-        values = self._unpack_saved() if self.saved_names else ()
+        if self.saved_names:
+            values = self._unpack_saved()
+            if self._args:
+                values.extend(self._args)
+        else:
+            values = self._args
         grad = grads[0] if self.num_outputs == 1 else grads
-        args = self._args
+        meta = self._input_meta
         result = []
-        for vjp, (next_node, _), meta in zip(self.vjps, self.next_functions, self._input_meta):
+        vjps = self.vjps
+        i = 0
+        for next_node, _ in self.next_functions:
             if next_node is None:
                 result.append(None)
-                continue
-            g = vjp(grad, *values, *args)
-            if g is not None:
-                shape, dtype = meta
-                data = g._data
-                if data.shape != shape:
-                    g = sum_to_shape(g, shape)
-                if data.dtype != dtype:
-                    g = g.to(_FROM_NUMPY[dtype])
-            result.append(g)
+            else:
+                g = vjps[i](grad, *values)
+                if meta is not None and g is not None and meta[i] is not None:
+                    g = _to_input_meta(g, *meta[i])
+                result.append(g)
+            i += 1
         return result
+
+
+def _to_input_meta(grad, shape, dtype):
+    """Sum a gradient back over broadcast dimensions and cast it to its input's dtype."""
+    if grad._data.shape != shape:
+        grad = sum_to_shape(grad, shape)
+    if grad._data.dtype != dtype:
+        grad = grad.to(_FROM_NUMPY[dtype])
+    return grad
 
 
 def derivative(node_name, *vjps, saves=(), outputs=1):
@@ -81,13 +93,7 @@ def as_array(value):
     return value if value.__class__ is _ndarray else np.asarray(value)
 
 
-def _edge(tensor):
-    node = tensor._grad_fn
-    if node is not None:
-        return (node, tensor._output_nr)
-    if tensor._requires_grad:
-        return (accumulator_of(tensor), 0)
-    return (None, 0)
+_NO_EDGE = (None, 0)
 
 
 def needs_grad(*inputs):
@@ -139,20 +145,35 @@ def record_multi(datas, node_class, inputs, saved=(), args=()):
 
 
 def attach(out, node_class, inputs, saved=(), args=()):
-    """Make ``out`` the output of a new ``node_class`` node over ``inputs``."""
+    """Make ``out`` the output of a new ``node_class`` node over ``inputs``.
+
+    An input whose shape and dtype equal the output's needs no metadata: ``OpNode.apply`` only
+    reshapes or casts a gradient for inputs recorded in ``meta``.
+    """
+    shape = out._data.shape
+    dtype = out._data.dtype
     edges = []
-    meta = []
-    for t in inputs:
+    meta = None
+    for i, t in enumerate(inputs):
         if isinstance(t, Tensor):
+            node = t._grad_fn
+            if node is not None:
+                edges.append((node, t._output_nr))
+            elif t._requires_grad:
+                edges.append((accumulator_of(t), 0))
+            else:
+                edges.append(_NO_EDGE)
+            data = t._data
+            if data.shape != shape or data.dtype != dtype:
+                if meta is None:
+                    meta = [None] * len(inputs)
+                meta[i] = (data.shape, data.dtype)
             if t._is_inference:
                 _raise_inference()
-            edges.append(_edge(t))
-            meta.append((t._data.shape, t._data.dtype))
         else:
-            edges.append((None, 0))
-            meta.append(None)
-    kept = tuple(_save(value, out) for value in saved)
-    node = node_class(tuple(edges), kept, args, tuple(meta))
+            edges.append(_NO_EDGE)
+    kept = tuple([_save(value, out) for value in saved]) if saved else ()
+    node = node_class(tuple(edges), kept, args, meta)
     if _anomaly_state.enabled:
         record_forward_trace(node)
     out._grad_fn = node

@@ -108,11 +108,11 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     outputs = _as_tuple(outputs)
     inputs = _as_tuple(inputs)
     grad_outputs = _as_tuple(grad_outputs)
+    _check_outputs(outputs)
+    grads = _make_root_grads(outputs, grad_outputs)
     for t in inputs:
         if not t._requires_grad:
             raise RuntimeError("One of the differentiated Tensors does not require grad")
-    _check_outputs(outputs)
-    grads = _make_root_grads(outputs, grad_outputs)
     if retain_graph is None:
         retain_graph = create_graph
     edges = [_root_edge(t) for t in inputs]

@@ -69,7 +69,7 @@ class detect_anomaly:
 
 def record_forward_trace(node):
     """Remember the user's call stack for ``node`` (only while anomaly mode is on)."""
-    node._anomaly_trace = traceback.extract_stack()[:-3]
+    node.metadata["traceback_"] = traceback.extract_stack()[:-3]
 
 
 def _user_frame(trace):
@@ -89,7 +89,7 @@ def check_for_nan(node, outputs):
             continue
         if grad.isnan().any().item():
             name = node.name()
-            trace = node._anomaly_trace
+            trace = node._metadata.get("traceback_") if node._metadata else None
             if trace:
                 warnings.warn(f"Error detected in {name}. Traceback of forward call that caused the error:\n"
                               + "".join(traceback.format_list(trace)), UserWarning, stacklevel=2)

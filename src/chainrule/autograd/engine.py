@@ -7,6 +7,7 @@ order, which decides when hooks fire). Graph mode during the walk is ``create_gr
 are ordinary chainrule ops, so with ``create_graph=True`` the gradients get graphs of their own.
 """
 
+import gc
 import heapq
 
 from . import grad_mode
@@ -64,33 +65,81 @@ def _add(buffer, index, grad):
     buffer[index] = grad if current is None else current + grad
 
 
-def _call_tensor_pre_hooks(node, grads):
-    hooks = node._tensor_pre_hooks
-    if hooks:
-        for nr, fns in hooks.items():
-            for fn in list(fns):
-                if grads[nr] is None:
-                    break
-                new = fn(grads[nr])
-                if new is not None:
-                    _check_hook_result(fn, grads[nr], new)
-                    grads[nr] = new
-    retain = node._retain_grad_hooks
-    if retain:
-        for nr, fn in retain.items():
-            if grads[nr] is not None:
-                fn(grads[nr])
-    if node._pre_hooks:
-        for fn in list(node._pre_hooks):
-            new = fn(tuple(grads))
+def _call_pre_hooks(hooks, grads):
+    """Tensor hooks (may replace a gradient), then retain_grad, then the node's own pre-hooks."""
+    for nr, fns in hooks.tensor_pre.items():
+        for fn in list(fns):
+            if grads[nr] is None:
+                break
+            new = fn(grads[nr])
             if new is not None:
-                grads[:] = list(new)
+                _check_hook_result(fn, grads[nr], new)
+                grads[nr] = new
+    for nr, fn in hooks.retain_grad.items():
+        if grads[nr] is not None:
+            fn(grads[nr])
+    for fn in list(hooks.pre):
+        new = fn(tuple(grads))
+        if new is not None:
+            grads[:] = list(new)
 
 
 def _check_hook_result(fn, old, new):
     if new.shape != old.shape:
         name = getattr(fn, "__name__", type(fn).__name__)
         raise RuntimeError(f"hook '{name}' has changed the size of value")
+
+
+def _walk(root_nodes, deps, buffers, keep_graph, needed, accumulate, capture, captured):
+    """Run every node once all its consumers have delivered; the hot loop of backward."""
+    heappush, heappop = heapq.heappush, heapq.heappop
+    anomaly = is_anomaly_enabled()
+    filtered = needed is not None or not accumulate
+    ready = []
+    for node in root_nodes:
+        if deps.get(node, 0) == 0:
+            heappush(ready, (-node._sequence_nr, id(node), node))
+    while ready:
+        node = heappop(ready)[2]
+        grads = buffers.pop(node, None)
+        outputs = None
+        if grads is not None:
+            hooks = node._hooks
+            if hooks is not None:
+                _call_pre_hooks(hooks, grads)
+            if captured is not None:
+                for nr in range(node.num_outputs):
+                    slot = capture.get((node, nr))
+                    if slot is not None:
+                        captured[slot] = grads[nr]
+            if not filtered or ((needed is None or node in needed)
+                                and (accumulate or node.__class__ is not AccumulateGrad)):
+                outputs = node.apply(grads)
+                if hooks is not None and hooks.post:
+                    for fn in list(hooks.post):
+                        new = fn(tuple(outputs), tuple(grads))
+                        if new is not None:
+                            outputs = list(new)
+                if anomaly:
+                    check_for_nan(node, outputs)
+                if not keep_graph:
+                    node.release()
+        for i, (next_node, nr) in enumerate(node.next_functions):
+            if next_node is None:
+                continue
+            if outputs is not None:
+                grad = outputs[i]
+                if grad is not None:
+                    buffer = buffers.get(next_node)
+                    if buffer is None:
+                        buffers[next_node] = buffer = [None] * next_node.num_outputs
+                        buffer[nr] = grad
+                    else:
+                        _add(buffer, nr, grad)
+            remaining = deps[next_node] - 1
+            deps[next_node] = remaining
+            if remaining == 0:
+                heappush(ready, (-next_node._sequence_nr, id(next_node), next_node))
 
 
 def run_backward(roots, root_grads, keep_graph, create_graph, targets=None, capture=None, accumulate=True):
@@ -115,52 +164,18 @@ def run_backward(roots, root_grads, keep_graph, create_graph, targets=None, capt
             buffer = buffers[node] = [None] * node.num_outputs
         _add(buffer, nr, grad)
 
-    ready = []
-    for node in root_nodes:
-        if deps.get(node, 0) == 0:
-            heapq.heappush(ready, (-node._sequence_nr, id(node), node))
-
-    anomaly = is_anomaly_enabled()
     state = grad_mode._state
     previous = state.enabled
     state.enabled = create_graph
+    # The walk allocates many short-lived gradients and makes no reference cycles of its own:
+    # pausing the cycle collector meanwhile saves it from rescanning the whole graph repeatedly.
+    collecting = gc.isenabled()
+    if collecting:
+        gc.disable()
     try:
-        while ready:
-            node = heapq.heappop(ready)[2]
-            grads = buffers.pop(node, None) or [None] * node.num_outputs
-            _call_tensor_pre_hooks(node, grads)
-            if captured is not None:
-                for nr in range(node.num_outputs):
-                    slot = capture.get((node, nr))
-                    if slot is not None:
-                        captured[slot] = grads[nr]
-            run = (needed is None or node in needed) and (accumulate or node.__class__ is not AccumulateGrad)
-            if run and any(g is not None for g in grads):
-                outputs = node.apply(grads)
-                if node._post_hooks:
-                    for fn in list(node._post_hooks):
-                        new = fn(tuple(outputs), tuple(grads))
-                        if new is not None:
-                            outputs = list(new)
-                if anomaly:
-                    check_for_nan(node, outputs)
-                if not keep_graph:
-                    node.release()
-            else:
-                outputs = ()
-            for i, (next_node, nr) in enumerate(node.next_functions):
-                if next_node is None:
-                    continue
-                grad = outputs[i] if i < len(outputs) else None
-                if grad is not None:
-                    buffer = buffers.get(next_node)
-                    if buffer is None:
-                        buffer = buffers[next_node] = [None] * next_node.num_outputs
-                    _add(buffer, nr, grad)
-                remaining = deps[next_node] - 1
-                deps[next_node] = remaining
-                if remaining == 0:
-                    heapq.heappush(ready, (-next_node._sequence_nr, id(next_node), next_node))
+        _walk(root_nodes, deps, buffers, keep_graph, needed, accumulate, capture, captured)
     finally:
         state.enabled = previous
+        if collecting:
+            gc.enable()
     return captured

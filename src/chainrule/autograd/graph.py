@@ -124,8 +124,7 @@ class Node:
     ``next_functions``. ``saved_names`` lists what the node saved (exposed as ``_saved_<name>``).
     """
 
-    __slots__ = ("next_functions", "_saved", "_args", "_input_meta", "_sequence_nr", "_pre_hooks",
-                 "_post_hooks", "_tensor_pre_hooks", "_retain_grad_hooks", "_metadata", "_anomaly_trace",
+    __slots__ = ("next_functions", "_saved", "_args", "_input_meta", "_sequence_nr", "_hooks", "_metadata",
                  "__weakref__")
     saved_names = ()
     num_outputs = 1
@@ -136,9 +135,8 @@ class Node:
         self._args = args
         self._input_meta = input_meta
         self._sequence_nr = _next_sequence_nr()
-        self._pre_hooks = self._post_hooks = self._tensor_pre_hooks = self._retain_grad_hooks = None
+        self._hooks = None
         self._metadata = None
-        self._anomaly_trace = None
 
     @classmethod
     def name(cls):
@@ -172,26 +170,39 @@ class Node:
                 return self._unpack_saved()[self.saved_names.index(key)]
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
+    def _hook_lists(self):
+        if self._hooks is None:
+            self._hooks = NodeHooks()
+        return self._hooks
+
     def register_hook(self, fn):
         """``fn(grad_inputs, grad_outputs)`` runs after the node; it may return new grad_inputs."""
-        if self._post_hooks is None:
-            self._post_hooks = []
-        self._post_hooks.append(fn)
-        return RemovableHandle(self._post_hooks, fn)
+        hooks = self._hook_lists().post
+        hooks.append(fn)
+        return RemovableHandle(hooks, fn)
 
     def register_prehook(self, fn):
         """``fn(grad_outputs)`` runs before the node; it may return new grad_outputs."""
-        if self._pre_hooks is None:
-            self._pre_hooks = []
-        self._pre_hooks.append(fn)
-        return RemovableHandle(self._pre_hooks, fn)
-
-    def _add_tensor_pre_hook(self, output_nr, fn):
-        if self._tensor_pre_hooks is None:
-            self._tensor_pre_hooks = {}
-        hooks = self._tensor_pre_hooks.setdefault(output_nr, [])
+        hooks = self._hook_lists().pre
         hooks.append(fn)
         return RemovableHandle(hooks, fn)
+
+    def _add_tensor_pre_hook(self, output_nr, fn):
+        hooks = self._hook_lists().tensor_pre.setdefault(output_nr, [])
+        hooks.append(fn)
+        return RemovableHandle(hooks, fn)
+
+
+class NodeHooks:
+    """Everything hooked on a node; most nodes have none, so this is made on first use."""
+
+    __slots__ = ("pre", "post", "tensor_pre", "retain_grad")
+
+    def __init__(self):
+        self.pre = []
+        self.post = []
+        self.tensor_pre = {}
+        self.retain_grad = {}
 
 
 class AccumulateGrad(Node):
