@@ -18,6 +18,8 @@ from .._tensor import Tensor, make_tensor
 from ..autograd import grad_mode
 from ..autograd.anomaly_mode import _state as _anomaly_state
 from ..autograd.anomaly_mode import record_forward_trace
+from ..autograd.forward_ad import _state as _forward_state
+from ..autograd.forward_ad import push_tangent
 from ..autograd.graph import Node, SavedTensor, accumulator_of
 from ._broadcast import sum_to_shape
 
@@ -115,6 +117,8 @@ def record(data, node_class, inputs, saved=(), args=()):
     are version-checked; ``OUTPUT`` stands for the result); ``args`` are plain values passed after them.
     """
     out = make_tensor(data if data.__class__ is _ndarray else np.asarray(data))
+    if _forward_state.depth:
+        push_tangent(out, node_class, inputs, saved, args, OUTPUT)
     if not _grad_state.enabled:
         return out
     for t in inputs:

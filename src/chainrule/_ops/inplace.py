@@ -97,6 +97,8 @@ def write_inplace(tensor, result):
         _keep_old_self(node, tensor)
     np.copyto(tensor._data, result._data, casting="unsafe")
     tensor._version_counter[0] += 1
+    if result._tangent is not None:
+        tensor._tangent = result._tangent
     if node is not None:
         _share_saved_output(node, result, tensor)
         tensor._grad_fn = node

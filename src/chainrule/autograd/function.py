@@ -1,0 +1,225 @@
+"""Custom differentiable functions: ``class F(chainrule.autograd.Function)`` with static
+``forward``/``backward``, called as ``F.apply(...)``.
+
+As in PyTorch, the ``ctx`` object is the backward node itself: it is created before ``forward``
+runs, keeps what ``save_for_backward`` stores (version-checked like every saved tensor), and the
+engine calls its ``apply`` which hands the gradients to the user's ``backward``.
+"""
+
+import functools
+import warnings
+
+from . import grad_mode
+from .graph import RELEASED_MESSAGE, Node, SavedTensor, accumulator_of
+
+__all__ = ["Function", "FunctionCtx", "once_differentiable", "BackwardCFunction"]
+
+
+class FunctionCtx:
+    """What ``forward``/``setup_context`` may record for ``backward``."""
+
+    def save_for_backward(self, *tensors):
+        self._to_save = tensors
+
+    def save_for_forward(self, *tensors):
+        self._to_save_forward = tensors
+
+    def mark_dirty(self, *tensors):
+        self._dirty = tensors
+
+    def mark_non_differentiable(self, *tensors):
+        self._non_differentiable = tensors
+
+    def set_materialize_grads(self, value):
+        self._materialize_grads = value
+
+
+class BackwardCFunction(Node, FunctionCtx):
+    """The node (and ctx) of one call of a custom Function."""
+
+    _forward_cls = None
+    _to_save = ()
+    _dirty = ()
+    _non_differentiable = ()
+    _materialize_grads = True
+    needs_input_grad = ()
+
+    def __init__(self):
+        Node.__init__(self, (), None, (), None)
+        self._output_meta = ()
+
+    @property
+    def saved_tensors(self):
+        saved = self._saved
+        if saved is None:
+            raise RuntimeError(RELEASED_MESSAGE)
+        return tuple(s.unpack(self) if isinstance(s, SavedTensor) else s for s in saved)
+
+    saved_variables = saved_tensors
+
+    def release(self):
+        self._saved = None
+
+    @classmethod
+    def name(cls):
+        return cls.__name__
+
+    def apply(self, grads):
+        from .._tensor import make_tensor
+        import numpy as np
+
+        if self._materialize_grads:
+            grads = [make_tensor(np.zeros(shape, dtype=dtype)) if g is None else g
+                     for g, (shape, dtype) in zip(grads, self._output_meta)]
+        backward = self._forward_cls.backward
+        result = backward(self, *grads)
+        if not isinstance(result, tuple):
+            result = (result,)
+        expected = len(self.needs_input_grad)
+        if len(result) != expected:
+            if len(result) > expected and all(r is None for r in result[expected:]):
+                result = result[:expected]
+            else:
+                raise RuntimeError(f"function {self.name()} returned an incorrect number of gradients (expected "
+                                   f"{expected}, got {len(result)})")
+        return self._gradients_for_edges(result)
+
+    def _gradients_for_edges(self, result):
+        from .._tensor import Tensor
+        from .._ops._broadcast import sum_to_shape
+
+        grads = []
+        for index, (value, meta) in enumerate(zip(result, self._input_meta)):
+            if meta is None:
+                continue  # not a tensor argument: no edge
+            if value is None:
+                grads.append(None)
+                continue
+            if not isinstance(value, Tensor):
+                raise RuntimeError(f"expected Variable or None (got {type(value).__name__})")
+            shape = meta[0]
+            if value._data.shape != shape:
+                try:
+                    value = sum_to_shape(value, shape)
+                except (ValueError, RuntimeError):
+                    value = None
+                if value is None or value._data.shape != shape:
+                    raise RuntimeError(
+                        f"Function {self.name()} returned an invalid gradient at index {index} - got "
+                        f"{list(result[index].shape)} but expected shape compatible with {list(shape)}")
+            grads.append(value)
+        return grads
+
+
+class FunctionMeta(type):
+    """Gives each Function subclass its own backward node class, ``<Name>Backward``."""
+
+    def __init__(cls, name, bases, attrs):
+        backward_cls = type(name + "Backward", (BackwardCFunction,), {"_forward_cls": cls})
+        backward_cls.__module__ = "chainrule.autograd.function"
+        backward_cls.__qualname__ = name + "Backward"
+        cls._backward_cls = backward_cls
+        super().__init__(name, bases, attrs)
+
+
+class Function(metaclass=FunctionMeta):
+    """Subclass with static ``forward(ctx, *args)`` and ``backward(ctx, *grads)``, then call ``apply``."""
+
+    def __init__(self, *args, **kwargs):
+        warnings.warn(f"{type(self).__name__} should not be instantiated. Methods on autograd functions are all "
+                      "static, so you should invoke them on the class itself. Instantiating an autograd function "
+                      "will raise an error in a future version of PyTorch.", DeprecationWarning, stacklevel=2)
+
+    @staticmethod
+    def forward(ctx, *args, **kwargs):
+        raise NotImplementedError("You must implement the forward function for custom autograd.Function.")
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        raise NotImplementedError("setup_context is not implemented.")
+
+    @staticmethod
+    def backward(ctx, *grad_outputs):
+        raise NotImplementedError("You must implement either the backward or vjp method for your custom "
+                                  "autograd.Function to use it with backward mode AD.")
+
+    vjp = backward
+
+    @staticmethod
+    def jvp(ctx, *grad_inputs):
+        raise NotImplementedError("You must implement the jvp function for custom autograd.Function to use it "
+                                  "with forward mode AD.")
+
+    @classmethod
+    def apply(cls, *args, **kwargs):
+        from .._tensor import Tensor
+
+        ctx = cls._backward_cls()
+        ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
+        recording = grad_mode._state.enabled and any(ctx.needs_input_grad)
+        with grad_mode.no_grad():
+            if cls.setup_context is not Function.setup_context:
+                outputs = cls.forward(*args, **kwargs)
+                cls.setup_context(ctx, args, outputs)
+            else:
+                outputs = cls.forward(ctx, *args, **kwargs)
+        single = not isinstance(outputs, tuple)
+        wrapped = _wrap_outputs(ctx, args, (outputs,) if single else outputs, recording)
+        return wrapped[0] if single else wrapped
+
+
+def _wrap_outputs(ctx, args, outputs, recording):
+    """Attach the outputs to ``ctx`` (when recording) and store what ``save_for_backward`` kept."""
+    from .._tensor import Tensor, make_tensor
+
+    inputs = {id(a) for a in args if isinstance(a, Tensor)}
+    dirty = {id(t) for t in ctx._dirty}
+    non_differentiable = {id(t) for t in ctx._non_differentiable}
+    result = []
+    for value in outputs:
+        if isinstance(value, Tensor) and id(value) in inputs and id(value) not in dirty:
+            alias = make_tensor(value._data)
+            alias._version_counter = value._version_counter
+            value = alias
+        result.append(value)
+    if recording:
+        edges, meta = [], []
+        for a in args:
+            if isinstance(a, Tensor):
+                if a._grad_fn is not None:
+                    edges.append((a._grad_fn, a._output_nr))
+                elif a._requires_grad:
+                    edges.append((accumulator_of(a), 0))
+                else:
+                    edges.append((None, 0))
+                meta.append((a._data.shape, a._data.dtype))
+            else:
+                meta.append(None)
+        ctx.next_functions = tuple(edges)
+        ctx._input_meta = meta
+        ctx._output_meta = [(v._data.shape, v._data.dtype) if isinstance(v, Tensor) else ((), None)
+                            for v in result]
+        for nr, value in enumerate(result):
+            if not isinstance(value, Tensor):
+                continue
+            if id(value) in non_differentiable or value._data.dtype.kind not in "fc":
+                value._requires_grad = False
+                continue
+            value._grad_fn = ctx
+            value._output_nr = nr
+            value._requires_grad = True
+    outputs_by_id = {id(v) for v in result}
+    ctx._saved = tuple(SavedTensor(t, output_of=True if id(t) in outputs_by_id and recording else None)
+                       if isinstance(t, Tensor) else t for t in ctx._to_save)
+    return tuple(result)
+
+
+def once_differentiable(backward):
+    """Mark a ``backward`` as not differentiable itself: it always runs without recording."""
+
+    @functools.wraps(backward)
+    def wrapper(ctx, *grads):
+        with grad_mode.no_grad():
+            return backward(ctx, *grads)
+
+    return wrapper
