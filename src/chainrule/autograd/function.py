@@ -197,6 +197,7 @@ def _wrap_outputs(ctx, args, outputs, recording):
                 meta.append(None)
         ctx.next_functions = tuple(edges)
         ctx._input_meta = meta
+        ctx.num_outputs = len(result)
         ctx._output_meta = [(v._data.shape, v._data.dtype) if isinstance(v, Tensor) else ((), None)
                             for v in result]
         for nr, value in enumerate(result):
