@@ -1,0 +1,170 @@
+"""Pictures of the backward graph: ``chainrule.viz.draw(y)``.
+
+The graph is walked iteratively (a 100,000-node graph draws without recursion, summarised past
+``max_nodes``) and written as DOT text. Rendering to SVG/PNG/PDF and showing inline in Jupyter use
+the ``graphviz`` package and its ``dot`` program (``pip install chainrule[viz]`` plus Graphviz
+itself); without them the DOT source is still available.
+"""
+
+import html
+
+from ._tensor import Tensor
+from .autograd.graph import AccumulateGrad, SavedTensor
+
+__all__ = ["draw", "GraphPicture"]
+
+INSTALL_HINT = ("Rendering needs the graphviz package and Graphviz's `dot` program: `pip install graphviz` and "
+                "e.g. `apt-get install graphviz` / `brew install graphviz` / `conda install graphviz`. "
+                "The DOT text is in `.source`.")
+
+STYLE = {
+    "output": 'shape=box, style="filled,rounded", fillcolor="#ffd27f", color="#b77b00"',
+    "node": 'shape=box, style="filled,rounded", fillcolor="#e8e8e8", color="#777777"',
+    "leaf": 'shape=box, style="filled", fillcolor="#a9d8ff", color="#2878b5"',
+    "saved": 'shape=note, style="filled", fillcolor="#fff6d5", color="#b0a060", fontsize=10',
+    "more": 'shape=plaintext, fontcolor="#777777"',
+}
+
+
+class GraphPicture:
+    """A drawn graph: ``.source`` is DOT; renders itself in notebooks and to files."""
+
+    def __init__(self, source, node_names, edges):
+        self.source = source
+        self.node_names = node_names  # labels' first lines, in drawing order (for tests and tools)
+        self.edges = edges  # (from_index, to_index) pairs over node_names
+
+    def __repr__(self):
+        return f"<GraphPicture with {len(self.node_names)} nodes>"
+
+    def pipe(self, format="svg"):
+        """The rendered picture as bytes."""
+        try:
+            import graphviz
+        except ImportError:
+            raise RuntimeError(INSTALL_HINT) from None
+        try:
+            return graphviz.Source(self.source).pipe(format=format)
+        except graphviz.ExecutableNotFound:
+            raise RuntimeError(INSTALL_HINT) from None
+
+    def render(self, filename, format=None):
+        """Write the picture to ``filename`` (format from its extension unless given); returns the path."""
+        format = format or filename.rsplit(".", 1)[-1]
+        with open(filename, "wb") as fh:
+            fh.write(self.pipe(format))
+        return filename
+
+    save = render
+
+    def _repr_svg_(self):
+        return self.pipe("svg").decode("utf-8")
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        try:
+            return {"image/svg+xml": self._repr_svg_(), "text/plain": repr(self)}
+        except RuntimeError:
+            return {"text/plain": repr(self) + "\n" + INSTALL_HINT}
+
+
+def _shape_text(array):
+    return "(" + ", ".join(str(s) for s in array.shape) + ")"
+
+
+def _dtype_text(array):
+    return str(array.dtype)
+
+
+def _value_text(tensor):
+    text = repr(tensor.detach()) if isinstance(tensor, Tensor) else repr(tensor)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _leaf_label(tensor, names, show_values):
+    name = names.get(id(tensor))
+    lines = [name] if name else []
+    lines.append(f"{_shape_text(tensor._data)} {_dtype_text(tensor._data)}")
+    if show_values:
+        lines.append("value " + _value_text(tensor))
+        if tensor._grad is not None:
+            lines.append("grad " + _value_text(tensor._grad))
+    return lines
+
+
+def _param_names(params):
+    if params is None:
+        return {}
+    items = params.items() if hasattr(params, "items") else params
+    return {id(value): name for name, value in items}
+
+
+def _label(lines):
+    return "<" + "<br/>".join(html.escape(line) for line in lines) + ">"
+
+
+def draw(tensors, params=None, show_saved=False, show_values=False, max_nodes=2000):
+    """Draw the backward graph that produced ``tensors`` (a tensor or a sequence of them).
+
+    ``params``: a ``{name: tensor}`` mapping (e.g. ``dict(model.named_parameters())``) to name leaves.
+    ``show_saved``: also draw what each node saved for backward. ``show_values``: print values
+    (and gradients, after backward) on outputs and leaves, to follow the chain rule numerically.
+    """
+    roots = list(tensors) if isinstance(tensors, (list, tuple)) else [tensors]
+    names = _param_names(params)
+    ids, lines_out, edges, order = {}, [], [], []
+
+    def add(key, lines, style):
+        ids[key] = len(order)
+        order.append(lines[0])
+        lines_out.append(f'  n{ids[key]} [label={_label(lines)}, {STYLE[style]}];')
+        return ids[key]
+
+    stack = []
+    for i, tensor in enumerate(roots):
+        head = [f"output {i}" if len(roots) > 1 else "output", f"{_shape_text(tensor._data)} {_dtype_text(tensor._data)}"]
+        if show_values:
+            head.append("value " + _value_text(tensor))
+        out_id = add(("output", i), head, "output")
+        if tensor._grad_fn is not None:
+            stack.append((tensor._grad_fn, out_id))
+    not_drawn = set()
+    while stack:
+        node, consumer = stack.pop()
+        key = id(node)
+        if key not in ids:
+            if len(order) >= max_nodes:
+                if key not in not_drawn:  # keep walking only to count what the summary leaves out
+                    not_drawn.add(key)
+                    stack.extend((n, None) for n, _ in node.next_functions if n is not None)
+                continue
+            if isinstance(node, AccumulateGrad):
+                add(key, _leaf_label(node.variable, names, show_values), "leaf")
+            else:
+                add(key, [node.name()], "node")
+                if show_saved:
+                    _add_saved(node, add, edges, ids[key])
+            for next_node, _ in node.next_functions:
+                if next_node is not None:
+                    stack.append((next_node, ids[key]))
+        if consumer is not None:
+            edges.append((ids[key], consumer))
+    if not_drawn:
+        more = add(("more",), [f"... {len(not_drawn)} more nodes not drawn"], "more")
+        edges.append((more, 0))
+    body = lines_out + [f"  n{a} -> n{b};" for a, b in dict.fromkeys(edges) if a != b]
+    source = "digraph backward {\n  rankdir=BT;\n  node [fontname=Helvetica, fontsize=11];\n" + "\n".join(body) + "\n}\n"
+    return GraphPicture(source, order, list(dict.fromkeys((a, b) for a, b in edges if a != b)))
+
+
+def _add_saved(node, add, edges, node_id):
+    saved = node._saved
+    if not saved:
+        return
+    for name, value in zip(node.saved_names, saved):
+        if isinstance(value, SavedTensor):
+            array = value.data if value.output_of else value.tensor._data
+            text = f"saved {name} {_shape_text(array)} {_dtype_text(array)}"
+        else:
+            text = f"saved {name} = {value!r}"
+        saved_id = add(("saved", id(node), name), [text], "saved")
+        edges.append((saved_id, node_id))
