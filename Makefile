@@ -1,6 +1,6 @@
 PYTHON ?= python3
 
-.PHONY: install test demo bench golden
+.PHONY: install test demo bench golden docs
 
 install:
 	$(PYTHON) -m pip install -e '.[test]'
@@ -16,3 +16,7 @@ bench:
 
 golden:
 	$(PYTHON) ../shared/golden/run_golden.py --path src
+
+docs:
+	PYTHONPATH=src $(PYTHON) docs/gen_pictures.py
+	$(PYTHON) -m mkdocs build --strict --site-dir site
