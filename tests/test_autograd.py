@@ -444,3 +444,16 @@ def test_graph_is_freed_without_the_cycle_collector():
         assert probe() is None
     finally:
         gc.enable()
+
+
+def test_errors_teach_without_changing_pytorch_text():
+    with pytest.raises(RuntimeError) as error:
+        (chainrule.ones(2, requires_grad=True) * 2).backward()
+    assert str(error.value) == "grad can be implicitly created only for scalar outputs"
+    assert "y.sum().backward()" in error.value.__notes__[0]
+    with pytest.raises(RuntimeError) as error:
+        chainrule.tensor([1, 2], requires_grad=True)
+    assert "float" in error.value.__notes__[0]
+    with pytest.raises(RuntimeError) as error:
+        chainrule.ones(2, 3) + chainrule.ones(3, 2)
+    assert error.value.__notes__[0].startswith("Hint: shapes are matched from the last dimension")

@@ -12,6 +12,7 @@ import numpy as np
 
 from . import _dtype
 from ._device import device_of
+from ._errors import with_hint
 from ._printing import format_tensor
 from ._size import Size
 from .autograd import grad_mode
@@ -149,7 +150,7 @@ class Tensor:
                 )
             return
         if value and self._data.dtype.kind not in "fc":
-            raise RuntimeError(int_message)
+            raise with_hint(RuntimeError(int_message), "integer_requires_grad")
         if value and self._is_inference and not _grad_state.inference:
             raise RuntimeError("Setting requires_grad=True on inference tensor outside InferenceMode is not allowed.")
         self._requires_grad = value

@@ -6,6 +6,7 @@
 import numpy as np
 
 from .._dtype import DIMENSIONED, SCALAR, ZERO_DIM, _FROM_NUMPY, result_type, scalar_dtype
+from .._errors import with_hint
 from .._tensor import Tensor
 
 __all__ = ["binary_arrays", "broadcast_error", "sum_to_shape", "broadcast_shapes"]
@@ -68,8 +69,8 @@ def broadcast_error(a_shape, b_shape):
     for dim in range(n - 1, -1, -1):
         x, y = a_full[dim], b_full[dim]
         if x != y and x != 1 and y != 1:
-            return RuntimeError(f"The size of tensor a ({x}) must match the size of tensor b ({y}) at "
-                                f"non-singleton dimension {dim}")
+            return with_hint(RuntimeError(f"The size of tensor a ({x}) must match the size of tensor b ({y}) at "
+                                          f"non-singleton dimension {dim}"), "broadcast")
     return RuntimeError(f"shapes {list(a_shape)} and {list(b_shape)} cannot be broadcast")
 
 

@@ -7,6 +7,7 @@ from .function import Function, once_differentiable
 from .grad_mode import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad,
                         set_grad_enabled)
 from .graph import accumulator_of
+from .._errors import with_hint
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 
 __all__ = ["backward", "grad", "no_grad", "enable_grad", "set_grad_enabled", "inference_mode", "is_grad_enabled",
@@ -44,7 +45,8 @@ def _make_root_grads(outputs, grad_outputs):
         given = grad_outputs[i] if grad_outputs is not None and i < len(grad_outputs) else None
         if given is None:
             if out._data.size != 1:
-                raise RuntimeError("grad can be implicitly created only for scalar outputs")
+                raise with_hint(RuntimeError("grad can be implicitly created only for scalar outputs"),
+                                "non_scalar_backward")
             grads.append(make_tensor(np.ones(out._data.shape, dtype=out._data.dtype)))
             continue
         if not isinstance(given, Tensor):
