@@ -1,9 +1,15 @@
 """PyTorch's autograd walkthrough, run by chainrule: every printed tensor is what PyTorch prints.
+At the end it writes a picture of each example's backward graph.
 
 Run it with ``make demo``.
 """
 
+import os
+
 import chainrule as torch
+from chainrule import viz
+
+PICTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "output")
 
 
 def explain(text):
@@ -21,6 +27,7 @@ def polynomial():
     y.backward()
     explain("dy/dx = 8x^3 + 3x^2 + 6x + 5 = 64 + 12 + 12 + 5 = 93 at x = 2.")
     print(x.grad)
+    return viz.draw(y, params={"x": x}, show_values=True)
 
 
 def two_layers():
@@ -39,9 +46,24 @@ def two_layers():
     out.backward()
     explain("d(out)/dx = (1/6) * 4y * 3 = 2y = 6x + 4, elementwise.")
     print(x.grad)
+    return viz.draw(out, params={"x": x}, show_values=True)
+
+
+def save_pictures(pictures):
+    os.makedirs(PICTURES, exist_ok=True)
+    print()
+    for name, picture in pictures.items():
+        path = os.path.join(PICTURES, name + ".svg")
+        try:
+            picture.render(path)
+        except RuntimeError as error:
+            print(f"# graph of {name} not rendered: {error}")
+            continue
+        print(f"# graph of {name} written to {os.path.relpath(path)}")
 
 
 if __name__ == "__main__":
-    polynomial()
+    first = polynomial()
     print()
-    two_layers()
+    second = two_layers()
+    save_pictures({"polynomial": first, "two_layers": second})

@@ -1,0 +1,28 @@
+"""`make demo` prints exactly what PyTorch prints for the walkthrough, then writes its graph pictures."""
+
+import os
+import subprocess
+import sys
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+WALKTHROUGH = os.path.join(ROOT, "examples", "walkthrough.py")
+
+
+def test_walkthrough_matches_pytorch_and_writes_pictures(tmp_path):
+    env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "src"))
+    ours = subprocess.run([sys.executable, WALKTHROUGH], capture_output=True, text=True, check=True, env=env).stdout
+    with open(WALKTHROUGH) as fh:
+        program = fh.read().replace("import chainrule as torch", "import torch")
+    program = program.replace("from chainrule import viz", "")
+    program = program.replace('return viz.draw(y, params={"x": x}, show_values=True)', "return None")
+    program = program.replace('return viz.draw(out, params={"x": x}, show_values=True)', "return None")
+    program = program.replace('save_pictures({"polynomial": first, "two_layers": second})', "")
+    torch_version = tmp_path / "walkthrough_torch.py"
+    torch_version.write_text(program)
+    theirs = subprocess.run([sys.executable, str(torch_version)], capture_output=True, text=True, check=True).stdout
+    body, _, pictures = ours.partition("\n\n# graph of")
+    assert body + "\n" == theirs
+    assert "tensor(63., grad_fn=<AddBackward0>)" in body and "tensor(93.)" in body
+    for name in ("polynomial", "two_layers"):
+        path = os.path.join(ROOT, "examples", "output", name + ".svg")
+        assert f"{name} written to" in ours and open(path).read().count("<svg") == 1
