@@ -10,7 +10,7 @@ from ._dtype import bool_, float32, get_default_dtype, int64, to_dtype
 from ._tensor import Tensor, make_tensor
 
 __all__ = ["tensor", "as_tensor", "asarray", "from_numpy", "zeros", "ones", "full", "empty", "zeros_like",
-           "ones_like", "full_like", "empty_like", "arange", "linspace", "logspace", "eye", "scalar_tensor"]
+           "ones_like", "full_like", "empty_like", "from_dlpack", "arange", "linspace", "logspace", "eye", "scalar_tensor"]
 
 
 def _infer(data, shape, depth, kinds):
@@ -130,6 +130,13 @@ def from_numpy(array):
         raise TypeError(f"expected np.ndarray (got {type(array).__name__})")
     _dtype.from_numpy_dtype(array.dtype)
     return make_tensor(array)
+
+
+def from_dlpack(ext_tensor):
+    """A tensor sharing memory with any DLPack producer (NumPy, PyTorch, JAX, CuPy on the CPU)."""
+    if isinstance(ext_tensor, Tensor):
+        return ext_tensor
+    return make_tensor(np.from_dlpack(ext_tensor))
 
 
 def _size_args(size):
