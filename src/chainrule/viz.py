@@ -161,7 +161,9 @@ def _add_saved(node, add, edges, node_id):
     if not saved:
         return
     for name, value in zip(node.saved_names, saved):
-        if isinstance(value, SavedTensor):
+        if isinstance(value, SavedTensor) and value.unpack_hook is not None:
+            text = f"saved {name} (packed by a saved_tensors_hooks)"
+        elif isinstance(value, SavedTensor):
             array = value.data if value.output_of else value.tensor._data
             text = f"saved {name} {_shape_text(array)} {_dtype_text(array)}"
         else:

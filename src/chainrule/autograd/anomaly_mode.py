@@ -7,6 +7,8 @@ forward op, recorded when the node was made while anomaly mode was on.
 import traceback
 import warnings
 
+import numpy as np
+
 __all__ = ["detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled", "is_anomaly_check_nan_enabled"]
 
 
@@ -85,16 +87,16 @@ def check_for_nan(node, outputs):
     if not _state.check_nan:
         return
     for index, grad in enumerate(outputs):
-        if grad is None or not grad.dtype.is_floating_point and not grad.dtype.is_complex:
+        if grad is None or grad._data.dtype.kind not in "fc":
             continue
-        if grad.isnan().any().item():
+        if np.isnan(grad._data).any():
             name = node.name()
             trace = node._metadata.get("traceback_") if node._metadata else None
             if trace:
                 warnings.warn(f"Error detected in {name}. Traceback of forward call that caused the error:\n"
                               + "".join(traceback.format_list(trace)), UserWarning, stacklevel=2)
-            message = f"Function '{name}' returned nan values in its {index}th output."
+            error = RuntimeError(f"Function '{name}' returned nan values in its {index}th output.")
             frame = _user_frame(trace) if trace else None
-            if frame is not None:
-                message += f"\nThe forward op was called at {frame.filename}:{frame.lineno}: {frame.line}"
-            raise RuntimeError(message)
+            if frame is not None and hasattr(error, "add_note"):
+                error.add_note(f"The forward op was called at {frame.filename}:{frame.lineno}: {frame.line}")
+            raise error

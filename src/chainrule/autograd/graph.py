@@ -8,13 +8,17 @@ is freed by reference counting alone as soon as the last tensor of it goes away.
 """
 
 import itertools
+import threading
 import weakref
 
 from . import grad_mode
 
-__all__ = ["Node", "AccumulateGrad", "SavedTensor", "RemovableHandle", "accumulator_of"]
+__all__ = ["Node", "AccumulateGrad", "SavedTensor", "RemovableHandle", "accumulator_of", "saved_tensors_hooks",
+           "save_on_cpu"]
 
 _next_sequence_nr = itertools.count().__next__
+# Sequence numbers order ready nodes in backward (latest first); leaves' sinks always go first.
+_ACCUMULATE_FIRST = 1 << 62
 
 RELEASED_MESSAGE = (
     "Trying to backward through the graph a second time (or directly access saved tensors after they "
@@ -54,10 +58,14 @@ class SavedTensor:
     the node when the backward pass records a graph of its own.
     """
 
-    __slots__ = ("tensor", "version", "output_of", "data")
+    __slots__ = ("tensor", "version", "output_of", "data", "unpack_hook")
 
     def __init__(self, tensor, output_of=None):
         self.version = tensor._version_counter[0]
+        if _saved_hooks.stack:
+            self._pack(tensor, output_of)
+            return
+        self.unpack_hook = None
         if output_of is None:
             self.tensor = tensor
             self.output_of = None
@@ -66,9 +74,23 @@ class SavedTensor:
             self.output_of = True
             self.data = tensor._data
 
+    def _pack(self, tensor, output_of):
+        """Hand the tensor to the innermost ``saved_tensors_hooks`` pair; keep only what it returns."""
+        from .._tensor import make_tensor
+
+        pack, unpack = _saved_hooks.stack[-1]
+        if output_of is not None:
+            tensor = make_tensor(tensor._data)  # the op's own output, without its grad_fn
+        self.data = pack(tensor)
+        self.unpack_hook = unpack
+        self.tensor = None
+        self.output_of = None
+
     def unpack(self, node):
         from .._tensor import make_tensor
 
+        if self.unpack_hook is not None:
+            return self.unpack_hook(self.data)
         if self.output_of is None:
             tensor = self.tensor
             current = tensor._version_counter[0]
@@ -85,6 +107,50 @@ class SavedTensor:
             out._grad_fn = node
             out._requires_grad = True
         return out
+
+
+class _SavedHooks(threading.local):
+    def __init__(self):
+        self.stack = []
+
+
+_saved_hooks = _SavedHooks()
+
+
+class saved_tensors_hooks:
+    """Inside this block, every tensor saved for backward is stored as ``pack_hook(tensor)`` and
+    given back to backward as ``unpack_hook(packed)`` (offload, compress, or recompute it)."""
+
+    def __init__(self, pack_hook, unpack_hook):
+        self.pack_hook = pack_hook
+        self.unpack_hook = unpack_hook
+
+    def __enter__(self):
+        _saved_hooks.stack.append((self.pack_hook, self.unpack_hook))
+        return self
+
+    def __exit__(self, *exc):
+        _saved_hooks.stack.pop()
+        return False
+
+
+class save_on_cpu(saved_tensors_hooks):
+    """Keep saved tensors in host memory (a copy); on a CPU-only install this only copies."""
+
+    def __init__(self, pin_memory=False, device_type="cuda"):
+        from .._tensor import make_tensor
+
+        def pack(tensor):
+            return make_tensor(_to_host_copy(tensor._data))
+
+        super().__init__(pack, lambda packed: packed)
+
+
+def _to_host_copy(array):
+    import numpy as np
+
+    get = getattr(array, "get", None)
+    return get() if get is not None else np.array(array, copy=True)
 
 
 def _modified_error(node, saved, tensor, current):
@@ -213,7 +279,7 @@ class AccumulateGrad(Node):
     def __init__(self, variable):
         Node.__init__(self, (), None, (), ())
         self.variable = variable
-        self._sequence_nr = float("inf")  # run as soon as ready, as PyTorch does
+        self._sequence_nr = _ACCUMULATE_FIRST + self._sequence_nr  # run as soon as ready, as PyTorch does
 
     @classmethod
     def name(cls):
