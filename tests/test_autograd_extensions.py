@@ -233,3 +233,84 @@ def test_anomaly_mode_names_node_and_user_line():
     assert message.startswith("Function 'MulBackward0' returned nan values in its 0th output.") or \
         message.startswith("Function 'SqrtBackward0' returned nan values in its 0th output.")
     assert "test_autograd_extensions.py" in error.value.__notes__[0]
+
+
+# ---------------------------------------------------------------- saved-tensor hooks and checkpointing
+def test_saved_tensors_hooks_see_every_saved_tensor():
+    def program(lib):
+        packed = []
+
+        def pack(t):
+            packed.append(tuple(t.shape))
+            return t * 1
+
+        def unpack(t):
+            return t
+
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        with lib.autograd.graph.saved_tensors_hooks(pack, unpack):
+            y = (x * x).exp().sum()
+        y.backward()
+        return packed, x.grad
+
+    ours, theirs = both(program)
+    assert ours == theirs
+
+
+@pytest.mark.parametrize("use_reentrant", [True, False])
+def test_checkpoint_matches_direct_gradients(use_reentrant):
+    def program(lib):
+        import importlib
+
+        checkpoint = importlib.import_module(lib.__name__ + ".utils.checkpoint").checkpoint
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        w = lib.tensor([0.5, -1.0], requires_grad=True)
+
+        def block(t):
+            return ((t * w).exp() + 1) ** 2
+
+        y = checkpoint(block, x, use_reentrant=use_reentrant)
+        y.sum().backward()
+        return y, type(y.grad_fn).__name__, x.grad, w.grad
+
+    ours, theirs = both(program)
+    assert ours == theirs
+
+
+def test_checkpoint_without_use_reentrant_warns():
+    from chainrule.utils.checkpoint import checkpoint
+
+    with pytest.warns(UserWarning, match="use_reentrant parameter should be passed explicitly"):
+        checkpoint(lambda t: t * 2, chainrule.ones(1, requires_grad=True))
+
+
+# ---------------------------------------------------------------- memory stays flat
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_training_loop_memory_is_flat(create_graph):
+    import tracemalloc
+
+    w = chainrule.tensor([0.5, -0.3, 0.2], requires_grad=True)
+    x = chainrule.tensor([1.0, 2.0, 3.0])
+
+    def step():
+        loss = ((w * x).sum() - 1.0) ** 2
+        if create_graph:
+            (g,) = chainrule.autograd.grad(loss, w, create_graph=True)
+            (g * g).sum().backward()
+        else:
+            loss.backward()
+        with chainrule.no_grad():
+            w.sub_(0.01 * w.grad)
+        w.grad = None
+
+    for _ in range(200):
+        step()
+    tracemalloc.start()
+    for _ in range(2000):
+        step()
+    middle, _ = tracemalloc.get_traced_memory()
+    for _ in range(8000):
+        step()
+    end, _ = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert end - middle < 64 * 1024, f"memory grew by {end - middle} bytes over 8000 steps"

@@ -19,7 +19,8 @@ from . import autograd
 from .autograd import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad,
                        set_grad_enabled)
 from .autograd.anomaly_mode import is_anomaly_check_nan_enabled, is_anomaly_enabled, set_detect_anomaly
-from . import _random, cuda, nn, viz
+from . import _random, cuda, nn, optim, utils, viz
+from .serialization import load, save
 from ._random import Generator, manual_seed, initial_seed, seed, rand, randn, randint, rand_like, randn_like, \
     randint_like, default_generator
 

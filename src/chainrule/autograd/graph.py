@@ -78,10 +78,15 @@ class SavedTensor:
         """Hand the tensor to the innermost ``saved_tensors_hooks`` pair; keep only what it returns."""
         from .._tensor import make_tensor
 
-        pack, unpack = _saved_hooks.stack[-1]
+        stack = _saved_hooks.stack
+        pack, unpack = stack[-1]
         if output_of is not None:
             tensor = make_tensor(tensor._data)  # the op's own output, without its grad_fn
-        self.data = pack(tensor)
+        _saved_hooks.stack = []  # what the pack hook itself computes is not packed again
+        try:
+            self.data = pack(tensor)
+        finally:
+            _saved_hooks.stack = stack
         self.unpack_hook = unpack
         self.tensor = None
         self.output_of = None
