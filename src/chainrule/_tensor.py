@@ -326,6 +326,21 @@ class Tensor:
     def __hash__(self):
         return id(self)
 
+    def __deepcopy__(self, memo):
+        """A leaf copy with its own array (what ``copy.deepcopy`` of a module's tensors needs)."""
+        if self._grad_fn is not None:
+            raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) support the deepcopy "
+                               "protocol at the moment.  If you were attempting to deepcopy a module, this may be "
+                               "because of a torch.nn.utils.weight_norm usage, see "
+                               "https://github.com/pytorch/pytorch/pull/103001")
+        copy = type(self)._from_tensor(make_tensor(self._data.copy())) if type(self) is not Tensor else \
+            make_tensor(self._data.copy())
+        copy._requires_grad = self._requires_grad
+        if self._grad is not None:
+            copy._grad = self._grad.__deepcopy__(memo)
+        memo[id(self)] = copy
+        return copy
+
     def __reduce_ex__(self, protocol):
         raise TypeError("chainrule tensors are not picklable; use chainrule.save, which stores data only")
 

@@ -98,9 +98,9 @@ def _walk(root_nodes, deps, buffers, keep_graph, needed, accumulate, capture, ca
     ready = []
     for node in root_nodes:
         if deps.get(node, 0) == 0:
-            heappush(ready, (-node._sequence_nr, id(node), node))
+            heappush(ready, (-node._sequence_nr, node))
     while ready:
-        node = heappop(ready)[2]
+        node = heappop(ready)[1]
         grads = buffers.pop(node, None)
         outputs = None
         if grads is not None:
@@ -116,30 +116,36 @@ def _walk(root_nodes, deps, buffers, keep_graph, needed, accumulate, capture, ca
                                 and (accumulate or node.__class__ is not AccumulateGrad)):
                 outputs = node.apply(grads)
                 if hooks is not None and hooks.post:
-                    for fn in list(hooks.post):
-                        new = fn(tuple(outputs), tuple(grads))
-                        if new is not None:
-                            outputs = list(new)
+                    outputs = _call_post_hooks(hooks, outputs, grads)
                 if anomaly:
                     check_for_nan(node, outputs)
                 if not keep_graph:
                     node.release()
-        for i, (next_node, nr) in enumerate(node.next_functions):
+        if outputs is None:
+            outputs = (None,) * len(node.next_functions)
+        for (next_node, nr), grad in zip(node.next_functions, outputs):
             if next_node is None:
                 continue
-            if outputs is not None:
-                grad = outputs[i]
-                if grad is not None:
-                    buffer = buffers.get(next_node)
-                    if buffer is None:
-                        buffers[next_node] = buffer = [None] * next_node.num_outputs
-                        buffer[nr] = grad
-                    else:
-                        _add(buffer, nr, grad)
+            if grad is not None:
+                buffer = buffers.get(next_node)
+                if buffer is None:
+                    buffer = buffers[next_node] = [None] * next_node.num_outputs
+                    buffer[nr] = grad
+                else:
+                    _add(buffer, nr, grad)
             remaining = deps[next_node] - 1
-            deps[next_node] = remaining
-            if remaining == 0:
-                heappush(ready, (-next_node._sequence_nr, id(next_node), next_node))
+            if remaining:
+                deps[next_node] = remaining
+            else:
+                heappush(ready, (-next_node._sequence_nr, next_node))
+
+
+def _call_post_hooks(hooks, outputs, grads):
+    for fn in list(hooks.post):
+        new = fn(tuple(outputs), tuple(grads))
+        if new is not None:
+            outputs = list(new)
+    return outputs
 
 
 def run_backward(roots, root_grads, keep_graph, create_graph, targets=None, capture=None, accumulate=True):
