@@ -3,6 +3,11 @@
 ``import chainrule as torch`` and PyTorch autograd code runs unchanged, printing the same text.
 """
 
+import warnings as _warnings
+
+# PyTorch computes log(0), 0/0 and overflow silently; so do chainrule's ops, whatever NumPy says.
+_warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"chainrule\.")
+
 from . import _dtype
 from ._creation import (arange, as_tensor, asarray, empty, empty_like, eye, from_dlpack, from_numpy, full, full_like,
                         linspace, logspace, ones, ones_like, scalar_tensor, tensor, zeros, zeros_like)
@@ -19,12 +24,15 @@ from . import autograd
 from .autograd import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad,
                        set_grad_enabled)
 from .autograd.anomaly_mode import is_anomaly_check_nan_enabled, is_anomaly_enabled, set_detect_anomaly
-from . import _random, cuda, nn, optim, utils, viz
+from . import _random, cuda, nn, optim, return_types, utils, viz
+from .nn.functional import (bilinear, celu, celu_, cosine_similarity, hardshrink, log_softmax, pairwise_distance, pdist,
+                            prelu, relu_, rrelu, rrelu_, selu, selu_, softmax, threshold, threshold_)
 from .serialization import load, save
 from ._random import Generator, manual_seed, initial_seed, seed, rand, randn, randint, rand_like, randn_like, \
     randint_like, default_generator
 
 globals().update(_FUNCTIONS)
+from . import linalg  # noqa: E402
 
 __version__ = "0.1.0"
 

@@ -22,6 +22,7 @@ __all__ = ["Tensor", "make_tensor"]
 
 _FROM_NUMPY = _dtype._FROM_NUMPY
 _grad_state = grad_mode._state
+_inference = grad_mode._inference_anywhere
 
 NON_LEAF_GRAD_WARNING = (
     "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad attribute won't be "
@@ -34,10 +35,18 @@ NON_LEAF_GRAD_WARNING = (
 class Tensor:
     """A multi-dimensional array that can record the operations applied to it."""
 
-    __slots__ = ("_data", "_requires_grad", "_grad_fn", "_output_nr", "_grad", "_version_counter", "_base",
-                 "_hooks", "_post_accumulate_hooks", "_retains_grad", "_accumulator", "_is_inference",
-                 "_tangent", "__weakref__")
+    # What every op reads or writes lives in slots; the rest are class-level defaults that a tensor
+    # overrides in its own __dict__ only when it needs them (most tensors never do).
+    __slots__ = ("_data", "_requires_grad", "_grad_fn", "_output_nr", "_version_counter", "__dict__", "__weakref__")
     __array_priority__ = 1000
+    _grad = None
+    _base = None
+    _hooks = None
+    _post_accumulate_hooks = None
+    _retains_grad = False
+    _accumulator = None
+    _is_inference = False
+    _tangent = None
 
     def __new__(cls, *args, **kwargs):
         """``Tensor(data)`` / ``Tensor(*sizes)``: PyTorch's legacy constructor, always the default dtype."""
@@ -50,15 +59,9 @@ class Tensor:
         self._requires_grad = False
         self._grad_fn = None
         self._output_nr = 0
-        self._grad = None
         self._version_counter = [0]
-        self._base = None
-        self._hooks = None
-        self._post_accumulate_hooks = None
-        self._retains_grad = False
-        self._accumulator = None
-        self._is_inference = _grad_state.inference
-        self._tangent = None
+        if _grad_state.inference:
+            self._is_inference = True
 
     # ----------------------------------------------------------------- array properties
     @property
@@ -363,6 +366,18 @@ class Tensor:
     def __dlpack_device__(self):
         return self._data.__dlpack_device__()
 
+    def __array_namespace__(self, *, api_version=None):
+        """The Array API standard namespace over chainrule tensors (``chainrule.array_api``)."""
+        if api_version is not None and api_version not in ("2021.12", "2022.12", "2023.12", "2024.12"):
+            raise ValueError(f"chainrule.array_api implements the standard up to 2024.12, not {api_version!r}")
+        from . import array_api
+
+        return array_api
+
+    def to_device(self, device, /, *, stream=None):
+        """Array API spelling of ``.to(device)``."""
+        return self.to(device)
+
     def __dir__(self):
         return sorted(set(dir(type(self))))
 
@@ -395,15 +410,9 @@ def make_tensor(data):
     t._requires_grad = False
     t._grad_fn = None
     t._output_nr = 0
-    t._grad = None
     t._version_counter = [0]
-    t._base = None
-    t._hooks = None
-    t._post_accumulate_hooks = None
-    t._retains_grad = False
-    t._accumulator = None
-    t._is_inference = _grad_state.inference
-    t._tangent = None
+    if _inference.active and _grad_state.inference:
+        t._is_inference = True
     return t
 
 

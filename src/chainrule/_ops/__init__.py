@@ -7,9 +7,10 @@ Adding a family is adding its module to ``FAMILIES`` (or, for a namespace loaded
 """
 
 from .._tensor import Tensor
-from . import arithmetic, copy, indexing, inplace, joining, matmul, pointwise, reduction, shape, sorting
+from . import (arithmetic, copy, decompositions, indexing, inplace, joining, matmul, pointwise, products, reduction,
+               rounding, shape, sorting)
 
-FAMILIES = (arithmetic, pointwise, reduction, sorting, shape, joining, indexing, matmul, copy)
+FAMILIES = (arithmetic, pointwise, reduction, sorting, shape, joining, indexing, matmul, products, decompositions, copy)
 
 FUNCTIONS = {}
 METHODS = {}
@@ -92,7 +93,11 @@ def _operators():
         "__rmatmul__": _rmatmul, "__neg__": m["neg"], "__pos__": _pos, "__abs__": m["abs"],
         "__getitem__": _getitem, "__eq__": m["eq"], "__ne__": m["ne"], "__lt__": m["lt"], "__le__": m["le"],
         "__gt__": m["gt"], "__ge__": m["ge"], "__and__": m["bitwise_and"], "__or__": m["bitwise_or"],
-        "__xor__": m["bitwise_xor"], "__invert__": _invert,
+        "__xor__": m["bitwise_xor"], "__invert__": _invert, "__floordiv__": m["floor_divide"],
+        "__rfloordiv__": rounding.rfloordiv, "__ifloordiv__": m["floor_divide_"], "__mod__": m["remainder"],
+        "__rmod__": rounding.rremainder, "__imod__": m["remainder_"], "__rand__": m["bitwise_and"],
+        "__ror__": m["bitwise_or"], "__rxor__": m["bitwise_xor"], "__iand__": m["bitwise_and_"],
+        "__ior__": m["bitwise_or_"], "__ixor__": m["bitwise_xor_"],
     }
 
 

@@ -75,11 +75,20 @@ def broadcast_error(a_shape, b_shape):
 
 
 def apply_binary(array_fn, x, y):
-    """``array_fn(x, y)`` with PyTorch's error when the shapes do not broadcast."""
+    """``array_fn(x, y)`` with PyTorch's error when the shapes do not broadcast.
+
+    A Python integer outside an integer tensor's range wraps around, as in PyTorch (NumPy refuses it).
+    """
     try:
         return array_fn(x, y)
     except ValueError:
         raise broadcast_error(_shape_of(x), _shape_of(y)) from None
+    except OverflowError:
+        if isinstance(x, np.ndarray) and isinstance(y, int):
+            return array_fn(x, np.array(y).astype(x.dtype))
+        if isinstance(y, np.ndarray) and isinstance(x, int):
+            return array_fn(np.array(x).astype(y.dtype), y)
+        raise
 
 
 def broadcast_shapes(*shapes):

@@ -26,7 +26,9 @@ from ._broadcast import sum_to_shape
 __all__ = ["derivative", "record", "record_multi", "attach", "needs_grad", "OUTPUT", "as_array"]
 
 _grad_state = grad_mode._state
+_inference = grad_mode._inference_anywhere
 _ndarray = np.ndarray
+_new = object.__new__
 
 
 class _Output:
@@ -115,20 +117,28 @@ def record(data, node_class, inputs, saved=(), args=()):
     ``inputs`` are the op's differentiable operands in order (Tensors, or Python numbers that get
     a ``(None, 0)`` edge as in PyTorch); ``saved`` are the values its vjps read (tensors among them
     are version-checked; ``OUTPUT`` stands for the result); ``args`` are plain values passed after them.
+    This is the hot path of every op, so the wrapping is written out here rather than called.
     """
-    out = make_tensor(data if data.__class__ is _ndarray else np.asarray(data))
+    out = _new(Tensor)
+    out._data = data if data.__class__ is _ndarray else np.asarray(data)
+    out._requires_grad = False
+    out._grad_fn = None
+    out._output_nr = 0
+    out._version_counter = [0]
+    if _inference.active and _grad_state.inference:
+        out._is_inference = True
     if _forward_state.depth:
         push_tangent(out, node_class, inputs, saved, args, OUTPUT)
     if not _grad_state.enabled:
         return out
     for t in inputs:
-        if isinstance(t, Tensor) and t._requires_grad:
-            break
+        if t.__class__ is Tensor or isinstance(t, Tensor):
+            if t._requires_grad:
+                break
     else:
         return out
-    if out._data.dtype.kind not in "fc":
-        return out
-    attach(out, node_class, inputs, saved, args)
+    if out._data.dtype.kind in "fc":
+        attach(out, node_class, inputs, saved, args)
     return out
 
 
@@ -154,12 +164,14 @@ def attach(out, node_class, inputs, saved=(), args=()):
     An input whose shape and dtype equal the output's needs no metadata: ``OpNode.apply`` only
     reshapes or casts a gradient for inputs recorded in ``meta``.
     """
-    shape = out._data.shape
-    dtype = out._data.dtype
+    out_data = out._data
+    shape = out_data.shape
+    dtype = out_data.dtype
     edges = []
     meta = None
-    for i, t in enumerate(inputs):
-        if isinstance(t, Tensor):
+    i = 0
+    for t in inputs:
+        if t.__class__ is Tensor or isinstance(t, Tensor):
             node = t._grad_fn
             if node is not None:
                 edges.append((node, t._output_nr))
@@ -168,7 +180,7 @@ def attach(out, node_class, inputs, saved=(), args=()):
             else:
                 edges.append(_NO_EDGE)
             data = t._data
-            if data.shape != shape or data.dtype != dtype:
+            if data.dtype is not dtype or data.shape != shape:
                 if meta is None:
                     meta = [None] * len(inputs)
                 meta[i] = (data.shape, data.dtype)
@@ -176,21 +188,24 @@ def attach(out, node_class, inputs, saved=(), args=()):
                 _raise_inference()
         else:
             edges.append(_NO_EDGE)
-    kept = tuple([_save(value, out) for value in saved]) if saved else ()
+        i += 1
+    if saved:
+        kept = []
+        for value in saved:
+            if value is OUTPUT:
+                kept.append(SavedTensor(out, True))
+            elif value.__class__ is Tensor or isinstance(value, Tensor):
+                kept.append(SavedTensor(value))
+            else:
+                kept.append(value)
+    else:
+        kept = ()
     node = node_class(tuple(edges), kept, args, meta)
     if _anomaly_state.enabled:
         record_forward_trace(node)
     out._grad_fn = node
     out._requires_grad = True
     return node
-
-
-def _save(value, out):
-    if value is OUTPUT:
-        return SavedTensor(out, output_of=True)
-    if isinstance(value, Tensor):
-        return SavedTensor(value)
-    return value
 
 
 def _raise_inference():

@@ -20,6 +20,15 @@ class _GradState(threading.local):
 _state = _GradState()
 
 
+class _InferenceAnywhere:
+    """How many inference_mode blocks are open in any thread: a cheap test before the per-thread one."""
+
+    active = 0
+
+
+_inference_anywhere = _InferenceAnywhere()
+
+
 def is_grad_enabled():
     return _state.enabled
 
@@ -112,3 +121,11 @@ class inference_mode(_Mode):
         if self.mode:
             _state.enabled = False
             _state.inference = True
+
+    def __enter__(self):
+        _inference_anywhere.active += 1
+        return super().__enter__()
+
+    def __exit__(self, *exc):
+        _inference_anywhere.active -= 1
+        return super().__exit__(*exc)

@@ -62,7 +62,7 @@ class SavedTensor:
 
     def __init__(self, tensor, output_of=None):
         self.version = tensor._version_counter[0]
-        if _saved_hooks.stack:
+        if _hooks_open.count and _saved_hooks.stack:
             self._pack(tensor, output_of)
             return
         self.unpack_hook = None
@@ -119,7 +119,14 @@ class _SavedHooks(threading.local):
         self.stack = []
 
 
+class _HooksOpen:
+    """How many saved_tensors_hooks blocks are open in any thread: a cheap test before the per-thread one."""
+
+    count = 0
+
+
 _saved_hooks = _SavedHooks()
+_hooks_open = _HooksOpen()
 
 
 class saved_tensors_hooks:
@@ -132,10 +139,12 @@ class saved_tensors_hooks:
 
     def __enter__(self):
         _saved_hooks.stack.append((self.pack_hook, self.unpack_hook))
+        _hooks_open.count += 1
         return self
 
     def __exit__(self, *exc):
         _saved_hooks.stack.pop()
+        _hooks_open.count -= 1
         return False
 
 
