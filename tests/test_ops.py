@@ -64,7 +64,9 @@ def _outputs(result):
 
 
 def _numpy(t):
-    return t.detach().numpy() if isinstance(t, torch.Tensor) else np.asarray(t.detach().numpy())
+    if isinstance(t, torch.Tensor):
+        return t.detach().numpy(force=True)  # force: PyTorch hands some gradients out as ZeroTensors
+    return t.detach().numpy()
 
 
 def _floating(t):

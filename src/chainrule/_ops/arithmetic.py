@@ -1,22 +1,34 @@
 """Arithmetic: ``+ - * / **`` and negation, with tensors or Python numbers on either side.
 
 Each op is its forward on arrays next to its derivative rule. A Python number operand gets a
-``(None, 0)`` edge, as in PyTorch, and is saved like a tensor when the rule reads it.
+``(None, 0)`` edge, as in PyTorch, and is saved like a tensor when the rule reads it. This family
+also registers the rounding divisions (``rounding``) and the two- and three-operand elementwise
+functions (``pointwise_binary``).
 """
+
+import math
 
 import numpy as np
 
 from .._tensor import Tensor
+from . import pointwise_binary, rounding
 from ._broadcast import apply_binary, binary_arrays
 from ._op import OUTPUT, derivative, record
-from .pointwise import log, reciprocal, to_default_float, where, zeros_like_grad
+from .pointwise import log, reciprocal, where
+from .pointwise_base import to_default_float, write_out, zeros_like_grad
+from .pointwise_binary import *  # noqa: F401,F403  (registered here)
+from .rounding import *  # noqa: F401,F403  (registered here)
+from .rounding import div_rounded
 
-__all__ = ["add", "sub", "rsub", "mul", "div", "true_divide", "pow", "neg", "negative", "rtruediv"]
+_OWN = ["add", "sub", "rsub", "mul", "div", "true_divide", "pow", "square", "neg", "negative"]
 
-FUNCTIONS = ["add", "sub", "rsub", "mul", "div", "true_divide", "pow", "neg", "negative"]
+__all__ = _OWN + ["rtruediv"] + pointwise_binary.__all__ + rounding.__all__
+
+FUNCTIONS = _OWN + pointwise_binary.FUNCTIONS + rounding.FUNCTIONS
 METHODS = FUNCTIONS
-INPLACE = ["add", "sub", "mul", "div", "true_divide", "pow", "neg", "negative"]
-ALIASES = {"subtract": "sub", "multiply": "mul", "divide": "div"}
+INPLACE = ["add", "sub", "mul", "div", "true_divide", "pow", "square", "neg", "negative"] + pointwise_binary.INPLACE \
+    + rounding.FUNCTIONS
+ALIASES = {"subtract": "sub", "multiply": "mul", "divide": "div", "arctan2": "atan2"}
 
 
 def _as_tensor_pair(input, other):
@@ -51,23 +63,42 @@ def add(input, other, *, alpha=1, out=None):
     x, y = binary_arrays(input, other)
     if alpha != 1:
         y = y * alpha
-    return record(apply_binary(np.add, x, y), AddBackward0, (input, other), (), (alpha,))
+    result = record(apply_binary(np.add, x, y), AddBackward0, (input, other), (), (alpha,))
+    return result if out is None else write_out(result, out, "add")
+
+
+_BOOL_SUBTRACTION = ("Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to "
+                     "invert a mask, use the `~` or `logical_not()` operator instead.")
+_TWO_BOOL_SUBTRACTION = ("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
+                         "`logical_xor()` operator instead.")
+
+
+def _is_bool(value):
+    return value._data.dtype == np.bool_ if isinstance(value, Tensor) else value is True or value is False
+
+
+def _check_subtraction(input, other):
+    """PyTorch refuses ``-`` whenever a bool takes part."""
+    input_bool, other_bool = _is_bool(input), _is_bool(other)
+    if input_bool and other_bool:
+        raise RuntimeError(_TWO_BOOL_SUBTRACTION)
+    if input_bool or other_bool:
+        raise RuntimeError(_BOOL_SUBTRACTION)
 
 
 def sub(input, other, *, alpha=1, out=None):
     input, other = _as_tensor_pair(input, other)
+    _check_subtraction(input, other)
     x, y = binary_arrays(input, other)
-    if x.dtype == np.bool_ and (isinstance(other, Tensor) and other._data.dtype == np.bool_ or other is True
-                                or other is False):
-        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
-                           "Use the `^` or `logical_xor()` operator instead.")
     if alpha != 1:
         y = y * alpha
-    return record(apply_binary(np.subtract, x, y), SubBackward0, (input, other), (), (alpha,))
+    result = record(apply_binary(np.subtract, x, y), SubBackward0, (input, other), (), (alpha,))
+    return result if out is None else write_out(result, out, "sub")
 
 
 def rsub(input, other, *, alpha=1):
     """``other - alpha * input`` for a number ``other`` (what ``2 - x`` calls)."""
+    _check_subtraction(input, other)
     x, y = binary_arrays(input, other)
     if alpha != 1:
         x = x * alpha
@@ -89,7 +120,8 @@ MulBackward0 = derivative("MulBackward0", _mul_grad_self, _mul_grad_other, saves
 def mul(input, other, *, out=None):
     input, other = _as_tensor_pair(input, other)
     x, y = binary_arrays(input, other)
-    return record(apply_binary(np.multiply, x, y), MulBackward0, (input, other), (input, other))
+    result = record(apply_binary(np.multiply, x, y), MulBackward0, (input, other), (input, other))
+    return result if out is None else write_out(result, out, "mul")
 
 
 def _div_grad_self(grad, self, other):
@@ -105,17 +137,17 @@ DivBackward0 = derivative("DivBackward0", _div_grad_self, _div_grad_other, saves
 
 def div(input, other, *, rounding_mode=None, out=None):
     if rounding_mode is not None:
-        from .rounding import div_rounded
-
-        return div_rounded(input, other, rounding_mode)
+        return div_rounded(input, other, rounding_mode, out)
     input, other = _as_tensor_pair(input, other)
     x, y = binary_arrays(input, other)
     if x.dtype.kind in "biu":  # both integral after promotion: divide in the default float dtype
         x, y = to_default_float(x), to_default_float(y)
-    return record(apply_binary(np.true_divide, x, y), DivBackward0, (input, other), (input, other))
+    result = record(apply_binary(np.true_divide, x, y), DivBackward0, (input, other), (input, other))
+    return result if out is None else write_out(result, out, "div")
 
 
-true_divide = div
+def true_divide(input, other, *, out=None):
+    return div(input, other, out=out)
 
 
 def rtruediv(input, other):
@@ -123,7 +155,7 @@ def rtruediv(input, other):
     return mul(reciprocal(input), other)
 
 
-# ---------------------------------------------------------------- pow
+# ---------------------------------------------------------------- pow / square
 def _pow_grad_self(grad, self, exponent):
     if exponent == 0:
         return zeros_like_grad(grad, self)
@@ -135,39 +167,79 @@ def _pow_tensor_grad_self(grad, self, exponent, result):
 
 
 def _pow_tensor_grad_exponent(grad, self, exponent, result):
-    return where((self == 0) & (exponent >= 0), 0.0, grad * (result * log(self)))
+    return grad * where((self == 0) & (exponent >= 0), 0.0, result * log(self))
 
 
-def _pow_number_grad_exponent(grad, self, result):
+def _log_of_number(x):
+    return math.log(x) if x > 0 else -math.inf if x == 0 else math.nan
+
+
+def _pow_number_grad_exponent(grad, self, exponent, result):
+    slope = result * _log_of_number(self)
     if self == 0:
-        return zeros_like_grad(grad, result)
-    return grad * (result * float(np.log(self)))
+        return grad * where(exponent >= 0, 0.0, slope)
+    return grad * slope
 
 
 PowBackward0 = derivative("PowBackward0", _pow_grad_self, saves="self exponent")
 PowBackward1 = derivative("PowBackward1", _pow_tensor_grad_self, _pow_tensor_grad_exponent,
                           saves="self exponent result")
-PowBackward2 = derivative("PowBackward2", _pow_number_grad_exponent, saves="self result")
+PowBackward2 = derivative("PowBackward2", _pow_number_grad_exponent, saves="self exponent result")
+
+_NEGATIVE_INTEGER_POWER = "Integers to negative integer powers are not allowed."
+
+
+def _power(x, y):
+    """``x ** y``; integer bases with negative integer exponents follow integer arithmetic
+    (1 for base 1, ±1 for base -1, 0 otherwise) where NumPy would raise; bool stays bool."""
+    if np.asarray(x).dtype == np.bool_:
+        if isinstance(y, np.ndarray):
+            raise NotImplementedError("\"pow\" not implemented for 'Bool'")
+        return x | (not y)  # True ** y is True; False ** y is False unless y is False
+    base_integral = np.asarray(x).dtype.kind in "iub"
+    if not (base_integral and isinstance(y, np.ndarray) and y.dtype.kind in "iu" and (y < 0).any()):
+        return apply_binary(np.power, x, y)
+    negative = y < 0
+    powers = apply_binary(np.power, x, np.where(negative, 0, y))
+    odd = (y % 2) != 0
+    reciprocal_powers = np.where(x == 1, 1, np.where(x == -1, np.where(odd, -1, 1), 0))
+    return np.where(negative, reciprocal_powers, powers).astype(powers.dtype, copy=False)
+
+
+def _pow_signature_error(base, exponent):
+    return TypeError(f"pow() received an invalid combination of arguments - got ({type(base).__name__}, "
+                     f"{type(exponent).__name__}), but expected one of:\n * (Tensor input, Tensor exponent, *, "
+                     "Tensor out = None)\n * (Number self, Tensor exponent, *, Tensor out = None)\n"
+                     " * (Tensor input, Number exponent, *, Tensor out = None)\n")
 
 
 def pow(input, exponent, *, out=None):
+    """``input ** exponent`` for a tensor and a tensor or number on either side."""
     if not isinstance(input, Tensor):
-        return _number_pow(input, exponent)
-    x, y = binary_arrays(input, exponent)
-    if x.dtype.kind in "iu" and (isinstance(y, int) and y < 0 or isinstance(y, np.ndarray) and y.dtype.kind in "iu"
-                                 and (y < 0).any()):
-        raise RuntimeError("Integers to negative integer powers are not allowed.")
-    result = apply_binary(np.power, x, y)
-    if isinstance(exponent, Tensor):
-        return record(result, PowBackward1, (input, exponent), (input, exponent, OUTPUT))
-    return record(result, PowBackward0, (input,), (input, exponent))
+        if not isinstance(exponent, Tensor):
+            raise _pow_signature_error(input, exponent)
+        result = _number_pow(input, exponent)
+    else:
+        x, y = binary_arrays(input, exponent)
+        if x.dtype.kind in "iub" and isinstance(y, int) and y < 0:
+            raise RuntimeError(_NEGATIVE_INTEGER_POWER)
+        data = _power(x, y)
+        if isinstance(exponent, Tensor):
+            result = record(data, PowBackward1, (input, exponent), (input, exponent, OUTPUT))
+        else:
+            result = record(data, PowBackward0, (input,), (input, exponent))
+    return result if out is None else write_out(result, out, "pow")
 
 
 def _number_pow(base, exponent):
     """``number ** tensor`` (PowBackward2)."""
     y, x = binary_arrays(exponent, base)
-    result = apply_binary(np.power, x, y)
-    return record(result, PowBackward2, (exponent,), (base, OUTPUT))
+    return record(_power(x, y), PowBackward2, (exponent,), (base, exponent, OUTPUT))
+
+
+def square(input, *, out=None):
+    """``input ** 2`` (recorded as ``pow``)."""
+    return pow(input, 2, out=out)
 
 
 # ---------------------------------------------------------------- negation
@@ -182,7 +254,8 @@ def neg(input, *, out=None):
     if input._data.dtype == np.bool_:
         raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If you are trying to "
                            "invert a mask, use the `~` or `logical_not()` operator instead.")
-    return record(np.negative(input._data), NegBackward0, (input,))
+    result = record(np.negative(input._data), NegBackward0, (input,))
+    return result if out is None else write_out(result, out, "neg")
 
 
 negative = neg

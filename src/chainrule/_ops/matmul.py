@@ -1,31 +1,89 @@
-"""Matrix products: ``matmul`` (``@``) and the fixed-rank ``dot mv mm bmm``.
+"""Matrix products: ``matmul`` (``@``), the fixed-rank ``dot vdot mv mm bmm`` and the fused
+``addmm addmv addbmm baddbmm`` (``beta * input + alpha * product``).
 
-``matmul`` dispatches on the operands' ranks exactly as PyTorch does, so the result carries the
-same backward node name (``DotBackward0``, ``MvBackward0``, ``MmBackward0``, ...).
+``matmul`` takes the same route through these products as PyTorch does (including when it folds
+a batch into one matrix), so its result carries the same backward node name (``DotBackward0``,
+``MvBackward0``, ``MmBackward0``, ``UnsafeViewBackward0``, ``CloneBackward0``, ...) and a shape
+mismatch raises the message of the product that PyTorch runs.
 """
 
 import numpy as np
 
+from .._dtype import from_numpy_dtype
 from .._tensor import Tensor
-from ._broadcast import broadcast_error, sum_to_shape
+from ._along_dim import write_out
+from ._broadcast import broadcast_error
 from ._op import derivative, record
+from .inplace import check_inplace_allowed, write_inplace
 
-__all__ = ["matmul", "mm", "mv", "dot", "bmm"]
+__all__ = ["matmul", "mm", "mv", "dot", "vdot", "bmm", "addmm", "addmv", "addbmm", "baddbmm"]
 
-FUNCTIONS = METHODS = __all__
-
-
-def _check_same_dtype(a, b):
-    if a._data.dtype != b._data.dtype:
-        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {a.dtype.cpp_name} != "
-                           f"{b.dtype.cpp_name}")
+FUNCTIONS = __all__
+METHODS = __all__ + ["addmm_", "addmv_", "addbmm_", "baddbmm_"]
 
 
 def _shape_x(shape):
     return "x".join(str(s) for s in shape)
 
 
-# ---------------------------------------------------------------- dot / mv / mm / bmm
+def dtype_name(array):
+    """PyTorch's scalar type name of an array's dtype (``Float``, ``Double``)."""
+    return from_numpy_dtype(array.dtype).scalar_type_name
+
+
+def dtype_cpp_name(array):
+    """PyTorch's C++ name of an array's dtype (``float``, ``double``)."""
+    return from_numpy_dtype(array.dtype).cpp_name
+
+
+# ---------------------------------------------------------------- checks shared by matmul's routes
+def _check_dot(a, b):
+    if a.ndim != 1 or b.ndim != 1:
+        raise RuntimeError(f"1D tensors expected, but got {a.ndim}D and {b.ndim}D tensors")
+    if a.shape != b.shape:
+        raise RuntimeError(f"inconsistent tensor size, expected tensor [{a.size}] and src [{b.size}] to have the "
+                           f"same number of elements, but got {a.size} and {b.size} elements respectively")
+    if a.dtype != b.dtype:
+        raise RuntimeError(f"dot : expected both vectors to have same dtype, but found {dtype_name(a)} and "
+                           f"{dtype_name(b)}")
+
+
+def _check_mv(a, v):
+    if a.ndim != 2 or v.ndim != 1:
+        raise RuntimeError(f"vector + matrix @ vector expected, got {v.ndim}, {a.ndim}, {v.ndim}")
+    if a.shape[1] != v.shape[0]:
+        raise RuntimeError(f"size mismatch, got input ({a.shape[0]}), mat ({_shape_x(a.shape)}), vec ({v.shape[0]})")
+    if a.dtype != v.dtype:
+        raise RuntimeError(f"addmv input tensors must have the same dtype, but got {dtype_name(v)}, {dtype_name(a)}, "
+                           f"and {dtype_name(v)}")
+
+
+def _check_mm(a, b):
+    if a.ndim != 2:
+        raise RuntimeError("self must be a matrix")
+    if b.ndim != 2:
+        raise RuntimeError("mat2 must be a matrix")
+    if a.shape[1] != b.shape[0]:
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({_shape_x(a.shape)} and {_shape_x(b.shape)})")
+    if a.dtype != b.dtype:
+        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {dtype_cpp_name(a)} != "
+                           f"{dtype_cpp_name(b)}")
+
+
+def _check_bmm(a, b):
+    if a.ndim != 3:
+        raise RuntimeError("batch1 must be a 3D tensor")
+    if b.ndim != 3:
+        raise RuntimeError("batch2 must be a 3D tensor")
+    expected = [a.shape[0], a.shape[2]]
+    if list(b.shape[:2]) != expected:
+        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: {expected} but got: "
+                           f"{list(b.shape[:2])}.")
+    if a.dtype != b.dtype:
+        raise RuntimeError(f"expected scalar type {dtype_name(a)} but found {dtype_name(b)}")
+
+
+# ---------------------------------------------------------------- dot / vdot / mv / mm / bmm
 def _dot_grad_self(grad, self, other):
     return grad * other
 
@@ -58,62 +116,51 @@ def _bmm_grad_other(grad, self, other):
     return bmm(self.transpose(1, 2), grad)
 
 
-DotBackward0 = derivative("DotBackward0", _dot_grad_self, _dot_grad_other, saves="self other")
+DotBackward0 = derivative("DotBackward0", _dot_grad_self, _dot_grad_other, saves="self tensor")
+VdotBackward0 = derivative("VdotBackward0", _dot_grad_self, _dot_grad_other, saves="self other")
 MvBackward0 = derivative("MvBackward0", _mv_grad_self, _mv_grad_vec, saves="self vec")
 MmBackward0 = derivative("MmBackward0", _mm_grad_self, _mm_grad_other, saves="self mat2")
 BmmBackward0 = derivative("BmmBackward0", _bmm_grad_self, _bmm_grad_other, saves="self mat2")
 
 
 def dot(input, other, *, out=None):
+    """The inner product of two 1-D tensors of the same dtype."""
     a, b = input._data, other._data
-    if a.ndim != 1 or b.ndim != 1:
-        raise RuntimeError(f"1D tensors expected, but got {a.ndim}D and {b.ndim}D tensors")
-    if a.shape != b.shape:
-        raise RuntimeError(f"inconsistent tensor size, expected tensor [{a.size}] and src [{b.size}] to have the "
-                           f"same number of elements, but got {a.size} and {b.size} elements respectively")
-    if a.dtype != b.dtype:
-        raise RuntimeError(f"dot : expected both vectors to have same dtype, but found {input.dtype.scalar_type_name} "
-                           f"and {other.dtype.scalar_type_name}")
-    return record(np.dot(a, b), DotBackward0, (input, other), (input, other))
+    _check_dot(a, b)
+    return write_out("dot", record(np.dot(a, b), DotBackward0, (input, other), (input, other)), out)
+
+
+def vdot(input, other, *, out=None):
+    """``dot`` with the first vector conjugated (the same product for real tensors)."""
+    a, b = input._data, other._data
+    _check_dot(a, b)
+    return write_out("vdot", record(np.vdot(a, b), VdotBackward0, (input, other), (input, other)), out)
 
 
 def mv(input, vec, *, out=None):
     a, v = input._data, vec._data
-    if a.ndim != 2 or v.ndim != 1:
-        raise RuntimeError(f"vector + matrix @ vector expected, got {v.ndim}, {a.ndim}, {v.ndim}")
-    if a.shape[1] != v.shape[0]:
-        raise RuntimeError(f"size mismatch, got input ({a.shape[0]}), mat ({_shape_x(a.shape)}), vec ({v.shape[0]})")
-    _check_same_dtype(input, vec)
-    return record(a @ v, MvBackward0, (input, vec), (input, vec))
+    _check_mv(a, v)
+    return write_out("mv", record(a @ v, MvBackward0, (input, vec), (input, vec)), out)
 
 
 def mm(input, mat2, *, out=None):
     a, b = input._data, mat2._data
-    if a.ndim != 2:
-        raise RuntimeError("self must be a matrix")
-    if b.ndim != 2:
-        raise RuntimeError("mat2 must be a matrix")
-    if a.shape[1] != b.shape[0]:
-        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({_shape_x(a.shape)} and {_shape_x(b.shape)})")
-    _check_same_dtype(input, mat2)
-    return record(a @ b, MmBackward0, (input, mat2), (input, mat2))
+    _check_mm(a, b)
+    return write_out("mm", record(a @ b, MmBackward0, (input, mat2), (input, mat2)), out)
 
 
 def bmm(input, mat2, *, out=None):
     a, b = input._data, mat2._data
-    if a.ndim != 3:
-        raise RuntimeError("batch1 must be a 3D tensor")
-    if b.ndim != 3:
-        raise RuntimeError("batch2 must be a 3D tensor")
-    expected = [a.shape[0], a.shape[2]]
-    if list(b.shape[:2]) != expected:
-        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: {expected} but got: "
-                           f"{list(b.shape[:2])}.")
-    _check_same_dtype(input, mat2)
-    return record(np.matmul(a, b), BmmBackward0, (input, mat2), (input, mat2))
+    _check_bmm(a, b)
+    return write_out("bmm", record(np.matmul(a, b), BmmBackward0, (input, mat2), (input, mat2)), out)
 
 
 # ---------------------------------------------------------------- matmul
+def _leading_size(shape):
+    """The number of rows when every dimension but the last is folded into one."""
+    return int(np.prod(shape[:-1]))
+
+
 def _batched_grad_self(grad, self, other):
     a_vec, b_vec = self.ndim == 1, other.ndim == 1
     g = grad.unsqueeze(-1) if b_vec else grad
@@ -121,9 +168,7 @@ def _batched_grad_self(grad, self, other):
         g = g.unsqueeze(-2)
     b = other.unsqueeze(-1) if b_vec else other
     result = g @ b.transpose(-1, -2)
-    if a_vec:
-        result = result.squeeze(-2)
-    return sum_to_shape(result, self.shape)
+    return result.squeeze(-2) if a_vec else result
 
 
 def _batched_grad_other(grad, self, other):
@@ -131,52 +176,285 @@ def _batched_grad_other(grad, self, other):
     g = grad.unsqueeze(-2) if a_vec else grad
     if b_vec:
         g = g.unsqueeze(-1)
-    a = self.unsqueeze(-2) if a_vec else self
-    result = a.transpose(-1, -2) @ g
-    if b_vec:
-        result = result.squeeze(-1)
-    return sum_to_shape(result, other.shape)
+    if not a_vec and other.ndim <= 2:
+        # a batch against one matrix: fold the batch into the rows instead of summing products
+        rows = self.reshape(_leading_size(self.shape), self.shape[-1])
+        result = mm(rows.t(), g.reshape(_leading_size(g.shape), g.shape[-1]))
+    else:
+        a = self.unsqueeze(-2) if a_vec else self
+        result = a.transpose(-1, -2) @ g
+    return result.squeeze(-1) if b_vec else result
 
 
 def _squeeze0_grad(grad):
     return grad.unsqueeze(0)
 
 
-BatchedMatmulBackward = derivative("UnsafeViewBackward0", _batched_grad_self, _batched_grad_other,
-                                   saves="self other")
-BatchedMatmulCloneBackward = derivative("CloneBackward0", _batched_grad_self, _batched_grad_other,
-                                        saves="self other")
+def _batched_node(name):
+    return derivative(name, _batched_grad_self, _batched_grad_other, saves="self other")
+
+
+# PyTorch's matmul ends in a reshape (UnsafeView), or, when it multiplied the transposed
+# operands, in a transpose that it makes contiguous (Clone) unless it already is (Transpose).
+FoldedMatmulBackward = _batched_node("UnsafeViewBackward0")
+TransposedMatmulCloneBackward = _batched_node("CloneBackward0")
+TransposedMatmulBackward = _batched_node("TransposeBackward0")
 SqueezeBackward4 = derivative("SqueezeBackward4", _squeeze0_grad)
+
+
+def _foldable(array):
+    """True when the leading dims of ``array`` merge into one without a copy (PyTorch's check)."""
+    if array.size == 0:
+        return True
+    shape, strides = array.shape, array.strides
+    return all(strides[i] == strides[i + 1] * shape[i + 1] for i in range(array.ndim - 2))
+
+
+def _folds(input, other, a, b):
+    """Whether PyTorch multiplies the larger operand folded into one matrix instead of batching."""
+    transpose = b.ndim > a.ndim
+    big = np.swapaxes(b, -1, -2) if transpose else a
+    small = input if transpose else other
+    if not (big.ndim >= 3 and (a.ndim if transpose else b.ndim) <= 2):
+        return False
+    if small._requires_grad:
+        return True
+    if a.ndim == 2:
+        return False
+    return _foldable(big)
+
+
+def _folded_matmul(input, other, a, b):
+    """A batch against a matrix or vector, multiplied as one matrix: the checks and node PyTorch uses."""
+    if b.ndim >= a.ndim:  # PyTorch multiplies the transposes: other.mT @ input.mT
+        big, small = np.swapaxes(b, -1, -2), (a.T if a.ndim == 2 else a)
+    else:
+        big, small = a, b
+    rows = np.broadcast_to(np.empty((), big.dtype), (_leading_size(big.shape), big.shape[-1]))
+    if small.ndim == 2:
+        _check_mm(rows, small)
+    else:
+        _check_mv(rows, small)
+    result = np.matmul(a, b)
+    if b.ndim >= a.ndim and a.ndim == 2:
+        rows_out, cols_out = a.shape[0], b.shape[-1]
+        contiguous = result.size == 0 or rows_out == 1 or cols_out == 1
+        node = TransposedMatmulBackward if contiguous else TransposedMatmulCloneBackward
+        return record(result, node, (input, other), (input, other))
+    return record(result, FoldedMatmulBackward, (input, other), (input, other))
+
+
+def _batched_matmul(input, other, a, b):
+    """The general route: broadcast the batches and multiply them with ``bmm``."""
+    batch_a = a.shape[:-2]
+    batch_b = b.shape[:-2] if b.ndim > 1 else ()
+    try:
+        batch = np.broadcast_shapes(batch_a, batch_b)
+    except ValueError:
+        raise broadcast_error(batch_a, batch_b) from None
+    count = int(np.prod(batch))
+    inner_a = a.shape[-1]
+    inner_b = b.shape[0] if b.ndim == 1 else b.shape[-2]
+    if inner_a != inner_b:
+        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: [{count}, {inner_a}] but "
+                           f"got: [{count}, {inner_b}].")
+    if a.dtype != b.dtype:
+        raise RuntimeError(f"expected scalar type {dtype_name(a)} but found {dtype_name(b)}")
+    return record(np.matmul(a, b), FoldedMatmulBackward, (input, other), (input, other))
 
 
 def matmul(input, other, *, out=None):
     """The matrix product, batched and broadcast over leading dimensions."""
+    result = _matmul(input, other)
+    return result if out is None else write_out("matmul", result, out)
+
+
+def _matmul(input, other):
     if not isinstance(other, Tensor) or not isinstance(input, Tensor):
         raise TypeError(f"matmul(): argument 'other' (position 2) must be Tensor, not {type(other).__name__}")
     a, b = input._data, other._data
     if a.ndim == 0 or b.ndim == 0:
         raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are {a.ndim}D and {b.ndim}D")
-    if a.ndim == 1 and b.ndim == 1:
-        return dot(input, other)
-    if a.ndim == 2 and b.ndim == 1:
-        return mv(input, other)
-    if a.ndim == 1 and b.ndim == 2:
-        if a.shape[0] != b.shape[0]:
-            raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied (1x{a.shape[0]} and {_shape_x(b.shape)})")
-        product = mm(input.unsqueeze(0), other)
-        return record(product._data[0], SqueezeBackward4, (product,))
-    if a.ndim == 2 and b.ndim == 2:
-        return mm(input, other)
-    _check_same_dtype(input, other)
-    inner_a = a.shape[-1]
-    inner_b = b.shape[0] if b.ndim == 1 else b.shape[-2]
-    if inner_a != inner_b:
-        batch = a.shape[0] if a.ndim >= 3 else b.shape[0]
-        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: [{batch}, {inner_a}] but "
-                           f"got: [{batch}, {inner_b}].")
-    try:
-        result = np.matmul(a, b)
-    except ValueError:
-        raise broadcast_error(a.shape[:-2], b.shape[:-2] if b.ndim > 1 else ()) from None
-    node = BatchedMatmulCloneBackward if a.ndim <= 2 and b.ndim >= 3 and a.ndim == 2 else BatchedMatmulBackward
-    return record(result, node, (input, other), (input, other))
+    if b.ndim == 1:
+        if a.ndim == 1:
+            return dot(input, other)
+        if a.ndim == 2:
+            return mv(input, other)
+    elif b.ndim == 2:
+        if a.ndim == 1:
+            if a.shape[0] != b.shape[0]:
+                raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied (1x{a.shape[0]} and "
+                                   f"{_shape_x(b.shape)})")
+            product = mm(input.unsqueeze(0), other)
+            return record(product._data[0], SqueezeBackward4, (product,))
+        if a.ndim == 2:
+            return mm(input, other)
+    if a.ndim == 3 and b.ndim == 3 and a.shape[0] == 1 and b.shape[0] != 1:
+        # a single matrix against a batch: PyTorch multiplies it as a matrix
+        if _folds(input, other, a[0], b):
+            return _folded_matmul(input, other, a[0], b)
+    elif _folds(input, other, a, b):
+        return _folded_matmul(input, other, a, b)
+    return _batched_matmul(input, other, a, b)
+
+
+# ---------------------------------------------------------------- addmm / addmv / addbmm / baddbmm
+def _scaled(value, factor):
+    return value if factor == 1 else value * factor
+
+
+def _check_expandable(input, shape):
+    """``input`` must broadcast to ``shape`` without growing (PyTorch's expand messages)."""
+    own = input._data.shape
+    if own == shape:
+        return
+    lead = len(shape) - len(own)
+    if lead < 0 or any(size != 1 and size != shape[lead + i] for i, size in enumerate(own)):
+        input.expand(shape)  # raises PyTorch's error
+
+
+def _add_scaled(product, input, beta, alpha):
+    """``beta * input + alpha * product`` in place in the fresh ``product``; beta=0 ignores input."""
+    _check_expandable(input, product.shape)
+    if alpha != 1:
+        product *= alpha
+    if beta == 1:
+        product += input._data
+    elif beta != 0:
+        product += beta * input._data
+    return product
+
+
+def _grad_input(grad, mat1, mat2, beta, alpha):
+    return _scaled(grad, beta)
+
+
+def _addmm_grad_mat1(grad, mat1, mat2, beta, alpha):
+    return _scaled(mm(grad, mat2.t()), alpha)
+
+
+def _addmm_grad_mat2(grad, mat1, mat2, beta, alpha):
+    return _scaled(mm(mat1.t(), grad), alpha)
+
+
+def _addmv_grad_mat(grad, mat, vec, beta, alpha):
+    return _scaled(grad.unsqueeze(1) * vec, alpha)
+
+
+def _addmv_grad_vec(grad, mat, vec, beta, alpha):
+    return _scaled(mv(mat.t(), grad), alpha)
+
+
+def _baddbmm_grad_batch1(grad, batch1, batch2, beta, alpha):
+    return _scaled(bmm(grad, batch2.transpose(1, 2)), alpha)
+
+
+def _baddbmm_grad_batch2(grad, batch1, batch2, beta, alpha):
+    return _scaled(bmm(batch1.transpose(1, 2), grad), alpha)
+
+
+def _addbmm_grad_batch1(grad, batch1, batch2, beta, alpha):
+    return _baddbmm_grad_batch1(grad.expand(batch1.shape[0], *grad.shape), batch1, batch2, beta, alpha)
+
+
+def _addbmm_grad_batch2(grad, batch1, batch2, beta, alpha):
+    return _baddbmm_grad_batch2(grad.expand(batch1.shape[0], *grad.shape), batch1, batch2, beta, alpha)
+
+
+AddmmBackward0 = derivative("AddmmBackward0", _grad_input, _addmm_grad_mat1, _addmm_grad_mat2,
+                            saves="mat1 mat2 beta alpha")
+AddmvBackward0 = derivative("AddmvBackward0", _grad_input, _addmv_grad_mat, _addmv_grad_vec,
+                            saves="mat vec beta alpha")
+BaddbmmBackward0 = derivative("BaddbmmBackward0", _grad_input, _baddbmm_grad_batch1, _baddbmm_grad_batch2,
+                              saves="batch1 batch2 beta alpha")
+AddbmmBackward0 = derivative("AddbmmBackward0", _grad_input, _addbmm_grad_batch1, _addbmm_grad_batch2,
+                             saves="batch1 batch2 beta alpha")
+
+
+def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
+    """``beta * input + alpha * (mat1 @ mat2)``: the product of ``F.linear`` with a bias."""
+    a, b, c = mat1._data, mat2._data, input._data
+    if a.ndim != 2:
+        raise RuntimeError(f"mat1 must be a matrix, got {a.ndim}-D tensor")
+    if b.ndim != 2:
+        raise RuntimeError(f"mat2 must be a matrix, got {b.ndim}-D tensor")
+    if a.shape[1] != b.shape[0]:
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({_shape_x(a.shape)} and {_shape_x(b.shape)})")
+    if a.dtype != b.dtype:
+        raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got {dtype_name(a)} and {dtype_name(b)}")
+    if c.dtype != b.dtype:
+        raise RuntimeError(f"self and mat2 must have the same dtype, but got {dtype_name(c)} and {dtype_name(b)}")
+    result = _add_scaled(a @ b, input, beta, alpha)
+    return write_out("addmm", record(result, AddmmBackward0, (input, mat1, mat2), (mat1, mat2, beta, alpha)), out)
+
+
+def addmv(input, mat, vec, *, beta=1, alpha=1, out=None):
+    """``beta * input + alpha * (mat @ vec)``."""
+    a, v, c = mat._data, vec._data, input._data
+    if a.ndim != 2 or v.ndim != 1 or c.ndim > 1:
+        raise RuntimeError(f"vector + matrix @ vector expected, got {c.ndim}, {a.ndim}, {v.ndim}")
+    if a.shape[1] != v.shape[0] or c.ndim == 1 and c.shape[0] not in (1, a.shape[0]):
+        raise RuntimeError(f"size mismatch, got input ({c.shape[0] if c.ndim else 1}), mat ({_shape_x(a.shape)}), "
+                           f"vec ({v.shape[0]})")
+    if not c.dtype == a.dtype == v.dtype:
+        raise RuntimeError(f"addmv input tensors must have the same dtype, but got {dtype_name(c)}, {dtype_name(a)}, "
+                           f"and {dtype_name(v)}")
+    result = _add_scaled(a @ v, input, beta, alpha)
+    return write_out("addmv", record(result, AddmvBackward0, (input, mat, vec), (mat, vec, beta, alpha)), out)
+
+
+def baddbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
+    """``beta * input + alpha * (batch1 @ batch2)`` for batches of matrices."""
+    a, b, c = batch1._data, batch2._data, input._data
+    if a.ndim != 3:
+        raise RuntimeError("batch1 must be a 3D tensor")
+    if not c.dtype == a.dtype == b.dtype:
+        raise RuntimeError(f"Input dtypes must be the same, got: input {dtype_cpp_name(c)}, "
+                           f"batch1: {dtype_cpp_name(a)}, batch2: {dtype_cpp_name(b)}")
+    _check_bmm(a, b)
+    result = _add_scaled(np.matmul(a, b), input, beta, alpha)
+    result = record(result, BaddbmmBackward0, (input, batch1, batch2), (batch1, batch2, beta, alpha))
+    return write_out("baddbmm", result, out)
+
+
+def addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
+    """``beta * input + alpha * sum_i(batch1[i] @ batch2[i])``."""
+    a, b, c = batch1._data, batch2._data, input._data
+    if a.ndim != 3:
+        raise RuntimeError("batch1 must be a 3D tensor")
+    if b.ndim != 3:
+        raise RuntimeError("batch2 must be a 3D tensor")
+    if a.shape[0] != b.shape[0]:
+        raise RuntimeError(f"batch1 and batch2 must have same number of batches, got {a.shape[0]} and {b.shape[0]}")
+    if a.shape[2] != b.shape[1]:
+        raise RuntimeError(f"Incompatible matrix sizes for bmm ({a.shape[1]}x{a.shape[2]} and "
+                           f"{b.shape[1]}x{b.shape[2]})")
+    if c.dtype != b.dtype:
+        raise RuntimeError(f"self and mat2 must have the same dtype, but got {dtype_name(c)} and {dtype_name(b)}")
+    count, rows, inner = a.shape
+    product = a.transpose(1, 0, 2).reshape(rows, count * inner) @ b.reshape(count * inner, b.shape[2])
+    result = _add_scaled(product, input, beta, alpha)
+    result = record(result, AddbmmBackward0, (input, batch1, batch2), (batch1, batch2, beta, alpha))
+    return write_out("addbmm", result, out)
+
+
+def _fused_inplace(fn):
+    """``addmm_`` and friends: the product is added into ``self``, which must already have its shape."""
+
+    def inplace(self, *args, **kwargs):
+        check_inplace_allowed(self)
+        result = fn(self, *args, **kwargs)
+        if result._data.shape != self._data.shape:
+            raise RuntimeError(f"Bad in-place call: input tensor size {list(self._data.shape)} and output tensor size "
+                               f"{list(result._data.shape)} should match")
+        return write_inplace(self, result)
+
+    inplace.__name__ = inplace.__qualname__ = fn.__name__ + "_"
+    inplace.__doc__ = f"In-place version of ``{fn.__name__}``."
+    return inplace
+
+
+addmm_ = _fused_inplace(addmm)
+addmv_ = _fused_inplace(addmv)
+addbmm_ = _fused_inplace(addbmm)
+baddbmm_ = _fused_inplace(baddbmm)

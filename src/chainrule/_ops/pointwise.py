@@ -1,76 +1,90 @@
-"""Elementwise functions, ``where``, and comparisons.
+"""Elementwise functions of one tensor, ``where``, and (from ``pointwise_compare``) comparisons.
 
 A unary op is one line: its name, its node, its array function and what its rule reads. Float-only
-functions turn integer inputs into the default float dtype first, as PyTorch does.
+functions turn integer inputs into the default float dtype first, as PyTorch does. Each rule is the
+derivative written with chainrule's own ops, so it can itself be differentiated.
 """
+
+import math
+import warnings
 
 import numpy as np
 
-from .._dtype import get_default_dtype
+from .._dtype import _FROM_NUMPY, SCALAR, result_type, scalar_dtype
 from .._tensor import Tensor, make_tensor
-from ._broadcast import apply_binary, binary_arrays, broadcast_shapes
-from ._op import OUTPUT, derivative, record
+from ._broadcast import binary_arrays, broadcast_shapes
+from ._op import derivative, record
+from .pointwise_base import (float_array, kernel_missing, reject, to_default_float, unary_op, write_out,
+                             zeros_like_grad)
+from .pointwise_compare import COMPARISONS, INPLACE_COMPARISONS
+from .pointwise_compare import *  # noqa: F401,F403  (re-exported: the comparison ops live in this family)
+from .pointwise_special import TWO_OVER_SQRT_PI, erf_array, erfc_array, erfinv_array
 
-__all__ = ["exp", "log", "sqrt", "abs", "sin", "cos", "tanh", "sigmoid", "relu", "reciprocal", "sign", "where",
-           "eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or", "logical_xor", "logical_not",
-           "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "isnan", "zeros_like_grad", "to_default_float",
-           "unary_op"]
+_UNARY = ["exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "sqrt", "rsqrt", "reciprocal", "sin", "cos", "tan",
+          "asin", "acos", "atan", "sinh", "cosh", "tanh", "asinh", "acosh", "atanh", "sigmoid", "logit", "erf",
+          "erfc", "erfinv", "abs", "sign", "sgn", "relu"]
 
-FUNCTIONS = METHODS = __all__[:-3]
-INPLACE = ["exp", "log", "sqrt", "abs", "sin", "cos", "tanh", "sigmoid", "relu", "reciprocal", "sign", "eq", "ne",
-           "lt", "le", "gt", "ge", "logical_and", "logical_or", "logical_xor", "logical_not", "bitwise_not"]
-ALIASES = {"absolute": "abs", "greater": "gt", "less": "lt", "greater_equal": "ge", "less_equal": "le",
-           "not_equal": "ne"}
+__all__ = _UNARY + ["where", "zeros_like_grad", "to_default_float", "unary_op"] + COMPARISONS
 
+FUNCTIONS = _UNARY + ["where"] + COMPARISONS
+METHODS = FUNCTIONS + INPLACE_COMPARISONS
+INPLACE = _UNARY + ["logical_and", "logical_or", "logical_xor", "logical_not", "bitwise_and", "bitwise_or",
+                    "bitwise_xor", "bitwise_not"]
+ALIASES = {"absolute": "abs", "arcsin": "asin", "arccos": "acos", "arctan": "atan", "arcsinh": "asinh",
+           "arccosh": "acosh", "arctanh": "atanh", "greater": "gt", "less": "lt", "greater_equal": "ge",
+           "less_equal": "le", "not_equal": "ne"}
 
-def to_default_float(array):
-    """Integer and bool arrays become the default float dtype; others pass through."""
-    if isinstance(array, np.ndarray) and array.dtype.kind in "biu":
-        return array.astype(get_default_dtype().np)
-    return array
-
-
-def zeros_like_grad(grad, reference):
-    """Exact zeros shaped like ``grad``: a blocked gradient, which never carries a graph."""
-    return make_tensor(np.zeros(grad._data.shape, dtype=grad._data.dtype))
-
-
-def unary_op(name, node_class, array_fn, saves=None, float_only=True):
-    """A Tensor function applying ``array_fn``; ``saves`` is ``"self"``, ``"result"`` or None."""
-    saved_spec = {"self": True, "result": OUTPUT, None: None}[saves]
-
-    def op(input, *, out=None):
-        x = input._data
-        if float_only and x.dtype.kind not in "fc":
-            x = to_default_float(x)
-        if saved_spec is None:
-            saved = ()
-        else:
-            saved = (input,) if saved_spec is True else (OUTPUT,)
-        return record(array_fn(x), node_class, (input,), saved)
-
-    op.__name__ = op.__qualname__ = name
-    op.__doc__ = f"Elementwise ``{name}`` (backward node ``{node_class.__name__}``)."
-    return op
+_LN2 = math.log(2.0)
+_LN10 = math.log(10.0)
+_SQRT_PI_OVER_TWO = math.sqrt(math.pi) / 2
 
 
-# ---------------------------------------------------------------- rules
+def _complex_kernel_missing(kernel):
+    return kernel_missing(kernel, "c")
+
+
+# ---------------------------------------------------------------- rules: exponentials and logarithms
 def _exp_grad(grad, result):
     return grad * result
+
+
+def _exp2_grad(grad, result):
+    return grad * (result * _LN2)
+
+
+def _expm1_grad(grad, result):
+    return grad * (result + 1)
 
 
 def _log_grad(grad, self):
     return grad / self
 
 
+def _log2_grad(grad, self):
+    return grad / (self * _LN2)
+
+
+def _log10_grad(grad, self):
+    return grad / (self * _LN10)
+
+
+def _log1p_grad(grad, self):
+    return grad / (self + 1)
+
+
 def _sqrt_grad(grad, result):
     return grad / (2 * result)
 
 
-def _abs_grad(grad, self):
-    return grad * sign(self)
+def _rsqrt_grad(grad, result):
+    return grad * (-0.5 * result * result * result)
 
 
+def _reciprocal_grad(grad, result):
+    return grad * -(result * result)
+
+
+# ---------------------------------------------------------------- rules: trigonometric and hyperbolic
 def _sin_grad(grad, self):
     return grad * cos(self)
 
@@ -79,51 +93,178 @@ def _cos_grad(grad, self):
     return grad * -sin(self)
 
 
+def _tan_grad(grad, result):
+    return grad * (1 + result * result)
+
+
+def _asin_grad(grad, self):
+    return grad * rsqrt(1 - self * self)
+
+
+def _acos_grad(grad, self):
+    return grad * -rsqrt(1 - self * self)
+
+
+def _atan_grad(grad, self):
+    return grad / (self * self + 1)
+
+
+def _sinh_grad(grad, self):
+    return grad * cosh(self)
+
+
+def _cosh_grad(grad, self):
+    return grad * sinh(self)
+
+
 def _tanh_grad(grad, result):
     return grad * (1 - result * result)
 
 
+def _asinh_grad(grad, self):
+    return grad * rsqrt(self * self + 1)
+
+
+def _acosh_grad(grad, self):
+    return grad * rsqrt(self * self - 1)
+
+
+def _atanh_grad(grad, self):
+    return grad / (1 - self * self)
+
+
+# ---------------------------------------------------------------- rules: sigmoid, logit, error functions
 def _sigmoid_grad(grad, result):
     return grad * (result * (1 - result))
 
 
-def _relu_grad(grad, result):
-    return where(result > 0, grad, 0.0)
+def _logit_grad(grad, self, eps):
+    slope = grad / (self * (1 - self))
+    if eps is None:
+        return where((self < 0) | (self > 1), math.nan, slope)
+    return where((self < eps) | (self > 1 - eps), 0.0, slope)
 
 
-def _reciprocal_grad(grad, result):
-    return grad * -(result * result)
+def _erf_grad(grad, self):
+    return grad * (TWO_OVER_SQRT_PI * exp(-(self * self)))
+
+
+def _erfc_grad(grad, self):
+    return grad * (-TWO_OVER_SQRT_PI * exp(-(self * self)))
+
+
+def _erfinv_grad(grad, result):
+    return grad * (_SQRT_PI_OVER_TWO * exp(result * result))
+
+
+# ---------------------------------------------------------------- rules: abs, sign, relu
+def _abs_grad(grad, self):
+    return grad * sign(self)
 
 
 def _zero_grad(grad, *saved):
     return zeros_like_grad(grad, None)
 
 
+def _relu_grad(grad, result):
+    return where(result > 0, grad, 0.0)
+
+
+# ---------------------------------------------------------------- array functions PyTorch computes its own way
 def _sigmoid_array(x):
-    # exp of a negative argument only, so large |x| never overflows
-    positive = x >= 0
-    e = np.exp(np.where(positive, -x, x))
-    return np.where(positive, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+    """``1 / (1 + exp(-x))``: where ``exp`` overflows to inf the quotient is still the limit, 0."""
+    if x.dtype == np.float16:  # half precision is computed in single, as PyTorch does
+        return _sigmoid_array(x.astype(np.float32)).astype(np.float16)
+    return 1 / (1 + np.exp(-x))
+
+
+def _rsqrt_array(x):
+    return 1 / np.sqrt(x)
 
 
 def _relu_array(x):
-    return np.maximum(x, 0) if x.dtype.kind != "b" else x.copy()
+    return np.maximum(x, 0)
 
+
+def _sign_array(x):
+    return x.copy() if x.dtype.kind == "b" else np.sign(x)
+
+
+def _sgn_array(x):
+    """``z / |z|`` for complex numbers (0 at 0); ``sign`` otherwise."""
+    if x.dtype.kind != "c":
+        return _sign_array(x)
+    magnitude = np.abs(x)
+    return np.where(magnitude == 0, 0, x / np.where(magnitude == 0, 1, magnitude)).astype(x.dtype, copy=False)
+
+
+_SIGN_COMPLEX = {"c": (NotImplementedError, "Unlike NumPy, torch.sign is not intended to support complex numbers. "
+                                            "Please use torch.sgn instead.")}
+_RELU_REJECTS = {"b": (RuntimeError, "Boolean inputs not supported for relu"),
+                 "c": (NotImplementedError, "clamp is not supported for complex types")}
 
 exp = unary_op("exp", derivative("ExpBackward0", _exp_grad, saves="result"), np.exp, "result")
+exp2 = unary_op("exp2", derivative("Exp2Backward0", _exp2_grad, saves="result"), np.exp2, "result")
+expm1 = unary_op("expm1", derivative("Expm1Backward0", _expm1_grad, saves="result"), np.expm1, "result")
 log = unary_op("log", derivative("LogBackward0", _log_grad, saves="self"), np.log, "self")
+log2 = unary_op("log2", derivative("Log2Backward0", _log2_grad, saves="self"), np.log2, "self")
+log10 = unary_op("log10", derivative("Log10Backward0", _log10_grad, saves="self"), np.log10, "self")
+log1p = unary_op("log1p", derivative("Log1PBackward0", _log1p_grad, saves="self"), np.log1p, "self")
 sqrt = unary_op("sqrt", derivative("SqrtBackward0", _sqrt_grad, saves="result"), np.sqrt, "result")
-abs = unary_op("abs", derivative("AbsBackward0", _abs_grad, saves="self"), np.abs, "self", float_only=False)
-sin = unary_op("sin", derivative("SinBackward0", _sin_grad, saves="self"), np.sin, "self")
-cos = unary_op("cos", derivative("CosBackward0", _cos_grad, saves="self"), np.cos, "self")
-tanh = unary_op("tanh", derivative("TanhBackward0", _tanh_grad, saves="result"), np.tanh, "result")
-sigmoid = unary_op("sigmoid", derivative("SigmoidBackward0", _sigmoid_grad, saves="result"), _sigmoid_array,
-                   "result")
-relu = unary_op("relu", derivative("ReluBackward0", _relu_grad, saves="result"), _relu_array, "result",
-                float_only=False)
+rsqrt = unary_op("rsqrt", derivative("RsqrtBackward0", _rsqrt_grad, saves="result"), _rsqrt_array, "result")
 reciprocal = unary_op("reciprocal", derivative("ReciprocalBackward0", _reciprocal_grad, saves="result"),
                       np.reciprocal, "result")
-sign = unary_op("sign", derivative("SignBackward0", _zero_grad), np.sign, None, float_only=False)
+sin = unary_op("sin", derivative("SinBackward0", _sin_grad, saves="self"), np.sin, "self")
+cos = unary_op("cos", derivative("CosBackward0", _cos_grad, saves="self"), np.cos, "self")
+tan = unary_op("tan", derivative("TanBackward0", _tan_grad, saves="result"), np.tan, "result")
+asin = unary_op("asin", derivative("AsinBackward0", _asin_grad, saves="self"), np.arcsin, "self")
+acos = unary_op("acos", derivative("AcosBackward0", _acos_grad, saves="self"), np.arccos, "self")
+atan = unary_op("atan", derivative("AtanBackward0", _atan_grad, saves="self"), np.arctan, "self")
+sinh = unary_op("sinh", derivative("SinhBackward0", _sinh_grad, saves="self"), np.sinh, "self")
+cosh = unary_op("cosh", derivative("CoshBackward0", _cosh_grad, saves="self"), np.cosh, "self")
+tanh = unary_op("tanh", derivative("TanhBackward0", _tanh_grad, saves="result"), np.tanh, "result")
+asinh = unary_op("asinh", derivative("AsinhBackward0", _asinh_grad, saves="self"), np.arcsinh, "self")
+acosh = unary_op("acosh", derivative("AcoshBackward0", _acosh_grad, saves="self"), np.arccosh, "self")
+atanh = unary_op("atanh", derivative("AtanhBackward0", _atanh_grad, saves="self"), np.arctanh, "self")
+sigmoid = unary_op("sigmoid", derivative("SigmoidBackward0", _sigmoid_grad, saves="result"), _sigmoid_array,
+                   "result")
+erf = unary_op("erf", derivative("ErfBackward0", _erf_grad, saves="self"), erf_array, "self",
+               rejects=_complex_kernel_missing("erf_vml_cpu"))
+erfc = unary_op("erfc", derivative("ErfcBackward0", _erfc_grad, saves="self"), erfc_array, "self",
+                rejects=_complex_kernel_missing("erfc_vml_cpu"))
+erfinv = unary_op("erfinv", derivative("ErfinvBackward0", _erfinv_grad, saves="result"), erfinv_array, "result",
+                  rejects=_complex_kernel_missing("erfinv_vml_cpu"))
+abs = unary_op("abs", derivative("AbsBackward0", _abs_grad, saves="self"), np.abs, "self", float_only=False,
+               rejects=kernel_missing("abs_cpu", "b"))
+sign = unary_op("sign", derivative("SignBackward0", _zero_grad), _sign_array, None, float_only=False,
+                rejects=_SIGN_COMPLEX)
+relu = unary_op("relu", derivative("ReluBackward0", _relu_grad, saves="result"), _relu_array, "result",
+                float_only=False, rejects=_RELU_REJECTS)
+
+
+# ---------------------------------------------------------------- sgn (complex too) and logit (its eps)
+SgnBackward0 = derivative("SgnBackward0", _zero_grad)
+LogitBackward0 = derivative("LogitBackward0", _logit_grad, saves="self")
+
+_LOGIT_COMPLEX = _complex_kernel_missing("logit_cpu")
+
+
+def sgn(input, *, out=None):
+    """``sign`` that also takes complex numbers: ``z / |z|`` (0 at 0)."""
+    result = record(_sgn_array(input._data), SgnBackward0, (input,))
+    return result if out is None else write_out(result, out, "sgn")
+
+
+def logit(input, eps=None, *, out=None):
+    """``log(p / (1 - p))``; with ``eps``, ``p`` is first clamped to ``[eps, 1 - eps]``."""
+    x = input._data
+    if x.dtype.kind in _LOGIT_COMPLEX:
+        reject(x, _LOGIT_COMPLEX)
+    x = float_array(input)
+    if eps is not None:  # as PyTorch: below eps becomes eps, else above 1 - eps becomes 1 - eps
+        x = np.where(x < eps, eps, np.where(x > 1 - eps, 1 - eps, x)).astype(x.dtype, copy=False)
+    result = record(np.log(x / (1 - x)), LogitBackward0, (input,), (input,), (eps,))
+    return result if out is None else write_out(result, out, "logit")
 
 
 # ---------------------------------------------------------------- where
@@ -138,63 +279,38 @@ def _where_grad_other(grad, condition):
 WhereBackward0 = derivative("WhereBackward0", _where_grad_input, _where_grad_other, saves="condition")
 
 
+def _check_condition(cond):
+    """A bool condition is expected; uint8 still works, with PyTorch's deprecation warning."""
+    if cond.dtype != np.uint8:
+        raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype "
+                           f"{_FROM_NUMPY[cond.dtype].scalar_type_name}")
+    warnings.warn("where received a uint8 condition tensor. This behavior is deprecated and will be removed in a "
+                  "future version of PyTorch. Use a boolean condition instead.", UserWarning, stacklevel=3)
+
+
 def where(condition, input=None, other=None, *, out=None):
     """``input`` where ``condition`` holds, else ``other``; numbers allowed for either branch."""
     if input is None and other is None:
         return tuple(make_tensor(i) for i in np.nonzero(condition._data))
     cond = condition._data if isinstance(condition, Tensor) else np.asarray(condition)
+    if cond.dtype.kind != "b":
+        _check_condition(cond)
     if isinstance(input, Tensor):
         x, y = binary_arrays(input, other)
     elif isinstance(other, Tensor):
         y, x = binary_arrays(other, input)
     else:
-        from .._dtype import result_type, scalar_dtype, SCALAR
-
         d = result_type([(scalar_dtype(input), SCALAR), (scalar_dtype(other), SCALAR)]).np
         x, y = np.asarray(input, dtype=d), np.asarray(other, dtype=d)
-    broadcast_shapes(cond.shape, np.shape(x), np.shape(y))
-    result = np.where(cond, x, y)
+    try:
+        result = np.where(cond, x, y)
+    except ValueError:
+        broadcast_shapes(cond.shape, np.shape(x), np.shape(y))
+        raise
     if not isinstance(x, np.ndarray) and isinstance(y, np.ndarray):
         result = result.astype(y.dtype, copy=False)
     elif isinstance(x, np.ndarray):
         result = result.astype(x.dtype, copy=False)
     condition = condition if isinstance(condition, Tensor) else make_tensor(cond)
-    return record(result, WhereBackward0, (input, other), (condition,))
-
-
-# ---------------------------------------------------------------- comparisons and logic (never differentiable)
-def _comparison(name, array_fn):
-    def op(input, other, *, out=None):
-        if not isinstance(input, Tensor):
-            input, other = other, input
-            return make_tensor(apply_binary(array_fn, *reversed(binary_arrays(input, other))))
-        return make_tensor(apply_binary(array_fn, *binary_arrays(input, other)))
-
-    op.__name__ = op.__qualname__ = name
-    return op
-
-
-eq = _comparison("eq", np.equal)
-ne = _comparison("ne", np.not_equal)
-lt = _comparison("lt", np.less)
-le = _comparison("le", np.less_equal)
-gt = _comparison("gt", np.greater)
-ge = _comparison("ge", np.greater_equal)
-logical_and = _comparison("logical_and", np.logical_and)
-logical_or = _comparison("logical_or", np.logical_or)
-logical_xor = _comparison("logical_xor", np.logical_xor)
-bitwise_and = _comparison("bitwise_and", np.bitwise_and)
-bitwise_or = _comparison("bitwise_or", np.bitwise_or)
-bitwise_xor = _comparison("bitwise_xor", np.bitwise_xor)
-
-
-def logical_not(input, *, out=None):
-    return make_tensor(np.logical_not(input._data))
-
-
-def bitwise_not(input, *, out=None):
-    return make_tensor(np.invert(input._data))
-
-
-def isnan(input):
-    return make_tensor(np.isnan(input._data))
+    result = record(result, WhereBackward0, (input, other), (condition,))
+    return result if out is None else write_out(result, out, "where")

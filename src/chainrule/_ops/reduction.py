@@ -1,33 +1,41 @@
-"""Reductions: ``sum`` and ``mean`` over everything or over ``dim`` (with ``keepdim``)."""
+"""Reductions: sums, means, products, variances, ``logsumexp`` and the boolean reductions.
+
+Every reduction takes ``dim`` (an int, a sequence, or None for all dims) and ``keepdim``; its
+rule broadcasts the gradient back over the reduced dims (``expand_reduced``). Norms, scans and
+the order-based reductions live in their own modules and are registered from here and from
+``sorting``.
+"""
+
+import warnings
 
 import numpy as np
 
-from .._dtype import to_dtype
-from .._tensor import _wrap_dim
-from ._op import derivative, record
+from .._dtype import get_default_dtype, to_dtype
+from .._tensor import make_tensor
+from ..autograd import grad_mode
+from ._along_dim import expand_reduced, flip, normalize_dims, reduced_count, reduction_dims, shift, write_out
+from ._op import OUTPUT, derivative, record, record_multi
+from .cumulative import cummax, cummin, cumprod, cumsum, logcumsumexp
+from .norms import norm, vector_norm
+from .pointwise import isnan, logical_not, where, zeros_like_grad
 
-__all__ = ["sum", "mean", "normalize_dims", "expand_reduced"]
+__all__ = ["sum", "mean", "nansum", "nanmean", "prod", "var", "std", "var_mean", "std_mean", "logsumexp", "all",
+           "any", "count_nonzero", "cumsum", "cumprod", "cummax", "cummin", "logcumsumexp", "norm", "vector_norm",
+           "normalize_dims", "expand_reduced", "reduction_dims"]
 
-FUNCTIONS = METHODS = ["sum", "mean"]
+_grad_state = grad_mode._state
 
-
-def normalize_dims(dim, ndim):
-    """A sorted tuple of non-negative dims from an int or a sequence (PyTorch's range errors)."""
-    dims = (dim,) if isinstance(dim, int) else tuple(dim)
-    result = sorted({_wrap_dim(d, ndim) for d in dims})
-    if len(result) != len(dims):
-        raise RuntimeError("dim appears multiple times in the list of dims")
-    return tuple(result)
-
-
-def expand_reduced(grad, shape, dims, keepdim):
-    """Broadcast the gradient of a reduction back over the reduced ``dims`` of ``shape``."""
-    if not keepdim and dims:
-        for d in dims:
-            grad = grad.unsqueeze(d)
-    return grad.expand(shape)
+FUNCTIONS = [name for name in __all__[:-3] if name != "vector_norm"]  # vector_norm lives in chainrule.linalg
+METHODS = [name for name in FUNCTIONS if name not in ("var_mean", "std_mean")]
+INPLACE = ["cumsum", "cumprod"]
 
 
+def _accumulator(x):
+    """float16 sums accumulate in float32, as PyTorch does."""
+    return np.float32 if x.dtype == np.float16 else None
+
+
+# ---------------------------------------------------------------- sum / mean / nansum / nanmean
 def _sum_grad(grad, shape, dims, keepdim):
     return expand_reduced(grad, shape, dims, keepdim)
 
@@ -36,16 +44,21 @@ def _mean_grad(grad, shape, dims, keepdim, count):
     return expand_reduced(grad, shape, dims, keepdim) / count
 
 
+def _nansum_grad(grad, input, dims, keepdim):
+    return expand_reduced(grad, input.shape, dims, keepdim) * logical_not(isnan(input))
+
+
 SumBackward0 = derivative("SumBackward0", _sum_grad)
 SumBackward1 = derivative("SumBackward1", _sum_grad)
 MeanBackward0 = derivative("MeanBackward0", _mean_grad)
 MeanBackward1 = derivative("MeanBackward1", _mean_grad)
+NansumBackward0 = derivative("NansumBackward0", _nansum_grad, saves="self")
 
 
 def _sum_dtype(x, dtype):
     if dtype is not None:
         return to_dtype(dtype).np
-    if x.dtype.kind in "bi" or x.dtype.kind == "u":
+    if x.dtype.kind in "biu":
         return np.int64
     return None
 
@@ -54,14 +67,18 @@ def sum(input, dim=None, keepdim=False, *, dtype=None, out=None):
     """Sum of all elements, or over ``dim``; bool and integer inputs sum in int64."""
     x = input._data
     d = _sum_dtype(x, dtype)
+    half = x.dtype == np.float16 and d is None
     if dim is None:
-        result = np.sum(x, dtype=d)
-        if x.dtype == np.float16 and d is None:
-            result = np.sum(x, dtype=np.float32).astype(np.float16)
-        return record(result, SumBackward0, (input,), (), (x.shape, tuple(range(x.ndim)), False))
-    dims = normalize_dims(dim, x.ndim)
-    result = np.sum(x, axis=dims, dtype=d, keepdims=keepdim)
-    return record(result, SumBackward1, (input,), (), (x.shape, dims, keepdim))
+        result = np.sum(x, dtype=np.float32).astype(np.float16) if half else np.sum(x, dtype=d)
+        result = record(result, SumBackward0, (input,), (), (x.shape, tuple(range(x.ndim)), False))
+    else:
+        dims = reduction_dims(dim, x.ndim)
+        if half:
+            result = np.sum(x, axis=dims, dtype=np.float32, keepdims=keepdim).astype(np.float16)
+        else:
+            result = np.sum(x, axis=dims, dtype=d, keepdims=keepdim)
+        result = record(result, SumBackward1, (input,), (), (x.shape, dims, keepdim))
+    return write_out("sum", result, out)
 
 
 def mean(input, dim=None, keepdim=False, *, dtype=None, out=None):
@@ -72,18 +89,245 @@ def mean(input, dim=None, keepdim=False, *, dtype=None, out=None):
     elif x.dtype.kind not in "fc":
         raise RuntimeError("mean(): could not infer output dtype. Input dtype must be either a floating point or "
                            f"complex dtype. Got: {input.dtype.scalar_type_name}")
-    acc = np.float32 if x.dtype == np.float16 else None
+    acc = _accumulator(x)
     if dim is None:
         result = np.mean(x, dtype=acc) if x.size else np.array(np.nan, dtype=x.dtype)
         if acc is not None:
             result = result.astype(x.dtype)
-        return record(result, MeanBackward0, (input,), (), (x.shape, tuple(range(x.ndim)), False, max(x.size, 1)))
-    dims = normalize_dims(dim, x.ndim)
-    count = 1
-    for d in dims:
-        count *= x.shape[d]
+        result = record(result, MeanBackward0, (input,), (), (x.shape, tuple(range(x.ndim)), False, max(x.size, 1)))
+        return write_out("mean", result, out)
+    dims = reduction_dims(dim, x.ndim)
     with np.errstate(invalid="ignore", divide="ignore"):
         result = np.mean(x, axis=dims, keepdims=keepdim, dtype=acc)
     if acc is not None:
         result = result.astype(x.dtype)
-    return record(result, MeanBackward1, (input,), (), (x.shape, dims, keepdim, count))
+    result = record(result, MeanBackward1, (input,), (), (x.shape, dims, keepdim, reduced_count(x.shape, dims)))
+    return write_out("mean", result, out)
+
+
+def nansum(input, dim=None, keepdim=False, *, dtype=None, out=None):
+    """Sum treating nan as zero."""
+    x = input._data
+    dims = reduction_dims(dim, x.ndim)
+    d = _sum_dtype(x, dtype)
+    acc = _accumulator(x) if d is None else d
+    result = np.nansum(x, axis=dims, keepdims=keepdim, dtype=acc).astype(d or x.dtype, copy=False)
+    return write_out("nansum", record(result, NansumBackward0, (input,), (input,), (dims, keepdim)), out)
+
+
+def nanmean(input, dim=None, keepdim=False, *, dtype=None, out=None):
+    """Mean of the non-nan elements (recorded as a sum divided by a count, as in PyTorch)."""
+    if input._data.dtype.kind not in "fc":
+        raise RuntimeError("nanmean(): expected input to have floating point or complex dtype but got "
+                           f"{input.dtype.scalar_type_name}")
+    counted = logical_not(isnan(input)).sum(dim, keepdim)
+    return write_out("nanmean", nansum(input, dim, keepdim, dtype=dtype) / counted, out)
+
+
+# ---------------------------------------------------------------- prod
+def _prod_grad(grad, input, result, dim, keepdim):
+    """The product of the other elements; exact where the input has zeros (no division by them)."""
+    if dim is None:
+        if input.ndim == 0:
+            return grad
+        if not _grad_state.enabled and np.count_nonzero(input._data == 0) > 1:
+            return zeros_like_grad(input, input)  # every product of the others holds a zero
+        flat_grad = _prod_grad(grad.reshape(1), input.reshape(-1), result.reshape(1), 0, True)
+        return flat_grad.reshape(input.shape)
+    grad = expand_reduced(grad, input.shape, (dim,), keepdim)
+    if not (input._data == 0).any():
+        return grad * (expand_reduced(result, input.shape, (dim,), keepdim) / input)
+    return grad * _product_of_others(input, dim)
+
+
+def _product_of_others(input, dim):
+    """``prod(input[j] for j != i)`` along ``dim``: the exclusive running products from both ends."""
+    before = shift(input.cumprod(dim), dim, 1, 1.0)
+    after = flip(shift(flip(input, dim).cumprod(dim), dim, 1, 1.0), dim)
+    return before * after
+
+
+ProdBackward0 = derivative("ProdBackward0", _prod_grad, saves="self result")
+ProdBackward1 = derivative("ProdBackward1", _prod_grad, saves="self result")
+
+
+def prod(input, dim=None, keepdim=False, *, dtype=None, out=None):
+    """Product of all elements, or along one ``dim``."""
+    x = input._data
+    d = _sum_dtype(x, dtype)
+    acc = _accumulator(x) if d is None else d
+    if dim is None:
+        result = np.prod(x, dtype=acc).astype(d or x.dtype, copy=False)
+        return write_out("prod", record(result, ProdBackward0, (input,), (input, OUTPUT), (None, False)), out)
+    if not isinstance(dim, int):
+        raise TypeError(f"prod(): argument 'dim' must be int, not {type(dim).__name__}")
+    dims = reduction_dims(dim, x.ndim)
+    result = np.prod(x, axis=dims, keepdims=keepdim, dtype=acc).astype(d or x.dtype, copy=False)
+    dim = dims[0] if dims else None  # a 0-d input: its gradient is that of the full product
+    return write_out("prod", record(result, ProdBackward1, (input,), (input, OUTPUT), (dim, keepdim)), out)
+
+
+# ---------------------------------------------------------------- var / std and with the mean
+_VAR_SIGNATURES = (
+    " * (tuple of ints dim, bool unbiased = True, bool keepdim = False)\n"
+    " * (tuple of ints dim = None, *, Number correction = None, bool keepdim = False)\n"
+    " * (bool unbiased = True)\n")
+
+
+def _variance_args(name, input, dim, unbiased, correction):
+    """(dims, correction) from PyTorch's overloads: ``var(dim, unbiased, keepdim)``, ``var(unbiased)``,
+    ``var(dim, *, correction, keepdim)``."""
+    if isinstance(dim, bool):
+        dim, unbiased = None, dim
+    if unbiased is not None and correction is not None:
+        raise TypeError(f"{name}() received an invalid combination of arguments - got (correction="
+                        f"{type(correction).__name__}, unbiased=bool, ), but expected one of:\n" + _VAR_SIGNATURES)
+    if input._data.dtype.kind not in "fc":
+        raise RuntimeError("std and var only support floating point and complex dtypes")
+    if correction is None:
+        correction = 1 if unbiased is None or unbiased else 0
+    return reduction_dims(dim, input._data.ndim), correction
+
+
+def _variance_array(name, x, dims, correction, keepdim):
+    """The variance and the mean over ``dims`` (kept), dividing by ``max(n - correction, 0)``."""
+    n = reduced_count(x.shape, dims)
+    dof = n - correction
+    if dof <= 0:
+        warnings.warn(f"{name}(): degrees of freedom is <= 0. Correction should be strictly less than the "
+                      "reduction factor (input numel divided by output numel).", UserWarning, stacklevel=3)
+    acc = _accumulator(x)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.mean(x, axis=dims, keepdims=True, dtype=acc)
+        centered = x - mean
+        squares = np.sum((centered * np.conj(centered)).real, axis=dims, keepdims=keepdim, dtype=acc)
+        variance = (squares / np.maximum(dof, 0)).astype(x.dtype.type(0).real.dtype, copy=False)
+    if not keepdim:
+        mean = np.squeeze(mean, dims) if dims else mean
+    return variance, mean.astype(x.dtype, copy=False), dof
+
+
+def _var_grad(grad, input, dims, keepdim, dof):
+    scale = 2.0 / dof if dof else float("inf")
+    centered = input - input.mean(dims, keepdim=True) if dims else input - input
+    return scale * expand_reduced(grad, input.shape, dims, keepdim) * centered
+
+
+def _std_grad(grad, input, result, dims, keepdim, dof):
+    zero = result == 0
+    return _var_grad(where(zero, 0.0, grad / (2 * where(zero, 1.0, result))), input, dims, keepdim, dof)
+
+
+def _var_mean_grad(grads, input, dims, keepdim, dof):
+    grad_var, grad_mean = grads
+    return _sum_of(None if grad_var is None else _var_grad(grad_var, input, dims, keepdim, dof),
+                   _mean_part(grad_mean, input, dims, keepdim))
+
+
+def _std_mean_grad(grads, input, result, dims, keepdim, dof):
+    grad_std, grad_mean = grads
+    return _sum_of(None if grad_std is None else _std_grad(grad_std, input, result, dims, keepdim, dof),
+                   _mean_part(grad_mean, input, dims, keepdim))
+
+
+def _mean_part(grad_mean, input, dims, keepdim):
+    if grad_mean is None:
+        return None
+    return expand_reduced(grad_mean, input.shape, dims, keepdim) / reduced_count(input.shape, dims)
+
+
+def _sum_of(a, b):
+    if a is None:
+        return b
+    return a if b is None else a + b
+
+
+VarBackward0 = derivative("VarBackward0", _var_grad, saves="self")
+StdBackward0 = derivative("StdBackward0", _std_grad, saves="self result")
+VarMeanBackward0 = derivative("VarMeanBackward0", _var_mean_grad, saves="self", outputs=2)
+StdMeanBackward0 = derivative("StdMeanBackward0", _std_mean_grad, saves="self result", outputs=2)
+
+
+def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=None):
+    """Variance over ``dim`` with Bessel's ``correction`` (1 by default; ``unbiased=False`` is 0)."""
+    dims, correction = _variance_args("var", input, dim, unbiased, correction)
+    variance, _, dof = _variance_array("var", input._data, dims, correction, keepdim)
+    return write_out("var", record(variance, VarBackward0, (input,), (input,), (dims, keepdim, dof)), out)
+
+
+def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=None):
+    """Standard deviation: the square root of ``var``; its gradient is 0 where it is 0."""
+    dims, correction = _variance_args("std", input, dim, unbiased, correction)
+    variance, _, dof = _variance_array("std", input._data, dims, correction, keepdim)
+    result = np.sqrt(variance)
+    return write_out("std", record(result, StdBackward0, (input,), (input, OUTPUT), (dims, keepdim, dof)), out)
+
+
+def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """``(var, mean)`` in one pass."""
+    dims, correction = _variance_args("var_mean", input, dim, unbiased, correction)
+    variance, mean_, dof = _variance_array("var_mean", input._data, dims, correction, keepdim)
+    return record_multi((variance, mean_), VarMeanBackward0, (input,), (input,), (dims, keepdim, dof))
+
+
+def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """``(std, mean)`` in one pass."""
+    dims, correction = _variance_args("std_mean", input, dim, unbiased, correction)
+    variance, mean_, dof = _variance_array("std_mean", input._data, dims, correction, keepdim)
+    return record_multi((np.sqrt(variance), mean_), StdMeanBackward0, (input,), (input, OUTPUT),
+                        (dims, keepdim, dof))
+
+
+# ---------------------------------------------------------------- logsumexp
+def _logsumexp_grad(grad, input, result, dims, keepdim):
+    shape = input.shape
+    return expand_reduced(grad, shape, dims, keepdim) * (input - expand_reduced(result, shape, dims, keepdim)).exp()
+
+
+LogsumexpBackward0 = derivative("LogsumexpBackward0", _logsumexp_grad, saves="self result")
+
+
+def logsumexp(input, dim, keepdim=False, *, out=None):
+    """``log(sum(exp(input)))`` over ``dim``, shifted by the maximum so large inputs stay finite."""
+    x = input._data
+    if x.dtype.kind in "biu":
+        x = x.astype(get_default_dtype().np)
+    dims = reduction_dims(dim, x.ndim)
+    acc = x.astype(np.float32) if x.dtype == np.float16 else x
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        if acc.size:
+            peak = np.amax(acc, axis=dims, keepdims=True)
+            peak = np.where(np.isinf(peak), 0, peak)
+        else:
+            peak = np.zeros((1,) * acc.ndim, dtype=acc.dtype)
+        result = np.log(np.sum(np.exp(acc - peak), axis=dims, keepdims=True)) + peak
+    if not keepdim:
+        result = np.squeeze(result, dims) if dims else result
+    result = result.astype(x.dtype, copy=False)
+    return write_out("logsumexp", record(result, LogsumexpBackward0, (input,), (input, OUTPUT), (dims, keepdim)), out)
+
+
+# ---------------------------------------------------------------- all / any / count_nonzero
+def _logical_reduction(name, array_fn):
+    def op(input, dim=None, keepdim=False, *, out=None):
+        x = input._data
+        dims = reduction_dims(dim, x.ndim)
+        result = array_fn(x, axis=dims, keepdims=keepdim)
+        if x.dtype == np.uint8:
+            result = result.astype(np.uint8)
+        return write_out(name, make_tensor(np.asarray(result)), out)
+
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = f"Whether {'every' if name == 'all' else 'some'} element over ``dim`` is non-zero."
+    return op
+
+
+all = _logical_reduction("all", np.all)
+any = _logical_reduction("any", np.any)
+
+
+def count_nonzero(input, dim=None):
+    """How many elements over ``dim`` are non-zero (int64)."""
+    x = input._data
+    dims = reduction_dims(dim, x.ndim)
+    return make_tensor(np.asarray(np.count_nonzero(x, axis=dims), dtype=np.int64))

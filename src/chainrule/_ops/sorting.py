@@ -1,4 +1,203 @@
-"""Ordering ops: ``sort argsort topk kthvalue median`` and friends."""
+"""Ordering ops: ``sort argsort msort topk kthvalue median nanmedian mode unique``, and the extremes
+(``max min amax amin aminmax argmax argmin``, defined in ``extrema``).
 
-FUNCTIONS = []
-METHODS = []
+Orders are stable: equal values keep their input order, ascending and descending, and nan sorts
+as the largest value. An op that picks values by position sends the gradient back to the indices
+it returned (``scatter_along``).
+"""
+
+import numpy as np
+
+from .. import return_types
+from .._tensor import _wrap_dim, make_tensor
+from ._along_dim import check_nonempty_dim, pick_along, selected_grad, write_out
+from ._op import OUTPUT, derivative, record
+from .extrema import amax, amin, aminmax, argmax, argmin, evenly_distributed_grad, max, min
+
+__all__ = ["sort", "argsort", "msort", "topk", "kthvalue", "median", "nanmedian", "mode", "unique",
+           "max", "min", "amax", "amin", "aminmax", "argmax", "argmin"]
+
+FUNCTIONS = METHODS = __all__
+
+
+def stable_argsort(x, dim, descending=False):
+    """Indices that sort ``x`` along ``dim``, equal values in input order, nan last (first descending)."""
+    if not descending:
+        return np.argsort(x, axis=dim, kind="stable")
+    reversed_order = np.argsort(np.flip(x, dim), axis=dim, kind="stable")
+    return x.shape[dim] - 1 - np.flip(reversed_order, dim)
+
+
+SortBackward0 = derivative("SortBackward0", selected_grad)
+SortBackward1 = derivative("SortBackward1", selected_grad)
+TopkBackward0 = derivative("TopkBackward0", selected_grad)
+KthvalueBackward0 = derivative("KthvalueBackward0", selected_grad)
+MedianBackward1 = derivative("MedianBackward1", selected_grad)
+NanmedianBackward1 = derivative("NanmedianBackward1", selected_grad)
+ModeBackward0 = derivative("ModeBackward0", selected_grad)
+MedianBackward0 = derivative("MedianBackward0", evenly_distributed_grad, saves="self result")
+NanmedianBackward0 = derivative("NanmedianBackward0", evenly_distributed_grad, saves="self result")
+
+
+# ---------------------------------------------------------------- sort / argsort / msort
+def sort(input, dim=-1, descending=False, *, stable=None, out=None):
+    """``(values, indices)`` in ascending (or descending) order along ``dim``; always stable.
+
+    Passing ``stable`` at all selects PyTorch's other overload, recorded as ``SortBackward1``.
+    """
+    x = input._data
+    dim = _wrap_dim(dim, x.ndim)
+    indices = stable_argsort(x, dim, descending) if x.ndim else None
+    node = SortBackward0 if stable is None else SortBackward1
+    return write_out("sort", pick_along(input, dim, indices, True, node, return_types.sort), out)
+
+
+def argsort(input, dim=-1, descending=False, *, stable=False):
+    """The indices ``sort`` returns."""
+    x = input._data
+    dim = _wrap_dim(dim, x.ndim)
+    if x.ndim == 0:
+        return make_tensor(np.zeros((), dtype=np.int64))
+    return make_tensor(stable_argsort(x, dim, descending).astype(np.int64, copy=False))
+
+
+def msort(input, *, out=None):
+    """Values sorted along the first dim."""
+    return write_out("msort", sort(input, 0).values, out)
+
+
+# ---------------------------------------------------------------- topk / kthvalue
+def topk(input, k, dim=-1, largest=True, sorted=True, *, out=None):
+    """The ``k`` largest (or smallest) values along ``dim`` and their indices, in sorted order."""
+    x = input._data
+    dim = _wrap_dim(dim, x.ndim)
+    size = x.shape[dim] if x.ndim else 1
+    if k < 0 or k > size:
+        raise RuntimeError("selected index k out of range")
+    indices = np.take(stable_argsort(x, dim, descending=largest), np.arange(k), axis=dim) if x.ndim else None
+    return write_out("topk", pick_along(input, dim, indices, True, TopkBackward0, return_types.topk), out)
+
+
+def kthvalue(input, k, dim=-1, keepdim=False, *, out=None):
+    """The ``k``-th smallest value along ``dim`` (``k`` from 1) and its index."""
+    x = input._data
+    dim = _wrap_dim(dim, x.ndim)
+    check_nonempty_dim("kthvalue", x.shape, (dim,))
+    size = x.shape[dim] if x.ndim else 1
+    if k < 1 or k > size:
+        raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {dim}")
+    indices = np.take(stable_argsort(x, dim), [k - 1], axis=dim) if x.ndim else None
+    result = pick_along(input, dim, indices, keepdim, KthvalueBackward0, return_types.kthvalue)
+    return write_out("kthvalue", result, out)
+
+
+# ---------------------------------------------------------------- median / nanmedian / mode
+def _lower_median_position(x, dim, skip_nan):
+    """Where the lower median sits in the sorted order of each slice; a slice with nan picks its
+    first nan, unless ``skip_nan``, which takes the median of the other values."""
+    size = x.shape[dim]
+    if x.dtype.kind not in "fc":
+        return np.full(x.shape[:dim] + (1,) + x.shape[dim + 1:], (size - 1) // 2)
+    numbers = np.sum(~np.isnan(x), axis=dim, keepdims=True)
+    if skip_nan:
+        return np.maximum(numbers - 1, 0) // 2
+    return np.where(numbers < size, numbers, (size - 1) // 2)
+
+
+def _median_along(name, input, dim, keepdim, skip_nan, node, result_type):
+    x = input._data
+    dim = _wrap_dim(dim, x.ndim)
+    check_nonempty_dim(name, x.shape, (dim,))
+    indices = None
+    if x.ndim:
+        order = stable_argsort(x, dim)
+        indices = np.take_along_axis(order, _lower_median_position(x, dim, skip_nan), dim)
+    return pick_along(input, dim, indices, keepdim, node, result_type)
+
+
+def _median_of_all(input, skip_nan, node):
+    x = input._data
+    flat = x.reshape(-1)
+    if x.dtype.kind in "fc":
+        nan = np.isnan(flat)
+        if skip_nan:
+            flat = flat[~nan]
+        elif nan.any():
+            flat = flat[:0]
+    if flat.size == 0:
+        result = np.array(np.nan if x.dtype.kind in "fc" else 0, dtype=x.dtype)
+    else:
+        k = (flat.size - 1) // 2
+        result = np.partition(flat, k)[k]
+    return record(result, node, (input,), (input, OUTPUT))
+
+
+def median(input, dim=None, keepdim=False, *, out=None):
+    """The lower of the two middle values (of all elements, or along ``dim`` with its index); nan if any is nan."""
+    if dim is None:
+        return write_out("median", _median_of_all(input, False, MedianBackward0), out)
+    result = _median_along("median", input, dim, keepdim, False, MedianBackward1, return_types.median)
+    return write_out("median", result, out)
+
+
+def nanmedian(input, dim=None, keepdim=False, *, out=None):
+    """``median`` ignoring nan values (nan only when a slice is all nan)."""
+    if dim is None:
+        return write_out("nanmedian", _median_of_all(input, True, NanmedianBackward0), out)
+    result = _median_along("nanmedian", input, dim, keepdim, True, NanmedianBackward1, return_types.nanmedian)
+    return write_out("nanmedian", result, out)
+
+
+def _mode_indices(x, dim):
+    """For each slice, the last index of its most frequent value (the smallest such value on ties)."""
+    moved = np.moveaxis(x, dim, -1)
+    rows = moved.reshape(-1, moved.shape[-1])
+    picked = np.empty(rows.shape[0], dtype=np.int64)
+    for r, row in enumerate(rows):
+        order = np.argsort(row, kind="stable")
+        ordered = row[order]
+        starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+        lengths = np.diff(np.r_[starts, row.size])
+        longest = int(np.argmax(lengths))
+        picked[r] = order[starts[longest] + lengths[longest] - 1]
+    return np.expand_dims(picked.reshape(moved.shape[:-1]), dim)
+
+
+def mode(input, dim=-1, keepdim=False, *, out=None):
+    """The most frequent value along ``dim`` (the smallest on ties) and the last index holding it."""
+    x = input._data
+    dim = _wrap_dim(dim, x.ndim)
+    check_nonempty_dim("mode", x.shape, (dim,))
+    indices = _mode_indices(x, dim) if x.ndim else None
+    return write_out("mode", pick_along(input, dim, indices, keepdim, ModeBackward0, return_types.mode), out)
+
+
+# ---------------------------------------------------------------- unique
+def _unique_grad(grad, name):
+    raise NotImplementedError(f"the derivative for '{name}' is not implemented.")
+
+
+Unique2Backward0 = derivative("Unique2Backward0", _unique_grad)
+UniqueDimBackward0 = derivative("UniqueDimBackward0", _unique_grad)
+
+
+def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
+    """The distinct values (sorted), optionally with the inverse mapping and the counts.
+
+    Not differentiable: a graph through it fails at backward, as in PyTorch.
+    """
+    x = input._data
+    if dim is not None:
+        dim = _wrap_dim(dim, x.ndim)
+    values, inverse, counts = np.unique(x, return_inverse=True, return_counts=True, axis=dim)
+    if dim is None:
+        node, name = Unique2Backward0, "_unique2"
+        inverse = inverse.reshape(x.shape)
+    else:
+        node, name = UniqueDimBackward0, "unique_dim"
+        inverse = inverse.reshape(-1)
+    result = record(values, node, (input,), (), (name,))
+    extras = [make_tensor(inverse.astype(np.int64))] if return_inverse else []
+    if return_counts:
+        extras.append(make_tensor(counts.astype(np.int64)))
+    return (result, *extras) if extras else result

@@ -1,4 +1,451 @@
-"""nn.functional: activation."""
+"""nn.functional activations (the softmax family, dropout, linear maps and attention live in their
+own modules and are exported from here).
 
-FUNCTIONS = []
-METHODS = []
+Each activation with its own PyTorch node is a forward on arrays next to its derivative rule,
+written with chainrule ops so that every higher derivative works. Activations PyTorch builds out
+of other ops (``softsign``, ``tanhshrink``, ``softmin``) are built the same way here, so their
+``grad_fn`` names agree. An ``inplace=True`` call writes the result back into the input; the
+in-place nodes that read the result instead of the input carry PyTorch's ``Backward1`` names.
+"""
+
+import math
+
+import numpy as np
+
+from ... import _random
+from ..._ops import pointwise
+from ..._ops._op import OUTPUT, derivative, record
+from ..._ops.inplace import check_inplace_allowed, make_inplace, write_inplace
+from ..._ops.joining import cat
+from ..._ops.pointwise import erf, exp, sigmoid, tanh, where
+from ..._ops.pointwise_special import erf_array
+from ..._tensor import _wrap_dim, make_tensor
+from .attention import *  # re-exported through FUNCTIONS
+from .dropout import *  # re-exported through FUNCTIONS
+from .linear import *  # re-exported through FUNCTIONS
+from .softmax import *  # re-exported through FUNCTIONS
+
+FUNCTIONS = ["relu", "relu_", "relu6", "leaky_relu", "leaky_relu_", "rrelu", "rrelu_", "elu", "elu_", "selu",
+             "selu_", "celu", "celu_", "gelu", "silu", "mish", "softplus", "softsign", "sigmoid", "tanh", "hardtanh",
+             "hardtanh_", "hardsigmoid", "hardswish", "logsigmoid", "tanhshrink", "softshrink", "hardshrink",
+             "threshold", "threshold_", "prelu", "glu",
+             "softmax", "log_softmax", "softmin", "gumbel_softmax",
+             "dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout", "feature_alpha_dropout",
+             "linear", "bilinear", "cosine_similarity", "pairwise_distance", "pdist", "normalize",
+             "scaled_dot_product_attention"]
+METHODS = ["softmax", "log_softmax", "hardshrink", "prelu"]  # F.sigmoid and F.tanh are chainrule's own
+
+SELU_ALPHA = 1.6732632423543772848170429916717
+SELU_SCALE = 1.0507009873554804934193349852946
+_SQRT1_2 = 1 / math.sqrt(2)
+_INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)
+_SQRT_2_OVER_PI = math.sqrt(2 / math.pi)
+
+
+# ---------------------------------------------------------------- relu family
+def relu(input, inplace=False):
+    return input.relu_() if inplace else pointwise.relu(input)
+
+
+def relu_(input):
+    return input.relu_()
+
+
+def _blocked_outside(grad, self, low, high):
+    return where((self > low) & (self < high), grad, 0.0)
+
+
+HardtanhBackward0 = derivative("HardtanhBackward0", _blocked_outside, saves="self")
+
+
+def _hardtanh(input, min_val, max_val):
+    return record(np.clip(input._data, min_val, max_val), HardtanhBackward0, (input,), (input,), (min_val, max_val))
+
+
+_hardtanh_in_place = make_inplace(_hardtanh, "hardtanh")
+
+
+def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
+    """Clamp to ``[min_val, max_val]``; unlike ``clamp`` the bounds themselves get no gradient."""
+    if min_val > max_val:
+        raise ValueError("min_val cannot be greater than max_val")
+    if inplace:
+        return _hardtanh_in_place(input, min_val, max_val)
+    return _hardtanh(input, min_val, max_val)
+
+
+def hardtanh_(input, min_val=-1.0, max_val=1.0):
+    return hardtanh(input, min_val, max_val, True)
+
+
+def relu6(input, inplace=False):
+    return hardtanh(input, 0.0, 6.0, inplace)
+
+
+def _leaky_relu_grad(grad, self, negative_slope):
+    return where(self > 0, grad, grad * negative_slope)
+
+
+LeakyReluBackward0 = derivative("LeakyReluBackward0", _leaky_relu_grad, saves="self")
+LeakyReluBackward1 = derivative("LeakyReluBackward1", _leaky_relu_grad, saves="result")
+
+
+def _leaky_relu_array(x, negative_slope):
+    return np.maximum(x, 0) + np.minimum(x, 0) * negative_slope  # branch-free: faster than a masked select
+
+
+def _leaky_relu_saving_result(input, negative_slope=0.01):
+    return record(_leaky_relu_array(input._data, negative_slope), LeakyReluBackward1, (input,), (OUTPUT,),
+                  (negative_slope,))
+
+
+leaky_relu_ = make_inplace(_leaky_relu_saving_result, "leaky_relu")
+
+
+def leaky_relu(input, negative_slope=0.01, inplace=False):
+    if inplace:
+        return leaky_relu_(input, negative_slope)
+    return record(_leaky_relu_array(input._data, negative_slope), LeakyReluBackward0, (input,), (input,),
+                  (negative_slope,))
+
+
+# ---------------------------------------------------------------- rrelu
+def _rrelu_grad(grad, self, slopes):
+    return where(self > 0, grad, grad * slopes)
+
+
+RreluWithNoiseBackward0 = derivative("RreluWithNoiseBackward0", _rrelu_grad, saves="self")
+RreluWithNoiseBackward1 = derivative("RreluWithNoiseBackward1", _rrelu_grad, saves="result")
+
+
+def _rrelu(node_class, saved, input, lower, upper, training):
+    """While training every element gets its own slope (from chainrule's generator); otherwise their mean."""
+    x = input._data
+    if training:
+        drawn = _random.default_generator._rng.uniform(lower, upper, x.shape).astype(x.dtype)
+        scaled, slopes = x * drawn, make_tensor(drawn)
+    else:
+        slopes = (lower + upper) / 2
+        scaled = x * slopes
+    return record(np.where(x > 0, x, scaled).astype(x.dtype, copy=False), node_class, (input,), (saved,), (slopes,))
+
+
+def _rrelu_for_in_place(input, lower, upper, training):
+    return _rrelu(RreluWithNoiseBackward1, OUTPUT, input, lower, upper, training)
+
+
+_rrelu_in_place = make_inplace(_rrelu_for_in_place, "rrelu")
+
+
+def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
+    """Leaky relu whose negative slope is random in ``[lower, upper]`` while training, their mean otherwise."""
+    if inplace:
+        return _rrelu_in_place(input, lower, upper, training)
+    return _rrelu(RreluWithNoiseBackward0, input, input, lower, upper, training)
+
+
+def rrelu_(input, lower=1.0 / 8, upper=1.0 / 3, training=False):
+    return rrelu(input, lower, upper, training, True)
+
+
+# ---------------------------------------------------------------- elu family
+# scale * (x > 0 ? x : alpha * (exp(x * input_scale) - 1))
+def _elu_grad(grad, self, alpha, scale, input_scale):
+    return where(self > 0, grad * scale, grad * (scale * alpha * input_scale) * exp(self * input_scale))
+
+
+def _elu_grad_from_result(grad, result, alpha, scale, input_scale):
+    return where(result > 0, grad * scale, grad * input_scale * (result + scale * alpha))
+
+
+EluBackward0 = derivative("EluBackward0", _elu_grad, saves="self")
+EluBackward1 = derivative("EluBackward1", _elu_grad_from_result, saves="result")
+CeluBackward0 = derivative("CeluBackward0", _elu_grad, saves="self")
+CeluBackward1 = derivative("CeluBackward1", _elu_grad_from_result, saves="result")
+
+
+def _elu_array(x, alpha, scale, input_scale):
+    negative = np.expm1(np.minimum(x, 0) * input_scale) * (alpha * scale)  # 0 where x >= 0
+    return (np.maximum(x, 0) * scale + negative).astype(x.dtype, copy=False)
+
+
+def _elu_op(node_class, saved, input, alpha, scale, input_scale):
+    args = (alpha, scale, input_scale)
+    return record(_elu_array(input._data, *args), node_class, (input,), (saved,), args)
+
+
+def _elu_inplace(input, alpha, scale, input_scale, node_class):
+    return _elu_op(node_class, OUTPUT, input, alpha, scale, input_scale)
+
+
+_elu_in_place = make_inplace(_elu_inplace, "elu")
+
+
+def elu(input, alpha=1.0, inplace=False):
+    if inplace:
+        return _elu_in_place(input, alpha, 1.0, 1.0, EluBackward1)
+    return _elu_op(EluBackward0, input, input, alpha, 1.0, 1.0)
+
+
+def elu_(input, alpha=1.0):
+    return elu(input, alpha, True)
+
+
+def selu(input, inplace=False):
+    if inplace:
+        return _elu_in_place(input, SELU_ALPHA, SELU_SCALE, 1.0, EluBackward1)
+    return _elu_op(EluBackward0, input, input, SELU_ALPHA, SELU_SCALE, 1.0)
+
+
+def selu_(input):
+    return selu(input, True)
+
+
+def celu(input, alpha=1.0, inplace=False):
+    if alpha == 0:
+        raise RuntimeError("ZeroDivisionError: alpha cannot be 0 for CELU")
+    if inplace:
+        return _elu_in_place(input, alpha, 1.0, 1.0 / alpha, CeluBackward1)
+    return _elu_op(CeluBackward0, input, input, alpha, 1.0, 1.0 / alpha)
+
+
+def celu_(input, alpha=1.0):
+    return celu(input, alpha, True)
+
+
+# ---------------------------------------------------------------- smooth activations
+def _gelu_grad(grad, self, approximate):
+    if approximate == "tanh":
+        inner = tanh((self + 0.044715 * self * self * self) * _SQRT_2_OVER_PI)
+        d_inner = (1 + 3 * 0.044715 * self * self) * _SQRT_2_OVER_PI
+        return grad * (0.5 * (1 + inner) + 0.5 * self * (1 - inner * inner) * d_inner)
+    cdf = 0.5 * (1 + erf(self * _SQRT1_2))
+    pdf = exp(self * self * -0.5) * _INV_SQRT_2PI
+    return grad * (cdf + self * pdf)
+
+
+GeluBackward0 = derivative("GeluBackward0", _gelu_grad, saves="self")
+
+
+def _gelu_array(x, approximate):
+    if approximate == "tanh":
+        return 0.5 * x * (1 + np.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x * x * x)))
+    return 0.5 * x * (1 + erf_array(x * _SQRT1_2))
+
+
+def gelu(input, approximate="none"):
+    if approximate not in ("none", "tanh"):
+        raise RuntimeError("approximate argument must be either none or tanh.")
+    return record(_gelu_array(input._data, approximate), GeluBackward0, (input,), (input,), (approximate,))
+
+
+def _silu_grad(grad, self):
+    s = sigmoid(self)
+    return grad * (s * (1 + self * (1 - s)))
+
+
+SiluBackward0 = derivative("SiluBackward0", _silu_grad, saves="self")
+
+
+def _sigmoid_array(x):
+    """``exp(min(x, 0)) / (1 + exp(-|x|))``: no overflow, full precision in both tails, no branches."""
+    return np.exp(np.minimum(x, 0)) / (1 + np.exp(-np.abs(x)))
+
+
+def softplus_array(x):
+    """``log(1 + exp(x))`` without overflow: ``max(x, 0) + log1p(exp(-|x|))``."""
+    return np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))
+
+
+def silu(input, inplace=False):
+    x = input._data
+    result = record(x * _sigmoid_array(x), SiluBackward0, (input,), (input,))
+    return _write_back(input, result) if inplace else result
+
+
+def _softplus_array(x, beta, threshold):
+    scaled = x * beta
+    return np.where(scaled > threshold, x, softplus_array(scaled) / beta).astype(x.dtype, copy=False)
+
+
+def _mish_grad(grad, self):
+    t = tanh(softplus(self))
+    return grad * (t + self * sigmoid(self) * (1 - t * t))
+
+
+MishBackward0 = derivative("MishBackward0", _mish_grad, saves="self")
+
+
+def mish(input, inplace=False):
+    x = input._data
+    result = record(x * np.tanh(_softplus_array(x, 1.0, 20.0)), MishBackward0, (input,), (input,))
+    return _write_back(input, result) if inplace else result
+
+
+def _softplus_grad(grad, self, beta, threshold):
+    return where(self * beta > threshold, grad, grad * sigmoid(self * beta))
+
+
+SoftplusBackward0 = derivative("SoftplusBackward0", _softplus_grad, saves="self")
+
+
+def softplus(input, beta=1.0, threshold=20.0):
+    """``log(1 + exp(beta * x)) / beta``, linear above ``threshold`` and finite everywhere."""
+    return record(_softplus_array(input._data, beta, threshold), SoftplusBackward0, (input,), (input,),
+                  (beta, threshold))
+
+
+def _logsigmoid_grad(grad, self):
+    return grad * sigmoid(-self)
+
+
+LogSigmoidBackward0 = derivative("LogSigmoidBackward0", _logsigmoid_grad, saves="self")
+
+
+def logsigmoid(input):
+    x = input._data
+    return record(-softplus_array(-x).astype(x.dtype, copy=False), LogSigmoidBackward0, (input,), (input,))
+
+
+def softsign(input):
+    return input / (input.abs() + 1)
+
+
+def tanhshrink(input):
+    return input - tanh(input)
+
+
+# ---------------------------------------------------------------- piecewise linear
+def _hardsigmoid_grad(grad, self):
+    return where((self > -3) & (self < 3), grad / 6, 0.0)
+
+
+HardsigmoidBackward0 = derivative("HardsigmoidBackward0", _hardsigmoid_grad, saves="self")
+
+
+def hardsigmoid(input, inplace=False):
+    x = input._data
+    result = record(np.clip(x + 3, 0, 6) / 6, HardsigmoidBackward0, (input,), (input,))
+    return _write_back(input, result) if inplace else result
+
+
+def _hardswish_grad(grad, self):
+    middle = where(self < 3, grad * (self / 3 + 0.5), grad)
+    return where(self <= -3, 0.0, middle)
+
+
+HardswishBackward0 = derivative("HardswishBackward0", _hardswish_grad, saves="self")
+
+
+def hardswish(input, inplace=False):
+    x = input._data
+    result = record(x * np.clip(x + 3, 0, 6) / 6, HardswishBackward0, (input,), (input,))
+    return _write_back(input, result) if inplace else result
+
+
+def _shrink_grad(grad, self, lambd):
+    return where((self > lambd) | (self < -lambd), grad, 0.0)
+
+
+SoftshrinkBackward0 = derivative("SoftshrinkBackward0", _shrink_grad, saves="self")
+HardshrinkBackward0 = derivative("HardshrinkBackward0", _shrink_grad, saves="self")
+
+
+def softshrink(input, lambd=0.5):
+    x = input._data
+    if lambd < 0:
+        largest = np.finfo(x.dtype).max if x.dtype.kind == "f" else np.iinfo(x.dtype).max
+        raise RuntimeError(f"lambda must be in range [0, {largest:g}] for input dtype {input.dtype.scalar_type_name}, "
+                           f"but found {lambd:g}")
+    shrunk = np.where(x > lambd, x - lambd, np.where(x < -lambd, x + lambd, 0))
+    return record(shrunk.astype(x.dtype, copy=False), SoftshrinkBackward0, (input,), (input,), (lambd,))
+
+
+def hardshrink(input, lambd=0.5):
+    x = input._data
+    kept = np.where((x > lambd) | (x < -lambd), x, 0).astype(x.dtype, copy=False)
+    return record(kept, HardshrinkBackward0, (input,), (input,), (lambd,))
+
+
+def _threshold_grad(grad, self, threshold):
+    return where(self > threshold, grad, 0.0)
+
+
+ThresholdBackward0 = derivative("ThresholdBackward0", _threshold_grad, saves="self")
+ThresholdBackward1 = derivative("ThresholdBackward1", _threshold_grad, saves="self")
+
+
+def _threshold_for_in_place(input, threshold, value):
+    """The in-place node: PyTorch names it differently, and it still reads the input's old value."""
+    x = input._data
+    replaced = np.where(x > threshold, x, value).astype(x.dtype, copy=False)
+    return record(replaced, ThresholdBackward1, (input,), (input,), (threshold,))
+
+
+threshold_ = make_inplace(_threshold_for_in_place, "threshold")
+
+
+def threshold(input, threshold, value, inplace=False):
+    """``value`` where ``input <= threshold``, else ``input``."""
+    if inplace:
+        return threshold_(input, threshold, value)
+    x = input._data
+    replaced = np.where(x > threshold, x, value).astype(x.dtype, copy=False)
+    return record(replaced, ThresholdBackward0, (input,), (input,), (threshold,))
+
+
+def _write_back(input, result):
+    """``inplace=True`` for ops whose node reads the input: PyTorch keeps the same node name."""
+    check_inplace_allowed(input)
+    return write_inplace(input, result)
+
+
+# ---------------------------------------------------------------- prelu / glu
+def _prelu_grad_input(grad, self, weight):
+    return where(self > 0, grad, grad * weight)
+
+
+def _prelu_grad_weight(grad, self, weight):
+    return where(self > 0, 0.0, grad * self)
+
+
+PreluKernelBackward0 = derivative("PreluKernelBackward0", _prelu_grad_input, _prelu_grad_weight,
+                                  saves="self weight")
+
+
+def prelu(input, weight):
+    """Leaky relu with a learned slope per channel (dim 1), or one slope for all."""
+    ndim = input.dim()
+    channels = input.shape[1] if ndim >= 2 else 1
+    count = weight.numel()
+    if count != 1 and count != channels:
+        raise RuntimeError(f"Mismatch of parameter numbers and input channel size. Found parameter numbers = {count} "
+                           f"and channel size = {channels}.")
+    if ndim >= 2:
+        slope = weight.reshape([-1 if d == 1 else 1 for d in range(ndim)])
+    else:
+        slope = weight.reshape([-1] * ndim)
+    x, w = input._data, slope._data
+    result = np.where(x > 0, x, x * w).astype(x.dtype, copy=False)
+    return record(result, PreluKernelBackward0, (input, slope), (input, slope))
+
+
+def _glu_grad(grad, self, dim):
+    half = self.shape[dim] // 2
+    first, gate = self.narrow(dim, 0, half), sigmoid(self.narrow(dim, half, half))
+    return cat([grad * gate, grad * first * gate * (1 - gate)], dim)
+
+
+GluBackward0 = derivative("GluBackward0", _glu_grad, saves="self")
+
+
+def glu(input, dim=-1):
+    """First half of ``dim`` times the sigmoid of the second half."""
+    x = input._data
+    if x.ndim == 0:
+        raise RuntimeError("glu does not support scalars because halving size must be even")
+    dim = _wrap_dim(dim, x.ndim)
+    if x.shape[dim] % 2:
+        raise RuntimeError(f"Halving dimension must be even, but dimension {dim} is size {x.shape[dim]}")
+    first, second = np.split(x, 2, axis=dim)
+    return record(first * _sigmoid_array(second), GluBackward0, (input,), (input,), (dim,))

@@ -1,0 +1,174 @@
+"""Scans along one dim: ``cumsum cumprod cummax cummin logcumsumexp``.
+
+Their gradients are reversed scans: what reaches ``input[i]`` comes from every output at or after
+``i``. ``cumprod`` stays exact where the input has zeros (no division by them), and
+``logcumsumexp`` works in log space so large inputs stay finite.
+"""
+
+import math
+
+import numpy as np
+
+from .._dtype import to_dtype
+from .._tensor import _wrap_dim, make_tensor
+from ..autograd import grad_mode
+from ..return_types import cummax as cummax_type
+from ..return_types import cummin as cummin_type
+from ._along_dim import flip, reverse_cumsum, scatter_along, shift, write_out
+from ._op import OUTPUT, derivative, record
+from .pointwise import where
+
+__all__ = ["cumsum", "cumprod", "cummax", "cummin", "logcumsumexp"]
+
+_grad_state = grad_mode._state
+
+
+def _scan_dim(dim, ndim):
+    """The dim a scan runs along; a 0-d input accepts 0 and -1 and has nothing to scan."""
+    wrapped = _wrap_dim(dim, ndim)
+    return wrapped if ndim else 0
+
+
+def _int_promoted(x, dtype):
+    """The dtype a sum-like scan produces: ``dtype``, or int64 for bool and integer inputs."""
+    if dtype is not None:
+        return to_dtype(dtype).np
+    return np.int64 if x.dtype.kind in "biu" else x.dtype
+
+
+def _accumulate(array_fn, x, dim, dtype):
+    if x.ndim == 0:
+        return x.astype(dtype, copy=True)
+    if dtype == np.float16:
+        return array_fn(x, axis=dim, dtype=np.float32).astype(np.float16)
+    return array_fn(x, axis=dim, dtype=dtype)
+
+
+# ---------------------------------------------------------------- cumsum / cumprod
+def _cumsum_grad(grad, dim):
+    return reverse_cumsum(grad, dim)
+
+
+def _cumprod_grad(grad, input, result, dim):
+    """Without zeros: the reversed cumsum of ``grad * result`` over ``input``. With zeros, no division."""
+    if input.ndim == 0:
+        return grad
+    if not (input._data == 0).any():
+        return reverse_cumsum(grad * result, dim) / input
+    if _grad_state.enabled:
+        return _cumprod_grad_differentiable(grad, input, dim)
+    return _cumprod_grad_with_zeros(grad, input, result, dim)
+
+
+def _cumprod_grad_with_zeros(grad, input, result, dim):
+    """Exact first derivative. Before the first zero of a slice the plain formula holds; at the first
+    zero, the same sum with that zero taken as 1; after it every output holds the zero, so 0."""
+    zeros = input == 0
+    zeros_so_far = zeros.cumsum(dim)
+    before = zeros_so_far == 0
+    first_zero = zeros & (zeros_so_far == 1)
+    normal = reverse_cumsum(grad * result, dim) / where(before, input, 1.0)
+    at_first_zero = reverse_cumsum(grad * where(first_zero, 1.0, input).cumprod(dim), dim)
+    return where(before, normal, where(first_zero, at_first_zero, 0.0))
+
+
+def _cumprod_grad_differentiable(grad, input, dim):
+    """``grad[k] = before[k] * sum_{m >= k} grad[m] * prod(input[k+1:m+1])``, every product formed
+    explicitly (n x n per slice) so that its own derivative is right too (``create_graph``)."""
+    last = input.ndim - 1
+    x, g = input.transpose(dim, last), grad.transpose(dim, last)
+    n = x.shape[-1]
+    later = make_tensor(np.triu(np.ones((n, n), dtype=bool), 1))
+    at_or_after = make_tensor(np.triu(np.ones((n, n), dtype=bool)))
+    between = where(later, x.unsqueeze(-2), 1.0).cumprod(last + 1)
+    following = where(at_or_after, g.unsqueeze(-2) * between, 0.0).sum(last + 1)
+    before = shift(x.cumprod(last), last, 1, 1.0)
+    return (before * following).transpose(dim, last)
+
+
+CumsumBackward0 = derivative("CumsumBackward0", _cumsum_grad)
+CumprodBackward0 = derivative("CumprodBackward0", _cumprod_grad, saves="self result")
+
+
+def cumsum(input, dim, *, dtype=None, out=None):
+    """Running sums along ``dim``; bool and integer inputs sum in int64."""
+    x = input._data
+    dim = _scan_dim(dim, x.ndim)
+    result = _accumulate(np.cumsum, x, dim, _int_promoted(x, dtype))
+    return write_out("cumsum", record(result, CumsumBackward0, (input,), (), (dim,)), out)
+
+
+def cumprod(input, dim, *, dtype=None, out=None):
+    """Running products along ``dim``; bool and integer inputs multiply in int64."""
+    x = input._data
+    dim = _scan_dim(dim, x.ndim)
+    result = _accumulate(np.cumprod, x, dim, _int_promoted(x, dtype))
+    return write_out("cumprod", record(result, CumprodBackward0, (input,), (input, OUTPUT), (dim,)), out)
+
+
+# ---------------------------------------------------------------- cummax / cummin
+def _cumulative_extreme_grad(grad, indices, dim, shape):
+    return scatter_along(grad, dim, indices, shape, accumulate=True)
+
+
+CummaxBackward0 = derivative("CummaxBackward0", _cumulative_extreme_grad)
+CumminBackward0 = derivative("CumminBackward0", _cumulative_extreme_grad)
+
+
+def _cumulative_extreme(input, dim, array_fn, node, result_type):
+    """Running max/min and where it was last reached; a nan, once seen, is the value from then on."""
+    x = input._data
+    dim = _scan_dim(dim, x.ndim)
+    if x.ndim == 0:
+        values, indices = x.copy(), np.zeros((), dtype=np.int64)
+    else:
+        values = array_fn.accumulate(x, axis=dim)
+        reached = (x == values) | (np.isnan(x) if x.dtype.kind in "fc" else False)
+        shape = [1] * x.ndim
+        shape[dim] = x.shape[dim]
+        positions = np.arange(x.shape[dim], dtype=np.int64).reshape(shape)
+        indices = np.maximum.accumulate(np.where(reached, positions, 0), axis=dim)
+    out_values = record(values, node, (input,), (), (indices, dim, x.shape))
+    return result_type((out_values, make_tensor(indices)))
+
+
+def cummax(input, dim, *, out=None):
+    """Running maximum along ``dim`` with the index where it was last reached."""
+    return write_out("cummax", _cumulative_extreme(input, dim, np.maximum, CummaxBackward0, cummax_type), out)
+
+
+def cummin(input, dim, *, out=None):
+    """Running minimum along ``dim`` with the index where it was last reached."""
+    return write_out("cummin", _cumulative_extreme(input, dim, np.minimum, CumminBackward0, cummin_type), out)
+
+
+# ---------------------------------------------------------------- logcumsumexp
+def _log_of_positive(weights):
+    """``log(weights)`` with ``-inf`` where a weight is 0, computed without dividing by zero."""
+    positive = weights > 0
+    return where(positive, where(positive, weights, 1.0).log(), -math.inf)
+
+
+def _reverse_logcumsumexp(input, dim):
+    return flip(flip(input, dim).logcumsumexp(dim), dim)
+
+
+def _logcumsumexp_grad(grad, input, result, dim):
+    """``sum_{j >= i} grad[j] * exp(input[i] - result[j])``, split by the sign of grad and summed in log space."""
+    positive = _log_of_positive(where(grad > 0, grad, 0.0)) - result
+    negative = _log_of_positive(where(grad < 0, -grad, 0.0)) - result
+    return ((_reverse_logcumsumexp(positive, dim) + input).exp()
+            - (_reverse_logcumsumexp(negative, dim) + input).exp())
+
+
+LogcumsumexpBackward0 = derivative("LogcumsumexpBackward0", _logcumsumexp_grad, saves="self result")
+
+
+def logcumsumexp(input, dim, *, out=None):
+    """``log(cumsum(exp(input)))`` along ``dim``, computed pairwise so it never overflows."""
+    x = input._data
+    if x.dtype.kind not in "fc":
+        raise NotImplementedError(f'"logcumsumexp_out_cpu" not implemented for \'{input.dtype.scalar_type_name}\'')
+    dim = _scan_dim(dim, x.ndim)
+    result = x.copy() if x.ndim == 0 else np.logaddexp.accumulate(x, axis=dim)
+    return write_out("logcumsumexp", record(result, LogcumsumexpBackward0, (input,), (input, OUTPUT), (dim,)), out)

@@ -1,0 +1,148 @@
+"""Extremes: ``max min amax amin aminmax argmax argmin``.
+
+Two gradient conventions, as in PyTorch. A reduction to a value (``x.max()``, ``amax``, ``amin``,
+``aminmax``) shares the gradient evenly among the elements that tie for the extreme. A reduction
+along a dim that also returns indices (``x.max(dim)``) gives it all to the index it returned, the
+first occurrence.
+"""
+
+import numpy as np
+
+from .. import return_types
+from .._tensor import Tensor, _wrap_dim, make_tensor
+from ._along_dim import (check_nonempty_dim, check_nonempty_input, expand_reduced, pick_along, reduction_dims,
+                         selected_grad, write_out)
+from ._op import OUTPUT, derivative, record, record_multi
+from .pointwise import isnan, where
+from .pointwise_binary import maximum, minimum
+
+__all__ = ["max", "min", "amax", "amin", "aminmax", "argmax", "argmin"]
+
+
+# ---------------------------------------------------------------- rules
+def evenly_distributed_grad(grad, input, result):
+    """The whole-tensor extreme: every element equal to it (or every nan, when it is nan) gets a share."""
+    picked = isnan(input) if np.isnan(result._data).any() else input == result
+    return where(picked, grad / picked.sum(), 0.0)
+
+
+def _shared_among_ties_grad(grad, input, result, dims, keepdim):
+    """``amax``/``amin``: split among the ties of each reduced slice."""
+    shape = input.shape
+    picked = input == expand_reduced(result, shape, dims, keepdim)
+    return expand_reduced(grad, shape, dims, keepdim) / picked.sum(dims, keepdim=True) * picked
+
+
+def _aminmax_grad(grads, input, smallest, largest, dims, keepdim):
+    grad_min, grad_max = grads
+    total = None
+    for grad, result in ((grad_min, smallest), (grad_max, largest)):
+        if grad is not None:
+            part = _shared_among_ties_grad(grad, input, result, dims, keepdim)
+            total = part if total is None else total + part
+    return total
+
+
+MaxBackward1 = derivative("MaxBackward1", evenly_distributed_grad, saves="self result")
+MinBackward1 = derivative("MinBackward1", evenly_distributed_grad, saves="self result")
+MaxBackward0 = derivative("MaxBackward0", selected_grad)
+MinBackward0 = derivative("MinBackward0", selected_grad)
+AmaxBackward0 = derivative("AmaxBackward0", _shared_among_ties_grad, saves="self result")
+AminBackward0 = derivative("AminBackward0", _shared_among_ties_grad, saves="self result")
+AminmaxBackward0 = derivative("AminmaxBackward0", _aminmax_grad, saves="self", outputs=2)
+
+
+# ---------------------------------------------------------------- max / min
+def _extreme(name, input, dim, keepdim, out, arg_fn, whole_node, dim_node, result_type):
+    if isinstance(dim, Tensor):  # max(x, y) is maximum(x, y)
+        return write_out(name, (maximum if name == "max" else minimum)(input, dim), out)
+    x = input._data
+    if dim is None:
+        check_nonempty_input(name, x)
+        result = np.max(x) if name == "max" else np.min(x)
+        return write_out(name, record(result, whole_node, (input,), (input, OUTPUT)), out)
+    dim = _wrap_dim(dim, x.ndim)
+    check_nonempty_dim(name, x.shape, (dim,))
+    indices = arg_fn(x, axis=dim, keepdims=True) if x.ndim else None
+    return write_out(name, pick_along(input, dim, indices, keepdim, dim_node, result_type), out)
+
+
+def max(input, dim=None, keepdim=False, *, other=None, out=None):
+    """The largest element; with ``dim``, ``(values, indices)`` along it; with a tensor, ``maximum``."""
+    if other is not None:
+        dim = other
+    return _extreme("max", input, dim, keepdim, out, np.argmax, MaxBackward1, MaxBackward0, return_types.max)
+
+
+def min(input, dim=None, keepdim=False, *, other=None, out=None):
+    """The smallest element; with ``dim``, ``(values, indices)`` along it; with a tensor, ``minimum``."""
+    if other is not None:
+        dim = other
+    return _extreme("min", input, dim, keepdim, out, np.argmin, MinBackward1, MinBackward0, return_types.min)
+
+
+# ---------------------------------------------------------------- amax / amin / aminmax
+def _check_reducible(name, x, dim, dims):
+    if x.size == 0:
+        if dim is None or dim == () or dim == []:
+            check_nonempty_input(name, x)
+        check_nonempty_dim(name, x.shape, dims)
+
+
+def amax(input, dim=(), keepdim=False, *, out=None):
+    """The largest value over ``dim`` (every dim by default); ties share the gradient."""
+    x = input._data
+    dims = reduction_dims(dim, x.ndim)
+    _check_reducible("amax", x, dim, dims)
+    result = np.amax(x, axis=dims, keepdims=keepdim)
+    return write_out("amax", record(result, AmaxBackward0, (input,), (input, OUTPUT), (dims, keepdim)), out)
+
+
+def amin(input, dim=(), keepdim=False, *, out=None):
+    """The smallest value over ``dim`` (every dim by default); ties share the gradient."""
+    x = input._data
+    dims = reduction_dims(dim, x.ndim)
+    _check_reducible("amin", x, dim, dims)
+    result = np.amin(x, axis=dims, keepdims=keepdim)
+    return write_out("amin", record(result, AminBackward0, (input,), (input, OUTPUT), (dims, keepdim)), out)
+
+
+def aminmax(input, *, dim=None, keepdim=False, out=None):
+    """``(min, max)`` over ``dim`` (every dim when None)."""
+    x = input._data
+    dims = reduction_dims(dim, x.ndim)
+    if x.size == 0:
+        if dim is None:
+            raise RuntimeError("aminmax(): cannot compute aminmax over an empty dimension as the operation has no "
+                               "identity.")
+        if x.shape[dims[0]] == 0:
+            raise IndexError(f"aminmax: Expected reduction dim {dims[0]} to have non-zero size.")
+    smallest = np.amin(x, axis=dims, keepdims=keepdim)
+    largest = np.amax(x, axis=dims, keepdims=keepdim)
+    saved_results = (make_tensor(np.asarray(smallest)), make_tensor(np.asarray(largest)))
+    outputs = record_multi((smallest, largest), AminmaxBackward0, (input,), (input,), saved_results + (dims, keepdim))
+    return write_out("aminmax", return_types.aminmax(outputs), out)
+
+
+# ---------------------------------------------------------------- argmax / argmin
+def _arg_extreme(name, arg_fn, input, dim, keepdim):
+    x = input._data
+    if dim is None:
+        check_nonempty_input(name, x, IndexError)
+        index = np.asarray(arg_fn(x), dtype=np.int64)
+        return make_tensor(index.reshape((1,) * x.ndim) if keepdim else index)
+    dim = _wrap_dim(dim, x.ndim)
+    check_nonempty_dim(name, x.shape, (dim,))
+    if x.ndim == 0:
+        return make_tensor(np.zeros((), dtype=np.int64))
+    return make_tensor(arg_fn(x, axis=dim, keepdims=keepdim).astype(np.int64, copy=False))
+
+
+def argmax(input, dim=None, keepdim=False, *, out=None):
+    """Index of the largest element (flattened when ``dim`` is None); the first one on ties."""
+    return write_out("argmax", _arg_extreme("argmax", np.argmax, input, dim, keepdim), out)
+
+
+def argmin(input, dim=None, keepdim=False, *, out=None):
+    """Index of the smallest element (flattened when ``dim`` is None); the first one on ties."""
+    return write_out("argmin", _arg_extreme("argmin", np.argmin, input, dim, keepdim), out)

@@ -1,0 +1,114 @@
+"""What every elementwise op shares: float conversion of integer inputs, exact zero gradients,
+``out=`` handling, and the one-line declaration of a unary op."""
+
+import warnings
+
+import numpy as np
+
+from .._dtype import _FROM_NUMPY, get_default_dtype
+from .._tensor import make_tensor
+from ..autograd import grad_mode
+from ._op import OUTPUT, record
+
+__all__ = ["to_default_float", "zeros_like_grad", "write_out", "unary_op", "float_array", "cast_error",
+           "kernel_missing", "no_kernel_error", "reject"]
+
+_grad_state = grad_mode._state
+
+_CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
+
+
+def to_default_float(array):
+    """Integer and bool arrays become the default float dtype; others pass through."""
+    if isinstance(array, np.ndarray) and array.dtype.kind in "biu":
+        return array.astype(get_default_dtype().np)
+    return array
+
+
+def float_array(input):
+    """A tensor's array, as the default float dtype when it is integral or bool."""
+    x = input._data
+    return x if x.dtype.kind in "fc" else x.astype(get_default_dtype().np)
+
+
+def zeros_like_grad(grad, reference):
+    """Exact zeros shaped like ``grad``: a blocked gradient, which never carries a graph."""
+    return make_tensor(np.zeros(grad._data.shape, dtype=grad._data.dtype))
+
+
+def cast_error(source, target):
+    """PyTorch's refusal to write a result of dtype ``source`` into a tensor of dtype ``target``."""
+    return RuntimeError(f"result type {_FROM_NUMPY[source].scalar_type_name} can't be cast to the desired output "
+                        f"type {_FROM_NUMPY[target].scalar_type_name}")
+
+
+def write_out(result, out, name):
+    """Copy an op's result into its ``out=`` tensor and return that tensor, as PyTorch does.
+
+    Ops with ``out=`` are not recorded, so an input requiring grad is an error; ``out`` keeps its
+    dtype (no cast to a lower category) and is resized, with a warning when it held elements.
+    """
+    if result._requires_grad or out._requires_grad and _grad_state.enabled:
+        raise RuntimeError(f"{name}(): functions with out=... arguments don't support automatic differentiation, "
+                           "but one of the arguments requires grad.")
+    data = result._data
+    target = out._data
+    if _CATEGORY[data.dtype.kind] > _CATEGORY[target.dtype.kind]:
+        raise cast_error(data.dtype, target.dtype)
+    if target.shape != data.shape:
+        if target.size:
+            warnings.warn(
+                f"An output with one or more elements was resized since it had shape {list(target.shape)}, which "
+                f"does not match the required output shape {list(data.shape)}. This behavior is deprecated, and in "
+                "a future PyTorch release outputs will not be resized unless they have zero elements. You can "
+                "explicitly reuse an out tensor t by resizing it, inplace, to zero elements with t.resize_(0).",
+                UserWarning, stacklevel=3)
+        out._data = target = np.empty(data.shape, dtype=target.dtype)
+    np.copyto(target, data, casting="unsafe")
+    out._version_counter[0] += 1
+    return out
+
+
+def kernel_missing(kernel, kinds):
+    """``rejects`` entries for dtype kinds PyTorch has no kernel for (``"abs_cpu" not implemented for 'Bool'``)."""
+    return {kind: (NotImplementedError, f'"{kernel}" not implemented for \'{{dtype}}\'') for kind in kinds}
+
+
+def no_kernel_error(kernel, np_dtype):
+    """The error ``kernel_missing`` describes, for one dtype."""
+    return NotImplementedError(f'"{kernel}" not implemented for \'{_FROM_NUMPY[np_dtype].scalar_type_name}\'')
+
+
+def reject(x, rejects):
+    """Raise the error ``rejects`` names for ``x``'s dtype kind, if any."""
+    entry = rejects.get(x.dtype.kind)
+    if entry is not None:
+        error, message = entry
+        raise error(message.format(dtype=_FROM_NUMPY[x.dtype].scalar_type_name))
+
+
+def unary_op(name, node_class, array_fn, saves=None, float_only=True, rejects=None):
+    """A Tensor function applying ``array_fn``; ``saves`` is ``"self"``, ``"result"`` or None.
+
+    ``float_only``: integer and bool inputs are computed in the default float dtype.
+    ``rejects``: dtype kind -> (exception, message with ``{dtype}``) for dtypes PyTorch refuses.
+    """
+    saved_spec = {"self": True, "result": OUTPUT, None: None}[saves]
+    rejects = rejects or {}
+
+    def op(input, *, out=None):
+        x = input._data
+        if x.dtype.kind in rejects:
+            reject(x, rejects)
+        if float_only and x.dtype.kind not in "fc":
+            x = x.astype(get_default_dtype().np)
+        if saved_spec is None:
+            saved = ()
+        else:
+            saved = (input,) if saved_spec is True else (OUTPUT,)
+        result = record(array_fn(x), node_class, (input,), saved)
+        return result if out is None else write_out(result, out, name)
+
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = f"Elementwise ``{name}`` (backward node ``{node_class.__name__}``)."
+    return op

@@ -1,0 +1,501 @@
+"""Elementwise functions of two or three tensors: ``maximum minimum fmax fmin``, ``clamp`` in all its
+forms, ``lerp atan2 hypot xlogy copysign nan_to_num addcmul addcdiv``. Registered by ``arithmetic``.
+
+Selection-style rules (``maximum``, ``clamp``) write exact ``+0.`` where the gradient is blocked and
+split it evenly on ties; the others are arithmetic and follow IEEE signs.
+"""
+
+import numpy as np
+
+from .._dtype import DIMENSIONED, SCALAR, ZERO_DIM, result_type, scalar_dtype
+from .._tensor import Tensor, make_tensor
+from ._broadcast import apply_binary, binary_arrays, broadcast_shapes
+from ._op import OUTPUT, derivative, record
+from .pointwise import isfinite, isnan, where
+from .pointwise_base import kernel_missing, no_kernel_error, reject, to_default_float, write_out, zeros_like_grad
+
+__all__ = ["maximum", "minimum", "fmax", "fmin", "clamp", "clip", "clamp_min", "clamp_max", "lerp", "atan2",
+           "arctan2", "hypot", "xlogy", "copysign", "nan_to_num", "addcmul", "addcdiv"]
+
+FUNCTIONS = [name for name in __all__ if name != "arctan2"]
+INPLACE = ["clamp", "clip", "clamp_min", "clamp_max", "lerp", "atan2", "hypot", "xlogy", "copysign", "nan_to_num",
+           "addcmul", "addcdiv"]
+
+
+def _must_be_tensor(name, value, position=2, argument="other"):
+    if not isinstance(value, Tensor):
+        raise TypeError(f"{name}(): argument '{argument}' (position {position}) must be Tensor, not "
+                        f"{type(value).__name__}")
+
+
+def _operand(value):
+    if isinstance(value, Tensor):
+        return value.dtype, ZERO_DIM if value._data.ndim == 0 else DIMENSIONED
+    return scalar_dtype(value), SCALAR
+
+
+def _common_dtype(*operands):
+    """PyTorch's result dtype over tensors and numbers (``None`` entries are skipped)."""
+    return result_type([_operand(v) for v in operands if v is not None]).np
+
+
+def _array(value, dtype):
+    """A tensor's array in ``dtype``; a number as a Python number (NumPy scalars would widen the result)."""
+    if isinstance(value, Tensor):
+        data = value._data
+        return data if data.dtype == dtype else data.astype(dtype)
+    return value.item() if isinstance(value, np.generic) else value
+
+
+# ---------------------------------------------------------------- maximum / minimum / fmax / fmin
+def _maximum_grad_self(grad, self, other):
+    return where(self < other, 0.0, where(self == other, grad / 2, grad))
+
+
+def _maximum_grad_other(grad, self, other):
+    return where(self > other, 0.0, where(self == other, grad / 2, grad))
+
+
+def _fmax_grad_self(grad, self, other):
+    return where((self >= other) | isnan(other), grad, 0.0)
+
+
+def _fmax_grad_other(grad, self, other):
+    return where((self >= other) | isnan(other), 0.0, grad)
+
+
+def _fmin_grad_self(grad, self, other):
+    return where((self <= other) | isnan(other), grad, 0.0)
+
+
+def _fmin_grad_other(grad, self, other):
+    return where((self <= other) | isnan(other), 0.0, grad)
+
+
+MaximumBackward0 = derivative("MaximumBackward0", _maximum_grad_self, _maximum_grad_other, saves="self other")
+MinimumBackward0 = derivative("MinimumBackward0", _maximum_grad_other, _maximum_grad_self, saves="self other")
+FmaxBackward0 = derivative("FmaxBackward0", _fmax_grad_self, _fmax_grad_other, saves="self other")
+FminBackward0 = derivative("FminBackward0", _fmin_grad_self, _fmin_grad_other, saves="self other")
+
+
+def _selection(name, array_fn, node_class):
+    def op(input, other, *, out=None):
+        _must_be_tensor(name, other)
+        x, y = binary_arrays(input, other)
+        if x.dtype.kind == "c":
+            raise RuntimeError(f"{name} not implemented for complex tensors.")
+        result = record(apply_binary(array_fn, x, y), node_class, (input, other), (input, other))
+        return result if out is None else write_out(result, out, name)
+
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = f"Elementwise ``{name}``; ties split the gradient evenly between the inputs."
+    return op
+
+
+maximum = _selection("maximum", np.maximum, MaximumBackward0)
+minimum = _selection("minimum", np.minimum, MinimumBackward0)
+fmax = _selection("fmax", np.fmax, FmaxBackward0)
+fmin = _selection("fmin", np.fmin, FminBackward0)
+fmax.__doc__ = "Elementwise maximum that ignores nan (nan only where both are nan)."
+fmin.__doc__ = "Elementwise minimum that ignores nan (nan only where both are nan)."
+
+
+# ---------------------------------------------------------------- clamp
+def _clamp_numbers_grad(grad, self, min, max):
+    if min is None:
+        inside = self <= max
+    elif max is None:
+        inside = self >= min
+    else:
+        inside = (self >= min) & (self <= max)
+    return where(inside, grad, 0.0)
+
+
+def _clamp_tensors_grad_self(grad, self, min, max):
+    return _clamp_numbers_grad(grad, self, min, max)
+
+
+def _clamp_tensors_grad_min(grad, self, min, max):
+    below = self < min
+    return where(below if max is None else below & (min < max), grad, 0.0)
+
+
+def _clamp_tensors_grad_max(grad, self, min, max):
+    above = self > max
+    return where(above if min is None else above | (max < min), grad, 0.0)
+
+
+def _clamp_min_grad_self(grad, self, min):
+    return where(self >= min, grad, 0.0)
+
+
+def _clamp_min_grad_min(grad, self, min):
+    return where(self < min, grad, 0.0)
+
+
+def _clamp_max_grad_self(grad, self, max):
+    return where(self <= max, grad, 0.0)
+
+
+def _clamp_max_grad_max(grad, self, max):
+    return where(self > max, grad, 0.0)
+
+
+ClampBackward1 = derivative("ClampBackward1", _clamp_numbers_grad, saves="self")
+ClampBackward0 = derivative("ClampBackward0", _clamp_tensors_grad_self, _clamp_tensors_grad_min,
+                            _clamp_tensors_grad_max, saves="self min max")
+ClampMinBackward0 = derivative("ClampMinBackward0", _clamp_min_grad_self, saves="self")
+ClampMinBackward1 = derivative("ClampMinBackward1", _clamp_min_grad_self, _clamp_min_grad_min, saves="self min")
+ClampMaxBackward0 = derivative("ClampMaxBackward0", _clamp_max_grad_self, saves="self")
+ClampMaxBackward1 = derivative("ClampMaxBackward1", _clamp_max_grad_self, _clamp_max_grad_max, saves="self max")
+
+
+_PLAIN_BOUNDS = (int, float, type(None))
+
+
+def _clamp_arrays(input, min, max, bool_kernel=None, complex_kernel=None):
+    """The clamped array, in the dtype of ``input`` promoted with the bounds.
+
+    PyTorch's kernels refuse complex inputs, and bool results for some forms (named by the kernel).
+    """
+    x = input._data
+    if x.dtype.kind == "c":
+        if complex_kernel is not None:
+            raise no_kernel_error(complex_kernel, x.dtype)
+        raise NotImplementedError("clamp is not supported for complex types")
+    if x.dtype.kind == "f" and min.__class__ in _PLAIN_BOUNDS and max.__class__ in _PLAIN_BOUNDS:
+        dtype = x.dtype  # numbers never widen a float tensor
+    else:
+        dtype = _common_dtype(input, min, max)
+        if dtype.kind == "b" and bool_kernel is not None:
+            raise no_kernel_error(bool_kernel, dtype)
+        x = _array(input, dtype)
+    try:
+        if min is not None:
+            x = np.maximum(x, _array(min, dtype))
+        if max is not None:
+            x = np.minimum(x, _array(max, dtype))
+    except ValueError:
+        broadcast_shapes(*[v._data.shape for v in (input, min, max) if isinstance(v, Tensor)])
+        raise
+    return x
+
+
+def clamp(input, min=None, max=None, *, out=None):
+    """Limit ``input`` to ``[min, max]`` (numbers or tensors; ``min > max`` gives ``max``).
+
+    The gradient passes where ``min <= input <= max``, bounds included.
+    """
+    if min is None and max is None:
+        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    tensor_bounds = isinstance(min, Tensor) or isinstance(max, Tensor)
+    both_bounds = min is not None and max is not None
+    bool_kernel = ("clamp_cpu" if both_bounds else None) if tensor_bounds else "clamp_scalar_cpu"
+    data = _clamp_arrays(input, min, max, bool_kernel)
+    if tensor_bounds:
+        min, max = (_as_bound(b, data.dtype) for b in (min, max))
+        result = record(data, ClampBackward0, (input, min, max), (input, min, max))
+    else:
+        result = record(data, ClampBackward1, (input,), (input,), (min, max))
+    return result if out is None else write_out(result, out, "clamp")
+
+
+def _as_bound(bound, dtype):
+    """A number bound next to a tensor bound takes part as a 0-d tensor."""
+    if bound is None or isinstance(bound, Tensor):
+        return bound
+    return make_tensor(np.asarray(bound, dtype=dtype))
+
+
+clip = clamp
+
+
+def _one_sided_signature_error(name, bound_name, bound):
+    return TypeError(f"{name}() received an invalid combination of arguments - got (Tensor, "
+                     f"{type(bound).__name__}), but expected one of:\n * (Tensor input, Tensor {bound_name}, *, "
+                     f"Tensor out = None)\n * (Tensor input, Number {bound_name}, *, Tensor out = None)\n")
+
+
+def clamp_min(input, min, *, out=None):
+    """``clamp(input, min=min)``, recorded under its own node names."""
+    if min is None:
+        raise _one_sided_signature_error("clamp_min", "min", min)
+    if isinstance(min, Tensor):
+        data = _clamp_arrays(input, min, None, complex_kernel="maximum_cpu")
+        result = record(data, ClampMinBackward1, (input, min), (input, min))
+    else:
+        data = _clamp_arrays(input, min, None, bool_kernel="clamp_min_scalar_cpu")
+        result = record(data, ClampMinBackward0, (input,), (input,), (min,))
+    return result if out is None else write_out(result, out, "clamp_min")
+
+
+def clamp_max(input, max, *, out=None):
+    """``clamp(input, max=max)``, recorded under its own node names."""
+    if max is None:
+        raise _one_sided_signature_error("clamp_max", "max", max)
+    if isinstance(max, Tensor):
+        data = _clamp_arrays(input, None, max, complex_kernel="minimum_cpu")
+        result = record(data, ClampMaxBackward1, (input, max), (input, max))
+    else:
+        data = _clamp_arrays(input, None, max, bool_kernel="clamp_max_scalar_cpu")
+        result = record(data, ClampMaxBackward0, (input,), (input,), (max,))
+    return result if out is None else write_out(result, out, "clamp_max")
+
+
+# ---------------------------------------------------------------- lerp
+def _lerp_grad_self(grad, weight):
+    return grad * (1 - weight)
+
+
+def _lerp_grad_end(grad, weight):
+    return grad * weight
+
+
+def _lerp_tensor_grad_self(grad, self, end, weight):
+    return grad * (1 - weight)
+
+
+def _lerp_tensor_grad_end(grad, self, end, weight):
+    return grad * weight
+
+
+def _lerp_tensor_grad_weight(grad, self, end, weight):
+    return grad * (end - self)
+
+
+LerpBackward0 = derivative("LerpBackward0", _lerp_grad_self, _lerp_grad_end, saves="weight")
+LerpBackward1 = derivative("LerpBackward1", _lerp_tensor_grad_self, _lerp_tensor_grad_end, _lerp_tensor_grad_weight,
+                           saves="self end weight")
+
+
+def _lerp_arrays(start, end, weight):
+    """Interpolate from whichever end is nearer, so ``weight = 1`` gives exactly ``end``."""
+    difference = end - start
+    near_start = np.abs(weight) < 0.5
+    return np.where(near_start, start + weight * difference, end - difference * (1 - weight))
+
+
+def _check_same_dtype(input, value, argument):
+    if value._data.dtype != input._data.dtype:
+        raise RuntimeError(f"expected dtype {input.dtype.cpp_name} for `{argument}` but got dtype "
+                           f"{value.dtype.cpp_name}")
+
+
+def lerp(input, end, weight, *, out=None):
+    """``input + weight * (end - input)``; ``weight`` is a number or a tensor."""
+    _must_be_tensor("lerp", end, argument="end")
+    _check_same_dtype(input, end, "end")
+    weight_is_tensor = isinstance(weight, Tensor)
+    if weight_is_tensor:
+        _check_same_dtype(input, weight, "weight")
+    x = input._data
+    if x.dtype.kind not in "fc":
+        reject(x, kernel_missing("lerp_kernel_tensor" if weight_is_tensor else "lerp_kernel_scalar", "biu"))
+    w = weight._data if weight_is_tensor else _array(weight, None)
+    broadcast_shapes(x.shape, end._data.shape, np.shape(w))
+    data = np.asarray(_lerp_arrays(x, end._data, w), dtype=x.dtype)
+    if weight_is_tensor:
+        result = record(data, LerpBackward1, (input, end, weight), (input, end, weight))
+    else:
+        result = record(data, LerpBackward0, (input, end), (weight,))
+    return result if out is None else write_out(result, out, "lerp")
+
+
+# ---------------------------------------------------------------- atan2 / hypot
+def _atan2_reciprocal_radius2(self, other):
+    """``1 / (self² + other²)``, taken as 0 at the origin, where atan2 has no derivative."""
+    radius2 = self * self + other * other
+    return where(radius2 == 0, 0.0, 1 / radius2)
+
+
+def _atan2_grad_self(grad, self, other):
+    return grad * other * _atan2_reciprocal_radius2(self, other)
+
+
+def _atan2_grad_other(grad, self, other):
+    return grad * -self * _atan2_reciprocal_radius2(self, other)
+
+
+def _hypot_grad_self(grad, self, other, result):
+    return grad * (self / result)
+
+
+def _hypot_grad_other(grad, self, other, result):
+    return grad * (other / result)
+
+
+Atan2Backward0 = derivative("Atan2Backward0", _atan2_grad_self, _atan2_grad_other, saves="self other")
+HypotBackward0 = derivative("HypotBackward0", _hypot_grad_self, _hypot_grad_other, saves="self other result")
+
+
+def atan2(input, other, *, out=None):
+    """The angle of the point ``(other, input)``, in ``(-pi, pi]``."""
+    _must_be_tensor("atan2", other)
+    x, y = binary_arrays(input, other)
+    if x.dtype.kind == "c":
+        reject(x, kernel_missing("atan2_cpu", "c"))
+    data = apply_binary(np.arctan2, to_default_float(x), to_default_float(y))
+    result = record(data, Atan2Backward0, (input, other), (input, other))
+    return result if out is None else write_out(result, out, "atan2")
+
+
+arctan2 = atan2
+
+
+def hypot(input, other, *, out=None):
+    """``sqrt(input**2 + other**2)`` without overflow on the way."""
+    _must_be_tensor("hypot", other)
+    x, y = binary_arrays(input, other)
+    if x.dtype.kind != "f":
+        reject(x, kernel_missing("hypot_cpu", "biuc"))
+    result = record(apply_binary(np.hypot, x, y), HypotBackward0, (input, other), (input, other, OUTPUT))
+    return result if out is None else write_out(result, out, "hypot")
+
+
+# ---------------------------------------------------------------- xlogy
+def _xlogy_grad_self(grad, self, other):
+    return where((self == 0) & (other <= 0), 0.0, xlogy(grad, other))
+
+
+def _xlogy_grad_other(grad, self, other):
+    return grad * self / other
+
+
+XlogyBackward0 = derivative("XlogyBackward0", _xlogy_grad_self, _xlogy_grad_other, saves="self other")
+XlogyBackward1 = derivative("XlogyBackward1", _xlogy_grad_other, saves="self other")
+XlogyBackward2 = derivative("XlogyBackward2", _xlogy_grad_self, saves="self other")
+
+
+def _xlogy_arrays(x, y):
+    """``x * log(y)``, 0 where ``x == 0`` unless ``y`` is nan."""
+    product = apply_binary(np.multiply, x, np.log(y))
+    return np.where((x == 0) & ~np.isnan(y), 0, product).astype(product.dtype, copy=False)
+
+
+def xlogy(input, other, *, out=None):
+    """``input * log(other)``, defined as 0 where ``input`` is 0 (so ``0 * log(0)`` is 0)."""
+    dtype = _common_dtype(input, other)
+    if dtype.kind == "c":
+        raise no_kernel_error("xlogy_cpu", dtype)
+    if dtype.kind != "f":
+        dtype = to_default_float(np.empty(0, dtype)).dtype
+    x, y = np.asarray(_array(input, dtype), dtype=dtype), np.asarray(_array(other, dtype), dtype=dtype)
+    data = _xlogy_arrays(x, y)
+    if not isinstance(input, Tensor):
+        result = record(data, XlogyBackward1, (other,), (input, other))
+    elif not isinstance(other, Tensor):
+        result = record(data, XlogyBackward2, (input,), (input, other))
+    else:
+        result = record(data, XlogyBackward0, (input, other), (input, other))
+    return result if out is None else write_out(result, out, "xlogy")
+
+
+# ---------------------------------------------------------------- copysign
+def _copysign_grad_self(grad, self, result):
+    return grad * where(self == 0, 0.0, result / self)
+
+
+def _copysign_grad_other(grad, self, result):
+    return zeros_like_grad(grad, None)
+
+
+CopysignBackward0 = derivative("CopysignBackward0", _copysign_grad_self, _copysign_grad_other,
+                               saves="self result")
+CopysignBackward1 = derivative("CopysignBackward1", _copysign_grad_self, saves="self result")
+
+
+def copysign(input, other, *, out=None):
+    """``|input|`` with the sign (bit) of ``other``; the result is floating point."""
+    x, y = binary_arrays(input, other)
+    if x.dtype.kind == "c":
+        reject(x, kernel_missing("copysign_cpu", "c"))
+    data = apply_binary(np.copysign, to_default_float(x), to_default_float(y) if isinstance(y, np.ndarray) else y)
+    if isinstance(other, Tensor):
+        result = record(data, CopysignBackward0, (input, other), (input, OUTPUT))
+    else:
+        result = record(data, CopysignBackward1, (input,), (input, OUTPUT))
+    return result if out is None else write_out(result, out, "copysign")
+
+
+# ---------------------------------------------------------------- nan_to_num
+def _nan_to_num_grad(grad, self):
+    return grad * isfinite(self)
+
+
+NanToNumBackward0 = derivative("NanToNumBackward0", _nan_to_num_grad, saves="self")
+
+
+def nan_to_num(input, nan=0.0, posinf=None, neginf=None, *, out=None):
+    """nan, +inf and -inf replaced by ``nan``, ``posinf`` and ``neginf`` (default: the dtype's extremes)."""
+    x = input._data
+    if x.dtype.kind in "fc":
+        data = np.nan_to_num(x, copy=True, nan=nan, posinf=posinf, neginf=neginf)
+    else:
+        data = x.copy()
+    result = record(data, NanToNumBackward0, (input,), (input,))
+    return result if out is None else write_out(result, out, "nan_to_num")
+
+
+# ---------------------------------------------------------------- addcmul / addcdiv
+def _addc_grad_self(grad, tensor1, tensor2, value):
+    return grad
+
+
+def _addcmul_grad_tensor1(grad, tensor1, tensor2, value):
+    return grad * (tensor2 * value)
+
+
+def _addcmul_grad_tensor2(grad, tensor1, tensor2, value):
+    return grad * (tensor1 * value)
+
+
+def _addcdiv_grad_tensor1(grad, tensor1, tensor2, value):
+    return grad * (value / tensor2)
+
+
+def _addcdiv_grad_tensor2(grad, tensor1, tensor2, value):
+    return -grad * ((value * tensor1) / (tensor2 * tensor2))
+
+
+AddcmulBackward0 = derivative("AddcmulBackward0", _addc_grad_self, _addcmul_grad_tensor1, _addcmul_grad_tensor2,
+                              saves="tensor1 tensor2")
+AddcdivBackward0 = derivative("AddcdivBackward0", _addc_grad_self, _addcdiv_grad_tensor1, _addcdiv_grad_tensor2,
+                              saves="tensor1 tensor2")
+
+_ADDCDIV_INTEGER_MESSAGE = (
+    "Integer division with addcdiv is no longer supported, and in a future  release addcdiv will perform a true "
+    "division of tensor1 and tensor2. The historic addcdiv behavior can be implemented as (input + value * "
+    "torch.trunc(tensor1 / tensor2)).to(input.dtype) for integer inputs and as (input + value * tensor1 / tensor2) "
+    "for float inputs. The future addcdiv behavior is just the latter implementation: (input + value * tensor1 / "
+    "tensor2), for all dtypes.")
+
+
+def _addc_arrays(input, tensor1, tensor2):
+    dtype = _common_dtype(input, tensor1, tensor2)
+    broadcast_shapes(input._data.shape, tensor1._data.shape, tensor2._data.shape)
+    return _array(input, dtype), _array(tensor1, dtype), _array(tensor2, dtype)
+
+
+def _scaled(value, array):
+    """``value * array`` with ``value`` taken in the array's dtype (an int tensor keeps int)."""
+    if value == 1:
+        return array
+    return array * array.dtype.type(value)
+
+
+def addcmul(input, tensor1, tensor2, *, value=1, out=None):
+    """``input + value * tensor1 * tensor2``."""
+    x, a, b = _addc_arrays(input, tensor1, tensor2)
+    data = np.asarray(x + _scaled(value, a) * b, dtype=x.dtype)
+    result = record(data, AddcmulBackward0, (input, tensor1, tensor2), (tensor1, tensor2), (value,))
+    return result if out is None else write_out(result, out, "addcmul")
+
+
+def addcdiv(input, tensor1, tensor2, *, value=1, out=None):
+    """``input + value * tensor1 / tensor2``; integer ``tensor1``/``tensor2`` are refused."""
+    if tensor1._data.dtype.kind in "biu" and tensor2._data.dtype.kind in "biu":
+        raise RuntimeError(_ADDCDIV_INTEGER_MESSAGE)
+    x, a, b = _addc_arrays(input, tensor1, tensor2)
+    data = np.asarray(x + _scaled(value, a) / b, dtype=x.dtype)
+    result = record(data, AddcdivBackward0, (input, tensor1, tensor2), (tensor1, tensor2), (value,))
+    return result if out is None else write_out(result, out, "addcdiv")

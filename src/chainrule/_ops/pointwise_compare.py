@@ -1,0 +1,176 @@
+"""Comparisons, logical and bitwise ops, and value tests (``isnan``, ``isclose``).
+
+Their results are bool (or integer, for bitwise ops on integers), so they carry no gradient and
+are wrapped without a node. Only the in-place comparisons (``x.lt_(y)``) record one, as PyTorch
+does, whose gradients are zeros. Re-exported by ``pointwise``, which registers them.
+"""
+
+import numpy as np
+
+from .._dtype import _FROM_NUMPY
+from .._tensor import Tensor, make_tensor
+from ._broadcast import apply_binary, binary_arrays, broadcast_shapes
+from ._op import derivative, record
+from .inplace import check_inplace_allowed, write_inplace
+from .pointwise_base import float_array, kernel_missing, reject, write_out, zeros_like_grad
+
+COMPARISONS = ["eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or", "logical_xor", "logical_not",
+               "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "isnan", "isinf", "isfinite", "isposinf",
+               "isneginf", "signbit", "isclose", "allclose", "equal"]
+
+# In place, a comparison writes 1/0 in the tensor's own dtype and records a node with zero gradients.
+INPLACE_COMPARISONS = ["eq_", "ne_", "lt_", "le_", "gt_", "ge_", "greater_", "less_", "greater_equal_", "less_equal_",
+                       "not_equal_"]
+
+__all__ = COMPARISONS + INPLACE_COMPARISONS + ["COMPARISONS", "INPLACE_COMPARISONS"]
+
+
+def _signature_error(name, input):
+    return TypeError(f"{name}() received an invalid combination of arguments - got ({type(input).__name__}, Tensor), "
+                     "but expected one of:\n * (Tensor input, Tensor other, *, Tensor out = None)\n"
+                     " * (Tensor input, Number other, *, Tensor out = None)\n")
+
+
+def _tensor_only_error(name, other):
+    return TypeError(f"{name}(): argument 'other' (position 2) must be Tensor, not {type(other).__name__}")
+
+
+def _binary(name, array_fn, other_must_be_tensor=False, rejects=None):
+    """A comparison-like op on a tensor and a tensor or number, with PyTorch's dtype and shape rules."""
+    rejects = rejects or {}
+
+    def op(input, other, *, out=None):
+        if not isinstance(input, Tensor):
+            raise _signature_error(name, input)
+        if other is None or other.__class__ is str:
+            return NotImplemented  # as an operator: Python then answers ``x == None`` with False
+        if other_must_be_tensor and not isinstance(other, Tensor):
+            raise _tensor_only_error(name, other)
+        x, y = binary_arrays(input, other)
+        if x.dtype.kind in rejects:
+            reject(x, rejects)
+        result = make_tensor(np.asarray(apply_binary(array_fn, x, y)))
+        return result if out is None else write_out(result, out, name)
+
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = f"Elementwise ``{name}``; the result never requires grad."
+    return op
+
+
+eq = _binary("eq", np.equal)
+ne = _binary("ne", np.not_equal)
+lt = _binary("lt", np.less, rejects=kernel_missing("lt_cpu", "c"))
+le = _binary("le", np.less_equal, rejects=kernel_missing("le_cpu", "c"))
+gt = _binary("gt", np.greater, rejects=kernel_missing("gt_cpu", "c"))
+ge = _binary("ge", np.greater_equal, rejects=kernel_missing("ge_cpu", "c"))
+
+
+def _zero_grad(grad):
+    return zeros_like_grad(grad, None)
+
+
+def _comparison_inplace(name, node_prefix):
+    """``tensor.<name>_(other)``: the comparison written back as 1/0, recorded with flat gradients."""
+    compare = globals()[name]
+    with_number = derivative(f"{node_prefix}Backward0", _zero_grad)
+    with_tensor = derivative(f"{node_prefix}Backward1", _zero_grad, _zero_grad)
+
+    def inplace(self, other):
+        check_inplace_allowed(self)
+        data = compare(self, other)._data.astype(self._data.dtype)
+        node = with_tensor if isinstance(other, Tensor) else with_number
+        return write_inplace(self, record(data, node, (self, other)))
+
+    inplace.__name__ = inplace.__qualname__ = name + "_"
+    inplace.__doc__ = f"In-place ``{name}``: the tensor keeps its dtype and holds 1 where the comparison holds."
+    return inplace
+
+
+eq_ = _comparison_inplace("eq", "Eq")
+ne_ = not_equal_ = _comparison_inplace("ne", "Ne")
+lt_ = less_ = _comparison_inplace("lt", "Lt")
+le_ = less_equal_ = _comparison_inplace("le", "Le")
+gt_ = greater_ = _comparison_inplace("gt", "Gt")
+ge_ = greater_equal_ = _comparison_inplace("ge", "Ge")
+
+logical_and = _binary("logical_and", np.logical_and, other_must_be_tensor=True)
+logical_or = _binary("logical_or", np.logical_or, other_must_be_tensor=True)
+logical_xor = _binary("logical_xor", np.logical_xor, other_must_be_tensor=True)
+bitwise_and = _binary("bitwise_and", np.bitwise_and, rejects=kernel_missing("bitwise_and_cpu", "fc"))
+bitwise_or = _binary("bitwise_or", np.bitwise_or, rejects=kernel_missing("bitwise_or_cpu", "fc"))
+bitwise_xor = _binary("bitwise_xor", np.bitwise_xor, rejects=kernel_missing("bitwise_xor_cpu", "fc"))
+
+
+def _unary(name, array_fn, rejects=None):
+    rejects = rejects or {}
+
+    def op(input, *, out=None):
+        x = input._data
+        if x.dtype.kind in rejects:
+            reject(x, rejects)
+        result = make_tensor(np.asarray(array_fn(x)))
+        return result if out is None else write_out(result, out, name)
+
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = f"Elementwise ``{name}``; the result never requires grad."
+    return op
+
+
+def _no_complex(name):
+    return {"c": (RuntimeError, f"{name} does not support complex inputs.")}
+
+
+logical_not = _unary("logical_not", np.logical_not)
+bitwise_not = _unary("bitwise_not", np.invert, rejects=kernel_missing("bitwise_not_cpu", "fc"))
+isnan = _unary("isnan", np.isnan)
+isinf = _unary("isinf", np.isinf)
+isfinite = _unary("isfinite", np.isfinite)
+isposinf = _unary("isposinf", np.isposinf, rejects=_no_complex("isposinf"))
+isneginf = _unary("isneginf", np.isneginf, rejects=_no_complex("isneginf"))
+signbit = _unary("signbit", np.signbit,
+                 rejects={"c": (NotImplementedError, "signbit is not implemented for complex tensors.")})
+
+
+# ---------------------------------------------------------------- closeness and equality
+def _check_tolerances(rtol, atol):
+    if rtol < 0:
+        raise RuntimeError(f"rtol must be greater than or equal to zero, but got {rtol}")
+    if atol < 0:
+        raise RuntimeError(f"atol must be greater than or equal to zero, but got {atol}")
+
+
+def _close_arrays(input, other, rtol, atol, equal_nan, name):
+    if not isinstance(other, Tensor):
+        raise _tensor_only_error(name, other)
+    x, y = input._data, other._data
+    if x.dtype != y.dtype:
+        raise RuntimeError(f"{_FROM_NUMPY[x.dtype].scalar_type_name} did not match "
+                           f"{_FROM_NUMPY[y.dtype].scalar_type_name}")
+    _check_tolerances(rtol, atol)
+    broadcast_shapes(x.shape, y.shape)
+    close = x == y
+    if equal_nan:
+        close = close | np.isnan(x) & np.isnan(y)
+    if rtol == 0 and atol == 0:
+        return close
+    x, y = float_array(input), float_array(other)
+    error = np.abs(x - y)
+    return close | np.isfinite(error) & (error <= atol + np.abs(rtol * y))
+
+
+def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """``|input - other| <= atol + rtol * |other|``, elementwise; infinities are close only to themselves."""
+    return make_tensor(np.asarray(_close_arrays(input, other, rtol, atol, equal_nan, "isclose")))
+
+
+def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """Whether every element of ``input`` is close to ``other`` (a Python bool)."""
+    return bool(np.all(_close_arrays(input, other, rtol, atol, equal_nan, "allclose")))
+
+
+def equal(input, other):
+    """True when both tensors have the same shape and the same values (nan never equals nan)."""
+    if not isinstance(other, Tensor):
+        raise _tensor_only_error("equal", other)
+    x, y = binary_arrays(input, other)
+    return x.shape == y.shape and bool(np.all(x == y))

@@ -1,0 +1,286 @@
+"""``chainrule.linalg``: the matrix functions of ``torch.linalg``.
+
+The decompositions live in ``_ops/decompositions.py`` and the products in ``_ops/products.py``;
+this module gathers them under PyTorch's names and adds the matrix norms, which are
+compositions of those (``'nuc'`` is a sum of singular values, ``2`` their largest), and the
+triangular solve.
+"""
+
+import math
+
+import numpy as np
+
+from ._dtype import promote_types, to_dtype
+from ._ops._along_dim import write_out
+from ._ops.decompositions import (LinAlgError, check_matrix, cholesky, cholesky_array, cholesky_info, det, eigh,
+                                  eigvalsh, failure_info, inv, is_vector_rhs, lu_info, not_positive_definite_error,
+                                  pinv, qr, singular_error, singular_solve_error, solve, solve_array, svd, svdvals)
+from ._ops.decompositions import linalg_slogdet as slogdet
+from ._ops._op import OUTPUT, derivative, record
+from ._ops.matmul import matmul
+from ._ops.norms import vector_norm
+from ._ops.products import linalg_cross as cross
+from ._ops.products import matrix_exp, matrix_power, multi_dot, vecdot
+from ._ops.shape import diagonal as _diagonal
+from ._tensor import _wrap_dim, make_tensor
+from .return_types import make_return_type
+
+__all__ = ["LinAlgError", "inv", "inv_ex", "det", "slogdet", "solve", "solve_ex", "solve_triangular", "cholesky",
+           "cholesky_ex", "qr", "eigh", "eigvalsh", "svd", "svdvals", "pinv", "matrix_norm", "vector_norm", "norm",
+           "matrix_exp", "matrix_power", "matrix_rank", "cross", "multi_dot", "vecdot", "matmul", "diagonal"]
+
+
+_InvEx = make_return_type("linalg_inv_ex", ("inverse", "info"))
+_CholeskyEx = make_return_type("linalg_cholesky_ex", ("L", "info"))
+_SolveEx = make_return_type("linalg_solve_ex", ("result", "info"))
+
+
+def _no_failures(a):
+    return make_tensor(np.zeros(a.shape[:-2], dtype=np.int32))
+
+
+def _partial(result_type, shape, a, info, factorize, *args):
+    """``(result, info)`` when some matrices fail: nan for those, ``factorize`` of the rest (no gradient)."""
+    result = np.full(shape, np.nan, dtype=a.dtype)
+    ok = info == 0
+    if ok.any():
+        result[ok] = factorize(*args, ok)
+    return result_type((make_tensor(result), make_tensor(info)))
+
+
+def _inverse_of(a, ok):
+    return np.linalg.inv(a[ok])
+
+
+def _cholesky_of(a, upper, ok):
+    return cholesky_array("linalg.cholesky_ex", a[ok], upper)
+
+
+def _solution_of(a, b, left, vector, ok):
+    return solve_array(a[ok], b[ok], left, vector)
+
+
+def inv_ex(A, *, check_errors=False, out=None):
+    """``(inverse, info)``: ``info`` is 0, or the first zero pivot of a singular matrix."""
+    return write_out("linalg_inv_ex", _inv_ex(A, check_errors), out)
+
+
+def _inv_ex(A, check_errors):
+    check_matrix("linalg.inv_ex", A)
+    a = A._data
+    try:
+        return _InvEx((inv(A), _no_failures(a)))
+    except LinAlgError:
+        if check_errors:
+            raise singular_error("linalg.inv_ex", a) from None
+    return _partial(_InvEx, a.shape, a, failure_info(a, lu_info), _inverse_of, a)
+
+
+def cholesky_ex(A, *, upper=False, check_errors=False, out=None):
+    """``(L, info)``: ``info`` is 0, or the order of the first leading minor that is not positive-definite."""
+    return write_out("linalg_cholesky_ex", _cholesky_ex(A, upper, check_errors), out)
+
+
+def _cholesky_ex(A, upper, check_errors):
+    check_matrix("linalg.cholesky_ex", A)
+    a = A._data
+    try:
+        return _CholeskyEx((cholesky(A, upper=upper), _no_failures(a)))
+    except LinAlgError:
+        if check_errors:
+            raise not_positive_definite_error("linalg.cholesky_ex", a) from None
+    return _partial(_CholeskyEx, a.shape, a, failure_info(a, cholesky_info), _cholesky_of, a, upper)
+
+
+def solve_ex(A, B, *, left=True, check_errors=False, out=None):
+    """``(result, info)``: ``info`` is 0, or the first zero pivot of a singular ``A``."""
+    return write_out("linalg_solve_ex", _solve_ex(A, B, left, check_errors), out)
+
+
+def _solve_ex(A, B, left, check_errors):
+    try:
+        result = solve(A, B, left=left)
+        batch = result._data.shape[:-1] if is_vector_rhs(A._data, B._data) else result._data.shape[:-2]
+        return _SolveEx((result, make_tensor(np.zeros(batch, dtype=np.int32))))
+    except LinAlgError:
+        if check_errors:
+            raise singular_solve_error("linalg.solve_ex", A._data) from None
+    vector = is_vector_rhs(A._data, B._data)
+    b = B._data[..., None] if vector else B._data
+    batch = np.broadcast_shapes(A._data.shape[:-2], b.shape[:-2])
+    a = np.broadcast_to(A._data, batch + A._data.shape[-2:])
+    b = np.broadcast_to(b, batch + b.shape[-2:])
+    shape = batch + (b.shape[-2],) if vector else batch + b.shape[-2:]
+    return _partial(_SolveEx, shape, a, failure_info(a, lu_info), _solution_of, a, b[..., 0] if vector else b, left,
+                    vector)
+
+
+def matrix_rank(A, *, atol=None, rtol=None, hermitian=False, out=None):
+    """The number of singular values above ``max(atol, rtol * largest)`` (not differentiable)."""
+    check_matrix("torch.linalg.matrix_rank", A, square=False)
+    values = np.abs(np.linalg.eigvalsh(A._data)) if hermitian else np.linalg.svd(A._data, compute_uv=False)
+    if rtol is None:
+        rtol = 0.0 if atol is not None and atol > 0 else np.finfo(A._data.dtype).eps * max(A._data.shape[-2:])
+    largest = values.max(-1, keepdims=True) if values.shape[-1] else np.zeros(values.shape[:-1] + (1,))
+    threshold = np.maximum(0.0 if atol is None else atol, rtol * largest)
+    return write_out("linalg_matrix_rank", make_tensor((values > threshold).sum(-1).astype(np.int64)), out)
+
+
+# ---------------------------------------------------------------- norms
+_MATRIX_ORDERS = ("fro", "nuc", 2, -2, 1, -1, math.inf, -math.inf)
+
+
+def _matrix_dims(dim, ndim):
+    if dim is None:
+        dim = (-2, -1)
+    dims = tuple(_wrap_dim(d, ndim) for d in dim)
+    if dims[0] == dims[1]:
+        raise RuntimeError(f"linalg.matrix_norm: dims must be different. Got ({dim[0]}, {dim[1]})")
+    return dims
+
+
+def _to_last(A, dims):
+    """``A`` with ``dims`` moved to the end (no op when they already are)."""
+    ndim = A._data.ndim
+    if dims == (ndim - 2, ndim - 1):
+        return A
+    rest = [d for d in range(ndim) if d not in dims]
+    return A.permute(rest + list(dims))
+
+
+def _restore_dims(result, dims):
+    """Give a reduced matrix norm its two size-1 dims back, where ``dims`` were (``keepdim``)."""
+    result = result.unsqueeze(-1).unsqueeze(-1)
+    ndim = result._data.ndim
+    rest = [d for d in range(ndim) if d not in dims]
+    order = [0] * ndim
+    for position, d in enumerate(rest + list(dims)):
+        order[d] = position
+    return result.permute(order)
+
+
+def _singular_value_norm(A, ord, dims, keepdim):
+    values = svdvals(_to_last(A, dims))
+    if ord == "nuc":
+        result = values.sum(-1)
+    else:
+        result = values.amax(-1) if ord == 2 else values.amin(-1)
+    return _restore_dims(result, dims) if keepdim else result
+
+
+def _sum_norm(A, ord, dims, keepdim):
+    """``1``/``-1``: the extreme column sum of magnitudes; ``inf``/``-inf``: the extreme row sum."""
+    summed, across = dims if abs(ord) == 1 else dims[::-1]
+    if not keepdim and across > summed:
+        across -= 1
+    sums = vector_norm(A, 1, summed, keepdim)
+    return sums.amax(across, keepdim) if ord > 0 else sums.amin(across, keepdim)
+
+
+def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None, out=None):
+    """A matrix norm of ``A`` (of each matrix over ``dim``): ``'fro' 'nuc' 2 -2 1 -1 inf -inf``."""
+    return write_out("linalg_matrix_norm", _matrix_norm(A, ord, dim, keepdim, dtype), out)
+
+
+def _matrix_norm(A, ord, dim, keepdim, dtype):
+    a = A._data
+    if a.ndim < 2:
+        raise RuntimeError("linalg.matrix_norm: The input tensor A must have at least 2 dimensions.")
+    if a.dtype.kind not in "fc":
+        raise RuntimeError("linalg.matrix_norm: Expected a floating point or complex tensor as input. Got "
+                           f"{A.dtype.scalar_type_name}")
+    if ord not in _MATRIX_ORDERS:
+        raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
+    dims = _matrix_dims(dim, a.ndim)
+    if dtype is not None:
+        A = A.to(to_dtype(dtype))
+    if ord == "fro":
+        return vector_norm(A, 2, dims, keepdim)
+    if ord in ("nuc", 2, -2):
+        return _singular_value_norm(A, ord, dims, keepdim)
+    return _sum_norm(A, ord, dims, keepdim)
+
+
+def norm(A, ord=None, dim=None, keepdim=False, *, out=None, dtype=None):
+    """A vector norm for one dim (or a 1-D input), a matrix norm for two dims (or a 2-D input)."""
+    return write_out("linalg_norm", _norm(A, ord, dim, keepdim, dtype), out)
+
+
+def _norm(A, ord, dim, keepdim, dtype):
+    ndim = A._data.ndim
+    if isinstance(dim, int):
+        dim = (dim,)
+    if ord is None:  # the 2-norm of the flattened input, which for a matrix is its Frobenius norm
+        return vector_norm(A, 2, dim, keepdim, dtype=dtype)
+    if dim is None:
+        if ndim not in (1, 2):
+            raise RuntimeError(f"linalg.norm: If dim is not specified but ord is, the input must be 1D or 2D. Got "
+                               f"{ndim}D.")
+        dim = tuple(range(ndim))
+    if len(dim) == 2 or isinstance(ord, str):
+        return matrix_norm(A, ord, dim, keepdim, dtype=dtype)
+    return vector_norm(A, ord, dim, keepdim, dtype=dtype)
+
+
+def diagonal(A, *, offset=0, dim1=-2, dim2=-1):
+    """The diagonal of each matrix (``torch.diagonal`` over the last two dimensions)."""
+    return _diagonal(A, offset, dim1, dim2)
+
+
+# ---------------------------------------------------------------- solve_triangular
+def _substitute(a, b, upper, unitriangular):
+    """``X`` with ``A @ X = B`` for triangular ``A``, one row at a time (a zero pivot gives inf/nan)."""
+    n = a.shape[-1]
+    x = np.empty(np.broadcast_shapes(a.shape[:-2], b.shape[:-2]) + b.shape[-2:], dtype=b.dtype)
+    rows = range(n - 1, -1, -1) if upper else range(n)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for i in rows:
+            known = slice(i + 1, n) if upper else slice(0, i)
+            value = b[..., i, :] - np.einsum("...k,...kj->...j", a[..., i, known], x[..., known, :])
+            x[..., i, :] = value if unitriangular else value / a[..., i, i, None]
+    return x
+
+
+def _triangle(x, upper, unitriangular):
+    """The part of a gradient that a triangular solve reads: one triangle, without the unit diagonal."""
+    mask = np.tri(x.shape[-2], x.shape[-1], -1 if unitriangular else 0, dtype=x._data.dtype)
+    return x * make_tensor(mask.T.copy() if upper else mask)
+
+
+def _solve_triangular_grad_A(grad, A, result, upper, left, unitriangular):
+    grad_B = solve_triangular(A.transpose(-2, -1), grad, upper=not upper, left=left, unitriangular=unitriangular)
+    product = grad_B @ result.transpose(-2, -1) if left else result.transpose(-2, -1) @ grad_B
+    return _triangle(-product, upper, unitriangular)
+
+
+def _solve_triangular_grad_B(grad, A, result, upper, left, unitriangular):
+    return solve_triangular(A.transpose(-2, -1), grad, upper=not upper, left=left, unitriangular=unitriangular)
+
+
+LinalgSolveTriangularBackward0 = derivative("LinalgSolveTriangularBackward0", _solve_triangular_grad_A,
+                                            _solve_triangular_grad_B, saves="self result")
+
+
+def solve_triangular(A, B, *, upper=None, left=True, unitriangular=False, out=None):
+    """``X`` with ``A @ X = B`` (``X @ A = B`` when ``left=False``) reading one triangle of ``A``."""
+    if upper is None:
+        raise TypeError('linalg_solve_triangular() missing 1 required positional arguments: "upper"')
+    for name, tensor in (("A", A), ("B", B)):
+        if tensor._data.ndim < 2:
+            raise RuntimeError(f"linalg.solve_triangular: The input tensor {name} must have at least 2 dimensions.")
+    check_matrix("linalg.solve_triangular", A)
+    a, b = A._data, B._data
+    if (b.shape[-2] if left else b.shape[-1]) != a.shape[-1]:
+        equation = "AX = B" if left else "XA = B"
+        raise RuntimeError(f"linalg.solve_triangular: Incompatible shapes of A and B for the equation {equation} "
+                           f"({a.shape[-2]}x{a.shape[-1]} and {b.shape[-2]}x{b.shape[-1]})")
+    if a.dtype != b.dtype:
+        common = promote_types(A.dtype, B.dtype)
+        A, B = A.to(common), B.to(common)
+        a, b = A._data, B._data
+    if left:
+        x = _substitute(a, b, upper, unitriangular)
+    else:
+        x = np.swapaxes(_substitute(np.swapaxes(a, -1, -2), np.swapaxes(b, -1, -2), not upper, unitriangular), -1, -2)
+    result = record(x, LinalgSolveTriangularBackward0, (A, B), (A, OUTPUT), (upper, left, unitriangular))
+    return write_out("linalg_solve_triangular", result, out)

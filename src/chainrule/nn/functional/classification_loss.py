@@ -1,0 +1,310 @@
+"""Classification losses: ``nll_loss``, ``cross_entropy``, ``binary_cross_entropy`` (with logits) and
+the multi-label losses.
+
+``nll_loss`` is one node (``NllLossBackward0``) whose rule scatters the gradient onto the target
+classes through a constant one-hot mask, so it stays differentiable. ``cross_entropy`` is
+``log_softmax`` then ``nll_loss`` for class indices, and the composition PyTorch uses for class
+probabilities and label smoothing.
+"""
+
+import numpy as np
+
+from ..._ops._op import derivative, needs_grad, record
+from ..._ops.pointwise import log, sigmoid, where
+from ..._tensor import make_tensor
+from .activation import logsigmoid, softplus, softplus_array
+from .loss_reduction import divide_by_number, reduce_array, reduce_loss, reduction_mode
+from .softmax import log_softmax
+
+__all__ = ["binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "multilabel_margin_loss",
+           "multilabel_soft_margin_loss", "nll_loss"]
+
+
+# ---------------------------------------------------------------- nll_loss
+def _check_nll_shapes(input, target):
+    ndim = input.dim()
+    if ndim < 1:
+        raise ValueError(f"Expected 1 or more dimensions (got {ndim})")
+    if ndim == 1:
+        return
+    target_batch = target.shape[0] if target.dim() else 1
+    if input.shape[0] != target_batch:
+        raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target batch_size "
+                         f"({target_batch}).")
+    if ndim > 2 and tuple(input.shape[2:]) != tuple(target.shape[1:]):
+        expected = [input.shape[0]] + list(input.shape[2:])
+        raise RuntimeError(f"Expected target size {expected}, got {list(target.shape)}")
+
+
+def _check_target_dtype(target):
+    if target.dtype.np not in (np.int64, np.uint8):
+        raise RuntimeError(f"expected target dtype to be Long or Byte, but got {target.dtype.scalar_type_name}")
+
+
+def _class_weights(weight, classes, dtype):
+    if weight is None:
+        return np.ones(classes, dtype=dtype)
+    if weight.numel() != classes:
+        raise RuntimeError(f"weight tensor should be defined either for all {classes} classes or no classes but got "
+                           f"weight tensor of shape: {list(weight.shape)}")
+    return weight._data.astype(dtype, copy=False)
+
+
+def _nll_grad(grad, one_hot, coefficient, class_dim):
+    """Each target class gets ``-weight * grad`` (divided by the total weight for 'mean')."""
+    if grad.dim():  # reduction 'none': one gradient per target
+        grad = grad.unsqueeze(class_dim)
+    return where(one_hot, grad * coefficient, 0.0)
+
+
+NllLossBackward0 = derivative("NllLossBackward0", _nll_grad)
+NllLoss2DBackward0 = derivative("NllLoss2DBackward0", _nll_grad)
+
+
+def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
+    """Negative log-likelihood of the target classes; ``input`` holds log-probabilities over dim 1.
+
+    Inputs with spatial dims ``(N, C, d1, ...)`` are computed as ``(N, C, H, W)`` images, as in PyTorch.
+    """
+    reduction = reduction_mode(reduction, size_average, reduce)
+    _check_nll_shapes(input, target)
+    _check_target_dtype(target)
+    weights = _class_weights(weight, input.shape[0 if input.dim() == 1 else 1], input._data.dtype)
+    labels = target._data.astype(np.int64, copy=False)
+    if input.dim() < 3:
+        return _nll(input, labels, weights, ignore_index, reduction, NllLossBackward0)
+    if input.dim() == 4:
+        return _nll(input, labels, weights, ignore_index, reduction, NllLoss2DBackward0)
+    batch, classes = input.shape[:2]
+    pixels = int(np.prod(input.shape[2:]))
+    as_image = input.reshape(batch, classes, 1, pixels)
+    result = _nll(as_image, labels.reshape(batch, 1, pixels), weights, ignore_index, reduction, NllLoss2DBackward0)
+    return result.view(tuple(target.shape)) if reduction == "none" else result
+
+
+def _nll(input, labels, weights, ignore_index, reduction, node_class):
+    x = input._data
+    class_dim = 0 if x.ndim == 1 else 1
+    classes = x.shape[class_dim]
+    kept = labels != ignore_index
+    bad = kept & ((labels < 0) | (labels >= classes))
+    if bad.any():
+        raise IndexError(f"Target {labels[bad].flat[0]} is out of bounds.")
+    safe_labels = np.expand_dims(np.where(kept, labels, 0), class_dim)
+    picked = np.take_along_axis(x, safe_labels, class_dim).squeeze(class_dim)
+    label_weights = np.where(kept, weights[safe_labels.squeeze(class_dim)], 0).astype(x.dtype)
+    losses = -picked * label_weights
+    if reduction == "none":
+        value, scale = losses, label_weights
+    elif reduction == "sum":
+        value, scale = losses.sum(), label_weights
+    else:
+        total = label_weights.sum()
+        value = losses.sum() / total if total else np.array(np.nan, dtype=x.dtype)
+        scale = label_weights / total if total else label_weights * np.nan
+    value = np.asarray(value, dtype=x.dtype)
+    if not needs_grad(input):
+        return make_tensor(value)
+    one_hot = np.zeros(x.shape, dtype=bool)
+    np.put_along_axis(one_hot, safe_labels, np.expand_dims(kept, class_dim), class_dim)
+    coefficient = make_tensor(np.expand_dims(-scale, class_dim).astype(x.dtype, copy=False))
+    return record(value, node_class, (input,), (), (make_tensor(one_hot), coefficient, class_dim))
+
+
+# ---------------------------------------------------------------- cross_entropy
+def _weight_along_classes(weight, ndim, class_dim):
+    shape = [1] * ndim
+    shape[class_dim] = -1
+    return weight.reshape(shape)
+
+
+def _cross_entropy_probabilities(log_probs, target, weight, reduction, label_smoothing, class_dim):
+    if not target.is_floating_point():
+        raise RuntimeError("Expected floating point type for target with class probabilities, got "
+                           f"{target.dtype.scalar_type_name}")
+    classes = log_probs.shape[class_dim]
+    if label_smoothing > 0:
+        target = target * (1 - label_smoothing) + label_smoothing / classes
+    if weight is not None:
+        log_probs = log_probs * _weight_along_classes(weight, log_probs.dim(), class_dim)
+    products = log_probs * target
+    if reduction == "none":
+        return -products.sum(class_dim)
+    if reduction == "sum":
+        return -products.sum()
+    return divide_by_number(-products.sum(), log_probs.numel() / classes)
+
+
+def _smoothing_term(log_probs, target, weight, reduction, ignore_index, class_dim):
+    """What label smoothing adds: the (weighted) mean of ``-log_probs`` over the classes."""
+    ignored = make_tensor(target._data == ignore_index)
+    if weight is not None:
+        log_probs = log_probs * _weight_along_classes(weight, log_probs.dim(), class_dim)
+    smooth = where(ignored, 0.0, -log_probs.sum(class_dim))
+    if reduction == "none":
+        return smooth
+    if reduction == "sum":
+        return smooth.sum()
+    kept = ~ignored._data
+    if weight is not None:
+        count = weight._data[target._data[kept]].sum()
+    else:
+        count = kept.sum()
+    return smooth.sum() / float(count)
+
+
+def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean",
+                  label_smoothing=0.0):
+    """``nll_loss(log_softmax(input, 1), target)``; a float target of input's shape holds class probabilities."""
+    reduction = reduction_mode(reduction, size_average, reduce)
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
+    class_dim = 0 if input.dim() == 1 else 1
+    if input.dim() == 0:
+        raise ValueError("Expected 1 or more dimensions (got 0)")
+    log_probs = log_softmax(input, class_dim)
+    if tuple(input.shape) == tuple(target.shape):
+        return _cross_entropy_probabilities(log_probs, target, weight, reduction, label_smoothing, class_dim)
+    loss = nll_loss(log_probs, target, weight, None, ignore_index, None, reduction)
+    if label_smoothing == 0:
+        return loss
+    classes = input.shape[class_dim]
+    smooth = _smoothing_term(log_probs, target, weight, reduction, ignore_index, class_dim)
+    return loss * (1 - label_smoothing) + smooth * (label_smoothing / classes)
+
+
+# ---------------------------------------------------------------- binary cross entropy
+_LOG_FLOOR = -100.0
+_DENOMINATOR_FLOOR = 1e-12
+
+
+def _clamped_log(t):
+    return where(t > np.exp(_LOG_FLOOR), log(where(t > 0, t, 1.0)), _LOG_FLOOR)
+
+
+def _bce_grad_input(grad, self, target, weight, count):
+    denominator = (1 - self) * self
+    denominator = where(denominator > _DENOMINATOR_FLOOR, denominator, _DENOMINATOR_FLOOR)
+    return _weighted(grad * (self - target) / denominator, weight) / count
+
+
+def _bce_grad_target(grad, self, target, weight, count):
+    return _weighted(grad * (_clamped_log(1 - self) - _clamped_log(self)), weight) / count
+
+
+def _weighted(t, weight):
+    return t if weight is None else t * weight
+
+
+BinaryCrossEntropyBackward0 = derivative("BinaryCrossEntropyBackward0", _bce_grad_input, _bce_grad_target,
+                                         saves="self target")
+
+
+def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
+    """``-(t log x + (1 - t) log(1 - x))`` with each log held at -100 or above, as PyTorch does."""
+    reduction = reduction_mode(reduction, size_average, reduce)
+    if tuple(target.shape) != tuple(input.shape):
+        raise ValueError(f"Using a target size ({target.shape}) that is different to the input size "
+                         f"({input.shape}) is deprecated. Please ensure they have the same size.")
+    x, t = input._data, target._data
+    if ((x < 0) | (x > 1)).any():
+        raise RuntimeError("all elements of input should be between 0 and 1")
+    with np.errstate(divide="ignore"):
+        losses = -(t * np.maximum(np.log(x), _LOG_FLOOR) + (1 - t) * np.maximum(np.log1p(-x), _LOG_FLOOR))
+    if weight is not None:
+        losses = losses * weight._data
+    count = max(x.size, 1) if reduction == "mean" else 1
+    value = np.asarray(reduce_array(losses.astype(x.dtype, copy=False), reduction), dtype=x.dtype)
+    return record(value, BinaryCrossEntropyBackward0, (input, target), (input, target), (weight, count))
+
+
+def _bce_logits_grad_input(grad, self, target, weight, pos_weight, count):
+    if pos_weight is None:
+        step = sigmoid(self) - target
+    else:
+        log_weight = (pos_weight - 1) * target + 1
+        step = (1 - target) - log_weight * sigmoid(-self)
+    return _weighted(grad * step, weight) / count
+
+
+def _bce_logits_grad_target(grad, self, target, weight, pos_weight, count):
+    step = -self if pos_weight is None else (pos_weight - 1) * softplus(-self) - self
+    return _weighted(grad * step, weight) / count
+
+
+BinaryCrossEntropyWithLogitsBackward0 = derivative("BinaryCrossEntropyWithLogitsBackward0", _bce_logits_grad_input,
+                                                   _bce_logits_grad_target, saves="self target")
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None, reduction="mean",
+                                     pos_weight=None):
+    """Binary cross entropy of ``sigmoid(input)``, computed from the logits so large ones stay finite."""
+    reduction = reduction_mode(reduction, size_average, reduce)
+    if tuple(target.shape) != tuple(input.shape):
+        raise ValueError(f"Target size ({target.shape}) must be the same as input size ({input.shape})")
+    x, t = input._data, target._data
+    softplus_negative = softplus_array(-x)
+    if pos_weight is None:
+        losses = (1 - t) * x + softplus_negative
+    else:
+        losses = (1 - t) * x + ((pos_weight._data - 1) * t + 1) * softplus_negative
+    if weight is not None:
+        losses = losses * weight._data
+    count = max(losses.size, 1) if reduction == "mean" else 1
+    value = np.asarray(reduce_array(losses.astype(x.dtype, copy=False), reduction), dtype=x.dtype)
+    return record(value, BinaryCrossEntropyWithLogitsBackward0, (input, target), (input, target),
+                  (weight, pos_weight, count))
+
+
+# ---------------------------------------------------------------- multi-label
+def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
+    """Binary cross entropy of every class's logit, averaged over the classes."""
+    reduction = reduction_mode(reduction, size_average, reduce)
+    losses = -(target * logsigmoid(input) + (1 - target) * logsigmoid(-input))
+    if weight is not None:
+        losses = losses * weight
+    class_dim = input.dim() - 1
+    return reduce_loss(losses.sum(class_dim) / input.shape[class_dim], reduction)
+
+
+def _multilabel_margin_grad(grad, coefficient):
+    if grad.dim():  # reduction 'none': one gradient per sample
+        grad = grad.unsqueeze(-1)
+    return grad * coefficient
+
+
+MultilabelMarginLossBackward0 = derivative("MultilabelMarginLossBackward0", _multilabel_margin_grad)
+
+
+def _check_multilabel_target(input, target):
+    if tuple(target.shape) != tuple(input.shape) or input.dim() > 2:
+        raise RuntimeError(f"inconsistent target size: {list(target.shape)} for input of size: {list(input.shape)}")
+    if target.dtype.np != np.int64:
+        raise RuntimeError(f"expected scalar type Long but found {target.dtype.scalar_type_name}")
+
+
+def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    """Hinge loss between every target class (listed first in ``target``, ended by -1) and every other class."""
+    reduction = reduction_mode(reduction, size_average, reduce)
+    _check_multilabel_target(input, target)
+    x = np.atleast_2d(input._data)
+    labels = np.atleast_2d(target._data)
+    classes = x.shape[1]
+    if ((labels < -1) | (labels >= classes)).any():
+        raise RuntimeError("argument #2 'target' is out of range")
+    listed = np.cumprod(labels != -1, axis=1).astype(bool)  # labels before the first -1
+    safe = np.where(listed, labels, 0)
+    rows = np.arange(x.shape[0])[:, None]
+    is_target = np.zeros(x.shape, dtype=bool)
+    is_target[np.broadcast_to(rows, safe.shape)[listed], safe[listed]] = True
+    margins = 1 - np.take_along_axis(x, safe, 1)[:, :, None] + x[:, None, :]
+    active = listed[:, :, None] & ~is_target[:, None, :] & (margins > 0)
+    losses = (margins * active).sum(axis=(1, 2)) / classes
+    coefficient = active.sum(axis=1).astype(x.dtype)
+    np.add.at(coefficient, (np.broadcast_to(rows, safe.shape), safe), -active.sum(axis=2))
+    count = max(losses.size, 1) if reduction == "mean" else 1
+    coefficient = (coefficient / (classes * count)).reshape(input.shape).astype(x.dtype, copy=False)
+    if input.dim() == 1:
+        losses = losses.reshape(())
+    value = np.asarray(losses if reduction == "none" else losses.sum() / count, dtype=x.dtype)
+    return record(value, MultilabelMarginLossBackward0, (input,), (), (make_tensor(coefficient),))

@@ -1,0 +1,141 @@
+"""nn.functional dropout: elementwise, channel-wise (``dropout1d/2d/3d``) and alpha dropout.
+
+Masks are drawn from chainrule's default generator, so ``chainrule.manual_seed`` reproduces them.
+Dropout multiplies by a constant mask (PyTorch's ``MulBackward0``); alpha dropout also adds a
+constant shift (``AddBackward0``). With ``training=False`` or ``p=0`` the input itself comes back.
+"""
+
+import warnings
+
+import numpy as np
+
+from ... import _random
+from ..._tensor import make_tensor
+
+__all__ = ["alpha_dropout", "dropout", "dropout1d", "dropout2d", "dropout3d", "feature_alpha_dropout"]
+
+_SELU_SATURATION = 1.7580993408473766  # -SELU's lowest value, scale * alpha
+
+
+def _check_probability(p):
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+
+
+def _keep_mask(input, p, mask_shape):
+    """Ones where an element (or channel) survives, drawn with probability ``1 - p``."""
+    keep = _random.default_generator._rng.random(mask_shape) >= p
+    return keep.astype(input._data.dtype)
+
+
+def _scaled_dropout(input, p, inplace, mask_shape):
+    if p == 1:
+        mask = np.zeros(mask_shape, dtype=input._data.dtype)
+    else:
+        mask = _keep_mask(input, p, mask_shape) / (1 - p)
+    noise = make_tensor(mask.astype(input._data.dtype, copy=False))
+    return input.mul_(noise) if inplace else input * noise
+
+
+def _alpha_dropout(input, p, inplace, mask_shape):
+    if p == 1:
+        noise = make_tensor(np.zeros(mask_shape, dtype=input._data.dtype))
+        return input.mul_(noise) if inplace else input * noise
+    keep = _keep_mask(input, p, mask_shape)
+    a = 1.0 / np.sqrt((_SELU_SATURATION ** 2 * p + 1) * (1 - p))
+    dtype = input._data.dtype
+    shift = make_tensor(((keep - 1) * (_SELU_SATURATION * a) + _SELU_SATURATION * a * p).astype(dtype))
+    noise = make_tensor((keep * a).astype(dtype))
+    return input.mul_(noise).add_(shift) if inplace else input * noise + shift
+
+
+def _channel_shape(input):
+    """One mask value per (sample, channel): the feature dims are 1."""
+    shape = tuple(input.shape)
+    return shape[:2] + (1,) * (len(shape) - 2)
+
+
+def dropout(input, p=0.5, training=True, inplace=False):
+    """Zero each element with probability ``p`` and scale the rest by ``1 / (1 - p)``."""
+    _check_probability(p)
+    if not training or p == 0 or input.numel() == 0:
+        return input
+    return _scaled_dropout(input, p, inplace, tuple(input.shape))
+
+
+def _feature_dropout(input, p, training, inplace):
+    if not training or p == 0 or input.numel() == 0:
+        return input
+    return _scaled_dropout(input, p, inplace, _channel_shape(input))
+
+
+def dropout1d(input, p=0.5, training=True, inplace=False):
+    """Zero whole channels of ``(N, C, L)`` or ``(C, L)`` inputs."""
+    _check_probability(p)
+    ndim = input.dim()
+    if ndim not in (2, 3):
+        raise RuntimeError(f"dropout1d: Expected 2D or 3D input, but received a {ndim}D input. Note that dropout1d "
+                           "exists to provide channel-wise dropout on inputs with 1 spatial dimension, a channel "
+                           "dimension, and an optional batch dimension (i.e. 2D or 3D inputs).")
+    if ndim == 3:
+        return _feature_dropout(input, p, training, inplace)
+    return _unbatched_feature_dropout(input, p, training, inplace)
+
+
+def _unbatched_feature_dropout(input, p, training, inplace):
+    """A sample without its batch dim: viewed as a batch of one, as PyTorch does."""
+    if not inplace:
+        return _feature_dropout(input.unsqueeze(0), p, training, False).squeeze(0)
+    if not training or p == 0 or input.numel() == 0:
+        return input
+    return _scaled_dropout(input, p, True, (input.shape[0],) + (1,) * (input.dim() - 1))
+
+
+def _warn_dims(name, ndim, expected, spatial):
+    warnings.warn(f"{name}: Received a {ndim}-D input to {name}, which is deprecated and will result in an error in "
+                  "a future release. To retain the behavior and silence this warning, please use dropout instead. "
+                  f"Note that {name} exists to provide channel-wise dropout on inputs with {spatial} spatial "
+                  f"dimensions, a channel dimension, and an optional batch dimension (i.e. {expected[0]}D or "
+                  f"{expected[1]}D inputs).", UserWarning, stacklevel=3)
+
+
+def dropout2d(input, p=0.5, training=True, inplace=False):
+    """Zero whole channels of ``(N, C, H, W)`` inputs (a 3-D input is read as ``(N, C, L)``)."""
+    _check_probability(p)
+    ndim = input.dim()
+    if ndim not in (3, 4):
+        _warn_dims("dropout2d", ndim, (3, 4), 2)
+    if ndim == 3:
+        warnings.warn("dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D dropout behavior "
+                      "is desired - input is interpreted as shape (N, C, L), where C is the channel dim. This "
+                      "behavior will change in a future release to interpret the input as one without a batch "
+                      "dimension, i.e. shape (C, H, W). To maintain the 1D channel-wise dropout behavior, please "
+                      "switch to using dropout1d instead.", UserWarning, stacklevel=2)
+    return _feature_dropout(input, p, training, inplace)
+
+
+def dropout3d(input, p=0.5, training=True, inplace=False):
+    """Zero whole channels of ``(N, C, D, H, W)`` or ``(C, D, H, W)`` inputs."""
+    _check_probability(p)
+    ndim = input.dim()
+    if ndim not in (4, 5):
+        _warn_dims("dropout3d", ndim, (4, 5), 3)
+    if ndim == 5:
+        return _feature_dropout(input, p, training, inplace)
+    return _unbatched_feature_dropout(input, p, training, inplace)
+
+
+def alpha_dropout(input, p=0.5, training=False, inplace=False):
+    """Dropout for SELU networks: dropped values go to SELU's saturation, mean and variance are kept."""
+    _check_probability(p)
+    if not training or p == 0 or input.numel() == 0:
+        return input
+    return _alpha_dropout(input, p, inplace, tuple(input.shape))
+
+
+def feature_alpha_dropout(input, p=0.5, training=False, inplace=False):
+    """Alpha dropout of whole channels."""
+    _check_probability(p)
+    if not training or p == 0 or input.numel() == 0:
+        return input
+    return _alpha_dropout(input, p, inplace, _channel_shape(input))

@@ -1,0 +1,151 @@
+"""nn.functional linear maps, distances and attention.
+
+``linear`` is ``addmm`` (or ``mm``/``matmul`` without a bias) exactly as PyTorch records it; the
+rest are compositions of chainrule ops, plus the nodes PyTorch has of its own: the p-norm over
+dims that ``pairwise_distance`` ends in (``NormBackward1``) and ``pdist`` (``PdistBackward0``).
+"""
+
+import math
+
+import numpy as np
+
+from ... import autograd
+from ..._ops._broadcast import broadcast_shapes
+from ..._ops._op import OUTPUT, derivative, record
+from ..._ops.arithmetic import div
+from ..._ops.matmul import addmm, matmul
+from ..._ops.norms import vector_norm
+from ..._ops.pointwise import sign, where, zeros_like_grad
+from ..._ops.reduction import expand_reduced
+from ..._tensor import _wrap_dim, make_tensor
+
+__all__ = ["bilinear", "cosine_similarity", "linear", "normalize", "pairwise_distance", "pdist"]
+
+
+# ---------------------------------------------------------------- linear / bilinear
+def linear(input, weight, bias=None):
+    """``input @ weight.T + bias`` over the last dim of an input of any rank."""
+    if input.dim() == 0 or weight.dim() == 0:
+        raise RuntimeError(f"both arguments to linear need to be at least 1D, but they are {input.dim()}D and "
+                           f"{weight.dim()}D")
+    if bias is None:
+        return matmul(input, weight.t())
+    if input.dtype != weight.dtype:
+        raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got {input.dtype.scalar_type_name} and "
+                           f"{weight.dtype.scalar_type_name}")
+    if input.dim() == 2:
+        return addmm(bias, input, weight.t())
+    lead = tuple(input.shape[:-1])
+    flat = addmm(bias, input.reshape(-1, input.shape[-1]), weight.t())
+    return flat.view(lead + (flat.shape[-1],))
+
+
+def bilinear(input1, input2, weight, bias=None):
+    """``x1ᵀ A x2 + b`` for every output feature, over the last dims of both inputs."""
+    out_features, in1, in2 = weight.shape
+    lead = tuple(input1.shape[:-1])
+    x1 = input1.reshape(-1, in1)
+    x2 = input2.reshape(-1, in2)
+    mixed = matmul(x1, weight.permute(1, 0, 2).reshape(in1, out_features * in2)).reshape(-1, out_features, in2)
+    result = (mixed * x2.unsqueeze(1)).sum(-1).reshape(lead + (out_features,))
+    return result if bias is None else result + bias
+
+
+# ---------------------------------------------------------------- p-norms and distances
+def _norm_array(x, p, dims, keepdim):
+    a = np.abs(x)
+    if p == 2:
+        return np.sqrt(np.sum(a * a, axis=dims, keepdims=keepdim))
+    if p == 1:
+        return np.sum(a, axis=dims, keepdims=keepdim)
+    if p == math.inf:
+        return np.max(a, axis=dims, keepdims=keepdim, initial=0)
+    if p == -math.inf:
+        return np.min(a, axis=dims, keepdims=keepdim)
+    if p == 0:
+        return np.sum(a != 0, axis=dims, keepdims=keepdim).astype(x.dtype)
+    return np.sum(a ** p, axis=dims, keepdims=keepdim) ** (1.0 / p)
+
+
+def _norm_grad(grad, self, result, p, dims, keepdim):
+    shape = tuple(self.shape)
+    grad = expand_reduced(grad, shape, dims, keepdim)
+    norm = expand_reduced(result, shape, dims, keepdim)
+    if p == 0:
+        return zeros_like_grad(grad, self)
+    if p == 1:
+        return sign(self) * grad
+    if p in (math.inf, -math.inf):
+        hits = (self.abs() == norm).to(self.dtype)
+        count = expand_reduced(hits.sum(dims, keepdim=True), shape, dims, True)
+        return sign(self) * hits * grad / count
+    is_zero = norm == 0
+    safe_norm = where(is_zero, 1.0, norm)
+    if p == 2:
+        return self * where(is_zero, 0.0, grad / safe_norm)
+    return sign(self) * self.abs() ** (p - 1) * where(is_zero, 0.0, grad / safe_norm ** (p - 1))
+
+
+NormBackward1 = derivative("NormBackward1", _norm_grad, saves="self result")
+
+
+def _p_norm(input, p, dims, keepdim):
+    """``‖input‖_p`` over ``dims``; the gradient of a zero norm is zero, not nan."""
+    x = input._data
+    return record(_norm_array(x, p, dims, keepdim).astype(x.dtype, copy=False), NormBackward1, (input,),
+                  (input, OUTPUT), (p, dims, keepdim))
+
+
+def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
+    """``‖x1 - x2 + eps‖_p`` over the last dim (``eps`` keeps the gradient finite at equal points)."""
+    ndim = max(x1.dim(), x2.dim())
+    return _p_norm(x1 - x2 + eps, p, (ndim - 1,) if ndim else (), keepdim)
+
+
+def _pdist_grad(grad, self, result, pairs, p):
+    differences = matmul(pairs, self)
+    return matmul(pairs.t(), _norm_grad(grad, differences, result, p, (1,), False))
+
+
+PdistBackward0 = derivative("PdistBackward0", _pdist_grad, saves="self result")
+
+
+def pdist(input, p=2):
+    """The p-norm distance between every pair of rows ``i < j``, in row-major order of the pairs."""
+    if input.dim() != 2:
+        raise RuntimeError(f"pdist only supports 2D tensors, got: {input.dim()}D")
+    if p < 0:
+        raise RuntimeError("pdist only supports non-negative p values")
+    x = input._data
+    first, second = np.triu_indices(x.shape[0], 1)
+    pairs = np.zeros((first.size, x.shape[0]), dtype=x.dtype)  # row k: +1 at row i, -1 at row j
+    pairs[np.arange(first.size), first] = 1
+    pairs[np.arange(first.size), second] = -1
+    distances = _norm_array(x[first] - x[second], p, (1,), False).astype(x.dtype, copy=False)
+    return record(distances, PdistBackward0, (input,), (input, OUTPUT), (make_tensor(pairs), p))
+
+
+def _clamped_norm(x, dim, eps):
+    """The 2-norm over ``dim``, raised to ``eps`` without recording it: the gradient sees the raw norm."""
+    norm = vector_norm(x, 2, dim, keepdim=True).clone()
+    with autograd.no_grad():
+        norm.clamp_min_(eps)
+    return norm
+
+
+def cosine_similarity(x1, x2, dim=1, eps=1e-8):
+    """Cosine of the angle between ``x1`` and ``x2`` along ``dim``; each is normalised first, so it stays in [-1, 1]."""
+    shape = broadcast_shapes(tuple(x1.shape), tuple(x2.shape))
+    if tuple(x1.shape) != shape:
+        x1 = x1.expand(shape)
+    if tuple(x2.shape) != shape:
+        x2 = x2.expand(shape)
+    dim = _wrap_dim(dim, len(shape))
+    return ((x1 / _clamped_norm(x1, dim, eps)) * (x2 / _clamped_norm(x2, dim, eps))).sum(dim)
+
+
+def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
+    """``input`` divided by its p-norm over ``dim``, which is held at least ``eps``."""
+    if out is None:
+        return input / input.norm(p, dim, keepdim=True).clamp_min(eps).expand_as(input)
+    return div(input, input.norm(p, dim, keepdim=True).clamp_min_(eps).expand_as(input), out=out)

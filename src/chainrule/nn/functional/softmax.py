@@ -1,0 +1,101 @@
+"""nn.functional softmax family: ``softmax``, ``log_softmax``, ``softmin`` and ``gumbel_softmax``.
+
+Each is computed from ``x - max(x)`` along ``dim``, so exponentials never overflow and inputs of
+±1000 give finite values and gradients. The rules read only the result.
+"""
+
+import warnings
+
+import numpy as np
+
+from ... import _random
+from ..._ops._op import OUTPUT, derivative, record
+from ..._ops.pointwise import exp
+from ..._tensor import _wrap_dim, make_tensor
+
+__all__ = ["gumbel_softmax", "log_softmax", "softmax", "softmin"]
+
+
+def _implicit_dim(name, ndim):
+    warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call to include dim=X as "
+                  "an argument.", UserWarning, stacklevel=4)
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+def _softmax_input(name, input, dim, dtype):
+    if dim is None:
+        dim = _implicit_dim(name, input.dim())
+    if dtype is not None:
+        input = input.to(dtype)
+    return input, _wrap_dim(dim, input.dim())
+
+
+def _sum_over(t, dim):
+    return t.sum(dim, keepdim=True) if t.dim() else t
+
+
+def _softmax_grad(grad, result, dim):
+    return result * (grad - _sum_over(grad * result, dim))
+
+
+def _log_softmax_grad(grad, result, dim):
+    return grad - exp(result) * _sum_over(grad, dim)
+
+
+SoftmaxBackward0 = derivative("SoftmaxBackward0", _softmax_grad, saves="result")
+LogSoftmaxBackward0 = derivative("LogSoftmaxBackward0", _log_softmax_grad, saves="result")
+
+
+def _shifted(x, dim):
+    """``x`` minus its maximum along ``dim``: exponentials of it never overflow."""
+    if x.ndim == 0:
+        return x - x
+    return x - x.max(axis=dim, keepdims=True)
+
+
+def _softmax_array(x, dim):
+    if x.size == 0:
+        return x.copy()
+    e = np.exp(_shifted(x, dim))
+    e /= e.sum(axis=dim if x.ndim else None, keepdims=True)
+    return e
+
+
+def _log_softmax_array(x, dim):
+    if x.size == 0:
+        return x.copy()
+    shifted = _shifted(x, dim)
+    shifted -= np.log(np.exp(shifted).sum(axis=dim if x.ndim else None, keepdims=True))
+    return shifted
+
+
+def softmax(input, dim=None, _stacklevel=3, dtype=None):
+    """``exp(x) / sum(exp(x))`` along ``dim``, computed from ``x - max`` so it stays finite."""
+    input, dim = _softmax_input("softmax", input, dim, dtype)
+    return record(_softmax_array(input._data, dim), SoftmaxBackward0, (input,), (OUTPUT,), (dim,))
+
+
+def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
+    """``x - logsumexp(x)`` along ``dim``: finite where ``log(softmax(x))`` would give ``-inf``."""
+    input, dim = _softmax_input("log_softmax", input, dim, dtype)
+    return record(_log_softmax_array(input._data, dim), LogSoftmaxBackward0, (input,), (OUTPUT,), (dim,))
+
+
+def softmin(input, dim=None, _stacklevel=3, dtype=None):
+    if dim is None:
+        dim = _implicit_dim("softmin", input.dim())
+    return softmax(-input, dim, dtype=dtype)
+
+
+def gumbel_softmax(logits, tau=1, hard=False, eps=1e-10, dim=-1):
+    """A differentiable sample from the categorical distribution of ``logits`` (Gumbel noise from chainrule's
+    generator); ``hard=True`` returns the one-hot sample with the soft sample's gradient."""
+    x = logits._data
+    noise = -np.log(_random.default_generator._rng.standard_exponential(x.shape)).astype(x.dtype)
+    soft = softmax((logits + make_tensor(noise)) / tau, dim)
+    if not hard:
+        return soft
+    dim = _wrap_dim(dim, x.ndim)
+    one_hot = np.zeros(x.shape, dtype=x.dtype)
+    np.put_along_axis(one_hot, np.expand_dims(soft._data.argmax(axis=dim), dim), 1, dim)
+    return make_tensor(one_hot - soft._data) + soft
