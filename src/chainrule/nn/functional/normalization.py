@@ -1,4 +1,286 @@
-"""nn.functional: normalization."""
+"""Normalisation: batch, layer, group, instance, RMS and local response.
 
-FUNCTIONS = []
+Batch, layer and group norm share one derivative. Each normalises ``x`` over some dims
+(``xhat = (x - mean) * invstd``) and scales it per feature:
+
+    grad_x = invstd * (gw - mean(gw) - xhat * mean(gw * xhat)),   gw = grad * weight
+
+A plain backward reads the forward's mean and invstd; a backward that builds a graph recomputes
+them from the saved input with chainrule ops, so every higher derivative is right. In evaluation
+mode batch norm uses fixed running statistics and the rule is just ``gw * invstd``.
+Running statistics are updated in place with ``momentum`` (the variance unbiased), as PyTorch does.
+"""
+
+import math
+from typing import NamedTuple
+
+import numpy as np
+
+from ..._ops._op import derivative, record
+from ..._ops.copy import clone
+from ..._tensor import make_tensor
+from ...autograd import grad_mode
+from .pooling import avg_pool2d
+from .sampling import pad
+
+FUNCTIONS = ["batch_norm", "layer_norm", "group_norm", "instance_norm", "rms_norm", "local_response_norm"]
 METHODS = []
+
+
+class _Stats(NamedTuple):
+    """The mean and 1/std a forward normalised with; ``fixed`` when they were given (running statistics)."""
+
+    mean: object
+    invstd: object
+    fixed: bool
+
+
+def _standardize_array(x, dims, eps):
+    """``(xhat, stats, var)`` of the array ``x`` over ``dims`` (zeros for an empty ``x``)."""
+    count = max(math.prod(x.shape[d] for d in dims), 1)
+    mean = x.sum(dims, keepdims=True) / count
+    centered = x - mean
+    var = (centered * centered).sum(dims, keepdims=True) / count
+    invstd = 1 / np.sqrt(var + eps)
+    return centered * invstd, _Stats(make_tensor(mean), make_tensor(invstd.astype(x.dtype, copy=False)), False), var
+
+
+def _standardize(x, dims, eps, stats):
+    """``(xhat, invstd)`` for a vjp. Statistics of the input itself are recomputed with differentiable
+    ops when the backward builds a graph; otherwise the forward's values serve."""
+    if stats.fixed or not grad_mode._state.enabled:
+        return (x - stats.mean) * stats.invstd, stats.invstd
+    count = _count(x, dims)
+    centered = x - x.sum(dims, keepdim=True) / count
+    invstd = ((centered * centered).sum(dims, keepdim=True) / count).add(eps).sqrt().reciprocal()
+    return centered * invstd, invstd
+
+
+def _count(x, dims):
+    return max(math.prod(x.shape[d] for d in dims), 1)
+
+
+def _standardized_grad(gw, x, dims, eps, stats):
+    """The gradient of ``xhat * weight`` in ``x``, given ``gw = grad * weight``."""
+    if stats.fixed:
+        return gw * stats.invstd
+    xhat, invstd = _standardize(x, dims, eps, stats)
+    count = _count(x, dims)
+    return invstd * (gw - gw.sum(dims, keepdim=True) / count - xhat * ((gw * xhat).sum(dims, keepdim=True) / count))
+
+
+def _sum_except(t, keep):
+    """Sum ``t`` over every dim except ``keep`` (for per-feature parameter gradients)."""
+    reduce = tuple(d for d in range(t.ndim) if d not in keep)
+    return t.sum(reduce) if reduce else t
+
+
+def _affine(xhat, weight, bias, shape):
+    if weight is not None:
+        xhat = xhat * weight._data.reshape(shape)
+    if bias is not None:
+        xhat = xhat + bias._data.reshape(shape)
+    return xhat
+
+
+# ---------------------------------------------------------------- batch norm
+def _channel_shape(x):
+    return (1, x.shape[1]) + (1,) * (x.ndim - 2)
+
+
+def _batch_norm_grad_input(grad, input, weight, dims, eps, stats):
+    gw = grad if weight is None else grad * weight.reshape(_channel_shape(input))
+    return _standardized_grad(gw, input, dims, eps, stats)
+
+
+def _batch_norm_grad_weight(grad, input, weight, dims, eps, stats):
+    return (grad * _standardize(input, dims, eps, stats)[0]).sum(dims)
+
+
+def _batch_norm_grad_bias(grad, input, weight, dims, eps, stats):
+    return grad.sum(dims)
+
+
+NativeBatchNormBackward0 = derivative("NativeBatchNormBackward0", _batch_norm_grad_input, _batch_norm_grad_weight,
+                                      _batch_norm_grad_bias, saves="input weight")
+
+
+def _check_size(tensor, name, channels):
+    if tensor is not None and tensor._data.size != channels:
+        raise RuntimeError(f"{name} should contain {channels} elements not {tensor._data.size}")
+
+
+def _update_running(running, value, momentum):
+    if running is not None:
+        data = running._data
+        data[...] = (1 - momentum) * data + momentum * value.reshape(data.shape).astype(data.dtype, copy=False)
+
+
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-05):
+    x = input._data
+    if x.ndim < 2:
+        from ..._tensor import _wrap_dim
+
+        _wrap_dim(1, x.ndim)
+    if x.dtype.kind != "f":
+        raise NotImplementedError(f"\"batch_norm\" not implemented for '{input.dtype.scalar_type_name}'")
+    channels = x.shape[1]
+    for tensor, name in ((running_mean, "running_mean"), (running_var, "running_var"), (weight, "weight"),
+                         (bias, "bias")):
+        _check_size(tensor, name, channels)
+    if x.size == 0:
+        return _empty_batch_norm(input, weight, bias)
+    dims = (0,) + tuple(range(2, x.ndim))
+    shape = _channel_shape(x)
+    if training:
+        count = x.size // channels
+        if count == 1:
+            raise ValueError(f"Expected more than 1 value per channel when training, got input size "
+                             f"torch.Size({list(x.shape)})")
+        xhat, stats, var = _standardize_array(x, dims, eps)
+        _update_running(running_mean, stats.mean._data, momentum)
+        _update_running(running_var, var * (count / (count - 1)), momentum)
+    else:
+        if running_mean is None or running_var is None:
+            raise RuntimeError(f"running_{'mean' if running_mean is None else 'var'} must be defined in evaluation "
+                               "mode")
+        mean = running_mean._data.reshape(shape).astype(x.dtype, copy=False)
+        invstd = (1 / np.sqrt(running_var._data.reshape(shape) + eps)).astype(x.dtype, copy=False)
+        xhat = (x - mean) * invstd
+        stats = _Stats(make_tensor(mean), make_tensor(invstd), True)
+    out = _affine(xhat, weight, bias, shape).astype(x.dtype, copy=False)
+    return record(out, NativeBatchNormBackward0, (input, weight, bias), (input, weight), (dims, eps, stats))
+
+
+def _empty_batch_norm(input, weight, bias):
+    """An empty input has no statistics: PyTorch returns a copy, scaled and shifted by the first channel's
+    parameters so the graph still reaches them."""
+    out = clone(input)
+    if weight is not None:
+        out = out * weight[0]
+    if bias is not None:
+        out = out + bias[0]
+    return out
+
+
+# ---------------------------------------------------------------- layer norm
+def _layer_norm_grad_input(grad, input, weight, dims, eps, stats):
+    return _standardized_grad(grad if weight is None else grad * weight, input, dims, eps, stats)
+
+
+def _layer_norm_grad_weight(grad, input, weight, dims, eps, stats):
+    return _sum_except(grad * _standardize(input, dims, eps, stats)[0], dims)
+
+
+def _layer_norm_grad_bias(grad, input, weight, dims, eps, stats):
+    return _sum_except(grad, dims)
+
+
+NativeLayerNormBackward0 = derivative("NativeLayerNormBackward0", _layer_norm_grad_input, _layer_norm_grad_weight,
+                                      _layer_norm_grad_bias, saves="input weight")
+
+
+def _normalized_dims(input, normalized_shape, weight, star):
+    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    x = input._data
+    if x.shape[x.ndim - len(shape):] != shape or len(shape) > x.ndim:
+        raise RuntimeError(f"Given normalized_shape={list(shape)}, expected input with shape [{star}"
+                           f"{', '.join(map(str, shape))}], but got input of size{list(x.shape)}")
+    if weight is not None and weight._data.shape != shape:
+        raise RuntimeError(f"Expected weight to be of same shape as normalized_shape, but got weight of shape "
+                           f"{list(weight._data.shape)} and normalized_shape = {list(shape)}")
+    return tuple(range(x.ndim - len(shape), x.ndim))
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-05):
+    dims = _normalized_dims(input, normalized_shape, weight, "*, ")
+    x = input._data
+    xhat, stats, _ = _standardize_array(x, dims, eps)
+    out = _affine(xhat, weight, bias, x.shape[x.ndim - len(dims):]).astype(x.dtype, copy=False)
+    return record(out, NativeLayerNormBackward0, (input, weight, bias), (input, weight), (dims, eps, stats))
+
+
+# ---------------------------------------------------------------- group norm
+def _grouped(t, groups):
+    return t.reshape(t.shape[0], groups, math.prod(t.shape[1:]) // groups)
+
+
+def _group_norm_grad_input(grad, input, weight, groups, eps, stats):
+    gw = grad if weight is None else grad * weight.reshape(_channel_shape(input)[1:])
+    return _standardized_grad(_grouped(gw, groups), _grouped(input, groups), (2,), eps, stats).reshape(input.shape)
+
+
+def _group_norm_grad_weight(grad, input, weight, groups, eps, stats):
+    xhat = _standardize(_grouped(input, groups), (2,), eps, stats)[0]
+    return _sum_except(grad * xhat.reshape(input.shape), (1,))
+
+
+def _group_norm_grad_bias(grad, input, weight, groups, eps, stats):
+    return _sum_except(grad, (1,))
+
+
+NativeGroupNormBackward0 = derivative("NativeGroupNormBackward0", _group_norm_grad_input, _group_norm_grad_weight,
+                                      _group_norm_grad_bias, saves="input weight")
+
+
+def group_norm(input, num_groups, weight=None, bias=None, eps=1e-05):
+    x = input._data
+    if x.ndim < 2 or x.shape[1] % num_groups:
+        raise RuntimeError(f"Expected number of channels in input to be divisible by num_groups, but got input of "
+                           f"shape {list(x.shape)} and num_groups={num_groups}")
+    channels = x.shape[1]
+    for tensor, name in ((weight, "weight"), (bias, "bias")):
+        if tensor is not None and tensor._data.shape != (channels,):
+            raise RuntimeError(f"Expected {name} to be a vector of size equal to the number of channels in input, "
+                               f"but got {name} of shape {list(tensor._data.shape)} and input of shape "
+                               f"{list(x.shape)}")
+    xhat, stats, _ = _standardize_array(_grouped(x, num_groups), (2,), eps)
+    out = _affine(xhat.reshape(x.shape), weight, bias, _channel_shape(x)[1:]).astype(x.dtype, copy=False)
+    return record(out, NativeGroupNormBackward0, (input, weight, bias), (input, weight), (num_groups, eps, stats))
+
+
+# ---------------------------------------------------------------- instance norm
+def _repeat_channels(tensor, batch):
+    return None if tensor is None else tensor.expand(batch, tensor.shape[0]).reshape(-1)
+
+
+def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None, use_input_stats=True,
+                  momentum=0.1, eps=1e-05):
+    """Batch norm of each (sample, channel) plane: the batch folded into the channels."""
+    x = input._data
+    if use_input_stats and math.prod(x.shape[2:]) <= 1:
+        raise ValueError(f"Expected more than 1 spatial element when training, got input size "
+                         f"torch.Size({list(x.shape)})")
+    batch, channels = x.shape[:2]
+    stats = [None if t is None else make_tensor(np.tile(t._data, batch)) for t in (running_mean, running_var)]
+    folded = batch_norm(input.reshape((1, batch * channels) + x.shape[2:]), stats[0], stats[1],
+                        _repeat_channels(weight, batch), _repeat_channels(bias, batch), use_input_stats, momentum, eps)
+    for running, repeated in zip((running_mean, running_var), stats):
+        if running is not None and use_input_stats:
+            running._data[...] = repeated._data.reshape(batch, channels).mean(0)
+            running._version_counter[0] += 1
+    return folded.view(x.shape)
+
+
+# ---------------------------------------------------------------- RMS norm
+def rms_norm(input, normalized_shape, weight=None, eps=None):
+    """``x / sqrt(mean(x**2) + eps)`` over the trailing ``normalized_shape``, times ``weight``."""
+    dims = _normalized_dims(input, normalized_shape, weight, "*")
+    if eps is None:
+        eps = float(np.finfo(input._data.dtype).eps)
+    out = input * (input * input).mean(dims, keepdim=True).add(eps).sqrt().reciprocal()
+    return out if weight is None else out * weight
+
+
+# ---------------------------------------------------------------- local response norm
+def local_response_norm(input, size, alpha=0.0001, beta=0.75, k=1.0):
+    """Each value divided by ``(k + alpha * mean of squares over nearby channels) ** beta``."""
+    x = input._data
+    if x.ndim < 3:
+        raise ValueError(f"Expected 3D or higher dimensionality input (got {x.ndim} dimensions)")
+    if x.size == 0:
+        return input
+    squares = (input * input).reshape(x.shape[0], 1, x.shape[1], -1)
+    squares = pad(squares, (0, 0, size // 2, (size - 1) // 2))
+    div = avg_pool2d(squares, (size, 1), stride=1).squeeze(1).reshape(x.shape)
+    return input / div.mul(alpha).add(k).pow(beta)

@@ -1,4 +1,433 @@
-"""nn.functional: pooling."""
+"""Pooling: max (and its inverse, max unpooling), average, adaptive and power-average, over 1, 2
+and 3 spatial dims.
 
-FUNCTIONS = []
+Max pooling finds each window's winner on arrays and records only its flat index; its gradient
+adds ``grad`` back at those indices (``scatter_flat``), whose own gradient gathers them again.
+Average pooling is linear: window sums from ``im2col`` times one divisor per output position,
+with ``col2im`` as its transpose. Adaptive average pooling applies one averaging matrix per
+spatial dim (``apply_maps``). The 1-d functions run the 2-d ones on an added dim, as PyTorch does.
+"""
+
+import math
+
+import numpy as np
+
+from ..._ops._op import derivative, record
+from ..._ops.pointwise import abs as _abs
+from ..._ops.pointwise import relu, sign
+from ..._tensor import _wrap_dim
+from ..._tensor import make_tensor as _tensor
+from ._windows import apply_maps, col2im, gather_node, im2col_array, maps_node, scatter_node
+
+FUNCTIONS = ["max_pool1d", "max_pool2d", "max_pool3d", "max_unpool1d", "max_unpool2d", "max_unpool3d", "avg_pool1d",
+             "avg_pool2d", "avg_pool3d", "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d",
+             "adaptive_max_pool1d", "adaptive_max_pool2d", "adaptive_max_pool3d", "lp_pool1d", "lp_pool2d", "lp_pool3d"]
 METHODS = []
+
+_AXES = {1: "W", 2: "HW", 3: "THW"}
+
+
+def _tuple(value, rank, name, fn_name):
+    if isinstance(value, (int, np.integer)):
+        return (int(value),) * rank
+    value = tuple(int(v) for v in value)
+    if len(value) == 1:
+        return value * rank
+    if len(value) != rank:
+        words = {2: "two", 3: "three"}[rank]
+        raise RuntimeError(f"{fn_name}: {name} must either be a single int, or a tuple of {words} ints")
+    return value
+
+
+def _check_rank(input, rank, name):
+    x = input._data
+    if x.ndim not in (rank + 1, rank + 2):
+        if name == "avg_pool2d" and x.ndim < 3:
+            _wrap_dim(-3, x.ndim)
+        raise RuntimeError(f"non-empty {rank + 1}D or {rank + 2}D (batch mode) tensor expected for input")
+    if any(s == 0 for s in x.shape[-rank - 1:]):
+        raise RuntimeError(f"Expected {rank + 1}D or {rank + 2}D (batch mode) tensor with optional 0 dim batch size "
+                           f"for input, but got:{list(x.shape)}")
+
+
+def _output_size(size, kernel, stride, pad, dilation, ceil_mode):
+    span = size + 2 * pad - dilation * (kernel - 1) - 1
+    out = (span + (stride - 1 if ceil_mode else 0)) // stride + 1
+    if ceil_mode and (out - 1) * stride >= size + pad:
+        out -= 1
+    return out
+
+
+def _pool_geometry(input, kernel_size, stride, padding, dilation, ceil_mode, rank, name):
+    """Checked kernel, stride, padding, dilation and output size, with PyTorch's messages."""
+    kernel = _tuple(kernel_size, rank, "kernel_size", name)
+    stride = kernel if stride is None or stride == [] or stride == () else _tuple(stride, rank, "stride", name)
+    padding = _tuple(padding, rank, "padding", name)
+    dilation = _tuple(dilation, rank, "dilation", name)
+    if any(s == 0 for s in stride):
+        raise RuntimeError("stride should not be zero")
+    if any(d <= 0 for d in dilation):
+        parts = " ".join(f"dilation{a}: {d}" for a, d in zip(_AXES[rank], dilation))
+        raise RuntimeError(f"dilation should be greater than zero, but got {parts}")
+    for k, p, d in zip(kernel, padding, dilation):
+        if p > (d * (k - 1) + 1) // 2:
+            raise RuntimeError(f"pad should be at most half of effective kernel size, but got pad={p}, "
+                               f"kernel_size={k} and dilation={d}")
+    _check_rank(input, rank, name)
+    size = input._data.shape[-rank:]
+    counts = tuple(_output_size(*args, ceil_mode) for args in zip(size, kernel, stride, padding, dilation))
+    if any(c < 1 for c in counts):
+        channels = input._data.shape[-rank - 1]
+        raise RuntimeError(f"Given input size: ({'x'.join(map(str, (channels,) + size))}). Calculated output size: "
+                           f"({'x'.join(map(str, (channels,) + counts))}). Output size is too small")
+    # pad after enough for the last (ceil_mode) window to fit
+    pads = tuple((p, max(p, (c - 1) * s + d * (k - 1) + 1 - n - p))
+                 for p, c, s, d, k, n in zip(padding, counts, stride, dilation, kernel, size))
+    return kernel, stride, pads, dilation, counts
+
+
+# ---------------------------------------------------------------- max pooling
+def _lowest(dtype):
+    return -np.inf if dtype.kind == "f" else np.iinfo(dtype).min
+
+
+def _max_over_grid(x, grid, rank, fallback=None):
+    """Max of ``x`` over each row of ``grid`` (flat plane indices, -1 for padding): values and indices.
+
+    The first maximum wins and NaN beats every number, as in PyTorch; a window with nothing but
+    padding reports ``fallback``, the index PyTorch starts its scan from. The winner is found with
+    whole-array reductions (``argmax`` along a short axis is many times slower).
+    """
+    lead = x.shape[:x.ndim - rank]
+    planes = x.reshape(lead + (math.prod(x.shape[x.ndim - rank:]),))
+    # one lowest value appended to each plane: grid index -1 (padding) picks it
+    padded = np.concatenate([planes, np.full(lead + (1,), _lowest(x.dtype), dtype=x.dtype)], axis=-1)
+    windows = np.take(padded, grid.T, axis=-1)                     # lead + (K, L)
+    best = windows.max(-2)
+    hit = (windows == best[..., None, :]) & (grid.T >= 0)
+    if x.dtype.kind == "f" and np.isnan(best).any():
+        hit |= np.isnan(windows)
+    size = grid.shape[1]
+    earliness = np.arange(size, 0, -1, dtype=np.min_scalar_type(size))[:, None]
+    winner = size - (hit * earliness).max(-2)
+    found = winner < size
+    indices = np.take(grid.ravel(), np.arange(grid.shape[0]) * size + np.where(found, winner, 0))
+    if not found.all():
+        indices = np.where(found, indices, fallback)
+    return best, indices
+
+
+def _pool_grid(size, kernel, stride, pads, dilation, counts):
+    """(L, K): the flat input index of each window element, -1 where it falls on padding."""
+    plane = np.arange(math.prod(size)).reshape((1, 1) + tuple(size))
+    cols = im2col_array(plane + 1, kernel, dilation, pads, stride)[0] - 1    # padding becomes -1
+    return cols.T
+
+
+def _scan_starts(size, stride, pads, dilation, counts):
+    """(L,): where PyTorch's scan of each window starts: its first position on or after 0 per dim."""
+    flat = np.zeros((1,) * len(size), dtype=np.int64)
+    for dim, (s, (p, _), d, c) in enumerate(zip(stride, pads, dilation, counts)):
+        start = np.arange(c) * s - p
+        start = start + -(-np.maximum(-start, 0) // d) * d
+        shape = [1] * len(size)
+        shape[dim] = c
+        flat = flat + (start * math.prod(size[dim + 1:])).reshape(shape)
+    # a start past the last row would point outside the plane; keep it inside
+    return np.minimum(flat.ravel(), math.prod(size) - 1)
+
+
+_MAX_POOL_NODES = {rank: (gather_node(f"MaxPool{rank}DWithIndicesBackward0"),
+                          scatter_node(f"MaxPool{rank}DWithIndicesBackwardBackward0")) for rank in (2, 3)}
+
+
+def _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, rank, name):
+    kernel, stride, pads, dilation, counts = _pool_geometry(input, kernel_size, stride, padding, dilation,
+                                                            ceil_mode, rank, name)
+    x = input._data
+    grid = _pool_grid(x.shape[-rank:], kernel, stride, pads, dilation, counts)
+    values, indices = _max_over_grid(x, grid, rank, _scan_starts(x.shape[-rank:], stride, pads, dilation, counts))
+    shape = x.shape[:x.ndim - rank] + counts
+    indices = indices.reshape(shape)
+    node, scatter = _MAX_POOL_NODES[rank]
+    out = record(values.reshape(shape), node, (input,), (), (indices, x.shape, rank, scatter))
+    return (out, _tensor(indices)) if return_indices else out
+
+
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    return _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, 2, "max_pool2d")
+
+
+def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    return _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, 3, "max_pool3d")
+
+
+def _check_1d(input, name):
+    x = input._data
+    if x.ndim not in (2, 3) or x.shape[-1] == 0 or x.shape[-2] == 0:
+        raise RuntimeError(f"{name}: Expected 2D or 3D (batch mode) tensor with optional 0 dim batch size for input, "
+                           f"but got:{list(x.shape)}")
+
+
+def _one(value):
+    return value if isinstance(value, (int, np.integer)) else next(iter(value))
+
+
+def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    _check_1d(input, "max_pool1d")
+    stride = None if stride is None or stride == [] or stride == () else (1, _one(stride))
+    result = max_pool2d(input.unsqueeze(-2), (1, _one(kernel_size)), stride, (0, _one(padding)),
+                        (1, _one(dilation)), ceil_mode, return_indices)
+    if return_indices:
+        return result[0].squeeze(-2), result[1].squeeze(-2)
+    return result.squeeze(-2)
+
+
+# ---------------------------------------------------------------- max unpooling
+def _unpool_size(input_size, kernel, stride, padding, output_size):
+    default = tuple((n - 1) * s - 2 * p + k for n, k, s, p in zip(input_size, kernel, stride, padding))
+    if output_size is None:
+        return default
+    requested = tuple(int(o) for o in output_size)[-len(kernel):]
+    for dim, (size, base, s) in enumerate(zip(requested, default, stride)):
+        if not base - s < size < base + s:
+            raise ValueError(f'invalid output_size "{tuple(output_size)}" (dim {dim} must be between {base - s} and '
+                             f'{base + s})')
+    return requested
+
+
+_MAX_UNPOOL_NODES = {rank: scatter_node(f"MaxUnpool{rank}DBackward0") for rank in (2, 3)}
+
+
+def _max_unpool(input, indices, kernel_size, stride, padding, output_size, rank, name):
+    """Each value put back at the position its max pooling took it from; zeros elsewhere."""
+    kernel = _tuple(kernel_size, rank, "kernel_size", name)
+    stride = kernel if stride is None else _tuple(stride, rank, "stride", name)
+    x = input._data
+    size = _unpool_size(x.shape[-rank:], kernel, stride, _tuple(padding, rank, "padding", name), output_size)
+    index = indices._data
+    if index.size and (index.min() < 0 or index.max() >= math.prod(size)):
+        bad = index.max() if index.max() >= math.prod(size) else index.min()
+        raise RuntimeError(f"Found an invalid max index: {bad} (output volumes are of size "
+                           f"{'x'.join(map(str, size))})")
+    lead = x.shape[:-rank]
+    planes = np.zeros(lead + (math.prod(size),), dtype=x.dtype)
+    # a position two windows both picked gets that value once (it is written, not added)
+    count = math.prod(x.shape[-rank:])
+    np.put_along_axis(planes, index.reshape(lead + (count,)), x.reshape(lead + (count,)), axis=-1)
+    return record(planes.reshape(lead + size), _MAX_UNPOOL_NODES[rank], (input,), (), (index, lead + size, rank))
+
+
+def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    return _max_unpool(input, indices, kernel_size, stride, padding, output_size, 2, "max_unpool2d")
+
+
+def max_unpool3d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    return _max_unpool(input, indices, kernel_size, stride, padding, output_size, 3, "max_unpool3d")
+
+
+def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    stride = None if stride is None else (1, _one(stride))
+    size = None if output_size is None else (1, tuple(output_size)[-1])
+    return max_unpool2d(input.unsqueeze(-2), indices.unsqueeze(-2), (1, _one(kernel_size)), stride,
+                        (0, _one(padding)), size).squeeze(-2)
+
+
+# ---------------------------------------------------------------- average pooling
+def _divisors(size, kernel, stride, padding, counts, count_include_pad):
+    """How many elements each output averages over, one factor per spatial dim multiplied out."""
+    total = np.ones(counts)
+    for axis, (n, k, s, p, c) in enumerate(zip(size, kernel, stride, padding, counts)):
+        start = np.arange(c) * s - p
+        end = np.minimum(start + k, n + p)
+        factor = end - start if count_include_pad else np.minimum(end, n) - np.maximum(start, 0)
+        total = total * factor.reshape((-1,) + (1,) * (len(counts) - axis - 1))
+    return total
+
+
+def _window_sums(x, kernel, stride, pads, rank):
+    """The sum over each window of the array ``x`` (any leading dims), as (B, L)."""
+    size = x.shape[x.ndim - rank:]
+    columns = im2col_array(x.reshape((math.prod(x.shape[:x.ndim - rank]), 1) + size), kernel, (1,) * rank, pads,
+                           stride)
+    return columns.sum(1)
+
+
+def _avg_pool_grad(grad, shape, kernel, stride, pads, scale):
+    rank = len(kernel)
+    windows = scale.numel()
+    spread = (grad.reshape(-1, 1, windows) * scale.reshape(windows)).expand(-1, math.prod(kernel), windows)
+    return col2im(spread, shape[len(shape) - rank:], kernel, (1,) * rank, pads, stride).reshape(shape)
+
+
+_AVG_POOL_NODES = {rank: derivative(f"AvgPool{rank}DBackward0", _avg_pool_grad) for rank in (2, 3)}
+
+
+def _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, rank, name):
+    kernel, stride, pads, _, counts = _pool_geometry(input, kernel_size, stride, padding, 1, ceil_mode, rank, name)
+    if divisor_override is not None and divisor_override == 0:
+        raise RuntimeError("divisor must be not zero")
+    x = input._data
+    size = x.shape[-rank:]
+    if divisor_override is not None:
+        divisor = np.full(counts, float(divisor_override))
+    else:
+        divisor = _divisors(size, kernel, stride, [p for p, _ in pads], counts, count_include_pad)
+    scale = _tensor((1 / divisor).astype(x.dtype if x.dtype.kind == "f" else np.float64))
+    sums = _window_sums(x, kernel, stride, pads, rank)
+    if x.dtype.kind == "f":
+        out = sums * scale._data.reshape(-1)
+    else:
+        # integer division that truncates toward zero, as PyTorch's does
+        whole = divisor.reshape(-1).astype(x.dtype)
+        out = (np.sign(sums) * (np.abs(sums) // whole)).astype(x.dtype)
+    out = out.reshape(x.shape[:x.ndim - rank] + counts)
+    return record(out, _AVG_POOL_NODES[rank], (input,), (), (x.shape, kernel, stride, pads, scale))
+
+
+def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+               divisor_override=None):
+    return _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, 2,
+                     "avg_pool2d")
+
+
+def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+               divisor_override=None):
+    return _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, 3,
+                     "avg_pool3d")
+
+
+def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
+    _check_1d(input, "avg_pool1d")
+    stride = None if stride is None or stride == [] or stride == () else (1, _one(stride))
+    return avg_pool2d(input.unsqueeze(-2), (1, _one(kernel_size)), stride, (0, _one(padding)), ceil_mode,
+                      count_include_pad).squeeze(-2)
+
+
+# ---------------------------------------------------------------- adaptive pooling
+def _adaptive_bounds(size, out):
+    index = np.arange(out)
+    return (index * size) // out, -((-(index + 1) * size) // out)
+
+
+def _averaging_matrix(size, out, dtype):
+    """(out, size): row ``i`` averages the ``i``-th adaptive window."""
+    start, end = _adaptive_bounds(size, out)
+    positions = np.arange(size)
+    inside = (positions >= start[:, None]) & (positions < end[:, None])
+    return (inside / (end - start)[:, None]).astype(dtype)
+
+
+def _adaptive_output_size(input, output_size, rank, name, separator=""):
+    x = input._data
+    if x.ndim not in (rank + 1, rank + 2):
+        raise RuntimeError(f"{name}(): Expected {rank + 1}D or {rank + 2}D tensor, but got{separator} "
+                           f"{list(x.shape)}")
+    if isinstance(output_size, (int, np.integer)):
+        output_size = (int(output_size),) * rank
+    output_size = tuple(output_size)
+    if len(output_size) >= x.ndim:
+        raise ValueError(f"Input dimension should be at least {len(output_size) + 1}")
+    if len(output_size) != rank:
+        detail = "(): internal error: output_size.size()" if "max" in name else ": output_size"
+        raise RuntimeError(f"{name}{detail} must be {rank}")
+    return tuple(s if o is None else int(o) for s, o in zip(x.shape[-rank:], output_size))
+
+
+_ADAPTIVE_AVG_NODES = {rank: maps_node(f"AdaptiveAvgPool{rank}DBackward0") for rank in (2, 3)}
+
+
+def _adaptive_avg_pool(input, output_size, rank, name):
+    counts = _adaptive_output_size(input, output_size, rank, name)
+    x = input._data
+    if x.dtype.kind != "f":
+        raise NotImplementedError(f"\"{name}\" not implemented for '{input.dtype.scalar_type_name}'")
+    if all(c == 1 for c in counts):
+        # global average pooling is a mean, as PyTorch records it
+        return input.mean(tuple(range(-rank, 0)), keepdim=True)
+    maps = tuple(_averaging_matrix(n, out, x.dtype) for n, out in zip(x.shape[-rank:], counts))
+    return apply_maps(input, maps, _ADAPTIVE_AVG_NODES[rank])
+
+
+def adaptive_avg_pool2d(input, output_size):
+    return _adaptive_avg_pool(input, output_size, 2, "adaptive_avg_pool2d")
+
+
+def adaptive_avg_pool3d(input, output_size):
+    return _adaptive_avg_pool(input, output_size, 3, "adaptive_avg_pool3d")
+
+
+def adaptive_avg_pool1d(input, output_size):
+    _check_1d(input, "adaptive_avg_pool1d")
+    return adaptive_avg_pool2d(input.unsqueeze(-2), (1, _one(output_size))).squeeze(-2)
+
+
+def _adaptive_grid(size, output_size):
+    """(L, K) flat input indices of each adaptive window, short windows padded with -1."""
+    rank = len(size)
+    flat = np.zeros((1,) * (2 * rank), dtype=np.int64)
+    valid = np.ones((1,) * (2 * rank), dtype=bool)
+    for dim, (n, out) in enumerate(zip(size, output_size)):
+        start, end = _adaptive_bounds(n, out)
+        width = int((end - start).max()) if out else 0
+        offsets = start[:, None] + np.arange(width)
+        shape = [1] * (2 * rank)
+        shape[dim], shape[rank + dim] = out, width
+        flat = flat + (offsets * math.prod(size[dim + 1:])).reshape(shape)
+        valid = valid & (offsets < end[:, None]).reshape(shape)
+    return np.where(valid, flat, -1).reshape(math.prod(output_size), -1)
+
+
+_ADAPTIVE_MAX_NODES = {rank: (gather_node(f"AdaptiveMaxPool{rank}DBackward0"),
+                              scatter_node(f"AdaptiveMaxPool{rank}DBackwardBackward0")) for rank in (2, 3)}
+
+
+def _adaptive_max_pool(input, output_size, return_indices, rank, name):
+    counts = _adaptive_output_size(input, output_size, rank, name, separator=":")
+    x = input._data
+    grid = _adaptive_grid(x.shape[-rank:], counts)
+    values, indices = _max_over_grid(x, grid, rank)
+    shape = x.shape[:-rank] + counts
+    indices = indices.reshape(shape)
+    node, scatter = _ADAPTIVE_MAX_NODES[rank]
+    out = record(values.reshape(shape), node, (input,), (), (indices, x.shape, rank, scatter))
+    return (out, _tensor(indices)) if return_indices else out
+
+
+def adaptive_max_pool2d(input, output_size, return_indices=False):
+    return _adaptive_max_pool(input, output_size, return_indices, 2, "adaptive_max_pool2d")
+
+
+def adaptive_max_pool3d(input, output_size, return_indices=False):
+    return _adaptive_max_pool(input, output_size, return_indices, 3, "adaptive_max_pool3d")
+
+
+def adaptive_max_pool1d(input, output_size, return_indices=False):
+    _check_1d(input, "adaptive_max_pool1d")
+    result = adaptive_max_pool2d(input.unsqueeze(-2), (1, _one(output_size)), return_indices)
+    if return_indices:
+        return result[0].squeeze(-2), result[1].squeeze(-2)
+    return result.squeeze(-2)
+
+
+# ---------------------------------------------------------------- power-average pooling
+def _lp_finish(pooled, norm_type, window):
+    return (sign(pooled) * relu(_abs(pooled))).mul(window).pow(1.0 / norm_type)
+
+
+def lp_pool3d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    kernel = _tuple(kernel_size, 3, "kernel_size", "lp_pool3d")
+    pooled = avg_pool3d(input.pow(norm_type), kernel, stride, 0, ceil_mode)
+    return _lp_finish(pooled, norm_type, math.prod(kernel))
+
+
+def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """The ``norm_type``-norm of each window: ``(sum x**p) ** (1/p)``."""
+    kernel = _tuple(kernel_size, 2, "kernel_size", "lp_pool2d")
+    pooled = avg_pool2d(input.pow(norm_type), kernel, stride, 0, ceil_mode)
+    return _lp_finish(pooled, norm_type, math.prod(kernel))
+
+
+def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    pooled = avg_pool1d(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
+    return _lp_finish(pooled, norm_type, _one(kernel_size))

@@ -1,0 +1,255 @@
+"""``affine_grid`` and ``grid_sample``: sampling an image at arbitrary (normalised) positions.
+
+Each output of ``grid_sample`` reads up to four input pixels (bilinear) or one (nearest). Where a
+sample lands is a function of the grid that is linear piece by piece: ``position = slope * x +
+offset``, the slope being 1 inside the image, 0 where ``'border'`` clamps and -1 on a reflected
+stretch. Freezing slope, offset and the integer corner of each sample, the sample's weights are
+ordinary chainrule expressions of the grid, so the vjps below (built from ``gather_flat`` and
+``scatter_flat``) are differentiable again in the input, the grid and the incoming gradient.
+"""
+
+import warnings
+
+import numpy as np
+
+from ..._ops._op import derivative, record
+from ..._tensor import make_tensor
+from ._windows import gather_flat, gather_node, scatter_flat, scatter_node
+
+__all__ = ["affine_grid", "grid_sample"]
+
+_ALIGN_WARNING = ("Default grid_sample and affine_grid behavior has changed to align_corners=False since 1.3.0. "
+                  "Please specify align_corners=True if the old behavior is desired. See the documentation of "
+                  "grid_sample for details.")
+
+
+def _align(align_corners):
+    if align_corners is None:
+        warnings.warn(_ALIGN_WARNING, UserWarning, stacklevel=3)
+        return False
+    return align_corners
+
+
+# ---------------------------------------------------------------- affine_grid
+def _base_coordinates(size, align_corners):
+    """Normalised pixel centres along one dim."""
+    if size == 1:
+        return np.zeros(1)
+    line = np.linspace(-1.0, 1.0, size)
+    return line if align_corners else line * (size - 1) / size
+
+
+def _base_grid(spatial, align_corners, dtype):
+    """(prod(spatial), rank + 1): each output position as homogeneous (x, y[, z], 1), x fastest."""
+    axes = [_base_coordinates(s, align_corners) for s in spatial]
+    mesh = np.meshgrid(*axes, indexing="ij")
+    columns = [m.ravel() for m in mesh[::-1]] + [np.ones(mesh[0].size)]
+    return np.stack(columns, axis=1).astype(dtype)
+
+
+def _affine_grid_grad(grad, base):
+    n, dims = grad.shape[0], grad.shape[-1]
+    return grad.reshape(n, -1, dims).swapaxes(1, 2) @ base
+
+
+AffineGridGeneratorBackward0 = derivative("AffineGridGeneratorBackward0", _affine_grid_grad)
+
+
+def affine_grid(theta, size, align_corners=None):
+    """The sampling grid (N, *spatial, rank) that the affine maps ``theta`` (N, rank, rank + 1) give."""
+    align_corners = _align(align_corners)
+    size = tuple(int(s) for s in size)
+    if len(size) not in (4, 5):
+        raise NotImplementedError(f"affine_grid only supports 4D and 5D sizes, for 2D and 3D affine transforms, "
+                                  f"respectively. Got size {size}.")
+    rank = len(size) - 2
+    t = theta._data
+    if t.ndim != 3 or t.shape[1:] != (rank, rank + 1) or t.shape[0] != size[0]:
+        raise ValueError(f"Expected a batch of {rank}D affine matrices of shape Nx{rank}x{rank + 1} for size {size}. "
+                         f"Got torch.Size({list(t.shape)}).")
+    if align_corners and min(size[2:]) == 1:
+        warnings.warn("Since version 1.3.0, affine_grid behavior has changed for unit-size grids when "
+                      "align_corners=True. This is not an intended use case of affine_grid. See the documentation of "
+                      "affine_grid for details.", UserWarning, stacklevel=2)
+    base = _base_grid(size[2:], align_corners, t.dtype)
+    out = (base @ t.swapaxes(1, 2)).reshape((size[0],) + size[2:] + (rank,))
+    return record(out, AffineGridGeneratorBackward0, (theta,), (), (make_tensor(base),))
+
+
+# ---------------------------------------------------------------- where samples land
+def _reflect(x, low, high):
+    """Fold ``x`` into ``[low, high]`` by reflection; returns the folded values and the slope (+1 or -1)."""
+    span = high - low
+    if span <= 0:
+        return np.zeros_like(x), np.zeros_like(x)
+    distance = np.abs(x - low)
+    flips = np.floor(distance / span)
+    extra = np.fmod(distance, span)
+    forward = flips % 2 == 0
+    folded = np.where(forward, extra + low, span - extra + low)
+    slope = np.where(forward, 1.0, -1.0) * np.where(x >= low, 1.0, -1.0)
+    return folded, slope
+
+
+def _source_line(coordinate, size, padding_mode, align_corners):
+    """Pixel positions of normalised ``coordinate`` (array) along a dim of ``size``, as (value, slope)."""
+    scale = (size - 1) / 2 if align_corners else size / 2
+    value = (coordinate + 1) * scale - (0 if align_corners else 0.5)
+    slope = np.full(value.shape, scale)
+    if padding_mode == "reflection":
+        low, high = (0, size - 1) if align_corners else (-0.5, size - 0.5)
+        value, turn = _reflect(value, low, high)
+        slope = slope * turn
+    if padding_mode in ("border", "reflection"):
+        inside = (value >= 0) & (value <= size - 1)
+        value = np.clip(value, 0, size - 1)
+        slope = np.where(inside, slope, 0.0)
+    return value, slope
+
+
+def _positions(grid, spatial, padding_mode, align_corners):
+    """Per grid axis (x first): the sample position as a chainrule expression of ``grid``.
+
+    ``slope * grid + offset`` equals the position and carries its derivative in ``grid``.
+    """
+    g = grid._data
+    positions = []
+    for axis, size in enumerate(spatial[::-1]):
+        coordinate = g[..., axis]
+        value, slope = _source_line(coordinate, size, padding_mode, align_corners)
+        offset = value - slope * coordinate
+        line = grid.select(-1, axis)
+        positions.append(line * make_tensor(slope.astype(g.dtype)) + make_tensor(offset.astype(g.dtype)))
+    return positions
+
+
+def _corners(positions, spatial, mode):
+    """The input pixels each sample reads, as (pixel per axis, factors whose product is its weight);
+    nearest sampling reads one pixel with no factors."""
+    values = [p._data for p in positions]
+    if mode == "nearest":
+        nearest = [np.rint(v).astype(np.int64) for v in values]
+        return [(nearest, None)]
+    lows = [np.floor(v).astype(np.int64) for v in values]
+    fractions = [p - make_tensor(low.astype(p._data.dtype)) for p, low in zip(positions, lows)]
+    corners = []
+    for steps in np.ndindex(*(2,) * len(values)):
+        pixel = [low + s for low, s in zip(lows, steps)]
+        corners.append((pixel, [(f if s else 1 - f) for f, s in zip(fractions, steps)]))
+    return corners
+
+
+def _flat_and_valid(pixel, spatial):
+    """Flat index into the (…, H, W) plane (clamped) and whether the pixel lies inside it."""
+    sizes = spatial[::-1]
+    valid = np.ones(pixel[0].shape, dtype=bool)
+    flat = np.zeros(pixel[0].shape, dtype=np.int64)
+    stride = 1
+    for p, size in zip(pixel, sizes):
+        valid &= (p >= 0) & (p < size)
+        flat += np.clip(p, 0, size - 1) * stride
+        stride *= size
+    return flat, valid
+
+
+# ---------------------------------------------------------------- grid_sample
+def _sample(input, grid, mode, padding_mode, align_corners):
+    """The sampled values: each pixel read, times its weight (the forward, on the same corners the vjps use)."""
+    spatial = tuple(input.shape[2:])
+    positions = _positions(grid, spatial, padding_mode, align_corners)
+    result = None
+    for pixel, factors in _corners(positions, spatial, mode):
+        flat, valid = _flat_and_valid(pixel, spatial)
+        index = np.broadcast_to(flat[:, None], flat.shape[:1] + input.shape[1:2] + flat.shape[1:])
+        picked = gather_flat(input, np.ascontiguousarray(index), len(spatial), GatherForSampling)
+        weight = make_tensor(valid.astype(input._data.dtype))
+        for factor in factors or ():
+            weight = weight * factor
+        term = picked * weight.unsqueeze(1)
+        result = term if result is None else result + term
+    return result
+
+
+GatherForSampling = gather_node("GatherBackward0")
+ScatterForSampling = scatter_node("ScatterAddBackward0")
+
+
+def _grid_sample_grad_input(grad, input, grid, mode, padding_mode, align_corners):
+    spatial = tuple(input.shape[2:])
+    positions = _positions(grid, spatial, padding_mode, align_corners)
+    total = None
+    for pixel, factors in _corners(positions, spatial, mode):
+        flat, valid = _flat_and_valid(pixel, spatial)
+        index = np.ascontiguousarray(np.broadcast_to(flat[:, None], grad.shape))
+        weight = make_tensor(valid.astype(grad._data.dtype))
+        for factor in factors or ():
+            weight = weight * factor
+        term = scatter_flat(grad * weight.unsqueeze(1), index, tuple(input.shape), len(spatial), ScatterForSampling)
+        total = term if total is None else total + term
+    return total
+
+
+def _grid_sample_grad_grid(grad, input, grid, mode, padding_mode, align_corners):
+    if mode == "nearest":
+        return grid * 0
+    spatial = tuple(input.shape[2:])
+    rank = len(spatial)
+    positions = _positions(grid, spatial, padding_mode, align_corners)
+    slopes = [make_tensor(_source_line(grid._data[..., axis], size, padding_mode, align_corners)[1]
+                          .astype(grid._data.dtype)) for axis, size in enumerate(spatial[::-1])]
+    lows = [np.floor(p._data).astype(np.int64) for p in positions]
+    fractions = [p - make_tensor(low.astype(p._data.dtype)) for p, low in zip(positions, lows)]
+    per_axis = [None] * rank
+    for steps in np.ndindex(*(2,) * rank):
+        flat, valid = _flat_and_valid([low + s for low, s in zip(lows, steps)], spatial)
+        index = np.ascontiguousarray(np.broadcast_to(flat[:, None], grad.shape))
+        inside = make_tensor(valid[:, None].astype(grad._data.dtype))
+        picked = gather_flat(input, index, rank, GatherForSampling) * inside
+        seen = (grad * picked).sum(1)
+        for axis in range(rank):
+            # the derivative of this corner's weight along ``axis``: the other factors, signed
+            term = seen if steps[axis] else -seen
+            for other, (f, s) in enumerate(zip(fractions, steps)):
+                if other != axis:
+                    term = term * (f if s else 1 - f)
+            per_axis[axis] = term if per_axis[axis] is None else per_axis[axis] + term
+    basis = np.eye(rank, dtype=grid._data.dtype)
+    result = None
+    for axis in range(rank):
+        term = (per_axis[axis] * slopes[axis]).unsqueeze(-1) * make_tensor(basis[axis])
+        result = term if result is None else result + term
+    return result
+
+
+_GRID_SAMPLER_NODES = {rank: derivative(f"GridSampler{rank}DBackward0", _grid_sample_grad_input, _grid_sample_grad_grid,
+                                         saves="input grid") for rank in (2, 3)}
+
+
+def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corners=None):
+    """Sample ``input`` (N, C, H, W) at ``grid`` (N, Ho, Wo, 2) positions in [-1, 1] (x, then y), or a
+    volume (N, C, D, H, W) at (N, Do, Ho, Wo, 3) positions."""
+    if mode not in ("bilinear", "nearest", "bicubic"):
+        raise ValueError(f"nn.functional.grid_sample(): expected mode to be 'bilinear', 'nearest' or 'bicubic', but "
+                         f"got: '{mode}'")
+    if padding_mode not in ("zeros", "border", "reflection"):
+        raise ValueError(f"nn.functional.grid_sample(): expected padding_mode to be 'zeros', 'border', or "
+                         f"'reflection', but got: '{padding_mode}'")
+    if mode == "bicubic":
+        raise NotImplementedError("chainrule's grid_sample has no bicubic mode")
+    align_corners = _align(align_corners)
+    x, g = input._data, grid._data
+    if g.ndim == 0 or g.shape[-1] != x.ndim - 2:
+        raise RuntimeError(f"grid_sampler(): expected grid to have size {x.ndim - 2} in last dimension, but got grid "
+                           f"with sizes {list(g.shape)}")
+    if x.ndim not in (4, 5) or g.ndim != x.ndim:
+        raise RuntimeError(f"grid_sampler(): expected {x.ndim}D input and grid with same number of dimensions, but "
+                           f"got input with sizes {list(x.shape)} and grid with sizes {list(g.shape)}")
+    if x.shape[0] != g.shape[0]:
+        raise RuntimeError(f"grid_sampler(): expected grid and input to have same batch size, but got input with "
+                           f"sizes {list(x.shape)} and grid with sizes {list(g.shape)}")
+    if x.dtype != g.dtype:
+        raise RuntimeError(f"expected scalar type {input.dtype.scalar_type_name} but found "
+                           f"{grid.dtype.scalar_type_name}")
+    out = _sample(make_tensor(x), make_tensor(g), mode, padding_mode, align_corners)._data
+    return record(out, _GRID_SAMPLER_NODES[x.ndim - 2], (input, grid), (input, grid),
+                  (mode, padding_mode, align_corners))

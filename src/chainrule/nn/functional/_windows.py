@@ -1,0 +1,238 @@
+"""The linear building blocks that convolution, pooling and padding are made of.
+
+Each block is a pair of ops that are each other's vjp, so every derivative built from them is
+differentiable again:
+
+- ``constant_pad`` pads (or, with negative amounts, crops) the trailing dims; its vjp crops back.
+- ``im2col`` lays every sliding window of a (padded) input out as a column, ``(N, C*K, L)``;
+  ``col2im`` adds columns back into their windows. They are ``F.unfold`` and ``F.fold``.
+- ``gather_flat`` picks elements of each plane by flat index; ``scatter_flat`` adds values back at
+  those indices (max pooling and its derivative).
+- ``apply_maps`` maps each trailing dim by an index array or a matrix (padding modes, resizing);
+  its vjp applies the transposed matrices.
+
+The array kernels accept any number of spatial dims; ``padding`` is one ``(before, after)``
+pair per spatial dim.
+"""
+
+import math
+
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+from ..._ops._op import derivative, record
+from ..._tensor import Tensor
+
+__all__ = [
+    "apply_maps",
+    "apply_maps_array",
+    "col2im",
+    "col2im_array",
+    "constant_pad",
+    "constant_pad_array",
+    "gather_flat",
+    "gather_node",
+    "im2col",
+    "im2col_array",
+    "maps_node",
+    "scatter_flat",
+    "scatter_node",
+    "windows_count",
+]
+
+
+# ---------------------------------------------------------------- constant padding
+def constant_pad_array(x, pads, value=0):
+    """``x`` with ``pads`` (``(before, after)`` per trailing dim) added; negative amounts crop."""
+    lead = x.ndim - len(pads)
+    crop = tuple(slice(max(-b, 0), x.shape[lead + i] - max(-a, 0)) for i, (b, a) in enumerate(pads))
+    x = x[(Ellipsis,) + crop]
+    if all(b <= 0 and a <= 0 for b, a in pads):
+        return x.copy()
+    grown = tuple(max(b, 0) + s + max(a, 0) for (b, a), s in zip(pads, x.shape[lead:]))
+    out = np.full(x.shape[:lead] + grown, value, dtype=x.dtype)
+    out[(Ellipsis,) + tuple(slice(max(b, 0), max(b, 0) + s) for (b, _), s in zip(pads, x.shape[lead:]))] = x
+    return out
+
+
+def _constant_pad_grad(grad, pads):
+    return constant_pad(grad, tuple((-b, -a) for b, a in pads))
+
+
+ConstantPadNdBackward0 = derivative("ConstantPadNdBackward0", _constant_pad_grad)
+
+
+def constant_pad(input, pads, value=0):
+    """The differentiable ``constant_pad_array`` (``F.pad`` in mode ``'constant'``)."""
+    return record(constant_pad_array(input._data, pads, value), ConstantPadNdBackward0, (input,), (), (pads,))
+
+
+# ---------------------------------------------------------------- im2col / col2im
+def windows_count(size, kernel, dilation, padding, stride):
+    """How many windows fit along each spatial dim (may be zero or negative when none fit)."""
+    return tuple((s + b + a - d * (k - 1) - 1) // st + 1
+                 for s, k, d, (b, a), st in zip(size, kernel, dilation, padding, stride))
+
+
+def _window_view(x, kernel, dilation, stride, counts):
+    """A read-only strided view ``(N, C, *kernel, *counts)`` of the windows of an already padded ``x``."""
+    spatial = x.strides[2:]
+    strides = x.strides[:2] + tuple(s * d for s, d in zip(spatial, dilation)) + \
+        tuple(s * st for s, st in zip(spatial, stride))
+    return as_strided(x, x.shape[:2] + tuple(kernel) + tuple(counts), strides, writeable=False)
+
+
+def im2col_array(x, kernel, dilation, padding, stride):
+    """``(N, C, *S)`` to ``(N, C*prod(kernel), L)``: one column per window position."""
+    counts = windows_count(x.shape[2:], kernel, dilation, padding, stride)
+    if any(p != (0, 0) for p in padding):
+        x = constant_pad_array(x, padding)
+    view = _window_view(x, kernel, dilation, stride, counts)
+    return view.reshape(x.shape[0], x.shape[1] * math.prod(kernel), math.prod(counts))
+
+
+def col2im_array(cols, size, kernel, dilation, padding, stride):
+    """Add the columns of ``cols`` back into their windows of an ``(N, C, *size)`` array."""
+    n = cols.shape[0]
+    channels = cols.shape[1] // math.prod(kernel)
+    counts = windows_count(size, kernel, dilation, padding, stride)
+    padded = tuple(s + b + a for s, (b, a) in zip(size, padding))
+    out = np.zeros((n, channels) + padded, dtype=cols.dtype)
+    blocks = cols.reshape((n, channels) + tuple(kernel) + tuple(counts))
+    for position in np.ndindex(*kernel):
+        target = tuple(slice(k * d, k * d + st * (c - 1) + 1, st)
+                       for k, d, st, c in zip(position, dilation, stride, counts))
+        out[(slice(None), slice(None)) + target] += blocks[(slice(None), slice(None)) + position]
+    if any(p != (0, 0) for p in padding):
+        out = constant_pad_array(out, tuple((-b, -a) for b, a in padding))
+    return out
+
+
+def _im2col_grad(grad, size, kernel, dilation, padding, stride):
+    return col2im(grad, size, kernel, dilation, padding, stride)
+
+
+def _col2im_grad(grad, size, kernel, dilation, padding, stride):
+    return im2col(grad, kernel, dilation, padding, stride)
+
+
+Im2ColBackward0 = derivative("Im2ColBackward0", _im2col_grad)
+Col2ImBackward0 = derivative("Col2ImBackward0", _col2im_grad)
+
+
+def im2col(input, kernel, dilation, padding, stride):
+    """The differentiable ``im2col_array`` (an input without batch dim gives columns without one);
+    plain arrays stay arrays, so formulas serve both."""
+    if not isinstance(input, Tensor):
+        return im2col_array(input, kernel, dilation, padding, stride)
+    x = input._data
+    unbatched = x.ndim == len(kernel) + 1
+    cols = im2col_array(x[None] if unbatched else x, kernel, dilation, padding, stride)
+    return record(cols[0] if unbatched else cols, Im2ColBackward0, (input,), (),
+                  (x.shape[x.ndim - len(kernel):], kernel, dilation, padding, stride))
+
+
+def col2im(input, size, kernel, dilation, padding, stride):
+    """The differentiable ``col2im_array`` (2-d columns give an image without batch dim)."""
+    if not isinstance(input, Tensor):
+        return col2im_array(input, size, kernel, dilation, padding, stride)
+    cols = input._data
+    unbatched = cols.ndim == 2
+    out = col2im_array(cols[None] if unbatched else cols, size, kernel, dilation, padding, stride)
+    return record(out[0] if unbatched else out, Col2ImBackward0, (input,), (),
+                  (size, kernel, dilation, padding, stride))
+
+
+# ---------------------------------------------------------------- flat gather / scatter
+def _gather_flat_array(x, index, rank):
+    lead = index.shape[:index.ndim - rank]
+    planes = x.reshape(lead + (math.prod(x.shape[x.ndim - rank:]),))
+    flat = index.reshape(lead + (math.prod(index.shape[index.ndim - rank:]),))
+    return np.take_along_axis(planes, flat, axis=-1).reshape(index.shape)
+
+
+def _scatter_flat_array(values, index, shape, rank):
+    """Zeros of ``shape`` with ``values`` added at the flat ``index`` of each plane (repeats add up)."""
+    planes = math.prod(shape[:len(shape) - rank])
+    plane_size = math.prod(shape[len(shape) - rank:])
+    offsets = (np.arange(planes) * plane_size).reshape(index.shape[:index.ndim - rank] + (1,) * rank)
+    total = np.bincount((index + offsets).ravel(), weights=values.ravel(), minlength=planes * plane_size)
+    return total.astype(values.dtype, copy=False).reshape(shape)
+
+
+def _gather_flat_grad(grad, index, shape, rank, scatter_node):
+    return scatter_flat(grad, index, shape, rank, scatter_node)
+
+
+def _scatter_flat_grad(grad, index, shape, rank):
+    return gather_flat(grad, index, rank, GatherFlatBackward)
+
+
+def gather_flat(input, index, rank, node, scatter_node=None):
+    """Pick ``input``'s elements by their flat ``index`` within each plane of the last ``rank`` dims.
+
+    Recorded as ``node``; its vjp adds gradients back with ``scatter_flat`` recorded as ``scatter_node``.
+    """
+    shape = input._data.shape
+    return record(_gather_flat_array(input._data, index, rank), node, (input,), (),
+                  (index, shape, rank, scatter_node or ScatterFlatBackward))
+
+
+def scatter_flat(input, index, shape, rank, node):
+    """The transpose of ``gather_flat``: ``input`` added into zeros of ``shape`` at ``index``."""
+    return record(_scatter_flat_array(input._data, index, shape, rank), node, (input,), (), (index, shape, rank))
+
+
+def gather_node(name):
+    """A node class for an op whose derivative is ``scatter_flat`` (max pooling, under its own name)."""
+    return derivative(name, _gather_flat_grad)
+
+
+def scatter_node(name):
+    """A node class for a ``scatter_flat`` (its derivative gathers)."""
+    return derivative(name, _scatter_flat_grad)
+
+
+GatherFlatBackward = gather_node("GatherBackward0")
+ScatterFlatBackward = scatter_node("ScatterAddBackward0")
+
+
+# ---------------------------------------------------------------- separable maps over trailing dims
+def _as_matrix(mapping, size, dtype):
+    """An index map (output ``o`` copies input ``mapping[o]``) as its (out, size) 0/1 matrix."""
+    if mapping.dtype.kind == "f":
+        return mapping.astype(dtype, copy=False)
+    return (mapping[:, None] == np.arange(size)).astype(dtype)
+
+
+def apply_maps_array(x, maps):
+    """Map each of the last ``len(maps)`` dims of ``x``: gather by an int index array, or multiply by
+    an (out, in) matrix along that dim."""
+    for i, mapping in enumerate(maps):
+        axis = x.ndim - len(maps) + i
+        if mapping.dtype.kind in "iu":
+            x = np.take(x, mapping, axis=axis)
+        else:
+            x = np.moveaxis(np.moveaxis(x, axis, -1) @ mapping.T.astype(x.dtype, copy=False), -1, axis)
+    return np.ascontiguousarray(x)
+
+
+def _apply_maps_grad(grad, maps, sizes):
+    dtype = grad._data.dtype
+    transposed = tuple(_as_matrix(m, size, dtype).T for m, size in zip(maps, sizes))
+    return apply_maps(grad, transposed, MapsTransposedBackward)
+
+
+def apply_maps(input, maps, node):
+    """The differentiable ``apply_maps_array``, recorded as ``node`` (its vjp applies the transposes)."""
+    x = input._data
+    sizes = x.shape[x.ndim - len(maps):]
+    return record(apply_maps_array(x, maps), node, (input,), (), (maps, sizes))
+
+
+def maps_node(name):
+    """A node class for ``apply_maps`` under an op's own name (``ReflectionPad2DBackward0``)."""
+    return derivative(name, _apply_maps_grad)
+
+
+MapsTransposedBackward = maps_node("MapsTransposedBackward")
