@@ -25,8 +25,13 @@ from .autograd import (enable_grad, inference_mode, is_grad_enabled, is_inferenc
                        set_grad_enabled)
 from .autograd.anomaly_mode import is_anomaly_check_nan_enabled, is_anomaly_enabled, set_detect_anomaly
 from . import _random, cuda, nn, optim, return_types, utils, viz
-from .nn.functional import (bilinear, celu, celu_, cosine_similarity, hardshrink, log_softmax, pairwise_distance, pdist,
-                            prelu, relu_, rrelu, rrelu_, selu, selu_, softmax, threshold, threshold_)
+# Top-level names that PyTorch also exposes with the same arguments as nn.functional's (torch.batch_norm,
+# torch.instance_norm and torch.embedding take theirs in another order, so they are not here).
+from .nn.functional import (adaptive_avg_pool1d, avg_pool1d, bilinear, celu, celu_, conv1d, conv2d, conv3d,
+                            conv_transpose1d, conv_transpose2d, conv_transpose3d, cosine_similarity, group_norm,
+                            hardshrink, layer_norm, log_softmax, max_pool1d, max_pool2d, max_pool3d, pairwise_distance,
+                            pdist, pixel_shuffle, pixel_unshuffle, prelu, relu_, rms_norm, rrelu, rrelu_, selu, selu_,
+                            softmax, threshold, threshold_)
 from .serialization import load, save
 from ._random import Generator, manual_seed, initial_seed, seed, rand, randn, randint, rand_like, randn_like, \
     randint_like, default_generator
