@@ -45,3 +45,24 @@ def test_from_numpy_producer_and_refusal_with_grad():
     with pytest.raises(BufferError, match="Can't export tensors that require gradient"):
         chainrule.ones(2, requires_grad=True).__dlpack__()
     assert chainrule.ones(2).__dlpack_device__() == torch.ones(2).__dlpack_device__()
+
+
+def test_array_copy_semantics_follow_numpy_2():
+    t = chainrule.tensor([1.0, 2.0])
+    assert np.shares_memory(np.asarray(t, copy=False), t.numpy())
+    assert not np.shares_memory(np.array(t, copy=True), t.numpy())
+    with pytest.raises(ValueError):
+        np.asarray(t, dtype=np.float64, copy=False)
+
+
+@pytest.mark.parametrize("make", [chainrule.as_tensor, chainrule.asarray, chainrule.from_numpy])
+def test_as_tensor_shares_memory_with_numpy(make):
+    array = np.array([1.0, 2.0])
+    t = make(array)
+    array[0] = 5.0
+    assert t.tolist() == [5.0, 2.0] and t.dtype is chainrule.float64
+
+
+def test_numpy_force_detaches():
+    x = chainrule.tensor([1.0, 2.0], requires_grad=True)
+    assert x.numpy(force=True).tolist() == [1.0, 2.0]

@@ -348,10 +348,13 @@ class Tensor:
         raise TypeError("chainrule tensors are not picklable; use chainrule.save, which stores data only")
 
     def __array__(self, dtype=None, copy=None):
+        """NumPy's protocol (NumPy 2 semantics: ``copy=False`` refuses to copy, ``True`` always copies)."""
         if self._requires_grad:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
         array = _to_host(self._data)
         if dtype is not None and array.dtype != dtype:
+            if copy is False:
+                raise ValueError("Unable to avoid copy while creating an array as requested.")
             return array.astype(dtype)
         return array.copy() if copy else array
 

@@ -8,9 +8,10 @@ Adding a family is adding its module to ``FAMILIES`` (or, for a namespace loaded
 
 from .._tensor import Tensor
 from . import (arithmetic, copy, decompositions, indexing, inplace, joining, matmul, pointwise, products, reduction,
-               rounding, shape, sorting)
+               rounding, scatter, shape, sorting)
 
-FAMILIES = (arithmetic, pointwise, reduction, sorting, shape, joining, indexing, matmul, products, decompositions, copy)
+FAMILIES = (arithmetic, pointwise, reduction, sorting, shape, joining, indexing, scatter, matmul, products,
+            decompositions, copy)
 
 FUNCTIONS = {}
 METHODS = {}

@@ -1,19 +1,37 @@
-"""``x[index]``: basic indexing as a chain of views (select, slice, unsqueeze), as PyTorch records it;
-integer-array and boolean-mask indexing as one ``IndexBackward0`` node whose gradient accumulates
-over repeated indices."""
+"""``x[index]`` and ``x[index] = value``.
+
+Reading: the basic part of an index (integers, slices, ``None``, ``...``) becomes a chain of views
+(select, slice, unsqueeze), applied first as PyTorch does; integer arrays and boolean masks then
+index the result in one ``IndexBackward0`` node whose gradient adds up over repeated positions.
+
+Writing: ``x[index] = value`` writes into ``x``'s array and, while recording, makes ``x`` the
+output of a ``CopySlices`` node. Its two gradients are the incoming gradient with the written
+region zeroed (for ``x``'s earlier history) and the region itself (for ``value``).
+"""
 
 import numpy as np
 
-from .._tensor import Tensor
-from ._op import derivative, record
-from .shape import record_view
+from .._tensor import Tensor, _wrap_dim, make_tensor
+from ..autograd import grad_mode
+from ..autograd.graph import Node, accumulator_of
+from ._op import attach, derivative, record
+from .inplace import VIEW_OF_LEAF_MESSAGE, check_inplace_allowed
+from .shape import alias, record_view
 
-__all__ = ["getitem", "select", "narrow", "index_put_accumulate"]
+__all__ = ["getitem", "setitem", "select", "narrow", "slice_view", "index_put_accumulate", "write_through_view"]
 
-FUNCTIONS = METHODS = ["select", "narrow"]
+FUNCTIONS = ["select", "narrow"]
+METHODS = ["select", "narrow", "__setitem__"]
+
+_grad_state = grad_mode._state
+
+ZERO_DIM_MESSAGE = ("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or `tensor.item<T>()` in C++ to "
+                    "convert a 0-dim tensor to a number")
+OVERLAP_MESSAGE = ("unsupported operation: more than one element of the written-to tensor refers to a single memory "
+                   "location. Please clone() the tensor before performing the operation.")
 
 
-# ---------------------------------------------------------------- views: select / slice / alias
+# ---------------------------------------------------------------- views: select / slice
 def _select_grad(grad, shape, dim, index):
     return _scatter_into_zeros(grad, shape, (slice(None),) * dim + (index,))
 
@@ -22,13 +40,8 @@ def _slice_grad(grad, shape, dim, key):
     return _scatter_into_zeros(grad, shape, (slice(None),) * dim + (key,))
 
 
-def _alias_grad(grad):
-    return grad
-
-
 SelectBackward0 = derivative("SelectBackward0", _select_grad)
 SliceBackward0 = derivative("SliceBackward0", _slice_grad)
-AliasBackward0 = derivative("AliasBackward0", _alias_grad)
 
 
 def _check_index(index, size, dim):
@@ -40,17 +53,15 @@ def _check_index(index, size, dim):
 def select(input, dim, index):
     x = input._data
     if x.ndim == 0:
-        raise IndexError("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or `tensor.item<T>()` in "
-                         "C++ to convert a 0-dim tensor to a number")
-    from .._tensor import _wrap_dim
-
+        raise IndexError(ZERO_DIM_MESSAGE)
     dim = _wrap_dim(dim, x.ndim)
     index = _check_index(int(index), x.shape[dim], dim)
     key = (slice(None),) * dim + (index, Ellipsis)
     return record_view(x[key], SelectBackward0, input, (x.shape, dim, index))
 
 
-def _slice(input, dim, key):
+def slice_view(input, dim, key):
+    """``input`` sliced by the Python slice ``key`` along ``dim`` (a view; steps must be positive)."""
     x = input._data
     start, stop, step = key.indices(x.shape[dim])
     if step <= 0:
@@ -60,13 +71,21 @@ def _slice(input, dim, key):
 
 
 def narrow(input, dim, start, length):
-    from .._tensor import _wrap_dim
-
-    dim = _wrap_dim(dim, input._data.ndim)
-    start = int(start)
+    x = input._data
+    if x.ndim == 0:
+        raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
+    dim = _wrap_dim(dim, x.ndim)
+    size = x.shape[dim]
+    start, length = int(start), int(length)
+    if length < 0:
+        raise RuntimeError("narrow(): length must be non-negative.")
+    if start < -size or start > size:
+        raise IndexError(f"start out of range (expected to be in range of [{-size}, {size}], but got {start})")
     if start < 0:
-        start += input._data.shape[dim]
-    return _slice(input, dim, slice(start, start + length))
+        start += size
+    if start + length > size:
+        raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({size}).")
+    return slice_view(input, dim, slice(start, start + length))
 
 
 # ---------------------------------------------------------------- advanced indexing
@@ -96,96 +115,414 @@ def _scatter_into_zeros(grad, shape, key):
     return record(out, IndexPutAccumulateBackward, (grad,), (), (grad._data.shape, key))
 
 
-def _array_index(value, dim_size, dim):
-    """A NumPy index from a tensor, list or array used as an index, with PyTorch's checks."""
-    array = value._data if isinstance(value, Tensor) else np.asarray(value)
-    if array.dtype.kind == "b":
-        return array
-    if array.dtype.kind not in "iu":
+# ---------------------------------------------------------------- parsing an index
+def _as_items(index):
+    """The index as a tuple of items; a list holding slices, None, ``...`` or sequences counts as a tuple."""
+    if isinstance(index, tuple):
+        return index
+    if isinstance(index, list) and any(_is_tuple_like_item(item) for item in index):
+        return tuple(index)
+    return (index,)
+
+
+def _is_tuple_like_item(item):
+    return item is None or item is Ellipsis or isinstance(item, (slice, list, tuple, Tensor))
+
+
+def _normalize(item):
+    """An item as int, slice, None, Ellipsis, or an index array (bool masks stay bool)."""
+    cls = item.__class__
+    if cls is int or cls is slice or item is None or item is Ellipsis:
+        return item
+    if cls is bool:
+        return np.array(item)
+    if isinstance(item, Tensor):
+        array = item._data
+        if array.ndim == 0 and array.dtype.kind in "iu":
+            return int(array)
+    elif isinstance(item, np.integer):
+        return int(item)
+    elif isinstance(item, (list, np.ndarray)):
+        array = np.asarray(item)
+        if array.dtype.kind == "f" and array.size == 0:
+            array = array.astype(np.int64)
+    elif isinstance(item, (float, np.floating)):
+        raise IndexError("only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are valid "
+                         f"indices (got {type(item).__name__})")
+    else:
+        raise TypeError(f"new(): invalid data type '{type(item).__name__}'")
+    if array.dtype.kind == "u" and array.dtype.itemsize == 1:
+        array = array.astype(bool)
+    if array.dtype.kind not in "biu":
         raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
-    if array.size:
-        bad = array[(array >= dim_size) | (array < -dim_size)]
-        if bad.size:
-            raise IndexError(f"index {int(bad.flat[0])} is out of bounds for dimension {dim} with size {dim_size}")
     return array
 
 
-def _is_advanced(item):
-    return isinstance(item, (Tensor, list, np.ndarray)) or isinstance(item, tuple)
+def _consumed(item):
+    if item is None or item is Ellipsis:
+        return 0
+    if item.__class__ is np.ndarray and item.dtype.kind == "b":
+        return item.ndim
+    return 1
+
+
+class _Plan:
+    """An index resolved against a shape: the basic steps, applied first, and the advanced key after them.
+
+    ``steps`` are ``(kind, dim, arg)`` for select, slice and unsqueeze; ``advanced`` is the NumPy key
+    of the integer arrays and masks on the result of those steps (None when there are none).
+    """
+
+    __slots__ = ("steps", "advanced")
+
+    def __init__(self, steps, advanced):
+        self.steps = steps
+        self.advanced = advanced
+
+
+def _plan(shape, index):
+    """Resolve ``index`` with PyTorch's rules and errors."""
+    items = tuple(_normalize(item) for item in _as_items(index))
+    ndim = len(shape)
+    used = sum(_consumed(item) for item in items)
+    if used > ndim:
+        if ndim == 0 and items and items[0].__class__ is int:
+            raise IndexError(ZERO_DIM_MESSAGE)
+        raise IndexError(f"too many indices for tensor of dimension {ndim}")
+    steps = []
+    advanced = []  # the key on the basic result: slice(None) or an array per item
+    arrays = []  # (dim in the basic result, array)
+    result_shape = []
+    source = 0  # dim of the original tensor
+    for position, item in enumerate(items):
+        cls = item.__class__
+        dim = len(result_shape)
+        if cls is int:
+            steps.append(("select", dim, _check_index(item, shape[source], position)))
+            source += 1
+        elif cls is slice:
+            if item.step is not None and item.step <= 0:
+                raise ValueError("step must be greater than zero")
+            if item != slice(None):
+                steps.append(("slice", dim, item))
+            result_shape.append(len(range(*item.indices(shape[source]))))
+            advanced.append(slice(None))
+            source += 1
+        elif item is None:
+            steps.append(("unsqueeze", dim, None))
+            result_shape.append(1)
+            advanced.append(slice(None))
+        elif item is Ellipsis:
+            skip = ndim - used
+            result_shape.extend(shape[source:source + skip])
+            advanced.extend([slice(None)] * skip)
+            source += skip
+        else:
+            width = _consumed(item)
+            arrays.append((dim, item))
+            result_shape.extend(shape[source:source + width])
+            advanced.append(item)
+            source += width
+    if not arrays:
+        return _Plan(steps, None)
+    _check_arrays(arrays, result_shape + list(shape[source:]))
+    return _Plan(steps, tuple(advanced))
+
+
+def _check_arrays(arrays, shape):
+    """Masks must match the dims they cover; integers must lie inside them (PyTorch's messages)."""
+    position = 0
+    for dim, array in arrays:
+        if array.dtype.kind == "b":
+            for j, got in enumerate(array.shape):
+                if got != shape[dim + j]:
+                    raise IndexError(f"The shape of the mask {list(array.shape)} at index {j} does not match the "
+                                     f"shape of the indexed tensor {shape} at index {dim + j}")
+            position += array.ndim
+            continue
+        size = shape[dim]
+        if array.size:
+            bad = array[(array >= size) | (array < -size)]
+            if bad.size:
+                raise IndexError(f"index {int(bad.flat[0])} is out of bounds for dimension {position} with size {size}")
+        position += 1
+
+
+# ---------------------------------------------------------------- x[index]
+def _apply_steps(input, steps):
+    result = input
+    for kind, dim, arg in steps:
+        if kind == "select":
+            result = select(result, dim, arg)
+        elif kind == "slice":
+            result = slice_view(result, dim, arg)
+        else:
+            result = result.unsqueeze(dim)
+    return result
 
 
 def getitem(input, index):
     """``input[index]`` with PyTorch's views, node names and errors."""
-    items = index if isinstance(index, tuple) else (index,)
-    if any(_is_advanced(item) for item in items):
-        return _advanced(input, items)
-    ndim = input._data.ndim
-    used = sum(1 for item in items if item is not None and item is not Ellipsis)
-    if used > ndim:
-        if ndim == 0 and isinstance(items[0], (int, np.integer)):
-            select(input, 0, 0)  # raises PyTorch's 0-d message
-        raise IndexError(f"too many indices for tensor of dimension {ndim}")
-    if not items or items == (Ellipsis,):
-        return record_view(input._data[...], AliasBackward0, input, ())
-    _check_basic_bounds(input._data.shape, items, used)
-    result = input
-    dim = 0
-    for item in items:
-        if item is Ellipsis:
-            dim += ndim - used
-        elif item is None:
-            result = result.unsqueeze(dim)
-            dim += 1
-        elif isinstance(item, slice):
-            if item != slice(None):
-                result = _slice(result, dim, item)
-            dim += 1
-        elif isinstance(item, (int, np.integer)) or isinstance(item, bool):
-            result = select(result, dim, item)
-        else:
-            raise IndexError("only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are "
-                             "valid indices (got " + type(item).__name__ + ")")
+    cls = index.__class__
+    shape = input._data.shape
+    if cls is int and shape:
+        return select(input, 0, index)
+    if cls is slice and shape:
+        return slice_view(input, 0, index)
+    if cls is tuple and len(index) <= len(shape) and all(i.__class__ is int or i.__class__ is slice for i in index):
+        return _ints_and_slices(input, index, shape)
+    plan = _plan(shape, index)
+    result = _apply_steps(input, plan.steps)
+    if plan.advanced is not None:
+        x = result._data
+        return record(x[plan.advanced], IndexBackward0, (result,), (), (x.shape, plan.advanced))
     if result is input:
-        return record_view(input._data[...], AliasBackward0, input, ())
+        return alias(input)
     return result
 
 
-def _check_basic_bounds(shape, items, used):
-    """Integer indices checked against the original dims, so errors name the dim the user wrote."""
+def _ints_and_slices(input, index, shape):
+    """The common ``x[i, j:k]``: selects and slices straight away (positions equal dims here)."""
+    result = input
     dim = 0
-    for item in items:
-        if item is Ellipsis:
-            dim += len(shape) - used
-        elif item is not None:
-            if isinstance(item, (int, np.integer)) and not isinstance(item, bool):
-                _check_index(int(item), shape[dim], dim)
-            dim += 1
-
-
-def _advanced(input, items):
-    x = input._data
-    key = []
-    dim = 0
-    for item in items:
-        if item is None or isinstance(item, slice):
-            key.append(item)
-            dim += item is not None
-        elif item is Ellipsis:
-            key.append(item)
-            dim = x.ndim - sum(1 for i in items[items.index(item) + 1:] if i is not None)
-        elif isinstance(item, (int, np.integer)):
-            key.append(_check_index(int(item), x.shape[dim], dim))
-            dim += 1
+    for position, item in enumerate(index):
+        if item.__class__ is int:
+            result = select(result, dim, _check_index(item, shape[position], position))
         else:
-            array = _array_index(item, x.shape[dim] if dim < x.ndim else 0, dim)
-            if array.dtype.kind == "b":
-                expected = x.shape[dim:dim + array.ndim]
-                if array.shape != expected:
-                    raise IndexError(f"The shape of the mask {list(array.shape)} at index {dim} does not match the "
-                                     f"shape of the indexed tensor {list(x.shape)} at index {dim}")
-                dim += array.ndim
-            else:
-                dim += 1
-            key.append(array)
-    key = tuple(key)
-    return record(x[key], IndexBackward0, (input,), (), (x.shape, key))
+            if item != slice(None):
+                result = slice_view(result, dim, item)
+            dim += 1
+    if result is input:
+        return alias(input)
+    return result
+
+
+# ---------------------------------------------------------------- x[index] = value
+def _copy_slices_grad_self(grad, index, value_shape):
+    """The gradient for the tensor's earlier history: nothing flows through the overwritten region."""
+    kept = grad.clone()
+    kept[index] = 0.0
+    return kept
+
+
+def _copy_slices_grad_value(grad, index, value_shape):
+    """The written region's gradient; the node sums it back over the dims ``value`` was broadcast in."""
+    return _with_value_dims(getitem(grad, index), value_shape)
+
+
+def _overwritten_grad_self(grad, index, value_shape):
+    return make_tensor(np.zeros_like(grad._data))
+
+
+def _overwritten_grad_value(grad, index, value_shape):
+    return _with_value_dims(grad, value_shape)
+
+
+def _with_value_dims(region, value_shape):
+    extra = len(value_shape) - region._data.ndim
+    if extra > 0:  # leading size-1 dims of ``value`` that the region lacks
+        region = region.reshape((1,) * extra + region._data.shape)
+    return region
+
+
+# ``x[basic] = v`` writes into a view; ``x[arrays] = v`` is an index_put; ``x[...] = v`` a fill or copy.
+CopySlices = derivative("CopySlices", _copy_slices_grad_self, _copy_slices_grad_value)
+IndexPutBackward0 = derivative("IndexPutBackward0", _copy_slices_grad_self, _copy_slices_grad_value)
+FillBackward3 = derivative("FillBackward3", _overwritten_grad_self, _overwritten_grad_value)
+CopyBackwards = derivative("CopyBackwards", _overwritten_grad_self, _overwritten_grad_value)
+
+
+def _write_node(plan, value):
+    """The node PyTorch records for a write with this index plan."""
+    if plan.steps:
+        return CopySlices
+    if plan.advanced is not None:
+        if all(item.__class__ is slice or item.ndim == 0 and item.dtype.kind == "b" for item in plan.advanced):
+            return CopySlices
+        return IndexPutBackward0
+    if isinstance(value, Tensor) and value._data.ndim:
+        return CopyBackwards
+    return FillBackward3
+
+
+def _region_array(target, plan):
+    """The NumPy view that ``plan``'s basic steps select in ``target``."""
+    region = target
+    for kind, dim, arg in plan.steps:
+        if kind == "unsqueeze":
+            region = np.expand_dims(region, dim)
+        else:
+            region = region[(slice(None),) * dim + (arg, Ellipsis)]
+    return region
+
+
+def _value_array(value, target):
+    if isinstance(value, Tensor):
+        return value._data
+    if isinstance(value, (bool, int, float, complex, np.number, np.bool_)):
+        return value
+    raise TypeError(f"can't assign a {type(value).__name__} to a chainrule.{_legacy_name(target)}")
+
+
+def _legacy_name(target):
+    from .._dtype import _FROM_NUMPY
+
+    return _FROM_NUMPY[target.dtype].legacy_name
+
+
+def _write(region, key, value):
+    """``region[key] = value`` with PyTorch's broadcasting rules and messages."""
+    destination = region if key is None else region[key]
+    shape = destination.shape if isinstance(destination, np.ndarray) else ()
+    if isinstance(value, np.ndarray):
+        value = _fit_value(value, shape, key is not None)
+    try:
+        if key is None:
+            region[...] = value
+        else:
+            region[key] = value
+    except ValueError:
+        if not region.flags.writeable:
+            raise RuntimeError(OVERLAP_MESSAGE) from None
+        raise
+
+
+def _fit_value(value, shape, advanced):
+    """Drop leading size-1 dims the target lacks and check the rest broadcasts (PyTorch's messages)."""
+    while value.ndim > len(shape) and value.shape[0] == 1:
+        value = value[0]
+    if advanced:
+        try:
+            np.broadcast_shapes(value.shape, shape)
+        except ValueError:
+            raise RuntimeError(f"shape mismatch: value tensor of shape {list(value.shape)} cannot be broadcast to "
+                               f"indexing result of shape {list(shape)}") from None
+        return value
+    if value.ndim > len(shape):
+        raise RuntimeError(f"expand(chainrule.{_legacy_name(value)}{{{list(value.shape)}}}, size={list(shape)}): the "
+                           f"number of sizes provided ({len(shape)}) must be greater or equal to the number of "
+                           f"dimensions in the tensor ({value.ndim})")
+    lead = len(shape) - value.ndim
+    for i, (got, want) in enumerate(zip(value.shape, shape[lead:])):
+        if got != want and got != 1:
+            raise RuntimeError(f"The expanded size of the tensor ({want}) must match the existing size ({got}) at "
+                               f"non-singleton dimension {lead + i}.  Target sizes: {list(shape)}.  Tensor sizes: "
+                               f"{list(value.shape)}")
+    return value
+
+
+def setitem(self, index, value):
+    """``self[index] = value``: an in-place write, recorded when gradients flow through it."""
+    target = self._data
+    plan = _plan(target.shape, index)
+    recording = _grad_state.enabled and (self._requires_grad or isinstance(value, Tensor) and value._requires_grad)
+    if recording and self._grad_fn is None and self._requires_grad:
+        raise RuntimeError(VIEW_OF_LEAF_MESSAGE)
+    check_inplace_allowed(self)
+    base = self._base
+    positions = _positions_in_base(self, base) if recording and base is not None else None
+    _write(_region_array(target, plan), plan.advanced, _value_array(value, target))
+    self._version_counter[0] += 1
+    if not recording or target.dtype.kind not in "fc":
+        return
+    value_shape = value._data.shape if isinstance(value, Tensor) else ()
+    if positions is None:
+        attach(self, _write_node(plan, value), (self, value), (), (index, value_shape))
+        self._output_nr = 0
+        return
+    written = _region_array(positions, plan)
+    if plan.advanced is not None:
+        written = written[plan.advanced]
+    attach(base, CopySlices, (base, value), (), (_base_key(written, base), value_shape))
+    base._output_nr = 0
+    attach(self, AsStridedBackward0, (base,), (), (base._data.shape, _base_key(positions, base)))
+    self._output_nr = 0
+
+
+def _base_key(positions, base):
+    """An index into ``base`` that reads the elements at flat ``positions``, in their shape."""
+    return np.unravel_index(positions, base._data.shape)
+
+
+# ---------------------------------------------------------------- writes through a view
+def _as_strided_grad(grad, base_shape, key):
+    return index_put_accumulate(grad, base_shape, key)
+
+
+AsStridedBackward0 = derivative("AsStridedBackward0", _as_strided_grad)
+
+
+def _positions_in_base(view, base):
+    """The flat position in ``base`` of each element of ``view`` (a NumPy view of base's array).
+
+    A write into a view changes its base, so the base's history must record it; these positions
+    say where. None when the layout cannot be mapped (negative or misaligned strides).
+    """
+    b, v = base._data, view._data
+    item = b.itemsize
+    strides = b.strides + v.strides
+    offset = v.__array_interface__["data"][0] - b.__array_interface__["data"][0]
+    if b.size == 0 or offset < 0 or offset % item or any(s < 0 or s % item for s in strides):
+        return None
+    span = 1 + sum((n - 1) * s // item for n, s in zip(b.shape, b.strides))
+    end = offset // item + sum((n - 1) * s // item for n, s in zip(v.shape, v.strides))
+    if v.size and end >= span:
+        return None
+    buffer = np.zeros(span, dtype=np.int64)
+    step = buffer.itemsize // item
+    laid_out = np.lib.stride_tricks.as_strided(buffer, b.shape, tuple(s * step for s in b.strides))
+    laid_out[...] = np.arange(b.size).reshape(b.shape)
+    return np.lib.stride_tricks.as_strided(buffer[offset // item:], v.shape, tuple(s * step for s in v.strides))
+
+
+class _ViewWrite(Node):
+    """``CopySlices`` for an in-place op on a view: the op's node, applied to the base's region.
+
+    Its first edge is the base's earlier history; the others are the op's other inputs. The region's
+    gradient goes through the op's own rule; the rest of the base's gradient passes unchanged.
+    """
+
+    __slots__ = ()
+
+    def apply(self, grads):
+        grad = grads[0]
+        op_node, key = self._args
+        inner = op_node.apply([getitem(grad, key)])
+        base_grad = grad.clone()
+        base_grad[key] = 0.0 if inner[0] is None else inner[0]
+        return [base_grad] + list(inner[1:])
+
+
+_ViewWrite.__name__ = _ViewWrite.__qualname__ = "CopySlices"
+
+
+def write_through_view(view, op_node):
+    """Record that the in-place op ``op_node`` (now ``view.grad_fn``) changed ``view``'s base.
+
+    The base becomes the output of a ``CopySlices`` node and the view is re-derived from it
+    (``AsStridedBackward0``), as in PyTorch. Does nothing for a layout it cannot map.
+    """
+    base = view._base
+    positions = _positions_in_base(view, base)
+    if positions is None:
+        return
+    key = _base_key(positions, base)
+    node = _ViewWrite((_history_edge(base),) + tuple(op_node.next_functions[1:]), (), (op_node, key), None)
+    base._grad_fn = node
+    base._output_nr = 0
+    base._requires_grad = True
+    attach(view, AsStridedBackward0, (base,), (), (base._data.shape, key))
+    view._output_nr = 0
+
+
+
+def _history_edge(tensor):
+    """The edge to what produced ``tensor`` so far."""
+    if tensor._grad_fn is not None:
+        return (tensor._grad_fn, tensor._output_nr)
+    if tensor._requires_grad:
+        return (accumulator_of(tensor), 0)
+    return (None, 0)
+
+
+__setitem__ = setitem

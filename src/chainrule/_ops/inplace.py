@@ -104,6 +104,10 @@ def write_inplace(tensor, result):
         tensor._grad_fn = node
         tensor._output_nr = result._output_nr
         tensor._requires_grad = True
+        if tensor._base is not None:
+            from .indexing import write_through_view  # indexing builds on this module
+
+            write_through_view(tensor, node)
     return tensor
 
 

@@ -5,13 +5,19 @@ import numpy as np
 from .._tensor import Tensor, _wrap_dim
 from ._broadcast import sum_to_shape
 from ._op import derivative, record
+from .pointwise_base import write_out
 
-__all__ = ["view", "reshape", "transpose", "t", "permute", "unsqueeze", "squeeze", "flatten", "expand",
-           "expand_as", "broadcast_to", "contiguous", "record_view", "infer_shape"]
+__all__ = ["view", "view_as", "reshape", "reshape_as", "transpose", "t", "adjoint", "permute", "movedim",
+           "unsqueeze", "squeeze", "flatten", "unflatten", "expand", "expand_as", "broadcast_to", "contiguous",
+           "atleast_1d", "atleast_2d", "atleast_3d", "diagonal", "diag_embed", "diag", "trace", "tril", "triu",
+           "unfold", "alias", "record_view", "infer_shape", "diagonal_backward", "unfold_backward"]
 
-FUNCTIONS = ["reshape", "transpose", "t", "permute", "unsqueeze", "squeeze", "flatten", "broadcast_to"]
-METHODS = FUNCTIONS + ["view", "expand", "expand_as", "contiguous"]
-ALIASES = {"swapaxes": "transpose", "swapdims": "transpose"}
+_FUNCTIONS_AND_METHODS = ["reshape", "transpose", "t", "adjoint", "permute", "movedim", "unsqueeze", "squeeze",
+                          "flatten", "unflatten", "broadcast_to", "diagonal", "diag_embed", "diag", "trace", "tril",
+                          "triu"]
+FUNCTIONS = _FUNCTIONS_AND_METHODS + ["atleast_1d", "atleast_2d", "atleast_3d"]
+METHODS = _FUNCTIONS_AND_METHODS + ["view", "view_as", "reshape_as", "expand", "expand_as", "contiguous", "unfold"]
+ALIASES = {"swapaxes": "transpose", "swapdims": "transpose", "moveaxis": "movedim"}
 
 
 def record_view(data, node_class, input, args):
@@ -20,6 +26,18 @@ def record_view(data, node_class, input, args):
     out._version_counter = input._version_counter
     out._base = input if input._base is None else input._base
     return out
+
+
+def _alias_grad(grad):
+    return grad
+
+
+AliasBackward0 = derivative("AliasBackward0", _alias_grad)
+
+
+def alias(input):
+    """A new view of the whole of ``input`` (``x[...]``)."""
+    return record_view(input._data[...], AliasBackward0, input, ())
 
 
 def _shape_arg(shape):
@@ -91,6 +109,14 @@ def reshape(input, *shape):
     return record(np.reshape(x, shape).copy(), UnsafeViewBackward0, (input,), (), (x.shape,))
 
 
+def view_as(input, other):
+    return view(input, other._data.shape)
+
+
+def reshape_as(input, other):
+    return reshape(input, other._data.shape)
+
+
 def flatten(input, start_dim=0, end_dim=-1):
     x = input._data
     if x.ndim == 0:
@@ -101,6 +127,19 @@ def flatten(input, start_dim=0, end_dim=-1):
     if start == end:
         return input
     return reshape(input, x.shape[:start] + (-1,) + x.shape[end + 1:])
+
+
+def unflatten(input, dim, sizes):
+    x = input._data
+    dim = _wrap_dim(dim, x.ndim)
+    sizes = tuple(int(s) for s in sizes)
+    if not sizes:
+        raise RuntimeError("unflatten: sizes must be non-empty")
+    known = int(np.prod([s for s in sizes if s != -1]))
+    if (-1 not in sizes and known != x.shape[dim]) or (-1 in sizes and (known == 0 or x.shape[dim] % known)):
+        raise RuntimeError(f"unflatten: Provided sizes {list(sizes)} don't multiply up to the size of dim {dim} "
+                           f"({x.shape[dim]}) in the input tensor")
+    return view(input, x.shape[:dim] + sizes + x.shape[dim + 1:])
 
 
 def contiguous(input, memory_format=None):
@@ -155,6 +194,33 @@ def permute(input, *dims):
     return record_view(np.transpose(x, dims), PermuteBackward0, input, (dims,))
 
 
+def _dim_list(dims):
+    return [int(dims)] if isinstance(dims, (int, np.integer)) else [int(d) for d in dims]
+
+
+def movedim(input, source, destination):
+    """A permute that puts the ``source`` dims at ``destination`` and keeps the others in order."""
+    ndim = input._data.ndim
+    source, destination = _dim_list(source), _dim_list(destination)
+    if len(source) != len(destination):
+        raise RuntimeError(f"movedim: Invalid source or destination dims: source ({source} dims) should contain the "
+                           f"same number of dims as destination ({destination} dims)")
+    wrapped_source = [_wrap_dim(d, ndim) for d in source]
+    wrapped_destination = [_wrap_dim(d, ndim) for d in destination]
+    for name, given, wrapped in (("source", source, wrapped_source),
+                                 ("destination", destination, wrapped_destination)):
+        if len(set(wrapped)) != len(wrapped):
+            raise RuntimeError(f"movedim: repeated dim in `{name}` ({given})")
+    if ndim == 0:
+        return alias(input)
+    order = [None] * ndim
+    for s, d in zip(wrapped_source, wrapped_destination):
+        order[d] = s
+    rest = iter(d for d in range(ndim) if d not in wrapped_source)
+    order = [next(rest) if o is None else o for o in order]
+    return permute(input, order)
+
+
 def T(input):
     """``x.T``: every dimension reversed (PyTorch records it as a permute)."""
     x = input._data
@@ -166,6 +232,38 @@ def T(input):
                       "batches of matrices or `x.permute(*torch.arange(x.ndim - 1, -1, -1))` to reverse the "
                       "dimensions of a tensor.", UserWarning, stacklevel=3)
     return permute(input, tuple(range(x.ndim - 1, -1, -1)))
+
+
+def _matrix_transpose(input, name):
+    ndim = input._data.ndim
+    if ndim < 2:
+        raise RuntimeError(f"tensor.{name} is only supported on matrices or batches of matrices. Got {ndim}-D tensor.")
+    return transpose(input, -2, -1)
+
+
+def mT(input):
+    return _matrix_transpose(input, "mT")
+
+
+def mH(input):
+    """Conjugate transpose of the last two dims (a transpose for real dtypes)."""
+    result = _matrix_transpose(input, "mH")
+    return result.conj() if input._data.dtype.kind == "c" else result
+
+
+def adjoint(input):
+    result = transpose(input, -2, -1)
+    return result.conj() if input._data.dtype.kind == "c" else result
+
+
+def H(input):
+    ndim = input._data.ndim
+    if ndim == 0:
+        return input
+    if ndim != 2:
+        raise RuntimeError(f"tensor.H is only supported on matrices (2-D tensors). Got {ndim}-D tensor. For batches "
+                           "of matrices, consider using tensor.mH")
+    return mH(input)
 
 
 # ---------------------------------------------------------------- unsqueeze / squeeze
@@ -180,6 +278,7 @@ def _squeeze_grad(grad, shape, *rest):
 UnsqueezeBackward0 = derivative("UnsqueezeBackward0", _unsqueeze_grad)
 SqueezeBackward0 = derivative("SqueezeBackward0", _squeeze_grad)
 SqueezeBackward1 = derivative("SqueezeBackward1", _squeeze_grad)
+SqueezeBackward2 = derivative("SqueezeBackward2", _squeeze_grad)
 
 
 def unsqueeze(input, dim):
@@ -192,10 +291,50 @@ def squeeze(input, dim=None):
     x = input._data
     if dim is None:
         return record_view(x.reshape(tuple(s for s in x.shape if s != 1)), SqueezeBackward0, input, (x.shape,))
-    dims = (dim,) if isinstance(dim, int) else tuple(dim)
-    dims = {_wrap_dim(d, max(x.ndim, 1)) for d in dims}
+    node_class = SqueezeBackward1 if isinstance(dim, (int, np.integer)) else SqueezeBackward2
+    dims = (dim,) if node_class is SqueezeBackward1 else tuple(dim)
+    dims = {_wrap_dim(d, x.ndim) for d in dims}
     shape = tuple(s for i, s in enumerate(x.shape) if not (i in dims and s == 1))
-    return record_view(x.reshape(shape), SqueezeBackward1, input, (x.shape,))
+    return record_view(x.reshape(shape), node_class, input, (x.shape,))
+
+
+def _at_least(tensors, grow):
+    """``grow`` applied to one tensor, or to each of several (given separately or as one sequence)."""
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    elif len(tensors) == 1:
+        return grow(tensors[0])
+    return tuple(grow(t) for t in tensors)
+
+
+def _grow_1d(t):
+    return reshape(t, (1,)) if t._data.ndim == 0 else t
+
+
+def _grow_2d(t):
+    ndim = t._data.ndim
+    return reshape(t, (1, 1)) if ndim == 0 else unsqueeze(t, 0) if ndim == 1 else t
+
+
+def _grow_3d(t):
+    ndim = t._data.ndim
+    if ndim == 0:
+        return reshape(t, (1, 1, 1))
+    if ndim == 1:
+        return unsqueeze(unsqueeze(t, 0), -1)
+    return unsqueeze(t, -1) if ndim == 2 else t
+
+
+def atleast_1d(*tensors):
+    return _at_least(tensors, _grow_1d)
+
+
+def atleast_2d(*tensors):
+    return _at_least(tensors, _grow_2d)
+
+
+def atleast_3d(*tensors):
+    return _at_least(tensors, _grow_3d)
 
 
 # ---------------------------------------------------------------- expand
@@ -241,4 +380,167 @@ def broadcast_to(input, size):
     return expand(input, size)
 
 
+# ---------------------------------------------------------------- diagonals and triangles
+def _diagonal_array(x, offset, dim1, dim2):
+    """The diagonal of ``x`` as a writeable view (NumPy hands it out read-only)."""
+    d = np.diagonal(x, offset, dim1, dim2)
+    if x.flags.writeable:
+        d.flags.writeable = True
+    return d
+
+
+def _diagonal_dims(ndim, dim1, dim2):
+    d1, d2 = _wrap_dim(dim1, ndim), _wrap_dim(dim2, ndim)
+    if d1 == d2:
+        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    return d1, d2
+
+
+def _diagonal_grad(grad, shape, offset, dim1, dim2):
+    return diagonal_backward(grad, shape, offset, dim1, dim2)
+
+
+def _diagonal_backward_grad(grad, shape, offset, dim1, dim2):
+    return grad.diagonal(offset, dim1, dim2)
+
+
+def _diag_embed_grad(grad, offset, dim1, dim2):
+    return grad.diagonal(offset, dim1, dim2)
+
+
+def _trace_grad(grad, shape):
+    return diagonal_backward(grad.expand(min(shape)), shape, 0, 0, 1)
+
+
+def _tril_grad(grad, diagonal):
+    return grad.tril(diagonal)
+
+
+def _triu_grad(grad, diagonal):
+    return grad.triu(diagonal)
+
+
+DiagonalBackward0 = derivative("DiagonalBackward0", _diagonal_grad)
+DiagonalBackwardCopy = derivative("DiagonalBackward0_copy", _diagonal_grad)
+DiagonalBackwardBackward0 = derivative("DiagonalBackwardBackward0", _diagonal_backward_grad)
+DiagEmbedBackward0 = derivative("DiagEmbedBackward0", _diag_embed_grad)
+TraceBackward0 = derivative("TraceBackward0", _trace_grad)
+TrilBackward0 = derivative("TrilBackward0", _tril_grad)
+TriuBackward0 = derivative("TriuBackward0", _triu_grad)
+
+
+def diagonal(input, offset=0, dim1=0, dim2=1):
+    x = input._data
+    d1, d2 = _diagonal_dims(x.ndim, dim1, dim2)
+    return record_view(_diagonal_array(x, offset, d1, d2), DiagonalBackward0, input, (x.shape, offset, d1, d2))
+
+
+def diagonal_backward(grad, shape, offset, dim1, dim2):
+    """Zeros of ``shape`` with ``grad`` on the diagonal: the gradient of ``diagonal``."""
+    g = grad._data
+    out = np.zeros(shape, dtype=g.dtype)
+    _diagonal_array(out, offset, dim1, dim2)[...] = g
+    return record(out, DiagonalBackwardBackward0, (grad,), (), (shape, offset, dim1, dim2))
+
+
+def diag_embed(input, offset=0, dim1=-2, dim2=-1):
+    """Square matrices (in ``dim1``, ``dim2``) holding ``input``'s last dim on a diagonal."""
+    x = input._data
+    d1, d2 = _diagonal_dims(x.ndim + 1, dim1, dim2)
+    n = (x.shape[-1] if x.ndim else 1) + abs(offset)
+    shape = list(x.shape[:-1])
+    for d in sorted((d1, d2)):
+        shape.insert(d, n)
+    out = np.zeros(shape, dtype=x.dtype)
+    _diagonal_array(out, offset, d1, d2)[...] = x
+    return record(out, DiagEmbedBackward0, (input,), (), (offset, d1, d2))
+
+
+def diag(input, diagonal=0, *, out=None):
+    """A 1-d input becomes a diagonal matrix; a matrix gives a copy of its diagonal."""
+    x = input._data
+    if x.ndim == 1:
+        result = diag_embed(input, diagonal, 0, 1)
+    elif x.ndim == 2:
+        d = np.diagonal(x, diagonal).copy()
+        result = record(d, DiagonalBackwardCopy, (input,), (), (x.shape, diagonal, 0, 1))
+    else:
+        raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {x.ndim}D")
+    return result if out is None else write_out(result, out, "diag")
+
+
+def trace(input):
+    x = input._data
+    if x.ndim != 2:
+        raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {x.ndim}")
+    total = np.trace(x)
+    if x.dtype.kind in "biu":
+        total = np.asarray(total, dtype=np.int64)
+    return record(np.asarray(total, dtype=total.dtype), TraceBackward0, (input,), (), (x.shape,))
+
+
+def _triangle(name, array_fn, node_class):
+    def op(input, diagonal=0, *, out=None):
+        x = input._data
+        if x.ndim < 2:
+            raise RuntimeError(f"{name}: input tensor must have at least 2 dimensions")
+        result = record(array_fn(x, diagonal), node_class, (input,), (), (diagonal,))
+        return result if out is None else write_out(result, out, name)
+
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = f"The {'lower' if name == 'tril' else 'upper'} triangle of the last two dims; zeros elsewhere."
+    return op
+
+
+tril = _triangle("tril", np.tril, TrilBackward0)
+triu = _triangle("triu", np.triu, TriuBackward0)
+
+
+# ---------------------------------------------------------------- unfold
+def _unfold_grad(grad, shape, dim, size, step):
+    return unfold_backward(grad, shape, dim, size, step)
+
+
+def _unfold_backward_grad(grad, shape, dim, size, step):
+    return grad.unfold(dim, size, step)
+
+
+UnfoldBackward0 = derivative("UnfoldBackward0", _unfold_grad)
+UnfoldBackwardBackward0 = derivative("UnfoldBackwardBackward0", _unfold_backward_grad)
+
+
+def unfold(input, dimension, size, step):
+    """Windows of ``size`` along ``dimension``, ``step`` apart, as a new last dim (a view)."""
+    x = input._data
+    dim = _wrap_dim(dimension, x.ndim)
+    length = x.shape[dim] if x.ndim else 1
+    if size > length:
+        raise RuntimeError(f"maximum size for tensor at dimension {dim} is {length} but size is {size}")
+    if step <= 0:
+        raise RuntimeError(f"step is {step} but must be > 0")
+    if x.ndim == 0:
+        return record_view(x.reshape(1), UnfoldBackward0, input, (x.shape, dim, size, step))
+    shape = x.shape[:dim] + ((length - size) // step + 1,) + x.shape[dim + 1:] + (size,)
+    strides = x.strides[:dim] + (x.strides[dim] * step,) + x.strides[dim + 1:] + (x.strides[dim],)
+    windows = np.lib.stride_tricks.as_strided(x, shape, strides, writeable=x.flags.writeable)
+    return record_view(windows, UnfoldBackward0, input, (x.shape, dim, size, step))
+
+
+def unfold_backward(grad, shape, dim, size, step):
+    """The windows' gradients added back at the positions they were taken from."""
+    g = grad._data
+    out = np.zeros(shape, dtype=g.dtype)
+    if not shape:
+        out[...] = g.sum()
+    else:
+        count = g.shape[dim]
+        lead = (slice(None),) * dim
+        for k in range(size):
+            out[lead + (slice(k, k + step * (count - 1) + 1, step),)] += g[..., k]
+    return record(out, UnfoldBackwardBackward0, (grad,), (), (shape, dim, size, step))
+
+
 Tensor.T = property(T)
+Tensor.mT = property(mT)
+Tensor.mH = property(mH)
+Tensor.H = property(H)

@@ -1,0 +1,355 @@
+"""Reading and writing at index tensors: ``gather scatter scatter_add index_select index_add index_copy
+index_fill masked_fill masked_select take take_along_dim nonzero argwhere``.
+
+The rules pair up: the gradient of a gather is a scatter-add and the other way round, the gradient
+of ``index_select`` is an ``index_add``, and a fill blocks the gradient where it wrote. Written with
+these ops, every rule is differentiable again.
+"""
+
+import numpy as np
+
+from .._tensor import Tensor, _wrap_dim, make_tensor
+from ._broadcast import broadcast_shapes
+from ._op import derivative, record
+from .indexing import index_put_accumulate
+from .pointwise import where
+from .pointwise_base import write_out
+
+__all__ = ["gather", "scatter", "scatter_add", "index_select", "index_add", "index_copy", "index_fill",
+           "masked_fill", "masked_select", "take", "take_along_dim", "nonzero", "argwhere"]
+
+FUNCTIONS = __all__
+METHODS = __all__[:-1] + ["argwhere"]
+INPLACE = ["scatter", "scatter_add", "index_add", "index_copy", "index_fill", "masked_fill"]
+
+
+def _zeros(shape, like):
+    return make_tensor(np.zeros(shape, dtype=like._data.dtype))
+
+
+# ---------------------------------------------------------------- gather / scatter
+def _check_index_dtype(index, message):
+    if index._data.dtype.kind not in "iu":
+        raise RuntimeError(message)
+    return index._data
+
+
+def _scatter_coords(x, dim, index, src=None):
+    """NumPy coordinates of the positions ``index`` points at along ``dim`` (after PyTorch's checks).
+
+    ``src`` is the source of a scatter (None for a gather); a 0-d tensor counts as 1-d.
+    """
+    shape = x.shape or (1,)
+    if max(index.ndim, 1) != len(shape):
+        raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
+    idx = index.reshape(index.shape or (1,))
+    for d in range(len(shape)):
+        too_big_for_self = d != dim and idx.shape[d] > shape[d]
+        if src is None and too_big_for_self:
+            raise RuntimeError(f"Size does not match at dimension {d} expected index {list(idx.shape)} to be no "
+                               f"larger than self {list(shape)} apart from dimension {dim}")
+        if src is not None and (too_big_for_self or idx.shape[d] > (src.shape or (1,))[d]):
+            raise RuntimeError(f"Expected index {list(idx.shape)} to be no larger than self {list(shape)} apart from "
+                               f"dimension {dim} and to be no larger size than src {list(src.shape)}")
+    bad = idx[(idx < 0) | (idx >= shape[dim])]
+    if bad.size:
+        raise RuntimeError(f"index {int(bad.flat[0])} is out of bounds for dimension {dim} with size {shape[dim]}")
+    coords = list(np.indices(idx.shape, sparse=True))
+    coords[dim] = idx
+    return tuple(coords)
+
+
+def _leading(array, shape):
+    """The leading block of ``array`` with ``shape`` (a source larger than the index is cut)."""
+    array = array.reshape(array.shape or (1,))
+    return array[tuple(slice(0, s) for s in shape)]
+
+
+def _gather_grad(grad, shape, dim, index):
+    return scatter_add(_zeros(shape, grad), dim, index, grad)
+
+
+def _scatter_grad_self(grad, dim, index):
+    return grad.scatter(dim, index, 0.0)
+
+
+def _scatter_grad_src(grad, dim, index):
+    return grad.gather(dim, index)
+
+
+def _scatter_add_grad_self(grad, dim, index):
+    return grad
+
+
+GatherBackward0 = derivative("GatherBackward0", _gather_grad)
+ScatterBackward0 = derivative("ScatterBackward0", _scatter_grad_self, _scatter_grad_src)
+ScatterBackward1 = derivative("ScatterBackward1", _scatter_grad_self)
+ScatterAddBackward0 = derivative("ScatterAddBackward0", _scatter_add_grad_self, _scatter_grad_src)
+
+
+def gather(input, dim, index, *, sparse_grad=False, out=None):
+    x = input._data
+    idx = _check_index_dtype(index, "gather(): Expected dtype int32/int64 for index")
+    dim = _wrap_dim(dim, x.ndim)
+    coords = _scatter_coords(x, dim, idx)
+    result = x.reshape(x.shape or (1,))[coords].reshape(idx.shape)
+    result = record(result, GatherBackward0, (input,), (), (x.shape, dim, index))
+    return result if out is None else write_out(result, out, "gather")
+
+
+def _scatter_arrays(input, dim, index, src):
+    x = input._data
+    idx = _check_index_dtype(index, "scatter(): Expected dtype int32/int64 for index")
+    dim = _wrap_dim(dim, x.ndim)
+    source = src._data if isinstance(src, Tensor) else None
+    if source is not None and source.dtype != x.dtype:
+        raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
+    coords = _scatter_coords(x, dim, idx, source)
+    out = x.reshape(x.shape or (1,)).copy()
+    values = src if source is None else _leading(source, idx.shape or (1,))
+    return dim, out, coords, values
+
+
+def scatter(input, dim, index, src=None, *, value=None, reduce=None, out=None):
+    """``input`` with ``src`` (a tensor or a number) written at ``index`` along ``dim``."""
+    if reduce is not None:
+        raise NotImplementedError("scatter(reduce=...) is not supported; use scatter_add")
+    if src is None:
+        src = value
+    dim, result, coords, values = _scatter_arrays(input, dim, index, src)
+    result[coords] = values
+    result = result.reshape(input._data.shape)
+    if isinstance(src, Tensor):
+        result = record(result, ScatterBackward0, (input, src), (), (dim, index))
+    else:
+        result = record(result, ScatterBackward1, (input,), (), (dim, index))
+    return result if out is None else write_out(result, out, "scatter")
+
+
+def scatter_add(input, dim, index, src, *, out=None):
+    dim, result, coords, values = _scatter_arrays(input, dim, index, src)
+    np.add.at(result, coords, values)
+    result = record(result.reshape(input._data.shape), ScatterAddBackward0, (input, src), (), (dim, index))
+    return result if out is None else write_out(result, out, "scatter_add")
+
+
+# ---------------------------------------------------------------- index_select / index_add / index_copy / index_fill
+def _index_vector(index, name, size, dim):
+    """``index`` as a 1-d integer array, checked against a dim of ``size``."""
+    idx = index._data
+    if idx.dtype.kind not in "iu":
+        raise RuntimeError(f"{name}(): Expected dtype int32 or int64 for index")
+    if idx.ndim > 1:
+        raise IndexError(f"{name}(): Index is supposed to be a vector")
+    idx = idx.reshape(-1)
+    bad = idx[(idx < 0) | (idx >= size)]
+    if bad.size:
+        if name == "index_select":
+            raise IndexError("index out of range in self")
+        raise IndexError(f"index {int(bad[0])} is out of bounds for dimension {dim} with size {size}")
+    return idx
+
+
+def _index_select_grad(grad, shape, dim, index):
+    return index_add(_zeros(shape, grad), dim, index, grad)
+
+
+def _index_add_grad_self(grad, dim, index, alpha):
+    return grad
+
+
+def _index_add_grad_source(grad, dim, index, alpha):
+    selected = grad.index_select(dim, index)
+    return selected if alpha == 1 else selected * alpha
+
+
+def _index_copy_grad_self(grad, dim, index):
+    return grad.index_fill(dim, index, 0.0)
+
+
+def _index_copy_grad_source(grad, dim, index):
+    return grad.index_select(dim, index)
+
+
+def _index_fill_grad_value(grad, dim, index):
+    return grad.index_select(dim, index).sum()
+
+
+IndexSelectBackward0 = derivative("IndexSelectBackward0", _index_select_grad)
+IndexAddBackward0 = derivative("IndexAddBackward0", _index_add_grad_self, _index_add_grad_source)
+IndexCopyBackward0 = derivative("IndexCopyBackward0", _index_copy_grad_self, _index_copy_grad_source)
+IndexFillBackward0 = derivative("IndexFillBackward0", _index_copy_grad_self)
+IndexFillBackward1 = derivative("IndexFillBackward1", _index_copy_grad_self, _index_fill_grad_value)
+
+
+def _along(dim, idx):
+    return (slice(None),) * dim + (idx,)
+
+
+def index_select(input, dim, index, *, out=None):
+    x = input._data
+    dim = _wrap_dim(dim, x.ndim)
+    idx = _index_vector(index, "index_select", x.shape[dim] if x.ndim else 1, dim)
+    result = np.take(x, idx, axis=dim) if x.ndim else x.reshape(1)[idx].reshape(())
+    result = record(result, IndexSelectBackward0, (input,), (), (x.shape, dim, index))
+    return result if out is None else write_out(result, out, "index_select")
+
+
+def _check_source(name, x, dim, idx, source):
+    if source.dtype != x.dtype:
+        from .._dtype import _FROM_NUMPY
+
+        raise RuntimeError(f"{name}(): self ({_FROM_NUMPY[x.dtype].scalar_type_name}) and source "
+                           f"({_FROM_NUMPY[source.dtype].scalar_type_name}) must have the same scalar type")
+    count = source.shape[dim] if source.ndim else 1
+    if idx.size != count:
+        if name == "index_copy_":
+            raise IndexError(f"index_copy_(): Number of indices ({idx.size}) should be equal to source.size(dim) "
+                             f"({count})")
+        raise RuntimeError(f"index_add_(): Number of indices ({idx.size}) should be equal to source.size(dim): "
+                           f"({count}), for dim: {dim}")
+
+
+def index_add(input, dim, index, source, *, alpha=1, out=None):
+    x = input._data
+    dim = _wrap_dim(dim, x.ndim)
+    idx = _index_vector(index, "index_add", x.shape[dim] if x.ndim else 1, dim)
+    _check_source("index_add_", x, dim, idx, source._data)
+    result = x.copy()
+    values = source._data if alpha == 1 else source._data * alpha
+    np.add.at(result, _along(dim, idx), values.reshape(result[_along(dim, idx)].shape))
+    result = record(result, IndexAddBackward0, (input, source), (), (dim, index, alpha))
+    return result if out is None else write_out(result, out, "index_add")
+
+
+def index_copy(input, dim, index, source, *, out=None):
+    x = input._data
+    dim = _wrap_dim(dim, x.ndim)
+    idx = _index_vector(index, "index_copy", x.shape[dim] if x.ndim else 1, dim)
+    _check_source("index_copy_", x, dim, idx, source._data)
+    result = x.copy()
+    result[_along(dim, idx)] = source._data.reshape(result[_along(dim, idx)].shape)
+    result = record(result, IndexCopyBackward0, (input, source), (), (dim, index))
+    return result if out is None else write_out(result, out, "index_copy")
+
+
+def _scalar_value(value, name):
+    """A fill value: a number, or a 0-d tensor (which then gets a gradient)."""
+    if isinstance(value, Tensor):
+        if value._data.ndim:
+            raise RuntimeError(f"{name} only supports a 0-dimensional value tensor, but got tensor with "
+                               f"{value._data.ndim} dimension(s).")
+        return value._data
+    return value
+
+
+def index_fill(input, dim, index, value):
+    x = input._data
+    dim = _wrap_dim(dim, x.ndim)
+    idx = _index_vector(index, "index_fill", x.shape[dim] if x.ndim else 1, dim)
+    number = _scalar_value(value, "index_fill_")
+    result = x.copy()
+    result[_along(dim, idx) if x.ndim else ()] = number
+    if isinstance(value, Tensor):
+        return record(result, IndexFillBackward1, (input, value), (), (dim, index))
+    return record(result, IndexFillBackward0, (input,), (), (dim, index))
+
+
+# ---------------------------------------------------------------- masks
+def _mask_array(mask, message):
+    array = mask._data
+    if array.dtype.kind != "b":
+        raise RuntimeError(message)
+    return array
+
+
+def _masked_fill_grad_self(grad, mask):
+    return where(mask, 0.0, grad)
+
+
+def _masked_fill_grad_value(grad, mask):
+    return where(mask, grad, 0.0).sum()
+
+
+def _masked_select_grad(grad, shape, mask):
+    return index_put_accumulate(grad, shape, (mask,))
+
+
+MaskedFillBackward0 = derivative("MaskedFillBackward0", _masked_fill_grad_self)
+MaskedFillBackward1 = derivative("MaskedFillBackward1", _masked_fill_grad_self, _masked_fill_grad_value)
+MaskedSelectBackward0 = derivative("MaskedSelectBackward0", _masked_select_grad)
+
+
+def masked_fill(input, mask, value):
+    x = input._data
+    m = _mask_array(mask, f"masked_fill_ only supports boolean masks, but got mask with dtype {mask.dtype.cpp_name}")
+    number = _scalar_value(value, "masked_fill_")
+    broadcast_shapes(m.shape, x.shape)
+    result = np.where(m, np.asarray(number, dtype=x.dtype), x)
+    if isinstance(value, Tensor):
+        return record(result, MaskedFillBackward1, (input, value), (), (mask,))
+    return record(result, MaskedFillBackward0, (input,), (), (mask,))
+
+
+def masked_select(input, mask, *, out=None):
+    x = input._data
+    m = _mask_array(mask, "masked_select: expected BoolTensor for mask")
+    shape = broadcast_shapes(x.shape, m.shape)
+    full_mask = np.broadcast_to(m, shape)
+    result = np.broadcast_to(x, shape)[full_mask]
+    result = record(result, MaskedSelectBackward0, (input,), (), (shape, full_mask))
+    return result if out is None else write_out(result, out, "masked_select")
+
+
+# ---------------------------------------------------------------- take / take_along_dim
+def _take_grad(grad, shape, flat_index):
+    return index_put_accumulate(grad.reshape(-1), (int(np.prod(shape)),), (flat_index,)).reshape(shape)
+
+
+TakeBackward0 = derivative("TakeBackward0", _take_grad)
+
+
+def take(input, index):
+    x = input._data
+    idx = index._data
+    if idx.dtype.kind not in "iu":
+        raise RuntimeError(f"take(): Expected a long tensor for index, but got {index.dtype.scalar_type_name}")
+    size = x.size
+    bad = idx[(idx < -size) | (idx >= size)]
+    if bad.size:
+        raise IndexError(f"out of range: tried to access index {int(bad.flat[0])} on a tensor of {size} elements.")
+    flat_index = np.where(idx < 0, idx + size, idx).reshape(-1)
+    result = x.reshape(-1)[flat_index].reshape(idx.shape)
+    return record(result, TakeBackward0, (input,), (), (x.shape, flat_index))
+
+
+def take_along_dim(input, indices, dim=None, *, out=None):
+    if dim is None:
+        result = gather(input.reshape(-1), 0, indices.reshape(-1))
+    else:
+        x, idx = input._data, indices._data
+        if x.ndim != idx.ndim:
+            raise RuntimeError(f"chainrule.take_along_dim(): input and indices should have the same number of "
+                               f"dimensions, but got {x.ndim} dimensions for input, and {idx.ndim} dimensions for "
+                               "indices")
+        dim = _wrap_dim(dim, x.ndim)
+        shape = list(broadcast_shapes(x.shape, idx.shape))
+        input_shape, index_shape = list(shape), list(shape)
+        input_shape[dim], index_shape[dim] = x.shape[dim], idx.shape[dim]
+        expanded = input if tuple(input_shape) == x.shape else input.expand(input_shape)
+        indices = indices if tuple(index_shape) == idx.shape else indices.expand(index_shape)
+        result = gather(expanded, dim, indices)
+    return result if out is None else write_out(result, out, "take_along_dim")
+
+
+# ---------------------------------------------------------------- nonzero / argwhere
+def nonzero(input, *, out=None, as_tuple=False):
+    x = input._data
+    if as_tuple:
+        return tuple(make_tensor(i.astype(np.int64)) for i in np.nonzero(x.reshape(x.shape or (1,))))
+    result = make_tensor(np.argwhere(x).astype(np.int64))
+    return result if out is None else write_out(result, out, "nonzero")
+
+
+def argwhere(input):
+    return nonzero(input)
