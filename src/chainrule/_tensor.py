@@ -220,8 +220,7 @@ class Tensor:
     def detach(self):
         """A new leaf sharing this tensor's array and version counter."""
         out = make_tensor(self._data)
-        out._version_counter = self._version_counter
-        out._base = self
+        out._version_counter = self._version_counter  # not a differentiable view: in-place edits are allowed
         return out
 
     def detach_(self):
@@ -434,7 +433,14 @@ def accumulate_into_leaf(leaf, grad):
     if _grad_state.enabled:  # create_graph: the gradient keeps its graph
         if data.dtype != target_dtype:
             grad = grad.to(leaf.dtype)
-        leaf._grad = grad if leaf._grad is None else leaf._grad + grad
+        if leaf._grad is None:
+            from ._ops._op import record
+            from ._ops.inplace import CopyBackwards
+
+            # PyTorch copies the first gradient into a fresh tensor: its grad_fn is CopyBackwards
+            leaf._grad = record(np.array(grad._data, copy=True), CopyBackwards, (0.0, grad), (), (grad._data.shape,))
+        else:
+            leaf._grad = leaf._grad + grad
     elif leaf._grad is None:
         leaf._grad = make_tensor(np.array(data, dtype=target_dtype, copy=True))
     else:
