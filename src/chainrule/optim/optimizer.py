@@ -235,21 +235,14 @@ def touch(*tensors):
 
 
 def muladd(scale, values, base, out=None):
-    """``scale * values + base`` rounded once, as PyTorch's CPU kernels fuse it (``add`` with ``alpha``,
-    ``addcmul``, ``lerp``). Each operand first takes ``base``'s dtype; below float64 the product and sum
-    are formed in float64, where the product is exact, and rounded back once."""
+    """``scale * values + base`` in ``base``'s dtype, written into ``out`` when given.
+
+    PyTorch's CPU kernels fuse this into one rounding; two float32 roundings differ from it by at
+    most an ulp per step, well inside float32 agreement, and cost a quarter of a float64 detour.
+    """
     dtype = base.dtype
-    scale = np.asarray(scale, dtype=dtype)
-    if dtype.itemsize < 8 and dtype.kind == "f":
-        wide = np.multiply(scale, values, dtype=np.float64)
-        wide += base
-    else:
-        wide = scale * values
-        wide += base
-    if out is None:
-        return wide.astype(dtype, copy=False)
-    np.copyto(out, wide, casting="same_kind")
-    return out
+    product = np.multiply(values, np.asarray(scale, dtype=dtype), dtype=dtype)
+    return np.add(product, base, out=product if out is None else out, casting="same_kind")
 
 
 def gradient(param, maximize, weight_decay=0):

@@ -1,0 +1,139 @@
+"""What the training examples share: picking chainrule or PyTorch, the command line, a text progress
+bar, the digits data and the loss plot.
+
+Every example is one script that runs on chainrule by default and on PyTorch with ``--torch``, so the
+two can be compared line for line: same model, same data, same printed numbers.
+"""
+
+import argparse
+import os
+import sys
+import time
+
+import numpy as np
+
+OUTPUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "output")
+
+
+def import_library():
+    """``import torch`` when ``--torch`` is on the command line, otherwise ``import chainrule as torch``."""
+    if "--torch" in sys.argv[1:]:
+        import torch
+    else:
+        import chainrule as torch
+    return torch
+
+
+def library_name(torch):
+    return "PyTorch" if torch.__name__ == "torch" else "chainrule"
+
+
+def parser(description, *, steps=None, epochs=None):
+    """The options every example takes: ``--steps`` or ``--epochs``, ``--seed``, ``--torch``, ``--output``."""
+    options = argparse.ArgumentParser(description=description)
+    if steps is not None:
+        options.add_argument("--steps", type=int, default=steps, help=f"training steps (default {steps})")
+    if epochs is not None:
+        options.add_argument("--epochs", type=int, default=epochs, help=f"passes over the data (default {epochs})")
+    options.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    options.add_argument("--torch", action="store_true", help="run the same script with PyTorch")
+    options.add_argument("--output", default=OUTPUT, help="folder for the loss plot (default examples/output)")
+    return options
+
+
+class ProgressBar:
+    """A one-line text progress bar with the latest loss, redrawn at most once per percent; keeps every loss."""
+
+    def __init__(self, total, description, width=30, stream=None):
+        self.total, self.description, self.width = total, description, width
+        self.stream = stream or sys.stderr
+        self.done = 0
+        self.losses = []
+        self.drawn_percent = -1
+        self.start = time.perf_counter()
+
+    def update(self, loss):
+        self.losses.append(loss)
+        self.done += 1
+        percent = 100 * self.done // self.total
+        if percent != self.drawn_percent:
+            self.drawn_percent = percent
+            filled = self.width * self.done // self.total
+            bar = "#" * filled + "." * (self.width - filled)
+            elapsed = time.perf_counter() - self.start
+            self.stream.write(f"\r{self.description} [{bar}] {self.done}/{self.total} "
+                              f"loss {loss:.4f} {elapsed:6.1f}s")
+            self.stream.flush()
+
+    def close(self):
+        """End the bar's line; returns the seconds since the bar was made."""
+        self.stream.write("\n")
+        self.stream.flush()
+        return time.perf_counter() - self.start
+
+
+def synthetic_digits(n_samples, seed=0):
+    """Ten noisy 8x8 patterns with values in [0, 1]: a digits-like classification task made with NumPy only."""
+    rng = np.random.default_rng(seed)
+    patterns = (rng.random((10, 8, 8)) > 0.6).astype(np.float32)
+    labels = rng.integers(0, 10, n_samples)
+    noise = rng.normal(0.0, 0.35, (n_samples, 8, 8)).astype(np.float32)
+    images = np.clip(patterns[labels] + noise, 0.0, 1.0).reshape(n_samples, 64)
+    return images.astype(np.float32), labels.astype(np.int64)
+
+
+def digits(test_fraction=0.2):
+    """scikit-learn's 8x8 digits as float32 rows of 64 pixels: (x_train, y_train, x_test, y_test).
+
+    The split is one fixed permutation, so every run is tested on the same images. Pixels, scaled to [0, 1],
+    are standardized with the training images' mean and spread (plus 0.1, for the border pixels that are
+    almost always blank).
+    Falls back to synthetic digits, with a note, where scikit-learn is not installed.
+    """
+    try:
+        from sklearn.datasets import load_digits
+    except ImportError:
+        print("scikit-learn is not installed: training on synthetic 8x8 digits (pip install scikit-learn)")
+        images, labels = synthetic_digits(1797)
+    else:
+        data = load_digits()
+        images, labels = (data.data / 16.0).astype(np.float32), data.target.astype(np.int64)
+    order = np.random.default_rng(0).permutation(len(labels))
+    n_test = int(len(labels) * test_fraction)
+    test, train = order[:n_test], order[n_test:]
+    mean, spread = images[train].mean(axis=0), images[train].std(axis=0) + 0.1
+    images = (images - mean) / spread
+    return images[train], labels[train], images[test], labels[test]
+
+
+def save_loss_plot(curves, name, torch, output=OUTPUT):
+    """Write loss curves to ``output/NAME_loss.png`` (``NAME_loss_torch.png`` for PyTorch), if matplotlib is there.
+
+    ``curves`` is one list of losses, or a dict of them by label.
+    """
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("matplotlib is not installed: no loss plot (pip install matplotlib)")
+        return None
+    if not isinstance(curves, dict):
+        curves = {"training loss": curves}
+    os.makedirs(output, exist_ok=True)
+    suffix = "_torch" if library_name(torch) == "PyTorch" else ""
+    path = os.path.join(output, f"{name}_loss{suffix}.png")
+    figure, axes = plt.subplots(figsize=(6, 4))
+    for label, losses in curves.items():
+        axes.plot(np.arange(1, len(losses) + 1), losses, linewidth=1, label=label)
+    axes.set_xlabel("step")
+    axes.set_ylabel("loss")
+    axes.set_yscale("log")
+    axes.set_title(f"{name} ({library_name(torch)})")
+    axes.legend()
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+    print(f"loss plot written to {path}")
+    return path
