@@ -261,3 +261,29 @@ def legacy_new(cls, args, kwargs):
     if cls is not Tensor:
         return cls._from_tensor(out)
     return out
+
+
+# ---------------------------------------------------------------- Tensor.new_*: same dtype as the tensor unless given
+def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False):
+    return tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+
+def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
+    return zeros(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+
+def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
+    return ones(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+
+def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
+    return empty(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+
+def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False):
+    return full(size, fill_value, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+
+for _method in (new_tensor, new_zeros, new_ones, new_empty, new_full):
+    setattr(Tensor, _method.__name__, _method)
+del _method
