@@ -300,7 +300,7 @@ def test_training_loop_memory_is_flat(create_graph):
         else:
             loss.backward()
         with chainrule.no_grad():
-            w.sub_(0.01 * w.grad)
+            w.sub_(0.001 * w.grad)
         w.grad = None
 
     for _ in range(200):

@@ -106,7 +106,11 @@ def reshape(input, *shape):
     v = _view_array(x, shape)
     if v is not None:
         return record_view(v, ViewBackward0, input, (x.shape,))
-    return record(np.reshape(x, shape).copy(), UnsafeViewBackward0, (input,), (), (x.shape,))
+    # As PyTorch does: a contiguous copy (CloneBackward0), then a view of it (UnsafeViewBackward0).
+    from .copy import clone
+
+    copy = clone(input, memory_format=None)
+    return record(copy._data.reshape(shape), UnsafeViewBackward0, (copy,), (), (x.shape,))
 
 
 def view_as(input, other):
