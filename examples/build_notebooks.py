@@ -59,6 +59,76 @@ that was accumulated into it."""),
 ]
 
 
+TRAINING = [
+    ("markdown", """# Training a small network
+
+A two-layer network learns to tell three interleaved spirals apart. Everything is PyTorch code run by
+chainrule: `nn.Sequential`, `CrossEntropyLoss`, `optim.Adam`, a `DataLoader`, and a progress bar and a
+loss plot along the way."""),
+    ("code", """import numpy as np
+import matplotlib.pyplot as plt
+import chainrule as torch
+from chainrule import nn, optim
+from chainrule.utils.data import DataLoader, TensorDataset
+from _common import ProgressBar
+
+_ = torch.manual_seed(0)"""),
+    ("markdown", "Three spirals of 200 points each, with a little noise: a problem no straight line solves."),
+    ("code", """rng = np.random.default_rng(0)
+points, labels = [], []
+for label in range(3):
+    r = np.linspace(0.05, 1.0, 200)
+    angle = np.linspace(label * 4.2, label * 4.2 + 4.0, 200) + rng.normal(0, 0.2, 200)
+    points.append(np.stack([r * np.sin(angle), r * np.cos(angle)], axis=1))
+    labels.append(np.full(200, label))
+x = torch.tensor(np.concatenate(points), dtype=torch.float32)
+y = torch.tensor(np.concatenate(labels))
+loader = DataLoader(TensorDataset(x, y), batch_size=64, shuffle=True)
+print(x.shape, y.shape)"""),
+    ("code", """model = nn.Sequential(nn.Linear(2, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 3))
+optimizer = optim.Adam(model.parameters(), lr=0.01)
+loss_fn = nn.CrossEntropyLoss()
+model"""),
+    ("markdown", "Training: forward, loss, `backward()`, one optimizer step, for 60 passes over the data."),
+    ("code", """epochs = 60
+bar = ProgressBar(epochs * len(loader), "training", stream=__import__("sys").stdout)
+for epoch in range(epochs):
+    for xb, yb in loader:
+        loss = loss_fn(model(xb), yb)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        bar.update(loss.item())
+bar.close()
+with torch.no_grad():
+    accuracy = (model(x).argmax(1) == y).float().mean().item()
+print(f"training accuracy: {accuracy:.1%}")"""),
+    ("code", """plt.figure(figsize=(6, 3))
+plt.plot(bar.losses)
+plt.xlabel("step")
+plt.ylabel("cross-entropy")
+plt.yscale("log")
+plt.title("training loss")
+plt.show()"""),
+]
+
+
+def _settled_streams(outputs):
+    """Merge consecutive stream outputs and keep what a terminal would show after each carriage return,
+    so a progress bar is stored as its final line rather than every redraw."""
+    merged = []
+    for output in outputs:
+        if output.output_type == "stream" and merged and merged[-1].output_type == "stream" \
+                and merged[-1].name == output.name:
+            merged[-1].text += output.text
+        else:
+            merged.append(output)
+    for output in merged:
+        if output.output_type == "stream":
+            output.text = "\n".join(line.rsplit("\r", 1)[-1] for line in output.text.split("\n"))
+    return merged
+
+
 def build(name, cells):
     notebook = nbformat.v4.new_notebook()
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
@@ -66,6 +136,9 @@ def build(name, cells):
         make = nbformat.v4.new_markdown_cell if kind == "markdown" else nbformat.v4.new_code_cell
         notebook.cells.append(make(source))
     NotebookClient(notebook, timeout=600, kernel_name="python3", resources={"metadata": {"path": HERE}}).execute()
+    for cell in notebook.cells:
+        if cell.cell_type == "code":
+            cell.outputs = _settled_streams(cell.outputs)
     path = os.path.join(HERE, name)
     nbformat.write(notebook, path)
     print("wrote", path)
@@ -75,6 +148,7 @@ def main():
     sys.path.insert(0, os.path.join(HERE, "..", "src"))
     os.environ["PYTHONPATH"] = os.path.join(HERE, "..", "src") + os.pathsep + os.environ.get("PYTHONPATH", "")
     build("autograd_walkthrough.ipynb", WALKTHROUGH)
+    build("training.ipynb", TRAINING)
 
 
 if __name__ == "__main__":
