@@ -314,3 +314,20 @@ def test_training_loop_memory_is_flat(create_graph):
     end, _ = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     assert end - middle < 64 * 1024, f"memory grew by {end - middle} bytes over 8000 steps"
+
+
+def test_gradgradcheck_catches_a_wrong_second_derivative():
+    class WrongSecondOrder(chainrule.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x ** 3
+
+        @staticmethod
+        def backward(ctx, grad):
+            (x,) = ctx.saved_tensors
+            return grad * 3 * x.detach() ** 2  # right first derivative, no second
+
+    x = chainrule.tensor([1.0, 2.0], dtype=chainrule.float64, requires_grad=True)
+    assert chainrule.autograd.gradcheck(WrongSecondOrder.apply, (x,))
+    assert not chainrule.autograd.gradgradcheck(WrongSecondOrder.apply, (x,), raise_exception=False)

@@ -1,7 +1,8 @@
 """The op families, and the table that turns them into chainrule functions, Tensor methods and operators.
 
 Each family module lists what it offers: ``FUNCTIONS`` (``chainrule.name``), ``METHODS``
-(``tensor.name``), ``INPLACE`` (names that also get a generated ``name_`` method) and ``ALIASES``.
+(``tensor.name``), ``METHOD_FORMS`` (methods whose arguments differ from the function's), ``INPLACE``
+(names that also get a generated ``name_`` method) and ``ALIASES``.
 Adding a family is adding its module to ``FAMILIES`` (or, for a namespace loaded later such as
 ``chainrule.nn.functional``, calling ``register_family``).
 """
@@ -23,6 +24,7 @@ def _collect(family):
         FUNCTIONS[name] = getattr(family, name)
     for name in getattr(family, "METHODS", ()):
         METHODS[name] = getattr(family, name)
+    METHODS.update(getattr(family, "METHOD_FORMS", {}))
     for name in getattr(family, "INPLACE", ()):
         METHODS[name + "_"] = inplace.make_inplace(getattr(family, name), name)
     for alias, name in getattr(family, "ALIASES", {}).items():

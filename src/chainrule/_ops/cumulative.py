@@ -5,7 +5,6 @@ Their gradients are reversed scans: what reaches ``input[i]`` comes from every o
 ``logcumsumexp`` works in log space so large inputs stay finite.
 """
 
-import math
 
 import numpy as np
 
@@ -14,7 +13,7 @@ from .._tensor import _wrap_dim, make_tensor
 from ..autograd import grad_mode
 from ..return_types import cummax as cummax_type
 from ..return_types import cummin as cummin_type
-from ._along_dim import flip, reverse_cumsum, scatter_along, shift, write_out
+from ._along_dim import reverse_cumsum, scatter_along, shift, write_out
 from ._op import OUTPUT, derivative, record
 from .pointwise import where
 
@@ -143,22 +142,17 @@ def cummin(input, dim, *, out=None):
 
 
 # ---------------------------------------------------------------- logcumsumexp
-def _log_of_positive(weights):
-    """``log(weights)`` with ``-inf`` where a weight is 0, computed without dividing by zero."""
-    positive = weights > 0
-    return where(positive, where(positive, weights, 1.0).log(), -math.inf)
-
-
-def _reverse_logcumsumexp(input, dim):
-    return flip(flip(input, dim).logcumsumexp(dim), dim)
-
-
 def _logcumsumexp_grad(grad, input, result, dim):
-    """``sum_{j >= i} grad[j] * exp(input[i] - result[j])``, split by the sign of grad and summed in log space."""
-    positive = _log_of_positive(where(grad > 0, grad, 0.0)) - result
-    negative = _log_of_positive(where(grad < 0, -grad, 0.0)) - result
-    return ((_reverse_logcumsumexp(positive, dim) + input).exp()
-            - (_reverse_logcumsumexp(negative, dim) + input).exp())
+    """``sum_{j >= i} grad[j] * exp(input[i] - result[j])``, as a reversed cumsum.
+
+    Both exponentials are shifted by the largest result (a constant), which keeps them in range for
+    inputs of any size, and the formula stays an ordinary differentiable expression.
+    """
+    if result.numel() == 0:
+        return grad
+    top = result.detach().amax()
+    top = where(top.isfinite(), top, 0.0)
+    return (input - top).exp() * reverse_cumsum(grad * (top - result).exp(), dim)
 
 
 LogcumsumexpBackward0 = derivative("LogcumsumexpBackward0", _logcumsumexp_grad, saves="self result")

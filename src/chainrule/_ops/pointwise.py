@@ -27,7 +27,7 @@ _UNARY = ["exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "sqrt", "rsqr
 __all__ = _UNARY + ["where", "zeros_like_grad", "to_default_float", "unary_op"] + COMPARISONS
 
 FUNCTIONS = _UNARY + ["where"] + COMPARISONS
-METHODS = FUNCTIONS + INPLACE_COMPARISONS
+METHODS = _UNARY + COMPARISONS + INPLACE_COMPARISONS
 INPLACE = _UNARY + ["logical_and", "logical_or", "logical_xor", "logical_not", "bitwise_and", "bitwise_or",
                     "bitwise_xor", "bitwise_not"]
 ALIASES = {"absolute": "abs", "arcsin": "asin", "arccos": "acos", "arctan": "atan", "arcsinh": "asinh",
@@ -314,3 +314,11 @@ def where(condition, input=None, other=None, *, out=None):
     condition = condition if isinstance(condition, Tensor) else make_tensor(cond)
     result = record(result, WhereBackward0, (input, other), (condition,))
     return result if out is None else write_out(result, out, "where")
+
+
+def tensor_where(self, condition, other):
+    """``x.where(condition, y)``: the method takes the condition second, unlike ``chainrule.where``."""
+    return where(condition, self, other)
+
+
+METHOD_FORMS = {"where": tensor_where}

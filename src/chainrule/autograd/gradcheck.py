@@ -36,26 +36,29 @@ def _differentiable_outputs(func, inputs):
 
 
 def _numerical_jacobians(func, inputs, eps):
-    """``J[i][j]``: d output i / d input j, shaped (input_j.numel, output_i.numel)."""
+    """``J[i][j]``: d output i / d input j, shaped (input_j.numel, output_i.numel).
+
+    ``func`` runs with grad mode as the caller has it: a function that differentiates inside
+    (``gradgradcheck``'s first derivatives) needs its graph to compute its value at all.
+    """
     Tensor, make_tensor = _tensor_api()
-    with grad_mode.no_grad():
-        outputs = _differentiable_outputs(func, inputs)
-        columns = {}
-        for j, t in enumerate(inputs):
-            if not (isinstance(t, Tensor) and t._requires_grad):
-                continue
-            data = t._data
-            rows = [np.zeros((data.size, o._data.size)) for o in outputs]
-            for k, index in enumerate(np.ndindex(data.shape)):
-                original = data[index].item()
-                data[index] = original + eps
-                plus = [o._data.astype(np.float64).ravel() for o in _differentiable_outputs(func, inputs)]
-                data[index] = original - eps
-                minus = [o._data.astype(np.float64).ravel() for o in _differentiable_outputs(func, inputs)]
-                data[index] = original
-                for i in range(len(outputs)):
-                    rows[i][k] = (plus[i] - minus[i]) / (2 * eps)
-            columns[j] = rows
+    outputs = _differentiable_outputs(func, inputs)
+    columns = {}
+    for j, t in enumerate(inputs):
+        if not (isinstance(t, Tensor) and t._requires_grad):
+            continue
+        data = t._data
+        rows = [np.zeros((data.size, o._data.size)) for o in outputs]
+        for k, index in enumerate(np.ndindex(data.shape)):
+            original = data[index].item()
+            data[index] = original + eps
+            plus = [o._data.astype(np.float64).ravel() for o in _differentiable_outputs(func, inputs)]
+            data[index] = original - eps
+            minus = [o._data.astype(np.float64).ravel() for o in _differentiable_outputs(func, inputs)]
+            data[index] = original
+            for i in range(len(outputs)):
+                rows[i][k] = (plus[i] - minus[i]) / (2 * eps)
+        columns[j] = rows
     return outputs, columns
 
 
@@ -134,16 +137,15 @@ def _fast_gradcheck(func, inputs, eps, atol, rtol, raise_exception):
     rng = np.random.default_rng(0)
     positions = [j for j, t in enumerate(inputs) if isinstance(t, Tensor) and t._requires_grad]
     directions = {j: rng.standard_normal(inputs[j]._data.shape) for j in positions}
-    with grad_mode.no_grad():
-        outputs = _differentiable_outputs(func, inputs)
-        for j in positions:
-            inputs[j]._data += eps * directions[j]
-        plus = [o._data.astype(np.float64) for o in _differentiable_outputs(func, inputs)]
-        for j in positions:
-            inputs[j]._data -= 2 * eps * directions[j]
-        minus = [o._data.astype(np.float64) for o in _differentiable_outputs(func, inputs)]
-        for j in positions:
-            inputs[j]._data += eps * directions[j]
+    outputs = _differentiable_outputs(func, inputs)
+    for j in positions:
+        inputs[j]._data += eps * directions[j]
+    plus = [o._data.astype(np.float64) for o in _differentiable_outputs(func, inputs)]
+    for j in positions:
+        inputs[j]._data -= 2 * eps * directions[j]
+    minus = [o._data.astype(np.float64) for o in _differentiable_outputs(func, inputs)]
+    for j in positions:
+        inputs[j]._data += eps * directions[j]
     outputs = _differentiable_outputs(func, inputs)
     for i, out in enumerate(outputs):
         v = rng.standard_normal(out._data.shape)
