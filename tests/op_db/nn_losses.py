@@ -124,10 +124,18 @@ def _kl_samples(rng):
     for reduction in ("batchmean", "sum", "none"):
         log_probabilities = np.log(rng.dirichlet(np.ones(3), 2))
         target = rng.dirichlet(np.ones(3), 2)
-        target[0, 1] = 0.0
         yield Sample((log_probabilities, target), {"reduction": reduction}, name=reduction)
         yield Sample((log_probabilities, np.log(target + 0.1)), {"reduction": reduction, "log_target": True},
                      name=f"log_target {reduction}")
+
+
+def _kl_zero_target_samples(rng):
+    """A target with an exact 0 (whose term is defined as 0): differentiated in the input only, since
+    finite differences in the target would step across the edge of its domain."""
+    for reduction in ("batchmean", "none"):
+        target = rng.dirichlet(np.ones(3), 2)
+        target[0, 1] = 0.0
+        yield Sample((np.log(rng.dirichlet(np.ones(3), 2)), target), {"reduction": reduction}, name=reduction)
 
 
 def _paired_with_signs(rng):
@@ -246,6 +254,7 @@ LOSS_OPS = [
     OpInfo("F.binary_cross_entropy_with_logits", _with_module_tensors("binary_cross_entropy_with_logits"),
            _bce_logits_samples, grad_inputs=(0, 1)),
     _loss("kl_div", _kl_samples),
+    _loss("kl_div", _kl_zero_target_samples, grad_inputs=(0,)),
     _loss("cosine_embedding_loss", _every_reduction(_paired_with_signs, ({}, {"margin": 0.2})), grad_inputs=(0, 1)),
     _loss("margin_ranking_loss", _every_reduction(_ranking, ({}, {"margin": 0.5})), grad_inputs=(0, 1)),
     _loss("triplet_margin_loss", _every_reduction(_triplets, ({}, {"swap": True, "p": 1.0}))),
