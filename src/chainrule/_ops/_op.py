@@ -20,7 +20,7 @@ from ..autograd.anomaly_mode import _state as _anomaly_state
 from ..autograd.anomaly_mode import record_forward_trace
 from ..autograd.forward_ad import _state as _forward_state
 from ..autograd.forward_ad import push_tangent
-from ..autograd.graph import Node, SavedTensor, accumulator_of
+from ..autograd.graph import RELEASED_MESSAGE, Node, SavedTensor, accumulator_of
 from ._broadcast import sum_to_shape
 
 __all__ = ["derivative", "record", "record_multi", "attach", "needs_grad", "OUTPUT", "as_array"]
@@ -48,7 +48,20 @@ class OpNode(Node):
 
     def apply(self, grads):
         if self.saved_names:
-            values = self._unpack_saved()
+            saved = self._saved
+            if saved is None:
+                raise RuntimeError(RELEASED_MESSAGE)
+            values = []
+            for value in saved:
+                if value.__class__ is SavedTensor:
+                    tensor = value.tensor
+                    # the common case inline: an input saved as itself, unchanged since
+                    if value.output_of is None and value.unpack_hook is None \
+                            and tensor._version_counter[0] == value.version:
+                        value = tensor
+                    else:
+                        value = value.unpack(self)
+                values.append(value)
             if self._args:
                 values.extend(self._args)
         else:

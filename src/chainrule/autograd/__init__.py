@@ -1,5 +1,10 @@
 """``chainrule.autograd``: ``backward`` and ``grad`` on top of the engine, plus grad modes."""
 
+import warnings
+
+import numpy as np
+
+from .. import _tensor  # partially initialised here; its names are looked up at call time
 from . import anomaly_mode, forward_ad, function, grad_mode, graph
 from .anomaly_mode import detect_anomaly, is_anomaly_check_nan_enabled, is_anomaly_enabled, set_detect_anomaly
 from .engine import run_backward
@@ -37,9 +42,6 @@ def _root_edge(tensor):
 
 def _make_root_grads(outputs, grad_outputs):
     """One gradient per output: the given ones checked for shape, ones for one-element outputs."""
-    from .._tensor import Tensor, make_tensor
-    import numpy as np
-
     grads = []
     for i, out in enumerate(outputs):
         given = grad_outputs[i] if grad_outputs is not None and i < len(grad_outputs) else None
@@ -47,9 +49,9 @@ def _make_root_grads(outputs, grad_outputs):
             if out._data.size != 1:
                 raise with_hint(RuntimeError("grad can be implicitly created only for scalar outputs"),
                                 "non_scalar_backward")
-            grads.append(make_tensor(np.ones(out._data.shape, dtype=out._data.dtype)))
+            grads.append(_tensor.make_tensor(np.ones(out._data.shape, dtype=out._data.dtype)))
             continue
-        if not isinstance(given, Tensor):
+        if not isinstance(given, _tensor.Tensor):
             raise TypeError(f"'{type(given).__name__}' object is not iterable")
         if given._data.shape != out._data.shape:
             raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of {given.shape} and output[{i}] "
@@ -66,8 +68,6 @@ def _check_outputs(outputs):
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, grad_variables=None, inputs=None):
     """Add the gradients of ``tensors`` into the ``.grad`` of the leaves they depend on."""
-    import warnings
-
     outputs = _as_tuple(tensors)
     grad_tensors = _as_tuple(grad_tensors if grad_tensors is not None else grad_variables)
     if inputs is not None:
@@ -101,9 +101,6 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, only_inputs=True,
          allow_unused=None, is_grads_batched=False, materialize_grads=False):
     """The gradients of ``outputs`` with respect to each of ``inputs``, as a tuple; ``.grad`` is untouched."""
-    from .._tensor import make_tensor
-    import numpy as np
-
     if materialize_grads and allow_unused is False:
         raise ValueError("Expected allow_unused to be True or not passed when materialize_grads=True, but got: "
                          "allow_unused=False.")
@@ -132,7 +129,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                 raise RuntimeError(f"The differentiated Tensor at index {i} appears to not have been used in the "
                                    "graph. Set allow_unused=True if this is the desired behavior.")
             if materialize_grads:
-                g = make_tensor(np.zeros(t._data.shape, dtype=t._data.dtype))
+                g = _tensor.make_tensor(np.zeros(t._data.shape, dtype=t._data.dtype))
         elif not create_graph and (g._grad_fn is not None or g._requires_grad):
             g = g.detach()
         result.append(g)

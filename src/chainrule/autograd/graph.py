@@ -11,6 +11,9 @@ import itertools
 import threading
 import weakref
 
+import numpy as np
+
+from .. import _tensor  # partially initialised here; its functions are looked up at call time
 from . import grad_mode
 
 __all__ = ["Node", "AccumulateGrad", "SavedTensor", "RemovableHandle", "accumulator_of", "saved_tensors_hooks",
@@ -76,12 +79,10 @@ class SavedTensor:
 
     def _pack(self, tensor, output_of):
         """Hand the tensor to the innermost ``saved_tensors_hooks`` pair; keep only what it returns."""
-        from .._tensor import make_tensor
-
         stack = _saved_hooks.stack
         pack, unpack = stack[-1]
         if output_of is not None:
-            tensor = make_tensor(tensor._data)  # the op's own output, without its grad_fn
+            tensor = _tensor.make_tensor(tensor._data)  # the op's own output, without its grad_fn
         _saved_hooks.stack = []  # what the pack hook itself computes is not packed again
         try:
             self.data = pack(tensor)
@@ -92,8 +93,6 @@ class SavedTensor:
         self.output_of = None
 
     def unpack(self, node):
-        from .._tensor import make_tensor
-
         if self.unpack_hook is not None:
             return self.unpack_hook(self.data)
         if self.output_of is None:
@@ -106,7 +105,7 @@ class SavedTensor:
             raise _modified_error(node, self, tensor, current)
         if tensor is not None:
             return tensor
-        out = make_tensor(self.data)
+        out = _tensor.make_tensor(self.data)
         out._version_counter = self.tensor
         if grad_mode._state.enabled:
             out._grad_fn = node
@@ -152,17 +151,13 @@ class save_on_cpu(saved_tensors_hooks):
     """Keep saved tensors in host memory (a copy); on a CPU-only install this only copies."""
 
     def __init__(self, pin_memory=False, device_type="cuda"):
-        from .._tensor import make_tensor
-
         def pack(tensor):
-            return make_tensor(_to_host_copy(tensor._data))
+            return _tensor.make_tensor(_to_host_copy(tensor._data))
 
         super().__init__(pack, lambda packed: packed)
 
 
 def _to_host_copy(array):
-    import numpy as np
-
     get = getattr(array, "get", None)
     return get() if get is not None else np.array(array, copy=True)
 
@@ -300,9 +295,7 @@ class AccumulateGrad(Node):
         return "torch::autograd::AccumulateGrad"
 
     def apply(self, grads):
-        from .._tensor import accumulate_into_leaf
-
-        accumulate_into_leaf(self.variable, grads[0])
+        _tensor.accumulate_into_leaf(self.variable, grads[0])
         return ()
 
 
