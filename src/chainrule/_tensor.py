@@ -442,7 +442,8 @@ def accumulate_into_leaf(leaf, grad):
         else:
             leaf._grad = leaf._grad + grad
     elif leaf._grad is None:
-        leaf._grad = make_tensor(np.array(data, dtype=target_dtype, copy=True))
+        # a fresh C-ordered copy: the layout of the leaf itself (PyTorch's gradient layout contract)
+        leaf._grad = make_tensor(np.array(data, dtype=target_dtype, order="C", copy=True))
     else:
         current = leaf._grad
         if current._grad_fn is None and not current._requires_grad and current._data.flags.writeable:

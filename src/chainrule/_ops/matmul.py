@@ -105,7 +105,17 @@ def _mm_grad_self(grad, self, other):
 
 
 def _mm_grad_other(grad, self, other):
-    return mm(self.t(), grad)
+    return _product_in_layout_of(other, self.t(), grad)
+
+
+def _product_in_layout_of(like, a, b):
+    """``a @ b``, laid out like ``like``: when ``like`` is a transposed view (a weight used as ``W.t()``)
+    the product is computed transposed, so the gradient that reaches the weight is already row-major
+    and nothing copies it on the way."""
+    data = like._data
+    if data.ndim == 2 and data.flags.f_contiguous and not data.flags.c_contiguous:
+        return mm(b.t(), a.t()).t()
+    return mm(a, b)
 
 
 def _bmm_grad_self(grad, self, other):
@@ -334,7 +344,7 @@ def _addmm_grad_mat1(grad, mat1, mat2, beta, alpha):
 
 
 def _addmm_grad_mat2(grad, mat1, mat2, beta, alpha):
-    return _scaled(mm(mat1.t(), grad), alpha)
+    return _scaled(_product_in_layout_of(mat2, mat1.t(), grad), alpha)
 
 
 def _addmv_grad_mat(grad, mat, vec, beta, alpha):
