@@ -12,15 +12,14 @@ Run: python benchmarks/bench_overhead.py [--repeat N]
 
 import argparse
 import os
-import statistics
 import sys
-import time
 
 import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src"))
 
 import chainrule  # noqa: E402
+from _timing import format_duration, median_time  # noqa: E402
 
 try:
     import torch
@@ -107,22 +106,6 @@ WORKLOADS = [
 ]
 
 
-def median_time(fn, number, repeat):
-    """Median over ``repeat`` runs of the mean time of ``number`` calls."""
-    fn()  # warm up
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        for _ in range(number):
-            fn()
-        times.append((time.perf_counter() - start) / number)
-    return statistics.median(times)
-
-
-def _format(seconds):
-    return f"{seconds * 1e6:10.1f} us" if seconds < 1e-2 else f"{seconds * 1e3:10.2f} ms"
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=7)
@@ -132,7 +115,7 @@ def main():
         ours = median_time(lambda: workload(chainrule), number, args.repeat)
         theirs = median_time(lambda: workload(torch), number, args.repeat) if torch else float("nan")
         hand = median_time(by_hand, number, args.repeat)
-        print(f"{name:20} {_format(ours):>13} {_format(theirs):>13} {_format(hand):>13} "
+        print(f"{name:20} {format_duration(ours):>13} {format_duration(theirs):>13} {format_duration(hand):>13} "
               f"{ours / theirs:9.2f} {ours / hand:9.2f}")
 
 

@@ -137,3 +137,32 @@ def save_loss_plot(curves, name, torch, output=OUTPUT):
     plt.close(figure)
     print(f"loss plot written to {path}")
     return path
+
+
+def train_on_digits(torch, build_model, name, title, lr, description):
+    """The digits examples' whole run: parse the command line, seed, build the model from ``torch.nn``,
+    train it with Adam and cross-entropy on batches of 64, report accuracies and time, save the loss plot."""
+    args = parser(description, epochs=30).parse_args()
+    torch.manual_seed(args.seed)
+    model = build_model(torch.nn)
+    x_train, y_train, x_test, y_test = (torch.from_numpy(a) for a in digits())
+    data = torch.utils.data
+    loader = data.DataLoader(data.TensorDataset(x_train, y_train), batch_size=64, shuffle=True)
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    progress = ProgressBar(args.epochs * len(loader), f"{title} ({library_name(torch)})")
+    for _ in range(args.epochs):
+        for images, labels in loader:
+            loss = torch.nn.functional.cross_entropy(model(images), labels)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            progress.update(loss.item())
+    seconds = progress.close()
+
+    def accuracy(images, labels):
+        with torch.no_grad():
+            return (model(images).argmax(dim=1) == labels).float().mean().item()
+
+    print(f"{library_name(torch)}: {len(progress.losses)} steps in {seconds:.2f} s, "
+          f"train accuracy {accuracy(x_train, y_train):.2%}, test accuracy {accuracy(x_test, y_test):.2%}")
+    save_loss_plot(progress.losses, name, torch, args.output)

@@ -9,9 +9,6 @@ Run from the repository root:
 import _common
 
 torch = _common.import_library()
-nn = torch.nn
-F = torch.nn.functional
-DataLoader, TensorDataset = torch.utils.data.DataLoader, torch.utils.data.TensorDataset
 
 
 def build_model(nn):
@@ -25,34 +22,8 @@ def build_model(nn):
     )
 
 
-def accuracy(model, images, labels):
-    with torch.no_grad():
-        predictions = model(images).argmax(dim=1)
-    return (predictions == labels).float().mean().item()
-
-
 def main():
-    args = _common.parser(__doc__.splitlines()[0], epochs=30).parse_args()
-    torch.manual_seed(args.seed)
-    x_train, y_train, x_test, y_test = (torch.from_numpy(a) for a in _common.digits())
-    loader = DataLoader(TensorDataset(x_train, y_train), batch_size=64, shuffle=True)
-
-    model = build_model(nn)
-    optimizer = torch.optim.Adam(model.parameters(), lr=3e-3)
-    progress = _common.ProgressBar(args.epochs * len(loader), f"digits CNN ({_common.library_name(torch)})")
-    for _ in range(args.epochs):
-        for images, labels in loader:
-            loss = F.cross_entropy(model(images), labels)
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            progress.update(loss.item())
-    seconds = progress.close()
-
-    print(f"{_common.library_name(torch)}: {len(progress.losses)} steps in {seconds:.2f} s, "
-          f"train accuracy {accuracy(model, x_train, y_train):.2%}, "
-          f"test accuracy {accuracy(model, x_test, y_test):.2%}")
-    _common.save_loss_plot(progress.losses, "digits_cnn", torch, args.output)
+    _common.train_on_digits(torch, build_model, "digits_cnn", "digits CNN", 3e-3, __doc__.splitlines()[0])
 
 
 if __name__ == "__main__":

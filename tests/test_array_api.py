@@ -504,7 +504,8 @@ GRADIENT_CASES = {
 @pytest.mark.parametrize("name", GRADIENT_CASES)
 def test_gradients(name):
     function, shapes = GRADIENT_CASES[name]
-    inputs = [_double(*shape, offset=i).requires_grad_() for i, shape in enumerate(shapes)]
+    # a small shift per input keeps values of different inputs from tying (kinks of max/abs)
+    inputs = [(_double(*shape, offset=i) + 0.0123 * i).requires_grad_() for i, shape in enumerate(shapes)]
     assert chainrule.autograd.gradcheck(function, inputs)
     assert chainrule.autograd.gradgradcheck(function, inputs)
 

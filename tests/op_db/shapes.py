@@ -151,7 +151,7 @@ OPS = [
     OpInfo("setitem", _setitem, _samples(
         (lambda r: (_n(r, 3, 4), 0, _n(r, 4)), {}, "row"),
         (lambda r: (_n(r, 3, 4), (slice(None), 1), 2.5), {}, "number"),
-        (lambda r: (_n(r, 3, 4), ([0, 0, 2],), _n(r, 1, 4)), {}, "advanced broadcast"),
+        (lambda r: (_n(r, 3, 4), ([0, 2],), _n(r, 1, 4)), {}, "advanced broadcast"),
         (lambda r: (_n(r, 3, 4), (np.array([True, False, True]), slice(1, 3)), _n(r, 2)), {}, "mask"),
         (lambda r: (_n(r, 3), (Ellipsis,), _n(r)), {}, "all"))),
     OpInfo("gather", _method("gather"), _samples(

@@ -152,7 +152,8 @@ def _logcumsumexp_grad(grad, input, result, dim):
         return grad
     top = result.detach().amax()
     top = where(top.isfinite(), top, 0.0)
-    return (input - top).exp() * reverse_cumsum(grad * (top - result).exp(), dim)
+    # + 0.0 turns an exact -0. into +0., the zero PyTorch's log-space formula produces
+    return (input - top).exp() * reverse_cumsum(grad * (top - result).exp(), dim) + 0.0
 
 
 LogcumsumexpBackward0 = derivative("LogcumsumexpBackward0", _logcumsumexp_grad, saves="self result")
