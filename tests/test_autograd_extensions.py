@@ -331,3 +331,32 @@ def test_gradgradcheck_catches_a_wrong_second_derivative():
     x = chainrule.tensor([1.0, 2.0], dtype=chainrule.float64, requires_grad=True)
     assert chainrule.autograd.gradcheck(WrongSecondOrder.apply, (x,))
     assert not chainrule.autograd.gradgradcheck(WrongSecondOrder.apply, (x,), raise_exception=False)
+
+
+def test_batched_grads_and_custom_function_jvp():
+    def program(lib):
+        x = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        (batched,) = lib.autograd.grad(x ** 2, x, lib.eye(3), is_grads_batched=True)
+
+        class Cube(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, t):
+                ctx.t = t
+                return t ** 3
+
+            @staticmethod
+            def backward(ctx, g):
+                return g * 3 * ctx.t ** 2
+
+            @staticmethod
+            def jvp(ctx, tangent):
+                return 3 * ctx.t ** 2 * tangent
+
+        fw = lib.autograd.forward_ad
+        with fw.dual_level():
+            dual = fw.make_dual(lib.tensor([1.0, 2.0]), lib.tensor([1.0, -1.0]))
+            tangent = fw.unpack_dual(Cube.apply(dual)).tangent
+        return batched, tangent
+
+    ours, theirs = both(program)
+    assert ours == theirs

@@ -104,6 +104,9 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     if materialize_grads and allow_unused is False:
         raise ValueError("Expected allow_unused to be True or not passed when materialize_grads=True, but got: "
                          "allow_unused=False.")
+    if is_grads_batched:
+        return _batched_grad(outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unused,
+                             materialize_grads)
     allow_unused = bool(allow_unused) or materialize_grads
     outputs = _as_tuple(outputs)
     inputs = _as_tuple(inputs)
@@ -137,3 +140,20 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
 
 
 from . import functional  # noqa: E402  (built on grad, defined above)
+
+
+def _batched_grad(outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unused, materialize_grads):
+    """``is_grads_batched``: one vector-Jacobian product per leading slice of ``grad_outputs``, stacked."""
+    from .._ops.joining import stack
+
+    grad_outputs = _as_tuple(grad_outputs)
+    if grad_outputs is None:
+        raise RuntimeError("grad_outputs must be given when is_grads_batched=True")
+    count = grad_outputs[0].shape[0]
+    per_slice = []
+    for b in range(count):
+        last = b == count - 1  # only the last pass may free the graph
+        per_slice.append(grad(outputs, inputs, [g[b] for g in grad_outputs],
+                              retain_graph=retain_graph if last else True, create_graph=create_graph,
+                              allow_unused=allow_unused, materialize_grads=materialize_grads))
+    return tuple(None if slices[0] is None else stack(list(slices)) for slices in zip(*per_slice))

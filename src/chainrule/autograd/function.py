@@ -9,7 +9,7 @@ engine calls its ``apply`` which hands the gradients to the user's ``backward``.
 import functools
 import warnings
 
-from . import grad_mode
+from . import forward_ad, grad_mode
 from .graph import RELEASED_MESSAGE, Node, SavedTensor, accumulator_of
 
 __all__ = ["Function", "FunctionCtx", "once_differentiable", "BackwardCFunction"]
@@ -157,15 +157,36 @@ class Function(metaclass=FunctionMeta):
         ctx = cls._backward_cls()
         ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
         recording = grad_mode._state.enabled and any(ctx.needs_input_grad)
-        with grad_mode.no_grad():
-            if cls.setup_context is not Function.setup_context:
-                outputs = cls.forward(*args, **kwargs)
-                cls.setup_context(ctx, args, outputs)
-            else:
-                outputs = cls.forward(ctx, *args, **kwargs)
+        tangents = [a._tangent if isinstance(a, Tensor) else None for a in args] if forward_ad._state.depth else ()
+        depth, forward_ad._state.depth = forward_ad._state.depth, 0  # forward sees primals only
+        try:
+            with grad_mode.no_grad():
+                if cls.setup_context is not Function.setup_context:
+                    outputs = cls.forward(*args, **kwargs)
+                    cls.setup_context(ctx, args, outputs)
+                else:
+                    outputs = cls.forward(ctx, *args, **kwargs)
+        finally:
+            forward_ad._state.depth = depth
         single = not isinstance(outputs, tuple)
         wrapped = _wrap_outputs(ctx, args, (outputs,) if single else outputs, recording)
+        if any(t is not None for t in tangents):
+            _push_tangents(cls, ctx, tangents, wrapped)
         return wrapped[0] if single else wrapped
+
+
+def _push_tangents(cls, ctx, tangents, outputs):
+    """Forward mode through a custom Function: its ``jvp`` maps input tangents to output tangents."""
+    depth, forward_ad._state.depth = forward_ad._state.depth, 0
+    try:
+        result = cls.jvp(ctx, *tangents)
+    finally:
+        forward_ad._state.depth = depth
+    result = result if isinstance(result, tuple) else (result,)
+    for output, tangent in zip(outputs, result):
+        if tangent is not None and hasattr(output, "_tangent"):
+            output._tangent = tangent
+            forward_ad._track(output)
 
 
 def _wrap_outputs(ctx, args, outputs, recording):
