@@ -147,6 +147,8 @@ FORWARD_PROGRAMS = [
     lambda lib, t: t.exp().sin() / (t + 2),
     lambda lib, t: lib.where(t > 1.5, t.sqrt(), t * 2).mean(),
     lambda lib, t: (t.reshape(2, 1) @ t.reshape(1, 2)).tanh(),
+    lambda lib, t: (lib.ones(3, 1) + t) * t.double() - 2 ** t + t ** t,
+    lambda lib, t: (t.sigmoid() - t.reshape(2, 1).abs()).sum(0) / t.log1p(),
 ]
 
 

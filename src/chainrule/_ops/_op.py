@@ -45,6 +45,7 @@ class OpNode(Node):
 
     __slots__ = ()
     vjps = ()
+    elementwise = False
 
     def apply(self, grads):
         if self.saved_names:
@@ -92,16 +93,18 @@ def _to_input_meta(grad, shape, dtype):
     return grad
 
 
-def derivative(node_name, *vjps, saves=(), outputs=1):
+def derivative(node_name, *vjps, saves=(), outputs=1, elementwise=False):
     """Declare an op's backward node: PyTorch's name, one vjp per input, what the vjps read.
 
     ``derivative("MulBackward0", mul_grad_self, mul_grad_other, saves="self other")``.
+    ``elementwise``: each output element depends on the matching (broadcast) input elements only.
+    The Jacobian is then diagonal, so the vjps applied to tangents are the forward-mode rule too.
     """
     if isinstance(saves, str):
         saves = tuple(saves.split())
     return type(node_name, (OpNode,), {
         "__slots__": (), "__module__": "builtins", "vjps": tuple(vjps), "saved_names": saves,
-        "num_outputs": outputs,
+        "num_outputs": outputs, "elementwise": elementwise,
     })
 
 

@@ -53,9 +53,9 @@ def _grad_negated_scaled(grad, alpha):
     return -grad if alpha == 1 else grad * -alpha
 
 
-AddBackward0 = derivative("AddBackward0", _grad_passthrough, _grad_scaled)
-SubBackward0 = derivative("SubBackward0", _grad_passthrough, _grad_negated_scaled)
-RsubBackward1 = derivative("RsubBackward1", _grad_negated_scaled)
+AddBackward0 = derivative("AddBackward0", _grad_passthrough, _grad_scaled, elementwise=True)
+SubBackward0 = derivative("SubBackward0", _grad_passthrough, _grad_negated_scaled, elementwise=True)
+RsubBackward1 = derivative("RsubBackward1", _grad_negated_scaled, elementwise=True)
 
 
 def add(input, other, *, alpha=1, out=None):
@@ -114,7 +114,8 @@ def _mul_grad_other(grad, self, other):
     return grad * self
 
 
-MulBackward0 = derivative("MulBackward0", _mul_grad_self, _mul_grad_other, saves="self other")
+MulBackward0 = derivative("MulBackward0", _mul_grad_self, _mul_grad_other, saves="self other",
+                          elementwise=True)
 
 
 def mul(input, other, *, out=None):
@@ -132,7 +133,8 @@ def _div_grad_other(grad, self, other):
     return -grad * self / (other * other)
 
 
-DivBackward0 = derivative("DivBackward0", _div_grad_self, _div_grad_other, saves="self other")
+DivBackward0 = derivative("DivBackward0", _div_grad_self, _div_grad_other, saves="self other",
+                          elementwise=True)
 
 
 def div(input, other, *, rounding_mode=None, out=None):
@@ -181,10 +183,11 @@ def _pow_number_grad_exponent(grad, self, exponent, result):
     return grad * slope
 
 
-PowBackward0 = derivative("PowBackward0", _pow_grad_self, saves="self exponent")
+PowBackward0 = derivative("PowBackward0", _pow_grad_self, saves="self exponent", elementwise=True)
 PowBackward1 = derivative("PowBackward1", _pow_tensor_grad_self, _pow_tensor_grad_exponent,
-                          saves="self exponent result")
-PowBackward2 = derivative("PowBackward2", _pow_number_grad_exponent, saves="self exponent result")
+                          saves="self exponent result", elementwise=True)
+PowBackward2 = derivative("PowBackward2", _pow_number_grad_exponent, saves="self exponent result",
+                          elementwise=True)
 
 _NEGATIVE_INTEGER_POWER = "Integers to negative integer powers are not allowed."
 
@@ -247,7 +250,7 @@ def _neg_grad(grad):
     return -grad
 
 
-NegBackward0 = derivative("NegBackward0", _neg_grad)
+NegBackward0 = derivative("NegBackward0", _neg_grad, elementwise=True)
 
 
 def neg(input, *, out=None):

@@ -1,10 +1,10 @@
 """Forward-mode AD: dual tensors carry a tangent that every op pushes forward.
 
 Inside ``dual_level()``, ``make_dual(primal, tangent)`` gives a tensor whose ops also compute
-``J · tangent``. An op's node class may state that rule directly (``jvp``); otherwise it is derived
-from the op's vjp rule by transposition: the vjp is linear in its cotangent ``u``, so the gradient
-of ``<vjp(u), tangent>`` with respect to ``u`` is the Jacobian-vector product. Every op with a
-derivative therefore works in forward mode, and an explicit ``jvp`` only makes it faster.
+``J · tangent``. For an elementwise op the Jacobian is diagonal, so its vjp rule applied to the
+tangent is the forward rule as well. Any other op's rule is transposed: the vjp is linear in its
+cotangent ``u``, so the gradient of ``<vjp(u), tangent>`` with respect to ``u`` is the
+Jacobian-vector product. Every op with a derivative therefore works in forward mode.
 """
 
 import weakref
@@ -114,15 +114,30 @@ def push_tangent(out, node_class, inputs, saved, args, output_marker):
     try:
         primal_out = _plain(out)
         values = [primal_out if v is output_marker else _plain(v) if isinstance(v, Tensor) else v for v in saved]
-        rule = getattr(node_class, "jvp", None)
-        if rule is not None:
-            tangent = rule(tangents, *values, *args)
+        if getattr(node_class, "elementwise", False):
+            tangent = _diagonal_jvp(node_class, tangents, values, args, primal_out)
         else:
             tangent = _transposed_vjp(node_class, inputs, tangents, values, args, primal_out)
     finally:
         _state.depth = depth
     out._tangent = tangent
     _track(out)
+
+
+def _diagonal_jvp(node_class, tangents, values, args, out):
+    """For an elementwise op each vjp multiplies by a diagonal Jacobian, so applied to a tangent it
+    gives that input's share of J·t; the shares add up (broadcast to the output's shape)."""
+    total = None
+    for vjp, tangent in zip(node_class.vjps, tangents):
+        if tangent is None:
+            continue
+        share = vjp(tangent, *values, *args)
+        total = share if total is None else total + share
+    if total._data.shape != out._data.shape:
+        total = total.expand(out._data.shape)
+    if total._data.dtype != out._data.dtype:
+        total = total.to(out.dtype)
+    return total
 
 
 def _plain(tensor):
