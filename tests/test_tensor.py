@@ -311,3 +311,21 @@ def test_grad_modes_as_decorators_and_contexts():
         warnings.simplefilter("error")
         with pytest.raises(RuntimeError, match="Inference tensors cannot be saved for backward"):
             y * x
+
+
+def test_sampling_functions():
+    chainrule.manual_seed(3)
+    weights = chainrule.tensor([[0.0, 1.0, 3.0], [5.0, 0.0, 0.0]])
+    draws = chainrule.multinomial(weights, 400, replacement=True)
+    assert draws.shape == (2, 400) and draws.dtype is chainrule.int64
+    counts = np.bincount(draws[0].numpy(), minlength=3)
+    assert counts[0] == 0 and 0.65 < counts[2] / 400 < 0.85 and set(draws[1].tolist()) == {0}
+    assert sorted(chainrule.multinomial(chainrule.ones(4), 4).tolist()) == [0, 1, 2, 3]
+    with pytest.raises(RuntimeError, match="cannot sample n_sample > prob_dist.size"):
+        chainrule.multinomial(chainrule.ones(2), 3)
+    coins = chainrule.bernoulli(chainrule.full((1000,), 0.25))
+    assert coins.dtype is chainrule.float32 and 0.2 < float(coins.mean()) < 0.3
+    samples = chainrule.normal(2.0, 0.5, (2000,))
+    assert abs(float(samples.mean()) - 2.0) < 0.05 and samples.dtype is chainrule.float32
+    assert chainrule.normal(chainrule.zeros(3, dtype=chainrule.float64), 1.0).dtype is chainrule.float64
+    assert sorted(chainrule.randperm(5).tolist()) == [0, 1, 2, 3, 4]

@@ -33,8 +33,8 @@ from .nn.functional import (adaptive_avg_pool1d, avg_pool1d, bilinear, celu, cel
                             pdist, pixel_shuffle, pixel_unshuffle, prelu, relu_, rms_norm, rrelu, rrelu_, selu, selu_,
                             softmax, threshold, threshold_)
 from .serialization import load, save
-from ._random import Generator, manual_seed, initial_seed, seed, rand, randn, randint, rand_like, randn_like, \
-    randint_like, default_generator
+from ._random import (Generator, bernoulli, default_generator, initial_seed, manual_seed, multinomial, normal, rand,
+                      rand_like, randint, randint_like, randn, randn_like, randperm, seed)
 
 globals().update(_FUNCTIONS)
 from . import linalg  # noqa: E402

@@ -6,10 +6,11 @@ Streams come from NumPy's PCG64, so a seed reproduces chainrule's own numbers (n
 import numpy as np
 
 from ._creation import _factory
-from ._dtype import int64, to_dtype
+from ._dtype import get_default_dtype, int64, to_dtype
 from ._tensor import make_tensor
 
 __all__ = ["Generator", "manual_seed", "seed", "initial_seed", "default_generator", "rand", "randn", "randint",
+           "multinomial", "bernoulli", "normal",
            "rand_like", "randn_like", "randint_like", "randperm"]
 
 
@@ -109,3 +110,44 @@ def randint_like(input, low=0, high=None, *, dtype=None, generator=None, **kwarg
     return randint(low, high, input.shape, dtype=dtype or input.dtype, generator=generator)
 
 
+
+
+def multinomial(input, num_samples, replacement=False, *, generator=None, out=None):
+    """Indices drawn from each row of ``input`` (non-negative weights, need not sum to 1)."""
+    weights = np.asarray(input._data, dtype=np.float64)
+    if weights.ndim not in (1, 2):
+        raise RuntimeError(f"prob_dist must be 1 or 2 dim, but got {weights.ndim}")
+    if (weights < 0).any() or not np.isfinite(weights).all():
+        raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
+    rows = weights.reshape(-1, weights.shape[-1])
+    if not replacement and num_samples > rows.shape[1]:
+        raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
+    rng = _rng(generator)
+    drawn = []
+    for row in rows:
+        total = row.sum()
+        if total <= 0:
+            raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
+        drawn.append(rng.choice(row.size, size=num_samples, replace=replacement, p=row / total))
+    result = np.asarray(drawn, dtype=np.int64).reshape(weights.shape[:-1] + (num_samples,))
+    return make_tensor(result)
+
+
+def bernoulli(input, p=None, *, generator=None, out=None):
+    """1 with probability ``input`` (or ``p``) elementwise, else 0, in ``input``'s dtype."""
+    probability = input._data if p is None else np.broadcast_to(p, input._data.shape)
+    draws = _rng(generator).random(input._data.shape) < probability
+    return make_tensor(draws.astype(input._data.dtype))
+
+
+def normal(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None):
+    """Normal samples with the given ``mean`` and ``std`` (tensors broadcast, or numbers with ``size``)."""
+    from ._tensor import Tensor
+
+    m = mean._data if isinstance(mean, Tensor) else mean
+    s = std._data if isinstance(std, Tensor) else std
+    shape = np.broadcast_shapes(np.shape(m), np.shape(s)) if size is None else tuple(size)
+    d = (mean.dtype if isinstance(mean, Tensor) else std.dtype if isinstance(std, Tensor) else
+         (to_dtype(dtype) if dtype is not None else None))
+    d = d or get_default_dtype()
+    return make_tensor((m + s * _rng(generator).standard_normal(shape)).astype(d.np))
