@@ -20,7 +20,7 @@ __all__ = ["run_backward"]
 def _dependencies(roots):
     """Number of edges that reach each node from ``roots`` (iterative depth-first walk)."""
     deps = {}
-    stack = [node for node in roots]
+    stack = list(roots)
     seen = set(stack)
     while stack:
         node = stack.pop()
@@ -155,10 +155,7 @@ def run_backward(roots, root_grads, keep_graph, create_graph, targets=None, capt
     ``(node, output_nr)`` to a slot: the gradient arriving there is returned in that slot
     (``autograd.grad``). With ``accumulate`` False no AccumulateGrad node runs.
     """
-    root_nodes = []
-    for (node, _), grad in zip(roots, root_grads):
-        if node not in root_nodes:
-            root_nodes.append(node)
+    root_nodes = list(dict.fromkeys(node for node, _ in roots))
     deps = _dependencies(root_nodes)
     needed = None if targets is None else _nodes_leading_to(root_nodes, targets)
     captured = None if capture is None else [None] * len(capture)
