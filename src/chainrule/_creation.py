@@ -10,7 +10,8 @@ from ._dtype import bool_, float32, get_default_dtype, int64, to_dtype
 from ._tensor import Tensor, make_tensor
 
 __all__ = ["tensor", "as_tensor", "asarray", "from_numpy", "zeros", "ones", "full", "empty", "zeros_like",
-           "ones_like", "full_like", "empty_like", "from_dlpack", "arange", "linspace", "logspace", "eye", "scalar_tensor"]
+           "ones_like", "full_like", "empty_like", "from_dlpack", "arange", "linspace", "logspace", "eye",
+           "scalar_tensor"]
 
 
 def _infer(data, shape, depth, kinds):

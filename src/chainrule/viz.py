@@ -121,7 +121,8 @@ def draw(tensors, params=None, show_saved=False, show_values=False, max_nodes=20
 
     stack = []
     for i, tensor in enumerate(roots):
-        head = [f"output {i}" if len(roots) > 1 else "output", f"{_shape_text(tensor._data)} {_dtype_text(tensor._data)}"]
+        head = [f"output {i}" if len(roots) > 1 else "output",
+                f"{_shape_text(tensor._data)} {_dtype_text(tensor._data)}"]
         if show_values:
             head.append("value " + _value_text(tensor))
         out_id = add(("output", i), head, "output")
@@ -152,7 +153,8 @@ def draw(tensors, params=None, show_saved=False, show_values=False, max_nodes=20
         more = add(("more",), [f"... {len(not_drawn)} more nodes not drawn"], "more")
         edges.append((more, 0))
     body = lines_out + [f"  n{a} -> n{b};" for a, b in dict.fromkeys(edges) if a != b]
-    source = "digraph backward {\n  rankdir=BT;\n  node [fontname=Helvetica, fontsize=11];\n" + "\n".join(body) + "\n}\n"
+    header = "digraph backward {\n  rankdir=BT;\n  node [fontname=Helvetica, fontsize=11];\n"
+    source = header + "\n".join(body) + "\n}\n"
     return GraphPicture(source, order, list(dict.fromkeys((a, b) for a, b in edges if a != b)))
 
 

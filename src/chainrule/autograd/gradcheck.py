@@ -9,7 +9,7 @@ import warnings
 
 import numpy as np
 
-from . import grad_mode
+from .. import _tensor  # partially initialised here; its names are looked up at call time
 
 __all__ = ["gradcheck", "gradgradcheck", "GradcheckError"]
 
@@ -18,21 +18,14 @@ class GradcheckError(RuntimeError):
     """Raised by ``gradcheck``/``gradgradcheck`` when derivatives disagree."""
 
 
-def _tensor_api():
-    # Imported on use: chainrule.autograd is loaded while the Tensor class is being defined.
-    from .._tensor import Tensor, make_tensor
-
-    return Tensor, make_tensor
-
 
 def _as_tuple(x):
     return tuple(x) if isinstance(x, (tuple, list)) else (x,)
 
 
 def _differentiable_outputs(func, inputs):
-    Tensor, make_tensor = _tensor_api()
     outputs = _as_tuple(func(*inputs))
-    return [o for o in outputs if isinstance(o, Tensor) and o._data.dtype.kind in "fc"]
+    return [o for o in outputs if isinstance(o, _tensor.Tensor) and o._data.dtype.kind in "fc"]
 
 
 def _numerical_jacobians(func, inputs, eps):
@@ -41,11 +34,10 @@ def _numerical_jacobians(func, inputs, eps):
     ``func`` runs with grad mode as the caller has it: a function that differentiates inside
     (``gradgradcheck``'s first derivatives) needs its graph to compute its value at all.
     """
-    Tensor, make_tensor = _tensor_api()
     outputs = _differentiable_outputs(func, inputs)
     columns = {}
     for j, t in enumerate(inputs):
-        if not (isinstance(t, Tensor) and t._requires_grad):
+        if not (isinstance(t, _tensor.Tensor) and t._requires_grad):
             continue
         data = t._data
         rows = [np.zeros((data.size, o._data.size)) for o in outputs]
@@ -63,11 +55,10 @@ def _numerical_jacobians(func, inputs, eps):
 
 
 def _analytical_jacobians(func, inputs):
-    Tensor, make_tensor = _tensor_api()
     from . import grad as autograd_grad
 
-    differentiable = [t for t in inputs if isinstance(t, Tensor) and t._requires_grad]
-    positions = [j for j, t in enumerate(inputs) if isinstance(t, Tensor) and t._requires_grad]
+    differentiable = [t for t in inputs if isinstance(t, _tensor.Tensor) and t._requires_grad]
+    positions = [j for j, t in enumerate(inputs) if isinstance(t, _tensor.Tensor) and t._requires_grad]
     outputs = _differentiable_outputs(func, inputs)
     result = {j: [np.zeros((inputs[j]._data.size, o._data.size)) for o in outputs] for j in positions}
     for i, out in enumerate(outputs):
@@ -76,7 +67,7 @@ def _analytical_jacobians(func, inputs):
         for k in range(out._data.size):
             seed = np.zeros(out._data.size, dtype=out._data.dtype)
             seed[k] = 1
-            grads = autograd_grad(out, differentiable, make_tensor(seed.reshape(out._data.shape)),
+            grads = autograd_grad(out, differentiable, _tensor.make_tensor(seed.reshape(out._data.shape)),
                                   retain_graph=True, allow_unused=True)
             for j, g in zip(positions, grads):
                 if g is not None:
@@ -98,13 +89,12 @@ def _fail(message, raise_exception):
 
 
 def _check_inputs(inputs, name):
-    Tensor, make_tensor = _tensor_api()
-    tensors = [t for t in inputs if isinstance(t, Tensor) and t._requires_grad]
+    tensors = [t for t in inputs if isinstance(t, _tensor.Tensor) and t._requires_grad]
     if not tensors:
         raise ValueError(f"{name} expects at least one input tensor to require gradient, but none of them have "
                          "requires_grad=True.")
     for index, t in enumerate(inputs):
-        if isinstance(t, Tensor) and t._requires_grad and t._data.dtype not in (np.float64, np.complex128):
+        if isinstance(t, _tensor.Tensor) and t._requires_grad and t._data.dtype not in (np.float64, np.complex128):
             warnings.warn(f"Input #{index} requires gradient and is not a double precision floating point or "
                           "complex. This check will likely fail if all the inputs are not of double precision "
                           "floating point or complex. ", UserWarning, stacklevel=3)
@@ -131,11 +121,10 @@ def gradcheck(func, inputs, *, eps=1e-06, atol=1e-05, rtol=0.001, raise_exceptio
 
 def _fast_gradcheck(func, inputs, eps, atol, rtol, raise_exception):
     """Compare ``vᵀ J u`` for random ``u`` (over inputs) and ``v`` (over outputs)."""
-    Tensor, make_tensor = _tensor_api()
     from . import grad as autograd_grad
 
     rng = np.random.default_rng(0)
-    positions = [j for j, t in enumerate(inputs) if isinstance(t, Tensor) and t._requires_grad]
+    positions = [j for j, t in enumerate(inputs) if isinstance(t, _tensor.Tensor) and t._requires_grad]
     directions = {j: rng.standard_normal(inputs[j]._data.shape) for j in positions}
     outputs = _differentiable_outputs(func, inputs)
     for j in positions:
@@ -153,7 +142,8 @@ def _fast_gradcheck(func, inputs, eps, atol, rtol, raise_exception):
         if not out._requires_grad:
             analytical = 0.0
         else:
-            grads = autograd_grad(out, [inputs[j] for j in positions], make_tensor(v.astype(out._data.dtype)),
+            seed = _tensor.make_tensor(v.astype(out._data.dtype))
+            grads = autograd_grad(out, [inputs[j] for j in positions], seed,
                                   retain_graph=True, allow_unused=True)
             analytical = sum(float(np.sum(g._data * directions[j])) for j, g in zip(positions, grads)
                              if g is not None)
@@ -170,17 +160,16 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-06, atol=1e-05, rto
     """``gradcheck`` of the first derivatives themselves (second order), with fixed ``grad_outputs``."""
     from . import grad as autograd_grad
 
-    Tensor, make_tensor = _tensor_api()
     inputs = _as_tuple(inputs)
     _check_inputs(inputs, "gradgradcheck")
     outputs = _differentiable_outputs(func, inputs)
     if grad_outputs is None:
         rng = np.random.default_rng(0)
-        grad_outputs = tuple(make_tensor(rng.standard_normal(o._data.shape).astype(o._data.dtype))
+        grad_outputs = tuple(_tensor.make_tensor(rng.standard_normal(o._data.shape).astype(o._data.dtype))
                              .requires_grad_() for o in outputs)
     grad_outputs = _as_tuple(grad_outputs)
     count = len(inputs)
-    differentiable = [j for j, t in enumerate(inputs) if isinstance(t, Tensor) and t._requires_grad]
+    differentiable = [j for j, t in enumerate(inputs) if isinstance(t, _tensor.Tensor) and t._requires_grad]
 
     def first_derivatives(*args):
         primal, seeds = args[:count], args[count:]
