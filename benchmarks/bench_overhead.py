@@ -6,11 +6,12 @@ Workloads (forward + backward + reading the gradient):
   chain 2000       x = x * 1.0001 + 0.001, 2000 times, on 16 elements, then sum
   second order     y = x^3; dy = grad(y, x, create_graph=True); d2y = grad(dy, x)
 
-Prints the median time of each and the ratios chainrule/PyTorch and chainrule/NumPy.
+Prints the median time of each and the ratios chainrule/PyTorch and chainrule/NumPy; each library is
+timed in its own process (see ``_timing.py``), PyTorch on one thread.
 Run: python benchmarks/bench_overhead.py [--repeat N]
 """
 
-import argparse
+import importlib
 import os
 import sys
 
@@ -18,15 +19,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src"))
 
-import chainrule  # noqa: E402
-from _timing import format_duration, median_time  # noqa: E402
-
-try:
-    import torch
-
-    torch.set_num_threads(1)
-except ImportError:  # the table then shows chainrule and NumPy only
-    torch = None
+from _timing import median_time, run  # noqa: E402
 
 
 # ---------------------------------------------------------------- workloads on a torch-like module
@@ -106,18 +99,15 @@ WORKLOADS = [
 ]
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=7)
-    args = parser.parse_args()
-    print(f"{'workload':20} {'chainrule':>13} {'PyTorch':>13} {'NumPy':>13} {'cr/torch':>9} {'cr/numpy':>9}")
-    for name, workload, by_hand, number in WORKLOADS:
-        ours = median_time(lambda: workload(chainrule), number, args.repeat)
-        theirs = median_time(lambda: workload(torch), number, args.repeat) if torch else float("nan")
-        hand = median_time(by_hand, number, args.repeat)
-        print(f"{name:20} {format_duration(ours):>13} {format_duration(theirs):>13} {format_duration(hand):>13} "
-              f"{ours / theirs:9.2f} {ours / hand:9.2f}")
+def measure(library, repeat):
+    """Median seconds of every workload, for one library: ``chainrule``, ``torch`` or ``numpy``."""
+    if library == "numpy":
+        return {name: median_time(by_hand, number, repeat) for name, _, by_hand, number in WORKLOADS}
+    lib = importlib.import_module(library)
+    if library == "torch":
+        lib.set_num_threads(1)
+    return {name: median_time(lambda: workload(lib), number, repeat) for name, workload, _, number in WORKLOADS}
 
 
 if __name__ == "__main__":
-    main()
+    run(__doc__.splitlines()[0], measure, [name for name, *_ in WORKLOADS])

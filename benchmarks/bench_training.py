@@ -6,11 +6,12 @@ A step is: forward, cross-entropy loss, backward, SGD update, zero_grad. Workloa
 
 All three start from the same float32 weights and see the same batch. PyTorch runs with its default number
 of threads (printed in the header), as a user would run it; NumPy's BLAS uses its own default too.
-Prints the median time of each and the ratios chainrule/PyTorch and chainrule/NumPy.
+Prints the median time of each and the ratios chainrule/PyTorch and chainrule/NumPy; each library is
+timed in its own process (see ``_timing.py``).
 Run: python benchmarks/bench_training.py [--repeat N]
 """
 
-import argparse
+import importlib
 import itertools
 import os
 import sys
@@ -19,13 +20,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src"))
 
-import chainrule  # noqa: E402
-from _timing import format_duration, median_time  # noqa: E402
-
-try:
-    import torch
-except ImportError:  # the table then shows chainrule and NumPy only
-    torch = None
+from _timing import median_time, run  # noqa: E402
 
 LEARNING_RATE = 0.01
 
@@ -104,22 +99,25 @@ WORKLOADS = [
 ]
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=7)
-    args = parser.parse_args()
-    threads = f"PyTorch {torch.__version__} with {torch.get_num_threads()} threads" if torch else "no PyTorch"
-    print(f"one training step; {threads}; {os.cpu_count()} CPUs")
-    print(f"{'workload':24} {'chainrule':>13} {'PyTorch':>13} {'NumPy':>13} {'cr/torch':>9} {'cr/numpy':>9}")
+def measure(library, repeat):
+    """Median seconds of every workload, for one library: ``chainrule``, ``torch`` or ``numpy``."""
+    lib = None if library == "numpy" else importlib.import_module(library)
+    times = {}
     for name, sizes, batch, number in WORKLOADS:
         layers, images, labels = make_problem(sizes, batch)
-        ours = median_time(library_step(chainrule, layers, images, labels), number, args.repeat)
-        theirs = (median_time(library_step(torch, layers, images, labels), number, args.repeat) if torch
-                  else float("nan"))
-        hand = median_time(numpy_step(layers, images, labels), number, args.repeat)
-        print(f"{name:24} {format_duration(ours):>13} {format_duration(theirs):>13} {format_duration(hand):>13} "
-              f"{ours / theirs:9.2f} {ours / hand:9.2f}")
+        step = numpy_step(layers, images, labels) if lib is None else library_step(lib, layers, images, labels)
+        times[name] = median_time(step, number, repeat)
+    return times
+
+
+def _header():
+    try:
+        import torch
+    except ImportError:
+        return f"one training step; no PyTorch; {os.cpu_count()} CPUs"
+    threads = torch.get_num_threads()
+    return f"one training step; PyTorch {torch.__version__} with {threads} threads; {os.cpu_count()} CPUs"
 
 
 if __name__ == "__main__":
-    main()
+    run(__doc__.splitlines()[0], measure, [name for name, *_ in WORKLOADS], header=_header())
