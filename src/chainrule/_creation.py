@@ -101,7 +101,8 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
         shape, kinds = [], set()
         _infer(data, shape, 0, kinds)
         inferred = _inferred_dtype(kinds)
-        array = _to_nested_arrays(data)
+        nested_tensors = any(isinstance(k, _dtype.dtype) for k in kinds)
+        array = _to_nested_arrays(data) if nested_tensors else data
     target = inferred if dtype is None else to_dtype(dtype)
     out = make_tensor(np.array(array, dtype=target.np, copy=True))
     if requires_grad:
