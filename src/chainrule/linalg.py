@@ -1,8 +1,9 @@
 """``chainrule.linalg``: the matrix functions of ``torch.linalg``.
 
-The decompositions live in ``_ops/decompositions.py`` and the products in ``_ops/products.py``;
-this module gathers them under PyTorch's names and adds the matrix norms, which are
-compositions of those (``'nuc'`` is a sum of singular values, ``2`` their largest), and the
+The decompositions live in ``_ops/decompositions.py`` and ``_ops/decompositions_more.py``, the
+products in ``_ops/products.py``; this module gathers them under PyTorch's names and adds the
+matrix norms, which are compositions of those (``'nuc'`` is a sum of singular values, ``2`` their
+largest), the condition number, the tensor inverse and solve, the Vandermonde matrix, and the
 triangular solve.
 """
 
@@ -12,13 +13,18 @@ import numpy as np
 
 from ._dtype import promote_types, to_dtype
 from ._ops._along_dim import write_out
+from ._ops._op import OUTPUT, derivative, record
+from ._ops.cumulative import cumprod
 from ._ops.decompositions import (LinAlgError, check_matrix, cholesky, cholesky_array, cholesky_info, det, eigh,
                                   eigvalsh, failure_info, inv, is_vector_rhs, lu_info, not_positive_definite_error,
                                   pinv, qr, singular_error, singular_solve_error, solve, solve_array, svd, svdvals)
 from ._ops.decompositions import linalg_slogdet as slogdet
-from ._ops._op import OUTPUT, derivative, record
+from ._ops.decompositions_more import eig, eigvals, householder_product, lstsq, lu, lu_factor, lu_solve
+from ._ops.joining import cat
 from ._ops.matmul import matmul
 from ._ops.norms import vector_norm
+from ._ops.pointwise import where
+from ._ops.pointwise_binary import nan_to_num
 from ._ops.products import linalg_cross as cross
 from ._ops.products import matrix_exp, matrix_power, multi_dot, vecdot
 from ._ops.shape import diagonal as _diagonal
@@ -27,7 +33,9 @@ from .return_types import make_return_type
 
 __all__ = ["LinAlgError", "inv", "inv_ex", "det", "slogdet", "solve", "solve_ex", "solve_triangular", "cholesky",
            "cholesky_ex", "qr", "eigh", "eigvalsh", "svd", "svdvals", "pinv", "matrix_norm", "vector_norm", "norm",
-           "matrix_exp", "matrix_power", "matrix_rank", "cross", "multi_dot", "vecdot", "matmul", "diagonal"]
+           "matrix_exp", "matrix_power", "matrix_rank", "cross", "multi_dot", "vecdot", "matmul", "diagonal", "lstsq",
+           "lu_factor", "lu", "lu_solve", "eig", "eigvals", "cond", "tensorinv", "tensorsolve", "vander",
+           "householder_product"]
 
 
 _InvEx = make_return_type("linalg_inv_ex", ("inverse", "info"))
@@ -284,3 +292,68 @@ def solve_triangular(A, B, *, upper=None, left=True, unitriangular=False, out=No
         x = np.swapaxes(_substitute(np.swapaxes(a, -1, -2), np.swapaxes(b, -1, -2), not upper, unitriangular), -1, -2)
     result = record(x, LinalgSolveTriangularBackward0, (A, B), (A, OUTPUT), (upper, left, unitriangular))
     return write_out("linalg_solve_triangular", result, out)
+
+
+# ---------------------------------------------------------------- compositions: cond, tensorinv, tensorsolve, vander
+def cond(A, p=None, *, out=None):
+    """The condition number: a ratio of singular values (``p`` None, 2, -2) or ``norm(A) * norm(A^-1)``."""
+    return write_out("linalg_cond", _cond(A, p), out)
+
+
+def _cond(A, p):
+    if p is not None and p not in _MATRIX_ORDERS:
+        raise RuntimeError(f"linalg.cond got an invalid norm type: {p}")
+    if A._data.ndim < 2:
+        raise RuntimeError("linalg.cond: The input tensor must have at least 2 dimensions.")
+    if p in (None, 2, -2):
+        check_matrix("linalg.cond", A, square=False)
+        values = svdvals(A)
+        largest, smallest = values[..., :1], values[..., -1:]
+        ratio = smallest / largest if p == -2 else largest / smallest
+        return ratio.squeeze(-1)
+    check_matrix(f"linalg.cond(ord={p})", A)
+    inverse, info = inv_ex(A)
+    if p != "nuc":
+        return nan_to_num(matrix_norm(A, p) * matrix_norm(inverse, p), math.inf, math.inf)
+    failed = info._data[..., None, None] > 0
+    if not failed.any():
+        return matrix_norm(A, p) * matrix_norm(inverse, p)
+    # a singular matrix has no inverse to take singular values of: its condition number is nan
+    inverse = where(make_tensor(failed), 0.0, inverse)
+    not_a_number = make_tensor(np.where(failed[..., 0, 0], math.nan, 0).astype(inverse._data.dtype))
+    return matrix_norm(A, p) * (matrix_norm(inverse, p) + not_a_number)
+
+
+def tensorinv(A, ind=2, *, out=None):
+    """The inverse of ``A`` read as a matrix of its first ``ind`` dims by the rest."""
+    if ind <= 0:
+        raise RuntimeError(f"Expected a strictly positive integer for 'ind', but got {ind}")
+    shape = tuple(A.shape)
+    rows, columns = math.prod(shape[:ind]), math.prod(shape[ind:])
+    if rows != columns:
+        raise RuntimeError(f"Expected self to satisfy the requirement prod(self.shape[ind:]) == "
+                           f"prod(self.shape[:ind]), but got {columns} != {rows}")
+    return write_out("linalg_tensorinv", inv(A.reshape(rows, columns)).reshape(shape[ind:] + shape[:ind]), out)
+
+
+def tensorsolve(A, B, dims=None, *, out=None):
+    """``X`` with ``tensordot(A, X, X.ndim) = B``: ``A`` read as a matrix of ``B``'s dims by the rest."""
+    if dims is not None:
+        ndim = A._data.ndim
+        moved = [_wrap_dim(d, ndim) for d in dims]
+        A = A.permute([d for d in range(ndim) if d not in moved] + moved)
+    result_shape = tuple(A.shape[B._data.ndim:])
+    size = math.prod(B.shape)
+    solution = solve(A.reshape(size, math.prod(result_shape)), B.reshape(size))
+    return write_out("linalg_tensorsolve", solution.reshape(result_shape), out)
+
+
+def vander(x, *, N=None):
+    """The Vandermonde matrix: columns ``x**0, x**1, ..., x**(N-1)`` (``N`` defaults to ``x``'s length)."""
+    if N is None:
+        N = x.shape[-1] if x._data.ndim else 1
+    if N <= 1:
+        raise RuntimeError("N must be greater than 1.")
+    ones = make_tensor(np.ones(tuple(x.shape) + (1,), dtype=x._data.dtype))
+    powers = cumprod(x.unsqueeze(-1).expand(*x.shape, N - 1), -1)
+    return cat([ones, powers], -1)
