@@ -8,11 +8,11 @@ Adding a family is adding its module to ``FAMILIES`` (or, for a namespace loaded
 """
 
 from .._tensor import Tensor
-from . import (arithmetic, copy, decompositions, indexing, inplace, joining, matmul, pointwise, products, reduction,
-               rounding, scatter, shape, sorting)
+from . import (arithmetic, complex, copy, decompositions, decompositions_more, indexing, inplace, joining, matmul,
+               pointwise, products, reduction, rounding, scatter, shape, sorting)
 
 FAMILIES = (arithmetic, pointwise, reduction, sorting, shape, joining, indexing, scatter, matmul, products,
-            decompositions, copy)
+            decompositions, decompositions_more, copy, complex)
 
 FUNCTIONS = {}
 METHODS = {}

@@ -89,6 +89,8 @@ def _to_input_meta(grad, shape, dtype):
     if grad._data.shape != shape:
         grad = sum_to_shape(grad, shape)
     if grad._data.dtype != dtype:
+        if grad._data.dtype.kind == "c" and dtype.kind != "c":
+            grad = grad.real  # a real input to a complex result: its gradient is the real part
         grad = grad.to(_FROM_NUMPY[dtype])
     return grad
 

@@ -1,11 +1,13 @@
 """Arithmetic: ``+ - * / **`` and negation, with tensors or Python numbers on either side.
 
 Each op is its forward on arrays next to its derivative rule. A Python number operand gets a
-``(None, 0)`` edge, as in PyTorch, and is saved like a tensor when the rule reads it. This family
+``(None, 0)`` edge, as in PyTorch, and is saved like a tensor when the rule reads it. For complex
+operands each rule multiplies by the conjugate of the factor it would use for real ones. This family
 also registers the rounding divisions (``rounding``) and the two- and three-operand elementwise
 functions (``pointwise_binary``).
 """
 
+import cmath
 import math
 
 import numpy as np
@@ -15,7 +17,7 @@ from . import pointwise_binary, rounding
 from ._broadcast import apply_binary, binary_arrays
 from ._op import OUTPUT, derivative, record
 from .pointwise import log, reciprocal, where
-from .pointwise_base import to_default_float, write_out, zeros_like_grad
+from .pointwise_base import conjugate, to_default_float, write_out, zeros_like_grad
 from .pointwise_binary import *  # noqa: F401,F403  (registered here)
 from .rounding import *  # noqa: F401,F403  (registered here)
 from .rounding import div_rounded
@@ -46,11 +48,11 @@ def _grad_passthrough(grad, alpha):
 
 
 def _grad_scaled(grad, alpha):
-    return grad if alpha == 1 else grad * alpha
+    return grad if alpha == 1 else grad * conjugate(alpha)
 
 
 def _grad_negated_scaled(grad, alpha):
-    return -grad if alpha == 1 else grad * -alpha
+    return -grad if alpha == 1 else grad * -conjugate(alpha)
 
 
 AddBackward0 = derivative("AddBackward0", _grad_passthrough, _grad_scaled, elementwise=True)
@@ -107,11 +109,11 @@ def rsub(input, other, *, alpha=1):
 
 # ---------------------------------------------------------------- mul / div
 def _mul_grad_self(grad, self, other):
-    return grad * other
+    return grad * conjugate(other)
 
 
 def _mul_grad_other(grad, self, other):
-    return grad * self
+    return grad * conjugate(self)
 
 
 MulBackward0 = derivative("MulBackward0", _mul_grad_self, _mul_grad_other, saves="self other",
@@ -126,11 +128,11 @@ def mul(input, other, *, out=None):
 
 
 def _div_grad_self(grad, self, other):
-    return grad / other
+    return grad / conjugate(other)
 
 
 def _div_grad_other(grad, self, other):
-    return -grad * self / (other * other)
+    return -grad * conjugate(self) / conjugate(other * other)
 
 
 DivBackward0 = derivative("DivBackward0", _div_grad_self, _div_grad_other, saves="self other",
@@ -161,25 +163,34 @@ def rtruediv(input, other):
 def _pow_grad_self(grad, self, exponent):
     if exponent == 0:
         return zeros_like_grad(grad, self)
-    return grad * (exponent * self ** (exponent - 1))
+    return grad * conjugate(exponent * self ** (exponent - 1))
 
 
 def _pow_tensor_grad_self(grad, self, exponent, result):
-    return where(exponent == 0, 0.0, grad * (exponent * self ** (exponent - 1)))
+    return where(exponent == 0, 0.0, grad * conjugate(exponent * self ** (exponent - 1)))
+
+
+def _nonnegative_real(exponent):
+    """Where ``exponent`` is a real number >= 0: there ``0 ** exponent`` is flat in the exponent."""
+    if exponent._data.dtype.kind == "c":
+        return (exponent.real >= 0) & (exponent.imag == 0)
+    return exponent >= 0
 
 
 def _pow_tensor_grad_exponent(grad, self, exponent, result):
-    return grad * where((self == 0) & (exponent >= 0), 0.0, result * log(self))
+    return grad * where((self == 0) & _nonnegative_real(exponent), 0.0, conjugate(result * log(self)))
 
 
 def _log_of_number(x):
+    if isinstance(x, complex):
+        return cmath.log(x) if x != 0 else -math.inf
     return math.log(x) if x > 0 else -math.inf if x == 0 else math.nan
 
 
 def _pow_number_grad_exponent(grad, self, exponent, result):
-    slope = result * _log_of_number(self)
+    slope = conjugate(result * _log_of_number(self))
     if self == 0:
-        return grad * where(exponent >= 0, 0.0, slope)
+        return grad * where(_nonnegative_real(exponent), 0.0, slope)
     return grad * slope
 
 

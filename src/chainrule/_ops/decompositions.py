@@ -16,6 +16,7 @@ from ..autograd.graph import SavedTensor
 from ._along_dim import write_out
 from ._op import OUTPUT, derivative, record, record_multi
 from .pointwise import where
+from .pointwise_base import conjugate
 
 __all__ = ["LinAlgError", "inv", "det", "slogdet", "linalg_slogdet", "logdet", "solve", "cholesky", "cholesky_legacy",
            "qr", "eigh", "eigvalsh", "svd", "svd_legacy", "svdvals", "pinv", "pinverse", "inverse"]
@@ -51,8 +52,9 @@ def check_matrix(name, A, square=True):
                            f"{a.shape[-1]} matrices")
 
 
-def _mT(x):
-    return x.transpose(-2, -1)
+def _mH(x):
+    """The adjoint: conjugate transpose of the last two dims (a plain transpose for real tensors)."""
+    return conjugate(x.transpose(-2, -1))
 
 
 def _eye(n, like):
@@ -167,7 +169,7 @@ def _inverse_array(name, a):
 
 
 def _inv_grad(grad, inverse):
-    inverse_t = _mT(inverse)
+    inverse_t = _mH(inverse)
     return -(inverse_t @ grad @ inverse_t)
 
 
@@ -190,14 +192,14 @@ def _det_grad(grad, A, result):
     singular = result._data == 0
     if singular.any():  # their scale is 0: invert the identity in their place
         A = where(make_tensor(singular[..., None, None]), _eye(A.shape[-1], A), A)
-    return (grad * result).unsqueeze(-1).unsqueeze(-1) * _mT(inv(A))
+    return (grad * result).unsqueeze(-1).unsqueeze(-1) * _mH(inv(A))
 
 
 def _slogdet_grad(grads, A):
     grad = grads[1]
     if grad is None:
         return None
-    return grad.unsqueeze(-1).unsqueeze(-1) * _mT(inv(A))
+    return grad.unsqueeze(-1).unsqueeze(-1) * _mH(inv(A))
 
 
 LinalgDetBackward0 = derivative("LinalgDetBackward0", _det_grad, saves="A result")
@@ -254,16 +256,16 @@ def solve_array(a, b, left, vector):
 
 
 def _solve_grad_B(grad, A, result, left):
-    return solve(_mT(A), grad, left=left)
+    return solve(_mH(A), grad, left=left)
 
 
 def _solve_grad_A(grad, A, result, left):
-    grad_B = solve(_mT(A), grad, left=left)
+    grad_B = solve(_mH(A), grad, left=left)
     if not left:
-        return -(_mT(result) @ grad_B)
+        return -(_mH(result) @ grad_B)
     if is_vector_rhs(A._data, result._data):
         return -(grad_B.unsqueeze(-1) * result.unsqueeze(-2))
-    return -(grad_B @ _mT(result))
+    return -(grad_B @ _mH(result))
 
 
 LinalgSolveExBackward0 = derivative("LinalgSolveExBackward0", _solve_grad_A, _solve_grad_B, saves="A result")
@@ -298,12 +300,12 @@ def cholesky_array(name, a, upper):
 
 def _cholesky_grad(grad, factor, upper):
     """``L^-T P L^-1`` with ``P`` the symmetric matrix whose lower half is ``tril(L^T grad)``, halved."""
-    lower = _mT(factor) if upper else factor
-    grad_lower = _mT(grad) if upper else grad
-    product = _tril(_mT(lower) @ grad_lower)
-    symmetric = 0.5 * (product + _mT(_tril(product, -1)))
-    left = solve(_mT(lower), symmetric)
-    return _mT(solve(_mT(lower), _mT(left)))
+    lower = _mH(factor) if upper else factor
+    grad_lower = _mH(grad) if upper else grad
+    product = _tril(_mH(lower) @ grad_lower)
+    symmetric = 0.5 * (product + _mH(_tril(product, -1)))
+    left = solve(_mH(lower), symmetric)
+    return _mH(solve(_mH(lower), _mH(left)))
 
 
 LinalgCholeskyExBackward0 = derivative("LinalgCholeskyExBackward0", _cholesky_grad, saves="L")
@@ -334,12 +336,12 @@ def _qr_square_grad(grad_Q, grad_R, Q, R):
     """For ``A = QR`` with at least as many rows as columns: ``(gQ + Q copyltu(M)) R^-T``."""
     M = None
     if grad_R is not None:
-        M = R @ _mT(grad_R)
+        M = R @ _mH(grad_R)
     if grad_Q is not None:
-        M = -(_mT(grad_Q) @ Q) if M is None else M - _mT(grad_Q) @ Q
-    copied = Q @ (_tril(M) + _mT(_tril(M, -1)))
+        M = -(_mH(grad_Q) @ Q) if M is None else M - _mH(grad_Q) @ Q
+    copied = Q @ (_tril(M) + _mH(_tril(M, -1)))
     b = copied if grad_Q is None else grad_Q + copied
-    return solve(_mT(R), b, left=False)
+    return solve(_mH(R), b, left=False)
 
 
 def _qr_grad(grads, Q, R, mode):
@@ -359,7 +361,7 @@ def _qr_grad(grads, Q, R, mode):
     grad_V = None if grad_R is None else grad_R[..., m:]
     Y = Q @ V
     if grad_V is not None:
-        grad_Q = Y @ _mT(grad_V) if grad_Q is None else grad_Q + Y @ _mT(grad_V)
+        grad_Q = Y @ _mH(grad_V) if grad_Q is None else grad_Q + Y @ _mH(grad_V)
     grad_X = _qr_square_grad(grad_Q, grad_U, Q, U)
     first = make_tensor(np.eye(m, n, dtype=Q._data.dtype))
     if grad_V is None:
@@ -392,12 +394,12 @@ def _eigh_grad(grads, eigenvalues, eigenvectors):
     values, vectors = _outputs_of(eigenvalues, eigenvectors)
     inner = None
     if grad_vectors is not None:
-        projected = _mT(vectors) @ grad_vectors
-        skew = 0.5 * (projected - _mT(projected))
+        projected = _mH(vectors) @ grad_vectors
+        skew = 0.5 * (projected - _mH(projected))
         inner = _off_diagonal_ratio(skew, values.unsqueeze(-2) - values.unsqueeze(-1))
     if grad_values is not None:
         inner = _diag_embed(grad_values) if inner is None else inner + _diag_embed(grad_values)
-    return vectors @ inner @ _mT(vectors)
+    return vectors @ inner @ _mH(vectors)
 
 
 LinalgEighBackward0 = derivative("LinalgEighBackward0", _eigh_grad, saves="eigenvalues eigenvectors", outputs=2)
@@ -439,18 +441,18 @@ def _svd_grad(grads, U, S, Vh, full_matrices):
     differences = squares.unsqueeze(-2) - squares.unsqueeze(-1)
     extra = None
     if grad_U is not None:
-        projected = _mT(U) @ grad_U
-        term = _off_diagonal_ratio(projected - _mT(projected), differences) * S.unsqueeze(-2)
+        projected = _mH(U) @ grad_U
+        term = _off_diagonal_ratio(projected - _mH(projected), differences) * S.unsqueeze(-2)
         inner = term if inner is None else inner + term
         if U.shape[-2] > k:
             extra = ((grad_U - U @ projected) / S.unsqueeze(-2)) @ Vh
     if grad_Vh is not None:
-        V, grad_V = _mT(Vh), _mT(grad_Vh)
+        V, grad_V = _mH(Vh), _mH(grad_Vh)
         projected = Vh @ grad_V
-        term = S.unsqueeze(-1) * _off_diagonal_ratio(projected - _mT(projected), differences)
+        term = S.unsqueeze(-1) * _off_diagonal_ratio(projected - _mH(projected), differences)
         inner = term if inner is None else inner + term
         if V.shape[-2] > k:
-            term = U @ _mT((grad_V - V @ projected) / S.unsqueeze(-2))
+            term = U @ _mH((grad_V - V @ projected) / S.unsqueeze(-2))
             extra = term if extra is None else extra + term
     result = U @ inner @ Vh
     return result if extra is None else result + extra
@@ -478,7 +480,7 @@ def svd_legacy(input, some=True, compute_uv=True, *, out=None):
     """``torch.svd``: ``U, S, V`` (``V`` itself, not its transpose)."""
     if compute_uv:
         U, S, Vh = svd(input, full_matrices=not some)
-        result = _Svd((U, S, _mT(Vh)))
+        result = _Svd((U, S, _mH(Vh)))
     else:
         a = input._data
         batch, (m, n) = a.shape[:-2], a.shape[-2:]
@@ -490,15 +492,15 @@ def svd_legacy(input, some=True, compute_uv=True, *, out=None):
 # ---------------------------------------------------------------- pinv
 def _pinv_grad(grad, A, result):
     """The pseudo-inverse's derivative at constant rank, arranged to multiply the smallest matrices."""
-    pinv_t, grad_t = _mT(result), _mT(grad)
+    pinv_t, grad_t = _mH(result), _mH(grad)
     if A.shape[-2] <= A.shape[-1]:
         K = grad_t @ result
         K_pinv_t = K @ pinv_t
-        return (-_mT(result @ K) + K_pinv_t - (A @ result) @ K_pinv_t
+        return (-_mH(result @ K) + K_pinv_t - (A @ result) @ K_pinv_t
                 + (pinv_t @ result) @ (grad_t - K @ A))
     K = result @ grad_t
     pinv_t_K = pinv_t @ K
-    return -_mT(K @ result) + (grad_t - A @ K) @ result @ pinv_t + pinv_t_K - pinv_t_K @ result @ A
+    return -_mH(K @ result) + (grad_t - A @ K) @ result @ pinv_t + pinv_t_K - pinv_t_K @ result @ A
 
 
 LinalgPinvBackward0 = derivative("LinalgPinvBackward0", _pinv_grad, saves="self result")

@@ -14,7 +14,8 @@ from .. import return_types
 from .._tensor import make_tensor
 from ._along_dim import write_out
 from ._op import OUTPUT, derivative, record, record_multi
-from .decompositions import _off_diagonal_ratio, _outputs_of, _pinv_grad, _record_factors, check_matrix, pinv, solve
+from .decompositions import (_mH, _off_diagonal_ratio, _outputs_of, _pinv_grad, _record_factors, check_matrix, pinv,
+                             solve)
 from .joining import cat
 
 __all__ = ["lu_factor", "lu", "lu_solve", "lstsq", "eig", "eigvals", "cholesky_inverse", "householder_product"]
@@ -28,10 +29,6 @@ _LinalgLstsq = return_types.make_return_type("linalg_lstsq", ("solution", "resid
 _LinalgEig = return_types.make_return_type("linalg_eig", ("eigenvalues", "eigenvectors"))
 
 _LSTSQ_DRIVERS = ("gels", "gelsy", "gelsd", "gelss")
-
-
-def _mT(x):
-    return x.transpose(-2, -1)
 
 
 def _mask(rows, columns, diagonal, lower, dtype):
@@ -107,8 +104,8 @@ def _unpack(lu):
 
 def _square_lu_grad(L, U, grad_L, grad_U):
     """For square ``A' = L U``: ``L^-T (tril(L^T gL, -1) + triu(gU U^T)) U^-T``."""
-    phi = _lower(_mT(L) @ grad_L, -1) + _upper(grad_U @ _mT(U))
-    return solve(_mT(U), solve(_mT(L), phi), left=False)
+    phi = _lower(_mH(L) @ grad_L, -1) + _upper(grad_U @ _mH(U))
+    return solve(_mH(U), solve(_mH(L), phi), left=False)
 
 
 def _lu_grad(P, L, U, grad_L, grad_U):
@@ -121,13 +118,13 @@ def _lu_grad(P, L, U, grad_L, grad_U):
     if m < n:  # U = [U1 | U2] with A2 = P L U2
         U1, U2 = U[..., :m], U[..., m:]
         grad_U1, grad_U2 = grad_U[..., :m], grad_U[..., m:]
-        grad_L = grad_L - solve(_mT(L), grad_U2 @ _mT(U2))
-        return P @ cat([_square_lu_grad(L, U1, grad_L, grad_U1), solve(_mT(L), grad_U2)], -1)
+        grad_L = grad_L - solve(_mH(L), grad_U2 @ _mH(U2))
+        return P @ cat([_square_lu_grad(L, U1, grad_L, grad_U1), solve(_mH(L), grad_U2)], -1)
     # L = [L1; L2] with (P^T A)2 = L2 U
     L1, L2 = L[..., :n, :], L[..., n:, :]
     grad_L1, grad_L2 = grad_L[..., :n, :], grad_L[..., n:, :]
-    grad_U = grad_U - solve(_mT(U), _mT(L2) @ grad_L2, left=False)
-    return P @ cat([_square_lu_grad(L1, U, grad_L1, grad_U), solve(_mT(U), grad_L2, left=False)], -2)
+    grad_U = grad_U - solve(_mH(U), _mH(L2) @ grad_L2, left=False)
+    return P @ cat([_square_lu_grad(L1, U, grad_L1, grad_U), solve(_mH(U), grad_L2, left=False)], -2)
 
 
 def _lu_factor_grad(grad, LU, permutation):
@@ -191,22 +188,22 @@ def _system_matrix(LU, permutation, adjoint):
     L = _lower(LU, -1) + make_tensor(np.eye(n, dtype=LU._data.dtype))
     P = make_tensor(_permutation_matrix(permutation, LU._data.dtype))
     A = P @ L @ _upper(LU)
-    return (_mT(A) if adjoint else A), P, L
+    return (_mH(A) if adjoint else A), P, L
 
 
 def _lu_solve_grad_B(grad, LU, result, permutation, left, adjoint):
     A, _, _ = _system_matrix(LU, permutation, adjoint)
-    return solve(_mT(A), grad, left=left)
+    return solve(_mH(A), grad, left=left)
 
 
 def _lu_solve_grad_LU(grad, LU, result, permutation, left, adjoint):
     A, P, L = _system_matrix(LU, permutation, adjoint)
-    grad_B = solve(_mT(A), grad, left=left)
-    grad_A = -(grad_B @ _mT(result)) if left else -(_mT(result) @ grad_B)
+    grad_B = solve(_mH(A), grad, left=left)
+    grad_A = -(grad_B @ _mH(result)) if left else -(_mH(result) @ grad_B)
     if adjoint:
-        grad_A = _mT(grad_A)
-    moved = _mT(P) @ grad_A
-    return _lower(moved @ _mT(_upper(LU)), -1) + _upper(_mT(L) @ moved)
+        grad_A = _mH(grad_A)
+    moved = _mH(P) @ grad_A
+    return _lower(moved @ _mH(_upper(LU)), -1) + _upper(_mH(L) @ moved)
 
 
 LinalgLuSolveBackward0 = derivative("LinalgLuSolveBackward0", _lu_solve_grad_LU, _lu_solve_grad_B,
@@ -250,11 +247,11 @@ def _lstsq_grad_A(grads, A, B, vector):
     B, inverse = _as_matrix(B, vector), pinv(A)
     grad = None
     if grad_solution is not None:
-        grad = _pinv_grad(_as_matrix(grad_solution, vector) @ _mT(B), A, inverse)
+        grad = _pinv_grad(_as_matrix(grad_solution, vector) @ _mH(B), A, inverse)
     if grad_residuals is not None and grad_residuals.numel():
         solution = inverse @ B
         weighted = (B - A @ solution) * grad_residuals.unsqueeze(-2)
-        term = -2 * (weighted @ _mT(solution))
+        term = -2 * (weighted @ _mH(solution))
         grad = term if grad is None else grad + term
     return grad
 
@@ -264,7 +261,7 @@ def _lstsq_grad_B(grads, A, B, vector):
     B, inverse = _as_matrix(B, vector), pinv(A)
     grad = None
     if grad_solution is not None:
-        grad = _mT(inverse) @ _as_matrix(grad_solution, vector)
+        grad = _mH(inverse) @ _as_matrix(grad_solution, vector)
     if grad_residuals is not None and grad_residuals.numel():
         term = 2 * (B - A @ (inverse @ B)) * grad_residuals.unsqueeze(-2)
         grad = term if grad is None else grad + term
@@ -377,7 +374,7 @@ def eigvals(A, *, out=None):
 def _cholesky_inverse_grad(grad, factor, result, upper):
     """``R = (L L^T)^-1``: ``gL = -R (g + g^T) R L`` (``-U R (g + g^T) R`` for ``R = (U^T U)^-1``). As in
     PyTorch, ``L`` here is the whole input, though the forward reads one triangle of it."""
-    common = -(result @ (grad + _mT(grad)) @ result)
+    common = -(result @ (grad + _mH(grad)) @ result)
     return factor @ common if upper else common @ factor
 
 
@@ -408,15 +405,15 @@ def _householder_grads(grad, A, tau):
     suffixes = [make_tensor(np.eye(m, n, dtype=dtype))]  # H_{i+1} ... H_k E, built from the right
     for i in range(k - 1, 0, -1):
         v, t = vectors[..., :, i:i + 1], tau[..., i:i + 1].unsqueeze(-1)
-        suffixes.append(suffixes[-1] - t * (v @ (_mT(v) @ suffixes[-1])))
+        suffixes.append(suffixes[-1] - t * (v @ (_mH(v) @ suffixes[-1])))
     suffixes.reverse()
     grad_vectors, grad_tau = [], []
     for i in range(k):
         v, t, suffix = vectors[..., :, i:i + 1], tau[..., i:i + 1].unsqueeze(-1), suffixes[i]
-        grad_times_w = grad @ (_mT(suffix) @ v)
-        grad_tau.append(-(_mT(v) @ grad_times_w)[..., 0])
-        grad_vectors.append(-t * (grad_times_w + suffix @ (_mT(grad) @ v)))
-        grad = grad - t * (v @ (_mT(v) @ grad))
+        grad_times_w = grad @ (_mH(suffix) @ v)
+        grad_tau.append(-(_mH(v) @ grad_times_w)[..., 0])
+        grad_vectors.append(-t * (grad_times_w + suffix @ (_mH(grad) @ v)))
+        grad = grad - t * (v @ (_mH(v) @ grad))
     grad_A = _lower(cat(grad_vectors + [make_tensor(np.zeros(A.shape[:-1] + (n - k,), dtype=dtype))], -1), -1)
     return grad_A, cat(grad_tau, -1)
 

@@ -4,7 +4,8 @@
 ``matmul`` takes the same route through these products as PyTorch does (including when it folds
 a batch into one matrix), so its result carries the same backward node name (``DotBackward0``,
 ``MvBackward0``, ``MmBackward0``, ``UnsafeViewBackward0``, ``CloneBackward0``, ...) and a shape
-mismatch raises the message of the product that PyTorch runs.
+mismatch raises the message of the product that PyTorch runs. For complex operands each rule
+multiplies by the conjugate transpose of the other factor.
 """
 
 import numpy as np
@@ -15,6 +16,7 @@ from ._along_dim import write_out
 from ._broadcast import broadcast_error
 from ._op import derivative, record
 from .inplace import check_inplace_allowed, write_inplace
+from .pointwise_base import conjugate
 
 __all__ = ["matmul", "mm", "mv", "dot", "vdot", "bmm", "addmm", "addmv", "addbmm", "baddbmm"]
 
@@ -85,27 +87,35 @@ def _check_bmm(a, b):
 
 # ---------------------------------------------------------------- dot / vdot / mv / mm / bmm
 def _dot_grad_self(grad, self, other):
-    return grad * other
+    return grad * conjugate(other)
 
 
 def _dot_grad_other(grad, self, other):
+    return grad * conjugate(self)
+
+
+def _vdot_grad_self(grad, self, other):
+    return conjugate(grad) * other
+
+
+def _vdot_grad_other(grad, self, other):
     return grad * self
 
 
 def _mv_grad_self(grad, self, vec):
-    return grad.unsqueeze(1) * vec
+    return grad.unsqueeze(1) * conjugate(vec)
 
 
 def _mv_grad_vec(grad, self, vec):
-    return mv(self.t(), grad)
+    return mv(conjugate(self.t()), grad)
 
 
 def _mm_grad_self(grad, self, other):
-    return mm(grad, other.t())
+    return mm(grad, conjugate(other.t()))
 
 
 def _mm_grad_other(grad, self, other):
-    return _product_in_layout_of(other, self.t(), grad)
+    return _product_in_layout_of(other, conjugate(self.t()), grad)
 
 
 def _product_in_layout_of(like, a, b):
@@ -119,15 +129,15 @@ def _product_in_layout_of(like, a, b):
 
 
 def _bmm_grad_self(grad, self, other):
-    return bmm(grad, other.transpose(1, 2))
+    return bmm(grad, conjugate(other.transpose(1, 2)))
 
 
 def _bmm_grad_other(grad, self, other):
-    return bmm(self.transpose(1, 2), grad)
+    return bmm(conjugate(self.transpose(1, 2)), grad)
 
 
 DotBackward0 = derivative("DotBackward0", _dot_grad_self, _dot_grad_other, saves="self tensor")
-VdotBackward0 = derivative("VdotBackward0", _dot_grad_self, _dot_grad_other, saves="self other")
+VdotBackward0 = derivative("VdotBackward0", _vdot_grad_self, _vdot_grad_other, saves="self other")
 MvBackward0 = derivative("MvBackward0", _mv_grad_self, _mv_grad_vec, saves="self vec")
 MmBackward0 = derivative("MmBackward0", _mm_grad_self, _mm_grad_other, saves="self mat2")
 BmmBackward0 = derivative("BmmBackward0", _bmm_grad_self, _bmm_grad_other, saves="self mat2")
@@ -177,7 +187,7 @@ def _batched_grad_self(grad, self, other):
     if a_vec:
         g = g.unsqueeze(-2)
     b = other.unsqueeze(-1) if b_vec else other
-    result = g @ b.transpose(-1, -2)
+    result = g @ conjugate(b.transpose(-1, -2))
     return result.squeeze(-2) if a_vec else result
 
 
@@ -189,10 +199,10 @@ def _batched_grad_other(grad, self, other):
     if not a_vec and other.ndim <= 2:
         # a batch against one matrix: fold the batch into the rows instead of summing products
         rows = self.reshape(_leading_size(self.shape), self.shape[-1])
-        result = mm(rows.t(), g.reshape(_leading_size(g.shape), g.shape[-1]))
+        result = mm(conjugate(rows.t()), g.reshape(_leading_size(g.shape), g.shape[-1]))
     else:
         a = self.unsqueeze(-2) if a_vec else self
-        result = a.transpose(-1, -2) @ g
+        result = conjugate(a.transpose(-1, -2)) @ g
     return result.squeeze(-1) if b_vec else result
 
 
@@ -336,31 +346,31 @@ def _add_scaled(product, input, beta, alpha):
 
 
 def _grad_input(grad, mat1, mat2, beta, alpha):
-    return _scaled(grad, beta)
+    return _scaled(grad, conjugate(beta))
 
 
 def _addmm_grad_mat1(grad, mat1, mat2, beta, alpha):
-    return _scaled(mm(grad, mat2.t()), alpha)
+    return _scaled(_mm_grad_self(grad, mat1, mat2), conjugate(alpha))
 
 
 def _addmm_grad_mat2(grad, mat1, mat2, beta, alpha):
-    return _scaled(_product_in_layout_of(mat2, mat1.t(), grad), alpha)
+    return _scaled(_mm_grad_other(grad, mat1, mat2), conjugate(alpha))
 
 
 def _addmv_grad_mat(grad, mat, vec, beta, alpha):
-    return _scaled(grad.unsqueeze(1) * vec, alpha)
+    return _scaled(_mv_grad_self(grad, mat, vec), conjugate(alpha))
 
 
 def _addmv_grad_vec(grad, mat, vec, beta, alpha):
-    return _scaled(mv(mat.t(), grad), alpha)
+    return _scaled(_mv_grad_vec(grad, mat, vec), conjugate(alpha))
 
 
 def _baddbmm_grad_batch1(grad, batch1, batch2, beta, alpha):
-    return _scaled(bmm(grad, batch2.transpose(1, 2)), alpha)
+    return _scaled(_bmm_grad_self(grad, batch1, batch2), conjugate(alpha))
 
 
 def _baddbmm_grad_batch2(grad, batch1, batch2, beta, alpha):
-    return _scaled(bmm(batch1.transpose(1, 2), grad), alpha)
+    return _scaled(_bmm_grad_other(grad, batch1, batch2), conjugate(alpha))
 
 
 def _addbmm_grad_batch1(grad, batch1, batch2, beta, alpha):

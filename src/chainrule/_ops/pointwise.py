@@ -2,7 +2,8 @@
 
 A unary op is one line: its name, its node, its array function and what its rule reads. Float-only
 functions turn integer inputs into the default float dtype first, as PyTorch does. Each rule is the
-derivative written with chainrule's own ops, so it can itself be differentiated.
+derivative written with chainrule's own ops, so it can itself be differentiated; for complex inputs it
+multiplies by the conjugate of the derivative (``conjugate``, free for real tensors).
 """
 
 import math
@@ -13,8 +14,8 @@ import numpy as np
 from .._dtype import _FROM_NUMPY, SCALAR, result_type, scalar_dtype
 from .._tensor import Tensor, make_tensor
 from ._broadcast import binary_arrays, broadcast_shapes
-from ._op import derivative, record
-from .pointwise_base import (float_array, kernel_missing, reject, to_default_float, unary_op, write_out,
+from ._op import OUTPUT, derivative, record
+from .pointwise_base import (conjugate, float_array, kernel_missing, reject, to_default_float, unary_op, write_out,
                              zeros_like_grad)
 from .pointwise_compare import COMPARISONS, INPLACE_COMPARISONS
 from .pointwise_compare import *  # noqa: F401,F403  (re-exported: the comparison ops live in this family)
@@ -45,97 +46,97 @@ def _complex_kernel_missing(kernel):
 
 # ---------------------------------------------------------------- rules: exponentials and logarithms
 def _exp_grad(grad, result):
-    return grad * result
+    return grad * conjugate(result)
 
 
 def _exp2_grad(grad, result):
-    return grad * (result * _LN2)
+    return grad * conjugate(result * _LN2)
 
 
 def _expm1_grad(grad, result):
-    return grad * (result + 1)
+    return grad * conjugate(result + 1)
 
 
 def _log_grad(grad, self):
-    return grad / self
+    return grad / conjugate(self)
 
 
 def _log2_grad(grad, self):
-    return grad / (self * _LN2)
+    return grad / conjugate(self * _LN2)
 
 
 def _log10_grad(grad, self):
-    return grad / (self * _LN10)
+    return grad / conjugate(self * _LN10)
 
 
 def _log1p_grad(grad, self):
-    return grad / (self + 1)
+    return grad / conjugate(self + 1)
 
 
 def _sqrt_grad(grad, result):
-    return grad / (2 * result)
+    return grad / conjugate(2 * result)
 
 
 def _rsqrt_grad(grad, result):
-    return grad * (-0.5 * result * result * result)
+    return grad * conjugate(-0.5 * result * result * result)
 
 
 def _reciprocal_grad(grad, result):
-    return grad * -(result * result)
+    return grad * conjugate(-(result * result))
 
 
 # ---------------------------------------------------------------- rules: trigonometric and hyperbolic
 def _sin_grad(grad, self):
-    return grad * cos(self)
+    return grad * conjugate(cos(self))
 
 
 def _cos_grad(grad, self):
-    return grad * -sin(self)
+    return grad * conjugate(-sin(self))
 
 
 def _tan_grad(grad, result):
-    return grad * (1 + result * result)
+    return grad * conjugate(1 + result * result)
 
 
 def _asin_grad(grad, self):
-    return grad * rsqrt(1 - self * self)
+    return grad * conjugate(rsqrt(1 - self * self))
 
 
 def _acos_grad(grad, self):
-    return grad * -rsqrt(1 - self * self)
+    return grad * conjugate(-rsqrt(1 - self * self))
 
 
 def _atan_grad(grad, self):
-    return grad / (self * self + 1)
+    return grad / conjugate(self * self + 1)
 
 
 def _sinh_grad(grad, self):
-    return grad * cosh(self)
+    return grad * conjugate(cosh(self))
 
 
 def _cosh_grad(grad, self):
-    return grad * sinh(self)
+    return grad * conjugate(sinh(self))
 
 
 def _tanh_grad(grad, result):
-    return grad * (1 - result * result)
+    return grad * conjugate(1 - result * result)
 
 
 def _asinh_grad(grad, self):
-    return grad * rsqrt(self * self + 1)
+    return grad * conjugate(rsqrt(self * self + 1))
 
 
 def _acosh_grad(grad, self):
-    return grad * rsqrt(self * self - 1)
+    return grad * conjugate(rsqrt(self - 1) * rsqrt(self + 1))
 
 
 def _atanh_grad(grad, self):
-    return grad / (1 - self * self)
+    return grad / conjugate(1 - self * self)
 
 
 # ---------------------------------------------------------------- rules: sigmoid, logit, error functions
 def _sigmoid_grad(grad, result):
-    return grad * (result * (1 - result))
+    return grad * conjugate(result * (1 - result))
 
 
 def _logit_grad(grad, self, eps):
@@ -159,7 +160,7 @@ def _erfinv_grad(grad, result):
 
 # ---------------------------------------------------------------- rules: abs, sign, relu
 def _abs_grad(grad, self):
-    return grad * sign(self)
+    return grad * sgn(self)
 
 
 def _zero_grad(grad, *saved):
@@ -243,7 +244,16 @@ relu = unary_op("relu", derivative("ReluBackward0", _relu_grad, saves="result"),
 
 
 # ---------------------------------------------------------------- sgn (complex too) and logit (its eps)
+def _complex_sgn_grad(grad, self, result):
+    """The part of ``grad`` across the unit circle at ``z / |z|``, over ``|z|`` (0 at 0)."""
+    magnitude = abs(self)
+    at_zero = magnitude == 0
+    across = grad - (grad * result.conj()).real * result
+    return where(at_zero, 0.0, across / where(at_zero, 1.0, magnitude))
+
+
 SgnBackward0 = derivative("SgnBackward0", _zero_grad)
+ComplexSgnBackward = derivative("SgnBackward0", _complex_sgn_grad, saves="self result")
 LogitBackward0 = derivative("LogitBackward0", _logit_grad, saves="self")
 
 _LOGIT_COMPLEX = _complex_kernel_missing("logit_cpu")
@@ -251,7 +261,11 @@ _LOGIT_COMPLEX = _complex_kernel_missing("logit_cpu")
 
 def sgn(input, *, out=None):
     """``sign`` that also takes complex numbers: ``z / |z|`` (0 at 0)."""
-    result = record(_sgn_array(input._data), SgnBackward0, (input,))
+    x = input._data
+    if x.dtype.kind == "c":
+        result = record(_sgn_array(x), ComplexSgnBackward, (input,), (input, OUTPUT))
+    else:
+        result = record(_sgn_array(x), SgnBackward0, (input,))
     return result if out is None else write_out(result, out, "sgn")
 
 

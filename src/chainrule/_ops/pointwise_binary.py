@@ -12,7 +12,8 @@ from .._tensor import Tensor, make_tensor
 from ._broadcast import apply_binary, binary_arrays, broadcast_shapes
 from ._op import OUTPUT, derivative, record
 from .pointwise import isfinite, isnan, where
-from .pointwise_base import kernel_missing, no_kernel_error, reject, to_default_float, write_out, zeros_like_grad
+from .pointwise_base import (conjugate, kernel_missing, no_kernel_error, reject, to_default_float, write_out,
+                             zeros_like_grad)
 
 __all__ = ["maximum", "minimum", "fmax", "fmin", "clamp", "clip", "clamp_min", "clamp_max", "lerp", "atan2",
            "arctan2", "hypot", "xlogy", "copysign", "nan_to_num", "addcmul", "addcdiv"]
@@ -244,23 +245,23 @@ def clamp_max(input, max, *, out=None):
 
 # ---------------------------------------------------------------- lerp
 def _lerp_grad_self(grad, weight):
-    return grad * (1 - weight)
+    return grad * conjugate(1 - weight)
 
 
 def _lerp_grad_end(grad, weight):
-    return grad * weight
+    return grad * conjugate(weight)
 
 
 def _lerp_tensor_grad_self(grad, self, end, weight):
-    return grad * (1 - weight)
+    return grad * conjugate(1 - weight)
 
 
 def _lerp_tensor_grad_end(grad, self, end, weight):
-    return grad * weight
+    return grad * conjugate(weight)
 
 
 def _lerp_tensor_grad_weight(grad, self, end, weight):
-    return grad * (end - self)
+    return grad * conjugate(end - self)
 
 
 LerpBackward0 = derivative("LerpBackward0", _lerp_grad_self, _lerp_grad_end, saves="weight")
@@ -442,19 +443,19 @@ def _addc_grad_self(grad, tensor1, tensor2, value):
 
 
 def _addcmul_grad_tensor1(grad, tensor1, tensor2, value):
-    return grad * (tensor2 * value)
+    return grad * conjugate(tensor2 * value)
 
 
 def _addcmul_grad_tensor2(grad, tensor1, tensor2, value):
-    return grad * (tensor1 * value)
+    return grad * conjugate(tensor1 * value)
 
 
 def _addcdiv_grad_tensor1(grad, tensor1, tensor2, value):
-    return grad * (value / tensor2)
+    return grad * conjugate(value / tensor2)
 
 
 def _addcdiv_grad_tensor2(grad, tensor1, tensor2, value):
-    return -grad * ((value * tensor1) / (tensor2 * tensor2))
+    return -grad * conjugate((value * tensor1) / (tensor2 * tensor2))
 
 
 AddcmulBackward0 = derivative("AddcmulBackward0", _addc_grad_self, _addcmul_grad_tensor1, _addcmul_grad_tensor2,

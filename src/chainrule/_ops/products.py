@@ -18,6 +18,7 @@ from ._along_dim import write_out
 from ._broadcast import broadcast_error
 from ._op import derivative, record
 from .matmul import dtype_cpp_name, dtype_name, matmul, mm, vdot
+from .pointwise_base import conjugate
 from .shape import UnsafeViewBackward0
 
 __all__ = ["einsum", "tensordot", "inner", "outer", "ger", "kron", "cross", "linalg_cross", "matrix_power",
@@ -131,7 +132,7 @@ def _einsum_grad(index, grad, *saved):
     operands, (operand_labels, out_labels) = saved[:-2], saved[-2:]
     target = operand_labels[index]
     shape = operands[index].shape
-    terms = [grad] + [op for n, op in enumerate(operands) if n != index]
+    terms = [grad] + [conjugate(op) for n, op in enumerate(operands) if n != index]
     term_labels = [out_labels] + [ls for n, ls in enumerate(operand_labels) if n != index]
     present = {label for labels in term_labels for label in labels}
     fresh = iter(label for label in range(_LABEL_COUNT) if label not in present and label not in target)
@@ -313,11 +314,11 @@ def kron(input, other, *, out=None):
 
 # ---------------------------------------------------------------- cross
 def _cross_grad_input(grad, self, other, dim):
-    return linalg_cross(other, grad, dim=dim)
+    return linalg_cross(conjugate(other), grad, dim=dim)
 
 
 def _cross_grad_other(grad, self, other, dim):
-    return linalg_cross(grad, self, dim=dim)
+    return linalg_cross(grad, conjugate(self), dim=dim)
 
 
 LinalgCrossBackward0 = derivative("LinalgCrossBackward0", _cross_grad_input, _cross_grad_other, saves="self other")
@@ -462,8 +463,8 @@ def multi_dot(tensors, *, out=None):
 
 
 def vecdot(x, y, *, dim=-1, out=None):
-    """Dot products of vectors along ``dim``, broadcast over the other dimensions."""
-    result = vdot(x, y) if x._data.ndim == 1 and y._data.ndim == 1 else (x * y).sum(dim)
+    """Dot products of vectors along ``dim`` (the first conjugated), broadcast over the other dimensions."""
+    result = vdot(x, y) if x._data.ndim == 1 and y._data.ndim == 1 else (conjugate(x) * y).sum(dim)
     return write_out("linalg_vecdot", result, out)
 
 
@@ -494,11 +495,11 @@ def _expm_array(a):
 
 
 def _matrix_exp_grad(grad, self):
-    """The upper right block of ``exp([[A^T, grad], [0, A^T]])``: the derivative of the exponential."""
+    """The upper right block of ``exp([[A^H, grad], [0, A^H]])``: the derivative of the exponential."""
     n = self.shape[-1]
     dtype = self._data.dtype
     top, bottom = make_tensor(np.eye(n, 2 * n, dtype=dtype)), make_tensor(np.eye(n, 2 * n, n, dtype=dtype))
-    self_t = self.transpose(-2, -1)
+    self_t = conjugate(self.transpose(-2, -1))
     block = top.t() @ self_t @ top + top.t() @ grad @ bottom + bottom.t() @ self_t @ bottom
     return top @ matrix_exp(block) @ bottom.t()
 

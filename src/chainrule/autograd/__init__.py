@@ -49,6 +49,8 @@ def _make_root_grads(outputs, grad_outputs):
             if out._data.size != 1:
                 raise with_hint(RuntimeError("grad can be implicitly created only for scalar outputs"),
                                 "non_scalar_backward")
+            if out._data.dtype.kind == "c":
+                raise RuntimeError(f"grad can be implicitly created only for real scalar outputs but got {out.dtype}")
             grads.append(_tensor.make_tensor(np.ones(out._data.shape, dtype=out._data.dtype)))
             continue
         if not isinstance(given, _tensor.Tensor):

@@ -127,15 +127,20 @@ def push_tangent(out, node_class, inputs, saved, args, output_marker):
 def _diagonal_jvp(node_class, tangents, values, args, out):
     """For an elementwise op each vjp multiplies by a diagonal Jacobian, so applied to a tangent it
     gives that input's share of J·t; the shares add up (broadcast to the output's shape)."""
+    from .._ops.pointwise_base import conjugate
+
     total = None
     for vjp, tangent in zip(node_class.vjps, tangents):
         if tangent is None:
             continue
-        share = vjp(tangent, *values, *args)
+        # vjps follow the conjugate convention for complex values: J t = conj(vjp(conj(t)))
+        share = conjugate(vjp(conjugate(tangent), *values, *args))
         total = share if total is None else total + share
     if total._data.shape != out._data.shape:
         total = total.expand(out._data.shape)
     if total._data.dtype != out._data.dtype:
+        if total._data.dtype.kind == "c" and out._data.dtype.kind != "c":
+            total = total.real
         total = total.to(out.dtype)
     return total
 

@@ -3,6 +3,10 @@
 The numerical Jacobian perturbs each input element by ``±eps`` (central differences); the
 analytical one runs one backward pass per output element. ``fast_mode`` compares a single random
 projection ``vᵀ J u`` instead, which costs two passes whatever the sizes.
+
+Complex numbers are checked as pairs of reals: the real and imaginary part of an input are
+perturbed separately, and an output's imaginary part is seeded with ``1j``. The gradient autograd
+returns for ``z = x + iy`` is ``dL/dx + i dL/dy``, so its real and imaginary parts are the two rows.
 """
 
 import warnings
@@ -28,8 +32,24 @@ def _differentiable_outputs(func, inputs):
     return [o for o in outputs if isinstance(o, _tensor.Tensor) and o._data.dtype.kind in "fc"]
 
 
+def _parts(data):
+    """The real directions of an array's elements: 1, and also 1j for complex numbers."""
+    return (1, 1j) if data.dtype.kind == "c" else (1,)
+
+
+def _as_reals(data):
+    """An array as float64 numbers: a complex one as its real parts, then its imaginary parts."""
+    if data.dtype.kind == "c":
+        return np.concatenate([data.real.ravel(), data.imag.ravel()]).astype(np.float64, copy=False)
+    return data.astype(np.float64).ravel()
+
+
+def _real_size(data):
+    return data.size * len(_parts(data))
+
+
 def _numerical_jacobians(func, inputs, eps):
-    """``J[i][j]``: d output i / d input j, shaped (input_j.numel, output_i.numel).
+    """``J[i][j]``: d output i / d input j over real coordinates, shaped (reals of input_j, reals of output_i).
 
     ``func`` runs with grad mode as the caller has it: a function that differentiates inside
     (``gradgradcheck``'s first derivatives) needs its graph to compute its value at all.
@@ -40,16 +60,17 @@ def _numerical_jacobians(func, inputs, eps):
         if not (isinstance(t, _tensor.Tensor) and t._requires_grad):
             continue
         data = t._data
-        rows = [np.zeros((data.size, o._data.size)) for o in outputs]
-        for k, index in enumerate(np.ndindex(data.shape)):
-            original = data[index].item()
-            data[index] = original + eps
-            plus = [o._data.astype(np.float64).ravel() for o in _differentiable_outputs(func, inputs)]
-            data[index] = original - eps
-            minus = [o._data.astype(np.float64).ravel() for o in _differentiable_outputs(func, inputs)]
-            data[index] = original
-            for i in range(len(outputs)):
-                rows[i][k] = (plus[i] - minus[i]) / (2 * eps)
+        rows = [np.zeros((_real_size(data), _real_size(o._data))) for o in outputs]
+        for p, part in enumerate(_parts(data)):
+            for k, index in enumerate(np.ndindex(data.shape)):
+                original = data[index].item()
+                data[index] = original + eps * part
+                plus = [_as_reals(o._data) for o in _differentiable_outputs(func, inputs)]
+                data[index] = original - eps * part
+                minus = [_as_reals(o._data) for o in _differentiable_outputs(func, inputs)]
+                data[index] = original
+                for i in range(len(outputs)):
+                    rows[i][p * data.size + k] = (plus[i] - minus[i]) / (2 * eps)
         columns[j] = rows
     return outputs, columns
 
@@ -60,18 +81,21 @@ def _analytical_jacobians(func, inputs):
     differentiable = [t for t in inputs if isinstance(t, _tensor.Tensor) and t._requires_grad]
     positions = [j for j, t in enumerate(inputs) if isinstance(t, _tensor.Tensor) and t._requires_grad]
     outputs = _differentiable_outputs(func, inputs)
-    result = {j: [np.zeros((inputs[j]._data.size, o._data.size)) for o in outputs] for j in positions}
+    result = {j: [np.zeros((_real_size(inputs[j]._data), _real_size(o._data))) for o in outputs]
+              for j in positions}
     for i, out in enumerate(outputs):
         if not out._requires_grad:
             continue
-        for k in range(out._data.size):
-            seed = np.zeros(out._data.size, dtype=out._data.dtype)
-            seed[k] = 1
-            grads = autograd_grad(out, differentiable, _tensor.make_tensor(seed.reshape(out._data.shape)),
-                                  retain_graph=True, allow_unused=True)
-            for j, g in zip(positions, grads):
-                if g is not None:
-                    result[j][i][:, k] = g._data.astype(np.float64).ravel()
+        size = out._data.size
+        for p, part in enumerate(_parts(out._data)):
+            for k in range(size):
+                seed = np.zeros(size, dtype=out._data.dtype)
+                seed[k] = part
+                grads = autograd_grad(out, differentiable, _tensor.make_tensor(seed.reshape(out._data.shape)),
+                                      retain_graph=True, allow_unused=True)
+                for j, g in zip(positions, grads):
+                    if g is not None:
+                        result[j][i][:, p * size + k] = _as_reals(g._data)
     return result
 
 
@@ -119,33 +143,45 @@ def gradcheck(func, inputs, *, eps=1e-06, atol=1e-05, rtol=0.001, raise_exceptio
     return True
 
 
+def _random_like(rng, data):
+    """Standard normal numbers shaped like ``data``; complex ones for a complex array."""
+    if data.dtype.kind == "c":
+        return rng.standard_normal(data.shape) + 1j * rng.standard_normal(data.shape)
+    return rng.standard_normal(data.shape)
+
+
+def _real_inner(a, b):
+    """The real inner product ``Re(sum(conj(a) * b))``: complex numbers taken as pairs of reals."""
+    return float(np.sum((np.conj(a) * b).real))
+
+
 def _fast_gradcheck(func, inputs, eps, atol, rtol, raise_exception):
     """Compare ``vᵀ J u`` for random ``u`` (over inputs) and ``v`` (over outputs)."""
     from . import grad as autograd_grad
 
     rng = np.random.default_rng(0)
     positions = [j for j, t in enumerate(inputs) if isinstance(t, _tensor.Tensor) and t._requires_grad]
-    directions = {j: rng.standard_normal(inputs[j]._data.shape) for j in positions}
+    directions = {j: _random_like(rng, inputs[j]._data) for j in positions}
     outputs = _differentiable_outputs(func, inputs)
     for j in positions:
         inputs[j]._data += eps * directions[j]
-    plus = [o._data.astype(np.float64) for o in _differentiable_outputs(func, inputs)]
+    plus = [o._data.astype(np.complex128) for o in _differentiable_outputs(func, inputs)]
     for j in positions:
         inputs[j]._data -= 2 * eps * directions[j]
-    minus = [o._data.astype(np.float64) for o in _differentiable_outputs(func, inputs)]
+    minus = [o._data.astype(np.complex128) for o in _differentiable_outputs(func, inputs)]
     for j in positions:
         inputs[j]._data += eps * directions[j]
     outputs = _differentiable_outputs(func, inputs)
     for i, out in enumerate(outputs):
-        v = rng.standard_normal(out._data.shape)
-        numerical = float(np.sum(v * (plus[i] - minus[i]) / (2 * eps)))
+        v = _random_like(rng, out._data)
+        numerical = _real_inner(v, (plus[i] - minus[i]) / (2 * eps))
         if not out._requires_grad:
             analytical = 0.0
         else:
             seed = _tensor.make_tensor(v.astype(out._data.dtype))
             grads = autograd_grad(out, [inputs[j] for j in positions], seed,
                                   retain_graph=True, allow_unused=True)
-            analytical = sum(float(np.sum(g._data * directions[j])) for j, g in zip(positions, grads)
+            analytical = sum(_real_inner(g._data, directions[j]) for j, g in zip(positions, grads)
                              if g is not None)
         if not np.isclose(analytical, numerical, rtol=rtol, atol=atol):
             return _fail(f"Jacobian mismatch for output {i} with respect to input 0,\n"
@@ -165,7 +201,7 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-06, atol=1e-05, rto
     outputs = _differentiable_outputs(func, inputs)
     if grad_outputs is None:
         rng = np.random.default_rng(0)
-        grad_outputs = tuple(_tensor.make_tensor(rng.standard_normal(o._data.shape).astype(o._data.dtype))
+        grad_outputs = tuple(_tensor.make_tensor(_random_like(rng, o._data).astype(o._data.dtype))
                              .requires_grad_() for o in outputs)
     grad_outputs = _as_tuple(grad_outputs)
     count = len(inputs)
