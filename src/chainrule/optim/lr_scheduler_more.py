@@ -9,7 +9,8 @@ PyTorch does, so the rates agree float for float.
 import math
 import types
 
-from .lr_scheduler import LambdaLR, LRScheduler, ReduceLROnPlateau, _check_optimizer, _current_lrs
+from .lr_scheduler import (LambdaLR, LRScheduler, ReduceLROnPlateau, _check_optimizer, _current_lrs,
+                           lambdas_per_group)
 
 __all__ = ["ConstantLR", "PolynomialLR", "MultiplicativeLR", "CyclicLR", "ChainedScheduler"]
 
@@ -63,12 +64,7 @@ class MultiplicativeLR(LRScheduler):
 
     def __init__(self, optimizer, lr_lambda, last_epoch=-1):
         self.optimizer = optimizer
-        if not isinstance(lr_lambda, (list, tuple)):
-            self.lr_lambdas = [lr_lambda] * len(optimizer.param_groups)
-        else:
-            if len(lr_lambda) != len(optimizer.param_groups):
-                raise ValueError(f"Expected {len(optimizer.param_groups)} lr_lambdas, but got {len(lr_lambda)}")
-            self.lr_lambdas = list(lr_lambda)
+        self.lr_lambdas = lambdas_per_group(optimizer, lr_lambda)
         for fn in self.lr_lambdas:
             if not callable(fn):
                 raise TypeError(f"lr_lambda should be a function, but got {type(fn).__name__}")
