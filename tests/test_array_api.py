@@ -615,3 +615,10 @@ def test_readme_table_is_the_generated_one():
         readme = fh.read()
     start = readme.index("<!-- array-api-table:start -->") + len("<!-- array-api-table:start -->")
     assert readme[start:readme.index("<!-- array-api-table:end -->")].strip() == table
+
+
+def test_namespace_is_declared_under_the_array_api_entry_point():
+    from importlib.metadata import entry_points
+
+    (entry,) = [e for e in entry_points(group="array_api") if e.name == "chainrule"]
+    assert entry.load() is xp and chainrule.ones(1).__array_namespace__() is xp
