@@ -9,8 +9,8 @@ PyTorch does, so the rates agree float for float.
 import math
 import types
 
-from .lr_scheduler import (LambdaLR, LRScheduler, ReduceLROnPlateau, _check_optimizer, _current_lrs,
-                           lambdas_per_group)
+from .lr_scheduler import (LambdaLR, LRScheduler, _check_optimizer, _current_lrs,
+                           check_schedulers, lambdas_per_group)
 
 __all__ = ["ConstantLR", "PolynomialLR", "MultiplicativeLR", "CyclicLR", "ChainedScheduler"]
 
@@ -200,17 +200,7 @@ class ChainedScheduler(LRScheduler):
         if len(schedulers) < 1:
             raise ValueError(f"{name} expects at least one scheduler to be chained, but got no scheduler.")
         optimizer = optimizer or schedulers[0].optimizer
-        for index, scheduler in enumerate(schedulers):
-            if not hasattr(scheduler, "optimizer"):
-                raise TypeError(f"{name} at index {index} should have `optimizer` as its attribute.")
-            if isinstance(scheduler, ReduceLROnPlateau):
-                raise ValueError(f"{name} does not support `ReduceLROnPlateau` scheduler as it requires additional "
-                                 "kwargs to be specified when calling `step`, but got one at index "
-                                 f"{index} in the given schedulers sequence.")
-            if optimizer != scheduler.optimizer:
-                raise ValueError(f"{name} expects all schedulers to belong to the same optimizer, but got scheduler "
-                                 f"{scheduler.__class__.__name__} at index {index} has {scheduler.optimizer}, which "
-                                 f"is different from {optimizer.__class__.__name__}.")
+        check_schedulers(name, schedulers, optimizer)
         self._schedulers = schedulers
         self.optimizer = optimizer
         self._last_lr = _current_lrs(schedulers[-1].optimizer)
