@@ -38,6 +38,7 @@ from ._random import (Generator, bernoulli, default_generator, initial_seed, man
 
 globals().update(_FUNCTIONS)
 from . import linalg  # noqa: E402
+from ._compile import compile  # noqa: E402
 
 __version__ = "0.1.0"
 

@@ -14,6 +14,7 @@ from . import _dtype
 from ._device import device_of
 from ._errors import with_hint
 from ._printing import format_tensor
+from ._recording import state as _recorder_state
 from ._size import Size
 from .autograd import grad_mode
 from .autograd.graph import RemovableHandle
@@ -202,6 +203,8 @@ class Tensor:
                     "(defaults to the tensor's dtype). You can set the tensor's grad_dtype attribute with a "
                     "specific dtype, or None to allow any dtype. Set grad_dtype with caution. Diverging the dtypes "
                     "of a tensor and its gradient may break downstream systems that assume they match.")
+        if _recorder_state.recorder is not None:
+            _recorder_state.recorder.set_grad(self, value)
         self._grad = value
 
     @grad.deleter
@@ -215,6 +218,8 @@ class Tensor:
 
     @data.setter
     def data(self, value):
+        if _recorder_state.recorder is not None:
+            _recorder_state.recorder.fail("assigning .data is not replayed")
         self._data = value._data
 
     def detach(self):
@@ -262,19 +267,27 @@ class Tensor:
 
     # ----------------------------------------------------------------- conversions
     def numpy(self, *, force=False):
+        if _recorder_state.recorder is not None:
+            _recorder_state.recorder.to_python(self, "numpy()")
         if self._requires_grad and not force:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
         return _to_host(self._data)
 
     def item(self):
+        if _recorder_state.recorder is not None:
+            _recorder_state.recorder.to_python(self, "item()")
         if self._data.size != 1:
             raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted to Scalar")
         return _to_host(self._data).reshape(()).item()
 
     def tolist(self):
+        if _recorder_state.recorder is not None:
+            _recorder_state.recorder.to_python(self, "tolist()")
         return _to_host(self._data).tolist()
 
     def _scalar(self, kind):
+        if _recorder_state.recorder is not None:
+            _recorder_state.recorder.to_python(self, f"{kind.__name__}()")
         if self._data.size != 1:
             raise ValueError("only one element tensors can be converted to Python scalars")
         return kind(_to_host(self._data).reshape(()).item())
@@ -289,11 +302,15 @@ class Tensor:
         return self._scalar(complex)
 
     def __index__(self):
+        if _recorder_state.recorder is not None:
+            _recorder_state.recorder.to_python(self, "use as an index")
         if self._data.dtype.kind not in "iub" or self._data.size != 1:
             raise TypeError("only integer tensors of a single element can be converted to an index")
         return int(self._data.item())
 
     def __bool__(self):
+        if _recorder_state.recorder is not None:
+            _recorder_state.recorder.to_python(self, "bool()")
         if self._data.size != 1:
             raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
         return bool(self._data.item())
@@ -415,6 +432,8 @@ def make_tensor(data):
     t._version_counter = [0]
     if _inference.active and _grad_state.inference:
         t._is_inference = True
+    if _recorder_state.recorder is not None:
+        _recorder_state.recorder.made_tensor(t)
     return t
 
 
@@ -431,6 +450,8 @@ def accumulate_into_leaf(leaf, grad):
     data = grad._data
     target_dtype = leaf._data.dtype
     if _grad_state.enabled:  # create_graph: the gradient keeps its graph
+        if _recorder_state.recorder is not None:
+            _recorder_state.recorder.fail("gradients accumulated with create_graph=True are not replayed")
         if data.dtype != target_dtype:
             grad = grad.to(leaf.dtype)
         if leaf._grad is None:
@@ -441,6 +462,8 @@ def accumulate_into_leaf(leaf, grad):
             leaf._grad = record(np.array(grad._data, copy=True), CopyBackwards, (0.0, grad), (), (grad._data.shape,))
         else:
             leaf._grad = leaf._grad + grad
+    elif _recorder_state.recorder is not None:
+        _recorder_state.recorder.accumulate(leaf, data, target_dtype)
     elif leaf._grad is None:
         # a fresh C-ordered copy: the layout of the leaf itself (PyTorch's gradient layout contract)
         leaf._grad = make_tensor(np.array(data, dtype=target_dtype, order="C", copy=True))

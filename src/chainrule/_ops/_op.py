@@ -14,6 +14,7 @@ new node. Its fast path (grad mode off, or no input requiring grad) is one wrap.
 import numpy as np
 
 from .._dtype import _FROM_NUMPY
+from .._recording import state as _recorder_state
 from .._tensor import Tensor, make_tensor
 from ..autograd import grad_mode
 from ..autograd.anomaly_mode import _state as _anomaly_state
@@ -145,6 +146,8 @@ def record(data, node_class, inputs, saved=(), args=()):
     out._version_counter = [0]
     if _inference.active and _grad_state.inference:
         out._is_inference = True
+    if _recorder_state.recorder is not None:
+        _recorder_state.recorder.op(out, node_class, inputs, saved, args)
     if _forward_state.depth:
         push_tangent(out, node_class, inputs, saved, args, OUTPUT)
     if not _grad_state.enabled:

@@ -57,7 +57,11 @@ def _grad_negated_scaled(grad, alpha):
 
 AddBackward0 = derivative("AddBackward0", _grad_passthrough, _grad_scaled, elementwise=True)
 SubBackward0 = derivative("SubBackward0", _grad_passthrough, _grad_negated_scaled, elementwise=True)
-RsubBackward1 = derivative("RsubBackward1", _grad_negated_scaled, elementwise=True)
+def _rsub_grad(grad, alpha, other):
+    return _grad_negated_scaled(grad, alpha)
+
+
+RsubBackward1 = derivative("RsubBackward1", _rsub_grad, elementwise=True)
 
 
 def add(input, other, *, alpha=1, out=None):
@@ -104,7 +108,7 @@ def rsub(input, other, *, alpha=1):
     x, y = binary_arrays(input, other)
     if alpha != 1:
         x = x * alpha
-    return record(apply_binary(np.subtract, y, x), RsubBackward1, (input,), (), (alpha,))
+    return record(apply_binary(np.subtract, y, x), RsubBackward1, (input,), (), (alpha, other))
 
 
 # ---------------------------------------------------------------- mul / div

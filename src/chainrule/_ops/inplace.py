@@ -14,6 +14,7 @@ from .._dtype import _FROM_NUMPY
 from .._tensor import Tensor, make_tensor
 from ..autograd import grad_mode
 from ..autograd.graph import SavedTensor
+from .._recording import state as _recorder_state
 from ._op import derivative, record
 
 __all__ = ["make_inplace", "write_inplace", "zero_", "fill_", "copy_"]
@@ -92,6 +93,8 @@ def _share_saved_output(node, result, tensor):
 def write_inplace(tensor, result):
     """Write ``result`` (computed out of place from ``tensor``) into ``tensor`` and take over its node."""
     _check_writable(tensor, result)
+    if _recorder_state.recorder is not None:
+        _recorder_state.recorder.fail("in-place ops are not compiled yet")
     node = result._grad_fn
     if node is not None:
         _keep_old_self(node, tensor)

@@ -108,6 +108,7 @@ def unary_op(name, node_class, array_fn, saves=None, float_only=True, rejects=No
     saved_spec = {"self": True, "result": OUTPUT, None: None}[saves]
     rejects = rejects or {}
     node_class.elementwise = True  # a pointwise function: its vjp serves forward mode as well
+    node_class.array_fn = staticmethod(array_fn)  # what a compiled replay calls
 
     def op(input, *, out=None):
         x = input._data

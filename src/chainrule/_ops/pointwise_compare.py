@@ -8,6 +8,7 @@ does, whose gradients are zeros. Re-exported by ``pointwise``, which registers t
 import numpy as np
 
 from .._dtype import _FROM_NUMPY
+from .._recording import state as _recorder_state
 from .._tensor import Tensor, make_tensor
 from ._broadcast import apply_binary, binary_arrays, broadcast_shapes
 from ._op import derivative, record
@@ -49,12 +50,20 @@ def _binary(name, array_fn, other_must_be_tensor=False, rejects=None):
         x, y = binary_arrays(input, other)
         if x.dtype.kind in rejects:
             reject(x, rejects)
-        result = make_tensor(np.asarray(apply_binary(array_fn, x, y)))
+        if _recorder_state.recorder is not None and x is input._data and (y is other or y is other._data):
+            data = _recorder_state.recorder.traced(_compared, (array_fn, input, other))  # replayed as well
+        else:
+            data = apply_binary(array_fn, x, y)
+        result = make_tensor(np.asarray(data))
         return result if out is None else write_out(result, out, name)
 
     op.__name__ = op.__qualname__ = name
     op.__doc__ = f"Elementwise ``{name}``; the result never requires grad."
     return op
+
+
+def _compared(array_fn, x, y):
+    return np.asarray(apply_binary(array_fn, x, y))
 
 
 eq = _binary("eq", np.equal)

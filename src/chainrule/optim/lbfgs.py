@@ -8,6 +8,7 @@ Between steps the history lives in ``state`` as tensors, so it appears in the st
 
 import numpy as np
 
+from .._recording import replayed_as_call
 from .._tensor import Tensor, make_tensor
 from ..autograd import grad_mode
 from .optimizer import Optimizer, add_scaled_, check_nonnegative
@@ -159,6 +160,7 @@ class LBFGS(Optimizer):
         return evaluate
 
     # ----------------------------------------------------------------- step
+    @replayed_as_call
     def step(self, closure):
         """Up to ``max_iter`` quasi-Newton iterations; ``closure`` must re-evaluate the loss and its gradient."""
         self._opt_called = True

@@ -12,6 +12,7 @@ import warnings
 from bisect import bisect_right
 from collections import Counter
 
+from .._recording import replayed_as_call
 from .optimizer import Optimizer
 
 __all__ = ["LRScheduler", "LambdaLR", "StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR",
@@ -93,6 +94,7 @@ class LRScheduler:
             warnings.warn("To get the last learning rate computed by the scheduler, please use `get_last_lr()`.",
                           UserWarning, stacklevel=3)
 
+    @replayed_as_call
     def step(self, epoch=None):
         if self._step_count == 1 and not getattr(self.optimizer, "_opt_called", False):
             warnings.warn(STEP_ORDER_WARNING, UserWarning, stacklevel=2)
@@ -289,6 +291,7 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         return [self.eta_min + (base_lr - self.eta_min) * (1 + math.cos(math.pi * self.T_cur / self.T_i)) / 2
                 for base_lr in self.base_lrs]
 
+    @replayed_as_call
     def step(self, epoch=None):
         """Advance one epoch, or jump to a (possibly fractional) ``epoch`` within the restart cycles."""
         if epoch is None and self.last_epoch < 0:
@@ -468,6 +471,7 @@ class SequentialLR(LRScheduler):
         first._initial_step()
         self._last_lr = first.get_last_lr()
 
+    @replayed_as_call
     def step(self):
         self.last_epoch += 1
         index = bisect_right(self._milestones, self.last_epoch)
@@ -537,6 +541,7 @@ class ReduceLROnPlateau(LRScheduler):
     def in_cooldown(self):
         return self.cooldown_counter > 0
 
+    @replayed_as_call
     def step(self, metrics, epoch=None):
         current = float(metrics)
         if epoch is None:

@@ -9,6 +9,7 @@ PyTorch does, so the rates agree float for float.
 import math
 import types
 
+from .._recording import replayed_as_call
 from .lr_scheduler import (LambdaLR, LRScheduler, _check_optimizer, _current_lrs,
                            check_schedulers, lambdas_per_group)
 
@@ -205,6 +206,7 @@ class ChainedScheduler(LRScheduler):
         self.optimizer = optimizer
         self._last_lr = _current_lrs(schedulers[-1].optimizer)
 
+    @replayed_as_call
     def step(self):
         for scheduler in self._schedulers:
             scheduler.step()

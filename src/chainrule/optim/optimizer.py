@@ -13,6 +13,7 @@ from collections import defaultdict
 import numpy as np
 
 from .._dtype import float32, float64, get_default_dtype
+from .._recording import replayed_as_call
 from .._tensor import Tensor, make_tensor
 from ..autograd import grad_mode
 from ..autograd.graph import RemovableHandle
@@ -100,6 +101,7 @@ class Optimizer:
         self.param_groups.append(param_group)
 
     # ----------------------------------------------------------------- stepping
+    @replayed_as_call
     def zero_grad(self, set_to_none=True):
         """Forget the gradients: drop them (the default) or fill them with zeros."""
         for group in self.param_groups:
@@ -117,6 +119,7 @@ class Optimizer:
                 grad._data[...] = 0
                 grad._version_counter[0] += 1
 
+    @replayed_as_call
     def step(self, closure=None):
         """One update of every parameter with a gradient; ``closure`` re-evaluates the loss first."""
         self._opt_called = True

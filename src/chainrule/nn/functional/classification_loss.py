@@ -11,6 +11,7 @@ import numpy as np
 
 from ..._ops._op import derivative, needs_grad, record
 from ..._ops.pointwise import log, sigmoid, where
+from ..._recording import traced
 from ..._tensor import make_tensor
 from .activation import logsigmoid, softplus, softplus_array
 from .loss_reduction import divide_by_number, reduce_array, reduce_loss, reduction_mode
@@ -41,13 +42,10 @@ def _check_target_dtype(target):
         raise RuntimeError(f"expected target dtype to be Long or Byte, but got {target.dtype.scalar_type_name}")
 
 
-def _class_weights(weight, classes, dtype):
-    if weight is None:
-        return np.ones(classes, dtype=dtype)
-    if weight.numel() != classes:
+def _check_weight_size(weight, classes):
+    if weight is not None and weight.numel() != classes:
         raise RuntimeError(f"weight tensor should be defined either for all {classes} classes or no classes but got "
                            f"weight tensor of shape: {list(weight.shape)}")
-    return weight._data.astype(dtype, copy=False)
 
 
 def _nll_grad(grad, one_hot, coefficient, class_dim):
@@ -69,23 +67,35 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     reduction = reduction_mode(reduction, size_average, reduce)
     _check_nll_shapes(input, target)
     _check_target_dtype(target)
-    weights = _class_weights(weight, input.shape[0 if input.dim() == 1 else 1], input._data.dtype)
-    labels = target._data.astype(np.int64, copy=False)
+    _check_weight_size(weight, input.shape[0 if input.dim() == 1 else 1])
     if input.dim() < 3:
-        return _nll(input, labels, weights, ignore_index, reduction, NllLossBackward0)
+        return _nll(input, target, weight, ignore_index, reduction, NllLossBackward0)
     if input.dim() == 4:
-        return _nll(input, labels, weights, ignore_index, reduction, NllLoss2DBackward0)
+        return _nll(input, target, weight, ignore_index, reduction, NllLoss2DBackward0)
     batch, classes = input.shape[:2]
     pixels = int(np.prod(input.shape[2:]))
     as_image = input.reshape(batch, classes, 1, pixels)
-    result = _nll(as_image, labels.reshape(batch, 1, pixels), weights, ignore_index, reduction, NllLoss2DBackward0)
+    result = _nll(as_image, target.reshape(batch, 1, pixels), weight, ignore_index, reduction, NllLoss2DBackward0)
     return result.view(tuple(target.shape)) if reduction == "none" else result
 
 
-def _nll(input, labels, weights, ignore_index, reduction, node_class):
-    x = input._data
+def _nll(input, target, weight, ignore_index, reduction, node_class):
+    grad = needs_grad(input)
+    operands = (input, target, ignore_index, reduction, grad) if weight is None else \
+        (input, target, ignore_index, reduction, grad, weight)
+    value, one_hot, coefficient = traced(_nll_arrays, *operands)
+    if not grad:
+        return make_tensor(value)
+    class_dim = 0 if input.dim() == 1 else 1
+    return record(value, node_class, (input,), (), (make_tensor(one_hot), make_tensor(coefficient), class_dim))
+
+
+def _nll_arrays(x, target, ignore_index, reduction, grad, weight=None):
+    """The loss, and for its rule the one-hot target mask and each target's coefficient."""
+    labels = target.astype(np.int64, copy=False)
     class_dim = 0 if x.ndim == 1 else 1
     classes = x.shape[class_dim]
+    weights = np.ones(classes, dtype=x.dtype) if weight is None else weight.astype(x.dtype, copy=False)
     kept = labels != ignore_index
     bad = kept & ((labels < 0) | (labels >= classes))
     if bad.any():
@@ -103,12 +113,11 @@ def _nll(input, labels, weights, ignore_index, reduction, node_class):
         value = losses.sum() / total if total else np.array(np.nan, dtype=x.dtype)
         scale = label_weights / total if total else label_weights * np.nan
     value = np.asarray(value, dtype=x.dtype)
-    if not needs_grad(input):
-        return make_tensor(value)
+    if not grad:
+        return value, None, None
     one_hot = np.zeros(x.shape, dtype=bool)
     np.put_along_axis(one_hot, safe_labels, np.expand_dims(kept, class_dim), class_dim)
-    coefficient = make_tensor(np.expand_dims(-scale, class_dim).astype(x.dtype, copy=False))
-    return record(value, node_class, (input,), (), (make_tensor(one_hot), coefficient, class_dim))
+    return value, one_hot, np.expand_dims(-scale, class_dim).astype(x.dtype, copy=False)
 
 
 # ---------------------------------------------------------------- cross_entropy

@@ -18,6 +18,7 @@ from ..._ops._broadcast import apply_binary, binary_arrays
 from ..._ops._op import derivative, record
 from ..._ops.pointwise import exp, log, sigmoid, where
 from ..._ops.pointwise_binary import minimum, xlogy
+from ..._recording import traced
 from ..._tensor import make_tensor
 from .activation import softplus_array
 from .classification_loss import *  # re-exported through FUNCTIONS
@@ -48,10 +49,16 @@ def _check_weight(weight, input):
 def _pointwise_loss(node_class, loss_array, input, target, reduction, args=()):
     """One node over ``(input, target)`` (broadcast together) whose rules read both and ``args``."""
     x, t = binary_arrays(input, target)
+    operands = (input, target) if x is input._data and t is target._data else (x, t)
+    count, value = traced(_pointwise_loss_array, *operands, loss_array, reduction, *args)
+    return record(value, node_class, (input, target), (input, target), (count,) + tuple(args))
+
+
+def _pointwise_loss_array(x, t, loss_array, reduction, *args):
+    """The number of terms a 'mean' divides by, and the reduced loss."""
     difference = apply_binary(np.subtract, x, t)
     count = max(difference.size, 1) if reduction == "mean" else 1
-    value = np.asarray(reduce_array(loss_array(difference, *args), reduction), dtype=difference.dtype)
-    return record(value, node_class, (input, target), (input, target), (count,) + tuple(args))
+    return count, np.asarray(reduce_array(loss_array(difference, *args), reduction), dtype=difference.dtype)
 
 
 # ---------------------------------------------------------------- regression

@@ -11,6 +11,7 @@ import numpy as np
 from ... import _random
 from ..._ops._op import OUTPUT, derivative, record
 from ..._ops.pointwise import exp
+from ..._recording import traced
 from ..._tensor import _wrap_dim, make_tensor
 
 __all__ = ["gumbel_softmax", "log_softmax", "softmax", "softmin"]
@@ -78,7 +79,7 @@ def softmax(input, dim=None, _stacklevel=3, dtype=None):
 def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
     """``x - logsumexp(x)`` along ``dim``: finite where ``log(softmax(x))`` would give ``-inf``."""
     input, dim = _softmax_input("log_softmax", input, dim, dtype)
-    return record(_log_softmax_array(input._data, dim), LogSoftmaxBackward0, (input,), (OUTPUT,), (dim,))
+    return record(traced(_log_softmax_array, input, dim), LogSoftmaxBackward0, (input,), (OUTPUT,), (dim,))
 
 
 def softmin(input, dim=None, _stacklevel=3, dtype=None):

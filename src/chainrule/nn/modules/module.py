@@ -10,7 +10,8 @@ import copy
 import itertools
 from collections import OrderedDict, namedtuple
 
-from ... import _dtype
+from ... import _dtype, _recording
+from ..._recording import replayed_as_call
 from ..._tensor import Tensor
 from ...autograd import grad_mode
 from ..parameter import Buffer, Parameter
@@ -321,6 +322,7 @@ class Module:
             param.requires_grad_(requires_grad)
         return self
 
+    @replayed_as_call
     def zero_grad(self, set_to_none=True):
         for param in self.parameters():
             grad = param._grad
@@ -498,6 +500,8 @@ class Module:
         return self._add_hook(self._backward_pre_hooks, hook, prepend)
 
     def __call__(self, *args, **kwargs):
+        if _recording.state.recorder is not None:
+            _recording.state.recorder.module_called(self)
         if not (self._forward_pre_hooks or self._forward_hooks or self._backward_hooks or self._backward_pre_hooks):
             return self.forward(*args, **kwargs)
         return self._call_with_hooks(args, kwargs)

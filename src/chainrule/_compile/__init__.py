@@ -1,0 +1,270 @@
+"""``chainrule.compile``: record a function's array work once, replay it without the Python overhead.
+
+The first calls with a new signature run eagerly while the recorder watches (``recorder.py``). Two
+recordings that agree instruction for instruction become a plan (``plan.py``): a generated Python
+function that makes only the array calls eager made, checked bit for bit against the recording
+before it is trusted. Later calls whose guards pass run the plan; anything the recorder cannot
+replay faithfully leaves that signature eager, with one warning naming the user's line.
+
+Backward and gradient accumulation are recorded like any op, because the engine runs vjps written
+in chainrule ops. ``optimizer.step()``, ``zero_grad()`` and scheduler steps are called again at each
+replay (they keep Python state: learning rates, step counts, moments), so schedulers need no retrace.
+"""
+
+import functools
+import math
+import os
+import warnings
+
+import numpy as np
+
+from .. import _recording
+from .._tensor import Tensor
+from ..autograd import grad_mode
+from ..autograd.anomaly_mode import _state as _anomaly_state
+from ..autograd.forward_ad import _state as _forward_state
+from .kernels import Kernel
+from .plan import Plan
+from .recorder import NotReplayable, Recording, _fresh_gradient
+
+__all__ = ["compile", "CompiledFunction"]
+
+_RECORDINGS_BEFORE_GIVING_UP = 4
+
+
+def compile(model=None, *, fullgraph=False, dynamic=None, backend=None, mode=None, options=None, disable=False,
+            max_signatures=8):
+    """Compile ``model`` (a function or Module); usable as ``@chainrule.compile`` or ``@chainrule.compile()``.
+
+    PyTorch's keyword arguments are accepted; ``disable=True`` (or ``CHAINRULE_COMPILE=0`` in the
+    environment) returns a wrapper that always runs eagerly.
+    """
+    if model is None:
+        return functools.partial(compile, fullgraph=fullgraph, dynamic=dynamic, backend=backend, mode=mode,
+                                 options=options, disable=disable, max_signatures=max_signatures)
+    if not callable(model):
+        raise RuntimeError("compile() expects a callable or an nn.Module")
+    return CompiledFunction(model, disable=disable, max_signatures=max_signatures)
+
+
+def _environment_disables():
+    return os.environ.get("CHAINRULE_COMPILE", "1").strip().lower() in ("0", "false", "off", "no")
+
+
+class _Entry:
+    """What is known about one call signature."""
+
+    __slots__ = ("plans", "last", "recordings", "eager_reason")
+
+    def __init__(self):
+        self.plans = []
+        self.last = None
+        self.recordings = 0
+        self.eager_reason = None
+
+
+class CompiledFunction:
+    """The compiled wrapper: call it like the original function."""
+
+    def __init__(self, fn, *, disable=False, max_signatures=8):
+        functools.update_wrapper(self, fn, updated=())
+        self._fn = fn
+        self._disabled = disable
+        self._max_signatures = max_signatures
+        self._entries = {}
+        self._label = getattr(fn, "__qualname__", type(fn).__name__)
+        self.replays = 0
+        self.recordings = 0
+
+    # ----------------------------------------------------------------- calling
+    def __call__(self, *args, **kwargs):
+        if self._disabled or _environment_disables() or _recording.state.recorder is not None \
+                or _anomaly_state.enabled or _forward_state.depth:
+            return self._fn(*args, **kwargs)
+        tensors = []
+        key = (grad_mode._state.enabled, _structure(args, tensors), _structure(kwargs, tensors))
+        entry = self._entries.get(key)
+        if entry is None:
+            if len(self._entries) >= self._max_signatures:
+                self._warn(f"more than {self._max_signatures} signatures; new ones run eagerly")
+                return self._fn(*args, **kwargs)
+            entry = self._entries[key] = _Entry()
+        if entry.eager_reason is not None:
+            return self._fn(*args, **kwargs)
+        for plan in entry.plans:
+            if plan.admits():
+                self.replays += 1
+                return _rebuild(plan.replay(tensors), plan.output_tree)
+        return self._record(entry, tensors, args, kwargs)
+
+    def _record(self, entry, tensors, args, kwargs):
+        recording = Recording(tensors)
+        self.recordings += 1
+        entry.recordings += 1
+        _recording.state.recorder = recording
+        try:
+            result = self._fn(*args, **kwargs)
+        finally:
+            _recording.state.recorder = None
+        outputs, tree = [], None
+        if recording.failure is None:
+            try:
+                tree = _output_tree(result, recording, outputs)
+            except NotReplayable as error:
+                recording.fail(str(error), "return value")
+        if recording.failure is not None:
+            self._stay_eager(entry, recording.failure)
+            return result
+        signature = _canonical(recording, outputs)
+        if entry.last != signature:
+            entry.last = signature
+            if entry.recordings >= _RECORDINGS_BEFORE_GIVING_UP:
+                self._stay_eager(entry, "the function does not repeat the same operations from call to call")
+            return result
+        entry.last = None
+        plan = Plan(recording, outputs, self._label, _PURE)
+        try:
+            plan.verify(recording, tensors)
+        except AssertionError as error:
+            self._stay_eager(entry, f"the replay would differ from eager ({error})")
+            return result
+        plan.output_tree = tree
+        entry.plans.append(plan)
+        if len(entry.plans) > self._max_signatures:
+            self._stay_eager(entry, f"more than {self._max_signatures} guard variants")
+        return result
+
+    def _stay_eager(self, entry, reason):
+        entry.eager_reason = reason
+        entry.plans.clear()
+        self._warn(reason)
+
+    def _warn(self, reason):
+        warnings.warn(f"chainrule.compile({self._label}) runs eagerly: {reason}", UserWarning, stacklevel=4)
+
+    # ----------------------------------------------------------------- looking inside
+    def explain(self):
+        """What was recorded for each signature: its plan's source, or why it runs eagerly."""
+        lines = [f"chainrule.compile({self._label}): {len(self._entries)} signature(s), "
+                 f"{self.recordings} recording(s), {self.replays} replay(s)"]
+        for number, entry in enumerate(self._entries.values(), 1):
+            if entry.eager_reason is not None:
+                lines.append(f"signature {number}: eager: {entry.eager_reason}")
+                continue
+            if not entry.plans:
+                lines.append(f"signature {number}: recording ({entry.recordings} so far)")
+            for plan in entry.plans:
+                lines.append(f"signature {number}: replay of {len(plan.instructions)} instructions "
+                             f"({plan.recorded_count} recorded), guarded by {len(plan.guards)} tensor(s), "
+                             f"{len(plan.grad_guards)} gradient state(s), {len(plan.modules)} module mode(s)")
+                lines.append(plan.source.rstrip())
+        return "\n".join(lines)
+
+
+_PURE = frozenset(())
+
+
+def _pure_functions():
+    """Functions whose repeated calls on equal operands may be merged (everything but fresh copies)."""
+    return _PureSet()
+
+
+class _PureSet:
+    def __contains__(self, fn):
+        return fn is not _fresh_gradient
+
+
+_PURE = _PureSet()
+
+
+# ----------------------------------------------------------------- argument and output structure
+def _structure(value, tensors):
+    """A hashable description of ``value`` that ignores tensor contents, collecting its tensors in order."""
+    cls = value.__class__
+    if cls is Tensor or isinstance(value, Tensor):
+        tensors.append(value)
+        data = value._data
+        return ("T", data.shape, data.dtype.str, value._requires_grad, value._grad is None)
+    if cls is tuple or cls is list:
+        return (cls.__name__,) + tuple(_structure(v, tensors) for v in value)
+    if cls is dict:
+        return ("dict",) + tuple((k, _structure(v, tensors)) for k, v in value.items())
+    if cls is float:
+        return ("float", value.hex() if math.isfinite(value) else repr(value))
+    if value is None or cls in (bool, int, str):
+        return (cls.__name__, value)
+    return ("id", id(value))
+
+
+def _output_tree(value, recording, outputs):
+    """The returned structure with each tensor replaced by where replay finds it."""
+    cls = value.__class__
+    if isinstance(value, Tensor):
+        position = recording.arg_position.get(id(value))
+        if position is not None:
+            outputs.append(("arg", position))
+            return ("out", len(outputs) - 1, False)
+        slot = recording.slot_of.get(id(value._data))
+        if slot is None or id(value) in recording.loaded:
+            if id(value._data) in recording.made:
+                raise NotReplayable(f"the returned tensor was made by {recording.made[id(value._data)]}")
+            outputs.append(("same", value))
+            return ("out", len(outputs) - 1, False)
+        if value._requires_grad and not recording.ran_backward:
+            raise NotReplayable("a returned tensor requires grad but no backward ran inside the function; "
+                                "compile the whole training step so the replay needs no graph")
+        outputs.append(("s", slot))
+        return ("out", len(outputs) - 1, True)
+    if cls is tuple or cls is list:
+        return (cls, [_output_tree(v, recording, outputs) for v in value])
+    if cls is dict:
+        return (dict, [(k, _output_tree(v, recording, outputs)) for k, v in value.items()])
+    if value is None or cls in (bool, int, float, str):
+        return ("value", value)
+    raise NotReplayable(f"a returned {cls.__name__} is not replayed")
+
+
+def _rebuild(values, tree):
+    kind = tree[0]
+    if kind == "out":
+        value = values[tree[1]]
+        if tree[2]:
+            from .._tensor import make_tensor
+
+            return make_tensor(value)
+        return value
+    if kind == "value":
+        return tree[1]
+    if kind is dict:
+        return {k: _rebuild(values, v) for k, v in tree[1]}
+    return kind(_rebuild(values, v) for v in tree[1])
+
+
+# ----------------------------------------------------------------- comparing recordings
+def _canonical(recording, outputs):
+    """Everything that must repeat for a recording to be a plan, as comparable data."""
+    items = [tuple(_canonical_value(part) for part in instruction) for instruction in recording.instructions]
+    items.append(tuple(_canonical_value(o) for o in outputs))
+    items.append(tuple((id(t), shape, dtype.str, rg) for t, shape, dtype, rg in recording.guards))
+    items.append(tuple((id(t), none) for t, none in recording.grad_guards.values()))
+    items.append(tuple((id(m), training) for m, training in recording.modules.values()))
+    return tuple(items)
+
+
+def _canonical_value(value):
+    cls = value.__class__
+    if cls is float:
+        return ("float", value.hex() if math.isfinite(value) else repr(value))
+    if value is None or cls in (bool, int, str):
+        return value
+    if cls is tuple or cls is list:
+        return (cls.__name__,) + tuple(_canonical_value(v) for v in value)
+    if cls is dict:
+        return ("dict",) + tuple((k, _canonical_value(v)) for k, v in value.items())
+    if isinstance(value, np.ndarray):
+        return ("array", value.dtype.str, value.shape, value.tobytes())
+    if isinstance(value, np.dtype):
+        return ("dtype", value.str)
+    if isinstance(value, np.generic):
+        return ("scalar", value.dtype.str, value.tobytes())
+    return ("id", id(value))

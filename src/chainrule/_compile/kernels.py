@@ -1,0 +1,214 @@
+"""Kernels: the array call a replay makes for one recorded op.
+
+A builder runs once, while recording, with the op's actual operands; it returns the call that
+reproduces the op's array work (specialised to the dtypes and shapes seen, so a replay takes no
+decisions), or None when this case is not covered, which leaves the whole function eager. A builder
+may also return a ``template``: the call written as a Python expression, which the generated replay
+inlines. Every kernel is checked against the eager result before a plan is used (``plan.verify``),
+so a builder that does not match eager bit for bit costs speed, never correctness.
+"""
+
+import numpy as np
+
+from .._ops import arithmetic, matmul, pointwise, reduction, shape
+from .._ops._op import OUTPUT
+from .._tensor import Tensor
+
+__all__ = ["Kernel", "build_kernel"]
+
+
+class Kernel:
+    """``fn(*operands)``; ``template`` is the same call as an expression over ``{0}``, ``{1}``, ..."""
+
+    __slots__ = ("fn", "operands", "template")
+
+    def __init__(self, fn, operands, template=None):
+        self.fn = fn
+        self.operands = tuple(operands)
+        self.template = template
+
+
+def _array(value):
+    return value._data if isinstance(value, Tensor) else None
+
+
+def _same_kind_number(x, value):
+    """A Python number NumPy combines with ``x`` exactly as eager's ``binary_arrays`` leaves it."""
+    cls = value.__class__
+    kind = x.dtype.kind
+    return kind == "f" and (cls is float or cls is int) or kind in "iu" and cls is int
+
+
+def _binary_operands(inputs):
+    """The two operands when eager computed on them uncast, else None."""
+    a, b = inputs
+    x = _array(a)
+    if x is None:
+        return None
+    y = _array(b)
+    if y is not None:
+        return (a, b) if x.dtype == y.dtype else None
+    return (a, b) if _same_kind_number(x, b) else None
+
+
+def _binary(template, ufunc):
+    def build(out, inputs, saved, args):
+        operands = _binary_operands(inputs)
+        if operands is None or (args and args[0] != 1):
+            return None
+        return Kernel(ufunc, operands, template)
+    return build
+
+
+def _rsub(out, inputs, saved, args):
+    (a,) = inputs
+    alpha, number = args
+    if alpha != 1 or not _same_kind_number(a._data, number):
+        return None
+    return Kernel(np.subtract, (number, a), "{0} - {1}")
+
+
+def _div(out, inputs, saved, args):
+    operands = _binary_operands(inputs)
+    if operands is None or _array(operands[0]).dtype.kind not in "fc":
+        return None
+    return Kernel(np.true_divide, operands, "{0} / {1}")
+
+
+def _neg(out, inputs, saved, args):
+    return Kernel(np.negative, inputs, "-{0}")
+
+
+def _pow_number(out, inputs, saved, args):
+    (a,) = inputs
+    exponent = saved[1]
+    x = a._data
+    if x.dtype.kind not in "fc" or not _same_kind_number(x, exponent):
+        return None
+    return Kernel(np.power, (a, exponent))
+
+
+def _sum(out, inputs, saved, args):
+    (a,) = inputs
+    x = a._data
+    if x.dtype.kind not in "fc" or x.dtype == np.float16 or out.dtype != x.dtype:
+        return None
+    axes, keepdim = args[1], args[2]
+    if len(axes) == x.ndim and not keepdim:
+        return Kernel(np.sum, (a,))
+    return Kernel(_sum_axes, (a, axes, keepdim))
+
+
+def _sum_axes(x, axes, keepdim):
+    return np.sum(x, axis=axes, keepdims=keepdim)
+
+
+def _mean(out, inputs, saved, args):
+    (a,) = inputs
+    x = a._data
+    if x.dtype not in (np.float32, np.float64) or out.dtype != x.dtype or x.size == 0:
+        return None
+    axes, keepdim = args[1], args[2]
+    if len(axes) == x.ndim and not keepdim:
+        return Kernel(np.mean, (a,))
+    return Kernel(_mean_axes, (a, axes, keepdim))
+
+
+def _mean_axes(x, axes, keepdim):
+    return np.mean(x, axis=axes, keepdims=keepdim)
+
+
+def _reshaped(out, inputs, saved, args):
+    return Kernel(_reshape_view, (inputs[0], out.shape))
+
+
+def _reshape_view(x, shape):
+    view = x.view()
+    view.shape = shape
+    return view
+
+
+def _expand(out, inputs, saved, args):
+    return Kernel(np.broadcast_to, (inputs[0], out.shape))
+
+
+def _unsqueeze(out, inputs, saved, args):
+    return Kernel(np.expand_dims, (inputs[0], args[0]))
+
+
+def _t(out, inputs, saved, args):
+    return Kernel(np.transpose, inputs, "{0}.T")
+
+
+def _transpose(out, inputs, saved, args):
+    return Kernel(np.swapaxes, (inputs[0], args[0], args[1]))
+
+
+def _permute(out, inputs, saved, args):
+    return Kernel(np.transpose, (inputs[0], args[0]))
+
+
+def _mm(out, inputs, saved, args):
+    return Kernel(np.matmul, inputs, "{0} @ {1}")
+
+
+def _addmm(out, inputs, saved, args):
+    beta, alpha = saved[2], saved[3]
+    if beta != 1 or alpha != 1:
+        return None
+    return Kernel(_addmm_kernel, inputs)
+
+
+def _addmm_kernel(bias, mat1, mat2):
+    product = mat1 @ mat2
+    product += bias
+    return product
+
+
+def _where(out, inputs, saved, args):
+    a, other = inputs
+    (condition,) = saved
+    x = _array(a)
+    if x is None or not isinstance(condition, Tensor) or _binary_operands(inputs) is None or out.dtype != x.dtype:
+        return None
+    return Kernel(np.where, (condition, a, other))
+
+
+_BUILDERS = {
+    arithmetic.AddBackward0: _binary("{0} + {1}", np.add),
+    arithmetic.SubBackward0: _binary("{0} - {1}", np.subtract),
+    arithmetic.MulBackward0: _binary("{0} * {1}", np.multiply),
+    arithmetic.DivBackward0: _div,
+    arithmetic.NegBackward0: _neg,
+    arithmetic.RsubBackward1: _rsub,
+    arithmetic.PowBackward0: _pow_number,
+    reduction.SumBackward0: _sum,
+    reduction.SumBackward1: _sum,
+    reduction.MeanBackward0: _mean,
+    reduction.MeanBackward1: _mean,
+    shape.ViewBackward0: _reshaped,
+    shape.SqueezeBackward0: _reshaped,
+    shape.ExpandBackward0: _expand,
+    shape.UnsqueezeBackward0: _unsqueeze,
+    shape.TBackward0: _t,
+    shape.TransposeBackward0: _transpose,
+    shape.PermuteBackward0: _permute,
+    matmul.MmBackward0: _mm,
+    matmul.AddmmBackward0: _addmm,
+    pointwise.WhereBackward0: _where,
+}
+
+
+def build_kernel(out, node_class, inputs, saved, args):
+    """The kernel that recomputes ``out``, or None when ``node_class`` has no builder for this case."""
+    builder = _BUILDERS.get(node_class)
+    if builder is None:
+        array_fn = getattr(node_class, "array_fn", None)
+        if array_fn is None or len(inputs) != 1 or not isinstance(inputs[0], Tensor):
+            return None
+        x = inputs[0]._data
+        if x.dtype.kind not in "fc" or out.dtype != x.dtype:
+            return None
+        return Kernel(array_fn, inputs)
+    saved = tuple(None if value is OUTPUT else value for value in saved)
+    return builder(out, inputs, saved, args)

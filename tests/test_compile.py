@@ -1,0 +1,301 @@
+"""chainrule.compile: replays equal eager bit for bit, guards retrace, and what it cannot replay stays eager."""
+
+import gc
+import tracemalloc
+import warnings
+
+import numpy as np
+import pytest
+import torch as reference
+
+import chainrule as torch
+import chainrule.nn.functional as F
+
+
+def _polynomial_step(x):
+    y = 2 * x ** 4 + x ** 3 + 3 * x ** 2 + 5 * x + 1
+    y.backward()
+    return y
+
+
+def _leaf(values, dtype=np.float32):
+    return torch.tensor(np.asarray(values, dtype=dtype), requires_grad=True)
+
+
+def _bits(tensor):
+    return None if tensor is None else tensor.detach().numpy().tobytes()
+
+
+def test_polynomial_replays_match_eager_and_pytorch():
+    compiled = torch.compile(_polynomial_step)
+    for value in [2.0, 1.5, -0.5, 3.0, 0.25, -2.0]:
+        x, x_eager = _leaf(value), _leaf(value)
+        y = compiled(x)
+        y_eager = _polynomial_step(x_eager)
+        assert _bits(y) == _bits(y_eager) and _bits(x.grad) == _bits(x_eager.grad)
+        expected = reference.tensor(value, requires_grad=True)
+        _polynomial_step(expected)
+        assert x.grad.item() == expected.grad.item()
+    assert compiled.recordings == 2 and compiled.replays == 4
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_elementwise_workload_on_large_arrays(dtype):
+    def step(x):
+        y = (torch.tanh(x) * x + torch.exp(-x * x)).sum()
+        y.backward()
+        return y
+
+    compiled = torch.compile(step)
+    rng = np.random.default_rng(0)
+    for _ in range(4):
+        data = rng.standard_normal(70_000).astype(dtype)
+        x, x_eager = _leaf(data, dtype), _leaf(data, dtype)
+        assert _bits(compiled(x)) == _bits(step(x_eager))
+        assert _bits(x.grad) == _bits(x_eager.grad)
+    assert compiled.replays == 2
+
+
+def _mlp(optimizer_class, **options):
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(8, 16), torch.nn.ReLU(), torch.nn.Linear(16, 4))
+    return model, optimizer_class(model.parameters(), **options)
+
+
+@pytest.mark.parametrize("optimizer_class, options", [
+    (torch.optim.SGD, dict(lr=0.1, momentum=0.9)),
+    (torch.optim.Adam, dict(lr=0.01)),
+])
+@pytest.mark.parametrize("loss", ["cross_entropy", "mse_loss"])
+def test_training_steps_match_eager_bit_for_bit(optimizer_class, options, loss):
+    def make_step(model, optimizer):
+        def step(x, target):
+            optimizer.zero_grad()
+            out = model(x)
+            value = F.cross_entropy(out, target) if loss == "cross_entropy" else F.mse_loss(out, target)
+            value.backward()
+            optimizer.step()
+            return value
+        return step
+
+    model, optimizer = _mlp(optimizer_class, **options)
+    eager_model, eager_optimizer = _mlp(optimizer_class, **options)
+    compiled = torch.compile(make_step(model, optimizer))
+    eager = make_step(eager_model, eager_optimizer)
+    schedulers = [torch.optim.lr_scheduler.StepLR(o, step_size=2, gamma=0.5) for o in (optimizer, eager_optimizer)]
+    rng = np.random.default_rng(1)
+    for _ in range(7):
+        x = torch.tensor(rng.standard_normal((5, 8)).astype(np.float32))
+        target = torch.tensor(rng.integers(0, 4, 5)) if loss == "cross_entropy" else \
+            torch.tensor(rng.standard_normal((5, 4)).astype(np.float32))
+        assert _bits(compiled(x, target)) == _bits(eager(x, target))
+        for scheduler in schedulers:
+            scheduler.step()
+        for p, q in zip(model.parameters(), eager_model.parameters()):
+            assert _bits(p) == _bits(q) and _bits(p.grad) == _bits(q.grad)
+    assert compiled.replays == 5
+    assert optimizer.param_groups[0]["lr"] == eager_optimizer.param_groups[0]["lr"] < options["lr"]
+
+
+def test_random_programs_replay_like_eager():
+    """Random chains of ops on random broadcastable shapes (0-d included), with backward, compared bitwise."""
+    unary = [torch.tanh, torch.exp, torch.sigmoid, torch.relu, torch.sin, lambda t: -t, lambda t: t * 0.5]
+    binary = [torch.add, torch.sub, torch.mul, lambda a, b: a / (b * b + 1)]
+    rng = np.random.default_rng(2)
+    shapes = [(), (3,), (2, 3), (1, 3), (2, 1)]
+    for program in range(25):
+        ops = [(int(rng.integers(2)), int(rng.integers(7)), int(rng.integers(2))) for _ in range(rng.integers(1, 12))]
+        shape_a, shape_b = shapes[rng.integers(len(shapes))], shapes[rng.integers(len(shapes))]
+        reduce_mean = bool(rng.integers(2))
+
+        def fn(a, b, ops=ops, reduce_mean=reduce_mean):
+            h = a
+            for kind, index, use_b in ops:
+                h = unary[index](h) if kind == 0 else binary[index % 4](h, b if use_b else a)
+            total = h.mean() if reduce_mean else h.sum()
+            total.backward()
+            return total, h
+
+        compiled = torch.compile(fn)
+        for _ in range(4):
+            a_data = rng.standard_normal(shape_a)
+            b_data = rng.standard_normal(shape_b)
+            a, b = _leaf(a_data, np.float64), _leaf(b_data, np.float64)
+            a_eager, b_eager = _leaf(a_data, np.float64), _leaf(b_data, np.float64)
+            out, h = compiled(a, b)
+            out_eager, h_eager = fn(a_eager, b_eager)
+            assert _bits(out) == _bits(out_eager) and _bits(h) == _bits(h_eager), program
+            assert _bits(a.grad) == _bits(a_eager.grad) and _bits(b.grad) == _bits(b_eager.grad), program
+        assert compiled.replays == 2, (program, compiled.explain())
+
+
+def test_a_new_shape_or_requires_grad_records_again():
+    def total(x):
+        return (x * x).sum()
+
+    compiled = torch.compile(total)
+    with torch.no_grad():
+        for shape in [(3,), (3,), (3,), (4,), (4,), (4,)]:
+            compiled(torch.ones(shape))
+    assert (compiled.recordings, compiled.replays) == (4, 2)
+    with pytest.warns(UserWarning, match="requires grad"):
+        compiled(torch.ones(4, requires_grad=True))  # requires_grad is part of the signature
+    assert compiled.recordings == 5
+
+
+def test_module_mode_is_guarded():
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(3, 3), torch.nn.ReLU())
+    compiled = torch.compile(model)
+    x = torch.randn(2, 3)
+    with torch.no_grad():
+        results = [compiled(x) for _ in range(3)]
+        model.eval()
+        results += [compiled(x) for _ in range(3)]
+    assert compiled.recordings == 4 and compiled.replays == 2
+    assert all(_bits(r) == _bits(results[0]) for r in results)
+
+
+def _warns_eager(fn, *args, match):
+    compiled = torch.compile(fn)
+    with pytest.warns(UserWarning, match=match):
+        first = compiled(*args)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for _ in range(3):
+            result = compiled(*args)
+    assert compiled.replays == 0
+    return first, result, compiled
+
+
+def test_python_control_flow_on_a_value_stays_eager():
+    def step(x):
+        y = (x * 2).sum()
+        return y * 2 if y > 0 else y * -1
+
+    x = torch.tensor([1.0, -3.0])
+    _, result, compiled = _warns_eager(step, x, match=r"bool\(\) on a tensor computed inside")
+    assert result.item() == 4.0
+    assert "test_compile.py" in compiled.explain()
+
+
+def test_item_inside_stays_eager():
+    def step(x):
+        return (x * 2).sum().item()
+
+    assert _warns_eager(step, torch.ones(3), match=r"item\(\)")[1] == 6.0
+
+
+def test_an_op_without_a_kernel_stays_eager():
+    def step(x):
+        return torch.cumsum(x, 0)
+
+    result = _warns_eager(step, torch.arange(4.0), match="CumsumBackward0|has no compiled kernel")[1]
+    assert result.tolist() == [0.0, 1.0, 3.0, 6.0]
+
+
+def test_in_place_ops_stay_eager():
+    def step(x):
+        y = x * 1
+        y.add_(1)
+        return y
+
+    assert _warns_eager(step, torch.ones(2), match="in-place")[1].tolist() == [2.0, 2.0]
+
+
+def test_dropout_draws_fresh_masks():
+    def step(x):
+        return F.dropout(x, 0.5)
+
+    torch.manual_seed(3)
+    compiled = torch.compile(step)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        masks = [compiled(torch.ones(64)) for _ in range(5)]
+    torch.manual_seed(3)
+    expected = [step(torch.ones(64)) for _ in range(5)]
+    assert [_bits(m) for m in masks] == [_bits(e) for e in expected]
+    assert compiled.replays == 0
+
+
+def test_changing_python_state_never_replays_stale_values():
+    counter = [1.0]
+
+    def step(x):
+        counter[0] += 1
+        return x * counter[0]
+
+    compiled = torch.compile(step)
+    with pytest.warns(UserWarning, match="does not repeat"):
+        results = [compiled(torch.ones(1)).item() for _ in range(6)]
+    assert results == [2.0, 3.0, 4.0, 5.0, 6.0, 7.0]
+
+
+def test_a_graph_needed_outside_stays_eager():
+    model = torch.nn.Linear(2, 1)
+    compiled = torch.compile(model)
+    with pytest.warns(UserWarning, match="requires grad but no backward ran"):
+        out = compiled(torch.ones(1, 2))
+    out.sum().backward()
+    assert model.weight.grad is not None
+
+
+def test_disabling(monkeypatch):
+    compiled = torch.compile(_polynomial_step, disable=True)
+    for _ in range(4):
+        compiled(_leaf(2.0))
+    assert compiled.recordings == 0
+    monkeypatch.setenv("CHAINRULE_COMPILE", "0")
+    compiled = torch.compile(_polynomial_step)
+    for _ in range(4):
+        compiled(_leaf(2.0))
+    assert compiled.recordings == 0
+
+
+def test_decorator_forms_and_explain():
+    @torch.compile
+    def f(x):
+        return x * 3
+
+    @torch.compile()
+    def g(x):
+        return x + 3
+
+    for _ in range(3):
+        assert f(torch.ones(2)).tolist() == [3.0, 3.0] and g(torch.ones(2)).tolist() == [4.0, 4.0]
+    text = f.explain()
+    assert "1 replay(s)" in text and "def replay(A):" in text and "MulBackward0 at test_compile.py" in text
+
+
+def test_errors_raised_in_a_replay_are_eager_errors():
+    def step(x, target):
+        return F.nll_loss(x, target)
+
+    compiled = torch.compile(step)
+    x = torch.randn(3, 4)
+    for _ in range(3):
+        compiled(x, torch.tensor([0, 1, 2]))
+    with pytest.raises(IndexError, match="Target 9 is out of bounds"):
+        compiled(x, torch.tensor([0, 9, 2]))
+
+
+def test_signature_limit():
+    compiled = torch.compile(lambda x: x * 2, max_signatures=2)
+    with pytest.warns(UserWarning, match="more than 2 signatures"):
+        for n in range(1, 5):
+            assert compiled(torch.ones(n)).tolist() == [2.0] * n
+
+
+def test_replays_keep_memory_flat():
+    compiled = torch.compile(_polynomial_step)
+    for _ in range(50):
+        compiled(_leaf(2.0))
+    gc.collect()
+    tracemalloc.start()
+    start = tracemalloc.get_traced_memory()[0]
+    for _ in range(3000):
+        compiled(_leaf(2.0))
+    gc.collect()
+    grown = tracemalloc.get_traced_memory()[0] - start
+    tracemalloc.stop()
+    assert grown < 50_000, grown
