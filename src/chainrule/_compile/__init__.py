@@ -69,7 +69,7 @@ class CompiledFunction:
     def __init__(self, fn, *, disable=False, max_signatures=8):
         functools.update_wrapper(self, fn, updated=())
         self._fn = fn
-        self._disabled = disable
+        self._disabled = disable or _environment_disables()  # read once, when the function is compiled
         self._max_signatures = max_signatures
         self._entries = {}
         self._label = getattr(fn, "__qualname__", type(fn).__name__)
@@ -78,11 +78,11 @@ class CompiledFunction:
 
     # ----------------------------------------------------------------- calling
     def __call__(self, *args, **kwargs):
-        if self._disabled or _environment_disables() or _recording.state.recorder is not None \
-                or _anomaly_state.enabled or _forward_state.depth:
+        if self._disabled or _recording.state.recorder is not None or _anomaly_state.enabled \
+                or _forward_state.depth:
             return self._fn(*args, **kwargs)
         tensors = []
-        key = (grad_mode._state.enabled, _structure(args, tensors), _structure(kwargs, tensors))
+        key = _signature(args, kwargs, tensors)
         entry = self._entries.get(key)
         if entry is None:
             if len(self._entries) >= self._max_signatures:
@@ -94,7 +94,7 @@ class CompiledFunction:
         for plan in entry.plans:
             if plan.admits():
                 self.replays += 1
-                return _rebuild(plan.replay(tensors), plan.output_tree)
+                return plan.replay(tensors)
         return self._record(entry, tensors, args, kwargs)
 
     def _record(self, entry, tensors, args, kwargs):
@@ -122,13 +122,12 @@ class CompiledFunction:
                 self._stay_eager(entry, "the function does not repeat the same operations from call to call")
             return result
         entry.last = None
-        plan = Plan(recording, outputs, self._label, _PURE)
+        plan = Plan(recording, outputs, tree, self._label, _PURE)
         try:
             plan.verify(recording, tensors)
         except AssertionError as error:
             self._stay_eager(entry, f"the replay would differ from eager ({error})")
             return result
-        plan.output_tree = tree
         entry.plans.append(plan)
         if len(entry.plans) > self._max_signatures:
             self._stay_eager(entry, f"more than {self._max_signatures} guard variants")
@@ -161,14 +160,6 @@ class CompiledFunction:
         return "\n".join(lines)
 
 
-_PURE = frozenset(())
-
-
-def _pure_functions():
-    """Functions whose repeated calls on equal operands may be merged (everything but fresh copies)."""
-    return _PureSet()
-
-
 class _PureSet:
     def __contains__(self, fn):
         return fn is not _fresh_gradient
@@ -178,6 +169,19 @@ _PURE = _PureSet()
 
 
 # ----------------------------------------------------------------- argument and output structure
+def _signature(args, kwargs, tensors):
+    """The cache key of a call: grad mode and the arguments' structure; tensors are collected in order."""
+    if not kwargs:
+        for value in args:
+            if value.__class__ is not Tensor:
+                break
+        else:  # the common case, only plain tensors
+            tensors.extend(args)
+            return (grad_mode._state.enabled,) + tuple(
+                (t._data.shape, t._data.dtype, t._requires_grad, t._grad is None) for t in args)
+    return (grad_mode._state.enabled, _structure(args, tensors), _structure(kwargs, tensors))
+
+
 def _structure(value, tensors):
     """A hashable description of ``value`` that ignores tensor contents, collecting its tensors in order."""
     cls = value.__class__
@@ -222,22 +226,6 @@ def _output_tree(value, recording, outputs):
     if value is None or cls in (bool, int, float, str):
         return ("value", value)
     raise NotReplayable(f"a returned {cls.__name__} is not replayed")
-
-
-def _rebuild(values, tree):
-    kind = tree[0]
-    if kind == "out":
-        value = values[tree[1]]
-        if tree[2]:
-            from .._tensor import make_tensor
-
-            return make_tensor(value)
-        return value
-    if kind == "value":
-        return tree[1]
-    if kind is dict:
-        return {k: _rebuild(values, v) for k, v in tree[1]}
-    return kind(_rebuild(values, v) for v in tree[1])
 
 
 # ----------------------------------------------------------------- comparing recordings

@@ -13,6 +13,7 @@ import numpy as np
 from .._ops import arithmetic, matmul, pointwise, reduction, shape
 from .._ops._op import OUTPUT
 from .._tensor import Tensor
+from .fusion import ELEMENTWISE
 
 __all__ = ["Kernel", "build_kernel"]
 
@@ -199,6 +200,9 @@ _BUILDERS = {
 }
 
 
+ELEMENTWISE.add(np.where)
+
+
 def build_kernel(out, node_class, inputs, saved, args):
     """The kernel that recomputes ``out``, or None when ``node_class`` has no builder for this case."""
     builder = _BUILDERS.get(node_class)
@@ -209,6 +213,8 @@ def build_kernel(out, node_class, inputs, saved, args):
         x = inputs[0]._data
         if x.dtype.kind not in "fc" or out.dtype != x.dtype:
             return None
+        if node_class.elementwise:
+            ELEMENTWISE.add(array_fn)
         return Kernel(array_fn, inputs)
     saved = tuple(None if value is OUTPUT else value for value in saved)
     return builder(out, inputs, saved, args)

@@ -18,6 +18,8 @@ import numpy as np
 from .. import _recording
 from .._ops._op import OUTPUT
 from .._tensor import Tensor
+from . import fusion
+from .fusion import ELEMENTWISE
 from .kernels import build_kernel
 
 __all__ = ["Recording", "NotReplayable", "user_site"]
@@ -32,10 +34,20 @@ class NotReplayable(Exception):
     """Why a recording cannot become a plan."""
 
 
+_INSIDE = {}
+
+
+def _inside_chainrule(filename):
+    inside = _INSIDE.get(filename)
+    if inside is None:
+        inside = _INSIDE[filename] = os.path.abspath(filename).startswith(_PACKAGE_DIR)
+    return inside
+
+
 def user_site(depth=2):
     """``file:line`` of the innermost frame outside chainrule: where the user wrote the op."""
     frame = sys._getframe(depth)
-    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+    while frame is not None and _inside_chainrule(frame.f_code.co_filename):
         frame = frame.f_back
     if frame is None:
         return "<unknown>"
@@ -268,6 +280,10 @@ class Recording:
 
 def _fresh_gradient(grad, dtype):
     return np.array(grad, dtype=dtype, order="C", copy=True)
+
+
+ELEMENTWISE.add(_fresh_gradient)
+fusion._fresh_copy[0] = _fresh_gradient
 
 
 def _wrap(array):

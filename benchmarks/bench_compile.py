@@ -1,0 +1,142 @@
+"""chainrule.compile: eager vs compiled chainrule vs PyTorch eager vs hand-written NumPy, in one run.
+
+Workloads (a fresh leaf per call where there is one; forward + backward, and the SGD update for the MLPs):
+  seed polynomial, seed mean, chain 2000 x 16, second order   (as in bench_overhead.py)
+  elementwise 1M   y = sum(tanh(x) * x + exp(-x * x)) on 1,000,000 float32, then backward
+  MLP steps        as in bench_training.py (cross-entropy, SGD)
+
+Each column is measured in a process of its own (see ``_timing.py``); PyTorch on one thread.
+Run: python benchmarks/bench_compile.py [--repeat N]
+"""
+
+import argparse
+import importlib
+import json
+import math
+import os
+import subprocess
+import sys
+
+import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src"))
+
+import bench_overhead  # noqa: E402
+import bench_training  # noqa: E402
+from _timing import format_duration, median_time  # noqa: E402
+
+COLUMNS = ("eager", "compiled", "torch", "numpy")
+ELEMENTWISE = np.random.default_rng(0).standard_normal(1_000_000).astype(np.float32)
+
+
+def _polynomial(x):
+    y = 2 * x ** 4 + x ** 3 + 3 * x ** 2 + 5 * x + 1
+    y.backward()
+    return y
+
+
+def _mean(x):
+    out = (2 * (3 * x + 2) ** 2).mean()
+    out.backward()
+    return out
+
+
+def _chain(x):
+    for _ in range(2000):
+        x = x * 1.0001 + 0.001
+    x.sum().backward()
+
+
+def _second_order(lib):
+    def step(x):
+        (dy,) = lib.autograd.grad(x ** 3, x, create_graph=True)
+        (d2y,) = lib.autograd.grad(dy, x)
+        return d2y
+    return step
+
+
+def _elementwise(x):
+    y = (x.tanh() * x + (-x * x).exp()).sum()
+    y.backward()
+    return y
+
+
+def _leaf_workloads(lib):
+    """(name, make a fresh leaf, the step taking it, calls per timing)."""
+    return [
+        ("seed polynomial", lambda: lib.tensor(2.0, requires_grad=True), _polynomial, 2000),
+        ("seed mean", lambda: lib.tensor([[1.0, 2, 3], [3, 2, 1]], requires_grad=True), _mean, 2000),
+        ("chain 2000 x 16", lambda: lib.ones(16, requires_grad=True), _chain, 10),
+        ("second order x^3", lambda: lib.tensor(2.0, requires_grad=True), _second_order(lib), 2000),
+        ("elementwise 1M", lambda: lib.tensor(ELEMENTWISE, requires_grad=True), _elementwise, 10),
+    ]
+
+
+_BY_HAND = {
+    "seed polynomial": bench_overhead.numpy_seed_polynomial,
+    "seed mean": bench_overhead.numpy_seed_mean,
+    "chain 2000 x 16": bench_overhead.numpy_chain,
+    "second order x^3": bench_overhead.numpy_second_order,
+}
+
+
+def _numpy_elementwise():
+    x = ELEMENTWISE.copy()
+    t, e = np.tanh(x), np.exp(-x * x)
+    y = (t * x + e).sum()
+    return y, t + x * (1 - t * t) - 2 * x * e
+
+
+def measure(column, repeat):
+    times = {}
+    if column == "numpy":
+        for name, by_hand in list(_BY_HAND.items()) + [("elementwise 1M", _numpy_elementwise)]:
+            times[name] = median_time(by_hand, 10 if name.startswith(("chain", "elementwise")) else 2000, repeat)
+    else:
+        lib = importlib.import_module("torch" if column == "torch" else "chainrule")
+        if column == "torch":
+            lib.set_num_threads(1)
+        for name, make, step, number in _leaf_workloads(lib):
+            step = lib.compile(step) if column == "compiled" else step
+            times[name] = median_time(lambda: step(make()), number, repeat)
+    for name, sizes, batch, number in bench_training.WORKLOADS:
+        layers, images, labels = bench_training.make_problem(sizes, batch)
+        if column == "numpy":
+            step = bench_training.numpy_step(layers, images, labels)
+        else:
+            step = bench_training.library_step(lib, layers, images, labels)
+            step = lib.compile(step) if column == "compiled" else step
+        times[name] = median_time(step, number, repeat)
+    return times
+
+
+def _in_child(column, repeat):
+    result = subprocess.run([sys.executable, sys.argv[0], "--column", column, "--repeat", str(repeat)],
+                            capture_output=True, text=True)
+    if result.returncode != 0:
+        return {}
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--column", choices=COLUMNS, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.column:
+        print(json.dumps(measure(args.column, args.repeat)))
+        return
+    results = {column: _in_child(column, args.repeat) for column in COLUMNS}
+    names = list(results["eager"])
+    width = max(len(name) for name in names) + 2
+    print(f"{'workload':{width}} {'eager':>13} {'compiled':>13} {'PyTorch':>13} {'NumPy':>13} "
+          f"{'comp/torch':>10} {'comp/eager':>10}")
+    for name in names:
+        eager, compiled, torch, hand = (results[c].get(name, math.nan) for c in COLUMNS)
+        print(f"{name:{width}} {format_duration(eager):>13} {format_duration(compiled):>13} "
+              f"{format_duration(torch):>13} {format_duration(hand):>13} {compiled / torch:10.2f} "
+              f"{compiled / eager:10.2f}")
+
+
+if __name__ == "__main__":
+    main()
