@@ -186,36 +186,121 @@ def test_item_inside_stays_eager():
     assert _warns_eager(step, torch.ones(3), match=r"item\(\)")[1] == 6.0
 
 
-def test_an_op_without_a_kernel_stays_eager():
+def test_ops_without_kernels_replay_as_whole_calls():
+    """cumsum has no kernel and index assignment writes in place: both are called again at each replay."""
     def step(x):
-        return torch.cumsum(x, 0)
-
-    result = _warns_eager(step, torch.arange(4.0), match="CumsumBackward0|has no compiled kernel")[1]
-    assert result.tolist() == [0.0, 1.0, 3.0, 6.0]
-
-
-def test_in_place_ops_stay_eager():
-    def step(x):
-        y = x * 1
-        y.add_(1)
+        y = torch.cumsum(x * 2, 0)
+        y[0] = 5.0
+        (y * y).sum().backward()
         return y
 
-    assert _warns_eager(step, torch.ones(2), match="in-place")[1].tolist() == [2.0, 2.0]
-
-
-def test_dropout_draws_fresh_masks():
-    def step(x):
-        return F.dropout(x, 0.5)
-
-    torch.manual_seed(3)
     compiled = torch.compile(step)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        masks = [compiled(torch.ones(64)) for _ in range(5)]
+    for call in range(5):
+        x, x_eager = _leaf(np.arange(4.0) + call), _leaf(np.arange(4.0) + call)
+        assert _bits(compiled(x)) == _bits(step(x_eager)) and _bits(x.grad) == _bits(x_eager.grad)
+    text = compiled.explain()
+    assert compiled.replays == 3 and "cumsum (called whole" in text and "setitem (called whole" in text
+
+
+def test_a_python_bool_from_an_op_stays_eager():
+    def step(x):
+        return x * 2 if torch.equal(x, x * 1) else x
+
+    assert _warns_eager(step, torch.ones(2), match="equal returns a Python value")[1].tolist() == [2.0, 2.0]
+
+
+def test_the_raw_tensor_training_loop():
+    """PyTorch's tutorial loop: in-place updates under no_grad, .grad zeroed or set to None."""
+    def make():
+        torch.manual_seed(0)
+        return torch.randn(3, 2, requires_grad=True), torch.randn(2, requires_grad=True)
+
+    def make_step(w, b):
+        def step(x, y):
+            loss = ((x @ w + b - y) ** 2).mean()
+            loss.backward()
+            with torch.no_grad():
+                w.sub_(0.1 * w.grad)
+                bias = b
+                bias -= bias.grad * 0.1
+                w.grad.zero_()
+                b.grad = None
+            return loss
+        return step
+
+    (w, b), (w_eager, b_eager) = make(), make()
+    compiled, eager = torch.compile(make_step(w, b)), make_step(w_eager, b_eager)
+    rng = np.random.default_rng(0)
+    for _ in range(6):
+        x = torch.tensor(rng.standard_normal((4, 3)).astype(np.float32))
+        y = torch.tensor(rng.standard_normal((4, 2)).astype(np.float32))
+        assert _bits(compiled(x, y)) == _bits(eager(x, y))
+        assert _bits(w) == _bits(w_eager) and _bits(b) == _bits(b_eager) and _bits(w.grad) == _bits(w_eager.grad)
+        assert b.grad is None and w._version_counter == w_eager._version_counter
+    assert compiled.replays == 3
+
+
+def test_a_gradient_replaced_between_calls_is_followed():
+    w = torch.ones(2, requires_grad=True)
+
+    def step(x):
+        (w * x).sum().backward()
+
+    compiled = torch.compile(step)
+    for _ in range(4):
+        compiled(torch.ones(2))
+    w.grad = torch.full((2,), 10.0)  # a new tensor object: the replay must add into this one
+    compiled(torch.ones(2))
+    assert w.grad.tolist() == [11.0, 11.0] and compiled.replays == 2
+
+
+def test_random_draws_advance_the_generator_like_eager():
+    def step(x):
+        y = F.dropout(x * 2, 0.5) + torch.randn(4) + torch.rand(4)
+        y.sum().backward()
+        return y
+
+    compiled = torch.compile(step)
     torch.manual_seed(3)
-    expected = [step(torch.ones(64)) for _ in range(5)]
-    assert [_bits(m) for m in masks] == [_bits(e) for e in expected]
-    assert compiled.replays == 0
+    outputs = []
+    for _ in range(6):
+        x = torch.ones(4, requires_grad=True)
+        outputs.append((_bits(compiled(x)), _bits(x.grad)))
+    torch.manual_seed(3)
+    for expected in outputs:
+        x = torch.ones(4, requires_grad=True)
+        assert (_bits(step(x)), _bits(x.grad)) == expected
+    assert compiled.replays == 4
+
+
+def test_batch_norm_dropout_and_momentum_advance_every_replay():
+    def make():
+        torch.manual_seed(0)
+        model = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.BatchNorm1d(8), torch.nn.ReLU(),
+                                    torch.nn.Dropout(0.2), torch.nn.Linear(8, 3))
+        return model, torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+
+    def make_step(model, optimizer):
+        def step(x, y):
+            optimizer.zero_grad()
+            loss = F.cross_entropy(model(x), y)
+            loss.backward()
+            optimizer.step()
+            return loss
+        return step
+
+    (model, optimizer), (eager_model, eager_optimizer) = make(), make()
+    compiled, eager = torch.compile(make_step(model, optimizer)), make_step(eager_model, eager_optimizer)
+    rng = np.random.default_rng(0)
+    batches = [(torch.tensor(rng.standard_normal((6, 4)).astype(np.float32)), torch.tensor(rng.integers(0, 3, 6)))
+               for _ in range(6)]
+    torch.manual_seed(5)
+    losses = [_bits(compiled(x, y)) for x, y in batches]
+    torch.manual_seed(5)
+    assert losses == [_bits(eager(x, y)) for x, y in batches]
+    for name, buffer in model.named_buffers():
+        assert _bits(buffer) == _bits(dict(eager_model.named_buffers())[name]), name
+    assert model[1].num_batches_tracked.item() == 6 and compiled.replays == 4
 
 
 def test_changing_python_state_never_replays_stale_values():

@@ -6,6 +6,7 @@ Streams come from NumPy's PCG64, so a seed reproduces chainrule's own numbers (n
 import numpy as np
 
 from ._creation import _factory
+from ._recording import traced_stateful
 from ._dtype import get_default_dtype, int64, to_dtype
 from ._tensor import make_tensor
 
@@ -68,14 +69,22 @@ def _rng(generator):
 
 def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False):
     """Uniform samples in [0, 1)."""
-    rng = _rng(generator)
-    return _factory("rand", size, dtype, requires_grad, lambda shape, d: rng.random(shape).astype(d))
+    return _factory("rand", size, dtype, requires_grad,
+                    lambda shape, d: traced_stateful(_uniform, generator, shape, d))
+
+
+def _uniform(generator, shape, dtype):
+    return _rng(generator).random(shape).astype(dtype)
+
+
+def _standard_normal(generator, shape, dtype):
+    return _rng(generator).standard_normal(shape).astype(dtype)
 
 
 def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False):
     """Standard normal samples."""
-    rng = _rng(generator)
-    return _factory("randn", size, dtype, requires_grad, lambda shape, d: rng.standard_normal(shape).astype(d))
+    return _factory("randn", size, dtype, requires_grad,
+                    lambda shape, d: traced_stateful(_standard_normal, generator, shape, d))
 
 
 def randint(low=0, high=None, size=None, *, generator=None, out=None, dtype=None, layout=None, device=None,

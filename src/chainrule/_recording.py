@@ -9,7 +9,7 @@ import functools
 
 from . import _tensor
 
-__all__ = ["state", "traced", "replayed_as_call"]
+__all__ = ["state", "traced", "traced_stateful", "replayed_as_call", "STATEFUL"]
 
 
 class _State:
@@ -32,6 +32,17 @@ def traced(fn, *operands):
     if recorder is None:
         return fn(*[value._data if isinstance(value, _tensor.Tensor) else value for value in operands])
     return recorder.traced(fn, operands)
+
+
+RULE_HOOKS = []  # called with each node class ``derivative`` makes (some ops make theirs on first use)
+STATEFUL = set()  # functions passed to traced_stateful: their calls are never merged or dropped
+
+
+def traced_stateful(fn, *operands):
+    """``traced`` for a call with effects beyond its result: a draw from a generator (a replay draws again,
+    advancing the generator as eager does), an update of running statistics."""
+    STATEFUL.add(fn)
+    return traced(fn, *operands)
 
 
 def replayed_as_call(method):

@@ -136,9 +136,13 @@ class Tensor:
 
     @requires_grad.setter
     def requires_grad(self, value):
+        if _recorder_state.recorder is not None:
+            _recorder_state.recorder.fail("setting requires_grad inside a compiled function is not replayed")
         self._set_requires_grad(bool(value), "only Tensors of floating point and complex dtype can require gradients")
 
     def requires_grad_(self, requires_grad=True):
+        if _recorder_state.recorder is not None:
+            _recorder_state.recorder.fail("requires_grad_() inside a compiled function is not replayed")
         if not isinstance(requires_grad, bool):
             raise TypeError("requires_grad_(): argument 'requires_grad' (position 1) must be bool, not "
                             + type(requires_grad).__name__)

@@ -14,6 +14,7 @@ replay (they keep Python state: learning rates, step counts, moments), so schedu
 import functools
 import math
 import os
+import sys
 import warnings
 
 import numpy as np
@@ -26,6 +27,7 @@ from ..autograd.forward_ad import _state as _forward_state
 from .kernels import Kernel
 from .plan import Plan
 from .recorder import NotReplayable, Recording, _fresh_gradient
+from .units import Unit
 
 __all__ = ["compile", "CompiledFunction"]
 
@@ -101,10 +103,15 @@ class CompiledFunction:
         recording = Recording(tensors)
         self.recordings += 1
         entry.recordings += 1
+        profiling = sys.getprofile() is None  # under a profiler, ops cannot fall back to whole calls
         _recording.state.recorder = recording
+        if profiling:
+            sys.setprofile(recording.profile)
         try:
             result = self._fn(*args, **kwargs)
         finally:
+            if profiling:
+                sys.setprofile(None)
             _recording.state.recorder = None
         outputs, tree = [], None
         if recording.failure is None:
@@ -209,6 +216,9 @@ def _output_tree(value, recording, outputs):
             outputs.append(("arg", position))
             return ("out", len(outputs) - 1, False)
         slot = recording.slot_of.get(id(value._data))
+        if slot is None and id(value._data) in recording.constants:  # zeros or ones made inside: a fresh copy
+            outputs.append(("c", value._data.copy()))
+            return ("out", len(outputs) - 1, True)
         if slot is None or id(value) in recording.loaded:
             if id(value._data) in recording.made:
                 raise NotReplayable(f"the returned tensor was made by {recording.made[id(value._data)]}")
@@ -218,6 +228,7 @@ def _output_tree(value, recording, outputs):
             raise NotReplayable("a returned tensor requires grad but no backward ran inside the function; "
                                 "compile the whole training step so the replay needs no graph")
         outputs.append(("s", slot))
+        recording.final_values[slot] = value._data.copy()
         return ("out", len(outputs) - 1, True)
     if cls is tuple or cls is list:
         return (cls, [_output_tree(v, recording, outputs) for v in value])
@@ -233,7 +244,6 @@ def _canonical(recording, outputs):
     """Everything that must repeat for a recording to be a plan, as comparable data."""
     items = [tuple(_canonical_value(part) for part in instruction) for instruction in recording.instructions]
     items.append(tuple(_canonical_value(o) for o in outputs))
-    items.append(tuple((id(t), shape, dtype.str, rg) for t, shape, dtype, rg in recording.guards))
     items.append(tuple((id(t), none) for t, none in recording.grad_guards.values()))
     items.append(tuple((id(m), training) for m, training in recording.modules.values()))
     return tuple(items)
@@ -243,6 +253,8 @@ def _canonical_value(value):
     cls = value.__class__
     if cls is float:
         return ("float", value.hex() if math.isfinite(value) else repr(value))
+    if cls is complex:
+        return ("complex", _canonical_value(value.real), _canonical_value(value.imag))
     if value is None or cls in (bool, int, str):
         return value
     if cls is tuple or cls is list:
@@ -253,6 +265,13 @@ def _canonical_value(value):
         return ("array", value.dtype.str, value.shape, value.tobytes())
     if isinstance(value, np.dtype):
         return ("dtype", value.str)
+    if cls is slice:
+        return ("slice", _canonical_value(value.start), _canonical_value(value.stop), _canonical_value(value.step))
     if isinstance(value, np.generic):
         return ("scalar", value.dtype.str, value.tobytes())
+    if isinstance(value, Unit):
+        return ("unit", id(value.fn), _canonical_value(value.arguments), _canonical_value(value.keywords),
+                _canonical_value(value.outputs), value.kinds, _canonical_value(value.grad))
+    if isinstance(value, tuple):  # a named tuple
+        return (type(value).__name__,) + tuple(_canonical_value(v) for v in value)
     return ("id", id(value))

@@ -101,7 +101,7 @@ def _reads(instruction):
     kind = instruction[0]
     if kind in ("op", "traced", "fused"):
         return [r[1] for r in instruction[3] if r[0] == "s"]
-    if kind == "add_into":
+    if kind in ("add_into", "write"):
         return [instruction[1], instruction[2]]
     if kind == "grad":
         return [] if instruction[2] is None else [instruction[2]]

@@ -10,7 +10,7 @@ so a builder that does not match eager bit for bit costs speed, never correctnes
 
 import numpy as np
 
-from .._ops import arithmetic, matmul, pointwise, reduction, shape
+from .._ops import arithmetic, inplace, matmul, pointwise, reduction, shape
 from .._ops._op import OUTPUT
 from .._tensor import Tensor
 from .fusion import ELEMENTWISE
@@ -27,6 +27,16 @@ class Kernel:
         self.fn = fn
         self.operands = tuple(operands)
         self.template = template
+
+
+def _operator(template, out):
+    """``template`` when a Python operator computes exactly what eager's ufunc call did, else None.
+
+    A replay runs 0-d values as NumPy scalars. For float32 and float64 their operators round exactly
+    like the ufunc loops; complex scalar arithmetic is NumPy's own code and can differ in the last bit,
+    and integer scalars warn on overflow where arrays wrap silently.
+    """
+    return template if out.dtype == np.float32 or out.dtype == np.float64 else None
 
 
 def _array(value):
@@ -55,10 +65,23 @@ def _binary_operands(inputs):
 def _binary(template, ufunc):
     def build(out, inputs, saved, args):
         operands = _binary_operands(inputs)
-        if operands is None or (args and args[0] != 1):
+        if operands is None:
             return None
-        return Kernel(ufunc, operands, template)
+        if args and args[0] != 1:  # add/sub with alpha: eager scales the second operand first
+            return Kernel(_SCALED[ufunc], operands + (args[0],))
+        return Kernel(ufunc, operands, _operator(template, out))
     return build
+
+
+def _add_scaled(x, y, alpha):
+    return np.add(x, y * alpha)
+
+
+def _subtract_scaled(x, y, alpha):
+    return np.subtract(x, y * alpha)
+
+
+_SCALED = {np.add: _add_scaled, np.subtract: _subtract_scaled}
 
 
 def _rsub(out, inputs, saved, args):
@@ -66,18 +89,18 @@ def _rsub(out, inputs, saved, args):
     alpha, number = args
     if alpha != 1 or not _same_kind_number(a._data, number):
         return None
-    return Kernel(np.subtract, (number, a), "{0} - {1}")
+    return Kernel(np.subtract, (number, a), _operator("{0} - {1}", out))
 
 
 def _div(out, inputs, saved, args):
     operands = _binary_operands(inputs)
     if operands is None or _array(operands[0]).dtype.kind not in "fc":
         return None
-    return Kernel(np.true_divide, operands, "{0} / {1}")
+    return Kernel(np.true_divide, operands, _operator("{0} / {1}", out))
 
 
 def _neg(out, inputs, saved, args):
-    return Kernel(np.negative, inputs, "-{0}")
+    return Kernel(np.negative, inputs, _operator("-{0}", out))
 
 
 def _pow_number(out, inputs, saved, args):
@@ -124,7 +147,7 @@ def _reshaped(out, inputs, saved, args):
 
 
 def _reshape_view(x, shape):
-    view = x.view()
+    view = np.asarray(x).view()
     view.shape = shape
     return view
 
@@ -175,6 +198,24 @@ def _where(out, inputs, saved, args):
     return Kernel(np.where, (condition, a, other))
 
 
+def _zero(out, inputs, saved, args):
+    return Kernel(np.zeros_like, inputs)
+
+
+def _fill(out, inputs, saved, args):
+    target, value = inputs
+    return Kernel(np.full_like, (target, value))
+
+
+def _copy(out, inputs, saved, args):
+    target, source = inputs
+    return Kernel(_copy_kernel, (source, out.shape, out.dtype))
+
+
+def _copy_kernel(source, shape, dtype):
+    return np.broadcast_to(source, shape).astype(dtype)
+
+
 _BUILDERS = {
     arithmetic.AddBackward0: _binary("{0} + {1}", np.add),
     arithmetic.SubBackward0: _binary("{0} - {1}", np.subtract),
@@ -197,10 +238,13 @@ _BUILDERS = {
     matmul.MmBackward0: _mm,
     matmul.AddmmBackward0: _addmm,
     pointwise.WhereBackward0: _where,
+    inplace.ZeroBackward0: _zero,
+    inplace.FillBackward2: _fill,
+    inplace.CopyBackwards: _copy,
 }
 
 
-ELEMENTWISE.add(np.where)
+ELEMENTWISE.update((np.where, _add_scaled, _subtract_scaled))
 
 
 def build_kernel(out, node_class, inputs, saved, args):

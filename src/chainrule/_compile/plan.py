@@ -14,6 +14,8 @@ import math
 
 import numpy as np
 
+from .. import _random
+from .._recording import STATEFUL
 from .._tensor import make_tensor
 from .fusion import fuse
 
@@ -35,14 +37,16 @@ def _is_literal(value):
 
 
 def _effects(instruction):
-    return instruction[0] in ("add_into", "grad", "opaque")
+    kind = instruction[0]
+    return kind in ("add_into", "grad", "opaque", "write") or kind == "traced" and (
+        instruction[2] in STATEFUL or getattr(instruction[2], "effect", False))
 
 
 def _inputs(instruction):
     kind = instruction[0]
     if kind in ("op", "traced", "fused"):
         return [ref[1] for ref in instruction[3] if ref[0] == "s"]
-    if kind == "add_into":
+    if kind in ("add_into", "write"):
         return [instruction[1], instruction[2]]
     if kind == "grad":
         return [] if instruction[2] is None else [instruction[2]]
@@ -76,7 +80,7 @@ def eliminate_common_subexpressions(instructions, pure):
     result = []
     for instruction in instructions:
         kind = instruction[0]
-        if kind in ("add_into", "opaque", "grad"):
+        if _effects(instruction):
             seen.clear()  # an in-place write or Python call: values before it may differ after it
         if kind == "op" and instruction[2] in pure:
             refs = tuple(("s", renames.get(r[1], r[1])) if r[0] == "s" else ("c", _constant_key(r[1]))
@@ -106,8 +110,9 @@ def _renamed(instruction, renames):
     if kind in ("op", "traced"):
         refs = tuple(("s", renames.get(r[1], r[1])) if r[0] == "s" else r for r in instruction[3])
         return instruction[:3] + (refs,) + instruction[4:]
-    if kind == "add_into":
-        return (kind, renames.get(instruction[1], instruction[1]), renames.get(instruction[2], instruction[2]))
+    if kind in ("add_into", "write"):
+        return (kind, renames.get(instruction[1], instruction[1]), renames.get(instruction[2], instruction[2])) \
+            + instruction[3:]
     if kind == "grad" and instruction[2] is not None:
         return (kind, instruction[1], renames.get(instruction[2], instruction[2]))
     return instruction
@@ -148,7 +153,7 @@ def _last_uses(instructions, large):
     return frees
 
 
-def _write(instructions, outputs, verify, large=frozenset(), scalars=frozenset(), tree=None):
+def _write(instructions, outputs, verify, large=frozenset(), scalars=frozenset(), tree=None, arrays=frozenset()):
     """Python source for a replay (or, with ``verify``, a check of every value against the recording).
 
     A ``large`` slot is deleted after its last use, so big temporaries return to the allocator as
@@ -163,23 +168,30 @@ def _write(instructions, outputs, verify, large=frozenset(), scalars=frozenset()
     for instruction, dead in zip(instructions, frees):
         kind = instruction[0]
         if kind == "load":
-            _, slot, ref = instruction
+            _, slot, ref, _ = instruction
             scalar = "[()]" if slot in scalars else ""
             if verify:
                 body.append(f"s{slot} = V[{slot}].copy(){scalar}")
             elif ref[0] == "arg":
                 body.append(f"s{slot} = A[{ref[1]}]._data{scalar}")
+            elif ref[0] == "grad_of":
+                owner = f"A[{ref[1][1]}]" if ref[1][0] == "arg" else source.bind(ref[1][1], "t")
+                body.append(f"s{slot} = grad_array({owner})")
             else:
                 body.append(f"s{slot} = {source.bind(ref[1], 't')}._data{scalar}")
         elif kind == "const":
             value = instruction[2][()] if instruction[1] in scalars else instruction[2]
             body.append(f"s{instruction[1]} = {source.bind(value, 'c')}")
+        elif verify and kind == "traced" and (instruction[2] in STATEFUL or getattr(instruction[2], "stateful", False)):
+            body.extend(f"s{s} = V[{s}]" for s in instruction[1] if not isinstance(s, tuple))  # no second draw
         elif kind in ("op", "traced", "fused"):
             _, slots, fn, refs, template, name, site = instruction
             args = [source.operand(r) for r in refs]
             call = template.format(*args) if template else f"{source.bind(fn, 'k')}({', '.join(args)})"
             comment = f"  # {name} at {site}"
             if kind == "op":
+                if slots[0] in arrays:
+                    call = f"asarray({call})"  # written in place later: must stay an array, not a NumPy scalar
                 body.append(f"s{slots[0]} = {call}{comment}")
             else:
                 body.append(f"r = {call}{comment}")
@@ -188,10 +200,18 @@ def _write(instructions, outputs, verify, large=frozenset(), scalars=frozenset()
                         body.append(f"s{slot} = r[{position}]" if len(slots) > 1 else f"s{slot} = r")
             if verify:
                 body.extend(f"check({s}, s{s})" for s in slots if not isinstance(s, tuple))
+        elif kind == "write":
+            _, target, source_slot, ref, check = instruction
+            body.append(f"copyto(s{target}, s{source_slot}, casting='unsafe')")
+            if verify:
+                body.append(f"check({check}, s{target})")
+            elif ref is not None:
+                owner = f"A[{ref[1]}]" if ref[0] == "arg" else source.bind(ref[1], "t")
+                body.append(f"{owner}._version_counter[0] += 1")
         elif kind == "add_into":
             body.append(f"add(s{instruction[1]}, s{instruction[2]}, out=s{instruction[1]}, casting='unsafe')")
             if verify:
-                body.append(f"check({instruction[1]}, s{instruction[1]})")
+                body.append(f"check({instruction[3]}, s{instruction[1]})")
         elif kind == "grad" and not verify:
             _, ref, slot = instruction
             target = f"A[{ref[1]}]" if ref[0] == "arg" else source.bind(ref[1], "t")
@@ -202,7 +222,7 @@ def _write(instructions, outputs, verify, large=frozenset(), scalars=frozenset()
         if dead and not verify:
             body.append("del " + ", ".join(f"s{s}" for s in dead))
     if verify:
-        body.append("return None")
+        body.append("return (" + "".join(f"s{o[1]}, " for o in outputs if o[0] == "s") + ")")
     else:
         body.append("return " + _tree_expression(tree, outputs, source))
     names = ", ".join(source.names.values())
@@ -218,6 +238,8 @@ def _tree_expression(tree, outputs, source):
         output_kind, value = outputs[tree[1]]
         if output_kind == "s":
             return f"wrap(asarray(s{value}))"
+        if output_kind == "c":
+            return f"wrap({source.bind(value, 'c')}.copy())"
         return f"A[{value}]" if output_kind == "arg" else source.bind(value, "c")
     if kind == "value":
         return repr(tree[1]) if _is_literal(tree[1]) else source.bind(tree[1], "c")
@@ -230,6 +252,14 @@ def _tree_expression(tree, outputs, source):
     return "(" + "".join(item + ", " for item in items) + ")"
 
 
+def _grad_array(leaf):
+    grad = leaf._grad
+    if grad is None:
+        raise ReplayDiverged("chainrule.compile: a gradient the recording accumulated into is unset at replay; "
+                             "its .grad was cleared inside the compiled function in a way the recording did not see")
+    return grad._data
+
+
 _counter = [0]
 _LARGE_BYTES = 65536
 
@@ -238,7 +268,8 @@ def _compile_source(text, values, label):
     _counter[0] += 1
     filename = f"<chainrule.compile:{label}#{_counter[0]}>"
     linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
-    namespace = {"add": np.add, "asarray": np.asarray, "wrap": make_tensor}
+    namespace = {"add": np.add, "asarray": np.asarray, "copyto": np.copyto, "wrap": make_tensor,
+                 "grad_array": _grad_array}
     exec(compile(text, filename, "exec"), namespace)
     return namespace["make"](*values), text
 
@@ -249,7 +280,11 @@ class Plan:
     def __init__(self, recording, outputs, tree, label, pure):
         output_slots = [o[1] for o in outputs if o[0] == "s"]
         instructions = eliminate_dead_code(recording.instructions, output_slots)
-        instructions, renames = eliminate_common_subexpressions(instructions, pure)
+        written = {i[1] for i in instructions if i[0] in ("add_into", "write")}
+        renames = {}
+        if not any(i[0] == "write" or i[0] == "traced" and _effects(i) for i in instructions):
+            # a write (or an op called whole that writes) could reach a merged twin through it
+            instructions, renames = eliminate_common_subexpressions(instructions, pure)
         outputs = [("s", renames.get(o[1], o[1])) if o[0] == "s" else o for o in outputs]
         instructions = fuse(instructions, recording.values, {o[1] for o in outputs if o[0] == "s"})
         self.recorded_count = len(recording.instructions)
@@ -257,12 +292,13 @@ class Plan:
         self.outputs = outputs
         values = recording.values
         large = frozenset(slot for slot, value in enumerate(values) if value.nbytes >= _LARGE_BYTES)
-        written = {i[1] for i in instructions if i[0] == "add_into"}
         scalars = frozenset(i[1] for i in instructions
                             if i[0] in ("load", "const") and values[i[1]].ndim == 0 and i[1] not in written)
-        self.replay, self.source = _compile_source(*_write(instructions, outputs, False, large, scalars, tree), label)
-        self._verify_text = _write(instructions, outputs, True, scalars=scalars)
-        self.guards = recording.guards
+        arrays = frozenset(written)
+        self.replay, self.source = _compile_source(
+            *_write(instructions, outputs, False, large, scalars, tree, arrays), label)
+        self._verify_text = _write(instructions, outputs, True, scalars=scalars, arrays=arrays)
+        self.guards = [(i[2][1],) + i[3] for i in instructions if i[0] == "load" and i[2][0] == "obj"]
         self.grad_guards = list(recording.grad_guards.values())
         self.modules = list(recording.modules.values())
         self.label = label
@@ -272,14 +308,21 @@ class Plan:
         replay, _ = _compile_source(*self._verify_text, self.label + ":verify")
         values = recording.values
 
-        def check(slot, value):
+        def check(slot, value, expected=None):
             value = np.asarray(value)
-            expected = values[slot]
+            expected = values[slot] if expected is None else expected
             if value.dtype != expected.dtype or value.shape != expected.shape or \
                     value.tobytes() != np.ascontiguousarray(expected).tobytes():
                 raise AssertionError(f"slot {slot}: {self._describe(slot)} differs from eager")
 
-        replay(arg_tensors, values, check)
+        generator = _random.default_generator._rng.bit_generator
+        state = generator.state  # an op replayed as a whole call may draw: the user's stream must not move
+        try:
+            finals = replay(arg_tensors, values, check)
+        finally:
+            generator.state = state
+        for (_, slot), final in zip([o for o in self.outputs if o[0] == "s"], finals):
+            check(slot, final, recording.final_values[slot])  # what was returned, after any later in-place edit
 
     def _describe(self, slot):
         for instruction in self.instructions:

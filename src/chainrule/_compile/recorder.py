@@ -18,16 +18,19 @@ import numpy as np
 from .. import _recording
 from .._ops._op import OUTPUT
 from .._tensor import Tensor
+from ..autograd import grad_mode
+from ..autograd.graph import _next_sequence_nr
 from . import fusion
 from .fusion import ELEMENTWISE
 from .kernels import build_kernel
+from .units import Unit, call_arguments, flatten_tensors, internal_arrays, unit_codes, unit_of
 
 __all__ = ["Recording", "NotReplayable", "user_site"]
 
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # code that wraps new arrays holding only values fixed by shape (ones, zeros), never read from data
 _CONSTANT_MODULES = ("chainrule._creation", "chainrule.autograd")
-_CONSTANT_FUNCTIONS = ("zeros_like_grad",)
+_CONSTANT_FUNCTIONS = ("zeros_like_grad", "_eye", "_mask")
 
 
 class NotReplayable(Exception):
@@ -73,16 +76,95 @@ class Recording:
         self.made = {}  # id(array) -> where untracked code wrapped it as a tensor during the call
         self.constants = {}  # id(array) -> ones/zeros made during the call
         self.loaded = {}  # id(tensor) -> slot, tensors read from outside the call
-        self.guards = []  # (tensor, shape, dtype, requires_grad) of tensors read from outside
         self.grad_guards = {}  # id(tensor) -> (tensor, grad was None) where gradients land before any opaque call
         self.modules = {}
+        self.units = []  # the op calls in progress, innermost last
+        self.unit_codes = unit_codes()
+        self.discarded = set()  # slots made inside an op that is replayed as a whole call
         self.failure = None
         self.ran_backward = False
+        self.final_values = {}  # slot -> a returned value as it was when the function returned
 
     # ----------------------------------------------------------------- failing
-    def fail(self, reason, site=None):
+    def fail(self, reason, site=None, recoverable=True):
+        """Stop the recording, unless an enclosing op can be replayed as a whole call instead."""
+        if recoverable:
+            for unit in reversed(self.units):
+                if unit.refs is not None:
+                    if unit.reason is None:
+                        unit.reason = reason
+                    return
         if self.failure is None:
             self.failure = f"{site or user_site(3)}: {reason}"
+
+    # ----------------------------------------------------------------- ops replayed as whole calls
+    def profile(self, frame, event, arg):
+        """``sys.setprofile`` hook while recording: track the op calls (units) being made."""
+        if event == "call":
+            if frame.f_code in self.unit_codes and _recording.state.recorder is self:
+                fn = unit_of(frame)
+                if fn is not None:
+                    self._enter(frame, fn)
+        elif event == "return" and self.units and self.units[-1].frame is frame:
+            self._leave(self.units.pop(), arg)
+
+    def _enter(self, frame, fn):
+        positional, keywords = call_arguments(frame)
+        found = []
+        arguments, keyword_structure = flatten_tensors(positional, found), flatten_tensors(keywords, found)
+        try:
+            refs = None if _holds_number_from_data(arguments) or _holds_number_from_data(keyword_structure) else \
+                tuple(self.slot_of_tensor(v) if isinstance(v, Tensor) else self.operand(v)[1] for v in found)
+        except NotReplayable:
+            refs = None
+        unit = _ActiveUnit(frame, fn, arguments, keyword_structure, refs, len(self.instructions), len(self.values))
+        unit.found = found
+        unit.versions = [v._version_counter[0] if isinstance(v, Tensor) else None for v in found]
+        unit.grad_enabled = grad_mode._state.enabled
+        unit.first_node = _next_sequence_nr()
+        self.units.append(unit)
+
+    def _leave(self, unit, result):
+        found = []
+        structure = flatten_tensors(result, found)
+        arrays = [t._data if isinstance(t, Tensor) else t for t in found]
+        if unit.reason is None and any(id(a) in self.made and id(a) not in self.slot_of for a in arrays):
+            unit.reason = "it returns a tensor it made itself"
+        if unit.reason is None and not _returns_python_data(structure):
+            return
+        if unit.reason is None:
+            self.fail(f"{getattr(unit.fn, '__qualname__', 'an op')} returns a Python value computed from tensor "
+                      "data, which the code after it may depend on", user_site(3))
+            return
+        if unit.refs is None:
+            self.fail(unit.reason, user_site(3))  # not callable again: the enclosing op, if any, is
+            return
+        inner = self.instructions[unit.start:]
+        effect = any(_effects(i) for i in inner) or unit.fn.__name__.endswith("_") or any(
+            isinstance(v, Tensor) and v._version_counter[0] != version for v, version in zip(unit.found, unit.versions))
+        stateful = any(i[0] == "traced" and (i[2] in _recording.STATEFUL or getattr(i[2], "stateful", False))
+                       for i in inner)
+        del self.instructions[unit.start:]
+        self.discarded.update(range(unit.first_slot, len(self.values)))
+        slots = [self._new_slot(t._data if isinstance(t, Tensor) else t)[0] for t in found]
+        grad = None
+        if unit.grad_enabled and not effect and any(isinstance(t, Tensor) and t._grad_fn is not None for t in found):
+            # later derivative rules read what the op's nodes saved: return those values too
+            internals = internal_arrays(found, unit.first_node)
+            positions = []
+            for position, array in enumerate(internals):
+                known = self.slot_of.get(id(array))
+                if known is None or known in self.discarded:
+                    positions.append(position)
+                    slots.append(self._new_slot(array)[0])
+            requires = tuple(isinstance(v, Tensor) and v._requires_grad for v in unit.found)
+            grad = (requires, positions) if positions else None
+        kinds = tuple("T" if isinstance(v, Tensor) else "A" for v in unit.found)
+        call = Unit(unit.fn, unit.arguments, unit.keywords, structure, kinds, len(slots), grad)
+        call.effect = effect or stateful
+        call.stateful = stateful
+        self.instructions.append(("traced", tuple(slots), call, tuple(("s", r) for r in unit.refs), None,
+                                  f"{call.__name__} (called whole: {unit.reason})", user_site(3)))
 
     # ----------------------------------------------------------------- slots
     def _new_slot(self, array):
@@ -97,6 +179,8 @@ class Recording:
         array = tensor._data
         slot = self.slot_of.get(id(array))
         if slot is not None:
+            if slot in self.discarded:
+                raise NotReplayable("a value computed inside an op that is replayed as a whole call is used")
             return slot
         if id(array) in self.constants:
             slot, _ = self._new_slot(array)
@@ -110,10 +194,9 @@ class Recording:
         position = self.arg_position.get(id(tensor))
         ref = ("arg", position) if position is not None else ("obj", tensor)
         slot, _ = self._new_slot(array)
-        self.instructions.append(("load", slot, ref))
+        guard = None if position is not None else (array.shape, array.dtype, tensor._requires_grad)
+        self.instructions.append(("load", slot, ref, guard))
         self.loaded[id(tensor)] = slot
-        if position is None:
-            self.guards.append((tensor, array.shape, array.dtype, tensor._requires_grad))
         return slot
 
     def operand(self, value):
@@ -121,7 +204,7 @@ class Recording:
             return ("s", self.slot_of_tensor(value))
         if isinstance(value, np.ndarray):
             slot = self.slot_of.get(id(value))
-            if slot is None:
+            if slot is None or slot in self.discarded:
                 raise NotReplayable("an array computed outside the recorded ops is used")
             return ("s", slot)
         if isinstance(value, (list, tuple)) and any(isinstance(v, (Tensor, np.ndarray)) for v in value):
@@ -149,6 +232,8 @@ class Recording:
                                     f"({node_class.__name__}) has no compiled kernel for these inputs")
             self._emit(kernel.fn, kernel.operands, (data,), kernel.template, node_class.__name__)
         except NotReplayable as error:
+            self.made[id(data)] = node_class.__name__  # a value the replay cannot make by itself
+            self.alive.append(data)
             self.fail(str(error), user_site(4))
 
     def traced(self, fn, operands):
@@ -209,13 +294,16 @@ class Recording:
                 return new
             if current._grad_fn is not None or current._requires_grad or not current._data.flags.writeable:
                 raise NotReplayable("a gradient with its own graph is accumulated")
-            target = self.slot_of_tensor(current)
+            target = self.slot_of.get(id(current._data))
+            if target is None:  # read through the leaf at replay: whichever tensor is its .grad then
+                target, _ = self._new_slot(current._data)
+                self.instructions.append(("load", target, ("grad_of", ref), None))
             np.add(current._data, grad_array, out=current._data, casting="unsafe")
-            self.values[target] = current._data.copy()
-            self.instructions.append(("add_into", target, source))
+            check, _ = self._new_slot(current._data.copy())  # the sum, for verification only
+            self.instructions.append(("add_into", target, source, check))
             return current
         except NotReplayable as error:
-            self.fail(str(error), user_site(3))
+            self.fail(str(error), user_site(3), recoverable=False)
             if current is None:
                 leaf._grad = _wrap(np.array(grad_array, dtype=target_dtype, order="C", copy=True))
             else:
@@ -224,8 +312,8 @@ class Recording:
 
     def operand_slot(self, array):
         slot = self.slot_of.get(id(array))
-        if slot is None:
-            raise NotReplayable("a gradient computed outside the recorded ops reaches a leaf")
+        if slot is None or slot in self.discarded:
+            raise NotReplayable("a value computed outside the recorded ops is written")
         return slot
 
     def _emit_fresh(self, fresh, source, dtype):
@@ -244,11 +332,30 @@ class Recording:
             return ("obj", tensor)
         raise NotReplayable("a gradient lands on a tensor created inside the compiled function")
 
+    def write(self, tensor, result):
+        """An in-place op is about to copy ``result`` into ``tensor``'s array: note the write."""
+        if self.failure is not None:
+            return
+        try:
+            outside = id(tensor._data) not in self.slot_of
+            if outside and result._grad_fn is not None:
+                raise NotReplayable("an in-place op gives a tensor from outside the compiled function a graph")
+            target = self.slot_of_tensor(tensor)
+            source = self.operand_slot(result._data)
+            ref = self.ref_of(tensor) if id(tensor) in self.loaded or id(tensor) in self.arg_position else None
+            after = tensor._data.copy()
+            np.copyto(after, result._data, casting="unsafe")
+            check, _ = self._new_slot(after)  # the value after the write, for verification only
+            self.instructions.append(("write", target, source, ref, check))
+        except NotReplayable as error:
+            self.fail(str(error), user_site(3))
+
     def opaque(self, method, args, kwargs):
         """A stateful method (``optimizer.step``): run it unrecorded now, and again on every replay."""
         for value in list(args) + list(kwargs.values()):
             if isinstance(value, Tensor) and id(value._data) in self.slot_of:
-                self.fail(f"{method.__qualname__} receives a tensor computed inside the compiled function")
+                self.fail(f"{method.__qualname__} receives a tensor computed inside the compiled function",
+                          recoverable=False)
         self.instructions.append(("opaque", method, args, kwargs))
         _recording.state.recorder = None
         try:
@@ -256,7 +363,7 @@ class Recording:
         finally:
             _recording.state.recorder = self
         if result is not None:
-            self.fail(f"the value {method.__qualname__} returns is not replayed")
+            self.fail(f"the value {method.__qualname__} returns is not replayed", recoverable=False)
         return result
 
     def set_grad(self, tensor, value):
@@ -266,7 +373,7 @@ class Recording:
             slot = None if value is None else self.slot_of_tensor(value)
             self.instructions.append(("grad", ref, slot))
         except NotReplayable as error:
-            self.fail(str(error), user_site(3))
+            self.fail(str(error), user_site(3), recoverable=False)
 
     def to_python(self, tensor, what):
         """A tensor's value leaves for Python (``.item()``, ``bool()``): replay could not follow it."""
@@ -276,6 +383,43 @@ class Recording:
 
     def module_called(self, module):
         self.modules[id(module)] = (module, module.training)
+
+
+class _ActiveUnit:
+    """An op call in progress: where its instructions start, and why it must be called whole (if it must)."""
+
+    __slots__ = ("frame", "fn", "arguments", "keywords", "refs", "start", "first_slot", "reason", "found",
+                 "grad_enabled", "first_node", "versions")
+
+    def __init__(self, frame, fn, arguments, keywords, refs, start, first_slot):
+        self.frame, self.fn, self.arguments, self.keywords = frame, fn, arguments, keywords
+        self.refs, self.start, self.first_slot, self.reason = refs, start, first_slot, None
+
+
+def _effects(instruction):
+    kind = instruction[0]
+    return kind in ("add_into", "grad", "opaque", "write") or kind == "traced" and (
+        instruction[2] in _recording.STATEFUL or getattr(instruction[2], "effect", False))
+
+
+def _holds_number_from_data(structure):
+    """A NumPy scalar among an op's arguments was read out of some array: it cannot be taken as fixed."""
+    kind, content = structure
+    if kind == "v":
+        return isinstance(content, np.generic)
+    if kind in ("T", "A"):
+        return False
+    return any(_holds_number_from_data(v if kind is not dict else v[1]) for v in content)
+
+
+def _returns_python_data(structure):
+    """True when an op's result holds a bool (``equal``, ``allclose``): a decision read from the data."""
+    kind, content = structure
+    if kind == "v":
+        return content.__class__ is bool or isinstance(content, np.generic)
+    if kind in ("T", "A"):
+        return False
+    return any(_returns_python_data(v if kind is not dict else v[1]) for v in content)
 
 
 def _fresh_gradient(grad, dtype):

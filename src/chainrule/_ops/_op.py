@@ -14,6 +14,7 @@ new node. Its fast path (grad mode off, or no input requiring grad) is one wrap.
 import numpy as np
 
 from .._dtype import _FROM_NUMPY
+from .._recording import RULE_HOOKS
 from .._recording import state as _recorder_state
 from .._tensor import Tensor, make_tensor
 from ..autograd import grad_mode
@@ -105,10 +106,13 @@ def derivative(node_name, *vjps, saves=(), outputs=1, elementwise=False):
     """
     if isinstance(saves, str):
         saves = tuple(saves.split())
-    return type(node_name, (OpNode,), {
+    node_class = type(node_name, (OpNode,), {
         "__slots__": (), "__module__": "builtins", "vjps": tuple(vjps), "saved_names": saves,
         "num_outputs": outputs, "elementwise": elementwise,
     })
+    for hook in RULE_HOOKS:
+        hook(node_class)
+    return node_class
 
 
 def as_array(value):

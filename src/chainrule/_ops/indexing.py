@@ -11,6 +11,7 @@ region zeroed (for ``x``'s earlier history) and the region itself (for ``value``
 
 import numpy as np
 
+from .._recording import state as _recorder_state
 from .._tensor import Tensor, _wrap_dim, make_tensor
 from ..autograd import grad_mode
 from ..autograd.graph import Node, accumulator_of
@@ -413,6 +414,8 @@ def _fit_value(value, shape, advanced):
 
 def setitem(self, index, value):
     """``self[index] = value``: an in-place write, recorded when gradients flow through it."""
+    if _recorder_state.recorder is not None:
+        _recorder_state.recorder.fail("index assignment (x[i] = v) is not compiled yet")
     target = self._data
     plan = _plan(target.shape, index)
     recording = _grad_state.enabled and (self._requires_grad or isinstance(value, Tensor) and value._requires_grad)

@@ -94,7 +94,7 @@ def write_inplace(tensor, result):
     """Write ``result`` (computed out of place from ``tensor``) into ``tensor`` and take over its node."""
     _check_writable(tensor, result)
     if _recorder_state.recorder is not None:
-        _recorder_state.recorder.fail("in-place ops are not compiled yet")
+        _recorder_state.recorder.write(tensor, result)
     node = result._grad_fn
     if node is not None:
         _keep_old_self(node, tensor)

@@ -7,6 +7,7 @@ import warnings
 import numpy as np
 
 from .._dtype import _FROM_NUMPY, get_default_dtype
+from .._recording import state as _recorder_state
 from .._tensor import Tensor, make_tensor
 from ..autograd import grad_mode
 from ._op import OUTPUT, record
@@ -60,6 +61,8 @@ def write_out(result, out, name):
     Ops with ``out=`` are not recorded, so an input requiring grad is an error; ``out`` keeps its
     dtype (no cast to a lower category) and is resized, with a warning when it held elements.
     """
+    if _recorder_state.recorder is not None:
+        _recorder_state.recorder.fail(f"{name}(out=...) is not compiled yet")
     if result._requires_grad or out._requires_grad and _grad_state.enabled:
         raise RuntimeError(f"{name}(): functions with out=... arguments don't support automatic differentiation, "
                            "but one of the arguments requires grad.")

@@ -50,7 +50,8 @@ def _binary(name, array_fn, other_must_be_tensor=False, rejects=None):
         x, y = binary_arrays(input, other)
         if x.dtype.kind in rejects:
             reject(x, rejects)
-        if _recorder_state.recorder is not None and x is input._data and (y is other or y is other._data):
+        if _recorder_state.recorder is not None and x is input._data and \
+                (y is other._data if isinstance(other, Tensor) else y is other):
             data = _recorder_state.recorder.traced(_compared, (array_fn, input, other))  # replayed as well
         else:
             data = apply_binary(array_fn, x, y)

@@ -10,6 +10,7 @@ import warnings
 import numpy as np
 
 from ... import _random
+from ..._recording import traced_stateful
 from ..._tensor import make_tensor
 
 __all__ = ["alpha_dropout", "dropout", "dropout1d", "dropout2d", "dropout3d", "feature_alpha_dropout"]
@@ -28,12 +29,17 @@ def _keep_mask(input, p, mask_shape):
     return keep.astype(input._data.dtype)
 
 
+def _scaled_keep_mask(x, p, mask_shape):
+    """The survivors' mask scaled by ``1 / (1 - p)``, in ``x``'s dtype."""
+    keep = _random.default_generator._rng.random(mask_shape) >= p
+    return (keep.astype(x.dtype) / (1 - p)).astype(x.dtype, copy=False)
+
+
 def _scaled_dropout(input, p, inplace, mask_shape):
     if p == 1:
-        mask = np.zeros(mask_shape, dtype=input._data.dtype)
+        noise = make_tensor(np.zeros(mask_shape, dtype=input._data.dtype))
     else:
-        mask = _keep_mask(input, p, mask_shape) / (1 - p)
-    noise = make_tensor(mask.astype(input._data.dtype, copy=False))
+        noise = make_tensor(traced_stateful(_scaled_keep_mask, input, p, mask_shape))
     return input.mul_(noise) if inplace else input * noise
 
 

@@ -18,6 +18,7 @@ import numpy as np
 
 from ..._ops._op import derivative, record
 from ..._ops.copy import clone
+from ..._recording import traced_stateful
 from ..._tensor import make_tensor
 from ...autograd import grad_mode
 from .pooling import avg_pool2d
@@ -110,9 +111,8 @@ def _check_size(tensor, name, channels):
         raise RuntimeError(f"{name} should contain {channels} elements not {tensor._data.size}")
 
 
-def _update_running(running, value, momentum):
-    if running is not None:
-        data = running._data
+def _update_running(data, value, momentum):
+    if data is not None:
         data[...] = (1 - momentum) * data + momentum * value.reshape(data.shape).astype(data.dtype, copy=False)
 
 
@@ -137,19 +137,31 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         if count == 1:
             raise ValueError(f"Expected more than 1 value per channel when training, got input size "
                              f"torch.Size({list(x.shape)})")
+    elif running_mean is None or running_var is None:
+        raise RuntimeError(f"running_{'mean' if running_mean is None else 'var'} must be defined in evaluation mode")
+    out, mean, invstd = traced_stateful(_batch_norm_arrays, input, running_mean, running_var, weight, bias, training,
+                                        momentum, eps, dims, shape)
+    stats = _Stats(make_tensor(mean), make_tensor(invstd), not training)
+    return record(out, NativeBatchNormBackward0, (input, weight, bias), (input, weight), (dims, eps, stats))
+
+
+def _batch_norm_arrays(x, running_mean, running_var, weight, bias, training, momentum, eps, dims, shape):
+    """The output, and the mean and 1/std it normalised with; training also updates the running statistics."""
+    if training:
+        count = x.size // x.shape[1]
         xhat, stats, var = _standardize_array(x, dims, eps)
-        _update_running(running_mean, stats.mean._data, momentum)
+        mean, invstd = stats.mean._data, stats.invstd._data
+        _update_running(running_mean, mean, momentum)
         _update_running(running_var, var * (count / (count - 1)), momentum)
     else:
-        if running_mean is None or running_var is None:
-            raise RuntimeError(f"running_{'mean' if running_mean is None else 'var'} must be defined in evaluation "
-                               "mode")
-        mean = running_mean._data.reshape(shape).astype(x.dtype, copy=False)
-        invstd = (1 / np.sqrt(running_var._data.reshape(shape) + eps)).astype(x.dtype, copy=False)
+        mean = running_mean.reshape(shape).astype(x.dtype, copy=False)
+        invstd = (1 / np.sqrt(running_var.reshape(shape) + eps)).astype(x.dtype, copy=False)
         xhat = (x - mean) * invstd
-        stats = _Stats(make_tensor(mean), make_tensor(invstd), True)
-    out = _affine(xhat, weight, bias, shape).astype(x.dtype, copy=False)
-    return record(out, NativeBatchNormBackward0, (input, weight, bias), (input, weight), (dims, eps, stats))
+    if weight is not None:
+        xhat = xhat * weight.reshape(shape)
+    if bias is not None:
+        xhat = xhat + bias.reshape(shape)
+    return xhat.astype(x.dtype, copy=False), mean, invstd
 
 
 def _empty_batch_norm(input, weight, bias):
