@@ -95,14 +95,22 @@ def _nll_arrays(x, target, ignore_index, reduction, grad, weight=None):
     labels = target.astype(np.int64, copy=False)
     class_dim = 0 if x.ndim == 1 else 1
     classes = x.shape[class_dim]
-    weights = np.ones(classes, dtype=x.dtype) if weight is None else weight.astype(x.dtype, copy=False)
     kept = labels != ignore_index
-    bad = kept & ((labels < 0) | (labels >= classes))
-    if bad.any():
-        raise IndexError(f"Target {labels[bad].flat[0]} is out of bounds.")
-    safe_labels = np.expand_dims(np.where(kept, labels, 0), class_dim)
-    picked = np.take_along_axis(x, safe_labels, class_dim).squeeze(class_dim)
-    label_weights = np.where(kept, weights[safe_labels.squeeze(class_dim)], 0).astype(x.dtype)
+    if labels.size and (labels.min() < 0 or labels.max() >= classes):
+        bad = kept & ((labels < 0) | (labels >= classes))
+        if bad.any():
+            raise IndexError(f"Target {labels[bad].flat[0]} is out of bounds.")
+    everything_kept = kept.all()
+    safe_labels = labels if everything_kept else np.where(kept, labels, 0)
+    if x.ndim == 2:  # the common (batch, classes) case, by plain fancy indexing
+        rows = np.arange(x.shape[0])
+        picked = x[rows, safe_labels]
+    else:
+        picked = np.take_along_axis(x, np.expand_dims(safe_labels, class_dim), class_dim).squeeze(class_dim)
+    if weight is None:
+        label_weights = np.ones(labels.shape, dtype=x.dtype) if everything_kept else kept.astype(x.dtype)
+    else:
+        label_weights = np.where(kept, weight.astype(x.dtype, copy=False)[safe_labels], 0).astype(x.dtype)
     losses = -picked * label_weights
     if reduction == "none":
         value, scale = losses, label_weights
@@ -116,7 +124,10 @@ def _nll_arrays(x, target, ignore_index, reduction, grad, weight=None):
     if not grad:
         return value, None, None
     one_hot = np.zeros(x.shape, dtype=bool)
-    np.put_along_axis(one_hot, safe_labels, np.expand_dims(kept, class_dim), class_dim)
+    if x.ndim == 2:
+        one_hot[rows, safe_labels] = kept
+    else:
+        np.put_along_axis(one_hot, np.expand_dims(safe_labels, class_dim), np.expand_dims(kept, class_dim), class_dim)
     return value, one_hot, np.expand_dims(-scale, class_dim).astype(x.dtype, copy=False)
 
 
