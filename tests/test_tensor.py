@@ -49,7 +49,8 @@ def test_tensor_of_tensors_and_copy_warning():
         chainrule.tensor(chainrule.tensor(1.0))
 
 
-@pytest.mark.parametrize("data,error", [([[1, 2], [3]], ValueError), (None, RuntimeError), ("abc", TypeError)])
+@pytest.mark.parametrize("data,error", [([[1, 2], [3]], ValueError), (None, RuntimeError), ("abc", TypeError),
+                                        (2 ** 64, ValueError), ([1, 2 ** 70], ValueError), (-2 ** 63 - 1, ValueError)])
 def test_bad_constructor_input(data, error):
     with pytest.raises(error) as ours:
         chainrule.tensor(data)

@@ -84,6 +84,13 @@ def _to_nested_arrays(data):
 
 def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False):
     """A new leaf tensor holding a copy of ``data`` (a number, nested sequences, an array or a tensor)."""
+    cls = data.__class__
+    if cls is float or cls is int:  # the common scalar, without the general inference
+        target = (get_default_dtype() if cls is float else int64) if dtype is None else to_dtype(dtype)
+        out = make_tensor(_array_of(data, target))
+        if requires_grad:
+            out._set_requires_grad(True, "Only Tensors of floating point and complex dtype can require gradients")
+        return out
     if isinstance(data, Tensor):
         warnings.warn(
             "To copy construct from a tensor, it is recommended to use sourceTensor.detach().clone() or "
@@ -104,10 +111,18 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
         nested_tensors = any(isinstance(k, _dtype.dtype) for k in kinds)
         array = _to_nested_arrays(data) if nested_tensors else data
     target = inferred if dtype is None else to_dtype(dtype)
-    out = make_tensor(np.array(array, dtype=target.np, copy=True))
+    out = make_tensor(_array_of(array, target))
     if requires_grad:
         out._set_requires_grad(True, "Only Tensors of floating point and complex dtype can require gradients")
     return out
+
+
+def _array_of(data, target):
+    """A fresh array of ``data`` in ``target``; a Python int beyond int64 raises PyTorch's error."""
+    try:
+        return np.array(data, dtype=target.np, copy=True)
+    except OverflowError:
+        raise ValueError("Overflow when unpacking long long") from None
 
 
 def as_tensor(data, dtype=None, device=None):
