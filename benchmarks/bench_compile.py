@@ -16,6 +16,7 @@ import math
 import os
 import subprocess
 import sys
+import time
 
 import numpy as np
 
@@ -97,7 +98,9 @@ def measure(column, repeat):
         if column == "torch":
             lib.set_num_threads(1)
         for name, make, step, number in _leaf_workloads(lib):
-            step = lib.compile(step) if column == "compiled" else step
+            if column == "compiled":
+                _first_calls(times, name, lambda: step(make()), lambda: (lambda f: lambda: f(make()))(lib.compile(step)))
+                step = lib.compile(step)
             times[name] = median_time(lambda: step(make()), number, repeat)
     for name, sizes, batch, number in bench_training.WORKLOADS:
         layers, images, labels = bench_training.make_problem(sizes, batch)
@@ -105,9 +108,25 @@ def measure(column, repeat):
             step = bench_training.numpy_step(layers, images, labels)
         else:
             step = bench_training.library_step(lib, layers, images, labels)
-            step = lib.compile(step) if column == "compiled" else step
+            if column == "compiled":
+                _first_calls(times, name, bench_training.library_step(lib, layers, images, labels),
+                             lambda: lib.compile(bench_training.library_step(lib, layers, images, labels)))
+                step = lib.compile(step)
         times[name] = median_time(step, number, repeat)
     return times
+
+
+def _first_calls(times, name, eager, make_compiled):
+    """How long the first two calls of a fresh compiled function take (recording; recording, checking and
+    generating the plan), in eager steps of the same workload measured just before."""
+    step = median_time(eager, 3, 3)
+    compiled = make_compiled()
+    calls = []
+    for _ in range(2):
+        start = time.perf_counter()
+        compiled()
+        calls.append((time.perf_counter() - start) / step)
+    times[f"{name}|first calls"] = calls
 
 
 def _in_child(column, repeat):
@@ -127,7 +146,7 @@ def main():
         print(json.dumps(measure(args.column, args.repeat)))
         return
     results = {column: _in_child(column, args.repeat) for column in COLUMNS}
-    names = list(results["eager"])
+    names = [name for name in results["eager"] if "|" not in name]
     width = max(len(name) for name in names) + 2
     print(f"{'workload':{width}} {'eager':>13} {'compiled':>13} {'PyTorch':>13} {'NumPy':>13} "
           f"{'comp/torch':>10} {'comp/eager':>10}")
@@ -136,6 +155,11 @@ def main():
         print(f"{name:{width}} {format_duration(eager):>13} {format_duration(compiled):>13} "
               f"{format_duration(torch):>13} {format_duration(hand):>13} {compiled / torch:10.2f} "
               f"{compiled / eager:10.2f}")
+    print("\nfirst two calls of a fresh compiled function, in eager steps (1: records; 2: records, compares, "
+          "generates and checks the plan):")
+    for name in names:
+        first, second = results["compiled"].get(f"{name}|first calls", (math.nan, math.nan))
+        print(f"{name:{width}} {first:6.1f} {second:6.1f}")
 
 
 if __name__ == "__main__":

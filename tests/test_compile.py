@@ -344,6 +344,54 @@ def test_batch_norm_dropout_and_momentum_advance_every_replay():
     assert model[1].num_batches_tracked.item() == 6 and compiled.replays == 4
 
 
+def test_hooks_and_custom_functions_replay():
+    class Cube(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x ** 3
+
+        @staticmethod
+        def backward(ctx, grad):
+            (x,) = ctx.saved_tensors
+            return 3 * x ** 2 * grad
+
+    def step(x):
+        y = Cube.apply(x) * 3
+        y.register_hook(lambda grad: grad * 2)  # a hook made of chainrule ops is recorded like any op
+        (y * y).sum().backward()
+        return y
+
+    compiled = torch.compile(step)
+    for value in [1.0, 2.0, 3.0, 4.0, 5.0]:
+        x, x_eager = _leaf([value, -value]), _leaf([value, -value])
+        assert _bits(compiled(x)) == _bits(step(x_eager)) and _bits(x.grad) == _bits(x_eager.grad)
+    assert compiled.replays == 3
+
+
+def test_anomaly_mode_runs_eagerly():
+    compiled = torch.compile(_polynomial_step)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # anomaly mode's own warning
+        with torch.autograd.detect_anomaly():
+            for _ in range(4):
+                compiled(_leaf(2.0))
+    assert compiled.recordings == 0
+
+
+def test_a_replay_error_points_into_the_generated_source():
+    def step(x, target):
+        return F.nll_loss(x, target)
+
+    compiled = torch.compile(step)
+    x = torch.randn(3, 4)
+    for _ in range(3):
+        compiled(x, torch.tensor([0, 1, 2]))
+    with pytest.raises(IndexError) as error:
+        compiled(x, torch.tensor([0, 9, 2]))
+    assert any("<chainrule.compile:" in str(entry.path) for entry in error.traceback)
+
+
 def test_changing_python_state_never_replays_stale_values():
     counter = [1.0]
 
@@ -437,12 +485,13 @@ def test_fused_replays_reuse_memory_without_page_faults():
         return y
 
     compiled = torch.compile(step)
-    data = np.random.default_rng(0).standard_normal(1_000_000).astype(np.float32)
-    leaves = [_leaf(data) for _ in range(30)]
-    for x in leaves[:10]:
+    x = _leaf(np.random.default_rng(0).standard_normal(1_000_000).astype(np.float32))
+    for _ in range(10):
+        x.grad = None
         compiled(x)
     faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
-    for x in leaves[10:]:
+    for _ in range(20):
+        x.grad = None  # the last gradient is freed, as in a training loop
         compiled(x)
     per_replay = (resource.getrusage(resource.RUSAGE_SELF).ru_minflt - faults) / 20
     assert "fused[" in compiled.explain() and per_replay < 50, per_replay

@@ -106,7 +106,7 @@ class CompiledFunction:
         profiling = sys.getprofile() is None  # under a profiler, ops cannot fall back to whole calls
         _recording.state.recorder = recording
         if profiling:
-            sys.setprofile(recording.profile)
+            sys.setprofile(recording.profiler())
         try:
             result = self._fn(*args, **kwargs)
         finally:

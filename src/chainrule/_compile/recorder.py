@@ -81,6 +81,8 @@ class Recording:
         self.units = []  # the op calls in progress, innermost last
         self.unit_codes = unit_codes()
         self.discarded = set()  # slots made inside an op that is replayed as a whole call
+        self.outside = set()  # ids of the arrays read from tensors that exist before the call
+        self.reread = set()  # slots that read a tensor or a constant: read again if an op's call discards them
         self.failure = None
         self.ran_backward = False
         self.final_values = {}  # slot -> a returned value as it was when the function returned
@@ -90,7 +92,7 @@ class Recording:
         """Stop the recording, unless an enclosing op can be replayed as a whole call instead."""
         if recoverable:
             for unit in reversed(self.units):
-                if unit.refs is not None:
+                if self._callable(unit):
                     if unit.reason is None:
                         unit.reason = reason
                     return
@@ -98,26 +100,41 @@ class Recording:
             self.failure = f"{site or user_site(3)}: {reason}"
 
     # ----------------------------------------------------------------- ops replayed as whole calls
-    def profile(self, frame, event, arg):
-        """``sys.setprofile`` hook while recording: track the op calls (units) being made."""
-        if event == "call":
-            if frame.f_code in self.unit_codes and _recording.state.recorder is self:
-                fn = unit_of(frame)
-                if fn is not None:
-                    self._enter(frame, fn)
-        elif event == "return" and self.units and self.units[-1].frame is frame:
-            self._leave(self.units.pop(), arg)
+    def profiler(self):
+        """The ``sys.setprofile`` hook for this recording: it tracks the op calls (units) in progress.
+
+        It runs on every Python call and return, so it is a closure over locals rather than a method.
+        """
+        codes, units, enter, leave, state = self.unit_codes, self.units, self._enter, self._leave, _recording.state
+
+        def profile(frame, event, arg):
+            if event == "call":
+                if frame.f_code in codes and state.recorder is self:
+                    fn = unit_of(frame)
+                    if fn is not None:
+                        enter(frame, fn)
+            elif event == "return" and units and units[-1].frame is frame:
+                leave(units.pop(), arg)
+
+        return profile
 
     def _enter(self, frame, fn):
         positional, keywords = call_arguments(frame)
         found = []
         arguments, keyword_structure = flatten_tensors(positional, found), flatten_tensors(keywords, found)
-        try:
-            refs = None if _holds_number_from_data(arguments) or _holds_number_from_data(keyword_structure) else \
-                tuple(self.slot_of_tensor(v) if isinstance(v, Tensor) else self.operand(v)[1] for v in found)
-        except NotReplayable:
-            refs = None
-        unit = _ActiveUnit(frame, fn, arguments, keyword_structure, refs, len(self.instructions), len(self.values))
+        # the arguments are read now (a tensor from outside gets its load here, before the op runs)
+        reachable = not (_holds_number_from_data(arguments) or _holds_number_from_data(keyword_structure))
+        for value in found:
+            if reachable:
+                try:
+                    if isinstance(value, Tensor):
+                        self.slot_of_tensor(value)
+                    else:
+                        reachable = self.operand(value) is not None
+                except NotReplayable:
+                    reachable = False
+        unit = _ActiveUnit(frame, fn, arguments, keyword_structure, reachable, len(self.instructions),
+                           len(self.values))
         unit.found = found
         unit.versions = [v._version_counter[0] if isinstance(v, Tensor) else None for v in found]
         unit.grad_enabled = grad_mode._state.enabled
@@ -136,7 +153,7 @@ class Recording:
             self.fail(f"{getattr(unit.fn, '__qualname__', 'an op')} returns a Python value computed from tensor "
                       "data, which the code after it may depend on", user_site(3))
             return
-        if unit.refs is None:
+        if not self._callable(unit):
             self.fail(unit.reason, user_site(3))  # not callable again: the enclosing op, if any, is
             return
         inner = self.instructions[unit.start:]
@@ -146,6 +163,11 @@ class Recording:
                        for i in inner)
         del self.instructions[unit.start:]
         self.discarded.update(range(unit.first_slot, len(self.values)))
+        try:
+            refs = [self.slot_of_tensor(v) if isinstance(v, Tensor) else self.slot_of[id(v)] for v in unit.found]
+        except NotReplayable as error:
+            self.fail(str(error), user_site(3))
+            return
         slots = [self._new_slot(t._data if isinstance(t, Tensor) else t)[0] for t in found]
         grad = None
         if unit.grad_enabled and not effect and any(isinstance(t, Tensor) and t._grad_fn is not None for t in found):
@@ -163,27 +185,44 @@ class Recording:
         call = Unit(unit.fn, unit.arguments, unit.keywords, structure, kinds, len(slots), grad)
         call.effect = effect or stateful
         call.stateful = stateful
-        self.instructions.append(("traced", tuple(slots), call, tuple(("s", r) for r in unit.refs), None,
+        self.instructions.append(("traced", tuple(slots), call, tuple(("s", r) for r in refs), None,
                                   f"{call.__name__} (called whole: {unit.reason})", user_site(3)))
 
+    def _callable(self, unit):
+        """Whether ``unit`` can be called again: its arguments were all values the replay has when it began."""
+        return unit.callable
+
     # ----------------------------------------------------------------- slots
-    def _new_slot(self, array):
+    def _new_slot(self, array, copy=False):
+        """A slot for ``array``. Its value is kept for verification: as a copy for an array read from
+        outside (or a view of one: an optimizer step may change it later), by reference for a fresh
+        result (a write into it copies it first, see ``before_write``)."""
         array = array if array.__class__ is np.ndarray else np.asarray(array)
         slot = len(self.values)
-        self.values.append(array.copy())
+        if copy:
+            self.outside.add(id(array))
+        else:
+            base = array.base
+            while base is not None and not copy:
+                copy = id(base) in self.outside
+                base = base.base
+        self.values.append(array.copy() if copy else array)
         self.slot_of[id(array)] = slot
         self.alive.append(array)
         return slot, array
 
     def slot_of_tensor(self, tensor):
+        """The slot holding ``tensor``'s array, reading it (a constant, or a tensor from outside) if needed."""
         array = tensor._data
         slot = self.slot_of.get(id(array))
         if slot is not None:
-            if slot in self.discarded:
+            if slot not in self.discarded:
+                return slot
+            if slot not in self.reread:
                 raise NotReplayable("a value computed inside an op that is replayed as a whole call is used")
-            return slot
         if id(array) in self.constants:
             slot, _ = self._new_slot(array)
+            self.reread.add(slot)
             self.instructions.append(("const", slot, array))
             return slot
         if id(array) in self.made:
@@ -193,7 +232,8 @@ class Recording:
                                 "pass its inputs instead")
         position = self.arg_position.get(id(tensor))
         ref = ("arg", position) if position is not None else ("obj", tensor)
-        slot, _ = self._new_slot(array)
+        slot, _ = self._new_slot(array, copy=True)
+        self.reread.add(slot)
         guard = None if position is not None else (array.shape, array.dtype, tensor._requires_grad)
         self.instructions.append(("load", slot, ref, guard))
         self.loaded[id(tensor)] = slot
@@ -270,6 +310,12 @@ class Recording:
         if id(array) in self.slot_of or id(array) in self.made or id(array) in self.constants:
             return
         caller = sys._getframe(2)
+        if caller.f_code in _ALIASING:  # detach() / .data: the same array as a tensor the replay can read
+            try:
+                self.slot_of_tensor(caller.f_locals["self"])
+                return
+            except NotReplayable:
+                pass
         self.alive.append(array)
         if caller.f_globals.get("__name__", "").startswith(_CONSTANT_MODULES) or \
                 caller.f_code.co_name in _CONSTANT_FUNCTIONS:
@@ -296,7 +342,7 @@ class Recording:
                 raise NotReplayable("a gradient with its own graph is accumulated")
             target = self.slot_of.get(id(current._data))
             if target is None:  # read through the leaf at replay: whichever tensor is its .grad then
-                target, _ = self._new_slot(current._data)
+                target, _ = self._new_slot(current._data, copy=True)
                 self.instructions.append(("load", target, ("grad_of", ref), None))
             np.add(current._data, grad_array, out=current._data, casting="unsafe")
             check, _ = self._new_slot(current._data.copy())  # the sum, for verification only
@@ -341,6 +387,7 @@ class Recording:
             if outside and result._grad_fn is not None:
                 raise NotReplayable("an in-place op gives a tensor from outside the compiled function a graph")
             target = self.slot_of_tensor(tensor)
+            self.before_write(tensor)
             source = self.operand_slot(result._data)
             ref = self.ref_of(tensor) if id(tensor) in self.loaded or id(tensor) in self.arg_position else None
             after = tensor._data.copy()
@@ -349,6 +396,15 @@ class Recording:
             self.instructions.append(("write", target, source, ref, check))
         except NotReplayable as error:
             self.fail(str(error), user_site(3))
+
+    def before_write(self, tensor):
+        """``tensor``'s array (and any array it views) is about to change: keep the values it had."""
+        array = tensor._data
+        while array is not None:
+            slot = self.slot_of.get(id(array))
+            if slot is not None and self.values[slot] is array:
+                self.values[slot] = array.copy()
+            array = array.base
 
     def opaque(self, method, args, kwargs):
         """A stateful method (``optimizer.step``): run it unrecorded now, and again on every replay."""
@@ -385,15 +441,18 @@ class Recording:
         self.modules[id(module)] = (module, module.training)
 
 
+_ALIASING = (Tensor.detach.__code__, Tensor.data.fget.__code__)
+
+
 class _ActiveUnit:
     """An op call in progress: where its instructions start, and why it must be called whole (if it must)."""
 
-    __slots__ = ("frame", "fn", "arguments", "keywords", "refs", "start", "first_slot", "reason", "found",
+    __slots__ = ("frame", "fn", "arguments", "keywords", "callable", "start", "first_slot", "reason", "found",
                  "grad_enabled", "first_node", "versions")
 
-    def __init__(self, frame, fn, arguments, keywords, refs, start, first_slot):
+    def __init__(self, frame, fn, arguments, keywords, callable, start, first_slot):
         self.frame, self.fn, self.arguments, self.keywords = frame, fn, arguments, keywords
-        self.refs, self.start, self.first_slot, self.reason = refs, start, first_slot, None
+        self.callable, self.start, self.first_slot, self.reason = callable, start, first_slot, None
 
 
 def _effects(instruction):

@@ -415,7 +415,8 @@ def _fit_value(value, shape, advanced):
 def setitem(self, index, value):
     """``self[index] = value``: an in-place write, recorded when gradients flow through it."""
     if _recorder_state.recorder is not None:
-        _recorder_state.recorder.fail("index assignment (x[i] = v) is not compiled yet")
+        _recorder_state.recorder.before_write(self)
+        _recorder_state.recorder.fail("index assignment (x[i] = v) has no kernel")
     target = self._data
     plan = _plan(target.shape, index)
     recording = _grad_state.enabled and (self._requires_grad or isinstance(value, Tensor) and value._requires_grad)

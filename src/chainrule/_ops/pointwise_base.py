@@ -62,7 +62,8 @@ def write_out(result, out, name):
     dtype (no cast to a lower category) and is resized, with a warning when it held elements.
     """
     if _recorder_state.recorder is not None:
-        _recorder_state.recorder.fail(f"{name}(out=...) is not compiled yet")
+        _recorder_state.recorder.before_write(out)
+        _recorder_state.recorder.fail(f"{name}(out=...) has no kernel")
     if result._requires_grad or out._requires_grad and _grad_state.enabled:
         raise RuntimeError(f"{name}(): functions with out=... arguments don't support automatic differentiation, "
                            "but one of the arguments requires grad.")
