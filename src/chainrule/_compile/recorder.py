@@ -37,24 +37,26 @@ class NotReplayable(Exception):
     """Why a recording cannot become a plan."""
 
 
-_INSIDE = {}
+_USER_FILES = {}  # code object -> its file's base name, or None for chainrule's own code
 
 
-def _inside_chainrule(filename):
-    inside = _INSIDE.get(filename)
-    if inside is None:
-        inside = _INSIDE[filename] = os.path.abspath(filename).startswith(_PACKAGE_DIR)
-    return inside
+def _user_file(code):
+    name = os.path.abspath(code.co_filename)
+    _USER_FILES[code] = None if name.startswith(_PACKAGE_DIR) else os.path.basename(name)
+    return _USER_FILES[code]
 
 
 def user_site(depth=2):
     """``file:line`` of the innermost frame outside chainrule: where the user wrote the op."""
     frame = sys._getframe(depth)
-    while frame is not None and _inside_chainrule(frame.f_code.co_filename):
+    files = _USER_FILES
+    while frame is not None:
+        code = frame.f_code
+        name = files[code] if code in files else _user_file(code)
+        if name is not None:
+            return f"{name}:{frame.f_lineno}"
         frame = frame.f_back
-    if frame is None:
-        return "<unknown>"
-    return f"{os.path.basename(frame.f_code.co_filename)}:{frame.f_lineno}"
+    return "<unknown>"
 
 
 class Recording:
@@ -85,6 +87,7 @@ class Recording:
         self.reread = set()  # slots that read a tensor or a constant: read again if an op's call discards them
         self.failure = None
         self.ran_backward = False
+        self.saw_opaque = False
         self.final_values = {}  # slot -> a returned value as it was when the function returned
 
     # ----------------------------------------------------------------- failing
@@ -321,7 +324,7 @@ class Recording:
                 caller.f_code.co_name in _CONSTANT_FUNCTIONS:
             self.constants[id(array)] = array
         else:
-            self.made[id(array)] = f"{caller.f_globals.get('__name__')}.{caller.f_code.co_name} ({user_site(3)})"
+            self.made[id(array)] = f"{caller.f_globals.get('__name__')}.{caller.f_code.co_name}"
 
     def accumulate(self, leaf, grad_array, target_dtype):
         """The engine adds a gradient into ``leaf.grad`` (grad mode off): do it and note it."""
@@ -330,7 +333,7 @@ class Recording:
         try:
             source = self.operand_slot(grad_array)
             ref = self.ref_of(leaf)
-            if ref[0] == "obj" and not any(i[0] == "opaque" for i in self.instructions):
+            if ref[0] == "obj" and not self.saw_opaque:
                 self.grad_guards.setdefault(id(leaf), (leaf, current is None))
             if current is None:
                 fresh = np.array(grad_array, dtype=target_dtype, order="C", copy=True)
@@ -413,6 +416,7 @@ class Recording:
                 self.fail(f"{method.__qualname__} receives a tensor computed inside the compiled function",
                           recoverable=False)
         self.instructions.append(("opaque", method, args, kwargs))
+        self.saw_opaque = True
         _recording.state.recorder = None
         try:
             result = method(*args, **kwargs)
