@@ -16,6 +16,12 @@ __all__ = ["tensor", "as_tensor", "asarray", "from_numpy", "zeros", "ones", "ful
 
 def _infer(data, shape, depth, kinds):
     """Walk nested sequences: record each level's length (checking raggedness) and element kinds."""
+    cls = data.__class__
+    if cls is float or cls is int or cls is bool:  # the common leaves, before the general checks
+        if depth < len(shape):
+            raise ValueError(f"expected sequence of length {shape[depth]} at dim {depth} (got scalar)")
+        kinds.add(cls)
+        return
     if isinstance(data, Tensor):
         kinds.add(data.dtype)
         _merge_shape(shape, depth, data._data.shape)
