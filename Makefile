@@ -13,6 +13,8 @@ demo:
 
 bench:
 	PYTHONPATH=src $(PYTHON) benchmarks/bench_overhead.py
+	PYTHONPATH=src $(PYTHON) benchmarks/bench_training.py
+	PYTHONPATH=src $(PYTHON) benchmarks/bench_compile.py
 
 golden:
 	$(PYTHON) ../shared/golden/run_golden.py --path src

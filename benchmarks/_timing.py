@@ -13,7 +13,7 @@ import subprocess
 import sys
 import time
 
-LIBRARIES = ("chainrule", "torch", "numpy")
+LIBRARIES = ("chainrule", "compiled", "torch", "numpy")  # "compiled": chainrule.compile on the same step
 
 
 def median_time(fn, number, repeat):
@@ -48,11 +48,13 @@ def run(description, measure, workload_names, header=""):
     if header:
         print(header)
     width = max(len(name) for name in workload_names) + 2
-    print(f"{'workload':{width}} {'chainrule':>13} {'PyTorch':>13} {'NumPy':>13} {'cr/torch':>9} {'cr/numpy':>9}")
+    print(f"{'workload':{width}} {'chainrule':>13} {'compiled':>13} {'PyTorch':>13} {'NumPy':>13} {'cr/torch':>9} "
+          f"{'comp/torch':>10} {'cr/numpy':>9}")
     for name in workload_names:
-        ours, theirs, hand = (results[library].get(name, math.nan) for library in LIBRARIES)
-        print(f"{name:{width}} {format_duration(ours):>13} {format_duration(theirs):>13} "
-              f"{format_duration(hand):>13} {ours / theirs:9.2f} {ours / hand:9.2f}")
+        ours, compiled, theirs, hand = (results[library].get(name, math.nan) for library in LIBRARIES)
+        print(f"{name:{width}} {format_duration(ours):>13} {format_duration(compiled):>13} "
+              f"{format_duration(theirs):>13} {format_duration(hand):>13} {ours / theirs:9.2f} "
+              f"{compiled / theirs:10.2f} {ours / hand:9.2f}")
 
 
 def _measure_in_child(library, repeat):

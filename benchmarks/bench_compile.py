@@ -30,32 +30,6 @@ COLUMNS = ("eager", "compiled", "torch", "numpy")
 ELEMENTWISE = np.random.default_rng(0).standard_normal(1_000_000).astype(np.float32)
 
 
-def _polynomial(x):
-    y = 2 * x ** 4 + x ** 3 + 3 * x ** 2 + 5 * x + 1
-    y.backward()
-    return y
-
-
-def _mean(x):
-    out = (2 * (3 * x + 2) ** 2).mean()
-    out.backward()
-    return out
-
-
-def _chain(x):
-    for _ in range(2000):
-        x = x * 1.0001 + 0.001
-    x.sum().backward()
-
-
-def _second_order(lib):
-    def step(x):
-        (dy,) = lib.autograd.grad(x ** 3, x, create_graph=True)
-        (d2y,) = lib.autograd.grad(dy, x)
-        return d2y
-    return step
-
-
 def _elementwise(x):
     y = (x.tanh() * x + (-x * x).exp()).sum()
     y.backward()
@@ -63,22 +37,9 @@ def _elementwise(x):
 
 
 def _leaf_workloads(lib):
-    """(name, make a fresh leaf, the step taking it, calls per timing)."""
-    return [
-        ("seed polynomial", lambda: lib.tensor(2.0, requires_grad=True), _polynomial, 2000),
-        ("seed mean", lambda: lib.tensor([[1.0, 2, 3], [3, 2, 1]], requires_grad=True), _mean, 2000),
-        ("chain 2000 x 16", lambda: lib.ones(16, requires_grad=True), _chain, 10),
-        ("second order x^3", lambda: lib.tensor(2.0, requires_grad=True), _second_order(lib), 2000),
-        ("elementwise 1M", lambda: lib.tensor(ELEMENTWISE, requires_grad=True), _elementwise, 10),
-    ]
-
-
-_BY_HAND = {
-    "seed polynomial": bench_overhead.numpy_seed_polynomial,
-    "seed mean": bench_overhead.numpy_seed_mean,
-    "chain 2000 x 16": bench_overhead.numpy_chain,
-    "second order x^3": bench_overhead.numpy_second_order,
-}
+    """(name, make a fresh leaf, the step, calls per timing): bench_overhead's, and the elementwise one."""
+    return bench_overhead.leaf_workloads(lib) + [
+        ("elementwise 1M", lambda: lib.tensor(ELEMENTWISE, requires_grad=True), _elementwise, 10)]
 
 
 def _numpy_elementwise():
@@ -91,7 +52,7 @@ def _numpy_elementwise():
 def measure(column, repeat):
     times = {}
     if column == "numpy":
-        for name, by_hand in list(_BY_HAND.items()) + [("elementwise 1M", _numpy_elementwise)]:
+        for name, by_hand in list(bench_overhead.BY_HAND.items()) + [("elementwise 1M", _numpy_elementwise)]:
             times[name] = median_time(by_hand, 10 if name.startswith(("chain", "elementwise")) else 2000, repeat)
     else:
         lib = importlib.import_module("torch" if column == "torch" else "chainrule")

@@ -6,8 +6,8 @@ Workloads (forward + backward + reading the gradient):
   chain 2000       x = x * 1.0001 + 0.001, 2000 times, on 16 elements, then sum
   second order     y = x^3; dy = grad(y, x, create_graph=True); d2y = grad(dy, x)
 
-Prints the median time of each and the ratios chainrule/PyTorch and chainrule/NumPy; each library is
-timed in its own process (see ``_timing.py``), PyTorch on one thread.
+Prints the median time of each, eager and under ``chainrule.compile``, and the ratios to PyTorch and
+NumPy; each column is timed in its own process (see ``_timing.py``), PyTorch on one thread.
 Run: python benchmarks/bench_overhead.py [--repeat N]
 """
 
@@ -23,37 +23,44 @@ from _timing import median_time, run  # noqa: E402
 
 
 # ---------------------------------------------------------------- workloads on a torch-like module
-def seed_polynomial(lib):
-    x = lib.tensor(2.0, requires_grad=True)
+# Each is a fresh leaf and a step on it: forward, backward (the gradient lands on the leaf).
+def polynomial_step(x):
     y = 2 * x ** 4 + x ** 3 + 3 * x ** 2 + 5 * x + 1
     y.backward()
-    return x.grad
+    return y
 
 
-def seed_mean(lib):
-    x = lib.tensor([[1.0, 2, 3], [3, 2, 1]], requires_grad=True)
+def mean_step(x):
     y = 3 * x + 2
     z = 2 * y ** 2
     out = z.mean()
     out.backward()
-    return x.grad
+    return out
 
 
-def chain(lib):
-    x0 = lib.ones(16, requires_grad=True)
-    x = x0
+def chain_step(x):
     for _ in range(2000):
         x = x * 1.0001 + 0.001
     x.sum().backward()
-    return x0.grad
 
 
-def second_order(lib):
-    x = lib.tensor(2.0, requires_grad=True)
-    y = x ** 3
-    (dy,) = lib.autograd.grad(y, x, create_graph=True)
-    (d2y,) = lib.autograd.grad(dy, x)
-    return d2y
+def second_order_step(lib):
+    def step(x):
+        y = x ** 3
+        (dy,) = lib.autograd.grad(y, x, create_graph=True)
+        (d2y,) = lib.autograd.grad(dy, x)
+        return d2y
+    return step
+
+
+def leaf_workloads(lib):
+    """(name, a function making the fresh leaf, the step, calls per timing) for ``lib``."""
+    return [
+        ("seed polynomial", lambda: lib.tensor(2.0, requires_grad=True), polynomial_step, 2000),
+        ("seed mean", lambda: lib.tensor([[1.0, 2, 3], [3, 2, 1]], requires_grad=True), mean_step, 2000),
+        ("chain 2000 x 16", lambda: lib.ones(16, requires_grad=True), chain_step, 10),
+        ("second order x^3", lambda: lib.tensor(2.0, requires_grad=True), second_order_step(lib), 2000),
+    ]
 
 
 # ---------------------------------------------------------------- the same math by hand in NumPy
@@ -91,23 +98,27 @@ def numpy_second_order():
     return y, dy, d2y
 
 
-WORKLOADS = [
-    ("seed polynomial", seed_polynomial, numpy_seed_polynomial, 2000),
-    ("seed mean", seed_mean, numpy_seed_mean, 2000),
-    ("chain 2000 x 16", chain, numpy_chain, 10),
-    ("second order x^3", second_order, numpy_second_order, 2000),
-]
+BY_HAND = {
+    "seed polynomial": numpy_seed_polynomial,
+    "seed mean": numpy_seed_mean,
+    "chain 2000 x 16": numpy_chain,
+    "second order x^3": numpy_second_order,
+}
 
 
 def measure(library, repeat):
-    """Median seconds of every workload, for one library: ``chainrule``, ``torch`` or ``numpy``."""
+    """Median seconds of every workload, for one library: ``chainrule``, ``compiled``, ``torch`` or ``numpy``."""
     if library == "numpy":
-        return {name: median_time(by_hand, number, repeat) for name, _, by_hand, number in WORKLOADS}
-    lib = importlib.import_module(library)
+        return {name: median_time(BY_HAND[name], number, repeat) for name, *_, number in leaf_workloads(np)}
+    lib = importlib.import_module("chainrule" if library == "compiled" else library)
     if library == "torch":
         lib.set_num_threads(1)
-    return {name: median_time(lambda: workload(lib), number, repeat) for name, workload, _, number in WORKLOADS}
+    times = {}
+    for name, make, step, number in leaf_workloads(lib):
+        step = lib.compile(step) if library == "compiled" else step
+        times[name] = median_time(lambda: step(make()), number, repeat)
+    return times
 
 
 if __name__ == "__main__":
-    run(__doc__.splitlines()[0], measure, [name for name, *_ in WORKLOADS])
+    run(__doc__.splitlines()[0], measure, list(BY_HAND))

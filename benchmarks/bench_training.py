@@ -100,13 +100,13 @@ WORKLOADS = [
 
 
 def measure(library, repeat):
-    """Median seconds of every workload, for one library: ``chainrule``, ``torch`` or ``numpy``."""
-    lib = None if library == "numpy" else importlib.import_module(library)
+    """Median seconds of every workload, for one library: ``chainrule``, ``compiled``, ``torch`` or ``numpy``."""
+    lib = None if library == "numpy" else importlib.import_module("chainrule" if library == "compiled" else library)
     times = {}
     for name, sizes, batch, number in WORKLOADS:
         layers, images, labels = make_problem(sizes, batch)
         step = numpy_step(layers, images, labels) if lib is None else library_step(lib, layers, images, labels)
-        times[name] = median_time(step, number, repeat)
+        times[name] = median_time(lib.compile(step) if library == "compiled" else step, number, repeat)
     return times
 
 
