@@ -95,6 +95,39 @@ def eliminate_common_subexpressions(instructions, pure):
     return result, renames
 
 
+_SHAPE_ONLY = (np.broadcast_to, np.expand_dims)  # kernels that rearrange a value without computing
+
+
+def drop_multiplications_by_one(instructions, values, renames):
+    """Skip ``x * 1`` where the result is ``x`` itself (same shape and dtype): multiplying by one is exact.
+
+    A backward pass starts from a gradient of ones, and the first rules multiply by it.
+    """
+    ones = set()
+    result = []
+    for instruction in instructions:
+        instruction = _renamed(instruction, renames) if renames else instruction
+        kind = instruction[0]
+        if kind == "const" and values[instruction[1]].size and np.all(values[instruction[1]] == 1):
+            ones.add(instruction[1])
+        elif kind == "op" and instruction[2] in _SHAPE_ONLY and instruction[3][0][0] == "s" \
+                and instruction[3][0][1] in ones:
+            ones.add(instruction[1][0])
+        elif kind == "op" and instruction[2] is np.multiply:
+            out = values[instruction[1][0]]
+            for one, other in (instruction[3], instruction[3][::-1]):
+                if (one[0] == "s" and one[1] in ones or one[0] == "c" and one[1].__class__ in (int, float)
+                        and one[1] == 1) and other[0] == "s" and \
+                        values[other[1]].shape == out.shape and values[other[1]].dtype == out.dtype:
+                    renames[instruction[1][0]] = other[1]
+                    break
+            else:
+                result.append(instruction)
+            continue
+        result.append(instruction)
+    return result, renames
+
+
 def _constant_key(value):
     if isinstance(value, float):
         return ("f", value.hex() if math.isfinite(value) else repr(value))
@@ -279,12 +312,14 @@ class Plan:
 
     def __init__(self, recording, outputs, tree, label, pure):
         output_slots = [o[1] for o in outputs if o[0] == "s"]
+        self._recorded_outputs = output_slots  # where the recording's final values are, before any renaming
         instructions = eliminate_dead_code(recording.instructions, output_slots)
         written = {i[1] for i in instructions if i[0] in ("add_into", "write")}
         renames = {}
         if not any(i[0] == "write" or i[0] == "traced" and _effects(i) for i in instructions):
             # a write (or an op called whole that writes) could reach a merged twin through it
             instructions, renames = eliminate_common_subexpressions(instructions, pure)
+            instructions, renames = drop_multiplications_by_one(instructions, recording.values, renames)
         outputs = [("s", renames.get(o[1], o[1])) if o[0] == "s" else o for o in outputs]
         instructions = fuse(instructions, recording.values, {o[1] for o in outputs if o[0] == "s"})
         self.recorded_count = len(recording.instructions)
@@ -321,7 +356,7 @@ class Plan:
             finals = replay(arg_tensors, values, check)
         finally:
             generator.state = state
-        for (_, slot), final in zip([o for o in self.outputs if o[0] == "s"], finals):
+        for slot, final in zip(self._recorded_outputs, finals):
             check(slot, final, recording.final_values[slot])  # what was returned, after any later in-place edit
 
     def _describe(self, slot):
