@@ -1,6 +1,7 @@
 """chainrule.compile: replays equal eager bit for bit, guards retrace, and what it cannot replay stays eager."""
 
 import gc
+import threading
 import tracemalloc
 import warnings
 
@@ -390,6 +391,37 @@ def test_a_replay_error_points_into_the_generated_source():
     with pytest.raises(IndexError) as error:
         compiled(x, torch.tensor([0, 9, 2]))
     assert any("<chainrule.compile:" in str(entry.path) for entry in error.traceback)
+
+
+def test_other_threads_ops_stay_out_of_a_recording():
+    stop = threading.Event()
+    errors = []
+
+    def busy():
+        a = torch.arange(5.0)
+        while not stop.is_set():
+            if (a * 2).sum().item() != 20.0:
+                errors.append("wrong eager result in the other thread")
+
+    worker = threading.Thread(target=busy)
+    worker.start()
+    try:
+        compiled = torch.compile(_polynomial_step)
+        for value in np.linspace(-2, 2, 12):
+            x, x_eager = _leaf(value), _leaf(value)
+            assert _bits(compiled(x)) == _bits(_polynomial_step(x_eager)) and _bits(x.grad) == _bits(x_eager.grad)
+    finally:
+        stop.set()
+        worker.join()
+    assert not errors and compiled.replays == 10
+
+
+def test_a_compiled_module_still_answers_as_the_module():
+    model = torch.nn.Linear(2, 3)
+    compiled = torch.compile(model)
+    assert compiled._orig_mod is model and len(list(compiled.parameters())) == 2
+    compiled.eval()
+    assert not model.training
 
 
 def test_changing_python_state_never_replays_stale_values():

@@ -466,8 +466,8 @@ def accumulate_into_leaf(leaf, grad):
             leaf._grad = record(np.array(grad._data, copy=True), CopyBackwards, (0.0, grad), (), (grad._data.shape,))
         else:
             leaf._grad = leaf._grad + grad
-    elif _recorder_state.recorder is not None:
-        _recorder_state.recorder.accumulate(leaf, data, target_dtype)
+    elif _recorder_state.recorder is not None and _recorder_state.recorder.accumulate(leaf, data, target_dtype):
+        pass  # recorded (and done) by chainrule.compile
     elif leaf._grad is None:
         # a fresh C-ordered copy: the layout of the leaf itself (PyTorch's gradient layout contract)
         leaf._grad = make_tensor(np.array(data, dtype=target_dtype, order="C", copy=True))

@@ -15,6 +15,7 @@ import functools
 import math
 import os
 import sys
+import threading
 import warnings
 
 import numpy as np
@@ -32,6 +33,7 @@ from .units import Unit
 __all__ = ["compile", "CompiledFunction"]
 
 _RECORDINGS_BEFORE_GIVING_UP = 4
+_claim = threading.Lock()
 
 
 def compile(model=None, *, fullgraph=False, dynamic=None, backend=None, mode=None, options=None, disable=False,
@@ -101,10 +103,13 @@ class CompiledFunction:
 
     def _record(self, entry, tensors, args, kwargs):
         recording = Recording(tensors)
+        with _claim:  # one recording at a time in the process: a call that finds one in progress runs eagerly
+            if _recording.state.recorder is not None:
+                return self._fn(*args, **kwargs)
+            _recording.state.recorder = recording
         self.recordings += 1
         entry.recordings += 1
         profiling = sys.getprofile() is None  # under a profiler, ops cannot fall back to whole calls
-        _recording.state.recorder = recording
         if profiling:
             sys.setprofile(recording.profiler())
         try:
@@ -147,6 +152,17 @@ class CompiledFunction:
 
     def _warn(self, reason):
         warnings.warn(f"chainrule.compile({self._label}) runs eagerly: {reason}", UserWarning, stacklevel=4)
+
+    def __getattr__(self, name):
+        """A compiled Module still answers as the Module (``parameters()``, ``train()``, ``state_dict()``)."""
+        if name == "_fn":
+            raise AttributeError(name)
+        return getattr(self._fn, name)
+
+    @property
+    def _orig_mod(self):
+        """The compiled function or Module itself, under PyTorch's name."""
+        return self._fn
 
     # ----------------------------------------------------------------- looking inside
     def explain(self):

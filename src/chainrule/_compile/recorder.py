@@ -12,6 +12,7 @@ source line; that call signature then stays eager.
 
 import os
 import sys
+from threading import get_ident
 
 import numpy as np
 
@@ -86,6 +87,7 @@ class Recording:
         self.outside = set()  # ids of the arrays read from tensors that exist before the call
         self.reread = set()  # slots that read a tensor or a constant: read again if an op's call discards them
         self.failure = None
+        self.thread = get_ident()
         self.ran_backward = False
         self.saw_opaque = False
         self.final_values = {}  # slot -> a returned value as it was when the function returned
@@ -93,6 +95,8 @@ class Recording:
     # ----------------------------------------------------------------- failing
     def fail(self, reason, site=None, recoverable=True):
         """Stop the recording, unless an enclosing op can be replayed as a whole call instead."""
+        if get_ident() != self.thread:  # another thread's work is not this recording's
+            return
         if recoverable:
             for unit in reversed(self.units):
                 if self._callable(unit):
@@ -263,6 +267,8 @@ class Recording:
     # ----------------------------------------------------------------- hooks called by eager code
     def op(self, out, node_class, inputs, saved, args):
         """``record`` made ``out``: note how to recompute it."""
+        if get_ident() != self.thread:  # another thread's work is not this recording's
+            return
         if self.failure is not None:
             return
         data = out._data
@@ -282,7 +288,7 @@ class Recording:
     def traced(self, fn, operands):
         arrays = [value._data if isinstance(value, Tensor) else value for value in operands]
         result = fn(*arrays)
-        if self.failure is not None:
+        if self.failure is not None or get_ident() != self.thread:
             return result
         outputs = result if isinstance(result, tuple) else (result,)
         kept = []
@@ -309,6 +315,8 @@ class Recording:
 
     def made_tensor(self, tensor):
         """``make_tensor`` wrapped an array outside ``record``."""
+        if get_ident() != self.thread:  # another thread's work is not this recording's
+            return
         array = tensor._data
         if id(array) in self.slot_of or id(array) in self.made or id(array) in self.constants:
             return
@@ -327,7 +335,10 @@ class Recording:
             self.made[id(array)] = f"{caller.f_globals.get('__name__')}.{caller.f_code.co_name}"
 
     def accumulate(self, leaf, grad_array, target_dtype):
-        """The engine adds a gradient into ``leaf.grad`` (grad mode off): do it and note it."""
+        """The engine adds a gradient into ``leaf.grad`` (grad mode off): do it, note it and return True
+        (False for another thread, whose engine then does it unrecorded)."""
+        if get_ident() != self.thread:
+            return False
         self.ran_backward = True
         current = leaf._grad
         try:
@@ -340,7 +351,7 @@ class Recording:
                 (slot,) = self._emit_fresh(fresh, source, target_dtype)
                 leaf._grad = new = _wrap(fresh)
                 self.instructions.append(("grad", ref, slot))
-                return new
+                return True
             if current._grad_fn is not None or current._requires_grad or not current._data.flags.writeable:
                 raise NotReplayable("a gradient with its own graph is accumulated")
             target = self.slot_of.get(id(current._data))
@@ -350,14 +361,14 @@ class Recording:
             np.add(current._data, grad_array, out=current._data, casting="unsafe")
             check, _ = self._new_slot(current._data.copy())  # the sum, for verification only
             self.instructions.append(("add_into", target, source, check))
-            return current
+            return True
         except NotReplayable as error:
             self.fail(str(error), user_site(3), recoverable=False)
             if current is None:
                 leaf._grad = _wrap(np.array(grad_array, dtype=target_dtype, order="C", copy=True))
             else:
                 np.add(current._data, grad_array, out=current._data, casting="unsafe")
-            return leaf._grad
+            return True
 
     def operand_slot(self, array):
         slot = self.slot_of.get(id(array))
@@ -383,6 +394,8 @@ class Recording:
 
     def write(self, tensor, result):
         """An in-place op is about to copy ``result`` into ``tensor``'s array: note the write."""
+        if get_ident() != self.thread:  # another thread's work is not this recording's
+            return
         if self.failure is not None:
             return
         try:
@@ -402,6 +415,8 @@ class Recording:
 
     def before_write(self, tensor):
         """``tensor``'s array (and any array it views) is about to change: keep the values it had."""
+        if get_ident() != self.thread:  # another thread's work is not this recording's
+            return
         array = tensor._data
         while array is not None:
             slot = self.slot_of.get(id(array))
@@ -411,6 +426,8 @@ class Recording:
 
     def opaque(self, method, args, kwargs):
         """A stateful method (``optimizer.step``): run it unrecorded now, and again on every replay."""
+        if get_ident() != self.thread:
+            return method(*args, **kwargs)
         for value in list(args) + list(kwargs.values()):
             if isinstance(value, Tensor) and id(value._data) in self.slot_of:
                 self.fail(f"{method.__qualname__} receives a tensor computed inside the compiled function",
@@ -428,6 +445,8 @@ class Recording:
 
     def set_grad(self, tensor, value):
         """User code assigns ``tensor.grad``."""
+        if get_ident() != self.thread:  # another thread's work is not this recording's
+            return
         try:
             ref = self.ref_of(tensor)
             slot = None if value is None else self.slot_of_tensor(value)
@@ -437,11 +456,15 @@ class Recording:
 
     def to_python(self, tensor, what):
         """A tensor's value leaves for Python (``.item()``, ``bool()``): replay could not follow it."""
+        if get_ident() != self.thread:  # another thread's work is not this recording's
+            return
         if id(tensor._data) in self.slot_of or id(tensor._data) in self.made:
             self.fail(f"{what} on a tensor computed inside the compiled function: Python code may depend on its "
                       "value, so this call stays eager (return the tensor and convert it outside)", user_site(3))
 
     def module_called(self, module):
+        if get_ident() != self.thread:  # another thread's work is not this recording's
+            return
         self.modules[id(module)] = (module, module.training)
 
 
