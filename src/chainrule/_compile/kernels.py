@@ -15,7 +15,7 @@ from .._ops._op import OUTPUT
 from .._tensor import Tensor
 from .fusion import ELEMENTWISE
 
-__all__ = ["Kernel", "build_kernel"]
+__all__ = ["Kernel", "Constant", "build_kernel"]
 
 
 class Kernel:
@@ -27,6 +27,15 @@ class Kernel:
         self.fn = fn
         self.operands = tuple(operands)
         self.template = template
+
+
+class Constant:
+    """An array a kernel passes as a fixed operand (the replay binds it instead of reading a slot)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value):
+        self.value = value
 
 
 def _operator(template, out):
@@ -109,6 +118,10 @@ def _pow_number(out, inputs, saved, args):
     x = a._data
     if x.dtype.kind not in "fc" or not _same_kind_number(x, exponent):
         return None
+    if x.dtype == np.float32 or x.dtype == np.float64:
+        # the number as a 0-d array of the base's dtype: the ufunc gets the same value (NumPy casts a Python
+        # number to the array's float dtype) and skips resolving a Python scalar, which halves the call
+        exponent = Constant(np.array(exponent, dtype=x.dtype))
     return Kernel(np.power, (a, exponent))
 
 

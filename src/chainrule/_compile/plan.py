@@ -202,24 +202,30 @@ def _write(instructions, outputs, verify, large=frozenset(), scalars=frozenset()
         kind = instruction[0]
         if kind == "load":
             _, slot, ref, _ = instruction
-            scalar = "[()]" if slot in scalars else ""
+            name = f"a{slot}" if slot in scalars else f"s{slot}"
             if verify:
-                body.append(f"s{slot} = V[{slot}].copy(){scalar}")
+                body.append(f"{name} = V[{slot}].copy()")
             elif ref[0] == "arg":
-                body.append(f"s{slot} = A[{ref[1]}]._data{scalar}")
+                body.append(f"{name} = A[{ref[1]}]._data")
             elif ref[0] == "grad_of":
                 owner = f"A[{ref[1][1]}]" if ref[1][0] == "arg" else source.bind(ref[1][1], "t")
-                body.append(f"s{slot} = grad_array({owner})")
+                body.append(f"{name} = grad_array({owner})")
             else:
-                body.append(f"s{slot} = {source.bind(ref[1], 't')}._data{scalar}")
+                body.append(f"{name} = {source.bind(ref[1], 't')}._data")
+            if slot in scalars:  # both forms: operators are faster on the scalar, ufunc calls on the array
+                body.append(f"s{slot} = a{slot}[()]")
         elif kind == "const":
-            value = instruction[2][()] if instruction[1] in scalars else instruction[2]
-            body.append(f"s{instruction[1]} = {source.bind(value, 'c')}")
+            slot, value = instruction[1], instruction[2]
+            if slot in scalars:
+                body.append(f"a{slot} = {source.bind(value, 'c')}")
+                value = value[()]
+            body.append(f"s{slot} = {source.bind(value, 'c')}")
         elif verify and kind == "traced" and (instruction[2] in STATEFUL or getattr(instruction[2], "stateful", False)):
             body.extend(f"s{s} = V[{s}]" for s in instruction[1] if not isinstance(s, tuple))  # no second draw
         elif kind in ("op", "traced", "fused"):
             _, slots, fn, refs, template, name, site = instruction
-            args = [source.operand(r) for r in refs]
+            ufunc = template is None and isinstance(fn, np.ufunc)
+            args = [f"a{r[1]}" if ufunc and r[0] == "s" and r[1] in scalars else source.operand(r) for r in refs]
             call = template.format(*args) if template else f"{source.bind(fn, 'k')}({', '.join(args)})"
             comment = f"  # {name} at {site}"
             if kind == "op":

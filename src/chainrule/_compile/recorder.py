@@ -23,7 +23,7 @@ from ..autograd import grad_mode
 from ..autograd.graph import _next_sequence_nr
 from . import fusion
 from .fusion import ELEMENTWISE
-from .kernels import build_kernel
+from .kernels import Constant, build_kernel
 from .units import Unit, call_arguments, flatten_tensors, internal_arrays, unit_codes, unit_of
 
 __all__ = ["Recording", "NotReplayable", "user_site"]
@@ -249,6 +249,8 @@ class Recording:
     def operand(self, value):
         if isinstance(value, Tensor):
             return ("s", self.slot_of_tensor(value))
+        if isinstance(value, Constant):
+            return ("c", value.value)
         if isinstance(value, np.ndarray):
             slot = self.slot_of.get(id(value))
             if slot is None or slot in self.discarded:
