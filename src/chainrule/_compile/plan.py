@@ -95,6 +95,29 @@ def eliminate_common_subexpressions(instructions, pure):
     return result, renames
 
 
+_FOLDED_SIZE = 64  # constant results up to this many elements are kept as constants
+
+
+def fold_constants(instructions, values):
+    """An op whose operands are all constants is replaced by its recorded result (a small one only).
+
+    A backward pass starts from a constant gradient of ones, and the first rules scale it by numbers.
+    """
+    constants = set()
+    result = []
+    for instruction in instructions:
+        kind = instruction[0]
+        if kind == "const":
+            constants.add(instruction[1])
+        elif kind == "op" and values[instruction[1][0]].size <= _FOLDED_SIZE and \
+                all(r[0] == "c" or r[1] in constants for r in instruction[3]):
+            slot = instruction[1][0]
+            constants.add(slot)
+            instruction = ("const", slot, np.array(values[slot]))
+        result.append(instruction)
+    return result
+
+
 _SHAPE_ONLY = (np.broadcast_to, np.expand_dims)  # kernels that rearrange a value without computing
 
 
@@ -129,6 +152,8 @@ def drop_multiplications_by_one(instructions, values, renames):
 
 
 def _constant_key(value):
+    if isinstance(value, np.ndarray):
+        return ("array", value.dtype.str, value.shape, value.tobytes())
     if isinstance(value, float):
         return ("f", value.hex() if math.isfinite(value) else repr(value))
     if isinstance(value, (int, bool, str, type(None))):
@@ -197,6 +222,8 @@ def _write(instructions, outputs, verify, large=frozenset(), scalars=frozenset()
     source = _Source()
     body = []
     kept = {o[1] for o in outputs if o[0] == "s"}
+    array_forms = {r[1] for i in instructions if i[0] == "op" and i[4] is None and isinstance(i[2], np.ufunc)
+                   for r in i[3] if r[0] == "s"}
     frees = _last_uses(instructions, large - kept)
     for instruction, dead in zip(instructions, frees):
         kind = instruction[0]
@@ -217,7 +244,8 @@ def _write(instructions, outputs, verify, large=frozenset(), scalars=frozenset()
         elif kind == "const":
             slot, value = instruction[1], instruction[2]
             if slot in scalars:
-                body.append(f"a{slot} = {source.bind(value, 'c')}")
+                if slot in array_forms:
+                    body.append(f"a{slot} = {source.bind(value, 'c')}")
                 value = value[()]
             body.append(f"s{slot} = {source.bind(value, 'c')}")
         elif verify and kind == "traced" and (instruction[2] in STATEFUL or getattr(instruction[2], "stateful", False)):
@@ -320,12 +348,16 @@ class Plan:
         output_slots = [o[1] for o in outputs if o[0] == "s"]
         self._recorded_outputs = output_slots  # where the recording's final values are, before any renaming
         instructions = eliminate_dead_code(recording.instructions, output_slots)
+        if not any(i[0] in ("write", "add_into") or i[0] == "traced" and _effects(i) for i in instructions):
+            instructions = fold_constants(instructions, recording.values)
         written = {i[1] for i in instructions if i[0] in ("add_into", "write")}
         renames = {}
         if not any(i[0] == "write" or i[0] == "traced" and _effects(i) for i in instructions):
             # a write (or an op called whole that writes) could reach a merged twin through it
             instructions, renames = eliminate_common_subexpressions(instructions, pure)
             instructions, renames = drop_multiplications_by_one(instructions, recording.values, renames)
+        outputs = [("s", renames.get(o[1], o[1])) if o[0] == "s" else o for o in outputs]
+        instructions = eliminate_dead_code(instructions, [o[1] for o in outputs if o[0] == "s"])  # after folding
         outputs = [("s", renames.get(o[1], o[1])) if o[0] == "s" else o for o in outputs]
         instructions = fuse(instructions, recording.values, {o[1] for o in outputs if o[0] == "s"})
         self.recorded_count = len(recording.instructions)
