@@ -507,6 +507,41 @@ def test_ten_thousand_replays_keep_memory_flat():
     assert compiled.replays == 10_048 and grown < 50_000, grown
 
 
+def _large_elementwise(x, scale):
+    y = (torch.tanh(x) * x * scale + torch.exp(-x * x) / (scale + 1) - 0.5 * x).sum()
+    y.backward()
+    return y
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("with_numba", [True, False])
+def test_large_elementwise_runs_fused_and_equal_to_eager(dtype, with_numba, monkeypatch):
+    """A million elements: chunked groups, with the arithmetic runs in compiled loops when numba is there."""
+    from chainrule._compile import arithmetic_loops
+
+    monkeypatch.setattr(arithmetic_loops, "_numba", arithmetic_loops._numba if with_numba else [None])
+    compiled = torch.compile(_large_elementwise)
+    data = np.random.default_rng(0).standard_normal(1_000_000)
+    for call in range(4):
+        x, x_eager = _leaf(data * (1 + call), dtype), _leaf(data * (1 + call), dtype)
+        scale, scale_eager = _leaf(1.5, dtype), _leaf(1.5, dtype)
+        assert _bits(compiled(x, scale)) == _bits(_large_elementwise(x_eager, scale_eager))
+        assert _bits(x.grad) == _bits(x_eager.grad) and _bits(scale.grad) == _bits(scale_eager.grad)
+    text = compiled.explain()
+    assert compiled.replays == 2 and "fused[" in text
+    group = next(i[2] for i in list(compiled._entries.values())[0].plans[0].instructions if i[0] == "fused")
+    assert ("arithmetic ops in one loop" in group.source) == with_numba
+
+
+def test_importing_chainrule_does_not_import_numba():
+    import subprocess
+    import sys
+
+    code = "import sys, chainrule; chainrule.compile(lambda x: x); print('numba' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"
+
+
 def test_fused_replays_reuse_memory_without_page_faults():
     """A fused plan on 1M elements frees its temporaries as it goes: after warm-up, no new pages per replay."""
     import resource  # Linux and macOS, where CI runs

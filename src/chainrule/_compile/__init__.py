@@ -134,11 +134,14 @@ class CompiledFunction:
                 self._stay_eager(entry, "the function does not repeat the same operations from call to call")
             return result
         entry.last = None
-        plan = Plan(recording, outputs, tree, self._label, _PURE)
         try:
+            plan = Plan(recording, outputs, tree, self._label, _PURE)
             plan.verify(recording, tensors)
         except AssertionError as error:
             self._stay_eager(entry, f"the replay would differ from eager ({error})")
+            return result
+        except Exception as error:  # a plan that cannot be built or run: eager is still right
+            self._stay_eager(entry, f"no plan could be built ({type(error).__name__}: {error})")
             return result
         entry.plans.append(plan)
         if len(entry.plans) > self._max_signatures:

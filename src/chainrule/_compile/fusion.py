@@ -15,6 +15,8 @@ import os
 
 import numpy as np
 
+from . import arithmetic_loops
+
 __all__ = ["fuse", "MIN_ELEMENTS"]
 
 MIN_ELEMENTS = 65536  # below this, call overhead dominates and fusing does not pay
@@ -134,7 +136,7 @@ def _close(group, result, values, readers, keep):
                 inputs.append(ref[1])
     shape = values[group[0][1][1][0]].shape
     runner = _Group([instruction for _, instruction in group], inputs, sorted(outputs),
-                    {s: values[s] for s in inputs}, {s: values[s].dtype for s in outputs}, shape)
+                    {s: values[s] for s in inputs}, {s: values[s].dtype for s in members | set(outputs)}, shape)
     names = " ".join(instruction[5].replace("Backward0", "").replace("Backward1", "") for _, instruction in group)
     result.append(("fused", tuple(runner.outputs), runner, tuple(("s", s) for s in inputs), None,
                    f"fused[{names}]", group[0][1][6]))
@@ -143,16 +145,17 @@ def _close(group, result, values, readers, keep):
 class _Group:
     """A generated chunk function over one group, and the loop that runs it."""
 
-    def __init__(self, instructions, inputs, outputs, input_values, output_dtypes, shape):
+    def __init__(self, instructions, inputs, outputs, input_values, dtypes, shape):
         self.outputs = outputs
         self.shape = shape
-        self.output_dtypes = [output_dtypes[s] for s in outputs]
+        self.output_dtypes = [dtypes[s] for s in outputs]
+        self.dtypes = dtypes
         rows = shape[0]
         row_bytes = max(1, int(np.prod(shape[1:], dtype=np.int64)) * 8)
         self.step = max(1, CHUNK_BYTES // row_bytes)
         self.chunks = [(lo, min(lo + self.step, rows)) for lo in range(0, rows, self.step)]
         self.source = self._write(instructions, inputs, outputs, input_values, shape)
-        namespace = {}
+        namespace = {"empty": np.empty}
         filename = f"<chainrule.compile:fused group {id(self):x}>"
         linecache.cache[filename] = (len(self.source), None, self.source.splitlines(True), filename)
         exec(compile(self.source, filename, "exec"), namespace)
@@ -169,11 +172,24 @@ class _Group:
             return names[id(value)]
 
         lines = []
+        full = set()  # slots whose chunk value has the chunk's whole shape
         for slot in inputs:
             sliced = input_values[slot].ndim == len(shape) and input_values[slot].shape[0] == shape[0] != 1
             lines.append(f"t{slot} = i{slot}[lo:hi]" if sliced else f"t{slot} = i{slot}")
-        for instruction in instructions:
+            if input_values[slot].shape == shape:
+                full.add(slot)
+        runs = _arithmetic_runs(instructions, inputs, input_values, self.dtypes, shape)
+        skip = set()
+        for position, instruction in enumerate(instructions):
+            if position in skip:
+                continue
+            run = runs.get(position)
+            if run is not None:
+                lines += self._write_run(instructions, position, run, outputs, full, shape, bind)
+                skip.update(range(position, run))
+                continue
             _, (slot,), fn, refs, template, name, site = instruction
+            full.add(slot)
             args = [f"t{r[1]}" if r[0] == "s" else (repr(r[1]) if _literal(r[1]) else bind(r[1])) for r in refs]
             if slot in outputs and fn is _fresh_copy[0] and refs[0][0] == "s":
                 lines.append(f"o{slot}[lo:hi] = t{refs[0][1]}  # {name} at {site}")  # the copy, written once
@@ -190,6 +206,47 @@ class _Group:
         text = f"def make({', '.join(f'k{i}' for i in range(len(self.bound)))}):\n"
         text += f"    def chunk(lo, hi, {parameters}):\n" + "".join(f"        {line}\n" for line in lines)
         return text + "    return chunk\n"
+
+    def _write_run(self, instructions, start, end, outputs, full, shape, bind):
+        """Lines calling one compiled loop for the arithmetic ``instructions[start:end]`` (``_arithmetic_runs``)."""
+        run = instructions[start:end]
+        made = {i[1][0] for i in run}
+        later = {r[1] for i in instructions[end:] for r in i[3] if r[0] == "s"}
+        results = [s for s in (i[1][0] for i in run) if s in later or s in outputs]
+        dtype = self.dtypes[run[0][1][0]]
+        inputs, arguments, expressions = [], [], []
+        for instruction in run:
+            _, (slot,), fn, refs, _, _, _ = instruction
+            names = []
+            for ref in refs:
+                if ref[0] == "c":
+                    name = f"n{len(inputs)}"
+                    inputs.append(("n", name))
+                    arguments.append(bind(dtype.type(ref[1])))
+                elif ref[1] in made:
+                    name = f"t{ref[1]}"
+                elif ref[1] in full:
+                    name = f"t{ref[1]}"
+                    if ("a", name) not in inputs:
+                        inputs.append(("a", name))
+                        arguments.append(f"t{ref[1]}.reshape(-1)")
+                else:  # a one-element input, read as a number of the group's dtype
+                    name = f"t{ref[1]}"
+                    if ("n", name) not in inputs:
+                        inputs.append(("n", name))
+                        arguments.append(f"t{ref[1]}.reshape(-1)[0]")
+                names.append(name)
+            expressions.append((f"t{slot}", arithmetic_loops.OPERATORS[fn].format(*(f"{{{n}}}" for n in names))))
+        loop = arithmetic_loops.compile_loop(expressions, inputs, [f"t{s}" for s in results])
+        tail = bind(tuple(shape[1:]))
+        lines = [f"t{s} = empty((hi - lo,) + {tail}, {bind(dtype)})" for s in results if s not in outputs]
+        targets = [f"o{s}[lo:hi].reshape(-1)" if s in outputs else f"t{s}.reshape(-1)" for s in results]
+        ordered = [a for (kind, _), a in zip(inputs, arguments) if kind == "a"] + \
+            [a for (kind, _), a in zip(inputs, arguments) if kind == "n"]  # the loop takes arrays, then numbers
+        lines.append(f"{bind(loop)}({', '.join(ordered + targets)})  # {len(run)} arithmetic ops in one loop")
+        lines += [f"t{s} = o{s}[lo:hi]" for s in results if s in outputs]
+        full.update(made)
+        return lines
 
     def __call__(self, *inputs):
         outs = [np.empty(self.shape, dtype) for dtype in self.output_dtypes]
@@ -209,6 +266,47 @@ class _Group:
         chunk = self.chunk
         for lo, hi in chunks:
             chunk(lo, hi, *arguments)
+
+
+def _arithmetic_runs(instructions, inputs, input_values, dtypes, shape):
+    """{first position: end position} of the runs of two or more arithmetic ops a compiled loop can take.
+
+    Only for float32/float64 groups large enough to pay for a numba compile, and only when numba is
+    installed. An operand must be a value of the group's dtype: a full chunk, one element, or a number.
+    """
+    size = int(np.prod(shape))
+    if size < arithmetic_loops.MIN_ELEMENTS or not arithmetic_loops.available():
+        return {}
+    dtype = dtypes[instructions[0][1][0]]
+    if dtype != np.float32 and dtype != np.float64:
+        return {}
+    runs = {}
+    start = None
+    for position, instruction in enumerate(instructions + [None]):
+        if instruction is not None and _loopable(instruction, inputs, input_values, dtypes, dtype, shape):
+            start = position if start is None else start
+            continue
+        if start is not None and position - start >= 2:
+            runs[start] = position
+        start = None
+    return runs
+
+
+def _loopable(instruction, inputs, input_values, dtypes, dtype, shape):
+    _, (slot,), fn, refs, _, _, _ = instruction
+    if fn not in arithmetic_loops.OPERATORS or dtypes[slot] != dtype:
+        return False
+    for ref in refs:
+        if ref[0] == "c":
+            if ref[1].__class__ not in (int, float):
+                return False
+        elif ref[1] in inputs:
+            value = input_values[ref[1]]
+            if value.dtype != dtype or not (value.shape == shape or value.size == 1):
+                return False
+        elif dtypes.get(ref[1]) != dtype:
+            return False
+    return True
 
 
 def _literal(value):
