@@ -221,11 +221,20 @@ def test_python_control_flow_on_a_value_stays_eager():
     assert "test_compile.py" in compiled.explain()
 
 
-def test_item_inside_stays_eager():
-    def step(x):
-        return (x * 2).sum().item()
+def test_a_returned_item_replays_but_a_used_one_stays_eager():
+    def returns_it(x):
+        return (x * 2).sum().item(), float(x.mean())
 
-    assert _warns_eager(step, torch.ones(3), match=r"item\(\)")[1] == 6.0
+    compiled = torch.compile(returns_it)
+    for value in [1.0, 2.0, 3.0, 4.0]:
+        assert compiled(torch.full((3,), value)) == returns_it(torch.full((3,), value))
+    assert compiled.replays == 2
+
+    def uses_it(x):
+        total = (x * 2).sum().item()
+        return x * 2 if total > 0 else x
+
+    assert _warns_eager(uses_it, torch.ones(3), match=r"item\(\).*used by Python code")[1].tolist() == [2.0] * 3
 
 
 def test_ops_without_kernels_replay_as_whole_calls():

@@ -278,11 +278,12 @@ class Tensor:
         return _to_host(self._data)
 
     def item(self):
-        if _recorder_state.recorder is not None:
-            _recorder_state.recorder.to_python(self, "item()")
         if self._data.size != 1:
             raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted to Scalar")
-        return _to_host(self._data).reshape(()).item()
+        value = _to_host(self._data).reshape(()).item()
+        if _recorder_state.recorder is not None:
+            _recorder_state.recorder.to_python(self, "item()", value)
+        return value
 
     def tolist(self):
         if _recorder_state.recorder is not None:
@@ -290,11 +291,12 @@ class Tensor:
         return _to_host(self._data).tolist()
 
     def _scalar(self, kind):
-        if _recorder_state.recorder is not None:
-            _recorder_state.recorder.to_python(self, f"{kind.__name__}()")
         if self._data.size != 1:
             raise ValueError("only one element tensors can be converted to Python scalars")
-        return kind(_to_host(self._data).reshape(()).item())
+        value = kind(_to_host(self._data).reshape(()).item())
+        if _recorder_state.recorder is not None:
+            _recorder_state.recorder.to_python(self, f"{kind.__name__}()", value if kind is float else None)
+        return value
 
     def __float__(self):
         return self._scalar(float)

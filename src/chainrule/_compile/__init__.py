@@ -124,6 +124,11 @@ class CompiledFunction:
                 tree = _output_tree(result, recording, outputs)
             except NotReplayable as error:
                 recording.fail(str(error), "return value")
+            for _, _, where in recording.python_values.values():  # read out and used, not just returned
+                recording.fail("the number it gives is used by Python code inside the compiled function, which a "
+                               "replay does not run again; return it, or convert the returned tensor outside",
+                               where)
+                break
         if recording.failure is not None:
             self._stay_eager(entry, recording.failure)
             return result
@@ -253,6 +258,10 @@ def _output_tree(value, recording, outputs):
         return (cls, [_output_tree(v, recording, outputs) for v in value])
     if cls is dict:
         return (dict, [(k, _output_tree(v, recording, outputs)) for k, v in value.items()])
+    if cls is float and id(value) in recording.python_values:
+        _, slot, _ = recording.python_values.pop(id(value))
+        outputs.append(("item", slot))
+        return ("out", len(outputs) - 1, False)
     if value is None or cls in (bool, int, float, str):
         return ("value", value)
     raise NotReplayable(f"a returned {cls.__name__} is not replayed")

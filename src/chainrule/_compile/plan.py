@@ -221,7 +221,7 @@ def _write(instructions, outputs, verify, large=frozenset(), scalars=frozenset()
     """
     source = _Source()
     body = []
-    kept = {o[1] for o in outputs if o[0] == "s"}
+    kept = {o[1] for o in outputs if o[0] in _SLOT_OUTPUTS}
     array_forms = {r[1] for i in instructions if i[0] == "op" and i[4] is None and isinstance(i[2], np.ufunc)
                    for r in i[3] if r[0] == "s"}
     frees = _last_uses(instructions, large - kept)
@@ -307,6 +307,8 @@ def _tree_expression(tree, outputs, source):
             return f"wrap(asarray(s{value}))"
         if output_kind == "c":
             return f"wrap({source.bind(value, 'c')}.copy())"
+        if output_kind == "item":
+            return f"asarray(s{value}).reshape(()).item()"
         return f"A[{value}]" if output_kind == "arg" else source.bind(value, "c")
     if kind == "value":
         return repr(tree[1]) if _is_literal(tree[1]) else source.bind(tree[1], "c")
@@ -327,6 +329,7 @@ def _grad_array(leaf):
     return grad._data
 
 
+_SLOT_OUTPUTS = ("s", "item")  # returned values read from a slot: a tensor, or a number converted from one
 _counter = [0]
 _LARGE_BYTES = 65536
 
@@ -345,9 +348,8 @@ class Plan:
     """A replay function and the conditions under which it may run."""
 
     def __init__(self, recording, outputs, tree, label, pure):
-        output_slots = [o[1] for o in outputs if o[0] == "s"]
-        self._recorded_outputs = output_slots  # where the recording's final values are, before any renaming
-        instructions = eliminate_dead_code(recording.instructions, output_slots)
+        self._recorded_outputs = [o[1] for o in outputs if o[0] == "s"]  # where the final values are recorded
+        instructions = eliminate_dead_code(recording.instructions, [o[1] for o in outputs if o[0] in _SLOT_OUTPUTS])
         if not any(i[0] in ("write", "add_into") or i[0] == "traced" and _effects(i) for i in instructions):
             instructions = fold_constants(instructions, recording.values)
         written = {i[1] for i in instructions if i[0] in ("add_into", "write")}
@@ -356,10 +358,9 @@ class Plan:
             # a write (or an op called whole that writes) could reach a merged twin through it
             instructions, renames = eliminate_common_subexpressions(instructions, pure)
             instructions, renames = drop_multiplications_by_one(instructions, recording.values, renames)
-        outputs = [("s", renames.get(o[1], o[1])) if o[0] == "s" else o for o in outputs]
-        instructions = eliminate_dead_code(instructions, [o[1] for o in outputs if o[0] == "s"])  # after folding
-        outputs = [("s", renames.get(o[1], o[1])) if o[0] == "s" else o for o in outputs]
-        instructions = fuse(instructions, recording.values, {o[1] for o in outputs if o[0] == "s"})
+        outputs = [(o[0], renames.get(o[1], o[1])) if o[0] in _SLOT_OUTPUTS else o for o in outputs]
+        instructions = eliminate_dead_code(instructions, [o[1] for o in outputs if o[0] in _SLOT_OUTPUTS])
+        instructions = fuse(instructions, recording.values, {o[1] for o in outputs if o[0] in _SLOT_OUTPUTS})
         self.recorded_count = len(recording.instructions)
         self.instructions = instructions
         self.outputs = outputs

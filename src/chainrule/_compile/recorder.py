@@ -91,6 +91,7 @@ class Recording:
         self.ran_backward = False
         self.saw_opaque = False
         self.final_values = {}  # slot -> a returned value as it was when the function returned
+        self.python_values = {}  # id(number) -> (number, slot, where): floats read out, fine if only returned
 
     # ----------------------------------------------------------------- failing
     def fail(self, reason, site=None, recoverable=True):
@@ -456,13 +457,23 @@ class Recording:
         except NotReplayable as error:
             self.fail(str(error), user_site(3), recoverable=False)
 
-    def to_python(self, tensor, what):
-        """A tensor's value leaves for Python (``.item()``, ``bool()``): replay could not follow it."""
+    def to_python(self, tensor, what, value=None):
+        """A tensor's value leaves for Python (``.item()``, ``bool()``).
+
+        A float from ``.item()`` or ``float()`` that the function only returns is replayed (the plan
+        converts again); checked when the call returns (``python_values``). Any other use, or any other
+        conversion, could steer Python code, so the call stays eager.
+        """
         if get_ident() != self.thread:  # another thread's work is not this recording's
             return
-        if id(tensor._data) in self.slot_of or id(tensor._data) in self.made:
+        slot = self.slot_of.get(id(tensor._data))
+        if value is not None and not self.units and slot is not None and slot not in self.discarded:
+            self.python_values[id(value)] = (value, slot, f"{what} ({user_site(3)})")
+            return
+        if slot is not None or id(tensor._data) in self.made:
             self.fail(f"{what} on a tensor computed inside the compiled function: Python code may depend on its "
-                      "value, so this call stays eager (return the tensor and convert it outside)", user_site(3))
+                      "value, so this call stays eager (return the tensor, or return the number itself)",
+                      user_site(3))
 
     def module_called(self, module):
         if get_ident() != self.thread:  # another thread's work is not this recording's
