@@ -25,9 +25,8 @@ from .._tensor import Tensor
 from ..autograd import grad_mode
 from ..autograd.anomaly_mode import _state as _anomaly_state
 from ..autograd.forward_ad import _state as _forward_state
-from .kernels import Kernel
 from .plan import Plan
-from .recorder import NotReplayable, Recording, _fresh_gradient
+from .recorder import NotReplayable, Recording
 from .units import Unit
 
 __all__ = ["compile", "CompiledFunction"]
@@ -140,7 +139,7 @@ class CompiledFunction:
             return result
         entry.last = None
         try:
-            plan = Plan(recording, outputs, tree, self._label, _PURE)
+            plan = Plan(recording, outputs, tree, self._label)
             plan.verify(recording, tensors)
         except AssertionError as error:
             self._stay_eager(entry, f"the replay would differ from eager ({error})")
@@ -189,14 +188,6 @@ class CompiledFunction:
                              f"{len(plan.grad_guards)} gradient state(s), {len(plan.modules)} module mode(s)")
                 lines.append(plan.source.rstrip())
         return "\n".join(lines)
-
-
-class _PureSet:
-    def __contains__(self, fn):
-        return fn is not _fresh_gradient
-
-
-_PURE = _PureSet()
 
 
 # ----------------------------------------------------------------- argument and output structure

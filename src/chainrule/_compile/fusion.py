@@ -16,13 +16,12 @@ import os
 import numpy as np
 
 from . import arithmetic_loops
+from .kernels import ELEMENTWISE, fresh_gradient
 
 __all__ = ["fuse", "MIN_ELEMENTS"]
 
 MIN_ELEMENTS = 65536  # below this, call overhead dominates and fusing does not pay
 CHUNK_BYTES = 512 * 1024  # 64K elements a chunk: measured fastest for float32 and float64 here
-ELEMENTWISE = set()  # non-ufunc kernels known to be elementwise (registered by kernels.py)
-_fresh_copy = [None]  # the recorder's fresh-gradient copy, which a group writes straight into its output
 _pool = None
 
 
@@ -191,7 +190,7 @@ class _Group:
             _, (slot,), fn, refs, template, name, site = instruction
             full.add(slot)
             args = [f"t{r[1]}" if r[0] == "s" else (repr(r[1]) if _literal(r[1]) else bind(r[1])) for r in refs]
-            if slot in outputs and fn is _fresh_copy[0] and refs[0][0] == "s":
+            if slot in outputs and fn is fresh_gradient and refs[0][0] == "s":
                 lines.append(f"o{slot}[lo:hi] = t{refs[0][1]}  # {name} at {site}")  # the copy, written once
                 lines.append(f"t{slot} = o{slot}[lo:hi]")
                 continue

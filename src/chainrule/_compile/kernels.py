@@ -13,9 +13,10 @@ import numpy as np
 from .._ops import arithmetic, inplace, matmul, pointwise, reduction, shape
 from .._ops._op import OUTPUT
 from .._tensor import Tensor
-from .fusion import ELEMENTWISE
 
-__all__ = ["Kernel", "Constant", "build_kernel"]
+__all__ = ["Kernel", "Constant", "build_kernel", "fresh_gradient", "ELEMENTWISE"]
+
+ELEMENTWISE = set()  # kernels besides ufuncs whose output element i reads only element i of each input
 
 
 class Kernel:
@@ -257,7 +258,12 @@ _BUILDERS = {
 }
 
 
-ELEMENTWISE.update((np.where, _add_scaled, _subtract_scaled))
+def fresh_gradient(grad, dtype):
+    """The copy a gradient gets when it first lands on a leaf (AccumulateGrad): C-ordered, in the leaf's dtype."""
+    return np.array(grad, dtype=dtype, order="C", copy=True)
+
+
+ELEMENTWISE.update((np.where, _add_scaled, _subtract_scaled, fresh_gradient))
 
 
 def build_kernel(out, node_class, inputs, saved, args):

@@ -18,6 +18,7 @@ from .. import _random
 from .._recording import STATEFUL
 from .._tensor import make_tensor
 from .fusion import fuse
+from .kernels import fresh_gradient
 
 __all__ = ["Plan", "ReplayDiverged"]
 
@@ -73,8 +74,10 @@ def eliminate_dead_code(instructions, output_slots):
     return kept
 
 
-def eliminate_common_subexpressions(instructions, pure):
-    """Merge repeated ``op`` calls with equal function, template and operands; returns (instructions, renames)."""
+def eliminate_common_subexpressions(instructions):
+    """Merge repeated ``op`` calls with equal function, template and operands; returns (instructions, renames).
+
+    A gradient's fresh copy is never merged: two leaves must not share one array."""
     seen = {}
     renames = {}
     result = []
@@ -82,7 +85,7 @@ def eliminate_common_subexpressions(instructions, pure):
         kind = instruction[0]
         if _effects(instruction):
             seen.clear()  # an in-place write or Python call: values before it may differ after it
-        if kind == "op" and instruction[2] in pure:
+        if kind == "op" and instruction[2] is not fresh_gradient:
             refs = tuple(("s", renames.get(r[1], r[1])) if r[0] == "s" else ("c", _constant_key(r[1]))
                          for r in instruction[3])
             key = (id(instruction[2]), instruction[4], refs)
@@ -347,7 +350,7 @@ def _compile_source(text, values, label):
 class Plan:
     """A replay function and the conditions under which it may run."""
 
-    def __init__(self, recording, outputs, tree, label, pure):
+    def __init__(self, recording, outputs, tree, label):
         self._recorded_outputs = [o[1] for o in outputs if o[0] == "s"]  # where the final values are recorded
         instructions = eliminate_dead_code(recording.instructions, [o[1] for o in outputs if o[0] in _SLOT_OUTPUTS])
         if not any(i[0] in ("write", "add_into") or i[0] == "traced" and _effects(i) for i in instructions):
@@ -356,7 +359,7 @@ class Plan:
         renames = {}
         if not any(i[0] == "write" or i[0] == "traced" and _effects(i) for i in instructions):
             # a write (or an op called whole that writes) could reach a merged twin through it
-            instructions, renames = eliminate_common_subexpressions(instructions, pure)
+            instructions, renames = eliminate_common_subexpressions(instructions)
             instructions, renames = drop_multiplications_by_one(instructions, recording.values, renames)
         outputs = [(o[0], renames.get(o[1], o[1])) if o[0] in _SLOT_OUTPUTS else o for o in outputs]
         instructions = eliminate_dead_code(instructions, [o[1] for o in outputs if o[0] in _SLOT_OUTPUTS])

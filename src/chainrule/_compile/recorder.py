@@ -21,9 +21,7 @@ from .._ops._op import OUTPUT
 from .._tensor import Tensor
 from ..autograd import grad_mode
 from ..autograd.graph import _next_sequence_nr
-from . import fusion
-from .fusion import ELEMENTWISE
-from .kernels import Constant, build_kernel
+from .kernels import Constant, build_kernel, fresh_gradient
 from .units import Unit, call_arguments, flatten_tensors, internal_arrays, unit_codes, unit_of
 
 __all__ = ["Recording", "NotReplayable", "user_site"]
@@ -352,7 +350,7 @@ class Recording:
             if current is None:
                 fresh = np.array(grad_array, dtype=target_dtype, order="C", copy=True)
                 (slot,) = self._emit_fresh(fresh, source, target_dtype)
-                leaf._grad = new = _wrap(fresh)
+                leaf._grad = _wrap(fresh)
                 self.instructions.append(("grad", ref, slot))
                 return True
             if current._grad_fn is not None or current._requires_grad or not current._data.flags.writeable:
@@ -381,7 +379,7 @@ class Recording:
 
     def _emit_fresh(self, fresh, source, dtype):
         slot, _ = self._new_slot(fresh)
-        self.instructions.append(("op", (slot,), _fresh_gradient, (("s", source), ("c", dtype)), None,
+        self.instructions.append(("op", (slot,), fresh_gradient, (("s", source), ("c", dtype)), None,
                                   "AccumulateGrad", user_site(4)))
         return (slot,)
 
@@ -521,12 +519,6 @@ def _returns_python_data(structure):
     return any(_returns_python_data(v if kind is not dict else v[1]) for v in content)
 
 
-def _fresh_gradient(grad, dtype):
-    return np.array(grad, dtype=dtype, order="C", copy=True)
-
-
-ELEMENTWISE.add(_fresh_gradient)
-fusion._fresh_copy[0] = _fresh_gradient
 
 
 def _wrap(array):
