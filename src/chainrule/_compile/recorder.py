@@ -62,15 +62,22 @@ class Recording:
     """The instructions of one call, and what the plan must guard.
 
     Instructions are tuples whose first item names their kind:
-    ``("load", slot, ref)`` reads a tensor that exists before the call (``ref`` is ``("arg", i)`` or
-    ``("obj", tensor)``); ``("op", slots, fn, operands, template, name, site)`` computes new slots;
-    ``("add_into", target, source)`` adds in place; ``("grad", ref, slot)`` sets ``.grad``;
-    ``("opaque", fn, args, kwargs)`` calls Python again. Operands are ``("s", slot)`` or ``("c", value)``.
+
+    - ``("load", slot, ref, guard)`` reads a tensor that exists before the call (``ref`` is ``("arg", i)``,
+      ``("obj", tensor)`` or ``("grad_of", ref)``; ``guard`` is its shape, dtype and requires_grad);
+    - ``("const", slot, array)``: ones or zeros made during the call;
+    - ``("op", (slot,), fn, operands, template, name, site)``: one kernel call;
+    - ``("traced", slots, fn, operands, None, name, site)``: a ``traced`` call, or an op called whole (``Unit``);
+    - ``("write", target, source, ref, check)`` and ``("add_into", target, source, check)``: in-place
+      writes (``check`` is a slot holding the value after the write, for verification only);
+    - ``("grad", ref, slot)`` sets ``.grad``; ``("opaque", method, args, kwargs)`` calls Python again.
+
+    Operands are ``("s", slot)`` or ``("c", value)``.
     """
 
     def __init__(self, arg_tensors):
         self.instructions = []
-        self.values = []  # slot -> the eager value, copied when it was made (what replay must reproduce)
+        self.values = []  # slot -> the eager value when it was made (what a replay must reproduce)
         self.slot_of = {}  # id(array) -> slot
         self.alive = []  # every array seen, so no id is reused while recording
         self.arg_position = {id(t): i for i, t in enumerate(arg_tensors)}
@@ -78,7 +85,7 @@ class Recording:
         self.constants = {}  # id(array) -> ones/zeros made during the call
         self.loaded = {}  # id(tensor) -> slot, tensors read from outside the call
         self.grad_guards = {}  # id(tensor) -> (tensor, grad was None) where gradients land before any opaque call
-        self.modules = {}
+        self.modules = {}  # id(module) -> (module, its training flag when called)
         self.units = []  # the op calls in progress, innermost last
         self.unit_codes = unit_codes()
         self.discarded = set()  # slots made inside an op that is replayed as a whole call
