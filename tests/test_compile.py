@@ -216,9 +216,34 @@ def test_python_control_flow_on_a_value_stays_eager():
         return y * 2 if y > 0 else y * -1
 
     x = torch.tensor([1.0, -3.0])
-    _, result, compiled = _warns_eager(step, x, match=r"bool\(\) on a tensor computed inside")
+    _, result, compiled = _warns_eager(step, x, match=r"bool\(\) reads a tensor's value into Python")
     assert result.item() == 4.0
     assert "test_compile.py" in compiled.explain()
+
+
+def test_python_decisions_on_outside_tensors_stay_eager():
+    """A counter kept in a tensor outside the function decides what it does: never frozen into a plan."""
+    counter = torch.zeros(())
+
+    def step(x):
+        counter.add_(1)
+        return x * 2 if counter.item() > 3 else x
+
+    compiled = torch.compile(step)
+    with pytest.warns(UserWarning, match="used by Python code inside the compiled function"):
+        results = [compiled(torch.ones(1)).item() for _ in range(6)]
+    assert results == [1.0, 1.0, 1.0, 2.0, 2.0, 2.0] and compiled.replays == 0
+
+
+def test_replacing_a_parameter_records_again():
+    model = torch.nn.Linear(2, 1, bias=False)
+    compiled = torch.compile(model)
+    with torch.no_grad():
+        for _ in range(3):
+            compiled(torch.ones(1, 2))
+        model.weight = torch.nn.Parameter(torch.full((1, 2), 5.0))  # a new object, not new values
+        assert compiled(torch.ones(1, 2)).item() == 10.0
+    assert compiled.recordings == 3
 
 
 def test_a_returned_item_replays_but_a_used_one_stays_eager():

@@ -264,7 +264,7 @@ def _canonical(recording, outputs):
     items = [tuple(_canonical_value(part) for part in instruction) for instruction in recording.instructions]
     items.append(tuple(_canonical_value(o) for o in outputs))
     items.append(tuple((id(t), none) for t, none in recording.grad_guards.values()))
-    items.append(tuple((id(m), training) for m, training in recording.modules.values()))
+    items.append(tuple((id(m), training, tuple(map(id, members))) for m, training, members in recording.modules.values()))
     return tuple(items)
 
 

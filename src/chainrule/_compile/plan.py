@@ -20,7 +20,12 @@ from .._tensor import make_tensor
 from .fusion import fuse
 from .kernels import fresh_gradient
 
-__all__ = ["Plan", "ReplayDiverged"]
+__all__ = ["Plan", "ReplayDiverged", "module_members"]
+
+
+def module_members(module):
+    """The tensors a module holds as parameters and buffers: a replay reads those very objects."""
+    return tuple(module._parameters.values()) + tuple(module._buffers.values())
 
 
 class ReplayDiverged(RuntimeError):
@@ -415,7 +420,10 @@ class Plan:
         for tensor, was_none in self.grad_guards:
             if (tensor._grad is None) != was_none:
                 return False
-        for module, training in self.modules:
-            if module.training != training:
+        for module, training, members in self.modules:
+            if module.training != training or len(module._parameters) + len(module._buffers) != len(members):
                 return False
+            for held, now in zip(members, module_members(module)):
+                if held is not now:  # a parameter or buffer was replaced by another tensor
+                    return False
         return True

@@ -22,6 +22,7 @@ from .._tensor import Tensor
 from ..autograd import grad_mode
 from ..autograd.graph import _next_sequence_nr
 from .kernels import Constant, build_kernel, fresh_gradient
+from .plan import module_members
 from .units import Unit, call_arguments, flatten_tensors, internal_arrays, unit_codes, unit_of
 
 __all__ = ["Recording", "NotReplayable", "user_site"]
@@ -471,19 +472,23 @@ class Recording:
         """
         if get_ident() != self.thread:  # another thread's work is not this recording's
             return
-        slot = self.slot_of.get(id(tensor._data))
-        if value is not None and not self.units and slot is not None and slot not in self.discarded:
+        if id(tensor._data) in self.constants:
+            return  # ones or zeros made here: their value is fixed
+        try:
+            slot = self.slot_of_tensor(tensor)  # a tensor from outside counts too: its value may change
+        except NotReplayable:
+            slot = None
+        if value is not None and not self.units and slot is not None:
             self.python_values[id(value)] = (value, slot, f"{what} ({user_site(3)})")
             return
-        if slot is not None or id(tensor._data) in self.made:
-            self.fail(f"{what} on a tensor computed inside the compiled function: Python code may depend on its "
-                      "value, so this call stays eager (return the tensor, or return the number itself)",
-                      user_site(3))
+        self.fail(f"{what} reads a tensor's value into Python, and the code after it may depend on that value, "
+                  "so this call stays eager (return the tensor, or return the number itself)", user_site(3))
 
     def module_called(self, module):
         if get_ident() != self.thread:  # another thread's work is not this recording's
             return
-        self.modules[id(module)] = (module, module.training)
+        if id(module) not in self.modules:  # its mode, and which tensors are its parameters and buffers
+            self.modules[id(module)] = (module, module.training, module_members(module))
 
 
 _ALIASING = (Tensor.detach.__code__, Tensor.data.fget.__code__)
