@@ -210,6 +210,38 @@ def _warns_eager(fn, *args, match):
     return first, result, compiled
 
 
+def test_a_transformer_training_step_replays_bit_for_bit():
+    """Embedding, causal self-attention, LayerNorm, dropout and AdamW, as in the char transformer example."""
+    def make():
+        torch.manual_seed(0)
+        layer = torch.nn.TransformerEncoderLayer(16, 2, dim_feedforward=32, dropout=0.1)
+        model = torch.nn.ModuleDict({"embed": torch.nn.Embedding(12, 16), "layer": layer, "out": torch.nn.Linear(16, 12)})
+        return model, torch.optim.AdamW(model.parameters(), lr=3e-3, weight_decay=0.01)
+
+    def make_step(model, optimizer):
+        mask = torch.nn.Transformer.generate_square_subsequent_mask(6)
+
+        def step(tokens, targets):
+            hidden = model["layer"](model["embed"](tokens), src_mask=mask, is_causal=True)
+            loss = F.cross_entropy(model["out"](hidden).reshape(-1, 12), targets.reshape(-1))
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            return loss
+        return step
+
+    (model, optimizer), (eager_model, eager_optimizer) = make(), make()
+    compiled, eager = torch.compile(make_step(model, optimizer)), make_step(eager_model, eager_optimizer)
+    rng = np.random.default_rng(0)
+    batches = [(torch.tensor(rng.integers(0, 12, (6, 3))), torch.tensor(rng.integers(0, 12, (6, 3)))) for _ in range(5)]
+    torch.manual_seed(1)
+    losses = [_bits(compiled(*batch)) for batch in batches]
+    torch.manual_seed(1)
+    assert losses == [_bits(eager(*batch)) for batch in batches]
+    assert all(_bits(p) == _bits(q) for p, q in zip(model.parameters(), eager_model.parameters()))
+    assert compiled.replays == 3
+
+
 def test_python_control_flow_on_a_value_stays_eager():
     def step(x):
         y = (x * 2).sum()

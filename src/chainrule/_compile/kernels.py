@@ -10,7 +10,9 @@ so a builder that does not match eager bit for bit costs speed, never correctnes
 
 import numpy as np
 
-from .._ops import arithmetic, inplace, matmul, pointwise, reduction, shape
+from .._ops import arithmetic, copy, indexing, inplace, matmul, pointwise, reduction, shape
+from ..nn.functional.sampling import EmbeddingBackward0
+from ..nn.functional.softmax import SoftmaxBackward0, _softmax_array
 from .._ops._op import OUTPUT
 from .._tensor import Tensor
 
@@ -230,6 +232,47 @@ def _copy_kernel(source, shape, dtype):
     return np.broadcast_to(source, shape).astype(dtype)
 
 
+def _bmm(out, inputs, saved, args):
+    return Kernel(np.matmul, inputs)
+
+
+def _select(out, inputs, saved, args):
+    _, dim, index = args
+    return Kernel(_index_kernel, (inputs[0], (slice(None),) * dim + (index, Ellipsis)))
+
+
+def _slice(out, inputs, saved, args):
+    _, dim, key = args
+    return Kernel(_index_kernel, (inputs[0], (slice(None),) * dim + (key,)))
+
+
+def _index_kernel(x, key):
+    return x[key]
+
+
+def _unsafe_view(out, inputs, saved, args):
+    return Kernel(np.reshape, (inputs[0], out.shape))
+
+
+def _clone(out, inputs, saved, args):
+    return Kernel(np.copy, inputs)
+
+
+def _softmax(out, inputs, saved, args):
+    return Kernel(_softmax_array, (inputs[0], args[0]))
+
+
+def _embedding(out, inputs, saved, args):
+    indices, count, _, scale = args
+    return None if scale is not None else Kernel(_embedding_kernel, (inputs[0], indices, count))
+
+
+def _embedding_kernel(weight, indices, count):
+    if indices.size and (indices.min() < 0 or indices.max() >= count):
+        raise IndexError("index out of range in self")
+    return weight[indices]
+
+
 _BUILDERS = {
     arithmetic.AddBackward0: _binary("{0} + {1}", np.add),
     arithmetic.SubBackward0: _binary("{0} - {1}", np.subtract),
@@ -255,6 +298,13 @@ _BUILDERS = {
     inplace.ZeroBackward0: _zero,
     inplace.FillBackward2: _fill,
     inplace.CopyBackwards: _copy,
+    matmul.BmmBackward0: _bmm,
+    indexing.SelectBackward0: _select,
+    indexing.SliceBackward0: _slice,
+    shape.UnsafeViewBackward0: _unsafe_view,
+    copy.CloneBackward0: _clone,
+    SoftmaxBackward0: _softmax,
+    EmbeddingBackward0: _embedding,
 }
 
 

@@ -30,7 +30,7 @@ __all__ = ["Recording", "NotReplayable", "user_site"]
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # code that wraps new arrays holding only values fixed by shape (ones, zeros), never read from data
 _CONSTANT_MODULES = ("chainrule._creation", "chainrule.autograd")
-_CONSTANT_FUNCTIONS = ("zeros_like_grad", "_eye", "_mask")
+_CONSTANT_FUNCTIONS = ("zeros_like_grad", "_eye", "_mask", "_causal_hint_mask")
 
 
 class NotReplayable(Exception):

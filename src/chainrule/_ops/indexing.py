@@ -12,6 +12,7 @@ region zeroed (for ``x``'s earlier history) and the region itself (for ``value``
 import numpy as np
 
 from .._recording import state as _recorder_state
+from .._recording import traced
 from .._tensor import Tensor, _wrap_dim, make_tensor
 from ..autograd import grad_mode
 from ..autograd.graph import Node, accumulator_of
@@ -104,16 +105,25 @@ IndexPutAccumulateBackward = derivative("IndexPutBackward0", _index_put_grad)
 
 def index_put_accumulate(values, shape, key):
     """Zeros of ``shape`` with ``values`` added at ``key`` (repeated positions add up)."""
-    out = np.zeros(shape, dtype=values._data.dtype)
-    np.add.at(out, key, values._data)
+    out = traced(_added_at, values, shape, key)
     return record(out, IndexPutAccumulateBackward, (values,), (), (values._data.shape, key))
+
+
+def _added_at(values, shape, key):
+    out = np.zeros(shape, dtype=values.dtype)
+    np.add.at(out, key, values)
+    return out
 
 
 def _scatter_into_zeros(grad, shape, key):
     """Gradient of a view: zeros of the base shape with ``grad`` written at ``key``."""
-    out = np.zeros(shape, dtype=grad._data.dtype)
-    out[key] = grad._data
-    return record(out, IndexPutAccumulateBackward, (grad,), (), (grad._data.shape, key))
+    return record(traced(_written_at, grad, shape, key), IndexPutAccumulateBackward, (grad,), (), (grad._data.shape, key))
+
+
+def _written_at(values, shape, key):
+    out = np.zeros(shape, dtype=values.dtype)
+    out[key] = values
+    return out
 
 
 # ---------------------------------------------------------------- parsing an index

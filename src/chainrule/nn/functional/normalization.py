@@ -18,7 +18,7 @@ import numpy as np
 
 from ..._ops._op import derivative, record
 from ..._ops.copy import clone
-from ..._recording import traced_stateful
+from ..._recording import traced, traced_stateful
 from ..._tensor import make_tensor
 from ...autograd import grad_mode
 from .pooling import avg_pool2d
@@ -206,10 +206,20 @@ def _normalized_dims(input, normalized_shape, weight, star):
 
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-05):
     dims = _normalized_dims(input, normalized_shape, weight, "*, ")
-    x = input._data
-    xhat, stats, _ = _standardize_array(x, dims, eps)
-    out = _affine(xhat, weight, bias, x.shape[x.ndim - len(dims):]).astype(x.dtype, copy=False)
+    out, mean, invstd = traced(_layer_norm_arrays, input, weight, bias, dims, eps)
+    stats = _Stats(make_tensor(mean), make_tensor(invstd), False)
     return record(out, NativeLayerNormBackward0, (input, weight, bias), (input, weight), (dims, eps, stats))
+
+
+def _layer_norm_arrays(x, weight, bias, dims, eps):
+    """The output, and the mean and 1/std it normalised with."""
+    xhat, stats, _ = _standardize_array(x, dims, eps)
+    shape = x.shape[x.ndim - len(dims):]
+    if weight is not None:
+        xhat = xhat * weight.reshape(shape)
+    if bias is not None:
+        xhat = xhat + bias.reshape(shape)
+    return xhat.astype(x.dtype, copy=False), stats.mean._data, stats.invstd._data
 
 
 # ---------------------------------------------------------------- group norm

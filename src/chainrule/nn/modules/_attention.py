@@ -10,6 +10,7 @@ import numpy as np
 
 from ... import _creation
 from ..._ops.joining import cat
+from ..._recording import traced
 from ..._tensor import make_tensor
 from .. import functional as F
 
@@ -22,7 +23,11 @@ def _additive_mask(mask, dtype):
         return None
     if mask.dtype.is_floating_point:
         return mask
-    return make_tensor(np.where(mask._data, -np.inf, 0.0).astype(dtype.np))
+    return make_tensor(traced(_additive_mask_array, mask, dtype.np))
+
+
+def _additive_mask_array(mask, dtype):
+    return np.where(mask, -np.inf, 0.0).astype(dtype)
 
 
 def _pad_last(mask):
