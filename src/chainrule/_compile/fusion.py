@@ -16,7 +16,7 @@ import os
 import numpy as np
 
 from . import arithmetic_loops
-from .kernels import ELEMENTWISE, fresh_gradient
+from .kernels import ELEMENTWISE, fresh_gradient, slots_in
 
 __all__ = ["fuse", "MIN_ELEMENTS"]
 
@@ -101,7 +101,7 @@ def _writes(instruction):
 def _reads(instruction):
     kind = instruction[0]
     if kind in ("op", "traced", "fused"):
-        return [r[1] for r in instruction[3] if r[0] == "s"]
+        return list(slots_in(instruction[3]))
     if kind in ("add_into", "write"):
         return [instruction[1], instruction[2]]
     if kind == "grad":

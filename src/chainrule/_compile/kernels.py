@@ -16,7 +16,7 @@ from ..nn.functional.softmax import SoftmaxBackward0, _softmax_array
 from .._ops._op import OUTPUT
 from .._tensor import Tensor
 
-__all__ = ["Kernel", "Constant", "build_kernel", "fresh_gradient", "ELEMENTWISE"]
+__all__ = ["Kernel", "Constant", "build_kernel", "fresh_gradient", "slots_in", "ELEMENTWISE"]
 
 ELEMENTWISE = set()  # kernels besides ufuncs whose output element i reads only element i of each input
 
@@ -306,6 +306,15 @@ _BUILDERS = {
     SoftmaxBackward0: _softmax,
     EmbeddingBackward0: _embedding,
 }
+
+
+def slots_in(refs):
+    """The slots that operands read, nested ones included (``("n", type, refs)``: a tuple or list of operands)."""
+    for ref in refs:
+        if ref[0] == "s":
+            yield ref[1]
+        elif ref[0] == "n":
+            yield from slots_in(ref[2])
 
 
 def fresh_gradient(grad, dtype):

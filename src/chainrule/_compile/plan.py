@@ -18,7 +18,7 @@ from .. import _random
 from .._recording import STATEFUL
 from .._tensor import make_tensor
 from .fusion import fuse
-from .kernels import fresh_gradient
+from .kernels import fresh_gradient, slots_in
 
 __all__ = ["Plan", "ReplayDiverged", "module_members"]
 
@@ -48,10 +48,18 @@ def _effects(instruction):
         instruction[2] in STATEFUL or getattr(instruction[2], "effect", False))
 
 
+def _renamed_ref(ref, renames):
+    if ref[0] == "s":
+        return ("s", renames.get(ref[1], ref[1]))
+    if ref[0] == "n":
+        return ("n", ref[1], tuple(_renamed_ref(r, renames) for r in ref[2]))
+    return ref
+
+
 def _inputs(instruction):
     kind = instruction[0]
     if kind in ("op", "traced", "fused"):
-        return [ref[1] for ref in instruction[3] if ref[0] == "s"]
+        return list(slots_in(instruction[3]))
     if kind in ("add_into", "write"):
         return [instruction[1], instruction[2]]
     if kind == "grad":
@@ -91,7 +99,7 @@ def eliminate_common_subexpressions(instructions):
         if _effects(instruction):
             seen.clear()  # an in-place write or Python call: values before it may differ after it
         if kind == "op" and instruction[2] is not fresh_gradient:
-            refs = tuple(("s", renames.get(r[1], r[1])) if r[0] == "s" else ("c", _constant_key(r[1]))
+            refs = tuple(("c", _constant_key(r[1])) if r[0] == "c" else _renamed_ref(r, renames)
                          for r in instruction[3])
             key = (id(instruction[2]), instruction[4], refs)
             earlier = seen.get(key)
@@ -118,7 +126,7 @@ def fold_constants(instructions, values):
         if kind == "const":
             constants.add(instruction[1])
         elif kind == "op" and values[instruction[1][0]].size <= _FOLDED_SIZE and \
-                all(r[0] == "c" or r[1] in constants for r in instruction[3]):
+                all(r[0] == "c" or r[0] == "s" and r[1] in constants for r in instruction[3]):
             slot = instruction[1][0]
             constants.add(slot)
             instruction = ("const", slot, np.array(values[slot]))
@@ -174,7 +182,7 @@ def _constant_key(value):
 def _renamed(instruction, renames):
     kind = instruction[0]
     if kind in ("op", "traced"):
-        refs = tuple(("s", renames.get(r[1], r[1])) if r[0] == "s" else r for r in instruction[3])
+        refs = tuple(_renamed_ref(r, renames) for r in instruction[3])
         return instruction[:3] + (refs,) + instruction[4:]
     if kind in ("add_into", "write"):
         return (kind, renames.get(instruction[1], instruction[1]), renames.get(instruction[2], instruction[2])) \
@@ -202,6 +210,9 @@ class _Source:
     def operand(self, ref):
         if ref[0] == "s":
             return f"s{ref[1]}"
+        if ref[0] == "n":
+            items = "".join(self.operand(r) + ", " for r in ref[2])
+            return f"({items})" if ref[1] is tuple else f"[{items}]"
         value = ref[1]
         return repr(value) if _is_literal(value) else self.bind(value, "c")
 

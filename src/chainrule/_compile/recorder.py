@@ -263,8 +263,9 @@ class Recording:
             if slot is None or slot in self.discarded:
                 raise NotReplayable("an array computed outside the recorded ops is used")
             return ("s", slot)
-        if isinstance(value, (list, tuple)) and any(isinstance(v, (Tensor, np.ndarray)) for v in value):
-            raise NotReplayable("a list of tensors passed to an op is not supported yet")
+        if value.__class__ in (list, tuple) and any(isinstance(v, (Tensor, np.ndarray, list, tuple)) for v in value):
+            refs = tuple(self.operand(v) for v in value)  # an index key holding index arrays, a list of tensors
+            return ("n", value.__class__, refs) if any(r[0] != "c" for r in refs) else ("c", value)
         return ("c", None if value is OUTPUT else value)
 
     def _emit(self, fn, operands, outputs, template, name):
