@@ -11,6 +11,10 @@ so a builder that does not match eager bit for bit costs speed, never correctnes
 import numpy as np
 
 from .._ops import arithmetic, copy, indexing, inplace, matmul, pointwise, reduction, shape
+from ..nn.functional._windows import (Col2ImBackward0, Im2ColBackward0, _gather_flat_array, _scatter_flat_array,
+                                      col2im_array, im2col_array)
+from ..nn.functional.pooling import _MAX_POOL_NODES
+from ..nn.functional.conv import ConvolutionBackward0, _bias_shape, _correlate, _correlate_transposed
 from ..nn.functional.sampling import EmbeddingBackward0
 from ..nn.functional.softmax import SoftmaxBackward0, _softmax_array
 from .._ops._op import OUTPUT
@@ -233,7 +237,8 @@ def _copy_kernel(source, shape, dtype):
 
 
 def _bmm(out, inputs, saved, args):
-    return Kernel(np.matmul, inputs)
+    a, b = inputs
+    return Kernel(np.matmul, inputs) if a._data.dtype == b._data.dtype else None
 
 
 def _select(out, inputs, saved, args):
@@ -273,6 +278,59 @@ def _embedding_kernel(weight, indices, count):
     return weight[indices]
 
 
+def _convolution(out, inputs, saved, args):
+    geometry, transposed = args
+    if transposed:
+        return Kernel(_transposed_convolution_kernel, inputs + (geometry, out.shape[2:]))
+    return Kernel(_convolution_kernel, inputs + (geometry,))
+
+
+def _convolution_kernel(x, w, bias, geometry):
+    out = _correlate(x, w, geometry)
+    if bias is not None:
+        out += bias.reshape(_bias_shape(w.shape[0], len(geometry.kernel)))
+    return out
+
+
+def _transposed_convolution_kernel(x, w, bias, geometry, size):
+    out = _correlate_transposed(x, w, geometry, size)
+    if bias is not None:
+        out += bias.reshape(_bias_shape(w.shape[1] * geometry.groups, len(geometry.kernel)))
+    return out
+
+
+def _im2col(out, inputs, saved, args):
+    size, kernel, dilation, padding, stride = args
+    unbatched = inputs[0]._data.ndim == len(kernel) + 1
+    return Kernel(_im2col_kernel, (inputs[0], kernel, dilation, padding, stride, unbatched))
+
+
+def _im2col_kernel(x, kernel, dilation, padding, stride, unbatched):
+    cols = im2col_array(x[None] if unbatched else x, kernel, dilation, padding, stride)
+    return cols[0] if unbatched else cols
+
+
+def _col2im(out, inputs, saved, args):
+    size, kernel, dilation, padding, stride = args
+    unbatched = inputs[0]._data.ndim == 2
+    return Kernel(_col2im_kernel, (inputs[0], size, kernel, dilation, padding, stride, unbatched))
+
+
+def _col2im_kernel(cols, size, kernel, dilation, padding, stride, unbatched):
+    out = col2im_array(cols[None] if unbatched else cols, size, kernel, dilation, padding, stride)
+    return out[0] if unbatched else out
+
+
+def _gather_flat(out, inputs, saved, args):
+    index, _, rank, _ = args
+    return Kernel(_gather_flat_array, (inputs[0], index, rank))
+
+
+def _scatter_flat(out, inputs, saved, args):
+    index, shape, rank = args
+    return Kernel(_scatter_flat_array, (inputs[0], index, shape, rank))
+
+
 _BUILDERS = {
     arithmetic.AddBackward0: _binary("{0} + {1}", np.add),
     arithmetic.SubBackward0: _binary("{0} - {1}", np.subtract),
@@ -305,7 +363,16 @@ _BUILDERS = {
     copy.CloneBackward0: _clone,
     SoftmaxBackward0: _softmax,
     EmbeddingBackward0: _embedding,
+    ConvolutionBackward0: _convolution,
+    Im2ColBackward0: _im2col,
+    Col2ImBackward0: _col2im,
+    matmul.FoldedMatmulBackward: _bmm,
+    matmul.TransposedMatmulBackward: _bmm,
+    matmul.TransposedMatmulCloneBackward: _bmm,
 }
+for _rank in (2, 3):  # max pooling gathers the window maxima; its gradient scatters them back
+    _BUILDERS[_MAX_POOL_NODES[_rank][0]] = _gather_flat
+    _BUILDERS[_MAX_POOL_NODES[_rank][1]] = _scatter_flat
 
 
 def slots_in(refs):

@@ -15,6 +15,7 @@ import numpy as np
 from ..._ops._op import derivative, record
 from ..._ops.pointwise import abs as _abs
 from ..._ops.pointwise import relu, sign
+from ..._recording import traced
 from ..._tensor import _wrap_dim
 from ..._tensor import make_tensor as _tensor
 from ._windows import apply_maps, col2im, gather_node, im2col_array, maps_node, scatter_node
@@ -144,14 +145,19 @@ _MAX_POOL_NODES = {rank: (gather_node(f"MaxPool{rank}DWithIndicesBackward0"),
 def _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, rank, name):
     kernel, stride, pads, dilation, counts = _pool_geometry(input, kernel_size, stride, padding, dilation,
                                                             ceil_mode, rank, name)
-    x = input._data
-    grid = _pool_grid(x.shape[-rank:], kernel, stride, pads, dilation, counts)
-    values, indices = _max_over_grid(x, grid, rank, _scan_starts(x.shape[-rank:], stride, pads, dilation, counts))
-    shape = x.shape[:x.ndim - rank] + counts
-    indices = indices.reshape(shape)
+    values, indices = traced(_max_pool_arrays, input, kernel, stride, pads, dilation, counts, rank)
     node, scatter = _MAX_POOL_NODES[rank]
-    out = record(values.reshape(shape), node, (input,), (), (indices, x.shape, rank, scatter))
+    out = record(values, node, (input,), (), (indices, input._data.shape, rank, scatter))
     return (out, _tensor(indices)) if return_indices else out
+
+
+def _max_pool_arrays(x, kernel, stride, pads, dilation, counts, rank):
+    """The window maxima and their flat indices, shaped as the pooled output."""
+    size = x.shape[-rank:]
+    grid = _pool_grid(size, kernel, stride, pads, dilation, counts)
+    values, indices = _max_over_grid(x, grid, rank, _scan_starts(size, stride, pads, dilation, counts))
+    shape = x.shape[:x.ndim - rank] + counts
+    return values.reshape(shape), indices.reshape(shape)
 
 
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
