@@ -38,7 +38,19 @@ from ._random import (Generator, bernoulli, default_generator, initial_seed, man
 
 globals().update(_FUNCTIONS)
 from . import linalg  # noqa: E402
-from ._compile import compile  # noqa: E402
+
+
+def compile(model=None, *, fullgraph=False, dynamic=None, backend=None, mode=None, options=None, disable=False,
+            max_signatures=8):
+    """Record ``model`` (a function or Module, such as a whole training step) once and replay it as
+    generated NumPy code, bit for bit equal to eager; see ``docs/compile.md``. Usable as
+    ``@chainrule.compile`` or ``@chainrule.compile()``. PyTorch's keyword arguments are accepted;
+    ``disable=True`` (or ``CHAINRULE_COMPILE=0`` in the environment) gives a wrapper that runs eagerly.
+    """
+    from ._compile import compile as compile_now  # imported on first use: ``import chainrule`` stays light
+
+    return compile_now(model, fullgraph=fullgraph, dynamic=dynamic, backend=backend, mode=mode, options=options,
+                       disable=disable, max_signatures=max_signatures)
 
 __version__ = "0.1.0"
 

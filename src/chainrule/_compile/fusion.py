@@ -9,7 +9,6 @@ so their summation order is eager's too. Chunks are shared between a small threa
 NumPy's loops release the GIL.
 """
 
-import concurrent.futures
 import linecache
 import os
 
@@ -32,6 +31,8 @@ def _threads():
 def _executor():
     global _pool
     if _pool is None:
+        import concurrent.futures  # only once a large group runs
+
         _pool = concurrent.futures.ThreadPoolExecutor(_threads(), thread_name_prefix="chainrule-compile")
     return _pool
 
