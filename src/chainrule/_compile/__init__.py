@@ -186,8 +186,22 @@ class CompiledFunction:
                 lines.append(f"signature {number}: replay of {len(plan.instructions)} instructions "
                              f"({plan.recorded_count} recorded), guarded by {len(plan.guards)} tensor(s), "
                              f"{len(plan.grad_guards)} gradient state(s), {len(plan.modules)} module mode(s)")
+                lines.append(_summary(plan.instructions))
                 lines.append(plan.source.rstrip())
         return "\n".join(lines)
+
+
+def _summary(instructions):
+    """How a plan replays: kernel calls, ops called whole, fused groups, stateful Python calls."""
+    whole = sum(1 for i in instructions if i[0] == "traced" and isinstance(i[2], Unit))
+    counts = {
+        "kernel calls": sum(1 for i in instructions if i[0] == "op") + sum(
+            1 for i in instructions if i[0] == "traced" and not isinstance(i[2], Unit)),
+        "ops called whole": whole,
+        "fused groups": sum(1 for i in instructions if i[0] == "fused"),
+        "Python calls (optimizer, schedulers)": sum(1 for i in instructions if i[0] == "opaque"),
+    }
+    return "  " + ", ".join(f"{count} {name}" for name, count in counts.items())
 
 
 # ----------------------------------------------------------------- argument and output structure
