@@ -28,8 +28,9 @@ def library_name(torch):
     return "PyTorch" if torch.__name__ == "torch" else "chainrule"
 
 
-def parser(description, *, steps=None, epochs=None):
-    """The options every example takes: ``--steps`` or ``--epochs``, ``--seed``, ``--torch``, ``--output``."""
+def parser(description, *, steps=None, epochs=None, compile=False):
+    """The options every example takes: ``--steps`` or ``--epochs``, ``--seed``, ``--torch``, ``--output``
+    (and ``--compile`` where the example offers it)."""
     options = argparse.ArgumentParser(description=description)
     if steps is not None:
         options.add_argument("--steps", type=int, default=steps, help=f"training steps (default {steps})")
@@ -38,6 +39,9 @@ def parser(description, *, steps=None, epochs=None):
     options.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     options.add_argument("--torch", action="store_true", help="run the same script with PyTorch")
     options.add_argument("--output", default=OUTPUT, help="folder for the loss plot (default examples/output)")
+    if compile:
+        options.add_argument("--compile", action="store_true",
+                             help="compile the training step (chainrule.compile; torch.compile with --torch)")
     return options
 
 
@@ -142,7 +146,7 @@ def save_loss_plot(curves, name, torch, output=OUTPUT):
 def train_on_digits(torch, build_model, name, title, lr, description):
     """The digits examples' whole run: parse the command line, seed, build the model from ``torch.nn``,
     train it with Adam and cross-entropy on batches of 64, report accuracies and time, save the loss plot."""
-    args = parser(description, epochs=30).parse_args()
+    args = parser(description, epochs=30, compile=True).parse_args()
     torch.manual_seed(args.seed)
     model = build_model(torch.nn)
     x_train, y_train, x_test, y_test = (torch.from_numpy(a) for a in digits())
@@ -150,13 +154,19 @@ def train_on_digits(torch, build_model, name, title, lr, description):
     loader = data.DataLoader(data.TensorDataset(x_train, y_train), batch_size=64, shuffle=True)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     progress = ProgressBar(args.epochs * len(loader), f"{title} ({library_name(torch)})")
+
+    def step(images, labels):
+        loss = torch.nn.functional.cross_entropy(model(images), labels)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        return loss
+
+    if args.compile:
+        step = torch.compile(step)
     for _ in range(args.epochs):
         for images, labels in loader:
-            loss = torch.nn.functional.cross_entropy(model(images), labels)
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            progress.update(loss.item())
+            progress.update(step(images, labels).item())
     seconds = progress.close()
 
     def accuracy(images, labels):

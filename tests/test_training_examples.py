@@ -99,3 +99,13 @@ def run_example(name, *options):
 def test_example_runs(tmp_path, script, options, expected):
     printed = run_example(script, *options, "--output", str(tmp_path))
     assert expected in printed
+
+
+@pytest.mark.parametrize("script", ["digits_mlp.py", "digits_cnn.py"])
+def test_a_compiled_example_trains_exactly_as_eager(tmp_path, script):
+    """The whole run under chainrule.compile: the same losses, so the same accuracies, as eager."""
+    def result(*options):
+        printed = run_example(script, "--epochs", "2", "--output", str(tmp_path), *options)
+        return printed.rsplit("train accuracy", 1)[1]
+
+    assert result("--compile") == result()
