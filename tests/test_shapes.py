@@ -1,6 +1,8 @@
 """Shape, joining, indexing and scatter ops: error messages, writes through ``x[index] = v`` and the
 structure of multi-output nodes, compared with PyTorch."""
 
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -305,3 +307,28 @@ def test_views_return_the_tensor_itself_where_torch_does():
         v = m.ones(3, requires_grad=True)
         assert v.flatten() is v
         assert m.atleast_1d(v) is v
+
+
+@pytest.mark.parametrize("reduce", ["add", "multiply"])
+@pytest.mark.parametrize("with_tensor", [True, False])
+def test_scatter_with_reduce_matches_torch(reduce, with_tensor):
+    """The values PyTorch gives, its deprecation warning for a tensor source, and no derivative."""
+    results = {}
+    for lib in (chainrule, torch):
+        x = lib.tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+        index = lib.tensor([[0, 1, 0], [1, 0, 1]])
+        src = lib.full((2, 3), 2.0, dtype=lib.float64, requires_grad=True) if with_tensor else 3.0
+        if with_tensor and lib is chainrule:  # PyTorch warns once per process, so only its first call would
+            with pytest.warns(UserWarning, match="The reduce argument of torch.scatter with Tensor src is deprecated"):
+                y = x.scatter(0, index, src, reduce=reduce)
+        else:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                y = x.scatter(0, index, src, reduce=reduce)
+        with pytest.raises(RuntimeError, match="derivative for aten::scatter is not implemented"):
+            y.sum().backward()
+        integers = lib.arange(6).reshape(2, 3).scatter(0, index, 2, reduce=reduce)
+        results[lib] = (y.tolist(), type(y.grad_fn).__name__, integers.tolist(), str(integers.dtype).split(".")[1])
+        with pytest.raises(RuntimeError, match="reduce argument must be either add or multiply."):
+            x.scatter(0, index, 1.0, reduce="mean")
+    assert results[chainrule] == results[torch]

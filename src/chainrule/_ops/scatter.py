@@ -6,6 +6,8 @@ of ``index_select`` is an ``index_add``, and a fill blocks the gradient where it
 these ops, every rule is differentiable again.
 """
 
+import warnings
+
 import numpy as np
 
 from .._tensor import Tensor, _wrap_dim, make_tensor
@@ -14,6 +16,7 @@ from ._op import derivative, record
 from .indexing import index_put_accumulate
 from .pointwise import where
 from .pointwise_base import write_out
+from .rounding import _not_implemented
 
 __all__ = ["gather", "scatter", "scatter_add", "index_select", "index_add", "index_copy", "index_fill",
            "masked_fill", "masked_select", "take", "take_along_dim", "nonzero", "argwhere"]
@@ -110,12 +113,21 @@ def _scatter_arrays(input, dim, index, src):
     return dim, out, coords, values
 
 
+_REDUCERS = {"add": np.add, "multiply": np.multiply}
+_DEPRECATED_REDUCE = ("The reduce argument of torch.scatter with Tensor src is deprecated and will be removed in a "
+                      "future PyTorch release. Use torch.scatter_reduce instead for more reduction options.")
+_scatter_has_no_derivative = _not_implemented("scatter")
+ReducedScatterBackward = derivative("NotImplemented", _scatter_has_no_derivative, _scatter_has_no_derivative)
+ReducedScatterValueBackward = derivative("NotImplemented", _scatter_has_no_derivative)
+
+
 def scatter(input, dim, index, src=None, *, value=None, reduce=None, out=None):
-    """``input`` with ``src`` (a tensor or a number) written at ``index`` along ``dim``."""
-    if reduce is not None:
-        raise NotImplementedError("scatter(reduce=...) is not supported; use scatter_add")
+    """``input`` with ``src`` (a tensor or a number) written at ``index`` along ``dim``, or combined with
+    what is there when ``reduce`` is ``'add'`` or ``'multiply'`` (which, as in PyTorch, has no derivative)."""
     if src is None:
         src = value
+    if reduce is not None:
+        return _scatter_reduced(input, dim, index, src, reduce, out)
     dim, result, coords, values = _scatter_arrays(input, dim, index, src)
     result[coords] = values
     result = result.reshape(input._data.shape)
@@ -123,6 +135,22 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=None, out=None):
         result = record(result, ScatterBackward0, (input, src), (), (dim, index))
     else:
         result = record(result, ScatterBackward1, (input,), (), (dim, index))
+    return result if out is None else write_out(result, out, "scatter")
+
+
+def _scatter_reduced(input, dim, index, src, reduce, out):
+    reducer = _REDUCERS.get(reduce)
+    if reducer is None:
+        raise RuntimeError("reduce argument must be either add or multiply.")
+    if isinstance(src, Tensor):
+        warnings.warn(_DEPRECATED_REDUCE, UserWarning, stacklevel=3)
+    dim, result, coords, values = _scatter_arrays(input, dim, index, src)
+    reducer.at(result, coords, values)
+    result = result.reshape(input._data.shape)
+    if isinstance(src, Tensor):
+        result = record(result, ReducedScatterBackward, (input, src))
+    else:
+        result = record(result, ReducedScatterValueBackward, (input,))
     return result if out is None else write_out(result, out, "scatter")
 
 
