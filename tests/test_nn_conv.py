@@ -133,6 +133,8 @@ ERRORS = {
                                                                 align_corners=False),
     "grid_sample grid size": lambda m: m.nn.functional.grid_sample(_t(m, (1, 1, 2, 2)), _t(m, (1, 1, 1, 3)),
                                                                     align_corners=False),
+    "grid_sample bicubic 3-d": lambda m: m.nn.functional.grid_sample(_t(m, (1, 1, 2, 2, 2)), _t(m, (1, 1, 1, 1, 3)),
+                                                                     mode="bicubic", align_corners=False),
     "grid_sample grid rank": lambda m: m.nn.functional.grid_sample(_t(m, (1, 1, 2, 2)), _t(m, (1, 1, 2)),
                                                                     align_corners=False),
     "affine_grid size": lambda m: m.nn.functional.affine_grid(_t(m, (1, 2, 3)), (1, 1, 2), align_corners=False),

@@ -248,7 +248,7 @@ def _interpolate_samples(rng):
 
 def _grid_sample_samples(rng):
     n = rng.standard_normal
-    for mode in ("bilinear", "nearest"):
+    for mode in ("bilinear", "nearest", "bicubic"):
         for padding_mode in ("zeros", "border", "reflection"):
             yield Sample((n((1, 2, 2, 3)), rng.uniform(-1.3, 1.3, (1, 2, 2, 2))),
                          {"mode": mode, "padding_mode": padding_mode, "align_corners": padding_mode == "border"},

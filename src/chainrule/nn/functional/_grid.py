@@ -123,20 +123,68 @@ def _positions(grid, spatial, padding_mode, align_corners):
     return positions
 
 
-def _corners(positions, spatial, mode):
-    """The input pixels each sample reads, as (pixel per axis, factors whose product is its weight);
-    nearest sampling reads one pixel with no factors."""
+def _position_padding(mode, padding_mode):
+    """Bicubic sampling pads each of its taps, not the sample position (as PyTorch does)."""
+    return "zeros" if mode == "bicubic" else padding_mode
+
+
+def _corners(positions, spatial, mode, padding_mode, align_corners):
+    """The input pixels each sample reads, as (pixel per axis, factors whose product is its weight, and
+    each factor's derivative in its axis's position); nearest sampling reads one pixel with no factors."""
     values = [p._data for p in positions]
     if mode == "nearest":
         nearest = [np.rint(v).astype(np.int64) for v in values]
-        return [(nearest, None)]
+        return [(nearest, None, None)]
     lows = [np.floor(v).astype(np.int64) for v in values]
     fractions = [p - make_tensor(low.astype(p._data.dtype)) for p, low in zip(positions, lows)]
+    if mode == "bicubic":
+        weights = [_cubic_weights(f) for f in fractions]
+        taps = [[_padded_tap(low + step - 1, size, padding_mode, align_corners) for step in range(4)]
+                for low, size in zip(lows, spatial[::-1])]
+        return [([t[s] for t, s in zip(taps, steps)], [w[0][s] for w, s in zip(weights, steps)],
+                 [w[1][s] for w, s in zip(weights, steps)]) for steps in np.ndindex(4, 4)]
     corners = []
     for steps in np.ndindex(*(2,) * len(values)):
         pixel = [low + s for low, s in zip(lows, steps)]
-        corners.append((pixel, [(f if s else 1 - f) for f, s in zip(fractions, steps)]))
+        corners.append((pixel, [(f if s else 1 - f) for f, s in zip(fractions, steps)], [1 if s else -1 for s in steps]))
     return corners
+
+
+_CUBIC_A = -0.75  # PyTorch's cubic convolution constant
+
+
+def _cubic_weights(t):
+    """The weights of the taps at -1, 0, 1 and 2 from the floor for fractions ``t`` (a tensor), and their
+    derivatives in ``t``, in PyTorch's formulas."""
+    a = _CUBIC_A
+
+    def near(x):  # |x| <= 1
+        return ((a + 2) * x - (a + 3)) * x * x + 1
+
+    def far(x):  # 1 < |x| < 2
+        return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
+
+    def near_slope(x):
+        return (3 * (a + 2) * x - 2 * (a + 3)) * x
+
+    def far_slope(x):
+        return (3 * a * x - 10 * a) * x + 8 * a
+
+    rest = 1 - t
+    return ([far(t + 1), near(t), near(rest), far(rest + 1)],
+            [far_slope(t + 1), near_slope(t), -near_slope(rest), -far_slope(rest + 1)])
+
+
+def _padded_tap(tap, size, padding_mode, align_corners):
+    """A bicubic tap's pixel along a dim of ``size``: clamped (border), reflected (reflection) or left
+    as it is (zeros: a tap outside reads zero)."""
+    if padding_mode == "zeros":
+        return tap
+    value = tap.astype(np.float64)
+    if padding_mode == "reflection":
+        low, high = (0, size - 1) if align_corners else (-0.5, size - 0.5)
+        value = _reflect(value, low, high)[0]
+    return np.clip(np.rint(value), 0, size - 1).astype(np.int64)
 
 
 def _flat_and_valid(pixel, spatial):
@@ -156,9 +204,9 @@ def _flat_and_valid(pixel, spatial):
 def _sample(input, grid, mode, padding_mode, align_corners):
     """The sampled values: each pixel read, times its weight (the forward, on the same corners the vjps use)."""
     spatial = tuple(input.shape[2:])
-    positions = _positions(grid, spatial, padding_mode, align_corners)
+    positions = _positions(grid, spatial, _position_padding(mode, padding_mode), align_corners)
     result = None
-    for pixel, factors in _corners(positions, spatial, mode):
+    for pixel, factors, _ in _corners(positions, spatial, mode, padding_mode, align_corners):
         flat, valid = _flat_and_valid(pixel, spatial)
         index = np.broadcast_to(flat[:, None], flat.shape[:1] + input.shape[1:2] + flat.shape[1:])
         picked = gather_flat(input, np.ascontiguousarray(index), len(spatial), GatherForSampling)
@@ -176,9 +224,9 @@ ScatterForSampling = scatter_node("ScatterAddBackward0")
 
 def _grid_sample_grad_input(grad, input, grid, mode, padding_mode, align_corners):
     spatial = tuple(input.shape[2:])
-    positions = _positions(grid, spatial, padding_mode, align_corners)
+    positions = _positions(grid, spatial, _position_padding(mode, padding_mode), align_corners)
     total = None
-    for pixel, factors in _corners(positions, spatial, mode):
+    for pixel, factors, _ in _corners(positions, spatial, mode, padding_mode, align_corners):
         flat, valid = _flat_and_valid(pixel, spatial)
         index = np.ascontiguousarray(np.broadcast_to(flat[:, None], grad.shape))
         weight = make_tensor(valid.astype(grad._data.dtype))
@@ -194,24 +242,27 @@ def _grid_sample_grad_grid(grad, input, grid, mode, padding_mode, align_corners)
         return grid * 0
     spatial = tuple(input.shape[2:])
     rank = len(spatial)
-    positions = _positions(grid, spatial, padding_mode, align_corners)
-    slopes = [make_tensor(_source_line(grid._data[..., axis], size, padding_mode, align_corners)[1]
+    position_padding = _position_padding(mode, padding_mode)
+    positions = _positions(grid, spatial, position_padding, align_corners)
+    slopes = [make_tensor(_source_line(grid._data[..., axis], size, position_padding, align_corners)[1]
                           .astype(grid._data.dtype)) for axis, size in enumerate(spatial[::-1])]
-    lows = [np.floor(p._data).astype(np.int64) for p in positions]
-    fractions = [p - make_tensor(low.astype(p._data.dtype)) for p, low in zip(positions, lows)]
     per_axis = [None] * rank
-    for steps in np.ndindex(*(2,) * rank):
-        flat, valid = _flat_and_valid([low + s for low, s in zip(lows, steps)], spatial)
+    for pixel, factors, derivatives in _corners(positions, spatial, mode, padding_mode, align_corners):
+        flat, valid = _flat_and_valid(pixel, spatial)
         index = np.ascontiguousarray(np.broadcast_to(flat[:, None], grad.shape))
         inside = make_tensor(valid[:, None].astype(grad._data.dtype))
         picked = gather_flat(input, index, rank, GatherForSampling) * inside
         seen = (grad * picked).sum(1)
         for axis in range(rank):
-            # the derivative of this corner's weight along ``axis``: the other factors, signed
-            term = seen if steps[axis] else -seen
-            for other, (f, s) in enumerate(zip(fractions, steps)):
+            # the derivative of this corner's weight along ``axis``: that factor's derivative times the others
+            slope = derivatives[axis]
+            if isinstance(slope, int):  # bilinear: the factor is f or 1 - f
+                term = seen if slope > 0 else -seen
+            else:
+                term = seen * slope
+            for other, factor in enumerate(factors):
                 if other != axis:
-                    term = term * (f if s else 1 - f)
+                    term = term * factor
             per_axis[axis] = term if per_axis[axis] is None else per_axis[axis] + term
     basis = np.eye(rank, dtype=grid._data.dtype)
     result = None
@@ -234,8 +285,6 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
     if padding_mode not in ("zeros", "border", "reflection"):
         raise ValueError(f"nn.functional.grid_sample(): expected padding_mode to be 'zeros', 'border', or "
                          f"'reflection', but got: '{padding_mode}'")
-    if mode == "bicubic":
-        raise NotImplementedError("chainrule's grid_sample has no bicubic mode")
     align_corners = _align(align_corners)
     x, g = input._data, grid._data
     if g.ndim == 0 or g.shape[-1] != x.ndim - 2:
@@ -244,6 +293,8 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
     if x.ndim not in (4, 5) or g.ndim != x.ndim:
         raise RuntimeError(f"grid_sampler(): expected {x.ndim}D input and grid with same number of dimensions, but "
                            f"got input with sizes {list(x.shape)} and grid with sizes {list(g.shape)}")
+    if mode == "bicubic" and x.ndim != 4:
+        raise RuntimeError("grid_sampler(): bicubic interpolation only supports 4D input")
     if x.shape[0] != g.shape[0]:
         raise RuntimeError(f"grid_sampler(): expected grid and input to have same batch size, but got input with "
                            f"sizes {list(x.shape)} and grid with sizes {list(g.shape)}")
