@@ -244,6 +244,12 @@ def _interpolate_samples(rng):
     yield Sample((n((1, 1, 2, 3)),), {"size": (3, 4), "mode": "bicubic", "align_corners": True},
                  name="bicubic align_corners")
     yield Sample((n((1, 1, 4, 3)),), {"size": (3, 2), "mode": "area"}, name="area")
+    yield Sample((n((1, 1, 3, 4, 3)),), {"size": (2, 2, 3), "mode": "area"}, name="area 3-d")
+    for mode in ("bilinear", "bicubic"):
+        yield Sample((noncontiguous(n((1, 2, 7, 6))),), {"size": (3, 4), "mode": mode, "antialias": True},
+                     name=f"{mode} antialias down")
+        yield Sample((n((1, 1, 4, 5)),), {"scale_factor": (1.5, 0.5), "mode": mode, "antialias": True,
+                                          "align_corners": True}, name=f"{mode} antialias align_corners")
 
 
 def _grid_sample_samples(rng):

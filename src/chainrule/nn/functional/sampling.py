@@ -181,6 +181,40 @@ def _cubic_map(size, out, scale, align_corners):
     return _mixing_matrix(size, out, low[:, None] + np.arange(-1, 3), weights)
 
 
+def _triangle(x):
+    x = np.abs(x)
+    return np.where(x < 1, 1 - x, 0.0)
+
+
+def _keys_cubic(x, a=-0.5):
+    """The cubic convolution kernel with Keys' a = -0.5, which antialiased bicubic sampling uses."""
+    x = np.abs(x)
+    near = ((a + 2) * x - (a + 3)) * x * x + 1
+    far = ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
+    return np.where(x < 1, near, np.where(x < 2, far, 0.0))
+
+
+def _antialiased_map(size, out, scale, align_corners, mode):
+    """(out, size): each output sample averages the inputs under a filter stretched by the downscale factor,
+    so shrinking an image does not alias (PyTorch's ``antialias=True``); normalised to sum to one."""
+    if align_corners:
+        scale = (size - 1) / (out - 1) if out > 1 else 0.0
+    filter_fn, half = (_triangle, 1.0) if mode == "bilinear" else (_keys_cubic, 2.0)
+    support = half * scale if scale >= 1 else half
+    stretch = 1 / scale if scale >= 1 else 1.0
+    matrix = np.zeros((out, size))
+    for i in range(out):
+        center = scale * (i + 0.5)
+        low = max(int(center - support + 0.5), 0)
+        high = min(int(center + support + 0.5), size)
+        weights = filter_fn((np.arange(low, high) - center + 0.5) * stretch)
+        total = weights.sum()
+        matrix[i, low:high] = weights / total if total != 0 else weights
+    return matrix
+
+
+_ANTIALIASED_NODES = {"bilinear": maps_node("UpsampleBilinear2DAaBackward0"),
+                      "bicubic": maps_node("UpsampleBicubic2DAaBackward0")}
 _NEAREST_NODES = {(exact, rank): maps_node(f"UpsampleNearest{'Exact' if exact else ''}{rank}DBackward0")
                   for exact in (False, True) for rank in (1, 2, 3)}
 _LINEAR_NODES = {1: maps_node("UpsampleLinear1DBackward0"), 2: maps_node("UpsampleBilinear2DBackward0"),
@@ -190,7 +224,8 @@ UpsampleBicubic2DBackward0 = maps_node("UpsampleBicubic2DBackward0")
 
 def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
                 recompute_scale_factor=None, antialias=False):
-    """Resize the spatial dims: nearest, (bi/tri)linear, bicubic or area (adaptive average) sampling."""
+    """Resize the spatial dims: nearest, (bi/tri)linear, bicubic or area (adaptive average) sampling;
+    ``antialias`` filters a bilinear or bicubic downscale over every input it covers, as PyTorch does."""
     x = input._data
     if mode in ("nearest", "nearest-exact", "area") and align_corners is not None:
         raise ValueError(f"align_corners option can only be set with the interpolating modes: {_INTERPOLATING}")
@@ -202,10 +237,11 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         raise NotImplementedError(f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {x.ndim}D) for the "
                                   "modes: nearest | linear | bilinear | bicubic | trilinear | lanczos | area | "
                                   f"nearest-exact (got {mode})")
-    if antialias:
-        raise NotImplementedError("chainrule's interpolate has no antialiased sampling")
     spatial = x.shape[2:]
     sizes, scales = _output_sizes(spatial, size, scale_factor, recompute_scale_factor)
+    if antialias and (mode not in ("bilinear", "bicubic") or x.ndim != 4):
+        raise ValueError("Anti-alias option is restricted to bilinear, bicubic, and lanczos modes and requires a 4-D "
+                         "tensor as input")
     if mode == "area":
         return _area(input, sizes)
     if min(spatial) < 1 or min(sizes) < 1:
@@ -214,6 +250,9 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         made = ", ".join(f"{a}: {n}" for a, n in zip(names, sizes))
         raise RuntimeError(f"Input and output sizes should be greater than 0, but got input ({given})"
                            f"{' and' if rank == 1 else ''} output ({made})")
+    if antialias:
+        maps = tuple(_antialiased_map(s, o, sc, bool(align_corners), mode) for s, o, sc in zip(spatial, sizes, scales))
+        return apply_maps(input, maps, _ANTIALIASED_NODES[mode])
     if mode in _MODE_RANK or mode == "bicubic":
         build = _cubic_map if mode == "bicubic" else _linear_map
         maps = tuple(build(s, o, sc, bool(align_corners)) for s, o, sc in zip(spatial, sizes, scales))
@@ -224,11 +263,9 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
 
 
 def _area(input, sizes):
-    from .pooling import adaptive_avg_pool1d, adaptive_avg_pool2d
+    from .pooling import adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d
 
-    if len(sizes) == 3:
-        raise NotImplementedError("chainrule's interpolate has no 3-d area mode")
-    return adaptive_avg_pool1d(input, sizes) if len(sizes) == 1 else adaptive_avg_pool2d(input, sizes)
+    return (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d)[len(sizes) - 1](input, sizes)
 
 
 def _deprecated(name):
