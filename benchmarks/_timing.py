@@ -34,9 +34,10 @@ def format_duration(seconds):
     return f"{seconds * 1e6:10.1f} us" if seconds < 1e-2 else f"{seconds * 1e3:10.2f} ms"
 
 
-def run(description, measure, workload_names, header=""):
+def run(description, measure, workload_names, header="", footer=None):
     """The benchmark's command line: ``--library L`` times one library and prints JSON; without it,
-    every library is timed in its own child process and the table with ratios is printed."""
+    every library is timed in its own child process and the table with ratios is printed, then
+    ``footer(results)`` if given (results: library -> what its ``measure`` returned)."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--library", choices=LIBRARIES, help=argparse.SUPPRESS)
@@ -55,6 +56,8 @@ def run(description, measure, workload_names, header=""):
         print(f"{name:{width}} {format_duration(ours):>13} {format_duration(compiled):>13} "
               f"{format_duration(theirs):>13} {format_duration(hand):>13} {ours / theirs:9.2f} "
               f"{compiled / theirs:10.2f} {ours / hand:9.2f}")
+    if footer is not None:
+        footer(results)
 
 
 def _measure_in_child(library, repeat):

@@ -9,12 +9,8 @@ Each column is measured in a process of its own (see ``_timing.py``); PyTorch on
 Run: python benchmarks/bench_compile.py [--repeat N]
 """
 
-import argparse
 import importlib
-import json
-import math
 import os
-import subprocess
 import sys
 import time
 
@@ -24,9 +20,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 
 import bench_overhead  # noqa: E402
 import bench_training  # noqa: E402
-from _timing import format_duration, median_time  # noqa: E402
+from _timing import median_time, run  # noqa: E402
 
-COLUMNS = ("eager", "compiled", "torch", "numpy")
 ELEMENTWISE = np.random.default_rng(0).standard_normal(1_000_000).astype(np.float32)
 
 
@@ -49,7 +44,9 @@ def _numpy_elementwise():
     return y, t + x * (1 - t * t) - 2 * x * e
 
 
-def measure(column, repeat):
+def measure(library, repeat):
+    """Median seconds of every workload for one column: ``chainrule`` (eager), ``compiled``, ``torch``, ``numpy``."""
+    column = library
     times = {}
     if column == "numpy":
         for name, by_hand in list(bench_overhead.BY_HAND.items()) + [("elementwise 1M", _numpy_elementwise)]:
@@ -90,38 +87,16 @@ def _first_calls(times, name, eager, make_compiled):
     times[f"{name}|first calls"] = calls
 
 
-def _in_child(column, repeat):
-    result = subprocess.run([sys.executable, sys.argv[0], "--column", column, "--repeat", str(repeat)],
-                            capture_output=True, text=True)
-    if result.returncode != 0:
-        return {}
-    return json.loads(result.stdout.strip().splitlines()[-1])
-
-
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=7)
-    parser.add_argument("--column", choices=COLUMNS, help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.column:
-        print(json.dumps(measure(args.column, args.repeat)))
-        return
-    results = {column: _in_child(column, args.repeat) for column in COLUMNS}
-    names = [name for name in results["eager"] if "|" not in name]
-    width = max(len(name) for name in names) + 2
-    print(f"{'workload':{width}} {'eager':>13} {'compiled':>13} {'PyTorch':>13} {'NumPy':>13} "
-          f"{'comp/torch':>10} {'comp/eager':>10}")
-    for name in names:
-        eager, compiled, torch, hand = (results[c].get(name, math.nan) for c in COLUMNS)
-        print(f"{name:{width}} {format_duration(eager):>13} {format_duration(compiled):>13} "
-              f"{format_duration(torch):>13} {format_duration(hand):>13} {compiled / torch:10.2f} "
-              f"{compiled / eager:10.2f}")
+def _print_first_calls(results):
     print("\nfirst two calls of a fresh compiled function, in eager steps (1: records; 2: records, compares, "
           "generates and checks the plan):")
-    for name in names:
-        first, second = results["compiled"].get(f"{name}|first calls", (math.nan, math.nan))
-        print(f"{name:{width}} {first:6.1f} {second:6.1f}")
+    for name in NAMES:
+        first, second = results["compiled"].get(f"{name}|first calls", (float("nan"), float("nan")))
+        print(f"{name:26} {first:6.1f} {second:6.1f}")
+
+
+NAMES = list(bench_overhead.BY_HAND) + ["elementwise 1M"] + [name for name, *_ in bench_training.WORKLOADS]
 
 
 if __name__ == "__main__":
-    main()
+    run(__doc__.splitlines()[0], measure, NAMES, footer=_print_first_calls)

@@ -15,7 +15,7 @@ import os
 import numpy as np
 
 from . import arithmetic_loops
-from .kernels import ELEMENTWISE, fresh_gradient, slots_in
+from .kernels import ELEMENTWISE, fresh_gradient, slots_made, slots_read
 
 __all__ = ["fuse", "MIN_ELEMENTS"]
 
@@ -59,7 +59,7 @@ def fuse(instructions, values, keep):
     """
     readers = {}
     for position, instruction in enumerate(instructions):
-        for slot in _reads(instruction):
+        for slot in slots_read(instruction):
             readers.setdefault(slot, []).append(position)
     result = []
     group, before, after, after_slots = [], [], [], set()
@@ -71,7 +71,7 @@ def fuse(instructions, values, keep):
         group.clear(), before.clear(), after.clear(), after_slots.clear()
 
     for position, instruction in enumerate(instructions):
-        reads = set(_reads(instruction))
+        reads = set(slots_read(instruction))
         if group:
             members = {i[1][0] for _, i in group}
             if not reads & after_slots and _joins(instruction, group, values):
@@ -80,7 +80,7 @@ def fuse(instructions, values, keep):
             if instruction[0] in ("op", "traced", "load", "const"):
                 if reads & (members | after_slots):
                     after.append(instruction)
-                    after_slots.update(_writes(instruction))
+                    after_slots.update(slots_made(instruction))
                 else:
                     before.append(instruction)
                 continue
@@ -92,22 +92,6 @@ def fuse(instructions, values, keep):
             result.append(instruction)
     close()
     return result
-
-
-def _writes(instruction):
-    return [s for s in instruction[1] if not isinstance(s, tuple)] if instruction[0] in ("op", "traced") \
-        else [instruction[1]]
-
-
-def _reads(instruction):
-    kind = instruction[0]
-    if kind in ("op", "traced", "fused"):
-        return list(slots_in(instruction[3]))
-    if kind in ("add_into", "write"):
-        return [instruction[1], instruction[2]]
-    if kind == "grad":
-        return [] if instruction[2] is None else [instruction[2]]
-    return []
 
 
 def _joins(instruction, group, values):

@@ -20,7 +20,8 @@ from ..nn.functional.softmax import SoftmaxBackward0, _softmax_array
 from .._ops._op import OUTPUT
 from .._tensor import Tensor
 
-__all__ = ["Kernel", "Constant", "build_kernel", "fresh_gradient", "slots_in", "ELEMENTWISE"]
+__all__ = ["Kernel", "Constant", "build_kernel", "fresh_gradient", "slots_in", "slots_read", "slots_made",
+           "ELEMENTWISE"]
 
 ELEMENTWISE = set()  # kernels besides ufuncs whose output element i reads only element i of each input
 
@@ -382,6 +383,28 @@ def slots_in(refs):
             yield ref[1]
         elif ref[0] == "n":
             yield from slots_in(ref[2])
+
+
+def slots_read(instruction):
+    """The slots a plan instruction reads (see ``recorder.Recording`` for the kinds)."""
+    kind = instruction[0]
+    if kind in ("op", "traced", "fused"):
+        return list(slots_in(instruction[3]))
+    if kind in ("add_into", "write"):
+        return [instruction[1], instruction[2]]
+    if kind == "grad":
+        return [] if instruction[2] is None else [instruction[2]]
+    return []
+
+
+def slots_made(instruction):
+    """The slots a plan instruction gives a value."""
+    kind = instruction[0]
+    if kind in ("load", "const"):
+        return [instruction[1]]
+    if kind in ("op", "traced", "fused"):
+        return [s for s in instruction[1] if not isinstance(s, tuple)]  # a traced call's numbers are not slots
+    return []
 
 
 def fresh_gradient(grad, dtype):

@@ -18,7 +18,7 @@ from .. import _random
 from .._recording import STATEFUL
 from .._tensor import make_tensor
 from .fusion import fuse
-from .kernels import fresh_gradient, slots_in
+from .kernels import fresh_gradient, slots_made, slots_read
 
 __all__ = ["Plan", "ReplayDiverged", "module_members"]
 
@@ -56,33 +56,13 @@ def _renamed_ref(ref, renames):
     return ref
 
 
-def _inputs(instruction):
-    kind = instruction[0]
-    if kind in ("op", "traced", "fused"):
-        return list(slots_in(instruction[3]))
-    if kind in ("add_into", "write"):
-        return [instruction[1], instruction[2]]
-    if kind == "grad":
-        return [] if instruction[2] is None else [instruction[2]]
-    return []
-
-
-def _outputs(instruction):
-    kind = instruction[0]
-    if kind in ("load", "const"):
-        return [instruction[1]]
-    if kind in ("op", "traced", "fused"):
-        return [s for s in instruction[1] if not isinstance(s, tuple)]
-    return []
-
-
 def eliminate_dead_code(instructions, output_slots):
     live = set(output_slots)
     kept = []
     for instruction in reversed(instructions):
-        if _effects(instruction) or any(s in live for s in _outputs(instruction)):
+        if _effects(instruction) or any(s in live for s in slots_made(instruction)):
             kept.append(instruction)
-            live.update(_inputs(instruction))
+            live.update(slots_read(instruction))
     kept.reverse()
     return kept
 
@@ -222,7 +202,7 @@ def _last_uses(instructions, large):
     seen = set()
     frees = []
     for instruction in reversed(instructions):
-        dead = list(dict.fromkeys(s for s in _inputs(instruction) + _outputs(instruction)
+        dead = list(dict.fromkeys(s for s in slots_read(instruction) + slots_made(instruction)
                                   if s in large and s not in seen))
         seen.update(dead)
         frees.append(dead)
