@@ -447,7 +447,23 @@ def check_schedulers(name, schedulers, optimizer):
                              f"is different from {optimizer.__class__.__name__}.")
 
 
-class SequentialLR(LRScheduler):
+class SchedulerOfSchedulers(LRScheduler):
+    """A schedule that drives others: its state holds each of theirs."""
+
+    def state_dict(self):
+        state = {key: value for key, value in self.__dict__.items() if key not in ("optimizer", "_schedulers")}
+        state["_schedulers"] = [scheduler.state_dict() for scheduler in self._schedulers]
+        return state
+
+    def load_state_dict(self, state_dict):
+        state = dict(state_dict)
+        saved = state.pop("_schedulers")
+        self.__dict__.update(state)
+        for scheduler, scheduler_state in zip(self._schedulers, saved):
+            scheduler.load_state_dict(scheduler_state)
+
+
+class SequentialLR(SchedulerOfSchedulers):
     """Hand the optimizer from one schedule to the next at the ``milestones`` epochs."""
 
     def __init__(self, optimizer, schedulers, milestones, last_epoch=-1):
@@ -481,18 +497,6 @@ class SequentialLR(LRScheduler):
         else:
             scheduler.step()
         self._last_lr = scheduler.get_last_lr()
-
-    def state_dict(self):
-        state = {key: value for key, value in self.__dict__.items() if key not in ("optimizer", "_schedulers")}
-        state["_schedulers"] = [scheduler.state_dict() for scheduler in self._schedulers]
-        return state
-
-    def load_state_dict(self, state_dict):
-        state = dict(state_dict)
-        saved = state.pop("_schedulers")
-        self.__dict__.update(state)
-        for scheduler, scheduler_state in zip(self._schedulers, saved):
-            scheduler.load_state_dict(scheduler_state)
 
 
 def _undo_initial_step(scheduler):

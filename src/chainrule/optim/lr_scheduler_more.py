@@ -10,7 +10,7 @@ import math
 import types
 
 from .._recording import replayed_as_call
-from .lr_scheduler import (LambdaLR, LRScheduler, _check_optimizer, _current_lrs,
+from .lr_scheduler import (LambdaLR, LRScheduler, SchedulerOfSchedulers, _check_optimizer, _current_lrs,
                            check_schedulers, lambdas_per_group)
 
 __all__ = ["ConstantLR", "PolynomialLR", "MultiplicativeLR", "CyclicLR", "ChainedScheduler"]
@@ -193,7 +193,7 @@ class CyclicLR(LRScheduler):
         self._init_scale_mode()
 
 
-class ChainedScheduler(LRScheduler):
+class ChainedScheduler(SchedulerOfSchedulers):
     """Step several schedules of one optimizer together, each applying its change to the others' rates."""
 
     def __init__(self, schedulers, optimizer=None):
@@ -211,15 +211,3 @@ class ChainedScheduler(LRScheduler):
         for scheduler in self._schedulers:
             scheduler.step()
         self._last_lr = _current_lrs(self._schedulers[-1].optimizer)
-
-    def state_dict(self):
-        state = {key: value for key, value in self.__dict__.items() if key not in ("optimizer", "_schedulers")}
-        state["_schedulers"] = [scheduler.state_dict() for scheduler in self._schedulers]
-        return state
-
-    def load_state_dict(self, state_dict):
-        state = dict(state_dict)
-        saved = state.pop("_schedulers")
-        self.__dict__.update(state)
-        for scheduler, scheduler_state in zip(self._schedulers, saved):
-            scheduler.load_state_dict(scheduler_state)

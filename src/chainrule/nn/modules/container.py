@@ -21,7 +21,31 @@ def _checked_index(idx, length):
     return idx % length if length else idx
 
 
-class Sequential(Module):
+class _Container(Module):
+    """What the module containers share: their length and ``pop``."""
+
+    def __len__(self):
+        return len(self._modules)
+
+    def pop(self, key):
+        module = self[key]
+        del self[key]
+        return module
+
+
+class _IndexedContainer(_Container):
+    """A container keyed "0", "1", ...: iterated in order, renumbered after a deletion or an insertion."""
+
+    def __iter__(self):
+        return iter(self._modules.values())
+
+    def _renumber(self, modules):
+        self._modules.clear()
+        for i, module in enumerate(modules):
+            self._modules[str(i)] = module
+
+
+class Sequential(_IndexedContainer):
     """Modules applied one after another: ``Sequential(a, b)(x) == b(a(x))``."""
 
     def __init__(self, *args):
@@ -49,16 +73,8 @@ class Sequential(Module):
         keys = self._keys()
         for key in (keys[idx] if isinstance(idx, slice) else [keys[_checked_index(idx, len(self))]]):
             delattr(self, key)
-        modules = list(self._modules.values())
-        self._modules.clear()
-        for i, module in enumerate(modules):
-            self._modules[str(i)] = module
+        self._renumber(list(self._modules.values()))
 
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
 
     def __add__(self, other):
         if not isinstance(other, Sequential):
@@ -83,15 +99,9 @@ class Sequential(Module):
         index = index + n if index < 0 else index
         modules = list(self._modules.values())
         modules.insert(index, module)
-        self._modules.clear()
-        for i, m in enumerate(modules):
-            self._modules[str(i)] = m
+        self._renumber(modules)
         return self
 
-    def pop(self, key):
-        module = self[key]
-        del self[key]
-        return module
 
     def forward(self, input):
         for module in self._modules.values():
@@ -99,7 +109,7 @@ class Sequential(Module):
         return input
 
 
-class ModuleList(Module):
+class ModuleList(_IndexedContainer):
     """Submodules held in a list (registered, unlike a plain Python list)."""
 
     def __init__(self, modules=None):
@@ -121,16 +131,8 @@ class ModuleList(Module):
                 del self._modules[key]
         else:
             del self._modules[str(_checked_index(idx, len(self)))]
-        modules = list(self._modules.values())
-        self._modules.clear()
-        for i, module in enumerate(modules):
-            self._modules[str(i)] = module
+        self._renumber(list(self._modules.values()))
 
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
 
     def __iadd__(self, modules):
         return self.extend(modules)
@@ -154,10 +156,6 @@ class ModuleList(Module):
         for i, m in enumerate(modules):
             self.add_module(str(i), m)
 
-    def pop(self, key):
-        module = self[key]
-        del self[key]
-        return module
 
     def __repr__(self):
         """Runs of equal consecutive entries print once, as ``(0-2): 3 x Linear(...)``."""
@@ -178,7 +176,7 @@ class ModuleList(Module):
         return self._get_name() + "(\n  " + "\n  ".join(lines) + "\n)"
 
 
-class ModuleDict(Module):
+class ModuleDict(_Container):
     """Submodules held in an ordered dict."""
 
     def __init__(self, modules=None):
@@ -195,9 +193,6 @@ class ModuleDict(Module):
     def __delitem__(self, key):
         del self._modules[key]
 
-    def __len__(self):
-        return len(self._modules)
-
     def __iter__(self):
         return iter(self._modules)
 
@@ -207,10 +202,6 @@ class ModuleDict(Module):
     def clear(self):
         self._modules.clear()
 
-    def pop(self, key):
-        module = self[key]
-        del self[key]
-        return module
 
     def keys(self):
         return self._modules.keys()
