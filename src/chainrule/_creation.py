@@ -286,6 +286,14 @@ def legacy_new(cls, args, kwargs):
     return out
 
 
+def _legacy_constructor(cls, *args, **kwargs):
+    """``Tensor(data)`` / ``Tensor(*sizes)``: PyTorch's legacy constructor, always the default dtype."""
+    return legacy_new(cls, args, kwargs)
+
+
+Tensor.__new__ = staticmethod(_legacy_constructor)
+
+
 # ---------------------------------------------------------------- Tensor.new_*: same dtype as the tensor unless given
 def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False):
     return tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)

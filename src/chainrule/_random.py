@@ -6,7 +6,7 @@ Streams come from NumPy's PCG64, so a seed reproduces chainrule's own numbers (n
 import numpy as np
 
 from ._creation import _factory
-from ._recording import traced_stateful
+from ._ops._op import traced_stateful
 from ._dtype import get_default_dtype, int64, to_dtype
 from ._tensor import make_tensor
 

@@ -3,13 +3,13 @@
 Eager code reads one attribute here at the few places the recorder must see (a recorded op, a
 fresh tensor, an in-place write, a gradient landing on a leaf, a value leaving for Python). When
 nothing is being recorded, ``state.recorder`` is None and each such check is one attribute load.
+This module sits below the Tensor; ops mark array work the recorder must see with
+``chainrule._ops._op.traced``.
 """
 
 import functools
 
-from . import _tensor
-
-__all__ = ["state", "traced", "traced_stateful", "replayed_as_call", "STATEFUL"]
+__all__ = ["state", "replayed_as_call", "RULE_HOOKS", "STATEFUL"]
 
 
 class _State:
@@ -22,27 +22,8 @@ class _State:
 state = _State()
 
 
-def traced(fn, *operands):
-    """``fn(*operands)`` with each Tensor operand given as its array, seen by the recorder as one instruction.
-
-    For array work inside an op that ``record`` does not describe, such as the masks a loss
-    builds from its integer targets: replay then recomputes them from the new targets.
-    """
-    recorder = state.recorder
-    if recorder is None:
-        return fn(*[value._data if isinstance(value, _tensor.Tensor) else value for value in operands])
-    return recorder.traced(fn, operands)
-
-
 RULE_HOOKS = []  # called with each node class ``derivative`` makes (some ops make theirs on first use)
 STATEFUL = set()  # functions passed to traced_stateful: their calls are never merged or dropped
-
-
-def traced_stateful(fn, *operands):
-    """``traced`` for a call with effects beyond its result: a draw from a generator (a replay draws again,
-    advancing the generator as eager does), an update of running statistics."""
-    STATEFUL.add(fn)
-    return traced(fn, *operands)
 
 
 def replayed_as_call(method):

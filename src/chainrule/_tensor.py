@@ -1,8 +1,10 @@
 """The Tensor: an array plus the autograd metadata PyTorch exposes.
 
-Op methods and operators (``x + y``, ``x.sum()``) are installed by ``chainrule._ops``; this file
-holds what every tensor is: its array, dtype and shape, its place in the graph (``grad_fn``,
-``requires_grad``, ``grad``), its version counter, and conversions to Python and NumPy.
+This file holds what every tensor is: its array, dtype and shape, its place in the graph
+(``grad_fn``, ``requires_grad``, ``grad``), its version counter, and conversions to Python and NumPy.
+It sits below everything that computes, so what needs a higher layer is installed by that layer:
+op methods and operators (``x + y``, ``x.sum()``) by ``chainrule._ops``, ``backward()`` by
+``chainrule.autograd``, and the legacy constructor ``Tensor(data)`` by ``chainrule._creation``.
 """
 
 import warnings
@@ -16,8 +18,8 @@ from ._errors import with_hint
 from ._printing import format_tensor
 from ._recording import state as _recorder_state
 from ._size import Size
-from .autograd import grad_mode
-from .autograd.graph import RemovableHandle
+from ._autograd import grad_mode
+from .utils.hooks import RemovableHandle
 
 __all__ = ["Tensor", "make_tensor"]
 
@@ -48,12 +50,6 @@ class Tensor:
     _accumulator = None
     _is_inference = False
     _tangent = None
-
-    def __new__(cls, *args, **kwargs):
-        """``Tensor(data)`` / ``Tensor(*sizes)``: PyTorch's legacy constructor, always the default dtype."""
-        from ._creation import legacy_new
-
-        return legacy_new(cls, args, kwargs)
 
     def _init(self, data):
         self._data = data
@@ -264,11 +260,6 @@ class Tensor:
         self._post_accumulate_hooks.append(hook)
         return RemovableHandle(self._post_accumulate_hooks, hook)
 
-    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
-        from .autograd import backward
-
-        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
-
     # ----------------------------------------------------------------- conversions
     def numpy(self, *, force=False):
         if _recorder_state.recorder is not None:
@@ -441,47 +432,6 @@ def make_tensor(data):
     if _recorder_state.recorder is not None:
         _recorder_state.recorder.made_tensor(t)
     return t
-
-
-def accumulate_into_leaf(leaf, grad):
-    """What AccumulateGrad does: run the leaf's hooks, then add ``grad`` into ``leaf.grad``."""
-    if leaf._hooks:
-        for hook in list(leaf._hooks):
-            new = hook(grad)
-            if new is not None:
-                if new._data.shape != grad._data.shape:
-                    name = getattr(hook, "__name__", type(hook).__name__)
-                    raise RuntimeError(f"hook '{name}' has changed the size of value")
-                grad = new
-    data = grad._data
-    target_dtype = leaf._data.dtype
-    if _grad_state.enabled:  # create_graph: the gradient keeps its graph
-        if _recorder_state.recorder is not None:
-            _recorder_state.recorder.fail("gradients accumulated with create_graph=True are not replayed")
-        if data.dtype != target_dtype:
-            grad = grad.to(leaf.dtype)
-        if leaf._grad is None:
-            from ._ops._op import record
-            from ._ops.inplace import CopyBackwards
-
-            # PyTorch copies the first gradient into a fresh tensor: its grad_fn is CopyBackwards
-            leaf._grad = record(np.array(grad._data, copy=True), CopyBackwards, (0.0, grad), (), (grad._data.shape,))
-        else:
-            leaf._grad = leaf._grad + grad
-    elif _recorder_state.recorder is not None and _recorder_state.recorder.accumulate(leaf, data, target_dtype):
-        pass  # recorded (and done) by chainrule.compile
-    elif leaf._grad is None:
-        # a fresh C-ordered copy: the layout of the leaf itself (PyTorch's gradient layout contract)
-        leaf._grad = make_tensor(np.array(data, dtype=target_dtype, order="C", copy=True))
-    else:
-        current = leaf._grad
-        if current._grad_fn is None and not current._requires_grad and current._data.flags.writeable:
-            np.add(current._data, data, out=current._data, casting="unsafe")
-        else:
-            leaf._grad = current + grad
-    if leaf._post_accumulate_hooks:
-        for hook in list(leaf._post_accumulate_hooks):
-            hook(leaf)
 
 
 def _to_host(array):

@@ -9,7 +9,8 @@ itself); without them the DOT source is still available.
 import html
 
 from ._tensor import Tensor
-from .autograd.graph import AccumulateGrad, SavedTensor
+from ._autograd.graph import SavedTensor
+from ._autograd.leaf import AccumulateGrad
 
 __all__ = ["draw", "GraphPicture"]
 

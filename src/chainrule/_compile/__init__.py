@@ -22,9 +22,9 @@ import numpy as np
 
 from .. import _recording
 from .._tensor import Tensor
-from ..autograd import grad_mode
-from ..autograd.anomaly_mode import _state as _anomaly_state
-from ..autograd.forward_ad import _state as _forward_state
+from .._autograd import grad_mode
+from .._autograd.anomaly import _state as _anomaly_state
+from .._ops._forward import state as _forward_state
 from .plan import Plan
 from .recorder import NotReplayable, Recording
 from .units import Unit

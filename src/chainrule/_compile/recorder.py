@@ -19,8 +19,8 @@ import numpy as np
 from .. import _recording
 from .._ops._op import OUTPUT
 from .._tensor import Tensor
-from ..autograd import grad_mode
-from ..autograd.graph import _next_sequence_nr
+from .._autograd import grad_mode
+from .._autograd.graph import next_sequence_nr
 from .kernels import Constant, build_kernel, fresh_gradient
 from .plan import module_members
 from .units import Unit, call_arguments, flatten_tensors, internal_arrays, unit_codes, unit_of
@@ -29,7 +29,7 @@ __all__ = ["Recording", "NotReplayable", "user_site"]
 
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # code that wraps new arrays holding only values fixed by shape (ones, zeros), never read from data
-_CONSTANT_MODULES = ("chainrule._creation", "chainrule.autograd")
+_CONSTANT_MODULES = ("chainrule._creation", "chainrule._autograd", "chainrule.autograd")
 _CONSTANT_FUNCTIONS = ("zeros_like_grad", "_eye", "_mask", "_causal_hint_mask")
 
 
@@ -152,7 +152,7 @@ class Recording:
         unit.found = found
         unit.versions = [v._version_counter[0] if isinstance(v, Tensor) else None for v in found]
         unit.grad_enabled = grad_mode._state.enabled
-        unit.first_node = _next_sequence_nr()
+        unit.first_node = next_sequence_nr()
         self.units.append(unit)
 
     def _leave(self, unit, result):

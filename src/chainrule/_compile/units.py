@@ -15,8 +15,8 @@ import numpy as np
 
 from .. import _recording
 from .._tensor import Tensor, make_tensor
-from ..autograd import grad_mode
-from ..autograd.graph import _next_sequence_nr
+from .._autograd import grad_mode
+from .._autograd.graph import next_sequence_nr
 
 __all__ = ["unit_of", "unit_codes", "call_arguments", "flatten_tensors", "internal_arrays", "Unit"]
 
@@ -143,7 +143,7 @@ def internal_arrays(results, first_node):
 
 
 def _collect_arrays(value, arrays):
-    from ..autograd.graph import SavedTensor
+    from .._autograd.graph import SavedTensor
 
     if value.__class__ is SavedTensor:
         arrays.append(value.data if value.output_of else value.tensor._data)
@@ -189,7 +189,7 @@ class Unit:
             for item, requires in zip(items, self.grad[0]):
                 item._requires_grad = requires
             state.enabled = True
-            first_node = _next_sequence_nr()
+            first_node = next_sequence_nr()
         try:
             result = self.fn(*_rebuild(self.arguments, items), **_rebuild(self.keywords, items))
             found = []

@@ -1,6 +1,6 @@
-"""Broadcasting: operands cast to PyTorch's result dtype, its shape errors, and ``sum_to_shape``.
+"""Broadcasting in the forward direction: operands cast to PyTorch's result dtype, and its shape errors.
 
-``sum_to_shape`` is the one place where broadcasting is undone in backward.
+Backward undoes broadcasting in one place, ``chainrule._autograd.graph.sum_to_shape``.
 """
 
 import numpy as np
@@ -9,7 +9,7 @@ from .._dtype import DIMENSIONED, SCALAR, ZERO_DIM, _FROM_NUMPY, result_type, sc
 from .._errors import with_hint
 from .._tensor import Tensor
 
-__all__ = ["binary_arrays", "broadcast_error", "sum_to_shape", "broadcast_shapes"]
+__all__ = ["binary_arrays", "broadcast_error", "broadcast_shapes"]
 
 _promotion_cache = {}
 
@@ -103,20 +103,3 @@ def broadcast_shapes(*shapes):
             except ValueError:
                 raise broadcast_error(result, shape) from None
         raise
-
-
-def sum_to_shape(grad, shape):
-    """Sum ``grad`` over the dimensions that broadcasting added or stretched, to get ``shape``."""
-    grad_shape = grad.shape
-    if tuple(grad_shape) == tuple(shape):
-        return grad
-    lead = len(grad_shape) - len(shape)
-    dims = list(range(lead))
-    for i, size in enumerate(shape):
-        if size == 1 and grad_shape[lead + i] != 1:
-            dims.append(lead + i)
-    if dims:
-        grad = grad.sum(dims, keepdim=True)
-    if lead:
-        grad = grad.reshape(shape)
-    return grad

@@ -13,19 +13,20 @@ new node. Its fast path (grad mode off, or no input requiring grad) is one wrap.
 
 import numpy as np
 
+from .._autograd import grad_mode
+from .._autograd.anomaly import _state as _anomaly_state
+from .._autograd.anomaly import record_forward_trace
+from .._autograd.graph import RELEASED_MESSAGE, Node, SavedTensor, conjugate, sum_to_shape
+from .._autograd.leaf import accumulator_of
 from .._dtype import _FROM_NUMPY
-from .._recording import RULE_HOOKS
+from .._recording import RULE_HOOKS, STATEFUL
 from .._recording import state as _recorder_state
 from .._tensor import Tensor, make_tensor
-from ..autograd import grad_mode
-from ..autograd.anomaly_mode import _state as _anomaly_state
-from ..autograd.anomaly_mode import record_forward_trace
-from ..autograd.forward_ad import _state as _forward_state
-from ..autograd.forward_ad import push_tangent
-from ..autograd.graph import RELEASED_MESSAGE, Node, SavedTensor, accumulator_of
-from ._broadcast import sum_to_shape
+from ._forward import push_tangent
+from ._forward import state as _forward_state
 
-__all__ = ["derivative", "record", "record_multi", "attach", "needs_grad", "OUTPUT", "as_array"]
+__all__ = ["derivative", "record", "record_multi", "attach", "needs_grad", "OUTPUT", "as_array", "conjugate",
+           "traced", "traced_stateful"]
 
 _grad_state = grad_mode._state
 _inference = grad_mode._inference_anywhere
@@ -239,3 +240,23 @@ def _raise_inference():
         "in computation tracked by autograd. To work around this, you can make a clone to get a normal tensor "
         "and use it in autograd, or use `torch.no_grad()` instead of `torch.inference_mode()`."
     )
+
+
+# ---------------------------------------------------------------- array work that ``record`` does not describe
+def traced(fn, *operands):
+    """``fn(*operands)`` with each Tensor operand given as its array, seen by the recorder as one instruction.
+
+    For array work inside an op that ``record`` does not describe, such as the masks a loss
+    builds from its integer targets: a compiled replay then recomputes them from the new targets.
+    """
+    recorder = _recorder_state.recorder
+    if recorder is None:
+        return fn(*[value._data if isinstance(value, Tensor) else value for value in operands])
+    return recorder.traced(fn, operands)
+
+
+def traced_stateful(fn, *operands):
+    """``traced`` for a call with effects beyond its result: a draw from a generator (a replay draws again,
+    advancing the generator as eager does), an update of running statistics."""
+    STATEFUL.add(fn)
+    return traced(fn, *operands)

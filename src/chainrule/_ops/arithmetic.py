@@ -15,9 +15,9 @@ import numpy as np
 from .._tensor import Tensor
 from . import pointwise_binary, rounding
 from ._broadcast import apply_binary, binary_arrays
-from ._op import OUTPUT, derivative, record
+from ._op import OUTPUT, conjugate, derivative, record
 from .pointwise import log, reciprocal, where
-from .pointwise_base import conjugate, to_default_float, write_out, zeros_like_grad
+from .pointwise_base import to_default_float, write_out, zeros_like_grad
 from .pointwise_binary import *  # noqa: F401,F403  (registered here)
 from .rounding import *  # noqa: F401,F403  (registered here)
 from .rounding import div_rounded

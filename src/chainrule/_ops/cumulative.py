@@ -10,7 +10,7 @@ import numpy as np
 
 from .._dtype import to_dtype
 from .._tensor import _wrap_dim, make_tensor
-from ..autograd import grad_mode
+from .._autograd import grad_mode
 from ..return_types import cummax as cummax_type
 from ..return_types import cummin as cummin_type
 from ._along_dim import reverse_cumsum, scatter_along, shift, write_out

@@ -12,11 +12,10 @@ import numpy as np
 
 from .. import return_types
 from .._tensor import make_tensor
-from ..autograd.graph import SavedTensor
+from .._autograd.graph import SavedTensor
 from ._along_dim import write_out
-from ._op import OUTPUT, derivative, record, record_multi
+from ._op import OUTPUT, conjugate, derivative, record, record_multi
 from .pointwise import where
-from .pointwise_base import conjugate
 
 __all__ = ["LinAlgError", "inv", "det", "slogdet", "linalg_slogdet", "logdet", "solve", "cholesky", "cholesky_legacy",
            "qr", "eigh", "eigvalsh", "svd", "svd_legacy", "svdvals", "pinv", "pinverse", "inverse"]

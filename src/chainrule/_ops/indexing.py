@@ -12,10 +12,11 @@ region zeroed (for ``x``'s earlier history) and the region itself (for ``value``
 import numpy as np
 
 from .._recording import state as _recorder_state
-from .._recording import traced
+from .._ops._op import traced
 from .._tensor import Tensor, _wrap_dim, make_tensor
-from ..autograd import grad_mode
-from ..autograd.graph import Node, accumulator_of
+from .._autograd import grad_mode
+from .._autograd.graph import Node
+from .._autograd.leaf import accumulator_of
 from ._op import attach, derivative, record
 from .inplace import VIEW_OF_LEAF_MESSAGE, check_inplace_allowed
 from .shape import alias, record_view

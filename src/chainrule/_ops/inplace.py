@@ -12,8 +12,8 @@ import numpy as np
 
 from .._dtype import _FROM_NUMPY
 from .._tensor import Tensor, make_tensor
-from ..autograd import grad_mode
-from ..autograd.graph import SavedTensor
+from .._autograd import grad_mode
+from .._autograd.graph import SavedTensor
 from .._recording import state as _recorder_state
 from ._op import derivative, record
 

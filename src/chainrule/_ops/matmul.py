@@ -14,9 +14,8 @@ from .._dtype import from_numpy_dtype
 from .._tensor import Tensor
 from ._along_dim import write_out
 from ._broadcast import broadcast_error
-from ._op import derivative, record
+from ._op import conjugate, derivative, record
 from .inplace import check_inplace_allowed, write_inplace
-from .pointwise_base import conjugate
 
 __all__ = ["matmul", "mm", "mv", "dot", "vdot", "bmm", "addmm", "addmv", "addbmm", "baddbmm"]
 

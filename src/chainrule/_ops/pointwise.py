@@ -14,9 +14,8 @@ import numpy as np
 from .._dtype import _FROM_NUMPY, SCALAR, result_type, scalar_dtype
 from .._tensor import Tensor, make_tensor
 from ._broadcast import binary_arrays, broadcast_shapes
-from ._op import OUTPUT, derivative, record
-from .pointwise_base import (conjugate, float_array, kernel_missing, reject, to_default_float, unary_op, write_out,
-                             zeros_like_grad)
+from ._op import OUTPUT, conjugate, derivative, record
+from .pointwise_base import float_array, kernel_missing, reject, to_default_float, unary_op, write_out, zeros_like_grad
 from .pointwise_compare import COMPARISONS, INPLACE_COMPARISONS
 from .pointwise_compare import *  # noqa: F401,F403  (re-exported: the comparison ops live in this family)
 from .pointwise_special import TWO_OVER_SQRT_PI, erf_array, erfc_array, erfinv_array

@@ -1,6 +1,5 @@
 """What every elementwise op shares: float conversion of integer inputs, exact zero gradients,
-``out=`` handling, the conjugate that derivative rules take of complex factors, and the one-line
-declaration of a unary op."""
+``out=`` handling, and the one-line declaration of a unary op."""
 
 import warnings
 
@@ -9,10 +8,10 @@ import numpy as np
 from .._dtype import _FROM_NUMPY, get_default_dtype
 from .._recording import state as _recorder_state
 from .._tensor import Tensor, make_tensor
-from ..autograd import grad_mode
+from .._autograd import grad_mode
 from ._op import OUTPUT, record
 
-__all__ = ["to_default_float", "zeros_like_grad", "conjugate", "write_out", "unary_op", "float_array", "cast_error",
+__all__ = ["to_default_float", "zeros_like_grad", "write_out", "unary_op", "float_array", "cast_error",
            "kernel_missing", "no_kernel_error", "reject"]
 
 _grad_state = grad_mode._state
@@ -36,17 +35,6 @@ def float_array(input):
 def zeros_like_grad(grad, reference):
     """Exact zeros shaped like ``grad``: a blocked gradient, which never carries a graph."""
     return make_tensor(np.zeros(grad._data.shape, dtype=grad._data.dtype))
-
-
-def conjugate(value):
-    """The complex conjugate of a tensor or number in a derivative rule; anything real comes back as is.
-
-    For a real loss, the gradient of a complex input is ``grad * conj(f'(z))``: the rule of a real op
-    with each factor conjugated. Real tensors, the common case, pay one dtype check and no op.
-    """
-    if value.__class__ is Tensor or isinstance(value, Tensor):
-        return value.conj() if value._data.dtype.kind == "c" else value
-    return value.conjugate() if isinstance(value, (complex, np.complexfloating)) else value
 
 
 def cast_error(source, target):

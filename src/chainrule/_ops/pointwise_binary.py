@@ -10,10 +10,9 @@ import numpy as np
 from .._dtype import DIMENSIONED, SCALAR, ZERO_DIM, result_type, scalar_dtype
 from .._tensor import Tensor, make_tensor
 from ._broadcast import apply_binary, binary_arrays, broadcast_shapes
-from ._op import OUTPUT, derivative, record
+from ._op import OUTPUT, conjugate, derivative, record
 from .pointwise import isfinite, isnan, where
-from .pointwise_base import (conjugate, kernel_missing, no_kernel_error, reject, to_default_float, write_out,
-                             zeros_like_grad)
+from .pointwise_base import kernel_missing, no_kernel_error, reject, to_default_float, write_out, zeros_like_grad
 
 __all__ = ["maximum", "minimum", "fmax", "fmin", "clamp", "clip", "clamp_min", "clamp_max", "lerp", "atan2",
            "arctan2", "hypot", "xlogy", "copysign", "nan_to_num", "addcmul", "addcdiv"]

@@ -16,9 +16,8 @@ import numpy as np
 from .._tensor import Tensor, _wrap_dim, make_tensor
 from ._along_dim import write_out
 from ._broadcast import broadcast_error
-from ._op import derivative, record
+from ._op import conjugate, derivative, record
 from .matmul import dtype_cpp_name, dtype_name, matmul, mm, vdot
-from .pointwise_base import conjugate
 from .shape import UnsafeViewBackward0
 
 __all__ = ["einsum", "tensordot", "inner", "outer", "ger", "kron", "cross", "linalg_cross", "matrix_power",

@@ -12,7 +12,7 @@ import numpy as np
 
 from .._dtype import get_default_dtype, to_dtype
 from .._tensor import make_tensor
-from ..autograd import grad_mode
+from .._autograd import grad_mode
 from ._along_dim import expand_reduced, flip, normalize_dims, reduced_count, reduction_dims, shift, write_out
 from ._op import OUTPUT, derivative, record, record_multi
 from .cumulative import cummax, cummin, cumprod, cumsum, logcumsumexp

@@ -3,8 +3,7 @@
 import numpy as np
 
 from .._tensor import Tensor, _wrap_dim
-from ._broadcast import sum_to_shape
-from ._op import derivative, record
+from ._op import derivative, record, sum_to_shape
 from .pointwise_base import write_out
 
 __all__ = ["view", "view_as", "reshape", "reshape_as", "transpose", "t", "adjoint", "permute", "movedim",

@@ -1,161 +1,57 @@
-"""``chainrule.autograd``: ``backward`` and ``grad`` on top of the engine, plus grad modes."""
+"""``chainrule.autograd``: ``backward`` and ``grad``, grad modes, custom Functions, forward mode,
+``functional`` transforms, ``gradcheck`` and anomaly detection.
 
-import warnings
+This is the public face of the machinery in ``chainrule._autograd`` (graph, engine, modes), plus the
+parts built on the ops. It also gives every Tensor its ``backward()`` method.
+"""
 
-import numpy as np
-
-from .. import _tensor  # partially initialised here; its names are looked up at call time
-from . import anomaly_mode, forward_ad, function, grad_mode, graph
-from .anomaly_mode import detect_anomaly, is_anomaly_check_nan_enabled, is_anomaly_enabled, set_detect_anomaly
-from .engine import run_backward
+from .._autograd.anomaly import detect_anomaly, is_anomaly_check_nan_enabled, is_anomaly_enabled, set_detect_anomaly
+from .._autograd.backward import backward
+from .._autograd.backward import grad as _grad
+from .._autograd.grad_mode import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad,
+                                   set_grad_enabled)
+from .._ops.joining import stack
+from .._tensor import Tensor
+from . import anomaly_mode, forward_ad, function, functional, grad_mode, graph
 from .function import Function, once_differentiable
-from .grad_mode import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad,
-                        set_grad_enabled)
-from .graph import accumulator_of
-from .._errors import with_hint
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 
 __all__ = ["backward", "grad", "no_grad", "enable_grad", "set_grad_enabled", "inference_mode", "is_grad_enabled",
            "detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled", "gradcheck", "gradgradcheck", "Function"]
 
-CREATE_GRAPH_WARNING = (
-    "Using backward() with create_graph=True will create a reference cycle between the parameter and its gradient "
-    "which can cause a memory leak. We recommend using autograd.grad when creating the graph to avoid this. If you "
-    "have to use this function, make sure to reset the .grad fields of your parameters to None after use to break "
-    "the cycle and avoid the leak."
-)
-
-
-def _as_tuple(value):
-    if value is None:
-        return None
-    if isinstance(value, (list, tuple)):
-        return tuple(value)
-    return (value,)
-
-
-def _root_edge(tensor):
-    if tensor._grad_fn is not None:
-        return (tensor._grad_fn, tensor._output_nr)
-    return (accumulator_of(tensor), 0)
-
-
-def _make_root_grads(outputs, grad_outputs):
-    """One gradient per output: the given ones checked for shape, ones for one-element outputs."""
-    grads = []
-    for i, out in enumerate(outputs):
-        given = grad_outputs[i] if grad_outputs is not None and i < len(grad_outputs) else None
-        if given is None:
-            if out._data.size != 1:
-                raise with_hint(RuntimeError("grad can be implicitly created only for scalar outputs"),
-                                "non_scalar_backward")
-            if out._data.dtype.kind == "c":
-                raise RuntimeError(f"grad can be implicitly created only for real scalar outputs but got {out.dtype}")
-            grads.append(_tensor.make_tensor(np.ones(out._data.shape, dtype=out._data.dtype)))
-            continue
-        if not isinstance(given, _tensor.Tensor):
-            raise TypeError(f"'{type(given).__name__}' object is not iterable")
-        if given._data.shape != out._data.shape:
-            raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of {given.shape} and output[{i}] "
-                               f"has a shape of {out.shape}.")
-        grads.append(given)
-    return grads
-
-
-def _check_outputs(outputs):
-    for i, out in enumerate(outputs):
-        if not out._requires_grad:
-            raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn")
-
-
-def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, grad_variables=None, inputs=None):
-    """Add the gradients of ``tensors`` into the ``.grad`` of the leaves they depend on."""
-    outputs = _as_tuple(tensors)
-    grad_tensors = _as_tuple(grad_tensors if grad_tensors is not None else grad_variables)
-    if inputs is not None:
-        inputs = _as_tuple(inputs)
-        if len(inputs) == 0:
-            raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
-    _check_outputs(outputs)
-    grads = _make_root_grads(outputs, grad_tensors)
-    if retain_graph is None:
-        retain_graph = create_graph
-    if create_graph:
-        warnings.warn(CREATE_GRAPH_WARNING, UserWarning, stacklevel=3)
-    roots = [_root_edge(t) for t in outputs]
-    if inputs is None:
-        run_backward(roots, grads, retain_graph, create_graph)
-        return
-    targets, capture = [], {}
-    for t in inputs:
-        edge = _root_edge(t)
-        targets.append(edge[0])
-        if t._grad_fn is not None:
-            capture[edge] = len(capture)
-    captured = run_backward(roots, grads, retain_graph, create_graph, targets=targets, capture=capture)
-    for t in inputs:
-        if t._grad_fn is not None:
-            g = captured[capture[_root_edge(t)]]
-            if g is not None:
-                t._grad = g if t._grad is None else t._grad + g
-
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, only_inputs=True,
          allow_unused=None, is_grads_batched=False, materialize_grads=False):
-    """The gradients of ``outputs`` with respect to each of ``inputs``, as a tuple; ``.grad`` is untouched."""
-    if materialize_grads and allow_unused is False:
-        raise ValueError("Expected allow_unused to be True or not passed when materialize_grads=True, but got: "
-                         "allow_unused=False.")
+    """The gradients of ``outputs`` with respect to each of ``inputs``, as a tuple; ``.grad`` is untouched.
+
+    ``is_grads_batched``: ``grad_outputs`` carry a leading batch dimension, one vector-Jacobian product each.
+    """
     if is_grads_batched:
         return _batched_grad(outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unused,
                              materialize_grads)
-    allow_unused = bool(allow_unused) or materialize_grads
-    outputs = _as_tuple(outputs)
-    inputs = _as_tuple(inputs)
-    grad_outputs = _as_tuple(grad_outputs)
-    _check_outputs(outputs)
-    grads = _make_root_grads(outputs, grad_outputs)
-    for t in inputs:
-        if not t._requires_grad:
-            raise RuntimeError("One of the differentiated Tensors does not require grad")
-    if retain_graph is None:
-        retain_graph = create_graph
-    edges = [_root_edge(t) for t in inputs]
-    capture = {}
-    for edge in edges:
-        capture.setdefault(edge, len(capture))
-    captured = run_backward([_root_edge(t) for t in outputs], grads, retain_graph, create_graph,
-                            targets=[edge[0] for edge in edges], capture=capture, accumulate=False)
-    result = []
-    for i, (t, edge) in enumerate(zip(inputs, edges)):
-        g = captured[capture[edge]]
-        if g is None:
-            if not allow_unused:
-                raise RuntimeError(f"The differentiated Tensor at index {i} appears to not have been used in the "
-                                   "graph. Set allow_unused=True if this is the desired behavior.")
-            if materialize_grads:
-                g = _tensor.make_tensor(np.zeros(t._data.shape, dtype=t._data.dtype))
-        elif not create_graph and (g._grad_fn is not None or g._requires_grad):
-            g = g.detach()
-        result.append(g)
-    return tuple(result)
-
-
-from . import functional  # noqa: E402  (built on grad, defined above)
+    return _grad(outputs, inputs, grad_outputs, retain_graph, create_graph, only_inputs, allow_unused,
+                 materialize_grads)
 
 
 def _batched_grad(outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unused, materialize_grads):
-    """``is_grads_batched``: one vector-Jacobian product per leading slice of ``grad_outputs``, stacked."""
-    from .._ops.joining import stack
-
-    grad_outputs = _as_tuple(grad_outputs)
+    """One vector-Jacobian product per leading slice of ``grad_outputs``, stacked."""
     if grad_outputs is None:
         raise RuntimeError("grad_outputs must be given when is_grads_batched=True")
+    grad_outputs = tuple(grad_outputs) if isinstance(grad_outputs, (list, tuple)) else (grad_outputs,)
     count = grad_outputs[0].shape[0]
     per_slice = []
     for b in range(count):
         last = b == count - 1  # only the last pass may free the graph
-        per_slice.append(grad(outputs, inputs, [g[b] for g in grad_outputs],
-                              retain_graph=retain_graph if last else True, create_graph=create_graph,
-                              allow_unused=allow_unused, materialize_grads=materialize_grads))
+        per_slice.append(_grad(outputs, inputs, [g[b] for g in grad_outputs],
+                               retain_graph=retain_graph if last else True, create_graph=create_graph,
+                               allow_unused=allow_unused, materialize_grads=materialize_grads))
     return tuple(None if slices[0] is None else stack(list(slices)) for slices in zip(*per_slice))
+
+
+def _tensor_backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+    """Add the gradient of this tensor into the ``.grad`` of the leaves it depends on."""
+    backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+
+
+_tensor_backward.__name__ = _tensor_backward.__qualname__ = "backward"
+Tensor.backward = _tensor_backward

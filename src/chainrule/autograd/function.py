@@ -9,8 +9,13 @@ engine calls its ``apply`` which hands the gradients to the user's ``backward``.
 import functools
 import warnings
 
-from . import forward_ad, grad_mode
-from .graph import RELEASED_MESSAGE, Node, SavedTensor, accumulator_of
+import numpy as np
+
+from .._autograd import grad_mode
+from .._autograd.graph import RELEASED_MESSAGE, Node, SavedTensor, sum_to_shape
+from .._autograd.leaf import accumulator_of
+from .._ops import _forward
+from .._tensor import Tensor, make_tensor
 
 __all__ = ["Function", "FunctionCtx", "once_differentiable", "BackwardCFunction"]
 
@@ -65,9 +70,6 @@ class BackwardCFunction(Node, FunctionCtx):
         return cls.__name__
 
     def apply(self, grads):
-        from .._tensor import make_tensor
-        import numpy as np
-
         if self._materialize_grads:
             grads = [make_tensor(np.zeros(shape, dtype=dtype)) if g is None else g
                      for g, (shape, dtype) in zip(grads, self._output_meta)]
@@ -85,9 +87,6 @@ class BackwardCFunction(Node, FunctionCtx):
         return self._gradients_for_edges(result)
 
     def _gradients_for_edges(self, result):
-        from .._tensor import Tensor
-        from .._ops._broadcast import sum_to_shape
-
         grads = []
         for index, (value, meta) in enumerate(zip(result, self._input_meta)):
             if meta is None:
@@ -152,13 +151,11 @@ class Function(metaclass=FunctionMeta):
 
     @classmethod
     def apply(cls, *args, **kwargs):
-        from .._tensor import Tensor
-
         ctx = cls._backward_cls()
         ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
         recording = grad_mode._state.enabled and any(ctx.needs_input_grad)
-        tangents = [a._tangent if isinstance(a, Tensor) else None for a in args] if forward_ad._state.depth else ()
-        depth, forward_ad._state.depth = forward_ad._state.depth, 0  # forward sees primals only
+        tangents = [a._tangent if isinstance(a, Tensor) else None for a in args] if _forward.state.depth else ()
+        depth, _forward.state.depth = _forward.state.depth, 0  # forward sees primals only
         try:
             with grad_mode.no_grad():
                 if cls.setup_context is not Function.setup_context:
@@ -167,7 +164,7 @@ class Function(metaclass=FunctionMeta):
                 else:
                     outputs = cls.forward(ctx, *args, **kwargs)
         finally:
-            forward_ad._state.depth = depth
+            _forward.state.depth = depth
         single = not isinstance(outputs, tuple)
         wrapped = _wrap_outputs(ctx, args, (outputs,) if single else outputs, recording)
         if any(t is not None for t in tangents):
@@ -177,22 +174,20 @@ class Function(metaclass=FunctionMeta):
 
 def _push_tangents(cls, ctx, tangents, outputs):
     """Forward mode through a custom Function: its ``jvp`` maps input tangents to output tangents."""
-    depth, forward_ad._state.depth = forward_ad._state.depth, 0
+    depth, _forward.state.depth = _forward.state.depth, 0
     try:
         result = cls.jvp(ctx, *tangents)
     finally:
-        forward_ad._state.depth = depth
+        _forward.state.depth = depth
     result = result if isinstance(result, tuple) else (result,)
     for output, tangent in zip(outputs, result):
         if tangent is not None and hasattr(output, "_tangent"):
             output._tangent = tangent
-            forward_ad._track(output)
+            _forward.track(output)
 
 
 def _wrap_outputs(ctx, args, outputs, recording):
     """Attach the outputs to ``ctx`` (when recording) and store what ``save_for_backward`` kept."""
-    from .._tensor import Tensor, make_tensor
-
     inputs = {id(a) for a in args if isinstance(a, Tensor)}
     dirty = {id(t) for t in ctx._dirty}
     non_differentiable = {id(t) for t in ctx._non_differentiable}

@@ -7,21 +7,16 @@ vjp per output element; ``hessian`` is the jacobian of the gradient.
 
 import numpy as np
 
-from . import grad as autograd_grad
-from . import grad_mode
+from .._autograd import grad_mode
+from .._autograd.backward import grad as autograd_grad
+from .._ops.joining import stack
+from .._tensor import Tensor, make_tensor
 
 __all__ = ["vjp", "jvp", "jacobian", "hessian", "hvp", "vhp"]
 
 
-def _tensor_api():
-    from .._tensor import Tensor, make_tensor
-
-    return Tensor, make_tensor
-
-
 def _as_tuple(value, arg_name, fn_name):
     """``(tuple_of_tensors, was_tuple)`` with PyTorch's TypeError for other types."""
-    Tensor, _ = _tensor_api()
     if isinstance(value, Tensor):
         return (value,), False
     if isinstance(value, tuple) and all(isinstance(v, Tensor) for v in value):
@@ -52,7 +47,6 @@ def _call(func, inputs, fn_name):
 
 
 def _zeros_like(t):
-    _, make_tensor = _tensor_api()
     return make_tensor(np.zeros(t._data.shape, dtype=t._data.dtype))
 
 
@@ -87,7 +81,6 @@ def _check_v(v, outputs, fn_name, against="output"):
 
 
 def _ones_like(t):
-    _, make_tensor = _tensor_api()
     return make_tensor(np.ones(t._data.shape, dtype=t._data.dtype))
 
 
@@ -129,8 +122,6 @@ def jvp(func, inputs, v=None, create_graph=False, strict=False):
 
 def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False, strategy="reverse-mode"):
     """d outputs / d inputs, shaped ``output.shape + input.shape`` (nested tuples for tuples)."""
-    from .._ops.joining import stack
-
     inputs, inputs_tuple = _prepare_inputs(inputs, create_graph, "jacobian")
     outputs, outputs_tuple = _call(func, inputs, "jacobian")
     if strict:

@@ -13,7 +13,9 @@ import warnings
 
 import numpy as np
 
-from .. import _tensor  # partially initialised here; its names are looked up at call time
+from .._autograd.backward import grad as autograd_grad
+from .._creation import tensor
+from .._tensor import Tensor, make_tensor
 
 __all__ = ["gradcheck", "gradgradcheck", "GradcheckError"]
 
@@ -29,7 +31,7 @@ def _as_tuple(x):
 
 def _differentiable_outputs(func, inputs):
     outputs = _as_tuple(func(*inputs))
-    return [o for o in outputs if isinstance(o, _tensor.Tensor) and o._data.dtype.kind in "fc"]
+    return [o for o in outputs if isinstance(o, Tensor) and o._data.dtype.kind in "fc"]
 
 
 def _parts(data):
@@ -57,7 +59,7 @@ def _numerical_jacobians(func, inputs, eps):
     outputs = _differentiable_outputs(func, inputs)
     columns = {}
     for j, t in enumerate(inputs):
-        if not (isinstance(t, _tensor.Tensor) and t._requires_grad):
+        if not (isinstance(t, Tensor) and t._requires_grad):
             continue
         data = t._data
         rows = [np.zeros((_real_size(data), _real_size(o._data))) for o in outputs]
@@ -76,10 +78,8 @@ def _numerical_jacobians(func, inputs, eps):
 
 
 def _analytical_jacobians(func, inputs):
-    from . import grad as autograd_grad
-
-    differentiable = [t for t in inputs if isinstance(t, _tensor.Tensor) and t._requires_grad]
-    positions = [j for j, t in enumerate(inputs) if isinstance(t, _tensor.Tensor) and t._requires_grad]
+    differentiable = [t for t in inputs if isinstance(t, Tensor) and t._requires_grad]
+    positions = [j for j, t in enumerate(inputs) if isinstance(t, Tensor) and t._requires_grad]
     outputs = _differentiable_outputs(func, inputs)
     result = {j: [np.zeros((_real_size(inputs[j]._data), _real_size(o._data))) for o in outputs]
               for j in positions}
@@ -91,7 +91,7 @@ def _analytical_jacobians(func, inputs):
             for k in range(size):
                 seed = np.zeros(size, dtype=out._data.dtype)
                 seed[k] = part
-                grads = autograd_grad(out, differentiable, _tensor.make_tensor(seed.reshape(out._data.shape)),
+                grads = autograd_grad(out, differentiable, make_tensor(seed.reshape(out._data.shape)),
                                       retain_graph=True, allow_unused=True)
                 for j, g in zip(positions, grads):
                     if g is not None:
@@ -100,8 +100,6 @@ def _analytical_jacobians(func, inputs):
 
 
 def _mismatch_message(i, j, numerical, analytical):
-    from .._creation import tensor
-
     return (f"Jacobian mismatch for output {i} with respect to input {j},\n"
             f"numerical:{tensor(numerical)}\nanalytical:{tensor(analytical)}\n")
 
@@ -113,12 +111,12 @@ def _fail(message, raise_exception):
 
 
 def _check_inputs(inputs, name):
-    tensors = [t for t in inputs if isinstance(t, _tensor.Tensor) and t._requires_grad]
+    tensors = [t for t in inputs if isinstance(t, Tensor) and t._requires_grad]
     if not tensors:
         raise ValueError(f"{name} expects at least one input tensor to require gradient, but none of them have "
                          "requires_grad=True.")
     for index, t in enumerate(inputs):
-        if isinstance(t, _tensor.Tensor) and t._requires_grad and t._data.dtype not in (np.float64, np.complex128):
+        if isinstance(t, Tensor) and t._requires_grad and t._data.dtype not in (np.float64, np.complex128):
             warnings.warn(f"Input #{index} requires gradient and is not a double precision floating point or "
                           "complex. This check will likely fail if all the inputs are not of double precision "
                           "floating point or complex. ", UserWarning, stacklevel=3)
@@ -157,10 +155,8 @@ def _real_inner(a, b):
 
 def _fast_gradcheck(func, inputs, eps, atol, rtol, raise_exception):
     """Compare ``vᵀ J u`` for random ``u`` (over inputs) and ``v`` (over outputs)."""
-    from . import grad as autograd_grad
-
     rng = np.random.default_rng(0)
-    positions = [j for j, t in enumerate(inputs) if isinstance(t, _tensor.Tensor) and t._requires_grad]
+    positions = [j for j, t in enumerate(inputs) if isinstance(t, Tensor) and t._requires_grad]
     directions = {j: _random_like(rng, inputs[j]._data) for j in positions}
     outputs = _differentiable_outputs(func, inputs)
     for j in positions:
@@ -178,7 +174,7 @@ def _fast_gradcheck(func, inputs, eps, atol, rtol, raise_exception):
         if not out._requires_grad:
             analytical = 0.0
         else:
-            seed = _tensor.make_tensor(v.astype(out._data.dtype))
+            seed = make_tensor(v.astype(out._data.dtype))
             grads = autograd_grad(out, [inputs[j] for j in positions], seed,
                                   retain_graph=True, allow_unused=True)
             analytical = sum(_real_inner(g._data, directions[j]) for j, g in zip(positions, grads)
@@ -194,18 +190,16 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-06, atol=1e-05, rto
                   check_undefined_grad=True, check_grad_dtypes=False, check_batched_grad=False,
                   check_fwd_over_rev=False, check_rev_over_rev=True, fast_mode=False, masked=False):
     """``gradcheck`` of the first derivatives themselves (second order), with fixed ``grad_outputs``."""
-    from . import grad as autograd_grad
-
     inputs = _as_tuple(inputs)
     _check_inputs(inputs, "gradgradcheck")
     outputs = _differentiable_outputs(func, inputs)
     if grad_outputs is None:
         rng = np.random.default_rng(0)
-        grad_outputs = tuple(_tensor.make_tensor(_random_like(rng, o._data).astype(o._data.dtype))
+        grad_outputs = tuple(make_tensor(_random_like(rng, o._data).astype(o._data.dtype))
                              .requires_grad_() for o in outputs)
     grad_outputs = _as_tuple(grad_outputs)
     count = len(inputs)
-    differentiable = [j for j, t in enumerate(inputs) if isinstance(t, _tensor.Tensor) and t._requires_grad]
+    differentiable = [j for j, t in enumerate(inputs) if isinstance(t, Tensor) and t._requires_grad]
 
     def first_derivatives(*args):
         primal, seeds = args[:count], args[count:]

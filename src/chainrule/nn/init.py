@@ -11,7 +11,7 @@ import numpy as np
 
 from .._random import default_generator
 from .._tensor import make_tensor
-from ..autograd import grad_mode
+from .._autograd import grad_mode
 
 __all__ = ["calculate_gain", "uniform_", "normal_", "trunc_normal_", "constant_", "ones_", "zeros_", "eye_",
            "dirac_", "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_", "orthogonal_",

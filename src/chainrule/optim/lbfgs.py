@@ -10,7 +10,7 @@ import numpy as np
 
 from .._recording import replayed_as_call
 from .._tensor import Tensor, make_tensor
-from ..autograd import grad_mode
+from .._autograd import grad_mode
 from .optimizer import Optimizer, add_scaled_, check_nonnegative
 
 __all__ = ["LBFGS"]

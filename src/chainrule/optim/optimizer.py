@@ -15,8 +15,8 @@ import numpy as np
 from .._dtype import float32, float64, get_default_dtype
 from .._recording import replayed_as_call
 from .._tensor import Tensor, make_tensor
-from ..autograd import grad_mode
-from ..autograd.graph import RemovableHandle
+from .._autograd import grad_mode
+from ..utils.hooks import RemovableHandle
 
 __all__ = ["Optimizer", "required"]
 

@@ -11,9 +11,9 @@ import warnings
 
 from .. import _random
 from ..autograd import backward as autograd_backward
-from ..autograd import grad_mode
+from .._autograd import grad_mode
 from ..autograd.function import Function
-from ..autograd.graph import saved_tensors_hooks
+from .._autograd.graph import saved_tensors_hooks
 
 __all__ = ["checkpoint", "checkpoint_sequential"]
 

@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from ... import autograd
+from ..._autograd import grad_mode
 from ..._ops._op import OUTPUT, derivative, record
 from ..._ops.matmul import matmul
 from ..._ops.pointwise import where
@@ -123,7 +123,7 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     if scale is None:
         scale = 1.0 / math.sqrt(query.shape[-1])
     if _runs_fused(query, key, value, attn_mask, dropout_p):
-        with autograd.no_grad():
+        with grad_mode.no_grad():
             heads = query.shape[-3]
             weights = _attention_weights(query, _repeat_heads(key, heads), scale, allowed, bias)
             result = matmul(weights, _repeat_heads(value, heads))

@@ -11,7 +11,7 @@ import numpy as np
 
 from ..._ops._op import derivative, needs_grad, record
 from ..._ops.pointwise import log, sigmoid, where
-from ..._recording import traced
+from ..._ops._op import traced
 from ..._tensor import make_tensor
 from .activation import logsigmoid, softplus, softplus_array
 from .loss_reduction import divide_by_number, reduce_array, reduce_loss, reduction_mode

@@ -10,7 +10,7 @@ import warnings
 import numpy as np
 
 from ... import _random
-from ..._recording import traced_stateful
+from ..._ops._op import traced_stateful
 from ..._tensor import make_tensor
 
 __all__ = ["alpha_dropout", "dropout", "dropout1d", "dropout2d", "dropout3d", "feature_alpha_dropout"]

@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 
-from ... import autograd
+from ..._autograd import grad_mode
 from ..._ops._broadcast import broadcast_shapes
 from ..._ops._op import OUTPUT, derivative, record
 from ..._ops.arithmetic import div
@@ -128,7 +128,7 @@ def pdist(input, p=2):
 def _clamped_norm(x, dim, eps):
     """The 2-norm over ``dim``, raised to ``eps`` without recording it: the gradient sees the raw norm."""
     norm = vector_norm(x, 2, dim, keepdim=True).clone()
-    with autograd.no_grad():
+    with grad_mode.no_grad():
         norm.clamp_min_(eps)
     return norm
 

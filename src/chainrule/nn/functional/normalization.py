@@ -18,9 +18,9 @@ import numpy as np
 
 from ..._ops._op import derivative, record
 from ..._ops.copy import clone
-from ..._recording import traced, traced_stateful
+from ..._ops._op import traced, traced_stateful
 from ..._tensor import make_tensor
-from ...autograd import grad_mode
+from ..._autograd import grad_mode
 from .pooling import avg_pool2d
 from .sampling import pad
 

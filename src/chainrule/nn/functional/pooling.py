@@ -15,7 +15,7 @@ import numpy as np
 from ..._ops._op import derivative, record
 from ..._ops.pointwise import abs as _abs
 from ..._ops.pointwise import relu, sign
-from ..._recording import traced
+from ..._ops._op import traced
 from ..._tensor import _wrap_dim
 from ..._tensor import make_tensor as _tensor
 from ._windows import apply_maps, col2im, gather_node, im2col_array, maps_node, scatter_node

@@ -11,7 +11,7 @@ import numpy as np
 from ... import _random
 from ..._ops._op import OUTPUT, derivative, record
 from ..._ops.pointwise import exp
-from ..._recording import traced
+from ..._ops._op import traced
 from ..._tensor import _wrap_dim, make_tensor
 
 __all__ = ["gumbel_softmax", "log_softmax", "softmax", "softmin"]

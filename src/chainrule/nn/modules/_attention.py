@@ -10,7 +10,7 @@ import numpy as np
 
 from ... import _creation
 from ..._ops.joining import cat
-from ..._recording import traced
+from ..._ops._op import traced
 from ..._tensor import make_tensor
 from .. import functional as F
 

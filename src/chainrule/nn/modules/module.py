@@ -7,37 +7,17 @@ saving and loading state, switching train/eval, casting dtypes and running hooks
 """
 
 import copy
-import itertools
 from collections import OrderedDict, namedtuple
 
 from ... import _dtype, _recording
 from ..._recording import replayed_as_call
 from ..._tensor import Tensor
-from ...autograd import grad_mode
+from ...utils.hooks import RemovableHandle
+from ..._autograd import grad_mode
 from ..parameter import Buffer, Parameter
 from ._backward_hook import BackwardHookState
 
 __all__ = ["Module"]
-
-_hook_ids = itertools.count()
-
-
-class RemovableHandle:
-    """Returned by ``register_*_hook``; ``remove()`` takes the hook out of its registry again."""
-
-    def __init__(self, registry):
-        self._registry = registry
-        self.id = next(_hook_ids)
-
-    def remove(self):
-        self._registry.pop(self.id, None)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.remove()
-
 
 class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
     """What ``load_state_dict`` returns: the keys it did not find and the keys it did not use."""

@@ -1,7 +1,7 @@
 """``Embedding``: a lookup table of learned vectors, indexed by integer tensors."""
 
 from ... import _creation
-from ...autograd import grad_mode
+from ..._autograd import grad_mode
 from .. import functional as F
 from .. import init
 from ..parameter import Parameter

@@ -9,7 +9,7 @@ import warnings
 from ..._creation import tensor
 from ..._ops.joining import stack
 from ..._tensor import Tensor
-from ...autograd import grad_mode
+from ..._autograd import grad_mode
 from ...linalg import vector_norm
 
 __all__ = ["clip_grad_norm_", "clip_grad_norm", "clip_grad_value_"]

@@ -11,8 +11,8 @@ import gc
 import heapq
 
 from . import grad_mode
-from .anomaly_mode import check_for_nan, is_anomaly_enabled
-from .graph import AccumulateGrad
+from .anomaly import check_for_nan, is_anomaly_enabled
+from .graph import check_hook_result
 
 __all__ = ["run_backward"]
 
@@ -73,7 +73,7 @@ def _call_pre_hooks(hooks, grads):
                 break
             new = fn(grads[nr])
             if new is not None:
-                _check_hook_result(fn, grads[nr], new)
+                check_hook_result(fn, grads[nr], new)
                 grads[nr] = new
     for nr, fn in hooks.retain_grad.items():
         if grads[nr] is not None:
@@ -82,12 +82,6 @@ def _call_pre_hooks(hooks, grads):
         new = fn(tuple(grads))
         if new is not None:
             grads[:] = list(new)
-
-
-def _check_hook_result(fn, old, new):
-    if new.shape != old.shape:
-        name = getattr(fn, "__name__", type(fn).__name__)
-        raise RuntimeError(f"hook '{name}' has changed the size of value")
 
 
 def _walk(root_nodes, deps, buffers, keep_graph, needed, accumulate, capture, captured):
@@ -113,7 +107,7 @@ def _walk(root_nodes, deps, buffers, keep_graph, needed, accumulate, capture, ca
                     if slot is not None:
                         captured[slot] = grads[nr]
             if not filtered or ((needed is None or node in needed)
-                                and (accumulate or node.__class__ is not AccumulateGrad)):
+                                and (accumulate or not node.accumulates_into_leaf)):
                 outputs = node.apply(grads)
                 if hooks is not None and hooks.post:
                     outputs = _call_post_hooks(hooks, outputs, grads)
@@ -169,13 +163,14 @@ def run_backward(roots, root_grads, keep_graph, create_graph, targets=None, capt
 
     state = grad_mode._state
     previous = state.enabled
-    state.enabled = create_graph
-    # The walk allocates many short-lived gradients and makes no reference cycles of its own:
-    # pausing the cycle collector meanwhile saves it from rescanning the whole graph repeatedly.
     collecting = gc.isenabled()
-    if collecting:
-        gc.disable()
+    # Both switches are made inside ``try``: an interrupt at any statement still restores them.
     try:
+        state.enabled = create_graph
+        # The walk allocates many short-lived gradients and makes no reference cycles of its own:
+        # pausing the cycle collector meanwhile saves it from rescanning the whole graph repeatedly.
+        if collecting:
+            gc.disable()
         _walk(root_nodes, deps, buffers, keep_graph, needed, accumulate, capture, captured)
     finally:
         state.enabled = previous

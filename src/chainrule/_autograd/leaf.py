@@ -1,0 +1,93 @@
+"""Gradients landing on leaves: ``AccumulateGrad``, the sink node every leaf gets, and what it does.
+
+A leaf's sink runs the leaf's hooks, then adds the gradient into ``leaf.grad``: the first gradient
+is copied into a fresh C-ordered array of the leaf's dtype (PyTorch's gradient layout contract), later
+ones are added in place. With ``create_graph=True`` the gradient keeps its graph: the first one is
+copied with ``copy_`` (so its ``grad_fn`` is ``CopyBackwards``, as in PyTorch) and later ones added
+with ``+``.
+"""
+
+import weakref
+
+import numpy as np
+
+from .._recording import state as _recorder_state
+from .._tensor import make_tensor
+from . import grad_mode
+from .graph import Node, check_hook_result, next_sequence_nr
+
+__all__ = ["AccumulateGrad", "accumulator_of", "accumulate_into_leaf", "fresh_gradient"]
+
+_grad_state = grad_mode._state
+# Leaves' sinks run as soon as they are ready, as PyTorch's do: above every op node's sequence number.
+_ACCUMULATE_FIRST = 1 << 62
+
+
+class AccumulateGrad(Node):
+    """The sink for a leaf: runs the leaf's hooks and adds the gradient into ``leaf.grad``."""
+
+    __slots__ = ("variable",)
+    accumulates_into_leaf = True
+
+    def __init__(self, variable):
+        Node.__init__(self, (), None, (), ())
+        self.variable = variable
+        self._sequence_nr = _ACCUMULATE_FIRST + next_sequence_nr()
+
+    @classmethod
+    def name(cls):
+        return "torch::autograd::AccumulateGrad"
+
+    def apply(self, grads):
+        accumulate_into_leaf(self.variable, grads[0])
+        return ()
+
+
+def accumulator_of(leaf):
+    """The leaf's AccumulateGrad node, shared by every graph that uses the leaf while one is alive."""
+    ref = leaf._accumulator
+    node = ref() if ref is not None else None
+    if node is None:
+        node = AccumulateGrad(leaf)
+        leaf._accumulator = weakref.ref(node)
+    return node
+
+
+def fresh_gradient(array, dtype):
+    """The copy a gradient gets when it first lands on a leaf: C-ordered, in the leaf's dtype."""
+    return np.array(array, dtype=dtype, order="C", copy=True)
+
+
+def accumulate_into_leaf(leaf, grad):
+    """What AccumulateGrad does: run the leaf's hooks, then add ``grad`` into ``leaf.grad``."""
+    if leaf._hooks:
+        for hook in list(leaf._hooks):
+            new = hook(grad)
+            if new is not None:
+                check_hook_result(hook, grad, new)
+                grad = new
+    data = grad._data
+    target_dtype = leaf._data.dtype
+    recorder = _recorder_state.recorder
+    if _grad_state.enabled:  # create_graph: the gradient keeps its graph
+        if recorder is not None:
+            recorder.fail("gradients accumulated with create_graph=True are not replayed")
+        if data.dtype != target_dtype:
+            grad = grad.to(leaf.dtype)
+        if leaf._grad is None:
+            leaf._grad = make_tensor(np.empty(data.shape, dtype=target_dtype)).copy_(grad)
+        else:
+            leaf._grad = leaf._grad + grad
+    elif recorder is not None and recorder.accumulate(leaf, data, target_dtype):
+        pass  # recorded (and done) by chainrule.compile
+    elif leaf._grad is None:
+        leaf._grad = make_tensor(fresh_gradient(data, target_dtype))
+    else:
+        current = leaf._grad
+        if current._grad_fn is None and not current._requires_grad and current._data.flags.writeable:
+            np.add(current._data, data, out=current._data, casting="unsafe")
+        else:
+            leaf._grad = current + grad
+    if leaf._post_accumulate_hooks:
+        for hook in list(leaf._post_accumulate_hooks):
+            hook(leaf)

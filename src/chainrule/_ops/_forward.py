@@ -1,0 +1,126 @@
+"""Forward-mode AD inside the op mechanism: dual tensors carry a tangent that every op pushes forward.
+
+Inside a dual level (``chainrule.autograd.forward_ad``), a tensor with a tangent makes every op also
+compute ``J · tangent``. For an elementwise op the Jacobian is diagonal, so its vjp rule applied to the
+tangent is the forward rule as well. Any other op's rule is transposed: the vjp is linear in its
+cotangent ``u``, so the gradient of ``<vjp(u), tangent>`` with respect to ``u`` is the
+Jacobian-vector product. Every op with a derivative therefore works in forward mode.
+"""
+
+import weakref
+
+import numpy as np
+
+from .._autograd import grad_mode
+from .._autograd.engine import run_backward
+from .._autograd.graph import conjugate
+from .._autograd.leaf import accumulator_of
+from .._tensor import Tensor, make_tensor
+
+__all__ = ["state", "enter_dual_level", "exit_dual_level", "track", "push_tangent"]
+
+
+class _ForwardState:
+    depth = 0  # how many dual levels are open; ops look at this first, so it must stay a plain attribute
+    duals = []
+
+
+state = _ForwardState()
+
+
+def enter_dual_level():
+    state.depth += 1
+    state.duals.append([])
+    return state.depth - 1
+
+
+def exit_dual_level(*, level=None):
+    """Close the innermost level: its dual tensors lose their tangents."""
+    for ref in state.duals.pop():
+        tensor = ref()
+        if tensor is not None:
+            tensor._tangent = None
+    state.depth -= 1
+
+
+def track(tensor):
+    """Remember a dual tensor, so that closing its level takes its tangent away."""
+    state.duals[-1].append(weakref.ref(tensor))
+
+
+class _Marker:
+    """A stand-in edge: tells a node which inputs need a gradient while transposing its vjp."""
+
+    next_functions = ()
+
+
+_MARK = (_Marker(), 0)
+
+
+def push_tangent(out, node_class, inputs, saved, args, output_marker):
+    """Give ``out`` the tangent of the op that made it, if any input carries one."""
+    tangents = [t._tangent if isinstance(t, Tensor) else None for t in inputs]
+    if all(t is None for t in tangents):
+        return
+    state.depth, depth = 0, state.depth  # the tangent's own ops are not pushed forward again
+    try:
+        primal_out = _plain(out)
+        values = [primal_out if v is output_marker else _plain(v) if isinstance(v, Tensor) else v for v in saved]
+        if getattr(node_class, "elementwise", False):
+            tangent = _diagonal_jvp(node_class, tangents, values, args, primal_out)
+        else:
+            tangent = _transposed_vjp(node_class, inputs, tangents, values, args, primal_out)
+    finally:
+        state.depth = depth
+    out._tangent = tangent
+    track(out)
+
+
+def _diagonal_jvp(node_class, tangents, values, args, out):
+    """For an elementwise op each vjp multiplies by a diagonal Jacobian, so applied to a tangent it
+    gives that input's share of J·t; the shares add up (broadcast to the output's shape)."""
+    total = None
+    for vjp, tangent in zip(node_class.vjps, tangents):
+        if tangent is None:
+            continue
+        # vjps follow the conjugate convention for complex values: J t = conj(vjp(conj(t)))
+        share = conjugate(vjp(conjugate(tangent), *values, *args))
+        total = share if total is None else total + share
+    if total._data.shape != out._data.shape:
+        total = total.expand(out._data.shape)
+    if total._data.dtype != out._data.dtype:
+        if total._data.dtype.kind == "c" and out._data.dtype.kind != "c":
+            total = total.real
+        total = total.to(out.dtype)
+    return total
+
+
+def _plain(tensor):
+    return make_tensor(tensor._data)
+
+
+def _transposed_vjp(node_class, inputs, tangents, values, args, out):
+    edges = tuple(_MARK if t is not None else (None, 0) for t in tangents)
+    meta = [(t._data.shape, t._data.dtype) if isinstance(t, Tensor) else None for t in inputs]
+    recording = grad_mode._state.enabled
+    with grad_mode.enable_grad():
+        cotangent = make_tensor(np.zeros(out._data.shape, dtype=out._data.dtype)).requires_grad_(True)
+        node = node_class(edges, tuple(values), args, meta)
+        grads = node.apply([cotangent])
+        total = None
+        for g, t in zip(grads, tangents):
+            if g is None or t is None:
+                continue
+            term = (g * t).sum()
+            total = term if total is None else total + term
+        if total is None or not total.requires_grad:
+            return make_tensor(np.zeros(out._data.shape, dtype=out._data.dtype))
+        one = make_tensor(np.ones((), dtype=total._data.dtype))
+        sink = accumulator_of(cotangent)
+        (tangent,) = run_backward([(total._grad_fn, total._output_nr)], [one], recording, recording,
+                                  targets=[sink], capture={(sink, 0): 0}, accumulate=False)
+        if tangent is not None and not recording:
+            tangent = tangent.detach()
+    if tangent is None:
+        return make_tensor(np.zeros(out._data.shape, dtype=out._data.dtype))
+    return tangent
