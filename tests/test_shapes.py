@@ -193,7 +193,7 @@ def test_writes_through_a_view_reach_the_base(write):
 @pytest.mark.parametrize("op", [lambda v, w: v.mul_(3), lambda v, w: v.mul_(w), lambda v, w: v.add_(w * 2)])
 def test_in_place_op_on_a_view_is_recorded_on_its_base(op):
     """``write_through_view`` is what an in-place op on a view calls after taking over the view's node."""
-    from chainrule._ops.indexing import write_through_view
+    from chainrule._ops.view_writes import write_through_view
 
     results = []
     for m in (chainrule, torch):

@@ -9,6 +9,7 @@ from ._creation import _factory
 from ._ops._op import traced_stateful
 from ._dtype import get_default_dtype, int64, to_dtype
 from ._tensor import make_tensor
+from ._tensor import Tensor, make_tensor
 
 __all__ = ["Generator", "manual_seed", "seed", "initial_seed", "default_generator", "rand", "randn", "randint",
            "multinomial", "bernoulli", "normal",
@@ -151,8 +152,6 @@ def bernoulli(input, p=None, *, generator=None, out=None):
 
 def normal(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None):
     """Normal samples with the given ``mean`` and ``std`` (tensors broadcast, or numbers with ``size``)."""
-    from ._tensor import Tensor
-
     m = mean._data if isinstance(mean, Tensor) else mean
     s = std._data if isinstance(std, Tensor) else std
     shape = np.broadcast_shapes(np.shape(m), np.shape(s)) if size is None else tuple(size)

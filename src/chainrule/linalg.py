@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from ._dtype import promote_types, to_dtype
+from ._dtype import promote_types
 from ._ops._along_dim import write_out
 from ._ops._op import OUTPUT, derivative, record
 from ._ops.cumulative import cumprod
@@ -22,7 +22,8 @@ from ._ops.decompositions import linalg_slogdet as slogdet
 from ._ops.decompositions_more import eig, eigvals, householder_product, lstsq, lu, lu_factor, lu_solve
 from ._ops.joining import cat
 from ._ops.matmul import matmul
-from ._ops.norms import vector_norm
+from ._ops.norms import MATRIX_ORDERS, matrix_norm, vector_norm
+from ._ops.norms import linalg_norm as norm
 from ._ops.pointwise import where
 from ._ops.pointwise_binary import nan_to_num
 from ._ops.products import linalg_cross as cross
@@ -135,101 +136,6 @@ def matrix_rank(A, *, atol=None, rtol=None, hermitian=False, out=None):
 
 
 # ---------------------------------------------------------------- norms
-_MATRIX_ORDERS = ("fro", "nuc", 2, -2, 1, -1, math.inf, -math.inf)
-
-
-def _matrix_dims(dim, ndim):
-    if dim is None:
-        dim = (-2, -1)
-    dims = tuple(_wrap_dim(d, ndim) for d in dim)
-    if dims[0] == dims[1]:
-        raise RuntimeError(f"linalg.matrix_norm: dims must be different. Got ({dim[0]}, {dim[1]})")
-    return dims
-
-
-def _to_last(A, dims):
-    """``A`` with ``dims`` moved to the end (no op when they already are)."""
-    ndim = A._data.ndim
-    if dims == (ndim - 2, ndim - 1):
-        return A
-    rest = [d for d in range(ndim) if d not in dims]
-    return A.permute(rest + list(dims))
-
-
-def _restore_dims(result, dims):
-    """Give a reduced matrix norm its two size-1 dims back, where ``dims`` were (``keepdim``)."""
-    result = result.unsqueeze(-1).unsqueeze(-1)
-    ndim = result._data.ndim
-    rest = [d for d in range(ndim) if d not in dims]
-    order = [0] * ndim
-    for position, d in enumerate(rest + list(dims)):
-        order[d] = position
-    return result.permute(order)
-
-
-def _singular_value_norm(A, ord, dims, keepdim):
-    values = svdvals(_to_last(A, dims))
-    if ord == "nuc":
-        result = values.sum(-1)
-    else:
-        result = values.amax(-1) if ord == 2 else values.amin(-1)
-    return _restore_dims(result, dims) if keepdim else result
-
-
-def _sum_norm(A, ord, dims, keepdim):
-    """``1``/``-1``: the extreme column sum of magnitudes; ``inf``/``-inf``: the extreme row sum."""
-    summed, across = dims if abs(ord) == 1 else dims[::-1]
-    if not keepdim and across > summed:
-        across -= 1
-    sums = vector_norm(A, 1, summed, keepdim)
-    return sums.amax(across, keepdim) if ord > 0 else sums.amin(across, keepdim)
-
-
-def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None, out=None):
-    """A matrix norm of ``A`` (of each matrix over ``dim``): ``'fro' 'nuc' 2 -2 1 -1 inf -inf``."""
-    return write_out("linalg_matrix_norm", _matrix_norm(A, ord, dim, keepdim, dtype), out)
-
-
-def _matrix_norm(A, ord, dim, keepdim, dtype):
-    a = A._data
-    if a.ndim < 2:
-        raise RuntimeError("linalg.matrix_norm: The input tensor A must have at least 2 dimensions.")
-    if a.dtype.kind not in "fc":
-        raise RuntimeError("linalg.matrix_norm: Expected a floating point or complex tensor as input. Got "
-                           f"{A.dtype.scalar_type_name}")
-    if ord not in _MATRIX_ORDERS:
-        raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
-    dims = _matrix_dims(dim, a.ndim)
-    if dtype is not None:
-        A = A.to(to_dtype(dtype))
-    if ord == "fro":
-        return vector_norm(A, 2, dims, keepdim)
-    if ord in ("nuc", 2, -2):
-        return _singular_value_norm(A, ord, dims, keepdim)
-    return _sum_norm(A, ord, dims, keepdim)
-
-
-def norm(A, ord=None, dim=None, keepdim=False, *, out=None, dtype=None):
-    """A vector norm for one dim (or a 1-D input), a matrix norm for two dims (or a 2-D input)."""
-    return write_out("linalg_norm", _norm(A, ord, dim, keepdim, dtype), out)
-
-
-def _norm(A, ord, dim, keepdim, dtype):
-    ndim = A._data.ndim
-    if isinstance(dim, int):
-        dim = (dim,)
-    if ord is None:  # the 2-norm of the flattened input, which for a matrix is its Frobenius norm
-        return vector_norm(A, 2, dim, keepdim, dtype=dtype)
-    if dim is None:
-        if ndim not in (1, 2):
-            raise RuntimeError(f"linalg.norm: If dim is not specified but ord is, the input must be 1D or 2D. Got "
-                               f"{ndim}D.")
-        dim = tuple(range(ndim))
-    if len(dim) == 2 or isinstance(ord, str):
-        return matrix_norm(A, ord, dim, keepdim, dtype=dtype)
-    return vector_norm(A, ord, dim, keepdim, dtype=dtype)
-
-
 def diagonal(A, *, offset=0, dim1=-2, dim2=-1):
     """The diagonal of each matrix (``torch.diagonal`` over the last two dimensions)."""
     return _diagonal(A, offset, dim1, dim2)
@@ -301,7 +207,7 @@ def cond(A, p=None, *, out=None):
 
 
 def _cond(A, p):
-    if p is not None and p not in _MATRIX_ORDERS:
+    if p is not None and p not in MATRIX_ORDERS:
         raise RuntimeError(f"linalg.cond got an invalid norm type: {p}")
     if A._data.ndim < 2:
         raise RuntimeError("linalg.cond: The input tensor must have at least 2 dimensions.")

@@ -24,6 +24,7 @@ from .._autograd.graph import next_sequence_nr
 from .kernels import Constant, build_kernel, fresh_gradient
 from .plan import module_members
 from .units import Unit, call_arguments, flatten_tensors, internal_arrays, unit_codes, unit_of
+from .._tensor import Tensor, make_tensor
 
 __all__ = ["Recording", "NotReplayable", "user_site"]
 
@@ -535,6 +536,4 @@ def _returns_python_data(structure):
 
 
 def _wrap(array):
-    from .._tensor import make_tensor
-
     return make_tensor(array)

@@ -21,6 +21,7 @@ from .pointwise_base import to_default_float, write_out, zeros_like_grad
 from .pointwise_binary import *  # noqa: F401,F403  (registered here)
 from .rounding import *  # noqa: F401,F403  (registered here)
 from .rounding import div_rounded
+from .._creation import tensor
 
 _OWN = ["add", "sub", "rsub", "mul", "div", "true_divide", "pow", "square", "neg", "negative"]
 
@@ -36,8 +37,6 @@ ALIASES = {"subtract": "sub", "multiply": "mul", "divide": "div", "arctan2": "at
 def _as_tensor_pair(input, other):
     """(tensor, other) for ``torch.add(2, x)``-style calls where only the second is a tensor."""
     if not isinstance(input, Tensor):
-        from .._creation import tensor
-
         input = tensor(input, dtype=other.dtype if isinstance(other, Tensor) else None)
     return input, other
 

@@ -12,16 +12,16 @@ region zeroed (for ``x``'s earlier history) and the region itself (for ``value``
 import numpy as np
 
 from .._recording import state as _recorder_state
-from .._ops._op import traced
 from .._tensor import Tensor, _wrap_dim, make_tensor
 from .._autograd import grad_mode
-from .._autograd.graph import Node
-from .._autograd.leaf import accumulator_of
 from ._op import attach, derivative, record
 from .inplace import VIEW_OF_LEAF_MESSAGE, check_inplace_allowed
+from .index_put import index_put_accumulate, scatter_into_zeros
 from .shape import alias, record_view
+from .view_writes import AsStridedBackward0, base_key, positions_in_base
+from .._dtype import _FROM_NUMPY
 
-__all__ = ["getitem", "setitem", "select", "narrow", "slice_view", "index_put_accumulate", "write_through_view"]
+__all__ = ["getitem", "setitem", "select", "narrow", "slice_view", "index_put_accumulate"]
 
 FUNCTIONS = ["select", "narrow"]
 METHODS = ["select", "narrow", "__setitem__"]
@@ -36,11 +36,11 @@ OVERLAP_MESSAGE = ("unsupported operation: more than one element of the written-
 
 # ---------------------------------------------------------------- views: select / slice
 def _select_grad(grad, shape, dim, index):
-    return _scatter_into_zeros(grad, shape, (slice(None),) * dim + (index,))
+    return scatter_into_zeros(grad, shape, (slice(None),) * dim + (index,))
 
 
 def _slice_grad(grad, shape, dim, key):
-    return _scatter_into_zeros(grad, shape, (slice(None),) * dim + (key,))
+    return scatter_into_zeros(grad, shape, (slice(None),) * dim + (key,))
 
 
 SelectBackward0 = derivative("SelectBackward0", _select_grad)
@@ -96,35 +96,17 @@ def _index_grad(grad, shape, key):
     return index_put_accumulate(grad, shape, key)
 
 
-def _index_put_grad(grad, shape, key):
-    return getitem(grad, key)
 
 
 IndexBackward0 = derivative("IndexBackward0", _index_grad)
-IndexPutAccumulateBackward = derivative("IndexPutBackward0", _index_put_grad)
 
 
-def index_put_accumulate(values, shape, key):
-    """Zeros of ``shape`` with ``values`` added at ``key`` (repeated positions add up)."""
-    out = traced(_added_at, values, shape, key)
-    return record(out, IndexPutAccumulateBackward, (values,), (), (values._data.shape, key))
 
 
-def _added_at(values, shape, key):
-    out = np.zeros(shape, dtype=values.dtype)
-    np.add.at(out, key, values)
-    return out
 
 
-def _scatter_into_zeros(grad, shape, key):
-    """Gradient of a view: zeros of the base shape with ``grad`` written at ``key``."""
-    return record(traced(_written_at, grad, shape, key), IndexPutAccumulateBackward, (grad,), (), (grad._data.shape, key))
 
 
-def _written_at(values, shape, key):
-    out = np.zeros(shape, dtype=values.dtype)
-    out[key] = values
-    return out
 
 
 # ---------------------------------------------------------------- parsing an index
@@ -377,8 +359,6 @@ def _value_array(value, target):
 
 
 def _legacy_name(target):
-    from .._dtype import _FROM_NUMPY
-
     return _FROM_NUMPY[target.dtype].legacy_name
 
 
@@ -435,7 +415,7 @@ def setitem(self, index, value):
         raise RuntimeError(VIEW_OF_LEAF_MESSAGE)
     check_inplace_allowed(self)
     base = self._base
-    positions = _positions_in_base(self, base) if recording and base is not None else None
+    positions = positions_in_base(self, base) if recording and base is not None else None
     _write(_region_array(target, plan), plan.advanced, _value_array(value, target))
     self._version_counter[0] += 1
     if not recording or target.dtype.kind not in "fc":
@@ -448,96 +428,28 @@ def setitem(self, index, value):
     written = _region_array(positions, plan)
     if plan.advanced is not None:
         written = written[plan.advanced]
-    attach(base, CopySlices, (base, value), (), (_base_key(written, base), value_shape))
+    attach(base, CopySlices, (base, value), (), (base_key(written, base), value_shape))
     base._output_nr = 0
-    attach(self, AsStridedBackward0, (base,), (), (base._data.shape, _base_key(positions, base)))
+    attach(self, AsStridedBackward0, (base,), (), (base._data.shape, base_key(positions, base)))
     self._output_nr = 0
 
 
-def _base_key(positions, base):
-    """An index into ``base`` that reads the elements at flat ``positions``, in their shape."""
-    return np.unravel_index(positions, base._data.shape)
 
 
 # ---------------------------------------------------------------- writes through a view
-def _as_strided_grad(grad, base_shape, key):
-    return index_put_accumulate(grad, base_shape, key)
-
-
-AsStridedBackward0 = derivative("AsStridedBackward0", _as_strided_grad)
-
-
-def _positions_in_base(view, base):
-    """The flat position in ``base`` of each element of ``view`` (a NumPy view of base's array).
-
-    A write into a view changes its base, so the base's history must record it; these positions
-    say where. None when the layout cannot be mapped (negative or misaligned strides).
-    """
-    b, v = base._data, view._data
-    item = b.itemsize
-    strides = b.strides + v.strides
-    offset = v.__array_interface__["data"][0] - b.__array_interface__["data"][0]
-    if b.size == 0 or offset < 0 or offset % item or any(s < 0 or s % item for s in strides):
-        return None
-    span = 1 + sum((n - 1) * s // item for n, s in zip(b.shape, b.strides))
-    end = offset // item + sum((n - 1) * s // item for n, s in zip(v.shape, v.strides))
-    if v.size and end >= span:
-        return None
-    buffer = np.zeros(span, dtype=np.int64)
-    step = buffer.itemsize // item
-    laid_out = np.lib.stride_tricks.as_strided(buffer, b.shape, tuple(s * step for s in b.strides))
-    laid_out[...] = np.arange(b.size).reshape(b.shape)
-    return np.lib.stride_tricks.as_strided(buffer[offset // item:], v.shape, tuple(s * step for s in v.strides))
-
-
-class _ViewWrite(Node):
-    """``CopySlices`` for an in-place op on a view: the op's node, applied to the base's region.
-
-    Its first edge is the base's earlier history; the others are the op's other inputs. The region's
-    gradient goes through the op's own rule; the rest of the base's gradient passes unchanged.
-    """
-
-    __slots__ = ()
-
-    def apply(self, grads):
-        grad = grads[0]
-        op_node, key = self._args
-        inner = op_node.apply([getitem(grad, key)])
-        base_grad = grad.clone()
-        base_grad[key] = 0.0 if inner[0] is None else inner[0]
-        return [base_grad] + list(inner[1:])
-
-
-_ViewWrite.__name__ = _ViewWrite.__qualname__ = "CopySlices"
-
-
-def write_through_view(view, op_node):
-    """Record that the in-place op ``op_node`` (now ``view.grad_fn``) changed ``view``'s base.
-
-    The base becomes the output of a ``CopySlices`` node and the view is re-derived from it
-    (``AsStridedBackward0``), as in PyTorch. Does nothing for a layout it cannot map.
-    """
-    base = view._base
-    positions = _positions_in_base(view, base)
-    if positions is None:
-        return
-    key = _base_key(positions, base)
-    node = _ViewWrite((_history_edge(base),) + tuple(op_node.next_functions[1:]), (), (op_node, key), None)
-    base._grad_fn = node
-    base._output_nr = 0
-    base._requires_grad = True
-    attach(view, AsStridedBackward0, (base,), (), (base._data.shape, key))
-    view._output_nr = 0
 
 
 
-def _history_edge(tensor):
-    """The edge to what produced ``tensor`` so far."""
-    if tensor._grad_fn is not None:
-        return (tensor._grad_fn, tensor._output_nr)
-    if tensor._requires_grad:
-        return (accumulator_of(tensor), 0)
-    return (None, 0)
+
+
+
+
+
+
+
+
+
+
 
 
 __setitem__ = setitem

@@ -16,6 +16,7 @@ from .._autograd import grad_mode
 from .._autograd.graph import SavedTensor
 from .._recording import state as _recorder_state
 from ._op import derivative, record
+from .view_writes import write_through_view
 
 __all__ = ["make_inplace", "write_inplace", "zero_", "fill_", "copy_"]
 
@@ -108,8 +109,6 @@ def write_inplace(tensor, result):
         tensor._output_nr = result._output_nr
         tensor._requires_grad = True
         if tensor._base is not None:
-            from .indexing import write_through_view  # indexing builds on this module
-
             write_through_view(tensor, node)
     return tensor
 

@@ -1,7 +1,10 @@
-"""Vector norms: ``vector_norm`` (``linalg.vector_norm``) and ``norm``.
+"""Norms: ``vector_norm``, ``matrix_norm``, ``linalg.norm`` (``chainrule.linalg`` gives them their public
+names) and ``norm``.
 
-Every order records one ``LinalgVectorNormBackward0`` node. Its rule is written so that a zero
-norm gives a zero gradient, not nan: the scale ``grad / norm`` is masked where the norm is 0.
+Every vector order records one ``LinalgVectorNormBackward0`` node. Its rule is written so that a zero
+norm gives a zero gradient, not nan: the scale ``grad / norm`` is masked where the norm is 0. The
+matrix norms are compositions: ``'nuc'`` is a sum of singular values, ``2`` their largest, ``1`` and
+``inf`` the extreme sums of magnitudes along one dim.
 """
 
 import math
@@ -9,11 +12,13 @@ import math
 import numpy as np
 
 from .._dtype import to_dtype
+from .._tensor import _wrap_dim
 from ._along_dim import expand_reduced, reduced_count, reduction_dims, write_out
 from ._op import OUTPUT, derivative, record
+from .decompositions import svdvals
 from .pointwise import isnan, sign, where
 
-__all__ = ["vector_norm", "norm"]
+__all__ = ["vector_norm", "matrix_norm", "linalg_norm", "norm", "MATRIX_ORDERS"]
 
 
 def _norm_grad(grad, input, result, ord, dims, keepdim):
@@ -100,7 +105,101 @@ def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
         dims = (dim,) if isinstance(dim, int) else dim
         if p == "fro" and (dims is None or len(dims) <= 2):
             return vector_norm(input, 2, dim, keepdim, dtype=dtype, out=out)
-        from .. import linalg
-
-        return linalg.matrix_norm(input, p, dim, keepdim, dtype=dtype, out=out)
+        return matrix_norm(input, p, dim, keepdim, dtype=dtype, out=out)
     return vector_norm(input, p, dim, keepdim, dtype=dtype, out=out)
+
+
+# ---------------------------------------------------------------- matrix norms
+MATRIX_ORDERS = ("fro", "nuc", 2, -2, 1, -1, math.inf, -math.inf)
+
+
+def _matrix_dims(dim, ndim):
+    if dim is None:
+        dim = (-2, -1)
+    dims = tuple(_wrap_dim(d, ndim) for d in dim)
+    if dims[0] == dims[1]:
+        raise RuntimeError(f"linalg.matrix_norm: dims must be different. Got ({dim[0]}, {dim[1]})")
+    return dims
+
+
+def _to_last(A, dims):
+    """``A`` with ``dims`` moved to the end (no op when they already are)."""
+    ndim = A._data.ndim
+    if dims == (ndim - 2, ndim - 1):
+        return A
+    rest = [d for d in range(ndim) if d not in dims]
+    return A.permute(rest + list(dims))
+
+
+def _restore_dims(result, dims):
+    """Give a reduced matrix norm its two size-1 dims back, where ``dims`` were (``keepdim``)."""
+    result = result.unsqueeze(-1).unsqueeze(-1)
+    ndim = result._data.ndim
+    rest = [d for d in range(ndim) if d not in dims]
+    order = [0] * ndim
+    for position, d in enumerate(rest + list(dims)):
+        order[d] = position
+    return result.permute(order)
+
+
+def _singular_value_norm(A, ord, dims, keepdim):
+    values = svdvals(_to_last(A, dims))
+    if ord == "nuc":
+        result = values.sum(-1)
+    else:
+        result = values.amax(-1) if ord == 2 else values.amin(-1)
+    return _restore_dims(result, dims) if keepdim else result
+
+
+def _sum_norm(A, ord, dims, keepdim):
+    """``1``/``-1``: the extreme column sum of magnitudes; ``inf``/``-inf``: the extreme row sum."""
+    summed, across = dims if abs(ord) == 1 else dims[::-1]
+    if not keepdim and across > summed:
+        across -= 1
+    sums = vector_norm(A, 1, summed, keepdim)
+    return sums.amax(across, keepdim) if ord > 0 else sums.amin(across, keepdim)
+
+
+def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None, out=None):
+    """A matrix norm of ``A`` (of each matrix over ``dim``): ``'fro' 'nuc' 2 -2 1 -1 inf -inf``."""
+    return write_out("linalg_matrix_norm", _matrix_norm(A, ord, dim, keepdim, dtype), out)
+
+
+def _matrix_norm(A, ord, dim, keepdim, dtype):
+    a = A._data
+    if a.ndim < 2:
+        raise RuntimeError("linalg.matrix_norm: The input tensor A must have at least 2 dimensions.")
+    if a.dtype.kind not in "fc":
+        raise RuntimeError("linalg.matrix_norm: Expected a floating point or complex tensor as input. Got "
+                           f"{A.dtype.scalar_type_name}")
+    if ord not in MATRIX_ORDERS:
+        raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
+    dims = _matrix_dims(dim, a.ndim)
+    if dtype is not None:
+        A = A.to(to_dtype(dtype))
+    if ord == "fro":
+        return vector_norm(A, 2, dims, keepdim)
+    if ord in ("nuc", 2, -2):
+        return _singular_value_norm(A, ord, dims, keepdim)
+    return _sum_norm(A, ord, dims, keepdim)
+
+
+def linalg_norm(A, ord=None, dim=None, keepdim=False, *, out=None, dtype=None):
+    """A vector norm for one dim (or a 1-D input), a matrix norm for two dims (or a 2-D input)."""
+    return write_out("linalg_norm", _norm(A, ord, dim, keepdim, dtype), out)
+
+
+def _norm(A, ord, dim, keepdim, dtype):
+    ndim = A._data.ndim
+    if isinstance(dim, int):
+        dim = (dim,)
+    if ord is None:  # the 2-norm of the flattened input, which for a matrix is its Frobenius norm
+        return vector_norm(A, 2, dim, keepdim, dtype=dtype)
+    if dim is None:
+        if ndim not in (1, 2):
+            raise RuntimeError(f"linalg.norm: If dim is not specified but ord is, the input must be 1D or 2D. Got "
+                               f"{ndim}D.")
+        dim = tuple(range(ndim))
+    if len(dim) == 2 or isinstance(ord, str):
+        return matrix_norm(A, ord, dim, keepdim, dtype=dtype)
+    return vector_norm(A, ord, dim, keepdim, dtype=dtype)

@@ -19,6 +19,8 @@ from ._broadcast import broadcast_error
 from ._op import conjugate, derivative, record
 from .matmul import dtype_cpp_name, dtype_name, matmul, mm, vdot
 from .shape import UnsafeViewBackward0
+from .._dtype import promote_types
+from .decompositions import check_matrix, inv
 
 __all__ = ["einsum", "tensordot", "inner", "outer", "ger", "kron", "cross", "linalg_cross", "matrix_power",
            "matrix_exp", "multi_dot", "vecdot"]
@@ -337,8 +339,6 @@ def linalg_cross(input, other, *, dim=-1, out=None):
     except ValueError:
         raise broadcast_error(x.shape, y.shape) from None
     if x.dtype != y.dtype:
-        from .._dtype import promote_types
-
         common = promote_types(input.dtype, other.dtype)
         input, other = input.to(common), other.to(common)
         x, y = input._data, other._data
@@ -364,8 +364,6 @@ def matrix_power(input, n, *, out=None):
 
 
 def _matrix_power(input, n):
-    from .decompositions import check_matrix, inv
-
     a = input._data
     if a.ndim < 2:
         raise RuntimeError("linalg.matrix_power: The input tensor A must have at least 2 dimensions.")
@@ -508,7 +506,5 @@ LinalgMatrixExpBackward0 = derivative("LinalgMatrixExpBackward0", _matrix_exp_gr
 
 def matrix_exp(A):
     """The matrix exponential ``sum A^k / k!`` of a square matrix (or of each in a batch)."""
-    from .decompositions import check_matrix
-
     check_matrix("linalg.matrix_exp", A)
     return record(_expm_array(A._data), LinalgMatrixExpBackward0, (A,), (A,))

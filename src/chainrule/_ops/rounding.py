@@ -13,6 +13,7 @@ from .._tensor import Tensor
 from ._broadcast import apply_binary, binary_arrays
 from ._op import derivative, record
 from .pointwise_base import kernel_missing, reject, write_out, zeros_like_grad
+from .._creation import tensor
 
 __all__ = ["floor", "ceil", "round", "trunc", "fix", "frac", "div_rounded", "floor_divide", "fmod", "remainder",
            "rfloordiv", "rremainder"]
@@ -138,8 +139,6 @@ def _trunc_divide_arrays(x, y):
 def _tensor_first(input, other):
     """Tensor and other operand: a number in front becomes a tensor of the other's dtype."""
     if not isinstance(input, Tensor):
-        from .._creation import tensor
-
         input = tensor(input, dtype=other.dtype if isinstance(other, Tensor) else None)
     return input
 

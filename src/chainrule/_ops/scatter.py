@@ -13,10 +13,11 @@ import numpy as np
 from .._tensor import Tensor, _wrap_dim, make_tensor
 from ._broadcast import broadcast_shapes
 from ._op import derivative, record
-from .indexing import index_put_accumulate
+from .index_put import index_put_accumulate
 from .pointwise import where
 from .pointwise_base import write_out
 from .rounding import _not_implemented
+from .._dtype import _FROM_NUMPY
 
 __all__ = ["gather", "scatter", "scatter_add", "index_select", "index_add", "index_copy", "index_fill",
            "masked_fill", "masked_select", "take", "take_along_dim", "nonzero", "argwhere"]
@@ -225,8 +226,6 @@ def index_select(input, dim, index, *, out=None):
 
 def _check_source(name, x, dim, idx, source):
     if source.dtype != x.dtype:
-        from .._dtype import _FROM_NUMPY
-
         raise RuntimeError(f"{name}(): self ({_FROM_NUMPY[x.dtype].scalar_type_name}) and source "
                            f"({_FROM_NUMPY[source.dtype].scalar_type_name}) must have the same scalar type")
     count = source.shape[dim] if source.ndim else 1

@@ -5,6 +5,7 @@ import numpy as np
 from .._tensor import Tensor, _wrap_dim
 from ._op import derivative, record, sum_to_shape
 from .pointwise_base import write_out
+from .copy import clone
 
 __all__ = ["view", "view_as", "reshape", "reshape_as", "transpose", "t", "adjoint", "permute", "movedim",
            "unsqueeze", "squeeze", "flatten", "unflatten", "expand", "expand_as", "broadcast_to", "contiguous",
@@ -106,8 +107,6 @@ def reshape(input, *shape):
     if v is not None:
         return record_view(v, ViewBackward0, input, (x.shape,))
     # As PyTorch does: a contiguous copy (CloneBackward0), then a view of it (UnsafeViewBackward0).
-    from .copy import clone
-
     copy = clone(input, memory_format=None)
     return record(copy._data.reshape(shape), UnsafeViewBackward0, (copy,), (), (x.shape,))
 
@@ -148,8 +147,6 @@ def unflatten(input, dim, sizes):
 def contiguous(input, memory_format=None):
     if input._data.flags.c_contiguous:
         return input
-    from .copy import clone
-
     return clone(input)
 
 

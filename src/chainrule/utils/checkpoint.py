@@ -14,6 +14,7 @@ from ..autograd import backward as autograd_backward
 from .._autograd import grad_mode
 from ..autograd.function import Function
 from .._autograd.graph import saved_tensors_hooks
+from .._tensor import Tensor
 
 __all__ = ["checkpoint", "checkpoint_sequential"]
 
@@ -36,8 +37,6 @@ class CheckpointFunction(Function):
 
     @staticmethod
     def forward(ctx, run_function, preserve_rng_state, *args):
-        from .._tensor import Tensor
-
         ctx.run_function = run_function
         ctx.rng_state = _random.default_generator.get_state() if preserve_rng_state else None
         ctx.tensor_positions = [i for i, a in enumerate(args) if isinstance(a, Tensor)]

@@ -23,6 +23,7 @@ from ..._tensor import make_tensor
 from ..._autograd import grad_mode
 from .pooling import avg_pool2d
 from .sampling import pad
+from ..._tensor import _wrap_dim
 
 FUNCTIONS = ["batch_norm", "layer_norm", "group_norm", "instance_norm", "rms_norm", "local_response_norm"]
 METHODS = []
@@ -119,8 +120,6 @@ def _update_running(data, value, momentum):
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-05):
     x = input._data
     if x.ndim < 2:
-        from ..._tensor import _wrap_dim
-
         _wrap_dim(1, x.ndim)
     if x.dtype.kind != "f":
         raise NotImplementedError(f"\"batch_norm\" not implemented for '{input.dtype.scalar_type_name}'")

@@ -13,10 +13,12 @@ import warnings
 import numpy as np
 
 from ..._ops._op import derivative, record
-from ..._ops.indexing import getitem, index_put_accumulate
+from ..._ops.index_put import index_put_accumulate
+from ..._ops.indexing import getitem
 from ..._tensor import make_tensor
 from ._grid import affine_grid, grid_sample  # noqa: F401  (re-exported through FUNCTIONS)
 from ._windows import apply_maps, constant_pad, maps_node
+from .pooling import adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d
 
 FUNCTIONS = ["pad", "interpolate", "upsample", "upsample_nearest", "upsample_bilinear", "grid_sample", "affine_grid",
              "embedding", "one_hot", "pixel_shuffle", "pixel_unshuffle"]
@@ -263,8 +265,6 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
 
 
 def _area(input, sizes):
-    from .pooling import adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d
-
     return (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d)[len(sizes) - 1](input, sizes)
 
 

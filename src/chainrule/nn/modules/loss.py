@@ -4,6 +4,7 @@ import warnings
 
 from .. import functional as F
 from .module import Module
+from .distance import PairwiseDistance
 
 __all__ = ["L1Loss", "NLLLoss", "PoissonNLLLoss", "GaussianNLLLoss", "KLDivLoss", "MSELoss", "BCELoss",
            "BCEWithLogitsLoss", "HingeEmbeddingLoss", "MultiLabelMarginLoss", "SmoothL1Loss", "HuberLoss",
@@ -214,8 +215,6 @@ class TripletMarginWithDistanceLoss(_Loss):
             raise ValueError(f"TripletMarginWithDistanceLoss: expected margin to be greater than 0, got {margin} "
                              "instead")
         if distance_function is None:
-            from .distance import PairwiseDistance
-
             distance_function = PairwiseDistance()
         self.distance_function = distance_function
         self.margin = margin
