@@ -10,9 +10,9 @@ op methods and operators (``x + y``, ``x.sum()``) by ``chainrule._ops``, ``backw
 import warnings
 import weakref
 
-import numpy as np
 
 from . import _dtype
+from ._array import to_host
 from ._device import device_of
 from ._errors import with_hint
 from ._printing import format_tensor
@@ -266,12 +266,12 @@ class Tensor:
             _recorder_state.recorder.to_python(self, "numpy()")
         if self._requires_grad and not force:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
-        return _to_host(self._data)
+        return to_host(self._data)
 
     def item(self):
         if self._data.size != 1:
             raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted to Scalar")
-        value = _to_host(self._data).reshape(()).item()
+        value = to_host(self._data).reshape(()).item()
         if _recorder_state.recorder is not None:
             _recorder_state.recorder.to_python(self, "item()", value)
         return value
@@ -279,12 +279,12 @@ class Tensor:
     def tolist(self):
         if _recorder_state.recorder is not None:
             _recorder_state.recorder.to_python(self, "tolist()")
-        return _to_host(self._data).tolist()
+        return to_host(self._data).tolist()
 
     def _scalar(self, kind):
         if self._data.size != 1:
             raise ValueError("only one element tensors can be converted to Python scalars")
-        value = kind(_to_host(self._data).reshape(()).item())
+        value = kind(to_host(self._data).reshape(()).item())
         if _recorder_state.recorder is not None:
             _recorder_state.recorder.to_python(self, f"{kind.__name__}()", value if kind is float else None)
         return value
@@ -328,7 +328,7 @@ class Tensor:
         if self._tangent is not None:
             t = self._tangent
             tangent = repr(t.item()) if t._data.ndim == 0 else repr(t)
-        return format_tensor(_to_host(self._data), self.dtype,
+        return format_tensor(to_host(self._data), self.dtype,
                              grad_fn_name=None if grad_fn is None else type(grad_fn).__name__,
                              requires_grad=self._requires_grad, tangent=tangent)
 
@@ -364,7 +364,7 @@ class Tensor:
         """NumPy's protocol (NumPy 2 semantics: ``copy=False`` refuses to copy, ``True`` always copies)."""
         if self._requires_grad:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
-        array = _to_host(self._data)
+        array = to_host(self._data)
         if dtype is not None and array.dtype != dtype:
             if copy is False:
                 raise ValueError("Unable to avoid copy while creating an array as requested.")
@@ -434,12 +434,6 @@ def make_tensor(data):
     return t
 
 
-def _to_host(array):
-    """The array as a NumPy array (a no-op on the CPU)."""
-    if array.__class__ is np.ndarray:
-        return array
-    get = getattr(array, "get", None)
-    return get() if get is not None else np.asarray(array)
 
 
 def _shape_list(shape):

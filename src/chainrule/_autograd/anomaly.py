@@ -8,7 +8,7 @@ import os
 import traceback
 import warnings
 
-import numpy as np
+from .._array import namespace_of
 
 __all__ = ["detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled", "is_anomaly_check_nan_enabled"]
 
@@ -97,7 +97,7 @@ def check_for_nan(node, outputs):
     for index, grad in enumerate(outputs):
         if grad is None or grad._data.dtype.kind not in "fc":
             continue
-        if np.isnan(grad._data).any():
+        if namespace_of(grad._data).isnan(grad._data).any():
             name = node.name()
             trace = node._metadata.get("traceback_") if node._metadata else None
             if trace:

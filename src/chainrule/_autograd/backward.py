@@ -6,8 +6,7 @@ check what PyTorch checks, and hand the walk to ``engine.run_backward``.
 
 import warnings
 
-import numpy as np
-
+from .._array import namespace_of
 from .._errors import with_hint
 from .._tensor import Tensor, make_tensor
 from .engine import run_backward
@@ -48,7 +47,7 @@ def _make_root_grads(outputs, grad_outputs):
                                 "non_scalar_backward")
             if out._data.dtype.kind == "c":
                 raise RuntimeError(f"grad can be implicitly created only for real scalar outputs but got {out.dtype}")
-            grads.append(make_tensor(np.ones(out._data.shape, dtype=out._data.dtype)))
+            grads.append(make_tensor(namespace_of(out._data).ones(out._data.shape, dtype=out._data.dtype)))
             continue
         if not isinstance(given, Tensor):
             raise TypeError(f"'{type(given).__name__}' object is not iterable")
@@ -131,7 +130,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                 raise RuntimeError(f"The differentiated Tensor at index {i} appears to not have been used in the "
                                    "graph. Set allow_unused=True if this is the desired behavior.")
             if materialize_grads:
-                g = make_tensor(np.zeros(t._data.shape, dtype=t._data.dtype))
+                g = make_tensor(namespace_of(t._data).zeros(t._data.shape, dtype=t._data.dtype))
         elif not create_graph and (g._grad_fn is not None or g._requires_grad):
             g = g.detach()
         result.append(g)

@@ -12,6 +12,7 @@ import threading
 
 import numpy as np
 
+from .._array import to_host
 from .._dtype import from_numpy_dtype
 from .._tensor import Tensor, make_tensor
 from ..utils.hooks import RemovableHandle
@@ -136,8 +137,8 @@ class save_on_cpu(saved_tensors_hooks):
 
 
 def _to_host_copy(array):
-    get = getattr(array, "get", None)
-    return get() if get is not None else np.array(array, copy=True)
+    host = to_host(array)
+    return host.copy() if host is array else host
 
 
 def _modified_error(node, saved, tensor, current):

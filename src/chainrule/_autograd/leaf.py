@@ -9,8 +9,7 @@ with ``+``.
 
 import weakref
 
-import numpy as np
-
+from .._array import namespace_of
 from .._recording import state as _recorder_state
 from .._tensor import make_tensor
 from . import grad_mode
@@ -55,7 +54,7 @@ def accumulator_of(leaf):
 
 def fresh_gradient(array, dtype):
     """The copy a gradient gets when it first lands on a leaf: C-ordered, in the leaf's dtype."""
-    return np.array(array, dtype=dtype, order="C", copy=True)
+    return namespace_of(array).array(array, dtype=dtype, order="C", copy=True)
 
 
 def accumulate_into_leaf(leaf, grad):
@@ -75,7 +74,7 @@ def accumulate_into_leaf(leaf, grad):
         if data.dtype != target_dtype:
             grad = grad.to(leaf.dtype)
         if leaf._grad is None:
-            leaf._grad = make_tensor(np.empty(data.shape, dtype=target_dtype)).copy_(grad)
+            leaf._grad = make_tensor(namespace_of(data).empty(data.shape, dtype=target_dtype)).copy_(grad)
         else:
             leaf._grad = leaf._grad + grad
     elif recorder is not None and recorder.accumulate(leaf, data, target_dtype):
@@ -85,7 +84,7 @@ def accumulate_into_leaf(leaf, grad):
     else:
         current = leaf._grad
         if current._grad_fn is None and not current._requires_grad and current._data.flags.writeable:
-            np.add(current._data, data, out=current._data, casting="unsafe")
+            namespace_of(data).add(current._data, data, out=current._data, casting="unsafe")
         else:
             leaf._grad = current + grad
     if leaf._post_accumulate_hooks:

@@ -18,13 +18,12 @@ import numpy as np
 
 from .. import _recording
 from .._ops._op import OUTPUT
-from .._tensor import Tensor
+from .._tensor import Tensor, make_tensor
 from .._autograd import grad_mode
 from .._autograd.graph import next_sequence_nr
 from .kernels import Constant, build_kernel, fresh_gradient
 from .plan import module_members
 from .units import Unit, call_arguments, flatten_tensors, internal_arrays, unit_codes, unit_of
-from .._tensor import Tensor, make_tensor
 
 __all__ = ["Recording", "NotReplayable", "user_site"]
 

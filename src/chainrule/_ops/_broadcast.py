@@ -3,8 +3,7 @@
 Backward undoes broadcasting in one place, ``chainrule._autograd.graph.sum_to_shape``.
 """
 
-import numpy as np
-
+from .._array import NUMPY, SCALAR_TYPES, is_array, namespace_of
 from .._dtype import DIMENSIONED, SCALAR, ZERO_DIM, _FROM_NUMPY, result_type, scalar_dtype
 from .._errors import with_hint
 from .._tensor import Tensor
@@ -20,13 +19,14 @@ def _kind(array):
 
 def promoted_dtype(a, b):
     """The result dtype of a binary op on arrays or Python numbers, cached by dtypes and kinds."""
-    key = (a.dtype if isinstance(a, np.ndarray) else a.__class__, _kind(a) if isinstance(a, np.ndarray) else SCALAR,
-           b.dtype if isinstance(b, np.ndarray) else b.__class__, _kind(b) if isinstance(b, np.ndarray) else SCALAR)
+    a_array, b_array = is_array(a), is_array(b)
+    key = (a.dtype if a_array else a.__class__, _kind(a) if a_array else SCALAR,
+           b.dtype if b_array else b.__class__, _kind(b) if b_array else SCALAR)
     result = _promotion_cache.get(key)
     if result is None:
         operands = []
         for value in (a, b):
-            if isinstance(value, np.ndarray):
+            if is_array(value):
                 operands.append((_FROM_NUMPY[value.dtype], _kind(value)))
             else:
                 operands.append((scalar_dtype(value), SCALAR))
@@ -51,14 +51,14 @@ def binary_arrays(a, b):
     kind = x.dtype.kind
     if kind == "f" and (cls is float or cls is int) or kind in "iu" and cls is int or kind == "c":
         return x, b
-    if isinstance(b, np.generic):
+    if isinstance(b, SCALAR_TYPES):
         b = b.item()
     d = promoted_dtype(x, b)
     return (x if x.dtype == d else x.astype(d)), b
 
 
 def _shape_of(value):
-    return value.shape if isinstance(value, (np.ndarray, Tensor)) else ()
+    return value.shape if is_array(value) or isinstance(value, Tensor) else ()
 
 
 def broadcast_error(a_shape, b_shape):
@@ -84,22 +84,22 @@ def apply_binary(array_fn, x, y):
     except ValueError:
         raise broadcast_error(_shape_of(x), _shape_of(y)) from None
     except OverflowError:
-        if isinstance(x, np.ndarray) and isinstance(y, int):
-            return array_fn(x, np.array(y).astype(x.dtype))
-        if isinstance(y, np.ndarray) and isinstance(x, int):
-            return array_fn(np.array(x).astype(y.dtype), y)
+        if is_array(x) and isinstance(y, int):
+            return array_fn(x, namespace_of(x).array(y).astype(x.dtype))
+        if is_array(y) and isinstance(x, int):
+            return array_fn(namespace_of(y).array(x).astype(y.dtype), y)
         raise
 
 
 def broadcast_shapes(*shapes):
     """The common shape of ``shapes``; PyTorch's error names the first pair that conflicts."""
     try:
-        return tuple(np.broadcast_shapes(*shapes))
+        return tuple(NUMPY.broadcast_shapes(*shapes))
     except ValueError:
         result = shapes[0]
         for shape in shapes[1:]:
             try:
-                result = np.broadcast_shapes(result, shape)
+                result = NUMPY.broadcast_shapes(result, shape)
             except ValueError:
                 raise broadcast_error(result, shape) from None
         raise

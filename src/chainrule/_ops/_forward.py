@@ -9,8 +9,7 @@ Jacobian-vector product. Every op with a derivative therefore works in forward m
 
 import weakref
 
-import numpy as np
-
+from .._array import namespace_of
 from .._autograd import grad_mode
 from .._autograd.engine import run_backward
 from .._autograd.graph import conjugate
@@ -103,8 +102,9 @@ def _transposed_vjp(node_class, inputs, tangents, values, args, out):
     edges = tuple(_MARK if t is not None else (None, 0) for t in tangents)
     meta = [(t._data.shape, t._data.dtype) if isinstance(t, Tensor) else None for t in inputs]
     recording = grad_mode._state.enabled
+    xp = namespace_of(out._data)
     with grad_mode.enable_grad():
-        cotangent = make_tensor(np.zeros(out._data.shape, dtype=out._data.dtype)).requires_grad_(True)
+        cotangent = make_tensor(xp.zeros(out._data.shape, dtype=out._data.dtype)).requires_grad_(True)
         node = node_class(edges, tuple(values), args, meta)
         grads = node.apply([cotangent])
         total = None
@@ -114,13 +114,13 @@ def _transposed_vjp(node_class, inputs, tangents, values, args, out):
             term = (g * t).sum()
             total = term if total is None else total + term
         if total is None or not total.requires_grad:
-            return make_tensor(np.zeros(out._data.shape, dtype=out._data.dtype))
-        one = make_tensor(np.ones((), dtype=total._data.dtype))
+            return make_tensor(xp.zeros(out._data.shape, dtype=out._data.dtype))
+        one = make_tensor(xp.ones((), dtype=total._data.dtype))
         sink = accumulator_of(cotangent)
         (tangent,) = run_backward([(total._grad_fn, total._output_nr)], [one], recording, recording,
                                   targets=[sink], capture={(sink, 0): 0}, accumulate=False)
         if tangent is not None and not recording:
             tangent = tangent.detach()
     if tangent is None:
-        return make_tensor(np.zeros(out._data.shape, dtype=out._data.dtype))
+        return make_tensor(xp.zeros(out._data.shape, dtype=out._data.dtype))
     return tangent

@@ -11,8 +11,7 @@ derivative comes for free.
 new node. Its fast path (grad mode off, or no input requiring grad) is one wrap.
 """
 
-import numpy as np
-
+from .._array import NUMPY, as_array
 from .._autograd import grad_mode
 from .._autograd.anomaly import _state as _anomaly_state
 from .._autograd.anomaly import record_forward_trace
@@ -29,8 +28,8 @@ __all__ = ["derivative", "record", "record_multi", "attach", "needs_grad", "OUTP
            "traced", "traced_stateful"]
 
 _grad_state = grad_mode._state
+_ndarray = NUMPY.ndarray  # the common array class, tested first on the hot path
 _inference = grad_mode._inference_anywhere
-_ndarray = np.ndarray
 _new = object.__new__
 
 
@@ -49,6 +48,7 @@ class OpNode(Node):
     __slots__ = ()
     vjps = ()
     elementwise = False
+    kernel = None  # how chainrule.compile repeats the op's array work (``_kernel.replays``)
 
     def apply(self, grads):
         if self.saved_names:
@@ -116,11 +116,6 @@ def derivative(node_name, *vjps, saves=(), outputs=1, elementwise=False):
     return node_class
 
 
-def as_array(value):
-    """NumPy returns scalars for 0-d results; tensors always hold arrays."""
-    return value if value.__class__ is _ndarray else np.asarray(value)
-
-
 _NO_EDGE = (None, 0)
 
 
@@ -144,7 +139,7 @@ def record(data, node_class, inputs, saved=(), args=()):
     This is the hot path of every op, so the wrapping is written out here rather than called.
     """
     out = _new(Tensor)
-    out._data = data if data.__class__ is _ndarray else np.asarray(data)
+    out._data = data if data.__class__ is _ndarray else as_array(data)
     out._requires_grad = False
     out._grad_fn = None
     out._output_nr = 0

@@ -15,6 +15,8 @@ import numpy as np
 from .._tensor import Tensor
 from . import pointwise_binary, rounding
 from ._broadcast import apply_binary, binary_arrays
+from ._kernel import Constant, Kernel, binary_operands, elementwise, float_operator, replays, same_kind_number
+from .._array import namespace_of
 from ._op import OUTPUT, conjugate, derivative, record
 from .pointwise import log, reciprocal, where
 from .pointwise_base import to_default_float, write_out, zeros_like_grad
@@ -276,3 +278,68 @@ def neg(input, *, out=None):
 
 
 negative = neg
+
+
+# ---------------------------------------------------------------- compiled replay (chainrule.compile)
+def _binary_kernel(node_class, function_name, template):
+    @replays(node_class)
+    def kernel(out, inputs, saved, args):
+        operands = binary_operands(inputs)
+        if operands is None:
+            return None
+        if args and args[0] != 1:  # add/sub with alpha: eager scales the second operand first
+            return Kernel(_SCALED[function_name], operands + (args[0],))
+        return Kernel(getattr(namespace_of(out), function_name), operands, float_operator(template, out))
+
+
+@elementwise
+def _add_scaled(x, y, alpha):
+    return namespace_of(x).add(x, y * alpha)
+
+
+@elementwise
+def _subtract_scaled(x, y, alpha):
+    return namespace_of(x).subtract(x, y * alpha)
+
+
+_SCALED = {"add": _add_scaled, "subtract": _subtract_scaled}
+_binary_kernel(AddBackward0, "add", "{0} + {1}")
+_binary_kernel(SubBackward0, "subtract", "{0} - {1}")
+_binary_kernel(MulBackward0, "multiply", "{0} * {1}")
+
+
+@replays(RsubBackward1)
+def _rsub_kernel(out, inputs, saved, args):
+    (a,) = inputs
+    alpha, number = args
+    if alpha != 1 or not same_kind_number(a._data, number):
+        return None
+    return Kernel(namespace_of(out).subtract, (number, a), float_operator("{0} - {1}", out))
+
+
+@replays(DivBackward0)
+def _div_kernel(out, inputs, saved, args):
+    operands = binary_operands(inputs)
+    if operands is None or operands[0]._data.dtype.kind not in "fc":
+        return None
+    return Kernel(namespace_of(out).true_divide, operands, float_operator("{0} / {1}", out))
+
+
+@replays(NegBackward0)
+def _neg_kernel(out, inputs, saved, args):
+    return Kernel(namespace_of(out).negative, inputs, float_operator("-{0}", out))
+
+
+@replays(PowBackward0)
+def _pow_number_kernel(out, inputs, saved, args):
+    (a,) = inputs
+    exponent = saved[1]
+    x = a._data
+    if x.dtype.kind not in "fc" or not same_kind_number(x, exponent):
+        return None
+    xp = namespace_of(x)
+    if x.dtype.kind == "f" and x.dtype.itemsize in (4, 8):
+        # the number as a 0-d array of the base's dtype: the ufunc gets the same value (the namespace casts a
+        # Python number to the array's float dtype) and skips resolving a Python scalar, which halves the call
+        exponent = Constant(xp.asarray(exponent, dtype=x.dtype))
+    return Kernel(xp.power, (a, exponent))

@@ -4,6 +4,8 @@ import numpy as np
 
 from .._dtype import bool_, float16, float32, float64, int8, int16, int32, int64, to_dtype, uint8
 from .._tensor import Tensor
+from ._kernel import Kernel, replays
+from .._array import namespace_of
 from ._op import derivative, record
 
 __all__ = ["clone", "to"]
@@ -68,3 +70,9 @@ CONVERSIONS = {
     "long": _converter(int64), "int": _converter(int32), "short": _converter(int16), "char": _converter(int8),
     "byte": _converter(uint8), "bool": _converter(bool_),
 }
+
+
+# ---------------------------------------------------------------- compiled replay (chainrule.compile)
+@replays(CloneBackward0)
+def _clone_kernel(out, inputs, saved, args):
+    return Kernel(namespace_of(out).copy, inputs)

@@ -14,6 +14,7 @@ import numpy as np
 from .._recording import state as _recorder_state
 from .._tensor import Tensor, _wrap_dim, make_tensor
 from .._autograd import grad_mode
+from ._kernel import Kernel, replays
 from ._op import attach, derivative, record
 from .inplace import VIEW_OF_LEAF_MESSAGE, check_inplace_allowed
 from .index_put import index_put_accumulate, scatter_into_zeros
@@ -453,3 +454,20 @@ def setitem(self, index, value):
 
 
 __setitem__ = setitem
+
+
+# ---------------------------------------------------------------- compiled replay (chainrule.compile)
+@replays(SelectBackward0)
+def _select_kernel(out, inputs, saved, args):
+    _, dim, index = args
+    return Kernel(_indexed, (inputs[0], (slice(None),) * dim + (index, Ellipsis)))
+
+
+@replays(SliceBackward0)
+def _slice_kernel(out, inputs, saved, args):
+    _, dim, key = args
+    return Kernel(_indexed, (inputs[0], (slice(None),) * dim + (key,)))
+
+
+def _indexed(x, key):
+    return x[key]

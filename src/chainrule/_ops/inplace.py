@@ -15,6 +15,8 @@ from .._tensor import Tensor, make_tensor
 from .._autograd import grad_mode
 from .._autograd.graph import SavedTensor
 from .._recording import state as _recorder_state
+from ._kernel import Kernel, replays
+from .._array import namespace_of
 from ._op import derivative, record
 from .view_writes import write_through_view
 
@@ -163,3 +165,25 @@ def copy_(self, src, non_blocking=False):
     check_inplace_allowed(self)
     data = np.broadcast_to(src._data, self._data.shape).astype(self._data.dtype)
     return write_inplace(self, record(data, CopyBackwards, (self, src), (), (src._data.shape,)))
+
+
+# ---------------------------------------------------------------- compiled replay (chainrule.compile)
+@replays(ZeroBackward0)
+def _zero_kernel(out, inputs, saved, args):
+    return Kernel(namespace_of(out).zeros_like, inputs)
+
+
+@replays(FillBackward2)
+def _fill_kernel(out, inputs, saved, args):
+    target, value = inputs
+    return Kernel(namespace_of(out).full_like, (target, value))
+
+
+@replays(CopyBackwards)
+def _copy_kernel(out, inputs, saved, args):
+    target, source = inputs
+    return Kernel(_copied, (source, out.shape, out.dtype))
+
+
+def _copied(source, shape, dtype):
+    return namespace_of(source).broadcast_to(source, shape).astype(dtype)

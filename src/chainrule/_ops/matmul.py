@@ -14,6 +14,8 @@ from .._dtype import from_numpy_dtype
 from .._tensor import Tensor
 from ._along_dim import write_out
 from ._broadcast import broadcast_error
+from ._kernel import Kernel, replays
+from .._array import namespace_of
 from ._op import conjugate, derivative, record
 from .inplace import check_inplace_allowed, write_inplace
 
@@ -477,3 +479,32 @@ addmm_ = _fused_inplace(addmm)
 addmv_ = _fused_inplace(addmv)
 addbmm_ = _fused_inplace(addbmm)
 baddbmm_ = _fused_inplace(baddbmm)
+
+
+# ---------------------------------------------------------------- compiled replay (chainrule.compile)
+@replays(MmBackward0)
+def _mm_kernel(out, inputs, saved, args):
+    return Kernel(namespace_of(out).matmul, inputs, "{0} @ {1}")
+
+
+@replays(AddmmBackward0)
+def _addmm_kernel(out, inputs, saved, args):
+    beta, alpha = saved[2], saved[3]
+    if beta != 1 or alpha != 1:
+        return None
+    return Kernel(_bias_plus_product, inputs)
+
+
+def _bias_plus_product(bias, mat1, mat2):
+    product = mat1 @ mat2
+    product += bias
+    return product
+
+
+@replays(BmmBackward0)
+@replays(FoldedMatmulBackward)
+@replays(TransposedMatmulBackward)
+@replays(TransposedMatmulCloneBackward)
+def _batched_kernel(out, inputs, saved, args):
+    a, b = inputs
+    return Kernel(namespace_of(out).matmul, inputs) if a._data.dtype == b._data.dtype else None

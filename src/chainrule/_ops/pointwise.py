@@ -14,6 +14,8 @@ import numpy as np
 from .._dtype import _FROM_NUMPY, SCALAR, result_type, scalar_dtype
 from .._tensor import Tensor, make_tensor
 from ._broadcast import binary_arrays, broadcast_shapes
+from ._kernel import Kernel, binary_operands, replays
+from .._array import namespace_of
 from ._op import OUTPUT, conjugate, derivative, record
 from .pointwise_base import float_array, kernel_missing, reject, to_default_float, unary_op, write_out, zeros_like_grad
 from .pointwise_compare import COMPARISONS, INPLACE_COMPARISONS
@@ -203,29 +205,29 @@ _SIGN_COMPLEX = {"c": (NotImplementedError, "Unlike NumPy, torch.sign is not int
 _RELU_REJECTS = {"b": (RuntimeError, "Boolean inputs not supported for relu"),
                  "c": (NotImplementedError, "clamp is not supported for complex types")}
 
-exp = unary_op("exp", derivative("ExpBackward0", _exp_grad, saves="result"), np.exp, "result")
-exp2 = unary_op("exp2", derivative("Exp2Backward0", _exp2_grad, saves="result"), np.exp2, "result")
-expm1 = unary_op("expm1", derivative("Expm1Backward0", _expm1_grad, saves="result"), np.expm1, "result")
-log = unary_op("log", derivative("LogBackward0", _log_grad, saves="self"), np.log, "self")
-log2 = unary_op("log2", derivative("Log2Backward0", _log2_grad, saves="self"), np.log2, "self")
-log10 = unary_op("log10", derivative("Log10Backward0", _log10_grad, saves="self"), np.log10, "self")
-log1p = unary_op("log1p", derivative("Log1PBackward0", _log1p_grad, saves="self"), np.log1p, "self")
-sqrt = unary_op("sqrt", derivative("SqrtBackward0", _sqrt_grad, saves="result"), np.sqrt, "result")
+exp = unary_op("exp", derivative("ExpBackward0", _exp_grad, saves="result"), "exp", "result")
+exp2 = unary_op("exp2", derivative("Exp2Backward0", _exp2_grad, saves="result"), "exp2", "result")
+expm1 = unary_op("expm1", derivative("Expm1Backward0", _expm1_grad, saves="result"), "expm1", "result")
+log = unary_op("log", derivative("LogBackward0", _log_grad, saves="self"), "log", "self")
+log2 = unary_op("log2", derivative("Log2Backward0", _log2_grad, saves="self"), "log2", "self")
+log10 = unary_op("log10", derivative("Log10Backward0", _log10_grad, saves="self"), "log10", "self")
+log1p = unary_op("log1p", derivative("Log1PBackward0", _log1p_grad, saves="self"), "log1p", "self")
+sqrt = unary_op("sqrt", derivative("SqrtBackward0", _sqrt_grad, saves="result"), "sqrt", "result")
 rsqrt = unary_op("rsqrt", derivative("RsqrtBackward0", _rsqrt_grad, saves="result"), _rsqrt_array, "result")
 reciprocal = unary_op("reciprocal", derivative("ReciprocalBackward0", _reciprocal_grad, saves="result"),
-                      np.reciprocal, "result")
-sin = unary_op("sin", derivative("SinBackward0", _sin_grad, saves="self"), np.sin, "self")
-cos = unary_op("cos", derivative("CosBackward0", _cos_grad, saves="self"), np.cos, "self")
-tan = unary_op("tan", derivative("TanBackward0", _tan_grad, saves="result"), np.tan, "result")
-asin = unary_op("asin", derivative("AsinBackward0", _asin_grad, saves="self"), np.arcsin, "self")
-acos = unary_op("acos", derivative("AcosBackward0", _acos_grad, saves="self"), np.arccos, "self")
-atan = unary_op("atan", derivative("AtanBackward0", _atan_grad, saves="self"), np.arctan, "self")
-sinh = unary_op("sinh", derivative("SinhBackward0", _sinh_grad, saves="self"), np.sinh, "self")
-cosh = unary_op("cosh", derivative("CoshBackward0", _cosh_grad, saves="self"), np.cosh, "self")
-tanh = unary_op("tanh", derivative("TanhBackward0", _tanh_grad, saves="result"), np.tanh, "result")
-asinh = unary_op("asinh", derivative("AsinhBackward0", _asinh_grad, saves="self"), np.arcsinh, "self")
-acosh = unary_op("acosh", derivative("AcoshBackward0", _acosh_grad, saves="self"), np.arccosh, "self")
-atanh = unary_op("atanh", derivative("AtanhBackward0", _atanh_grad, saves="self"), np.arctanh, "self")
+                      "reciprocal", "result")
+sin = unary_op("sin", derivative("SinBackward0", _sin_grad, saves="self"), "sin", "self")
+cos = unary_op("cos", derivative("CosBackward0", _cos_grad, saves="self"), "cos", "self")
+tan = unary_op("tan", derivative("TanBackward0", _tan_grad, saves="result"), "tan", "result")
+asin = unary_op("asin", derivative("AsinBackward0", _asin_grad, saves="self"), "arcsin", "self")
+acos = unary_op("acos", derivative("AcosBackward0", _acos_grad, saves="self"), "arccos", "self")
+atan = unary_op("atan", derivative("AtanBackward0", _atan_grad, saves="self"), "arctan", "self")
+sinh = unary_op("sinh", derivative("SinhBackward0", _sinh_grad, saves="self"), "sinh", "self")
+cosh = unary_op("cosh", derivative("CoshBackward0", _cosh_grad, saves="self"), "cosh", "self")
+tanh = unary_op("tanh", derivative("TanhBackward0", _tanh_grad, saves="result"), "tanh", "result")
+asinh = unary_op("asinh", derivative("AsinhBackward0", _asinh_grad, saves="self"), "arcsinh", "self")
+acosh = unary_op("acosh", derivative("AcoshBackward0", _acosh_grad, saves="self"), "arccosh", "self")
+atanh = unary_op("atanh", derivative("AtanhBackward0", _atanh_grad, saves="self"), "arctanh", "self")
 sigmoid = unary_op("sigmoid", derivative("SigmoidBackward0", _sigmoid_grad, saves="result"), _sigmoid_array,
                    "result")
 erf = unary_op("erf", derivative("ErfBackward0", _erf_grad, saves="self"), erf_array, "self",
@@ -234,7 +236,7 @@ erfc = unary_op("erfc", derivative("ErfcBackward0", _erfc_grad, saves="self"), e
                 rejects=_complex_kernel_missing("erfc_vml_cpu"))
 erfinv = unary_op("erfinv", derivative("ErfinvBackward0", _erfinv_grad, saves="result"), erfinv_array, "result",
                   rejects=_complex_kernel_missing("erfinv_vml_cpu"))
-abs = unary_op("abs", derivative("AbsBackward0", _abs_grad, saves="self"), np.abs, "self", float_only=False,
+abs = unary_op("abs", derivative("AbsBackward0", _abs_grad, saves="self"), "abs", "self", float_only=False,
                rejects=kernel_missing("abs_cpu", "b"))
 sign = unary_op("sign", derivative("SignBackward0", _zero_grad), _sign_array, None, float_only=False,
                 rejects=_SIGN_COMPLEX)
@@ -335,3 +337,14 @@ def tensor_where(self, condition, other):
 
 
 METHOD_FORMS = {"where": tensor_where}
+
+
+# ---------------------------------------------------------------- compiled replay (chainrule.compile)
+@replays(WhereBackward0)
+def _where_kernel(out, inputs, saved, args):
+    a, other = inputs
+    (condition,) = saved
+    x = getattr(a, "_data", None)
+    if x is None or not isinstance(condition, Tensor) or binary_operands(inputs) is None or out.dtype != x.dtype:
+        return None
+    return Kernel(namespace_of(x).where, (condition, a, other))

@@ -3,25 +3,26 @@
 
 import warnings
 
-import numpy as np
-
+from .._array import NUMPY, is_array, namespace_of
+from .._autograd import grad_mode
 from .._dtype import _FROM_NUMPY, get_default_dtype
 from .._recording import state as _recorder_state
-from .._tensor import Tensor, make_tensor
-from .._autograd import grad_mode
+from .._tensor import make_tensor
+from ._kernel import ELEMENTWISE, Kernel, replays
 from ._op import OUTPUT, record
 
 __all__ = ["to_default_float", "zeros_like_grad", "write_out", "unary_op", "float_array", "cast_error",
            "kernel_missing", "no_kernel_error", "reject"]
 
 _grad_state = grad_mode._state
+_ndarray = NUMPY.ndarray
 
 _CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
 
 
 def to_default_float(array):
     """Integer and bool arrays become the default float dtype; others pass through."""
-    if isinstance(array, np.ndarray) and array.dtype.kind in "biu":
+    if is_array(array) and array.dtype.kind in "biu":
         return array.astype(get_default_dtype().np)
     return array
 
@@ -34,7 +35,8 @@ def float_array(input):
 
 def zeros_like_grad(grad, reference):
     """Exact zeros shaped like ``grad``: a blocked gradient, which never carries a graph."""
-    return make_tensor(np.zeros(grad._data.shape, dtype=grad._data.dtype))
+    data = grad._data
+    return make_tensor(namespace_of(data).zeros(data.shape, dtype=data.dtype))
 
 
 def cast_error(source, target):
@@ -67,8 +69,8 @@ def write_out(result, out, name):
                 "a future PyTorch release outputs will not be resized unless they have zero elements. You can "
                 "explicitly reuse an out tensor t by resizing it, inplace, to zero elements with t.resize_(0).",
                 UserWarning, stacklevel=3)
-        out._data = target = np.empty(data.shape, dtype=target.dtype)
-    np.copyto(target, data, casting="unsafe")
+        out._data = target = namespace_of(target).empty(data.shape, dtype=target.dtype)
+    namespace_of(target).copyto(target, data, casting="unsafe")
     out._version_counter[0] += 1
     return out
 
@@ -94,13 +96,22 @@ def reject(x, rejects):
 def unary_op(name, node_class, array_fn, saves=None, float_only=True, rejects=None):
     """A Tensor function applying ``array_fn``; ``saves`` is ``"self"``, ``"result"`` or None.
 
+    ``array_fn``: the name of the namespace function (``"exp"``: ``xp.exp`` of the input's namespace),
+    or a function of the array that takes its array functions from the array's namespace itself.
     ``float_only``: integer and bool inputs are computed in the default float dtype.
     ``rejects``: dtype kind -> (exception, message with ``{dtype}``) for dtypes PyTorch refuses.
+    The op's kernel for ``chainrule.compile`` is the same array function.
     """
     saved_spec = {"self": True, "result": OUTPUT, None: None}[saves]
     rejects = rejects or {}
     node_class.elementwise = True  # a pointwise function: its vjp serves forward mode as well
-    node_class.array_fn = staticmethod(array_fn)  # what a compiled replay calls
+    by_name = isinstance(array_fn, str)
+    numpy_fn = getattr(NUMPY, array_fn) if by_name else array_fn
+    if not by_name:
+        ELEMENTWISE.add(array_fn)
+
+    def function_for(x):
+        return getattr(namespace_of(x), array_fn) if by_name else array_fn
 
     def op(input, *, out=None):
         x = input._data
@@ -112,8 +123,16 @@ def unary_op(name, node_class, array_fn, saves=None, float_only=True, rejects=No
             saved = ()
         else:
             saved = (input,) if saved_spec is True else (OUTPUT,)
-        result = record(array_fn(x), node_class, (input,), saved)
+        fn = numpy_fn if x.__class__ is _ndarray else function_for(x)
+        result = record(fn(x), node_class, (input,), saved)
         return result if out is None else write_out(result, out, name)
+
+    @replays(node_class)
+    def kernel(out, inputs, saved, args):
+        x = getattr(inputs[0], "_data", None)
+        if x is None or x.dtype.kind not in "fc" or out.dtype != x.dtype:
+            return None
+        return Kernel(function_for(x), inputs)
 
     op.__name__ = op.__qualname__ = name
     op.__doc__ = f"Elementwise ``{name}`` (backward node ``{node_class.__name__}``)."

@@ -14,6 +14,8 @@ from .._dtype import get_default_dtype, to_dtype
 from .._tensor import make_tensor
 from .._autograd import grad_mode
 from ._along_dim import expand_reduced, flip, normalize_dims, reduced_count, reduction_dims, shift, write_out
+from ._kernel import Kernel, replays
+from .._array import namespace_of
 from ._op import OUTPUT, derivative, record, record_multi
 from .cumulative import cummax, cummin, cumprod, cumsum, logcumsumexp
 from .norms import norm, vector_norm
@@ -331,3 +333,35 @@ def count_nonzero(input, dim=None):
     x = input._data
     dims = reduction_dims(dim, x.ndim)
     return make_tensor(np.asarray(np.count_nonzero(x, axis=dims), dtype=np.int64))
+
+
+# ---------------------------------------------------------------- compiled replay (chainrule.compile)
+def _reduction_kernel(node_class, function_name):
+    @replays(node_class)
+    def kernel(out, inputs, saved, args):
+        (a,) = inputs
+        x = a._data
+        if x.dtype.kind not in "fc" or x.dtype.itemsize == 2 or out.dtype != x.dtype:
+            return None
+        if function_name == "mean" and (x.dtype.kind != "f" or x.size == 0):
+            return None
+        xp = namespace_of(x)
+        axes, keepdim = args[1], args[2]
+        if len(axes) == x.ndim and not keepdim:
+            return Kernel(getattr(xp, function_name), (a,))
+        return Kernel(_REDUCED_OVER_AXES[function_name], (a, axes, keepdim))
+
+
+def _sum_axes(x, axes, keepdim):
+    return namespace_of(x).sum(x, axis=axes, keepdims=keepdim)
+
+
+def _mean_axes(x, axes, keepdim):
+    return namespace_of(x).mean(x, axis=axes, keepdims=keepdim)
+
+
+_REDUCED_OVER_AXES = {"sum": _sum_axes, "mean": _mean_axes}
+for _node in (SumBackward0, SumBackward1):
+    _reduction_kernel(_node, "sum")
+for _node in (MeanBackward0, MeanBackward1):
+    _reduction_kernel(_node, "mean")

@@ -3,6 +3,8 @@
 import numpy as np
 
 from .._tensor import Tensor, _wrap_dim
+from ._kernel import Kernel, replays
+from .._array import as_array, namespace_of
 from ._op import derivative, record, sum_to_shape
 from .pointwise_base import write_out
 from .copy import clone
@@ -544,3 +546,46 @@ Tensor.T = property(T)
 Tensor.mT = property(mT)
 Tensor.mH = property(mH)
 Tensor.H = property(H)
+
+
+# ---------------------------------------------------------------- compiled replay (chainrule.compile)
+@replays(ViewBackward0)
+@replays(SqueezeBackward0)
+def _reshaped_kernel(out, inputs, saved, args):
+    return Kernel(_reshaped_view, (inputs[0], out.shape))
+
+
+def _reshaped_view(x, shape):
+    view = as_array(x).view()  # a replay may hold a 0-d value as a NumPy scalar
+    view.shape = shape
+    return view
+
+
+@replays(UnsafeViewBackward0)
+def _unsafe_view_kernel(out, inputs, saved, args):
+    return Kernel(namespace_of(out).reshape, (inputs[0], out.shape))
+
+
+@replays(ExpandBackward0)
+def _expand_kernel(out, inputs, saved, args):
+    return Kernel(namespace_of(out).broadcast_to, (inputs[0], out.shape))
+
+
+@replays(UnsqueezeBackward0)
+def _unsqueeze_kernel(out, inputs, saved, args):
+    return Kernel(namespace_of(out).expand_dims, (inputs[0], args[0]))
+
+
+@replays(TBackward0)
+def _t_kernel(out, inputs, saved, args):
+    return Kernel(namespace_of(out).transpose, inputs, "{0}.T")
+
+
+@replays(TransposeBackward0)
+def _transpose_kernel(out, inputs, saved, args):
+    return Kernel(namespace_of(out).swapaxes, (inputs[0], args[0], args[1]))
+
+
+@replays(PermuteBackward0)
+def _permute_kernel(out, inputs, saved, args):
+    return Kernel(namespace_of(out).transpose, (inputs[0], args[0]))

@@ -20,6 +20,7 @@ import math
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
+from ..._ops._kernel import Kernel, replays
 from ..._ops._op import derivative, record
 from ..._tensor import Tensor
 
@@ -236,3 +237,38 @@ def maps_node(name):
 
 
 MapsTransposedBackward = maps_node("MapsTransposedBackward")
+
+
+# ---------------------------------------------------------------- compiled replay (chainrule.compile)
+@replays(Im2ColBackward0)
+def _im2col_kernel(out, inputs, saved, args):
+    size, kernel, dilation, padding, stride = args
+    unbatched = inputs[0]._data.ndim == len(kernel) + 1
+    return Kernel(_im2col_unbatched if unbatched else im2col_array, (inputs[0], kernel, dilation, padding, stride))
+
+
+def _im2col_unbatched(x, kernel, dilation, padding, stride):
+    return im2col_array(x[None], kernel, dilation, padding, stride)[0]
+
+
+@replays(Col2ImBackward0)
+def _col2im_kernel(out, inputs, saved, args):
+    size, kernel, dilation, padding, stride = args
+    unbatched = inputs[0]._data.ndim == 2
+    return Kernel(_col2im_unbatched if unbatched else col2im_array, (inputs[0], size, kernel, dilation, padding, stride))
+
+
+def _col2im_unbatched(cols, size, kernel, dilation, padding, stride):
+    return col2im_array(cols[None], size, kernel, dilation, padding, stride)[0]
+
+
+def gather_kernel(out, inputs, saved, args):
+    """The kernel of a ``gather_flat`` node: the same flat gather of the window maxima."""
+    index, _, rank, _ = args
+    return Kernel(_gather_flat_array, (inputs[0], index, rank))
+
+
+def scatter_kernel(out, inputs, saved, args):
+    """The kernel of a ``scatter_flat`` node."""
+    index, shape, rank = args
+    return Kernel(_scatter_flat_array, (inputs[0], index, shape, rank))

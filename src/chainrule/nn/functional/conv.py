@@ -16,6 +16,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ..._ops._kernel import Kernel, replays
 from ..._ops._op import derivative, record
 from ..._tensor import _wrap_dim
 from ._windows import col2im, im2col, windows_count
@@ -312,3 +313,25 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
                            f"input.size(2)={windows}.")
     return col2im(input, size, kernel, dilation, pads, stride)
 
+
+# ---------------------------------------------------------------- compiled replay (chainrule.compile)
+@replays(ConvolutionBackward0)
+def _convolution_kernel(out, inputs, saved, args):
+    geometry, transposed = args
+    if transposed:
+        return Kernel(_transposed_convolution_array, inputs + (geometry, out.shape[2:]))
+    return Kernel(_convolution_array, inputs + (geometry,))
+
+
+def _convolution_array(x, w, bias, geometry):
+    out = _correlate(x, w, geometry)
+    if bias is not None:
+        out += bias.reshape(_bias_shape(w.shape[0], len(geometry.kernel)))
+    return out
+
+
+def _transposed_convolution_array(x, w, bias, geometry, size):
+    out = _correlate_transposed(x, w, geometry, size)
+    if bias is not None:
+        out += bias.reshape(_bias_shape(w.shape[1] * geometry.groups, len(geometry.kernel)))
+    return out

@@ -12,13 +12,15 @@ import math
 
 import numpy as np
 
+from ..._ops._kernel import replays
 from ..._ops._op import derivative, record
 from ..._ops.pointwise import abs as _abs
 from ..._ops.pointwise import relu, sign
 from ..._ops._op import traced
 from ..._tensor import _wrap_dim
 from ..._tensor import make_tensor as _tensor
-from ._windows import apply_maps, col2im, gather_node, im2col_array, maps_node, scatter_node
+from ._windows import (apply_maps, col2im, gather_kernel, gather_node, im2col_array, maps_node, scatter_kernel,
+                       scatter_node)
 
 FUNCTIONS = ["max_pool1d", "max_pool2d", "max_pool3d", "max_unpool1d", "max_unpool2d", "max_unpool3d", "avg_pool1d",
              "avg_pool2d", "avg_pool3d", "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d",
@@ -140,6 +142,9 @@ def _scan_starts(size, stride, pads, dilation, counts):
 
 _MAX_POOL_NODES = {rank: (gather_node(f"MaxPool{rank}DWithIndicesBackward0"),
                           scatter_node(f"MaxPool{rank}DWithIndicesBackwardBackward0")) for rank in (2, 3)}
+for _gather, _scatter in _MAX_POOL_NODES.values():  # compile replays the gather and scatter of the maxima
+    replays(_gather)(gather_kernel)
+    replays(_scatter)(scatter_kernel)
 
 
 def _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, rank, name):

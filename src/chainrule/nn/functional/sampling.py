@@ -12,6 +12,7 @@ import warnings
 
 import numpy as np
 
+from ..._ops._kernel import Kernel, replays
 from ..._ops._op import derivative, record
 from ..._ops.index_put import index_put_accumulate
 from ..._ops.indexing import getitem
@@ -414,3 +415,16 @@ def pixel_unshuffle(input, downscale_factor):
                                f"input.size({dim})={x.shape[dim]} is not divisible by {downscale_factor}")
     return record(np.ascontiguousarray(_unshuffle(x, downscale_factor)), PixelUnshuffleBackward0, (input,), (),
                   (downscale_factor,))
+
+
+# ---------------------------------------------------------------- compiled replay (chainrule.compile)
+@replays(EmbeddingBackward0)
+def _embedding_kernel(out, inputs, saved, args):
+    indices, count, _, scale = args
+    return None if scale is not None else Kernel(_embedding_rows, (inputs[0], indices, count))
+
+
+def _embedding_rows(weight, indices, count):
+    if indices.size and (indices.min() < 0 or indices.max() >= count):
+        raise IndexError("index out of range in self")
+    return weight[indices]

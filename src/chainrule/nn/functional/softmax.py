@@ -9,6 +9,7 @@ import warnings
 import numpy as np
 
 from ... import _random
+from ..._ops._kernel import Kernel, replays
 from ..._ops._op import OUTPUT, derivative, record
 from ..._ops.pointwise import exp
 from ..._ops._op import traced
@@ -100,3 +101,9 @@ def gumbel_softmax(logits, tau=1, hard=False, eps=1e-10, dim=-1):
     one_hot = np.zeros(x.shape, dtype=x.dtype)
     np.put_along_axis(one_hot, np.expand_dims(soft._data.argmax(axis=dim), dim), 1, dim)
     return make_tensor(one_hot - soft._data) + soft
+
+
+# ---------------------------------------------------------------- compiled replay (chainrule.compile)
+@replays(SoftmaxBackward0)
+def _softmax_kernel(out, inputs, saved, args):
+    return Kernel(_softmax_array, (inputs[0], args[0]))

@@ -1,0 +1,107 @@
+"""Array namespaces: where ops get their array functions, so that a device is a namespace and not a fork.
+
+A tensor holds an array of some library: NumPy's on the CPU, CuPy's on a GPU, any library with NumPy's
+API in principle. An op asks its inputs' array for its namespace once per call (``namespace_of``) and
+makes every array call through it: ``xp.exp(x)``, ``xp.zeros(shape, dtype)``. The namespace offers
+NumPy's names (functions, ufuncs with their methods, dtypes, ``linalg``) plus the few things libraries
+spell differently (``scatter_add``, ``as_strided``, ``errstate``), and says which device its arrays
+live on and how they reach the host.
+
+Only this module imports NumPy for computing. Dtype objects and NumPy scalar types are host metadata
+that every namespace shares; modules that only look at those may import NumPy too.
+"""
+
+import numpy as np
+
+__all__ = ["ArrayNamespace", "NUMPY", "namespace_of", "register", "is_array", "as_array", "to_host", "SCALAR_TYPES",
+           "INTEGER_TYPES"]
+
+_ndarray = np.ndarray
+_generic = np.generic
+
+# Host values that every namespace takes as numbers: NumPy's scalars (a ``float64`` read out of an array).
+SCALAR_TYPES = np.generic
+INTEGER_TYPES = (int, np.integer)
+
+
+class ArrayNamespace:
+    """One array library's functions under NumPy's names, and where its arrays live.
+
+    ``module``: the library (its public names become this object's attributes, so ``xp.exp`` costs what
+    ``np.exp`` costs). ``extras``: names the library spells differently from NumPy, or lacks.
+    ``device_type``: ``"cpu"`` or ``"cuda"``; ``array_type``: the class of its arrays;
+    ``to_host``/``from_host``: copies to and from NumPy arrays.
+    """
+
+    def __init__(self, module, *, name, device_type, array_type, to_host, from_host, extras=()):
+        for attribute in dir(module):
+            if not attribute.startswith("__"):
+                self.__dict__[attribute] = getattr(module, attribute)
+        self.__dict__.update(extras)
+        self.name = name
+        self.device_type = device_type
+        self.array_type = array_type
+        self.to_host = to_host
+        self.from_host = from_host
+
+    def __repr__(self):
+        return f"<array namespace {self.name} ({self.device_type})>"
+
+
+def _scatter_add(target, indices, values):
+    """Add ``values`` into ``target`` at ``indices``, repeated indices adding up (in place)."""
+    np.add.at(target, indices, values)
+
+
+NUMPY = ArrayNamespace(np, name="numpy", device_type="cpu", array_type=np.ndarray, to_host=np.asarray,
+                       from_host=np.asarray, extras={
+                           "scatter_add": _scatter_add,
+                           "as_strided": np.lib.stride_tricks.as_strided,
+                       })
+
+_BY_TYPE = {np.ndarray: NUMPY}
+_ARRAY_TYPES = (np.ndarray,)
+
+
+def register(namespace):
+    """Make ``namespace`` the one of every array of ``namespace.array_type`` (CuPy's, or a test's)."""
+    global _ARRAY_TYPES
+    _BY_TYPE[namespace.array_type] = namespace
+    _ARRAY_TYPES = tuple(_BY_TYPE)
+
+
+def namespace_of(array):
+    """The namespace of ``array`` (a NumPy scalar counts as NumPy's)."""
+    namespace = _BY_TYPE.get(array.__class__)
+    if namespace is not None:
+        return namespace
+    if isinstance(array, _generic):
+        return NUMPY
+    for cls in type(array).__mro__[1:]:
+        namespace = _BY_TYPE.get(cls)
+        if namespace is not None:
+            return namespace
+    raise TypeError(f"chainrule has no array namespace for {type(array).__module__}.{type(array).__name__}")
+
+
+def is_array(value):
+    """Whether ``value`` is an array of some namespace (not a tensor, not a number)."""
+    return isinstance(value, _ARRAY_TYPES)
+
+
+def as_array(value):
+    """An op's raw result as an array: NumPy gives scalars for 0-d results, tensors always hold arrays."""
+    if value.__class__ is _ndarray:
+        return value
+    if isinstance(value, _generic):
+        return np.asarray(value)
+    if isinstance(value, _ARRAY_TYPES):
+        return value
+    return np.asarray(value)
+
+
+def to_host(array):
+    """``array`` as a NumPy array (no copy on the CPU)."""
+    if array.__class__ is _ndarray:
+        return array
+    return namespace_of(array).to_host(array)
