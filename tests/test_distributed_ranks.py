@@ -156,3 +156,11 @@ def test_a_failing_rank_ends_the_job_with_its_traceback(tmp_path):
         assert done.returncode != 0
         assert "[rank1]: ValueError: rank one gives up" in done.stderr
         assert "aborting all" in done.stderr
+
+
+def test_ddp_example_runs_under_the_launcher():
+    example = os.path.join(os.path.dirname(HERE), "examples", "ddp_char_transformer.py")
+    done = _run([sys.executable, "-m", "chainrule.distributed.run", "--nproc-per-node", "2", example, "--steps", "3",
+                 "--sample-length", "10"])
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "3 steps of 2 x 16 windows" in done.stdout and "sample:" in done.stdout

@@ -11,6 +11,8 @@ so ``chainrule.compile`` records them as effects of a training step and a replay
 the same all-reduces in the same order (the Python bookkeeping around them does not run on replay).
 """
 
+import os
+
 import numpy as np
 
 from ... import _recording
@@ -79,7 +81,10 @@ def _start_bucket(bucket, earlier, *grads):
 
 def _finish_buckets(buckets):
     """Wait for every bucket and return each parameter's averaged gradient (views into the buckets)."""
-    _mpi.load().Request.Waitall([b.request for b in buckets])
+    requests = [b.request for b in buckets]
+    test_all = _mpi.load().Request.Testall
+    while not test_all(requests):
+        os.sched_yield()  # a rank still computing may share this core: let it run rather than spin
     views = []
     for bucket in buckets:
         bucket.request = None
@@ -182,13 +187,19 @@ class Reducer:
             used = np.ones(len(self.params), bool)
             used[self.unused] = False
             globally_used = _used_everywhere(self.comm, used)
+        recording = _recording.state.recorder is not None
         with grad_mode.no_grad():
             for index, array in zip(order, averaged):
                 param = self.params[index]
-                if param.grad is not None:
-                    param.grad.copy_(make_tensor(array))
-                elif globally_used is not None and globally_used[index]:
-                    param.grad = make_tensor(array).clone()
+                grad = param.grad
+                if grad is None:
+                    if globally_used is not None and globally_used[index]:
+                        param.grad = make_tensor(array).clone()
+                elif recording or not grad._data.flags.writeable:  # an op chainrule.compile sees as a write
+                    grad.copy_(make_tensor(array))
+                else:
+                    np.copyto(grad._data, array)
+                    grad._version_counter[0] += 1
         self.expect_backward = False
         self._reset()
 
