@@ -118,8 +118,10 @@ def _launch(library, ranks, repeat):
     environment = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
     command = [sys.executable, os.path.abspath(__file__), "--worker", library, "--repeat", str(repeat)]
     if library == "chainrule":
-        mpiexec = os.path.join(os.path.dirname(sys.executable), "mpiexec")
-        processes = [subprocess.Popen([mpiexec, "-n", str(ranks)] + command, stdout=subprocess.PIPE, text=True,
+        sys.path.insert(0, os.path.join(ROOT, "src"))
+        from chainrule.distributed.run import find_mpiexec
+
+        processes = [subprocess.Popen(find_mpiexec() + ["-n", str(ranks)] + command, stdout=subprocess.PIPE, text=True,
                                       env=environment)]
     else:
         environment.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(_free_port()), WORLD_SIZE=str(ranks))

@@ -15,8 +15,9 @@ import shlex
 import shutil
 import subprocess
 import sys
+import sysconfig
 
-__all__ = ["main", "mpiexec_command"]
+__all__ = ["main", "mpiexec_command", "find_mpiexec"]
 
 
 def _parser():
@@ -59,12 +60,15 @@ def _count(text, what):
     return int(maximum)
 
 
-def _find_mpiexec(given):
+def find_mpiexec(given=None):
+    """The mpiexec command: ``given``, else the one pip installed with this Python's packages (the MPICH
+    wheel puts it among this environment's scripts), else the first on PATH."""
     if given:
         return shlex.split(given)
-    beside_python = os.path.join(os.path.dirname(sys.executable), "mpiexec")
-    if os.path.exists(beside_python):
-        return [beside_python]
+    for folder in (sysconfig.get_path("scripts"), os.path.dirname(sys.executable)):
+        candidate = os.path.join(folder, "mpiexec")
+        if os.path.exists(candidate):
+            return [candidate]
     on_path = shutil.which("mpiexec")
     if on_path is None:
         raise SystemExit("chainrule.distributed.run: no mpiexec found; pip install 'chainrule[distributed]' "
@@ -84,7 +88,7 @@ def mpiexec_command(args, environment):
     """The mpiexec command line for parsed launcher ``args``; ``environment`` lists the variables ranks need."""
     per_node = _count(args.nproc_per_node, "--nproc-per-node")
     nodes = _count(args.nnodes, "--nnodes")
-    mpiexec = _find_mpiexec(args.mpiexec)
+    mpiexec = find_mpiexec(args.mpiexec)
     open_mpi = _is_open_mpi(mpiexec)
     command = mpiexec + ["-n", str(per_node * nodes)]
     if open_mpi:
