@@ -57,6 +57,8 @@ class Work:
 
     def source_rank(self):
         """The global rank a ``recv`` from any source got its message from."""
+        if self._source is None:
+            raise RuntimeError("source_rank() is only available on the work of a receive (irecv)")
         self.wait()
         return self._source()
 

@@ -38,6 +38,7 @@ class ReduceOp:
 
 for _op in ReduceOp.RedOpType:
     setattr(ReduceOp, _op.name, _op)
+del _op
 
 
 class Backend(str):
