@@ -1,0 +1,87 @@
+"""The op table on a second array namespace: every op must take its array functions from its inputs.
+
+Each sample runs twice in float64: on NumPy arrays, and on ``GuardedArray``s (``guarded_namespace``),
+which refuse NumPy's functions unless called through their own namespace. The results, the gradients
+and (where the table checks second order) the gradients of gradients must be guarded arrays again and
+equal NumPy's bit for bit: an op that reached NumPy directly, made a constant outside the namespace or
+handed back a plain array fails here.
+"""
+
+import numpy as np
+import pytest
+from guarded_namespace import GuardedArray, guard
+from op_db import all_ops
+
+import chainrule
+from chainrule._tensor import make_tensor
+
+SEED = 1234
+
+
+def _cases():
+    for op in all_ops():
+        rng = np.random.default_rng(SEED)
+        for i, sample in enumerate(op.samples(rng)):
+            yield pytest.param(op, sample, id=f"{op.name}-{i}-{sample.name or ''}")
+
+
+def _tensors(op, sample, guarded):
+    """The sample's arrays as chainrule tensors (float64), on NumPy or on guarded arrays."""
+    positions = set(op.grad_inputs) if op.grad_inputs is not None else {
+        i for i, a in enumerate(sample.args) if isinstance(a, np.ndarray) and a.dtype.kind == "f"}
+    args = []
+    for i, a in enumerate(sample.args):
+        if not isinstance(a, np.ndarray):
+            args.append(a)
+            continue
+        array = a.astype(np.float64) if a.dtype.kind == "f" else a
+        if a.ndim and a.size and not a.flags.c_contiguous:
+            from op_db import noncontiguous
+
+            array = noncontiguous(np.ascontiguousarray(array))
+        t = make_tensor(guard(array) if guarded else array.copy() if array.flags.c_contiguous else array)
+        if op.differentiable and i in positions:
+            t.requires_grad_(True)
+        args.append(t)
+    return args
+
+
+def _outputs(result):
+    if isinstance(result, (tuple, list)):
+        return [r for r in result if isinstance(r, chainrule.Tensor)]
+    return [result]
+
+
+def _run(op, sample, guarded):
+    """Outputs, first-order gradients and (when checked) second-order gradients, as arrays."""
+    args = _tensors(op, sample, guarded)
+    outputs = _outputs(op.call(chainrule, *args, **sample.kwargs))
+    arrays = [o._data for o in outputs]
+    inputs = [a for a in args if isinstance(a, chainrule.Tensor) and a.requires_grad]
+    differentiable = [o for o in outputs if o.requires_grad and o._data.dtype.kind in "fc"]
+    if not (op.differentiable and inputs and differentiable):
+        return arrays
+    rng = np.random.default_rng(SEED)
+    cotangents = []
+    for o in differentiable:
+        seed = rng.standard_normal(o._data.shape).astype(o._data.dtype)
+        cotangents.append(make_tensor(guard(seed) if guarded else seed))
+    second = op.gradgrad and sample.finite_differences
+    grads = chainrule.autograd.grad(differentiable, inputs, cotangents, allow_unused=True, create_graph=second)
+    arrays += [g._data for g in grads if g is not None]
+    used = [g for g in grads if g is not None and g.requires_grad]
+    if second and used:
+        total = sum((g * g).sum() for g in used)
+        arrays += [g._data for g in chainrule.autograd.grad(total, inputs, allow_unused=True) if g is not None]
+    return arrays
+
+
+@pytest.mark.parametrize("op,sample", list(_cases()))
+def test_op_runs_on_its_inputs_namespace(op, sample):
+    expected = _run(op, sample, guarded=False)
+    got = _run(op, sample, guarded=True)
+    assert len(got) == len(expected)
+    for position, (a, b) in enumerate(zip(got, expected)):
+        assert isinstance(a, GuardedArray), f"result {position} is a {type(a).__name__}, not a guarded array"
+        assert a.dtype == b.dtype and a.shape == b.shape
+        np.testing.assert_array_equal(a.view(np.ndarray), b)
