@@ -457,3 +457,23 @@ def test_errors_teach_without_changing_pytorch_text():
     with pytest.raises(RuntimeError) as error:
         chainrule.ones(2, 3) + chainrule.ones(3, 2)
     assert error.value.__notes__[0].startswith("Hint: shapes are matched from the last dimension")
+
+
+@pytest.mark.parametrize("how", ["copy_", "setitem", "setitem_broadcast"])
+def test_overwritten_history_gets_zero_gradients_like_torch(how):
+    """``x.copy_(v)`` and ``x[...] = v`` cut ``x``'s earlier history off: it gets zeros, not None."""
+    def program(lib):
+        a = lib.ones(3, requires_grad=True)
+        v = lib.full((1, 3) if how == "setitem_broadcast" else (3,), 2.0, requires_grad=True)
+        x = a * 1
+        if how == "copy_":
+            x.copy_(v)
+        else:
+            x[...] = v
+        (x * lib.arange(3.0)).sum().backward()
+        return a.grad, v.grad, type(x.grad_fn).__name__
+
+    ours, theirs = both(program)
+    for a, b in zip(ours[:2], theirs[:2]):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+    assert ours[2] == theirs[2]

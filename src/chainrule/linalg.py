@@ -12,7 +12,6 @@ import math
 import numpy as np
 
 from ._dtype import promote_types
-from ._ops._along_dim import write_out
 from ._ops._op import OUTPUT, derivative, record
 from ._ops.cumulative import cumprod
 from ._ops.decompositions import (LinAlgError, check_matrix, cholesky, cholesky_array, cholesky_info, det, eigh,
@@ -31,6 +30,7 @@ from ._ops.products import matrix_exp, matrix_power, multi_dot, vecdot
 from ._ops.shape import diagonal as _diagonal
 from ._tensor import _wrap_dim, make_tensor
 from .return_types import make_return_type
+from ._ops.pointwise_base import write_out
 
 __all__ = ["LinAlgError", "inv", "inv_ex", "det", "slogdet", "solve", "solve_ex", "solve_triangular", "cholesky",
            "cholesky_ex", "qr", "eigh", "eigvalsh", "svd", "svdvals", "pinv", "matrix_norm", "vector_norm", "norm",
@@ -71,7 +71,7 @@ def _solution_of(a, b, left, vector, ok):
 
 def inv_ex(A, *, check_errors=False, out=None):
     """``(inverse, info)``: ``info`` is 0, or the first zero pivot of a singular matrix."""
-    return write_out("linalg_inv_ex", _inv_ex(A, check_errors), out)
+    return write_out(_inv_ex(A, check_errors), out, "linalg_inv_ex")
 
 
 def _inv_ex(A, check_errors):
@@ -87,7 +87,7 @@ def _inv_ex(A, check_errors):
 
 def cholesky_ex(A, *, upper=False, check_errors=False, out=None):
     """``(L, info)``: ``info`` is 0, or the order of the first leading minor that is not positive-definite."""
-    return write_out("linalg_cholesky_ex", _cholesky_ex(A, upper, check_errors), out)
+    return write_out(_cholesky_ex(A, upper, check_errors), out, "linalg_cholesky_ex")
 
 
 def _cholesky_ex(A, upper, check_errors):
@@ -103,7 +103,7 @@ def _cholesky_ex(A, upper, check_errors):
 
 def solve_ex(A, B, *, left=True, check_errors=False, out=None):
     """``(result, info)``: ``info`` is 0, or the first zero pivot of a singular ``A``."""
-    return write_out("linalg_solve_ex", _solve_ex(A, B, left, check_errors), out)
+    return write_out(_solve_ex(A, B, left, check_errors), out, "linalg_solve_ex")
 
 
 def _solve_ex(A, B, left, check_errors):
@@ -132,7 +132,7 @@ def matrix_rank(A, *, atol=None, rtol=None, hermitian=False, out=None):
         rtol = 0.0 if atol is not None and atol > 0 else np.finfo(A._data.dtype).eps * max(A._data.shape[-2:])
     largest = values.max(-1, keepdims=True) if values.shape[-1] else np.zeros(values.shape[:-1] + (1,))
     threshold = np.maximum(0.0 if atol is None else atol, rtol * largest)
-    return write_out("linalg_matrix_rank", make_tensor((values > threshold).sum(-1).astype(np.int64)), out)
+    return write_out(make_tensor((values > threshold).sum(-1).astype(np.int64)), out, "linalg_matrix_rank")
 
 
 # ---------------------------------------------------------------- norms
@@ -197,13 +197,13 @@ def solve_triangular(A, B, *, upper=None, left=True, unitriangular=False, out=No
     else:
         x = np.swapaxes(_substitute(np.swapaxes(a, -1, -2), np.swapaxes(b, -1, -2), not upper, unitriangular), -1, -2)
     result = record(x, LinalgSolveTriangularBackward0, (A, B), (A, OUTPUT), (upper, left, unitriangular))
-    return write_out("linalg_solve_triangular", result, out)
+    return write_out(result, out, "linalg_solve_triangular")
 
 
 # ---------------------------------------------------------------- compositions: cond, tensorinv, tensorsolve, vander
 def cond(A, p=None, *, out=None):
     """The condition number: a ratio of singular values (``p`` None, 2, -2) or ``norm(A) * norm(A^-1)``."""
-    return write_out("linalg_cond", _cond(A, p), out)
+    return write_out(_cond(A, p), out, "linalg_cond")
 
 
 def _cond(A, p):
@@ -239,7 +239,7 @@ def tensorinv(A, ind=2, *, out=None):
     if rows != columns:
         raise RuntimeError(f"Expected self to satisfy the requirement prod(self.shape[ind:]) == "
                            f"prod(self.shape[:ind]), but got {columns} != {rows}")
-    return write_out("linalg_tensorinv", inv(A.reshape(rows, columns)).reshape(shape[ind:] + shape[:ind]), out)
+    return write_out(inv(A.reshape(rows, columns)).reshape(shape[ind:] + shape[:ind]), out, "linalg_tensorinv")
 
 
 def tensorsolve(A, B, dims=None, *, out=None):
@@ -251,7 +251,7 @@ def tensorsolve(A, B, dims=None, *, out=None):
     result_shape = tuple(A.shape[B._data.ndim:])
     size = math.prod(B.shape)
     solution = solve(A.reshape(size, math.prod(result_shape)), B.reshape(size))
-    return write_out("linalg_tensorsolve", solution.reshape(result_shape), out)
+    return write_out(solution.reshape(result_shape), out, "linalg_tensorsolve")
 
 
 def vander(x, *, N=None):

@@ -1,4 +1,4 @@
-"""What reductions, scans and ordering ops share: dims, ``out=``, and moving values along a dim.
+"""What reductions, scans and ordering ops share: dims, and moving values along a dim.
 
 ``gather_along`` and ``scatter_along`` are each other's derivative: a value-selecting op (``max``
 with a dim, ``sort``, ``topk``, ``cummax``) sends its gradient back by scattering it to the
@@ -10,10 +10,9 @@ import numpy as np
 
 from .._tensor import _wrap_dim, make_tensor
 from ._op import derivative, record
-from .pointwise_base import write_out as write_tensor_out
 
 __all__ = ["normalize_dims", "reduction_dims", "expand_reduced", "reduced_count", "check_nonempty_dim",
-           "check_nonempty_input", "write_out", "gather_along", "scatter_along", "selected_grad", "pick_along", "flip",
+           "check_nonempty_input", "gather_along", "scatter_along", "selected_grad", "pick_along", "flip",
            "reverse_cumsum", "shift"]
 
 
@@ -68,15 +67,6 @@ def check_nonempty_input(name, array, error=RuntimeError):
     if array.size == 0:
         detail = ". Specify the reduction dim with the 'dim' argument." if error is RuntimeError else "."
         raise error(f"{name}(): Expected reduction dim to be specified for input.numel() == 0{detail}")
-
-
-def write_out(name, result, out):
-    """``out=``: the result (a tensor, or each tensor of a named tuple) copied into ``out``."""
-    if out is None:
-        return result
-    if isinstance(out, (tuple, list)):
-        return type(result)(tuple(write_tensor_out(r, o, name) for r, o in zip(result, out)))
-    return write_tensor_out(result, out, name)
 
 
 # ---------------------------------------------------------------- gather / scatter along a dim

@@ -13,9 +13,10 @@ from .._tensor import _wrap_dim, make_tensor
 from .._autograd import grad_mode
 from ..return_types import cummax as cummax_type
 from ..return_types import cummin as cummin_type
-from ._along_dim import reverse_cumsum, scatter_along, shift, write_out
+from ._along_dim import reverse_cumsum, scatter_along, shift
 from ._op import OUTPUT, derivative, record
 from .pointwise import where
+from .pointwise_base import write_out
 
 __all__ = ["cumsum", "cumprod", "cummax", "cummin", "logcumsumexp"]
 
@@ -94,7 +95,7 @@ def cumsum(input, dim, *, dtype=None, out=None):
     x = input._data
     dim = _scan_dim(dim, x.ndim)
     result = _accumulate(np.cumsum, x, dim, _int_promoted(x, dtype))
-    return write_out("cumsum", record(result, CumsumBackward0, (input,), (), (dim,)), out)
+    return write_out(record(result, CumsumBackward0, (input,), (), (dim,)), out, "cumsum")
 
 
 def cumprod(input, dim, *, dtype=None, out=None):
@@ -102,7 +103,7 @@ def cumprod(input, dim, *, dtype=None, out=None):
     x = input._data
     dim = _scan_dim(dim, x.ndim)
     result = _accumulate(np.cumprod, x, dim, _int_promoted(x, dtype))
-    return write_out("cumprod", record(result, CumprodBackward0, (input,), (input, OUTPUT), (dim,)), out)
+    return write_out(record(result, CumprodBackward0, (input,), (input, OUTPUT), (dim,)), out, "cumprod")
 
 
 # ---------------------------------------------------------------- cummax / cummin
@@ -133,12 +134,12 @@ def _cumulative_extreme(input, dim, array_fn, node, result_type):
 
 def cummax(input, dim, *, out=None):
     """Running maximum along ``dim`` with the index where it was last reached."""
-    return write_out("cummax", _cumulative_extreme(input, dim, np.maximum, CummaxBackward0, cummax_type), out)
+    return write_out(_cumulative_extreme(input, dim, np.maximum, CummaxBackward0, cummax_type), out, "cummax")
 
 
 def cummin(input, dim, *, out=None):
     """Running minimum along ``dim`` with the index where it was last reached."""
-    return write_out("cummin", _cumulative_extreme(input, dim, np.minimum, CumminBackward0, cummin_type), out)
+    return write_out(_cumulative_extreme(input, dim, np.minimum, CumminBackward0, cummin_type), out, "cummin")
 
 
 # ---------------------------------------------------------------- logcumsumexp
@@ -166,4 +167,4 @@ def logcumsumexp(input, dim, *, out=None):
         raise NotImplementedError(f'"logcumsumexp_out_cpu" not implemented for \'{input.dtype.scalar_type_name}\'')
     dim = _scan_dim(dim, x.ndim)
     result = x.copy() if x.ndim == 0 else np.logaddexp.accumulate(x, axis=dim)
-    return write_out("logcumsumexp", record(result, LogcumsumexpBackward0, (input,), (input, OUTPUT), (dim,)), out)
+    return write_out(record(result, LogcumsumexpBackward0, (input,), (input, OUTPUT), (dim,)), out, "logcumsumexp")

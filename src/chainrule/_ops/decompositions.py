@@ -13,9 +13,9 @@ import numpy as np
 from .. import return_types
 from .._tensor import make_tensor
 from .._autograd.graph import SavedTensor
-from ._along_dim import write_out
 from ._op import OUTPUT, conjugate, derivative, record, record_multi
 from .pointwise import where
+from .pointwise_base import write_out
 
 __all__ = ["LinAlgError", "inv", "det", "slogdet", "linalg_slogdet", "logdet", "solve", "cholesky", "cholesky_legacy",
            "qr", "eigh", "eigvalsh", "svd", "svd_legacy", "svdvals", "pinv", "pinverse", "inverse"]
@@ -179,7 +179,7 @@ def inv(A, *, out=None):
     """The inverse of a square matrix (or of each in a batch)."""
     check_matrix("linalg.inv", A)
     result = record(_inverse_array("linalg.inv", A._data), LinalgInvExBackward0, (A,), (OUTPUT,))
-    return write_out("linalg_inv", result, out)
+    return write_out(result, out, "linalg_inv")
 
 
 inverse = inv
@@ -208,7 +208,7 @@ LinalgSlogdetBackward0 = derivative("LinalgSlogdetBackward0", _slogdet_grad, sav
 def det(A, *, out=None):
     """The determinant of a square matrix (or of each in a batch)."""
     check_matrix("linalg.det", A)
-    return write_out("linalg_det", record(np.linalg.det(A._data), LinalgDetBackward0, (A,), (A, OUTPUT)), out)
+    return write_out(record(np.linalg.det(A._data), LinalgDetBackward0, (A,), (A, OUTPUT)), out, "linalg_det")
 
 
 def _slogdet(name, A, result_type):
@@ -219,12 +219,12 @@ def _slogdet(name, A, result_type):
 
 def linalg_slogdet(A, *, out=None):
     """``(sign, log|det|)``: the determinant without overflow."""
-    return write_out("linalg_slogdet", _slogdet("linalg.slogdet", A, _LinalgSlogdet), out)
+    return write_out(_slogdet("linalg.slogdet", A, _LinalgSlogdet), out, "linalg_slogdet")
 
 
 def slogdet(input, *, out=None):
     """``torch.slogdet``: ``linalg.slogdet`` under its older name."""
-    return write_out("slogdet", _slogdet("linalg.slogdet", input, _Slogdet), out)
+    return write_out(_slogdet("linalg.slogdet", input, _Slogdet), out, "slogdet")
 
 
 def logdet(input):
@@ -285,7 +285,7 @@ def solve(A, B, *, left=True, out=None):
         raise RuntimeError(f"linalg.solve: Incompatible shapes of A and B for the equation {equation} "
                            f"({a.shape[-2]}x{a.shape[-1]} and {rows}x{columns})")
     result = record(solve_array(a, b, left, vector), LinalgSolveExBackward0, (A, B), (A, OUTPUT), (left,))
-    return write_out("linalg_solve", result, out)
+    return write_out(result, out, "linalg_solve")
 
 
 # ---------------------------------------------------------------- cholesky
@@ -315,7 +315,7 @@ def cholesky(A, *, upper=False, out=None):
     """The lower triangular ``L`` with ``A = L @ L.mT`` (its transpose when ``upper``)."""
     check_matrix("linalg.cholesky", A)
     factor = cholesky_array("linalg.cholesky", A._data, upper)
-    return write_out("linalg_cholesky", record(factor, LinalgCholeskyExBackward0, (A,), (OUTPUT,), (upper,)), out)
+    return write_out(record(factor, LinalgCholeskyExBackward0, (A,), (OUTPUT,), (upper,)), out, "linalg_cholesky")
 
 
 def cholesky_legacy(input, upper=False, *, out=None):
@@ -327,7 +327,7 @@ def cholesky_legacy(input, upper=False, *, out=None):
                   "inputs.", UserWarning, stacklevel=2)
     check_matrix("cholesky", input)
     factor = cholesky_array("cholesky", input._data, upper)
-    return write_out("cholesky", record(factor, CholeskyBackward0, (input,), (OUTPUT,), (upper,)), out)
+    return write_out(record(factor, CholeskyBackward0, (input,), (OUTPUT,), (upper,)), out, "cholesky")
 
 
 # ---------------------------------------------------------------- qr
@@ -383,7 +383,7 @@ def qr(A, mode="reduced", *, out=None):
         Q, R = np.zeros(0, dtype=a.dtype), np.linalg.qr(a, mode="r")
     else:
         Q, R = np.linalg.qr(a, mode=mode)
-    return write_out("linalg_qr", _LinalgQr(_record_factors((Q, R), LinalgQrBackward0, A, (mode,))), out)
+    return write_out(_LinalgQr(_record_factors((Q, R), LinalgQrBackward0, A, (mode,))), out, "linalg_qr")
 
 
 # ---------------------------------------------------------------- eigh / eigvalsh
@@ -414,14 +414,14 @@ def _eigh_arrays(A, UPLO):
 def eigh(A, UPLO="L", *, out=None):
     """Eigenvalues (ascending) and orthonormal eigenvectors of a symmetric matrix."""
     values, vectors = _eigh_arrays(A, UPLO)
-    return write_out("linalg_eigh", _LinalgEigh(_record_factors((values, vectors), LinalgEighBackward0, A)), out)
+    return write_out(_LinalgEigh(_record_factors((values, vectors), LinalgEighBackward0, A)), out, "linalg_eigh")
 
 
 def eigvalsh(A, UPLO="L", *, out=None):
     """The eigenvalues of a symmetric matrix: the first output of ``eigh``, whose node keeps the eigenvectors
     so that second derivatives see them move."""
     values, vectors = _eigh_arrays(A, UPLO)
-    return write_out("linalg_eigvalsh", _record_factors((values, vectors), LinalgEighBackward0, A)[0], out)
+    return write_out(_record_factors((values, vectors), LinalgEighBackward0, A)[0], out, "linalg_eigvalsh")
 
 
 # ---------------------------------------------------------------- svd / svdvals
@@ -465,14 +465,14 @@ def svd(A, full_matrices=True, *, driver=None, out=None):
     check_matrix("linalg.svd", A, square=False)
     U, S, Vh = np.linalg.svd(A._data, full_matrices=full_matrices)
     result = _LinalgSvd(_record_factors((U, S, Vh), LinalgSvdBackward0, A, (full_matrices,)))
-    return write_out("linalg_svd", result, out)
+    return write_out(result, out, "linalg_svd")
 
 
 def svdvals(A, *, driver=None, out=None):
     """The singular values, descending: an output of ``svd``, whose node keeps the singular vectors."""
     check_matrix("linalg.svd", A, square=False)
     U, S, Vh = np.linalg.svd(A._data, full_matrices=False)
-    return write_out("linalg_svdvals", _record_factors((U, S, Vh), LinalgSvdBackward0, A, (False,))[1], out)
+    return write_out(_record_factors((U, S, Vh), LinalgSvdBackward0, A, (False,))[1], out, "linalg_svdvals")
 
 
 def svd_legacy(input, some=True, compute_uv=True, *, out=None):
@@ -485,7 +485,7 @@ def svd_legacy(input, some=True, compute_uv=True, *, out=None):
         batch, (m, n) = a.shape[:-2], a.shape[-2:]
         zeros_U, zeros_V = (make_tensor(np.zeros(batch + (k, k), dtype=a.dtype)) for k in (m, n))
         result = _Svd((zeros_U, svdvals(input), zeros_V))
-    return write_out("svd", result, out)
+    return write_out(result, out, "svd")
 
 
 # ---------------------------------------------------------------- pinv
@@ -531,7 +531,7 @@ def pinv(A, rcond=None, hermitian=False, *, atol=None, rtol=None, out=None):
     if rtol is None:
         rtol = 0.0 if atol is not None and atol > 0 else np.finfo(a.dtype).eps * max(a.shape[-2:])
     result = _pinv_array(a, 0.0 if atol is None else atol, rtol, hermitian)
-    return write_out("linalg_pinv", record(result, LinalgPinvBackward0, (A,), (A, OUTPUT)), out)
+    return write_out(record(result, LinalgPinvBackward0, (A,), (A, OUTPUT)), out, "linalg_pinv")
 
 
 def pinverse(input, rcond=1e-15):

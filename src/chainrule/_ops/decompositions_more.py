@@ -12,11 +12,11 @@ import numpy as np
 
 from .. import return_types
 from .._tensor import make_tensor
-from ._along_dim import write_out
 from ._op import OUTPUT, derivative, record, record_multi
 from .decompositions import (_mH, _off_diagonal_ratio, _outputs_of, _pinv_grad, _record_factors, check_matrix, pinv,
                              solve)
 from .joining import cat
+from .pointwise_base import write_out
 
 __all__ = ["lu_factor", "lu", "lu_solve", "lstsq", "eig", "eigvals", "cholesky_inverse", "householder_product"]
 
@@ -169,7 +169,7 @@ def lu_factor(A, *, pivot=True, out=None):
                            "on lu_solve would result in a division by zero. If you still want to perform the "
                            "factorization, consider calling linalg.lu(A, pivot) or linalg.lu_factor_ex(A, pivot)")
     LU = record(lu_array, LinalgLuFactorExBackward0, (A,), (OUTPUT,), (permutation,))
-    return write_out("linalg_lu_factor", _LinalgLuFactor((LU, make_tensor(pivots))), out)
+    return write_out(_LinalgLuFactor((LU, make_tensor(pivots))), out, "linalg_lu_factor")
 
 
 def lu(A, *, pivot=True, out=None):
@@ -178,7 +178,7 @@ def lu(A, *, pivot=True, out=None):
     lu_array, _, permutation, _ = _lu_arrays(A._data)
     L, U = _record_factors(_unpack(lu_array), LinalgLuBackward0, A, (permutation,))
     P = make_tensor(_permutation_matrix(permutation, A._data.dtype))
-    return write_out("linalg_lu", _LinalgLu((P, L, U)), out)
+    return write_out(_LinalgLu((P, L, U)), out, "linalg_lu")
 
 
 # ---------------------------------------------------------------- lu_solve
@@ -233,7 +233,7 @@ def lu_solve(LU, pivots, B, *, left=True, adjoint=False, out=None):
     if not left:
         x = np.swapaxes(x, -1, -2)
     result = record(x, LinalgLuSolveBackward0, (LU, B), (LU, OUTPUT), (permutation, left, adjoint))
-    return write_out("linalg_lu_solve", result, out)
+    return write_out(result, out, "linalg_lu_solve")
 
 
 # ---------------------------------------------------------------- lstsq
@@ -361,13 +361,13 @@ def _eig_factors(name, A):
 
 def eig(A, *, out=None):
     """Eigenvalues and unit eigenvectors of a general square matrix, as complex tensors."""
-    return write_out("linalg_eig", _LinalgEig(_eig_factors("linalg.eig", A)), out)
+    return write_out(_LinalgEig(_eig_factors("linalg.eig", A)), out, "linalg_eig")
 
 
 def eigvals(A, *, out=None):
     """The eigenvalues of a general square matrix: the first output of ``eig``, whose node keeps the
     eigenvectors its rule reads."""
-    return write_out("linalg_eigvals", _eig_factors("linalg.eigvals", A)[0], out)
+    return write_out(_eig_factors("linalg.eigvals", A)[0], out, "linalg_eigvals")
 
 
 # ---------------------------------------------------------------- cholesky_inverse
@@ -389,7 +389,7 @@ def cholesky_inverse(input, upper=False, *, out=None):
     factor = np.triu(input._data) if upper else np.tril(input._data)
     product = np.swapaxes(factor, -1, -2).conj() @ factor if upper else factor @ np.swapaxes(factor, -1, -2).conj()
     result = record(np.linalg.inv(product), CholeskyInverseBackward0, (input,), (input, OUTPUT), (upper,))
-    return write_out("cholesky_inverse", result, out)
+    return write_out(result, out, "cholesky_inverse")
 
 
 # ---------------------------------------------------------------- householder_product
@@ -460,4 +460,4 @@ def householder_product(A, tau, *, out=None):
         v = vectors[..., :, i:i + 1]
         q -= t[..., i, None, None] * (v @ (np.swapaxes(v, -1, -2).conj() @ q))
     result = record(q, LinalgHouseholderProductBackward0, (A, tau), (A, tau))
-    return write_out("linalg_householder_product", result, out)
+    return write_out(result, out, "linalg_householder_product")

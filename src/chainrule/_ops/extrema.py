@@ -11,10 +11,11 @@ import numpy as np
 from .. import return_types
 from .._tensor import Tensor, _wrap_dim, make_tensor
 from ._along_dim import (check_nonempty_dim, check_nonempty_input, expand_reduced, pick_along, reduction_dims,
-                         selected_grad, write_out)
+                         selected_grad)
 from ._op import OUTPUT, derivative, record, record_multi
 from .pointwise import isnan, where
 from .pointwise_binary import maximum, minimum
+from .pointwise_base import write_out
 
 __all__ = ["max", "min", "amax", "amin", "aminmax", "argmax", "argmin"]
 
@@ -55,16 +56,16 @@ AminmaxBackward0 = derivative("AminmaxBackward0", _aminmax_grad, saves="self", o
 # ---------------------------------------------------------------- max / min
 def _extreme(name, input, dim, keepdim, out, arg_fn, whole_node, dim_node, result_type):
     if isinstance(dim, Tensor):  # max(x, y) is maximum(x, y)
-        return write_out(name, (maximum if name == "max" else minimum)(input, dim), out)
+        return write_out((maximum if name == "max" else minimum)(input, dim), out, name)
     x = input._data
     if dim is None:
         check_nonempty_input(name, x)
         result = np.max(x) if name == "max" else np.min(x)
-        return write_out(name, record(result, whole_node, (input,), (input, OUTPUT)), out)
+        return write_out(record(result, whole_node, (input,), (input, OUTPUT)), out, name)
     dim = _wrap_dim(dim, x.ndim)
     check_nonempty_dim(name, x.shape, (dim,))
     indices = arg_fn(x, axis=dim, keepdims=True) if x.ndim else None
-    return write_out(name, pick_along(input, dim, indices, keepdim, dim_node, result_type), out)
+    return write_out(pick_along(input, dim, indices, keepdim, dim_node, result_type), out, name)
 
 
 def max(input, dim=None, keepdim=False, *, other=None, out=None):
@@ -95,7 +96,7 @@ def amax(input, dim=(), keepdim=False, *, out=None):
     dims = reduction_dims(dim, x.ndim)
     _check_reducible("amax", x, dim, dims)
     result = np.amax(x, axis=dims, keepdims=keepdim)
-    return write_out("amax", record(result, AmaxBackward0, (input,), (input, OUTPUT), (dims, keepdim)), out)
+    return write_out(record(result, AmaxBackward0, (input,), (input, OUTPUT), (dims, keepdim)), out, "amax")
 
 
 def amin(input, dim=(), keepdim=False, *, out=None):
@@ -104,7 +105,7 @@ def amin(input, dim=(), keepdim=False, *, out=None):
     dims = reduction_dims(dim, x.ndim)
     _check_reducible("amin", x, dim, dims)
     result = np.amin(x, axis=dims, keepdims=keepdim)
-    return write_out("amin", record(result, AminBackward0, (input,), (input, OUTPUT), (dims, keepdim)), out)
+    return write_out(record(result, AminBackward0, (input,), (input, OUTPUT), (dims, keepdim)), out, "amin")
 
 
 def aminmax(input, *, dim=None, keepdim=False, out=None):
@@ -121,7 +122,7 @@ def aminmax(input, *, dim=None, keepdim=False, out=None):
     largest = np.amax(x, axis=dims, keepdims=keepdim)
     saved_results = (make_tensor(np.asarray(smallest)), make_tensor(np.asarray(largest)))
     outputs = record_multi((smallest, largest), AminmaxBackward0, (input,), (input,), saved_results + (dims, keepdim))
-    return write_out("aminmax", return_types.aminmax(outputs), out)
+    return write_out(return_types.aminmax(outputs), out, "aminmax")
 
 
 # ---------------------------------------------------------------- argmax / argmin
@@ -140,9 +141,9 @@ def _arg_extreme(name, arg_fn, input, dim, keepdim):
 
 def argmax(input, dim=None, keepdim=False, *, out=None):
     """Index of the largest element (flattened when ``dim`` is None); the first one on ties."""
-    return write_out("argmax", _arg_extreme("argmax", np.argmax, input, dim, keepdim), out)
+    return write_out(_arg_extreme("argmax", np.argmax, input, dim, keepdim), out, "argmax")
 
 
 def argmin(input, dim=None, keepdim=False, *, out=None):
     """Index of the smallest element (flattened when ``dim`` is None); the first one on ties."""
-    return write_out("argmin", _arg_extreme("argmin", np.argmin, input, dim, keepdim), out)
+    return write_out(_arg_extreme("argmin", np.argmin, input, dim, keepdim), out, "argmin")

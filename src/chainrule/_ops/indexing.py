@@ -16,7 +16,7 @@ from .._tensor import Tensor, _wrap_dim, make_tensor
 from .._autograd import grad_mode
 from ._kernel import Kernel, replays
 from ._op import attach, derivative, record
-from .inplace import VIEW_OF_LEAF_MESSAGE, check_inplace_allowed
+from .inplace import VIEW_OF_LEAF_MESSAGE, CopyBackwards, check_inplace_allowed, with_leading_dims
 from .index_put import index_put_accumulate, scatter_into_zeros
 from .shape import alias, record_view
 from .view_writes import AsStridedBackward0, base_key, positions_in_base
@@ -302,7 +302,7 @@ def _copy_slices_grad_self(grad, index, value_shape):
 
 def _copy_slices_grad_value(grad, index, value_shape):
     """The written region's gradient; the node sums it back over the dims ``value`` was broadcast in."""
-    return _with_value_dims(getitem(grad, index), value_shape)
+    return with_leading_dims(getitem(grad, index), value_shape)
 
 
 def _overwritten_grad_self(grad, index, value_shape):
@@ -310,21 +310,13 @@ def _overwritten_grad_self(grad, index, value_shape):
 
 
 def _overwritten_grad_value(grad, index, value_shape):
-    return _with_value_dims(grad, value_shape)
-
-
-def _with_value_dims(region, value_shape):
-    extra = len(value_shape) - region._data.ndim
-    if extra > 0:  # leading size-1 dims of ``value`` that the region lacks
-        region = region.reshape((1,) * extra + region._data.shape)
-    return region
+    return with_leading_dims(grad, value_shape)
 
 
 # ``x[basic] = v`` writes into a view; ``x[arrays] = v`` is an index_put; ``x[...] = v`` a fill or copy.
 CopySlices = derivative("CopySlices", _copy_slices_grad_self, _copy_slices_grad_value)
 IndexPutBackward0 = derivative("IndexPutBackward0", _copy_slices_grad_self, _copy_slices_grad_value)
 FillBackward3 = derivative("FillBackward3", _overwritten_grad_self, _overwritten_grad_value)
-CopyBackwards = derivative("CopyBackwards", _overwritten_grad_self, _overwritten_grad_value)
 
 
 def _write_node(plan, value):
@@ -423,7 +415,8 @@ def setitem(self, index, value):
         return
     value_shape = value._data.shape if isinstance(value, Tensor) else ()
     if positions is None:
-        attach(self, _write_node(plan, value), (self, value), (), (index, value_shape))
+        node = _write_node(plan, value)
+        attach(self, node, (self, value), (), (value_shape,) if node is CopyBackwards else (index, value_shape))
         self._output_nr = 0
         return
     written = _region_array(positions, plan)

@@ -18,6 +18,7 @@ from .._recording import state as _recorder_state
 from ._kernel import Kernel, replays
 from .._array import namespace_of
 from ._op import derivative, record
+from .pointwise_base import zeros_like_grad
 from .view_writes import write_through_view
 
 __all__ = ["make_inplace", "write_inplace", "zero_", "fill_", "copy_"]
@@ -136,13 +137,26 @@ def _fill_grad_value(grad, *args):
     return grad.sum()
 
 
+def _overwritten_grad(grad, *args):
+    """The history of a tensor that ``copy_`` overwrote gets exact zeros (PyTorch's, not None)."""
+    return zeros_like_grad(grad, None)
+
+
 def _copy_grad_src(grad, src_shape):
-    return grad
+    return with_leading_dims(grad, src_shape)
+
+
+def with_leading_dims(region, shape):
+    """``region`` with the leading size-1 dims of ``shape`` that it lacks (``x[...] = v`` drops them)."""
+    extra = len(shape) - region._data.ndim
+    if extra > 0:
+        region = region.reshape((1,) * extra + region._data.shape)
+    return region
 
 
 ZeroBackward0 = derivative("ZeroBackward0", _no_grad_for_self)
 FillBackward2 = derivative("FillBackward2", _no_grad_for_self, _fill_grad_value)
-CopyBackwards = derivative("CopyBackwards", _no_grad_for_self, _copy_grad_src)
+CopyBackwards = derivative("CopyBackwards", _overwritten_grad, _copy_grad_src)
 
 
 def _zero_result(tensor):

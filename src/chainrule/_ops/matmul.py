@@ -12,12 +12,12 @@ import numpy as np
 
 from .._dtype import from_numpy_dtype
 from .._tensor import Tensor
-from ._along_dim import write_out
 from ._broadcast import broadcast_error
 from ._kernel import Kernel, replays
 from .._array import namespace_of
 from ._op import conjugate, derivative, record
 from .inplace import check_inplace_allowed, write_inplace
+from .pointwise_base import write_out
 
 __all__ = ["matmul", "mm", "mv", "dot", "vdot", "bmm", "addmm", "addmv", "addbmm", "baddbmm"]
 
@@ -148,32 +148,32 @@ def dot(input, other, *, out=None):
     """The inner product of two 1-D tensors of the same dtype."""
     a, b = input._data, other._data
     _check_dot(a, b)
-    return write_out("dot", record(np.dot(a, b), DotBackward0, (input, other), (input, other)), out)
+    return write_out(record(np.dot(a, b), DotBackward0, (input, other), (input, other)), out, "dot")
 
 
 def vdot(input, other, *, out=None):
     """``dot`` with the first vector conjugated (the same product for real tensors)."""
     a, b = input._data, other._data
     _check_dot(a, b)
-    return write_out("vdot", record(np.vdot(a, b), VdotBackward0, (input, other), (input, other)), out)
+    return write_out(record(np.vdot(a, b), VdotBackward0, (input, other), (input, other)), out, "vdot")
 
 
 def mv(input, vec, *, out=None):
     a, v = input._data, vec._data
     _check_mv(a, v)
-    return write_out("mv", record(a @ v, MvBackward0, (input, vec), (input, vec)), out)
+    return write_out(record(a @ v, MvBackward0, (input, vec), (input, vec)), out, "mv")
 
 
 def mm(input, mat2, *, out=None):
     a, b = input._data, mat2._data
     _check_mm(a, b)
-    return write_out("mm", record(a @ b, MmBackward0, (input, mat2), (input, mat2)), out)
+    return write_out(record(a @ b, MmBackward0, (input, mat2), (input, mat2)), out, "mm")
 
 
 def bmm(input, mat2, *, out=None):
     a, b = input._data, mat2._data
     _check_bmm(a, b)
-    return write_out("bmm", record(np.matmul(a, b), BmmBackward0, (input, mat2), (input, mat2)), out)
+    return write_out(record(np.matmul(a, b), BmmBackward0, (input, mat2), (input, mat2)), out, "bmm")
 
 
 # ---------------------------------------------------------------- matmul
@@ -287,7 +287,7 @@ def _batched_matmul(input, other, a, b):
 def matmul(input, other, *, out=None):
     """The matrix product, batched and broadcast over leading dimensions."""
     result = _matmul(input, other)
-    return result if out is None else write_out("matmul", result, out)
+    return result if out is None else write_out(result, out, "matmul")
 
 
 def _matmul(input, other):
@@ -406,7 +406,7 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
     if c.dtype != b.dtype:
         raise RuntimeError(f"self and mat2 must have the same dtype, but got {dtype_name(c)} and {dtype_name(b)}")
     result = _add_scaled(a @ b, input, beta, alpha)
-    return write_out("addmm", record(result, AddmmBackward0, (input, mat1, mat2), (mat1, mat2, beta, alpha)), out)
+    return write_out(record(result, AddmmBackward0, (input, mat1, mat2), (mat1, mat2, beta, alpha)), out, "addmm")
 
 
 def addmv(input, mat, vec, *, beta=1, alpha=1, out=None):
@@ -421,7 +421,7 @@ def addmv(input, mat, vec, *, beta=1, alpha=1, out=None):
         raise RuntimeError(f"addmv input tensors must have the same dtype, but got {dtype_name(c)}, {dtype_name(a)}, "
                            f"and {dtype_name(v)}")
     result = _add_scaled(a @ v, input, beta, alpha)
-    return write_out("addmv", record(result, AddmvBackward0, (input, mat, vec), (mat, vec, beta, alpha)), out)
+    return write_out(record(result, AddmvBackward0, (input, mat, vec), (mat, vec, beta, alpha)), out, "addmv")
 
 
 def baddbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
@@ -435,7 +435,7 @@ def baddbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
     _check_bmm(a, b)
     result = _add_scaled(np.matmul(a, b), input, beta, alpha)
     result = record(result, BaddbmmBackward0, (input, batch1, batch2), (batch1, batch2, beta, alpha))
-    return write_out("baddbmm", result, out)
+    return write_out(result, out, "baddbmm")
 
 
 def addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
@@ -456,7 +456,7 @@ def addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
     product = a.transpose(1, 0, 2).reshape(rows, count * inner) @ b.reshape(count * inner, b.shape[2])
     result = _add_scaled(product, input, beta, alpha)
     result = record(result, AddbmmBackward0, (input, batch1, batch2), (batch1, batch2, beta, alpha))
-    return write_out("addbmm", result, out)
+    return write_out(result, out, "addbmm")
 
 
 def _fused_inplace(fn):

@@ -13,10 +13,11 @@ import numpy as np
 
 from .._dtype import to_dtype
 from .._tensor import _wrap_dim
-from ._along_dim import expand_reduced, reduced_count, reduction_dims, write_out
+from ._along_dim import expand_reduced, reduced_count, reduction_dims
 from ._op import OUTPUT, derivative, record
 from .decompositions import svdvals
 from .pointwise import isnan, sign, where
+from .pointwise_base import write_out
 
 __all__ = ["vector_norm", "matrix_norm", "linalg_norm", "norm", "MATRIX_ORDERS"]
 
@@ -93,8 +94,7 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, out=None):
                            "this dimension is empty and the operation does not have an identity")
     result = _norm_array(data, ord, dims, keepdim).astype(data.real.dtype, copy=False)
     node_args = (float(ord), dims, keepdim)
-    return write_out("linalg_vector_norm", record(result, LinalgVectorNormBackward0, (x,), (x, OUTPUT), node_args),
-                     out)
+    return write_out(record(result, LinalgVectorNormBackward0, (x,), (x, OUTPUT), node_args), out, "linalg_vector_norm")
 
 
 def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
@@ -162,7 +162,7 @@ def _sum_norm(A, ord, dims, keepdim):
 
 def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None, out=None):
     """A matrix norm of ``A`` (of each matrix over ``dim``): ``'fro' 'nuc' 2 -2 1 -1 inf -inf``."""
-    return write_out("linalg_matrix_norm", _matrix_norm(A, ord, dim, keepdim, dtype), out)
+    return write_out(_matrix_norm(A, ord, dim, keepdim, dtype), out, "linalg_matrix_norm")
 
 
 def _matrix_norm(A, ord, dim, keepdim, dtype):
@@ -186,7 +186,7 @@ def _matrix_norm(A, ord, dim, keepdim, dtype):
 
 def linalg_norm(A, ord=None, dim=None, keepdim=False, *, out=None, dtype=None):
     """A vector norm for one dim (or a 1-D input), a matrix norm for two dims (or a 2-D input)."""
-    return write_out("linalg_norm", _norm(A, ord, dim, keepdim, dtype), out)
+    return write_out(_norm(A, ord, dim, keepdim, dtype), out, "linalg_norm")
 
 
 def _norm(A, ord, dim, keepdim, dtype):

@@ -46,11 +46,20 @@ def cast_error(source, target):
 
 
 def write_out(result, out, name):
-    """Copy an op's result into its ``out=`` tensor and return that tensor, as PyTorch does.
+    """``out=``: the op's result copied into ``out`` and ``out`` returned, as PyTorch does; the result
+    itself when ``out`` is None. A named tuple of results goes into a tuple of ``out`` tensors.
 
     Ops with ``out=`` are not recorded, so an input requiring grad is an error; ``out`` keeps its
     dtype (no cast to a lower category) and is resized, with a warning when it held elements.
     """
+    if out is None:
+        return result
+    if isinstance(out, (tuple, list)):
+        return type(result)(tuple(_write_tensor_out(r, o, name) for r, o in zip(result, out)))
+    return _write_tensor_out(result, out, name)
+
+
+def _write_tensor_out(result, out, name):
     if _recorder_state.recorder is not None:
         _recorder_state.recorder.before_write(out)
         _recorder_state.recorder.fail(f"{name}(out=...) has no kernel")
@@ -68,7 +77,7 @@ def write_out(result, out, name):
                 f"does not match the required output shape {list(data.shape)}. This behavior is deprecated, and in "
                 "a future PyTorch release outputs will not be resized unless they have zero elements. You can "
                 "explicitly reuse an out tensor t by resizing it, inplace, to zero elements with t.resize_(0).",
-                UserWarning, stacklevel=3)
+                UserWarning, stacklevel=4)
         out._data = target = namespace_of(target).empty(data.shape, dtype=target.dtype)
     namespace_of(target).copyto(target, data, casting="unsafe")
     out._version_counter[0] += 1

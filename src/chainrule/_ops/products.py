@@ -14,13 +14,13 @@ import warnings
 import numpy as np
 
 from .._tensor import Tensor, _wrap_dim, make_tensor
-from ._along_dim import write_out
 from ._broadcast import broadcast_error
 from ._op import conjugate, derivative, record
 from .matmul import dtype_cpp_name, dtype_name, matmul, mm, vdot
 from .shape import UnsafeViewBackward0
 from .._dtype import promote_types
 from .decompositions import check_matrix, inv
+from .pointwise_base import write_out
 
 __all__ = ["einsum", "tensordot", "inner", "outer", "ger", "kron", "cross", "linalg_cross", "matrix_power",
            "matrix_exp", "multi_dot", "vecdot"]
@@ -274,7 +274,7 @@ def tensordot(a, b, dims=2, out=None):
     left = a.permute(free_a + dims_a).reshape(rows, inner_size)
     right = b.permute(dims_b + free_b).reshape(inner_size, cols)
     product = mm(left, right).reshape([x.shape[d] for d in free_a] + [y.shape[d] for d in free_b])
-    return write_out("tensordot", product, out)
+    return write_out(product, out, "tensordot")
 
 
 def inner(input, other, *, out=None):
@@ -284,7 +284,7 @@ def inner(input, other, *, out=None):
         raise RuntimeError(f"inner() the last dimension must match on both input tensors but got shapes "
                            f"{list(x.shape)} and {list(y.shape)}")
     result = input * other if x.ndim == 0 or y.ndim == 0 else tensordot(input, other, ([-1], [-1]))
-    return write_out("inner", result, out)
+    return write_out(result, out, "inner")
 
 
 # ---------------------------------------------------------------- outer / kron
@@ -293,7 +293,7 @@ def outer(input, vec2, *, out=None):
     for name, value in (("self", input), ("vec2", vec2)):
         if value._data.ndim != 1:
             raise RuntimeError(f"outer: Expected 1-D argument {name}, but got {value._data.ndim}-D")
-    return write_out("outer", input.reshape(input._data.shape[0], 1) * vec2, out)
+    return write_out(input.reshape(input._data.shape[0], 1) * vec2, out, "outer")
 
 
 ger = outer
@@ -310,7 +310,7 @@ def kron(input, other, *, out=None):
     product = input.reshape(interleaved_a) * other.reshape(interleaved_b)
     shape = tuple(p * q for p, q in zip(shape_a, shape_b))
     result = record(product._data.reshape(shape), UnsafeViewBackward0, (product,), (), (product._data.shape,))
-    return write_out("kron", result, out)
+    return write_out(result, out, "kron")
 
 
 # ---------------------------------------------------------------- cross
@@ -343,7 +343,7 @@ def linalg_cross(input, other, *, dim=-1, out=None):
         input, other = input.to(common), other.to(common)
         x, y = input._data, other._data
     result = record(np.cross(x, y, axis=axis), LinalgCrossBackward0, (input, other), (input, other), (axis,))
-    return write_out("linalg_cross", result, out)
+    return write_out(result, out, "linalg_cross")
 
 
 def cross(input, other, dim=None, *, out=None):
@@ -354,13 +354,13 @@ def cross(input, other, dim=None, *, out=None):
                       "with that of linalg.cross in a future release.", UserWarning, stacklevel=2)
         shape = np.broadcast_shapes(input._data.shape, other._data.shape)
         dim = next((d for d, size in enumerate(shape) if size == 3), -1)
-    return write_out("cross", linalg_cross(input, other, dim=dim), out)
+    return write_out(linalg_cross(input, other, dim=dim), out, "cross")
 
 
 # ---------------------------------------------------------------- matrix_power / multi_dot / vecdot
 def matrix_power(input, n, *, out=None):
     """``input`` multiplied by itself ``n`` times (its inverse when ``n`` is negative), by squaring."""
-    return write_out("linalg_matrix_power", _matrix_power(input, n), out)
+    return write_out(_matrix_power(input, n), out, "linalg_matrix_power")
 
 
 def _matrix_power(input, n):
@@ -456,13 +456,13 @@ def multi_dot(tensors, *, out=None):
     sizes = [tensors[0]._data.shape[0]] + [t._data.shape[1] for t in tensors]
     result = _chain_product(tensors, _chain_order(sizes), 0, count - 1)
     shape = ([] if first_vector else [sizes[0]]) + ([] if last_vector else [sizes[-1]])
-    return write_out("multi_dot", result.view(shape), out)
+    return write_out(result.view(shape), out, "multi_dot")
 
 
 def vecdot(x, y, *, dim=-1, out=None):
     """Dot products of vectors along ``dim`` (the first conjugated), broadcast over the other dimensions."""
     result = vdot(x, y) if x._data.ndim == 1 and y._data.ndim == 1 else (conjugate(x) * y).sum(dim)
-    return write_out("linalg_vecdot", result, out)
+    return write_out(result, out, "linalg_vecdot")
 
 
 # ---------------------------------------------------------------- matrix_exp

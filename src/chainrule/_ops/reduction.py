@@ -13,13 +13,14 @@ import numpy as np
 from .._dtype import get_default_dtype, to_dtype
 from .._tensor import make_tensor
 from .._autograd import grad_mode
-from ._along_dim import expand_reduced, flip, normalize_dims, reduced_count, reduction_dims, shift, write_out
+from ._along_dim import expand_reduced, flip, normalize_dims, reduced_count, reduction_dims, shift
 from ._kernel import Kernel, replays
 from .._array import namespace_of
 from ._op import OUTPUT, derivative, record, record_multi
 from .cumulative import cummax, cummin, cumprod, cumsum, logcumsumexp
 from .norms import norm, vector_norm
 from .pointwise import isnan, logical_not, where, zeros_like_grad
+from .pointwise_base import write_out
 
 __all__ = ["sum", "mean", "nansum", "nanmean", "prod", "var", "std", "var_mean", "std_mean", "logsumexp", "all",
            "any", "count_nonzero", "cumsum", "cumprod", "cummax", "cummin", "logcumsumexp", "norm", "vector_norm",
@@ -80,7 +81,7 @@ def sum(input, dim=None, keepdim=False, *, dtype=None, out=None):
         else:
             result = np.sum(x, axis=dims, dtype=d, keepdims=keepdim)
         result = record(result, SumBackward1, (input,), (), (x.shape, dims, keepdim))
-    return write_out("sum", result, out)
+    return write_out(result, out, "sum")
 
 
 def mean(input, dim=None, keepdim=False, *, dtype=None, out=None):
@@ -97,14 +98,14 @@ def mean(input, dim=None, keepdim=False, *, dtype=None, out=None):
         if acc is not None:
             result = result.astype(x.dtype)
         result = record(result, MeanBackward0, (input,), (), (x.shape, tuple(range(x.ndim)), False, max(x.size, 1)))
-        return write_out("mean", result, out)
+        return write_out(result, out, "mean")
     dims = reduction_dims(dim, x.ndim)
     with np.errstate(invalid="ignore", divide="ignore"):
         result = np.mean(x, axis=dims, keepdims=keepdim, dtype=acc)
     if acc is not None:
         result = result.astype(x.dtype)
     result = record(result, MeanBackward1, (input,), (), (x.shape, dims, keepdim, reduced_count(x.shape, dims)))
-    return write_out("mean", result, out)
+    return write_out(result, out, "mean")
 
 
 def nansum(input, dim=None, keepdim=False, *, dtype=None, out=None):
@@ -114,7 +115,7 @@ def nansum(input, dim=None, keepdim=False, *, dtype=None, out=None):
     d = _sum_dtype(x, dtype)
     acc = _accumulator(x) if d is None else d
     result = np.nansum(x, axis=dims, keepdims=keepdim, dtype=acc).astype(d or x.dtype, copy=False)
-    return write_out("nansum", record(result, NansumBackward0, (input,), (input,), (dims, keepdim)), out)
+    return write_out(record(result, NansumBackward0, (input,), (input,), (dims, keepdim)), out, "nansum")
 
 
 def nanmean(input, dim=None, keepdim=False, *, dtype=None, out=None):
@@ -123,7 +124,7 @@ def nanmean(input, dim=None, keepdim=False, *, dtype=None, out=None):
         raise RuntimeError("nanmean(): expected input to have floating point or complex dtype but got "
                            f"{input.dtype.scalar_type_name}")
     counted = logical_not(isnan(input)).sum(dim, keepdim)
-    return write_out("nanmean", nansum(input, dim, keepdim, dtype=dtype) / counted, out)
+    return write_out(nansum(input, dim, keepdim, dtype=dtype) / counted, out, "nanmean")
 
 
 # ---------------------------------------------------------------- prod
@@ -160,13 +161,13 @@ def prod(input, dim=None, keepdim=False, *, dtype=None, out=None):
     acc = _accumulator(x) if d is None else d
     if dim is None:
         result = np.prod(x, dtype=acc).astype(d or x.dtype, copy=False)
-        return write_out("prod", record(result, ProdBackward0, (input,), (input, OUTPUT), (None, False)), out)
+        return write_out(record(result, ProdBackward0, (input,), (input, OUTPUT), (None, False)), out, "prod")
     if not isinstance(dim, int):
         raise TypeError(f"prod(): argument 'dim' must be int, not {type(dim).__name__}")
     dims = reduction_dims(dim, x.ndim)
     result = np.prod(x, axis=dims, keepdims=keepdim, dtype=acc).astype(d or x.dtype, copy=False)
     dim = dims[0] if dims else None  # a 0-d input: its gradient is that of the full product
-    return write_out("prod", record(result, ProdBackward1, (input,), (input, OUTPUT), (dim, keepdim)), out)
+    return write_out(record(result, ProdBackward1, (input,), (input, OUTPUT), (dim, keepdim)), out, "prod")
 
 
 # ---------------------------------------------------------------- var / std and with the mean
@@ -254,7 +255,7 @@ def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=N
     """Variance over ``dim`` with Bessel's ``correction`` (1 by default; ``unbiased=False`` is 0)."""
     dims, correction = _variance_args("var", input, dim, unbiased, correction)
     variance, _, dof = _variance_array("var", input._data, dims, correction, keepdim)
-    return write_out("var", record(variance, VarBackward0, (input,), (input,), (dims, keepdim, dof)), out)
+    return write_out(record(variance, VarBackward0, (input,), (input,), (dims, keepdim, dof)), out, "var")
 
 
 def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=None):
@@ -262,7 +263,7 @@ def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=N
     dims, correction = _variance_args("std", input, dim, unbiased, correction)
     variance, _, dof = _variance_array("std", input._data, dims, correction, keepdim)
     result = np.sqrt(variance)
-    return write_out("std", record(result, StdBackward0, (input,), (input, OUTPUT), (dims, keepdim, dof)), out)
+    return write_out(record(result, StdBackward0, (input,), (input, OUTPUT), (dims, keepdim, dof)), out, "std")
 
 
 def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
@@ -306,7 +307,7 @@ def logsumexp(input, dim, keepdim=False, *, out=None):
     if not keepdim:
         result = np.squeeze(result, dims) if dims else result
     result = result.astype(x.dtype, copy=False)
-    return write_out("logsumexp", record(result, LogsumexpBackward0, (input,), (input, OUTPUT), (dims, keepdim)), out)
+    return write_out(record(result, LogsumexpBackward0, (input,), (input, OUTPUT), (dims, keepdim)), out, "logsumexp")
 
 
 # ---------------------------------------------------------------- all / any / count_nonzero
@@ -317,7 +318,7 @@ def _logical_reduction(name, array_fn):
         result = array_fn(x, axis=dims, keepdims=keepdim)
         if x.dtype == np.uint8:
             result = result.astype(np.uint8)
-        return write_out(name, make_tensor(np.asarray(result)), out)
+        return write_out(make_tensor(np.asarray(result)), out, name)
 
     op.__name__ = op.__qualname__ = name
     op.__doc__ = f"Whether {'every' if name == 'all' else 'some'} element over ``dim`` is non-zero."

@@ -10,9 +10,10 @@ import numpy as np
 
 from .. import return_types
 from .._tensor import _wrap_dim, make_tensor
-from ._along_dim import check_nonempty_dim, pick_along, selected_grad, write_out
+from ._along_dim import check_nonempty_dim, pick_along, selected_grad
 from ._op import OUTPUT, derivative, record
 from .extrema import amax, amin, aminmax, argmax, argmin, evenly_distributed_grad, max, min
+from .pointwise_base import write_out
 
 __all__ = ["sort", "argsort", "msort", "topk", "kthvalue", "median", "nanmedian", "mode", "unique",
            "max", "min", "amax", "amin", "aminmax", "argmax", "argmin"]
@@ -49,7 +50,7 @@ def sort(input, dim=-1, descending=False, *, stable=None, out=None):
     dim = _wrap_dim(dim, x.ndim)
     indices = stable_argsort(x, dim, descending) if x.ndim else None
     node = SortBackward0 if stable is None else SortBackward1
-    return write_out("sort", pick_along(input, dim, indices, True, node, return_types.sort), out)
+    return write_out(pick_along(input, dim, indices, True, node, return_types.sort), out, "sort")
 
 
 def argsort(input, dim=-1, descending=False, *, stable=False):
@@ -63,7 +64,7 @@ def argsort(input, dim=-1, descending=False, *, stable=False):
 
 def msort(input, *, out=None):
     """Values sorted along the first dim."""
-    return write_out("msort", sort(input, 0).values, out)
+    return write_out(sort(input, 0).values, out, "msort")
 
 
 # ---------------------------------------------------------------- topk / kthvalue
@@ -75,7 +76,7 @@ def topk(input, k, dim=-1, largest=True, sorted=True, *, out=None):
     if k < 0 or k > size:
         raise RuntimeError("selected index k out of range")
     indices = np.take(stable_argsort(x, dim, descending=largest), np.arange(k), axis=dim) if x.ndim else None
-    return write_out("topk", pick_along(input, dim, indices, True, TopkBackward0, return_types.topk), out)
+    return write_out(pick_along(input, dim, indices, True, TopkBackward0, return_types.topk), out, "topk")
 
 
 def kthvalue(input, k, dim=-1, keepdim=False, *, out=None):
@@ -88,7 +89,7 @@ def kthvalue(input, k, dim=-1, keepdim=False, *, out=None):
         raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {dim}")
     indices = np.take(stable_argsort(x, dim), [k - 1], axis=dim) if x.ndim else None
     result = pick_along(input, dim, indices, keepdim, KthvalueBackward0, return_types.kthvalue)
-    return write_out("kthvalue", result, out)
+    return write_out(result, out, "kthvalue")
 
 
 # ---------------------------------------------------------------- median / nanmedian / mode
@@ -135,17 +136,17 @@ def _median_of_all(input, skip_nan, node):
 def median(input, dim=None, keepdim=False, *, out=None):
     """The lower of the two middle values (of all elements, or along ``dim`` with its index); nan if any is nan."""
     if dim is None:
-        return write_out("median", _median_of_all(input, False, MedianBackward0), out)
+        return write_out(_median_of_all(input, False, MedianBackward0), out, "median")
     result = _median_along("median", input, dim, keepdim, False, MedianBackward1, return_types.median)
-    return write_out("median", result, out)
+    return write_out(result, out, "median")
 
 
 def nanmedian(input, dim=None, keepdim=False, *, out=None):
     """``median`` ignoring nan values (nan only when a slice is all nan)."""
     if dim is None:
-        return write_out("nanmedian", _median_of_all(input, True, NanmedianBackward0), out)
+        return write_out(_median_of_all(input, True, NanmedianBackward0), out, "nanmedian")
     result = _median_along("nanmedian", input, dim, keepdim, True, NanmedianBackward1, return_types.nanmedian)
-    return write_out("nanmedian", result, out)
+    return write_out(result, out, "nanmedian")
 
 
 def _mode_indices(x, dim):
@@ -169,7 +170,7 @@ def mode(input, dim=-1, keepdim=False, *, out=None):
     dim = _wrap_dim(dim, x.ndim)
     check_nonempty_dim("mode", x.shape, (dim,))
     indices = _mode_indices(x, dim) if x.ndim else None
-    return write_out("mode", pick_along(input, dim, indices, keepdim, ModeBackward0, return_types.mode), out)
+    return write_out(pick_along(input, dim, indices, keepdim, ModeBackward0, return_types.mode), out, "mode")
 
 
 # ---------------------------------------------------------------- unique
