@@ -26,6 +26,7 @@ from .autograd import (enable_grad, inference_mode, is_grad_enabled, is_inferenc
 from .autograd.anomaly_mode import is_anomaly_check_nan_enabled, is_anomaly_enabled, set_detect_anomaly
 from . import _random, cuda, distributed, nn, optim, return_types, utils, viz
 from .utils import checkpoint as _checkpoint, data as _data, hooks as _hooks  # noqa: F401  (utils.data, ...)
+from .nn import parallel as _parallel  # noqa: F401  (nn.parallel: DistributedDataParallel)
 # Top-level names that PyTorch also exposes with the same arguments as nn.functional's (torch.batch_norm,
 # torch.instance_norm and torch.embedding take theirs in another order, so they are not here).
 from .nn.functional import (adaptive_avg_pool1d, avg_pool1d, bilinear, celu, celu_, conv1d, conv2d, conv3d,
