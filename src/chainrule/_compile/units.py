@@ -136,7 +136,7 @@ def internal_arrays(results, first_node):
 
 def _collect_arrays(value, arrays):
     if value.__class__ is SavedTensor:
-        arrays.append(value.data if value.output_of else value.tensor._data)
+        arrays.append(value.data if value.output_of is not None else value.tensor._data)
     elif isinstance(value, Tensor):
         arrays.append(value._data)
     elif isinstance(value, np.ndarray):

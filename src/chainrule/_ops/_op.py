@@ -214,7 +214,7 @@ def attach(out, node_class, inputs, saved=(), args=()):
         kept = []
         for value in saved:
             if value is OUTPUT:
-                kept.append(SavedTensor(out, True))
+                kept.append(SavedTensor(out, 0))
             elif value.__class__ is Tensor or isinstance(value, Tensor):
                 kept.append(SavedTensor(value))
             else:
