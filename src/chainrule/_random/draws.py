@@ -65,6 +65,8 @@ def uniform(generator, count, dtype, low=0.0, high=1.0):
         values[values == high] = low
         return values
     values = uniform_floats(generator, count)
+    if low == 0 and high == 1 and dtype == np.float32:
+        return values  # below 1 already
     low32, high32 = np.float32(low), np.float32(high)
     if not (low == 0 and high == 1):
         fma32(values, high32 - low32, low32, out=values)
@@ -90,14 +92,19 @@ def _normal_blocks(generator, count, dtype, mean, std):
     values (float16 draws only whole blocks before those 16)."""
     whole = count - count % 16
     if dtype == np.float64:
+        values = _double_blocks(generator.uint64(count)[:whole], mean, std)
+        if whole == count:
+            return values
         out = np.empty(count, dtype=np.float64)
-        out[:whole] = _double_blocks(generator.uint64(count)[:whole], mean, std)
-        if whole != count:
-            out[count - 16:] = _double_blocks(generator.uint64(16), mean, std)
+        out[:whole] = values
+        out[count - 16:] = _double_blocks(generator.uint64(16), mean, std)
         return out
     words = generator.uint32(count if dtype == np.float32 else whole)
+    values = _float_blocks(words[:whole], mean, std)
+    if whole == count and dtype == np.float32:
+        return values
     out = np.empty(count, dtype=dtype)
-    out[:whole] = _float_blocks(words[:whole], mean, std)
+    out[:whole] = values
     if whole != count:
         out[count - 16:] = _float_blocks(generator.uint32(16), mean, std)
     return out
@@ -118,9 +125,7 @@ def _double_blocks(words, mean, std):
     """float64 normals from uint64 values, 16 at a time: the scalar transform with libm's log, cos, sin."""
     kernel = fast.normal_float64_kernel() if words.size >= fast.MIN_ELEMENTS else None
     if kernel is not None:
-        out = np.empty(words.size, dtype=np.float64)
-        kernel(np.ascontiguousarray(words), float(mean), float(std), out)
-        return out
+        return kernel(np.ascontiguousarray(words), float(mean), float(std))
     uniforms = (words & _MASK53).astype(np.float64) * _SCALE53
     blocks = uniforms.reshape(-1, 16)
     radius = np.sqrt(-2.0 * libm(math.log, 1.0 - blocks[:, :8]))

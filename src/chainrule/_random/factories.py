@@ -119,7 +119,7 @@ def _like(input, dtype, requires_grad, sample, generator, *parameters, kernel):
 
 
 def _filled_like(data, np_dtype, sample, *parameters):
-    return fill_like(data, sample, *parameters, dtype=np_dtype)
+    return fill_like(data, sample, *parameters, dtype=np_dtype, new=True)
 
 
 def rand_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None,

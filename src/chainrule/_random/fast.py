@@ -7,13 +7,16 @@ rounds once as PyTorch's does). The float64 transform calls the C library's ``lo
 LLVM neither reorders nor fuses anything the source does not say; the float64 loop is left alone
 when numba would route math calls through Intel's SVML, whose results differ from the C library's.
 
-numba is imported on the first large draw, never by ``import chainrule``; the compiled loops are
-cached on disk, so later processes load them instead of compiling again.
+numba is imported on the first large draw (``MIN_ELEMENTS``), never by ``import chainrule``; each loop
+compiles once per process, in about a second.
 """
 
 import math
 
 import numpy as np
+
+from .vector_math import (COS_POLYNOMIAL, FOUR_OVER_PI, LOG_POLYNOMIAL, LOG_Q1, LOG_Q2, MINUS_DP, SIN_POLYNOMIAL,
+                          SMALLEST_NORMAL, SQRT_HALF, TWO_PI)
 
 __all__ = ["MIN_ELEMENTS", "normal_float32_kernel", "normal_float64_kernel", "permutation_kernel"]
 
@@ -65,19 +68,12 @@ def _intrinsics(numba):
 def _float32_kernel(jit, fma, float_bits, bits_float):
     """The float32 transform as scalar code over the intrinsics, compiled with ``jit``."""
     f = np.float32
-    one, half, minus_two, two_pi = f(1), f(0.5), f(-2), f(2.0 * math.pi)
-    scale = f(2.0 ** -24)
-    sqrt_half, smallest = f(0.707106781186547524), f(1.1754943508222875e-38)  # the smallest normal float32
-    log_p = tuple(f(c) for c in (7.0376836292E-2, -1.1514610310E-1, 1.1676998740E-1, -1.2420140846E-1,
-                                 1.4249322787E-1, -1.6668057665E-1, 2.0000714765E-1, -2.4999993993E-1,
-                                 3.3333331174E-1))
-    p0, p1, p2, p3, p4, p5, p6, p7, p8 = log_p
-    q1, q2 = f(-2.12194440e-4), f(0.693359375)
-    four_over_pi = f(1.27323954473516)
-    dp1, dp2, dp3 = f(-0.78515625), f(-2.4187564849853515625e-4), f(-3.77489497744594108e-8)
-    c0, c1, c2 = f(2.443315711809948E-005), f(-1.388731625493765E-003), f(4.166664568298827E-002)
-    s0, s1, s2 = f(-1.9515295891E-4), f(8.3321608736E-3), f(-1.6666654611E-1)
-    zero = f(0)
+    one, half, zero, minus_two, scale = f(1), f(0.5), f(0), f(-2), f(2.0 ** -24)
+    p0, p1, p2, p3, p4, p5, p6, p7, p8 = LOG_POLYNOMIAL
+    dp1, dp2, dp3 = MINUS_DP
+    c0, c1, c2 = COS_POLYNOMIAL
+    s0, s1, s2 = SIN_POLYNOMIAL
+    sqrt_half, smallest, q1, q2, four_over_pi, two_pi = SQRT_HALF, SMALLEST_NORMAL, LOG_Q1, LOG_Q2, FOUR_OVER_PI, TWO_PI
 
     @jit
     def log256(x):
@@ -144,7 +140,8 @@ def _float32_kernel(jit, fma, float_bits, bits_float):
 
 
 def normal_float32_kernel():
-    """``kernel(words, mean, std, out)``: float32 normals from uint32 words, or None without numba."""
+    """``kernel(words, mean, std)``: float32 normals from uint32 words (written over them), or None
+    without numba."""
     numba = _numba()
     if numba is None:
         return None
@@ -154,26 +151,24 @@ def normal_float32_kernel():
 
 
 def normal_float64_kernel():
-    """``kernel(words, mean, std, out)``: float64 normals from uint64 words, or None (no numba, or SVML)."""
+    """``kernel(words, mean, std)``: float64 normals from uint64 words (written over them), or None without
+    numba or where numba's math goes through SVML."""
     numba = _numba()
     if numba is None or getattr(numba.config, "USING_SVML", False):
         return None
     if "float64" not in _state:
         fma, _, _ = _intrinsics(numba)
-        scale = 2.0 ** -53
-        mask = np.uint64((1 << 53) - 1)
-        two_pi = 2.0 * math.pi
+        mask, scale, two_pi = np.uint64((1 << 53) - 1), 2.0 ** -53, 2.0 * math.pi
 
-        def kernel(words, mean, std, out):
-            for block in range(words.size // 16):
-                base = block * 16
-                for j in range(8):
-                    u1 = float(words[base + j] & mask) * scale
-                    u2 = float(words[base + j + 8] & mask) * scale
-                    radius = math.sqrt(-2.0 * math.log(1.0 - u1))
-                    theta = two_pi * u2
-                    out[base + j] = fma(radius * math.cos(theta), std, mean)
-                    out[base + j + 8] = fma(radius * math.sin(theta), std, mean)
+        def kernel(words, mean, std):
+            out = words.view(np.float64)
+            for pair in range(words.size // 2):
+                at = ((pair >> 3) << 4) | (pair & 7)  # word j < 8 of a block gives the radius, j + 8 the angle
+                radius = math.sqrt(-2.0 * math.log(1.0 - float(words[at] & mask) * scale))
+                theta = two_pi * (float(words[at + 8] & mask) * scale)
+                out[at] = fma(radius * math.cos(theta), std, mean)
+                out[at + 8] = fma(radius * math.sin(theta), std, mean)
+            return out
 
         _state["float64"] = numba.njit(error_model="numpy")(kernel)
     return _state["float64"]

@@ -95,20 +95,38 @@ class Layout:
         view[...] = values.reshape(view.shape)
 
 
-def fill_like(data, sample, *parameters, dtype=None):
-    """A new array laid out like ``data`` (its storage order kept; ``dtype`` if given, else ``data``'s),
-    holding ``sample(layout, *parameters)``."""
-    result = np.empty_like(data, dtype=dtype)
+def _dense(array):
+    """Whether ``array``'s elements fill its span of memory without gaps or overlaps (PyTorch's
+    ``is_non_overlapping_and_dense``)."""
+    expected = array.itemsize
+    for axis in sorted(range(array.ndim), key=lambda a: abs(array.strides[a])):
+        if array.shape[axis] != 1:
+            if abs(array.strides[axis]) != expected:
+                return False
+            expected *= array.shape[axis]
+    return True
+
+
+def fill_like(data, sample, *parameters, dtype=None, new=False):
+    """A new array holding ``sample(layout, *parameters)``, laid out like ``data`` (``dtype`` if given, else
+    ``data``'s). For an in-place sampler ``data`` is the tensor written into; with ``new``, the array is a
+    new tensor made like ``data`` (PyTorch's ``empty_like``: its strides if dense, else C order)."""
+    dtype = data.dtype if dtype is None else dtype
+    result = np.empty_like(data, dtype=dtype) if not new or _dense(data) else np.empty(data.shape, dtype=dtype)
     target = _real_view(result)
-    if target.size:
-        layout = Layout(data, target)
-        layout.place(target, sample(layout, *parameters))
+    if not target.size:
+        return result
+    layout = Layout(result if new else data, target)
+    values = sample(layout, *parameters)
+    if layout.axes is None and values.dtype == target.dtype:
+        return values.view(result.dtype).reshape(result.shape)  # already in place: no copy
+    layout.place(target, values)
     return result
 
 
 def fresh(shape, dtype, sample, *parameters):
     """A new C-ordered array of ``shape`` and NumPy ``dtype`` holding ``sample(layout, *parameters)``."""
-    return fill_like(np.empty(shape, dtype=dtype), sample, *parameters)
+    return fill_like(np.empty(shape, dtype=dtype), sample, *parameters, new=True)
 
 
 def drawn_like(tensor, node, sample, *parameters, generator=None, inputs=None):
@@ -210,6 +228,9 @@ def random_plan(dtype, low, high):
         raise not_implemented("random_kernel_cpu" if low is None else "random_from_to_kernel_cpu", dtype)
     if low is None and high is None:
         return _random_default, ()
+    for bound in (low, high):
+        if bound is not None and not _INT64_MIN <= bound <= _INT64_MAX:
+            raise ValueError("Overflow when unpacking long long")
     low = 0 if low is None else int(low)
     if high is None:
         if low == _INT64_MIN:

@@ -104,11 +104,11 @@ class Generator:
 
     def uint64(self, count):
         """``count`` 64-bit values, each from two 32-bit outputs (the first is the high half), as uint64."""
-        halves = self.uint32(2 * count).astype(np.uint64)
-        high = halves[0::2]
-        high <<= np.uint64(32)
-        high |= halves[1::2]
-        return high
+        pairs = self.uint32(2 * count).astype("<u4", copy=False).view("<u8").astype(np.uint64, copy=False)
+        swapped = pairs << np.uint64(32)  # each little-endian pair read as one value has the first word low:
+        pairs >>= np.uint64(32)  # swap the halves
+        swapped |= pairs
+        return swapped
 
     # ------------------------------------------------------------------ state
     def get_state(self):

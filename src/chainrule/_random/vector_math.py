@@ -13,26 +13,24 @@ import numpy as np
 
 from .exact_math import fma32
 
-__all__ = ["box_muller_blocks", "fused_multiply_add"]
+__all__ = ["box_muller_blocks"]
 
 _F32 = np.float32
 _CHUNK = 1 << 13  # radius/angle pairs per pass
 
-_SQRT_HALF = _F32(0.707106781186547524)
-_LOG_POLYNOMIAL = tuple(_F32(c) for c in (
+# avx_mathfun's constants (Cephes' single-precision coefficients), shared with ``fast``
+SQRT_HALF = _F32(0.707106781186547524)
+LOG_POLYNOMIAL = tuple(_F32(c) for c in (
     7.0376836292E-2, -1.1514610310E-1, 1.1676998740E-1, -1.2420140846E-1, 1.4249322787E-1, -1.6668057665E-1,
     2.0000714765E-1, -2.4999993993E-1, 3.3333331174E-1))
-_LOG_Q1 = _F32(-2.12194440e-4)
-_LOG_Q2 = _F32(0.693359375)
-_SMALLEST_NORMAL = np.array(0x00800000, dtype=np.int32).view(_F32)
-_FOUR_OVER_PI = _F32(1.27323954473516)
-_MINUS_DP = (_F32(-0.78515625), _F32(-2.4187564849853515625e-4), _F32(-3.77489497744594108e-8))
-_COS_POLYNOMIAL = (_F32(2.443315711809948E-005), _F32(-1.388731625493765E-003), _F32(4.166664568298827E-002))
-_SIN_POLYNOMIAL = (_F32(-1.9515295891E-4), _F32(8.3321608736E-3), _F32(-1.6666654611E-1))
-_TWO_PI = _F32(2.0 * np.pi)
-
-
-fused_multiply_add = fma32
+LOG_Q1 = _F32(-2.12194440e-4)
+LOG_Q2 = _F32(0.693359375)
+SMALLEST_NORMAL = _F32(2.0 ** -126)
+FOUR_OVER_PI = _F32(1.27323954473516)
+MINUS_DP = (_F32(-0.78515625), _F32(-2.4187564849853515625e-4), _F32(-3.77489497744594108e-8))
+COS_POLYNOMIAL = (_F32(2.443315711809948E-005), _F32(-1.388731625493765E-003), _F32(4.166664568298827E-002))
+SIN_POLYNOMIAL = (_F32(-1.9515295891E-4), _F32(8.3321608736E-3), _F32(-1.6666654611E-1))
+TWO_PI = _F32(2.0 * np.pi)
 
 
 class _Scratch:
@@ -59,35 +57,35 @@ def _log(u, out, s):
     """``log256_ps``: the natural logarithm of positive float32 ``u``, into ``out``."""
     wide, (exponent, kept, z, y, _, _), (bits, _, _) = s.wide, s.f, s.i
     x = out
-    np.maximum(u, _SMALLEST_NORMAL, out=x)  # denormals are cut off
+    np.maximum(u, SMALLEST_NORMAL, out=x)  # denormals are cut off
     x_bits = x.view(np.int32)
     np.right_shift(x_bits, 23, out=bits)  # the biased exponent (the sign bit is clear)
     np.bitwise_and(x_bits, ~0x7F800000, out=x_bits)
     np.bitwise_or(x_bits, 0x3F000000, out=x_bits)  # the mantissa, in [0.5, 1)
     np.subtract(bits, 126, out=bits)  # unbiased, plus the one the code adds after converting
     exponent[...] = bits
-    below = np.less(x, _SQRT_HALF, out=s.mask)
+    below = np.less(x, SQRT_HALF, out=s.mask)
     np.multiply(x, below, out=kept)  # x where x < sqrt(1/2), else 0
     np.subtract(x, _F32(1), out=x)
     np.subtract(exponent, below, out=exponent, casting="unsafe")
     np.add(x, kept, out=x)
     np.multiply(x, x, out=z)
-    y.fill(_LOG_POLYNOMIAL[0])
-    for coefficient in _LOG_POLYNOMIAL[1:]:
-        fused_multiply_add(y, x, coefficient, y, wide)
+    y.fill(LOG_POLYNOMIAL[0])
+    for coefficient in LOG_POLYNOMIAL[1:]:
+        fma32(y, x, coefficient, y, wide)
     np.multiply(y, x, out=y)
-    np.multiply(exponent, _LOG_Q1, out=kept)
-    fused_multiply_add(y, z, kept, y, wide)
+    np.multiply(exponent, LOG_Q1, out=kept)
+    fma32(y, z, kept, y, wide)
     np.multiply(z, _F32(-0.5), out=z)  # exact, so the fused y - z / 2 is this plain sum
     np.add(y, z, out=y)
     np.add(x, y, out=x)
-    return fused_multiply_add(exponent, _LOG_Q2, x, out, wide)
+    return fma32(exponent, LOG_Q2, x, out, wide)
 
 
 def _sincos(theta, sine, cosine, s):
     """``sincos256_ps`` of float32 ``theta >= 0``, into ``sine`` and ``cosine``."""
     wide, (whole, x, z, cos_part, sin_part, half_z), (octant, sine_sign, cosine_sign) = s.wide, s.f, s.i
-    np.multiply(theta, _FOUR_OVER_PI, out=whole)
+    np.multiply(theta, FOUR_OVER_PI, out=whole)
     octant[...] = whole  # truncation toward zero
     np.add(octant, 1, out=octant)
     np.bitwise_and(octant, ~1, out=octant)  # j = (j + 1) & ~1
@@ -101,21 +99,21 @@ def _sincos(theta, sine, cosine, s):
     np.bitwise_and(octant, 2, out=octant)
     sine_polynomial = np.equal(octant, 0, out=s.mask)
     np.copyto(x, theta)
-    for step in _MINUS_DP:  # the extended-precision reduction by pi/4
-        fused_multiply_add(whole, step, x, x, wide)
+    for step in MINUS_DP:  # the extended-precision reduction by pi/4
+        fma32(whole, step, x, x, wide)
     np.multiply(x, x, out=z)
-    cos_part.fill(_COS_POLYNOMIAL[0])
-    fused_multiply_add(cos_part, z, _COS_POLYNOMIAL[1], cos_part, wide)
-    fused_multiply_add(cos_part, z, _COS_POLYNOMIAL[2], cos_part, wide)
+    cos_part.fill(COS_POLYNOMIAL[0])
+    fma32(cos_part, z, COS_POLYNOMIAL[1], cos_part, wide)
+    fma32(cos_part, z, COS_POLYNOMIAL[2], cos_part, wide)
     np.multiply(cos_part, z, out=cos_part)
     np.multiply(z, _F32(-0.5), out=half_z)
-    fused_multiply_add(cos_part, z, half_z, cos_part, wide)
+    fma32(cos_part, z, half_z, cos_part, wide)
     np.add(cos_part, _F32(1), out=cos_part)
-    sin_part.fill(_SIN_POLYNOMIAL[0])
-    fused_multiply_add(sin_part, z, _SIN_POLYNOMIAL[1], sin_part, wide)
-    fused_multiply_add(sin_part, z, _SIN_POLYNOMIAL[2], sin_part, wide)
+    sin_part.fill(SIN_POLYNOMIAL[0])
+    fma32(sin_part, z, SIN_POLYNOMIAL[1], sin_part, wide)
+    fma32(sin_part, z, SIN_POLYNOMIAL[2], sin_part, wide)
     np.multiply(sin_part, z, out=sin_part)
-    fused_multiply_add(sin_part, x, x, sin_part, wide)
+    fma32(sin_part, x, x, sin_part, wide)
     np.copyto(sine, cos_part)
     np.copyto(sine, sin_part, where=sine_polynomial)
     np.copyto(cosine, sin_part)
@@ -148,7 +146,7 @@ def _chunk_normals(chunk, mean, std, results, s):
     _log(radius, radius, s)
     np.multiply(radius, _F32(-2), out=radius)
     np.sqrt(radius, out=radius)
-    theta = np.multiply(chunk[:, 8:], _TWO_PI).reshape(count)
+    theta = np.multiply(chunk[:, 8:], TWO_PI).reshape(count)
     sine = np.empty(count, dtype=_F32)
     cosine = np.empty(count, dtype=_F32)
     _sincos(theta, sine, cosine, s)
@@ -158,4 +156,4 @@ def _chunk_normals(chunk, mean, std, results, s):
         if std == 1:  # the fused n * 1 + mean is one float32 addition
             np.add(values.reshape(-1, 8), mean, out=target)
         else:
-            fused_multiply_add(values.reshape(-1, 8), std, mean, target, s.wide.reshape(-1, 8))
+            fma32(values.reshape(-1, 8), std, mean, target, s.wide.reshape(-1, 8))
