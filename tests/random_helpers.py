@@ -11,7 +11,7 @@ def as_array(value):
     if isinstance(value, (list, tuple)):
         return [as_array(v) for v in value]
     if isinstance(value, (chainrule.Tensor, torch.Tensor)):
-        return value.detach().numpy() if isinstance(value, torch.Tensor) else value.numpy()
+        return value.detach().numpy()
     return value
 
 

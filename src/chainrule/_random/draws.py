@@ -19,7 +19,7 @@ from .vector_math import box_muller_blocks
 
 __all__ = ["uniform", "normal", "random_integers", "random_full_range", "random_default", "bernoulli_scalar",
            "bernoulli_tensor", "exponential", "geometric", "cauchy", "log_normal", "poisson", "permutation",
-           "uniform_doubles", "uniform_floats", "uniform_real",
+           "uniform_doubles", "uniform_floats",
            "multinomial_with_replacement", "multinomial_by_exponentials"]
 
 _MASK24 = np.uint32(0xFFFFFF)
@@ -47,22 +47,16 @@ def uniform_doubles(generator, count):
     return out
 
 
-def uniform_real(generator, count, low, high):
-    """Double uniforms in ``[low, high]``: ``u * (high - low) + low``, the multiply-add fused."""
-    values = uniform_doubles(generator, count)
-    if low == 0 and high == 1:
-        return values
-    return fma64(values, high - low, low)
-
-
 def uniform(generator, count, dtype, low=0.0, high=1.0):
     """``uniform_(low, high)``: ``u * (high - low) + low`` fused, a value rounding up to ``high`` becoming ``low``.
 
     float16 is computed in float32 (PyTorch's opmath type) and then rounded.
     """
     if dtype == np.float64:
-        values = uniform_real(generator, count, low, high)
-        values[values == high] = low
+        values = uniform_doubles(generator, count)
+        if not (low == 0 and high == 1):
+            values = fma64(values, high - low, low)
+            values[values == high] = low
         return values
     values = uniform_floats(generator, count)
     if low == 0 and high == 1 and dtype == np.float32:

@@ -132,14 +132,15 @@ def _rrelu(node_class, saved, input, lower, upper, training):
 
 
 def _rrelu_slopes(x, lower, upper):
-    """PyTorch's noise: walking the elements in order, each one <= 0 draws its slope (a double uniform in
-    ``[lower, upper]`` with the bounds first rounded to the opmath type); the others keep slope 1."""
+    """PyTorch's noise: walking the elements in order, each one <= 0 draws its slope, a double uniform
+    ``u * (upper - lower) + lower`` (bounds first rounded to the opmath type; this kernel is not fused);
+    the others keep slope 1."""
     opmath = np.float64 if x.dtype == np.float64 else np.float32
     low, high = float(opmath(lower)), float(opmath(upper))
     flat = np.ascontiguousarray(x).reshape(-1)
     drawing = flat <= 0
     slopes = np.ones(flat.shape, dtype=x.dtype)
-    drawn = draws.uniform_real(default_generator, int(drawing.sum()), low, high)
+    drawn = draws.uniform_doubles(default_generator, int(drawing.sum())) * (high - low) + low
     slopes[drawing] = drawn.astype(opmath)
     return slopes.reshape(x.shape)
 

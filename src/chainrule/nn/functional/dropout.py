@@ -34,11 +34,19 @@ def _keep_mask(x, p, mask_shape):
     return fresh(mask_shape, x.dtype, _bernoulli_scalar, default_generator, 1.0 - p)
 
 
+def _with_scalar(operation, array, number):
+    """``array <op>= number`` as PyTorch computes a tensor-scalar op: in float32 for float16 tensors, the
+    number rounded to that type, the result to the tensor's."""
+    if array.dtype == np.float16:
+        operation(array, np.float32(number), out=array, dtype=np.float32, casting="unsafe")
+    else:
+        operation(array, number, out=array)
+    return array
+
+
 def _scaled_keep_mask(x, p, mask_shape):
-    """The survivors' mask divided by ``1 - p`` (in ``x``'s dtype, as PyTorch's ``div_``)."""
-    keep = _keep_mask(x, p, mask_shape)
-    keep /= 1 - p
-    return keep
+    """The survivors' mask divided by ``1 - p`` (PyTorch's ``div_``)."""
+    return _with_scalar(np.divide, _keep_mask(x, p, mask_shape), 1 - p)
 
 
 def _scaled_dropout(input, p, inplace, mask_shape):
@@ -61,11 +69,10 @@ def _alpha_masks(x, p, mask_shape):
     """The scale and shift of alpha dropout, computed in ``x``'s dtype in PyTorch's order."""
     keep = _keep_mask(x, p, mask_shape)
     a = 1.0 / np.sqrt((_SELU_SATURATION ** 2 * p + 1) * (1 - p))
-    shift = keep - 1
-    shift *= _SELU_SATURATION * a
-    shift += _SELU_SATURATION * a * p
-    keep *= a
-    return keep, shift
+    shift = _with_scalar(np.add, keep.copy(), -1)
+    _with_scalar(np.multiply, shift, _SELU_SATURATION * a)
+    _with_scalar(np.add, shift, _SELU_SATURATION * a * p)
+    return _with_scalar(np.multiply, keep, a), shift
 
 
 def _channel_shape(input):
