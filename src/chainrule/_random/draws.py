@@ -30,11 +30,13 @@ _TWO_PI = 2.0 * math.pi
 
 
 def uniform_floats(generator, count):
-    """float32 uniforms in [0, 1): 24 bits of one word each."""
+    """float32 uniforms in [0, 1): 24 bits of one word each (converted in the words' own memory: a fresh
+    array's first touch costs as much as the conversion)."""
     words = generator.uint32(count)
     words &= _MASK24
     out = words.view(np.float32)
-    np.multiply(words, _SCALE24, out=out, dtype=np.float32, casting="unsafe")
+    np.copyto(out, words.view(np.int32), casting="unsafe")
+    out *= _SCALE24
     return out
 
 
@@ -43,7 +45,8 @@ def uniform_doubles(generator, count):
     values = generator.uint64(count)
     values &= _MASK53
     out = values.view(np.float64)
-    np.multiply(values, _SCALE53, out=out, dtype=np.float64, casting="unsafe")
+    np.copyto(out, values.view(np.int64), casting="unsafe")
+    out *= _SCALE53
     return out
 
 
@@ -182,9 +185,9 @@ def random_full_range(generator, count, dtype):
     return _to_dtype(generator.uint64(count).view(np.int64), dtype)
 
 
-_DEFAULT_SPANS = {np.bool_: 2, np.uint8: 1 << 8, np.int8: 1 << 7, np.int16: 1 << 15, np.int32: 1 << 31,
-                  np.int64: 1 << 63, np.float16: (1 << 11) + 1, np.float32: (1 << 24) + 1,
-                  np.float64: (1 << 53) + 1}
+_DEFAULT_SPANS = {np.dtype(t): span for t, span in (
+    (np.bool_, 2), (np.uint8, 1 << 8), (np.int8, 1 << 7), (np.int16, 1 << 15), (np.int32, 1 << 31), (np.int64, 1 << 63),
+    (np.float16, (1 << 11) + 1), (np.float32, (1 << 24) + 1), (np.float64, (1 << 53) + 1))}
 
 
 def random_default(generator, count, dtype):
@@ -193,7 +196,7 @@ def random_default(generator, count, dtype):
         words = generator.uint64(count)
     else:
         words = generator.uint32(count).astype(np.uint64)
-    words %= np.uint64(_DEFAULT_SPANS[dtype])
+    words %= np.uint64(_DEFAULT_SPANS[np.dtype(dtype)])
     return _to_dtype(words.view(np.int64), dtype)
 
 

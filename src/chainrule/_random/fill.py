@@ -57,12 +57,9 @@ LogNormalBackward0 = _node("LogNormalBackward0")
 
 
 # ---------------------------------------------------------------- laying draws out in memory order
-def _real_view(array):
-    """A complex array seen as float pairs (``view_as_real``); other arrays as they are."""
-    if array.dtype.kind != "c":
-        return array
-    part = array.real
-    return np.lib.stride_tricks.as_strided(part, array.shape + (2,), part.strides + (part.itemsize,))
+def _real_dtype(dtype):
+    """The element type PyTorch's kernels fill: a complex tensor is filled as (real, imaginary) pairs."""
+    return np.dtype(dtype.char.lower()) if dtype.kind == "c" else dtype
 
 
 def _storage_axes(array):
@@ -73,30 +70,8 @@ def _storage_axes(array):
     return sorted(range(array.ndim), key=lambda axis: -array.strides[axis])
 
 
-class Layout:
-    """How a tensor's elements are visited: ``count`` of them (of the real element type ``dtype``), in
-    the storage order of the tensor being filled; ``contiguous`` as PyTorch's ``is_contiguous``."""
-
-    def __init__(self, data, target):
-        self.count = target.size
-        self.dtype = target.dtype.type
-        self.contiguous = data.flags.c_contiguous
-        self.shape = target.shape
-        self.axes = _storage_axes(target)
-
-    def flat(self, array):
-        """An array of the tensor's shape, its elements in visiting order."""
-        return (array if self.axes is None else array.transpose(self.axes)).reshape(-1)
-
-    def place(self, target, values):
-        view = target if self.axes is None else target.transpose(self.axes)
-        if values.dtype == np.float64 and target.dtype == np.float16:
-            values = values.astype(np.float32)  # PyTorch's double -> Half cast goes through float
-        view[...] = values.reshape(view.shape)
-
-
 def _dense(array):
-    """Whether ``array``'s elements fill its span of memory without gaps or overlaps (PyTorch's
+    """Whether ``array``'s elements fill their span of memory without gaps or overlaps (PyTorch's
     ``is_non_overlapping_and_dense``)."""
     expected = array.itemsize
     for axis in sorted(range(array.ndim), key=lambda a: abs(array.strides[a])):
@@ -107,26 +82,56 @@ def _dense(array):
     return True
 
 
+class Layout:
+    """A tensor to fill: ``count`` values of the real element type ``dtype``, visited in storage order
+    (``axes``: its axes from the slowest to the fastest, None for C order); ``contiguous`` as PyTorch's
+    ``is_contiguous``."""
+
+    def __init__(self, shape, dtype, axes=None, contiguous=True):
+        self.dtype = _real_dtype(np.dtype(dtype))
+        self.complex = self.dtype != dtype
+        self.shape = tuple(shape) + ((2,) if self.complex else ())
+        self.count = int(np.prod(self.shape))
+        self.axes = None if axes is None else list(axes) + ([len(shape)] if self.complex else [])
+        self.contiguous = contiguous
+
+    def flat(self, array):
+        """An array of the tensor's shape, its elements in visiting order."""
+        return (array if self.axes is None else array.transpose(self.axes)).reshape(-1)
+
+    def arrange(self, values, dtype):
+        """``values`` (in visiting order) as an array of the tensor's shape and NumPy ``dtype``."""
+        if values.dtype == np.float64 and self.dtype == np.float16:
+            values = values.astype(np.float32)  # PyTorch's double -> Half cast goes through float
+        values = values.astype(self.dtype, copy=False)
+        if self.axes is None:
+            return values.view(dtype).reshape(self.shape[:-1] if self.complex else self.shape)
+        storage_shape = [self.shape[axis] for axis in self.axes]
+        arranged = values.reshape(storage_shape).transpose(np.argsort(self.axes))
+        arranged = np.ascontiguousarray(arranged) if self.complex else arranged
+        return arranged.view(dtype)[..., 0] if self.complex else arranged
+
+
 def fill_like(data, sample, *parameters, dtype=None, new=False):
-    """A new array holding ``sample(layout, *parameters)``, laid out like ``data`` (``dtype`` if given, else
-    ``data``'s). For an in-place sampler ``data`` is the tensor written into; with ``new``, the array is a
-    new tensor made like ``data`` (PyTorch's ``empty_like``: its strides if dense, else C order)."""
-    dtype = data.dtype if dtype is None else dtype
-    result = np.empty_like(data, dtype=dtype) if not new or _dense(data) else np.empty(data.shape, dtype=dtype)
-    target = _real_view(result)
-    if not target.size:
-        return result
-    layout = Layout(result if new else data, target)
-    values = sample(layout, *parameters)
-    if layout.axes is None and values.dtype == target.dtype:
-        return values.view(result.dtype).reshape(result.shape)  # already in place: no copy
-    layout.place(target, values)
-    return result
+    """``sample(layout, *parameters)`` as an array shaped like ``data`` (``dtype`` if given, else ``data``'s).
+    For an in-place sampler ``data`` is the tensor written into; with ``new``, the values fill a new tensor
+    made like ``data`` (PyTorch's ``empty_like``: in its storage order if dense, else in C order)."""
+    dtype = data.dtype if dtype is None else np.dtype(dtype)
+    if new and not _dense(data):
+        layout = Layout(data.shape, dtype)
+    else:
+        layout = Layout(data.shape, dtype, _storage_axes(data), data.flags.c_contiguous)
+    if not layout.count:
+        return np.empty(data.shape, dtype=dtype)
+    return layout.arrange(sample(layout, *parameters), dtype)
 
 
 def fresh(shape, dtype, sample, *parameters):
     """A new C-ordered array of ``shape`` and NumPy ``dtype`` holding ``sample(layout, *parameters)``."""
-    return fill_like(np.empty(shape, dtype=dtype), sample, *parameters, new=True)
+    layout = Layout(shape, dtype)
+    if not layout.count:
+        return np.empty(shape, dtype=dtype)
+    return layout.arrange(sample(layout, *parameters), np.dtype(dtype))
 
 
 def drawn_like(tensor, node, sample, *parameters, generator=None, inputs=None):
@@ -142,7 +147,7 @@ _FLOATING = ("f", "c")
 
 
 def _float_limits(np_dtype):
-    info = np.finfo(_real_view(np.empty(0, dtype=np_dtype)).dtype)
+    info = np.finfo(_real_dtype(np.dtype(np_dtype)))
     return float(info.min), float(info.max)
 
 
@@ -153,7 +158,7 @@ def uniform_(self, *args, generator=None, **kwargs):
     if dtype.kind not in _FLOATING:
         raise not_implemented("check_uniform_bounds", dtype)
     smallest, largest = _float_limits(dtype)
-    type_name = _FROM_NUMPY[np.dtype(dtype.char.lower() if dtype.kind == "c" else dtype)].cpp_name
+    type_name = _FROM_NUMPY[_real_dtype(dtype)].cpp_name
     for name, value in (("from", low), ("to", high)):
         if not smallest <= value <= largest:
             raise RuntimeError(f"{name} is out of bounds for {type_name}")
@@ -161,7 +166,7 @@ def uniform_(self, *args, generator=None, **kwargs):
         raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={cpp_number(low)} > "
                            f"to={cpp_number(high)}")
     if high - low > largest:
-        name = _FROM_NUMPY[_real_view(np.empty(0, dtype=dtype)).dtype].scalar_type_name
+        name = _FROM_NUMPY[_real_dtype(dtype)].scalar_type_name
         raise RuntimeError(f"uniform_ expects to-from <= std::numeric_limits<{name}>::max(), but found "
                            f"to={cpp_number(high)} and from={cpp_number(low)} which result in to-from to exceed the "
                            "limit")

@@ -33,6 +33,7 @@ _DOUBLE_NORMAL = struct.Struct("<dddi4x")
 _FLOAT_NORMAL_AT = _DOUBLE_NORMAL_AT + _DOUBLE_NORMAL.size
 _FLOAT_NORMAL = struct.Struct("<f?3x")
 STATE_BYTES = _FLOAT_NORMAL_AT + _FLOAT_NORMAL.size  # 5056, as in PyTorch
+_CHUNK = 1 << 15  # 64-bit values per in-place pass
 
 
 @functools.lru_cache(maxsize=32)
@@ -104,11 +105,13 @@ class Generator:
 
     def uint64(self, count):
         """``count`` 64-bit values, each from two 32-bit outputs (the first is the high half), as uint64."""
-        pairs = self.uint32(2 * count).astype("<u4", copy=False).view("<u8").astype(np.uint64, copy=False)
-        swapped = pairs << np.uint64(32)  # each little-endian pair read as one value has the first word low:
-        pairs >>= np.uint64(32)  # swap the halves
-        swapped |= pairs
-        return swapped
+        values = self.uint32(2 * count).astype("<u4", copy=False).view("<u8")
+        for start in range(0, count, _CHUNK):  # a pair read little-endian has its first word low: swap the
+            part = values[start:start + _CHUNK]  # halves in place, a cache-sized piece at a time
+            high = part << np.uint64(32)
+            part >>= np.uint64(32)
+            part |= high
+        return values.astype(np.uint64, copy=False)
 
     # ------------------------------------------------------------------ state
     def get_state(self):
