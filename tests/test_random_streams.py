@@ -298,3 +298,32 @@ def test_errors_match_pytorch(program):
     with pytest.raises(type(theirs.value)) as ours:
         program(chainrule)
     assert str(ours.value) == str(theirs.value)
+
+
+# ---------------------------------------------------------------- under chainrule.compile
+def test_samplers_draw_afresh_on_every_replay():
+    F = chainrule.nn.functional
+
+    def step(x):
+        noise = x.detach().clone().uniform_(-1, 1) + chainrule.normal(x.detach(), 0.5) + x.detach().clone().normal_()
+        y = F.rrelu(x - 0.5, training=True) * chainrule.bernoulli(x.detach().sigmoid()) + F.alpha_dropout(x, 0.3, True)
+        y = y + noise + chainrule.randint(0, 5, (6,)) + chainrule.rand(6, dtype=chainrule.float64)
+        y.sum().backward()
+        return y
+
+    def bits(t):
+        return t.detach().numpy().tobytes()
+
+    compiled = chainrule.compile(step)
+    chainrule.manual_seed(3)
+    outputs = []
+    for _ in range(5):
+        x = chainrule.linspace(0, 1, 6).requires_grad_()
+        outputs.append((bits(compiled(x)), bits(x.grad)))
+    state = chainrule.get_rng_state().numpy()
+    chainrule.manual_seed(3)
+    for expected in outputs:
+        x = chainrule.linspace(0, 1, 6).requires_grad_()
+        assert (bits(step(x)), bits(x.grad)) == expected
+    assert chainrule.get_rng_state().numpy().tobytes() == state.tobytes()
+    assert compiled.replays == 3

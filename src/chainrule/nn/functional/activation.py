@@ -123,12 +123,16 @@ def _rrelu(node_class, saved, input, lower, upper, training):
     """While training every element gets its own slope (from chainrule's generator); otherwise their mean."""
     x = input._data
     if training:
-        drawn = traced_stateful(_rrelu_slopes, input, lower, upper)
-        scaled, slopes = x * drawn, make_tensor(drawn)
-    else:
-        slopes = (lower + upper) / 2
-        scaled = x * slopes
-    return record(np.where(x > 0, x, scaled).astype(x.dtype, copy=False), node_class, (input,), (saved,), (slopes,))
+        result, drawn = traced_stateful(_rrelu_training, input, lower, upper)  # one call: a replay draws again
+        return record(result, node_class, (input,), (saved,), (make_tensor(drawn),))
+    slopes = (lower + upper) / 2
+    return record(np.where(x > 0, x, x * slopes).astype(x.dtype, copy=False), node_class, (input,), (saved,),
+                  (slopes,))
+
+
+def _rrelu_training(x, lower, upper):
+    slopes = _rrelu_slopes(x, lower, upper)
+    return np.where(x > 0, x, x * slopes).astype(x.dtype, copy=False), slopes
 
 
 def _rrelu_slopes(x, lower, upper):
