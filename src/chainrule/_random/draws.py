@@ -27,6 +27,7 @@ _MASK53 = np.uint64((1 << 53) - 1)
 _SCALE24 = np.float32(2.0 ** -24)
 _SCALE53 = 2.0 ** -53
 _TWO_PI = 2.0 * math.pi
+_CHUNK = 1 << 15
 
 
 def uniform_floats(generator, count):
@@ -58,7 +59,8 @@ def uniform(generator, count, dtype, low=0.0, high=1.0):
     if dtype == np.float64:
         values = uniform_doubles(generator, count)
         if not (low == 0 and high == 1):
-            values = fma64(values, high - low, low)
+            for part in _chunks(values):
+                part[...] = fma64(part, high - low, low)
             values[values == high] = low
         return values
     values = uniform_floats(generator, count)
@@ -66,13 +68,20 @@ def uniform(generator, count, dtype, low=0.0, high=1.0):
         return values  # below 1 already
     low32, high32 = np.float32(low), np.float32(high)
     if not (low == 0 and high == 1):
-        fma32(values, high32 - low32, low32, out=values)
+        wide = np.empty(min(count, _CHUNK), dtype=np.float64)
+        for part in _chunks(values):
+            fma32(part, high32 - low32, low32, out=part, wide=wide[:part.size])
     if dtype == np.float32:
         values[values == high32] = low32
         return values
     values = values.astype(dtype)
     values[values == np.array(high, dtype=dtype)] = np.array(low, dtype=dtype)
     return values
+
+
+def _chunks(values):
+    """Cache-sized pieces of a flat array, for arithmetic that makes several temporaries per element."""
+    return (values[start:start + _CHUNK] for start in range(0, values.size, _CHUNK))
 
 
 # ---------------------------------------------------------------- normal
@@ -166,18 +175,22 @@ def _to_dtype(values_int64, dtype):
     """PyTorch's ``static_cast`` of int64 results: wrapping for narrower integers, nonzero for bool."""
     if dtype == np.bool_:
         return values_int64 != 0
-    return values_int64.astype(dtype)
+    return values_int64.astype(dtype, copy=False)
 
 
 def random_integers(generator, count, dtype, low, span):
-    """``random_(low, low + span)``: ``word % span + low``, from 64-bit draws when the span needs them."""
+    """``random_(low, low + span)``: ``word % span + low`` (in 64-bit arithmetic that wraps), from 64-bit
+    draws when the span needs them."""
     if span >= 1 << 32 and dtype in _WIDE_RANGE_TYPES:
         words = generator.uint64(count)
-    else:
-        words = generator.uint32(count).astype(np.uint64)
-    words %= np.uint64(span)
-    words += np.uint64(low % (1 << 64))
-    return _to_dtype(words.view(np.int64), dtype)
+        words %= np.uint64(span)
+        words += np.uint64(low % (1 << 64))
+        return _to_dtype(words.view(np.int64), dtype)
+    words = generator.uint32(count)
+    words %= np.uint32(span)  # below 2**32 here: the sum cannot wrap
+    values = words.astype(np.int64)
+    values += low
+    return _to_dtype(values, dtype)
 
 
 def random_full_range(generator, count, dtype):

@@ -77,6 +77,8 @@ def _round_to_odd_sum(a, b):
 
 def fma64(a, b, c):
     """``a * b + c`` on float64 arrays (or numbers) with one rounding."""
+    if np.ndim(b) == 0 and math.frexp(float(b))[0] in (0.0, 0.5, -0.5):
+        return np.asarray(a, dtype=np.float64) * float(b) + c  # times a power of two is exact: one rounding
     a, b, c = np.broadcast_arrays(*(np.asarray(v, dtype=np.float64) for v in (a, b, c)))
     product, product_error = _two_product(a, b)
     high, low = _two_sum(c, product)
