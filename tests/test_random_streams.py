@@ -127,7 +127,8 @@ def test_large_normal_draws(dtype, numba, monkeypatch):
 
 @pytest.mark.parametrize("shape", [(), (4, 5), (2, 3, 8), (0, 3)])
 def test_shapes(shape):
-    same_draws(lambda m: [m.rand(shape), m.randn(*shape) if shape else m.randn(()), m.randn(shape), m.randint(-3, 9, shape), m.rand(shape, dtype=m.float64)], 5)
+    same_draws(lambda m: [m.rand(shape), m.randn(*shape) if shape else m.randn(()), m.randn(shape),
+                          m.randint(-3, 9, shape), m.rand(shape, dtype=m.float64)], 5)
 
 
 @pytest.mark.parametrize("seed", SEEDS[:2])
@@ -142,7 +143,8 @@ def test_randint(seed, dtype, low, high):
 
 @pytest.mark.parametrize("n", [0, 1, 2, 3, 17, 1000, 70000])
 def test_randperm(n):
-    same_draws(lambda m: [m.randperm(n), m.randperm(n, dtype=m.float32)[:20], m.randperm(n, dtype=m.int32)], n)
+    same_draws(lambda m: [m.randperm(n), m.randperm(n, dtype=m.float32)[:20], m.randperm(n, dtype=m.int32),
+                          m.randperm(min(n, 128), dtype=m.int8), m.randperm(min(n, 2049), dtype=m.float16)], n)
 
 
 def test_like_forms_follow_the_inputs_storage_order():
@@ -291,7 +293,10 @@ def test_gradients_through_samplers_are_zero(program):
     lambda m: m.multinomial(m.tensor([1.0, float("inf")]), 2, True),
     lambda m: m.multinomial(m.tensor([1.0, float("nan")]), 1), lambda m: m.poisson(m.tensor([-1.0])),
     lambda m: m.poisson(m.tensor([1])), lambda m: m.zeros(2).exponential_(-1), lambda m: m.zeros(2).cauchy_(0, -1),
-    lambda m: m.bernoulli(m.ones(2, dtype=m.int64)), lambda m: m.zeros(2).random_(0, 2 ** 70)])
+    lambda m: m.bernoulli(m.ones(2, dtype=m.int64)), lambda m: m.zeros(2).random_(0, 2 ** 70),
+    lambda m: m.randperm(2050, dtype=m.float16), lambda m: m.randperm(2 ** 24 + 2, dtype=m.float32),
+    lambda m: m.randperm(129, dtype=m.int8), lambda m: m.randperm(257, dtype=m.uint8),
+    lambda m: m.randperm(3, dtype=m.bool)])
 def test_errors_match_pytorch(program):
     with pytest.raises(Exception) as theirs:
         program(torch)

@@ -7,7 +7,7 @@ is installed, ``fast`` for the float arithmetic); ``fill`` holds Tensor's in-pla
 """
 
 from .._tensor import Tensor
-from . import factories, fill
+from . import fill
 from .factories import (bernoulli, multinomial, normal, poisson, rand, rand_like, randint, randint_like, randn,
                         randn_like, randperm)
 from .generator import Generator, default_generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state

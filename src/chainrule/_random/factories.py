@@ -9,30 +9,31 @@ The draw, and any arithmetic on it, is one ``traced_stateful`` call, which a com
 import numpy as np
 
 from .._creation import _size_args
-from .._dtype import get_default_dtype, int64, to_dtype
+from .._dtype import bool_, get_default_dtype, int64, to_dtype
 from .._ops._op import derivative, record
 from .._recording import traced_stateful
 from .._tensor import Tensor, make_tensor
 from . import draws
-from .fill import (_bernoulli_scalar, _bernoulli_tensor, _normal, _uniform, _zeros_for_self, check_probabilities,
-                   check_probability, cpp_number, fill_like, fresh, not_implemented, random_plan)
+from .fill import (bernoulli_tensor_values, bernoulli_values, check_probabilities, check_probability, cpp_number,
+                   normal_values, not_implemented, random_plan, uniform_values, zero_gradient)
 from .generator import default_generator
+from .layout import fill_like, fresh
 
 __all__ = ["rand", "randn", "randint", "randperm", "rand_like", "randn_like", "randint_like", "normal", "bernoulli",
            "multinomial", "poisson"]
 
-NormalBackward1 = derivative("NormalBackward1", _zeros_for_self)  # normal(mean_tensor, std)
-NormalBackward2 = derivative("NormalBackward2", _zeros_for_self)  # normal(mean, std_tensor)
-NormalBackward3 = derivative("NormalBackward3", _zeros_for_self, _zeros_for_self)
-BernoulliBackward0 = derivative("BernoulliBackward0", _zeros_for_self)
-PoissonBackward0 = derivative("PoissonBackward0", _zeros_for_self)
+NormalBackward1 = derivative("NormalBackward1", zero_gradient)  # normal(mean_tensor, std)
+NormalBackward2 = derivative("NormalBackward2", zero_gradient)  # normal(mean, std_tensor)
+NormalBackward3 = derivative("NormalBackward3", zero_gradient, zero_gradient)
+BernoulliBackward0 = derivative("BernoulliBackward0", zero_gradient)
+PoissonBackward0 = derivative("PoissonBackward0", zero_gradient)
 
 
 def _generator(generator):
     return default_generator if generator is None else generator
 
 
-def _shape(name, size):
+def _shape(size):
     shape = _size_args(size)
     for length in shape:
         if length < 0:
@@ -64,7 +65,7 @@ def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None, 
     """Uniform values in [0, 1): ``empty(size).uniform_()``."""
     d = get_default_dtype() if dtype is None else to_dtype(dtype)
     _floating(d, "check_uniform_bounds")
-    values = traced_stateful(fresh, _shape("rand", size), d.np, _uniform, _generator(generator), 0.0, 1.0)
+    values = traced_stateful(fresh, _shape(size), d.np, uniform_values, _generator(generator), 0.0, 1.0)
     return _made(values, requires_grad, out)
 
 
@@ -74,7 +75,7 @@ def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None,
     d = get_default_dtype() if dtype is None else to_dtype(dtype)
     _floating(d, "normal_kernel_cpu")
     std = 1.0 / np.sqrt(2) if d.is_complex else 1.0
-    values = traced_stateful(fresh, _shape("randn", size), d.np, _normal, _generator(generator), 0.0, std)
+    values = traced_stateful(fresh, _shape(size), d.np, normal_values, _generator(generator), 0.0, std)
     return _made(values, requires_grad, out)
 
 
@@ -88,7 +89,7 @@ def randint(low=0, high=None, size=None, *, generator=None, out=None, dtype=None
                         "randint() missing required argument 'high'")
     d = int64 if dtype is None else to_dtype(dtype)
     sample, parameters = random_plan(d.np, low, high)
-    values = traced_stateful(fresh, _shape("randint", (size,)), d.np, sample, _generator(generator), *parameters)
+    values = traced_stateful(fresh, _shape((size,)), d.np, sample, _generator(generator), *parameters)
     return _made(values, requires_grad, out)
 
 
@@ -99,11 +100,25 @@ def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=Non
     if n < 0:
         raise RuntimeError(f"Trying to create tensor with negative dimension {n}: [{n}]")
     d = int64 if dtype is None else to_dtype(dtype)
-    if d.is_floating_point and n > 1 << np.finfo(d.np).nmant + 1:
-        raise RuntimeError(f"n cannot be greater than {(1 << np.finfo(d.np).nmant + 1) + 1} for {d.scalar_type_name}"
-                           " type.")
+    _check_permutation_dtype(n, d)
     values = traced_stateful(_permutation, n, d.np, _generator(generator))
     return _made(values, requires_grad, out)
+
+
+_LARGEST_PERMUTATION = {"float16": (2049, "2049"), "float32": (2 ** 24 + 1, "2^24+1"),
+                        "float64": (2 ** 53 + 1, "2^53+1")}
+
+
+def _check_permutation_dtype(n, d):
+    """Every index below ``n`` must be exact in ``d``, as PyTorch checks."""
+    if d is bool_ or d.is_complex:
+        raise not_implemented("randperm", d.np)
+    if d.is_floating_point:
+        largest, written = _LARGEST_PERMUTATION[d.name]
+        if n > largest:
+            raise RuntimeError(f"n cannot be greater than {written} for {d.scalar_type_name} type.")
+    elif n - 1 > np.iinfo(d.np).max:
+        raise RuntimeError(f"value cannot be converted to type {d.name}_t without overflow")
 
 
 def _permutation(n, np_dtype, generator):
@@ -125,14 +140,14 @@ def _filled_like(data, np_dtype, sample, *parameters):
 def rand_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None,
               generator=None):
     """``rand`` of ``input``'s shape (and storage order)."""
-    return _like(input, dtype, requires_grad, _uniform, generator, 0.0, 1.0, kernel="check_uniform_bounds")
+    return _like(input, dtype, requires_grad, uniform_values, generator, 0.0, 1.0, kernel="check_uniform_bounds")
 
 
 def randn_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None,
                generator=None):
     d = input.dtype if dtype is None else to_dtype(dtype)
     std = 1.0 / np.sqrt(2) if d.is_complex else 1.0
-    return _like(input, dtype, requires_grad, _normal, generator, 0.0, std, kernel="normal_kernel_cpu")
+    return _like(input, dtype, requires_grad, normal_values, generator, 0.0, std, kernel="normal_kernel_cpu")
 
 
 def randint_like(input, low=0, high=None, *, dtype=None, layout=None, device=None, requires_grad=False,
@@ -161,7 +176,8 @@ def normal(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None, la
                             "expected one of (Tensor mean, Tensor std) or (float mean, float std, tuple of ints size)")
         d = get_default_dtype() if dtype is None else to_dtype(dtype)
         _floating(d, "normal_kernel_cpu")
-        values = traced_stateful(fresh, _shape("normal", (size,)), d.np, _normal, generator, float(mean), float(std))
+        values = traced_stateful(fresh, _shape((size,)), d.np, normal_values, generator, float(mean),
+                                 float(std))
         return _made(values, requires_grad, out)
     _floating((mean if mean_is_tensor else std).dtype, "normal_kernel_cpu")
     if mean_is_tensor and not std_is_tensor:
@@ -182,7 +198,7 @@ def _check_std_tensor(std):
 
 
 def _standard(shape, np_dtype, generator, std=1.0):
-    return fresh(shape, np_dtype, _normal, generator, 0.0, std)
+    return fresh(shape, np_dtype, normal_values, generator, 0.0, std)
 
 
 def _normal_plus_mean(mean, std, generator):
@@ -218,11 +234,11 @@ def bernoulli(input, p=None, *, generator=None, out=None):
     if p is None or isinstance(p, Tensor):
         probabilities = input if p is None else p
         check_probabilities(probabilities, input)
-        values = traced_stateful(fresh, input._data.shape, input._data.dtype, _bernoulli_tensor, generator,
+        values = traced_stateful(fresh, input._data.shape, input._data.dtype, bernoulli_tensor_values, generator,
                                  probabilities)
     else:
         check_probability(p, input._data.dtype)
-        values = traced_stateful(fresh, input._data.shape, input._data.dtype, _bernoulli_scalar, generator, float(p))
+        values = traced_stateful(fresh, input._data.shape, input._data.dtype, bernoulli_values, generator, float(p))
     return _made_from(values, BernoulliBackward0, (input,), out)
 
 

@@ -9,6 +9,7 @@ draws afresh on every replay.
 """
 
 import math
+import warnings
 
 import numpy as np
 
@@ -19,9 +20,12 @@ from .._recording import traced_stateful
 from .._tensor import Tensor
 from . import draws
 from .generator import default_generator
+from .layout import fill_like, real_dtype
 
 __all__ = ["uniform_", "normal_", "random_", "bernoulli_", "exponential_", "geometric_", "cauchy_", "log_normal_",
-           "Layout", "fill_like", "fresh", "drawn_like", "random_plan", "check_probability", "check_probabilities", "cpp_number", "not_implemented"]
+           "drawn_like", "random_plan", "check_probability", "check_probabilities", "cpp_number", "not_implemented",
+           "zero_gradient", "uniform_values", "normal_values", "bernoulli_values", "bernoulli_tensor_values",
+           "exponential_values"]
 
 _INT64_MIN, _INT64_MAX = -2 ** 63, 2 ** 63 - 1
 
@@ -35,12 +39,12 @@ def not_implemented(kernel, np_dtype):
     return NotImplementedError(f'"{kernel}" not implemented for \'{_FROM_NUMPY[np.dtype(np_dtype)].scalar_type_name}\'')
 
 
-def _zeros_for_self(grad, *args):
+def zero_gradient(grad, *args):
     return grad.new_zeros(grad.shape)
 
 
 def _node(name, inputs=1):
-    return derivative(name, *([_zeros_for_self] * inputs))
+    return derivative(name, *([zero_gradient] * inputs))
 
 
 UniformBackward0 = _node("UniformBackward0")
@@ -56,84 +60,7 @@ CauchyBackward0 = _node("CauchyBackward0")
 LogNormalBackward0 = _node("LogNormalBackward0")
 
 
-# ---------------------------------------------------------------- laying draws out in memory order
-def _real_dtype(dtype):
-    """The element type PyTorch's kernels fill: a complex tensor is filled as (real, imaginary) pairs."""
-    return np.dtype(dtype.char.lower()) if dtype.kind == "c" else dtype
-
-
-def _storage_axes(array):
-    """``array``'s axes from the largest stride to the smallest (None for C order): the order in which
-    PyTorch's kernels visit a tensor's elements."""
-    if array.flags.c_contiguous or any(s < 0 for s in array.strides):
-        return None
-    return sorted(range(array.ndim), key=lambda axis: -array.strides[axis])
-
-
-def _dense(array):
-    """Whether ``array``'s elements fill their span of memory without gaps or overlaps (PyTorch's
-    ``is_non_overlapping_and_dense``)."""
-    expected = array.itemsize
-    for axis in sorted(range(array.ndim), key=lambda a: abs(array.strides[a])):
-        if array.shape[axis] != 1:
-            if abs(array.strides[axis]) != expected:
-                return False
-            expected *= array.shape[axis]
-    return True
-
-
-class Layout:
-    """A tensor to fill: ``count`` values of the real element type ``dtype``, visited in storage order
-    (``axes``: its axes from the slowest to the fastest, None for C order); ``contiguous`` as PyTorch's
-    ``is_contiguous``."""
-
-    def __init__(self, shape, dtype, axes=None, contiguous=True):
-        self.dtype = _real_dtype(np.dtype(dtype))
-        self.complex = self.dtype != dtype
-        self.shape = tuple(shape) + ((2,) if self.complex else ())
-        self.count = int(np.prod(self.shape))
-        self.axes = None if axes is None else list(axes) + ([len(shape)] if self.complex else [])
-        self.contiguous = contiguous
-
-    def flat(self, array):
-        """An array of the tensor's shape, its elements in visiting order."""
-        return (array if self.axes is None else array.transpose(self.axes)).reshape(-1)
-
-    def arrange(self, values, dtype):
-        """``values`` (in visiting order) as an array of the tensor's shape and NumPy ``dtype``."""
-        if values.dtype == np.float64 and self.dtype == np.float16:
-            values = values.astype(np.float32)  # PyTorch's double -> Half cast goes through float
-        values = values.astype(self.dtype, copy=False)
-        if self.axes is None:
-            return values.view(dtype).reshape(self.shape[:-1] if self.complex else self.shape)
-        storage_shape = [self.shape[axis] for axis in self.axes]
-        arranged = values.reshape(storage_shape).transpose(np.argsort(self.axes))
-        arranged = np.ascontiguousarray(arranged) if self.complex else arranged
-        return arranged.view(dtype)[..., 0] if self.complex else arranged
-
-
-def fill_like(data, sample, *parameters, dtype=None, new=False):
-    """``sample(layout, *parameters)`` as an array shaped like ``data`` (``dtype`` if given, else ``data``'s).
-    For an in-place sampler ``data`` is the tensor written into; with ``new``, the values fill a new tensor
-    made like ``data`` (PyTorch's ``empty_like``: in its storage order if dense, else in C order)."""
-    dtype = data.dtype if dtype is None else np.dtype(dtype)
-    if new and not _dense(data):
-        layout = Layout(data.shape, dtype)
-    else:
-        layout = Layout(data.shape, dtype, _storage_axes(data), data.flags.c_contiguous)
-    if not layout.count:
-        return np.empty(data.shape, dtype=dtype)
-    return layout.arrange(sample(layout, *parameters), dtype)
-
-
-def fresh(shape, dtype, sample, *parameters):
-    """A new C-ordered array of ``shape`` and NumPy ``dtype`` holding ``sample(layout, *parameters)``."""
-    layout = Layout(shape, dtype)
-    if not layout.count:
-        return np.empty(shape, dtype=dtype)
-    return layout.arrange(sample(layout, *parameters), np.dtype(dtype))
-
-
+# ---------------------------------------------------------------- drawing into a tensor
 def drawn_like(tensor, node, sample, *parameters, generator=None, inputs=None):
     """``tensor`` overwritten with ``sample(layout, generator, *parameters)`` (tensor parameters as arrays)."""
     check_inplace_allowed(tensor)
@@ -142,12 +69,12 @@ def drawn_like(tensor, node, sample, *parameters, generator=None, inputs=None):
     return write_inplace(tensor, record(values, node, inputs or (tensor,)))
 
 
-# ---------------------------------------------------------------- uniform_ / normal_
 _FLOATING = ("f", "c")
 
 
+# ---------------------------------------------------------------- uniform_ / normal_
 def _float_limits(np_dtype):
-    info = np.finfo(_real_dtype(np.dtype(np_dtype)))
+    info = np.finfo(real_dtype(np.dtype(np_dtype)))
     return float(info.min), float(info.max)
 
 
@@ -158,7 +85,7 @@ def uniform_(self, *args, generator=None, **kwargs):
     if dtype.kind not in _FLOATING:
         raise not_implemented("check_uniform_bounds", dtype)
     smallest, largest = _float_limits(dtype)
-    type_name = _FROM_NUMPY[_real_dtype(dtype)].cpp_name
+    type_name = _FROM_NUMPY[real_dtype(dtype)].cpp_name
     for name, value in (("from", low), ("to", high)):
         if not smallest <= value <= largest:
             raise RuntimeError(f"{name} is out of bounds for {type_name}")
@@ -166,14 +93,14 @@ def uniform_(self, *args, generator=None, **kwargs):
         raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={cpp_number(low)} > "
                            f"to={cpp_number(high)}")
     if high - low > largest:
-        name = _FROM_NUMPY[_real_dtype(dtype)].scalar_type_name
+        name = _FROM_NUMPY[real_dtype(dtype)].scalar_type_name
         raise RuntimeError(f"uniform_ expects to-from <= std::numeric_limits<{name}>::max(), but found "
                            f"to={cpp_number(high)} and from={cpp_number(low)} which result in to-from to exceed the "
                            "limit")
-    return drawn_like(self, UniformBackward0, _uniform, float(low), float(high), generator=generator)
+    return drawn_like(self, UniformBackward0, uniform_values, float(low), float(high), generator=generator)
 
 
-def _uniform(layout, generator, low, high):
+def uniform_values(layout, generator, low, high):
     return draws.uniform(generator, layout.count, layout.dtype, low, high)
 
 
@@ -186,10 +113,10 @@ def normal_(self, mean=0.0, std=1.0, *, generator=None):
         raise not_implemented("normal_kernel_cpu", dtype)
     if dtype.kind == "c":
         std = std / math.sqrt(2)
-    return drawn_like(self, NormalBackward0, _normal, float(mean), float(std), generator=generator)
+    return drawn_like(self, NormalBackward0, normal_values, float(mean), float(std), generator=generator)
 
 
-def _normal(layout, generator, mean, std):
+def normal_values(layout, generator, mean, std):
     return draws.normal(generator, layout.count, layout.dtype, mean, std, layout.contiguous)
 
 
@@ -296,8 +223,6 @@ def _check_random_bounds(low, high_inclusive, dtype):
         if not smallest <= value <= largest:
             raise RuntimeError(f"{label} is out of bounds for {name}")
     if dtype.kind == "f":
-        import warnings
-
         for label, value in (("from", low), ("to - 1", high_inclusive)):
             if value < -(1 << digits) or value > (1 << digits):
                 warnings.warn(f"{label} is out of bounds [-(2^{digits}), 2^{digits}]. Due to precision limitations "
@@ -323,9 +248,9 @@ def bernoulli_(self, p=0.5, *, generator=None):
     """1 with probability ``p`` (a number, or a tensor broadcast to this one's shape), else 0."""
     if isinstance(p, Tensor):
         check_probabilities(p, self)
-        return drawn_like(self, BernoulliBackward1, _bernoulli_tensor, p, generator=generator, inputs=(self, p))
+        return drawn_like(self, BernoulliBackward1, bernoulli_tensor_values, p, generator=generator, inputs=(self, p))
     check_probability(p, self._data.dtype)
-    return drawn_like(self, BernoulliBackward2, _bernoulli_scalar, float(p), generator=generator)
+    return drawn_like(self, BernoulliBackward2, bernoulli_values, float(p), generator=generator)
 
 
 def check_probability(p, dtype):
@@ -353,11 +278,11 @@ def check_probabilities(p, target):
                            "message be improved?  If so, please report an enhancement request to PyTorch.)")
 
 
-def _bernoulli_scalar(layout, generator, p):
+def bernoulli_values(layout, generator, p):
     return draws.bernoulli_scalar(generator, layout.count, p)
 
 
-def _bernoulli_tensor(layout, generator, probabilities):
+def bernoulli_tensor_values(layout, generator, probabilities):
     return draws.bernoulli_tensor(generator, layout.flat(np.broadcast_to(probabilities, layout.shape)))
 
 
@@ -368,10 +293,10 @@ def exponential_(self, lambd=1.0, *, generator=None):
     if self._data.size and dtype.kind != "f":
         raise RuntimeError("Exponential distribution is a continuous probability distribution. dtype must be a "
                            f"floating point but you specified {_FROM_NUMPY[dtype].scalar_type_name}")
-    return drawn_like(self, ExponentialBackward0, _exponential, float(lambd), generator=generator)
+    return drawn_like(self, ExponentialBackward0, exponential_values, float(lambd), generator=generator)
 
 
-def _exponential(layout, generator, rate):
+def exponential_values(layout, generator, rate):
     return draws.exponential(generator, layout.count, rate)
 
 

@@ -12,7 +12,8 @@ import warnings
 import numpy as np
 
 from ..._random import default_generator
-from ..._random.fill import _bernoulli_scalar, fill_like, fresh
+from ..._random.fill import bernoulli_values
+from ..._random.layout import fill_like, fresh
 from ..._recording import traced_stateful
 from ..._tensor import make_tensor
 
@@ -30,8 +31,8 @@ def _keep_mask(x, p, mask_shape):
     """Ones where an element (or channel) survives, drawn with probability ``1 - p``, in ``x``'s dtype: laid
     out like ``x`` when there is one value per element, C-ordered per channel otherwise."""
     if mask_shape == x.shape:
-        return fill_like(x, _bernoulli_scalar, default_generator, 1.0 - p)
-    return fresh(mask_shape, x.dtype, _bernoulli_scalar, default_generator, 1.0 - p)
+        return fill_like(x, bernoulli_values, default_generator, 1.0 - p)
+    return fresh(mask_shape, x.dtype, bernoulli_values, default_generator, 1.0 - p)
 
 
 def _with_scalar(operation, array, number):

@@ -9,7 +9,8 @@ import warnings
 import numpy as np
 
 from ..._random import default_generator
-from ..._random.fill import _exponential, fresh
+from ..._random.fill import exponential_values
+from ..._random.layout import fresh
 from ..._ops._op import OUTPUT, derivative, record
 from ..._ops.pointwise import exp
 from ..._recording import traced, traced_stateful
@@ -90,7 +91,7 @@ def softmin(input, dim=None, _stacklevel=3, dtype=None):
 
 
 def _exponentials(shape, dtype):
-    return fresh(shape, dtype, _exponential, default_generator, 1.0)
+    return fresh(shape, dtype, exponential_values, default_generator, 1.0)
 
 
 def gumbel_softmax(logits, tau=1, hard=False, eps=1e-10, dim=-1):
