@@ -3,7 +3,10 @@ fork_rng) and every sampler, for several seeds, sizes around each path switch (t
 changes at 16 elements, numba takes over at 65536), dtypes, shapes and storage orders, with the
 generator state compared after every draw."""
 
+import os
 import pickle
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -56,6 +59,15 @@ def test_seed_draws_a_fresh_seed():
     first = chainrule.seed()
     assert first == chainrule.initial_seed() and 0 <= first < 2 ** 64
     assert chainrule.Generator().seed() != first
+
+
+def test_an_unseeded_program_starts_from_a_fresh_seed():
+    """PyTorch seeds its default generator from the operating system at start-up."""
+    program = "import chainrule; print(chainrule.initial_seed())"
+    environment = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    seeds = {subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, check=True,
+                            env=environment).stdout for _ in range(2)}
+    assert len(seeds) == 2
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -332,3 +344,4 @@ def test_samplers_draw_afresh_on_every_replay():
         assert (bits(step(x)), bits(x.grad)) == expected
     assert chainrule.get_rng_state().numpy().tobytes() == state.tobytes()
     assert compiled.replays == 3
+

@@ -69,10 +69,10 @@ def drawn_like(tensor, node, sample, *parameters, generator=None, inputs=None):
     return write_inplace(tensor, record(values, node, inputs or (tensor,)))
 
 
+# ---------------------------------------------------------------- uniform_ / normal_
 _FLOATING = ("f", "c")
 
 
-# ---------------------------------------------------------------- uniform_ / normal_
 def _float_limits(np_dtype):
     info = np.finfo(real_dtype(np.dtype(np_dtype)))
     return float(info.min), float(info.max)

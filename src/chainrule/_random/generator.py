@@ -182,6 +182,7 @@ def _rebuild(state):
 
 
 default_generator = Generator()
+default_generator.seed()  # as PyTorch's: a program that never seeds draws different numbers on every run
 
 
 def manual_seed(seed):
