@@ -2,8 +2,8 @@
 
 ``generator`` is the Mersenne Twister and its state; ``draws`` turns its words into each
 distribution's values as PyTorch's kernels do (with ``vector_math``, ``exact_math`` and, when numba
-is installed, ``fast`` for the float arithmetic); ``fill`` holds Tensor's in-place samplers and
-``factories`` the functions that make random tensors.
+is installed, ``fast`` for the float arithmetic); ``layout`` places them in a tensor's memory order;
+``fill`` holds Tensor's in-place samplers and ``factories`` the functions that make random tensors.
 """
 
 from .._tensor import Tensor
