@@ -398,12 +398,11 @@ class Plan:
                     value.tobytes() != np.ascontiguousarray(expected).tobytes():
                 raise ReplayMismatch(f"slot {slot}: {self._describe(slot)} differs from eager")
 
-        generator = _random.default_generator._rng.bit_generator
-        state = generator.state  # an op replayed as a whole call may draw: the user's stream must not move
-        try:
+        state = _random.default_generator.get_state()  # an op replayed as a whole call may draw: the user's
+        try:                                           # stream must not move
             finals = replay(arg_tensors, values, check)
         finally:
-            generator.state = state
+            _random.default_generator.set_state(state)
         for slot, final in zip(self._recorded_outputs, finals):
             check(slot, final, recording.final_values[slot])  # what was returned, after any later in-place edit
 

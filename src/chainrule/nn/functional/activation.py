@@ -12,7 +12,8 @@ import math
 
 import numpy as np
 
-from ... import _random
+from ..._random import default_generator, draws
+from ..._ops._op import traced_stateful
 from ..._ops import pointwise
 from ..._ops._op import OUTPUT, derivative, record
 from ..._ops.inplace import check_inplace_allowed, make_inplace, write_inplace
@@ -122,12 +123,30 @@ def _rrelu(node_class, saved, input, lower, upper, training):
     """While training every element gets its own slope (from chainrule's generator); otherwise their mean."""
     x = input._data
     if training:
-        drawn = _random.default_generator._rng.uniform(lower, upper, x.shape).astype(x.dtype)
-        scaled, slopes = x * drawn, make_tensor(drawn)
-    else:
-        slopes = (lower + upper) / 2
-        scaled = x * slopes
-    return record(np.where(x > 0, x, scaled).astype(x.dtype, copy=False), node_class, (input,), (saved,), (slopes,))
+        result, drawn = traced_stateful(_rrelu_training, input, lower, upper)  # one call: a replay draws again
+        return record(result, node_class, (input,), (saved,), (make_tensor(drawn),))
+    slopes = (lower + upper) / 2
+    return record(np.where(x > 0, x, x * slopes).astype(x.dtype, copy=False), node_class, (input,), (saved,),
+                  (slopes,))
+
+
+def _rrelu_training(x, lower, upper):
+    slopes = _rrelu_slopes(x, lower, upper)
+    return np.where(x > 0, x, x * slopes).astype(x.dtype, copy=False), slopes
+
+
+def _rrelu_slopes(x, lower, upper):
+    """PyTorch's noise: walking the elements in order, each one <= 0 draws its slope, a double uniform
+    ``u * (upper - lower) + lower`` (bounds first rounded to the opmath type; this kernel is not fused);
+    the others keep slope 1."""
+    opmath = np.float64 if x.dtype == np.float64 else np.float32
+    low, high = float(opmath(lower)), float(opmath(upper))
+    flat = np.ascontiguousarray(x).reshape(-1)
+    drawing = flat <= 0
+    slopes = np.ones(flat.shape, dtype=x.dtype)
+    drawn = draws.uniform_doubles(default_generator, int(drawing.sum())) * (high - low) + low
+    slopes[drawing] = drawn.astype(opmath)
+    return slopes.reshape(x.shape)
 
 
 def _rrelu_for_in_place(input, lower, upper, training):

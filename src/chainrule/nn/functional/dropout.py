@@ -1,16 +1,20 @@
 """nn.functional dropout: elementwise, channel-wise (``dropout1d/2d/3d``) and alpha dropout.
 
-Masks are drawn from chainrule's default generator, so ``chainrule.manual_seed`` reproduces them.
-Dropout multiplies by a constant mask (PyTorch's ``MulBackward0``); alpha dropout also adds a
-constant shift (``AddBackward0``). With ``training=False`` or ``p=0`` the input itself comes back.
+Masks are PyTorch's: ``bernoulli_(1 - p)`` on a tensor laid out like the input (one value per
+sample and channel for the channel-wise forms), from chainrule's default generator, so a seed gives
+PyTorch's masks. Dropout multiplies by the mask scaled by ``1 / (1 - p)`` (PyTorch's ``MulBackward0``);
+alpha dropout also adds a constant shift (``AddBackward0``). With ``training=False`` or ``p=0`` the
+input itself comes back.
 """
 
 import warnings
 
 import numpy as np
 
-from ... import _random
 from ..._ops._op import traced_stateful
+from ..._random import default_generator
+from ..._random.fill import bernoulli_values
+from ..._random.layout import fill_like, fresh
 from ..._tensor import make_tensor
 
 __all__ = ["alpha_dropout", "dropout", "dropout1d", "dropout2d", "dropout3d", "feature_alpha_dropout"]
@@ -23,16 +27,27 @@ def _check_probability(p):
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
 
 
-def _keep_mask(input, p, mask_shape):
-    """Ones where an element (or channel) survives, drawn with probability ``1 - p``."""
-    keep = _random.default_generator._rng.random(mask_shape) >= p
-    return keep.astype(input._data.dtype)
+def _keep_mask(x, p, mask_shape):
+    """Ones where an element (or channel) survives, drawn with probability ``1 - p``, in ``x``'s dtype: laid
+    out like ``x`` when there is one value per element, C-ordered per channel otherwise."""
+    if mask_shape == x.shape:
+        return fill_like(x, bernoulli_values, default_generator, 1.0 - p)
+    return fresh(mask_shape, x.dtype, bernoulli_values, default_generator, 1.0 - p)
+
+
+def _with_scalar(operation, array, number):
+    """``array <op>= number`` as PyTorch computes a tensor-scalar op: in float32 for float16 tensors, the
+    number rounded to that type, the result to the tensor's."""
+    if array.dtype == np.float16:
+        operation(array, np.float32(number), out=array, dtype=np.float32, casting="unsafe")
+    else:
+        operation(array, number, out=array)
+    return array
 
 
 def _scaled_keep_mask(x, p, mask_shape):
-    """The survivors' mask scaled by ``1 / (1 - p)``, in ``x``'s dtype."""
-    keep = _random.default_generator._rng.random(mask_shape) >= p
-    return (keep.astype(x.dtype) / (1 - p)).astype(x.dtype, copy=False)
+    """The survivors' mask divided by ``1 - p`` (PyTorch's ``div_``)."""
+    return _with_scalar(np.divide, _keep_mask(x, p, mask_shape), 1 - p)
 
 
 def _scaled_dropout(input, p, inplace, mask_shape):
@@ -47,12 +62,18 @@ def _alpha_dropout(input, p, inplace, mask_shape):
     if p == 1:
         noise = make_tensor(np.zeros(mask_shape, dtype=input._data.dtype))
         return input.mul_(noise) if inplace else input * noise
-    keep = _keep_mask(input, p, mask_shape)
-    a = 1.0 / np.sqrt((_SELU_SATURATION ** 2 * p + 1) * (1 - p))
-    dtype = input._data.dtype
-    shift = make_tensor(((keep - 1) * (_SELU_SATURATION * a) + _SELU_SATURATION * a * p).astype(dtype))
-    noise = make_tensor((keep * a).astype(dtype))
+    noise, shift = (make_tensor(a) for a in traced_stateful(_alpha_masks, input, p, mask_shape))
     return input.mul_(noise).add_(shift) if inplace else input * noise + shift
+
+
+def _alpha_masks(x, p, mask_shape):
+    """The scale and shift of alpha dropout, computed in ``x``'s dtype in PyTorch's order."""
+    keep = _keep_mask(x, p, mask_shape)
+    a = 1.0 / np.sqrt((_SELU_SATURATION ** 2 * p + 1) * (1 - p))
+    shift = _with_scalar(np.add, keep.copy(), -1)
+    _with_scalar(np.multiply, shift, _SELU_SATURATION * a)
+    _with_scalar(np.add, shift, _SELU_SATURATION * a * p)
+    return _with_scalar(np.multiply, keep, a), shift
 
 
 def _channel_shape(input):

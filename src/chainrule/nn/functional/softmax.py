@@ -8,11 +8,12 @@ import warnings
 
 import numpy as np
 
-from ... import _random
 from ..._ops._kernel import Kernel, replays
-from ..._ops._op import OUTPUT, derivative, record
+from ..._ops._op import OUTPUT, derivative, record, traced, traced_stateful
 from ..._ops.pointwise import exp
-from ..._ops._op import traced
+from ..._random import default_generator
+from ..._random.fill import exponential_values
+from ..._random.layout import fresh
 from ..._tensor import _wrap_dim, make_tensor
 
 __all__ = ["gumbel_softmax", "log_softmax", "softmax", "softmin"]
@@ -89,12 +90,16 @@ def softmin(input, dim=None, _stacklevel=3, dtype=None):
     return softmax(-input, dim, dtype=dtype)
 
 
+def _exponentials(shape, dtype):
+    return fresh(shape, dtype, exponential_values, default_generator, 1.0)
+
+
 def gumbel_softmax(logits, tau=1, hard=False, eps=1e-10, dim=-1):
-    """A differentiable sample from the categorical distribution of ``logits`` (Gumbel noise from chainrule's
-    generator); ``hard=True`` returns the one-hot sample with the soft sample's gradient."""
+    """A differentiable sample from the categorical distribution of ``logits`` (Gumbel noise ``-log`` of
+    PyTorch's ``exponential_`` draws); ``hard=True`` returns the one-hot sample with the soft sample's gradient."""
     x = logits._data
-    noise = -np.log(_random.default_generator._rng.standard_exponential(x.shape)).astype(x.dtype)
-    soft = softmax((logits + make_tensor(noise)) / tau, dim)
+    noise = -make_tensor(traced_stateful(_exponentials, x.shape, x.dtype)).log()
+    soft = softmax((logits + noise) / tau, dim)
     if not hard:
         return soft
     dim = _wrap_dim(dim, x.ndim)
