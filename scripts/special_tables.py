@@ -110,5 +110,25 @@ def gamma_tables():
     ]
 
 
+# ---------------------------------------------------------------- the error functions
+ERFCX_SCALE = 4  # erfcx's table runs over t = (x - 4) / (x + 4), all of x >= 0
+
+
+def _scaled_erfcx(t):
+    """``(1 + 2x) erfcx(x)`` at ``x = K (1 + t) / (1 - t)``: between 1 and 2/sqrt(pi) on all of x >= 0."""
+    if t == 1:
+        return 2 / mp.sqrt(mp.pi)
+    x = ERFCX_SCALE * (1 + t) / (1 - t)
+    return (1 + 2 * x) * mp.exp(x * x) * mp.erfc(x)
+
+
+def error_tables():
+    return [
+        constant("ERFCX_SCALE", ERFCX_SCALE, "erfcx's table is in t = (x - K) / (x + K) for this K"),
+        table("SCALED_ERFCX", economized(_scaled_erfcx, -1, 1), "(1 + 2x) erfcx(x) for x >= 0, in t"),
+    ]
+
+
 if __name__ == "__main__":
     write("gamma_tables.py", "Coefficients for lgamma and digamma (``gamma_kernels``).", gamma_tables())
+    write("error_tables.py", "Coefficients for erfcx, and through it erfc (``error_kernels``).", error_tables())

@@ -10,7 +10,7 @@ import scipy.special as sp
 import torch
 
 import chainrule
-from chainrule._ops.special import gamma_kernels
+from chainrule._ops.special import error_kernels, gamma_kernels
 
 mpmath.mp.dps = 40
 
@@ -78,18 +78,72 @@ def test_hurwitz_zeta_agrees_with_scipy():
     assert ulps(gamma_kernels.zeta(s, q), sp.zeta(s, q)).max() <= 8
 
 
+_REAL_LINE = np.concatenate([np.linspace(-30, 30, 60001), np.geomspace(1e-300, 1, 2001), -np.geomspace(1e-300, 1, 2001),
+                             np.geomspace(30, 1e300, 401), -np.geomspace(30, 1e300, 401)])
+_PROBABILITIES = np.concatenate([np.linspace(0, 1, 20001), np.geomspace(1e-300, 0.5, 2001),
+                                 1 - np.geomspace(1e-16, 0.5, 2001)])
+
+
+_NOT_AT_OVERFLOW = (_REAL_LINE > -26.5) | (_REAL_LINE < -26.7)  # where erfcx reaches inf, one rounding decides
+
+
+# SciPy's own error dominates these bounds (its erfcx loses 500 ulps below -20, its erfc and log_ndtr
+# some tens above 1); the tests against mpmath below hold ours to a few ulps of the truth.
+@pytest.mark.parametrize("ours,theirs,x,bound", [
+    (error_kernels.erf, sp.erf, _REAL_LINE, 3),
+    (error_kernels.erfcx, sp.erfcx, _REAL_LINE[_NOT_AT_OVERFLOW], 600),
+    (error_kernels.log_ndtr, sp.log_ndtr, _REAL_LINE[_REAL_LINE < 3], 20),
+    (error_kernels.erfc, sp.erfc, _REAL_LINE[_REAL_LINE < 3], 12),
+    (error_kernels.ndtri, sp.ndtri, _PROBABILITIES, 6),
+    (error_kernels.erfinv, sp.erfinv, 2 * _PROBABILITIES - 1, 6),
+], ids=["erf", "erfcx", "log_ndtr", "erfc", "ndtri", "erfinv"])
+def test_error_functions_agree_with_scipy(ours, theirs, x, bound):
+    assert ulps(ours(x), theirs(x)).max() <= bound
+
+
+def _erfcx_exact(v):
+    return mpmath.exp(v * v) * mpmath.erfc(v)
+
+
+@pytest.mark.parametrize("ours,truth,x", [
+    (error_kernels.erf, mpmath.erf, np.linspace(-6, 6, 1201)),
+    (error_kernels.erfc, mpmath.erfc, np.linspace(-6, 27.3, 1201)),
+    (error_kernels.erfcx, _erfcx_exact, np.linspace(-26, 60, 1201)),
+    (error_kernels.log_ndtr, lambda v: mpmath.log(mpmath.ncdf(v)) if v < 0 else mpmath.log1p(-mpmath.ncdf(-v)),
+     np.linspace(-40, 37, 1201)),
+    (error_kernels.ndtri, lambda p: -mpmath.sqrt(2) * mpmath.erfinv(1 - 2 * p), np.linspace(1e-3, 1 - 1e-3, 999)),
+], ids=["erf", "erfc", "erfcx", "log_ndtr", "ndtri"])
+def test_error_functions_against_mpmath(ours, truth, x):
+    assert ulps(ours(x), exact(truth, x)).max() <= 4
+
+
+def test_ndtri_far_tail_against_mpmath():
+    p = np.geomspace(1e-300, 1e-20, 57)
+    quantiles = exact(lambda v: mpmath.findroot(lambda z: mpmath.log(mpmath.ncdf(z)) - mpmath.log(v),
+                                                float(sp.ndtri(float(v)))), p)
+    assert ulps(error_kernels.ndtri(p), quantiles).max() <= 4
+
+
 # ---------------------------------------------------------------- special values, as PyTorch gives them
-_SPECIAL = [0.0, -0.0, -1.0, -2.0, -2.5, 1.0, 2.0, math.inf, -math.inf, math.nan, 1e-320, -1e-300, 1e308, 1e-5]
+_SPECIAL = [0.0, -0.0, -1.0, -2.0, -2.5, 1.0, 2.0, math.inf, -math.inf, math.nan, 1e-320, -1e-300, 1e308, 1e-5, 0.5,
+            -40.0, 40.0, 1e-30]
 _SPECIAL_CALLS = {
     "lgamma": lambda m, x: m.lgamma(x),
     "digamma": lambda m, x: m.digamma(x),
     "polygamma 2": lambda m, x: m.polygamma(2, x),
     "polygamma 3": lambda m, x: m.polygamma(3, x),
     "mvlgamma": lambda m, x: m.mvlgamma(x, 2),
+    "erfcx": lambda m, x: m.special.erfcx(x),
+    "ndtr": lambda m, x: m.special.ndtr(x),
+    "log_ndtr": lambda m, x: m.special.log_ndtr(x),
+    "ndtri": lambda m, x: m.special.ndtri(x),
+    "entr": lambda m, x: m.special.entr(x),
+    "sinc": lambda m, x: m.special.sinc(x),
+    "xlog1py": lambda m, x: m.special.xlog1py(x, x.flip(0)),
 }
 # PyTorch's trigamma at its poles (the negative integers) is a large finite number made by the rounding of
 # sin(pi x); chainrule computes sin(pi x) exactly there and answers inf (docs/differences.md)
-_POLES = [-1.0, -2.0]
+_POLES = [-1.0, -2.0, -40.0]
 
 
 @pytest.mark.parametrize("name", sorted(_SPECIAL_CALLS))
@@ -155,6 +209,10 @@ _ERRORS = {
     "entr complex": lambda m: m.special.entr(m.tensor([1 + 1j])),
     "xlog1py complex": lambda m: m.special.xlog1py(m.tensor([1 + 1j]), m.tensor([1.0])),
     "xlog1py numbers": lambda m: m.special.xlog1py(1.0, 2.0),
+    "erfcx complex": lambda m: m.special.erfcx(m.tensor([1 + 1j])),
+    "ndtr complex": lambda m: m.special.ndtr(m.tensor([1 + 1j])),
+    "ndtri complex": lambda m: m.special.ndtri(m.tensor([1 + 1j])),
+    "log_ndtr complex": lambda m: m.special.log_ndtr(m.tensor([1 + 1j])),
 }
 
 

@@ -12,13 +12,14 @@ from ._ops.pointwise_binary import xlogy
 from ._ops.reduction import logsumexp
 from ._ops.rounding import round as _round
 from ._ops.special.elementary import entr, sinc, xlog1py
+from ._ops.special.error import erfcx, log_ndtr, ndtr, ndtri
 from ._ops.special.gamma import digamma, lgamma as gammaln, multigammaln, polygamma
 from ._tensor import Tensor
 from .nn import functional as _functional
 
-__all__ = ["Tensor", "digamma", "entr", "erf", "erfc", "erfinv", "exp2", "expit", "expm1", "gammaln", "log1p",
-           "log_softmax", "logit", "logsumexp", "multigammaln", "polygamma", "psi", "round", "sinc", "softmax",
-           "xlog1py", "xlogy"]
+__all__ = ["Tensor", "digamma", "entr", "erf", "erfc", "erfcx", "erfinv", "exp2", "expit", "expm1", "gammaln",
+           "log1p", "log_ndtr", "log_softmax", "logit", "logsumexp", "multigammaln", "ndtr", "ndtri", "polygamma", "psi",
+           "round", "sinc", "softmax", "xlog1py", "xlogy"]
 
 psi = digamma
 

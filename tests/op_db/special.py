@@ -7,25 +7,28 @@ import numpy as np
 from . import OpInfo, Sample, noncontiguous, standard_shapes
 
 
-def _values(rng, shape, low, high):
-    """Values in [low, high], at least 0.1 away from the non-positive integers (the gamma family's poles)."""
+def _values(rng, shape, low, high, poles=False):
+    """Values in [low, high]; with ``poles``, at least 0.1 away from the non-positive integers (the gamma
+    family's poles): those near one are moved to the half-integer below it."""
     x = np.asarray(rng.uniform(low, high, shape))
+    if not poles:
+        return x
     near_pole = (x < 0.1) & (np.abs(x - np.round(x)) < 0.1)
     return np.where(near_pole, np.round(x) - 0.5, x)
 
 
-def _unary(low, high):
+def _unary(low, high, poles=False):
     """0-d, empty, vector, matrix and non-contiguous samples with values in ``[low, high]``."""
 
     def samples(rng):
         for shape in standard_shapes():
-            yield Sample((_values(rng, shape, low, high),))
-        yield Sample((noncontiguous(_values(rng, (3, 4), low, high)),), name="noncontiguous")
+            yield Sample((_values(rng, shape, low, high, poles),))
+        yield Sample((noncontiguous(_values(rng, (3, 4), low, high, poles)),), name="noncontiguous")
 
     return samples
 
 
-def _binary(low, high, other_low, other_high, numbers=(1.5, 2.5)):
+def _binary(low, high, other_low, other_high, numbers=(1.5, 2.5), poles=False):
     """Pairs: 0-d, empty, same shape, broadcasting (one side, both sides, with 0-d), non-contiguous, numbers."""
 
     def samples(rng):
@@ -33,7 +36,7 @@ def _binary(low, high, other_low, other_high, numbers=(1.5, 2.5)):
             return _values(rng, shape, low, high)
 
         def b(*shape):
-            return _values(rng, shape, other_low, other_high)
+            return _values(rng, shape, other_low, other_high, poles)
 
         yield Sample((a(), b()), name="0-d")
         yield Sample((a(0), b(0)), name="empty")
@@ -55,15 +58,15 @@ def _rounding_samples(rng):
         yield Sample((np.asarray(rng.integers(-3, 3, shape) + rng.uniform(0.01, 0.04, shape)),))
 
 
-def _special(name, low, high, **kw):
-    return OpInfo(f"special.{name}", lambda m, a: getattr(m.special, name)(a), _unary(low, high), **kw)
+def _special(name, low, high, poles=False, **kw):
+    return OpInfo(f"special.{name}", lambda m, a: getattr(m.special, name)(a), _unary(low, high, poles), **kw)
 
 
-def _top_level(name, low, high, **kw):
+def _top_level(name, low, high, poles=False, **kw):
     """The function and the Tensor method (the in-place forms are in tests/test_special.py: compile cannot
     replay the copy an in-place op keeps of the value it overwrites)."""
-    return [OpInfo(name, lambda m, a: getattr(m, name)(a), _unary(low, high), **kw),
-            OpInfo(f"Tensor.{name}", lambda m, a: getattr(a, name)(), _unary(low, high), **kw)]
+    return [OpInfo(name, lambda m, a: getattr(m, name)(a), _unary(low, high, poles), **kw),
+            OpInfo(f"Tensor.{name}", lambda m, a: getattr(a, name)(), _unary(low, high, poles), **kw)]
 
 
 def _integer_samples(low=1, high=6, bools=True):
@@ -91,9 +94,10 @@ def _xlog1py_samples(rng):
 _GAMMA_RANGE = (-3.5, 6.0)
 
 OPS = (
-    _top_level("lgamma", *_GAMMA_RANGE) + _top_level("digamma", *_GAMMA_RANGE)
-    + [_special(name, *_GAMMA_RANGE) for name in ("gammaln", "digamma", "psi")]
-    + [OpInfo(f"polygamma {n}", lambda m, a, n=n: m.polygamma(n, a), _unary(*_GAMMA_RANGE)) for n in (0, 1, 2, 3)]
+    _top_level("lgamma", *_GAMMA_RANGE, poles=True) + _top_level("digamma", *_GAMMA_RANGE, poles=True)
+    + [_special(name, *_GAMMA_RANGE, poles=True) for name in ("gammaln", "digamma", "psi")]
+    + [OpInfo(f"polygamma {n}", lambda m, a, n=n: m.polygamma(n, a), _unary(*_GAMMA_RANGE, poles=True))
+       for n in (0, 1, 2, 3)]
     + [OpInfo(f"special.polygamma {n}", lambda m, a, n=n: m.special.polygamma(n, a), _unary(0.2, 4.0))
        for n in (1, 4)]
     + [OpInfo("Tensor.polygamma", lambda m, a: a.polygamma(2), _unary(0.2, 4.0))]
@@ -107,7 +111,10 @@ OPS = (
        OpInfo("polygamma integer", lambda m, a: m.polygamma(1, a), _integer_samples(), differentiable=False),
        OpInfo("mvlgamma integer", lambda m, a: m.mvlgamma(a, 2), _integer_samples(bools=False),
               differentiable=False)]
-    + [_special("entr", 0.1, 3.0), _special("sinc", -2.0, 2.0)]
+    + [_special("entr", 0.1, 3.0), _special("sinc", -2.0, 2.0), _special("erfcx", -3.0, 5.0),
+       _special("ndtr", -3.0, 3.0), _special("log_ndtr", -6.0, 4.0), _special("ndtri", 0.02, 0.98)]
+    + [OpInfo(f"special.{name} integer", lambda m, a, name=name: getattr(m.special, name)(a), _integer_samples(),
+              differentiable=False) for name in ("erfcx", "ndtr", "log_ndtr", "ndtri", "entr")]
     + _top_level("sinc", -2.0, 2.0)
     + [OpInfo("special.xlog1py", lambda m, a, b: m.special.xlog1py(a, b), _xlog1py_samples),
        OpInfo("special.xlogy", lambda m, a, b: m.special.xlogy(a, b), _binary(-2, 2, 0.5, 2))]
