@@ -72,7 +72,7 @@ def split(value):
 
 
 def _number(value):
-    return repr(float(value))
+    return repr(value) if isinstance(value, int) else repr(float(value))
 
 
 def table(name, values, comment):
@@ -102,12 +102,67 @@ def gamma_tables():
     root_high, root_low = split(root)
     lgamma_over_two = economized(lambda x: mp.loggamma(x) / (x - 2) if x != 2 else 1 - mp.euler, 1.5, 2.5)
     digamma_over_root = economized(lambda x: mp.digamma(x) / (x - root), 1, 2)
+    temme = temme_coefficients()
     return [
+        table("TEMME", [v for order in temme for v in order],
+              f"Temme's d[k][n] for k < {TEMME_ORDERS}, n < {TEMME_TERMS}, row by row (incomplete gamma, a >= 20)"),
+        constant("TEMME_TERMS", TEMME_TERMS, "the length of each row of TEMME"),
         table("LGAMMA_OVER_TWO", lgamma_over_two, "lgamma(x) / (x - 2) on [1.5, 2.5], in t = 2x - 4"),
         constant("DIGAMMA_ROOT", root_high, "the positive zero of digamma, and the rest of it below float64's ulp"),
         constant("DIGAMMA_ROOT_LOW", root_low, "(DIGAMMA_ROOT + DIGAMMA_ROOT_LOW is the root to 32 digits)"),
         table("DIGAMMA_OVER_ROOT", digamma_over_root, "digamma(x) / (x - root) on [1, 2], in t = 2x - 3"),
     ]
+
+
+# ---------------------------------------------------------------- Temme's expansion of the incomplete gamma function
+TEMME_ORDERS = 12  # powers of 1/a: enough for a >= 20
+TEMME_TERMS = 20  # powers of eta: enough for |eta| <= 0.4
+
+
+def _series_inverse(s):
+    out = [1 / s[0]]
+    for n in range(1, len(s)):
+        out.append(-mp.fsum(s[k] * out[n - k] for k in range(1, n + 1)) / s[0])
+    return out
+
+
+def _series_exp(s):
+    """``exp`` of a power series with no constant term, from ``f' = s' f``."""
+    out = [mp.mpf(1)] + [mp.mpf(0)] * (len(s) - 1)
+    slope = [k * s[k] for k in range(1, len(s))]
+    for n in range(1, len(s)):
+        out[n] = mp.fsum(slope[k] * out[n - 1 - k] for k in range(n)) / n
+    return out
+
+
+def temme_coefficients():
+    """``d[k][n]``: the coefficients of ``c_k(eta) = sum d[k][n] eta**n`` in Temme's uniform expansion
+
+        Q(a, x) = erfc(eta sqrt(a/2)) / 2 + exp(-a eta**2 / 2) / sqrt(2 pi a) * sum c_k(eta) / a**k,
+
+    with ``lambda = x / a`` and ``eta**2 / 2 = lambda - 1 - log(lambda)`` (DLMF 8.12). ``mu = lambda - 1``
+    as a series in eta follows from ``mu mu' = eta (1 + mu)``; ``c_0 = 1/mu - 1/eta`` and
+    ``c_k = (c_{k-1}' + (-1)**k g_k / (mu / eta)) / eta`` with ``g_k`` the coefficients of Stirling's series
+    for ``Gamma*(a)``. The poles at eta = 0 cancel, which is checked.
+    """
+    length = TEMME_TERMS + 2 * TEMME_ORDERS + 4
+    mu = [mp.mpf(0), mp.mpf(1)]
+    for n in range(2, length + 2):
+        mu.append((mu[n - 1] - mp.fsum((n + 1 - k) * mu[k] * mu[n + 1 - k] for k in range(2, n))) / (n + 1))
+    eta_over_mu = _series_inverse(mu[1:length + 1])
+    log_gamma_star = [mp.mpf(0)] * (TEMME_ORDERS + 2)
+    for j in range(1, TEMME_ORDERS // 2 + 2):
+        if 2 * j - 1 < len(log_gamma_star):
+            log_gamma_star[2 * j - 1] = mp.bernoulli(2 * j) / (2 * j * (2 * j - 1))
+    stirling = _series_exp(log_gamma_star)
+    orders = [eta_over_mu[1:]]
+    for k in range(1, TEMME_ORDERS):
+        previous = orders[-1]
+        bracket = [j * previous[j] + (-1) ** k * stirling[k] * eta_over_mu[j - 1] for j in range(1, len(previous))]
+        if abs(bracket[0]) > mp.mpf(10) ** -30:
+            raise ValueError("Temme's coefficients: the pole at eta = 0 does not cancel")
+        orders.append(bracket[1:])
+    return [order[:TEMME_TERMS] for order in orders]
 
 
 # ---------------------------------------------------------------- the error functions
@@ -130,5 +185,5 @@ def error_tables():
 
 
 if __name__ == "__main__":
-    write("gamma_tables.py", "Coefficients for lgamma and digamma (``gamma_kernels``).", gamma_tables())
+    write("gamma_tables.py", "Coefficients for lgamma, digamma and the incomplete gamma function.", gamma_tables())
     write("error_tables.py", "Coefficients for erfcx, and through it erfc (``error_kernels``).", error_tables())

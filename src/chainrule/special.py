@@ -13,13 +13,13 @@ from ._ops.reduction import logsumexp
 from ._ops.rounding import round as _round
 from ._ops.special.elementary import entr, sinc, xlog1py
 from ._ops.special.error import erfcx, log_ndtr, ndtr, ndtri
-from ._ops.special.gamma import digamma, lgamma as gammaln, multigammaln, polygamma
+from ._ops.special.gamma import digamma, gammainc, gammaincc, lgamma as gammaln, multigammaln, polygamma, zeta
 from ._tensor import Tensor
 from .nn import functional as _functional
 
-__all__ = ["Tensor", "digamma", "entr", "erf", "erfc", "erfcx", "erfinv", "exp2", "expit", "expm1", "gammaln",
-           "log1p", "log_ndtr", "log_softmax", "logit", "logsumexp", "multigammaln", "ndtr", "ndtri", "polygamma", "psi",
-           "round", "sinc", "softmax", "xlog1py", "xlogy"]
+__all__ = ["Tensor", "digamma", "entr", "erf", "erfc", "erfcx", "erfinv", "exp2", "expit", "expm1", "gammainc",
+           "gammaincc", "gammaln", "log1p", "log_ndtr", "log_softmax", "logit", "logsumexp", "multigammaln", "ndtr",
+           "ndtri", "polygamma", "psi", "round", "sinc", "softmax", "xlog1py", "xlogy", "zeta"]
 
 psi = digamma
 

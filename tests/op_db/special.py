@@ -45,8 +45,9 @@ def _binary(low, high, other_low, other_high, numbers=(1.5, 2.5), poles=False):
         yield Sample((a(4, 1, 3), b(2, 1)), name="broadcast both")
         yield Sample((a(2, 3), b()), name="with 0-d")
         yield Sample((noncontiguous(a(3, 4)), b(3, 4)), name="noncontiguous")
-        if numbers is not None:
+        if numbers is not None and numbers[1] is not None:
             yield Sample((a(2, 3), numbers[1]), name="number other")
+        if numbers is not None and numbers[0] is not None:
             yield Sample((numbers[0], b(2, 3)), name="number self")
 
     return samples
@@ -118,6 +119,20 @@ OPS = (
     + _top_level("sinc", -2.0, 2.0)
     + [OpInfo("special.xlog1py", lambda m, a, b: m.special.xlog1py(a, b), _xlog1py_samples),
        OpInfo("special.xlogy", lambda m, a, b: m.special.xlogy(a, b), _binary(-2, 2, 0.5, 2))]
+    # zeta is differentiable in q only, igamma and igammac in x only (as in PyTorch)
+    + [OpInfo("special.zeta", lambda m, a, b: m.special.zeta(a, b), _binary(1.5, 4.0, 0.3, 3.0, numbers=(2.5, None)),
+              grad_inputs=(1,)),
+       OpInfo("special.zeta number exponent", lambda m, a: m.special.zeta(a, 2.5), _unary(1.5, 4.0),
+              differentiable=False),
+       OpInfo("special.zeta number self", lambda m, b: m.special.zeta(2.5, b), _unary(0.3, 3.0)),
+       OpInfo("special.zeta integer", lambda m, a: m.special.zeta(a, a), _integer_samples(2, 6, bools=False),
+              differentiable=False)]
+    + [OpInfo(name, lambda m, a, b, name=name: getattr(m, name)(a, b), _binary(0.5, 4.0, 0.2, 5.0, numbers=None),
+              grad_inputs=(1,)) for name in ("igamma", "igammac")]
+    + [OpInfo(f"special.{name}", lambda m, a, b, name=name: getattr(m.special, name)(a, b),
+              _binary(0.5, 30.0, 0.2, 40.0, numbers=None), grad_inputs=(1,)) for name in ("gammainc", "gammaincc")]
+    + [OpInfo(f"Tensor.{name}", lambda m, a, b, name=name: getattr(a, name)(b), _binary(0.5, 4.0, 0.2, 5.0, numbers=None),
+              grad_inputs=(1,)) for name in ("igamma", "igammac")]
     + [_special(name, low, high) for name, (low, high) in {
         "erf": (-2, 2), "erfc": (-2, 2), "erfinv": (-0.9, 0.9), "expit": (-4, 4), "logit": (0.1, 0.9),
         "exp2": (-2, 2), "expm1": (-2, 2), "log1p": (-0.5, 2)}.items()]

@@ -21,18 +21,21 @@ CHUNK = 65536
 
 
 def in_float64(kernel):
-    """``kernel(xp, x)`` on ``x`` flattened in float64, its result reshaped and cast back to ``x``'s dtype."""
+    """``kernel(xp, *arrays)`` on its operands broadcast, flattened and in float64; the result reshaped and cast
+    back to the first operand's dtype (the operands of a function of two arrays share one dtype)."""
 
-    def apply(x):
-        xp = namespace_of(x)
-        flat = x.reshape(-1).astype(xp.float64)
-        if flat.size <= CHUNK or xp.device_type != "cpu":
-            result = kernel(xp, flat)
+    def apply(*operands):
+        xp = namespace_of(operands[0])
+        shape, dtype = xp.broadcast_shapes(*(x.shape for x in operands)), operands[0].dtype
+        flats = [xp.broadcast_to(x, shape).reshape(-1).astype(xp.float64) for x in operands]
+        size = flats[0].size
+        if size <= CHUNK or xp.device_type != "cpu":
+            result = kernel(xp, *flats)
         else:
-            result = xp.empty_like(flat)
-            for start in range(0, flat.size, CHUNK):
-                result[start:start + CHUNK] = kernel(xp, flat[start:start + CHUNK])
-        return result.reshape(x.shape).astype(x.dtype, copy=False)
+            result = xp.empty_like(flats[0])
+            for start in range(0, size, CHUNK):
+                result[start:start + CHUNK] = kernel(xp, *(flat[start:start + CHUNK] for flat in flats))
+        return result.reshape(shape).astype(dtype, copy=False)
 
     apply.__name__ = apply.__qualname__ = kernel.__name__
     apply.__doc__ = kernel.__doc__
