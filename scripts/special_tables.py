@@ -59,8 +59,8 @@ def economized(f, lo, hi):
     Refused when its coefficients are large enough for Horner's rule to lose digits to cancellation.
     """
     coefficients = monomial(chebyshev(f, lo, hi))
-    lo_value = min(abs(f(mp.mpf(x))) for x in (lo, (lo + hi) / 2, hi))
-    if mp.fsum(abs(c) for c in coefficients) > 4 * lo_value:
+    smallest = min(abs(mp.polyval(coefficients[::-1], mp.mpf(k) / 20)) for k in range(-20, 21))
+    if mp.fsum(abs(c) for c in coefficients) > 4 * smallest:
         raise ValueError("this polynomial would lose digits to cancellation: use the Chebyshev form")
     return coefficients
 
@@ -184,6 +184,116 @@ def error_tables():
     ]
 
 
+# ---------------------------------------------------------------- Bessel and Airy functions
+def _large(scale, f):
+    """``f`` at ``x = scale / (t + 1)``: t runs over (-1, 1] as x runs over [scale / 2, inf)."""
+    return lambda t: f(scale / (t + 1))
+
+
+def _root(z):
+    return mp.sqrt(z)
+
+
+def _hankel(order, which):
+    """The modulus-phase parts of J and Y of ``order`` above 5, as functions of ``u = 25 / x**2``:
+    ``J = sqrt(2 / (pi x)) (P cos(chi) - Q sin(chi))``, ``Y = sqrt(2 / (pi x)) (P sin(chi) + Q cos(chi))``,
+    ``chi = x - (2 order + 1) pi / 4``; Q is tabulated times x (it falls like 1/x)."""
+
+    def f(u):
+        x = 5 / mp.sqrt(u)
+        chi = x - (2 * order + 1) * mp.pi / 4
+        j, y = mp.besselj(order, x), mp.bessely(order, x)
+        scale = mp.sqrt(mp.pi * x / 2)
+        if which == "P":
+            return scale * (j * mp.cos(chi) + y * mp.sin(chi))
+        return x * scale * (y * mp.cos(chi) - j * mp.sin(chi))
+
+    return f
+
+
+def _airy_zeta(x):
+    return mp.mpf(2) / 3 * x ** mp.mpf(1.5)
+
+
+def _airy_x(zeta):
+    return (mp.mpf(3) / 2 * zeta) ** (mp.mpf(2) / 3)
+
+
+def _airy_decaying(u):
+    """``2 sqrt(pi) x**(1/4) exp(zeta) Ai(x)`` at ``zeta = 1/u`` (x >= 2)."""
+    zeta = 1 / u
+    x = _airy_x(zeta)
+    return 2 * mp.sqrt(mp.pi) * x ** mp.mpf(0.25) * mp.exp(zeta) * mp.airyai(x)
+
+
+def _airy_oscillating(which):
+    """For x <= -2.09, ``Ai(x) = (P sin(phi) - Q cos(phi)) / (sqrt(pi) |x|**(1/4))``, ``phi = zeta + pi/4``,
+    as functions of ``u = 1 / zeta``; Q is tabulated times zeta."""
+
+    def f(u):
+        zeta = 1 / u
+        x = _airy_x(zeta)
+        phi = zeta + mp.pi / 4
+        ai, bi = mp.airyai(-x), mp.airybi(-x)
+        scale = mp.sqrt(mp.pi) * x ** mp.mpf(0.25)
+        if which == "P":
+            return scale * (ai * mp.sin(phi) + bi * mp.cos(phi))
+        return zeta * scale * (bi * mp.sin(phi) - ai * mp.cos(phi))
+
+    return f
+
+
+def bessel_tables():
+    j01, j11 = mp.besseljzero(0, 1), mp.besseljzero(1, 1)
+    j02, j12 = mp.besseljzero(0, 2), mp.besseljzero(1, 2)
+    i0 = lambda z: mp.besseli(0, _root(z))  # noqa: E731
+    return [
+        table("I0_LARGE", economized(_large(16, lambda x: mp.sqrt(x) * mp.exp(-x) * mp.besseli(0, x)), -1, 1),
+              "sqrt(x) exp(-x) I0(x) for x >= 8, in t = 16 / x - 1"),
+        table("I1_LARGE", economized(_large(16, lambda x: mp.sqrt(x) * mp.exp(-x) * mp.besseli(1, x)), -1, 1),
+              "sqrt(x) exp(-x) I1(x) for x >= 8, in t = 16 / x - 1"),
+        table("K0_SMALL", chebyshev(lambda z: mp.besselk(0, _root(z)) + mp.log(_root(z) / 2) * i0(z), 0, 4),
+              "K0(x) + log(x / 2) I0(x) for x <= 2 (it changes sign), Chebyshev in t = (x**2 - 2) / 2"),
+        table("K1_SMALL", chebyshev(lambda z: (mp.besselk(1, _root(z)) - mp.log(_root(z) / 2) * mp.besseli(1, _root(z))
+                                               - 1 / _root(z)) / _root(z), 0, 4),
+              "(K1(x) - log(x / 2) I1(x) - 1/x) / x for x <= 2 (it changes sign), Chebyshev in t = (x**2 - 2) / 2"),
+        table("K0_LARGE", economized(_large(4, lambda x: mp.sqrt(x) * mp.exp(x) * mp.besselk(0, x)), -1, 1),
+              "sqrt(x) exp(x) K0(x) for x >= 2, in t = 4 / x - 1"),
+        table("K1_LARGE", economized(_large(4, lambda x: mp.sqrt(x) * mp.exp(x) * mp.besselk(1, x)), -1, 1),
+              "sqrt(x) exp(x) K1(x) for x >= 2, in t = 4 / x - 1"),
+        constant("J0_ZERO", split(j01)[0], "the first zero of J0, and the rest of it below float64's ulp"),
+        constant("J0_ZERO_LOW", split(j01)[1], "(J0_ZERO + J0_ZERO_LOW is the zero to 32 digits)"),
+        constant("J1_ZERO", split(j11)[0], "the first positive zero of J1, and the rest of it"),
+        constant("J1_ZERO_LOW", split(j11)[1], "(J1_ZERO + J1_ZERO_LOW)"),
+        constant("J0_SECOND_ZERO", j02, "the second zero of J0 (beyond 5: a float64 is enough there)"),
+        constant("J1_SECOND_ZERO", j12, "the second positive zero of J1"),
+        table("J0_SMALL", economized(lambda z: mp.besselj(0, _root(z)) / ((z - j01 ** 2) * (z - j02 ** 2)), 0, 25),
+              "J0(x) / ((x**2 - J0_ZERO**2) (x**2 - J0_SECOND_ZERO**2)) for |x| <= 5, in t = (x**2 - 12.5) / 12.5"),
+        table("J1_SMALL", economized(lambda z: mp.besselj(1, _root(z)) / (_root(z) * (z - j11 ** 2) * (z - j12 ** 2)),
+                                     0, 25),
+              "J1(x) / (x (x**2 - J1_ZERO**2) (x**2 - J1_SECOND_ZERO**2)) for |x| <= 5, in t = (x**2 - 12.5) / 12.5"),
+        table("Y0_SMALL", chebyshev(lambda z: mp.bessely(0, _root(z)) - 2 / mp.pi * mp.log(_root(z))
+                                    * mp.besselj(0, _root(z)), 0, 25),
+              "Y0(x) - 2/pi log(x) J0(x) for x <= 5, Chebyshev in t = (x**2 - 12.5) / 12.5"),
+        table("Y1_SMALL", chebyshev(lambda z: (mp.bessely(1, _root(z)) - 2 / mp.pi * (mp.besselj(1, _root(z))
+                                                                                     * mp.log(_root(z)) - 1 / _root(z)))
+                                    / _root(z), 0, 25),
+              "(Y1(x) - 2/pi (J1(x) log(x) - 1/x)) / x for x <= 5 (it changes sign), Chebyshev in t = (x**2 - 12.5) / 12.5"),
+        table("P0", economized(_hankel(0, "P"), 0, 1), "J0 and Y0 above 5: P, in t = 50 / x**2 - 1"),
+        table("Q0", economized(_hankel(0, "Q"), 0, 1), "J0 and Y0 above 5: x Q, in t = 50 / x**2 - 1"),
+        table("P1", economized(_hankel(1, "P"), 0, 1), "J1 and Y1 above 5: P, in t = 50 / x**2 - 1"),
+        table("Q1", economized(_hankel(1, "Q"), 0, 1), "J1 and Y1 above 5: x Q, in t = 50 / x**2 - 1"),
+        table("AI_DECAYING", economized(_airy_decaying, 0, 1 / _airy_zeta(mp.mpf(2))),
+              "2 sqrt(pi) x**(1/4) exp(zeta) Ai(x) for x >= 2, zeta = 2/3 x**(3/2), in t = 2 u / u2 - 1, u = 1/zeta"),
+        table("AI_P", economized(_airy_oscillating("P"), 0, 1 / _airy_zeta(mp.mpf(2))),
+              "Ai for x <= -2: P, in t = 2 u / u2 - 1 with u = 1 / zeta"),
+        table("AI_Q", economized(_airy_oscillating("Q"), 0, 1 / _airy_zeta(mp.mpf(2))),
+              "Ai for x <= -2: zeta Q, in t = 2 u / u2 - 1 with u = 1 / zeta"),
+        constant("AI_U2", 1 / _airy_zeta(mp.mpf(2)), "u2: 1 / zeta at |x| = 2, where the Airy tables end"),
+    ]
+
+
 if __name__ == "__main__":
     write("gamma_tables.py", "Coefficients for lgamma, digamma and the incomplete gamma function.", gamma_tables())
     write("error_tables.py", "Coefficients for erfcx, and through it erfc (``error_kernels``).", error_tables())
+    write("bessel_tables.py", "Coefficients for the Bessel and Airy functions (``bessel_kernels``).", bessel_tables())

@@ -53,6 +53,21 @@ def _binary(low, high, other_low, other_high, numbers=(1.5, 2.5), poles=False):
     return samples
 
 
+def _two_ranges(first, second):
+    """Like ``_unary``, the values drawn from two intervals (half each)."""
+
+    def values(rng, shape):
+        pick = rng.integers(0, 2, shape).astype(bool)
+        return np.where(pick, rng.uniform(*first, shape), rng.uniform(*second, shape))
+
+    def samples(rng):
+        for shape in standard_shapes():
+            yield Sample((np.asarray(values(rng, shape)),))
+        yield Sample((noncontiguous(np.asarray(values(rng, (3, 4)))),), name="noncontiguous")
+
+    return samples
+
+
 def _rounding_samples(rng):
     """Values 0.01 to 0.04 above an integer: away from where rounding to 0 or 1 decimal jumps."""
     for shape in standard_shapes():
@@ -133,6 +148,26 @@ OPS = (
               _binary(0.5, 30.0, 0.2, 40.0, numbers=None), grad_inputs=(1,)) for name in ("gammainc", "gammaincc")]
     + [OpInfo(f"Tensor.{name}", lambda m, a, b, name=name: getattr(a, name)(b), _binary(0.5, 4.0, 0.2, 5.0, numbers=None),
               grad_inputs=(1,)) for name in ("igamma", "igammac")]
+    + _top_level("i0", -3.0, 3.0)
+    + [_special(name, -10.0, 10.0) for name in ("i0", "i0e", "i1", "i1e")]
+    + [OpInfo(f"special.{name} near 0", lambda m, a, name=name: getattr(m.special, name)(a),
+              lambda rng: [Sample((np.array([0.0, 1e-20, -1e-20, 0.5]),), finite_differences=False)])
+       for name in ("i1", "i1e")]
+    + [OpInfo(f"special.{name}", lambda m, a, name=name: getattr(m.special, name)(a), _unary(low, high),
+              differentiable=False) for name, (low, high) in {
+        "modified_bessel_i0": (-10, 10), "modified_bessel_i1": (-10, 10), "modified_bessel_k0": (0.1, 10),
+        "modified_bessel_k1": (0.1, 10), "scaled_modified_bessel_k0": (0.1, 10), "scaled_modified_bessel_k1": (0.1, 10),
+        "spherical_bessel_j0": (-10, 10)}.items()]
+    # PyTorch's float64 J and Y are off by up to 4e-7 between 2 and 13, and its Ai by up to 7e-5 relative
+    # between -4.1 and -2.1 (docs/special.md): sampled where PyTorch is accurate, checked against mpmath
+    # everywhere in tests/test_special.py
+    + [OpInfo(f"special.{name}", lambda m, a, name=name: getattr(m.special, name)(a), _two_ranges(first, second),
+              differentiable=False) for name, (first, second) in {
+        "bessel_j0": ((-2, 2), (13, 30)), "bessel_j1": ((-2, 2), (-30, -13)), "bessel_y0": ((0.1, 2), (13, 30)),
+        "bessel_y1": ((0.1, 2), (13, 30)), "airy_ai": ((-2, 10), (-30, -5))}.items()]
+    + [OpInfo(f"special.{name} integer", lambda m, a, name=name: getattr(m.special, name)(a),
+              _integer_samples(1, 3), differentiable=False)
+       for name in ("i0", "i1e", "bessel_j0", "bessel_y1", "modified_bessel_k1", "airy_ai")]
     + [_special(name, low, high) for name, (low, high) in {
         "erf": (-2, 2), "erfc": (-2, 2), "erfinv": (-0.9, 0.9), "expit": (-4, 4), "logit": (0.1, 0.9),
         "exp2": (-2, 2), "expm1": (-2, 2), "log1p": (-0.5, 2)}.items()]
