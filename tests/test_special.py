@@ -248,6 +248,41 @@ def test_functions_without_derivative_give_results_without_grad():
         assert not result.requires_grad and result.grad_fn is None
 
 
+# ---------------------------------------------------------------- orthogonal polynomials
+_POLYNOMIALS = ["chebyshev_polynomial_t", "chebyshev_polynomial_u", "chebyshev_polynomial_v", "chebyshev_polynomial_w",
+                "shifted_chebyshev_polynomial_t", "shifted_chebyshev_polynomial_u", "shifted_chebyshev_polynomial_v",
+                "shifted_chebyshev_polynomial_w", "hermite_polynomial_h", "hermite_polynomial_he",
+                "laguerre_polynomial_l", "legendre_polynomial_p"]
+_SCIPY_POLYNOMIALS = {"chebyshev_polynomial_t": sp.eval_chebyt, "chebyshev_polynomial_u": sp.eval_chebyu,
+                      "shifted_chebyshev_polynomial_t": sp.eval_sh_chebyt, "shifted_chebyshev_polynomial_u": sp.eval_sh_chebyu,
+                      "hermite_polynomial_h": sp.eval_hermite, "hermite_polynomial_he": sp.eval_hermitenorm,
+                      "laguerre_polynomial_l": sp.eval_laguerre, "legendre_polynomial_p": sp.eval_legendre}
+
+
+@pytest.mark.parametrize("name", _POLYNOMIALS)
+def test_polynomials_match_torch_and_scipy(name):
+    """Every degree up to 40 on a grid with the endpoints (PyTorch's special cases there included),
+    and degrees as a tensor, one per element."""
+    x = np.concatenate([np.linspace(-1.5, 1.5, 301), [-1.0, 0.0, 1.0, 0.5]])
+    for n in list(range(-2, 41)) + [2.5, -0.5]:
+        ours = getattr(chainrule.special, name)(chainrule.tensor(x), n).numpy()
+        theirs = getattr(torch.special, name)(torch.tensor(x), n).numpy()
+        np.testing.assert_allclose(ours, theirs, rtol=1e-11, atol=1e-11)
+        if name in _SCIPY_POLYNOMIALS and n >= 0 and n == int(n):
+            reference = _SCIPY_POLYNOMIALS[name](int(n), x)
+            np.testing.assert_allclose(ours, reference, rtol=1e-9, atol=1e-9 * np.abs(reference).max())
+    degrees = np.random.default_rng(0).integers(-2, 30, x.size)
+    ours = getattr(chainrule.special, name)(chainrule.tensor(x), chainrule.tensor(degrees)).numpy()
+    theirs = getattr(torch.special, name)(torch.tensor(x), torch.tensor(degrees)).numpy()
+    np.testing.assert_allclose(ours, theirs, rtol=1e-11, atol=1e-11)
+
+
+def test_polynomials_have_no_derivative():
+    x = chainrule.tensor([0.3, 0.9], requires_grad=True)
+    assert not chainrule.special.hermite_polynomial_h(x, 3).requires_grad
+    assert not chainrule.special.legendre_polynomial_p(x, chainrule.tensor([2.0, 3.0], requires_grad=True)).requires_grad
+
+
 # ---------------------------------------------------------------- special values, as PyTorch gives them
 _SPECIAL = [0.0, -0.0, -1.0, -2.0, -2.5, 1.0, 2.0, math.inf, -math.inf, math.nan, 1e-320, -1e-300, 1e308, 1e-5, 0.5,
             -40.0, 40.0, 1e-30]
@@ -414,6 +449,8 @@ _ERRORS = {
     "gammaincc number": lambda m: m.special.gammaincc(m.tensor([1.0]), 2.0),
     "igamma integers": lambda m: m.igamma(m.tensor([1, 2]), m.tensor([1, 2])),
     "igammac complex": lambda m: m.igammac(m.tensor([1 + 1j]), m.tensor([1 + 1j])),
+    "polynomial numbers": lambda m: m.special.chebyshev_polynomial_t(0.5, 2),
+    "polynomial complex": lambda m: m.special.legendre_polynomial_p(m.tensor([1 + 1j]), 2),
     **{f"{name} complex": (lambda m, name=name: getattr(m.special, name)(m.tensor([1 + 1j]))) for name in (
         "i0", "i0e", "i1", "i1e", "modified_bessel_i0", "modified_bessel_k1", "scaled_modified_bessel_k0", "bessel_j0",
         "bessel_y1", "spherical_bessel_j0", "airy_ai")},
