@@ -98,18 +98,19 @@ def _to_input_meta(grad, shape, dtype):
     return grad
 
 
-def derivative(node_name, *vjps, saves=(), outputs=1, elementwise=False):
+def derivative(node_name, *vjps, saves=(), outputs=1, elementwise=False, op=None):
     """Declare an op's backward node: PyTorch's name, one vjp per input, what the vjps read.
 
     ``derivative("MulBackward0", mul_grad_self, mul_grad_other, saves="self other")``.
     ``elementwise``: each output element depends on the matching (broadcast) input elements only.
     The Jacobian is then diagonal, so the vjps applied to tangents are the forward-mode rule too.
+    ``op``: the rule's identity when several rules print the same PyTorch name (default: the name).
     """
     if isinstance(saves, str):
         saves = tuple(saves.split())
     node_class = type(node_name, (OpNode,), {
         "__slots__": (), "__module__": "builtins", "vjps": tuple(vjps), "saved_names": saves,
-        "num_outputs": outputs, "elementwise": elementwise,
+        "num_outputs": outputs, "elementwise": elementwise, "op": op or node_name,
     })
     for hook in RULE_HOOKS:
         hook(node_class)
