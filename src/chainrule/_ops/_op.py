@@ -21,7 +21,7 @@ from .._dtype import _FROM_NUMPY
 from .._recording import RULE_HOOKS, STATEFUL
 from .._recording import state as _recorder_state
 from .._tensor import Tensor, make_tensor
-from ._forward import push_tangent
+from ._forward import push_tangent, restore_tangent, save_tangent
 from ._forward import state as _forward_state
 
 __all__ = ["derivative", "record", "record_multi", "attach", "needs_grad", "OUTPUT", "as_array", "conjugate",
@@ -63,8 +63,10 @@ class OpNode(Node):
                     if value.output_of is None and value.unpack_hook is None \
                             and tensor._version_counter[0] == value.version:
                         value = tensor
-                    else:
+                    elif value.tangent is None:
                         value = value.unpack(self)
+                    else:
+                        value = restore_tangent(value.unpack(self), value.tangent)
                 values.append(value)
             if self._args:
                 values.extend(self._args)
@@ -215,7 +217,10 @@ def attach(out, node_class, inputs, saved=(), args=()):
         kept = []
         for value in saved:
             if value is OUTPUT:
-                kept.append(SavedTensor(out, 0))
+                saved_output = SavedTensor(out, 0)
+                if out._tangent is not None:  # forward mode through a backward pass reads it (forward over reverse)
+                    saved_output.tangent = save_tangent(out._tangent)
+                kept.append(saved_output)
             elif value.__class__ is Tensor or isinstance(value, Tensor):
                 kept.append(SavedTensor(value))
             else:

@@ -13,7 +13,7 @@ import functools
 from .._autograd import grad_mode
 from .._autograd.backward import grad as autograd_grad
 from .._creation import zeros_like
-from .._ops._forward import enter_dual_level, exit_dual_level
+from .._ops._forward import enter_dual_level, exit_dual_level, track
 from .._tensor import Tensor, make_tensor
 from ..autograd.forward_ad import make_dual, unpack_dual
 from ._batching_core import base_namespace
@@ -31,11 +31,16 @@ def _checked_tensor(value):
 
 def _differentiable(value):
     """A tensor to differentiate with respect to: a graph-carrying alias of an input that has one (so an
-    outer transform sees through), else a fresh leaf sharing the input's data."""
+    outer transform sees through), else a fresh leaf sharing the input's data and its forward-mode tangent
+    (so a ``jvp`` outside sees through)."""
     _checked_tensor(value)
     if value.requires_grad:
         return value.view_as(value)
-    return value.detach().requires_grad_(True)
+    leaf = make_tensor(value._data)
+    if value._tangent is not None:
+        leaf._tangent = value._tangent
+        track(leaf)
+    return leaf.requires_grad_(True)
 
 
 def _argnums(argnums, args):
@@ -72,7 +77,8 @@ def _nested(function, numbers, args):
 def _gradients(outputs, inputs, grad_outputs):
     """Gradients of ``outputs`` (with ``grad_outputs``) for each input; zeros where one is not used."""
     flat = [x for group in inputs for x in group]
-    needs_graph = any(x._grad_fn is not None for x in flat)  # an outer transform will differentiate these
+    # an outer transform will differentiate these: keep the gradients' graphs (and tangents)
+    needs_graph = any(x._grad_fn is not None or x._tangent is not None for x in flat)
     differentiable = [(o, g) for o, g in zip(outputs, grad_outputs) if o.requires_grad]
     if not differentiable:
         return [zeros_like(x) for x in flat]
