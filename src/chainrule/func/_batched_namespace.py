@@ -206,6 +206,18 @@ def _inplace_operator(name):
     return call
 
 
+def _numpy_ufunc(self, ufunc, method, *inputs, **kwargs):
+    """A NumPy ufunc reached with a batched operand (an op took NumPy from its other, plain operand)."""
+    batched = getattr(BATCHED, ufunc.__name__)
+    return batched(*inputs, **kwargs) if method == "__call__" else getattr(batched, method)(*inputs, **kwargs)
+
+
+def _numpy_function(self, function, types, args, kwargs):
+    """A NumPy function reached with a batched argument: the batched namespace's function of that name."""
+    owner = BATCHED.linalg if function.__module__ == "numpy.linalg" else BATCHED
+    return getattr(owner, function.__name__)(*args, **kwargs)
+
+
 def _install():
     for name in ("sum mean max min prod any all argmax argmin std var cumsum cumprod clip conj conjugate round "
                  "repeat take diagonal trace swapaxes squeeze ravel copy argsort dot nonzero").split():
@@ -229,6 +241,8 @@ def _install():
         setattr(BatchedArray, f"__{operator}__", _operator(name))
     for operator, name in (("neg", "negative"), ("pos", "positive"), ("abs", "absolute"), ("invert", "invert")):
         setattr(BatchedArray, f"__{operator}__", _method(name))
+    BatchedArray.__array_ufunc__ = _numpy_ufunc
+    BatchedArray.__array_function__ = _numpy_function
     BatchedArray.__getitem__ = indexing.getitem
     BatchedArray.__setitem__ = indexing.setitem
     BatchedArray.__hash__ = object.__hash__
