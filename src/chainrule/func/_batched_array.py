@@ -41,6 +41,13 @@ class BatchedArray:
     def shape(self):
         return self.value.shape[1:]
 
+    @shape.setter
+    def shape(self, shape):  # reshaping a view in place (NumPy's way of asking for a view without a copy)
+        self.value.shape = self.value.shape[:1] + tuple(shape)
+
+    def view(self):
+        return type(self)(self.value.view(), self.level)
+
     @property
     def ndim(self):
         return self.value.ndim - 1
@@ -115,6 +122,10 @@ class Fresh(BatchedArray):
     @property
     def shape(self):
         return self.value.shape
+
+    @shape.setter
+    def shape(self, shape):
+        self.value.shape = shape
 
     @property
     def ndim(self):
