@@ -9,7 +9,7 @@ result's dimensions are moved back to where one sample's indexing puts them.
 """
 
 from .._array import is_array, namespace_of
-from ._batched_array import BatchedArray
+from ._batched_array import BatchedArray, plain
 from ._batching_core import loop, parts, top_level, unbatched, wrap, writable
 from ._batching_shapes import batched_like, pad_rank
 
@@ -25,7 +25,7 @@ def _is_index_array(item, level):
 
 
 def getitem(x, key):
-    key = _key_tuple(key)
+    key = plain(_key_tuple(key))
     level = top_level((x,) + key)
     if not level:
         return unbatched(lambda xp: _getter, (x, key), {})
@@ -42,7 +42,7 @@ def getitem(x, key):
 
 
 def setitem(x, key, item):
-    key = _key_tuple(key)
+    key = plain(_key_tuple(key))
     level = top_level((x, item) + key)
     if not level:
         unbatched(lambda xp: _setter, (x, key, item), {})
