@@ -158,6 +158,9 @@ def _to_host(array):
 
 
 def _from_host(array):
+    """Host data made into a fresh array; a batched array (a per-sample random draw) is one already."""
+    if isinstance(array, BatchedArray):
+        return array
     return wrap(base_namespace().from_host(array), 0)
 
 

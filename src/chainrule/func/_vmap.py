@@ -14,12 +14,12 @@ from .._ops._op import derivative, record
 from .._ops.joining import cat
 from .._tensor import Tensor
 from .._vmap_state import opened
-from . import _batched_namespace  # noqa: F401  (registers the namespace of batched arrays)
+from ._batched_namespace import BATCHED
 from ._batched_array import BatchedArray, plain
 from ._batching_core import entered
 from ._tree import broadcast_prefix, flatten, unflatten
 
-__all__ = ["vmap"]
+__all__ = ["vmap", "BATCHED"]
 
 _levels = itertools.count(1)
 _RANDOMNESS = ("error", "different", "same")
