@@ -12,7 +12,7 @@ import weakref
 
 
 from . import _dtype
-from ._array import to_host
+from ._array import namespace_of, to_host
 from ._device import device_of
 from ._errors import with_hint
 from ._printing import format_tensor
@@ -115,7 +115,8 @@ class Tensor:
         return strides if dim is None else strides[_wrap_dim(dim, self._data.ndim)]
 
     def data_ptr(self):
-        return self._data.__array_interface__["data"][0]
+        data = self._data
+        return namespace_of(data).data_ptr(data)
 
     def is_inference(self):
         return self._is_inference

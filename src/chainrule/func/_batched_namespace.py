@@ -164,8 +164,12 @@ def _from_host(array):
     return wrap(base_namespace().from_host(array), 0)
 
 
+def _data_ptr(array):
+    return _array.namespace_of(array.value).data_ptr(array.value)
+
+
 BATCHED = _array.ArrayNamespace(_build(), name="vmap batch", device_type="cpu", array_type=BatchedArray,
-                                to_host=_to_host, from_host=_from_host)
+                                to_host=_to_host, from_host=_from_host, data_ptr=_data_ptr)
 _array.register(BATCHED)
 
 
