@@ -33,7 +33,13 @@ def matmul(a, b, **kwargs):
         a_value = pad_rank(a_value, rank)
     if b_batched:
         b_value = pad_rank(b_value, rank)
-    result = namespace_of(a_value if a_batched else b_value).matmul(a_value, b_value, **kwargs)
+    xp = namespace_of(a_value if a_batched else b_value)
+    if a_value.ndim >= 2 and b_value.ndim >= 2 and a_value.shape[-1] == 1 and not kwargs:
+        # outer products (a per-sample weight gradient): one product per element, so a broadcast multiply
+        # gives the same values as matmul's stack of tiny matrix products, much faster
+        result = xp.multiply(a_value, b_value)
+    else:
+        result = xp.matmul(a_value, b_value, **kwargs)
     if b_vector and b_batched:
         result = result[..., 0]
     if a_vector and a_batched:
