@@ -64,8 +64,13 @@ def noncontiguous(array):
     return wide[..., ::2]
 
 
-def all_ops():
-    from . import basic, complex_ops, linalg, linalg_more, nn_conv, nn_functional, pointwise, reductions, shapes
+def well_conditioned(rng, n, batch=()):
+    """A random square matrix kept away from singular by a multiple of the identity."""
+    return rng.standard_normal(batch + (n, n)) + 3 * np.eye(n)
 
-    families = (basic, pointwise, reductions, shapes, linalg, linalg_more, nn_functional, nn_conv, complex_ops)
+
+def all_ops():
+    from . import basic, complex_ops, linalg, nn_conv, nn_functional, pointwise, products, reductions, shapes
+
+    families = (basic, pointwise, reductions, shapes, products, linalg, nn_functional, nn_conv, complex_ops)
     return [op for family in families for op in family.OPS]

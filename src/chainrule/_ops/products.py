@@ -2,9 +2,10 @@
 and ``matrix_exp``, the exponential series of matrix products.
 
 ``einsum`` is one node: its forward is one ``einsum`` call (of the operands' namespace) and the
-gradient for each operand is again an einsum, of the incoming gradient with the other operands. ``tensordot``, ``inner``,
-``outer``, ``kron``, ``matrix_power`` and ``multi_dot`` are compositions of reshapes, products and
-permutations, as in PyTorch, so their graphs (and backward node names) are PyTorch's.
+gradient for each operand is again an einsum, of the incoming gradient with the other operands.
+``tensordot``, ``inner``, ``outer``, ``kron``, ``matrix_power`` and ``multi_dot`` are compositions of
+reshapes, products and permutations, as in PyTorch, so their graphs (and backward node names) are
+PyTorch's.
 """
 
 import functools

@@ -14,7 +14,7 @@ from .._op import OUTPUT, derivative, record
 from ..joining import cat
 from ..pointwise_base import write_out
 from .checks import check_matrix, not_positive_definite_error
-from .matrices import adjoint, identity, lower, outputs_of, record_factors, upper
+from .matrices import adjoint, identity, lower, outputs_of, record_factors
 from .solvers import solve
 
 __all__ = ["cholesky", "cholesky_array", "cholesky_legacy", "cholesky_inverse", "qr", "householder_product"]
