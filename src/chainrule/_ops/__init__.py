@@ -9,11 +9,12 @@ Adding a family is adding its module to ``FAMILIES`` (or, for a namespace loaded
 
 from .._tensor import Tensor
 from ._op import publish
-from . import (arithmetic, complex, copy, decompositions, decompositions_more, indexing, inplace, joining, matmul,
-               pointwise, products, reduction, rounding, scatter, shape, sorting)
+from . import (arithmetic, complex, copy, indexing, inplace, joining, matmul, pointwise, products, reduction, rounding,
+               scatter, shape, sorting)
+from .linalg import factorizations, solvers, svd
 
-FAMILIES = (arithmetic, pointwise, reduction, sorting, shape, joining, indexing, scatter, matmul, products,
-            decompositions, decompositions_more, copy, complex)
+FAMILIES = (arithmetic, pointwise, reduction, sorting, shape, joining, indexing, scatter, matmul, products, solvers,
+            factorizations, svd, copy, complex)
 
 FUNCTIONS = {}
 METHODS = {}

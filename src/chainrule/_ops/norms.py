@@ -15,7 +15,7 @@ from .._dtype import to_dtype
 from .._tensor import _wrap_dim
 from ._along_dim import expand_reduced, reduced_count, reduction_dims
 from ._op import OUTPUT, derivative, record
-from .decompositions import svdvals
+from .linalg.svd import svdvals
 from .pointwise import isnan, sign, where
 from .pointwise_base import write_out
 
