@@ -8,8 +8,7 @@ and ``unbind`` return several views that share one node, as in PyTorch.
 
 from itertools import accumulate
 
-import numpy as np
-
+from .._array import namespace_of
 from .._dtype import DIMENSIONED, _FROM_NUMPY, result_type
 from .._tensor import Tensor, _wrap_dim, make_tensor
 from ._op import derivative, record, record_multi
@@ -41,7 +40,8 @@ def _common_arrays(tensors):
 
 
 def _zeros(shape, like):
-    return make_tensor(np.zeros(shape, dtype=like._data.dtype))
+    data = like._data
+    return make_tensor(namespace_of(data).zeros(shape, dtype=data.dtype))
 
 
 # ---------------------------------------------------------------- cat
@@ -105,7 +105,7 @@ def cat(tensors, dim=0, *, out=None):
     for i, a in enumerate(arrays):
         if a is not reference and not _is_legacy_empty(a):
             _check_cat_shapes(reference, a, dim, i)
-    result = np.concatenate(kept, axis=dim)
+    result = namespace_of(reference).concatenate(kept, axis=dim)
     sizes = [None if _is_legacy_empty(a) and reference.ndim != 1 else a.shape[dim] for a in arrays]
     offsets = list(accumulate((s or 0 for s in sizes), initial=0))
     node_class = _node_class("CatBackward0", _CatPiece, len(tensors))
@@ -143,7 +143,7 @@ def stack(tensors, dim=0, *, out=None):
                                f"{list(a.shape)} at entry {i}")
     dim = _wrap_dim(dim, len(first) + 1)
     node_class = _node_class("StackBackward0", _StackPiece, len(tensors))
-    result = record(np.stack(arrays, axis=dim), node_class, tensors, (), (dim,))
+    result = record(namespace_of(arrays[0]).stack(arrays, axis=dim), node_class, tensors, (), (dim,))
     return result if out is None else write_out(result, out, "stack")
 
 
@@ -319,7 +319,7 @@ def repeat(input, *sizes):
     for r in sizes:
         if r < 0:
             raise RuntimeError(f"Trying to create tensor with negative dimension {min(target)}: {target}")
-    result = np.tile(x.reshape(shape), sizes)
+    result = namespace_of(x).tile(x.reshape(shape), sizes)
     return record(result, RepeatBackward0, (input,), (), (sizes, shape))
 
 
@@ -356,12 +356,14 @@ def _dims_arg(dims):
 
 
 def flip(input, *dims):
+    """``input`` reversed along ``dims`` (a copy; a 0-d input has nothing to reverse)."""
     x = input._data
     dims = tuple(_wrap_dim(d, x.ndim) for d in _dims_arg(dims))
     for d in dims:
         if dims.count(d) > 1:
             raise RuntimeError(f"dim {d} appears multiple times in the list of dims")
-    return record(np.flip(x, dims).copy(), FlipBackward0, (input,), (), (dims,))
+    result = x.copy() if x.ndim == 0 else namespace_of(x).flip(x, dims).copy()
+    return record(result, FlipBackward0, (input,), (), (dims,))
 
 
 def fliplr(input):
@@ -378,17 +380,18 @@ def flipud(input):
 
 def roll(input, shifts, dims=None):
     x = input._data
+    xp = namespace_of(x)
     shifts = (shifts,) if isinstance(shifts, int) else tuple(shifts)
     if dims is None:
         if len(shifts) != 1:
             raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, dims:0")
-        result = np.roll(x.reshape(-1), shifts[0]).reshape(x.shape)
+        result = xp.roll(x.reshape(-1), shifts[0]).reshape(x.shape)
         return record(result, RollBackward0, (input,), (), (shifts, None))
     dims = (dims,) if isinstance(dims, int) else tuple(dims)
     if len(shifts) != len(dims):
         raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, dims:{len(dims)}")
     dims = tuple(_wrap_dim(d, x.ndim) for d in dims)
-    return record(np.roll(x, shifts, dims), RollBackward0, (input,), (), (shifts, dims))
+    return record(xp.roll(x, shifts, dims), RollBackward0, (input,), (), (shifts, dims))
 
 
 def rot90(input, k=1, dims=(0, 1)):
@@ -401,4 +404,4 @@ def rot90(input, k=1, dims=(0, 1)):
     d0, d1 = _wrap_dim(dims[0], x.ndim), _wrap_dim(dims[1], x.ndim)
     if d0 == d1:
         raise RuntimeError(f"expected rotation dims to be different, but got dim0 = {d0} and dim1 = {d1}")
-    return record(np.rot90(x, k, (d0, d1)).copy(), Rot90Backward0, (input,), (), (k, (d0, d1)))
+    return record(namespace_of(x).rot90(x, k, (d0, d1)).copy(), Rot90Backward0, (input,), (), (k, (d0, d1)))
