@@ -47,6 +47,8 @@ def _accumulate(name, x, dim, dtype):
 
 # ---------------------------------------------------------------- cumsum / cumprod
 def _cumsum_grad(grad, dim):
+    if grad.numel() <= 1 or grad.shape[dim] == 1:
+        return grad  # nothing to add up: PyTorch hands the gradient back itself
     return reverse_cumsum(grad, dim)
 
 
