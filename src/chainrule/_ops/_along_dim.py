@@ -74,6 +74,7 @@ def check_nonempty_input(name, array, error=RuntimeError):
 def _positions(xp, index, dim):
     """The coordinates ``index`` points at: its values along ``dim``, each element's own position elsewhere."""
     ndim = index.ndim
+    dim %= ndim  # a 0-d input's dim may be -1
     return tuple(index if d == dim else xp.arange(size).reshape((1,) * d + (size,) + (1,) * (ndim - d - 1))
                  for d, size in enumerate(index.shape))
 
