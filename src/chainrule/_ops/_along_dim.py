@@ -13,7 +13,7 @@ from ._op import derivative, record
 
 __all__ = ["normalize_dims", "reduction_dims", "expand_reduced", "reduced_count", "check_nonempty_dim",
            "check_nonempty_input", "gather_along", "scatter_along", "scattered_array", "selected_grad",
-           "pick_along", "reverse_cumsum", "shift", "GatherBackward0", "ScatterBackward0", "ScatterBackward1",
+           "pick_along", "zeros_of", "reverse_cumsum", "shift", "GatherBackward0", "ScatterBackward0", "ScatterBackward1",
            "ScatterAddBackward0"]
 
 
@@ -105,13 +105,14 @@ def scattered_array(x, dim, index, values, combine=None):
     return out.reshape(x.shape)
 
 
-def _zeros(shape, like):
+def zeros_of(shape, like):
+    """Exact zeros of ``shape`` in the dtype and namespace of tensor ``like``: a constant, without a graph."""
     data = like._data
     return make_tensor(namespace_of(data).zeros(shape, dtype=data.dtype))
 
 
 def _gather_grad(grad, dim, index, shape):
-    return scatter_along(_zeros(shape, grad), dim, index, grad, accumulate=True)
+    return scatter_along(zeros_of(shape, grad), dim, index, grad, accumulate=True)
 
 
 def _scatter_grad_self(grad, dim, index):
@@ -161,7 +162,7 @@ def scatter_along(input, dim, index, src, accumulate=False):
 
 def selected_grad(grad, indices, dim, keepdim, shape):
     """The gradient of values picked at ``indices`` along ``dim``: scattered back to those positions."""
-    return scatter_along(_zeros(shape, grad), dim, indices, grad if keepdim else grad.unsqueeze(dim))
+    return scatter_along(zeros_of(shape, grad), dim, indices, grad if keepdim else grad.unsqueeze(dim))
 
 
 def pick_along(input, dim, indices, keepdim, node, result_type):

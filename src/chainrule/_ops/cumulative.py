@@ -11,7 +11,7 @@ from .._tensor import _wrap_dim, make_tensor
 from .._autograd import grad_mode
 from ..return_types import cummax as cummax_type
 from ..return_types import cummin as cummin_type
-from ._along_dim import reverse_cumsum, scatter_along, shift
+from ._along_dim import reverse_cumsum, scatter_along, shift, zeros_of
 from ._op import OUTPUT, derivative, record
 from .pointwise import where
 from .pointwise_base import write_out
@@ -113,9 +113,7 @@ def cumprod(input, dim, *, dtype=None, out=None):
 # ---------------------------------------------------------------- cummax / cummin
 def _cumulative_extreme_grad(grad, indices, dim, shape):
     """Each output's gradient added at the position its value came from (PyTorch's scatter-add into zeros)."""
-    data = grad._data
-    zeros = make_tensor(namespace_of(data).zeros(shape, dtype=data.dtype))
-    return scatter_along(zeros, dim, indices, grad, accumulate=True)
+    return scatter_along(zeros_of(shape, grad), dim, indices, grad, accumulate=True)
 
 
 CummaxBackward0 = derivative("CummaxBackward0", _cumulative_extreme_grad)

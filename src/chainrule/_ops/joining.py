@@ -10,7 +10,8 @@ from itertools import accumulate
 
 from .._array import namespace_of
 from .._dtype import DIMENSIONED, _FROM_NUMPY, result_type
-from .._tensor import Tensor, _wrap_dim, make_tensor
+from .._tensor import Tensor, _wrap_dim
+from ._along_dim import zeros_of
 from ._op import derivative, record, record_multi
 from .indexing import slice_view
 from .pointwise_base import write_out
@@ -39,11 +40,6 @@ def _common_arrays(tensors):
     return [a.astype(common, copy=False) for a in arrays]
 
 
-def _zeros(shape, like):
-    data = like._data
-    return make_tensor(namespace_of(data).zeros(shape, dtype=data.dtype))
-
-
 # ---------------------------------------------------------------- cat
 class _CatPiece:
     """The vjp of one ``cat`` input: its slice of the gradient (an empty 1-d input was skipped)."""
@@ -56,7 +52,7 @@ class _CatPiece:
     def __call__(self, grad, dim, offsets, sizes):
         size = sizes[self.position]
         if size is None:
-            return _zeros((0,), grad)
+            return zeros_of((0,), grad)
         return grad.narrow(dim, offsets[self.position], size)
 
 
@@ -180,7 +176,7 @@ def _join_grads(grads, pieces_shapes, dim, join):
     present = next((g for g in grads if g is not None), None)
     if present is None:
         return None
-    filled = [g if g is not None else _zeros(shape, present) for g, shape in zip(grads, pieces_shapes)]
+    filled = [g if g is not None else zeros_of(shape, present) for g, shape in zip(grads, pieces_shapes)]
     return join(filled, dim)
 
 

@@ -12,7 +12,7 @@ import warnings
 
 from .._array import namespace_of
 from .._tensor import Tensor, _wrap_dim, make_tensor
-from ._along_dim import gather_along, scatter_along, scattered_array
+from ._along_dim import gather_along, scatter_along, scattered_array, zeros_of
 from ._broadcast import broadcast_shapes
 from ._op import derivative, record
 from .index_put import index_put_accumulate
@@ -27,11 +27,6 @@ __all__ = ["gather", "scatter", "scatter_add", "index_select", "index_add", "ind
 FUNCTIONS = __all__
 METHODS = __all__[:-1] + ["argwhere"]
 INPLACE = ["scatter", "scatter_add", "index_add", "index_copy", "index_fill", "masked_fill"]
-
-
-def _zeros(shape, like):
-    data = like._data
-    return make_tensor(namespace_of(data).zeros(shape, dtype=data.dtype))
 
 
 # ---------------------------------------------------------------- gather / scatter
@@ -139,7 +134,7 @@ def _index_vector(index, name, size, dim):
 
 
 def _index_select_grad(grad, shape, dim, index):
-    return index_add(_zeros(shape, grad), dim, index, grad)
+    return index_add(zeros_of(shape, grad), dim, index, grad)
 
 
 def _index_add_grad_self(grad, dim, index, alpha):
