@@ -9,10 +9,10 @@ Adding a family is adding its module to ``FAMILIES`` (or, for a namespace loaded
 
 from .._tensor import Tensor
 from . import (arithmetic, complex, copy, decompositions, decompositions_more, indexing, inplace, joining, matmul,
-               pointwise, products, reduction, rounding, scatter, shape, sorting)
+               pointwise, pointwise_binary, pointwise_compare, products, reduction, rounding, scatter, shape, sorting)
 
-FAMILIES = (arithmetic, pointwise, reduction, sorting, shape, joining, indexing, scatter, matmul, products,
-            decompositions, decompositions_more, copy, complex)
+FAMILIES = (arithmetic, pointwise_binary, rounding, pointwise, pointwise_compare, reduction, sorting, shape, joining,
+            indexing, scatter, matmul, products, decompositions, decompositions_more, copy, complex)
 
 FUNCTIONS = {}
 METHODS = {}
@@ -83,7 +83,7 @@ def _pos(self):
 
 
 def _invert(self):
-    return pointwise.bitwise_not(self) if self._data.dtype.kind != "b" else pointwise.logical_not(self)
+    return pointwise_compare.bitwise_not(self) if self._data.dtype.kind != "b" else pointwise_compare.logical_not(self)
 
 
 def _operators():

@@ -2,9 +2,7 @@
 
 Each op is its forward on arrays next to its derivative rule. A Python number operand gets a
 ``(None, 0)`` edge, as in PyTorch, and is saved like a tensor when the rule reads it. For complex
-operands each rule multiplies by the conjugate of the factor it would use for real ones. This family
-also registers the rounding divisions (``rounding``) and the two- and three-operand elementwise
-functions (``pointwise_binary``).
+operands each rule multiplies by the conjugate of the factor it would use for real ones.
 """
 
 import cmath
@@ -13,27 +11,23 @@ import math
 import numpy as np
 
 from .._tensor import Tensor
-from . import pointwise_binary, rounding
 from ._broadcast import apply_binary, binary_arrays
 from ._kernel import Constant, Kernel, binary_operands, elementwise, float_operator, replays, same_kind_number
 from .._array import namespace_of
 from ._op import OUTPUT, conjugate, derivative, record
 from .pointwise import log, reciprocal, where
 from .pointwise_base import to_default_float, write_out, zeros_like_grad
-from .pointwise_binary import *  # noqa: F401,F403  (registered here)
-from .rounding import *  # noqa: F401,F403  (registered here)
 from .rounding import div_rounded
 from .._creation import tensor
 
 _OWN = ["add", "sub", "rsub", "mul", "div", "true_divide", "pow", "square", "neg", "negative"]
 
-__all__ = _OWN + ["rtruediv"] + pointwise_binary.__all__ + rounding.__all__
+__all__ = _OWN + ["rtruediv"]
 
-FUNCTIONS = _OWN + pointwise_binary.FUNCTIONS + rounding.FUNCTIONS
+FUNCTIONS = _OWN
 METHODS = FUNCTIONS
-INPLACE = ["add", "sub", "mul", "div", "true_divide", "pow", "square", "neg", "negative"] + pointwise_binary.INPLACE \
-    + rounding.FUNCTIONS
-ALIASES = {"subtract": "sub", "multiply": "mul", "divide": "div", "arctan2": "atan2"}
+INPLACE = ["add", "sub", "mul", "div", "true_divide", "pow", "square", "neg", "negative"]
+ALIASES = {"subtract": "sub", "multiply": "mul", "divide": "div"}
 
 
 def _as_tensor_pair(input, other):

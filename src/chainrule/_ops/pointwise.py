@@ -1,4 +1,4 @@
-"""Elementwise functions of one tensor, ``where``, and (from ``pointwise_compare``) comparisons.
+"""Elementwise functions of one tensor, and ``where``.
 
 A unary op is one line: its name, its node, its array function and what its rule reads. Float-only
 functions turn integer inputs into the default float dtype first, as PyTorch does. Each rule is the
@@ -18,23 +18,19 @@ from ._kernel import Kernel, binary_operands, replays
 from .._array import namespace_of
 from ._op import OUTPUT, conjugate, derivative, record
 from .pointwise_base import float_array, kernel_missing, reject, to_default_float, unary_op, write_out, zeros_like_grad
-from .pointwise_compare import COMPARISONS, INPLACE_COMPARISONS
-from .pointwise_compare import *  # noqa: F401,F403  (re-exported: the comparison ops live in this family)
 from .pointwise_special import TWO_OVER_SQRT_PI, erf_array, erfc_array, erfinv_array
 
 _UNARY = ["exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "sqrt", "rsqrt", "reciprocal", "sin", "cos", "tan",
           "asin", "acos", "atan", "sinh", "cosh", "tanh", "asinh", "acosh", "atanh", "sigmoid", "logit", "erf",
           "erfc", "erfinv", "abs", "sign", "sgn", "relu"]
 
-__all__ = _UNARY + ["where", "zeros_like_grad", "to_default_float", "unary_op"] + COMPARISONS
+__all__ = _UNARY + ["where", "zeros_like_grad", "to_default_float", "unary_op"]
 
-FUNCTIONS = _UNARY + ["where"] + COMPARISONS
-METHODS = _UNARY + COMPARISONS + INPLACE_COMPARISONS
-INPLACE = _UNARY + ["logical_and", "logical_or", "logical_xor", "logical_not", "bitwise_and", "bitwise_or",
-                    "bitwise_xor", "bitwise_not"]
+FUNCTIONS = _UNARY + ["where"]
+METHODS = _UNARY
+INPLACE = _UNARY
 ALIASES = {"absolute": "abs", "arcsin": "asin", "arccos": "acos", "arctan": "atan", "arcsinh": "asinh",
-           "arccosh": "acosh", "arctanh": "atanh", "greater": "gt", "less": "lt", "greater_equal": "ge",
-           "less_equal": "le", "not_equal": "ne"}
+           "arccosh": "acosh", "arctanh": "atanh"}
 
 _LN2 = math.log(2.0)
 _LN10 = math.log(10.0)

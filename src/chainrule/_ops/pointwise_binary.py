@@ -1,5 +1,5 @@
 """Elementwise functions of two or three tensors: ``maximum minimum fmax fmin``, ``clamp`` in all its
-forms, ``lerp atan2 hypot xlogy copysign nan_to_num addcmul addcdiv``. Registered by ``arithmetic``.
+forms, ``lerp atan2 hypot xlogy copysign nan_to_num addcmul addcdiv``.
 
 Selection-style rules (``maximum``, ``clamp``) write exact ``+0.`` where the gradient is blocked and
 split it evenly on ties; the others are arithmetic and follow IEEE signs.
@@ -11,15 +11,18 @@ from .._dtype import DIMENSIONED, SCALAR, ZERO_DIM, result_type, scalar_dtype
 from .._tensor import Tensor, make_tensor
 from ._broadcast import apply_binary, binary_arrays, broadcast_shapes
 from ._op import OUTPUT, conjugate, derivative, record
-from .pointwise import isfinite, isnan, where
+from .pointwise import where
+from .pointwise_compare import isfinite, isnan
 from .pointwise_base import kernel_missing, no_kernel_error, reject, to_default_float, write_out, zeros_like_grad
 
 __all__ = ["maximum", "minimum", "fmax", "fmin", "clamp", "clip", "clamp_min", "clamp_max", "lerp", "atan2",
            "arctan2", "hypot", "xlogy", "copysign", "nan_to_num", "addcmul", "addcdiv"]
 
 FUNCTIONS = [name for name in __all__ if name != "arctan2"]
+METHODS = FUNCTIONS
 INPLACE = ["clamp", "clip", "clamp_min", "clamp_max", "lerp", "atan2", "hypot", "xlogy", "copysign", "nan_to_num",
            "addcmul", "addcdiv"]
+ALIASES = {"arctan2": "atan2"}
 
 
 def _must_be_tensor(name, value, position=2, argument="other"):

@@ -2,7 +2,7 @@
 
 Their results are bool (or integer, for bitwise ops on integers), so they carry no gradient and
 are wrapped without a node. Only the in-place comparisons (``x.lt_(y)``) record one, as PyTorch
-does, whose gradients are zeros. Re-exported by ``pointwise``, which registers them.
+does, whose gradients are zeros.
 """
 
 import numpy as np
@@ -23,7 +23,13 @@ COMPARISONS = ["eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or", 
 INPLACE_COMPARISONS = ["eq_", "ne_", "lt_", "le_", "gt_", "ge_", "greater_", "less_", "greater_equal_", "less_equal_",
                        "not_equal_"]
 
-__all__ = COMPARISONS + INPLACE_COMPARISONS + ["COMPARISONS", "INPLACE_COMPARISONS"]
+__all__ = COMPARISONS + INPLACE_COMPARISONS
+
+FUNCTIONS = COMPARISONS
+METHODS = COMPARISONS + INPLACE_COMPARISONS
+INPLACE = ["logical_and", "logical_or", "logical_xor", "logical_not", "bitwise_and", "bitwise_or", "bitwise_xor",
+           "bitwise_not"]
+ALIASES = {"greater": "gt", "less": "lt", "greater_equal": "ge", "less_equal": "le", "not_equal": "ne"}
 
 
 def _signature_error(name, input):

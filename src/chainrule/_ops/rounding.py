@@ -4,7 +4,7 @@ mode, ``floor_divide`` (``//``), ``fmod`` and ``remainder`` (``%``).
 Rounding is flat almost everywhere, so its gradient is exact zeros; ``frac``, ``fmod`` and
 ``remainder`` pass the gradient of ``self`` through unchanged. ``floor_divide`` and a number
 ``% tensor`` record a node that refuses backward, as PyTorch's do. Integer division by zero raises
-where NumPy would only warn. Registered by ``arithmetic``.
+where NumPy would only warn.
 """
 
 import numpy as np
@@ -19,6 +19,8 @@ __all__ = ["floor", "ceil", "round", "trunc", "fix", "frac", "div_rounded", "flo
            "rfloordiv", "rremainder"]
 
 FUNCTIONS = ["floor", "ceil", "round", "trunc", "fix", "frac", "floor_divide", "fmod", "remainder"]
+METHODS = FUNCTIONS
+INPLACE = FUNCTIONS
 
 
 def _zero_grad(grad, *saved_and_args):
