@@ -18,7 +18,7 @@ from chainrule._ops.pointwise_special import erf_array, erfc_array, erfinv_array
 
 # The worst errors measured on the grids below, plus one unit for another platform's exp and log.
 MAX_ULP = {  # float64 against the C library and SciPy; float32 and float16 against them rounded to the dtype
-    np.float64: {"erf": 4, "erfc": 8, "erfinv": 7},  # measured 3, 7, 6
+    np.float64: {"erf": 4, "erfc": 8, "erfinv": 6},  # measured 3, 7, 5
     np.float32: {"erf": 5, "erfc": 10, "erfinv": 9},  # measured 4, 9, 8: float32 is computed in float32
     np.float16: {"erf": 1, "erfc": 1, "erfinv": 2},  # measured 0, 0, 1: float16 is computed in float32
 }
