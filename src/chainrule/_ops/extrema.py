@@ -12,7 +12,8 @@ from .._tensor import Tensor, _wrap_dim, make_tensor
 from ._along_dim import (check_nonempty_dim, check_nonempty_input, expand_reduced, pick_along, reduction_dims,
                          selected_grad)
 from ._op import OUTPUT, derivative, record, record_multi
-from .pointwise import isnan, where
+from .pointwise import where
+from .pointwise_compare import isnan
 from .pointwise_binary import maximum, minimum
 from .pointwise_base import write_out
 

@@ -15,7 +15,8 @@ from .._tensor import _wrap_dim
 from ._along_dim import expand_reduced, reduced_count, reduction_dims
 from ._op import OUTPUT, derivative, record
 from .linalg.svd import svdvals
-from .pointwise import isnan, sign, where
+from .pointwise import sign, where
+from .pointwise_compare import isnan
 from .pointwise_base import write_out
 
 __all__ = ["vector_norm", "matrix_norm", "linalg_norm", "norm", "MATRIX_ORDERS"]

@@ -18,7 +18,8 @@ from ._kernel import Kernel, replays
 from ._op import OUTPUT, derivative, record, record_multi
 from .cumulative import cummax, cummin, cumprod, cumsum, logcumsumexp
 from .norms import norm, vector_norm
-from .pointwise import isnan, logical_not, where, zeros_like_grad
+from .pointwise import where, zeros_like_grad
+from .pointwise_compare import isnan, logical_not
 from .pointwise_base import write_out
 
 __all__ = ["sum", "mean", "nansum", "nanmean", "prod", "var", "std", "var_mean", "std_mean", "logsumexp", "all",
