@@ -65,7 +65,7 @@ def _symmetric(module, a):
 
 
 def _spd(module, a):
-    return a @ a.transpose(-2, -1) + 3 * module.eye(a.shape[-1], dtype=a.dtype)
+    return a @ a.transpose(-2, -1) + 3 * module.diag_embed(module.ones_like(a[..., 0]))
 
 
 def _fixed_sign(module, columns):
@@ -244,7 +244,7 @@ def _vander_samples(rng):
 
 
 def _cholesky_inverse(m, a, **kw):
-    return m.cholesky_inverse(m.linalg.cholesky(a @ a.transpose(-2, -1) + 3 * m.eye(a.shape[-1], dtype=a.dtype)),
+    return m.cholesky_inverse(m.linalg.cholesky(a @ a.transpose(-2, -1) + 3 * m.diag_embed(m.ones_like(a[..., 0]))),
                               **kw)
 
 
