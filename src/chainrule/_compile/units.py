@@ -28,10 +28,10 @@ def _registry():
     if _UNITS is None:
         from .. import _ops, linalg
         from .._ops._op import OpNode
-        from ..nn.functional import activation, conv, loss, normalization, pooling, sampling
+        from ..nn import functional
 
         functions = list(_ops.FUNCTIONS.values()) + list(_ops.METHODS.values()) + list(_ops._operators().values())
-        for family in (activation, conv, loss, normalization, pooling, sampling):
+        for family in functional._FAMILIES:
             functions += [getattr(family, name) for name in family.FUNCTIONS]
         functions += [getattr(linalg, name) for name in linalg.__all__]
         pending = [OpNode]

@@ -16,7 +16,8 @@ from ..._ops._op import derivative, record
 from ..._tensor import make_tensor
 from ._windows import gather_flat, gather_node, scatter_flat, scatter_node
 
-__all__ = ["affine_grid", "grid_sample"]
+FUNCTIONS = ["affine_grid", "grid_sample"]
+METHODS = []
 
 _ALIGN_WARNING = ("Default grid_sample and affine_grid behavior has changed to align_corners=False since 1.3.0. "
                   "Please specify align_corners=True if the old behavior is desired. See the documentation of "

@@ -1,5 +1,5 @@
-"""nn.functional activations (the softmax family, dropout, linear maps and attention live in their
-own modules and are exported from here).
+"""nn.functional activations (the softmax family, dropout, linear maps and attention are families of
+their own).
 
 Each activation with its own PyTorch node is a forward on arrays next to its derivative rule,
 written with chainrule ops so that every higher derivative works. Activations PyTorch builds out
@@ -20,20 +20,12 @@ from ..._ops.joining import cat
 from ..._ops.pointwise import erf, exp, sigmoid, tanh, where
 from ..._ops.pointwise_special import erf_array
 from ..._tensor import _wrap_dim, make_tensor
-from .attention import *  # re-exported through FUNCTIONS
-from .dropout import *  # re-exported through FUNCTIONS
-from .linear import *  # re-exported through FUNCTIONS
-from .softmax import *  # re-exported through FUNCTIONS
 
 FUNCTIONS = ["relu", "relu_", "relu6", "leaky_relu", "leaky_relu_", "rrelu", "rrelu_", "elu", "elu_", "selu",
              "selu_", "celu", "celu_", "gelu", "silu", "mish", "softplus", "softsign", "sigmoid", "tanh", "hardtanh",
              "hardtanh_", "hardsigmoid", "hardswish", "logsigmoid", "tanhshrink", "softshrink", "hardshrink",
-             "threshold", "threshold_", "prelu", "glu",
-             "softmax", "log_softmax", "softmin", "gumbel_softmax",
-             "dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout", "feature_alpha_dropout",
-             "linear", "bilinear", "cosine_similarity", "pairwise_distance", "pdist", "normalize",
-             "scaled_dot_product_attention"]
-METHODS = ["softmax", "log_softmax", "hardshrink", "prelu"]  # F.sigmoid and F.tanh are chainrule's own
+             "threshold", "threshold_", "prelu", "glu"]
+METHODS = ["hardshrink", "prelu"]  # F.sigmoid and F.tanh are chainrule's own
 
 SELU_ALPHA = 1.6732632423543772848170429916717
 SELU_SCALE = 1.0507009873554804934193349852946

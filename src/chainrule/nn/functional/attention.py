@@ -18,7 +18,8 @@ from ..._ops.pointwise import where
 from ..._tensor import make_tensor
 from .dropout import dropout
 
-__all__ = ["scaled_dot_product_attention"]
+FUNCTIONS = ["scaled_dot_product_attention"]
+METHODS = []
 
 
 def _safe_softmax_array(x):

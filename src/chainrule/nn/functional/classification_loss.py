@@ -17,8 +17,9 @@ from .activation import logsigmoid, softplus, softplus_array
 from .loss_reduction import divide_by_number, reduce_array, reduce_loss, reduction_mode
 from .softmax import log_softmax
 
-__all__ = ["binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "multilabel_margin_loss",
-           "multilabel_soft_margin_loss", "nll_loss"]
+FUNCTIONS = ["nll_loss", "cross_entropy", "binary_cross_entropy", "binary_cross_entropy_with_logits",
+             "multilabel_soft_margin_loss", "multilabel_margin_loss"]
+METHODS = []
 
 
 # ---------------------------------------------------------------- nll_loss

@@ -14,7 +14,8 @@ from ..._ops.pointwise import where
 from ..._tensor import Tensor, make_tensor
 from .loss_reduction import reduction_mode
 
-__all__ = ["ctc_loss"]
+FUNCTIONS = ["ctc_loss"]
+METHODS = []
 
 
 def _ctc_grad(grad, coefficient, grad_shape):

@@ -13,7 +13,8 @@ from ... import _random
 from ..._ops._op import traced_stateful
 from ..._tensor import make_tensor
 
-__all__ = ["alpha_dropout", "dropout", "dropout1d", "dropout2d", "dropout3d", "feature_alpha_dropout"]
+FUNCTIONS = ["dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout", "feature_alpha_dropout"]
+METHODS = []
 
 _SELU_SATURATION = 1.7580993408473766  # -SELU's lowest value, scale * alpha
 

@@ -19,7 +19,8 @@ from ..._ops.pointwise import sign, where, zeros_like_grad
 from ..._ops.reduction import expand_reduced
 from ..._tensor import _wrap_dim, make_tensor
 
-__all__ = ["bilinear", "cosine_similarity", "linear", "normalize", "pairwise_distance", "pdist"]
+FUNCTIONS = ["linear", "bilinear", "cosine_similarity", "pairwise_distance", "pdist", "normalize"]
+METHODS = []
 
 
 # ---------------------------------------------------------------- linear / bilinear

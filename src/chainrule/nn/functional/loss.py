@@ -21,16 +21,12 @@ from ..._ops.pointwise_binary import minimum, xlogy
 from ..._ops._op import traced
 from ..._tensor import make_tensor
 from .activation import softplus_array
-from .classification_loss import *  # re-exported through FUNCTIONS
-from .ctc import ctc_loss  # noqa: F401  (re-exported through FUNCTIONS)
 from .linear import pairwise_distance
 from .loss_reduction import reduce_array, reduce_loss, reduction_mode
 
-FUNCTIONS = ["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "cross_entropy", "nll_loss",
-             "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div", "cosine_embedding_loss",
+FUNCTIONS = ["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "kl_div", "cosine_embedding_loss",
              "margin_ranking_loss", "triplet_margin_loss", "poisson_nll_loss", "gaussian_nll_loss", "soft_margin_loss",
-             "hinge_embedding_loss", "multi_margin_loss", "triplet_margin_with_distance_loss",
-             "multilabel_soft_margin_loss", "multilabel_margin_loss", "ctc_loss"]
+             "hinge_embedding_loss", "multi_margin_loss", "triplet_margin_with_distance_loss"]
 METHODS = []
 
 

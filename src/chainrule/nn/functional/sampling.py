@@ -1,5 +1,5 @@
 """Padding, resizing, embedding lookup, one-hot encoding and pixel shuffling (``grid_sample`` and
-``affine_grid`` live in ``_grid`` and are exported from here).
+``affine_grid`` are the family in ``_grid``).
 
 Reflect, replicate and circular padding and nearest resizing pick, along each padded or resized
 dim, which input position every output position copies; linear resizing mixes two neighbours and
@@ -17,12 +17,11 @@ from ..._ops._op import derivative, record
 from ..._ops.index_put import index_put_accumulate
 from ..._ops.indexing import getitem
 from ..._tensor import make_tensor
-from ._grid import affine_grid, grid_sample  # noqa: F401  (re-exported through FUNCTIONS)
 from ._windows import apply_maps, constant_pad, maps_node
 from .pooling import adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d
 
-FUNCTIONS = ["pad", "interpolate", "upsample", "upsample_nearest", "upsample_bilinear", "grid_sample", "affine_grid",
-             "embedding", "one_hot", "pixel_shuffle", "pixel_unshuffle"]
+FUNCTIONS = ["pad", "interpolate", "upsample", "upsample_nearest", "upsample_bilinear", "embedding", "one_hot",
+             "pixel_shuffle", "pixel_unshuffle"]
 METHODS = []
 
 

@@ -15,7 +15,8 @@ from ..._ops.pointwise import exp
 from ..._ops._op import traced
 from ..._tensor import _wrap_dim, make_tensor
 
-__all__ = ["gumbel_softmax", "log_softmax", "softmax", "softmin"]
+FUNCTIONS = ["softmax", "log_softmax", "softmin", "gumbel_softmax"]
+METHODS = ["softmax", "log_softmax"]
 
 
 def _implicit_dim(name, ndim):
