@@ -10,9 +10,8 @@ in-place nodes that read the result instead of the input carry PyTorch's ``Backw
 
 import math
 
-import numpy as np
-
 from ... import _random
+from ..._array import namespace_of
 from ..._ops import pointwise
 from ..._ops._op import OUTPUT, derivative, record
 from ..._ops.inplace import check_inplace_allowed, make_inplace, write_inplace
@@ -51,7 +50,8 @@ HardtanhBackward0 = derivative("HardtanhBackward0", _blocked_outside, saves="sel
 
 
 def _hardtanh(input, min_val, max_val):
-    return record(np.clip(input._data, min_val, max_val), HardtanhBackward0, (input,), (input,), (min_val, max_val))
+    x = input._data
+    return record(namespace_of(x).clip(x, min_val, max_val), HardtanhBackward0, (input,), (input,), (min_val, max_val))
 
 
 _hardtanh_in_place = make_inplace(_hardtanh, "hardtanh")
@@ -83,7 +83,8 @@ LeakyReluBackward1 = derivative("LeakyReluBackward1", _leaky_relu_grad, saves="r
 
 
 def _leaky_relu_array(x, negative_slope):
-    return np.maximum(x, 0) + np.minimum(x, 0) * negative_slope  # branch-free: faster than a masked select
+    xp = namespace_of(x)
+    return xp.maximum(x, 0) + xp.minimum(x, 0) * negative_slope  # branch-free: faster than a masked select
 
 
 def _leaky_relu_saving_result(input, negative_slope=0.01):
@@ -113,13 +114,15 @@ RreluWithNoiseBackward1 = derivative("RreluWithNoiseBackward1", _rrelu_grad, sav
 def _rrelu(node_class, saved, input, lower, upper, training):
     """While training every element gets its own slope (from chainrule's generator); otherwise their mean."""
     x = input._data
+    xp = namespace_of(x)
     if training:
         drawn = _random.default_generator._rng.uniform(lower, upper, x.shape).astype(x.dtype)
+        drawn = xp.from_host(drawn)  # drawn on the host, from chainrule's generator
         scaled, slopes = x * drawn, make_tensor(drawn)
     else:
         slopes = (lower + upper) / 2
         scaled = x * slopes
-    return record(np.where(x > 0, x, scaled).astype(x.dtype, copy=False), node_class, (input,), (saved,), (slopes,))
+    return record(xp.where(x > 0, x, scaled).astype(x.dtype, copy=False), node_class, (input,), (saved,), (slopes,))
 
 
 def _rrelu_for_in_place(input, lower, upper, training):
@@ -157,8 +160,9 @@ CeluBackward1 = derivative("CeluBackward1", _elu_grad_from_result, saves="result
 
 
 def _elu_array(x, alpha, scale, input_scale):
-    negative = np.expm1(np.minimum(x, 0) * input_scale) * (alpha * scale)  # 0 where x >= 0
-    return (np.maximum(x, 0) * scale + negative).astype(x.dtype, copy=False)
+    xp = namespace_of(x)
+    negative = xp.expm1(xp.minimum(x, 0) * input_scale) * (alpha * scale)  # 0 where x >= 0
+    return (xp.maximum(x, 0) * scale + negative).astype(x.dtype, copy=False)
 
 
 def _elu_op(node_class, saved, input, alpha, scale, input_scale):
@@ -221,7 +225,7 @@ GeluBackward0 = derivative("GeluBackward0", _gelu_grad, saves="self")
 
 def _gelu_array(x, approximate):
     if approximate == "tanh":
-        return 0.5 * x * (1 + np.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x * x * x)))
+        return 0.5 * x * (1 + namespace_of(x).tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x * x * x)))
     return 0.5 * x * (1 + erf_array(x * _SQRT1_2))
 
 
@@ -241,12 +245,14 @@ SiluBackward0 = derivative("SiluBackward0", _silu_grad, saves="self")
 
 def _sigmoid_array(x):
     """``exp(min(x, 0)) / (1 + exp(-|x|))``: no overflow, full precision in both tails, no branches."""
-    return np.exp(np.minimum(x, 0)) / (1 + np.exp(-np.abs(x)))
+    xp = namespace_of(x)
+    return xp.exp(xp.minimum(x, 0)) / (1 + xp.exp(-xp.abs(x)))
 
 
 def softplus_array(x):
     """``log(1 + exp(x))`` without overflow: ``max(x, 0) + log1p(exp(-|x|))``."""
-    return np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))
+    xp = namespace_of(x)
+    return xp.maximum(x, 0) + xp.log1p(xp.exp(-xp.abs(x)))
 
 
 def silu(input, inplace=False):
@@ -257,7 +263,7 @@ def silu(input, inplace=False):
 
 def _softplus_array(x, beta, threshold):
     scaled = x * beta
-    return np.where(scaled > threshold, x, softplus_array(scaled) / beta).astype(x.dtype, copy=False)
+    return namespace_of(x).where(scaled > threshold, x, softplus_array(scaled) / beta).astype(x.dtype, copy=False)
 
 
 def _mish_grad(grad, self):
@@ -270,7 +276,7 @@ MishBackward0 = derivative("MishBackward0", _mish_grad, saves="self")
 
 def mish(input, inplace=False):
     x = input._data
-    result = record(x * np.tanh(_softplus_array(x, 1.0, 20.0)), MishBackward0, (input,), (input,))
+    result = record(x * namespace_of(x).tanh(_softplus_array(x, 1.0, 20.0)), MishBackward0, (input,), (input,))
     return _write_back(input, result) if inplace else result
 
 
@@ -317,7 +323,7 @@ HardsigmoidBackward0 = derivative("HardsigmoidBackward0", _hardsigmoid_grad, sav
 
 def hardsigmoid(input, inplace=False):
     x = input._data
-    result = record(np.clip(x + 3, 0, 6) / 6, HardsigmoidBackward0, (input,), (input,))
+    result = record(namespace_of(x).clip(x + 3, 0, 6) / 6, HardsigmoidBackward0, (input,), (input,))
     return _write_back(input, result) if inplace else result
 
 
@@ -331,7 +337,7 @@ HardswishBackward0 = derivative("HardswishBackward0", _hardswish_grad, saves="se
 
 def hardswish(input, inplace=False):
     x = input._data
-    result = record(x * np.clip(x + 3, 0, 6) / 6, HardswishBackward0, (input,), (input,))
+    result = record(x * namespace_of(x).clip(x + 3, 0, 6) / 6, HardswishBackward0, (input,), (input,))
     return _write_back(input, result) if inplace else result
 
 
@@ -345,17 +351,18 @@ HardshrinkBackward0 = derivative("HardshrinkBackward0", _shrink_grad, saves="sel
 
 def softshrink(input, lambd=0.5):
     x = input._data
+    xp = namespace_of(x)
     if lambd < 0:
-        largest = np.finfo(x.dtype).max if x.dtype.kind == "f" else np.iinfo(x.dtype).max
+        largest = xp.finfo(x.dtype).max if x.dtype.kind == "f" else xp.iinfo(x.dtype).max
         raise RuntimeError(f"lambda must be in range [0, {largest:g}] for input dtype {input.dtype.scalar_type_name}, "
                            f"but found {lambd:g}")
-    shrunk = np.where(x > lambd, x - lambd, np.where(x < -lambd, x + lambd, 0))
+    shrunk = xp.where(x > lambd, x - lambd, xp.where(x < -lambd, x + lambd, 0))
     return record(shrunk.astype(x.dtype, copy=False), SoftshrinkBackward0, (input,), (input,), (lambd,))
 
 
 def hardshrink(input, lambd=0.5):
     x = input._data
-    kept = np.where((x > lambd) | (x < -lambd), x, 0).astype(x.dtype, copy=False)
+    kept = namespace_of(x).where((x > lambd) | (x < -lambd), x, 0).astype(x.dtype, copy=False)
     return record(kept, HardshrinkBackward0, (input,), (input,), (lambd,))
 
 
@@ -370,7 +377,7 @@ ThresholdBackward1 = derivative("ThresholdBackward1", _threshold_grad, saves="se
 def _threshold_for_in_place(input, threshold, value):
     """The in-place node: PyTorch names it differently, and it still reads the input's old value."""
     x = input._data
-    replaced = np.where(x > threshold, x, value).astype(x.dtype, copy=False)
+    replaced = namespace_of(x).where(x > threshold, x, value).astype(x.dtype, copy=False)
     return record(replaced, ThresholdBackward1, (input,), (input,), (threshold,))
 
 
@@ -382,7 +389,7 @@ def threshold(input, threshold, value, inplace=False):
     if inplace:
         return threshold_(input, threshold, value)
     x = input._data
-    replaced = np.where(x > threshold, x, value).astype(x.dtype, copy=False)
+    replaced = namespace_of(x).where(x > threshold, x, value).astype(x.dtype, copy=False)
     return record(replaced, ThresholdBackward0, (input,), (input,), (threshold,))
 
 
@@ -418,7 +425,7 @@ def prelu(input, weight):
     else:
         slope = weight.reshape([-1] * ndim)
     x, w = input._data, slope._data
-    result = np.where(x > 0, x, x * w).astype(x.dtype, copy=False)
+    result = namespace_of(x).where(x > 0, x, x * w).astype(x.dtype, copy=False)
     return record(result, PreluKernelBackward0, (input, slope), (input, slope))
 
 
@@ -439,5 +446,5 @@ def glu(input, dim=-1):
     dim = _wrap_dim(dim, x.ndim)
     if x.shape[dim] % 2:
         raise RuntimeError(f"Halving dimension must be even, but dimension {dim} is size {x.shape[dim]}")
-    first, second = np.split(x, 2, axis=dim)
+    first, second = namespace_of(x).split(x, 2, axis=dim)
     return record(first * _sigmoid_array(second), GluBackward0, (input,), (input,), (dim,))
