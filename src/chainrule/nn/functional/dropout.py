@@ -5,11 +5,11 @@ Dropout multiplies by a constant mask (PyTorch's ``MulBackward0``); alpha dropou
 constant shift (``AddBackward0``). With ``training=False`` or ``p=0`` the input itself comes back.
 """
 
+import math
 import warnings
 
-import numpy as np
-
 from ... import _random
+from ..._array import namespace_of
 from ..._ops._op import traced_stateful
 from ..._tensor import make_tensor
 
@@ -24,21 +24,31 @@ def _check_probability(p):
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
 
 
-def _keep_mask(input, p, mask_shape):
-    """Ones where an element (or channel) survives, drawn with probability ``1 - p``."""
+def _keep_mask(x, p, mask_shape):
+    """True where an element (or channel) survives, drawn with probability ``1 - p``, in ``x``'s namespace.
+
+    The draw is made on the host, from chainrule's generator; only the one-byte mask moves to ``x``'s
+    namespace, and the arithmetic on it happens there.
+    """
     keep = _random.default_generator._rng.random(mask_shape) >= p
-    return keep.astype(input._data.dtype)
+    return namespace_of(x).from_host(keep)
 
 
 def _scaled_keep_mask(x, p, mask_shape):
     """The survivors' mask scaled by ``1 / (1 - p)``, in ``x``'s dtype."""
     keep = _random.default_generator._rng.random(mask_shape) >= p
+    keep = namespace_of(x).from_host(keep)
     return (keep.astype(x.dtype) / (1 - p)).astype(x.dtype, copy=False)
+
+
+def _zeros(input, mask_shape):
+    x = input._data
+    return make_tensor(namespace_of(x).zeros(mask_shape, dtype=x.dtype))
 
 
 def _scaled_dropout(input, p, inplace, mask_shape):
     if p == 1:
-        noise = make_tensor(np.zeros(mask_shape, dtype=input._data.dtype))
+        noise = _zeros(input, mask_shape)
     else:
         noise = make_tensor(traced_stateful(_scaled_keep_mask, input, p, mask_shape))
     return input.mul_(noise) if inplace else input * noise
@@ -46,13 +56,13 @@ def _scaled_dropout(input, p, inplace, mask_shape):
 
 def _alpha_dropout(input, p, inplace, mask_shape):
     if p == 1:
-        noise = make_tensor(np.zeros(mask_shape, dtype=input._data.dtype))
+        noise = _zeros(input, mask_shape)
         return input.mul_(noise) if inplace else input * noise
-    keep = _keep_mask(input, p, mask_shape)
-    a = 1.0 / np.sqrt((_SELU_SATURATION ** 2 * p + 1) * (1 - p))
-    dtype = input._data.dtype
-    shift = make_tensor(((keep - 1) * (_SELU_SATURATION * a) + _SELU_SATURATION * a * p).astype(dtype))
-    noise = make_tensor((keep * a).astype(dtype))
+    x = input._data
+    keep = _keep_mask(x, p, mask_shape).astype(namespace_of(x).float64)  # scale and shift in float64, then x's dtype
+    a = 1.0 / math.sqrt((_SELU_SATURATION ** 2 * p + 1) * (1 - p))
+    shift = make_tensor(((keep - 1) * (_SELU_SATURATION * a) + _SELU_SATURATION * a * p).astype(x.dtype))
+    noise = make_tensor((keep * a).astype(x.dtype))
     return input.mul_(noise).add_(shift) if inplace else input * noise + shift
 
 

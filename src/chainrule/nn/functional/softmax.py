@@ -6,9 +6,8 @@ Each is computed from ``x - max(x)`` along ``dim``, so exponentials never overfl
 
 import warnings
 
-import numpy as np
-
 from ... import _random
+from ..._array import namespace_of
 from ..._ops._kernel import Kernel, replays
 from ..._ops._op import OUTPUT, derivative, record
 from ..._ops.pointwise import exp
@@ -59,7 +58,7 @@ def _shifted(x, dim):
 def _softmax_array(x, dim):
     if x.size == 0:
         return x.copy()
-    e = np.exp(_shifted(x, dim))
+    e = namespace_of(x).exp(_shifted(x, dim))
     e /= e.sum(axis=dim if x.ndim else None, keepdims=True)
     return e
 
@@ -67,8 +66,9 @@ def _softmax_array(x, dim):
 def _log_softmax_array(x, dim):
     if x.size == 0:
         return x.copy()
+    xp = namespace_of(x)
     shifted = _shifted(x, dim)
-    shifted -= np.log(np.exp(shifted).sum(axis=dim if x.ndim else None, keepdims=True))
+    shifted -= xp.log(xp.exp(shifted).sum(axis=dim if x.ndim else None, keepdims=True))
     return shifted
 
 
@@ -94,13 +94,15 @@ def gumbel_softmax(logits, tau=1, hard=False, eps=1e-10, dim=-1):
     """A differentiable sample from the categorical distribution of ``logits`` (Gumbel noise from chainrule's
     generator); ``hard=True`` returns the one-hot sample with the soft sample's gradient."""
     x = logits._data
-    noise = -np.log(_random.default_generator._rng.standard_exponential(x.shape)).astype(x.dtype)
+    xp = namespace_of(x)
+    drawn = _random.default_generator._rng.standard_exponential(x.shape)  # on the host, from chainrule's generator
+    noise = -xp.log(xp.from_host(drawn)).astype(x.dtype)
     soft = softmax((logits + make_tensor(noise)) / tau, dim)
     if not hard:
         return soft
     dim = _wrap_dim(dim, x.ndim)
-    one_hot = np.zeros(x.shape, dtype=x.dtype)
-    np.put_along_axis(one_hot, np.expand_dims(soft._data.argmax(axis=dim), dim), 1, dim)
+    one_hot = xp.zeros(x.shape, dtype=x.dtype)
+    xp.put_along_axis(one_hot, xp.expand_dims(soft._data.argmax(axis=dim), dim), 1, dim)
     return make_tensor(one_hot - soft._data) + soft
 
 
