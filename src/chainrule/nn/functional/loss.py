@@ -11,8 +11,7 @@ order PyTorch uses, so that their ``grad_fn`` names agree. Every loss takes ``re
 import math
 import warnings
 
-import numpy as np
-
+from ..._array import namespace_of
 from ..._autograd import grad_mode
 from ..._ops._broadcast import apply_binary, binary_arrays
 from ..._ops._op import derivative, record
@@ -52,9 +51,10 @@ def _pointwise_loss(node_class, loss_array, input, target, reduction, args=()):
 
 def _pointwise_loss_array(x, t, loss_array, reduction, *args):
     """The number of terms a 'mean' divides by, and the reduced loss."""
-    difference = apply_binary(np.subtract, x, t)
+    xp = namespace_of(x)
+    difference = apply_binary(xp.subtract, x, t)
     count = max(difference.size, 1) if reduction == "mean" else 1
-    return count, np.asarray(reduce_array(loss_array(difference, *args), reduction), dtype=difference.dtype)
+    return count, xp.asarray(reduce_array(loss_array(difference, *args), reduction), dtype=difference.dtype)
 
 
 # ---------------------------------------------------------------- regression
@@ -111,8 +111,9 @@ def _smooth_l1_grad_target(grad, self, target, count, beta):
 
 
 def _smooth_l1_array(difference, beta):
-    a = np.abs(difference)
-    return np.where(a < beta, 0.5 * a * a / beta, a - 0.5 * beta)
+    xp = namespace_of(difference)
+    a = xp.abs(difference)
+    return xp.where(a < beta, 0.5 * a * a / beta, a - 0.5 * beta)
 
 
 SmoothL1LossBackward0 = derivative("SmoothL1LossBackward0", _smooth_l1_grad_input, _smooth_l1_grad_target,
@@ -140,8 +141,9 @@ def _huber_grad_target(grad, self, target, count, delta):
 
 
 def _huber_array(difference, delta):
-    a = np.abs(difference)
-    return np.where(a < delta, 0.5 * a * a, delta * (a - 0.5 * delta))
+    xp = namespace_of(difference)
+    a = xp.abs(difference)
+    return xp.where(a < delta, 0.5 * a * a, delta * (a - 0.5 * delta))
 
 
 HuberLossBackward0 = derivative("HuberLossBackward0", _huber_grad_input, _huber_grad_target, saves="self target")
@@ -190,9 +192,10 @@ def poisson_nll_loss(input, target, log_input=True, full=False, size_average=Non
         losses = input - target * log(input + eps)
     if full:
         t = target._data
-        with np.errstate(divide="ignore", invalid="ignore"):
-            stirling = t * np.log(t) - t + 0.5 * np.log(2 * math.pi * t)
-        losses = losses + make_tensor(np.where(t <= 1, 0, stirling).astype(t.dtype, copy=False))
+        xp = namespace_of(t)
+        with xp.errstate(divide="ignore", invalid="ignore"):
+            stirling = t * xp.log(t) - t + 0.5 * xp.log(2 * math.pi * t)
+        losses = losses + make_tensor(xp.where(t <= 1, 0, stirling).astype(t.dtype, copy=False))
     return reduce_loss(losses, reduction)
 
 
@@ -201,7 +204,8 @@ def _variance_for(var, input):
     if isinstance(var, (int, float)):
         if var < 0:
             raise ValueError("var has negative entry/entries")
-        return make_tensor(np.full(tuple(input.shape), float(var), dtype=input._data.dtype))
+        x = input._data
+        return make_tensor(namespace_of(x).full(x.shape, float(var), dtype=x.dtype))
     if (var._data < 0).any():
         raise ValueError("var has negative entry/entries")
     if tuple(var.shape) == tuple(input.shape):
@@ -240,9 +244,10 @@ def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="m
     """``log(1 + exp(-target * input))`` for targets of ±1."""
     reduction = reduction_mode(reduction, size_average, reduce)
     x, t = binary_arrays(input, target)
-    losses = softplus_array(-apply_binary(np.multiply, x, t))
+    xp = namespace_of(x)
+    losses = softplus_array(-apply_binary(xp.multiply, x, t))
     count = max(losses.size, 1) if reduction == "mean" else 1
-    value = np.asarray(reduce_array(losses, reduction), dtype=losses.dtype)
+    value = xp.asarray(reduce_array(losses, reduction), dtype=losses.dtype)
     return record(value, SoftMarginLossBackward0, (input,), (input, target), (count,))
 
 
@@ -337,19 +342,20 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
     if p not in (1, 2):
         raise ValueError("only p == 1 and p == 2 supported")
     x = input._data
+    xp = namespace_of(x)
     class_dim = x.ndim - 1
     classes = x.shape[class_dim]
-    labels = target._data.astype(np.int64)
+    labels = target._data.astype(xp.int64)
     if ((labels < 0) | (labels >= classes)).any():
         raise RuntimeError("target out of range")
-    one_hot = np.zeros(x.shape, dtype=x.dtype)
-    np.put_along_axis(one_hot, np.expand_dims(labels, class_dim), 1, class_dim)
-    target_score = np.take_along_axis(x, np.expand_dims(labels, class_dim), class_dim)
-    z = np.maximum(x - target_score + margin, 0) * (1 - one_hot)
-    weights = np.ones(classes, dtype=x.dtype) if weight is None else weight._data
-    class_weight = np.expand_dims(weights[labels], class_dim).astype(x.dtype)
+    one_hot = xp.zeros(x.shape, dtype=x.dtype)
+    xp.put_along_axis(one_hot, xp.expand_dims(labels, class_dim), 1, class_dim)
+    target_score = xp.take_along_axis(x, xp.expand_dims(labels, class_dim), class_dim)
+    z = xp.maximum(x - target_score + margin, 0) * (1 - one_hot)
+    weights = xp.ones(classes, dtype=x.dtype) if weight is None else weight._data
+    class_weight = xp.expand_dims(weights[labels], class_dim).astype(x.dtype)
     losses = ((z ** p) * class_weight).sum(class_dim) / classes
     count = max(losses.size, 1) if reduction == "mean" else 1
-    value = np.asarray(reduce_array(losses, reduction), dtype=x.dtype)
+    value = xp.asarray(reduce_array(losses, reduction), dtype=x.dtype)
     return record(value, MultiMarginLossBackward0, (input,), (input,),
                   (make_tensor(one_hot), make_tensor(class_weight), p, margin, count))
