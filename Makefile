@@ -15,6 +15,7 @@ bench:
 	PYTHONPATH=src $(PYTHON) benchmarks/bench_overhead.py
 	PYTHONPATH=src $(PYTHON) benchmarks/bench_training.py
 	PYTHONPATH=src $(PYTHON) benchmarks/bench_compile.py
+	OPENBLAS_NUM_THREADS=1 PYTHONPATH=src $(PYTHON) benchmarks/bench_random.py
 
 golden:
 	$(PYTHON) ../shared/golden/run_golden.py --path src

@@ -1,11 +1,13 @@
 """Making tensors: ``tensor()`` with PyTorch's dtype inference, and the factory functions."""
 
+import math
 import numbers
 import warnings
 
 import numpy as np
 
 from . import _dtype
+from ._array import INTEGER_TYPES, NUMPY, SCALAR_TYPES, is_array, namespace_of
 from ._dtype import bool_, float32, get_default_dtype, int64, to_dtype
 from ._tensor import Tensor, make_tensor
 
@@ -26,7 +28,7 @@ def _infer(data, shape, depth, kinds):
         kinds.add(data.dtype)
         _merge_shape(shape, depth, data._data.shape)
         return
-    if isinstance(data, np.ndarray):
+    if is_array(data):
         kinds.add(_dtype.from_numpy_dtype(data.dtype))
         _merge_shape(shape, depth, data.shape)
         return
@@ -104,10 +106,10 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
             UserWarning, stacklevel=2)
         inferred = data.dtype
         array = data._data
-    elif isinstance(data, np.ndarray):
+    elif is_array(data):
         inferred = _dtype.from_numpy_dtype(data.dtype)
         array = data
-    elif isinstance(data, np.generic):
+    elif isinstance(data, SCALAR_TYPES):
         inferred = _dtype.from_numpy_dtype(data.dtype)
         array = np.asarray(data)
     else:
@@ -124,9 +126,11 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
 
 
 def _array_of(data, target):
-    """A fresh array of ``data`` in ``target``; a Python int beyond int64 raises PyTorch's error."""
+    """A fresh array of ``data`` in ``target`` (in the namespace of an array given, else NumPy's); a Python
+    int beyond int64 raises PyTorch's error."""
+    xp = namespace_of(data) if is_array(data) else NUMPY
     try:
-        return np.array(data, dtype=target.np, copy=True)
+        return xp.array(data, dtype=target.np, copy=True)
     except OverflowError:
         raise ValueError("Overflow when unpacking long long") from None
 
@@ -166,13 +170,14 @@ def _size_args(size):
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = tuple(size[0])
     for s in size:
-        if not isinstance(s, (int, np.integer)):
+        if not isinstance(s, INTEGER_TYPES):
             raise TypeError(f"expected a sequence of integers as size, but got an element of type "
                             f"{type(s).__name__}")
     return tuple(int(s) for s in size)
 
 
 def _factory(name, size, dtype, requires_grad, fill):
+    """A new tensor of ``size`` made by ``fill(shape, numpy_dtype)``."""
     size = _size_args(size)
     if any(s < 0 for s in size):
         raise RuntimeError(f"{name}: Dimension size must be non-negative.")
@@ -183,48 +188,59 @@ def _factory(name, size, dtype, requires_grad, fill):
     return out
 
 
+def _filled(xp, function_name, *value):
+    """``fill(shape, dtype)``: ``xp.<function_name>(shape, *value, dtype=dtype)`` in array namespace ``xp``."""
+    function = getattr(xp, function_name)
+
+    def fill(shape, dtype):
+        return function(shape, *value, dtype=dtype)
+
+    return fill
+
+
 def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False):
-    return _factory("zeros", size, dtype, requires_grad, np.zeros)
+    return _factory("zeros", size, dtype, requires_grad, NUMPY.zeros)
 
 
 def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False):
-    return _factory("ones", size, dtype, requires_grad, np.ones)
+    return _factory("ones", size, dtype, requires_grad, NUMPY.ones)
 
 
 def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
-    return _factory("empty", size, dtype, requires_grad, np.empty)
+    return _factory("empty", size, dtype, requires_grad, NUMPY.empty)
 
 
 def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
     if dtype is None:
         dtype = _dtype.scalar_dtype(fill_value)
-    return _factory("full", (size,), dtype, requires_grad, lambda shape, d: np.full(shape, fill_value, dtype=d))
+    return _factory("full", (size,), dtype, requires_grad, _filled(NUMPY, "full", fill_value))
 
 
 def scalar_tensor(value, *, dtype=None, device=None, requires_grad=False):
     return full((), value, dtype=dtype or get_default_dtype(), requires_grad=requires_grad)
 
 
-def _like(name, input, dtype, requires_grad, fill):
+def _like(name, input, dtype, requires_grad, *value):
+    """A new tensor shaped like ``input``, in its array namespace (on its device)."""
     d = input.dtype if dtype is None else to_dtype(dtype)
-    return _factory(name, (input._data.shape,), d, requires_grad, fill)
+    return _factory(name, (input._data.shape,), d, requires_grad, _filled(namespace_of(input._data), name, *value))
 
 
 def zeros_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
-    return _like("zeros", input, dtype, requires_grad, np.zeros)
+    return _like("zeros", input, dtype, requires_grad)
 
 
 def ones_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
-    return _like("ones", input, dtype, requires_grad, np.ones)
+    return _like("ones", input, dtype, requires_grad)
 
 
 def empty_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
-    return _like("empty", input, dtype, requires_grad, np.empty)
+    return _like("empty", input, dtype, requires_grad)
 
 
 def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requires_grad=False,
               memory_format=None):
-    return _like("full", input, dtype, requires_grad, lambda shape, d: np.full(shape, fill_value, dtype=d))
+    return _like("full", input, dtype, requires_grad, fill_value)
 
 
 def _number(value):
@@ -241,11 +257,11 @@ def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devi
     if (end - start) * step < 0:
         raise RuntimeError("upper bound and larger bound inconsistent with step sign")
     if dtype is None:
-        integral = all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in (start, end, step))
+        integral = all(isinstance(v, INTEGER_TYPES) and not isinstance(v, bool) for v in (start, end, step))
         dtype = int64 if integral else get_default_dtype()
     d = to_dtype(dtype)
-    count = max(0, int(np.ceil((end - start) / step)))
-    values = start + step * np.arange(count, dtype=np.float64 if d.is_floating_point else np.int64)
+    count = max(0, math.ceil((end - start) / step))
+    values = start + step * NUMPY.arange(count, dtype=NUMPY.float64 if d.is_floating_point else NUMPY.int64)
     out_t = make_tensor(values.astype(d.np))
     if requires_grad:
         out_t._set_requires_grad(True, "Only Tensors of floating point and complex dtype can require gradients")
@@ -256,19 +272,19 @@ def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=Non
     d = get_default_dtype() if dtype is None else to_dtype(dtype)
     if steps < 0:
         raise RuntimeError("linspace(): number of steps must be non-negative")
-    values = np.linspace(_number(start), _number(end), steps, dtype=np.float64)
+    values = NUMPY.linspace(_number(start), _number(end), steps, dtype=NUMPY.float64)
     return _factory("linspace", ((steps,),), d, requires_grad, lambda shape, dt: values.astype(dt))
 
 
 def logspace(start, end, steps, base=10.0, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
     d = get_default_dtype() if dtype is None else to_dtype(dtype)
-    values = np.logspace(_number(start), _number(end), steps, base=base, dtype=np.float64)
+    values = NUMPY.logspace(_number(start), _number(end), steps, base=base, dtype=NUMPY.float64)
     return _factory("logspace", ((steps,),), d, requires_grad, lambda shape, dt: values.astype(dt))
 
 
 def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
     m = n if m is None else m
-    return _factory("eye", ((n, m),), dtype, requires_grad, lambda shape, d: np.eye(n, m, dtype=d))
+    return _factory("eye", ((n, m),), dtype, requires_grad, lambda shape, d: NUMPY.eye(n, m, dtype=d))
 
 
 def legacy_new(cls, args, kwargs):
@@ -277,7 +293,7 @@ def legacy_new(cls, args, kwargs):
         kwargs = {k: v for k, v in kwargs.items() if k != "device"}
     if kwargs:
         raise TypeError(f"Tensor(): got unexpected keyword arguments {sorted(kwargs)}")
-    if len(args) == 1 and not isinstance(args[0], (int, np.integer)):
+    if len(args) == 1 and not isinstance(args[0], INTEGER_TYPES):
         out = tensor(args[0], dtype=float32 if get_default_dtype() is float32 else get_default_dtype())
     else:
         out = empty(*args)

@@ -12,7 +12,7 @@ import math
 import numpy as np
 
 from ._dtype import promote_types
-from ._ops._op import OUTPUT, derivative, record
+from ._ops._op import OUTPUT, derivative, publish, record
 from ._ops.cumulative import cumprod
 from ._ops.decompositions import (LinAlgError, check_matrix, cholesky, cholesky_array, cholesky_info, det, eigh,
                                   eigvalsh, failure_info, inv, is_vector_rhs, lu_info, not_positive_definite_error,
@@ -263,3 +263,6 @@ def vander(x, *, N=None):
     ones = make_tensor(np.ones(tuple(x.shape) + (1,), dtype=x._data.dtype))
     powers = cumprod(x.unsqueeze(-1).expand(*x.shape, N - 1), -1)
     return cat([ones, powers], -1)
+
+
+publish([globals()[name] for name in __all__])

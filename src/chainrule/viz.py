@@ -167,7 +167,7 @@ def _add_saved(node, add, edges, node_id):
         if isinstance(value, SavedTensor) and value.unpack_hook is not None:
             text = f"saved {name} (packed by a saved_tensors_hooks)"
         elif isinstance(value, SavedTensor):
-            array = value.data if value.output_of else value.tensor._data
+            array = value.data if value.output_of is not None else value.tensor._data
             text = f"saved {name} {_shape_text(array)} {_dtype_text(array)}"
         else:
             text = f"saved {name} = {value!r}"

@@ -65,7 +65,9 @@ def noncontiguous(array):
 
 
 def all_ops():
-    from . import basic, complex_ops, linalg, linalg_more, nn_conv, nn_functional, pointwise, reductions, shapes
+    from . import (basic, complex_ops, custom_functions, linalg, linalg_more, nn_conv, nn_functional, pointwise,
+                   reductions, shapes)
 
-    families = (basic, pointwise, reductions, shapes, linalg, linalg_more, nn_functional, nn_conv, complex_ops)
+    families = (basic, pointwise, reductions, shapes, linalg, linalg_more, nn_functional, nn_conv, complex_ops,
+                custom_functions)
     return [op for family in families for op in family.OPS]

@@ -111,12 +111,11 @@ def _bce_logits_samples(rng):
 def _constant_like(module, reference, array):
     """``array`` as a constant tensor of ``reference``'s dtype, where ``reference`` lives (for chainrule: in
     its array namespace, so that a sample run on a second namespace stays on it)."""
-    if module.__name__ == "torch":
-        return module.tensor(array, dtype=reference.dtype)
-    from chainrule._array import namespace_of
-    from chainrule._tensor import make_tensor
+    if module.__name__ != "torch":
+        from chainrule._array import namespace_of
 
-    return make_tensor(namespace_of(reference._data).from_host(array.astype(reference.dtype.np)))
+        array = namespace_of(reference._data).from_host(array)
+    return module.tensor(array, dtype=reference.dtype)
 
 
 def _with_module_tensors(name):

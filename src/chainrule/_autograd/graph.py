@@ -35,9 +35,10 @@ RELEASED_MESSAGE = (
 class SavedTensor:
     """A tensor kept for backward, with the version it had when saved.
 
-    Inputs are kept as the tensor itself. An op's own output is kept as its array only (holding
-    the tensor would make a tensor -> node -> tensor cycle) and rebuilt on unpacking, attached to
-    the node when the backward pass records a graph of its own.
+    Inputs are kept as the tensor itself (``output_of`` None). An op's own output is kept as its array
+    only (holding the tensor would make a tensor -> node -> tensor cycle), with ``output_of`` its output
+    number, and rebuilt on unpacking: attached to the node as that output when the backward pass records
+    a graph of its own.
     """
 
     __slots__ = ("tensor", "version", "output_of", "data", "unpack_hook")
@@ -53,7 +54,7 @@ class SavedTensor:
             self.output_of = None
         else:
             self.tensor = tensor._version_counter  # only the counter is shared with the output
-            self.output_of = True
+            self.output_of = output_of
             self.data = tensor._data
 
     def _pack(self, tensor, output_of):
@@ -88,6 +89,7 @@ class SavedTensor:
         out._version_counter = self.tensor
         if grad_mode._state.enabled:
             out._grad_fn = node
+            out._output_nr = self.output_of
             out._requires_grad = True
         return out
 
@@ -154,7 +156,7 @@ def _modified_error(node, saved, tensor, current):
         short = name.replace("Backward", "")
         if short.endswith("0") and not name.endswith("Backward"):
             short = short[:-1]
-        where = f", which is output {0 if tensor is None else tensor._output_nr} of {short},"
+        where = f", which is output {saved.output_of if tensor is None else tensor._output_nr} of {short},"
     if is_anomaly_enabled():
         hint = ("Hint: the backtrace further above shows the operation that failed to compute its gradient. "
                 "The variable in question was changed in there or anywhere later. Good luck!")

@@ -26,6 +26,7 @@ class AccumulateGrad(Node):
     """The sink for a leaf: runs the leaf's hooks and adds the gradient into ``leaf.grad``."""
 
     __slots__ = ("variable",)
+    __module__ = "builtins"  # so it prints as PyTorch's does: <AccumulateGrad object at 0x...>
     accumulates_into_leaf = True
 
     def __init__(self, variable):

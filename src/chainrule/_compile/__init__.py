@@ -25,7 +25,8 @@ from .._tensor import Tensor
 from .._autograd import grad_mode
 from .._autograd.anomaly import _state as _anomaly_state
 from .._ops._forward import state as _forward_state
-from .plan import Plan
+from .ir import Call, Fused, Opaque, ReturnArg, ReturnConst, ReturnItem, ReturnSame, ReturnSlot, Traced
+from .plan import Plan, ReplayMismatch
 from .recorder import NotReplayable, Recording
 from .units import Unit
 
@@ -141,7 +142,7 @@ class CompiledFunction:
         try:
             plan = Plan(recording, outputs, tree, self._label)
             plan.verify(recording, tensors)
-        except AssertionError as error:
+        except ReplayMismatch as error:
             self._stay_eager(entry, f"the replay would differ from eager ({error})")
             return result
         except Exception as error:  # a plan that cannot be built or run: eager is still right
@@ -193,13 +194,13 @@ class CompiledFunction:
 
 def _summary(instructions):
     """How a plan replays: kernel calls, ops called whole, fused groups, stateful Python calls."""
-    whole = sum(1 for i in instructions if i[0] == "traced" and isinstance(i[2], Unit))
+    whole = sum(1 for i in instructions if i.__class__ is Traced and isinstance(i.fn, Unit))
     counts = {
-        "kernel calls": sum(1 for i in instructions if i[0] == "op") + sum(
-            1 for i in instructions if i[0] == "traced" and not isinstance(i[2], Unit)),
+        "kernel calls": sum(1 for i in instructions if i.__class__ is Call) + sum(
+            1 for i in instructions if i.__class__ is Traced and not isinstance(i.fn, Unit)),
         "ops called whole": whole,
-        "fused groups": sum(1 for i in instructions if i[0] == "fused"),
-        "Python calls (optimizer, schedulers)": sum(1 for i in instructions if i[0] == "opaque"),
+        "fused groups": sum(1 for i in instructions if i.__class__ is Fused),
+        "Python calls (optimizer, schedulers)": sum(1 for i in instructions if i.__class__ is Opaque),
     }
     return "  " + ", ".join(f"{count} {name}" for name, count in counts.items())
 
@@ -242,21 +243,21 @@ def _output_tree(value, recording, outputs):
     if isinstance(value, Tensor):
         position = recording.arg_position.get(id(value))
         if position is not None:
-            outputs.append(("arg", position))
+            outputs.append(ReturnArg(position))
             return ("out", len(outputs) - 1, False)
         slot = recording.slot_of.get(id(value._data))
         if slot is None and id(value._data) in recording.constants:  # zeros or ones made inside: a fresh copy
-            outputs.append(("c", value._data.copy()))
+            outputs.append(ReturnConst(value._data.copy()))
             return ("out", len(outputs) - 1, True)
         if slot is None or id(value) in recording.loaded:
             if id(value._data) in recording.made:
                 raise NotReplayable(f"the returned tensor was made by {recording.made[id(value._data)]}")
-            outputs.append(("same", value))
+            outputs.append(ReturnSame(value))
             return ("out", len(outputs) - 1, False)
         if value._requires_grad and not recording.ran_backward:
             raise NotReplayable("a returned tensor requires grad but no backward ran inside the function; "
                                 "compile the whole training step so the replay needs no graph")
-        outputs.append(("s", slot))
+        outputs.append(ReturnSlot(slot))
         recording.final_values[slot] = value._data.copy()
         return ("out", len(outputs) - 1, True)
     if cls is tuple or cls is list:
@@ -265,7 +266,7 @@ def _output_tree(value, recording, outputs):
         return (dict, [(k, _output_tree(v, recording, outputs)) for k, v in value.items()])
     if cls is float and id(value) in recording.python_values:
         _, slot, _ = recording.python_values.pop(id(value))
-        outputs.append(("item", slot))
+        outputs.append(ReturnItem(slot))
         return ("out", len(outputs) - 1, False)
     if value is None or cls in (bool, int, float, str):
         return ("value", value)
@@ -275,7 +276,7 @@ def _output_tree(value, recording, outputs):
 # ----------------------------------------------------------------- comparing recordings
 def _canonical(recording, outputs):
     """Everything that must repeat for a recording to be a plan, as comparable data."""
-    items = [tuple(_canonical_value(part) for part in instruction) for instruction in recording.instructions]
+    items = [_canonical_value(instruction) for instruction in recording.instructions]
     items.append(tuple(_canonical_value(o) for o in outputs))
     items.append(tuple((id(t), none) for t, none in recording.grad_guards.values()))
     items.append(tuple((id(m), training, tuple(map(id, members))) for m, training, members in recording.modules.values()))
@@ -305,6 +306,6 @@ def _canonical_value(value):
     if isinstance(value, Unit):
         return ("unit", id(value.fn), _canonical_value(value.arguments), _canonical_value(value.keywords),
                 _canonical_value(value.outputs), value.kinds, _canonical_value(value.grad))
-    if isinstance(value, tuple):  # a named tuple
+    if isinstance(value, tuple):  # a named tuple: an instruction, an operand, a returned value
         return (type(value).__name__,) + tuple(_canonical_value(v) for v in value)
     return ("id", id(value))

@@ -15,7 +15,8 @@ import os
 import numpy as np
 
 from . import arithmetic_loops
-from .kernels import ELEMENTWISE, fresh_gradient, slots_made, slots_read
+from .ir import Call, Const, ConstRef, Fused, Load, SlotRef, Traced
+from .kernels import ELEMENTWISE, fresh_gradient
 
 __all__ = ["fuse", "MIN_ELEMENTS"]
 
@@ -38,9 +39,9 @@ def _executor():
 
 
 def _elementwise(instruction):
-    if instruction[0] != "op":
+    if instruction.__class__ is not Call:
         return False
-    fn = instruction[2]
+    fn = instruction.fn
     return isinstance(fn, np.ufunc) and fn.nout == 1 or fn in ELEMENTWISE
 
 
@@ -59,7 +60,7 @@ def fuse(instructions, values, keep):
     """
     readers = {}
     for position, instruction in enumerate(instructions):
-        for slot in slots_read(instruction):
+        for slot in instruction.reads():
             readers.setdefault(slot, []).append(position)
     result = []
     group, before, after, after_slots = [], [], [], set()
@@ -71,21 +72,21 @@ def fuse(instructions, values, keep):
         group.clear(), before.clear(), after.clear(), after_slots.clear()
 
     for position, instruction in enumerate(instructions):
-        reads = set(slots_read(instruction))
+        reads = set(instruction.reads())
         if group:
-            members = {i[1][0] for _, i in group}
+            members = {i.slots[0] for _, i in group}
             if not reads & after_slots and _joins(instruction, group, values):
                 group.append((position, instruction))
                 continue
-            if instruction[0] in ("op", "traced", "load", "const"):
+            if instruction.__class__ in (Call, Traced, Load, Const):
                 if reads & (members | after_slots):
                     after.append(instruction)
-                    after_slots.update(slots_made(instruction))
+                    after_slots.update(instruction.makes())
                 else:
                     before.append(instruction)
                 continue
             close()
-        if _elementwise(instruction) and values[instruction[1][0]].size >= MIN_ELEMENTS \
+        if _elementwise(instruction) and values[instruction.slots[0]].size >= MIN_ELEMENTS \
                 and _joins(instruction, [(position, instruction)], values):
             group.append((position, instruction))
         else:
@@ -97,10 +98,10 @@ def fuse(instructions, values, keep):
 def _joins(instruction, group, values):
     if not _elementwise(instruction):
         return False
-    shape = values[group[0][1][1][0]].shape
-    if values[instruction[1][0]].shape != shape:
+    shape = values[group[0][1].slots[0]].shape
+    if values[instruction.slots[0]].shape != shape:
         return False
-    return all(_broadcasts_into(values[r[1]].shape, shape) for r in instruction[3] if r[0] == "s")
+    return all(_broadcasts_into(values[r.slot].shape, shape) for r in instruction.operands if r.__class__ is SlotRef)
 
 
 def _close(group, result, values, readers, keep):
@@ -110,20 +111,20 @@ def _close(group, result, values, readers, keep):
         result.append(group[0][1])
         return
     group = list(group)
-    members = {instruction[1][0] for _, instruction in group}
+    members = {instruction.slots[0] for _, instruction in group}
     positions = {position for position, _ in group}
     outputs = [s for s in members if s in keep or any(p not in positions for p in readers.get(s, ()))]
     inputs = []
     for _, instruction in group:
-        for ref in instruction[3]:
-            if ref[0] == "s" and ref[1] not in members and ref[1] not in inputs:
-                inputs.append(ref[1])
-    shape = values[group[0][1][1][0]].shape
+        for ref in instruction.operands:
+            if ref.__class__ is SlotRef and ref.slot not in members and ref.slot not in inputs:
+                inputs.append(ref.slot)
+    shape = values[group[0][1].slots[0]].shape
     runner = _Group([instruction for _, instruction in group], inputs, sorted(outputs),
                     {s: values[s] for s in inputs}, {s: values[s].dtype for s in members | set(outputs)}, shape)
-    names = " ".join(instruction[5].replace("Backward0", "").replace("Backward1", "") for _, instruction in group)
-    result.append(("fused", tuple(runner.outputs), runner, tuple(("s", s) for s in inputs), None,
-                   f"fused[{names}]", group[0][1][6]))
+    names = " ".join(instruction.name.replace("Backward0", "").replace("Backward1", "") for _, instruction in group)
+    result.append(Fused(tuple(runner.outputs), runner, tuple(SlotRef(s) for s in inputs), None, f"fused[{names}]",
+                        group[0][1].site))
 
 
 class _Group:
@@ -172,11 +173,12 @@ class _Group:
                 lines += self._write_run(instructions, position, run, outputs, full, shape, bind)
                 skip.update(range(position, run))
                 continue
-            _, (slot,), fn, refs, template, name, site = instruction
+            (slot,), fn, refs, template, name, site = instruction
             full.add(slot)
-            args = [f"t{r[1]}" if r[0] == "s" else (repr(r[1]) if _literal(r[1]) else bind(r[1])) for r in refs]
-            if slot in outputs and fn is fresh_gradient and refs[0][0] == "s":
-                lines.append(f"o{slot}[lo:hi] = t{refs[0][1]}  # {name} at {site}")  # the copy, written once
+            args = [f"t{r.slot}" if r.__class__ is SlotRef else (repr(r.value) if _literal(r.value) else bind(r.value))
+                    for r in refs]
+            if slot in outputs and fn is fresh_gradient and refs[0].__class__ is SlotRef:
+                lines.append(f"o{slot}[lo:hi] = t{refs[0].slot}  # {name} at {site}")  # the copy, written once
                 lines.append(f"t{slot} = o{slot}[lo:hi]")
                 continue
             if slot in outputs and isinstance(fn, np.ufunc):
@@ -194,31 +196,31 @@ class _Group:
     def _write_run(self, instructions, start, end, outputs, full, shape, bind):
         """Lines calling one compiled loop for the arithmetic ``instructions[start:end]`` (``_arithmetic_runs``)."""
         run = instructions[start:end]
-        made = {i[1][0] for i in run}
-        later = {r[1] for i in instructions[end:] for r in i[3] if r[0] == "s"}
-        results = [s for s in (i[1][0] for i in run) if s in later or s in outputs]
-        dtype = self.dtypes[run[0][1][0]]
+        made = {i.slots[0] for i in run}
+        later = {r.slot for i in instructions[end:] for r in i.operands if r.__class__ is SlotRef}
+        results = [s for s in (i.slots[0] for i in run) if s in later or s in outputs]
+        dtype = self.dtypes[run[0].slots[0]]
         inputs, arguments, expressions = [], [], []
         for instruction in run:
-            _, (slot,), fn, refs, _, _, _ = instruction
+            (slot,), fn, refs = instruction.slots, instruction.fn, instruction.operands
             names = []
             for ref in refs:
-                if ref[0] == "c":
+                if ref.__class__ is ConstRef:
                     name = f"n{len(inputs)}"
                     inputs.append(("n", name))
-                    arguments.append(bind(dtype.type(ref[1])))
-                elif ref[1] in made:
-                    name = f"t{ref[1]}"
-                elif ref[1] in full:
-                    name = f"t{ref[1]}"
+                    arguments.append(bind(dtype.type(ref.value)))
+                elif ref.slot in made:
+                    name = f"t{ref.slot}"
+                elif ref.slot in full:
+                    name = f"t{ref.slot}"
                     if ("a", name) not in inputs:
                         inputs.append(("a", name))
-                        arguments.append(f"t{ref[1]}.reshape(-1)")
+                        arguments.append(f"t{ref.slot}.reshape(-1)")
                 else:  # a one-element input, read as a number of the group's dtype
-                    name = f"t{ref[1]}"
+                    name = f"t{ref.slot}"
                     if ("n", name) not in inputs:
                         inputs.append(("n", name))
-                        arguments.append(f"t{ref[1]}.reshape(-1)[0]")
+                        arguments.append(f"t{ref.slot}.reshape(-1)[0]")
                 names.append(name)
             expressions.append((f"t{slot}", arithmetic_loops.OPERATORS[fn].format(*(f"{{{n}}}" for n in names))))
         loop = arithmetic_loops.compile_loop(expressions, inputs, [f"t{s}" for s in results])
@@ -261,7 +263,7 @@ def _arithmetic_runs(instructions, inputs, input_values, dtypes, shape):
     size = int(np.prod(shape))
     if size < arithmetic_loops.MIN_ELEMENTS or not arithmetic_loops.available():
         return {}
-    dtype = dtypes[instructions[0][1][0]]
+    dtype = dtypes[instructions[0].slots[0]]
     if dtype != np.float32 and dtype != np.float64:
         return {}
     runs = {}
@@ -277,18 +279,18 @@ def _arithmetic_runs(instructions, inputs, input_values, dtypes, shape):
 
 
 def _loopable(instruction, inputs, input_values, dtypes, dtype, shape):
-    _, (slot,), fn, refs, _, _, _ = instruction
+    (slot,), fn, refs = instruction.slots, instruction.fn, instruction.operands
     if fn not in arithmetic_loops.OPERATORS or dtypes[slot] != dtype:
         return False
     for ref in refs:
-        if ref[0] == "c":
-            if ref[1].__class__ not in (int, float):
+        if ref.__class__ is ConstRef:
+            if ref.value.__class__ not in (int, float):
                 return False
-        elif ref[1] in inputs:
-            value = input_values[ref[1]]
+        elif ref.slot in inputs:
+            value = input_values[ref.slot]
             if value.dtype != dtype or not (value.shape == shape or value.size == 1):
                 return False
-        elif dtypes.get(ref[1]) != dtype:
+        elif dtypes.get(ref.slot) != dtype:
             return False
     return True
 

@@ -18,9 +18,12 @@ from .. import _random
 from .._recording import STATEFUL
 from .._tensor import make_tensor
 from .fusion import fuse
-from .kernels import fresh_gradient, slots_made, slots_read
+from .ir import (EFFECTS, SLOT_RETURNS, AddInto, ArgSource, Call, Const, ConstRef, Fused, GradSource, Load,
+                 NestedRef, ObjectSource, Opaque, ReturnArg, ReturnConst, ReturnItem, ReturnSlot, SetGrad, SlotRef,
+                 Traced, Write)
+from .kernels import fresh_gradient
 
-__all__ = ["Plan", "ReplayDiverged", "module_members"]
+__all__ = ["Plan", "ReplayDiverged", "ReplayMismatch", "module_members"]
 
 
 def module_members(module):
@@ -30,6 +33,10 @@ def module_members(module):
 
 class ReplayDiverged(RuntimeError):
     """Python state changed in a way the recording did not see (a gradient that should be unset is set)."""
+
+
+class ReplayMismatch(Exception):
+    """A plan, run on the recorded inputs, did not give eager's values bit for bit (it is never used)."""
 
 
 def _is_literal(value):
@@ -43,16 +50,15 @@ def _is_literal(value):
 
 
 def _effects(instruction):
-    kind = instruction[0]
-    return kind in ("add_into", "grad", "opaque", "write") or kind == "traced" and (
-        instruction[2] in STATEFUL or getattr(instruction[2], "effect", False))
+    return instruction.__class__ in EFFECTS or instruction.__class__ is Traced and (
+        instruction.fn in STATEFUL or getattr(instruction.fn, "effect", False))
 
 
 def _renamed_ref(ref, renames):
-    if ref[0] == "s":
-        return ("s", renames.get(ref[1], ref[1]))
-    if ref[0] == "n":
-        return ("n", ref[1], tuple(_renamed_ref(r, renames) for r in ref[2]))
+    if ref.__class__ is SlotRef:
+        return SlotRef(renames.get(ref.slot, ref.slot))
+    if ref.__class__ is NestedRef:
+        return NestedRef(ref.container, tuple(_renamed_ref(r, renames) for r in ref.items))
     return ref
 
 
@@ -60,9 +66,9 @@ def eliminate_dead_code(instructions, output_slots):
     live = set(output_slots)
     kept = []
     for instruction in reversed(instructions):
-        if _effects(instruction) or any(s in live for s in slots_made(instruction)):
+        if _effects(instruction) or any(s in live for s in instruction.makes()):
             kept.append(instruction)
-            live.update(slots_read(instruction))
+            live.update(instruction.reads())
     kept.reverse()
     return kept
 
@@ -75,18 +81,17 @@ def eliminate_common_subexpressions(instructions):
     renames = {}
     result = []
     for instruction in instructions:
-        kind = instruction[0]
         if _effects(instruction):
             seen.clear()  # an in-place write or Python call: values before it may differ after it
-        if kind == "op" and instruction[2] is not fresh_gradient:
-            refs = tuple(("c", _constant_key(r[1])) if r[0] == "c" else _renamed_ref(r, renames)
-                         for r in instruction[3])
-            key = (id(instruction[2]), instruction[4], refs)
+        if instruction.__class__ is Call and instruction.fn is not fresh_gradient:
+            refs = tuple(ConstRef(_constant_key(r.value)) if r.__class__ is ConstRef else _renamed_ref(r, renames)
+                         for r in instruction.operands)
+            key = (id(instruction.fn), instruction.template, refs)
             earlier = seen.get(key)
             if earlier is not None:
-                renames[instruction[1][0]] = earlier
+                renames[instruction.slots[0]] = earlier
                 continue
-            seen[key] = instruction[1][0]
+            seen[key] = instruction.slots[0]
         result.append(_renamed(instruction, renames) if renames else instruction)
     return result, renames
 
@@ -102,14 +107,14 @@ def fold_constants(instructions, values):
     constants = set()
     result = []
     for instruction in instructions:
-        kind = instruction[0]
-        if kind == "const":
-            constants.add(instruction[1])
-        elif kind == "op" and values[instruction[1][0]].size <= _FOLDED_SIZE and \
-                all(r[0] == "c" or r[0] == "s" and r[1] in constants for r in instruction[3]):
-            slot = instruction[1][0]
+        if instruction.__class__ is Const:
+            constants.add(instruction.slot)
+        elif instruction.__class__ is Call and values[instruction.slots[0]].size <= _FOLDED_SIZE and \
+                all(r.__class__ is ConstRef or r.__class__ is SlotRef and r.slot in constants
+                    for r in instruction.operands):
+            slot = instruction.slots[0]
             constants.add(slot)
-            instruction = ("const", slot, np.array(values[slot]))
+            instruction = Const(slot, np.array(values[slot]))
         result.append(instruction)
     return result
 
@@ -126,19 +131,19 @@ def drop_multiplications_by_one(instructions, values, renames):
     result = []
     for instruction in instructions:
         instruction = _renamed(instruction, renames) if renames else instruction
-        kind = instruction[0]
-        if kind == "const" and values[instruction[1]].size and np.all(values[instruction[1]] == 1):
-            ones.add(instruction[1])
-        elif kind == "op" and instruction[2] in _SHAPE_ONLY and instruction[3][0][0] == "s" \
-                and instruction[3][0][1] in ones:
-            ones.add(instruction[1][0])
-        elif kind == "op" and instruction[2] is np.multiply:
-            out = values[instruction[1][0]]
-            for one, other in (instruction[3], instruction[3][::-1]):
-                if (one[0] == "s" and one[1] in ones or one[0] == "c" and one[1].__class__ in (int, float)
-                        and one[1] == 1) and other[0] == "s" and \
-                        values[other[1]].shape == out.shape and values[other[1]].dtype == out.dtype:
-                    renames[instruction[1][0]] = other[1]
+        cls = instruction.__class__
+        if cls is Const and values[instruction.slot].size and np.all(values[instruction.slot] == 1):
+            ones.add(instruction.slot)
+        elif cls is Call and instruction.fn in _SHAPE_ONLY and instruction.operands[0].__class__ is SlotRef \
+                and instruction.operands[0].slot in ones:
+            ones.add(instruction.slots[0])
+        elif cls is Call and instruction.fn is np.multiply:
+            out = values[instruction.slots[0]]
+            for one, other in (instruction.operands, instruction.operands[::-1]):
+                if (one.__class__ is SlotRef and one.slot in ones or one.__class__ is ConstRef
+                        and one.value.__class__ in (int, float) and one.value == 1) and other.__class__ is SlotRef \
+                        and values[other.slot].shape == out.shape and values[other.slot].dtype == out.dtype:
+                    renames[instruction.slots[0]] = other.slot
                     break
             else:
                 result.append(instruction)
@@ -160,15 +165,14 @@ def _constant_key(value):
 
 
 def _renamed(instruction, renames):
-    kind = instruction[0]
-    if kind in ("op", "traced"):
-        refs = tuple(_renamed_ref(r, renames) for r in instruction[3])
-        return instruction[:3] + (refs,) + instruction[4:]
-    if kind in ("add_into", "write"):
-        return (kind, renames.get(instruction[1], instruction[1]), renames.get(instruction[2], instruction[2])) \
-            + instruction[3:]
-    if kind == "grad" and instruction[2] is not None:
-        return (kind, instruction[1], renames.get(instruction[2], instruction[2]))
+    cls = instruction.__class__
+    if cls is Call or cls is Traced:
+        return instruction._replace(operands=tuple(_renamed_ref(r, renames) for r in instruction.operands))
+    if cls is AddInto or cls is Write:
+        return instruction._replace(target=renames.get(instruction.target, instruction.target),
+                                    value=renames.get(instruction.value, instruction.value))
+    if cls is SetGrad and instruction.slot is not None:
+        return instruction._replace(slot=renames.get(instruction.slot, instruction.slot))
     return instruction
 
 
@@ -188,13 +192,17 @@ class _Source:
         return name
 
     def operand(self, ref):
-        if ref[0] == "s":
-            return f"s{ref[1]}"
-        if ref[0] == "n":
-            items = "".join(self.operand(r) + ", " for r in ref[2])
-            return f"({items})" if ref[1] is tuple else f"[{items}]"
-        value = ref[1]
+        if ref.__class__ is SlotRef:
+            return f"s{ref.slot}"
+        if ref.__class__ is NestedRef:
+            items = "".join(self.operand(r) + ", " for r in ref.items)
+            return f"({items})" if ref.container is tuple else f"[{items}]"
+        value = ref.value
         return repr(value) if _is_literal(value) else self.bind(value, "c")
+
+    def owner(self, source):
+        """The expression for the tensor an ``ArgSource``/``ObjectSource`` names."""
+        return f"A[{source.position}]" if source.__class__ is ArgSource else self.bind(source.tensor, "t")
 
 
 def _last_uses(instructions, large):
@@ -202,7 +210,7 @@ def _last_uses(instructions, large):
     seen = set()
     frees = []
     for instruction in reversed(instructions):
-        dead = list(dict.fromkeys(s for s in slots_read(instruction) + slots_made(instruction)
+        dead = list(dict.fromkeys(s for s in instruction.reads() + instruction.makes()
                                   if s in large and s not in seen))
         seen.update(dead)
         frees.append(dead)
@@ -220,75 +228,71 @@ def _write(instructions, outputs, verify, large=frozenset(), scalars=frozenset()
     """
     source = _Source()
     body = []
-    kept = {o[1] for o in outputs if o[0] in _SLOT_OUTPUTS}
-    array_forms = {r[1] for i in instructions if i[0] == "op" and i[4] is None and isinstance(i[2], np.ufunc)
-                   for r in i[3] if r[0] == "s"}
+    kept = {o.slot for o in outputs if o.__class__ in SLOT_RETURNS}
+    array_forms = {r.slot for i in instructions if i.__class__ is Call and i.template is None
+                   and isinstance(i.fn, np.ufunc) for r in i.operands if r.__class__ is SlotRef}
     frees = _last_uses(instructions, large - kept)
     for instruction, dead in zip(instructions, frees):
-        kind = instruction[0]
-        if kind == "load":
-            _, slot, ref, _ = instruction
+        cls = instruction.__class__
+        if cls is Load:
+            slot, where = instruction.slot, instruction.source
             name = f"a{slot}" if slot in scalars else f"s{slot}"
             if verify:
                 body.append(f"{name} = V[{slot}].copy()")
-            elif ref[0] == "arg":
-                body.append(f"{name} = A[{ref[1]}]._data")
-            elif ref[0] == "grad_of":
-                owner = f"A[{ref[1][1]}]" if ref[1][0] == "arg" else source.bind(ref[1][1], "t")
-                body.append(f"{name} = grad_array({owner})")
+            elif where.__class__ is GradSource:
+                body.append(f"{name} = grad_array({source.owner(where.owner)})")
             else:
-                body.append(f"{name} = {source.bind(ref[1], 't')}._data")
+                body.append(f"{name} = {source.owner(where)}._data")
             if slot in scalars:  # both forms: operators are faster on the scalar, ufunc calls on the array
                 body.append(f"s{slot} = a{slot}[()]")
-        elif kind == "const":
-            slot, value = instruction[1], instruction[2]
+        elif cls is Const:
+            slot, value = instruction.slot, instruction.value
             if slot in scalars:
                 if slot in array_forms:
                     body.append(f"a{slot} = {source.bind(value, 'c')}")
                 value = value[()]
             body.append(f"s{slot} = {source.bind(value, 'c')}")
-        elif verify and kind == "traced" and (instruction[2] in STATEFUL or getattr(instruction[2], "stateful", False)):
-            body.extend(f"s{s} = V[{s}]" for s in instruction[1] if not isinstance(s, tuple))  # no second draw
-        elif kind in ("op", "traced", "fused"):
-            _, slots, fn, refs, template, name, site = instruction
+        elif verify and cls is Traced and (instruction.fn in STATEFUL or getattr(instruction.fn, "stateful", False)):
+            body.extend(f"s{s} = V[{s}]" for s in instruction.makes())  # no second draw
+        elif cls is Call or cls is Traced or cls is Fused:
+            slots, fn, refs, template = instruction.slots, instruction.fn, instruction.operands, instruction.template
             ufunc = template is None and isinstance(fn, np.ufunc)
-            args = [f"a{r[1]}" if ufunc and r[0] == "s" and r[1] in scalars else source.operand(r) for r in refs]
+            args = [f"a{r.slot}" if ufunc and r.__class__ is SlotRef and r.slot in scalars else source.operand(r)
+                    for r in refs]
             call = template.format(*args) if template else f"{source.bind(fn, 'k')}({', '.join(args)})"
-            comment = f"  # {name} at {site}"
-            if kind == "op":
+            comment = f"  # {instruction.name} at {instruction.site}"
+            if cls is Call:
                 if slots[0] in arrays:
                     call = f"asarray({call})"  # written in place later: must stay an array, not a NumPy scalar
                 body.append(f"s{slots[0]} = {call}{comment}")
             else:
                 body.append(f"r = {call}{comment}")
+                unpack = cls is Fused and len(slots) > 1 or cls is Traced and instruction.unpack
                 for position, slot in enumerate(slots):
-                    if not isinstance(slot, tuple):
-                        body.append(f"s{slot} = r[{position}]" if len(slots) > 1 else f"s{slot} = r")
+                    if slot.__class__ is not ConstRef:
+                        body.append(f"s{slot} = r[{position}]" if unpack else f"s{slot} = r")
             if verify:
-                body.extend(f"check({s}, s{s})" for s in slots if not isinstance(s, tuple))
-        elif kind == "write":
-            _, target, source_slot, ref, check = instruction
-            body.append(f"copyto(s{target}, s{source_slot}, casting='unsafe')")
+                body.extend(f"check({s}, s{s})" for s in instruction.makes())
+        elif cls is Write:
+            body.append(f"copyto(s{instruction.target}, s{instruction.value}, casting='unsafe')")
             if verify:
-                body.append(f"check({check}, s{target})")
-            elif ref is not None:
-                owner = f"A[{ref[1]}]" if ref[0] == "arg" else source.bind(ref[1], "t")
-                body.append(f"{owner}._version_counter[0] += 1")
-        elif kind == "add_into":
-            body.append(f"add(s{instruction[1]}, s{instruction[2]}, out=s{instruction[1]}, casting='unsafe')")
+                body.append(f"check({instruction.check}, s{instruction.target})")
+            elif instruction.owner is not None:
+                body.append(f"{source.owner(instruction.owner)}._version_counter[0] += 1")
+        elif cls is AddInto:
+            body.append(f"add(s{instruction.target}, s{instruction.value}, out=s{instruction.target}, casting='unsafe')")
             if verify:
-                body.append(f"check({instruction[3]}, s{instruction[1]})")
-        elif kind == "grad" and not verify:
-            _, ref, slot = instruction
-            target = f"A[{ref[1]}]" if ref[0] == "arg" else source.bind(ref[1], "t")
-            body.append(f"{target}._grad = {'None' if slot is None else f'wrap(asarray(s{slot}))'}")
-        elif kind == "opaque" and not verify:
-            _, method, args, kwargs = instruction
-            body.append(f"{source.bind(method, 'k')}(*{source.bind(args, 'c')}, **{source.bind(kwargs, 'c')})")
+                body.append(f"check({instruction.check}, s{instruction.target})")
+        elif cls is SetGrad and not verify:
+            value = "None" if instruction.slot is None else f"wrap(asarray(s{instruction.slot}))"
+            body.append(f"{source.owner(instruction.owner)}._grad = {value}")
+        elif cls is Opaque and not verify:
+            body.append(f"{source.bind(instruction.method, 'k')}(*{source.bind(instruction.args, 'c')}, "
+                        f"**{source.bind(instruction.kwargs, 'c')})")
         if dead and not verify:
             body.append("del " + ", ".join(f"s{s}" for s in dead))
     if verify:
-        body.append("return (" + "".join(f"s{o[1]}, " for o in outputs if o[0] == "s") + ")")
+        body.append("return (" + "".join(f"s{o.slot}, " for o in outputs if o.__class__ is ReturnSlot) + ")")
     else:
         body.append("return " + _tree_expression(tree, outputs, source))
     names = ", ".join(source.names.values())
@@ -301,18 +305,19 @@ def _tree_expression(tree, outputs, source):
     """The expression rebuilding what the function returned: new tensors for computed values."""
     kind = tree[0]
     if kind == "out":
-        output_kind, value = outputs[tree[1]]
-        if output_kind == "s":
-            return f"wrap(asarray(s{value}))"
-        if output_kind == "c":
-            return f"wrap({source.bind(value, 'c')}.copy())"
-        if output_kind == "item":
-            return f"asarray(s{value}).reshape(()).item()"
-        return f"A[{value}]" if output_kind == "arg" else source.bind(value, "c")
+        output = outputs[tree[1]]
+        cls = output.__class__
+        if cls is ReturnSlot:
+            return f"wrap(asarray(s{output.slot}))"
+        if cls is ReturnConst:
+            return f"wrap({source.bind(output.value, 'c')}.copy())"
+        if cls is ReturnItem:
+            return f"asarray(s{output.slot}).reshape(()).item()"
+        return f"A[{output.position}]" if cls is ReturnArg else source.bind(output.tensor, "c")
     if kind == "value":
         return repr(tree[1]) if _is_literal(tree[1]) else source.bind(tree[1], "c")
     items = [_tree_expression(child, outputs, source) for child in tree[1]] if kind is not dict else \
-        [f"{source.operand(('c', key))}: {_tree_expression(child, outputs, source)}" for key, child in tree[1]]
+        [f"{source.operand(ConstRef(key))}: {_tree_expression(child, outputs, source)}" for key, child in tree[1]]
     if kind is dict:
         return "{" + ", ".join(items) + "}"
     if kind is list:
@@ -328,7 +333,6 @@ def _grad_array(leaf):
     return grad._data
 
 
-_SLOT_OUTPUTS = ("s", "item")  # returned values read from a slot: a tensor, or a number converted from one
 _counter = [0]
 _LARGE_BYTES = 65536
 
@@ -343,35 +347,41 @@ def _compile_source(text, values, label):
     return namespace["make"](*values), text
 
 
+def _slots_returned(outputs):
+    return [o.slot for o in outputs if o.__class__ in SLOT_RETURNS]
+
+
 class Plan:
     """A replay function and the conditions under which it may run."""
 
     def __init__(self, recording, outputs, tree, label):
-        self._recorded_outputs = [o[1] for o in outputs if o[0] == "s"]  # where the final values are recorded
-        instructions = eliminate_dead_code(recording.instructions, [o[1] for o in outputs if o[0] in _SLOT_OUTPUTS])
-        if not any(i[0] in ("write", "add_into") or i[0] == "traced" and _effects(i) for i in instructions):
+        # where the final values are recorded
+        self._recorded_outputs = [o.slot for o in outputs if o.__class__ is ReturnSlot]
+        instructions = eliminate_dead_code(recording.instructions, _slots_returned(outputs))
+        if not any(i.__class__ in (Write, AddInto) or i.__class__ is Traced and _effects(i) for i in instructions):
             instructions = fold_constants(instructions, recording.values)
-        written = {i[1] for i in instructions if i[0] in ("add_into", "write")}
+        written = {i.target for i in instructions if i.__class__ in (AddInto, Write)}
         renames = {}
-        if not any(i[0] == "write" or i[0] == "traced" and _effects(i) for i in instructions):
+        if not any(i.__class__ is Write or i.__class__ is Traced and _effects(i) for i in instructions):
             # a write (or an op called whole that writes) could reach a merged twin through it
             instructions, renames = eliminate_common_subexpressions(instructions)
             instructions, renames = drop_multiplications_by_one(instructions, recording.values, renames)
-        outputs = [(o[0], renames.get(o[1], o[1])) if o[0] in _SLOT_OUTPUTS else o for o in outputs]
-        instructions = eliminate_dead_code(instructions, [o[1] for o in outputs if o[0] in _SLOT_OUTPUTS])
-        instructions = fuse(instructions, recording.values, {o[1] for o in outputs if o[0] in _SLOT_OUTPUTS})
+        outputs = [o._replace(slot=renames.get(o.slot, o.slot)) if o.__class__ in SLOT_RETURNS else o for o in outputs]
+        instructions = eliminate_dead_code(instructions, _slots_returned(outputs))
+        instructions = fuse(instructions, recording.values, set(_slots_returned(outputs)))
         self.recorded_count = len(recording.instructions)
         self.instructions = instructions
         self.outputs = outputs
         values = recording.values
         large = frozenset(slot for slot, value in enumerate(values) if value.nbytes >= _LARGE_BYTES)
-        scalars = frozenset(i[1] for i in instructions
-                            if i[0] in ("load", "const") and values[i[1]].ndim == 0 and i[1] not in written)
+        scalars = frozenset(i.slot for i in instructions
+                            if i.__class__ in (Load, Const) and values[i.slot].ndim == 0 and i.slot not in written)
         arrays = frozenset(written)
         self.replay, self.source = _compile_source(
             *_write(instructions, outputs, False, large, scalars, tree, arrays), label)
         self._verify_text = _write(instructions, outputs, True, scalars=scalars, arrays=arrays)
-        self.guards = [(i[2][1],) + i[3] for i in instructions if i[0] == "load" and i[2][0] == "obj"]
+        self.guards = [(i.source.tensor,) + i.guard for i in instructions
+                       if i.__class__ is Load and i.source.__class__ is ObjectSource]
         self.grad_guards = list(recording.grad_guards.values())
         self.modules = list(recording.modules.values())
         self.label = label
@@ -386,21 +396,20 @@ class Plan:
             expected = values[slot] if expected is None else expected
             if value.dtype != expected.dtype or value.shape != expected.shape or \
                     value.tobytes() != np.ascontiguousarray(expected).tobytes():
-                raise AssertionError(f"slot {slot}: {self._describe(slot)} differs from eager")
+                raise ReplayMismatch(f"slot {slot}: {self._describe(slot)} differs from eager")
 
-        generator = _random.default_generator._rng.bit_generator
-        state = generator.state  # an op replayed as a whole call may draw: the user's stream must not move
-        try:
+        state = _random.default_generator.get_state()  # an op replayed as a whole call may draw: the user's
+        try:                                           # stream must not move
             finals = replay(arg_tensors, values, check)
         finally:
-            generator.state = state
+            _random.default_generator.set_state(state)
         for slot, final in zip(self._recorded_outputs, finals):
             check(slot, final, recording.final_values[slot])  # what was returned, after any later in-place edit
 
     def _describe(self, slot):
         for instruction in self.instructions:
-            if instruction[0] in ("op", "traced", "fused") and slot in instruction[1]:
-                return f"{instruction[5]} at {instruction[6]}"
+            if instruction.__class__ in (Call, Traced, Fused) and slot in instruction.slots:
+                return f"{instruction.name} at {instruction.site}"
         return "a value"
 
     def admits(self):

@@ -21,6 +21,8 @@ from .._ops._op import OUTPUT
 from .._tensor import Tensor, make_tensor
 from .._autograd import grad_mode
 from .._autograd.graph import next_sequence_nr
+from .ir import (EFFECTS, AddInto, ArgSource, Call, Const, ConstRef, GradSource, Load, NestedRef, ObjectSource, Opaque,
+                 SetGrad, SlotRef, Traced, Write)
 from .kernels import Constant, build_kernel, fresh_gradient
 from .plan import module_members
 from .units import Unit, call_arguments, flatten_tensors, internal_arrays, unit_codes, unit_of
@@ -62,18 +64,7 @@ def user_site(depth=2):
 class Recording:
     """The instructions of one call, and what the plan must guard.
 
-    Instructions are tuples whose first item names their kind:
-
-    - ``("load", slot, ref, guard)`` reads a tensor that exists before the call (``ref`` is ``("arg", i)``,
-      ``("obj", tensor)`` or ``("grad_of", ref)``; ``guard`` is its shape, dtype and requires_grad);
-    - ``("const", slot, array)``: ones or zeros made during the call;
-    - ``("op", (slot,), fn, operands, template, name, site)``: one kernel call;
-    - ``("traced", slots, fn, operands, None, name, site)``: a ``traced`` call, or an op called whole (``Unit``);
-    - ``("write", target, source, ref, check)`` and ``("add_into", target, source, check)``: in-place
-      writes (``check`` is a slot holding the value after the write, for verification only);
-    - ``("grad", ref, slot)`` sets ``.grad``; ``("opaque", method, args, kwargs)`` calls Python again.
-
-    Operands are ``("s", slot)`` or ``("c", value)``.
+    Instructions and operands are the named tuples of ``ir.py``.
     """
 
     def __init__(self, arg_tensors):
@@ -173,7 +164,7 @@ class Recording:
         inner = self.instructions[unit.start:]
         effect = any(_effects(i) for i in inner) or unit.fn.__name__.endswith("_") or any(
             isinstance(v, Tensor) and v._version_counter[0] != version for v, version in zip(unit.found, unit.versions))
-        stateful = any(i[0] == "traced" and (i[2] in _recording.STATEFUL or getattr(i[2], "stateful", False))
+        stateful = any(i.__class__ is Traced and (i.fn in _recording.STATEFUL or getattr(i.fn, "stateful", False))
                        for i in inner)
         del self.instructions[unit.start:]
         self.discarded.update(range(unit.first_slot, len(self.values)))
@@ -199,8 +190,9 @@ class Recording:
         call = Unit(unit.fn, unit.arguments, unit.keywords, structure, kinds, len(slots), grad)
         call.effect = effect or stateful
         call.stateful = stateful
-        self.instructions.append(("traced", tuple(slots), call, tuple(("s", r) for r in refs), None,
-                                  f"{call.__name__} (called whole: {unit.reason})", user_site(3)))
+        self.instructions.append(Traced(tuple(slots), call, tuple(SlotRef(r) for r in refs), None,
+                                        f"{call.__name__} (called whole: {unit.reason})", user_site(3),
+                                        unpack=len(slots) > 1))
 
     def _callable(self, unit):
         """Whether ``unit`` can be called again: its arguments were all values the replay has when it began."""
@@ -237,7 +229,7 @@ class Recording:
         if id(array) in self.constants:
             slot, _ = self._new_slot(array)
             self.reread.add(slot)
-            self.instructions.append(("const", slot, array))
+            self.instructions.append(Const(slot, array))
             return slot
         if id(array) in self.made:
             raise NotReplayable(f"{self.made[id(array)]} made a tensor the compiled replay cannot recompute")
@@ -245,33 +237,34 @@ class Recording:
             raise NotReplayable("a tensor with autograd history from outside the compiled function is used; "
                                 "pass its inputs instead")
         position = self.arg_position.get(id(tensor))
-        ref = ("arg", position) if position is not None else ("obj", tensor)
+        ref = ArgSource(position) if position is not None else ObjectSource(tensor)
         slot, _ = self._new_slot(array, copy=True)
         self.reread.add(slot)
         guard = None if position is not None else (array.shape, array.dtype, tensor._requires_grad)
-        self.instructions.append(("load", slot, ref, guard))
+        self.instructions.append(Load(slot, ref, guard))
         self.loaded[id(tensor)] = slot
         return slot
 
     def operand(self, value):
         if isinstance(value, Tensor):
-            return ("s", self.slot_of_tensor(value))
+            return SlotRef(self.slot_of_tensor(value))
         if isinstance(value, Constant):
-            return ("c", value.value)
+            return ConstRef(value.value)
         if isinstance(value, np.ndarray):
             slot = self.slot_of.get(id(value))
             if slot is None or slot in self.discarded:
                 raise NotReplayable("an array computed outside the recorded ops is used")
-            return ("s", slot)
+            return SlotRef(slot)
         if value.__class__ in (list, tuple) and any(isinstance(v, (Tensor, np.ndarray, list, tuple)) for v in value):
             refs = tuple(self.operand(v) for v in value)  # an index key holding index arrays, a list of tensors
-            return ("n", value.__class__, refs) if any(r[0] != "c" for r in refs) else ("c", value)
-        return ("c", None if value is OUTPUT else value)
+            return NestedRef(value.__class__, refs) if any(r.__class__ is not ConstRef for r in refs) else \
+                ConstRef(value)
+        return ConstRef(None if value is OUTPUT else value)
 
     def _emit(self, fn, operands, outputs, template, name):
         refs = tuple(self.operand(v) for v in operands)
         slots = tuple(self._new_slot(out)[0] for out in outputs)
-        self.instructions.append(("op", slots, fn, refs, template, name, user_site(4)))
+        self.instructions.append(Call(slots, fn, refs, template, name, user_site(4)))
         return slots
 
     # ----------------------------------------------------------------- hooks called by eager code
@@ -308,20 +301,20 @@ class Recording:
             arrays_out = [v for v in kept if isinstance(v, np.ndarray)]
             if len(arrays_out) != len(kept) and not all(v is None or isinstance(v, np.ndarray) for v in kept[1:]):
                 raise NotReplayable(f"{fn.__name__} returns Python values")
-            self._emit_traced(fn, operands, kept)
+            self._emit_traced(fn, operands, kept, isinstance(result, tuple))
         except NotReplayable as error:
             self.fail(str(error), user_site(3))
         return tuple(kept) if isinstance(result, tuple) else kept[0]
 
-    def _emit_traced(self, fn, operands, outputs):
+    def _emit_traced(self, fn, operands, outputs, unpack):
         refs = tuple(self.operand(v) for v in operands)
         slots = []
         for value in outputs:
             if isinstance(value, np.ndarray):
                 slots.append(self._new_slot(value)[0])
             else:
-                slots.append(("c", value))  # a number fixed by shapes (a count): compared between recordings
-        self.instructions.append(("traced", tuple(slots), fn, refs, None, fn.__name__, user_site(4)))
+                slots.append(ConstRef(value))  # a number fixed by shapes (a count): compared between recordings
+        self.instructions.append(Traced(tuple(slots), fn, refs, None, fn.__name__, user_site(4), unpack))
 
     def made_tensor(self, tensor):
         """``make_tensor`` wrapped an array outside ``record``."""
@@ -354,23 +347,23 @@ class Recording:
         try:
             source = self.operand_slot(grad_array)
             ref = self.ref_of(leaf)
-            if ref[0] == "obj" and not self.saw_opaque:
+            if ref.__class__ is ObjectSource and not self.saw_opaque:
                 self.grad_guards.setdefault(id(leaf), (leaf, current is None))
             if current is None:
                 fresh = np.array(grad_array, dtype=target_dtype, order="C", copy=True)
                 (slot,) = self._emit_fresh(fresh, source, target_dtype)
                 leaf._grad = _wrap(fresh)
-                self.instructions.append(("grad", ref, slot))
+                self.instructions.append(SetGrad(ref, slot))
                 return True
             if current._grad_fn is not None or current._requires_grad or not current._data.flags.writeable:
                 raise NotReplayable("a gradient with its own graph is accumulated")
             target = self.slot_of.get(id(current._data))
             if target is None:  # read through the leaf at replay: whichever tensor is its .grad then
                 target, _ = self._new_slot(current._data, copy=True)
-                self.instructions.append(("load", target, ("grad_of", ref), None))
+                self.instructions.append(Load(target, GradSource(ref), None))
             np.add(current._data, grad_array, out=current._data, casting="unsafe")
             check, _ = self._new_slot(current._data.copy())  # the sum, for verification only
-            self.instructions.append(("add_into", target, source, check))
+            self.instructions.append(AddInto(target, source, check))
             return True
         except NotReplayable as error:
             self.fail(str(error), user_site(3), recoverable=False)
@@ -388,18 +381,18 @@ class Recording:
 
     def _emit_fresh(self, fresh, source, dtype):
         slot, _ = self._new_slot(fresh)
-        self.instructions.append(("op", (slot,), fresh_gradient, (("s", source), ("c", dtype)), None,
+        self.instructions.append(Call((slot,), fresh_gradient, (SlotRef(source), ConstRef(dtype)), None,
                                   "AccumulateGrad", user_site(4)))
         return (slot,)
 
     def ref_of(self, tensor):
         position = self.arg_position.get(id(tensor))
         if position is not None:
-            return ("arg", position)
+            return ArgSource(position)
         if id(tensor._data) in self.made or id(tensor._data) in self.constants:
             raise NotReplayable("a gradient lands on a leaf created inside the compiled function; pass it in")
         if id(tensor) in self.loaded or tensor._grad_fn is None:
-            return ("obj", tensor)
+            return ObjectSource(tensor)
         raise NotReplayable("a gradient lands on a tensor created inside the compiled function")
 
     def write(self, tensor, result):
@@ -419,7 +412,7 @@ class Recording:
             after = tensor._data.copy()
             np.copyto(after, result._data, casting="unsafe")
             check, _ = self._new_slot(after)  # the value after the write, for verification only
-            self.instructions.append(("write", target, source, ref, check))
+            self.instructions.append(Write(target, source, ref, check))
         except NotReplayable as error:
             self.fail(str(error), user_site(3))
 
@@ -442,7 +435,7 @@ class Recording:
             if isinstance(value, Tensor) and id(value._data) in self.slot_of:
                 self.fail(f"{method.__qualname__} receives a tensor computed inside the compiled function",
                           recoverable=False)
-        self.instructions.append(("opaque", method, args, kwargs))
+        self.instructions.append(Opaque(method, args, kwargs))
         self.saw_opaque = True
         _recording.state.recorder = None
         try:
@@ -460,7 +453,7 @@ class Recording:
         try:
             ref = self.ref_of(tensor)
             slot = None if value is None else self.slot_of_tensor(value)
-            self.instructions.append(("grad", ref, slot))
+            self.instructions.append(SetGrad(ref, slot))
         except NotReplayable as error:
             self.fail(str(error), user_site(3), recoverable=False)
 
@@ -507,9 +500,8 @@ class _ActiveUnit:
 
 
 def _effects(instruction):
-    kind = instruction[0]
-    return kind in ("add_into", "grad", "opaque", "write") or kind == "traced" and (
-        instruction[2] in _recording.STATEFUL or getattr(instruction[2], "effect", False))
+    return instruction.__class__ in EFFECTS or instruction.__class__ is Traced and (
+        instruction.fn in _recording.STATEFUL or getattr(instruction.fn, "effect", False))
 
 
 def _holds_number_from_data(structure):

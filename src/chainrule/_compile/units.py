@@ -16,7 +16,8 @@ import numpy as np
 from .. import _recording
 from .._tensor import Tensor, make_tensor
 from .._autograd import grad_mode
-from .._autograd.graph import next_sequence_nr
+from .._autograd.graph import SavedTensor, next_sequence_nr
+from .._ops._op import PUBLIC_OPS, OpNode
 
 __all__ = ["unit_of", "unit_codes", "call_arguments", "flatten_tensors", "internal_arrays", "Unit"]
 
@@ -26,14 +27,7 @@ _UNITS = None  # code object -> the functions sharing it (closures made by one f
 def _registry():
     global _UNITS
     if _UNITS is None:
-        from .. import _ops, linalg
-        from .._ops._op import OpNode
-        from ..nn import functional
-
-        functions = list(_ops.FUNCTIONS.values()) + list(_ops.METHODS.values()) + list(_ops._operators().values())
-        for family in functional._FAMILIES:
-            functions += [getattr(family, name) for name in family.FUNCTIONS]
-        functions += [getattr(linalg, name) for name in linalg.__all__]
+        functions = list(PUBLIC_OPS)
         pending = [OpNode]
         while pending:
             node_class = pending.pop()
@@ -126,8 +120,6 @@ def internal_arrays(results, first_node):
     A later derivative rule reads them, so when the op is replayed as a whole call they are outputs
     of that call too. The walk is breadth first from the results, so a replay finds them in the same order.
     """
-    from .._ops._op import OpNode
-
     arrays = []
     seen = set()
     queue = [t._grad_fn for t in results if isinstance(t, Tensor) and t._grad_fn is not None]
@@ -143,10 +135,8 @@ def internal_arrays(results, first_node):
 
 
 def _collect_arrays(value, arrays):
-    from .._autograd.graph import SavedTensor
-
     if value.__class__ is SavedTensor:
-        arrays.append(value.data if value.output_of else value.tensor._data)
+        arrays.append(value.data if value.output_of is not None else value.tensor._data)
     elif isinstance(value, Tensor):
         arrays.append(value._data)
     elif isinstance(value, np.ndarray):

@@ -8,6 +8,7 @@ Adding a family is adding its module to ``FAMILIES`` (or, for a namespace loaded
 """
 
 from .._tensor import Tensor
+from ._op import publish
 from . import (arithmetic, complex, copy, decompositions, decompositions_more, indexing, inplace, joining, matmul,
                pointwise, products, reduction, rounding, scatter, shape, sorting)
 
@@ -45,6 +46,8 @@ def register_family(family):
     for name in getattr(family, "INPLACE", ()):
         METHODS[name + "_"] = inplace.make_inplace(getattr(family, name), name)
         setattr(Tensor, name + "_", METHODS[name + "_"])
+    publish([getattr(family, name) for name in getattr(family, "FUNCTIONS", ())]
+            + [getattr(family, name) for name in getattr(family, "METHODS", ())])
 
 
 def _collect_core():
@@ -106,11 +109,13 @@ def _operators():
 
 def _install():
     _collect_core()
+    operators = _operators()
     for name, fn in METHODS.items():
         setattr(Tensor, name, fn)
-    for name, fn in _operators().items():
+    for name, fn in operators.items():
         setattr(Tensor, name, fn)
     Tensor.__hash__ = object.__hash__
+    publish(list(FUNCTIONS.values()) + list(METHODS.values()) + list(operators.values()))
 
 
 _install()

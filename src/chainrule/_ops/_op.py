@@ -25,7 +25,7 @@ from ._forward import push_tangent
 from ._forward import state as _forward_state
 
 __all__ = ["derivative", "record", "record_multi", "attach", "needs_grad", "OUTPUT", "as_array", "conjugate",
-           "traced", "traced_stateful"]
+           "traced", "traced_stateful", "publish", "PUBLIC_OPS"]
 
 _grad_state = grad_mode._state
 _ndarray = NUMPY.ndarray  # the common array class, tested first on the hot path
@@ -214,7 +214,7 @@ def attach(out, node_class, inputs, saved=(), args=()):
         kept = []
         for value in saved:
             if value is OUTPUT:
-                kept.append(SavedTensor(out, True))
+                kept.append(SavedTensor(out, 0))
             elif value.__class__ is Tensor or isinstance(value, Tensor):
                 kept.append(SavedTensor(value))
             else:
@@ -255,3 +255,15 @@ def traced_stateful(fn, *operands):
     advancing the generator as eager does), an update of running statistics."""
     STATEFUL.add(fn)
     return traced(fn, *operands)
+
+
+# ---------------------------------------------------------------- the public ops of every namespace
+PUBLIC_OPS = []  # every function a namespace offers (chainrule.*, Tensor methods and operators, nn.functional, linalg)
+
+
+def publish(functions):
+    """Record a namespace's public op functions (each namespace calls this once, as it registers them).
+
+    ``chainrule.compile`` replays an op it cannot follow by calling it again; these are the calls it knows.
+    """
+    PUBLIC_OPS.extend(functions)

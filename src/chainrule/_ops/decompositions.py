@@ -83,7 +83,7 @@ def _record_factors(datas, node_class, input, args=()):
     outs = record_multi(datas, node_class, (input,), (), args)
     node = outs[0]._grad_fn
     if node is not None:
-        node._saved = tuple(SavedTensor(out, output_of=True) for out in outs)
+        node._saved = tuple(SavedTensor(out, output_of=nr) for nr, out in enumerate(outs))
     return outs
 
 

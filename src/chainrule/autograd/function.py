@@ -225,8 +225,8 @@ def _wrap_outputs(ctx, args, outputs, recording):
             value._grad_fn = ctx
             value._output_nr = nr
             value._requires_grad = True
-    outputs_by_id = {id(v) for v in result}
-    ctx._saved = tuple(SavedTensor(t, output_of=True if id(t) in outputs_by_id and recording else None)
+    output_numbers = {id(v): nr for nr, v in enumerate(result)}
+    ctx._saved = tuple(SavedTensor(t, output_of=output_numbers.get(id(t)) if recording else None)
                        if isinstance(t, Tensor) else t for t in ctx._to_save)
     return tuple(result)
 

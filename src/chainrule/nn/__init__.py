@@ -5,4 +5,3 @@ from . import init
 from .modules import *  # noqa: F401,F403  (every layer class)
 from .parameter import Buffer, Parameter
 from . import utils
-from . import parallel

@@ -1,7 +1,8 @@
 """``chainrule.nn.init``: fill a tensor in place with values from a chosen distribution.
 
 Every function writes without recording (as under ``no_grad``) and returns the tensor. Random
-values come from chainrule's default generator, or from ``generator=`` when given.
+values come from chainrule's default generator, or from ``generator=`` when given, drawn by the
+tensor's own samplers in PyTorch's order, so an initialisation equals PyTorch's from the same seed.
 """
 
 import math
@@ -9,7 +10,9 @@ import warnings
 
 import numpy as np
 
-from .._random import default_generator
+from .._creation import empty, empty_like
+from .._ops.pointwise import where
+from .._random import randperm
 from .._tensor import make_tensor
 from .._autograd import grad_mode
 
@@ -42,10 +45,6 @@ def calculate_gain(nonlinearity, param=None):
     raise ValueError(f"Unsupported nonlinearity {nonlinearity}")
 
 
-def _rng(generator):
-    return (generator or default_generator)._rng
-
-
 def _write(tensor, values):
     """Copy ``values`` (an array of the tensor's shape) into ``tensor`` without recording."""
     with grad_mode.no_grad():
@@ -54,22 +53,64 @@ def _write(tensor, values):
 
 
 def uniform_(tensor, a=0.0, b=1.0, generator=None):
-    return _write(tensor, _rng(generator).uniform(a, b, tensor._data.shape))
+    with grad_mode.no_grad():
+        return tensor.uniform_(a, b, generator=generator)
 
 
 def normal_(tensor, mean=0.0, std=1.0, generator=None):
-    return _write(tensor, _rng(generator).normal(mean, std, tensor._data.shape))
+    with grad_mode.no_grad():
+        return tensor.normal_(mean, std, generator=generator)
+
+
+def _normal_cdf(x):
+    return (1.0 + math.erf(x / math.sqrt(2.0))) / 2.0
 
 
 def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
-    """Normal samples redrawn until they fall in ``[a, b]``."""
-    rng = _rng(generator)
-    values = rng.normal(mean, std, tensor._data.shape)
-    outside = (values < a) | (values > b)
-    while outside.any():
-        values[outside] = rng.normal(mean, std, int(outside.sum()))
-        outside = (values < a) | (values > b)
-    return _write(tensor, values)
+    """Normal values restricted to ``[a, b]``: redrawn where outside when most of the mass lies inside,
+    otherwise uniform proposals in ``[a, b]`` accepted with the normal's relative density (PyTorch's choice)."""
+    if mean < a - 2 * std or mean > b + 2 * std:
+        warnings.warn("mean is more than 2 std from [a, b] in nn.init.trunc_normal_. The distribution of values may "
+                      "be incorrect.", stacklevel=2)
+    with grad_mode.no_grad():
+        if _normal_cdf((b - mean) / std) - _normal_cdf((a - mean) / std) > 0.3:
+            return _trunc_normal_by_redraws(tensor, mean, std, a, b, generator)
+        return _trunc_normal_by_rejection(tensor, mean, std, a, b, generator)
+
+
+def _trunc_normal_by_redraws(tensor, mean, std, a, b, generator):
+    low, high = (float(np.asarray(bound, dtype=tensor._data.dtype)) for bound in (a, b))
+    result = tensor.normal_(mean, std, generator=generator)
+    while True:
+        outside = (result < low) | (result > high)
+        if not outside.any():
+            break
+        result = where(outside, empty_like(result).normal_(mean, std, generator=generator), result)
+    if result is not tensor:
+        tensor.copy_(result)
+    return tensor
+
+
+def _trunc_normal_by_rejection(tensor, mean, std, a, b, generator):
+    mode = max(a, min(mean, b))
+    log_peak = -0.5 * ((mode - mean) / std) ** 2
+    tensor.uniform_(a, b, generator=generator)
+    candidates = _log_density_ratio(tensor.clone(), mean, std, log_peak)
+    pending = empty_like(tensor).uniform_(generator=generator).log_().gt(candidates)
+    result = tensor
+    while pending.any():
+        proposals = empty_like(tensor).uniform_(a, b, generator=generator)
+        result = where(pending, proposals, result)
+        candidates = _log_density_ratio(proposals, mean, std, log_peak)
+        pending = where(pending, empty_like(tensor).uniform_(generator=generator).log_().gt(candidates), pending)
+    if result is not tensor:
+        tensor.copy_(result)
+    return tensor
+
+
+def _log_density_ratio(values, mean, std, log_peak):
+    """``-((x - mean) / std)**2 / 2 - log_peak``, in place, as PyTorch computes it."""
+    return values.sub_(mean).div_(std).pow_(2).mul_(-0.5).sub_(log_peak)
 
 
 def constant_(tensor, val):
@@ -166,24 +207,27 @@ def orthogonal_(tensor, gain=1, generator=None):
         return tensor
     rows = tensor._data.shape[0]
     cols = tensor.numel() // rows
-    flat = _rng(generator).normal(0.0, 1.0, (rows, cols))
-    if rows < cols:
-        flat = flat.T
-    q, r = np.linalg.qr(flat)
-    q = q * np.sign(np.diag(r))
-    if rows < cols:
-        q = q.T
-    return _write(tensor, (gain * q).reshape(tensor._data.shape))
+    with grad_mode.no_grad():
+        flat = empty((rows, cols), dtype=tensor.dtype).normal_(0, 1, generator=generator)._data
+        if rows < cols:
+            flat = flat.T
+        q, r = np.linalg.qr(flat)
+        q = q * np.sign(np.diag(r))
+        if rows < cols:
+            q = q.T
+        tensor.copy_(make_tensor(np.ascontiguousarray(q).reshape(tensor._data.shape)))
+        return tensor.mul_(gain)
 
 
 def sparse_(tensor, sparsity, std=0.01, generator=None):
-    """Normal values with a fraction ``sparsity`` of each column set to zero."""
+    """Normal values with a fraction ``sparsity`` of each column set to zero (the rows to zero come from
+    the default generator, whatever ``generator`` is, as in PyTorch)."""
     if tensor.dim() != 2:
         raise ValueError("Only tensors with 2 dimensions are supported")
-    rng = _rng(generator)
     rows, cols = tensor._data.shape
-    values = rng.normal(0.0, std, (rows, cols))
     zeros_per_column = int(math.ceil(sparsity * rows))
-    for col in range(cols):
-        values[rng.permutation(rows)[:zeros_per_column], col] = 0
-    return _write(tensor, values)
+    with grad_mode.no_grad():
+        tensor.normal_(0, std, generator=generator)
+        for column in range(cols):
+            tensor[randperm(rows)[:zeros_per_column], column] = 0
+    return tensor

@@ -3,17 +3,15 @@
 This is the one registry of the namespace. Each family module lists what it defines: ``FUNCTIONS``
 (exported here as ``chainrule.nn.functional.<name>``) and ``METHODS`` (also installed on Tensor,
 such as ``x.softmax(1)``). A family never re-exports another's functions; adding one is adding its
-module to ``_FAMILIES``.
+module to the tuple below.
 """
 
 from ..._ops import register_family
 from . import (_grid, activation, attention, classification_loss, conv, ctc, dropout, linear, loss, normalization,
                pooling, sampling, softmax)
 
-_FAMILIES = (activation, softmax, dropout, linear, attention, loss, classification_loss, ctc, conv, pooling,
-             normalization, sampling, _grid)
-
-for _family in _FAMILIES:
+for _family in (activation, softmax, dropout, linear, attention, loss, classification_loss, ctc, conv, pooling,
+                normalization, sampling, _grid):
     register_family(_family)
     globals().update({name: getattr(_family, name) for name in _family.FUNCTIONS})
 del _family

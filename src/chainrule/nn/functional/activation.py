@@ -10,8 +10,9 @@ in-place nodes that read the result instead of the input carry PyTorch's ``Backw
 
 import math
 
-from ... import _random
 from ..._array import namespace_of
+from ..._random import default_generator, draws
+from ..._ops._op import traced_stateful
 from ..._ops import pointwise
 from ..._ops._op import OUTPUT, derivative, record
 from ..._ops.inplace import check_inplace_allowed, make_inplace, write_inplace
@@ -114,15 +115,32 @@ RreluWithNoiseBackward1 = derivative("RreluWithNoiseBackward1", _rrelu_grad, sav
 def _rrelu(node_class, saved, input, lower, upper, training):
     """While training every element gets its own slope (from chainrule's generator); otherwise their mean."""
     x = input._data
-    xp = namespace_of(x)
     if training:
-        drawn = _random.default_generator._rng.uniform(lower, upper, x.shape).astype(x.dtype)
-        drawn = xp.from_host(drawn)  # drawn on the host, from chainrule's generator
-        scaled, slopes = x * drawn, make_tensor(drawn)
-    else:
-        slopes = (lower + upper) / 2
-        scaled = x * slopes
-    return record(xp.where(x > 0, x, scaled).astype(x.dtype, copy=False), node_class, (input,), (saved,), (slopes,))
+        result, drawn = traced_stateful(_rrelu_training, input, lower, upper)  # one call: a replay draws again
+        return record(result, node_class, (input,), (saved,), (make_tensor(drawn),))
+    slopes = (lower + upper) / 2
+    return record(namespace_of(x).where(x > 0, x, x * slopes).astype(x.dtype, copy=False), node_class, (input,),
+                  (saved,), (slopes,))
+
+
+def _rrelu_training(x, lower, upper):
+    slopes = _rrelu_slopes(x, lower, upper)
+    return namespace_of(x).where(x > 0, x, x * slopes).astype(x.dtype, copy=False), slopes
+
+
+def _rrelu_slopes(x, lower, upper):
+    """PyTorch's noise: walking the elements in order, each one <= 0 draws its slope, a double uniform
+    ``u * (upper - lower) + lower`` (bounds first rounded to the opmath type; this kernel is not fused);
+    the others keep slope 1. The uniforms are drawn on the host and scaled in ``x``'s namespace."""
+    xp = namespace_of(x)
+    opmath = xp.float64 if x.dtype == xp.float64 else xp.float32
+    low, high = float(opmath(lower)), float(opmath(upper))
+    flat = xp.ascontiguousarray(x).reshape(-1)
+    drawing = flat <= 0
+    slopes = xp.ones(flat.shape, dtype=x.dtype)
+    drawn = xp.from_host(draws.uniform_doubles(default_generator, int(drawing.sum())))
+    slopes[drawing] = (drawn * (high - low) + low).astype(opmath)
+    return slopes.reshape(x.shape)
 
 
 def _rrelu_for_in_place(input, lower, upper, training):

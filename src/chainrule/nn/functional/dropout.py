@@ -1,16 +1,23 @@
 """nn.functional dropout: elementwise, channel-wise (``dropout1d/2d/3d``) and alpha dropout.
 
-Masks are drawn from chainrule's default generator, so ``chainrule.manual_seed`` reproduces them.
-Dropout multiplies by a constant mask (PyTorch's ``MulBackward0``); alpha dropout also adds a
-constant shift (``AddBackward0``). With ``training=False`` or ``p=0`` the input itself comes back.
+Masks are PyTorch's: ``bernoulli_(1 - p)`` on a tensor laid out like the input (one value per
+sample and channel for the channel-wise forms), from chainrule's default generator, so a seed gives
+PyTorch's masks. Dropout multiplies by the mask scaled by ``1 / (1 - p)`` (PyTorch's ``MulBackward0``);
+alpha dropout also adds a constant shift (``AddBackward0``). With ``training=False`` or ``p=0`` the
+input itself comes back.
+
+The generator runs on the host: a mask is drawn there and moved to the input's array namespace, where
+the arithmetic on it happens.
 """
 
 import math
 import warnings
 
-from ... import _random
 from ..._array import namespace_of
 from ..._ops._op import traced_stateful
+from ..._random import default_generator
+from ..._random.fill import bernoulli_values
+from ..._random.layout import fill_like, fresh
 from ..._tensor import make_tensor
 
 FUNCTIONS = ["dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout", "feature_alpha_dropout"]
@@ -25,20 +32,29 @@ def _check_probability(p):
 
 
 def _keep_mask(x, p, mask_shape):
-    """True where an element (or channel) survives, drawn with probability ``1 - p``, in ``x``'s namespace.
-
-    The draw is made on the host, from chainrule's generator; only the one-byte mask moves to ``x``'s
-    namespace, and the arithmetic on it happens there.
-    """
-    keep = _random.default_generator._rng.random(mask_shape) >= p
+    """Ones where an element (or channel) survives, drawn with probability ``1 - p``, in ``x``'s dtype and
+    namespace: laid out like ``x`` when there is one value per element, C-ordered per channel otherwise."""
+    if mask_shape == x.shape:
+        keep = fill_like(x, bernoulli_values, default_generator, 1.0 - p)
+    else:
+        keep = fresh(mask_shape, x.dtype, bernoulli_values, default_generator, 1.0 - p)
     return namespace_of(x).from_host(keep)
 
 
+def _with_scalar(operation, array, number):
+    """``array <op>= number`` as PyTorch computes a tensor-scalar op: in float32 for float16 tensors, the
+    number rounded to that type, the result to the tensor's (``operation`` is a ufunc of ``array``'s namespace)."""
+    xp = namespace_of(array)
+    if array.dtype == xp.float16:
+        operation(array, xp.float32(number), out=array, dtype=xp.float32, casting="unsafe")
+    else:
+        operation(array, number, out=array)
+    return array
+
+
 def _scaled_keep_mask(x, p, mask_shape):
-    """The survivors' mask scaled by ``1 / (1 - p)``, in ``x``'s dtype."""
-    keep = _random.default_generator._rng.random(mask_shape) >= p
-    keep = namespace_of(x).from_host(keep)
-    return (keep.astype(x.dtype) / (1 - p)).astype(x.dtype, copy=False)
+    """The survivors' mask divided by ``1 - p`` (PyTorch's ``div_``)."""
+    return _with_scalar(namespace_of(x).divide, _keep_mask(x, p, mask_shape), 1 - p)
 
 
 def _zeros(input, mask_shape):
@@ -58,12 +74,19 @@ def _alpha_dropout(input, p, inplace, mask_shape):
     if p == 1:
         noise = _zeros(input, mask_shape)
         return input.mul_(noise) if inplace else input * noise
-    x = input._data
-    keep = _keep_mask(x, p, mask_shape).astype(namespace_of(x).float64)  # scale and shift in float64, then x's dtype
-    a = 1.0 / math.sqrt((_SELU_SATURATION ** 2 * p + 1) * (1 - p))
-    shift = make_tensor(((keep - 1) * (_SELU_SATURATION * a) + _SELU_SATURATION * a * p).astype(x.dtype))
-    noise = make_tensor((keep * a).astype(x.dtype))
+    noise, shift = (make_tensor(a) for a in traced_stateful(_alpha_masks, input, p, mask_shape))
     return input.mul_(noise).add_(shift) if inplace else input * noise + shift
+
+
+def _alpha_masks(x, p, mask_shape):
+    """The scale and shift of alpha dropout, computed in ``x``'s dtype in PyTorch's order."""
+    xp = namespace_of(x)
+    keep = _keep_mask(x, p, mask_shape)
+    a = xp.float64(1.0 / math.sqrt((_SELU_SATURATION ** 2 * p + 1) * (1 - p)))  # float64: float32 masks scale in double
+    shift = _with_scalar(xp.add, keep.copy(), -1)
+    _with_scalar(xp.multiply, shift, _SELU_SATURATION * a)
+    _with_scalar(xp.add, shift, _SELU_SATURATION * a * p)
+    return _with_scalar(xp.multiply, keep, a), shift
 
 
 def _channel_shape(input):

@@ -6,12 +6,13 @@ Each is computed from ``x - max(x)`` along ``dim``, so exponentials never overfl
 
 import warnings
 
-from ... import _random
 from ..._array import namespace_of
 from ..._ops._kernel import Kernel, replays
-from ..._ops._op import OUTPUT, derivative, record
+from ..._ops._op import OUTPUT, derivative, record, traced, traced_stateful
 from ..._ops.pointwise import exp
-from ..._ops._op import traced
+from ..._random import default_generator
+from ..._random.fill import exponential_values
+from ..._random.layout import fresh
 from ..._tensor import _wrap_dim, make_tensor
 
 FUNCTIONS = ["softmax", "log_softmax", "softmin", "gumbel_softmax"]
@@ -90,17 +91,21 @@ def softmin(input, dim=None, _stacklevel=3, dtype=None):
     return softmax(-input, dim, dtype=dtype)
 
 
+def _exponentials(x):
+    """PyTorch's ``exponential_`` draws for a tensor like ``x``: made on the host, moved to ``x``'s namespace."""
+    return namespace_of(x).from_host(fresh(x.shape, x.dtype, exponential_values, default_generator, 1.0))
+
+
 def gumbel_softmax(logits, tau=1, hard=False, eps=1e-10, dim=-1):
-    """A differentiable sample from the categorical distribution of ``logits`` (Gumbel noise from chainrule's
-    generator); ``hard=True`` returns the one-hot sample with the soft sample's gradient."""
+    """A differentiable sample from the categorical distribution of ``logits`` (Gumbel noise ``-log`` of
+    PyTorch's ``exponential_`` draws); ``hard=True`` returns the one-hot sample with the soft sample's gradient."""
     x = logits._data
-    xp = namespace_of(x)
-    drawn = _random.default_generator._rng.standard_exponential(x.shape)  # on the host, from chainrule's generator
-    noise = -xp.log(xp.from_host(drawn)).astype(x.dtype)
-    soft = softmax((logits + make_tensor(noise)) / tau, dim)
+    noise = -make_tensor(traced_stateful(_exponentials, logits)).log()
+    soft = softmax((logits + noise) / tau, dim)
     if not hard:
         return soft
     dim = _wrap_dim(dim, x.ndim)
+    xp = namespace_of(x)
     one_hot = xp.zeros(x.shape, dtype=x.dtype)
     xp.put_along_axis(one_hot, xp.expand_dims(soft._data.argmax(axis=dim), dim), 1, dim)
     return make_tensor(one_hot - soft._data) + soft

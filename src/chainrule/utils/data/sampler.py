@@ -1,12 +1,15 @@
 """Samplers: the order in which a loader visits dataset indices, and how it groups them into batches.
 
-Random orders come from a ``chainrule.Generator`` (the default one when none is given), so a
-seeded generator reproduces an epoch's order.
+Random orders come from a ``chainrule.Generator`` (one seeded from the default generator when none is
+given), drawn as PyTorch's samplers draw them, so the same seed gives PyTorch's orders.
 """
 
 from ... import _random
+from ..._creation import as_tensor, empty
+from ..._dtype import float64, int64
 
-__all__ = ["Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler", "BatchSampler"]
+__all__ = ["Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler", "WeightedRandomSampler",
+           "BatchSampler"]
 
 
 class Sampler:
@@ -33,10 +36,11 @@ class SequentialSampler(Sampler):
 
 
 def _fresh_generator(generator):
-    """The caller's generator, or one seeded from the default stream so every epoch draws a new order."""
+    """The caller's generator, or a new one seeded from the default stream (one 63-bit draw, as PyTorch
+    makes it) so every epoch draws a new order."""
     if generator is not None:
         return generator
-    seed = int(_random.randint(0, 2 ** 62, (1,)).item())
+    seed = int(empty((), dtype=int64).random_().item())
     return _random.Generator().manual_seed(seed)
 
 
@@ -62,8 +66,8 @@ class RandomSampler(Sampler):
         generator = _fresh_generator(self.generator)
         if self.replacement:
             for _ in range(self.num_samples // 32):
-                yield from _random.randint(0, size, (32,), generator=generator).tolist()
-            yield from _random.randint(0, size, (self.num_samples % 32,), generator=generator).tolist()
+                yield from _random.randint(0, size, (32,), dtype=int64, generator=generator).tolist()
+            yield from _random.randint(0, size, (self.num_samples % 32,), dtype=int64, generator=generator).tolist()
             return
         for _ in range(self.num_samples // size):
             yield from _random.randperm(size, generator=generator).tolist()
@@ -86,6 +90,30 @@ class SubsetRandomSampler(Sampler):
 
     def __len__(self):
         return len(self.indices)
+
+
+class WeightedRandomSampler(Sampler):
+    """``num_samples`` indices drawn with the given (unnormalised) weights, with or without replacement."""
+
+    def __init__(self, weights, num_samples, replacement=True, generator=None):
+        if not isinstance(num_samples, int) or isinstance(num_samples, bool) or num_samples <= 0:
+            raise ValueError(f"num_samples should be a positive integer value, but got num_samples={num_samples}")
+        if not isinstance(replacement, bool):
+            raise ValueError(f"replacement should be a boolean value, but got replacement={replacement}")
+        weights = as_tensor(weights, dtype=float64)
+        if weights.dim() != 1:
+            raise ValueError(f"weights should be a 1d sequence but given weights have shape {tuple(weights.shape)}")
+        self.weights = weights
+        self.num_samples = num_samples
+        self.replacement = replacement
+        self.generator = generator
+
+    def __iter__(self):
+        drawn = _random.multinomial(self.weights, self.num_samples, self.replacement, generator=self.generator)
+        yield from drawn.tolist()
+
+    def __len__(self):
+        return self.num_samples
 
 
 class BatchSampler(Sampler):

@@ -1,0 +1,290 @@
+"""Random tensors: ``rand randn randint randperm``, their ``_like`` forms, ``normal``, ``bernoulli``,
+``multinomial`` and ``poisson``, each drawing what PyTorch draws in the order it draws it.
+
+A factory is PyTorch's composition (``rand`` is ``empty(size).uniform_()``, ``normal(mean_tensor, std)``
+is ``normal_(0, std)`` then ``+ mean`` ...), so the words come off the generator in the same order.
+The draw, and any arithmetic on it, is one ``traced_stateful`` call, which a compiled function replays.
+"""
+
+import numpy as np
+
+from .._creation import _size_args
+from .._dtype import bool_, get_default_dtype, int64, to_dtype
+from .._ops._op import derivative, record
+from .._ops._op import traced_stateful
+from .._tensor import Tensor, make_tensor
+from . import draws
+from .fill import (bernoulli_tensor_values, bernoulli_values, check_probabilities, check_probability, cpp_number,
+                   normal_values, not_implemented, random_plan, uniform_values, zero_gradient)
+from .generator import default_generator
+from .layout import fill_like, fresh
+
+__all__ = ["rand", "randn", "randint", "randperm", "rand_like", "randn_like", "randint_like", "normal", "bernoulli",
+           "multinomial", "poisson"]
+
+NormalBackward1 = derivative("NormalBackward1", zero_gradient)  # normal(mean_tensor, std)
+NormalBackward2 = derivative("NormalBackward2", zero_gradient)  # normal(mean, std_tensor)
+NormalBackward3 = derivative("NormalBackward3", zero_gradient, zero_gradient)
+BernoulliBackward0 = derivative("BernoulliBackward0", zero_gradient)
+PoissonBackward0 = derivative("PoissonBackward0", zero_gradient)
+
+
+def _generator(generator):
+    return default_generator if generator is None else generator
+
+
+def _shape(size):
+    shape = _size_args(size)
+    for length in shape:
+        if length < 0:
+            raise RuntimeError(f"Trying to create tensor with negative dimension {length}: {list(shape)}")
+    return shape
+
+
+def _made(values, requires_grad, out):
+    """Wrap a fresh array (or write it into ``out``), marking it as requiring grad if asked."""
+    if out is not None:
+        if tuple(out.shape) != values.shape:
+            raise RuntimeError(f"Expected out tensor to have shape {list(values.shape)}, but got "
+                               f"{list(out.shape)} instead")
+        out.copy_(make_tensor(values))
+        return out
+    result = make_tensor(values)
+    if requires_grad:
+        result._set_requires_grad(True, "Only Tensors of floating point and complex dtype can require gradients")
+    return result
+
+
+def _floating(d, kernel):
+    if not (d.is_floating_point or d.is_complex):
+        raise not_implemented(kernel, d.np)
+
+
+def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
+         pin_memory=False):
+    """Uniform values in [0, 1): ``empty(size).uniform_()``."""
+    d = get_default_dtype() if dtype is None else to_dtype(dtype)
+    _floating(d, "check_uniform_bounds")
+    values = traced_stateful(fresh, _shape(size), d.np, uniform_values, _generator(generator), 0.0, 1.0)
+    return _made(values, requires_grad, out)
+
+
+def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
+          pin_memory=False):
+    """Standard normal values: ``empty(size).normal_()``."""
+    d = get_default_dtype() if dtype is None else to_dtype(dtype)
+    _floating(d, "normal_kernel_cpu")
+    std = 1.0 / np.sqrt(2) if d.is_complex else 1.0
+    values = traced_stateful(fresh, _shape(size), d.np, normal_values, _generator(generator), 0.0, std)
+    return _made(values, requires_grad, out)
+
+
+def randint(low=0, high=None, size=None, *, generator=None, out=None, dtype=None, layout=None, device=None,
+            requires_grad=False, pin_memory=False):
+    """Integers in ``[low, high)`` (``randint(high, size)`` starts at 0): ``empty(size).random_(low, high)``."""
+    if size is None:
+        low, high, size = 0, low, high
+    if high is None or size is None:
+        raise TypeError("randint() missing required argument 'size'" if high is not None else
+                        "randint() missing required argument 'high'")
+    d = int64 if dtype is None else to_dtype(dtype)
+    sample, parameters = random_plan(d.np, low, high)
+    values = traced_stateful(fresh, _shape((size,)), d.np, sample, _generator(generator), *parameters)
+    return _made(values, requires_grad, out)
+
+
+def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
+             pin_memory=False):
+    """A random permutation of ``0 .. n-1``: Fisher-Yates, one 32-bit word per position but the last."""
+    n = int(n)
+    if n < 0:
+        raise RuntimeError(f"Trying to create tensor with negative dimension {n}: [{n}]")
+    d = int64 if dtype is None else to_dtype(dtype)
+    _check_permutation_dtype(n, d)
+    values = traced_stateful(_permutation, n, d.np, _generator(generator))
+    return _made(values, requires_grad, out)
+
+
+_LARGEST_PERMUTATION = {"float16": (2049, "2049"), "float32": (2 ** 24 + 1, "2^24+1"),
+                        "float64": (2 ** 53 + 1, "2^53+1")}
+
+
+def _check_permutation_dtype(n, d):
+    """Every index below ``n`` must be exact in ``d``, as PyTorch checks."""
+    if d is bool_ or d.is_complex:
+        raise not_implemented("randperm", d.np)
+    if d.is_floating_point:
+        largest, written = _LARGEST_PERMUTATION[d.name]
+        if n > largest:
+            raise RuntimeError(f"n cannot be greater than {written} for {d.scalar_type_name} type.")
+    elif n - 1 > np.iinfo(d.np).max:
+        raise RuntimeError(f"value cannot be converted to type {d.name}_t without overflow")
+
+
+def _permutation(n, np_dtype, generator):
+    return draws.permutation(generator, n).astype(np_dtype)
+
+
+def _like(input, dtype, requires_grad, sample, generator, *parameters, kernel):
+    d = input.dtype if dtype is None else to_dtype(dtype)
+    if kernel is not None:
+        _floating(d, kernel)
+    values = traced_stateful(_filled_like, input, d.np, sample, _generator(generator), *parameters)
+    return _made(values, requires_grad, None)
+
+
+def _filled_like(data, np_dtype, sample, *parameters):
+    return fill_like(data, sample, *parameters, dtype=np_dtype, new=True)
+
+
+def rand_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None,
+              generator=None):
+    """``rand`` of ``input``'s shape (and storage order)."""
+    return _like(input, dtype, requires_grad, uniform_values, generator, 0.0, 1.0, kernel="check_uniform_bounds")
+
+
+def randn_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None,
+               generator=None):
+    d = input.dtype if dtype is None else to_dtype(dtype)
+    std = 1.0 / np.sqrt(2) if d.is_complex else 1.0
+    return _like(input, dtype, requires_grad, normal_values, generator, 0.0, std, kernel="normal_kernel_cpu")
+
+
+def randint_like(input, low=0, high=None, *, dtype=None, layout=None, device=None, requires_grad=False,
+                 memory_format=None, generator=None):
+    if high is None:
+        low, high = 0, low
+    d = input.dtype if dtype is None else to_dtype(dtype)
+    sample, parameters = random_plan(d.np, low, high)
+    return _like(input, d, requires_grad, sample, generator, *parameters, kernel=None)
+
+
+# ---------------------------------------------------------------- normal
+def normal(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None, layout=None, device=None,
+           pin_memory=False, requires_grad=False):
+    """Normal values: ``normal(mean, std, size)`` for numbers; with tensors, standard normals scaled by ``std``
+    and shifted by ``mean`` (broadcast), as PyTorch composes them."""
+    generator = _generator(generator)
+    mean_is_tensor, std_is_tensor = isinstance(mean, Tensor), isinstance(std, Tensor)
+    if std_is_tensor:
+        _check_std_tensor(std)
+    elif std < 0:
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {cpp_number(std)}")
+    if not mean_is_tensor and not std_is_tensor:
+        if size is None:
+            raise TypeError("normal() received an invalid combination of arguments - got (float, float), but "
+                            "expected one of (Tensor mean, Tensor std) or (float mean, float std, tuple of ints size)")
+        d = get_default_dtype() if dtype is None else to_dtype(dtype)
+        _floating(d, "normal_kernel_cpu")
+        values = traced_stateful(fresh, _shape((size,)), d.np, normal_values, generator, float(mean),
+                                 float(std))
+        return _made(values, requires_grad, out)
+    _floating((mean if mean_is_tensor else std).dtype, "normal_kernel_cpu")
+    if mean_is_tensor and not std_is_tensor:
+        values = traced_stateful(_normal_plus_mean, mean, float(std), generator)
+        return _made_from(values, NormalBackward1, (mean,), out)
+    if std_is_tensor and not mean_is_tensor:
+        values = traced_stateful(_normal_scaled, float(mean), std, generator)
+        return _made_from(values, NormalBackward2, (std,), out)
+    values = traced_stateful(_normal_scaled_shifted, mean, std, generator)
+    return _made_from(values, NormalBackward3, (mean, std), out)
+
+
+def _check_std_tensor(std):
+    if std.dtype.is_complex:
+        raise RuntimeError("normal expects standard deviation to be non-complex")
+    if std.numel() and not (std._data >= 0).all():
+        raise RuntimeError("normal expects all elements of std >= 0.0")
+
+
+def _standard(shape, np_dtype, generator, std=1.0):
+    return fresh(shape, np_dtype, normal_values, generator, 0.0, std)
+
+
+def _normal_plus_mean(mean, std, generator):
+    values = _standard(mean.shape, mean.dtype, generator, std)
+    values += mean
+    return values
+
+
+def _normal_scaled(mean, std, generator):
+    values = _standard(std.shape, std.dtype, generator)
+    values *= std
+    values += np.asarray(mean, dtype=std.dtype)
+    return values
+
+
+def _normal_scaled_shifted(mean, std, generator):
+    values = _standard(np.broadcast_shapes(mean.shape, std.shape), mean.dtype, generator)
+    np.multiply(values, std, out=values, casting="unsafe")
+    np.add(values, mean, out=values, casting="unsafe")
+    return values
+
+
+def _made_from(values, node, inputs, out):
+    if out is not None:
+        return _made(values, False, out)
+    return record(values, node, inputs)
+
+
+# ---------------------------------------------------------------- bernoulli / multinomial / poisson
+def bernoulli(input, p=None, *, generator=None, out=None):
+    """1 with probability ``input`` (or ``p``) per element, else 0, in ``input``'s dtype (C order)."""
+    generator = _generator(generator)
+    if p is None or isinstance(p, Tensor):
+        probabilities = input if p is None else p
+        check_probabilities(probabilities, input)
+        values = traced_stateful(fresh, input._data.shape, input._data.dtype, bernoulli_tensor_values, generator,
+                                 probabilities)
+    else:
+        check_probability(p, input._data.dtype)
+        values = traced_stateful(fresh, input._data.shape, input._data.dtype, bernoulli_values, generator, float(p))
+    return _made_from(values, BernoulliBackward0, (input,), out)
+
+
+def multinomial(input, num_samples, replacement=False, *, generator=None, out=None):
+    """Indices drawn from each row of ``input`` (non-negative weights, not necessarily summing to 1)."""
+    weights = input._data
+    if weights.ndim not in (1, 2):
+        raise RuntimeError("prob_dist must be 1 or 2 dim")
+    if weights.dtype.kind != "f":
+        raise RuntimeError(f"multinomial only supports floating-point dtypes for input, got: "
+                           f"{input.dtype.scalar_type_name}")
+    if num_samples <= 0:
+        raise RuntimeError("cannot sample n_sample <= 0 samples")
+    categories = weights.shape[-1]
+    if not replacement and num_samples > categories:
+        raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
+    if categories > 1 << 24:
+        raise RuntimeError("number of categories cannot exceed 2^24")
+    if weights.size == 0:
+        return make_tensor(np.empty(weights.shape[:-1] + (num_samples,), dtype=np.int64))
+    if not (weights >= 0).all() or (not replacement or num_samples == 1) and not np.isfinite(weights).all():
+        raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
+    if not np.isfinite(weights).all():
+        raise RuntimeError("invalid multinomial distribution (encountering probability entry = infinity or NaN)")
+    if (weights.reshape(-1, categories).sum(axis=1) == 0).any():
+        raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
+    values = traced_stateful(_multinomial, input, num_samples, replacement, _generator(generator))
+    return _made(values, False, out)
+
+
+def _multinomial(weights, samples, replacement, generator):
+    if replacement and samples > 1:
+        return draws.multinomial_with_replacement(generator, weights, samples)
+    return draws.multinomial_by_exponentials(generator, weights, samples)
+
+
+def poisson(input, generator=None):
+    """Poisson counts with the rates in ``input``, in its dtype."""
+    rates = input._data
+    if rates.dtype.kind != "f":
+        raise not_implemented("poisson_cpu", rates.dtype)
+    if (rates < 0).any():
+        raise RuntimeError("invalid Poisson rate, expected rate to be non-negative")
+    values = traced_stateful(_poisson, input, _generator(generator))
+    return record(values, PoissonBackward0, (input,))
+
+
+def _poisson(rates, generator):
+    return draws.poisson(generator, np.ascontiguousarray(rates)).astype(rates.dtype).reshape(rates.shape)
