@@ -242,8 +242,11 @@ GeluBackward0 = derivative("GeluBackward0", _gelu_grad, saves="self")
 
 
 def _gelu_array(x, approximate):
+    xp = namespace_of(x)
+    if x.dtype == xp.float16:  # float32 intermediates, rounded once, as PyTorch's kernel computes half
+        return _gelu_array(x.astype(xp.float32), approximate).astype(xp.float16)
     if approximate == "tanh":
-        return 0.5 * x * (1 + namespace_of(x).tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x * x * x)))
+        return 0.5 * x * (1 + xp.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x * x * x)))
     return 0.5 * x * (1 + erf_array(x * _SQRT1_2))
 
 

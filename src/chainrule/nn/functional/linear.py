@@ -53,8 +53,10 @@ def bilinear(input1, input2, weight, bias=None):
 
 # ---------------------------------------------------------------- p-norms and distances
 def _norm_array(x, p, dims, keepdim):
+    """``‖x‖_p`` over ``dims``; float16 is computed in float32 (the caller rounds the result back), as PyTorch
+    does: squares of float16 underflow, and ``pairwise_distance``'s ``eps`` would vanish."""
     xp = namespace_of(x)
-    a = xp.abs(x)
+    a = xp.abs(x.astype(xp.float32) if x.dtype == xp.float16 else x)
     if p == 2:
         return xp.sqrt(xp.sum(a * a, axis=dims, keepdims=keepdim))
     if p == 1:

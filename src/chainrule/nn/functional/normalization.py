@@ -37,13 +37,22 @@ class _Stats(NamedTuple):
 
 
 def _standardize_array(x, dims, eps):
-    """``(xhat, stats, var)`` of the array ``x`` over ``dims`` (zeros for an empty ``x``)."""
+    """``(xhat, stats, var)`` of the array ``x`` over ``dims`` (zeros for an empty ``x``).
+
+    A float16 ``x`` is standardised in float32, as PyTorch's kernels do: ``xhat`` and ``var`` stay float32
+    (the caller rounds its output once), the statistics are rounded to float16.
+    """
+    xp = namespace_of(x)
+    dtype = x.dtype
+    if dtype == xp.float16:
+        x = x.astype(xp.float32)
     count = max(math.prod(x.shape[d] for d in dims), 1)
     mean = x.sum(dims, keepdims=True) / count
     centered = x - mean
     var = (centered * centered).sum(dims, keepdims=True) / count
-    invstd = 1 / namespace_of(x).sqrt(var + eps)
-    return centered * invstd, _Stats(make_tensor(mean), make_tensor(invstd.astype(x.dtype, copy=False)), False), var
+    invstd = 1 / xp.sqrt(var + eps)
+    stats = _Stats(make_tensor(mean.astype(dtype, copy=False)), make_tensor(invstd.astype(dtype, copy=False)), False)
+    return centered * invstd, stats, var
 
 
 def _standardize(x, dims, eps, stats):

@@ -59,7 +59,10 @@ def _shifted(x, dim):
 def _softmax_array(x, dim):
     if x.size == 0:
         return x.copy()
-    e = namespace_of(x).exp(_shifted(x, dim))
+    xp = namespace_of(x)
+    if x.dtype == xp.float16:  # float32 intermediates, rounded once: a float16 sum of exponentials loses more
+        return _softmax_array(x.astype(xp.float32), dim).astype(xp.float16)
+    e = xp.exp(_shifted(x, dim))
     e /= e.sum(axis=dim if x.ndim else None, keepdims=True)
     return e
 
@@ -68,6 +71,8 @@ def _log_softmax_array(x, dim):
     if x.size == 0:
         return x.copy()
     xp = namespace_of(x)
+    if x.dtype == xp.float16:  # float32 intermediates, as for softmax
+        return _log_softmax_array(x.astype(xp.float32), dim).astype(xp.float16)
     shifted = _shifted(x, dim)
     shifted -= xp.log(xp.exp(shifted).sum(axis=dim if x.ndim else None, keepdims=True))
     return shifted
