@@ -28,17 +28,9 @@ def _additive_mask_array(mask, dtype):
     return namespace_of(mask).where(mask, -math.inf, 0.0).astype(dtype)
 
 
-def _zeros_like_in(reference, shape):
-    """Zeros of ``shape`` in ``reference``'s dtype and array namespace."""
-    data = reference._data
-    return make_tensor(namespace_of(data).zeros(shape, dtype=data.dtype))
-
-
 def _pad_last(mask):
     """One more attendable column at the end of a mask (for the extra key/value bias or zero row)."""
-    if mask is None:
-        return None
-    return cat([mask, _zeros_like_in(mask, tuple(mask.shape[:-1]) + (1,))], -1)
+    return None if mask is None else F.pad(mask, (0, 1))
 
 
 def multi_head_attention(query, key, value, num_heads, in_weights, in_biases, bias_k, bias_v, add_zero_attn,
@@ -61,10 +53,9 @@ def multi_head_attention(query, key, value, num_heads, in_weights, in_biases, bi
     q = q.reshape(target_len, batch * num_heads, head_dim).transpose(0, 1)
     k = k.reshape(k.shape[0], batch * num_heads, head_dim).transpose(0, 1)
     v = v.reshape(v.shape[0], batch * num_heads, head_dim).transpose(0, 1)
-    if add_zero_attn:
-        zeros = _zeros_like_in(q, (batch * num_heads, 1, head_dim))
-        k = cat([k, zeros], 1)
-        v = cat([v, zeros], 1)
+    if add_zero_attn:  # a row of zeros after the keys and values
+        k = F.pad(k, (0, 0, 0, 1))
+        v = F.pad(v, (0, 0, 0, 1))
         attn_mask = _pad_last(attn_mask)
         key_padding_mask = _pad_last(key_padding_mask)
     source_len = k.shape[1]
