@@ -103,7 +103,7 @@ def _nll_arrays(x, target, ignore_index, reduction, grad, weight=None):
     if labels.size and (labels.min() < 0 or labels.max() >= classes):
         bad = kept & ((labels < 0) | (labels >= classes))
         if bad.any():
-            raise IndexError(f"Target {labels[bad].flat[0]} is out of bounds.")
+            raise IndexError(f"Target {int(labels[bad][0])} is out of bounds.")
     everything_kept = kept.all()
     safe_labels = labels if everything_kept else xp.where(kept, labels, 0)
     if x.ndim == 2:  # the common (batch, classes) case, by plain fancy indexing
