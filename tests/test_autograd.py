@@ -477,3 +477,44 @@ def test_overwritten_history_gets_zero_gradients_like_torch(how):
     for a, b in zip(ours[:2], theirs[:2]):
         np.testing.assert_array_equal(a.numpy(), b.numpy())
     assert ours[2] == theirs[2]
+
+
+def test_an_interrupt_anywhere_in_the_engine_restores_grad_mode_and_the_collector():
+    """Ctrl-C may land on any statement of ``run_backward`` before its ``finally``: grad mode and the cycle
+    collector come back. (The ``finally`` clause itself restores both before its first call, which is where
+    CPython would deliver a signal arriving meanwhile.)"""
+    import gc
+    import inspect
+    import sys
+
+    from chainrule._autograd import engine
+
+    code = engine.run_backward.__code__
+    source, first = inspect.getsourcelines(engine.run_backward)
+    finally_line = first + next(i for i, line in enumerate(source) if line.strip() == "finally:")
+    interrupted_at = []
+    for target in range(1000):
+        x = chainrule.tensor([1.0, 2.0], requires_grad=True)
+        loss = (x * x).sum()
+        lines = [0]
+
+        def tracer(frame, event, arg):
+            if event == "line" and frame.f_lineno < finally_line:
+                if lines[0] == target:
+                    raise KeyboardInterrupt
+                lines[0] += 1
+            return tracer
+
+        sys.settrace(lambda frame, event, arg: tracer if frame.f_code is code else None)
+        try:
+            loss.backward()
+            finished = True
+        except KeyboardInterrupt:
+            finished = False
+            interrupted_at.append(target)
+        finally:
+            sys.settrace(None)
+        assert chainrule.is_grad_enabled() and gc.isenabled(), f"not restored after an interrupt at line {target}"
+        if finished:
+            break
+    assert len(interrupted_at) > 10  # every statement before the finally was tried

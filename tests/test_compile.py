@@ -629,3 +629,39 @@ def test_traced_call_returning_a_one_item_tuple_replays_its_item():
         x = torch.tensor([value, 2 * value])
         assert _bits(compiled(x)) == _bits(fn(x))
     assert compiled.replays >= 2
+
+
+def test_threads_each_replaying_their_own_compiled_step_give_eager_bits():
+    """Four threads train their own model at once: every call after the recordings replays (none runs eagerly)
+    and each model ends where its eager twin does, bit for bit."""
+    setups = []
+    for _ in range(4):
+        model, optimizer = _mlp(torch.optim.SGD, lr=0.1, momentum=0.9)
+        eager_model, eager_optimizer = _mlp(torch.optim.SGD, lr=0.1, momentum=0.9)
+        setups.append((torch.compile(_training_step(model, optimizer)), model,
+                       _training_step(eager_model, eager_optimizer), eager_model))
+    rng = np.random.default_rng(3)
+    batches = [(torch.tensor(rng.standard_normal((5, 8)).astype(np.float32)), torch.tensor(rng.integers(0, 4, 5)))
+               for _ in range(12)]
+    errors = []
+
+    def train(compiled, eager):
+        try:
+            for x, target in batches:
+                if _bits(compiled(x, target)) != _bits(eager(x, target)):
+                    errors.append("a loss differs from eager")
+        except Exception as error:  # reported below: an exception in a thread would otherwise pass silently
+            errors.append(repr(error))
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a call that stays eager warns
+        threads = [threading.Thread(target=train, args=(compiled, eager)) for compiled, _, eager, _ in setups]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert not errors
+    for compiled, model, _, eager_model in setups:
+        assert compiled.replays == len(batches) - compiled.recordings and compiled.recordings <= 3
+        for p, q in zip(model.parameters(), eager_model.parameters()):
+            assert _bits(p) == _bits(q)

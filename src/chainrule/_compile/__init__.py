@@ -15,7 +15,6 @@ import functools
 import math
 import os
 import sys
-import threading
 import warnings
 
 import numpy as np
@@ -33,7 +32,6 @@ from .units import Unit
 __all__ = ["compile", "CompiledFunction"]
 
 _RECORDINGS_BEFORE_GIVING_UP = 4
-_claim = threading.Lock()
 
 
 def compile(model=None, *, fullgraph=False, dynamic=None, backend=None, mode=None, options=None, disable=False,
@@ -82,8 +80,7 @@ class CompiledFunction:
 
     # ----------------------------------------------------------------- calling
     def __call__(self, *args, **kwargs):
-        if self._disabled or _recording.state.recorder is not None or _anomaly_state.enabled \
-                or _forward_state.depth:
+        if self._disabled or _recording.current() is not None or _anomaly_state.enabled or _forward_state.depth:
             return self._fn(*args, **kwargs)
         tensors = []
         key = _signature(args, kwargs, tensors)
@@ -103,10 +100,7 @@ class CompiledFunction:
 
     def _record(self, entry, tensors, args, kwargs):
         recording = Recording(tensors)
-        with _claim:  # one recording at a time in the process: a call that finds one in progress runs eagerly
-            if _recording.state.recorder is not None:
-                return self._fn(*args, **kwargs)
-            _recording.state.recorder = recording
+        _recording.begin(recording)  # this thread's ops go to this recording; other threads' are unaffected
         self.recordings += 1
         entry.recordings += 1
         profiling = sys.getprofile() is None  # under a profiler, ops cannot fall back to whole calls
@@ -117,7 +111,7 @@ class CompiledFunction:
         finally:
             if profiling:
                 sys.setprofile(None)
-            _recording.state.recorder = None
+            _recording.end()
         outputs, tree = [], None
         if recording.failure is None:
             try:

@@ -12,7 +12,6 @@ source line; that call signature then stays eager.
 
 import os
 import sys
-from threading import get_ident
 
 import numpy as np
 
@@ -84,7 +83,6 @@ class Recording:
         self.outside = set()  # ids of the arrays read from tensors that exist before the call
         self.reread = set()  # slots that read a tensor or a constant: read again if an op's call discards them
         self.failure = None
-        self.thread = get_ident()
         self.ran_backward = False
         self.saw_opaque = False
         self.final_values = {}  # slot -> a returned value as it was when the function returned
@@ -93,8 +91,6 @@ class Recording:
     # ----------------------------------------------------------------- failing
     def fail(self, reason, site=None, recoverable=True):
         """Stop the recording, unless an enclosing op can be replayed as a whole call instead."""
-        if get_ident() != self.thread:  # another thread's work is not this recording's
-            return
         if recoverable:
             for unit in reversed(self.units):
                 if self._callable(unit):
@@ -110,11 +106,11 @@ class Recording:
 
         It runs on every Python call and return, so it is a closure over locals rather than a method.
         """
-        codes, units, enter, leave, state = self.unit_codes, self.units, self._enter, self._leave, _recording.state
+        codes, units, enter, leave, current = self.unit_codes, self.units, self._enter, self._leave, _recording.current
 
         def profile(frame, event, arg):
             if event == "call":
-                if frame.f_code in codes and state.recorder is self:
+                if frame.f_code in codes and current() is self:
                     fn = unit_of(frame)
                     if fn is not None:
                         enter(frame, fn)
@@ -270,8 +266,6 @@ class Recording:
     # ----------------------------------------------------------------- hooks called by eager code
     def op(self, out, node_class, inputs, saved, args):
         """``record`` made ``out``: note how to recompute it."""
-        if get_ident() != self.thread:  # another thread's work is not this recording's
-            return
         if self.failure is not None:
             return
         data = out._data
@@ -291,7 +285,7 @@ class Recording:
     def traced(self, fn, operands):
         arrays = [value._data if isinstance(value, Tensor) else value for value in operands]
         result = fn(*arrays)
-        if self.failure is not None or get_ident() != self.thread:
+        if self.failure is not None:
             return result
         outputs = result if isinstance(result, tuple) else (result,)
         kept = []
@@ -318,8 +312,6 @@ class Recording:
 
     def made_tensor(self, tensor):
         """``make_tensor`` wrapped an array outside ``record``."""
-        if get_ident() != self.thread:  # another thread's work is not this recording's
-            return
         array = tensor._data
         if id(array) in self.slot_of or id(array) in self.made or id(array) in self.constants:
             return
@@ -338,10 +330,7 @@ class Recording:
             self.made[id(array)] = f"{caller.f_globals.get('__name__')}.{caller.f_code.co_name}"
 
     def accumulate(self, leaf, grad_array, target_dtype):
-        """The engine adds a gradient into ``leaf.grad`` (grad mode off): do it, note it and return True
-        (False for another thread, whose engine then does it unrecorded)."""
-        if get_ident() != self.thread:
-            return False
+        """The engine adds a gradient into ``leaf.grad`` (grad mode off): do it, note it and return True."""
         self.ran_backward = True
         current = leaf._grad
         try:
@@ -397,8 +386,6 @@ class Recording:
 
     def write(self, tensor, result):
         """An in-place op is about to copy ``result`` into ``tensor``'s array: note the write."""
-        if get_ident() != self.thread:  # another thread's work is not this recording's
-            return
         if self.failure is not None:
             return
         try:
@@ -418,8 +405,6 @@ class Recording:
 
     def before_write(self, tensor):
         """``tensor``'s array (and any array it views) is about to change: keep the values it had."""
-        if get_ident() != self.thread:  # another thread's work is not this recording's
-            return
         array = tensor._data
         while array is not None:
             slot = self.slot_of.get(id(array))
@@ -429,27 +414,20 @@ class Recording:
 
     def opaque(self, method, args, kwargs):
         """A stateful method (``optimizer.step``): run it unrecorded now, and again on every replay."""
-        if get_ident() != self.thread:
-            return method(*args, **kwargs)
         for value in list(args) + list(kwargs.values()):
             if isinstance(value, Tensor) and id(value._data) in self.slot_of:
                 self.fail(f"{method.__qualname__} receives a tensor computed inside the compiled function",
                           recoverable=False)
         self.instructions.append(Opaque(method, args, kwargs))
         self.saw_opaque = True
-        _recording.state.recorder = None
-        try:
+        with _recording.paused():
             result = method(*args, **kwargs)
-        finally:
-            _recording.state.recorder = self
         if result is not None:
             self.fail(f"the value {method.__qualname__} returns is not replayed", recoverable=False)
         return result
 
     def set_grad(self, tensor, value):
         """User code assigns ``tensor.grad``."""
-        if get_ident() != self.thread:  # another thread's work is not this recording's
-            return
         try:
             ref = self.ref_of(tensor)
             slot = None if value is None else self.slot_of_tensor(value)
@@ -464,8 +442,6 @@ class Recording:
         converts again); checked when the call returns (``python_values``). Any other use, or any other
         conversion, could steer Python code, so the call stays eager.
         """
-        if get_ident() != self.thread:  # another thread's work is not this recording's
-            return
         if id(tensor._data) in self.constants:
             return  # ones or zeros made here: their value is fixed
         try:
@@ -479,8 +455,6 @@ class Recording:
                   "so this call stays eager (return the tensor, or return the number itself)", user_site(3))
 
     def module_called(self, module):
-        if get_ident() != self.thread:  # another thread's work is not this recording's
-            return
         if id(module) not in self.modules:  # its mode, and which tensors are its parameters and buffers
             self.modules[id(module)] = (module, module.training, module_members(module))
 

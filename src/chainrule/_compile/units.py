@@ -10,6 +10,7 @@ and every derivative rule, which the engine calls during a recorded backward.
 """
 
 import functools
+import threading
 
 import numpy as np
 
@@ -24,19 +25,23 @@ __all__ = ["unit_of", "unit_codes", "call_arguments", "flatten_tensors", "intern
 _UNITS = None  # code object -> the functions sharing it (closures made by one factory share code)
 
 
+_building = threading.Lock()
+
+
 def _registry():
     global _UNITS
-    if _UNITS is None:
-        functions = list(PUBLIC_OPS)
-        pending = [OpNode]
-        while pending:
-            node_class = pending.pop()
-            pending.extend(node_class.__subclasses__())
-            functions += list(node_class.vjps)
-        _UNITS = {}
-        for fn in functions:
-            _add_unit(fn)
-        _recording.RULE_HOOKS.append(lambda node_class: [_add_unit(fn) for fn in node_class.vjps])
+    with _building:  # threads that record at once build it once
+        if _UNITS is None:
+            functions = list(PUBLIC_OPS)
+            pending = [OpNode]
+            while pending:
+                node_class = pending.pop()
+                pending.extend(node_class.__subclasses__())
+                functions += list(node_class.vjps)
+            _UNITS = {}
+            for fn in functions:
+                _add_unit(fn)
+            _recording.RULE_HOOKS.append(lambda node_class: [_add_unit(fn) for fn in node_class.vjps])
     return _UNITS
 
 
