@@ -310,7 +310,7 @@ class Tensor:
             _recorder_state.recorder.to_python(self, "bool()")
         if self._data.size != 1:
             raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
-        return bool(self._data.item())
+        return bool(self._data)
 
     def __len__(self):
         if self._data.ndim == 0:

@@ -10,7 +10,10 @@ a leading dimension). Nested ``vmap``s nest batched arrays: a batched array's va
 batched array of an outer level.
 """
 
+import sys
+
 from .._array import namespace_of
+from .._tensor import Tensor
 
 __all__ = ["BatchedArray", "Fresh", "plain", "promote", "data_dependent_error"]
 
@@ -40,6 +43,13 @@ class BatchedArray:
     @property
     def shape(self):
         return self.value.shape[1:]
+
+    @shape.setter
+    def shape(self, shape):  # reshaping a view in place (NumPy's way of asking for a view without a copy)
+        self.value.shape = self.value.shape[:1] + tuple(shape)
+
+    def view(self):
+        return type(self)(self.value.view(), self.level)
 
     @property
     def ndim(self):
@@ -85,15 +95,26 @@ class BatchedArray:
 
     # ---------------------------------------------------------------- values cannot leave
     def __bool__(self):
-        raise data_dependent_error("control flow")
+        if sys._getframe(1).f_code in _TENSOR_READS:
+            raise data_dependent_error("control flow")
+        return bool(_agreed(self))
 
     def __float__(self):
-        raise data_dependent_error("item")
+        return float(_agreed(self))
 
-    __int__ = __complex__ = __index__ = __float__
+    def __int__(self):
+        return int(_agreed(self))
+
+    def __index__(self):
+        return int(_agreed(self))
+
+    def __complex__(self):
+        return complex(_agreed(self))
 
     def item(self):
-        raise data_dependent_error("item")
+        if sys._getframe(1).f_code in _TENSOR_READS:
+            raise data_dependent_error("item")
+        return _agreed(self).item()
 
     def tolist(self):
         raise data_dependent_error("item")
@@ -115,6 +136,10 @@ class Fresh(BatchedArray):
     @property
     def shape(self):
         return self.value.shape
+
+    @shape.setter
+    def shape(self, shape):
+        self.value.shape = shape
 
     @property
     def ndim(self):
@@ -151,6 +176,19 @@ class Fresh(BatchedArray):
 
     def tolist(self):
         return self.value.tolist()
+
+
+_TENSOR_READS = {Tensor.__bool__.__code__, Tensor.__index__.__code__}
+
+
+def _agreed(array):
+    """The value every sample holds, read by an op's own code (a check, a size): chainrule's ops may read
+    a value that does not depend on the sample. Samples that disagree make it data-dependent control flow."""
+    value = array.value
+    first = value[0]
+    if not bool((value == first).all()):
+        raise data_dependent_error("control flow")
+    return first
 
 
 def plain(value):

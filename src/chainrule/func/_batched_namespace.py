@@ -17,7 +17,7 @@ from . import _batching_indexing as indexing
 from . import _batching_products as products
 from . import _batching_shapes as shapes
 from ._batched_array import BatchedArray
-from ._batched_array import Fresh
+from ._batched_array import Fresh, data_dependent_error
 from ._batching_core import (Ufunc, axis_call, base_namespace, elementwise, like, loop, looped, parts, reduction,
                              shift_axis, top_level, unbatched, wrap)
 
@@ -151,7 +151,10 @@ def _creation(name):
 
 
 def _to_host(array):
-    raise RuntimeError("vmap: a batched tensor cannot leave the function being vmapped; return it instead")
+    """A fresh array leaves as its value; a batched one is a per-sample value read out (PyTorch's error)."""
+    if array.__class__ is Fresh:
+        return _array.to_host(array.value)
+    raise data_dependent_error("item")
 
 
 def _from_host(array):

@@ -9,8 +9,8 @@ result's dimensions are moved back to where one sample's indexing puts them.
 """
 
 from .._array import is_array, namespace_of
-from ._batched_array import BatchedArray
-from ._batching_core import loop, parts, top_level, unbatched, wrap, writable
+from ._batched_array import BatchedArray, plain
+from ._batching_core import parts, top_level, unbatched, wrap, writable
 from ._batching_shapes import batched_like, pad_rank
 
 __all__ = ["getitem", "setitem"]
@@ -25,7 +25,7 @@ def _is_index_array(item, level):
 
 
 def getitem(x, key):
-    key = _key_tuple(key)
+    key = plain(_key_tuple(key))
     level = top_level((x,) + key)
     if not level:
         return unbatched(lambda xp: _getter, (x, key), {})
@@ -42,7 +42,7 @@ def getitem(x, key):
 
 
 def setitem(x, key, item):
-    key = _key_tuple(key)
+    key = plain(_key_tuple(key))
     level = top_level((x, item) + key)
     if not level:
         unbatched(lambda xp: _setter, (x, key, item), {})
@@ -56,12 +56,23 @@ def setitem(x, key, item):
             item_value = pad_rank(item_value, region.ndim - 1)
         value[(slice(None),) + key] = item_value
         return
-    if item_batched:
-        return loop("index_put", lambda xp: _setter, (x, key, item), {}, in_place=True)
-    physical, moved = _advanced_key(value, x.ndim, key, level)
-    if moved is not None and is_array(item_value) and item_value.ndim:
-        return loop("index_put", lambda xp: _setter, (x, key, item), {}, in_place=True)
+    physical, placement = _advanced_key(value, x.ndim, key, level)
+    if is_array(item_value) and (item_batched or item_value.ndim):
+        item_value = _in_physical_order(item_value, item_batched, value[physical].shape, placement)
     value[physical] = item_value
+
+
+def _in_physical_order(item, batched, region_shape, placement):
+    """``item`` broadcast to one sample's region and laid out as NumPy lays out the whole batch's region."""
+    xp = namespace_of(item)
+    order = _order(len(region_shape), placement)
+    logical = tuple(region_shape[i] for i in order)  # the region in one sample's order, batch first
+    if batched:
+        full = xp.broadcast_to(pad_rank(item, len(logical) - 1), logical)
+    else:
+        full = xp.broadcast_to(item, logical[1:])[None]
+    inverse = sorted(range(len(order)), key=order.__getitem__)
+    return xp.transpose(full, inverse) if placement is not None else full
 
 
 def _getter(x, key):
@@ -127,9 +138,15 @@ def _basic(item):
     return isinstance(item, slice) or item is None or item is Ellipsis
 
 
+def _order(ndim, placement):
+    """The permutation from NumPy's layout of a batch's region to one sample's order (batch first)."""
+    if placement is None:
+        return list(range(ndim))
+    end, before = placement
+    return [0] + list(range(end, end + before)) + list(range(1, end)) + list(range(end + before, ndim))
+
+
 def _moved_back(xp, result, placement):
     if placement is None:
         return result
-    end, before = placement
-    order = [0] + list(range(end, end + before)) + list(range(1, end)) + list(range(end + before, result.ndim))
-    return xp.transpose(result, order)
+    return xp.transpose(result, _order(result.ndim, placement))

@@ -108,10 +108,28 @@ def grad_and_value(func, argnums=0, has_aux=False):
             grouped.append(unflatten(grads[position:position + len(group)], spec))
             position += len(group)
         gradient = grouped[0] if isinstance(argnums, int) else tuple(grouped)
-        value = output.detach() if not _tracked(args) else output
+        if not _tracked(args):  # no outer reverse transform: hand out results without this call's graph
+            gradient = _without_graph(gradient)
+            output = _without_graph(output)
+        value = output
         return (gradient, (value, aux)) if has_aux else (gradient, value)
 
     return wrapper
+
+
+def _without_graph(tree):
+    """The tensors of ``tree`` without autograd history, keeping forward-mode tangents (``detach`` drops them)."""
+    leaves, spec = flatten(tree)
+    result = []
+    for leaf in leaves:
+        if isinstance(leaf, Tensor) and leaf.requires_grad:
+            plain = make_tensor(leaf._data)
+            if leaf._tangent is not None:
+                plain._tangent = leaf._tangent
+                track(plain)
+            leaf = plain
+        result.append(leaf)
+    return unflatten(result, spec)
 
 
 def _tracked(args):
@@ -156,7 +174,7 @@ def vjp(func, *primals, has_aux=False):
             position += len(group)
         return tuple(grouped)
 
-    shown = unflatten([o if _tracked(primals) else o.detach() for o in outputs], output_spec)
+    shown = unflatten(outputs, output_spec) if _tracked(primals) else _without_graph(unflatten(outputs, output_spec))
     return (shown, vjp_fn, aux) if has_aux else (shown, vjp_fn)
 
 

@@ -8,12 +8,12 @@ are ops with derivatives, so gradients flow through a ``vmap`` from outside, and
 
 import functools
 import itertools
-import threading
 
 from .._array import namespace_of
 from .._ops._op import derivative, record
 from .._ops.joining import cat
 from .._tensor import Tensor
+from .._vmap_state import opened
 from . import _batched_namespace  # noqa: F401  (registers the namespace of batched arrays)
 from ._batched_array import BatchedArray, plain
 from ._batching_core import entered
@@ -23,13 +23,6 @@ __all__ = ["vmap"]
 
 _levels = itertools.count(1)
 _RANDOMNESS = ("error", "different", "same")
-
-
-class _Randomness(threading.local):
-    modes = ()  # (level, batch size, mode) of each open vmap, innermost last
-
-
-randomness_state = _Randomness()
 
 
 # ---------------------------------------------------------------- entering and leaving a level, as ops
@@ -148,14 +141,14 @@ def _run(func, leaves, spec, dims, size, out_dims, randomness, kwargs):
     first = next(leaf for leaf, dim in zip(leaves, dims) if dim is not None)
     data = first._data
     xp = namespace_of(data.value if data.__class__ is BatchedArray else data)
-    randomness_state.modes = randomness_state.modes + ((level, size, randomness),)
-    try:
-        with entered(xp):
-            inputs = [leaf if dim is None else enter(leaf, dim, level) for leaf, dim in zip(leaves, dims)]
-            outputs = func(*unflatten(inputs, spec), **kwargs)
-            return _left(func, outputs, out_dims, level, size)
-    finally:
-        randomness_state.modes = randomness_state.modes[:-1]
+
+    def batch(host_array):  # random numbers drawn for each sample, batch dimension first
+        return BatchedArray(xp.from_host(host_array), level)
+
+    with entered(xp), opened(randomness, size, batch):
+        inputs = [leaf if dim is None else enter(leaf, dim, level) for leaf, dim in zip(leaves, dims)]
+        outputs = func(*unflatten(inputs, spec), **kwargs)
+        return _left(func, outputs, out_dims, level, size)
 
 
 def _left(func, outputs, out_dims, level, size):
