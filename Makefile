@@ -22,4 +22,5 @@ golden:
 
 docs:
 	PYTHONPATH=src $(PYTHON) docs/gen_pictures.py
+	PYTHONPATH=src $(PYTHON) scripts/rule_index.py
 	$(PYTHON) -m mkdocs build --strict --site-dir site
