@@ -7,6 +7,7 @@ holds what every tensor is: its array, dtype and shape, its place in the graph (
 
 import warnings
 import weakref
+from copy import deepcopy
 
 import numpy as np
 
@@ -364,10 +365,16 @@ class Tensor:
         if self._grad is not None:
             copy._grad = self._grad.__deepcopy__(memo)
         memo[id(self)] = copy
+        for name, value in self.__dict__.items():
+            if not hasattr(type(self), name):  # attributes the user set, not autograd's own
+                copy.__dict__[name] = deepcopy(value, memo)
         return copy
 
     def __reduce_ex__(self, protocol):
-        raise TypeError("chainrule tensors are not picklable; use chainrule.save, which stores data only")
+        """Pickling and ``copy.copy``: a leaf with this tensor's data, as PyTorch pickles (``_tensor_pickling``)."""
+        from ._tensor_pickling import reduce_tensor
+
+        return reduce_tensor(self)
 
     def __array__(self, dtype=None, copy=None):
         """NumPy's protocol (NumPy 2 semantics: ``copy=False`` refuses to copy, ``True`` always copies)."""
