@@ -60,7 +60,7 @@ class _Encoder:
         self.keep.append(tensor)
         array = np.asarray(tensor.detach().numpy(), order="C")
         if array.dtype == _COMPLEX128:
-            array = array.view(np.float64).reshape(array.shape + (2,))
+            array = array.reshape(array.shape + (1,)).view(np.float64)
         kind = BY_NUMPY[array.dtype]
         self.entries.append((name, kind.safetensors_tag, list(array.shape), array.astype(kind.stored, copy=False)))
         return name
