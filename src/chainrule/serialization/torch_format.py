@@ -18,7 +18,7 @@ from .errors import InvalidFileError
 from .safetensors_layout import NotData
 from .torch_objects import TORCH_NAMES, Storage, StorageType, UntypedStorage
 from .torch_pickler import DataPickler, ObjectPickler, StorageTable
-from .weights_only import Refused, WeightsOnlyUnpickler, refusal
+from .weights_only import LoadError, Refused, WeightsOnlyUnpickler, refusal
 from .zip_records import ZipReader, ZipWriter
 
 __all__ = ["save_zip", "load_zip", "load_legacy", "LEGACY_MAGIC"]
@@ -65,7 +65,7 @@ def _location(location, map_location, storage):
     if callable(map_location) and not isinstance(map_location, (str, device)):
         result = map_location(storage, location)
         if result is not None and result is not storage:
-            raise RuntimeError("chainrule.load: map_location must return the storage it is given (or None); "
+            raise LoadError("chainrule.load: map_location must return the storage it is given (or None); "
                                "chainrule keeps every storage on the CPU")
         if result is storage:
             return
@@ -75,11 +75,11 @@ def _location(location, map_location, storage):
         location = str(device(map_location))
     backend = str(location).split(":")[0]
     if backend == "cuda":
-        raise RuntimeError("Attempting to deserialize object on a CUDA device but torch.cuda.is_available() is "
+        raise LoadError("Attempting to deserialize object on a CUDA device but torch.cuda.is_available() is "
                            "False. If you are running on a CPU-only machine, please use torch.load with "
                            "map_location=torch.device('cpu') to map your storages to the CPU.")
     if backend != "cpu":
-        raise RuntimeError(f"chainrule has no backend for device {location!r}: only 'cpu' is available")
+        raise LoadError(f"chainrule has no backend for device {location!r}: only 'cpu' is available")
 
 
 class _Storages:
@@ -153,11 +153,11 @@ def _trusted_unpickler(pickle_module):
 
 def load_zip(source, weights_only, map_location, pickle_module, pickle_load_args):
     reader = ZipReader(source)
+    if any(name.endswith("/constants.pkl") for name in reader.names):
+        raise InvalidFileError("chainrule.load: this is a TorchScript archive (torch.jit.save), whose code "
+                               "chainrule cannot run")
     pickles = [name for name in reader.names if name.endswith("/data.pkl") and name.count("/") == 1]
     if not pickles:
-        if any(name.endswith("/constants.pkl") for name in reader.names):
-            raise InvalidFileError("chainrule.load: this is a TorchScript archive (torch.jit.save), whose code "
-                                   "chainrule cannot run")
         raise InvalidFileError("chainrule.load: this zip archive is not a PyTorch checkpoint (no data.pkl)")
     prefix = pickles[0][:-len("data.pkl")]
     byteorder = reader.read(prefix + "byteorder") if prefix + "byteorder" in reader.records else b"little"

@@ -19,7 +19,7 @@ from .errors import InvalidFileError, UnsafeFileError, weights_only_message
 from .torch_objects import TORCH_NAMES
 
 __all__ = ["WeightsOnlyUnpickler", "add_safe_globals", "get_safe_globals", "clear_safe_globals", "safe_globals",
-           "Refused", "global_names"]
+           "Refused", "LoadError", "global_names"]
 
 BLOCKED_MODULES = ("sys", "os", "posix", "nt")
 _user_globals = set()
@@ -75,6 +75,10 @@ def _user_allowed():
 # ------------------------------------------------------------------------- the unpickler
 class Refused(Exception):
     """The pickle asks for something weights-only loading does not allow (PyTorch's wording in ``args[0]``)."""
+
+
+class LoadError(RuntimeError):
+    """An error about where the data goes (an unavailable device), not about the pickle: passed on unchanged."""
 
 
 def _display_name(full_name):
@@ -135,7 +139,7 @@ class WeightsOnlyUnpickler:
                     raise Refused(f"Unsupported operand {code}")
                 if handler(self):
                     return self.stack.pop()
-        except (Refused, InvalidFileError):
+        except (Refused, InvalidFileError, LoadError):
             raise
         except RecursionError:
             raise InvalidFileError("chainrule.load: the pickle nests too deeply") from None

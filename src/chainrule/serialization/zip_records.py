@@ -150,14 +150,11 @@ class ZipReader:
                 raise InvalidFileError("chainrule.load: a zip record name is not UTF-8") from None
             extra = directory[body + name_length:body + name_length + extra_length]
             uncompressed, compressed, offset = _apply_zip64(extra, uncompressed, compressed, offset)
-            if method != 0 or compressed != uncompressed:
-                raise InvalidFileError(f"chainrule.load: zip record {name!r} is compressed; PyTorch checkpoints "
-                                       "store records uncompressed")
             if name in self.records:
                 raise InvalidFileError(f"chainrule.load: the zip archive holds record {name!r} twice")
-            if offset + uncompressed > start:
+            if offset + compressed > start:
                 raise InvalidFileError(f"chainrule.load: zip record {name!r} runs into the central directory")
-            self.records[name] = (offset, uncompressed, crc)
+            self.records[name] = (offset, uncompressed, crc, method == 0 and compressed == uncompressed)
 
     @property
     def names(self):
@@ -167,7 +164,10 @@ class ZipReader:
         """(offset of the data, size) of record ``name``, read from its local header."""
         if name not in self.records:
             raise InvalidFileError(f"chainrule.load: the checkpoint has no record {name!r}")
-        offset, size, _ = self.records[name]
+        offset, size, _, stored = self.records[name]
+        if not stored:
+            raise InvalidFileError(f"chainrule.load: zip record {name!r} is compressed; PyTorch checkpoints store "
+                                   "records uncompressed")
         header = self.source.read(offset, _LOCAL.size, f"the local header of zip record {name!r}")
         fields = _LOCAL.unpack(header)
         if fields[0] != _LOCAL_SIGNATURE:
