@@ -16,6 +16,8 @@ layout cannot hold (a whole module, a NumPy array); such files need ``weights_on
 as in PyTorch. Saving to a path replaces the file atomically.
 """
 
+import contextlib
+import gc
 import warnings
 
 from . import safetensors_layout, torch_format
@@ -87,7 +89,7 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
         import pickle as pickle_module
     pickle_load_args.setdefault("encoding", "utf-8")
     _check_map_location(map_location)
-    with Source(f, use_mmap=bool(mmap)) as source:
+    with Source(f, use_mmap=bool(mmap)) as source, _collector_paused():
         head = source.read(0, min(source.size, 9), "the start of the file")
         if head[:4] in (b"PK\x03\x04", b"PK\x05\x06"):
             return torch_format.load_zip(source, weights_only, map_location, pickle_module, pickle_load_args)
@@ -101,6 +103,19 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
             return torch_format.load_legacy(source, weights_only, map_location, pickle_module, pickle_load_args)
         raise InvalidFileError(f"chainrule.load: not a chainrule (safetensors layout) file nor a PyTorch checkpoint "
                                f"(it starts with {head[:9]!r})")
+
+
+@contextlib.contextmanager
+def _collector_paused():
+    """Loading makes many small containers and no cycles; the cyclic garbage collector, run again and again
+    as they are allocated, would triple the time of parsing a large header or pickle."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def get_unsafe_globals_in_checkpoint(f):

@@ -131,11 +131,55 @@ def looks_like_safetensors(head):
     return len(head) >= 9 and head[8:9] == b"{"
 
 
-def _unique_keys(pairs):
-    result = dict(pairs)
-    if len(result) != len(pairs):
-        raise InvalidFileError("chainrule.load: the header names the same key twice")
-    return result
+_ENTRY_KEYS = {"dtype", "shape", "data_offsets"}
+
+
+class _Entry(tuple):
+    """A checked header entry: (element type, shape, begin, end) of one tensor's bytes in the data section."""
+
+    __slots__ = ()
+
+
+def _entry_problem(entry, data_size):
+    """Why a JSON object shaped like a tensor entry is invalid, or its ``_Entry``."""
+    tag, shape, offsets = entry["dtype"], entry["shape"], entry["data_offsets"]
+    kind = BY_SAFETENSORS_TAG.get(tag) if type(tag) is str else None
+    if kind is None:
+        return f"unsupported dtype {tag!r:.40}"
+    if len(offsets) != 2 or not all(type(n) is int and 0 <= n <= data_size for n in offsets):
+        return f"data_offsets {offsets!r:.80} must be two integers within the {data_size} bytes of data " \
+               "(truncated or forged)"
+    begin, end = offsets
+    if begin > end:
+        return f"data_offsets [{begin}, {end}] end before they begin"
+    if len(shape) > MAX_RANK or not all(type(n) is int and 0 <= n < 2 ** 63 for n in shape):
+        return f"shape {shape[:8]!r:.80} must be a list of at most {MAX_RANK} non-negative integers"
+    count, limit = (0 if 0 in shape else 1), (end - begin) // kind.itemsize
+    for n in shape if count else ():  # stops once the product passes what the bytes hold: no big-integer work
+        count *= n
+        if count > limit:
+            break
+    if count * kind.itemsize != end - begin:
+        return f"data_offsets [{begin}, {end}] hold {end - begin} bytes but dtype {tag} and shape " \
+               f"{shape[:8]!r:.80} need {'more' if count > limit else count * kind.itemsize}"
+    return _Entry((kind, tuple(shape), begin, end))
+
+
+def _object_hook(data_size):
+    """Builds each JSON object of the header as it is parsed: tensor entries are checked at once and kept as
+    compact ``_Entry`` tuples, so a forged header is refused at its first bad entry, without being parsed
+    whole, and a large valid one costs little memory. Duplicate keys are refused."""
+    def build(pairs):
+        result = dict(pairs)
+        if len(result) != len(pairs):
+            raise InvalidFileError("chainrule.load: the header names the same key twice")
+        if result.keys() == _ENTRY_KEYS and type(result["shape"]) is list and type(result["data_offsets"]) is list:
+            entry = _entry_problem(result, data_size)
+            if not isinstance(entry, _Entry):
+                raise InvalidFileError(f"chainrule.load: tensor entry {pairs!r:.120}: {entry}")
+            return entry
+        return result
+    return build
 
 
 def _read_header(source):
@@ -153,7 +197,7 @@ def _read_header(source):
     if not raw.startswith(b"{"):
         raise InvalidFileError("chainrule.load: the header does not start with '{'")
     try:
-        header = json.loads(raw.decode("utf-8"), object_pairs_hook=_unique_keys)
+        header = json.loads(raw.decode("utf-8"), object_pairs_hook=_object_hook(source.size - 8 - length))
     except (UnicodeDecodeError, ValueError, RecursionError) as error:
         if isinstance(error, InvalidFileError):
             raise
@@ -163,53 +207,16 @@ def _read_header(source):
     return header, 8 + length
 
 
-def _element_count(name, shape, limit):
-    """The product of ``shape``, refusing as soon as it passes ``limit`` (no big-integer work on forged shapes)."""
-    if not isinstance(shape, list) or len(shape) > MAX_RANK:
-        raise InvalidFileError(f"chainrule.load: tensor {name!r}: shape must be a list of at most {MAX_RANK} "
-                               "non-negative integers")
-    for n in shape:
-        if type(n) is not int or not 0 <= n < 2 ** 63:
-            raise InvalidFileError(f"chainrule.load: tensor {name!r}: shape must be a list of non-negative "
-                                   "integers")
-    if 0 in shape:
-        return 0
-    count = 1
-    for n in shape:
-        count *= n
-        if count > limit:
-            raise InvalidFileError(f"chainrule.load: tensor {name!r}: shape {shape[:8]}{'...' if len(shape) > 8 else ''}"
-                                   f" holds more elements than the file has bytes")
-    return count
-
-
-def _checked_entry(name, entry, data_size):
-    """(element type, shape, begin, end) of one header entry, with every field validated."""
-    if not isinstance(entry, dict) or entry.keys() != {"dtype", "shape", "data_offsets"}:
-        raise InvalidFileError(f"chainrule.load: tensor {name!r}: an entry needs exactly dtype, shape and "
-                               "data_offsets")
-    tag, shape, offsets = entry["dtype"], entry["shape"], entry["data_offsets"]
-    kind = BY_SAFETENSORS_TAG.get(tag) if isinstance(tag, str) else None
-    if kind is None:
-        raise InvalidFileError(f"chainrule.load: tensor {name!r}: unsupported dtype {tag!r}")
-    if not (isinstance(offsets, list) and len(offsets) == 2
-            and all(type(n) is int and 0 <= n <= data_size for n in offsets)):
-        raise InvalidFileError(f"chainrule.load: tensor {name!r}: data_offsets must be two integers within the "
-                               f"{data_size} bytes of data (truncated or forged)")
-    begin, end = offsets
-    if begin > end:
-        raise InvalidFileError(f"chainrule.load: tensor {name!r}: data_offsets [{begin}, {end}] end before they begin")
-    expected = _element_count(name, shape, data_size // kind.itemsize) * kind.itemsize
-    if end - begin != expected:
-        raise InvalidFileError(f"chainrule.load: tensor {name!r}: data_offsets [{begin}, {end}] hold {end - begin} "
-                               f"bytes but dtype {tag} and shape {shape} need {expected}")
-    return kind, tuple(shape), begin, end
-
-
 def _checked_entries(header, data_size):
     """Header entries in file order, checked to tile the data section exactly (no gap, overlap or excess)."""
-    entries = [(name, _checked_entry(name, entry, data_size)) for name, entry in header.items()
-               if name != "__metadata__"]
+    entries = []
+    for name, entry in header.items():
+        if name == "__metadata__":
+            continue
+        if not isinstance(entry, _Entry):
+            raise InvalidFileError(f"chainrule.load: tensor {name!r}: an entry needs exactly dtype, shape and "
+                                   "data_offsets")
+        entries.append((name, entry))
     entries.sort(key=lambda item: (item[1][2], item[1][3]))
     position = 0
     for name, (_, _, begin, end) in entries:

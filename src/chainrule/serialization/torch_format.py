@@ -26,6 +26,7 @@ __all__ = ["save_zip", "load_zip", "load_legacy", "LEGACY_MAGIC"]
 LEGACY_MAGIC = 0x1950A86A20F9469CFC6C
 _LEGACY_PROTOCOL = 1001
 _ARCHIVE = "archive"
+_DEVICE_TYPES = ("cpu", "cuda", "mps", "xpu", "hpu", "xla", "meta", "privateuseone")
 
 
 # ------------------------------------------------------------------------- save
@@ -74,6 +75,8 @@ def _location(location, map_location, storage):
     elif map_location is not None:
         location = str(device(map_location))
     backend = str(location).split(":")[0]
+    if backend not in _DEVICE_TYPES:
+        raise InvalidFileError(f"chainrule.load: a storage is located on an unknown device {location!r:.100}")
     if backend == "cuda":
         raise LoadError("Attempting to deserialize object on a CUDA device but torch.cuda.is_available() is "
                            "False. If you are running on a CPU-only machine, please use torch.load with "
