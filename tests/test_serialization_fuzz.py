@@ -27,7 +27,7 @@ import chainrule
 from chainrule.serialization import InvalidFileError, load, save
 
 MUTANTS_PER_FILE = 300
-SECONDS_PER_FILE = 1.0
+SECONDS_PER_FILE = 1.0  # of CPU time: other processes sharing the machine must not make the test flaky
 BYTES_PER_FILE = 50 * 2 ** 20
 
 
@@ -227,13 +227,13 @@ def test_every_mutant_loads_as_data_or_raises_invalid_file_error_quickly_and_in_
     outcomes = Counter()
     for mutation, raw in mutations(name, BASES[name]):
         tracemalloc.start()
-        start = time.perf_counter()
+        start = time.process_time()
         try:
             result = load(io.BytesIO(raw))
         except InvalidFileError as error:
             outcomes[type(error).__name__] += 1
             result = None
-        elapsed = time.perf_counter() - start
+        elapsed = time.process_time() - start
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
         assert elapsed < SECONDS_PER_FILE, f"{mutation} took {elapsed:.2f} s"

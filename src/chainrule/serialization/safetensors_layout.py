@@ -140,6 +140,13 @@ class _Entry(tuple):
     __slots__ = ()
 
 
+def _brief(value):
+    """A short repr of a header value, without formatting all of a forged 100,000-element list first."""
+    if isinstance(value, list) and len(value) > 8:
+        return repr(value[:8])[:-1] + f", ... ({len(value)} items)]"
+    return repr(value)[:80]
+
+
 def _entry_problem(entry, data_size):
     """Why a JSON object shaped like a tensor entry is invalid, or its ``_Entry``."""
     tag, shape, offsets = entry["dtype"], entry["shape"], entry["data_offsets"]
@@ -147,13 +154,13 @@ def _entry_problem(entry, data_size):
     if kind is None:
         return f"unsupported dtype {tag!r:.40}"
     if len(offsets) != 2 or not all(type(n) is int and 0 <= n <= data_size for n in offsets):
-        return f"data_offsets {offsets!r:.80} must be two integers within the {data_size} bytes of data " \
+        return f"data_offsets {_brief(offsets)} must be two integers within the {data_size} bytes of data " \
                "(truncated or forged)"
     begin, end = offsets
     if begin > end:
         return f"data_offsets [{begin}, {end}] end before they begin"
     if len(shape) > MAX_RANK or not all(type(n) is int and 0 <= n < 2 ** 63 for n in shape):
-        return f"shape {shape[:8]!r:.80} must be a list of at most {MAX_RANK} non-negative integers"
+        return f"shape {_brief(shape)} must be a list of at most {MAX_RANK} non-negative integers"
     count, limit = (0 if 0 in shape else 1), (end - begin) // kind.itemsize
     for n in shape if count else ():  # stops once the product passes what the bytes hold: no big-integer work
         count *= n
@@ -161,7 +168,7 @@ def _entry_problem(entry, data_size):
             break
     if count * kind.itemsize != end - begin:
         return f"data_offsets [{begin}, {end}] hold {end - begin} bytes but dtype {tag} and shape " \
-               f"{shape[:8]!r:.80} need {'more' if count > limit else count * kind.itemsize}"
+               f"{_brief(shape)} need {'more' if count > limit else count * kind.itemsize}"
     return _Entry((kind, tuple(shape), begin, end))
 
 
@@ -176,7 +183,8 @@ def _object_hook(data_size):
         if result.keys() == _ENTRY_KEYS and type(result["shape"]) is list and type(result["data_offsets"]) is list:
             entry = _entry_problem(result, data_size)
             if not isinstance(entry, _Entry):
-                raise InvalidFileError(f"chainrule.load: tensor entry {pairs!r:.120}: {entry}")
+                raise InvalidFileError(f"chainrule.load: tensor entry with dtype {_brief(result['dtype'])}, shape "
+                                       f"{_brief(result['shape'])}: {entry}")
             return entry
         return result
     return build
