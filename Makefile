@@ -15,6 +15,7 @@ bench:
 	PYTHONPATH=src $(PYTHON) benchmarks/bench_overhead.py
 	PYTHONPATH=src $(PYTHON) benchmarks/bench_training.py
 	PYTHONPATH=src $(PYTHON) benchmarks/bench_compile.py
+	PYTHONPATH=src $(PYTHON) benchmarks/bench_serialization.py --big-mb 256
 
 golden:
 	$(PYTHON) ../shared/golden/run_golden.py --path src
