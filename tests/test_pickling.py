@@ -40,6 +40,7 @@ CASES = {
     "transposed view": lambda lib: lib.arange(6.0).reshape(2, 3).t(),
     "parameter": lambda lib: lib.nn.Parameter(lib.ones(2)),
     "frozen parameter": lambda lib: lib.nn.Parameter(lib.ones(2), requires_grad=False),
+    "buffer": lambda lib: lib.nn.Buffer(lib.ones(2)),
 }
 COPIES = {"pickle": lambda v: pickle.loads(pickle.dumps(v)), "copy": copy.copy, "deepcopy": copy.deepcopy}
 
