@@ -269,6 +269,15 @@ def test_save_is_atomic_and_leaves_no_temporary_file(tmp_path):
     assert os.listdir(tmp_path) == ["state.safetensors"]
 
 
+def test_saving_into_a_missing_folder_raises_like_torch(tmp_path):
+    target = str(tmp_path / "missing" / "x.pt")
+    with pytest.raises(RuntimeError) as ours:
+        save({}, target)
+    with pytest.raises(RuntimeError) as theirs:
+        torch.save({}, target)
+    assert str(ours.value) == str(theirs.value)
+
+
 def test_saved_files_get_the_permissions_open_would_give(tmp_path):
     path = tmp_path / "state.safetensors"
     save({"x": chainrule.ones(2)}, path)

@@ -34,6 +34,9 @@ class atomic_writer:
     def __enter__(self):
         if self.target is None:
             return self.stream
+        given_folder = os.path.dirname(self.target)
+        if given_folder and not os.path.isdir(given_folder):
+            raise RuntimeError(f"Parent directory {given_folder} does not exist.")
         folder, name = os.path.split(os.path.abspath(self.target))
         while True:
             candidate = os.path.join(folder, f".{name}.{secrets.token_hex(6)}.tmp")
