@@ -288,13 +288,14 @@ def test_saved_files_get_the_permissions_open_would_give(tmp_path):
 
 
 def test_saving_many_tensors_takes_linear_time():
-    """20,000 tensors used to take seconds (a quadratic name search); now a fraction of one."""
+    """20,000 tensors used to take seconds (a quadratic name search); now a fraction of one (CPU time, so that
+    other work on the machine cannot fail the test)."""
     import time
 
     state = {f"layer{i}.weight": chainrule.ones(2) for i in range(20_000)}
-    start = time.perf_counter()
+    start = time.process_time()
     loaded = round_trip(state)
-    assert time.perf_counter() - start < 5 and len(loaded) == 20_000
+    assert time.process_time() - start < 5 and len(loaded) == 20_000
 
 
 def test_non_seekable_streams_are_read_whole():
@@ -379,10 +380,10 @@ def test_a_forged_shape_of_huge_dimensions_is_refused_at_once():
 
     shape = ",".join(["4611686018427387904"] * 100_000)
     text = ('{"x":{"dtype":"F32","shape":[' + shape + '],"data_offsets":[0,4]}}').encode()
-    start = time.perf_counter()
+    start = time.process_time()
     with pytest.raises(InvalidFileError):
         load(io.BytesIO(struct.pack("<Q", len(text)) + text + b"\0" * 4))
-    assert time.perf_counter() - start < 1
+    assert time.process_time() - start < 1
 
 
 @pytest.mark.parametrize("cut", [1, 7, 8, 20, -1, -5])

@@ -255,10 +255,10 @@ def test_a_huge_header_of_small_entries_is_refused_quickly():
     """A 20 MB header of 300,000 tiny entries, all forged: refused in seconds, not minutes."""
     entries = ",".join(f'"t{i}":{{"dtype":"U8","shape":[1],"data_offsets":[{i},{i + 1}]}}' for i in range(300_000))
     text = ("{" + entries + "}").encode()
-    start = time.perf_counter()
+    start = time.process_time()
     with pytest.raises(InvalidFileError):
         load(io.BytesIO(struct.pack("<Q", len(text)) + text + b"\0" * 10))
-    assert time.perf_counter() - start < 5
+    assert time.process_time() - start < 5
 
 
 # ------------------------------------------------------------------------- killed mid-save
