@@ -11,8 +11,10 @@ whose load maps the file and reads nothing until a tensor is used: compare it wi
 column). Each cell is the median time over --repeat runs and the peak memory the operation added to
 its process (resident set, in MiB), each measured in a fresh process. chainrule.save fsyncs the file
 before renaming it over the target; torch.save and the safetensors library do not sync, so the
-"torch.save + fsync" line shows what PyTorch pays for the same durability. Disk timings vary with the
-machine's other writes: --dir /dev/shm times the libraries' own work.
+"torch.save + fsync" line shows what PyTorch pays for the same durability. Saving atomically also
+means writing fresh disk blocks (the old file stays whole until the rename), where torch.save rewrites
+its file in place; on a thinly provisioned virtual disk fresh blocks can cost several times more.
+Disk timings also vary with the machine's other writes: --dir /dev/shm times the libraries' own work.
 
 Run: python benchmarks/bench_serialization.py [--big-mb N] [--repeat N] [--dir DIR] [--workloads big]
 """
