@@ -77,6 +77,7 @@ class WorkerPoolIterator:
             self.workers.append(worker)
         self._finalizer = weakref.finalize(self, _shut_down, os.getpid(), self.workers, self.task_queues,
                                            self.results, self.done)
+        self._finalizer.atexit = False  # at exit, multiprocessing terminates daemonic workers without waiting
         self.reset(first=True)
 
     def __iter__(self):
