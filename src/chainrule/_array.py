@@ -30,10 +30,10 @@ class ArrayNamespace:
     ``module``: the library (its public names become this object's attributes, so ``xp.exp`` costs what
     ``np.exp`` costs). ``extras``: names the library spells differently from NumPy, or lacks.
     ``device_type``: ``"cpu"`` or ``"cuda"``; ``array_type``: the class of its arrays;
-    ``to_host``/``from_host``: copies to and from NumPy arrays.
+    ``to_host``/``from_host``: copies to and from NumPy arrays; ``data_ptr``: an array's memory address.
     """
 
-    def __init__(self, module, *, name, device_type, array_type, to_host, from_host, extras=()):
+    def __init__(self, module, *, name, device_type, array_type, to_host, from_host, data_ptr=None, extras=()):
         for attribute in dir(module):
             if not attribute.startswith("__"):
                 self.__dict__[attribute] = getattr(module, attribute)
@@ -43,9 +43,15 @@ class ArrayNamespace:
         self.array_type = array_type
         self.to_host = to_host
         self.from_host = from_host
+        self.data_ptr = data_ptr or _interface_address
 
     def __repr__(self):
         return f"<array namespace {self.name} ({self.device_type})>"
+
+
+def _interface_address(array):
+    """The address of an array's first element, from NumPy's array interface."""
+    return array.__array_interface__["data"][0]
 
 
 def _scatter_add(target, indices, values):
