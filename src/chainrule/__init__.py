@@ -35,9 +35,10 @@ from .nn.functional import (adaptive_avg_pool1d, avg_pool1d, bilinear, celu, cel
                             pdist, pixel_shuffle, pixel_unshuffle, prelu, relu_, rms_norm, rrelu, rrelu_, selu, selu_,
                             softmax, threshold, threshold_)
 from .serialization import load, save
-from ._random import (Generator, bernoulli, default_generator, get_rng_state, initial_seed, manual_seed, multinomial,
-                      normal, poisson, rand, rand_like, randint, randint_like, randn, randn_like, randperm, seed,
-                      set_rng_state)
+from ._random import _dirichlet_grad, _sample_dirichlet, _standard_gamma, _standard_gamma_grad  # noqa: F401
+from ._random import (Generator, bernoulli, binomial, default_generator, get_rng_state, initial_seed, manual_seed,
+                      multinomial, normal, poisson, rand, rand_like, randint, randint_like, randn, randn_like, randperm,
+                      seed, set_rng_state)
 
 globals().update(_FUNCTIONS)
 from . import linalg  # noqa: E402
