@@ -24,7 +24,7 @@ from . import autograd
 from .autograd import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad,
                        set_grad_enabled)
 from .autograd.anomaly_mode import is_anomaly_check_nan_enabled, is_anomaly_enabled, set_detect_anomaly
-from . import _random, cuda, distributed, distributions, nn, optim, random, return_types, utils, viz
+from . import _random, cuda, distributed, distributions, nn, optim, random, return_types, testing, utils, viz
 from .utils import checkpoint as _checkpoint, data as _data, hooks as _hooks  # noqa: F401  (utils.data, ...)
 from .nn import parallel as _parallel  # noqa: F401  (nn.parallel: DistributedDataParallel)
 # Top-level names that PyTorch also exposes with the same arguments as nn.functional's (torch.batch_norm,
