@@ -29,7 +29,7 @@ class Binomial(Distribution):
         else:
             self.total_count, self.logits = broadcast_all(total_count, logits)
             self._param = self.logits
-        self.total_count = self.total_count.type_as(self._param)
+        self.total_count = self.total_count.to(self._param.dtype)
         super().__init__(self._param.size(), validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):

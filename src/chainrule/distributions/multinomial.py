@@ -65,7 +65,7 @@ class Multinomial(Distribution):
         draws = draws.permute(tuple(range(1, draws.dim())) + (0,))  # the draws' dimension last
         counts = zeros(self._extended_shape(sample_shape), dtype=int64)
         counts.scatter_add_(-1, draws, ones_like(draws))
-        return counts.type_as(self.probs)
+        return counts.to(self.probs.dtype)
 
     def entropy(self):
         n = tensor(self.total_count)

@@ -52,7 +52,7 @@ class Uniform(Distribution):
     def log_prob(self, value):
         if self._validate_args:
             self._validate_sample(value)
-        inside = self.low.le(value).type_as(self.low) * self.high.gt(value).type_as(self.low)
+        inside = self.low.le(value).to(self.low.dtype) * self.high.gt(value).to(self.low.dtype)
         return inside.log() - (self.high - self.low).log()
 
     def cdf(self, value):
