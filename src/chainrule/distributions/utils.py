@@ -38,13 +38,25 @@ def finfo(dtype):
 
 
 def broadcast_shapes(*shapes):
-    """The common shape of ``shapes``, with PyTorch's error for shapes that do not broadcast."""
-    return Size(_broadcast.broadcast_shapes(*(tuple(s) for s in shapes)))
+    """The common shape of ``shapes`` (``torch.broadcast_shapes``), with its error naming the first
+    argument that conflicts with the shape built from those before it."""
+    result = [1] * max((len(shape) for shape in shapes), default=0)
+    for index, shape in enumerate(shapes):
+        for dim in range(-1, -len(shape) - 1, -1):
+            if shape[dim] == 1 or shape[dim] == result[dim]:
+                continue
+            if result[dim] != 1:
+                raise RuntimeError(f"Attempting to broadcast a dimension of length {shape[dim]} at {dim}! Mismatching "
+                                   f"argument at index {index} had {shape}; but expected shape should be "
+                                   f"broadcastable to {result}")
+            result[dim] = shape[dim]
+    return Size(result)
 
 
 def broadcast_tensors(*tensors):
-    """Views of ``tensors`` expanded to their common shape (``torch.broadcast_tensors``)."""
-    shape = broadcast_shapes(*(t.shape for t in tensors))
+    """Views of ``tensors`` expanded to their common shape (``torch.broadcast_tensors``), with the error
+    of an elementwise op for shapes that do not broadcast."""
+    shape = Size(_broadcast.broadcast_shapes(*(tuple(t.shape) for t in tensors)))
     return tuple(t if t.shape == shape else t.expand(shape) for t in tensors)
 
 
