@@ -378,8 +378,8 @@ class _LowerCholesky(Constraint):
     event_dim = 2
 
     def check(self, value):
-        positive_diagonal = (value.diagonal(dim1=-2, dim2=-1) > 0).all(-1)
-        return _all_of_matrix(value.tril() == value) & positive_diagonal
+        lower_triangular = _all_of_matrix(value.tril() == value)
+        return lower_triangular & (value.diagonal(dim1=-2, dim2=-1) > 0).all(-1)
 
 
 class _CorrCholesky(Constraint):
