@@ -104,7 +104,7 @@ def _allowing(name):
 
 _METHODS = ("all any argmax argmin argsort astype clip conj conjugate copy cumprod cumsum diagonal dot fill flatten "
             "max mean min nonzero prod ravel repeat reshape round sort squeeze std sum swapaxes take trace transpose "
-            "var view __getitem__ __setitem__ __array_wrap__ __neg__ __pos__ __abs__ __invert__").split()
+            "var __getitem__ __setitem__ __array_wrap__ __neg__ __pos__ __abs__ __invert__").split()
 _OPERATORS = ("add sub mul truediv floordiv mod pow matmul and or xor lshift rshift lt le gt ge eq ne").split()
 for _name in _METHODS:
     setattr(GuardedArray, _name, _allowing(_name))

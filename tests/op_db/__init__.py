@@ -66,8 +66,8 @@ def noncontiguous(array):
 
 def all_ops():
     from . import (basic, complex_ops, custom_functions, linalg, linalg_more, nn_conv, nn_functional, pointwise,
-                   reductions, shapes)
+                   reductions, shapes, special)
 
     families = (basic, pointwise, reductions, shapes, linalg, linalg_more, nn_functional, nn_conv, complex_ops,
-                custom_functions)
+                custom_functions, special)
     return [op for family in families for op in family.OPS]

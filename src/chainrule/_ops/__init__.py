@@ -10,10 +10,10 @@ Adding a family is adding its module to ``FAMILIES`` (or, for a namespace loaded
 from .._tensor import Tensor
 from ._op import publish
 from . import (arithmetic, complex, copy, decompositions, decompositions_more, indexing, inplace, joining, matmul,
-               pointwise, products, reduction, rounding, scatter, shape, sorting)
+               pointwise, products, reduction, rounding, scatter, shape, sorting, special)
 
 FAMILIES = (arithmetic, pointwise, reduction, sorting, shape, joining, indexing, scatter, matmul, products,
-            decompositions, decompositions_more, copy, complex)
+            decompositions, decompositions_more, copy, complex, *special.FAMILIES)
 
 FUNCTIONS = {}
 METHODS = {}
