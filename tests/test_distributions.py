@@ -18,6 +18,11 @@ BITWISE = {"Normal", "Uniform", "Bernoulli", "Categorical", "OneHotCategorical",
            "MixtureSameFamily"}
 
 
+# Parameters computed from the given ones (probabilities from logits, covariances from factors ...).
+DERIVED_PARAMETERS = ("probs", "logits", "covariance_matrix", "precision_matrix", "scale_tril", "concentration1",
+                      "concentration0", "df", "loc", "scale", "rate", "concentration", "total_count", "temperature")
+
+
 def build(name, index):
     spec = CASES[name][index]
     theirs_leaves, ours_leaves = [], []
@@ -93,6 +98,9 @@ def test_moments_and_entropy(name, index):
     for attribute in ("mean", "mode", "variance", "stddev"):
         assert_same_outcome(outcome(lambda: getattr(ours, attribute)), outcome(lambda: getattr(theirs, attribute)),
                             f"{name}.{attribute}")
+    for attribute in DERIVED_PARAMETERS:
+        if isinstance(getattr(theirs, attribute, None), torch.Tensor):
+            assert_matches(getattr(ours, attribute), getattr(theirs, attribute), f"{name}.{attribute}")
     theirs_entropy = outcome(theirs.entropy)
     ours_entropy = outcome(ours.entropy)
     assert_same_outcome(ours_entropy, theirs_entropy, f"{name}.entropy")

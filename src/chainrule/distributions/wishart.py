@@ -9,7 +9,7 @@ from .._ops.matmul import matmul
 from .._ops.pointwise import where
 from .._random.factories import randn
 from .._size import Size
-from ..linalg import cholesky, slogdet, solve_triangular
+from ..linalg import cholesky, slogdet, solve
 from . import constraints
 from .chi2 import Chi2
 from .distribution import Distribution
@@ -30,8 +30,12 @@ def _mvdigamma(x, p):
 
 
 def _cholesky_solve(b, lower):
-    """``(L L^T)^-1 b``, by two triangular solves."""
-    return solve_triangular(lower.mT, solve_triangular(lower, b, upper=False), upper=True)
+    """``(L L^T)^-1 b`` (``torch.cholesky_solve``), solved from the product ``L L^T``: its gradient in ``L`` is
+    then ``torch.cholesky_solve``'s, ``-(G X^T + X G^T) L``, for every entry of ``L`` (the entries above the
+    diagonal, which the value ignores, included)."""
+    product = lower @ lower.mT
+    batch = broadcast_shapes(product.shape[:-2], b.shape[:-2])
+    return solve(product.expand(batch + product.shape[-2:]), b.expand(batch + b.shape[-2:]))
 
 
 class Wishart(ExponentialFamily):
