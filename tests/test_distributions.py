@@ -14,7 +14,8 @@ IDS = [(name, i) for name, specs in CASES.items() for i in range(len(specs))]
 # Samples equal bit for bit: PyTorch's draws followed by arithmetic NumPy and PyTorch round alike. The others
 # pass draws through transcendental functions (log, tan, pow ...), whose last bit may differ between libraries.
 BITWISE = {"Normal", "Uniform", "Bernoulli", "Categorical", "OneHotCategorical", "OneHotCategoricalStraightThrough",
-           "Exponential", "Poisson", "Binomial", "Multinomial", "Gamma", "Chi2", "Beta", "Geometric", "Independent",
+           "Exponential", "Poisson", "Binomial", "NegativeBinomial", "Multinomial", "Gamma", "Chi2", "Beta", "Dirichlet",
+           "StudentT", "FisherSnedecor", "Cauchy", "HalfCauchy", "HalfNormal", "Geometric", "Independent",
            "MixtureSameFamily"}
 
 
