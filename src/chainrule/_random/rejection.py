@@ -102,7 +102,8 @@ def _gamma_one(alpha, single, draws):
         scale *= _pow(1 - draws(), exponent)  # boosting: Gamma(a) = Gamma(a + 1) * U ** (1 / a)
         alpha = float(np.float32(alpha) + np.float32(1.0)) if single else alpha + 1.0
     d = float(np.float32(alpha) - np.float32(_THIRD32)) if single else alpha - _THIRD32
-    c = 1.0 / _sqrt(9.0 * d)
+    root = _sqrt(9.0 * d)
+    c = 1.0 / root if root else math.inf  # C divides by zero to infinity (only for invalid concentrations)
     while True:
         while True:
             x = draws.normal()
@@ -166,8 +167,7 @@ def _stirling_tail(k):
 def _btrs(count, prob, kind, draws):
     """Hoermann's BTRS (transformed rejection with squeeze); ``kind`` is the count's scalar type
     (float32 or float), whose arithmetic the setup keeps."""
-    stddev = float(np.sqrt(count * prob * (kind(1) - prob))) if kind is np.float32 else \
-        _sqrt(count * prob * (1 - prob))
+    stddev = float(np.sqrt(count * prob * (kind(1) - prob)))  # a float32 square root for float32 counts
     b = 1.15 + 2.53 * stddev
     a = -0.0873 + 0.0248 * b + 0.01 * float(prob)
     c = float(count * prob) + 0.5
@@ -179,6 +179,8 @@ def _btrs(count, prob, kind, draws):
         u = draws() - 0.5
         v = draws()
         us = 0.5 - abs(u)
+        if us == 0:  # a uniform of exactly 0: C's division gives k = -inf, which is rejected
+            continue
         k = kind(math.floor((2 * a / us + b) * u + c))
         if k < 0 or k > count:
             continue
@@ -201,7 +203,8 @@ def _inversion(count, prob, kind, draws):
     total = 0.0
     successes = kind(0)
     while True:
-        total += math.ceil(_log(draws()) / log_q) if log_q else math.inf
+        waiting = _log(draws()) / log_q
+        total += math.ceil(waiting) if waiting != math.inf else waiting
         if total > count:
             return successes
         successes = successes + kind(1)
