@@ -72,9 +72,9 @@ def broadcast_all(*values):
     return broadcast_tensors(*values)
 
 
-def standard_normal(shape, dtype):
+def standard_normal(shape, dtype, device=None):
     """Standard normal draws of ``shape``: ``empty(shape).normal_()``, PyTorch's draw for reparameterised noise."""
-    return empty(shape, dtype=dtype).normal_()
+    return empty(shape, dtype=dtype, device=device).normal_()
 
 
 def sum_rightmost(value, dim):
@@ -188,3 +188,8 @@ def vec_to_tril_matrix(vec, diag=0):
     mat = vec.new_zeros(vec.shape[:-1] + (n, n))
     mat[..., _tril_mask(n, diag)] = vec
     return mat
+
+
+# The private names that code written for PyTorch imports from ``torch.distributions.utils``.
+_standard_normal = standard_normal
+_sum_rightmost = sum_rightmost
