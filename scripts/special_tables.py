@@ -59,8 +59,8 @@ def economized(f, lo, hi):
     Refused when its coefficients are large enough for Horner's rule to lose digits to cancellation.
     """
     coefficients = monomial(chebyshev(f, lo, hi))
-    lo_value = min(abs(f(mp.mpf(x))) for x in (lo, (lo + hi) / 2, hi))
-    if mp.fsum(abs(c) for c in coefficients) > 4 * lo_value:
+    smallest = min(abs(mp.polyval(coefficients[::-1], mp.mpf(k) / 20)) for k in range(-20, 21))
+    if mp.fsum(abs(c) for c in coefficients) > 4 * smallest:
         raise ValueError("this polynomial would lose digits to cancellation: use the Chebyshev form")
     return coefficients
 
@@ -72,7 +72,7 @@ def split(value):
 
 
 def _number(value):
-    return repr(float(value))
+    return repr(value) if isinstance(value, int) else repr(float(value))
 
 
 def table(name, values, comment):
@@ -102,7 +102,11 @@ def gamma_tables():
     root_high, root_low = split(root)
     lgamma_over_two = economized(lambda x: mp.loggamma(x) / (x - 2) if x != 2 else 1 - mp.euler, 1.5, 2.5)
     digamma_over_root = economized(lambda x: mp.digamma(x) / (x - root), 1, 2)
+    temme = temme_coefficients()
     return [
+        table("TEMME", [v for order in temme for v in order],
+              f"Temme's d[k][n] for k < {TEMME_ORDERS}, n < {TEMME_TERMS}, row by row (incomplete gamma, a >= 20)"),
+        constant("TEMME_TERMS", TEMME_TERMS, "the length of each row of TEMME"),
         table("LGAMMA_OVER_TWO", lgamma_over_two, "lgamma(x) / (x - 2) on [1.5, 2.5], in t = 2x - 4"),
         constant("DIGAMMA_ROOT", root_high, "the positive zero of digamma, and the rest of it below float64's ulp"),
         constant("DIGAMMA_ROOT_LOW", root_low, "(DIGAMMA_ROOT + DIGAMMA_ROOT_LOW is the root to 32 digits)"),
@@ -110,5 +114,186 @@ def gamma_tables():
     ]
 
 
+# ---------------------------------------------------------------- Temme's expansion of the incomplete gamma function
+TEMME_ORDERS = 12  # powers of 1/a: enough for a >= 20
+TEMME_TERMS = 20  # powers of eta: enough for |eta| <= 0.4
+
+
+def _series_inverse(s):
+    out = [1 / s[0]]
+    for n in range(1, len(s)):
+        out.append(-mp.fsum(s[k] * out[n - k] for k in range(1, n + 1)) / s[0])
+    return out
+
+
+def _series_exp(s):
+    """``exp`` of a power series with no constant term, from ``f' = s' f``."""
+    out = [mp.mpf(1)] + [mp.mpf(0)] * (len(s) - 1)
+    slope = [k * s[k] for k in range(1, len(s))]
+    for n in range(1, len(s)):
+        out[n] = mp.fsum(slope[k] * out[n - 1 - k] for k in range(n)) / n
+    return out
+
+
+def temme_coefficients():
+    """``d[k][n]``: the coefficients of ``c_k(eta) = sum d[k][n] eta**n`` in Temme's uniform expansion
+
+        Q(a, x) = erfc(eta sqrt(a/2)) / 2 + exp(-a eta**2 / 2) / sqrt(2 pi a) * sum c_k(eta) / a**k,
+
+    with ``lambda = x / a`` and ``eta**2 / 2 = lambda - 1 - log(lambda)`` (DLMF 8.12). ``mu = lambda - 1``
+    as a series in eta follows from ``mu mu' = eta (1 + mu)``; ``c_0 = 1/mu - 1/eta`` and
+    ``c_k = (c_{k-1}' + (-1)**k g_k / (mu / eta)) / eta`` with ``g_k`` the coefficients of Stirling's series
+    for ``Gamma*(a)``. The poles at eta = 0 cancel, which is checked.
+    """
+    length = TEMME_TERMS + 2 * TEMME_ORDERS + 4
+    mu = [mp.mpf(0), mp.mpf(1)]
+    for n in range(2, length + 2):
+        mu.append((mu[n - 1] - mp.fsum((n + 1 - k) * mu[k] * mu[n + 1 - k] for k in range(2, n))) / (n + 1))
+    eta_over_mu = _series_inverse(mu[1:length + 1])
+    log_gamma_star = [mp.mpf(0)] * (TEMME_ORDERS + 2)
+    for j in range(1, TEMME_ORDERS // 2 + 2):
+        if 2 * j - 1 < len(log_gamma_star):
+            log_gamma_star[2 * j - 1] = mp.bernoulli(2 * j) / (2 * j * (2 * j - 1))
+    stirling = _series_exp(log_gamma_star)
+    orders = [eta_over_mu[1:]]
+    for k in range(1, TEMME_ORDERS):
+        previous = orders[-1]
+        bracket = [j * previous[j] + (-1) ** k * stirling[k] * eta_over_mu[j - 1] for j in range(1, len(previous))]
+        if abs(bracket[0]) > mp.mpf(10) ** -30:
+            raise ValueError("Temme's coefficients: the pole at eta = 0 does not cancel")
+        orders.append(bracket[1:])
+    return [order[:TEMME_TERMS] for order in orders]
+
+
+# ---------------------------------------------------------------- the error functions
+ERFCX_SCALE = 4  # erfcx's table runs over t = (x - 4) / (x + 4), all of x >= 0
+
+
+def _scaled_erfcx(t):
+    """``(1 + 2x) erfcx(x)`` at ``x = K (1 + t) / (1 - t)``: between 1 and 2/sqrt(pi) on all of x >= 0."""
+    if t == 1:
+        return 2 / mp.sqrt(mp.pi)
+    x = ERFCX_SCALE * (1 + t) / (1 - t)
+    return (1 + 2 * x) * mp.exp(x * x) * mp.erfc(x)
+
+
+def error_tables():
+    return [
+        constant("ERFCX_SCALE", ERFCX_SCALE, "erfcx's table is in t = (x - K) / (x + K) for this K"),
+        table("SCALED_ERFCX", economized(_scaled_erfcx, -1, 1), "(1 + 2x) erfcx(x) for x >= 0, in t"),
+    ]
+
+
+# ---------------------------------------------------------------- Bessel and Airy functions
+def _large(scale, f):
+    """``f`` at ``x = scale / (t + 1)``: t runs over (-1, 1] as x runs over [scale / 2, inf)."""
+    return lambda t: f(scale / (t + 1))
+
+
+def _root(z):
+    return mp.sqrt(z)
+
+
+def _hankel(order, which):
+    """The modulus-phase parts of J and Y of ``order`` above 5, as functions of ``u = 25 / x**2``:
+    ``J = sqrt(2 / (pi x)) (P cos(chi) - Q sin(chi))``, ``Y = sqrt(2 / (pi x)) (P sin(chi) + Q cos(chi))``,
+    ``chi = x - (2 order + 1) pi / 4``; Q is tabulated times x (it falls like 1/x)."""
+
+    def f(u):
+        x = 5 / mp.sqrt(u)
+        chi = x - (2 * order + 1) * mp.pi / 4
+        j, y = mp.besselj(order, x), mp.bessely(order, x)
+        scale = mp.sqrt(mp.pi * x / 2)
+        if which == "P":
+            return scale * (j * mp.cos(chi) + y * mp.sin(chi))
+        return x * scale * (y * mp.cos(chi) - j * mp.sin(chi))
+
+    return f
+
+
+def _airy_zeta(x):
+    return mp.mpf(2) / 3 * x ** mp.mpf(1.5)
+
+
+def _airy_x(zeta):
+    return (mp.mpf(3) / 2 * zeta) ** (mp.mpf(2) / 3)
+
+
+def _airy_decaying(u):
+    """``2 sqrt(pi) x**(1/4) exp(zeta) Ai(x)`` at ``zeta = 1/u`` (x >= 2)."""
+    zeta = 1 / u
+    x = _airy_x(zeta)
+    return 2 * mp.sqrt(mp.pi) * x ** mp.mpf(0.25) * mp.exp(zeta) * mp.airyai(x)
+
+
+def _airy_oscillating(which):
+    """For x <= -2.09, ``Ai(x) = (P sin(phi) - Q cos(phi)) / (sqrt(pi) |x|**(1/4))``, ``phi = zeta + pi/4``,
+    as functions of ``u = 1 / zeta``; Q is tabulated times zeta."""
+
+    def f(u):
+        zeta = 1 / u
+        x = _airy_x(zeta)
+        phi = zeta + mp.pi / 4
+        ai, bi = mp.airyai(-x), mp.airybi(-x)
+        scale = mp.sqrt(mp.pi) * x ** mp.mpf(0.25)
+        if which == "P":
+            return scale * (ai * mp.sin(phi) + bi * mp.cos(phi))
+        return zeta * scale * (bi * mp.sin(phi) - ai * mp.cos(phi))
+
+    return f
+
+
+def bessel_tables():
+    j01, j11 = mp.besseljzero(0, 1), mp.besseljzero(1, 1)
+    j02, j12 = mp.besseljzero(0, 2), mp.besseljzero(1, 2)
+    i0 = lambda z: mp.besseli(0, _root(z))  # noqa: E731
+    return [
+        table("I0_LARGE", economized(_large(16, lambda x: mp.sqrt(x) * mp.exp(-x) * mp.besseli(0, x)), -1, 1),
+              "sqrt(x) exp(-x) I0(x) for x >= 8, in t = 16 / x - 1"),
+        table("I1_LARGE", economized(_large(16, lambda x: mp.sqrt(x) * mp.exp(-x) * mp.besseli(1, x)), -1, 1),
+              "sqrt(x) exp(-x) I1(x) for x >= 8, in t = 16 / x - 1"),
+        table("K0_SMALL", chebyshev(lambda z: mp.besselk(0, _root(z)) + mp.log(_root(z) / 2) * i0(z), 0, 4),
+              "K0(x) + log(x / 2) I0(x) for x <= 2 (it changes sign), Chebyshev in t = (x**2 - 2) / 2"),
+        table("K1_SMALL", chebyshev(lambda z: (mp.besselk(1, _root(z)) - mp.log(_root(z) / 2) * mp.besseli(1, _root(z))
+                                               - 1 / _root(z)) / _root(z), 0, 4),
+              "(K1(x) - log(x / 2) I1(x) - 1/x) / x for x <= 2 (it changes sign), Chebyshev in t = (x**2 - 2) / 2"),
+        table("K0_LARGE", economized(_large(4, lambda x: mp.sqrt(x) * mp.exp(x) * mp.besselk(0, x)), -1, 1),
+              "sqrt(x) exp(x) K0(x) for x >= 2, in t = 4 / x - 1"),
+        table("K1_LARGE", economized(_large(4, lambda x: mp.sqrt(x) * mp.exp(x) * mp.besselk(1, x)), -1, 1),
+              "sqrt(x) exp(x) K1(x) for x >= 2, in t = 4 / x - 1"),
+        constant("J0_ZERO", split(j01)[0], "the first zero of J0, and the rest of it below float64's ulp"),
+        constant("J0_ZERO_LOW", split(j01)[1], "(J0_ZERO + J0_ZERO_LOW is the zero to 32 digits)"),
+        constant("J1_ZERO", split(j11)[0], "the first positive zero of J1, and the rest of it"),
+        constant("J1_ZERO_LOW", split(j11)[1], "(J1_ZERO + J1_ZERO_LOW)"),
+        constant("J0_SECOND_ZERO", j02, "the second zero of J0 (beyond 5: a float64 is enough there)"),
+        constant("J1_SECOND_ZERO", j12, "the second positive zero of J1"),
+        table("J0_SMALL", economized(lambda z: mp.besselj(0, _root(z)) / ((z - j01 ** 2) * (z - j02 ** 2)), 0, 25),
+              "J0(x) / ((x**2 - J0_ZERO**2) (x**2 - J0_SECOND_ZERO**2)) for |x| <= 5, in t = (x**2 - 12.5) / 12.5"),
+        table("J1_SMALL", economized(lambda z: mp.besselj(1, _root(z)) / (_root(z) * (z - j11 ** 2) * (z - j12 ** 2)),
+                                     0, 25),
+              "J1(x) / (x (x**2 - J1_ZERO**2) (x**2 - J1_SECOND_ZERO**2)) for |x| <= 5, in t = (x**2 - 12.5) / 12.5"),
+        table("Y0_SMALL", chebyshev(lambda z: mp.bessely(0, _root(z)) - 2 / mp.pi * mp.log(_root(z))
+                                    * mp.besselj(0, _root(z)), 0, 25),
+              "Y0(x) - 2/pi log(x) J0(x) for x <= 5, Chebyshev in t = (x**2 - 12.5) / 12.5"),
+        table("Y1_SMALL", chebyshev(lambda z: (mp.bessely(1, _root(z)) - 2 / mp.pi * (mp.besselj(1, _root(z))
+                                                                                     * mp.log(_root(z)) - 1 / _root(z)))
+                                    / _root(z), 0, 25),
+              "(Y1(x) - 2/pi (J1(x) log(x) - 1/x)) / x for x <= 5 (it changes sign), Chebyshev in t = (x**2 - 12.5) / 12.5"),
+        table("P0", economized(_hankel(0, "P"), 0, 1), "J0 and Y0 above 5: P, in t = 50 / x**2 - 1"),
+        table("Q0", economized(_hankel(0, "Q"), 0, 1), "J0 and Y0 above 5: x Q, in t = 50 / x**2 - 1"),
+        table("P1", economized(_hankel(1, "P"), 0, 1), "J1 and Y1 above 5: P, in t = 50 / x**2 - 1"),
+        table("Q1", economized(_hankel(1, "Q"), 0, 1), "J1 and Y1 above 5: x Q, in t = 50 / x**2 - 1"),
+        table("AI_DECAYING", economized(_airy_decaying, 0, 1 / _airy_zeta(mp.mpf(2))),
+              "2 sqrt(pi) x**(1/4) exp(zeta) Ai(x) for x >= 2, zeta = 2/3 x**(3/2), in t = 2 u / u2 - 1, u = 1/zeta"),
+        table("AI_P", economized(_airy_oscillating("P"), 0, 1 / _airy_zeta(mp.mpf(2))),
+              "Ai for x <= -2: P, in t = 2 u / u2 - 1 with u = 1 / zeta"),
+        table("AI_Q", economized(_airy_oscillating("Q"), 0, 1 / _airy_zeta(mp.mpf(2))),
+              "Ai for x <= -2: zeta Q, in t = 2 u / u2 - 1 with u = 1 / zeta"),
+        constant("AI_U2", 1 / _airy_zeta(mp.mpf(2)), "u2: 1 / zeta at |x| = 2, where the Airy tables end"),
+    ]
+
+
 if __name__ == "__main__":
-    write("gamma_tables.py", "Coefficients for lgamma and digamma (``gamma_kernels``).", gamma_tables())
+    write("gamma_tables.py", "Coefficients for lgamma, digamma and the incomplete gamma function.", gamma_tables())
+    write("error_tables.py", "Coefficients for erfcx, and through it erfc (``error_kernels``).", error_tables())
+    write("bessel_tables.py", "Coefficients for the Bessel and Airy functions (``bessel_kernels``).", bessel_tables())

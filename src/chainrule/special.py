@@ -11,14 +11,21 @@ from ._ops.pointwise import sigmoid as expit
 from ._ops.pointwise_binary import xlogy
 from ._ops.reduction import logsumexp
 from ._ops.rounding import round as _round
+from ._ops.special.bessel import (airy_ai, bessel_j0, bessel_j1, bessel_y0, bessel_y1, i0, i0e, i1, i1e,
+                                  modified_bessel_i0, modified_bessel_i1, modified_bessel_k0, modified_bessel_k1,
+                                  scaled_modified_bessel_k0, scaled_modified_bessel_k1, spherical_bessel_j0)
 from ._ops.special.elementary import entr, sinc, xlog1py
-from ._ops.special.gamma import digamma, lgamma as gammaln, multigammaln, polygamma
+from ._ops.special.error import erfcx, log_ndtr, ndtr, ndtri
+from ._ops.special.gamma import digamma, gammainc, gammaincc, lgamma as gammaln, multigammaln, polygamma, zeta
 from ._tensor import Tensor
 from .nn import functional as _functional
 
-__all__ = ["Tensor", "digamma", "entr", "erf", "erfc", "erfinv", "exp2", "expit", "expm1", "gammaln", "log1p",
-           "log_softmax", "logit", "logsumexp", "multigammaln", "polygamma", "psi", "round", "sinc", "softmax",
-           "xlog1py", "xlogy"]
+__all__ = ["Tensor", "airy_ai", "bessel_j0", "bessel_j1", "bessel_y0", "bessel_y1", "digamma", "entr", "erf", "erfc",
+           "erfcx", "erfinv", "exp2", "expit", "expm1", "gammainc", "gammaincc", "gammaln", "i0", "i0e", "i1", "i1e",
+           "log1p", "log_ndtr", "log_softmax", "logit", "logsumexp", "modified_bessel_i0", "modified_bessel_i1",
+           "modified_bessel_k0", "modified_bessel_k1", "multigammaln", "ndtr", "ndtri", "polygamma", "psi", "round",
+           "scaled_modified_bessel_k0", "scaled_modified_bessel_k1", "sinc", "softmax", "spherical_bessel_j0",
+           "xlog1py", "xlogy", "zeta"]
 
 psi = digamma
 

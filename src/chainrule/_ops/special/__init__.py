@@ -7,6 +7,6 @@ as Tensor methods (``FUNCTIONS``, ``METHODS``, ``INPLACE``, ``METHOD_FORMS``); t
 through ``chainrule.special``.
 """
 
-from . import elementary, gamma
+from . import bessel, elementary, error, gamma
 
-FAMILIES = (gamma, elementary)
+FAMILIES = (gamma, elementary, bessel)

@@ -13,13 +13,24 @@ from .._op import conjugate, derivative, record
 from ..inplace import make_inplace
 from ..pointwise import cos, log, sin, where
 from ..pointwise_base import kernel_missing, unary_op, write_out
+from ..pointwise_binary import xlogy
 from .operands import float_operands, number_or_tensor
 
-__all__ = ["xlog1py", "entr", "sinc", "sinc_"]
+__all__ = ["xlog1py", "entr", "sinc", "sinc_", "xlogy_", "not_implemented"]
 
-FUNCTIONS = ["sinc", "sinc_"]
+FUNCTIONS = ["sinc", "sinc_", "xlogy_"]
 METHODS = ["sinc"]
 INPLACE = ["sinc"]
+
+
+def not_implemented(what):
+    """The rule of a derivative PyTorch does not define: backward raises when it reaches it."""
+
+    def refuse(grad, *saved):
+        raise NotImplementedError(f"the derivative for '{what}' is not implemented.")
+
+    refuse.__name__ = f"_{what.split(':')[0]}_has_no_derivative"
+    return refuse
 
 
 # ---------------------------------------------------------------- xlog1py
@@ -95,3 +106,4 @@ def _sinc_array(x):
 
 sinc = unary_op("sinc", derivative("SincBackward0", _sinc_grad, saves="self"), _sinc_array, "self")
 sinc_ = make_inplace(sinc, "sinc")
+xlogy_ = make_inplace(xlogy, "xlogy")  # PyTorch's top-level in-place form (the method comes with xlogy)

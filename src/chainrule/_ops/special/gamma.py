@@ -1,8 +1,11 @@
-"""The gamma function family as ops: ``lgamma``, ``digamma``, ``polygamma`` and ``mvlgamma``.
+"""The gamma function family as ops: ``lgamma``, ``digamma``, ``polygamma``, ``mvlgamma``, the Hurwitz
+``zeta`` and the regularized incomplete gamma functions ``igamma``/``igammac``.
 
 Each derivative is the next function of the family (``lgamma' = digamma``, ``digamma' =
 polygamma(1, .)``, ``polygamma(n, .)' = polygamma(n + 1, .)``), itself an op with a derivative, so
-every order is available. Integer and bool inputs are computed in the default float dtype.
+every order is available. Integer and bool inputs are computed in the default float dtype (except by
+``igamma``, which PyTorch refuses them). As in PyTorch, ``zeta`` is differentiable in ``q`` only and
+``igamma`` in ``x`` only: the other derivative raises when backward reaches it.
 """
 
 import math
@@ -13,11 +16,16 @@ from .._kernel import Kernel, replays
 from .._op import derivative, record
 from ..inplace import make_inplace
 from ..pointwise_base import float_array, kernel_missing, reject, unary_op, write_out
-from .gamma_kernels import digamma_array, lgamma_array, polygamma_array
+from ..pointwise import exp, log
+from .elementary import not_implemented
+from .gamma_kernels import digamma_array, lgamma_array, polygamma_array, zeta as zeta_array
+from .incomplete_gamma import gammainc as gammainc_array, gammaincc as gammaincc_array
+from .operands import float_operands, number_or_tensor
 
-__all__ = ["lgamma", "digamma", "polygamma", "mvlgamma", "multigammaln", "tensor_polygamma", "polygamma_"]
+__all__ = ["lgamma", "digamma", "polygamma", "mvlgamma", "multigammaln", "tensor_polygamma", "polygamma_", "zeta",
+           "igamma", "igammac", "gammainc", "gammaincc"]
 
-FUNCTIONS = ["lgamma", "digamma", "polygamma", "mvlgamma"]
+FUNCTIONS = ["lgamma", "digamma", "polygamma", "mvlgamma", "igamma", "igammac"]
 METHODS = ["lgamma", "digamma", "mvlgamma"]
 INPLACE = ["lgamma", "digamma", "mvlgamma"]
 
@@ -83,7 +91,7 @@ def _polygamma_for_inplace(self, n):
 
 polygamma_ = make_inplace(_polygamma_for_inplace, "polygamma")
 
-METHOD_FORMS = {"polygamma": tensor_polygamma, "polygamma_": polygamma_}
+METHOD_FORMS = {"polygamma": tensor_polygamma, "polygamma_": polygamma_}  # igamma's forms: after its definition
 
 
 @replays(PolygammaBackward1)
@@ -142,3 +150,89 @@ def _mvlgamma(name, input, p):
     if kind == "c":
         reject(input._data, kernel_missing("arange_cpu", "c"))
     return record(_mvlgamma_array(float_array(input), int(p)), MvlgammaBackward0, (input,), (input,), (int(p),))
+
+
+# ---------------------------------------------------------------- Hurwitz zeta
+def _zeta_grad_other(grad, self, other):
+    return grad * -self * zeta(self + 1.0, other)
+
+
+_zeta_grad_self = not_implemented("zeta")
+SpecialZetaBackward0 = derivative("SpecialZetaBackward0", _zeta_grad_self, _zeta_grad_other, saves="self other",
+                                  elementwise=True)
+SpecialZetaBackward1 = derivative("SpecialZetaBackward1", _zeta_grad_other, saves="self other", elementwise=True)
+SpecialZetaBackward2 = derivative("SpecialZetaBackward2", _zeta_grad_self, saves="self other", elementwise=True)
+
+
+def zeta(input, other, *, out=None):
+    """The Hurwitz zeta function ``sum over k >= 0 of (other + k) ** -input``."""
+    number_or_tensor("special_zeta", input, other)
+    data = zeta_array(*float_operands("zeta_cpu", input, other))
+    if not isinstance(input, Tensor):
+        result = record(data, SpecialZetaBackward1, (other,), (input, other))
+    elif not isinstance(other, Tensor):
+        result = record(data, SpecialZetaBackward2, (input,), (input, other))
+    else:
+        result = record(data, SpecialZetaBackward0, (input, other), (input, other))
+    return write_out(result, out, "special_zeta")
+
+
+# ---------------------------------------------------------------- regularized incomplete gamma functions
+def _igamma_grad_other(grad, self, other):
+    return grad * exp((self - 1) * log(other) - other - lgamma(self))
+
+
+def _igammac_grad_other(grad, self, other):
+    return -grad * exp((self - 1) * log(other) - other - lgamma(self))
+
+
+IgammaBackward0 = derivative("IgammaBackward0", not_implemented("igamma: input"), _igamma_grad_other,
+                             saves="self other", elementwise=True)
+IgammacBackward0 = derivative("IgammacBackward0", not_implemented("igammac: input"), _igammac_grad_other,
+                              saves="self other", elementwise=True)
+
+
+def _incomplete(name, node_class, array_fn, input, other, method=False):
+    for position, (argument, value) in enumerate((("input", input), ("other", other)), start=1):
+        if not isinstance(value, Tensor):
+            position = 1 if method else position
+            raise TypeError(f"{name}(): argument '{argument if not method else 'other'}' (position {position}) must "
+                            f"be Tensor, not {type(value).__name__}")
+    kernel = "igammac_cpu" if node_class is IgammacBackward0 else "igamma_cpu"
+    data = array_fn(*float_operands(kernel, input, other, integers_to_float=False))
+    return record(data, node_class, (input, other), (input, other))
+
+
+def igamma(input, other, *, out=None):
+    """The regularized lower incomplete gamma function ``P(input, other)``."""
+    return write_out(_incomplete("igamma", IgammaBackward0, gammainc_array, input, other), out, "igamma")
+
+
+def igammac(input, other, *, out=None):
+    """The regularized upper incomplete gamma function ``Q(input, other) = 1 - P(input, other)``."""
+    return write_out(_incomplete("igammac", IgammacBackward0, gammaincc_array, input, other), out, "igammac")
+
+
+def gammainc(input, other, *, out=None):
+    """``chainrule.special``'s name for ``igamma``."""
+    result = _incomplete("special_gammainc", IgammaBackward0, gammainc_array, input, other)
+    return write_out(result, out, "special_gammainc")
+
+
+def gammaincc(input, other, *, out=None):
+    """``chainrule.special``'s name for ``igammac``."""
+    result = _incomplete("special_gammaincc", IgammacBackward0, gammaincc_array, input, other)
+    return write_out(result, out, "special_gammaincc")
+
+
+def tensor_igamma(self, other):
+    """``x.igamma(y)``: PyTorch names the other operand position 1 in the method's errors."""
+    return _incomplete("igamma", IgammaBackward0, gammainc_array, self, other, method=True)
+
+
+def tensor_igammac(self, other):
+    return _incomplete("igammac", IgammacBackward0, gammaincc_array, self, other, method=True)
+
+
+METHOD_FORMS.update(igamma=tensor_igamma, igammac=tensor_igammac, igamma_=make_inplace(tensor_igamma, "igamma"),
+                    igammac_=make_inplace(tensor_igammac, "igammac"))

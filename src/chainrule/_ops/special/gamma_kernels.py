@@ -23,7 +23,7 @@ from .gamma_tables import DIGAMMA_OVER_ROOT, DIGAMMA_ROOT, DIGAMMA_ROOT_LOW, LGA
 from .series import cospi, horner, in_float64, is_integer, piecewise, sinpi
 
 __all__ = ["lgamma_array", "digamma_array", "zeta_arrays", "polygamma_array", "trigamma", "lgamma", "digamma",
-           "zeta"]
+           "zeta", "lgamma_positive", "lgamma_near_two", "stirling_correction"]
 
 HALF_LOG_TWO_PI = 0.5 * math.log(2 * math.pi)
 LOG_PI = math.log(math.pi)
@@ -45,7 +45,7 @@ _ZETA_CORRECTIONS = (12.0, -720.0, 30240.0, -1209600.0, 47900160.0, -1.892437580
 
 
 # ---------------------------------------------------------------- lgamma
-def _lgamma_near_two(z):
+def lgamma_near_two(z):
     """``lgamma(2 + z)`` for |z| <= 1/2."""
     return z * horner(LGAMMA_OVER_TWO, 2 * z)
 
@@ -56,21 +56,36 @@ def _stirling(xp, x):
     return (x - 0.5) * xp.log(x) - x + HALF_LOG_TWO_PI + w * horner(_STIRLING, w * w)
 
 
+def stirling_correction(xp, a):
+    """``lgamma(a)`` minus Stirling's leading terms ``(a - 1/2) log(a) - a + log(2 pi) / 2``, for a >= 1.
+
+    The series from 8 on; below, ``S(a) = S(a + 1) + (a + 1/2) log1p(1/a) - 1``, whose terms are small,
+    so their rounding stays a few units of float64's resolution in absolute terms.
+    """
+    steps = xp.where(a < 8, xp.ceil(8 - a), 0.0)
+    w = 1 / (a + steps)
+    total = w * horner(_STIRLING, w * w)
+    for j in range(6, -1, -1):
+        b = a + j
+        total += xp.where(j < steps, (b + 0.5) * xp.log1p(1 / b) - 1, 0.0)
+    return total
+
+
 def _shifted_down(xp, x):
     """``lgamma(x)`` for 2.5 <= x < 8: ``lgamma(y) + log(y (y + 1) ... (x - 1))`` with y in [1.5, 2.5)."""
     steps = xp.floor(x - 1.5)
     product = x - 1
     for j in range(2, 7):
         product *= xp.where(j <= steps, x - j, 1.0)
-    return _lgamma_near_two(x - steps - 2) + xp.log(product)
+    return lgamma_near_two(x - steps - 2) + xp.log(product)
 
 
 def lgamma_positive(xp, x):
     """``lgamma`` of positive finite numbers."""
     return piecewise(xp, x, [
-        (x < 0.5, lambda v: _lgamma_near_two(v) - xp.log(v) - xp.log1p(v)),
-        ((x >= 0.5) & (x < 1.5), lambda v: _lgamma_near_two(v - 1) - xp.log(v)),
-        ((x >= 1.5) & (x < 2.5), lambda v: _lgamma_near_two(v - 2)),
+        (x < 0.5, lambda v: lgamma_near_two(v) - xp.log(v) - xp.log1p(v)),
+        ((x >= 0.5) & (x < 1.5), lambda v: lgamma_near_two(v - 1) - xp.log(v)),
+        ((x >= 1.5) & (x < 2.5), lambda v: lgamma_near_two(v - 2)),
         ((x >= 2.5) & (x < 8), lambda v: _shifted_down(xp, v)),
         (x >= 8, lambda v: _stirling(xp, v)),
     ])
@@ -157,7 +172,7 @@ def zeta_arrays(xp, s, q):
     out = xp.full(s.shape, math.nan, dtype=xp.float64)
     pole = (s == 1) | (s > 1) & (q <= 0) & (q == xp.floor(q))
     out[pole] = math.inf
-    summed = (s > 1) & ~pole & ((q > 0) | (s == xp.floor(s))) | xp.isnan(s) | xp.isnan(q)
+    summed = ~pole & ((s > 1) & ((q > 0) | (s == xp.floor(s))) | xp.isnan(s) | xp.isnan(q))
     index = xp.nonzero(summed.reshape(-1))[0]
     if index.size:
         out[index] = _euler_maclaurin(xp, s[index], q[index])
@@ -243,11 +258,7 @@ def _polygamma_high(x, n):
     return values.reshape(x.shape).astype(x.dtype, copy=False)
 
 
-def zeta(s, q):
+@in_float64
+def zeta(xp, s, q):
     """``zeta(s, q)`` of two float arrays of one dtype (broadcast), in that dtype."""
-    xp = namespace_of(s)
-    s, q = xp.broadcast_arrays(s, q)
-    shape, dtype = s.shape, s.dtype
-    flat_s = s.reshape(-1).astype(xp.float64)
-    flat_q = q.reshape(-1).astype(xp.float64)
-    return zeta_arrays(xp, flat_s, flat_q).reshape(shape).astype(dtype, copy=False)
+    return zeta_arrays(xp, s, q)

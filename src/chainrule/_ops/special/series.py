@@ -3,7 +3,10 @@ definitions, and sin/cos of ``pi * x`` without the rounding of ``pi * x``.
 
 Every kernel works on a flat float64 array of its input's namespace (``in_float64``) and returns the
 result in the input's dtype: float32 and float16 inputs get float64's accuracy rounded once at the
-end, as PyTorch's results are within a few units of the exact value too.
+end, as PyTorch's results are within a few units of the exact value too. On the CPU a large array is
+taken in chunks of 65536 elements: a kernel makes dozens of temporaries, and at that size they stay
+in the cache instead of being fresh memory each time (two to four times faster). Every kernel is
+elementwise, so the chunks give the same bits as one call.
 """
 
 import math
@@ -14,13 +17,25 @@ __all__ = ["in_float64", "horner", "chebyshev", "on_interval", "piecewise", "sin
            "two_product"]
 
 
-def in_float64(kernel):
-    """``kernel(xp, x)`` on ``x`` flattened in float64, its result reshaped and cast back to ``x``'s dtype."""
+CHUNK = 65536
 
-    def apply(x):
-        xp = namespace_of(x)
-        flat = x.reshape(-1).astype(xp.float64)
-        return kernel(xp, flat).reshape(x.shape).astype(x.dtype, copy=False)
+
+def in_float64(kernel):
+    """``kernel(xp, *arrays)`` on its operands broadcast, flattened and in float64; the result reshaped and cast
+    back to the first operand's dtype (the operands of a function of two arrays share one dtype)."""
+
+    def apply(*operands):
+        xp = namespace_of(operands[0])
+        shape, dtype = xp.broadcast_shapes(*(x.shape for x in operands)), operands[0].dtype
+        flats = [xp.broadcast_to(x, shape).reshape(-1).astype(xp.float64) for x in operands]
+        size = flats[0].size
+        if size <= CHUNK or xp.device_type != "cpu":
+            result = kernel(xp, *flats)
+        else:
+            result = xp.empty_like(flats[0])
+            for start in range(0, size, CHUNK):
+                result[start:start + CHUNK] = kernel(xp, *(flat[start:start + CHUNK] for flat in flats))
+        return result.reshape(shape).astype(dtype, copy=False)
 
     apply.__name__ = apply.__qualname__ = kernel.__name__
     apply.__doc__ = kernel.__doc__
