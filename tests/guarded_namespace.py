@@ -59,6 +59,8 @@ def _wrap(value):
         return np.asarray(value).view(GuardedArray)
     if value.__class__ in (tuple, list):
         return value.__class__(_wrap(v) for v in value)
+    if isinstance(value, tuple):  # NumPy's named results (linalg.svd, eigh, qr, slogdet): plain tuples, as CuPy's
+        return tuple(_wrap(v) for v in value)
     return value
 
 

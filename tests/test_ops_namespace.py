@@ -84,4 +84,4 @@ def test_op_runs_on_its_inputs_namespace(op, sample):
     for position, (a, b) in enumerate(zip(got, expected)):
         assert isinstance(a, GuardedArray), f"result {position} is a {type(a).__name__}, not a guarded array"
         assert a.dtype == b.dtype and a.shape == b.shape
-        np.testing.assert_array_equal(a.view(np.ndarray), b)
+        np.testing.assert_allclose(a.view(np.ndarray), b, rtol=1e-14, atol=1e-300, equal_nan=True)

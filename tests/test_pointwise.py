@@ -182,6 +182,15 @@ def test_comparing_with_none_or_text_is_python_equality():
             x < None  # noqa: B015
 
 
+def test_xlogy_of_two_numbers_is_refused_as_in_torch():
+    errors = {}
+    for m in (chainrule, torch):
+        with pytest.raises(TypeError) as exc:
+            m.xlogy(2, 3)
+        errors[m] = str(exc.value)
+    assert errors[chainrule] == errors[torch]
+
+
 def test_floor_divide_records_a_node_that_refuses_backward():
     for m in (chainrule, torch):
         x = m.tensor([3.5, -2.0], requires_grad=True)

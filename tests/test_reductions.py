@@ -353,3 +353,34 @@ def test_grad_fn_names():
         ours, theirs = call(chainrule, x), call(torch, tx)
         assert [type(o.grad_fn).__name__ for o in ours] == [type(o.grad_fn).__name__ for o in theirs]
     assert x.argmax().grad_fn is None and x.argsort().grad_fn is None and x.all().grad_fn is None
+
+
+def _gradient_graph(module, call, values):
+    """The node and next nodes of ``call``'s gradient built with ``create_graph`` (None for a missing edge)."""
+    x = module.tensor(values, dtype=module.float64, requires_grad=True)
+    y = call(module, x)
+    upstream = module.full_like(y, 2.0).requires_grad_()
+    (grad,) = module.autograd.grad(y, x, upstream, create_graph=True)
+    if grad.grad_fn is None:
+        return ["the upstream gradient itself" if grad is upstream else "a leaf"]
+    nodes = [type(grad.grad_fn).__name__] + [node and type(node).__name__ for node, _ in grad.grad_fn.next_functions]
+    return [node and node.replace("torch::autograd::", "") for node in nodes]
+
+
+_TIES = [[1.0, 5.0, 5.0], [2.0, 2.0, 0.0]]
+
+
+@pytest.mark.parametrize("call,values", [
+    (lambda m, x: x.max(1).values, _TIES), (lambda m, x: x.min(1, keepdim=True).values, _TIES),
+    (lambda m, x: x.sort(1)[0], _TIES), (lambda m, x: x.topk(2)[0], _TIES), (lambda m, x: x.kthvalue(2, 1)[0], _TIES),
+    (lambda m, x: x.median(1)[0], _TIES), (lambda m, x: x.mode(1)[0], _TIES), (lambda m, x: x.cummax(1)[0], _TIES),
+    (lambda m, x: x.cummin(0)[0], _TIES), (lambda m, x: x.gather(1, m.tensor([[2, 2], [0, 1]])), _TIES),
+    (lambda m, x: x.scatter(1, m.tensor([[1], [0]]), 0.0), _TIES), (lambda m, x: x.flip(0, 1), _TIES),
+    (lambda m, x: x.cumsum(1), _TIES), (lambda m, x: x.cumsum(1), [[1.0], [2.0]]), (lambda m, x: x.cumsum(0), 3.0),
+    (lambda m, x: x.max(0).values, 3.0), (lambda m, x: x.flip(0), 3.0),
+])
+def test_gradient_graphs_match_pytorch(call, values):
+    """A value-selecting op sends its gradient back as PyTorch does: a scatter (for cummax, cummin and
+    gather a scatter-add) into zeros, whose edge to the zeros is missing; a cumsum gradient is two flips
+    around a cumsum, or the gradient itself when there is nothing to add up."""
+    assert _gradient_graph(chainrule, call, values) == _gradient_graph(torch, call, values)

@@ -13,7 +13,7 @@ from ._creation import (arange, as_tensor, asarray, empty, empty_like, eye, from
                         linspace, logspace, ones, ones_like, scalar_tensor, tensor, zeros, zeros_like)
 from ._device import device
 from ._dtype import (bool_ as bool, complex64, complex128, float16, float32, float64, get_default_dtype, int8,
-                     int16, int32, int64, promote_types, set_default_dtype, uint8)
+                     int16, int32, int64, promote_types, set_default_dtype, uint8, uint16, uint32, uint64)
 from ._dtype import dtype
 from ._printing import get_printoptions, set_printoptions
 from ._size import Size
@@ -27,6 +27,7 @@ from .autograd.anomaly_mode import is_anomaly_check_nan_enabled, is_anomaly_enab
 from . import _random, cuda, distributed, distributions, nn, optim, random, return_types, testing, utils, viz
 from .utils import checkpoint as _checkpoint, data as _data, hooks as _hooks  # noqa: F401  (utils.data, ...)
 from .nn import parallel as _parallel  # noqa: F401  (nn.parallel: DistributedDataParallel)
+from . import func
 # Top-level names that PyTorch also exposes with the same arguments as nn.functional's (torch.batch_norm,
 # torch.instance_norm and torch.embedding take theirs in another order, so they are not here).
 from .nn.functional import (adaptive_avg_pool1d, avg_pool1d, bilinear, celu, celu_, conv1d, conv2d, conv3d,
@@ -41,7 +42,7 @@ from ._random import (Generator, bernoulli, binomial, default_generator, get_rng
                       seed, set_rng_state)
 
 globals().update(_FUNCTIONS)
-from . import linalg, special  # noqa: E402
+from . import fft, linalg, special  # noqa: E402
 
 
 def compile(model=None, *, fullgraph=False, dynamic=None, backend=None, mode=None, options=None, disable=False,

@@ -310,25 +310,32 @@ def _legacy_constructor(cls, *args, **kwargs):
 Tensor.__new__ = staticmethod(_legacy_constructor)
 
 
-# ---------------------------------------------------------------- Tensor.new_*: same dtype as the tensor unless given
+# ---------------------------------------------------------------- Tensor.new_*: like the tensor (dtype, device)
 def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False):
-    return tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
+    made = tensor(data, dtype=dtype or self.dtype)
+    xp = namespace_of(self._data)
+    if xp is not NUMPY:
+        made = make_tensor(xp.from_host(made._data))
+    if requires_grad:
+        made._set_requires_grad(True, "Only Tensors of floating point and complex dtype can require gradients")
+    return made
 
 
 def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
-    return zeros(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+    return _factory("zeros", size, dtype or self.dtype, requires_grad, _filled(namespace_of(self._data), "zeros"))
 
 
 def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
-    return ones(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+    return _factory("ones", size, dtype or self.dtype, requires_grad, _filled(namespace_of(self._data), "ones"))
 
 
 def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
-    return empty(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+    return _factory("empty", size, dtype or self.dtype, requires_grad, _filled(namespace_of(self._data), "empty"))
 
 
 def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False):
-    return full(size, fill_value, dtype=dtype or self.dtype, requires_grad=requires_grad)
+    return _factory("full", (size,), dtype or self.dtype, requires_grad,
+                    _filled(namespace_of(self._data), "full", fill_value))
 
 
 for _method in (new_tensor, new_zeros, new_ones, new_empty, new_full):

@@ -9,15 +9,17 @@ op methods and operators (``x + y``, ``x.sum()``) by ``chainrule._ops``, ``backw
 
 import warnings
 import weakref
+from copy import deepcopy
 
 
 from . import _dtype
-from ._array import to_host
+from ._array import namespace_of, to_host
 from ._device import device_of
 from ._errors import with_hint
 from ._printing import format_tensor
 from ._recording import state as _recorder_state
 from ._size import Size
+from ._tensor_pickling import reduce_tensor
 from ._autograd import grad_mode
 from .utils.hooks import RemovableHandle
 
@@ -115,7 +117,8 @@ class Tensor:
         return strides if dim is None else strides[_wrap_dim(dim, self._data.ndim)]
 
     def data_ptr(self):
-        return self._data.__array_interface__["data"][0]
+        data = self._data
+        return namespace_of(data).data_ptr(data)
 
     def is_inference(self):
         return self._is_inference
@@ -310,7 +313,7 @@ class Tensor:
             _recorder_state.recorder.to_python(self, "bool()")
         if self._data.size != 1:
             raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
-        return bool(self._data.item())
+        return bool(self._data)
 
     def __len__(self):
         if self._data.ndim == 0:
@@ -355,10 +358,14 @@ class Tensor:
         if self._grad is not None:
             copy._grad = self._grad.__deepcopy__(memo)
         memo[id(self)] = copy
+        for name, value in self.__dict__.items():
+            if not hasattr(type(self), name):  # attributes the user set, not autograd's own
+                copy.__dict__[name] = deepcopy(value, memo)
         return copy
 
     def __reduce_ex__(self, protocol):
-        raise TypeError("chainrule tensors are not picklable; use chainrule.save, which stores data only")
+        """Pickling and ``copy.copy``: a leaf with this tensor's data, as PyTorch pickles (``_tensor_pickling``)."""
+        return reduce_tensor(self)
 
     def __array__(self, dtype=None, copy=None):
         """NumPy's protocol (NumPy 2 semantics: ``copy=False`` refuses to copy, ``True`` always copies)."""

@@ -1,25 +1,27 @@
 """``chainrule.linalg``: the matrix functions of ``torch.linalg``.
 
-The decompositions live in ``_ops/decompositions.py`` and ``_ops/decompositions_more.py``, the
-products in ``_ops/products.py``; this module gathers them under PyTorch's names and adds the
-matrix norms, which are compositions of those (``'nuc'`` is a sum of singular values, ``2`` their
-largest), the condition number, the tensor inverse and solve, the Vandermonde matrix, and the
-triangular solve.
+The decompositions and solvers live in the package ``_ops/linalg/`` (``solvers``, ``factorizations``,
+``lu``, ``eigen``, ``svd``), the products in ``_ops/products.py`` and the norms in ``_ops/norms.py``;
+this module gathers them under PyTorch's names and adds the ``_ex`` variants that report failures in
+``info``, the matrix rank, the triangular solve, and compositions of the others: the condition
+number, the tensor inverse and solve, the Vandermonde matrix.
 """
 
 import math
 
-import numpy as np
-
+from ._array import NUMPY, as_array, namespace_of
 from ._dtype import promote_types
 from ._ops._op import OUTPUT, derivative, publish, record
 from ._ops.cumulative import cumprod
-from ._ops.decompositions import (LinAlgError, check_matrix, cholesky, cholesky_array, cholesky_info, det, eigh,
-                                  eigvalsh, failure_info, inv, is_vector_rhs, lu_info, not_positive_definite_error,
-                                  pinv, qr, singular_error, singular_solve_error, solve, solve_array, svd, svdvals)
-from ._ops.decompositions import linalg_slogdet as slogdet
-from ._ops.decompositions_more import eig, eigvals, householder_product, lstsq, lu, lu_factor, lu_solve
 from ._ops.joining import cat
+from ._ops.linalg.checks import (LinAlgError, check_matrix, cholesky_info, failure_info, lu_info,
+                                 not_positive_definite_error, singular_error, singular_solve_error)
+from ._ops.linalg.eigen import eig, eigh, eigvals, eigvalsh
+from ._ops.linalg.factorizations import cholesky, cholesky_array, householder_product, qr
+from ._ops.linalg.lu import lu, lu_factor, lu_solve
+from ._ops.linalg.solvers import det, inv, is_vector_rhs, lstsq, solve, solve_array
+from ._ops.linalg.solvers import linalg_slogdet as slogdet
+from ._ops.linalg.svd import pinv, svd, svdvals
 from ._ops.matmul import matmul
 from ._ops.norms import MATRIX_ORDERS, matrix_norm, vector_norm
 from ._ops.norms import linalg_norm as norm
@@ -45,12 +47,13 @@ _SolveEx = make_return_type("linalg_solve_ex", ("result", "info"))
 
 
 def _no_failures(a):
-    return make_tensor(np.zeros(a.shape[:-2], dtype=np.int32))
+    xp = namespace_of(a)
+    return make_tensor(xp.zeros(a.shape[:-2], dtype=xp.int32))
 
 
 def _partial(result_type, shape, a, info, factorize, *args):
     """``(result, info)`` when some matrices fail: nan for those, ``factorize`` of the rest (no gradient)."""
-    result = np.full(shape, np.nan, dtype=a.dtype)
+    result = namespace_of(a).full(shape, math.nan, dtype=a.dtype)
     ok = info == 0
     if ok.any():
         result[ok] = factorize(*args, ok)
@@ -58,7 +61,7 @@ def _partial(result_type, shape, a, info, factorize, *args):
 
 
 def _inverse_of(a, ok):
-    return np.linalg.inv(a[ok])
+    return namespace_of(a).linalg.inv(a[ok])
 
 
 def _cholesky_of(a, upper, ok):
@@ -107,18 +110,19 @@ def solve_ex(A, B, *, left=True, check_errors=False, out=None):
 
 
 def _solve_ex(A, B, left, check_errors):
+    xp = namespace_of(A._data)
     try:
         result = solve(A, B, left=left)
         batch = result._data.shape[:-1] if is_vector_rhs(A._data, B._data) else result._data.shape[:-2]
-        return _SolveEx((result, make_tensor(np.zeros(batch, dtype=np.int32))))
+        return _SolveEx((result, make_tensor(xp.zeros(batch, dtype=xp.int32))))
     except LinAlgError:
         if check_errors:
             raise singular_solve_error("linalg.solve_ex", A._data) from None
     vector = is_vector_rhs(A._data, B._data)
     b = B._data[..., None] if vector else B._data
-    batch = np.broadcast_shapes(A._data.shape[:-2], b.shape[:-2])
-    a = np.broadcast_to(A._data, batch + A._data.shape[-2:])
-    b = np.broadcast_to(b, batch + b.shape[-2:])
+    batch = NUMPY.broadcast_shapes(A._data.shape[:-2], b.shape[:-2])
+    a = xp.broadcast_to(A._data, batch + A._data.shape[-2:])
+    b = xp.broadcast_to(b, batch + b.shape[-2:])
     shape = batch + (b.shape[-2],) if vector else batch + b.shape[-2:]
     return _partial(_SolveEx, shape, a, failure_info(a, lu_info), _solution_of, a, b[..., 0] if vector else b, left,
                     vector)
@@ -127,12 +131,15 @@ def _solve_ex(A, B, left, check_errors):
 def matrix_rank(A, *, atol=None, rtol=None, hermitian=False, out=None):
     """The number of singular values above ``max(atol, rtol * largest)`` (not differentiable)."""
     check_matrix("torch.linalg.matrix_rank", A, square=False)
-    values = np.abs(np.linalg.eigvalsh(A._data)) if hermitian else np.linalg.svd(A._data, compute_uv=False)
+    a = A._data
+    xp = namespace_of(a)
+    values = xp.abs(xp.linalg.eigvalsh(a)) if hermitian else xp.linalg.svd(a, compute_uv=False)
     if rtol is None:
-        rtol = 0.0 if atol is not None and atol > 0 else np.finfo(A._data.dtype).eps * max(A._data.shape[-2:])
-    largest = values.max(-1, keepdims=True) if values.shape[-1] else np.zeros(values.shape[:-1] + (1,))
-    threshold = np.maximum(0.0 if atol is None else atol, rtol * largest)
-    return write_out(make_tensor((values > threshold).sum(-1).astype(np.int64)), out, "linalg_matrix_rank")
+        rtol = 0.0 if atol is not None and atol > 0 else float(xp.finfo(a.dtype).eps) * max(a.shape[-2:])
+    largest = values.max(-1, keepdims=True) if values.shape[-1] else xp.zeros(values.shape[:-1] + (1,))
+    threshold = xp.maximum(0.0 if atol is None else atol, rtol * largest)
+    rank = as_array((values > threshold).sum(-1).astype(xp.int64))
+    return write_out(make_tensor(rank), out, "linalg_matrix_rank")
 
 
 # ---------------------------------------------------------------- norms
@@ -144,20 +151,21 @@ def diagonal(A, *, offset=0, dim1=-2, dim2=-1):
 # ---------------------------------------------------------------- solve_triangular
 def _substitute(a, b, upper, unitriangular):
     """``X`` with ``A @ X = B`` for triangular ``A``, one row at a time (a zero pivot gives inf/nan)."""
+    xp = namespace_of(a)
     n = a.shape[-1]
-    x = np.empty(np.broadcast_shapes(a.shape[:-2], b.shape[:-2]) + b.shape[-2:], dtype=b.dtype)
+    x = xp.empty(NUMPY.broadcast_shapes(a.shape[:-2], b.shape[:-2]) + b.shape[-2:], dtype=b.dtype)
     rows = range(n - 1, -1, -1) if upper else range(n)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with xp.errstate(divide="ignore", invalid="ignore"):
         for i in rows:
             known = slice(i + 1, n) if upper else slice(0, i)
-            value = b[..., i, :] - np.einsum("...k,...kj->...j", a[..., i, known], x[..., known, :])
+            value = b[..., i, :] - xp.einsum("...k,...kj->...j", a[..., i, known], x[..., known, :])
             x[..., i, :] = value if unitriangular else value / a[..., i, i, None]
     return x
 
 
 def _triangle(x, upper, unitriangular):
     """The part of a gradient that a triangular solve reads: one triangle, without the unit diagonal."""
-    mask = np.tri(x.shape[-2], x.shape[-1], -1 if unitriangular else 0, dtype=x._data.dtype)
+    mask = namespace_of(x._data).tri(x.shape[-2], x.shape[-1], -1 if unitriangular else 0, dtype=x._data.dtype)
     return x * make_tensor(mask.T.copy() if upper else mask)
 
 
@@ -195,7 +203,7 @@ def solve_triangular(A, B, *, upper=None, left=True, unitriangular=False, out=No
     if left:
         x = _substitute(a, b, upper, unitriangular)
     else:
-        x = np.swapaxes(_substitute(np.swapaxes(a, -1, -2), np.swapaxes(b, -1, -2), not upper, unitriangular), -1, -2)
+        x = _substitute(a.swapaxes(-1, -2), b.swapaxes(-1, -2), not upper, unitriangular).swapaxes(-1, -2)
     result = record(x, LinalgSolveTriangularBackward0, (A, B), (A, OUTPUT), (upper, left, unitriangular))
     return write_out(result, out, "linalg_solve_triangular")
 
@@ -226,7 +234,8 @@ def _cond(A, p):
         return matrix_norm(A, p) * matrix_norm(inverse, p)
     # a singular matrix has no inverse to take singular values of: its condition number is nan
     inverse = where(make_tensor(failed), 0.0, inverse)
-    not_a_number = make_tensor(np.where(failed[..., 0, 0], math.nan, 0).astype(inverse._data.dtype))
+    xp = namespace_of(failed)
+    not_a_number = make_tensor(xp.where(failed[..., 0, 0], math.nan, 0).astype(inverse._data.dtype))
     return matrix_norm(A, p) * (matrix_norm(inverse, p) + not_a_number)
 
 
@@ -260,7 +269,7 @@ def vander(x, *, N=None):
         N = x.shape[-1] if x._data.ndim else 1
     if N <= 1:
         raise RuntimeError("N must be greater than 1.")
-    ones = make_tensor(np.ones(tuple(x.shape) + (1,), dtype=x._data.dtype))
+    ones = make_tensor(namespace_of(x._data).ones(tuple(x.shape) + (1,), dtype=x._data.dtype))
     powers = cumprod(x.unsqueeze(-1).expand(*x.shape, N - 1), -1)
     return cat([ones, powers], -1)
 

@@ -64,10 +64,15 @@ def noncontiguous(array):
     return wide[..., ::2]
 
 
+def well_conditioned(rng, n, batch=()):
+    """A random square matrix kept away from singular by a multiple of the identity."""
+    return rng.standard_normal(batch + (n, n)) + 3 * np.eye(n)
+
+
 def all_ops():
-    from . import (basic, complex_ops, custom_functions, linalg, linalg_more, nn_conv, nn_functional, pointwise,
+    from . import (basic, complex_ops, custom_functions, fft, linalg, nn_conv, nn_functional, pointwise, products,
                    reductions, shapes, special)
 
-    families = (basic, pointwise, reductions, shapes, linalg, linalg_more, nn_functional, nn_conv, complex_ops,
-                custom_functions, special)
+    families = (basic, pointwise, reductions, shapes, products, linalg, nn_functional, nn_conv, complex_ops,
+                custom_functions, special, fft)
     return [op for family in families for op in family.OPS]

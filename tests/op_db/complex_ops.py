@@ -128,6 +128,10 @@ def _cat_stack(module, x, y):
     return module.cat([x, y]), module.stack([x, y], dim=-1)
 
 
+def _positive_definite(module, a):
+    return a @ a.mH + 3 * module.diag_embed(module.ones_like(a[..., 0]))
+
+
 def _complex_op(name, fn, samples=_unary_samples, **options):
     return OpInfo(f"complex {name}", _on_complex(fn), samples, **options)
 
@@ -195,6 +199,12 @@ OPS = [
     _complex_op("cross", lambda m, a, b: m.linalg.cross(a, b), _fixed((2, 3), (1, 3))),
     _complex_op("vecdot", lambda m, a, b: m.linalg.vecdot(a, b), _fixed((2, 3), (3,))),
     _complex_op("matrix_exp", lambda m, a: m.matrix_exp(a * 0.5), _fixed((2, 2))),
+    _complex_op("linalg.pinv", lambda m, a: m.linalg.pinv(a), _fixed((3, 2), transposed=((2, 3),))),
+    _complex_op("linalg.pinv wide", lambda m, a: m.linalg.pinv(a), _fixed((2, 3))),
+    _complex_op("linalg.pinv hermitian", lambda m, a: m.linalg.pinv(a + a.mH, hermitian=True), _fixed((3, 3))),
+    _complex_op("pinverse", lambda m, a: m.pinverse(a), _fixed((2, 2, 3))),
+    _complex_op("linalg.cholesky upper", lambda m, a: m.linalg.cholesky(_positive_definite(m, a), upper=True),
+                _fixed((3, 3))),
     _complex_op("reshape", lambda m, a: a.reshape(3, 2), _fixed((2, 3), transposed=((3, 2),))),
     _complex_op("view", lambda m, a: a.view(-1), _fixed((2, 3))),
     _complex_op("transpose", lambda m, a: a.transpose(0, -1), _fixed((2, 3))),

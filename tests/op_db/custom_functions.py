@@ -77,7 +77,7 @@ def _functions(lib):
         @staticmethod
         def backward(ctx, grad_values, grad_index):
             (index,) = ctx.saved_tensors
-            return lib.zeros(ctx.input_shape, dtype=grad_values.dtype).scatter(-1, index, grad_values)
+            return grad_values.new_zeros(ctx.input_shape).scatter(-1, index, grad_values)
 
     class DoubleInPlace(Function):
         """Modifies its input in place and marks it dirty."""

@@ -1,181 +1,27 @@
-"""Op table entries: matrix products, einsum and friends, and chainrule.linalg (see tests/op_db/__init__.py).
+"""Op table entries for chainrule.linalg: inverses, determinants and solvers, the Cholesky, QR, LU,
+eigenvalue and singular value decompositions, and what is built on them (pinv, lstsq, norms, cond,
+tensor inverse and solve, Vandermonde matrices, cholesky_inverse); see tests/op_db/__init__.py.
 
-Decompositions are sampled on well-conditioned matrices with distinct eigenvalues and singular
-values, where their derivatives are defined.
+Matrices are kept well-conditioned (a multiple of the identity added) so that pivots, ranks and
+derivatives are stable; the eigenvalue and singular value samples have distinct values, where their
+derivatives are defined.
 """
 
 import numpy as np
 
-from . import OpInfo, Sample, noncontiguous
+from . import OpInfo, Sample, noncontiguous, well_conditioned
 
 
 def _n(rng, *shape):
     return rng.standard_normal(shape)
 
 
-# ---------------------------------------------------------------- products
-def _addmm_samples(rng):
-    yield Sample((_n(rng, 2, 4), _n(rng, 2, 3), _n(rng, 3, 4)))
-    yield Sample((_n(rng, 4), _n(rng, 2, 3), _n(rng, 3, 4)), name="broadcast bias")
-    yield Sample((_n(rng), _n(rng, 2, 3), _n(rng, 3, 2)), name="0-d input")
-    yield Sample((_n(rng, 2, 4), _n(rng, 2, 3), _n(rng, 3, 4)), {"beta": 0.5, "alpha": 2.0}, name="beta alpha")
-    yield Sample((_n(rng, 2, 4), noncontiguous(_n(rng, 2, 3)), _n(rng, 3, 4)), name="noncontiguous")
-    yield Sample((_n(rng, 0, 2), _n(rng, 0, 3), _n(rng, 3, 2)), name="empty")
-
-
-def _addmv_samples(rng):
-    yield Sample((_n(rng, 2), _n(rng, 2, 3), _n(rng, 3)))
-    yield Sample((_n(rng), _n(rng, 2, 3), _n(rng, 3)), {"beta": 2.0, "alpha": -1.5}, name="0-d input")
-    yield Sample((_n(rng, 1), noncontiguous(_n(rng, 2, 3)), _n(rng, 3)), name="noncontiguous")
-
-
-def _baddbmm_samples(rng):
-    yield Sample((_n(rng, 2, 2, 2), _n(rng, 2, 2, 3), _n(rng, 2, 3, 2)))
-    yield Sample((_n(rng, 2), _n(rng, 2, 2, 3), _n(rng, 2, 3, 2)), {"beta": 0.5, "alpha": 2.0}, name="broadcast")
-
-
-def _addbmm_samples(rng):
-    yield Sample((_n(rng, 2, 2), _n(rng, 2, 2, 3), _n(rng, 2, 3, 2)))
-    yield Sample((_n(rng, 2), _n(rng, 2, 2, 3), _n(rng, 2, 3, 2)), {"beta": 0.5, "alpha": 2.0}, name="broadcast")
-
-
-def _vectors(rng):
-    yield Sample((_n(rng, 3), _n(rng, 3)))
-    yield Sample((_n(rng, 0), _n(rng, 0)), name="empty")
-    yield Sample((noncontiguous(_n(rng, 4)), _n(rng, 4)), name="noncontiguous")
-
-
-def _outer_samples(rng):
-    yield Sample((_n(rng, 3), _n(rng, 4)))
-    yield Sample((_n(rng, 0), _n(rng, 2)), name="empty")
-    yield Sample((noncontiguous(_n(rng, 3)), _n(rng, 2)), name="noncontiguous")
-
-
-def _inner_samples(rng):
-    yield Sample((_n(rng, 3), _n(rng, 3)))
-    yield Sample((_n(rng, 2, 3), _n(rng, 4, 3)))
-    yield Sample((_n(rng, 2, 3), _n(rng)), name="0-d")
-    yield Sample((noncontiguous(_n(rng, 2, 3)), _n(rng, 3)), name="noncontiguous")
-
-
-def _einsum_samples(rng):
-    cases = [("ij,jk->ik", (2, 3), (3, 2)), ("ij,jk", (2, 3), (3, 2)), ("ii->i", (3, 3)), ("ii", (3, 3)),
-             ("ij->j", (2, 3)), ("ji", (2, 3)), ("i,j->ij", (3,), (2,)), ("i,i->", (3,), (3,)),
-             ("bij,bjk->bik", (2, 2, 3), (2, 3, 2)), ("...ij,...jk->...ik", (2, 2, 3), (3, 2)),
-             ("i,ij,j->", (2,), (2, 3), (3,)), ("iij->j", (2, 2, 3)), ("ij,i->j", (0, 3), (0,)),
-             ("...,...->...", (2, 1), (1, 3)), ("i->", ()), ("ij,kj->ik", (2, 3), (1, 3))]
-    for equation, *shapes in cases:
-        if equation == "i->":
-            yield Sample(("->", _n(rng)), name="0-d")
-            continue
-        yield Sample((equation, *[_n(rng, *s) for s in shapes]), name=equation)
-    yield Sample(("ij,jk->ik", noncontiguous(_n(rng, 2, 3)), _n(rng, 3, 2)), name="noncontiguous")
-
-
-def _tensordot_samples(rng):
-    yield Sample((_n(rng, 2, 3, 2), _n(rng, 3, 2, 2)), {"dims": 2})
-    yield Sample((_n(rng, 2, 3), _n(rng, 3, 2)), {"dims": 1})
-    yield Sample((_n(rng, 2, 3), _n(rng, 2, 2)), {"dims": 0})
-    yield Sample((_n(rng, 2, 3, 2), _n(rng, 2, 2, 3)), {"dims": ([1, -1], [2, 0])}, name="negative dims")
-    yield Sample((noncontiguous(_n(rng, 2, 3)), _n(rng, 3, 2)), {"dims": 1}, name="noncontiguous")
-
-
-def _kron_samples(rng):
-    yield Sample((_n(rng, 2), _n(rng, 3)))
-    yield Sample((_n(rng, 2, 2), _n(rng, 2, 3)))
-    yield Sample((_n(rng, 3), _n(rng, 2, 2)), name="broadcast ranks")
-    yield Sample((_n(rng), _n(rng)), name="0-d")
-    yield Sample((_n(rng, 0, 2), _n(rng, 2)), name="empty")
-    yield Sample((noncontiguous(_n(rng, 2, 2)), _n(rng, 2)), name="noncontiguous")
-
-
-def _fixed_rank_samples(shapes):
-    def samples(rng):
-        for a, b in shapes:
-            yield Sample((_n(rng, *a), _n(rng, *b)))
-        a, b = shapes[0]
-        yield Sample((noncontiguous(_n(rng, *a)), _n(rng, *b)), name="noncontiguous")
-
-    return samples
-
-
-PRODUCTS = [
-    OpInfo("addmm", lambda m, c, a, b, **kw: m.addmm(c, a, b, **kw), _addmm_samples),
-    OpInfo("addmv", lambda m, c, a, b, **kw: m.addmv(c, a, b, **kw), _addmv_samples),
-    OpInfo("baddbmm", lambda m, c, a, b, **kw: m.baddbmm(c, a, b, **kw), _baddbmm_samples),
-    OpInfo("addbmm", lambda m, c, a, b, **kw: m.addbmm(c, a, b, **kw), _addbmm_samples),
-    OpInfo("mm", lambda m, a, b: m.mm(a, b), _fixed_rank_samples([((2, 3), (3, 2)), ((0, 3), (3, 2))])),
-    OpInfo("mv", lambda m, a, b: m.mv(a, b), _fixed_rank_samples([((2, 3), (3,))])),
-    OpInfo("bmm", lambda m, a, b: m.bmm(a, b), _fixed_rank_samples([((2, 2, 3), (2, 3, 2))])),
-    OpInfo("dot", lambda m, a, b: m.dot(a, b), _vectors),
-    OpInfo("vdot", lambda m, a, b: m.vdot(a, b), _vectors),
-    OpInfo("outer", lambda m, a, b: m.outer(a, b), _outer_samples),
-    OpInfo("ger", lambda m, a, b: m.ger(a, b), _outer_samples),
-    OpInfo("inner", lambda m, a, b: m.inner(a, b), _inner_samples),
-    OpInfo("einsum", lambda m, eq, *ops: m.einsum(eq, *ops), _einsum_samples),
-    OpInfo("tensordot", lambda m, a, b, **kw: m.tensordot(a, b, **kw), _tensordot_samples),
-    OpInfo("kron", lambda m, a, b: m.kron(a, b), _kron_samples),
-]
-
-
-def _cross_samples(rng):
-    yield Sample((_n(rng, 3), _n(rng, 3)))
-    yield Sample((_n(rng, 2, 3), _n(rng, 1, 3)), name="broadcast")
-    yield Sample((_n(rng, 3, 2), _n(rng, 3, 2)), {"dim": 0}, name="dim 0")
-    yield Sample((_n(rng, 3, 2), _n(rng, 3, 2)), {"dim": -2}, name="negative dim")
-    yield Sample((noncontiguous(_n(rng, 2, 3)), _n(rng, 2, 3)), name="noncontiguous")
-
-
-def _matrix_power_samples(rng):
-    for n in (0, 1, 2, 3, 5, -1, -2):
-        yield Sample((_well_conditioned(rng, 3), n), name=f"n={n}")
-    yield Sample((_well_conditioned(rng, 2, batch=(2,)), 4), name="batch")
-
-
-def _matrix_exp_samples(rng):
-    yield Sample((_n(rng, 3, 3),))
-    yield Sample((4 * _n(rng, 2, 2),), name="scaled and squared")
-    yield Sample((_n(rng, 2, 2, 2),), name="batch")
-    yield Sample((_n(rng, 1, 1),), name="1x1")
-    yield Sample((_n(rng, 0, 0),), name="empty")
-    yield Sample((noncontiguous(_n(rng, 3, 3)),), name="noncontiguous")
-
-
-def _multi_dot_samples(rng):
-    yield Sample((_n(rng, 2, 3), _n(rng, 3, 2)))
-    yield Sample((_n(rng, 2, 3), _n(rng, 3, 1), _n(rng, 1, 3)), name="three")
-    yield Sample((_n(rng, 3), _n(rng, 3, 2), _n(rng, 2, 3), _n(rng, 3)), name="vector ends")
-    yield Sample((_n(rng, 2, 3), _n(rng, 3)), name="matrix vector")
-
-
-def _vecdot_samples(rng):
-    yield Sample((_n(rng, 3), _n(rng, 3)))
-    yield Sample((_n(rng, 2, 3), _n(rng, 3)), name="broadcast")
-    yield Sample((_n(rng, 3, 2), _n(rng, 3, 2)), {"dim": 0}, name="dim 0")
-
-
-PRODUCTS += [
-    OpInfo("cross", lambda m, a, b, **kw: m.linalg.cross(a, b, **kw), _cross_samples),
-    OpInfo("torch.cross", lambda m, a, b, **kw: m.cross(a, b, **kw), _cross_samples),
-    OpInfo("matrix_power", lambda m, a, n: m.linalg.matrix_power(a, n), _matrix_power_samples),
-    OpInfo("matrix_exp", lambda m, a: m.linalg.matrix_exp(a), _matrix_exp_samples),
-    OpInfo("torch.matrix_exp", lambda m, a: a.matrix_exp(), _matrix_exp_samples),
-    OpInfo("multi_dot", lambda m, *ts: m.linalg.multi_dot(ts), _multi_dot_samples),
-    OpInfo("vecdot", lambda m, a, b, **kw: m.linalg.vecdot(a, b, **kw), _vecdot_samples),
-]
-
-
-# ---------------------------------------------------------------- linalg
-def _well_conditioned(rng, n, batch=()):
-    """A random square matrix kept away from singular by a multiple of the identity."""
-    return rng.standard_normal(batch + (n, n)) + 3 * np.eye(n)
-
-
+# ---------------------------------------------------------------- inverses, solvers, decompositions
 def _square_samples(rng):
-    yield Sample((_well_conditioned(rng, 3),))
-    yield Sample((_well_conditioned(rng, 2, batch=(2,)),), name="batch")
-    yield Sample((_well_conditioned(rng, 1),), name="1x1")
-    yield Sample((noncontiguous(_well_conditioned(rng, 3)),), name="noncontiguous")
+    yield Sample((well_conditioned(rng, 3),))
+    yield Sample((well_conditioned(rng, 2, batch=(2,)),), name="batch")
+    yield Sample((well_conditioned(rng, 1),), name="1x1")
+    yield Sample((noncontiguous(well_conditioned(rng, 3)),), name="noncontiguous")
 
 
 def _square_samples_with_empty(rng):
@@ -185,26 +31,26 @@ def _square_samples_with_empty(rng):
 
 def _slogdet_samples(rng):
     yield from _square_samples(rng)
-    yield Sample((-_well_conditioned(rng, 3),), name="negative det")
+    yield Sample((-well_conditioned(rng, 3),), name="negative det")
 
 
 def _solve_samples(rng):
-    a = _well_conditioned(rng, 3)
+    a = well_conditioned(rng, 3)
     yield Sample((a, _n(rng, 3)), name="vector")
     yield Sample((a, _n(rng, 3, 2)), name="matrix")
-    yield Sample((_well_conditioned(rng, 3, batch=(2,)), _n(rng, 2, 3)), name="batch of vectors")
-    yield Sample((_well_conditioned(rng, 2, batch=(2,)), _n(rng, 2, 3)), name="broadcast B")
+    yield Sample((well_conditioned(rng, 3, batch=(2,)), _n(rng, 2, 3)), name="batch of vectors")
+    yield Sample((well_conditioned(rng, 2, batch=(2,)), _n(rng, 2, 3)), name="broadcast B")
     yield Sample((a, _n(rng, 2, 3)), {"left": False}, name="left=False")
     yield Sample((noncontiguous(a), _n(rng, 3)), name="noncontiguous")
 
 
 def _solve_triangular_samples(rng):
-    a = _well_conditioned(rng, 3)
+    a = well_conditioned(rng, 3)
     yield Sample((a, _n(rng, 3, 2)), {"upper": False}, name="lower")
     yield Sample((a, _n(rng, 3, 2)), {"upper": True}, name="upper")
     yield Sample((a, _n(rng, 2, 3)), {"upper": True, "left": False}, name="right")
     yield Sample((a, _n(rng, 3, 1)), {"upper": False, "unitriangular": True}, name="unit diagonal")
-    yield Sample((_well_conditioned(rng, 2, batch=(2,)), _n(rng, 2, 1)), {"upper": False}, name="broadcast")
+    yield Sample((well_conditioned(rng, 2, batch=(2,)), _n(rng, 2, 1)), {"upper": False}, name="broadcast")
     yield Sample((noncontiguous(a), _n(rng, 3, 2)), {"upper": True, "left": True}, name="noncontiguous")
 
 
@@ -219,7 +65,7 @@ def _symmetric(module, a):
 
 
 def _spd(module, a):
-    return a @ a.transpose(-2, -1) + 3 * module.eye(a.shape[-1], dtype=a.dtype)
+    return a @ a.transpose(-2, -1) + 3 * module.diag_embed(module.ones_like(a[..., 0]))
 
 
 def _fixed_sign(module, columns):
@@ -275,7 +121,7 @@ def _norm_samples(rng):
     yield Sample((_n(rng, 2, 3), 1, 1), {"keepdim": True}, name="vector dim")
 
 
-LINALG = [
+OPS = [
     OpInfo("linalg.inv", lambda m, a: m.linalg.inv(a), _square_samples_with_empty),
     OpInfo("inverse", lambda m, a: m.inverse(a), _square_samples),
     OpInfo("linalg.det", lambda m, a: m.linalg.det(a), _slogdet_samples),
@@ -303,4 +149,140 @@ LINALG = [
     OpInfo("linalg.norm", lambda m, a, *args, **kw: m.linalg.norm(a, *args, **kw), _norm_samples),
 ]
 
-OPS = PRODUCTS + LINALG
+
+# ---------------------------------------------------------------- LU, least squares, eig, compositions
+def _lu_samples(rng):
+    yield Sample((_n(rng, 3, 3),), name="pivoting")
+    yield Sample((_n(rng, 2, 2, 2),), name="batch")
+    yield Sample((_n(rng, 3, 2),), name="tall")
+    yield Sample((_n(rng, 2, 3),), name="wide")
+    yield Sample((noncontiguous(_n(rng, 3, 3)),), name="noncontiguous")
+    yield Sample((_n(rng, 0, 0),), name="empty")
+
+
+def _lu_solve(m, a, b, **kw):
+    LU, pivots = m.linalg.lu_factor(a)
+    return m.linalg.lu_solve(LU, pivots, b, **kw)
+
+
+def _lu_solve_samples(rng):
+    a = _n(rng, 3, 3)
+    yield Sample((a, _n(rng, 3, 2)))
+    yield Sample((a, _n(rng, 2, 3)), {"left": False}, name="left=False")
+    yield Sample((a, _n(rng, 3, 1)), {"adjoint": True}, name="adjoint")
+    yield Sample((a, _n(rng, 2, 3)), {"left": False, "adjoint": True}, name="right adjoint")
+    yield Sample((_n(rng, 2, 2, 2), _n(rng, 2, 1)), name="broadcast B")
+    yield Sample((noncontiguous(a), _n(rng, 3, 1)), name="noncontiguous")
+
+
+def _lstsq(m, a, b, **kw):
+    solution, residuals, rank, singular_values = m.linalg.lstsq(a, b, **kw)
+    return solution, residuals, rank, singular_values
+
+
+def _lstsq_samples(rng):
+    yield Sample((_n(rng, 4, 2), _n(rng, 4, 2)), name="tall")
+    yield Sample((_n(rng, 2, 3), _n(rng, 2, 2)), name="wide")
+    yield Sample((_n(rng, 3, 2), _n(rng, 3)), name="vector")
+    yield Sample((_n(rng, 2, 3, 2), _n(rng, 1, 3, 1)), name="broadcast")
+    for driver in ("gels", "gelsd", "gelss"):
+        yield Sample((_n(rng, 4, 2), _n(rng, 4, 2)), {"driver": driver}, name=driver)
+    yield Sample((well_conditioned(rng, 3), _n(rng, 3, 1)), {"rcond": 1e-3, "driver": "gelsd"}, name="square rcond")
+    yield Sample((noncontiguous(_n(rng, 4, 2)), _n(rng, 4, 1)), name="noncontiguous")
+
+
+def _eig(m, a):
+    """Eigenvectors with a real positive first row: each is otherwise defined up to a complex phase."""
+    values, vectors = m.linalg.eig(a)
+    first = vectors[..., :1, :]
+    return values, vectors / (first / first.abs())
+
+
+def _eig_samples(rng):
+    yield Sample((_n(rng, 3, 3),))
+    yield Sample((_n(rng, 2, 2, 2),), name="batch")
+    yield Sample((np.array([[0.0, -1.0], [1.0, 0.0]]),), name="complex pair")
+    yield Sample((noncontiguous(_n(rng, 3, 3)),), name="noncontiguous")
+
+
+def _cond_samples(rng):
+    for p in (None, 2, -2):
+        yield Sample((well_conditioned(rng, 3), p), name=f"p={p}")
+    yield Sample((_n(rng, 2, 3), None), name="wide")
+    yield Sample((well_conditioned(rng, 2, batch=(2,)), -2), name="batch")
+    yield Sample((noncontiguous(well_conditioned(rng, 3)), 2), name="noncontiguous")
+
+
+def cond_norm_samples(rng):
+    """The orders computed as ``norm(A) * norm(A^-1)``: PyTorch's own backward fails on them (it
+    modifies the inverse it saved), so their gradients are checked by finite differences in
+    tests/test_linalg.py instead."""
+    for p in ("fro", "nuc", np.inf, -np.inf, 1, -1):
+        yield Sample((well_conditioned(rng, 3), p), name=f"p={p}")
+    yield Sample((well_conditioned(rng, 2, batch=(2,)), "fro"), name="batch")
+    yield Sample((noncontiguous(well_conditioned(rng, 3)), 1), name="noncontiguous")
+
+
+def _tensorinv_samples(rng):
+    yield Sample((well_conditioned(rng, 4).reshape(4, 2, 2), 1), name="ind=1")
+    yield Sample((well_conditioned(rng, 4).reshape(2, 2, 2, 2), 2), name="ind=2")
+    yield Sample((well_conditioned(rng, 3), 1), name="matrix")
+
+
+def _tensorsolve_samples(rng):
+    yield Sample((well_conditioned(rng, 6).reshape(2, 3, 6), _n(rng, 2, 3)))
+    yield Sample((well_conditioned(rng, 4).reshape(2, 2, 2, 2), _n(rng, 2, 2)), name="4-d")
+    yield Sample((well_conditioned(rng, 6).reshape(6, 2, 3), _n(rng, 2, 3)), {"dims": (0,)}, name="dims")
+    yield Sample((well_conditioned(rng, 6).reshape(6, 2, 3), _n(rng, 2, 3)), {"dims": (-3,)}, name="negative dims")
+
+
+def _vander_samples(rng):
+    yield Sample((_n(rng, 3),))
+    yield Sample((_n(rng, 2, 3),), {"N": 4}, name="batch N=4")
+    yield Sample((_n(rng, 4),), {"N": 2}, name="N=2")
+    yield Sample((noncontiguous(_n(rng, 3)),), name="noncontiguous")
+
+
+def _cholesky_inverse(m, a, **kw):
+    return m.cholesky_inverse(m.linalg.cholesky(a @ a.transpose(-2, -1) + 3 * m.diag_embed(m.ones_like(a[..., 0]))),
+                              **kw)
+
+
+def _cholesky_factor_samples(rng):
+    """The forward reads one triangle, but PyTorch hands the gradient to the whole input (a convention,
+    not the derivative): compared with PyTorch, not with finite differences. The composition below
+    checks the derivative."""
+    convention = {"finite_differences": False}
+    yield Sample((np.tril(well_conditioned(rng, 3)),), name="lower", **convention)
+    yield Sample((np.triu(well_conditioned(rng, 3)),), {"upper": True}, name="upper", **convention)
+    yield Sample((np.tril(well_conditioned(rng, 2, batch=(2,))),), name="batch", **convention)
+    yield Sample((noncontiguous(np.tril(well_conditioned(rng, 3))),), name="noncontiguous", **convention)
+
+
+def _householder_samples(rng):
+    yield Sample((_n(rng, 3, 2), _n(rng, 2)), name="tall")
+    yield Sample((_n(rng, 3, 3), _n(rng, 2)), name="fewer reflectors")
+    yield Sample((_n(rng, 2, 2, 2), _n(rng, 2, 1)), name="batch")
+    yield Sample((_n(rng, 2, 2), _n(rng, 0)), name="no reflectors")
+    yield Sample((noncontiguous(_n(rng, 3, 2)), _n(rng, 2)), name="noncontiguous")
+
+
+OPS += [
+    OpInfo("linalg.lu_factor", lambda m, a: m.linalg.lu_factor(a), _lu_samples),
+    OpInfo("linalg.lu", lambda m, a: m.linalg.lu(a), _lu_samples),
+    OpInfo("linalg.lu_solve", _lu_solve, _lu_solve_samples),
+    OpInfo("linalg.lstsq", _lstsq, _lstsq_samples),
+    # complex outputs: the table compares their values; tests/test_linalg.py checks their gradients
+    OpInfo("linalg.eig", _eig, _eig_samples, differentiable=False),
+    OpInfo("linalg.eigvals", lambda m, a: m.linalg.eigvals(a), _eig_samples, differentiable=False),
+    OpInfo("linalg.cond", lambda m, a, p: m.linalg.cond(a, p), _cond_samples),
+    OpInfo("linalg.cond norms", lambda m, a, p: m.linalg.cond(a, p), cond_norm_samples, differentiable=False),
+    OpInfo("linalg.tensorinv", lambda m, a, ind: m.linalg.tensorinv(a, ind=ind), _tensorinv_samples,
+           check_grad_fn=False),
+    OpInfo("linalg.tensorsolve", lambda m, a, b, **kw: m.linalg.tensorsolve(a, b, **kw), _tensorsolve_samples),
+    OpInfo("linalg.vander", lambda m, x, **kw: m.linalg.vander(x, **kw), _vander_samples),
+    OpInfo("linalg.householder_product", lambda m, a, tau: m.linalg.householder_product(a, tau),
+           _householder_samples),
+    OpInfo("cholesky_inverse", lambda m, a, **kw: m.cholesky_inverse(a, **kw), _cholesky_factor_samples),
+    OpInfo("cholesky_inverse of cholesky", _cholesky_inverse, _square_samples),
+]

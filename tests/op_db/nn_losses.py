@@ -108,13 +108,23 @@ def _bce_logits_samples(rng):
                       "reduction": reduction}, name=f"pos_weight weight {reduction}")
 
 
+def _constant_like(module, reference, array):
+    """``array`` as a constant tensor of ``reference``'s dtype, where ``reference`` lives (for chainrule: in
+    its array namespace, so that a sample run on a second namespace stays on it)."""
+    if module.__name__ != "torch":
+        from chainrule._array import namespace_of
+
+        array = namespace_of(reference._data).from_host(array)
+    return module.tensor(array, dtype=reference.dtype)
+
+
 def _with_module_tensors(name):
     """Keyword tensors (``weight``, ``pos_weight``) built in the module under test, constant."""
 
     def call(module, *args, **kwargs):
         for key in ("weight", "pos_weight"):
             if key in kwargs and isinstance(kwargs[key], np.ndarray):
-                kwargs[key] = module.tensor(kwargs[key], dtype=args[0].dtype)
+                kwargs[key] = _constant_like(module, args[0], kwargs[key])
         return getattr(_F(module), name)(*args, **kwargs)
 
     return call

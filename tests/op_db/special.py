@@ -107,6 +107,26 @@ def _xlog1py_samples(rng):
     yield Sample((zeros, np.array([-1.0, -2.0, 0.5, np.nan])), name="zero self", finite_differences=False)
 
 
+def _polynomial_samples(low, high):
+    """``p(x, n)``: degrees as numbers (low, and high enough for the trigonometric forms) and as integer
+    tensors, broadcast against x."""
+
+    def samples(rng):
+        for shape in standard_shapes():
+            yield Sample((rng.uniform(low, high, shape), 3))
+        yield Sample((rng.uniform(low, high, (2, 3)), 11), name="high degree")
+        yield Sample((rng.uniform(low, high, (2, 3)), 4.7), name="float degree")
+        yield Sample((rng.uniform(low, high, (2, 3)), rng.integers(-1, 13, (3,))), name="tensor degree")
+        yield Sample((noncontiguous(rng.uniform(low, high, (3, 4))), rng.integers(0, 9, (3, 1))),
+                     name="noncontiguous")
+        # (a float32 result whatever the run's dtype: degrees below PyTorch's float32 trigonometric forms)
+        yield Sample((0.5, rng.integers(0, 6, (4,))), name="number x")
+
+    return samples
+
+
+_POLYNOMIALS = ["chebyshev_polynomial_t", "chebyshev_polynomial_u", "chebyshev_polynomial_v", "chebyshev_polynomial_w",
+                "hermite_polynomial_h", "hermite_polynomial_he", "laguerre_polynomial_l", "legendre_polynomial_p"]
 _GAMMA_RANGE = (-3.5, 6.0)
 
 OPS = (
@@ -168,6 +188,10 @@ OPS = (
     + [OpInfo(f"special.{name} integer", lambda m, a, name=name: getattr(m.special, name)(a),
               _integer_samples(1, 3), differentiable=False)
        for name in ("i0", "i1e", "bessel_j0", "bessel_y1", "modified_bessel_k1", "airy_ai")]
+    + [OpInfo(f"special.{name}", lambda m, x, n, name=name: getattr(m.special, name)(x, n),
+              _polynomial_samples(-1.2, 1.2), differentiable=False) for name in _POLYNOMIALS]
+    + [OpInfo(f"special.shifted_{name}", lambda m, x, n, name=name: getattr(m.special, f"shifted_{name}")(x, n),
+              _polynomial_samples(-0.1, 1.1), differentiable=False) for name in _POLYNOMIALS[:4]]
     + [_special(name, low, high) for name, (low, high) in {
         "erf": (-2, 2), "erfc": (-2, 2), "erfinv": (-0.9, 0.9), "expit": (-4, 4), "logit": (0.1, 0.9),
         "exp2": (-2, 2), "expm1": (-2, 2), "log1p": (-0.5, 2)}.items()]

@@ -41,10 +41,11 @@ class SavedTensor:
     a graph of its own.
     """
 
-    __slots__ = ("tensor", "version", "output_of", "data", "unpack_hook")
+    __slots__ = ("tensor", "version", "output_of", "data", "unpack_hook", "tangent")
 
     def __init__(self, tensor, output_of=None):
         self.version = tensor._version_counter[0]
+        self.tangent = None  # an output's forward-mode tangent, and the dual level it belongs to
         if _hooks_open.count and _saved_hooks.stack:
             self._pack(tensor, output_of)
             return

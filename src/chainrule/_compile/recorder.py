@@ -339,7 +339,7 @@ class Recording:
             if ref.__class__ is ObjectSource and not self.saw_opaque:
                 self.grad_guards.setdefault(id(leaf), (leaf, current is None))
             if current is None:
-                fresh = np.array(grad_array, dtype=target_dtype, order="C", copy=True)
+                fresh = fresh_gradient(grad_array, target_dtype)
                 (slot,) = self._emit_fresh(fresh, source, target_dtype)
                 leaf._grad = _wrap(fresh)
                 self.instructions.append(SetGrad(ref, slot))
@@ -357,7 +357,7 @@ class Recording:
         except NotReplayable as error:
             self.fail(str(error), user_site(3), recoverable=False)
             if current is None:
-                leaf._grad = _wrap(np.array(grad_array, dtype=target_dtype, order="C", copy=True))
+                leaf._grad = _wrap(fresh_gradient(grad_array, target_dtype))
             else:
                 np.add(current._data, grad_array, out=current._data, casting="unsafe")
             return True

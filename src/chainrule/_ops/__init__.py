@@ -9,11 +9,12 @@ Adding a family is adding its module to ``FAMILIES`` (or, for a namespace loaded
 
 from .._tensor import Tensor
 from ._op import publish
-from . import (arithmetic, complex, copy, decompositions, decompositions_more, indexing, inplace, joining, matmul,
-               pointwise, products, reduction, rounding, scatter, shape, sorting, special)
+from . import (arithmetic, complex, copy, indexing, inplace, joining, matmul, pointwise, pointwise_binary,
+               pointwise_compare, products, reduction, rounding, scatter, shape, sorting, special)
+from .linalg import factorizations, solvers, svd
 
-FAMILIES = (arithmetic, pointwise, reduction, sorting, shape, joining, indexing, scatter, matmul, products,
-            decompositions, decompositions_more, copy, complex, *special.FAMILIES)
+FAMILIES = (arithmetic, pointwise_binary, rounding, pointwise, pointwise_compare, reduction, sorting, shape, joining,
+            indexing, scatter, matmul, products, solvers, factorizations, svd, copy, complex, *special.FAMILIES)
 
 FUNCTIONS = {}
 METHODS = {}
@@ -86,7 +87,7 @@ def _pos(self):
 
 
 def _invert(self):
-    return pointwise.bitwise_not(self) if self._data.dtype.kind != "b" else pointwise.logical_not(self)
+    return pointwise_compare.bitwise_not(self) if self._data.dtype.kind != "b" else pointwise_compare.logical_not(self)
 
 
 def _operators():

@@ -1,19 +1,20 @@
-"""What reductions, scans and ordering ops share: dims, and moving values along a dim.
+"""What reductions, scans, ordering and indexing ops share: dims, and moving values along a dim.
 
-``gather_along`` and ``scatter_along`` are each other's derivative: a value-selecting op (``max``
-with a dim, ``sort``, ``topk``, ``cummax``) sends its gradient back by scattering it to the
-indices it picked, and the gradient of that scatter gathers from the same indices. ``flip``
-turns a forward scan into a reverse one (the gradient of ``cumsum`` is a reversed ``cumsum``).
+``gather_along`` and ``scatter_along`` are the one gather and the one scatter, and each other's
+derivative: ``torch.gather``/``scatter``/``scatter_add`` call them after their checks, and a
+value-selecting op (``max`` with a dim, ``sort``, ``topk``, ``cummax``) sends its gradient back by
+scattering it into zeros at the indices it picked, as PyTorch does. The gradient of ``cumsum`` is a
+reversed ``cumsum`` (two flips).
 """
 
-import numpy as np
-
-from .._tensor import _wrap_dim, make_tensor
+from .._array import is_array, namespace_of
+from .._tensor import Tensor, _wrap_dim, make_tensor
 from ._op import derivative, record
 
 __all__ = ["normalize_dims", "reduction_dims", "expand_reduced", "reduced_count", "check_nonempty_dim",
-           "check_nonempty_input", "gather_along", "scatter_along", "selected_grad", "pick_along", "flip",
-           "reverse_cumsum", "shift"]
+           "check_nonempty_input", "gather_along", "scatter_along", "scattered_array", "selected_grad",
+           "pick_along", "zeros_of", "reverse_cumsum", "shift", "GatherBackward0", "ScatterBackward0", "ScatterBackward1",
+           "ScatterAddBackward0"]
 
 
 def normalize_dims(dim, ndim):
@@ -70,87 +71,120 @@ def check_nonempty_input(name, array, error=RuntimeError):
 
 
 # ---------------------------------------------------------------- gather / scatter along a dim
+def _positions(xp, index, dim):
+    """The coordinates ``index`` points at: its values along ``dim``, each element's own position elsewhere."""
+    ndim = index.ndim
+    dim %= ndim  # a 0-d input's dim may be -1
+    return tuple(index if d == dim else xp.arange(size).reshape((1,) * d + (size,) + (1,) * (ndim - d - 1))
+                 for d, size in enumerate(index.shape))
+
+
+def _at_least_1d(array):
+    return array if array.ndim else array.reshape(1)
+
+
+def scattered_array(x, dim, index, values, combine=None):
+    """A copy of ``x`` with ``values`` written at ``index`` along ``dim``, or combined with what is there
+    (``combine``: ``"add"`` or ``"multiply"``, repeated indices combining in turn).
+
+    ``values``: a number, or an array at least as large as ``index`` (its leading block is used). A 0-d
+    ``x`` counts as 1-d, as in PyTorch; the caller has checked the indices.
+    """
+    xp = namespace_of(x)
+    index = _at_least_1d(index)
+    out = _at_least_1d(x).copy()
+    positions = _positions(xp, index, dim)
+    if is_array(values) and values.shape != index.shape:
+        values = _at_least_1d(values)[tuple(slice(0, s) for s in index.shape)]
+    if combine is None:
+        out[positions] = values
+    elif combine == "add":
+        xp.scatter_add(out, positions, values)
+    else:
+        xp.multiply.at(out, positions, values)
+    return out.reshape(x.shape)
+
+
+def zeros_of(shape, like):
+    """Exact zeros of ``shape`` in the dtype and namespace of tensor ``like``: a constant, without a graph."""
+    data = like._data
+    return make_tensor(namespace_of(data).zeros(shape, dtype=data.dtype))
+
+
 def _gather_grad(grad, dim, index, shape):
-    return scatter_along(grad, dim, index, shape, accumulate=True)
+    return scatter_along(zeros_of(shape, grad), dim, index, grad, accumulate=True)
 
 
-def _scatter_grad(grad, dim, index, shape, accumulate):
+def _scatter_grad_self(grad, dim, index):
+    return scatter_along(grad, dim, index, 0.0)
+
+
+def _scatter_grad_src(grad, dim, index):
     return gather_along(grad, dim, index)
 
 
+def _scatter_add_grad_self(grad, dim, index):
+    return grad
+
+
 GatherBackward0 = derivative("GatherBackward0", _gather_grad)
-ScatterBackward0 = derivative("ScatterBackward0", _scatter_grad)
-ScatterAddBackward0 = derivative("ScatterAddBackward0", _scatter_grad)
+ScatterBackward0 = derivative("ScatterBackward0", _scatter_grad_self, _scatter_grad_src)
+ScatterBackward1 = derivative("ScatterBackward1", _scatter_grad_self)
+ScatterAddBackward0 = derivative("ScatterAddBackward0", _scatter_add_grad_self, _scatter_grad_src)
 
 
 def gather_along(input, dim, index):
-    """``input`` read at ``index`` (an integer array as long as ``input`` has dims) along ``dim``."""
+    """``input`` read at ``index`` (an integer array with as many dims as ``input``) along ``dim``.
+
+    The one gather: ``torch.gather`` after its checks, and the derivative of every scatter.
+    """
     x = input._data
-    if x.ndim == 0:
-        result = x.copy()
-    else:
-        result = np.take_along_axis(x, index, dim)
+    positions = _positions(namespace_of(x), _at_least_1d(index), dim)
+    result = _at_least_1d(x)[positions].reshape(index.shape)
     return record(result, GatherBackward0, (input,), (), (dim, index, x.shape))
 
 
-def scatter_along(values, dim, index, shape, accumulate=False):
-    """Zeros of ``shape`` with ``values`` written (or, with ``accumulate``, added) at ``index`` along ``dim``.
+def scatter_along(input, dim, index, src, accumulate=False):
+    """``input`` with ``src`` (a tensor or a number) written, or with ``accumulate`` added, at ``index`` along ``dim``.
 
-    Without ``accumulate`` the indices of each slice must be distinct (what sort and max produce).
+    The one scatter: ``torch.scatter``/``scatter_add`` after their checks, and the derivative of every
+    gather and of every op that picks values by index (``max`` with a dim, ``sort``, ``cummax``), which
+    PyTorch writes as a scatter into zeros.
     """
-    v = values._data
-    out = np.zeros(shape, dtype=v.dtype)
-    if not shape:
-        out[...] = v
-    elif accumulate:
-        position = list(np.indices(index.shape, sparse=True))
-        position[dim] = index
-        np.add.at(out, tuple(position), v)
-    else:
-        np.put_along_axis(out, index, v, dim)
-    node = ScatterAddBackward0 if accumulate else ScatterBackward0
-    return record(out, node, (values,), (), (dim, index, shape, accumulate))
+    values = src._data if isinstance(src, Tensor) else src
+    result = scattered_array(input._data, dim, index, values, "add" if accumulate else None)
+    if accumulate:
+        return record(result, ScatterAddBackward0, (input, src), (), (dim, index))
+    if isinstance(src, Tensor):
+        return record(result, ScatterBackward0, (input, src), (), (dim, index))
+    return record(result, ScatterBackward1, (input,), (), (dim, index))
 
 
 def selected_grad(grad, indices, dim, keepdim, shape):
     """The gradient of values picked at ``indices`` along ``dim``: scattered back to those positions."""
-    return scatter_along(grad if keepdim else grad.unsqueeze(dim), dim, indices, shape)
+    return scatter_along(zeros_of(shape, grad), dim, indices, grad if keepdim else grad.unsqueeze(dim))
 
 
 def pick_along(input, dim, indices, keepdim, node, result_type):
     """``result_type((values, indices))``: ``input`` read at ``indices`` (an array with the reduced dim
-    kept) along ``dim``, the values recorded with ``node`` (whose rule is ``selected_grad``)."""
+    kept; None for a 0-d input) along ``dim``, the values recorded with ``node`` (whose rule is ``selected_grad``)."""
     x = input._data
+    xp = namespace_of(x)
     if x.ndim == 0:
-        values, indices, keepdim = x.copy(), np.zeros((), dtype=np.int64), True
-        kept = None
+        values, indices, keepdim = x.copy(), xp.zeros((), dtype=xp.int64), True
     else:
-        kept = indices
-        values = np.take_along_axis(x, indices, dim)
-        if not keepdim:
-            values, indices = np.squeeze(values, dim), np.squeeze(indices, dim)
+        values = xp.take_along_axis(x, indices, dim)
+    kept = indices
+    if not keepdim:
+        values, indices = xp.squeeze(values, dim), xp.squeeze(indices, dim)
     out_values = record(values, node, (input,), (), (kept, dim, keepdim, x.shape))
-    return result_type((out_values, make_tensor(indices.astype(np.int64, copy=False))))
+    return result_type((out_values, make_tensor(indices.astype(xp.int64, copy=False))))
 
 
-# ---------------------------------------------------------------- flip and reversed scans
-def _flip_grad(grad, dim):
-    return flip(grad, dim)
-
-
-FlipBackward0 = derivative("FlipBackward0", _flip_grad)
-
-
-def flip(input, dim):
-    """``input`` reversed along one dim (a copy)."""
-    x = input._data
-    result = x.copy() if x.ndim == 0 else np.flip(x, dim).copy()
-    return record(result, FlipBackward0, (input,), (), (dim,))
-
-
+# ---------------------------------------------------------------- reversed and shifted scans
 def reverse_cumsum(input, dim):
     """``out[i] = sum(input[i:])`` along ``dim``: the gradient of a forward ``cumsum``."""
-    return flip(flip(input, dim).cumsum(dim), dim)
+    return input.flip(dim).cumsum(dim).flip(dim)
 
 
 def _shift_grad(grad, dim, steps, fill):
@@ -166,7 +200,7 @@ def shift(input, dim, steps, fill):
     With ``cumprod`` it gives exclusive running products: ``shift(x.cumprod(d), d, 1, 1.0)``.
     """
     x = input._data
-    out = np.full_like(x, fill)
+    out = namespace_of(x).full_like(x, fill)
     lead = (slice(None),) * dim
     if steps > 0:
         out[lead + (slice(1, None),)] = x[lead + (slice(None, -1),)]

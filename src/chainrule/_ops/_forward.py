@@ -16,7 +16,7 @@ from .._autograd.graph import conjugate
 from .._autograd.leaf import accumulator_of
 from .._tensor import Tensor, make_tensor
 
-__all__ = ["state", "enter_dual_level", "exit_dual_level", "track", "push_tangent"]
+__all__ = ["state", "enter_dual_level", "exit_dual_level", "track", "push_tangent", "save_tangent", "restore_tangent"]
 
 
 class _ForwardState:
@@ -45,6 +45,20 @@ def exit_dual_level(*, level=None):
 def track(tensor):
     """Remember a dual tensor, so that closing its level takes its tangent away."""
     state.duals[-1].append(weakref.ref(tensor))
+
+
+def save_tangent(tangent):
+    """A saved output's tangent, with its dual level (the level's list of duals identifies it)."""
+    return (tangent, state.duals[-1])
+
+
+def restore_tangent(tensor, saved):
+    """Give an output rebuilt for backward its tangent again, while its dual level is still open."""
+    tangent, level = saved
+    if state.duals and state.duals[-1] is level:
+        tensor._tangent = tangent
+        track(tensor)
+    return tensor
 
 
 class _Marker:

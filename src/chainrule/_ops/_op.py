@@ -21,11 +21,11 @@ from .._dtype import _FROM_NUMPY
 from .._recording import RULE_HOOKS, STATEFUL
 from .._recording import state as _recorder_state
 from .._tensor import Tensor, make_tensor
-from ._forward import push_tangent
+from ._forward import push_tangent, restore_tangent, save_tangent
 from ._forward import state as _forward_state
 
 __all__ = ["derivative", "record", "record_multi", "attach", "needs_grad", "OUTPUT", "as_array", "conjugate",
-           "traced", "traced_stateful", "publish", "PUBLIC_OPS"]
+           "traced", "traced_stateful", "publish", "PUBLIC_OPS", "RULES"]
 
 _grad_state = grad_mode._state
 _ndarray = NUMPY.ndarray  # the common array class, tested first on the hot path
@@ -63,8 +63,10 @@ class OpNode(Node):
                     if value.output_of is None and value.unpack_hook is None \
                             and tensor._version_counter[0] == value.version:
                         value = tensor
-                    else:
+                    elif value.tangent is None:
                         value = value.unpack(self)
+                    else:
+                        value = restore_tangent(value.unpack(self), value.tangent)
                 values.append(value)
             if self._args:
                 values.extend(self._args)
@@ -98,24 +100,31 @@ def _to_input_meta(grad, shape, dtype):
     return grad
 
 
-def derivative(node_name, *vjps, saves=(), outputs=1, elementwise=False):
+def derivative(node_name, *vjps, saves=(), outputs=1, elementwise=False, op=None):
     """Declare an op's backward node: PyTorch's name, one vjp per input, what the vjps read.
 
     ``derivative("MulBackward0", mul_grad_self, mul_grad_other, saves="self other")``.
     ``elementwise``: each output element depends on the matching (broadcast) input elements only.
     The Jacobian is then diagonal, so the vjps applied to tangents are the forward-mode rule too.
+    ``op``: the rule's identity when several rules print the same PyTorch name (default: the name).
     """
     if isinstance(saves, str):
         saves = tuple(saves.split())
+    identity = op or node_name
+    if identity in RULES:
+        raise ValueError(f"two derivative rules are declared for op {identity!r}; give one an identity of its own "
+                         "with op=")
     node_class = type(node_name, (OpNode,), {
         "__slots__": (), "__module__": "builtins", "vjps": tuple(vjps), "saved_names": saves,
-        "num_outputs": outputs, "elementwise": elementwise,
+        "num_outputs": outputs, "elementwise": elementwise, "op": identity,
     })
+    RULES[identity] = node_class
     for hook in RULE_HOOKS:
         hook(node_class)
     return node_class
 
 
+RULES = {}  # op identity -> its node class: every derivative rule, declared once (``python -m chainrule.rules``)
 _NO_EDGE = (None, 0)
 
 
@@ -214,7 +223,10 @@ def attach(out, node_class, inputs, saved=(), args=()):
         kept = []
         for value in saved:
             if value is OUTPUT:
-                kept.append(SavedTensor(out, 0))
+                saved_output = SavedTensor(out, 0)
+                if out._tangent is not None:  # forward mode through a backward pass reads it (forward over reverse)
+                    saved_output.tangent = save_tangent(out._tangent)
+                kept.append(saved_output)
             elif value.__class__ is Tensor or isinstance(value, Tensor):
                 kept.append(SavedTensor(value))
             else:

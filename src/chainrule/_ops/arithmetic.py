@@ -2,38 +2,38 @@
 
 Each op is its forward on arrays next to its derivative rule. A Python number operand gets a
 ``(None, 0)`` edge, as in PyTorch, and is saved like a tensor when the rule reads it. For complex
-operands each rule multiplies by the conjugate of the factor it would use for real ones. This family
-also registers the rounding divisions (``rounding``) and the two- and three-operand elementwise
-functions (``pointwise_binary``).
+operands each rule multiplies by the conjugate of the factor it would use for real ones.
 """
 
 import cmath
 import math
 
-import numpy as np
-
+from .._array import NUMPY, any_true, is_array, namespace_of
 from .._tensor import Tensor
-from . import pointwise_binary, rounding
 from ._broadcast import apply_binary, binary_arrays
 from ._kernel import Constant, Kernel, binary_operands, elementwise, float_operator, replays, same_kind_number
-from .._array import namespace_of
 from ._op import OUTPUT, conjugate, derivative, record
 from .pointwise import log, reciprocal, where
 from .pointwise_base import to_default_float, write_out, zeros_like_grad
-from .pointwise_binary import *  # noqa: F401,F403  (registered here)
-from .rounding import *  # noqa: F401,F403  (registered here)
 from .rounding import div_rounded
 from .._creation import tensor
 
 _OWN = ["add", "sub", "rsub", "mul", "div", "true_divide", "pow", "square", "neg", "negative"]
 
-__all__ = _OWN + ["rtruediv"] + pointwise_binary.__all__ + rounding.__all__
+__all__ = _OWN + ["rtruediv"]
 
-FUNCTIONS = _OWN + pointwise_binary.FUNCTIONS + rounding.FUNCTIONS
+FUNCTIONS = _OWN
 METHODS = FUNCTIONS
-INPLACE = ["add", "sub", "mul", "div", "true_divide", "pow", "square", "neg", "negative"] + pointwise_binary.INPLACE \
-    + rounding.FUNCTIONS
-ALIASES = {"subtract": "sub", "multiply": "mul", "divide": "div", "arctan2": "atan2"}
+INPLACE = ["add", "sub", "mul", "div", "true_divide", "pow", "square", "neg", "negative"]
+ALIASES = {"subtract": "sub", "multiply": "mul", "divide": "div"}
+
+# NumPy's functions bound once: the hot path tests an operand's class and calls them directly.
+_ndarray = NUMPY.ndarray
+_add = NUMPY.add
+_subtract = NUMPY.subtract
+_multiply = NUMPY.multiply
+_true_divide = NUMPY.true_divide
+_negative = NUMPY.negative
 
 
 def _as_tensor_pair(input, other):
@@ -70,7 +70,8 @@ def add(input, other, *, alpha=1, out=None):
     x, y = binary_arrays(input, other)
     if alpha != 1:
         y = y * alpha
-    result = record(apply_binary(np.add, x, y), AddBackward0, (input, other), (), (alpha,))
+    fn = _add if x.__class__ is _ndarray else namespace_of(x).add
+    result = record(apply_binary(fn, x, y), AddBackward0, (input, other), (), (alpha,))
     return result if out is None else write_out(result, out, "add")
 
 
@@ -81,7 +82,7 @@ _TWO_BOOL_SUBTRACTION = ("Subtraction, the `-` operator, with two bool tensors i
 
 
 def _is_bool(value):
-    return value._data.dtype == np.bool_ if isinstance(value, Tensor) else value is True or value is False
+    return value._data.dtype.kind == "b" if isinstance(value, Tensor) else value is True or value is False
 
 
 def _check_subtraction(input, other):
@@ -99,7 +100,8 @@ def sub(input, other, *, alpha=1, out=None):
     x, y = binary_arrays(input, other)
     if alpha != 1:
         y = y * alpha
-    result = record(apply_binary(np.subtract, x, y), SubBackward0, (input, other), (), (alpha,))
+    fn = _subtract if x.__class__ is _ndarray else namespace_of(x).subtract
+    result = record(apply_binary(fn, x, y), SubBackward0, (input, other), (), (alpha,))
     return result if out is None else write_out(result, out, "sub")
 
 
@@ -109,7 +111,8 @@ def rsub(input, other, *, alpha=1):
     x, y = binary_arrays(input, other)
     if alpha != 1:
         x = x * alpha
-    return record(apply_binary(np.subtract, y, x), RsubBackward1, (input,), (), (alpha, other))
+    fn = _subtract if x.__class__ is _ndarray else namespace_of(x).subtract
+    return record(apply_binary(fn, y, x), RsubBackward1, (input,), (), (alpha, other))
 
 
 # ---------------------------------------------------------------- mul / div
@@ -128,7 +131,8 @@ MulBackward0 = derivative("MulBackward0", _mul_grad_self, _mul_grad_other, saves
 def mul(input, other, *, out=None):
     input, other = _as_tensor_pair(input, other)
     x, y = binary_arrays(input, other)
-    result = record(apply_binary(np.multiply, x, y), MulBackward0, (input, other), (input, other))
+    fn = _multiply if x.__class__ is _ndarray else namespace_of(x).multiply
+    result = record(apply_binary(fn, x, y), MulBackward0, (input, other), (input, other))
     return result if out is None else write_out(result, out, "mul")
 
 
@@ -151,7 +155,8 @@ def div(input, other, *, rounding_mode=None, out=None):
     x, y = binary_arrays(input, other)
     if x.dtype.kind in "biu":  # both integral after promotion: divide in the default float dtype
         x, y = to_default_float(x), to_default_float(y)
-    result = record(apply_binary(np.true_divide, x, y), DivBackward0, (input, other), (input, other))
+    fn = _true_divide if x.__class__ is _ndarray else namespace_of(x).true_divide
+    result = record(apply_binary(fn, x, y), DivBackward0, (input, other), (input, other))
     return result if out is None else write_out(result, out, "div")
 
 
@@ -208,21 +213,38 @@ PowBackward2 = derivative("PowBackward2", _pow_number_grad_exponent, saves="self
 _NEGATIVE_INTEGER_POWER = "Integers to negative integer powers are not allowed."
 
 
+def _kind(value):
+    """The dtype kind of an array or a number (a Python bool is ``"b"``, an int ``"i"``)."""
+    dtype = getattr(value, "dtype", None)
+    if dtype is not None:
+        return dtype.kind
+    return "b" if value.__class__ is bool else "i" if isinstance(value, int) else "f" if isinstance(value, float) \
+        else "c"
+
+
 def _power(x, y):
     """``x ** y``; integer bases with negative integer exponents follow integer arithmetic
-    (1 for base 1, ±1 for base -1, 0 otherwise) where NumPy would raise; bool stays bool."""
-    if np.asarray(x).dtype == np.bool_:
-        if isinstance(y, np.ndarray):
+    (1 for base 1, ±1 for base -1, 0 otherwise) where NumPy would raise; bool stays bool.
+
+    One of ``x`` and ``y`` is an array; the other may be a number.
+    """
+    if x.__class__ is _ndarray:
+        xp = NUMPY
+        base_kind = x.dtype.kind
+    else:
+        xp = namespace_of(x if is_array(x) else y)
+        base_kind = _kind(x)
+    if base_kind == "b":
+        if is_array(y):
             raise NotImplementedError("\"pow\" not implemented for 'Bool'")
         return x | (not y)  # True ** y is True; False ** y is False unless y is False
-    base_integral = np.asarray(x).dtype.kind in "iub"
-    if not (base_integral and isinstance(y, np.ndarray) and y.dtype.kind in "iu" and (y < 0).any()):
-        return apply_binary(np.power, x, y)
+    if not (base_kind in "iu" and is_array(y) and y.dtype.kind in "iu" and any_true(y < 0)):
+        return apply_binary(xp.power, x, y)
     negative = y < 0
-    powers = apply_binary(np.power, x, np.where(negative, 0, y))
+    powers = apply_binary(xp.power, x, xp.where(negative, 0, y))
     odd = (y % 2) != 0
-    reciprocal_powers = np.where(x == 1, 1, np.where(x == -1, np.where(odd, -1, 1), 0))
-    return np.where(negative, reciprocal_powers, powers).astype(powers.dtype, copy=False)
+    reciprocal_powers = xp.where(x == 1, 1, xp.where(x == -1, xp.where(odd, -1, 1), 0))
+    return xp.where(negative, reciprocal_powers, powers).astype(powers.dtype, copy=False)
 
 
 def _pow_signature_error(base, exponent):
@@ -270,10 +292,12 @@ NegBackward0 = derivative("NegBackward0", _neg_grad, elementwise=True)
 
 
 def neg(input, *, out=None):
-    if input._data.dtype == np.bool_:
+    x = input._data
+    if x.dtype.kind == "b":
         raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If you are trying to "
                            "invert a mask, use the `~` or `logical_not()` operator instead.")
-    result = record(np.negative(input._data), NegBackward0, (input,))
+    fn = _negative if x.__class__ is _ndarray else namespace_of(x).negative
+    result = record(fn(x), NegBackward0, (input,))
     return result if out is None else write_out(result, out, "neg")
 
 

@@ -14,9 +14,8 @@ copy here (NumPy has no lazy conjugate views); it is marked so that ``is_conj`` 
 
 import math
 
-import numpy as np
-
-from .._dtype import _FROM_NUMPY
+from .._array import namespace_of
+from .._dtype import _FROM_NUMPY, complex64, complex128, float16, float32, float64
 from .._tensor import Tensor
 from ._broadcast import broadcast_shapes
 from ._op import OUTPUT, derivative, record
@@ -32,8 +31,7 @@ FUNCTIONS = __all__
 METHODS = ["conj", "conj_physical", "resolve_conj", "is_conj", "angle"]
 INPLACE = ["conj_physical"]
 
-_COMPLEX_OF = {np.dtype(np.float16): np.dtype(np.complex64), np.dtype(np.float32): np.dtype(np.complex64),
-               np.dtype(np.float64): np.dtype(np.complex128)}
+_COMPLEX_OF = {float16.np: complex64.np, float32.np: complex64.np, float64.np: complex128.np}
 
 
 def _must_be_tensor(name, value, argument="input", position=1):
@@ -60,7 +58,8 @@ def conj(input):
     _must_be_tensor("conj", input)
     if input._data.dtype.kind != "c":
         return input
-    result = record(np.conj(input._data), ConjBackward0, (input,))
+    x = input._data
+    result = record(namespace_of(x).conj(x), ConjBackward0, (input,))
     if not is_conj(input):  # conjugating twice leaves nothing pending
         result._is_conj = True
     return result
@@ -71,7 +70,8 @@ def conj_physical(input, *, out=None):
     _must_be_tensor("conj_physical", input)
     if input._data.dtype.kind != "c":
         return input if out is None else write_out(input, out, "conj_physical")
-    result = record(np.conj(input._data), ConjPhysicalBackward0, (input,))
+    x = input._data
+    result = record(namespace_of(x).conj(x), ConjPhysicalBackward0, (input,))
     return result if out is None else write_out(result, out, "conj_physical")
 
 
@@ -116,8 +116,9 @@ def view_as_real(input):
     return _real_pairs(input)
 
 
-def _check_complex_layout(x):
+def _check_complex_layout(input):
     """PyTorch's conditions for reading (real, imaginary) pairs in place."""
+    x = input._data
     if x.dtype not in _COMPLEX_OF:
         raise RuntimeError("view_as_complex is only supported for half, float and double tensors, but got a tensor "
                            f"of scalar type: {_FROM_NUMPY[x.dtype].scalar_type_name}")
@@ -131,7 +132,7 @@ def _check_complex_layout(x):
         raise RuntimeError("Tensor must have a last dimension with stride 1")
     if any(stride % (2 * x.itemsize) for stride in x.strides[:-1]):
         raise RuntimeError("Tensor must have a stride divisible by 2 for all but last dimension")
-    if x.ctypes.data % (2 * x.itemsize):
+    if input.data_ptr() % (2 * x.itemsize):
         raise RuntimeError("Tensor must have a storage_offset divisible by 2")
 
 
@@ -141,10 +142,10 @@ def view_as_complex(input):
     A half-precision tensor gives a complex64 copy: chainrule has no complex32.
     """
     _must_be_tensor("view_as_complex", input)
+    _check_complex_layout(input)
     x = input._data
-    _check_complex_layout(x)
-    if x.dtype == np.float16 or not x.size:
-        pairs = np.ascontiguousarray(x, dtype=np.float32 if x.dtype == np.float16 else x.dtype)
+    if x.dtype == float16.np or not x.size:
+        pairs = namespace_of(x).ascontiguousarray(x, dtype=float32.np if x.dtype == float16.np else x.dtype)
         return record(pairs.view(_COMPLEX_OF[x.dtype])[..., 0], ViewAsComplexBackward0, (input,))
     return record_view(x.view(_COMPLEX_OF[x.dtype])[..., 0], ViewAsComplexBackward0, input, ())
 
@@ -193,14 +194,15 @@ AngleBackward0 = derivative("AngleBackward0", _angle_grad, saves="self", element
 
 def _real_angle_array(x):
     """``pi`` for negative numbers, 0 otherwise (``-0.0`` included), nan kept."""
-    return np.where(np.isnan(x), x, np.where(x < 0, x.dtype.type(math.pi), x.dtype.type(0)))
+    xp = namespace_of(x)
+    return xp.where(xp.isnan(x), x, xp.where(x < 0, x.dtype.type(math.pi), x.dtype.type(0)))
 
 
 def angle(input, *, out=None):
     """The argument of each element in ``(-pi, pi]``; integers and bools give the default float dtype."""
     _must_be_tensor("angle", input)
     x = input._data
-    data = np.angle(x) if x.dtype.kind == "c" else _real_angle_array(float_array(input))
+    data = namespace_of(x).angle(x) if x.dtype.kind == "c" else _real_angle_array(float_array(input))
     result = record(data, AngleBackward0, (input,), (input,))
     return result if out is None else write_out(result, out, "angle")
 
@@ -237,7 +239,7 @@ def _check_parts(name, first, second, first_name, second_name):
     if a.dtype != b.dtype:
         raise RuntimeError(f"Expected object of scalar type {_FROM_NUMPY[a.dtype].scalar_type_name} but got scalar "
                            f"type {_FROM_NUMPY[b.dtype].scalar_type_name} for second argument")
-    return np.empty(broadcast_shapes(a.shape, b.shape), dtype=_COMPLEX_OF[a.dtype])
+    return namespace_of(a).empty(broadcast_shapes(a.shape, b.shape), dtype=_COMPLEX_OF[a.dtype])
 
 
 def _write_parts(name, result, out):
@@ -260,7 +262,8 @@ def complex(real, imag, *, out=None):
 def polar(abs, angle, *, out=None):
     """The complex tensor ``abs * (cos(angle) + i sin(angle))`` (broadcast)."""
     data = _check_parts("polar", abs, angle, "abs", "angle")
-    with np.errstate(invalid="ignore"):  # inf * 0 is nan, silently, as in PyTorch
-        data.real = abs._data * np.cos(angle._data)
-        data.imag = abs._data * np.sin(angle._data)
+    xp = namespace_of(data)
+    with xp.errstate(invalid="ignore"):  # inf * 0 is nan, silently, as in PyTorch
+        data.real = abs._data * xp.cos(angle._data)
+        data.imag = abs._data * xp.sin(angle._data)
     return _write_parts("polar", record(data, PolarBackward0, (abs, angle), (OUTPUT,)), out)

@@ -1,11 +1,9 @@
 """Copies and dtype conversions: ``clone``, ``to``, ``.float()`` and friends."""
 
-import numpy as np
-
+from .._array import namespace_of
 from .._dtype import bool_, float16, float32, float64, int8, int16, int32, int64, to_dtype, uint8
 from .._tensor import Tensor
 from ._kernel import Kernel, replays
-from .._array import namespace_of
 from ._op import derivative, record
 
 __all__ = ["clone", "to"]
@@ -50,7 +48,7 @@ def to(input, *args, copy=False, non_blocking=False, **kwargs):
         return clone(input) if copy else input
     x = input._data
     if dtype.category < 2 and x.dtype.kind == "f":
-        with np.errstate(invalid="ignore"):
+        with namespace_of(x).errstate(invalid="ignore"):
             result = x.astype(dtype.np)
     else:
         result = x.astype(dtype.np)

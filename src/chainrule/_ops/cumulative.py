@@ -5,15 +5,13 @@ Their gradients are reversed scans: what reaches ``input[i]`` comes from every o
 ``logcumsumexp`` works in log space so large inputs stay finite.
 """
 
-
-import numpy as np
-
+from .._array import any_true, namespace_of
 from .._dtype import to_dtype
 from .._tensor import _wrap_dim, make_tensor
 from .._autograd import grad_mode
 from ..return_types import cummax as cummax_type
 from ..return_types import cummin as cummin_type
-from ._along_dim import reverse_cumsum, scatter_along, shift
+from ._along_dim import reverse_cumsum, scatter_along, shift, zeros_of
 from ._op import OUTPUT, derivative, record
 from .pointwise import where
 from .pointwise_base import write_out
@@ -29,23 +27,28 @@ def _scan_dim(dim, ndim):
     return wrapped if ndim else 0
 
 
-def _int_promoted(x, dtype):
+def _int_promoted(xp, x, dtype):
     """The dtype a sum-like scan produces: ``dtype``, or int64 for bool and integer inputs."""
     if dtype is not None:
         return to_dtype(dtype).np
-    return np.int64 if x.dtype.kind in "biu" else x.dtype
+    return xp.int64 if x.dtype.kind in "biu" else x.dtype
 
 
-def _accumulate(array_fn, x, dim, dtype):
+def _accumulate(name, x, dim, dtype):
+    """``cumsum`` or ``cumprod`` (``name``, the namespace function's) of ``x`` along ``dim`` in ``dtype``."""
     if x.ndim == 0:
         return x.astype(dtype, copy=True)
-    if dtype == np.float16:
-        return array_fn(x, axis=dim, dtype=np.float32).astype(np.float16)
+    xp = namespace_of(x)
+    array_fn = getattr(xp, name)
+    if dtype == xp.float16:
+        return array_fn(x, axis=dim, dtype=xp.float32).astype(xp.float16)
     return array_fn(x, axis=dim, dtype=dtype)
 
 
 # ---------------------------------------------------------------- cumsum / cumprod
 def _cumsum_grad(grad, dim):
+    if grad.numel() <= 1 or grad.shape[dim] == 1:
+        return grad  # nothing to add up: PyTorch hands the gradient back itself
     return reverse_cumsum(grad, dim)
 
 
@@ -53,7 +56,7 @@ def _cumprod_grad(grad, input, result, dim):
     """Without zeros: the reversed cumsum of ``grad * result`` over ``input``. With zeros, no division."""
     if input.ndim == 0:
         return grad
-    if not (input._data == 0).any():
+    if not any_true(input._data == 0):
         return reverse_cumsum(grad * result, dim) / input
     if _grad_state.enabled:
         return _cumprod_grad_differentiable(grad, input, dim)
@@ -78,8 +81,9 @@ def _cumprod_grad_differentiable(grad, input, dim):
     last = input.ndim - 1
     x, g = input.transpose(dim, last), grad.transpose(dim, last)
     n = x.shape[-1]
-    later = make_tensor(np.triu(np.ones((n, n), dtype=bool), 1))
-    at_or_after = make_tensor(np.triu(np.ones((n, n), dtype=bool)))
+    xp = namespace_of(input._data)
+    later = make_tensor(xp.triu(xp.ones((n, n), dtype=xp.bool_), 1))
+    at_or_after = make_tensor(xp.triu(xp.ones((n, n), dtype=xp.bool_)))
     between = where(later, x.unsqueeze(-2), 1.0).cumprod(last + 1)
     following = where(at_or_after, g.unsqueeze(-2) * between, 0.0).sum(last + 1)
     before = shift(x.cumprod(last), last, 1, 1.0)
@@ -94,7 +98,7 @@ def cumsum(input, dim, *, dtype=None, out=None):
     """Running sums along ``dim``; bool and integer inputs sum in int64."""
     x = input._data
     dim = _scan_dim(dim, x.ndim)
-    result = _accumulate(np.cumsum, x, dim, _int_promoted(x, dtype))
+    result = _accumulate("cumsum", x, dim, _int_promoted(namespace_of(x), x, dtype))
     return write_out(record(result, CumsumBackward0, (input,), (), (dim,)), out, "cumsum")
 
 
@@ -102,44 +106,47 @@ def cumprod(input, dim, *, dtype=None, out=None):
     """Running products along ``dim``; bool and integer inputs multiply in int64."""
     x = input._data
     dim = _scan_dim(dim, x.ndim)
-    result = _accumulate(np.cumprod, x, dim, _int_promoted(x, dtype))
+    result = _accumulate("cumprod", x, dim, _int_promoted(namespace_of(x), x, dtype))
     return write_out(record(result, CumprodBackward0, (input,), (input, OUTPUT), (dim,)), out, "cumprod")
 
 
 # ---------------------------------------------------------------- cummax / cummin
 def _cumulative_extreme_grad(grad, indices, dim, shape):
-    return scatter_along(grad, dim, indices, shape, accumulate=True)
+    """Each output's gradient added at the position its value came from (PyTorch's scatter-add into zeros)."""
+    return scatter_along(zeros_of(shape, grad), dim, indices, grad, accumulate=True)
 
 
 CummaxBackward0 = derivative("CummaxBackward0", _cumulative_extreme_grad)
 CumminBackward0 = derivative("CumminBackward0", _cumulative_extreme_grad)
 
 
-def _cumulative_extreme(input, dim, array_fn, node, result_type):
-    """Running max/min and where it was last reached; a nan, once seen, is the value from then on."""
+def _cumulative_extreme(input, dim, name, node, result_type):
+    """Running max/min (``name``: ``"maximum"`` or ``"minimum"``) and where it was last reached; a nan,
+    once seen, is the value from then on."""
     x = input._data
+    xp = namespace_of(x)
     dim = _scan_dim(dim, x.ndim)
     if x.ndim == 0:
-        values, indices = x.copy(), np.zeros((), dtype=np.int64)
+        values, indices = x.copy(), xp.zeros((), dtype=xp.int64)
     else:
-        values = array_fn.accumulate(x, axis=dim)
-        reached = (x == values) | (np.isnan(x) if x.dtype.kind in "fc" else False)
+        values = getattr(xp, name).accumulate(x, axis=dim)
+        reached = (x == values) | (xp.isnan(x) if x.dtype.kind in "fc" else False)
         shape = [1] * x.ndim
         shape[dim] = x.shape[dim]
-        positions = np.arange(x.shape[dim], dtype=np.int64).reshape(shape)
-        indices = np.maximum.accumulate(np.where(reached, positions, 0), axis=dim)
+        positions = xp.arange(x.shape[dim], dtype=xp.int64).reshape(shape)
+        indices = xp.maximum.accumulate(xp.where(reached, positions, 0), axis=dim)
     out_values = record(values, node, (input,), (), (indices, dim, x.shape))
     return result_type((out_values, make_tensor(indices)))
 
 
 def cummax(input, dim, *, out=None):
     """Running maximum along ``dim`` with the index where it was last reached."""
-    return write_out(_cumulative_extreme(input, dim, np.maximum, CummaxBackward0, cummax_type), out, "cummax")
+    return write_out(_cumulative_extreme(input, dim, "maximum", CummaxBackward0, cummax_type), out, "cummax")
 
 
 def cummin(input, dim, *, out=None):
     """Running minimum along ``dim`` with the index where it was last reached."""
-    return write_out(_cumulative_extreme(input, dim, np.minimum, CumminBackward0, cummin_type), out, "cummin")
+    return write_out(_cumulative_extreme(input, dim, "minimum", CumminBackward0, cummin_type), out, "cummin")
 
 
 # ---------------------------------------------------------------- logcumsumexp
@@ -166,5 +173,5 @@ def logcumsumexp(input, dim, *, out=None):
     if x.dtype.kind not in "fc":
         raise NotImplementedError(f'"logcumsumexp_out_cpu" not implemented for \'{input.dtype.scalar_type_name}\'')
     dim = _scan_dim(dim, x.ndim)
-    result = x.copy() if x.ndim == 0 else np.logaddexp.accumulate(x, axis=dim)
+    result = x.copy() if x.ndim == 0 else namespace_of(x).logaddexp.accumulate(x, axis=dim)
     return write_out(record(result, LogcumsumexpBackward0, (input,), (input, OUTPUT), (dim,)), out, "logcumsumexp")

@@ -6,14 +6,14 @@ along a dim that also returns indices (``x.max(dim)``) gives it all to the index
 first occurrence.
 """
 
-import numpy as np
-
 from .. import return_types
+from .._array import any_true, as_array, namespace_of
 from .._tensor import Tensor, _wrap_dim, make_tensor
 from ._along_dim import (check_nonempty_dim, check_nonempty_input, expand_reduced, pick_along, reduction_dims,
                          selected_grad)
 from ._op import OUTPUT, derivative, record, record_multi
-from .pointwise import isnan, where
+from .pointwise import where
+from .pointwise_compare import isnan
 from .pointwise_binary import maximum, minimum
 from .pointwise_base import write_out
 
@@ -23,7 +23,8 @@ __all__ = ["max", "min", "amax", "amin", "aminmax", "argmax", "argmin"]
 # ---------------------------------------------------------------- rules
 def evenly_distributed_grad(grad, input, result):
     """The whole-tensor extreme: every element equal to it (or every nan, when it is nan) gets a share."""
-    picked = isnan(input) if np.isnan(result._data).any() else input == result
+    value = result._data
+    picked = isnan(input) if any_true(namespace_of(value).isnan(value)) else input == result
     return where(picked, grad / picked.sum(), 0.0)
 
 
@@ -54,16 +55,18 @@ AminmaxBackward0 = derivative("AminmaxBackward0", _aminmax_grad, saves="self", o
 
 
 # ---------------------------------------------------------------- max / min
-def _extreme(name, input, dim, keepdim, out, arg_fn, whole_node, dim_node, result_type):
+def _extreme(name, input, dim, keepdim, out, whole_node, dim_node, result_type):
     if isinstance(dim, Tensor):  # max(x, y) is maximum(x, y)
         return write_out((maximum if name == "max" else minimum)(input, dim), out, name)
     x = input._data
+    xp = namespace_of(x)
     if dim is None:
         check_nonempty_input(name, x)
-        result = np.max(x) if name == "max" else np.min(x)
+        result = xp.max(x) if name == "max" else xp.min(x)
         return write_out(record(result, whole_node, (input,), (input, OUTPUT)), out, name)
     dim = _wrap_dim(dim, x.ndim)
     check_nonempty_dim(name, x.shape, (dim,))
+    arg_fn = xp.argmax if name == "max" else xp.argmin
     indices = arg_fn(x, axis=dim, keepdims=True) if x.ndim else None
     return write_out(pick_along(input, dim, indices, keepdim, dim_node, result_type), out, name)
 
@@ -72,14 +75,14 @@ def max(input, dim=None, keepdim=False, *, other=None, out=None):
     """The largest element; with ``dim``, ``(values, indices)`` along it; with a tensor, ``maximum``."""
     if other is not None:
         dim = other
-    return _extreme("max", input, dim, keepdim, out, np.argmax, MaxBackward1, MaxBackward0, return_types.max)
+    return _extreme("max", input, dim, keepdim, out, MaxBackward1, MaxBackward0, return_types.max)
 
 
 def min(input, dim=None, keepdim=False, *, other=None, out=None):
     """The smallest element; with ``dim``, ``(values, indices)`` along it; with a tensor, ``minimum``."""
     if other is not None:
         dim = other
-    return _extreme("min", input, dim, keepdim, out, np.argmin, MinBackward1, MinBackward0, return_types.min)
+    return _extreme("min", input, dim, keepdim, out, MinBackward1, MinBackward0, return_types.min)
 
 
 # ---------------------------------------------------------------- amax / amin / aminmax
@@ -95,7 +98,7 @@ def amax(input, dim=(), keepdim=False, *, out=None):
     x = input._data
     dims = reduction_dims(dim, x.ndim)
     _check_reducible("amax", x, dim, dims)
-    result = np.amax(x, axis=dims, keepdims=keepdim)
+    result = namespace_of(x).amax(x, axis=dims, keepdims=keepdim)
     return write_out(record(result, AmaxBackward0, (input,), (input, OUTPUT), (dims, keepdim)), out, "amax")
 
 
@@ -104,7 +107,7 @@ def amin(input, dim=(), keepdim=False, *, out=None):
     x = input._data
     dims = reduction_dims(dim, x.ndim)
     _check_reducible("amin", x, dim, dims)
-    result = np.amin(x, axis=dims, keepdims=keepdim)
+    result = namespace_of(x).amin(x, axis=dims, keepdims=keepdim)
     return write_out(record(result, AminBackward0, (input,), (input, OUTPUT), (dims, keepdim)), out, "amin")
 
 
@@ -118,32 +121,35 @@ def aminmax(input, *, dim=None, keepdim=False, out=None):
                                "identity.")
         if x.shape[dims[0]] == 0:
             raise IndexError(f"aminmax: Expected reduction dim {dims[0]} to have non-zero size.")
-    smallest = np.amin(x, axis=dims, keepdims=keepdim)
-    largest = np.amax(x, axis=dims, keepdims=keepdim)
-    saved_results = (make_tensor(np.asarray(smallest)), make_tensor(np.asarray(largest)))
+    xp = namespace_of(x)
+    smallest = xp.amin(x, axis=dims, keepdims=keepdim)
+    largest = xp.amax(x, axis=dims, keepdims=keepdim)
+    saved_results = (make_tensor(as_array(smallest)), make_tensor(as_array(largest)))
     outputs = record_multi((smallest, largest), AminmaxBackward0, (input,), (input,), saved_results + (dims, keepdim))
     return write_out(return_types.aminmax(outputs), out, "aminmax")
 
 
 # ---------------------------------------------------------------- argmax / argmin
-def _arg_extreme(name, arg_fn, input, dim, keepdim):
+def _arg_extreme(name, input, dim, keepdim):
     x = input._data
+    xp = namespace_of(x)
+    arg_fn = getattr(xp, name)
     if dim is None:
         check_nonempty_input(name, x, IndexError)
-        index = np.asarray(arg_fn(x), dtype=np.int64)
+        index = xp.asarray(arg_fn(x), dtype=xp.int64)
         return make_tensor(index.reshape((1,) * x.ndim) if keepdim else index)
     dim = _wrap_dim(dim, x.ndim)
     check_nonempty_dim(name, x.shape, (dim,))
     if x.ndim == 0:
-        return make_tensor(np.zeros((), dtype=np.int64))
-    return make_tensor(arg_fn(x, axis=dim, keepdims=keepdim).astype(np.int64, copy=False))
+        return make_tensor(xp.zeros((), dtype=xp.int64))
+    return make_tensor(arg_fn(x, axis=dim, keepdims=keepdim).astype(xp.int64, copy=False))
 
 
 def argmax(input, dim=None, keepdim=False, *, out=None):
     """Index of the largest element (flattened when ``dim`` is None); the first one on ties."""
-    return write_out(_arg_extreme("argmax", np.argmax, input, dim, keepdim), out, "argmax")
+    return write_out(_arg_extreme("argmax", input, dim, keepdim), out, "argmax")
 
 
 def argmin(input, dim=None, keepdim=False, *, out=None):
     """Index of the smallest element (flattened when ``dim`` is None); the first one on ties."""
-    return write_out(_arg_extreme("argmin", np.argmin, input, dim, keepdim), out, "argmin")
+    return write_out(_arg_extreme("argmin", input, dim, keepdim), out, "argmin")

@@ -2,8 +2,7 @@
 ``masked_select``, an embedding), with repeated positions adding up.
 """
 
-import numpy as np
-
+from .._array import namespace_of
 from ._op import derivative, record, traced
 
 __all__ = ["index_put_accumulate", "scatter_into_zeros"]
@@ -13,7 +12,7 @@ def _index_put_grad(grad, shape, key):
     return grad[key]
 
 
-IndexPutAccumulateBackward = derivative("IndexPutBackward0", _index_put_grad)
+IndexPutAccumulateBackward = derivative("IndexPutBackward0", _index_put_grad, op="index_put_accumulate")
 
 
 def index_put_accumulate(values, shape, key):
@@ -23,8 +22,9 @@ def index_put_accumulate(values, shape, key):
 
 
 def _added_at(values, shape, key):
-    out = np.zeros(shape, dtype=values.dtype)
-    np.add.at(out, key, values)
+    xp = namespace_of(values)
+    out = xp.zeros(shape, dtype=values.dtype)
+    xp.scatter_add(out, key, values)
     return out
 
 
@@ -34,6 +34,6 @@ def scatter_into_zeros(grad, shape, key):
 
 
 def _written_at(values, shape, key):
-    out = np.zeros(shape, dtype=values.dtype)
+    out = namespace_of(values).zeros(shape, dtype=values.dtype)
     out[key] = values
     return out

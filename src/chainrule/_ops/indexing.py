@@ -9,8 +9,7 @@ output of a ``CopySlices`` node. Its two gradients are the incoming gradient wit
 region zeroed (for ``x``'s earlier history) and the region itself (for ``value``).
 """
 
-import numpy as np
-
+from .._array import NUMPY, SCALAR_TYPES, is_array, namespace_of, to_host
 from .._recording import state as _recorder_state
 from .._tensor import Tensor, _wrap_dim, make_tensor
 from .._autograd import grad_mode
@@ -18,7 +17,7 @@ from ._kernel import Kernel, replays
 from ._op import attach, derivative, record
 from .inplace import VIEW_OF_LEAF_MESSAGE, CopyBackwards, check_inplace_allowed, with_leading_dims
 from .index_put import index_put_accumulate, scatter_into_zeros
-from .shape import alias, record_view
+from .shape import alias, record_view, writeable
 from .view_writes import AsStridedBackward0, base_key, positions_in_base
 from .._dtype import _FROM_NUMPY
 
@@ -97,17 +96,7 @@ def _index_grad(grad, shape, key):
     return index_put_accumulate(grad, shape, key)
 
 
-
-
 IndexBackward0 = derivative("IndexBackward0", _index_grad)
-
-
-
-
-
-
-
-
 
 
 # ---------------------------------------------------------------- parsing an index
@@ -124,24 +113,28 @@ def _is_tuple_like_item(item):
     return item is None or item is Ellipsis or isinstance(item, (slice, list, tuple, Tensor))
 
 
-def _normalize(item):
-    """An item as int, slice, None, Ellipsis, or an index array (bool masks stay bool)."""
+def _normalize(item, xp):
+    """An item as int, slice, None, Ellipsis, or an index array of namespace ``xp`` (bool masks stay bool).
+
+    Lists are read on the host, and a host index may index an array of another namespace (as a CPU
+    index tensor may index a CUDA tensor in PyTorch): index arrays are moved to ``xp``.
+    """
     cls = item.__class__
     if cls is int or cls is slice or item is None or item is Ellipsis:
         return item
     if cls is bool:
-        return np.array(item)
+        return xp.asarray(item)
     if isinstance(item, Tensor):
         array = item._data
         if array.ndim == 0 and array.dtype.kind in "iu":
             return int(array)
-    elif isinstance(item, np.integer):
+    elif isinstance(item, SCALAR_TYPES) and item.dtype.kind in "iu":
         return int(item)
-    elif isinstance(item, (list, np.ndarray)):
-        array = np.asarray(item)
+    elif isinstance(item, list) or is_array(item):
+        array = item if is_array(item) else NUMPY.asarray(item)
         if array.dtype.kind == "f" and array.size == 0:
-            array = array.astype(np.int64)
-    elif isinstance(item, (float, np.floating)):
+            array = array.astype(NUMPY.int64)
+    elif isinstance(item, float) or isinstance(item, SCALAR_TYPES) and item.dtype.kind == "f":
         raise IndexError("only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are valid "
                          f"indices (got {type(item).__name__})")
     else:
@@ -150,13 +143,13 @@ def _normalize(item):
         array = array.astype(bool)
     if array.dtype.kind not in "biu":
         raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
-    return array
+    return array if namespace_of(array) is xp else xp.from_host(to_host(array))
 
 
 def _consumed(item):
     if item is None or item is Ellipsis:
         return 0
-    if item.__class__ is np.ndarray and item.dtype.kind == "b":
+    if is_array(item) and item.dtype.kind == "b":
         return item.ndim
     return 1
 
@@ -175,9 +168,9 @@ class _Plan:
         self.advanced = advanced
 
 
-def _plan(shape, index):
-    """Resolve ``index`` with PyTorch's rules and errors."""
-    items = tuple(_normalize(item) for item in _as_items(index))
+def _plan(shape, index, xp):
+    """Resolve ``index`` with PyTorch's rules and errors (its arrays in namespace ``xp``)."""
+    items = tuple(_normalize(item, xp) for item in _as_items(index))
     ndim = len(shape)
     used = sum(_consumed(item) for item in items)
     if used > ndim:
@@ -266,7 +259,7 @@ def getitem(input, index):
         return slice_view(input, 0, index)
     if cls is tuple and len(index) <= len(shape) and all(i.__class__ is int or i.__class__ is slice for i in index):
         return _ints_and_slices(input, index, shape)
-    plan = _plan(shape, index)
+    plan = _plan(shape, index, namespace_of(input._data))
     result = _apply_steps(input, plan.steps)
     if plan.advanced is not None:
         x = result._data
@@ -306,7 +299,8 @@ def _copy_slices_grad_value(grad, index, value_shape):
 
 
 def _overwritten_grad_self(grad, index, value_shape):
-    return make_tensor(np.zeros_like(grad._data))
+    data = grad._data
+    return make_tensor(namespace_of(data).zeros_like(data))
 
 
 def _overwritten_grad_value(grad, index, value_shape):
@@ -337,7 +331,7 @@ def _region_array(target, plan):
     region = target
     for kind, dim, arg in plan.steps:
         if kind == "unsqueeze":
-            region = np.expand_dims(region, dim)
+            region = region.reshape(region.shape[:dim] + (1,) + region.shape[dim:])
         else:
             region = region[(slice(None),) * dim + (arg, Ellipsis)]
     return region
@@ -346,7 +340,9 @@ def _region_array(target, plan):
 def _value_array(value, target):
     if isinstance(value, Tensor):
         return value._data
-    if isinstance(value, (bool, int, float, complex, np.number, np.bool_)):
+    if isinstance(value, (bool, int, float, complex)):
+        return value
+    if isinstance(value, SCALAR_TYPES) and value.dtype.kind in "biufc":
         return value
     raise TypeError(f"can't assign a {type(value).__name__} to a chainrule.{_legacy_name(target)}")
 
@@ -358,8 +354,8 @@ def _legacy_name(target):
 def _write(region, key, value):
     """``region[key] = value`` with PyTorch's broadcasting rules and messages."""
     destination = region if key is None else region[key]
-    shape = destination.shape if isinstance(destination, np.ndarray) else ()
-    if isinstance(value, np.ndarray):
+    shape = destination.shape if is_array(destination) else ()
+    if is_array(value):
         value = _fit_value(value, shape, key is not None)
     try:
         if key is None:
@@ -367,7 +363,7 @@ def _write(region, key, value):
         else:
             region[key] = value
     except ValueError:
-        if not region.flags.writeable:
+        if not writeable(region):
             raise RuntimeError(OVERLAP_MESSAGE) from None
         raise
 
@@ -378,7 +374,7 @@ def _fit_value(value, shape, advanced):
         value = value[0]
     if advanced:
         try:
-            np.broadcast_shapes(value.shape, shape)
+            NUMPY.broadcast_shapes(value.shape, shape)
         except ValueError:
             raise RuntimeError(f"shape mismatch: value tensor of shape {list(value.shape)} cannot be broadcast to "
                                f"indexing result of shape {list(shape)}") from None
@@ -402,7 +398,7 @@ def setitem(self, index, value):
         _recorder_state.recorder.before_write(self)
         _recorder_state.recorder.fail("index assignment (x[i] = v) has no kernel")
     target = self._data
-    plan = _plan(target.shape, index)
+    plan = _plan(target.shape, index, namespace_of(target))
     recording = _grad_state.enabled and (self._requires_grad or isinstance(value, Tensor) and value._requires_grad)
     if recording and self._grad_fn is None and self._requires_grad:
         raise RuntimeError(VIEW_OF_LEAF_MESSAGE)
@@ -428,22 +424,7 @@ def setitem(self, index, value):
     self._output_nr = 0
 
 
-
-
 # ---------------------------------------------------------------- writes through a view
-
-
-
-
-
-
-
-
-
-
-
-
-
 
 
 __setitem__ = setitem

@@ -8,15 +8,13 @@ rule needs the old value of the tensor itself (``x.mul_(y)`` reads ``x``), that 
 a copy so the rule still sees it.
 """
 
-import numpy as np
-
+from .._array import NUMPY, namespace_of
 from .._dtype import _FROM_NUMPY
 from .._tensor import Tensor, make_tensor
 from .._autograd import grad_mode
 from .._autograd.graph import SavedTensor
 from .._recording import state as _recorder_state
 from ._kernel import Kernel, replays
-from .._array import namespace_of
 from ._op import derivative, record
 from .pointwise_base import zeros_like_grad
 from .view_writes import write_through_view
@@ -24,6 +22,8 @@ from .view_writes import write_through_view
 __all__ = ["make_inplace", "write_inplace", "zero_", "fill_", "copy_"]
 
 _grad_state = grad_mode._state
+_ndarray = NUMPY.ndarray
+_copyto = NUMPY.copyto
 
 LEAF_MESSAGE = "a leaf Variable that requires grad is being used in an in-place operation."
 VIEW_OF_LEAF_MESSAGE = "a view of a leaf Variable that requires grad is being used in an in-place operation."
@@ -102,7 +102,8 @@ def write_inplace(tensor, result):
     node = result._grad_fn
     if node is not None:
         _keep_old_self(node, tensor)
-    np.copyto(tensor._data, result._data, casting="unsafe")
+    target = tensor._data
+    (_copyto if target.__class__ is _ndarray else namespace_of(target).copyto)(target, result._data, casting="unsafe")
     tensor._version_counter[0] += 1
     if result._tangent is not None:
         tensor._tangent = result._tangent
@@ -159,25 +160,24 @@ FillBackward2 = derivative("FillBackward2", _no_grad_for_self, _fill_grad_value)
 CopyBackwards = derivative("CopyBackwards", _overwritten_grad, _copy_grad_src)
 
 
-def _zero_result(tensor):
-    return np.zeros_like(tensor._data)
-
-
 def zero_(self):
     check_inplace_allowed(self)
-    return write_inplace(self, record(_zero_result(self), ZeroBackward0, (self,)))
+    x = self._data
+    return write_inplace(self, record(namespace_of(x).zeros_like(x), ZeroBackward0, (self,)))
 
 
 def fill_(self, value):
     check_inplace_allowed(self)
     number = value._data if isinstance(value, Tensor) else value
-    data = np.full_like(self._data, number)
+    x = self._data
+    data = namespace_of(x).full_like(x, number)
     return write_inplace(self, record(data, FillBackward2, (self, value)))
 
 
 def copy_(self, src, non_blocking=False):
     check_inplace_allowed(self)
-    data = np.broadcast_to(src._data, self._data.shape).astype(self._data.dtype)
+    source = src._data
+    data = namespace_of(source).broadcast_to(source, self._data.shape).astype(self._data.dtype)
     return write_inplace(self, record(data, CopyBackwards, (self, src), (), (src._data.shape,)))
 
 

@@ -8,10 +8,10 @@ and ``unbind`` return several views that share one node, as in PyTorch.
 
 from itertools import accumulate
 
-import numpy as np
-
+from .._array import namespace_of
 from .._dtype import DIMENSIONED, _FROM_NUMPY, result_type
-from .._tensor import Tensor, _wrap_dim, make_tensor
+from .._tensor import Tensor, _wrap_dim
+from ._along_dim import zeros_of
 from ._op import derivative, record, record_multi
 from .indexing import slice_view
 from .pointwise_base import write_out
@@ -40,10 +40,6 @@ def _common_arrays(tensors):
     return [a.astype(common, copy=False) for a in arrays]
 
 
-def _zeros(shape, like):
-    return make_tensor(np.zeros(shape, dtype=like._data.dtype))
-
-
 # ---------------------------------------------------------------- cat
 class _CatPiece:
     """The vjp of one ``cat`` input: its slice of the gradient (an empty 1-d input was skipped)."""
@@ -56,7 +52,7 @@ class _CatPiece:
     def __call__(self, grad, dim, offsets, sizes):
         size = sizes[self.position]
         if size is None:
-            return _zeros((0,), grad)
+            return zeros_of((0,), grad)
         return grad.narrow(dim, offsets[self.position], size)
 
 
@@ -80,7 +76,7 @@ def _node_class(name, piece, count):
     key = (name, count)
     cls = _node_classes.get(key)
     if cls is None:
-        cls = _node_classes[key] = derivative(name, *(piece(i) for i in range(count)))
+        cls = _node_classes[key] = derivative(name, *(piece(i) for i in range(count)), op=f"{name}/{count}")
     return cls
 
 
@@ -105,7 +101,7 @@ def cat(tensors, dim=0, *, out=None):
     for i, a in enumerate(arrays):
         if a is not reference and not _is_legacy_empty(a):
             _check_cat_shapes(reference, a, dim, i)
-    result = np.concatenate(kept, axis=dim)
+    result = namespace_of(reference).concatenate(kept, axis=dim)
     sizes = [None if _is_legacy_empty(a) and reference.ndim != 1 else a.shape[dim] for a in arrays]
     offsets = list(accumulate((s or 0 for s in sizes), initial=0))
     node_class = _node_class("CatBackward0", _CatPiece, len(tensors))
@@ -143,7 +139,7 @@ def stack(tensors, dim=0, *, out=None):
                                f"{list(a.shape)} at entry {i}")
     dim = _wrap_dim(dim, len(first) + 1)
     node_class = _node_class("StackBackward0", _StackPiece, len(tensors))
-    result = record(np.stack(arrays, axis=dim), node_class, tensors, (), (dim,))
+    result = record(namespace_of(arrays[0]).stack(arrays, axis=dim), node_class, tensors, (), (dim,))
     return result if out is None else write_out(result, out, "stack")
 
 
@@ -180,7 +176,7 @@ def _join_grads(grads, pieces_shapes, dim, join):
     present = next((g for g in grads if g is not None), None)
     if present is None:
         return None
-    filled = [g if g is not None else _zeros(shape, present) for g, shape in zip(grads, pieces_shapes)]
+    filled = [g if g is not None else zeros_of(shape, present) for g, shape in zip(grads, pieces_shapes)]
     return join(filled, dim)
 
 
@@ -201,7 +197,7 @@ def _multi_output_class(name, count):
     key = (name, "outputs", count)
     cls = _node_classes.get(key)
     if cls is None:
-        cls = _node_classes[key] = derivative(name, _SPLIT_RULES[name], outputs=count)
+        cls = _node_classes[key] = derivative(name, _SPLIT_RULES[name], outputs=count, op=f"{name}/{count}")
     return cls
 
 
@@ -319,7 +315,7 @@ def repeat(input, *sizes):
     for r in sizes:
         if r < 0:
             raise RuntimeError(f"Trying to create tensor with negative dimension {min(target)}: {target}")
-    result = np.tile(x.reshape(shape), sizes)
+    result = namespace_of(x).tile(x.reshape(shape), sizes)
     return record(result, RepeatBackward0, (input,), (), (sizes, shape))
 
 
@@ -356,12 +352,14 @@ def _dims_arg(dims):
 
 
 def flip(input, *dims):
+    """``input`` reversed along ``dims`` (a copy; a 0-d input has nothing to reverse)."""
     x = input._data
     dims = tuple(_wrap_dim(d, x.ndim) for d in _dims_arg(dims))
     for d in dims:
         if dims.count(d) > 1:
             raise RuntimeError(f"dim {d} appears multiple times in the list of dims")
-    return record(np.flip(x, dims).copy(), FlipBackward0, (input,), (), (dims,))
+    result = x.copy() if x.ndim == 0 else namespace_of(x).flip(x, dims).copy()
+    return record(result, FlipBackward0, (input,), (), (dims,))
 
 
 def fliplr(input):
@@ -378,17 +376,18 @@ def flipud(input):
 
 def roll(input, shifts, dims=None):
     x = input._data
+    xp = namespace_of(x)
     shifts = (shifts,) if isinstance(shifts, int) else tuple(shifts)
     if dims is None:
         if len(shifts) != 1:
             raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, dims:0")
-        result = np.roll(x.reshape(-1), shifts[0]).reshape(x.shape)
+        result = xp.roll(x.reshape(-1), shifts[0]).reshape(x.shape)
         return record(result, RollBackward0, (input,), (), (shifts, None))
     dims = (dims,) if isinstance(dims, int) else tuple(dims)
     if len(shifts) != len(dims):
         raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, dims:{len(dims)}")
     dims = tuple(_wrap_dim(d, x.ndim) for d in dims)
-    return record(np.roll(x, shifts, dims), RollBackward0, (input,), (), (shifts, dims))
+    return record(xp.roll(x, shifts, dims), RollBackward0, (input,), (), (shifts, dims))
 
 
 def rot90(input, k=1, dims=(0, 1)):
@@ -401,4 +400,4 @@ def rot90(input, k=1, dims=(0, 1)):
     d0, d1 = _wrap_dim(dims[0], x.ndim), _wrap_dim(dims[1], x.ndim)
     if d0 == d1:
         raise RuntimeError(f"expected rotation dims to be different, but got dim0 = {d0} and dim1 = {d1}")
-    return record(np.rot90(x, k, (d0, d1)).copy(), Rot90Backward0, (input,), (), (k, (d0, d1)))
+    return record(namespace_of(x).rot90(x, k, (d0, d1)).copy(), Rot90Backward0, (input,), (), (k, (d0, d1)))

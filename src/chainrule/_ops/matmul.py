@@ -6,15 +6,18 @@ a batch into one matrix), so its result carries the same backward node name (``D
 ``MvBackward0``, ``MmBackward0``, ``UnsafeViewBackward0``, ``CloneBackward0``, ...) and a shape
 mismatch raises the message of the product that PyTorch runs. For complex operands each rule
 multiplies by the conjugate transpose of the other factor.
+
+The products are the arrays' own ``@`` (every array library has it); the few other array calls go
+to the operands' namespace, NumPy's without a lookup.
 """
 
-import numpy as np
+import math
 
+from .._array import NUMPY, namespace_of
 from .._dtype import from_numpy_dtype
 from .._tensor import Tensor
 from ._broadcast import broadcast_error
 from ._kernel import Kernel, replays
-from .._array import namespace_of
 from ._op import conjugate, derivative, record
 from .inplace import check_inplace_allowed, write_inplace
 from .pointwise_base import write_out
@@ -23,6 +26,9 @@ __all__ = ["matmul", "mm", "mv", "dot", "vdot", "bmm", "addmm", "addmv", "addbmm
 
 FUNCTIONS = __all__
 METHODS = __all__ + ["addmm_", "addmv_", "addbmm_", "baddbmm_"]
+
+_NUMPY = NUMPY
+_ndarray = NUMPY.ndarray
 
 
 def _shape_x(shape):
@@ -148,14 +154,16 @@ def dot(input, other, *, out=None):
     """The inner product of two 1-D tensors of the same dtype."""
     a, b = input._data, other._data
     _check_dot(a, b)
-    return write_out(record(np.dot(a, b), DotBackward0, (input, other), (input, other)), out, "dot")
+    xp = _NUMPY if a.__class__ is _ndarray else namespace_of(a)
+    return write_out(record(xp.dot(a, b), DotBackward0, (input, other), (input, other)), out, "dot")
 
 
 def vdot(input, other, *, out=None):
     """``dot`` with the first vector conjugated (the same product for real tensors)."""
     a, b = input._data, other._data
     _check_dot(a, b)
-    return write_out(record(np.vdot(a, b), VdotBackward0, (input, other), (input, other)), out, "vdot")
+    xp = _NUMPY if a.__class__ is _ndarray else namespace_of(a)
+    return write_out(record(xp.vdot(a, b), VdotBackward0, (input, other), (input, other)), out, "vdot")
 
 
 def mv(input, vec, *, out=None):
@@ -173,13 +181,13 @@ def mm(input, mat2, *, out=None):
 def bmm(input, mat2, *, out=None):
     a, b = input._data, mat2._data
     _check_bmm(a, b)
-    return write_out(record(np.matmul(a, b), BmmBackward0, (input, mat2), (input, mat2)), out, "bmm")
+    return write_out(record(a @ b, BmmBackward0, (input, mat2), (input, mat2)), out, "bmm")
 
 
 # ---------------------------------------------------------------- matmul
 def _leading_size(shape):
     """The number of rows when every dimension but the last is folded into one."""
-    return int(np.prod(shape[:-1]))
+    return math.prod(shape[:-1])
 
 
 def _batched_grad_self(grad, self, other):
@@ -211,15 +219,15 @@ def _squeeze0_grad(grad):
     return grad.unsqueeze(0)
 
 
-def _batched_node(name):
-    return derivative(name, _batched_grad_self, _batched_grad_other, saves="self other")
+def _batched_node(name, op):
+    return derivative(name, _batched_grad_self, _batched_grad_other, saves="self other", op=op)
 
 
 # PyTorch's matmul ends in a reshape (UnsafeView), or, when it multiplied the transposed
 # operands, in a transpose that it makes contiguous (Clone) unless it already is (Transpose).
-FoldedMatmulBackward = _batched_node("UnsafeViewBackward0")
-TransposedMatmulCloneBackward = _batched_node("CloneBackward0")
-TransposedMatmulBackward = _batched_node("TransposeBackward0")
+FoldedMatmulBackward = _batched_node("UnsafeViewBackward0", "matmul.folded")
+TransposedMatmulCloneBackward = _batched_node("CloneBackward0", "matmul.transposed_copy")
+TransposedMatmulBackward = _batched_node("TransposeBackward0", "matmul.transposed")
 SqueezeBackward4 = derivative("SqueezeBackward4", _squeeze0_grad)
 
 
@@ -234,7 +242,7 @@ def _foldable(array):
 def _folds(input, other, a, b):
     """Whether PyTorch multiplies the larger operand folded into one matrix instead of batching."""
     transpose = b.ndim > a.ndim
-    big = np.swapaxes(b, -1, -2) if transpose else a
+    big = b.swapaxes(-1, -2) if transpose else a
     small = input if transpose else other
     if not (big.ndim >= 3 and (a.ndim if transpose else b.ndim) <= 2):
         return False
@@ -248,15 +256,16 @@ def _folds(input, other, a, b):
 def _folded_matmul(input, other, a, b):
     """A batch against a matrix or vector, multiplied as one matrix: the checks and node PyTorch uses."""
     if b.ndim >= a.ndim:  # PyTorch multiplies the transposes: other.mT @ input.mT
-        big, small = np.swapaxes(b, -1, -2), (a.T if a.ndim == 2 else a)
+        big, small = b.swapaxes(-1, -2), (a.T if a.ndim == 2 else a)
     else:
         big, small = a, b
-    rows = np.broadcast_to(np.empty((), big.dtype), (_leading_size(big.shape), big.shape[-1]))
+    xp = _NUMPY if big.__class__ is _ndarray else namespace_of(big)
+    rows = xp.broadcast_to(xp.empty((), dtype=big.dtype), (_leading_size(big.shape), big.shape[-1]))
     if small.ndim == 2:
         _check_mm(rows, small)
     else:
         _check_mv(rows, small)
-    result = np.matmul(a, b)
+    result = a @ b
     if b.ndim >= a.ndim and a.ndim == 2:
         rows_out, cols_out = a.shape[0], b.shape[-1]
         contiguous = result.size == 0 or rows_out == 1 or cols_out == 1
@@ -270,10 +279,10 @@ def _batched_matmul(input, other, a, b):
     batch_a = a.shape[:-2]
     batch_b = b.shape[:-2] if b.ndim > 1 else ()
     try:
-        batch = np.broadcast_shapes(batch_a, batch_b)
+        batch = NUMPY.broadcast_shapes(batch_a, batch_b)
     except ValueError:
         raise broadcast_error(batch_a, batch_b) from None
-    count = int(np.prod(batch))
+    count = math.prod(batch)
     inner_a = a.shape[-1]
     inner_b = b.shape[0] if b.ndim == 1 else b.shape[-2]
     if inner_a != inner_b:
@@ -281,7 +290,7 @@ def _batched_matmul(input, other, a, b):
                            f"got: [{count}, {inner_b}].")
     if a.dtype != b.dtype:
         raise RuntimeError(f"expected scalar type {dtype_name(a)} but found {dtype_name(b)}")
-    return record(np.matmul(a, b), FoldedMatmulBackward, (input, other), (input, other))
+    return record(a @ b, FoldedMatmulBackward, (input, other), (input, other))
 
 
 def matmul(input, other, *, out=None):
@@ -433,7 +442,7 @@ def baddbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
         raise RuntimeError(f"Input dtypes must be the same, got: input {dtype_cpp_name(c)}, "
                            f"batch1: {dtype_cpp_name(a)}, batch2: {dtype_cpp_name(b)}")
     _check_bmm(a, b)
-    result = _add_scaled(np.matmul(a, b), input, beta, alpha)
+    result = _add_scaled(a @ b, input, beta, alpha)
     result = record(result, BaddbmmBackward0, (input, batch1, batch2), (batch1, batch2, beta, alpha))
     return write_out(result, out, "baddbmm")
 

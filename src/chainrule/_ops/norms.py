@@ -9,14 +9,14 @@ matrix norms are compositions: ``'nuc'`` is a sum of singular values, ``2`` thei
 
 import math
 
-import numpy as np
-
+from .._array import namespace_of
 from .._dtype import to_dtype
 from .._tensor import _wrap_dim
 from ._along_dim import expand_reduced, reduced_count, reduction_dims
 from ._op import OUTPUT, derivative, record
-from .decompositions import svdvals
-from .pointwise import isnan, sign, where
+from .linalg.svd import svdvals
+from .pointwise import sign, where
+from .pointwise_compare import isnan
 from .pointwise_base import write_out
 
 __all__ = ["vector_norm", "matrix_norm", "linalg_norm", "norm", "MATRIX_ORDERS"]
@@ -55,21 +55,22 @@ LinalgVectorNormBackward0 = derivative("LinalgVectorNormBackward0", _norm_grad, 
 
 
 def _norm_array(x, ord, dims, keepdim):
-    magnitude = np.abs(x)
-    if magnitude.dtype == np.float16:
-        magnitude = magnitude.astype(np.float32)
+    xp = namespace_of(x)
+    magnitude = xp.abs(x)
+    if magnitude.dtype == xp.float16:
+        magnitude = magnitude.astype(xp.float32)
     if ord == math.inf:
-        return np.amax(magnitude, axis=dims, keepdims=keepdim)
+        return xp.amax(magnitude, axis=dims, keepdims=keepdim)
     if ord == -math.inf:
-        return np.amin(magnitude, axis=dims, keepdims=keepdim)
+        return xp.amin(magnitude, axis=dims, keepdims=keepdim)
     if ord == 0:
-        return np.sum(magnitude != 0, axis=dims, keepdims=keepdim).astype(magnitude.dtype)
+        return xp.sum(magnitude != 0, axis=dims, keepdims=keepdim).astype(magnitude.dtype)
     if ord == 1:
-        return np.sum(magnitude, axis=dims, keepdims=keepdim)
+        return xp.sum(magnitude, axis=dims, keepdims=keepdim)
     if ord == 2:
-        return np.sqrt(np.sum(magnitude * magnitude, axis=dims, keepdims=keepdim))
-    with np.errstate(divide="ignore", over="ignore"):
-        return np.sum(magnitude ** ord, axis=dims, keepdims=keepdim) ** (1.0 / ord)
+        return xp.sqrt(xp.sum(magnitude * magnitude, axis=dims, keepdims=keepdim))
+    with xp.errstate(divide="ignore", over="ignore"):
+        return xp.sum(magnitude ** ord, axis=dims, keepdims=keepdim) ** (1.0 / ord)
 
 
 def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, out=None):

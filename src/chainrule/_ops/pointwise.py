@@ -1,4 +1,4 @@
-"""Elementwise functions of one tensor, ``where``, and (from ``pointwise_compare``) comparisons.
+"""Elementwise functions of one tensor, and ``where``.
 
 A unary op is one line: its name, its node, its array function and what its rule reads. Float-only
 functions turn integer inputs into the default float dtype first, as PyTorch does. Each rule is the
@@ -9,32 +9,28 @@ multiplies by the conjugate of the derivative (``conjugate``, free for real tens
 import math
 import warnings
 
-import numpy as np
-
-from .._dtype import _FROM_NUMPY, SCALAR, result_type, scalar_dtype
+from .._array import NUMPY, is_array, namespace_of
+from .._dtype import _FROM_NUMPY, SCALAR, result_type, scalar_dtype, uint8
 from .._tensor import Tensor, make_tensor
 from ._broadcast import binary_arrays, broadcast_shapes
 from ._kernel import Kernel, binary_operands, replays
-from .._array import namespace_of
 from ._op import OUTPUT, conjugate, derivative, record
 from .pointwise_base import float_array, kernel_missing, reject, to_default_float, unary_op, write_out, zeros_like_grad
-from .pointwise_compare import COMPARISONS, INPLACE_COMPARISONS
-from .pointwise_compare import *  # noqa: F401,F403  (re-exported: the comparison ops live in this family)
 from .pointwise_special import TWO_OVER_SQRT_PI, erf_array, erfc_array, erfinv_array
 
 _UNARY = ["exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "sqrt", "rsqrt", "reciprocal", "sin", "cos", "tan",
           "asin", "acos", "atan", "sinh", "cosh", "tanh", "asinh", "acosh", "atanh", "sigmoid", "logit", "erf",
           "erfc", "erfinv", "abs", "sign", "sgn", "relu"]
 
-__all__ = _UNARY + ["where", "zeros_like_grad", "to_default_float", "unary_op"] + COMPARISONS
+__all__ = _UNARY + ["where", "zeros_like_grad", "to_default_float", "unary_op"]
 
-FUNCTIONS = _UNARY + ["where"] + COMPARISONS
-METHODS = _UNARY + COMPARISONS + INPLACE_COMPARISONS
-INPLACE = _UNARY + ["logical_and", "logical_or", "logical_xor", "logical_not", "bitwise_and", "bitwise_or",
-                    "bitwise_xor", "bitwise_not"]
+FUNCTIONS = _UNARY + ["where"]
+METHODS = _UNARY
+INPLACE = _UNARY
 ALIASES = {"absolute": "abs", "arcsin": "asin", "arccos": "acos", "arctan": "atan", "arcsinh": "asinh",
-           "arccosh": "acosh", "arctanh": "atanh", "greater": "gt", "less": "lt", "greater_equal": "ge",
-           "less_equal": "le", "not_equal": "ne"}
+           "arccosh": "acosh", "arctanh": "atanh"}
+
+_ndarray = NUMPY.ndarray
 
 _LN2 = math.log(2.0)
 _LN10 = math.log(10.0)
@@ -175,29 +171,31 @@ def _relu_grad(grad, result):
 # ---------------------------------------------------------------- array functions PyTorch computes its own way
 def _sigmoid_array(x):
     """``1 / (1 + exp(-x))``: where ``exp`` overflows to inf the quotient is still the limit, 0."""
-    if x.dtype == np.float16:  # half precision is computed in single, as PyTorch does
-        return _sigmoid_array(x.astype(np.float32)).astype(np.float16)
-    return 1 / (1 + np.exp(-x))
+    xp = namespace_of(x)
+    if x.dtype == xp.float16:  # half precision is computed in single, as PyTorch does
+        return _sigmoid_array(x.astype(xp.float32)).astype(xp.float16)
+    return 1 / (1 + xp.exp(-x))
 
 
 def _rsqrt_array(x):
-    return 1 / np.sqrt(x)
+    return 1 / namespace_of(x).sqrt(x)
 
 
 def _relu_array(x):
-    return np.maximum(x, 0)
+    return namespace_of(x).maximum(x, 0)
 
 
 def _sign_array(x):
-    return x.copy() if x.dtype.kind == "b" else np.sign(x)
+    return x.copy() if x.dtype.kind == "b" else namespace_of(x).sign(x)
 
 
 def _sgn_array(x):
     """``z / |z|`` for complex numbers (0 at 0); ``sign`` otherwise."""
     if x.dtype.kind != "c":
         return _sign_array(x)
-    magnitude = np.abs(x)
-    return np.where(magnitude == 0, 0, x / np.where(magnitude == 0, 1, magnitude)).astype(x.dtype, copy=False)
+    xp = namespace_of(x)
+    magnitude = xp.abs(x)
+    return xp.where(magnitude == 0, 0, x / xp.where(magnitude == 0, 1, magnitude)).astype(x.dtype, copy=False)
 
 
 _SIGN_COMPLEX = {"c": (NotImplementedError, "Unlike NumPy, torch.sign is not intended to support complex numbers. "
@@ -254,7 +252,7 @@ def _complex_sgn_grad(grad, self, result):
 
 
 SgnBackward0 = derivative("SgnBackward0", _zero_grad)
-ComplexSgnBackward = derivative("SgnBackward0", _complex_sgn_grad, saves="self result")
+ComplexSgnBackward = derivative("SgnBackward0", _complex_sgn_grad, saves="self result", op="sgn.complex")
 LogitBackward0 = derivative("LogitBackward0", _logit_grad, saves="self")
 
 _LOGIT_COMPLEX = _complex_kernel_missing("logit_cpu")
@@ -276,9 +274,10 @@ def logit(input, eps=None, *, out=None):
     if x.dtype.kind in _LOGIT_COMPLEX:
         reject(x, _LOGIT_COMPLEX)
     x = float_array(input)
+    xp = namespace_of(x)
     if eps is not None:  # as PyTorch: below eps becomes eps, else above 1 - eps becomes 1 - eps
-        x = np.where(x < eps, eps, np.where(x > 1 - eps, 1 - eps, x)).astype(x.dtype, copy=False)
-    result = record(np.log(x / (1 - x)), LogitBackward0, (input,), (input,), (eps,))
+        x = xp.where(x < eps, eps, xp.where(x > 1 - eps, 1 - eps, x)).astype(x.dtype, copy=False)
+    result = record(xp.log(x / (1 - x)), LogitBackward0, (input,), (input,), (eps,))
     return result if out is None else write_out(result, out, "logit")
 
 
@@ -296,7 +295,7 @@ WhereBackward0 = derivative("WhereBackward0", _where_grad_input, _where_grad_oth
 
 def _check_condition(cond):
     """A bool condition is expected; uint8 still works, with PyTorch's deprecation warning."""
-    if cond.dtype != np.uint8:
+    if cond.dtype != uint8.np:
         raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype "
                            f"{_FROM_NUMPY[cond.dtype].scalar_type_name}")
     warnings.warn("where received a uint8 condition tensor. This behavior is deprecated and will be removed in a "
@@ -306,8 +305,14 @@ def _check_condition(cond):
 def where(condition, input=None, other=None, *, out=None):
     """``input`` where ``condition`` holds, else ``other``; numbers allowed for either branch."""
     if input is None and other is None:
-        return tuple(make_tensor(i) for i in np.nonzero(condition._data))
-    cond = condition._data if isinstance(condition, Tensor) else np.asarray(condition)
+        data = condition._data
+        return tuple(make_tensor(i) for i in namespace_of(data).nonzero(data))
+    if isinstance(condition, Tensor):
+        cond = condition._data
+        xp = NUMPY if cond.__class__ is _ndarray else namespace_of(cond)
+    else:
+        xp = _namespace_of_tensors(input, other)
+        cond = xp.asarray(condition)
     if cond.dtype.kind != "b":
         _check_condition(cond)
     if isinstance(input, Tensor):
@@ -316,19 +321,32 @@ def where(condition, input=None, other=None, *, out=None):
         y, x = binary_arrays(other, input)
     else:
         d = result_type([(scalar_dtype(input), SCALAR), (scalar_dtype(other), SCALAR)]).np
-        x, y = np.asarray(input, dtype=d), np.asarray(other, dtype=d)
+        x, y = xp.asarray(input, dtype=d), xp.asarray(other, dtype=d)
     try:
-        result = np.where(cond, x, y)
+        result = xp.where(cond, x, y)
     except ValueError:
-        broadcast_shapes(cond.shape, np.shape(x), np.shape(y))
+        broadcast_shapes(cond.shape, _shape(x), _shape(y))
         raise
-    if not isinstance(x, np.ndarray) and isinstance(y, np.ndarray):
+    x_array = is_array(x)
+    if not x_array and is_array(y):
         result = result.astype(y.dtype, copy=False)
-    elif isinstance(x, np.ndarray):
+    elif x_array:
         result = result.astype(x.dtype, copy=False)
     condition = condition if isinstance(condition, Tensor) else make_tensor(cond)
     result = record(result, WhereBackward0, (input, other), (condition,))
     return result if out is None else write_out(result, out, "where")
+
+
+def _namespace_of_tensors(*values):
+    """The namespace of the first tensor among ``values`` (NumPy's when there is none)."""
+    for value in values:
+        if isinstance(value, Tensor):
+            return namespace_of(value._data)
+    return NUMPY
+
+
+def _shape(value):
+    return value.shape if is_array(value) else ()
 
 
 def tensor_where(self, condition, other):

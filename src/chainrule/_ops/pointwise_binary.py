@@ -1,25 +1,29 @@
 """Elementwise functions of two or three tensors: ``maximum minimum fmax fmin``, ``clamp`` in all its
-forms, ``lerp atan2 hypot xlogy copysign nan_to_num addcmul addcdiv``. Registered by ``arithmetic``.
+forms, ``lerp atan2 hypot xlogy copysign nan_to_num addcmul addcdiv``.
 
 Selection-style rules (``maximum``, ``clamp``) write exact ``+0.`` where the gradient is blocked and
 split it evenly on ties; the others are arithmetic and follow IEEE signs.
 """
 
-import numpy as np
-
-from .._dtype import DIMENSIONED, SCALAR, ZERO_DIM, result_type, scalar_dtype
+from .._array import NUMPY, SCALAR_TYPES, is_array, namespace_of
+from .._dtype import DIMENSIONED, SCALAR, ZERO_DIM, get_default_dtype, result_type, scalar_dtype
 from .._tensor import Tensor, make_tensor
 from ._broadcast import apply_binary, binary_arrays, broadcast_shapes
 from ._op import OUTPUT, conjugate, derivative, record
-from .pointwise import isfinite, isnan, where
+from .pointwise import where
+from .pointwise_compare import isfinite, isnan
 from .pointwise_base import kernel_missing, no_kernel_error, reject, to_default_float, write_out, zeros_like_grad
 
 __all__ = ["maximum", "minimum", "fmax", "fmin", "clamp", "clip", "clamp_min", "clamp_max", "lerp", "atan2",
            "arctan2", "hypot", "xlogy", "copysign", "nan_to_num", "addcmul", "addcdiv"]
 
 FUNCTIONS = [name for name in __all__ if name != "arctan2"]
+METHODS = FUNCTIONS
 INPLACE = ["clamp", "clip", "clamp_min", "clamp_max", "lerp", "atan2", "hypot", "xlogy", "copysign", "nan_to_num",
            "addcmul", "addcdiv"]
+ALIASES = {"arctan2": "atan2"}
+
+_ndarray = NUMPY.ndarray
 
 
 def _must_be_tensor(name, value, position=2, argument="other"):
@@ -44,7 +48,7 @@ def _array(value, dtype):
     if isinstance(value, Tensor):
         data = value._data
         return data if data.dtype == dtype else data.astype(dtype)
-    return value.item() if isinstance(value, np.generic) else value
+    return value.item() if isinstance(value, SCALAR_TYPES) else value
 
 
 # ---------------------------------------------------------------- maximum / minimum / fmax / fmin
@@ -79,12 +83,16 @@ FminBackward0 = derivative("FminBackward0", _fmin_grad_self, _fmin_grad_other, s
 
 
 def _selection(name, array_fn, node_class):
+    """``array_fn``: the name of the namespace function (``"maximum"``)."""
+    numpy_fn = getattr(NUMPY, array_fn)
+
     def op(input, other, *, out=None):
         _must_be_tensor(name, other)
         x, y = binary_arrays(input, other)
         if x.dtype.kind == "c":
             raise RuntimeError(f"{name} not implemented for complex tensors.")
-        result = record(apply_binary(array_fn, x, y), node_class, (input, other), (input, other))
+        fn = numpy_fn if x.__class__ is _ndarray else getattr(namespace_of(x), array_fn)
+        result = record(apply_binary(fn, x, y), node_class, (input, other), (input, other))
         return result if out is None else write_out(result, out, name)
 
     op.__name__ = op.__qualname__ = name
@@ -92,10 +100,10 @@ def _selection(name, array_fn, node_class):
     return op
 
 
-maximum = _selection("maximum", np.maximum, MaximumBackward0)
-minimum = _selection("minimum", np.minimum, MinimumBackward0)
-fmax = _selection("fmax", np.fmax, FmaxBackward0)
-fmin = _selection("fmin", np.fmin, FminBackward0)
+maximum = _selection("maximum", "maximum", MaximumBackward0)
+minimum = _selection("minimum", "minimum", MinimumBackward0)
+fmax = _selection("fmax", "fmax", FmaxBackward0)
+fmin = _selection("fmin", "fmin", FminBackward0)
 fmax.__doc__ = "Elementwise maximum that ignores nan (nan only where both are nan)."
 fmin.__doc__ = "Elementwise minimum that ignores nan (nan only where both are nan)."
 
@@ -170,11 +178,12 @@ def _clamp_arrays(input, min, max, bool_kernel=None, complex_kernel=None):
         if dtype.kind == "b" and bool_kernel is not None:
             raise no_kernel_error(bool_kernel, dtype)
         x = _array(input, dtype)
+    xp = NUMPY if x.__class__ is _ndarray else namespace_of(x)
     try:
         if min is not None:
-            x = np.maximum(x, _array(min, dtype))
+            x = xp.maximum(x, _array(min, dtype))
         if max is not None:
-            x = np.minimum(x, _array(max, dtype))
+            x = xp.minimum(x, _array(max, dtype))
     except ValueError:
         broadcast_shapes(*[v._data.shape for v in (input, min, max) if isinstance(v, Tensor)])
         raise
@@ -193,18 +202,18 @@ def clamp(input, min=None, max=None, *, out=None):
     bool_kernel = ("clamp_cpu" if both_bounds else None) if tensor_bounds else "clamp_scalar_cpu"
     data = _clamp_arrays(input, min, max, bool_kernel)
     if tensor_bounds:
-        min, max = (_as_bound(b, data.dtype) for b in (min, max))
+        min, max = (_as_bound(b, data) for b in (min, max))
         result = record(data, ClampBackward0, (input, min, max), (input, min, max))
     else:
         result = record(data, ClampBackward1, (input,), (input,), (min, max))
     return result if out is None else write_out(result, out, "clamp")
 
 
-def _as_bound(bound, dtype):
-    """A number bound next to a tensor bound takes part as a 0-d tensor."""
+def _as_bound(bound, clamped):
+    """A number bound next to a tensor bound takes part as a 0-d tensor (of the clamped array's dtype)."""
     if bound is None or isinstance(bound, Tensor):
         return bound
-    return make_tensor(np.asarray(bound, dtype=dtype))
+    return make_tensor(namespace_of(clamped).asarray(bound, dtype=clamped.dtype))
 
 
 clip = clamp
@@ -270,9 +279,10 @@ LerpBackward1 = derivative("LerpBackward1", _lerp_tensor_grad_self, _lerp_tensor
 
 def _lerp_arrays(start, end, weight):
     """Interpolate from whichever end is nearer, so ``weight = 1`` gives exactly ``end``."""
+    xp = namespace_of(start)
     difference = end - start
-    near_start = np.abs(weight) < 0.5
-    return np.where(near_start, start + weight * difference, end - difference * (1 - weight))
+    near_start = abs(weight) < 0.5
+    return xp.where(near_start, start + weight * difference, end - difference * (1 - weight))
 
 
 def _check_same_dtype(input, value, argument):
@@ -292,8 +302,8 @@ def lerp(input, end, weight, *, out=None):
     if x.dtype.kind not in "fc":
         reject(x, kernel_missing("lerp_kernel_tensor" if weight_is_tensor else "lerp_kernel_scalar", "biu"))
     w = weight._data if weight_is_tensor else _array(weight, None)
-    broadcast_shapes(x.shape, end._data.shape, np.shape(w))
-    data = np.asarray(_lerp_arrays(x, end._data, w), dtype=x.dtype)
+    broadcast_shapes(x.shape, end._data.shape, w.shape if is_array(w) else ())
+    data = namespace_of(x).asarray(_lerp_arrays(x, end._data, w), dtype=x.dtype)
     if weight_is_tensor:
         result = record(data, LerpBackward1, (input, end, weight), (input, end, weight))
     else:
@@ -334,7 +344,8 @@ def atan2(input, other, *, out=None):
     x, y = binary_arrays(input, other)
     if x.dtype.kind == "c":
         reject(x, kernel_missing("atan2_cpu", "c"))
-    data = apply_binary(np.arctan2, to_default_float(x), to_default_float(y))
+    x, y = to_default_float(x), to_default_float(y)
+    data = apply_binary(namespace_of(x).arctan2, x, y)
     result = record(data, Atan2Backward0, (input, other), (input, other))
     return result if out is None else write_out(result, out, "atan2")
 
@@ -348,7 +359,7 @@ def hypot(input, other, *, out=None):
     x, y = binary_arrays(input, other)
     if x.dtype.kind != "f":
         reject(x, kernel_missing("hypot_cpu", "biuc"))
-    result = record(apply_binary(np.hypot, x, y), HypotBackward0, (input, other), (input, other, OUTPUT))
+    result = record(apply_binary(namespace_of(x).hypot, x, y), HypotBackward0, (input, other), (input, other, OUTPUT))
     return result if out is None else write_out(result, out, "hypot")
 
 
@@ -368,18 +379,29 @@ XlogyBackward2 = derivative("XlogyBackward2", _xlogy_grad_self, saves="self othe
 
 def _xlogy_arrays(x, y):
     """``x * log(y)``, 0 where ``x == 0`` unless ``y`` is nan."""
-    product = apply_binary(np.multiply, x, np.log(y))
-    return np.where((x == 0) & ~np.isnan(y), 0, product).astype(product.dtype, copy=False)
+    xp = namespace_of(x)
+    product = apply_binary(xp.multiply, x, xp.log(y))
+    return xp.where((x == 0) & ~xp.isnan(y), 0, product).astype(product.dtype, copy=False)
+
+
+def _xlogy_signature_error(input, other):
+    return TypeError(f"xlogy() received an invalid combination of arguments - got ({type(input).__name__}, "
+                     f"{type(other).__name__}), but expected one of:\n * (Tensor input, Tensor other, *, Tensor out = "
+                     "None)\n * (Number self, Tensor other, *, Tensor out = None)\n * (Tensor input, Number other, *, "
+                     "Tensor out = None)\n")
 
 
 def xlogy(input, other, *, out=None):
     """``input * log(other)``, defined as 0 where ``input`` is 0 (so ``0 * log(0)`` is 0)."""
+    if not isinstance(input, Tensor) and not isinstance(other, Tensor):
+        raise _xlogy_signature_error(input, other)
     dtype = _common_dtype(input, other)
     if dtype.kind == "c":
         raise no_kernel_error("xlogy_cpu", dtype)
     if dtype.kind != "f":
-        dtype = to_default_float(np.empty(0, dtype)).dtype
-    x, y = np.asarray(_array(input, dtype), dtype=dtype), np.asarray(_array(other, dtype), dtype=dtype)
+        dtype = get_default_dtype().np
+    xp = namespace_of((input if isinstance(input, Tensor) else other)._data)
+    x, y = xp.asarray(_array(input, dtype), dtype=dtype), xp.asarray(_array(other, dtype), dtype=dtype)
     data = _xlogy_arrays(x, y)
     if not isinstance(input, Tensor):
         result = record(data, XlogyBackward1, (other,), (input, other))
@@ -409,7 +431,8 @@ def copysign(input, other, *, out=None):
     x, y = binary_arrays(input, other)
     if x.dtype.kind == "c":
         reject(x, kernel_missing("copysign_cpu", "c"))
-    data = apply_binary(np.copysign, to_default_float(x), to_default_float(y) if isinstance(y, np.ndarray) else y)
+    x = to_default_float(x)
+    data = apply_binary(namespace_of(x).copysign, x, to_default_float(y))
     if isinstance(other, Tensor):
         result = record(data, CopysignBackward0, (input, other), (input, OUTPUT))
     else:
@@ -429,7 +452,7 @@ def nan_to_num(input, nan=0.0, posinf=None, neginf=None, *, out=None):
     """nan, +inf and -inf replaced by ``nan``, ``posinf`` and ``neginf`` (default: the dtype's extremes)."""
     x = input._data
     if x.dtype.kind in "fc":
-        data = np.nan_to_num(x, copy=True, nan=nan, posinf=posinf, neginf=neginf)
+        data = namespace_of(x).nan_to_num(x, copy=True, nan=nan, posinf=posinf, neginf=neginf)
     else:
         data = x.copy()
     result = record(data, NanToNumBackward0, (input,), (input,))
@@ -486,7 +509,7 @@ def _scaled(value, array):
 def addcmul(input, tensor1, tensor2, *, value=1, out=None):
     """``input + value * tensor1 * tensor2``."""
     x, a, b = _addc_arrays(input, tensor1, tensor2)
-    data = np.asarray(x + _scaled(value, a) * b, dtype=x.dtype)
+    data = namespace_of(x).asarray(x + _scaled(value, a) * b, dtype=x.dtype)
     result = record(data, AddcmulBackward0, (input, tensor1, tensor2), (tensor1, tensor2), (value,))
     return result if out is None else write_out(result, out, "addcmul")
 
@@ -496,6 +519,6 @@ def addcdiv(input, tensor1, tensor2, *, value=1, out=None):
     if tensor1._data.dtype.kind in "biu" and tensor2._data.dtype.kind in "biu":
         raise RuntimeError(_ADDCDIV_INTEGER_MESSAGE)
     x, a, b = _addc_arrays(input, tensor1, tensor2)
-    data = np.asarray(x + _scaled(value, a) / b, dtype=x.dtype)
+    data = namespace_of(x).asarray(x + _scaled(value, a) / b, dtype=x.dtype)
     result = record(data, AddcdivBackward0, (input, tensor1, tensor2), (tensor1, tensor2), (value,))
     return result if out is None else write_out(result, out, "addcdiv")

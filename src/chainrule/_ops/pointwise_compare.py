@@ -2,11 +2,10 @@
 
 Their results are bool (or integer, for bitwise ops on integers), so they carry no gradient and
 are wrapped without a node. Only the in-place comparisons (``x.lt_(y)``) record one, as PyTorch
-does, whose gradients are zeros. Re-exported by ``pointwise``, which registers them.
+does, whose gradients are zeros.
 """
 
-import numpy as np
-
+from .._array import NUMPY, as_array, namespace_of
 from .._dtype import _FROM_NUMPY
 from .._recording import state as _recorder_state
 from .._tensor import Tensor, make_tensor
@@ -23,7 +22,15 @@ COMPARISONS = ["eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or", 
 INPLACE_COMPARISONS = ["eq_", "ne_", "lt_", "le_", "gt_", "ge_", "greater_", "less_", "greater_equal_", "less_equal_",
                        "not_equal_"]
 
-__all__ = COMPARISONS + INPLACE_COMPARISONS + ["COMPARISONS", "INPLACE_COMPARISONS"]
+__all__ = COMPARISONS + INPLACE_COMPARISONS
+
+FUNCTIONS = COMPARISONS
+METHODS = COMPARISONS + INPLACE_COMPARISONS
+INPLACE = ["logical_and", "logical_or", "logical_xor", "logical_not", "bitwise_and", "bitwise_or", "bitwise_xor",
+           "bitwise_not"]
+ALIASES = {"greater": "gt", "less": "lt", "greater_equal": "ge", "less_equal": "le", "not_equal": "ne"}
+
+_ndarray = NUMPY.ndarray
 
 
 def _signature_error(name, input):
@@ -37,8 +44,12 @@ def _tensor_only_error(name, other):
 
 
 def _binary(name, array_fn, other_must_be_tensor=False, rejects=None):
-    """A comparison-like op on a tensor and a tensor or number, with PyTorch's dtype and shape rules."""
+    """A comparison-like op on a tensor and a tensor or number, with PyTorch's dtype and shape rules.
+
+    ``array_fn``: the name of the namespace function (``"equal"``).
+    """
     rejects = rejects or {}
+    numpy_fn = getattr(NUMPY, array_fn)
 
     def op(input, other, *, out=None):
         if not isinstance(input, Tensor):
@@ -50,12 +61,15 @@ def _binary(name, array_fn, other_must_be_tensor=False, rejects=None):
         x, y = binary_arrays(input, other)
         if x.dtype.kind in rejects:
             reject(x, rejects)
+        fn = numpy_fn if x.__class__ is _ndarray else getattr(namespace_of(x), array_fn)
         if _recorder_state.recorder is not None and x is input._data and \
                 (y is other._data if isinstance(other, Tensor) else y is other):
-            data = _recorder_state.recorder.traced(_compared, (array_fn, input, other))  # replayed as well
+            data = _recorder_state.recorder.traced(_compared, (fn, input, other))  # replayed as well
         else:
-            data = apply_binary(array_fn, x, y)
-        result = make_tensor(np.asarray(data))
+            data = apply_binary(fn, x, y)
+            if data.__class__ is not _ndarray:  # NumPy's scalar for a 0-d result
+                data = as_array(data)
+        result = make_tensor(data)
         return result if out is None else write_out(result, out, name)
 
     op.__name__ = op.__qualname__ = name
@@ -64,15 +78,15 @@ def _binary(name, array_fn, other_must_be_tensor=False, rejects=None):
 
 
 def _compared(array_fn, x, y):
-    return np.asarray(apply_binary(array_fn, x, y))
+    return as_array(apply_binary(array_fn, x, y))
 
 
-eq = _binary("eq", np.equal)
-ne = _binary("ne", np.not_equal)
-lt = _binary("lt", np.less, rejects=kernel_missing("lt_cpu", "c"))
-le = _binary("le", np.less_equal, rejects=kernel_missing("le_cpu", "c"))
-gt = _binary("gt", np.greater, rejects=kernel_missing("gt_cpu", "c"))
-ge = _binary("ge", np.greater_equal, rejects=kernel_missing("ge_cpu", "c"))
+eq = _binary("eq", "equal")
+ne = _binary("ne", "not_equal")
+lt = _binary("lt", "less", rejects=kernel_missing("lt_cpu", "c"))
+le = _binary("le", "less_equal", rejects=kernel_missing("le_cpu", "c"))
+gt = _binary("gt", "greater", rejects=kernel_missing("gt_cpu", "c"))
+ge = _binary("ge", "greater_equal", rejects=kernel_missing("ge_cpu", "c"))
 
 
 def _zero_grad(grad):
@@ -103,22 +117,25 @@ le_ = less_equal_ = _comparison_inplace("le", "Le")
 gt_ = greater_ = _comparison_inplace("gt", "Gt")
 ge_ = greater_equal_ = _comparison_inplace("ge", "Ge")
 
-logical_and = _binary("logical_and", np.logical_and, other_must_be_tensor=True)
-logical_or = _binary("logical_or", np.logical_or, other_must_be_tensor=True)
-logical_xor = _binary("logical_xor", np.logical_xor, other_must_be_tensor=True)
-bitwise_and = _binary("bitwise_and", np.bitwise_and, rejects=kernel_missing("bitwise_and_cpu", "fc"))
-bitwise_or = _binary("bitwise_or", np.bitwise_or, rejects=kernel_missing("bitwise_or_cpu", "fc"))
-bitwise_xor = _binary("bitwise_xor", np.bitwise_xor, rejects=kernel_missing("bitwise_xor_cpu", "fc"))
+logical_and = _binary("logical_and", "logical_and", other_must_be_tensor=True)
+logical_or = _binary("logical_or", "logical_or", other_must_be_tensor=True)
+logical_xor = _binary("logical_xor", "logical_xor", other_must_be_tensor=True)
+bitwise_and = _binary("bitwise_and", "bitwise_and", rejects=kernel_missing("bitwise_and_cpu", "fc"))
+bitwise_or = _binary("bitwise_or", "bitwise_or", rejects=kernel_missing("bitwise_or_cpu", "fc"))
+bitwise_xor = _binary("bitwise_xor", "bitwise_xor", rejects=kernel_missing("bitwise_xor_cpu", "fc"))
 
 
 def _unary(name, array_fn, rejects=None):
+    """``array_fn``: the name of the namespace function (``"isnan"``)."""
     rejects = rejects or {}
+    numpy_fn = getattr(NUMPY, array_fn)
 
     def op(input, *, out=None):
         x = input._data
         if x.dtype.kind in rejects:
             reject(x, rejects)
-        result = make_tensor(np.asarray(array_fn(x)))
+        fn = numpy_fn if x.__class__ is _ndarray else getattr(namespace_of(x), array_fn)
+        result = make_tensor(as_array(fn(x)))
         return result if out is None else write_out(result, out, name)
 
     op.__name__ = op.__qualname__ = name
@@ -130,14 +147,14 @@ def _no_complex(name):
     return {"c": (RuntimeError, f"{name} does not support complex inputs.")}
 
 
-logical_not = _unary("logical_not", np.logical_not)
-bitwise_not = _unary("bitwise_not", np.invert, rejects=kernel_missing("bitwise_not_cpu", "fc"))
-isnan = _unary("isnan", np.isnan)
-isinf = _unary("isinf", np.isinf)
-isfinite = _unary("isfinite", np.isfinite)
-isposinf = _unary("isposinf", np.isposinf, rejects=_no_complex("isposinf"))
-isneginf = _unary("isneginf", np.isneginf, rejects=_no_complex("isneginf"))
-signbit = _unary("signbit", np.signbit,
+logical_not = _unary("logical_not", "logical_not")
+bitwise_not = _unary("bitwise_not", "invert", rejects=kernel_missing("bitwise_not_cpu", "fc"))
+isnan = _unary("isnan", "isnan")
+isinf = _unary("isinf", "isinf")
+isfinite = _unary("isfinite", "isfinite")
+isposinf = _unary("isposinf", "isposinf", rejects=_no_complex("isposinf"))
+isneginf = _unary("isneginf", "isneginf", rejects=_no_complex("isneginf"))
+signbit = _unary("signbit", "signbit",
                  rejects={"c": (NotImplementedError, "signbit is not implemented for complex tensors.")})
 
 
@@ -158,24 +175,25 @@ def _close_arrays(input, other, rtol, atol, equal_nan, name):
                            f"{_FROM_NUMPY[y.dtype].scalar_type_name}")
     _check_tolerances(rtol, atol)
     broadcast_shapes(x.shape, y.shape)
+    xp = namespace_of(x)
     close = x == y
     if equal_nan:
-        close = close | np.isnan(x) & np.isnan(y)
+        close = close | xp.isnan(x) & xp.isnan(y)
     if rtol == 0 and atol == 0:
         return close
     x, y = float_array(input), float_array(other)
-    error = np.abs(x - y)
-    return close | np.isfinite(error) & (error <= atol + np.abs(rtol * y))
+    error = xp.abs(x - y)
+    return close | xp.isfinite(error) & (error <= atol + xp.abs(rtol * y))
 
 
 def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
     """``|input - other| <= atol + rtol * |other|``, elementwise; infinities are close only to themselves."""
-    return make_tensor(np.asarray(_close_arrays(input, other, rtol, atol, equal_nan, "isclose")))
+    return make_tensor(as_array(_close_arrays(input, other, rtol, atol, equal_nan, "isclose")))
 
 
 def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
     """Whether every element of ``input`` is close to ``other`` (a Python bool)."""
-    return bool(np.all(_close_arrays(input, other, rtol, atol, equal_nan, "allclose")))
+    return bool(_close_arrays(input, other, rtol, atol, equal_nan, "allclose").all())
 
 
 def equal(input, other):
@@ -183,4 +201,4 @@ def equal(input, other):
     if not isinstance(other, Tensor):
         raise _tensor_only_error("equal", other)
     x, y = binary_arrays(input, other)
-    return x.shape == y.shape and bool(np.all(x == y))
+    return x.shape == y.shape and bool((x == y).all())

@@ -1,26 +1,27 @@
 """Products built from the basic ones: ``einsum tensordot inner outer kron cross matrix_power multi_dot``,
 and ``matrix_exp``, the exponential series of matrix products.
 
-``einsum`` is one node: its forward is one ``np.einsum`` call and the gradient for each operand is
-again an einsum, of the incoming gradient with the other operands. ``tensordot``, ``inner``,
-``outer``, ``kron``, ``matrix_power`` and ``multi_dot`` are compositions of reshapes, products and
-permutations, as in PyTorch, so their graphs (and backward node names) are PyTorch's.
+``einsum`` is one node: its forward is one ``einsum`` call (of the operands' namespace) and the
+gradient for each operand is again an einsum, of the incoming gradient with the other operands.
+``tensordot``, ``inner``, ``outer``, ``kron``, ``matrix_power`` and ``multi_dot`` are compositions of
+reshapes, products and permutations, as in PyTorch, so their graphs (and backward node names) are
+PyTorch's.
 """
 
 import functools
 import math
 import warnings
 
-import numpy as np
-
+from .._array import NUMPY, host_values, namespace_of
+from .._dtype import promote_types
 from .._tensor import Tensor, _wrap_dim, make_tensor
 from ._broadcast import broadcast_error
 from ._op import conjugate, derivative, record
+from .linalg.checks import check_matrix
+from .linalg.solvers import inv
 from .matmul import dtype_cpp_name, dtype_name, matmul, mm, vdot
-from .shape import UnsafeViewBackward0
-from .._dtype import promote_types
-from .decompositions import check_matrix, inv
 from .pointwise_base import write_out
+from .shape import UnsafeViewBackward0
 
 __all__ = ["einsum", "tensordot", "inner", "outer", "ger", "kron", "cross", "linalg_cross", "matrix_power",
            "matrix_exp", "multi_dot", "vecdot"]
@@ -138,16 +139,17 @@ def _einsum_grad(index, grad, *saved):
     present = {label for labels in term_labels for label in labels}
     fresh = iter(label for label in range(_LABEL_COUNT) if label not in present and label not in target)
     dtype = grad._data.dtype
+    xp = namespace_of(grad._data)
     result_labels = []
     for label, size in zip(target, shape):
         if label in result_labels:
             diagonal = next(fresh)
-            terms.append(make_tensor(np.eye(size, dtype=dtype)))
+            terms.append(make_tensor(xp.eye(size, dtype=dtype)))
             term_labels.append([label, diagonal])
             result_labels.append(diagonal)
             continue
         if label not in present:
-            terms.append(make_tensor(np.ones(size, dtype=dtype)))
+            terms.append(make_tensor(xp.ones(size, dtype=dtype)))
             term_labels.append([label])
             present.add(label)
         result_labels.append(label)
@@ -163,7 +165,7 @@ def _einsum_node(name, count):
     if node is None:
         vjps = [functools.partial(_einsum_grad, i) for i in range(count)]
         saves = tuple(f"operand{i}" for i in range(count))
-        node = _einsum_nodes[name, count] = derivative(name, *vjps, saves=saves)
+        node = _einsum_nodes[name, count] = derivative(name, *vjps, saves=saves, op=f"{name}/{count}")
     return node
 
 
@@ -176,7 +178,7 @@ def _node_name(operand_labels, out_labels):
 
 
 def _worth_optimizing(arrays, operand_labels):
-    """NumPy's contraction search pays off (BLAS instead of its own loops) only on larger products."""
+    """The contraction search pays off (BLAS instead of einsum's own loops) only on larger products."""
     if len(arrays) == 1:
         return False
     sizes = {}
@@ -189,7 +191,8 @@ def einsum_labels(operands, operand_labels, out_labels):
     """The einsum of tensors whose dimensions are named by integer labels."""
     arrays = [op._data for op in operands]
     interleaved = [x for pair in zip(arrays, operand_labels) for x in pair]
-    result = np.einsum(*interleaved, out_labels, optimize=_worth_optimizing(arrays, operand_labels))
+    xp = namespace_of(arrays[0])
+    result = xp.einsum(*interleaved, out_labels, optimize=_worth_optimizing(arrays, operand_labels))
     node = _einsum_node(_node_name(operand_labels, out_labels), len(operands))
     return record(result, node, tuple(operands), tuple(operands), (operand_labels, out_labels))
 
@@ -268,9 +271,9 @@ def tensordot(a, b, dims=2, out=None):
     dims_b = [_wrap_dim(d, y.ndim) for d in dims_b]
     free_a = [d for d in range(x.ndim) if d not in dims_a]
     free_b = [d for d in range(y.ndim) if d not in dims_b]
-    inner_size = int(np.prod([x.shape[d] for d in dims_a]))
-    rows = int(np.prod([x.shape[d] for d in free_a]))
-    cols = int(np.prod([y.shape[d] for d in free_b]))
+    inner_size = math.prod(x.shape[d] for d in dims_a)
+    rows = math.prod(x.shape[d] for d in free_a)
+    cols = math.prod(y.shape[d] for d in free_b)
     left = a.permute(free_a + dims_a).reshape(rows, inner_size)
     right = b.permute(dims_b + free_b).reshape(inner_size, cols)
     product = mm(left, right).reshape([x.shape[d] for d in free_a] + [y.shape[d] for d in free_b])
@@ -335,14 +338,15 @@ def linalg_cross(input, other, *, dim=-1, out=None):
         raise RuntimeError(f"linalg.cross: inputs dimension {dim} must have length 3. Got {x.shape[axis]} and "
                            f"{y.shape[axis]}")
     try:
-        np.broadcast_shapes(x.shape, y.shape)
+        NUMPY.broadcast_shapes(x.shape, y.shape)
     except ValueError:
         raise broadcast_error(x.shape, y.shape) from None
     if x.dtype != y.dtype:
         common = promote_types(input.dtype, other.dtype)
         input, other = input.to(common), other.to(common)
         x, y = input._data, other._data
-    result = record(np.cross(x, y, axis=axis), LinalgCrossBackward0, (input, other), (input, other), (axis,))
+    product = namespace_of(x).cross(x, y, axis=axis)
+    result = record(product, LinalgCrossBackward0, (input, other), (input, other), (axis,))
     return write_out(result, out, "linalg_cross")
 
 
@@ -352,7 +356,7 @@ def cross(input, other, dim=None, *, out=None):
         warnings.warn("Using torch.cross without specifying the dim arg is deprecated.\nPlease either pass the dim "
                       "explicitly or simply use torch.linalg.cross.\nThe default value of dim will change to agree "
                       "with that of linalg.cross in a future release.", UserWarning, stacklevel=2)
-        shape = np.broadcast_shapes(input._data.shape, other._data.shape)
+        shape = NUMPY.broadcast_shapes(input._data.shape, other._data.shape)
         dim = next((d for d, size in enumerate(shape) if size == 3), -1)
     return write_out(linalg_cross(input, other, dim=dim), out, "cross")
 
@@ -371,7 +375,8 @@ def _matrix_power(input, n):
         raise RuntimeError(f"linalg.matrix_power: A must be batches of square matrices, but they are {a.shape[-2]} "
                            f"by {a.shape[-1]} matrices")
     if n == 0:
-        identity = make_tensor(np.broadcast_to(np.eye(a.shape[-1], dtype=a.dtype), a.shape))
+        xp = namespace_of(a)
+        identity = make_tensor(xp.broadcast_to(xp.eye(a.shape[-1], dtype=a.dtype), a.shape))
         return input.clone().copy_(identity)
     if n == 1:
         return input.clone()
@@ -475,19 +480,21 @@ def _expm_array(a):
     """``exp(a)`` by scaling and squaring a degree-13 Padé approximant (Higham's method), batched."""
     if a.size == 0:
         return a.copy()
+    xp = namespace_of(a)
     b = _PADE_13
-    norm = np.abs(a).sum(-2).max()
-    squarings = max(0, int(np.ceil(np.log2(norm / _PADE_13_REACH)))) if norm > 0 else 0
-    a = a / 2.0 ** squarings
-    identity = np.eye(a.shape[-1], dtype=a.dtype)
+    norm = xp.abs(a).sum(-2).max(-1)  # each matrix is scaled on its own, so a stack gives each one's exp
+    squarings = xp.ceil(xp.log2(xp.maximum(norm, _PADE_13_REACH) / _PADE_13_REACH))
+    squarings = xp.where(xp.isfinite(squarings), squarings, 0)  # nan and inf stay nan without squaring
+    a = a / (2.0 ** squarings)[..., None, None]
+    identity = xp.eye(a.shape[-1], dtype=a.dtype)
     a2 = a @ a
     a4 = a2 @ a2
     a6 = a4 @ a2
     u = a @ (a6 @ (b[13] * a6 + b[11] * a4 + b[9] * a2) + b[7] * a6 + b[5] * a4 + b[3] * a2 + b[1] * identity)
     v = a6 @ (b[12] * a6 + b[10] * a4 + b[8] * a2) + b[6] * a6 + b[4] * a4 + b[2] * a2 + b[0] * identity
-    result = np.linalg.solve(v - u, v + u)
-    for _ in range(squarings):
-        result = result @ result
+    result = xp.linalg.solve(v - u, v + u)
+    for round in range(int(host_values(squarings).max())):
+        result = xp.where((round < squarings)[..., None, None], result @ result, result)
     return result.astype(a.dtype, copy=False)
 
 
@@ -495,7 +502,8 @@ def _matrix_exp_grad(grad, self):
     """The upper right block of ``exp([[A^H, grad], [0, A^H]])``: the derivative of the exponential."""
     n = self.shape[-1]
     dtype = self._data.dtype
-    top, bottom = make_tensor(np.eye(n, 2 * n, dtype=dtype)), make_tensor(np.eye(n, 2 * n, n, dtype=dtype))
+    xp = namespace_of(self._data)
+    top, bottom = make_tensor(xp.eye(n, 2 * n, dtype=dtype)), make_tensor(xp.eye(n, 2 * n, n, dtype=dtype))
     self_t = conjugate(self.transpose(-2, -1))
     block = top.t() @ self_t @ top + top.t() @ grad @ bottom + bottom.t() @ self_t @ bottom
     return top @ matrix_exp(block) @ bottom.t()

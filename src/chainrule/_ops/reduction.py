@@ -6,20 +6,20 @@ the order-based reductions live in their own modules and are registered from her
 ``sorting``.
 """
 
+import math
 import warnings
 
-import numpy as np
-
+from .._array import NUMPY, all_true, any_true, as_array, namespace_of
 from .._dtype import get_default_dtype, to_dtype
 from .._tensor import make_tensor
 from .._autograd import grad_mode
-from ._along_dim import expand_reduced, flip, normalize_dims, reduced_count, reduction_dims, shift
+from ._along_dim import expand_reduced, normalize_dims, reduced_count, reduction_dims, shift
 from ._kernel import Kernel, replays
-from .._array import namespace_of
 from ._op import OUTPUT, derivative, record, record_multi
 from .cumulative import cummax, cummin, cumprod, cumsum, logcumsumexp
 from .norms import norm, vector_norm
-from .pointwise import isnan, logical_not, where, zeros_like_grad
+from .pointwise import where, zeros_like_grad
+from .pointwise_compare import isnan, logical_not
 from .pointwise_base import write_out
 
 __all__ = ["sum", "mean", "nansum", "nanmean", "prod", "var", "std", "var_mean", "std_mean", "logsumexp", "all",
@@ -27,15 +27,17 @@ __all__ = ["sum", "mean", "nansum", "nanmean", "prod", "var", "std", "var_mean",
            "normalize_dims", "expand_reduced", "reduction_dims"]
 
 _grad_state = grad_mode._state
+_NUMPY = NUMPY
+_ndarray = NUMPY.ndarray
 
 FUNCTIONS = [name for name in __all__[:-3] if name != "vector_norm"]  # vector_norm lives in chainrule.linalg
 METHODS = [name for name in FUNCTIONS if name not in ("var_mean", "std_mean")]
 INPLACE = ["cumsum", "cumprod"]
 
 
-def _accumulator(x):
+def _accumulator(xp, x):
     """float16 sums accumulate in float32, as PyTorch does."""
-    return np.float32 if x.dtype == np.float16 else None
+    return xp.float32 if x.dtype == xp.float16 else None
 
 
 # ---------------------------------------------------------------- sum / mean / nansum / nanmean
@@ -58,28 +60,29 @@ MeanBackward1 = derivative("MeanBackward1", _mean_grad)
 NansumBackward0 = derivative("NansumBackward0", _nansum_grad, saves="self")
 
 
-def _sum_dtype(x, dtype):
+def _sum_dtype(xp, x, dtype):
     if dtype is not None:
         return to_dtype(dtype).np
     if x.dtype.kind in "biu":
-        return np.int64
+        return xp.int64
     return None
 
 
 def sum(input, dim=None, keepdim=False, *, dtype=None, out=None):
     """Sum of all elements, or over ``dim``; bool and integer inputs sum in int64."""
     x = input._data
-    d = _sum_dtype(x, dtype)
-    half = x.dtype == np.float16 and d is None
+    xp = _NUMPY if x.__class__ is _ndarray else namespace_of(x)
+    d = _sum_dtype(xp, x, dtype)
+    half = x.dtype == xp.float16 and d is None
     if dim is None:
-        result = np.sum(x, dtype=np.float32).astype(np.float16) if half else np.sum(x, dtype=d)
+        result = xp.sum(x, dtype=xp.float32).astype(xp.float16) if half else xp.sum(x, dtype=d)
         result = record(result, SumBackward0, (input,), (), (x.shape, tuple(range(x.ndim)), False))
     else:
         dims = reduction_dims(dim, x.ndim)
         if half:
-            result = np.sum(x, axis=dims, dtype=np.float32, keepdims=keepdim).astype(np.float16)
+            result = xp.sum(x, axis=dims, dtype=xp.float32, keepdims=keepdim).astype(xp.float16)
         else:
-            result = np.sum(x, axis=dims, dtype=d, keepdims=keepdim)
+            result = xp.sum(x, axis=dims, dtype=d, keepdims=keepdim)
         result = record(result, SumBackward1, (input,), (), (x.shape, dims, keepdim))
     return write_out(result, out, "sum")
 
@@ -87,21 +90,22 @@ def sum(input, dim=None, keepdim=False, *, dtype=None, out=None):
 def mean(input, dim=None, keepdim=False, *, dtype=None, out=None):
     """Arithmetic mean; integer inputs raise as in PyTorch (pass ``dtype`` to convert)."""
     x = input._data
+    xp = _NUMPY if x.__class__ is _ndarray else namespace_of(x)
     if dtype is not None:
         x = x.astype(to_dtype(dtype).np)
     elif x.dtype.kind not in "fc":
         raise RuntimeError("mean(): could not infer output dtype. Input dtype must be either a floating point or "
                            f"complex dtype. Got: {input.dtype.scalar_type_name}")
-    acc = _accumulator(x)
+    acc = _accumulator(xp, x)
     if dim is None:
-        result = np.mean(x, dtype=acc) if x.size else np.array(np.nan, dtype=x.dtype)
+        result = xp.mean(x, dtype=acc) if x.size else xp.asarray(math.nan, dtype=x.dtype)
         if acc is not None:
             result = result.astype(x.dtype)
         result = record(result, MeanBackward0, (input,), (), (x.shape, tuple(range(x.ndim)), False, max(x.size, 1)))
         return write_out(result, out, "mean")
     dims = reduction_dims(dim, x.ndim)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        result = np.mean(x, axis=dims, keepdims=keepdim, dtype=acc)
+    with xp.errstate(invalid="ignore", divide="ignore"):
+        result = xp.mean(x, axis=dims, keepdims=keepdim, dtype=acc)
     if acc is not None:
         result = result.astype(x.dtype)
     result = record(result, MeanBackward1, (input,), (), (x.shape, dims, keepdim, reduced_count(x.shape, dims)))
@@ -111,10 +115,11 @@ def mean(input, dim=None, keepdim=False, *, dtype=None, out=None):
 def nansum(input, dim=None, keepdim=False, *, dtype=None, out=None):
     """Sum treating nan as zero."""
     x = input._data
+    xp = namespace_of(x)
     dims = reduction_dims(dim, x.ndim)
-    d = _sum_dtype(x, dtype)
-    acc = _accumulator(x) if d is None else d
-    result = np.nansum(x, axis=dims, keepdims=keepdim, dtype=acc).astype(d or x.dtype, copy=False)
+    d = _sum_dtype(xp, x, dtype)
+    acc = _accumulator(xp, x) if d is None else d
+    result = xp.nansum(x, axis=dims, keepdims=keepdim, dtype=acc).astype(d or x.dtype, copy=False)
     return write_out(record(result, NansumBackward0, (input,), (input,), (dims, keepdim)), out, "nansum")
 
 
@@ -133,12 +138,12 @@ def _prod_grad(grad, input, result, dim, keepdim):
     if dim is None:
         if input.ndim == 0:
             return grad
-        if not _grad_state.enabled and np.count_nonzero(input._data == 0) > 1:
+        if not _grad_state.enabled and all_true((input._data == 0).sum() > 1):
             return zeros_like_grad(input, input)  # every product of the others holds a zero
         flat_grad = _prod_grad(grad.reshape(1), input.reshape(-1), result.reshape(1), 0, True)
         return flat_grad.reshape(input.shape)
     grad = expand_reduced(grad, input.shape, (dim,), keepdim)
-    if not (input._data == 0).any():
+    if not any_true(input._data == 0):
         return grad * (expand_reduced(result, input.shape, (dim,), keepdim) / input)
     return grad * _product_of_others(input, dim)
 
@@ -146,7 +151,7 @@ def _prod_grad(grad, input, result, dim, keepdim):
 def _product_of_others(input, dim):
     """``prod(input[j] for j != i)`` along ``dim``: the exclusive running products from both ends."""
     before = shift(input.cumprod(dim), dim, 1, 1.0)
-    after = flip(shift(flip(input, dim).cumprod(dim), dim, 1, 1.0), dim)
+    after = shift(input.flip(dim).cumprod(dim), dim, 1, 1.0).flip(dim)
     return before * after
 
 
@@ -157,15 +162,16 @@ ProdBackward1 = derivative("ProdBackward1", _prod_grad, saves="self result")
 def prod(input, dim=None, keepdim=False, *, dtype=None, out=None):
     """Product of all elements, or along one ``dim``."""
     x = input._data
-    d = _sum_dtype(x, dtype)
-    acc = _accumulator(x) if d is None else d
+    xp = namespace_of(x)
+    d = _sum_dtype(xp, x, dtype)
+    acc = _accumulator(xp, x) if d is None else d
     if dim is None:
-        result = np.prod(x, dtype=acc).astype(d or x.dtype, copy=False)
+        result = xp.prod(x, dtype=acc).astype(d or x.dtype, copy=False)
         return write_out(record(result, ProdBackward0, (input,), (input, OUTPUT), (None, False)), out, "prod")
     if not isinstance(dim, int):
         raise TypeError(f"prod(): argument 'dim' must be int, not {type(dim).__name__}")
     dims = reduction_dims(dim, x.ndim)
-    result = np.prod(x, axis=dims, keepdims=keepdim, dtype=acc).astype(d or x.dtype, copy=False)
+    result = xp.prod(x, axis=dims, keepdims=keepdim, dtype=acc).astype(d or x.dtype, copy=False)
     dim = dims[0] if dims else None  # a 0-d input: its gradient is that of the full product
     return write_out(record(result, ProdBackward1, (input,), (input, OUTPUT), (dim, keepdim)), out, "prod")
 
@@ -199,14 +205,15 @@ def _variance_array(name, x, dims, correction, keepdim):
     if dof <= 0:
         warnings.warn(f"{name}(): degrees of freedom is <= 0. Correction should be strictly less than the "
                       "reduction factor (input numel divided by output numel).", UserWarning, stacklevel=3)
-    acc = _accumulator(x)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = np.mean(x, axis=dims, keepdims=True, dtype=acc)
+    xp = namespace_of(x)
+    acc = _accumulator(xp, x)
+    with xp.errstate(invalid="ignore", divide="ignore"):
+        mean = xp.mean(x, axis=dims, keepdims=True, dtype=acc)
         centered = x - mean
-        squares = np.sum((centered * np.conj(centered)).real, axis=dims, keepdims=keepdim, dtype=acc)
-        variance = (squares / np.maximum(dof, 0)).astype(x.dtype.type(0).real.dtype, copy=False)
+        squares = xp.sum((centered * xp.conj(centered)).real, axis=dims, keepdims=keepdim, dtype=acc)
+        variance = (squares / xp.maximum(dof, 0)).astype(x.dtype.type(0).real.dtype, copy=False)
     if not keepdim:
-        mean = np.squeeze(mean, dims) if dims else mean
+        mean = xp.squeeze(mean, dims) if dims else mean
     return variance, mean.astype(x.dtype, copy=False), dof
 
 
@@ -262,7 +269,7 @@ def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=N
     """Standard deviation: the square root of ``var``; its gradient is 0 where it is 0."""
     dims, correction = _variance_args("std", input, dim, unbiased, correction)
     variance, _, dof = _variance_array("std", input._data, dims, correction, keepdim)
-    result = np.sqrt(variance)
+    result = namespace_of(input._data).sqrt(variance)
     return write_out(record(result, StdBackward0, (input,), (input, OUTPUT), (dims, keepdim, dof)), out, "std")
 
 
@@ -277,7 +284,7 @@ def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """``(std, mean)`` in one pass."""
     dims, correction = _variance_args("std_mean", input, dim, unbiased, correction)
     variance, mean_, dof = _variance_array("std_mean", input._data, dims, correction, keepdim)
-    return record_multi((np.sqrt(variance), mean_), StdMeanBackward0, (input,), (input, OUTPUT),
+    return record_multi((namespace_of(input._data).sqrt(variance), mean_), StdMeanBackward0, (input,), (input, OUTPUT),
                         (dims, keepdim, dof))
 
 
@@ -293,47 +300,51 @@ LogsumexpBackward0 = derivative("LogsumexpBackward0", _logsumexp_grad, saves="se
 def logsumexp(input, dim, keepdim=False, *, out=None):
     """``log(sum(exp(input)))`` over ``dim``, shifted by the maximum so large inputs stay finite."""
     x = input._data
+    xp = namespace_of(x)
     if x.dtype.kind in "biu":
         x = x.astype(get_default_dtype().np)
     dims = reduction_dims(dim, x.ndim)
-    acc = x.astype(np.float32) if x.dtype == np.float16 else x
-    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+    acc = x.astype(xp.float32) if x.dtype == xp.float16 else x
+    with xp.errstate(invalid="ignore", divide="ignore", over="ignore"):
         if acc.size:
-            peak = np.amax(acc, axis=dims, keepdims=True)
-            peak = np.where(np.isinf(peak), 0, peak)
+            peak = xp.amax(acc, axis=dims, keepdims=True)
+            peak = xp.where(xp.isinf(peak), 0, peak)
         else:
-            peak = np.zeros((1,) * acc.ndim, dtype=acc.dtype)
-        result = np.log(np.sum(np.exp(acc - peak), axis=dims, keepdims=True)) + peak
+            peak = xp.zeros((1,) * acc.ndim, dtype=acc.dtype)
+        result = xp.log(xp.sum(xp.exp(acc - peak), axis=dims, keepdims=True)) + peak
     if not keepdim:
-        result = np.squeeze(result, dims) if dims else result
+        result = xp.squeeze(result, dims) if dims else result
     result = result.astype(x.dtype, copy=False)
     return write_out(record(result, LogsumexpBackward0, (input,), (input, OUTPUT), (dims, keepdim)), out, "logsumexp")
 
 
 # ---------------------------------------------------------------- all / any / count_nonzero
-def _logical_reduction(name, array_fn):
+def _logical_reduction(name):
+    """``all`` or ``any`` (``name`` is also the namespace function's)."""
     def op(input, dim=None, keepdim=False, *, out=None):
         x = input._data
+        xp = namespace_of(x)
         dims = reduction_dims(dim, x.ndim)
-        result = array_fn(x, axis=dims, keepdims=keepdim)
-        if x.dtype == np.uint8:
-            result = result.astype(np.uint8)
-        return write_out(make_tensor(np.asarray(result)), out, name)
+        result = getattr(xp, name)(x, axis=dims, keepdims=keepdim)
+        if x.dtype == xp.uint8:
+            result = result.astype(xp.uint8)
+        return write_out(make_tensor(as_array(result)), out, name)
 
     op.__name__ = op.__qualname__ = name
     op.__doc__ = f"Whether {'every' if name == 'all' else 'some'} element over ``dim`` is non-zero."
     return op
 
 
-all = _logical_reduction("all", np.all)
-any = _logical_reduction("any", np.any)
+all = _logical_reduction("all")
+any = _logical_reduction("any")
 
 
 def count_nonzero(input, dim=None):
     """How many elements over ``dim`` are non-zero (int64)."""
     x = input._data
     dims = reduction_dims(dim, x.ndim)
-    return make_tensor(np.asarray(np.count_nonzero(x, axis=dims), dtype=np.int64))
+    xp = namespace_of(x)
+    return make_tensor(xp.asarray(xp.count_nonzero(x, axis=dims), dtype=xp.int64))
 
 
 # ---------------------------------------------------------------- compiled replay (chainrule.compile)

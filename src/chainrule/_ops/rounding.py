@@ -4,11 +4,10 @@ mode, ``floor_divide`` (``//``), ``fmod`` and ``remainder`` (``%``).
 Rounding is flat almost everywhere, so its gradient is exact zeros; ``frac``, ``fmod`` and
 ``remainder`` pass the gradient of ``self`` through unchanged. ``floor_divide`` and a number
 ``% tensor`` record a node that refuses backward, as PyTorch's do. Integer division by zero raises
-where NumPy would only warn. Registered by ``arithmetic``.
+where NumPy would only warn.
 """
 
-import numpy as np
-
+from .._array import all_true, is_array, namespace_of
 from .._tensor import Tensor
 from ._broadcast import apply_binary, binary_arrays
 from ._op import derivative, record
@@ -19,6 +18,8 @@ __all__ = ["floor", "ceil", "round", "trunc", "fix", "frac", "div_rounded", "flo
            "rfloordiv", "rremainder"]
 
 FUNCTIONS = ["floor", "ceil", "round", "trunc", "fix", "frac", "floor_divide", "fmod", "remainder"]
+METHODS = FUNCTIONS
+INPLACE = FUNCTIONS
 
 
 def _zero_grad(grad, *saved_and_args):
@@ -43,13 +44,16 @@ def _complex_unsupported(name):
 
 
 def _rounding_op(name, node_class, array_fn, rejects):
-    """Round float inputs; integers are already whole and come back as a copy in their own dtype."""
+    """Round float inputs; integers are already whole and come back as a copy in their own dtype.
+
+    ``array_fn``: the name of the namespace function (``"floor"``).
+    """
 
     def op(input, *, out=None):
         x = input._data
         if x.dtype.kind in rejects:
             reject(x, rejects)
-        data = array_fn(x) if x.dtype.kind == "f" else x.copy()
+        data = getattr(namespace_of(x), array_fn)(x) if x.dtype.kind == "f" else x.copy()
         result = record(data, node_class, (input,))
         return result if out is None else write_out(result, out, name)
 
@@ -58,14 +62,14 @@ def _rounding_op(name, node_class, array_fn, rejects):
     return op
 
 
-floor = _rounding_op("floor", derivative("FloorBackward0", _zero_grad), np.floor,
+floor = _rounding_op("floor", derivative("FloorBackward0", _zero_grad), "floor",
                      {**kernel_missing("floor_vml_cpu", "b"), **_complex_unsupported("floor")})
-ceil = _rounding_op("ceil", derivative("CeilBackward0", _zero_grad), np.ceil,
+ceil = _rounding_op("ceil", derivative("CeilBackward0", _zero_grad), "ceil",
                     {**kernel_missing("ceil_vml_cpu", "b"), **_complex_unsupported("ceil")})
-trunc = _rounding_op("trunc", derivative("TruncBackward0", _zero_grad), np.trunc,
+trunc = _rounding_op("trunc", derivative("TruncBackward0", _zero_grad), "trunc",
                      {**kernel_missing("trunc_vml_cpu", "b"), **_complex_unsupported("trunc")})
 fix = trunc
-_round_half_even = _rounding_op("round", derivative("RoundBackward0", _zero_grad), np.rint,
+_round_half_even = _rounding_op("round", derivative("RoundBackward0", _zero_grad), "rint",
                                 kernel_missing("round_vml_cpu", "bc"))
 
 RoundBackward1 = derivative("RoundBackward1", _zero_grad)
@@ -74,10 +78,11 @@ FracBackward0 = derivative("FracBackward0", _identity_grad)
 
 def _round_to_decimals(x, decimals):
     """Round half to even at ``10 ** -decimals``, scaling in ``x``'s own dtype."""
+    xp = namespace_of(x)
     scale = x.dtype.type(10.0 ** abs(decimals))
     if decimals > 0:
-        return (np.rint(x * scale) / scale).astype(x.dtype, copy=False)
-    return (np.rint(x / scale) * scale).astype(x.dtype, copy=False)
+        return (xp.rint(x * scale) / scale).astype(x.dtype, copy=False)
+    return (xp.rint(x / scale) * scale).astype(x.dtype, copy=False)
 
 
 def round(input, *, decimals=None, out=None):
@@ -90,7 +95,7 @@ def round(input, *, decimals=None, out=None):
     x = input._data
     if x.dtype.kind != "f":
         reject(x, kernel_missing("round_vml_cpu" if decimals == 0 else "round_cpu", "biuc"))
-    data = np.rint(x) if decimals == 0 else _round_to_decimals(x, decimals)
+    data = namespace_of(x).rint(x) if decimals == 0 else _round_to_decimals(x, decimals)
     result = record(data, RoundBackward1, (input,))
     return result if out is None else write_out(result, out, "round")
 
@@ -103,15 +108,15 @@ def frac(input, *, out=None):
     x = input._data
     if x.dtype.kind != "f":
         reject(x, _FRAC_REJECTS)
-    result = record(x - np.trunc(x), FracBackward0, (input,))
+    result = record(x - namespace_of(x).trunc(x), FracBackward0, (input,))
     return result if out is None else write_out(result, out, "frac")
 
 
 # ---------------------------------------------------------------- division with rounding
 def _check_integer_divisor(y):
     """Integer division by zero is an error in PyTorch (NumPy only warns and returns 0)."""
-    if isinstance(y, np.ndarray):
-        if y.dtype.kind in "iub" and not y.all():
+    if is_array(y):
+        if y.dtype.kind in "iub" and not all_true(y):
             raise RuntimeError("ZeroDivisionError")
     elif y == 0:
         raise RuntimeError("ZeroDivisionError")
@@ -124,15 +129,16 @@ def _integral(x):
 def _floor_divide_arrays(x, y):
     if _integral(x):
         _check_integer_divisor(y)
-    return apply_binary(np.floor_divide, x, y)
+    return apply_binary(namespace_of(x).floor_divide, x, y)
 
 
 def _trunc_divide_arrays(x, y):
+    xp = namespace_of(x)
     if not _integral(x):
-        return np.trunc(apply_binary(np.true_divide, x, y)).astype(x.dtype, copy=False)
+        return xp.trunc(apply_binary(xp.true_divide, x, y)).astype(x.dtype, copy=False)
     _check_integer_divisor(y)
-    quotient = apply_binary(np.floor_divide, x, y)
-    rounded_down = (np.remainder(x, y) != 0) & ((x < 0) != (np.asarray(y) < 0))
+    quotient = apply_binary(xp.floor_divide, x, y)
+    rounded_down = (xp.remainder(x, y) != 0) & ((x < 0) != (y < 0))
     return (quotient + rounded_down).astype(quotient.dtype, copy=False)
 
 
@@ -163,8 +169,8 @@ def div_rounded(input, other, rounding_mode, out=None):
     return result if out is None else write_out(result, out, "div")
 
 
-FloorDivideBackward = derivative("NotImplemented", _not_implemented("floor_divide"),
-                                 _not_implemented("floor_divide"))
+FloorDivideBackward = derivative("NotImplemented", _not_implemented("floor_divide"), _not_implemented("floor_divide"),
+                                 op="floor_divide")
 
 
 def floor_divide(input, other, *, out=None):
@@ -195,7 +201,7 @@ FmodBackward0 = derivative("FmodBackward0", _identity_grad)
 FmodBackward1 = derivative("FmodBackward1", _identity_grad, _fmod_grad_other, saves="self other")
 RemainderBackward0 = derivative("RemainderBackward0", _identity_grad)
 RemainderBackward1 = derivative("RemainderBackward1", _identity_grad, _remainder_grad_other, saves="self other")
-NumberRemainderBackward = derivative("NotImplemented", _not_implemented("remainder"))
+NumberRemainderBackward = derivative("NotImplemented", _not_implemented("remainder"), op="remainder.number")
 
 
 def _modulo(name, array_fn, number_node, tensor_node, input, other, out):
@@ -204,7 +210,7 @@ def _modulo(name, array_fn, number_node, tensor_node, input, other, out):
         reject(x, kernel_missing(f"{name}_cpu", "bc"))
     if _integral(x):
         _check_integer_divisor(y)
-    data = apply_binary(array_fn, x, y)
+    data = apply_binary(getattr(namespace_of(x), array_fn), x, y)
     if isinstance(other, Tensor):
         result = record(data, tensor_node, (input, other), (input, other))
     else:
@@ -222,14 +228,14 @@ def fmod(input, other, *, out=None):
     """The remainder of ``input / other`` truncated toward zero: it has the sign of ``input``."""
     if not isinstance(input, Tensor):
         raise _fmod_signature_error(input)
-    return _modulo("fmod", np.fmod, FmodBackward0, FmodBackward1, input, other, out)
+    return _modulo("fmod", "fmod", FmodBackward0, FmodBackward1, input, other, out)
 
 
 def remainder(input, other, *, out=None):
     """Python's ``%``: the remainder has the sign of ``other``."""
     if not isinstance(input, Tensor):
         return rremainder(other, input, out=out)
-    return _modulo("remainder", np.remainder, RemainderBackward0, RemainderBackward1, input, other, out)
+    return _modulo("remainder", "remainder", RemainderBackward0, RemainderBackward1, input, other, out)
 
 
 def rremainder(input, other, *, out=None):
@@ -239,5 +245,5 @@ def rremainder(input, other, *, out=None):
         reject(y, kernel_missing("remainder_cpu", "bc"))
     if _integral(y):
         _check_integer_divisor(y)
-    result = record(apply_binary(np.remainder, x, y), NumberRemainderBackward, (input,))
+    result = record(apply_binary(namespace_of(y).remainder, x, y), NumberRemainderBackward, (input,))
     return result if out is None else write_out(result, out, "remainder")

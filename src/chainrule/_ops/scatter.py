@@ -1,16 +1,18 @@
 """Reading and writing at index tensors: ``gather scatter scatter_add index_select index_add index_copy
 index_fill masked_fill masked_select take take_along_dim nonzero argwhere``.
 
-The rules pair up: the gradient of a gather is a scatter-add and the other way round, the gradient
-of ``index_select`` is an ``index_add``, and a fill blocks the gradient where it wrote. Written with
-these ops, every rule is differentiable again.
+The rules pair up: the gradient of a gather is a scatter-add and the other way round (both are the
+ones in ``_along_dim``, which this module checks arguments for), the gradient of ``index_select`` is
+an ``index_add``, and a fill blocks the gradient where it wrote. Written with these ops, every rule
+is differentiable again.
 """
 
+import math
 import warnings
 
-import numpy as np
-
+from .._array import namespace_of
 from .._tensor import Tensor, _wrap_dim, make_tensor
+from ._along_dim import gather_along, scatter_along, scattered_array, zeros_of
 from ._broadcast import broadcast_shapes
 from ._op import derivative, record
 from .index_put import index_put_accumulate
@@ -27,10 +29,6 @@ METHODS = __all__[:-1] + ["argwhere"]
 INPLACE = ["scatter", "scatter_add", "index_add", "index_copy", "index_fill", "masked_fill"]
 
 
-def _zeros(shape, like):
-    return make_tensor(np.zeros(shape, dtype=like._data.dtype))
-
-
 # ---------------------------------------------------------------- gather / scatter
 def _check_index_dtype(index, message):
     if index._data.dtype.kind not in "iu":
@@ -38,11 +36,8 @@ def _check_index_dtype(index, message):
     return index._data
 
 
-def _scatter_coords(x, dim, index, src=None):
-    """NumPy coordinates of the positions ``index`` points at along ``dim`` (after PyTorch's checks).
-
-    ``src`` is the source of a scatter (None for a gather); a 0-d tensor counts as 1-d.
-    """
+def _check_positions(x, dim, index, src=None):
+    """PyTorch's checks of a gather's (``src`` None) or a scatter's index; a 0-d tensor counts as 1-d."""
     shape = x.shape or (1,)
     if max(index.ndim, 1) != len(shape):
         raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
@@ -58,68 +53,35 @@ def _scatter_coords(x, dim, index, src=None):
     bad = idx[(idx < 0) | (idx >= shape[dim])]
     if bad.size:
         raise RuntimeError(f"index {int(bad.flat[0])} is out of bounds for dimension {dim} with size {shape[dim]}")
-    coords = list(np.indices(idx.shape, sparse=True))
-    coords[dim] = idx
-    return tuple(coords)
-
-
-def _leading(array, shape):
-    """The leading block of ``array`` with ``shape`` (a source larger than the index is cut)."""
-    array = array.reshape(array.shape or (1,))
-    return array[tuple(slice(0, s) for s in shape)]
-
-
-def _gather_grad(grad, shape, dim, index):
-    return scatter_add(_zeros(shape, grad), dim, index, grad)
-
-
-def _scatter_grad_self(grad, dim, index):
-    return grad.scatter(dim, index, 0.0)
-
-
-def _scatter_grad_src(grad, dim, index):
-    return grad.gather(dim, index)
-
-
-def _scatter_add_grad_self(grad, dim, index):
-    return grad
-
-
-GatherBackward0 = derivative("GatherBackward0", _gather_grad)
-ScatterBackward0 = derivative("ScatterBackward0", _scatter_grad_self, _scatter_grad_src)
-ScatterBackward1 = derivative("ScatterBackward1", _scatter_grad_self)
-ScatterAddBackward0 = derivative("ScatterAddBackward0", _scatter_add_grad_self, _scatter_grad_src)
 
 
 def gather(input, dim, index, *, sparse_grad=False, out=None):
     x = input._data
     idx = _check_index_dtype(index, "gather(): Expected dtype int32/int64 for index")
     dim = _wrap_dim(dim, x.ndim)
-    coords = _scatter_coords(x, dim, idx)
-    result = x.reshape(x.shape or (1,))[coords].reshape(idx.shape)
-    result = record(result, GatherBackward0, (input,), (), (x.shape, dim, index))
+    _check_positions(x, dim, idx)
+    result = gather_along(input, dim, idx)
     return result if out is None else write_out(result, out, "gather")
 
 
-def _scatter_arrays(input, dim, index, src):
+def _checked_scatter(input, dim, index, src):
+    """``(dim, index array)`` for a scatter of ``src`` into ``input``, after PyTorch's checks."""
     x = input._data
     idx = _check_index_dtype(index, "scatter(): Expected dtype int32/int64 for index")
     dim = _wrap_dim(dim, x.ndim)
     source = src._data if isinstance(src, Tensor) else None
     if source is not None and source.dtype != x.dtype:
         raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
-    coords = _scatter_coords(x, dim, idx, source)
-    out = x.reshape(x.shape or (1,)).copy()
-    values = src if source is None else _leading(source, idx.shape or (1,))
-    return dim, out, coords, values
+    _check_positions(x, dim, idx, source)
+    return dim, idx
 
 
-_REDUCERS = {"add": np.add, "multiply": np.multiply}
 _DEPRECATED_REDUCE = ("The reduce argument of torch.scatter with Tensor src is deprecated and will be removed in a "
                       "future PyTorch release. Use torch.scatter_reduce instead for more reduction options.")
 _scatter_has_no_derivative = _not_implemented("scatter")
-ReducedScatterBackward = derivative("NotImplemented", _scatter_has_no_derivative, _scatter_has_no_derivative)
-ReducedScatterValueBackward = derivative("NotImplemented", _scatter_has_no_derivative)
+ReducedScatterBackward = derivative("NotImplemented", _scatter_has_no_derivative, _scatter_has_no_derivative,
+                                    op="scatter.reduce")
+ReducedScatterValueBackward = derivative("NotImplemented", _scatter_has_no_derivative, op="scatter.reduce_value")
 
 
 def scatter(input, dim, index, src=None, *, value=None, reduce=None, out=None):
@@ -129,25 +91,19 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=None, out=None):
         src = value
     if reduce is not None:
         return _scatter_reduced(input, dim, index, src, reduce, out)
-    dim, result, coords, values = _scatter_arrays(input, dim, index, src)
-    result[coords] = values
-    result = result.reshape(input._data.shape)
-    if isinstance(src, Tensor):
-        result = record(result, ScatterBackward0, (input, src), (), (dim, index))
-    else:
-        result = record(result, ScatterBackward1, (input,), (), (dim, index))
+    dim, idx = _checked_scatter(input, dim, index, src)
+    result = scatter_along(input, dim, idx, src)
     return result if out is None else write_out(result, out, "scatter")
 
 
 def _scatter_reduced(input, dim, index, src, reduce, out):
-    reducer = _REDUCERS.get(reduce)
-    if reducer is None:
+    if reduce not in ("add", "multiply"):
         raise RuntimeError("reduce argument must be either add or multiply.")
     if isinstance(src, Tensor):
         warnings.warn(_DEPRECATED_REDUCE, UserWarning, stacklevel=3)
-    dim, result, coords, values = _scatter_arrays(input, dim, index, src)
-    reducer.at(result, coords, values)
-    result = result.reshape(input._data.shape)
+    dim, idx = _checked_scatter(input, dim, index, src)
+    values = src._data if isinstance(src, Tensor) else src
+    result = scattered_array(input._data, dim, idx, values, reduce)
     if isinstance(src, Tensor):
         result = record(result, ReducedScatterBackward, (input, src))
     else:
@@ -156,9 +112,8 @@ def _scatter_reduced(input, dim, index, src, reduce, out):
 
 
 def scatter_add(input, dim, index, src, *, out=None):
-    dim, result, coords, values = _scatter_arrays(input, dim, index, src)
-    np.add.at(result, coords, values)
-    result = record(result.reshape(input._data.shape), ScatterAddBackward0, (input, src), (), (dim, index))
+    dim, idx = _checked_scatter(input, dim, index, src)
+    result = scatter_along(input, dim, idx, src, accumulate=True)
     return result if out is None else write_out(result, out, "scatter_add")
 
 
@@ -180,7 +135,7 @@ def _index_vector(index, name, size, dim):
 
 
 def _index_select_grad(grad, shape, dim, index):
-    return index_add(_zeros(shape, grad), dim, index, grad)
+    return index_add(zeros_of(shape, grad), dim, index, grad)
 
 
 def _index_add_grad_self(grad, dim, index, alpha):
@@ -219,7 +174,7 @@ def index_select(input, dim, index, *, out=None):
     x = input._data
     dim = _wrap_dim(dim, x.ndim)
     idx = _index_vector(index, "index_select", x.shape[dim] if x.ndim else 1, dim)
-    result = np.take(x, idx, axis=dim) if x.ndim else x.reshape(1)[idx].reshape(())
+    result = namespace_of(x).take(x, idx, axis=dim) if x.ndim else x.reshape(1)[idx].reshape(())
     result = record(result, IndexSelectBackward0, (input,), (), (x.shape, dim, index))
     return result if out is None else write_out(result, out, "index_select")
 
@@ -244,7 +199,7 @@ def index_add(input, dim, index, source, *, alpha=1, out=None):
     _check_source("index_add_", x, dim, idx, source._data)
     result = x.copy()
     values = source._data if alpha == 1 else source._data * alpha
-    np.add.at(result, _along(dim, idx), values.reshape(result[_along(dim, idx)].shape))
+    namespace_of(x).scatter_add(result, _along(dim, idx), values.reshape(result[_along(dim, idx)].shape))
     result = record(result, IndexAddBackward0, (input, source), (), (dim, index, alpha))
     return result if out is None else write_out(result, out, "index_add")
 
@@ -312,7 +267,8 @@ def masked_fill(input, mask, value):
     m = _mask_array(mask, f"masked_fill_ only supports boolean masks, but got mask with dtype {mask.dtype.cpp_name}")
     number = _scalar_value(value, "masked_fill_")
     broadcast_shapes(m.shape, x.shape)
-    result = np.where(m, np.asarray(number, dtype=x.dtype), x)
+    xp = namespace_of(x)
+    result = xp.where(m, xp.asarray(number, dtype=x.dtype), x)
     if isinstance(value, Tensor):
         return record(result, MaskedFillBackward1, (input, value), (), (mask,))
     return record(result, MaskedFillBackward0, (input,), (), (mask,))
@@ -322,15 +278,16 @@ def masked_select(input, mask, *, out=None):
     x = input._data
     m = _mask_array(mask, "masked_select: expected BoolTensor for mask")
     shape = broadcast_shapes(x.shape, m.shape)
-    full_mask = np.broadcast_to(m, shape)
-    result = np.broadcast_to(x, shape)[full_mask]
+    xp = namespace_of(x)
+    full_mask = xp.broadcast_to(m, shape)
+    result = xp.broadcast_to(x, shape)[full_mask]
     result = record(result, MaskedSelectBackward0, (input,), (), (shape, full_mask))
     return result if out is None else write_out(result, out, "masked_select")
 
 
 # ---------------------------------------------------------------- take / take_along_dim
 def _take_grad(grad, shape, flat_index):
-    return index_put_accumulate(grad.reshape(-1), (int(np.prod(shape)),), (flat_index,)).reshape(shape)
+    return index_put_accumulate(grad.reshape(-1), (math.prod(shape),), (flat_index,)).reshape(shape)
 
 
 TakeBackward0 = derivative("TakeBackward0", _take_grad)
@@ -345,7 +302,7 @@ def take(input, index):
     bad = idx[(idx < -size) | (idx >= size)]
     if bad.size:
         raise IndexError(f"out of range: tried to access index {int(bad.flat[0])} on a tensor of {size} elements.")
-    flat_index = np.where(idx < 0, idx + size, idx).reshape(-1)
+    flat_index = namespace_of(idx).where(idx < 0, idx + size, idx).reshape(-1)
     result = x.reshape(-1)[flat_index].reshape(idx.shape)
     return record(result, TakeBackward0, (input,), (), (x.shape, flat_index))
 
@@ -372,9 +329,10 @@ def take_along_dim(input, indices, dim=None, *, out=None):
 # ---------------------------------------------------------------- nonzero / argwhere
 def nonzero(input, *, out=None, as_tuple=False):
     x = input._data
+    xp = namespace_of(x)
     if as_tuple:
-        return tuple(make_tensor(i.astype(np.int64)) for i in np.nonzero(x.reshape(x.shape or (1,))))
-    result = make_tensor(np.argwhere(x).astype(np.int64))
+        return tuple(make_tensor(i.astype(xp.int64)) for i in xp.nonzero(x.reshape(x.shape or (1,))))
+    result = make_tensor(xp.argwhere(x).astype(xp.int64))
     return result if out is None else write_out(result, out, "nonzero")
 
 

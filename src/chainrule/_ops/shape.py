@@ -1,10 +1,10 @@
 """Shape ops. Views share the input's array and version counter, as PyTorch's views do."""
 
-import numpy as np
+import math
 
+from .._array import INTEGER_TYPES, NUMPY, as_array, namespace_of
 from .._tensor import Tensor, _wrap_dim
 from ._kernel import Kernel, replays
-from .._array import as_array, namespace_of
 from ._op import derivative, record, sum_to_shape
 from .pointwise_base import write_out
 from .copy import clone
@@ -12,7 +12,7 @@ from .copy import clone
 __all__ = ["view", "view_as", "reshape", "reshape_as", "transpose", "t", "adjoint", "permute", "movedim",
            "unsqueeze", "squeeze", "flatten", "unflatten", "expand", "expand_as", "broadcast_to", "contiguous",
            "atleast_1d", "atleast_2d", "atleast_3d", "diagonal", "diag_embed", "diag", "trace", "tril", "triu",
-           "unfold", "alias", "record_view", "infer_shape", "diagonal_backward", "unfold_backward"]
+           "unfold", "alias", "record_view", "infer_shape", "diagonal_backward", "unfold_backward", "writeable"]
 
 _FUNCTIONS_AND_METHODS = ["reshape", "transpose", "t", "adjoint", "permute", "movedim", "unsqueeze", "squeeze",
                           "flatten", "unflatten", "broadcast_to", "diagonal", "diag_embed", "diag", "trace", "tril",
@@ -20,6 +20,10 @@ _FUNCTIONS_AND_METHODS = ["reshape", "transpose", "t", "adjoint", "permute", "mo
 FUNCTIONS = _FUNCTIONS_AND_METHODS + ["atleast_1d", "atleast_2d", "atleast_3d"]
 METHODS = _FUNCTIONS_AND_METHODS + ["view", "view_as", "reshape_as", "expand", "expand_as", "contiguous", "unfold"]
 ALIASES = {"swapaxes": "transpose", "swapdims": "transpose", "moveaxis": "movedim"}
+
+_NUMPY = NUMPY
+_ndarray = NUMPY.ndarray
+_SHAPE_TYPES = INTEGER_TYPES + (tuple, list)
 
 
 def record_view(data, node_class, input, args):
@@ -91,7 +95,7 @@ def _view_array(x, shape):
 
 
 def view(input, *shape):
-    if len(shape) == 1 and not isinstance(shape[0], (int, np.integer, tuple, list)):
+    if len(shape) == 1 and not isinstance(shape[0], _SHAPE_TYPES):
         return input.to(shape[0])
     x = input._data
     shape = infer_shape(_shape_arg(shape), x.size)
@@ -139,7 +143,7 @@ def unflatten(input, dim, sizes):
     sizes = tuple(int(s) for s in sizes)
     if not sizes:
         raise RuntimeError("unflatten: sizes must be non-empty")
-    known = int(np.prod([s for s in sizes if s != -1]))
+    known = math.prod(s for s in sizes if s != -1)
     if (-1 not in sizes and known != x.shape[dim]) or (-1 in sizes and (known == 0 or x.shape[dim] % known)):
         raise RuntimeError(f"unflatten: Provided sizes {list(sizes)} don't multiply up to the size of dim {dim} "
                            f"({x.shape[dim]}) in the input tensor")
@@ -162,7 +166,7 @@ def _t_grad(grad):
 
 
 def _permute_grad(grad, dims):
-    return grad.permute(tuple(np.argsort(dims)))
+    return grad.permute(tuple(sorted(range(len(dims)), key=dims.__getitem__)))  # the inverse permutation
 
 
 TransposeBackward0 = derivative("TransposeBackward0", _transpose_grad)
@@ -173,7 +177,7 @@ PermuteBackward0 = derivative("PermuteBackward0", _permute_grad)
 def transpose(input, dim0, dim1):
     x = input._data
     d0, d1 = _wrap_dim(dim0, x.ndim), _wrap_dim(dim1, x.ndim)
-    return record_view(np.swapaxes(x, d0, d1), TransposeBackward0, input, (d0, d1))
+    return record_view(x.swapaxes(d0, d1), TransposeBackward0, input, (d0, d1))
 
 
 def t(input):
@@ -193,11 +197,11 @@ def permute(input, *dims):
     dims = tuple(_wrap_dim(d, x.ndim) for d in dims)
     if len(set(dims)) != len(dims):
         raise RuntimeError("permute(): duplicate dims are not allowed.")
-    return record_view(np.transpose(x, dims), PermuteBackward0, input, (dims,))
+    return record_view(x.transpose(dims), PermuteBackward0, input, (dims,))
 
 
 def _dim_list(dims):
-    return [int(dims)] if isinstance(dims, (int, np.integer)) else [int(d) for d in dims]
+    return [int(dims)] if isinstance(dims, INTEGER_TYPES) else [int(d) for d in dims]
 
 
 def movedim(input, source, destination):
@@ -286,14 +290,14 @@ SqueezeBackward2 = derivative("SqueezeBackward2", _squeeze_grad)
 def unsqueeze(input, dim):
     x = input._data
     d = _wrap_dim(dim, x.ndim + 1)
-    return record_view(np.expand_dims(x, d), UnsqueezeBackward0, input, (d,))
+    return record_view(x.reshape(x.shape[:d] + (1,) + x.shape[d:]), UnsqueezeBackward0, input, (d,))
 
 
 def squeeze(input, dim=None):
     x = input._data
     if dim is None:
         return record_view(x.reshape(tuple(s for s in x.shape if s != 1)), SqueezeBackward0, input, (x.shape,))
-    node_class = SqueezeBackward1 if isinstance(dim, (int, np.integer)) else SqueezeBackward2
+    node_class = SqueezeBackward1 if isinstance(dim, INTEGER_TYPES) else SqueezeBackward2
     dims = (dim,) if node_class is SqueezeBackward1 else tuple(dim)
     dims = {_wrap_dim(d, x.ndim) for d in dims}
     shape = tuple(s for i, s in enumerate(x.shape) if not (i in dims and s == 1))
@@ -371,7 +375,8 @@ def expand(input, *sizes):
                                f"non-singleton dimension {i}.  Target sizes: {list(sizes)}.  "
                                f"Tensor sizes: {list(x.shape)}")
         target.append(s)
-    return record_view(np.broadcast_to(x, tuple(target)), ExpandBackward0, input, (x.shape,))
+    xp = _NUMPY if x.__class__ is _ndarray else namespace_of(x)
+    return record_view(xp.broadcast_to(x, tuple(target)), ExpandBackward0, input, (x.shape,))
 
 
 def expand_as(input, other):
@@ -383,10 +388,15 @@ def broadcast_to(input, size):
 
 
 # ---------------------------------------------------------------- diagonals and triangles
+def writeable(x):
+    """Whether ``x`` may be written (NumPy's flag; arrays of libraries without one always may)."""
+    return getattr(x.flags, "writeable", True)
+
+
 def _diagonal_array(x, offset, dim1, dim2):
-    """The diagonal of ``x`` as a writeable view (NumPy hands it out read-only)."""
-    d = np.diagonal(x, offset, dim1, dim2)
-    if x.flags.writeable:
+    """The diagonal of ``x`` as a view as writeable as ``x`` (NumPy hands it out read-only)."""
+    d = x.diagonal(offset, dim1, dim2)
+    if writeable(x) and not writeable(d):
         d.flags.writeable = True
     return d
 
@@ -440,7 +450,7 @@ def diagonal(input, offset=0, dim1=0, dim2=1):
 def diagonal_backward(grad, shape, offset, dim1, dim2):
     """Zeros of ``shape`` with ``grad`` on the diagonal: the gradient of ``diagonal``."""
     g = grad._data
-    out = np.zeros(shape, dtype=g.dtype)
+    out = namespace_of(g).zeros(shape, dtype=g.dtype)
     _diagonal_array(out, offset, dim1, dim2)[...] = g
     return record(out, DiagonalBackwardBackward0, (grad,), (), (shape, offset, dim1, dim2))
 
@@ -453,7 +463,7 @@ def diag_embed(input, offset=0, dim1=-2, dim2=-1):
     shape = list(x.shape[:-1])
     for d in sorted((d1, d2)):
         shape.insert(d, n)
-    out = np.zeros(shape, dtype=x.dtype)
+    out = namespace_of(x).zeros(shape, dtype=x.dtype)
     _diagonal_array(out, offset, d1, d2)[...] = x
     return record(out, DiagEmbedBackward0, (input,), (), (offset, d1, d2))
 
@@ -464,7 +474,7 @@ def diag(input, diagonal=0, *, out=None):
     if x.ndim == 1:
         result = diag_embed(input, diagonal, 0, 1)
     elif x.ndim == 2:
-        d = np.diagonal(x, diagonal).copy()
+        d = x.diagonal(diagonal).copy()
         result = record(d, DiagonalBackwardCopy, (input,), (), (x.shape, diagonal, 0, 1))
     else:
         raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {x.ndim}D")
@@ -475,18 +485,20 @@ def trace(input):
     x = input._data
     if x.ndim != 2:
         raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {x.ndim}")
-    total = np.trace(x)
+    xp = namespace_of(x)
+    total = xp.trace(x)
     if x.dtype.kind in "biu":
-        total = np.asarray(total, dtype=np.int64)
-    return record(np.asarray(total, dtype=total.dtype), TraceBackward0, (input,), (), (x.shape,))
+        total = xp.asarray(total, dtype=xp.int64)
+    return record(xp.asarray(total, dtype=total.dtype), TraceBackward0, (input,), (), (x.shape,))
 
 
-def _triangle(name, array_fn, node_class):
+def _triangle(name, node_class):
+    """``tril`` or ``triu`` (``name`` is also the namespace function's)."""
     def op(input, diagonal=0, *, out=None):
         x = input._data
         if x.ndim < 2:
             raise RuntimeError(f"{name}: input tensor must have at least 2 dimensions")
-        result = record(array_fn(x, diagonal), node_class, (input,), (), (diagonal,))
+        result = record(getattr(namespace_of(x), name)(x, diagonal), node_class, (input,), (), (diagonal,))
         return result if out is None else write_out(result, out, name)
 
     op.__name__ = op.__qualname__ = name
@@ -494,8 +506,8 @@ def _triangle(name, array_fn, node_class):
     return op
 
 
-tril = _triangle("tril", np.tril, TrilBackward0)
-triu = _triangle("triu", np.triu, TriuBackward0)
+tril = _triangle("tril", TrilBackward0)
+triu = _triangle("triu", TriuBackward0)
 
 
 # ---------------------------------------------------------------- unfold
@@ -524,14 +536,14 @@ def unfold(input, dimension, size, step):
         return record_view(x.reshape(1), UnfoldBackward0, input, (x.shape, dim, size, step))
     shape = x.shape[:dim] + ((length - size) // step + 1,) + x.shape[dim + 1:] + (size,)
     strides = x.strides[:dim] + (x.strides[dim] * step,) + x.strides[dim + 1:] + (x.strides[dim],)
-    windows = np.lib.stride_tricks.as_strided(x, shape, strides, writeable=x.flags.writeable)
+    windows = namespace_of(x).as_strided(x, shape, strides, writeable=writeable(x))
     return record_view(windows, UnfoldBackward0, input, (x.shape, dim, size, step))
 
 
 def unfold_backward(grad, shape, dim, size, step):
     """The windows' gradients added back at the positions they were taken from."""
     g = grad._data
-    out = np.zeros(shape, dtype=g.dtype)
+    out = namespace_of(g).zeros(shape, dtype=g.dtype)
     if not shape:
         out[...] = g.sum()
     else:

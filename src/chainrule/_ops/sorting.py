@@ -3,12 +3,13 @@
 
 Orders are stable: equal values keep their input order, ascending and descending, and nan sorts
 as the largest value. An op that picks values by position sends the gradient back to the indices
-it returned (``scatter_along``).
+it returned (``_along_dim.selected_grad``, a scatter into zeros).
 """
 
-import numpy as np
+import math
 
 from .. import return_types
+from .._array import namespace_of
 from .._tensor import _wrap_dim, make_tensor
 from ._along_dim import check_nonempty_dim, pick_along, selected_grad
 from ._op import OUTPUT, derivative, record
@@ -23,10 +24,11 @@ FUNCTIONS = METHODS = __all__
 
 def stable_argsort(x, dim, descending=False):
     """Indices that sort ``x`` along ``dim``, equal values in input order, nan last (first descending)."""
+    xp = namespace_of(x)
     if not descending:
-        return np.argsort(x, axis=dim, kind="stable")
-    reversed_order = np.argsort(np.flip(x, dim), axis=dim, kind="stable")
-    return x.shape[dim] - 1 - np.flip(reversed_order, dim)
+        return xp.argsort(x, axis=dim, kind="stable")
+    reversed_order = xp.argsort(xp.flip(x, dim), axis=dim, kind="stable")
+    return x.shape[dim] - 1 - xp.flip(reversed_order, dim)
 
 
 SortBackward0 = derivative("SortBackward0", selected_grad)
@@ -57,9 +59,10 @@ def argsort(input, dim=-1, descending=False, *, stable=False):
     """The indices ``sort`` returns."""
     x = input._data
     dim = _wrap_dim(dim, x.ndim)
+    xp = namespace_of(x)
     if x.ndim == 0:
-        return make_tensor(np.zeros((), dtype=np.int64))
-    return make_tensor(stable_argsort(x, dim, descending).astype(np.int64, copy=False))
+        return make_tensor(xp.zeros((), dtype=xp.int64))
+    return make_tensor(stable_argsort(x, dim, descending).astype(xp.int64, copy=False))
 
 
 def msort(input, *, out=None):
@@ -75,7 +78,8 @@ def topk(input, k, dim=-1, largest=True, sorted=True, *, out=None):
     size = x.shape[dim] if x.ndim else 1
     if k < 0 or k > size:
         raise RuntimeError("selected index k out of range")
-    indices = np.take(stable_argsort(x, dim, descending=largest), np.arange(k), axis=dim) if x.ndim else None
+    xp = namespace_of(x)
+    indices = xp.take(stable_argsort(x, dim, descending=largest), xp.arange(k), axis=dim) if x.ndim else None
     return write_out(pick_along(input, dim, indices, True, TopkBackward0, return_types.topk), out, "topk")
 
 
@@ -87,7 +91,8 @@ def kthvalue(input, k, dim=-1, keepdim=False, *, out=None):
     size = x.shape[dim] if x.ndim else 1
     if k < 1 or k > size:
         raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {dim}")
-    indices = np.take(stable_argsort(x, dim), [k - 1], axis=dim) if x.ndim else None
+    xp = namespace_of(x)
+    indices = xp.take(stable_argsort(x, dim), xp.arange(k - 1, k), axis=dim) if x.ndim else None
     result = pick_along(input, dim, indices, keepdim, KthvalueBackward0, return_types.kthvalue)
     return write_out(result, out, "kthvalue")
 
@@ -96,13 +101,14 @@ def kthvalue(input, k, dim=-1, keepdim=False, *, out=None):
 def _lower_median_position(x, dim, skip_nan):
     """Where the lower median sits in the sorted order of each slice; a slice with nan picks its
     first nan, unless ``skip_nan``, which takes the median of the other values."""
+    xp = namespace_of(x)
     size = x.shape[dim]
     if x.dtype.kind not in "fc":
-        return np.full(x.shape[:dim] + (1,) + x.shape[dim + 1:], (size - 1) // 2)
-    numbers = np.sum(~np.isnan(x), axis=dim, keepdims=True)
+        return xp.full(x.shape[:dim] + (1,) + x.shape[dim + 1:], (size - 1) // 2)
+    numbers = xp.sum(~xp.isnan(x), axis=dim, keepdims=True)
     if skip_nan:
-        return np.maximum(numbers - 1, 0) // 2
-    return np.where(numbers < size, numbers, (size - 1) // 2)
+        return xp.maximum(numbers - 1, 0) // 2
+    return xp.where(numbers < size, numbers, (size - 1) // 2)
 
 
 def _median_along(name, input, dim, keepdim, skip_nan, node, result_type):
@@ -112,24 +118,18 @@ def _median_along(name, input, dim, keepdim, skip_nan, node, result_type):
     indices = None
     if x.ndim:
         order = stable_argsort(x, dim)
-        indices = np.take_along_axis(order, _lower_median_position(x, dim, skip_nan), dim)
+        indices = namespace_of(x).take_along_axis(order, _lower_median_position(x, dim, skip_nan), dim)
     return pick_along(input, dim, indices, keepdim, node, result_type)
 
 
 def _median_of_all(input, skip_nan, node):
     x = input._data
-    flat = x.reshape(-1)
-    if x.dtype.kind in "fc":
-        nan = np.isnan(flat)
-        if skip_nan:
-            flat = flat[~nan]
-        elif nan.any():
-            flat = flat[:0]
-    if flat.size == 0:
-        result = np.array(np.nan if x.dtype.kind in "fc" else 0, dtype=x.dtype)
-    else:
-        k = (flat.size - 1) // 2
-        result = np.partition(flat, k)[k]
+    xp = namespace_of(x)
+    if x.size == 0:
+        result = xp.asarray(math.nan if x.dtype.kind in "fc" else 0, dtype=x.dtype)
+    else:  # sorted, nan last: a position of the same shape for every batch of values (vmap batches it)
+        flat = x.reshape(-1)
+        result = xp.take_along_axis(xp.sort(flat), _lower_median_position(flat, 0, skip_nan), 0)[0]
     return record(result, node, (input,), (input, OUTPUT))
 
 
@@ -150,18 +150,26 @@ def nanmedian(input, dim=None, keepdim=False, *, out=None):
 
 
 def _mode_indices(x, dim):
-    """For each slice, the last index of its most frequent value (the smallest such value on ties)."""
-    moved = np.moveaxis(x, dim, -1)
-    rows = moved.reshape(-1, moved.shape[-1])
-    picked = np.empty(rows.shape[0], dtype=np.int64)
-    for r, row in enumerate(rows):
-        order = np.argsort(row, kind="stable")
-        ordered = row[order]
-        starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
-        lengths = np.diff(np.r_[starts, row.size])
-        longest = int(np.argmax(lengths))
-        picked[r] = order[starts[longest] + lengths[longest] - 1]
-    return np.expand_dims(picked.reshape(moved.shape[:-1]), dim)
+    """For each slice, the last index of its most frequent value (the smallest such value on ties).
+
+    Each slice is sorted (stably); a run of equal values ends where the next value differs, and the
+    first longest run ends at the last input position of the smallest most frequent value.
+    """
+    xp = namespace_of(x)
+    moved = xp.moveaxis(x, dim, -1)
+    size = moved.shape[-1]
+    order = xp.argsort(moved, axis=-1, kind="stable")
+    ordered = xp.take_along_axis(moved, order, -1)
+    changes = ordered[..., 1:] != ordered[..., :-1]
+    stops = xp.ones(moved.shape, dtype=xp.bool_)
+    stops[..., :-1] = changes
+    starts = xp.ones(moved.shape, dtype=xp.bool_)
+    starts[..., 1:] = changes
+    positions = xp.arange(size)
+    run_start = xp.maximum.accumulate(xp.where(starts, positions, 0), axis=-1)
+    run_length = xp.where(stops, positions - run_start + 1, 0)
+    last = xp.argmax(run_length, axis=-1, keepdims=True)
+    return xp.moveaxis(xp.take_along_axis(order, last, -1), -1, dim)
 
 
 def mode(input, dim=-1, keepdim=False, *, out=None):
@@ -190,7 +198,8 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
     x = input._data
     if dim is not None:
         dim = _wrap_dim(dim, x.ndim)
-    values, inverse, counts = np.unique(x, return_inverse=True, return_counts=True, axis=dim)
+    xp = namespace_of(x)
+    values, inverse, counts = xp.unique(x, return_inverse=True, return_counts=True, axis=dim)
     if dim is None:
         node, name = Unique2Backward0, "_unique2"
         inverse = inverse.reshape(x.shape)
@@ -198,7 +207,7 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
         node, name = UniqueDimBackward0, "unique_dim"
         inverse = inverse.reshape(-1)
     result = record(values, node, (input,), (), (name,))
-    extras = [make_tensor(inverse.astype(np.int64))] if return_inverse else []
+    extras = [make_tensor(inverse.astype(xp.int64))] if return_inverse else []
     if return_counts:
-        extras.append(make_tensor(counts.astype(np.int64)))
+        extras.append(make_tensor(counts.astype(xp.int64)))
     return (result, *extras) if extras else result

@@ -5,8 +5,7 @@ When an in-place op changes a view of a tensor that requires grad, the base beco
 base (``AsStridedBackward0``), as in PyTorch. Regions are found from the arrays' strides.
 """
 
-import numpy as np
-
+from .._array import namespace_of
 from .._autograd.graph import Node
 from .._autograd.leaf import accumulator_of
 from ._op import attach, derivative
@@ -17,7 +16,7 @@ __all__ = ["write_through_view", "base_key", "positions_in_base", "AsStridedBack
 
 def base_key(positions, base):
     """An index into ``base`` that reads the elements at flat ``positions``, in their shape."""
-    return np.unravel_index(positions, base._data.shape)
+    return namespace_of(positions).unravel_index(positions, base._data.shape)
 
 
 def _as_strided_grad(grad, base_shape, key):
@@ -36,18 +35,19 @@ def positions_in_base(view, base):
     b, v = base._data, view._data
     item = b.itemsize
     strides = b.strides + v.strides
-    offset = v.__array_interface__["data"][0] - b.__array_interface__["data"][0]
+    offset = view.data_ptr() - base.data_ptr()
     if b.size == 0 or offset < 0 or offset % item or any(s < 0 or s % item for s in strides):
         return None
     span = 1 + sum((n - 1) * s // item for n, s in zip(b.shape, b.strides))
     end = offset // item + sum((n - 1) * s // item for n, s in zip(v.shape, v.strides))
     if v.size and end >= span:
         return None
-    buffer = np.zeros(span, dtype=np.int64)
+    xp = namespace_of(b)
+    buffer = xp.zeros(span, dtype=xp.int64)
     step = buffer.itemsize // item
-    laid_out = np.lib.stride_tricks.as_strided(buffer, b.shape, tuple(s * step for s in b.strides))
-    laid_out[...] = np.arange(b.size).reshape(b.shape)
-    return np.lib.stride_tricks.as_strided(buffer[offset // item:], v.shape, tuple(s * step for s in v.strides))
+    laid_out = xp.as_strided(buffer, b.shape, tuple(s * step for s in b.strides))
+    laid_out[...] = xp.arange(b.size).reshape(b.shape)
+    return xp.as_strided(buffer[offset // item:], v.shape, tuple(s * step for s in v.strides))
 
 
 class _ViewWrite(Node):

@@ -12,6 +12,7 @@ from .._creation import _size_args
 from .._dtype import bool_, get_default_dtype, int64, to_dtype
 from .._ops._op import derivative, record
 from .._ops._op import traced_stateful
+from .._vmap_state import refuse_inside_vmap
 from .._tensor import Tensor, make_tensor
 from . import draws
 from .fill import (bernoulli_tensor_values, bernoulli_values, check_probabilities, check_probability, cpp_number,
@@ -122,6 +123,7 @@ def _check_permutation_dtype(n, d):
 
 
 def _permutation(n, np_dtype, generator):
+    refuse_inside_vmap()
     return draws.permutation(generator, n).astype(np_dtype)
 
 
@@ -270,6 +272,7 @@ def multinomial(input, num_samples, replacement=False, *, generator=None, out=No
 
 
 def _multinomial(weights, samples, replacement, generator):
+    refuse_inside_vmap()
     if replacement and samples > 1:
         return draws.multinomial_with_replacement(generator, weights, samples)
     return draws.multinomial_by_exponentials(generator, weights, samples)
@@ -287,4 +290,5 @@ def poisson(input, generator=None):
 
 
 def _poisson(rates, generator):
+    refuse_inside_vmap()
     return draws.poisson(generator, np.ascontiguousarray(rates)).astype(rates.dtype).reshape(rates.shape)

@@ -9,6 +9,8 @@ already in place.
 
 import numpy as np
 
+from .._vmap_state import innermost, random_error
+
 __all__ = ["Layout", "fill_like", "fresh", "real_dtype"]
 
 
@@ -71,6 +73,11 @@ def fill_like(data, sample, *parameters, dtype=None, new=False):
     """``sample(layout, *parameters)`` as an array shaped like ``data`` (``dtype`` if given, else ``data``'s).
     For an in-place sampler ``data`` is the tensor written into; with ``new``, the values fill a new tensor
     made like ``data`` (PyTorch's ``empty_like``: in its storage order if dense, else in C order)."""
+    mapped = _inside_vmap()
+    if mapped is not None:  # one draw per sample, in C order
+        size, batch = mapped
+        return batch(fresh((size,) + tuple(data.shape), data.dtype if dtype is None else dtype, sample, *parameters,
+                           vmapped=False))
     dtype = data.dtype if dtype is None else np.dtype(dtype)
     if new and not _dense(data):
         layout = Layout(data.shape, dtype)
@@ -81,9 +88,26 @@ def fill_like(data, sample, *parameters, dtype=None, new=False):
     return layout.arrange(sample(layout, *parameters), dtype)
 
 
-def fresh(shape, dtype, sample, *parameters):
-    """A new C-ordered array of ``shape`` and NumPy ``dtype`` holding ``sample(layout, *parameters)``."""
+def fresh(shape, dtype, sample, *parameters, vmapped=True):
+    """A new C-ordered array of ``shape`` and NumPy ``dtype`` holding ``sample(layout, *parameters)``.
+
+    Inside ``vmap(..., randomness="different")`` each sample gets its own draw (``vmapped``: look)."""
+    mapped = _inside_vmap() if vmapped else None
+    if mapped is not None:
+        size, batch = mapped
+        return batch(fresh((size,) + tuple(shape), dtype, sample, *parameters, vmapped=False))
     layout = Layout(shape, dtype)
     if not layout.count:
         return np.empty(shape, dtype=dtype)
     return layout.arrange(sample(layout, *parameters), np.dtype(dtype))
+
+
+def _inside_vmap():
+    """``(batch size, batch)`` when a draw inside vmap is one per sample; None when it is one draw for all
+    (outside vmap, or ``randomness="same"``). Inside ``randomness="error"`` drawing is refused."""
+    vmap = innermost()
+    if vmap is None or vmap[0] == "same":
+        return None
+    if vmap[0] == "error":
+        raise random_error()
+    return vmap[1], vmap[2]

@@ -9,8 +9,7 @@ engine calls its ``apply`` which hands the gradients to the user's ``backward``.
 import functools
 import warnings
 
-import numpy as np
-
+from .._array import NUMPY, namespace_of
 from .._autograd import grad_mode
 from .._autograd.graph import RELEASED_MESSAGE, Node, SavedTensor, sum_to_shape
 from .._autograd.leaf import accumulator_of
@@ -71,8 +70,8 @@ class BackwardCFunction(Node, FunctionCtx):
 
     def apply(self, grads):
         if self._materialize_grads:
-            grads = [make_tensor(np.zeros(shape, dtype=dtype)) if g is None else g
-                     for g, (shape, dtype) in zip(grads, self._output_meta)]
+            grads = [make_tensor(xp.zeros(shape, dtype=dtype)) if g is None else g
+                     for g, (shape, dtype, xp) in zip(grads, self._output_meta)]
         backward = self._forward_cls.backward
         result = backward(self, *grads)
         if not isinstance(result, tuple):
@@ -214,7 +213,8 @@ def _wrap_outputs(ctx, args, outputs, recording):
         ctx.next_functions = tuple(edges)
         ctx._input_meta = meta
         ctx.num_outputs = len(result)
-        ctx._output_meta = [(v._data.shape, v._data.dtype) if isinstance(v, Tensor) else ((), None)
+        ctx._output_meta = [(v._data.shape, v._data.dtype, namespace_of(v._data)) if isinstance(v, Tensor)
+                            else ((), None, NUMPY)
                             for v in result]
         for nr, value in enumerate(result):
             if not isinstance(value, Tensor):

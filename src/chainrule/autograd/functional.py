@@ -5,11 +5,11 @@ its cotangent, so differentiating it against a dummy cotangent gives Jv); ``jaco
 vjp per output element; ``hessian`` is the jacobian of the gradient.
 """
 
-import numpy as np
 
 from .._autograd import grad_mode
 from .._autograd.backward import grad as autograd_grad
 from .._ops.joining import stack
+from .._array import namespace_of
 from .._tensor import Tensor, make_tensor
 
 __all__ = ["vjp", "jvp", "jacobian", "hessian", "hvp", "vhp"]
@@ -47,7 +47,7 @@ def _call(func, inputs, fn_name):
 
 
 def _zeros_like(t):
-    return make_tensor(np.zeros(t._data.shape, dtype=t._data.dtype))
+    return make_tensor(namespace_of(t._data).zeros(t._data.shape, dtype=t._data.dtype))
 
 
 def _grads(outputs, inputs, cotangents, create_graph, strict, retain_graph=True):
@@ -81,7 +81,7 @@ def _check_v(v, outputs, fn_name, against="output"):
 
 
 def _ones_like(t):
-    return make_tensor(np.ones(t._data.shape, dtype=t._data.dtype))
+    return make_tensor(namespace_of(t._data).ones(t._data.shape, dtype=t._data.dtype))
 
 
 def _finish(values, create_graph):

@@ -10,6 +10,7 @@ import numpy as np
 
 from .._recording import replayed_as_call
 from .._tensor import Tensor, make_tensor
+from .._array import namespace_of
 from .._autograd import grad_mode
 from .optimizer import Optimizer, add_scaled_, check_nonnegative
 
@@ -128,9 +129,10 @@ class LBFGS(Optimizer):
 
     # ----------------------------------------------------------------- the flat view of all parameters
     def _flat_grad(self):
-        parts = [np.zeros(p._data.size, p._data.dtype) if p._grad is None else p._grad._data.reshape(-1)
+        xp = namespace_of(self._params[0]._data)
+        parts = [xp.zeros(p._data.size, p._data.dtype) if p._grad is None else p._grad._data.reshape(-1)
                  for p in self._params]
-        return np.concatenate(parts)
+        return xp.concatenate(parts)
 
     def _move(self, step_size, direction):
         offset = 0

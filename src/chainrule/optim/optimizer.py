@@ -16,6 +16,7 @@ from .._dtype import float32, float64, get_default_dtype
 from .._recording import replayed_as_call
 from .._tensor import Tensor, make_tensor
 from .._autograd import grad_mode
+from .._array import namespace_of
 from ..utils.hooks import RemovableHandle
 
 __all__ = ["Optimizer", "required"]
@@ -228,7 +229,8 @@ def advance(step):
 
 
 def zeros_state(param):
-    return make_tensor(np.zeros_like(param._data))
+    """A state tensor of zeros like ``param``, on its device (its array namespace)."""
+    return make_tensor(namespace_of(param._data).zeros_like(param._data))
 
 
 def touch(*tensors):
@@ -244,8 +246,9 @@ def muladd(scale, values, base, out=None):
     most an ulp per step, well inside float32 agreement, and cost a quarter of a float64 detour.
     """
     dtype = base.dtype
-    product = np.multiply(values, np.asarray(scale, dtype=dtype), dtype=dtype)
-    return np.add(product, base, out=product if out is None else out, casting="same_kind")
+    xp = namespace_of(base)
+    product = xp.multiply(values, xp.asarray(scale, dtype=dtype), dtype=dtype)
+    return xp.add(product, base, out=product if out is None else out, casting="same_kind")
 
 
 def gradient(param, maximize, weight_decay=0):

@@ -1,13 +1,17 @@
 """``chainrule.nn.functional``: activations, losses, convolutions, pooling and normalisation as functions.
 
-Each family module lists ``FUNCTIONS`` (exported here) and may list ``METHODS`` (also installed
-on Tensor, such as ``x.softmax(1)``).
+This is the one registry of the namespace. Each family module lists what it defines: ``FUNCTIONS``
+(exported here as ``chainrule.nn.functional.<name>``) and ``METHODS`` (also installed on Tensor,
+such as ``x.softmax(1)``). A family never re-exports another's functions; adding one is adding its
+module to the tuple below.
 """
 
 from ..._ops import register_family
-from . import activation, conv, loss, normalization, pooling, sampling
+from . import (_grid, activation, attention, classification_loss, conv, ctc, dropout, linear, loss, normalization,
+               pooling, sampling, softmax)
 
-for _family in (activation, loss, conv, pooling, normalization, sampling):
+for _family in (activation, softmax, dropout, linear, attention, loss, classification_loss, ctc, conv, pooling,
+                normalization, sampling, _grid):
     register_family(_family)
-    globals().update({name: getattr(_family, name) for name in getattr(_family, "FUNCTIONS", ())})
+    globals().update({name: getattr(_family, name) for name in _family.FUNCTIONS})
 del _family

@@ -8,15 +8,16 @@ ordinary chainrule expressions of the grid, so the vjps below (built from ``gath
 ``scatter_flat``) are differentiable again in the input, the grid and the incoming gradient.
 """
 
+import itertools
 import warnings
 
-import numpy as np
-
+from ..._array import namespace_of
 from ..._ops._op import derivative, record
 from ..._tensor import make_tensor
-from ._windows import gather_flat, gather_node, scatter_flat, scatter_node
+from ._windows import GatherFlatBackward, ScatterFlatBackward, gather_flat, scatter_flat
 
-__all__ = ["affine_grid", "grid_sample"]
+FUNCTIONS = ["affine_grid", "grid_sample"]
+METHODS = []
 
 _ALIGN_WARNING = ("Default grid_sample and affine_grid behavior has changed to align_corners=False since 1.3.0. "
                   "Please specify align_corners=True if the old behavior is desired. See the documentation of "
@@ -31,20 +32,20 @@ def _align(align_corners):
 
 
 # ---------------------------------------------------------------- affine_grid
-def _base_coordinates(size, align_corners):
+def _base_coordinates(xp, size, align_corners):
     """Normalised pixel centres along one dim."""
     if size == 1:
-        return np.zeros(1)
-    line = np.linspace(-1.0, 1.0, size)
+        return xp.zeros(1)
+    line = xp.linspace(-1.0, 1.0, size)
     return line if align_corners else line * (size - 1) / size
 
 
-def _base_grid(spatial, align_corners, dtype):
+def _base_grid(xp, spatial, align_corners, dtype):
     """(prod(spatial), rank + 1): each output position as homogeneous (x, y[, z], 1), x fastest."""
-    axes = [_base_coordinates(s, align_corners) for s in spatial]
-    mesh = np.meshgrid(*axes, indexing="ij")
-    columns = [m.ravel() for m in mesh[::-1]] + [np.ones(mesh[0].size)]
-    return np.stack(columns, axis=1).astype(dtype)
+    axes = [_base_coordinates(xp, s, align_corners) for s in spatial]
+    mesh = xp.meshgrid(*axes, indexing="ij")
+    columns = [m.ravel() for m in mesh[::-1]] + [xp.ones(mesh[0].size)]
+    return xp.stack(columns, axis=1).astype(dtype)
 
 
 def _affine_grid_grad(grad, base):
@@ -71,7 +72,7 @@ def affine_grid(theta, size, align_corners=None):
         warnings.warn("Since version 1.3.0, affine_grid behavior has changed for unit-size grids when "
                       "align_corners=True. This is not an intended use case of affine_grid. See the documentation of "
                       "affine_grid for details.", UserWarning, stacklevel=2)
-    base = _base_grid(size[2:], align_corners, t.dtype)
+    base = _base_grid(namespace_of(t), size[2:], align_corners, t.dtype)
     out = (base @ t.swapaxes(1, 2)).reshape((size[0],) + size[2:] + (rank,))
     return record(out, AffineGridGeneratorBackward0, (theta,), (), (make_tensor(base),))
 
@@ -79,31 +80,33 @@ def affine_grid(theta, size, align_corners=None):
 # ---------------------------------------------------------------- where samples land
 def _reflect(x, low, high):
     """Fold ``x`` into ``[low, high]`` by reflection; returns the folded values and the slope (+1 or -1)."""
+    xp = namespace_of(x)
     span = high - low
     if span <= 0:
-        return np.zeros_like(x), np.zeros_like(x)
-    distance = np.abs(x - low)
-    flips = np.floor(distance / span)
-    extra = np.fmod(distance, span)
+        return xp.zeros_like(x), xp.zeros_like(x)
+    distance = xp.abs(x - low)
+    flips = xp.floor(distance / span)
+    extra = xp.fmod(distance, span)
     forward = flips % 2 == 0
-    folded = np.where(forward, extra + low, span - extra + low)
-    slope = np.where(forward, 1.0, -1.0) * np.where(x >= low, 1.0, -1.0)
+    folded = xp.where(forward, extra + low, span - extra + low)
+    slope = xp.where(forward, 1.0, -1.0) * xp.where(x >= low, 1.0, -1.0)
     return folded, slope
 
 
 def _source_line(coordinate, size, padding_mode, align_corners):
     """Pixel positions of normalised ``coordinate`` (array) along a dim of ``size``, as (value, slope)."""
+    xp = namespace_of(coordinate)
     scale = (size - 1) / 2 if align_corners else size / 2
     value = (coordinate + 1) * scale - (0 if align_corners else 0.5)
-    slope = np.full(value.shape, scale)
+    slope = xp.full(value.shape, scale)
     if padding_mode == "reflection":
         low, high = (0, size - 1) if align_corners else (-0.5, size - 0.5)
         value, turn = _reflect(value, low, high)
         slope = slope * turn
     if padding_mode in ("border", "reflection"):
         inside = (value >= 0) & (value <= size - 1)
-        value = np.clip(value, 0, size - 1)
-        slope = np.where(inside, slope, 0.0)
+        value = xp.clip(value, 0, size - 1)
+        slope = xp.where(inside, slope, 0.0)
     return value, slope
 
 
@@ -132,19 +135,20 @@ def _corners(positions, spatial, mode, padding_mode, align_corners):
     """The input pixels each sample reads, as (pixel per axis, factors whose product is its weight, and
     each factor's derivative in its axis's position); nearest sampling reads one pixel with no factors."""
     values = [p._data for p in positions]
+    xp = namespace_of(values[0])
     if mode == "nearest":
-        nearest = [np.rint(v).astype(np.int64) for v in values]
+        nearest = [xp.rint(v).astype(xp.int64) for v in values]
         return [(nearest, None, None)]
-    lows = [np.floor(v).astype(np.int64) for v in values]
+    lows = [xp.floor(v).astype(xp.int64) for v in values]
     fractions = [p - make_tensor(low.astype(p._data.dtype)) for p, low in zip(positions, lows)]
     if mode == "bicubic":
         weights = [_cubic_weights(f) for f in fractions]
         taps = [[_padded_tap(low + step - 1, size, padding_mode, align_corners) for step in range(4)]
                 for low, size in zip(lows, spatial[::-1])]
         return [([t[s] for t, s in zip(taps, steps)], [w[0][s] for w, s in zip(weights, steps)],
-                 [w[1][s] for w, s in zip(weights, steps)]) for steps in np.ndindex(4, 4)]
+                 [w[1][s] for w, s in zip(weights, steps)]) for steps in itertools.product(range(4), range(4))]
     corners = []
-    for steps in np.ndindex(*(2,) * len(values)):
+    for steps in itertools.product(range(2), repeat=len(values)):
         pixel = [low + s for low, s in zip(lows, steps)]
         corners.append((pixel, [(f if s else 1 - f) for f, s in zip(fractions, steps)], [1 if s else -1 for s in steps]))
     return corners
@@ -180,22 +184,24 @@ def _padded_tap(tap, size, padding_mode, align_corners):
     as it is (zeros: a tap outside reads zero)."""
     if padding_mode == "zeros":
         return tap
-    value = tap.astype(np.float64)
+    xp = namespace_of(tap)
+    value = tap.astype(xp.float64)
     if padding_mode == "reflection":
         low, high = (0, size - 1) if align_corners else (-0.5, size - 0.5)
         value = _reflect(value, low, high)[0]
-    return np.clip(np.rint(value), 0, size - 1).astype(np.int64)
+    return xp.clip(xp.rint(value), 0, size - 1).astype(xp.int64)
 
 
 def _flat_and_valid(pixel, spatial):
     """Flat index into the (…, H, W) plane (clamped) and whether the pixel lies inside it."""
+    xp = namespace_of(pixel[0])
     sizes = spatial[::-1]
-    valid = np.ones(pixel[0].shape, dtype=bool)
-    flat = np.zeros(pixel[0].shape, dtype=np.int64)
+    valid = xp.ones(pixel[0].shape, dtype=xp.bool_)
+    flat = xp.zeros(pixel[0].shape, dtype=xp.int64)
     stride = 1
     for p, size in zip(pixel, sizes):
         valid &= (p >= 0) & (p < size)
-        flat += np.clip(p, 0, size - 1) * stride
+        flat += xp.clip(p, 0, size - 1) * stride
         stride *= size
     return flat, valid
 
@@ -208,8 +214,9 @@ def _sample(input, grid, mode, padding_mode, align_corners):
     result = None
     for pixel, factors, _ in _corners(positions, spatial, mode, padding_mode, align_corners):
         flat, valid = _flat_and_valid(pixel, spatial)
-        index = np.broadcast_to(flat[:, None], flat.shape[:1] + input.shape[1:2] + flat.shape[1:])
-        picked = gather_flat(input, np.ascontiguousarray(index), len(spatial), GatherForSampling)
+        xp = namespace_of(flat)
+        index = xp.broadcast_to(flat[:, None], flat.shape[:1] + input.shape[1:2] + flat.shape[1:])
+        picked = gather_flat(input, xp.ascontiguousarray(index), len(spatial), GatherForSampling)
         weight = make_tensor(valid.astype(input._data.dtype))
         for factor in factors or ():
             weight = weight * factor
@@ -218,8 +225,8 @@ def _sample(input, grid, mode, padding_mode, align_corners):
     return result
 
 
-GatherForSampling = gather_node("GatherBackward0")
-ScatterForSampling = scatter_node("ScatterAddBackward0")
+GatherForSampling = GatherFlatBackward  # grid sampling gathers and scatters corners by flat index
+ScatterForSampling = ScatterFlatBackward
 
 
 def _grid_sample_grad_input(grad, input, grid, mode, padding_mode, align_corners):
@@ -228,7 +235,8 @@ def _grid_sample_grad_input(grad, input, grid, mode, padding_mode, align_corners
     total = None
     for pixel, factors, _ in _corners(positions, spatial, mode, padding_mode, align_corners):
         flat, valid = _flat_and_valid(pixel, spatial)
-        index = np.ascontiguousarray(np.broadcast_to(flat[:, None], grad.shape))
+        xp = namespace_of(flat)
+        index = xp.ascontiguousarray(xp.broadcast_to(flat[:, None], grad.shape))
         weight = make_tensor(valid.astype(grad._data.dtype))
         for factor in factors or ():
             weight = weight * factor
@@ -249,7 +257,8 @@ def _grid_sample_grad_grid(grad, input, grid, mode, padding_mode, align_corners)
     per_axis = [None] * rank
     for pixel, factors, derivatives in _corners(positions, spatial, mode, padding_mode, align_corners):
         flat, valid = _flat_and_valid(pixel, spatial)
-        index = np.ascontiguousarray(np.broadcast_to(flat[:, None], grad.shape))
+        xp = namespace_of(flat)
+        index = xp.ascontiguousarray(xp.broadcast_to(flat[:, None], grad.shape))
         inside = make_tensor(valid[:, None].astype(grad._data.dtype))
         picked = gather_flat(input, index, rank, GatherForSampling) * inside
         seen = (grad * picked).sum(1)
@@ -264,7 +273,7 @@ def _grid_sample_grad_grid(grad, input, grid, mode, padding_mode, align_corners)
                 if other != axis:
                     term = term * factor
             per_axis[axis] = term if per_axis[axis] is None else per_axis[axis] + term
-    basis = np.eye(rank, dtype=grid._data.dtype)
+    basis = namespace_of(grid._data).eye(rank, dtype=grid._data.dtype)
     result = None
     for axis in range(rank):
         term = (per_axis[axis] * slopes[axis]).unsqueeze(-1) * make_tensor(basis[axis])

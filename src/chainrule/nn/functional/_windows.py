@@ -15,11 +15,10 @@ The array kernels accept any number of spatial dims; ``padding`` is one ``(befor
 pair per spatial dim.
 """
 
+import itertools
 import math
 
-import numpy as np
-from numpy.lib.stride_tricks import as_strided
-
+from ..._array import namespace_of
 from ..._ops._kernel import Kernel, replays
 from ..._ops._op import derivative, record
 from ..._tensor import Tensor
@@ -51,7 +50,7 @@ def constant_pad_array(x, pads, value=0):
     if all(b <= 0 and a <= 0 for b, a in pads):
         return x.copy()
     grown = tuple(max(b, 0) + s + max(a, 0) for (b, a), s in zip(pads, x.shape[lead:]))
-    out = np.full(x.shape[:lead] + grown, value, dtype=x.dtype)
+    out = namespace_of(x).full(x.shape[:lead] + grown, value, dtype=x.dtype)
     out[(Ellipsis,) + tuple(slice(max(b, 0), max(b, 0) + s) for (b, _), s in zip(pads, x.shape[lead:]))] = x
     return out
 
@@ -80,7 +79,7 @@ def _window_view(x, kernel, dilation, stride, counts):
     spatial = x.strides[2:]
     strides = x.strides[:2] + tuple(s * d for s, d in zip(spatial, dilation)) + \
         tuple(s * st for s, st in zip(spatial, stride))
-    return as_strided(x, x.shape[:2] + tuple(kernel) + tuple(counts), strides, writeable=False)
+    return namespace_of(x).as_strided(x, x.shape[:2] + tuple(kernel) + tuple(counts), strides, writeable=False)
 
 
 def im2col_array(x, kernel, dilation, padding, stride):
@@ -98,9 +97,9 @@ def col2im_array(cols, size, kernel, dilation, padding, stride):
     channels = cols.shape[1] // math.prod(kernel)
     counts = windows_count(size, kernel, dilation, padding, stride)
     padded = tuple(s + b + a for s, (b, a) in zip(size, padding))
-    out = np.zeros((n, channels) + padded, dtype=cols.dtype)
+    out = namespace_of(cols).zeros((n, channels) + padded, dtype=cols.dtype)
     blocks = cols.reshape((n, channels) + tuple(kernel) + tuple(counts))
-    for position in np.ndindex(*kernel):
+    for position in itertools.product(*(range(k) for k in kernel)):
         target = tuple(slice(k * d, k * d + st * (c - 1) + 1, st)
                        for k, d, st, c in zip(position, dilation, stride, counts))
         out[(slice(None), slice(None)) + target] += blocks[(slice(None), slice(None)) + position]
@@ -149,15 +148,16 @@ def _gather_flat_array(x, index, rank):
     lead = index.shape[:index.ndim - rank]
     planes = x.reshape(lead + (math.prod(x.shape[x.ndim - rank:]),))
     flat = index.reshape(lead + (math.prod(index.shape[index.ndim - rank:]),))
-    return np.take_along_axis(planes, flat, axis=-1).reshape(index.shape)
+    return namespace_of(x).take_along_axis(planes, flat, axis=-1).reshape(index.shape)
 
 
 def _scatter_flat_array(values, index, shape, rank):
     """Zeros of ``shape`` with ``values`` added at the flat ``index`` of each plane (repeats add up)."""
+    xp = namespace_of(values)
     planes = math.prod(shape[:len(shape) - rank])
     plane_size = math.prod(shape[len(shape) - rank:])
-    offsets = (np.arange(planes) * plane_size).reshape(index.shape[:index.ndim - rank] + (1,) * rank)
-    total = np.bincount((index + offsets).ravel(), weights=values.ravel(), minlength=planes * plane_size)
+    offsets = (xp.arange(planes) * plane_size).reshape(index.shape[:index.ndim - rank] + (1,) * rank)
+    total = xp.bincount((index + offsets).ravel(), weights=values.ravel(), minlength=planes * plane_size)
     return total.astype(values.dtype, copy=False).reshape(shape)
 
 
@@ -184,18 +184,18 @@ def scatter_flat(input, index, shape, rank, node):
     return record(_scatter_flat_array(input._data, index, shape, rank), node, (input,), (), (index, shape, rank))
 
 
-def gather_node(name):
+def gather_node(name, op=None):
     """A node class for an op whose derivative is ``scatter_flat`` (max pooling, under its own name)."""
-    return derivative(name, _gather_flat_grad)
+    return derivative(name, _gather_flat_grad, op=op)
 
 
-def scatter_node(name):
+def scatter_node(name, op=None):
     """A node class for a ``scatter_flat`` (its derivative gathers)."""
-    return derivative(name, _scatter_flat_grad)
+    return derivative(name, _scatter_flat_grad, op=op)
 
 
-GatherFlatBackward = gather_node("GatherBackward0")
-ScatterFlatBackward = scatter_node("ScatterAddBackward0")
+GatherFlatBackward = gather_node("GatherBackward0", op="gather_flat")
+ScatterFlatBackward = scatter_node("ScatterAddBackward0", op="scatter_flat")
 
 
 # ---------------------------------------------------------------- separable maps over trailing dims
@@ -203,19 +203,20 @@ def _as_matrix(mapping, size, dtype):
     """An index map (output ``o`` copies input ``mapping[o]``) as its (out, size) 0/1 matrix."""
     if mapping.dtype.kind == "f":
         return mapping.astype(dtype, copy=False)
-    return (mapping[:, None] == np.arange(size)).astype(dtype)
+    return (mapping[:, None] == namespace_of(mapping).arange(size)).astype(dtype)
 
 
 def apply_maps_array(x, maps):
     """Map each of the last ``len(maps)`` dims of ``x``: gather by an int index array, or multiply by
-    an (out, in) matrix along that dim."""
+    an (out, in) matrix along that dim (maps are arrays of ``x``'s namespace)."""
+    xp = namespace_of(x)
     for i, mapping in enumerate(maps):
         axis = x.ndim - len(maps) + i
         if mapping.dtype.kind in "iu":
-            x = np.take(x, mapping, axis=axis)
+            x = xp.take(x, mapping, axis=axis)
         else:
-            x = np.moveaxis(np.moveaxis(x, axis, -1) @ mapping.T.astype(x.dtype, copy=False), -1, axis)
-    return np.ascontiguousarray(x)
+            x = xp.moveaxis(xp.moveaxis(x, axis, -1) @ mapping.T.astype(x.dtype, copy=False), -1, axis)
+    return xp.ascontiguousarray(x)
 
 
 def _apply_maps_grad(grad, maps, sizes):
@@ -231,9 +232,9 @@ def apply_maps(input, maps, node):
     return record(apply_maps_array(x, maps), node, (input,), (), (maps, sizes))
 
 
-def maps_node(name):
+def maps_node(name, op=None):
     """A node class for ``apply_maps`` under an op's own name (``ReflectionPad2DBackward0``)."""
-    return derivative(name, _apply_maps_grad)
+    return derivative(name, _apply_maps_grad, op=op)
 
 
 MapsTransposedBackward = maps_node("MapsTransposedBackward")

@@ -1,5 +1,5 @@
-"""nn.functional activations (the softmax family, dropout, linear maps and attention live in their
-own modules and are exported from here).
+"""nn.functional activations (the softmax family, dropout, linear maps and attention are families of
+their own).
 
 Each activation with its own PyTorch node is a forward on arrays next to its derivative rule,
 written with chainrule ops so that every higher derivative works. Activations PyTorch builds out
@@ -10,8 +10,7 @@ in-place nodes that read the result instead of the input carry PyTorch's ``Backw
 
 import math
 
-import numpy as np
-
+from ..._array import namespace_of
 from ..._random import default_generator, draws
 from ..._ops._op import traced_stateful
 from ..._ops import pointwise
@@ -21,20 +20,12 @@ from ..._ops.joining import cat
 from ..._ops.pointwise import erf, exp, sigmoid, tanh, where
 from ..._ops.pointwise_special import erf_array
 from ..._tensor import _wrap_dim, make_tensor
-from .attention import *  # re-exported through FUNCTIONS
-from .dropout import *  # re-exported through FUNCTIONS
-from .linear import *  # re-exported through FUNCTIONS
-from .softmax import *  # re-exported through FUNCTIONS
 
 FUNCTIONS = ["relu", "relu_", "relu6", "leaky_relu", "leaky_relu_", "rrelu", "rrelu_", "elu", "elu_", "selu",
              "selu_", "celu", "celu_", "gelu", "silu", "mish", "softplus", "softsign", "sigmoid", "tanh", "hardtanh",
              "hardtanh_", "hardsigmoid", "hardswish", "logsigmoid", "tanhshrink", "softshrink", "hardshrink",
-             "threshold", "threshold_", "prelu", "glu",
-             "softmax", "log_softmax", "softmin", "gumbel_softmax",
-             "dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout", "feature_alpha_dropout",
-             "linear", "bilinear", "cosine_similarity", "pairwise_distance", "pdist", "normalize",
-             "scaled_dot_product_attention"]
-METHODS = ["softmax", "log_softmax", "hardshrink", "prelu"]  # F.sigmoid and F.tanh are chainrule's own
+             "threshold", "threshold_", "prelu", "glu"]
+METHODS = ["hardshrink", "prelu"]  # F.sigmoid and F.tanh are chainrule's own
 
 SELU_ALPHA = 1.6732632423543772848170429916717
 SELU_SCALE = 1.0507009873554804934193349852946
@@ -60,7 +51,8 @@ HardtanhBackward0 = derivative("HardtanhBackward0", _blocked_outside, saves="sel
 
 
 def _hardtanh(input, min_val, max_val):
-    return record(np.clip(input._data, min_val, max_val), HardtanhBackward0, (input,), (input,), (min_val, max_val))
+    x = input._data
+    return record(namespace_of(x).clip(x, min_val, max_val), HardtanhBackward0, (input,), (input,), (min_val, max_val))
 
 
 _hardtanh_in_place = make_inplace(_hardtanh, "hardtanh")
@@ -92,7 +84,8 @@ LeakyReluBackward1 = derivative("LeakyReluBackward1", _leaky_relu_grad, saves="r
 
 
 def _leaky_relu_array(x, negative_slope):
-    return np.maximum(x, 0) + np.minimum(x, 0) * negative_slope  # branch-free: faster than a masked select
+    xp = namespace_of(x)
+    return xp.maximum(x, 0) + xp.minimum(x, 0) * negative_slope  # branch-free: faster than a masked select
 
 
 def _leaky_relu_saving_result(input, negative_slope=0.01):
@@ -126,26 +119,27 @@ def _rrelu(node_class, saved, input, lower, upper, training):
         result, drawn = traced_stateful(_rrelu_training, input, lower, upper)  # one call: a replay draws again
         return record(result, node_class, (input,), (saved,), (make_tensor(drawn),))
     slopes = (lower + upper) / 2
-    return record(np.where(x > 0, x, x * slopes).astype(x.dtype, copy=False), node_class, (input,), (saved,),
-                  (slopes,))
+    return record(namespace_of(x).where(x > 0, x, x * slopes).astype(x.dtype, copy=False), node_class, (input,),
+                  (saved,), (slopes,))
 
 
 def _rrelu_training(x, lower, upper):
     slopes = _rrelu_slopes(x, lower, upper)
-    return np.where(x > 0, x, x * slopes).astype(x.dtype, copy=False), slopes
+    return namespace_of(x).where(x > 0, x, x * slopes).astype(x.dtype, copy=False), slopes
 
 
 def _rrelu_slopes(x, lower, upper):
     """PyTorch's noise: walking the elements in order, each one <= 0 draws its slope, a double uniform
     ``u * (upper - lower) + lower`` (bounds first rounded to the opmath type; this kernel is not fused);
-    the others keep slope 1."""
-    opmath = np.float64 if x.dtype == np.float64 else np.float32
+    the others keep slope 1. The uniforms are drawn on the host and scaled in ``x``'s namespace."""
+    xp = namespace_of(x)
+    opmath = xp.float64 if x.dtype == xp.float64 else xp.float32
     low, high = float(opmath(lower)), float(opmath(upper))
-    flat = np.ascontiguousarray(x).reshape(-1)
+    flat = xp.ascontiguousarray(x).reshape(-1)
     drawing = flat <= 0
-    slopes = np.ones(flat.shape, dtype=x.dtype)
-    drawn = draws.uniform_doubles(default_generator, int(drawing.sum())) * (high - low) + low
-    slopes[drawing] = drawn.astype(opmath)
+    slopes = xp.ones(flat.shape, dtype=x.dtype)
+    drawn = xp.from_host(draws.uniform_doubles(default_generator, int(drawing.sum())))
+    slopes[drawing] = (drawn * (high - low) + low).astype(opmath)
     return slopes.reshape(x.shape)
 
 
@@ -184,8 +178,9 @@ CeluBackward1 = derivative("CeluBackward1", _elu_grad_from_result, saves="result
 
 
 def _elu_array(x, alpha, scale, input_scale):
-    negative = np.expm1(np.minimum(x, 0) * input_scale) * (alpha * scale)  # 0 where x >= 0
-    return (np.maximum(x, 0) * scale + negative).astype(x.dtype, copy=False)
+    xp = namespace_of(x)
+    negative = xp.expm1(xp.minimum(x, 0) * input_scale) * (alpha * scale)  # 0 where x >= 0
+    return (xp.maximum(x, 0) * scale + negative).astype(x.dtype, copy=False)
 
 
 def _elu_op(node_class, saved, input, alpha, scale, input_scale):
@@ -247,8 +242,11 @@ GeluBackward0 = derivative("GeluBackward0", _gelu_grad, saves="self")
 
 
 def _gelu_array(x, approximate):
+    xp = namespace_of(x)
+    if x.dtype == xp.float16:  # float32 intermediates, rounded once, as PyTorch's kernel computes half
+        return _gelu_array(x.astype(xp.float32), approximate).astype(xp.float16)
     if approximate == "tanh":
-        return 0.5 * x * (1 + np.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x * x * x)))
+        return 0.5 * x * (1 + xp.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x * x * x)))
     return 0.5 * x * (1 + erf_array(x * _SQRT1_2))
 
 
@@ -268,12 +266,14 @@ SiluBackward0 = derivative("SiluBackward0", _silu_grad, saves="self")
 
 def _sigmoid_array(x):
     """``exp(min(x, 0)) / (1 + exp(-|x|))``: no overflow, full precision in both tails, no branches."""
-    return np.exp(np.minimum(x, 0)) / (1 + np.exp(-np.abs(x)))
+    xp = namespace_of(x)
+    return xp.exp(xp.minimum(x, 0)) / (1 + xp.exp(-xp.abs(x)))
 
 
 def softplus_array(x):
     """``log(1 + exp(x))`` without overflow: ``max(x, 0) + log1p(exp(-|x|))``."""
-    return np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))
+    xp = namespace_of(x)
+    return xp.maximum(x, 0) + xp.log1p(xp.exp(-xp.abs(x)))
 
 
 def silu(input, inplace=False):
@@ -284,7 +284,7 @@ def silu(input, inplace=False):
 
 def _softplus_array(x, beta, threshold):
     scaled = x * beta
-    return np.where(scaled > threshold, x, softplus_array(scaled) / beta).astype(x.dtype, copy=False)
+    return namespace_of(x).where(scaled > threshold, x, softplus_array(scaled) / beta).astype(x.dtype, copy=False)
 
 
 def _mish_grad(grad, self):
@@ -297,7 +297,7 @@ MishBackward0 = derivative("MishBackward0", _mish_grad, saves="self")
 
 def mish(input, inplace=False):
     x = input._data
-    result = record(x * np.tanh(_softplus_array(x, 1.0, 20.0)), MishBackward0, (input,), (input,))
+    result = record(x * namespace_of(x).tanh(_softplus_array(x, 1.0, 20.0)), MishBackward0, (input,), (input,))
     return _write_back(input, result) if inplace else result
 
 
@@ -344,7 +344,7 @@ HardsigmoidBackward0 = derivative("HardsigmoidBackward0", _hardsigmoid_grad, sav
 
 def hardsigmoid(input, inplace=False):
     x = input._data
-    result = record(np.clip(x + 3, 0, 6) / 6, HardsigmoidBackward0, (input,), (input,))
+    result = record(namespace_of(x).clip(x + 3, 0, 6) / 6, HardsigmoidBackward0, (input,), (input,))
     return _write_back(input, result) if inplace else result
 
 
@@ -358,7 +358,7 @@ HardswishBackward0 = derivative("HardswishBackward0", _hardswish_grad, saves="se
 
 def hardswish(input, inplace=False):
     x = input._data
-    result = record(x * np.clip(x + 3, 0, 6) / 6, HardswishBackward0, (input,), (input,))
+    result = record(x * namespace_of(x).clip(x + 3, 0, 6) / 6, HardswishBackward0, (input,), (input,))
     return _write_back(input, result) if inplace else result
 
 
@@ -372,17 +372,18 @@ HardshrinkBackward0 = derivative("HardshrinkBackward0", _shrink_grad, saves="sel
 
 def softshrink(input, lambd=0.5):
     x = input._data
+    xp = namespace_of(x)
     if lambd < 0:
-        largest = np.finfo(x.dtype).max if x.dtype.kind == "f" else np.iinfo(x.dtype).max
+        largest = xp.finfo(x.dtype).max if x.dtype.kind == "f" else xp.iinfo(x.dtype).max
         raise RuntimeError(f"lambda must be in range [0, {largest:g}] for input dtype {input.dtype.scalar_type_name}, "
                            f"but found {lambd:g}")
-    shrunk = np.where(x > lambd, x - lambd, np.where(x < -lambd, x + lambd, 0))
+    shrunk = xp.where(x > lambd, x - lambd, xp.where(x < -lambd, x + lambd, 0))
     return record(shrunk.astype(x.dtype, copy=False), SoftshrinkBackward0, (input,), (input,), (lambd,))
 
 
 def hardshrink(input, lambd=0.5):
     x = input._data
-    kept = np.where((x > lambd) | (x < -lambd), x, 0).astype(x.dtype, copy=False)
+    kept = namespace_of(x).where((x > lambd) | (x < -lambd), x, 0).astype(x.dtype, copy=False)
     return record(kept, HardshrinkBackward0, (input,), (input,), (lambd,))
 
 
@@ -397,7 +398,7 @@ ThresholdBackward1 = derivative("ThresholdBackward1", _threshold_grad, saves="se
 def _threshold_for_in_place(input, threshold, value):
     """The in-place node: PyTorch names it differently, and it still reads the input's old value."""
     x = input._data
-    replaced = np.where(x > threshold, x, value).astype(x.dtype, copy=False)
+    replaced = namespace_of(x).where(x > threshold, x, value).astype(x.dtype, copy=False)
     return record(replaced, ThresholdBackward1, (input,), (input,), (threshold,))
 
 
@@ -409,7 +410,7 @@ def threshold(input, threshold, value, inplace=False):
     if inplace:
         return threshold_(input, threshold, value)
     x = input._data
-    replaced = np.where(x > threshold, x, value).astype(x.dtype, copy=False)
+    replaced = namespace_of(x).where(x > threshold, x, value).astype(x.dtype, copy=False)
     return record(replaced, ThresholdBackward0, (input,), (input,), (threshold,))
 
 
@@ -445,7 +446,7 @@ def prelu(input, weight):
     else:
         slope = weight.reshape([-1] * ndim)
     x, w = input._data, slope._data
-    result = np.where(x > 0, x, x * w).astype(x.dtype, copy=False)
+    result = namespace_of(x).where(x > 0, x, x * w).astype(x.dtype, copy=False)
     return record(result, PreluKernelBackward0, (input, slope), (input, slope))
 
 
@@ -466,5 +467,5 @@ def glu(input, dim=-1):
     dim = _wrap_dim(dim, x.ndim)
     if x.shape[dim] % 2:
         raise RuntimeError(f"Halving dimension must be even, but dimension {dim} is size {x.shape[dim]}")
-    first, second = np.split(x, 2, axis=dim)
+    first, second = namespace_of(x).split(x, 2, axis=dim)
     return record(first * _sigmoid_array(second), GluBackward0, (input,), (input,), (dim,))

@@ -9,8 +9,7 @@ of nan, ``SafeSoftmaxBackward0``). Either way every rule is written with chainru
 
 import math
 
-import numpy as np
-
+from ..._array import namespace_of
 from ..._autograd import grad_mode
 from ..._ops._op import OUTPUT, derivative, record
 from ..._ops.matmul import matmul
@@ -18,15 +17,17 @@ from ..._ops.pointwise import where
 from ..._tensor import make_tensor
 from .dropout import dropout
 
-__all__ = ["scaled_dot_product_attention"]
+FUNCTIONS = ["scaled_dot_product_attention"]
+METHODS = []
 
 
 def _safe_softmax_array(x):
+    xp = namespace_of(x)
     peak = x.max(axis=-1, keepdims=True)
-    masked_row = np.isneginf(peak)
-    e = np.exp(x - np.where(masked_row, 0, peak))
+    masked_row = peak == -math.inf
+    e = xp.exp(x - xp.where(masked_row, 0, peak))
     total = e.sum(axis=-1, keepdims=True)
-    return np.where(masked_row, 0, e / np.where(masked_row, 1, total)).astype(x.dtype, copy=False)
+    return xp.where(masked_row, 0, e / xp.where(masked_row, 1, total)).astype(x.dtype, copy=False)
 
 
 def _softmax_last_grad(grad, result):
@@ -98,13 +99,14 @@ ScaledDotProductFlashAttentionForCpuBackward0 = derivative(
     saves="query key value")
 
 
-def _mask_terms(attn_mask, is_causal, target, source):
+def _mask_terms(attn_mask, is_causal, query, key):
     """``(allowed, bias)``: a bool mask of the positions that may be attended to, or a float mask to add."""
     if is_causal:
         if attn_mask is not None:
             raise RuntimeError("_scaled_dot_product_attention: Explicit attn_mask should not be set when "
                                "is_causal=True")
-        return make_tensor(np.tril(np.ones((target, source), dtype=bool))), None
+        xp = namespace_of(query._data)
+        return make_tensor(xp.tril(xp.ones((query.shape[-2], key.shape[-2]), dtype=xp.bool_))), None
     if attn_mask is None:
         return None, None
     return (None, attn_mask) if attn_mask.is_floating_point() else (attn_mask, None)
@@ -119,7 +121,7 @@ def _runs_fused(query, key, value, attn_mask, dropout_p):
 def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None,
                                  enable_gqa=False):
     """``softmax(q kᵀ * scale + mask) v``; a bool mask marks the positions that may be attended to."""
-    allowed, bias = _mask_terms(attn_mask, is_causal, query.shape[-2], key.shape[-2])
+    allowed, bias = _mask_terms(attn_mask, is_causal, query, key)
     if scale is None:
         scale = 1.0 / math.sqrt(query.shape[-1])
     if _runs_fused(query, key, value, attn_mask, dropout_p):

@@ -7,8 +7,10 @@ classes through a constant one-hot mask, so it stays differentiable. ``cross_ent
 probabilities and label smoothing.
 """
 
-import numpy as np
+import math
 
+from ..._array import all_true, any_true, host_values, namespace_of
+from ..._dtype import int64, uint8
 from ..._ops._op import derivative, needs_grad, record
 from ..._ops.pointwise import log, sigmoid, where
 from ..._ops._op import traced
@@ -17,8 +19,9 @@ from .activation import logsigmoid, softplus, softplus_array
 from .loss_reduction import divide_by_number, reduce_array, reduce_loss, reduction_mode
 from .softmax import log_softmax
 
-__all__ = ["binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "multilabel_margin_loss",
-           "multilabel_soft_margin_loss", "nll_loss"]
+FUNCTIONS = ["nll_loss", "cross_entropy", "binary_cross_entropy", "binary_cross_entropy_with_logits",
+             "multilabel_soft_margin_loss", "multilabel_margin_loss"]
+METHODS = []
 
 
 # ---------------------------------------------------------------- nll_loss
@@ -38,7 +41,7 @@ def _check_nll_shapes(input, target):
 
 
 def _check_target_dtype(target):
-    if target.dtype.np not in (np.int64, np.uint8):
+    if target.dtype not in (int64, uint8):
         raise RuntimeError(f"expected target dtype to be Long or Byte, but got {target.dtype.scalar_type_name}")
 
 
@@ -73,7 +76,7 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     if input.dim() == 4:
         return _nll(input, target, weight, ignore_index, reduction, NllLoss2DBackward0)
     batch, classes = input.shape[:2]
-    pixels = int(np.prod(input.shape[2:]))
+    pixels = math.prod(input.shape[2:])
     as_image = input.reshape(batch, classes, 1, pixels)
     result = _nll(as_image, target.reshape(batch, 1, pixels), weight, ignore_index, reduction, NllLoss2DBackward0)
     return result.view(tuple(target.shape)) if reduction == "none" else result
@@ -92,25 +95,25 @@ def _nll(input, target, weight, ignore_index, reduction, node_class):
 
 def _nll_arrays(x, target, ignore_index, reduction, grad, weight=None):
     """The loss, and for its rule the one-hot target mask and each target's coefficient."""
-    labels = target.astype(np.int64, copy=False)
+    xp = namespace_of(x)
+    labels = target.astype(xp.int64, copy=False)
     class_dim = 0 if x.ndim == 1 else 1
     classes = x.shape[class_dim]
     kept = labels != ignore_index
-    if labels.size and (labels.min() < 0 or labels.max() >= classes):
-        bad = kept & ((labels < 0) | (labels >= classes))
-        if bad.any():
-            raise IndexError(f"Target {labels[bad].flat[0]} is out of bounds.")
-    everything_kept = kept.all()
-    safe_labels = labels if everything_kept else np.where(kept, labels, 0)
+    bad = kept & ((labels < 0) | (labels >= classes))
+    if any_true(bad):
+        raise IndexError(f"Target {int(host_values(labels)[host_values(bad)][0])} is out of bounds.")
+    everything_kept = all_true(kept)
+    safe_labels = labels if everything_kept else xp.where(kept, labels, 0)
     if x.ndim == 2:  # the common (batch, classes) case, by plain fancy indexing
-        rows = np.arange(x.shape[0])
+        rows = xp.arange(x.shape[0])
         picked = x[rows, safe_labels]
     else:
-        picked = np.take_along_axis(x, np.expand_dims(safe_labels, class_dim), class_dim).squeeze(class_dim)
+        picked = xp.take_along_axis(x, xp.expand_dims(safe_labels, class_dim), class_dim).squeeze(class_dim)
     if weight is None:
-        label_weights = np.ones(labels.shape, dtype=x.dtype) if everything_kept else kept.astype(x.dtype)
+        label_weights = xp.ones(labels.shape, dtype=x.dtype) if everything_kept else kept.astype(x.dtype)
     else:
-        label_weights = np.where(kept, weight.astype(x.dtype, copy=False)[safe_labels], 0).astype(x.dtype)
+        label_weights = xp.where(kept, weight.astype(x.dtype, copy=False)[safe_labels], 0).astype(x.dtype)
     losses = -picked * label_weights
     if reduction == "none":
         value, scale = losses, label_weights
@@ -118,17 +121,17 @@ def _nll_arrays(x, target, ignore_index, reduction, grad, weight=None):
         value, scale = losses.sum(), label_weights
     else:
         total = label_weights.sum()
-        value = losses.sum() / total if total else np.array(np.nan, dtype=x.dtype)
-        scale = label_weights / total if total else label_weights * np.nan
-    value = np.asarray(value, dtype=x.dtype)
+        value = losses.sum() / total if total else xp.full((), math.nan, dtype=x.dtype)
+        scale = label_weights / total if total else label_weights * math.nan
+    value = xp.asarray(value, dtype=x.dtype)
     if not grad:
         return value, None, None
-    one_hot = np.zeros(x.shape, dtype=bool)
+    one_hot = xp.zeros(x.shape, dtype=xp.bool_)
     if x.ndim == 2:
         one_hot[rows, safe_labels] = kept
     else:
-        np.put_along_axis(one_hot, np.expand_dims(safe_labels, class_dim), np.expand_dims(kept, class_dim), class_dim)
-    return value, one_hot, np.expand_dims(-scale, class_dim).astype(x.dtype, copy=False)
+        xp.put_along_axis(one_hot, xp.expand_dims(safe_labels, class_dim), xp.expand_dims(kept, class_dim), class_dim)
+    return value, one_hot, xp.expand_dims(-scale, class_dim).astype(x.dtype, copy=False)
 
 
 # ---------------------------------------------------------------- cross_entropy
@@ -199,7 +202,7 @@ _DENOMINATOR_FLOOR = 1e-12
 
 
 def _clamped_log(t):
-    return where(t > np.exp(_LOG_FLOOR), log(where(t > 0, t, 1.0)), _LOG_FLOOR)
+    return where(t > math.exp(_LOG_FLOOR), log(where(t > 0, t, 1.0)), _LOG_FLOOR)
 
 
 def _bce_grad_input(grad, self, target, weight, count):
@@ -227,14 +230,15 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
         raise ValueError(f"Using a target size ({target.shape}) that is different to the input size "
                          f"({input.shape}) is deprecated. Please ensure they have the same size.")
     x, t = input._data, target._data
-    if ((x < 0) | (x > 1)).any():
+    xp = namespace_of(x)
+    if any_true((x < 0) | (x > 1)):
         raise RuntimeError("all elements of input should be between 0 and 1")
-    with np.errstate(divide="ignore"):
-        losses = -(t * np.maximum(np.log(x), _LOG_FLOOR) + (1 - t) * np.maximum(np.log1p(-x), _LOG_FLOOR))
+    with xp.errstate(divide="ignore"):
+        losses = -(t * xp.maximum(xp.log(x), _LOG_FLOOR) + (1 - t) * xp.maximum(xp.log1p(-x), _LOG_FLOOR))
     if weight is not None:
         losses = losses * weight._data
     count = max(x.size, 1) if reduction == "mean" else 1
-    value = np.asarray(reduce_array(losses.astype(x.dtype, copy=False), reduction), dtype=x.dtype)
+    value = xp.asarray(reduce_array(losses.astype(x.dtype, copy=False), reduction), dtype=x.dtype)
     return record(value, BinaryCrossEntropyBackward0, (input, target), (input, target), (weight, count))
 
 
@@ -271,7 +275,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     if weight is not None:
         losses = losses * weight._data
     count = max(losses.size, 1) if reduction == "mean" else 1
-    value = np.asarray(reduce_array(losses.astype(x.dtype, copy=False), reduction), dtype=x.dtype)
+    value = namespace_of(x).asarray(reduce_array(losses.astype(x.dtype, copy=False), reduction), dtype=x.dtype)
     return record(value, BinaryCrossEntropyWithLogitsBackward0, (input, target), (input, target),
                   (weight, pos_weight, count))
 
@@ -299,7 +303,7 @@ MultilabelMarginLossBackward0 = derivative("MultilabelMarginLossBackward0", _mul
 def _check_multilabel_target(input, target):
     if tuple(target.shape) != tuple(input.shape) or input.dim() > 2:
         raise RuntimeError(f"inconsistent target size: {list(target.shape)} for input of size: {list(input.shape)}")
-    if target.dtype.np != np.int64:
+    if target.dtype != int64:
         raise RuntimeError(f"expected scalar type Long but found {target.dtype.scalar_type_name}")
 
 
@@ -307,24 +311,25 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
     """Hinge loss between every target class (listed first in ``target``, ended by -1) and every other class."""
     reduction = reduction_mode(reduction, size_average, reduce)
     _check_multilabel_target(input, target)
-    x = np.atleast_2d(input._data)
-    labels = np.atleast_2d(target._data)
+    xp = namespace_of(input._data)
+    x = xp.atleast_2d(input._data)
+    labels = xp.atleast_2d(target._data)
     classes = x.shape[1]
-    if ((labels < -1) | (labels >= classes)).any():
+    if any_true((labels < -1) | (labels >= classes)):
         raise RuntimeError("argument #2 'target' is out of range")
-    listed = np.cumprod(labels != -1, axis=1).astype(bool)  # labels before the first -1
-    safe = np.where(listed, labels, 0)
-    rows = np.arange(x.shape[0])[:, None]
-    is_target = np.zeros(x.shape, dtype=bool)
-    is_target[np.broadcast_to(rows, safe.shape)[listed], safe[listed]] = True
-    margins = 1 - np.take_along_axis(x, safe, 1)[:, :, None] + x[:, None, :]
+    listed = xp.cumprod(labels != -1, axis=1).astype(xp.bool_)  # labels before the first -1
+    safe = xp.where(listed, labels, 0)
+    rows = xp.broadcast_to(xp.arange(x.shape[0])[:, None], safe.shape)
+    is_target = xp.zeros(x.shape, dtype=xp.bool_)
+    is_target[rows[listed], safe[listed]] = True
+    margins = 1 - xp.take_along_axis(x, safe, 1)[:, :, None] + x[:, None, :]
     active = listed[:, :, None] & ~is_target[:, None, :] & (margins > 0)
     losses = (margins * active).sum(axis=(1, 2)) / classes
     coefficient = active.sum(axis=1).astype(x.dtype)
-    np.add.at(coefficient, (np.broadcast_to(rows, safe.shape), safe), -active.sum(axis=2))
+    xp.scatter_add(coefficient, (rows, safe), -active.sum(axis=2))
     count = max(losses.size, 1) if reduction == "mean" else 1
     coefficient = (coefficient / (classes * count)).reshape(input.shape).astype(x.dtype, copy=False)
     if input.dim() == 1:
         losses = losses.reshape(())
-    value = np.asarray(losses if reduction == "none" else losses.sum() / count, dtype=x.dtype)
+    value = xp.asarray(losses if reduction == "none" else losses.sum() / count, dtype=x.dtype)
     return record(value, MultilabelMarginLossBackward0, (input,), (), (make_tensor(coefficient),))

@@ -14,8 +14,7 @@ A transposed convolution swaps the first two roles, so both share ``ConvolutionB
 import math
 from typing import NamedTuple
 
-import numpy as np
-
+from ..._array import INTEGER_TYPES
 from ..._ops._kernel import Kernel, replays
 from ..._ops._op import derivative, record
 from ..._tensor import _wrap_dim
@@ -36,7 +35,7 @@ class _Geometry(NamedTuple):
 
 def _expand_arg(value, rank, name):
     """An int or a sequence of ``rank`` ints as a tuple (PyTorch's message for a wrong length)."""
-    if isinstance(value, (int, np.integer)):
+    if isinstance(value, INTEGER_TYPES):
         return (int(value),) * rank
     value = tuple(int(v) for v in value)
     if len(value) == 1:

@@ -7,14 +7,16 @@ carries an extra ``exp(log_probs)`` term that the softmax's own rule cancels), a
 second derivative of its own.
 """
 
-import numpy as np
+import math
 
+from ..._array import namespace_of
 from ..._ops._op import derivative, record
 from ..._ops.pointwise import where
 from ..._tensor import Tensor, make_tensor
 from .loss_reduction import reduction_mode
 
-__all__ = ["ctc_loss"]
+FUNCTIONS = ["ctc_loss"]
+METHODS = []
 
 
 def _ctc_grad(grad, coefficient, grad_shape):
@@ -24,36 +26,38 @@ def _ctc_grad(grad, coefficient, grad_shape):
 CtcLossBackward0 = derivative("CtcLossBackward0", _ctc_grad)
 
 
-def _as_lengths(lengths):
+def _as_lengths(lengths, xp):
+    """Lengths (a tensor or a sequence of ints) as a 1-d int64 array of namespace ``xp``."""
     if isinstance(lengths, Tensor):
-        return np.atleast_1d(lengths._data).astype(np.int64)
-    return np.atleast_1d(np.asarray(lengths, dtype=np.int64))
+        lengths = lengths._data
+    return xp.atleast_1d(xp.asarray(lengths)).astype(xp.int64)
 
 
 def _padded_targets(targets, target_lengths):
     """Targets as an ``(N, S)`` array, from either the padded or the concatenated layout."""
-    labels = targets._data.astype(np.int64)
+    xp = namespace_of(target_lengths)
+    labels = targets._data.astype(xp.int64)
     if labels.ndim == 2:
         return labels
-    width = max(int(target_lengths.max(initial=0)), 1)
-    padded = np.zeros((target_lengths.size, width), dtype=np.int64)
-    starts = np.concatenate([[0], np.cumsum(target_lengths)[:-1]])
-    for row, (start, length) in enumerate(zip(starts, target_lengths)):
-        padded[row, :length] = labels[start:start + length]
+    width = max(int(target_lengths.max()) if target_lengths.size else 0, 1)
+    listed = xp.arange(width)[None, :] < target_lengths[:, None]  # row by row: the concatenated order
+    padded = xp.zeros((target_lengths.size, width), dtype=xp.int64)
+    padded[listed] = labels[:int(target_lengths.sum())]
     return padded
 
 
 def _logsumexp(*terms):
-    stacked = np.stack(terms)
+    xp = namespace_of(terms[0])
+    stacked = xp.stack(terms)
     peak = stacked.max(axis=0)
-    safe_peak = np.where(np.isneginf(peak), 0, peak)
-    with np.errstate(divide="ignore"):
-        return np.log(np.exp(stacked - safe_peak).sum(axis=0)) + safe_peak
+    safe_peak = xp.where(peak == -math.inf, 0, peak)
+    with xp.errstate(divide="ignore"):
+        return xp.log(xp.exp(stacked - safe_peak).sum(axis=0)) + safe_peak
 
 
 def _shifted(values, by):
     """``values`` moved ``by`` places along the last axis, ``-inf`` coming in."""
-    moved = np.full_like(values, -np.inf)
+    moved = namespace_of(values).full_like(values, -math.inf)
     if by > 0:
         moved[..., by:] = values[..., :-by]
     else:
@@ -63,53 +67,55 @@ def _shifted(values, by):
 
 def _alignment_variables(log_probs, extended, skips, input_lengths, extended_lengths):
     """alpha and beta over time ``t``, batch ``n`` and extended-label position ``s``."""
+    xp = namespace_of(log_probs)
     steps, batch, _ = log_probs.shape
     positions = extended.shape[1]
-    emissions = np.take_along_axis(log_probs, np.broadcast_to(extended, (steps, batch, positions)), 2)
-    inside = np.arange(positions)[None, :] < extended_lengths[:, None]
-    alpha = np.full((steps, batch, positions), -np.inf)
+    emissions = xp.take_along_axis(log_probs, xp.broadcast_to(extended, (steps, batch, positions)), 2)
+    inside = xp.arange(positions)[None, :] < extended_lengths[:, None]
+    alpha = xp.full((steps, batch, positions), -math.inf)
     alpha[0, :, :2] = emissions[0, :, :2]
-    alpha[0] = np.where(inside, alpha[0], -np.inf)
+    alpha[0] = xp.where(inside, alpha[0], -math.inf)
     for t in range(1, steps):
         previous = alpha[t - 1]
-        skipped = np.where(skips, _shifted(previous, 2), -np.inf)
-        alpha[t] = np.where(inside, _logsumexp(previous, _shifted(previous, 1), skipped) + emissions[t], -np.inf)
-    beta = np.full((steps, batch, positions), -np.inf)
+        skipped = xp.where(skips, _shifted(previous, 2), -math.inf)
+        alpha[t] = xp.where(inside, _logsumexp(previous, _shifted(previous, 1), skipped) + emissions[t], -math.inf)
+    beta = xp.full((steps, batch, positions), -math.inf)
     last = extended_lengths[:, None] - 1
-    end_positions = (np.arange(positions)[None, :] == last) | (np.arange(positions)[None, :] == last - 1)
+    end_positions = (xp.arange(positions)[None, :] == last) | (xp.arange(positions)[None, :] == last - 1)
     for t in range(steps - 1, -1, -1):
         is_last_step = (input_lengths - 1 == t)[:, None]
-        following = beta[t + 1] if t + 1 < steps else np.full((batch, positions), -np.inf)
-        skipped = np.where(_shifted(skips, -2), _shifted(following, -2), -np.inf)
+        following = beta[t + 1] if t + 1 < steps else xp.full((batch, positions), -math.inf)
+        skipped = xp.where(_shifted(skips, -2), _shifted(following, -2), -math.inf)
         recursed = _logsumexp(following, _shifted(following, -1), skipped) + emissions[t]
-        beta[t] = np.where(inside & end_positions & is_last_step, emissions[t], np.where(inside, recursed, -np.inf))
-        beta[t] = np.where((t < input_lengths)[:, None], beta[t], -np.inf)
+        beta[t] = xp.where(inside & end_positions & is_last_step, emissions[t], xp.where(inside, recursed, -math.inf))
+        beta[t] = xp.where((t < input_lengths)[:, None], beta[t], -math.inf)
     return alpha, beta
 
 
 def _ctc(log_probs, labels, input_lengths, target_lengths, blank):
     """Per-sample negative log-likelihoods and their gradient for ``log_probs``."""
+    xp = namespace_of(log_probs)
     steps, batch, classes = log_probs.shape
     width = labels.shape[1]
-    extended = np.full((batch, 2 * width + 1), blank, dtype=np.int64)
+    extended = xp.full((batch, 2 * width + 1), blank, dtype=xp.int64)
     extended[:, 1::2] = labels
     extended_lengths = 2 * target_lengths + 1
-    skips = np.zeros(extended.shape, dtype=bool)
+    skips = xp.zeros(extended.shape, dtype=xp.bool_)
     skips[:, 2:] = (extended[:, 2:] != blank) & (extended[:, 2:] != extended[:, :-2])
     alpha, beta = _alignment_variables(log_probs, extended, skips, input_lengths, extended_lengths)
-    rows = np.arange(batch)
+    rows = xp.arange(batch)
     final = alpha[input_lengths - 1, rows]
     nll = -_logsumexp(final[rows, extended_lengths - 1],
-                      np.where(extended_lengths > 1, final[rows, np.maximum(extended_lengths - 2, 0)], -np.inf))
+                      xp.where(extended_lengths > 1, final[rows, xp.maximum(extended_lengths - 2, 0)], -math.inf))
     both = alpha + beta
     peak = both.max(axis=2, keepdims=True)
-    safe_peak = np.where(np.isneginf(peak), 0, peak)
-    per_class = np.zeros((steps, batch, classes))
-    np.add.at(per_class, (slice(None), rows[:, None], extended), np.exp(both - safe_peak))
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        occupancy = np.exp(np.log(per_class) + safe_peak + nll[None, :, None] - log_probs)
-        gradient = np.exp(log_probs) - occupancy
-    gradient = np.where((np.arange(steps)[:, None] < input_lengths[None, :])[:, :, None], gradient, 0)
+    safe_peak = xp.where(peak == -math.inf, 0, peak)
+    per_class = xp.zeros((steps, batch, classes))
+    xp.scatter_add(per_class, (slice(None), rows[:, None], extended), xp.exp(both - safe_peak))
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        occupancy = xp.exp(xp.log(per_class) + safe_peak + nll[None, :, None] - log_probs)
+        gradient = xp.exp(log_probs) - occupancy
+    gradient = xp.where((xp.arange(steps)[:, None] < input_lengths[None, :])[:, :, None], gradient, 0)
     return nll, gradient
 
 
@@ -118,22 +124,23 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
     reduction = reduction_mode(reduction)
     unbatched = log_probs.dim() == 2
     lp = log_probs._data[:, None, :] if unbatched else log_probs._data
-    in_lengths, tg_lengths = _as_lengths(input_lengths), _as_lengths(target_lengths)
-    labels = _padded_targets(targets, tg_lengths) if not unbatched else targets._data.astype(np.int64)[None, :]
-    nll, gradient = _ctc(lp.astype(np.float64), labels, in_lengths, tg_lengths, blank)
+    xp = namespace_of(lp)
+    in_lengths, tg_lengths = _as_lengths(input_lengths, xp), _as_lengths(target_lengths, xp)
+    labels = _padded_targets(targets, tg_lengths) if not unbatched else targets._data.astype(xp.int64)[None, :]
+    nll, gradient = _ctc(lp.astype(xp.float64), labels, in_lengths, tg_lengths, blank)
     if zero_infinity:
-        infinite = np.isinf(nll)
-        gradient = np.where(infinite[None, :, None], 0, gradient)
+        infinite = xp.isinf(nll)
+        gradient = xp.where(infinite[None, :, None], 0, gradient)
     dtype = lp.dtype
     coefficient = make_tensor(gradient.astype(dtype).reshape(tuple(log_probs.shape)))
     losses = nll.astype(dtype).reshape(() if unbatched else -1)
     grad_shape = () if unbatched else (1, -1, 1)
     losses = record(losses, CtcLossBackward0, (log_probs,), (), (coefficient, grad_shape))
     if zero_infinity:
-        losses = where(losses == np.inf, make_tensor(np.zeros((), dtype=dtype)), losses)
+        losses = where(losses == math.inf, make_tensor(xp.zeros((), dtype=dtype)), losses)
     if reduction == "none":
         return losses
     if reduction == "sum":
         return losses.sum()
-    divisor = make_tensor(np.maximum(tg_lengths, 1).reshape(losses.shape))
+    divisor = make_tensor(xp.maximum(tg_lengths, 1).reshape(losses.shape))
     return (losses / divisor).mean()

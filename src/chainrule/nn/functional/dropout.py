@@ -5,19 +5,23 @@ sample and channel for the channel-wise forms), from chainrule's default generat
 PyTorch's masks. Dropout multiplies by the mask scaled by ``1 / (1 - p)`` (PyTorch's ``MulBackward0``);
 alpha dropout also adds a constant shift (``AddBackward0``). With ``training=False`` or ``p=0`` the
 input itself comes back.
+
+The generator runs on the host: a mask is drawn there and moved to the input's array namespace, where
+the arithmetic on it happens.
 """
 
+import math
 import warnings
 
-import numpy as np
-
+from ..._array import namespace_of
 from ..._ops._op import traced_stateful
 from ..._random import default_generator
 from ..._random.fill import bernoulli_values
 from ..._random.layout import fill_like, fresh
 from ..._tensor import make_tensor
 
-__all__ = ["alpha_dropout", "dropout", "dropout1d", "dropout2d", "dropout3d", "feature_alpha_dropout"]
+FUNCTIONS = ["dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout", "feature_alpha_dropout"]
+METHODS = []
 
 _SELU_SATURATION = 1.7580993408473766  # -SELU's lowest value, scale * alpha
 
@@ -28,18 +32,21 @@ def _check_probability(p):
 
 
 def _keep_mask(x, p, mask_shape):
-    """Ones where an element (or channel) survives, drawn with probability ``1 - p``, in ``x``'s dtype: laid
-    out like ``x`` when there is one value per element, C-ordered per channel otherwise."""
+    """Ones where an element (or channel) survives, drawn with probability ``1 - p``, in ``x``'s dtype and
+    namespace: laid out like ``x`` when there is one value per element, C-ordered per channel otherwise."""
     if mask_shape == x.shape:
-        return fill_like(x, bernoulli_values, default_generator, 1.0 - p)
-    return fresh(mask_shape, x.dtype, bernoulli_values, default_generator, 1.0 - p)
+        keep = fill_like(x, bernoulli_values, default_generator, 1.0 - p)
+    else:
+        keep = fresh(mask_shape, x.dtype, bernoulli_values, default_generator, 1.0 - p)
+    return namespace_of(x).from_host(keep)
 
 
 def _with_scalar(operation, array, number):
     """``array <op>= number`` as PyTorch computes a tensor-scalar op: in float32 for float16 tensors, the
-    number rounded to that type, the result to the tensor's."""
-    if array.dtype == np.float16:
-        operation(array, np.float32(number), out=array, dtype=np.float32, casting="unsafe")
+    number rounded to that type, the result to the tensor's (``operation`` is a ufunc of ``array``'s namespace)."""
+    xp = namespace_of(array)
+    if array.dtype == xp.float16:
+        operation(array, xp.float32(number), out=array, dtype=xp.float32, casting="unsafe")
     else:
         operation(array, number, out=array)
     return array
@@ -47,12 +54,17 @@ def _with_scalar(operation, array, number):
 
 def _scaled_keep_mask(x, p, mask_shape):
     """The survivors' mask divided by ``1 - p`` (PyTorch's ``div_``)."""
-    return _with_scalar(np.divide, _keep_mask(x, p, mask_shape), 1 - p)
+    return _with_scalar(namespace_of(x).divide, _keep_mask(x, p, mask_shape), 1 - p)
+
+
+def _zeros(input, mask_shape):
+    x = input._data
+    return make_tensor(namespace_of(x).zeros(mask_shape, dtype=x.dtype))
 
 
 def _scaled_dropout(input, p, inplace, mask_shape):
     if p == 1:
-        noise = make_tensor(np.zeros(mask_shape, dtype=input._data.dtype))
+        noise = _zeros(input, mask_shape)
     else:
         noise = make_tensor(traced_stateful(_scaled_keep_mask, input, p, mask_shape))
     return input.mul_(noise) if inplace else input * noise
@@ -60,7 +72,7 @@ def _scaled_dropout(input, p, inplace, mask_shape):
 
 def _alpha_dropout(input, p, inplace, mask_shape):
     if p == 1:
-        noise = make_tensor(np.zeros(mask_shape, dtype=input._data.dtype))
+        noise = _zeros(input, mask_shape)
         return input.mul_(noise) if inplace else input * noise
     noise, shift = (make_tensor(a) for a in traced_stateful(_alpha_masks, input, p, mask_shape))
     return input.mul_(noise).add_(shift) if inplace else input * noise + shift
@@ -68,12 +80,13 @@ def _alpha_dropout(input, p, inplace, mask_shape):
 
 def _alpha_masks(x, p, mask_shape):
     """The scale and shift of alpha dropout, computed in ``x``'s dtype in PyTorch's order."""
+    xp = namespace_of(x)
     keep = _keep_mask(x, p, mask_shape)
-    a = 1.0 / np.sqrt((_SELU_SATURATION ** 2 * p + 1) * (1 - p))
-    shift = _with_scalar(np.add, keep.copy(), -1)
-    _with_scalar(np.multiply, shift, _SELU_SATURATION * a)
-    _with_scalar(np.add, shift, _SELU_SATURATION * a * p)
-    return _with_scalar(np.multiply, keep, a), shift
+    a = xp.float64(1.0 / math.sqrt((_SELU_SATURATION ** 2 * p + 1) * (1 - p)))  # float64: float32 masks scale in double
+    shift = _with_scalar(xp.add, keep.copy(), -1)
+    _with_scalar(xp.multiply, shift, _SELU_SATURATION * a)
+    _with_scalar(xp.add, shift, _SELU_SATURATION * a * p)
+    return _with_scalar(xp.multiply, keep, a), shift
 
 
 def _channel_shape(input):

@@ -7,8 +7,7 @@ dims that ``pairwise_distance`` ends in (``NormBackward1``) and ``pdist`` (``Pdi
 
 import math
 
-import numpy as np
-
+from ..._array import namespace_of
 from ..._autograd import grad_mode
 from ..._ops._broadcast import broadcast_shapes
 from ..._ops._op import OUTPUT, derivative, record
@@ -19,7 +18,8 @@ from ..._ops.pointwise import sign, where, zeros_like_grad
 from ..._ops.reduction import expand_reduced
 from ..._tensor import _wrap_dim, make_tensor
 
-__all__ = ["bilinear", "cosine_similarity", "linear", "normalize", "pairwise_distance", "pdist"]
+FUNCTIONS = ["linear", "bilinear", "cosine_similarity", "pairwise_distance", "pdist", "normalize"]
+METHODS = []
 
 
 # ---------------------------------------------------------------- linear / bilinear
@@ -53,18 +53,21 @@ def bilinear(input1, input2, weight, bias=None):
 
 # ---------------------------------------------------------------- p-norms and distances
 def _norm_array(x, p, dims, keepdim):
-    a = np.abs(x)
+    """``‖x‖_p`` over ``dims``; float16 is computed in float32 (the caller rounds the result back), as PyTorch
+    does: squares of float16 underflow, and ``pairwise_distance``'s ``eps`` would vanish."""
+    xp = namespace_of(x)
+    a = xp.abs(x.astype(xp.float32) if x.dtype == xp.float16 else x)
     if p == 2:
-        return np.sqrt(np.sum(a * a, axis=dims, keepdims=keepdim))
+        return xp.sqrt(xp.sum(a * a, axis=dims, keepdims=keepdim))
     if p == 1:
-        return np.sum(a, axis=dims, keepdims=keepdim)
-    if p == math.inf:
-        return np.max(a, axis=dims, keepdims=keepdim, initial=0)
+        return xp.sum(a, axis=dims, keepdims=keepdim)
+    if p == math.inf:  # over no values the largest is 0, as in PyTorch: the zeros of an empty sum
+        return xp.max(a, axis=dims, keepdims=keepdim) if a.size else xp.sum(a, axis=dims, keepdims=keepdim)
     if p == -math.inf:
-        return np.min(a, axis=dims, keepdims=keepdim)
+        return xp.min(a, axis=dims, keepdims=keepdim)
     if p == 0:
-        return np.sum(a != 0, axis=dims, keepdims=keepdim).astype(x.dtype)
-    return np.sum(a ** p, axis=dims, keepdims=keepdim) ** (1.0 / p)
+        return xp.sum(a != 0, axis=dims, keepdims=keepdim).astype(x.dtype)
+    return xp.sum(a ** p, axis=dims, keepdims=keepdim) ** (1.0 / p)
 
 
 def _norm_grad(grad, self, result, p, dims, keepdim):
@@ -117,10 +120,11 @@ def pdist(input, p=2):
     if p < 0:
         raise RuntimeError("pdist only supports non-negative p values")
     x = input._data
-    first, second = np.triu_indices(x.shape[0], 1)
-    pairs = np.zeros((first.size, x.shape[0]), dtype=x.dtype)  # row k: +1 at row i, -1 at row j
-    pairs[np.arange(first.size), first] = 1
-    pairs[np.arange(first.size), second] = -1
+    xp = namespace_of(x)
+    first, second = xp.triu_indices(x.shape[0], 1)
+    pairs = xp.zeros((first.size, x.shape[0]), dtype=x.dtype)  # row k: +1 at row i, -1 at row j
+    pairs[xp.arange(first.size), first] = 1
+    pairs[xp.arange(first.size), second] = -1
     distances = _norm_array(x[first] - x[second], p, (1,), False).astype(x.dtype, copy=False)
     return record(distances, PdistBackward0, (input,), (input, OUTPUT), (make_tensor(pairs), p))
 

@@ -11,8 +11,7 @@ order PyTorch uses, so that their ``grad_fn`` names agree. Every loss takes ``re
 import math
 import warnings
 
-import numpy as np
-
+from ..._array import any_true, namespace_of
 from ..._autograd import grad_mode
 from ..._ops._broadcast import apply_binary, binary_arrays
 from ..._ops._op import derivative, record
@@ -21,16 +20,12 @@ from ..._ops.pointwise_binary import minimum, xlogy
 from ..._ops._op import traced
 from ..._tensor import make_tensor
 from .activation import softplus_array
-from .classification_loss import *  # re-exported through FUNCTIONS
-from .ctc import ctc_loss  # noqa: F401  (re-exported through FUNCTIONS)
 from .linear import pairwise_distance
 from .loss_reduction import reduce_array, reduce_loss, reduction_mode
 
-FUNCTIONS = ["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "cross_entropy", "nll_loss",
-             "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div", "cosine_embedding_loss",
+FUNCTIONS = ["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "kl_div", "cosine_embedding_loss",
              "margin_ranking_loss", "triplet_margin_loss", "poisson_nll_loss", "gaussian_nll_loss", "soft_margin_loss",
-             "hinge_embedding_loss", "multi_margin_loss", "triplet_margin_with_distance_loss",
-             "multilabel_soft_margin_loss", "multilabel_margin_loss", "ctc_loss"]
+             "hinge_embedding_loss", "multi_margin_loss", "triplet_margin_with_distance_loss"]
 METHODS = []
 
 
@@ -56,9 +51,10 @@ def _pointwise_loss(node_class, loss_array, input, target, reduction, args=()):
 
 def _pointwise_loss_array(x, t, loss_array, reduction, *args):
     """The number of terms a 'mean' divides by, and the reduced loss."""
-    difference = apply_binary(np.subtract, x, t)
+    xp = namespace_of(x)
+    difference = apply_binary(xp.subtract, x, t)
     count = max(difference.size, 1) if reduction == "mean" else 1
-    return count, np.asarray(reduce_array(loss_array(difference, *args), reduction), dtype=difference.dtype)
+    return count, xp.asarray(reduce_array(loss_array(difference, *args), reduction), dtype=difference.dtype)
 
 
 # ---------------------------------------------------------------- regression
@@ -115,8 +111,9 @@ def _smooth_l1_grad_target(grad, self, target, count, beta):
 
 
 def _smooth_l1_array(difference, beta):
-    a = np.abs(difference)
-    return np.where(a < beta, 0.5 * a * a / beta, a - 0.5 * beta)
+    xp = namespace_of(difference)
+    a = xp.abs(difference)
+    return xp.where(a < beta, 0.5 * a * a / beta, a - 0.5 * beta)
 
 
 SmoothL1LossBackward0 = derivative("SmoothL1LossBackward0", _smooth_l1_grad_input, _smooth_l1_grad_target,
@@ -144,8 +141,9 @@ def _huber_grad_target(grad, self, target, count, delta):
 
 
 def _huber_array(difference, delta):
-    a = np.abs(difference)
-    return np.where(a < delta, 0.5 * a * a, delta * (a - 0.5 * delta))
+    xp = namespace_of(difference)
+    a = xp.abs(difference)
+    return xp.where(a < delta, 0.5 * a * a, delta * (a - 0.5 * delta))
 
 
 HuberLossBackward0 = derivative("HuberLossBackward0", _huber_grad_input, _huber_grad_target, saves="self target")
@@ -194,9 +192,10 @@ def poisson_nll_loss(input, target, log_input=True, full=False, size_average=Non
         losses = input - target * log(input + eps)
     if full:
         t = target._data
-        with np.errstate(divide="ignore", invalid="ignore"):
-            stirling = t * np.log(t) - t + 0.5 * np.log(2 * math.pi * t)
-        losses = losses + make_tensor(np.where(t <= 1, 0, stirling).astype(t.dtype, copy=False))
+        xp = namespace_of(t)
+        with xp.errstate(divide="ignore", invalid="ignore"):
+            stirling = t * xp.log(t) - t + 0.5 * xp.log(2 * math.pi * t)
+        losses = losses + make_tensor(xp.where(t <= 1, 0, stirling).astype(t.dtype, copy=False))
     return reduce_loss(losses, reduction)
 
 
@@ -205,8 +204,9 @@ def _variance_for(var, input):
     if isinstance(var, (int, float)):
         if var < 0:
             raise ValueError("var has negative entry/entries")
-        return make_tensor(np.full(tuple(input.shape), float(var), dtype=input._data.dtype))
-    if (var._data < 0).any():
+        x = input._data
+        return make_tensor(namespace_of(x).full(x.shape, float(var), dtype=x.dtype))
+    if any_true(var._data < 0):
         raise ValueError("var has negative entry/entries")
     if tuple(var.shape) == tuple(input.shape):
         return var
@@ -244,9 +244,10 @@ def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="m
     """``log(1 + exp(-target * input))`` for targets of ±1."""
     reduction = reduction_mode(reduction, size_average, reduce)
     x, t = binary_arrays(input, target)
-    losses = softplus_array(-apply_binary(np.multiply, x, t))
+    xp = namespace_of(x)
+    losses = softplus_array(-apply_binary(xp.multiply, x, t))
     count = max(losses.size, 1) if reduction == "mean" else 1
-    value = np.asarray(reduce_array(losses, reduction), dtype=losses.dtype)
+    value = xp.asarray(reduce_array(losses, reduction), dtype=losses.dtype)
     return record(value, SoftMarginLossBackward0, (input,), (input, target), (count,))
 
 
@@ -341,19 +342,20 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
     if p not in (1, 2):
         raise ValueError("only p == 1 and p == 2 supported")
     x = input._data
+    xp = namespace_of(x)
     class_dim = x.ndim - 1
     classes = x.shape[class_dim]
-    labels = target._data.astype(np.int64)
-    if ((labels < 0) | (labels >= classes)).any():
+    labels = target._data.astype(xp.int64)
+    if any_true((labels < 0) | (labels >= classes)):
         raise RuntimeError("target out of range")
-    one_hot = np.zeros(x.shape, dtype=x.dtype)
-    np.put_along_axis(one_hot, np.expand_dims(labels, class_dim), 1, class_dim)
-    target_score = np.take_along_axis(x, np.expand_dims(labels, class_dim), class_dim)
-    z = np.maximum(x - target_score + margin, 0) * (1 - one_hot)
-    weights = np.ones(classes, dtype=x.dtype) if weight is None else weight._data
-    class_weight = np.expand_dims(weights[labels], class_dim).astype(x.dtype)
+    one_hot = xp.zeros(x.shape, dtype=x.dtype)
+    xp.put_along_axis(one_hot, xp.expand_dims(labels, class_dim), 1, class_dim)
+    target_score = xp.take_along_axis(x, xp.expand_dims(labels, class_dim), class_dim)
+    z = xp.maximum(x - target_score + margin, 0) * (1 - one_hot)
+    weights = xp.ones(classes, dtype=x.dtype) if weight is None else weight._data
+    class_weight = xp.expand_dims(weights[labels], class_dim).astype(x.dtype)
     losses = ((z ** p) * class_weight).sum(class_dim) / classes
     count = max(losses.size, 1) if reduction == "mean" else 1
-    value = np.asarray(reduce_array(losses, reduction), dtype=x.dtype)
+    value = xp.asarray(reduce_array(losses, reduction), dtype=x.dtype)
     return record(value, MultiMarginLossBackward0, (input,), (input,),
                   (make_tensor(one_hot), make_tensor(class_weight), p, margin, count))

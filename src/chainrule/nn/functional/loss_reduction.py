@@ -1,10 +1,10 @@
 """How losses reduce: the ``reduction`` argument, its legacy ``size_average``/``reduce`` form, and
 division by a Python number recorded as PyTorch's ``DivBackward1``."""
 
+import math
 import warnings
 
-import numpy as np
-
+from ..._array import namespace_of
 from ..._ops._op import derivative, record
 
 __all__ = ["DivBackward1", "divide_by_number", "reduce_loss", "reduction_mode"]
@@ -36,7 +36,7 @@ def reduce_array(losses, reduction):
         return losses
     if reduction == "sum":
         return losses.sum()
-    return losses.sum() / losses.size if losses.size else np.array(np.nan, dtype=losses.dtype)
+    return losses.sum() / losses.size if losses.size else namespace_of(losses).full((), math.nan, dtype=losses.dtype)
 
 
 def _divide_by_number_grad(grad, number):

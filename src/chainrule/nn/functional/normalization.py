@@ -14,8 +14,7 @@ Running statistics are updated in place with ``momentum`` (the variance unbiased
 import math
 from typing import NamedTuple
 
-import numpy as np
-
+from ..._array import namespace_of
 from ..._ops._op import derivative, record
 from ..._ops.copy import clone
 from ..._ops._op import traced, traced_stateful
@@ -38,13 +37,22 @@ class _Stats(NamedTuple):
 
 
 def _standardize_array(x, dims, eps):
-    """``(xhat, stats, var)`` of the array ``x`` over ``dims`` (zeros for an empty ``x``)."""
+    """``(xhat, stats, var)`` of the array ``x`` over ``dims`` (zeros for an empty ``x``).
+
+    A float16 ``x`` is standardised in float32, as PyTorch's kernels do: ``xhat`` and ``var`` stay float32
+    (the caller rounds its output once), the statistics are rounded to float16.
+    """
+    xp = namespace_of(x)
+    dtype = x.dtype
+    if dtype == xp.float16:
+        x = x.astype(xp.float32)
     count = max(math.prod(x.shape[d] for d in dims), 1)
     mean = x.sum(dims, keepdims=True) / count
     centered = x - mean
     var = (centered * centered).sum(dims, keepdims=True) / count
-    invstd = 1 / np.sqrt(var + eps)
-    return centered * invstd, _Stats(make_tensor(mean), make_tensor(invstd.astype(x.dtype, copy=False)), False), var
+    invstd = 1 / xp.sqrt(var + eps)
+    stats = _Stats(make_tensor(mean.astype(dtype, copy=False)), make_tensor(invstd.astype(dtype, copy=False)), False)
+    return centered * invstd, stats, var
 
 
 def _standardize(x, dims, eps, stats):
@@ -154,7 +162,7 @@ def _batch_norm_arrays(x, running_mean, running_var, weight, bias, training, mom
         _update_running(running_var, var * (count / (count - 1)), momentum)
     else:
         mean = running_mean.reshape(shape).astype(x.dtype, copy=False)
-        invstd = (1 / np.sqrt(running_var.reshape(shape) + eps)).astype(x.dtype, copy=False)
+        invstd = (1 / namespace_of(x).sqrt(running_var.reshape(shape) + eps)).astype(x.dtype, copy=False)
         xhat = (x - mean) * invstd
     if weight is not None:
         xhat = xhat * weight.reshape(shape)
@@ -273,7 +281,8 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
         raise ValueError(f"Expected more than 1 spatial element when training, got input size "
                          f"torch.Size({list(x.shape)})")
     batch, channels = x.shape[:2]
-    stats = [None if t is None else make_tensor(np.tile(t._data, batch)) for t in (running_mean, running_var)]
+    xp = namespace_of(x)
+    stats = [None if t is None else make_tensor(xp.tile(t._data, batch)) for t in (running_mean, running_var)]
     folded = batch_norm(input.reshape((1, batch * channels) + x.shape[2:]), stats[0], stats[1],
                         _repeat_channels(weight, batch), _repeat_channels(bias, batch), use_input_stats, momentum, eps)
     for running, repeated in zip((running_mean, running_var), stats):
@@ -288,7 +297,8 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):
     """``x / sqrt(mean(x**2) + eps)`` over the trailing ``normalized_shape``, times ``weight``."""
     dims = _normalized_dims(input, normalized_shape, weight, "*")
     if eps is None:
-        eps = float(np.finfo(input._data.dtype).eps)
+        x = input._data
+        eps = float(namespace_of(x).finfo(x.dtype).eps)
     out = input * (input * input).mean(dims, keepdim=True).add(eps).sqrt().reciprocal()
     return out if weight is None else out * weight
 

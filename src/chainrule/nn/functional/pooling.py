@@ -10,8 +10,7 @@ spatial dim (``apply_maps``). The 1-d functions run the 2-d ones on an added dim
 
 import math
 
-import numpy as np
-
+from ..._array import INTEGER_TYPES, all_true, any_true, namespace_of
 from ..._ops._kernel import replays
 from ..._ops._op import derivative, record
 from ..._ops.pointwise import abs as _abs
@@ -31,7 +30,7 @@ _AXES = {1: "W", 2: "HW", 3: "THW"}
 
 
 def _tuple(value, rank, name, fn_name):
-    if isinstance(value, (int, np.integer)):
+    if isinstance(value, INTEGER_TYPES):
         return (int(value),) * rank
     value = tuple(int(v) for v in value)
     if len(value) == 1:
@@ -90,8 +89,8 @@ def _pool_geometry(input, kernel_size, stride, padding, dilation, ceil_mode, ran
 
 
 # ---------------------------------------------------------------- max pooling
-def _lowest(dtype):
-    return -np.inf if dtype.kind == "f" else np.iinfo(dtype).min
+def _lowest(xp, dtype):
+    return -math.inf if dtype.kind == "f" else xp.iinfo(dtype).min
 
 
 def _max_over_grid(x, grid, rank, fallback=None):
@@ -101,43 +100,44 @@ def _max_over_grid(x, grid, rank, fallback=None):
     padding reports ``fallback``, the index PyTorch starts its scan from. The winner is found with
     whole-array reductions (``argmax`` along a short axis is many times slower).
     """
+    xp = namespace_of(x)
     lead = x.shape[:x.ndim - rank]
     planes = x.reshape(lead + (math.prod(x.shape[x.ndim - rank:]),))
     # one lowest value appended to each plane: grid index -1 (padding) picks it
-    padded = np.concatenate([planes, np.full(lead + (1,), _lowest(x.dtype), dtype=x.dtype)], axis=-1)
-    windows = np.take(padded, grid.T, axis=-1)                     # lead + (K, L)
+    padded = xp.concatenate([planes, xp.full(lead + (1,), _lowest(xp, x.dtype), dtype=x.dtype)], axis=-1)
+    windows = xp.take(padded, grid.T, axis=-1)                     # lead + (K, L)
     best = windows.max(-2)
     hit = (windows == best[..., None, :]) & (grid.T >= 0)
-    if x.dtype.kind == "f" and np.isnan(best).any():
-        hit |= np.isnan(windows)
+    if x.dtype.kind == "f" and any_true(xp.isnan(best)):
+        hit |= xp.isnan(windows)
     size = grid.shape[1]
-    earliness = np.arange(size, 0, -1, dtype=np.min_scalar_type(size))[:, None]
+    earliness = xp.arange(size, 0, -1, dtype=xp.min_scalar_type(size))[:, None]
     winner = size - (hit * earliness).max(-2)
     found = winner < size
-    indices = np.take(grid.ravel(), np.arange(grid.shape[0]) * size + np.where(found, winner, 0))
-    if not found.all():
-        indices = np.where(found, indices, fallback)
+    indices = xp.take(grid.ravel(), xp.arange(grid.shape[0]) * size + xp.where(found, winner, 0))
+    if not all_true(found):
+        indices = xp.where(found, indices, fallback)
     return best, indices
 
 
-def _pool_grid(size, kernel, stride, pads, dilation, counts):
+def _pool_grid(xp, size, kernel, stride, pads, dilation, counts):
     """(L, K): the flat input index of each window element, -1 where it falls on padding."""
-    plane = np.arange(math.prod(size)).reshape((1, 1) + tuple(size))
+    plane = xp.arange(math.prod(size)).reshape((1, 1) + tuple(size))
     cols = im2col_array(plane + 1, kernel, dilation, pads, stride)[0] - 1    # padding becomes -1
     return cols.T
 
 
-def _scan_starts(size, stride, pads, dilation, counts):
+def _scan_starts(xp, size, stride, pads, dilation, counts):
     """(L,): where PyTorch's scan of each window starts: its first position on or after 0 per dim."""
-    flat = np.zeros((1,) * len(size), dtype=np.int64)
+    flat = xp.zeros((1,) * len(size), dtype=xp.int64)
     for dim, (s, (p, _), d, c) in enumerate(zip(stride, pads, dilation, counts)):
-        start = np.arange(c) * s - p
-        start = start + -(-np.maximum(-start, 0) // d) * d
+        start = xp.arange(c) * s - p
+        start = start + -(-xp.maximum(-start, 0) // d) * d
         shape = [1] * len(size)
         shape[dim] = c
         flat = flat + (start * math.prod(size[dim + 1:])).reshape(shape)
     # a start past the last row would point outside the plane; keep it inside
-    return np.minimum(flat.ravel(), math.prod(size) - 1)
+    return xp.minimum(flat.ravel(), math.prod(size) - 1)
 
 
 _MAX_POOL_NODES = {rank: (gather_node(f"MaxPool{rank}DWithIndicesBackward0"),
@@ -158,9 +158,10 @@ def _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_i
 
 def _max_pool_arrays(x, kernel, stride, pads, dilation, counts, rank):
     """The window maxima and their flat indices, shaped as the pooled output."""
+    xp = namespace_of(x)
     size = x.shape[-rank:]
-    grid = _pool_grid(size, kernel, stride, pads, dilation, counts)
-    values, indices = _max_over_grid(x, grid, rank, _scan_starts(size, stride, pads, dilation, counts))
+    grid = _pool_grid(xp, size, kernel, stride, pads, dilation, counts)
+    values, indices = _max_over_grid(x, grid, rank, _scan_starts(xp, size, stride, pads, dilation, counts))
     shape = x.shape[:x.ndim - rank] + counts
     return values.reshape(shape), indices.reshape(shape)
 
@@ -181,7 +182,7 @@ def _check_1d(input, name):
 
 
 def _one(value):
-    return value if isinstance(value, (int, np.integer)) else next(iter(value))
+    return value if isinstance(value, INTEGER_TYPES) else next(iter(value))
 
 
 def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
@@ -222,10 +223,11 @@ def _max_unpool(input, indices, kernel_size, stride, padding, output_size, rank,
         raise RuntimeError(f"Found an invalid max index: {bad} (output volumes are of size "
                            f"{'x'.join(map(str, size))})")
     lead = x.shape[:-rank]
-    planes = np.zeros(lead + (math.prod(size),), dtype=x.dtype)
+    xp = namespace_of(x)
+    planes = xp.zeros(lead + (math.prod(size),), dtype=x.dtype)
     # a position two windows both picked gets that value once (it is written, not added)
     count = math.prod(x.shape[-rank:])
-    np.put_along_axis(planes, index.reshape(lead + (count,)), x.reshape(lead + (count,)), axis=-1)
+    xp.put_along_axis(planes, index.reshape(lead + (count,)), x.reshape(lead + (count,)), axis=-1)
     return record(planes.reshape(lead + size), _MAX_UNPOOL_NODES[rank], (input,), (), (index, lead + size, rank))
 
 
@@ -245,13 +247,13 @@ def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_siz
 
 
 # ---------------------------------------------------------------- average pooling
-def _divisors(size, kernel, stride, padding, counts, count_include_pad):
+def _divisors(xp, size, kernel, stride, padding, counts, count_include_pad):
     """How many elements each output averages over, one factor per spatial dim multiplied out."""
-    total = np.ones(counts)
+    total = xp.ones(counts)
     for axis, (n, k, s, p, c) in enumerate(zip(size, kernel, stride, padding, counts)):
-        start = np.arange(c) * s - p
-        end = np.minimum(start + k, n + p)
-        factor = end - start if count_include_pad else np.minimum(end, n) - np.maximum(start, 0)
+        start = xp.arange(c) * s - p
+        end = xp.minimum(start + k, n + p)
+        factor = end - start if count_include_pad else xp.minimum(end, n) - xp.maximum(start, 0)
         total = total * factor.reshape((-1,) + (1,) * (len(counts) - axis - 1))
     return total
 
@@ -279,19 +281,20 @@ def _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad,
     if divisor_override is not None and divisor_override == 0:
         raise RuntimeError("divisor must be not zero")
     x = input._data
+    xp = namespace_of(x)
     size = x.shape[-rank:]
     if divisor_override is not None:
-        divisor = np.full(counts, float(divisor_override))
+        divisor = xp.full(counts, float(divisor_override))
     else:
-        divisor = _divisors(size, kernel, stride, [p for p, _ in pads], counts, count_include_pad)
-    scale = _tensor((1 / divisor).astype(x.dtype if x.dtype.kind == "f" else np.float64))
+        divisor = _divisors(xp, size, kernel, stride, [p for p, _ in pads], counts, count_include_pad)
+    scale = _tensor((1 / divisor).astype(x.dtype if x.dtype.kind == "f" else xp.float64))
     sums = _window_sums(x, kernel, stride, pads, rank)
     if x.dtype.kind == "f":
         out = sums * scale._data.reshape(-1)
     else:
         # integer division that truncates toward zero, as PyTorch's does
         whole = divisor.reshape(-1).astype(x.dtype)
-        out = (np.sign(sums) * (np.abs(sums) // whole)).astype(x.dtype)
+        out = (xp.sign(sums) * (xp.abs(sums) // whole)).astype(x.dtype)
     out = out.reshape(x.shape[:x.ndim - rank] + counts)
     return record(out, _AVG_POOL_NODES[rank], (input,), (), (x.shape, kernel, stride, pads, scale))
 
@@ -316,15 +319,15 @@ def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
 
 
 # ---------------------------------------------------------------- adaptive pooling
-def _adaptive_bounds(size, out):
-    index = np.arange(out)
+def _adaptive_bounds(xp, size, out):
+    index = xp.arange(out)
     return (index * size) // out, -((-(index + 1) * size) // out)
 
 
-def _averaging_matrix(size, out, dtype):
+def _averaging_matrix(xp, size, out, dtype):
     """(out, size): row ``i`` averages the ``i``-th adaptive window."""
-    start, end = _adaptive_bounds(size, out)
-    positions = np.arange(size)
+    start, end = _adaptive_bounds(xp, size, out)
+    positions = xp.arange(size)
     inside = (positions >= start[:, None]) & (positions < end[:, None])
     return (inside / (end - start)[:, None]).astype(dtype)
 
@@ -334,7 +337,7 @@ def _adaptive_output_size(input, output_size, rank, name, separator=""):
     if x.ndim not in (rank + 1, rank + 2):
         raise RuntimeError(f"{name}(): Expected {rank + 1}D or {rank + 2}D tensor, but got{separator} "
                            f"{list(x.shape)}")
-    if isinstance(output_size, (int, np.integer)):
+    if isinstance(output_size, INTEGER_TYPES):
         output_size = (int(output_size),) * rank
     output_size = tuple(output_size)
     if len(output_size) >= x.ndim:
@@ -356,7 +359,8 @@ def _adaptive_avg_pool(input, output_size, rank, name):
     if all(c == 1 for c in counts):
         # global average pooling is a mean, as PyTorch records it
         return input.mean(tuple(range(-rank, 0)), keepdim=True)
-    maps = tuple(_averaging_matrix(n, out, x.dtype) for n, out in zip(x.shape[-rank:], counts))
+    xp = namespace_of(x)
+    maps = tuple(_averaging_matrix(xp, n, out, x.dtype) for n, out in zip(x.shape[-rank:], counts))
     return apply_maps(input, maps, _ADAPTIVE_AVG_NODES[rank])
 
 
@@ -373,20 +377,20 @@ def adaptive_avg_pool1d(input, output_size):
     return adaptive_avg_pool2d(input.unsqueeze(-2), (1, _one(output_size))).squeeze(-2)
 
 
-def _adaptive_grid(size, output_size):
+def _adaptive_grid(xp, size, output_size):
     """(L, K) flat input indices of each adaptive window, short windows padded with -1."""
     rank = len(size)
-    flat = np.zeros((1,) * (2 * rank), dtype=np.int64)
-    valid = np.ones((1,) * (2 * rank), dtype=bool)
+    flat = xp.zeros((1,) * (2 * rank), dtype=xp.int64)
+    valid = xp.ones((1,) * (2 * rank), dtype=xp.bool_)
     for dim, (n, out) in enumerate(zip(size, output_size)):
-        start, end = _adaptive_bounds(n, out)
+        start, end = _adaptive_bounds(xp, n, out)
         width = int((end - start).max()) if out else 0
-        offsets = start[:, None] + np.arange(width)
+        offsets = start[:, None] + xp.arange(width)
         shape = [1] * (2 * rank)
         shape[dim], shape[rank + dim] = out, width
         flat = flat + (offsets * math.prod(size[dim + 1:])).reshape(shape)
         valid = valid & (offsets < end[:, None]).reshape(shape)
-    return np.where(valid, flat, -1).reshape(math.prod(output_size), -1)
+    return xp.where(valid, flat, -1).reshape(math.prod(output_size), -1)
 
 
 _ADAPTIVE_MAX_NODES = {rank: (gather_node(f"AdaptiveMaxPool{rank}DBackward0"),
@@ -396,7 +400,7 @@ _ADAPTIVE_MAX_NODES = {rank: (gather_node(f"AdaptiveMaxPool{rank}DBackward0"),
 def _adaptive_max_pool(input, output_size, return_indices, rank, name):
     counts = _adaptive_output_size(input, output_size, rank, name, separator=":")
     x = input._data
-    grid = _adaptive_grid(x.shape[-rank:], counts)
+    grid = _adaptive_grid(namespace_of(x), x.shape[-rank:], counts)
     values, indices = _max_over_grid(x, grid, rank)
     shape = x.shape[:-rank] + counts
     indices = indices.reshape(shape)

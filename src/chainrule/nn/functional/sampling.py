@@ -1,5 +1,5 @@
 """Padding, resizing, embedding lookup, one-hot encoding and pixel shuffling (``grid_sample`` and
-``affine_grid`` live in ``_grid`` and are exported from here).
+``affine_grid`` are the family in ``_grid``).
 
 Reflect, replicate and circular padding and nearest resizing pick, along each padded or resized
 dim, which input position every output position copies; linear resizing mixes two neighbours and
@@ -10,41 +10,39 @@ bicubic four. Either way each dim is one map (an index array or a matrix) and th
 import math
 import warnings
 
-import numpy as np
-
+from ..._array import INTEGER_TYPES, NUMPY, namespace_of
 from ..._ops._kernel import Kernel, replays
 from ..._ops._op import derivative, record
 from ..._ops.index_put import index_put_accumulate
 from ..._ops.indexing import getitem
 from ..._tensor import make_tensor
-from ._grid import affine_grid, grid_sample  # noqa: F401  (re-exported through FUNCTIONS)
 from ._windows import apply_maps, constant_pad, maps_node
 from .pooling import adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d
 
-FUNCTIONS = ["pad", "interpolate", "upsample", "upsample_nearest", "upsample_bilinear", "grid_sample", "affine_grid",
-             "embedding", "one_hot", "pixel_shuffle", "pixel_unshuffle"]
+FUNCTIONS = ["pad", "interpolate", "upsample", "upsample_nearest", "upsample_bilinear", "embedding", "one_hot",
+             "pixel_shuffle", "pixel_unshuffle"]
 METHODS = []
 
 
 # ---------------------------------------------------------------- pad
-def _source_index(size, before, after, mode):
+def _source_index(xp, size, before, after, mode):
     """For each output position along one dim, the input position it copies."""
     if mode == "circular":
         # crops come first; the wrap-around then repeats what is left
         start, kept = max(-before, 0), size - max(-before, 0) - max(-after, 0)
-        return np.arange(-max(before, 0), kept + max(after, 0)) % kept + start
-    position = np.arange(-before, size + after)
+        return xp.arange(-max(before, 0), kept + max(after, 0)) % kept + start
+    position = xp.arange(-before, size + after)
     if mode == "replicate":
-        return np.clip(position, 0, size - 1)
+        return xp.clip(position, 0, size - 1)
     period = 2 * (size - 1) if size > 1 else 1
-    folded = np.abs(position) % period
-    return np.where(folded >= size, period - folded, folded)
+    folded = xp.abs(position) % period
+    return xp.where(folded >= size, period - folded, folded)
 
 
 _PAD_NODES = {(mode, rank): maps_node(f"{name}{rank}DBackward0")
               for mode, name in (("reflect", "ReflectionPad"), ("replicate", "ReplicationPad"))
               for rank in (1, 2, 3)}
-_CIRCULAR_NODE = maps_node("CopySlices")
+_CIRCULAR_NODE = maps_node("CopySlices", op="pad.circular")
 
 
 def _check_mode_pads(x, pads, mode):
@@ -96,7 +94,8 @@ def pad(input, pad, mode="constant", value=None):
     if value is not None and value != 0:
         raise RuntimeError(f"Padding mode \"{mode}\" doesn't take in value argument")
     _check_mode_pads(x, pairs, mode)
-    maps = tuple(_source_index(size, b, a, mode) for size, (b, a) in zip(x.shape[x.ndim - len(pairs):], pairs))
+    xp = namespace_of(x)
+    maps = tuple(_source_index(xp, size, b, a, mode) for size, (b, a) in zip(x.shape[x.ndim - len(pairs):], pairs))
     node = _CIRCULAR_NODE if mode == "circular" else _PAD_NODES[mode, len(pairs)]
     return apply_maps(input, maps, node)
 
@@ -112,7 +111,7 @@ def _output_sizes(spatial, size, scale_factor, recompute_scale_factor):
     if size is not None and scale_factor is not None:
         raise ValueError("only one of size or scale_factor should be defined")
     if size is not None:
-        sizes = (int(size),) * rank if isinstance(size, (int, np.integer)) else tuple(int(s) for s in size)
+        sizes = (int(size),) * rank if isinstance(size, INTEGER_TYPES) else tuple(int(s) for s in size)
         if len(sizes) != rank:
             raise ValueError(f"Input and output must have the same number of spatial dimensions, but got input with "
                              f"spatial dimensions of {list(spatial)} and output size of {tuple(size)}. Please "
@@ -134,86 +133,90 @@ def _output_sizes(spatial, size, scale_factor, recompute_scale_factor):
     return sizes, tuple(1.0 / f for f in factors)
 
 
-def _nearest_map(size, out, scale, exact):
+def _nearest_map(xp, size, out, scale, exact):
     if not exact and out in (size, 2 * size):
         # PyTorch copies or doubles exactly in these cases, whatever the scale factor says
-        return np.arange(out) * size // out
+        return xp.arange(out) * size // out
     # PyTorch places nearest samples in single precision whatever the dtype; so does this
-    position = np.arange(out, dtype=np.float32)
-    scale = np.float32(scale)
-    source = np.floor((position + np.float32(0.5)) * scale if exact else position * scale).astype(np.int64)
-    return np.minimum(source, size - 1)
+    position = xp.arange(out, dtype=xp.float32)
+    scale = xp.float32(scale)
+    source = xp.floor((position + xp.float32(0.5)) * scale if exact else position * scale).astype(xp.int64)
+    return xp.minimum(source, size - 1)
 
 
-def _source_position(size, out, scale, align_corners, clamp):
+def _source_position(xp, size, out, scale, align_corners, clamp):
     """Where each output sample sits in input coordinates."""
-    position = np.arange(out, dtype=np.float64)
+    position = xp.arange(out, dtype=xp.float64)
     if align_corners:
-        return position * ((size - 1) / (out - 1)) if out > 1 else np.zeros(out)
+        return position * ((size - 1) / (out - 1)) if out > 1 else xp.zeros(out)
     source = (position + 0.5) * scale - 0.5
-    return np.maximum(source, 0.0) if clamp else source
+    return xp.maximum(source, 0.0) if clamp else source
 
 
-def _mixing_matrix(size, out, taps, weights):
+def _mixing_matrix(xp, size, out, taps, weights):
     """(out, size) with ``weights[:, j]`` added at input ``taps[:, j]`` (clamped to the edges)."""
-    matrix = np.zeros((out, size))
-    rows = np.repeat(np.arange(out), taps.shape[1])
-    np.add.at(matrix, (rows, np.clip(taps, 0, size - 1).ravel()), weights.ravel())
+    matrix = xp.zeros((out, size))
+    rows = xp.repeat(xp.arange(out), taps.shape[1])
+    xp.scatter_add(matrix, (rows, xp.clip(taps, 0, size - 1).ravel()), weights.ravel())
     return matrix
 
 
-def _linear_map(size, out, scale, align_corners):
+def _linear_map(xp, size, out, scale, align_corners):
     """(out, size): each row mixes the two input samples around the output's position."""
-    source = _source_position(size, out, scale, align_corners, clamp=True)
-    low = np.minimum(np.floor(source).astype(np.int64), size - 1)
+    source = _source_position(xp, size, out, scale, align_corners, clamp=True)
+    low = xp.minimum(xp.floor(source).astype(xp.int64), size - 1)
     weight = source - low
-    return _mixing_matrix(size, out, np.stack([low, low + 1], 1), np.stack([1 - weight, weight], 1))
+    return _mixing_matrix(xp, size, out, xp.stack([low, low + 1], 1), xp.stack([1 - weight, weight], 1))
 
 
-def _cubic_map(size, out, scale, align_corners):
+def _cubic_map(xp, size, out, scale, align_corners):
     """(out, size): each row mixes four input samples with the cubic convolution kernel (a = -0.75)."""
     a = -0.75
-    source = _source_position(size, out, scale, align_corners, clamp=False)
-    low = np.floor(source).astype(np.int64)
+    source = _source_position(xp, size, out, scale, align_corners, clamp=False)
+    low = xp.floor(source).astype(xp.int64)
     t = source - low
     near = [t, 1 - t]
     far = [t + 1, 2 - t]
     inner = [((a + 2) * d - (a + 3)) * d * d + 1 for d in near]
     outer = [((a * d - 5 * a) * d + 8 * a) * d - 4 * a for d in far]
-    weights = np.stack([outer[0], inner[0], inner[1], outer[1]], 1)
-    return _mixing_matrix(size, out, low[:, None] + np.arange(-1, 3), weights)
+    weights = xp.stack([outer[0], inner[0], inner[1], outer[1]], 1)
+    return _mixing_matrix(xp, size, out, low[:, None] + xp.arange(-1, 3), weights)
 
 
 def _triangle(x):
-    x = np.abs(x)
-    return np.where(x < 1, 1 - x, 0.0)
+    x = NUMPY.abs(x)
+    return NUMPY.where(x < 1, 1 - x, 0.0)
 
 
 def _keys_cubic(x, a=-0.5):
     """The cubic convolution kernel with Keys' a = -0.5, which antialiased bicubic sampling uses."""
-    x = np.abs(x)
+    x = NUMPY.abs(x)
     near = ((a + 2) * x - (a + 3)) * x * x + 1
     far = ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
-    return np.where(x < 1, near, np.where(x < 2, far, 0.0))
+    return NUMPY.where(x < 1, near, NUMPY.where(x < 2, far, 0.0))
 
 
-def _antialiased_map(size, out, scale, align_corners, mode):
+def _antialiased_map(xp, size, out, scale, align_corners, mode):
     """(out, size): each output sample averages the inputs under a filter stretched by the downscale factor,
-    so shrinking an image does not alias (PyTorch's ``antialias=True``); normalised to sum to one."""
+    so shrinking an image does not alias (PyTorch's ``antialias=True``); normalised to sum to one.
+
+    The table depends on sizes alone and each row is normalised by its own sum, one row at a time, so
+    it is made on the host and moved to ``xp``'s device once.
+    """
     if align_corners:
         scale = (size - 1) / (out - 1) if out > 1 else 0.0
     filter_fn, half = (_triangle, 1.0) if mode == "bilinear" else (_keys_cubic, 2.0)
     support = half * scale if scale >= 1 else half
     stretch = 1 / scale if scale >= 1 else 1.0
-    matrix = np.zeros((out, size))
+    matrix = NUMPY.zeros((out, size))
     for i in range(out):
         center = scale * (i + 0.5)
         low = max(int(center - support + 0.5), 0)
         high = min(int(center + support + 0.5), size)
-        weights = filter_fn((np.arange(low, high) - center + 0.5) * stretch)
+        weights = filter_fn((NUMPY.arange(low, high) - center + 0.5) * stretch)
         total = weights.sum()
         matrix[i, low:high] = weights / total if total != 0 else weights
-    return matrix
+    return xp.from_host(matrix)
 
 
 _ANTIALIASED_NODES = {"bilinear": maps_node("UpsampleBilinear2DAaBackward0"),
@@ -253,15 +256,17 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         made = ", ".join(f"{a}: {n}" for a, n in zip(names, sizes))
         raise RuntimeError(f"Input and output sizes should be greater than 0, but got input ({given})"
                            f"{' and' if rank == 1 else ''} output ({made})")
+    xp = namespace_of(x)
     if antialias:
-        maps = tuple(_antialiased_map(s, o, sc, bool(align_corners), mode) for s, o, sc in zip(spatial, sizes, scales))
+        maps = tuple(_antialiased_map(xp, s, o, sc, bool(align_corners), mode)
+                     for s, o, sc in zip(spatial, sizes, scales))
         return apply_maps(input, maps, _ANTIALIASED_NODES[mode])
     if mode in _MODE_RANK or mode == "bicubic":
         build = _cubic_map if mode == "bicubic" else _linear_map
-        maps = tuple(build(s, o, sc, bool(align_corners)) for s, o, sc in zip(spatial, sizes, scales))
+        maps = tuple(build(xp, s, o, sc, bool(align_corners)) for s, o, sc in zip(spatial, sizes, scales))
         return apply_maps(input, maps, UpsampleBicubic2DBackward0 if mode == "bicubic" else _LINEAR_NODES[rank])
     exact = mode == "nearest-exact"
-    maps = tuple(_nearest_map(s, o, sc, exact) for s, o, sc in zip(spatial, sizes, scales))
+    maps = tuple(_nearest_map(xp, s, o, sc, exact) for s, o, sc in zip(spatial, sizes, scales))
     return apply_maps(input, maps, _NEAREST_NODES[exact, rank])
 
 
@@ -306,10 +311,11 @@ EmbeddingBackward0 = derivative("EmbeddingBackward0", _embedding_grad)
 
 def _renormalize(weight, indices, max_norm, norm_type):
     """Scale, in place, the looked-up rows whose norm exceeds ``max_norm``."""
-    rows = np.unique(indices)
     w = weight._data
-    norms = np.linalg.norm(w[rows], ord=norm_type, axis=1)
-    scale = np.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0)
+    xp = namespace_of(w)
+    rows = xp.unique(indices)
+    norms = xp.linalg.norm(w[rows], ord=norm_type, axis=1)
+    scale = xp.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0)
     w[rows] *= scale[:, None].astype(w.dtype)
     weight._version_counter[0] += 1
 
@@ -332,8 +338,9 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
         _renormalize(weight, indices, max_norm, norm_type)
     scale = None
     if scale_grad_by_freq:
-        counts = np.bincount(indices.ravel(), minlength=num_weights)
-        scale = make_tensor((1.0 / np.maximum(counts, 1))[indices.ravel()][:, None].astype(weight._data.dtype))
+        xp = namespace_of(indices)
+        counts = xp.bincount(indices.ravel(), minlength=num_weights)
+        scale = make_tensor((1.0 / xp.maximum(counts, 1))[indices.ravel()][:, None].astype(weight._data.dtype))
     return record(weight._data[indices], EmbeddingBackward0, (weight,), (), (indices, num_weights, padding_idx, scale))
 
 
@@ -341,7 +348,8 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
 def one_hot(tensor, num_classes=-1):
     """int64 indicator vectors along a new last dim; ``num_classes=-1`` uses the largest class + 1."""
     x = tensor._data
-    if x.dtype != np.int64:
+    xp = namespace_of(x)
+    if x.dtype != xp.int64:
         raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
     if num_classes == -1:
         if x.size == 0:
@@ -351,7 +359,7 @@ def one_hot(tensor, num_classes=-1):
         raise RuntimeError("Class values must be non-negative.")
     if x.size and x.max() >= num_classes:
         raise RuntimeError("Class values must be smaller than num_classes.")
-    return make_tensor((x[..., None] == np.arange(num_classes)).astype(np.int64))
+    return make_tensor((x[..., None] == xp.arange(num_classes)).astype(xp.int64))
 
 
 # ---------------------------------------------------------------- pixel shuffle
@@ -402,8 +410,8 @@ def pixel_shuffle(input, upscale_factor):
         raise RuntimeError(f"pixel_shuffle expects its input's 'channel' dimension to be divisible by the square of "
                            f"upscale_factor, but input.size(-3)={x.shape[-3]} is not divisible by "
                            f"{upscale_factor * upscale_factor}")
-    return record(np.ascontiguousarray(_shuffle(x, upscale_factor)), PixelShuffleBackward0, (input,), (),
-                  (upscale_factor,))
+    shuffled = namespace_of(x).ascontiguousarray(_shuffle(x, upscale_factor))
+    return record(shuffled, PixelShuffleBackward0, (input,), (), (upscale_factor,))
 
 
 def pixel_unshuffle(input, downscale_factor):
@@ -413,8 +421,8 @@ def pixel_unshuffle(input, downscale_factor):
         if x.shape[dim] % downscale_factor:
             raise RuntimeError(f"pixel_unshuffle expects {name} to be divisible by downscale_factor, but "
                                f"input.size({dim})={x.shape[dim]} is not divisible by {downscale_factor}")
-    return record(np.ascontiguousarray(_unshuffle(x, downscale_factor)), PixelUnshuffleBackward0, (input,), (),
-                  (downscale_factor,))
+    unshuffled = namespace_of(x).ascontiguousarray(_unshuffle(x, downscale_factor))
+    return record(unshuffled, PixelUnshuffleBackward0, (input,), (), (downscale_factor,))
 
 
 # ---------------------------------------------------------------- compiled replay (chainrule.compile)

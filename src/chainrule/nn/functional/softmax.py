@@ -6,8 +6,7 @@ Each is computed from ``x - max(x)`` along ``dim``, so exponentials never overfl
 
 import warnings
 
-import numpy as np
-
+from ..._array import namespace_of
 from ..._ops._kernel import Kernel, replays
 from ..._ops._op import OUTPUT, derivative, record, traced, traced_stateful
 from ..._ops.pointwise import exp
@@ -16,7 +15,8 @@ from ..._random.fill import exponential_values
 from ..._random.layout import fresh
 from ..._tensor import _wrap_dim, make_tensor
 
-__all__ = ["gumbel_softmax", "log_softmax", "softmax", "softmin"]
+FUNCTIONS = ["softmax", "log_softmax", "softmin", "gumbel_softmax"]
+METHODS = ["softmax", "log_softmax"]
 
 
 def _implicit_dim(name, ndim):
@@ -59,7 +59,10 @@ def _shifted(x, dim):
 def _softmax_array(x, dim):
     if x.size == 0:
         return x.copy()
-    e = np.exp(_shifted(x, dim))
+    xp = namespace_of(x)
+    if x.dtype == xp.float16:  # float32 intermediates, rounded once: a float16 sum of exponentials loses more
+        return _softmax_array(x.astype(xp.float32), dim).astype(xp.float16)
+    e = xp.exp(_shifted(x, dim))
     e /= e.sum(axis=dim if x.ndim else None, keepdims=True)
     return e
 
@@ -67,8 +70,11 @@ def _softmax_array(x, dim):
 def _log_softmax_array(x, dim):
     if x.size == 0:
         return x.copy()
+    xp = namespace_of(x)
+    if x.dtype == xp.float16:  # float32 intermediates, as for softmax
+        return _log_softmax_array(x.astype(xp.float32), dim).astype(xp.float16)
     shifted = _shifted(x, dim)
-    shifted -= np.log(np.exp(shifted).sum(axis=dim if x.ndim else None, keepdims=True))
+    shifted -= xp.log(xp.exp(shifted).sum(axis=dim if x.ndim else None, keepdims=True))
     return shifted
 
 
@@ -90,21 +96,23 @@ def softmin(input, dim=None, _stacklevel=3, dtype=None):
     return softmax(-input, dim, dtype=dtype)
 
 
-def _exponentials(shape, dtype):
-    return fresh(shape, dtype, exponential_values, default_generator, 1.0)
+def _exponentials(x):
+    """PyTorch's ``exponential_`` draws for a tensor like ``x``: made on the host, moved to ``x``'s namespace."""
+    return namespace_of(x).from_host(fresh(x.shape, x.dtype, exponential_values, default_generator, 1.0))
 
 
 def gumbel_softmax(logits, tau=1, hard=False, eps=1e-10, dim=-1):
     """A differentiable sample from the categorical distribution of ``logits`` (Gumbel noise ``-log`` of
     PyTorch's ``exponential_`` draws); ``hard=True`` returns the one-hot sample with the soft sample's gradient."""
     x = logits._data
-    noise = -make_tensor(traced_stateful(_exponentials, x.shape, x.dtype)).log()
+    noise = -make_tensor(traced_stateful(_exponentials, logits)).log()
     soft = softmax((logits + noise) / tau, dim)
     if not hard:
         return soft
     dim = _wrap_dim(dim, x.ndim)
-    one_hot = np.zeros(x.shape, dtype=x.dtype)
-    np.put_along_axis(one_hot, np.expand_dims(soft._data.argmax(axis=dim), dim), 1, dim)
+    xp = namespace_of(x)
+    one_hot = xp.zeros(x.shape, dtype=x.dtype)
+    xp.put_along_axis(one_hot, xp.expand_dims(soft._data.argmax(axis=dim), dim), 1, dim)
     return make_tensor(one_hot - soft._data) + soft
 
 

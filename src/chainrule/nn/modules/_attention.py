@@ -6,9 +6,7 @@ Masks may be boolean (True marks a position that must not be attended) or additi
 
 import math
 
-import numpy as np
-
-from ... import _creation
+from ..._array import namespace_of
 from ..._ops.joining import cat
 from ..._ops._op import traced
 from ..._tensor import make_tensor
@@ -27,15 +25,12 @@ def _additive_mask(mask, dtype):
 
 
 def _additive_mask_array(mask, dtype):
-    return np.where(mask, -np.inf, 0.0).astype(dtype)
+    return namespace_of(mask).where(mask, -math.inf, 0.0).astype(dtype)
 
 
 def _pad_last(mask):
     """One more attendable column at the end of a mask (for the extra key/value bias or zero row)."""
-    if mask is None:
-        return None
-    zeros = _creation.zeros(*mask.shape[:-1], 1, dtype=mask.dtype)
-    return cat([mask, zeros], -1)
+    return None if mask is None else F.pad(mask, (0, 1))
 
 
 def multi_head_attention(query, key, value, num_heads, in_weights, in_biases, bias_k, bias_v, add_zero_attn,
@@ -58,10 +53,9 @@ def multi_head_attention(query, key, value, num_heads, in_weights, in_biases, bi
     q = q.reshape(target_len, batch * num_heads, head_dim).transpose(0, 1)
     k = k.reshape(k.shape[0], batch * num_heads, head_dim).transpose(0, 1)
     v = v.reshape(v.shape[0], batch * num_heads, head_dim).transpose(0, 1)
-    if add_zero_attn:
-        zeros = _creation.zeros(batch * num_heads, 1, head_dim, dtype=q.dtype)
-        k = cat([k, zeros], 1)
-        v = cat([v, zeros], 1)
+    if add_zero_attn:  # a row of zeros after the keys and values
+        k = F.pad(k, (0, 0, 0, 1))
+        v = F.pad(v, (0, 0, 0, 1))
         attn_mask = _pad_last(attn_mask)
         key_padding_mask = _pad_last(key_padding_mask)
     source_len = k.shape[1]

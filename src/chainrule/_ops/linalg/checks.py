@@ -1,0 +1,101 @@
+"""Input checks and failure reports of the matrix functions, in PyTorch's words.
+
+A factorization that fails (a singular matrix, one that is not positive-definite) raises
+``LinAlgError`` naming the first matrix of the batch that failed and LAPACK's ``info`` for it: the
+1-based position of the first zero pivot, or the order of the first leading minor that is not
+positive-definite. The ``_ex`` functions return that ``info`` per matrix instead of raising.
+"""
+
+from ..._array import namespace_of
+
+__all__ = ["LinAlgError", "check_matrix", "lu_info", "cholesky_info", "failure_info", "singular_error",
+           "singular_solve_error", "not_positive_definite_error"]
+
+
+class LinAlgError(RuntimeError):
+    """A matrix that the factorization cannot handle: singular, or not positive-definite."""
+
+
+def check_matrix(name, A, square=True):
+    """PyTorch's messages for a non-matrix, an integer tensor, or a non-square matrix."""
+    a = A._data
+    if a.ndim < 2:
+        raise RuntimeError(f"{name}: The input tensor A must have at least 2 dimensions.")
+    if a.dtype.kind not in "fc":
+        raise RuntimeError(f"{name}: Expected a floating point or complex tensor as input. Got "
+                           f"{A.dtype.scalar_type_name}")
+    if square and a.shape[-1] != a.shape[-2]:
+        raise RuntimeError(f"{name}: A must be batches of square matrices, but they are {a.shape[-2]} by "
+                           f"{a.shape[-1]} matrices")
+
+
+# ---------------------------------------------------------------- LAPACK's ``info`` of one matrix
+def lu_info(matrix):
+    """0 for an invertible matrix, else the 1-based column of the first zero pivot of its LU factorization."""
+    xp = namespace_of(matrix)
+    try:
+        xp.linalg.inv(matrix)
+        return 0
+    except xp.linalg.LinAlgError:
+        pass
+    u = matrix.astype(xp.result_type(matrix.dtype, xp.float64))
+    n = u.shape[0]
+    for k in range(n):
+        pivot = k + int(xp.argmax(xp.abs(u[k:, k])))
+        if u[pivot, k] == 0:
+            return k + 1
+        u[[k, pivot]] = u[[pivot, k]]
+        u[k + 1:, k:] -= xp.outer(u[k + 1:, k] / u[k, k], u[k, k:])
+    return n
+
+
+def cholesky_info(matrix):
+    """0 for a positive-definite matrix, else the order of its first leading minor that is not."""
+    xp = namespace_of(matrix)
+    try:
+        xp.linalg.cholesky(matrix)
+        return 0
+    except xp.linalg.LinAlgError:
+        pass
+    n = matrix.shape[0]
+    for order in range(1, n):
+        try:
+            xp.linalg.cholesky(matrix[:order, :order])
+        except xp.linalg.LinAlgError:
+            return order
+    return n
+
+
+# ---------------------------------------------------------------- over a batch
+def _infos(a, matrix_info):
+    return [matrix_info(matrix) for matrix in a.reshape(-1, *a.shape[-2:])]
+
+
+def failure_info(a, matrix_info):
+    """``matrix_info`` of each matrix in the batch ``a``, as an int32 array of the batch shape."""
+    xp = namespace_of(a)
+    return xp.asarray(_infos(a, matrix_info), dtype=xp.int32).reshape(a.shape[:-2])
+
+
+def _first_failure(a, matrix_info):
+    """``"(Batch element i): "`` (for a batch) and the info of the first matrix that fails."""
+    infos = _infos(a, matrix_info)
+    index = next((i for i, info in enumerate(infos) if info), 0)
+    return (f"(Batch element {index}): " if a.ndim > 2 else ""), infos[index] if infos else 0
+
+
+def singular_error(name, a):
+    prefix, pivot = _first_failure(a, lu_info)
+    return LinAlgError(f"{name}: {prefix}The diagonal element {pivot} is zero, the inversion could not be completed "
+                       "because the input matrix is singular.")
+
+
+def singular_solve_error(name, a):
+    prefix, _ = _first_failure(a, lu_info)
+    return LinAlgError(f"torch.{name}: {prefix}The solver failed because the input matrix is singular.")
+
+
+def not_positive_definite_error(name, a):
+    prefix, order = _first_failure(a, cholesky_info)
+    return LinAlgError(f"{name}: {prefix}The factorization could not be completed because the input is not "
+                       f"positive-definite (the leading minor of order {order} is not positive-definite).")

@@ -1,0 +1,13 @@
+"""``chainrule.func``: composable function transforms (``grad``, ``vjp``, ``jvp``, ``jacrev``, ``jacfwd``,
+``hessian``, ``vmap``) and the functional view of modules (``functional_call``, ``stack_module_state``).
+
+``vmap`` batches every op through an array namespace of its own (``_batched_namespace``), so any op,
+derivative rule or layer runs batched without a rule of its own: a call per batch, not a loop.
+"""
+
+from ._modules import functional_call, stack_module_state
+from ._transforms import grad, grad_and_value, hessian, jacfwd, jacrev, jvp, linearize, vjp
+from ._vmap import vmap
+
+__all__ = ["grad", "grad_and_value", "vjp", "jvp", "linearize", "jacrev", "jacfwd", "hessian", "vmap",
+           "functional_call", "stack_module_state"]
