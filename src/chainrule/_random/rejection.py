@@ -285,7 +285,7 @@ def _dirichlet_grad_node_raises(grad, *args):
     raise NotImplementedError("the derivative for '_dirichlet_grad' is not implemented.")
 
 
-DirichletGradBackward0 = derivative("NotImplemented", *([_dirichlet_grad_node_raises] * 3))
+DirichletGradBackward0 = derivative("NotImplemented", *([_dirichlet_grad_node_raises] * 3), op="_dirichlet_grad")
 
 
 def dirichlet_grad_op(x, alpha, total):
@@ -297,7 +297,7 @@ def _sample_dirichlet_raises(grad, *args):
     raise RuntimeError("derivative for aten::_sample_dirichlet is not implemented")
 
 
-SampleDirichletBackward = derivative("NotImplemented", _sample_dirichlet_raises)
+SampleDirichletBackward = derivative("NotImplemented", _sample_dirichlet_raises, op="_sample_dirichlet")
 
 
 def sample_dirichlet(self, generator=None):
@@ -311,7 +311,7 @@ def _binomial_raises(grad, *args):
     raise RuntimeError("derivative for aten::binomial is not implemented")
 
 
-BinomialBackward = derivative("NotImplemented", _binomial_raises, _binomial_raises)
+BinomialBackward = derivative("NotImplemented", _binomial_raises, _binomial_raises, op="binomial")
 
 
 def binomial(count, prob, generator=None):

@@ -7,7 +7,7 @@ import math
 from .._creation import eye
 from .._ops.joining import flip
 from .._ops.matmul import matmul
-from .._ops.decompositions_more import cholesky_inverse
+from .._ops.linalg.factorizations import cholesky_inverse
 from .._size import Size
 from ..linalg import cholesky, solve_triangular
 from . import constraints
