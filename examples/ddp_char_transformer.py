@@ -4,7 +4,7 @@ Each rank draws its own random windows of the text; DDP averages the gradients a
 backward, so every rank takes the same optimizer step and the replicas stay identical. Rank 0 prints
 the progress and the sample. The same script runs on PyTorch (``--torch``, gloo backend) under torchrun.
 
-Run from the repository root (needs ``pip install 'chainrule[distributed]'``):
+Run from the repository root (needs ``pip install -e '.[distributed]'``):
     PYTHONPATH=src python -m chainrule.distributed.run --nproc-per-node 2 examples/ddp_char_transformer.py
     PYTHONPATH=src mpiexec -n 2 python examples/ddp_char_transformer.py           # the same, with mpiexec
     torchrun --nproc-per-node 2 examples/ddp_char_transformer.py --torch         # PyTorch
