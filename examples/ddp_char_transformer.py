@@ -20,9 +20,9 @@ DDP = torch.nn.parallel.DistributedDataParallel
 
 
 def main():
-    options = _common.parser(__doc__.splitlines()[0], steps=150)
+    options = _common.parser(__doc__, steps=150)
     options.add_argument("--batch-size", type=int, default=16, help="windows per rank and step (default 16)")
-    options.add_argument("--sample-length", type=int, default=200, help="characters to write at the end")
+    options.add_argument("--sample-length", type=int, default=200, help="characters to write at the end (default 200)")
     args = options.parse_args()
     dist.init_process_group(backend="gloo")  # chainrule runs over MPI and takes "gloo" as PyTorch's CPU name
     rank, world = dist.get_rank(), dist.get_world_size()

@@ -122,7 +122,7 @@ FORMS = {"tensors": fit_with_tensors, "nn": fit_with_nn, "optim": fit_with_optim
 
 
 def main():
-    options = _common.parser(__doc__.splitlines()[0], steps=2000)
+    options = _common.parser(__doc__, steps=2000)
     options.add_argument("--form", choices=[*FORMS, "all"], default="all", help="which version to run (default all)")
     args = options.parse_args()
     curves = {}
