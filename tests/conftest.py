@@ -13,6 +13,7 @@ text and that no empty picture is written; the run's summary says once which of 
 import ast
 import functools
 import importlib.util
+import os
 import re
 
 import pytest
@@ -23,10 +24,6 @@ TORCH_INSTALLED = importlib.util.find_spec("torch") is not None
 MISSING_RENDERER = viz.missing_renderer()
 
 
-def pytest_configure(config):
-    config.addinivalue_line("markers", "torch_oracle: compares with PyTorch (installed by the test extra)")
-
-
 def pytest_terminal_summary(terminalreporter):
     """One line, even under -q: which way this run checked the graph pictures."""
     if MISSING_RENDERER is None:
@@ -35,17 +32,30 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.write_line(f"graph pictures: the DOT text checked, none rendered. {MISSING_RENDERER}")
 
 
-@functools.lru_cache(maxsize=None)
-def imports_torch(path):
-    """Whether the module at ``path`` imports torch at its top level."""
+def _top_level_imports(path):
     with open(path, encoding="utf-8") as fh:
         tree = ast.parse(fh.read())
     for statement in tree.body:
-        if isinstance(statement, ast.Import) and any(a.name.split(".")[0] == "torch" for a in statement.names):
-            return True
-        if isinstance(statement, ast.ImportFrom) and statement.level == 0 and \
-                (statement.module or "").split(".")[0] == "torch":
-            return True
+        if isinstance(statement, ast.Import):
+            yield from (alias.name.split(".")[0] for alias in statement.names)
+        elif isinstance(statement, ast.ImportFrom) and statement.level == 0 and statement.module:
+            yield statement.module.split(".")[0]
+
+
+@functools.lru_cache(maxsize=None)
+def imports_torch(path):
+    """Whether the module at ``path`` imports torch at its top level, itself or through a module beside it
+    (test_compile_ops.py takes its samples from test_ops.py, which imports torch)."""
+    folder = os.path.dirname(path)
+    pending, seen = [path], {path}
+    while pending:
+        for name in _top_level_imports(pending.pop()):
+            if name == "torch":
+                return True
+            beside = os.path.join(folder, name + ".py")
+            if beside not in seen and os.path.exists(beside):
+                seen.add(beside)
+                pending.append(beside)
     return False
 
 
