@@ -23,6 +23,7 @@ golden:
 # Without Graphviz the pictures are not drawn (gen_pictures.py says what to install and exits with 3):
 # the pages are then built without them, so their missing links are not turned into errors.
 docs:
+	PYTHONPATH=src $(PYTHON) scripts/rule_index.py
 	PYTHONPATH=src $(PYTHON) docs/gen_pictures.py; status=$$?; \
 	if [ $$status -eq 0 ]; then $(PYTHON) -m mkdocs build --strict --site-dir site; \
 	elif [ $$status -eq 3 ]; then $(PYTHON) -m mkdocs build --site-dir site; \

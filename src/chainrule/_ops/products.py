@@ -165,7 +165,7 @@ def _einsum_node(name, count):
     if node is None:
         vjps = [functools.partial(_einsum_grad, i) for i in range(count)]
         saves = tuple(f"operand{i}" for i in range(count))
-        node = _einsum_nodes[name, count] = derivative(name, *vjps, saves=saves)
+        node = _einsum_nodes[name, count] = derivative(name, *vjps, saves=saves, op=f"{name}/{count}")
     return node
 
 

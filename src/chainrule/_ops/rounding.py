@@ -169,8 +169,8 @@ def div_rounded(input, other, rounding_mode, out=None):
     return result if out is None else write_out(result, out, "div")
 
 
-FloorDivideBackward = derivative("NotImplemented", _not_implemented("floor_divide"),
-                                 _not_implemented("floor_divide"))
+FloorDivideBackward = derivative("NotImplemented", _not_implemented("floor_divide"), _not_implemented("floor_divide"),
+                                 op="floor_divide")
 
 
 def floor_divide(input, other, *, out=None):
@@ -201,7 +201,7 @@ FmodBackward0 = derivative("FmodBackward0", _identity_grad)
 FmodBackward1 = derivative("FmodBackward1", _identity_grad, _fmod_grad_other, saves="self other")
 RemainderBackward0 = derivative("RemainderBackward0", _identity_grad)
 RemainderBackward1 = derivative("RemainderBackward1", _identity_grad, _remainder_grad_other, saves="self other")
-NumberRemainderBackward = derivative("NotImplemented", _not_implemented("remainder"))
+NumberRemainderBackward = derivative("NotImplemented", _not_implemented("remainder"), op="remainder.number")
 
 
 def _modulo(name, array_fn, number_node, tensor_node, input, other, out):
