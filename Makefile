@@ -5,8 +5,9 @@ PYTHON ?= python3
 install:
 	$(PYTHON) -m pip install -e '.[test]'
 
+# -n auto: one pytest-xdist worker per core.
 test:
-	$(PYTHON) -m pytest
+	$(PYTHON) -m pytest -n auto
 
 demo:
 	PYTHONPATH=src $(PYTHON) examples/walkthrough.py
