@@ -73,6 +73,7 @@ def main():
     characters = sorted(set(text))
     index = {character: i for i, character in enumerate(characters)}
     data = torch.tensor([index[character] for character in text])
+    print(f"data: {os.path.relpath(TEXT)} ({len(text)} characters, {len(characters)} distinct)")
 
     context = 64
     model = CharTransformer(len(characters), context)

@@ -31,6 +31,8 @@ def main():
     characters = sorted(set(text))
     index = {character: i for i, character in enumerate(characters)}
     data = torch.tensor([index[character] for character in text])
+    if rank == 0:
+        print(f"data: {TEXT} ({len(text)} characters, {len(characters)} distinct)")
 
     context = 64
     torch.manual_seed(args.seed)
