@@ -7,7 +7,7 @@ Rounding is flat almost everywhere, so its gradient is exact zeros; ``frac``, ``
 where NumPy would only warn.
 """
 
-from .._array import is_array, namespace_of
+from .._array import all_true, is_array, namespace_of
 from .._tensor import Tensor
 from ._broadcast import apply_binary, binary_arrays
 from ._op import derivative, record
@@ -116,7 +116,7 @@ def frac(input, *, out=None):
 def _check_integer_divisor(y):
     """Integer division by zero is an error in PyTorch (NumPy only warns and returns 0)."""
     if is_array(y):
-        if y.dtype.kind in "iub" and not y.all():
+        if y.dtype.kind in "iub" and not all_true(y):
             raise RuntimeError("ZeroDivisionError")
     elif y == 0:
         raise RuntimeError("ZeroDivisionError")
