@@ -1,6 +1,6 @@
 PYTHON ?= python3
 
-.PHONY: install test demo bench golden docs
+.PHONY: install test lint demo bench golden docs
 
 install:
 	$(PYTHON) -m pip install -e '.[test]'
@@ -8,6 +8,9 @@ install:
 # -n auto: one pytest-xdist worker per core.
 test:
 	$(PYTHON) -m pytest -n auto
+
+lint:
+	$(PYTHON) -m ruff check src tests benchmarks examples scripts docs
 
 demo:
 	PYTHONPATH=src $(PYTHON) examples/walkthrough.py

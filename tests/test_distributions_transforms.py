@@ -161,7 +161,7 @@ def test_dependent_constraints():
         with pytest.raises(ValueError, match="Cannot determine validity of dependent constraint"):
             c.dependent.check(lib.zeros(1))
         with pytest.raises(NotImplementedError, match=".event_dim cannot be determined statically"):
-            c.dependent.event_dim
+            _ = c.dependent.event_dim
         assert c.dependent(is_discrete=True, event_dim=1).event_dim == 1
         assert lib.distributions.Uniform.support.event_dim == 0
         assert c.is_dependent(lib.distributions.Uniform.support)
