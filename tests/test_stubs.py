@@ -69,3 +69,15 @@ def test_ops_are_typed_as_returning_tensors(stubs):
     assert ast.unparse(functions["exp"].args) == "input, *, out=..."
     assert ast.unparse(functions["split"].returns) == "Any"  # several tensors
     assert ast.unparse(functions["max"].returns) == "Any"  # a named tuple with dim=
+
+
+def test_the_shipped_stubs_are_what_the_generator_writes_today(stubs, tmp_path_factory):
+    """The stubs in the package (what editors read) are regenerated whenever the API changes:
+    run ``PYTHONPATH=src python scripts/gen_stubs.py`` when this fails."""
+    package = os.path.join(os.path.dirname(os.path.abspath(chainrule.__file__)))
+    fresh = tmp_path_factory.mktemp("fresh")
+    gen_stubs.write(str(fresh))
+    for path in [*gen_stubs.MODULES, gen_stubs.TENSOR_STUB]:
+        with open(os.path.join(package, path), encoding="utf-8") as shipped:
+            assert shipped.read() == (fresh / path).read_text(), f"{path} is stale"
+    assert os.path.exists(os.path.join(package, "py.typed"))
