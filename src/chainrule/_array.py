@@ -31,9 +31,12 @@ class ArrayNamespace:
     ``np.exp`` costs). ``extras``: names the library spells differently from NumPy, or lacks.
     ``device_type``: ``"cpu"`` or ``"cuda"``; ``array_type``: the class of its arrays;
     ``to_host``/``from_host``: copies to and from NumPy arrays; ``data_ptr``: an array's memory address.
+    ``runtime``: a device type's runtime (which device an array is on, copies between devices, the current
+    device, random numbers, memory; see ``chainrule._device``), None for namespaces of host memory.
     """
 
-    def __init__(self, module, *, name, device_type, array_type, to_host, from_host, data_ptr=None, extras=()):
+    def __init__(self, module, *, name, device_type, array_type, to_host, from_host, data_ptr=None, extras=(),
+                 runtime=None):
         for attribute in dir(module):
             if not attribute.startswith("__"):
                 self.__dict__[attribute] = getattr(module, attribute)
@@ -44,6 +47,7 @@ class ArrayNamespace:
         self.to_host = to_host
         self.from_host = from_host
         self.data_ptr = data_ptr or _interface_address
+        self.runtime = runtime
 
     def __repr__(self):
         return f"<array namespace {self.name} ({self.device_type})>"
