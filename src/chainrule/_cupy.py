@@ -19,7 +19,7 @@ import importlib.util
 
 from ._array import ArrayNamespace
 
-__all__ = ["importable", "load", "accumulate", "multiply_at"]
+__all__ = ["importable", "device_count", "load", "accumulate", "multiply_at"]
 
 
 def importable():
@@ -213,3 +213,13 @@ class CupyRuntime:
 
     def elapsed_time(self, start, end):
         return self._cupy.cuda.get_elapsed_time(start, end)
+
+
+def device_count():
+    """How many GPUs CuPy sees, 0 when it sees none or finds no driver (asked without loading the namespace)."""
+    try:
+        import cupy
+
+        return cupy.cuda.runtime.getDeviceCount()
+    except Exception:  # no driver, no CUDA libraries: no GPU to use
+        return 0

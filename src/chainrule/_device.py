@@ -19,7 +19,7 @@ import numpy as np
 from ._array import NUMPY, is_array as _is_array, namespace_of, register
 
 __all__ = ["device", "device_of", "CPU", "placement", "resolved", "moved", "register_device", "namespace_for",
-           "set_default_device", "default_device", "mixed_devices_error", "elementwise_operands", "devices_error"]
+           "set_default_device", "default_device", "seed_devices", "mixed_devices_error", "elementwise_operands", "devices_error"]
 
 _ndarray = np.ndarray
 
@@ -61,6 +61,16 @@ class device:
 
     def __hash__(self):
         return hash((self.type, self.index))
+
+    def __enter__(self):
+        """``with chainrule.device('cuda'):``: factories without ``device=`` make tensors here inside the block."""
+        defaults.stack.append(defaults.device)
+        set_default_device(self)
+        return self
+
+    def __exit__(self, *exc):
+        defaults.device = defaults.stack.pop()
+        return False
 
 
 CPU = device("cpu")
@@ -109,6 +119,8 @@ def namespace_for(device_type):
             raise AssertionError(MISSING_CUPY)
         namespace = _cupy.load()
         register_device(namespace)
+        if defaults.seed is not None:
+            seed_devices(defaults.seed)
         return namespace
     raise NotImplementedError(f"chainrule cannot make tensors on the '{device_type}' device: its devices are the "
                               "CPU (NumPy) and CUDA GPUs (CuPy)")
@@ -161,6 +173,8 @@ def moved(array, namespace, index):
 # ---------------------------------------------------------------- the default device of factories
 class _Defaults:
     device = None  # None: the CPU
+    stack = []  # the defaults that ``with device(...)`` blocks replaced
+    seed = None  # the last seed given to every GPU, applied again when CuPy's namespace loads
 
 
 defaults = _Defaults()
@@ -171,12 +185,24 @@ def set_default_device(where):
     if where is None or device(where) == CPU:
         defaults.device = None
         return
-    placement(where)  # refuses a device that is not there, now rather than at the next factory call
-    defaults.device = device(where)
+    defaults.device = resolved(where)  # a device that is not there is refused now, not at the next factory
 
 
 def default_device():
     return defaults.device or CPU
+
+
+def seed_devices(value, index=None):
+    """Seed the GPU generators: device ``index`` (None: every one). Before CUDA is loaded this only remembers
+    the value for every device, as PyTorch seeds lazily."""
+    namespace = _NAMESPACES.get("cuda")
+    if namespace is None:
+        if index is None:
+            defaults.seed = value
+        return
+    runtime = namespace.runtime
+    for i in range(runtime.count()) if index is None else (index,):
+        runtime.seed(i, value)
 
 
 # ---------------------------------------------------------------- PyTorch's errors for tensors on two devices
