@@ -19,7 +19,8 @@ from collections import Counter, OrderedDict
 
 import numpy as np
 
-from ._device import device
+from ._array import to_host
+from ._device import device, moved, placement
 from ._tensor import Tensor, make_tensor
 
 __all__ = ["save", "load", "InvalidFileError", "UnsafeFileError"]
@@ -60,7 +61,7 @@ class _TensorTable:
                 candidate = f"{name}#{suffix}"
                 suffix += 1
             self.names[key] = candidate
-            self.entries.append((candidate, np.asarray(tensor.detach().numpy(), order="C")))
+            self.entries.append((candidate, np.asarray(to_host(tensor._data), order="C")))
         return self.names[key]
 
 
@@ -82,8 +83,13 @@ def _encode(obj, path, table):
         value = float(obj)
         return value if math.isfinite(value) else {"float": repr(value)}
     if isinstance(obj, Tensor):
-        name = table.add(obj, path)
-        return {"tensor": name, "requires_grad": True} if obj._requires_grad else {"tensor": name}
+        node = {"tensor": table.add(obj, path)}
+        if obj._requires_grad:
+            node["requires_grad"] = True
+        where = obj.device
+        if where.type != "cpu":
+            node["device"] = str(where)  # loaded back there unless map_location says otherwise
+        return node
     if isinstance(obj, dict):
         tag = "ordered_dict" if isinstance(obj, OrderedDict) else ("counter" if isinstance(obj, Counter) else "dict")
         return {tag: [[_encode(key, path + [str(key)], table), _encode(value, path + [str(key)], table)]
@@ -224,20 +230,20 @@ def _read_tensors(header, data):
 _CONTAINERS = {"dict": dict, "ordered_dict": OrderedDict, "counter": Counter}
 
 
-def _decode(node, tensors):
+def _decode(node, tensors, map_location=None):
     """The object a JSON tree node stands for; unknown tags and missing tensors are errors."""
     if node is None or isinstance(node, (bool, int, float, str)):
         return node
     if isinstance(node, list):
-        return [_decode(item, tensors) for item in node]
+        return [_decode(item, tensors, map_location) for item in node]
     if not isinstance(node, dict) or not node:
         raise InvalidFileError(f"chainrule.load: unexpected node in the object tree: {node!r}")
     tag = next(iter(node))
     value = node[tag]
-    if tag == "tensor" and isinstance(value, str) and set(node) <= {"tensor", "requires_grad"}:
+    if tag == "tensor" and isinstance(value, str) and set(node) <= {"tensor", "requires_grad", "device"}:
         if value not in tensors:
             raise InvalidFileError(f"chainrule.load: the object tree refers to a missing tensor {value!r}")
-        tensor = tensors[value]
+        tensor = _placed(tensors[value], node.get("device", "cpu"), map_location)
         if node.get("requires_grad") is True:
             if not (tensor.is_floating_point() or tensor.is_complex()):
                 raise InvalidFileError(f"chainrule.load: tensor {value!r} of an integer dtype cannot require grad")
@@ -246,25 +252,46 @@ def _decode(node, tensors):
     if len(node) == 1 and tag == "float" and value in ("inf", "-inf", "nan"):
         return float(value)
     if len(node) == 1 and tag == "tuple" and isinstance(value, list):
-        return tuple(_decode(item, tensors) for item in value)
+        return tuple(_decode(item, tensors, map_location) for item in value)
     if len(node) == 1 and tag in _CONTAINERS and isinstance(value, list):
         if not all(isinstance(pair, list) and len(pair) == 2 for pair in value):
             raise InvalidFileError(f"chainrule.load: a {tag} node must hold [key, value] pairs")
         container = _CONTAINERS[tag]()
         try:
             for key, item in value:
-                container[_decode(key, tensors)] = _decode(item, tensors)
+                container[_decode(key, tensors, map_location)] = _decode(item, tensors, map_location)
         except TypeError as error:
             raise InvalidFileError(f"chainrule.load: invalid {tag} key in the object tree ({error})") from None
         return container
     raise InvalidFileError(f"chainrule.load: unknown node {tag!r} in the object tree")
 
 
+def _placed(tensor, saved_at, map_location):
+    """A loaded (host) tensor on the device it was saved from, or where ``map_location`` maps that: a device,
+    a dict from saved device names to devices, or a function of (tensor, saved device name)."""
+    if callable(map_location):
+        placed = map_location(tensor, saved_at)
+        return tensor if placed is None else placed
+    target = saved_at
+    if isinstance(map_location, dict):
+        target = map_location.get(saved_at, saved_at)
+    elif map_location is not None:
+        target = map_location
+    if device(target).type == "cpu":
+        return tensor
+    try:
+        on = placement(target)
+    except (AssertionError, RuntimeError):
+        raise RuntimeError("Attempting to deserialize object on a CUDA device but chainrule.cuda.is_available() is "
+                           "False. If you are running on a CPU-only machine, please use chainrule.load with "
+                           "map_location=chainrule.device('cpu') to map your tensors to the CPU.") from None
+    return make_tensor(moved(tensor._data, *on))
+
+
 def _check_map_location(map_location):
     if map_location is None or callable(map_location) or isinstance(map_location, dict):
         return
-    if device(map_location).type != "cpu":
-        raise RuntimeError(f"chainrule has no backend for device {map_location!r}: only 'cpu' is available")
+    device(map_location)  # a malformed device is refused before reading
 
 
 def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=None, **pickle_load_args):
@@ -281,9 +308,9 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
         raise InvalidFileError("chainrule.load: __metadata__ must map strings to strings")
     tensors = _read_tensors(header, data)
     if TREE_KEY not in metadata:
-        return tensors
+        return {name: _placed(tensor, "cpu", map_location) for name, tensor in tensors.items()}
     try:
-        return _decode(json.loads(metadata[TREE_KEY]), tensors)
+        return _decode(json.loads(metadata[TREE_KEY]), tensors, map_location)
     except (ValueError, RecursionError) as error:
         if isinstance(error, InvalidFileError):
             raise
