@@ -195,7 +195,10 @@ def _factory(name, size, dtype, requires_grad, make, device=None, like=None):
     if any(s < 0 for s in size):
         raise RuntimeError(f"{name}: Dimension size must be non-negative.")
     d = get_default_dtype() if dtype is None else to_dtype(dtype)
-    out = make_tensor(_made_on(device, like, make, size, d.np))
+    if device is None and like is None and _device_defaults.device is None:
+        out = make_tensor(make(NUMPY, size, d.np))  # the common case, inline
+    else:
+        out = make_tensor(_made_on(device, like, make, size, d.np))
     if requires_grad:
         out._set_requires_grad(True, "Only Tensors of floating point and complex dtype can require gradients")
     return out

@@ -105,12 +105,11 @@ def _to_input_meta(grad, shape, dtype, device=None):
 
 
 def _input_meta(data, out_data):
-    """What ``_to_input_meta`` needs to give an input of array ``data`` its gradient: its shape, its dtype and,
-    when it lives on another device than the op's result, that device."""
-    if data.__class__ is not out_data.__class__:
-        where = device_of(data)
-        if where != device_of(out_data):
-            return data.shape, data.dtype, where
+    """``_to_input_meta``'s arguments for an input whose array is of another class than the op's result: its
+    shape, its dtype and, when it lives on another device, that device."""
+    where = device_of(data)
+    if where != device_of(out_data):
+        return data.shape, data.dtype, where
     return data.shape, data.dtype
 
 
@@ -222,7 +221,7 @@ def attach(out, node_class, inputs, saved=(), args=()):
             if data.dtype is not dtype or data.shape != shape or data.__class__ is not out_class:
                 if meta is None:
                     meta = [None] * len(inputs)
-                meta[i] = _input_meta(data, out_data)
+                meta[i] = (data.shape, data.dtype) if data.__class__ is out_class else _input_meta(data, out_data)
             if t._is_inference:
                 _raise_inference()
         else:

@@ -19,6 +19,7 @@ def _identity_grad(grad):
 
 
 def _to_copy_grad(grad, dtype, source):
+    """Back to the input's dtype, and to its device (``source``) when the op moved it."""
     return grad.to(source, dtype)
 
 
@@ -66,7 +67,7 @@ def to(input, *args, copy=False, non_blocking=False, memory_format=None, **kwarg
             x = x.astype(dtype.np)
     elif source is None:
         return clone(input) if copy else input
-    return record(x, ToCopyBackward0, (input,), (), (input.dtype, source or input.device))
+    return record(x, ToCopyBackward0, (input,), (), (input.dtype, source))
 
 
 def cuda(input, device=None, non_blocking=False, memory_format=None):
