@@ -9,6 +9,7 @@ its random numbers and events timed by the host clock. ``use_standin()`` registe
 """
 
 import contextlib
+import re
 import time
 
 import numpy as np
@@ -197,6 +198,48 @@ class _Stream:
 _NULL_STREAM = _Stream(null=True)
 
 
+_C_FUNCTIONS = {"exp": np.exp, "log": np.log, "tanh": np.tanh, "sqrt": np.sqrt, "sin": np.sin, "cos": np.cos,
+                "log1p": np.log1p, "expm1": np.expm1, "fabs": np.abs, "float32": np.float32,
+                "INFINITY": np.inf, "NAN": np.nan}
+
+
+def _nan_extreme(pick):
+    def extreme(a, b):  # the preamble's nan_maximum/nan_minimum: nan when either operand is nan
+        picked = pick(a, b)
+        return np.where(np.isnan(a) | np.isnan(b), picked.dtype.type(np.nan), picked)
+
+    return extreme
+
+
+_C_FUNCTIONS.update(nan_maximum=_nan_extreme(np.fmax), nan_minimum=_nan_extreme(np.fmin))
+
+
+class _ElementwiseKernel:
+    """CuPy's ``ElementwiseKernel`` on the stand-in: the operation's C statements run as Python over whole
+    NumPy arrays (the type of each declaration and the ``f`` of float constants dropped, CUDA's math
+    functions and the preamble's functions as NumPy's). Its arguments must have the declared dtypes."""
+
+    def __init__(self, in_params, out_params, operation, name, preamble="", options=()):
+        self.inputs = [param.split() for param in in_params.split(", ")]
+        self.outputs = [param.split() for param in out_params.split(", ")]
+        statements = []
+        for line in operation.splitlines():
+            statement = re.sub(r"^(float|double) ", "", line.strip().rstrip(";"))
+            statements.append(re.sub(r"\b(\d[\d.]*(?:e[-+]?\d+)?)f\b", r"float32(\1)", statement))
+        self.code = compile("\n".join(statements), f"<{name}>", "exec")
+
+    def __call__(self, *arrays):
+        scope = dict(_C_FUNCTIONS)
+        for (c_type, name), array in zip(self.inputs + self.outputs, arrays):
+            if array.dtype != {"float": np.float32, "double": np.float64}[c_type]:
+                raise TypeError(f"{name} is declared {c_type}, and is given a {array.dtype} array")
+            scope[name] = array.view(np.ndarray)
+        with np.errstate(all="ignore"):
+            exec(self.code, scope)  # noqa: S102 (compile's own generated statements)
+        for (_, name), array in zip(self.outputs, arrays[len(self.inputs):]):
+            array.view(np.ndarray)[...] = scope[name]
+
+
 class StandInRuntime:
     """One stand-in device: copies are host copies, synchronising does nothing, memory is not counted."""
 
@@ -256,6 +299,9 @@ class StandInRuntime:
 
     def empty_cache(self):
         pass
+
+    def elementwise_kernel(self, in_params, out_params, operation, name, preamble, options):
+        return _ElementwiseKernel(in_params, out_params, operation, name, preamble, options)
 
     def current_stream(self, index):
         return _NULL_STREAM

@@ -206,6 +206,11 @@ class CupyRuntime:
     def empty_cache(self):
         self._pool.free_all_blocks()
 
+    # generated code (compile's fused groups)
+    def elementwise_kernel(self, in_params, out_params, operation, name, preamble, options):
+        return self._cupy.ElementwiseKernel(in_params, out_params, operation, name, preamble=preamble,
+                                            options=options)
+
     # streams and events
     def current_stream(self, index):
         with self._cupy.cuda.Device(index):
