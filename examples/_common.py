@@ -29,8 +29,8 @@ def library_name(torch):
 
 
 def parser(description, *, steps=None, epochs=None, compile=False):
-    """The options every example takes: ``--steps`` or ``--epochs``, ``--seed``, ``--torch``, ``--output``
-    (and ``--compile`` where the example offers it)."""
+    """The options every example takes: ``--steps`` or ``--epochs``, ``--seed``, ``--torch``, ``--output``,
+    ``--device`` (and ``--compile`` where the example offers it)."""
     options = argparse.ArgumentParser(description=description)
     if steps is not None:
         options.add_argument("--steps", type=int, default=steps, help=f"training steps (default {steps})")
@@ -39,6 +39,7 @@ def parser(description, *, steps=None, epochs=None, compile=False):
     options.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     options.add_argument("--torch", action="store_true", help="run the same script with PyTorch")
     options.add_argument("--output", default=OUTPUT, help="folder for the loss plot (default examples/output)")
+    options.add_argument("--device", default="cpu", help="where to train: cpu, or cuda on an NVIDIA GPU (default cpu)")
     if compile:
         options.add_argument("--compile", action="store_true",
                              help="compile the training step (chainrule.compile; torch.compile with --torch)")
@@ -148,8 +149,8 @@ def train_on_digits(torch, build_model, name, title, lr, description):
     train it with Adam and cross-entropy on batches of 64, report accuracies and time, save the loss plot."""
     args = parser(description, epochs=30, compile=True).parse_args()
     torch.manual_seed(args.seed)
-    model = build_model(torch.nn)
-    x_train, y_train, x_test, y_test = (torch.from_numpy(a) for a in digits())
+    model = build_model(torch.nn).to(args.device)
+    x_train, y_train, x_test, y_test = (torch.from_numpy(a).to(args.device) for a in digits())
     data = torch.utils.data
     loader = data.DataLoader(data.TensorDataset(x_train, y_train), batch_size=64, shuffle=True)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)

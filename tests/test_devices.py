@@ -278,6 +278,20 @@ def test_layers_made_with_device(cuda_standin):
         assert all(on_gpu(t) for t in list(layer.parameters()) + list(layer.buffers()))
 
 
+def test_a_causal_transformer_on_the_device_matches_the_cpu(cuda_standin):
+    chainrule.manual_seed(0)
+    layer = chainrule.nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0, batch_first=True, norm_first=True)
+    encoder = chainrule.nn.TransformerEncoder(layer, 2, enable_nested_tensor=False)
+    x = chainrule.randn(3, 5, 8)
+    mask = chainrule.nn.Transformer.generate_square_subsequent_mask(5)
+    expected = encoder(x, mask=mask, is_causal=True)
+    encoder.cuda()
+    got = encoder(x.cuda(), mask=chainrule.nn.Transformer.generate_square_subsequent_mask(5, device="cuda"),
+                  is_causal=True)
+    assert on_gpu(got)
+    np.testing.assert_allclose(got.detach().cpu().numpy(), expected.detach().numpy(), rtol=1e-6, atol=1e-7)
+
+
 def test_state_dicts_across_devices(cuda_standin):
     model = _model(chainrule).cuda()
     optimizer = chainrule.optim.Adam(model.parameters(), lr=0.01)
