@@ -1,17 +1,21 @@
 """compile's fused elementwise groups on a CUDA device: the kernel generated from the plan, checked on the CPU.
 
-The fusion pass runs on a plan whose values live on the CPU stand-in CUDA device, so it makes a
-``GpuGroup``; the stand-in runs the group's generated C statements over NumPy arrays, and they must
-compute what the group's calls compute one by one, bit for bit, in the same order (on a GPU the kernel
-is compiled without contracting multiply-adds, so each operation rounds as eager's does there too).
-The ``gpu`` tests of ``test_gpu.py`` run the same check with the kernel compiled by CuPy.
+The fusion pass runs on a plan whose values live on a CUDA device, so it makes a ``GpuGroup``. On the
+CPU stand-in device the group's generated C statements run over NumPy arrays; on a GPU (the ``gpu``
+case) CuPy compiles them. Either way they must compute what the group's calls compute one by one, bit
+for bit, in the same order: the GPU kernel is compiled without contracting multiply-adds, so each
+operation rounds as eager's does.
 """
+
+import contextlib
 
 import numpy as np
 import pytest
-from cuda_standin import STANDIN, on_standin, use_standin
+from cuda_standin import use_standin
 
 import chainrule
+from chainrule._array import to_host
+from chainrule._device import moved, namespace_for
 from chainrule._compile import cuda_fusion
 from chainrule._compile.fusion import MIN_ELEMENTS, fuse
 from chainrule._compile.ir import Call, ConstRef, Fused, SlotRef
@@ -31,37 +35,53 @@ GROUPS = {
 }
 
 
-def _call(slot, name, *operands):
+def _call(namespace, slot, name, *operands):
     refs = tuple(SlotRef(o) if o.__class__ is int and o >= 100 else ConstRef(o) for o in operands)
-    return Call((slot,), getattr(STANDIN, name), refs, None, f"{name}Backward0", "test")
+    return Call((slot,), getattr(namespace, name), refs, None, f"{name}Backward0", "test")
 
 
-def _inputs(dtype):
+def _standin_call(*row):
+    with use_standin() as namespace:
+        return _call(namespace, *row)
+
+
+@contextlib.contextmanager
+def _cuda(kind):
+    """The CUDA namespace: the stand-in's, or CuPy's on a GPU."""
+    if kind == "gpu":
+        yield namespace_for("cuda")
+        return
+    with use_standin() as namespace:
+        yield namespace
+
+
+def _inputs(namespace, dtype):
     rng = np.random.default_rng(0)
     first = rng.standard_normal(SHAPE).astype(dtype)
     first[0, :4] = [np.nan, np.inf, -np.inf, 0.0]
     second = np.abs(rng.standard_normal(SHAPE[1:])).astype(dtype)  # broadcast over the rows, as a bias is
     second[1] = np.nan
-    return {100: on_standin(first), 101: on_standin(second)}
+    return {100: moved(first, namespace, 0), 101: moved(second, namespace, 0)}
 
 
-def _eager(rows, values):
+def _eager(namespace, rows, values):
     """Each call of the group on its own, as eager runs them (the stand-in's ufuncs, NumPy's loops)."""
     values = dict(values)
     for slot, name, *operands in rows:
         with np.errstate(all="ignore"):
-            values[slot] = getattr(STANDIN, name)(*[values[o] if o.__class__ is int and o >= 100 else o
+            values[slot] = getattr(namespace, name)(*[values[o] if o.__class__ is int and o >= 100 else o
                                                     for o in operands])
     return values
 
 
+@pytest.mark.parametrize("kind", ["stand-in", pytest.param("gpu", marks=pytest.mark.gpu)])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("name", sorted(GROUPS))
-def test_the_generated_kernel_computes_the_group_bit_for_bit(name, dtype):
+def test_the_generated_kernel_computes_the_group_bit_for_bit(name, dtype, kind):
     rows = GROUPS[name]
-    with use_standin():
-        values = _eager(rows, _inputs(dtype))
-        instructions = [_call(*row) for row in rows]
+    with _cuda(kind) as namespace:
+        values = _eager(namespace, rows, _inputs(namespace, dtype))
+        instructions = [_call(namespace, *row) for row in rows]
         last, first = rows[-1][0], rows[0][0]
         fused = fuse(instructions, values, keep={last, first})
         assert len(fused) == 1 and fused[0].__class__ is Fused, [i.name for i in fused]
@@ -77,11 +97,12 @@ def test_the_generated_kernel_computes_the_group_bit_for_bit(name, dtype):
     for slot, result in zip(fused[0].slots, results):
         expected = values[slot]
         assert type(result) is type(expected) and result.dtype == expected.dtype and result.shape == expected.shape
-        assert result.view(np.ndarray).tobytes() == expected.view(np.ndarray).tobytes(), f"slot {slot}"
+        assert to_host(result).tobytes() == to_host(expected).tobytes(), f"slot {slot}"
 
 
 def test_the_source_names_inputs_outputs_and_types():
-    instructions = [_call(200, "multiply", 100, 0.1), _call(201, "exp", 200), _call(202, "maximum", 201, -np.inf)]
+    instructions = [_standin_call(200, "multiply", 100, 0.1), _standin_call(201, "exp", 200),
+                    _standin_call(202, "maximum", 201, -np.inf)]
     dtypes = dict.fromkeys([100, 200, 201, 202], np.dtype("float32"))
     assert cuda_fusion.kernel_source(instructions, [100], [200, 202], dtypes) == (
         "float i100", "float o200, float o202",
@@ -95,12 +116,13 @@ def test_the_source_names_inputs_outputs_and_types():
 
 
 def test_groups_without_a_c_expression_or_one_float_dtype_run_as_separate_calls():
-    f32, f64 = np.dtype("float32"), np.dtype("float64")
-    assert cuda_fusion.can_generate([_call(200, "add", 100, 101)], {100: f32, 101: f32, 200: f32})
-    assert not cuda_fusion.can_generate([_call(200, "arctan2", 100, 101)], {100: f64, 101: f64, 200: f64})
-    assert not cuda_fusion.can_generate([_call(200, "add", 100, 101)], dict.fromkeys([100, 101, 200], np.dtype("i8")))
-    assert not cuda_fusion.can_generate([_call(200, "add", 100, 101)], {100: f32, 101: f64, 200: f64})
-    assert not cuda_fusion.can_generate([_call(200, "add", 100, True)], {100: f32, 200: f32})
+    f32, f64, i64 = np.dtype("float32"), np.dtype("float64"), np.dtype("int64")
+    add, arctan2 = _standin_call(200, "add", 100, 101), _standin_call(200, "arctan2", 100, 101)
+    assert cuda_fusion.can_generate([add], {100: f32, 101: f32, 200: f32})
+    assert not cuda_fusion.can_generate([arctan2], {100: f64, 101: f64, 200: f64})
+    assert not cuda_fusion.can_generate([add], {100: i64, 101: i64, 200: i64})
+    assert not cuda_fusion.can_generate([add], {100: f32, 101: f64, 200: f64})
+    assert not cuda_fusion.can_generate([_standin_call(200, "add", 100, True)], {100: f32, 200: f32})
     cupy_add = type("ufunc", (), {"__name__": "cupy_add"})()  # CuPy names its ufuncs so
     assert cuda_fusion.operation_name(cupy_add) == "add"
 
