@@ -308,9 +308,11 @@ def test_state_dicts_across_devices(cuda_standin):
     assert all(on_gpu(state["exp_avg"]) and state["step"].device.type == "cpu" for state in again.state.values())
 
 
-def test_save_and_load_keep_the_device(cuda_standin):
+@pytest.mark.parametrize("format", ["safetensors", "torch"])
+def test_save_and_load_keep_the_device(cuda_standin, format):
     buffer = io.BytesIO()
-    chainrule.save({"w": chainrule.ones(2, device="cuda", requires_grad=True), "c": chainrule.zeros(1)}, buffer)
+    chainrule.save({"w": chainrule.ones(2, device="cuda", requires_grad=True), "c": chainrule.zeros(1)}, buffer,
+                   format=format)
     buffer.seek(0)
     loaded = chainrule.load(buffer)
     assert on_gpu(loaded["w"]) and loaded["w"].requires_grad and loaded["c"].device.type == "cpu"
@@ -318,6 +320,20 @@ def test_save_and_load_keep_the_device(cuda_standin):
     assert chainrule.load(buffer, map_location="cpu")["w"].device.type == "cpu"
     buffer.seek(0)
     assert chainrule.load(buffer, map_location={"cuda:0": "cpu"})["w"].device.type == "cpu"
+    buffer.seek(0)
+    assert on_gpu(chainrule.load(buffer, map_location="cuda")["c"])
+    if format == "torch":
+        buffer.seek(0)
+        from_torch = torch.load(buffer, map_location="cpu")  # PyTorch reads the GPU storage's location, maps it
+        assert from_torch["w"].tolist() == [1.0, 1.0] and from_torch["w"].requires_grad
+
+
+def test_a_saved_gpu_tensor_records_pytorchs_location(cuda_standin):
+    buffer = io.BytesIO()
+    chainrule.save(chainrule.ones(2, device="cuda"), buffer, format="torch")
+    seen = []
+    torch.load(io.BytesIO(buffer.getvalue()), map_location=lambda storage, location: seen.append(location) or storage)
+    assert seen == ["cuda:0"]
 
 
 # ---------------------------------------------------------------- random numbers on the device
