@@ -300,7 +300,7 @@ class StandInRuntime:
     def empty_cache(self):
         pass
 
-    def elementwise_kernel(self, in_params, out_params, operation, name, preamble, options):
+    def fused_kernel(self, in_params, out_params, operation, name, preamble, options):
         return _ElementwiseKernel(in_params, out_params, operation, name, preamble, options)
 
     def current_stream(self, index):

@@ -26,3 +26,15 @@ def test_walkthrough_matches_pytorch_and_writes_pictures(tmp_path):
     for name in ("polynomial", "two_layers"):
         path = os.path.join(ROOT, "examples", "output", name + ".svg")
         assert f"{name} written to" in ours and open(path).read().count("<svg") == 1
+
+
+def test_reinforce_prints_pytorch_numbers():
+    """The policy-gradient example, run unchanged on both libraries from the same seed, prints the same lines."""
+    script = os.path.join(ROOT, "examples", "reinforce.py")
+    env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "src"))
+    ours = subprocess.run([sys.executable, script, "--steps", "10", "--seed", "3"], capture_output=True, text=True,
+                          check=True, env=env).stdout
+    theirs = subprocess.run([sys.executable, script, "--steps", "10", "--seed", "3", "--torch"], capture_output=True,
+                            text=True, check=True, env=env).stdout
+    assert ours.replace("(chainrule)", "(PyTorch)") == theirs
+    assert theirs.count("\n") == 4 and "update  10: mean return" in theirs

@@ -207,7 +207,7 @@ class CupyRuntime:
         self._pool.free_all_blocks()
 
     # generated code (compile's fused groups)
-    def elementwise_kernel(self, in_params, out_params, operation, name, preamble, options):
+    def fused_kernel(self, in_params, out_params, operation, name, preamble, options):
         return self._cupy.ElementwiseKernel(in_params, out_params, operation, name, preamble=preamble,
                                             options=options)
 

@@ -12,7 +12,7 @@ multiply-add: each operation rounds once, as the separate eager kernels do, and 
 to match eager bit for bit. As everywhere in compile, a plan is checked against eager when it is
 made, and one that differs is not used, so a GPU difference costs speed, never a different answer.
 
-The kernel comes from the device's runtime (``elementwise_kernel``): CuPy compiles it on a GPU; the
+The kernel comes from the device's runtime (``fused_kernel``): CuPy compiles it on a GPU; the
 tests' CPU stand-in device runs the same operation text over NumPy arrays.
 
 Only groups whose values all have one dtype, float32 or float64, and whose calls are in
@@ -122,7 +122,7 @@ class GpuGroup:
         key = (namespace.name, self.source)
         kernel = self._kernels.get(key)
         if kernel is None:
-            kernel = self._kernels[key] = namespace.runtime.elementwise_kernel(
+            kernel = self._kernels[key] = namespace.runtime.fused_kernel(
                 *self.source, name="chainrule_fused", preamble=PREAMBLE, options=OPTIONS)
         self.kernel = kernel
 
