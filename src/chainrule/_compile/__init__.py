@@ -99,6 +99,10 @@ class CompiledFunction:
         return self._record(entry, tensors, args, kwargs)
 
     def _record(self, entry, tensors, args, kwargs):
+        device = next((t.device for t in tensors if t.device.type != "cpu"), None)
+        if device is not None:
+            self._stay_eager(entry, f"a tensor on {device} is passed, and compiled replays run on the CPU only")
+            return self._fn(*args, **kwargs)
         recording = Recording(tensors)
         _recording.begin(recording)  # this thread's ops go to this recording; other threads' are unaffected
         self.recordings += 1
