@@ -20,7 +20,8 @@ PACKAGE = pathlib.Path(__file__).resolve().parent.parent / "src" / "chainrule"
 # (layer name, patterns of module names relative to chainrule); a module takes the first layer that matches.
 LAYERS = [
     ("foundation", [r"_errors", r"_size", r"_dtype", r"_device", r"_printing", r"_array", r"_recording", r"_vmap_state",
-                    r"return_types", r"_tensor_pickling", r"utils", r"utils\.hooks", r"_autograd", r"_autograd\.grad_mode"]),
+                    r"return_types", r"_tensor_pickling", r"utils", r"utils\.hooks", r"_autograd",
+                    r"_autograd\.grad_mode"]),
     ("tensor", [r"_tensor"]),
     ("autograd machinery", [r"_autograd\..*"]),
     ("op mechanism", [r"_ops\._op", r"_ops\._forward", r"_ops\._kernel", r"_ops\._broadcast", r"_creation"]),
@@ -35,7 +36,8 @@ LAYERS = [
 
 # Imports of chainrule's own modules inside functions, each with its reason.
 LAZY = {
-    ("chainrule", "chainrule._compile"): "chainrule.compile loads its package on first use: import chainrule stays light",
+    ("chainrule", "chainrule._compile"): "chainrule.compile loads its package on first use: "
+                                         "import chainrule stays light",
     ("chainrule._tensor", "chainrule.array_api"): "the Array API namespace is built only when a user asks for it",
     ("chainrule.coverage", "chainrule.nn.functional"): "a command-line tool: reads the namespaces when run",
 }
