@@ -126,7 +126,8 @@ def test_distributed_sampler_shuffles_by_seed_and_epoch(drop_last):
     sampler = DistributedSampler(range(size), replicas, 0, seed=5, drop_last=drop_last)
     sampler.set_epoch(1)
     assert list(sampler) != shares[0] and len(sampler) == len(shares[0])
-    assert list(DistributedSampler(range(size), replicas, 0, seed=6)) != list(DistributedSampler(range(size), replicas, 0))
+    assert list(DistributedSampler(range(size), replicas, 0, seed=6)) != \
+        list(DistributedSampler(range(size), replicas, 0))
 
 
 def test_distributed_sampler_invalid_rank_as_pytorch():

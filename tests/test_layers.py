@@ -36,7 +36,8 @@ LAYERS = [
 
 # Imports of chainrule's own modules inside functions, each with its reason.
 LAZY = {
-    ("chainrule", "chainrule._compile"): "chainrule.compile loads its package on first use: import chainrule stays light",
+    ("chainrule", "chainrule._compile"): "chainrule.compile loads its package on first use: "
+                                         "import chainrule stays light",
     ("chainrule._tensor", "chainrule.array_api"): "the Array API namespace is built only when a user asks for it",
     ("chainrule.coverage", "chainrule.nn.functional"): "a command-line tool: reads the namespaces when run",
     ("chainrule._device", "chainrule._cupy"): "CuPy's namespace loads on the first use of a CUDA device: "

@@ -277,7 +277,8 @@ def _canonical(recording, outputs):
     items = [_canonical_value(instruction) for instruction in recording.instructions]
     items.append(tuple(_canonical_value(o) for o in outputs))
     items.append(tuple((id(t), none) for t, none in recording.grad_guards.values()))
-    items.append(tuple((id(m), training, tuple(map(id, members))) for m, training, members in recording.modules.values()))
+    items.append(tuple((id(m), training, tuple(map(id, members)))
+                       for m, training, members in recording.modules.values()))
     return tuple(items)
 
 
