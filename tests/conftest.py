@@ -55,7 +55,7 @@ def _top_level_imports(path):
             yield statement.module.split(".")[0]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def imports_torch(path):
     """Whether the module at ``path`` imports torch at its top level, itself or through a module beside it
     (test_compile_ops.py takes its samples from test_ops.py, which imports torch)."""

@@ -60,7 +60,8 @@ def test_without_cuda_as_pytorch_without_cuda():
     cupy_installed = chainrule._cupy.importable()
     for ours, theirs in [(lambda: chainrule.zeros(2, device="cuda"), lambda: torch.zeros(2, device="cuda")),
                          (lambda: chainrule.ones(2).cuda(), lambda: torch.ones(2).cuda()),
-                         (lambda: chainrule.tensor([1.0], device="cuda:0"), lambda: torch.tensor([1.0], device="cuda:0")),
+                         (lambda: chainrule.tensor([1.0], device="cuda:0"),
+                          lambda: torch.tensor([1.0], device="cuda:0")),
                          (lambda: chainrule.nn.Linear(2, 2).cuda(), lambda: torch.nn.Linear(2, 2).cuda()),
                          (chainrule.cuda.current_device, torch.cuda.current_device)]:
         error, expected = _error_of(ours), _error_of(theirs)

@@ -39,7 +39,8 @@ def test_import_chainrule_never_imports_mpi4py():
 def test_without_mpi4py_init_says_what_to_install(monkeypatch):
     monkeypatch.setattr(_mpi, "is_available", lambda: False)
     assert dist.is_available() is False
-    with pytest.raises(RuntimeError, match=r"pip install mpi4py mpich \(from a chainrule checkout: pip install -e '\.\[distributed\]'\)"):
+    hint = r"pip install mpi4py mpich \(from a chainrule checkout: pip install -e '\.\[distributed\]'\)"
+    with pytest.raises(RuntimeError, match=hint):
         dist.init_process_group()
 
 

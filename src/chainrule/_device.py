@@ -19,7 +19,8 @@ import numpy as np
 from ._array import NUMPY, is_array as _is_array, namespace_of, register
 
 __all__ = ["device", "device_of", "CPU", "placement", "resolved", "moved", "register_device", "namespace_for",
-           "set_default_device", "default_device", "seed_devices", "mixed_devices_error", "elementwise_operands", "devices_error"]
+           "set_default_device", "default_device", "seed_devices", "mixed_devices_error", "elementwise_operands",
+           "devices_error"]
 
 _ndarray = np.ndarray
 

@@ -18,7 +18,7 @@ from .locations import mapped_location
 from .safetensors_layout import NotData
 from .torch_objects import TORCH_NAMES, Storage, StorageType, UntypedStorage
 from .torch_pickler import DataPickler, ObjectPickler, StorageTable
-from .weights_only import LoadError, Refused, WeightsOnlyUnpickler, refusal
+from .weights_only import Refused, WeightsOnlyUnpickler, refusal
 from .zip_records import ZipReader, ZipWriter
 
 __all__ = ["save_zip", "load_zip", "load_legacy", "LEGACY_MAGIC"]

@@ -100,7 +100,7 @@ class DataPickler:
         return True
 
     def global_(self, module, name):
-        self.out += b"c" + f"{module}\n{name}\n".encode("utf-8")
+        self.out += b"c" + f"{module}\n{name}\n".encode()
 
     def int_(self, value):
         if 0 <= value < 256:
@@ -272,8 +272,8 @@ class ObjectPickler(pickle.Pickler):
             return NotImplemented
         array = _to_host(obj._data)
         key, storage, offset, strides = self.storages.place(array)
-        args = (_StoredBytes(key, storage, _location_of(obj)), offset, tuple(array.shape), strides, obj._requires_grad, OrderedDict(),
-                obj.dtype)
+        args = (_StoredBytes(key, storage, _location_of(obj)), offset, tuple(array.shape), strides, obj._requires_grad,
+                OrderedDict(), obj.dtype)
         state = _state(obj)
         if type(obj) is Parameter and not state:
             return torch_objects.rebuild_parameter, (make_tensor(array), obj._requires_grad, OrderedDict())
