@@ -113,8 +113,16 @@ class Tensor:
         return self._data.flags.c_contiguous
 
     def stride(self, dim=None):
-        strides = tuple(s // self._data.itemsize for s in self._data.strides)
-        return strides if dim is None else strides[_wrap_dim(dim, self._data.ndim)]
+        data = self._data
+        if data.size:
+            strides = tuple(s // data.itemsize for s in data.strides)
+        else:  # NumPy gives an empty array zero strides; PyTorch lays it out as if each empty dim had size 1
+            strides, step = [], 1
+            for size in reversed(data.shape):
+                strides.insert(0, step)
+                step *= max(size, 1)
+            strides = tuple(strides)
+        return strides if dim is None else strides[_wrap_dim(dim, data.ndim)]
 
     def data_ptr(self):
         data = self._data

@@ -10,6 +10,8 @@ from itertools import accumulate
 
 from .._array import namespace_of
 from .._dtype import DIMENSIONED, _FROM_NUMPY, result_type
+from .._errors import type_name
+from .._size import check_storage_size, int_list
 from .._tensor import Tensor, _wrap_dim
 from ._along_dim import zeros_of
 from ._op import derivative, record, record_multi
@@ -21,7 +23,7 @@ __all__ = ["cat", "concat", "concatenate", "stack", "hstack", "vstack", "dstack"
            "chunk", "tensor_split", "unbind", "repeat", "tile", "flip", "fliplr", "flipud", "roll", "rot90"]
 
 FUNCTIONS = __all__
-METHODS = ["split", "chunk", "tensor_split", "unbind", "repeat", "tile", "flip", "fliplr", "flipud", "roll", "rot90"]
+METHODS = ["split", "chunk", "tensor_split", "unbind", "repeat", "flip", "fliplr", "flipud", "roll", "rot90"]
 
 
 def _tensor_list(tensors, name):
@@ -304,9 +306,9 @@ RepeatBackward0 = derivative("RepeatBackward0", _repeat_grad)
 
 
 def repeat(input, *sizes):
-    if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)):
-        sizes = sizes[0]
-    sizes = tuple(int(s) for s in sizes)
+    if not sizes:
+        raise TypeError('repeat() missing 1 required positional arguments: "repeats"')
+    sizes = int_list("repeat", "repeats", 1, sizes)
     x = input._data
     if len(sizes) < x.ndim:
         raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number of dimensions of tensor")
@@ -315,12 +317,23 @@ def repeat(input, *sizes):
     for r in sizes:
         if r < 0:
             raise RuntimeError(f"Trying to create tensor with negative dimension {min(target)}: {target}")
+    check_storage_size(target, x.itemsize)
     result = namespace_of(x).tile(x.reshape(shape), sizes)
     return record(result, RepeatBackward0, (input,), (), (sizes, shape))
 
 
 def tile(input, dims):
-    dims = tuple(int(d) for d in dims)
+    if not isinstance(dims, (tuple, list)):
+        raise TypeError(f"tile(): argument 'dims' (position 2) must be tuple of ints, not {type_name(dims)}")
+    return _tile(input, int_list("tile", "dims", 2, (dims,)))
+
+
+def _tile_method(input, *dims):
+    """``x.tile(2, 3)``, ``x.tile((2, 3))``, ``x.tile(5)``: the method spreads its dims as ``repeat`` does."""
+    return _tile(input, int_list("tile", "dims", 1, dims))
+
+
+def _tile(input, dims):
     ndim = input._data.ndim
     if len(dims) < ndim:
         dims = (1,) * (ndim - len(dims)) + dims
@@ -401,3 +414,6 @@ def rot90(input, k=1, dims=(0, 1)):
     if d0 == d1:
         raise RuntimeError(f"expected rotation dims to be different, but got dim0 = {d0} and dim1 = {d1}")
     return record(namespace_of(x).rot90(x, k, (d0, d1)).copy(), Rot90Backward0, (input,), (), (k, (d0, d1)))
+
+
+METHOD_FORMS = {"tile": _tile_method}

@@ -186,7 +186,12 @@ def _relu_array(x):
 
 
 def _sign_array(x):
-    return x.copy() if x.dtype.kind == "b" else namespace_of(x).sign(x)
+    """-1, 0 or 1; NaN and -0. give +0., as PyTorch computes ``(0 < x) - (x < 0)``."""
+    if x.dtype.kind == "b":
+        return x.copy()
+    if x.dtype.kind == "f":
+        return (x > 0).astype(x.dtype) - (x < 0).astype(x.dtype)
+    return namespace_of(x).sign(x)
 
 
 def _sgn_array(x):

@@ -452,6 +452,7 @@ def nan_to_num(input, nan=0.0, posinf=None, neginf=None, *, out=None):
     """nan, +inf and -inf replaced by ``nan``, ``posinf`` and ``neginf`` (default: the dtype's extremes)."""
     x = input._data
     if x.dtype.kind in "fc":
+        nan = 0.0 if nan is None else nan  # None asks for the default, as for the infinities
         data = namespace_of(x).nan_to_num(x, copy=True, nan=nan, posinf=posinf, neginf=neginf)
     else:
         data = x.copy()

@@ -9,6 +9,7 @@ already in place.
 
 import numpy as np
 
+from .._size import check_storage_size
 from .._vmap_state import innermost, random_error
 
 __all__ = ["Layout", "fill_like", "fresh", "real_dtype"]
@@ -96,6 +97,7 @@ def fresh(shape, dtype, sample, *parameters, vmapped=True):
     if mapped is not None:
         size, batch = mapped
         return batch(fresh((size,) + tuple(shape), dtype, sample, *parameters, vmapped=False))
+    check_storage_size(shape, np.dtype(dtype).itemsize)
     layout = Layout(shape, dtype)
     if not layout.count:
         return np.empty(shape, dtype=dtype)
