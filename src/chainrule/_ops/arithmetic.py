@@ -7,10 +7,11 @@ operands each rule multiplies by the conjugate of the factor it would use for re
 
 import cmath
 import math
+import numbers
 
 from .._array import NUMPY, any_true, is_array, namespace_of
 from .._tensor import Tensor
-from ._broadcast import apply_binary, binary_arrays
+from ._broadcast import apply_binary, binary_arrays, operand_error
 from ._kernel import Constant, Kernel, binary_operands, elementwise, float_operator, replays, same_kind_number
 from ._op import OUTPUT, conjugate, derivative, record
 from .pointwise import log, reciprocal, where
@@ -39,7 +40,9 @@ _negative = NUMPY.negative
 def _as_tensor_pair(input, other):
     """(tensor, other) for ``torch.add(2, x)``-style calls where only the second is a tensor."""
     if not isinstance(input, Tensor):
-        input = tensor(input, dtype=other.dtype if isinstance(other, Tensor) else None)
+        if not isinstance(other, Tensor) or not isinstance(input, (numbers.Number, NUMPY.generic)):
+            raise operand_error(input, other)
+        input = tensor(input, dtype=other.dtype)
     return input, other
 
 

@@ -359,9 +359,7 @@ Rot90Backward0 = derivative("Rot90Backward0", _rot90_grad)
 
 
 def _dims_arg(dims):
-    if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
-        dims = dims[0]
-    return tuple(int(d) for d in dims)
+    return int_list("flip", "dims", 1, dims)
 
 
 def flip(input, *dims):

@@ -9,7 +9,7 @@ import numbers
 
 from .._array import NUMPY, as_array, namespace_of
 from .._dtype import _FROM_NUMPY
-from .._errors import type_name
+from .._errors import argument_type_error, type_name
 from .._recording import state as _recorder_state
 from .._tensor import Tensor, make_tensor
 from ._broadcast import apply_binary, binary_arrays, broadcast_shapes
@@ -151,7 +151,10 @@ def _unary(name, array_fn, rejects=None):
     numpy_fn = getattr(NUMPY, array_fn)
 
     def op(input, *, out=None):
-        x = input._data
+        try:
+            x = input._data
+        except AttributeError:
+            raise argument_type_error(name, "input", 1, "Tensor", input) from None
         if x.dtype.kind in rejects:
             reject(x, rejects)
         fn = numpy_fn if x.__class__ is _ndarray else getattr(namespace_of(x), array_fn)

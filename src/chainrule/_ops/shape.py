@@ -3,6 +3,7 @@
 import math
 
 from .._array import INTEGER_TYPES, NUMPY, as_array, namespace_of
+from .._size import int_list
 from .._tensor import Tensor, _wrap_dim
 from ._kernel import Kernel, replays
 from ._op import derivative, record, sum_to_shape
@@ -46,10 +47,9 @@ def alias(input):
     return record_view(input._data[...], AliasBackward0, input, ())
 
 
-def _shape_arg(shape):
-    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-        shape = tuple(shape[0])
-    return tuple(int(s) for s in shape)
+def _shape_arg(shape, function, argument="shape"):
+    """Sizes given spread (``x.view(2, 3)``) or as one sequence (``x.view((2, 3))``), each an integer."""
+    return int_list(function, argument, 1, shape)
 
 
 def infer_shape(shape, numel):
@@ -98,7 +98,7 @@ def view(input, *shape):
     if len(shape) == 1 and not isinstance(shape[0], _SHAPE_TYPES):
         return input.to(shape[0])
     x = input._data
-    shape = infer_shape(_shape_arg(shape), x.size)
+    shape = infer_shape(_shape_arg(shape, "view", "size"), x.size)
     v = _view_array(x, shape)
     if v is None:
         raise RuntimeError("view size is not compatible with input tensor's size and stride (at least one "
@@ -108,7 +108,7 @@ def view(input, *shape):
 
 def reshape(input, *shape):
     x = input._data
-    shape = infer_shape(_shape_arg(shape), x.size)
+    shape = infer_shape(_shape_arg(shape, "reshape"), x.size)
     v = _view_array(x, shape)
     if v is not None:
         return record_view(v, ViewBackward0, input, (x.shape,))
@@ -140,7 +140,7 @@ def flatten(input, start_dim=0, end_dim=-1):
 def unflatten(input, dim, sizes):
     x = input._data
     dim = _wrap_dim(dim, x.ndim)
-    sizes = tuple(int(s) for s in sizes)
+    sizes = int_list("unflatten", "sizes", 2, (sizes,))
     if not sizes:
         raise RuntimeError("unflatten: sizes must be non-empty")
     known = math.prod(s for s in sizes if s != -1)
@@ -188,7 +188,7 @@ def t(input):
 
 
 def permute(input, *dims):
-    dims = _shape_arg(dims)
+    dims = _shape_arg(dims, "permute", "dims")
     x = input._data
     if len(dims) != x.ndim:
         raise RuntimeError(f"permute(sparse_coo): number of dimensions in the tensor input does not match the "
@@ -352,7 +352,7 @@ ExpandBackward0 = derivative("ExpandBackward0", _expand_grad)
 
 
 def expand(input, *sizes):
-    sizes = _shape_arg(sizes)
+    sizes = _shape_arg(sizes, "expand", "size")
     x = input._data
     if len(sizes) < x.ndim:
         raise RuntimeError(f"expand(torch.FloatTensor{{{list(x.shape)}}}, size={list(sizes)}): the number of sizes "
