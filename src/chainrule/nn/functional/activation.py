@@ -197,7 +197,7 @@ def _elu_array(x, alpha, scale, input_scale):
     """``alpha`` reaches only the elements <= 0: a NaN or infinite alpha leaves the positive ones alone."""
     xp = namespace_of(x)
     negative = xp.expm1(xp.minimum(x, 0) * input_scale) * (alpha * scale)
-    return xp.where(x > 0, x * scale, negative).astype(x.dtype, copy=False)
+    return xp.where(x < 0, negative, x * scale).astype(x.dtype, copy=False)
 
 
 def _elu_op(node_class, saved, input, alpha, scale, input_scale):
