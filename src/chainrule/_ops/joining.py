@@ -29,6 +29,12 @@ METHODS = ["split", "chunk", "tensor_split", "unbind", "repeat", "flip", "fliplr
 def _tensor_list(tensors, name):
     if isinstance(tensors, Tensor):
         raise TypeError(f"{name}(): argument 'tensors' (position 1) must be tuple of Tensors, not Tensor")
+    if not isinstance(tensors, (tuple, list)):
+        raise TypeError(f"{name}(): argument 'tensors' (position 1) must be tuple of Tensors, not "
+                        f"{type_name(tensors)}")
+    for i, value in enumerate(tensors):
+        if not isinstance(value, Tensor):
+            raise TypeError(f"expected Tensor as element {i} in argument 0, but got {type_name(value)}")
     return list(tensors)
 
 

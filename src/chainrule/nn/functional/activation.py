@@ -17,6 +17,7 @@ from ..._ops import pointwise
 from ..._ops._op import OUTPUT, derivative, record
 from ..._ops.inplace import check_inplace_allowed, make_inplace, write_inplace
 from ..._ops.joining import cat
+from ..._ops._arguments import not_a_tensor
 from ..._ops.pointwise_base import no_kernel_error
 from ..._ops.pointwise import erf, exp, sigmoid, tanh, where
 from ..._ops.pointwise_special import erf_array
@@ -35,9 +36,12 @@ _INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)
 _SQRT_2_OVER_PI = math.sqrt(2 / math.pi)
 
 
-def _real_float(input, kernel):
+def _real_float(input, kernel, function):
     """The input's array; PyTorch has ``kernel`` for real floating dtypes only, so others are refused by name."""
-    x = input._data
+    try:
+        x = input._data
+    except AttributeError:
+        raise not_a_tensor(function, ("input", input)) from None
     if x.dtype.kind != "f":
         raise no_kernel_error(kernel, x.dtype)
     return x
@@ -105,7 +109,8 @@ def _leaky_relu_array(x, negative_slope):
 
 
 def _leaky_relu_saving_result(input, negative_slope=0.01):
-    return record(_leaky_relu_array(_real_float(input, "leaky_relu_cpu"), negative_slope), LeakyReluBackward1, (input,), (OUTPUT,),
+    x = _real_float(input, "leaky_relu_cpu", "leaky_relu_")
+    return record(_leaky_relu_array(x, negative_slope), LeakyReluBackward1, (input,), (OUTPUT,),
                   (negative_slope,))
 
 
@@ -115,7 +120,8 @@ leaky_relu_ = make_inplace(_leaky_relu_saving_result, "leaky_relu")
 def leaky_relu(input, negative_slope=0.01, inplace=False):
     if inplace:
         return leaky_relu_(input, negative_slope)
-    return record(_leaky_relu_array(_real_float(input, "leaky_relu_cpu"), negative_slope), LeakyReluBackward0, (input,), (input,),
+    x = _real_float(input, "leaky_relu_cpu", "leaky_relu")
+    return record(_leaky_relu_array(x, negative_slope), LeakyReluBackward0, (input,), (input,),
                   (negative_slope,))
 
 
@@ -130,7 +136,7 @@ RreluWithNoiseBackward1 = derivative("RreluWithNoiseBackward1", _rrelu_grad, sav
 
 def _rrelu(node_class, saved, input, lower, upper, training):
     """While training every element gets its own slope (from chainrule's generator); otherwise their mean."""
-    x = _real_float(input, "leaky_relu_cpu")
+    x = _real_float(input, "leaky_relu_cpu", "rrelu")
     if training:
         result, drawn = traced_stateful(_rrelu_training, input, lower, upper)  # one call: a replay draws again
         return record(result, node_class, (input,), (saved,), (make_tensor(drawn),))
@@ -202,7 +208,8 @@ def _elu_array(x, alpha, scale, input_scale):
 
 def _elu_op(node_class, saved, input, alpha, scale, input_scale):
     args = (alpha, scale, input_scale)
-    return record(_elu_array(_real_float(input, "elu_cpu"), *args), node_class, (input,), (saved,), args)
+    x = _real_float(input, "elu_cpu", "elu")
+    return record(_elu_array(x, *args), node_class, (input,), (saved,), args)
 
 
 def _elu_inplace(input, alpha, scale, input_scale, node_class):
@@ -270,7 +277,8 @@ def _gelu_array(x, approximate):
 def gelu(input, approximate="none"):
     if approximate not in ("none", "tanh"):
         raise RuntimeError("approximate argument must be either none or tanh.")
-    return record(_gelu_array(_real_float(input, "GeluKernelImpl"), approximate), GeluBackward0, (input,), (input,), (approximate,))
+    x = _real_float(input, "GeluKernelImpl", "gelu")
+    return record(_gelu_array(x, approximate), GeluBackward0, (input,), (input,), (approximate,))
 
 
 def _silu_grad(grad, self):
@@ -318,7 +326,7 @@ MishBackward0 = derivative("MishBackward0", _mish_grad, saves="self")
 
 
 def mish(input, inplace=False):
-    x = _real_float(input, "mish_cpu")
+    x = _real_float(input, "mish_cpu", "mish")
     result = record(x * namespace_of(x).tanh(_softplus_array(x, 1.0, 20.0)), MishBackward0, (input,), (input,))
     return _write_back(input, result) if inplace else result
 
@@ -332,7 +340,8 @@ SoftplusBackward0 = derivative("SoftplusBackward0", _softplus_grad, saves="self"
 
 def softplus(input, beta=1.0, threshold=20.0):
     """``log(1 + exp(beta * x)) / beta``, linear above ``threshold`` and finite everywhere."""
-    return record(_softplus_array(_real_float(input, "softplus_cpu"), beta, threshold), SoftplusBackward0, (input,), (input,),
+    x = _real_float(input, "softplus_cpu", "softplus")
+    return record(_softplus_array(x, beta, threshold), SoftplusBackward0, (input,), (input,),
                   (beta, threshold))
 
 
@@ -344,7 +353,7 @@ LogSigmoidBackward0 = derivative("LogSigmoidBackward0", _logsigmoid_grad, saves=
 
 
 def logsigmoid(input):
-    x = _real_float(input, "log_sigmoid_cpu")
+    x = _real_float(input, "log_sigmoid_cpu", "logsigmoid")
     return record(-softplus_array(-x).astype(x.dtype, copy=False), LogSigmoidBackward0, (input,), (input,))
 
 
@@ -365,7 +374,7 @@ HardsigmoidBackward0 = derivative("HardsigmoidBackward0", _hardsigmoid_grad, sav
 
 
 def hardsigmoid(input, inplace=False):
-    x = _real_float(input, "hardsigmoid_cpu")
+    x = _real_float(input, "hardsigmoid_cpu", "hardsigmoid")
     result = record(namespace_of(x).clip(x + 3, 0, 6) / 6, HardsigmoidBackward0, (input,), (input,))
     return _write_back(input, result) if inplace else result
 
@@ -379,7 +388,7 @@ HardswishBackward0 = derivative("HardswishBackward0", _hardswish_grad, saves="se
 
 
 def hardswish(input, inplace=False):
-    x = _real_float(input, "hardswish_cpu")
+    x = _real_float(input, "hardswish_cpu", "hardswish")
     result = record(x * namespace_of(x).clip(x + 3, 0, 6) / 6, HardswishBackward0, (input,), (input,))
     return _write_back(input, result) if inplace else result
 
@@ -393,7 +402,7 @@ HardshrinkBackward0 = derivative("HardshrinkBackward0", _shrink_grad, saves="sel
 
 
 def softshrink(input, lambd=0.5):
-    x = _real_float(input, "softshrink_check")
+    x = _real_float(input, "softshrink_check", "softshrink")
     xp = namespace_of(x)
     if lambd < 0:
         largest = xp.finfo(x.dtype).max if x.dtype.kind == "f" else xp.iinfo(x.dtype).max
@@ -404,7 +413,7 @@ def softshrink(input, lambd=0.5):
 
 
 def hardshrink(input, lambd=0.5):
-    x = _real_float(input, "hardshrink_cpu")
+    x = _real_float(input, "hardshrink_cpu", "hardshrink")
     kept = namespace_of(x).where((x >= -lambd) & (x <= lambd), 0, x).astype(x.dtype, copy=False)
     return record(kept, HardshrinkBackward0, (input,), (input,), (lambd,))
 
@@ -474,7 +483,7 @@ def prelu(input, weight):
         slope = weight.reshape([-1 if d == 1 else 1 for d in range(ndim)])
     else:
         slope = weight.reshape([-1] * ndim)
-    x, w = _real_float(input, "prelu_cpu"), slope._data
+    x, w = _real_float(input, "prelu_cpu", "prelu"), slope._data
     result = namespace_of(x).where(x > 0, x, x * w).astype(x.dtype, copy=False)
     return record(result, PreluKernelBackward0, (input, slope), (input, slope))
 
@@ -490,9 +499,9 @@ GluBackward0 = derivative("GluBackward0", _glu_grad, saves="self")
 
 def glu(input, dim=-1):
     """First half of ``dim`` times the sigmoid of the second half."""
-    x = _real_float(input, "glu_cpu")
-    if x.ndim == 0:
+    if input.dim() == 0:  # PyTorch asks the tensor first: a non-tensor is an AttributeError there too
         raise RuntimeError("glu does not support scalars because halving size must be even")
+    x = _real_float(input, "glu_cpu", "glu")
     dim = _wrap_dim(dim, x.ndim)
     if x.shape[dim] % 2:
         raise RuntimeError(f"Halving dimension must be even, but dimension {dim} is size {x.shape[dim]}")

@@ -33,8 +33,9 @@ def _softmax_input(name, input, dim, dtype):
         input = input.to(dtype)
     ndim = input.dim()
     dim = _wrap_dim(dim, ndim)
-    kind = input._data.dtype.kind
-    if kind != "f":  # PyTorch's kernels are for real floating dtypes, one along the last dimension, one along others
+    # PyTorch's kernels take real floating dtypes only (one along the last dim, one along others), and an
+    # empty tensor never reaches them
+    if input._data.dtype.kind != "f" and input._data.size:
         along = "lastdim_" if dim == ndim - 1 or ndim == 0 else ""
         raise no_kernel_error(f"{name}_{along}kernel_impl", input._data.dtype)
     return input, dim
