@@ -18,7 +18,7 @@ from .._dtype import from_numpy_dtype
 from .._tensor import Tensor
 from ._broadcast import broadcast_error
 from ._kernel import Kernel, replays
-from ._arguments import not_a_tensor
+from ._arguments import check_tensors, not_a_tensor
 from ._op import conjugate, derivative, record
 from .inplace import check_inplace_allowed, write_inplace
 from .pointwise_base import write_out
@@ -439,6 +439,7 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
 
 def addmv(input, mat, vec, *, beta=1, alpha=1, out=None):
     """``beta * input + alpha * (mat @ vec)``."""
+    check_tensors("addmv", ("input", input), ("mat", mat), ("vec", vec))
     a, v, c = mat._data, vec._data, input._data
     if a.ndim != 2 or v.ndim != 1 or c.ndim > 1:
         raise RuntimeError(f"vector + matrix @ vector expected, got {c.ndim}, {a.ndim}, {v.ndim}")
@@ -454,6 +455,7 @@ def addmv(input, mat, vec, *, beta=1, alpha=1, out=None):
 
 def baddbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
     """``beta * input + alpha * (batch1 @ batch2)`` for batches of matrices."""
+    check_tensors("baddbmm", ("input", input), ("batch1", batch1), ("batch2", batch2))
     a, b, c = batch1._data, batch2._data, input._data
     if a.ndim != 3:
         raise RuntimeError("batch1 must be a 3D tensor")
@@ -468,6 +470,7 @@ def baddbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
 
 def addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
     """``beta * input + alpha * sum_i(batch1[i] @ batch2[i])``."""
+    check_tensors("addbmm", ("input", input), ("batch1", batch1), ("batch2", batch2))
     a, b, c = batch1._data, batch2._data, input._data
     if a.ndim != 3:
         raise RuntimeError("batch1 must be a 3D tensor")

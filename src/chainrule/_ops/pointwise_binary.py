@@ -8,6 +8,7 @@ split it evenly on ties; the others are arithmetic and follow IEEE signs.
 from .._array import NUMPY, SCALAR_TYPES, is_array, namespace_of
 from .._dtype import DIMENSIONED, SCALAR, ZERO_DIM, get_default_dtype, result_type, scalar_dtype
 from .._tensor import Tensor, make_tensor
+from ._arguments import check_tensors
 from ._broadcast import apply_binary, binary_arrays, broadcast_shapes
 from ._op import OUTPUT, conjugate, derivative, record
 from .pointwise import where
@@ -509,6 +510,7 @@ def _scaled(value, array):
 
 def addcmul(input, tensor1, tensor2, *, value=1, out=None):
     """``input + value * tensor1 * tensor2``."""
+    check_tensors("addcmul", ("input", input), ("tensor1", tensor1), ("tensor2", tensor2))
     x, a, b = _addc_arrays(input, tensor1, tensor2)
     data = namespace_of(x).asarray(x + _scaled(value, a) * b, dtype=x.dtype)
     result = record(data, AddcmulBackward0, (input, tensor1, tensor2), (tensor1, tensor2), (value,))
@@ -517,6 +519,7 @@ def addcmul(input, tensor1, tensor2, *, value=1, out=None):
 
 def addcdiv(input, tensor1, tensor2, *, value=1, out=None):
     """``input + value * tensor1 / tensor2``; integer ``tensor1``/``tensor2`` are refused."""
+    check_tensors("addcdiv", ("input", input), ("tensor1", tensor1), ("tensor2", tensor2))
     if tensor1._data.dtype.kind in "biu" and tensor2._data.dtype.kind in "biu":
         raise RuntimeError(_ADDCDIV_INTEGER_MESSAGE)
     x, a, b = _addc_arrays(input, tensor1, tensor2)

@@ -16,7 +16,7 @@ from .._array import NUMPY, host_values, namespace_of
 from .._dtype import promote_types
 from .._tensor import Tensor, _wrap_dim, make_tensor
 from ._broadcast import broadcast_error
-from ._arguments import not_a_tensor
+from ._arguments import check_tensors, not_a_tensor
 from ._op import conjugate, derivative, record
 from .linalg.checks import check_matrix
 from .linalg.solvers import inv
@@ -361,6 +361,7 @@ def linalg_cross(input, other, *, dim=-1, out=None):
 
 def cross(input, other, dim=None, *, out=None):
     """``torch.cross``: without ``dim``, the first dimension of size 3 (deprecated, and it warns)."""
+    check_tensors("cross", ("input", input), ("other", other))
     if dim is None:
         warnings.warn("Using torch.cross without specifying the dim arg is deprecated.\nPlease either pass the dim "
                       "explicitly or simply use torch.linalg.cross.\nThe default value of dim will change to agree "
@@ -475,6 +476,7 @@ def multi_dot(tensors, *, out=None):
 
 def vecdot(x, y, *, dim=-1, out=None):
     """Dot products of vectors along ``dim`` (the first conjugated), broadcast over the other dimensions."""
+    check_tensors("linalg_vecdot", ("x", x), ("y", y))
     result = vdot(x, y) if x._data.ndim == 1 and y._data.ndim == 1 else (conjugate(x) * y).sum(dim)
     return write_out(result, out, "linalg_vecdot")
 
