@@ -8,7 +8,7 @@ split it evenly on ties; the others are arithmetic and follow IEEE signs.
 from .._array import NUMPY, SCALAR_TYPES, is_array, namespace_of
 from .._dtype import DIMENSIONED, SCALAR, ZERO_DIM, get_default_dtype, result_type, scalar_dtype
 from .._tensor import Tensor, make_tensor
-from ._arguments import check_tensors
+from ._arguments import check_tensors, not_a_tensor
 from ._broadcast import apply_binary, binary_arrays, broadcast_shapes
 from ._op import OUTPUT, conjugate, derivative, record
 from .pointwise import where
@@ -451,7 +451,10 @@ NanToNumBackward0 = derivative("NanToNumBackward0", _nan_to_num_grad, saves="sel
 
 def nan_to_num(input, nan=0.0, posinf=None, neginf=None, *, out=None):
     """nan, +inf and -inf replaced by ``nan``, ``posinf`` and ``neginf`` (default: the dtype's extremes)."""
-    x = input._data
+    try:
+        x = input._data
+    except AttributeError:
+        raise not_a_tensor("nan_to_num", ("input", input)) from None
     if x.dtype.kind in "fc":
         nan = 0.0 if nan is None else nan  # None asks for the default, as for the infinities
         data = namespace_of(x).nan_to_num(x, copy=True, nan=nan, posinf=posinf, neginf=neginf)
