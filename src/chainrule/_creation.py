@@ -238,6 +238,8 @@ def scalar_tensor(value, *, dtype=None, device=None, requires_grad=False):
 
 def _like(name, input, dtype, requires_grad, *value):
     """A new tensor shaped like ``input``, in its array namespace (on its device)."""
+    if not isinstance(input, Tensor):
+        raise argument_type_error(f"{name}_like", "input", 1, "Tensor", input)
     d = input.dtype if dtype is None else to_dtype(dtype)
     return _factory(name, (input._data.shape,), d, requires_grad, _filled(namespace_of(input._data), name, *value))
 

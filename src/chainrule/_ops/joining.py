@@ -14,6 +14,7 @@ from .._errors import type_name
 from .._size import check_storage_size, int_list
 from .._tensor import Tensor, _wrap_dim
 from ._along_dim import zeros_of
+from ._arguments import not_a_tensor
 from ._op import derivative, record, record_multi
 from .indexing import slice_view
 from .pointwise_base import write_out
@@ -264,7 +265,10 @@ def chunk(input, chunks, dim=0):
 
 
 def unbind(input, dim=0):
-    x = input._data
+    try:
+        x = input._data
+    except AttributeError:
+        raise not_a_tensor("unbind", ("input", input)) from None
     if x.ndim == 0:
         raise IndexError("Dimension specified as 0 but tensor has no dimensions")
     dim = _wrap_dim(dim, x.ndim)
@@ -274,7 +278,10 @@ def unbind(input, dim=0):
 
 def tensor_split(input, indices_or_sections, dim=0):
     """Pieces cut at ``indices`` or into ``sections`` near-equal parts; each is its own slice view."""
-    x = input._data
+    try:
+        x = input._data
+    except AttributeError:
+        raise not_a_tensor("tensor_split", ("input", input)) from None
     if x.ndim == 0:
         raise RuntimeError("tensor_split expected at least a 1-dimensional tensor, but got a tensor with 0 dims")
     dim = _wrap_dim(dim, x.ndim)
@@ -315,7 +322,10 @@ def repeat(input, *sizes):
     if not sizes:
         raise TypeError('repeat() missing 1 required positional arguments: "repeats"')
     sizes = int_list("repeat", "repeats", 1, sizes)
-    x = input._data
+    try:
+        x = input._data
+    except AttributeError:
+        raise not_a_tensor("repeat", ("input", input)) from None
     if len(sizes) < x.ndim:
         raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number of dimensions of tensor")
     shape = (1,) * (len(sizes) - x.ndim) + x.shape
@@ -370,7 +380,10 @@ def _dims_arg(dims):
 
 def flip(input, *dims):
     """``input`` reversed along ``dims`` (a copy; a 0-d input has nothing to reverse)."""
-    x = input._data
+    try:
+        x = input._data
+    except AttributeError:
+        raise not_a_tensor("flip", ("input", input)) from None
     dims = tuple(_wrap_dim(d, x.ndim) for d in _dims_arg(dims))
     for d in dims:
         if dims.count(d) > 1:
@@ -392,7 +405,10 @@ def flipud(input):
 
 
 def roll(input, shifts, dims=None):
-    x = input._data
+    try:
+        x = input._data
+    except AttributeError:
+        raise not_a_tensor("roll", ("input", input)) from None
     xp = namespace_of(x)
     shifts = (shifts,) if isinstance(shifts, int) else tuple(shifts)
     if dims is None:
@@ -408,7 +424,10 @@ def roll(input, shifts, dims=None):
 
 
 def rot90(input, k=1, dims=(0, 1)):
-    x = input._data
+    try:
+        x = input._data
+    except AttributeError:
+        raise not_a_tensor("rot90", ("input", input)) from None
     dims = tuple(dims)
     if len(dims) != 2:
         raise RuntimeError(f"expected total rotation dims == 2, but got dims = {len(dims)}")
