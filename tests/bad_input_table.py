@@ -238,7 +238,7 @@ def summary(results):
     """Counts of equal outcomes, internal errors, accepted-where-refused, refused-where-accepted, other types."""
     counts = {"calls": 0, "compared": 0, "same": 0, "internal": 0, "accepted": 0, "refused": 0, "other type": 0}
     names = set()
-    for (family, name, _), (ours, theirs, our_error, their_error) in results.items():
+    for (family, name, _), (ours, theirs, our_error, _) in results.items():
         counts["calls"] += 1
         names.add((family, name))
         counts["compared"] += 1
