@@ -8,6 +8,8 @@ import numpy as np
 
 from . import _dtype
 from ._array import INTEGER_TYPES, NUMPY, SCALAR_TYPES, is_array, namespace_of
+from ._errors import argument_type_error
+from ._size import allocation_error, check_storage_size
 from ._device import defaults as _device_defaults
 from ._device import device_of, moved, placement, resolved
 from ._dtype import bool_, float32, get_default_dtype, int64, to_dtype
@@ -195,10 +197,14 @@ def _factory(name, size, dtype, requires_grad, make, device=None, like=None):
     if any(s < 0 for s in size):
         raise RuntimeError(f"{name}: Dimension size must be non-negative.")
     d = get_default_dtype() if dtype is None else to_dtype(dtype)
-    if device is None and like is None and _device_defaults.device is None:
-        out = make_tensor(make(NUMPY, size, d.np))  # the common case, inline
-    else:
-        out = make_tensor(_made_on(device, like, make, size, d.np))
+    check_storage_size(size, d.itemsize)
+    try:
+        if device is None and like is None and _device_defaults.device is None:
+            out = make_tensor(make(NUMPY, size, d.np))  # the common case, inline
+        else:
+            out = make_tensor(_made_on(device, like, make, size, d.np))
+    except MemoryError:
+        raise allocation_error(size, d.itemsize) from None
     if requires_grad:
         out._set_requires_grad(True, "Only Tensors of floating point and complex dtype can require gradients")
     return out
@@ -244,7 +250,17 @@ def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad=F
     return _factory("empty", size, dtype, requires_grad, _EMPTY, device)
 
 
+def _fill_number(function, value):
+    """``fill_value`` as a Python number: a number, or a one-element tensor; anything else is PyTorch's TypeError."""
+    if isinstance(value, Tensor) and value._data.ndim == 0:
+        return value.item()
+    if not isinstance(value, numbers.Number):
+        raise argument_type_error(function, "fill_value", 2, "Number", value)
+    return value
+
+
 def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    fill_value = _fill_number("full", fill_value)
     if dtype is None:
         dtype = _dtype.scalar_dtype(fill_value)
     return _factory("full", (size,), dtype, requires_grad, _filled("full", fill_value), device)
@@ -256,6 +272,8 @@ def scalar_tensor(value, *, dtype=None, device=None, requires_grad=False):
 
 def _like(name, input, dtype, requires_grad, device, *value):
     """A new tensor shaped like ``input``, in its array namespace (on its device) unless ``device`` is named."""
+    if not isinstance(input, Tensor):
+        raise argument_type_error(f"{name}_like", "input", 1, "Tensor", input)
     d = input.dtype if dtype is None else to_dtype(dtype)
     return _factory(name, (input._data.shape,), d, requires_grad, _filled(name, *value), device, input._data)
 
@@ -274,7 +292,7 @@ def empty_like(input, *, dtype=None, layout=None, device=None, requires_grad=Fal
 
 def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requires_grad=False,
               memory_format=None):
-    return _like("full", input, dtype, requires_grad, device, fill_value)
+    return _like("full", input, dtype, requires_grad, device, _fill_number("full_like", fill_value))
 
 
 def _number(value):

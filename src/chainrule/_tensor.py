@@ -7,6 +7,7 @@ op methods and operators (``x + y``, ``x.sum()``) by ``chainrule._ops``, ``backw
 ``chainrule.autograd``, and the legacy constructor ``Tensor(data)`` by ``chainrule._creation``.
 """
 
+import operator
 import warnings
 import weakref
 from copy import deepcopy
@@ -15,7 +16,7 @@ from copy import deepcopy
 from . import _dtype
 from ._array import NUMPY, namespace_of, to_host
 from ._device import device_of
-from ._errors import with_hint
+from ._errors import type_name, with_hint
 from ._printing import format_tensor
 from ._recording import state as _recorder_state
 from ._size import Size
@@ -119,8 +120,16 @@ class Tensor:
         return self._data.flags.c_contiguous
 
     def stride(self, dim=None):
-        strides = tuple(s // self._data.itemsize for s in self._data.strides)
-        return strides if dim is None else strides[_wrap_dim(dim, self._data.ndim)]
+        data = self._data
+        if data.size:
+            strides = tuple(s // data.itemsize for s in data.strides)
+        else:  # NumPy gives an empty array zero strides; PyTorch lays it out as if each empty dim had size 1
+            strides, step = [], 1
+            for size in reversed(data.shape):
+                strides.insert(0, step)
+                step *= max(size, 1)
+            strides = tuple(strides)
+        return strides if dim is None else strides[_wrap_dim(dim, data.ndim)]
 
     def data_ptr(self):
         data = self._data
@@ -459,12 +468,25 @@ def make_tensor(data):
 
 
 
+def _dim_index(dim):
+    """``dim`` as an int: anything with ``__index__`` but a bool (NumPy integers, one-element integer tensors)."""
+    if not isinstance(dim, bool):
+        try:
+            return operator.index(dim)
+        except TypeError:
+            pass
+    raise TypeError(f"argument 'dim' must be int, not {type_name(dim)}")
+
+
 def _shape_list(shape):
     return "[" + ", ".join(str(s) for s in shape) + "]"
 
 
 def _wrap_dim(dim, ndim):
-    """A dimension index in ``[0, ndim)``, with PyTorch's IndexError when out of range."""
+    """A dimension index in ``[0, ndim)``, with PyTorch's IndexError when out of range (and its TypeError when
+    ``dim`` is no integer: a float, a string, None, a bool)."""
+    if dim.__class__ is not int:
+        dim = _dim_index(dim)
     low, high = (-ndim, ndim - 1) if ndim > 0 else (-1, 0)
     if dim < low or dim > high:
         raise IndexError(f"Dimension out of range (expected to be in range of [{low}, {high}], but got {dim})")

@@ -19,7 +19,7 @@ __all__ = ["normalize_dims", "reduction_dims", "expand_reduced", "reduced_count"
 
 def normalize_dims(dim, ndim):
     """A sorted tuple of non-negative dims from an int or a sequence (PyTorch's range errors)."""
-    dims = (dim,) if isinstance(dim, int) else tuple(dim)
+    dims = tuple(dim) if isinstance(dim, (tuple, list)) else (dim,)  # one dim: an int, a NumPy int, a 0-d tensor
     result = []
     for d in dims:
         wrapped = _wrap_dim(d, ndim)

@@ -8,7 +8,9 @@ The draw, and any arithmetic on it, is one ``traced_stateful`` call, which a com
 
 import numpy as np
 
+from .._array import INTEGER_TYPES
 from .._creation import _size_args
+from .._errors import argument_type_error
 from .._device import defaults as _device_defaults
 from .._device import placement
 from .._dtype import bool_, get_default_dtype, int64, to_dtype
@@ -118,6 +120,8 @@ def _fresh(shape, np_dtype, sample, *parameters_and_place):
 def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
              pin_memory=False):
     """A random permutation of ``0 .. n-1``: Fisher-Yates, one 32-bit word per position but the last."""
+    if not isinstance(n, INTEGER_TYPES) or isinstance(n, bool):
+        raise argument_type_error("randperm", "n", 1, "int", n)
     n = int(n)
     if n < 0:
         raise RuntimeError(f"Trying to create tensor with negative dimension {n}: [{n}]")

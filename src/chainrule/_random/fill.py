@@ -274,7 +274,7 @@ def check_probabilities(p, target):
         raise RuntimeError(f"The size of tensor a ({target._data.shape[-1] if target._data.ndim else 1}) must "
                            f"match the size of tensor b ({probabilities.shape[-1]}) at non-singleton dimension "
                            f"{target._data.ndim - 1}") from None
-    if ((probabilities < 0) | (probabilities > 1)).any():
+    if not ((probabilities >= 0) & (probabilities <= 1)).all():  # NaN is out of range too
         raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.  (Could this error "
                            "message be improved?  If so, please report an enhancement request to PyTorch.)")
 

@@ -13,6 +13,7 @@ sampler has a device counterpart in ``DEVICE_DRAWS`` (``chainrule._random.device
 import numpy as np
 
 from .._array import namespace_of
+from .._size import check_storage_size
 from .._vmap_state import innermost, random_error
 from .generator import default_generator
 
@@ -108,6 +109,7 @@ def fresh(shape, dtype, sample, *parameters, vmapped=True, on=None):
     if mapped is not None:
         size, batch = mapped
         return batch(fresh((size,) + tuple(shape), dtype, sample, *parameters, vmapped=False))
+    check_storage_size(shape, np.dtype(dtype).itemsize)
     if on is not None and on[0].runtime is not None:
         return _drawn_on_device(on, shape, np.dtype(dtype), sample, parameters)
     layout = Layout(shape, dtype)

@@ -10,6 +10,7 @@ from ..._array import namespace_of
 from ..._ops._kernel import Kernel, replays
 from ..._ops._op import OUTPUT, derivative, record, traced, traced_stateful
 from ..._ops.pointwise import exp
+from ..._ops.pointwise_base import no_kernel_error
 from ..._random import default_generator
 from ..._random.fill import exponential_values
 from ..._random.layout import device_of_draw, fresh
@@ -30,7 +31,14 @@ def _softmax_input(name, input, dim, dtype):
         dim = _implicit_dim(name, input.dim())
     if dtype is not None:
         input = input.to(dtype)
-    return input, _wrap_dim(dim, input.dim())
+    ndim = input.dim()
+    dim = _wrap_dim(dim, ndim)
+    # PyTorch's kernels take real floating dtypes only (one along the last dim, one along others), and an
+    # empty tensor never reaches them
+    if input._data.dtype.kind != "f" and input._data.size:
+        along = "lastdim_" if dim == ndim - 1 or ndim == 0 else ""
+        raise no_kernel_error(f"{name}_{along}kernel_impl", input._data.dtype)
+    return input, dim
 
 
 def _sum_over(t, dim):
