@@ -22,6 +22,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "src"))
 
 import chainrule  # noqa: E402
+import chainrule.array_api  # noqa: E402, F401  (loaded lazily at runtime: listed whether or not it was used yet)
+import chainrule.coverage  # noqa: E402, F401  (the same)
 import chainrule.linalg  # noqa: E402
 import chainrule.nn.functional  # noqa: E402
 from chainrule import _ops, return_types  # noqa: E402
