@@ -14,7 +14,7 @@ from ._creation import (arange, as_tensor, asarray, empty, empty_like, eye, from
 from ._device import device
 from ._dtype import (bool_ as bool, complex64, complex128, float16, float32, float64, get_default_dtype, int8,
                      int16, int32, int64, promote_types, set_default_dtype, uint8, uint16, uint32, uint64)
-from ._dtype import dtype
+from ._dtype import bfloat16, dtype
 from ._printing import get_printoptions, set_printoptions
 from ._size import Size
 from ._tensor import Tensor
@@ -42,6 +42,21 @@ from ._random import (Generator, bernoulli, default_generator, get_rng_state, in
 
 globals().update(_FUNCTIONS)
 from . import linalg  # noqa: E402
+from . import accelerator, amp, backends, jit, onnx  # noqa: E402
+from .amp import GradScaler, autocast  # noqa: E402
+from .amp.autocast_mode import AUTOCAST_FUNCTIONS as _AUTOCAST_FUNCTIONS  # noqa: E402
+from .jit import fork, wait  # noqa: E402
+from ._legacy_types import LEGACY_TYPES as _LEGACY_TYPES, set_default_tensor_type  # noqa: E402
+from ._runtime import (are_deterministic_algorithms_enabled, channels_last, channels_last_3d,  # noqa: E402
+                       contiguous_format, finfo, get_deterministic_debug_mode, get_float32_matmul_precision,
+                       get_num_interop_threads, get_num_threads, iinfo, init_num_threads,
+                       is_deterministic_algorithms_warn_only_enabled, is_warn_always_enabled, layout, memory_format,
+                       preserve_format, set_deterministic_debug_mode, set_float32_matmul_precision,
+                       set_num_interop_threads, set_num_threads, set_warn_always, strided,
+                       use_deterministic_algorithms)
+
+globals().update(_AUTOCAST_FUNCTIONS)
+globals().update(_LEGACY_TYPES)
 
 
 def compile(model=None, *, fullgraph=False, dynamic=None, backend=None, mode=None, options=None, disable=False,
