@@ -43,8 +43,8 @@ class finfo:
     def __init__(self, type=None):
         dtype_value = _default_float() if type is None else _dtype_named(type)
         if not (dtype_value.is_floating_point or dtype_value.is_complex):
-            raise TypeError("chainrule.finfo() requires a floating point input type. Use chainrule.iinfo to handle "
-                            "'chainrule.finfo'")
+            raise TypeError("torch.finfo() requires a floating point input type. Use torch.iinfo to handle "
+                            "'torch.finfo'")
         if dtype_value is _dtype.bfloat16:
             self.bits, self.eps, self.max, self.tiny, self.resolution = 16, 0.0078125, 3.3895313892515355e+38, \
                 1.1754943508222875e-38, 0.01
@@ -74,8 +74,8 @@ class iinfo:
     def __init__(self, type):
         dtype_value = _dtype_named(type)
         if dtype_value.category != _dtype.INTEGER and dtype_value is not _dtype.bool_:
-            raise TypeError("chainrule.iinfo() requires an integer input type. Use chainrule.finfo to handle "
-                            "'chainrule.iinfo'")
+            raise TypeError("torch.iinfo() requires an integer input type. Use torch.finfo to handle "
+                            "'torch.iinfo'")
         info = np.iinfo(np.uint8 if dtype_value is _dtype.bool_ else dtype_value.np)
         self.bits, self.min, self.max = info.bits, int(info.min), int(info.max)
         self.dtype = dtype_value.name
