@@ -14,6 +14,7 @@ import warnings
 import numpy as np
 
 from . import _dtype
+from ._tensor import Tensor
 
 __all__ = ["finfo", "iinfo", "layout", "strided", "memory_format", "contiguous_format", "preserve_format",
            "channels_last", "channels_last_3d", "get_num_threads", "set_num_threads", "get_num_interop_threads",
@@ -104,6 +105,7 @@ class layout:
 
 
 strided = layout("strided")
+Tensor.layout = property(lambda self: strided, doc="How the elements are laid out: always ``strided`` here.")
 
 
 class memory_format:
