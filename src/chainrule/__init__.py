@@ -55,6 +55,9 @@ from ._runtime import (are_deterministic_algorithms_enabled, channels_last, chan
                        set_num_interop_threads, set_num_threads, set_warn_always, strided,
                        use_deterministic_algorithms)
 
+from ._inplace_functions import INPLACE_FUNCTIONS as _INPLACE_FUNCTIONS  # noqa: E402
+
+globals().update(_INPLACE_FUNCTIONS)
 globals().update(_AUTOCAST_FUNCTIONS)
 globals().update(_LEGACY_TYPES)
 

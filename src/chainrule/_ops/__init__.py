@@ -11,12 +11,12 @@ from .._tensor import Tensor
 from ._op import publish
 from . import (arithmetic, complex, copy, indexing, inplace, joining, matmul, pointwise, pointwise_binary,
                pointwise_compare, products, reduction, rounding, scatter, shape, sorting)
-from . import binning, grids, pointwise_numbers, scatter_forms, statistics, tensor_forms
+from . import binning, grids, inplace_views, pointwise_numbers, scatter_forms, statistics, tensor_forms
 from .linalg import factorizations, solvers, svd
 
 FAMILIES = (arithmetic, pointwise_binary, rounding, pointwise, pointwise_compare, reduction, sorting, shape, joining,
             indexing, scatter, matmul, products, solvers, factorizations, svd, copy, complex, grids, binning, statistics,
-            pointwise_numbers, scatter_forms, tensor_forms)
+            pointwise_numbers, scatter_forms, tensor_forms, inplace_views)
 
 FUNCTIONS = {}
 METHODS = {}
