@@ -27,9 +27,10 @@ __all__ = ["dsplit", "hsplit", "vsplit", "split_with_sizes", "unsafe_chunk", "un
            "chain_matmul", "is_signed", "is_nonzero", "is_neg", "resolve_neg", "is_complex", "is_inference",
            "is_distributed", "detach_copy", "alias_copy", "expand_copy", "permute_copy", "select_copy",
            "slice_copy", "split_copy", "split_with_sizes_copy", "squeeze_copy", "t_copy", "transpose_copy",
-           "unbind_copy", "unfold_copy", "unsqueeze_copy", "view_copy", "diagonal_copy"]
+           "unbind_copy", "unfold_copy", "unsqueeze_copy", "view_copy", "diagonal_copy", "channel_shuffle",
+           "repeat_interleave"]
 FUNCTIONS = __all__ + ["eig", "lstsq", "solve", "matrix_rank"]
-METHODS = ["dsplit", "hsplit", "vsplit", "split_with_sizes", "unsafe_chunk", "unsafe_split", "unsafe_split_with_sizes",
+METHODS = ["repeat_interleave", "dsplit", "hsplit", "vsplit", "split_with_sizes", "unsafe_chunk", "unsafe_split", "unsafe_split_with_sizes",
            "ravel", "narrow_copy", "addr", "is_signed", "is_nonzero", "is_neg", "resolve_neg", "sum_to_size",
            "type_as", "new", "new_empty_strided", "cdouble", "cfloat", "chalf", "bfloat16", "apply_", "map_", "map2_",
            "is_pinned", "pin_memory", "share_memory_", "is_shared", "dim_order", "eig", "lstsq", "solve",
@@ -138,6 +139,43 @@ unfold_copy = _copy_of(unfold, "unfold_copy")
 unsqueeze_copy = _copy_of(unsqueeze, "unsqueeze_copy")
 view_copy = _copy_of(lambda input, *shape: input.view(*shape), "view_copy")
 diagonal_copy = _copy_of(diagonal, "diagonal_copy")
+
+
+def channel_shuffle(input, groups):
+    """Interleave the channels (dimension 1) of ``groups`` equal groups."""
+    if groups <= 0:
+        raise RuntimeError(f"Number of groups to divide channels in must be positive. Value of groups:{groups}")
+    channels = input.shape[1]
+    if channels % groups:
+        raise RuntimeError(f"Number of channels must be divisible by groups. Got {channels} channels and {groups} "
+                           "groups.")
+    batch, rest = input.shape[0], tuple(input.shape[2:])
+    grouped = input.reshape((batch, groups, channels // groups) + rest)
+    return grouped.transpose(1, 2).reshape(input.shape)
+
+
+def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
+    """Each element (or slice along ``dim``) repeated ``repeats`` times in place; with one integer tensor,
+    the positions ``i`` repeated ``input[i]`` times."""
+    if repeats is None:
+        counts = input._data
+        if counts.ndim != 1 or input.dtype.category != 1:
+            raise RuntimeError("repeat_interleave only accept 1D vector as repeat")
+        xp = namespace_of(counts)
+        return make_tensor(xp.repeat(xp.arange(counts.shape[0]), counts).astype(xp.int64))
+    if dim is None:
+        input, dim = input.reshape(-1), 0
+    dim = dim % max(input.dim(), 1)
+    length = input.shape[dim] if input.dim() else 1
+    xp = namespace_of(input._data)
+    counts = repeats._data if isinstance(repeats, Tensor) else repeats
+    if isinstance(repeats, Tensor) and counts.ndim == 1 and counts.shape[0] != length:
+        raise RuntimeError(f"repeats must have the same size as input along dim, but got repeats.size(0) = "
+                           f"{counts.shape[0]} and input.size({dim}) = {length}")
+    if (xp.asarray(counts) < 0).any():
+        raise RuntimeError("repeats can not be negative")
+    index = make_tensor(xp.repeat(xp.arange(length), counts).astype(xp.int64))
+    return input.index_select(dim, index) if input.dim() else input.reshape(1).index_select(0, index)
 
 
 def fill(input, value):
