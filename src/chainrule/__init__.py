@@ -42,7 +42,7 @@ from ._random import (Generator, bernoulli, default_generator, get_rng_state, in
 
 globals().update(_FUNCTIONS)
 from . import linalg  # noqa: E402
-from . import accelerator, amp, backends, jit, onnx  # noqa: E402
+from . import accelerator, amp, backends, jit, onnx, testing  # noqa: E402
 from ._legacy_linalg import (cholesky_solve, frobenius_norm, geqrf, lu, lu_solve, lu_unpack,  # noqa: E402
                              norm_except_dim, nuclear_norm, orgqr, ormqr, pca_lowrank, qr, svd_lowrank,
                              triangular_solve)
