@@ -59,6 +59,11 @@ from ._runtime import (are_deterministic_algorithms_enabled, channels_last, chan
                        use_deterministic_algorithms)
 
 from ._inplace_functions import INPLACE_FUNCTIONS as _INPLACE_FUNCTIONS  # noqa: E402
+from . import _functional_aliases  # noqa: E402
+from .func import vmap  # noqa: E402
+from .autograd.anomaly_mode import set_detect_anomaly as set_anomaly_enabled  # noqa: E402
+
+globals().update({name: getattr(_functional_aliases, name) for name in _functional_aliases.__all__})
 
 globals().update(_INPLACE_FUNCTIONS)
 globals().update(_AUTOCAST_FUNCTIONS)

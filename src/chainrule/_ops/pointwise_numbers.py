@@ -16,10 +16,11 @@ from .pointwise import exp2, sigmoid
 from .pointwise_base import kernel_missing, reject, to_default_float, unary_op, write_out
 
 __all__ = ["deg2rad", "rad2deg", "logaddexp", "logaddexp2", "ldexp", "frexp", "float_power", "heaviside", "gcd",
-           "lcm", "nextafter", "isreal", "positive"]
+           "lcm", "nextafter", "isreal", "positive", "bitwise_left_shift", "bitwise_right_shift"]
 FUNCTIONS = __all__
 METHODS = __all__
-INPLACE = ["deg2rad", "rad2deg", "ldexp", "float_power", "heaviside", "gcd", "lcm", "nextafter"]
+INPLACE = ["deg2rad", "rad2deg", "ldexp", "float_power", "heaviside", "gcd", "lcm", "nextafter", "bitwise_left_shift",
+           "bitwise_right_shift"]
 
 frexp_result = make_return_type("frexp", ("mantissa", "exponent"))
 
@@ -186,3 +187,24 @@ def positive(input):
         raise RuntimeError("The `+` operator, on a bool tensor is not supported.")
     return input
 
+
+
+def bitwise_left_shift(input, other, *, out=None):
+    """``input << other`` for integers (as PyTorch's ``<<``)."""
+    return write_out(_shift(input, other, "left_shift"), out, "bitwise_left_shift")
+
+
+def bitwise_right_shift(input, other, *, out=None):
+    """``input >> other`` for integers (arithmetic shift: the sign is kept)."""
+    return write_out(_shift(input, other, "right_shift"), out, "bitwise_right_shift")
+
+
+def _shift(input, other, name):
+    if not isinstance(input, Tensor):
+        raise TypeError(f"bitwise_{name}(): argument 'input' must be Tensor, not {type(input).__name__}")
+    x, y = binary_arrays(input, other)
+    if x.dtype.kind not in "iu":
+        kernel = "lshift_cpu" if name == "left_shift" else "rshift_cpu"
+        reject(x, kernel_missing(kernel, x.dtype.kind))
+    xp = namespace_of(x)
+    return make_tensor(xp.asarray(apply_binary(getattr(xp, name), x, y)))
