@@ -27,13 +27,12 @@ LAYERS = [
     ("op families", [r"_ops(\..*)?", r"_random(\..*)?", r"nn\.functional\..*"]),
     ("public namespaces", [r"linalg", r"nn\.functional", r"autograd(\..*)?", r"random", r"_runtime", r"_legacy_types", r"_inplace_functions",
                            r"_legacy_linalg", r"testing(\..*)?",
-                           r"_functional_aliases",
                            r"amp(\..*)?", r"backends(\..*)?", r"jit", r"onnx"]),
     ("nn, optim, data", [r"nn\.(modules|init|parameter|utils)(\..*)?", r"nn", r"optim(\..*)?",
                          r"utils\.(data|checkpoint)(\..*)?", r"serialization(\..*)?", r"distributed(\..*)?"]),
     ("compile, devices, distributed", [r"_compile(\..*)?", r"nn\.parallel(\..*)?", r"cuda", r"func(\..*)?",
                                        r"viz", r"coverage", r"chainrule", r"array_api(\..*)?",
-                                       r"accelerator"]),
+                                       r"accelerator", r"_functional_aliases"]),
 ]
 
 # Imports of chainrule's own modules inside functions, each with its reason.
