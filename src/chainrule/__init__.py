@@ -47,6 +47,10 @@ from ._legacy_linalg import (cholesky_solve, frobenius_norm, geqrf, lu, lu_solve
                              norm_except_dim, nuclear_norm, orgqr, ormqr, pca_lowrank, qr, svd_lowrank,
                              triangular_solve)
 from .amp import GradScaler, autocast  # noqa: E402
+from .amp import cuda_forms as _cuda_amp  # noqa: E402
+
+if not hasattr(cuda, "amp"):  # chainrule.cuda.amp: the older CUDA-only amp spellings
+    cuda.amp = _cuda_amp
 from .amp.autocast_mode import AUTOCAST_FUNCTIONS as _AUTOCAST_FUNCTIONS  # noqa: E402
 from .jit import fork, wait  # noqa: E402
 from ._legacy_types import LEGACY_TYPES as _LEGACY_TYPES, set_default_tensor_type  # noqa: E402
