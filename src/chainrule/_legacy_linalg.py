@@ -96,10 +96,15 @@ def triangular_solve(b, A, upper=True, transpose=False, unitriangular=False, *, 
 
 
 def cholesky_solve(input, input2, upper=False, *, out=None):
-    """``X`` with ``A X = input`` where ``A = L L^H`` from its Cholesky factor ``input2``."""
-    L = input2.mH if upper else input2
-    half = linalg.solve_triangular(L, input, upper=False)
-    return linalg.solve_triangular(L.mH, half, upper=True)
+    """``X`` with ``A X = input`` where ``A = L L^H`` from its Cholesky factor ``input2``.
+
+    Only the factor's triangle is read, but its gradient reaches the whole matrix, as PyTorch's formula
+    (which treats the factor as a full matrix) gives it: the other triangle enters with value zero.
+    """
+    factor = input2.mH if upper else input2
+    outside = factor - tril(factor)
+    L = tril(factor) + (outside - outside.detach())
+    return linalg.solve(L @ L.mH, input)
 
 
 def geqrf(input, *, out=None):

@@ -57,7 +57,7 @@ def broadcast_tensors(*tensors):
     """Views of ``tensors`` expanded to their common shape."""
     tensors = _tensors_arg(tensors)
     shape = _broadcast_shape_of(tensors)
-    return tuple(expand(t, shape) for t in tensors)
+    return tuple(t if t._data.shape == shape else expand(t, shape) for t in tensors)
 
 
 def _broadcast_shape_of(tensors):

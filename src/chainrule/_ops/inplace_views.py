@@ -20,11 +20,16 @@ FUNCTIONS = ["as_strided_", "resize_as_"]
 _inplace_node_classes = {}
 
 
+# PyTorch numbers the in-place forms after the out-of-place ones (squeeze has three of each).
+_INPLACE_NAMES = {"SqueezeBackward0": "SqueezeBackward3", "SqueezeBackward1": "SqueezeBackward4",
+                  "SqueezeBackward2": "SqueezeBackward5"}
+
+
 def _inplace_node_class(node_class):
-    """The node class of the in-place form: the same rule, named ``...Backward1``."""
+    """The node class of the in-place form: the same rule, under PyTorch's in-place name (``...Backward1``)."""
     made = _inplace_node_classes.get(node_class)
     if made is None:
-        name = node_class.__name__[:-1] + "1"
+        name = _INPLACE_NAMES.get(node_class.__name__, node_class.__name__[:-1] + "1")
         made = _inplace_node_classes[node_class] = type(name, (node_class,), {"__slots__": (), "__module__": "builtins"})
     return made
 

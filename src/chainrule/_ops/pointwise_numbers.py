@@ -87,7 +87,15 @@ def logaddexp2(input, other, *, out=None):
 
 # ---------------------------------------------------------------- ldexp / frexp / float_power
 def _ldexp_grad_self(grad, self, other):
-    return grad * exp2(other)
+    return grad * _power_of_two(other)
+
+
+def _power_of_two(other):
+    """``2**other`` as PyTorch's rule computes it: in integers for an integer exponent, so a negative one
+    gives 0 (its derivative for ``input`` is then 0 too; the forward is exact)."""
+    if other.dtype.is_floating_point or other.dtype.is_complex:
+        return exp2(other)
+    return (other >= 0).to(other.dtype) * (2 ** other.clamp(min=0))
 
 
 def _ldexp_grad_other(grad, self, other):
