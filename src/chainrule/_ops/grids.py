@@ -165,7 +165,8 @@ def block_diag(*tensors):
     rows, left = [], 0
     for b in blocks:
         height, span = b.shape
-        pieces = [zeros((height, left), dtype=dtype), b.to(dtype), zeros((height, width - left - span), dtype=dtype)]
+        pieces = [b.new_zeros((height, left), dtype=dtype), b.to(dtype),
+                  b.new_zeros((height, width - left - span), dtype=dtype)]
         rows.append(cat(pieces, dim=1))
         left += span
     return cat(rows, dim=0)

@@ -5,8 +5,9 @@ A bag reduction is a segment reduction of ``embedding``'s rows, written with ``i
 and ``scatter_reduce`` (max), so its gradients are theirs.
 """
 
-from ..._creation import arange, tensor, zeros
+from ..._array import namespace_of
 from ..._dtype import int64
+from ..._tensor import make_tensor
 from ..._ops.scatter_forms import scatter_reduce
 from ..._ops.scatter import index_add
 from .pooling import adaptive_max_pool1d, adaptive_max_pool2d, adaptive_max_pool3d, max_pool1d, max_pool2d, max_pool3d
@@ -24,7 +25,8 @@ def _bags(input, offsets, include_last_offset):
             raise ValueError("if input is 2D, then offsets has to be None, as input is treated is a mini-batch of "
                              "fixed length sequences. However, found offsets of type Tensor")
         bags, length = input.shape
-        return input.reshape(-1), arange(bags).repeat_interleave(length), bags
+        xp = namespace_of(input._data)
+        return input.reshape(-1), make_tensor(xp.repeat(xp.arange(bags), length)), bags
     if input.dim() != 1:
         raise ValueError(f"input has to be 1D or 2D Tensor, but got Tensor of dimension {input.dim()}")
     if offsets is None:
@@ -42,7 +44,7 @@ def _bags(input, offsets, include_last_offset):
     bag_of = []
     for bag, (start, end) in enumerate(zip(starts, ends)):
         bag_of.extend([bag] * max(min(end, input.shape[0]) - start, 0))
-    return input, tensor(bag_of, dtype=int64), len(starts)
+    return input, make_tensor(namespace_of(input._data).asarray(bag_of, dtype=int64.np)), len(starts)
 
 
 def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale_grad_by_freq=False, mode="mean",
@@ -65,10 +67,10 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
     if padding_idx is not None:
         keep = (indices != (padding_idx % weight.shape[0])).to(rows.dtype)
         rows = rows * keep.reshape(-1, 1)
-        counts = index_add(zeros(bags, dtype=rows.dtype), 0, bag_of, keep)
+        counts = index_add(rows.new_zeros(bags), 0, bag_of, keep)
     else:
-        counts = index_add(zeros(bags, dtype=rows.dtype), 0, bag_of, rows.new_ones(bag_of.shape[0]))
-    empty = zeros((bags, weight.shape[1]), dtype=weight.dtype)
+        counts = index_add(rows.new_zeros(bags), 0, bag_of, rows.new_ones(bag_of.shape[0]))
+    empty = weight.new_zeros((bags, weight.shape[1]))
     if mode == "max":
         index = bag_of.reshape(-1, 1).expand(rows.shape)
         result = scatter_reduce(empty, 0, index, rows, "amax", include_self=False)
