@@ -61,13 +61,20 @@ def select_scatter(input, src, dim, index):
 
 def diagonal_scatter(input, src, offset=0, dim1=0, dim2=1):
     """``input`` with ``src`` written onto its diagonal ``offset`` (between ``dim1`` and ``dim2``)."""
-    out = input.clone()
-    region = diagonal(out, offset, dim1, dim2)
-    if tuple(src.shape) != tuple(region.shape):
+    expected = diagonal(input.detach(), offset, dim1, dim2).shape
+    if tuple(src.shape) != tuple(expected):
         raise RuntimeError(f"expected src to have a size equal to the slice of self. src size = {list(src.shape)}, "
-                           f"slice size = {list(region.shape)}")
-    setitem(region, Ellipsis, src)
-    return out
+                           f"slice size = {list(expected)}")
+    ndim = input.dim()
+    dim1, dim2 = dim1 % ndim, dim2 % ndim
+    xp = namespace_of(input._data)
+    count = src.shape[-1]
+    key = [slice(None)] * ndim
+    key[dim1] = make_tensor(xp.arange(count) + max(-offset, 0))
+    key[dim2] = make_tensor(xp.arange(count) + max(offset, 0))
+    # NumPy puts the indexed dimension where two adjacent index arrays stand, else first
+    position = min(dim1, dim2) if abs(dim1 - dim2) == 1 else 0
+    return _written(input, tuple(key), src.movedim(-1, position))
 
 
 # ---------------------------------------------------------------- as_strided

@@ -7,6 +7,7 @@ those ops' rules.
 
 import warnings
 
+from .._array import any_true
 from .._creation import tensor, zeros
 from .._dtype import get_default_dtype
 from .._tensor import Tensor
@@ -52,7 +53,7 @@ def cov(input, *, correction=1, fweights=None, aweights=None):
             norm_factor = total - correction
         else:
             norm_factor = total - correction * (weights * aweights).sum() / total
-    if float(norm_factor) <= 0:
+    if any_true(norm_factor._data <= 0):
         warnings.warn("cov(): degrees of freedom is <= 0. Correction should be strictly less than the number of "
                       "observations.", UserWarning, stacklevel=2)
         norm_factor = norm_factor.clamp(min=0)
