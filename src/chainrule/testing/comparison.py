@@ -24,6 +24,11 @@ def _tolerances(*dtypes):
     return max(p[0] for p in pairs), max(p[1] for p in pairs)
 
 
+def _type_text(value):
+    """``<class 'chainrule.Tensor'>`` for tensors (their public name), the type's repr otherwise."""
+    return "<class 'chainrule.Tensor'>" if type(value) is Tensor else repr(type(value))
+
+
 def _is_number(value):
     return isinstance(value, (bool, int, float, complex, np.number, np.bool_))
 
@@ -54,12 +59,14 @@ def assert_close(actual, expected, *, allow_subclasses=True, rtol=None, atol=Non
                 raise AssertionError(f"The length of the sequences mismatch: {len(a)} != {len(e)}{_location(path)}")
             stack.extend((a[i], e[i], path + (i,)) for i in reversed(range(len(e))))
         else:
-            raise TypeError(f"No comparison pair was able to handle inputs of type {type(a)} and {type(e)}.")
+            raise TypeError(f"No comparison pair was able to handle inputs of type {_type_text(a)} and "
+                            f"{_type_text(e)}.")
 
 
 def _compare(a, e, path, rtol, atol, equal_nan, check_dtype, msg):
     if isinstance(a, Tensor) != isinstance(e, Tensor):
-        raise TypeError(f"No comparison pair was able to handle inputs of type {type(a)} and {type(e)}.")
+        raise TypeError(f"No comparison pair was able to handle inputs of type {_type_text(a)} and "
+                            f"{_type_text(e)}.")
     if not isinstance(a, Tensor):
         if type(a) is not type(e) and not (isinstance(a, (int, float)) and isinstance(e, (int, float))):
             raise AssertionError(f"The values for attribute 'type' do not match: {type(a)} != {type(e)}."
