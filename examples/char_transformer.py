@@ -7,6 +7,7 @@ over the characters; trained with AdamW on random windows of the text.
 Run from the repository root:
     PYTHONPATH=src python examples/char_transformer.py            # chainrule
     PYTHONPATH=src python examples/char_transformer.py --torch    # the same script on PyTorch
+    PYTHONPATH=src python examples/char_transformer.py --device cuda    # on an NVIDIA GPU (chainrule[cuda12])
 """
 
 import os
@@ -35,7 +36,7 @@ class CharTransformer(nn.Module):
 
     def forward(self, tokens):
         length = tokens.shape[1]
-        hidden = self.token(tokens) + self.position(torch.arange(length))
+        hidden = self.token(tokens) + self.position(torch.arange(length, device=tokens.device))
         hidden = self.blocks(hidden, mask=self.causal_mask[:length, :length], is_causal=True)
         return self.head(self.norm(hidden))
 
@@ -64,7 +65,7 @@ def sample(model, prompt, length, context, temperature=0.8):
 
 
 def main():
-    options = _common.parser(__doc__.splitlines()[0], steps=300)
+    options = _common.parser(__doc__, steps=300)
     options.add_argument("--sample-length", type=int, default=300, help="characters to write at the end (default 300)")
     args = options.parse_args()
     torch.manual_seed(args.seed)
@@ -72,10 +73,11 @@ def main():
         text = fh.read()
     characters = sorted(set(text))
     index = {character: i for i, character in enumerate(characters)}
-    data = torch.tensor([index[character] for character in text])
+    data = torch.tensor([index[character] for character in text], device=args.device)
+    print(f"data: {os.path.relpath(TEXT)} ({len(text)} characters, {len(characters)} distinct)")
 
     context = 64
-    model = CharTransformer(len(characters), context)
+    model = CharTransformer(len(characters), context).to(args.device)
     optimizer = torch.optim.AdamW(model.parameters(), lr=3e-3, weight_decay=0.01)
     progress = _common.ProgressBar(args.steps, f"char transformer ({_common.library_name(torch)})")
     for _ in range(args.steps):

@@ -8,7 +8,7 @@ in float64 and grad_fn names.
 """
 
 from dataclasses import dataclass, field
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -70,9 +70,9 @@ def well_conditioned(rng, n, batch=()):
 
 
 def all_ops():
-    from . import (basic, complex_ops, composites, custom_functions, linalg, nn_conv, nn_functional, pointwise,
-                   products, reductions, shapes)
+    from . import (basic, complex_ops, composites, custom_functions, fft, linalg, nn_conv, nn_functional, pointwise,
+                   products, reductions, shapes, special)
 
     families = (basic, pointwise, reductions, shapes, products, linalg, nn_functional, nn_conv, complex_ops,
-                custom_functions, composites)
+                custom_functions, special, fft, composites)
     return [op for family in families for op in family.OPS]

@@ -40,7 +40,8 @@ def _parser():
     parser.add_argument("--rdzv-id", "--rdzv_id", default="none", help="exported as TORCHELASTIC_RUN_ID")
     parser.add_argument("--max-restarts", "--max_restarts", type=int, default=0,
                         help="only 0 is supported: a failed rank ends the job")
-    parser.add_argument("-m", "--module", action="store_true", help="run the script argument as a module, like python -m")
+    parser.add_argument("-m", "--module", action="store_true",
+                        help="run the script argument as a module, like python -m")
     parser.add_argument("--no-python", "--no_python", action="store_true",
                         help="run the script argument as a program, without python")
     parser.add_argument("--mpiexec", default=os.environ.get("CHAINRULE_MPIEXEC"),
@@ -71,8 +72,8 @@ def find_mpiexec(given=None):
             return [candidate]
     on_path = shutil.which("mpiexec")
     if on_path is None:
-        raise SystemExit("chainrule.distributed.run: no mpiexec found; pip install 'chainrule[distributed]' "
-                         "(mpi4py and MPICH), or give one with --mpiexec")
+        raise SystemExit("chainrule.distributed.run: no mpiexec found; pip install mpi4py mpich "
+                         "(from a chainrule checkout: pip install -e '.[distributed]'), or give one with --mpiexec")
     return [on_path]
 
 
