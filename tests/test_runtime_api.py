@@ -1,8 +1,5 @@
 """Process settings, type facts, legacy constructors, autocast and GradScaler, backends/jit/onnx, against torch."""
 
-import warnings
-
-import numpy as np
 import pytest
 import torch
 
@@ -199,7 +196,7 @@ def test_backends_answer_as_a_cpu_build():
     assert chainrule.backends.cuda.matmul.allow_tf32
     chainrule.backends.cuda.matmul.allow_tf32 = False
     with pytest.raises(AttributeError, match="Unknown attribute"):
-        chainrule.backends.cuda.matmul.something
+        print(chainrule.backends.cuda.matmul.something)
     assert chainrule.backends.cudnn.is_available() is False
     assert chainrule.backends.mps.is_available() is torch.backends.mps.is_available() is False
     assert chainrule.backends.cuda.is_built() is torch.backends.cuda.is_built() is False

@@ -43,7 +43,7 @@ from ._random import (Generator, bernoulli, binomial, default_generator, get_rng
 
 globals().update(_FUNCTIONS)
 from . import fft, linalg, special  # noqa: E402
-from . import accelerator, amp, backends, jit, onnx, testing  # noqa: E402
+from . import accelerator, amp, backends, jit, onnx  # noqa: E402
 from ._legacy_linalg import (cholesky_solve, frobenius_norm, geqrf, lu, lu_solve, lu_unpack,  # noqa: E402
                              norm_except_dim, nuclear_norm, orgqr, ormqr, pca_lowrank, qr, svd_lowrank,
                              triangular_solve)

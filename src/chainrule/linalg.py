@@ -37,7 +37,8 @@ from ._ops.pointwise_base import write_out
 __all__ = ["LinAlgError", "inv", "inv_ex", "det", "slogdet", "solve", "solve_ex", "solve_triangular", "cholesky",
            "cholesky_ex", "qr", "eigh", "eigvalsh", "svd", "svdvals", "pinv", "matrix_norm", "vector_norm", "norm",
            "matrix_exp", "matrix_power", "matrix_rank", "cross", "multi_dot", "vecdot", "matmul", "diagonal", "lstsq",
-           "lu_factor", "lu_factor_ex", "lu", "lu_solve", "eig", "eigvals", "cond", "tensorinv", "tensorsolve", "vander",
+           "lu_factor", "lu_factor_ex", "lu", "lu_solve", "eig", "eigvals", "cond", "tensorinv", "tensorsolve",
+           "vander",
            "householder_product"]
 
 

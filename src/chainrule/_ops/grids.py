@@ -11,7 +11,7 @@ import math
 import warnings
 
 from .._array import NUMPY
-from .._creation import arange, tensor, zeros
+from .._creation import tensor, zeros
 from .._dtype import get_default_dtype, int64, promote_types
 from .._size import Size
 from .._tensor import Tensor

@@ -30,7 +30,8 @@ def _inplace_node_class(node_class):
     made = _inplace_node_classes.get(node_class)
     if made is None:
         name = _INPLACE_NAMES.get(node_class.__name__, node_class.__name__[:-1] + "1")
-        made = _inplace_node_classes[node_class] = type(name, (node_class,), {"__slots__": (), "__module__": "builtins"})
+        made = type(name, (node_class,), {"__slots__": (), "__module__": "builtins"})
+        _inplace_node_classes[node_class] = made
     return made
 
 

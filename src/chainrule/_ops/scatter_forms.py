@@ -173,7 +173,8 @@ def _flat_index(input, index):
 def put(input, index, source, accumulate=False):
     """``input`` with ``source`` written at flat positions ``index`` (added when ``accumulate``)."""
     flat = input.reshape(-1)
-    return index_put(flat, (_flat_index(input, index).reshape(-1),), source.reshape(-1), accumulate).reshape(input.shape)
+    written = index_put(flat, (_flat_index(input, index).reshape(-1),), source.reshape(-1), accumulate)
+    return written.reshape(input.shape)
 
 
 def put_(input, index, source, accumulate=False):

@@ -30,7 +30,8 @@ __all__ = ["dsplit", "hsplit", "vsplit", "split_with_sizes", "unsafe_chunk", "un
            "unbind_copy", "unfold_copy", "unsqueeze_copy", "view_copy", "diagonal_copy", "channel_shuffle",
            "repeat_interleave"]
 FUNCTIONS = __all__ + ["eig", "lstsq", "solve", "matrix_rank"]
-METHODS = ["repeat_interleave", "dsplit", "hsplit", "vsplit", "split_with_sizes", "unsafe_chunk", "unsafe_split", "unsafe_split_with_sizes",
+METHODS = ["repeat_interleave", "dsplit", "hsplit", "vsplit", "split_with_sizes", "unsafe_chunk", "unsafe_split",
+           "unsafe_split_with_sizes",
            "ravel", "narrow_copy", "addr", "is_signed", "is_nonzero", "is_neg", "resolve_neg", "sum_to_size",
            "type_as", "new", "new_empty_strided", "cdouble", "cfloat", "chalf", "bfloat16", "apply_", "map_", "map2_",
            "is_pinned", "pin_memory", "share_memory_", "is_shared", "dim_order", "eig", "lstsq", "solve",
@@ -103,7 +104,8 @@ def sum_to_size(input, *size):
     if not expandable:
         raise RuntimeError(f"size {{{list(shape)}}} is not expandable to size {{{list(x.shape)}}}.")
     leading = x.ndim - len(shape)
-    dims = tuple(range(leading)) + tuple(leading + i for i, s in enumerate(shape) if s == 1 and x.shape[leading + i] != 1)
+    dims = tuple(range(leading)) + tuple(leading + i for i, s in enumerate(shape)
+                                         if s == 1 and x.shape[leading + i] != 1)
     result = input.sum(dims, keepdim=True) if dims else input
     return result.reshape(shape) if leading else result
 

@@ -13,7 +13,7 @@ import numpy as np
 from .._creation import empty, empty_like
 from .._ops.pointwise import where
 from .._random import randperm
-from .._tensor import Tensor, make_tensor
+from .._tensor import Tensor, make_tensor  # noqa: F401  (nn.init.Tensor, as PyTorch's module offers)
 from .._autograd import grad_mode
 
 __all__ = ["calculate_gain", "uniform_", "normal_", "trunc_normal_", "constant_", "ones_", "zeros_", "eye_",

@@ -4,8 +4,8 @@ from .channels import ChannelShuffle, CrossMapLRN2d
 from .compat import Container, DataParallel, NLLLoss2d, RNNCellBase, SyncBatchNorm
 from .embedding_bag import EmbeddingBag
 from .lazy import (LazyBatchNorm1d, LazyBatchNorm2d, LazyBatchNorm3d, LazyConv1d, LazyConv2d, LazyConv3d,
-                   LazyConvTranspose1d, LazyConvTranspose2d, LazyConvTranspose3d, LazyInstanceNorm1d, LazyInstanceNorm2d,
-                   LazyInstanceNorm3d, LazyLinear, UninitializedBuffer, UninitializedParameter)
+                   LazyConvTranspose1d, LazyConvTranspose2d, LazyConvTranspose3d, LazyInstanceNorm1d,
+                   LazyInstanceNorm2d, LazyInstanceNorm3d, LazyLinear, UninitializedBuffer, UninitializedParameter)
 from .unpooling import LPPool3d, MaxUnpool1d, MaxUnpool2d, MaxUnpool3d
 from .activation import (CELU, ELU, GELU, GLU, SELU, Hardshrink, Hardsigmoid, Hardswish, Hardtanh, LeakyReLU,
                          LogSigmoid, LogSoftmax, Mish, PReLU, ReLU, ReLU6, RReLU, Sigmoid, SiLU, Softmax, Softmax2d,
