@@ -14,7 +14,7 @@ from ._creation import (arange, as_tensor, asarray, empty, empty_like, eye, from
 from ._device import device
 from ._dtype import (bool_ as bool, complex64, complex128, float16, float32, float64, get_default_dtype, int8,
                      int16, int32, int64, promote_types, set_default_dtype, uint8, uint16, uint32, uint64)
-from ._dtype import dtype
+from ._dtype import bfloat16, dtype
 from ._printing import get_printoptions, set_printoptions
 from ._size import Size
 from ._tensor import Tensor
@@ -43,6 +43,36 @@ from ._random import (Generator, bernoulli, binomial, default_generator, get_rng
 
 globals().update(_FUNCTIONS)
 from . import fft, linalg, special  # noqa: E402
+from . import accelerator, amp, backends, jit, onnx  # noqa: E402
+from ._legacy_linalg import (cholesky_solve, frobenius_norm, geqrf, lu, lu_solve, lu_unpack,  # noqa: E402
+                             norm_except_dim, nuclear_norm, orgqr, ormqr, pca_lowrank, qr, svd_lowrank,
+                             triangular_solve)
+from .amp import GradScaler, autocast  # noqa: E402
+from .amp import cuda_forms as _cuda_amp  # noqa: E402
+
+if not hasattr(cuda, "amp"):  # chainrule.cuda.amp: the older CUDA-only amp spellings
+    cuda.amp = _cuda_amp
+from .amp.autocast_mode import AUTOCAST_FUNCTIONS as _AUTOCAST_FUNCTIONS  # noqa: E402
+from .jit import fork, wait  # noqa: E402
+from ._legacy_types import LEGACY_TYPES as _LEGACY_TYPES, set_default_tensor_type  # noqa: E402
+from ._runtime import (are_deterministic_algorithms_enabled, channels_last, channels_last_3d,  # noqa: E402
+                       contiguous_format, finfo, get_deterministic_debug_mode, get_float32_matmul_precision,
+                       get_num_interop_threads, get_num_threads, iinfo, init_num_threads,
+                       is_deterministic_algorithms_warn_only_enabled, is_warn_always_enabled, layout, memory_format,
+                       preserve_format, set_deterministic_debug_mode, set_float32_matmul_precision,
+                       set_num_interop_threads, set_num_threads, set_warn_always, strided,
+                       use_deterministic_algorithms)
+
+from ._inplace_functions import INPLACE_FUNCTIONS as _INPLACE_FUNCTIONS  # noqa: E402
+from . import _functional_aliases  # noqa: E402
+from .func import vmap  # noqa: E402
+from .autograd.anomaly_mode import set_detect_anomaly as set_anomaly_enabled  # noqa: E402
+
+globals().update({name: getattr(_functional_aliases, name) for name in _functional_aliases.__all__})
+
+globals().update(_INPLACE_FUNCTIONS)
+globals().update(_AUTOCAST_FUNCTIONS)
+globals().update(_LEGACY_TYPES)
 
 
 def compile(model=None, *, fullgraph=False, dynamic=None, backend=None, mode=None, options=None, disable=False,

@@ -2,6 +2,7 @@
 
 import math
 import numbers
+from collections import deque
 import warnings
 
 import numpy as np
@@ -36,7 +37,7 @@ def _infer(data, shape, depth, kinds):
         kinds.add(_dtype.from_numpy_dtype(data.dtype))
         _merge_shape(shape, depth, data.shape)
         return
-    if isinstance(data, (list, tuple)):
+    if isinstance(data, (list, tuple, range, deque)):
         n = len(data)
         if depth == len(shape):
             shape.append(n)
@@ -238,15 +239,30 @@ def _filled(function_name, *value):
 _ZEROS, _ONES, _EMPTY = _filled("zeros"), _filled("ones"), _filled("empty")
 
 
-def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+def keyword_size(name, size, keywords):
+    """``size`` given as ``size=`` (``zeros(size=(2, 3))``), which PyTorch accepts as well as positionally."""
+    if set(keywords) != {"size"} or size:
+        unexpected = next(iter(k for k in keywords if k != "size"), "size")
+        raise TypeError(f"{name}() got an unexpected keyword argument '{unexpected}'")
+    return (keywords["size"],)
+
+
+def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, **size_keyword):
+    if size_keyword:
+        size = keyword_size("zeros", size, size_keyword)
     return _factory("zeros", size, dtype, requires_grad, _ZEROS, device)
 
 
-def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, **size_keyword):
+    if size_keyword:
+        size = keyword_size("ones", size, size_keyword)
     return _factory("ones", size, dtype, requires_grad, _ONES, device)
 
 
-def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
+def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None,
+          **size_keyword):
+    if size_keyword:
+        size = keyword_size("empty", size, size_keyword)
     return _factory("empty", size, dtype, requires_grad, _EMPTY, device)
 
 

@@ -95,6 +95,24 @@ _BAREBONES_UNSIGNED = (uint16, uint32, uint64)
 ALL_DTYPES = (bool_, uint8, int8, int16, int32, int64, float16, float32, float64, complex64, complex128,
               uint16, uint32, uint64)
 _FROM_NUMPY = {d.np: d for d in ALL_DTYPES}
+
+
+class _dtype_without_storage(dtype):
+    """A PyTorch dtype that NumPy cannot store: it can be named and compared, but no tensor has it."""
+
+    __slots__ = ()
+
+    def __init__(self, name, itemsize, category):
+        self.name = name
+        self.np = None
+        self.category = category
+        self.itemsize = itemsize
+        self.is_floating_point = category == FLOATING
+        self.is_complex = category == COMPLEX
+        self.is_signed = True
+
+
+bfloat16 = _dtype_without_storage("bfloat16", 2, FLOATING)
 _NAMES = {d.name: d for d in ALL_DTYPES}
 
 
@@ -108,6 +126,9 @@ def from_numpy_dtype(np_dtype):
         return _FROM_NUMPY[np_dtype]
     except KeyError:
         pass
+    if isinstance(np_dtype, _dtype_without_storage):
+        raise TypeError(f"chainrule has no {np_dtype.name} tensors: NumPy has no {np_dtype.name} type (use "
+                        "float32 or float16)")
     try:
         return _FROM_NUMPY[np.dtype(np_dtype)]
     except (KeyError, TypeError):

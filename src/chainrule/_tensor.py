@@ -141,7 +141,12 @@ class Tensor:
     def type(self, dtype=None):
         if dtype is None:
             return "chainrule." + self.dtype.legacy_name
-        return self.to(dtype)
+        if isinstance(dtype, str):  # "torch.DoubleTensor"
+            from_name = {d.legacy_name: d for d in _dtype.ALL_DTYPES}
+            if dtype.rsplit(".", 1)[-1] not in from_name:
+                raise ValueError(f"invalid type: '{dtype}'")
+            dtype = from_name[dtype.rsplit(".", 1)[-1]]
+        return self.to(getattr(dtype, "dtype", dtype))  # a legacy type (chainrule.DoubleTensor) names its dtype
 
     # ----------------------------------------------------------------- autograd metadata
     @property

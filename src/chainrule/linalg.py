@@ -18,7 +18,7 @@ from ._ops.linalg.checks import (LinAlgError, check_matrix, cholesky_info, failu
                                  not_positive_definite_error, singular_error, singular_solve_error)
 from ._ops.linalg.eigen import eig, eigh, eigvals, eigvalsh
 from ._ops.linalg.factorizations import cholesky, cholesky_array, householder_product, qr
-from ._ops.linalg.lu import lu, lu_factor, lu_solve
+from ._ops.linalg.lu import lu, lu_factor, lu_factor_ex, lu_solve
 from ._ops.linalg.solvers import det, inv, is_vector_rhs, lstsq, solve, solve_array
 from ._ops.linalg.solvers import linalg_slogdet as slogdet
 from ._ops.linalg.svd import pinv, svd, svdvals
@@ -37,7 +37,8 @@ from ._ops.pointwise_base import write_out
 __all__ = ["LinAlgError", "inv", "inv_ex", "det", "slogdet", "solve", "solve_ex", "solve_triangular", "cholesky",
            "cholesky_ex", "qr", "eigh", "eigvalsh", "svd", "svdvals", "pinv", "matrix_norm", "vector_norm", "norm",
            "matrix_exp", "matrix_power", "matrix_rank", "cross", "multi_dot", "vecdot", "matmul", "diagonal", "lstsq",
-           "lu_factor", "lu", "lu_solve", "eig", "eigvals", "cond", "tensorinv", "tensorsolve", "vander",
+           "lu_factor", "lu_factor_ex", "lu", "lu_solve", "eig", "eigvals", "cond", "tensorinv", "tensorsolve",
+           "vander",
            "householder_product"]
 
 

@@ -11,10 +11,12 @@ from .._tensor import Tensor
 from ._op import publish
 from . import (arithmetic, complex, copy, indexing, inplace, joining, matmul, pointwise, pointwise_binary,
                pointwise_compare, products, reduction, rounding, scatter, shape, sorting, special)
+from . import binning, grids, inplace_views, pointwise_numbers, scatter_forms, statistics, tensor_forms, windows
 from .linalg import factorizations, solvers, svd
 
 FAMILIES = (arithmetic, pointwise_binary, rounding, pointwise, pointwise_compare, reduction, sorting, shape, joining,
-            indexing, scatter, matmul, products, solvers, factorizations, svd, copy, complex, *special.FAMILIES)
+            indexing, scatter, matmul, products, solvers, factorizations, svd, copy, complex, *special.FAMILIES, grids,
+            binning, statistics, pointwise_numbers, scatter_forms, tensor_forms, inplace_views, windows)
 
 FUNCTIONS = {}
 METHODS = {}
@@ -105,7 +107,9 @@ def _operators():
         "__rfloordiv__": rounding.rfloordiv, "__ifloordiv__": m["floor_divide_"], "__mod__": m["remainder"],
         "__rmod__": rounding.rremainder, "__imod__": m["remainder_"], "__rand__": m["bitwise_and"],
         "__ror__": m["bitwise_or"], "__rxor__": m["bitwise_xor"], "__iand__": m["bitwise_and_"],
-        "__ior__": m["bitwise_or_"], "__ixor__": m["bitwise_xor_"],
+        "__ior__": m["bitwise_or_"], "__ixor__": m["bitwise_xor_"], "__lshift__": m["bitwise_left_shift"],
+        "__rshift__": m["bitwise_right_shift"], "__ilshift__": m["bitwise_left_shift_"],
+        "__irshift__": m["bitwise_right_shift_"],
     }
 
 

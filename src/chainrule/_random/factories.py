@@ -9,7 +9,7 @@ The draw, and any arithmetic on it, is one ``traced_stateful`` call, which a com
 import numpy as np
 
 from .._array import INTEGER_TYPES
-from .._creation import _size_args
+from .._creation import _size_args, keyword_size
 from .._errors import argument_type_error
 from .._device import defaults as _device_defaults
 from .._device import placement
@@ -78,8 +78,10 @@ def _floating(d, kernel):
 
 
 def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
-         pin_memory=False):
+         pin_memory=False, **size_keyword):
     """Uniform values in [0, 1): ``empty(size).uniform_()``."""
+    if size_keyword:
+        size = keyword_size("rand", size, size_keyword)
     d = get_default_dtype() if dtype is None else to_dtype(dtype)
     _floating(d, "check_uniform_bounds")
     values = traced_stateful(_fresh, _shape(size), d.np, uniform_values, _generator(generator), 0.0, 1.0,
@@ -88,8 +90,10 @@ def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None, 
 
 
 def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
-          pin_memory=False):
+          pin_memory=False, **size_keyword):
     """Standard normal values: ``empty(size).normal_()``."""
+    if size_keyword:
+        size = keyword_size("randn", size, size_keyword)
     d = get_default_dtype() if dtype is None else to_dtype(dtype)
     _floating(d, "normal_kernel_cpu")
     std = 1.0 / np.sqrt(2) if d.is_complex else 1.0
@@ -102,6 +106,8 @@ def randint(low=0, high=None, size=None, *, generator=None, out=None, dtype=None
     """Integers in ``[low, high)`` (``randint(high, size)`` starts at 0): ``empty(size).random_(low, high)``."""
     if size is None:
         low, high, size = 0, low, high
+    elif high is None:  # randint(high, size=...)
+        low, high = 0, low
     if high is None or size is None:
         raise TypeError("randint() missing required argument 'size'" if high is not None else
                         "randint() missing required argument 'high'")

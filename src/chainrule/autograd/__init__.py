@@ -15,6 +15,8 @@ from .._tensor import Tensor
 from . import anomaly_mode, forward_ad, function, functional, grad_mode, graph
 from .function import Function, once_differentiable
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
+from .variable import (Variable, is_multithreading_enabled, is_tensor_like, is_view_replay_enabled,
+                       set_multithreading_enabled, variable)
 
 __all__ = ["backward", "grad", "no_grad", "enable_grad", "set_grad_enabled", "inference_mode", "is_grad_enabled",
            "detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled", "gradcheck", "gradgradcheck", "Function"]

@@ -13,7 +13,7 @@ import numpy as np
 from .._creation import empty, empty_like
 from .._ops.pointwise import where
 from .._random import randperm
-from .._tensor import make_tensor
+from .._tensor import Tensor, make_tensor  # noqa: F401  (nn.init.Tensor, as PyTorch's module offers)
 from .._autograd import grad_mode
 
 __all__ = ["calculate_gain", "uniform_", "normal_", "trunc_normal_", "constant_", "ones_", "zeros_", "eye_",
@@ -231,3 +231,30 @@ def sparse_(tensor, sparsity, std=0.01, generator=None):
         for column in range(cols):
             tensor[randperm(rows)[:zeros_per_column], column] = 0
     return tensor
+
+
+def _deprecated_name(function):
+    """The name without the trailing underscore, which PyTorch still accepts with a FutureWarning."""
+    new_name = function.__name__
+    old_name = new_name[:-1]
+
+    def deprecated(*args, **kwargs):
+        warnings.warn(f"`nn.init.{old_name}` is now deprecated in favor of `nn.init.{new_name}`.", FutureWarning,
+                      stacklevel=2)
+        return function(*args, **kwargs)
+
+    deprecated.__name__ = deprecated.__qualname__ = old_name
+    deprecated.__doc__ = f"Deprecated: use ``{new_name}``."
+    return deprecated
+
+
+uniform = _deprecated_name(uniform_)
+normal = _deprecated_name(normal_)
+constant = _deprecated_name(constant_)
+eye = _deprecated_name(eye_)
+dirac = _deprecated_name(dirac_)
+xavier_uniform = _deprecated_name(xavier_uniform_)
+xavier_normal = _deprecated_name(xavier_normal_)
+kaiming_uniform = _deprecated_name(kaiming_uniform_)
+kaiming_normal = _deprecated_name(kaiming_normal_)
+orthogonal = _deprecated_name(orthogonal_)

@@ -16,6 +16,7 @@ from collections import Counter, OrderedDict
 from ..nn.parameter import Parameter
 from .._tensor import Tensor
 from .errors import InvalidFileError, UnsafeFileError, weights_only_message
+from .._dtype import _by_name as _dtype_by_name
 from .torch_objects import TORCH_NAMES, set_state
 
 __all__ = ["WeightsOnlyUnpickler", "add_safe_globals", "get_safe_globals", "clear_safe_globals", "safe_globals",
@@ -53,6 +54,12 @@ class safe_globals:
     def __exit__(self, *exc):
         global _user_globals
         _user_globals = _user_globals - set(self.safe_globals)
+
+
+# The rebuild functions under chainrule's own names, as whole-object pickles (``save(model)``) record them.
+_OWN_NAMES = {f"{function.__module__}.{function.__qualname__}": function for function in TORCH_NAMES.values()
+              if callable(function) and getattr(function, "__module__", "").startswith("chainrule.")}
+_OWN_NAMES["chainrule._dtype._by_name"] = _dtype_by_name  # a dtype inside a pickled object, by its name
 
 
 def _user_allowed():
@@ -107,7 +114,7 @@ class WeightsOnlyUnpickler:
         self.persistent_load = persistent_load
         self.encoding = encoding
         user = _user_allowed()
-        self.allowed = {**user, **TORCH_NAMES}
+        self.allowed = {**user, **TORCH_NAMES, **_OWN_NAMES}
         self.allowed_ids = {id(value) for value in self.allowed.values()}
         self.user_ids = {id(value) for value in user.values()}
         self.stack = []

@@ -17,10 +17,11 @@ from .checks import check_matrix
 from .matrices import adjoint, identity, lower, outputs_of, record_factors, upper
 from .solvers import solve
 
-__all__ = ["lu_factor", "lu", "lu_solve"]
+__all__ = ["lu_factor", "lu_factor_ex", "lu", "lu_solve"]
 
 _LinalgLuFactor = return_types.make_return_type("linalg_lu_factor", ("LU", "pivots"))
 _LinalgLu = return_types.make_return_type("linalg_lu", ("P", "L", "U"))
+_LinalgLuFactorEx = return_types.make_return_type("linalg_lu_factor_ex", ("LU", "pivots", "info"))
 
 
 # ---------------------------------------------------------------- the factorization on arrays
@@ -155,6 +156,19 @@ def lu_factor(A, *, pivot=True, out=None):
                            "factorization, consider calling linalg.lu(A, pivot) or linalg.lu_factor_ex(A, pivot)")
     LU = record(lu_array, LinalgLuFactorExBackward0, (A,), (OUTPUT,), (permutation,))
     return write_out(_LinalgLuFactor((LU, make_tensor(pivots))), out, "linalg_lu_factor")
+
+
+def lu_factor_ex(A, *, pivot=True, check_errors=False, out=None):
+    """``lu_factor`` that reports a zero pivot in ``info`` (its 1-based position) instead of raising."""
+    if check_errors:
+        LU, pivots = lu_factor(A, pivot=pivot)
+        return write_out(_LinalgLuFactorEx((LU, pivots, make_tensor(namespace_of(pivots._data).zeros(
+            pivots._data.shape[:-1], dtype=pivots._data.dtype)))), out, "linalg_lu_factor_ex")
+    _check_lu_input("torch.lu_factor", A, pivot)
+    lu_array, pivots, permutation, info = _lu_arrays(A._data)
+    LU = record(lu_array, LinalgLuFactorExBackward0, (A,), (OUTPUT,), (permutation,))
+    info = namespace_of(pivots).asarray(info).astype(pivots.dtype)
+    return write_out(_LinalgLuFactorEx((LU, make_tensor(pivots), make_tensor(info))), out, "linalg_lu_factor_ex")
 
 
 def lu(A, *, pivot=True, out=None):

@@ -263,3 +263,7 @@ class LogSoftmax(_Activation):
 
     def forward(self, input):
         return F.log_softmax(input, self.dim)
+
+
+# PyTorch defines MultiheadAttention in this module; scripts refer to it here (nn.modules.activation.*).
+from .transformer import MultiheadAttention  # noqa: E402,F401

@@ -80,3 +80,8 @@ class Bilinear(Module):
     def extra_repr(self):
         return (f"in1_features={self.in1_features}, in2_features={self.in2_features}, "
                 f"out_features={self.out_features}, bias={self.bias is not None}")
+
+
+class NonDynamicallyQuantizableLinear(Linear):
+    """The output projection of ``MultiheadAttention``: PyTorch's class name, for identical printing and for
+    the allowlists of weights-only loading, which name it in this module."""

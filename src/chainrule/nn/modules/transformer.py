@@ -13,16 +13,12 @@ from ..parameter import Parameter
 from ._attention import multi_head_attention
 from .container import ModuleList
 from .dropout import Dropout
-from .linear import Linear
+from .linear import Linear, NonDynamicallyQuantizableLinear
 from .module import Module
 from .normalization import LayerNorm
 
 __all__ = ["MultiheadAttention", "TransformerEncoderLayer", "TransformerEncoder", "TransformerDecoderLayer",
            "TransformerDecoder", "Transformer"]
-
-
-class NonDynamicallyQuantizableLinear(Linear):
-    """The output projection of ``MultiheadAttention`` (PyTorch's class name, for identical printing)."""
 
 
 class MultiheadAttention(Module):

@@ -3,6 +3,8 @@ one ``step()`` per epoch (``base``: what every schedule shares; ``decay``, ``cyc
 ``combined``: the schedules by kind).
 """
 
+from ..._tensor import Tensor  # noqa: F401  (PyTorch's module offers it too)
+from ..optimizer import Optimizer  # noqa: F401  (PyTorch's module offers it too)
 from .base import LRScheduler
 from .combined import ChainedScheduler, SequentialLR
 from .cyclic import CosineAnnealingLR, CosineAnnealingWarmRestarts, CyclicLR, OneCycleLR

@@ -1,0 +1,192 @@
+"""The top-level linear algebra PyTorch kept from before ``torch.linalg``: ``qr``, ``lu``, ``lu_solve``,
+``lu_unpack``, ``triangular_solve``, ``cholesky_solve``, ``geqrf``/``orgqr``/``ormqr``, ``nuclear_norm``,
+``frobenius_norm``, ``norm_except_dim``, ``svd_lowrank``, ``pca_lowrank``.
+
+Each is written with ``chainrule.linalg`` (so its gradients are those functions'), with the old argument
+orders and result tuples; the deprecated ones warn as PyTorch does.
+"""
+
+import sys
+import warnings
+
+from . import linalg
+from ._array import namespace_of
+from ._creation import eye, zeros
+from ._ops import register_family
+from ._ops.joining import cat
+from ._ops.norms import vector_norm
+from ._ops.shape import tril, triu
+from ._random import randn
+from ._tensor import make_tensor
+from .return_types import make_return_type
+
+__all__ = ["qr", "lu", "lu_solve", "lu_unpack", "triangular_solve", "cholesky_solve", "geqrf", "orgqr", "ormqr",
+           "nuclear_norm", "frobenius_norm", "norm_except_dim", "svd_lowrank", "pca_lowrank"]
+FUNCTIONS = __all__
+METHODS = ["qr", "lu", "lu_solve", "triangular_solve", "cholesky_solve", "geqrf", "orgqr", "ormqr"]
+
+_Qr = make_return_type("qr", ("Q", "R"))
+_LuUnpack = make_return_type("lu_unpack", ("P", "L", "U"))
+_TriangularSolve = make_return_type("triangular_solve", ("solution", "cloned_coefficient"))
+_Geqrf = make_return_type("geqrf", ("a", "tau"))
+
+
+def qr(input, some=True, *, out=None):
+    """Deprecated: ``linalg.qr`` with ``mode='reduced'`` (``some``) or ``'complete'``."""
+    warnings.warn("chainrule.qr is deprecated in favor of chainrule.linalg.qr and will be removed in a future "
+                  "PyTorch release.", UserWarning, stacklevel=2)
+    Q, R = linalg.qr(input, mode="reduced" if some else "complete")
+    return _Qr((Q, R))
+
+
+def lu(A, pivot=True, get_infos=False, out=None):
+    """Deprecated: ``linalg.lu_factor_ex``'s ``(LU, pivots[, infos])``."""
+    warnings.warn("chainrule.lu is deprecated in favor of chainrule.linalg.lu_factor / "
+                  "chainrule.linalg.lu_factor_ex and will be removed in a future PyTorch release.", UserWarning,
+                  stacklevel=2)
+    LU, pivots, infos = linalg.lu_factor_ex(A, pivot=pivot)
+    return (LU, pivots, infos) if get_infos else (LU, pivots)
+
+
+def lu_solve(b, LU_data, LU_pivots, *, out=None):
+    """Deprecated: ``linalg.lu_solve(LU_data, LU_pivots, b)``."""
+    warnings.warn("chainrule.lu_solve is deprecated in favor of chainrule.linalg.lu_solve and will be removed in a "
+                  "future PyTorch release.", UserWarning, stacklevel=2)
+    return linalg.lu_solve(LU_data, LU_pivots, b)
+
+
+def _permutation_from_pivots(pivots, m, xp):
+    """The row order the sequential 1-based swaps in ``pivots`` make, per matrix of the batch."""
+    swaps = pivots.reshape(-1, pivots.shape[-1]) - 1
+    orders = xp.tile(xp.arange(m), (swaps.shape[0], 1))
+    for row in range(swaps.shape[1]):
+        target = swaps[:, row]
+        batch = xp.arange(swaps.shape[0])
+        current, other = orders[batch, row].copy(), orders[batch, target].copy()
+        orders[batch, row], orders[batch, target] = other, current
+    return orders.reshape(pivots.shape[:-1] + (m,))
+
+
+def lu_unpack(LU_data, LU_pivots, unpack_data=True, unpack_pivots=True, *, out=None):
+    """``P, L, U`` from a packed LU factorization: ``A = P @ L @ U``."""
+    m, n = LU_data.shape[-2:]
+    k = min(m, n)
+    if unpack_data:
+        L = tril(LU_data[..., :, :k], -1) + eye(m, k, dtype=LU_data.dtype)
+        U = triu(LU_data[..., :k, :])
+    else:
+        L = U = zeros(0, dtype=LU_data.dtype)
+    if unpack_pivots:
+        xp = namespace_of(LU_pivots._data)
+        order = _permutation_from_pivots(LU_pivots._data.astype(xp.int64), m, xp)
+        identity = xp.eye(m, dtype=LU_data._data.dtype)
+        P = make_tensor(xp.swapaxes(identity[order], -1, -2).copy())
+    else:
+        P = zeros(0, dtype=LU_data.dtype)
+    return _LuUnpack((P, L, U))
+
+
+def triangular_solve(b, A, upper=True, transpose=False, unitriangular=False, *, out=None):
+    """Deprecated: ``X`` with ``A X = b`` (``A^T X = b`` when ``transpose``), and a copy of ``A``."""
+    warnings.warn("chainrule.triangular_solve is deprecated in favor of chainrule.linalg.solve_triangular and will be "
+                  "removed in a future PyTorch release.", UserWarning, stacklevel=2)
+    matrix = A.mT if transpose else A
+    solution = linalg.solve_triangular(matrix, b, upper=upper != transpose, unitriangular=unitriangular)
+    return _TriangularSolve((solution, A.clone()))
+
+
+def cholesky_solve(input, input2, upper=False, *, out=None):
+    """``X`` with ``A X = input`` where ``A = L L^H`` from its Cholesky factor ``input2``.
+
+    Only the factor's triangle is read, but its gradient reaches the whole matrix, as PyTorch's formula
+    (which treats the factor as a full matrix) gives it: the other triangle enters with value zero.
+    """
+    factor = input2.mH if upper else input2
+    outside = factor - tril(factor)
+    L = tril(factor) + (outside - outside.detach())
+    return linalg.solve(L @ L.mH, input)
+
+
+def geqrf(input, *, out=None):
+    """QR in LAPACK's packed Householder form ``(a, tau)`` (no derivative, as in PyTorch)."""
+    x = input._data
+    xp = namespace_of(x)
+    if x.ndim < 2:
+        raise RuntimeError("torch.geqrf: input must have at least 2 dimensions.")
+    matrices = x.reshape((-1,) + x.shape[-2:])
+    packed, taus = [], []
+    for matrix in matrices:
+        h, tau = xp.linalg.qr(matrix, mode="raw")
+        packed.append(h.T)
+        taus.append(tau)
+    a = xp.stack(packed).reshape(x.shape).astype(x.dtype) if packed else x.copy()
+    tau = xp.stack(taus).reshape(x.shape[:-2] + (min(x.shape[-2:]),)).astype(x.dtype) if taus else \
+        xp.zeros(x.shape[:-2] + (min(x.shape[-2:]),), dtype=x.dtype)
+    return _Geqrf((make_tensor(a), make_tensor(tau)))
+
+
+def orgqr(input, tau):
+    """The ``Q`` of a ``geqrf`` factorization (``linalg.householder_product``)."""
+    return linalg.householder_product(input, tau)
+
+
+def ormqr(input, tau, other, left=True, transpose=False, *, out=None):
+    """``Q @ other`` (or ``other @ Q``, with ``Q^H`` when ``transpose``) for the ``Q`` of ``geqrf``."""
+    m, k = input.shape[-2], input.shape[-1]
+    padding = m - k
+    if padding > 0:
+        input = cat([input, zeros(input.shape[:-1] + (padding,), dtype=input.dtype)], -1)
+        tau = cat([tau, zeros(tau.shape[:-1] + (m - tau.shape[-1],), dtype=tau.dtype)], -1)
+    Q = linalg.householder_product(input[..., :m], tau)
+    if transpose:
+        Q = Q.mH
+    return Q @ other if left else other @ Q
+
+
+def nuclear_norm(input, dim=None, keepdim=False, *, out=None):
+    """The sum of singular values (over ``dim``, the last two by default)."""
+    return linalg.matrix_norm(input, "nuc", dim=(-2, -1) if dim is None else tuple(dim), keepdim=keepdim)
+
+
+def frobenius_norm(input, dim, keepdim=False, *, out=None):
+    """The square root of the sum of squares over ``dim``."""
+    return vector_norm(input, 2, dim=tuple(dim) if isinstance(dim, (list, tuple)) else dim, keepdim=keepdim)
+
+
+def norm_except_dim(v, pow=2, dim=0):
+    """The ``pow``-norm over every dimension but ``dim`` (kept with size 1), as weight normalisation uses."""
+    if dim == -1:
+        return vector_norm(v, pow)
+    dim = dim % v.dim()
+    others = tuple(d for d in range(v.dim()) if d != dim)
+    return vector_norm(v, pow, dim=others, keepdim=True)
+
+
+def _range_finder(A, q, niter):
+    Z = randn(A.shape[-1], q, dtype=A.dtype)
+    Q = linalg.qr(A @ Z).Q
+    for _ in range(niter):
+        Q = linalg.qr(A.mH @ Q).Q
+        Q = linalg.qr(A @ Q).Q
+    return Q
+
+
+def svd_lowrank(A, q=6, niter=2, M=None):
+    """An approximate rank-``q`` SVD ``(U, S, V)`` by randomised range finding (Halko et al.)."""
+    if M is not None:
+        A = A - M
+    Q = _range_finder(A, q, niter)
+    B = Q.mH @ A
+    U, S, Vh = linalg.svd(B, full_matrices=False)
+    return Q @ U, S, Vh.mH
+
+
+def pca_lowrank(A, q=None, center=True, niter=2):
+    """Principal components ``(U, S, V)`` of the rows of ``A`` (centred first) by ``svd_lowrank``."""
+    q = min(6, *A.shape[-2:]) if q is None else q
+    if center:
+        A = A - A.mean(dim=-2, keepdim=True)
+    return svd_lowrank(A, q, niter)
+
+
+register_family(sys.modules[__name__])

@@ -1,0 +1,218 @@
+"""Elementwise functions of numbers that PyTorch names separately: angle units (``deg2rad``, ``rad2deg``),
+log-sum-exp of two (``logaddexp``, ``logaddexp2``), ``ldexp``, ``frexp``, ``float_power``, ``heaviside``,
+``gcd``/``lcm``, ``nextafter``, ``isreal``, ``positive``.
+"""
+
+import math
+
+from .._array import namespace_of
+from .._dtype import complex128, float64, int32
+from .._tensor import Tensor, make_tensor
+from ..return_types import make_return_type
+from ._broadcast import apply_binary, binary_arrays
+from ._op import derivative, record
+from .arithmetic import mul, pow
+from .pointwise import exp2, sigmoid
+from .pointwise_base import kernel_missing, reject, to_default_float, unary_op, write_out
+
+__all__ = ["deg2rad", "rad2deg", "logaddexp", "logaddexp2", "ldexp", "frexp", "float_power", "heaviside", "gcd",
+           "lcm", "nextafter", "isreal", "positive", "bitwise_left_shift", "bitwise_right_shift"]
+FUNCTIONS = __all__
+METHODS = __all__
+INPLACE = ["deg2rad", "rad2deg", "ldexp", "float_power", "heaviside", "gcd", "lcm", "nextafter", "bitwise_left_shift",
+           "bitwise_right_shift"]
+
+frexp_result = make_return_type("frexp", ("mantissa", "exponent"))
+
+
+def _deg2rad_grad(grad):
+    return grad * (math.pi / 180)
+
+
+def _rad2deg_grad(grad):
+    return grad * (180 / math.pi)
+
+
+Deg2RadBackward0 = derivative("Deg2RadBackward0", _deg2rad_grad)
+Rad2DegBackward0 = derivative("Rad2DegBackward0", _rad2deg_grad)
+deg2rad = unary_op("deg2rad", Deg2RadBackward0, "deg2rad", rejects=kernel_missing("deg2rad", "c"))
+rad2deg = unary_op("rad2deg", Rad2DegBackward0, "rad2deg", rejects=kernel_missing("rad2deg", "c"))
+
+
+# ---------------------------------------------------------------- logaddexp / logaddexp2
+def _logaddexp_grad_self(grad, self, other):
+    return grad * sigmoid(self - other)
+
+
+def _logaddexp_grad_other(grad, self, other):
+    return grad * sigmoid(other - self)
+
+
+def _logaddexp2_grad_self(grad, self, other):
+    return grad / (1 + exp2(other - self))
+
+
+def _logaddexp2_grad_other(grad, self, other):
+    return grad / (1 + exp2(self - other))
+
+
+LogaddexpBackward0 = derivative("LogaddexpBackward0", _logaddexp_grad_self, _logaddexp_grad_other,
+                                saves="self other", elementwise=True)
+Logaddexp2Backward0 = derivative("Logaddexp2Backward0", _logaddexp2_grad_self, _logaddexp2_grad_other,
+                                 saves="self other", elementwise=True)
+
+
+def _two_floats(name, input, other):
+    if not isinstance(other, Tensor):
+        raise TypeError(f"{name}(): argument 'other' (position 2) must be Tensor, not {type(other).__name__}")
+    x, y = binary_arrays(input, other)
+    return to_default_float(x), to_default_float(y)
+
+
+def logaddexp(input, other, *, out=None):
+    """``log(exp(input) + exp(other))`` without overflow."""
+    x, y = _two_floats("logaddexp", input, other)
+    result = record(apply_binary(namespace_of(x).logaddexp, x, y), LogaddexpBackward0, (input, other),
+                    (input, other))
+    return write_out(result, out, "logaddexp")
+
+
+def logaddexp2(input, other, *, out=None):
+    """``log2(2**input + 2**other)`` without overflow."""
+    x, y = _two_floats("logaddexp2", input, other)
+    result = record(apply_binary(namespace_of(x).logaddexp2, x, y), Logaddexp2Backward0, (input, other),
+                    (input, other))
+    return write_out(result, out, "logaddexp2")
+
+
+# ---------------------------------------------------------------- ldexp / frexp / float_power
+def _ldexp_grad_self(grad, self, other):
+    return grad * _power_of_two(other)
+
+
+def _power_of_two(other):
+    """``2**other`` as PyTorch's rule computes it: in integers for an integer exponent, so a negative one
+    gives 0 (its derivative for ``input`` is then 0 too; the forward is exact)."""
+    if other.dtype.is_floating_point or other.dtype.is_complex:
+        return exp2(other)
+    return (other >= 0).to(other.dtype) * (2 ** other.clamp(min=0))
+
+
+def _ldexp_grad_other(grad, self, other):
+    return grad * self * exp2(other) * math.log(2)
+
+
+LdexpBackward0 = derivative("LdexpBackward0", _ldexp_grad_self, _ldexp_grad_other, saves="self other",
+                            elementwise=True)
+
+
+def ldexp(input, other, *, out=None):
+    """``input * 2**other``."""
+    product = mul(input.detach(), exp2(other.detach()))
+    return write_out(record(product._data, LdexpBackward0, (input, other), (input, other)), out, "ldexp")
+
+
+def frexp(input, *, out=None):
+    """Mantissa in ``[0.5, 1)`` (signed) and integer exponent with ``input = mantissa * 2**exponent``."""
+    x = input._data
+    if x.dtype.kind != "f":
+        raise RuntimeError("torch.frexp() only supports floating-point dtypes")
+    mantissa, exponent = namespace_of(x).frexp(x)
+    result = frexp_result((make_tensor(mantissa), make_tensor(exponent.astype(int32.np))))
+    return write_out(result, out, "frexp")
+
+
+def float_power(input, exponent, *, out=None):
+    """``input ** exponent`` computed in double precision (complex128 for complex operands)."""
+    operands = [v for v in (input, exponent) if isinstance(v, Tensor)]
+    is_complex = any(v.dtype.is_complex for v in operands) or any(isinstance(v, complex) for v in (input, exponent))
+    target = complex128 if is_complex else float64
+    base = input.to(target) if isinstance(input, Tensor) else input
+    power = exponent.to(target) if isinstance(exponent, Tensor) else exponent
+    if not isinstance(base, Tensor):
+        from_number = make_tensor(namespace_of(power._data).asarray(base, dtype=target.np))
+        return write_out(pow(from_number, power), out, "float_power")
+    return write_out(pow(base, power), out, "float_power")
+
+
+# ---------------------------------------------------------------- integer and float bit functions
+def heaviside(input, values, *, out=None):
+    """0 where ``input < 0``, 1 where ``input > 0``, ``values`` where it is 0."""
+    if input.dtype is not values.dtype:
+        raise RuntimeError("heaviside is not yet implemented for tensors with different dtypes.")
+    x, v = input._data, values._data
+    if x.dtype.kind == "c":
+        reject(x, kernel_missing("heaviside_cpu", "c"))
+    data = apply_binary(namespace_of(x).heaviside, x, v) if x.dtype.kind == "f" else \
+        apply_binary(_integer_heaviside, x, v)
+    return write_out(make_tensor(namespace_of(x).asarray(data, dtype=x.dtype)), out, "heaviside")
+
+
+def _integer_heaviside(x, v):
+    xp = namespace_of(x)
+    return xp.where(x == 0, v, (x > 0).astype(x.dtype))
+
+
+def _integer_pair(name, input, other):
+    x, y = binary_arrays(input, other)
+    if x.dtype.kind not in "iub":
+        reject(x, kernel_missing(f"{name}_cpu", x.dtype.kind))
+    return x, y
+
+
+def gcd(input, other, *, out=None):
+    """The greatest common divisor, elementwise (non-negative)."""
+    x, y = _integer_pair("gcd", input, other)
+    return write_out(make_tensor(apply_binary(namespace_of(x).gcd, x, y)), out, "gcd")
+
+
+def lcm(input, other, *, out=None):
+    """The least common multiple, elementwise (non-negative)."""
+    x, y = _integer_pair("lcm", input, other)
+    return write_out(make_tensor(apply_binary(namespace_of(x).lcm, x, y)), out, "lcm")
+
+
+def nextafter(input, other, *, out=None):
+    """The next representable float after ``input`` in the direction of ``other``."""
+    x, y = binary_arrays(input, other)
+    if x.dtype.kind != "f":
+        reject(x, kernel_missing("nextafter_cpu", x.dtype.kind))
+    return write_out(make_tensor(apply_binary(namespace_of(x).nextafter, x, y)), out, "nextafter")
+
+
+def isreal(input):
+    """True where the element has no imaginary part (every element of a real tensor)."""
+    x = input._data
+    xp = namespace_of(x)
+    if x.dtype.kind == "c":
+        return make_tensor(xp.asarray(x.imag == 0))
+    return make_tensor(xp.ones(x.shape, dtype=bool))
+
+
+def positive(input):
+    """``input`` itself (``+input``); refused for booleans as PyTorch does."""
+    if input.dtype.category == 0:
+        raise RuntimeError("The `+` operator, on a bool tensor is not supported.")
+    return input
+
+
+
+def bitwise_left_shift(input, other, *, out=None):
+    """``input << other`` for integers (as PyTorch's ``<<``)."""
+    return write_out(_shift(input, other, "left_shift"), out, "bitwise_left_shift")
+
+
+def bitwise_right_shift(input, other, *, out=None):
+    """``input >> other`` for integers (arithmetic shift: the sign is kept)."""
+    return write_out(_shift(input, other, "right_shift"), out, "bitwise_right_shift")
+
+
+def _shift(input, other, name):
+    if not isinstance(input, Tensor):
+        raise TypeError(f"bitwise_{name}(): argument 'input' must be Tensor, not {type(input).__name__}")
+    x, y = binary_arrays(input, other)
+    if x.dtype.kind not in "iu":
+        kernel = "lshift_cpu" if name == "left_shift" else "rshift_cpu"
+        reject(x, kernel_missing(kernel, x.dtype.kind))
+    xp = namespace_of(x)
+    return make_tensor(xp.asarray(apply_binary(getattr(xp, name), x, y)))

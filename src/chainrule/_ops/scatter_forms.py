@@ -1,0 +1,326 @@
+"""Out-of-place writes and reductions into a copy: ``slice_scatter``, ``select_scatter``, ``diagonal_scatter``,
+``as_strided``/``as_strided_scatter``, ``index_put``, ``put``, ``masked_scatter``, ``scatter_reduce``,
+``index_reduce``, ``fill_diagonal_``.
+
+The writes are a clone written through a view (``out[region] = src``), so their gradients are the
+indexing machinery's: the written region of ``input`` gets zeros, ``src`` gets the region's gradient.
+The reductions compute their values on the arrays and carry their gradients by an exact construction
+(``value + (S - S.detach()) / count``): forward equal to the reduction, backward the even split among
+ties that PyTorch uses for ``amax``/``amin``.
+"""
+
+from .._array import namespace_of
+from .._creation import tensor
+from .._dtype import int64
+from .._tensor import Tensor, make_tensor
+from .._autograd import grad_mode
+from .index_put import index_put_accumulate
+from .indexing import getitem, setitem
+from .pointwise import where
+from .scatter import gather, scatter_add
+from .shape import diagonal, record_view
+from .view_writes import AsStridedBackward0
+
+__all__ = ["slice_scatter", "select_scatter", "diagonal_scatter", "as_strided", "as_strided_scatter", "index_put",
+           "put", "masked_scatter", "scatter_reduce", "index_reduce"]
+FUNCTIONS = __all__
+METHODS = __all__ + ["fill_diagonal_", "index_put_", "put_", "masked_scatter_", "scatter_reduce_", "index_reduce_"]
+
+
+def _written(input, key, src):
+    """A copy of ``input`` with ``src`` written at ``key``."""
+    out = input.clone()
+    setitem(out, key, src)
+    return out
+
+
+def _along(dim, ndim, part):
+    dim = dim % ndim
+    return (slice(None),) * dim + (part,)
+
+
+def slice_scatter(input, src, dim=0, start=None, end=None, step=1):
+    """``input`` with ``src`` written into the slice ``start:end:step`` of ``dim``."""
+    key = _along(dim, input.dim(), slice(start, end, step))
+    expected = getitem(input, key).shape
+    if tuple(src.shape) != tuple(expected):
+        raise RuntimeError(f"expected src to have a size equal to the slice of self. src size = {list(src.shape)}, "
+                           f"slice size = {list(expected)}")
+    return _written(input, key, src)
+
+
+def select_scatter(input, src, dim, index):
+    """``input`` with ``src`` written at position ``index`` of ``dim``."""
+    key = _along(dim, input.dim(), index)
+    expected = getitem(input, key).shape
+    if tuple(src.shape) != tuple(expected):
+        raise RuntimeError(f"expected src to have a size equal to the slice of self. src size = {list(src.shape)}, "
+                           f"slice size = {list(expected)}")
+    return _written(input, key, src)
+
+
+def diagonal_scatter(input, src, offset=0, dim1=0, dim2=1):
+    """``input`` with ``src`` written onto its diagonal ``offset`` (between ``dim1`` and ``dim2``)."""
+    expected = diagonal(input.detach(), offset, dim1, dim2).shape
+    if tuple(src.shape) != tuple(expected):
+        raise RuntimeError(f"expected src to have a size equal to the slice of self. src size = {list(src.shape)}, "
+                           f"slice size = {list(expected)}")
+    ndim = input.dim()
+    dim1, dim2 = dim1 % ndim, dim2 % ndim
+    xp = namespace_of(input._data)
+    count = src.shape[-1]
+    key = [slice(None)] * ndim
+    key[dim1] = make_tensor(xp.arange(count) + max(-offset, 0))
+    key[dim2] = make_tensor(xp.arange(count) + max(offset, 0))
+    # NumPy puts the indexed dimension where two adjacent index arrays stand, else first
+    position = min(dim1, dim2) if abs(dim1 - dim2) == 1 else 0
+    return _written(input, tuple(key), src.movedim(-1, position))
+
+
+# ---------------------------------------------------------------- as_strided
+def _storage_positions(xp, numel, size, stride, storage_offset):
+    """The flat positions (in row-major order of a contiguous tensor) an ``as_strided`` view reads."""
+    positions = xp.full(tuple(size), storage_offset, dtype=xp.int64)
+    for axis, (extent, step) in enumerate(zip(size, stride)):
+        shape = [1] * len(size)
+        shape[axis] = extent
+        positions = positions + (xp.arange(extent) * step).reshape(shape)
+    if positions.size and (int(positions.min()) < 0 or int(positions.max()) >= numel):
+        raise RuntimeError(f"setStorage: sizes {list(size)}, strides {list(stride)}, storage offset "
+                           f"{storage_offset}, and itemsize {0} requiring a storage size of "
+                           f"{int(positions.max()) + 1} are out of bounds for storage of size {numel}")
+    return positions
+
+
+def _contiguous_source(input, name, storage_offset):
+    """The input's array and the offset to read from, counted from its first element.
+
+    PyTorch counts ``storage_offset`` from the start of the storage; chainrule reads the tensor's own
+    elements row-major, which is the same storage when the tensor is contiguous and the offset lands
+    inside it.
+    """
+    x = input._data
+    own_offset = 0
+    if input._base is not None:
+        base = input._base._data
+        own_offset = (input.data_ptr() - input._base.data_ptr()) // x.itemsize if base.flags.c_contiguous else -1
+    relative = 0 if storage_offset is None else int(storage_offset) - own_offset
+    if not x.flags.c_contiguous or own_offset < 0 or relative < 0:
+        raise NotImplementedError(f"chainrule.{name} reads a tensor's own elements in row-major order: it needs a "
+                                  "contiguous tensor and a storage_offset inside it; call .clone() first")
+    return x, relative
+
+
+def as_strided(input, size, stride, storage_offset=None):
+    """A view of ``input``'s elements with the given sizes and strides (counted in elements)."""
+    x, offset = _contiguous_source(input, "as_strided", storage_offset)
+    xp = namespace_of(x)
+    size, stride = tuple(int(s) for s in size), tuple(int(s) for s in stride)
+    if len(size) != len(stride):
+        raise RuntimeError("mismatch in length of strides and shape")
+    positions = _storage_positions(xp, x.size, size, stride, offset)
+    flat = x.reshape(-1)
+    view = xp.as_strided(flat[offset:] if offset < flat.size else flat[:0], shape=size,
+                         strides=tuple(s * x.itemsize for s in stride))
+    return record_view(view, AsStridedBackward0, input, (x.shape, xp.unravel_index(positions, x.shape)))
+
+
+def as_strided_scatter(input, src, size, stride, storage_offset=None):
+    """``input`` with ``src`` written where ``as_strided(size, stride, storage_offset)`` would look."""
+    x, offset = _contiguous_source(input, "as_strided_scatter", storage_offset)
+    positions = _storage_positions(namespace_of(x), x.size, tuple(size), tuple(stride), offset)
+    flat = input.reshape(-1).clone()
+    setitem(flat, make_tensor(positions), src)
+    return flat.reshape(input.shape)
+
+
+# ---------------------------------------------------------------- index_put / put / masked_scatter
+def _index_key(indices):
+    return tuple(indices) if isinstance(indices, (tuple, list)) else (indices,)
+
+
+def index_put(input, indices, values, accumulate=False):
+    """``input`` with ``values`` written at ``input[indices]`` (added there when ``accumulate``)."""
+    key = _index_key(indices)
+    if not accumulate:
+        return _written(input, key, values)
+    region_shape = getitem(input.detach(), key).shape
+    arrays = tuple(k._data if isinstance(k, Tensor) else k for k in key)
+    added = index_put_accumulate(values.expand(region_shape).to(input.dtype), input._data.shape, arrays)
+    return input + added
+
+
+def index_put_(input, indices, values, accumulate=False):
+    """In-place ``index_put``."""
+    key = _index_key(indices)
+    if not accumulate:
+        setitem(input, key, values)
+        return input
+    region_shape = getitem(input.detach(), key).shape
+    arrays = tuple(k._data if isinstance(k, Tensor) else k for k in key)
+    return input.add_(index_put_accumulate(values.expand(region_shape).to(input.dtype), input._data.shape, arrays))
+
+
+def _flat_index(input, index):
+    numel = input.numel()
+    idx = index._data
+    if idx.size and (int(idx.min()) < -numel or int(idx.max()) >= numel):
+        bad = int(idx.max()) if int(idx.max()) >= numel else int(idx.min())
+        raise IndexError(f"out of range: tried to access index {bad} on a tensor of {numel} elements.")
+    return make_tensor(idx % max(numel, 1))
+
+
+def put(input, index, source, accumulate=False):
+    """``input`` with ``source`` written at flat positions ``index`` (added when ``accumulate``)."""
+    flat = input.reshape(-1)
+    written = index_put(flat, (_flat_index(input, index).reshape(-1),), source.reshape(-1), accumulate)
+    return written.reshape(input.shape)
+
+
+def put_(input, index, source, accumulate=False):
+    """In-place ``put``."""
+    return input.copy_(put(input, index, source, accumulate))
+
+
+def masked_scatter(input, mask, source):
+    """``input`` with the first elements of ``source`` written, in order, where ``mask`` is true."""
+    if mask.dtype.category != 0:
+        raise RuntimeError(f"masked_scatter_ only supports boolean masks, but got mask with dtype "
+                           f"{mask.dtype.scalar_type_name}")
+    shape = namespace_of(input._data).broadcast_shapes(input._data.shape, mask._data.shape)
+    target = input.expand(shape)
+    full_mask = mask.expand(shape)
+    count = int(full_mask._data.sum())
+    if source.numel() < count:
+        raise RuntimeError("masked_scatter: expected source to have at least as many elements as the ones in mask")
+    return _written(target, full_mask, source.reshape(-1)[:count])
+
+
+def masked_scatter_(input, mask, source):
+    """In-place ``masked_scatter``."""
+    return input.copy_(masked_scatter(input, mask, source))
+
+
+# ---------------------------------------------------------------- scatter_reduce / index_reduce
+_REDUCTIONS = ("sum", "prod", "mean", "amax", "amin")
+
+
+def _reduced_values(x, dim, idx, src, reduce, include_self):
+    """The reduction's values on the arrays, and how many elements met at each position."""
+    xp = namespace_of(x)
+    key = list(xp.indices(idx.shape, sparse=True))
+    key[dim] = idx
+    key = tuple(key)
+    values = src[tuple(slice(0, n) for n in idx.shape)]
+    count = xp.zeros(x.shape, dtype=xp.int64)
+    xp.scatter_add(count, key, 1)
+    touched = count > 0
+    identity = {"sum": 0, "mean": 0, "prod": 1, "amax": -xp.inf, "amin": xp.inf}[reduce]
+    if x.dtype.kind in "iub" and reduce in ("amax", "amin"):
+        info = xp.iinfo(x.dtype)
+        identity = info.min if reduce == "amax" else info.max
+    out = x.copy()
+    if not include_self:
+        out[touched] = identity
+    if reduce in ("sum", "mean"):
+        xp.scatter_add(out, key, values)
+    elif reduce == "prod":
+        xp.multiply.at(out, key, values)
+    elif reduce == "amax":
+        xp.maximum.at(out, key, values)
+    else:
+        xp.minimum.at(out, key, values)
+    if include_self:
+        count = count + 1
+    if reduce == "mean":
+        divisor = xp.maximum(count, 1).astype(out.dtype)
+        out = xp.where(count > 0, out // divisor if x.dtype.kind in "iu" else out / divisor, x)
+    return out, key, count
+
+
+def scatter_reduce(input, dim, index, src, reduce, *, include_self=True, out=None):
+    """``input`` with the elements of ``src`` reduced (``sum``, ``prod``, ``mean``, ``amax``, ``amin``) into
+    the positions ``index`` names along ``dim``."""
+    if reduce not in _REDUCTIONS:
+        raise RuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, got {reduce}")
+    x = input._data
+    dim = dim % max(x.ndim, 1)
+    if index._data.dtype.kind not in "iu":
+        raise RuntimeError("scatter(): Expected dtype int64 for index")
+    if src.dtype is not input.dtype:
+        raise RuntimeError("scatter_reduce(): Expected self.dtype to be equal to src.dtype")
+    value, key, count = _reduced_values(x, dim, index._data, src._data, reduce, include_self)
+    result = make_tensor(value)
+    if grad_mode.is_grad_enabled() and (input.requires_grad or src.requires_grad):
+        result = _with_gradient(result, input, dim, index, src, reduce, include_self, count)
+    return result
+
+
+def _with_gradient(result, input, dim, index, src, reduce, include_self, count):
+    """``result`` (the values) carrying the reduction's gradient for ``input`` and ``src``."""
+    counts = make_tensor(count)
+    if reduce in ("sum", "mean"):
+        base = input if include_self else input.scatter(dim, index, 0.0)
+        total = scatter_add(base, dim, index, src)
+        if reduce == "sum":
+            return total
+        return where(counts > 0, total / counts.clamp(min=1).to(total.dtype), input)
+    constant = result.detach()
+    if reduce == "prod":
+        coefficient_self = _product_of_others(input.detach(), constant)
+        coefficient_src = _product_of_others(src.detach(), gather(constant, dim, index))
+    else:
+        coefficient_self = (input.detach() == constant).to(input.dtype)
+        coefficient_src = (src.detach() == gather(constant, dim, index)).to(src.dtype)
+    own = input * coefficient_self if include_self else input * 0
+    collected = scatter_add(own, dim, index, src * coefficient_src)
+    if reduce != "prod":
+        ties = scatter_add(coefficient_self if include_self else coefficient_self * 0, dim, index, coefficient_src)
+        collected = collected / ties.clamp(min=1)
+    touched = counts > (1 if include_self else 0)
+    return constant + where(touched, collected - collected.detach(), input - input.detach())
+
+
+def _product_of_others(values, product):
+    """``d product / d value``: the product divided by the value (a tie-free approximation at zeros)."""
+    return where(values != 0, product / where(values != 0, values, 1.0), 0.0)
+
+
+def index_reduce(input, dim, index, source, reduce, *, include_self=True):
+    """``input`` with the slices of ``source`` reduced (``prod``, ``mean``, ``amax``, ``amin``) into the
+    slices ``index`` names along ``dim``."""
+    if reduce not in ("prod", "mean", "amax", "amin"):
+        raise RuntimeError(f"index_reduce(): Expected reduce to be one of prod, mean, amax or amin but got "
+                           f"{reduce}.")
+    dim = dim % max(input.dim(), 1)
+    shape = [1] * source.dim()
+    shape[dim] = -1
+    expanded = index.reshape(shape).expand(source.shape)
+    return scatter_reduce(input, dim, expanded, source, reduce, include_self=include_self)
+
+
+def scatter_reduce_(input, dim, index, src, reduce, *, include_self=True):
+    return input.copy_(scatter_reduce(input, dim, index, src, reduce, include_self=include_self))
+
+
+def index_reduce_(input, dim, index, source, reduce, *, include_self=True):
+    return input.copy_(index_reduce(input, dim, index, source, reduce, include_self=include_self))
+
+
+def fill_diagonal_(input, fill_value, wrap=False):
+    """Write ``fill_value`` on the main diagonal (all dims equal, or a tall matrix, optionally wrapping)."""
+    if input.dim() < 2:
+        raise RuntimeError("dimensions must larger than 1")
+    shape = tuple(input.shape)
+    if input.dim() > 2 and len(set(shape)) != 1:
+        raise RuntimeError("all dimensions of input must be of equal length")
+    if input.dim() == 2:
+        rows, cols = shape
+        positions = list(range(0, rows * cols, cols + 1))
+        if not wrap:
+            positions = positions[:min(rows, cols)]
+    else:
+        n = shape[0]
+        positions = list(range(0, n ** input.dim(), sum(n ** k for k in range(input.dim()))))
+    index = tensor(positions, dtype=int64)
+    return input.copy_(put(input, index, tensor(fill_value, dtype=input.dtype).expand(len(positions))))

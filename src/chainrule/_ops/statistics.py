@@ -1,0 +1,233 @@
+"""Statistics and finite differences built from differentiable ops: ``cov``, ``corrcoef``, ``cdist``, ``dist``,
+``renorm``, ``diff``, ``gradient``, ``trapezoid``/``trapz``, ``cumulative_trapezoid``.
+
+Written as compositions (sums, products, norms, slices), so first and higher derivatives follow from
+those ops' rules.
+"""
+
+import warnings
+
+from .._array import any_true
+from .._creation import tensor, zeros
+from .._dtype import get_default_dtype
+from .._tensor import Tensor
+from .arithmetic import div, mul, sub
+from .cumulative import cumsum
+from .indexing import narrow, select
+from .joining import cat
+from .norms import vector_norm
+from .pointwise import where
+from .pointwise_binary import clamp
+from .pointwise_compare import logical_xor
+from .shape import diagonal, unsqueeze
+
+__all__ = ["cov", "corrcoef", "cdist", "dist", "renorm", "diff", "gradient", "trapezoid", "trapz",
+           "cumulative_trapezoid"]
+FUNCTIONS = __all__
+METHODS = ["cov", "corrcoef", "dist", "renorm", "diff"]
+INPLACE = ["renorm"]
+
+
+def _floating(x):
+    return x if x.dtype.is_floating_point or x.dtype.is_complex else x.to(get_default_dtype())
+
+
+def cov(input, *, correction=1, fweights=None, aweights=None):
+    """The covariance of the variables in the rows of ``input`` (observations in the columns)."""
+    if input.dim() > 2:
+        raise RuntimeError(f"cov(): expected input to have two or fewer dimensions but got an input with "
+                           f"{input.dim()} dimensions")
+    x = input.reshape(1, -1) if input.dim() < 2 else input
+    observations = x.shape[1]
+    weights = fweights
+    if aweights is not None:
+        weights = aweights if weights is None else weights * aweights
+    if weights is None:
+        average = x.mean(1) if x.dtype.is_floating_point or x.dtype.is_complex else _floating(x).mean(1)
+        total = tensor(float(observations))
+        norm_factor = total - correction
+    else:
+        total = weights.sum()
+        average = (_floating(x) * weights).sum(1) / total
+        if aweights is None:
+            norm_factor = total - correction
+        else:
+            norm_factor = total - correction * (weights * aweights).sum() / total
+    if any_true(norm_factor._data <= 0):
+        warnings.warn("cov(): degrees of freedom is <= 0. Correction should be strictly less than the number of "
+                      "observations.", UserWarning, stacklevel=2)
+        norm_factor = norm_factor.clamp(min=0)
+    centred = _floating(x) - average.unsqueeze(1)
+    weighted = centred if weights is None else centred * weights
+    covariance = weighted @ centred.transpose(0, 1).conj()
+    return div(covariance, norm_factor).squeeze()
+
+
+def corrcoef(input):
+    """Pearson correlation coefficients of the variables in the rows of ``input``, clipped to [-1, 1]."""
+    c = cov(input)
+    if c.dim() == 0:
+        return c / c
+    stddev = diagonal(c).sqrt()
+    c = c / stddev.unsqueeze(1)
+    c = c / stddev.unsqueeze(0)
+    if c.dtype.is_complex:
+        return clamp(c.real, -1, 1) + 1j * clamp(c.imag, -1, 1)
+    return clamp(c, -1, 1)
+
+
+def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
+    """The ``p``-norm distance between each row of ``x1`` and each row of ``x2`` (batched)."""
+    if x1.dim() < 2 or x2.dim() < 2:
+        raise RuntimeError(f"cdist only supports at least 2D tensors, X1 got: {x1.dim()}D")
+    if x1.shape[-1] != x2.shape[-1]:
+        raise RuntimeError(f"X1 and X2 must have the same number of columns. X1: {x1.shape[-1]} X2: "
+                           f"{x2.shape[-1]}")
+    if not x1.dtype.is_floating_point:
+        raise RuntimeError(f"cdist only supports floating-point dtypes, X1 got: {x1.dtype.scalar_type_name}")
+    if p < 0:
+        raise RuntimeError("cdist only supports non-negative p values")
+    differences = unsqueeze(x1, -2) - unsqueeze(x2, -3)
+    return vector_norm(differences, p, dim=-1)
+
+
+def dist(input, other, p=2):
+    """The ``p``-norm of ``input - other``."""
+    return vector_norm(sub(input, other), p)
+
+
+def renorm(input, p, dim, maxnorm):
+    """Each slice along ``dim`` whose ``p``-norm exceeds ``maxnorm`` scaled down to norm ``maxnorm``."""
+    if p <= 0:
+        raise RuntimeError("renorm: non-positive-norm not supported")
+    if maxnorm < 0:
+        raise RuntimeError(f"renorm: expected maxnorm to be >= 0 but got {maxnorm}")
+    if input.dim() <= 1:
+        raise RuntimeError(f"renorm: input needs at least 2 dimensions, got {input.dim()} dimensions")
+    dim = dim % input.dim()
+    others = [d for d in range(input.dim()) if d != dim]
+    norms = vector_norm(input, p, dim=others, keepdim=True)
+    factor = where(norms > maxnorm, maxnorm / (norms + 1e-7), 1.0)
+    return mul(input, factor)
+
+
+def diff(input, n=1, dim=-1, prepend=None, append=None):
+    """The ``n``-th forward difference along ``dim`` (``logical_xor`` for booleans)."""
+    if input.dim() == 0:
+        raise RuntimeError("diff expects input to be at least one-dimensional")
+    if n < 0:
+        raise RuntimeError(f"order must be non-negative but got {n}")
+    pieces = [t for t in (prepend, input, append) if t is not None]
+    x = cat(pieces, dim) if len(pieces) > 1 else input
+    for _ in range(n):
+        length = x.shape[dim]
+        if length <= 1:
+            return narrow(x, dim, 0, 0)
+        later, earlier = narrow(x, dim, 1, length - 1), narrow(x, dim, 0, length - 1)
+        x = logical_xor(later, earlier) if x.dtype.category == 0 else sub(later, earlier)
+    return x
+
+
+def _spacing_per_dim(spacing, dims, input):
+    if isinstance(spacing, (int, float)):
+        return [float(spacing)] * len(dims)
+    spacing = list(spacing)
+    if len(spacing) == 1 and len(dims) > 1 and not isinstance(spacing[0], Tensor):
+        spacing = spacing * len(dims)
+    if len(spacing) != len(dims):
+        raise RuntimeError(f"torch.gradient expected spacing to be unspecified, a scalar or it's spacing and dim "
+                           f"arguments to have the same length, but got a spacing argument of length "
+                           f"{len(spacing)} and a dim argument of length {len(dims)}.")
+    return spacing
+
+
+def _one_gradient(f, h, dim, edge_order):
+    size = f.shape[dim]
+    if size < edge_order + 1:
+        raise RuntimeError("torch.gradient expected each dimension size to be at least edge_order+1")
+    part = lambda start, length: narrow(f, dim, start, length)  # noqa: E731
+    if not isinstance(h, Tensor):
+        interior = (part(2, size - 2) - part(0, size - 2)) / (2 * h)
+        if edge_order == 1:
+            first = (part(1, 1) - part(0, 1)) / h
+            last = (part(size - 1, 1) - part(size - 2, 1)) / h
+        else:
+            first = (-1.5 * part(0, 1) + 2 * part(1, 1) - 0.5 * part(2, 1)) / h
+            last = (0.5 * part(size - 3, 1) - 2 * part(size - 2, 1) + 1.5 * part(size - 1, 1)) / h
+        return cat([first, interior, last], dim)
+    shape = [1] * f.dim()
+    shape[dim] = -1
+    steps = (h[1:] - h[:-1]).to(f.dtype)
+    dx1, dx2 = steps[:-1].reshape(shape), steps[1:].reshape(shape)
+    a = -dx2 / (dx1 * (dx1 + dx2))
+    b = (dx2 - dx1) / (dx1 * dx2)
+    c = dx1 / (dx2 * (dx1 + dx2))
+    interior = a * part(0, size - 2) + b * part(1, size - 2) + c * part(2, size - 2)
+    d0, d1 = float(steps[0]), float(steps[1]) if size > 2 else float(steps[0])
+    dl, dm = float(steps[-1]), float(steps[-2]) if size > 2 else float(steps[-1])
+    if edge_order == 1:
+        first = (part(1, 1) - part(0, 1)) / d0
+        last = (part(size - 1, 1) - part(size - 2, 1)) / dl
+    else:
+        first = (-(2 * d0 + d1) / (d0 * (d0 + d1)) * part(0, 1) + (d0 + d1) / (d0 * d1) * part(1, 1)
+                 - d0 / (d1 * (d0 + d1)) * part(2, 1))
+        last = (dl / (dm * (dm + dl)) * part(size - 3, 1) - (dl + dm) / (dm * dl) * part(size - 2, 1)
+                + (2 * dl + dm) / (dl * (dm + dl)) * part(size - 1, 1))
+    return cat([first, interior, last], dim)
+
+
+def gradient(input, *, spacing=1, dim=None, edge_order=1):
+    """Estimated derivatives along each of ``dim`` by central differences (one-sided at the ends)."""
+    if edge_order not in (1, 2):
+        raise RuntimeError("torch.gradient only supports edge_order=1 and edge_order=2.")
+    if dim is None:
+        dims = list(range(input.dim()))
+    else:
+        dims = [dim] if isinstance(dim, int) else list(dim)
+    dims = [d % input.dim() for d in dims]
+    f = _floating(input)
+    return tuple(_one_gradient(f, h, d, edge_order) for h, d in zip(_spacing_per_dim(spacing, dims, input), dims))
+
+
+def trapezoid(y, x=None, *, dx=None, dim=-1):
+    """The integral of ``y`` along ``dim`` by the trapezoidal rule, at points ``x`` or spacing ``dx``."""
+    if x is not None and not isinstance(x, Tensor):
+        dx, x = x, None
+    y = _floating(y)
+    length = y.shape[dim] if y.dim() else 0
+    if length == 0:
+        return zeros(tuple(s for i, s in enumerate(y.shape) if i != dim % max(y.dim(), 1)), dtype=y.dtype)
+    if x is not None:
+        if x.dim() == 1:
+            shape = [1] * y.dim()
+            shape[dim] = -1
+            x = x.reshape(shape)
+        steps = diff(x, dim=dim)
+        return ((narrow(y, dim, 1, length - 1) + narrow(y, dim, 0, length - 1)) * steps).sum(dim) / 2
+    spacing = 1 if dx is None else dx
+    ends = select(y, dim, 0) + select(y, dim, -1)
+    return (y.sum(dim) - ends * 0.5) * spacing
+
+
+def trapz(y, x=None, *, dx=None, dim=-1):
+    """The former name of ``trapezoid``."""
+    return trapezoid(y, x, dx=dx, dim=dim)
+
+
+def cumulative_trapezoid(y, x=None, *, dx=None, dim=-1):
+    """The running integral of ``y`` along ``dim`` by the trapezoidal rule (one element shorter)."""
+    if x is not None and not isinstance(x, Tensor):
+        dx, x = x, None
+    y = _floating(y)
+    length = y.shape[dim]
+    if length == 0:
+        return y
+    pairs = narrow(y, dim, 1, length - 1) + narrow(y, dim, 0, length - 1)
+    if x is not None:
+        if x.dim() == 1:
+            shape = [1] * y.dim()
+            shape[dim] = -1
+            x = x.reshape(shape)
+        return cumsum(pairs * diff(x, dim=dim) / 2, dim)
+    return cumsum(pairs * ((1 if dx is None else dx) / 2), dim)
+
