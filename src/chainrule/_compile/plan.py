@@ -242,7 +242,7 @@ def _write(instructions, outputs, verify, large=frozenset(), scalars=frozenset()
             slot, where = instruction.slot, instruction.source
             name = f"a{slot}" if slot in scalars else f"s{slot}"
             if verify:
-                body.append(f"{name} = V[{slot}].copy()")
+                body.append(f"{name} = V[{slot}].copy(order='K')")
             elif where.__class__ is ArraySource:
                 body.append(f"{name} = A[{where.position}]")
             elif where.__class__ is GradSource:

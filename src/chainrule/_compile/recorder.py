@@ -228,7 +228,7 @@ class Recording:
             while base is not None and not copy:
                 copy = id(base) in self.outside
                 base = base.base
-        self.values.append(array.copy() if copy else array)
+        self.values.append(array.copy(order="K") if copy else array)
         self.slot_of[id(array)] = slot
         self.alive.append(array)
         return slot, array
@@ -262,8 +262,10 @@ class Recording:
         return slot
 
     def load_array(self, position, array):
-        """Read plain array ``position`` of the replay's inputs (a gradient flowing into a compiled backward)."""
-        slot, _ = self._new_slot(array, copy=True)
+        """Read plain array ``position`` of the replay's inputs (a gradient flowing into a compiled backward).
+
+        Its value is kept by reference, in its own layout: the recording is checked before the array moves on."""
+        slot, _ = self._new_slot(array)
         self.reread.add(slot)
         self.instructions.append(Load(slot, ArraySource(position), None))
         return slot
@@ -436,7 +438,7 @@ class Recording:
         while array is not None:
             slot = self.slot_of.get(id(array))
             if slot is not None and self.values[slot] is array:
-                self.values[slot] = array.copy()
+                self.values[slot] = array.copy(order="K")
             array = array.base
 
     def opaque(self, method, args, kwargs):
