@@ -28,7 +28,7 @@ from .._autograd.graph import RELEASED_MESSAGE, Node, _modified_error
 from .._autograd.leaf import AccumulateGrad, accumulator_of
 from .._recording import STATEFUL
 from .._tensor import Tensor, make_tensor
-from .ir import EFFECTS, ArgSource, ArraySource, Const, Load, ObjectSource, ReturnGraph, ReturnSlot, Traced, Write
+from .ir import ArgSource, ArraySource, Const, Load, ObjectSource, ReturnGraph, ReturnSlot, Traced, Write
 from .plan import Plan, eliminate_dead_code
 from .recorder import NotReplayable, recording_into
 
@@ -217,7 +217,7 @@ class PendingJoint:
             slots = []
             for grad in result:
                 try:
-                    slots.append(None if grad is None else recording.operand_slot(grad._data))
+                    slots.append(None if grad is None else recording.slot_of_tensor(grad))
                 except NotReplayable as error:
                     recording.fail(str(error), "backward", recoverable=False)
         self.entry.waiting.discard(self)
@@ -272,11 +272,6 @@ class JointPlan:
         forward = recording.instructions[:recording.forward_end]
         backward = eliminate_dead_code(recording.instructions[recording.forward_end:],
                                        [s for s in grad_slots if s is not None])
-        for instruction in backward:
-            if instruction.__class__ in EFFECTS and not (instruction.__class__ is Write and instruction.owner is None) \
-                    or instruction.__class__ is Traced and (instruction.fn in STATEFUL
-                                                            or getattr(instruction.fn, "effect", False)):
-                raise NotReplayable("the backward pass changes state outside its own values (a hook, a write)")
         made = {slot: instruction for instruction in forward for slot in instruction.makes()}
         read = list(dict.fromkeys(slot for instruction in backward for slot in instruction.reads() if slot in made))
         saved = [slot for slot in read if made[slot].__class__ is not Const]
