@@ -438,6 +438,21 @@ def test_anomaly_mode_runs_eagerly():
     assert compiled.recordings == 0
 
 
+def test_checking_a_plan_compares_bits_not_values():
+    """A replay is accepted only when it equals eager bit for bit: a signed zero or another NaN is a difference,
+    a copy in another memory order is not."""
+    from chainrule._compile.plan import _same_bits
+
+    values = np.array([[0.0, 1.5], [np.nan, -2.0]], dtype=np.float32)
+    assert _same_bits(values, values.T.copy().T)  # same values, Fortran order
+    assert _same_bits(np.float64(3.0), np.array(3.0))
+    assert not _same_bits(np.array([0.0]), np.array([-0.0]))
+    other_nan = values.copy()
+    other_nan.view(np.uint32)[1, 0] ^= 1  # a NaN with another payload
+    assert np.isnan(other_nan[1, 0]) and not _same_bits(values, other_nan)
+    assert not _same_bits(values, values + 1)
+
+
 def test_a_replay_error_is_eager_error_and_points_into_the_generated_source():
     def step(x, target):
         return F.nll_loss(x, target)

@@ -359,6 +359,12 @@ def _compile_source(text, values, label):
     return namespace["make"](*values), text
 
 
+def _same_bits(a, b):
+    """Whether two arrays of one dtype and shape hold the same bytes (NaN payloads and signed zeros included)."""
+    a, b = np.ascontiguousarray(a).reshape(-1), np.ascontiguousarray(b).reshape(-1)
+    return np.array_equal(a.view(np.uint8), b.view(np.uint8))
+
+
 def _slots_returned(outputs):
     return [o.slot for o in outputs if o.__class__ in SLOT_RETURNS]
 
@@ -415,8 +421,7 @@ class Plan:
         def check(slot, value, expected=None):
             value = np.asarray(value)
             expected = values[slot] if expected is None else expected
-            if value.dtype != expected.dtype or value.shape != expected.shape or \
-                    value.tobytes() != np.ascontiguousarray(expected).tobytes():
+            if value.dtype != expected.dtype or value.shape != expected.shape or not _same_bits(value, expected):
                 raise ReplayMismatch(f"slot {slot}: {self._describe(slot)} differs from eager")
 
         state = _random.default_generator.get_state()  # an op replayed as a whole call may draw: the user's
