@@ -16,10 +16,12 @@ bench:
 	PYTHONPATH=src $(PYTHON) benchmarks/bench_training.py
 	PYTHONPATH=src $(PYTHON) benchmarks/bench_compile.py
 	OPENBLAS_NUM_THREADS=1 PYTHONPATH=src $(PYTHON) benchmarks/bench_random.py
+	PYTHONPATH=src $(PYTHON) benchmarks/bench_serialization.py --big-mb 256
 
 golden:
 	$(PYTHON) ../shared/golden/run_golden.py --path src
 
 docs:
 	PYTHONPATH=src $(PYTHON) docs/gen_pictures.py
+	PYTHONPATH=src $(PYTHON) scripts/rule_index.py
 	$(PYTHON) -m mkdocs build --strict --site-dir site

@@ -48,7 +48,9 @@ def _batched_args(op, sample):
         copies = [value] + [np.asarray(value + rng.uniform(-0.1, 0.1, value.shape)) for _ in range(BATCH - 1)]
         for b in range(BATCH):
             samples[b][position] = copies[b]
-        dim = 0 if first or value.ndim == 0 else value.ndim
+        # complex operands are float pairs along the last axis, which view_as_complex needs with stride 1
+        # (PyTorch refuses a batch dimension there too), so they are batched along the first
+        dim = 0 if first or value.ndim == 0 or op.name.startswith("complex") else value.ndim
         first = False
         stacked = np.stack(copies, axis=dim)
         batched.append(chainrule.tensor(stacked))

@@ -20,14 +20,14 @@ PACKAGE = pathlib.Path(__file__).resolve().parent.parent / "src" / "chainrule"
 # (layer name, patterns of module names relative to chainrule); a module takes the first layer that matches.
 LAYERS = [
     ("foundation", [r"_errors", r"_size", r"_dtype", r"_device", r"_printing", r"_array", r"_recording", r"_vmap_state",
-                    r"return_types", r"utils", r"utils\.hooks", r"_autograd", r"_autograd\.grad_mode"]),
+                    r"return_types", r"_tensor_pickling", r"utils", r"utils\.hooks", r"_autograd", r"_autograd\.grad_mode"]),
     ("tensor", [r"_tensor"]),
     ("autograd machinery", [r"_autograd\..*"]),
     ("op mechanism", [r"_ops\._op", r"_ops\._forward", r"_ops\._kernel", r"_ops\._broadcast", r"_creation"]),
     ("op families", [r"_ops(\..*)?", r"_random(\..*)?", r"nn\.functional\..*"]),
     ("public namespaces", [r"linalg", r"nn\.functional", r"autograd(\..*)?", r"random"]),
     ("nn, optim, data", [r"nn\.(modules|init|parameter|utils)(\..*)?", r"nn", r"optim(\..*)?",
-                         r"utils\.(data|checkpoint)(\..*)?", r"serialization", r"distributed(\..*)?"]),
+                         r"utils\.(data|checkpoint)(\..*)?", r"serialization(\..*)?", r"distributed(\..*)?"]),
     ("compile, devices, distributed", [r"_compile(\..*)?", r"nn\.parallel(\..*)?", r"cuda", r"func(\..*)?",
                                        r"viz", r"coverage", r"chainrule", r"array_api(\..*)?"]),
 ]

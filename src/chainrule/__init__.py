@@ -13,7 +13,7 @@ from ._creation import (arange, as_tensor, asarray, empty, empty_like, eye, from
                         linspace, logspace, ones, ones_like, scalar_tensor, tensor, zeros, zeros_like)
 from ._device import device
 from ._dtype import (bool_ as bool, complex64, complex128, float16, float32, float64, get_default_dtype, int8,
-                     int16, int32, int64, promote_types, set_default_dtype, uint8)
+                     int16, int32, int64, promote_types, set_default_dtype, uint8, uint16, uint32, uint64)
 from ._dtype import dtype
 from ._printing import get_printoptions, set_printoptions
 from ._size import Size

@@ -14,7 +14,7 @@ that every namespace shares; modules that only look at those may import NumPy to
 import numpy as np
 
 __all__ = ["ArrayNamespace", "NUMPY", "namespace_of", "register", "is_array", "as_array", "to_host", "SCALAR_TYPES",
-           "INTEGER_TYPES"]
+           "INTEGER_TYPES", "any_true", "all_true", "host_values"]
 
 _ndarray = np.ndarray
 _generic = np.generic
@@ -30,10 +30,13 @@ class ArrayNamespace:
     ``module``: the library (its public names become this object's attributes, so ``xp.exp`` costs what
     ``np.exp`` costs). ``extras``: names the library spells differently from NumPy, or lacks.
     ``device_type``: ``"cpu"`` or ``"cuda"``; ``array_type``: the class of its arrays;
-    ``to_host``/``from_host``: copies to and from NumPy arrays; ``data_ptr``: an array's memory address.
+    ``to_host``/``from_host``: copies to and from NumPy arrays; ``data_ptr``: an array's memory address;
+    ``whole``: every element an array stands for (a batched array inside ``vmap`` stands for one sample
+    but holds the whole batch), for an op's own checks.
     """
 
-    def __init__(self, module, *, name, device_type, array_type, to_host, from_host, data_ptr=None, extras=()):
+    def __init__(self, module, *, name, device_type, array_type, to_host, from_host, data_ptr=None, whole=None,
+                 extras=()):
         for attribute in dir(module):
             if not attribute.startswith("__"):
                 self.__dict__[attribute] = getattr(module, attribute)
@@ -44,9 +47,14 @@ class ArrayNamespace:
         self.to_host = to_host
         self.from_host = from_host
         self.data_ptr = data_ptr or _interface_address
+        self.whole = whole or _itself
 
     def __repr__(self):
         return f"<array namespace {self.name} ({self.device_type})>"
+
+
+def _itself(array):
+    return array
 
 
 def _interface_address(array):
@@ -111,3 +119,19 @@ def to_host(array):
     if array.__class__ is _ndarray:
         return array
     return namespace_of(array).to_host(array)
+
+
+def any_true(array):
+    """Whether any element of ``array`` is true, in any sample when ``vmap`` batches it: an op's own check
+    (a value out of range) or choice of formula (zeros need the careful one) holds for the whole batch."""
+    return bool(namespace_of(array).whole(array).any())
+
+
+def all_true(array):
+    """Whether every element of ``array`` is true, in every sample when ``vmap`` batches it."""
+    return bool(namespace_of(array).whole(array).all())
+
+
+def host_values(array):
+    """Every element ``array`` stands for, as a NumPy array: for an op's own error messages."""
+    return to_host(namespace_of(array).whole(array))

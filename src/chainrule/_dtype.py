@@ -16,20 +16,21 @@ BOOL, INTEGER, FLOATING, COMPLEX = 0, 1, 2, 3
 _LEGACY_NAMES = {
     "float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",
     "int64": "LongTensor", "int32": "IntTensor", "int16": "ShortTensor", "int8": "CharTensor",
-    "uint8": "ByteTensor", "bool": "BoolTensor",
-    "complex64": "ComplexFloatTensor", "complex128": "ComplexDoubleTensor",
+    "uint8": "ByteTensor", "bool": "BoolTensor", "uint16": "UInt16Tensor", "uint32": "UInt32Tensor",
+    "uint64": "UInt64Tensor", "complex64": "ComplexFloatTensor", "complex128": "ComplexDoubleTensor",
 }
 # The C++ scalar names some PyTorch messages use ("long int != float").
 _CPP_NAMES = {
     "float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int",
     "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
     "bool": "bool", "complex64": "c10::complex<float>", "complex128": "c10::complex<double>",
+    "uint16": "unsigned short", "uint32": "unsigned int", "uint64": "unsigned long",
 }
 # The ScalarType names other messages use ("Got: Long", "Double and Float").
 _SCALAR_TYPE_NAMES = {
     "float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
     "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool",
-    "complex64": "ComplexFloat", "complex128": "ComplexDouble",
+    "complex64": "ComplexFloat", "complex128": "ComplexDouble", "uint16": "UInt16", "uint32": "UInt32", "uint64": "UInt64",
 }
 
 
@@ -45,7 +46,7 @@ class dtype:
         self.itemsize = self.np.itemsize
         self.is_floating_point = category == FLOATING
         self.is_complex = category == COMPLEX
-        self.is_signed = name not in ("uint8", "bool")
+        self.is_signed = name != "bool" and not name.startswith("uint")
 
     def __repr__(self):
         return "chainrule." + self.name
@@ -83,8 +84,15 @@ float32 = dtype("float32", np.float32, FLOATING)
 float64 = dtype("float64", np.float64, FLOATING)
 complex64 = dtype("complex64", np.complex64, COMPLEX)
 complex128 = dtype("complex128", np.complex128, COMPLEX)
+# PyTorch's "barebones" unsigned types: tensors hold them (files, interop), but promotion with any other
+# integer, bool or complex type is an error, and most arithmetic is not implemented for them.
+uint16 = dtype("uint16", np.uint16, INTEGER)
+uint32 = dtype("uint32", np.uint32, INTEGER)
+uint64 = dtype("uint64", np.uint64, INTEGER)
+_BAREBONES_UNSIGNED = (uint16, uint32, uint64)
 
-ALL_DTYPES = (bool_, uint8, int8, int16, int32, int64, float16, float32, float64, complex64, complex128)
+ALL_DTYPES = (bool_, uint8, int8, int16, int32, int64, float16, float32, float64, complex64, complex128,
+              uint16, uint32, uint64)
 _FROM_NUMPY = {d.np: d for d in ALL_DTYPES}
 _NAMES = {d.name: d for d in ALL_DTYPES}
 
@@ -104,7 +112,8 @@ def from_numpy_dtype(np_dtype):
     except (KeyError, TypeError):
         raise TypeError(
             f"can't convert np.ndarray of type numpy.{np.dtype(np_dtype).name}. The only supported types are: "
-            "float64, float32, float16, complex64, complex128, int64, int32, int16, int8, uint8, and bool."
+            "float64, float32, float16, complex64, complex128, int64, int32, int16, int8, uint64, uint32, uint16, "
+            "uint8, and bool."
         ) from None
 
 
@@ -154,12 +163,24 @@ def promote_types(a, b):
     """
     if a is b:
         return a
+    if a in _BAREBONES_UNSIGNED or b in _BAREBONES_UNSIGNED:
+        return _promote_barebones_unsigned(a, b)
     if a.category == b.category:
         return _FROM_NUMPY[np.promote_types(a.np, b.np)]
     low, high = (a, b) if a.category < b.category else (b, a)
     if high.category == COMPLEX and low.category == FLOATING:
         return _FROM_NUMPY[np.promote_types(low.np, high.np)]
     return high
+
+
+def _promote_barebones_unsigned(a, b):
+    """uint16/32/64 promote only with a floating-point type (which wins), as in PyTorch."""
+    if a.category == FLOATING:
+        return a
+    if b.category == FLOATING:
+        return b
+    raise RuntimeError("Promotion for uint16, uint32, uint64 types is not supported, attempted to promote "
+                       f"{a.scalar_type_name} and {b.scalar_type_name}")
 
 
 # Operand kinds in PyTorch's promotion: Python numbers, 0-d tensors, tensors with dimensions.

@@ -9,6 +9,7 @@ op methods and operators (``x + y``, ``x.sum()``) by ``chainrule._ops``, ``backw
 
 import warnings
 import weakref
+from copy import deepcopy
 
 
 from . import _dtype
@@ -18,6 +19,7 @@ from ._errors import with_hint
 from ._printing import format_tensor
 from ._recording import state as _recorder_state
 from ._size import Size
+from ._tensor_pickling import reduce_tensor
 from ._autograd import grad_mode
 from .utils.hooks import RemovableHandle
 
@@ -356,10 +358,14 @@ class Tensor:
         if self._grad is not None:
             copy._grad = self._grad.__deepcopy__(memo)
         memo[id(self)] = copy
+        for name, value in self.__dict__.items():
+            if not hasattr(type(self), name):  # attributes the user set, not autograd's own
+                copy.__dict__[name] = deepcopy(value, memo)
         return copy
 
     def __reduce_ex__(self, protocol):
-        raise TypeError("chainrule tensors are not picklable; use chainrule.save, which stores data only")
+        """Pickling and ``copy.copy``: a leaf with this tensor's data, as PyTorch pickles (``_tensor_pickling``)."""
+        return reduce_tensor(self)
 
     def __array__(self, dtype=None, copy=None):
         """NumPy's protocol (NumPy 2 semantics: ``copy=False`` refuses to copy, ``True`` always copies)."""

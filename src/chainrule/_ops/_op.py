@@ -25,7 +25,7 @@ from ._forward import push_tangent, restore_tangent, save_tangent
 from ._forward import state as _forward_state
 
 __all__ = ["derivative", "record", "record_multi", "attach", "needs_grad", "OUTPUT", "as_array", "conjugate",
-           "traced", "traced_stateful", "publish", "PUBLIC_OPS"]
+           "traced", "traced_stateful", "publish", "PUBLIC_OPS", "RULES"]
 
 _grad_state = grad_mode._state
 _ndarray = NUMPY.ndarray  # the common array class, tested first on the hot path
@@ -110,15 +110,21 @@ def derivative(node_name, *vjps, saves=(), outputs=1, elementwise=False, op=None
     """
     if isinstance(saves, str):
         saves = tuple(saves.split())
+    identity = op or node_name
+    if identity in RULES:
+        raise ValueError(f"two derivative rules are declared for op {identity!r}; give one an identity of its own "
+                         "with op=")
     node_class = type(node_name, (OpNode,), {
         "__slots__": (), "__module__": "builtins", "vjps": tuple(vjps), "saved_names": saves,
-        "num_outputs": outputs, "elementwise": elementwise, "op": op or node_name,
+        "num_outputs": outputs, "elementwise": elementwise, "op": identity,
     })
+    RULES[identity] = node_class
     for hook in RULE_HOOKS:
         hook(node_class)
     return node_class
 
 
+RULES = {}  # op identity -> its node class: every derivative rule, declared once (``python -m chainrule.rules``)
 _NO_EDGE = (None, 0)
 
 

@@ -8,7 +8,7 @@ operands each rule multiplies by the conjugate of the factor it would use for re
 import cmath
 import math
 
-from .._array import NUMPY, is_array, namespace_of
+from .._array import NUMPY, any_true, is_array, namespace_of
 from .._tensor import Tensor
 from ._broadcast import apply_binary, binary_arrays
 from ._kernel import Constant, Kernel, binary_operands, elementwise, float_operator, replays, same_kind_number
@@ -238,7 +238,7 @@ def _power(x, y):
         if is_array(y):
             raise NotImplementedError("\"pow\" not implemented for 'Bool'")
         return x | (not y)  # True ** y is True; False ** y is False unless y is False
-    if not (base_kind in "iu" and is_array(y) and y.dtype.kind in "iu" and (y < 0).any()):
+    if not (base_kind in "iu" and is_array(y) and y.dtype.kind in "iu" and any_true(y < 0)):
         return apply_binary(xp.power, x, y)
     negative = y < 0
     powers = apply_binary(xp.power, x, xp.where(negative, 0, y))

@@ -5,7 +5,7 @@ Their gradients are reversed scans: what reaches ``input[i]`` comes from every o
 ``logcumsumexp`` works in log space so large inputs stay finite.
 """
 
-from .._array import namespace_of
+from .._array import any_true, namespace_of
 from .._dtype import to_dtype
 from .._tensor import _wrap_dim, make_tensor
 from .._autograd import grad_mode
@@ -56,7 +56,7 @@ def _cumprod_grad(grad, input, result, dim):
     """Without zeros: the reversed cumsum of ``grad * result`` over ``input``. With zeros, no division."""
     if input.ndim == 0:
         return grad
-    if not (input._data == 0).any():
+    if not any_true(input._data == 0):
         return reverse_cumsum(grad * result, dim) / input
     if _grad_state.enabled:
         return _cumprod_grad_differentiable(grad, input, dim)

@@ -7,7 +7,7 @@ first occurrence.
 """
 
 from .. import return_types
-from .._array import as_array, namespace_of
+from .._array import any_true, as_array, namespace_of
 from .._tensor import Tensor, _wrap_dim, make_tensor
 from ._along_dim import (check_nonempty_dim, check_nonempty_input, expand_reduced, pick_along, reduction_dims,
                          selected_grad)
@@ -24,7 +24,7 @@ __all__ = ["max", "min", "amax", "amin", "aminmax", "argmax", "argmin"]
 def evenly_distributed_grad(grad, input, result):
     """The whole-tensor extreme: every element equal to it (or every nan, when it is nan) gets a share."""
     value = result._data
-    picked = isnan(input) if namespace_of(value).isnan(value).any() else input == result
+    picked = isnan(input) if any_true(namespace_of(value).isnan(value)) else input == result
     return where(picked, grad / picked.sum(), 0.0)
 
 

@@ -12,7 +12,7 @@ def _index_put_grad(grad, shape, key):
     return grad[key]
 
 
-IndexPutAccumulateBackward = derivative("IndexPutBackward0", _index_put_grad)
+IndexPutAccumulateBackward = derivative("IndexPutBackward0", _index_put_grad, op="index_put_accumulate")
 
 
 def index_put_accumulate(values, shape, key):

@@ -76,7 +76,7 @@ def _node_class(name, piece, count):
     key = (name, count)
     cls = _node_classes.get(key)
     if cls is None:
-        cls = _node_classes[key] = derivative(name, *(piece(i) for i in range(count)))
+        cls = _node_classes[key] = derivative(name, *(piece(i) for i in range(count)), op=f"{name}/{count}")
     return cls
 
 
@@ -197,7 +197,7 @@ def _multi_output_class(name, count):
     key = (name, "outputs", count)
     cls = _node_classes.get(key)
     if cls is None:
-        cls = _node_classes[key] = derivative(name, _SPLIT_RULES[name], outputs=count)
+        cls = _node_classes[key] = derivative(name, _SPLIT_RULES[name], outputs=count, op=f"{name}/{count}")
     return cls
 
 

@@ -219,15 +219,15 @@ def _squeeze0_grad(grad):
     return grad.unsqueeze(0)
 
 
-def _batched_node(name):
-    return derivative(name, _batched_grad_self, _batched_grad_other, saves="self other")
+def _batched_node(name, op):
+    return derivative(name, _batched_grad_self, _batched_grad_other, saves="self other", op=op)
 
 
 # PyTorch's matmul ends in a reshape (UnsafeView), or, when it multiplied the transposed
 # operands, in a transpose that it makes contiguous (Clone) unless it already is (Transpose).
-FoldedMatmulBackward = _batched_node("UnsafeViewBackward0")
-TransposedMatmulCloneBackward = _batched_node("CloneBackward0")
-TransposedMatmulBackward = _batched_node("TransposeBackward0")
+FoldedMatmulBackward = _batched_node("UnsafeViewBackward0", "matmul.folded")
+TransposedMatmulCloneBackward = _batched_node("CloneBackward0", "matmul.transposed_copy")
+TransposedMatmulBackward = _batched_node("TransposeBackward0", "matmul.transposed")
 SqueezeBackward4 = derivative("SqueezeBackward4", _squeeze0_grad)
 
 

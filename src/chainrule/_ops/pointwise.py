@@ -252,7 +252,7 @@ def _complex_sgn_grad(grad, self, result):
 
 
 SgnBackward0 = derivative("SgnBackward0", _zero_grad)
-ComplexSgnBackward = derivative("SgnBackward0", _complex_sgn_grad, saves="self result")
+ComplexSgnBackward = derivative("SgnBackward0", _complex_sgn_grad, saves="self result", op="sgn.complex")
 LogitBackward0 = derivative("LogitBackward0", _logit_grad, saves="self")
 
 _LOGIT_COMPLEX = _complex_kernel_missing("logit_cpu")

@@ -12,7 +12,7 @@ import functools
 import math
 import warnings
 
-from .._array import NUMPY, namespace_of
+from .._array import NUMPY, host_values, namespace_of
 from .._dtype import promote_types
 from .._tensor import Tensor, _wrap_dim, make_tensor
 from ._broadcast import broadcast_error
@@ -165,7 +165,7 @@ def _einsum_node(name, count):
     if node is None:
         vjps = [functools.partial(_einsum_grad, i) for i in range(count)]
         saves = tuple(f"operand{i}" for i in range(count))
-        node = _einsum_nodes[name, count] = derivative(name, *vjps, saves=saves)
+        node = _einsum_nodes[name, count] = derivative(name, *vjps, saves=saves, op=f"{name}/{count}")
     return node
 
 
@@ -482,9 +482,10 @@ def _expm_array(a):
         return a.copy()
     xp = namespace_of(a)
     b = _PADE_13
-    norm = xp.abs(a).sum(-2).max()
-    squarings = max(0, int(xp.ceil(xp.log2(norm / _PADE_13_REACH)))) if norm > 0 else 0
-    a = a / 2.0 ** squarings
+    norm = xp.abs(a).sum(-2).max(-1)  # each matrix is scaled on its own, so a stack gives each one's exp
+    squarings = xp.ceil(xp.log2(xp.maximum(norm, _PADE_13_REACH) / _PADE_13_REACH))
+    squarings = xp.where(xp.isfinite(squarings), squarings, 0)  # nan and inf stay nan without squaring
+    a = a / (2.0 ** squarings)[..., None, None]
     identity = xp.eye(a.shape[-1], dtype=a.dtype)
     a2 = a @ a
     a4 = a2 @ a2
@@ -492,8 +493,8 @@ def _expm_array(a):
     u = a @ (a6 @ (b[13] * a6 + b[11] * a4 + b[9] * a2) + b[7] * a6 + b[5] * a4 + b[3] * a2 + b[1] * identity)
     v = a6 @ (b[12] * a6 + b[10] * a4 + b[8] * a2) + b[6] * a6 + b[4] * a4 + b[2] * a2 + b[0] * identity
     result = xp.linalg.solve(v - u, v + u)
-    for _ in range(squarings):
-        result = result @ result
+    for round in range(int(host_values(squarings).max())):
+        result = xp.where((round < squarings)[..., None, None], result @ result, result)
     return result.astype(a.dtype, copy=False)
 
 

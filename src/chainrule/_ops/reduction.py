@@ -9,7 +9,7 @@ the order-based reductions live in their own modules and are registered from her
 import math
 import warnings
 
-from .._array import NUMPY, as_array, namespace_of
+from .._array import NUMPY, all_true, any_true, as_array, namespace_of
 from .._dtype import get_default_dtype, to_dtype
 from .._tensor import make_tensor
 from .._autograd import grad_mode
@@ -138,12 +138,12 @@ def _prod_grad(grad, input, result, dim, keepdim):
     if dim is None:
         if input.ndim == 0:
             return grad
-        if not _grad_state.enabled and int((input._data == 0).sum()) > 1:
+        if not _grad_state.enabled and all_true((input._data == 0).sum() > 1):
             return zeros_like_grad(input, input)  # every product of the others holds a zero
         flat_grad = _prod_grad(grad.reshape(1), input.reshape(-1), result.reshape(1), 0, True)
         return flat_grad.reshape(input.shape)
     grad = expand_reduced(grad, input.shape, (dim,), keepdim)
-    if not (input._data == 0).any():
+    if not any_true(input._data == 0):
         return grad * (expand_reduced(result, input.shape, (dim,), keepdim) / input)
     return grad * _product_of_others(input, dim)
 

@@ -7,7 +7,7 @@ Rounding is flat almost everywhere, so its gradient is exact zeros; ``frac``, ``
 where NumPy would only warn.
 """
 
-from .._array import is_array, namespace_of
+from .._array import all_true, is_array, namespace_of
 from .._tensor import Tensor
 from ._broadcast import apply_binary, binary_arrays
 from ._op import derivative, record
@@ -116,7 +116,7 @@ def frac(input, *, out=None):
 def _check_integer_divisor(y):
     """Integer division by zero is an error in PyTorch (NumPy only warns and returns 0)."""
     if is_array(y):
-        if y.dtype.kind in "iub" and not y.all():
+        if y.dtype.kind in "iub" and not all_true(y):
             raise RuntimeError("ZeroDivisionError")
     elif y == 0:
         raise RuntimeError("ZeroDivisionError")
@@ -169,8 +169,8 @@ def div_rounded(input, other, rounding_mode, out=None):
     return result if out is None else write_out(result, out, "div")
 
 
-FloorDivideBackward = derivative("NotImplemented", _not_implemented("floor_divide"),
-                                 _not_implemented("floor_divide"))
+FloorDivideBackward = derivative("NotImplemented", _not_implemented("floor_divide"), _not_implemented("floor_divide"),
+                                 op="floor_divide")
 
 
 def floor_divide(input, other, *, out=None):
@@ -201,7 +201,7 @@ FmodBackward0 = derivative("FmodBackward0", _identity_grad)
 FmodBackward1 = derivative("FmodBackward1", _identity_grad, _fmod_grad_other, saves="self other")
 RemainderBackward0 = derivative("RemainderBackward0", _identity_grad)
 RemainderBackward1 = derivative("RemainderBackward1", _identity_grad, _remainder_grad_other, saves="self other")
-NumberRemainderBackward = derivative("NotImplemented", _not_implemented("remainder"))
+NumberRemainderBackward = derivative("NotImplemented", _not_implemented("remainder"), op="remainder.number")
 
 
 def _modulo(name, array_fn, number_node, tensor_node, input, other, out):

@@ -79,8 +79,9 @@ def _checked_scatter(input, dim, index, src):
 _DEPRECATED_REDUCE = ("The reduce argument of torch.scatter with Tensor src is deprecated and will be removed in a "
                       "future PyTorch release. Use torch.scatter_reduce instead for more reduction options.")
 _scatter_has_no_derivative = _not_implemented("scatter")
-ReducedScatterBackward = derivative("NotImplemented", _scatter_has_no_derivative, _scatter_has_no_derivative)
-ReducedScatterValueBackward = derivative("NotImplemented", _scatter_has_no_derivative)
+ReducedScatterBackward = derivative("NotImplemented", _scatter_has_no_derivative, _scatter_has_no_derivative,
+                                    op="scatter.reduce")
+ReducedScatterValueBackward = derivative("NotImplemented", _scatter_has_no_derivative, op="scatter.reduce_value")
 
 
 def scatter(input, dim, index, src=None, *, value=None, reduce=None, out=None):

@@ -125,18 +125,11 @@ def _median_along(name, input, dim, keepdim, skip_nan, node, result_type):
 def _median_of_all(input, skip_nan, node):
     x = input._data
     xp = namespace_of(x)
-    flat = x.reshape(-1)
-    if x.dtype.kind in "fc":
-        nan = xp.isnan(flat)
-        if skip_nan:
-            flat = flat[~nan]
-        elif nan.any():
-            flat = flat[:0]
-    if flat.size == 0:
+    if x.size == 0:
         result = xp.asarray(math.nan if x.dtype.kind in "fc" else 0, dtype=x.dtype)
-    else:
-        k = (flat.size - 1) // 2
-        result = xp.partition(flat, k)[k]
+    else:  # sorted, nan last: a position of the same shape for every batch of values (vmap batches it)
+        flat = x.reshape(-1)
+        result = xp.take_along_axis(xp.sort(flat), _lower_median_position(flat, 0, skip_nan), 0)[0]
     return record(result, node, (input,), (input, OUTPUT))
 
 

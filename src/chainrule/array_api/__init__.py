@@ -3,7 +3,8 @@
 Code written against the standard (``xp.sum(x, axis=0)``) runs on chainrule through this namespace
 and stays differentiable: every function delegates to chainrule's ops, or is composed from them.
 The linear algebra extension is ``chainrule.array_api.linalg``.
-chainrule has no ``uint16``, ``uint32`` or ``uint64``, so those dtypes are absent.
+chainrule's ``uint16``, ``uint32`` and ``uint64`` follow PyTorch, which refuses to promote them with other
+integer types as the standard requires, so those dtypes are absent here.
 """
 
 import math

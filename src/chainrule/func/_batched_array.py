@@ -15,7 +15,7 @@ import sys
 from .._array import namespace_of
 from .._tensor import Tensor
 
-__all__ = ["BatchedArray", "Fresh", "plain", "promote", "data_dependent_error"]
+__all__ = ["BatchedArray", "Fresh", "plain", "promote", "note_view", "data_dependent_error"]
 
 
 def data_dependent_error(what):
@@ -33,7 +33,7 @@ def data_dependent_error(what):
 class BatchedArray:
     """The array of a whole batch (``value``, batch dimension first) seen as one sample of level ``level``."""
 
-    __slots__ = ("value", "level")
+    __slots__ = ("value", "level", "origin")  # origin: only set on fresh views, see ``promote``
 
     def __init__(self, value, level):
         self.value = value
@@ -47,9 +47,6 @@ class BatchedArray:
     @shape.setter
     def shape(self, shape):  # reshaping a view in place (NumPy's way of asking for a view without a copy)
         self.value.shape = self.value.shape[:1] + tuple(shape)
-
-    def view(self):
-        return type(self)(self.value.view(), self.level)
 
     @property
     def ndim(self):
@@ -191,6 +188,18 @@ def _agreed(array):
     return first
 
 
+def note_view(result, args, kwargs, remake):
+    """Remember that the fresh ``result`` views a fresh argument, and how to make it again (``promote``)."""
+    if result.__class__ is not Fresh:
+        return result
+    xp = namespace_of(result.value)
+    for value in list(args) + list(kwargs.values()):
+        if value.__class__ is Fresh and value is not result and xp.may_share_memory(value.value, result.value):
+            result.origin = (value, remake)
+            break
+    return result
+
+
 def plain(value):
     """A fresh array as the array it holds (anything else as it is), for a call that batches nothing."""
     cls = value.__class__
@@ -203,7 +212,21 @@ def plain(value):
 
 def promote(target, like):
     """Turn the fresh ``target`` into a batched array (of ``like``'s levels and batch sizes) holding its
-    value for every sample, in place: an op is about to write ``like``'s batched values into it."""
+    value for every sample, in place: an op is about to write ``like``'s batched values into it.
+
+    A fresh view (the diagonal of fresh zeros, about to receive a batched diagonal) promotes the array it
+    views first and is then made again from it, so the write lands in the array the op goes on using."""
+    origin = getattr(target, "origin", None)
+    if origin is not None:
+        viewed, remake = origin
+        if viewed.__class__ is Fresh:
+            promote(viewed, like)
+        view = remake()
+        if getattr(target.value.flags, "writeable", True) and not getattr(view.flags, "writeable", True):
+            view.flags.writeable = True  # NumPy's diagonal views are read-only unless asked
+        target.__class__ = BatchedArray
+        target.value, target.level, target.origin = view.value, view.level, None
+        return
     levels = []
     inner = like
     while inner.__class__ is BatchedArray:

@@ -17,7 +17,7 @@ from . import _batching_indexing as indexing
 from . import _batching_products as products
 from . import _batching_shapes as shapes
 from ._batched_array import BatchedArray
-from ._batched_array import Fresh, data_dependent_error
+from ._batched_array import Fresh, data_dependent_error, note_view
 from ._batching_core import (Ufunc, axis_call, base_namespace, elementwise, like, loop, looped, parts, reduction,
                              shift_axis, top_level, unbatched, wrap)
 
@@ -29,11 +29,13 @@ _FLATTENING = "argmax argmin cumsum cumprod nancumsum".split()  # axis=None read
 _LAST_AXIS = "argsort sort".split()  # axis defaults to the last
 _ELEMENTWISE = "where clip nan_to_num isclose heaviside".split()
 _CREATION = ("zeros ones empty full arange eye identity tri linspace logspace geomspace triu_indices tril_indices "
-             "indices meshgrid from_host frombuffer fromfunction").split()
+             "indices from_host frombuffer fromfunction").split()
 _LIKE = "zeros_like ones_like empty_like full_like".split()
 _SHAPE_RULES = ("reshape transpose swapaxes moveaxis expand_dims squeeze broadcast_to atleast_1d atleast_2d tile "
                 "flip roll concatenate stack split take take_along_axis put_along_axis copyto real imag "
                 "copy").split()
+_VIEWS = ("reshape transpose swapaxes moveaxis expand_dims squeeze broadcast_to atleast_1d atleast_2d atleast_3d "
+          "real imag diagonal ravel getitem as_strided flip split").split()
 _METADATA = ("result_type can_cast min_scalar_type promote_types finfo iinfo dtype broadcast_shapes issubdtype "
              "isscalar").split()
 
@@ -56,6 +58,8 @@ def _array_conversion(name):
         if value.__class__ is BatchedArray:
             level = value.level
             return wrap(getattr(_array.namespace_of(value.value), name)(value.value, *args, **kwargs), level)
+        if value.__class__ is Fresh:
+            return Fresh(getattr(_array.namespace_of(value.value), name)(value.value, *args, **kwargs), 0)
         if _array.is_array(value):
             return getattr(_array.namespace_of(value), name)(value, *args, **kwargs)
         return Fresh(getattr(base_namespace(), name)(value, *args, **kwargs), 0)
@@ -137,8 +141,41 @@ def _build():
     namespace.update(matmul=products.matmul, dot=products.dot, vdot=products.vdot, outer=products.outer,
                      einsum=products.einsum, partition=_partition, diagonal=_diagonal, ravel=shapes.ravel,
                      errstate=_errstate, as_strided=_as_strided, scatter_add=_scatter_add,
-                     getitem=indexing.getitem, setitem=indexing.setitem, linalg=_linalg())
+                     getitem=indexing.getitem, setitem=indexing.setitem, meshgrid=_meshgrid, linalg=_linalg())
+    namespace.update({name: _noting_views(namespace[name]) for name in _VIEWS})
     return types.SimpleNamespace(**namespace)
+
+
+def _noting_views(rule):
+    """A rule that may return views: fresh views of fresh arguments remember how they were made."""
+    def call(*args, **kwargs):
+        result = rule(*args, **kwargs)
+        if result.__class__ is Fresh:
+            note_view(result, args, kwargs, lambda: call(*args, **kwargs))
+        elif result.__class__ is list or result.__class__ is tuple:
+            for index, part in enumerate(result):
+                note_view(part, args, kwargs, lambda index=index: call(*args, **kwargs)[index])
+        return result
+
+    call.__name__ = rule.__name__
+    return call
+
+
+def _meshgrid(*arrays, indexing="xy", sparse=False, copy=True):
+    """Coordinate arrays from axes (batched or not) by reshaping and broadcasting, which batch."""
+    axes = [BATCHED.ravel(a) for a in arrays]
+    order = list(range(len(axes)))
+    if indexing == "xy" and len(axes) > 1:
+        order[0], order[1] = 1, 0
+    shape = tuple(axes[i].shape[0] for i in order)
+    grids = []
+    for position, axis in zip(order, axes):
+        grid = BATCHED.reshape(axis, tuple(axis.shape[0] if d == position else 1 for d in range(len(axes))))
+        if not sparse:
+            grid = BATCHED.broadcast_to(grid, shape)
+            grid = grid.copy() if copy else grid
+        grids.append(grid)
+    return tuple(grids)
 
 
 def _creation(name):
@@ -164,12 +201,19 @@ def _from_host(array):
     return wrap(base_namespace().from_host(array), 0)
 
 
+def _whole(array):
+    """The whole batch a batched array belongs to (every level's samples)."""
+    while isinstance(array, BatchedArray):
+        array = array.value
+    return array
+
+
 def _data_ptr(array):
     return _array.namespace_of(array.value).data_ptr(array.value)
 
 
 BATCHED = _array.ArrayNamespace(_build(), name="vmap batch", device_type="cpu", array_type=BatchedArray,
-                                to_host=_to_host, from_host=_from_host, data_ptr=_data_ptr)
+                                to_host=_to_host, from_host=_from_host, data_ptr=_data_ptr, whole=_whole)
 _array.register(BATCHED)
 
 
@@ -228,9 +272,22 @@ def _numpy_function(self, function, types, args, kwargs):
     return getattr(owner, function.__name__)(*args, **kwargs)
 
 
+def _view(self, dtype=None):
+    """The same memory, maybe as another dtype (a sample's last dimension changes size, as in NumPy)."""
+    value = self.value.view() if dtype is None else self.value.view(dtype)
+    if self.__class__ is Fresh:
+        return note_view(Fresh(value, 0), (self,), {}, lambda: _view(self, dtype))
+    return BatchedArray(value, self.level)
+
+
+def _copy(self, order="C"):
+    """A copy laid out as asked (C order by default, as ``ndarray.copy``), the batch dimension first."""
+    return self.__class__(self.value.copy(order), 0 if self.__class__ is Fresh else self.level)
+
+
 def _install():
     for name in ("sum mean max min prod any all argmax argmin std var cumsum cumprod clip conj conjugate round "
-                 "repeat take diagonal trace swapaxes squeeze ravel copy argsort dot nonzero").split():
+                 "repeat take diagonal trace swapaxes squeeze ravel argsort dot nonzero").split():
         setattr(BatchedArray, name, _method(name))
     BatchedArray.reshape = _varargs_method("reshape")
     BatchedArray.transpose = _varargs_method("transpose")
@@ -253,13 +310,15 @@ def _install():
         setattr(BatchedArray, f"__{operator}__", _method(name))
     BatchedArray.__array_ufunc__ = _numpy_ufunc
     BatchedArray.__array_function__ = _numpy_function
-    BatchedArray.__getitem__ = indexing.getitem
-    BatchedArray.__setitem__ = indexing.setitem
+    BatchedArray.__getitem__ = BATCHED.getitem
+    BatchedArray.__setitem__ = BATCHED.setitem
     BatchedArray.__hash__ = object.__hash__
-    BatchedArray.T = property(shapes.transpose)
-    BatchedArray.mT = property(lambda self: shapes.swapaxes(self, -1, -2))
-    BatchedArray.real = property(shapes.real)
-    BatchedArray.imag = property(shapes.imag)
+    BatchedArray.T = property(BATCHED.transpose)
+    BatchedArray.mT = property(lambda self: BATCHED.swapaxes(self, -1, -2))
+    BatchedArray.real = property(BATCHED.real, lambda self, value: BATCHED.setitem(BATCHED.real(self), ..., value))
+    BatchedArray.imag = property(BATCHED.imag, lambda self, value: BATCHED.setitem(BATCHED.imag(self), ..., value))
+    BatchedArray.view = _view
+    BatchedArray.copy = _copy
 
 
 _install()

@@ -86,6 +86,8 @@ def wrap(result, level):
     """Results of a call: batched arrays of ``level``, or fresh arrays when nothing was batched."""
     if result.__class__ is tuple or result.__class__ is list:
         return result.__class__(wrap(r, level) for r in result)
+    if isinstance(result, tuple):  # NumPy's named results (QRResult, EighResult): unpacked by the ops
+        return tuple(wrap(r, level) for r in result)
     if is_array(result) or isinstance(result, _array.SCALAR_TYPES):
         array = _array.as_array(result)
         return BatchedArray(array, level) if level else Fresh(array, 0)
@@ -227,7 +229,8 @@ def axis_call(function, x, args, kwargs, axis_position, flatten_none=False):
     if not batched:
         return loop(getattr(function, "__name__", "function"), function, (x,) + tuple(args), kwargs)
     ndim = value.ndim - 1
-    args = list(args)
+    args = list(plain(tuple(args)))
+    kwargs = {k: plain(v) for k, v in kwargs.items()}
     if axis_position < len(args):
         axis = args[axis_position]
         args[axis_position] = _moved(axis, ndim, flatten_none)

@@ -21,6 +21,9 @@ def _key_tuple(key):
 
 
 def _is_index_array(item, level):
+    """An index array; a plain 0-d boolean adds a dimension as ``None`` does, the same in every sample."""
+    if is_array(item) and item.ndim == 0 and item.dtype.kind == "b":
+        return False
     return item.__class__ is BatchedArray or is_array(item) or item.__class__ is list
 
 
@@ -30,6 +33,10 @@ def getitem(x, key):
     if not level:
         return unbatched(lambda xp: _getter, (x, key), {})
     value, batched = parts(x, level)
+    if _batched_mask(key, level) is not None:
+        raise RuntimeError("vmap: We do not support batching operators that can output dynamic shape. Attempted to "
+                           "vmap over aten::nonzero. Please file an issue at https://github.com/pytorch/pytorch/issues "
+                           "if you need this feature.")
     if not any(_is_index_array(item, level) for item in key):
         if not batched:
             return value[key]
@@ -50,6 +57,10 @@ def setitem(x, key, item):
     source = next(v for v in (x, item) + key if v.__class__ is BatchedArray and v.level == level)
     value = writable(x, level, source).value
     item_value, item_batched = parts(item, level)
+    mask = _batched_mask(key, level)
+    if mask is not None:
+        _masked_write(value, mask, item_value, item_batched)
+        return
     if not any(_is_index_array(k, level) for k in key):
         if item_batched:
             region = value[(slice(None),) + key]
@@ -60,6 +71,28 @@ def setitem(x, key, item):
     if is_array(item_value) and (item_batched or item_value.ndim):
         item_value = _in_physical_order(item_value, item_batched, value[physical].shape, placement)
     value[physical] = item_value
+
+
+def _batched_mask(key, level):
+    """The batched boolean mask of ``x[mask] = v`` (a mask that differs per sample), else None."""
+    for item in key:
+        if item.__class__ is BatchedArray and item.level == level and item.dtype.kind == "b":
+            if len(key) != 1:
+                raise RuntimeError("vmap: a batched boolean mask is supported as the only index of a write")
+            return item.value
+    return None
+
+
+def _masked_write(value, mask, item, item_batched):
+    """``x[mask] = item`` for each sample at once: ``item`` must be one value per sample (0-d), since
+    how many elements each sample's mask selects differs."""
+    xp = namespace_of(value)
+    if getattr(item, "ndim", 0) > (1 if item_batched else 0):
+        raise RuntimeError("vmap: writing through a batched boolean mask needs a single value per sample")
+    mask = xp.reshape(mask, mask.shape + (1,) * (value.ndim - mask.ndim))
+    if item_batched:
+        item = xp.reshape(item, item.shape + (1,) * (value.ndim - 1))
+    value[...] = xp.where(mask, item, value)
 
 
 def _in_physical_order(item, batched, region_shape, placement):

@@ -86,9 +86,11 @@ def outer(a, b, **kwargs):
 
 def einsum(subscripts, *operands, **kwargs):
     """A letter no operand uses is the batch dimension of every batched operand and of the result."""
-    level = top_level(operands)
+    level = top_level((subscripts,) + operands)
     if not level:
         return unbatched(lambda xp: xp.einsum, (subscripts,) + operands, kwargs)
+    if not isinstance(subscripts, str):
+        return _interleaved_einsum((subscripts,) + operands, kwargs, level)
     inputs, _, output = subscripts.replace(" ", "").partition("->")
     terms = inputs.split(",")
     if "->" not in subscripts:
@@ -103,6 +105,22 @@ def einsum(subscripts, *operands, **kwargs):
             terms[terms.index(term)] = batch + term
     expression = ",".join(terms) + "->" + batch + output
     return wrap(namespace_of(values[0]).einsum(expression, *values, **kwargs), level)
+
+
+def _interleaved_einsum(arguments, kwargs, level):
+    """``einsum(x, labels, y, labels, ..., output_labels)``: an integer label no operand uses is the batch."""
+    pairs = [(arguments[i], list(arguments[i + 1])) for i in range(0, len(arguments) - 1, 2)]
+    output = list(arguments[-1]) if len(arguments) % 2 else None
+    used = {label for _, labels in pairs for label in labels}
+    batch = next(label for label in range(52) if label not in used)
+    interleaved = []
+    for operand, labels in pairs:
+        value, batched = parts(operand, level)
+        interleaved += [value, [batch] + labels if batched else labels]
+    if output is None:
+        letters = [label for _, labels in pairs for label in labels if label is not Ellipsis]
+        output = ([Ellipsis] if Ellipsis in used else []) + sorted(c for c in set(letters) if letters.count(c) == 1)
+    return wrap(namespace_of(interleaved[0]).einsum(*interleaved, [batch] + output, **kwargs), level)
 
 
 def linalg_function(name):

@@ -66,7 +66,9 @@ def _build(leaves, spec):
         return spec.kind(zip(spec.context, items))
     if spec.kind is tuple or spec.kind is list:
         return spec.kind(items)
-    return spec.kind(*items)  # a named tuple
+    if hasattr(spec.kind, "_make"):
+        return spec.kind._make(items)  # a collections.namedtuple
+    return spec.kind(items)  # a return type of an op (PyTorch's structseq), made from one sequence
 
 
 def broadcast_prefix(prefix, spec):

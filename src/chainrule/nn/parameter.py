@@ -58,3 +58,16 @@ class Buffer(Tensor):
         out = _share(Tensor, self)
         out._requires_grad = self._requires_grad
         return out
+
+    def _plain(self):
+        """The plain tensor this stands for, with the attributes set on it (``persistent`` included)."""
+        out = self._as_tensor()
+        out.__dict__.update((k, v) for k, v in vars(self).items() if not hasattr(Buffer, k))
+        return out
+
+    def __reduce_ex__(self, protocol):
+        """A Buffer pickles and copies as the plain tensor it stands for, as in PyTorch."""
+        return self._plain().__reduce_ex__(protocol)
+
+    def __deepcopy__(self, memo):
+        return self._plain().__deepcopy__(memo)

@@ -8,7 +8,7 @@ written with chainrule's own ops (``solve``, products, triangle masks), so secon
 import math
 
 from ... import return_types
-from ..._array import NUMPY, namespace_of
+from ..._array import NUMPY, host_values, namespace_of
 from ..._tensor import make_tensor
 from .._op import OUTPUT, derivative, record
 from ..joining import cat
@@ -145,6 +145,7 @@ def lu_factor(A, *, pivot=True, out=None):
     """The packed LU factorization ``(LU, pivots)`` of ``A``, for ``lu_solve``."""
     _check_lu_input("torch.lu_factor", A, pivot)
     lu_array, pivots, permutation, info = _lu_arrays(A._data)
+    info = host_values(info)
     failed = [i for i, value in enumerate(info.reshape(-1).tolist()) if value]
     if failed:
         prefix = f"(Batch element {failed[0]}): " if info.ndim else ""

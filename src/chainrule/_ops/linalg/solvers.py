@@ -6,7 +6,7 @@ chainrule's own ops, so second derivatives come for free.
 """
 
 from ... import return_types
-from ..._array import NUMPY, as_array, namespace_of
+from ..._array import NUMPY, all_true, any_true, as_array, namespace_of
 from ..._tensor import make_tensor
 from .._op import OUTPUT, derivative, record, record_multi
 from ..pointwise import where
@@ -59,7 +59,7 @@ inverse = inv
 def _det_grad(grad, A, result):
     """``grad * det(A) * A^-T``: zero for a matrix whose determinant is exactly 0, as in PyTorch."""
     singular = result._data == 0
-    if singular.any():  # their scale is 0: invert the identity in their place
+    if any_true(singular):  # their scale is 0: invert the identity in their place
         A = where(make_tensor(singular[..., None, None]), identity(A.shape[-1], A), A)
     return (grad * result).unsqueeze(-1).unsqueeze(-1) * adjoint(inv(A))
 
@@ -235,7 +235,7 @@ def lstsq(A, B, rcond=None, *, driver=None):
     solution, rank, singular_values = _lstsq_arrays(xp.broadcast_to(a, batch + a.shape[-2:]),
                                                      xp.broadcast_to(b_matrix, batch + b_matrix.shape[-2:]), rcond)
     residuals = xp.zeros(0, dtype=a.real.dtype)
-    if m > n and driver != "gelsy" and (driver == "gels" or bool((rank == n).all())):
+    if m > n and driver != "gelsy" and (driver == "gels" or all_true(rank == n)):
         difference = b_matrix - a @ solution
         residuals = (xp.abs(difference) ** 2).sum(-2)
     if vector:

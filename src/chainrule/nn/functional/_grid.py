@@ -14,7 +14,7 @@ import warnings
 from ..._array import namespace_of
 from ..._ops._op import derivative, record
 from ..._tensor import make_tensor
-from ._windows import gather_flat, gather_node, scatter_flat, scatter_node
+from ._windows import GatherFlatBackward, ScatterFlatBackward, gather_flat, scatter_flat
 
 FUNCTIONS = ["affine_grid", "grid_sample"]
 METHODS = []
@@ -225,8 +225,8 @@ def _sample(input, grid, mode, padding_mode, align_corners):
     return result
 
 
-GatherForSampling = gather_node("GatherBackward0")
-ScatterForSampling = scatter_node("ScatterAddBackward0")
+GatherForSampling = GatherFlatBackward  # grid sampling gathers and scatters corners by flat index
+ScatterForSampling = ScatterFlatBackward
 
 
 def _grid_sample_grad_input(grad, input, grid, mode, padding_mode, align_corners):

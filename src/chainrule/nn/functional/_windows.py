@@ -184,18 +184,18 @@ def scatter_flat(input, index, shape, rank, node):
     return record(_scatter_flat_array(input._data, index, shape, rank), node, (input,), (), (index, shape, rank))
 
 
-def gather_node(name):
+def gather_node(name, op=None):
     """A node class for an op whose derivative is ``scatter_flat`` (max pooling, under its own name)."""
-    return derivative(name, _gather_flat_grad)
+    return derivative(name, _gather_flat_grad, op=op)
 
 
-def scatter_node(name):
+def scatter_node(name, op=None):
     """A node class for a ``scatter_flat`` (its derivative gathers)."""
-    return derivative(name, _scatter_flat_grad)
+    return derivative(name, _scatter_flat_grad, op=op)
 
 
-GatherFlatBackward = gather_node("GatherBackward0")
-ScatterFlatBackward = scatter_node("ScatterAddBackward0")
+GatherFlatBackward = gather_node("GatherBackward0", op="gather_flat")
+ScatterFlatBackward = scatter_node("ScatterAddBackward0", op="scatter_flat")
 
 
 # ---------------------------------------------------------------- separable maps over trailing dims
@@ -232,9 +232,9 @@ def apply_maps(input, maps, node):
     return record(apply_maps_array(x, maps), node, (input,), (), (maps, sizes))
 
 
-def maps_node(name):
+def maps_node(name, op=None):
     """A node class for ``apply_maps`` under an op's own name (``ReflectionPad2DBackward0``)."""
-    return derivative(name, _apply_maps_grad)
+    return derivative(name, _apply_maps_grad, op=op)
 
 
 MapsTransposedBackward = maps_node("MapsTransposedBackward")

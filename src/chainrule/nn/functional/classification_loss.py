@@ -9,7 +9,7 @@ probabilities and label smoothing.
 
 import math
 
-from ..._array import namespace_of
+from ..._array import all_true, any_true, host_values, namespace_of
 from ..._dtype import int64, uint8
 from ..._ops._op import derivative, needs_grad, record
 from ..._ops.pointwise import log, sigmoid, where
@@ -100,11 +100,10 @@ def _nll_arrays(x, target, ignore_index, reduction, grad, weight=None):
     class_dim = 0 if x.ndim == 1 else 1
     classes = x.shape[class_dim]
     kept = labels != ignore_index
-    if labels.size and (labels.min() < 0 or labels.max() >= classes):
-        bad = kept & ((labels < 0) | (labels >= classes))
-        if bad.any():
-            raise IndexError(f"Target {int(labels[bad][0])} is out of bounds.")
-    everything_kept = kept.all()
+    bad = kept & ((labels < 0) | (labels >= classes))
+    if any_true(bad):
+        raise IndexError(f"Target {int(host_values(labels)[host_values(bad)][0])} is out of bounds.")
+    everything_kept = all_true(kept)
     safe_labels = labels if everything_kept else xp.where(kept, labels, 0)
     if x.ndim == 2:  # the common (batch, classes) case, by plain fancy indexing
         rows = xp.arange(x.shape[0])
@@ -232,7 +231,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
                          f"({input.shape}) is deprecated. Please ensure they have the same size.")
     x, t = input._data, target._data
     xp = namespace_of(x)
-    if ((x < 0) | (x > 1)).any():
+    if any_true((x < 0) | (x > 1)):
         raise RuntimeError("all elements of input should be between 0 and 1")
     with xp.errstate(divide="ignore"):
         losses = -(t * xp.maximum(xp.log(x), _LOG_FLOOR) + (1 - t) * xp.maximum(xp.log1p(-x), _LOG_FLOOR))
@@ -316,7 +315,7 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
     x = xp.atleast_2d(input._data)
     labels = xp.atleast_2d(target._data)
     classes = x.shape[1]
-    if ((labels < -1) | (labels >= classes)).any():
+    if any_true((labels < -1) | (labels >= classes)):
         raise RuntimeError("argument #2 'target' is out of range")
     listed = xp.cumprod(labels != -1, axis=1).astype(xp.bool_)  # labels before the first -1
     safe = xp.where(listed, labels, 0)

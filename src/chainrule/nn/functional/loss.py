@@ -11,7 +11,7 @@ order PyTorch uses, so that their ``grad_fn`` names agree. Every loss takes ``re
 import math
 import warnings
 
-from ..._array import namespace_of
+from ..._array import any_true, namespace_of
 from ..._autograd import grad_mode
 from ..._ops._broadcast import apply_binary, binary_arrays
 from ..._ops._op import derivative, record
@@ -206,7 +206,7 @@ def _variance_for(var, input):
             raise ValueError("var has negative entry/entries")
         x = input._data
         return make_tensor(namespace_of(x).full(x.shape, float(var), dtype=x.dtype))
-    if (var._data < 0).any():
+    if any_true(var._data < 0):
         raise ValueError("var has negative entry/entries")
     if tuple(var.shape) == tuple(input.shape):
         return var
@@ -346,7 +346,7 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
     class_dim = x.ndim - 1
     classes = x.shape[class_dim]
     labels = target._data.astype(xp.int64)
-    if ((labels < 0) | (labels >= classes)).any():
+    if any_true((labels < 0) | (labels >= classes)):
         raise RuntimeError("target out of range")
     one_hot = xp.zeros(x.shape, dtype=x.dtype)
     xp.put_along_axis(one_hot, xp.expand_dims(labels, class_dim), 1, class_dim)

@@ -10,7 +10,7 @@ spatial dim (``apply_maps``). The 1-d functions run the 2-d ones on an added dim
 
 import math
 
-from ..._array import INTEGER_TYPES, namespace_of
+from ..._array import INTEGER_TYPES, all_true, any_true, namespace_of
 from ..._ops._kernel import replays
 from ..._ops._op import derivative, record
 from ..._ops.pointwise import abs as _abs
@@ -108,14 +108,14 @@ def _max_over_grid(x, grid, rank, fallback=None):
     windows = xp.take(padded, grid.T, axis=-1)                     # lead + (K, L)
     best = windows.max(-2)
     hit = (windows == best[..., None, :]) & (grid.T >= 0)
-    if x.dtype.kind == "f" and xp.isnan(best).any():
+    if x.dtype.kind == "f" and any_true(xp.isnan(best)):
         hit |= xp.isnan(windows)
     size = grid.shape[1]
     earliness = xp.arange(size, 0, -1, dtype=xp.min_scalar_type(size))[:, None]
     winner = size - (hit * earliness).max(-2)
     found = winner < size
     indices = xp.take(grid.ravel(), xp.arange(grid.shape[0]) * size + xp.where(found, winner, 0))
-    if not found.all():
+    if not all_true(found):
         indices = xp.where(found, indices, fallback)
     return best, indices
 

@@ -38,7 +38,8 @@ def _node_class(count):
     node_class = _NODE_CLASSES.get(count)
     if node_class is None:
         vjps = (_identity_of_one,) if count == 1 else tuple(_Pick(i) for i in range(count))
-        node_class = derivative("BackwardHookFunctionBackward", *vjps, outputs=count)
+        node_class = derivative("BackwardHookFunctionBackward", *vjps, outputs=count,
+                                op=f"BackwardHookFunctionBackward/{count}")
         _NODE_CLASSES[count] = node_class
     return node_class
 

@@ -5,8 +5,8 @@ from .dataset import ConcatDataset, Dataset, IterableDataset, Subset, TensorData
 from .distributed import DistributedSampler
 from .sampler import (BatchSampler, RandomSampler, Sampler, SequentialSampler, SubsetRandomSampler,
                       WeightedRandomSampler)
+from .worker import WorkerInfo, get_worker_info
 
 __all__ = ["Dataset", "IterableDataset", "TensorDataset", "Subset", "ConcatDataset", "random_split", "Sampler",
            "SequentialSampler", "RandomSampler", "SubsetRandomSampler", "WeightedRandomSampler", "BatchSampler",
-           "DistributedSampler",
-           "DataLoader", "default_collate", "default_convert"]
+           "DistributedSampler", "DataLoader", "default_collate", "default_convert", "get_worker_info", "WorkerInfo"]

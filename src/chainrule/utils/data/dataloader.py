@@ -1,21 +1,26 @@
 """``DataLoader``: draws indices from a sampler, fetches the samples and collates them into batches.
 
-Loading happens in the calling process; ``num_workers`` is accepted for compatibility and the
-batches are the ones a single-process PyTorch loader yields.
+With ``num_workers=0`` loading happens in the calling process; with more, in worker processes
+(``worker_pool``, ``worker``), which yield the same batches for a map-style dataset.
 """
 
 import collections.abc
 import copy
+import multiprocessing
+import multiprocessing.context
 import numbers
+import warnings
 
 import numpy as np
 
-from ..._creation import as_tensor, tensor
+from ..._creation import as_tensor, empty, tensor
 from ..._ops import FUNCTIONS
-from ..._dtype import float64
+from ..._dtype import float64, int64
 from ..._tensor import Tensor, make_tensor
 from .dataset import IterableDataset
+from .fetch import make_fetcher
 from .sampler import BatchSampler, RandomSampler, SequentialSampler
+from .worker_pool import WorkerPoolIterator
 
 __all__ = ["DataLoader", "default_collate", "default_convert"]
 
@@ -103,8 +108,43 @@ def default_convert(data):
     return data
 
 
+class _InfiniteConstantSampler:
+    """What an IterableDataset's loader samples: None forever (the dataset itself decides when to stop)."""
+
+    def __iter__(self):
+        while True:
+            yield None
+
+
+def loader_base_seed(generator):
+    """The seed an iterator over a loader draws once, from which each worker's seeds derive (worker ``i``
+    seeds with ``base_seed + i``): drawn as PyTorch draws it, so the random stream stays in step."""
+    return empty((), dtype=int64).random_(generator=generator).item()
+
+
+class _SingleProcessIterator:
+    """Batches fetched in the calling process."""
+
+    def __init__(self, loader):
+        self.loader = loader
+        self.base_seed = loader_base_seed(loader.generator)
+        self.indices = iter(loader._index_sampler)
+        self.fetcher = make_fetcher(loader.dataset, loader._iterable, loader._auto_collation, loader.collate_fn,
+                                    loader.drop_last)
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        return self.fetcher.fetch(next(self.indices))
+
+    def __len__(self):
+        return len(self.loader)
+
+
 class DataLoader:
-    """Iterates over ``dataset`` in batches of ``batch_size`` (or one sample at a time with ``batch_size=None``)."""
+    """Iterates over ``dataset`` in batches of ``batch_size`` (or one sample at a time with ``batch_size=None``),
+    in the calling process or, with ``num_workers > 0``, in worker processes (see ``worker_pool``)."""
 
     def __init__(self, dataset, batch_size=1, shuffle=None, sampler=None, batch_sampler=None, num_workers=0,
                  collate_fn=None, pin_memory=False, drop_last=False, timeout=0, worker_init_fn=None,
@@ -115,12 +155,27 @@ class DataLoader:
                              "multiprocessing.")
         if timeout < 0:
             raise ValueError("timeout option should be non-negative")
+        if num_workers == 0 and prefetch_factor is not None:
+            raise ValueError("prefetch_factor option could only be specified in multiprocessing.let num_workers > 0 "
+                             "to enable multiprocessing, otherwise set prefetch_factor to None.")
+        if num_workers > 0 and prefetch_factor is None:
+            prefetch_factor = 2
+        elif prefetch_factor is not None and prefetch_factor < 0:
+            raise ValueError("prefetch_factor option should be non-negative")
+        if persistent_workers and num_workers == 0:
+            raise ValueError("persistent_workers option needs num_workers > 0")
         self.dataset = dataset
         self.num_workers = num_workers
+        self.prefetch_factor = prefetch_factor
         self.pin_memory = pin_memory
+        self.pin_memory_device = pin_memory_device
         self.timeout = timeout
         self.worker_init_fn = worker_init_fn
+        self.multiprocessing_context = _checked_context(multiprocessing_context, num_workers)
         self.generator = generator
+        self.persistent_workers = persistent_workers
+        self.in_order = in_order
+        self._iterator = None
         self._iterable = isinstance(dataset, IterableDataset)
         if self._iterable:
             if shuffle not in (None, False):
@@ -143,44 +198,43 @@ class DataLoader:
         elif batch_size is None and drop_last:
             raise ValueError("batch_size=None option disables auto-batching and is mutually exclusive with "
                              "drop_last")
-        if sampler is None and not self._iterable:
-            sampler = RandomSampler(dataset, generator=generator) if shuffle else SequentialSampler(dataset)
-        if batch_size is not None and batch_sampler is None and not self._iterable:
+        if sampler is None:
+            if self._iterable:
+                sampler = _InfiniteConstantSampler()
+            else:
+                sampler = RandomSampler(dataset, generator=generator) if shuffle else SequentialSampler(dataset)
+        if batch_size is not None and batch_sampler is None:
             batch_sampler = BatchSampler(sampler, batch_size, drop_last)
         self.batch_size = batch_size
         self.drop_last = drop_last
         self.sampler = sampler
         self.batch_sampler = batch_sampler
-        self.collate_fn = collate_fn or (default_collate if batch_size is not None or batch_sampler is not None
-                                         else default_convert)
+        self.collate_fn = collate_fn or (default_collate if batch_sampler is not None else default_convert)
+
+    @property
+    def _auto_collation(self):
+        return self.batch_sampler is not None
+
+    @property
+    def _index_sampler(self):
+        """What the fetchers are given: lists of indices when batching, single indices otherwise."""
+        return self.batch_sampler if self._auto_collation else self.sampler
 
     def __iter__(self):
-        if self._iterable:
-            return self._iterate_stream()
-        if self.batch_sampler is not None:
-            return (self.collate_fn(self._fetch(indices)) for indices in self.batch_sampler)
-        return (self.collate_fn(self.dataset[index]) for index in self.sampler)
-
-    def _fetch(self, indices):
-        """The samples at ``indices``, in one call when the dataset offers ``__getitems__``."""
-        many = getattr(self.dataset, "__getitems__", None)
-        if many is not None:
-            return many(indices)
-        return [self.dataset[index] for index in indices]
-
-    def _iterate_stream(self):
-        if self.batch_size is None:
-            for sample in self.dataset:
-                yield self.collate_fn(sample)
-            return
-        batch = []
-        for sample in self.dataset:
-            batch.append(sample)
-            if len(batch) == self.batch_size:
-                yield self.collate_fn(batch)
-                batch = []
-        if batch and not self.drop_last:
-            yield self.collate_fn(batch)
+        if self.num_workers == 0:
+            if self.timeout != 0:
+                raise AssertionError("_SingleProcessDataLoaderIter requires timeout == 0")
+            return _SingleProcessIterator(self)
+        if self.pin_memory:
+            warnings.warn("'pin_memory' argument is set as true but no accelerator is found, then device pinned "
+                          "memory won't be used.", stacklevel=2)
+        if not self.persistent_workers:
+            return WorkerPoolIterator(self, loader_base_seed(self.generator))
+        if self._iterator is None:
+            self._iterator = WorkerPoolIterator(self, loader_base_seed(self.generator))
+        else:
+            self._iterator.reset()
+        return self._iterator
 
     def __len__(self):
         if self._iterable:
@@ -190,6 +244,23 @@ class DataLoader:
             if self.drop_last:
                 return length // self.batch_size
             return -(-length // self.batch_size)
-        if self.batch_sampler is not None:
-            return len(self.batch_sampler)
-        return len(self.sampler)
+        return len(self._index_sampler)
+
+
+def _checked_context(context, num_workers):
+    """A ``multiprocessing`` context from a start method name or a context, as PyTorch validates it."""
+    if context is None:
+        return None
+    if num_workers == 0:
+        raise ValueError(f"multiprocessing_context can only be used with multi-process loading (num_workers > 0), "
+                         f"but got num_workers={num_workers}")
+    if isinstance(context, str):
+        methods = multiprocessing.get_all_start_methods()
+        if context not in methods:
+            raise ValueError(f"multiprocessing_context option should specify a valid start method in {methods!r}, "
+                             f"but got multiprocessing_context={context!r}")
+        context = multiprocessing.get_context(context)
+    if not isinstance(context, multiprocessing.context.BaseContext):
+        raise TypeError(f"multiprocessing_context option should be a valid context object or a string specifying "
+                        f"the start method, but got multiprocessing_context={context}")
+    return context
