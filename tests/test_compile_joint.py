@@ -333,3 +333,55 @@ def test_gradients_for_other_outputs_than_recorded_go_through_eager():
                 assert (step == 4) == any("other outputs" in str(c.message) for c in caught)
             rows[run] += [_bits(w.grad), _bits(first), _bits(second)]
     assert rows[compiled] == rows[two]
+
+
+def _runs_with_warnings(run, calls):
+    """``run(step)`` for each step; the text of every warning raised."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for step in range(calls):
+            run(step)
+    return [str(w.message) for w in caught]
+
+
+def test_a_backward_inside_a_call_on_arguments_with_a_history_stays_eager():
+    """The call's graph would have to run into the caller's: it runs eagerly, with eager's gradients."""
+    def inner_step(h, w):
+        loss = (h * w).sum()
+        loss.backward()
+        return loss.detach()
+
+    compiled = torch.compile(inner_step)
+    gradients = {}
+    for fn in (compiled, inner_step):
+        a, w = _leaf_pair()
+
+        def run(step):
+            inner_step_result = fn(a * (step + 1.0), w)
+            assert inner_step_result.grad_fn is None
+
+        messages = _runs_with_warnings(run, 4)
+        assert (fn is compiled) == any("a backward runs inside a call whose arguments" in m for m in messages)
+        gradients[fn] = (_bits(a.grad), _bits(w.grad))
+    assert gradients[compiled] == gradients[inner_step]
+    assert compiled.replays == 0
+
+
+def test_a_gradient_for_a_leaf_made_inside_the_call_stays_eager():
+    def scaled(x):
+        w = torch.full((3,), 0.5, requires_grad=True)  # a parameter made on every call: nothing outside sees it
+        return x * w
+
+    compiled = torch.compile(scaled)
+    gradients = {}
+    for fn in (compiled, scaled):
+        x = torch.tensor([1.0, -2.0, 3.0], requires_grad=True)
+        messages = _runs_with_warnings(lambda step: (fn(x) * (step + 1.0)).sum().backward(), 4)
+        assert (fn is compiled) == any("a leaf created inside the compiled function" in m for m in messages)
+        gradients[fn] = _bits(x.grad)
+    assert gradients[compiled] == gradients[scaled]
+    assert compiled.replays == 0
+
+
+def _leaf_pair():
+    return (torch.tensor([0.5, -1.0, 2.0], requires_grad=True), torch.tensor([1.5, 0.25, -3.0], requires_grad=True))

@@ -234,7 +234,7 @@ def start_joint(compiled, entry, recording, outputs, tree, result, tensors, alia
     for sink in sinks:
         if sink.__class__ is BoundaryNode:
             sources.append(ArgSource(sink.position))
-        elif id(sink.variable._data) in recording.slot_of and id(sink.variable._data) not in recording.made:
+        elif _read_from_outside(sink.variable, recording):
             sources.append(ObjectSource(sink.variable))
         else:
             recording.fail("a gradient would land on a leaf created inside the compiled function; pass it in",
@@ -249,6 +249,12 @@ def start_joint(compiled, entry, recording, outputs, tree, result, tensors, alia
     if aliases is not None:
         mapping.update((id(alias), tensor) for alias, tensor in zip(aliases, tensors) if alias is not tensor)
     return substituted(result, mapping)
+
+
+def _read_from_outside(leaf, recording):
+    """Whether the call read ``leaf`` rather than made it (a parameter, not a tensor created inside)."""
+    key = id(leaf._data)
+    return key in recording.slot_of and key not in recording.made and key not in recording.constants
 
 
 def substituted(value, mapping):
