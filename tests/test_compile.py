@@ -451,6 +451,15 @@ def test_checking_a_plan_compares_bits_not_values():
     other_nan.view(np.uint32)[1, 0] ^= 1  # a NaN with another payload
     assert np.isnan(other_nan[1, 0]) and not _same_bits(values, other_nan)
     assert not _same_bits(values, values + 1)
+    for dtype in (np.float16, np.float32, np.complex128, np.bool_, np.int8):  # large arrays: compared in place
+        large = np.zeros((300, 300), dtype=dtype)
+        assert _same_bits(large, np.asfortranarray(large))
+        changed = large.copy()
+        changed.view(np.uint8)[-1, -1] = 1  # one byte of the last element
+        assert not _same_bits(large, changed)
+    signed = np.zeros(100_000, dtype=np.float32)
+    signed[-1] = -0.0
+    assert not _same_bits(np.zeros(100_000, dtype=np.float32), signed)
 
 
 def test_a_replay_error_is_eager_error_and_points_into_the_generated_source():

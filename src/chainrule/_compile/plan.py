@@ -360,9 +360,19 @@ def _compile_source(text, values, label):
 
 
 def _same_bits(a, b):
-    """Whether two arrays of one dtype and shape hold the same bytes (NaN payloads and signed zeros included)."""
-    a, b = np.ascontiguousarray(a).reshape(-1), np.ascontiguousarray(b).reshape(-1)
-    return np.array_equal(a.view(np.uint8), b.view(np.uint8))
+    """Whether two arrays of one dtype and shape hold the same bytes (NaN payloads and signed zeros included).
+
+    Small arrays compare as bytes objects; large ones as unsigned integers of the item's width, in place,
+    which is several times faster than copying them out (checking a plan compares every value it makes)."""
+    a, b = np.ascontiguousarray(a), np.ascontiguousarray(b)
+    if a.nbytes < _LARGE_BYTES:
+        return a.tobytes() == b.tobytes()
+    width = next(w for w in (8, 4, 2, 1) if a.itemsize % w == 0)
+    unsigned = _UNSIGNED[width]
+    return bool(np.equal(a.reshape(-1).view(unsigned), b.reshape(-1).view(unsigned)).all())
+
+
+_UNSIGNED = {8: np.uint64, 4: np.uint32, 2: np.uint16, 1: np.uint8}
 
 
 def _slots_returned(outputs):
