@@ -26,7 +26,7 @@ LAYERS = [
     ("op mechanism", [r"_ops\._op", r"_ops\._forward", r"_ops\._kernel", r"_ops\._broadcast", r"_creation"]),
     ("op families", [r"_ops(\..*)?", r"_random(\..*)?", r"nn\.functional\..*"]),
     ("public namespaces", [r"linalg", r"nn\.functional", r"autograd(\..*)?", r"random"]),
-    ("nn, optim, data", [r"nn\.(modules|init|parameter|utils)(\..*)?", r"nn", r"optim(\..*)?",
+    ("nn, optim, data", [r"nn\.(modules|init|parameter|utils)(\..*)?", r"nn", r"special", r"fft", r"optim(\..*)?",
                          r"utils\.(data|checkpoint)(\..*)?", r"serialization(\..*)?", r"distributed(\..*)?"]),
     ("compile, devices, distributed", [r"_compile(\..*)?", r"nn\.parallel(\..*)?", r"cuda", r"func(\..*)?",
                                        r"viz", r"coverage", r"chainrule", r"array_api(\..*)?"]),

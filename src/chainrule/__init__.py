@@ -41,7 +41,7 @@ from ._random import (Generator, bernoulli, default_generator, get_rng_state, in
                       set_rng_state)
 
 globals().update(_FUNCTIONS)
-from . import linalg  # noqa: E402
+from . import fft, linalg, special  # noqa: E402
 
 
 def compile(model=None, *, fullgraph=False, dynamic=None, backend=None, mode=None, options=None, disable=False,
