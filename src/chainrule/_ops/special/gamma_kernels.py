@@ -211,11 +211,6 @@ def _euler_maclaurin(xp, s, q):
     return total
 
 
-def _zeta_of_order(xp, s, q):
-    """``zeta(s, q)`` for one number ``s`` and an array ``q``."""
-    return zeta_arrays(xp, xp.full(q.shape, s, dtype=xp.float64), q)
-
-
 def _trigamma_positive(xp, x):
     """``polygamma(1, x)`` for x >= 0: ``1/x**2 + 1/(x + 1)**2 + ...`` up to 10, then the asymptotic series.
 
@@ -252,10 +247,10 @@ def polygamma_array(n, x):
 def _polygamma_high(x, n):
     """``(-1)**(n+1) n! zeta(n + 1, x)`` for n >= 2."""
     xp = namespace_of(x)
-    flat = x.reshape(-1).astype(xp.float64)
     sign = 1.0 if n % 2 else -1.0
-    values = sign * float(math.factorial(n)) * _zeta_of_order(xp, n + 1.0, flat)
-    return values.reshape(x.shape).astype(x.dtype, copy=False)
+    wide = x.astype(xp.float64)
+    values = sign * float(math.factorial(n)) * zeta(xp.full(x.shape, n + 1.0, dtype=xp.float64), wide)
+    return values.astype(x.dtype, copy=False)
 
 
 @in_float64

@@ -30,11 +30,11 @@ def in_float64(kernel):
         flats = [xp.broadcast_to(x, shape).reshape(-1).astype(xp.float64) for x in operands]
         size = flats[0].size
         if size <= CHUNK or xp.device_type != "cpu":
-            result = kernel(xp, *flats)
+            result = xp.elementwise_kernel(kernel, *flats)
         else:
             result = xp.empty_like(flats[0])
             for start in range(0, size, CHUNK):
-                result[start:start + CHUNK] = kernel(xp, *(flat[start:start + CHUNK] for flat in flats))
+                result[start:start + CHUNK] = xp.elementwise_kernel(kernel, *(f[start:start + CHUNK] for f in flats))
         return result.reshape(shape).astype(dtype, copy=False)
 
     apply.__name__ = apply.__qualname__ = kernel.__name__
