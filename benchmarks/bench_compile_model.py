@@ -162,7 +162,8 @@ def _report(name, ours, theirs, clock):
     eager = statistics.median(e[clock] for e, _ in pairs)
     compiled = statistics.median(c[clock] for _, c in pairs)
     ratios = sorted(e[clock] / c[clock] for e, c in pairs)
-    row = f"{name:20} {_ms(eager)} {_ms(compiled)}  {statistics.median(ratios):5.2f}x ({ratios[0]:.2f}-{ratios[-1]:.2f})"
+    spread = f"({ratios[0]:.2f}-{ratios[-1]:.2f})"
+    row = f"{name:20} {_ms(eager)} {_ms(compiled)}  {statistics.median(ratios):5.2f}x {spread}"
     if theirs:
         torch_eager = statistics.median(e[clock] for e, _ in theirs["pairs"])
         row += f"  {_ms(torch_eager)}"

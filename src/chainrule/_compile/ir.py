@@ -8,8 +8,8 @@ object the function reads, or the ``.grad`` of one of those).
 
 from typing import Any, NamedTuple
 
-__all__ = ["SlotRef", "ConstRef", "NestedRef", "ArgSource", "ObjectSource", "GradSource", "ArraySource", "Load", "Const",
-           "Call", "Traced", "Fused", "Write", "AddInto", "SetGrad", "Opaque", "CALLS", "EFFECTS", "slots_in",
+__all__ = ["SlotRef", "ConstRef", "NestedRef", "ArgSource", "ObjectSource", "GradSource", "ArraySource", "Load",
+           "Const", "Call", "Traced", "Fused", "Write", "AddInto", "SetGrad", "Opaque", "CALLS", "EFFECTS", "slots_in",
            "ReturnSlot", "ReturnGraph", "ReturnItem", "ReturnArg", "ReturnConst", "ReturnSame", "SLOT_RETURNS"]
 
 

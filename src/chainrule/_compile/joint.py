@@ -28,7 +28,7 @@ from .._autograd.graph import RELEASED_MESSAGE, Node, _modified_error
 from .._autograd.leaf import AccumulateGrad, accumulator_of
 from .._recording import STATEFUL
 from .._tensor import Tensor, make_tensor
-from .ir import ArgSource, ArraySource, Const, Load, ObjectSource, ReturnGraph, ReturnSlot, Traced, Write
+from .ir import ArgSource, ArraySource, Const, Load, ObjectSource, ReturnGraph, ReturnSlot, Traced
 from .plan import Plan, eliminate_dead_code
 from .recorder import NotReplayable, recording_into
 
@@ -309,7 +309,8 @@ class JointPlan:
         self.backwards = {pattern: Plan(prologue + backward, values, returned, tree, label + ":backward")}
         self.forward.verify(values, recording.final_values)
         self.backwards[pattern].verify(values, {slot: values[slot] for slot in grad_slots if slot is not None})
-        self.guards, self.grad_guards, self.modules = self.forward.guards, self.forward.grad_guards, self.forward.modules
+        self.guards, self.grad_guards = self.forward.guards, self.forward.grad_guards
+        self.modules = self.forward.modules
         self.instructions = self.forward.instructions + self.backwards[pattern].instructions
         self.recorded_count = len(recording.instructions)
         self.source = self.forward.source + self.backwards[pattern].source
