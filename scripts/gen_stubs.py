@@ -28,7 +28,8 @@ from chainrule import _ops, return_types  # noqa: E402
 from chainrule._tensor import Tensor  # noqa: E402
 
 # Public namespaces, by the file their stub goes to (relative to the package).
-MODULES = {"__init__.pyi": chainrule, "linalg.pyi": chainrule.linalg, "nn/functional/__init__.pyi": chainrule.nn.functional}
+MODULES = {"__init__.pyi": chainrule, "linalg.pyi": chainrule.linalg,
+           "nn/functional/__init__.pyi": chainrule.nn.functional}
 TENSOR_STUB = "_tensor.pyi"
 
 # Registered ops that return several tensors (a tuple or a list), beside those with a named tuple.
@@ -130,7 +131,8 @@ def value_stub(name, value, indent=""):
     kind = type(value)
     if kind.__module__ == "builtins":
         return f"{indent}{name}: {kind.__name__}"
-    if kind.__module__.startswith("chainrule") and getattr(sys.modules[kind.__module__], kind.__qualname__, None) is kind:
+    if kind.__module__.startswith("chainrule") and \
+            getattr(sys.modules[kind.__module__], kind.__qualname__, None) is kind:
         return f"{indent}{name}: {kind.__module__}.{kind.__qualname__}"  # a dtype, a device...
     return f"{indent}{name}: Any"
 

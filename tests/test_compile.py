@@ -216,7 +216,8 @@ def test_a_transformer_training_step_replays_bit_for_bit():
     def make():
         torch.manual_seed(0)
         layer = torch.nn.TransformerEncoderLayer(16, 2, dim_feedforward=32, dropout=0.1)
-        model = torch.nn.ModuleDict({"embed": torch.nn.Embedding(12, 16), "layer": layer, "out": torch.nn.Linear(16, 12)})
+        model = torch.nn.ModuleDict({"embed": torch.nn.Embedding(12, 16), "layer": layer,
+                                     "out": torch.nn.Linear(16, 12)})
         return model, torch.optim.AdamW(model.parameters(), lr=3e-3, weight_decay=0.01)
 
     def make_step(model, optimizer):

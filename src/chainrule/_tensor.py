@@ -13,7 +13,7 @@ from copy import deepcopy
 
 
 from . import _dtype
-from ._array import namespace_of, to_host
+from ._array import NUMPY, namespace_of, to_host
 from ._device import device_of
 from ._errors import with_hint
 from ._printing import format_tensor
@@ -26,6 +26,7 @@ from .utils.hooks import RemovableHandle
 __all__ = ["Tensor", "make_tensor"]
 
 _FROM_NUMPY = _dtype._FROM_NUMPY
+_ndarray = NUMPY.ndarray
 _grad_state = grad_mode._state
 _inference = grad_mode._inference_anywhere
 
@@ -102,6 +103,11 @@ class Tensor:
         return self.device.type == "cuda"
 
     is_cpu = property(lambda self: self.device.type == "cpu")
+
+    def get_device(self):
+        """The GPU's index, -1 on the CPU."""
+        index = self.device.index
+        return -1 if index is None else index
 
     def is_floating_point(self):
         return self._data.dtype.kind == "f"
@@ -269,7 +275,15 @@ class Tensor:
             _recorder_state.recorder.to_python(self, "numpy()")
         if self._requires_grad and not force:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
-        return to_host(self._data)
+        return to_host(self._data) if force else self._host_array()
+
+    def _host_array(self):
+        """The array, which must be in host memory: a GPU tensor is copied with ``.cpu()`` first, as in PyTorch."""
+        data = self._data
+        if data.__class__ is not _ndarray and namespace_of(data).runtime is not None:
+            raise TypeError(f"can't convert {device_of(data)} device type tensor to numpy. Use Tensor.cpu() to copy "
+                            "the tensor to host memory first.")
+        return to_host(data)
 
     def item(self):
         if self._data.size != 1:
@@ -331,9 +345,11 @@ class Tensor:
         if self._tangent is not None:
             t = self._tangent
             tangent = repr(t.item()) if t._data.ndim == 0 else repr(t)
+        where = device_of(self._data)
         return format_tensor(to_host(self._data), self.dtype,
                              grad_fn_name=None if grad_fn is None else type(grad_fn).__name__,
-                             requires_grad=self._requires_grad, tangent=tangent)
+                             requires_grad=self._requires_grad, tangent=tangent,
+                             device=None if where.type == "cpu" else where)
 
     def __format__(self, spec):
         if self._data.ndim == 0:
@@ -371,7 +387,7 @@ class Tensor:
         """NumPy's protocol (NumPy 2 semantics: ``copy=False`` refuses to copy, ``True`` always copies)."""
         if self._requires_grad:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
-        array = to_host(self._data)
+        array = self._host_array()
         if dtype is not None and array.dtype != dtype:
             if copy is False:
                 raise ValueError("Unable to avoid copy while creating an array as requested.")

@@ -17,6 +17,7 @@ import sys
 import numpy as np
 
 from .. import _recording
+from .._array import is_array, namespace_of
 from .._ops._op import OUTPUT
 from .._tensor import Tensor, make_tensor
 from .._autograd import grad_mode
@@ -219,7 +220,12 @@ class Recording:
         """A slot for ``array``. Its value is kept for verification: as a copy for an array read from
         outside (or a view of one: an optimizer step may change it later), by reference for a fresh
         result (a write into it copies it first, see ``before_write``)."""
-        array = array if array.__class__ is np.ndarray else np.asarray(array)
+        if array.__class__ is not np.ndarray:
+            if is_array(array) and namespace_of(array).device_type != "cpu":
+                self.fail(f"a tensor on {namespace_of(array).device_type} is used, and compiled replays run on the "
+                          "CPU only", recoverable=False)
+            else:
+                array = np.asarray(array)
         slot = len(self.values)
         if copy:
             self.outside.add(id(array))
@@ -361,6 +367,8 @@ class Recording:
     def accumulate(self, leaf, grad_array, target_dtype):
         """The engine adds a gradient into ``leaf.grad`` (grad mode off): do it, note it and return True."""
         self.ran_backward = True
+        if self.failure is not None:
+            return False  # nothing more is recorded: the engine accumulates as in eager
         current = leaf._grad
         try:
             source = self.operand_slot(grad_array)

@@ -13,8 +13,8 @@ from ._op import derivative, record
 
 __all__ = ["normalize_dims", "reduction_dims", "expand_reduced", "reduced_count", "check_nonempty_dim",
            "check_nonempty_input", "gather_along", "scatter_along", "scattered_array", "selected_grad",
-           "pick_along", "zeros_of", "reverse_cumsum", "shift", "GatherBackward0", "ScatterBackward0", "ScatterBackward1",
-           "ScatterAddBackward0"]
+           "pick_along", "zeros_of", "reverse_cumsum", "shift", "GatherBackward0", "ScatterBackward0",
+           "ScatterBackward1", "ScatterAddBackward0"]
 
 
 def normalize_dims(dim, ndim):

@@ -4,6 +4,7 @@ Backward undoes broadcasting in one place, ``chainrule._autograd.graph.sum_to_sh
 """
 
 from .._array import NUMPY, SCALAR_TYPES, is_array, namespace_of
+from .._device import elementwise_operands
 from .._dtype import DIMENSIONED, SCALAR, ZERO_DIM, _FROM_NUMPY, result_type, scalar_dtype
 from .._errors import with_hint
 from .._tensor import Tensor
@@ -75,12 +76,18 @@ def broadcast_error(a_shape, b_shape):
 
 
 def apply_binary(array_fn, x, y):
-    """``array_fn(x, y)`` with PyTorch's error when the shapes do not broadcast.
+    """``array_fn(x, y)`` with PyTorch's error when the shapes do not broadcast, or the arrays live on two
+    devices (found only when the array library refuses the mix, so the common path pays nothing).
 
     A Python integer outside an integer tensor's range wraps around, as in PyTorch (NumPy refuses it).
     """
     try:
         return array_fn(x, y)
+    except TypeError:
+        operands = elementwise_operands(x, y)
+        if operands is None:
+            raise
+        return array_fn(*operands)
     except ValueError:
         raise broadcast_error(_shape_of(x), _shape_of(y)) from None
     except OverflowError:

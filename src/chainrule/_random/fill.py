@@ -13,6 +13,7 @@ import warnings
 
 import numpy as np
 
+from .._array import namespace_of
 from .._dtype import _FROM_NUMPY
 from .._ops._op import derivative, record
 from .._ops.inplace import check_inplace_allowed, write_inplace
@@ -268,7 +269,7 @@ def check_probabilities(p, target):
     if target._data.dtype.kind == "c":
         raise not_implemented("bernoulli_tensor_cpu_self_", target._data.dtype)
     try:
-        np.broadcast_to(probabilities, target._data.shape)
+        namespace_of(probabilities).broadcast_to(probabilities, target._data.shape)
     except ValueError:
         raise RuntimeError(f"The size of tensor a ({target._data.shape[-1] if target._data.ndim else 1}) must "
                            f"match the size of tensor b ({probabilities.shape[-1]}) at non-singleton dimension "

@@ -12,7 +12,7 @@ from ..._ops._op import OUTPUT, derivative, record, traced, traced_stateful
 from ..._ops.pointwise import exp
 from ..._random import default_generator
 from ..._random.fill import exponential_values
-from ..._random.layout import fresh
+from ..._random.layout import device_of_draw, fresh
 from ..._tensor import _wrap_dim, make_tensor
 
 FUNCTIONS = ["softmax", "log_softmax", "softmin", "gumbel_softmax"]
@@ -97,8 +97,11 @@ def softmin(input, dim=None, _stacklevel=3, dtype=None):
 
 
 def _exponentials(x):
-    """PyTorch's ``exponential_`` draws for a tensor like ``x``: made on the host, moved to ``x``'s namespace."""
-    return namespace_of(x).from_host(fresh(x.shape, x.dtype, exponential_values, default_generator, 1.0))
+    """PyTorch's ``exponential_`` draws for a tensor like ``x``: made on the host and moved to ``x``'s namespace,
+    or on ``x``'s GPU by its generator."""
+    drawn = fresh(x.shape, x.dtype, exponential_values, default_generator, 1.0, on=device_of_draw(x))
+    xp = namespace_of(x)
+    return drawn if namespace_of(drawn) is xp else xp.from_host(drawn)
 
 
 def gumbel_softmax(logits, tau=1, hard=False, eps=1e-10, dim=-1):
