@@ -231,9 +231,9 @@ class Recording:
             self.outside.add(id(array))
         else:
             base = array.base
-            while base is not None and not copy:
+            while base is not None and not copy:  # memory owned by something else (numba's) ends the chain
                 copy = id(base) in self.outside
-                base = base.base
+                base = getattr(base, "base", None)
         self.values.append(array.copy(order="K") if copy else array)
         self.slot_of[id(array)] = slot
         self.alive.append(array)
@@ -447,7 +447,7 @@ class Recording:
             slot = self.slot_of.get(id(array))
             if slot is not None and self.values[slot] is array:
                 self.values[slot] = array.copy(order="K")
-            array = array.base
+            array = getattr(array, "base", None)  # numba-owned memory ends the chain
 
     def opaque(self, method, args, kwargs):
         """A stateful method (``optimizer.step``): run it unrecorded now, and again on every replay."""
