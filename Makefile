@@ -24,6 +24,7 @@ bench:
 	PYTHONPATH=src $(PYTHON) benchmarks/bench_overhead.py
 	PYTHONPATH=src $(PYTHON) benchmarks/bench_training.py
 	PYTHONPATH=src $(PYTHON) benchmarks/bench_compile.py
+	OPENBLAS_NUM_THREADS=1 PYTHONPATH=src $(PYTHON) benchmarks/bench_compile_model.py --no-torch-compile
 	OPENBLAS_NUM_THREADS=1 PYTHONPATH=src $(PYTHON) benchmarks/bench_random.py
 	PYTHONPATH=src $(PYTHON) benchmarks/bench_serialization.py --big-mb 256
 

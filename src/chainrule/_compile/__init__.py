@@ -14,8 +14,8 @@ replay (they keep Python state: learning rates, step counts, moments), so schedu
 import functools
 import math
 import os
-import sys
 import warnings
+import weakref
 
 import numpy as np
 
@@ -24,14 +24,16 @@ from .._tensor import Tensor
 from .._autograd import grad_mode
 from .._autograd.anomaly import _state as _anomaly_state
 from .._ops._forward import state as _forward_state
-from .ir import Call, Fused, Opaque, ReturnArg, ReturnConst, ReturnItem, ReturnSame, ReturnSlot, Traced
+from .ir import Call, Fused, Opaque, ReturnArg, ReturnConst, ReturnGraph, ReturnItem, ReturnSame, ReturnSlot, Traced
+from .joint import JointPlan, boundary_alias, start_joint, substituted
 from .plan import Plan, ReplayMismatch
-from .recorder import NotReplayable, Recording
+from .recorder import NotReplayable, Recording, recording_into
 from .units import Unit
 
 __all__ = ["compile", "CompiledFunction"]
 
 _RECORDINGS_BEFORE_GIVING_UP = 4
+_WAITING_FOR_BACKWARD = 4  # recordings whose backward has not come yet; beyond, calls run eagerly unrecorded
 
 
 def compile(model=None, *, fullgraph=False, dynamic=None, backend=None, mode=None, options=None, disable=False,
@@ -54,15 +56,21 @@ def _environment_disables():
 
 
 class _Entry:
-    """What is known about one call signature."""
+    """What is known about one call signature.
 
-    __slots__ = ("plans", "last", "recordings", "eager_reason")
+    ``joint``: its calls return tensors that need gradients, so a recording goes on into their
+    backward (``joint.py``); ``waiting`` holds those recordings until their backward comes.
+    """
+
+    __slots__ = ("plans", "last", "recordings", "eager_reason", "joint", "waiting")
 
     def __init__(self):
         self.plans = []
         self.last = None
         self.recordings = 0
         self.eager_reason = None
+        self.joint = False
+        self.waiting = weakref.WeakSet()
 
 
 class CompiledFunction:
@@ -95,27 +103,27 @@ class CompiledFunction:
         for plan in entry.plans:
             if plan.admits():
                 self.replays += 1
-                return plan.replay(tensors)
+                return plan.replay(tensors, (args, kwargs))
+        if len(entry.waiting) >= _WAITING_FOR_BACKWARD:
+            return self._fn(*args, **kwargs)
         return self._record(entry, tensors, args, kwargs)
 
     def _record(self, entry, tensors, args, kwargs):
         device = next((t.device for t in tensors if t.device.type != "cpu"), None)
         if device is not None:
-            self._stay_eager(entry, f"a tensor on {device} is passed, and compiled replays run on the CPU only")
+            self.stay_eager(entry, f"a tensor on {device} is passed, and compiled replays run on the CPU only")
             return self._fn(*args, **kwargs)
-        recording = Recording(tensors)
-        _recording.begin(recording)  # this thread's ops go to this recording; other threads' are unaffected
+        aliases = None
+        if any(t._requires_grad for t in tensors) and (entry.joint or any(t._grad_fn is not None for t in tensors)):
+            # the call's graph must end at its arguments: each is read through a boundary of its own
+            aliases = [boundary_alias(t, p) if t._requires_grad else t for p, t in enumerate(tensors)]
+            mapping = {id(t): alias for t, alias in zip(tensors, aliases)}
+            args, kwargs = substituted(args, mapping), substituted(kwargs, mapping)
+        recording = Recording(aliases or tensors)
         self.recordings += 1
         entry.recordings += 1
-        profiling = sys.getprofile() is None  # under a profiler, ops cannot fall back to whole calls
-        if profiling:
-            sys.setprofile(recording.profiler())
-        try:
+        with recording_into(recording):
             result = self._fn(*args, **kwargs)
-        finally:
-            if profiling:
-                sys.setprofile(None)
-            _recording.end()
         outputs, tree = [], None
         if recording.failure is None:
             try:
@@ -127,31 +135,62 @@ class CompiledFunction:
                                "replay does not run again; return it, or convert the returned tensor outside",
                                where)
                 break
+        if aliases is not None and recording.ran_backward:
+            recording.fail("a backward runs inside a call whose arguments need gradients from outside", "backward")
+        if recording.graph_outputs and recording.failure is None:
+            entry.joint = True
+            if aliases is None and any(t._requires_grad for t in tensors):
+                return result  # eager's result; the next recording reads these arguments through boundaries
+            return start_joint(self, entry, recording, outputs, tree, result, tensors, aliases)
+        if aliases is not None:
+            result = substituted(result, {id(alias): t for t, alias in zip(tensors, aliases)})
         if recording.failure is not None:
-            self._stay_eager(entry, recording.failure)
+            self.stay_eager(entry, recording.failure)
             return result
-        signature = _canonical(recording, outputs)
+        self._conclude(entry, _canonical(recording, outputs), lambda: self._plan(recording, outputs, tree))
+        return result
+
+    def _plan(self, recording, outputs, tree):
+        plan = Plan(recording.instructions, recording.values, outputs, tree, self._label,
+                    grad_guards=recording.grad_guards.values(), modules=recording.modules.values())
+        plan.verify(recording.values, recording.final_values)
+        return plan
+
+    def joint_recorded(self, pending, grad_slots):
+        """The backward of a recording call is recorded too (``joint.py``): compare, and perhaps plan."""
+        entry, recording = pending.entry, pending.recording
+        if entry.eager_reason is not None:
+            return
+        if recording.failure is not None:
+            self.stay_eager(entry, recording.failure)
+            return
+        signature = _canonical(recording, pending.outputs) + (grad_slots, _canonical_value(pending.sources))
+        self._conclude(entry, signature, lambda: JointPlan(pending, grad_slots, self._label))
+
+    def _conclude(self, entry, signature, build):
+        """A finished recording: two in a row that agree become a plan (``build``), checked against eager."""
         if entry.last != signature:
             entry.last = signature
             if entry.recordings >= _RECORDINGS_BEFORE_GIVING_UP:
-                self._stay_eager(entry, "the function does not repeat the same operations from call to call")
-            return result
+                self.stay_eager(entry, "the function does not repeat the same operations from call to call")
+            return
         entry.last = None
         try:
-            plan = Plan(recording, outputs, tree, self._label)
-            plan.verify(recording, tensors)
+            plan = build()
         except ReplayMismatch as error:
-            self._stay_eager(entry, f"the replay would differ from eager ({error})")
-            return result
+            self.stay_eager(entry, f"the replay would differ from eager ({error})")
+            return
+        except NotReplayable as error:
+            self.stay_eager(entry, str(error))
+            return
         except Exception as error:  # a plan that cannot be built or run: eager is still right
-            self._stay_eager(entry, f"no plan could be built ({type(error).__name__}: {error})")
-            return result
+            self.stay_eager(entry, f"no plan could be built ({type(error).__name__}: {error})")
+            return
         entry.plans.append(plan)
         if len(entry.plans) > self._max_signatures:
-            self._stay_eager(entry, f"more than {self._max_signatures} guard variants")
-        return result
+            self.stay_eager(entry, f"more than {self._max_signatures} guard variants")
 
-    def _stay_eager(self, entry, reason):
+    def stay_eager(self, entry, reason):
         entry.eager_reason = reason
         entry.plans.clear()
         self._warn(reason)
@@ -239,6 +278,7 @@ def _output_tree(value, recording, outputs):
     """The returned structure with each tensor replaced by where replay finds it."""
     cls = value.__class__
     if isinstance(value, Tensor):
+        recording.returned += 1
         position = recording.arg_position.get(id(value))
         if position is not None:
             outputs.append(ReturnArg(position))
@@ -252,11 +292,15 @@ def _output_tree(value, recording, outputs):
                 raise NotReplayable(f"the returned tensor was made by {recording.made[id(value._data)]}")
             outputs.append(ReturnSame(value))
             return ("out", len(outputs) - 1, False)
-        if value._requires_grad and not recording.ran_backward:
-            raise NotReplayable("a returned tensor requires grad but no backward ran inside the function; "
-                                "compile the whole training step so the replay needs no graph")
-        outputs.append(ReturnSlot(slot))
         recording.final_values[slot] = value._data.copy()
+        if value._requires_grad and not recording.ran_backward:  # it leaves with a graph: see joint.py
+            known = recording.graph_outputs.get(id(value))
+            if known is None:
+                known = recording.graph_outputs[id(value)] = (value, recording.returned - 1,
+                                                              len(recording.graph_outputs))
+            outputs.append(ReturnGraph(slot, known[2]))
+            return ("out", len(outputs) - 1, True)
+        outputs.append(ReturnSlot(slot))
         return ("out", len(outputs) - 1, True)
     if cls is tuple or cls is list:
         return (cls, [_output_tree(v, recording, outputs) for v in value])

@@ -132,8 +132,10 @@ def _close(group, result, values, readers, keep):
             return
         runner = cuda_fusion.GpuGroup(instructions, inputs, sorted(outputs), dtypes, shape, namespace_of(first))
     else:
-        runner = _Group([instruction for _, instruction in group], inputs, sorted(outputs),
-                        {s: values[s] for s in inputs}, {s: values[s].dtype for s in members | set(outputs)}, shape)
+        outputs = sorted(outputs)
+        runner = _Group([instruction for _, instruction in group], inputs, outputs,
+                        {s: values[s] for s in inputs}, {s: values[s].dtype for s in members | set(outputs)}, shape,
+                        [_axis_order(values[s]) for s in outputs])
     names = " ".join(instruction.name.replace("Backward0", "").replace("Backward1", "") for _, instruction in group)
     result.append(Fused(tuple(runner.outputs), runner, tuple(SlotRef(s) for s in inputs), None, f"fused[{names}]",
                         group[0][1].site))
@@ -142,8 +144,9 @@ def _close(group, result, values, readers, keep):
 class _Group:
     """A generated chunk function over one group, and the loop that runs it."""
 
-    def __init__(self, instructions, inputs, outputs, input_values, dtypes, shape):
+    def __init__(self, instructions, inputs, outputs, input_values, dtypes, shape, layouts):
         self.outputs = outputs
+        self.layouts = layouts  # each output's axis order in memory, as eager laid it out (None: C order)
         self.shape = shape
         self.output_dtypes = [dtypes[s] for s in outputs]
         self.dtypes = dtypes
@@ -175,7 +178,7 @@ class _Group:
             lines.append(f"t{slot} = i{slot}[lo:hi]" if sliced else f"t{slot} = i{slot}")
             if input_values[slot].shape == shape:
                 full.add(slot)
-        runs = _arithmetic_runs(instructions, inputs, input_values, self.dtypes, shape)
+        runs = {} if any(self.layouts) else _arithmetic_runs(instructions, inputs, input_values, self.dtypes, shape)
         skip = set()
         for position, instruction in enumerate(instructions):
             if position in skip:
@@ -247,7 +250,7 @@ class _Group:
         return lines
 
     def __call__(self, *inputs):
-        outs = [np.empty(self.shape, dtype) for dtype in self.output_dtypes]
+        outs = [_empty(self.shape, dtype, order) for dtype, order in zip(self.output_dtypes, self.layouts)]
         chunk = self.chunk
         arguments = list(inputs) + outs
         if len(self.chunks) >= 8 and _threads() > 1:
@@ -264,6 +267,23 @@ class _Group:
         chunk = self.chunk
         for lo, hi in chunks:
             chunk(lo, hi, *arguments)
+
+
+def _axis_order(value):
+    """The order of ``value``'s axes in memory, outermost first, or None for C order.
+
+    A ufunc lays its result out like its operands (a transposed input gives a transposed result); a later
+    reduction or product sums in memory order, so a fused group's outputs keep eager's layout.
+    """
+    if value.flags.c_contiguous or value.ndim < 2:
+        return None
+    return tuple(sorted(range(value.ndim), key=lambda axis: -value.strides[axis]))
+
+
+def _empty(shape, dtype, order):
+    if order is None:
+        return np.empty(shape, dtype)
+    return np.empty([shape[axis] for axis in order], dtype).transpose(np.argsort(order))
 
 
 def _arithmetic_runs(instructions, inputs, input_values, dtypes, shape):

@@ -8,9 +8,9 @@ object the function reads, or the ``.grad`` of one of those).
 
 from typing import Any, NamedTuple
 
-__all__ = ["SlotRef", "ConstRef", "NestedRef", "ArgSource", "ObjectSource", "GradSource", "Load", "Const", "Call",
-           "Traced", "Fused", "Write", "AddInto", "SetGrad", "Opaque", "CALLS", "EFFECTS", "slots_in", "ReturnSlot",
-           "ReturnItem", "ReturnArg", "ReturnConst", "ReturnSame", "SLOT_RETURNS"]
+__all__ = ["SlotRef", "ConstRef", "NestedRef", "ArgSource", "ObjectSource", "GradSource", "ArraySource", "Load",
+           "Const", "Call", "Traced", "Fused", "Write", "AddInto", "SetGrad", "Opaque", "CALLS", "EFFECTS", "slots_in",
+           "ReturnSlot", "ReturnGraph", "ReturnItem", "ReturnArg", "ReturnConst", "ReturnSame", "SLOT_RETURNS"]
 
 
 # ---------------------------------------------------------------- operands
@@ -59,6 +59,13 @@ class GradSource(NamedTuple):
     """The ``.grad`` of the tensor found at ``owner`` (whichever tensor it is at replay time)."""
 
     owner: Any
+
+
+class ArraySource(NamedTuple):
+    """Plain array ``position`` handed to the replay: a gradient flowing into a compiled backward, or a value
+    its forward saved for it."""
+
+    position: int
 
 
 # ---------------------------------------------------------------- instructions
@@ -215,6 +222,13 @@ class ReturnSlot(NamedTuple):
     slot: int
 
 
+class ReturnGraph(NamedTuple):
+    """A tensor computed in the call that carries the call's backward node, as its output ``output_nr``."""
+
+    slot: int
+    output_nr: int
+
+
 class ReturnItem(NamedTuple):
     """A float the call read out of a tensor (``.item()``) and returned: converted again from ``slot``."""
 
@@ -239,4 +253,4 @@ class ReturnSame(NamedTuple):
     tensor: Any
 
 
-SLOT_RETURNS = (ReturnSlot, ReturnItem)  # returned values read from a slot
+SLOT_RETURNS = (ReturnSlot, ReturnGraph, ReturnItem)  # returned values read from a slot

@@ -18,9 +18,9 @@ from .. import _random
 from .._recording import STATEFUL
 from .._tensor import make_tensor
 from .fusion import fuse
-from .ir import (EFFECTS, SLOT_RETURNS, AddInto, ArgSource, Call, Const, ConstRef, Fused, GradSource, Load,
-                 NestedRef, ObjectSource, Opaque, ReturnArg, ReturnConst, ReturnItem, ReturnSlot, SetGrad, SlotRef,
-                 Traced, Write)
+from .ir import (EFFECTS, SLOT_RETURNS, AddInto, ArgSource, ArraySource, Call, Const, ConstRef, Fused, GradSource,
+                 Load, NestedRef, ObjectSource, Opaque, ReturnArg, ReturnConst, ReturnGraph, ReturnItem, ReturnSlot,
+                 SetGrad, SlotRef, Traced, Write)
 from .kernels import fresh_gradient
 
 __all__ = ["Plan", "ReplayDiverged", "ReplayMismatch", "module_members"]
@@ -218,8 +218,12 @@ def _last_uses(instructions, large):
     return frees
 
 
-def _write(instructions, outputs, verify, large=frozenset(), scalars=frozenset(), tree=None, arrays=frozenset()):
+def _write(instructions, outputs, verify, large=frozenset(), scalars=frozenset(), tree=None, arrays=frozenset(),
+           saved=None, make_node=None):
     """Python source for a replay (or, with ``verify``, a check of every value against the recording).
+
+    With ``saved`` (a forward whose backward is a plan of its own), the replay ends by calling
+    ``make_node(A, C, saved values)``: the graph node its returned tensors carry (``ReturnGraph``).
 
     A ``large`` slot is deleted after its last use, so big temporaries return to the allocator as
     soon as eager would return them (holding them all to the end costs page faults on every call).
@@ -228,7 +232,7 @@ def _write(instructions, outputs, verify, large=frozenset(), scalars=frozenset()
     """
     source = _Source()
     body = []
-    kept = {o.slot for o in outputs if o.__class__ in SLOT_RETURNS}
+    kept = {o.slot for o in outputs if o.__class__ in SLOT_RETURNS} | set(saved or ())
     array_forms = {r.slot for i in instructions if i.__class__ is Call and i.template is None
                    and isinstance(i.fn, np.ufunc) for r in i.operands if r.__class__ is SlotRef}
     frees = _last_uses(instructions, large - kept)
@@ -238,7 +242,9 @@ def _write(instructions, outputs, verify, large=frozenset(), scalars=frozenset()
             slot, where = instruction.slot, instruction.source
             name = f"a{slot}" if slot in scalars else f"s{slot}"
             if verify:
-                body.append(f"{name} = V[{slot}].copy()")
+                body.append(f"{name} = V[{slot}].copy(order='K')")
+            elif where.__class__ is ArraySource:
+                body.append(f"{name} = A[{where.position}]")
             elif where.__class__ is GradSource:
                 body.append(f"{name} = grad_array({source.owner(where.owner)})")
             else:
@@ -293,11 +299,15 @@ def _write(instructions, outputs, verify, large=frozenset(), scalars=frozenset()
         if dead and not verify:
             body.append("del " + ", ".join(f"s{s}" for s in dead))
     if verify:
-        body.append("return (" + "".join(f"s{o.slot}, " for o in outputs if o.__class__ is ReturnSlot) + ")")
+        body.append("return (" + "".join(f"s{o.slot}, " for o in outputs if o.__class__ in (ReturnSlot, ReturnGraph))
+                    + ")")
     else:
+        if saved is not None:  # 0-d values are handed over as arrays, as the check hands them over
+            values = "".join(f"asarray(s{s}), " if s in scalars else f"s{s}, " for s in saved)
+            body.append(f"N = {source.bind(make_node, 'k')}(A, C, ({values}))")
         body.append("return " + _tree_expression(tree, outputs, source))
     names = ", ".join(source.names.values())
-    text = f"def make({names}):\n    def replay(A{', V, check' if verify else ''}):\n"
+    text = f"def make({names}):\n    def replay(A{', V, check' if verify else ', C=None'}):\n"
     text += "".join(f"        {line}\n" for line in body) + "    return replay\n"
     return text, source.values
 
@@ -310,6 +320,8 @@ def _tree_expression(tree, outputs, source):
         cls = output.__class__
         if cls is ReturnSlot:
             return f"wrap(asarray(s{output.slot}))"
+        if cls is ReturnGraph:
+            return f"N.output(asarray(s{output.slot}), {output.output_nr})"
         if cls is ReturnConst:
             return f"wrap({source.bind(output.value, 'c')}.copy())"
         if cls is ReturnItem:
@@ -348,64 +360,88 @@ def _compile_source(text, values, label):
     return namespace["make"](*values), text
 
 
+def _same_bits(a, b):
+    """Whether two arrays of one dtype and shape hold the same bytes (NaN payloads and signed zeros included).
+
+    Small arrays compare as bytes objects; large ones as unsigned integers of the item's width, in place,
+    which is several times faster than copying them out (checking a plan compares every value it makes)."""
+    a, b = np.ascontiguousarray(a), np.ascontiguousarray(b)
+    if a.nbytes < _LARGE_BYTES:
+        return a.tobytes() == b.tobytes()
+    width = next(w for w in (8, 4, 2, 1) if a.itemsize % w == 0)
+    unsigned = _UNSIGNED[width]
+    return bool(np.equal(a.reshape(-1).view(unsigned), b.reshape(-1).view(unsigned)).all())
+
+
+_UNSIGNED = {8: np.uint64, 4: np.uint32, 2: np.uint16, 1: np.uint8}
+
+
 def _slots_returned(outputs):
     return [o.slot for o in outputs if o.__class__ in SLOT_RETURNS]
 
 
 class Plan:
-    """A replay function and the conditions under which it may run."""
+    """A replay function and the conditions under which it may run.
 
-    def __init__(self, recording, outputs, tree, label):
+    ``instructions`` and ``values`` come from a recording (or a part of one: the forward or the backward
+    of a compiled call whose outputs need gradients); ``saved`` are slots the replay hands to
+    ``make_node`` besides what it returns.
+    """
+
+    def __init__(self, instructions, values, outputs, tree, label, *, grad_guards=(), modules=(), saved=None,
+                 make_node=None):
         # where the final values are recorded
-        self._recorded_outputs = [o.slot for o in outputs if o.__class__ is ReturnSlot]
-        instructions = eliminate_dead_code(recording.instructions, _slots_returned(outputs))
+        self._recorded_outputs = [o.slot for o in outputs if o.__class__ in (ReturnSlot, ReturnGraph)]
+        self.recorded_count = len(instructions)
+        needed = _slots_returned(outputs) + list(saved or ())
+        instructions = eliminate_dead_code(instructions, needed)
         if not any(i.__class__ in (Write, AddInto) or i.__class__ is Traced and _effects(i) for i in instructions):
-            instructions = fold_constants(instructions, recording.values)
+            instructions = fold_constants(instructions, values)
         written = {i.target for i in instructions if i.__class__ in (AddInto, Write)}
         renames = {}
         if not any(i.__class__ is Write or i.__class__ is Traced and _effects(i) for i in instructions):
             # a write (or an op called whole that writes) could reach a merged twin through it
             instructions, renames = eliminate_common_subexpressions(instructions)
-            instructions, renames = drop_multiplications_by_one(instructions, recording.values, renames)
+            instructions, renames = drop_multiplications_by_one(instructions, values, renames)
         outputs = [o._replace(slot=renames.get(o.slot, o.slot)) if o.__class__ in SLOT_RETURNS else o for o in outputs]
-        instructions = eliminate_dead_code(instructions, _slots_returned(outputs))
-        instructions = fuse(instructions, recording.values, set(_slots_returned(outputs)))
-        self.recorded_count = len(recording.instructions)
+        if saved is not None:
+            saved = [renames.get(slot, slot) for slot in saved]
+        needed = _slots_returned(outputs) + list(saved or ())
+        instructions = eliminate_dead_code(instructions, needed)
+        instructions = fuse(instructions, values, set(needed))
         self.instructions = instructions
         self.outputs = outputs
-        values = recording.values
         large = frozenset(slot for slot, value in enumerate(values) if value.nbytes >= _LARGE_BYTES)
         scalars = frozenset(i.slot for i in instructions
                             if i.__class__ in (Load, Const) and values[i.slot].ndim == 0 and i.slot not in written)
         arrays = frozenset(written)
         self.replay, self.source = _compile_source(
-            *_write(instructions, outputs, False, large, scalars, tree, arrays), label)
+            *_write(instructions, outputs, False, large, scalars, tree, arrays, saved, make_node), label)
         self._verify_text = _write(instructions, outputs, True, scalars=scalars, arrays=arrays)
         self.guards = [(i.source.tensor,) + i.guard for i in instructions
                        if i.__class__ is Load and i.source.__class__ is ObjectSource]
-        self.grad_guards = list(recording.grad_guards.values())
-        self.modules = list(recording.modules.values())
+        self.grad_guards = list(grad_guards)
+        self.modules = list(modules)
         self.label = label
 
-    def verify(self, recording, arg_tensors):
-        """Run the plan on the recorded inputs and compare every value with eager's, bit for bit."""
+    def verify(self, values, final_values):
+        """Run the plan on the recorded inputs (``values``) and compare every value with eager's, bit for bit;
+        ``final_values``: what the function returned, as it was when it returned."""
         replay, _ = _compile_source(*self._verify_text, self.label + ":verify")
-        values = recording.values
 
         def check(slot, value, expected=None):
             value = np.asarray(value)
             expected = values[slot] if expected is None else expected
-            if value.dtype != expected.dtype or value.shape != expected.shape or \
-                    value.tobytes() != np.ascontiguousarray(expected).tobytes():
+            if value.dtype != expected.dtype or value.shape != expected.shape or not _same_bits(value, expected):
                 raise ReplayMismatch(f"slot {slot}: {self._describe(slot)} differs from eager")
 
         state = _random.default_generator.get_state()  # an op replayed as a whole call may draw: the user's
         try:                                           # stream must not move
-            finals = replay(arg_tensors, values, check)
+            finals = replay(None, values, check)
         finally:
             _random.default_generator.set_state(state)
         for slot, final in zip(self._recorded_outputs, finals):
-            check(slot, final, recording.final_values[slot])  # what was returned, after any later in-place edit
+            check(slot, final, final_values[slot])  # what was returned, after any later in-place edit
 
     def _describe(self, slot):
         for instruction in self.instructions:

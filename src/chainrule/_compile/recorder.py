@@ -10,6 +10,7 @@ code, a value leaving for Python control flow) stops the recording with a reason
 source line; that call signature then stays eager.
 """
 
+import contextlib
 import os
 import sys
 
@@ -21,13 +22,13 @@ from .._ops._op import OUTPUT
 from .._tensor import Tensor, make_tensor
 from .._autograd import grad_mode
 from .._autograd.graph import next_sequence_nr
-from .ir import (EFFECTS, AddInto, ArgSource, Call, Const, ConstRef, GradSource, Load, NestedRef, ObjectSource, Opaque,
-                 SetGrad, SlotRef, Traced, Write)
+from .ir import (EFFECTS, AddInto, ArgSource, ArraySource, Call, Const, ConstRef, GradSource, Load, NestedRef,
+                 ObjectSource, Opaque, SetGrad, SlotRef, Traced, Write)
 from .kernels import Constant, build_kernel, fresh_gradient
 from .plan import module_members
 from .units import Unit, call_arguments, flatten_tensors, internal_arrays, unit_codes, unit_of
 
-__all__ = ["Recording", "NotReplayable", "user_site"]
+__all__ = ["Recording", "NotReplayable", "user_site", "recording_into"]
 
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # code that wraps new arrays holding only values fixed by shape (ones, zeros), never read from data
@@ -61,6 +62,21 @@ def user_site(depth=2):
     return "<unknown>"
 
 
+@contextlib.contextmanager
+def recording_into(recording):
+    """The calling thread's ops go to ``recording`` inside this block (a compiled call, or its backward)."""
+    _recording.begin(recording)  # this thread's ops go to this recording; other threads' are unaffected
+    profiling = sys.getprofile() is None  # under a profiler, ops cannot fall back to whole calls
+    if profiling:
+        sys.setprofile(recording.profiler())
+    try:
+        yield
+    finally:
+        if profiling:
+            sys.setprofile(None)
+        _recording.end()
+
+
 class Recording:
     """The instructions of one call, and what the plan must guard.
 
@@ -88,6 +104,10 @@ class Recording:
         self.saw_opaque = False
         self.final_values = {}  # slot -> a returned value as it was when the function returned
         self.python_values = {}  # id(number) -> (number, slot, where): floats read out, fine if only returned
+        self.returned = 0  # tensors met so far in the returned value
+        self.graph_outputs = {}  # id(tensor) -> (tensor, its position among those, output number): returned
+        # tensors that need gradients; their backward is recorded too, from ``forward_end`` on (joint.py)
+        self.forward_end = None
 
     # ----------------------------------------------------------------- failing
     def fail(self, reason, site=None, recoverable=True):
@@ -214,7 +234,7 @@ class Recording:
             while base is not None and not copy:  # memory owned by something else (numba's) ends the chain
                 copy = id(base) in self.outside
                 base = getattr(base, "base", None)
-        self.values.append(array.copy() if copy else array)
+        self.values.append(array.copy(order="K") if copy else array)
         self.slot_of[id(array)] = slot
         self.alive.append(array)
         return slot, array
@@ -235,16 +255,25 @@ class Recording:
             return slot
         if id(array) in self.made:
             raise NotReplayable(f"{self.made[id(array)]} made a tensor the compiled replay cannot recompute")
-        if tensor._grad_fn is not None:
+        position = self.arg_position.get(id(tensor))
+        if tensor._grad_fn is not None and position is None:  # an argument with history comes through a boundary
             raise NotReplayable("a tensor with autograd history from outside the compiled function is used; "
                                 "pass its inputs instead")
-        position = self.arg_position.get(id(tensor))
         ref = ArgSource(position) if position is not None else ObjectSource(tensor)
         slot, _ = self._new_slot(array, copy=True)
         self.reread.add(slot)
         guard = None if position is not None else (array.shape, array.dtype, tensor._requires_grad)
         self.instructions.append(Load(slot, ref, guard))
         self.loaded[id(tensor)] = slot
+        return slot
+
+    def load_array(self, position, array):
+        """Read plain array ``position`` of the replay's inputs (a gradient flowing into a compiled backward).
+
+        Its value is kept by reference, in its own layout: the recording is checked before the array moves on."""
+        slot, _ = self._new_slot(array)
+        self.reread.add(slot)
+        self.instructions.append(Load(slot, ArraySource(position), None))
         return slot
 
     def operand(self, value):
@@ -417,7 +446,7 @@ class Recording:
         while array is not None:
             slot = self.slot_of.get(id(array))
             if slot is not None and self.values[slot] is array:
-                self.values[slot] = array.copy()
+                self.values[slot] = array.copy(order="K")
             array = getattr(array, "base", None)  # numba-owned memory ends the chain
 
     def opaque(self, method, args, kwargs):

@@ -98,4 +98,9 @@ CONVERSIONS = {
 # ---------------------------------------------------------------- compiled replay (chainrule.compile)
 @replays(CloneBackward0)
 def _clone_kernel(out, inputs, saved, args):
-    return Kernel(namespace_of(out).copy, inputs)
+    return Kernel(_c_ordered_copy, inputs)
+
+
+def _c_ordered_copy(x):
+    """What ``clone`` makes: a C-ordered copy (the namespace's ``copy`` keeps a transposed input's layout)."""
+    return x.copy()
