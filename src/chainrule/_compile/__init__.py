@@ -143,6 +143,7 @@ class CompiledFunction:
             self._stay_eager(entry, f"no plan could be built ({type(error).__name__}: {error})")
             return result
         entry.plans.append(plan)
+        entry.recordings = 0  # a new guard variant (another module mode, a replaced parameter) may follow
         if len(entry.plans) > self._max_signatures:
             self._stay_eager(entry, f"more than {self._max_signatures} guard variants")
         return result
