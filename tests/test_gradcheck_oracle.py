@@ -21,7 +21,7 @@ BLOCKS = {
 
 
 def _function(lib, wrong=None, dropped=None):
-    """``(a * b + c, sin(a) * c)`` whose backward adds 0.5 to block ``wrong`` or gives ``None`` for input ``dropped``."""
+    """``(a * b + c, sin(a) * c)``; its backward adds 0.5 to block ``wrong``, or gives input ``dropped`` None."""
     class TwoOutputs(lib.autograd.Function):
         @staticmethod
         def forward(ctx, a, scale, b, c):
