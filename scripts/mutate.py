@@ -7,6 +7,7 @@ exercises the module, so a whole run fits in under an hour on two cores. A mutan
 
     python scripts/mutate.py                 # every module, then the report
     python scripts/mutate.py engine op       # only these modules
+    python scripts/mutate.py --survivors op  # run only the last run's survivors again (after adding tests)
     python scripts/mutate.py --report        # print the report of the last runs again
     python scripts/mutate.py --op-table      # count op-table tests that compare numbers / compare none
 
@@ -82,7 +83,15 @@ def _config(files, tests, timeout):
             f"[cosmic-ray.filters.operators-filter]\nexclude-operators = [{excluded}]\n")
 
 
-def run_module(name):
+def _forget_survivors(session):
+    """Mark the survivors of an earlier run pending again, so ``exec`` runs only them."""
+    import sqlite3
+
+    with sqlite3.connect(session) as db:
+        db.execute("DELETE FROM work_results WHERE test_outcome = 'SURVIVED'")
+
+
+def run_module(name, survivors_only=False):
     files, tests = MODULES[name]
     SESSIONS.mkdir(exist_ok=True)
     session = SESSIONS / f"{name}.sqlite"
@@ -101,11 +110,15 @@ def run_module(name):
         print(f"{name}: tests pass unmutated in {seconds:.1f}s", flush=True)
         config = work / "cosmic-ray.toml"
         config.write_text(_config(files, tests, timeout=3 * seconds + 30))
-        session.unlink(missing_ok=True)
-        for step in (["cosmic-ray", "init", str(config), str(session)],
+        if survivors_only:
+            _forget_survivors(session)
+            steps = []
+        else:
+            session.unlink(missing_ok=True)
+            steps = [["cosmic-ray", "init", str(config), str(session)],
                      ["cr-filter-operators", str(session), str(config)],
-                     ["cr-filter-pragma", str(session)],
-                     ["cosmic-ray", "exec", str(config), str(session)]):
+                     ["cr-filter-pragma", str(session)]]
+        for step in steps + [["cosmic-ray", "exec", str(config), str(session)]]:
             subprocess.run(step, cwd=work, check=True)
     print(f"{name}: done in {(time.monotonic() - start) / 60:.1f} min", flush=True)
 
@@ -185,6 +198,7 @@ def main():
     parser.add_argument("modules", nargs="*", choices=[[], *MODULES], default=[])
     parser.add_argument("--report", action="store_true", help="only print the report of earlier runs")
     parser.add_argument("--op-table", action="store_true", help="count op-table tests with empty samples")
+    parser.add_argument("--survivors", action="store_true", help="run only the survivors of the last run again")
     args = parser.parse_args()
     names = args.modules or list(MODULES)
     if args.op_table:
@@ -192,7 +206,7 @@ def main():
         return
     if not args.report:
         for name in names:
-            run_module(name)
+            run_module(name, survivors_only=args.survivors)
     report(names)
     op_table_counts()
 
