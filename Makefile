@@ -8,7 +8,7 @@ install:
 test:
 	$(PYTHON) -m pytest
 
-# Mutation testing of the core modules (Cosmic Ray, one mutant at a time; about an hour for all).
+# Mutation testing of the core modules (Cosmic Ray, one mutant at a time; docs/mutation.md).
 # MODULES="engine op" limits the run; the report alone: $(PYTHON) scripts/mutate.py --report
 mutate:
 	$(PYTHON) -m pip install --quiet -e '.[mutate]'

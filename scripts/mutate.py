@@ -2,8 +2,8 @@
 
 Each core module is mutated in a private copy of the working tree (so editing while it runs is safe),
 and every mutant is run against the tests chosen for that module: a narrow, fast selection that still
-exercises the module, so a whole run fits in under an hour on two cores. A mutant whose tests still pass
-"survived": either a test is missing, or the mutant is equivalent (docs/mutation.md lists those).
+exercises the module, one mutant at a time. A mutant whose tests still pass "survived": either a test is
+missing, or the mutant is equivalent (docs/mutation.md lists those, with measured kill rates and times).
 
     python scripts/mutate.py                 # every module, then the report
     python scripts/mutate.py engine op       # only these modules
