@@ -189,3 +189,30 @@ def test_an_edge_without_grad_gets_no_gradient_but_the_others_do():
         return x.grad.tolist(), w.grad, v.grad.tolist()
 
     assert run(chainrule) == run(torch)
+
+
+@pytest.mark.parametrize("label,shape_a,dtype_a,shape_b,dtype_b", MIXED, ids=[m[0] for m in MIXED])
+def test_gradients_reaching_intermediate_tensors_have_their_shape_and_dtype(label, shape_a, dtype_a, shape_b, dtype_b):
+    """Not only leaves (whose accumulation casts too): the gradient handed to an inner node or to ``grad``."""
+    def run(m):
+        x = m.ones(shape_a, dtype=getattr(m, dtype_a), requires_grad=True) * 1.5
+        y = m.ones(shape_b, dtype=getattr(m, dtype_b), requires_grad=True) * -0.5
+        seen = []
+        x.register_hook(lambda g: seen.append((tuple(g.shape), str(g.dtype).split(".")[-1])))
+        out = x * y
+        gx, gy = m.autograd.grad(out, [x, y], m.ones_like(out), retain_graph=True)
+        out.sum().backward()
+        return seen, [(tuple(g.shape), str(g.dtype).split(".")[-1], g.tolist()) for g in (gx, gy)]
+
+    assert run(chainrule) == run(torch)
+
+
+def test_numbers_among_an_ops_inputs_never_require_grad():
+    """``record`` and ``record_multi`` take Python numbers among an op's inputs (they get no edge)."""
+    from chainrule._ops._op import needs_grad
+
+    leaf = chainrule.ones(2, requires_grad=True)
+    assert needs_grad(2.0, leaf) and needs_grad(leaf, 3)
+    assert not needs_grad(2.0, 1, chainrule.ones(2))
+    with chainrule.no_grad():
+        assert not needs_grad(2.0, leaf)
