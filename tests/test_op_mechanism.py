@@ -22,6 +22,7 @@ MIXED = [
     ("float64 column, float32 row", (2, 1), "float64", (1, 4), "float32"),
     ("0-d float32, float16 matrix", (), "float32", (2, 2), "float16"),
     ("float64 scalar-shaped, float32 3-d", (1, 1, 1), "float64", (2, 1, 3), "float32"),
+    ("float16 and float32 of one shape", (2, 3), "float16", (2, 3), "float32"),
 ]
 
 
@@ -44,6 +45,17 @@ def test_gradients_come_back_in_each_inputs_shape_and_dtype(label, shape_a, dtyp
         np.testing.assert_allclose(ours.detach().numpy().astype(float), theirs.detach().numpy().astype(float),
                                    rtol=2e-3)
     assert results[0][3:] == results[1][3:]
+
+
+def test_complex_inputs_of_two_precisions_get_complex_gradients_of_their_own():
+    def run(m):
+        z = m.tensor([1 + 2j, -0.5j], dtype=m.complex64, requires_grad=True) * 1
+        w = m.tensor([3 - 1j, 2 + 2j], dtype=m.complex128, requires_grad=True) * 1
+        out = z * w
+        gz, gw = m.autograd.grad(out, [z, w], m.tensor([1 - 1j, 0.5j], dtype=m.complex128))
+        return [(str(g.dtype).split(".")[-1], np.round(g.detach().numpy(), 5).tolist()) for g in (gz, gw)]
+
+    assert run(chainrule) == run(torch)
 
 
 def test_complex_result_of_real_input_gives_a_real_gradient():
