@@ -1,16 +1,25 @@
-"""What the training examples share: picking chainrule or PyTorch, the command line, a text progress
-bar, the digits data and the loss plot.
+"""What the training examples share: picking chainrule or PyTorch, the command line, the progress bar,
+the digits data and the loss plot.
 
 Every example is one script that runs on chainrule by default and on PyTorch with ``--torch``, so the
 two can be compared line for line: same model, same data, same printed numbers.
+
+The examples' matrices are small, and a BLAS thread pool only slows them: on a busy two-core machine a
+five-epoch digits run took 3 to 15 s with OpenBLAS's threads and 0.5 s with one (PyTorch's OpenMP pool
+alike). So unless the environment already says otherwise, NumPy's and PyTorch's pools get one thread;
+the variables are set here, before NumPy is imported.
 """
 
-import argparse
 import os
-import sys
-import time
 
-import numpy as np
+for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_variable, "1")
+
+import argparse  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+
+import numpy as np  # noqa: E402
 
 OUTPUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "output")
 
@@ -28,10 +37,16 @@ def library_name(torch):
     return "PyTorch" if torch.__name__ == "torch" else "chainrule"
 
 
+THREADS_NOTE = ("NumPy's and PyTorch's thread pools get one thread, where these small models run fastest,\n"
+                "unless OPENBLAS_NUM_THREADS, OMP_NUM_THREADS or MKL_NUM_THREADS is set.")
+
+
 def parser(description, *, steps=None, epochs=None, compile=False):
     """The options every example takes: ``--steps`` or ``--epochs``, ``--seed``, ``--torch``, ``--output``
-    (and ``--compile`` where the example offers it)."""
-    options = argparse.ArgumentParser(description=description)
+    (and ``--compile`` where the example offers it). ``description`` is the script's docstring, shown whole
+    by ``--help``."""
+    options = argparse.ArgumentParser(description=description, epilog=THREADS_NOTE,
+                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     if steps is not None:
         options.add_argument("--steps", type=int, default=steps, help=f"training steps (default {steps})")
     if epochs is not None:
@@ -45,35 +60,62 @@ def parser(description, *, steps=None, epochs=None, compile=False):
     return options
 
 
+def _tqdm():
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        return None
+    return tqdm
+
+
 class ProgressBar:
-    """A one-line text progress bar with the latest loss, redrawn at most once per percent; keeps every loss."""
+    """Training progress with the latest loss; keeps every loss in ``.losses``.
+
+    In a terminal: tqdm's bar where tqdm is installed, otherwise a one-line bar redrawn at most once per
+    percent. Anywhere else (a log file, CI, a notebook) a plain line at each tenth of the run, so a log
+    gets eleven lines and no carriage returns.
+    """
 
     def __init__(self, total, description, width=30, stream=None):
         self.total, self.description, self.width = total, description, width
         self.stream = stream or sys.stderr
         self.done = 0
         self.losses = []
-        self.drawn_percent = -1
+        self.drawn = -1
         self.start = time.perf_counter()
+        isatty = getattr(self.stream, "isatty", None)
+        self.terminal = bool(isatty and isatty())
+        tqdm = _tqdm() if self.terminal else None
+        self.tqdm = tqdm(total=total, desc=description, file=self.stream, dynamic_ncols=True) if tqdm else None
 
     def update(self, loss):
         self.losses.append(loss)
         self.done += 1
-        percent = 100 * self.done // self.total
-        if percent != self.drawn_percent:
-            self.drawn_percent = percent
-            filled = self.width * self.done // self.total
-            bar = "#" * filled + "." * (self.width - filled)
-            elapsed = time.perf_counter() - self.start
-            self.stream.write(f"\r{self.description} [{bar}] {self.done}/{self.total} "
-                              f"loss {loss:.4f} {elapsed:6.1f}s")
-            self.stream.flush()
+        if self.tqdm is not None:
+            self.tqdm.set_postfix_str(f"loss {loss:.4f}", refresh=False)
+            self.tqdm.update()
+            return
+        marks = 100 if self.terminal else 10
+        mark = marks * self.done // self.total
+        if mark == self.drawn:
+            return
+        self.drawn = mark
+        filled = self.width * self.done // self.total
+        bar = "#" * filled + "." * (self.width - filled)
+        line = (f"{self.description} [{bar}] {self.done}/{self.total} loss {loss:.4f} "
+                f"{time.perf_counter() - self.start:6.1f}s")
+        self.stream.write("\r" + line if self.terminal else line + "\n")
+        self.stream.flush()
 
     def close(self):
-        """End the bar's line; returns the seconds since the bar was made."""
-        self.stream.write("\n")
-        self.stream.flush()
-        return time.perf_counter() - self.start
+        """End the bar; returns the seconds since the bar was made."""
+        seconds = time.perf_counter() - self.start
+        if self.tqdm is not None:
+            self.tqdm.close()
+        elif self.terminal:
+            self.stream.write("\n")
+            self.stream.flush()
+        return seconds
 
 
 def synthetic_digits(n_samples, seed=0):
@@ -86,28 +128,38 @@ def synthetic_digits(n_samples, seed=0):
     return images.astype(np.float32), labels.astype(np.int64)
 
 
-def digits(test_fraction=0.2):
-    """scikit-learn's 8x8 digits as float32 rows of 64 pixels: (x_train, y_train, x_test, y_test).
+MISSING_DIGITS = ("{script} trains on scikit-learn's 8x8 digits, and scikit-learn is not installed: "
+                  "pip install scikit-learn (from a chainrule checkout: pip install -e '.[examples]'). "
+                  "Or run it with --synthetic to train on ten noisy patterns made with NumPy "
+                  "(a different task: its accuracy says nothing about the digits).")
 
-    The split is one fixed permutation, so every run is tested on the same images. Pixels, scaled to [0, 1],
+
+def digits(synthetic=False, test_fraction=0.2):
+    """The digits as float32 rows of 64 pixels: (x_train, y_train, x_test, y_test, what the data is).
+
+    scikit-learn's 8x8 handwritten digits, or with ``synthetic`` ten noisy patterns made with NumPy. The
+    split is one fixed permutation, so every run is tested on the same images. Pixels, scaled to [0, 1],
     are standardized with the training images' mean and spread (plus 0.1, for the border pixels that are
-    almost always blank).
-    Falls back to synthetic digits, with a note, where scikit-learn is not installed.
+    almost always blank). Without scikit-learn and without ``synthetic`` the run stops and says what to do.
     """
-    try:
-        from sklearn.datasets import load_digits
-    except ImportError:
-        print("scikit-learn is not installed: training on synthetic 8x8 digits (pip install scikit-learn)")
+    if synthetic:
         images, labels = synthetic_digits(1797)
+        source = "synthetic 8x8 digits (ten noisy patterns made with NumPy, not scikit-learn's digits)"
     else:
+        try:
+            from sklearn.datasets import load_digits
+        except ImportError:
+            raise SystemExit(MISSING_DIGITS.format(script=os.path.basename(sys.argv[0]))) from None
         data = load_digits()
         images, labels = (data.data / 16.0).astype(np.float32), data.target.astype(np.int64)
+        source = "scikit-learn's 8x8 handwritten digits"
     order = np.random.default_rng(0).permutation(len(labels))
     n_test = int(len(labels) * test_fraction)
     test, train = order[:n_test], order[n_test:]
     mean, spread = images[train].mean(axis=0), images[train].std(axis=0) + 0.1
     images = (images - mean) / spread
-    return images[train], labels[train], images[test], labels[test]
+    return images[train], labels[train], images[test], labels[test], \
+        f"{source}: {len(train)} for training, {len(test)} for testing"
 
 
 def save_loss_plot(curves, name, torch, output=OUTPUT):
@@ -146,10 +198,16 @@ def save_loss_plot(curves, name, torch, output=OUTPUT):
 def train_on_digits(torch, build_model, name, title, lr, description):
     """The digits examples' whole run: parse the command line, seed, build the model from ``torch.nn``,
     train it with Adam and cross-entropy on batches of 64, report accuracies and time, save the loss plot."""
-    args = parser(description, epochs=30, compile=True).parse_args()
+    options = parser(description, epochs=30, compile=True)
+    options.add_argument("--synthetic", action="store_true",
+                         help="train on synthetic digits made with NumPy instead of scikit-learn's (no scikit-learn "
+                              "needed; a different, easier task)")
+    args = options.parse_args()
     torch.manual_seed(args.seed)
     model = build_model(torch.nn)
-    x_train, y_train, x_test, y_test = (torch.from_numpy(a) for a in digits())
+    *arrays, source = digits(args.synthetic)
+    print(f"data: {source}")
+    x_train, y_train, x_test, y_test = (torch.from_numpy(a) for a in arrays)
     data = torch.utils.data
     loader = data.DataLoader(data.TensorDataset(x_train, y_train), batch_size=64, shuffle=True)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)

@@ -64,7 +64,7 @@ def sample(model, prompt, length, context, temperature=0.8):
 
 
 def main():
-    options = _common.parser(__doc__.splitlines()[0], steps=300)
+    options = _common.parser(__doc__, steps=300)
     options.add_argument("--sample-length", type=int, default=300, help="characters to write at the end (default 300)")
     args = options.parse_args()
     torch.manual_seed(args.seed)
@@ -73,6 +73,7 @@ def main():
     characters = sorted(set(text))
     index = {character: i for i, character in enumerate(characters)}
     data = torch.tensor([index[character] for character in text])
+    print(f"data: {os.path.relpath(TEXT)} ({len(text)} characters, {len(characters)} distinct)")
 
     context = 64
     model = CharTransformer(len(characters), context)

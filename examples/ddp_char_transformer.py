@@ -4,7 +4,7 @@ Each rank draws its own random windows of the text; DDP averages the gradients a
 backward, so every rank takes the same optimizer step and the replicas stay identical. Rank 0 prints
 the progress and the sample. The same script runs on PyTorch (``--torch``, gloo backend) under torchrun.
 
-Run from the repository root (needs ``pip install 'chainrule[distributed]'``):
+Run from the repository root (needs ``pip install -e '.[distributed]'``):
     PYTHONPATH=src python -m chainrule.distributed.run --nproc-per-node 2 examples/ddp_char_transformer.py
     PYTHONPATH=src mpiexec -n 2 python examples/ddp_char_transformer.py           # the same, with mpiexec
     torchrun --nproc-per-node 2 examples/ddp_char_transformer.py --torch         # PyTorch
@@ -20,9 +20,9 @@ DDP = torch.nn.parallel.DistributedDataParallel
 
 
 def main():
-    options = _common.parser(__doc__.splitlines()[0], steps=150)
+    options = _common.parser(__doc__, steps=150)
     options.add_argument("--batch-size", type=int, default=16, help="windows per rank and step (default 16)")
-    options.add_argument("--sample-length", type=int, default=200, help="characters to write at the end")
+    options.add_argument("--sample-length", type=int, default=200, help="characters to write at the end (default 200)")
     args = options.parse_args()
     dist.init_process_group(backend="gloo")  # chainrule runs over MPI and takes "gloo" as PyTorch's CPU name
     rank, world = dist.get_rank(), dist.get_world_size()
@@ -31,6 +31,8 @@ def main():
     characters = sorted(set(text))
     index = {character: i for i, character in enumerate(characters)}
     data = torch.tensor([index[character] for character in text])
+    if rank == 0:
+        print(f"data: {TEXT} ({len(text)} characters, {len(characters)} distinct)")
 
     context = 64
     torch.manual_seed(args.seed)

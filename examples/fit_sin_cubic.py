@@ -122,9 +122,10 @@ FORMS = {"tensors": fit_with_tensors, "nn": fit_with_nn, "optim": fit_with_optim
 
 
 def main():
-    options = _common.parser(__doc__.splitlines()[0], steps=2000)
+    options = _common.parser(__doc__, steps=2000)
     options.add_argument("--form", choices=[*FORMS, "all"], default="all", help="which version to run (default all)")
     args = options.parse_args()
+    print("data: sin(x) at 2000 evenly spaced points of [-pi, pi]")
     curves = {}
     for form in FORMS if args.form == "all" else [args.form]:
         torch.manual_seed(args.seed)

@@ -50,15 +50,16 @@ def two_layers():
 
 
 def save_pictures(pictures):
-    os.makedirs(PICTURES, exist_ok=True)
+    """Render each graph to examples/output/NAME.svg; where Graphviz is missing, say what to install."""
     print()
+    missing = viz.missing_renderer()
+    if missing is not None:
+        print(f"# graphs not drawn. {missing}")
+        return
+    os.makedirs(PICTURES, exist_ok=True)
     for name, picture in pictures.items():
         path = os.path.join(PICTURES, name + ".svg")
-        try:
-            picture.render(path)
-        except RuntimeError as error:
-            print(f"# graph of {name} not rendered: {error}")
-            continue
+        picture.render(path)
         print(f"# graph of {name} written to {os.path.relpath(path)}")
 
 

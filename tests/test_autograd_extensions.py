@@ -232,8 +232,8 @@ def test_anomaly_mode_names_node_and_user_line():
             with pytest.raises(RuntimeError) as error:
                 (y * 0).sum().backward()
     message = str(error.value)
-    assert message.startswith("Function 'MulBackward0' returned nan values in its 0th output.") or \
-        message.startswith("Function 'SqrtBackward0' returned nan values in its 0th output.")
+    assert message.startswith(("Function 'MulBackward0' returned nan values in its 0th output.",
+                               "Function 'SqrtBackward0' returned nan values in its 0th output."))
     assert "test_autograd_extensions.py" in error.value.__notes__[0]
 
 

@@ -73,7 +73,7 @@ def train_a_little(model, shape):
     """A few steps of SGD so BatchNorm statistics and weights are no longer their initial values."""
     module = module_of(model)
     optimizer = torch.optim.SGD(module.parameters(), lr=0.1)
-    for step in range(3):
+    for _ in range(3):
         optimizer.zero_grad()
         model(torch.randn(*shape)).square().mean().backward()
         optimizer.step()

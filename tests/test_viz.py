@@ -67,11 +67,40 @@ def test_huge_graph_is_summarised_without_recursion():
     assert picture.node_names[-1] == "... 99502 more nodes not drawn"
 
 
-def test_renders_svg(tmp_path):
+def test_renders_svg(tmp_path, renderer_missing):
     x = chainrule.tensor(2.0, requires_grad=True)
     picture = viz.draw(x ** 2 + x)
+    path = tmp_path / "graph.svg"
+    if renderer_missing is not None:  # no dot here: the error says what to install, and no empty file is left
+        with pytest.raises(RuntimeError, match="Rendering is not possible here: .*The DOT text is in `.source`"):
+            picture.render(str(path))
+        assert not path.exists()
+        assert picture._repr_svg_() is None  # Jupyter shows the text form, which says what to install
+        assert picture._repr_mimebundle_()["text/plain"].endswith(renderer_missing)
+        assert "PowBackward0" in picture.source
+        return
     svg = picture._repr_svg_()
     assert svg.lstrip().startswith("<?xml") and "PowBackward0" in svg
     assert picture._repr_mimebundle_()["image/svg+xml"] == svg
-    path = picture.render(str(tmp_path / "graph.svg"))
-    assert open(path).read().count("<svg") == 1
+    assert picture.render(str(path)) == str(path)
+    assert path.read_text().count("<svg") == 1
+
+
+def test_hint_names_what_is_missing(monkeypatch):
+    """The graphviz package and the dot program are installed separately; the hint names the one missing."""
+    import shutil
+    import sys
+    import types
+
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    monkeypatch.setitem(sys.modules, "graphviz", None)  # import graphviz raises ImportError
+    both = viz.missing_renderer()
+    assert viz.PACKAGE_HINT in both and viz.PROGRAM_HINT in both
+    monkeypatch.setitem(sys.modules, "graphviz", types.ModuleType("graphviz"))
+    program_only = viz.missing_renderer()
+    assert viz.PACKAGE_HINT not in program_only and viz.PROGRAM_HINT in program_only
+    with pytest.raises(RuntimeError) as error:
+        viz.draw(chainrule.tensor(1.0, requires_grad=True) * 2).pipe()
+    assert str(error.value) == program_only
+    monkeypatch.setattr(shutil, "which", lambda name: "/usr/bin/" + name)
+    assert viz.missing_renderer() is None

@@ -24,7 +24,7 @@ from . import autograd
 from .autograd import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad,
                        set_grad_enabled)
 from .autograd.anomaly_mode import is_anomaly_check_nan_enabled, is_anomaly_enabled, set_detect_anomaly
-from . import _random, cuda, distributed, nn, optim, random, return_types, utils, viz
+from . import _random, cuda, distributed, distributions, nn, optim, random, return_types, testing, utils, viz
 from .utils import checkpoint as _checkpoint, data as _data, hooks as _hooks  # noqa: F401  (utils.data, ...)
 from .nn import parallel as _parallel  # noqa: F401  (nn.parallel: DistributedDataParallel)
 from . import func
@@ -36,12 +36,13 @@ from .nn.functional import (adaptive_avg_pool1d, avg_pool1d, bilinear, celu, cel
                             pdist, pixel_shuffle, pixel_unshuffle, prelu, relu_, rms_norm, rrelu, rrelu_, selu, selu_,
                             softmax, threshold, threshold_)
 from .serialization import load, save
-from ._random import (Generator, bernoulli, default_generator, get_rng_state, initial_seed, manual_seed, multinomial,
-                      normal, poisson, rand, rand_like, randint, randint_like, randn, randn_like, randperm, seed,
-                      set_rng_state)
+from ._random import _dirichlet_grad, _sample_dirichlet, _standard_gamma, _standard_gamma_grad  # noqa: F401
+from ._random import (Generator, bernoulli, binomial, default_generator, get_rng_state, initial_seed, manual_seed,
+                      multinomial, normal, poisson, rand, rand_like, randint, randint_like, randn, randn_like, randperm,
+                      seed, set_rng_state)
 
 globals().update(_FUNCTIONS)
-from . import linalg  # noqa: E402
+from . import fft, linalg, special  # noqa: E402
 
 
 def compile(model=None, *, fullgraph=False, dynamic=None, backend=None, mode=None, options=None, disable=False,

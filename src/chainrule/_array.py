@@ -32,7 +32,9 @@ class ArrayNamespace:
     ``device_type``: ``"cpu"`` or ``"cuda"``; ``array_type``: the class of its arrays;
     ``to_host``/``from_host``: copies to and from NumPy arrays; ``data_ptr``: an array's memory address;
     ``whole``: every element an array stands for (a batched array inside ``vmap`` stands for one sample
-    but holds the whole batch), for an op's own checks.
+    but holds the whole batch), for an op's own checks. ``elementwise_kernel(kernel, *flat_arrays)`` calls
+    ``kernel(xp, *flat_arrays)``, a kernel that computes each element alone (masks and compactions of its
+    own included): a batching namespace runs it once over the whole batch.
     """
 
     def __init__(self, module, *, name, device_type, array_type, to_host, from_host, data_ptr=None, whole=None,
@@ -48,6 +50,8 @@ class ArrayNamespace:
         self.from_host = from_host
         self.data_ptr = data_ptr or _interface_address
         self.whole = whole or _itself
+        if "elementwise_kernel" not in self.__dict__:
+            self.elementwise_kernel = lambda kernel, *arrays: kernel(self, *arrays)
 
     def __repr__(self):
         return f"<array namespace {self.name} ({self.device_type})>"

@@ -1,10 +1,20 @@
 """Errors that teach: PyTorch's exception and exact message, plus a note on what to do.
 
-The note is attached with ``BaseException.add_note``: tracebacks show it under the message, while
-``str(error)`` stays PyTorch's text, so code that matches on messages keeps working.
+A note is attached as PEP 678 describes (``BaseException.add_note``): tracebacks show it under the
+message, while ``str(error)`` stays PyTorch's text, so code that matches on messages keeps working.
+
+Python 3.10 has no ``add_note``. There ``add_note`` below fills the same ``__notes__`` list, which
+pytest, IPython and the ``exceptiongroup`` backport already print; and so that a plain ``python``
+run prints it too, the first note attached installs a ``sys.excepthook`` that prints the standard
+traceback with each exception's notes under its message, as 3.11 does. The hook is installed only
+while ``sys.excepthook`` is still the interpreter's own (a hook someone else set is left alone), and
+never on 3.11 and later.
 """
 
-__all__ = ["with_hint"]
+import sys
+import traceback
+
+__all__ = ["with_hint", "add_note"]
 
 HINTS = {
     "non_scalar_backward": "Hint: y.backward() needs a one-element y. Reduce it first (y.sum().backward()) or pass "
@@ -20,6 +30,32 @@ HINTS = {
 
 def with_hint(error, key):
     """``error`` with the hint ``key`` attached as a note (shown in tracebacks only)."""
-    if hasattr(error, "add_note"):
-        error.add_note(HINTS[key])
+    add_note(error, HINTS[key])
     return error
+
+
+def add_note(error, note):
+    """``error.add_note(note)`` on every Python chainrule supports (see the module docstring for 3.10)."""
+    if hasattr(error, "add_note"):
+        error.add_note(note)
+        return
+    notes = getattr(error, "__notes__", None)
+    if notes is None:
+        notes = error.__notes__ = []
+    notes.append(note)
+    if sys.excepthook is sys.__excepthook__:
+        sys.excepthook = _print_exception_with_notes
+
+
+def _print_exception_with_notes(exc_type, value, tb):
+    """Python 3.10's traceback, each exception of the chain followed by its notes, as 3.11 prints them."""
+    report = traceback.TracebackException(exc_type, value, tb)
+    pending = [(report, value)]
+    while pending:  # the chain of causes and contexts, walked beside the formatted report
+        part, exception = pending.pop()
+        notes = getattr(exception, "__notes__", None)
+        if isinstance(notes, (list, tuple)) and notes:
+            part._str += "".join(f"\n{note}" for note in notes)  # the message line that format() prints
+        pending.extend((p, e) for p, e in ((part.__cause__, exception.__cause__),
+                                            (part.__context__, exception.__context__)) if p is not None)
+    sys.stderr.write("".join(report.format()))

@@ -2,21 +2,23 @@
 
 The graph is walked iteratively (a 100,000-node graph draws without recursion, summarised past
 ``max_nodes``) and written as DOT text. Rendering to SVG/PNG/PDF and showing inline in Jupyter use
-the ``graphviz`` package and its ``dot`` program (``pip install chainrule[viz]`` plus Graphviz
-itself); without them the DOT source is still available.
+the ``graphviz`` Python package and Graphviz's ``dot`` program (``pip install -e '.[viz]'`` from a
+checkout, plus Graphviz itself); without them the DOT source is still available, and the error says
+which of the two is missing.
 """
 
 import html
+import shutil
 
 from ._tensor import Tensor
 from ._autograd.graph import SavedTensor
 from ._autograd.leaf import AccumulateGrad
 
-__all__ = ["draw", "GraphPicture"]
+__all__ = ["draw", "GraphPicture", "missing_renderer"]
 
-INSTALL_HINT = ("Rendering needs the graphviz package and Graphviz's `dot` program: `pip install graphviz` and "
-                "e.g. `apt-get install graphviz` / `brew install graphviz` / `conda install graphviz`. "
-                "The DOT text is in `.source`.")
+PACKAGE_HINT = "the graphviz Python package is not installed (pip install graphviz)"
+PROGRAM_HINT = ("Graphviz's `dot` program is not on PATH (install Graphviz itself: apt-get install graphviz, "
+                "brew install graphviz or conda install graphviz)")
 
 STYLE = {
     "output": 'shape=box, style="filled,rounded", fillcolor="#ffd27f", color="#b77b00"',
@@ -40,32 +42,62 @@ class GraphPicture:
 
     def pipe(self, format="svg"):
         """The rendered picture as bytes."""
-        try:
-            import graphviz
-        except ImportError:
-            raise RuntimeError(INSTALL_HINT) from None
+        missing = missing_renderer()
+        if missing is not None:
+            raise RuntimeError(missing)
+        import graphviz
+
         try:
             return graphviz.Source(self.source).pipe(format=format)
         except graphviz.ExecutableNotFound:
-            raise RuntimeError(INSTALL_HINT) from None
+            raise RuntimeError(_install_hint([PROGRAM_HINT])) from None
 
     def render(self, filename, format=None):
-        """Write the picture to ``filename`` (format from its extension unless given); returns the path."""
+        """Write the picture to ``filename`` (format from its extension unless given); returns the path.
+
+        The file is opened only once the picture is rendered, so a failure leaves no empty file behind.
+        """
         format = format or filename.rsplit(".", 1)[-1]
+        picture = self.pipe(format)
         with open(filename, "wb") as fh:
-            fh.write(self.pipe(format))
+            fh.write(picture)
         return filename
 
     save = render
 
     def _repr_svg_(self):
-        return self.pipe("svg").decode("utf-8")
+        """The SVG for Jupyter, or None where it cannot be rendered (Jupyter then shows the text form)."""
+        try:
+            return self.pipe("svg").decode("utf-8")
+        except RuntimeError:
+            return None
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         try:
-            return {"image/svg+xml": self._repr_svg_(), "text/plain": repr(self)}
-        except RuntimeError:
-            return {"text/plain": repr(self) + "\n" + INSTALL_HINT}
+            svg = self.pipe("svg").decode("utf-8")
+        except RuntimeError as error:
+            return {"text/plain": repr(self) + "\n" + str(error)}
+        return {"image/svg+xml": svg, "text/plain": repr(self)}
+
+
+def _install_hint(problems):
+    return "Rendering is not possible here: " + "; ".join(problems) + ". The DOT text is in `.source`."
+
+
+def missing_renderer():
+    """None when pictures can be rendered here; otherwise the sentence saying what to install.
+
+    Rendering needs two things that are installed separately: the ``graphviz`` Python package and
+    Graphviz's ``dot`` program, which the package runs. The sentence names the one that is missing.
+    """
+    problems = []
+    try:
+        import graphviz  # noqa: F401
+    except ImportError:
+        problems.append(PACKAGE_HINT)
+    if shutil.which("dot") is None:
+        problems.append(PROGRAM_HINT)
+    return _install_hint(problems) if problems else None
 
 
 def _shape_text(array):

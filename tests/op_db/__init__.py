@@ -70,9 +70,9 @@ def well_conditioned(rng, n, batch=()):
 
 
 def all_ops():
-    from . import (basic, complex_ops, custom_functions, linalg, nn_conv, nn_functional, pointwise, products,
-                   reductions, shapes)
+    from . import (basic, complex_ops, custom_functions, fft, linalg, nn_conv, nn_functional, pointwise, products,
+                   reductions, shapes, special)
 
     families = (basic, pointwise, reductions, shapes, products, linalg, nn_functional, nn_conv, complex_ops,
-                custom_functions)
+                custom_functions, special, fft)
     return [op for family in families for op in family.OPS]

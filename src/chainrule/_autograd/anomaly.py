@@ -9,6 +9,7 @@ import traceback
 import warnings
 
 from .._array import namespace_of
+from .._errors import add_note
 
 __all__ = ["detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled", "is_anomaly_check_nan_enabled"]
 
@@ -105,6 +106,6 @@ def check_for_nan(node, outputs):
                               + "".join(traceback.format_list(trace)), UserWarning, stacklevel=2)
             error = RuntimeError(f"Function '{name}' returned nan values in its {index}th output.")
             frame = _user_frame(trace) if trace else None
-            if frame is not None and hasattr(error, "add_note"):
-                error.add_note(f"The forward op was called at {frame.filename}:{frame.lineno}: {frame.line}")
+            if frame is not None:
+                add_note(error, f"The forward op was called at {frame.filename}:{frame.lineno}: {frame.line}")
             raise error

@@ -10,11 +10,11 @@ Adding a family is adding its module to ``FAMILIES`` (or, for a namespace loaded
 from .._tensor import Tensor
 from ._op import publish
 from . import (arithmetic, complex, copy, indexing, inplace, joining, matmul, pointwise, pointwise_binary,
-               pointwise_compare, products, reduction, rounding, scatter, shape, sorting)
+               pointwise_compare, products, reduction, rounding, scatter, shape, sorting, special)
 from .linalg import factorizations, solvers, svd
 
 FAMILIES = (arithmetic, pointwise_binary, rounding, pointwise, pointwise_compare, reduction, sorting, shape, joining,
-            indexing, scatter, matmul, products, solvers, factorizations, svd, copy, complex)
+            indexing, scatter, matmul, products, solvers, factorizations, svd, copy, complex, *special.FAMILIES)
 
 FUNCTIONS = {}
 METHODS = {}

@@ -1,4 +1,4 @@
-"""numba loops for the normal transforms of large draws (``pip install chainrule[fast]``).
+"""numba loops for the normal transforms of large draws (``pip install -e '.[fast]'`` from a checkout).
 
 ``vector_math`` reproduces PyTorch's x86-64 float32 normal transform in ~70 NumPy passes; one
 compiled loop does it in one, with the hardware's own fused multiply-add (LLVM's ``fma``, which

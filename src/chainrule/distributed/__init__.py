@@ -2,7 +2,7 @@
 
 Start the ranks with ``python -m chainrule.distributed.run --nproc-per-node N train.py`` (it sets the
 environment torchrun sets) or with ``mpiexec -n N python train.py``; call ``init_process_group()``
-and use the collectives on tensors. mpi4py is optional (``pip install 'chainrule[distributed]'``) and
+and use the collectives on tensors. mpi4py is optional (``pip install mpi4py mpich``) and
 is imported only by ``init_process_group``, never by ``import chainrule``. See docs/distributed.md.
 """
 

@@ -7,7 +7,7 @@ one-process MPI job (a "singleton"), so nothing here runs at import time.
 import importlib.util
 
 INSTALL_HINT = ("chainrule.distributed runs over MPI through mpi4py, which is not installed: "
-                "pip install 'chainrule[distributed]' (or: pip install mpi4py mpich)")
+                "pip install mpi4py mpich (from a chainrule checkout: pip install -e '.[distributed]')")
 
 
 def is_available():

@@ -126,7 +126,7 @@ class GroupMember(metaclass=_WorldAccess):
 
 
 def is_available():
-    """True when mpi4py is installed (``pip install 'chainrule[distributed]'``)."""
+    """True when mpi4py is installed (``pip install mpi4py mpich``)."""
     return _mpi.is_available()
 
 

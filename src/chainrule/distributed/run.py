@@ -71,8 +71,8 @@ def find_mpiexec(given=None):
             return [candidate]
     on_path = shutil.which("mpiexec")
     if on_path is None:
-        raise SystemExit("chainrule.distributed.run: no mpiexec found; pip install 'chainrule[distributed]' "
-                         "(mpi4py and MPICH), or give one with --mpiexec")
+        raise SystemExit("chainrule.distributed.run: no mpiexec found; pip install mpi4py mpich "
+                         "(from a chainrule checkout: pip install -e '.[distributed]'), or give one with --mpiexec")
     return [on_path]
 
 

@@ -13,13 +13,14 @@ import types
 import numpy as np
 
 from .. import _array
+from .._array import namespace_of
 from . import _batching_indexing as indexing
 from . import _batching_products as products
 from . import _batching_shapes as shapes
 from ._batched_array import BatchedArray
-from ._batched_array import Fresh, data_dependent_error, note_view
-from ._batching_core import (Ufunc, axis_call, base_namespace, elementwise, like, loop, looped, parts, reduction,
-                             shift_axis, top_level, unbatched, wrap)
+from ._batched_array import Fresh, data_dependent_error, note_view, plain
+from ._batching_core import (Ufunc, axis_call, base_namespace, compute_namespace, elementwise, like, loop, looped,
+                             parts, reduction, shift_axis, top_level, unbatched, wrap)
 
 __all__ = ["BATCHED"]
 
@@ -117,6 +118,46 @@ def _linalg():
     return module
 
 
+def _fft():
+    """NumPy's ``fft`` module: the n-dimensional transforms take their axes past the batch dimension."""
+    module = types.SimpleNamespace()
+    for name in dir(np.fft):
+        if not name.startswith("_"):
+            setattr(module, name, looped(f"fft.{name}"))
+    for name in ("fftn", "ifftn", "rfftn", "irfftn", "fft2", "ifft2", "rfft2", "irfft2"):
+        setattr(module, name, _transform_over_axes(name))
+    return module
+
+
+def _transform_over_axes(name):
+    def call(x, s=None, axes=None, norm=None):
+        level = top_level((x,))
+        if not level:
+            return unbatched(lambda xp: getattr(xp.fft, name), (x,), {"s": s, "axes": axes, "norm": norm})
+        value = x.value
+        ndim = value.ndim - 1
+        if axes is None:  # NumPy's default: the last len(s) axes, or all of them
+            axes = range(ndim - len(s), ndim) if s is not None else range(ndim)
+        transform = getattr(namespace_of(value).fft, name)
+        return wrap(transform(value, s=s, axes=shift_axis(tuple(axes), ndim), norm=norm), level)
+
+    call.__name__ = name
+    return call
+
+
+def _elementwise_kernel(kernel, *operands):
+    """``kernel(xp, *operands)`` for a kernel that computes each element of its flat operands alone: run once
+    on the whole batch, flattened, so that its own masks and compactions see plain arrays."""
+    level = top_level(operands)
+    if not level:
+        return wrap(kernel(base_namespace(), *plain(operands)), 0)
+    values = [o.value if o.__class__ is BatchedArray and o.level == level else plain(o) for o in operands]
+    xp = compute_namespace(values)
+    shape = xp.broadcast_shapes(*(v.shape for v in values))
+    flats = [xp.broadcast_to(v, shape).reshape(-1) for v in values]
+    return wrap(xp.elementwise_kernel(kernel, *flats).reshape(shape), level)
+
+
 def _build():
     namespace = {}
     for name in dir(np):
@@ -141,7 +182,8 @@ def _build():
     namespace.update(matmul=products.matmul, dot=products.dot, vdot=products.vdot, outer=products.outer,
                      einsum=products.einsum, partition=_partition, diagonal=_diagonal, ravel=shapes.ravel,
                      errstate=_errstate, as_strided=_as_strided, scatter_add=_scatter_add,
-                     getitem=indexing.getitem, setitem=indexing.setitem, meshgrid=_meshgrid, linalg=_linalg())
+                     getitem=indexing.getitem, setitem=indexing.setitem, meshgrid=_meshgrid, linalg=_linalg(), fft=_fft(),
+                     elementwise_kernel=_elementwise_kernel)
     namespace.update({name: _noting_views(namespace[name]) for name in _VIEWS})
     return types.SimpleNamespace(**namespace)
 

@@ -1,0 +1,83 @@
+"""scripts/gen_stubs.py writes stubs that list exactly what exists at runtime: every public name of the
+stubbed namespaces and every attribute of Tensor (its runtime-installed methods included), nothing more.
+The names are read here from the live objects with dir(), apart from the generator's own listing."""
+
+import ast
+import inspect
+import os
+import sys
+
+import pytest
+
+import chainrule
+import chainrule.linalg
+import chainrule.nn.functional
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts"))
+import gen_stubs  # noqa: E402
+
+# What a class statement makes for itself, not API.
+CLASS_BOOKKEEPING = {"__dict__", "__weakref__", "__module__", "__qualname__", "__slots__", "__doc__"}
+IMPORTED_FOR_ANNOTATIONS = {"Any"}
+
+
+@pytest.fixture(scope="module")
+def stubs(tmp_path_factory):
+    out = tmp_path_factory.mktemp("stubs")
+    gen_stubs.write(str(out))
+    return {path: ast.parse((out / path).read_text(), filename=path)
+            for path in [*gen_stubs.MODULES, gen_stubs.TENSOR_STUB]}
+
+
+def defined(statements):
+    """The names a stub's statements bind, other than plain ``import x.y`` lines used by annotations."""
+    names = set()
+    for statement in statements:
+        if isinstance(statement, (ast.FunctionDef, ast.ClassDef)):
+            names.add(statement.name)
+        elif isinstance(statement, ast.AnnAssign):
+            names.add(statement.target.id)
+        elif isinstance(statement, ast.ImportFrom):
+            names |= {alias.asname or alias.name for alias in statement.names}
+    return names - IMPORTED_FOR_ANNOTATIONS
+
+
+def runtime_public(module):
+    names = getattr(module, "__all__", None)
+    return set(names) if names is not None else {n for n in dir(module) if not n.startswith("_")}
+
+
+@pytest.mark.parametrize("path", list(gen_stubs.MODULES))
+def test_a_namespace_stub_lists_exactly_its_runtime_names(stubs, path):
+    module = gen_stubs.MODULES[path]
+    assert defined(stubs[path].body) == runtime_public(module) | {"Tensor"}
+
+
+def test_the_tensor_stub_lists_exactly_tensors_attributes(stubs):
+    (tensor,) = [s for s in stubs[gen_stubs.TENSOR_STUB].body if isinstance(s, ast.ClassDef) and s.name == "Tensor"]
+    in_stub = defined(tensor.body)
+    Tensor = chainrule.Tensor
+    at_runtime = {n for n in dir(Tensor) if n not in dir(object) or n in vars(Tensor)  # object's, unless redefined
+                  or inspect.getattr_static(Tensor, n) is not inspect.getattr_static(object, n)}
+    assert in_stub == at_runtime - CLASS_BOOKKEEPING
+    assert {"sum", "backward", "grad", "shape", "__add__", "__getitem__", "exp_"} <= in_stub
+
+
+def test_ops_are_typed_as_returning_tensors(stubs):
+    functions = {s.name: s for s in stubs["__init__.pyi"].body if isinstance(s, ast.FunctionDef)}
+    assert ast.unparse(functions["exp"].returns) == "Tensor"
+    assert ast.unparse(functions["exp"].args) == "input, *, out=..."
+    assert ast.unparse(functions["split"].returns) == "Any"  # several tensors
+    assert ast.unparse(functions["max"].returns) == "Any"  # a named tuple with dim=
+
+
+def test_the_shipped_stubs_are_what_the_generator_writes_today(stubs, tmp_path_factory):
+    """The stubs in the package (what editors read) are regenerated whenever the API changes:
+    run ``PYTHONPATH=src python scripts/gen_stubs.py`` when this fails."""
+    package = os.path.join(os.path.dirname(os.path.abspath(chainrule.__file__)))
+    fresh = tmp_path_factory.mktemp("fresh")
+    gen_stubs.write(str(fresh))
+    for path in [*gen_stubs.MODULES, gen_stubs.TENSOR_STUB]:
+        with open(os.path.join(package, path), encoding="utf-8") as shipped:
+            assert shipped.read() == (fresh / path).read_text(), f"{path} is stale"
+    assert os.path.exists(os.path.join(package, "py.typed"))
