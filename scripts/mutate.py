@@ -15,7 +15,6 @@ Sessions are kept in .mutation/<module>.sqlite; the report lists each survivor a
 """
 
 import argparse
-import os
 import re
 import shutil
 import subprocess
@@ -165,9 +164,9 @@ def op_table_counts():
     import warnings
 
     import numpy as np
+    from op_db import all_ops
 
     import chainrule
-    from op_db import all_ops
 
     warnings.simplefilter("ignore")  # the samples' own warnings (deprecated options) are the op table's business
 

@@ -4,7 +4,6 @@ with PyTorch's backward graph (not with the picture's own bookkeeping)."""
 import re
 import xml.etree.ElementTree as ElementTree
 
-import pytest
 import torch
 
 import chainrule
