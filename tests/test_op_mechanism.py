@@ -124,6 +124,14 @@ def test_multi_output_nodes_share_one_node_and_number_their_outputs():
                 second.output_nr, grad_from_unbind, x.grad.tolist())
 
     assert run(chainrule) == run(torch)
+
+    def single(m):  # a multi-output op that gives one output
+        x = m.ones(1, 3, requires_grad=True)
+        (part,) = x.unbind(0)
+        (chunk,) = x.split(5, dim=1)
+        return [(type(t.grad_fn).__name__, t.output_nr, t.requires_grad) for t in (part, chunk)]
+
+    assert single(chainrule) == single(torch)
     with chainrule.no_grad():
         parts = chainrule.arange(4.0).requires_grad_().unbind(0)
     assert all(p.grad_fn is None and not p.requires_grad for p in parts)
