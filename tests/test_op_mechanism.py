@@ -236,3 +236,41 @@ def test_numbers_among_an_ops_inputs_never_require_grad():
     assert not needs_grad(2.0, 1, chainrule.ones(2))
     with chainrule.no_grad():
         assert not needs_grad(2.0, leaf)
+
+
+def test_results_made_in_inference_mode_are_inference_tensors():
+    def run(m):
+        x = m.tensor([1.0, 2.0], requires_grad=True)
+        with m.inference_mode():
+            inside = x * 2
+            unbound = inside.unbind(0)[0]
+        outside = x * 2
+        return inside.is_inference(), unbound.is_inference(), inside.requires_grad, outside.is_inference()
+
+    assert run(chainrule) == run(torch) == (True, True, False, False)
+
+
+def test_array_work_outside_record_runs_eagerly():
+    """``traced`` work (a loss's masks from its integer targets) when nothing records: plain calls."""
+    def run(m):
+        logits = m.tensor([[1.0, -0.5, 2.0], [0.3, 0.1, -1.0], [2.0, 2.0, 0.0]], requires_grad=True)
+        loss = m.nn.functional.cross_entropy(logits, m.tensor([2, -100, 0]), label_smoothing=0.1)
+        loss.backward()
+        return round(loss.item(), 6), np.round(logits.grad.numpy(), 6).tolist()
+
+    assert run(chainrule) == run(torch)
+
+
+def test_rules_declared_late_are_announced_to_the_hooks():
+    """Ops that declare their rule on first use: chainrule.compile learns of it through ``RULE_HOOKS``."""
+    from chainrule import _recording
+    from chainrule._ops._op import RULES, derivative
+
+    seen = []
+    _recording.RULE_HOOKS.append(seen.append)
+    try:
+        node_class = derivative("LateBackward0", lambda grad: grad, op="a rule declared late (test)")
+    finally:
+        _recording.RULE_HOOKS.remove(seen.append)
+        RULES.pop("a rule declared late (test)", None)
+    assert seen == [node_class]
