@@ -5,6 +5,8 @@ or a tensor without grad gets, when a result records a node at all, multi-output
 their version checks, and the graph's release after backward.
 """
 
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -59,12 +61,15 @@ def test_complex_inputs_of_two_precisions_get_complex_gradients_of_their_own():
 
 
 def test_complex_result_of_real_input_gives_a_real_gradient():
+    """The real part is taken, not cast (a cast would warn that it discards the imaginary part)."""
     results = []
     for m in (chainrule, torch):
         x = m.tensor([1.0, -2.0, 0.5], requires_grad=True)
         z = m.tensor([1 + 2j, 3 - 1j, -0.5j], dtype=m.complex128)
         out = x * z
-        out.backward(m.tensor([1 - 1j, 2 + 0.5j, 1j], dtype=m.complex128))
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            out.backward(m.tensor([1 - 1j, 2 + 0.5j, 1j], dtype=m.complex128))
         results.append((str(x.grad.dtype).split(".")[-1], x.grad.tolist()))
     assert results[0] == results[1]
 
@@ -274,3 +279,34 @@ def test_rules_declared_late_are_announced_to_the_hooks():
         _recording.RULE_HOOKS.remove(seen.append)
         RULES.pop("a rule declared late (test)", None)
     assert seen == [node_class]
+
+
+def test_parameters_are_tensors_to_the_op_mechanism():
+    def run(m):
+        weight = m.nn.Parameter(m.tensor([[1.0, 2.0], [3.0, 4.0]]))
+        rows = weight.unbind(0)
+        (rows[0] * 2 + rows[1] * weight[0] + (weight * 3).sum(0)).sum().backward()
+        return type(rows[0].grad_fn).__name__, rows[1].output_nr, weight.grad.tolist()
+
+    assert run(chainrule) == run(torch)
+
+
+def test_inference_mode_in_another_thread_does_not_mark_this_threads_results():
+    import threading
+
+    entered, release = threading.Event(), threading.Event()
+
+    def hold_inference_mode():
+        with chainrule.inference_mode():
+            entered.set()
+            release.wait(30)
+
+    worker = threading.Thread(target=hold_inference_mode)
+    worker.start()
+    try:
+        assert entered.wait(30)
+        result = chainrule.tensor([1.0, 2.0], requires_grad=True) * 2
+    finally:
+        release.set()
+        worker.join()
+    assert not result.is_inference() and result.requires_grad
