@@ -310,3 +310,9 @@ def test_inference_mode_in_another_thread_does_not_mark_this_threads_results():
         release.set()
         worker.join()
     assert not result.is_inference() and result.requires_grad
+
+
+def test_multi_output_ops_on_tensors_without_grad_record_nothing():
+    for m in (chainrule, torch):
+        parts = m.arange(4.0).reshape(2, 2).unbind(0)
+        assert all(p.grad_fn is None and not p.requires_grad for p in parts)
