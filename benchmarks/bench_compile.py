@@ -57,7 +57,8 @@ def measure(library, repeat):
             lib.set_num_threads(1)
         for name, make, step, number in _leaf_workloads(lib):
             if column == "compiled":
-                _first_calls(times, name, lambda: step(make()), lambda: (lambda f: lambda: f(make()))(lib.compile(step)))
+                _first_calls(times, name, lambda: step(make()),
+                             lambda: (lambda f: lambda: f(make()))(lib.compile(step)))
                 step = lib.compile(step)
             times[name] = median_time(lambda: step(make()), number, repeat)
     for name, sizes, batch, number in bench_training.WORKLOADS:

@@ -42,9 +42,9 @@ THREADS_NOTE = ("NumPy's and PyTorch's thread pools get one thread, where these 
 
 
 def parser(description, *, steps=None, epochs=None, compile=False):
-    """The options every example takes: ``--steps`` or ``--epochs``, ``--seed``, ``--torch``, ``--output``
-    (and ``--compile`` where the example offers it). ``description`` is the script's docstring, shown whole
-    by ``--help``."""
+    """The options every example takes: ``--steps`` or ``--epochs``, ``--seed``, ``--torch``, ``--output``,
+    ``--device`` (and ``--compile`` where the example offers it). ``description`` is the script's docstring,
+    shown whole by ``--help``."""
     options = argparse.ArgumentParser(description=description, epilog=THREADS_NOTE,
                                       formatter_class=argparse.RawDescriptionHelpFormatter)
     if steps is not None:
@@ -54,6 +54,7 @@ def parser(description, *, steps=None, epochs=None, compile=False):
     options.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     options.add_argument("--torch", action="store_true", help="run the same script with PyTorch")
     options.add_argument("--output", default=OUTPUT, help="folder for the loss plot (default examples/output)")
+    options.add_argument("--device", default="cpu", help="where to train: cpu, or cuda on an NVIDIA GPU (default cpu)")
     if compile:
         options.add_argument("--compile", action="store_true",
                              help="compile the training step (chainrule.compile; torch.compile with --torch)")
@@ -204,10 +205,10 @@ def train_on_digits(torch, build_model, name, title, lr, description):
                               "needed; a different, easier task)")
     args = options.parse_args()
     torch.manual_seed(args.seed)
-    model = build_model(torch.nn)
+    model = build_model(torch.nn).to(args.device)
     *arrays, source = digits(args.synthetic)
     print(f"data: {source}")
-    x_train, y_train, x_test, y_test = (torch.from_numpy(a) for a in arrays)
+    x_train, y_train, x_test, y_test = (torch.from_numpy(a).to(args.device) for a in arrays)
     data = torch.utils.data
     loader = data.DataLoader(data.TensorDataset(x_train, y_train), batch_size=64, shuffle=True)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)

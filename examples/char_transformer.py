@@ -7,6 +7,7 @@ over the characters; trained with AdamW on random windows of the text.
 Run from the repository root:
     PYTHONPATH=src python examples/char_transformer.py            # chainrule
     PYTHONPATH=src python examples/char_transformer.py --torch    # the same script on PyTorch
+    PYTHONPATH=src python examples/char_transformer.py --device cuda    # on an NVIDIA GPU (chainrule[cuda12])
 """
 
 import os
@@ -35,7 +36,7 @@ class CharTransformer(nn.Module):
 
     def forward(self, tokens):
         length = tokens.shape[1]
-        hidden = self.token(tokens) + self.position(torch.arange(length))
+        hidden = self.token(tokens) + self.position(torch.arange(length, device=tokens.device))
         hidden = self.blocks(hidden, mask=self.causal_mask[:length, :length], is_causal=True)
         return self.head(self.norm(hidden))
 
@@ -72,11 +73,11 @@ def main():
         text = fh.read()
     characters = sorted(set(text))
     index = {character: i for i, character in enumerate(characters)}
-    data = torch.tensor([index[character] for character in text])
+    data = torch.tensor([index[character] for character in text], device=args.device)
     print(f"data: {os.path.relpath(TEXT)} ({len(text)} characters, {len(characters)} distinct)")
 
     context = 64
-    model = CharTransformer(len(characters), context)
+    model = CharTransformer(len(characters), context).to(args.device)
     optimizer = torch.optim.AdamW(model.parameters(), lr=3e-3, weight_decay=0.01)
     progress = _common.ProgressBar(args.steps, f"char transformer ({_common.library_name(torch)})")
     for _ in range(args.steps):

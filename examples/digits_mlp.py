@@ -7,6 +7,7 @@ Run from the repository root:
     PYTHONPATH=src python examples/digits_mlp.py            # chainrule
     PYTHONPATH=src python examples/digits_mlp.py --torch    # the same script on PyTorch
     PYTHONPATH=src python examples/digits_mlp.py --synthetic  # without scikit-learn
+    PYTHONPATH=src python examples/digits_mlp.py --device cuda  # on an NVIDIA GPU (chainrule[cuda12])
 """
 
 import _common

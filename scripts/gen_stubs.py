@@ -22,13 +22,16 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "src"))
 
 import chainrule  # noqa: E402
+import chainrule.array_api  # noqa: E402, F401  (loaded lazily at runtime: listed whether or not it was used yet)
+import chainrule.coverage  # noqa: E402, F401  (the same)
 import chainrule.linalg  # noqa: E402
 import chainrule.nn.functional  # noqa: E402
 from chainrule import _ops, return_types  # noqa: E402
 from chainrule._tensor import Tensor  # noqa: E402
 
 # Public namespaces, by the file their stub goes to (relative to the package).
-MODULES = {"__init__.pyi": chainrule, "linalg.pyi": chainrule.linalg, "nn/functional/__init__.pyi": chainrule.nn.functional}
+MODULES = {"__init__.pyi": chainrule, "linalg.pyi": chainrule.linalg,
+           "nn/functional/__init__.pyi": chainrule.nn.functional}
 TENSOR_STUB = "_tensor.pyi"
 
 # Registered ops that return several tensors (a tuple or a list), beside those with a named tuple.
@@ -130,7 +133,8 @@ def value_stub(name, value, indent=""):
     kind = type(value)
     if kind.__module__ == "builtins":
         return f"{indent}{name}: {kind.__name__}"
-    if kind.__module__.startswith("chainrule") and getattr(sys.modules[kind.__module__], kind.__qualname__, None) is kind:
+    if kind.__module__.startswith("chainrule") and \
+            getattr(sys.modules[kind.__module__], kind.__qualname__, None) is kind:
         return f"{indent}{name}: {kind.__module__}.{kind.__qualname__}"  # a dtype, a device...
     return f"{indent}{name}: Any"
 

@@ -278,7 +278,8 @@ def bessel_tables():
         table("Y1_SMALL", chebyshev(lambda z: (mp.bessely(1, _root(z)) - 2 / mp.pi * (mp.besselj(1, _root(z))
                                                                                      * mp.log(_root(z)) - 1 / _root(z)))
                                     / _root(z), 0, 25),
-              "(Y1(x) - 2/pi (J1(x) log(x) - 1/x)) / x for x <= 5 (it changes sign), Chebyshev in t = (x**2 - 12.5) / 12.5"),
+              "(Y1(x) - 2/pi (J1(x) log(x) - 1/x)) / x for x <= 5 (it changes sign), "
+              "Chebyshev in t = (x**2 - 12.5) / 12.5"),
         table("P0", economized(_hankel(0, "P"), 0, 1), "J0 and Y0 above 5: P, in t = 50 / x**2 - 1"),
         table("Q0", economized(_hankel(0, "Q"), 0, 1), "J0 and Y0 above 5: x Q, in t = 50 / x**2 - 1"),
         table("P1", economized(_hankel(1, "P"), 0, 1), "J1 and Y1 above 5: P, in t = 50 / x**2 - 1"),

@@ -39,7 +39,8 @@ def test_import_chainrule_never_imports_mpi4py():
 def test_without_mpi4py_init_says_what_to_install(monkeypatch):
     monkeypatch.setattr(_mpi, "is_available", lambda: False)
     assert dist.is_available() is False
-    with pytest.raises(RuntimeError, match=r"pip install 'chainrule\[distributed\]'"):
+    hint = r"pip install mpi4py mpich \(from a chainrule checkout: pip install -e '\.\[distributed\]'\)"
+    with pytest.raises(RuntimeError, match=hint):
         dist.init_process_group()
 
 
@@ -126,7 +127,8 @@ def test_distributed_sampler_shuffles_by_seed_and_epoch(drop_last):
     sampler = DistributedSampler(range(size), replicas, 0, seed=5, drop_last=drop_last)
     sampler.set_epoch(1)
     assert list(sampler) != shares[0] and len(sampler) == len(shares[0])
-    assert list(DistributedSampler(range(size), replicas, 0, seed=6)) != list(DistributedSampler(range(size), replicas, 0))
+    assert list(DistributedSampler(range(size), replicas, 0, seed=6)) != \
+        list(DistributedSampler(range(size), replicas, 0))
 
 
 def test_distributed_sampler_invalid_rank_as_pytorch():

@@ -14,9 +14,9 @@ IDS = [(name, i) for name, specs in CASES.items() for i in range(len(specs))]
 # Samples equal bit for bit: PyTorch's draws followed by arithmetic NumPy and PyTorch round alike. The others
 # pass draws through transcendental functions (log, tan, pow ...), whose last bit may differ between libraries.
 BITWISE = {"Normal", "Uniform", "Bernoulli", "Categorical", "OneHotCategorical", "OneHotCategoricalStraightThrough",
-           "Exponential", "Poisson", "Binomial", "NegativeBinomial", "Multinomial", "Gamma", "Chi2", "Beta", "Dirichlet",
-           "StudentT", "FisherSnedecor", "Cauchy", "HalfCauchy", "HalfNormal", "Geometric", "Independent",
-           "MixtureSameFamily"}
+           "Exponential", "Poisson", "Binomial", "NegativeBinomial", "Multinomial", "Gamma", "Chi2", "Beta",
+           "Dirichlet", "StudentT", "FisherSnedecor", "Cauchy", "HalfCauchy", "HalfNormal", "Geometric",
+           "Independent", "MixtureSameFamily"}
 
 
 # Parameters computed from the given ones (probabilities from logits, covariances from factors ...).
@@ -175,7 +175,8 @@ def test_samples_follow_torch_from_the_same_seed(name, index):
     assert_same_grads(ours_leaves, theirs_leaves, f"{name}.rsample")
 
 
-@pytest.mark.parametrize("name,index", [case for case in IDS if CASES[case[0]][case[1]].build(torch).has_enumerate_support])
+@pytest.mark.parametrize("name,index",
+                         [case for case in IDS if CASES[case[0]][case[1]].build(torch).has_enumerate_support])
 def test_enumerate_support(name, index):
     ours, theirs, _, _ = build(name, index)
     for expand in (True, False):

@@ -113,9 +113,10 @@ def test_transform_equality_and_hashing_follow_pytorch():
             hash(d.ExpTransform())
 
 
-CONSTRAINT_VALUES = [real(4) * 2, np.array([0.0, 1.0, 0.5, -1.0, 2.0, float("nan")]), np.array([[0.2, 0.8], [0.5, 0.6]]),
-                     np.array([[1.0, 0.0], [0.0, 1.0]]), np.array([3.0, 1.0, 0.0]), covariance(2, 3, 3),
-                     np.tril(real(3, 3)), np.array([[1.0, 0.0, 0.0], [0.6, 0.8, 0.0], [0.0, 0.6, 0.8]])]
+CONSTRAINT_VALUES = [real(4) * 2, np.array([0.0, 1.0, 0.5, -1.0, 2.0, float("nan")]),
+                     np.array([[0.2, 0.8], [0.5, 0.6]]), np.array([[1.0, 0.0], [0.0, 1.0]]), np.array([3.0, 1.0, 0.0]),
+                     covariance(2, 3, 3), np.tril(real(3, 3)),
+                     np.array([[1.0, 0.0, 0.0], [0.6, 0.8, 0.0], [0.0, 0.6, 0.8]])]
 CONSTRAINTS = {
     "real": "real", "positive": "positive", "nonnegative": "nonnegative", "unit_interval": "unit_interval",
     "boolean": "boolean", "nonnegative_integer": "nonnegative_integer", "positive_integer": "positive_integer",

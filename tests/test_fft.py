@@ -41,7 +41,8 @@ def test_large_transforms_agree_with_torch_in_both_precisions():
     signal = rng.standard_normal((3, 1000)) + 1j * rng.standard_normal((3, 1000))
     for dtype, tolerance in (("complex64", 1e-4), ("complex128", 1e-10)):
         for name in ("fft", "ifft", "hfft"):
-            (d1, s1, ours), (d2, s2, theirs) = _both(lambda m: getattr(m.fft, name)(m.tensor(signal).to(getattr(m, dtype))))
+            (d1, s1, ours), (d2, s2, theirs) = _both(
+                lambda m: getattr(m.fft, name)(m.tensor(signal).to(getattr(m, dtype))))
             assert (d1, s1) == (d2, s2)
             np.testing.assert_allclose(ours, theirs, rtol=tolerance, atol=tolerance * np.abs(theirs).max())
 

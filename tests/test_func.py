@@ -28,7 +28,8 @@ def test_the_tutorials_print_pytorchs_numbers():
     ours = subprocess.run([sys.executable, script], capture_output=True, text=True, check=True, env=environment).stdout
     theirs = subprocess.run([sys.executable, script, "--torch"], capture_output=True, text=True, check=True,
                             env=environment).stdout
-    assert [line.split("  ")[0:2] for line in ours.splitlines()] == [line.split("  ")[0:2] for line in theirs.splitlines()]
+    assert [line.split("  ")[0:2] for line in ours.splitlines()] == \
+        [line.split("  ")[0:2] for line in theirs.splitlines()]
     np.testing.assert_allclose(_numbers(ours), _numbers(theirs), atol=2e-6, rtol=0)
     assert len(ours.splitlines()) == 15
 

@@ -20,7 +20,8 @@ PACKAGE = pathlib.Path(__file__).resolve().parent.parent / "src" / "chainrule"
 # (layer name, patterns of module names relative to chainrule); a module takes the first layer that matches.
 LAYERS = [
     ("foundation", [r"_errors", r"_size", r"_dtype", r"_device", r"_printing", r"_array", r"_recording", r"_vmap_state",
-                    r"return_types", r"_tensor_pickling", r"utils", r"utils\.hooks", r"_autograd", r"_autograd\.grad_mode"]),
+                    r"_cupy", r"return_types", r"_tensor_pickling", r"utils", r"utils\.hooks", r"_autograd",
+                    r"_autograd\.grad_mode"]),
     ("tensor", [r"_tensor"]),
     ("autograd machinery", [r"_autograd\..*"]),
     ("op mechanism", [r"_ops\._op", r"_ops\._forward", r"_ops\._kernel", r"_ops\._broadcast", r"_creation"]),
@@ -29,15 +30,18 @@ LAYERS = [
                            r"testing(\..*)?"]),
     ("nn, optim, data", [r"nn\.(modules|init|parameter|utils)(\..*)?", r"nn", r"special", r"fft", r"optim(\..*)?",
                          r"utils\.(data|checkpoint)(\..*)?", r"serialization(\..*)?", r"distributed(\..*)?"]),
-    ("compile, devices, distributed", [r"_compile(\..*)?", r"nn\.parallel(\..*)?", r"cuda", r"func(\..*)?",
+    ("compile, devices, distributed", [r"_compile(\..*)?", r"nn\.parallel(\..*)?", r"cuda(\..*)?", r"func(\..*)?",
                                        r"viz", r"coverage", r"chainrule", r"array_api(\..*)?"]),
 ]
 
 # Imports of chainrule's own modules inside functions, each with its reason.
 LAZY = {
-    ("chainrule", "chainrule._compile"): "chainrule.compile loads its package on first use: import chainrule stays light",
+    ("chainrule", "chainrule._compile"): "chainrule.compile loads its package on first use: "
+                                         "import chainrule stays light",
     ("chainrule._tensor", "chainrule.array_api"): "the Array API namespace is built only when a user asks for it",
     ("chainrule.coverage", "chainrule.nn.functional"): "a command-line tool: reads the namespaces when run",
+    ("chainrule._device", "chainrule._cupy"): "CuPy's namespace loads on the first use of a CUDA device: "
+                                              "import chainrule never imports CuPy",
 }
 
 

@@ -108,7 +108,8 @@ def test_autograd_nodes_and_their_limits():
         with pytest.raises(RuntimeError, match="derivative for aten::_sample_dirichlet is not implemented"):
             lib._sample_dirichlet(alpha).sum().backward()
         with pytest.raises(RuntimeError, match="derivative for aten::binomial is not implemented"):
-            lib.binomial(lib.tensor([4.0, 5.0], dtype=lib.float64, requires_grad=True), alpha.detach() / 3).sum().backward()
+            lib.binomial(lib.tensor([4.0, 5.0], dtype=lib.float64, requires_grad=True),
+                         alpha.detach() / 3).sum().backward()
 
 
 def _gamma_grid():

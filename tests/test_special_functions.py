@@ -254,7 +254,8 @@ _POLYNOMIALS = ["chebyshev_polynomial_t", "chebyshev_polynomial_u", "chebyshev_p
                 "shifted_chebyshev_polynomial_w", "hermite_polynomial_h", "hermite_polynomial_he",
                 "laguerre_polynomial_l", "legendre_polynomial_p"]
 _SCIPY_POLYNOMIALS = {"chebyshev_polynomial_t": sp.eval_chebyt, "chebyshev_polynomial_u": sp.eval_chebyu,
-                      "shifted_chebyshev_polynomial_t": sp.eval_sh_chebyt, "shifted_chebyshev_polynomial_u": sp.eval_sh_chebyu,
+                      "shifted_chebyshev_polynomial_t": sp.eval_sh_chebyt,
+                      "shifted_chebyshev_polynomial_u": sp.eval_sh_chebyu,
                       "hermite_polynomial_h": sp.eval_hermite, "hermite_polynomial_he": sp.eval_hermitenorm,
                       "laguerre_polynomial_l": sp.eval_laguerre, "legendre_polynomial_p": sp.eval_legendre}
 
@@ -280,7 +281,8 @@ def test_polynomials_match_torch_and_scipy(name):
 def test_polynomials_have_no_derivative():
     x = chainrule.tensor([0.3, 0.9], requires_grad=True)
     assert not chainrule.special.hermite_polynomial_h(x, 3).requires_grad
-    assert not chainrule.special.legendre_polynomial_p(x, chainrule.tensor([2.0, 3.0], requires_grad=True)).requires_grad
+    n = chainrule.tensor([2.0, 3.0], requires_grad=True)
+    assert not chainrule.special.legendre_polynomial_p(x, n).requires_grad
 
 
 # ---------------------------------------------------------------- special values, as PyTorch gives them
@@ -300,8 +302,8 @@ _SPECIAL_CALLS = {
     "sinc": lambda m, x: m.special.sinc(x),
     "xlog1py": lambda m, x: m.special.xlog1py(x, x.flip(0)),
     **{name: (lambda m, x, name=name: getattr(m.special, name)(x)) for name in (
-        "i0", "i0e", "i1", "i1e", "modified_bessel_i0", "modified_bessel_i1", "modified_bessel_k0", "modified_bessel_k1",
-        "scaled_modified_bessel_k0", "scaled_modified_bessel_k1", "spherical_bessel_j0")},
+        "i0", "i0e", "i1", "i1e", "modified_bessel_i0", "modified_bessel_i1", "modified_bessel_k0",
+        "modified_bessel_k1", "scaled_modified_bessel_k0", "scaled_modified_bessel_k1", "spherical_bessel_j0")},
 }
 # PyTorch's J, Y and Ai are off by more than rounding at many points (see the op table): their conventions only
 _CONVENTIONS = [0.0, -0.0, math.inf, -math.inf, math.nan, -1.0, 1.0, 0.5, 1e-300, 800.0]

@@ -144,7 +144,7 @@ def test_len_iter_format():
     assert len(t) == 2
     same_text(list(t), list(torch.tensor([[1.0, 2.0], [3.0, 4.0]])))
     assert f"{chainrule.tensor(2.5)}" == "2.5" and format(chainrule.tensor(2.5), ".2f") == "2.50"
-    assert "[{}]".format(chainrule.tensor(7)) == "[7]"
+    assert "[{}]".format(chainrule.tensor(7)) == "[7]"  # noqa: UP032 (str.format is what is tested)
     with pytest.raises(TypeError, match="unsupported format string passed to Tensor.__format__"):
         format(chainrule.ones(2), ".2f")
     with pytest.raises(TypeError, match="len\\(\\) of a 0-d tensor"):

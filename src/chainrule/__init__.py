@@ -81,11 +81,4 @@ def numel(input):
     return input.numel()
 
 
-def set_default_device(device_name):
-    """Only the CPU exists until a GPU backend is installed; anything else raises."""
-    if device_name is not None and str(device_name) != "cpu":
-        raise RuntimeError(f"chainrule has no backend for device {device_name!r}: only 'cpu' is available")
-
-
-def get_default_device():
-    return globals()["device"]("cpu")
+from ._device import default_device as get_default_device, set_default_device  # noqa: E402

@@ -35,10 +35,12 @@ class ArrayNamespace:
     but holds the whole batch), for an op's own checks. ``elementwise_kernel(kernel, *flat_arrays)`` calls
     ``kernel(xp, *flat_arrays)``, a kernel that computes each element alone (masks and compactions of its
     own included): a batching namespace runs it once over the whole batch.
+    ``runtime``: a device type's runtime (which device an array is on, copies between devices, the current
+    device, random numbers, memory; see ``chainrule._device``), None for namespaces of host memory.
     """
 
     def __init__(self, module, *, name, device_type, array_type, to_host, from_host, data_ptr=None, whole=None,
-                 extras=()):
+                 extras=(), runtime=None):
         for attribute in dir(module):
             if not attribute.startswith("__"):
                 self.__dict__[attribute] = getattr(module, attribute)
@@ -50,6 +52,7 @@ class ArrayNamespace:
         self.from_host = from_host
         self.data_ptr = data_ptr or _interface_address
         self.whole = whole or _itself
+        self.runtime = runtime
         if "elementwise_kernel" not in self.__dict__:
             self.elementwise_kernel = lambda kernel, *arrays: kernel(self, *arrays)
 

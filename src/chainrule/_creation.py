@@ -8,6 +8,10 @@ import numpy as np
 
 from . import _dtype
 from ._array import INTEGER_TYPES, NUMPY, SCALAR_TYPES, is_array, namespace_of
+from ._errors import argument_type_error
+from ._size import allocation_error, check_storage_size
+from ._device import defaults as _device_defaults
+from ._device import device_of, moved, placement, resolved
 from ._dtype import bool_, float32, get_default_dtype, int64, to_dtype
 from ._tensor import Tensor, make_tensor
 
@@ -93,9 +97,11 @@ def _to_nested_arrays(data):
 def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False):
     """A new leaf tensor holding a copy of ``data`` (a number, nested sequences, an array or a tensor)."""
     cls = data.__class__
+    if device is None:
+        device = _device_defaults.device
     if cls is float or cls is int:  # the common scalar, without the general inference
         target = (get_default_dtype() if cls is float else int64) if dtype is None else to_dtype(dtype)
-        out = make_tensor(_array_of(data, target))
+        out = make_tensor(_array_of(data, target) if device is None else _placed(_array_of(data, target), device))
         if requires_grad:
             out._set_requires_grad(True, "Only Tensors of floating point and complex dtype can require gradients")
         return out
@@ -119,7 +125,7 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
         nested_tensors = any(isinstance(k, _dtype.dtype) for k in kinds)
         array = _to_nested_arrays(data) if nested_tensors else data
     target = inferred if dtype is None else to_dtype(dtype)
-    out = make_tensor(_array_of(array, target))
+    out = make_tensor(_array_of(array, target) if device is None else _placed(_array_of(array, target), device))
     if requires_grad:
         out._set_requires_grad(True, "Only Tensors of floating point and complex dtype can require gradients")
     return out
@@ -135,17 +141,25 @@ def _array_of(data, target):
         raise ValueError("Overflow when unpacking long long") from None
 
 
+def _placed(array, device):
+    """``array`` moved to ``device`` (a copy unless it is there already)."""
+    return moved(array, *placement(device))
+
+
 def as_tensor(data, dtype=None, device=None):
-    """Like ``tensor`` but shares memory with a NumPy array or tensor when no conversion is needed."""
+    """Like ``tensor`` but shares memory with a NumPy array or tensor when no conversion or transfer is needed."""
     if isinstance(data, Tensor):
+        if device is not None:
+            return data.to(device, dtype)
         return data if dtype is None or to_dtype(dtype) is data.dtype else data.to(dtype)
-    if isinstance(data, np.ndarray) and (dtype is None or to_dtype(dtype).np == data.dtype):
-        return from_numpy(data)
-    return tensor(data, dtype=dtype)
+    if is_array(data) and (dtype is None or to_dtype(dtype).np == data.dtype):
+        if device is None or device_of(data) == resolved(device):
+            return make_tensor(data) if data.__class__ is not np.ndarray else from_numpy(data)
+    return tensor(data, dtype=dtype, device=device)
 
 
 def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=False):
-    out = as_tensor(obj, dtype=dtype) if not copy else tensor(obj, dtype=dtype)
+    out = as_tensor(obj, dtype=dtype, device=device) if not copy else tensor(obj, dtype=dtype, device=device)
     if requires_grad:
         out.requires_grad_(True)
     return out
@@ -176,75 +190,123 @@ def _size_args(size):
     return tuple(int(s) for s in size)
 
 
-def _factory(name, size, dtype, requires_grad, fill):
-    """A new tensor of ``size`` made by ``fill(shape, numpy_dtype)``."""
+def _factory(name, size, dtype, requires_grad, make, device=None, like=None):
+    """A new tensor of ``size`` made by ``make(xp, shape, numpy_dtype)`` on ``device``; with no device named,
+    on the device of array ``like`` if given, else on the default device."""
     size = _size_args(size)
     if any(s < 0 for s in size):
         raise RuntimeError(f"{name}: Dimension size must be non-negative.")
     d = get_default_dtype() if dtype is None else to_dtype(dtype)
-    out = make_tensor(fill(size, d.np))
+    check_storage_size(size, d.itemsize)
+    try:
+        if device is None and like is None and _device_defaults.device is None:
+            out = make_tensor(make(NUMPY, size, d.np))  # the common case, inline
+        else:
+            out = make_tensor(_made_on(device, like, make, size, d.np))
+    except MemoryError:
+        raise allocation_error(size, d.itemsize) from None
     if requires_grad:
         out._set_requires_grad(True, "Only Tensors of floating point and complex dtype can require gradients")
     return out
 
 
-def _filled(xp, function_name, *value):
-    """``fill(shape, dtype)``: ``xp.<function_name>(shape, *value, dtype=dtype)`` in array namespace ``xp``."""
-    function = getattr(xp, function_name)
+def _made_on(device, like, make, *args):
+    """``make(xp, *args)`` in the namespace of ``device`` (or of array ``like``, or the default device), with the
+    array's GPU current while it is made (CuPy allocates on the current device)."""
+    if device is None and like is not None:
+        xp = NUMPY if like.__class__ is np.ndarray else namespace_of(like)
+        index = None if xp.runtime is None else xp.runtime.index_of(like)
+    else:
+        if device is None:
+            device = _device_defaults.device
+        xp, index = (NUMPY, None) if device is None else placement(device)
+    if index is None:
+        return make(xp, *args)
+    with xp.runtime.using(index):
+        return make(xp, *args)
 
-    def fill(shape, dtype):
-        return function(shape, *value, dtype=dtype)
 
-    return fill
+def _filled(function_name, *value):
+    """``make(xp, shape, dtype)``: ``xp.<function_name>(shape, *value, dtype=dtype)``."""
+
+    def make(xp, shape, dtype):
+        return getattr(xp, function_name)(shape, *value, dtype=dtype)
+
+    return make
+
+
+_ZEROS, _ONES, _EMPTY = _filled("zeros"), _filled("ones"), _filled("empty")
 
 
 def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False):
-    return _factory("zeros", size, dtype, requires_grad, NUMPY.zeros)
+    return _factory("zeros", size, dtype, requires_grad, _ZEROS, device)
 
 
 def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False):
-    return _factory("ones", size, dtype, requires_grad, NUMPY.ones)
+    return _factory("ones", size, dtype, requires_grad, _ONES, device)
 
 
 def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
-    return _factory("empty", size, dtype, requires_grad, NUMPY.empty)
+    return _factory("empty", size, dtype, requires_grad, _EMPTY, device)
+
+
+def _fill_number(function, value):
+    """``fill_value`` as a Python number: a number, or a one-element tensor; anything else is PyTorch's TypeError."""
+    if isinstance(value, Tensor) and value._data.ndim == 0:
+        return value.item()
+    if not isinstance(value, numbers.Number):
+        raise argument_type_error(function, "fill_value", 2, "Number", value)
+    return value
 
 
 def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    fill_value = _fill_number("full", fill_value)
     if dtype is None:
         dtype = _dtype.scalar_dtype(fill_value)
-    return _factory("full", (size,), dtype, requires_grad, _filled(NUMPY, "full", fill_value))
+    return _factory("full", (size,), dtype, requires_grad, _filled("full", fill_value), device)
 
 
 def scalar_tensor(value, *, dtype=None, device=None, requires_grad=False):
-    return full((), value, dtype=dtype or get_default_dtype(), requires_grad=requires_grad)
+    return full((), value, dtype=dtype or get_default_dtype(), device=device, requires_grad=requires_grad)
 
 
-def _like(name, input, dtype, requires_grad, *value):
-    """A new tensor shaped like ``input``, in its array namespace (on its device)."""
+def _like(name, input, dtype, requires_grad, device, *value):
+    """A new tensor shaped like ``input``, in its array namespace (on its device) unless ``device`` is named."""
+    if not isinstance(input, Tensor):
+        raise argument_type_error(f"{name}_like", "input", 1, "Tensor", input)
     d = input.dtype if dtype is None else to_dtype(dtype)
-    return _factory(name, (input._data.shape,), d, requires_grad, _filled(namespace_of(input._data), name, *value))
+    return _factory(name, (input._data.shape,), d, requires_grad, _filled(name, *value), device, input._data)
 
 
 def zeros_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
-    return _like("zeros", input, dtype, requires_grad)
+    return _like("zeros", input, dtype, requires_grad, device)
 
 
 def ones_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
-    return _like("ones", input, dtype, requires_grad)
+    return _like("ones", input, dtype, requires_grad, device)
 
 
 def empty_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
-    return _like("empty", input, dtype, requires_grad)
+    return _like("empty", input, dtype, requires_grad, device)
 
 
 def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requires_grad=False,
               memory_format=None):
-    return _like("full", input, dtype, requires_grad, fill_value)
+    return _like("full", input, dtype, requires_grad, device, _fill_number("full_like", fill_value))
 
 
 def _number(value):
     return value.item() if isinstance(value, Tensor) else value
+
+
+def _from_host_values(values):
+    """``make`` for values computed on the host (the bounds of ``arange``, ``linspace``): copied to the device."""
+
+    def make(xp, shape, dtype):
+        converted = values.astype(dtype)
+        return converted if xp is NUMPY else xp.from_host(converted)
+
+    return make
 
 
 def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
@@ -262,10 +324,7 @@ def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devi
     d = to_dtype(dtype)
     count = max(0, math.ceil((end - start) / step))
     values = start + step * NUMPY.arange(count, dtype=NUMPY.float64 if d.is_floating_point else NUMPY.int64)
-    out_t = make_tensor(values.astype(d.np))
-    if requires_grad:
-        out_t._set_requires_grad(True, "Only Tensors of floating point and complex dtype can require gradients")
-    return out_t
+    return _factory("arange", ((count,),), d, requires_grad, _from_host_values(values), device)
 
 
 def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
@@ -273,18 +332,18 @@ def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=Non
     if steps < 0:
         raise RuntimeError("linspace(): number of steps must be non-negative")
     values = NUMPY.linspace(_number(start), _number(end), steps, dtype=NUMPY.float64)
-    return _factory("linspace", ((steps,),), d, requires_grad, lambda shape, dt: values.astype(dt))
+    return _factory("linspace", ((steps,),), d, requires_grad, _from_host_values(values), device)
 
 
 def logspace(start, end, steps, base=10.0, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
     d = get_default_dtype() if dtype is None else to_dtype(dtype)
     values = NUMPY.logspace(_number(start), _number(end), steps, base=base, dtype=NUMPY.float64)
-    return _factory("logspace", ((steps,),), d, requires_grad, lambda shape, dt: values.astype(dt))
+    return _factory("logspace", ((steps,),), d, requires_grad, _from_host_values(values), device)
 
 
 def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
     m = n if m is None else m
-    return _factory("eye", ((n, m),), dtype, requires_grad, lambda shape, d: NUMPY.eye(n, m, dtype=d))
+    return _factory("eye", ((n, m),), dtype, requires_grad, lambda xp, shape, d: xp.eye(n, m, dtype=d), device)
 
 
 def legacy_new(cls, args, kwargs):
@@ -312,30 +371,32 @@ Tensor.__new__ = staticmethod(_legacy_constructor)
 
 # ---------------------------------------------------------------- Tensor.new_*: like the tensor (dtype, device)
 def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False):
-    made = tensor(data, dtype=dtype or self.dtype)
-    xp = namespace_of(self._data)
-    if xp is not NUMPY:
-        made = make_tensor(xp.from_host(made._data))
+    """A tensor of ``data`` on ``device``, else in this tensor's namespace (on its device)."""
+    made = tensor(data, dtype=dtype or self.dtype, device=device)
+    if device is None:
+        xp = namespace_of(self._data)
+        if xp is not NUMPY:
+            made = make_tensor(_made_on(None, self._data, lambda xp, host: xp.from_host(host), made._data))
     if requires_grad:
         made._set_requires_grad(True, "Only Tensors of floating point and complex dtype can require gradients")
     return made
 
 
 def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
-    return _factory("zeros", size, dtype or self.dtype, requires_grad, _filled(namespace_of(self._data), "zeros"))
+    return _factory("zeros", size, dtype or self.dtype, requires_grad, _ZEROS, device, self._data)
 
 
 def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
-    return _factory("ones", size, dtype or self.dtype, requires_grad, _filled(namespace_of(self._data), "ones"))
+    return _factory("ones", size, dtype or self.dtype, requires_grad, _ONES, device, self._data)
 
 
 def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
-    return _factory("empty", size, dtype or self.dtype, requires_grad, _filled(namespace_of(self._data), "empty"))
+    return _factory("empty", size, dtype or self.dtype, requires_grad, _EMPTY, device, self._data)
 
 
 def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False):
-    return _factory("full", (size,), dtype or self.dtype, requires_grad,
-                    _filled(namespace_of(self._data), "full", fill_value))
+    return _factory("full", (size,), dtype or self.dtype, requires_grad, _filled("full", fill_value), device,
+                    self._data)
 
 
 for _method in (new_tensor, new_zeros, new_ones, new_empty, new_full):

@@ -14,7 +14,7 @@ never on 3.11 and later.
 import sys
 import traceback
 
-__all__ = ["with_hint", "add_note"]
+__all__ = ["with_hint", "add_note", "type_name", "argument_type_error"]
 
 HINTS = {
     "non_scalar_backward": "Hint: y.backward() needs a one-element y. Reduce it first (y.sum().backward()) or pass "
@@ -59,3 +59,21 @@ def _print_exception_with_notes(exc_type, value, tb):
         pending.extend((p, e) for p, e in ((part.__cause__, exception.__cause__),
                                             (part.__context__, exception.__context__)) if p is not None)
     sys.stderr.write("".join(report.format()))
+
+
+_HEAP_TYPE = 1 << 9  # a class made by a class statement: its C-level name is its bare ``__name__``
+
+
+def type_name(value):
+    """A value's type as PyTorch's argument errors name it: ``NoneType``, ``str``, ``Tensor``, ``numpy.ndarray``."""
+    cls = type(value)
+    if cls.__flags__ & _HEAP_TYPE or cls.__module__ == "builtins":
+        return cls.__name__
+    return f"{cls.__module__}.{cls.__name__}"
+
+
+def argument_type_error(function, argument, position, expected, value):
+    """PyTorch's TypeError for an argument of the wrong type: ``randperm(): argument 'n' (position 1) must be
+    int, not float``."""
+    return TypeError(f"{function}(): argument '{argument}' (position {position}) must be {expected}, not "
+                     f"{type_name(value)}")

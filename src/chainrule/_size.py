@@ -1,6 +1,13 @@
-"""``chainrule.Size``: the tuple that ``.shape`` returns, printed as PyTorch prints it."""
+"""``chainrule.Size``: the tuple that ``.shape`` returns, printed as PyTorch prints it; and the checks every new
+shape goes through."""
 
-__all__ = ["Size"]
+import operator
+
+from ._errors import type_name
+
+__all__ = ["Size", "check_storage_size", "allocation_error", "int_list"]
+
+_INT64_MAX = 2 ** 63 - 1
 
 
 class Size(tuple):
@@ -25,3 +32,44 @@ class Size(tuple):
 
     def __add__(self, other):
         return Size(tuple.__add__(self, tuple(other)))
+
+
+def check_storage_size(shape, itemsize):
+    """PyTorch's refusal of a new tensor whose byte count overflows a 64-bit integer, before any memory is asked
+    for (NumPy would try, and fail with an error of its own or after reserving tens of GiB)."""
+    count = 1
+    for size in shape:
+        count *= size
+    if count * itemsize > _INT64_MAX:
+        raise RuntimeError(f"Storage size calculation overflowed with sizes=[{', '.join(str(s) for s in shape)}]")
+
+
+def allocation_error(shape, itemsize):
+    """PyTorch's error when the memory for a tensor of ``shape`` cannot be had (NumPy raises MemoryError)."""
+    count = 1
+    for size in shape:
+        count *= size
+    return RuntimeError(f"DefaultCPUAllocator: can't allocate memory: you tried to allocate {count * itemsize} "
+                        "bytes. Error code 12 (Cannot allocate memory)")
+
+
+def int_list(function, argument, position, values):
+    """A list-of-ints argument (``dims``, ``repeats``) as a tuple of ints, with PyTorch's TypeError otherwise.
+
+    ``values`` is what the call got: one tuple or list (``x.tile((2, 3))``), or the ints themselves, spread
+    (``x.tile(2, 3)``). Integers are whatever has ``__index__``: ints, NumPy integers, one-element integer tensors.
+    """
+    alone = len(values) == 1 and not isinstance(values[0], (tuple, list))
+    if len(values) == 1 and not alone:
+        values = values[0]
+    result = []
+    for i, value in enumerate(values):
+        try:
+            result.append(operator.index(value))
+        except TypeError:
+            expected = f"'{argument}' (position {position}) must be tuple of ints"
+            if alone:
+                raise TypeError(f"{function}(): argument {expected}, not {type_name(value)}") from None
+            raise TypeError(f"{function}(): argument {expected}, but found element of type {type_name(value)} at "
+                            f"pos {i}") from None
+    return tuple(result)

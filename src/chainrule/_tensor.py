@@ -7,15 +7,16 @@ op methods and operators (``x + y``, ``x.sum()``) by ``chainrule._ops``, ``backw
 ``chainrule.autograd``, and the legacy constructor ``Tensor(data)`` by ``chainrule._creation``.
 """
 
+import operator
 import warnings
 import weakref
 from copy import deepcopy
 
 
 from . import _dtype
-from ._array import namespace_of, to_host
+from ._array import NUMPY, namespace_of, to_host
 from ._device import device_of
-from ._errors import with_hint
+from ._errors import type_name, with_hint
 from ._printing import format_tensor
 from ._recording import state as _recorder_state
 from ._size import Size
@@ -26,6 +27,7 @@ from .utils.hooks import RemovableHandle
 __all__ = ["Tensor", "make_tensor"]
 
 _FROM_NUMPY = _dtype._FROM_NUMPY
+_ndarray = NUMPY.ndarray
 _grad_state = grad_mode._state
 _inference = grad_mode._inference_anywhere
 
@@ -103,6 +105,11 @@ class Tensor:
 
     is_cpu = property(lambda self: self.device.type == "cpu")
 
+    def get_device(self):
+        """The GPU's index, -1 on the CPU."""
+        index = self.device.index
+        return -1 if index is None else index
+
     def is_floating_point(self):
         return self._data.dtype.kind == "f"
 
@@ -113,8 +120,16 @@ class Tensor:
         return self._data.flags.c_contiguous
 
     def stride(self, dim=None):
-        strides = tuple(s // self._data.itemsize for s in self._data.strides)
-        return strides if dim is None else strides[_wrap_dim(dim, self._data.ndim)]
+        data = self._data
+        if data.size:
+            strides = tuple(s // data.itemsize for s in data.strides)
+        else:  # NumPy gives an empty array zero strides; PyTorch lays it out as if each empty dim had size 1
+            strides, step = [], 1
+            for size in reversed(data.shape):
+                strides.insert(0, step)
+                step *= max(size, 1)
+            strides = tuple(strides)
+        return strides if dim is None else strides[_wrap_dim(dim, data.ndim)]
 
     def data_ptr(self):
         data = self._data
@@ -269,7 +284,15 @@ class Tensor:
             _recorder_state.recorder.to_python(self, "numpy()")
         if self._requires_grad and not force:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
-        return to_host(self._data)
+        return to_host(self._data) if force else self._host_array()
+
+    def _host_array(self):
+        """The array, which must be in host memory: a GPU tensor is copied with ``.cpu()`` first, as in PyTorch."""
+        data = self._data
+        if data.__class__ is not _ndarray and namespace_of(data).runtime is not None:
+            raise TypeError(f"can't convert {device_of(data)} device type tensor to numpy. Use Tensor.cpu() to copy "
+                            "the tensor to host memory first.")
+        return to_host(data)
 
     def item(self):
         if self._data.size != 1:
@@ -331,9 +354,11 @@ class Tensor:
         if self._tangent is not None:
             t = self._tangent
             tangent = repr(t.item()) if t._data.ndim == 0 else repr(t)
+        where = device_of(self._data)
         return format_tensor(to_host(self._data), self.dtype,
                              grad_fn_name=None if grad_fn is None else type(grad_fn).__name__,
-                             requires_grad=self._requires_grad, tangent=tangent)
+                             requires_grad=self._requires_grad, tangent=tangent,
+                             device=None if where.type == "cpu" else where)
 
     def __format__(self, spec):
         if self._data.ndim == 0:
@@ -371,7 +396,7 @@ class Tensor:
         """NumPy's protocol (NumPy 2 semantics: ``copy=False`` refuses to copy, ``True`` always copies)."""
         if self._requires_grad:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
-        array = to_host(self._data)
+        array = self._host_array()
         if dtype is not None and array.dtype != dtype:
             if copy is False:
                 raise ValueError("Unable to avoid copy while creating an array as requested.")
@@ -443,12 +468,25 @@ def make_tensor(data):
 
 
 
+def _dim_index(dim):
+    """``dim`` as an int: anything with ``__index__`` but a bool (NumPy integers, one-element integer tensors)."""
+    if not isinstance(dim, bool):
+        try:
+            return operator.index(dim)
+        except TypeError:
+            pass
+    raise TypeError(f"argument 'dim' must be int, not {type_name(dim)}")
+
+
 def _shape_list(shape):
     return "[" + ", ".join(str(s) for s in shape) + "]"
 
 
 def _wrap_dim(dim, ndim):
-    """A dimension index in ``[0, ndim)``, with PyTorch's IndexError when out of range."""
+    """A dimension index in ``[0, ndim)``, with PyTorch's IndexError when out of range (and its TypeError when
+    ``dim`` is no integer: a float, a string, None, a bool)."""
+    if dim.__class__ is not int:
+        dim = _dim_index(dim)
     low, high = (-ndim, ndim - 1) if ndim > 0 else (-1, 0)
     if dim < low or dim > high:
         raise IndexError(f"Dimension out of range (expected to be in range of [{low}, {high}], but got {dim})")

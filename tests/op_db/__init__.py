@@ -8,7 +8,7 @@ in float64 and grad_fn names.
 """
 
 from dataclasses import dataclass, field
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 

@@ -166,8 +166,8 @@ OPS = (
               grad_inputs=(1,)) for name in ("igamma", "igammac")]
     + [OpInfo(f"special.{name}", lambda m, a, b, name=name: getattr(m.special, name)(a, b),
               _binary(0.5, 30.0, 0.2, 40.0, numbers=None), grad_inputs=(1,)) for name in ("gammainc", "gammaincc")]
-    + [OpInfo(f"Tensor.{name}", lambda m, a, b, name=name: getattr(a, name)(b), _binary(0.5, 4.0, 0.2, 5.0, numbers=None),
-              grad_inputs=(1,)) for name in ("igamma", "igammac")]
+    + [OpInfo(f"Tensor.{name}", lambda m, a, b, name=name: getattr(a, name)(b),
+              _binary(0.5, 4.0, 0.2, 5.0, numbers=None), grad_inputs=(1,)) for name in ("igamma", "igammac")]
     + _top_level("i0", -3.0, 3.0)
     + [_special(name, -10.0, 10.0) for name in ("i0", "i0e", "i1", "i1e")]
     + [OpInfo(f"special.{name} near 0", lambda m, a, name=name: getattr(m.special, name)(a),

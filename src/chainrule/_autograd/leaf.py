@@ -84,7 +84,8 @@ def accumulate_into_leaf(leaf, grad):
         leaf._grad = make_tensor(fresh_gradient(data, target_dtype))
     else:
         current = leaf._grad
-        if current._grad_fn is None and not current._requires_grad and current._data.flags.writeable:
+        # CuPy's flags have no writeable: its arrays always are
+        if current._grad_fn is None and not current._requires_grad and getattr(current._data.flags, "writeable", True):
             namespace_of(data).add(current._data, data, out=current._data, casting="unsafe")
         else:
             leaf._grad = current + grad

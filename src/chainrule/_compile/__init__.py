@@ -99,6 +99,10 @@ class CompiledFunction:
         return self._record(entry, tensors, args, kwargs)
 
     def _record(self, entry, tensors, args, kwargs):
+        device = next((t.device for t in tensors if t.device.type != "cpu"), None)
+        if device is not None:
+            self._stay_eager(entry, f"a tensor on {device} is passed, and compiled replays run on the CPU only")
+            return self._fn(*args, **kwargs)
         recording = Recording(tensors)
         _recording.begin(recording)  # this thread's ops go to this recording; other threads' are unaffected
         self.recordings += 1
@@ -274,7 +278,8 @@ def _canonical(recording, outputs):
     items = [_canonical_value(instruction) for instruction in recording.instructions]
     items.append(tuple(_canonical_value(o) for o in outputs))
     items.append(tuple((id(t), none) for t, none in recording.grad_guards.values()))
-    items.append(tuple((id(m), training, tuple(map(id, members))) for m, training, members in recording.modules.values()))
+    items.append(tuple((id(m), training, tuple(map(id, members)))
+                       for m, training, members in recording.modules.values()))
     return tuple(items)
 
 

@@ -6,7 +6,8 @@ enough to stay in cache, and only the values needed after the group (saved for b
 returned) are written to full-size arrays. Each chunk makes the same ufunc calls eager makes on the
 same elements, so results are equal bit for bit; reductions stay whole-array calls after the group,
 so their summation order is eager's too. Chunks are shared between a small thread pool, since
-NumPy's loops release the GIL.
+NumPy's loops release the GIL. On a CUDA device a group becomes one generated kernel instead
+(``cuda_fusion``).
 """
 
 import linecache
@@ -14,7 +15,8 @@ import os
 
 import numpy as np
 
-from . import arithmetic_loops
+from .._array import namespace_of
+from . import arithmetic_loops, cuda_fusion
 from .ir import Call, Const, ConstRef, Fused, Load, SlotRef, Traced
 from .kernels import ELEMENTWISE, fresh_gradient
 
@@ -38,11 +40,12 @@ def _executor():
     return _pool
 
 
-def _elementwise(instruction):
+def _elementwise(instruction, values):
     if instruction.__class__ is not Call:
         return False
     fn = instruction.fn
-    return isinstance(fn, np.ufunc) and fn.nout == 1 or fn in ELEMENTWISE
+    return isinstance(fn, np.ufunc) and fn.nout == 1 or fn in ELEMENTWISE or \
+        cuda_fusion.on_gpu(fn, values[instruction.slots[0]])
 
 
 def _broadcasts_into(shape, target):
@@ -86,7 +89,7 @@ def fuse(instructions, values, keep):
                     before.append(instruction)
                 continue
             close()
-        if _elementwise(instruction) and values[instruction.slots[0]].size >= MIN_ELEMENTS \
+        if _elementwise(instruction, values) and values[instruction.slots[0]].size >= MIN_ELEMENTS \
                 and _joins(instruction, [(position, instruction)], values):
             group.append((position, instruction))
         else:
@@ -96,7 +99,7 @@ def fuse(instructions, values, keep):
 
 
 def _joins(instruction, group, values):
-    if not _elementwise(instruction):
+    if not _elementwise(instruction, values):
         return False
     shape = values[group[0][1].slots[0]].shape
     if values[instruction.slots[0]].shape != shape:
@@ -120,8 +123,17 @@ def _close(group, result, values, readers, keep):
             if ref.__class__ is SlotRef and ref.slot not in members and ref.slot not in inputs:
                 inputs.append(ref.slot)
     shape = values[group[0][1].slots[0]].shape
-    runner = _Group([instruction for _, instruction in group], inputs, sorted(outputs),
-                    {s: values[s] for s in inputs}, {s: values[s].dtype for s in members | set(outputs)}, shape)
+    first = values[group[0][1].slots[0]]
+    if cuda_fusion.on_gpu(group[0][1].fn, first):  # a GPU group: one generated kernel
+        instructions = [instruction for _, instruction in group]
+        dtypes = {s: values[s].dtype for s in members | set(inputs)}
+        if not cuda_fusion.can_generate(instructions, dtypes):
+            result.extend(instructions)
+            return
+        runner = cuda_fusion.GpuGroup(instructions, inputs, sorted(outputs), dtypes, shape, namespace_of(first))
+    else:
+        runner = _Group([instruction for _, instruction in group], inputs, sorted(outputs),
+                        {s: values[s] for s in inputs}, {s: values[s].dtype for s in members | set(outputs)}, shape)
     names = " ".join(instruction.name.replace("Backward0", "").replace("Backward1", "") for _, instruction in group)
     result.append(Fused(tuple(runner.outputs), runner, tuple(SlotRef(s) for s in inputs), None, f"fused[{names}]",
                         group[0][1].site))

@@ -280,7 +280,8 @@ def _write(instructions, outputs, verify, large=frozenset(), scalars=frozenset()
             elif instruction.owner is not None:
                 body.append(f"{source.owner(instruction.owner)}._version_counter[0] += 1")
         elif cls is AddInto:
-            body.append(f"add(s{instruction.target}, s{instruction.value}, out=s{instruction.target}, casting='unsafe')")
+            body.append(f"add(s{instruction.target}, s{instruction.value}, "
+                        f"out=s{instruction.target}, casting='unsafe')")
             if verify:
                 body.append(f"check({instruction.check}, s{instruction.target})")
         elif cls is SetGrad and not verify:

@@ -16,6 +16,7 @@ import sys
 import numpy as np
 
 from .. import _recording
+from .._array import is_array, namespace_of
 from .._ops._op import OUTPUT
 from .._tensor import Tensor, make_tensor
 from .._autograd import grad_mode
@@ -199,15 +200,20 @@ class Recording:
         """A slot for ``array``. Its value is kept for verification: as a copy for an array read from
         outside (or a view of one: an optimizer step may change it later), by reference for a fresh
         result (a write into it copies it first, see ``before_write``)."""
-        array = array if array.__class__ is np.ndarray else np.asarray(array)
+        if array.__class__ is not np.ndarray:
+            if is_array(array) and namespace_of(array).device_type != "cpu":
+                self.fail(f"a tensor on {namespace_of(array).device_type} is used, and compiled replays run on the "
+                          "CPU only", recoverable=False)
+            else:
+                array = np.asarray(array)
         slot = len(self.values)
         if copy:
             self.outside.add(id(array))
         else:
             base = array.base
-            while base is not None and not copy:
+            while base is not None and not copy:  # memory owned by something else (numba's) ends the chain
                 copy = id(base) in self.outside
-                base = base.base
+                base = getattr(base, "base", None)
         self.values.append(array.copy() if copy else array)
         self.slot_of[id(array)] = slot
         self.alive.append(array)
@@ -332,6 +338,8 @@ class Recording:
     def accumulate(self, leaf, grad_array, target_dtype):
         """The engine adds a gradient into ``leaf.grad`` (grad mode off): do it, note it and return True."""
         self.ran_backward = True
+        if self.failure is not None:
+            return False  # nothing more is recorded: the engine accumulates as in eager
         current = leaf._grad
         try:
             source = self.operand_slot(grad_array)
@@ -410,7 +418,7 @@ class Recording:
             slot = self.slot_of.get(id(array))
             if slot is not None and self.values[slot] is array:
                 self.values[slot] = array.copy()
-            array = array.base
+            array = getattr(array, "base", None)  # numba-owned memory ends the chain
 
     def opaque(self, method, args, kwargs):
         """A stateful method (``optimizer.step``): run it unrecorded now, and again on every replay."""

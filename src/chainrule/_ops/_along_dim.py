@@ -13,13 +13,13 @@ from ._op import derivative, record
 
 __all__ = ["normalize_dims", "reduction_dims", "expand_reduced", "reduced_count", "check_nonempty_dim",
            "check_nonempty_input", "gather_along", "scatter_along", "scattered_array", "selected_grad",
-           "pick_along", "zeros_of", "reverse_cumsum", "shift", "GatherBackward0", "ScatterBackward0", "ScatterBackward1",
-           "ScatterAddBackward0"]
+           "pick_along", "zeros_of", "reverse_cumsum", "shift", "GatherBackward0", "ScatterBackward0",
+           "ScatterBackward1", "ScatterAddBackward0"]
 
 
 def normalize_dims(dim, ndim):
     """A sorted tuple of non-negative dims from an int or a sequence (PyTorch's range errors)."""
-    dims = (dim,) if isinstance(dim, int) else tuple(dim)
+    dims = tuple(dim) if isinstance(dim, (tuple, list)) else (dim,)  # one dim: an int, a NumPy int, a 0-d tensor
     result = []
     for d in dims:
         wrapped = _wrap_dim(d, ndim)

@@ -4,8 +4,9 @@ Backward undoes broadcasting in one place, ``chainrule._autograd.graph.sum_to_sh
 """
 
 from .._array import NUMPY, SCALAR_TYPES, is_array, namespace_of
+from .._device import elementwise_operands
 from .._dtype import DIMENSIONED, SCALAR, ZERO_DIM, _FROM_NUMPY, result_type, scalar_dtype
-from .._errors import with_hint
+from .._errors import type_name, with_hint
 from .._tensor import Tensor
 
 __all__ = ["binary_arrays", "broadcast_error", "broadcast_shapes"]
@@ -40,7 +41,10 @@ def binary_arrays(a, b):
     ``a`` is a Tensor; ``b`` a Tensor or a Python number. Equal dtypes, and a number that does not
     raise the tensor's category, need no cast (NumPy's weak scalars then agree with PyTorch).
     """
-    x = a._data
+    try:
+        x = a._data
+    except AttributeError:
+        raise operand_error(a, b) from None
     if isinstance(b, Tensor):
         y = b._data
         if x.dtype is y.dtype or x.dtype == y.dtype:
@@ -53,8 +57,16 @@ def binary_arrays(a, b):
         return x, b
     if isinstance(b, SCALAR_TYPES):
         b = b.item()
+    elif not isinstance(b, (int, float, complex)) and not is_array(b):
+        raise operand_error(a, b)
     d = promoted_dtype(x, b)
     return (x if x.dtype == d else x.astype(d)), b
+
+
+def operand_error(a, b):
+    """PyTorch's TypeError for a binary op given something that is neither a tensor nor a number."""
+    return TypeError(f"a binary operation takes a Tensor and a Tensor or a Number, but got ({type_name(a)}, "
+                     f"{type_name(b)})")
 
 
 def _shape_of(value):
@@ -75,12 +87,18 @@ def broadcast_error(a_shape, b_shape):
 
 
 def apply_binary(array_fn, x, y):
-    """``array_fn(x, y)`` with PyTorch's error when the shapes do not broadcast.
+    """``array_fn(x, y)`` with PyTorch's error when the shapes do not broadcast, or the arrays live on two
+    devices (found only when the array library refuses the mix, so the common path pays nothing).
 
     A Python integer outside an integer tensor's range wraps around, as in PyTorch (NumPy refuses it).
     """
     try:
         return array_fn(x, y)
+    except TypeError:
+        operands = elementwise_operands(x, y)
+        if operands is None:
+            raise
+        return array_fn(*operands)
     except ValueError:
         raise broadcast_error(_shape_of(x), _shape_of(y)) from None
     except OverflowError:

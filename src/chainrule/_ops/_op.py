@@ -17,6 +17,7 @@ from .._autograd.anomaly import _state as _anomaly_state
 from .._autograd.anomaly import record_forward_trace
 from .._autograd.graph import RELEASED_MESSAGE, Node, SavedTensor, conjugate, sum_to_shape
 from .._autograd.leaf import accumulator_of
+from .._device import device_of
 from .._dtype import _FROM_NUMPY
 from .._recording import RULE_HOOKS, STATEFUL
 from .._recording import state as _recorder_state
@@ -89,15 +90,27 @@ class OpNode(Node):
         return result
 
 
-def _to_input_meta(grad, shape, dtype):
-    """Sum a gradient back over broadcast dimensions and cast it to its input's dtype."""
+def _to_input_meta(grad, shape, dtype, device=None):
+    """Sum a gradient back over broadcast dimensions, cast it to its input's dtype and move it to the input's
+    device (``device``: given only when it differs from the op's, as for a CPU scalar in a GPU op)."""
     if grad._data.shape != shape:
         grad = sum_to_shape(grad, shape)
     if grad._data.dtype != dtype:
         if grad._data.dtype.kind == "c" and dtype.kind != "c":
             grad = grad.real  # a real input to a complex result: its gradient is the real part
         grad = grad.to(_FROM_NUMPY[dtype])
+    if device is not None:
+        grad = grad.to(device)
     return grad
+
+
+def _input_meta(data, out_data):
+    """``_to_input_meta``'s arguments for an input whose array is of another class than the op's result: its
+    shape, its dtype and, when it lives on another device, that device."""
+    where = device_of(data)
+    if where != device_of(out_data):
+        return data.shape, data.dtype, where
+    return data.shape, data.dtype
 
 
 def derivative(node_name, *vjps, saves=(), outputs=1, elementwise=False, op=None):
@@ -197,6 +210,7 @@ def attach(out, node_class, inputs, saved=(), args=()):
     out_data = out._data
     shape = out_data.shape
     dtype = out_data.dtype
+    out_class = out_data.__class__
     edges = []
     meta = None
     i = 0
@@ -210,10 +224,10 @@ def attach(out, node_class, inputs, saved=(), args=()):
             else:
                 edges.append(_NO_EDGE)
             data = t._data
-            if data.dtype is not dtype or data.shape != shape:
+            if data.dtype is not dtype or data.shape != shape or data.__class__ is not out_class:
                 if meta is None:
                     meta = [None] * len(inputs)
-                meta[i] = (data.shape, data.dtype)
+                meta[i] = (data.shape, data.dtype) if data.__class__ is out_class else _input_meta(data, out_data)
             if t._is_inference:
                 _raise_inference()
         else:

@@ -7,11 +7,13 @@ operands each rule multiplies by the conjugate of the factor it would use for re
 
 import cmath
 import math
+import numbers
 
 from .._array import NUMPY, any_true, is_array, namespace_of
 from .._tensor import Tensor
-from ._broadcast import apply_binary, binary_arrays
+from ._broadcast import apply_binary, binary_arrays, operand_error
 from ._kernel import Constant, Kernel, binary_operands, elementwise, float_operator, replays, same_kind_number
+from ._arguments import not_a_tensor
 from ._op import OUTPUT, conjugate, derivative, record
 from .pointwise import log, reciprocal, where
 from .pointwise_base import to_default_float, write_out, zeros_like_grad
@@ -39,7 +41,9 @@ _negative = NUMPY.negative
 def _as_tensor_pair(input, other):
     """(tensor, other) for ``torch.add(2, x)``-style calls where only the second is a tensor."""
     if not isinstance(input, Tensor):
-        input = tensor(input, dtype=other.dtype if isinstance(other, Tensor) else None)
+        if not isinstance(other, Tensor) or not isinstance(input, (numbers.Number, NUMPY.generic)):
+            raise operand_error(input, other)
+        input = tensor(input, dtype=other.dtype)
     return input, other
 
 
@@ -292,7 +296,10 @@ NegBackward0 = derivative("NegBackward0", _neg_grad, elementwise=True)
 
 
 def neg(input, *, out=None):
-    x = input._data
+    try:
+        x = input._data
+    except AttributeError:
+        raise not_a_tensor("neg", ("input", input)) from None
     if x.dtype.kind == "b":
         raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If you are trying to "
                            "invert a mask, use the `~` or `logical_not()` operator instead.")

@@ -1,23 +1,26 @@
-"""Copies and dtype conversions: ``clone``, ``to``, ``.float()`` and friends."""
+"""Copies, dtype conversions and transfers between devices: ``clone``, ``to``, ``.cuda()``, ``.cpu()``,
+``.float()`` and friends. A transfer is an op like any other: its gradient goes back to where the input was."""
 
 from .._array import namespace_of
+from .._device import device, device_of, moved, placement
 from .._dtype import bool_, float16, float32, float64, int8, int16, int32, int64, to_dtype, uint8
 from .._tensor import Tensor
 from ._kernel import Kernel, replays
 from ._op import derivative, record
 
-__all__ = ["clone", "to"]
+__all__ = ["clone", "to", "cuda", "cpu"]
 
 FUNCTIONS = ["clone"]
-METHODS = ["clone", "to"]
+METHODS = ["clone", "to", "cuda", "cpu"]
 
 
 def _identity_grad(grad):
     return grad
 
 
-def _to_copy_grad(grad, dtype):
-    return grad.to(dtype)
+def _to_copy_grad(grad, dtype, source):
+    """Back to the input's dtype, and to its device (``source``) when the op moved it."""
+    return grad.to(source, dtype)
 
 
 CloneBackward0 = derivative("CloneBackward0", _identity_grad)
@@ -29,30 +32,52 @@ def clone(input, *, memory_format=None):
 
 
 def _parse_to_args(args, kwargs):
-    """``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(other)``, ``to(dtype=...)``."""
+    """``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(other)``, ``to(dtype=..., device=...)``:
+    the dtype and the device asked for (None where not)."""
     dtype = kwargs.get("dtype")
+    where = kwargs.get("device")
     for arg in args:
         if isinstance(arg, Tensor):
-            dtype = arg.dtype
-        elif isinstance(arg, str) or getattr(arg, "type", None) in ("cpu", "cuda"):
-            continue  # a device: only the CPU exists without a GPU backend
+            dtype, where = arg.dtype, arg.device
+        elif isinstance(arg, (str, device)) or isinstance(arg, int) and not isinstance(arg, bool):
+            where = arg
         elif arg is not None:
             dtype = arg
-    return None if dtype is None else to_dtype(dtype)
+    return (None if dtype is None else to_dtype(dtype)), where
 
 
-def to(input, *args, copy=False, non_blocking=False, **kwargs):
-    """The tensor in another dtype; the same object when nothing changes (as in PyTorch)."""
-    dtype = _parse_to_args(args, kwargs)
-    if dtype is None or dtype.np == input._data.dtype:
-        return clone(input) if copy else input
+def to(input, *args, copy=False, non_blocking=False, memory_format=None, **kwargs):
+    """The tensor in another dtype and/or on another device; the same object when nothing changes (as in
+    PyTorch)."""
+    dtype, where = _parse_to_args(args, kwargs)
     x = input._data
-    if dtype.category < 2 and x.dtype.kind == "f":
-        with namespace_of(x).errstate(invalid="ignore"):
-            result = x.astype(dtype.np)
-    else:
-        result = x.astype(dtype.np)
-    return record(result, ToCopyBackward0, (input,), (), (input.dtype,))
+    source = None
+    if where is not None:
+        namespace, index = placement(where)
+        source = device_of(x)
+        if source == (device(namespace.device_type, index) if index is not None else device("cpu")):
+            source = None
+        else:
+            x = moved(x, namespace, index)
+    if dtype is not None and dtype.np != x.dtype:
+        if dtype.category < 2 and x.dtype.kind == "f":
+            with namespace_of(x).errstate(invalid="ignore"):
+                x = x.astype(dtype.np)
+        else:
+            x = x.astype(dtype.np)
+    elif source is None:
+        return clone(input) if copy else input
+    return record(x, ToCopyBackward0, (input,), (), (input.dtype, source))
+
+
+def cuda(input, device=None, non_blocking=False, memory_format=None):
+    """A copy on a GPU (the current one, or ``device``); the tensor itself when it is there already."""
+    return to(input, "cuda" if device is None else device)
+
+
+def cpu(input, memory_format=None):
+    """A copy in host memory; the tensor itself when it is there already."""
+    return to(input, "cpu")
 
 
 def _converter(dtype):

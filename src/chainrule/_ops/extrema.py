@@ -11,6 +11,7 @@ from .._array import any_true, as_array, namespace_of
 from .._tensor import Tensor, _wrap_dim, make_tensor
 from ._along_dim import (check_nonempty_dim, check_nonempty_input, expand_reduced, pick_along, reduction_dims,
                          selected_grad)
+from ._arguments import not_a_tensor
 from ._op import OUTPUT, derivative, record, record_multi
 from .pointwise import where
 from .pointwise_compare import isnan
@@ -58,7 +59,10 @@ AminmaxBackward0 = derivative("AminmaxBackward0", _aminmax_grad, saves="self", o
 def _extreme(name, input, dim, keepdim, out, whole_node, dim_node, result_type):
     if isinstance(dim, Tensor):  # max(x, y) is maximum(x, y)
         return write_out((maximum if name == "max" else minimum)(input, dim), out, name)
-    x = input._data
+    try:
+        x = input._data
+    except AttributeError:
+        raise not_a_tensor(name, ("input", input)) from None
     xp = namespace_of(x)
     if dim is None:
         check_nonempty_input(name, x)
@@ -95,7 +99,10 @@ def _check_reducible(name, x, dim, dims):
 
 def amax(input, dim=(), keepdim=False, *, out=None):
     """The largest value over ``dim`` (every dim by default); ties share the gradient."""
-    x = input._data
+    try:
+        x = input._data
+    except AttributeError:
+        raise not_a_tensor("amax", ("input", input)) from None
     dims = reduction_dims(dim, x.ndim)
     _check_reducible("amax", x, dim, dims)
     result = namespace_of(x).amax(x, axis=dims, keepdims=keepdim)
@@ -104,7 +111,10 @@ def amax(input, dim=(), keepdim=False, *, out=None):
 
 def amin(input, dim=(), keepdim=False, *, out=None):
     """The smallest value over ``dim`` (every dim by default); ties share the gradient."""
-    x = input._data
+    try:
+        x = input._data
+    except AttributeError:
+        raise not_a_tensor("amin", ("input", input)) from None
     dims = reduction_dims(dim, x.ndim)
     _check_reducible("amin", x, dim, dims)
     result = namespace_of(x).amin(x, axis=dims, keepdims=keepdim)
@@ -113,7 +123,10 @@ def amin(input, dim=(), keepdim=False, *, out=None):
 
 def aminmax(input, *, dim=None, keepdim=False, out=None):
     """``(min, max)`` over ``dim`` (every dim when None)."""
-    x = input._data
+    try:
+        x = input._data
+    except AttributeError:
+        raise not_a_tensor("aminmax", ("input", input)) from None
     dims = reduction_dims(dim, x.ndim)
     if x.size == 0:
         if dim is None:
@@ -131,7 +144,10 @@ def aminmax(input, *, dim=None, keepdim=False, out=None):
 
 # ---------------------------------------------------------------- argmax / argmin
 def _arg_extreme(name, input, dim, keepdim):
-    x = input._data
+    try:
+        x = input._data
+    except AttributeError:
+        raise not_a_tensor(name, ("input", input)) from None
     xp = namespace_of(x)
     arg_fn = getattr(xp, name)
     if dim is None:

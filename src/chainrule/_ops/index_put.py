@@ -30,7 +30,8 @@ def _added_at(values, shape, key):
 
 def scatter_into_zeros(grad, shape, key):
     """Gradient of a view: zeros of the base shape with ``grad`` written at ``key``."""
-    return record(traced(_written_at, grad, shape, key), IndexPutAccumulateBackward, (grad,), (), (grad._data.shape, key))
+    return record(traced(_written_at, grad, shape, key), IndexPutAccumulateBackward, (grad,), (),
+                  (grad._data.shape, key))
 
 
 def _written_at(values, shape, key):

@@ -14,6 +14,7 @@ from .._recording import state as _recorder_state
 from .._tensor import Tensor, _wrap_dim, make_tensor
 from .._autograd import grad_mode
 from ._kernel import Kernel, replays
+from ._arguments import not_a_tensor
 from ._op import attach, derivative, record
 from .inplace import VIEW_OF_LEAF_MESSAGE, CopyBackwards, check_inplace_allowed, with_leading_dims
 from .index_put import index_put_accumulate, scatter_into_zeros
@@ -54,7 +55,10 @@ def _check_index(index, size, dim):
 
 
 def select(input, dim, index):
-    x = input._data
+    try:
+        x = input._data
+    except AttributeError:
+        raise not_a_tensor("select", ("input", input)) from None
     if x.ndim == 0:
         raise IndexError(ZERO_DIM_MESSAGE)
     dim = _wrap_dim(dim, x.ndim)
@@ -74,7 +78,10 @@ def slice_view(input, dim, key):
 
 
 def narrow(input, dim, start, length):
-    x = input._data
+    try:
+        x = input._data
+    except AttributeError:
+        raise not_a_tensor("narrow", ("input", input)) from None
     if x.ndim == 0:
         raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
     dim = _wrap_dim(dim, x.ndim)

@@ -8,6 +8,7 @@ rule needs the old value of the tensor itself (``x.mul_(y)`` reads ``x``), that 
 a copy so the rule still sees it.
 """
 
+from .._device import device_of, moved
 from .._array import NUMPY, namespace_of
 from .._dtype import _FROM_NUMPY
 from .._tensor import Tensor, make_tensor
@@ -143,8 +144,9 @@ def _overwritten_grad(grad, *args):
     return zeros_like_grad(grad, None)
 
 
-def _copy_grad_src(grad, src_shape):
-    return with_leading_dims(grad, src_shape)
+def _copy_grad_src(grad, src_shape, src_device=None):
+    grad = with_leading_dims(grad, src_shape)
+    return grad if src_device is None else grad.to(src_device)
 
 
 def with_leading_dims(region, shape):
@@ -175,10 +177,19 @@ def fill_(self, value):
 
 
 def copy_(self, src, non_blocking=False):
+    """Copy ``src`` into this tensor, from whatever device it is on (its gradient goes back there)."""
     check_inplace_allowed(self)
     source = src._data
-    data = namespace_of(source).broadcast_to(source, self._data.shape).astype(self._data.dtype)
-    return write_inplace(self, record(data, CopyBackwards, (self, src), (), (src._data.shape,)))
+    target = self._data
+    args = (source.shape,)
+    if source.__class__ is not target.__class__:
+        where, source_device = device_of(target), device_of(source)
+        if where != source_device:
+            xp = namespace_of(target)
+            source = moved(source, xp, where.index)
+            args = (src._data.shape, source_device)
+    data = namespace_of(source).broadcast_to(source, target.shape).astype(target.dtype)
+    return write_inplace(self, record(data, CopyBackwards, (self, src), (), args))
 
 
 # ---------------------------------------------------------------- compiled replay (chainrule.compile)

@@ -10,8 +10,11 @@ from itertools import accumulate
 
 from .._array import namespace_of
 from .._dtype import DIMENSIONED, _FROM_NUMPY, result_type
+from .._errors import type_name
+from .._size import check_storage_size, int_list
 from .._tensor import Tensor, _wrap_dim
 from ._along_dim import zeros_of
+from ._arguments import not_a_tensor
 from ._op import derivative, record, record_multi
 from .indexing import slice_view
 from .pointwise_base import write_out
@@ -21,12 +24,18 @@ __all__ = ["cat", "concat", "concatenate", "stack", "hstack", "vstack", "dstack"
            "chunk", "tensor_split", "unbind", "repeat", "tile", "flip", "fliplr", "flipud", "roll", "rot90"]
 
 FUNCTIONS = __all__
-METHODS = ["split", "chunk", "tensor_split", "unbind", "repeat", "tile", "flip", "fliplr", "flipud", "roll", "rot90"]
+METHODS = ["split", "chunk", "tensor_split", "unbind", "repeat", "flip", "fliplr", "flipud", "roll", "rot90"]
 
 
 def _tensor_list(tensors, name):
     if isinstance(tensors, Tensor):
         raise TypeError(f"{name}(): argument 'tensors' (position 1) must be tuple of Tensors, not Tensor")
+    if not isinstance(tensors, (tuple, list)):
+        raise TypeError(f"{name}(): argument 'tensors' (position 1) must be tuple of Tensors, not "
+                        f"{type_name(tensors)}")
+    for i, value in enumerate(tensors):
+        if not isinstance(value, Tensor):
+            raise TypeError(f"expected Tensor as element {i} in argument 0, but got {type_name(value)}")
     return list(tensors)
 
 
@@ -256,7 +265,10 @@ def chunk(input, chunks, dim=0):
 
 
 def unbind(input, dim=0):
-    x = input._data
+    try:
+        x = input._data
+    except AttributeError:
+        raise not_a_tensor("unbind", ("input", input)) from None
     if x.ndim == 0:
         raise IndexError("Dimension specified as 0 but tensor has no dimensions")
     dim = _wrap_dim(dim, x.ndim)
@@ -266,7 +278,10 @@ def unbind(input, dim=0):
 
 def tensor_split(input, indices_or_sections, dim=0):
     """Pieces cut at ``indices`` or into ``sections`` near-equal parts; each is its own slice view."""
-    x = input._data
+    try:
+        x = input._data
+    except AttributeError:
+        raise not_a_tensor("tensor_split", ("input", input)) from None
     if x.ndim == 0:
         raise RuntimeError("tensor_split expected at least a 1-dimensional tensor, but got a tensor with 0 dims")
     dim = _wrap_dim(dim, x.ndim)
@@ -304,10 +319,13 @@ RepeatBackward0 = derivative("RepeatBackward0", _repeat_grad)
 
 
 def repeat(input, *sizes):
-    if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)):
-        sizes = sizes[0]
-    sizes = tuple(int(s) for s in sizes)
-    x = input._data
+    if not sizes:
+        raise TypeError('repeat() missing 1 required positional arguments: "repeats"')
+    sizes = int_list("repeat", "repeats", 1, sizes)
+    try:
+        x = input._data
+    except AttributeError:
+        raise not_a_tensor("repeat", ("input", input)) from None
     if len(sizes) < x.ndim:
         raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number of dimensions of tensor")
     shape = (1,) * (len(sizes) - x.ndim) + x.shape
@@ -315,12 +333,23 @@ def repeat(input, *sizes):
     for r in sizes:
         if r < 0:
             raise RuntimeError(f"Trying to create tensor with negative dimension {min(target)}: {target}")
+    check_storage_size(target, x.itemsize)
     result = namespace_of(x).tile(x.reshape(shape), sizes)
     return record(result, RepeatBackward0, (input,), (), (sizes, shape))
 
 
 def tile(input, dims):
-    dims = tuple(int(d) for d in dims)
+    if not isinstance(dims, (tuple, list)):
+        raise TypeError(f"tile(): argument 'dims' (position 2) must be tuple of ints, not {type_name(dims)}")
+    return _tile(input, int_list("tile", "dims", 2, (dims,)))
+
+
+def _tile_method(input, *dims):
+    """``x.tile(2, 3)``, ``x.tile((2, 3))``, ``x.tile(5)``: the method spreads its dims as ``repeat`` does."""
+    return _tile(input, int_list("tile", "dims", 1, dims))
+
+
+def _tile(input, dims):
     ndim = input._data.ndim
     if len(dims) < ndim:
         dims = (1,) * (ndim - len(dims)) + dims
@@ -346,14 +375,15 @@ Rot90Backward0 = derivative("Rot90Backward0", _rot90_grad)
 
 
 def _dims_arg(dims):
-    if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
-        dims = dims[0]
-    return tuple(int(d) for d in dims)
+    return int_list("flip", "dims", 1, dims)
 
 
 def flip(input, *dims):
     """``input`` reversed along ``dims`` (a copy; a 0-d input has nothing to reverse)."""
-    x = input._data
+    try:
+        x = input._data
+    except AttributeError:
+        raise not_a_tensor("flip", ("input", input)) from None
     dims = tuple(_wrap_dim(d, x.ndim) for d in _dims_arg(dims))
     for d in dims:
         if dims.count(d) > 1:
@@ -375,7 +405,10 @@ def flipud(input):
 
 
 def roll(input, shifts, dims=None):
-    x = input._data
+    try:
+        x = input._data
+    except AttributeError:
+        raise not_a_tensor("roll", ("input", input)) from None
     xp = namespace_of(x)
     shifts = (shifts,) if isinstance(shifts, int) else tuple(shifts)
     if dims is None:
@@ -391,7 +424,10 @@ def roll(input, shifts, dims=None):
 
 
 def rot90(input, k=1, dims=(0, 1)):
-    x = input._data
+    try:
+        x = input._data
+    except AttributeError:
+        raise not_a_tensor("rot90", ("input", input)) from None
     dims = tuple(dims)
     if len(dims) != 2:
         raise RuntimeError(f"expected total rotation dims == 2, but got dims = {len(dims)}")
@@ -401,3 +437,6 @@ def rot90(input, k=1, dims=(0, 1)):
     if d0 == d1:
         raise RuntimeError(f"expected rotation dims to be different, but got dim0 = {d0} and dim1 = {d1}")
     return record(namespace_of(x).rot90(x, k, (d0, d1)).copy(), Rot90Backward0, (input,), (), (k, (d0, d1)))
+
+
+METHOD_FORMS = {"tile": _tile_method}

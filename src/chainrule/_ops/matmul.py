@@ -18,6 +18,7 @@ from .._dtype import from_numpy_dtype
 from .._tensor import Tensor
 from ._broadcast import broadcast_error
 from ._kernel import Kernel, replays
+from ._arguments import check_tensors, not_a_tensor
 from ._op import conjugate, derivative, record
 from .inplace import check_inplace_allowed, write_inplace
 from .pointwise_base import write_out
@@ -152,7 +153,10 @@ BmmBackward0 = derivative("BmmBackward0", _bmm_grad_self, _bmm_grad_other, saves
 
 def dot(input, other, *, out=None):
     """The inner product of two 1-D tensors of the same dtype."""
-    a, b = input._data, other._data
+    try:
+        a, b = input._data, other._data
+    except AttributeError:
+        raise not_a_tensor("dot", ("input", input), ("other", other)) from None
     _check_dot(a, b)
     xp = _NUMPY if a.__class__ is _ndarray else namespace_of(a)
     return write_out(record(xp.dot(a, b), DotBackward0, (input, other), (input, other)), out, "dot")
@@ -160,26 +164,38 @@ def dot(input, other, *, out=None):
 
 def vdot(input, other, *, out=None):
     """``dot`` with the first vector conjugated (the same product for real tensors)."""
-    a, b = input._data, other._data
+    try:
+        a, b = input._data, other._data
+    except AttributeError:
+        raise not_a_tensor("vdot", ("input", input), ("other", other)) from None
     _check_dot(a, b)
     xp = _NUMPY if a.__class__ is _ndarray else namespace_of(a)
     return write_out(record(xp.vdot(a, b), VdotBackward0, (input, other), (input, other)), out, "vdot")
 
 
 def mv(input, vec, *, out=None):
-    a, v = input._data, vec._data
+    try:
+        a, v = input._data, vec._data
+    except AttributeError:
+        raise not_a_tensor("mv", ("input", input), ("vec", vec)) from None
     _check_mv(a, v)
     return write_out(record(a @ v, MvBackward0, (input, vec), (input, vec)), out, "mv")
 
 
 def mm(input, mat2, *, out=None):
-    a, b = input._data, mat2._data
+    try:
+        a, b = input._data, mat2._data
+    except AttributeError:
+        raise not_a_tensor("mm", ("input", input), ("mat2", mat2)) from None
     _check_mm(a, b)
     return write_out(record(a @ b, MmBackward0, (input, mat2), (input, mat2)), out, "mm")
 
 
 def bmm(input, mat2, *, out=None):
-    a, b = input._data, mat2._data
+    try:
+        a, b = input._data, mat2._data
+    except AttributeError:
+        raise not_a_tensor("bmm", ("input", input), ("mat2", mat2)) from None
     _check_bmm(a, b)
     return write_out(record(a @ b, BmmBackward0, (input, mat2), (input, mat2)), out, "bmm")
 
@@ -403,7 +419,10 @@ AddbmmBackward0 = derivative("AddbmmBackward0", _grad_input, _addbmm_grad_batch1
 
 def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
     """``beta * input + alpha * (mat1 @ mat2)``: the product of ``F.linear`` with a bias."""
-    a, b, c = mat1._data, mat2._data, input._data
+    try:
+        a, b, c = mat1._data, mat2._data, input._data
+    except AttributeError:
+        raise not_a_tensor("addmm", ("input", input), ("mat1", mat1), ("mat2", mat2)) from None
     if a.ndim != 2:
         raise RuntimeError(f"mat1 must be a matrix, got {a.ndim}-D tensor")
     if b.ndim != 2:
@@ -420,6 +439,7 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
 
 def addmv(input, mat, vec, *, beta=1, alpha=1, out=None):
     """``beta * input + alpha * (mat @ vec)``."""
+    check_tensors("addmv", ("input", input), ("mat", mat), ("vec", vec))
     a, v, c = mat._data, vec._data, input._data
     if a.ndim != 2 or v.ndim != 1 or c.ndim > 1:
         raise RuntimeError(f"vector + matrix @ vector expected, got {c.ndim}, {a.ndim}, {v.ndim}")
@@ -435,6 +455,7 @@ def addmv(input, mat, vec, *, beta=1, alpha=1, out=None):
 
 def baddbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
     """``beta * input + alpha * (batch1 @ batch2)`` for batches of matrices."""
+    check_tensors("baddbmm", ("input", input), ("batch1", batch1), ("batch2", batch2))
     a, b, c = batch1._data, batch2._data, input._data
     if a.ndim != 3:
         raise RuntimeError("batch1 must be a 3D tensor")
@@ -449,6 +470,7 @@ def baddbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
 
 def addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
     """``beta * input + alpha * sum_i(batch1[i] @ batch2[i])``."""
+    check_tensors("addbmm", ("input", input), ("batch1", batch1), ("batch2", batch2))
     a, b, c = batch1._data, batch2._data, input._data
     if a.ndim != 3:
         raise RuntimeError("batch1 must be a 3D tensor")

@@ -14,6 +14,7 @@ from .._dtype import _FROM_NUMPY, SCALAR, result_type, scalar_dtype, uint8
 from .._tensor import Tensor, make_tensor
 from ._broadcast import binary_arrays, broadcast_shapes
 from ._kernel import Kernel, binary_operands, replays
+from ._arguments import not_a_tensor
 from ._op import OUTPUT, conjugate, derivative, record
 from .pointwise_base import float_array, kernel_missing, reject, to_default_float, unary_op, write_out, zeros_like_grad
 from .pointwise_special import TWO_OVER_SQRT_PI, erf_array, erfc_array, erfinv_array
@@ -186,7 +187,12 @@ def _relu_array(x):
 
 
 def _sign_array(x):
-    return x.copy() if x.dtype.kind == "b" else namespace_of(x).sign(x)
+    """-1, 0 or 1; NaN and -0. give +0., as PyTorch computes ``(0 < x) - (x < 0)``."""
+    if x.dtype.kind == "b":
+        return x.copy()
+    if x.dtype.kind == "f":
+        return (x > 0).astype(x.dtype) - (x < 0).astype(x.dtype)
+    return namespace_of(x).sign(x)
 
 
 def _sgn_array(x):
@@ -260,7 +266,10 @@ _LOGIT_COMPLEX = _complex_kernel_missing("logit_cpu")
 
 def sgn(input, *, out=None):
     """``sign`` that also takes complex numbers: ``z / |z|`` (0 at 0)."""
-    x = input._data
+    try:
+        x = input._data
+    except AttributeError:
+        raise not_a_tensor("sgn", ("input", input)) from None
     if x.dtype.kind == "c":
         result = record(_sgn_array(x), ComplexSgnBackward, (input,), (input, OUTPUT))
     else:
@@ -270,7 +279,10 @@ def sgn(input, *, out=None):
 
 def logit(input, eps=None, *, out=None):
     """``log(p / (1 - p))``; with ``eps``, ``p`` is first clamped to ``[eps, 1 - eps]``."""
-    x = input._data
+    try:
+        x = input._data
+    except AttributeError:
+        raise not_a_tensor("logit", ("input", input)) from None
     if x.dtype.kind in _LOGIT_COMPLEX:
         reject(x, _LOGIT_COMPLEX)
     x = float_array(input)

@@ -6,6 +6,7 @@ import warnings
 from .._array import NUMPY, is_array, namespace_of
 from .._autograd import grad_mode
 from .._dtype import _FROM_NUMPY, get_default_dtype
+from .._errors import argument_type_error
 from .._recording import state as _recorder_state
 from .._tensor import make_tensor
 from ._kernel import ELEMENTWISE, Kernel, replays
@@ -123,7 +124,10 @@ def unary_op(name, node_class, array_fn, saves=None, float_only=True, rejects=No
         return getattr(namespace_of(x), array_fn) if by_name else array_fn
 
     def op(input, *, out=None):
-        x = input._data
+        try:
+            x = input._data
+        except AttributeError:
+            raise argument_type_error(name, "input", 1, "Tensor", input) from None
         if x.dtype.kind in rejects:
             reject(x, rejects)
         if float_only and x.dtype.kind not in "fc":

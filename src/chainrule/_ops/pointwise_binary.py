@@ -8,6 +8,7 @@ split it evenly on ties; the others are arithmetic and follow IEEE signs.
 from .._array import NUMPY, SCALAR_TYPES, is_array, namespace_of
 from .._dtype import DIMENSIONED, SCALAR, ZERO_DIM, get_default_dtype, result_type, scalar_dtype
 from .._tensor import Tensor, make_tensor
+from ._arguments import check_tensors, not_a_tensor
 from ._broadcast import apply_binary, binary_arrays, broadcast_shapes
 from ._op import OUTPUT, conjugate, derivative, record
 from .pointwise import where
@@ -450,8 +451,12 @@ NanToNumBackward0 = derivative("NanToNumBackward0", _nan_to_num_grad, saves="sel
 
 def nan_to_num(input, nan=0.0, posinf=None, neginf=None, *, out=None):
     """nan, +inf and -inf replaced by ``nan``, ``posinf`` and ``neginf`` (default: the dtype's extremes)."""
-    x = input._data
+    try:
+        x = input._data
+    except AttributeError:
+        raise not_a_tensor("nan_to_num", ("input", input)) from None
     if x.dtype.kind in "fc":
+        nan = 0.0 if nan is None else nan  # None asks for the default, as for the infinities
         data = namespace_of(x).nan_to_num(x, copy=True, nan=nan, posinf=posinf, neginf=neginf)
     else:
         data = x.copy()
@@ -508,6 +513,7 @@ def _scaled(value, array):
 
 def addcmul(input, tensor1, tensor2, *, value=1, out=None):
     """``input + value * tensor1 * tensor2``."""
+    check_tensors("addcmul", ("input", input), ("tensor1", tensor1), ("tensor2", tensor2))
     x, a, b = _addc_arrays(input, tensor1, tensor2)
     data = namespace_of(x).asarray(x + _scaled(value, a) * b, dtype=x.dtype)
     result = record(data, AddcmulBackward0, (input, tensor1, tensor2), (tensor1, tensor2), (value,))
@@ -516,6 +522,7 @@ def addcmul(input, tensor1, tensor2, *, value=1, out=None):
 
 def addcdiv(input, tensor1, tensor2, *, value=1, out=None):
     """``input + value * tensor1 / tensor2``; integer ``tensor1``/``tensor2`` are refused."""
+    check_tensors("addcdiv", ("input", input), ("tensor1", tensor1), ("tensor2", tensor2))
     if tensor1._data.dtype.kind in "biu" and tensor2._data.dtype.kind in "biu":
         raise RuntimeError(_ADDCDIV_INTEGER_MESSAGE)
     x, a, b = _addc_arrays(input, tensor1, tensor2)

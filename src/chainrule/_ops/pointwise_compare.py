@@ -5,8 +5,11 @@ are wrapped without a node. Only the in-place comparisons (``x.lt_(y)``) record 
 does, whose gradients are zeros.
 """
 
+import numbers
+
 from .._array import NUMPY, as_array, namespace_of
 from .._dtype import _FROM_NUMPY
+from .._errors import argument_type_error, type_name
 from .._recording import state as _recorder_state
 from .._tensor import Tensor, make_tensor
 from ._broadcast import apply_binary, binary_arrays, broadcast_shapes
@@ -33,8 +36,9 @@ ALIASES = {"greater": "gt", "less": "lt", "greater_equal": "ge", "less_equal": "
 _ndarray = NUMPY.ndarray
 
 
-def _signature_error(name, input):
-    return TypeError(f"{name}() received an invalid combination of arguments - got ({type(input).__name__}, Tensor), "
+def _signature_error(name, input, other):
+    return TypeError(f"{name}() received an invalid combination of arguments - got ({type_name(input)}, "
+                     f"{type_name(other)}), "
                      "but expected one of:\n * (Tensor input, Tensor other, *, Tensor out = None)\n"
                      " * (Tensor input, Number other, *, Tensor out = None)\n")
 
@@ -52,10 +56,8 @@ def _binary(name, array_fn, other_must_be_tensor=False, rejects=None):
     numpy_fn = getattr(NUMPY, array_fn)
 
     def op(input, other, *, out=None):
-        if not isinstance(input, Tensor):
-            raise _signature_error(name, input)
-        if other is None or other.__class__ is str:
-            return NotImplemented  # as an operator: Python then answers ``x == None`` with False
+        if not isinstance(input, Tensor) or other is None or other.__class__ is str:
+            raise _signature_error(name, input, other)
         if other_must_be_tensor and not isinstance(other, Tensor):
             raise _tensor_only_error(name, other)
         x, y = binary_arrays(input, other)
@@ -87,6 +89,24 @@ lt = _binary("lt", "less", rejects=kernel_missing("lt_cpu", "c"))
 le = _binary("le", "less_equal", rejects=kernel_missing("le_cpu", "c"))
 gt = _binary("gt", "greater", rejects=kernel_missing("gt_cpu", "c"))
 ge = _binary("ge", "greater_equal", rejects=kernel_missing("ge_cpu", "c"))
+
+
+def _equality_operator(compare):
+    """``x == y`` and ``x != y``: for an operand no comparison takes (None, a string, a list) Python's own
+    answer, by identity, as PyTorch's operators return NotImplemented there."""
+
+    def operator(self, other):
+        if other.__class__ is not Tensor and not isinstance(other, _COMPARABLE):
+            return NotImplemented
+        return compare(self, other)
+
+    operator.__name__ = operator.__qualname__ = f"__{compare.__name__}__"
+    return operator
+
+
+_COMPARABLE = (Tensor, numbers.Number, NUMPY.ndarray)
+equals_operator = _equality_operator(eq)
+not_equals_operator = _equality_operator(ne)
 
 
 def _zero_grad(grad):
@@ -131,7 +151,10 @@ def _unary(name, array_fn, rejects=None):
     numpy_fn = getattr(NUMPY, array_fn)
 
     def op(input, *, out=None):
-        x = input._data
+        try:
+            x = input._data
+        except AttributeError:
+            raise argument_type_error(name, "input", 1, "Tensor", input) from None
         if x.dtype.kind in rejects:
             reject(x, rejects)
         fn = numpy_fn if x.__class__ is _ndarray else getattr(namespace_of(x), array_fn)

@@ -16,6 +16,7 @@ from .._array import NUMPY, host_values, namespace_of
 from .._dtype import promote_types
 from .._tensor import Tensor, _wrap_dim, make_tensor
 from ._broadcast import broadcast_error
+from ._arguments import check_tensors, not_a_tensor
 from ._op import conjugate, derivative, record
 from .linalg.checks import check_matrix
 from .linalg.solvers import inv
@@ -282,7 +283,10 @@ def tensordot(a, b, dims=2, out=None):
 
 def inner(input, other, *, out=None):
     """Sum of products over the last dimension of both (a product when either is 0-d)."""
-    x, y = input._data, other._data
+    try:
+        x, y = input._data, other._data
+    except AttributeError:
+        raise not_a_tensor("inner", ("input", input), ("other", other)) from None
     if x.ndim and y.ndim and x.shape[-1] != y.shape[-1]:
         raise RuntimeError(f"inner() the last dimension must match on both input tensors but got shapes "
                            f"{list(x.shape)} and {list(y.shape)}")
@@ -293,6 +297,8 @@ def inner(input, other, *, out=None):
 # ---------------------------------------------------------------- outer / kron
 def outer(input, vec2, *, out=None):
     """``input[i] * vec2[j]``: a column times a row."""
+    if not isinstance(input, Tensor) or not isinstance(vec2, Tensor):
+        raise not_a_tensor("outer", ("input", input), ("vec2", vec2))
     for name, value in (("self", input), ("vec2", vec2)):
         if value._data.ndim != 1:
             raise RuntimeError(f"outer: Expected 1-D argument {name}, but got {value._data.ndim}-D")
@@ -304,7 +310,10 @@ ger = outer
 
 def kron(input, other, *, out=None):
     """The Kronecker product: every element of ``input`` times the whole of ``other``."""
-    x, y = input._data, other._data
+    try:
+        x, y = input._data, other._data
+    except AttributeError:
+        raise not_a_tensor("kron", ("input", input), ("other", other)) from None
     ndim = max(x.ndim, y.ndim)
     shape_a = (1,) * (ndim - x.ndim) + x.shape
     shape_b = (1,) * (ndim - y.ndim) + y.shape
@@ -352,6 +361,7 @@ def linalg_cross(input, other, *, dim=-1, out=None):
 
 def cross(input, other, dim=None, *, out=None):
     """``torch.cross``: without ``dim``, the first dimension of size 3 (deprecated, and it warns)."""
+    check_tensors("cross", ("input", input), ("other", other))
     if dim is None:
         warnings.warn("Using torch.cross without specifying the dim arg is deprecated.\nPlease either pass the dim "
                       "explicitly or simply use torch.linalg.cross.\nThe default value of dim will change to agree "
@@ -466,6 +476,7 @@ def multi_dot(tensors, *, out=None):
 
 def vecdot(x, y, *, dim=-1, out=None):
     """Dot products of vectors along ``dim`` (the first conjugated), broadcast over the other dimensions."""
+    check_tensors("linalg_vecdot", ("x", x), ("y", y))
     result = vdot(x, y) if x._data.ndim == 1 and y._data.ndim == 1 else (conjugate(x) * y).sum(dim)
     return write_out(result, out, "linalg_vecdot")
 

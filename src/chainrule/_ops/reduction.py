@@ -11,10 +11,11 @@ import warnings
 
 from .._array import NUMPY, all_true, any_true, as_array, namespace_of
 from .._dtype import get_default_dtype, to_dtype
-from .._tensor import make_tensor
+from .._tensor import Tensor, make_tensor
 from .._autograd import grad_mode
 from ._along_dim import expand_reduced, normalize_dims, reduced_count, reduction_dims, shift
 from ._kernel import Kernel, replays
+from ._arguments import not_a_tensor
 from ._op import OUTPUT, derivative, record, record_multi
 from .cumulative import cummax, cummin, cumprod, cumsum, logcumsumexp
 from .norms import norm, vector_norm
@@ -70,7 +71,10 @@ def _sum_dtype(xp, x, dtype):
 
 def sum(input, dim=None, keepdim=False, *, dtype=None, out=None):
     """Sum of all elements, or over ``dim``; bool and integer inputs sum in int64."""
-    x = input._data
+    try:
+        x = input._data
+    except AttributeError:
+        raise not_a_tensor("sum", ("input", input)) from None
     xp = _NUMPY if x.__class__ is _ndarray else namespace_of(x)
     d = _sum_dtype(xp, x, dtype)
     half = x.dtype == xp.float16 and d is None
@@ -89,7 +93,10 @@ def sum(input, dim=None, keepdim=False, *, dtype=None, out=None):
 
 def mean(input, dim=None, keepdim=False, *, dtype=None, out=None):
     """Arithmetic mean; integer inputs raise as in PyTorch (pass ``dtype`` to convert)."""
-    x = input._data
+    try:
+        x = input._data
+    except AttributeError:
+        raise not_a_tensor("mean", ("input", input)) from None
     xp = _NUMPY if x.__class__ is _ndarray else namespace_of(x)
     if dtype is not None:
         x = x.astype(to_dtype(dtype).np)
@@ -114,7 +121,10 @@ def mean(input, dim=None, keepdim=False, *, dtype=None, out=None):
 
 def nansum(input, dim=None, keepdim=False, *, dtype=None, out=None):
     """Sum treating nan as zero."""
-    x = input._data
+    try:
+        x = input._data
+    except AttributeError:
+        raise not_a_tensor("nansum", ("input", input)) from None
     xp = namespace_of(x)
     dims = reduction_dims(dim, x.ndim)
     d = _sum_dtype(xp, x, dtype)
@@ -125,6 +135,8 @@ def nansum(input, dim=None, keepdim=False, *, dtype=None, out=None):
 
 def nanmean(input, dim=None, keepdim=False, *, dtype=None, out=None):
     """Mean of the non-nan elements (recorded as a sum divided by a count, as in PyTorch)."""
+    if not isinstance(input, Tensor):
+        raise not_a_tensor("nanmean", ("input", input))
     if input._data.dtype.kind not in "fc":
         raise RuntimeError("nanmean(): expected input to have floating point or complex dtype but got "
                            f"{input.dtype.scalar_type_name}")
@@ -161,7 +173,10 @@ ProdBackward1 = derivative("ProdBackward1", _prod_grad, saves="self result")
 
 def prod(input, dim=None, keepdim=False, *, dtype=None, out=None):
     """Product of all elements, or along one ``dim``."""
-    x = input._data
+    try:
+        x = input._data
+    except AttributeError:
+        raise not_a_tensor("prod", ("input", input)) from None
     xp = namespace_of(x)
     d = _sum_dtype(xp, x, dtype)
     acc = _accumulator(xp, x) if d is None else d
@@ -186,6 +201,8 @@ _VAR_SIGNATURES = (
 def _variance_args(name, input, dim, unbiased, correction):
     """(dims, correction) from PyTorch's overloads: ``var(dim, unbiased, keepdim)``, ``var(unbiased)``,
     ``var(dim, *, correction, keepdim)``."""
+    if not isinstance(input, Tensor):
+        raise not_a_tensor(name, ("input", input))
     if isinstance(dim, bool):
         dim, unbiased = None, dim
     if unbiased is not None and correction is not None:
@@ -299,7 +316,10 @@ LogsumexpBackward0 = derivative("LogsumexpBackward0", _logsumexp_grad, saves="se
 
 def logsumexp(input, dim, keepdim=False, *, out=None):
     """``log(sum(exp(input)))`` over ``dim``, shifted by the maximum so large inputs stay finite."""
-    x = input._data
+    try:
+        x = input._data
+    except AttributeError:
+        raise not_a_tensor("logsumexp", ("input", input)) from None
     xp = namespace_of(x)
     if x.dtype.kind in "biu":
         x = x.astype(get_default_dtype().np)
@@ -322,7 +342,10 @@ def logsumexp(input, dim, keepdim=False, *, out=None):
 def _logical_reduction(name):
     """``all`` or ``any`` (``name`` is also the namespace function's)."""
     def op(input, dim=None, keepdim=False, *, out=None):
-        x = input._data
+        try:
+            x = input._data
+        except AttributeError:
+            raise not_a_tensor(name, ("input", input)) from None
         xp = namespace_of(x)
         dims = reduction_dims(dim, x.ndim)
         result = getattr(xp, name)(x, axis=dims, keepdims=keepdim)
@@ -341,7 +364,10 @@ any = _logical_reduction("any")
 
 def count_nonzero(input, dim=None):
     """How many elements over ``dim`` are non-zero (int64)."""
-    x = input._data
+    try:
+        x = input._data
+    except AttributeError:
+        raise not_a_tensor("count_nonzero", ("input", input)) from None
     dims = reduction_dims(dim, x.ndim)
     xp = namespace_of(x)
     return make_tensor(xp.asarray(xp.count_nonzero(x, axis=dims), dtype=xp.int64))

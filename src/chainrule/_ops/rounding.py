@@ -10,6 +10,7 @@ where NumPy would only warn.
 from .._array import all_true, is_array, namespace_of
 from .._tensor import Tensor
 from ._broadcast import apply_binary, binary_arrays
+from ._arguments import not_a_tensor
 from ._op import derivative, record
 from .pointwise_base import kernel_missing, reject, write_out, zeros_like_grad
 from .._creation import tensor
@@ -50,7 +51,10 @@ def _rounding_op(name, node_class, array_fn, rejects):
     """
 
     def op(input, *, out=None):
-        x = input._data
+        try:
+            x = input._data
+        except AttributeError:
+            raise not_a_tensor(name, ("input", input)) from None
         if x.dtype.kind in rejects:
             reject(x, rejects)
         data = getattr(namespace_of(x), array_fn)(x) if x.dtype.kind == "f" else x.copy()
@@ -92,7 +96,10 @@ def round(input, *, decimals=None, out=None):
     """
     if decimals is None:
         return _round_half_even(input, out=out)
-    x = input._data
+    try:
+        x = input._data
+    except AttributeError:
+        raise not_a_tensor("round", ("input", input)) from None
     if x.dtype.kind != "f":
         reject(x, kernel_missing("round_vml_cpu" if decimals == 0 else "round_cpu", "biuc"))
     data = namespace_of(x).rint(x) if decimals == 0 else _round_to_decimals(x, decimals)
@@ -105,7 +112,10 @@ _FRAC_REJECTS = kernel_missing("frac_cpu", "biuc")
 
 def frac(input, *, out=None):
     """The fractional part ``x - trunc(x)``, with the sign of ``x``."""
-    x = input._data
+    try:
+        x = input._data
+    except AttributeError:
+        raise not_a_tensor("frac", ("input", input)) from None
     if x.dtype.kind != "f":
         reject(x, _FRAC_REJECTS)
     result = record(x - namespace_of(x).trunc(x), FracBackward0, (input,))

@@ -14,6 +14,7 @@ from .._array import namespace_of
 from .._tensor import Tensor, _wrap_dim, make_tensor
 from ._along_dim import gather_along, scatter_along, scattered_array, zeros_of
 from ._broadcast import broadcast_shapes
+from ._arguments import check_tensors
 from ._op import derivative, record
 from .index_put import index_put_accumulate
 from .pointwise import where
@@ -193,6 +194,7 @@ def _check_source(name, x, dim, idx, source):
 
 
 def index_add(input, dim, index, source, *, alpha=1, out=None):
+    check_tensors("index_add", ("input", input), ("index", 3, index), ("source", 4, source))
     x = input._data
     dim = _wrap_dim(dim, x.ndim)
     idx = _index_vector(index, "index_add", x.shape[dim] if x.ndim else 1, dim)
@@ -275,6 +277,7 @@ def masked_fill(input, mask, value):
 
 
 def masked_select(input, mask, *, out=None):
+    check_tensors("masked_select", ("input", input), ("mask", mask))
     x = input._data
     m = _mask_array(mask, "masked_select: expected BoolTensor for mask")
     shape = broadcast_shapes(x.shape, m.shape)
@@ -294,6 +297,7 @@ TakeBackward0 = derivative("TakeBackward0", _take_grad)
 
 
 def take(input, index):
+    check_tensors("take", ("input", input), ("index", index))
     x = input._data
     idx = index._data
     if idx.dtype.kind not in "iu":
@@ -308,6 +312,7 @@ def take(input, index):
 
 
 def take_along_dim(input, indices, dim=None, *, out=None):
+    check_tensors("take_along_dim", ("input", input), ("indices", indices))
     if dim is None:
         result = gather(input.reshape(-1), 0, indices.reshape(-1))
     else:

@@ -3,8 +3,10 @@
 import math
 
 from .._array import INTEGER_TYPES, NUMPY, as_array, namespace_of
+from .._size import int_list
 from .._tensor import Tensor, _wrap_dim
 from ._kernel import Kernel, replays
+from ._arguments import not_a_tensor
 from ._op import derivative, record, sum_to_shape
 from .pointwise_base import write_out
 from .copy import clone
@@ -46,10 +48,9 @@ def alias(input):
     return record_view(input._data[...], AliasBackward0, input, ())
 
 
-def _shape_arg(shape):
-    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-        shape = tuple(shape[0])
-    return tuple(int(s) for s in shape)
+def _shape_arg(shape, function, argument="shape"):
+    """Sizes given spread (``x.view(2, 3)``) or as one sequence (``x.view((2, 3))``), each an integer."""
+    return int_list(function, argument, 1, shape)
 
 
 def infer_shape(shape, numel):
@@ -97,8 +98,11 @@ def _view_array(x, shape):
 def view(input, *shape):
     if len(shape) == 1 and not isinstance(shape[0], _SHAPE_TYPES):
         return input.to(shape[0])
-    x = input._data
-    shape = infer_shape(_shape_arg(shape), x.size)
+    try:
+        x = input._data
+    except AttributeError:
+        raise not_a_tensor("view", ("input", input)) from None
+    shape = infer_shape(_shape_arg(shape, "view", "size"), x.size)
     v = _view_array(x, shape)
     if v is None:
         raise RuntimeError("view size is not compatible with input tensor's size and stride (at least one "
@@ -107,8 +111,11 @@ def view(input, *shape):
 
 
 def reshape(input, *shape):
-    x = input._data
-    shape = infer_shape(_shape_arg(shape), x.size)
+    try:
+        x = input._data
+    except AttributeError:
+        raise not_a_tensor("reshape", ("input", input)) from None
+    shape = infer_shape(_shape_arg(shape, "reshape"), x.size)
     v = _view_array(x, shape)
     if v is not None:
         return record_view(v, ViewBackward0, input, (x.shape,))
@@ -126,7 +133,10 @@ def reshape_as(input, other):
 
 
 def flatten(input, start_dim=0, end_dim=-1):
-    x = input._data
+    try:
+        x = input._data
+    except AttributeError:
+        raise not_a_tensor("flatten", ("input", input)) from None
     if x.ndim == 0:
         return reshape(input, 1)
     start, end = _wrap_dim(start_dim, x.ndim), _wrap_dim(end_dim, x.ndim)
@@ -138,9 +148,12 @@ def flatten(input, start_dim=0, end_dim=-1):
 
 
 def unflatten(input, dim, sizes):
-    x = input._data
+    try:
+        x = input._data
+    except AttributeError:
+        raise not_a_tensor("unflatten", ("input", input)) from None
     dim = _wrap_dim(dim, x.ndim)
-    sizes = tuple(int(s) for s in sizes)
+    sizes = int_list("unflatten", "sizes", 2, (sizes,))
     if not sizes:
         raise RuntimeError("unflatten: sizes must be non-empty")
     known = math.prod(s for s in sizes if s != -1)
@@ -175,21 +188,30 @@ PermuteBackward0 = derivative("PermuteBackward0", _permute_grad)
 
 
 def transpose(input, dim0, dim1):
-    x = input._data
+    try:
+        x = input._data
+    except AttributeError:
+        raise not_a_tensor("transpose", ("input", input)) from None
     d0, d1 = _wrap_dim(dim0, x.ndim), _wrap_dim(dim1, x.ndim)
     return record_view(x.swapaxes(d0, d1), TransposeBackward0, input, (d0, d1))
 
 
 def t(input):
-    x = input._data
+    try:
+        x = input._data
+    except AttributeError:
+        raise not_a_tensor("t", ("input", input)) from None
     if x.ndim > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {x.ndim}D")
     return record_view(x.T, TBackward0, input, ())
 
 
 def permute(input, *dims):
-    dims = _shape_arg(dims)
-    x = input._data
+    dims = _shape_arg(dims, "permute", "dims")
+    try:
+        x = input._data
+    except AttributeError:
+        raise not_a_tensor("permute", ("input", input)) from None
     if len(dims) != x.ndim:
         raise RuntimeError(f"permute(sparse_coo): number of dimensions in the tensor input does not match the "
                            f"length of the desired ordering of dimensions i.e. input.dim() = {x.ndim} is not equal "
@@ -288,13 +310,19 @@ SqueezeBackward2 = derivative("SqueezeBackward2", _squeeze_grad)
 
 
 def unsqueeze(input, dim):
-    x = input._data
+    try:
+        x = input._data
+    except AttributeError:
+        raise not_a_tensor("unsqueeze", ("input", input)) from None
     d = _wrap_dim(dim, x.ndim + 1)
     return record_view(x.reshape(x.shape[:d] + (1,) + x.shape[d:]), UnsqueezeBackward0, input, (d,))
 
 
 def squeeze(input, dim=None):
-    x = input._data
+    try:
+        x = input._data
+    except AttributeError:
+        raise not_a_tensor("squeeze", ("input", input)) from None
     if dim is None:
         return record_view(x.reshape(tuple(s for s in x.shape if s != 1)), SqueezeBackward0, input, (x.shape,))
     node_class = SqueezeBackward1 if isinstance(dim, INTEGER_TYPES) else SqueezeBackward2
@@ -352,8 +380,11 @@ ExpandBackward0 = derivative("ExpandBackward0", _expand_grad)
 
 
 def expand(input, *sizes):
-    sizes = _shape_arg(sizes)
-    x = input._data
+    sizes = _shape_arg(sizes, "expand", "size")
+    try:
+        x = input._data
+    except AttributeError:
+        raise not_a_tensor("expand", ("input", input)) from None
     if len(sizes) < x.ndim:
         raise RuntimeError(f"expand(torch.FloatTensor{{{list(x.shape)}}}, size={list(sizes)}): the number of sizes "
                            f"provided ({len(sizes)}) must be greater or equal to the number of dimensions in the "
@@ -442,7 +473,10 @@ TriuBackward0 = derivative("TriuBackward0", _triu_grad)
 
 
 def diagonal(input, offset=0, dim1=0, dim2=1):
-    x = input._data
+    try:
+        x = input._data
+    except AttributeError:
+        raise not_a_tensor("diagonal", ("input", input)) from None
     d1, d2 = _diagonal_dims(x.ndim, dim1, dim2)
     return record_view(_diagonal_array(x, offset, d1, d2), DiagonalBackward0, input, (x.shape, offset, d1, d2))
 
@@ -457,7 +491,10 @@ def diagonal_backward(grad, shape, offset, dim1, dim2):
 
 def diag_embed(input, offset=0, dim1=-2, dim2=-1):
     """Square matrices (in ``dim1``, ``dim2``) holding ``input``'s last dim on a diagonal."""
-    x = input._data
+    try:
+        x = input._data
+    except AttributeError:
+        raise not_a_tensor("diag_embed", ("input", input)) from None
     d1, d2 = _diagonal_dims(x.ndim + 1, dim1, dim2)
     n = (x.shape[-1] if x.ndim else 1) + abs(offset)
     shape = list(x.shape[:-1])
@@ -470,7 +507,10 @@ def diag_embed(input, offset=0, dim1=-2, dim2=-1):
 
 def diag(input, diagonal=0, *, out=None):
     """A 1-d input becomes a diagonal matrix; a matrix gives a copy of its diagonal."""
-    x = input._data
+    try:
+        x = input._data
+    except AttributeError:
+        raise not_a_tensor("diag", ("input", input)) from None
     if x.ndim == 1:
         result = diag_embed(input, diagonal, 0, 1)
     elif x.ndim == 2:
@@ -482,7 +522,10 @@ def diag(input, diagonal=0, *, out=None):
 
 
 def trace(input):
-    x = input._data
+    try:
+        x = input._data
+    except AttributeError:
+        raise not_a_tensor("trace", ("input", input)) from None
     if x.ndim != 2:
         raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {x.ndim}")
     xp = namespace_of(x)
@@ -525,7 +568,10 @@ UnfoldBackwardBackward0 = derivative("UnfoldBackwardBackward0", _unfold_backward
 
 def unfold(input, dimension, size, step):
     """Windows of ``size`` along ``dimension``, ``step`` apart, as a new last dim (a view)."""
-    x = input._data
+    try:
+        x = input._data
+    except AttributeError:
+        raise not_a_tensor("unfold", ("input", input)) from None
     dim = _wrap_dim(dimension, x.ndim)
     length = x.shape[dim] if x.ndim else 1
     if size > length:

@@ -12,6 +12,7 @@ from .. import return_types
 from .._array import namespace_of
 from .._tensor import _wrap_dim, make_tensor
 from ._along_dim import check_nonempty_dim, pick_along, selected_grad
+from ._arguments import not_a_tensor
 from ._op import OUTPUT, derivative, record
 from .extrema import amax, amin, aminmax, argmax, argmin, evenly_distributed_grad, max, min
 from .pointwise_base import write_out
@@ -48,7 +49,10 @@ def sort(input, dim=-1, descending=False, *, stable=None, out=None):
 
     Passing ``stable`` at all selects PyTorch's other overload, recorded as ``SortBackward1``.
     """
-    x = input._data
+    try:
+        x = input._data
+    except AttributeError:
+        raise not_a_tensor("sort", ("input", input)) from None
     dim = _wrap_dim(dim, x.ndim)
     indices = stable_argsort(x, dim, descending) if x.ndim else None
     node = SortBackward0 if stable is None else SortBackward1
@@ -57,7 +61,10 @@ def sort(input, dim=-1, descending=False, *, stable=None, out=None):
 
 def argsort(input, dim=-1, descending=False, *, stable=False):
     """The indices ``sort`` returns."""
-    x = input._data
+    try:
+        x = input._data
+    except AttributeError:
+        raise not_a_tensor("argsort", ("input", input)) from None
     dim = _wrap_dim(dim, x.ndim)
     xp = namespace_of(x)
     if x.ndim == 0:
@@ -73,7 +80,10 @@ def msort(input, *, out=None):
 # ---------------------------------------------------------------- topk / kthvalue
 def topk(input, k, dim=-1, largest=True, sorted=True, *, out=None):
     """The ``k`` largest (or smallest) values along ``dim`` and their indices, in sorted order."""
-    x = input._data
+    try:
+        x = input._data
+    except AttributeError:
+        raise not_a_tensor("topk", ("input", input)) from None
     dim = _wrap_dim(dim, x.ndim)
     size = x.shape[dim] if x.ndim else 1
     if k < 0 or k > size:
@@ -85,7 +95,10 @@ def topk(input, k, dim=-1, largest=True, sorted=True, *, out=None):
 
 def kthvalue(input, k, dim=-1, keepdim=False, *, out=None):
     """The ``k``-th smallest value along ``dim`` (``k`` from 1) and its index."""
-    x = input._data
+    try:
+        x = input._data
+    except AttributeError:
+        raise not_a_tensor("kthvalue", ("input", input)) from None
     dim = _wrap_dim(dim, x.ndim)
     check_nonempty_dim("kthvalue", x.shape, (dim,))
     size = x.shape[dim] if x.ndim else 1
@@ -174,7 +187,10 @@ def _mode_indices(x, dim):
 
 def mode(input, dim=-1, keepdim=False, *, out=None):
     """The most frequent value along ``dim`` (the smallest on ties) and the last index holding it."""
-    x = input._data
+    try:
+        x = input._data
+    except AttributeError:
+        raise not_a_tensor("mode", ("input", input)) from None
     dim = _wrap_dim(dim, x.ndim)
     check_nonempty_dim("mode", x.shape, (dim,))
     indices = _mode_indices(x, dim) if x.ndim else None
@@ -195,7 +211,10 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
 
     Not differentiable: a graph through it fails at backward, as in PyTorch.
     """
-    x = input._data
+    try:
+        x = input._data
+    except AttributeError:
+        raise not_a_tensor("unique", ("input", input)) from None
     if dim is not None:
         dim = _wrap_dim(dim, x.ndim)
     xp = namespace_of(x)

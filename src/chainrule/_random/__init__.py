@@ -8,7 +8,7 @@ is installed, ``fast`` for the float arithmetic); ``layout`` places them in a te
 """
 
 from .._tensor import Tensor
-from . import fill
+from . import device, fill
 from .factories import (bernoulli, multinomial, normal, poisson, rand, rand_like, randint, randint_like, randn,
                         randn_like, randperm)
 from .generator import Generator, default_generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state

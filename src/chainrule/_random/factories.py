@@ -8,17 +8,23 @@ The draw, and any arithmetic on it, is one ``traced_stateful`` call, which a com
 
 import numpy as np
 
+from .._array import INTEGER_TYPES
 from .._creation import _size_args
+from .._errors import argument_type_error
+from .._device import defaults as _device_defaults
+from .._device import placement
 from .._dtype import bool_, get_default_dtype, int64, to_dtype
+from .._array import namespace_of
 from .._ops._op import derivative, record
 from .._ops._op import traced_stateful
 from .._vmap_state import refuse_inside_vmap
 from .._tensor import Tensor, make_tensor
+from . import device as device_draws
 from . import draws
 from .fill import (bernoulli_tensor_values, bernoulli_values, check_probabilities, check_probability, cpp_number,
                    normal_values, not_implemented, random_plan, uniform_values, zero_gradient)
 from .generator import default_generator
-from .layout import fill_like, fresh
+from .layout import device_of_draw, fill_like, fresh
 
 __all__ = ["rand", "randn", "randint", "randperm", "rand_like", "randn_like", "randint_like", "normal", "bernoulli",
            "multinomial", "poisson"]
@@ -56,6 +62,16 @@ def _made(values, requires_grad, out):
     return result
 
 
+def _on(device):
+    """Where a factory draws: ``(namespace, index)`` of a GPU, None for the host (PyTorch's CPU generator)."""
+    if device is None:
+        device = _device_defaults.device
+        if device is None:
+            return None
+    on = placement(device)
+    return None if on[0].runtime is None else on
+
+
 def _floating(d, kernel):
     if not (d.is_floating_point or d.is_complex):
         raise not_implemented(kernel, d.np)
@@ -66,7 +82,8 @@ def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None, 
     """Uniform values in [0, 1): ``empty(size).uniform_()``."""
     d = get_default_dtype() if dtype is None else to_dtype(dtype)
     _floating(d, "check_uniform_bounds")
-    values = traced_stateful(fresh, _shape(size), d.np, uniform_values, _generator(generator), 0.0, 1.0)
+    values = traced_stateful(_fresh, _shape(size), d.np, uniform_values, _generator(generator), 0.0, 1.0,
+                             _on(device))
     return _made(values, requires_grad, out)
 
 
@@ -76,7 +93,7 @@ def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None,
     d = get_default_dtype() if dtype is None else to_dtype(dtype)
     _floating(d, "normal_kernel_cpu")
     std = 1.0 / np.sqrt(2) if d.is_complex else 1.0
-    values = traced_stateful(fresh, _shape(size), d.np, normal_values, _generator(generator), 0.0, std)
+    values = traced_stateful(_fresh, _shape(size), d.np, normal_values, _generator(generator), 0.0, std, _on(device))
     return _made(values, requires_grad, out)
 
 
@@ -90,19 +107,27 @@ def randint(low=0, high=None, size=None, *, generator=None, out=None, dtype=None
                         "randint() missing required argument 'high'")
     d = int64 if dtype is None else to_dtype(dtype)
     sample, parameters = random_plan(d.np, low, high)
-    values = traced_stateful(fresh, _shape((size,)), d.np, sample, _generator(generator), *parameters)
+    values = traced_stateful(_fresh, _shape((size,)), d.np, sample, _generator(generator), *parameters, _on(device))
     return _made(values, requires_grad, out)
+
+
+def _fresh(shape, np_dtype, sample, *parameters_and_place):
+    """``fresh`` with where to draw as the last argument (a traced call takes no keywords)."""
+    *parameters, on = parameters_and_place
+    return fresh(shape, np_dtype, sample, *parameters, on=on)
 
 
 def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
              pin_memory=False):
     """A random permutation of ``0 .. n-1``: Fisher-Yates, one 32-bit word per position but the last."""
+    if not isinstance(n, INTEGER_TYPES) or isinstance(n, bool):
+        raise argument_type_error("randperm", "n", 1, "int", n)
     n = int(n)
     if n < 0:
         raise RuntimeError(f"Trying to create tensor with negative dimension {n}: [{n}]")
     d = int64 if dtype is None else to_dtype(dtype)
     _check_permutation_dtype(n, d)
-    values = traced_stateful(_permutation, n, d.np, _generator(generator))
+    values = traced_stateful(_permutation, n, d.np, _generator(generator), _on(device))
     return _made(values, requires_grad, out)
 
 
@@ -122,9 +147,20 @@ def _check_permutation_dtype(n, d):
         raise RuntimeError(f"value cannot be converted to type {d.name}_t without overflow")
 
 
-def _permutation(n, np_dtype, generator):
+def _permutation(n, np_dtype, generator, on):
     refuse_inside_vmap()
+    if on is not None:
+        return _on_device(on, generator, device_draws.permutation, n, np_dtype)
     return draws.permutation(generator, n).astype(np_dtype)
+
+
+def _on_device(on, generator, draw, *args):
+    """``draw(state, xp, *args)`` with the generator of GPU ``on``."""
+    if generator is not default_generator:
+        raise RuntimeError("Expected a 'cuda' device type for generator but found 'cpu'")
+    xp, index = on
+    with xp.runtime.using(index):
+        return draw(xp.runtime.random(index), xp, *args)
 
 
 def _like(input, dtype, requires_grad, sample, generator, *parameters, kernel):
@@ -178,8 +214,8 @@ def normal(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None, la
                             "expected one of (Tensor mean, Tensor std) or (float mean, float std, tuple of ints size)")
         d = get_default_dtype() if dtype is None else to_dtype(dtype)
         _floating(d, "normal_kernel_cpu")
-        values = traced_stateful(fresh, _shape((size,)), d.np, normal_values, generator, float(mean),
-                                 float(std))
+        values = traced_stateful(_fresh, _shape((size,)), d.np, normal_values, generator, float(mean),
+                                 float(std), _on(device))
         return _made(values, requires_grad, out)
     _floating((mean if mean_is_tensor else std).dtype, "normal_kernel_cpu")
     if mean_is_tensor and not std_is_tensor:
@@ -199,27 +235,28 @@ def _check_std_tensor(std):
         raise RuntimeError("normal expects all elements of std >= 0.0")
 
 
-def _standard(shape, np_dtype, generator, std=1.0):
-    return fresh(shape, np_dtype, normal_values, generator, 0.0, std)
+def _standard(shape, np_dtype, generator, like, std=1.0):
+    return fresh(shape, np_dtype, normal_values, generator, 0.0, std, on=device_of_draw(like))
 
 
 def _normal_plus_mean(mean, std, generator):
-    values = _standard(mean.shape, mean.dtype, generator, std)
+    values = _standard(mean.shape, mean.dtype, generator, mean, std)
     values += mean
     return values
 
 
 def _normal_scaled(mean, std, generator):
-    values = _standard(std.shape, std.dtype, generator)
+    values = _standard(std.shape, std.dtype, generator, std)
     values *= std
-    values += np.asarray(mean, dtype=std.dtype)
+    values += std.dtype.type(mean)
     return values
 
 
 def _normal_scaled_shifted(mean, std, generator):
-    values = _standard(np.broadcast_shapes(mean.shape, std.shape), mean.dtype, generator)
-    np.multiply(values, std, out=values, casting="unsafe")
-    np.add(values, mean, out=values, casting="unsafe")
+    values = _standard(np.broadcast_shapes(mean.shape, std.shape), mean.dtype, generator, mean)
+    xp = namespace_of(values)
+    xp.multiply(values, std, out=values, casting="unsafe")
+    xp.add(values, mean, out=values, casting="unsafe")
     return values
 
 
@@ -236,11 +273,12 @@ def bernoulli(input, p=None, *, generator=None, out=None):
     if p is None or isinstance(p, Tensor):
         probabilities = input if p is None else p
         check_probabilities(probabilities, input)
-        values = traced_stateful(fresh, input._data.shape, input._data.dtype, bernoulli_tensor_values, generator,
-                                 probabilities)
+        values = traced_stateful(_fresh, input._data.shape, input._data.dtype, bernoulli_tensor_values, generator,
+                                 probabilities, device_of_draw(input._data))
     else:
         check_probability(p, input._data.dtype)
-        values = traced_stateful(fresh, input._data.shape, input._data.dtype, bernoulli_values, generator, float(p))
+        values = traced_stateful(_fresh, input._data.shape, input._data.dtype, bernoulli_values, generator, float(p),
+                                 device_of_draw(input._data))
     return _made_from(values, BernoulliBackward0, (input,), out)
 
 
@@ -260,10 +298,11 @@ def multinomial(input, num_samples, replacement=False, *, generator=None, out=No
     if categories > 1 << 24:
         raise RuntimeError("number of categories cannot exceed 2^24")
     if weights.size == 0:
-        return make_tensor(np.empty(weights.shape[:-1] + (num_samples,), dtype=np.int64))
-    if not (weights >= 0).all() or (not replacement or num_samples == 1) and not np.isfinite(weights).all():
+        return make_tensor(namespace_of(weights).empty(weights.shape[:-1] + (num_samples,), dtype=np.int64))
+    finite = bool(namespace_of(weights).isfinite(weights).all())
+    if not (weights >= 0).all() or (not replacement or num_samples == 1) and not finite:
         raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
-    if not np.isfinite(weights).all():
+    if not finite:
         raise RuntimeError("invalid multinomial distribution (encountering probability entry = infinity or NaN)")
     if (weights.reshape(-1, categories).sum(axis=1) == 0).any():
         raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
@@ -273,6 +312,9 @@ def multinomial(input, num_samples, replacement=False, *, generator=None, out=No
 
 def _multinomial(weights, samples, replacement, generator):
     refuse_inside_vmap()
+    on = device_of_draw(weights)
+    if on is not None:
+        return _on_device(on, generator, device_draws.multinomial, weights, samples, replacement and samples > 1)
     if replacement and samples > 1:
         return draws.multinomial_with_replacement(generator, weights, samples)
     return draws.multinomial_by_exponentials(generator, weights, samples)
@@ -291,4 +333,7 @@ def poisson(input, generator=None):
 
 def _poisson(rates, generator):
     refuse_inside_vmap()
+    on = device_of_draw(rates)
+    if on is not None:
+        return _on_device(on, generator, device_draws.poisson, rates)
     return draws.poisson(generator, np.ascontiguousarray(rates)).astype(rates.dtype).reshape(rates.shape)

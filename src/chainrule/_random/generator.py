@@ -17,7 +17,7 @@ import struct
 
 import numpy as np
 
-from .._device import device
+from .._device import device, seed_devices
 from .._tensor import Tensor, make_tensor
 
 __all__ = ["Generator", "default_generator", "manual_seed", "seed", "initial_seed", "get_rng_state",
@@ -185,8 +185,10 @@ default_generator.seed()  # as PyTorch's: a program that never seeds draws diffe
 
 
 def manual_seed(seed):
-    """Seed the default generator (any value ``int()`` accepts); returns it."""
-    return default_generator.manual_seed(int(seed))
+    """Seed the default generator (any value ``int()`` accepts) and every GPU's; returns the default generator."""
+    generator = default_generator.manual_seed(int(seed))
+    seed_devices(generator.initial_seed())
+    return generator
 
 
 def seed():

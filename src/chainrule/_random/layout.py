@@ -5,13 +5,22 @@ pairs, and a new tensor made "like" another keeps that one's strides when it is 
 ``fill_like`` and ``fresh`` give a sampler a ``Layout`` (how many values of which type, whether the
 tensor counts as contiguous) and arrange the values it returns, without copying when they are
 already in place.
+
+On a GPU the values come from the device's own generator (CuPy's, seeded by ``manual_seed``): each host
+sampler has a device counterpart in ``DEVICE_DRAWS`` (``chainrule._random.device``) that makes them there.
 """
 
 import numpy as np
 
+from .._array import namespace_of
+from .._size import check_storage_size
 from .._vmap_state import innermost, random_error
+from .generator import default_generator
 
-__all__ = ["Layout", "fill_like", "fresh", "real_dtype"]
+__all__ = ["Layout", "fill_like", "fresh", "real_dtype", "DEVICE_DRAWS", "device_of_draw"]
+
+# host sampler -> draw(state, xp, shape, numpy dtype, *parameters): the same distribution made on a GPU
+DEVICE_DRAWS = {}
 
 
 def real_dtype(dtype):
@@ -79,6 +88,9 @@ def fill_like(data, sample, *parameters, dtype=None, new=False):
         return batch(fresh((size,) + tuple(data.shape), data.dtype if dtype is None else dtype, sample, *parameters,
                            vmapped=False))
     dtype = data.dtype if dtype is None else np.dtype(dtype)
+    on = device_of_draw(data)
+    if on is not None:
+        return _drawn_on_device(on, data.shape, dtype, sample, parameters)
     if new and not _dense(data):
         layout = Layout(data.shape, dtype)
     else:
@@ -88,18 +100,44 @@ def fill_like(data, sample, *parameters, dtype=None, new=False):
     return layout.arrange(sample(layout, *parameters), dtype)
 
 
-def fresh(shape, dtype, sample, *parameters, vmapped=True):
-    """A new C-ordered array of ``shape`` and NumPy ``dtype`` holding ``sample(layout, *parameters)``.
+def fresh(shape, dtype, sample, *parameters, vmapped=True, on=None):
+    """A new C-ordered array of ``shape`` and NumPy ``dtype`` holding ``sample(layout, *parameters)``; on a GPU
+    when ``on`` is a ``(namespace, device index)`` with a runtime (see ``device_of_draw``).
 
     Inside ``vmap(..., randomness="different")`` each sample gets its own draw (``vmapped``: look)."""
     mapped = _inside_vmap() if vmapped else None
     if mapped is not None:
         size, batch = mapped
         return batch(fresh((size,) + tuple(shape), dtype, sample, *parameters, vmapped=False))
+    check_storage_size(shape, np.dtype(dtype).itemsize)
+    if on is not None and on[0].runtime is not None:
+        return _drawn_on_device(on, shape, np.dtype(dtype), sample, parameters)
     layout = Layout(shape, dtype)
     if not layout.count:
         return np.empty(shape, dtype=dtype)
     return layout.arrange(sample(layout, *parameters), np.dtype(dtype))
+
+
+def device_of_draw(array):
+    """``(namespace, device index)`` of a GPU array, None for host memory (where PyTorch's CPU draws are made)."""
+    if array.__class__ is np.ndarray:
+        return None
+    xp = namespace_of(array)
+    return None if xp.runtime is None else (xp, xp.runtime.index_of(array))
+
+
+def _drawn_on_device(on, shape, dtype, sample, parameters):
+    """``sample``'s distribution drawn by the device's generator (``parameters[0]`` is the CPU generator the
+    host sampler would have used: only the default one stands for the device's)."""
+    xp, index = on
+    generator, parameters = parameters[0], parameters[1:]
+    if generator is not default_generator:
+        raise RuntimeError("Expected a 'cuda' device type for generator but found 'cpu'")
+    draw = DEVICE_DRAWS.get(sample)
+    if draw is None:
+        raise NotImplementedError(f"chainrule has no GPU draw for {sample.__name__}")
+    with xp.runtime.using(index):
+        return draw(xp.runtime.random(index), xp, tuple(shape), dtype, *parameters)
 
 
 def _inside_vmap():

@@ -271,7 +271,8 @@ def all_gather_into_tensor(output_tensor, input_tensor, group=None, async_op=Fal
         return None
     if output_tensor._data.size != input_tensor._data.size * pg.size():
         raise ValueError(f"output tensor size must be equal to world_size times input tensor size: output has "
-                         f"{output_tensor._data.size} elements, input {input_tensor._data.size}, world size {pg.size()}")
+                         f"{output_tensor._data.size} elements, input {input_tensor._data.size}, "
+                         f"world size {pg.size()}")
     if output_tensor._data.dtype != input_tensor._data.dtype:
         raise TypeError("output tensor must have the same type as input tensor")
     source = np.ascontiguousarray(input_tensor._data)

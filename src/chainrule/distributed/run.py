@@ -40,7 +40,8 @@ def _parser():
     parser.add_argument("--rdzv-id", "--rdzv_id", default="none", help="exported as TORCHELASTIC_RUN_ID")
     parser.add_argument("--max-restarts", "--max_restarts", type=int, default=0,
                         help="only 0 is supported: a failed rank ends the job")
-    parser.add_argument("-m", "--module", action="store_true", help="run the script argument as a module, like python -m")
+    parser.add_argument("-m", "--module", action="store_true",
+                        help="run the script argument as a module, like python -m")
     parser.add_argument("--no-python", "--no_python", action="store_true",
                         help="run the script argument as a program, without python")
     parser.add_argument("--mpiexec", default=os.environ.get("CHAINRULE_MPIEXEC"),

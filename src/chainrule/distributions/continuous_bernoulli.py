@@ -11,7 +11,8 @@ from .._autograd.grad_mode import no_grad
 from . import constraints
 from .bernoulli import one_of_probs_or_logits
 from .exp_family import ExponentialFamily
-from .utils import binary_cross_entropy_with_logits, broadcast_all, clamp_probs, lazy_property, logits_to_probs, probs_to_logits
+from .utils import (binary_cross_entropy_with_logits, broadcast_all, clamp_probs, lazy_property, logits_to_probs,
+                    probs_to_logits)
 
 __all__ = ["ContinuousBernoulli"]
 

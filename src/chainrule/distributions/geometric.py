@@ -5,7 +5,8 @@ from .._creation import zeros_like
 from . import constraints
 from .bernoulli import one_of_probs_or_logits
 from .distribution import Distribution
-from .utils import binary_cross_entropy_with_logits, broadcast_all, finfo, lazy_property, logits_to_probs, probs_to_logits
+from .utils import (binary_cross_entropy_with_logits, broadcast_all, finfo, lazy_property, logits_to_probs,
+                    probs_to_logits)
 
 __all__ = ["Geometric"]
 

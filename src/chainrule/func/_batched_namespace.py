@@ -182,8 +182,8 @@ def _build():
     namespace.update(matmul=products.matmul, dot=products.dot, vdot=products.vdot, outer=products.outer,
                      einsum=products.einsum, partition=_partition, diagonal=_diagonal, ravel=shapes.ravel,
                      errstate=_errstate, as_strided=_as_strided, scatter_add=_scatter_add,
-                     getitem=indexing.getitem, setitem=indexing.setitem, meshgrid=_meshgrid, linalg=_linalg(), fft=_fft(),
-                     elementwise_kernel=_elementwise_kernel)
+                     getitem=indexing.getitem, setitem=indexing.setitem, meshgrid=_meshgrid, linalg=_linalg(),
+                     fft=_fft(), elementwise_kernel=_elementwise_kernel)
     namespace.update({name: _noting_views(namespace[name]) for name in _VIEWS})
     return types.SimpleNamespace(**namespace)
 

@@ -180,7 +180,8 @@ def take_along_axis(x, indices, axis):
     x_value, i_value = _aligned_pair(x, indices, level)
     xp = namespace_of(x_value)
     if axis is None:
-        x_value, i_value, axis = xp.reshape(x_value, (x_value.shape[0], -1)), xp.reshape(i_value, (i_value.shape[0], -1)), 0
+        x_value, i_value, axis = (xp.reshape(x_value, (x_value.shape[0], -1)),
+                                  xp.reshape(i_value, (i_value.shape[0], -1)), 0)
     return wrap(xp.take_along_axis(x_value, i_value, axis=shift_axis(axis, x_value.ndim - 1)), level)
 
 

@@ -186,9 +186,9 @@ def jvp(func, primals, tangents, *, strict=False, has_aux=False):
     primal_leaves, spec = flatten(tuple(primals))
     tangent_leaves, tangent_spec = flatten(tuple(tangents))
     if spec != tangent_spec:
-        raise RuntimeError("jvp(f, primals, tangents): Expected primals and tangents to have the same python structure. "
-                           f"For example, if primals is a tuple of 3 tensors, tangents also must be. Got primals with "
-                           f"structure {spec} and tangents with structure {tangent_spec}")
+        raise RuntimeError("jvp(f, primals, tangents): Expected primals and tangents to have the same python "
+                           "structure. For example, if primals is a tuple of 3 tensors, tangents also must be. "
+                           f"Got primals with structure {spec} and tangents with structure {tangent_spec}")
     enter_dual_level()
     try:
         duals = [make_dual(_checked_tensor(p), t) for p, t in zip(primal_leaves, tangent_leaves)]

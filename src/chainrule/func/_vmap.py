@@ -110,8 +110,8 @@ def _input_dims(func, in_dims, args, leaves, spec):
             result.append(None)
             continue
         if not isinstance(dim, int):
-            raise ValueError(f"vmap({_name(func)}, in_dims={in_dims}, ...)(<inputs>): Got in_dim={dim} for an input but "
-                             "in_dim must be either an integer dimension or None.")
+            raise ValueError(f"vmap({_name(func)}, in_dims={in_dims}, ...)(<inputs>): Got in_dim={dim} for an input "
+                             "but in_dim must be either an integer dimension or None.")
         if not isinstance(leaf, Tensor):
             raise ValueError(f"vmap({_name(func)}, in_dims={in_dims}, ...)(<inputs>): Got in_dim={dim} for an input "
                              f"but the input is of type {type(leaf)}. We cannot vmap over non-Tensor arguments, please "
@@ -174,7 +174,8 @@ def _left(func, outputs, out_dims, level, size):
             continue
         ndim = leaf.ndim + 1
         if not -ndim <= dim < ndim:
-            raise IndexError(f"Dimension out of range (expected to be in range of [{-ndim}, {ndim - 1}], but got {dim})")
+            raise IndexError(f"Dimension out of range (expected to be in range of [{-ndim}, {ndim - 1}], "
+                             f"but got {dim})")
         results.append(leave(leaf, level, dim + ndim if dim < 0 else dim, size))
     return unflatten(results, spec)
 

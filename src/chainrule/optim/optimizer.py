@@ -17,6 +17,7 @@ from .._recording import replayed_as_call
 from .._tensor import Tensor, make_tensor
 from .._autograd import grad_mode
 from .._array import namespace_of
+from .._device import device_of, moved
 from ..utils.hooks import RemovableHandle
 
 __all__ = ["Optimizer", "required"]
@@ -208,9 +209,16 @@ def _copied(value):
 
 
 def _restored(key, value, param):
-    """State tensors take their parameter's floating dtype; step counts keep theirs."""
-    if isinstance(value, Tensor) and key != "step" and param.is_floating_point():
-        return make_tensor(value._data.astype(param._data.dtype, copy=True))
+    """State tensors move to their parameter's device and take its floating dtype; step counts keep theirs
+    (on the CPU, as PyTorch keeps them)."""
+    if isinstance(value, Tensor) and key != "step":
+        data, target = value._data, param._data
+        where = device_of(target)
+        if device_of(data) != where:
+            data = moved(data, namespace_of(target), where.index)
+        if param.is_floating_point():
+            return make_tensor(data.astype(target.dtype, copy=True))
+        return make_tensor(data.copy() if data is value._data else data)
     return _copied(value)
 
 

@@ -67,8 +67,7 @@ def save(obj, f, pickle_module=None, pickle_protocol=DEFAULT_PROTOCOL, _use_new_
 def _check_map_location(map_location):
     if map_location is None or callable(map_location) or isinstance(map_location, dict):
         return
-    if device(map_location).type != "cpu":
-        raise RuntimeError(f"chainrule has no backend for device {map_location!r}: only 'cpu' is available")
+    device(map_location)  # a malformed device is refused before reading; a missing one when a storage needs it
 
 
 def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=None, **pickle_load_args):
@@ -94,7 +93,7 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
         if head[:4] in (b"PK\x03\x04", b"PK\x05\x06"):
             return torch_format.load_zip(source, weights_only, map_location, pickle_module, pickle_load_args)
         if safetensors_layout.looks_like_safetensors(head):
-            return safetensors_layout.read(source)
+            return safetensors_layout.read(source, map_location)
         if head[:1] == b"\x80" and head[1:2] in (b"\x02", b"\x03", b"\x04", b"\x05"):
             if mmap:
                 raise RuntimeError("mmap can only be used with files saved with "

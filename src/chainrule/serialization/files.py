@@ -46,7 +46,7 @@ class atomic_writer:
             except FileExistsError:
                 continue
         self.temporary = candidate
-        self.stream = io.open(descriptor, "wb")
+        self.stream = open(descriptor, "wb")
         return self.stream
 
     def __exit__(self, kind, error, traceback):

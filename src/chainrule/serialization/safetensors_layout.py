@@ -18,10 +18,13 @@ from collections import Counter, OrderedDict
 
 import numpy as np
 
+from .._array import to_host
 from .._tensor import Tensor, make_tensor
 from ..nn.parameter import Parameter
 from .dtypes import BY_NUMPY, BY_SAFETENSORS_TAG
 from .errors import InvalidFileError
+from .locations import mapped_location
+from .torch_objects import placed_on
 
 __all__ = ["NotData", "write", "read", "looks_like_safetensors"]
 
@@ -58,7 +61,7 @@ class _Encoder:
         self.taken.add(name)
         self.names[id(tensor)] = name
         self.keep.append(tensor)
-        array = np.asarray(tensor.detach().numpy(), order="C")
+        array = np.asarray(to_host(tensor._data), order="C")
         if array.dtype == _COMPLEX128:
             array = array.reshape(array.shape + (1,)).view(np.float64)
         kind = BY_NUMPY[array.dtype]
@@ -102,6 +105,8 @@ class _Encoder:
             node["requires_grad"] = True
         if type(tensor) is Parameter:
             node["parameter"] = True
+        if tensor.device.type != "cpu":
+            node["device"] = str(tensor.device)  # loaded back there unless map_location says otherwise
         return node
 
 
@@ -274,8 +279,9 @@ class _Decoder:
 
     _CONTAINERS = {"dict": dict, "ordered_dict": OrderedDict, "counter": Counter}
 
-    def __init__(self, arrays):
+    def __init__(self, arrays, map_location):
         self.arrays = arrays
+        self.map_location = map_location
         self.tensors = {}
 
     def tensor(self, node):
@@ -283,7 +289,7 @@ class _Decoder:
         if not isinstance(name, str) or name not in self.arrays:
             raise InvalidFileError(f"chainrule.load: the object tree refers to a missing tensor {name!r}")
         flags = (node.get("complex") is True, node.get("requires_grad") is True, node.get("parameter") is True)
-        key = (name,) + flags
+        key = (name, node.get("device", "cpu")) + flags
         if key in self.tensors:
             return self.tensors[key]
         array = self.arrays[name]
@@ -291,7 +297,7 @@ class _Decoder:
             if array.dtype != np.float64 or array.ndim == 0 or array.shape[-1] != 2:
                 raise InvalidFileError(f"chainrule.load: tensor {name!r} marked complex is not float64 pairs")
             array = array.view(np.complex128)[..., 0]
-        tensor = make_tensor(array)
+        tensor = make_tensor(placed_on(array, mapped_location(key[1], self.map_location, array)))
         if flags[1] or flags[2]:
             if array.dtype.kind not in "fc":
                 raise InvalidFileError(f"chainrule.load: tensor {name!r} of an integer dtype cannot require grad")
@@ -311,7 +317,7 @@ class _Decoder:
             raise InvalidFileError(f"chainrule.load: unexpected node in the object tree: {node!r:.80}")
         tag = next(iter(node))
         value = node[tag]
-        if tag == "tensor" and node.keys() <= {"tensor", "complex", "requires_grad", "parameter"}:
+        if tag == "tensor" and node.keys() <= {"tensor", "complex", "requires_grad", "parameter", "device"}:
             return self.tensor(node)
         if len(node) == 1 and tag == "float" and value in ("inf", "-inf", "nan"):
             return float(value)
@@ -330,8 +336,8 @@ class _Decoder:
         raise InvalidFileError(f"chainrule.load: unknown node {tag!r:.80} in the object tree")
 
 
-def read(source):
-    """The object stored in ``source`` (a ``files.Source``)."""
+def read(source, map_location=None):
+    """The object stored in ``source`` (a ``files.Source``), its tensors placed by ``map_location``."""
     header, data_start = _read_header(source)
     metadata = header.get("__metadata__", {})
     if not isinstance(metadata, dict) or not all(isinstance(v, str) for v in metadata.values()):
@@ -339,10 +345,11 @@ def read(source):
     entries = _checked_entries(header, source.size - data_start)
     arrays = _read_arrays(source, entries, data_start)
     if TREE_KEY not in metadata:
-        return {name: make_tensor(arrays[name]) for name in header if name != "__metadata__"}
+        return {name: make_tensor(placed_on(arrays[name], mapped_location("cpu", map_location, arrays[name])))
+                for name in header if name != "__metadata__"}
     try:
         tree = json.loads(metadata[TREE_KEY])
-        return _Decoder(arrays).decode(tree)
+        return _Decoder(arrays, map_location).decode(tree)
     except (ValueError, RecursionError) as error:
         if isinstance(error, InvalidFileError):
             raise

@@ -13,12 +13,12 @@ import sys
 
 import numpy as np
 
-from .._device import device
 from .errors import InvalidFileError
+from .locations import mapped_location
 from .safetensors_layout import NotData
 from .torch_objects import TORCH_NAMES, Storage, StorageType, UntypedStorage
 from .torch_pickler import DataPickler, ObjectPickler, StorageTable
-from .weights_only import LoadError, Refused, WeightsOnlyUnpickler, refusal
+from .weights_only import Refused, WeightsOnlyUnpickler, refusal
 from .zip_records import ZipReader, ZipWriter
 
 __all__ = ["save_zip", "load_zip", "load_legacy", "LEGACY_MAGIC"]
@@ -26,9 +26,6 @@ __all__ = ["save_zip", "load_zip", "load_legacy", "LEGACY_MAGIC"]
 LEGACY_MAGIC = 0x1950A86A20F9469CFC6C
 _LEGACY_PROTOCOL = 1001
 _ARCHIVE = "archive"
-_DEVICE_TYPES = ("cpu", "cuda", "mps", "xpu", "hpu", "xla", "meta", "privateuseone")
-
-
 # ------------------------------------------------------------------------- save
 def _object_pickler(pickle_module):
     if pickle_module is None or pickle_module is pickle:
@@ -59,32 +56,6 @@ def save_zip(obj, stream, pickle_module=None, pickle_protocol=2):
 
 
 # ------------------------------------------------------------------------- load
-def _location(location, map_location, storage):
-    """Where a storage saved at ``location`` goes: PyTorch's ``map_location`` rules, on a CPU-only library."""
-    if not isinstance(location, str):
-        raise InvalidFileError(f"chainrule.load: a storage location must be a string, got {location!r:.100}")
-    if callable(map_location) and not isinstance(map_location, (str, device)):
-        result = map_location(storage, location)
-        if result is not None and result is not storage:
-            raise LoadError("chainrule.load: map_location must return the storage it is given (or None); "
-                               "chainrule keeps every storage on the CPU")
-        if result is storage:
-            return
-    elif isinstance(map_location, dict):
-        location = map_location.get(location, location)
-    elif map_location is not None:
-        location = str(device(map_location))
-    backend = str(location).split(":")[0]
-    if backend not in _DEVICE_TYPES:
-        raise InvalidFileError(f"chainrule.load: a storage is located on an unknown device {location!r:.100}")
-    if backend == "cuda":
-        raise LoadError("Attempting to deserialize object on a CUDA device but torch.cuda.is_available() is "
-                           "False. If you are running on a CPU-only machine, please use torch.load with "
-                           "map_location=torch.device('cpu') to map your storages to the CPU.")
-    if backend != "cpu":
-        raise LoadError(f"chainrule has no backend for device {location!r}: only 'cpu' is available")
-
-
 class _Storages:
     """Storages by key, each read from the file once, for ``persistent_load``."""
 
@@ -118,7 +89,7 @@ class _Storages:
         if storage is None:
             storage = self.loaded[key] = Storage(self.fetch(key, nbytes), location, self.big_endian)
             self.itemsizes[key] = 1 if kind is None else kind.itemsize
-            _location(location, self.map_location, storage)
+            storage.location = mapped_location(location, self.map_location, storage)
         elif storage.raw.size != nbytes:
             raise InvalidFileError(f"chainrule.load: storage {key!r} is named with two different sizes")
         return storage if kind is None else (storage, kind)

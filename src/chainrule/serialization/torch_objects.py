@@ -13,7 +13,7 @@ import codecs
 import numpy as np
 
 from .. import _dtype
-from .._device import device
+from .._device import device, moved, placement
 from .._size import Size
 from .._tensor import Tensor, make_tensor
 from ..nn.parameter import Parameter
@@ -118,6 +118,13 @@ def _view(storage, kind, storage_offset, size, stride):
                       strides=tuple(s * itemsize for s in stride))
 
 
+def placed_on(array, location):
+    """A loaded array on the device its storage was mapped to (``mapped_location`` checked that it exists)."""
+    if location == "cpu":
+        return array
+    return moved(array, *placement(location))
+
+
 def _checked_flag(array, requires_grad):
     if type(requires_grad) is not bool:
         raise InvalidFileError(f"chainrule.load: requires_grad must be a bool, got {requires_grad!r:.100}")
@@ -136,7 +143,7 @@ def rebuild_tensor(storage, storage_offset, size, stride):
     """``torch._utils._rebuild_tensor``: the oldest form, a typed storage and no autograd flag."""
     if not isinstance(storage, tuple) or len(storage) != 2 or not isinstance(storage[1], ElementType):
         raise InvalidFileError("chainrule.load: a tensor must be rebuilt from a typed storage")
-    return make_tensor(_view(storage[0], storage[1], storage_offset, size, stride))
+    return make_tensor(placed_on(_view(storage[0], storage[1], storage_offset, size, stride), storage[0].location))
 
 
 def rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad, backward_hooks, metadata=None):
@@ -154,7 +161,7 @@ def rebuild_tensor_v3(storage, storage_offset, size, stride, requires_grad, back
         kind = dtype
     else:
         raise InvalidFileError(f"chainrule.load: a tensor's dtype must be a dtype, got {dtype!r:.100}")
-    return _leaf(_view(storage, kind, storage_offset, size, stride), requires_grad)
+    return _leaf(placed_on(_view(storage, kind, storage_offset, size, stride), storage.location), requires_grad)
 
 
 def _check_tensor(data):

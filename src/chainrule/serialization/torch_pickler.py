@@ -100,7 +100,7 @@ class DataPickler:
         return True
 
     def global_(self, module, name):
-        self.out += b"c" + f"{module}\n{name}\n".encode("utf-8")
+        self.out += b"c" + f"{module}\n{name}\n".encode()
 
     def int_(self, value):
         if 0 <= value < 256:
@@ -247,7 +247,7 @@ class DataPickler:
         else:
             self.global_("torch.storage", "UntypedStorage")
         self.str_(key)
-        self.str_("cpu")
+        self.str_(_location_of(tensor))
         self.int_(storage.nbytes // kind.itemsize if typed else storage.nbytes)
         self.out += b"tQ"
         self.int_(offset)
@@ -272,8 +272,8 @@ class ObjectPickler(pickle.Pickler):
             return NotImplemented
         array = _to_host(obj._data)
         key, storage, offset, strides = self.storages.place(array)
-        args = (_StoredBytes(key, storage), offset, tuple(array.shape), strides, obj._requires_grad, OrderedDict(),
-                obj.dtype)
+        args = (_StoredBytes(key, storage, _location_of(obj)), offset, tuple(array.shape), strides, obj._requires_grad,
+                OrderedDict(), obj.dtype)
         state = _state(obj)
         if type(obj) is Parameter and not state:
             return torch_objects.rebuild_parameter, (make_tensor(array), obj._requires_grad, OrderedDict())
@@ -283,15 +283,22 @@ class ObjectPickler(pickle.Pickler):
 
     def persistent_id(self, obj):
         if isinstance(obj, _StoredBytes):
-            return ("storage", torch_objects.UntypedStorage, obj.key, "cpu", obj.storage.nbytes)
+            return ("storage", torch_objects.UntypedStorage, obj.key, obj.location, obj.storage.nbytes)
         return None
 
 
 class _StoredBytes:
     """A storage in an ``ObjectPickler`` pickle: written as a persistent id naming its record."""
 
-    __slots__ = ("key", "storage")
+    __slots__ = ("key", "storage", "location")
 
-    def __init__(self, key, storage):
+    def __init__(self, key, storage, location):
         self.key = key
         self.storage = storage
+        self.location = location
+
+
+def _location_of(tensor):
+    """The location PyTorch writes for a tensor's storage: ``"cpu"``, or ``"cuda:N"`` (the bytes are copied to
+    the host to be written, and go back to that device when loaded)."""
+    return str(tensor.device)

@@ -62,7 +62,8 @@ def _tolerances(*dtypes, rtol, atol, place):
 
 # ---------------------------------------------------------------- messages
 def _difference_line(kind, diff, index, tolerance, exact):
-    line = f"{kind.title()} difference: {diff}" if index is None else f"Greatest {kind} difference: {diff} at index {index}"
+    line = (f"{kind.title()} difference: {diff}" if index is None
+            else f"Greatest {kind} difference: {diff} at index {index}")
     return line + ("" if exact else f" (up to {tolerance} allowed)") + "\n"
 
 
@@ -237,7 +238,8 @@ def _pairs(actual, expected, place, options):
         actual_keys, expected_keys = set(actual.keys()), set(expected.keys())
         if actual_keys != expected_keys:
             raise _Failure(AssertionError, f"The keys of the mappings do not match:\n"
-                                           f"Missing keys in the actual mapping: {sorted(expected_keys - actual_keys)}\n"
+                                           f"Missing keys in the actual mapping: "
+                                           f"{sorted(expected_keys - actual_keys)}\n"
                                            f"Additional keys in the actual mapping: "
                                            f"{sorted(actual_keys - expected_keys)}", place)
         keys = actual_keys

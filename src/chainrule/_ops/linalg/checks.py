@@ -7,6 +7,7 @@ positive-definite. The ``_ex`` functions return that ``info`` per matrix instead
 """
 
 from ..._array import namespace_of
+from .._arguments import not_a_tensor
 
 __all__ = ["LinAlgError", "check_matrix", "lu_info", "cholesky_info", "failure_info", "singular_error",
            "singular_solve_error", "not_positive_definite_error"]
@@ -18,7 +19,10 @@ class LinAlgError(RuntimeError):
 
 def check_matrix(name, A, square=True):
     """PyTorch's messages for a non-matrix, an integer tensor, or a non-square matrix."""
-    a = A._data
+    try:
+        a = A._data
+    except AttributeError:
+        raise not_a_tensor(name, ("A", A)) from None
     if a.ndim < 2:
         raise RuntimeError(f"{name}: The input tensor A must have at least 2 dimensions.")
     if a.dtype.kind not in "fc":

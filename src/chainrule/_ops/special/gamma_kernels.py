@@ -5,8 +5,8 @@ and infinities. The methods:
 
 - ``lgamma``: on [1.5, 2.5] a polynomial for ``lgamma(x) / (x - 2)`` times ``x - 2`` (so the zeros
   at 1 and 2 keep full relative accuracy); below, ``lgamma(x) = lgamma(x + 1) - log(x)``; up to 8,
-  the product of the shifts ``log(y (y + 1) ... (x - 1))``; above, Stirling's series. Negative arguments use the reflection
-  formula with ``sin(pi x)`` computed exactly at integers.
+  the product of the shifts ``log(y (y + 1) ... (x - 1))``; above, Stirling's series. Negative arguments use
+  the reflection formula with ``sin(pi x)`` computed exactly at integers.
 - ``digamma``: on [1, 2] a polynomial for ``digamma(x) / (x - x0)`` times ``x - x0`` in
   double precision (``x0`` the positive zero, so the result keeps its relative accuracy there);
   recurrence to and from [1, 2] below 10; the asymptotic series above; reflection below 0.

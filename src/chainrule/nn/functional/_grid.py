@@ -150,7 +150,8 @@ def _corners(positions, spatial, mode, padding_mode, align_corners):
     corners = []
     for steps in itertools.product(range(2), repeat=len(values)):
         pixel = [low + s for low, s in zip(lows, steps)]
-        corners.append((pixel, [(f if s else 1 - f) for f, s in zip(fractions, steps)], [1 if s else -1 for s in steps]))
+        corners.append((pixel, [(f if s else 1 - f) for f, s in zip(fractions, steps)],
+                        [1 if s else -1 for s in steps]))
     return corners
 
 

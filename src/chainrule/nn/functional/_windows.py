@@ -256,7 +256,8 @@ def _im2col_unbatched(x, kernel, dilation, padding, stride):
 def _col2im_kernel(out, inputs, saved, args):
     size, kernel, dilation, padding, stride = args
     unbatched = inputs[0]._data.ndim == 2
-    return Kernel(_col2im_unbatched if unbatched else col2im_array, (inputs[0], size, kernel, dilation, padding, stride))
+    return Kernel(_col2im_unbatched if unbatched else col2im_array,
+                  (inputs[0], size, kernel, dilation, padding, stride))
 
 
 def _col2im_unbatched(cols, size, kernel, dilation, padding, stride):

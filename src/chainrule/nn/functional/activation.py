@@ -17,6 +17,8 @@ from ..._ops import pointwise
 from ..._ops._op import OUTPUT, derivative, record
 from ..._ops.inplace import check_inplace_allowed, make_inplace, write_inplace
 from ..._ops.joining import cat
+from ..._ops._arguments import not_a_tensor
+from ..._ops.pointwise_base import no_kernel_error
 from ..._ops.pointwise import erf, exp, sigmoid, tanh, where
 from ..._ops.pointwise_special import erf_array
 from ..._tensor import _wrap_dim, make_tensor
@@ -32,6 +34,17 @@ SELU_SCALE = 1.0507009873554804934193349852946
 _SQRT1_2 = 1 / math.sqrt(2)
 _INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)
 _SQRT_2_OVER_PI = math.sqrt(2 / math.pi)
+
+
+def _real_float(input, kernel, function):
+    """The input's array; PyTorch has ``kernel`` for real floating dtypes only, so others are refused by name."""
+    try:
+        x = input._data
+    except AttributeError:
+        raise not_a_tensor(function, ("input", input)) from None
+    if x.dtype.kind != "f":
+        raise no_kernel_error(kernel, x.dtype)
+    return x
 
 
 # ---------------------------------------------------------------- relu family
@@ -52,7 +65,14 @@ HardtanhBackward0 = derivative("HardtanhBackward0", _blocked_outside, saves="sel
 
 def _hardtanh(input, min_val, max_val):
     x = input._data
-    return record(namespace_of(x).clip(x, min_val, max_val), HardtanhBackward0, (input,), (input,), (min_val, max_val))
+    if x.dtype.kind == "b":
+        raise RuntimeError("Bool inputs not supported for hardtanh")
+    if x.dtype.kind == "c":
+        raise NotImplementedError("clamp is not supported for complex types")
+    if x.dtype.kind == "u" and (min_val < 0 or max_val < 0):
+        raise RuntimeError("cannot do hardtanh on an unsigned type with negative limits")
+    clipped = namespace_of(x).clip(x, min_val, max_val).astype(x.dtype, copy=False)  # integers stay integers
+    return record(clipped, HardtanhBackward0, (input,), (input,), (min_val, max_val))
 
 
 _hardtanh_in_place = make_inplace(_hardtanh, "hardtanh")
@@ -89,7 +109,8 @@ def _leaky_relu_array(x, negative_slope):
 
 
 def _leaky_relu_saving_result(input, negative_slope=0.01):
-    return record(_leaky_relu_array(input._data, negative_slope), LeakyReluBackward1, (input,), (OUTPUT,),
+    x = _real_float(input, "leaky_relu_cpu", "leaky_relu_")
+    return record(_leaky_relu_array(x, negative_slope), LeakyReluBackward1, (input,), (OUTPUT,),
                   (negative_slope,))
 
 
@@ -99,7 +120,8 @@ leaky_relu_ = make_inplace(_leaky_relu_saving_result, "leaky_relu")
 def leaky_relu(input, negative_slope=0.01, inplace=False):
     if inplace:
         return leaky_relu_(input, negative_slope)
-    return record(_leaky_relu_array(input._data, negative_slope), LeakyReluBackward0, (input,), (input,),
+    x = _real_float(input, "leaky_relu_cpu", "leaky_relu")
+    return record(_leaky_relu_array(x, negative_slope), LeakyReluBackward0, (input,), (input,),
                   (negative_slope,))
 
 
@@ -114,7 +136,7 @@ RreluWithNoiseBackward1 = derivative("RreluWithNoiseBackward1", _rrelu_grad, sav
 
 def _rrelu(node_class, saved, input, lower, upper, training):
     """While training every element gets its own slope (from chainrule's generator); otherwise their mean."""
-    x = input._data
+    x = _real_float(input, "leaky_relu_cpu", "rrelu")
     if training:
         result, drawn = traced_stateful(_rrelu_training, input, lower, upper)  # one call: a replay draws again
         return record(result, node_class, (input,), (saved,), (make_tensor(drawn),))
@@ -178,14 +200,16 @@ CeluBackward1 = derivative("CeluBackward1", _elu_grad_from_result, saves="result
 
 
 def _elu_array(x, alpha, scale, input_scale):
+    """``alpha`` reaches only the elements <= 0: a NaN or infinite alpha leaves the positive ones alone."""
     xp = namespace_of(x)
-    negative = xp.expm1(xp.minimum(x, 0) * input_scale) * (alpha * scale)  # 0 where x >= 0
-    return (xp.maximum(x, 0) * scale + negative).astype(x.dtype, copy=False)
+    negative = xp.expm1(xp.minimum(x, 0) * input_scale) * (alpha * scale)
+    return xp.where(x < 0, negative, x * scale).astype(x.dtype, copy=False)
 
 
 def _elu_op(node_class, saved, input, alpha, scale, input_scale):
     args = (alpha, scale, input_scale)
-    return record(_elu_array(input._data, *args), node_class, (input,), (saved,), args)
+    x = _real_float(input, "elu_cpu", "elu")
+    return record(_elu_array(x, *args), node_class, (input,), (saved,), args)
 
 
 def _elu_inplace(input, alpha, scale, input_scale, node_class):
@@ -253,7 +277,8 @@ def _gelu_array(x, approximate):
 def gelu(input, approximate="none"):
     if approximate not in ("none", "tanh"):
         raise RuntimeError("approximate argument must be either none or tanh.")
-    return record(_gelu_array(input._data, approximate), GeluBackward0, (input,), (input,), (approximate,))
+    x = _real_float(input, "GeluKernelImpl", "gelu")
+    return record(_gelu_array(x, approximate), GeluBackward0, (input,), (input,), (approximate,))
 
 
 def _silu_grad(grad, self):
@@ -265,8 +290,11 @@ SiluBackward0 = derivative("SiluBackward0", _silu_grad, saves="self")
 
 
 def _sigmoid_array(x):
-    """``exp(min(x, 0)) / (1 + exp(-|x|))``: no overflow, full precision in both tails, no branches."""
+    """``exp(min(x, 0)) / (1 + exp(-|x|))``: no overflow, full precision in both tails, no branches.
+    Complex values have no order: ``1 / (1 + exp(-x))`` as it stands."""
     xp = namespace_of(x)
+    if x.dtype.kind == "c":
+        return 1 / (1 + xp.exp(-x))
     return xp.exp(xp.minimum(x, 0)) / (1 + xp.exp(-xp.abs(x)))
 
 
@@ -278,6 +306,8 @@ def softplus_array(x):
 
 def silu(input, inplace=False):
     x = input._data
+    if x.dtype.kind not in "fc":
+        raise no_kernel_error("silu_cpu", x.dtype)
     result = record(x * _sigmoid_array(x), SiluBackward0, (input,), (input,))
     return _write_back(input, result) if inplace else result
 
@@ -296,7 +326,7 @@ MishBackward0 = derivative("MishBackward0", _mish_grad, saves="self")
 
 
 def mish(input, inplace=False):
-    x = input._data
+    x = _real_float(input, "mish_cpu", "mish")
     result = record(x * namespace_of(x).tanh(_softplus_array(x, 1.0, 20.0)), MishBackward0, (input,), (input,))
     return _write_back(input, result) if inplace else result
 
@@ -310,7 +340,8 @@ SoftplusBackward0 = derivative("SoftplusBackward0", _softplus_grad, saves="self"
 
 def softplus(input, beta=1.0, threshold=20.0):
     """``log(1 + exp(beta * x)) / beta``, linear above ``threshold`` and finite everywhere."""
-    return record(_softplus_array(input._data, beta, threshold), SoftplusBackward0, (input,), (input,),
+    x = _real_float(input, "softplus_cpu", "softplus")
+    return record(_softplus_array(x, beta, threshold), SoftplusBackward0, (input,), (input,),
                   (beta, threshold))
 
 
@@ -322,7 +353,7 @@ LogSigmoidBackward0 = derivative("LogSigmoidBackward0", _logsigmoid_grad, saves=
 
 
 def logsigmoid(input):
-    x = input._data
+    x = _real_float(input, "log_sigmoid_cpu", "logsigmoid")
     return record(-softplus_array(-x).astype(x.dtype, copy=False), LogSigmoidBackward0, (input,), (input,))
 
 
@@ -343,7 +374,7 @@ HardsigmoidBackward0 = derivative("HardsigmoidBackward0", _hardsigmoid_grad, sav
 
 
 def hardsigmoid(input, inplace=False):
-    x = input._data
+    x = _real_float(input, "hardsigmoid_cpu", "hardsigmoid")
     result = record(namespace_of(x).clip(x + 3, 0, 6) / 6, HardsigmoidBackward0, (input,), (input,))
     return _write_back(input, result) if inplace else result
 
@@ -357,13 +388,13 @@ HardswishBackward0 = derivative("HardswishBackward0", _hardswish_grad, saves="se
 
 
 def hardswish(input, inplace=False):
-    x = input._data
+    x = _real_float(input, "hardswish_cpu", "hardswish")
     result = record(x * namespace_of(x).clip(x + 3, 0, 6) / 6, HardswishBackward0, (input,), (input,))
     return _write_back(input, result) if inplace else result
 
 
 def _shrink_grad(grad, self, lambd):
-    return where((self > lambd) | (self < -lambd), grad, 0.0)
+    return where((self >= -lambd) & (self <= lambd), 0.0, grad)  # NaN passes its gradient, as it passes itself
 
 
 SoftshrinkBackward0 = derivative("SoftshrinkBackward0", _shrink_grad, saves="self")
@@ -371,19 +402,19 @@ HardshrinkBackward0 = derivative("HardshrinkBackward0", _shrink_grad, saves="sel
 
 
 def softshrink(input, lambd=0.5):
-    x = input._data
+    x = _real_float(input, "softshrink_check", "softshrink")
     xp = namespace_of(x)
     if lambd < 0:
         largest = xp.finfo(x.dtype).max if x.dtype.kind == "f" else xp.iinfo(x.dtype).max
         raise RuntimeError(f"lambda must be in range [0, {largest:g}] for input dtype {input.dtype.scalar_type_name}, "
                            f"but found {lambd:g}")
-    shrunk = xp.where(x > lambd, x - lambd, xp.where(x < -lambd, x + lambd, 0))
+    shrunk = xp.where(x > lambd, x - lambd, xp.where(x < -lambd, x + lambd, x * 0))  # x * 0: NaN stays NaN
     return record(shrunk.astype(x.dtype, copy=False), SoftshrinkBackward0, (input,), (input,), (lambd,))
 
 
 def hardshrink(input, lambd=0.5):
-    x = input._data
-    kept = namespace_of(x).where((x > lambd) | (x < -lambd), x, 0).astype(x.dtype, copy=False)
+    x = _real_float(input, "hardshrink_cpu", "hardshrink")
+    kept = namespace_of(x).where((x >= -lambd) & (x <= lambd), 0, x).astype(x.dtype, copy=False)
     return record(kept, HardshrinkBackward0, (input,), (input,), (lambd,))
 
 
@@ -397,7 +428,7 @@ ThresholdBackward1 = derivative("ThresholdBackward1", _threshold_grad, saves="se
 
 def _threshold_for_in_place(input, threshold, value):
     """The in-place node: PyTorch names it differently, and it still reads the input's old value."""
-    x = input._data
+    x = _threshold_input(input)
     replaced = namespace_of(x).where(x > threshold, x, value).astype(x.dtype, copy=False)
     return record(replaced, ThresholdBackward1, (input,), (input,), (threshold,))
 
@@ -409,9 +440,16 @@ def threshold(input, threshold, value, inplace=False):
     """``value`` where ``input <= threshold``, else ``input``."""
     if inplace:
         return threshold_(input, threshold, value)
-    x = input._data
+    x = _threshold_input(input)
     replaced = namespace_of(x).where(x > threshold, x, value).astype(x.dtype, copy=False)
     return record(replaced, ThresholdBackward0, (input,), (input,), (threshold,))
+
+
+def _threshold_input(input):
+    x = input._data
+    if x.dtype.kind in "bc":
+        raise no_kernel_error("threshold_cpu", x.dtype)
+    return x
 
 
 def _write_back(input, result):
@@ -445,7 +483,7 @@ def prelu(input, weight):
         slope = weight.reshape([-1 if d == 1 else 1 for d in range(ndim)])
     else:
         slope = weight.reshape([-1] * ndim)
-    x, w = input._data, slope._data
+    x, w = _real_float(input, "prelu_cpu", "prelu"), slope._data
     result = namespace_of(x).where(x > 0, x, x * w).astype(x.dtype, copy=False)
     return record(result, PreluKernelBackward0, (input, slope), (input, slope))
 
@@ -461,9 +499,9 @@ GluBackward0 = derivative("GluBackward0", _glu_grad, saves="self")
 
 def glu(input, dim=-1):
     """First half of ``dim`` times the sigmoid of the second half."""
-    x = input._data
-    if x.ndim == 0:
+    if input.dim() == 0:  # PyTorch asks the tensor first: a non-tensor is an AttributeError there too
         raise RuntimeError("glu does not support scalars because halving size must be even")
+    x = _real_float(input, "glu_cpu", "glu")
     dim = _wrap_dim(dim, x.ndim)
     if x.shape[dim] % 2:
         raise RuntimeError(f"Halving dimension must be even, but dimension {dim} is size {x.shape[dim]}")

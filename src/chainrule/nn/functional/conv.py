@@ -15,6 +15,7 @@ import math
 from typing import NamedTuple
 
 from ..._array import INTEGER_TYPES
+from ..._ops._arguments import check_tensors
 from ..._ops._kernel import Kernel, replays
 from ..._ops._op import derivative, record
 from ..._tensor import _wrap_dim
@@ -123,6 +124,11 @@ def _batched(input, rank, name):
                        f"of size: {list(input._data.shape)}")
 
 
+def _check_tensors(function, input, weight, bias):
+    """PyTorch's TypeError for an input or weight (or a bias, when one is given) that is not a tensor."""
+    check_tensors(function, ("input", input), ("weight", weight), *([("bias", bias)] if bias is not None else []))
+
+
 def _check_dtypes(input, weight, bias):
     x, w = input._data, weight._data
     if x.dtype != w.dtype:
@@ -187,6 +193,7 @@ def _check_fits(size, geometry):
 
 # ---------------------------------------------------------------- convolutions
 def _convolution(input, weight, bias, stride, padding, dilation, groups, rank, name):
+    _check_tensors(f"conv{rank}d", input, weight, bias)
     batched, added = _batched(input, rank, name)
     _check_dtypes(input, weight, bias)
     x, w = batched._data, weight._data
@@ -226,6 +233,7 @@ def _check_output_padding(output_padding, stride, dilation):
 
 
 def _transposed_convolution(input, weight, bias, stride, padding, output_padding, groups, dilation, rank, name):
+    _check_tensors(f"conv_transpose{rank}d", input, weight, bias)
     batched, added = _batched(input, rank, name)
     _check_dtypes(input, weight, bias)
     x, w = batched._data, weight._data

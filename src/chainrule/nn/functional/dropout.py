@@ -6,8 +6,8 @@ PyTorch's masks. Dropout multiplies by the mask scaled by ``1 / (1 - p)`` (PyTor
 alpha dropout also adds a constant shift (``AddBackward0``). With ``training=False`` or ``p=0`` the
 input itself comes back.
 
-The generator runs on the host: a mask is drawn there and moved to the input's array namespace, where
-the arithmetic on it happens.
+On the CPU the generator is PyTorch's, on the host; a tensor on a GPU gets its mask from the GPU's
+generator, drawn there (``chainrule._random.device``).
 """
 
 import math
@@ -17,7 +17,7 @@ from ..._array import namespace_of
 from ..._ops._op import traced_stateful
 from ..._random import default_generator
 from ..._random.fill import bernoulli_values
-from ..._random.layout import fill_like, fresh
+from ..._random.layout import device_of_draw, fill_like, fresh
 from ..._tensor import make_tensor
 
 FUNCTIONS = ["dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout", "feature_alpha_dropout"]
@@ -37,8 +37,9 @@ def _keep_mask(x, p, mask_shape):
     if mask_shape == x.shape:
         keep = fill_like(x, bernoulli_values, default_generator, 1.0 - p)
     else:
-        keep = fresh(mask_shape, x.dtype, bernoulli_values, default_generator, 1.0 - p)
-    return namespace_of(x).from_host(keep)
+        keep = fresh(mask_shape, x.dtype, bernoulli_values, default_generator, 1.0 - p, on=device_of_draw(x))
+    xp = namespace_of(x)
+    return keep if namespace_of(keep) is xp else xp.from_host(keep)
 
 
 def _with_scalar(operation, array, number):

@@ -9,6 +9,7 @@ import math
 
 from ..._array import namespace_of
 from ..._autograd import grad_mode
+from ..._ops._arguments import check_tensors
 from ..._ops._broadcast import broadcast_shapes
 from ..._ops._op import OUTPUT, derivative, record
 from ..._ops.arithmetic import div
@@ -25,6 +26,7 @@ METHODS = []
 # ---------------------------------------------------------------- linear / bilinear
 def linear(input, weight, bias=None):
     """``input @ weight.T + bias`` over the last dim of an input of any rank."""
+    check_tensors("linear", ("input", input), ("weight", weight), *([("bias", bias)] if bias is not None else []))
     if input.dim() == 0 or weight.dim() == 0:
         raise RuntimeError(f"both arguments to linear need to be at least 1D, but they are {input.dim()}D and "
                            f"{weight.dim()}D")
@@ -101,6 +103,7 @@ def _p_norm(input, p, dims, keepdim):
 
 def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
     """``‖x1 - x2 + eps‖_p`` over the last dim (``eps`` keeps the gradient finite at equal points)."""
+    check_tensors("pairwise_distance", ("x1", x1), ("x2", x2))
     ndim = max(x1.dim(), x2.dim())
     return _p_norm(x1 - x2 + eps, p, (ndim - 1,) if ndim else (), keepdim)
 
@@ -139,6 +142,7 @@ def _clamped_norm(x, dim, eps):
 
 def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     """Cosine of the angle between ``x1`` and ``x2`` along ``dim``; each is normalised first, so it stays in [-1, 1]."""
+    check_tensors("cosine_similarity", ("x1", x1), ("x2", x2))
     shape = broadcast_shapes(tuple(x1.shape), tuple(x2.shape))
     if tuple(x1.shape) != shape:
         x1 = x1.expand(shape)

@@ -15,6 +15,7 @@ from ..._ops._kernel import Kernel, replays
 from ..._ops._op import derivative, record
 from ..._ops.index_put import index_put_accumulate
 from ..._ops.indexing import getitem
+from ..._size import check_storage_size, int_list
 from ..._tensor import make_tensor
 from ._windows import apply_maps, constant_pad, maps_node
 from .pooling import adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d
@@ -78,6 +79,7 @@ def _check_mode_pads(x, pads, mode):
 def pad(input, pad, mode="constant", value=None):
     """Pad (or, with negative amounts, crop) the last ``len(pad) // 2`` dims, last dim first in ``pad``."""
     x = input._data
+    pad = int_list("pad", "pad", 2, (pad,))
     if len(pad) % 2:
         raise RuntimeError("Padding length must be divisible by 2")
     if len(pad) > 2 * x.ndim:
@@ -85,6 +87,7 @@ def pad(input, pad, mode="constant", value=None):
                            f"padding length {len(pad)} and input of dimension {x.ndim}")
     pairs = tuple((int(pad[2 * i]), int(pad[2 * i + 1])) for i in range(len(pad) // 2))[::-1]
     sizes = x.shape[x.ndim - len(pairs):]
+    _check_padded_sizes(x, sizes, pairs)
     if mode == "constant":
         if any(n + min(b, 0) < 0 or n + min(b, 0) + min(a, 0) < 0 for n, (b, a) in zip(sizes, pairs)):
             raise RuntimeError("narrow(): length must be non-negative.")
@@ -98,6 +101,20 @@ def pad(input, pad, mode="constant", value=None):
     maps = tuple(_source_index(xp, size, b, a, mode) for size, (b, a) in zip(x.shape[x.ndim - len(pairs):], pairs))
     node = _CIRCULAR_NODE if mode == "circular" else _PAD_NODES[mode, len(pairs)]
     return apply_maps(input, maps, node)
+
+
+def _check_padded_sizes(x, sizes, pairs):
+    """PyTorch adds the padding in 64-bit integers: a sum that wraps below zero is its negative-size error, and a
+    padded tensor too large to address its storage-size error, both before any memory is asked for."""
+    first = x.ndim - len(pairs)
+    padded = list(x.shape[:first])
+    for dim, (size, (before, after)) in enumerate(zip(sizes, pairs), start=first):
+        total = (size + before + after + 2 ** 63) % 2 ** 64 - 2 ** 63
+        if total < 0 and size + before + after >= 0:
+            raise RuntimeError(f"The input size {size}, plus negative padding {before} and {after} resulted in a "
+                               f"negative output size, which is invalid. Check dimension {dim} of your input.")
+        padded.append(max(total, 0))
+    check_storage_size(padded, x.itemsize)
 
 
 # ---------------------------------------------------------------- interpolate

@@ -10,9 +10,10 @@ from ..._array import namespace_of
 from ..._ops._kernel import Kernel, replays
 from ..._ops._op import OUTPUT, derivative, record, traced, traced_stateful
 from ..._ops.pointwise import exp
+from ..._ops.pointwise_base import no_kernel_error
 from ..._random import default_generator
 from ..._random.fill import exponential_values
-from ..._random.layout import fresh
+from ..._random.layout import device_of_draw, fresh
 from ..._tensor import _wrap_dim, make_tensor
 
 FUNCTIONS = ["softmax", "log_softmax", "softmin", "gumbel_softmax"]
@@ -30,7 +31,14 @@ def _softmax_input(name, input, dim, dtype):
         dim = _implicit_dim(name, input.dim())
     if dtype is not None:
         input = input.to(dtype)
-    return input, _wrap_dim(dim, input.dim())
+    ndim = input.dim()
+    dim = _wrap_dim(dim, ndim)
+    # PyTorch's kernels take real floating dtypes only (one along the last dim, one along others), and an
+    # empty tensor never reaches them
+    if input._data.dtype.kind != "f" and input._data.size:
+        along = "lastdim_" if dim == ndim - 1 or ndim == 0 else ""
+        raise no_kernel_error(f"{name}_{along}kernel_impl", input._data.dtype)
+    return input, dim
 
 
 def _sum_over(t, dim):
@@ -97,8 +105,11 @@ def softmin(input, dim=None, _stacklevel=3, dtype=None):
 
 
 def _exponentials(x):
-    """PyTorch's ``exponential_`` draws for a tensor like ``x``: made on the host, moved to ``x``'s namespace."""
-    return namespace_of(x).from_host(fresh(x.shape, x.dtype, exponential_values, default_generator, 1.0))
+    """PyTorch's ``exponential_`` draws for a tensor like ``x``: made on the host and moved to ``x``'s namespace,
+    or on ``x``'s GPU by its generator."""
+    drawn = fresh(x.shape, x.dtype, exponential_values, default_generator, 1.0, on=device_of_draw(x))
+    xp = namespace_of(x)
+    return drawn if namespace_of(drawn) is xp else xp.from_host(drawn)
 
 
 def gumbel_softmax(logits, tau=1, hard=False, eps=1e-10, dim=-1):

@@ -7,9 +7,11 @@ saving and loading state, switching train/eval, casting dtypes and running hooks
 """
 
 import copy
+import functools
+import inspect
 from collections import OrderedDict, namedtuple
 
-from ... import _dtype, _recording
+from ... import _device, _dtype, _recording
 from ..._recording import replayed_as_call
 from ..._tensor import Tensor
 from ...utils.hooks import RemovableHandle
@@ -58,6 +60,21 @@ def _to_arguments(args, kwargs):
     return device, dtype
 
 
+def _placing(init):
+    """``init`` run on the device its ``device`` argument names (as it was, when None)."""
+    signature = inspect.signature(init)
+
+    @functools.wraps(init)
+    def placed_init(self, *args, **kwargs):
+        where = signature.bind(self, *args, **kwargs).arguments.get("device")
+        if where is None:
+            return init(self, *args, **kwargs)
+        with _device.device(where):
+            return init(self, *args, **kwargs)
+
+    return placed_init
+
+
 def _check_name(kind, name):
     if not isinstance(name, str):
         raise TypeError(f"{kind} name should be a string. Got {type(name).__name__}")
@@ -75,6 +92,15 @@ class Module:
     training: bool
     dump_patches = False
     _version = 1
+
+    def __init_subclass__(cls, **kwargs):
+        """chainrule's layers that take ``device=`` make their parameters and buffers there: their ``__init__``
+        runs inside ``with device(...)``, so every factory in it (and in the layers it builds) places there."""
+        super().__init_subclass__(**kwargs)
+        init = cls.__dict__.get("__init__")
+        if init is not None and cls.__module__.startswith("chainrule.") and \
+                "device" in inspect.signature(init).parameters:
+            cls.__init__ = _placing(init)
 
     def __init__(self, *args, **kwargs):
         if kwargs:

@@ -6,10 +6,7 @@ Parameter and submodule names are PyTorch's, so state dicts move between the two
 
 import copy
 
-import numpy as np
-
-from ... import _creation
-from ..._tensor import make_tensor
+from ... import _creation, _dtype
 from .. import functional as F
 from .. import init
 from ..parameter import Parameter
@@ -133,7 +130,7 @@ def _causal_hint_mask(attn_mask, key_padding_mask, need_weights, target_len, sou
                            "method `generate_square_subsequent_mask` to create this mask.")
     if key_padding_mask is not None or need_weights:
         return attn_mask
-    return make_tensor(np.triu(np.ones((target_len, source_len), dtype=bool), 1))
+    return _creation.ones(target_len, source_len, dtype=_dtype.bool_, device=attn_mask.device).triu(1)
 
 
 def _activation_function(activation):
@@ -314,7 +311,7 @@ class Transformer(Module):
     @staticmethod
     def generate_square_subsequent_mask(sz, device=None, dtype=None):
         """A causal mask: ``-inf`` above the diagonal (a position may not see later ones), ``0`` elsewhere."""
-        return _creation.full((sz, sz), float("-inf"), dtype=dtype).triu(1)
+        return _creation.full((sz, sz), float("-inf"), dtype=dtype, device=device).triu(1)
 
     def forward(self, src, tgt, src_mask=None, tgt_mask=None, memory_mask=None, src_key_padding_mask=None,
                 tgt_key_padding_mask=None, memory_key_padding_mask=None, src_is_causal=None, tgt_is_causal=None,

@@ -196,7 +196,8 @@ class Reducer:
                 if grad is None:
                     if globally_used is not None and globally_used[index]:
                         param.grad = make_tensor(array).clone()
-                elif recording or not grad._data.flags.writeable:  # an op chainrule.compile sees as a write
+                # an op chainrule.compile sees as a write; CuPy's flags have no writeable (always writeable)
+                elif recording or not getattr(grad._data.flags, "writeable", True):
                     grad.copy_(make_tensor(array))
                 else:
                     np.copyto(grad._data, array)

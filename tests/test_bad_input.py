@@ -1,0 +1,171 @@
+"""Bad input, the PyTorch way: each wrong call raises the exception type PyTorch raises, and the edge
+values issue by issue give PyTorch's answers.
+
+``test_bad_input_table`` runs the generated table (tests/bad_input_table.py) on chainrule and PyTorch
+and compares outcomes call by call; what still differs is listed, by callable and kind, in
+tests/bad_input_known.txt, which may only shrink.
+"""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+import chainrule
+import bad_input_table as table
+
+NAN = math.nan
+
+
+def _run(module, expression):
+    """(value or None, exception class name or None, message) of ``expression`` on ``module``."""
+    namespace = {"T": module, "F": module.nn.functional, "nan": NAN, "inf": math.inf}
+    try:
+        return eval(expression, namespace), None, ""  # the expressions below are fixed test data
+    except Exception as error:  # compared with PyTorch's exception
+        return None, type(error).__name__, str(error)
+
+
+def _same_value(ours, theirs):
+    if isinstance(theirs, torch.Tensor):
+        assert isinstance(ours, chainrule.Tensor)
+        assert str(ours.dtype).split(".")[-1] == str(theirs.dtype).split(".")[-1]
+        rtol = 2e-3 if theirs.dtype == torch.float16 else 1e-6  # one float16 rounding apart
+        np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=rtol, atol=1e-7)
+        np.testing.assert_array_equal(np.signbit(ours.detach().numpy().real), np.signbit(theirs.detach().numpy().real))
+    else:
+        assert ours == theirs
+
+
+# (expression, compare the message too): the wrong values and wrong errors of issue 14, each against PyTorch
+LISTED = [
+    ("F.hardshrink(T.tensor([nan, 1., 0.1, -0.7, -0., 0.5, -0.5]))", False),
+    ("F.softshrink(T.tensor([nan, 1., 0.1, -0.1, -0.7, -0.]))", False),
+    ("T.sign(T.tensor([nan, -nan, -1., 0., -0., 2.]))", False),
+    ("T.sign(T.tensor([nan, -0.], dtype=T.float16))", False),
+    ("F.elu(T.tensor([-1., 1., nan, 0., -0.]), alpha=nan)", False),
+    ("F.elu(T.tensor([-1., 1.]), alpha=inf)", False),
+    ("F.celu(T.tensor([-1., 1.]), alpha=nan)", False),
+    ("T.bernoulli(T.tensor([nan, 0.5]))", True),
+    ("T.bernoulli(T.tensor([1.5, 0.5]))", True),
+    ("T.bernoulli(T.tensor([0.5]), p=nan)", True),
+    ("T.tensor([0.5]).bernoulli_(T.tensor([-0.5]))", True),
+    ("T.eq(T.tensor([1.]), None)", False),
+    ("T.lt(T.tensor([1.]), 'abc')", False),
+    ("T.ne(T.tensor([1.]), [1.])", False),
+    ("T.tensor([1.]) == None", True),
+    ("T.tensor([1.]) != 'abc'", True),
+    ("T.tensor([1.]) < 'abc'", False),
+    ("T.randperm(3.5)", True),
+    ("T.randperm([3])", True),
+    ("T.randperm(True)", True),
+    ("T.randperm(-1)", True),
+    ("T.full_like(T.tensor([1.]), None)", True),
+    ("T.full((2,), 'abc')", True),
+    ("T.full((2,), T.tensor(3.))", False),
+    ("T.full((2**31, 2**31), 1.)", True),
+    ("T.zeros(2**40, 2**30)", False),
+    ("T.rand(2**31, 2**31)", True),
+    ("T.ones(2).tile((2**31, 2**31))", True),
+    ("T.ones(2).repeat(2**31, 2**31)", True),
+    ("F.pad(T.ones(2), (2**62, 2**62))", True),
+    ("F.pad(T.ones(2, 2), (2**31, 2**31, 2**31, 2**31))", True),
+    ("F.pad(T.ones(2), (2.5, 1))", True),
+    ("F.pad(T.ones(2), None)", True),
+    ("T.empty(0, 3).stride()", False),
+    ("T.zeros(2, 0, 3).stride()", False),
+    ("T.empty(0, 3, 4).stride(1)", False),
+    ("T.ones(2, 3).tile(5)", False),
+    ("T.ones(2, 3).tile(2, 3)", False),
+    ("T.tile(T.ones(2, 3), 5)", True),
+    ("T.ones(2, 3).tile(2.5)", True),
+    ("T.ones(2, 3).tile([2.5])", True),
+    ("T.ones(2, 3).repeat(None)", True),
+    ("T.nan_to_num(T.tensor([nan, inf, -inf]), None)", False),
+    ("T.nan_to_num(T.tensor([nan, inf, -inf]), None, None, None)", False),
+    ("F.silu(T.tensor([1 + 2j, -1 - 0.5j]))", False),
+    ("T.abs(None)", True),
+    ("T.ones(2).sum(dim='a')", False),
+    ("T.ones(2, 3).sum((0, 1.5))", False),
+    ("T.ones(2, 3).sum(T.tensor(1))", False),
+    ("T.ones(2, 3).transpose(0, 1.0)", False),
+    ("T.ones(2, 3).reshape('a')", True),
+    ("T.ones(2, 3).view(2, 1.5)", False),  # PyTorch words a spread size list's element error differently
+    ("T.ones(2, 3).permute((1, 'a'))", False),
+    ("T.add(T.ones(2), None)", False),
+    ("T.ones(2) + [1]", False),
+]
+
+
+@pytest.mark.parametrize("expression,message", LISTED, ids=[e for e, _ in LISTED])
+def test_listed_cases_match_torch(expression, message):
+    ours, our_error, our_message = _run(chainrule, expression)
+    theirs, their_error, their_message = _run(torch, expression)
+    assert our_error == their_error, (our_message, their_message)
+    if their_error is None:
+        _same_value(ours, theirs)
+    elif message:
+        assert our_message == their_message
+
+
+ACTIVATIONS = ["relu", "relu6", "leaky_relu", "rrelu", "elu", "selu", "celu", "gelu", "silu", "mish", "softplus",
+               "softsign", "sigmoid", "tanh", "hardtanh", "hardsigmoid", "hardswish", "logsigmoid", "tanhshrink",
+               "softshrink", "hardshrink", "glu", "softmax", "log_softmax", "softmin"]
+EXTRA_ARGS = {"softmax": (0,), "log_softmax": (0,), "softmin": (0,)}
+
+
+@pytest.mark.parametrize("dtype", ["int64", "uint8", "bool", "complex64", "float16"])
+@pytest.mark.parametrize("name", ACTIVATIONS)
+def test_activation_dtypes_match_torch(name, dtype):
+    """Activations on integer, bool and complex tensors: PyTorch's result dtype, or its exception and message."""
+    def run(module):
+        x = module.tensor([0, 1, 1, 0]).to(getattr(module, dtype))
+        return getattr(module.nn.functional, name)(x, *EXTRA_ARGS.get(name, ()))
+
+    ours, our_error, our_message = _run_call(lambda: run(chainrule))
+    theirs, their_error, their_message = _run_call(lambda: run(torch))
+    assert (our_error, our_message) == (their_error, their_message)
+    if theirs is not None:
+        _same_value(ours, theirs)
+
+
+def _run_call(call):
+    try:
+        return call(), None, ""
+    except Exception as error:  # compared with PyTorch's exception
+        return None, type(error).__name__, str(error)
+
+
+def test_shrink_gradients_pass_nan():
+    """A NaN input passes through hardshrink and softshrink, and so does its gradient, as in PyTorch."""
+    for name in ("hardshrink", "softshrink"):
+        grads = []
+        for module in (chainrule, torch):
+            x = module.tensor([NAN, 0.1, -0.7, 2.0], requires_grad=True)
+            getattr(module.nn.functional, name)(x).sum().backward()
+            grads.append(x.grad.numpy())
+        np.testing.assert_array_equal(*grads)
+
+
+def test_complex_pinverse_matches_torch():
+    rng = np.random.default_rng(0)
+    for shape in [(3, 3), (2, 4), (4, 2), (2, 3, 5)]:
+        a = rng.standard_normal(shape) + 1j * rng.standard_normal(shape)
+        ours, theirs = chainrule.linalg.pinv(chainrule.tensor(a)), torch.linalg.pinv(torch.tensor(a))
+        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), atol=1e-10)
+        t = chainrule.tensor(a)
+        assert float((t @ chainrule.pinverse(t) @ t - t).abs().max()) < 1e-12
+
+
+def test_bad_input_table():
+    """Every generated wrong call raises PyTorch's exception type, except the callables listed as known."""
+    results = table.scan()
+    found = table.differences(results)
+    known = table.read_known()
+    new = sorted(found - known)
+    fixed = sorted(known - found)
+    assert not new, f"calls whose outcome differs from PyTorch's, not in {table.KNOWN_FILE.name}: {new[:20]}"
+    assert not fixed, f"listed in {table.KNOWN_FILE.name} but now as in PyTorch (remove them): {fixed[:20]}"
+    counts = table.summary(results)
+    assert counts["callables"] > 1000 and counts["same"] > 0.8 * counts["calls"]
