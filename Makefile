@@ -1,6 +1,6 @@
 PYTHON ?= python3
 
-.PHONY: install test test-gpu lint demo bench golden docs
+.PHONY: install test test-gpu lint mutate demo bench golden docs
 
 install:
 	$(PYTHON) -m pip install -e '.[test]'
@@ -16,6 +16,12 @@ test-gpu:  # on a machine with an NVIDIA GPU: pip install -e '.[test,cuda12]' (o
 	$(PYTHON) -c "import sys; sys.path.insert(0, 'src'); import chainrule; sys.exit(0 if chainrule.cuda.is_available() else 'make test-gpu needs an NVIDIA GPU and CuPy')"
 	$(PYTHON) -m pytest -m gpu -p no:warnings tests
 	PYTHONPATH=src $(PYTHON) benchmarks/bench_gpu.py
+
+# Mutation testing of the core modules (Cosmic Ray, one mutant at a time; docs/mutation.md).
+# MODULES="engine op" limits the run; the report alone: $(PYTHON) scripts/mutate.py --report
+mutate:
+	$(PYTHON) -m pip install --quiet -e '.[mutate]'
+	$(PYTHON) scripts/mutate.py $(MODULES)
 
 demo:
 	PYTHONPATH=src $(PYTHON) examples/walkthrough.py

@@ -6,6 +6,7 @@ difference between the two curves is arithmetic, not randomness.
 """
 
 import os
+import re
 import subprocess
 import sys
 
@@ -85,9 +86,21 @@ def test_loss_curve_matches_pytorch(example, one_torch_thread):
 
 
 def run_example(name, *options):
-    env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "src"))
+    env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "src"), OMP_NUM_THREADS="1")  # PyTorch on one thread
     return subprocess.run([sys.executable, os.path.join(EXAMPLES, name), *options], capture_output=True, text=True,
                           check=True, env=env, cwd=ROOT).stdout
+
+
+NUMBER = re.compile(r"-?\d+\.\d+|-?\d+")
+
+
+def printed_figures(printed):
+    """The example's report with the library's name, timings and output paths taken out: its words, and its
+    numbers as floats (the losses, accuracies, fitted coefficients, parameter counts)."""
+    lines = [line for line in printed.splitlines() if not line.startswith("loss plot written")]
+    text = re.sub(r"^(chainrule|PyTorch): ", "", "\n".join(lines), flags=re.M)
+    text = re.sub(r" in \d+\.\d+ s", "", text)
+    return NUMBER.sub("#", text), [float(n) for n in NUMBER.findall(text)]
 
 
 @pytest.mark.parametrize("script, options, expected", [
@@ -96,9 +109,16 @@ def run_example(name, *options):
     ("char_transformer.py", ["--steps", "3", "--sample-length", "20"], "sample:"),
     ("fit_sin_cubic.py", ["--steps", "200"], "Result: y ="),
 ])
-def test_example_runs(tmp_path, script, options, expected):
-    printed = run_example(script, *options, "--output", str(tmp_path))
-    assert expected in printed
+def test_example_prints_pytorchs_figures(tmp_path, script, options, expected):
+    """Run on chainrule and with ``--torch``: the same report, every figure equal to its printed precision."""
+    ours = run_example(script, *options, "--output", str(tmp_path))
+    theirs = run_example(script, *options, "--output", str(tmp_path), "--torch")
+    assert expected in ours
+    our_words, our_numbers = printed_figures(ours)
+    their_words, their_numbers = printed_figures(theirs)
+    assert our_words == their_words
+    # printed to 2-4 decimals: a float32 sum in another order may move the last printed digit by one
+    np.testing.assert_allclose(our_numbers, their_numbers, rtol=1e-4, atol=0.011)
 
 
 @pytest.mark.parametrize("script", ["digits_mlp.py", "digits_cnn.py"])

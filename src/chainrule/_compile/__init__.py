@@ -187,6 +187,7 @@ class CompiledFunction:
             self.stay_eager(entry, f"no plan could be built ({type(error).__name__}: {error})")
             return
         entry.plans.append(plan)
+        entry.recordings = 0  # a new guard variant (another module mode, a replaced parameter) may follow
         if len(entry.plans) > self._max_signatures:
             self.stay_eager(entry, f"more than {self._max_signatures} guard variants")
 

@@ -133,11 +133,12 @@ def gradcheck(func, inputs, *, eps=1e-06, atol=1e-05, rtol=0.001, raise_exceptio
         return _fast_gradcheck(func, inputs, eps, atol, rtol, raise_exception)
     outputs, numerical = _numerical_jacobians(func, inputs, eps)
     analytical = _analytical_jacobians(func, inputs)
-    for j, per_output in numerical.items():
+    # Inputs are numbered among those that require grad, as PyTorch's message numbers them.
+    for number, (j, per_output) in enumerate(numerical.items()):
         for i, num in enumerate(per_output):
             ana = analytical[j][i]
             if not np.allclose(ana, num, rtol=rtol, atol=atol, equal_nan=True):
-                return _fail(_mismatch_message(i, j, num, ana), raise_exception)
+                return _fail(_mismatch_message(i, number, num, ana), raise_exception)
     return True
 
 

@@ -1,0 +1,157 @@
+"""Each validation of chainrule.load, pinned by its own message: one forged file per check, built so that
+this check and no earlier one refuses it. (test_serialization.py checks that forgeries raise the right
+class; these tests check that the intended validation is the one that fired.)"""
+
+import io
+import json
+import re
+import struct
+import zipfile
+
+import pytest
+import torch
+
+from chainrule.serialization import InvalidFileError, load
+
+
+def layout(header, data=b""):
+    """A file of chainrule's (safetensors) layout: header length, header text, data."""
+    text = header if isinstance(header, bytes) else json.dumps(header).encode()
+    return struct.pack("<Q", len(text)) + text + data
+
+
+def entry(dtype="F32", shape=(1,), offsets=(0, 4), **extra):
+    return {"dtype": dtype, "shape": list(shape), "data_offsets": list(offsets), **extra}
+
+
+def tree(text, tensors=None, data=b""):
+    return layout({**(tensors or {}), "__metadata__": {"chainrule.tree": text}}, data)
+
+
+LAYOUT = {
+    "unknown start": (b"GIF89a\0\0\0\0\0", r"not a chainrule \(safetensors layout\) file nor a PyTorch checkpoint"),
+    "absurd header length": (struct.pack("<Q", 2 ** 62) + b"{}", r"header length 4611686018427387904 is larger"),
+    "header past the end": (struct.pack("<Q", 100) + b"{}", r"the header needs 100 bytes but only 2 follow"),
+    "not json": (layout(b"{{{{"), r"the header is not valid JSON \(Expecting property name"),
+    "not utf-8": (layout(b"{\xff\xfe}"), r"the header is not valid JSON \('utf-8' codec can't decode"),
+    "deep header": (layout(b'{"a":' + b"[" * 100000 + b"]" * 100000 + b"}"),
+                    r"the header is not valid JSON \(maximum recursion depth"),
+    "duplicate names": (layout(b'{"x":' + json.dumps(entry("U8", (1,), (0, 1))).encode() + b',"x":'
+                               + json.dumps(entry("U8", (1,), (0, 1))).encode() + b"}", b"\0"),
+                        r"the header names the same key twice"),
+    "bad dtype": (layout({"x": entry("Q99")}, b"\0" * 4), r"unsupported dtype 'Q99'"),
+    "packed float4": (layout({"x": entry("F4", (2,), (0, 1))}, b"\0"), r"unsupported dtype 'F4'"),
+    "dtype not a string": (layout({"x": entry(["F32"])}, b"\0" * 4), r"unsupported dtype \['F32'\]"),
+    "negative shape": (layout({"x": entry(shape=(-1,))}, b"\0" * 4), r"shape \[-1\] must be a list of at most 64"),
+    "float shape": (layout({"x": entry(shape=(1.0,))}, b"\0" * 4), r"shape \[1.0\] must be a list of at most 64"),
+    "bool shape": (layout({"x": entry(shape=(True,))}, b"\0" * 4), r"shape \[True\] must be a list of at most 64"),
+    "too many dimensions": (layout({"x": entry(shape=(1,) * 65)}, b"\0" * 4), r"\(65 items\)\] must be a list"),
+    "size mismatch": (layout({"x": entry(shape=(2,))}, b"\0" * 4),
+                      r"data_offsets \[0, 4\] hold 4 bytes but dtype F32 and shape \[2\] need more"),
+    "huge shape": (layout({"x": entry(shape=(2 ** 40, 2 ** 40))}, b"\0" * 4), r"hold 4 bytes but dtype F32 and"),
+    "offsets out of range": (layout({"x": entry(offsets=(8, 12))}, b"\0" * 4),
+                             r"data_offsets \[8, 12\] must be two integers within the 4 bytes of data"),
+    "negative offsets": (layout({"x": entry("U8", (0,), (-4, -4))}, b"\0" * 4), r"\[-4, -4\] must be two integers"),
+    "huge offsets": (layout({"x": entry("U8", (1,), (2 ** 64, 2 ** 64 + 1))}, b"\0"),
+                     r"\[18446744073709551616, 18446744073709551617\] must be two integers"),
+    "truncated data": (layout({"x": entry("F64", (4,), (0, 32))}, b"\0" * 20), r"within the 20 bytes of data"),
+    "offsets reversed": (layout({"x": entry("U8", (0,), (4, 0))}, b"\0" * 4), r"\[4, 0\] end before they begin"),
+    "overlapping": (layout({"x": entry(shape=(2,), offsets=(0, 8)), "y": entry(offsets=(4, 8))}, b"\0" * 8),
+                    r"tensor 'y': data_offsets \[4, 8\] overlaps the previous tensor"),
+    "gap": (layout({"x": entry(offsets=(4, 8))}, b"\0" * 8), r"tensor 'x': data_offsets \[4, 8\] leaves a gap"),
+    "padded data": (layout({"x": entry()}, b"\0" * 12), r"the tensors cover 4 bytes of data but the file holds 12"),
+    "extra field": (layout({"x": entry(code="x")}, b"\0" * 4), r"tensor 'x': an entry needs exactly dtype, shape"),
+    "metadata not strings": (layout({"__metadata__": {"a": 1}}), r"__metadata__ must map strings to strings"),
+    "tree not json": (tree("{"), r"the object tree is not valid \(Expecting property name"),
+    "deep tree": (tree("[" * 100000 + "]" * 100000), r"the object tree is not valid \(maximum recursion depth"),
+    "unknown node": (tree('{"pickle": "x"}'), r"unknown node 'pickle' in the object tree"),
+    "empty node": (tree("[{}]"), r"unexpected node in the object tree: \{\}"),
+    "missing tensor": (tree('{"tensor": "nope"}'), r"the object tree refers to a missing tensor 'nope'"),
+    "bad pairs": (tree('{"dict": [[1, 2, 3]]}'), r"a dict node must hold \[key, value\] pairs"),
+    "unhashable key": (tree('{"dict": [[[1], 2]]}'), r"invalid dict key in the object tree \(unhashable type"),
+    "integer requires grad": (tree('{"tensor": "x", "requires_grad": true}', {"x": entry("I64", (), (0, 8))},
+                                   b"\0" * 8), r"tensor 'x' of an integer dtype cannot require grad"),
+    "complex flag on ints": (tree('{"tensor": "x", "complex": true}', {"x": entry("I64", (2,), (0, 16))},
+                                  b"\0" * 16), r"tensor 'x' marked complex is not float64 pairs"),
+}
+
+
+def _refusal(data):
+    with pytest.raises(InvalidFileError) as caught:
+        load(io.BytesIO(data))
+    message = str(caught.value)
+    assert message.startswith("chainrule.load: "), message
+    return message
+
+
+@pytest.mark.parametrize("name", LAYOUT)
+def test_each_layout_check_fires_on_its_own_forgery(name):
+    data, expected = LAYOUT[name]
+    message = _refusal(data)
+    assert re.search(expected, message), f"{name}: another check fired: {message}"
+
+
+def test_every_layout_message_is_pinned_by_one_forgery_only():
+    """No two forgeries stop at the same check: each check has a forgery that reaches it."""
+    messages = {name: _refusal(data) for name, (data, _) in LAYOUT.items()}
+    for name, (_, expected) in LAYOUT.items():
+        matching = [other for other, message in messages.items() if re.search(expected, message)]
+        # a huge shape and a short entry are refused by one check, the entry's size
+        assert matching == [name] or set(matching) == {"huge shape", "size mismatch"}, (name, matching)
+
+
+# ---------------------------------------------------------------- PyTorch's zip checkpoints
+def _checkpoint():
+    buffer = io.BytesIO()
+    torch.save({"w": torch.arange(4.0)}, buffer)
+    return buffer.getvalue()
+
+
+def _rewritten(change=None, add=(), compressed=""):
+    """The checkpoint's records rewritten: ``change(name, data)`` gives new data (None drops a record); the
+    record named ``compressed`` is deflated."""
+    source = zipfile.ZipFile(io.BytesIO(_checkpoint()))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as target:
+        for info in source.infolist():
+            data = source.read(info)
+            if change is not None:
+                data = change(info.filename, data)
+            if data is not None:
+                deflate = info.filename == compressed
+                target.writestr(info.filename, data, zipfile.ZIP_DEFLATED if deflate else zipfile.ZIP_STORED)
+        for name, data in add:
+            target.writestr(name, data)
+    return out.getvalue()
+
+
+def _flip_pickle_byte(data):
+    raw = bytearray(data)
+    start = raw.find(b"archive/data.pkl") + len("archive/data.pkl")
+    raw[start + 20] ^= 0xFF  # a byte inside the pickle, after its local header's name
+    return bytes(raw)
+
+
+ZIP = {
+    "truncated archive": (lambda: _checkpoint()[:-30], r"has no end of central directory"),
+    "compressed record": (lambda: _rewritten(compressed="archive/data/0"),
+                          r"zip record 'archive/data/0' is compressed"),
+    "no data.pkl": (lambda: _rewritten(lambda name, data: None if name.endswith("data.pkl") else data),
+                    r"this zip archive is not a PyTorch checkpoint \(no data.pkl\)"),
+    "TorchScript": (lambda: _rewritten(add=[("archive/constants.pkl", b"")]), r"this is a TorchScript archive"),
+    "unknown byte order": (lambda: _rewritten(lambda name, data: b"middle" if name.endswith("byteorder") else data),
+                           r"unknown byte order b'middle'"),
+    "missing storage": (lambda: _rewritten(lambda name, data: None if name.endswith("data/0") else data),
+                        r"the checkpoint has no record 'archive/data/0'"),
+    "short storage": (lambda: _rewritten(lambda name, data: data[:8] if name.endswith("data/0") else data),
+                      r"storage '0' holds 8 bytes but its tensors need 16"),
+    "damaged pickle": (lambda: _flip_pickle_byte(_rewritten()), r"zip record 'archive/data.pkl' fails its CRC check"),
+}
+
+
+@pytest.mark.parametrize("name", ZIP)
+def test_each_checkpoint_check_fires_on_its_own_forgery(name):
+    make, expected = ZIP[name]
+    assert load(io.BytesIO(_rewritten()))["w"].tolist() == [0.0, 1.0, 2.0, 3.0]  # the rewriting itself is sound
+    message = _refusal(make())
+    assert re.search(expected, message), f"{name}: another check fired: {message}"
