@@ -39,6 +39,7 @@ def test_walkthrough_matches_pytorch_and_writes_pictures(tmp_path, renderer_miss
         assert f"{name} written to" in said_about_pictures and open(path).read().count("<svg") == 1
 
 
+@pytest.mark.torch_oracle
 def test_reinforce_prints_pytorch_numbers():
     """The policy-gradient example, run unchanged on both libraries from the same seed, prints the same lines."""
     script = os.path.join(ROOT, "examples", "reinforce.py")
