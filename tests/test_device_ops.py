@@ -8,43 +8,19 @@ host constant and combines it with a GPU array fails here before it fails on a G
 import numpy as np
 import pytest
 from cuda_standin import StandInArray, use_standin
-from op_db import all_ops, noncontiguous
+from op_samples import SEED, cases, sample_tensors
 
 import chainrule
 from chainrule._tensor import make_tensor
 
-SEED = 1234
-
-
-def _cases():
-    for op in all_ops():
-        rng = np.random.default_rng(SEED)
-        for i, sample in enumerate(op.samples(rng)):
-            yield pytest.param(op, sample, id=f"{op.name}-{i}-{sample.name or ''}")
-
-
-def _tensors(op, sample, device):
-    positions = set(op.grad_inputs) if op.grad_inputs is not None else {
-        i for i, a in enumerate(sample.args) if isinstance(a, np.ndarray) and a.dtype.kind == "f"}
-    args = []
-    for i, a in enumerate(sample.args):
-        if not isinstance(a, np.ndarray):
-            args.append(a)
-            continue
-        array = a.astype(np.float64) if a.dtype.kind == "f" else a
-        if a.ndim and a.size and not a.flags.c_contiguous:
-            array = noncontiguous(np.ascontiguousarray(array))
-        t = make_tensor(array.copy() if array.flags.c_contiguous else array)
-        if device != "cpu":
-            t = t.to(device)
-        if op.differentiable and i in positions:
-            t.requires_grad_(True)
-        args.append(t)
-    return args
+def _place_on(device):
+    if device == "cpu":
+        return make_tensor
+    return lambda array: make_tensor(array).to(device)
 
 
 def _run(op, sample, device):
-    args = _tensors(op, sample, device)
+    args = sample_tensors(op, sample, _place_on(device))
     result = op.call(chainrule, *args, **sample.kwargs)
     outputs = [r for r in result if isinstance(r, chainrule.Tensor)] if isinstance(result, (tuple, list)) \
         else [result]
@@ -60,7 +36,7 @@ def _run(op, sample, device):
     return arrays
 
 
-@pytest.mark.parametrize("op,sample", list(_cases()))
+@pytest.mark.parametrize("op,sample", list(cases()))
 def test_op_on_the_cuda_device(op, sample):
     expected = _run(op, sample, "cpu")
     with use_standin():

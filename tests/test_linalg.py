@@ -9,37 +9,10 @@ import warnings
 import numpy as np
 import pytest
 import torch
+from matrix_checks import MODULES, double_in, ones_in, same_error
 from op_db.linalg import cond_norm_samples
 
 import chainrule
-
-MODULES = (chainrule, torch)
-
-
-def _raised(module, call):
-    try:
-        call(module)
-    except Exception as error:  # the comparison below checks the type and the message
-        return error
-    return None
-
-
-def _same_error(call):
-    ours, theirs = (_raised(m, call) for m in MODULES)
-    assert theirs is not None, "PyTorch did not raise"
-    assert ours is not None, f"chainrule did not raise; PyTorch raised {theirs!r}"
-    if isinstance(theirs, torch.linalg.LinAlgError):
-        assert isinstance(ours, chainrule.linalg.LinAlgError)
-    assert type(ours).__name__ == type(theirs).__name__.lstrip("_")
-    assert str(ours).replace("chainrule.", "torch.") == str(theirs)
-
-
-def _ones(module, *shape, dtype=None):
-    return module.ones(*shape, dtype=dtype or module.float32)
-
-
-def _double(module, *shape):
-    return module.ones(*shape, dtype=module.float64)
 
 
 def _t(module, values, dtype="float64"):
@@ -74,50 +47,50 @@ def _close(ours, theirs):
 
 # ---------------------------------------------------------------- errors
 ERRORS = {
-    "inv non-square": lambda m: m.linalg.inv(_ones(m, 2, 3)),
-    "inv 1-d": lambda m: m.linalg.inv(_ones(m, 3)),
+    "inv non-square": lambda m: m.linalg.inv(ones_in(m, 2, 3)),
+    "inv 1-d": lambda m: m.linalg.inv(ones_in(m, 3)),
     "inv long": lambda m: m.linalg.inv(m.ones(2, 2, dtype=m.int64)),
-    "inv singular": lambda m: m.linalg.inv(_ones(m, 3, 3)),
+    "inv singular": lambda m: m.linalg.inv(ones_in(m, 3, 3)),
     "inv singular rank 1": lambda m: m.linalg.inv(m.tensor([[1.0, 2.0], [2.0, 4.0]])),
     "inv zeros": lambda m: m.linalg.inv(m.zeros(2, 2)),
-    "inv batch singular": lambda m: m.linalg.inv(m.stack([m.eye(3), _ones(m, 3, 3)])),
-    "inverse singular": lambda m: m.inverse(_ones(m, 3, 3)),
-    "det non-square": lambda m: m.det(_ones(m, 2, 3)),
-    "slogdet 1-d": lambda m: m.linalg.slogdet(_ones(m, 3)),
-    "logdet non-square": lambda m: m.logdet(_ones(m, 2, 3)),
-    "solve singular": lambda m: m.linalg.solve(_ones(m, 3, 3), _ones(m, 3)),
-    "solve batch singular": lambda m: m.linalg.solve(m.stack([m.eye(3), _ones(m, 3, 3)]), _ones(m, 3)),
-    "inv_ex check_errors": lambda m: m.linalg.inv_ex(_ones(m, 3, 3), check_errors=True),
+    "inv batch singular": lambda m: m.linalg.inv(m.stack([m.eye(3), ones_in(m, 3, 3)])),
+    "inverse singular": lambda m: m.inverse(ones_in(m, 3, 3)),
+    "det non-square": lambda m: m.det(ones_in(m, 2, 3)),
+    "slogdet 1-d": lambda m: m.linalg.slogdet(ones_in(m, 3)),
+    "logdet non-square": lambda m: m.logdet(ones_in(m, 2, 3)),
+    "solve singular": lambda m: m.linalg.solve(ones_in(m, 3, 3), ones_in(m, 3)),
+    "solve batch singular": lambda m: m.linalg.solve(m.stack([m.eye(3), ones_in(m, 3, 3)]), ones_in(m, 3)),
+    "inv_ex check_errors": lambda m: m.linalg.inv_ex(ones_in(m, 3, 3), check_errors=True),
     "cholesky_ex check_errors": lambda m: m.linalg.cholesky_ex(-m.eye(2), check_errors=True),
-    "solve_ex check_errors": lambda m: m.linalg.solve_ex(_ones(m, 2, 2), _ones(m, 2), check_errors=True),
-    "solve vector size": lambda m: m.linalg.solve(m.eye(3), _ones(m, 4)),
-    "solve matrix size": lambda m: m.linalg.solve(m.eye(3), _ones(m, 4, 2)),
-    "solve right vector": lambda m: m.linalg.solve(m.eye(3), _ones(m, 3), left=False),
-    "solve dtype": lambda m: m.linalg.solve(m.eye(3), _double(m, 3)),
-    "solve_triangular 1-d": lambda m: m.linalg.solve_triangular(m.eye(3), _ones(m, 3), upper=False),
-    "solve_triangular upper": lambda m: m.linalg.solve_triangular(m.eye(3), _ones(m, 3, 2)),
-    "solve_triangular shapes": lambda m: m.linalg.solve_triangular(m.eye(3), _ones(m, 4, 2), upper=True),
-    "solve_triangular right": lambda m: m.linalg.solve_triangular(m.eye(3), _ones(m, 3, 2), upper=True, left=False),
+    "solve_ex check_errors": lambda m: m.linalg.solve_ex(ones_in(m, 2, 2), ones_in(m, 2), check_errors=True),
+    "solve vector size": lambda m: m.linalg.solve(m.eye(3), ones_in(m, 4)),
+    "solve matrix size": lambda m: m.linalg.solve(m.eye(3), ones_in(m, 4, 2)),
+    "solve right vector": lambda m: m.linalg.solve(m.eye(3), ones_in(m, 3), left=False),
+    "solve dtype": lambda m: m.linalg.solve(m.eye(3), double_in(m, 3)),
+    "solve_triangular 1-d": lambda m: m.linalg.solve_triangular(m.eye(3), ones_in(m, 3), upper=False),
+    "solve_triangular upper": lambda m: m.linalg.solve_triangular(m.eye(3), ones_in(m, 3, 2)),
+    "solve_triangular shapes": lambda m: m.linalg.solve_triangular(m.eye(3), ones_in(m, 4, 2), upper=True),
+    "solve_triangular right": lambda m: m.linalg.solve_triangular(m.eye(3), ones_in(m, 3, 2), upper=True, left=False),
     "cholesky negative": lambda m: m.linalg.cholesky(-m.eye(3)),
     "cholesky indefinite": lambda m: m.linalg.cholesky(m.tensor([[1.0, 2.0], [2.0, 1.0]])),
     "cholesky batch": lambda m: m.linalg.cholesky(m.stack([m.eye(2), m.tensor([[1.0, 2.0], [2.0, 1.0]])])),
-    "cholesky non-square": lambda m: m.linalg.cholesky(_ones(m, 2, 3)),
-    "qr 1-d": lambda m: m.linalg.qr(_ones(m, 3)),
-    "qr mode": lambda m: m.linalg.qr(_ones(m, 3, 3), mode="foo"),
+    "cholesky non-square": lambda m: m.linalg.cholesky(ones_in(m, 2, 3)),
+    "qr 1-d": lambda m: m.linalg.qr(ones_in(m, 3)),
+    "qr mode": lambda m: m.linalg.qr(ones_in(m, 3, 3), mode="foo"),
     "qr long": lambda m: m.linalg.qr(m.ones(2, 2, dtype=m.int64)),
-    "svd 1-d": lambda m: m.linalg.svd(_ones(m, 3)),
-    "svdvals 1-d": lambda m: m.linalg.svdvals(_ones(m, 3)),
-    "eigh non-square": lambda m: m.linalg.eigh(_ones(m, 2, 3)),
+    "svd 1-d": lambda m: m.linalg.svd(ones_in(m, 3)),
+    "svdvals 1-d": lambda m: m.linalg.svdvals(ones_in(m, 3)),
+    "eigh non-square": lambda m: m.linalg.eigh(ones_in(m, 2, 3)),
     "eigh UPLO": lambda m: m.linalg.eigh(m.eye(3), UPLO="X"),
-    "eigvalsh non-square": lambda m: m.linalg.eigvalsh(_ones(m, 2, 3)),
-    "pinv 1-d": lambda m: m.linalg.pinv(_ones(m, 3)),
-    "matrix_norm 1-d": lambda m: m.linalg.matrix_norm(_ones(m, 3)),
-    "matrix_norm ord": lambda m: m.linalg.matrix_norm(_ones(m, 3, 3), 3),
-    "matrix_norm ord name": lambda m: m.linalg.matrix_norm(_ones(m, 3, 3), "foo"),
-    "matrix_norm dims": lambda m: m.linalg.matrix_norm(_ones(m, 3, 3), dim=(0, 0)),
+    "eigvalsh non-square": lambda m: m.linalg.eigvalsh(ones_in(m, 2, 3)),
+    "pinv 1-d": lambda m: m.linalg.pinv(ones_in(m, 3)),
+    "matrix_norm 1-d": lambda m: m.linalg.matrix_norm(ones_in(m, 3)),
+    "matrix_norm ord": lambda m: m.linalg.matrix_norm(ones_in(m, 3, 3), 3),
+    "matrix_norm ord name": lambda m: m.linalg.matrix_norm(ones_in(m, 3, 3), "foo"),
+    "matrix_norm dims": lambda m: m.linalg.matrix_norm(ones_in(m, 3, 3), dim=(0, 0)),
     "matrix_norm long": lambda m: m.linalg.matrix_norm(m.ones(3, 3, dtype=m.int64)),
-    "norm 3-d with ord": lambda m: m.linalg.norm(_ones(m, 2, 3, 3), 2),
-    "norm fro of vector": lambda m: m.linalg.norm(_ones(m, 3), "fro"),
+    "norm 3-d with ord": lambda m: m.linalg.norm(ones_in(m, 2, 3, 3), 2),
+    "norm fro of vector": lambda m: m.linalg.norm(ones_in(m, 3), "fro"),
     "lu_factor 1-d": lambda m: m.linalg.lu_factor(m.ones(3)),
     "lu_factor integer": lambda m: m.linalg.lu_factor(m.ones(2, 2, dtype=m.int64)),
     "lu_factor singular": lambda m: m.linalg.lu_factor(m.zeros(2, 2)),
@@ -160,7 +133,7 @@ ERRORS = {
 def test_error_matches_torch(name):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        _same_error(ERRORS[name])
+        same_error(ERRORS[name])
 
 
 def test_linalg_error_is_a_runtime_error():
@@ -275,7 +248,7 @@ def test_qr_gradient_errors():
             Q, R = m.linalg.qr(x, mode=mode)
             (R if mode == "r" else Q).sum().backward()
 
-        _same_error(call)
+        same_error(call)
 
 
 def test_qr_mode_r_returns_an_empty_q():

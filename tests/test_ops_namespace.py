@@ -10,41 +10,10 @@ handed back a plain array fails here.
 import numpy as np
 import pytest
 from guarded_namespace import GuardedArray, guard
-from op_db import all_ops
+from op_samples import SEED, cases, sample_tensors
 
 import chainrule
 from chainrule._tensor import make_tensor
-
-SEED = 1234
-
-
-def _cases():
-    for op in all_ops():
-        rng = np.random.default_rng(SEED)
-        for i, sample in enumerate(op.samples(rng)):
-            yield pytest.param(op, sample, id=f"{op.name}-{i}-{sample.name or ''}")
-
-
-def _tensors(op, sample, guarded):
-    """The sample's arrays as chainrule tensors (float64), on NumPy or on guarded arrays."""
-    positions = set(op.grad_inputs) if op.grad_inputs is not None else {
-        i for i, a in enumerate(sample.args) if isinstance(a, np.ndarray) and a.dtype.kind == "f"}
-    args = []
-    for i, a in enumerate(sample.args):
-        if not isinstance(a, np.ndarray):
-            args.append(a)
-            continue
-        array = a.astype(np.float64) if a.dtype.kind == "f" else a
-        if a.ndim and a.size and not a.flags.c_contiguous:
-            from op_db import noncontiguous
-
-            array = noncontiguous(np.ascontiguousarray(array))
-        t = make_tensor(guard(array) if guarded else array.copy() if array.flags.c_contiguous else array)
-        if op.differentiable and i in positions:
-            t.requires_grad_(True)
-        args.append(t)
-    return args
-
 
 def _outputs(result):
     if isinstance(result, (tuple, list)):
@@ -54,7 +23,7 @@ def _outputs(result):
 
 def _run(op, sample, guarded):
     """Outputs, first-order gradients and (when checked) second-order gradients, as arrays."""
-    args = _tensors(op, sample, guarded)
+    args = sample_tensors(op, sample, (lambda array: make_tensor(guard(array))) if guarded else make_tensor)
     outputs = _outputs(op.call(chainrule, *args, **sample.kwargs))
     arrays = [o._data for o in outputs]
     inputs = [a for a in args if isinstance(a, chainrule.Tensor) and a.requires_grad]
@@ -76,7 +45,7 @@ def _run(op, sample, guarded):
     return arrays
 
 
-@pytest.mark.parametrize("op,sample", list(_cases()))
+@pytest.mark.parametrize("op,sample", list(cases()))
 def test_op_runs_on_its_inputs_namespace(op, sample):
     expected = _run(op, sample, guarded=False)
     got = _run(op, sample, guarded=True)

@@ -7,36 +7,9 @@ import warnings
 import numpy as np
 import pytest
 import torch
+from matrix_checks import MODULES, double_in, ones_in, same_error
 
 import chainrule
-
-MODULES = (chainrule, torch)
-
-
-def _raised(module, call):
-    try:
-        call(module)
-    except Exception as error:  # the comparison below checks the type and the message
-        return error
-    return None
-
-
-def _same_error(call):
-    ours, theirs = (_raised(m, call) for m in MODULES)
-    assert theirs is not None, "PyTorch did not raise"
-    assert ours is not None, f"chainrule did not raise; PyTorch raised {theirs!r}"
-    if isinstance(theirs, torch.linalg.LinAlgError):
-        assert isinstance(ours, chainrule.linalg.LinAlgError)
-    assert type(ours).__name__ == type(theirs).__name__.lstrip("_")
-    assert str(ours).replace("chainrule.", "torch.") == str(theirs)
-
-
-def _ones(module, *shape, dtype=None):
-    return module.ones(*shape, dtype=dtype or module.float32)
-
-
-def _double(module, *shape):
-    return module.ones(*shape, dtype=module.float64)
 
 
 def _pair(array):
@@ -44,61 +17,61 @@ def _pair(array):
 
 
 ERRORS = {
-    "mm inner": lambda m: m.mm(_ones(m, 2, 3), _ones(m, 2, 3)),
-    "mm dtype": lambda m: m.mm(_ones(m, 3, 4), _double(m, 4, 3)),
-    "mv 1-d": lambda m: m.mv(_ones(m, 4), _ones(m, 4)),
-    "mv dtype": lambda m: m.mv(_ones(m, 3, 4), _double(m, 4)),
-    "bmm dtype": lambda m: m.bmm(_ones(m, 2, 3, 4), _double(m, 2, 4, 3)),
-    "bmm batch": lambda m: m.bmm(_ones(m, 2, 3, 4), _ones(m, 3, 4, 3)),
-    "dot size": lambda m: m.dot(_ones(m, 3), _ones(m, 4)),
-    "vdot 2-d": lambda m: m.vdot(_ones(m, 3, 1), _ones(m, 3)),
-    "matmul 0-d": lambda m: m.matmul(m.tensor(1.0), _ones(m, 2, 2)),
-    "matmul 3d inner": lambda m: _ones(m, 2, 3, 4) @ _ones(m, 2, 5, 3),
-    "matmul 3d@2d inner": lambda m: _ones(m, 2, 3, 4) @ _ones(m, 5, 3),
-    "matmul 3d@1d inner": lambda m: _ones(m, 2, 3, 4) @ _ones(m, 5),
-    "matmul 1d@3d inner": lambda m: _ones(m, 4) @ _ones(m, 2, 5, 3),
-    "matmul batch": lambda m: _ones(m, 2, 1, 2, 3) @ _ones(m, 3, 1, 3, 4),
-    "matmul dtype": lambda m: _ones(m, 2, 3, 4) @ _double(m, 2, 4, 3),
-    "matmul long float": lambda m: m.ones(2, 3, dtype=m.int64) @ _ones(m, 3, 2),
-    "addmm inner": lambda m: m.addmm(_ones(m, 3, 3), _ones(m, 3, 4), _ones(m, 3, 4)),
-    "addmm input": lambda m: m.addmm(_ones(m, 3, 3), _ones(m, 3, 4), _ones(m, 4, 4)),
-    "addmm 1-d": lambda m: m.addmm(_ones(m, 3, 3), _ones(m, 4), _ones(m, 4, 3)),
-    "addmm dtypes": lambda m: m.addmm(_ones(m, 3, 3), _double(m, 3, 4), _ones(m, 4, 3)),
-    "addmm input dtype": lambda m: m.addmm(_double(m, 3, 3), _ones(m, 3, 4), _ones(m, 4, 3)),
-    "addmv size": lambda m: m.addmv(_ones(m, 4), _ones(m, 3, 4), _ones(m, 4)),
-    "addmv dtype": lambda m: m.addmv(_ones(m, 3), _ones(m, 3, 4), _double(m, 4)),
-    "baddbmm batch": lambda m: m.baddbmm(_ones(m, 2, 3, 3), _ones(m, 2, 3, 4), _ones(m, 3, 4, 3)),
-    "baddbmm dtype": lambda m: m.baddbmm(_double(m, 3), _ones(m, 2, 3, 4), _ones(m, 2, 4, 3)),
-    "addbmm batch": lambda m: m.addbmm(_ones(m, 3, 3), _ones(m, 2, 3, 4), _ones(m, 3, 4, 3)),
-    "addbmm sizes": lambda m: m.addbmm(_ones(m, 3, 3), _ones(m, 2, 3, 4), _ones(m, 2, 5, 3)),
-    "outer 2-d": lambda m: m.outer(_ones(m, 3), _ones(m, 3, 2)),
-    "inner mismatch": lambda m: m.inner(_ones(m, 2, 3), _ones(m, 4)),
-    "tensordot sizes": lambda m: m.tensordot(_ones(m, 2, 3), _ones(m, 4, 3), dims=1),
-    "tensordot negative": lambda m: m.tensordot(_ones(m, 2, 3), _ones(m, 3, 4), dims=-1),
-    "tensordot lists": lambda m: m.tensordot(_ones(m, 2, 3), _ones(m, 3, 4), dims=([1], [0, 1])),
-    "tensordot dtype": lambda m: m.tensordot(_ones(m, 2, 3), _double(m, 3, 4), dims=1),
-    "einsum sizes": lambda m: m.einsum("ij,jk->ik", _ones(m, 2, 3), _ones(m, 4, 5)),
-    "einsum few operands": lambda m: m.einsum("ij,jk->ik", _ones(m, 2, 3)),
-    "einsum many operands": lambda m: m.einsum("ij->", _ones(m, 2, 3), _ones(m, 3, 4)),
-    "einsum dims": lambda m: m.einsum("ij->i", _ones(m, 2, 3, 4)),
-    "einsum output": lambda m: m.einsum("ij->k", _ones(m, 2, 3)),
-    "einsum repeated output": lambda m: m.einsum("ij->ii", _ones(m, 2, 3)),
-    "einsum subscript": lambda m: m.einsum("i1->i", _ones(m, 2, 3)),
-    "einsum diagonal sizes": lambda m: m.einsum("ii->i", _ones(m, 2, 3)),
-    "einsum dtype": lambda m: m.einsum("ij,jk->ik", _ones(m, 2, 3), _double(m, 3, 4)),
-    "matrix_exp non-square": lambda m: m.linalg.matrix_exp(_ones(m, 2, 3)),
+    "mm inner": lambda m: m.mm(ones_in(m, 2, 3), ones_in(m, 2, 3)),
+    "mm dtype": lambda m: m.mm(ones_in(m, 3, 4), double_in(m, 4, 3)),
+    "mv 1-d": lambda m: m.mv(ones_in(m, 4), ones_in(m, 4)),
+    "mv dtype": lambda m: m.mv(ones_in(m, 3, 4), double_in(m, 4)),
+    "bmm dtype": lambda m: m.bmm(ones_in(m, 2, 3, 4), double_in(m, 2, 4, 3)),
+    "bmm batch": lambda m: m.bmm(ones_in(m, 2, 3, 4), ones_in(m, 3, 4, 3)),
+    "dot size": lambda m: m.dot(ones_in(m, 3), ones_in(m, 4)),
+    "vdot 2-d": lambda m: m.vdot(ones_in(m, 3, 1), ones_in(m, 3)),
+    "matmul 0-d": lambda m: m.matmul(m.tensor(1.0), ones_in(m, 2, 2)),
+    "matmul 3d inner": lambda m: ones_in(m, 2, 3, 4) @ ones_in(m, 2, 5, 3),
+    "matmul 3d@2d inner": lambda m: ones_in(m, 2, 3, 4) @ ones_in(m, 5, 3),
+    "matmul 3d@1d inner": lambda m: ones_in(m, 2, 3, 4) @ ones_in(m, 5),
+    "matmul 1d@3d inner": lambda m: ones_in(m, 4) @ ones_in(m, 2, 5, 3),
+    "matmul batch": lambda m: ones_in(m, 2, 1, 2, 3) @ ones_in(m, 3, 1, 3, 4),
+    "matmul dtype": lambda m: ones_in(m, 2, 3, 4) @ double_in(m, 2, 4, 3),
+    "matmul long float": lambda m: m.ones(2, 3, dtype=m.int64) @ ones_in(m, 3, 2),
+    "addmm inner": lambda m: m.addmm(ones_in(m, 3, 3), ones_in(m, 3, 4), ones_in(m, 3, 4)),
+    "addmm input": lambda m: m.addmm(ones_in(m, 3, 3), ones_in(m, 3, 4), ones_in(m, 4, 4)),
+    "addmm 1-d": lambda m: m.addmm(ones_in(m, 3, 3), ones_in(m, 4), ones_in(m, 4, 3)),
+    "addmm dtypes": lambda m: m.addmm(ones_in(m, 3, 3), double_in(m, 3, 4), ones_in(m, 4, 3)),
+    "addmm input dtype": lambda m: m.addmm(double_in(m, 3, 3), ones_in(m, 3, 4), ones_in(m, 4, 3)),
+    "addmv size": lambda m: m.addmv(ones_in(m, 4), ones_in(m, 3, 4), ones_in(m, 4)),
+    "addmv dtype": lambda m: m.addmv(ones_in(m, 3), ones_in(m, 3, 4), double_in(m, 4)),
+    "baddbmm batch": lambda m: m.baddbmm(ones_in(m, 2, 3, 3), ones_in(m, 2, 3, 4), ones_in(m, 3, 4, 3)),
+    "baddbmm dtype": lambda m: m.baddbmm(double_in(m, 3), ones_in(m, 2, 3, 4), ones_in(m, 2, 4, 3)),
+    "addbmm batch": lambda m: m.addbmm(ones_in(m, 3, 3), ones_in(m, 2, 3, 4), ones_in(m, 3, 4, 3)),
+    "addbmm sizes": lambda m: m.addbmm(ones_in(m, 3, 3), ones_in(m, 2, 3, 4), ones_in(m, 2, 5, 3)),
+    "outer 2-d": lambda m: m.outer(ones_in(m, 3), ones_in(m, 3, 2)),
+    "inner mismatch": lambda m: m.inner(ones_in(m, 2, 3), ones_in(m, 4)),
+    "tensordot sizes": lambda m: m.tensordot(ones_in(m, 2, 3), ones_in(m, 4, 3), dims=1),
+    "tensordot negative": lambda m: m.tensordot(ones_in(m, 2, 3), ones_in(m, 3, 4), dims=-1),
+    "tensordot lists": lambda m: m.tensordot(ones_in(m, 2, 3), ones_in(m, 3, 4), dims=([1], [0, 1])),
+    "tensordot dtype": lambda m: m.tensordot(ones_in(m, 2, 3), double_in(m, 3, 4), dims=1),
+    "einsum sizes": lambda m: m.einsum("ij,jk->ik", ones_in(m, 2, 3), ones_in(m, 4, 5)),
+    "einsum few operands": lambda m: m.einsum("ij,jk->ik", ones_in(m, 2, 3)),
+    "einsum many operands": lambda m: m.einsum("ij->", ones_in(m, 2, 3), ones_in(m, 3, 4)),
+    "einsum dims": lambda m: m.einsum("ij->i", ones_in(m, 2, 3, 4)),
+    "einsum output": lambda m: m.einsum("ij->k", ones_in(m, 2, 3)),
+    "einsum repeated output": lambda m: m.einsum("ij->ii", ones_in(m, 2, 3)),
+    "einsum subscript": lambda m: m.einsum("i1->i", ones_in(m, 2, 3)),
+    "einsum diagonal sizes": lambda m: m.einsum("ii->i", ones_in(m, 2, 3)),
+    "einsum dtype": lambda m: m.einsum("ij,jk->ik", ones_in(m, 2, 3), double_in(m, 3, 4)),
+    "matrix_exp non-square": lambda m: m.linalg.matrix_exp(ones_in(m, 2, 3)),
     "matrix_exp long": lambda m: m.linalg.matrix_exp(m.ones(2, 2, dtype=m.int64)),
-    "matrix_power non-square": lambda m: m.linalg.matrix_power(_ones(m, 2, 3), 2),
-    "matrix_power 1-d": lambda m: m.linalg.matrix_power(_ones(m, 3), 2),
+    "matrix_power non-square": lambda m: m.linalg.matrix_power(ones_in(m, 2, 3), 2),
+    "matrix_power 1-d": lambda m: m.linalg.matrix_power(ones_in(m, 3), 2),
     "matrix_power long inverse": lambda m: m.linalg.matrix_power(m.ones(2, 2, dtype=m.int64), -1),
-    "cross length": lambda m: m.linalg.cross(_ones(m, 2, 4), _ones(m, 2, 4)),
-    "cross broadcast": lambda m: m.linalg.cross(_ones(m, 2, 3), _ones(m, 3, 3)),
-    "cross ranks": lambda m: m.linalg.cross(_ones(m, 2, 3), _ones(m, 3)),
-    "multi_dot one": lambda m: m.linalg.multi_dot([_ones(m, 2, 2)]),
-    "multi_dot last 3-d": lambda m: m.linalg.multi_dot([_ones(m, 2, 2), _ones(m, 2, 2, 2)]),
-    "multi_dot middle vector": lambda m: m.linalg.multi_dot([_ones(m, 2, 2), _ones(m, 2), _ones(m, 2, 2)]),
-    "multi_dot shapes": lambda m: m.linalg.multi_dot([_ones(m, 2, 3), _ones(m, 2, 2)]),
-    "multi_dot dtype": lambda m: m.linalg.multi_dot([_ones(m, 2, 2), _double(m, 2, 2)]),
+    "cross length": lambda m: m.linalg.cross(ones_in(m, 2, 4), ones_in(m, 2, 4)),
+    "cross broadcast": lambda m: m.linalg.cross(ones_in(m, 2, 3), ones_in(m, 3, 3)),
+    "cross ranks": lambda m: m.linalg.cross(ones_in(m, 2, 3), ones_in(m, 3)),
+    "multi_dot one": lambda m: m.linalg.multi_dot([ones_in(m, 2, 2)]),
+    "multi_dot last 3-d": lambda m: m.linalg.multi_dot([ones_in(m, 2, 2), ones_in(m, 2, 2, 2)]),
+    "multi_dot middle vector": lambda m: m.linalg.multi_dot([ones_in(m, 2, 2), ones_in(m, 2), ones_in(m, 2, 2)]),
+    "multi_dot shapes": lambda m: m.linalg.multi_dot([ones_in(m, 2, 3), ones_in(m, 2, 2)]),
+    "multi_dot dtype": lambda m: m.linalg.multi_dot([ones_in(m, 2, 2), double_in(m, 2, 2)]),
 }
 
 
@@ -106,7 +79,7 @@ ERRORS = {
 def test_error_matches_torch(name):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        _same_error(ERRORS[name])
+        same_error(ERRORS[name])
 
 
 # ---------------------------------------------------------------- matmul's route, by rank and requires_grad
@@ -141,7 +114,7 @@ def test_matmul_node_names_and_values(shapes, requires_grad):
 def test_matmul_with_a_number_is_a_type_error():
     for m in MODULES:
         with pytest.raises(TypeError):
-            _ones(m, 2, 3) @ 2
+            ones_in(m, 2, 3) @ 2
 
 
 @pytest.mark.parametrize("dtype", ["int64", "complex128"])
@@ -185,7 +158,7 @@ def test_fused_products_in_place():
         assert results[0][0] == results[1][0]
         np.testing.assert_allclose(results[0][1], results[1][1])
         np.testing.assert_allclose(results[0][2], results[1][2])
-    _same_error(lambda m: m.ones(2).addmm_(m.ones(2, 3), m.ones(3, 2)))
+    same_error(lambda m: m.ones(2).addmm_(m.ones(2, 3), m.ones(3, 2)))
 
 
 def test_einsum_call_forms():
@@ -236,7 +209,7 @@ def test_out_arguments():
             assert returned is out
             results.append(out.numpy())
         np.testing.assert_allclose(*results)
-    _same_error(lambda m: m.mm(m.ones(2, 3, requires_grad=True), m.ones(3, 2), out=m.empty(2, 2)))
+    same_error(lambda m: m.mm(m.ones(2, 3, requires_grad=True), m.ones(3, 2), out=m.empty(2, 2)))
 
 
 SECOND_ORDER = {
