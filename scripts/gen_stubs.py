@@ -64,12 +64,17 @@ def public_names(module):
     return sorted(names if names is not None else (n for n in vars(module) if not n.startswith("_")))
 
 
+# What a class statement makes for itself, not API (Python 3.13 adds the last two).
+CLASS_BOOKKEEPING = {"__dict__", "__weakref__", "__module__", "__qualname__", "__slots__", "__doc__",
+                     "__firstlineno__", "__static_attributes__"}
+
+
 def tensor_names():
     """Every attribute Tensor's class hierarchy defines (object's own excluded), runtime methods included."""
     names = set()
     for cls in Tensor.__mro__[:-1]:
         names |= set(vars(cls))
-    return sorted(names - {"__dict__", "__weakref__", "__module__", "__qualname__", "__slots__", "__doc__"})
+    return sorted(names - CLASS_BOOKKEEPING)
 
 
 def _parameters(function):

@@ -16,8 +16,9 @@ import chainrule.nn.functional
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts"))
 import gen_stubs  # noqa: E402
 
-# What a class statement makes for itself, not API.
-CLASS_BOOKKEEPING = {"__dict__", "__weakref__", "__module__", "__qualname__", "__slots__", "__doc__"}
+# What a class statement makes for itself, not API (Python 3.13 adds the last two).
+CLASS_BOOKKEEPING = {"__dict__", "__weakref__", "__module__", "__qualname__", "__slots__", "__doc__",
+                     "__firstlineno__", "__static_attributes__"}
 IMPORTED_FOR_ANNOTATIONS = {"Any"}
 
 
