@@ -146,7 +146,11 @@ class Tensor:
             if dtype.rsplit(".", 1)[-1] not in from_name:
                 raise ValueError(f"invalid type: '{dtype}'")
             dtype = from_name[dtype.rsplit(".", 1)[-1]]
-        return self.to(getattr(dtype, "dtype", dtype))  # a legacy type (chainrule.DoubleTensor) names its dtype
+        if isinstance(dtype, type):
+            dtype = getattr(dtype, "dtype", dtype)  # a legacy type (chainrule.DoubleTensor) names its dtype
+        if not isinstance(dtype, _dtype.dtype):
+            raise TypeError("dtype must be a type, str, or dtype object")
+        return self.to(dtype)
 
     # ----------------------------------------------------------------- autograd metadata
     @property
