@@ -32,7 +32,8 @@ class ArrayNamespace:
     ``device_type``: ``"cpu"`` or ``"cuda"``; ``array_type``: the class of its arrays;
     ``to_host``/``from_host``: copies to and from NumPy arrays; ``data_ptr``: an array's memory address;
     ``whole``: every element an array stands for (a batched array inside ``vmap`` stands for one sample
-    but holds the whole batch), for an op's own checks. ``elementwise_kernel(kernel, *flat_arrays)`` calls
+    but holds the whole batch), for an op's own checks. ``reshape_view(array, shape)``: the same memory in
+    another shape, or None where only a copy can have it (``view``'s test). ``elementwise_kernel(kernel, *flat_arrays)`` calls
     ``kernel(xp, *flat_arrays)``, a kernel that computes each element alone (masks and compactions of its
     own included): a batching namespace runs it once over the whole batch.
     ``runtime``: a device type's runtime (which device an array is on, copies between devices, the current
@@ -55,6 +56,8 @@ class ArrayNamespace:
         self.runtime = runtime
         if "elementwise_kernel" not in self.__dict__:
             self.elementwise_kernel = lambda kernel, *arrays: kernel(self, *arrays)
+        if "reshape_view" not in self.__dict__:
+            self.reshape_view = _reshape_view
 
     def __repr__(self):
         return f"<array namespace {self.name} ({self.device_type})>"
@@ -62,6 +65,16 @@ class ArrayNamespace:
 
 def _itself(array):
     return array
+
+
+def _reshape_view(array, shape):
+    """``array`` reshaped without copying, or None where that needs a copy: the result of ``reshape`` is a
+    view exactly when its base is the memory ``array`` looks at (a copy has fresh memory of its own)."""
+    view = array.reshape(shape)
+    base = view.base
+    if base is not None and (base is array or base is array.base) or not view.size:
+        return view
+    return None
 
 
 def _interface_address(array):

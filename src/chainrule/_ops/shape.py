@@ -87,12 +87,7 @@ UnsafeViewBackward0 = derivative("UnsafeViewBackward0", _reshape_grad)
 
 def _view_array(x, shape):
     """A view of ``x`` with ``shape``, or None when that needs a copy."""
-    v = x.view()
-    try:
-        v.shape = shape
-    except AttributeError:
-        return None
-    return v
+    return namespace_of(x).reshape_view(x, shape)
 
 
 def view(input, *shape):
@@ -614,9 +609,7 @@ def _reshaped_kernel(out, inputs, saved, args):
 
 
 def _reshaped_view(x, shape):
-    view = as_array(x).view()  # a replay may hold a 0-d value as a NumPy scalar
-    view.shape = shape
-    return view
+    return as_array(x).reshape(shape)  # a replay may hold a 0-d value as a NumPy scalar; recorded as a view
 
 
 @replays(UnsafeViewBackward0)

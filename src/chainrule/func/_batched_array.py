@@ -44,10 +44,6 @@ class BatchedArray:
     def shape(self):
         return self.value.shape[1:]
 
-    @shape.setter
-    def shape(self, shape):  # reshaping a view in place (NumPy's way of asking for a view without a copy)
-        self.value.shape = self.value.shape[:1] + tuple(shape)
-
     @property
     def ndim(self):
         return self.value.ndim - 1
@@ -133,10 +129,6 @@ class Fresh(BatchedArray):
     @property
     def shape(self):
         return self.value.shape
-
-    @shape.setter
-    def shape(self, shape):
-        self.value.shape = shape
 
     @property
     def ndim(self):

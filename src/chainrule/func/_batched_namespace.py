@@ -158,6 +158,20 @@ def _elementwise_kernel(kernel, *operands):
     return wrap(xp.elementwise_kernel(kernel, *flats).reshape(shape), level)
 
 
+def _reshape_view(array, shape):
+    """``array`` reshaped without copying, or None: each sample reshaped, the batch dimension kept."""
+    if not isinstance(array, BatchedArray):
+        return namespace_of(array).reshape_view(array, shape)
+    view = _view(array)
+    inner = view.value
+    reshaped = namespace_of(inner).reshape_view(
+        inner, tuple(shape) if view.__class__ is Fresh else inner.shape[:1] + tuple(shape))
+    if reshaped is None:
+        return None
+    view.value = reshaped
+    return view
+
+
 def _build():
     namespace = {}
     for name in dir(np):
@@ -181,7 +195,7 @@ def _build():
     namespace.update({name: _array_conversion(name) for name in ("asarray", "array", "ascontiguousarray")})
     namespace.update(matmul=products.matmul, dot=products.dot, vdot=products.vdot, outer=products.outer,
                      einsum=products.einsum, partition=_partition, diagonal=_diagonal, ravel=shapes.ravel,
-                     errstate=_errstate, as_strided=_as_strided, scatter_add=_scatter_add,
+                     errstate=_errstate, as_strided=_as_strided, reshape_view=_reshape_view, scatter_add=_scatter_add,
                      getitem=indexing.getitem, setitem=indexing.setitem, meshgrid=_meshgrid, linalg=_linalg(),
                      fft=_fft(), elementwise_kernel=_elementwise_kernel)
     namespace.update({name: _noting_views(namespace[name]) for name in _VIEWS})
