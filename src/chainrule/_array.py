@@ -34,8 +34,9 @@ class ArrayNamespace:
     ``whole``: every element an array stands for (a batched array inside ``vmap`` stands for one sample
     but holds the whole batch), for an op's own checks. ``reshape_view(array, shape)``: the same memory in
     another shape, or None where only a copy can have it (``view``'s test).
-    ``elementwise_kernel(kernel, *flat_arrays)`` calls ``kernel(xp, *flat_arrays)``, a kernel that computes each element alone (masks and compactions of its
-    own included): a batching namespace runs it once over the whole batch.
+    ``elementwise_kernel(kernel, *flat_arrays)`` calls ``kernel(xp, *flat_arrays)``, a kernel that computes
+    each element alone (masks and compactions of its own included): a batching namespace runs it once over
+    the whole batch.
     ``runtime``: a device type's runtime (which device an array is on, copies between devices, the current
     device, random numbers, memory; see ``chainrule._device``), None for namespaces of host memory.
     """
