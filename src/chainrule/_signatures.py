@@ -27,7 +27,7 @@ from ._device import device as _device_class
 from ._errors import type_name
 from ._tensor import Tensor
 
-__all__ = ["Signatures", "refusal", "checked"]
+__all__ = ["Signatures", "refusal", "checking", "checking_method", "checked", "declared", "with_signatures"]
 
 _SHOWN = {"Scalar": "Number", "int[]": "tuple of ints", "SymInt[]": "tuple of ints", "Tensor[]": "tuple of Tensors",
           "Tensor?[]": "tuple of Tensors",
@@ -66,6 +66,7 @@ def _is_layout(value):
 
 
 _ACCEPTS = {
+    "object": lambda v: True,  # an argument only Python code reads (``inplace``): anything goes
     "Tensor": lambda v: isinstance(v, Tensor),
     "Scalar": _is_number,
     "float": _is_float,
@@ -210,12 +211,19 @@ class Signatures:
     """A function's signatures as PyTorch declares them, one string per overload (without the name); ``hidden``
     overloads (deprecated forms) are accepted but never listed in a message."""
 
-    __slots__ = ("name", "overloads", "shown")
+    __slots__ = ("name", "overloads", "shown", "texts")
 
     def __init__(self, name, *overloads, hidden=()):
         self.name = name
+        self.texts = (overloads, hidden)
         self.shown = [_Overload(text) for text in overloads]
         self.overloads = self.shown + [_Overload(text) for text in hidden]
+
+    def method(self):
+        """The signatures of the Tensor method: its ``self`` is no argument in PyTorch's messages."""
+        overloads, hidden = self.texts
+        return Signatures(self.name, *[text.partition(",")[2] for text in overloads],
+                          hidden=[text.partition(",")[2] for text in hidden])
 
     def error(self, args, kwargs):
         """PyTorch's TypeError for a call that fits none of the signatures, or None when one fits."""
@@ -253,21 +261,64 @@ def refusal(signatures, error, args, kwargs):
     return signatures.error(args, kwargs) or error
 
 
+def checking(signatures, function):
+    """``function``, whose failures are explained by ``signatures`` where the arguments do not fit them."""
+    def call(*args, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        except Exception:  # re-raised as it is unless the arguments explain it
+            refused = signatures.error(args, kwargs)
+            if refused is None:
+                raise
+            raise refused from None
+
+    functools.update_wrapper(call, function)
+    call.__signatures__ = signatures
+    return call
+
+
+def checking_method(signatures, function):
+    """``checking`` for a Tensor method: ``signatures`` are the function's, the method's are found from them."""
+    signatures = signatures.method()
+
+    def method(self, *args, **kwargs):
+        try:
+            return function(self, *args, **kwargs)
+        except Exception:  # re-raised as it is unless the arguments explain it
+            refused = signatures.error(args, kwargs)
+            if refused is None:
+                raise
+            raise refused from None
+
+    functools.update_wrapper(method, function)
+    method.__signatures__ = signatures
+    return method
+
+
 def checked(*overloads, name=None):
     """Decorator: the function's arguments are checked against ``overloads`` when (and only when) it fails."""
     def decorate(function):
-        signatures = Signatures(name or function.__name__, *overloads)
-
-        def call(*args, **kwargs):
-            try:
-                return function(*args, **kwargs)
-            except Exception:  # re-raised as it is unless the arguments explain it
-                refused = signatures.error(args, kwargs)
-                if refused is None:
-                    raise
-                raise refused from None
-
-        functools.update_wrapper(call, function)
-        call.__signatures__ = signatures
-        return call
+        return checking(Signatures(name or function.__name__, *overloads), function)
     return decorate
+
+
+def declared(name, declaration):
+    """A family's ``SIGNATURES`` entry as Signatures: one overload's text, a tuple of them, or Signatures (for
+    a function whose errors PyTorch words under another name, or with hidden overloads)."""
+    if isinstance(declaration, Signatures):
+        return declaration
+    return Signatures(name, *((declaration,) if isinstance(declaration, str) else declaration))
+
+
+def with_signatures(family, names=None, method=False):
+    """``{name: function}`` for a family's ``FUNCTIONS`` (or ``names``), each named in its ``SIGNATURES`` wrapped by
+    ``checking`` (``checking_method`` for Tensor methods)."""
+    declarations = getattr(family, "SIGNATURES", {})
+    wrap = checking_method if method else checking
+    functions = {}
+    for name in family.FUNCTIONS if names is None else names:
+        function = getattr(family, name)
+        if name in declarations:
+            function = wrap(declared(name, declarations[name]), function)
+        functions[name] = function
+    return functions
