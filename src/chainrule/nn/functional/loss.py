@@ -28,9 +28,9 @@ FUNCTIONS = ["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "kl_div", "c
              "margin_ranking_loss", "triplet_margin_loss", "poisson_nll_loss", "gaussian_nll_loss", "soft_margin_loss",
              "hinge_embedding_loss", "multi_margin_loss", "triplet_margin_with_distance_loss"]
 METHODS = []
-_REDUCTION = "object size_average = None, object reduce = None, str reduction = 'mean'"
+_REDUCTION = "object size_average = None, object reduce = None, object reduction = 'mean'"
 SIGNATURES = {
-    "multi_margin_loss": f"Tensor input, Tensor target, Scalar p = 1, Scalar margin = 1, Tensor? weight = None, "
+    "multi_margin_loss": f"Tensor input, Tensor target, object p = 1, Scalar margin = 1, Tensor? weight = None, "
                          f"{_REDUCTION}",
 }
 
