@@ -128,13 +128,25 @@ class _Parameter:
         return None
 
 
+def _split_commas(text):
+    """``text`` split at the commas outside brackets (a default can be a tuple: ``int[] dim = (-2, -1)``)."""
+    parts, depth, start = [], 0, 0
+    for index, char in enumerate(text):
+        depth += char in "([" and 1 or (char in ")]" and -1 or 0)
+        if char == "," and depth == 0:
+            parts.append(text[start:index])
+            start = index + 1
+    parts.append(text[start:])
+    return parts
+
+
 class _Overload:
     """One signature: its parameters in order, the positional ones first."""
 
     __slots__ = ("parameters", "positional", "required", "text", "counted")
 
     def __init__(self, text):
-        parts = [part.strip() for part in text.split(",") if part.strip()]
+        parts = [part.strip() for part in _split_commas(text) if part.strip()]
         self.parameters = []
         shown = []
         keyword_only = False
@@ -209,12 +221,15 @@ def _too_many(function, overload, given):
 
 class Signatures:
     """A function's signatures as PyTorch declares them, one string per overload (without the name); ``hidden``
-    overloads (deprecated forms) are accepted but never listed in a message."""
+    overloads (deprecated forms) are accepted but never listed in a message. ``eager`` signatures are checked
+    before every call, for functions that would otherwise accept what PyTorch refuses and cost enough that the
+    check is nothing beside their work (a factorization)."""
 
-    __slots__ = ("name", "overloads", "shown", "texts")
+    __slots__ = ("name", "overloads", "shown", "texts", "eager")
 
-    def __init__(self, name, *overloads, hidden=()):
+    def __init__(self, name, *overloads, hidden=(), eager=False):
         self.name = name
+        self.eager = eager
         self.texts = (overloads, hidden)
         self.shown = [_Overload(text) for text in overloads]
         self.overloads = self.shown + [_Overload(text) for text in hidden]
@@ -222,8 +237,11 @@ class Signatures:
     def method(self):
         """The signatures of the Tensor method: its ``self`` is no argument in PyTorch's messages."""
         overloads, hidden = self.texts
-        return Signatures(self.name, *[text.partition(",")[2] for text in overloads],
-                          hidden=[text.partition(",")[2] for text in hidden])
+        def without_self(text):
+            return ",".join(_split_commas(text)[1:])
+
+        return Signatures(self.name, *map(without_self, overloads), hidden=list(map(without_self, hidden)),
+                          eager=self.eager)
 
     def error(self, args, kwargs):
         """PyTorch's TypeError for a call that fits none of the signatures, or None when one fits."""
@@ -263,6 +281,15 @@ def refusal(signatures, error, args, kwargs):
 
 def checking(signatures, function):
     """``function``, whose failures are explained by ``signatures`` where the arguments do not fit them."""
+    if signatures.eager:
+        def checked_first(*args, **kwargs):
+            signatures.check(args, kwargs)
+            return function(*args, **kwargs)
+
+        functools.update_wrapper(checked_first, function)
+        checked_first.__signatures__ = signatures
+        return checked_first
+
     def call(*args, **kwargs):
         try:
             return function(*args, **kwargs)
