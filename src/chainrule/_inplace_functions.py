@@ -44,11 +44,9 @@ _SIGNATURES["addmv_"] = ("Tensor input, Tensor mat, Tensor vec, *, Scalar beta =
 def _function_form(name):
     signatures = Signatures(name, *_SIGNATURES[name], hidden=_HIDDEN.get(name, ()))
 
-    def inplace(*args, **kwargs):
-        signatures.check(args, kwargs)
-        if args:
-            return getattr(args[0], name)(*args[1:], **kwargs)
-        return getattr(kwargs.pop("input"), name)(**kwargs)
+    def inplace(input, *args, **kwargs):
+        signatures.check((input, *args), kwargs)
+        return getattr(input, name)(*args, **kwargs)
 
     inplace.__name__ = inplace.__qualname__ = name
     inplace.__doc__ = f"``input.{name}(...)``."

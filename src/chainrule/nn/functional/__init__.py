@@ -8,7 +8,7 @@ another's functions; adding one is adding its module to the tuple below.
 """
 
 from ..._ops import register_family
-from ..._signatures import with_signatures
+from ..._signatures import with_signatures as _with_signatures
 from . import (_grid, activation, attention, bags, classification_loss, conv, ctc, dropout, linear, loss,
                normalization, pooling, sampling, softmax)
 from ..._ops.tensor_forms import channel_shuffle  # noqa: F401  (also chainrule.channel_shuffle)
@@ -18,8 +18,8 @@ from ..._tensor import Tensor  # (PyTorch's nn.functional offers it too)
 def _register(family):
     """The family's methods on Tensor, its functions here; wrong arguments raise PyTorch's TypeError (SIGNATURES)."""
     register_family(family)
-    globals().update(with_signatures(family))
-    for name, method in with_signatures(family, getattr(family, "METHODS", ()), method=True).items():
+    globals().update(_with_signatures(family))
+    for name, method in _with_signatures(family, getattr(family, "METHODS", ()), method=True).items():
         setattr(Tensor, name, method)
 
 
