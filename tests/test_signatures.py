@@ -86,3 +86,15 @@ def test_checked_keeps_the_error_when_the_arguments_fit():
     with pytest.raises(TypeError, match=r"argument 'upscale_factor' \(position 2\) must be int, not float"):
         pixel_shuffle(chainrule.ones(2), 2.0)
     assert pixel_shuffle.__wrapped__.__name__ == "pixel_shuffle"
+
+
+def test_checked_functions_pickle_as_themselves():
+    """A module stores an activation function (``TransformerEncoderLayer(activation=F.relu)``): pickle finds each
+    checked function under its name in the namespace that offers it."""
+    import pickle
+
+    namespaces = (chainrule, chainrule.nn.functional, chainrule.linalg)
+    checked_functions = [f for space in namespaces for f in vars(space).values() if hasattr(f, "__signatures__")]
+    assert len(checked_functions) > 50
+    for function in checked_functions:
+        assert pickle.loads(pickle.dumps(function)) is function

@@ -279,16 +279,15 @@ def refusal(signatures, error, args, kwargs):
     return signatures.error(args, kwargs) or error
 
 
-def checking(signatures, function):
-    """``function``, whose failures are explained by ``signatures`` where the arguments do not fit them."""
+def checking(signatures, function, home=None, name=None):
+    """``function``, whose failures are explained by ``signatures`` where the arguments do not fit them; ``home``
+    is the module that offers it as ``name`` (where pickle looks a function up)."""
     if signatures.eager:
         def checked_first(*args, **kwargs):
             signatures.check(args, kwargs)
             return function(*args, **kwargs)
 
-        functools.update_wrapper(checked_first, function)
-        checked_first.__signatures__ = signatures
-        return checked_first
+        return _wrapped(checked_first, function, signatures, home, name)
 
     def call(*args, **kwargs):
         try:
@@ -299,9 +298,16 @@ def checking(signatures, function):
                 raise
             raise refused from None
 
-    functools.update_wrapper(call, function)
-    call.__signatures__ = signatures
-    return call
+    return _wrapped(call, function, signatures, home, name)
+
+
+def _wrapped(wrapper, function, signatures, home, name):
+    functools.update_wrapper(wrapper, function)
+    wrapper.__signatures__ = signatures
+    if home is not None:
+        wrapper.__module__ = home
+        wrapper.__name__ = wrapper.__qualname__ = name or function.__name__
+    return wrapper
 
 
 def checking_method(signatures, function):
@@ -317,9 +323,7 @@ def checking_method(signatures, function):
                 raise
             raise refused from None
 
-    functools.update_wrapper(method, function)
-    method.__signatures__ = signatures
-    return method
+    return _wrapped(method, function, signatures, None, None)
 
 
 def checked(*overloads, name=None):
@@ -337,15 +341,16 @@ def declared(name, declaration):
     return Signatures(name, *((declaration,) if isinstance(declaration, str) else declaration))
 
 
-def with_signatures(family, names=None, method=False):
+def with_signatures(family, names=None, method=False, home=None):
     """``{name: function}`` for a family's ``FUNCTIONS`` (or ``names``), each named in its ``SIGNATURES`` wrapped by
-    ``checking`` (``checking_method`` for Tensor methods)."""
+    ``checking`` (``checking_method`` for Tensor methods); ``home`` is the namespace that will offer them."""
     declarations = getattr(family, "SIGNATURES", {})
-    wrap = checking_method if method else checking
     functions = {}
     for name in family.FUNCTIONS if names is None else names:
         function = getattr(family, name)
         if name in declarations:
-            function = wrap(declared(name, declarations[name]), function)
+            signatures = declared(name, declarations[name])
+            function = checking_method(signatures, function) if method else \
+                checking(signatures, function, home, name)
         functions[name] = function
     return functions

@@ -321,6 +321,6 @@ SIGNATURES = {
                    "Tensor? out = None",
     "tensorinv": f"Tensor A, int ind = 2, {_OUT}", "tensorsolve": f"Tensor A, Tensor B, int[]? dims = None, {_OUT}",
 }
-globals().update({name: checking(declared(f"linalg_{name}", declaration), globals()[name])
+globals().update({name: checking(declared(f"linalg_{name}", declaration), globals()[name], __name__, name)
                  for name, declaration in SIGNATURES.items()})
 

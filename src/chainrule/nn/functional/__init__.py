@@ -18,7 +18,7 @@ from ..._tensor import Tensor  # (PyTorch's nn.functional offers it too)
 def _register(family):
     """The family's methods on Tensor, its functions here; wrong arguments raise PyTorch's TypeError (SIGNATURES)."""
     register_family(family)
-    globals().update(_with_signatures(family))
+    globals().update(_with_signatures(family, home=__name__))
     for name, method in _with_signatures(family, getattr(family, "METHODS", ()), method=True).items():
         setattr(Tensor, name, method)
 
