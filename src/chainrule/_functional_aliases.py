@@ -1,15 +1,19 @@
 """Top-level names PyTorch gives to some ``nn.functional`` operations, with their own argument orders
 (``torch.dropout(input, p, train)``, ``torch.embedding(weight, indices)``, losses whose ``reduction`` is
-an integer: 0 none, 1 mean, 2 sum), and a few structural functions (``cond``, ``while_loop``,
-``empty_strided``, ``frombuffer``, ``nonzero_static``, ``can_cast``, ``result_type``)."""
+an integer: 0 none, 1 mean, 2 sum; ``torch.softmax`` with a required ``dim``), and a few structural
+functions (``cond``, ``while_loop``, ``empty_strided``, ``frombuffer``, ``nonzero_static``, ``can_cast``,
+``result_type``)."""
 
 import numpy as np
 
 from . import _dtype
 from ._array import namespace_of
 from ._creation import empty, tensor
+from ._errors import argument_type_error
 from ._tensor import Tensor, make_tensor
+from ._signatures import Signatures, checking
 from .nn import functional as F
+from .nn.functional import normalization
 
 __all__ = ["dropout", "dropout_", "alpha_dropout", "alpha_dropout_", "feature_dropout", "feature_dropout_",
            "feature_alpha_dropout", "feature_alpha_dropout_", "embedding", "embedding_bag", "batch_norm",
@@ -17,13 +21,35 @@ __all__ = ["dropout", "dropout_", "alpha_dropout", "alpha_dropout_", "feature_dr
            "hinge_embedding_loss", "margin_ranking_loss", "poisson_nll_loss", "triplet_margin_loss", "ctc_loss",
            "constant_pad_nd", "convolution", "grid_sampler", "grid_sampler_2d", "grid_sampler_3d",
            "adaptive_max_pool1d", "max_pool1d_with_indices", "cond", "while_loop", "empty_strided", "empty_permuted",
-           "frombuffer", "nonzero_static", "can_cast", "result_type"]
+           "frombuffer", "nonzero_static", "can_cast", "result_type", "softmax", "log_softmax", "selu", "group_norm"]
 
 _REDUCTIONS = {0: "none", 1: "mean", 2: "sum"}
 
 
 def _reduction(value):
     return _REDUCTIONS[value] if isinstance(value, int) else value
+
+
+def softmax(input, dim, dtype=None):
+    """``dim`` is required here: only ``F.softmax`` picks one when it is left out."""
+    if dim is None:
+        raise argument_type_error("softmax", "dim", 2, "int", dim)
+    return F.softmax(input, dim, dtype=dtype)
+
+
+def log_softmax(input, dim, dtype=None):
+    if dim is None:
+        raise argument_type_error("log_softmax", "dim", 2, "int", dim)
+    return F.log_softmax(input, dim, dtype=dtype)
+
+
+def selu(input):
+    return F.selu(input)
+
+
+group_norm = checking(Signatures("group_norm", "Tensor input, int num_groups, Tensor? weight = None, "
+                                               "Tensor? bias = None, float eps = 1e-05"), normalization.group_norm,
+                      __name__)
 
 
 def dropout(input, p, train):

@@ -17,7 +17,8 @@ from ._ops.joining import cat
 from ._ops.norms import vector_norm
 from ._ops.shape import tril, triu
 from ._random import randn
-from ._tensor import make_tensor
+from ._signatures import Signatures, with_signatures
+from ._tensor import Tensor, _wrap_dim, make_tensor
 from .return_types import make_return_type
 
 __all__ = ["qr", "lu", "lu_solve", "lu_unpack", "triangular_solve", "cholesky_solve", "geqrf", "orgqr", "ormqr",
@@ -69,6 +70,10 @@ def _permutation_from_pivots(pivots, m, xp):
 
 def lu_unpack(LU_data, LU_pivots, unpack_data=True, unpack_pivots=True, *, out=None):
     """``P, L, U`` from a packed LU factorization: ``A = P @ L @ U``."""
+    if LU_pivots._data.dtype.name != "int32":
+        raise RuntimeError("torch.lu_unpack: LU_pivots is expected to be a contiguous tensor of torch.int32 dtype.\n"
+                           "Note: this function is intended to be used with the output produced by "
+                           "torch.linalg.lu_factor")
     m, n = LU_data.shape[-2:]
     k = min(m, n)
     if unpack_data:
@@ -113,6 +118,8 @@ def geqrf(input, *, out=None):
     xp = namespace_of(x)
     if x.ndim < 2:
         raise RuntimeError("torch.geqrf: input must have at least 2 dimensions.")
+    if x.dtype.kind not in "fc":
+        raise NotImplementedError(f"\"geqrf_cpu\" not implemented for '{input.dtype.scalar_type_name}'")
     matrices = x.reshape((-1,) + x.shape[-2:])
     packed, taus = [], []
     for matrix in matrices:
@@ -157,7 +164,7 @@ def norm_except_dim(v, pow=2, dim=0):
     """The ``pow``-norm over every dimension but ``dim`` (kept with size 1), as weight normalisation uses."""
     if dim == -1:
         return vector_norm(v, pow)
-    dim = dim % v.dim()
+    dim = _wrap_dim(dim, v.dim())
     others = tuple(d for d in range(v.dim()) if d != dim)
     return vector_norm(v, pow, dim=others, keepdim=True)
 
@@ -189,4 +196,27 @@ def pca_lowrank(A, q=None, center=True, niter=2):
     return svd_lowrank(A, q, niter)
 
 
+# PyTorch's signatures: a failed call whose arguments do not fit raises PyTorch's TypeError; the eager ones are
+# checked first (they would accept a wrong flag or size), the functions being slow beside the check.
+_OUT = "*, Tensor? out = None"
+SIGNATURES = {
+    "qr": Signatures("qr", f"Tensor input, bool some = True, {_OUT}", eager=True),
+    "lu": Signatures("_lu_with_info", "Tensor A, bool pivot = True, object get_infos = False, object out = None",
+                     eager=True),
+    "lu_unpack": f"Tensor LU_data, Tensor LU_pivots, bool unpack_data = True, bool unpack_pivots = True, {_OUT}",
+    "triangular_solve": f"Tensor b, Tensor A, bool upper = True, bool transpose = False, bool unitriangular = False, "
+                        f"{_OUT}",
+    "cholesky_solve": f"Tensor input, Tensor input2, bool upper = False, {_OUT}",
+    "geqrf": f"Tensor input, {_OUT}", "orgqr": "Tensor input, Tensor tau",
+    "ormqr": f"Tensor input, Tensor tau, Tensor other, bool left = True, bool transpose = False, {_OUT}",
+    "nuclear_norm": Signatures("nuclear_norm", f"Tensor input, bool keepdim = False, {_OUT}",
+                               f"Tensor input, int[2] dim, bool keepdim = False, {_OUT}", eager=True),
+    "frobenius_norm": Signatures("frobenius_norm", f"Tensor input, int[1] dim, bool keepdim = False, {_OUT}",
+                                 eager=True),
+    "norm_except_dim": Signatures("norm_except_dim", "Tensor v, int pow = 2, int dim = 0", eager=True),
+}
 register_family(sys.modules[__name__])
+globals().update(with_signatures(sys.modules[__name__]))
+for _name, _method in with_signatures(sys.modules[__name__], METHODS, method=True).items():
+    setattr(Tensor, _name, _method)
+del _name, _method

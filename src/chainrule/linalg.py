@@ -30,7 +30,8 @@ from ._ops.pointwise_binary import nan_to_num
 from ._ops.products import linalg_cross as cross
 from ._ops.products import matrix_exp, matrix_power, multi_dot, vecdot
 from ._ops.shape import diagonal as _diagonal
-from ._tensor import _wrap_dim, make_tensor
+from ._tensor import Tensor, _wrap_dim, make_tensor
+from ._signatures import Signatures, checking, declared
 from .return_types import make_return_type
 from ._ops.pointwise_base import write_out
 
@@ -129,14 +130,18 @@ def _solve_ex(A, B, left, check_errors):
                     vector)
 
 
-def matrix_rank(A, *, atol=None, rtol=None, hermitian=False, out=None):
-    """The number of singular values above ``max(atol, rtol * largest)`` (not differentiable)."""
+def matrix_rank(A, tol=None, hermitian=False, *, atol=None, rtol=None, out=None):
+    """The number of singular values above ``max(atol, rtol * largest)`` (not differentiable); PyTorch's older
+    positional ``tol`` is an ``atol`` alone."""
     check_matrix("torch.linalg.matrix_rank", A, square=False)
+    if tol is not None:
+        atol, rtol = tol, 0.0
+    atol, rtol = (bound._data if isinstance(bound, Tensor) else bound for bound in (atol, rtol))
     a = A._data
     xp = namespace_of(a)
     values = xp.abs(xp.linalg.eigvalsh(a)) if hermitian else xp.linalg.svd(a, compute_uv=False)
     if rtol is None:
-        rtol = 0.0 if atol is not None and atol > 0 else float(xp.finfo(a.dtype).eps) * max(a.shape[-2:])
+        rtol = 0.0 if atol is not None and xp.all(atol > 0) else float(xp.finfo(a.dtype).eps) * max(a.shape[-2:])
     largest = values.max(-1, keepdims=True) if values.shape[-1] else xp.zeros(values.shape[:-1] + (1,))
     threshold = xp.maximum(0.0 if atol is None else atol, rtol * largest)
     rank = as_array((values > threshold).sum(-1).astype(xp.int64))
@@ -266,6 +271,8 @@ def tensorsolve(A, B, dims=None, *, out=None):
 
 def vander(x, *, N=None):
     """The Vandermonde matrix: columns ``x**0, x**1, ..., x**(N-1)`` (``N`` defaults to ``x``'s length)."""
+    if x._data.dtype.kind == "b":
+        raise RuntimeError("linalg.vander supports floating point, complex, and integer tensors, but got Bool")
     if N is None:
         N = x.shape[-1] if x._data.ndim else 1
     if N <= 1:
@@ -276,3 +283,44 @@ def vander(x, *, N=None):
 
 
 publish([globals()[name] for name in __all__])
+
+# PyTorch's signatures (its messages name the functions linalg_*): a failed call whose arguments do not fit them
+# raises PyTorch's TypeError; the eager ones are checked first, as they would accept a wrong argument.
+_OUT = "*, Tensor? out = None"
+_NORM_TAIL = "int[1]? dim = None, bool keepdim = False, *, Tensor? out = None, ScalarType? dtype = None"
+# pinv and matrix_rank: tolerances as tensors or numbers, or one positional tolerance (rcond, tol)
+_TOLERANCES = ("Tensor A, *, Tensor? atol = None, Tensor? rtol = None, bool hermitian = False, Tensor? out = None|"
+               "Tensor A, *, float? atol = None, float? rtol = None, bool hermitian = False, Tensor? out = None|"
+               "Tensor A, float {0}, bool hermitian = False, *, Tensor? out = None|"
+               "Tensor A, Tensor {0}, bool hermitian = False, *, Tensor? out = None")
+SIGNATURES = {
+    "cross": "Tensor input, Tensor other, *, int dim = -1, Tensor? out = None",
+    "eig": f"Tensor A, {_OUT}", "eigvals": f"Tensor A, {_OUT}",
+    "eigh": f"Tensor A, str UPLO = 'L', {_OUT}", "eigvalsh": f"Tensor A, str UPLO = 'L', {_OUT}",
+    "householder_product": f"Tensor A, Tensor tau, {_OUT}",
+    "lstsq": "Tensor A, Tensor B, float? rcond = None, *, str? driver = None",
+    "lu": "Tensor A, *, bool pivot = True, Tensor? out = None",
+    "lu_factor": "Tensor A, *, bool pivot = True, Tensor? out = None",
+    "lu_factor_ex": "Tensor A, *, bool pivot = True, bool check_errors = False, Tensor? out = None",
+    "matrix_norm": ("Tensor A, Scalar ord, int[] dim = (-2, -1), bool keepdim = False, *, ScalarType? dtype = None, "
+                    "Tensor? out = None",
+                    "Tensor A, str ord = 'fro', int[] dim = (-2, -1), bool keepdim = False, *, "
+                    "ScalarType? dtype = None, Tensor? out = None"),
+    "norm": (f"Tensor A, Scalar? ord = None, {_NORM_TAIL}", f"Tensor A, str ord, {_NORM_TAIL}"),
+    "matrix_power": f"Tensor input, int n, {_OUT}",
+    "multi_dot": Signatures("linalg_multi_dot", f"Tensor[] tensors, {_OUT}", eager=True),
+    "pinv": Signatures("linalg_pinv", *_TOLERANCES.format("rcond").split("|"), eager=True),
+    "matrix_rank": Signatures("linalg_matrix_rank", *_TOLERANCES.format("tol").split("|"), eager=True),
+    "qr": f"Tensor A, str mode = 'reduced', {_OUT}",
+    "solve": "Tensor A, Tensor B, *, bool left = True, Tensor? out = None",
+    "solve_ex": "Tensor A, Tensor B, *, bool left = True, bool check_errors = False, Tensor? out = None",
+    "svd": Signatures("linalg_svd", "Tensor A, bool full_matrices = True, *, str? driver = None, Tensor? out = None",
+                      eager=True),
+    "vander": "Tensor x, *, int? N = None",
+    "vector_norm": "Tensor x, Scalar ord = 2, int[1]? dim = None, bool keepdim = False, *, ScalarType? dtype = None, "
+                   "Tensor? out = None",
+    "tensorinv": f"Tensor A, int ind = 2, {_OUT}", "tensorsolve": f"Tensor A, Tensor B, int[]? dims = None, {_OUT}",
+}
+globals().update({name: checking(declared(f"linalg_{name}", declaration), globals()[name], __name__, name)
+                 for name, declaration in SIGNATURES.items()})
+

@@ -13,11 +13,14 @@ import warnings
 
 from ..._array import namespace_of
 from ..._ops._op import derivative, record
+from ..._signatures import Signatures
 from ..._tensor import make_tensor
 from ._windows import GatherFlatBackward, ScatterFlatBackward, gather_flat, scatter_flat
 
 FUNCTIONS = ["affine_grid", "grid_sample"]
 METHODS = []
+SIGNATURES = {"grid_sample": Signatures("grid_sampler", "Tensor input, Tensor grid, str mode = 'bilinear', "
+                                                        "str padding_mode = 'zeros', bool? align_corners = None")}
 
 _ALIGN_WARNING = ("Default grid_sample and affine_grid behavior has changed to align_corners=False since 1.3.0. "
                   "Please specify align_corners=True if the old behavior is desired. See the documentation of "
@@ -59,10 +62,10 @@ AffineGridGeneratorBackward0 = derivative("AffineGridGeneratorBackward0", _affin
 def affine_grid(theta, size, align_corners=None):
     """The sampling grid (N, *spatial, rank) that the affine maps ``theta`` (N, rank, rank + 1) give."""
     align_corners = _align(align_corners)
-    size = tuple(int(s) for s in size)
-    if len(size) not in (4, 5):
+    if len(size) not in (4, 5):  # asked of the size as given, before its elements are read
         raise NotImplementedError(f"affine_grid only supports 4D and 5D sizes, for 2D and 3D affine transforms, "
                                   f"respectively. Got size {size}.")
+    size = tuple(int(s) for s in size)
     rank = len(size) - 2
     t = theta._data
     if t.ndim != 3 or t.shape[1:] != (rank, rank + 1) or t.shape[0] != size[0]:

@@ -29,6 +29,31 @@ FUNCTIONS = ["relu", "relu_", "relu6", "leaky_relu", "leaky_relu_", "rrelu", "rr
              "threshold", "threshold_", "prelu", "glu"]
 METHODS = ["hardshrink", "prelu"]  # F.sigmoid and F.tanh are chainrule's own
 
+_INPLACE = "object inplace = False"  # read by Python code only: anything goes
+SIGNATURES = {
+    "relu": f"Tensor input, {_INPLACE}", "relu_": "Tensor input", "relu6": f"Tensor input, {_INPLACE}",
+    "leaky_relu": f"Tensor input, Scalar negative_slope = 0.01, {_INPLACE}",
+    "leaky_relu_": "Tensor input, Scalar negative_slope = 0.01",
+    "rrelu": f"Tensor input, Scalar lower = 0.125, Scalar upper = 0.3333333333333333, bool training = False, "
+             f"{_INPLACE}",
+    "rrelu_": "Tensor input, Scalar lower = 0.125, Scalar upper = 0.3333333333333333, bool training = False",
+    "elu": f"Tensor input, Scalar alpha = 1.0, {_INPLACE}", "elu_": "Tensor input, Scalar alpha = 1.0",
+    "selu": f"Tensor input, {_INPLACE}", "selu_": "Tensor input",
+    "celu": f"Tensor input, Scalar alpha = 1.0, {_INPLACE}", "celu_": "Tensor input, Scalar alpha = 1.0",
+    "gelu": "Tensor input, *, str approximate = 'none'",
+    "silu": f"Tensor input, {_INPLACE}", "mish": f"Tensor input, {_INPLACE}",
+    "softplus": "Tensor input, Scalar beta = 1, Scalar threshold = 20",
+    "hardtanh": f"Tensor input, object min_val = -1.0, object max_val = 1.0, {_INPLACE}",  # compared in Python
+    "hardtanh_": "Tensor input, Scalar min_val = -1, Scalar max_val = 1",
+    "hardsigmoid": f"Tensor input, {_INPLACE}", "hardswish": f"Tensor input, {_INPLACE}",
+    "logsigmoid": "Tensor input", "softshrink": "Tensor input, Scalar lambd = 0.5",
+    "hardshrink": "Tensor input, Scalar lambd = 0.5",
+    "threshold": f"Tensor input, Scalar threshold, Scalar value, {_INPLACE}",
+    "threshold_": "Tensor input, Scalar threshold, Scalar value",
+    "prelu": "Tensor input, Tensor weight",
+    "glu": "object input, int dim = -1",  # PyTorch asks the input its dim() first: an AttributeError
+}
+
 SELU_ALPHA = 1.6732632423543772848170429916717
 SELU_SCALE = 1.0507009873554804934193349852946
 _SQRT1_2 = 1 / math.sqrt(2)
@@ -64,6 +89,9 @@ HardtanhBackward0 = derivative("HardtanhBackward0", _blocked_outside, saves="sel
 
 
 def _hardtanh(input, min_val, max_val):
+    if min_val is None or max_val is None:
+        raise TypeError(f"hardtanh_(): argument '{'min_val' if min_val is None else 'max_val'}' must be Number, not "
+                        "NoneType")
     x = input._data
     if x.dtype.kind == "b":
         raise RuntimeError("Bool inputs not supported for hardtanh")
@@ -88,7 +116,8 @@ def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
 
 
 def hardtanh_(input, min_val=-1.0, max_val=1.0):
-    return hardtanh(input, min_val, max_val, True)
+    """PyTorch's in-place form takes the bounds in any order (``F.hardtanh`` alone refuses min > max)."""
+    return _hardtanh_in_place(input, min_val, max_val)
 
 
 def relu6(input, inplace=False):
@@ -174,6 +203,8 @@ _rrelu_in_place = make_inplace(_rrelu_for_in_place, "rrelu")
 
 def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
     """Leaky relu whose negative slope is random in ``[lower, upper]`` while training, their mean otherwise."""
+    if not lower <= upper:
+        raise RuntimeError("Lower bound should be less than or equal to the upper bound")
     if inplace:
         return _rrelu_in_place(input, lower, upper, training)
     return _rrelu(RreluWithNoiseBackward0, input, input, lower, upper, training)
@@ -362,7 +393,7 @@ def softsign(input):
 
 
 def tanhshrink(input):
-    return input - tanh(input)
+    return input - input.tanh()  # as PyTorch: a non-tensor fails on the method, with an AttributeError
 
 
 # ---------------------------------------------------------------- piecewise linear
@@ -501,9 +532,9 @@ def glu(input, dim=-1):
     """First half of ``dim`` times the sigmoid of the second half."""
     if input.dim() == 0:  # PyTorch asks the tensor first: a non-tensor is an AttributeError there too
         raise RuntimeError("glu does not support scalars because halving size must be even")
+    dim = _wrap_dim(dim, input.ndim)
+    if input.shape[dim] % 2:  # PyTorch checks the shape before the dtype
+        raise RuntimeError(f"Halving dimension must be even, but dimension {dim} is size {input.shape[dim]}")
     x = _real_float(input, "glu_cpu", "glu")
-    dim = _wrap_dim(dim, x.ndim)
-    if x.shape[dim] % 2:
-        raise RuntimeError(f"Halving dimension must be even, but dimension {dim} is size {x.shape[dim]}")
     first, second = namespace_of(x).split(x, 2, axis=dim)
     return record(first * _sigmoid_array(second), GluBackward0, (input,), (input,), (dim,))

@@ -5,17 +5,28 @@ A bag reduction is a segment reduction of ``embedding``'s rows, written with ``i
 and ``scatter_reduce`` (max), so its gradients are theirs.
 """
 
+import warnings
+
 from ..._array import namespace_of
 from ..._dtype import int64
 from ..._tensor import make_tensor
 from ..._ops.scatter_forms import scatter_reduce
 from ..._ops.scatter import index_add
+from ..._signatures import Signatures
+from . import pooling
 from .pooling import adaptive_max_pool1d, adaptive_max_pool2d, adaptive_max_pool3d, max_pool1d, max_pool2d, max_pool3d
 from .sampling import embedding
 
 __all__ = ["embedding_bag", "max_pool1d_with_indices", "max_pool2d_with_indices", "max_pool3d_with_indices",
            "adaptive_max_pool1d_with_indices", "adaptive_max_pool2d_with_indices", "adaptive_max_pool3d_with_indices"]
 FUNCTIONS = __all__
+SIGNATURES = {
+    **{f"max_pool{rank}d_with_indices": pooling.SIGNATURES[f"max_pool{rank}d"] for rank in (1, 2, 3)},
+    # PyTorch words these errors as the pooling function's own
+    **{f"adaptive_max_pool{rank}d_with_indices": Signatures(f"adaptive_max_pool{rank}d",
+                                                             pooling.SIGNATURES[f"adaptive_max_pool{rank}d"])
+       for rank in (1, 2, 3)},
+}
 
 
 def _bags(input, offsets, include_last_offset):
@@ -50,7 +61,12 @@ def _bags(input, offsets, include_last_offset):
 def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale_grad_by_freq=False, mode="mean",
                   sparse=False, per_sample_weights=None, include_last_offset=False, padding_idx=None):
     """One row per bag: the ``sum``, ``mean`` or ``max`` of the embeddings of its indices (empty bags give
-    zeros; ``padding_idx`` entries are left out of the bag)."""
+    zeros; ``padding_idx`` entries are left out of the bag). Integer weights beside a floating point input are
+    the old argument order, swapped back with PyTorch's warning."""
+    if weight.dtype == int64 and input.is_floating_point():
+        warnings.warn("Argument order of nn.functional.embedding_bag was changed. Usage `embedding_bag(weight, input, "
+                      "...)` is deprecated, and should now be `embedding_bag(input, weight, ...)`.", stacklevel=2)
+        input, weight = weight, input
     if mode not in ("sum", "mean", "max"):
         raise ValueError("mode has to be one of sum, mean or max")
     if per_sample_weights is not None and mode != "sum":

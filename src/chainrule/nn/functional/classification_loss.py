@@ -14,6 +14,7 @@ from ..._dtype import int64, uint8
 from ..._ops._op import derivative, needs_grad, record
 from ..._ops.pointwise import log, sigmoid, where
 from ..._ops._op import traced
+from ..._signatures import Signatures
 from ..._tensor import make_tensor
 from .activation import logsigmoid, softplus, softplus_array
 from .loss_reduction import divide_by_number, reduce_array, reduce_loss, reduction_mode
@@ -22,6 +23,18 @@ from .softmax import log_softmax
 FUNCTIONS = ["nll_loss", "cross_entropy", "binary_cross_entropy", "binary_cross_entropy_with_logits",
              "multilabel_soft_margin_loss", "multilabel_margin_loss"]
 METHODS = []
+_REDUCTION = "object size_average = None, object reduce = None, object reduction = 'mean'"
+# PyTorch's Python losses hand their arguments to ops of other names, which word the errors
+SIGNATURES = {
+    "nll_loss": Signatures("nll_loss_nd", "Tensor input, Tensor target, Tensor? weight = None, "
+                                          "object size_average = None, int ignore_index = -100, object reduce = None, "
+                                          "object reduction = 'mean'"),
+    "cross_entropy": Signatures("cross_entropy_loss", "Tensor input, Tensor target, Tensor? weight = None, "
+                                                      "object size_average = None, int ignore_index = -100, "
+                                                      "object reduce = None, object reduction = 'mean', "
+                                                      "float label_smoothing = 0.0"),
+    "multilabel_margin_loss": f"Tensor input, Tensor target, {_REDUCTION}",
+}
 
 
 # ---------------------------------------------------------------- nll_loss
@@ -311,6 +324,9 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
     """Hinge loss between every target class (listed first in ``target``, ended by -1) and every other class."""
     reduction = reduction_mode(reduction, size_average, reduce)
     _check_multilabel_target(input, target)
+    if not input.is_floating_point():
+        raise NotImplementedError(f"\"multilabel_margin_loss_forward_out_frame\" not implemented for "
+                                  f"'{input.dtype.scalar_type_name}'")
     xp = namespace_of(input._data)
     x = xp.atleast_2d(input._data)
     labels = xp.atleast_2d(target._data)

@@ -18,12 +18,16 @@ from ..._array import INTEGER_TYPES
 from ..._ops._arguments import check_tensors
 from ..._ops._kernel import Kernel, replays
 from ..._ops._op import derivative, record
+from ..._signatures import Signatures
 from ..._tensor import _wrap_dim
 from ._windows import col2im, im2col, windows_count
 
 FUNCTIONS = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d", "unfold",
              "fold"]
 METHODS = []
+# PyTorch's unfold passes its sizes on as pairs to im2col, which words the errors
+SIGNATURES = {"unfold": Signatures("im2col", "Tensor input, int[2] kernel_size, int[2] dilation = 1, "
+                                             "int[2] padding = 0, int[2] stride = 1")}
 
 
 class _Geometry(NamedTuple):

@@ -18,7 +18,8 @@ from ..._ops._op import traced_stateful
 from ..._random import default_generator
 from ..._random.fill import bernoulli_values
 from ..._random.layout import device_of_draw, fill_like, fresh
-from ..._tensor import make_tensor
+from ..._errors import argument_type_error
+from ..._tensor import Tensor, make_tensor
 
 FUNCTIONS = ["dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout", "feature_alpha_dropout"]
 METHODS = []
@@ -29,6 +30,19 @@ _SELU_SATURATION = 1.7580993408473766  # -SELU's lowest value, scale * alpha
 def _check_probability(p):
     if p < 0.0 or p > 1.0:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+
+
+def _check_input(input, name):
+    """PyTorch refuses a non-tensor even where nothing is dropped (``training=False``, ``p=0``)."""
+    if not isinstance(input, Tensor):
+        raise argument_type_error(name, "input", 1, "Tensor", input)
+
+
+def _check_floating(input):
+    """The mask is floating point; PyTorch cannot write it back into an integer or bool tensor."""
+    if not input.is_floating_point() and not input.is_complex():
+        raise RuntimeError(f"result type Float can't be cast to the desired output type "
+                           f"{input.dtype.scalar_type_name}")
 
 
 def _keep_mask(x, p, mask_shape):
@@ -64,6 +78,7 @@ def _zeros(input, mask_shape):
 
 
 def _scaled_dropout(input, p, inplace, mask_shape):
+    _check_floating(input)
     if p == 1:
         noise = _zeros(input, mask_shape)
     else:
@@ -72,6 +87,7 @@ def _scaled_dropout(input, p, inplace, mask_shape):
 
 
 def _alpha_dropout(input, p, inplace, mask_shape):
+    _check_floating(input)
     if p == 1:
         noise = _zeros(input, mask_shape)
         return input.mul_(noise) if inplace else input * noise
@@ -99,6 +115,7 @@ def _channel_shape(input):
 def dropout(input, p=0.5, training=True, inplace=False):
     """Zero each element with probability ``p`` and scale the rest by ``1 / (1 - p)``."""
     _check_probability(p)
+    _check_input(input, "dropout")
     if not training or p == 0 or input.numel() == 0:
         return input
     return _scaled_dropout(input, p, inplace, tuple(input.shape))
@@ -169,6 +186,7 @@ def dropout3d(input, p=0.5, training=True, inplace=False):
 def alpha_dropout(input, p=0.5, training=False, inplace=False):
     """Dropout for SELU networks: dropped values go to SELU's saturation, mean and variance are kept."""
     _check_probability(p)
+    _check_input(input, "alpha_dropout")
     if not training or p == 0 or input.numel() == 0:
         return input
     return _alpha_dropout(input, p, inplace, tuple(input.shape))
@@ -177,6 +195,7 @@ def alpha_dropout(input, p=0.5, training=False, inplace=False):
 def feature_alpha_dropout(input, p=0.5, training=False, inplace=False):
     """Alpha dropout of whole channels."""
     _check_probability(p)
+    _check_input(input, "feature_alpha_dropout")
     if not training or p == 0 or input.numel() == 0:
         return input
     return _alpha_dropout(input, p, inplace, _channel_shape(input))

@@ -21,6 +21,7 @@ from ..._tensor import _wrap_dim, make_tensor
 
 FUNCTIONS = ["linear", "bilinear", "cosine_similarity", "pairwise_distance", "pdist", "normalize"]
 METHODS = []
+SIGNATURES = {"pdist": "Tensor input, float p = 2"}
 
 
 # ---------------------------------------------------------------- linear / bilinear
@@ -120,6 +121,8 @@ def pdist(input, p=2):
     """The p-norm distance between every pair of rows ``i < j``, in row-major order of the pairs."""
     if input.dim() != 2:
         raise RuntimeError(f"pdist only supports 2D tensors, got: {input.dim()}D")
+    if not input.is_floating_point():
+        raise RuntimeError("pdist only supports floating-point dtypes")
     if p < 0:
         raise RuntimeError("pdist only supports non-negative p values")
     x = input._data

@@ -18,6 +18,7 @@ from ..._ops._op import derivative, record
 from ..._ops.pointwise import exp, log, sigmoid, where
 from ..._ops.pointwise_binary import minimum, xlogy
 from ..._ops._op import traced
+from ..._ops._arguments import check_tensors
 from ..._tensor import make_tensor
 from .activation import softplus_array
 from .linear import pairwise_distance
@@ -27,6 +28,11 @@ FUNCTIONS = ["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "kl_div", "c
              "margin_ranking_loss", "triplet_margin_loss", "poisson_nll_loss", "gaussian_nll_loss", "soft_margin_loss",
              "hinge_embedding_loss", "multi_margin_loss", "triplet_margin_with_distance_loss"]
 METHODS = []
+_REDUCTION = "object size_average = None, object reduce = None, object reduction = 'mean'"
+SIGNATURES = {
+    "multi_margin_loss": f"Tensor input, Tensor target, object p = 1, Scalar margin = 1, Tensor? weight = None, "
+                         f"{_REDUCTION}",
+}
 
 
 def _warn_size_mismatch(input, target):
@@ -185,6 +191,7 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
 def poisson_nll_loss(input, target, log_input=True, full=False, size_average=None, eps=1e-8, reduce=None,
                      reduction="mean"):
     """Negative log-likelihood of ``target`` under a Poisson distribution of rate ``input`` (or ``exp(input)``)."""
+    check_tensors("poisson_nll_loss", ("input", input), ("target", target))  # a number target would broadcast
     reduction = reduction_mode(reduction, size_average, reduce)
     if log_input:
         losses = exp(input) - target * input
@@ -242,6 +249,7 @@ SoftMarginLossBackward0 = derivative("SoftMarginLossBackward0", _soft_margin_gra
 
 def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     """``log(1 + exp(-target * input))`` for targets of ±1."""
+    check_tensors("soft_margin_loss", ("input", input), ("target", target))
     reduction = reduction_mode(reduction, size_average, reduce)
     x, t = binary_arrays(input, target)
     xp = namespace_of(x)
@@ -262,6 +270,7 @@ def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, red
 
 def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=None, reduction="mean"):
     """``input`` where target is 1, ``max(0, margin - input)`` where it is -1."""
+    check_tensors("hinge_embedding_loss", ("input", input), ("target", target))
     reduction = reduction_mode(reduction, size_average, reduce)
     below_margin = (margin - input).clamp_min(0)
     return reduce_loss(where(target != 1, below_margin, 0.0) + where(target != -1, input, 0.0), reduction)

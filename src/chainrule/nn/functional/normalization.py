@@ -26,6 +26,13 @@ from ..._tensor import _wrap_dim
 
 FUNCTIONS = ["batch_norm", "layer_norm", "group_norm", "instance_norm", "rms_norm", "local_response_norm"]
 METHODS = []
+SIGNATURES = {
+    "layer_norm": "Tensor input, SymInt[] normalized_shape, Tensor? weight = None, Tensor? bias = None, "
+                  "float eps = 1e-05",
+    # F.group_norm divides by num_groups in Python first; torch.group_norm has it typed (chainrule._functional_aliases)
+    "group_norm": "Tensor input, object num_groups, Tensor? weight = None, Tensor? bias = None, float eps = 1e-05",
+    "rms_norm": "Tensor input, SymInt[] normalized_shape, Tensor? weight = None, float? eps = None",
+}
 
 
 class _Stats(NamedTuple):

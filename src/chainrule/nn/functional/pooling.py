@@ -26,6 +26,23 @@ FUNCTIONS = ["max_pool1d", "max_pool2d", "max_pool3d", "max_unpool1d", "max_unpo
              "adaptive_max_pool1d", "adaptive_max_pool2d", "adaptive_max_pool3d", "lp_pool1d", "lp_pool2d", "lp_pool3d"]
 METHODS = []
 
+_MAX_POOL = ("Tensor input, int[1] kernel_size, int[1]? stride = None, int[1] padding = 0, int[1] dilation = 1, "
+             "bool ceil_mode = False, object return_indices = False")
+_AVG_POOL = ("Tensor input, int[1] kernel_size, int[1]? stride = None, int[1] padding = 0, bool ceil_mode = False, "
+             "bool count_include_pad = True")
+SIGNATURES = {
+    "max_pool1d": _MAX_POOL, "max_pool2d": _MAX_POOL, "max_pool3d": _MAX_POOL,
+    "avg_pool1d": _AVG_POOL, "avg_pool2d": f"{_AVG_POOL}, int? divisor_override = None",
+    "avg_pool3d": f"{_AVG_POOL}, int? divisor_override = None",
+    "adaptive_avg_pool1d": "Tensor input, int[1] output_size",
+    "adaptive_max_pool1d": "Tensor input, int[1] output_size, object return_indices = False",
+    # the 2-d and 3-d forms fill a None in output_size from the input in Python first
+    "adaptive_avg_pool2d": "Tensor input, object output_size",
+    "adaptive_avg_pool3d": "Tensor input, object output_size",
+    "adaptive_max_pool2d": "Tensor input, object output_size, object return_indices = False",
+    "adaptive_max_pool3d": "Tensor input, object output_size, object return_indices = False",
+}
+
 _AXES = {1: "W", 2: "HW", 3: "THW"}
 
 
@@ -334,14 +351,15 @@ def _averaging_matrix(xp, size, out, dtype):
 
 def _adaptive_output_size(input, output_size, rank, name, separator=""):
     x = input._data
+    # PyTorch's Python layer looks at the length of a sequence (len() of anything else is a TypeError) before its op
+    if not isinstance(output_size, INTEGER_TYPES) and len(output_size) >= x.ndim:
+        raise ValueError(f"Input dimension should be at least {len(output_size) + 1}")
     if x.ndim not in (rank + 1, rank + 2):
         raise RuntimeError(f"{name}(): Expected {rank + 1}D or {rank + 2}D tensor, but got{separator} "
                            f"{list(x.shape)}")
     if isinstance(output_size, INTEGER_TYPES):
         output_size = (int(output_size),) * rank
     output_size = tuple(output_size)
-    if len(output_size) >= x.ndim:
-        raise ValueError(f"Input dimension should be at least {len(output_size) + 1}")
     if len(output_size) != rank:
         detail = "(): internal error: output_size.size()" if "max" in name else ": output_size"
         raise RuntimeError(f"{name}{detail} must be {rank}")

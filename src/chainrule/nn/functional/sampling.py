@@ -23,6 +23,13 @@ from .pooling import adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool
 FUNCTIONS = ["pad", "interpolate", "upsample", "upsample_nearest", "upsample_bilinear", "embedding", "one_hot",
              "pixel_shuffle", "pixel_unshuffle"]
 METHODS = []
+SIGNATURES = {
+    "pad": "Tensor input, int[] pad, str mode = 'constant', float? value = None",
+    "embedding": "Tensor input, Tensor weight, int? padding_idx = None, float? max_norm = None, float norm_type = 2.0, "
+                 "bool scale_grad_by_freq = False, bool sparse = False",
+    "one_hot": "Tensor tensor, int num_classes = -1",
+    "pixel_shuffle": "Tensor input, int upscale_factor", "pixel_unshuffle": "Tensor input, int downscale_factor",
+}
 
 
 # ---------------------------------------------------------------- pad
@@ -252,6 +259,9 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     x = input._data
     if mode in ("nearest", "nearest-exact", "area") and align_corners is not None:
         raise ValueError(f"align_corners option can only be set with the interpolating modes: {_INTERPOLATING}")
+    if (size is None) == (scale_factor is None):  # PyTorch asks this before it looks at the input's dims
+        raise ValueError("only one of size or scale_factor should be defined" if size is not None else
+                         "either size or scale_factor should be defined")
     rank = x.ndim - 2
     needed = dict(_MODE_RANK, bicubic=2).get(mode)
     if needed is not None and needed != rank and rank in (1, 2, 3):

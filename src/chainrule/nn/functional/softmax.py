@@ -14,10 +14,14 @@ from ..._ops.pointwise_base import no_kernel_error
 from ..._random import default_generator
 from ..._random.fill import exponential_values
 from ..._random.layout import device_of_draw, fresh
+from ..._signatures import Signatures
 from ..._tensor import _wrap_dim, make_tensor
 
 FUNCTIONS = ["softmax", "log_softmax", "softmin", "gumbel_softmax"]
 METHODS = ["softmax", "log_softmax"]
+# PyTorch draws gumbel_softmax's noise with empty_like first, which words the errors
+SIGNATURES = {"gumbel_softmax": Signatures("empty_like", "Tensor logits, object tau = 1, object hard = False, "
+                                                         "object eps = 1e-10, object dim = -1")}
 
 
 def _implicit_dim(name, ndim):
@@ -116,6 +120,9 @@ def gumbel_softmax(logits, tau=1, hard=False, eps=1e-10, dim=-1):
     """A differentiable sample from the categorical distribution of ``logits`` (Gumbel noise ``-log`` of
     PyTorch's ``exponential_`` draws); ``hard=True`` returns the one-hot sample with the soft sample's gradient."""
     x = logits._data
+    if x.dtype.kind not in "fc":
+        raise RuntimeError("Exponential distribution is a continuous probability distribution. dtype must be a "
+                           f"floating point but you specified {logits.dtype.scalar_type_name}")
     noise = -make_tensor(traced_stateful(_exponentials, logits)).log()
     soft = softmax((logits + noise) / tau, dim)
     if not hard:
