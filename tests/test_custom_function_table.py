@@ -259,3 +259,25 @@ def test_once_differentiable_refuses_a_second_derivative_as_pytorch_does():
         g.sum().backward()
 
     _same_error(program)
+
+
+# ---------------------------------------------------------------- what may be saved
+def _saving(lib, saved, for_forward=False):
+    class Double(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            (ctx.save_for_forward if for_forward else ctx.save_for_backward)(x, saved, None)
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad * 2
+
+    return Double
+
+
+@pytest.mark.parametrize("saved", ["a", [1.0], 2.0])
+def test_saving_what_is_not_a_tensor_is_refused_as_pytorch_does(saved):
+    _same_error(lambda lib: _saving(lib, saved).apply(lib.ones(2, requires_grad=True)), TypeError)
+    _same_result(lambda lib: _saving(lib, saved).apply(lib.ones(2)))  # not recording: nothing is checked
+    _same_error(lambda lib: _saving(lib, saved, for_forward=True).apply(lib.ones(2)), AssertionError)

@@ -27,6 +27,9 @@ class FunctionCtx:
         self._to_save = tensors
 
     def save_for_forward(self, *tensors):
+        if not all(t is None or isinstance(t, Tensor) for t in tensors):
+            raise AssertionError("save_for_forward expects all arguments to be tensors; you should save non-tensors "
+                                 "as attributes on ctx.")  # PyTorch's type, for code that catches it
         self._to_save_forward = tensors
 
     def mark_dirty(self, *tensors):
@@ -278,6 +281,11 @@ def _wrap_outputs(ctx, args, outputs, recording):
             value._requires_grad = True
             if id(value) in dirty and value._base is not None:
                 write_through_view(value, ctx)
+    if recording:
+        for index, value in enumerate(ctx._to_save):
+            if value is not None and not isinstance(value, Tensor):
+                raise TypeError(f"save_for_backward can only save variables, but argument {index} is of type "
+                                f"{type(value).__name__}")
     output_numbers = {id(v): nr for nr, v in enumerate(result)}
     ctx._saved = tuple(SavedTensor(t, output_of=output_numbers.get(id(t)) if recording else None)
                        if isinstance(t, Tensor) else t for t in ctx._to_save)
