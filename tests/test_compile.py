@@ -1,7 +1,6 @@
 """chainrule.compile: replays equal eager bit for bit, guards retrace, and what it cannot replay stays eager."""
 
 import gc
-import threading
 import tracemalloc
 import warnings
 
@@ -476,29 +475,6 @@ def test_a_replay_error_is_eager_error_and_points_into_the_generated_source():
     assert any("<chainrule.compile:" in str(entry.path) for entry in error.traceback)
 
 
-def test_other_threads_ops_stay_out_of_a_recording():
-    stop = threading.Event()
-    errors = []
-
-    def busy():
-        a = torch.arange(5.0)
-        while not stop.is_set():
-            if (a * 2).sum().item() != 20.0:
-                errors.append("wrong eager result in the other thread")
-
-    worker = threading.Thread(target=busy)
-    worker.start()
-    try:
-        compiled = torch.compile(_polynomial_step)
-        for value in np.linspace(-2, 2, 12):
-            x, x_eager = _leaf(value), _leaf(value)
-            assert _bits(compiled(x)) == _bits(_polynomial_step(x_eager)) and _bits(x.grad) == _bits(x_eager.grad)
-    finally:
-        stop.set()
-        worker.join()
-    assert not errors and compiled.replays == 10
-
-
 def test_a_compiled_module_still_answers_as_the_module():
     model = torch.nn.Linear(2, 3)
     compiled = torch.compile(model)
@@ -644,42 +620,6 @@ def test_traced_call_returning_a_one_item_tuple_replays_its_item():
         x = torch.tensor([value, 2 * value])
         assert _bits(compiled(x)) == _bits(fn(x))
     assert compiled.replays >= 2
-
-
-def test_threads_each_replaying_their_own_compiled_step_give_eager_bits():
-    """Four threads train their own model at once: every call after the recordings replays (none runs eagerly)
-    and each model ends where its eager twin does, bit for bit."""
-    setups = []
-    for _ in range(4):
-        model, optimizer = _mlp(torch.optim.SGD, lr=0.1, momentum=0.9)
-        eager_model, eager_optimizer = _mlp(torch.optim.SGD, lr=0.1, momentum=0.9)
-        setups.append((torch.compile(_training_step(model, optimizer)), model,
-                       _training_step(eager_model, eager_optimizer), eager_model))
-    rng = np.random.default_rng(3)
-    batches = [(torch.tensor(rng.standard_normal((5, 8)).astype(np.float32)), torch.tensor(rng.integers(0, 4, 5)))
-               for _ in range(12)]
-    errors = []
-
-    def train(compiled, eager):
-        try:
-            for x, target in batches:
-                if _bits(compiled(x, target)) != _bits(eager(x, target)):
-                    errors.append("a loss differs from eager")
-        except Exception as error:  # reported below: an exception in a thread would otherwise pass silently
-            errors.append(repr(error))
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")  # a call that stays eager warns
-        threads = [threading.Thread(target=train, args=(compiled, eager)) for compiled, _, eager, _ in setups]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-    assert not errors
-    for compiled, model, _, eager_model in setups:
-        assert compiled.replays == len(batches) - compiled.recordings and compiled.recordings <= 3
-        for p, q in zip(model.parameters(), eager_model.parameters()):
-            assert _bits(p) == _bits(q)
 
 
 def test_arrays_whose_memory_numpy_does_not_own_replay():

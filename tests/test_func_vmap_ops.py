@@ -19,13 +19,15 @@ from chainrule.func import vjp, vmap
 
 SEED = 1234
 BATCH = 3
+# gather's index range check picks the out-of-range entries with a mask, a data-dependent shape vmap refuses
+VMAP_REFUSED = {"Function.ArgmaxAndMax"}
 
 
 def _cases():
     for op in all_ops():
         rng = np.random.default_rng(SEED)
         for i, sample in enumerate(op.samples(rng)):
-            if op.name.startswith("Function.") or not _batchable(sample):
+            if op.name in VMAP_REFUSED or not _batchable(sample):
                 continue
             yield pytest.param(op, sample, id=f"{op.name}-{i}-{sample.name or ''}")
 

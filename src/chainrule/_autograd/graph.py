@@ -64,8 +64,8 @@ class SavedTensor:
         pack, unpack = stack[-1]
         if output_of is not None:
             tensor = make_tensor(tensor._data)  # the op's own output, without its grad_fn
-        _saved_hooks.stack = []  # what the pack hook itself computes is not packed again
         try:
+            _saved_hooks.stack = []  # what the pack hook itself computes is not packed again
             self.data = pack(tensor)
         finally:
             _saved_hooks.stack = stack

@@ -14,6 +14,7 @@ replay (they keep Python state: learning rates, step counts, moments), so schedu
 import functools
 import math
 import os
+import threading
 import warnings
 import weakref
 
@@ -34,6 +35,7 @@ __all__ = ["compile", "CompiledFunction"]
 
 _RECORDINGS_BEFORE_GIVING_UP = 4
 _WAITING_FOR_BACKWARD = 4  # recordings whose backward has not come yet; beyond, calls run eagerly unrecorded
+_WAITING_FOR_ANOTHER_THREAD_S = 30.0  # a call waits this long for another thread's recording, then runs eagerly
 
 
 def compile(model=None, *, fullgraph=False, dynamic=None, backend=None, mode=None, options=None, disable=False,
@@ -60,9 +62,11 @@ class _Entry:
 
     ``joint``: its calls return tensors that need gradients, so a recording goes on into their
     backward (``joint.py``); ``waiting`` holds those recordings until their backward comes.
+    ``lock``: held while a thread records this signature or concludes a recording, so that calls from
+    several threads record one after another and compare their recordings in the order they finished.
     """
 
-    __slots__ = ("plans", "last", "recordings", "eager_reason", "joint", "waiting")
+    __slots__ = ("plans", "last", "recordings", "eager_reason", "joint", "waiting", "lock")
 
     def __init__(self):
         self.plans = []
@@ -71,6 +75,7 @@ class _Entry:
         self.eager_reason = None
         self.joint = False
         self.waiting = weakref.WeakSet()
+        self.lock = threading.RLock()  # re-entered by a backward that concludes a recording inside a recording
 
 
 class CompiledFunction:
@@ -97,16 +102,28 @@ class CompiledFunction:
             if len(self._entries) >= self._max_signatures:
                 self._warn(f"more than {self._max_signatures} signatures; new ones run eagerly")
                 return self._fn(*args, **kwargs)
-            entry = self._entries[key] = _Entry()
+            entry = self._entries.setdefault(key, _Entry())  # another thread may have made it meanwhile
         if entry.eager_reason is not None:
             return self._fn(*args, **kwargs)
         for plan in entry.plans:
             if plan.admits():
                 self.replays += 1
                 return plan.replay(tensors, (args, kwargs))
-        if len(entry.waiting) >= _WAITING_FOR_BACKWARD:
-            return self._fn(*args, **kwargs)
-        return self._record(entry, tensors, args, kwargs)
+        return self._record_in_turn(entry, tensors, args, kwargs)
+
+    def _record_in_turn(self, entry, tensors, args, kwargs):
+        """Record this call, unless another thread's recording of the signature, awaited here, made a plan
+        that this call may replay. Replays themselves run in any number of threads at once."""
+        if not entry.lock.acquire(timeout=_WAITING_FOR_ANOTHER_THREAD_S):
+            return self._fn(*args, **kwargs)  # the other thread's function may be waiting for this one
+        try:
+            if entry.eager_reason is None and not any(plan.admits() for plan in entry.plans):
+                if len(entry.waiting) >= _WAITING_FOR_BACKWARD:
+                    return self._fn(*args, **kwargs)
+                return self._record(entry, tensors, args, kwargs)
+        finally:
+            entry.lock.release()
+        return self(*args, **kwargs)  # a plan (or a reason to stay eager) came while this call waited
 
     def _record(self, entry, tensors, args, kwargs):
         device = next((t.device for t in tensors if t.device.type != "cpu"), None)
@@ -159,19 +176,24 @@ class CompiledFunction:
     def joint_recorded(self, pending, grad_slots):
         """The backward of a recording call is recorded too (``joint.py``): compare, and perhaps plan."""
         entry, recording = pending.entry, pending.recording
-        if entry.eager_reason is not None:
-            return
-        if recording.failure is not None:
-            self.stay_eager(entry, recording.failure)
-            return
-        signature = _canonical(recording, pending.outputs) + (grad_slots, _canonical_value(pending.sources))
-        self._conclude(entry, signature, lambda: JointPlan(pending, grad_slots, self._label))
+        with entry.lock:
+            if entry.eager_reason is not None:
+                return
+            if recording.failure is not None:
+                self.stay_eager(entry, recording.failure)
+                return
+            signature = _canonical(recording, pending.outputs) + (grad_slots, _canonical_value(pending.sources))
+            self._conclude(entry, signature, lambda: JointPlan(pending, grad_slots, self._label))
 
     def _conclude(self, entry, signature, build):
-        """A finished recording: two in a row that agree become a plan (``build``), checked against eager."""
+        """A finished recording: two in a row that agree become a plan (``build``), checked against eager.
+
+        It gives up only when the recording differs from the one before it: recordings still waiting for
+        their backward (or made in other threads) count toward the limit but are not a difference."""
         if entry.last != signature:
+            differs = entry.last is not None
             entry.last = signature
-            if entry.recordings >= _RECORDINGS_BEFORE_GIVING_UP:
+            if differs and entry.recordings >= _RECORDINGS_BEFORE_GIVING_UP:
                 self.stay_eager(entry, "the function does not repeat the same operations from call to call")
             return
         entry.last = None

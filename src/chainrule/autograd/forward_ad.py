@@ -36,7 +36,7 @@ def make_dual(tensor, tangent, *, level=None):
                            f"Tensor, this is not supported. Tensor is of size {list(tensor.shape)} while the given "
                            f"forward gradient is of size {list(tangent.shape)}.")
     if tensor.requires_grad and grad_mode._state.enabled:
-        dual = tensor[...]
+        dual = tensor.view(tensor.shape)  # PyTorch's dual is a view: ViewBackward0
     else:
         dual = make_tensor(tensor._data)
         dual._version_counter = tensor._version_counter

@@ -14,6 +14,7 @@ from .._autograd import grad_mode
 from .._autograd.graph import RELEASED_MESSAGE, Node, SavedTensor, sum_to_shape
 from .._autograd.leaf import accumulator_of
 from .._ops import _forward
+from .._ops.view_writes import write_through_view
 from .._tensor import Tensor, make_tensor
 
 __all__ = ["Function", "FunctionCtx", "once_differentiable", "BackwardCFunction"]
@@ -26,6 +27,9 @@ class FunctionCtx:
         self._to_save = tensors
 
     def save_for_forward(self, *tensors):
+        if not all(t is None or isinstance(t, Tensor) for t in tensors):
+            raise AssertionError("save_for_forward expects all arguments to be tensors; you should save non-tensors "
+                                 "as attributes on ctx.")  # PyTorch's type, for code that catches it
         self._to_save_forward = tensors
 
     def mark_dirty(self, *tensors):
@@ -43,6 +47,8 @@ class BackwardCFunction(Node, FunctionCtx):
 
     _forward_cls = None
     _to_save = ()
+    _to_save_forward = ()
+    _saved_for_forward = None  # what ``save_for_forward`` kept, while ``jvp`` runs
     _dirty = ()
     _non_differentiable = ()
     _materialize_grads = True
@@ -54,6 +60,8 @@ class BackwardCFunction(Node, FunctionCtx):
 
     @property
     def saved_tensors(self):
+        if self._saved_for_forward is not None:
+            return self._saved_for_forward
         saved = self._saved
         if saved is None:
             raise RuntimeError(RELEASED_MESSAGE)
@@ -154,8 +162,9 @@ class Function(metaclass=FunctionMeta):
         ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
         recording = grad_mode._state.enabled and any(ctx.needs_input_grad)
         tangents = [a._tangent if isinstance(a, Tensor) else None for a in args] if _forward.state.depth else ()
-        depth, _forward.state.depth = _forward.state.depth, 0  # forward sees primals only
+        depth = _forward.state.depth
         try:
+            _forward.state.depth = 0  # forward sees primals only
             with grad_mode.no_grad():
                 if cls.setup_context is not Function.setup_context:
                     outputs = cls.forward(*args, **kwargs)
@@ -167,16 +176,25 @@ class Function(metaclass=FunctionMeta):
         single = not isinstance(outputs, tuple)
         wrapped = _wrap_outputs(ctx, args, (outputs,) if single else outputs, recording)
         if any(t is not None for t in tangents):
-            _push_tangents(cls, ctx, tangents, wrapped)
+            _push_tangents(cls, ctx, args, tangents, wrapped)
         return wrapped[0] if single else wrapped
 
 
-def _push_tangents(cls, ctx, tangents, outputs):
-    """Forward mode through a custom Function: its ``jvp`` maps input tangents to output tangents."""
-    depth, _forward.state.depth = _forward.state.depth, 0
+def _push_tangents(cls, ctx, args, tangents, outputs):
+    """Forward mode through a custom Function: its ``jvp`` maps input tangents to output tangents.
+
+    As in PyTorch, a tensor input without a tangent gets zeros (unless ``set_materialize_grads(False)``),
+    and ``ctx.saved_tensors`` inside ``jvp`` are the tensors given to ``save_for_forward``."""
+    if ctx._materialize_grads:
+        tangents = [make_tensor(namespace_of(a._data).zeros(a._data.shape, dtype=a._data.dtype))
+                    if t is None and isinstance(a, Tensor) else t for a, t in zip(args, tangents)]
+    depth = _forward.state.depth
     try:
+        _forward.state.depth = 0
+        ctx._saved_for_forward = ctx._to_save_forward
         result = cls.jvp(ctx, *tangents)
     finally:
+        ctx._saved_for_forward = None
         _forward.state.depth = depth
     result = result if isinstance(result, tuple) else (result,)
     for output, tangent in zip(outputs, result):
@@ -185,10 +203,46 @@ def _push_tangents(cls, ctx, tangents, outputs):
             _forward.track(output)
 
 
+_DIRTY_NOT_RETURNED = ("Some elements marked as dirty during the forward method were not returned as output. The "
+                       "inputs that are modified inplace must all be outputs of the Function.")
+_DIRTY_LEAF = "a leaf Variable that requires grad has been used in an in-place operation."
+_DIRTY_VIEW_OF_LEAF = "a view of a leaf Variable that requires grad is being used in an in-place operation."
+_DIRTY_VIEW_OF_MANY = (
+    "If your Function modifies inplace an input that is a view of another Tensor, your Function cannot return more "
+    "than one Tensor. This is not supported by the current autograd engine. You should either make sure the input "
+    "is not a view (using .clone() for example) or make your Function only return one Tensor (potentially splitting "
+    "it into two Functions: one doing the inplace that returns a single Tensor and a second one that does the other "
+    "operations). You can ask on the forum https://discuss.pytorch.org/ if you need help to do this change.")
+
+
+def _check_dirty(ctx, outputs, recording):
+    """``mark_dirty``: the changed tensors move their version on, and PyTorch's rules about them hold."""
+    returned = {id(v) for v in outputs}
+    for tensor in ctx._dirty:
+        tensor._version_counter[0] += 1  # saved copies of its old value now fail their check
+        if id(tensor) not in returned:
+            raise RuntimeError(_DIRTY_NOT_RETURNED)
+        if not recording:
+            continue
+        base = tensor._base
+        if tensor._grad_fn is None and tensor._requires_grad and base is None:
+            raise RuntimeError(_DIRTY_LEAF)
+        if base is not None and base._grad_fn is None and base._requires_grad:
+            raise RuntimeError(_DIRTY_VIEW_OF_LEAF)
+        if base is not None and len(outputs) > 1:
+            raise RuntimeError(_DIRTY_VIEW_OF_MANY)
+
+
 def _wrap_outputs(ctx, args, outputs, recording):
-    """Attach the outputs to ``ctx`` (when recording) and store what ``save_for_backward`` kept."""
+    """Attach the outputs to ``ctx`` (when recording) and store what ``save_for_backward`` kept.
+
+    An input returned as an output is a new tensor sharing its memory, except one marked dirty while
+    recording: that tensor itself takes ``ctx`` as its history (through a ``CopySlices`` on its base
+    when it is a view), as an in-place op's result does."""
+    if ctx._dirty:
+        _check_dirty(ctx, outputs, recording)
     inputs = {id(a) for a in args if isinstance(a, Tensor)}
-    dirty = {id(t) for t in ctx._dirty}
+    dirty = {id(t) for t in ctx._dirty} if recording else set()
     non_differentiable = {id(t) for t in ctx._non_differentiable}
     result = []
     for value in outputs:
@@ -225,6 +279,13 @@ def _wrap_outputs(ctx, args, outputs, recording):
             value._grad_fn = ctx
             value._output_nr = nr
             value._requires_grad = True
+            if id(value) in dirty and value._base is not None:
+                write_through_view(value, ctx)
+    if recording:
+        for index, value in enumerate(ctx._to_save):
+            if value is not None and not isinstance(value, Tensor):
+                raise TypeError(f"save_for_backward can only save variables, but argument {index} is of type "
+                                f"{type(value).__name__}")
     output_numbers = {id(v): nr for nr, v in enumerate(result)}
     ctx._saved = tuple(SavedTensor(t, output_of=output_numbers.get(id(t)) if recording else None)
                        if isinstance(t, Tensor) else t for t in ctx._to_save)
