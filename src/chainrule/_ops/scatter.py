@@ -14,7 +14,7 @@ from .._array import namespace_of
 from .._tensor import Tensor, _wrap_dim, make_tensor
 from ._along_dim import gather_along, scatter_along, scattered_array, zeros_of
 from ._broadcast import broadcast_shapes
-from ._arguments import check_tensors
+from ._arguments import check_tensors, number_argument
 from ._op import derivative, record
 from .index_put import index_put_accumulate
 from .pointwise import where
@@ -57,6 +57,7 @@ def _check_positions(x, dim, index, src=None):
 
 
 def gather(input, dim, index, *, sparse_grad=False, out=None):
+    check_tensors("gather", ("input", input), ("index", 3, index))
     x = input._data
     idx = _check_index_dtype(index, "gather(): Expected dtype int32/int64 for index")
     dim = _wrap_dim(dim, x.ndim)
@@ -90,6 +91,9 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=None, out=None):
     what is there when ``reduce`` is ``'add'`` or ``'multiply'`` (which, as in PyTorch, has no derivative)."""
     if src is None:
         src = value
+    check_tensors("scatter", ("input", input), ("index", 3, index))
+    if not isinstance(src, Tensor):
+        number_argument("scatter", "value", 4, src)
     if reduce is not None:
         return _scatter_reduced(input, dim, index, src, reduce, out)
     dim, idx = _checked_scatter(input, dim, index, src)
@@ -113,6 +117,7 @@ def _scatter_reduced(input, dim, index, src, reduce, out):
 
 
 def scatter_add(input, dim, index, src, *, out=None):
+    check_tensors("scatter_add", ("input", input), ("index", 3, index), ("src", 4, src))
     dim, idx = _checked_scatter(input, dim, index, src)
     result = scatter_along(input, dim, idx, src, accumulate=True)
     return result if out is None else write_out(result, out, "scatter_add")
@@ -122,10 +127,10 @@ def scatter_add(input, dim, index, src, *, out=None):
 def _index_vector(index, name, size, dim):
     """``index`` as a 1-d integer array, checked against a dim of ``size``."""
     idx = index._data
-    if idx.dtype.kind not in "iu":
-        raise RuntimeError(f"{name}(): Expected dtype int32 or int64 for index")
     if idx.ndim > 1:
         raise IndexError(f"{name}(): Index is supposed to be a vector")
+    if idx.dtype.kind not in "iu":
+        raise RuntimeError(f"{name}(): Expected dtype int32 or int64 for index")
     idx = idx.reshape(-1)
     bad = idx[(idx < 0) | (idx >= size)]
     if bad.size:
@@ -172,6 +177,7 @@ def _along(dim, idx):
 
 
 def index_select(input, dim, index, *, out=None):
+    check_tensors("index_select", ("input", input), ("index", 3, index))
     x = input._data
     dim = _wrap_dim(dim, x.ndim)
     idx = _index_vector(index, "index_select", x.shape[dim] if x.ndim else 1, dim)
@@ -207,6 +213,7 @@ def index_add(input, dim, index, source, *, alpha=1, out=None):
 
 
 def index_copy(input, dim, index, source, *, out=None):
+    check_tensors("index_copy", ("input", input), ("index", 3, index), ("source", 4, source))
     x = input._data
     dim = _wrap_dim(dim, x.ndim)
     idx = _index_vector(index, "index_copy", x.shape[dim] if x.ndim else 1, dim)
@@ -224,14 +231,17 @@ def _scalar_value(value, name):
             raise RuntimeError(f"{name} only supports a 0-dimensional value tensor, but got tensor with "
                                f"{value._data.ndim} dimension(s).")
         return value._data
-    return value
+    return number_argument(name.rstrip("_"), "value", 3 if name == "masked_fill_" else 4, value)
 
 
 def index_fill(input, dim, index, value):
+    check_tensors("index_fill", ("input", input), ("index", 3, index))
     x = input._data
     dim = _wrap_dim(dim, x.ndim)
     idx = _index_vector(index, "index_fill", x.shape[dim] if x.ndim else 1, dim)
     number = _scalar_value(value, "index_fill_")
+    if getattr(number, "dtype", x.dtype).kind == "c" and x.dtype.kind != "c":
+        raise RuntimeError("index_fill_(): Converting complex Scalar to non-complex type is not supported")
     result = x.copy()
     result[_along(dim, idx) if x.ndim else ()] = number
     if isinstance(value, Tensor):
@@ -265,6 +275,7 @@ MaskedSelectBackward0 = derivative("MaskedSelectBackward0", _masked_select_grad)
 
 
 def masked_fill(input, mask, value):
+    check_tensors("masked_fill", ("input", input), ("mask", mask))
     x = input._data
     m = _mask_array(mask, f"masked_fill_ only supports boolean masks, but got mask with dtype {mask.dtype.cpp_name}")
     number = _scalar_value(value, "masked_fill_")

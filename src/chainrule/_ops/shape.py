@@ -6,7 +6,7 @@ from .._array import INTEGER_TYPES, NUMPY, as_array, namespace_of
 from .._size import int_list
 from .._tensor import Tensor, _wrap_dim
 from ._kernel import Kernel, replays
-from ._arguments import not_a_tensor
+from ._arguments import check_tensor_sequence, check_tensors, int_argument, not_a_tensor
 from ._op import derivative, record, sum_to_shape
 from .pointwise_base import write_out
 from .copy import clone
@@ -125,10 +125,12 @@ def reshape(input, *shape):
 
 
 def view_as(input, other):
+    check_tensors("view_as", ("input", input), ("other", other))
     return view(input, other._data.shape)
 
 
 def reshape_as(input, other):
+    check_tensors("reshape_as", ("input", input), ("other", other))
     return reshape(input, other._data.shape)
 
 
@@ -222,14 +224,12 @@ def permute(input, *dims):
     return record_view(x.transpose(dims), PermuteBackward0, input, (dims,))
 
 
-def _dim_list(dims):
-    return [int(dims)] if isinstance(dims, INTEGER_TYPES) else [int(d) for d in dims]
-
-
 def movedim(input, source, destination):
     """A permute that puts the ``source`` dims at ``destination`` and keeps the others in order."""
+    check_tensors("movedim", ("input", input))
     ndim = input._data.ndim
-    source, destination = _dim_list(source), _dim_list(destination)
+    source, destination = (list(int_list("movedim", name, position, (dims,)))
+                           for name, position, dims in (("source", 2, source), ("destination", 3, destination)))
     if len(source) != len(destination):
         raise RuntimeError(f"movedim: Invalid source or destination dims: source ({source} dims) should contain the "
                            f"same number of dims as destination ({destination} dims)")
@@ -337,7 +337,9 @@ def _at_least(tensors, grow):
     if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
         tensors = tuple(tensors[0])
     elif len(tensors) == 1:
+        check_tensors(grow.__name__.replace("_grow", "atleast"), ("input", tensors[0]))
         return grow(tensors[0])
+    check_tensor_sequence(grow.__name__.replace("_grow", "atleast"), tensors)
     return tuple(grow(t) for t in tensors)
 
 
@@ -538,7 +540,11 @@ def trace(input):
 def _triangle(name, node_class):
     """``tril`` or ``triu`` (``name`` is also the namespace function's)."""
     def op(input, diagonal=0, *, out=None):
-        x = input._data
+        try:
+            x = input._data
+        except AttributeError:
+            raise not_a_tensor(name, ("input", input)) from None
+        diagonal = int_argument(name, "diagonal", 2, diagonal)
         if x.ndim < 2:
             raise RuntimeError(f"{name}: input tensor must have at least 2 dimensions")
         result = record(getattr(namespace_of(x), name)(x, diagonal), node_class, (input,), (), (diagonal,))
@@ -574,6 +580,8 @@ def unfold(input, dimension, size, step):
         raise not_a_tensor("unfold", ("input", input)) from None
     dim = _wrap_dim(dimension, x.ndim)
     length = x.shape[dim] if x.ndim else 1
+    if size < 0:
+        raise RuntimeError(f"size is {size} but must be >= 0")
     if size > length:
         raise RuntimeError(f"maximum size for tensor at dimension {dim} is {length} but size is {size}")
     if step <= 0:
