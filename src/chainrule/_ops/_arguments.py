@@ -15,7 +15,7 @@ from .._errors import argument_type_error, type_name
 from .._tensor import Tensor
 
 __all__ = ["not_a_tensor", "check_tensors", "check_tensor_sequence", "int_argument", "bool_argument",
-           "number_argument"]
+           "number_argument", "missing_attribute"]
 
 _NUMBERS = (int, float, complex)
 
@@ -81,3 +81,9 @@ def _type_error(function, name, position, expected, value):
     if position is None:
         return TypeError(f"{function}(): argument '{name}' must be {expected}, not {type_name(value)}")
     return argument_type_error(function, name, position, expected, value)
+
+
+def missing_attribute(value, attribute):
+    """The AttributeError PyTorch's functions written in Python (``torch.norm``, ``torch.tensordot``) raise for an
+    argument that is no tensor: the first tensor attribute they read is missing."""
+    return AttributeError(f"'{type(value).__name__}' object has no attribute '{attribute}'")

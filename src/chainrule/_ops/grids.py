@@ -130,6 +130,8 @@ def combinations(input, r=2, with_replacement=False):
         raise RuntimeError(f"Expect a 1D vector, but got shape {list(input.shape)}")
     if r < 0:
         raise RuntimeError(f"Expect a non-negative number, but got {r}")
+    if input.numel() > 1 and input.numel() ** r >= 2 ** 63:  # PyTorch builds the r-fold grid first
+        raise RuntimeError("numel: integer multiplication overflow")
     if r == 0:
         return zeros(0, dtype=input.dtype)
     pick = itertools.combinations_with_replacement if with_replacement else itertools.combinations

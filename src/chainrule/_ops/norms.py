@@ -11,9 +11,9 @@ import math
 
 from .._array import namespace_of
 from .._dtype import to_dtype
-from .._tensor import _wrap_dim
+from .._tensor import Tensor, _wrap_dim
 from ._along_dim import expand_reduced, reduced_count, reduction_dims
-from ._arguments import check_tensors, not_a_tensor
+from ._arguments import check_tensors, missing_attribute, not_a_tensor
 from ._op import OUTPUT, derivative, record
 from .linalg.svd import svdvals
 from .pointwise import sign, where
@@ -104,6 +104,8 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, out=None):
 
 def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
     """``p``-norm over ``dim``: ``'fro'`` and numbers are vector norms; ``'nuc'`` is a matrix norm."""
+    if not isinstance(input, Tensor):
+        raise missing_attribute(input, "layout")
     if p is None:
         p = "fro"
     if isinstance(p, str):

@@ -322,9 +322,11 @@ def where(condition, input=None, other=None, *, out=None):
     if isinstance(condition, Tensor):
         cond = condition._data
         xp = NUMPY if cond.__class__ is _ndarray else namespace_of(cond)
-    else:
+    elif is_array(condition):  # a mask array, from chainrule's own rules
         xp = _namespace_of_tensors(input, other)
         cond = xp.asarray(condition)
+    else:
+        raise not_a_tensor("where", ("condition", condition))
     if cond.dtype.kind != "b":
         _check_condition(cond)
     if isinstance(input, Tensor):

@@ -5,6 +5,8 @@ Selection-style rules (``maximum``, ``clamp``) write exact ``+0.`` where the gra
 split it evenly on ties; the others are arithmetic and follow IEEE signs.
 """
 
+import numbers
+
 from .._array import NUMPY, SCALAR_TYPES, is_array, namespace_of
 from .._dtype import DIMENSIONED, SCALAR, ZERO_DIM, get_default_dtype, result_type, scalar_dtype
 from .._tensor import Tensor, make_tensor
@@ -400,7 +402,8 @@ def _xlogy_signature_error(input, other):
 
 def xlogy(input, other, *, out=None):
     """``input * log(other)``, defined as 0 where ``input`` is 0 (so ``0 * log(0)`` is 0)."""
-    if not isinstance(input, Tensor) and not isinstance(other, Tensor):
+    if not isinstance(input, Tensor) and not isinstance(other, Tensor) or \
+            not isinstance(input, (Tensor, numbers.Number)) or not isinstance(other, (Tensor, numbers.Number)):
         raise _xlogy_signature_error(input, other)
     dtype = _common_dtype(input, other)
     if dtype.kind == "c":

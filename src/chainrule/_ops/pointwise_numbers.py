@@ -4,11 +4,13 @@ log-sum-exp of two (``logaddexp``, ``logaddexp2``), ``ldexp``, ``frexp``, ``floa
 """
 
 import math
+import numbers
 
 from .._array import namespace_of
 from .._dtype import complex128, float64, int32
 from .._tensor import Tensor, make_tensor
 from ..return_types import make_return_type
+from ._arguments import check_tensors, not_a_tensor
 from ._broadcast import apply_binary, binary_arrays
 from ._op import derivative, record
 from .arithmetic import mul, pow
@@ -108,6 +110,7 @@ LdexpBackward0 = derivative("LdexpBackward0", _ldexp_grad_self, _ldexp_grad_othe
 
 def ldexp(input, other, *, out=None):
     """``input * 2**other``."""
+    check_tensors("ldexp", ("input", input), ("other", other))
     product = mul(input.detach(), exp2(other.detach()))
     return write_out(record(product._data, LdexpBackward0, (input, other), (input, other)), out, "ldexp")
 
@@ -125,6 +128,8 @@ def frexp(input, *, out=None):
 def float_power(input, exponent, *, out=None):
     """``input ** exponent`` computed in double precision (complex128 for complex operands)."""
     operands = [v for v in (input, exponent) if isinstance(v, Tensor)]
+    if not operands or any(not isinstance(v, (Tensor, numbers.Number)) for v in (input, exponent)):
+        raise not_a_tensor("float_power", ("input", input), ("exponent", exponent))
     is_complex = any(v.dtype.is_complex for v in operands) or any(isinstance(v, complex) for v in (input, exponent))
     target = complex128 if is_complex else float64
     base = input.to(target) if isinstance(input, Tensor) else input

@@ -16,7 +16,7 @@ from .._array import NUMPY, host_values, namespace_of
 from .._errors import argument_type_error
 from .._tensor import Tensor, _wrap_dim, make_tensor
 from ._broadcast import broadcast_error
-from ._arguments import check_tensor_sequence, check_tensors, int_argument, not_a_tensor
+from ._arguments import check_tensor_sequence, check_tensors, int_argument, missing_attribute, not_a_tensor
 from ._op import conjugate, derivative, record
 from .linalg.checks import check_matrix
 from .linalg.solvers import inv
@@ -268,7 +268,9 @@ def _contracted_dims(dims, a, b):
 
 def tensordot(a, b, dims=2, out=None):
     """Sum of products over ``dims`` of ``a`` and ``b``: both folded into matrices and multiplied."""
-    check_tensors("tensordot", ("a", a), ("b", b))
+    for operand in (a, b):
+        if not isinstance(operand, Tensor):
+            raise missing_attribute(operand, "dim")
     x, y = a._data, b._data
     if x.dtype != y.dtype:
         raise RuntimeError("both inputs should have same dtype")
@@ -491,6 +493,12 @@ def multi_dot(tensors, *, out=None):
 def vecdot(x, y, *, dim=-1, out=None):
     """Dot products of vectors along ``dim`` (the first conjugated), broadcast over the other dimensions."""
     check_tensors("linalg_vecdot", ("x", x), ("y", y))
+    if not (x.dtype.is_floating_point or x.dtype.is_complex):
+        raise RuntimeError(f"linalg.vecdot: Expected a floating point or complex tensor as input. Got "
+                           f"{x.dtype.scalar_type_name}")
+    if x.dtype != y.dtype:
+        raise RuntimeError(f"linalg.vecdot: Expected x and y to have the same dtype, but found x of type "
+                           f"{x.dtype.scalar_type_name} and y of type {y.dtype.scalar_type_name} instead")
     result = vdot(x, y) if x._data.ndim == 1 and y._data.ndim == 1 else (conjugate(x) * y).sum(dim)
     return write_out(result, out, "linalg_vecdot")
 

@@ -12,7 +12,7 @@ ties that PyTorch uses for ``amax``/``amin``.
 from .._array import namespace_of
 from .._creation import tensor
 from .._dtype import int64
-from .._errors import argument_type_error
+from .._errors import argument_type_error, type_name
 from .._size import int_list
 from .._tensor import Tensor, _wrap_dim, make_tensor
 from .._autograd import grad_mode
@@ -153,8 +153,11 @@ def _index_key(indices):
     return tuple(indices) if isinstance(indices, (tuple, list)) else (indices,)
 
 
-def _check_index_put(input, values, accumulate):
+def _check_index_put(input, indices, values, accumulate):
     check_tensors("index_put", ("input", input), ("values", 3, values))
+    for i, index in enumerate(_index_key(indices)):
+        if index is not None and not isinstance(index, Tensor):
+            raise TypeError(f"expected Tensor as element {i} in argument 1, but got {type_name(index)}")
     bool_argument("index_put", "accumulate", None, accumulate)
     if values.dtype != input.dtype:
         raise RuntimeError(f"Index put requires the source and destination dtypes match, got "
@@ -164,7 +167,7 @@ def _check_index_put(input, values, accumulate):
 
 def index_put(input, indices, values, accumulate=False):
     """``input`` with ``values`` written at ``input[indices]`` (added there when ``accumulate``)."""
-    _check_index_put(input, values, accumulate)
+    _check_index_put(input, indices, values, accumulate)
     key = _index_key(indices)
     if not accumulate:
         return _written(input, key, values)
@@ -176,7 +179,7 @@ def index_put(input, indices, values, accumulate=False):
 
 def index_put_(input, indices, values, accumulate=False):
     """In-place ``index_put``."""
-    _check_index_put(input, values, accumulate)
+    _check_index_put(input, indices, values, accumulate)
     key = _index_key(indices)
     if not accumulate:
         setitem(input, key, values)
@@ -338,6 +341,10 @@ def index_reduce(input, dim, index, source, reduce, *, include_self=True):
         raise RuntimeError(f"index_reduce(): Expected reduce to be one of prod, mean, amax or amin but got "
                            f"{reduce}.")
     dim = _wrap_dim(dim, input.dim()) % max(input.dim(), 1)
+    if source.dim() != input.dim() or any(a != b for d, (a, b) in enumerate(zip(source.shape, input.shape))
+                                          if d != dim):
+        raise RuntimeError(f"source tensor shape must match self tensor shape, excluding the specified dimension. "
+                           f"Got self.shape = {list(input.shape)} source.shape = {list(source.shape)}")
     shape = [1] * source.dim()
     shape[dim] = -1
     expanded = index.reshape(shape).expand(source.shape)

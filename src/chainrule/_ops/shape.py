@@ -5,10 +5,11 @@ import math
 from .._array import INTEGER_TYPES, NUMPY, as_array, namespace_of
 from .._size import int_list
 from .._tensor import Tensor, _wrap_dim
+from ._along_dim import normalize_dims
 from ._kernel import Kernel, replays
 from ._arguments import check_tensor_sequence, check_tensors, int_argument, not_a_tensor
 from ._op import derivative, record, sum_to_shape
-from .pointwise_base import write_out
+from .pointwise_base import no_kernel_error, write_out
 from .copy import clone
 
 __all__ = ["view", "view_as", "reshape", "reshape_as", "transpose", "t", "adjoint", "permute", "movedim",
@@ -318,16 +319,20 @@ def unsqueeze(input, dim):
     return record_view(x.reshape(x.shape[:d] + (1,) + x.shape[d:]), UnsqueezeBackward0, input, (d,))
 
 
-def squeeze(input, dim=None):
+_EVERY_DIM = object()  # squeeze's dim when not given (None is refused, as in PyTorch)
+
+
+def squeeze(input, dim=_EVERY_DIM):
     try:
         x = input._data
     except AttributeError:
         raise not_a_tensor("squeeze", ("input", input)) from None
-    if dim is None:
+    if dim is _EVERY_DIM:
         return record_view(x.reshape(tuple(s for s in x.shape if s != 1)), SqueezeBackward0, input, (x.shape,))
     node_class = SqueezeBackward1 if isinstance(dim, INTEGER_TYPES) else SqueezeBackward2
-    dims = (dim,) if node_class is SqueezeBackward1 else tuple(dim)
-    dims = {_wrap_dim(d, x.ndim) for d in dims}
+    if dim is None or isinstance(dim, (str, float)):
+        raise TypeError(f"squeeze(): argument 'dim' must be int or tuple of ints, not {type(dim).__name__}")
+    dims = {_wrap_dim(dim, x.ndim)} if node_class is SqueezeBackward1 else set(normalize_dims(dim, x.ndim))
     shape = tuple(s for i, s in enumerate(x.shape) if not (i in dims and s == 1))
     return record_view(x.reshape(shape), node_class, input, (x.shape,))
 
@@ -530,6 +535,8 @@ def trace(input):
         raise not_a_tensor("trace", ("input", input)) from None
     if x.ndim != 2:
         raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {x.ndim}")
+    if x.dtype.kind == "b":
+        raise no_kernel_error("trace", x.dtype)
     xp = namespace_of(x)
     total = xp.trace(x)
     if x.dtype.kind in "biu":
