@@ -15,7 +15,7 @@ from ._broadcast import apply_binary, binary_arrays
 from ._op import derivative, record
 from .arithmetic import mul, pow
 from .pointwise import exp2, sigmoid
-from .pointwise_base import kernel_missing, reject, to_default_float, unary_op, write_out
+from .pointwise_base import kernel_missing, no_kernel_error, reject, to_default_float, unary_op, write_out
 
 __all__ = ["deg2rad", "rad2deg", "logaddexp", "logaddexp2", "ldexp", "frexp", "float_power", "heaviside", "gcd",
            "lcm", "nextafter", "isreal", "positive", "bitwise_left_shift", "bitwise_right_shift"]
@@ -37,8 +37,10 @@ def _rad2deg_grad(grad):
 
 Deg2RadBackward0 = derivative("Deg2RadBackward0", _deg2rad_grad)
 Rad2DegBackward0 = derivative("Rad2DegBackward0", _rad2deg_grad)
-deg2rad = unary_op("deg2rad", Deg2RadBackward0, "deg2rad", rejects=kernel_missing("deg2rad", "c"))
-rad2deg = unary_op("rad2deg", Rad2DegBackward0, "rad2deg", rejects=kernel_missing("rad2deg", "c"))
+deg2rad = unary_op("deg2rad", Deg2RadBackward0, "deg2rad",
+                   rejects={"c": (RuntimeError, "deg2rad is not supported for complex tensors.")})
+rad2deg = unary_op("rad2deg", Rad2DegBackward0, "rad2deg",
+                   rejects={"c": (RuntimeError, "rad2deg is not supported for complex tensors.")})
 
 
 # ---------------------------------------------------------------- logaddexp / logaddexp2
@@ -68,6 +70,8 @@ def _two_floats(name, input, other):
     if not isinstance(other, Tensor):
         raise TypeError(f"{name}(): argument 'other' (position 2) must be Tensor, not {type(other).__name__}")
     x, y = binary_arrays(input, other)
+    if name == "logaddexp2" and x.dtype.kind == "c":
+        raise no_kernel_error("logaddexp2_cpu", x.dtype)
     return to_default_float(x), to_default_float(y)
 
 

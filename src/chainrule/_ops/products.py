@@ -379,8 +379,9 @@ def cross(input, other, dim=None, *, out=None):
         warnings.warn("Using torch.cross without specifying the dim arg is deprecated.\nPlease either pass the dim "
                       "explicitly or simply use torch.linalg.cross.\nThe default value of dim will change to agree "
                       "with that of linalg.cross in a future release.", UserWarning, stacklevel=2)
-        shape = NUMPY.broadcast_shapes(input._data.shape, other._data.shape)
-        dim = next((d for d, size in enumerate(shape) if size == 3), -1)
+        dim = next((d for d, size in enumerate(input._data.shape) if size == 3), None)  # the input's, unbroadcast
+        if dim is None:
+            raise RuntimeError("no dimension of size 3 in input")
     return write_out(linalg_cross(input, other, dim=dim), out, "cross")
 
 

@@ -186,10 +186,31 @@ def index_select(input, dim, index, *, out=None):
     return result if out is None else write_out(result, out, "index_select")
 
 
+def _check_slices(name, shape, dim, source_shape):
+    """PyTorch's errors for a source whose shape, apart from ``dim``, is not the destination's."""
+    if name == "index_copy_" and len(source_shape) != len(shape):
+        raise IndexError(f"index_copy_(): When source and destination are not scalars, their dimensionality must "
+                         f"match. Source dimensionality ({len(source_shape)}), destination dimensionality "
+                         f"({len(shape)})")
+    if len(source_shape) == len(shape) and all(a == b for d, (a, b) in enumerate(zip(shape, source_shape))
+                                               if d != dim):
+        return
+    if name == "index_copy_":
+        def spell(sizes):
+            return " ".join(str(size) for d, size in enumerate(sizes) if d != dim)
+        raise RuntimeError(f"index_copy_(): Source/destination tensor must have same slice shapes. Destination slice "
+                           f"shape: {spell(shape)} at dimension {dim} and source slice shape: {spell(source_shape)} "
+                           "at dimension 0.")
+    raise RuntimeError(f"source tensor shape must match self tensor shape, excluding the specified dimension. Got "
+                       f"self.shape = {list(shape)} source.shape = {list(source_shape)}")
+
+
 def _check_source(name, x, dim, idx, source):
     if source.dtype != x.dtype:
         raise RuntimeError(f"{name}(): self ({_FROM_NUMPY[x.dtype].scalar_type_name}) and source "
                            f"({_FROM_NUMPY[source.dtype].scalar_type_name}) must have the same scalar type")
+    if source.ndim and x.ndim:
+        _check_slices(name, x.shape, dim, source.shape)
     count = source.shape[dim] if source.ndim else 1
     if idx.size != count:
         if name == "index_copy_":

@@ -17,6 +17,7 @@ from .._size import int_list
 from .._tensor import Tensor, _wrap_dim, make_tensor
 from .._autograd import grad_mode
 from ._arguments import bool_argument, check_tensors, int_argument
+from ._broadcast import broadcast_shapes
 from .index_put import index_put_accumulate
 from .indexing import getitem, setitem
 from .pointwise import where
@@ -156,7 +157,7 @@ def _index_key(indices):
 def _check_index_put(input, indices, values, accumulate):
     check_tensors("index_put", ("input", input), ("values", 3, values))
     for i, index in enumerate(_index_key(indices)):
-        if index is not None and not isinstance(index, Tensor):
+        if not isinstance(index, Tensor):
             raise TypeError(f"expected Tensor as element {i} in argument 1, but got {type_name(index)}")
     bool_argument("index_put", "accumulate", None, accumulate)
     if values.dtype != input.dtype:
@@ -202,6 +203,11 @@ def put(input, index, source, accumulate=False):
     """``input`` with ``source`` written at flat positions ``index`` (added when ``accumulate``)."""
     check_tensors("put", ("input", input), ("index", index), ("source", source))
     bool_argument("put", "accumulate", None, accumulate)
+    if index.dtype.is_floating_point or index.dtype.is_complex or index.dtype.category == 0:
+        raise RuntimeError(f"put_(): Expected a long tensor for index, but got {index.dtype.scalar_type_name}")
+    if source.numel() != index.numel():
+        raise IndexError(f"put_(): Expected source and index to have the same number of elements, but got "
+                         f"source.numel() = {source.numel()}, index.numel() = {index.numel()}")
     if source.dtype != input.dtype:
         raise RuntimeError(f"put_(): self and source expected to have the same dtype, but got self.dtype = "
                            f"{input.dtype.scalar_type_name} and source.dtype = {source.dtype.scalar_type_name}")
@@ -224,7 +230,7 @@ def masked_scatter(input, mask, source):
     if mask.dtype.category != 0:
         raise RuntimeError(f"masked_scatter_ only supports boolean masks, but got mask with dtype "
                            f"{mask.dtype.scalar_type_name}")
-    shape = namespace_of(input._data).broadcast_shapes(input._data.shape, mask._data.shape)
+    shape = broadcast_shapes(input._data.shape, mask._data.shape)
     target = input.expand(shape)
     full_mask = mask.expand(shape)
     count = int(full_mask._data.sum())
@@ -286,6 +292,9 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True, out=Non
         raise RuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, got {reduce}")
     x = input._data
     dim = _wrap_dim(dim, x.ndim) % max(x.ndim, 1)
+    for name, other in (("self", x), ("src", src._data)):
+        if max(index._data.ndim, 1) != max(other.ndim, 1):
+            raise RuntimeError(f"Index tensor must have the same number of dimensions as {name} tensor")
     if index._data.dtype.kind not in "iu":
         raise RuntimeError("scatter(): Expected dtype int64 for index")
     if src.dtype is not input.dtype:
@@ -337,6 +346,9 @@ def index_reduce(input, dim, index, source, reduce, *, include_self=True):
     if source.dtype != input.dtype:
         raise RuntimeError(f"index_reduce_(): self ({input.dtype.scalar_type_name}) and source "
                            f"({source.dtype.scalar_type_name}) must have the same scalar type")
+    if index.dim() > 1:
+        raise IndexError(f"index_reduce_(): Index is supposed to be a vector, but got dim: {index.dim()} with type: "
+                         f"{index.dtype.scalar_type_name} and size: {list(index.shape)}")
     if reduce not in ("prod", "mean", "amax", "amin"):
         raise RuntimeError(f"index_reduce(): Expected reduce to be one of prod, mean, amax or amin but got "
                            f"{reduce}.")

@@ -36,7 +36,8 @@ def _floating(x):
 
 def cov(input, *, correction=1, fweights=None, aweights=None):
     """The covariance of the variables in the rows of ``input`` (observations in the columns)."""
-    check_tensors("cov", ("input", input))
+    check_tensors("cov", ("input", input), *[(name, weights) for name, weights in
+                                             (("fweights", fweights), ("aweights", aweights)) if weights is not None])
     if input.dtype.category == 0:
         raise RuntimeError("cov(): bool dtype is not supported for input")
     if aweights is not None and not aweights.dtype.is_floating_point:
