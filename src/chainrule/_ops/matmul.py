@@ -450,6 +450,8 @@ def addmv(input, mat, vec, *, beta=1, alpha=1, out=None):
     if a.ndim != 2 or v.ndim != 1 or c.ndim > 1:
         raise RuntimeError(f"vector + matrix @ vector expected, got {c.ndim}, {a.ndim}, {v.ndim}")
     if a.shape[1] != v.shape[0] or c.ndim == 1 and c.shape[0] not in (1, a.shape[0]):
+        if c.ndim == 0:  # PyTorch reads the input's size at dim 0 for its message
+            raise IndexError("Dimension specified as 0 but tensor has no dimensions")
         raise RuntimeError(f"size mismatch, got input ({c.shape[0] if c.ndim else 1}), mat ({_shape_x(a.shape)}), "
                            f"vec ({v.shape[0]})")
     if not c.dtype == a.dtype == v.dtype:

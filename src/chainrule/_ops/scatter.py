@@ -124,20 +124,27 @@ def scatter_add(input, dim, index, src, *, out=None):
 
 
 # ---------------------------------------------------------------- index_select / index_add / index_copy / index_fill
-def _index_vector(index, name, size, dim):
-    """``index`` as a 1-d integer array, checked against a dim of ``size``."""
+def _index_vector(index, name):
+    """``index`` as a 1-d integer array (its values are checked by ``_check_in_range``)."""
     idx = index._data
     if idx.ndim > 1:
         raise IndexError(f"{name}(): Index is supposed to be a vector")
     if idx.dtype.kind not in "iu":
         raise RuntimeError(f"{name}(): Expected dtype int32 or int64 for index")
-    idx = idx.reshape(-1)
+    return idx.reshape(-1)
+
+
+def _check_in_range(idx, name, x, dim):
+    """PyTorch's error for an index outside dim ``dim`` of ``x`` (a 0-d ``x`` counts as one element)."""
+    size = x.shape[dim] if x.ndim else 1
     bad = idx[(idx < 0) | (idx >= size)]
-    if bad.size:
-        if name == "index_select":
-            raise IndexError("index out of range in self")
+    if not bad.size:
+        return
+    if name != "index_select":
         raise IndexError(f"index {int(bad[0])} is out of bounds for dimension {dim} with size {size}")
-    return idx
+    if dim == 1:  # PyTorch's kernel for selecting along dim 1 words it differently
+        raise RuntimeError(f"INDICES element is out of DATA bounds, id={int(bad[0])} axis_dim={size}")
+    raise IndexError("index out of range in self")
 
 
 def _index_select_grad(grad, shape, dim, index):
@@ -180,7 +187,8 @@ def index_select(input, dim, index, *, out=None):
     check_tensors("index_select", ("input", input), ("index", 3, index))
     x = input._data
     dim = _wrap_dim(dim, x.ndim)
-    idx = _index_vector(index, "index_select", x.shape[dim] if x.ndim else 1, dim)
+    idx = _index_vector(index, "index_select")
+    _check_in_range(idx, "index_select", x, dim)
     result = namespace_of(x).take(x, idx, axis=dim) if x.ndim else x.reshape(1)[idx].reshape(())
     result = record(result, IndexSelectBackward0, (input,), (), (x.shape, dim, index))
     return result if out is None else write_out(result, out, "index_select")
@@ -224,8 +232,9 @@ def index_add(input, dim, index, source, *, alpha=1, out=None):
     check_tensors("index_add", ("input", input), ("index", 3, index), ("source", 4, source))
     x = input._data
     dim = _wrap_dim(dim, x.ndim)
-    idx = _index_vector(index, "index_add", x.shape[dim] if x.ndim else 1, dim)
+    idx = _index_vector(index, "index_add")
     _check_source("index_add_", x, dim, idx, source._data)
+    _check_in_range(idx, "index_add", x, dim)
     result = x.copy()
     values = source._data if alpha == 1 else source._data * alpha
     namespace_of(x).scatter_add(result, _along(dim, idx), values.reshape(result[_along(dim, idx)].shape))
@@ -237,8 +246,9 @@ def index_copy(input, dim, index, source, *, out=None):
     check_tensors("index_copy", ("input", input), ("index", 3, index), ("source", 4, source))
     x = input._data
     dim = _wrap_dim(dim, x.ndim)
-    idx = _index_vector(index, "index_copy", x.shape[dim] if x.ndim else 1, dim)
+    idx = _index_vector(index, "index_copy")
     _check_source("index_copy_", x, dim, idx, source._data)
+    _check_in_range(idx, "index_copy", x, dim)
     result = x.copy()
     result[_along(dim, idx)] = source._data.reshape(result[_along(dim, idx)].shape)
     result = record(result, IndexCopyBackward0, (input, source), (), (dim, index))
@@ -259,7 +269,8 @@ def index_fill(input, dim, index, value):
     check_tensors("index_fill", ("input", input), ("index", 3, index))
     x = input._data
     dim = _wrap_dim(dim, x.ndim)
-    idx = _index_vector(index, "index_fill", x.shape[dim] if x.ndim else 1, dim)
+    idx = _index_vector(index, "index_fill")
+    _check_in_range(idx, "index_fill", x, dim)
     number = _scalar_value(value, "index_fill_")
     if getattr(number, "dtype", x.dtype).kind == "c" and x.dtype.kind != "c":
         raise RuntimeError("index_fill_(): Converting complex Scalar to non-complex type is not supported")
