@@ -126,12 +126,12 @@ def reshape(input, *shape):
 
 
 def view_as(input, other):
-    check_tensors("view_as", ("input", input), ("other", other))
+    check_tensors("view_as", ("input", input), ("other", 1, other))  # a method: self is no position
     return view(input, other._data.shape)
 
 
 def reshape_as(input, other):
-    check_tensors("reshape_as", ("input", input), ("other", other))
+    check_tensors("reshape_as", ("input", input), ("other", 1, other))
     return reshape(input, other._data.shape)
 
 
