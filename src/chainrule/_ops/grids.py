@@ -194,10 +194,12 @@ def diagflat(input, offset=0):
 def vander(x, N=None, increasing=False):
     """The Vandermonde matrix of a 1-d tensor: powers ``0 .. N-1`` of each element (decreasing by default)."""
     check_tensors("vander", ("x", x))
+    if N is not None:
+        N = int_argument("vander", "N", 2, N)
     bool_argument("vander", "increasing", None, increasing)
     if x.dim() != 1:
         raise RuntimeError("x must be a one-dimensional tensor.")
-    N = x.shape[0] if N is None else int_argument("vander", "N", 2, N)
+    N = x.shape[0] if N is None else N
     if N < 0:
         raise RuntimeError("N must be non-negative.")
     dtype = promote_types(x.dtype, int64)

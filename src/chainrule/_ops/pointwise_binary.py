@@ -204,6 +204,7 @@ def clamp(input, min=None, max=None, *, out=None):
 
     The gradient passes where ``min <= input <= max``, bounds included.
     """
+    check_tensors("clamp", ("input", input))
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
     tensor_bounds = isinstance(min, Tensor) or isinstance(max, Tensor)

@@ -121,6 +121,7 @@ def ldexp(input, other, *, out=None):
 
 def frexp(input, *, out=None):
     """Mantissa in ``[0.5, 1)`` (signed) and integer exponent with ``input = mantissa * 2**exponent``."""
+    check_tensors("frexp", ("input", input))
     x = input._data
     if x.dtype.kind != "f":
         raise RuntimeError("torch.frexp() only supports floating-point dtypes")
@@ -147,6 +148,7 @@ def float_power(input, exponent, *, out=None):
 # ---------------------------------------------------------------- integer and float bit functions
 def heaviside(input, values, *, out=None):
     """0 where ``input < 0``, 1 where ``input > 0``, ``values`` where it is 0."""
+    check_tensors("heaviside", ("input", input), ("values", values))
     if input.dtype is not values.dtype:
         raise RuntimeError("heaviside is not yet implemented for tensors with different dtypes.")
     x, v = input._data, values._data
@@ -191,6 +193,7 @@ def nextafter(input, other, *, out=None):
 
 def isreal(input):
     """True where the element has no imaginary part (every element of a real tensor)."""
+    check_tensors("isreal", ("input", input))
     x = input._data
     xp = namespace_of(x)
     if x.dtype.kind == "c":
@@ -200,6 +203,7 @@ def isreal(input):
 
 def positive(input):
     """``input`` itself (``+input``); refused for booleans as PyTorch does."""
+    check_tensors("positive", ("input", input))
     if input.dtype.category == 0:
         raise RuntimeError("The `+` operator, on a bool tensor is not supported.")
     return input

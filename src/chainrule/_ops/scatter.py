@@ -14,7 +14,7 @@ from .._array import namespace_of
 from .._tensor import Tensor, _wrap_dim, make_tensor
 from ._along_dim import gather_along, scatter_along, scattered_array, zeros_of
 from ._broadcast import broadcast_shapes
-from ._arguments import check_tensors, number_argument
+from ._arguments import check_tensors, not_a_tensor, number_argument
 from ._op import derivative, record
 from .index_put import index_put_accumulate
 from .pointwise import where
@@ -376,7 +376,10 @@ def take_along_dim(input, indices, dim=None, *, out=None):
 
 # ---------------------------------------------------------------- nonzero / argwhere
 def nonzero(input, *, out=None, as_tuple=False):
-    x = input._data
+    try:
+        x = input._data
+    except AttributeError:
+        raise not_a_tensor("nonzero", ("input", input)) from None
     xp = namespace_of(x)
     if as_tuple:
         return tuple(make_tensor(i.astype(xp.int64)) for i in xp.nonzero(x.reshape(x.shape or (1,))))

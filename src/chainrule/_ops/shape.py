@@ -50,7 +50,10 @@ def alias(input):
 
 
 def _shape_arg(shape, function, argument="shape"):
-    """Sizes given spread (``x.view(2, 3)``) or as one sequence (``x.view((2, 3))``), each an integer."""
+    """Sizes given spread (``x.view(2, 3)``) or as one sequence (``x.view((2, 3))``), each an integer; none at
+    all is PyTorch's missing-argument TypeError (a 0-d shape is the empty sequence, ``x.view(())``)."""
+    if not shape:
+        raise TypeError(f'{function}() missing 1 required positional arguments: "{argument}"')
     return int_list(function, argument, 1, shape)
 
 
@@ -418,6 +421,7 @@ def expand(input, *sizes):
 
 
 def expand_as(input, other):
+    check_tensors("expand_as", ("input", input), ("other", 1, other))  # a method: self is no position
     return expand(input, other._data.shape)
 
 

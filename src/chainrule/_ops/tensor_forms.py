@@ -115,6 +115,7 @@ def sum_to_size(input, *size):
 # ---------------------------------------------------------------- copies of views
 def _copy_of(view_function, name):
     def copy(*args, **kwargs):
+        check_tensors(name, ("input", args[0] if args else kwargs.get("input")))
         result = view_function(*args, **kwargs)
         if isinstance(result, (tuple, list)):
             return type(result)(clone(r) for r in result)
@@ -196,14 +197,17 @@ def fill(input, value):
 
 
 def zero_(input):
+    check_tensors("zero_", ("input", input))
     return input.zero_()
 
 
 def detach(input):
+    check_tensors("detach", ("input", input))
     return input.detach()
 
 
 def detach_(input):
+    check_tensors("detach_", ("input", input))
     return input.detach_()
 
 
@@ -242,6 +246,7 @@ def chain_matmul(*matrices, out=None):
 # ---------------------------------------------------------------- conversions
 def type_as(input, other):
     """``input`` in ``other``'s dtype."""
+    check_tensors("type_as", ("input", input), ("other", 1, other))  # a method: self is no position
     return input.to(other.dtype)
 
 
