@@ -124,7 +124,7 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
 
 def bucketize(input, boundaries, *, out_int32=False, right=False, out=None):
     """The bucket of each value among 1-d ``boundaries`` (``right`` puts a value equal to a boundary after it)."""
-    check_tensors("bucketize", ("input", input), ("boundaries", boundaries))
+    check_tensors("bucketize", ("boundaries", 2, boundaries))  # the input may be a number
     if boundaries.dim() != 1:
         raise RuntimeError(f"boundaries tensor must be 1 dimension, but got dim({boundaries.dim()})")
     return searchsorted(boundaries, input, out_int32=out_int32, right=right)
