@@ -53,7 +53,8 @@ def binary_arrays(a, b):
         return (x if x.dtype == d else x.astype(d)), (y if y.dtype == d else y.astype(d))
     cls = b.__class__
     kind = x.dtype.kind
-    if kind == "f" and (cls is float or cls is int) or kind in "iu" and cls is int or kind == "c":
+    if kind == "f" and (cls is float or cls is int) or kind in "iu" and cls is int or \
+            kind == "c" and (cls is float or cls is int or cls is complex):
         return x, b
     if isinstance(b, SCALAR_TYPES):
         b = b.item()

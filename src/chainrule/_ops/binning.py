@@ -10,6 +10,7 @@ from .._creation import tensor
 from .._dtype import float32, float64, int32, int64
 from .._tensor import Tensor, make_tensor
 from ..return_types import make_return_type
+from ._arguments import check_tensors
 
 __all__ = ["bincount", "histc", "histogram", "searchsorted", "bucketize", "isin", "unique_consecutive"]
 FUNCTIONS = __all__
@@ -24,6 +25,7 @@ def _as_tensor(value):
 
 def bincount(input, weights=None, minlength=0):
     """How often each non-negative integer occurs (or the sum of its ``weights``)."""
+    check_tensors("bincount", ("input", input))
     x = input._data
     xp = namespace_of(x)
     if x.ndim != 1 or input.dtype.category != 1 or (x.size and int(x.min()) < 0):
@@ -53,6 +55,7 @@ def _finite_range(x, low, high, name):
 
 def histc(input, bins=100, min=0, max=0, *, out=None):
     """Counts in ``bins`` equal bins between ``min`` and ``max`` (the data's range when both are 0)."""
+    check_tensors("histc", ("input", input))
     x = input._data
     xp = namespace_of(x)
     if not input.dtype.is_floating_point:
@@ -121,6 +124,7 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
 
 def bucketize(input, boundaries, *, out_int32=False, right=False, out=None):
     """The bucket of each value among 1-d ``boundaries`` (``right`` puts a value equal to a boundary after it)."""
+    check_tensors("bucketize", ("boundaries", 2, boundaries))  # the input may be a number
     if boundaries.dim() != 1:
         raise RuntimeError(f"boundaries tensor must be 1 dimension, but got dim({boundaries.dim()})")
     return searchsorted(boundaries, input, out_int32=out_int32, right=right)
@@ -137,6 +141,7 @@ def isin(elements, test_elements, *, assume_unique=False, invert=False):
 
 def unique_consecutive(input, return_inverse=False, return_counts=False, dim=None):
     """Collapse runs of equal values (or equal slices along ``dim``) to one, keeping the order."""
+    check_tensors("unique_consecutive", ("input", input))
     x = input._data
     xp = namespace_of(x)
     if dim is None:

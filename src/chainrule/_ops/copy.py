@@ -5,6 +5,7 @@ from .._array import namespace_of
 from .._device import device, device_of, moved, placement
 from .._dtype import bool_, float16, float32, float64, int8, int16, int32, int64, to_dtype, uint8
 from .._tensor import Tensor
+from ._arguments import not_a_tensor
 from ._kernel import Kernel, replays
 from ._op import derivative, record
 
@@ -28,7 +29,11 @@ ToCopyBackward0 = derivative("ToCopyBackward0", _to_copy_grad)
 
 
 def clone(input, *, memory_format=None):
-    return record(input._data.copy(), CloneBackward0, (input,))
+    try:
+        x = input._data
+    except AttributeError:
+        raise not_a_tensor("clone", ("input", input)) from None
+    return record(x.copy(), CloneBackward0, (input,))
 
 
 def _parse_to_args(args, kwargs):

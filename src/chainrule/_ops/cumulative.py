@@ -12,9 +12,10 @@ from .._autograd import grad_mode
 from ..return_types import cummax as cummax_type
 from ..return_types import cummin as cummin_type
 from ._along_dim import reverse_cumsum, scatter_along, shift, zeros_of
+from ._arguments import not_a_tensor
 from ._op import OUTPUT, derivative, record
 from .pointwise import where
-from .pointwise_base import write_out
+from .pointwise_base import no_kernel_error, write_out
 
 __all__ = ["cumsum", "cumprod", "cummax", "cummin", "logcumsumexp"]
 
@@ -96,7 +97,10 @@ CumprodBackward0 = derivative("CumprodBackward0", _cumprod_grad, saves="self res
 
 def cumsum(input, dim, *, dtype=None, out=None):
     """Running sums along ``dim``; bool and integer inputs sum in int64."""
-    x = input._data
+    try:
+        x = input._data
+    except AttributeError:
+        raise not_a_tensor("cumsum", ("input", input)) from None
     dim = _scan_dim(dim, x.ndim)
     result = _accumulate("cumsum", x, dim, _int_promoted(namespace_of(x), x, dtype))
     return write_out(record(result, CumsumBackward0, (input,), (), (dim,)), out, "cumsum")
@@ -104,7 +108,10 @@ def cumsum(input, dim, *, dtype=None, out=None):
 
 def cumprod(input, dim, *, dtype=None, out=None):
     """Running products along ``dim``; bool and integer inputs multiply in int64."""
-    x = input._data
+    try:
+        x = input._data
+    except AttributeError:
+        raise not_a_tensor("cumprod", ("input", input)) from None
     dim = _scan_dim(dim, x.ndim)
     result = _accumulate("cumprod", x, dim, _int_promoted(namespace_of(x), x, dtype))
     return write_out(record(result, CumprodBackward0, (input,), (input, OUTPUT), (dim,)), out, "cumprod")
@@ -123,7 +130,13 @@ CumminBackward0 = derivative("CumminBackward0", _cumulative_extreme_grad)
 def _cumulative_extreme(input, dim, name, node, result_type):
     """Running max/min (``name``: ``"maximum"`` or ``"minimum"``) and where it was last reached; a nan,
     once seen, is the value from then on."""
-    x = input._data
+    function = "cummax" if name == "maximum" else "cummin"
+    try:
+        x = input._data
+    except AttributeError:
+        raise not_a_tensor(function, ("input", input)) from None
+    if x.dtype.kind == "c" and x.ndim and x.size:  # PyTorch's kernel runs (and refuses) only with work to do
+        raise no_kernel_error(f"{function}_cpu", x.dtype)
     xp = namespace_of(x)
     dim = _scan_dim(dim, x.ndim)
     if x.ndim == 0:

@@ -11,12 +11,12 @@ from .._array import any_true, as_array, namespace_of
 from .._tensor import Tensor, _wrap_dim, make_tensor
 from ._along_dim import (check_nonempty_dim, check_nonempty_input, expand_reduced, pick_along, reduction_dims,
                          selected_grad)
-from ._arguments import not_a_tensor
+from ._arguments import bool_argument, not_a_tensor
 from ._op import OUTPUT, derivative, record, record_multi
 from .pointwise import where
 from .pointwise_compare import isnan
 from .pointwise_binary import maximum, minimum
-from .pointwise_base import write_out
+from .pointwise_base import no_kernel_error, write_out
 
 __all__ = ["max", "min", "amax", "amin", "aminmax", "argmax", "argmin"]
 
@@ -66,10 +66,15 @@ def _extreme(name, input, dim, keepdim, out, whole_node, dim_node, result_type):
     xp = namespace_of(x)
     if dim is None:
         check_nonempty_input(name, x)
+        if x.dtype.kind == "c":
+            raise no_kernel_error(f"{name}_all", x.dtype)
         result = xp.max(x) if name == "max" else xp.min(x)
         return write_out(record(result, whole_node, (input,), (input, OUTPUT)), out, name)
+    bool_argument(name, "keepdim", None, keepdim)
     dim = _wrap_dim(dim, x.ndim)
     check_nonempty_dim(name, x.shape, (dim,))
+    if x.dtype.kind == "c":
+        raise RuntimeError(f"{name}(): does not support complex input")
     arg_fn = xp.argmax if name == "max" else xp.argmin
     indices = arg_fn(x, axis=dim, keepdims=True) if x.ndim else None
     return write_out(pick_along(input, dim, indices, keepdim, dim_node, result_type), out, name)
@@ -105,6 +110,8 @@ def amax(input, dim=(), keepdim=False, *, out=None):
         raise not_a_tensor("amax", ("input", input)) from None
     dims = reduction_dims(dim, x.ndim)
     _check_reducible("amax", x, dim, dims)
+    if x.dtype.kind == "c":
+        raise no_kernel_error("max_values_cpu", x.dtype)
     result = namespace_of(x).amax(x, axis=dims, keepdims=keepdim)
     return write_out(record(result, AmaxBackward0, (input,), (input, OUTPUT), (dims, keepdim)), out, "amax")
 
@@ -117,6 +124,8 @@ def amin(input, dim=(), keepdim=False, *, out=None):
         raise not_a_tensor("amin", ("input", input)) from None
     dims = reduction_dims(dim, x.ndim)
     _check_reducible("amin", x, dim, dims)
+    if x.dtype.kind == "c":
+        raise no_kernel_error("min_values_cpu", x.dtype)
     result = namespace_of(x).amin(x, axis=dims, keepdims=keepdim)
     return write_out(record(result, AminBackward0, (input,), (input, OUTPUT), (dims, keepdim)), out, "amin")
 
@@ -134,6 +143,8 @@ def aminmax(input, *, dim=None, keepdim=False, out=None):
                                "identity.")
         if x.shape[dims[0]] == 0:
             raise IndexError(f"aminmax: Expected reduction dim {dims[0]} to have non-zero size.")
+    if x.dtype.kind == "c":
+        raise no_kernel_error("aminmax_cpu", x.dtype)
     xp = namespace_of(x)
     smallest = xp.amin(x, axis=dims, keepdims=keepdim)
     largest = xp.amax(x, axis=dims, keepdims=keepdim)
@@ -148,6 +159,8 @@ def _arg_extreme(name, input, dim, keepdim):
         x = input._data
     except AttributeError:
         raise not_a_tensor(name, ("input", input)) from None
+    if x.dtype.kind in "bc":
+        raise RuntimeError(f"{name}(): does not support {'bool' if x.dtype.kind == 'b' else 'complex'} input")
     xp = namespace_of(x)
     arg_fn = getattr(xp, name)
     if dim is None:

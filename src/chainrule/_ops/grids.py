@@ -12,9 +12,11 @@ import warnings
 
 from .._array import NUMPY
 from .._creation import tensor, zeros
+from .._errors import type_name
 from .._dtype import get_default_dtype, int64, promote_types
 from .._size import Size
 from .._tensor import Tensor
+from ._arguments import bool_argument, check_tensor_sequence, check_tensors, int_argument
 from .joining import cat, flip, stack
 from .pointwise import where
 from .shape import diag_embed, expand, reshape
@@ -28,10 +30,11 @@ METHODS = ["diagflat"]
 _builtin_range = range
 
 
-def _tensors_arg(tensors):
-    """``f(a, b)`` and ``f([a, b])`` both name the tensors."""
+def _tensors_arg(function, tensors):
+    """``f(a, b)`` and ``f([a, b])`` both name the tensors (each checked to be one)."""
     if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
-        return list(tensors[0])
+        tensors = tensors[0]
+    check_tensor_sequence(function, tensors)
     return list(tensors)
 
 
@@ -55,7 +58,7 @@ def broadcast_shapes(*shapes):
 
 def broadcast_tensors(*tensors):
     """Views of ``tensors`` expanded to their common shape."""
-    tensors = _tensors_arg(tensors)
+    tensors = _tensors_arg("broadcast_tensors", tensors)
     shape = _broadcast_shape_of(tensors)
     return tuple(t if t._data.shape == shape else expand(t, shape) for t in tensors)
 
@@ -78,15 +81,19 @@ def _broadcast_shape_of(tensors):
 def meshgrid(*tensors, indexing=None):
     """Coordinate grids: output ``i`` varies along dimension ``i`` (``"ij"``) or with the first two
     dimensions swapped (``"xy"``)."""
-    tensors = _tensors_arg(tensors)
+    tensors = _tensors_arg("meshgrid", tensors)
     if indexing is None:
         warnings.warn("chainrule.meshgrid: in an upcoming release, it will be required to pass the indexing "
                       "argument.", UserWarning, stacklevel=2)
         indexing = "ij"
+    if not isinstance(indexing, str):
+        raise TypeError(f"meshgrid(): argument 'indexing' must be str, not {type_name(indexing)}")
     if indexing not in ("ij", "xy"):
         raise RuntimeError(f"torch.meshgrid: indexing must be one of \"xy\" or \"ij\", but received: {indexing}")
     if not tensors:
         raise RuntimeError("meshgrid expects a non-empty TensorList")
+    if any(t.dtype != tensors[0].dtype for t in tensors):
+        raise RuntimeError("meshgrid expects all tensors to have the same dtype")
     for t in tensors:
         if t.dim() > 1:
             raise RuntimeError(f"torch.meshgrid: Expected 0D or 1D tensor in the tensor list but got: {t}")
@@ -107,7 +114,7 @@ def meshgrid(*tensors, indexing=None):
 
 def cartesian_prod(*tensors):
     """Every combination of one element from each 1-d tensor, one per row (a 1-d input is returned)."""
-    tensors = _tensors_arg(tensors)
+    tensors = _tensors_arg("cartesian_prod", tensors)
     if len(tensors) == 1:
         return tensors[0]
     grids = meshgrid(*tensors, indexing="ij")
@@ -116,10 +123,15 @@ def cartesian_prod(*tensors):
 
 def combinations(input, r=2, with_replacement=False):
     """Rows of ``r`` elements of a 1-d tensor, in the order of ``itertools.combinations``."""
+    check_tensors("combinations", ("input", input))
+    r = int_argument("combinations", "r", 2, r)
+    bool_argument("combinations", "with_replacement", None, with_replacement)
     if input.dim() != 1:
         raise RuntimeError(f"Expect a 1D vector, but got shape {list(input.shape)}")
     if r < 0:
         raise RuntimeError(f"Expect a non-negative number, but got {r}")
+    if input.numel() > 1 and input.numel() ** r >= 2 ** 63:  # PyTorch builds the r-fold grid first
+        raise RuntimeError("numel: integer multiplication overflow")
     if r == 0:
         return zeros(0, dtype=input.dtype)
     pick = itertools.combinations_with_replacement if with_replacement else itertools.combinations
@@ -150,6 +162,7 @@ def triu_indices(row, col, offset=0, *, dtype=int64, device=None, layout=None):
 
 def block_diag(*tensors):
     """The tensors (0-d, 1-d as a row, or 2-d) as blocks along the diagonal of one matrix."""
+    check_tensor_sequence("block_diag", tensors)
     blocks = []
     for position, t in enumerate(tensors):
         if t.dim() > 2:
@@ -174,15 +187,19 @@ def block_diag(*tensors):
 
 def diagflat(input, offset=0):
     """A square matrix with the flattened ``input`` on diagonal ``offset``."""
+    check_tensors("diagflat", ("input", input))
     return diag_embed(input.reshape(-1), offset)
 
 
 def vander(x, N=None, increasing=False):
     """The Vandermonde matrix of a 1-d tensor: powers ``0 .. N-1`` of each element (decreasing by default)."""
+    check_tensors("vander", ("x", x))
+    if N is not None:
+        N = int_argument("vander", "N", 2, N)
+    bool_argument("vander", "increasing", None, increasing)
     if x.dim() != 1:
         raise RuntimeError("x must be a one-dimensional tensor.")
-    if N is None:
-        N = x.shape[0]
+    N = x.shape[0] if N is None else N
     if N < 0:
         raise RuntimeError("N must be non-negative.")
     dtype = promote_types(x.dtype, int64)

@@ -14,7 +14,7 @@ from .._recording import state as _recorder_state
 from .._tensor import Tensor, _wrap_dim, make_tensor
 from .._autograd import grad_mode
 from ._kernel import Kernel, replays
-from ._arguments import not_a_tensor
+from ._arguments import int_argument, not_a_tensor
 from ._op import attach, derivative, record
 from .inplace import VIEW_OF_LEAF_MESSAGE, CopyBackwards, check_inplace_allowed, with_leading_dims
 from .index_put import index_put_accumulate, scatter_into_zeros
@@ -62,7 +62,7 @@ def select(input, dim, index):
     if x.ndim == 0:
         raise IndexError(ZERO_DIM_MESSAGE)
     dim = _wrap_dim(dim, x.ndim)
-    index = _check_index(int(index), x.shape[dim], dim)
+    index = _check_index(int_argument("select", "index", 3, index), x.shape[dim], dim)
     key = (slice(None),) * dim + (index, Ellipsis)
     return record_view(x[key], SelectBackward0, input, (x.shape, dim, index))
 
@@ -86,7 +86,7 @@ def narrow(input, dim, start, length):
         raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
     dim = _wrap_dim(dim, x.ndim)
     size = x.shape[dim]
-    start, length = int(start), int(length)
+    start, length = int_argument("narrow", "start", 3, start), int_argument("narrow", "length", 4, length)
     if length < 0:
         raise RuntimeError("narrow(): length must be non-negative.")
     if start < -size or start > size:

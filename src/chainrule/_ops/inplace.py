@@ -8,6 +8,8 @@ rule needs the old value of the tensor itself (``x.mul_(y)`` reads ``x``), that 
 a copy so the rule still sees it.
 """
 
+import numbers
+
 from .._device import device_of, moved
 from .._array import NUMPY, namespace_of
 from .._dtype import _FROM_NUMPY
@@ -15,6 +17,8 @@ from .._tensor import Tensor, make_tensor
 from .._autograd import grad_mode
 from .._autograd.graph import SavedTensor
 from .._recording import state as _recorder_state
+from ._arguments import not_a_tensor, number_argument
+from ._broadcast import broadcast_error
 from ._kernel import Kernel, replays
 from ._op import derivative, record
 from .pointwise_base import zeros_like_grad
@@ -33,9 +37,14 @@ INFERENCE_MESSAGE = ("Inplace update to inference tensor outside InferenceMode i
                      "for more details.")
 
 
-def check_inplace_allowed(tensor):
-    """PyTorch's refusals for writing into ``tensor`` while the graph is being recorded."""
-    if tensor._is_inference and not _grad_state.inference:
+def check_inplace_allowed(tensor, name="an in-place op"):
+    """PyTorch's refusals for writing into ``tensor`` while the graph is being recorded (``name``: the op's, for
+    the error when ``tensor`` is no tensor at all)."""
+    try:
+        inference = tensor._is_inference
+    except AttributeError:
+        raise not_a_tensor(name, ("input", tensor)) from None
+    if inference and not _grad_state.inference:
         raise RuntimeError(INFERENCE_MESSAGE)
     if not _grad_state.enabled:
         return
@@ -122,7 +131,7 @@ def make_inplace(fn, name):
     """``name_``: ``fn`` applied in place."""
 
     def inplace(self, *args, **kwargs):
-        check_inplace_allowed(self)
+        check_inplace_allowed(self, name + "_")
         return write_inplace(self, fn(self, *args, **kwargs))
 
     inplace.__name__ = inplace.__qualname__ = name + "_"
@@ -163,14 +172,20 @@ CopyBackwards = derivative("CopyBackwards", _overwritten_grad, _copy_grad_src)
 
 
 def zero_(self):
-    check_inplace_allowed(self)
+    check_inplace_allowed(self, "zero_")
     x = self._data
     return write_inplace(self, record(namespace_of(x).zeros_like(x), ZeroBackward0, (self,)))
 
 
 def fill_(self, value):
-    check_inplace_allowed(self)
-    number = value._data if isinstance(value, Tensor) else value
+    check_inplace_allowed(self, "fill_")
+    if isinstance(value, Tensor):
+        if value._data.ndim:
+            raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with {value._data.ndim} "
+                               "dimensions.")
+        number = value._data
+    else:
+        number = number_argument("fill_", "value", 1, value)
     x = self._data
     data = namespace_of(x).full_like(x, number)
     return write_inplace(self, record(data, FillBackward2, (self, value)))
@@ -178,9 +193,13 @@ def fill_(self, value):
 
 def copy_(self, src, non_blocking=False):
     """Copy ``src`` into this tensor, from whatever device it is on (its gradient goes back there)."""
-    check_inplace_allowed(self)
-    source = src._data
+    check_inplace_allowed(self, "copy_")
     target = self._data
+    if not isinstance(src, Tensor):  # a number is copied as a 0-d tensor
+        if not isinstance(src, numbers.Number):
+            raise not_a_tensor("copy_", ("other", 1, src))
+        src = make_tensor(namespace_of(target).asarray(src))
+    source = src._data
     args = (source.shape,)
     if source.__class__ is not target.__class__:
         where, source_device = device_of(target), device_of(source)
@@ -188,7 +207,10 @@ def copy_(self, src, non_blocking=False):
             xp = namespace_of(target)
             source = moved(source, xp, where.index)
             args = (src._data.shape, source_device)
-    data = namespace_of(source).broadcast_to(source, target.shape).astype(target.dtype)
+    try:
+        data = namespace_of(source).broadcast_to(source, target.shape).astype(target.dtype)
+    except ValueError:
+        raise broadcast_error(target.shape, source.shape) from None
     return write_inplace(self, record(data, CopyBackwards, (self, src), (), args))
 
 

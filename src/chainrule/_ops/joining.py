@@ -14,7 +14,7 @@ from .._errors import type_name
 from .._size import check_storage_size, int_list
 from .._tensor import Tensor, _wrap_dim
 from ._along_dim import zeros_of
-from ._arguments import not_a_tensor
+from ._arguments import check_tensors, int_argument, not_a_tensor
 from ._op import derivative, record, record_multi
 from .indexing import slice_view
 from .pointwise_base import write_out
@@ -238,12 +238,12 @@ def split(tensor, split_size_or_sections, dim=0):
     dim = _wrap_dim(dim, x.ndim)
     length = x.shape[dim]
     if isinstance(split_size_or_sections, (list, tuple)):
-        sizes = [int(s) for s in split_size_or_sections]
+        sizes = list(int_list("split_with_sizes", "split_sizes", 2, (split_size_or_sections,)))
         if sum(sizes) != length or any(s < 0 for s in sizes):
             raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {length} (input tensor's "
                                f"size at dimension {dim}), but got split_sizes={sizes}")
         return _multi_view(tensor, _pieces(x, dim, sizes), "SplitWithSizesBackward0", dim)
-    size = int(split_size_or_sections)
+    size, = int_list("split_with_sizes", "split_sizes", 2, (split_size_or_sections,))
     if size < 0:
         raise RuntimeError(f"split expects split_size be non-negative, but got split_size={size}")
     if size == 0 and length != 0:
@@ -254,6 +254,8 @@ def split(tensor, split_size_or_sections, dim=0):
 
 
 def chunk(input, chunks, dim=0):
+    check_tensors("chunk", ("input", input))
+    chunks = int_argument("chunk", "chunks", 2, chunks)
     if input._data.ndim == 0:
         raise RuntimeError("chunk expects at least a 1-dimensional tensor")
     if chunks <= 0:
@@ -293,9 +295,9 @@ def tensor_split(input, indices_or_sections, dim=0):
                                + split_at.dtype.scalar_type_name)
         split_at = split_at._data.item() if split_at._data.ndim == 0 else split_at._data.tolist()
     if isinstance(split_at, (list, tuple)):
-        bounds = [0] + [int(i) for i in split_at] + [length]
+        bounds = [0] + list(int_list("tensor_split", "indices", 2, (split_at,))) + [length]
     else:
-        sections = int(split_at)
+        sections = int_argument("tensor_split", "sections", 2, split_at)
         if sections <= 0:
             raise RuntimeError(f"number of sections must be larger than 0, got {sections}")
         small, extra = divmod(length, sections)
@@ -350,7 +352,10 @@ def _tile_method(input, *dims):
 
 
 def _tile(input, dims):
-    ndim = input._data.ndim
+    try:
+        ndim = input._data.ndim
+    except AttributeError:
+        raise not_a_tensor("tile", ("input", input)) from None
     if len(dims) < ndim:
         dims = (1,) * (ndim - len(dims)) + dims
     return repeat(input, dims)
@@ -393,12 +398,14 @@ def flip(input, *dims):
 
 
 def fliplr(input):
+    check_tensors("fliplr", ("input", input))
     if input._data.ndim < 2:
         raise RuntimeError("Input must be >= 2-d.")
     return flip(input, 1)
 
 
 def flipud(input):
+    check_tensors("flipud", ("input", input))
     if input._data.ndim < 1:
         raise RuntimeError("Input must be >= 1-d.")
     return flip(input, 0)
@@ -410,13 +417,13 @@ def roll(input, shifts, dims=None):
     except AttributeError:
         raise not_a_tensor("roll", ("input", input)) from None
     xp = namespace_of(x)
-    shifts = (shifts,) if isinstance(shifts, int) else tuple(shifts)
+    shifts = int_list("roll", "shifts", 2, (shifts,))
     if dims is None:
         if len(shifts) != 1:
             raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, dims:0")
         result = xp.roll(x.reshape(-1), shifts[0]).reshape(x.shape)
         return record(result, RollBackward0, (input,), (), (shifts, None))
-    dims = (dims,) if isinstance(dims, int) else tuple(dims)
+    dims = int_list("roll", "dims", 3, (dims,))
     if len(shifts) != len(dims):
         raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, dims:{len(dims)}")
     dims = tuple(_wrap_dim(d, x.ndim) for d in dims)
@@ -428,7 +435,8 @@ def rot90(input, k=1, dims=(0, 1)):
         x = input._data
     except AttributeError:
         raise not_a_tensor("rot90", ("input", input)) from None
-    dims = tuple(dims)
+    k = int_argument("rot90", "k", 2, k)
+    dims = int_list("rot90", "dims", 3, (dims,))
     if len(dims) != 2:
         raise RuntimeError(f"expected total rotation dims == 2, but got dims = {len(dims)}")
     if x.ndim < 2:

@@ -15,13 +15,13 @@ import math
 
 from .._array import NUMPY, namespace_of
 from .._dtype import from_numpy_dtype
-from .._tensor import Tensor
+from .._tensor import Tensor, _wrap_dim
 from ._broadcast import broadcast_error
 from ._kernel import Kernel, replays
 from ._arguments import check_tensors, not_a_tensor
 from ._op import conjugate, derivative, record
 from .inplace import check_inplace_allowed, write_inplace
-from .pointwise_base import write_out
+from .pointwise_base import no_kernel_error, write_out
 
 __all__ = ["matmul", "mm", "mv", "dot", "vdot", "bmm", "addmm", "addmv", "addbmm", "baddbmm"]
 
@@ -89,6 +89,8 @@ def _check_bmm(a, b):
     if list(b.shape[:2]) != expected:
         raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: {expected} but got: "
                            f"{list(b.shape[:2])}.")
+    if a.dtype != b.dtype and a.dtype.kind == "b":
+        raise no_kernel_error("bmm", a.dtype)
     if a.dtype != b.dtype:
         raise RuntimeError(f"expected scalar type {dtype_name(a)} but found {dtype_name(b)}")
 
@@ -304,6 +306,8 @@ def _batched_matmul(input, other, a, b):
     if inner_a != inner_b:
         raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: [{count}, {inner_a}] but "
                            f"got: [{count}, {inner_b}].")
+    if a.dtype != b.dtype and a.dtype.kind == "b":
+        raise no_kernel_error("bmm", a.dtype)
     if a.dtype != b.dtype:
         raise RuntimeError(f"expected scalar type {dtype_name(a)} but found {dtype_name(b)}")
     return record(a @ b, FoldedMatmulBackward, (input, other), (input, other))
@@ -433,6 +437,8 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
         raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got {dtype_name(a)} and {dtype_name(b)}")
     if c.dtype != b.dtype:
         raise RuntimeError(f"self and mat2 must have the same dtype, but got {dtype_name(c)} and {dtype_name(b)}")
+    if a.dtype != b.dtype:
+        raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got {dtype_name(a)} and {dtype_name(b)}")
     result = _add_scaled(a @ b, input, beta, alpha)
     return write_out(record(result, AddmmBackward0, (input, mat1, mat2), (mat1, mat2, beta, alpha)), out, "addmm")
 
@@ -444,6 +450,8 @@ def addmv(input, mat, vec, *, beta=1, alpha=1, out=None):
     if a.ndim != 2 or v.ndim != 1 or c.ndim > 1:
         raise RuntimeError(f"vector + matrix @ vector expected, got {c.ndim}, {a.ndim}, {v.ndim}")
     if a.shape[1] != v.shape[0] or c.ndim == 1 and c.shape[0] not in (1, a.shape[0]):
+        if c.ndim == 0:  # PyTorch reads the input's size at dim 0 for its message
+            raise IndexError("Dimension specified as 0 but tensor has no dimensions")
         raise RuntimeError(f"size mismatch, got input ({c.shape[0] if c.ndim else 1}), mat ({_shape_x(a.shape)}), "
                            f"vec ({v.shape[0]})")
     if not c.dtype == a.dtype == v.dtype:
@@ -459,6 +467,7 @@ def baddbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
     a, b, c = batch1._data, batch2._data, input._data
     if a.ndim != 3:
         raise RuntimeError("batch1 must be a 3D tensor")
+    _wrap_dim(2, b.ndim)  # PyTorch reads batch2's size at dim 2 first: its IndexError for fewer dims
     if not c.dtype == a.dtype == b.dtype:
         raise RuntimeError(f"Input dtypes must be the same, got: input {dtype_cpp_name(c)}, "
                            f"batch1: {dtype_cpp_name(a)}, batch2: {dtype_cpp_name(b)}")
@@ -474,6 +483,7 @@ def addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
     a, b, c = batch1._data, batch2._data, input._data
     if a.ndim != 3:
         raise RuntimeError("batch1 must be a 3D tensor")
+    _wrap_dim(2, b.ndim)  # PyTorch reads batch2's size at dim 2 first: its IndexError for fewer dims
     if b.ndim != 3:
         raise RuntimeError("batch2 must be a 3D tensor")
     if a.shape[0] != b.shape[0]:
@@ -483,6 +493,8 @@ def addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
                            f"{b.shape[1]}x{b.shape[2]})")
     if c.dtype != b.dtype:
         raise RuntimeError(f"self and mat2 must have the same dtype, but got {dtype_name(c)} and {dtype_name(b)}")
+    if a.dtype != b.dtype:
+        raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got {dtype_name(a)} and {dtype_name(b)}")
     count, rows, inner = a.shape
     product = a.transpose(1, 0, 2).reshape(rows, count * inner) @ b.reshape(count * inner, b.shape[2])
     result = _add_scaled(product, input, beta, alpha)

@@ -11,8 +11,9 @@ import math
 
 from .._array import namespace_of
 from .._dtype import to_dtype
-from .._tensor import _wrap_dim
+from .._tensor import Tensor, _wrap_dim
 from ._along_dim import expand_reduced, reduced_count, reduction_dims
+from ._arguments import check_tensors, missing_attribute, not_a_tensor
 from ._op import OUTPUT, derivative, record
 from .linalg.svd import svdvals
 from .pointwise import sign, where
@@ -77,7 +78,10 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, out=None):
     """The ``ord``-norm of ``x`` over ``dim`` (every element when None): 2, 1, inf, -inf, 0 or any p."""
     if isinstance(ord, str) or not isinstance(ord, (int, float)):
         raise TypeError(f"linalg_vector_norm(): argument 'ord' (position 2) must be Number, not {type(ord).__name__}")
-    data = x._data
+    try:
+        data = x._data
+    except AttributeError:
+        raise not_a_tensor("linalg_vector_norm", ("input", x)) from None
     if data.dtype.kind not in "fc":
         raise RuntimeError("linalg.vector_norm: Expected a floating point or complex tensor as input. Got "
                            f"{x.dtype.scalar_type_name}")
@@ -100,6 +104,8 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, out=None):
 
 def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
     """``p``-norm over ``dim``: ``'fro'`` and numbers are vector norms; ``'nuc'`` is a matrix norm."""
+    if not isinstance(input, Tensor):
+        raise missing_attribute(input, "layout")
     if p is None:
         p = "fro"
     if isinstance(p, str):
@@ -167,6 +173,7 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None, out=No
 
 
 def _matrix_norm(A, ord, dim, keepdim, dtype):
+    check_tensors("linalg_matrix_norm", ("input", A))
     a = A._data
     if a.ndim < 2:
         raise RuntimeError("linalg.matrix_norm: The input tensor A must have at least 2 dimensions.")
@@ -191,6 +198,7 @@ def linalg_norm(A, ord=None, dim=None, keepdim=False, *, out=None, dtype=None):
 
 
 def _norm(A, ord, dim, keepdim, dtype):
+    check_tensors("linalg_norm", ("input", A))
     ndim = A._data.ndim
     if isinstance(dim, int):
         dim = (dim,)

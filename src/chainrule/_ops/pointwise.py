@@ -14,7 +14,7 @@ from .._dtype import _FROM_NUMPY, SCALAR, result_type, scalar_dtype, uint8
 from .._tensor import Tensor, make_tensor
 from ._broadcast import binary_arrays, broadcast_shapes
 from ._kernel import Kernel, binary_operands, replays
-from ._arguments import not_a_tensor
+from ._arguments import check_tensors, not_a_tensor
 from ._op import OUTPUT, conjugate, derivative, record
 from .pointwise_base import float_array, kernel_missing, reject, to_default_float, unary_op, write_out, zeros_like_grad
 from .pointwise_special import TWO_OVER_SQRT_PI, erf_array, erfc_array, erfinv_array
@@ -317,14 +317,17 @@ def _check_condition(cond):
 def where(condition, input=None, other=None, *, out=None):
     """``input`` where ``condition`` holds, else ``other``; numbers allowed for either branch."""
     if input is None and other is None:
+        check_tensors("where", ("condition", condition))
         data = condition._data
         return tuple(make_tensor(i) for i in namespace_of(data).nonzero(data))
     if isinstance(condition, Tensor):
         cond = condition._data
         xp = NUMPY if cond.__class__ is _ndarray else namespace_of(cond)
-    else:
+    elif is_array(condition):  # a mask array, from chainrule's own rules
         xp = _namespace_of_tensors(input, other)
         cond = xp.asarray(condition)
+    else:
+        raise not_a_tensor("where", ("condition", condition))
     if cond.dtype.kind != "b":
         _check_condition(cond)
     if isinstance(input, Tensor):

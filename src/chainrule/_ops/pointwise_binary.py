@@ -5,6 +5,8 @@ Selection-style rules (``maximum``, ``clamp``) write exact ``+0.`` where the gra
 split it evenly on ties; the others are arithmetic and follow IEEE signs.
 """
 
+import numbers
+
 from .._array import NUMPY, SCALAR_TYPES, is_array, namespace_of
 from .._dtype import DIMENSIONED, SCALAR, ZERO_DIM, get_default_dtype, result_type, scalar_dtype
 from .._tensor import Tensor, make_tensor
@@ -162,12 +164,15 @@ ClampMaxBackward1 = derivative("ClampMaxBackward1", _clamp_max_grad_self, _clamp
 _PLAIN_BOUNDS = (int, float, type(None))
 
 
-def _clamp_arrays(input, min, max, bool_kernel=None, complex_kernel=None):
+def _clamp_arrays(input, min, max, bool_kernel=None, complex_kernel=None, name="clamp"):
     """The clamped array, in the dtype of ``input`` promoted with the bounds.
 
-    PyTorch's kernels refuse complex inputs, and bool results for some forms (named by the kernel).
+    PyTorch's kernels refuse complex inputs and bounds, and bool results for some forms (named by the kernel).
     """
-    x = input._data
+    try:
+        x = input._data
+    except AttributeError:
+        raise not_a_tensor(name, ("input", input)) from None
     if x.dtype.kind == "c":
         if complex_kernel is not None:
             raise no_kernel_error(complex_kernel, x.dtype)
@@ -178,6 +183,9 @@ def _clamp_arrays(input, min, max, bool_kernel=None, complex_kernel=None):
         dtype = _common_dtype(input, min, max)
         if dtype.kind == "b" and bool_kernel is not None:
             raise no_kernel_error(bool_kernel, dtype)
+        if dtype.kind == "c" and (isinstance(min, Tensor) or isinstance(max, Tensor)):
+            both = min is not None and max is not None
+            raise no_kernel_error("clamp_cpu" if both else "maximum_cpu" if min is not None else "minimum_cpu", dtype)
         x = _array(input, dtype)
     xp = NUMPY if x.__class__ is _ndarray else namespace_of(x)
     try:
@@ -196,6 +204,7 @@ def clamp(input, min=None, max=None, *, out=None):
 
     The gradient passes where ``min <= input <= max``, bounds included.
     """
+    check_tensors("clamp", ("input", input))
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
     tensor_bounds = isinstance(min, Tensor) or isinstance(max, Tensor)
@@ -231,10 +240,10 @@ def clamp_min(input, min, *, out=None):
     if min is None:
         raise _one_sided_signature_error("clamp_min", "min", min)
     if isinstance(min, Tensor):
-        data = _clamp_arrays(input, min, None, complex_kernel="maximum_cpu")
+        data = _clamp_arrays(input, min, None, complex_kernel="maximum_cpu", name="clamp_min")
         result = record(data, ClampMinBackward1, (input, min), (input, min))
     else:
-        data = _clamp_arrays(input, min, None, bool_kernel="clamp_min_scalar_cpu")
+        data = _clamp_arrays(input, min, None, bool_kernel="clamp_min_scalar_cpu", name="clamp_min")
         result = record(data, ClampMinBackward0, (input,), (input,), (min,))
     return result if out is None else write_out(result, out, "clamp_min")
 
@@ -244,10 +253,10 @@ def clamp_max(input, max, *, out=None):
     if max is None:
         raise _one_sided_signature_error("clamp_max", "max", max)
     if isinstance(max, Tensor):
-        data = _clamp_arrays(input, None, max, complex_kernel="minimum_cpu")
+        data = _clamp_arrays(input, None, max, complex_kernel="minimum_cpu", name="clamp_max")
         result = record(data, ClampMaxBackward1, (input, max), (input, max))
     else:
-        data = _clamp_arrays(input, None, max, bool_kernel="clamp_max_scalar_cpu")
+        data = _clamp_arrays(input, None, max, bool_kernel="clamp_max_scalar_cpu", name="clamp_max")
         result = record(data, ClampMaxBackward0, (input,), (input,), (max,))
     return result if out is None else write_out(result, out, "clamp_max")
 
@@ -294,7 +303,7 @@ def _check_same_dtype(input, value, argument):
 
 def lerp(input, end, weight, *, out=None):
     """``input + weight * (end - input)``; ``weight`` is a number or a tensor."""
-    _must_be_tensor("lerp", end, argument="end")
+    check_tensors("lerp", ("input", input), ("end", end))
     _check_same_dtype(input, end, "end")
     weight_is_tensor = isinstance(weight, Tensor)
     if weight_is_tensor:
@@ -394,7 +403,8 @@ def _xlogy_signature_error(input, other):
 
 def xlogy(input, other, *, out=None):
     """``input * log(other)``, defined as 0 where ``input`` is 0 (so ``0 * log(0)`` is 0)."""
-    if not isinstance(input, Tensor) and not isinstance(other, Tensor):
+    if not isinstance(input, Tensor) and not isinstance(other, Tensor) or \
+            not isinstance(input, (Tensor, numbers.Number)) or not isinstance(other, (Tensor, numbers.Number)):
         raise _xlogy_signature_error(input, other)
     dtype = _common_dtype(input, other)
     if dtype.kind == "c":

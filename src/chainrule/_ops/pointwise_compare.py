@@ -12,6 +12,7 @@ from .._dtype import _FROM_NUMPY
 from .._errors import argument_type_error, type_name
 from .._recording import state as _recorder_state
 from .._tensor import Tensor, make_tensor
+from ._arguments import check_tensors
 from ._broadcast import apply_binary, binary_arrays, broadcast_shapes
 from ._op import derivative, record
 from .inplace import check_inplace_allowed, write_inplace
@@ -190,6 +191,7 @@ def _check_tolerances(rtol, atol):
 
 
 def _close_arrays(input, other, rtol, atol, equal_nan, name):
+    check_tensors(name, ("input", input))
     if not isinstance(other, Tensor):
         raise _tensor_only_error(name, other)
     x, y = input._data, other._data

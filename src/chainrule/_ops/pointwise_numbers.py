@@ -4,16 +4,18 @@ log-sum-exp of two (``logaddexp``, ``logaddexp2``), ``ldexp``, ``frexp``, ``floa
 """
 
 import math
+import numbers
 
 from .._array import namespace_of
 from .._dtype import complex128, float64, int32
 from .._tensor import Tensor, make_tensor
 from ..return_types import make_return_type
+from ._arguments import check_tensors, not_a_tensor
 from ._broadcast import apply_binary, binary_arrays
 from ._op import derivative, record
 from .arithmetic import mul, pow
 from .pointwise import exp2, sigmoid
-from .pointwise_base import kernel_missing, reject, to_default_float, unary_op, write_out
+from .pointwise_base import kernel_missing, no_kernel_error, reject, to_default_float, unary_op, write_out
 
 __all__ = ["deg2rad", "rad2deg", "logaddexp", "logaddexp2", "ldexp", "frexp", "float_power", "heaviside", "gcd",
            "lcm", "nextafter", "isreal", "positive", "bitwise_left_shift", "bitwise_right_shift"]
@@ -35,8 +37,10 @@ def _rad2deg_grad(grad):
 
 Deg2RadBackward0 = derivative("Deg2RadBackward0", _deg2rad_grad)
 Rad2DegBackward0 = derivative("Rad2DegBackward0", _rad2deg_grad)
-deg2rad = unary_op("deg2rad", Deg2RadBackward0, "deg2rad", rejects=kernel_missing("deg2rad", "c"))
-rad2deg = unary_op("rad2deg", Rad2DegBackward0, "rad2deg", rejects=kernel_missing("rad2deg", "c"))
+deg2rad = unary_op("deg2rad", Deg2RadBackward0, "deg2rad",
+                   rejects={"c": (RuntimeError, "deg2rad is not supported for complex tensors.")})
+rad2deg = unary_op("rad2deg", Rad2DegBackward0, "rad2deg",
+                   rejects={"c": (RuntimeError, "rad2deg is not supported for complex tensors.")})
 
 
 # ---------------------------------------------------------------- logaddexp / logaddexp2
@@ -66,6 +70,8 @@ def _two_floats(name, input, other):
     if not isinstance(other, Tensor):
         raise TypeError(f"{name}(): argument 'other' (position 2) must be Tensor, not {type(other).__name__}")
     x, y = binary_arrays(input, other)
+    if name == "logaddexp2" and x.dtype.kind == "c":
+        raise no_kernel_error("logaddexp2_cpu", x.dtype)
     return to_default_float(x), to_default_float(y)
 
 
@@ -108,12 +114,14 @@ LdexpBackward0 = derivative("LdexpBackward0", _ldexp_grad_self, _ldexp_grad_othe
 
 def ldexp(input, other, *, out=None):
     """``input * 2**other``."""
+    check_tensors("ldexp", ("input", input), ("other", other))
     product = mul(input.detach(), exp2(other.detach()))
     return write_out(record(product._data, LdexpBackward0, (input, other), (input, other)), out, "ldexp")
 
 
 def frexp(input, *, out=None):
     """Mantissa in ``[0.5, 1)`` (signed) and integer exponent with ``input = mantissa * 2**exponent``."""
+    check_tensors("frexp", ("input", input))
     x = input._data
     if x.dtype.kind != "f":
         raise RuntimeError("torch.frexp() only supports floating-point dtypes")
@@ -125,6 +133,8 @@ def frexp(input, *, out=None):
 def float_power(input, exponent, *, out=None):
     """``input ** exponent`` computed in double precision (complex128 for complex operands)."""
     operands = [v for v in (input, exponent) if isinstance(v, Tensor)]
+    if not operands or any(not isinstance(v, (Tensor, numbers.Number)) for v in (input, exponent)):
+        raise not_a_tensor("float_power", ("input", input), ("exponent", exponent))
     is_complex = any(v.dtype.is_complex for v in operands) or any(isinstance(v, complex) for v in (input, exponent))
     target = complex128 if is_complex else float64
     base = input.to(target) if isinstance(input, Tensor) else input
@@ -138,6 +148,7 @@ def float_power(input, exponent, *, out=None):
 # ---------------------------------------------------------------- integer and float bit functions
 def heaviside(input, values, *, out=None):
     """0 where ``input < 0``, 1 where ``input > 0``, ``values`` where it is 0."""
+    check_tensors("heaviside", ("input", input), ("values", values))
     if input.dtype is not values.dtype:
         raise RuntimeError("heaviside is not yet implemented for tensors with different dtypes.")
     x, v = input._data, values._data
@@ -182,6 +193,7 @@ def nextafter(input, other, *, out=None):
 
 def isreal(input):
     """True where the element has no imaginary part (every element of a real tensor)."""
+    check_tensors("isreal", ("input", input))
     x = input._data
     xp = namespace_of(x)
     if x.dtype.kind == "c":
@@ -191,6 +203,7 @@ def isreal(input):
 
 def positive(input):
     """``input`` itself (``+input``); refused for booleans as PyTorch does."""
+    check_tensors("positive", ("input", input))
     if input.dtype.category == 0:
         raise RuntimeError("The `+` operator, on a bool tensor is not supported.")
     return input

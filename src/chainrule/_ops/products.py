@@ -13,15 +13,15 @@ import math
 import warnings
 
 from .._array import NUMPY, host_values, namespace_of
-from .._dtype import promote_types
+from .._errors import argument_type_error
 from .._tensor import Tensor, _wrap_dim, make_tensor
 from ._broadcast import broadcast_error
-from ._arguments import check_tensors, not_a_tensor
+from ._arguments import check_tensor_sequence, check_tensors, int_argument, missing_attribute, not_a_tensor
 from ._op import conjugate, derivative, record
 from .linalg.checks import check_matrix
 from .linalg.solvers import inv
 from .matmul import dtype_cpp_name, dtype_name, matmul, mm, vdot
-from .pointwise_base import write_out
+from .pointwise_base import no_kernel_error, write_out
 from .shape import UnsafeViewBackward0
 
 __all__ = ["einsum", "tensordot", "inner", "outer", "ger", "kron", "cross", "linalg_cross", "matrix_power",
@@ -223,8 +223,11 @@ def einsum(*args):
         equation, operands = _sublist_equation(args)
     else:
         equation, operands = args[0], list(args[1:])
+        if not isinstance(equation, str):
+            raise argument_type_error("einsum", "equation", 1, "str", equation)
         if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
             operands = list(operands[0])
+    check_tensor_sequence("einsum", operands, "tensors", 2)
     arrays = [op._data for op in operands]
     key = (equation, tuple(a.ndim for a in arrays))
     parsed = _parsed_equations.get(key)
@@ -234,6 +237,8 @@ def einsum(*args):
     _check_sizes(arrays, operand_labels)
     first = arrays[0].dtype
     for array in arrays[1:]:
+        if array.dtype != first and first.kind == "b":
+            raise no_kernel_error("bmm", first)
         if array.dtype != first:
             raise RuntimeError(f"expected scalar type {dtype_name(arrays[0])} but found {dtype_name(array)}")
     return einsum_labels(operands, operand_labels, out_labels)
@@ -243,6 +248,10 @@ def einsum(*args):
 def _contracted_dims(dims, a, b):
     if isinstance(dims, Tensor):
         dims = dims.tolist()
+    if not isinstance(dims, (int, tuple, list)) or isinstance(dims, bool) or \
+            (not isinstance(dims, int) and len(dims) != 2):
+        raise RuntimeError("tensordot expects dims to be int or tuple[list[int], list[int]] or list[list[int]] "
+                           f"containing two lists, but got dims={dims}")
     if isinstance(dims, int):
         if dims < 0:
             raise RuntimeError(f"tensordot expects dims >= 0, but got dims={dims}")
@@ -259,6 +268,9 @@ def _contracted_dims(dims, a, b):
 
 def tensordot(a, b, dims=2, out=None):
     """Sum of products over ``dims`` of ``a`` and ``b``: both folded into matrices and multiplied."""
+    for operand in (a, b):
+        if not isinstance(operand, Tensor):
+            raise missing_attribute(operand, "dim")
     x, y = a._data, b._data
     if x.dtype != y.dtype:
         raise RuntimeError("both inputs should have same dtype")
@@ -339,6 +351,7 @@ LinalgCrossBackward0 = derivative("LinalgCrossBackward0", _cross_grad_input, _cr
 
 def linalg_cross(input, other, *, dim=-1, out=None):
     """The cross product of 3-vectors along ``dim``, broadcast over the other dimensions."""
+    check_tensors("linalg_cross", ("input", input), ("other", other))
     x, y = input._data, other._data
     if x.ndim != y.ndim:
         raise RuntimeError("linalg.cross: inputs must have the same number of dimensions.")
@@ -350,10 +363,10 @@ def linalg_cross(input, other, *, dim=-1, out=None):
         NUMPY.broadcast_shapes(x.shape, y.shape)
     except ValueError:
         raise broadcast_error(x.shape, y.shape) from None
+    if x.dtype.kind == "b":
+        raise no_kernel_error("cross", x.dtype)
     if x.dtype != y.dtype:
-        common = promote_types(input.dtype, other.dtype)
-        input, other = input.to(common), other.to(common)
-        x, y = input._data, other._data
+        raise RuntimeError(f"expected scalar type {dtype_name(x)} but found {dtype_name(y)}")
     product = namespace_of(x).cross(x, y, axis=axis)
     result = record(product, LinalgCrossBackward0, (input, other), (input, other), (axis,))
     return write_out(result, out, "linalg_cross")
@@ -366,8 +379,9 @@ def cross(input, other, dim=None, *, out=None):
         warnings.warn("Using torch.cross without specifying the dim arg is deprecated.\nPlease either pass the dim "
                       "explicitly or simply use torch.linalg.cross.\nThe default value of dim will change to agree "
                       "with that of linalg.cross in a future release.", UserWarning, stacklevel=2)
-        shape = NUMPY.broadcast_shapes(input._data.shape, other._data.shape)
-        dim = next((d for d, size in enumerate(shape) if size == 3), -1)
+        dim = next((d for d, size in enumerate(input._data.shape) if size == 3), None)  # the input's, unbroadcast
+        if dim is None:
+            raise RuntimeError("no dimension of size 3 in input")
     return write_out(linalg_cross(input, other, dim=dim), out, "cross")
 
 
@@ -378,6 +392,8 @@ def matrix_power(input, n, *, out=None):
 
 
 def _matrix_power(input, n):
+    check_tensors("linalg_matrix_power", ("input", input))
+    n = int_argument("linalg_matrix_power", "n", 2, n)
     a = input._data
     if a.ndim < 2:
         raise RuntimeError("linalg.matrix_power: The input tensor A must have at least 2 dimensions.")
@@ -443,6 +459,7 @@ def _chain_product(matrices, split, i, j):
 
 def multi_dot(tensors, *, out=None):
     """The product of a chain of matrices (the first and last may be vectors), in the cheapest order."""
+    check_tensor_sequence("linalg_multi_dot", tensors)
     tensors = list(tensors)
     count = len(tensors)
     if count < 2:
@@ -477,6 +494,12 @@ def multi_dot(tensors, *, out=None):
 def vecdot(x, y, *, dim=-1, out=None):
     """Dot products of vectors along ``dim`` (the first conjugated), broadcast over the other dimensions."""
     check_tensors("linalg_vecdot", ("x", x), ("y", y))
+    if not (x.dtype.is_floating_point or x.dtype.is_complex):
+        raise RuntimeError(f"linalg.vecdot: Expected a floating point or complex tensor as input. Got "
+                           f"{x.dtype.scalar_type_name}")
+    if x.dtype != y.dtype:
+        raise RuntimeError(f"linalg.vecdot: Expected x and y to have the same dtype, but found x of type "
+                           f"{x.dtype.scalar_type_name} and y of type {y.dtype.scalar_type_name} instead")
     result = vdot(x, y) if x._data.ndim == 1 and y._data.ndim == 1 else (conjugate(x) * y).sum(dim)
     return write_out(result, out, "linalg_vecdot")
 

@@ -11,6 +11,7 @@ import warnings
 
 from .._array import NUMPY, all_true, any_true, as_array, namespace_of
 from .._dtype import get_default_dtype, to_dtype
+from .._errors import argument_type_error
 from .._tensor import Tensor, make_tensor
 from .._autograd import grad_mode
 from ._along_dim import expand_reduced, normalize_dims, reduced_count, reduction_dims, shift
@@ -119,12 +120,17 @@ def mean(input, dim=None, keepdim=False, *, dtype=None, out=None):
     return write_out(result, out, "mean")
 
 
+_NANSUM_COMPLEX = "nansum on CPU does not support complex inputs"
+
+
 def nansum(input, dim=None, keepdim=False, *, dtype=None, out=None):
     """Sum treating nan as zero."""
     try:
         x = input._data
     except AttributeError:
         raise not_a_tensor("nansum", ("input", input)) from None
+    if x.dtype.kind == "c":
+        raise RuntimeError(_NANSUM_COMPLEX)
     xp = namespace_of(x)
     dims = reduction_dims(dim, x.ndim)
     d = _sum_dtype(xp, x, dtype)
@@ -137,6 +143,8 @@ def nanmean(input, dim=None, keepdim=False, *, dtype=None, out=None):
     """Mean of the non-nan elements (recorded as a sum divided by a count, as in PyTorch)."""
     if not isinstance(input, Tensor):
         raise not_a_tensor("nanmean", ("input", input))
+    if input._data.dtype.kind == "c":
+        raise RuntimeError(_NANSUM_COMPLEX)
     if input._data.dtype.kind not in "fc":
         raise RuntimeError("nanmean(): expected input to have floating point or complex dtype but got "
                            f"{input.dtype.scalar_type_name}")
@@ -320,6 +328,8 @@ def logsumexp(input, dim, keepdim=False, *, out=None):
         x = input._data
     except AttributeError:
         raise not_a_tensor("logsumexp", ("input", input)) from None
+    if dim is None:
+        raise argument_type_error("logsumexp", "dim", 2, "tuple of ints", dim)
     xp = namespace_of(x)
     if x.dtype.kind in "biu":
         x = x.astype(get_default_dtype().np)

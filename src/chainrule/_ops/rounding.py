@@ -7,9 +7,11 @@ Rounding is flat almost everywhere, so its gradient is exact zeros; ``frac``, ``
 where NumPy would only warn.
 """
 
+import numbers
+
 from .._array import all_true, is_array, namespace_of
 from .._tensor import Tensor
-from ._broadcast import apply_binary, binary_arrays
+from ._broadcast import apply_binary, binary_arrays, operand_error
 from ._arguments import not_a_tensor
 from ._op import derivative, record
 from .pointwise_base import kernel_missing, reject, write_out, zeros_like_grad
@@ -155,6 +157,8 @@ def _trunc_divide_arrays(x, y):
 def _tensor_first(input, other):
     """Tensor and other operand: a number in front becomes a tensor of the other's dtype."""
     if not isinstance(input, Tensor):
+        if not isinstance(input, numbers.Number):
+            raise operand_error(input, other)
         input = tensor(input, dtype=other.dtype if isinstance(other, Tensor) else None)
     return input
 

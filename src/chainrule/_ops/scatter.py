@@ -14,7 +14,7 @@ from .._array import namespace_of
 from .._tensor import Tensor, _wrap_dim, make_tensor
 from ._along_dim import gather_along, scatter_along, scattered_array, zeros_of
 from ._broadcast import broadcast_shapes
-from ._arguments import check_tensors
+from ._arguments import check_tensors, not_a_tensor, number_argument
 from ._op import derivative, record
 from .index_put import index_put_accumulate
 from .pointwise import where
@@ -57,6 +57,7 @@ def _check_positions(x, dim, index, src=None):
 
 
 def gather(input, dim, index, *, sparse_grad=False, out=None):
+    check_tensors("gather", ("input", input), ("index", 3, index))
     x = input._data
     idx = _check_index_dtype(index, "gather(): Expected dtype int32/int64 for index")
     dim = _wrap_dim(dim, x.ndim)
@@ -90,6 +91,9 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=None, out=None):
     what is there when ``reduce`` is ``'add'`` or ``'multiply'`` (which, as in PyTorch, has no derivative)."""
     if src is None:
         src = value
+    check_tensors("scatter", ("input", input), ("index", 3, index))
+    if not isinstance(src, Tensor):
+        number_argument("scatter", "value", 4, src)
     if reduce is not None:
         return _scatter_reduced(input, dim, index, src, reduce, out)
     dim, idx = _checked_scatter(input, dim, index, src)
@@ -113,26 +117,34 @@ def _scatter_reduced(input, dim, index, src, reduce, out):
 
 
 def scatter_add(input, dim, index, src, *, out=None):
+    check_tensors("scatter_add", ("input", input), ("index", 3, index), ("src", 4, src))
     dim, idx = _checked_scatter(input, dim, index, src)
     result = scatter_along(input, dim, idx, src, accumulate=True)
     return result if out is None else write_out(result, out, "scatter_add")
 
 
 # ---------------------------------------------------------------- index_select / index_add / index_copy / index_fill
-def _index_vector(index, name, size, dim):
-    """``index`` as a 1-d integer array, checked against a dim of ``size``."""
+def _index_vector(index, name):
+    """``index`` as a 1-d integer array (its values are checked by ``_check_in_range``)."""
     idx = index._data
-    if idx.dtype.kind not in "iu":
-        raise RuntimeError(f"{name}(): Expected dtype int32 or int64 for index")
     if idx.ndim > 1:
         raise IndexError(f"{name}(): Index is supposed to be a vector")
-    idx = idx.reshape(-1)
+    if idx.dtype.kind not in "iu":
+        raise RuntimeError(f"{name}(): Expected dtype int32 or int64 for index")
+    return idx.reshape(-1)
+
+
+def _check_in_range(idx, name, x, dim):
+    """PyTorch's error for an index outside dim ``dim`` of ``x`` (a 0-d ``x`` counts as one element)."""
+    size = x.shape[dim] if x.ndim else 1
     bad = idx[(idx < 0) | (idx >= size)]
-    if bad.size:
-        if name == "index_select":
-            raise IndexError("index out of range in self")
+    if not bad.size:
+        return
+    if name != "index_select":
         raise IndexError(f"index {int(bad[0])} is out of bounds for dimension {dim} with size {size}")
-    return idx
+    if dim == 1:  # PyTorch's kernel for selecting along dim 1 words it differently
+        raise RuntimeError(f"INDICES element is out of DATA bounds, id={int(bad[0])} axis_dim={size}")
+    raise IndexError("index out of range in self")
 
 
 def _index_select_grad(grad, shape, dim, index):
@@ -172,18 +184,41 @@ def _along(dim, idx):
 
 
 def index_select(input, dim, index, *, out=None):
+    check_tensors("index_select", ("input", input), ("index", 3, index))
     x = input._data
     dim = _wrap_dim(dim, x.ndim)
-    idx = _index_vector(index, "index_select", x.shape[dim] if x.ndim else 1, dim)
+    idx = _index_vector(index, "index_select")
+    _check_in_range(idx, "index_select", x, dim)
     result = namespace_of(x).take(x, idx, axis=dim) if x.ndim else x.reshape(1)[idx].reshape(())
     result = record(result, IndexSelectBackward0, (input,), (), (x.shape, dim, index))
     return result if out is None else write_out(result, out, "index_select")
+
+
+def _check_slices(name, shape, dim, source_shape):
+    """PyTorch's errors for a source whose shape, apart from ``dim``, is not the destination's."""
+    if name == "index_copy_" and len(source_shape) != len(shape):
+        raise IndexError(f"index_copy_(): When source and destination are not scalars, their dimensionality must "
+                         f"match. Source dimensionality ({len(source_shape)}), destination dimensionality "
+                         f"({len(shape)})")
+    if len(source_shape) == len(shape) and all(a == b for d, (a, b) in enumerate(zip(shape, source_shape))
+                                               if d != dim):
+        return
+    if name == "index_copy_":
+        def spell(sizes):
+            return " ".join(str(size) for d, size in enumerate(sizes) if d != dim)
+        raise RuntimeError(f"index_copy_(): Source/destination tensor must have same slice shapes. Destination slice "
+                           f"shape: {spell(shape)} at dimension {dim} and source slice shape: {spell(source_shape)} "
+                           "at dimension 0.")
+    raise RuntimeError(f"source tensor shape must match self tensor shape, excluding the specified dimension. Got "
+                       f"self.shape = {list(shape)} source.shape = {list(source_shape)}")
 
 
 def _check_source(name, x, dim, idx, source):
     if source.dtype != x.dtype:
         raise RuntimeError(f"{name}(): self ({_FROM_NUMPY[x.dtype].scalar_type_name}) and source "
                            f"({_FROM_NUMPY[source.dtype].scalar_type_name}) must have the same scalar type")
+    if source.ndim and x.ndim:
+        _check_slices(name, x.shape, dim, source.shape)
     count = source.shape[dim] if source.ndim else 1
     if idx.size != count:
         if name == "index_copy_":
@@ -197,8 +232,9 @@ def index_add(input, dim, index, source, *, alpha=1, out=None):
     check_tensors("index_add", ("input", input), ("index", 3, index), ("source", 4, source))
     x = input._data
     dim = _wrap_dim(dim, x.ndim)
-    idx = _index_vector(index, "index_add", x.shape[dim] if x.ndim else 1, dim)
+    idx = _index_vector(index, "index_add")
     _check_source("index_add_", x, dim, idx, source._data)
+    _check_in_range(idx, "index_add", x, dim)
     result = x.copy()
     values = source._data if alpha == 1 else source._data * alpha
     namespace_of(x).scatter_add(result, _along(dim, idx), values.reshape(result[_along(dim, idx)].shape))
@@ -207,10 +243,12 @@ def index_add(input, dim, index, source, *, alpha=1, out=None):
 
 
 def index_copy(input, dim, index, source, *, out=None):
+    check_tensors("index_copy", ("input", input), ("index", 3, index), ("source", 4, source))
     x = input._data
     dim = _wrap_dim(dim, x.ndim)
-    idx = _index_vector(index, "index_copy", x.shape[dim] if x.ndim else 1, dim)
+    idx = _index_vector(index, "index_copy")
     _check_source("index_copy_", x, dim, idx, source._data)
+    _check_in_range(idx, "index_copy", x, dim)
     result = x.copy()
     result[_along(dim, idx)] = source._data.reshape(result[_along(dim, idx)].shape)
     result = record(result, IndexCopyBackward0, (input, source), (), (dim, index))
@@ -224,14 +262,18 @@ def _scalar_value(value, name):
             raise RuntimeError(f"{name} only supports a 0-dimensional value tensor, but got tensor with "
                                f"{value._data.ndim} dimension(s).")
         return value._data
-    return value
+    return number_argument(name.rstrip("_"), "value", 3 if name == "masked_fill_" else 4, value)
 
 
 def index_fill(input, dim, index, value):
+    check_tensors("index_fill", ("input", input), ("index", 3, index))
     x = input._data
     dim = _wrap_dim(dim, x.ndim)
-    idx = _index_vector(index, "index_fill", x.shape[dim] if x.ndim else 1, dim)
+    idx = _index_vector(index, "index_fill")
+    _check_in_range(idx, "index_fill", x, dim)
     number = _scalar_value(value, "index_fill_")
+    if getattr(number, "dtype", x.dtype).kind == "c" and x.dtype.kind != "c":
+        raise RuntimeError("index_fill_(): Converting complex Scalar to non-complex type is not supported")
     result = x.copy()
     result[_along(dim, idx) if x.ndim else ()] = number
     if isinstance(value, Tensor):
@@ -265,6 +307,7 @@ MaskedSelectBackward0 = derivative("MaskedSelectBackward0", _masked_select_grad)
 
 
 def masked_fill(input, mask, value):
+    check_tensors("masked_fill", ("input", input), ("mask", mask))
     x = input._data
     m = _mask_array(mask, f"masked_fill_ only supports boolean masks, but got mask with dtype {mask.dtype.cpp_name}")
     number = _scalar_value(value, "masked_fill_")
@@ -333,7 +376,10 @@ def take_along_dim(input, indices, dim=None, *, out=None):
 
 # ---------------------------------------------------------------- nonzero / argwhere
 def nonzero(input, *, out=None, as_tuple=False):
-    x = input._data
+    try:
+        x = input._data
+    except AttributeError:
+        raise not_a_tensor("nonzero", ("input", input)) from None
     xp = namespace_of(x)
     if as_tuple:
         return tuple(make_tensor(i.astype(xp.int64)) for i in xp.nonzero(x.reshape(x.shape or (1,))))

@@ -12,8 +12,12 @@ ties that PyTorch uses for ``amax``/``amin``.
 from .._array import namespace_of
 from .._creation import tensor
 from .._dtype import int64
-from .._tensor import Tensor, make_tensor
+from .._errors import argument_type_error, type_name
+from .._size import int_list
+from .._tensor import Tensor, _wrap_dim, make_tensor
 from .._autograd import grad_mode
+from ._arguments import bool_argument, check_tensors, int_argument
+from ._broadcast import broadcast_shapes
 from .index_put import index_put_accumulate
 from .indexing import getitem, setitem
 from .pointwise import where
@@ -35,12 +39,16 @@ def _written(input, key, src):
 
 
 def _along(dim, ndim, part):
-    dim = dim % ndim
-    return (slice(None),) * dim + (part,)
+    return (slice(None),) * _wrap_dim(dim, ndim) + (part,)
 
 
 def slice_scatter(input, src, dim=0, start=None, end=None, step=1):
     """``input`` with ``src`` written into the slice ``start:end:step`` of ``dim``."""
+    check_tensors("slice_scatter", ("input", input), ("src", src))
+    start, end = (None if v is None else int_argument("slice_scatter", name, position, v)
+                  for name, position, v in (("start", 4, start), ("end", 5, end)))
+    if int_argument("slice_scatter", "step", 6, step) <= 0:
+        raise RuntimeError("slice step must be positive")
     key = _along(dim, input.dim(), slice(start, end, step))
     expected = getitem(input, key).shape
     if tuple(src.shape) != tuple(expected):
@@ -51,7 +59,8 @@ def slice_scatter(input, src, dim=0, start=None, end=None, step=1):
 
 def select_scatter(input, src, dim, index):
     """``input`` with ``src`` written at position ``index`` of ``dim``."""
-    key = _along(dim, input.dim(), index)
+    check_tensors("select_scatter", ("input", input), ("src", src))
+    key = _along(dim, input.dim(), int_argument("select_scatter", "index", 4, index))
     expected = getitem(input, key).shape
     if tuple(src.shape) != tuple(expected):
         raise RuntimeError(f"expected src to have a size equal to the slice of self. src size = {list(src.shape)}, "
@@ -61,6 +70,7 @@ def select_scatter(input, src, dim, index):
 
 def diagonal_scatter(input, src, offset=0, dim1=0, dim2=1):
     """``input`` with ``src`` written onto its diagonal ``offset`` (between ``dim1`` and ``dim2``)."""
+    check_tensors("diagonal_scatter", ("input", input), ("src", src))
     expected = diagonal(input.detach(), offset, dim1, dim2).shape
     if tuple(src.shape) != tuple(expected):
         raise RuntimeError(f"expected src to have a size equal to the slice of self. src size = {list(src.shape)}, "
@@ -99,12 +109,17 @@ def _contiguous_source(input, name, storage_offset):
     elements row-major, which is the same storage when the tensor is contiguous and the offset lands
     inside it.
     """
+    check_tensors(name, ("input", input))
+    if storage_offset is not None:
+        storage_offset = int_argument(name, "storage_offset", 4, storage_offset)
+        if storage_offset < 0:
+            raise RuntimeError(f"Tensor: invalid storage offset {storage_offset}")
     x = input._data
     own_offset = 0
     if input._base is not None:
         base = input._base._data
         own_offset = (input.data_ptr() - input._base.data_ptr()) // x.itemsize if base.flags.c_contiguous else -1
-    relative = 0 if storage_offset is None else int(storage_offset) - own_offset
+    relative = 0 if storage_offset is None else storage_offset - own_offset
     if not x.flags.c_contiguous or own_offset < 0 or relative < 0:
         raise NotImplementedError(f"chainrule.{name} reads a tensor's own elements in row-major order: it needs a "
                                   "contiguous tensor and a storage_offset inside it; call .clone() first")
@@ -115,7 +130,7 @@ def as_strided(input, size, stride, storage_offset=None):
     """A view of ``input``'s elements with the given sizes and strides (counted in elements)."""
     x, offset = _contiguous_source(input, "as_strided", storage_offset)
     xp = namespace_of(x)
-    size, stride = tuple(int(s) for s in size), tuple(int(s) for s in stride)
+    size, stride = int_list("as_strided", "size", 2, (size,)), int_list("as_strided", "stride", 3, (stride,))
     if len(size) != len(stride):
         raise RuntimeError("mismatch in length of strides and shape")
     positions = _storage_positions(xp, x.size, size, stride, offset)
@@ -139,8 +154,21 @@ def _index_key(indices):
     return tuple(indices) if isinstance(indices, (tuple, list)) else (indices,)
 
 
+def _check_index_put(input, indices, values, accumulate):
+    check_tensors("index_put", ("input", input), ("values", 3, values))
+    for i, index in enumerate(_index_key(indices)):
+        if not isinstance(index, Tensor):
+            raise TypeError(f"expected Tensor as element {i} in argument 1, but got {type_name(index)}")
+    bool_argument("index_put", "accumulate", None, accumulate)
+    if values.dtype != input.dtype:
+        raise RuntimeError(f"Index put requires the source and destination dtypes match, got "
+                           f"{input.dtype.scalar_type_name} for the destination and {values.dtype.scalar_type_name} "
+                           "for the source.")
+
+
 def index_put(input, indices, values, accumulate=False):
     """``input`` with ``values`` written at ``input[indices]`` (added there when ``accumulate``)."""
+    _check_index_put(input, indices, values, accumulate)
     key = _index_key(indices)
     if not accumulate:
         return _written(input, key, values)
@@ -152,6 +180,7 @@ def index_put(input, indices, values, accumulate=False):
 
 def index_put_(input, indices, values, accumulate=False):
     """In-place ``index_put``."""
+    _check_index_put(input, indices, values, accumulate)
     key = _index_key(indices)
     if not accumulate:
         setitem(input, key, values)
@@ -172,6 +201,16 @@ def _flat_index(input, index):
 
 def put(input, index, source, accumulate=False):
     """``input`` with ``source`` written at flat positions ``index`` (added when ``accumulate``)."""
+    check_tensors("put", ("input", input), ("index", index), ("source", source))
+    bool_argument("put", "accumulate", None, accumulate)
+    if index.dtype.is_floating_point or index.dtype.is_complex or index.dtype.category == 0:
+        raise RuntimeError(f"put_(): Expected a long tensor for index, but got {index.dtype.scalar_type_name}")
+    if source.numel() != index.numel():
+        raise IndexError(f"put_(): Expected source and index to have the same number of elements, but got "
+                         f"source.numel() = {source.numel()}, index.numel() = {index.numel()}")
+    if source.dtype != input.dtype:
+        raise RuntimeError(f"put_(): self and source expected to have the same dtype, but got self.dtype = "
+                           f"{input.dtype.scalar_type_name} and source.dtype = {source.dtype.scalar_type_name}")
     flat = input.reshape(-1)
     written = index_put(flat, (_flat_index(input, index).reshape(-1),), source.reshape(-1), accumulate)
     return written.reshape(input.shape)
@@ -184,10 +223,14 @@ def put_(input, index, source, accumulate=False):
 
 def masked_scatter(input, mask, source):
     """``input`` with the first elements of ``source`` written, in order, where ``mask`` is true."""
+    check_tensors("masked_scatter", ("input", input), ("mask", mask), ("source", source))
+    if source.dtype != input.dtype:
+        raise RuntimeError(f"masked_scatter: expected self and source to have same dtypes but got"
+                           f"{input.dtype.scalar_type_name} and {source.dtype.scalar_type_name}")
     if mask.dtype.category != 0:
         raise RuntimeError(f"masked_scatter_ only supports boolean masks, but got mask with dtype "
                            f"{mask.dtype.scalar_type_name}")
-    shape = namespace_of(input._data).broadcast_shapes(input._data.shape, mask._data.shape)
+    shape = broadcast_shapes(input._data.shape, mask._data.shape)
     target = input.expand(shape)
     full_mask = mask.expand(shape)
     count = int(full_mask._data.sum())
@@ -241,10 +284,17 @@ def _reduced_values(x, dim, idx, src, reduce, include_self):
 def scatter_reduce(input, dim, index, src, reduce, *, include_self=True, out=None):
     """``input`` with the elements of ``src`` reduced (``sum``, ``prod``, ``mean``, ``amax``, ``amin``) into
     the positions ``index`` names along ``dim``."""
+    check_tensors("scatter_reduce", ("input", input), ("index", 3, index), ("src", 4, src))
+    if not isinstance(reduce, str):
+        raise argument_type_error("scatter_reduce", "reduce", 5, "str", reduce)
+    bool_argument("scatter_reduce", "include_self", None, include_self)
     if reduce not in _REDUCTIONS:
         raise RuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, got {reduce}")
     x = input._data
-    dim = dim % max(x.ndim, 1)
+    dim = _wrap_dim(dim, x.ndim) % max(x.ndim, 1)
+    for name, other in (("self", x), ("src", src._data)):
+        if max(index._data.ndim, 1) != max(other.ndim, 1):
+            raise RuntimeError(f"Index tensor must have the same number of dimensions as {name} tensor")
     if index._data.dtype.kind not in "iu":
         raise RuntimeError("scatter(): Expected dtype int64 for index")
     if src.dtype is not input.dtype:
@@ -289,10 +339,24 @@ def _product_of_others(values, product):
 def index_reduce(input, dim, index, source, reduce, *, include_self=True):
     """``input`` with the slices of ``source`` reduced (``prod``, ``mean``, ``amax``, ``amin``) into the
     slices ``index`` names along ``dim``."""
+    check_tensors("index_reduce", ("input", input), ("index", 3, index), ("source", 4, source))
+    if not isinstance(reduce, str):
+        raise argument_type_error("index_reduce", "reduce", 5, "str", reduce)
+    bool_argument("index_reduce", "include_self", None, include_self)
+    if source.dtype != input.dtype:
+        raise RuntimeError(f"index_reduce_(): self ({input.dtype.scalar_type_name}) and source "
+                           f"({source.dtype.scalar_type_name}) must have the same scalar type")
+    if index.dim() > 1:
+        raise IndexError(f"index_reduce_(): Index is supposed to be a vector, but got dim: {index.dim()} with type: "
+                         f"{index.dtype.scalar_type_name} and size: {list(index.shape)}")
     if reduce not in ("prod", "mean", "amax", "amin"):
         raise RuntimeError(f"index_reduce(): Expected reduce to be one of prod, mean, amax or amin but got "
                            f"{reduce}.")
-    dim = dim % max(input.dim(), 1)
+    dim = _wrap_dim(dim, input.dim()) % max(input.dim(), 1)
+    if source.dim() != input.dim() or any(a != b for d, (a, b) in enumerate(zip(source.shape, input.shape))
+                                          if d != dim):
+        raise RuntimeError(f"source tensor shape must match self tensor shape, excluding the specified dimension. "
+                           f"Got self.shape = {list(input.shape)} source.shape = {list(source.shape)}")
     shape = [1] * source.dim()
     shape[dim] = -1
     expanded = index.reshape(shape).expand(source.shape)

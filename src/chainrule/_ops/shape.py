@@ -5,10 +5,11 @@ import math
 from .._array import INTEGER_TYPES, NUMPY, as_array, namespace_of
 from .._size import int_list
 from .._tensor import Tensor, _wrap_dim
+from ._along_dim import normalize_dims
 from ._kernel import Kernel, replays
-from ._arguments import not_a_tensor
+from ._arguments import check_tensor_sequence, check_tensors, int_argument, not_a_tensor
 from ._op import derivative, record, sum_to_shape
-from .pointwise_base import write_out
+from .pointwise_base import no_kernel_error, write_out
 from .copy import clone
 
 __all__ = ["view", "view_as", "reshape", "reshape_as", "transpose", "t", "adjoint", "permute", "movedim",
@@ -49,7 +50,10 @@ def alias(input):
 
 
 def _shape_arg(shape, function, argument="shape"):
-    """Sizes given spread (``x.view(2, 3)``) or as one sequence (``x.view((2, 3))``), each an integer."""
+    """Sizes given spread (``x.view(2, 3)``) or as one sequence (``x.view((2, 3))``), each an integer; none at
+    all is PyTorch's missing-argument TypeError (a 0-d shape is the empty sequence, ``x.view(())``)."""
+    if not shape:
+        raise TypeError(f'{function}() missing 1 required positional arguments: "{argument}"')
     return int_list(function, argument, 1, shape)
 
 
@@ -120,10 +124,12 @@ def reshape(input, *shape):
 
 
 def view_as(input, other):
+    check_tensors("view_as", ("input", input), ("other", 1, other))  # a method: self is no position
     return view(input, other._data.shape)
 
 
 def reshape_as(input, other):
+    check_tensors("reshape_as", ("input", input), ("other", 1, other))
     return reshape(input, other._data.shape)
 
 
@@ -217,14 +223,12 @@ def permute(input, *dims):
     return record_view(x.transpose(dims), PermuteBackward0, input, (dims,))
 
 
-def _dim_list(dims):
-    return [int(dims)] if isinstance(dims, INTEGER_TYPES) else [int(d) for d in dims]
-
-
 def movedim(input, source, destination):
     """A permute that puts the ``source`` dims at ``destination`` and keeps the others in order."""
+    check_tensors("movedim", ("input", input))
     ndim = input._data.ndim
-    source, destination = _dim_list(source), _dim_list(destination)
+    source, destination = (list(int_list("movedim", name, position, (dims,)))
+                           for name, position, dims in (("source", 2, source), ("destination", 3, destination)))
     if len(source) != len(destination):
         raise RuntimeError(f"movedim: Invalid source or destination dims: source ({source} dims) should contain the "
                            f"same number of dims as destination ({destination} dims)")
@@ -313,16 +317,20 @@ def unsqueeze(input, dim):
     return record_view(x.reshape(x.shape[:d] + (1,) + x.shape[d:]), UnsqueezeBackward0, input, (d,))
 
 
-def squeeze(input, dim=None):
+_EVERY_DIM = object()  # squeeze's dim when not given (None is refused, as in PyTorch)
+
+
+def squeeze(input, dim=_EVERY_DIM):
     try:
         x = input._data
     except AttributeError:
         raise not_a_tensor("squeeze", ("input", input)) from None
-    if dim is None:
+    if dim is _EVERY_DIM:
         return record_view(x.reshape(tuple(s for s in x.shape if s != 1)), SqueezeBackward0, input, (x.shape,))
     node_class = SqueezeBackward1 if isinstance(dim, INTEGER_TYPES) else SqueezeBackward2
-    dims = (dim,) if node_class is SqueezeBackward1 else tuple(dim)
-    dims = {_wrap_dim(d, x.ndim) for d in dims}
+    if dim is None or isinstance(dim, (str, float)):
+        raise TypeError(f"squeeze(): argument 'dim' must be int or tuple of ints, not {type(dim).__name__}")
+    dims = {_wrap_dim(dim, x.ndim)} if node_class is SqueezeBackward1 else set(normalize_dims(dim, x.ndim))
     shape = tuple(s for i, s in enumerate(x.shape) if not (i in dims and s == 1))
     return record_view(x.reshape(shape), node_class, input, (x.shape,))
 
@@ -332,7 +340,9 @@ def _at_least(tensors, grow):
     if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
         tensors = tuple(tensors[0])
     elif len(tensors) == 1:
+        check_tensors(grow.__name__.replace("_grow", "atleast"), ("input", tensors[0]))
         return grow(tensors[0])
+    check_tensor_sequence(grow.__name__.replace("_grow", "atleast"), tensors)
     return tuple(grow(t) for t in tensors)
 
 
@@ -406,6 +416,7 @@ def expand(input, *sizes):
 
 
 def expand_as(input, other):
+    check_tensors("expand_as", ("input", input), ("other", 1, other))  # a method: self is no position
     return expand(input, other._data.shape)
 
 
@@ -523,6 +534,8 @@ def trace(input):
         raise not_a_tensor("trace", ("input", input)) from None
     if x.ndim != 2:
         raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {x.ndim}")
+    if x.dtype.kind == "b":
+        raise no_kernel_error("trace", x.dtype)
     xp = namespace_of(x)
     total = xp.trace(x)
     if x.dtype.kind in "biu":
@@ -533,7 +546,11 @@ def trace(input):
 def _triangle(name, node_class):
     """``tril`` or ``triu`` (``name`` is also the namespace function's)."""
     def op(input, diagonal=0, *, out=None):
-        x = input._data
+        try:
+            x = input._data
+        except AttributeError:
+            raise not_a_tensor(name, ("input", input)) from None
+        diagonal = int_argument(name, "diagonal", 2, diagonal)
         if x.ndim < 2:
             raise RuntimeError(f"{name}: input tensor must have at least 2 dimensions")
         result = record(getattr(namespace_of(x), name)(x, diagonal), node_class, (input,), (), (diagonal,))
@@ -569,6 +586,8 @@ def unfold(input, dimension, size, step):
         raise not_a_tensor("unfold", ("input", input)) from None
     dim = _wrap_dim(dimension, x.ndim)
     length = x.shape[dim] if x.ndim else 1
+    if size < 0:
+        raise RuntimeError(f"size is {size} but must be >= 0")
     if size > length:
         raise RuntimeError(f"maximum size for tensor at dimension {dim} is {length} but size is {size}")
     if step <= 0:

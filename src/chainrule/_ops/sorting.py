@@ -12,10 +12,10 @@ from .. import return_types
 from .._array import namespace_of
 from .._tensor import _wrap_dim, make_tensor
 from ._along_dim import check_nonempty_dim, pick_along, selected_grad
-from ._arguments import not_a_tensor
+from ._arguments import bool_argument, int_argument, not_a_tensor
 from ._op import OUTPUT, derivative, record
 from .extrema import amax, amin, aminmax, argmax, argmin, evenly_distributed_grad, max, min
-from .pointwise_base import write_out
+from .pointwise_base import kernel_missing, reject, write_out
 
 __all__ = ["sort", "argsort", "msort", "topk", "kthvalue", "median", "nanmedian", "mode", "unique",
            "max", "min", "amax", "amin", "aminmax", "argmax", "argmin"]
@@ -44,6 +44,13 @@ NanmedianBackward0 = derivative("NanmedianBackward0", evenly_distributed_grad, s
 
 
 # ---------------------------------------------------------------- sort / argsort / msort
+# The dtypes each op refuses, and PyTorch's error for them (``pointwise_base.reject``).
+_SORT = {"c": (RuntimeError, " Sort does not support complex dtypes on CPU")}
+_TOPK = {"b": (RuntimeError, "topk does not support bool dtypes on CPU"),
+         "c": (RuntimeError, " topk does not support complex dtypes on CPU")}
+_KTHVALUE = kernel_missing("kthvalue_cpu", "bc")
+
+
 def sort(input, dim=-1, descending=False, *, stable=None, out=None):
     """``(values, indices)`` in ascending (or descending) order along ``dim``; always stable.
 
@@ -53,6 +60,7 @@ def sort(input, dim=-1, descending=False, *, stable=None, out=None):
         x = input._data
     except AttributeError:
         raise not_a_tensor("sort", ("input", input)) from None
+    reject(x, _SORT)
     dim = _wrap_dim(dim, x.ndim)
     indices = stable_argsort(x, dim, descending) if x.ndim else None
     node = SortBackward0 if stable is None else SortBackward1
@@ -65,6 +73,7 @@ def argsort(input, dim=-1, descending=False, *, stable=False):
         x = input._data
     except AttributeError:
         raise not_a_tensor("argsort", ("input", input)) from None
+    reject(x, _SORT)
     dim = _wrap_dim(dim, x.ndim)
     xp = namespace_of(x)
     if x.ndim == 0:
@@ -84,6 +93,8 @@ def topk(input, k, dim=-1, largest=True, sorted=True, *, out=None):
         x = input._data
     except AttributeError:
         raise not_a_tensor("topk", ("input", input)) from None
+    k = int_argument("topk", "k", 2, k)
+    reject(x, _TOPK)
     dim = _wrap_dim(dim, x.ndim)
     size = x.shape[dim] if x.ndim else 1
     if k < 0 or k > size:
@@ -99,6 +110,10 @@ def kthvalue(input, k, dim=-1, keepdim=False, *, out=None):
         x = input._data
     except AttributeError:
         raise not_a_tensor("kthvalue", ("input", input)) from None
+    k = int_argument("kthvalue", "k", 2, k)
+    bool_argument("kthvalue", "keepdim", None, keepdim)
+    if x.ndim:
+        reject(x, _KTHVALUE)
     dim = _wrap_dim(dim, x.ndim)
     check_nonempty_dim("kthvalue", x.shape, (dim,))
     size = x.shape[dim] if x.ndim else 1
@@ -111,6 +126,10 @@ def kthvalue(input, k, dim=-1, keepdim=False, *, out=None):
 
 
 # ---------------------------------------------------------------- median / nanmedian / mode
+_MEDIAN = kernel_missing("median_cpu", "bc")
+_MEDIAN_ALONG = kernel_missing("median_out", "bc")
+_MODE = kernel_missing("mode_cpu", "c")
+
 def _lower_median_position(x, dim, skip_nan):
     """Where the lower median sits in the sorted order of each slice; a slice with nan picks its
     first nan, unless ``skip_nan``, which takes the median of the other values."""
@@ -125,9 +144,14 @@ def _lower_median_position(x, dim, skip_nan):
 
 
 def _median_along(name, input, dim, keepdim, skip_nan, node, result_type):
-    x = input._data
+    try:
+        x = input._data
+    except AttributeError:
+        raise not_a_tensor(name, ("input", input)) from None
+    bool_argument(name, "keepdim", None, keepdim)
     dim = _wrap_dim(dim, x.ndim)
-    check_nonempty_dim(name, x.shape, (dim,))
+    check_nonempty_dim("median", x.shape, (dim,))
+    reject(x, _MEDIAN_ALONG)
     indices = None
     if x.ndim:
         order = stable_argsort(x, dim)
@@ -136,7 +160,12 @@ def _median_along(name, input, dim, keepdim, skip_nan, node, result_type):
 
 
 def _median_of_all(input, skip_nan, node):
-    x = input._data
+    try:
+        x = input._data
+    except AttributeError:
+        raise not_a_tensor("nanmedian" if skip_nan else "median", ("input", input)) from None
+    if x.size:
+        reject(x, _MEDIAN)
     xp = namespace_of(x)
     if x.size == 0:
         result = xp.asarray(math.nan if x.dtype.kind in "fc" else 0, dtype=x.dtype)
@@ -191,8 +220,11 @@ def mode(input, dim=-1, keepdim=False, *, out=None):
         x = input._data
     except AttributeError:
         raise not_a_tensor("mode", ("input", input)) from None
+    bool_argument("mode", "keepdim", None, keepdim)
     dim = _wrap_dim(dim, x.ndim)
     check_nonempty_dim("mode", x.shape, (dim,))
+    if x.ndim and x.size:
+        reject(x, _MODE)
     indices = _mode_indices(x, dim) if x.ndim else None
     return write_out(pick_along(input, dim, indices, keepdim, ModeBackward0, return_types.mode), out, "mode")
 

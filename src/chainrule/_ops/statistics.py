@@ -10,7 +10,9 @@ import warnings
 from .._array import any_true
 from .._creation import tensor, zeros
 from .._dtype import get_default_dtype
-from .._tensor import Tensor
+from .._errors import argument_type_error
+from .._tensor import Tensor, _wrap_dim
+from ._arguments import check_tensors, int_argument
 from .arithmetic import div, mul, sub
 from .cumulative import cumsum
 from .indexing import narrow, select
@@ -34,6 +36,13 @@ def _floating(x):
 
 def cov(input, *, correction=1, fweights=None, aweights=None):
     """The covariance of the variables in the rows of ``input`` (observations in the columns)."""
+    check_tensors("cov", ("input", input), *[(name, weights) for name, weights in
+                                             (("fweights", fweights), ("aweights", aweights)) if weights is not None])
+    if input.dtype.category == 0:
+        raise RuntimeError("cov(): bool dtype is not supported for input")
+    if aweights is not None and not aweights.dtype.is_floating_point:
+        raise RuntimeError(f"cov(): expected aweights to have floating point dtype but got aweights with "
+                           f"{aweights.dtype.scalar_type_name} dtype")
     if input.dim() > 2:
         raise RuntimeError(f"cov(): expected input to have two or fewer dimensions but got an input with "
                            f"{input.dim()} dimensions")
@@ -78,13 +87,15 @@ def corrcoef(input):
 
 def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
     """The ``p``-norm distance between each row of ``x1`` and each row of ``x2`` (batched)."""
+    check_tensors("cdist", ("x1", x1), ("x2", x2))
     if x1.dim() < 2 or x2.dim() < 2:
         raise RuntimeError(f"cdist only supports at least 2D tensors, X1 got: {x1.dim()}D")
     if x1.shape[-1] != x2.shape[-1]:
         raise RuntimeError(f"X1 and X2 must have the same number of columns. X1: {x1.shape[-1]} X2: "
                            f"{x2.shape[-1]}")
-    if not x1.dtype.is_floating_point:
-        raise RuntimeError(f"cdist only supports floating-point dtypes, X1 got: {x1.dtype.scalar_type_name}")
+    for name, x in (("X1", x1), ("X2", x2)):
+        if not x.dtype.is_floating_point:
+            raise RuntimeError(f"cdist only supports floating-point dtypes, {name} got: {x.dtype.scalar_type_name}")
     if p < 0:
         raise RuntimeError("cdist only supports non-negative p values")
     differences = unsqueeze(x1, -2) - unsqueeze(x2, -3)
@@ -98,13 +109,14 @@ def dist(input, other, p=2):
 
 def renorm(input, p, dim, maxnorm):
     """Each slice along ``dim`` whose ``p``-norm exceeds ``maxnorm`` scaled down to norm ``maxnorm``."""
+    check_tensors("renorm", ("input", input))
+    dim = _wrap_dim(int_argument("renorm", "dim", 3, dim), input.dim())
     if p <= 0:
         raise RuntimeError("renorm: non-positive-norm not supported")
     if maxnorm < 0:
         raise RuntimeError(f"renorm: expected maxnorm to be >= 0 but got {maxnorm}")
     if input.dim() <= 1:
         raise RuntimeError(f"renorm: input needs at least 2 dimensions, got {input.dim()} dimensions")
-    dim = dim % input.dim()
     others = [d for d in range(input.dim()) if d != dim]
     norms = vector_norm(input, p, dim=others, keepdim=True)
     factor = where(norms > maxnorm, maxnorm / (norms + 1e-7), 1.0)
@@ -113,6 +125,8 @@ def renorm(input, p, dim, maxnorm):
 
 def diff(input, n=1, dim=-1, prepend=None, append=None):
     """The ``n``-th forward difference along ``dim`` (``logical_xor`` for booleans)."""
+    check_tensors("diff", ("input", input))
+    n = int_argument("diff", "n", 2, n)
     if input.dim() == 0:
         raise RuntimeError("diff expects input to be at least one-dimensional")
     if n < 0:
@@ -178,22 +192,47 @@ def _one_gradient(f, h, dim, edge_order):
 
 def gradient(input, *, spacing=1, dim=None, edge_order=1):
     """Estimated derivatives along each of ``dim`` by central differences (one-sided at the ends)."""
+    check_tensors("gradient", ("input", input))
+    int_argument("gradient", "edge_order", None, edge_order)
+    if isinstance(spacing, str):
+        raise argument_type_error("gradient", "spacing", 2, "tuple of Tensors", spacing)
+    if spacing is None:
+        spacing = 1
+    if input.dtype.category == 0:
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
+                           "`logical_xor()` operator instead.")
     if edge_order not in (1, 2):
         raise RuntimeError("torch.gradient only supports edge_order=1 and edge_order=2.")
     if dim is None:
         dims = list(range(input.dim()))
     else:
         dims = [dim] if isinstance(dim, int) else list(dim)
-    dims = [d % input.dim() for d in dims]
+    dims = [_wrap_dim(d, input.dim()) for d in dims]
     f = _floating(input)
     return tuple(_one_gradient(f, h, d, edge_order) for h, d in zip(_spacing_per_dim(spacing, dims, input), dims))
 
 
-def trapezoid(y, x=None, *, dx=None, dim=-1):
+def _integrand(name, y, x, dx):
+    """``(y, x, dx)`` of a trapezoid rule, checked as PyTorch checks them: ``x`` a tensor (or, positionally, the
+    spacing), ``dx`` a number, neither given as None; no bool values."""
+    check_tensors(name, ("y", y))
+    if x is None or dx is None:
+        raise TypeError(f"{name}(): argument '{'x' if x is None else 'dx'}' must be Tensor or Number, not NoneType")
+    if x is not _UNSET and not isinstance(x, Tensor):
+        dx, x = x, _UNSET
+    if y.dtype.category == 0:
+        raise RuntimeError(f"{name}: received a bool input for `y`, but bool is not supported")
+    if x is not _UNSET and x.dtype.category == 0:
+        raise RuntimeError(f"{name}: received a bool input for `x` or `y`, but bool is not supported")
+    return _floating(y), (None if x is _UNSET else x), (1 if dx is _UNSET else dx)
+
+
+_UNSET = object()  # trapezoid's x and dx when not given: None is refused, as in PyTorch
+
+
+def trapezoid(y, x=_UNSET, *, dx=_UNSET, dim=-1):
     """The integral of ``y`` along ``dim`` by the trapezoidal rule, at points ``x`` or spacing ``dx``."""
-    if x is not None and not isinstance(x, Tensor):
-        dx, x = x, None
-    y = _floating(y)
+    y, x, spacing = _integrand("trapezoid", y, x, dx)
     length = y.shape[dim] if y.dim() else 0
     if length == 0:
         return zeros(tuple(s for i, s in enumerate(y.shape) if i != dim % max(y.dim(), 1)), dtype=y.dtype)
@@ -204,21 +243,18 @@ def trapezoid(y, x=None, *, dx=None, dim=-1):
             x = x.reshape(shape)
         steps = diff(x, dim=dim)
         return ((narrow(y, dim, 1, length - 1) + narrow(y, dim, 0, length - 1)) * steps).sum(dim) / 2
-    spacing = 1 if dx is None else dx
     ends = select(y, dim, 0) + select(y, dim, -1)
     return (y.sum(dim) - ends * 0.5) * spacing
 
 
-def trapz(y, x=None, *, dx=None, dim=-1):
+def trapz(y, x=_UNSET, *, dx=_UNSET, dim=-1):
     """The former name of ``trapezoid``."""
     return trapezoid(y, x, dx=dx, dim=dim)
 
 
-def cumulative_trapezoid(y, x=None, *, dx=None, dim=-1):
+def cumulative_trapezoid(y, x=_UNSET, *, dx=_UNSET, dim=-1):
     """The running integral of ``y`` along ``dim`` by the trapezoidal rule (one element shorter)."""
-    if x is not None and not isinstance(x, Tensor):
-        dx, x = x, None
-    y = _floating(y)
+    y, x, spacing = _integrand("cumulative_trapezoid", y, x, dx)
     length = y.shape[dim]
     if length == 0:
         return y
@@ -229,5 +265,5 @@ def cumulative_trapezoid(y, x=None, *, dx=None, dim=-1):
             shape[dim] = -1
             x = x.reshape(shape)
         return cumsum(pairs * diff(x, dim=dim) / 2, dim)
-    return cumsum(pairs * ((1 if dx is None else dx) / 2), dim)
+    return cumsum(pairs * (spacing / 2), dim)
 

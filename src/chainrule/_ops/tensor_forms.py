@@ -12,8 +12,9 @@ import warnings
 from .._array import namespace_of
 from .._creation import empty, tensor
 from .._dtype import bfloat16 as _bfloat16, complex64, complex128, to_dtype
-from .._tensor import Tensor, make_tensor
+from .._tensor import Tensor, _wrap_dim, make_tensor
 from .._autograd import grad_mode
+from ._arguments import check_tensors, int_argument
 from .arithmetic import add, mul
 from .copy import clone
 from .indexing import narrow, select
@@ -42,6 +43,7 @@ INPLACE = ["addr"]
 # ---------------------------------------------------------------- splits and joins
 def _directional_split(name, dim, minimum):
     def splitter(input, indices_or_sections):
+        check_tensors(name, ("input", input))
         if input.dim() < minimum:
             raise RuntimeError(f"torch.{name} requires a tensor with at least {minimum} dimension"
                                f"{'s' if minimum > 1 else ''}, but got a tensor with {input.dim()} dimensions!")
@@ -113,6 +115,7 @@ def sum_to_size(input, *size):
 # ---------------------------------------------------------------- copies of views
 def _copy_of(view_function, name):
     def copy(*args, **kwargs):
+        check_tensors(name, ("input", args[0] if args else kwargs.get("input")))
         result = view_function(*args, **kwargs)
         if isinstance(result, (tuple, list)):
             return type(result)(clone(r) for r in result)
@@ -145,6 +148,8 @@ diagonal_copy = _copy_of(diagonal, "diagonal_copy")
 
 def channel_shuffle(input, groups):
     """Interleave the channels (dimension 1) of ``groups`` equal groups."""
+    check_tensors("channel_shuffle", ("input", input))
+    groups = int_argument("channel_shuffle", "groups", 2, groups)
     if groups <= 0:
         raise RuntimeError(f"Number of groups to divide channels in must be positive. Value of groups:{groups}")
     channels = input.shape[1]
@@ -156,18 +161,24 @@ def channel_shuffle(input, groups):
     return grouped.transpose(1, 2).reshape(input.shape)
 
 
-def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
+_COUNTS_ONLY = object()  # repeat_interleave(counts): no repeats given (None is refused, as in PyTorch)
+
+
+def repeat_interleave(input, repeats=_COUNTS_ONLY, dim=None, *, output_size=None):
     """Each element (or slice along ``dim``) repeated ``repeats`` times in place; with one integer tensor,
     the positions ``i`` repeated ``input[i]`` times."""
-    if repeats is None:
+    check_tensors("repeat_interleave", ("input", input))
+    if repeats is _COUNTS_ONLY:
         counts = input._data
         if counts.ndim != 1 or input.dtype.category != 1:
             raise RuntimeError("repeat_interleave only accept 1D vector as repeat")
         xp = namespace_of(counts)
         return make_tensor(xp.repeat(xp.arange(counts.shape[0]), counts).astype(xp.int64))
+    if not isinstance(repeats, Tensor):
+        repeats = int_argument("repeat_interleave", "repeats", 2, repeats)
     if dim is None:
         input, dim = input.reshape(-1), 0
-    dim = dim % max(input.dim(), 1)
+    dim = _wrap_dim(dim, input.dim()) % max(input.dim(), 1)
     length = input.shape[dim] if input.dim() else 1
     xp = namespace_of(input._data)
     counts = repeats._data if isinstance(repeats, Tensor) else repeats
@@ -186,20 +197,24 @@ def fill(input, value):
 
 
 def zero_(input):
+    check_tensors("zero_", ("input", input))
     return input.zero_()
 
 
 def detach(input):
+    check_tensors("detach", ("input", input))
     return input.detach()
 
 
 def detach_(input):
+    check_tensors("detach_", ("input", input))
     return input.detach_()
 
 
 # ---------------------------------------------------------------- products
 def addr(input, vec1, vec2, *, beta=1, alpha=1, out=None):
     """``beta * input + alpha * outer(vec1, vec2)`` (``input`` ignored, even NaN, when ``beta`` is 0)."""
+    check_tensors("addr", ("input", input), ("vec1", vec1), ("vec2", vec2))
     if vec1.dim() != 1 or vec2.dim() != 1:
         raise RuntimeError(f"addr: Expected 1-D argument vec1, but got {vec1.dim()}-D" if vec1.dim() != 1 else
                            f"addr: Expected 1-D argument vec2, but got {vec2.dim()}-D")
@@ -231,6 +246,7 @@ def chain_matmul(*matrices, out=None):
 # ---------------------------------------------------------------- conversions
 def type_as(input, other):
     """``input`` in ``other``'s dtype."""
+    check_tensors("type_as", ("input", input), ("other", 1, other))  # a method: self is no position
     return input.to(other.dtype)
 
 

@@ -61,20 +61,20 @@ i1e = special_unary("i1e", derivative("SpecialI1EBackward0", _i1e_grad, saves="s
                     rejects=kernel_missing("i1e_cpu", "c"))
 
 
-def _without_derivative(name, array_fn):
+def _without_derivative(name, array_fn, argument="input"):
     return special_unary(name, no_derivative(f"Special{name.title().replace('_', '')}Kernel"), array_fn,
-                         rejects=kernel_missing(f"{name}_cpu", "c"), differentiable=False)
+                         rejects=kernel_missing(f"{name}_cpu", "c"), differentiable=False, argument=argument)
 
 
 modified_bessel_i0 = _without_derivative("modified_bessel_i0", kernels.i0)
 modified_bessel_i1 = _without_derivative("modified_bessel_i1", kernels.i1)
 modified_bessel_k0 = _without_derivative("modified_bessel_k0", kernels.k0)
 modified_bessel_k1 = _without_derivative("modified_bessel_k1", kernels.k1)
-scaled_modified_bessel_k0 = _without_derivative("scaled_modified_bessel_k0", kernels.k0e)
-scaled_modified_bessel_k1 = _without_derivative("scaled_modified_bessel_k1", kernels.k1e)
+scaled_modified_bessel_k0 = _without_derivative("scaled_modified_bessel_k0", kernels.k0e, argument="x")
+scaled_modified_bessel_k1 = _without_derivative("scaled_modified_bessel_k1", kernels.k1e, argument="x")
 bessel_j0 = _without_derivative("bessel_j0", kernels.j0)
 bessel_j1 = _without_derivative("bessel_j1", kernels.j1)
 bessel_y0 = _without_derivative("bessel_y0", kernels.y0)
 bessel_y1 = _without_derivative("bessel_y1", kernels.y1)
-spherical_bessel_j0 = _without_derivative("spherical_bessel_j0", kernels.spherical_j0)
-airy_ai = _without_derivative("airy_ai", kernels.airy_ai)
+spherical_bessel_j0 = _without_derivative("spherical_bessel_j0", kernels.spherical_j0, argument="x")
+airy_ai = _without_derivative("airy_ai", kernels.airy_ai, argument="x")

@@ -12,6 +12,7 @@ import math
 
 from ..._array import INTEGER_TYPES, namespace_of
 from ..._tensor import Tensor
+from .._arguments import check_tensors, not_a_tensor
 from .._kernel import Kernel, replays
 from .._op import derivative, record
 from ..inplace import make_inplace
@@ -67,6 +68,7 @@ def _order(n, name):
 
 def _polygamma(n, input, node_class):
     n = _order(n, "polygamma")
+    check_tensors("polygamma", ("input", 2, input))
     if n < 0:
         raise RuntimeError("polygamma(n, x) does not support negative n.")
     if input._data.dtype.kind == "c":
@@ -144,7 +146,10 @@ def _mvlgamma(name, input, p):
         raise TypeError(f"{name}(): argument 'p' (position 2) must be int, not {type(p).__name__}")
     if p < 1:
         raise RuntimeError("p has to be greater than or equal to 1")
-    kind = input._data.dtype.kind
+    try:
+        kind = input._data.dtype.kind
+    except AttributeError:
+        raise not_a_tensor(name, ("input", input)) from None
     if kind == "b":
         raise RuntimeError("The input tensor may not be a boolean tensor.")
     if kind == "c":

@@ -7,6 +7,7 @@ PyTorch has no kernel for. The compile kernel is the array function itself, as f
 
 from .._kernel import Kernel, replays
 from .._op import OUTPUT, derivative, record
+from .._arguments import not_a_tensor
 from ..pointwise_base import float_array, reject, write_out
 
 __all__ = ["special_unary", "no_derivative"]
@@ -18,17 +19,22 @@ def no_derivative(node_name):
     return derivative(node_name)
 
 
-def special_unary(name, node_class, array_fn, saves=("self", "result"), rejects=None, differentiable=True):
+def special_unary(name, node_class, array_fn, saves=("self", "result"), rejects=None, differentiable=True,
+                  argument="input"):
     """A Tensor function applying ``array_fn`` (a function of the array, on its namespace).
 
     ``saves``: what the rule reads, in order (``"self"``, ``"result"``). ``differentiable=False``: the
-    input is passed to the node only as a saved value, so no graph is recorded.
+    input is passed to the node only as a saved value, so no graph is recorded. ``argument``: the input's
+    name in PyTorch's errors.
     """
     rejects = rejects or {}
     node_class.elementwise = True
 
     def op(input, *, out=None):
-        x = input._data
+        try:
+            x = input._data
+        except AttributeError:
+            raise not_a_tensor(f"special_{name}", (argument, input)) from None
         if x.dtype.kind in rejects:
             reject(x, rejects)
         data = array_fn(float_array(input))
