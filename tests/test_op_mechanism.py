@@ -316,3 +316,47 @@ def test_multi_output_ops_on_tensors_without_grad_record_nothing():
     for m in (chainrule, torch):
         parts = m.arange(4.0).reshape(2, 2).unbind(0)
         assert all(p.grad_fn is None and not p.requires_grad for p in parts)
+
+
+# ---------------------------------------------------------------- binary operands, as PyTorch takes them
+def _outcome(call):
+    try:
+        return "ok", call()
+    except Exception as error:  # the exception is the outcome compared
+        return type(error).__name__, str(error)
+
+
+@pytest.mark.parametrize("a_shape, b_shape", [
+    ((2, 3), (4, 3)),      # the first dimension conflicts: every dimension is looked at
+    ((3, 1), (4, 5)),      # a size 1 in a is skipped, the conflict is to its left
+    ((4, 5), (3, 1)),      # the same with the size 1 in b
+    ((2, 3), (2, 0)),      # an empty dimension conflicts like any other size
+    ((2, 300), (3, 300)),  # equal sizes are compared by value
+    ((5,), (4, 3)),        # shapes of different lengths
+])
+def test_broadcast_error_names_the_conflicting_dimension(a_shape, b_shape):
+    ours = _outcome(lambda: chainrule.zeros(a_shape) + chainrule.zeros(b_shape))
+    theirs = _outcome(lambda: torch.zeros(a_shape) + torch.zeros(b_shape))
+    assert ours == theirs and ours[0] == "RuntimeError"
+
+
+@pytest.mark.parametrize("expression", [
+    "m.tensor([1., 2.]) + np.float64(2.)",         # a NumPy scalar counts as a Python number
+    "m.tensor([1., 2.]) * np.int64(3)",
+    "m.tensor([1, 2], dtype=m.int32) * np.float32(0.5)",
+    "m.tensor([1], dtype=m.uint8) + 300",           # an integer beyond the dtype wraps around
+    "m.tensor([7], dtype=m.int32) * 2 ** 33",
+    "m.tensor([1], dtype=m.int32) + np.int64(2 ** 40)",
+    "m.tensor([1., 2.], dtype=m.float64) + m.tensor([1, 2], dtype=m.int16)",
+])
+def test_binary_operands_give_pytorch_values_and_dtypes(expression):
+    ours = eval(expression, {"m": chainrule, "np": np})  # fixed test data
+    theirs = eval(expression, {"m": torch, "np": np})
+    assert str(ours.dtype).split(".")[-1] == str(theirs.dtype).split(".")[-1]
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+@pytest.mark.parametrize("operand", ["abc", None, [1.0], object()])
+def test_binary_operand_that_is_no_number_is_a_type_error(operand):
+    assert _outcome(lambda: chainrule.tensor([1.]) + operand)[0] == _outcome(lambda: torch.tensor([1.]) + operand)[0]
+    assert _outcome(lambda: chainrule.mul(chainrule.tensor([1.]), operand))[0] == "TypeError"
