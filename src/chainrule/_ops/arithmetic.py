@@ -238,8 +238,8 @@ def _power(x, y):
     else:
         xp = namespace_of(x if is_array(x) else y)
         base_kind = _kind(x)
-    if base_kind == "f" and (y.__class__ is float or y.__class__ is int) and x.dtype.itemsize >= 4:
-        return _float_power_of_number(xp, x, y)
+    if base_kind == "f" and (y.__class__ is float or y.__class__ is int) and x.size > 1 and x.dtype.itemsize >= 4:
+        return _float_power_of_number(xp, x, y)  # (one number's power is quickest as it is)
     if base_kind == "b":
         if is_array(y):
             raise NotImplementedError("\"pow\" not implemented for 'Bool'")
@@ -253,28 +253,47 @@ def _power(x, y):
     return xp.where(negative, reciprocal_powers, powers).astype(powers.dtype, copy=False)
 
 
-def _float_power_of_number(xp, x, exponent):
-    """``x ** exponent`` for a float32/float64 array and a Python number.
+def _squared(xp, x):
+    return x * x
 
-    PyTorch multiplies for the exponents 2, 3, -1 and -2 and takes a square root for 0.5 and -0.5: the same
-    arithmetic here gives its bits. Any other whole exponent is the power of ``|x|`` with the sign put back,
-    the same value as the power of ``x``, which C's ``pow`` computes on a slow path (about 50x slower)
-    whenever the base is negative.
+
+def _cubed(xp, x):
+    return x * x * x
+
+
+def _reciprocal(xp, x):
+    return 1 / x
+
+
+def _reciprocal_squared(xp, x):
+    return 1 / (x * x)
+
+
+def _square_root(xp, x):
+    return xp.sqrt(x)
+
+
+def _reciprocal_square_root(xp, x):
+    return 1 / xp.sqrt(x)
+
+
+# the exponents PyTorch computes by multiplication or a square root, with the arithmetic it uses
+_POWERS_BY_ARITHMETIC = {2: _squared, 3: _cubed, -1: _reciprocal, -2: _reciprocal_squared, 0.5: _square_root,
+                         -0.5: _reciprocal_square_root}
+
+
+def _float_power_of_number(xp, x, exponent):
+    """``x ** exponent`` for a float32/float64 array of more than one element and a Python number.
+
+    For the exponents in ``_POWERS_BY_ARITHMETIC`` the same arithmetic as PyTorch's gives its bits. On a
+    larger array any other whole exponent is the power of ``|x|`` with the sign put back (the same value,
+    within an ulp): NumPy's power takes a slow path, about 50x slower, wherever the base is negative.
     """
-    if exponent == 2:
-        return x * x
-    if exponent == 3:
-        return x * x * x
-    if exponent == -1:
-        return 1 / x
-    if exponent == -2:
-        return 1 / (x * x)
-    if exponent == 0.5:
-        return xp.sqrt(x)
-    if exponent == -0.5:
-        return 1 / xp.sqrt(x)
-    if exponent.__class__ is float and not exponent.is_integer():
-        return xp.power(x, exponent)
+    by_arithmetic = _POWERS_BY_ARITHMETIC.get(exponent)
+    if by_arithmetic is not None:
+        return by_arithmetic(xp, x)
+    if x.size < 64 or exponent.__class__ is float and not exponent.is_integer():
+        return xp.power(x, exponent)  # (a small array is quicker in one call, whatever path pow takes)
     magnitude = xp.power(xp.abs(x), exponent)
     return xp.copysign(magnitude, x) if int(exponent) % 2 else magnitude
 
@@ -404,7 +423,7 @@ def _pow_number_kernel(out, inputs, saved, args):
         return None
     xp = namespace_of(x)
     if x.dtype.kind == "f" and x.dtype.itemsize in (4, 8):
-        if exponent.__class__ is int or exponent.is_integer() or abs(exponent) == 0.5:
+        if x.size > 1 and (exponent.__class__ is int or exponent.is_integer() or abs(exponent) == 0.5):
             return Kernel(_power_of_number, (a, exponent))
         # the number as a 0-d array of the base's dtype: the ufunc gets the same value (the namespace casts a
         # Python number to the array's float dtype) and skips resolving a Python scalar, which halves the call
