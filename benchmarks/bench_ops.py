@@ -149,7 +149,8 @@ def _agree(ours, theirs, op, values):
     if not values:
         return True
     try:
-        return all(np.allclose(a, b, atol=op.atol * 10, rtol=op.rtol * 10, equal_nan=True) for a, b in zip(ours, theirs))
+        tolerance = dict(atol=op.atol * 10, rtol=op.rtol * 10, equal_nan=True)
+        return all(np.allclose(a, b, **tolerance) for a, b in zip(ours, theirs))
     except TypeError:  # values numpy cannot compare (e.g. booleans against numbers)
         return all(np.array_equal(a, b) for a, b in zip(ours, theirs))
 
