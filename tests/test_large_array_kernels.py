@@ -30,6 +30,7 @@ def _same_bits(a, b):
 
 # (name, fn(module, x), bit for bit with PyTorch)
 CASES = [
+    ("x ** 0", lambda m, x: x ** 0, True),
     ("x ** 2", lambda m, x: x ** 2, True),
     ("x ** 3.0", lambda m, x: x ** 3.0, True),
     ("x ** -1", lambda m, x: x ** -1, True),

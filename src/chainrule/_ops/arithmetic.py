@@ -253,6 +253,10 @@ def _power(x, y):
     return xp.where(negative, reciprocal_powers, powers).astype(powers.dtype, copy=False)
 
 
+def _ones(xp, x):
+    return xp.ones_like(x)
+
+
 def _squared(xp, x):
     return x * x
 
@@ -277,8 +281,8 @@ def _reciprocal_square_root(xp, x):
     return 1 / xp.sqrt(x)
 
 
-# the exponents PyTorch computes by multiplication or a square root, with the arithmetic it uses
-_POWERS_BY_ARITHMETIC = {2: _squared, 3: _cubed, -1: _reciprocal, -2: _reciprocal_squared, 0.5: _square_root,
+# the exponents PyTorch computes without a power (a fill, a multiplication, a square root), the way it does
+_POWERS_BY_ARITHMETIC = {0: _ones, 2: _squared, 3: _cubed, -1: _reciprocal, -2: _reciprocal_squared, 0.5: _square_root,
                          -0.5: _reciprocal_square_root}
 
 
