@@ -18,8 +18,22 @@ objects are frozen out of the cycle collector (``gc.freeze``) so PyTorch's don't
 Prints every op's times and ratios, then the median ratio and the worst ten (forward and backward counted
 as separate entries).
 
-Ops that stay above 3x with the reason NumPy cannot reach PyTorch there:
-  (filled in from the measured run, see the bottom of this docstring's list in docs/performance.md)
+Where chainrule stays above 3x (measured on 2 shared cores; ratios move by 10-30% from run to run):
+  NumPy has no kernel for it, so chainrule composes one from many array passes or a Python loop:
+    linalg.lu, lu_factor, lu_solve, solve_triangular, triangular_solve, householder_product,
+    cholesky_solve    NumPy exposes no LAPACK getrf/trsm/orgqr (SciPy is not a dependency)
+    erf, erfc, erfinv, ndtr, F.gelu (exact), lgamma, digamma, polygamma, igamma, i0e/i1e, mvlgamma
+                      no NumPy ufunc: accurate branch-free rational/series kernels take dozens of
+                      passes where PyTorch makes one SIMD pass (6-20x)
+    max_pool*, adaptive_max_pool*, avg/lp pools    windows gathered, then reduced (no pooling kernel)
+    index_add, scatter_reduce, index_reduce, index_put, put    NumPy's ``ufunc.at`` is unbuffered and slow
+    F.ctc_loss, logcumsumexp, cummax/cummin backward    a recursion along one axis, a step per Python call
+  Reachable, in files outside this benchmark's changes (left to their owners):
+    F.multilabel_margin_loss (~250-600x), F.pdist (~35x forward, ~80x backward), combinations (~40x),
+    F.nll_loss forward, grid_sample (overhead: ~0.3 ms on 12 elements), batch_norm forward, mode, median
+  Overhead-bound: views and shape ops (T, flatten, movedim, expand, ...) do no work at any size;
+    PyTorch's ~2 us per op against chainrule's ~5 us gives 2-3x there.
+  Not yet done: complex ``x ** 2`` (NumPy's complex power, ~20x), nan_to_num (NumPy's ``where``, ~9x).
 
 Run: python benchmarks/bench_ops.py [--repeat N] [--only SUBSTRING] [--target ELEMENTS]
 """
