@@ -8,7 +8,9 @@ import warnings as _warnings
 # PyTorch computes log(0), 0/0 and overflow silently; so do chainrule's ops, whatever NumPy says.
 _warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"chainrule\.")
 
-from . import _dtype
+from . import _allocator, _dtype
+
+_allocator.keep_large_blocks()
 from ._creation import (arange, as_tensor, asarray, empty, empty_like, eye, from_dlpack, from_numpy, full, full_like,
                         linspace, logspace, ones, ones_like, scalar_tensor, tensor, zeros, zeros_like)
 from ._device import device

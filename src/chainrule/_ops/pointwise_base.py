@@ -12,11 +12,14 @@ from .._tensor import make_tensor
 from ._kernel import ELEMENTWISE, Kernel, replays
 from ._op import OUTPUT, record
 
-__all__ = ["to_default_float", "zeros_like_grad", "write_out", "unary_op", "float_array", "cast_error",
+__all__ = ["LARGE", "to_default_float", "zeros_like_grad", "write_out", "unary_op", "float_array", "cast_error",
            "kernel_missing", "no_kernel_error", "reject"]
 
 _grad_state = grad_mode._state
 _ndarray = NUMPY.ndarray
+# Elements from which a kernel of fewer, faster passes (a clip, a multiplication) pays for the few
+# microseconds more that NumPy spends calling it; below, the plain ufunc is quicker.
+LARGE = 4096
 
 _CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
 

@@ -5,6 +5,7 @@ Selection-style rules (``maximum``, ``clamp``) write exact ``+0.`` where the gra
 split it evenly on ties; the others are arithmetic and follow IEEE signs.
 """
 
+import math
 import numbers
 
 from .._array import NUMPY, SCALAR_TYPES, is_array, namespace_of
@@ -15,7 +16,7 @@ from ._broadcast import apply_binary, binary_arrays, broadcast_shapes
 from ._op import OUTPUT, conjugate, derivative, record
 from .pointwise import where
 from .pointwise_compare import isfinite, isnan
-from .pointwise_base import kernel_missing, no_kernel_error, reject, to_default_float, write_out, zeros_like_grad
+from .pointwise_base import LARGE, kernel_missing, no_kernel_error, reject, to_default_float, write_out, zeros_like_grad
 
 __all__ = ["maximum", "minimum", "fmax", "fmin", "clamp", "clip", "clamp_min", "clamp_max", "lerp", "atan2",
            "arctan2", "hypot", "xlogy", "copysign", "nan_to_num", "addcmul", "addcdiv"]
@@ -162,6 +163,7 @@ ClampMaxBackward1 = derivative("ClampMaxBackward1", _clamp_max_grad_self, _clamp
 
 
 _PLAIN_BOUNDS = (int, float, type(None))
+_FLOAT32_MAX = 3.4e38  # (rounded down) a number within it converts to float32 and float64 without overflow
 
 
 def _clamp_arrays(input, min, max, bool_kernel=None, complex_kernel=None, name="clamp"):
@@ -179,6 +181,12 @@ def _clamp_arrays(input, min, max, bool_kernel=None, complex_kernel=None, name="
         raise NotImplementedError("clamp is not supported for complex types")
     if x.dtype.kind == "f" and min.__class__ in _PLAIN_BOUNDS and max.__class__ in _PLAIN_BOUNDS:
         dtype = x.dtype  # numbers never widen a float tensor
+        if x.size >= LARGE and x.dtype.itemsize >= 4 and (min is None or abs(min) <= _FLOAT32_MAX) and (
+                max is None or abs(max) <= _FLOAT32_MAX):
+            # one clip is one SIMD pass, PyTorch's bits (signed zeros included); bounds that the cast to the
+            # dtype would overflow take the two passes below
+            return (NUMPY if x.__class__ is _ndarray else namespace_of(x)).clip(
+                x, -math.inf if min is None else min, math.inf if max is None else max)
     else:
         dtype = _common_dtype(input, min, max)
         if dtype.kind == "b" and bool_kernel is not None:
@@ -459,13 +467,23 @@ def _nan_to_num_grad(grad, self):
 NanToNumBackward0 = derivative("NanToNumBackward0", _nan_to_num_grad, saves="self")
 
 
+def _finite_or(x, nan):
+    """NumPy's ``nan_to_num`` with the default infinities, in three passes instead of its six: clipping to
+    the largest finite values replaces the infinities and keeps every other value."""
+    xp = namespace_of(x)
+    largest = xp.finfo(x.dtype).max
+    return xp.where(x == x, xp.clip(x, -largest, largest), nan)
+
+
 def nan_to_num(input, nan=0.0, posinf=None, neginf=None, *, out=None):
     """nan, +inf and -inf replaced by ``nan``, ``posinf`` and ``neginf`` (default: the dtype's extremes)."""
     try:
         x = input._data
     except AttributeError:
         raise not_a_tensor("nan_to_num", ("input", input)) from None
-    if x.dtype.kind in "fc":
+    if x.dtype.kind == "f" and posinf is None and neginf is None and x.size >= LARGE and x.dtype.itemsize >= 4:
+        data = _finite_or(x, 0.0 if nan is None else nan)
+    elif x.dtype.kind in "fc":
         nan = 0.0 if nan is None else nan  # None asks for the default, as for the infinities
         data = namespace_of(x).nan_to_num(x, copy=True, nan=nan, posinf=posinf, neginf=neginf)
     else:
