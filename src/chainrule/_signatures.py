@@ -113,6 +113,11 @@ class _Parameter:
         """PyTorch's words for ``value`` refused here, ``position`` 1-based (None for a keyword)."""
         where = f"argument '{self.name}'" + (f" (position {position})" if position else "")
         shown = _SHOWN.get(self.kind, self.kind)
+        if self.kind in ("Tensor[]", "Tensor?[]") and isinstance(value, (tuple, list)):
+            optional = self.kind == "Tensor?[]"
+            index = next(i for i, t in enumerate(value) if not (isinstance(t, Tensor) or optional and t is None))
+            return TypeError(f"expected Tensor as element {index} in argument {position - 1 if position else 0}, "
+                             f"but got {type_name(value[index])}")
         if self.kind in ("int[]", "SymInt[]") and isinstance(value, (tuple, list)):
             return TypeError(f"{function}(): {where} must be {shown}, but found element of type "
                              f"{type_name(value[0])} at pos 0")
