@@ -317,8 +317,8 @@ SIGNATURES = {
     "svd": Signatures("linalg_svd", "Tensor A, bool full_matrices = True, *, str? driver = None, Tensor? out = None",
                       eager=True),
     "vander": "Tensor x, *, int? N = None",
-    "vector_norm": "Tensor input, Scalar ord = 2, int[1]? dim = None, bool keepdim = False, *, ScalarType? dtype = None, "
-                   "Tensor? out = None",
+    "vector_norm": "Tensor input, Scalar ord = 2, int[1]? dim = None, bool keepdim = False, *, "
+                   "ScalarType? dtype = None, Tensor? out = None",
     "tensorinv": f"Tensor A, int ind = 2, {_OUT}", "tensorsolve": f"Tensor A, Tensor B, int[]? dims = None, {_OUT}",
 }
 globals().update({name: checking(declared(f"linalg_{name}", declaration), globals()[name], __name__, name)
