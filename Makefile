@@ -33,6 +33,8 @@ bench:
 	OPENBLAS_NUM_THREADS=1 PYTHONPATH=src $(PYTHON) benchmarks/bench_compile_model.py --no-torch-compile
 	OPENBLAS_NUM_THREADS=1 PYTHONPATH=src $(PYTHON) benchmarks/bench_random.py
 	PYTHONPATH=src $(PYTHON) benchmarks/bench_serialization.py --big-mb 256
+	OPENBLAS_NUM_THREADS=1 PYTHONPATH=src $(PYTHON) benchmarks/bench_large.py
+	OPENBLAS_NUM_THREADS=1 PYTHONPATH=src $(PYTHON) benchmarks/bench_ops.py
 
 golden:
 	$(PYTHON) ../shared/golden/run_golden.py --path src
