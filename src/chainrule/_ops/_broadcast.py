@@ -7,6 +7,7 @@ from .._array import NUMPY, SCALAR_TYPES, is_array, namespace_of
 from .._device import elementwise_operands
 from .._dtype import DIMENSIONED, SCALAR, ZERO_DIM, _FROM_NUMPY, result_type, scalar_dtype
 from .._errors import type_name, with_hint
+from .._float_errors import restore_float_errors, silence_float_errors
 from .._tensor import Tensor
 
 __all__ = ["binary_arrays", "broadcast_error", "broadcast_shapes"]
@@ -91,7 +92,9 @@ def apply_binary(array_fn, x, y):
     devices (found only when the array library refuses the mix, so the common path pays nothing).
 
     A Python integer outside an integer tensor's range wraps around, as in PyTorch (NumPy refuses it).
+    ``0 / 0``, ``inf - inf`` and overflow give nan and inf silently, as in PyTorch.
     """
+    token = silence_float_errors()
     try:
         return array_fn(x, y)
     except TypeError:
@@ -107,6 +110,8 @@ def apply_binary(array_fn, x, y):
         if is_array(y) and isinstance(x, int):
             return array_fn(namespace_of(y).array(x).astype(y.dtype), y)
         raise
+    finally:
+        restore_float_errors(token)
 
 
 def broadcast_shapes(*shapes):

@@ -15,6 +15,7 @@ from ..pointwise import cos, log, sin, where
 from ..pointwise_base import kernel_missing, unary_op, write_out
 from ..pointwise_binary import xlogy
 from .operands import float_operands, number_or_tensor
+from ..._float_errors import silent_float_errors
 
 __all__ = ["xlog1py", "entr", "sinc", "sinc_", "xlogy_", "not_implemented"]
 
@@ -57,6 +58,7 @@ def xlog1py_arrays(x, y):
     return xp.where((x == 0) & ~xp.isnan(y), 0.0, product).astype(product.dtype, copy=False)
 
 
+@silent_float_errors
 def xlog1py(input, other, *, out=None):
     """``input * log1p(other)``, 0 where ``input`` is 0: the cross-entropy term of a shifted variable."""
     number_or_tensor("special_xlog1py", input, other)
