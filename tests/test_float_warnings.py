@@ -147,3 +147,28 @@ def test_user_settings_are_left_alone():
                             env={**os.environ, "PYTHONPATH": os.path.dirname(chainrule.__path__[0])}, check=False)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split("\n")[:2] == ["[-inf, nan]", "user numpy raises"]
+
+
+def test_threads_share_the_silence():
+    """The elementwise paths share one silent context, which one thread at a time can be in; the others set the
+    state for themselves, still silently."""
+    import threading
+
+    errors = []
+    x = chainrule.tensor(np.linspace(-1, 1, 50_000))
+
+    def work():
+        try:
+            for _ in range(30):
+                ((x.log() + x.sqrt()) / x).exp().sum()
+        except Exception as error:  # reported below: a warning turned error, or a busy context
+            errors.append(error)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        threads = [threading.Thread(target=work) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert not errors, errors[:3]
