@@ -92,8 +92,9 @@ entr = unary_op("entr", derivative("SpecialEntrBackward0", _entr_grad, saves="se
 # ---------------------------------------------------------------- sinc
 def _sinc_grad(grad, self):
     angle = math.pi * self
-    slope = (angle * cos(angle) - sin(angle)) / (angle * self)
-    return grad * conjugate(where(self == 0, 0.0, slope))
+    squared = angle * self
+    slope = (angle * cos(angle) - sin(angle)) / squared
+    return grad * conjugate(where(squared == 0, 0.0, slope))  # +0, not 0 / 0, where pi x² underflows (as PyTorch)
 
 
 def _sinc_array(x):
