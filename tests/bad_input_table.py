@@ -69,8 +69,10 @@ def _spoiled_arrays(array):
     yield "str", "abc"
     yield "list", array.tolist() if isinstance(array, np.ndarray) else [1.0]
     if array.dtype.kind == "f":
-        yield "bool tensor", array.astype(bool)
-        yield "int tensor", array.astype(np.int64)
+        with np.errstate(invalid="ignore"):  # a sample's nan or inf becomes some integer: any will do here
+            spoiled = array.astype(bool), array.astype(np.int64)
+        yield "bool tensor", spoiled[0]
+        yield "int tensor", spoiled[1]
         yield "complex tensor", array.astype(np.complex128)
     yield "shape (7, 5)", np.linspace(-1, 1, 35).reshape(7, 5)
     yield "shape (3, 1, 7)", np.linspace(-1, 1, 21).reshape(3, 1, 7)

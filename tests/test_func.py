@@ -49,6 +49,7 @@ def _close(ours, theirs):
 
 @pytest.mark.parametrize("name", ["jacrev", "jacfwd", "hessian", "nested vmap", "vmap of jacrev", "grad of grad",
                                   "jvp", "vjp", "linearize", "chunks", "out_dims", "nested inputs"])
+@pytest.mark.filterwarnings("ignore:Attempted to insert a get_attr Node:UserWarning")  # torch.func.linearize's
 def test_transforms_match_torch_func(name):
     x = np.random.default_rng(0).standard_normal((4, 3))
 

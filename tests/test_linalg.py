@@ -216,7 +216,7 @@ SINGULAR = {"ones": np.ones((3, 3)), "rank 1": np.array([[1.0, 2.0], [2.0, 4.0]]
             "batch": np.stack([2 * np.eye(3), np.ones((3, 3))])}
 
 
-@pytest.mark.parametrize("array", SINGULAR.values(), ids=SINGULAR.keys())
+@pytest.mark.parametrize("array", list(SINGULAR.values()), ids=list(SINGULAR))
 def test_determinant_gradient_of_singular_matrices(array):
     grads = []
     for m, x in zip(MODULES, _pair(array)):

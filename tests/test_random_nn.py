@@ -20,6 +20,7 @@ INITS = [("uniform_", (), {}), ("uniform_", (-2, 0.5), {}), ("normal_", (), {}),
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("shape", [(3, 5), (16, 4), (8, 3, 3, 3), (0, 4)])
+@pytest.mark.filterwarnings("ignore:Initializing zero-element tensors is a no-op:UserWarning")  # (0, 4): both say so
 @pytest.mark.parametrize("name, args, kwargs", INITS, ids=lambda v: v if isinstance(v, str) else None)
 def test_init_functions(name, args, kwargs, shape, dtype):
     if name == "sparse_" and len(shape) != 2:
@@ -73,6 +74,7 @@ LAYERS = {
 
 
 @pytest.mark.parametrize("name", list(LAYERS))
+@pytest.mark.filterwarnings("ignore:enable_nested_tensor is True:UserWarning")  # PyTorch's Transformer's own note
 def test_default_initialisation_of_layers(name):
     """Each parameter, in the order the module lists it, and the generator state after construction."""
     same_draws(lambda m: [value for _, value in LAYERS[name](m.nn).state_dict().items()] + [m.rand(2)], 3, name)
@@ -92,6 +94,7 @@ def test_default_initialisation_of_layers(name):
     lambda m, F, x: F.rrelu(x, training=True, inplace=True), lambda m, F, x: m.nn.RReLU()(x),
     lambda m, F, x: F.alpha_dropout(x.half(), 0.2, True)])
 @pytest.mark.parametrize("seed", [0, 1])
+@pytest.mark.filterwarnings("ignore:dropout3d. Received a 3-D input:UserWarning")  # both libraries' deprecation note
 def test_dropout_family_and_noise(program, seed):
     def run(m):
         x = m.tensor(np.random.default_rng(4).normal(size=(2, 3, 4, 5)), dtype=m.float32)

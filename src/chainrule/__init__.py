@@ -3,11 +3,6 @@
 ``import chainrule as torch`` and PyTorch autograd code runs unchanged, printing the same text.
 """
 
-import warnings as _warnings
-
-# PyTorch computes log(0), 0/0 and overflow silently; so do chainrule's ops, whatever NumPy says.
-_warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"chainrule\.")
-
 from . import _allocator, _dtype
 
 _allocator.keep_large_blocks()

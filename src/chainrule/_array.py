@@ -84,8 +84,10 @@ def _interface_address(array):
 
 
 def _scatter_add(target, indices, values):
-    """Add ``values`` into ``target`` at ``indices``, repeated indices adding up (in place)."""
-    np.add.at(target, indices, values)
+    """Add ``values`` into ``target`` at ``indices``, repeated indices adding up (in place); an overflow or
+    ``inf - inf`` silently, as in PyTorch."""
+    with np.errstate(all="ignore"):
+        np.add.at(target, indices, values)
 
 
 NUMPY = ArrayNamespace(np, name="numpy", device_type="cpu", array_type=np.ndarray, to_host=np.asarray,

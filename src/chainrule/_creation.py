@@ -10,6 +10,7 @@ import numpy as np
 from . import _dtype
 from ._array import INTEGER_TYPES, NUMPY, SCALAR_TYPES, is_array, namespace_of
 from ._errors import argument_type_error
+from ._float_errors import silent_float_errors
 from ._size import allocation_error, check_storage_size
 from ._device import defaults as _device_defaults
 from ._device import device_of, moved, placement, resolved
@@ -132,9 +133,10 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
     return out
 
 
+@silent_float_errors
 def _array_of(data, target):
     """A fresh array of ``data`` in ``target`` (in the namespace of an array given, else NumPy's); a Python
-    int beyond int64 raises PyTorch's error."""
+    int beyond int64 raises PyTorch's error, a float beyond the dtype's range is inf (silently, as in PyTorch)."""
     xp = namespace_of(data) if is_array(data) else NUMPY
     try:
         return xp.array(data, dtype=target.np, copy=True)

@@ -161,7 +161,7 @@ def _substitute(a, b, upper, unitriangular):
     n = a.shape[-1]
     x = xp.empty(NUMPY.broadcast_shapes(a.shape[:-2], b.shape[:-2]) + b.shape[-2:], dtype=b.dtype)
     rows = range(n - 1, -1, -1) if upper else range(n)
-    with xp.errstate(divide="ignore", invalid="ignore"):
+    with xp.errstate(all="ignore"):
         for i in rows:
             known = slice(i + 1, n) if upper else slice(0, i)
             value = b[..., i, :] - xp.einsum("...k,...kj->...j", a[..., i, known], x[..., known, :])

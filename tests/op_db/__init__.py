@@ -7,6 +7,7 @@ the same samples drive forward values, gradients against PyTorch, ``gradcheck``/
 in float64 and grad_fn names.
 """
 
+import warnings
 from dataclasses import dataclass, field
 from collections.abc import Callable
 
@@ -37,6 +38,8 @@ class OpInfo:
     ``gradgrad``: second order is checked too. ``float_only``: samples are floating point.
     ``grad_inputs``: indices of the array args that get ``requires_grad`` (default: every float array).
     ``atol``/``rtol``: tolerances against PyTorch in float32 (float64 uses 1e-7/1e-7).
+    ``warns``: a UserWarning the call gives on purpose, as PyTorch's does (a deprecation, a note about a
+    changed default), as a regular expression of its message; ``call`` ignores it, on both libraries.
     """
 
     name: str
@@ -48,6 +51,20 @@ class OpInfo:
     atol: float = 1e-5
     rtol: float = 1e-4
     check_grad_fn: bool = True
+    warns: str = ""
+
+    def __post_init__(self):
+        if self.warns:
+            self.call = _ignoring(self.call, self.warns)
+
+
+def _ignoring(call, message):
+    def call_ignoring_its_warning(*args, **kwargs):
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=message, category=UserWarning)
+            return call(*args, **kwargs)
+
+    return call_ignoring_its_warning
 
 
 def standard_shapes():

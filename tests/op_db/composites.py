@@ -177,7 +177,7 @@ OPS = [
     OpInfo("index_reduce", lambda m, a, b, c, reduce, **kw: a.index_reduce(0, c, b, reduce, **kw), _samples(
         ("mean", lambda r: (_n(r, 3, 2), _n(r, 2, 2), _long([0, 0]), "mean"), {}),
         ("amax", lambda r: (_distinct(r, 3, 2), _distinct(r, 2, 2), _long([2, 0]), "amax"), {"include_self": False})),
-        grad_inputs=(0, 1), check_grad_fn=False),
+        grad_inputs=(0, 1), check_grad_fn=False, warns=r"index_reduce\(\) is in beta"),
     # other spellings
     OpInfo("addr", lambda m, a, b, c, **kw: m.addr(a, b, c, **kw), _samples(
         ("default", lambda r: (_n(r, 2, 3), _n(r, 2), _n(r, 3)), {}),
@@ -212,9 +212,9 @@ OPS = [
     OpInfo("triangular_solve", lambda m, b, A, **kw: m.triangular_solve(b, A, **kw), _samples(
         ("upper", lambda r: (_n(r, 3, 2), _lower(r, 3).T.copy()), {}),
         ("lower transpose", lambda r: (_n(r, 3, 2), _lower(r, 3)), {"upper": False, "transpose": True})),
-        check_grad_fn=False),
+        check_grad_fn=False, warns=r"\w+\.triangular_solve is deprecated"),
     OpInfo("nuclear_norm", lambda m, a: m.nuclear_norm(a), _samples(
-        ("matrix", lambda r: (_n(r, 3, 2),), {})), check_grad_fn=False),
+        ("matrix", lambda r: (_n(r, 3, 2),), {})), check_grad_fn=False, warns="at::nuclear_norm is deprecated"),
     OpInfo("norm_except_dim", lambda m, a, *args: m.norm_except_dim(a, *args), _samples(
         ("dim 0", lambda r: (_n(r, 3, 4), 2, 0), {}),
         ("dim 1", lambda r: (_n(r, 3, 4), 2, 1), {})), check_grad_fn=False),

@@ -19,6 +19,7 @@ def _op(name, samples, **options):
 
 
 # ---------------------------------------------------------------- convolutions
+_EVEN_SAME = "Using padding='same' with even kernel lengths"  # PyTorch's note that it pads a copy
 def _conv1d_samples(rng):
     n = rng.standard_normal
     yield Sample((n((2, 2, 5)), n((3, 2, 2)), n(3)), name="bias")
@@ -296,8 +297,8 @@ def _pixel_unshuffle_samples(rng):
 
 
 OPS = [
-    _op("conv1d", _conv1d_samples),
-    _op("conv2d", _conv2d_samples),
+    _op("conv1d", _conv1d_samples, warns=_EVEN_SAME),
+    _op("conv2d", _conv2d_samples, warns=_EVEN_SAME),
     _op("conv3d", _conv3d_samples),
     _op("conv_transpose1d", _conv_transpose1d_samples),
     _op("conv_transpose2d", _conv_transpose2d_samples),
@@ -331,7 +332,7 @@ OPS = [
     _op("pad", _pad_samples),
     _op("interpolate", _interpolate_samples),
     _op("grid_sample", _grid_sample_samples),
-    _op("affine_grid", _affine_grid_samples),
+    _op("affine_grid", _affine_grid_samples, warns="Since version 1.3.0, affine_grid behavior has changed"),
     _op("embedding", _embedding_samples),
     _op("one_hot", _one_hot_samples, differentiable=False),
     _op("pixel_shuffle", _pixel_shuffle_samples),

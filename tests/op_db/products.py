@@ -150,7 +150,8 @@ def _vecdot_samples(rng):
 
 OPS += [
     OpInfo("cross", lambda m, a, b, **kw: m.linalg.cross(a, b, **kw), _cross_samples),
-    OpInfo("torch.cross", lambda m, a, b, **kw: m.cross(a, b, **kw), _cross_samples),
+    OpInfo("torch.cross", lambda m, a, b, **kw: m.cross(a, b, **kw), _cross_samples,
+           warns="Using torch.cross without specifying the dim arg is deprecated"),
     OpInfo("matrix_power", lambda m, a, n: m.linalg.matrix_power(a, n), _matrix_power_samples),
     OpInfo("matrix_exp", lambda m, a: m.linalg.matrix_exp(a), _matrix_exp_samples),
     OpInfo("torch.matrix_exp", lambda m, a: a.matrix_exp(), _matrix_exp_samples),

@@ -21,6 +21,7 @@ import weakref
 import numpy as np
 
 from .. import _recording
+from .._float_errors import silent_float_errors
 from .._tensor import Tensor
 from .._autograd import grad_mode
 from .._autograd.anomaly import _state as _anomaly_state
@@ -92,6 +93,7 @@ class CompiledFunction:
         self.recordings = 0
 
     # ----------------------------------------------------------------- calling
+    @silent_float_errors  # recording, checking and replaying a plan make the ops' array calls: as silently
     def __call__(self, *args, **kwargs):
         if self._disabled or _recording.current() is not None or _anomaly_state.enabled or _forward_state.depth:
             return self._fn(*args, **kwargs)

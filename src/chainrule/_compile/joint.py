@@ -23,6 +23,7 @@ import numpy as np
 
 from .. import _random, _recording
 from .._autograd import grad_mode
+from .._float_errors import silent_float_errors
 from .._autograd.engine import run_backward
 from .._autograd.graph import RELEASED_MESSAGE, Node, _modified_error
 from .._autograd.leaf import AccumulateGrad, accumulator_of
@@ -140,6 +141,7 @@ class RecordingBackward(_CallNode):
         tensor._version_counter = self._inner[output_nr]._version_counter  # eager's graph checks it
         return tensor
 
+    @silent_float_errors  # the backward's plan is built, checked and replayed here
     def apply(self, grads):
         inner = self._inner
         if inner is None:
@@ -161,6 +163,7 @@ class CompiledBackward(_CallNode):
     __module__ = _CallNode.__module__
     __qualname__ = _CallNode.__qualname__
 
+    @silent_float_errors
     def apply(self, grads):
         saved = self._saved
         if saved is None:

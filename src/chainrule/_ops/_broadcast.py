@@ -7,6 +7,7 @@ from .._array import NUMPY, SCALAR_TYPES, is_array, namespace_of
 from .._device import elementwise_operands
 from .._dtype import DIMENSIONED, SCALAR, ZERO_DIM, _FROM_NUMPY, result_type, scalar_dtype
 from .._errors import type_name, with_hint
+from .._float_errors import call_silently, silently
 from .._tensor import Tensor
 
 __all__ = ["binary_arrays", "broadcast_error", "broadcast_shapes"]
@@ -92,21 +93,25 @@ def apply_binary(array_fn, x, y):
     devices (found only when the array library refuses the mix, so the common path pays nothing).
 
     A Python integer outside an integer tensor's range wraps around, as in PyTorch (NumPy refuses it).
+    ``0 / 0``, ``inf - inf`` and overflow give nan and inf silently, as in PyTorch.
     """
     try:
-        return array_fn(x, y)
+        try:
+            return call_silently(array_fn, x, y)
+        except RuntimeError:  # the silent context is busy (another thread is in it)
+            return silently(array_fn, x, y)
     except TypeError:
         operands = elementwise_operands(x, y)
         if operands is None:
             raise
-        return array_fn(*operands)
+        return silently(array_fn, *operands)
     except ValueError:
         raise broadcast_error(_shape_of(x), _shape_of(y)) from None
     except OverflowError:
         if is_array(x) and isinstance(y, int):
-            return array_fn(x, namespace_of(x).array(y).astype(x.dtype))
+            return silently(array_fn, x, namespace_of(x).array(y).astype(x.dtype))
         if is_array(y) and isinstance(x, int):
-            return array_fn(namespace_of(y).array(x).astype(y.dtype), y)
+            return silently(array_fn, namespace_of(y).array(x).astype(y.dtype), y)
         raise
 
 

@@ -19,6 +19,7 @@ from .pointwise import log, reciprocal, where
 from .pointwise_base import to_default_float, write_out, zeros_like_grad
 from .rounding import div_rounded
 from .._creation import tensor
+from .._float_errors import silent_float_errors
 
 _OWN = ["add", "sub", "rsub", "mul", "div", "true_divide", "pow", "square", "neg", "negative"]
 
@@ -69,11 +70,17 @@ def _rsub_grad(grad, alpha, other):
 RsubBackward1 = derivative("RsubBackward1", _rsub_grad, elementwise=True)
 
 
+@silent_float_errors
+def _times_alpha(value, alpha):
+    """``value * alpha`` for ``add``'s and ``sub``'s ``alpha``: an overflow gives inf silently, as in PyTorch."""
+    return value * alpha
+
+
 def add(input, other, *, alpha=1, out=None):
     input, other = _as_tensor_pair(input, other)
     x, y = binary_arrays(input, other)
     if alpha != 1:
-        y = y * alpha
+        y = _times_alpha(y, alpha)
     fn = _add if x.__class__ is _ndarray else namespace_of(x).add
     result = record(apply_binary(fn, x, y), AddBackward0, (input, other), (), (alpha,))
     return result if out is None else write_out(result, out, "add")
@@ -103,7 +110,7 @@ def sub(input, other, *, alpha=1, out=None):
     _check_subtraction(input, other)
     x, y = binary_arrays(input, other)
     if alpha != 1:
-        y = y * alpha
+        y = _times_alpha(y, alpha)
     fn = _subtract if x.__class__ is _ndarray else namespace_of(x).subtract
     result = record(apply_binary(fn, x, y), SubBackward0, (input, other), (), (alpha,))
     return result if out is None else write_out(result, out, "sub")
@@ -114,7 +121,7 @@ def rsub(input, other, *, alpha=1):
     _check_subtraction(input, other)
     x, y = binary_arrays(input, other)
     if alpha != 1:
-        x = x * alpha
+        x = _times_alpha(x, alpha)
     fn = _subtract if x.__class__ is _ndarray else namespace_of(x).subtract
     return record(apply_binary(fn, y, x), RsubBackward1, (input,), (), (alpha, other))
 

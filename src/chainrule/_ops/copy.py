@@ -20,7 +20,10 @@ def _identity_grad(grad):
 
 
 def _to_copy_grad(grad, dtype, source):
-    """Back to the input's dtype, and to its device (``source``) when the op moved it."""
+    """Back to the input's dtype, and to its device (``source``) when the op moved it; a real input made
+    complex gets the real part of its gradient."""
+    if grad.is_complex() and not dtype.is_complex:
+        grad = grad.real
     return grad.to(source, dtype)
 
 
@@ -65,10 +68,7 @@ def to(input, *args, copy=False, non_blocking=False, memory_format=None, **kwarg
         else:
             x = moved(x, namespace, index)
     if dtype is not None and dtype.np != x.dtype:
-        if dtype.category < 2 and x.dtype.kind == "f":
-            with namespace_of(x).errstate(invalid="ignore"):
-                x = x.astype(dtype.np)
-        else:
+        with namespace_of(x).errstate(all="ignore"):  # nan to an integer, 1e300 to float16: silently, as in PyTorch
             x = x.astype(dtype.np)
     elif source is None:
         return clone(input) if copy else input

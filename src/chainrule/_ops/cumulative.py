@@ -16,6 +16,7 @@ from ._arguments import not_a_tensor
 from ._op import OUTPUT, derivative, record
 from .pointwise import where
 from .pointwise_base import no_kernel_error, write_out
+from .._float_errors import silent_float_errors
 
 __all__ = ["cumsum", "cumprod", "cummax", "cummin", "logcumsumexp"]
 
@@ -35,6 +36,7 @@ def _int_promoted(xp, x, dtype):
     return xp.int64 if x.dtype.kind in "biu" else x.dtype
 
 
+@silent_float_errors
 def _accumulate(name, x, dim, dtype):
     """``cumsum`` or ``cumprod`` (``name``, the namespace function's) of ``x`` along ``dim`` in ``dtype``."""
     if x.ndim == 0:
@@ -180,6 +182,7 @@ def _logcumsumexp_grad(grad, input, result, dim):
 LogcumsumexpBackward0 = derivative("LogcumsumexpBackward0", _logcumsumexp_grad, saves="self result")
 
 
+@silent_float_errors
 def logcumsumexp(input, dim, *, out=None):
     """``log(cumsum(exp(input)))`` along ``dim``, computed pairwise so it never overflows."""
     x = input._data

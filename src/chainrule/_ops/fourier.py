@@ -18,6 +18,7 @@ from .._tensor import make_tensor
 from ._op import derivative, record
 from .complex import real
 from .joining import cat
+from .._float_errors import silent_float_errors
 
 __all__ = ["fft_c2c", "fft_r2c", "fft_c2r", "NORMALIZATION"]
 
@@ -42,6 +43,7 @@ def _c2c_grad(grad, dims, normalization, forward):
 FftC2CBackward0 = derivative("FftC2CBackward0", _c2c_grad)
 
 
+@silent_float_errors
 def fft_c2c(input, dims, normalization, forward):
     """The transform over ``dims`` of a complex tensor."""
     x = input._data
@@ -71,6 +73,7 @@ def _r2c_grad(grad, dims, normalization, onesided, last_size):
 FftR2CBackward0 = derivative("FftR2CBackward0", _r2c_grad)
 
 
+@silent_float_errors
 def fft_r2c(input, dims, normalization, onesided):
     """The forward transform over ``dims`` of a real tensor; ``onesided`` keeps ``n // 2 + 1`` frequencies of
     the last of them."""
@@ -100,6 +103,7 @@ def _c2r_grad(grad, dims, normalization, last_size):
 FftC2RBackward0 = derivative("FftC2RBackward0", _c2r_grad)
 
 
+@silent_float_errors
 def fft_c2r(input, dims, normalization, last_size):
     """The backward transform over ``dims`` of the non-negative frequencies of a Hermitian-symmetric signal:
     a real tensor whose last transformed dim has ``last_size`` elements."""

@@ -22,6 +22,7 @@ from ._arguments import check_tensors, not_a_tensor
 from ._op import conjugate, derivative, record
 from .inplace import check_inplace_allowed, write_inplace
 from .pointwise_base import no_kernel_error, write_out
+from .._float_errors import silent_float_errors
 
 __all__ = ["matmul", "mm", "mv", "dot", "vdot", "bmm", "addmm", "addmv", "addbmm", "baddbmm"]
 
@@ -153,6 +154,7 @@ MmBackward0 = derivative("MmBackward0", _mm_grad_self, _mm_grad_other, saves="se
 BmmBackward0 = derivative("BmmBackward0", _bmm_grad_self, _bmm_grad_other, saves="self mat2")
 
 
+@silent_float_errors
 def dot(input, other, *, out=None):
     """The inner product of two 1-D tensors of the same dtype."""
     try:
@@ -164,6 +166,7 @@ def dot(input, other, *, out=None):
     return write_out(record(xp.dot(a, b), DotBackward0, (input, other), (input, other)), out, "dot")
 
 
+@silent_float_errors
 def vdot(input, other, *, out=None):
     """``dot`` with the first vector conjugated (the same product for real tensors)."""
     try:
@@ -175,6 +178,7 @@ def vdot(input, other, *, out=None):
     return write_out(record(xp.vdot(a, b), VdotBackward0, (input, other), (input, other)), out, "vdot")
 
 
+@silent_float_errors
 def mv(input, vec, *, out=None):
     try:
         a, v = input._data, vec._data
@@ -184,6 +188,7 @@ def mv(input, vec, *, out=None):
     return write_out(record(a @ v, MvBackward0, (input, vec), (input, vec)), out, "mv")
 
 
+@silent_float_errors
 def mm(input, mat2, *, out=None):
     try:
         a, b = input._data, mat2._data
@@ -193,6 +198,7 @@ def mm(input, mat2, *, out=None):
     return write_out(record(a @ b, MmBackward0, (input, mat2), (input, mat2)), out, "mm")
 
 
+@silent_float_errors
 def bmm(input, mat2, *, out=None):
     try:
         a, b = input._data, mat2._data
@@ -292,6 +298,7 @@ def _folded_matmul(input, other, a, b):
     return record(result, FoldedMatmulBackward, (input, other), (input, other))
 
 
+@silent_float_errors
 def _batched_matmul(input, other, a, b):
     """The general route: broadcast the batches and multiply them with ``bmm``."""
     batch_a = a.shape[:-2]
@@ -421,6 +428,7 @@ AddbmmBackward0 = derivative("AddbmmBackward0", _grad_input, _addbmm_grad_batch1
                              saves="batch1 batch2 beta alpha")
 
 
+@silent_float_errors
 def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
     """``beta * input + alpha * (mat1 @ mat2)``: the product of ``F.linear`` with a bias."""
     try:
@@ -443,6 +451,7 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
     return write_out(record(result, AddmmBackward0, (input, mat1, mat2), (mat1, mat2, beta, alpha)), out, "addmm")
 
 
+@silent_float_errors
 def addmv(input, mat, vec, *, beta=1, alpha=1, out=None):
     """``beta * input + alpha * (mat @ vec)``."""
     check_tensors("addmv", ("input", input), ("mat", mat), ("vec", vec))
@@ -461,6 +470,7 @@ def addmv(input, mat, vec, *, beta=1, alpha=1, out=None):
     return write_out(record(result, AddmvBackward0, (input, mat, vec), (mat, vec, beta, alpha)), out, "addmv")
 
 
+@silent_float_errors
 def baddbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
     """``beta * input + alpha * (batch1 @ batch2)`` for batches of matrices."""
     check_tensors("baddbmm", ("input", input), ("batch1", batch1), ("batch2", batch2))
@@ -477,6 +487,7 @@ def baddbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
     return write_out(result, out, "baddbmm")
 
 
+@silent_float_errors
 def addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
     """``beta * input + alpha * sum_i(batch1[i] @ batch2[i])``."""
     check_tensors("addbmm", ("input", input), ("batch1", batch1), ("batch2", batch2))

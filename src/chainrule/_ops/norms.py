@@ -19,6 +19,7 @@ from .linalg.svd import svdvals
 from .pointwise import sign, where
 from .pointwise_compare import isnan
 from .pointwise_base import write_out
+from .._float_errors import silent_float_errors
 
 __all__ = ["vector_norm", "matrix_norm", "linalg_norm", "norm", "MATRIX_ORDERS"]
 
@@ -55,6 +56,7 @@ def _norm_grad(grad, input, result, ord, dims, keepdim):
 LinalgVectorNormBackward0 = derivative("LinalgVectorNormBackward0", _norm_grad, saves="self result")
 
 
+@silent_float_errors
 def _norm_array(x, ord, dims, keepdim):
     xp = namespace_of(x)
     magnitude = xp.abs(x)
@@ -74,6 +76,7 @@ def _norm_array(x, ord, dims, keepdim):
         return xp.sum(magnitude ** ord, axis=dims, keepdims=keepdim) ** (1.0 / ord)
 
 
+@silent_float_errors
 def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, out=None):
     """The ``ord``-norm of ``x`` over ``dim`` (every element when None): 2, 1, inf, -inf, 0 or any p."""
     if isinstance(ord, str) or not isinstance(ord, (int, float)):

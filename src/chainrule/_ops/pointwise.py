@@ -19,6 +19,7 @@ from ._op import OUTPUT, conjugate, derivative, record
 from .pointwise_base import (LARGE, float_array, kernel_missing, reject, to_default_float, unary_op, write_out,
                              zeros_like_grad)
 from .pointwise_special import TWO_OVER_SQRT_PI, erf_array, erfc_array, erfinv_array
+from .._float_errors import silent_float_errors
 
 _UNARY = ["exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "sqrt", "rsqrt", "reciprocal", "sin", "cos", "tan",
           "asin", "acos", "atan", "sinh", "cosh", "tanh", "asinh", "acosh", "atanh", "sigmoid", "logit", "erf",
@@ -200,6 +201,7 @@ def _sign_array(x):
     return namespace_of(x).sign(x)
 
 
+@silent_float_errors
 def _sgn_array(x):
     """``z / |z|`` for complex numbers (0 at 0); ``sign`` otherwise."""
     if x.dtype.kind != "c":
@@ -282,6 +284,7 @@ def sgn(input, *, out=None):
     return result if out is None else write_out(result, out, "sgn")
 
 
+@silent_float_errors
 def logit(input, eps=None, *, out=None):
     """``log(p / (1 - p))``; with ``eps``, ``p`` is first clamped to ``[eps, 1 - eps]``."""
     try:

@@ -17,6 +17,7 @@ from ._op import OUTPUT, conjugate, derivative, record
 from .pointwise import where
 from .pointwise_compare import isfinite, isnan
 from .pointwise_base import LARGE, kernel_missing, no_kernel_error, reject, to_default_float, write_out, zeros_like_grad
+from .._float_errors import silent_float_errors
 
 __all__ = ["maximum", "minimum", "fmax", "fmin", "clamp", "clip", "clamp_min", "clamp_max", "lerp", "atan2",
            "arctan2", "hypot", "xlogy", "copysign", "nan_to_num", "addcmul", "addcdiv"]
@@ -295,6 +296,7 @@ LerpBackward1 = derivative("LerpBackward1", _lerp_tensor_grad_self, _lerp_tensor
                            saves="self end weight")
 
 
+@silent_float_errors
 def _lerp_arrays(start, end, weight):
     """Interpolate from whichever end is nearer, so ``weight = 1`` gives exactly ``end``."""
     xp = namespace_of(start)
@@ -395,6 +397,7 @@ XlogyBackward1 = derivative("XlogyBackward1", _xlogy_grad_other, saves="self oth
 XlogyBackward2 = derivative("XlogyBackward2", _xlogy_grad_self, saves="self other")
 
 
+@silent_float_errors
 def _xlogy_arrays(x, y):
     """``x * log(y)``, 0 where ``x == 0`` unless ``y`` is nan."""
     xp = namespace_of(x)
@@ -532,6 +535,7 @@ def _addc_arrays(input, tensor1, tensor2):
     return _array(input, dtype), _array(tensor1, dtype), _array(tensor2, dtype)
 
 
+@silent_float_errors
 def _scaled(value, array):
     """``value * array`` with ``value`` taken in the array's dtype (an int tensor keeps int)."""
     if value == 1:
@@ -539,6 +543,7 @@ def _scaled(value, array):
     return array * array.dtype.type(value)
 
 
+@silent_float_errors
 def addcmul(input, tensor1, tensor2, *, value=1, out=None):
     """``input + value * tensor1 * tensor2``."""
     check_tensors("addcmul", ("input", input), ("tensor1", tensor1), ("tensor2", tensor2))
@@ -548,6 +553,7 @@ def addcmul(input, tensor1, tensor2, *, value=1, out=None):
     return result if out is None else write_out(result, out, "addcmul")
 
 
+@silent_float_errors
 def addcdiv(input, tensor1, tensor2, *, value=1, out=None):
     """``input + value * tensor1 / tensor2``; integer ``tensor1``/``tensor2`` are refused."""
     check_tensors("addcdiv", ("input", input), ("tensor1", tensor1), ("tensor2", tensor2))

@@ -17,6 +17,7 @@ from ._broadcast import apply_binary, binary_arrays, broadcast_shapes
 from ._op import derivative, record
 from .inplace import check_inplace_allowed, write_inplace
 from .pointwise_base import float_array, kernel_missing, reject, write_out, zeros_like_grad
+from .._float_errors import silent_float_errors
 
 COMPARISONS = ["eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or", "logical_xor", "logical_not",
                "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "isnan", "isinf", "isfinite", "isposinf",
@@ -190,6 +191,7 @@ def _check_tolerances(rtol, atol):
         raise RuntimeError(f"atol must be greater than or equal to zero, but got {atol}")
 
 
+@silent_float_errors
 def _close_arrays(input, other, rtol, atol, equal_nan, name):
     check_tensors(name, ("input", input))
     if not isinstance(other, Tensor):

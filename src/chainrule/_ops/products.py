@@ -23,6 +23,7 @@ from .linalg.solvers import inv
 from .matmul import dtype_cpp_name, dtype_name, matmul, mm, vdot
 from .pointwise_base import no_kernel_error, write_out
 from .shape import UnsafeViewBackward0
+from .._float_errors import silent_float_errors
 
 __all__ = ["einsum", "tensordot", "inner", "outer", "ger", "kron", "cross", "linalg_cross", "matrix_power",
            "matrix_exp", "multi_dot", "vecdot"]
@@ -349,6 +350,7 @@ def _cross_grad_other(grad, self, other, dim):
 LinalgCrossBackward0 = derivative("LinalgCrossBackward0", _cross_grad_input, _cross_grad_other, saves="self other")
 
 
+@silent_float_errors
 def linalg_cross(input, other, *, dim=-1, out=None):
     """The cross product of 3-vectors along ``dim``, broadcast over the other dimensions."""
     check_tensors("linalg_cross", ("input", input), ("other", other))
@@ -510,6 +512,7 @@ _PADE_13 = (64764752532480000.0, 32382376266240000.0, 7771770303897600.0, 118735
 _PADE_13_REACH = 5.371920351148152  # the largest 1-norm the degree-13 approximant handles unscaled
 
 
+@silent_float_errors
 def _expm_array(a):
     """``exp(a)`` by scaling and squaring a degree-13 Padé approximant (Higham's method), batched."""
     if a.size == 0:

@@ -23,6 +23,7 @@ from .norms import norm, vector_norm
 from .pointwise import where, zeros_like_grad
 from .pointwise_compare import isnan, logical_not
 from .pointwise_base import write_out
+from .._float_errors import silent_float_errors
 
 __all__ = ["sum", "mean", "nansum", "nanmean", "prod", "var", "std", "var_mean", "std_mean", "logsumexp", "all",
            "any", "count_nonzero", "cumsum", "cumprod", "cummax", "cummin", "logcumsumexp", "norm", "vector_norm",
@@ -70,6 +71,7 @@ def _sum_dtype(xp, x, dtype):
     return None
 
 
+@silent_float_errors
 def sum(input, dim=None, keepdim=False, *, dtype=None, out=None):
     """Sum of all elements, or over ``dim``; bool and integer inputs sum in int64."""
     try:
@@ -92,6 +94,7 @@ def sum(input, dim=None, keepdim=False, *, dtype=None, out=None):
     return write_out(result, out, "sum")
 
 
+@silent_float_errors
 def mean(input, dim=None, keepdim=False, *, dtype=None, out=None):
     """Arithmetic mean; integer inputs raise as in PyTorch (pass ``dtype`` to convert)."""
     try:
@@ -123,6 +126,7 @@ def mean(input, dim=None, keepdim=False, *, dtype=None, out=None):
 _NANSUM_COMPLEX = "nansum on CPU does not support complex inputs"
 
 
+@silent_float_errors
 def nansum(input, dim=None, keepdim=False, *, dtype=None, out=None):
     """Sum treating nan as zero."""
     try:
@@ -179,6 +183,7 @@ ProdBackward0 = derivative("ProdBackward0", _prod_grad, saves="self result")
 ProdBackward1 = derivative("ProdBackward1", _prod_grad, saves="self result")
 
 
+@silent_float_errors
 def prod(input, dim=None, keepdim=False, *, dtype=None, out=None):
     """Product of all elements, or along one ``dim``."""
     try:
@@ -232,7 +237,7 @@ def _variance_array(name, x, dims, correction, keepdim):
                       "reduction factor (input numel divided by output numel).", UserWarning, stacklevel=3)
     xp = namespace_of(x)
     acc = _accumulator(xp, x)
-    with xp.errstate(invalid="ignore", divide="ignore"):
+    with xp.errstate(all="ignore"):
         mean = xp.mean(x, axis=dims, keepdims=True, dtype=acc)
         centered = x - mean
         squares = xp.sum((centered * xp.conj(centered)).real, axis=dims, keepdims=keepdim, dtype=acc)

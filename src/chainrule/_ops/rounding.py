@@ -16,6 +16,7 @@ from ._arguments import not_a_tensor
 from ._op import derivative, record
 from .pointwise_base import kernel_missing, reject, write_out, zeros_like_grad
 from .._creation import tensor
+from .._float_errors import silent_float_errors
 
 __all__ = ["floor", "ceil", "round", "trunc", "fix", "frac", "div_rounded", "floor_divide", "fmod", "remainder",
            "rfloordiv", "rremainder"]
@@ -82,6 +83,7 @@ RoundBackward1 = derivative("RoundBackward1", _zero_grad)
 FracBackward0 = derivative("FracBackward0", _identity_grad)
 
 
+@silent_float_errors
 def _round_to_decimals(x, decimals):
     """Round half to even at ``10 ** -decimals``, scaling in ``x``'s own dtype."""
     xp = namespace_of(x)
@@ -112,6 +114,7 @@ def round(input, *, decimals=None, out=None):
 _FRAC_REJECTS = kernel_missing("frac_cpu", "biuc")
 
 
+@silent_float_errors
 def frac(input, *, out=None):
     """The fractional part ``x - trunc(x)``, with the sign of ``x``."""
     try:

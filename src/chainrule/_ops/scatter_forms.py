@@ -24,6 +24,7 @@ from .pointwise import where
 from .scatter import gather, scatter_add
 from .shape import diagonal, record_view
 from .view_writes import AsStridedBackward0
+from .._float_errors import silent_float_errors
 
 __all__ = ["slice_scatter", "select_scatter", "diagonal_scatter", "as_strided", "as_strided_scatter", "index_put",
            "put", "masked_scatter", "scatter_reduce", "index_reduce"]
@@ -248,6 +249,7 @@ def masked_scatter_(input, mask, source):
 _REDUCTIONS = ("sum", "prod", "mean", "amax", "amin")
 
 
+@silent_float_errors
 def _reduced_values(x, dim, idx, src, reduce, include_self):
     """The reduction's values on the arrays, and how many elements met at each position."""
     xp = namespace_of(x)

@@ -11,6 +11,7 @@ from ._arguments import check_tensor_sequence, check_tensors, int_argument, not_
 from ._op import derivative, record, sum_to_shape
 from .pointwise_base import no_kernel_error, write_out
 from .copy import clone
+from .._float_errors import silent_float_errors
 
 __all__ = ["view", "view_as", "reshape", "reshape_as", "transpose", "t", "adjoint", "permute", "movedim",
            "unsqueeze", "squeeze", "flatten", "unflatten", "expand", "expand_as", "broadcast_to", "contiguous",
@@ -527,6 +528,7 @@ def diag(input, diagonal=0, *, out=None):
     return result if out is None else write_out(result, out, "diag")
 
 
+@silent_float_errors
 def trace(input):
     try:
         x = input._data

@@ -123,7 +123,8 @@ def multinomial(state, xp, weights, samples, replacement):
         chosen = xp.minimum(chosen, rows.shape[-1] - 1)
     else:
         # the first to arrive among exponential clocks running at the weights' rates, without repeats
-        arrivals = -xp.log1p(-state.random_sample(rows.shape, np.float64)) / rows
+        with xp.errstate(divide="ignore"):  # a category of weight 0 never arrives (inf), silently
+            arrivals = -xp.log1p(-state.random_sample(rows.shape, np.float64)) / rows
         chosen = xp.argsort(arrivals, axis=-1)[:, :samples]
     return chosen.astype(np.int64).reshape(weights.shape[:-1] + (samples,))
 

@@ -13,6 +13,7 @@ from ..pointwise_base import write_out
 from .checks import check_matrix
 from .matrices import adjoint, diag_embed, identity, off_diagonal_ratio, outputs_of, record_factors
 from .solvers import solve
+from ..._float_errors import silent_float_errors
 
 __all__ = ["eigh", "eigvalsh", "eig", "eigvals"]
 
@@ -89,6 +90,7 @@ def _check_general_matrix(name, A):
     check_matrix(name, A)
 
 
+@silent_float_errors
 def _eig_factors(name, A):
     _check_general_matrix(name, A)
     a = A._data

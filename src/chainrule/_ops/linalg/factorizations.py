@@ -16,6 +16,7 @@ from ..pointwise_base import write_out
 from .checks import check_matrix, not_positive_definite_error
 from .matrices import adjoint, identity, lower, outputs_of, record_factors
 from .solvers import solve
+from ..._float_errors import silent_float_errors
 
 __all__ = ["cholesky", "cholesky_array", "cholesky_legacy", "cholesky_inverse", "qr", "householder_product"]
 
@@ -84,6 +85,7 @@ def _cholesky_inverse_grad(grad, factor, result, upper_factor):
 CholeskyInverseBackward0 = derivative("CholeskyInverseBackward0", _cholesky_inverse_grad, saves="self result")
 
 
+@silent_float_errors
 def cholesky_inverse(input, upper=False, *, out=None):
     """The inverse of ``L @ L.mH`` (``U.mH @ U`` when ``upper``) from its Cholesky factor."""
     if input._data.dtype.kind not in "fc":
@@ -139,6 +141,7 @@ def _qr_grad(grads, Q, R, mode):
 LinalgQrBackward0 = derivative("LinalgQrBackward0", _qr_grad, saves="Q R", outputs=2)
 
 
+@silent_float_errors
 def qr(A, mode="reduced", *, out=None):
     """``Q`` with orthonormal columns and upper triangular ``R`` with ``A = Q @ R``."""
     if mode not in ("reduced", "r", "complete"):
@@ -211,6 +214,7 @@ def _check_householder(A, tau):
                            f"{A.dtype.scalar_type_name}")
 
 
+@silent_float_errors
 def householder_product(A, tau, *, out=None):
     """The first columns of ``H_1 ... H_k`` with ``H_i = I - tau_i v_i v_i^H``, ``v_i`` read below
     ``A``'s diagonal (a unit first entry): the ``Q`` of a QR factorization stored as reflectors."""

@@ -16,6 +16,7 @@ from ..pointwise_base import write_out
 from .checks import check_matrix
 from .matrices import adjoint, identity, lower, outputs_of, record_factors, upper
 from .solvers import solve
+from ..._float_errors import silent_float_errors
 
 __all__ = ["lu_factor", "lu_factor_ex", "lu", "lu_solve"]
 
@@ -30,6 +31,7 @@ def _magnitude(x, xp):
     return xp.abs(x.real) + xp.abs(x.imag) if x.dtype.kind == "c" else xp.abs(x)
 
 
+@silent_float_errors
 def _lu_arrays(a):
     """``(LU, pivots, permutation, info)`` of each matrix of ``a``: row ``i`` of ``P^T A`` is row
     ``permutation[i]`` of ``A``; ``info`` is the 1-based index of the first zero pivot (0 if none)."""

@@ -14,6 +14,7 @@ from ..pointwise_base import write_out
 from .checks import check_matrix, singular_error, singular_solve_error
 from .matrices import adjoint, identity
 from .svd import pinv, pinv_grad
+from ..._float_errors import silent_float_errors
 
 __all__ = ["inv", "inverse", "det", "slogdet", "linalg_slogdet", "logdet", "solve", "is_vector_rhs", "solve_array",
            "lstsq"]
@@ -75,6 +76,7 @@ LinalgDetBackward0 = derivative("LinalgDetBackward0", _det_grad, saves="A result
 LinalgSlogdetBackward0 = derivative("LinalgSlogdetBackward0", _slogdet_grad, saves="A", outputs=2)
 
 
+@silent_float_errors
 def det(A, *, out=None):
     """The determinant of a square matrix (or of each in a batch)."""
     check_matrix("linalg.det", A)
@@ -83,6 +85,7 @@ def det(A, *, out=None):
     return write_out(result, out, "linalg_det")
 
 
+@silent_float_errors
 def _slogdet(name, A, result_type):
     check_matrix(name, A)
     a = A._data
@@ -111,6 +114,7 @@ def is_vector_rhs(a, b):
     return b.ndim == 1 or (b.ndim == a.ndim - 1 and b.shape == a.shape[:-1])
 
 
+@silent_float_errors
 def solve_array(a, b, left, vector):
     """``X`` with ``a X = b`` (``X a = b`` unless ``left``), the batches broadcast; ``LinAlgError`` if singular."""
     xp = namespace_of(a)
@@ -198,6 +202,7 @@ def _lstsq_grad_B(grads, A, B, vector):
 LinalgLstsqBackward0 = derivative("LinalgLstsqBackward0", _lstsq_grad_A, _lstsq_grad_B, saves="self b", outputs=2)
 
 
+@silent_float_errors
 def _lstsq_arrays(a, b, rcond):
     """The minimum-norm solution, each matrix's rank and singular values (SVD cut at ``rcond``)."""
     xp = namespace_of(a)

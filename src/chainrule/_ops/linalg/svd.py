@@ -12,6 +12,7 @@ from .._op import OUTPUT, derivative, record
 from ..pointwise_base import write_out
 from .checks import check_matrix
 from .matrices import adjoint, diag_embed, off_diagonal_ratio, outputs_of, record_factors
+from ..._float_errors import silent_float_errors
 
 __all__ = ["svd", "svd_legacy", "svdvals", "pinv", "pinv_grad", "pinverse"]
 
@@ -59,6 +60,7 @@ def _svd_grad(grads, U, S, Vh, full_matrices):
 LinalgSvdBackward0 = derivative("LinalgSvdBackward0", _svd_grad, saves="U S Vh", outputs=3)
 
 
+@silent_float_errors
 def svd(A, full_matrices=True, *, driver=None, out=None):
     """``U, S, Vh`` with ``A = U @ diag(S) @ Vh`` and ``S`` descending."""
     check_matrix("linalg.svd", A, square=False)
@@ -68,6 +70,7 @@ def svd(A, full_matrices=True, *, driver=None, out=None):
     return write_out(result, out, "linalg_svd")
 
 
+@silent_float_errors
 def svdvals(A, *, driver=None, out=None):
     """The singular values, descending: an output of ``svd``, whose node keeps the singular vectors."""
     check_matrix("linalg.svd", A, square=False)
@@ -113,6 +116,7 @@ def _adjoint_array(x, xp):
     return transposed.conj() if x.dtype.kind == "c" else transposed
 
 
+@silent_float_errors
 def _pinv_array(a, atol, rtol, hermitian):
     """``V diag(1/s) U^H`` over the singular values above ``max(atol, rtol * largest)`` (for a Hermitian
     ``a``, its eigenvalues and eigenvectors: ``V diag(1/w) V^H``)."""

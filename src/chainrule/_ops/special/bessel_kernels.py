@@ -211,8 +211,8 @@ def j0(xp, x):
 
 @in_float64
 def j1(xp, x):
-    """The Bessel function of the first kind of order 1."""
-    return _j(xp, x, 1)
+    """The Bessel function of the first kind of order 1 (odd: ``-0`` at ``-0``, as PyTorch's)."""
+    return xp.where(x == 0, x, _j(xp, x, 1))
 
 
 @in_float64

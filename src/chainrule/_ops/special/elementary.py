@@ -15,6 +15,7 @@ from ..pointwise import cos, log, sin, where
 from ..pointwise_base import kernel_missing, unary_op, write_out
 from ..pointwise_binary import xlogy
 from .operands import float_operands, number_or_tensor
+from ..._float_errors import silent_float_errors
 
 __all__ = ["xlog1py", "entr", "sinc", "sinc_", "xlogy_", "not_implemented"]
 
@@ -57,6 +58,7 @@ def xlog1py_arrays(x, y):
     return xp.where((x == 0) & ~xp.isnan(y), 0.0, product).astype(product.dtype, copy=False)
 
 
+@silent_float_errors
 def xlog1py(input, other, *, out=None):
     """``input * log1p(other)``, 0 where ``input`` is 0: the cross-entropy term of a shifted variable."""
     number_or_tensor("special_xlog1py", input, other)
@@ -90,8 +92,9 @@ entr = unary_op("entr", derivative("SpecialEntrBackward0", _entr_grad, saves="se
 # ---------------------------------------------------------------- sinc
 def _sinc_grad(grad, self):
     angle = math.pi * self
-    slope = (angle * cos(angle) - sin(angle)) / (angle * self)
-    return grad * conjugate(where(self == 0, 0.0, slope))
+    squared = angle * self
+    slope = (angle * cos(angle) - sin(angle)) / squared
+    return grad * conjugate(where(squared == 0, 0.0, slope))  # +0, not 0 / 0, where pi x² underflows (as PyTorch)
 
 
 def _sinc_array(x):

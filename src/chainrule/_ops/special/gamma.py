@@ -22,6 +22,7 @@ from .elementary import not_implemented
 from .gamma_kernels import digamma_array, lgamma_array, polygamma_array, zeta as zeta_array
 from .incomplete_gamma import gammainc as gammainc_array, gammaincc as gammaincc_array
 from .operands import float_operands, number_or_tensor
+from ..._float_errors import silent_float_errors
 
 __all__ = ["lgamma", "digamma", "polygamma", "mvlgamma", "multigammaln", "tensor_polygamma", "polygamma_", "zeta",
            "igamma", "igammac", "gammainc", "gammaincc"]
@@ -66,6 +67,7 @@ def _order(n, name):
     return int(n)
 
 
+@silent_float_errors
 def _polygamma(n, input, node_class):
     n = _order(n, "polygamma")
     check_tensors("polygamma", ("input", 2, input))
@@ -141,6 +143,7 @@ def multigammaln(input, p, *, out=None):
     return write_out(_mvlgamma("special_multigammaln", input, p), out, "special_multigammaln")
 
 
+@silent_float_errors
 def _mvlgamma(name, input, p):
     if not isinstance(p, INTEGER_TYPES) or isinstance(p, bool):
         raise TypeError(f"{name}(): argument 'p' (position 2) must be int, not {type(p).__name__}")
@@ -169,6 +172,7 @@ SpecialZetaBackward1 = derivative("SpecialZetaBackward1", _zeta_grad_other, save
 SpecialZetaBackward2 = derivative("SpecialZetaBackward2", _zeta_grad_self, saves="self other", elementwise=True)
 
 
+@silent_float_errors
 def zeta(input, other, *, out=None):
     """The Hurwitz zeta function ``sum over k >= 0 of (other + k) ** -input``."""
     number_or_tensor("special_zeta", input, other)
@@ -197,6 +201,7 @@ IgammacBackward0 = derivative("IgammacBackward0", not_implemented("igammac: inpu
                               saves="self other", elementwise=True)
 
 
+@silent_float_errors
 def _incomplete(name, node_class, array_fn, input, other, method=False):
     for position, (argument, value) in enumerate((("input", input), ("other", other)), start=1):
         if not isinstance(value, Tensor):

@@ -8,6 +8,7 @@ the three-term recurrence. Each element recurs only as far as its own degree. Py
 derivatives for them: the results never require grad.
 """
 
+from ..._float_errors import silent_float_errors
 from .._op import record
 from ..pointwise_base import write_out
 from .operands import float_operands, number_or_tensor
@@ -128,6 +129,7 @@ def _polynomial(kind, shifted=False):
 def _op(name, kernel):
     node_class = no_derivative(f"Special{name.title().replace('_', '')}Kernel")
 
+    @silent_float_errors
     def op(input, n, *, out=None):
         number_or_tensor(f"special_{name}", input, n)
         x, degree = float_operands(f"{name}_cpu", input, n)

@@ -9,6 +9,7 @@ from .._kernel import Kernel, replays
 from .._op import OUTPUT, derivative, record
 from .._arguments import not_a_tensor
 from ..pointwise_base import float_array, reject, write_out
+from ..._float_errors import silent_float_errors
 
 __all__ = ["special_unary", "no_derivative"]
 
@@ -29,6 +30,7 @@ def special_unary(name, node_class, array_fn, saves=("self", "result"), rejects=
     """
     rejects = rejects or {}
     node_class.elementwise = True
+    array_fn = silent_float_errors(array_fn)  # its kernel's too: compile replays it
 
     def op(input, *, out=None):
         try:

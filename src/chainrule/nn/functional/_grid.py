@@ -16,6 +16,7 @@ from ..._ops._op import derivative, record
 from ..._signatures import Signatures
 from ..._tensor import make_tensor
 from ._windows import GatherFlatBackward, ScatterFlatBackward, gather_flat, scatter_flat
+from ..._float_errors import silent_float_errors
 
 FUNCTIONS = ["affine_grid", "grid_sample"]
 METHODS = []
@@ -59,6 +60,7 @@ def _affine_grid_grad(grad, base):
 AffineGridGeneratorBackward0 = derivative("AffineGridGeneratorBackward0", _affine_grid_grad)
 
 
+@silent_float_errors
 def affine_grid(theta, size, align_corners=None):
     """The sampling grid (N, *spatial, rank) that the affine maps ``theta`` (N, rank, rank + 1) give."""
     align_corners = _align(align_corners)
@@ -96,6 +98,7 @@ def _reflect(x, low, high):
     return folded, slope
 
 
+@silent_float_errors
 def _source_line(coordinate, size, padding_mode, align_corners):
     """Pixel positions of normalised ``coordinate`` (array) along a dim of ``size``, as (value, slope)."""
     xp = namespace_of(coordinate)
@@ -113,6 +116,7 @@ def _source_line(coordinate, size, padding_mode, align_corners):
     return value, slope
 
 
+@silent_float_errors
 def _positions(grid, spatial, padding_mode, align_corners):
     """Per grid axis (x first): the sample position as a chainrule expression of ``grid``.
 
@@ -134,6 +138,7 @@ def _position_padding(mode, padding_mode):
     return "zeros" if mode == "bicubic" else padding_mode
 
 
+@silent_float_errors
 def _corners(positions, spatial, mode, padding_mode, align_corners):
     """The input pixels each sample reads, as (pixel per axis, factors whose product is its weight, and
     each factor's derivative in its axis's position); nearest sampling reads one pixel with no factors."""

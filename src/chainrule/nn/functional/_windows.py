@@ -22,6 +22,7 @@ from ..._array import namespace_of
 from ..._ops._kernel import Kernel, replays
 from ..._ops._op import derivative, record
 from ..._tensor import Tensor
+from ..._float_errors import silent_float_errors
 
 __all__ = [
     "apply_maps",
@@ -91,6 +92,7 @@ def im2col_array(x, kernel, dilation, padding, stride):
     return view.reshape(x.shape[0], x.shape[1] * math.prod(kernel), math.prod(counts))
 
 
+@silent_float_errors
 def col2im_array(cols, size, kernel, dilation, padding, stride):
     """Add the columns of ``cols`` back into their windows of an ``(N, C, *size)`` array."""
     n = cols.shape[0]
@@ -206,6 +208,7 @@ def _as_matrix(mapping, size, dtype):
     return (mapping[:, None] == namespace_of(mapping).arange(size)).astype(dtype)
 
 
+@silent_float_errors
 def apply_maps_array(x, maps):
     """Map each of the last ``len(maps)`` dims of ``x``: gather by an int index array, or multiply by
     an (out, in) matrix along that dim (maps are arrays of ``x``'s namespace)."""

@@ -22,6 +22,7 @@ from ..._ops.pointwise_base import no_kernel_error
 from ..._ops.pointwise import erf, exp, sigmoid, tanh, where
 from ..._ops.pointwise_special import erf_array
 from ..._tensor import _wrap_dim, make_tensor
+from ..._float_errors import silent_float_errors
 
 FUNCTIONS = ["relu", "relu_", "relu6", "leaky_relu", "leaky_relu_", "rrelu", "rrelu_", "elu", "elu_", "selu",
              "selu_", "celu", "celu_", "gelu", "silu", "mish", "softplus", "softsign", "sigmoid", "tanh", "hardtanh",
@@ -230,6 +231,7 @@ CeluBackward0 = derivative("CeluBackward0", _elu_grad, saves="self")
 CeluBackward1 = derivative("CeluBackward1", _elu_grad_from_result, saves="result")
 
 
+@silent_float_errors
 def _elu_array(x, alpha, scale, input_scale):
     """``alpha`` reaches only the elements <= 0: a NaN or infinite alpha leaves the positive ones alone."""
     xp = namespace_of(x)
@@ -296,6 +298,7 @@ def _gelu_grad(grad, self, approximate):
 GeluBackward0 = derivative("GeluBackward0", _gelu_grad, saves="self")
 
 
+@silent_float_errors
 def _gelu_array(x, approximate):
     xp = namespace_of(x)
     if x.dtype == xp.float16:  # float32 intermediates, rounded once, as PyTorch's kernel computes half
@@ -335,6 +338,7 @@ def softplus_array(x):
     return xp.maximum(x, 0) + xp.log1p(xp.exp(-xp.abs(x)))
 
 
+@silent_float_errors
 def silu(input, inplace=False):
     x = input._data
     if x.dtype.kind not in "fc":
@@ -356,6 +360,7 @@ def _mish_grad(grad, self):
 MishBackward0 = derivative("MishBackward0", _mish_grad, saves="self")
 
 
+@silent_float_errors
 def mish(input, inplace=False):
     x = _real_float(input, "mish_cpu", "mish")
     result = record(x * namespace_of(x).tanh(_softplus_array(x, 1.0, 20.0)), MishBackward0, (input,), (input,))
@@ -418,6 +423,7 @@ def _hardswish_grad(grad, self):
 HardswishBackward0 = derivative("HardswishBackward0", _hardswish_grad, saves="self")
 
 
+@silent_float_errors
 def hardswish(input, inplace=False):
     x = _real_float(input, "hardswish_cpu", "hardswish")
     result = record(x * namespace_of(x).clip(x + 3, 0, 6) / 6, HardswishBackward0, (input,), (input,))
@@ -432,6 +438,7 @@ SoftshrinkBackward0 = derivative("SoftshrinkBackward0", _shrink_grad, saves="sel
 HardshrinkBackward0 = derivative("HardshrinkBackward0", _shrink_grad, saves="self")
 
 
+@silent_float_errors
 def softshrink(input, lambd=0.5):
     x = _real_float(input, "softshrink_check", "softshrink")
     xp = namespace_of(x)
@@ -502,6 +509,7 @@ PreluKernelBackward0 = derivative("PreluKernelBackward0", _prelu_grad_input, _pr
                                   saves="self weight")
 
 
+@silent_float_errors
 def prelu(input, weight):
     """Leaky relu with a learned slope per channel (dim 1), or one slope for all."""
     ndim = input.dim()
@@ -528,6 +536,7 @@ def _glu_grad(grad, self, dim):
 GluBackward0 = derivative("GluBackward0", _glu_grad, saves="self")
 
 
+@silent_float_errors
 def glu(input, dim=-1):
     """First half of ``dim`` times the sigmoid of the second half."""
     if input.dim() == 0:  # PyTorch asks the tensor first: a non-tensor is an AttributeError there too

@@ -16,11 +16,13 @@ from ..._ops.matmul import matmul
 from ..._ops.pointwise import where
 from ..._tensor import make_tensor
 from .dropout import dropout
+from ..._float_errors import silent_float_errors
 
 FUNCTIONS = ["scaled_dot_product_attention"]
 METHODS = []
 
 
+@silent_float_errors
 def _safe_softmax_array(x):
     xp = namespace_of(x)
     peak = x.max(axis=-1, keepdims=True)

@@ -19,6 +19,7 @@ from ..._tensor import make_tensor
 from .activation import logsigmoid, softplus, softplus_array
 from .loss_reduction import divide_by_number, reduce_array, reduce_loss, reduction_mode
 from .softmax import log_softmax
+from ..._float_errors import silent_float_errors
 
 FUNCTIONS = ["nll_loss", "cross_entropy", "binary_cross_entropy", "binary_cross_entropy_with_logits",
              "multilabel_soft_margin_loss", "multilabel_margin_loss"]
@@ -106,6 +107,7 @@ def _nll(input, target, weight, ignore_index, reduction, node_class):
     return record(value, node_class, (input,), (), (make_tensor(one_hot), make_tensor(coefficient), class_dim))
 
 
+@silent_float_errors
 def _nll_arrays(x, target, ignore_index, reduction, grad, weight=None):
     """The loss, and for its rule the one-hot target mask and each target's coefficient."""
     xp = namespace_of(x)
@@ -273,6 +275,7 @@ BinaryCrossEntropyWithLogitsBackward0 = derivative("BinaryCrossEntropyWithLogits
                                                    _bce_logits_grad_target, saves="self target")
 
 
+@silent_float_errors
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None, reduction="mean",
                                      pos_weight=None):
     """Binary cross entropy of ``sigmoid(input)``, computed from the logits so large ones stay finite."""
@@ -320,6 +323,7 @@ def _check_multilabel_target(input, target):
         raise RuntimeError(f"expected scalar type Long but found {target.dtype.scalar_type_name}")
 
 
+@silent_float_errors
 def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     """Hinge loss between every target class (listed first in ``target``, ended by -1) and every other class."""
     reduction = reduction_mode(reduction, size_average, reduce)

@@ -21,6 +21,7 @@ from ..._ops._op import derivative, record
 from ..._signatures import Signatures
 from ..._tensor import _wrap_dim
 from ._windows import col2im, im2col, windows_count
+from ..._float_errors import silent_float_errors
 
 FUNCTIONS = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d", "unfold",
              "fold"]
@@ -52,6 +53,7 @@ def _expand_arg(value, rank, name):
 
 
 # ---------------------------------------------------------------- the three linear maps
+@silent_float_errors
 def _correlate(x, w, geometry):
     """Cross-correlation of ``x`` (N, C, *S) with ``w`` (O, C/groups, *K): (N, O, *P)."""
     g = geometry.groups
@@ -65,6 +67,7 @@ def _correlate(x, w, geometry):
     return out.reshape((n, out_channels) + counts)
 
 
+@silent_float_errors
 def _correlate_transposed(grad, w, geometry, size):
     """The transpose of ``_correlate`` in ``x``: ``grad`` (N, O, *P) back to (N, C, *size)."""
     g = geometry.groups
@@ -196,6 +199,7 @@ def _check_fits(size, geometry):
 
 
 # ---------------------------------------------------------------- convolutions
+@silent_float_errors
 def _convolution(input, weight, bias, stride, padding, dilation, groups, rank, name):
     _check_tensors(f"conv{rank}d", input, weight, bias)
     batched, added = _batched(input, rank, name)
@@ -236,6 +240,7 @@ def _check_output_padding(output_padding, stride, dilation):
         raise RuntimeError("output padding must be smaller than either stride or dilation, but got " + " ".join(parts))
 
 
+@silent_float_errors
 def _transposed_convolution(input, weight, bias, stride, padding, output_padding, groups, dilation, rank, name):
     _check_tensors(f"conv_transpose{rank}d", input, weight, bias)
     batched, added = _batched(input, rank, name)

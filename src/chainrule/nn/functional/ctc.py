@@ -14,6 +14,7 @@ from ..._ops._op import derivative, record
 from ..._ops.pointwise import where
 from ..._tensor import Tensor, make_tensor
 from .loss_reduction import reduction_mode
+from ..._float_errors import silent_float_errors
 
 FUNCTIONS = ["ctc_loss"]
 METHODS = []
@@ -65,6 +66,7 @@ def _shifted(values, by):
     return moved
 
 
+@silent_float_errors
 def _alignment_variables(log_probs, extended, skips, input_lengths, extended_lengths):
     """alpha and beta over time ``t``, batch ``n`` and extended-label position ``s``."""
     xp = namespace_of(log_probs)
@@ -92,6 +94,7 @@ def _alignment_variables(log_probs, extended, skips, input_lengths, extended_len
     return alpha, beta
 
 
+@silent_float_errors
 def _ctc(log_probs, labels, input_lengths, target_lengths, blank):
     """Per-sample negative log-likelihoods and their gradient for ``log_probs``."""
     xp = namespace_of(log_probs)
@@ -119,6 +122,7 @@ def _ctc(log_probs, labels, input_lengths, target_lengths, blank):
     return nll, gradient
 
 
+@silent_float_errors
 def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reduction="mean", zero_infinity=False):
     """Negative log-likelihood of ``targets`` summed over every alignment of them to ``log_probs`` (T, N, C)."""
     reduction = reduction_mode(reduction)

@@ -18,6 +18,7 @@ from ..._ops.norms import vector_norm
 from ..._ops.pointwise import sign, where, zeros_like_grad
 from ..._ops.reduction import expand_reduced
 from ..._tensor import _wrap_dim, make_tensor
+from ..._float_errors import silent_float_errors
 
 FUNCTIONS = ["linear", "bilinear", "cosine_similarity", "pairwise_distance", "pdist", "normalize"]
 METHODS = []
@@ -55,6 +56,7 @@ def bilinear(input1, input2, weight, bias=None):
 
 
 # ---------------------------------------------------------------- p-norms and distances
+@silent_float_errors
 def _norm_array(x, p, dims, keepdim):
     """``‖x‖_p`` over ``dims``; float16 is computed in float32 (the caller rounds the result back), as PyTorch
     does: squares of float16 underflow, and ``pairwise_distance``'s ``eps`` would vanish."""
@@ -95,6 +97,7 @@ def _norm_grad(grad, self, result, p, dims, keepdim):
 NormBackward1 = derivative("NormBackward1", _norm_grad, saves="self result")
 
 
+@silent_float_errors
 def _p_norm(input, p, dims, keepdim):
     """``‖input‖_p`` over ``dims``; the gradient of a zero norm is zero, not nan."""
     x = input._data
@@ -117,6 +120,7 @@ def _pdist_grad(grad, self, result, pairs, p):
 PdistBackward0 = derivative("PdistBackward0", _pdist_grad, saves="self result")
 
 
+@silent_float_errors
 def pdist(input, p=2):
     """The p-norm distance between every pair of rows ``i < j``, in row-major order of the pairs."""
     if input.dim() != 2:

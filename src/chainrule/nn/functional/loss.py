@@ -23,6 +23,7 @@ from ..._tensor import make_tensor
 from .activation import softplus_array
 from .linear import pairwise_distance
 from .loss_reduction import reduce_array, reduce_loss, reduction_mode
+from ..._float_errors import silent_float_errors
 
 FUNCTIONS = ["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "kl_div", "cosine_embedding_loss",
              "margin_ranking_loss", "triplet_margin_loss", "poisson_nll_loss", "gaussian_nll_loss", "soft_margin_loss",
@@ -75,6 +76,7 @@ def _mse_grad_target(grad, self, target, count):
 MseLossBackward0 = derivative("MseLossBackward0", _mse_grad_input, _mse_grad_target, saves="self target")
 
 
+@silent_float_errors
 def _squared(difference):
     return difference * difference
 
@@ -116,6 +118,7 @@ def _smooth_l1_grad_target(grad, self, target, count, beta):
     return -_smooth_l1_grad_input(grad, self, target, count, beta)
 
 
+@silent_float_errors
 def _smooth_l1_array(difference, beta):
     xp = namespace_of(difference)
     a = xp.abs(difference)
@@ -146,6 +149,7 @@ def _huber_grad_target(grad, self, target, count, delta):
     return -_huber_grad_input(grad, self, target, count, delta)
 
 
+@silent_float_errors
 def _huber_array(difference, delta):
     xp = namespace_of(difference)
     a = xp.abs(difference)
@@ -345,6 +349,7 @@ def _multi_margin_grad(grad, self, one_hot, class_weight, p, margin, count):
 MultiMarginLossBackward0 = derivative("MultiMarginLossBackward0", _multi_margin_grad, saves="self")
 
 
+@silent_float_errors
 def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=None, reduce=None, reduction="mean"):
     """Multi-class hinge loss: every class within ``margin`` of the target class's score costs."""
     reduction = reduction_mode(reduction, size_average, reduce)

@@ -6,6 +6,7 @@ import warnings
 
 from ..._array import namespace_of
 from ..._ops._op import derivative, record
+from ..._float_errors import silent_float_errors
 
 __all__ = ["DivBackward1", "divide_by_number", "reduce_loss", "reduction_mode"]
 
@@ -30,6 +31,7 @@ def reduce_loss(losses, reduction):
     return losses.mean() if reduction == "mean" else losses.sum()
 
 
+@silent_float_errors
 def reduce_array(losses, reduction):
     """``reduce_loss`` for the array a one-node loss computes (the mean of nothing is nan)."""
     if reduction == "none":

@@ -23,6 +23,7 @@ from ..._autograd import grad_mode
 from .pooling import avg_pool2d
 from .sampling import pad
 from ..._tensor import _wrap_dim
+from ..._float_errors import silent_float_errors
 
 FUNCTIONS = ["batch_norm", "layer_norm", "group_norm", "instance_norm", "rms_norm", "local_response_norm"]
 METHODS = []
@@ -43,6 +44,7 @@ class _Stats(NamedTuple):
     fixed: bool
 
 
+@silent_float_errors
 def _standardize_array(x, dims, eps):
     """``(xhat, stats, var)`` of the array ``x`` over ``dims`` (zeros for an empty ``x``).
 
@@ -127,6 +129,7 @@ def _check_size(tensor, name, channels):
         raise RuntimeError(f"{name} should contain {channels} elements not {tensor._data.size}")
 
 
+@silent_float_errors
 def _update_running(data, value, momentum):
     if data is not None:
         data[...] = (1 - momentum) * data + momentum * value.reshape(data.shape).astype(data.dtype, copy=False)
@@ -259,6 +262,7 @@ NativeGroupNormBackward0 = derivative("NativeGroupNormBackward0", _group_norm_gr
                                       _group_norm_grad_bias, saves="input weight")
 
 
+@silent_float_errors
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-05):
     x = input._data
     if x.ndim < 2 or x.shape[1] % num_groups:

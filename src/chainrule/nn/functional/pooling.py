@@ -20,6 +20,7 @@ from ..._tensor import _wrap_dim
 from ..._tensor import make_tensor as _tensor
 from ._windows import (apply_maps, col2im, gather_kernel, gather_node, im2col_array, maps_node, scatter_kernel,
                        scatter_node)
+from ..._float_errors import silent_float_errors
 
 FUNCTIONS = ["max_pool1d", "max_pool2d", "max_pool3d", "max_unpool1d", "max_unpool2d", "max_unpool3d", "avg_pool1d",
              "avg_pool2d", "avg_pool3d", "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d",
@@ -275,6 +276,7 @@ def _divisors(xp, size, kernel, stride, padding, counts, count_include_pad):
     return total
 
 
+@silent_float_errors
 def _window_sums(x, kernel, stride, pads, rank):
     """The sum over each window of the array ``x`` (any leading dims), as (B, L)."""
     size = x.shape[x.ndim - rank:]

@@ -16,6 +16,7 @@ from ..._random.fill import exponential_values
 from ..._random.layout import device_of_draw, fresh
 from ..._signatures import Signatures
 from ..._tensor import _wrap_dim, make_tensor
+from ..._float_errors import silent_float_errors
 
 FUNCTIONS = ["softmax", "log_softmax", "softmin", "gumbel_softmax"]
 METHODS = ["softmax", "log_softmax"]
@@ -61,6 +62,7 @@ SoftmaxBackward0 = derivative("SoftmaxBackward0", _softmax_grad, saves="result")
 LogSoftmaxBackward0 = derivative("LogSoftmaxBackward0", _log_softmax_grad, saves="result")
 
 
+@silent_float_errors
 def _shifted(x, dim):
     """``x`` minus its maximum along ``dim``: exponentials of it never overflow."""
     if x.ndim == 0:
@@ -79,6 +81,7 @@ def _softmax_array(x, dim):
     return e
 
 
+@silent_float_errors
 def _log_softmax_array(x, dim):
     if x.size == 0:
         return x.copy()
