@@ -9,6 +9,9 @@ import edge_value_table as table
 
 OPS_BY_NAME = table.ops_by_name()
 KNOWN = table.read_known()
+# Rows where PyTorch's own answer depends on its LAPACK's state (the threads an earlier test left it): a
+# rank-deficient least-squares problem of zeros may come back as PyTorch's or as NumPy's minimum-norm zeros.
+UNSTEADY = {("linalg.lstsq", "float32", "zero", "value")}
 
 
 @pytest.mark.parametrize("name", sorted(OPS_BY_NAME))
@@ -17,7 +20,7 @@ def test_edge_values_match_torch(name):
     warned = sorted(row for row in found if row[3] == "warning")
     assert not warned, f"chainrule warns where PyTorch computes silently: {warned}"
     known = {row for row in KNOWN if row[0] == name}
-    new, fixed = sorted(found - known), sorted(known - found)
+    new, fixed = sorted(found - known), sorted(known - found - UNSTEADY)
     assert not new, f"edge values that differ from PyTorch's, not in {table.KNOWN_FILE.name}: {new}"
     assert not fixed, f"listed in {table.KNOWN_FILE.name} but now as in PyTorch (remove the lines): {fixed}"
 

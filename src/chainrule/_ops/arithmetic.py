@@ -19,7 +19,7 @@ from .pointwise import log, reciprocal, where
 from .pointwise_base import to_default_float, write_out, zeros_like_grad
 from .rounding import div_rounded
 from .._creation import tensor
-from .._float_errors import silent_float_errors
+from .._float_errors import silent_float_errors, silently
 
 _OWN = ["add", "sub", "rsub", "mul", "div", "true_divide", "pow", "square", "neg", "negative"]
 
@@ -246,7 +246,7 @@ def _power(x, y):
         xp = namespace_of(x if is_array(x) else y)
         base_kind = _kind(x)
     if base_kind == "f" and (y.__class__ is float or y.__class__ is int) and x.size > 1 and x.dtype.itemsize >= 4:
-        return _float_power_of_number(xp, x, y)  # (one number's power is quickest as it is)
+        return silently(_float_power_of_number, xp, x, y)  # (one number's power is quickest as it is)
     if base_kind == "b":
         if is_array(y):
             raise NotImplementedError("\"pow\" not implemented for 'Bool'")
