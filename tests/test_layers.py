@@ -28,7 +28,7 @@ LAYERS = [
     ("op families", [r"_ops(\..*)?", r"_random(\..*)?", r"nn\.functional\..*"]),
     ("public namespaces", [r"linalg", r"nn\.functional", r"autograd(\..*)?", r"random", r"distributions(\..*)?",
                            r"testing(\..*)?", r"_runtime", r"_legacy_types", r"_inplace_functions", r"_legacy_linalg",
-                           r"amp(\..*)?", r"backends(\..*)?", r"jit", r"onnx"]),
+                           r"_spectral", r"amp(\..*)?", r"backends(\..*)?", r"jit", r"onnx"]),
     ("nn, optim, data", [r"nn\.(modules|init|parameter|utils)(\..*)?", r"nn", r"special", r"fft", r"optim(\..*)?",
                          r"utils\.(data|checkpoint)(\..*)?", r"serialization(\..*)?", r"distributed(\..*)?"]),
     ("compile, devices, distributed", [r"_compile(\..*)?", r"nn\.parallel(\..*)?", r"cuda(\..*)?", r"func(\..*)?",

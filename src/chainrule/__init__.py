@@ -47,6 +47,7 @@ from . import accelerator, amp, backends, jit, onnx  # noqa: E402
 from ._legacy_linalg import (cholesky_solve, frobenius_norm, geqrf, lu, lu_solve, lu_unpack,  # noqa: E402
                              norm_except_dim, nuclear_norm, orgqr, ormqr, pca_lowrank, qr, svd_lowrank,
                              triangular_solve)
+from ._spectral import istft, stft  # noqa: E402
 from .amp import GradScaler, autocast  # noqa: E402
 from .amp import cuda_forms as _cuda_amp  # noqa: E402
 
