@@ -49,6 +49,34 @@ def _attention_samples(rng):
                  name="causal")
 
 
+# ---------------------------------------------------------------- fractional max pooling
+def _fractional(rank):
+    def call(module, x, samples, kernel, **kwargs):
+        pool = getattr(_F(module), f"fractional_max_pool{rank}d")
+        return pool(x, kernel, _random_samples=samples, **kwargs)
+
+    return call
+
+
+def _fractional_2d_samples(rng):
+    n = rng.standard_normal
+    yield Sample((n((2, 3, 7, 9)), rng.random((2, 3, 2)), 2), {"output_size": (4, 5)}, name="batch")
+    yield Sample((n((2, 9, 8)), rng.random((1, 2, 2)), (3, 2)), {"output_ratio": (0.5, 0.7)}, name="unbatched ratio")
+    yield Sample((noncontiguous(n((1, 2, 6, 5))), rng.random((1, 2, 2)), 2), {"output_size": 3},
+                 name="noncontiguous")
+    yield Sample((n((1, 1, 5, 6)), rng.random((1, 1, 2)), 2), {"output_size": (1, 5)}, name="one window row")
+
+
+def _fractional_3d_samples(rng):
+    n = rng.standard_normal
+    yield Sample((n((2, 2, 5, 6, 7)), rng.random((2, 2, 3)), 2), {"output_size": (3, 4, 4)}, name="batch")
+    yield Sample((n((2, 6, 5, 7)), rng.random((1, 2, 3)), (2, 1, 3)), {"output_ratio": 0.5}, name="unbatched ratio")
+    yield Sample((noncontiguous(n((1, 2, 4, 5, 6))), rng.random((1, 2, 3)), 2), {"output_size": 2},
+                 name="noncontiguous")
+
+
 OPS = [
     OpInfo("F.multi_head_attention_forward", _attention, _attention_samples),
+    OpInfo("F.fractional_max_pool2d", _fractional(2), _fractional_2d_samples, grad_inputs=(0,)),
+    OpInfo("F.fractional_max_pool3d", _fractional(3), _fractional_3d_samples, grad_inputs=(0,)),
 ]
