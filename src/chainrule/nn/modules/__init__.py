@@ -1,5 +1,6 @@
 """The layer classes of ``chainrule.nn``."""
 
+from .adaptive import AdaptiveLogSoftmaxWithLoss
 from .channels import ChannelShuffle, CrossMapLRN2d
 from .compat import Container, DataParallel, NLLLoss2d, RNNCellBase, SyncBatchNorm
 from .embedding_bag import EmbeddingBag
@@ -62,4 +63,5 @@ __all__ = ["Threshold", "ReLU", "RReLU", "Hardtanh", "ReLU6", "Sigmoid", "Tanh",
            "EmbeddingBag", "LazyBatchNorm1d", "LazyBatchNorm2d", "LazyBatchNorm3d", "LazyConv1d", "LazyConv2d",
            "LazyConv3d", "LazyConvTranspose1d", "LazyConvTranspose2d", "LazyConvTranspose3d", "LazyInstanceNorm1d",
            "LazyInstanceNorm2d", "LazyInstanceNorm3d", "LazyLinear", "UninitializedBuffer", "UninitializedParameter",
-           "LPPool3d", "MaxUnpool1d", "MaxUnpool2d", "MaxUnpool3d", "FractionalMaxPool2d", "FractionalMaxPool3d"]
+           "LPPool3d", "MaxUnpool1d", "MaxUnpool2d", "MaxUnpool3d", "FractionalMaxPool2d", "FractionalMaxPool3d",
+           "AdaptiveLogSoftmaxWithLoss"]
