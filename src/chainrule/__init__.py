@@ -48,6 +48,7 @@ from ._legacy_linalg import (cholesky_solve, frobenius_norm, geqrf, lu, lu_solve
                              norm_except_dim, nuclear_norm, orgqr, ormqr, pca_lowrank, qr, svd_lowrank,
                              triangular_solve)
 from ._spectral import istft, stft  # noqa: E402
+from .nn.modules._rnn_functions import gru, lstm, rnn_relu, rnn_tanh  # noqa: E402
 from .amp import GradScaler, autocast  # noqa: E402
 from .amp import cuda_forms as _cuda_amp  # noqa: E402
 
