@@ -5,7 +5,6 @@ import warnings
 
 import numpy as np
 import pytest
-import torch
 from matrix_checks import MODULES, same_error
 
 RNG = np.random.default_rng(8)
