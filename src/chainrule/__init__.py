@@ -67,6 +67,7 @@ from ._runtime import (are_deterministic_algorithms_enabled, channels_last, chan
 
 from ._inplace_functions import INPLACE_FUNCTIONS as _INPLACE_FUNCTIONS  # noqa: E402
 from . import _functional_aliases  # noqa: E402
+from ._python_methods import to_dlpack  # noqa: E402
 from .func import vmap  # noqa: E402
 from .autograd.anomaly_mode import set_detect_anomaly as set_anomaly_enabled  # noqa: E402
 
