@@ -5,7 +5,6 @@ import warnings
 
 import numpy as np
 import pytest
-import torch
 from matrix_checks import MODULES, same_error
 
 import chainrule

@@ -74,8 +74,8 @@ def _call(m, name, states=None, params=slice(None)):
     layer, default_states = _setup(m, name)
     states = default_states if states is None else states
     hx = tuple(states) if name == "lstm" else states[0]
-    return getattr(m, name)(m.tensor(SEQUENCE), hx, layer._flat_weights[params], layer.bias, layer.num_layers, 0.0, False,
-                            layer.bidirectional, False)
+    return getattr(m, name)(m.tensor(SEQUENCE), hx, layer._flat_weights[params], layer.bias, layer.num_layers, 0.0,
+                            False, layer.bidirectional, False)
 
 
 @pytest.mark.parametrize("call", [
