@@ -4,6 +4,7 @@
 import warnings
 
 from ._functional_aliases import nonzero_static
+from ._ops._arguments import check_tensors
 from ._ops.shape import alias
 from ._tensor import Tensor
 from .autograd import Function
@@ -56,6 +57,7 @@ def as_subclass(self, cls):
 
 def to_dlpack(tensor):
     """A DLPack capsule of ``tensor``'s data, for another library's ``from_dlpack``."""
+    check_tensors("_to_dlpack", ("data", tensor))
     return tensor.__dlpack__()
 
 

@@ -15,6 +15,7 @@ from ._creation import ones
 from ._ops import register_family
 from ._ops.complex import view_as_real
 from ._ops.fourier import fft_c2c, fft_c2r, fft_r2c
+from ._ops._typed_arguments import check_arguments, fits, invalid_combination
 from ._ops.shape import unfold_backward
 from .nn.functional._windows import constant_pad
 from .nn.functional.sampling import pad
@@ -35,6 +36,21 @@ _NO_INVERSE_WINDOW = ("A window was not provided. A rectangular window will be a
                       "window, explicitly set `window=torch.ones(n_fft, device=<device>)`.")
 # the fft codes of _ops/fourier.py: 0 unscaled, 1 by 1/sqrt(n), 2 by 1/n
 _BY_ROOT_N, _BY_N, _UNSCALED = 1, 2, 0
+_STFT_KINDS = ("Tensor", "int", "int?", "int?", "Tensor?", "bool", "bool?", "bool?", "bool?")
+_STFT_OVERLOADS = (
+    "Tensor input, int n_fft, int hop_length = None, int win_length = None, Tensor window = None, bool center = "
+    "True, str pad_mode = \"reflect\", bool normalized = False, bool onesided = None, bool return_complex = None, "
+    "bool align_to_window = None",
+    "Tensor input, int n_fft, int hop_length = None, int win_length = None, Tensor window = None, bool normalized "
+    "= False, bool onesided = None, bool return_complex = None, bool align_to_window = None")
+_warned = set()
+
+
+def _warn_once(message):
+    """PyTorch gives each of these warnings once per process."""
+    if message not in _warned:
+        _warned.add(message)
+        warnings.warn(message, UserWarning, stacklevel=3)
 
 
 def _flag(value):
@@ -66,10 +82,15 @@ def stft(input, n_fft, hop_length=None, win_length=None, window=None, center=Tru
         raise RuntimeError("stft align_to_window should only be set when center = false")
     if center:
         ndim = input.dim()
-        half = n_fft // 2
+        half = int(n_fft // 2)
+        if pad_mode == "reflect" and input.dtype.name == "bool":
+            raise NotImplementedError("\"reflection_pad1d\" not implemented for 'Bool'")
         extended = input.view([1] * (3 - ndim) + list(input.shape))
         input = pad(extended, [half, half], pad_mode)
         input = input.view(input.shape[-ndim:])
+    values = (input, n_fft, hop_length, win_length, window, normalized, onesided, return_complex, align_to_window)
+    if not fits(values, _STFT_KINDS):
+        raise invalid_combination("stft", values, _STFT_OVERLOADS)
     hop_length = n_fft // 4 if hop_length is None else hop_length
     win_length = n_fft if win_length is None else win_length
 
@@ -81,7 +102,7 @@ def stft(input, n_fft, hop_length=None, win_length=None, window=None, center=Tru
             f"align_to_window={_flag(align_to_window)}) : {message}")
 
     if window is None:
-        warnings.warn(_NO_WINDOW, UserWarning, stacklevel=2)
+        _warn_once(_NO_WINDOW)
     input_complex = input.is_complex()
     window_complex = window is not None and window.is_complex()
     if return_complex is None:
@@ -90,7 +111,7 @@ def stft(input, n_fft, hop_length=None, win_length=None, window=None, center=Tru
                                "further require that return_complex=True in a future PyTorch release.")
         return_complex = True
     elif not return_complex:
-        warnings.warn(_REAL_RESULT, UserWarning, stacklevel=2)
+        _warn_once(_REAL_RESULT)
     if not (input.is_floating_point() or input_complex):
         fail("expected a tensor of floating point or complex values")
     if input.dim() not in (1, 2):
@@ -135,6 +156,11 @@ def stft(input, n_fft, hop_length=None, win_length=None, window=None, center=Tru
 def istft(input, n_fft, hop_length=None, win_length=None, window=None, center=True, normalized=False,
           onesided=None, length=None, return_complex=False):
     """The signal whose ``stft`` is ``input``: the least-squares inverse by windowed overlap-add."""
+    check_arguments("istft", (("input", "Tensor", input), ("n_fft", "int", n_fft), ("hop_length", "int?", hop_length),
+                              ("win_length", "int?", win_length), ("window", "Tensor?", window),
+                              ("center", "bool", center), ("normalized", "bool", normalized),
+                              ("onesided", "bool?", onesided), ("length", "int?", length),
+                              ("return_complex", "bool", return_complex)))
     if not input.is_complex():
         raise RuntimeError("istft requires a complex-valued input tensor matching the output from stft with "
                            "return_complex=True.")
@@ -150,7 +176,7 @@ def istft(input, n_fft, hop_length=None, win_length=None, window=None, center=Tr
             f"{separator}{message}")
 
     if window is None:
-        warnings.warn(_NO_INVERSE_WINDOW, UserWarning, stacklevel=2)
+        _warn_once(_NO_INVERSE_WINDOW)
     real_dims = input.dim() + 1  # PyTorch counts the dims of the input's real view
     if real_dims < 3:
         raise IndexError(f"Dimension out of range (expected to be in range of [-{real_dims}, {real_dims - 1}], "
@@ -208,6 +234,9 @@ def istft(input, n_fft, hop_length=None, win_length=None, window=None, center=Tr
     signal = signal[:, start:end]
     envelope = envelope[:, start:end]
     envelope_data = envelope._data
+    if envelope_data.size == 0:
+        raise RuntimeError("min(): Expected reduction dim to be specified for input.numel() == 0. Specify the "
+                           "reduction dim with the 'dim' argument.")
     if any_true(namespace_of(envelope_data).abs(envelope_data) < 1e-11):
         fail("1\n[ CPUBoolType{} ]", separator=" window overlap add min: ")
     signal = signal / envelope

@@ -9,11 +9,14 @@ the bins the points fall in.
 from .._array import NUMPY, namespace_of
 from .._tensor import Tensor, make_tensor
 from ..return_types import make_return_type
+from ._typed_arguments import invalid_combination
 
 __all__ = ["histogramdd"]
 FUNCTIONS = __all__
 
 histogramdd_result = make_return_type("histogramdd", ("hist", "bin_edges"))
+_OVERLOADS = tuple(f"Tensor input, {bins}, tuple of floats range = None, Tensor weight = None, bool density = False"
+                   for bins in ("int bins", "tuple of ints bins", "tuple of Tensors bins"))
 _TYPE_NAMES = {"float32": "float", "float64": "double", "float16": "half"}
 
 
@@ -100,6 +103,8 @@ def _equal_width_edges(input, points, counts, range):
 def histogramdd(input, bins, *, range=None, weight=None, density=False, out=None):
     """How many of the points (the rows of ``input`` flattened to ``(M, N)``) fall in each N-dimensional bin,
     or their total ``weight``, or a density; with the edges used along each dimension."""
+    if isinstance(bins, Tensor):
+        raise invalid_combination("histogramdd", (input, bins), _OVERLOADS)
     _check_input(input, weight)
     x = input._data
     xp = namespace_of(x)

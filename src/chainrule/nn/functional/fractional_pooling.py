@@ -11,6 +11,8 @@ The gradient goes to each maximum's position (``FractionalMaxPool2DBackward0``),
 """
 
 from ..._array import namespace_of
+from ..._errors import argument_type_error
+from ..._ops._arguments import check_tensors
 from ..._ops._op import record, traced
 from ..._random import rand
 from ..._tensor import make_tensor
@@ -28,9 +30,11 @@ _SAMPLE_COLUMNS = {2: (1, 0), 3: (0, 1, 2)}
 _ERROR_PREFIX = {2: "fractional_max_pool2d()", 3: "fractional_max_pool3d_out()"}
 
 
-def _sizes(value, rank, name):
-    if isinstance(value, int):
+def _sizes(value, rank, name, position):
+    if isinstance(value, int) and not isinstance(value, bool):
         return (value,) * rank
+    if not (isinstance(value, (tuple, list)) and all(isinstance(v, int) for v in value)):
+        raise argument_type_error(f"fractional_max_pool{rank}d", name, position, "tuple of ints", value)
     value = tuple(value)
     if len(value) == 1:
         return value * rank
@@ -131,11 +135,13 @@ def _offsets(kernel):
 
 
 def _fractional_max_pool(input, kernel_size, output_size, output_ratio, return_indices, random_samples, rank):
-    kernel = _sizes(kernel_size, rank, "kernel_size")
-    output = _sizes(_output_size(input, output_size, output_ratio, rank), rank, "output_size")
+    output = _output_size(input, output_size, output_ratio, rank)
     if random_samples is None:
         batch = 1 if input.dim() == rank + 1 else input.size(0)
         random_samples = rand(batch, input.size(-rank - 1), rank, dtype=input.dtype, device=input.device)
+    check_tensors(f"fractional_max_pool{rank}d", ("input", 1, input), ("random_samples", 4, random_samples))
+    kernel = _sizes(kernel_size, rank, "kernel_size", 2)
+    output = _sizes(output, rank, "output_size", 3)
     _check(input, kernel, output, random_samples, rank)
     values, indices = traced(_fractional_max_arrays, input, random_samples, kernel, output, rank)
     node, scatter = _NODES[rank]

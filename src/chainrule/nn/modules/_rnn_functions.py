@@ -6,7 +6,7 @@ padded form ``(input, hx, params, has_biases, num_layers, dropout, train, bidire
 the packed form ``(data, batch_sizes, hx, params, has_biases, num_layers, dropout, train, bidirectional)``.
 """
 
-from ..._tensor import Tensor
+from ..._ops._typed_arguments import fits, invalid_combination
 from .rnn import RNNBase
 
 __all__ = ["lstm", "gru", "rnn_tanh", "rnn_relu"]
@@ -58,16 +58,29 @@ def _run(mode, input, batch_sizes, states, params, has_biases, num_layers, dropo
     return (output.transpose(0, 1) if batch_first else output, *finals)
 
 
+_OPTIONS = ("bool", "int", "float", "bool", "bool")  # has_biases, num_layers, dropout, train, bidirectional
+
+
 def _function(mode, paired_state):
-    def function(input, *args):
-        if isinstance(args[0], Tensor) and (paired_state or isinstance(args[1], Tensor)):
-            batch_sizes, hx, params, *options = args  # the packed form
+    state = "tensors" if paired_state else "Tensor"
+    padded = ("Tensor", state, "tensors", *_OPTIONS, "bool")
+    packed = ("Tensor", "Tensor", state, "tensors", *_OPTIONS)
+    state_text = "tuple of Tensors hx" if paired_state else "Tensor hx"
+    options_text = "bool has_biases, int num_layers, float dropout, bool train, bool bidirectional"
+    overloads = (f"Tensor data, Tensor batch_sizes, {state_text}, tuple of Tensors params, {options_text}",
+                 f"Tensor input, {state_text}, tuple of Tensors params, {options_text}, bool batch_first")
+
+    def function(*args):
+        if fits(args, packed):
+            data, batch_sizes, hx, params, *options = args
             options.append(False)
-        else:
+        elif fits(args, padded):
+            data, hx, params, *options = args
             batch_sizes = None
-            hx, params, *options = args
+        else:
+            raise invalid_combination(mode.lower(), args, overloads)
         states = list(hx) if paired_state else [hx]
-        return _run(mode, input, batch_sizes, states, params, *options)
+        return _run(mode, data, batch_sizes, states, params, *options)
 
     function.__name__ = mode.lower()
     return function
