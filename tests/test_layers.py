@@ -32,10 +32,11 @@ LAYERS = [
                            r"testing(\..*)?", r"_runtime", r"_legacy_types", r"_inplace_functions", r"_legacy_linalg",
                            r"amp(\..*)?", r"backends(\..*)?", r"jit", r"onnx"]),
     ("nn, optim, data", [r"nn\.(modules|init|parameter|utils)(\..*)?", r"nn", r"special", r"fft", r"optim(\..*)?",
-                         r"utils\.(data|checkpoint)(\..*)?", r"serialization(\..*)?", r"distributed(\..*)?"]),
+                         r"_spectral", r"utils\.(data|checkpoint)(\..*)?", r"serialization(\..*)?",
+                         r"distributed(\..*)?"]),
     ("compile, devices, distributed", [r"_compile(\..*)?", r"nn\.parallel(\..*)?", r"cuda(\..*)?", r"func(\..*)?",
                                        r"viz", r"coverage", r"chainrule", r"array_api(\..*)?", r"accelerator",
-                                       r"_functional_aliases"]),
+                                       r"_functional_aliases", r"_python_methods"]),
 ]
 
 # Imports of chainrule's own modules inside functions, each with its reason.

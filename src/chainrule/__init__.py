@@ -44,6 +44,8 @@ from . import accelerator, amp, backends, jit, onnx  # noqa: E402
 from ._legacy_linalg import (cholesky_solve, frobenius_norm, geqrf, lu, lu_solve, lu_unpack,  # noqa: E402
                              norm_except_dim, nuclear_norm, orgqr, ormqr, pca_lowrank, qr, svd_lowrank,
                              triangular_solve)
+from ._spectral import istft, stft  # noqa: E402
+from .nn.modules._rnn_functions import gru, lstm, rnn_relu, rnn_tanh  # noqa: E402
 from .amp import GradScaler, autocast  # noqa: E402
 from .amp import cuda_forms as _cuda_amp  # noqa: E402
 
@@ -62,6 +64,7 @@ from ._runtime import (are_deterministic_algorithms_enabled, channels_last, chan
 
 from ._inplace_functions import INPLACE_FUNCTIONS as _INPLACE_FUNCTIONS  # noqa: E402
 from . import _functional_aliases  # noqa: E402
+from ._python_methods import to_dlpack  # noqa: E402
 from .func import vmap  # noqa: E402
 from .autograd.anomaly_mode import set_detect_anomaly as set_anomaly_enabled  # noqa: E402
 

@@ -87,9 +87,9 @@ def well_conditioned(rng, n, batch=()):
 
 
 def all_ops():
-    from . import (basic, complex_ops, composites, custom_functions, fft, linalg, nn_conv, nn_functional, pointwise,
-                   products, reductions, shapes, special)
+    from . import (basic, complex_ops, composites, custom_functions, fft, linalg, nn_conv, nn_functional, nn_layers,
+                   pointwise, products, reductions, shapes, special)
 
     families = (basic, pointwise, reductions, shapes, products, linalg, nn_functional, nn_conv, complex_ops,
-                custom_functions, special, fft, composites)
+                custom_functions, special, fft, composites, nn_layers)
     return [op for family in families for op in family.OPS]

@@ -74,6 +74,41 @@ def _shift_samples(rng):
     yield Sample((noncontiguous(rng.standard_normal((3, 4))),), name="noncontiguous")
 
 
+def _stft(module, x, window=None, **kwargs):
+    return _parts(module, module.stft(x, window=window, **kwargs))
+
+
+def _stft_samples(rng):
+    yield Sample((rng.standard_normal(12), rng.uniform(0.5, 1.0, 8)), {"n_fft": 8, "return_complex": True},
+                 name="1-d centred")
+    yield Sample((rng.standard_normal((2, 11)), rng.uniform(0.5, 1.0, 6)),
+                 {"n_fft": 8, "hop_length": 3, "win_length": 6, "center": False, "return_complex": True},
+                 name="short window")
+    yield Sample((rng.standard_normal((2, 10)), rng.uniform(0.5, 1.0, 4)),
+                 {"n_fft": 6, "win_length": 4, "center": False, "align_to_window": True, "return_complex": True},
+                 name="aligned to window")
+    yield Sample((noncontiguous(rng.standard_normal((2, 9))), rng.uniform(0.5, 1.0, 5)),
+                 {"n_fft": 5, "hop_length": 2, "normalized": True, "onesided": False, "pad_mode": "constant",
+                  "return_complex": True}, name="noncontiguous two-sided normalized")
+    yield Sample((rng.standard_normal((1, 9)), rng.uniform(0.5, 1.0, 4)),
+                 {"n_fft": 4, "pad_mode": "replicate", "return_complex": False}, name="real view")
+
+
+def _istft(module, spectrum, window, **kwargs):
+    return _parts(module, module.istft(module.view_as_complex(spectrum), window=window, **kwargs))
+
+
+def _istft_samples(rng):
+    yield Sample((_pairs(rng, 5, 6), rng.uniform(0.5, 1.0, 8)), {"n_fft": 8}, name="1 signal")
+    yield Sample((_pairs(rng, 2, 4, 5), rng.uniform(0.5, 1.0, 5)),
+                 {"n_fft": 6, "hop_length": 2, "win_length": 5, "length": 9, "normalized": True},
+                 name="short window, cut")
+    yield Sample((_pairs(rng, 2, 5, 4), rng.uniform(0.5, 1.0, 8)), {"n_fft": 8, "center": False, "hop_length": 2,
+                                                                    "length": 16}, name="not centred, padded")
+    yield Sample((_pairs(rng, 6, 5), rng.uniform(0.5, 1.0, 6)),
+                 {"n_fft": 6, "onesided": False, "return_complex": True}, name="two-sided complex")
+
+
 OPS = (
     [OpInfo(f"fft.{name} real", _on_real(name), _real_signals) for name in _ONE_DIM]
     + [OpInfo(f"fft.{name} complex", _on_complex_signal(name), _complex_signals)
@@ -84,4 +119,5 @@ OPS = (
     + [OpInfo(f"fft.{name} 0-d", _on_real(name), _zero_dim) for name in ("fftn", "ifftn")]
     + [OpInfo(f"fft.{name}", lambda m, x, name=name, **kw: getattr(m.fft, name)(x, **kw), _shift_samples)
        for name in ("fftshift", "ifftshift")]
+    + [OpInfo("stft", _stft, _stft_samples), OpInfo("istft", _istft, _istft_samples)]
 )

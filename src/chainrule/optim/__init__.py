@@ -9,6 +9,7 @@ from .adam import Adam
 from .adamax import Adamax
 from .adamw import AdamW
 from .lbfgs import LBFGS
+from .muon import Muon
 from .nadam import NAdam
 from .optimizer import Optimizer
 from .radam import RAdam
@@ -17,4 +18,4 @@ from .rprop import Rprop
 from .sgd import SGD
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "NAdam", "RAdam",
-           "LBFGS", "Rprop", "ASGD", "Adafactor", "lr_scheduler"]
+           "LBFGS", "Rprop", "ASGD", "Adafactor", "Muon", "lr_scheduler"]

@@ -9,8 +9,8 @@ another's functions; adding one is adding its module to the tuple below.
 
 from ..._ops import register_family
 from ..._signatures import with_signatures as _with_signatures
-from . import (_grid, activation, attention, bags, classification_loss, conv, ctc, dropout, linear, loss,
-               normalization, pooling, sampling, softmax)
+from . import (_grid, activation, attention, bags, classification_loss, conv, ctc, dropout, fractional_pooling,
+               linear, loss, multihead, normalization, pooling, sampling, softmax)
 from ..._ops.tensor_forms import channel_shuffle  # noqa: F401  (also chainrule.channel_shuffle)
 from ..._tensor import Tensor  # (PyTorch's nn.functional offers it too)
 
@@ -24,6 +24,6 @@ def _register(family):
 
 
 for _family in (activation, softmax, dropout, linear, attention, loss, classification_loss, ctc, conv, pooling,
-                normalization, sampling, _grid, bags):
+                normalization, sampling, _grid, bags, multihead, fractional_pooling):
     _register(_family)
 del _family
