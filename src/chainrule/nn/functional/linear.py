@@ -21,7 +21,12 @@ from ..._tensor import _wrap_dim, make_tensor
 
 FUNCTIONS = ["linear", "bilinear", "cosine_similarity", "pairwise_distance", "pdist", "normalize"]
 METHODS = []
-SIGNATURES = {"pdist": "Tensor input, float p = 2"}
+SIGNATURES = {
+    "pdist": "Tensor input, float p = 2",
+    "bilinear": "Tensor input1, Tensor input2, Tensor weight, Tensor? bias = None",
+    "cosine_similarity": "Tensor x1, Tensor x2, int dim = 1, float eps = 1e-08",
+    "pairwise_distance": "Tensor x1, Tensor x2, float p = 2, float eps = 1e-06, bool keepdim = False",
+}
 
 
 # ---------------------------------------------------------------- linear / bilinear

@@ -19,7 +19,7 @@ from ..._ops.pointwise import exp, log, sigmoid, where
 from ..._ops.pointwise_binary import minimum, xlogy
 from ..._ops._op import traced
 from ..._ops._arguments import check_tensors
-from ..._tensor import make_tensor
+from ..._tensor import Tensor, make_tensor
 from .activation import softplus_array
 from .linear import pairwise_distance
 from .loss_reduction import reduce_array, reduce_loss, reduction_mode
@@ -29,7 +29,23 @@ FUNCTIONS = ["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "kl_div", "c
              "hinge_embedding_loss", "multi_margin_loss", "triplet_margin_with_distance_loss"]
 METHODS = []
 _REDUCTION = "object size_average = None, object reduce = None, object reduction = 'mean'"
+# PyTorch's Python losses read ``target.size()`` first (an AttributeError for a non-tensor): ``object`` there
 SIGNATURES = {
+    "mse_loss": f"object input, object target, {_REDUCTION}, object weight = None",
+    "l1_loss": f"object input, object target, {_REDUCTION}, object weight = None",
+    "smooth_l1_loss": f"object input, object target, {_REDUCTION}, float beta = 1.0",
+    "huber_loss": "object input, object target, object reduction = 'mean', float delta = 1.0, object weight = None",
+    "kl_div": "Tensor input, Tensor target, object size_average = None, object reduce = None, "
+              "object reduction = 'mean', bool log_target = False",
+    "cosine_embedding_loss": f"Tensor input1, Tensor input2, Tensor target, float margin = 0, {_REDUCTION}",
+    "margin_ranking_loss": f"object input1, object input2, object target, float margin = 0, {_REDUCTION}",
+    "triplet_margin_loss": f"Tensor anchor, Tensor positive, Tensor negative, float margin = 1.0, float p = 2, "
+                           f"float eps = 1e-06, bool swap = False, {_REDUCTION}",
+    "poisson_nll_loss": f"Tensor input, Tensor target, bool log_input = True, bool full = False, "
+                        f"object size_average = None, float eps = 1e-08, object reduce = None, "
+                        f"object reduction = 'mean'",
+    "soft_margin_loss": f"Tensor input, Tensor target, {_REDUCTION}",
+    "hinge_embedding_loss": f"Tensor input, Tensor target, float margin = 1.0, {_REDUCTION}",
     "multi_margin_loss": f"Tensor input, Tensor target, object p = 1, Scalar margin = 1, Tensor? weight = None, "
                          f"{_REDUCTION}",
 }
@@ -213,6 +229,8 @@ def _variance_for(var, input):
             raise ValueError("var has negative entry/entries")
         x = input._data
         return make_tensor(namespace_of(x).full(x.shape, float(var), dtype=x.dtype))
+    if not isinstance(var, Tensor):  # PyTorch compares it with 0 first
+        raise TypeError(f"'<' not supported between instances of '{type(var).__name__}' and 'int'")
     if any_true(var._data < 0):
         raise ValueError("var has negative entry/entries")
     if tuple(var.shape) == tuple(input.shape):
