@@ -18,11 +18,11 @@ from ..._ops._op import derivative, record
 from ..._ops.pointwise import exp, log, sigmoid, where
 from ..._ops.pointwise_binary import minimum, xlogy
 from ..._ops._op import traced
-from ..._ops._arguments import check_tensors
+from ..._ops._arguments import bool_argument, check_tensors
 from ..._tensor import Tensor, make_tensor
 from .activation import softplus_array
 from .linear import pairwise_distance
-from .loss_reduction import reduce_array, reduce_loss, reduction_mode
+from .loss_reduction import check_loss_dtypes, check_reduction_text, reduce_array, reduce_loss, reduction_mode
 
 FUNCTIONS = ["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "kl_div", "cosine_embedding_loss",
              "margin_ranking_loss", "triplet_margin_loss", "poisson_nll_loss", "gaussian_nll_loss", "soft_margin_loss",
@@ -98,6 +98,7 @@ def _squared(difference):
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     """Mean squared error; a target of another shape is broadcast, with PyTorch's warning."""
     _warn_size_mismatch(input, target)
+    check_loss_dtypes(input, target, "mse_cpu")
     reduction = reduction_mode(reduction, size_average, reduce)
     if weight is not None:
         _check_weight(weight, input)
@@ -145,6 +146,7 @@ SmoothL1LossBackward0 = derivative("SmoothL1LossBackward0", _smooth_l1_grad_inpu
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
     """Squared error below ``beta``, absolute error above it (``beta=0`` is ``l1_loss``)."""
     _warn_size_mismatch(input, target)
+    check_loss_dtypes(input, target, "smooth_l1_cpu")
     reduction = reduction_mode(reduction, size_average, reduce)
     if beta < 0:
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
@@ -174,6 +176,7 @@ HuberLossBackward0 = derivative("HuberLossBackward0", _huber_grad_input, _huber_
 def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     """``smooth_l1_loss`` scaled by ``delta``: squared error below it, ``delta``-sloped beyond."""
     _warn_size_mismatch(input, target)
+    check_loss_dtypes(input, target, "huber_cpu", writes_input=True)
     reduction = reduction_mode(reduction)
     if delta <= 0:
         raise RuntimeError("huber_loss does not support non-positive values for delta.")
@@ -187,6 +190,11 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
 # ---------------------------------------------------------------- divergences and likelihoods
 def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
     """``target * (log(target) - input)``: ``input`` holds log-probabilities ('batchmean' divides by the batch)."""
+    for tensor in (input, target):
+        kind = tensor._data.dtype.kind
+        if kind in "biuc":
+            raise RuntimeError(f"kl_div: {'Complex' if kind == 'c' else 'Integral'} inputs not supported.")
+    log_target = bool_argument("kl_div", "log_target", None, log_target)
     batchmean = reduction == "batchmean" and size_average is None and reduce is None
     if size_average is None and reduce is None and reduction == "mean":
         warnings.warn("reduction: 'mean' divides the total loss by both the batch size and the support size."
@@ -208,6 +216,7 @@ def poisson_nll_loss(input, target, log_input=True, full=False, size_average=Non
                      reduction="mean"):
     """Negative log-likelihood of ``target`` under a Poisson distribution of rate ``input`` (or ``exp(input)``)."""
     check_tensors("poisson_nll_loss", ("input", input), ("target", target))  # a number target would broadcast
+    check_reduction_text(reduction)
     reduction = reduction_mode(reduction, size_average, reduce)
     if log_input:
         losses = exp(input) - target * input
@@ -268,6 +277,10 @@ SoftMarginLossBackward0 = derivative("SoftMarginLossBackward0", _soft_margin_gra
 def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     """``log(1 + exp(-target * input))`` for targets of ±1."""
     check_tensors("soft_margin_loss", ("input", input), ("target", target))
+    if input._data.dtype.kind == "b":
+        raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If you are trying to "
+                           "invert a mask, use the `~` or `logical_not()` operator instead.")
+    check_loss_dtypes(input, target, writes_input=True)
     reduction = reduction_mode(reduction, size_average, reduce)
     x, t = binary_arrays(input, target)
     xp = namespace_of(x)
@@ -369,6 +382,16 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
     if p not in (1, 2):
         raise ValueError("only p == 1 and p == 2 supported")
     x = input._data
+    if x.ndim > 2 or (x.ndim == 2 and x.shape[1] == 0):
+        raise RuntimeError(f"Expected non-empty vector or matrix with optional 0-dim batch size, but got: "
+                           f"{list(x.shape)}")
+    samples = x.shape[0] if x.ndim == 2 else 1
+    if target._data.size != samples or target._data.ndim > 1:
+        raise RuntimeError(f"multi_margin_loss: target tensor should be 1-D with size equal to the number of input "
+                           f"samples (batch size). Expected target size [{samples}], but got {list(target.shape)}. "
+                           f"Input has shape {list(x.shape)}.")
+    if x.dtype.kind != "f":
+        raise NotImplementedError(f"\"multi_margin_loss_cpu_kernel\" not implemented for '{input.dtype.scalar_type_name}'")
     xp = namespace_of(x)
     class_dim = x.ndim - 1
     classes = x.shape[class_dim]
