@@ -229,7 +229,11 @@ def nonzero_static(input, *, size, fill_value=-1):
 
 def can_cast(from_, to):
     """Whether PyTorch casts ``from_`` into ``to`` implicitly (never to a lower category)."""
+    _CAN_CAST.check((from_, to), {})
     return from_.category <= to.category
+
+
+_CAN_CAST = Signatures("can_cast", "ScalarType from_, ScalarType to")
 
 
 def result_type(tensor1, tensor2):

@@ -317,7 +317,7 @@ SIGNATURES = {
     "svd": Signatures("linalg_svd", "Tensor A, bool full_matrices = True, *, str? driver = None, Tensor? out = None",
                       eager=True),
     "vander": "Tensor x, *, int? N = None",
-    "vector_norm": "Tensor x, Scalar ord = 2, int[1]? dim = None, bool keepdim = False, *, ScalarType? dtype = None, "
+    "vector_norm": "Tensor input, Scalar ord = 2, int[1]? dim = None, bool keepdim = False, *, ScalarType? dtype = None, "
                    "Tensor? out = None",
     "tensorinv": f"Tensor A, int ind = 2, {_OUT}", "tensorsolve": f"Tensor A, Tensor B, int[]? dims = None, {_OUT}",
 }

@@ -56,7 +56,8 @@ _CPP_NAMES = {"float64": "double", "float32": "float", "float16": "c10::Half", "
 
 def _check_bilinear(input1, input2, weight, bias):
     """PyTorch's refusals, in its order: dtypes, then each size against the weight's."""
-    named = [("input1", input1), ("input2", input2), ("weight", weight)] + ([("bias", bias)] if bias is not None else [])
+    named = [("input1", input1), ("input2", input2), ("weight", weight)]
+    named += [("bias", bias)] if bias is not None else []
     if len({tensor._data.dtype for _, tensor in named}) > 1:
         listed = ", ".join(f"{name}: {_CPP_NAMES.get(t._data.dtype.name, t._data.dtype.name)}" for name, t in named)
         raise RuntimeError(f"All tensors must have the same dtype, got {listed}")

@@ -41,9 +41,9 @@ SIGNATURES = {
     "margin_ranking_loss": f"object input1, object input2, object target, float margin = 0, {_REDUCTION}",
     "triplet_margin_loss": f"Tensor anchor, Tensor positive, Tensor negative, float margin = 1.0, float p = 2, "
                            f"float eps = 1e-06, bool swap = False, {_REDUCTION}",
-    "poisson_nll_loss": f"Tensor input, Tensor target, bool log_input = True, bool full = False, "
-                        f"object size_average = None, float eps = 1e-08, object reduce = None, "
-                        f"object reduction = 'mean'",
+    "poisson_nll_loss": "Tensor input, Tensor target, bool log_input = True, bool full = False, "
+                        "object size_average = None, float eps = 1e-08, object reduce = None, "
+                        "object reduction = 'mean'",
     "soft_margin_loss": f"Tensor input, Tensor target, {_REDUCTION}",
     "hinge_embedding_loss": f"Tensor input, Tensor target, float margin = 1.0, {_REDUCTION}",
     "multi_margin_loss": f"Tensor input, Tensor target, object p = 1, Scalar margin = 1, Tensor? weight = None, "
@@ -391,7 +391,8 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
                            f"samples (batch size). Expected target size [{samples}], but got {list(target.shape)}. "
                            f"Input has shape {list(x.shape)}.")
     if x.dtype.kind != "f":
-        raise NotImplementedError(f"\"multi_margin_loss_cpu_kernel\" not implemented for '{input.dtype.scalar_type_name}'")
+        raise NotImplementedError(f"\"multi_margin_loss_cpu_kernel\" not implemented for "
+                                  f"'{input.dtype.scalar_type_name}'")
     xp = namespace_of(x)
     class_dim = x.ndim - 1
     classes = x.shape[class_dim]
