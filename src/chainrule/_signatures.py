@@ -319,6 +319,12 @@ def _wrapped(wrapper, function, signatures, home, name):
 def checking_method(signatures, function):
     """``checking`` for a Tensor method: ``signatures`` are the function's, the method's are found from them."""
     signatures = signatures.method()
+    if signatures.eager:
+        def checked_first(self, *args, **kwargs):
+            signatures.check(args, kwargs)
+            return function(self, *args, **kwargs)
+
+        return _wrapped(checked_first, function, signatures, None, None)
 
     def method(self, *args, **kwargs):
         try:

@@ -294,6 +294,10 @@ _TOLERANCES = ("Tensor A, *, Tensor? atol = None, Tensor? rtol = None, bool herm
                "Tensor A, float {0}, bool hermitian = False, *, Tensor? out = None|"
                "Tensor A, Tensor {0}, bool hermitian = False, *, Tensor? out = None")
 SIGNATURES = {
+    "solve_triangular": "Tensor A, Tensor B, *, bool upper, bool left = True, bool unitriangular = False, "
+                        "Tensor? out = None",
+    "lu_solve": "Tensor LU, Tensor pivots, Tensor B, *, bool left = True, bool adjoint = False, Tensor? out = None",
+    "cond": ("Tensor A, Scalar? p = None, *, Tensor? out = None", "Tensor A, str p, *, Tensor? out = None"),
     "cross": "Tensor input, Tensor other, *, int dim = -1, Tensor? out = None",
     "eig": f"Tensor A, {_OUT}", "eigvals": f"Tensor A, {_OUT}",
     "eigh": f"Tensor A, str UPLO = 'L', {_OUT}", "eigvalsh": f"Tensor A, str UPLO = 'L', {_OUT}",
@@ -317,8 +321,8 @@ SIGNATURES = {
     "svd": Signatures("linalg_svd", "Tensor A, bool full_matrices = True, *, str? driver = None, Tensor? out = None",
                       eager=True),
     "vander": "Tensor x, *, int? N = None",
-    "vector_norm": "Tensor input, Scalar ord = 2, int[1]? dim = None, bool keepdim = False, *, ScalarType? dtype = None, "
-                   "Tensor? out = None",
+    "vector_norm": "Tensor input, Scalar ord = 2, int[1]? dim = None, bool keepdim = False, *, "
+                   "ScalarType? dtype = None, Tensor? out = None",
     "tensorinv": f"Tensor A, int ind = 2, {_OUT}", "tensorsolve": f"Tensor A, Tensor B, int[]? dims = None, {_OUT}",
 }
 globals().update({name: checking(declared(f"linalg_{name}", declaration), globals()[name], __name__, name)

@@ -67,8 +67,9 @@ def _check_arguments():
     """Wrap the functions and methods named in a family's ``SIGNATURES`` (after they are published: compile
     follows the op itself, not its wrapper)."""
     for family in FAMILIES:
+        aliases = getattr(family, "ALIASES", {})
         for name, declaration in getattr(family, "SIGNATURES", {}).items():
-            function, signatures = getattr(family, name), declared(name, declaration)
+            function, signatures = getattr(family, aliases.get(name, name)), declared(name, declaration)
             if FUNCTIONS.get(name) is function:
                 FUNCTIONS[name] = checking(signatures, function, "chainrule", name)
             if METHODS.get(name) is function:
