@@ -46,6 +46,7 @@ from ._random import (Generator, bernoulli, binomial, default_generator, get_rng
 
 globals().update(_FUNCTIONS)
 globals().update(_with_signatures(_creation, _creation.SIGNATURES, home=__name__))
+globals().update(_with_signatures(_random.factories, _random.factories.SIGNATURES, home=__name__))
 globals().update(promote_types=_checking(_Signatures("promote_types", "ScalarType type1, ScalarType type2"),
                                          promote_types, __name__))
 from . import fft, linalg, special  # noqa: E402
