@@ -31,7 +31,6 @@ SIGNATURES = {
                      "str? side = None, Tensor? sorter = None, Tensor? out = None",
                      "Tensor sorted_sequence, Scalar input, *, bool out_int32 = False, bool right = False, "
                      "str? side = None, Tensor? sorter = None, Tensor? out = None"),
-    "unique_consecutive": "Tensor input, bool return_inverse = False, bool return_counts = False, int? dim = None",
 }
 
 
@@ -166,7 +165,8 @@ def unique_consecutive(input, return_inverse=False, return_counts=False, dim=Non
     """Collapse runs of equal values (or equal slices along ``dim``) to one, keeping the order."""
     check_tensors("unique_consecutive", ("input", input))
     for name, flag in (("return_inverse", return_inverse), ("return_counts", return_counts)):
-        bool_argument("unique_consecutive", name, None, flag)
+        if not isinstance(flag, Tensor):  # PyTorch asks a tensor its truth value
+            bool_argument("unique_consecutive", name, None, flag)
     x = input._data
     xp = namespace_of(x)
     if dim is not None:

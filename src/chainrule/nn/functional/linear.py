@@ -8,7 +8,7 @@ dims that ``pairwise_distance`` ends in (``NormBackward1``) and ``pdist`` (``Pdi
 import math
 
 from ..._array import namespace_of
-from ..._dtype import get_default_dtype, promote_types
+from ..._dtype import promote_types
 from ..._autograd import grad_mode
 from ..._ops._arguments import check_tensors
 from ..._ops._broadcast import broadcast_shapes
@@ -184,11 +184,10 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     """Cosine of the angle between ``x1`` and ``x2`` along ``dim``; each is normalised first, so it stays in [-1, 1]."""
     check_tensors("cosine_similarity", ("x1", x1), ("x2", x2))
     common = promote_types(x1.dtype, x2.dtype)
-    if common.is_complex:
+    if not common.is_floating_point:
         raise RuntimeError(f"expected common dtype to be floating point, yet common dtype is "
                            f"{common.scalar_type_name}")
-    computed = common if common.is_floating_point else get_default_dtype()  # integers: the default float dtype
-    x1, x2 = x1.to(computed), x2.to(computed)
+    x1, x2 = x1.to(common), x2.to(common)  # an integer tensor beside a float one: in the float dtype
     shape = broadcast_shapes(tuple(x1.shape), tuple(x2.shape))
     if tuple(x1.shape) != shape:
         x1 = x1.expand(shape)

@@ -18,12 +18,13 @@ from ..._array import namespace_of
 from ..._ops._op import derivative, record
 from ..._ops.copy import clone
 from ..._ops._op import traced, traced_stateful
-from ..._tensor import make_tensor
+from ..._tensor import Tensor, make_tensor
 from ..._autograd import grad_mode
 from .pooling import avg_pool2d
 from .sampling import pad
 from ..._tensor import _wrap_dim
 from ..._ops._arguments import bool_argument, check_tensors
+from ..._signatures import Signatures
 
 FUNCTIONS = ["batch_norm", "layer_norm", "group_norm", "instance_norm", "rms_norm", "local_response_norm"]
 METHODS = []
@@ -37,7 +38,11 @@ SIGNATURES = {
     "local_response_norm": "object input, object size, float alpha = 0.0001, float beta = 0.75, float k = 1.0",
     "layer_norm": "Tensor input, SymInt[] normalized_shape, Tensor? weight = None, Tensor? bias = None, "
                   "float eps = 1e-05",
-    "group_norm": "object input, int num_groups, Tensor? weight = None, Tensor? bias = None, float eps = 1e-05",
+    # a tensor num_groups reaches Python's ``%`` in PyTorch (a RuntimeError from bool() of many values)
+    "group_norm": Signatures("group_norm", "object input, int num_groups, Tensor? weight = None, Tensor? bias = None, "
+                                           "float eps = 1e-05",
+                             hidden=("object input, Tensor num_groups, Tensor? weight = None, Tensor? bias = None, "
+                                     "float eps = 1e-05",)),
     "rms_norm": "Tensor input, SymInt[] normalized_shape, Tensor? weight = None, float? eps = None",
 }
 
@@ -296,6 +301,10 @@ NativeGroupNormBackward0 = derivative("NativeGroupNormBackward0", _group_norm_gr
 
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-05):
     x = input._data
+    if isinstance(num_groups, Tensor):  # PyTorch's ``%`` of a tensor asks its truth value
+        if num_groups.numel() != 1:
+            raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
+        num_groups = int(num_groups)
     check_parameter_dtypes(input, weight, bias)
     _check_kernel_dtype(input, "GroupNormKernelImpl")
     if x.ndim < 2 or x.shape[1] % num_groups:
