@@ -4,6 +4,7 @@
 """
 
 from . import _allocator, _dtype
+from ._errors import argument_type_error as _argument_type_error
 
 _allocator.keep_large_blocks()
 from ._creation import (arange, as_tensor, asarray, empty, empty_like, eye, from_dlpack, from_numpy, full, full_like,
@@ -15,6 +16,8 @@ from ._dtype import bfloat16, dtype
 from ._printing import get_printoptions, set_printoptions
 from ._size import Size
 from ._tensor import Tensor
+from . import _creation
+from ._signatures import Signatures as _Signatures, checking as _checking, with_signatures as _with_signatures
 from . import _ops
 from ._ops import FUNCTIONS as _FUNCTIONS
 from . import autograd
@@ -39,6 +42,10 @@ from ._random import (Generator, bernoulli, binomial, default_generator, get_rng
                       seed, set_rng_state)
 
 globals().update(_FUNCTIONS)
+globals().update(_with_signatures(_creation, _creation.SIGNATURES, home=__name__))
+globals().update(_with_signatures(_random.factories, _random.factories.SIGNATURES, home=__name__))
+globals().update(promote_types=_checking(_Signatures("promote_types", "ScalarType type1, ScalarType type2"),
+                                         promote_types, __name__))
 from . import fft, linalg, special  # noqa: E402
 from . import accelerator, amp, backends, jit, onnx  # noqa: E402
 from ._legacy_linalg import (cholesky_solve, frobenius_norm, geqrf, lu, lu_solve, lu_unpack,  # noqa: E402
@@ -108,6 +115,8 @@ def is_floating_point(input):
 
 
 def numel(input):
+    if not isinstance(input, Tensor):
+        raise _argument_type_error("numel", "input", 1, "Tensor", input)
     return input.numel()
 
 

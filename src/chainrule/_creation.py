@@ -149,7 +149,7 @@ def _placed(array, device):
     return moved(array, *placement(device))
 
 
-def as_tensor(data, dtype=None, device=None):
+def as_tensor(data, *, dtype=None, device=None):
     """Like ``tensor`` but shares memory with a NumPy array or tensor when no conversion or transfer is needed."""
     if isinstance(data, Tensor):
         if device is not None:
@@ -327,6 +327,13 @@ def _from_host_values(values):
     return make
 
 
+_RANGE_OPTIONS = ("*, Tensor? out = None, ScalarType? dtype = None, Layout? layout = None, Device? device = None, "
+                  "bool? pin_memory = False, bool? requires_grad = False")
+# PyTorch's signatures of the factories chainrule's namespace checks after a call failed (chainrule._signatures)
+SIGNATURES = {"arange": (f"Scalar end, {_RANGE_OPTIONS}", f"Scalar start, Scalar end, {_RANGE_OPTIONS}",
+                         f"Scalar start, Scalar end, Scalar step = 1, {_RANGE_OPTIONS}")}
+
+
 def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
     """Values from ``start`` to ``end`` (exclusive); int64 when every bound is an integer."""
     if end is None:
@@ -400,16 +407,25 @@ def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False):
     return made
 
 
+def _sizes_given(name, size):
+    if not size:
+        raise TypeError(f'{name}() missing 1 required positional arguments: "size"')
+    return size
+
+
 def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
-    return _factory("zeros", size, dtype or self.dtype, requires_grad, _ZEROS, device, self._data)
+    return _factory("zeros", _sizes_given("new_zeros", size), dtype or self.dtype, requires_grad, _ZEROS, device,
+                    self._data)
 
 
 def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
-    return _factory("ones", size, dtype or self.dtype, requires_grad, _ONES, device, self._data)
+    return _factory("ones", _sizes_given("new_ones", size), dtype or self.dtype, requires_grad, _ONES, device,
+                    self._data)
 
 
 def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
-    return _factory("empty", size, dtype or self.dtype, requires_grad, _EMPTY, device, self._data)
+    return _factory("empty", _sizes_given("new_empty", size), dtype or self.dtype, requires_grad, _EMPTY, device,
+                    self._data)
 
 
 def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False):

@@ -12,6 +12,7 @@ from ._creation import empty, tensor
 from ._errors import argument_type_error
 from ._tensor import Tensor, make_tensor
 from ._signatures import Signatures, checking
+from ._ops._arguments import check_tensors
 from .nn import functional as F
 from .nn.functional import normalization
 
@@ -114,6 +115,7 @@ def kl_div(input, target, reduction=0, *, log_target=False):
 
 
 def binary_cross_entropy_with_logits(input, target, weight=None, pos_weight=None, reduction=0):
+    check_tensors("binary_cross_entropy_with_logits", ("input", input), ("target", target))
     return F.binary_cross_entropy_with_logits(input, target, weight, reduction=_reduction(reduction),
                                               pos_weight=pos_weight)
 
@@ -229,7 +231,11 @@ def nonzero_static(input, *, size, fill_value=-1):
 
 def can_cast(from_, to):
     """Whether PyTorch casts ``from_`` into ``to`` implicitly (never to a lower category)."""
+    _CAN_CAST.check((from_, to), {})
     return from_.category <= to.category
+
+
+_CAN_CAST = Signatures("can_cast", "ScalarType from_, ScalarType to")
 
 
 def result_type(tensor1, tensor2):

@@ -95,6 +95,9 @@ def triangular_solve(b, A, upper=True, transpose=False, unitriangular=False, *, 
     """Deprecated: ``X`` with ``A X = b`` (``A^T X = b`` when ``transpose``), and a copy of ``A``."""
     warnings.warn("chainrule.triangular_solve is deprecated in favor of chainrule.linalg.solve_triangular and will be "
                   "removed in a future PyTorch release.", UserWarning, stacklevel=2)
+    if b.dtype != A.dtype:
+        raise RuntimeError(f"Expected b and A to have the same dtype, but found b of type {b.dtype.scalar_type_name} "
+                           f"and A of type {A.dtype.scalar_type_name} instead.")
     matrix = A.mT if transpose else A
     solution = linalg.solve_triangular(matrix, b, upper=upper != transpose, unitriangular=unitriangular)
     return _TriangularSolve((solution, A.clone()))
@@ -204,8 +207,9 @@ SIGNATURES = {
     "lu": Signatures("_lu_with_info", "Tensor A, bool pivot = True, object get_infos = False, object out = None",
                      eager=True),
     "lu_unpack": f"Tensor LU_data, Tensor LU_pivots, bool unpack_data = True, bool unpack_pivots = True, {_OUT}",
-    "triangular_solve": f"Tensor b, Tensor A, bool upper = True, bool transpose = False, bool unitriangular = False, "
-                        f"{_OUT}",
+    "triangular_solve": Signatures("triangular_solve", f"Tensor b, Tensor A, bool upper = True, "
+                                                       f"bool transpose = False, bool unitriangular = False, {_OUT}",
+                                   eager=True),
     "cholesky_solve": f"Tensor input, Tensor input2, bool upper = False, {_OUT}",
     "geqrf": f"Tensor input, {_OUT}", "orgqr": "Tensor input, Tensor tau",
     "ormqr": f"Tensor input, Tensor tau, Tensor other, bool left = True, bool transpose = False, {_OUT}",

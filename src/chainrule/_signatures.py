@@ -77,7 +77,7 @@ _ACCEPTS = {
     "str": lambda v: isinstance(v, str),
     "int[]": _is_int_sequence,
     "SymInt[]": _is_int_sequence,
-    "Tensor[]": lambda v: isinstance(v, (tuple, list)) and all(isinstance(t, Tensor) for t in v),
+    "Tensor[]": lambda v: isinstance(v, (tuple, list)),  # its elements are checked as they are unpacked
     "Tensor?[]": lambda v: isinstance(v, (tuple, list)) and all(t is None or isinstance(t, Tensor) for t in v),
     "ScalarType": lambda v: isinstance(v, _dtype_class),
     "Generator": lambda v: type(v).__name__ == "Generator",  # chainrule's Generator lives a layer above
@@ -113,18 +113,19 @@ class _Parameter:
         """PyTorch's words for ``value`` refused here, ``position`` 1-based (None for a keyword)."""
         where = f"argument '{self.name}'" + (f" (position {position})" if position else "")
         shown = _SHOWN.get(self.kind, self.kind)
-        if self.kind in ("Tensor[]", "Tensor?[]") and isinstance(value, (tuple, list)):
-            optional = self.kind == "Tensor?[]"
-            index = next(i for i, t in enumerate(value) if not (isinstance(t, Tensor) or optional and t is None))
-            return TypeError(f"expected Tensor as element {index} in argument {position - 1 if position else 0}, "
-                             f"but got {type_name(value[index])}")
         if self.kind in ("int[]", "SymInt[]") and isinstance(value, (tuple, list)):
             return TypeError(f"{function}(): {where} must be {shown}, but found element of type "
                              f"{type_name(value[0])} at pos 0")
         return TypeError(f"{function}(): {where} must be {shown}, not {type_name(value)}")
 
-    def unpack_error(self, function, value):
-        """The error for a list of ints whose first element is an int and a later one is not, else None."""
+    def unpack_error(self, function, value, index):
+        """The error for a list of ints whose first element is an int and a later one is not, or for a list of
+        tensors with an element that is not one (``index``: the parameter's, 0-based), else None."""
+        if self.kind == "Tensor[]" and isinstance(value, (tuple, list)):
+            for element, item in enumerate(value):
+                if not isinstance(item, Tensor):
+                    return TypeError(f"expected Tensor as element {element} in argument {index}, but got "
+                                     f"{type_name(item)}")
         if self.kind in ("int[]", "SymInt[]") and isinstance(value, (tuple, list)):
             for index, item in enumerate(value):
                 if not _is_int(item):
@@ -189,7 +190,7 @@ class _Overload:
                 continue
             if not parameter.accepts(value):
                 return parameter.type_error(function, value, position), False
-            unpacked = parameter.unpack_error(function, value)
+            unpacked = parameter.unpack_error(function, value, index)
             if unpacked is not None:
                 return unpacked, True
         if unused:
@@ -318,6 +319,12 @@ def _wrapped(wrapper, function, signatures, home, name):
 def checking_method(signatures, function):
     """``checking`` for a Tensor method: ``signatures`` are the function's, the method's are found from them."""
     signatures = signatures.method()
+    if signatures.eager:
+        def checked_first(self, *args, **kwargs):
+            signatures.check(args, kwargs)
+            return function(self, *args, **kwargs)
+
+        return _wrapped(checked_first, function, signatures, None, None)
 
     def method(self, *args, **kwargs):
         try:

@@ -18,6 +18,7 @@ from ._ops.fourier import NORMALIZATION, fft_c2c, fft_c2r, fft_r2c
 from ._ops.indexing import narrow
 from ._ops.joining import roll
 from ._ops.pointwise_base import no_kernel_error, write_out
+from ._signatures import Signatures, checking
 from ._tensor import Tensor, _wrap_dim
 from .nn.functional._windows import constant_pad
 
@@ -303,3 +304,21 @@ def _shift(input, dim, amount):
 
 
 publish([globals()[name] for name in __all__ if name != "Tensor"])
+
+# PyTorch's signatures (its messages name the functions fft_*): a failed call whose arguments do not fit them
+# raises PyTorch's TypeError; the frequencies are checked first, as they would take a float count.
+_ONE = "Tensor input, int? n = None, int dim = -1, str? norm = None, *, Tensor? out = None"
+_TWO = "Tensor input, int[1]? s = None, int[1] dim = (-2, -1), str? norm = None, *, Tensor? out = None"
+_MANY = "Tensor input, int[1]? s = None, int[1]? dim = None, str? norm = None, *, Tensor? out = None"
+_FREQUENCIES = ("int n, float d = 1.0, *, ScalarType? dtype = None, Layout? layout = None, Device? device = None, "
+                "bool? requires_grad = False")
+SIGNATURES = {
+    **dict.fromkeys(("fft", "ifft", "rfft", "irfft", "hfft", "ihfft"), _ONE),
+    **dict.fromkeys(("fft2", "ifft2", "rfft2", "irfft2", "hfft2", "ihfft2"), _TWO),
+    **dict.fromkeys(("fftn", "ifftn", "rfftn", "irfftn", "hfftn", "ihfftn"), _MANY),
+    **dict.fromkeys(("fftshift", "ifftshift"), "Tensor input, int[1]? dim = None"),
+}
+globals().update({name: checking(Signatures(f"fft_{name}", declaration), globals()[name], __name__, name)
+                  for name, declaration in SIGNATURES.items()})
+globals().update({name: checking(Signatures(f"fft_{name}", _FREQUENCIES, eager=True), globals()[name], __name__, name)
+                  for name in ("fftfreq", "rfftfreq")})

@@ -96,6 +96,10 @@ def fork(func, *args, **kwargs):
 
 
 def wait(future):
+    if not isinstance(future, Future):
+        if future is None:
+            raise RuntimeError("Future can't be None")
+        raise TypeError(f"wait(): incompatible function arguments: expected a Future, got {type(future).__name__}")
     return future.wait()
 
 

@@ -294,6 +294,10 @@ _TOLERANCES = ("Tensor A, *, Tensor? atol = None, Tensor? rtol = None, bool herm
                "Tensor A, float {0}, bool hermitian = False, *, Tensor? out = None|"
                "Tensor A, Tensor {0}, bool hermitian = False, *, Tensor? out = None")
 SIGNATURES = {
+    "solve_triangular": "Tensor input, Tensor B, *, bool upper, bool left = True, bool unitriangular = False, "
+                        "Tensor? out = None",
+    "lu_solve": "Tensor LU, Tensor pivots, Tensor B, *, bool left = True, bool adjoint = False, Tensor? out = None",
+    "cond": ("Tensor A, Scalar? p = None, *, Tensor? out = None", "Tensor A, str p, *, Tensor? out = None"),
     "cross": "Tensor input, Tensor other, *, int dim = -1, Tensor? out = None",
     "eig": f"Tensor A, {_OUT}", "eigvals": f"Tensor A, {_OUT}",
     "eigh": f"Tensor A, str UPLO = 'L', {_OUT}", "eigvalsh": f"Tensor A, str UPLO = 'L', {_OUT}",

@@ -22,6 +22,7 @@ from ._ops.special.polynomials import (chebyshev_polynomial_t, chebyshev_polynom
                                        shifted_chebyshev_polynomial_u, shifted_chebyshev_polynomial_v,
                                        shifted_chebyshev_polynomial_w)
 from ._ops.special.gamma import digamma, gammainc, gammaincc, lgamma as gammaln, multigammaln, polygamma, zeta
+from ._signatures import Signatures, checking
 from ._tensor import Tensor
 from .nn import functional as _functional
 
@@ -54,3 +55,6 @@ def log_softmax(input, dim, *, dtype=None):
 
 
 publish([globals()[name] for name in __all__ if name != "Tensor"])
+# PyTorch names them special_*: a failed call whose arguments do not fit raises its TypeError
+globals().update({name: checking(Signatures(f"special_{name}", "Tensor input, int dim, *, ScalarType? dtype = None"),
+                                 globals()[name], __name__, name) for name in ("softmax", "log_softmax")})

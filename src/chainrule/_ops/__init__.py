@@ -2,11 +2,14 @@
 
 Each family module lists what it offers: ``FUNCTIONS`` (``chainrule.name``), ``METHODS``
 (``tensor.name``), ``METHOD_FORMS`` (methods whose arguments differ from the function's), ``INPLACE``
-(names that also get a generated ``name_`` method) and ``ALIASES``.
+(names that also get a generated ``name_`` method) and ``ALIASES``; it may declare PyTorch's ``SIGNATURES`` of
+its functions (``chainrule._signatures``), which explain a failed call whose arguments do not fit them with
+PyTorch's TypeError, in the function and in its Tensor method.
 Adding a family is adding its module to ``FAMILIES`` (or, for a namespace loaded later such as
 ``chainrule.nn.functional``, calling ``register_family``).
 """
 
+from .._signatures import checking, checking_method, declared
 from .._tensor import Tensor
 from ._op import publish
 from . import (arithmetic, complex, copy, indexing, inplace, joining, matmul, pointwise, pointwise_binary,
@@ -59,6 +62,20 @@ def _collect_core():
         _collect(family)
     METHODS.update(copy.CONVERSIONS)
     METHODS.update(zero_=inplace.zero_, fill_=inplace.fill_, copy_=inplace.copy_)
+
+
+def _check_arguments():
+    """Wrap the functions and methods named in a family's ``SIGNATURES`` (after they are published: compile
+    follows the op itself, not its wrapper)."""
+    for family in FAMILIES:
+        aliases = getattr(family, "ALIASES", {})
+        for name, declaration in getattr(family, "SIGNATURES", {}).items():
+            function, signatures = getattr(family, aliases.get(name, name)), declared(name, declaration)
+            if FUNCTIONS.get(name) is function:
+                FUNCTIONS[name] = checking(signatures, function, "chainrule", name)
+            if METHODS.get(name) is function:
+                METHODS[name] = checking_method(signatures, function)
+                setattr(Tensor, name, METHODS[name])
 
 
 def _radd(self, other):
@@ -123,6 +140,7 @@ def _install():
         setattr(Tensor, name, fn)
     Tensor.__hash__ = object.__hash__
     publish(list(FUNCTIONS.values()) + list(METHODS.values()) + list(operators.values()))
+    _check_arguments()
 
 
 _install()

@@ -8,15 +8,30 @@ work on the arrays directly, each with the namespace of its input.
 from .._array import namespace_of
 from .._creation import tensor
 from .._dtype import float32, float64, int32, int64
-from .._tensor import Tensor, make_tensor
+from .._tensor import Tensor, _wrap_dim, make_tensor
 from ..return_types import make_return_type
-from ._arguments import check_tensors
+from ._arguments import bool_argument, check_tensors, int_argument
 
 __all__ = ["bincount", "histc", "histogram", "searchsorted", "bucketize", "isin", "unique_consecutive"]
 FUNCTIONS = __all__
 METHODS = ["bincount", "histc", "histogram", "unique_consecutive"]
 
 histogram_result = make_return_type("histogram", ("hist", "bin_edges"))
+_HISTOGRAM_TAIL = "*, Tensor? weight = None, bool density = False, object out = None"
+SIGNATURES = {
+    "bincount": "Tensor input, Tensor? weights = None, SymInt minlength = 0",
+    "histc": "Tensor input, int bins = 100, Scalar min = 0, Scalar max = 0, *, Tensor? out = None",
+    "histogram": (f"Tensor input, Tensor bins, {_HISTOGRAM_TAIL}",
+                  "Tensor input, int bins = 100, *, object range = None, Tensor? weight = None, bool density = False, "
+                  "object out = None"),
+    "isin": ("Tensor elements, Tensor test_elements, *, bool assume_unique = False, bool invert = False",
+             "Scalar elements, Tensor test_elements, *, bool assume_unique = False, bool invert = False",
+             "Tensor elements, Scalar test_elements, *, bool assume_unique = False, bool invert = False"),
+    "searchsorted": ("Tensor sorted_sequence, Tensor input, *, bool out_int32 = False, bool right = False, "
+                     "str? side = None, Tensor? sorter = None, Tensor? out = None",
+                     "Tensor sorted_sequence, Scalar input, *, bool out_int32 = False, bool right = False, "
+                     "str? side = None, Tensor? sorter = None, Tensor? out = None"),
+}
 
 
 def _as_tensor(value):
@@ -29,7 +44,7 @@ def bincount(input, weights=None, minlength=0):
     x = input._data
     xp = namespace_of(x)
     if x.ndim != 1 or input.dtype.category != 1 or (x.size and int(x.min()) < 0):
-        if input.dtype.category != 1 and x.ndim == 1:
+        if input.dtype.category != 1:
             raise NotImplementedError(f"\"bincount_cpu\" not implemented for '{input.dtype.scalar_type_name}'")
         raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
     if minlength < 0:
@@ -70,11 +85,18 @@ def histc(input, bins=100, min=0, max=0, *, out=None):
     return make_tensor(counts.astype(x.dtype))
 
 
-def histogram(input, bins, *, range=None, weight=None, density=False, out=None):
+def histogram(input, bins=100, *, range=None, weight=None, density=False, out=None):
     """Counts (or weights, or a density) in ``bins``: a count of equal bins or a tensor of edges."""
     x = input._data
     xp = namespace_of(x)
+    if not isinstance(bins, Tensor):
+        bins = int_argument("histogram", "bins", 2, bins)
+    if x.dtype.kind not in "f":
+        raise NotImplementedError(f"\"histogramdd\" not implemented for '{input.dtype.scalar_type_name}'")
     if isinstance(bins, Tensor):
+        if bins._data.ndim != 1:
+            raise RuntimeError(f"torch.histogramdd: bins tensor should have one dimension, but got "
+                               f"{bins._data.ndim} dimensions in the bins tensor for dimension 0")
         edges = bins._data.astype(xp.float64)
     else:
         low, high = range if range is not None else (float(x.min()), float(x.max())) if x.size else (0.0, 0.0)
@@ -142,8 +164,13 @@ def isin(elements, test_elements, *, assume_unique=False, invert=False):
 def unique_consecutive(input, return_inverse=False, return_counts=False, dim=None):
     """Collapse runs of equal values (or equal slices along ``dim``) to one, keeping the order."""
     check_tensors("unique_consecutive", ("input", input))
+    for name, flag in (("return_inverse", return_inverse), ("return_counts", return_counts)):
+        if not isinstance(flag, Tensor):  # PyTorch asks a tensor its truth value
+            bool_argument("unique_consecutive", name, None, flag)
     x = input._data
     xp = namespace_of(x)
+    if dim is not None:
+        dim = _wrap_dim(int_argument("unique_consecutive", "dim", None, dim), x.ndim)
     if dim is None:
         flat = x.reshape(-1)
         starts = xp.ones(flat.shape, dtype=bool)
@@ -152,7 +179,6 @@ def unique_consecutive(input, return_inverse=False, return_counts=False, dim=Non
         group = xp.cumsum(starts) - 1
         inverse = group.reshape(x.shape)
     else:
-        dim = dim % x.ndim
         moved = xp.moveaxis(x, dim, 0).reshape(x.shape[dim], -1)
         starts = xp.ones(moved.shape[0], dtype=bool)
         starts[1:] = xp.any(moved[1:] != moved[:-1], axis=1)

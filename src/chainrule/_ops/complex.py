@@ -19,6 +19,7 @@ from .._dtype import _FROM_NUMPY, complex64, complex128, float16, float32, float
 from .._tensor import Tensor
 from ._broadcast import broadcast_shapes
 from ._op import OUTPUT, derivative, record
+from ._arguments import check_tensors
 from .indexing import select
 from .pointwise import sgn, where
 from .pointwise_base import float_array, write_out, zeros_like_grad
@@ -82,6 +83,7 @@ def is_conj(input):
 
 def resolve_conj(input):
     """A tensor whose conjugation is no longer pending: a copy of a ``conj`` result, else ``input``."""
+    check_tensors("resolve_conj", ("input", input))
     return input.clone() if is_conj(input) else input
 
 

@@ -86,7 +86,7 @@ def cpu(input, memory_format=None):
 
 
 def _converter(dtype):
-    def convert(input, memory_format=None):
+    def convert(input, *, memory_format=None):
         return to(input, dtype)
 
     convert.__name__ = convert.__qualname__ = dtype.name

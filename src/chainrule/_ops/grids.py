@@ -25,6 +25,13 @@ from .cumulative import cumprod
 __all__ = ["meshgrid", "broadcast_tensors", "broadcast_shapes", "cartesian_prod", "combinations", "tril_indices",
            "triu_indices", "block_diag", "diagflat", "vander", "unravel_index", "range"]
 FUNCTIONS = __all__
+_INDICES = ("int row, int col, int offset = 0, *, ScalarType? dtype = None, Layout? layout = None, "
+            "Device? device = None, bool? pin_memory = False")
+SIGNATURES = {
+    "tril_indices": _INDICES, "triu_indices": _INDICES,
+    "range": "Scalar start, Scalar end, Scalar step = 1, *, Tensor? out = None, ScalarType? dtype = None, "
+             "Layout? layout = None, Device? device = None, bool? pin_memory = False, bool? requires_grad = False",
+}
 METHODS = ["diagflat"]
 
 _builtin_range = range
@@ -38,9 +45,23 @@ def _tensors_arg(function, tensors):
     return list(tensors)
 
 
+def _shape_argument(shape):
+    """One of ``broadcast_shapes``'s shapes as a tuple, refused as PyTorch's Python code refuses it."""
+    if shape is None:
+        return ()
+    if isinstance(shape, int):
+        return (shape,)
+    if not isinstance(shape, (tuple, list, str)):
+        raise RuntimeError(f"Input shapes should be of type ints, a tuple of ints, or a list of ints, got {shape}")
+    for size in shape:
+        if not isinstance(size, int):  # PyTorch compares each size with 0
+            raise TypeError(f"'<' not supported between instances of '{type(size).__name__}' and 'int'")
+    return tuple(shape)
+
+
 def broadcast_shapes(*shapes):
     """The shape all ``shapes`` broadcast to, with PyTorch's error for ones that do not."""
-    sizes = [(s,) if isinstance(s, int) else tuple(s) for s in shapes]
+    sizes = [_shape_argument(s) for s in shapes]
     result = []
     for position in _builtin_range(1, max((len(s) for s in sizes), default=0) + 1):
         size = 1
@@ -115,6 +136,9 @@ def meshgrid(*tensors, indexing=None):
 def cartesian_prod(*tensors):
     """Every combination of one element from each 1-d tensor, one per row (a 1-d input is returned)."""
     tensors = _tensors_arg("cartesian_prod", tensors)
+    for vector in tensors:
+        if vector.dim() != 1:
+            raise RuntimeError(f"Expect a 1D vector, but got shape {list(vector.shape)}")
     if len(tensors) == 1:
         return tensors[0]
     grids = meshgrid(*tensors, indexing="ij")

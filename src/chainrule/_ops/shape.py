@@ -165,7 +165,7 @@ def unflatten(input, dim, sizes):
     return view(input, x.shape[:dim] + sizes + x.shape[dim + 1:])
 
 
-def contiguous(input, memory_format=None):
+def contiguous(input, *, memory_format=None):
     if input._data.flags.c_contiguous:
         return input
     return clone(input)

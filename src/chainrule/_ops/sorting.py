@@ -247,6 +247,8 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
         x = input._data
     except AttributeError:
         raise not_a_tensor("unique", ("input", input)) from None
+    for name, flag in (("sorted", sorted), ("return_inverse", return_inverse), ("return_counts", return_counts)):
+        bool_argument("_unique2", name, None, flag)
     if dim is not None:
         dim = _wrap_dim(dim, x.ndim)
     xp = namespace_of(x)

@@ -14,6 +14,7 @@ from .._creation import empty, tensor
 from .._dtype import bfloat16 as _bfloat16, complex64, complex128, to_dtype
 from .._tensor import Tensor, _wrap_dim, make_tensor
 from .._autograd import grad_mode
+from .._signatures import Signatures
 from ._arguments import check_tensors, int_argument
 from .arithmetic import add, mul
 from .copy import clone
@@ -38,6 +39,21 @@ METHODS = ["repeat_interleave", "dsplit", "hsplit", "vsplit", "split_with_sizes"
            "is_pinned", "pin_memory", "share_memory_", "is_shared", "dim_order", "eig", "lstsq", "solve",
            "reinforce", "nbytes", "itemsize", "is_meta", "is_xla", "name", "volatile", "is_distributed"]
 INPLACE = ["addr"]
+_SECTIONS = ("Tensor input, int sections", "Tensor input, int[] indices")
+SIGNATURES = {
+    "dsplit": _SECTIONS, "hsplit": _SECTIONS, "vsplit": _SECTIONS,
+    "split_with_sizes": "Tensor input, SymInt[] split_sizes, int dim = 0",
+    "unsafe_split_with_sizes": "Tensor input, SymInt[] split_sizes, int dim = 0",
+    "split_with_sizes_copy": "Tensor input, SymInt[] split_sizes, int dim = 0, *, Tensor[]? out = None",
+    "slice_copy": "Tensor input, int dim = 0, SymInt? start = None, SymInt? end = None, SymInt step = 1, *, "
+                  "Tensor? out = None",
+    # checked first: a view of one tensor accepts a dtype, a device string, None...
+    "view_copy": Signatures("view_copy", "Tensor input, SymInt[] size, *, Tensor? out = None",
+                            "Tensor input, ScalarType dtype, *, Tensor? out = None", eager=True),
+    "repeat_interleave": ("Tensor repeats, *, SymInt? output_size = None",
+                          "Tensor input, Tensor repeats, int? dim = None, *, SymInt? output_size = None",
+                          "Tensor input, SymInt repeats, int? dim = None, *, SymInt? output_size = None"),
+}
 
 
 # ---------------------------------------------------------------- splits and joins
@@ -97,6 +113,8 @@ def row_stack(tensors, *, out=None):
 
 def sum_to_size(input, *size):
     """``input`` summed down to ``size``, which it must be expandable from."""
+    if not size:
+        raise TypeError('sum_to_size() missing 1 required positional arguments: "size"')
     shape = tuple(size[0]) if len(size) == 1 and isinstance(size[0], (tuple, list)) else tuple(size)
     x = input._data
     try:
@@ -133,7 +151,7 @@ expand_copy = _copy_of(expand, "expand_copy")
 permute_copy = _copy_of(permute, "permute_copy")
 select_copy = _copy_of(select, "select_copy")
 slice_copy = _copy_of(lambda input, dim=0, start=None, end=None, step=1:
-                      input[(slice(None),) * (dim % max(input.dim(), 1)) + (slice(start, end, step),)], "slice_copy")
+                      input[(slice(None),) * _wrap_dim(dim, input.dim()) + (slice(start, end, step),)], "slice_copy")
 split_copy = _copy_of(split, "split_copy")
 split_with_sizes_copy = _copy_of(split_with_sizes, "split_with_sizes_copy")
 squeeze_copy = _copy_of(squeeze, "squeeze_copy")
@@ -170,6 +188,8 @@ def repeat_interleave(input, repeats=_COUNTS_ONLY, dim=None, *, output_size=None
     check_tensors("repeat_interleave", ("input", input))
     if repeats is _COUNTS_ONLY:
         counts = input._data
+        if counts.dtype.kind == "b":
+            raise NotImplementedError("\"repeat_interleave_cpu\" not implemented for 'Bool'")
         if counts.ndim != 1 or input.dtype.category != 1:
             raise RuntimeError("repeat_interleave only accept 1D vector as repeat")
         xp = namespace_of(counts)
@@ -261,6 +281,8 @@ def new(input, *args, **kwargs):
         return empty(0, dtype=input.dtype)
     if len(args) == 1 and isinstance(args[0], Tensor):
         return args[0]
+    if len(args) == 1 and not isinstance(args[0], (int, tuple, list)) or isinstance(args[0], bool):
+        raise TypeError(f"new(): data must be a sequence (got {type(args[0]).__name__})")
     if all(isinstance(a, int) and not isinstance(a, bool) for a in args):
         return empty(*args, dtype=input.dtype)
     if len(args) == 1 and isinstance(args[0], tuple) and all(isinstance(a, int) for a in args[0]):
@@ -280,11 +302,11 @@ def new_empty_strided(input, size, stride, *, dtype=None, device=None, requires_
     return result.requires_grad_(requires_grad) if requires_grad else result
 
 
-def cdouble(input, memory_format=None):
+def cdouble(input, *, memory_format=None):
     return input.to(complex128)
 
 
-def cfloat(input, memory_format=None):
+def cfloat(input, *, memory_format=None):
     return input.to(complex64)
 
 
@@ -353,6 +375,7 @@ def is_neg(input):
 
 
 def resolve_neg(input):
+    check_tensors("resolve_neg", ("input", input))
     return input
 
 
@@ -392,19 +415,26 @@ def dim_order(input, *, ambiguity_check=False):
     return tuple(sorted(range(input.dim()), key=lambda d: -strides[d]))
 
 
-def _removed(name, replacement):
-    def removed(*args, **kwargs):
-        raise RuntimeError(f"This function was deprecated since version 1.9 and is now removed. `torch.{name}` is "
-                           f"deprecated in favor of `torch.linalg.{replacement}`.")
-
-    removed.__name__ = removed.__qualname__ = name
-    return removed
+def _removed(name):
+    """The error of a function PyTorch removed (it keeps the signature, so a wrong call is a TypeError first)."""
+    return RuntimeError(f"This function was deprecated since version 1.9 and is now removed. `torch.{name}` is "
+                        f"deprecated in favor of `torch.linalg.{name}`.")
 
 
-eig = _removed("eig", "eig")
-matrix_rank = _removed("matrix_rank", "matrix_rank")
-lstsq = _removed("lstsq", "lstsq")
-solve = _removed("solve", "solve")
+def eig(input, eigenvectors=False, *, e=None, v=None):
+    raise _removed("eig")
+
+
+def matrix_rank(input, tol=None, symmetric=False, *, out=None):
+    raise _removed("matrix_rank")
+
+
+def lstsq(input, A, *, out=None):
+    raise _removed("lstsq")
+
+
+def solve(input, A, *, out=None):
+    raise _removed("solve")
 
 
 def reinforce(input, reward):

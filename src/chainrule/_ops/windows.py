@@ -10,6 +10,15 @@ from .._dtype import get_default_dtype, to_dtype
 
 __all__ = ["hann_window", "hamming_window", "blackman_window", "bartlett_window", "kaiser_window"]
 FUNCTIONS = __all__
+_OPTIONS = ("*, ScalarType? dtype = None, Layout? layout = None, Device? device = None, bool? pin_memory = False, "
+            "bool? requires_grad = False")
+_WINDOW = (f"int window_length, {_OPTIONS}", f"int window_length, bool periodic, {_OPTIONS}")
+SIGNATURES = {
+    "hann_window": _WINDOW, "blackman_window": _WINDOW, "bartlett_window": _WINDOW,
+    "hamming_window": _WINDOW + (f"int window_length, bool periodic, float alpha, {_OPTIONS}",
+                                 f"int window_length, bool periodic, float alpha, float beta, {_OPTIONS}"),
+    "kaiser_window": _WINDOW + (f"int window_length, bool periodic, float beta, {_OPTIONS}",),
+}
 
 
 def _window(name, window_length, periodic, dtype, requires_grad, shape):

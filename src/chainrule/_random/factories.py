@@ -181,6 +181,18 @@ def _filled_like(data, np_dtype, sample, *parameters):
     return fill_like(data, sample, *parameters, dtype=np_dtype, new=True)
 
 
+_LIKE = ("*, object dtype = None, object layout = None, object device = None, object requires_grad = False, "
+         "object memory_format = None, object generator = None")
+# PyTorch's signatures, checked after a call failed (chainrule._signatures; the namespace wraps them)
+SIGNATURES = {
+    "rand_like": f"Tensor input, {_LIKE}", "randn_like": f"Tensor input, {_LIKE}",
+    "randint_like": (f"Tensor input, SymInt high, {_LIKE}", f"Tensor input, SymInt low, SymInt high, {_LIKE}"),
+    "bernoulli": ("Tensor input, *, Generator? generator = None, Tensor? out = None",
+                  "Tensor input, float p, *, Generator? generator = None, Tensor? out = None"),
+    "poisson": "Tensor input, Generator? generator = None",
+}
+
+
 def rand_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None,
               generator=None):
     """``rand`` of ``input``'s shape (and storage order)."""

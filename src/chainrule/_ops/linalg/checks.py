@@ -17,20 +17,23 @@ class LinAlgError(RuntimeError):
     """A matrix that the factorization cannot handle: singular, or not positive-definite."""
 
 
-def check_matrix(name, A, square=True):
-    """PyTorch's messages for a non-matrix, an integer tensor, or a non-square matrix."""
+def check_matrix(name, A, square=True, kernel=None):
+    """PyTorch's messages for a non-matrix, an integer tensor, or a non-square matrix; an op that names its
+    ``kernel`` refuses an integer tensor there, after the shape (``"cholesky_inverse_out_cpu" not implemented``)."""
     try:
         a = A._data
     except AttributeError:
         raise not_a_tensor(name, ("A", A)) from None
     if a.ndim < 2:
         raise RuntimeError(f"{name}: The input tensor A must have at least 2 dimensions.")
-    if a.dtype.kind not in "fc":
+    if a.dtype.kind not in "fc" and kernel is None:
         raise RuntimeError(f"{name}: Expected a floating point or complex tensor as input. Got "
                            f"{A.dtype.scalar_type_name}")
     if square and a.shape[-1] != a.shape[-2]:
         raise RuntimeError(f"{name}: A must be batches of square matrices, but they are {a.shape[-2]} by "
                            f"{a.shape[-1]} matrices")
+    if a.dtype.kind not in "fc":
+        raise NotImplementedError(f'"{kernel}" not implemented for \'{A.dtype.scalar_type_name}\'')
 
 
 # ---------------------------------------------------------------- LAPACK's ``info`` of one matrix

@@ -9,6 +9,7 @@ import warnings
 
 from ... import return_types
 from ..._array import namespace_of
+from ..._signatures import Signatures
 from ..._tensor import make_tensor
 from .._op import OUTPUT, derivative, record
 from ..joining import cat
@@ -23,6 +24,9 @@ __all__ = ["cholesky", "cholesky_array", "cholesky_legacy", "cholesky_inverse", 
 FUNCTIONS = ["cholesky_inverse"]
 METHODS = FUNCTIONS
 ALIASES = {"cholesky": "cholesky_legacy"}
+SIGNATURES = {"cholesky": "Tensor input, bool upper = False, *, Tensor? out = None",
+              "cholesky_inverse": Signatures("cholesky_inverse", "Tensor input, bool upper = False, *, "
+                                                                 "Tensor? out = None", eager=True)}
 
 _LinalgQr = return_types.make_return_type("linalg_qr", ("Q", "R"))
 
@@ -88,9 +92,7 @@ CholeskyInverseBackward0 = derivative("CholeskyInverseBackward0", _cholesky_inve
 @silent_float_errors
 def cholesky_inverse(input, upper=False, *, out=None):
     """The inverse of ``L @ L.mH`` (``U.mH @ U`` when ``upper``) from its Cholesky factor."""
-    if input._data.dtype.kind not in "fc":
-        raise NotImplementedError(f'"cholesky_inverse_out_cpu" not implemented for \'{input.dtype.scalar_type_name}\'')
-    check_matrix("cholesky_inverse", input)
+    check_matrix("cholesky_inverse", input, kernel="cholesky_inverse_out_cpu")
     a = input._data
     xp = namespace_of(a)
     factor = xp.triu(a) if upper else xp.tril(a)

@@ -7,6 +7,7 @@ result), so second derivatives see them move.
 
 from ... import return_types
 from ..._array import namespace_of
+from ..._signatures import Signatures
 from ..._tensor import make_tensor
 from .._op import OUTPUT, derivative, record
 from ..pointwise_base import write_out
@@ -19,6 +20,12 @@ __all__ = ["svd", "svd_legacy", "svdvals", "pinv", "pinv_grad", "pinverse"]
 FUNCTIONS = ["pinverse"]
 METHODS = FUNCTIONS
 ALIASES = {"svd": "svd_legacy"}
+# checked first (they would take a wrong flag or tolerance): the factorization costs far more than the check
+SIGNATURES = {
+    "svd": Signatures("svd", "Tensor input, bool some = True, bool compute_uv = True, *, Tensor? out = None",
+                      eager=True),
+    "pinverse": Signatures("pinverse", "Tensor input, float rcond = 1e-15", eager=True),
+}
 
 _LinalgSvd = return_types.make_return_type("linalg_svd", ("U", "S", "Vh"))
 _Svd = return_types.make_return_type("svd", ("U", "S", "V"))

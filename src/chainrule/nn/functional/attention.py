@@ -14,12 +14,16 @@ from ..._autograd import grad_mode
 from ..._ops._op import OUTPUT, derivative, record
 from ..._ops.matmul import matmul
 from ..._ops.pointwise import where
+from ..._ops._arguments import bool_argument
 from ..._tensor import make_tensor
 from .dropout import dropout
 from ..._float_errors import silent_float_errors
 
 FUNCTIONS = ["scaled_dot_product_attention"]
 METHODS = []
+SIGNATURES = {"scaled_dot_product_attention": "Tensor query, Tensor key, Tensor value, Tensor? attn_mask = None, "
+                                              "float dropout_p = 0.0, bool is_causal = False, *, float? scale = None, "
+                                              "bool enable_gqa = False"}
 
 
 @silent_float_errors
@@ -123,6 +127,7 @@ def _runs_fused(query, key, value, attn_mask, dropout_p):
 def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None,
                                  enable_gqa=False):
     """``softmax(q kᵀ * scale + mask) v``; a bool mask marks the positions that may be attended to."""
+    is_causal = bool_argument("scaled_dot_product_attention", "is_causal", None, is_causal)
     allowed, bias = _mask_terms(attn_mask, is_causal, query, key)
     if scale is None:
         scale = 1.0 / math.sqrt(query.shape[-1])

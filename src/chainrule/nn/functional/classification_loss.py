@@ -15,9 +15,11 @@ from ..._ops._op import derivative, needs_grad, record
 from ..._ops.pointwise import log, sigmoid, where
 from ..._ops._op import traced
 from ..._signatures import Signatures
-from ..._tensor import make_tensor
+from ..._tensor import Tensor, make_tensor
+from ..._ops._arguments import not_a_tensor
 from .activation import logsigmoid, softplus, softplus_array
-from .loss_reduction import divide_by_number, reduce_array, reduce_loss, reduction_mode
+from .loss_reduction import (check_loss_dtypes, check_reduction_text, divide_by_number, reduce_array, reduce_loss,
+                             reduction_mode)
 from .softmax import log_softmax
 from ..._float_errors import silent_float_errors
 
@@ -84,6 +86,8 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     reduction = reduction_mode(reduction, size_average, reduce)
     _check_nll_shapes(input, target)
     _check_target_dtype(target)
+    if input._data.dtype.kind != "f":
+        raise NotImplementedError(f"\"nll_loss_out_frame\" not implemented for '{input.dtype.scalar_type_name}'")
     _check_weight_size(weight, input.shape[0 if input.dim() == 1 else 1])
     if input.dim() < 3:
         return _nll(input, target, weight, ignore_index, reduction, NllLossBackward0)
@@ -244,6 +248,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(f"Using a target size ({target.shape}) that is different to the input size "
                          f"({input.shape}) is deprecated. Please ensure they have the same size.")
+    check_loss_dtypes(input, target, "binary_cross_entropy", same=True)
     x, t = input._data, target._data
     xp = namespace_of(x)
     if any_true((x < 0) | (x > 1)):
@@ -275,6 +280,20 @@ BinaryCrossEntropyWithLogitsBackward0 = derivative("BinaryCrossEntropyWithLogits
                                                    _bce_logits_grad_target, saves="self target")
 
 
+def _check_logits_dtypes(input, target, target_written=True):
+    """The refusals of PyTorch's ``log_sigmoid`` of the input and of ``1 - target`` (written in the target's dtype
+    when ``target_written``)."""
+    if input._data.dtype.kind not in "f":
+        raise NotImplementedError(f"\"log_sigmoid_cpu\" not implemented for '{input.dtype.scalar_type_name}'")
+    kind = target._data.dtype.kind if isinstance(target, Tensor) else None
+    if kind == "b":
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
+                           "`logical_xor()` operator instead.")
+    if target_written and kind in ("i", "u"):
+        raise RuntimeError(f"result type {input.dtype.scalar_type_name} can't be cast to the desired output type "
+                           f"{target.dtype.scalar_type_name}")
+
+
 @silent_float_errors
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None, reduction="mean",
                                      pos_weight=None):
@@ -282,6 +301,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     reduction = reduction_mode(reduction, size_average, reduce)
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(f"Target size ({target.shape}) must be the same as input size ({input.shape})")
+    _check_logits_dtypes(input, target)
     x, t = input._data, target._data
     softplus_negative = softplus_array(-x)
     if pos_weight is None:
@@ -299,6 +319,10 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
 # ---------------------------------------------------------------- multi-label
 def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
     """Binary cross entropy of every class's logit, averaged over the classes."""
+    check_reduction_text(reduction)
+    if not isinstance(input, Tensor):
+        raise not_a_tensor("log_sigmoid", ("input", input))
+    _check_logits_dtypes(input, target, target_written=False)
     reduction = reduction_mode(reduction, size_average, reduce)
     losses = -(target * logsigmoid(input) + (1 - target) * logsigmoid(-input))
     if weight is not None:

@@ -28,7 +28,9 @@ FUNCTIONS = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d
 METHODS = []
 # PyTorch's unfold passes its sizes on as pairs to im2col, which words the errors
 SIGNATURES = {"unfold": Signatures("im2col", "Tensor input, int[2] kernel_size, int[2] dilation = 1, "
-                                             "int[2] padding = 0, int[2] stride = 1")}
+                                             "int[2] padding = 0, int[2] stride = 1"),
+              "fold": Signatures("col2im", "Tensor input, int[2] output_size, int[2] kernel_size, int[2] dilation = 1, "
+                                           "int[2] padding = 0, int[2] stride = 1")}
 
 
 class _Geometry(NamedTuple):

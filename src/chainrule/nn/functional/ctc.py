@@ -12,11 +12,15 @@ import math
 from ..._array import namespace_of
 from ..._ops._op import derivative, record
 from ..._ops.pointwise import where
+from ..._errors import type_name
 from ..._tensor import Tensor, make_tensor
 from .loss_reduction import reduction_mode
 from ..._float_errors import silent_float_errors
 
 FUNCTIONS = ["ctc_loss"]
+_TAIL = "int blank = 0, object reduction = 'mean', bool zero_infinity = False"
+SIGNATURES = {"ctc_loss": (f"Tensor log_probs, Tensor targets, int[] input_lengths, int[] target_lengths, {_TAIL}",
+                           f"Tensor log_probs, Tensor targets, Tensor input_lengths, Tensor target_lengths, {_TAIL}")}
 METHODS = []
 
 
@@ -27,11 +31,34 @@ def _ctc_grad(grad, coefficient, grad_shape):
 CtcLossBackward0 = derivative("CtcLossBackward0", _ctc_grad)
 
 
-def _as_lengths(lengths, xp):
-    """Lengths (a tensor or a sequence of ints) as a 1-d int64 array of namespace ``xp``."""
+def _as_lengths(lengths, xp, name, batch):
+    """Lengths (a tensor or a sequence of ints) as a 1-d int64 array of namespace ``xp``, one per sample."""
     if isinstance(lengths, Tensor):
+        if lengths._data.dtype.kind not in "iu":
+            raise RuntimeError(f"{name} must be integral")
         lengths = lengths._data
-    return xp.atleast_1d(xp.asarray(lengths)).astype(xp.int64)
+    lengths = xp.atleast_1d(xp.asarray(lengths)).astype(xp.int64)
+    if lengths.ndim != 1 or lengths.size != batch:
+        raise RuntimeError(f"{name} must be of size batch_size")
+    return lengths
+
+
+def _check_arguments(log_probs, targets, input_lengths, target_lengths):
+    """PyTorch's checks of the shapes and values before any work."""
+    lp, labels = log_probs._data, targets._data
+    if lp.dtype.kind != "f":
+        raise NotImplementedError(f"\"ctc_loss_cpu\" not implemented for '{log_probs.dtype.scalar_type_name}'")
+    checking = "(while checking arguments for ctc_loss_cpu)"
+    if labels.ndim not in (1, 2):
+        raise RuntimeError(f"Expected 1 to 2 dimensions, but got {labels.ndim}-dimensional tensor for argument #2 "
+                           f"'targets' {checking}")
+    batch = 1 if lp.ndim == 2 else lp.shape[1]
+    if labels.ndim == 2 and labels.shape[0] != batch and lp.ndim == 3:
+        raise RuntimeError(f"Expected tensor to have size {batch} at dimension 0, but got size {labels.shape[0]} for "
+                           f"argument #2 'targets' {checking}")
+    if int(input_lengths.max(initial=0)) > lp.shape[0]:
+        raise RuntimeError(f"Expected input_lengths to have value at most {lp.shape[0]}, but got value "
+                           f"{int(input_lengths.max())} {checking}")
 
 
 def _padded_targets(targets, target_lengths):
@@ -126,10 +153,15 @@ def _ctc(log_probs, labels, input_lengths, target_lengths, blank):
 def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reduction="mean", zero_infinity=False):
     """Negative log-likelihood of ``targets`` summed over every alignment of them to ``log_probs`` (T, N, C)."""
     reduction = reduction_mode(reduction)
+    if isinstance(input_lengths, Tensor) != isinstance(target_lengths, Tensor):  # PyTorch has no mixed form
+        raise TypeError(f"ctc_loss(): input_lengths and target_lengths must both be Tensors or both be tuples of "
+                        f"ints, got {type_name(input_lengths)} and {type_name(target_lengths)}")
     unbatched = log_probs.dim() == 2
     lp = log_probs._data[:, None, :] if unbatched else log_probs._data
     xp = namespace_of(lp)
-    in_lengths, tg_lengths = _as_lengths(input_lengths, xp), _as_lengths(target_lengths, xp)
+    in_lengths = _as_lengths(input_lengths, xp, "input_lengths", lp.shape[1])
+    tg_lengths = _as_lengths(target_lengths, xp, "target_lengths", lp.shape[1])
+    _check_arguments(log_probs, targets, in_lengths, tg_lengths)
     labels = _padded_targets(targets, tg_lengths) if not unbatched else targets._data.astype(xp.int64)[None, :]
     nll, gradient = _ctc(lp.astype(xp.float64), labels, in_lengths, tg_lengths, blank)
     if zero_infinity:

@@ -8,6 +8,7 @@ dims that ``pairwise_distance`` ends in (``NormBackward1``) and ``pdist`` (``Pdi
 import math
 
 from ..._array import namespace_of
+from ..._dtype import promote_types
 from ..._autograd import grad_mode
 from ..._ops._arguments import check_tensors
 from ..._ops._broadcast import broadcast_shapes
@@ -22,7 +23,12 @@ from ..._float_errors import silent_float_errors
 
 FUNCTIONS = ["linear", "bilinear", "cosine_similarity", "pairwise_distance", "pdist", "normalize"]
 METHODS = []
-SIGNATURES = {"pdist": "Tensor input, float p = 2"}
+SIGNATURES = {
+    "pdist": "Tensor input, float p = 2",
+    "bilinear": "Tensor input1, Tensor input2, Tensor weight, Tensor? bias = None",
+    "cosine_similarity": "Tensor x1, Tensor x2, int dim = 1, float eps = 1e-08",
+    "pairwise_distance": "Tensor x1, Tensor x2, float p = 2, float eps = 1e-06, bool keepdim = False",
+}
 
 
 # ---------------------------------------------------------------- linear / bilinear
@@ -44,8 +50,36 @@ def linear(input, weight, bias=None):
     return flat.view(lead + (flat.shape[-1],))
 
 
+_CPP_NAMES = {"float64": "double", "float32": "float", "float16": "c10::Half", "int64": "long int", "int32": "int",
+              "int16": "short int", "int8": "signed char", "uint8": "unsigned char", "bool": "bool",
+              "complex64": "c10::complex<float>", "complex128": "c10::complex<double>"}
+
+
+def _check_bilinear(input1, input2, weight, bias):
+    """PyTorch's refusals, in its order: dtypes, then each size against the weight's."""
+    named = [("input1", input1), ("input2", input2), ("weight", weight)]
+    named += [("bias", bias)] if bias is not None else []
+    if len({tensor._data.dtype for _, tensor in named}) > 1:
+        listed = ", ".join(f"{name}: {_CPP_NAMES.get(t._data.dtype.name, t._data.dtype.name)}" for name, t in named)
+        raise RuntimeError(f"All tensors must have the same dtype, got {listed}")
+    weight_shape = weight._data.shape
+    for position, (name, tensor) in enumerate(named[:2], start=1):
+        size = tensor._data.shape[-1] if tensor._data.ndim else None
+        expected = weight_shape[_wrap_dim(position, len(weight_shape))]
+        if size != expected:
+            raise RuntimeError(f"bilinear(): {name} size does not match weight size: got {size} but expected "
+                               f"{expected}")
+    if input1._data.shape[:-1] != input2._data.shape[:-1]:
+        raise RuntimeError("bilinear(): input batch dimensions do not match: got "
+                           f"{list(input1.shape[:-1])} and {list(input2.shape[:-1])}")
+    if bias is not None and bias._data.shape[-1:] != weight_shape[:1]:
+        raise RuntimeError(f"bilinear(): bias size does not match weight size: got {bias._data.shape[-1:]} but "
+                           f"expected {weight_shape[0]}")
+
+
 def bilinear(input1, input2, weight, bias=None):
     """``x1ᵀ A x2 + b`` for every output feature, over the last dims of both inputs."""
+    _check_bilinear(input1, input2, weight, bias)
     out_features, in1, in2 = weight.shape
     lead = tuple(input1.shape[:-1])
     x1 = input1.reshape(-1, in1)
@@ -109,7 +143,10 @@ def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
     """``‖x1 - x2 + eps‖_p`` over the last dim (``eps`` keeps the gradient finite at equal points)."""
     check_tensors("pairwise_distance", ("x1", x1), ("x2", x2))
     ndim = max(x1.dim(), x2.dim())
-    return _p_norm(x1 - x2 + eps, p, (ndim - 1,) if ndim else (), keepdim)
+    difference, dims = x1 - x2 + eps, (ndim - 1,) if ndim else ()
+    if difference._data.dtype.kind == "c":  # a real distance, by the norm that knows complex numbers
+        return vector_norm(difference, p, dims, keepdim)
+    return _p_norm(difference, p, dims, keepdim)
 
 
 def _pdist_grad(grad, self, result, pairs, p):
@@ -150,6 +187,11 @@ def _clamped_norm(x, dim, eps):
 def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     """Cosine of the angle between ``x1`` and ``x2`` along ``dim``; each is normalised first, so it stays in [-1, 1]."""
     check_tensors("cosine_similarity", ("x1", x1), ("x2", x2))
+    common = promote_types(x1.dtype, x2.dtype)
+    if not common.is_floating_point:
+        raise RuntimeError(f"expected common dtype to be floating point, yet common dtype is "
+                           f"{common.scalar_type_name}")
+    x1, x2 = x1.to(common), x2.to(common)  # an integer tensor beside a float one: in the float dtype
     shape = broadcast_shapes(tuple(x1.shape), tuple(x2.shape))
     if tuple(x1.shape) != shape:
         x1 = x1.expand(shape)

@@ -18,11 +18,11 @@ from ..._ops._op import derivative, record
 from ..._ops.pointwise import exp, log, sigmoid, where
 from ..._ops.pointwise_binary import minimum, xlogy
 from ..._ops._op import traced
-from ..._ops._arguments import check_tensors
-from ..._tensor import make_tensor
+from ..._ops._arguments import bool_argument, check_tensors
+from ..._tensor import Tensor, make_tensor
 from .activation import softplus_array
 from .linear import pairwise_distance
-from .loss_reduction import reduce_array, reduce_loss, reduction_mode
+from .loss_reduction import check_loss_dtypes, check_reduction_text, reduce_array, reduce_loss, reduction_mode
 from ..._float_errors import silent_float_errors
 
 FUNCTIONS = ["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "kl_div", "cosine_embedding_loss",
@@ -30,7 +30,23 @@ FUNCTIONS = ["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "kl_div", "c
              "hinge_embedding_loss", "multi_margin_loss", "triplet_margin_with_distance_loss"]
 METHODS = []
 _REDUCTION = "object size_average = None, object reduce = None, object reduction = 'mean'"
+# PyTorch's Python losses read ``target.size()`` first (an AttributeError for a non-tensor): ``object`` there
 SIGNATURES = {
+    "mse_loss": f"object input, object target, {_REDUCTION}, object weight = None",
+    "l1_loss": f"object input, object target, {_REDUCTION}, object weight = None",
+    "smooth_l1_loss": f"object input, object target, {_REDUCTION}, float beta = 1.0",
+    "huber_loss": "object input, object target, object reduction = 'mean', float delta = 1.0, object weight = None",
+    "kl_div": "Tensor input, Tensor target, object size_average = None, object reduce = None, "
+              "object reduction = 'mean', bool log_target = False",
+    "cosine_embedding_loss": f"Tensor input1, Tensor input2, Tensor target, float margin = 0, {_REDUCTION}",
+    "margin_ranking_loss": f"object input1, object input2, object target, float margin = 0, {_REDUCTION}",
+    "triplet_margin_loss": f"Tensor anchor, Tensor positive, Tensor negative, float margin = 1.0, float p = 2, "
+                           f"float eps = 1e-06, bool swap = False, {_REDUCTION}",
+    "poisson_nll_loss": "Tensor input, Tensor target, bool log_input = True, bool full = False, "
+                        "object size_average = None, float eps = 1e-08, object reduce = None, "
+                        "object reduction = 'mean'",
+    "soft_margin_loss": f"Tensor input, Tensor target, {_REDUCTION}",
+    "hinge_embedding_loss": f"Tensor input, Tensor target, float margin = 1.0, {_REDUCTION}",
     "multi_margin_loss": f"Tensor input, Tensor target, object p = 1, Scalar margin = 1, Tensor? weight = None, "
                          f"{_REDUCTION}",
 }
@@ -84,6 +100,7 @@ def _squared(difference):
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     """Mean squared error; a target of another shape is broadcast, with PyTorch's warning."""
     _warn_size_mismatch(input, target)
+    check_loss_dtypes(input, target, "mse_cpu")
     reduction = reduction_mode(reduction, size_average, reduce)
     if weight is not None:
         _check_weight(weight, input)
@@ -132,6 +149,7 @@ SmoothL1LossBackward0 = derivative("SmoothL1LossBackward0", _smooth_l1_grad_inpu
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
     """Squared error below ``beta``, absolute error above it (``beta=0`` is ``l1_loss``)."""
     _warn_size_mismatch(input, target)
+    check_loss_dtypes(input, target, "smooth_l1_cpu")
     reduction = reduction_mode(reduction, size_average, reduce)
     if beta < 0:
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
@@ -162,6 +180,7 @@ HuberLossBackward0 = derivative("HuberLossBackward0", _huber_grad_input, _huber_
 def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     """``smooth_l1_loss`` scaled by ``delta``: squared error below it, ``delta``-sloped beyond."""
     _warn_size_mismatch(input, target)
+    check_loss_dtypes(input, target, "huber_cpu", writes_input=True)
     reduction = reduction_mode(reduction)
     if delta <= 0:
         raise RuntimeError("huber_loss does not support non-positive values for delta.")
@@ -175,6 +194,11 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
 # ---------------------------------------------------------------- divergences and likelihoods
 def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
     """``target * (log(target) - input)``: ``input`` holds log-probabilities ('batchmean' divides by the batch)."""
+    for tensor in (input, target):
+        kind = tensor._data.dtype.kind
+        if kind in "biuc":
+            raise RuntimeError(f"kl_div: {'Complex' if kind == 'c' else 'Integral'} inputs not supported.")
+    log_target = bool_argument("kl_div", "log_target", None, log_target)
     batchmean = reduction == "batchmean" and size_average is None and reduce is None
     if size_average is None and reduce is None and reduction == "mean":
         warnings.warn("reduction: 'mean' divides the total loss by both the batch size and the support size."
@@ -196,6 +220,7 @@ def poisson_nll_loss(input, target, log_input=True, full=False, size_average=Non
                      reduction="mean"):
     """Negative log-likelihood of ``target`` under a Poisson distribution of rate ``input`` (or ``exp(input)``)."""
     check_tensors("poisson_nll_loss", ("input", input), ("target", target))  # a number target would broadcast
+    check_reduction_text(reduction)
     reduction = reduction_mode(reduction, size_average, reduce)
     if log_input:
         losses = exp(input) - target * input
@@ -217,6 +242,8 @@ def _variance_for(var, input):
             raise ValueError("var has negative entry/entries")
         x = input._data
         return make_tensor(namespace_of(x).full(x.shape, float(var), dtype=x.dtype))
+    if not isinstance(var, Tensor):  # PyTorch compares it with 0 first
+        raise TypeError(f"'<' not supported between instances of '{type(var).__name__}' and 'int'")
     if any_true(var._data < 0):
         raise ValueError("var has negative entry/entries")
     if tuple(var.shape) == tuple(input.shape):
@@ -254,6 +281,10 @@ SoftMarginLossBackward0 = derivative("SoftMarginLossBackward0", _soft_margin_gra
 def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     """``log(1 + exp(-target * input))`` for targets of ±1."""
     check_tensors("soft_margin_loss", ("input", input), ("target", target))
+    if input._data.dtype.kind == "b":
+        raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If you are trying to "
+                           "invert a mask, use the `~` or `logical_not()` operator instead.")
+    check_loss_dtypes(input, target, writes_input=True)
     reduction = reduction_mode(reduction, size_average, reduce)
     x, t = binary_arrays(input, target)
     xp = namespace_of(x)
@@ -356,6 +387,17 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
     if p not in (1, 2):
         raise ValueError("only p == 1 and p == 2 supported")
     x = input._data
+    if x.ndim > 2 or (x.ndim == 2 and x.shape[1] == 0):
+        raise RuntimeError(f"Expected non-empty vector or matrix with optional 0-dim batch size, but got: "
+                           f"{list(x.shape)}")
+    samples = x.shape[0] if x.ndim == 2 else 1
+    if target._data.size != samples or target._data.ndim > 1:
+        raise RuntimeError(f"multi_margin_loss: target tensor should be 1-D with size equal to the number of input "
+                           f"samples (batch size). Expected target size [{samples}], but got {list(target.shape)}. "
+                           f"Input has shape {list(x.shape)}.")
+    if x.dtype.kind != "f":
+        raise NotImplementedError(f"\"multi_margin_loss_cpu_kernel\" not implemented for "
+                                  f"'{input.dtype.scalar_type_name}'")
     xp = namespace_of(x)
     class_dim = x.ndim - 1
     classes = x.shape[class_dim]

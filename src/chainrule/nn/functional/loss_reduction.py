@@ -5,10 +5,31 @@ import math
 import warnings
 
 from ..._array import namespace_of
+from ..._dtype import get_default_dtype, promote_types
 from ..._ops._op import derivative, record
 from ..._float_errors import silent_float_errors
 
-__all__ = ["DivBackward1", "divide_by_number", "reduce_loss", "reduction_mode"]
+__all__ = ["DivBackward1", "divide_by_number", "reduce_loss", "reduction_mode", "check_loss_dtypes",
+           "check_reduction_text"]
+
+_CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
+
+
+def check_loss_dtypes(input, target, kernel=None, writes_input=False, same=False):
+    """PyTorch's dtype refusals for a loss of ``input`` and ``target``, as its kernels make them: ``same`` when
+    both must have one dtype (binary cross entropy), ``writes_input`` when the result is written in the input's
+    dtype (huber, soft margin), ``kernel`` the kernel that exists for floating dtypes only."""
+    x, t = input.dtype, target.dtype
+    if same and x != t:
+        raise RuntimeError(f"Found dtype {t.scalar_type_name} but expected {x.scalar_type_name}")
+    common = promote_types(x, t)
+    if writes_input:
+        written = common if common.is_floating_point or common.is_complex else get_default_dtype()
+        if _CATEGORY[written.np.kind] > _CATEGORY[x.np.kind]:
+            raise RuntimeError(f"result type {written.scalar_type_name} can't be cast to the desired output type "
+                               f"{x.scalar_type_name}")
+    if kernel is not None and not common.is_floating_point:
+        raise NotImplementedError(f'"{kernel}" not implemented for \'{common.scalar_type_name}\'')
 
 
 def reduction_mode(reduction, size_average=None, reduce=None):
@@ -22,6 +43,12 @@ def reduction_mode(reduction, size_average=None, reduce=None):
     if reduction not in ("none", "mean", "sum"):
         raise ValueError(f"{reduction} is not a valid value for reduction")
     return reduction
+
+
+def check_reduction_text(reduction):
+    """The TypeError of the losses PyTorch writes in Python, which name a wrong ``reduction`` by adding text to it."""
+    if not isinstance(reduction, str):
+        raise TypeError(f"unsupported operand type(s) for +: '{type(reduction).__name__}' and 'str'")
 
 
 def reduce_loss(losses, reduction):

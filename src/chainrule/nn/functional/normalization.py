@@ -18,20 +18,32 @@ from ..._array import namespace_of
 from ..._ops._op import derivative, record
 from ..._ops.copy import clone
 from ..._ops._op import traced, traced_stateful
-from ..._tensor import make_tensor
+from ..._tensor import Tensor, make_tensor
 from ..._autograd import grad_mode
 from .pooling import avg_pool2d
 from .sampling import pad
 from ..._tensor import _wrap_dim
 from ..._float_errors import silent_float_errors
+from ..._ops._arguments import bool_argument, check_tensors
+from ..._signatures import Signatures
 
 FUNCTIONS = ["batch_norm", "layer_norm", "group_norm", "instance_norm", "rms_norm", "local_response_norm"]
 METHODS = []
+_BATCH_NORM = ("object input, Tensor? running_mean, Tensor? running_var, Tensor? weight = None, Tensor? bias = None, "
+               "bool training = False, float momentum = 0.1, float eps = 1e-05")
 SIGNATURES = {
+    # F.batch_norm, instance_norm, group_norm and local_response_norm read input.size() or dim() in Python first
+    "batch_norm": _BATCH_NORM,
+    "instance_norm": ("object input, object running_mean = None, object running_var = None, object weight = None, "
+                      "object bias = None, object use_input_stats = True, float momentum = 0.1, float eps = 1e-05"),
+    "local_response_norm": "object input, object size, float alpha = 0.0001, float beta = 0.75, float k = 1.0",
     "layer_norm": "Tensor input, SymInt[] normalized_shape, Tensor? weight = None, Tensor? bias = None, "
                   "float eps = 1e-05",
-    # F.group_norm divides by num_groups in Python first; torch.group_norm has it typed (chainrule._functional_aliases)
-    "group_norm": "Tensor input, object num_groups, Tensor? weight = None, Tensor? bias = None, float eps = 1e-05",
+    # a tensor num_groups reaches Python's ``%`` in PyTorch (a RuntimeError from bool() of many values)
+    "group_norm": Signatures("group_norm", "object input, int num_groups, Tensor? weight = None, Tensor? bias = None, "
+                                           "float eps = 1e-05",
+                             hidden=("object input, Tensor num_groups, Tensor? weight = None, Tensor? bias = None, "
+                                     "float eps = 1e-05",)),
     "rms_norm": "Tensor input, SymInt[] normalized_shape, Tensor? weight = None, float? eps = None",
 }
 
@@ -124,6 +136,21 @@ NativeBatchNormBackward0 = derivative("NativeBatchNormBackward0", _batch_norm_gr
                                       _batch_norm_grad_bias, saves="input weight")
 
 
+def check_parameter_dtypes(input, *parameters):
+    """PyTorch's CPU kernels read the parameters (weight, bias, running statistics, in that order) in the input's
+    dtype, or all in float32 for a half-precision input: the first one given sets it, the others must follow."""
+    given = [p for p in parameters if p is not None]
+    if not given:
+        return
+    dtype, first = input._data.dtype, given[0]._data.dtype
+    if first != dtype and not (dtype.itemsize == 2 and dtype.kind == "f" and first.name == "float32"):
+        raise RuntimeError("mixed dtype (CPU): expect parameter to have scalar type of Float")
+    for parameter in given[1:]:
+        if parameter._data.dtype != first:
+            raise RuntimeError(f"expected scalar type {given[0].dtype.scalar_type_name} but found "
+                               f"{parameter.dtype.scalar_type_name}")
+
+
 def _check_size(tensor, name, channels):
     if tensor is not None and tensor._data.size != channels:
         raise RuntimeError(f"{name} should contain {channels} elements not {tensor._data.size}")
@@ -137,10 +164,14 @@ def _update_running(data, value, momentum):
 
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-05):
     x = input._data
+    training = bool_argument("batch_norm", "training", 6, training)
+    if (running_mean is None) != (running_var is None) and training:
+        raise ValueError("running_mean and running_var must either both be None or neither be None")
     if x.ndim < 2:
         _wrap_dim(1, x.ndim)
     if x.dtype.kind != "f":
         raise NotImplementedError(f"\"batch_norm\" not implemented for '{input.dtype.scalar_type_name}'")
+    check_parameter_dtypes(input, weight, bias, running_mean, running_var)
     channels = x.shape[1]
     for tensor, name in ((running_mean, "running_mean"), (running_var, "running_var"), (weight, "weight"),
                          (bias, "bias")):
@@ -209,20 +240,29 @@ NativeLayerNormBackward0 = derivative("NativeLayerNormBackward0", _layer_norm_gr
                                       _layer_norm_grad_bias, saves="input weight")
 
 
-def _normalized_dims(input, normalized_shape, weight, star):
+def _check_kernel_dtype(input, kernel):
+    """PyTorch's normalisation kernels exist for floating dtypes only."""
+    if input._data.dtype.kind != "f":
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{input.dtype.scalar_type_name}'")
+
+
+def _normalized_dims(input, normalized_shape, weight, star, bias=None):
     shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
     x = input._data
     if x.shape[x.ndim - len(shape):] != shape or len(shape) > x.ndim:
         raise RuntimeError(f"Given normalized_shape={list(shape)}, expected input with shape [{star}"
                            f"{', '.join(map(str, shape))}], but got input of size{list(x.shape)}")
-    if weight is not None and weight._data.shape != shape:
-        raise RuntimeError(f"Expected weight to be of same shape as normalized_shape, but got weight of shape "
-                           f"{list(weight._data.shape)} and normalized_shape = {list(shape)}")
+    for name, parameter in (("weight", weight), ("bias", bias)):
+        if parameter is not None and parameter._data.shape != shape:
+            raise RuntimeError(f"Expected {name} to be of same shape as normalized_shape, but got {name} of shape "
+                               f"{list(parameter._data.shape)} and normalized_shape = {list(shape)}")
     return tuple(range(x.ndim - len(shape), x.ndim))
 
 
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-05):
-    dims = _normalized_dims(input, normalized_shape, weight, "*, ")
+    check_parameter_dtypes(input, weight, bias)
+    dims = _normalized_dims(input, normalized_shape, weight, "*, ", bias)
+    _check_kernel_dtype(input, "LayerNormKernelImpl")
     out, mean, invstd = traced(_layer_norm_arrays, input, weight, bias, dims, eps)
     stats = _Stats(make_tensor(mean), make_tensor(invstd), False)
     return record(out, NativeLayerNormBackward0, (input, weight, bias), (input, weight), (dims, eps, stats))
@@ -265,6 +305,12 @@ NativeGroupNormBackward0 = derivative("NativeGroupNormBackward0", _group_norm_gr
 @silent_float_errors
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-05):
     x = input._data
+    if isinstance(num_groups, Tensor):  # PyTorch's ``%`` of a tensor asks its truth value
+        if num_groups.numel() != 1:
+            raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
+        num_groups = int(num_groups)
+    check_parameter_dtypes(input, weight, bias)
+    _check_kernel_dtype(input, "GroupNormKernelImpl")
     if x.ndim < 2 or x.shape[1] % num_groups:
         raise RuntimeError(f"Expected number of channels in input to be divisible by num_groups, but got input of "
                            f"shape {list(x.shape)} and num_groups={num_groups}")
@@ -291,9 +337,19 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
     if use_input_stats and math.prod(x.shape[2:]) <= 1:
         raise ValueError(f"Expected more than 1 spatial element when training, got input size "
                          f"torch.Size({list(x.shape)})")
+    check_tensors("instance_norm", *((name, position, value) for position, (name, value) in enumerate(
+        (("running_mean", running_mean), ("running_var", running_var), ("weight", weight), ("bias", bias)), start=4)
+        if value is not None))
+    use_input_stats = bool_argument("instance_norm", "use_input_stats", 6, use_input_stats)
+    if (running_mean is None) != (running_var is None):
+        raise ValueError("running_mean and running_var must either both be None or neither be None")
+    _check_kernel_dtype(input, "batch_norm")
+    if weight is not None or bias is not None:  # (PyTorch's kernel copies running_mean, of any dtype)
+        check_parameter_dtypes(input, weight, bias, running_var)
     batch, channels = x.shape[:2]
     xp = namespace_of(x)
-    stats = [None if t is None else make_tensor(xp.tile(t._data, batch)) for t in (running_mean, running_var)]
+    stats = [None if t is None else make_tensor(xp.tile(t._data, batch).astype(x.dtype, copy=False))
+             for t in (running_mean, running_var)]
     folded = batch_norm(input.reshape((1, batch * channels) + x.shape[2:]), stats[0], stats[1],
                         _repeat_channels(weight, batch), _repeat_channels(bias, batch), use_input_stats, momentum, eps)
     for running, repeated in zip((running_mean, running_var), stats):
@@ -306,6 +362,8 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
 # ---------------------------------------------------------------- RMS norm
 def rms_norm(input, normalized_shape, weight=None, eps=None):
     """``x / sqrt(mean(x**2) + eps)`` over the trailing ``normalized_shape``, times ``weight``."""
+    if input._data.dtype.kind in "biu":
+        _check_kernel_dtype(input, "rms_norm")
     dims = _normalized_dims(input, normalized_shape, weight, "*")
     if eps is None:
         x = input._data
@@ -320,6 +378,9 @@ def local_response_norm(input, size, alpha=0.0001, beta=0.75, k=1.0):
     x = input._data
     if x.ndim < 3:
         raise ValueError(f"Expected 3D or higher dimensionality input (got {x.ndim} dimensions)")
+    if x.dtype.kind in "bc":  # refused by the average pooling PyTorch composes it with
+        kernel = "avg_pool2d" if x.ndim == 3 else "avg_pool3d_out_frame"
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{input.dtype.scalar_type_name}'")
     if x.size == 0:
         return input
     squares = (input * input).reshape(x.shape[0], 1, x.shape[1], -1)

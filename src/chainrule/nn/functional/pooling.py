@@ -33,6 +33,9 @@ _AVG_POOL = ("Tensor input, int[1] kernel_size, int[1]? stride = None, int[1] pa
              "bool count_include_pad = True")
 SIGNATURES = {
     "max_pool1d": _MAX_POOL, "max_pool2d": _MAX_POOL, "max_pool3d": _MAX_POOL,
+    **dict.fromkeys(("max_unpool2d", "max_unpool3d"), "Tensor input, Tensor indices, object kernel_size, "
+                                                      "object stride = None, object padding = 0, "
+                                                      "object output_size = None"),
     "avg_pool1d": _AVG_POOL, "avg_pool2d": f"{_AVG_POOL}, int? divisor_override = None",
     "avg_pool3d": f"{_AVG_POOL}, int? divisor_override = None",
     "adaptive_avg_pool1d": "Tensor input, int[1] output_size",
