@@ -9,6 +9,8 @@ reshape into the groups of the right side, so gradients flow as through those op
 import keyword
 import math
 
+from .._ops.joining import stack
+
 __all__ = ["rearrange", "DimensionBindError"]
 
 _ELLIPSIS = "..."
@@ -61,7 +63,6 @@ def _names(groups):
 
 def rearrange(tensor, pattern, **axes_lengths):
     """``tensor`` (or a list of tensors, stacked first) reshaped and permuted as ``pattern`` says."""
-    from .. import stack
     if isinstance(tensor, (list, tuple)):
         tensor = stack(list(tensor))
     if pattern.count("->") != 1:
