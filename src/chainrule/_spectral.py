@@ -12,6 +12,7 @@ import warnings
 
 from ._array import any_true, namespace_of
 from ._creation import ones
+from ._float_errors import silent_float_errors
 from ._ops import register_family
 from ._ops.complex import view_as_real
 from ._ops.fourier import fft_c2c, fft_c2r, fft_r2c
@@ -74,6 +75,7 @@ def _centered_window(window, win_length, n_fft, dtype):
 
 
 # ---------------------------------------------------------------- stft
+@silent_float_errors
 def stft(input, n_fft, hop_length=None, win_length=None, window=None, center=True, pad_mode="reflect",
          normalized=False, onesided=None, return_complex=None, align_to_window=None):
     """Fourier transforms of overlapping windowed frames of a 1-D signal (or a batch of them): frequencies
@@ -153,6 +155,7 @@ def stft(input, n_fft, hop_length=None, win_length=None, window=None, center=Tru
 
 
 # ---------------------------------------------------------------- istft
+@silent_float_errors
 def istft(input, n_fft, hop_length=None, win_length=None, window=None, center=True, normalized=False,
           onesided=None, length=None, return_complex=False):
     """The signal whose ``stft`` is ``input``: the least-squares inverse by windowed overlap-add."""

@@ -602,6 +602,7 @@ def unfold(input, dimension, size, step):
     return record_view(windows, UnfoldBackward0, input, (x.shape, dim, size, step))
 
 
+@silent_float_errors
 def unfold_backward(grad, shape, dim, size, step):
     """The windows' gradients added back at the positions they were taken from."""
     g = grad._data

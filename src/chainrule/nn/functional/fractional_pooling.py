@@ -12,6 +12,7 @@ The gradient goes to each maximum's position (``FractionalMaxPool2DBackward0``),
 
 from ..._array import namespace_of
 from ..._errors import argument_type_error
+from ..._float_errors import silent_float_errors
 from ..._ops._arguments import check_tensors
 from ..._ops._op import record, traced
 from ..._random import rand
@@ -134,6 +135,7 @@ def _offsets(kernel):
     return result
 
 
+@silent_float_errors
 def _fractional_max_pool(input, kernel_size, output_size, output_ratio, return_indices, random_samples, rank):
     output = _output_size(input, output_size, output_ratio, rank)
     if random_samples is None:
