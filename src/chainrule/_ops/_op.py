@@ -74,20 +74,19 @@ class OpNode(Node):
         else:
             values = self._args
         grad = grads[0] if self.num_outputs == 1 else grads
-        result = []
         meta = self._input_meta
-        if meta is None:  # every input has the output's shape and dtype
-            for vjp, (next_node, _) in zip(self.vjps, self.next_functions):
-                result.append(None if next_node is None else vjp(grad, *values))
-            return result
-        for vjp, (next_node, _), input_meta in zip(self.vjps, self.next_functions, meta):
+        result = []
+        vjps = self.vjps
+        i = 0
+        for next_node, _ in self.next_functions:
             if next_node is None:
                 result.append(None)
-                continue
-            g = vjp(grad, *values)
-            if g is not None and input_meta is not None:
-                g = _to_input_meta(g, *input_meta)
-            result.append(g)
+            else:
+                g = vjps[i](grad, *values)
+                if meta is not None and g is not None and meta[i] is not None:
+                    g = _to_input_meta(g, *meta[i])
+                result.append(g)
+            i += 1
         return result
 
 
