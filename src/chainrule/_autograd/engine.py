@@ -18,19 +18,25 @@ __all__ = ["run_backward"]
 
 
 def _dependencies(roots):
-    """Number of edges that reach each node from ``roots`` (iterative depth-first walk)."""
+    """Number of edges that reach each node from ``roots`` (iterative depth-first walk).
+
+    A node enters ``deps`` when the first edge to it is found, and is walked then; roots are walked from the start.
+    """
     deps = {}
     stack = list(roots)
-    seen = set(stack)
+    root_set = set(stack)
     while stack:
         node = stack.pop()
         for next_node, _ in node.next_functions:
             if next_node is None:
                 continue
-            deps[next_node] = deps.get(next_node, 0) + 1
-            if next_node not in seen:
-                seen.add(next_node)
-                stack.append(next_node)
+            count = deps.get(next_node)
+            if count is None:
+                deps[next_node] = 1
+                if next_node not in root_set:
+                    stack.append(next_node)
+            else:
+                deps[next_node] = count + 1
     return deps
 
 
@@ -86,15 +92,15 @@ def _call_pre_hooks(hooks, grads):
 
 def _walk(root_nodes, deps, buffers, keep_graph, needed, accumulate, capture, captured):
     """Run every node once all its consumers have delivered; the hot loop of backward."""
-    heappush, heappop = heapq.heappush, heapq.heappop
+    heappush, heappop, heapreplace = heapq.heappush, heapq.heappop, heapq.heapreplace
     anomaly = is_anomaly_enabled()
     filtered = needed is not None or not accumulate
     ready = []
     for node in root_nodes:
         if deps.get(node, 0) == 0:
             heappush(ready, (-node._sequence_nr, node))
-    while ready:
-        node = heappop(ready)[1]
+    node = heappop(ready)[1] if ready else None
+    while node is not None:
         grads = buffers.pop(node, None)
         outputs = None
         if grads is not None:
@@ -117,6 +123,9 @@ def _walk(root_nodes, deps, buffers, keep_graph, needed, accumulate, capture, ca
                     node.release()
         if outputs is None:
             outputs = (None,) * len(node.next_functions)
+        # The first node this one makes ready skips the heap when it is the latest of all ready nodes
+        # (always, along a chain); the others wait in the heap.
+        following = None
         for (next_node, nr), grad in zip(node.next_functions, outputs):
             if next_node is None:
                 continue
@@ -130,8 +139,16 @@ def _walk(root_nodes, deps, buffers, keep_graph, needed, accumulate, capture, ca
             remaining = deps[next_node] - 1
             if remaining:
                 deps[next_node] = remaining
+            elif following is None:
+                following = next_node
             else:
                 heappush(ready, (-next_node._sequence_nr, next_node))
+        if following is None:
+            node = heappop(ready)[1] if ready else None
+        elif ready and ready[0][0] < -following._sequence_nr:
+            node = heapreplace(ready, (-following._sequence_nr, following))[1]
+        else:
+            node = following
 
 
 def _call_post_hooks(hooks, outputs, grads):

@@ -7,6 +7,7 @@ is ``None`` for inputs that do not require grad. Nodes never point at their outp
 is freed by reference counting alone as soon as the last tensor of it goes away.
 """
 
+import functools
 import itertools
 import threading
 
@@ -217,12 +218,13 @@ class Node:
         if self.saved_names:
             self._saved = None
 
-    def __getattr__(self, name):
-        if name.startswith("_saved_"):
-            key = name[len("_saved_"):]
-            if key in self.saved_names:
-                return self._unpack_saved()[self.saved_names.index(key)]
-        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+    def __init_subclass__(cls, **kwargs):
+        # ``_saved_<name>`` as a property of each node class rather than a ``__getattr__``: a class with
+        # ``__getattr__`` makes every attribute read of its instances slow, the engine's included.
+        super().__init_subclass__(**kwargs)
+        for index, key in enumerate(cls.__dict__.get("saved_names", ())):
+            if "_saved_" + key not in cls.__dict__:
+                setattr(cls, "_saved_" + key, property(functools.partial(_saved_value, index=index)))
 
     def _hook_lists(self):
         if self._hooks is None:
@@ -245,6 +247,10 @@ class Node:
         hooks = self._hook_lists().tensor_pre.setdefault(output_nr, [])
         hooks.append(fn)
         return RemovableHandle(hooks, fn)
+
+
+def _saved_value(node, index):
+    return node._unpack_saved()[index]
 
 
 class NodeHooks:
@@ -293,6 +299,9 @@ def conjugate(value):
     For a real loss, the gradient of a complex input is ``grad * conj(f'(z))``: the rule of a real op
     with each factor conjugated. Real tensors, the common case, pay one dtype check and no op.
     """
-    if value.__class__ is Tensor or isinstance(value, Tensor):
+    cls = value.__class__
+    if cls is Tensor or isinstance(value, Tensor):
         return value.conj() if value._data.dtype.kind == "c" else value
+    if cls is float or cls is int:
+        return value
     return value.conjugate() if isinstance(value, (complex, np.complexfloating)) else value

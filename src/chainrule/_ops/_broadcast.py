@@ -46,16 +46,19 @@ def binary_arrays(a, b):
         x = a._data
     except AttributeError:
         raise operand_error(a, b) from None
-    if isinstance(b, Tensor):
+    cls = b.__class__
+    if cls is float or cls is int:  # the common number operand, tested before the tensor case's isinstance
+        kind = x.dtype.kind
+        if kind == "f" or kind == "c" or kind in "iu" and cls is int:
+            return x, b
+    elif cls is Tensor or isinstance(b, Tensor):
         y = b._data
         if x.dtype is y.dtype or x.dtype == y.dtype:
             return x, y
         d = promoted_dtype(x, y)
         return (x if x.dtype == d else x.astype(d)), (y if y.dtype == d else y.astype(d))
-    cls = b.__class__
     kind = x.dtype.kind
-    if kind == "f" and (cls is float or cls is int) or kind in "iu" and cls is int or \
-            kind == "c" and (cls is float or cls is int or cls is complex):
+    if kind == "c" and cls is complex:  # (Python floats and ints were taken above)
         return x, b
     if isinstance(b, SCALAR_TYPES):
         b = b.item()

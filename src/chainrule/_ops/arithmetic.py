@@ -40,7 +40,8 @@ _negative = NUMPY.negative
 
 
 def _as_tensor_pair(input, other):
-    """(tensor, other) for ``torch.add(2, x)``-style calls where only the second is a tensor."""
+    """(tensor, other) for ``torch.add(2, x)``-style calls where only the second is a tensor (the ops call it
+    only when ``input`` is not exactly a Tensor)."""
     if not isinstance(input, Tensor):
         if not isinstance(other, Tensor) or not isinstance(input, (numbers.Number, NUMPY.generic)):
             raise operand_error(input, other)
@@ -77,7 +78,8 @@ def _times_alpha(value, alpha):
 
 
 def add(input, other, *, alpha=1, out=None):
-    input, other = _as_tensor_pair(input, other)
+    if input.__class__ is not Tensor:
+        input, other = _as_tensor_pair(input, other)
     x, y = binary_arrays(input, other)
     if alpha != 1:
         y = _times_alpha(y, alpha)
@@ -106,7 +108,8 @@ def _check_subtraction(input, other):
 
 
 def sub(input, other, *, alpha=1, out=None):
-    input, other = _as_tensor_pair(input, other)
+    if input.__class__ is not Tensor:
+        input, other = _as_tensor_pair(input, other)
     _check_subtraction(input, other)
     x, y = binary_arrays(input, other)
     if alpha != 1:
@@ -140,7 +143,8 @@ MulBackward0 = derivative("MulBackward0", _mul_grad_self, _mul_grad_other, saves
 
 
 def mul(input, other, *, out=None):
-    input, other = _as_tensor_pair(input, other)
+    if input.__class__ is not Tensor:
+        input, other = _as_tensor_pair(input, other)
     x, y = binary_arrays(input, other)
     fn = _multiply if x.__class__ is _ndarray else namespace_of(x).multiply
     result = record(apply_binary(fn, x, y), MulBackward0, (input, other), (input, other))
@@ -162,7 +166,8 @@ DivBackward0 = derivative("DivBackward0", _div_grad_self, _div_grad_other, saves
 def div(input, other, *, rounding_mode=None, out=None):
     if rounding_mode is not None:
         return div_rounded(input, other, rounding_mode, out)
-    input, other = _as_tensor_pair(input, other)
+    if input.__class__ is not Tensor:
+        input, other = _as_tensor_pair(input, other)
     x, y = binary_arrays(input, other)
     if x.dtype.kind in "biu":  # both integral after promotion: divide in the default float dtype
         x, y = to_default_float(x), to_default_float(y)
