@@ -167,6 +167,8 @@ def _restored_after_a_failure():
     gc.enable()
 
 
+# one program calls backward(create_graph=True) on purpose; both libraries note the reference cycle it makes
+@pytest.mark.filterwarnings("ignore:Using backward\\(\\) with create_graph=True:UserWarning")
 @pytest.mark.parametrize("name", list(PROGRAMS))
 def test_an_interrupt_at_any_statement_of_backward_leaves_the_process_as_it_was(name):
     context, build = PROGRAMS[name]

@@ -10,6 +10,7 @@ from matrix_checks import MODULES, same_error
 import chainrule
 
 
+@pytest.mark.filterwarnings("ignore:non-inplace resize is deprecated:UserWarning")  # asked for: both warn
 def test_resize_and_resize_as_match_torch():
     results = []
     for m in MODULES:

@@ -119,5 +119,6 @@ OPS = (
     + [OpInfo(f"fft.{name} 0-d", _on_real(name), _zero_dim) for name in ("fftn", "ifftn")]
     + [OpInfo(f"fft.{name}", lambda m, x, name=name, **kw: getattr(m.fft, name)(x, **kw), _shift_samples)
        for name in ("fftshift", "ifftshift")]
-    + [OpInfo("stft", _stft, _stft_samples), OpInfo("istft", _istft, _istft_samples)]
+    + [OpInfo("stft", _stft, _stft_samples, warns="stft with return_complex=False is deprecated"),
+       OpInfo("istft", _istft, _istft_samples, warns="The length of signal is shorter than the length parameter")]
 )

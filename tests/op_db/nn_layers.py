@@ -76,7 +76,8 @@ def _fractional_3d_samples(rng):
 
 
 OPS = [
-    OpInfo("F.multi_head_attention_forward", _attention, _attention_samples),
+    OpInfo("F.multi_head_attention_forward", _attention, _attention_samples,
+           warns="Support for mismatched key_padding_mask and attn_mask is deprecated"),
     OpInfo("F.fractional_max_pool2d", _fractional(2), _fractional_2d_samples, grad_inputs=(0,)),
     OpInfo("F.fractional_max_pool3d", _fractional(3), _fractional_3d_samples, grad_inputs=(0,)),
 ]
