@@ -45,4 +45,7 @@ def test_op_on_the_cuda_device(op, sample):
     for position, (a, b) in enumerate(zip(got, expected)):
         assert isinstance(a, StandInArray), f"result {position} is a {type(a).__name__}, not on the device"
         assert a.dtype == b.dtype and a.shape == b.shape
-        np.testing.assert_allclose(a.view(np.ndarray), b, rtol=1e-14, atol=1e-300, equal_nan=True)
+        # values cancelled to near zero may round differently where the device's copy takes another BLAS path
+        finite = np.abs(b[np.isfinite(b)]) if b.dtype.kind in "fc" else np.zeros(0)
+        atol = 1e-14 * finite.max() if finite.size else 0.0
+        np.testing.assert_allclose(a.view(np.ndarray), b, rtol=1e-14, atol=max(atol, 1e-300), equal_nan=True)

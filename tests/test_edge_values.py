@@ -4,6 +4,7 @@ infinities, signs of zeros), gradients and warnings. What still differs is liste
 tests/edge_values_known.txt, which may only shrink; a floating-point warning is never listed."""
 
 import pytest
+import torch  # noqa: F401  (the table compares with it, which makes these tests torch_oracle)
 
 import edge_value_table as table
 
