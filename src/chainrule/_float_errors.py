@@ -24,7 +24,7 @@ import functools
 
 import numpy
 
-__all__ = ["call_silently", "silently", "silent_float_errors"]
+__all__ = ["busy", "call_silently", "silently", "silent_float_errors"]
 
 try:
     from numpy._core._ufunc_config import _extobj_contextvar, _make_extobj
@@ -49,12 +49,20 @@ def silently(fn, *args, **kwargs):
     """``fn(*args, **kwargs)`` with NumPy's floating-point errors silent; ``fn`` is an array function."""
     try:
         return call_silently(fn, *args, **kwargs)
-    except RuntimeError:  # the silent context is busy (another thread is in it), or fn raised it: fn once more
+    except RuntimeError as error:
+        if not busy(error):
+            raise  # fn's own error: fn is not run a second time
         token = _silence()
         try:
             return fn(*args, **kwargs)
         finally:
             _restore(token)
+
+
+def busy(error):
+    """Whether ``error`` (a RuntimeError out of ``call_silently``) says the silent context was in use (by
+    another thread, or by a caller further up) rather than coming from the function called."""
+    return str(error).startswith("cannot enter context")
 
 
 def silent_float_errors(function):

@@ -7,7 +7,7 @@ from .._array import NUMPY, SCALAR_TYPES, is_array, namespace_of
 from .._device import elementwise_operands
 from .._dtype import DIMENSIONED, SCALAR, ZERO_DIM, _FROM_NUMPY, result_type, scalar_dtype
 from .._errors import type_name, with_hint
-from .._float_errors import call_silently, silently
+from .._float_errors import busy, call_silently, silently
 from .._tensor import Tensor
 
 __all__ = ["binary_arrays", "broadcast_error", "broadcast_shapes"]
@@ -101,7 +101,9 @@ def apply_binary(array_fn, x, y):
     try:
         try:
             return call_silently(array_fn, x, y)
-        except RuntimeError:  # the silent context is busy (another thread is in it)
+        except RuntimeError as error:  # the silent context may be busy (another thread is in it)
+            if not busy(error):
+                raise
             return silently(array_fn, x, y)
     except TypeError:
         operands = elementwise_operands(x, y)

@@ -7,7 +7,7 @@ from .._array import NUMPY, is_array, namespace_of
 from .._autograd import grad_mode
 from .._dtype import _FROM_NUMPY, get_default_dtype
 from .._errors import argument_type_error
-from .._float_errors import call_silently, silently
+from .._float_errors import busy, call_silently, silently
 from .._recording import state as _recorder_state
 from .._tensor import make_tensor
 from ._kernel import ELEMENTWISE, Kernel, replays
@@ -143,7 +143,9 @@ def unary_op(name, node_class, array_fn, saves=None, float_only=True, rejects=No
         fn = numpy_fn if x.__class__ is _ndarray else function_for(x)
         try:
             data = call_silently(fn, x)  # log(0), sqrt(-1), exp(1000): -inf, nan, inf silently, as in PyTorch
-        except RuntimeError:  # the silent context is busy (another thread is in it)
+        except RuntimeError as error:  # the silent context may be busy (another thread is in it)
+            if not busy(error):
+                raise
             data = silently(fn, x)
         result = record(data, node_class, (input,), saved)
         return result if out is None else write_out(result, out, name)
