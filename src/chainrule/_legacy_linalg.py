@@ -15,7 +15,7 @@ from ._creation import eye, zeros
 from ._ops import register_family
 from ._ops.joining import cat
 from ._ops.norms import vector_norm
-from ._ops.shape import tril, triu
+from ._ops.diagonals import tril, triu
 from ._random import randn
 from ._signatures import Signatures, with_signatures
 from ._tensor import Tensor, _wrap_dim, make_tensor

@@ -29,7 +29,7 @@ from ._ops.pointwise import where
 from ._ops.pointwise_binary import nan_to_num
 from ._ops.products import linalg_cross as cross
 from ._ops.products import matrix_exp, matrix_power, multi_dot, vecdot
-from ._ops.shape import diagonal as _diagonal
+from ._ops.diagonals import diagonal as _diagonal
 from ._tensor import Tensor, _wrap_dim, make_tensor
 from ._signatures import Signatures, checking, declared
 from .return_types import make_return_type

@@ -14,13 +14,14 @@ from .._tensor import Tensor
 from ._op import publish
 from . import (arithmetic, complex, copy, indexing, inplace, joining, matmul, pointwise, pointwise_binary,
                pointwise_compare, products, reduction, rounding, scatter, shape, sorting, special)
-from . import binning, grids, histograms, inplace_views, pointwise_numbers, scatter_forms, statistics, tensor_forms
-from . import windows
+from . import binning, diagonals, grids, histograms, inplace_views, pointwise_numbers, scatter_forms, statistics
+from . import tensor_forms, windows
 from .linalg import factorizations, solvers, svd
 
-FAMILIES = (arithmetic, pointwise_binary, rounding, pointwise, pointwise_compare, reduction, sorting, shape, joining,
-            indexing, scatter, matmul, products, solvers, factorizations, svd, copy, complex, *special.FAMILIES, grids,
-            binning, statistics, pointwise_numbers, scatter_forms, tensor_forms, inplace_views, windows, histograms)
+FAMILIES = (arithmetic, pointwise_binary, rounding, pointwise, pointwise_compare, reduction, sorting, shape, diagonals,
+            joining, indexing, scatter, matmul, products, solvers, factorizations, svd, copy, complex,
+            *special.FAMILIES, grids, binning, statistics, pointwise_numbers, scatter_forms, tensor_forms,
+            inplace_views, windows, histograms)
 
 FUNCTIONS = {}
 METHODS = {}

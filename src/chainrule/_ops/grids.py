@@ -19,7 +19,8 @@ from .._tensor import Tensor
 from ._arguments import bool_argument, check_tensor_sequence, check_tensors, int_argument
 from .joining import cat, flip, stack
 from .pointwise import where
-from .shape import diag_embed, expand, reshape
+from .diagonals import diag_embed
+from .shape import expand, reshape
 from .cumulative import cumprod
 
 __all__ = ["meshgrid", "broadcast_tensors", "broadcast_shapes", "cartesian_prod", "combinations", "tril_indices",

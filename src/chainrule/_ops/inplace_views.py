@@ -10,7 +10,8 @@ from .._array import namespace_of
 from .._tensor import Tensor
 from .inplace import check_inplace_allowed, make_inplace
 from .scatter_forms import as_strided
-from .shape import squeeze, t, transpose, tril, triu, unsqueeze
+from .diagonals import tril, triu
+from .shape import squeeze, t, transpose, unsqueeze
 
 __all__ = ["unsqueeze_", "squeeze_", "t_", "transpose_", "swapaxes_", "swapdims_", "as_strided_", "resize_",
            "resize_as_", "tril_", "triu_"]

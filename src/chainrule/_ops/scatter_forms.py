@@ -22,7 +22,8 @@ from .index_put import index_put_accumulate
 from .indexing import getitem, setitem
 from .pointwise import where
 from .scatter import gather, scatter_add
-from .shape import diagonal, record_view
+from .diagonals import diagonal
+from .shape import record_view
 from .view_writes import AsStridedBackward0
 from .._float_errors import silent_float_errors
 

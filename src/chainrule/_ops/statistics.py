@@ -21,7 +21,8 @@ from .norms import vector_norm
 from .pointwise import where
 from .pointwise_binary import clamp
 from .pointwise_compare import logical_xor
-from .shape import diagonal, unsqueeze
+from .diagonals import diagonal
+from .shape import unsqueeze
 
 __all__ = ["cov", "corrcoef", "cdist", "dist", "renorm", "diff", "gradient", "trapezoid", "trapz",
            "cumulative_trapezoid"]

@@ -22,7 +22,8 @@ from .indexing import narrow, select
 from .joining import split, tensor_split, unbind, vstack
 from .matmul import matmul
 from .products import outer
-from .shape import diagonal, expand, permute, reshape, squeeze, t, transpose, unfold, unsqueeze
+from .diagonals import diagonal
+from .shape import expand, permute, reshape, squeeze, t, transpose, unfold, unsqueeze
 
 __all__ = ["dsplit", "hsplit", "vsplit", "split_with_sizes", "unsafe_chunk", "unsafe_split",
            "unsafe_split_with_sizes", "ravel", "row_stack", "narrow_copy", "fill", "zero_", "detach", "detach_", "addr",
