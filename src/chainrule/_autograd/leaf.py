@@ -87,6 +87,7 @@ def accumulate_into_leaf(leaf, grad):
         # CuPy's flags have no writeable: its arrays always are
         if current._grad_fn is None and not current._requires_grad and getattr(current._data.flags, "writeable", True):
             namespace_of(data).add(current._data, data, out=current._data, casting="unsafe")
+            current._version_counter[0] += 1  # an in-place add, as PyTorch's AccumulateGrad counts it
         else:
             leaf._grad = current + grad
     if leaf._post_accumulate_hooks:

@@ -1,0 +1,136 @@
+"""Optimizer details that trajectories do not show, pinned against PyTorch: defaults, boundary options,
+version counters, parameters skipped by ``zero_grad``, the dtypes of loaded state, and the scheduler's
+order warning. Each test here was written to catch a planted bug that the trajectory tests let through."""
+
+import warnings
+
+import pytest
+import torch
+
+import chainrule
+
+NAMES = ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "NAdam", "RAdam", "ASGD", "Rprop"]
+
+
+def _options(lib, **options):
+    return dict(options, foreach=False) if lib is torch else options
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_defaults_match_torch(name):
+    expected = getattr(torch.optim, name)([torch.zeros(1, requires_grad=True)]).defaults
+    actual = getattr(chainrule.optim, name)([chainrule.zeros(1, requires_grad=True)]).defaults
+    assert sorted(actual) == sorted(expected)
+    assert {k: actual[k] for k in expected} == expected
+
+
+@pytest.mark.parametrize("name", ["Adam", "AdamW", "Adamax", "NAdam", "RAdam"])
+def test_a_beta_of_zero_is_allowed_and_steps_like_torch(name):
+    results = []
+    for lib in (torch, chainrule):
+        p = lib.tensor([1.0, -2.0, 3.0], dtype=lib.float64, requires_grad=True)
+        optimizer = getattr(lib.optim, name)([p], **_options(lib, lr=0.1, betas=(0.0, 0.5)))
+        for _ in range(3):
+            optimizer.zero_grad()
+            (p ** 3).sum().backward()
+            optimizer.step()
+        results.append(p.detach().numpy())
+    assert results[0].tolist() == pytest.approx(results[1].tolist(), rel=1e-12)
+
+
+def test_hundreds_of_distinct_parameters_are_not_duplicates():
+    for lib in (torch, chainrule):
+        params = [lib.zeros(1, requires_grad=True) for _ in range(300)]
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            lib.optim.SGD(params, lr=0.1)
+        with pytest.warns(UserWarning, match="duplicate parameters"):
+            lib.optim.SGD(params + params[:1], lr=0.1)
+
+
+def _gradient_versions(lib):
+    p = lib.zeros(2, requires_grad=True)
+    optimizer = lib.optim.SGD([p], lr=0.1)
+    versions = []
+    for _ in range(2):
+        (p * 2).sum().backward()
+        versions.append(p.grad._version)
+        (p * 3).sum().backward()  # accumulated in place
+        versions.append(p.grad._version)
+        optimizer.zero_grad(set_to_none=False)
+        versions.append(p.grad._version)
+    return versions
+
+
+def test_gradient_version_counters_match_torch():
+    assert _gradient_versions(chainrule) == _gradient_versions(torch)
+
+
+def _step_versions(lib):
+    p = lib.ones(2, requires_grad=True)
+    optimizer = lib.optim.Adam([p], **_options(lib))
+    versions = []
+    for _ in range(3):
+        (p ** 2).sum().backward()
+        optimizer.step()
+        versions.append(optimizer.state[p]["step"]._version)
+    return versions
+
+
+def test_step_count_versions_match_torch():
+    assert _step_versions(chainrule) == _step_versions(torch)
+
+
+@pytest.mark.parametrize("set_to_none", [False, True])
+def test_zero_grad_reaches_parameters_after_one_without_gradient(set_to_none):
+    for lib in (torch, chainrule):
+        unused, used, last = (lib.ones(2, requires_grad=True) for _ in range(3))
+        optimizer = lib.optim.SGD([unused, used, last], lr=0.1)
+        (used * last).sum().backward()
+        optimizer.zero_grad(set_to_none=set_to_none)
+        assert unused.grad is None
+        if set_to_none:
+            assert used.grad is None and last.grad is None
+        else:
+            assert used.grad.tolist() == [0.0, 0.0] and last.grad.tolist() == [0.0, 0.0]
+
+
+def _loaded_state_dtypes(lib, name, saved_dtype, loaded_dtype):
+    p = lib.ones(3, dtype=saved_dtype(lib), requires_grad=True)
+    optimizer = getattr(lib.optim, name)([p], **_options(lib))
+    (p ** 2).sum().backward()
+    optimizer.step()
+    q = lib.ones(3, dtype=loaded_dtype(lib), requires_grad=True)
+    restored = getattr(lib.optim, name)([q], **_options(lib))
+    restored.load_state_dict(optimizer.state_dict())
+    return {key: str(value.dtype).split(".")[-1] for key, value in restored.state[q].items()}
+
+
+@pytest.mark.parametrize("name", ["Adam", "Adagrad", "Rprop"])
+@pytest.mark.parametrize("saved, loaded", [("float64", "float32"), ("float32", "float64")])
+def test_loaded_state_takes_the_parameter_dtype_but_step_keeps_its_own(name, saved, loaded):
+    def dtype(name):
+        return lambda lib: getattr(lib, name)
+
+    expected = _loaded_state_dtypes(torch, name, dtype(saved), dtype(loaded))
+    assert _loaded_state_dtypes(chainrule, name, dtype(saved), dtype(loaded)) == expected
+
+
+def _scheduler_warnings(lib, step_optimizer_first):
+    p = lib.ones(3, requires_grad=True)
+    optimizer = lib.optim.SGD([p], lr=0.1)
+    scheduler = lib.optim.lr_scheduler.StepLR(optimizer, 1)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        if step_optimizer_first:
+            (p ** 2).sum().backward()
+            optimizer.step()
+        scheduler.step()
+    return [str(w.message).split(".")[0] for w in caught]
+
+
+@pytest.mark.parametrize("step_optimizer_first", [False, True])
+def test_scheduler_order_warning_matches_torch(step_optimizer_first):
+    expected = _scheduler_warnings(torch, step_optimizer_first)
+    assert _scheduler_warnings(chainrule, step_optimizer_first) == expected
+    assert bool(expected) is not step_optimizer_first
