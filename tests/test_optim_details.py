@@ -169,3 +169,16 @@ def test_group_keys_made_at_run_time_are_still_recognised():
         restored.load_state_dict(rebuilt)
         assert restored.param_groups[0]["params"] == [p] or restored.param_groups[0]["params"][0] is p
         assert restored.param_groups[0]["lr"] == 0.5
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_step_updates_parameters_after_one_without_gradient(name):
+    results = []
+    for lib in (torch, chainrule):
+        unused, used = (lib.tensor([1.0, -2.0], dtype=lib.float64, requires_grad=True) for _ in range(2))
+        optimizer = getattr(lib.optim, name)([unused, used], **_options(lib))
+        (used ** 2).sum().backward()
+        optimizer.step()
+        results.append((unused.tolist(), used.tolist(), len(optimizer.state)))
+    assert results[1] == pytest.approx(results[0], rel=1e-12)
+    assert results[1][1] != [1.0, -2.0]
