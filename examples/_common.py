@@ -18,19 +18,19 @@ for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 import argparse  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
+from typing import TYPE_CHECKING  # noqa: E402
 
 import numpy as np  # noqa: E402
 
 OUTPUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "output")
 
 
-def import_library():
-    """``import torch`` when ``--torch`` is on the command line, otherwise ``import chainrule as torch``."""
-    if "--torch" in sys.argv[1:]:
-        import torch
-    else:
-        import chainrule as torch
-    return torch
+# The library the examples run on (each takes it as `torch = _common.torch`): chainrule, or PyTorch when
+# --torch is on the command line. Editors and type checkers, for which TYPE_CHECKING is true, read chainrule's.
+if TYPE_CHECKING or "--torch" not in sys.argv[1:]:
+    import chainrule as torch  # noqa: F401  (the examples read it as _common.torch)
+else:
+    import torch  # noqa: F401
 
 
 def library_name(torch):
