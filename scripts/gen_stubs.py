@@ -11,7 +11,8 @@ class hierarchy, the methods installed at runtime included. Return types: the ty
 gives the name, else a function's own annotation, else ``Tensor`` for a registered op (its named tuple
 from ``chainrule.return_types`` for the ops that always return one, ``Any`` for the ops in
 ``MULTIPLE_RESULTS`` and those whose result depends on their arguments), else ``Any``. Tensor's
-properties and Python operators are typed from scripts/stub_types.py too.
+properties and Python operators are typed from scripts/stub_types.py too. Parameters are left untyped
+but for a function's leading ``input``: a Tensor (or a number too, for stub_types.NUMBER_INPUT).
 
 tests/test_stubs.py checks that the stubs list exactly what exists; tests/test_typing.py runs mypy over
 the examples and over every public name, as an editor's user reaches it.
@@ -35,7 +36,7 @@ import chainrule.nn.functional  # noqa: E402
 import chainrule.utils  # noqa: E402
 from chainrule import _ops, return_types  # noqa: E402
 from chainrule._tensor import Tensor  # noqa: E402
-from stub_types import OPERATORS, PROPERTIES, RETURNS  # noqa: E402
+from stub_types import NUMBER_INPUT, OPERATORS, PROPERTIES, RETURNS  # noqa: E402
 
 # Public namespaces, by the file their stub goes to (relative to the package): those whose names are
 # installed at runtime (ops, with globals().update), or whose submodules are imported by others (nn.parallel,
@@ -93,7 +94,8 @@ def tensor_names():
     return sorted(names - CLASS_BOOKKEEPING)
 
 
-def _parameters(function):
+def _parameters(function, input_type=None):
+    """The parameter list, ``input`` annotated with ``input_type`` where it comes first."""
     try:
         signature = inspect.signature(function)
     except (TypeError, ValueError):
@@ -115,8 +117,11 @@ def _parameters(function):
             star_seen = True
         if kind is not parameter.POSITIONAL_ONLY:
             text.append(parameter.name)
+        annotated = input_type is not None and parameter.name == "input" and len(text) == 1
+        if annotated:
+            text[-1] += f": {input_type}"
         if parameter.default is not parameter.empty:
-            text[-1] += "=..."
+            text[-1] += " = ..." if annotated else "=..."
     positional_only = [p for p in signature.parameters.values() if p.kind is p.POSITIONAL_ONLY]
     if positional_only:
         text.insert(len(positional_only), "/")
@@ -148,7 +153,10 @@ def qualified(annotation):
 
 
 def function_stub(name, function, indent="", method=False, prefix=""):
-    parameters = _parameters(function)
+    # A function's ``input`` is a tensor (a method's is self); a few of PyTorch's functions take a number too.
+    input_type = None if method else qualified("Tensor | int | float | complex" if prefix + name in NUMBER_INPUT
+                                                 else "Tensor")
+    parameters = _parameters(function, input_type)
     if method and isinstance(function, (types.BuiltinFunctionType, types.MethodDescriptorType,
                                         types.WrapperDescriptorType)) and parameters == "*args, **kwargs":
         parameters = "self, *args, **kwargs"
@@ -251,7 +259,8 @@ def tensor_stub():
         elif isinstance(raw, (property, types.GetSetDescriptorType, types.MemberDescriptorType)):
             lines += property_stub(name, raw)
         elif isinstance(raw, (staticmethod, classmethod)):
-            lines += [f"    @{type(raw).__name__}", function_stub(name, raw.__func__, "    ", prefix="Tensor.")]
+            lines += [f"    @{type(raw).__name__}",
+                      function_stub(name, raw.__func__, "    ", method=True, prefix="Tensor.")]
         elif callable(raw):
             lines.append(function_stub(name, raw, "    ", method=True, prefix="Tensor."))
         else:

@@ -79,6 +79,13 @@ _RETURNS_BY_TYPE = {
 
 RETURNS = {name: kind for kind, names in _RETURNS_BY_TYPE.items() for name in names.split()}
 
+# The functions whose ``input`` may be a number as well as a tensor (``torch.add(1, x)``); every other
+# function's ``input`` is a tensor (tests/test_stub_inputs.py asks PyTorch about both).
+NUMBER_INPUT = set("""
+    add bitwise_and bitwise_left_shift bitwise_or bitwise_right_shift bitwise_xor bucketize div divide float_power
+    floor_divide mul multiply pow remainder sub subtract true_divide xlogy
+""".split())
+
 # Tensor's properties: their types, and which of them can be assigned.
 PROPERTIES = {
     "T": "Tensor", "H": "Tensor", "mT": "Tensor", "mH": "Tensor", "data": "Tensor", "real": "Tensor",

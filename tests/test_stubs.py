@@ -70,7 +70,9 @@ def test_the_tensor_stub_lists_exactly_tensors_attributes(stubs):
 def test_ops_are_typed_as_returning_tensors(stubs):
     functions = {s.name: s for s in stubs["__init__.pyi"].body if isinstance(s, ast.FunctionDef)}
     assert ast.unparse(functions["exp"].returns) == "Tensor"
-    assert ast.unparse(functions["exp"].args) == "input, *, out=..."
+    assert ast.unparse(functions["exp"].args) == "input: Tensor, *, out=..."
+    assert ast.unparse(functions["add"].args.args[0].annotation) == \
+        "Tensor | builtins.int | builtins.float | builtins.complex"  # torch.add(1, x)
     assert ast.unparse(functions["split"].returns) == "builtins.tuple[Tensor, ...]"  # several tensors
     assert ast.unparse(functions["max"].returns) == "Any"  # a named tuple with dim=, else a tensor
     assert ast.unparse(functions["sort"].returns) == "chainrule.return_types.sort"  # always a named tuple

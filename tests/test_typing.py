@@ -33,7 +33,7 @@ def evaluate(scale: float) -> float:
     return scale
 
 
-reveal_type(torch.exp)  # def (input: Any, *, out: Any =) -> chainrule._tensor.Tensor
+reveal_type(torch.exp)  # def (input: chainrule._tensor.Tensor, *, out: Any =) -> chainrule._tensor.Tensor
 reveal_type(x)  # chainrule._tensor.Tensor
 reveal_type(x.sum())  # chainrule._tensor.Tensor
 reveal_type(x + 1)  # chainrule._tensor.Tensor
@@ -71,6 +71,8 @@ count: int = torch.zeros(3)  # assignment
 name: str = x.sum()  # assignment
 x.grad.sum()  # union-attr
 x.sum(no_such_keyword=1)  # call-arg
+torch.matmul("a string", x)  # arg-type
+torch.exp([1.0, 2.0])  # arg-type
 with torch.no_grad():
     x.requires_grad = "yes"  # assignment
 '''
