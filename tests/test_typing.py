@@ -175,5 +175,5 @@ def test_every_public_name_is_visible_to_mypy(checked):
     """A name installed at runtime (an op, a submodule imported elsewhere) must be in a stub:
     add its namespace to gen_stubs.MODULES when this fails."""
     report, _, _ = checked
-    assert public_names_file().count("\n") > 2000
+    assert public_names_file().count("\n") > 1500
     assert report.get("public_names.py", []) == []
