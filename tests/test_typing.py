@@ -23,6 +23,7 @@ NOTEBOOKS = ("training.ipynb", "autograd_walkthrough.ipynb")
 # Each line ends with the type mypy must reveal for it (`reveal_type(...)  # Type`).
 REVEALS = '''
 import chainrule as torch
+import chainrule.array_api as xp
 
 x = torch.tensor([1.0, 2.0], requires_grad=True)
 model = torch.nn.Linear(3, 4)
@@ -58,6 +59,7 @@ reveal_type(torch.optim.Adam(model.parameters()))  # chainrule.optim.adam.Adam
 reveal_type(torch.utils.data.DataLoader([x]))  # chainrule.utils.data.dataloader.DataLoader
 reveal_type(evaluate)  # def (scale: float) -> float
 reveal_type(torch.get_default_dtype())  # chainrule._dtype.dtype
+reveal_type(xp.abs(xp.asarray([1.0])))  # chainrule._tensor.Tensor
 '''
 
 # Each line ends with the error code mypy must report on it.
