@@ -1,6 +1,6 @@
 PYTHON ?= python3
 
-.PHONY: install test test-gpu lint mutate demo bench golden docs
+.PHONY: install test test-gpu lint typecheck mutate demo bench golden docs
 
 install:
 	$(PYTHON) -m pip install -e '.[test]'
@@ -11,6 +11,10 @@ test:
 
 lint:
 	$(PYTHON) -m ruff check src tests benchmarks examples scripts docs
+
+# mypy over the examples with chainrule's stubs (configured in pyproject.toml; tests/test_typing.py runs it too).
+typecheck:
+	$(PYTHON) -m mypy
 
 test-gpu:  # on a machine with an NVIDIA GPU: pip install -e '.[test,cuda12]' (or cuda13), and PyTorch with CUDA
 	$(PYTHON) -c "import sys; sys.path.insert(0, 'src'); import chainrule; sys.exit(0 if chainrule.cuda.is_available() else 'make test-gpu needs an NVIDIA GPU and CuPy')"

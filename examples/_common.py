@@ -16,8 +16,10 @@ for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_variable, "1")
 
 import argparse  # noqa: E402
+import importlib  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
+from typing import TYPE_CHECKING  # noqa: E402
 
 import numpy as np  # noqa: E402
 
@@ -26,11 +28,19 @@ OUTPUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "output")
 
 def import_library():
     """``import torch`` when ``--torch`` is on the command line, otherwise ``import chainrule as torch``."""
-    if "--torch" in sys.argv[1:]:
-        import torch
-    else:
-        import chainrule as torch
-    return torch
+    return importlib.import_module("torch" if "--torch" in sys.argv[1:] else "chainrule")
+
+
+# The examples take their library as `torch = _common.torch`: picked from the command line each time an
+# example is loaded (a test loads one for each library), and read as chainrule by editors and type checkers,
+# for which TYPE_CHECKING is true.
+if TYPE_CHECKING:
+    import chainrule as torch  # noqa: F401
+else:
+    def __getattr__(name):
+        if name == "torch":
+            return import_library()
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def library_name(torch):

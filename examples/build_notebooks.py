@@ -92,7 +92,7 @@ model"""),
     ("markdown", "Training: forward, loss, `backward()`, one optimizer step, for 60 passes over the data."),
     ("code", """epochs = 60
 bar = ProgressBar(epochs * len(loader), "training", stream=__import__("sys").stdout)
-for epoch in range(epochs):
+for _epoch in range(epochs):
     for xb, yb in loader:
         loss = loss_fn(model(xb), yb)
         optimizer.zero_grad()
@@ -116,7 +116,7 @@ plt.show()"""),
 def _settled_streams(outputs):
     """Merge consecutive stream outputs and keep what a terminal would show after each carriage return,
     so a progress bar is stored as its final line rather than every redraw."""
-    merged = []
+    merged: list = []
     for output in outputs:
         if output.output_type == "stream" and merged and merged[-1].output_type == "stream" \
                 and merged[-1].name == output.name:

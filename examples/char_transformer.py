@@ -14,7 +14,7 @@ import os
 
 import _common
 
-torch = _common.import_library()
+torch = _common.torch
 nn = torch.nn
 F = torch.nn.functional
 

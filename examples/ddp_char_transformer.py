@@ -13,7 +13,7 @@ Run from the repository root (needs ``pip install -e '.[distributed]'``):
 import _common
 from char_transformer import TEXT, CharTransformer, random_windows, sample
 
-torch = _common.import_library()
+torch = _common.torch
 F = torch.nn.functional
 dist = torch.distributed
 DDP = torch.nn.parallel.DistributedDataParallel

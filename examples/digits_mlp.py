@@ -12,7 +12,7 @@ Run from the repository root:
 
 import _common
 
-torch = _common.import_library()
+torch = _common.torch
 
 
 def build_model(nn):

@@ -16,7 +16,7 @@ import math
 
 import _common
 
-torch = _common.import_library()
+torch = _common.torch
 nn = torch.nn
 
 
@@ -40,6 +40,7 @@ def fit_with_tensors(steps, progress):
         loss.backward()
         with torch.no_grad():
             for coefficient in (a, b, c, d):
+                assert coefficient.grad is not None  # backward() gave every coefficient its gradient
                 coefficient -= learning_rate * coefficient.grad
                 coefficient.grad = None
         progress.update(loss.item())

@@ -13,7 +13,7 @@ Both print the same numbers: the random initialisations follow PyTorch's generat
 
 import _common
 
-torch = _common.import_library()
+torch = _common.torch
 nn, F = torch.nn, torch.nn.functional
 from_func = torch.func
 

@@ -14,7 +14,7 @@ Run from the repository root:
 
 import _common
 
-torch = _common.import_library()
+torch = _common.torch
 nn = torch.nn
 Categorical = torch.distributions.Categorical
 
@@ -65,7 +65,8 @@ def play(policy, corridor):
         log_probs.append(moves.log_prob(move))
         position, reward, done = corridor.step(move.item())
         rewards.append(reward)
-    returns, running = [], 0.0
+    returns: list[float] = []
+    running = 0.0
     for reward in reversed(rewards):
         running = reward + GAMMA * running
         returns.insert(0, running)

@@ -7,6 +7,8 @@ recording in another. Every op reads ``_state.enabled`` once; keep that attribut
 import functools
 import inspect
 import threading
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
 
 __all__ = ["no_grad", "enable_grad", "set_grad_enabled", "inference_mode", "is_grad_enabled",
            "is_inference_mode_enabled"]
@@ -18,6 +20,7 @@ class _GradState(threading.local):
 
 
 _state = _GradState()
+_Function = TypeVar("_Function", bound=Callable[..., Any])  # a decorated function keeps its type
 
 
 class _InferenceAnywhere:
@@ -47,7 +50,7 @@ class _Mode:
             return self(func)
         return self
 
-    def __call__(self, func):
+    def __call__(self, func: _Function) -> _Function:
         if inspect.isgeneratorfunction(func):
             raise TypeError(f"{type(self).__name__} cannot decorate generator functions")
 
@@ -56,7 +59,7 @@ class _Mode:
             with self.clone():
                 return func(*args, **kwargs)
 
-        return decorated
+        return cast(_Function, decorated)
 
     def clone(self):
         return type(self)()

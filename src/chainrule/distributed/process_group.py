@@ -35,10 +35,10 @@ class ReduceOp:
         PREMUL_SUM = 8
         UNUSED = 9
 
-
-for _op in ReduceOp.RedOpType:
-    setattr(ReduceOp, _op.name, _op)
-del _op
+    # Spelled out (not set in a loop) so that editors and type checkers see them.
+    SUM, AVG, PRODUCT, MIN, MAX = RedOpType.SUM, RedOpType.AVG, RedOpType.PRODUCT, RedOpType.MIN, RedOpType.MAX
+    BAND, BOR, BXOR = RedOpType.BAND, RedOpType.BOR, RedOpType.BXOR
+    PREMUL_SUM, UNUSED = RedOpType.PREMUL_SUM, RedOpType.UNUSED
 
 
 class Backend(str):
