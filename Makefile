@@ -1,6 +1,6 @@
 PYTHON ?= python3
 
-.PHONY: install test test-gpu lint typecheck mutate demo bench golden docs
+.PHONY: install test test-gpu lint typecheck mutate demo bench docs
 
 install:
 	$(PYTHON) -m pip install -e '.[test]'
@@ -39,9 +39,6 @@ bench:
 	PYTHONPATH=src $(PYTHON) benchmarks/bench_serialization.py --big-mb 256
 	OPENBLAS_NUM_THREADS=1 PYTHONPATH=src $(PYTHON) benchmarks/bench_large.py
 	OPENBLAS_NUM_THREADS=1 PYTHONPATH=src $(PYTHON) benchmarks/bench_ops.py
-
-golden:
-	$(PYTHON) ../shared/golden/run_golden.py --path src
 
 # Without Graphviz the pictures are not drawn (gen_pictures.py says what to install and exits with 3):
 # the pages are then built without them, so their missing links are not turned into errors.
