@@ -12,6 +12,7 @@ import warnings
 from . import linalg
 from ._array import namespace_of
 from ._creation import eye, zeros
+from ._ops._arguments import bool_argument
 from ._ops import register_family
 from ._ops.joining import cat
 from ._ops.norms import vector_norm
@@ -109,7 +110,7 @@ def cholesky_solve(input, input2, upper=False, *, out=None):
     Only the factor's triangle is read, but its gradient reaches the whole matrix, as PyTorch's formula
     (which treats the factor as a full matrix) gives it: the other triangle enters with value zero.
     """
-    factor = input2.mH if upper else input2
+    factor = input2.mH if bool_argument("cholesky_solve", "upper", None, upper) else input2
     outside = factor - tril(factor)
     L = tril(factor) + (outside - outside.detach())
     return linalg.solve(L @ L.mH, input)

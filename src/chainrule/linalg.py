@@ -11,6 +11,7 @@ import math
 
 from ._array import NUMPY, as_array, namespace_of
 from ._dtype import promote_types
+from ._ops._arguments import bool_argument
 from ._ops._op import OUTPUT, derivative, publish, record
 from ._ops.cumulative import cumprod
 from ._ops.joining import cat
@@ -193,6 +194,7 @@ def solve_triangular(A, B, *, upper=None, left=True, unitriangular=False, out=No
     """``X`` with ``A @ X = B`` (``X @ A = B`` when ``left=False``) reading one triangle of ``A``."""
     if upper is None:
         raise TypeError('linalg_solve_triangular() missing 1 required positional arguments: "upper"')
+    bool_argument("linalg_solve_triangular", "upper", None, upper)
     for name, tensor in (("A", A), ("B", B)):
         if tensor._data.ndim < 2:
             raise RuntimeError(f"linalg.solve_triangular: The input tensor {name} must have at least 2 dimensions.")

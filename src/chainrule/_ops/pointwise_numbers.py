@@ -14,6 +14,7 @@ from ._arguments import check_tensors, not_a_tensor
 from ._broadcast import apply_binary, binary_arrays
 from ._op import derivative, record
 from .arithmetic import mul, pow
+from .inplace import make_inplace
 from .pointwise import exp2, sigmoid
 from .pointwise_base import LARGE, kernel_missing, no_kernel_error, reject, to_default_float, unary_op, write_out
 
@@ -21,7 +22,7 @@ __all__ = ["deg2rad", "rad2deg", "logaddexp", "logaddexp2", "ldexp", "frexp", "f
            "lcm", "nextafter", "isreal", "positive", "bitwise_left_shift", "bitwise_right_shift"]
 FUNCTIONS = __all__
 METHODS = __all__
-INPLACE = ["deg2rad", "rad2deg", "ldexp", "float_power", "heaviside", "gcd", "lcm", "nextafter", "bitwise_left_shift",
+INPLACE = ["deg2rad", "rad2deg", "ldexp", "heaviside", "gcd", "lcm", "nextafter", "bitwise_left_shift",
            "bitwise_right_shift"]
 
 frexp_result = make_return_type("frexp", ("mantissa", "exponent"))
@@ -162,6 +163,21 @@ def float_power(input, exponent, *, out=None):
     return write_out(pow(base, power), out, "float_power")
 
 
+
+_float_power_in_place = make_inplace(float_power, "float_power")
+
+
+def float_power_(input, exponent):
+    """``float_power`` in place: only into a tensor of the result's dtype (float64 or complex128), as in PyTorch."""
+    target = complex128 if input.dtype.is_complex or isinstance(exponent, complex) or (
+        isinstance(exponent, Tensor) and exponent.dtype.is_complex) else float64
+    if input.dtype is not target:
+        raise RuntimeError(f"the base given to float_power_ has dtype {input.dtype.scalar_type_name} but the "
+                           f"operation's result requires dtype {target.scalar_type_name}")
+    return _float_power_in_place(input, exponent)
+
+
+METHOD_FORMS = {"float_power_": float_power_}
 # ---------------------------------------------------------------- integer and float bit functions
 def heaviside(input, values, *, out=None):
     """0 where ``input < 0``, 1 where ``input > 0``, ``values`` where it is 0."""
@@ -202,6 +218,7 @@ def lcm(input, other, *, out=None):
 
 def nextafter(input, other, *, out=None):
     """The next representable float after ``input`` in the direction of ``other``."""
+    check_tensors("nextafter", ("input", input), ("other", other))
     x, y = binary_arrays(input, other)
     if x.dtype.kind != "f":
         reject(x, kernel_missing("nextafter_cpu", x.dtype.kind))

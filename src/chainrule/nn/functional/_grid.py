@@ -17,6 +17,7 @@ from ..._signatures import Signatures
 from ..._tensor import make_tensor
 from ._windows import GatherFlatBackward, ScatterFlatBackward, gather_flat, scatter_flat
 from ..._float_errors import silent_float_errors
+from ..._ops._arguments import bool_argument
 
 FUNCTIONS = ["affine_grid", "grid_sample"]
 METHODS = []
@@ -32,7 +33,7 @@ def _align(align_corners):
     if align_corners is None:
         warnings.warn(_ALIGN_WARNING, UserWarning, stacklevel=3)
         return False
-    return align_corners
+    return bool_argument("affine_grid_generator", "align_corners", 3, align_corners)
 
 
 # ---------------------------------------------------------------- affine_grid

@@ -20,6 +20,7 @@ from ..._ops._kernel import Kernel, replays
 from ..._ops._op import derivative, record
 from ..._signatures import Signatures
 from ..._tensor import _wrap_dim
+from ._kernel_dtypes import check_kernel
 from ._windows import col2im, im2col, windows_count
 from ..._float_errors import silent_float_errors
 
@@ -302,6 +303,7 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
     if x.ndim > 4:
         raise RuntimeError("Expected 3D or 4D (batch mode) tensor with possibly 0 batch size and other non-zero "
                            f"dimensions for input, but got: {list(x.shape)}")
+    check_kernel("unfold", x)
     kernel, dilation = _pairs(kernel_size, "kernel_size"), _pairs(dilation, "dilation")
     stride = _pairs(stride, "stride")
     return im2col(input, kernel, dilation, tuple((p, p) for p in _pairs(padding, "padding")), stride)
@@ -313,6 +315,7 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
     if x.ndim not in (2, 3):
         raise RuntimeError("Expected 2D or 3D (batch mode) tensor for input with possibly 0 batch size and non-zero "
                            f"dimensions for input, but got: {list(x.shape)}")
+    check_kernel("fold", x)
     size = _pairs(output_size, "output_size")
     kernel, dilation = _pairs(kernel_size, "kernel_size"), _pairs(dilation, "dilation")
     stride = _pairs(stride, "stride")

@@ -17,6 +17,7 @@ from ..._ops.index_put import index_put_accumulate
 from ..._ops.indexing import getitem
 from ..._size import check_storage_size, int_list
 from ..._tensor import make_tensor
+from ._kernel_dtypes import check_kernel
 from ._windows import apply_maps, constant_pad, maps_node
 from .pooling import adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d
 
@@ -283,6 +284,7 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         made = ", ".join(f"{a}: {n}" for a, n in zip(names, sizes))
         raise RuntimeError(f"Input and output sizes should be greater than 0, but got input ({given})"
                            f"{' and' if rank == 1 else ''} output ({made})")
+    check_kernel(mode, x)
     xp = namespace_of(x)
     if antialias:
         maps = tuple(_antialiased_map(xp, s, o, sc, bool(align_corners), mode)
