@@ -217,6 +217,9 @@ def lu_solve(LU, pivots, B, *, left=True, adjoint=False, out=None):
         raise RuntimeError("linalg.lu_solve: The input tensor B must have at least 2 dimensions.")
     check_matrix("linalg.lu_solve", LU)
     lu_array, b = LU._data, B._data
+    if b.dtype != lu_array.dtype:
+        raise RuntimeError(f"linalg.lu_solve: Expected LU and B to have the same dtype, but found LU of type "
+                           f"{LU.dtype.scalar_type_name} and B of type {B.dtype.scalar_type_name} instead")
     xp = namespace_of(lu_array)
     n = lu_array.shape[-1]
     if (b.shape[-2] if left else b.shape[-1]) != n:

@@ -14,7 +14,7 @@ import warnings
 from ..._array import namespace_of
 from ..._ops._op import derivative, record
 from ..._signatures import Signatures
-from ..._tensor import make_tensor
+from ..._tensor import Tensor, make_tensor
 from ._windows import GatherFlatBackward, ScatterFlatBackward, gather_flat, scatter_flat
 from ..._float_errors import silent_float_errors
 from ..._ops._arguments import bool_argument
@@ -64,6 +64,8 @@ AffineGridGeneratorBackward0 = derivative("AffineGridGeneratorBackward0", _affin
 @silent_float_errors
 def affine_grid(theta, size, align_corners=None):
     """The sampling grid (N, *spatial, rank) that the affine maps ``theta`` (N, rank, rank + 1) give."""
+    if isinstance(theta, Tensor) and not theta.is_floating_point():
+        raise ValueError(f"Expected theta to have floating point type, but got {theta.dtype}")
     align_corners = _align(align_corners)
     if len(size) not in (4, 5):  # asked of the size as given, before its elements are read
         raise NotImplementedError(f"affine_grid only supports 4D and 5D sizes, for 2D and 3D affine transforms, "

@@ -292,7 +292,13 @@ def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_paddi
 
 # ---------------------------------------------------------------- unfold / fold
 def _pairs(value, name):
-    return _expand_arg(value, 2, name)
+    """An int for both spatial dims, or exactly two ints (PyTorch expands only a bare int)."""
+    if isinstance(value, INTEGER_TYPES):
+        return (int(value),) * 2
+    value = tuple(int(v) for v in value)
+    if len(value) != 2:
+        raise RuntimeError(f"It is expected {name} equals to 2, but got size {len(value)}")
+    return value
 
 
 def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
@@ -306,7 +312,15 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
     check_kernel("unfold", x)
     kernel, dilation = _pairs(kernel_size, "kernel_size"), _pairs(dilation, "dilation")
     stride = _pairs(stride, "stride")
-    return im2col(input, kernel, dilation, tuple((p, p) for p in _pairs(padding, "padding")), stride)
+    padding = _pairs(padding, "padding")
+    pads = tuple((p, p) for p in padding)
+    counts = windows_count(x.shape[-2:], kernel, dilation, pads, stride)
+    if min(counts) < 1:
+        raise RuntimeError(f"Given input with spatial size ({x.shape[-2]}, {x.shape[-1]}), kernel_size=({kernel[0]}, "
+                           f"{kernel[1]}), dilation=({dilation[0]}, {dilation[1]}), padding=({padding[0]}, "
+                           f"{padding[1]}), calculated shape of the array of sliding blocks as ({counts[0]}, "
+                           f"{counts[1]}), but its components must be at least one.")
+    return im2col(input, kernel, dilation, pads, stride)
 
 
 def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):

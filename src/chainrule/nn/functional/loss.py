@@ -307,6 +307,9 @@ def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=No
     """``input`` where target is 1, ``max(0, margin - input)`` where it is -1."""
     check_tensors("hinge_embedding_loss", ("input", input), ("target", target))
     reduction = reduction_mode(reduction, size_average, reduce)
+    if reduction == "mean" and not (input.is_floating_point() or input.is_complex()):
+        raise RuntimeError("mean(): could not infer output dtype. Input dtype must be either a floating point or "
+                           f"complex dtype. Got: {input.dtype.scalar_type_name}")
     below_margin = (margin - input).clamp_min(0)
     return reduce_loss(where(target != 1, below_margin, 0.0) + where(target != -1, input, 0.0), reduction)
 

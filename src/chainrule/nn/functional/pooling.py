@@ -269,6 +269,9 @@ def max_unpool3d(input, indices, kernel_size, stride=None, padding=0, output_siz
 
 def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
     stride = None if stride is None else (1, _one(stride))
+    if output_size is not None and len(output_size) not in (1, 3):
+        raise ValueError(f"output_size should be a sequence containing 1 or 3 elements, but it has a length of "
+                         f"'{len(output_size)}'")
     size = None if output_size is None else (1, tuple(output_size)[-1])
     return max_unpool2d(input.unsqueeze(-2), indices.unsqueeze(-2), (1, _one(kernel_size)), stride,
                         (0, _one(padding)), size).squeeze(-2)
@@ -309,6 +312,10 @@ def _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad,
     kernel, stride, pads, _, counts = _pool_geometry(input, kernel_size, stride, padding, 1, ceil_mode, rank, name)
     check_kernel(name, input._data)
     bool_argument(name, "count_include_pad", None, count_include_pad)
+    size = input._data.shape[-rank:]
+    if rank == 3 and any(n < k for n, k in zip(size, kernel)):  # PyTorch's 3-d kernel asks this, padding aside
+        raise RuntimeError(f"input image (T: {size[0]} H: {size[1]} W: {size[2]}) smaller than kernel size "
+                           f"(kT: {kernel[0]} kH: {kernel[1]} kW: {kernel[2]})")
     if divisor_override is not None and divisor_override == 0:
         raise RuntimeError("divisor must be not zero")
     x = input._data
@@ -385,6 +392,9 @@ _ADAPTIVE_AVG_NODES = {rank: maps_node(f"AdaptiveAvgPool{rank}DBackward0") for r
 
 def _adaptive_avg_pool(input, output_size, rank, name):
     counts = _adaptive_output_size(input, output_size, rank, name)
+    if any(c < 0 for c in counts):
+        raise RuntimeError(f"{name}: elements of output_size must be greater than or equal to 0 but received "
+                           f"{{{', '.join(map(str, counts))}}}")
     x = input._data
     check_kernel(name, x)
     if all(c == 1 for c in counts):

@@ -11,6 +11,7 @@ import math
 import warnings
 
 from ..._array import INTEGER_TYPES, NUMPY, namespace_of
+from ..._ops._arguments import int_argument
 from ..._ops._kernel import Kernel, replays
 from ..._ops._op import derivative, record
 from ..._ops.index_put import index_put_accumulate
@@ -356,6 +357,8 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
     if indices.dtype.kind not in "iu":
         raise RuntimeError("Expected tensor for argument #1 'indices' to have one of the following scalar types: "
                            f"Long, Int; but got {input.type()} instead (while checking arguments for embedding)")
+    if weight._data.ndim != 2:
+        raise RuntimeError("'weight' must be 2-D")
     num_weights = weight._data.shape[0]
     if padding_idx is not None:
         if not -num_weights <= padding_idx < num_weights:
@@ -380,6 +383,7 @@ def one_hot(tensor, num_classes=-1):
     xp = namespace_of(x)
     if x.dtype != xp.int64:
         raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
+    num_classes = int_argument("one_hot", "num_classes", 2, num_classes)
     if num_classes == -1:
         if x.size == 0:
             raise RuntimeError("Can not infer total number of classes from empty tensor.")
