@@ -8,6 +8,7 @@ import numbers
 
 from .._array import NUMPY, namespace_of
 from .._dtype import complex128, float64, int32
+from .._errors import type_name
 from .._tensor import Tensor, make_tensor
 from ..return_types import make_return_type
 from ._arguments import check_tensors, not_a_tensor
@@ -169,6 +170,9 @@ _float_power_in_place = make_inplace(float_power, "float_power")
 
 def float_power_(input, exponent):
     """``float_power`` in place: only into a tensor of the result's dtype (float64 or complex128), as in PyTorch."""
+    if not isinstance(exponent, (Tensor, numbers.Number)):
+        raise TypeError(f"float_power_() received an invalid combination of arguments - got ({type_name(exponent)}), "
+                        "but expected one of:\n * (Tensor exponent)\n * (Number exponent)\n")
     target = complex128 if input.dtype.is_complex or isinstance(exponent, complex) or (
         isinstance(exponent, Tensor) and exponent.dtype.is_complex) else float64
     if input.dtype is not target:
