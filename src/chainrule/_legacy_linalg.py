@@ -15,6 +15,7 @@ from ._creation import eye, zeros
 from ._ops._arguments import bool_argument
 from ._ops import register_family
 from ._ops.joining import cat
+from ._ops.kernel_dtypes import check_kernel
 from ._ops.norms import vector_norm
 from ._ops.diagonals import tril, triu
 from ._random import randn
@@ -122,8 +123,7 @@ def geqrf(input, *, out=None):
     xp = namespace_of(x)
     if x.ndim < 2:
         raise RuntimeError("torch.geqrf: input must have at least 2 dimensions.")
-    if x.dtype.kind not in "fc":
-        raise NotImplementedError(f"\"geqrf_cpu\" not implemented for '{input.dtype.scalar_type_name}'")
+    check_kernel("geqrf", x)
     matrices = x.reshape((-1,) + x.shape[-2:])
     packed, taus = [], []
     for matrix in matrices:
@@ -143,6 +143,7 @@ def orgqr(input, tau):
 
 def ormqr(input, tau, other, left=True, transpose=False, *, out=None):
     """``Q @ other`` (or ``other @ Q``, with ``Q^H`` when ``transpose``) for the ``Q`` of ``geqrf``."""
+    check_kernel("ormqr", input._data)
     m, k = input.shape[-2], input.shape[-1]
     padding = m - k
     if padding > 0:

@@ -15,7 +15,7 @@ from ._ops._arguments import bool_argument
 from ._ops._op import OUTPUT, derivative, publish, record
 from ._ops.cumulative import cumprod
 from ._ops.joining import cat
-from ._ops.linalg.checks import (LinAlgError, check_matrix, cholesky_info, failure_info, lu_info,
+from ._ops.linalg.checks import (FLOAT16, LinAlgError, check_matrix, cholesky_info, failure_info, lu_info,
                                  not_positive_definite_error, singular_error, singular_solve_error)
 from ._ops.linalg.eigen import eig, eigh, eigvals, eigvalsh
 from ._ops.linalg.factorizations import cholesky, cholesky_array, householder_product, qr
@@ -273,8 +273,9 @@ def tensorsolve(A, B, dims=None, *, out=None):
 
 def vander(x, *, N=None):
     """The Vandermonde matrix: columns ``x**0, x**1, ..., x**(N-1)`` (``N`` defaults to ``x``'s length)."""
-    if x._data.dtype.kind == "b":
-        raise RuntimeError("linalg.vander supports floating point, complex, and integer tensors, but got Bool")
+    if x._data.dtype.kind == "b" or x._data.dtype == FLOAT16:
+        raise RuntimeError("linalg.vander supports floating point, complex, and integer tensors, but got "
+                           f"{x.dtype.scalar_type_name}")
     if N is None:
         N = x.shape[-1] if x._data.ndim else 1
     if N <= 1:

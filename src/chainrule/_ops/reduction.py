@@ -16,7 +16,7 @@ from .._tensor import Tensor, make_tensor
 from .._autograd import grad_mode
 from ._along_dim import expand_reduced, normalize_dims, reduced_count, reduction_dims, shift
 from ._kernel import Kernel, replays
-from ._arguments import ALL, none_dim_error, not_a_tensor
+from ._arguments import ALL, not_a_tensor
 from ._op import OUTPUT, derivative, record, record_multi
 from .cumulative import cummax, cummin, cumprod, cumsum, logcumsumexp
 from .norms import norm, vector_norm

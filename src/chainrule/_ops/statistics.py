@@ -13,6 +13,7 @@ from .._dtype import get_default_dtype
 from .._errors import argument_type_error, type_name
 from .._tensor import Tensor, _wrap_dim
 from ._arguments import check_tensors, int_argument
+from .kernel_dtypes import check_kernel
 from .arithmetic import div, mul, sub
 from .cumulative import cumsum
 from .indexing import narrow, select
@@ -97,6 +98,7 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
     for name, x in (("X1", x1), ("X2", x2)):
         if not x.dtype.is_floating_point:
             raise RuntimeError(f"cdist only supports floating-point dtypes, {name} got: {x.dtype.scalar_type_name}")
+        check_kernel("cdist", x._data)
     if p < 0:
         raise RuntimeError("cdist only supports non-negative p values")
     differences = unsqueeze(x1, -2) - unsqueeze(x2, -3)

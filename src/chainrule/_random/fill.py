@@ -140,7 +140,8 @@ _INTEGER_LIMITS = {np.dtype(t): (int(np.iinfo(t).min), int(np.iinfo(t).max))
 _INTEGER_LIMITS[np.dtype(np.bool_)] = (0, 1)
 _MANTISSA_DIGITS = {np.dtype(np.float16): 11, np.dtype(np.float32): 24, np.dtype(np.float64): 53}
 _RANDOM_SIGNATURES = Signatures("random_", "*, Generator? generator = None",
-                                "int from, int to, *, Generator? generator = None", "int to, *, Generator? generator = None")
+                                "int from, int? to, *, Generator? generator = None",
+                                "int to, *, Generator? generator = None")
 
 
 def random_(self, *args, generator=None, **kwargs):
@@ -148,7 +149,9 @@ def random_(self, *args, generator=None, **kwargs):
     if len(args) > 2:
         raise TypeError(f"random_() takes at most 2 positional arguments ({len(args)} given)")
     low, high = _two_numbers("random_", args, kwargs, ("from", "to"), (None, None))
-    if not all(map(_is_bound, (*args, *kwargs.values()))):
+    # integers, or None for ``to`` given by position (``random_(from, None)``: up to the dtype's top)
+    if not (all(_is_bound(v) or (v is None and i == 1) for i, v in enumerate(args))
+            and all(map(_is_bound, kwargs.values()))):
         raise _RANDOM_SIGNATURES.error(args, kwargs)
     if len(args) == 1 and "to" not in kwargs:
         low, high = 0, low

@@ -13,6 +13,7 @@ from ..._signatures import Signatures
 from ..._tensor import make_tensor
 from .._op import OUTPUT, derivative, record
 from ..joining import cat
+from ..kernel_dtypes import check_kernel
 from ..pointwise_base import write_out
 from .checks import check_matrix, not_positive_definite_error
 from .matrices import adjoint, identity, lower, outputs_of, record_factors
@@ -202,6 +203,7 @@ LinalgHouseholderProductBackward0 = derivative("LinalgHouseholderProductBackward
 def _check_householder(A, tau):
     name = "torch.linalg.householder_product"
     a, t = A._data, tau._data
+    check_kernel("householder_product", a)
     if a.ndim < 2:
         raise RuntimeError(f"{name}: input must have at least 2 dimensions.")
     if a.shape[-2] < a.shape[-1]:

@@ -9,6 +9,7 @@ import math
 
 from ... import return_types
 from ..._array import NUMPY, host_values, namespace_of
+from ..kernel_dtypes import check_kernel
 from ..._tensor import make_tensor
 from .._op import OUTPUT, derivative, record
 from ..joining import cat
@@ -138,8 +139,7 @@ def _check_lu_input(name, A, pivot):
     a = A._data
     if a.ndim < 2:
         raise RuntimeError(f"{name}: Expected tensor with 2 or more dimensions. Got size: {list(a.shape)} instead")
-    if a.dtype.kind not in "fc":
-        raise NotImplementedError(f'"lu_cpu" not implemented for \'{A.dtype.scalar_type_name}\'')
+    check_kernel("lu", a)
     if not pivot:
         raise RuntimeError("linalg.lu_factor: LU without pivoting is not implemented on the CPU")
 

@@ -20,7 +20,7 @@ from ..._ops._kernel import Kernel, replays
 from ..._ops._op import derivative, record
 from ..._signatures import Signatures
 from ..._tensor import _wrap_dim
-from ._kernel_dtypes import check_kernel
+from ..._ops.kernel_dtypes import check_kernel
 from ._windows import col2im, im2col, windows_count
 from ..._float_errors import silent_float_errors
 

@@ -19,7 +19,7 @@ from ..._ops.pointwise import relu, sign
 from ..._ops._op import traced
 from ..._tensor import _wrap_dim
 from ..._tensor import make_tensor as _tensor
-from ._kernel_dtypes import check_kernel
+from ..._ops.kernel_dtypes import check_kernel
 from ._windows import (apply_maps, col2im, gather_kernel, gather_node, im2col_array, maps_node, scatter_kernel,
                        scatter_node)
 from ..._float_errors import silent_float_errors

@@ -18,7 +18,7 @@ from ..._ops.index_put import index_put_accumulate
 from ..._ops.indexing import getitem
 from ..._size import check_storage_size, int_list
 from ..._tensor import make_tensor
-from ._kernel_dtypes import check_kernel
+from ..._ops.kernel_dtypes import check_kernel
 from ._windows import apply_maps, constant_pad, maps_node
 from .pooling import adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d
 

@@ -1,4 +1,5 @@
-"""The dtypes PyTorch's CPU kernels compute for the pooling, folding and resampling functions.
+"""The dtypes PyTorch's CPU kernels compute, for the functions whose kernels leave out dtypes NumPy computes
+(pooling, folding, resampling, distances, some losses and factorizations).
 
 NumPy computes every dtype; PyTorch has kernels for some only and refuses the others with
 ``"<kernel>" not implemented for '<dtype>'``. One table says, per function, the kernel PyTorch's message
@@ -8,12 +9,13 @@ is a dict lookup and a set test, nothing beside the function's work.
 
 import numpy as np
 
-from ..._ops.pointwise_base import no_kernel_error
+from .pointwise_base import no_kernel_error
 
 __all__ = ["check_kernel"]
 
 _FLOATS = "float16 float32 float64"
 _INTEGERS = "uint8 int8 int16 int32 int64"
+_LAPACK = "float32 float64 complex64 complex128"
 
 # function: (the kernel PyTorch names, the dtypes it computes)
 KERNELS = {
@@ -36,6 +38,15 @@ KERNELS = {
     "bilinear": ("upsample_bilinear2d", f"uint8 {_FLOATS}"),
     "bicubic": ("compute_indices_weights_cubic", f"uint8 {_FLOATS}"),
     "trilinear": ("compute_indices_weights_linear", _FLOATS),
+    "cdist": ("cdist", "float32 float64"),
+    "pdist": ("pdist", "float32 float64"),
+    "ctc_loss": ("ctc_loss_cpu", "float32 float64"),
+    "multi_margin_loss": ("multi_margin_loss_cpu_kernel", "float32 float64"),
+    "multilabel_margin_loss": ("multilabel_margin_loss_forward_out_frame", "float32 float64"),
+    "lu": ("lu_cpu", _LAPACK),
+    "geqrf": ("geqrf_cpu", _LAPACK),
+    "householder_product": ("orgqr_cpu", _LAPACK),
+    "ormqr": ("ormqr_cpu", _LAPACK),
 }
 
 _COMPUTED = {function: (kernel, frozenset(np.dtype(name) for name in dtypes.split()))
