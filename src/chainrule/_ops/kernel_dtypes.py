@@ -15,7 +15,8 @@ __all__ = ["check_kernel"]
 
 _FLOATS = "float16 float32 float64"
 _INTEGERS = "uint8 int8 int16 int32 int64"
-_LAPACK = "float32 float64 complex64 complex128"
+_COMPLEX = "complex64 complex128"
+_LAPACK = f"float32 float64 {_COMPLEX}"
 
 # function: (the kernel PyTorch names, the dtypes it computes)
 KERNELS = {
@@ -38,6 +39,12 @@ KERNELS = {
     "bilinear": ("upsample_bilinear2d", f"uint8 {_FLOATS}"),
     "bicubic": ("compute_indices_weights_cubic", f"uint8 {_FLOATS}"),
     "trilinear": ("compute_indices_weights_linear", _FLOATS),
+    "conv1d": ("slow_conv2d_cpu", f"{_INTEGERS} {_FLOATS} {_COMPLEX}"),
+    "conv2d": ("slow_conv2d_cpu", f"{_INTEGERS} {_FLOATS} {_COMPLEX}"),
+    "conv3d": ("compute_columns3d", f"{_INTEGERS} {_FLOATS} {_COMPLEX}"),
+    "conv_transpose1d": ("slow_conv_transpose2d_out_cpu", f"int64 {_FLOATS} {_COMPLEX}"),
+    "conv_transpose2d": ("slow_conv_transpose2d_out_cpu", f"int64 {_FLOATS} {_COMPLEX}"),
+    "conv_transpose3d": ("slow_conv_transpose3d_out_cpu", f"int64 {_FLOATS} {_COMPLEX}"),
     "cdist": ("cdist", "float32 float64"),
     "pdist": ("pdist", "float32 float64"),
     "ctc_loss": ("ctc_loss_cpu", "float32 float64"),

@@ -12,7 +12,7 @@ from .._errors import type_name
 from .._tensor import Tensor, make_tensor
 from ..return_types import make_return_type
 from ._arguments import check_tensors, not_a_tensor
-from ._broadcast import apply_binary, binary_arrays
+from ._broadcast import apply_binary, binary_arrays, broadcast_shapes
 from ._op import derivative, record
 from .arithmetic import mul, pow
 from .inplace import make_inplace
@@ -202,8 +202,10 @@ def _integer_heaviside(x, v):
 
 
 def _integer_pair(name, input, other):
+    check_tensors(name, ("input", input), ("other", other))
     x, y = binary_arrays(input, other)
     if x.dtype.kind not in "iub":
+        broadcast_shapes(x.shape, y.shape)  # PyTorch refuses the shapes before the dtype
         reject(x, kernel_missing(f"{name}_cpu", x.dtype.kind))
     return x, y
 
@@ -264,6 +266,7 @@ def _shift(input, other, name):
     x, y = binary_arrays(input, other)
     if x.dtype.kind not in "iu":
         kernel = "lshift_cpu" if name == "left_shift" else "rshift_cpu"
+        broadcast_shapes(x.shape, getattr(y, "shape", ()))
         reject(x, kernel_missing(kernel, x.dtype.kind))
     xp = namespace_of(x)
     return make_tensor(xp.asarray(apply_binary(getattr(xp, name), x, y)))

@@ -27,11 +27,20 @@ from ..._float_errors import silent_float_errors
 FUNCTIONS = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d", "unfold",
              "fold"]
 METHODS = []
-# PyTorch's unfold passes its sizes on as pairs to im2col, which words the errors
-SIGNATURES = {"unfold": Signatures("im2col", "Tensor input, int[2] kernel_size, int[2] dilation = 1, "
-                                             "int[2] padding = 0, int[2] stride = 1"),
-              "fold": Signatures("col2im", "Tensor input, int[2] output_size, int[2] kernel_size, int[2] dilation = 1, "
-                                           "int[2] padding = 0, int[2] stride = 1")}
+_CONV = ("Tensor input, Tensor weight, Tensor? bias = None, int[1] stride = 1, {padding}, int[1] dilation = 1, "
+         "int groups = 1")
+_CONV_TRANSPOSE = ("Tensor input, Tensor weight, Tensor? bias = None, int[1] stride = 1, int[1] padding = 0, "
+                   "int[1] output_padding = 0, int groups = 1, int[1] dilation = 1")
+# PyTorch's signatures, asked when a call failed; unfold passes its sizes on as pairs to im2col, which words its errors
+SIGNATURES = {
+    **{f"conv{rank}d": (_CONV.format(padding="int[1] padding = 0"),
+                        _CONV.format(padding="str padding = 'valid'")) for rank in (1, 2, 3)},
+    **{f"conv_transpose{rank}d": _CONV_TRANSPOSE for rank in (1, 2, 3)},
+    "unfold": Signatures("im2col", "Tensor input, int[2] kernel_size, int[2] dilation = 1, int[2] padding = 0, "
+                                   "int[2] stride = 1"),
+    "fold": Signatures("col2im", "Tensor input, int[2] output_size, int[2] kernel_size, int[2] dilation = 1, "
+                                 "int[2] padding = 0, int[2] stride = 1"),
+}
 
 
 class _Geometry(NamedTuple):
@@ -206,6 +215,7 @@ def _check_fits(size, geometry):
 def _convolution(input, weight, bias, stride, padding, dilation, groups, rank, name):
     _check_tensors(f"conv{rank}d", input, weight, bias)
     batched, added = _batched(input, rank, name)
+    check_kernel(name, input._data)
     _check_dtypes(input, weight, bias)
     x, w = batched._data, weight._data
     kernel = w.shape[2:]
@@ -247,6 +257,7 @@ def _check_output_padding(output_padding, stride, dilation):
 def _transposed_convolution(input, weight, bias, stride, padding, output_padding, groups, dilation, rank, name):
     _check_tensors(f"conv_transpose{rank}d", input, weight, bias)
     batched, added = _batched(input, rank, name)
+    check_kernel(name, input._data)
     _check_dtypes(input, weight, bias)
     x, w = batched._data, weight._data
     kernel = w.shape[2:]

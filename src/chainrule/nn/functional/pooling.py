@@ -92,6 +92,9 @@ def _pool_geometry(input, kernel_size, stride, padding, dilation, ceil_mode, ran
     dilation = _tuple(dilation, rank, "dilation", name)
     if any(s == 0 for s in stride):
         raise RuntimeError("stride should not be zero")
+    if any(s < 0 for s in stride):
+        parts = " ".join(f"d{a}: {s}" for a, s in zip(_AXES[rank], stride))
+        raise RuntimeError(f"stride should be greater than zero, but got {parts}")
     if any(d <= 0 for d in dilation):
         parts = " ".join(f"dilation{a}: {d}" for a, d in zip(_AXES[rank], dilation))
         raise RuntimeError(f"dilation should be greater than zero, but got {parts}")
