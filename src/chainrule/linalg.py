@@ -198,7 +198,7 @@ def solve_triangular(A, B, *, upper=None, left=True, unitriangular=False, out=No
     for name, tensor in (("A", A), ("B", B)):
         if tensor._data.ndim < 2:
             raise RuntimeError(f"linalg.solve_triangular: The input tensor {name} must have at least 2 dimensions.")
-    check_matrix("linalg.solve_triangular", A)
+    check_matrix("linalg.solve_triangular", A, kernel="triangular_solve_cpu")
     a, b = A._data, B._data
     if (b.shape[-2] if left else b.shape[-1]) != a.shape[-1]:
         equation = "AX = B" if left else "XA = B"

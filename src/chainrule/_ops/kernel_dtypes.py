@@ -45,6 +45,8 @@ KERNELS = {
     "conv_transpose1d": ("slow_conv_transpose2d_out_cpu", f"int64 {_FLOATS} {_COMPLEX}"),
     "conv_transpose2d": ("slow_conv_transpose2d_out_cpu", f"int64 {_FLOATS} {_COMPLEX}"),
     "conv_transpose3d": ("slow_conv_transpose3d_out_cpu", f"int64 {_FLOATS} {_COMPLEX}"),
+    "grid_sample2d": ("grid_sampler_2d_cpu_kernel_impl", _FLOATS),
+    "grid_sample3d": ("grid_sampler3d_cpu", _FLOATS),
     "cdist": ("cdist", "float32 float64"),
     "pdist": ("pdist", "float32 float64"),
     "ctc_loss": ("ctc_loss_cpu", "float32 float64"),

@@ -18,11 +18,13 @@ from ..._tensor import Tensor, make_tensor
 from ._windows import GatherFlatBackward, ScatterFlatBackward, gather_flat, scatter_flat
 from ..._float_errors import silent_float_errors
 from ..._ops._arguments import bool_argument
+from ..._ops.kernel_dtypes import check_kernel
 
 FUNCTIONS = ["affine_grid", "grid_sample"]
 METHODS = []
-SIGNATURES = {"grid_sample": Signatures("grid_sampler", "Tensor input, Tensor grid, str mode = 'bilinear', "
-                                                        "str padding_mode = 'zeros', bool? align_corners = None")}
+# (its Python layer checks the mode strings first, with a ValueError for anything else)
+SIGNATURES = {"grid_sample": Signatures("grid_sampler", "Tensor input, Tensor grid, object mode = 'bilinear', "
+                                                        "object padding_mode = 'zeros', bool? align_corners = None")}
 
 _ALIGN_WARNING = ("Default grid_sample and affine_grid behavior has changed to align_corners=False since 1.3.0. "
                   "Please specify align_corners=True if the old behavior is desired. See the documentation of "
@@ -319,6 +321,7 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
     if x.shape[0] != g.shape[0]:
         raise RuntimeError(f"grid_sampler(): expected grid and input to have same batch size, but got input with "
                            f"sizes {list(x.shape)} and grid with sizes {list(g.shape)}")
+    check_kernel(f"grid_sample{x.ndim - 2}d", x)
     if x.dtype != g.dtype:
         raise RuntimeError(f"expected scalar type {input.dtype.scalar_type_name} but found "
                            f"{grid.dtype.scalar_type_name}")
