@@ -203,7 +203,6 @@ LinalgHouseholderProductBackward0 = derivative("LinalgHouseholderProductBackward
 def _check_householder(A, tau):
     name = "torch.linalg.householder_product"
     a, t = A._data, tau._data
-    check_kernel("householder_product", a)
     if a.ndim < 2:
         raise RuntimeError(f"{name}: input must have at least 2 dimensions.")
     if a.shape[-2] < a.shape[-1]:
@@ -216,6 +215,7 @@ def _check_householder(A, tau):
     if t.dtype != a.dtype:
         raise RuntimeError(f"{name}: tau dtype {tau.dtype.scalar_type_name} does not match input dtype "
                            f"{A.dtype.scalar_type_name}")
+    check_kernel("householder_product", a)
 
 
 @silent_float_errors

@@ -524,10 +524,10 @@ def prelu(input, weight):
         slope = weight.reshape([-1 if d == 1 else 1 for d in range(ndim)])
     else:
         slope = weight.reshape([-1] * ndim)
-    x, w = _real_float(input, "prelu_cpu", "prelu"), slope._data
-    if w.dtype != x.dtype:
+    if slope._data.dtype != input._data.dtype:  # asked before the kernel's dtype
         raise RuntimeError(f"prelu: Type promoting not supported. Got {input.dtype.scalar_type_name} and "
                            f"{weight.dtype.scalar_type_name}")
+    x, w = _real_float(input, "prelu_cpu", "prelu"), slope._data
     result = namespace_of(x).where(x > 0, x, x * w).astype(x.dtype, copy=False)
     return record(result, PreluKernelBackward0, (input, slope), (input, slope))
 

@@ -148,14 +148,16 @@ def _check_tensors(function, input, weight, bias):
     check_tensors(function, ("input", input), ("weight", weight), *([("bias", bias)] if bias is not None else []))
 
 
-def _check_dtypes(input, weight, bias):
+def _check_dtypes(input, weight, bias, name):
+    """In PyTorch's order: the bias's dtype, the input's kernel, the weight's dtype."""
     x, w = input._data, weight._data
-    if x.dtype != w.dtype:
-        raise RuntimeError(f"expected scalar type {input.dtype.scalar_type_name} but found "
-                           f"{weight.dtype.scalar_type_name}")
     if bias is not None and bias._data.dtype != x.dtype:
         raise RuntimeError(f"Input type ({input.dtype.cpp_name}) and bias type ({bias.dtype.cpp_name}) should be "
                            "the same")
+    check_kernel(name, x)
+    if x.dtype != w.dtype:
+        raise RuntimeError(f"expected scalar type {input.dtype.scalar_type_name} but found "
+                           f"{weight.dtype.scalar_type_name}")
 
 
 def _check_channels(x_shape, w_shape, groups, transposed):
@@ -215,8 +217,7 @@ def _check_fits(size, geometry):
 def _convolution(input, weight, bias, stride, padding, dilation, groups, rank, name):
     _check_tensors(f"conv{rank}d", input, weight, bias)
     batched, added = _batched(input, rank, name)
-    check_kernel(name, input._data)
-    _check_dtypes(input, weight, bias)
+    _check_dtypes(input, weight, bias, name)
     x, w = batched._data, weight._data
     kernel = w.shape[2:]
     stride, dilation = _expand_arg(stride, rank, "stride"), _expand_arg(dilation, rank, "dilation")
@@ -257,8 +258,7 @@ def _check_output_padding(output_padding, stride, dilation):
 def _transposed_convolution(input, weight, bias, stride, padding, output_padding, groups, dilation, rank, name):
     _check_tensors(f"conv_transpose{rank}d", input, weight, bias)
     batched, added = _batched(input, rank, name)
-    check_kernel(name, input._data)
-    _check_dtypes(input, weight, bias)
+    _check_dtypes(input, weight, bias, name)
     x, w = batched._data, weight._data
     kernel = w.shape[2:]
     stride, dilation = _expand_arg(stride, rank, "stride"), _expand_arg(dilation, rank, "dilation")
