@@ -69,7 +69,7 @@ def check_matrix(name, A, square=True, kernel=None):
                            f"{a.shape[-1]} matrices")
     if a.dtype.kind not in "fc":
         raise NotImplementedError(f'"{kernel}" not implemented for \'{A.dtype.scalar_type_name}\'')
-    if a.dtype == FLOAT16 and name != "linalg.matrix_exp":
+    if a.dtype == FLOAT16:
         raise refuse_float16(name.partition("(")[0])
 
 
