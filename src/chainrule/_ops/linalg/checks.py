@@ -52,9 +52,10 @@ def refuse_float16(name):
     return error(message)
 
 
-def check_matrix(name, A, square=True, kernel=None):
+def check_matrix(name, A, square=True, kernel=None, float16=False):
     """PyTorch's messages for a non-matrix, an integer tensor, or a non-square matrix; an op that names its
-    ``kernel`` refuses an integer tensor there, after the shape (``"cholesky_inverse_out_cpu" not implemented``)."""
+    ``kernel`` refuses an integer tensor there, after the shape (``"cholesky_inverse_out_cpu" not implemented``).
+    A float16 matrix is refused as ``FLOAT16_REFUSALS`` says, unless the op takes ``float16`` itself."""
     try:
         a = A._data
     except AttributeError:
@@ -69,7 +70,7 @@ def check_matrix(name, A, square=True, kernel=None):
                            f"{a.shape[-1]} matrices")
     if a.dtype.kind not in "fc":
         raise NotImplementedError(f'"{kernel}" not implemented for \'{A.dtype.scalar_type_name}\'')
-    if a.dtype == FLOAT16:
+    if a.dtype == FLOAT16 and not float16:
         raise refuse_float16(name.partition("(")[0])
 
 
