@@ -285,7 +285,7 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         made = ", ".join(f"{a}: {n}" for a, n in zip(names, sizes))
         raise RuntimeError(f"Input and output sizes should be greater than 0, but got input ({given})"
                            f"{' and' if rank == 1 else ''} output ({made})")
-    check_kernel(mode, x)
+    check_kernel(f"{mode} 2d" if rank == 2 else mode, x)
     xp = namespace_of(x)
     if antialias:
         maps = tuple(_antialiased_map(xp, s, o, sc, bool(align_corners), mode)
