@@ -98,6 +98,35 @@ LISTED = [
 ]
 
 
+# Dtypes NumPy computes and PyTorch's CPU kernels lack (the table spoils no argument into float16): refused with
+# PyTorch's exception and words, and their neighbours that PyTorch does compute, computed.
+NO_KERNEL = [
+    "T.special.bessel_j0(T.ones(3, dtype=T.float16))", "T.special.zeta(T.ones(3, dtype=T.float16), 2.)",
+    "T.special.chebyshev_polynomial_t(T.ones(3, dtype=T.float16), 2)", "T.special.ndtri(T.ones(3).half())",
+    "T.special.i0e(T.ones(3, dtype=T.float16))", "T.special.bessel_j0(T.ones(3, dtype=T.float32))",
+    "T.linalg.inv(T.eye(2, dtype=T.float16))", "T.linalg.cholesky(T.eye(2, dtype=T.float16))",
+    "T.linalg.svd(T.eye(2, dtype=T.float16))", "T.linalg.eigh(T.eye(2, dtype=T.float16))",
+    "T.linalg.lu(T.eye(2, dtype=T.float16))", "T.linalg.lu(T.ones(0, 0, dtype=T.float16))[2]",
+    "T.linalg.matrix_exp(T.ones(0, 0, dtype=T.float16))", "T.cdist(T.eye(2).half(), T.eye(2).half())",
+    "T.linalg.pinv(T.eye(2, dtype=T.float16))", "T.linalg.matrix_norm(T.eye(2).half(), 'nuc')",
+    "T.linalg.vander(T.ones(3).half())", "T.ones(2, 2, dtype=T.bool) @ T.ones(2, 2, dtype=T.bool)",
+    "T.dot(T.ones(2, dtype=T.bool), T.ones(2, dtype=T.bool))", "F.avg_pool3d(T.ones(1, 2, 2, 2).half(), 2)",
+    "F.avg_pool2d(T.ones(1, 2, 2).bool(), 2)", "F.max_pool2d(T.ones(1, 2, 2).bool(), 2)",
+    "F.max_pool2d(T.ones(1, 2, 2).long(), 2)", "F.interpolate(T.ones(1, 1, 2).long(), scale_factor=2)",
+    "F.interpolate(T.ones(1, 1, 2, 2).bool(), scale_factor=2, mode='bilinear')",
+    "F.conv2d(T.ones(1, 1, 2, 2).bool(), T.ones(1, 1, 1, 1).bool())", "F.unfold(T.ones(1, 1, 2, 2).long(), 1)",
+]
+
+
+@pytest.mark.parametrize("expression", NO_KERNEL)
+def test_missing_kernels_match_torch(expression):
+    ours, our_error, our_message = _run(chainrule, expression)
+    theirs, their_error, their_message = _run(torch, expression)
+    assert (our_error, our_message) == (their_error, their_message)
+    if their_error is None:
+        _same_value(ours, theirs)
+
+
 @pytest.mark.parametrize("expression,message", LISTED, ids=[e for e, _ in LISTED])
 def test_listed_cases_match_torch(expression, message):
     ours, our_error, our_message = _run(chainrule, expression)
@@ -168,4 +197,5 @@ def test_bad_input_table():
     assert not new, f"calls whose outcome differs from PyTorch's, not in {table.KNOWN_FILE.name}: {new[:20]}"
     assert not fixed, f"listed in {table.KNOWN_FILE.name} but now as in PyTorch (remove them): {fixed[:20]}"
     counts = table.summary(results)
-    assert counts["callables"] > 1000 and counts["same"] > 0.8 * counts["calls"]
+    assert counts["callables"] > 1000 and counts["same"] >= 0.99 * counts["calls"]
+    assert counts["internal"] == 0 and counts["accepted"] == 0, counts

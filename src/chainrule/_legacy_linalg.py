@@ -12,8 +12,10 @@ import warnings
 from . import linalg
 from ._array import namespace_of
 from ._creation import eye, zeros
+from ._ops._arguments import bool_argument
 from ._ops import register_family
 from ._ops.joining import cat
+from ._ops.kernel_dtypes import check_kernel
 from ._ops.norms import vector_norm
 from ._ops.diagonals import tril, triu
 from ._random import randn
@@ -109,7 +111,7 @@ def cholesky_solve(input, input2, upper=False, *, out=None):
     Only the factor's triangle is read, but its gradient reaches the whole matrix, as PyTorch's formula
     (which treats the factor as a full matrix) gives it: the other triangle enters with value zero.
     """
-    factor = input2.mH if upper else input2
+    factor = input2.mH if bool_argument("cholesky_solve", "upper", None, upper) else input2
     outside = factor - tril(factor)
     L = tril(factor) + (outside - outside.detach())
     return linalg.solve(L @ L.mH, input)
@@ -121,8 +123,7 @@ def geqrf(input, *, out=None):
     xp = namespace_of(x)
     if x.ndim < 2:
         raise RuntimeError("torch.geqrf: input must have at least 2 dimensions.")
-    if x.dtype.kind not in "fc":
-        raise NotImplementedError(f"\"geqrf_cpu\" not implemented for '{input.dtype.scalar_type_name}'")
+    check_kernel("geqrf", x)
     matrices = x.reshape((-1,) + x.shape[-2:])
     packed, taus = [], []
     for matrix in matrices:
@@ -142,6 +143,7 @@ def orgqr(input, tau):
 
 def ormqr(input, tau, other, left=True, transpose=False, *, out=None):
     """``Q @ other`` (or ``other @ Q``, with ``Q^H`` when ``transpose``) for the ``Q`` of ``geqrf``."""
+    check_kernel("ormqr", input._data)
     m, k = input.shape[-2], input.shape[-1]
     padding = m - k
     if padding > 0:
@@ -194,6 +196,8 @@ def svd_lowrank(A, q=6, niter=2, M=None):
 def pca_lowrank(A, q=None, center=True, niter=2):
     """Principal components ``(U, S, V)`` of the rows of ``A`` (centred first) by ``svd_lowrank``."""
     q = min(6, *A.shape[-2:]) if q is None else q
+    if not 0 <= q <= min(A.shape[-2:]):
+        raise ValueError(f"q(={q}) must be non-negative integer and not greater than min(m, n)={min(A.shape[-2:])}")
     if center:
         A = A - A.mean(dim=-2, keepdim=True)
     return svd_lowrank(A, q, niter)

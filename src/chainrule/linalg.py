@@ -11,10 +11,11 @@ import math
 
 from ._array import NUMPY, as_array, namespace_of
 from ._dtype import promote_types
+from ._ops._arguments import bool_argument
 from ._ops._op import OUTPUT, derivative, publish, record
 from ._ops.cumulative import cumprod
 from ._ops.joining import cat
-from ._ops.linalg.checks import (LinAlgError, check_matrix, cholesky_info, failure_info, lu_info,
+from ._ops.linalg.checks import (FLOAT16, LinAlgError, check_matrix, cholesky_info, failure_info, lu_info,
                                  not_positive_definite_error, singular_error, singular_solve_error)
 from ._ops.linalg.eigen import eig, eigh, eigvals, eigvalsh
 from ._ops.linalg.factorizations import cholesky, cholesky_array, householder_product, qr
@@ -193,10 +194,11 @@ def solve_triangular(A, B, *, upper=None, left=True, unitriangular=False, out=No
     """``X`` with ``A @ X = B`` (``X @ A = B`` when ``left=False``) reading one triangle of ``A``."""
     if upper is None:
         raise TypeError('linalg_solve_triangular() missing 1 required positional arguments: "upper"')
+    bool_argument("linalg_solve_triangular", "upper", None, upper)
     for name, tensor in (("A", A), ("B", B)):
         if tensor._data.ndim < 2:
             raise RuntimeError(f"linalg.solve_triangular: The input tensor {name} must have at least 2 dimensions.")
-    check_matrix("linalg.solve_triangular", A)
+    check_matrix("linalg.solve_triangular", A, kernel="triangular_solve_cpu")
     a, b = A._data, B._data
     if (b.shape[-2] if left else b.shape[-1]) != a.shape[-1]:
         equation = "AX = B" if left else "XA = B"
@@ -271,8 +273,9 @@ def tensorsolve(A, B, dims=None, *, out=None):
 
 def vander(x, *, N=None):
     """The Vandermonde matrix: columns ``x**0, x**1, ..., x**(N-1)`` (``N`` defaults to ``x``'s length)."""
-    if x._data.dtype.kind == "b":
-        raise RuntimeError("linalg.vander supports floating point, complex, and integer tensors, but got Bool")
+    if x._data.dtype.kind == "b" or x._data.dtype == FLOAT16:
+        raise RuntimeError("linalg.vander supports floating point, complex, and integer tensors, but got "
+                           f"{x.dtype.scalar_type_name}")
     if N is None:
         N = x.shape[-1] if x._data.ndim else 1
     if N <= 1:

@@ -51,6 +51,9 @@ def register_family(family):
     for name in getattr(family, "METHODS", ()):
         METHODS[name] = getattr(family, name)
         setattr(Tensor, name, METHODS[name])
+    for name, method in getattr(family, "METHOD_FORMS", {}).items():
+        METHODS[name] = method
+        setattr(Tensor, name, method)
     for name in getattr(family, "INPLACE", ()):
         METHODS[name + "_"] = inplace.make_inplace(getattr(family, name), name)
         setattr(Tensor, name + "_", METHODS[name + "_"])

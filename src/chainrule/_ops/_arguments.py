@@ -15,7 +15,7 @@ from .._errors import argument_type_error, type_name
 from .._tensor import Tensor
 
 __all__ = ["not_a_tensor", "check_tensors", "check_tensor_sequence", "int_argument", "bool_argument",
-           "number_argument", "missing_attribute"]
+           "number_argument", "missing_attribute", "ALL", "none_dim_error"]
 
 _NUMBERS = (int, float, complex)
 
@@ -75,6 +75,15 @@ def number_argument(function, name, position, value):
     if isinstance(value, _NUMBERS) or (isinstance(value, SCALAR_TYPES) and value.dtype.kind in "biufc"):
         return value
     raise _type_error(function, name, position, "Number", value)
+
+
+# The default ``dim`` of a reduction that also takes one dim (``max``, ``median``, ``prod``): over every element.
+# PyTorch refuses an explicit None there (``x.max(None)``), so None cannot be the default.
+ALL = object()
+
+
+def none_dim_error(function):
+    return TypeError(f"{function}(): argument 'dim' must be int, not NoneType")
 
 
 def _type_error(function, name, position, expected, value):

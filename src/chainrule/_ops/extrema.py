@@ -11,7 +11,7 @@ from .._array import any_true, as_array, namespace_of
 from .._tensor import Tensor, _wrap_dim, make_tensor
 from ._along_dim import (check_nonempty_dim, check_nonempty_input, expand_reduced, pick_along, reduction_dims,
                          selected_grad)
-from ._arguments import bool_argument, not_a_tensor
+from ._arguments import ALL, bool_argument, none_dim_error, not_a_tensor
 from ._op import OUTPUT, derivative, record, record_multi
 from .pointwise import where
 from .pointwise_compare import isnan
@@ -80,17 +80,25 @@ def _extreme(name, input, dim, keepdim, out, whole_node, dim_node, result_type):
     return write_out(pick_along(input, dim, indices, keepdim, dim_node, result_type), out, name)
 
 
-def max(input, dim=None, keepdim=False, *, other=None, out=None):
+def max(input, dim=ALL, keepdim=False, *, other=None, out=None):
     """The largest element; with ``dim``, ``(values, indices)`` along it; with a tensor, ``maximum``."""
     if other is not None:
         dim = other
+    if dim is ALL:
+        dim = None
+    elif dim is None:
+        raise none_dim_error("max")
     return _extreme("max", input, dim, keepdim, out, MaxBackward1, MaxBackward0, return_types.max)
 
 
-def min(input, dim=None, keepdim=False, *, other=None, out=None):
+def min(input, dim=ALL, keepdim=False, *, other=None, out=None):
     """The smallest element; with ``dim``, ``(values, indices)`` along it; with a tensor, ``minimum``."""
     if other is not None:
         dim = other
+    if dim is ALL:
+        dim = None
+    elif dim is None:
+        raise none_dim_error("min")
     return _extreme("min", input, dim, keepdim, out, MinBackward1, MinBackward0, return_types.min)
 
 

@@ -72,6 +72,8 @@ triu_ = make_inplace(triu, "triu")
 
 def resize_(input, *sizes, memory_format=None):
     """Give ``input`` a new shape, keeping its first elements in row-major order (new ones uninitialised)."""
+    if not sizes:
+        raise TypeError('resize_() missing 1 required positional arguments: "size"')
     shape = tuple(sizes[0]) if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)) else tuple(sizes)
     if input.requires_grad:
         raise RuntimeError("cannot resize variables that require grad")

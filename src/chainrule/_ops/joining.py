@@ -348,6 +348,8 @@ def tile(input, dims):
 
 def _tile_method(input, *dims):
     """``x.tile(2, 3)``, ``x.tile((2, 3))``, ``x.tile(5)``: the method spreads its dims as ``repeat`` does."""
+    if not dims:
+        raise TypeError('tile() missing 1 required positional arguments: "dims"')
     return _tile(input, int_list("tile", "dims", 1, dims))
 
 
@@ -389,6 +391,8 @@ def flip(input, *dims):
         x = input._data
     except AttributeError:
         raise not_a_tensor("flip", ("input", input)) from None
+    if not dims:
+        raise TypeError('flip() missing 1 required positional arguments: "dims"')
     dims = tuple(_wrap_dim(d, x.ndim) for d in _dims_arg(dims))
     for d in dims:
         if dims.count(d) > 1:

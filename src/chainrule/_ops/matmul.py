@@ -57,6 +57,8 @@ def _check_dot(a, b):
     if a.dtype != b.dtype:
         raise RuntimeError(f"dot : expected both vectors to have same dtype, but found {dtype_name(a)} and "
                            f"{dtype_name(b)}")
+    if a.dtype.kind == "b":  # NumPy's boolean product; PyTorch has no kernel
+        raise no_kernel_error("dot", a.dtype)
 
 
 def _check_mv(a, v):
@@ -67,6 +69,8 @@ def _check_mv(a, v):
     if a.dtype != v.dtype:
         raise RuntimeError(f"addmv input tensors must have the same dtype, but got {dtype_name(v)}, {dtype_name(a)}, "
                            f"and {dtype_name(v)}")
+    if a.dtype.kind == "b":
+        raise no_kernel_error("addmv_impl_cpu", a.dtype)
 
 
 def _check_mm(a, b):
@@ -79,6 +83,8 @@ def _check_mm(a, b):
     if a.dtype != b.dtype:
         raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {dtype_cpp_name(a)} != "
                            f"{dtype_cpp_name(b)}")
+    if a.dtype.kind == "b":
+        raise no_kernel_error("addmm_impl_cpu_", a.dtype)
 
 
 def _check_bmm(a, b):
@@ -90,7 +96,7 @@ def _check_bmm(a, b):
     if list(b.shape[:2]) != expected:
         raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: {expected} but got: "
                            f"{list(b.shape[:2])}.")
-    if a.dtype != b.dtype and a.dtype.kind == "b":
+    if a.dtype.kind == "b":
         raise no_kernel_error("bmm", a.dtype)
     if a.dtype != b.dtype:
         raise RuntimeError(f"expected scalar type {dtype_name(a)} but found {dtype_name(b)}")
@@ -313,7 +319,7 @@ def _batched_matmul(input, other, a, b):
     if inner_a != inner_b:
         raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: [{count}, {inner_a}] but "
                            f"got: [{count}, {inner_b}].")
-    if a.dtype != b.dtype and a.dtype.kind == "b":
+    if a.dtype.kind == "b":
         raise no_kernel_error("bmm", a.dtype)
     if a.dtype != b.dtype:
         raise RuntimeError(f"expected scalar type {dtype_name(a)} but found {dtype_name(b)}")

@@ -9,7 +9,7 @@ matrix norms are compositions: ``'nuc'`` is a sum of singular values, ``2`` thei
 
 import math
 
-from .._array import namespace_of
+from .._array import NUMPY, namespace_of
 from .._dtype import to_dtype
 from .._tensor import Tensor, _wrap_dim
 from ._along_dim import expand_reduced, reduced_count, reduction_dims
@@ -191,6 +191,8 @@ def _matrix_norm(A, ord, dim, keepdim, dtype):
     if ord == "fro":
         return vector_norm(A, 2, dims, keepdim)
     if ord in ("nuc", 2, -2):
+        if A._data.dtype == NUMPY.float16:
+            raise RuntimeError("linalg.matrix_norm: Low precision dtypes not supported. Got Half")
         return _singular_value_norm(A, ord, dims, keepdim)
     return _sum_norm(A, ord, dims, keepdim)
 

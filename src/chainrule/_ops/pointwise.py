@@ -11,6 +11,7 @@ import warnings
 
 from .._array import NUMPY, is_array, namespace_of
 from .._dtype import _FROM_NUMPY, SCALAR, result_type, scalar_dtype, uint8
+from .._errors import type_name
 from .._tensor import Tensor, make_tensor
 from ._broadcast import binary_arrays, broadcast_shapes
 from ._kernel import Kernel, binary_operands, replays
@@ -322,9 +323,18 @@ def _check_condition(cond):
                   "future version of PyTorch. Use a boolean condition instead.", UserWarning, stacklevel=3)
 
 
-def where(condition, input=None, other=None, *, out=None):
+_CONDITION_ONLY = object()  # where(condition): its nonzero indices (an explicit None is refused, as in PyTorch)
+
+
+def where(condition, input=_CONDITION_ONLY, other=_CONDITION_ONLY, *, out=None):
     """``input`` where ``condition`` holds, else ``other``; numbers allowed for either branch."""
-    if input is None and other is None:
+    if input is _CONDITION_ONLY or other is _CONDITION_ONLY or input is None or other is None:
+        if input is not other or input is None:
+            given = ", ".join(type_name(v) for v in (condition, input, other) if v is not _CONDITION_ONLY)
+            raise TypeError(f"where() received an invalid combination of arguments - got ({given}), but expected one "
+                            "of:\n * (Tensor condition)\n * (Tensor condition, Tensor input, Tensor other, *, Tensor "
+                            "out = None)\n * (Tensor condition, Number self, Tensor other)\n * (Tensor condition, "
+                            "Tensor input, Number other)\n * (Tensor condition, Number self, Number other)\n")
         check_tensors("where", ("condition", condition))
         data = condition._data
         return tuple(make_tensor(i) for i in namespace_of(data).nonzero(data))

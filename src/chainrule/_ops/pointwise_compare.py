@@ -64,6 +64,7 @@ def _binary(name, array_fn, other_must_be_tensor=False, rejects=None):
             raise _tensor_only_error(name, other)
         x, y = binary_arrays(input, other)
         if x.dtype.kind in rejects:
+            broadcast_shapes(x.shape, getattr(y, "shape", ()))  # PyTorch refuses the shapes before the dtype
             reject(x, rejects)
         fn = numpy_fn if x.__class__ is _ndarray else getattr(namespace_of(x), array_fn)
         if _recorder_state.recorder is not None and x is input._data and \

@@ -8,12 +8,14 @@ import numbers
 
 from .._array import NUMPY, namespace_of
 from .._dtype import complex128, float64, int32
+from .._errors import type_name
 from .._tensor import Tensor, make_tensor
 from ..return_types import make_return_type
 from ._arguments import check_tensors, not_a_tensor
-from ._broadcast import apply_binary, binary_arrays
+from ._broadcast import apply_binary, binary_arrays, broadcast_shapes
 from ._op import derivative, record
 from .arithmetic import mul, pow
+from .inplace import make_inplace
 from .pointwise import exp2, sigmoid
 from .pointwise_base import LARGE, kernel_missing, no_kernel_error, reject, to_default_float, unary_op, write_out
 
@@ -21,7 +23,7 @@ __all__ = ["deg2rad", "rad2deg", "logaddexp", "logaddexp2", "ldexp", "frexp", "f
            "lcm", "nextafter", "isreal", "positive", "bitwise_left_shift", "bitwise_right_shift"]
 FUNCTIONS = __all__
 METHODS = __all__
-INPLACE = ["deg2rad", "rad2deg", "ldexp", "float_power", "heaviside", "gcd", "lcm", "nextafter", "bitwise_left_shift",
+INPLACE = ["deg2rad", "rad2deg", "ldexp", "heaviside", "gcd", "lcm", "nextafter", "bitwise_left_shift",
            "bitwise_right_shift"]
 
 frexp_result = make_return_type("frexp", ("mantissa", "exponent"))
@@ -162,6 +164,24 @@ def float_power(input, exponent, *, out=None):
     return write_out(pow(base, power), out, "float_power")
 
 
+
+_float_power_in_place = make_inplace(float_power, "float_power")
+
+
+def float_power_(input, exponent):
+    """``float_power`` in place: only into a tensor of the result's dtype (float64 or complex128), as in PyTorch."""
+    if not isinstance(exponent, (Tensor, numbers.Number)):
+        raise TypeError(f"float_power_() received an invalid combination of arguments - got ({type_name(exponent)}), "
+                        "but expected one of:\n * (Tensor exponent)\n * (Number exponent)\n")
+    target = complex128 if input.dtype.is_complex or isinstance(exponent, complex) or (
+        isinstance(exponent, Tensor) and exponent.dtype.is_complex) else float64
+    if input.dtype is not target:
+        raise RuntimeError(f"the base given to float_power_ has dtype {input.dtype.scalar_type_name} but the "
+                           f"operation's result requires dtype {target.scalar_type_name}")
+    return _float_power_in_place(input, exponent)
+
+
+METHOD_FORMS = {"float_power_": float_power_}
 # ---------------------------------------------------------------- integer and float bit functions
 def heaviside(input, values, *, out=None):
     """0 where ``input < 0``, 1 where ``input > 0``, ``values`` where it is 0."""
@@ -182,8 +202,10 @@ def _integer_heaviside(x, v):
 
 
 def _integer_pair(name, input, other):
+    check_tensors(name, ("input", input), ("other", other))
     x, y = binary_arrays(input, other)
     if x.dtype.kind not in "iub":
+        broadcast_shapes(x.shape, y.shape)  # PyTorch refuses the shapes before the dtype
         reject(x, kernel_missing(f"{name}_cpu", x.dtype.kind))
     return x, y
 
@@ -202,6 +224,7 @@ def lcm(input, other, *, out=None):
 
 def nextafter(input, other, *, out=None):
     """The next representable float after ``input`` in the direction of ``other``."""
+    check_tensors("nextafter", ("input", input), ("other", other))
     x, y = binary_arrays(input, other)
     if x.dtype.kind != "f":
         reject(x, kernel_missing("nextafter_cpu", x.dtype.kind))
@@ -243,6 +266,7 @@ def _shift(input, other, name):
     x, y = binary_arrays(input, other)
     if x.dtype.kind not in "iu":
         kernel = "lshift_cpu" if name == "left_shift" else "rshift_cpu"
+        broadcast_shapes(x.shape, getattr(y, "shape", ()))
         reject(x, kernel_missing(kernel, x.dtype.kind))
     xp = namespace_of(x)
     return make_tensor(xp.asarray(apply_binary(getattr(xp, name), x, y)))

@@ -18,7 +18,7 @@ from .._tensor import Tensor, _wrap_dim, make_tensor
 from ._broadcast import broadcast_error
 from ._arguments import check_tensor_sequence, check_tensors, int_argument, missing_attribute, not_a_tensor
 from ._op import conjugate, derivative, record
-from .linalg.checks import check_matrix
+from .linalg.checks import FLOAT16, check_matrix, refuse_float16
 from .linalg.solvers import inv
 from .matmul import dtype_cpp_name, dtype_name, matmul, mm, vdot
 from .pointwise_base import no_kernel_error, write_out
@@ -551,5 +551,7 @@ LinalgMatrixExpBackward0 = derivative("LinalgMatrixExpBackward0", _matrix_exp_gr
 
 def matrix_exp(A):
     """The matrix exponential ``sum A^k / k!`` of a square matrix (or of each in a batch)."""
-    check_matrix("linalg.matrix_exp", A)
+    check_matrix("linalg.matrix_exp", A, float16=True)
+    if A._data.dtype == FLOAT16 and A._data.size:  # PyTorch's float16 values are not ones to copy (see the docs)
+        raise refuse_float16("linalg.matrix_exp")
     return record(_expm_array(A._data), LinalgMatrixExpBackward0, (A,), (A,))

@@ -16,7 +16,7 @@ from .._tensor import Tensor, make_tensor
 from .._autograd import grad_mode
 from ._along_dim import expand_reduced, normalize_dims, reduced_count, reduction_dims, shift
 from ._kernel import Kernel, replays
-from ._arguments import not_a_tensor
+from ._arguments import ALL, not_a_tensor
 from ._op import OUTPUT, derivative, record, record_multi
 from .cumulative import cummax, cummin, cumprod, cumsum, logcumsumexp
 from .norms import norm, vector_norm
@@ -184,7 +184,7 @@ ProdBackward1 = derivative("ProdBackward1", _prod_grad, saves="self result")
 
 
 @silent_float_errors
-def prod(input, dim=None, keepdim=False, *, dtype=None, out=None):
+def prod(input, dim=ALL, keepdim=False, *, dtype=None, out=None):
     """Product of all elements, or along one ``dim``."""
     try:
         x = input._data
@@ -193,7 +193,7 @@ def prod(input, dim=None, keepdim=False, *, dtype=None, out=None):
     xp = namespace_of(x)
     d = _sum_dtype(xp, x, dtype)
     acc = _accumulator(xp, x) if d is None else d
-    if dim is None:
+    if dim is ALL:
         result = xp.prod(x, dtype=acc).astype(d or x.dtype, copy=False)
         return write_out(record(result, ProdBackward0, (input,), (input, OUTPUT), (None, False)), out, "prod")
     if not isinstance(dim, int):

@@ -3,6 +3,8 @@
 import math
 
 from .._array import INTEGER_TYPES, NUMPY, as_array, namespace_of
+from .._dtype import dtype
+from .._errors import type_name
 from .._size import int_list
 from .._tensor import Tensor, _wrap_dim
 from ._along_dim import normalize_dims
@@ -95,6 +97,9 @@ def _view_array(x, shape):
 
 def view(input, *shape):
     if len(shape) == 1 and not isinstance(shape[0], _SHAPE_TYPES):
+        if not isinstance(shape[0], dtype):
+            raise TypeError(f"view() received an invalid combination of arguments - got ({type_name(shape[0])}), but "
+                            "expected one of:\n * (torch.dtype dtype)\n * (tuple of ints size)\n")
         return input.to(shape[0])
     try:
         x = input._data

@@ -12,7 +12,7 @@ from .. import return_types
 from .._array import namespace_of
 from .._tensor import _wrap_dim, make_tensor
 from ._along_dim import check_nonempty_dim, pick_along, selected_grad
-from ._arguments import bool_argument, int_argument, not_a_tensor
+from ._arguments import ALL, bool_argument, int_argument, none_dim_error, not_a_tensor
 from ._op import OUTPUT, derivative, record
 from .extrema import amax, amin, aminmax, argmax, argmin, evenly_distributed_grad, max, min
 from .pointwise_base import kernel_missing, reject, write_out
@@ -175,17 +175,21 @@ def _median_of_all(input, skip_nan, node):
     return record(result, node, (input,), (input, OUTPUT))
 
 
-def median(input, dim=None, keepdim=False, *, out=None):
+def median(input, dim=ALL, keepdim=False, *, out=None):
     """The lower of the two middle values (of all elements, or along ``dim`` with its index); nan if any is nan."""
     if dim is None:
+        raise none_dim_error("median")
+    if dim is ALL:
         return write_out(_median_of_all(input, False, MedianBackward0), out, "median")
     result = _median_along("median", input, dim, keepdim, False, MedianBackward1, return_types.median)
     return write_out(result, out, "median")
 
 
-def nanmedian(input, dim=None, keepdim=False, *, out=None):
+def nanmedian(input, dim=ALL, keepdim=False, *, out=None):
     """``median`` ignoring nan values (nan only when a slice is all nan)."""
     if dim is None:
+        raise none_dim_error("nanmedian")
+    if dim is ALL:
         return write_out(_median_of_all(input, True, NanmedianBackward0), out, "nanmedian")
     result = _median_along("nanmedian", input, dim, keepdim, True, NanmedianBackward1, return_types.nanmedian)
     return write_out(result, out, "nanmedian")

@@ -10,9 +10,10 @@ import warnings
 from .._array import any_true
 from .._creation import tensor, zeros
 from .._dtype import get_default_dtype
-from .._errors import argument_type_error
+from .._errors import argument_type_error, type_name
 from .._tensor import Tensor, _wrap_dim
 from ._arguments import check_tensors, int_argument
+from .kernel_dtypes import check_kernel
 from .arithmetic import div, mul, sub
 from .cumulative import cumsum
 from .indexing import narrow, select
@@ -97,6 +98,7 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
     for name, x in (("X1", x1), ("X2", x2)):
         if not x.dtype.is_floating_point:
             raise RuntimeError(f"cdist only supports floating-point dtypes, {name} got: {x.dtype.scalar_type_name}")
+        check_kernel("cdist", x._data)
     if p < 0:
         raise RuntimeError("cdist only supports non-negative p values")
     differences = unsqueeze(x1, -2) - unsqueeze(x2, -3)
@@ -105,6 +107,7 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
 
 def dist(input, other, p=2):
     """The ``p``-norm of ``input - other``."""
+    check_tensors("dist", ("input", input), ("other", other))
     return vector_norm(sub(input, other), p)
 
 
@@ -219,8 +222,10 @@ def _integrand(name, y, x, dx):
     check_tensors(name, ("y", y))
     if x is None or dx is None:
         raise TypeError(f"{name}(): argument '{'x' if x is None else 'dx'}' must be Tensor or Number, not NoneType")
-    if x is not _UNSET and not isinstance(x, Tensor):
-        dx, x = x, _UNSET
+    if x is not _UNSET and not isinstance(x, Tensor):  # a spacing is given by keyword only
+        raise TypeError(f"{name}() received an invalid combination of arguments - got (Tensor, {type_name(x)}), but "
+                        f"expected one of:\n * (Tensor y, Tensor x, *, int dim = -1)\n"
+                        f" * (Tensor y, *, Number dx = 1, int dim = -1)\n")
     if y.dtype.category == 0:
         raise RuntimeError(f"{name}: received a bool input for `y`, but bool is not supported")
     if x is not _UNSET and x.dtype.category == 0:

@@ -210,6 +210,8 @@ def randint_like(input, low=0, high=None, *, dtype=None, layout=None, device=Non
                  memory_format=None, generator=None):
     if high is None:
         low, high = 0, low
+    if not all(isinstance(b, (int, np.integer, Tensor)) and not isinstance(b, bool) for b in (low, high)):
+        raise TypeError("randint_like(): the bounds are integers")  # (the signatures word PyTorch's refusal)
     d = input.dtype if dtype is None else to_dtype(dtype)
     sample, parameters = random_plan(d.np, low, high)
     return _like(input, d, requires_grad, sample, generator, *parameters, kernel=None)

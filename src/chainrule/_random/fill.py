@@ -18,6 +18,7 @@ from .._dtype import _FROM_NUMPY
 from .._ops._op import derivative, record
 from .._ops.inplace import check_inplace_allowed, write_inplace
 from .._ops._op import traced_stateful
+from .._signatures import Signatures
 from .._tensor import Tensor
 from . import draws
 from .generator import default_generator
@@ -138,6 +139,9 @@ _INTEGER_LIMITS = {np.dtype(t): (int(np.iinfo(t).min), int(np.iinfo(t).max))
                    for t in (np.uint8, np.int8, np.int16, np.int32, np.int64)}
 _INTEGER_LIMITS[np.dtype(np.bool_)] = (0, 1)
 _MANTISSA_DIGITS = {np.dtype(np.float16): 11, np.dtype(np.float32): 24, np.dtype(np.float64): 53}
+_RANDOM_SIGNATURES = Signatures("random_", "*, Generator? generator = None",
+                                "int from, int? to, *, Generator? generator = None",
+                                "int to, *, Generator? generator = None")
 
 
 def random_(self, *args, generator=None, **kwargs):
@@ -145,6 +149,10 @@ def random_(self, *args, generator=None, **kwargs):
     if len(args) > 2:
         raise TypeError(f"random_() takes at most 2 positional arguments ({len(args)} given)")
     low, high = _two_numbers("random_", args, kwargs, ("from", "to"), (None, None))
+    # integers, or None for ``to`` given by position (``random_(from, None)``: up to the dtype's top)
+    if not (all(_is_bound(v) or (v is None and i == 1) for i, v in enumerate(args))
+            and all(map(_is_bound, kwargs.values()))):
+        raise _RANDOM_SIGNATURES.error(args, kwargs)
     if len(args) == 1 and "to" not in kwargs:
         low, high = 0, low
         node = RandomBackward1
@@ -152,6 +160,11 @@ def random_(self, *args, generator=None, **kwargs):
         node = RandomBackward2 if low is None and high is None else RandomBackward0
     sample, parameters = random_plan(self._data.dtype, low, high)
     return drawn_like(self, node, sample, *parameters, generator=generator)
+
+
+def _is_bound(value):
+    """An integer: PyTorch's ``random_`` takes no float or None bound."""
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
 
 
 def random_plan(dtype, low, high):

@@ -6,20 +6,56 @@ A factorization that fails (a singular matrix, one that is not positive-definite
 positive-definite. The ``_ex`` functions return that ``info`` per matrix instead of raising.
 """
 
-from ..._array import namespace_of
+from ..._array import NUMPY, namespace_of
 from .._arguments import not_a_tensor
 
-__all__ = ["LinAlgError", "check_matrix", "lu_info", "cholesky_info", "failure_info", "singular_error",
-           "singular_solve_error", "not_positive_definite_error"]
+__all__ = ["LinAlgError", "check_matrix", "refuse_float16", "FLOAT16", "lu_info", "cholesky_info", "failure_info",
+           "singular_error", "singular_solve_error", "not_positive_definite_error"]
 
 
 class LinAlgError(RuntimeError):
     """A matrix that the factorization cannot handle: singular, or not positive-definite."""
 
 
-def check_matrix(name, A, square=True, kernel=None):
+FLOAT16 = NUMPY.dtype(NUMPY.float16)
+
+
+def _low_precision(name):
+    return RuntimeError, f"{name}: Low precision dtypes not supported. Got Half"
+
+
+def _no_kernel(kernel):
+    return NotImplementedError, f'"{kernel}" not implemented for \'Half\''
+
+
+# PyTorch's CPU linear algebra has no float16 kernels (NumPy's refuses float16 too): what each function,
+# named as its checks name it, raises for a float16 matrix.
+FLOAT16_REFUSALS = {
+    "linalg.inv": _low_precision("linalg.inv"), "linalg.inv_ex": _low_precision("linalg.inv"),
+    "linalg.slogdet": _low_precision("linalg.slogdet"), "logdet": _low_precision("logdet"),
+    "linalg.cond": _no_kernel("linalg_svd_cpu"), "linalg.svd": _no_kernel("linalg_svd_cpu"),
+    "linalg.cholesky": _no_kernel("cholesky_cpu"), "linalg.cholesky_ex": _no_kernel("cholesky_cpu"),
+    "cholesky": _no_kernel("cholesky_cpu"), "cholesky_inverse": _no_kernel("cholesky_inverse_out_cpu"),
+    "linalg.qr": _no_kernel("geqrf_cpu"), "geqrf": _no_kernel("geqrf_cpu"),
+    "linalg.det": _no_kernel("lu_cpu"), "linalg.solve": _no_kernel("lu_cpu"), "lu": _no_kernel("lu_cpu"),
+    "linalg.lu_solve": _no_kernel("lu_cpu"), "linalg.eigh": _no_kernel("linalg_eigh_cpu"),
+    "linalg.eigvalsh": _no_kernel("linalg_eigh_cpu"), "linalg.eig": _no_kernel("linalg_eig_out_cpu"),
+    "linalg.eigvals": _no_kernel("linalg_eig_out_cpu"), "linalg.solve_triangular": _no_kernel("triangular_solve_cpu"),
+    "linalg.householder_product": _no_kernel("orgqr_cpu"),
+    "torch.linalg.matrix_rank": (RuntimeError, "This function doesn't handle types other than float and double"),
+}
+
+
+def refuse_float16(name):
+    """PyTorch's refusal of a float16 matrix in ``name`` (a ``FLOAT16_REFUSALS`` key; others: low precision)."""
+    error, message = FLOAT16_REFUSALS.get(name) or _low_precision(name)
+    return error(message)
+
+
+def check_matrix(name, A, square=True, kernel=None, float16=False):
     """PyTorch's messages for a non-matrix, an integer tensor, or a non-square matrix; an op that names its
-    ``kernel`` refuses an integer tensor there, after the shape (``"cholesky_inverse_out_cpu" not implemented``)."""
+    ``kernel`` refuses an integer tensor there, after the shape (``"cholesky_inverse_out_cpu" not implemented``).
+    A float16 matrix is refused as ``FLOAT16_REFUSALS`` says, unless the op takes ``float16`` itself."""
     try:
         a = A._data
     except AttributeError:
@@ -34,6 +70,8 @@ def check_matrix(name, A, square=True, kernel=None):
                            f"{a.shape[-1]} matrices")
     if a.dtype.kind not in "fc":
         raise NotImplementedError(f'"{kernel}" not implemented for \'{A.dtype.scalar_type_name}\'')
+    if a.dtype == FLOAT16 and not float16:
+        raise refuse_float16(name.partition("(")[0])
 
 
 # ---------------------------------------------------------------- LAPACK's ``info`` of one matrix

@@ -42,7 +42,7 @@ LinalgEighBackward0 = derivative("LinalgEighBackward0", _eigh_grad, saves="eigen
 def _eigh_arrays(A, UPLO):
     if UPLO not in ("L", "U"):
         raise RuntimeError(f"Expected UPLO argument to be 'L' or 'U', but got {UPLO}")
-    check_matrix("linalg.eigh", A)
+    check_matrix("linalg.eigh", A, kernel="linalg_eigh_cpu")
     a = A._data
     return namespace_of(a).linalg.eigh(a, UPLO=UPLO)
 

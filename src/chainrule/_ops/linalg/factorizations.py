@@ -13,6 +13,7 @@ from ..._signatures import Signatures
 from ..._tensor import make_tensor
 from .._op import OUTPUT, derivative, record
 from ..joining import cat
+from ..kernel_dtypes import check_kernel
 from ..pointwise_base import write_out
 from .checks import check_matrix, not_positive_definite_error
 from .matrices import adjoint, identity, lower, outputs_of, record_factors
@@ -214,6 +215,7 @@ def _check_householder(A, tau):
     if t.dtype != a.dtype:
         raise RuntimeError(f"{name}: tau dtype {tau.dtype.scalar_type_name} does not match input dtype "
                            f"{A.dtype.scalar_type_name}")
+    check_kernel("householder_product", a)
 
 
 @silent_float_errors

@@ -9,6 +9,7 @@ import math
 
 from ... import return_types
 from ..._array import NUMPY, host_values, namespace_of
+from ..kernel_dtypes import check_kernel
 from ..._tensor import make_tensor
 from .._op import OUTPUT, derivative, record
 from ..joining import cat
@@ -138,8 +139,8 @@ def _check_lu_input(name, A, pivot):
     a = A._data
     if a.ndim < 2:
         raise RuntimeError(f"{name}: Expected tensor with 2 or more dimensions. Got size: {list(a.shape)} instead")
-    if a.dtype.kind not in "fc":
-        raise NotImplementedError(f'"lu_cpu" not implemented for \'{A.dtype.scalar_type_name}\'')
+    if a.size:  # an empty matrix needs no kernel: PyTorch factors it in any dtype
+        check_kernel("lu", a)
     if not pivot:
         raise RuntimeError("linalg.lu_factor: LU without pivoting is not implemented on the CPU")
 
@@ -217,6 +218,9 @@ def lu_solve(LU, pivots, B, *, left=True, adjoint=False, out=None):
         raise RuntimeError("linalg.lu_solve: The input tensor B must have at least 2 dimensions.")
     check_matrix("linalg.lu_solve", LU)
     lu_array, b = LU._data, B._data
+    if b.dtype != lu_array.dtype:
+        raise RuntimeError(f"linalg.lu_solve: Expected LU and B to have the same dtype, but found LU of type "
+                           f"{LU.dtype.scalar_type_name} and B of type {B.dtype.scalar_type_name} instead")
     xp = namespace_of(lu_array)
     n = lu_array.shape[-1]
     if (b.shape[-2] if left else b.shape[-1]) != n:

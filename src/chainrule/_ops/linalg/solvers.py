@@ -11,7 +11,7 @@ from ..._tensor import make_tensor
 from .._op import OUTPUT, derivative, record, record_multi
 from ..pointwise import where
 from ..pointwise_base import write_out
-from .checks import check_matrix, singular_error, singular_solve_error
+from .checks import FLOAT16, check_matrix, singular_error, singular_solve_error
 from .matrices import adjoint, identity
 from .svd import pinv, pinv_grad
 from ..._float_errors import silent_float_errors
@@ -223,7 +223,7 @@ def lstsq(A, B, rcond=None, *, driver=None):
     a, b = A._data, B._data
     if a.ndim < 2:
         raise RuntimeError("torch.linalg.lstsq: input must have at least 2 dimensions.")
-    if a.dtype.kind not in "fc":
+    if a.dtype.kind not in "fc" or a.dtype == FLOAT16:
         raise RuntimeError("This function doesn't handle types other than float and double")
     if a.dtype != b.dtype:
         raise RuntimeError(f"torch.linalg.lstsq: Expected input and other to have the same dtype, but got "

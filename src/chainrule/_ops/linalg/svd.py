@@ -11,7 +11,7 @@ from ..._signatures import Signatures
 from ..._tensor import make_tensor
 from .._op import OUTPUT, derivative, record
 from ..pointwise_base import write_out
-from .checks import check_matrix
+from .checks import FLOAT16, check_matrix
 from .matrices import adjoint, diag_embed, off_diagonal_ratio, outputs_of, record_factors
 from ..._float_errors import silent_float_errors
 
@@ -145,7 +145,7 @@ def _pinv_array(a, atol, rtol, hermitian):
 def pinv(A, rcond=None, hermitian=False, *, atol=None, rtol=None, out=None):
     """The Moore-Penrose pseudo-inverse; singular values under ``max(atol, rtol * largest)`` are dropped."""
     a = A._data
-    if a.ndim < 2 or a.dtype.kind not in "fc":
+    if a.ndim < 2 or a.dtype.kind not in "fc" or a.dtype == FLOAT16:
         raise RuntimeError(f"linalg.pinv({A.dtype.scalar_type_name}{{{list(a.shape)}}}): expected a tensor with 2 or "
                            "more dimensions of float, double, cfloat or cdouble types")
     if rcond is not None:

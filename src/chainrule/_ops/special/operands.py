@@ -6,6 +6,7 @@ from ..._dtype import get_default_dtype
 from ..._tensor import Tensor
 from .._broadcast import broadcast_shapes, promoted_dtype
 from ..pointwise_base import no_kernel_error
+from .float16 import FLOAT16, NO_FLOAT16_KERNEL, refuse_float16
 
 __all__ = ["float_operands", "number_or_tensor"]
 
@@ -32,6 +33,8 @@ def float_operands(kernel, input, other, integers_to_float=True):
         dtype = get_default_dtype().np
     elif dtype.kind != "f":
         raise no_kernel_error(kernel, dtype)
+    elif dtype == FLOAT16 and kernel in NO_FLOAT16_KERNEL:
+        raise refuse_float16(kernel)
     shape = broadcast_shapes(_shape(a), _shape(b))
     return _as(xp, a, dtype, shape), _as(xp, b, dtype, shape)
 

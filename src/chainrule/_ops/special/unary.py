@@ -9,6 +9,7 @@ from .._kernel import Kernel, replays
 from .._op import OUTPUT, derivative, record
 from .._arguments import not_a_tensor
 from ..pointwise_base import float_array, reject, write_out
+from .float16 import FLOAT16, NO_FLOAT16_KERNEL, refuse_float16
 from ..._float_errors import silent_float_errors
 
 __all__ = ["special_unary", "no_derivative"]
@@ -29,6 +30,7 @@ def special_unary(name, node_class, array_fn, saves=("self", "result"), rejects=
     name in PyTorch's errors.
     """
     rejects = rejects or {}
+    no_float16 = f"{name}_cpu" in NO_FLOAT16_KERNEL
     node_class.elementwise = True
     array_fn = silent_float_errors(array_fn)  # its kernel's too: compile replays it
 
@@ -39,6 +41,8 @@ def special_unary(name, node_class, array_fn, saves=("self", "result"), rejects=
             raise not_a_tensor(f"special_{name}", (argument, input)) from None
         if x.dtype.kind in rejects:
             reject(x, rejects)
+        if no_float16 and x.dtype == FLOAT16:
+            raise refuse_float16(f"{name}_cpu")
         data = array_fn(float_array(input))
         if differentiable:
             saved = tuple(input if value == "self" else OUTPUT for value in saves)

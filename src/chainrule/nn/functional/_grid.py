@@ -14,14 +14,17 @@ import warnings
 from ..._array import namespace_of
 from ..._ops._op import derivative, record
 from ..._signatures import Signatures
-from ..._tensor import make_tensor
+from ..._tensor import Tensor, make_tensor
 from ._windows import GatherFlatBackward, ScatterFlatBackward, gather_flat, scatter_flat
 from ..._float_errors import silent_float_errors
+from ..._ops._arguments import bool_argument
+from ..._ops.kernel_dtypes import check_kernel
 
 FUNCTIONS = ["affine_grid", "grid_sample"]
 METHODS = []
-SIGNATURES = {"grid_sample": Signatures("grid_sampler", "Tensor input, Tensor grid, str mode = 'bilinear', "
-                                                        "str padding_mode = 'zeros', bool? align_corners = None")}
+# (its Python layer checks the mode strings first, with a ValueError for anything else)
+SIGNATURES = {"grid_sample": Signatures("grid_sampler", "Tensor input, Tensor grid, object mode = 'bilinear', "
+                                                        "object padding_mode = 'zeros', bool? align_corners = None")}
 
 _ALIGN_WARNING = ("Default grid_sample and affine_grid behavior has changed to align_corners=False since 1.3.0. "
                   "Please specify align_corners=True if the old behavior is desired. See the documentation of "
@@ -32,7 +35,7 @@ def _align(align_corners):
     if align_corners is None:
         warnings.warn(_ALIGN_WARNING, UserWarning, stacklevel=3)
         return False
-    return align_corners
+    return bool_argument("affine_grid_generator", "align_corners", 3, align_corners)
 
 
 # ---------------------------------------------------------------- affine_grid
@@ -63,6 +66,8 @@ AffineGridGeneratorBackward0 = derivative("AffineGridGeneratorBackward0", _affin
 @silent_float_errors
 def affine_grid(theta, size, align_corners=None):
     """The sampling grid (N, *spatial, rank) that the affine maps ``theta`` (N, rank, rank + 1) give."""
+    if isinstance(theta, Tensor) and not theta.is_floating_point():
+        raise ValueError(f"Expected theta to have floating point type, but got {theta.dtype}")
     align_corners = _align(align_corners)
     if len(size) not in (4, 5):  # asked of the size as given, before its elements are read
         raise NotImplementedError(f"affine_grid only supports 4D and 5D sizes, for 2D and 3D affine transforms, "
@@ -316,6 +321,7 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
     if x.shape[0] != g.shape[0]:
         raise RuntimeError(f"grid_sampler(): expected grid and input to have same batch size, but got input with "
                            f"sizes {list(x.shape)} and grid with sizes {list(g.shape)}")
+    check_kernel(f"grid_sample{x.ndim - 2}d", x)
     if x.dtype != g.dtype:
         raise RuntimeError(f"expected scalar type {input.dtype.scalar_type_name} but found "
                            f"{grid.dtype.scalar_type_name}")

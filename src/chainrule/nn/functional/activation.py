@@ -17,7 +17,7 @@ from ..._ops import pointwise
 from ..._ops._op import OUTPUT, derivative, record
 from ..._ops.inplace import check_inplace_allowed, make_inplace, write_inplace
 from ..._ops.joining import cat
-from ..._ops._arguments import not_a_tensor
+from ..._ops._arguments import not_a_tensor, number_argument
 from ..._ops.pointwise_base import no_kernel_error
 from ..._ops.pointwise import erf, exp, sigmoid, tanh, where
 from ..._ops.pointwise_special import erf_array
@@ -466,7 +466,7 @@ ThresholdBackward1 = derivative("ThresholdBackward1", _threshold_grad, saves="se
 
 def _threshold_for_in_place(input, threshold, value):
     """The in-place node: PyTorch names it differently, and it still reads the input's old value."""
-    x = _threshold_input(input)
+    x = _threshold_input(input, threshold, value)
     replaced = namespace_of(x).where(x > threshold, x, value).astype(x.dtype, copy=False)
     return record(replaced, ThresholdBackward1, (input,), (input,), (threshold,))
 
@@ -478,15 +478,17 @@ def threshold(input, threshold, value, inplace=False):
     """``value`` where ``input <= threshold``, else ``input``."""
     if inplace:
         return threshold_(input, threshold, value)
-    x = _threshold_input(input)
+    x = _threshold_input(input, threshold, value)
     replaced = namespace_of(x).where(x > threshold, x, value).astype(x.dtype, copy=False)
     return record(replaced, ThresholdBackward0, (input,), (input,), (threshold,))
 
 
-def _threshold_input(input):
+def _threshold_input(input, threshold, value):
     x = input._data
     if x.dtype.kind in "bc":
         raise no_kernel_error("threshold_cpu", x.dtype)
+    number_argument("threshold", "threshold", 2, threshold)
+    number_argument("threshold", "value", 3, value)
     return x
 
 
@@ -522,6 +524,9 @@ def prelu(input, weight):
         slope = weight.reshape([-1 if d == 1 else 1 for d in range(ndim)])
     else:
         slope = weight.reshape([-1] * ndim)
+    if slope._data.dtype != input._data.dtype:  # asked before the kernel's dtype
+        raise RuntimeError(f"prelu: Type promoting not supported. Got {input.dtype.scalar_type_name} and "
+                           f"{weight.dtype.scalar_type_name}")
     x, w = _real_float(input, "prelu_cpu", "prelu"), slope._data
     result = namespace_of(x).where(x > 0, x, x * w).astype(x.dtype, copy=False)
     return record(result, PreluKernelBackward0, (input, slope), (input, slope))

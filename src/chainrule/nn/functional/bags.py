@@ -76,6 +76,14 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
     if per_sample_weights is not None and tuple(per_sample_weights.shape) != tuple(input.shape):
         raise ValueError(f"embedding_bag: If per_sample_weights ({tuple(per_sample_weights.shape)}) is not None, then "
                          f"it must have the same shape as the input ({tuple(input.shape)})")
+    if not weight.is_floating_point():
+        raise RuntimeError("Expected tensor for argument #1 'weight' to have one of the following scalar types: Half, "
+                           f"BFloat16, Float, Double; but got {weight.type()} instead (while checking arguments for "
+                           "embedding_bag)")
+    if per_sample_weights is not None and per_sample_weights.dtype is not weight.dtype:
+        raise RuntimeError("Expected tensor for argument #1 'weight' to have the same type as tensor for argument #1 "
+                           f"'per_sample_weights'; but type {weight.type()} does not equal {per_sample_weights.type()} "
+                           "(while checking arguments for embedding_bag)")
     indices, bag_of, bags = _bags(input, offsets, include_last_offset)
     rows = embedding(indices, weight, None, max_norm, norm_type)
     if per_sample_weights is not None:

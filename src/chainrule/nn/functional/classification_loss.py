@@ -17,6 +17,7 @@ from ..._ops._op import traced
 from ..._signatures import Signatures
 from ..._tensor import Tensor, make_tensor
 from ..._ops._arguments import not_a_tensor
+from ..._ops.kernel_dtypes import check_kernel
 from .activation import logsigmoid, softplus, softplus_array
 from .loss_reduction import (check_loss_dtypes, check_reduction_text, divide_by_number, reduce_array, reduce_loss,
                              reduction_mode)
@@ -352,9 +353,7 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
     """Hinge loss between every target class (listed first in ``target``, ended by -1) and every other class."""
     reduction = reduction_mode(reduction, size_average, reduce)
     _check_multilabel_target(input, target)
-    if not input.is_floating_point():
-        raise NotImplementedError(f"\"multilabel_margin_loss_forward_out_frame\" not implemented for "
-                                  f"'{input.dtype.scalar_type_name}'")
+    check_kernel("multilabel_margin_loss", input._data)
     xp = namespace_of(input._data)
     x = xp.atleast_2d(input._data)
     labels = xp.atleast_2d(target._data)

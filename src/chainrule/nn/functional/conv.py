@@ -20,17 +20,27 @@ from ..._ops._kernel import Kernel, replays
 from ..._ops._op import derivative, record
 from ..._signatures import Signatures
 from ..._tensor import _wrap_dim
+from ..._ops.kernel_dtypes import check_kernel
 from ._windows import col2im, im2col, windows_count
 from ..._float_errors import silent_float_errors
 
 FUNCTIONS = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d", "unfold",
              "fold"]
 METHODS = []
-# PyTorch's unfold passes its sizes on as pairs to im2col, which words the errors
-SIGNATURES = {"unfold": Signatures("im2col", "Tensor input, int[2] kernel_size, int[2] dilation = 1, "
-                                             "int[2] padding = 0, int[2] stride = 1"),
-              "fold": Signatures("col2im", "Tensor input, int[2] output_size, int[2] kernel_size, int[2] dilation = 1, "
-                                           "int[2] padding = 0, int[2] stride = 1")}
+_CONV = ("Tensor input, Tensor weight, Tensor? bias = None, int[1] stride = 1, {padding}, int[1] dilation = 1, "
+         "int groups = 1")
+_CONV_TRANSPOSE = ("Tensor input, Tensor weight, Tensor? bias = None, int[1] stride = 1, int[1] padding = 0, "
+                   "int[1] output_padding = 0, int groups = 1, int[1] dilation = 1")
+# PyTorch's signatures, asked when a call failed; unfold passes its sizes on as pairs to im2col, which words its errors
+SIGNATURES = {
+    **{f"conv{rank}d": (_CONV.format(padding="int[1] padding = 0"),
+                        _CONV.format(padding="str padding = 'valid'")) for rank in (1, 2, 3)},
+    **{f"conv_transpose{rank}d": _CONV_TRANSPOSE for rank in (1, 2, 3)},
+    "unfold": Signatures("im2col", "Tensor input, int[2] kernel_size, int[2] dilation = 1, int[2] padding = 0, "
+                                   "int[2] stride = 1"),
+    "fold": Signatures("col2im", "Tensor input, int[2] output_size, int[2] kernel_size, int[2] dilation = 1, "
+                                 "int[2] padding = 0, int[2] stride = 1"),
+}
 
 
 class _Geometry(NamedTuple):
@@ -138,14 +148,16 @@ def _check_tensors(function, input, weight, bias):
     check_tensors(function, ("input", input), ("weight", weight), *([("bias", bias)] if bias is not None else []))
 
 
-def _check_dtypes(input, weight, bias):
+def _check_dtypes(input, weight, bias, name):
+    """In PyTorch's order: the bias's dtype, the input's kernel, the weight's dtype."""
     x, w = input._data, weight._data
-    if x.dtype != w.dtype:
-        raise RuntimeError(f"expected scalar type {input.dtype.scalar_type_name} but found "
-                           f"{weight.dtype.scalar_type_name}")
     if bias is not None and bias._data.dtype != x.dtype:
         raise RuntimeError(f"Input type ({input.dtype.cpp_name}) and bias type ({bias.dtype.cpp_name}) should be "
                            "the same")
+    check_kernel(name, x)
+    if x.dtype != w.dtype:
+        raise RuntimeError(f"expected scalar type {input.dtype.scalar_type_name} but found "
+                           f"{weight.dtype.scalar_type_name}")
 
 
 def _check_channels(x_shape, w_shape, groups, transposed):
@@ -205,7 +217,7 @@ def _check_fits(size, geometry):
 def _convolution(input, weight, bias, stride, padding, dilation, groups, rank, name):
     _check_tensors(f"conv{rank}d", input, weight, bias)
     batched, added = _batched(input, rank, name)
-    _check_dtypes(input, weight, bias)
+    _check_dtypes(input, weight, bias, name)
     x, w = batched._data, weight._data
     kernel = w.shape[2:]
     stride, dilation = _expand_arg(stride, rank, "stride"), _expand_arg(dilation, rank, "dilation")
@@ -246,7 +258,7 @@ def _check_output_padding(output_padding, stride, dilation):
 def _transposed_convolution(input, weight, bias, stride, padding, output_padding, groups, dilation, rank, name):
     _check_tensors(f"conv_transpose{rank}d", input, weight, bias)
     batched, added = _batched(input, rank, name)
-    _check_dtypes(input, weight, bias)
+    _check_dtypes(input, weight, bias, name)
     x, w = batched._data, weight._data
     kernel = w.shape[2:]
     stride, dilation = _expand_arg(stride, rank, "stride"), _expand_arg(dilation, rank, "dilation")
@@ -291,7 +303,13 @@ def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_paddi
 
 # ---------------------------------------------------------------- unfold / fold
 def _pairs(value, name):
-    return _expand_arg(value, 2, name)
+    """An int for both spatial dims, or exactly two ints (PyTorch expands only a bare int)."""
+    if isinstance(value, INTEGER_TYPES):
+        return (int(value),) * 2
+    value = tuple(int(v) for v in value)
+    if len(value) != 2:
+        raise RuntimeError(f"It is expected {name} equals to 2, but got size {len(value)}")
+    return value
 
 
 def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
@@ -302,9 +320,18 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
     if x.ndim > 4:
         raise RuntimeError("Expected 3D or 4D (batch mode) tensor with possibly 0 batch size and other non-zero "
                            f"dimensions for input, but got: {list(x.shape)}")
+    check_kernel("unfold", x)
     kernel, dilation = _pairs(kernel_size, "kernel_size"), _pairs(dilation, "dilation")
     stride = _pairs(stride, "stride")
-    return im2col(input, kernel, dilation, tuple((p, p) for p in _pairs(padding, "padding")), stride)
+    padding = _pairs(padding, "padding")
+    pads = tuple((p, p) for p in padding)
+    counts = windows_count(x.shape[-2:], kernel, dilation, pads, stride)
+    if min(counts) < 1:
+        raise RuntimeError(f"Given input with spatial size ({x.shape[-2]}, {x.shape[-1]}), kernel_size=({kernel[0]}, "
+                           f"{kernel[1]}), dilation=({dilation[0]}, {dilation[1]}), padding=({padding[0]}, "
+                           f"{padding[1]}), calculated shape of the array of sliding blocks as ({counts[0]}, "
+                           f"{counts[1]}), but its components must be at least one.")
+    return im2col(input, kernel, dilation, pads, stride)
 
 
 def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
@@ -313,6 +340,7 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
     if x.ndim not in (2, 3):
         raise RuntimeError("Expected 2D or 3D (batch mode) tensor for input with possibly 0 batch size and non-zero "
                            f"dimensions for input, but got: {list(x.shape)}")
+    check_kernel("fold", x)
     size = _pairs(output_size, "output_size")
     kernel, dilation = _pairs(kernel_size, "kernel_size"), _pairs(dilation, "dilation")
     stride = _pairs(stride, "stride")

@@ -11,6 +11,7 @@ import math
 
 from ..._array import namespace_of
 from ..._ops._op import derivative, record
+from ..._ops.kernel_dtypes import check_kernel
 from ..._ops.pointwise import where
 from ..._errors import type_name
 from ..._tensor import Tensor, make_tensor
@@ -46,8 +47,7 @@ def _as_lengths(lengths, xp, name, batch):
 def _check_arguments(log_probs, targets, input_lengths, target_lengths):
     """PyTorch's checks of the shapes and values before any work."""
     lp, labels = log_probs._data, targets._data
-    if lp.dtype.kind != "f":
-        raise NotImplementedError(f"\"ctc_loss_cpu\" not implemented for '{log_probs.dtype.scalar_type_name}'")
+    check_kernel("ctc_loss", lp)
     checking = "(while checking arguments for ctc_loss_cpu)"
     if labels.ndim not in (1, 2):
         raise RuntimeError(f"Expected 1 to 2 dimensions, but got {labels.ndim}-dimensional tensor for argument #2 "

@@ -19,6 +19,7 @@ from ..._random import default_generator
 from ..._random.fill import bernoulli_values
 from ..._random.layout import device_of_draw, fill_like, fresh
 from ..._errors import argument_type_error
+from ..._ops._arguments import bool_argument
 from ..._tensor import Tensor, make_tensor
 
 FUNCTIONS = ["dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout", "feature_alpha_dropout"]
@@ -116,6 +117,7 @@ def dropout(input, p=0.5, training=True, inplace=False):
     """Zero each element with probability ``p`` and scale the rest by ``1 / (1 - p)``."""
     _check_probability(p)
     _check_input(input, "dropout")
+    bool_argument("dropout", "train", 3, training)
     if not training or p == 0 or input.numel() == 0:
         return input
     return _scaled_dropout(input, p, inplace, tuple(input.shape))
@@ -187,6 +189,7 @@ def alpha_dropout(input, p=0.5, training=False, inplace=False):
     """Dropout for SELU networks: dropped values go to SELU's saturation, mean and variance are kept."""
     _check_probability(p)
     _check_input(input, "alpha_dropout")
+    bool_argument("alpha_dropout", "train", 3, training)
     if not training or p == 0 or input.numel() == 0:
         return input
     return _alpha_dropout(input, p, inplace, tuple(input.shape))

@@ -13,6 +13,7 @@ from ..._autograd import grad_mode
 from ..._ops._arguments import check_tensors
 from ..._ops._broadcast import broadcast_shapes
 from ..._ops._op import OUTPUT, derivative, record
+from ..._ops.kernel_dtypes import check_kernel
 from ..._ops.arithmetic import div
 from ..._ops.matmul import addmm, matmul
 from ..._ops.norms import vector_norm
@@ -164,6 +165,7 @@ def pdist(input, p=2):
         raise RuntimeError(f"pdist only supports 2D tensors, got: {input.dim()}D")
     if not input.is_floating_point():
         raise RuntimeError("pdist only supports floating-point dtypes")
+    check_kernel("pdist", input._data)
     if p < 0:
         raise RuntimeError("pdist only supports non-negative p values")
     x = input._data

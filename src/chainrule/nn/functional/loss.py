@@ -15,6 +15,7 @@ from ..._array import any_true, namespace_of
 from ..._autograd import grad_mode
 from ..._ops._broadcast import apply_binary, binary_arrays
 from ..._ops._op import derivative, record
+from ..._ops.kernel_dtypes import check_kernel
 from ..._ops.pointwise import exp, log, sigmoid, where
 from ..._ops.pointwise_binary import minimum, xlogy
 from ..._ops._op import traced
@@ -307,6 +308,9 @@ def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=No
     """``input`` where target is 1, ``max(0, margin - input)`` where it is -1."""
     check_tensors("hinge_embedding_loss", ("input", input), ("target", target))
     reduction = reduction_mode(reduction, size_average, reduce)
+    if reduction == "mean" and not (input.is_floating_point() or input.is_complex()):
+        raise RuntimeError("mean(): could not infer output dtype. Input dtype must be either a floating point or "
+                           f"complex dtype. Got: {input.dtype.scalar_type_name}")
     below_margin = (margin - input).clamp_min(0)
     return reduce_loss(where(target != 1, below_margin, 0.0) + where(target != -1, input, 0.0), reduction)
 
@@ -395,9 +399,7 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
         raise RuntimeError(f"multi_margin_loss: target tensor should be 1-D with size equal to the number of input "
                            f"samples (batch size). Expected target size [{samples}], but got {list(target.shape)}. "
                            f"Input has shape {list(x.shape)}.")
-    if x.dtype.kind != "f":
-        raise NotImplementedError(f"\"multi_margin_loss_cpu_kernel\" not implemented for "
-                                  f"'{input.dtype.scalar_type_name}'")
+    check_kernel("multi_margin_loss", x)
     xp = namespace_of(x)
     class_dim = x.ndim - 1
     classes = x.shape[class_dim]

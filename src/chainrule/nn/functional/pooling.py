@@ -11,6 +11,7 @@ spatial dim (``apply_maps``). The 1-d functions run the 2-d ones on an added dim
 import math
 
 from ..._array import INTEGER_TYPES, all_true, any_true, namespace_of
+from ..._ops._arguments import bool_argument
 from ..._ops._kernel import replays
 from ..._ops._op import derivative, record
 from ..._ops.pointwise import abs as _abs
@@ -18,6 +19,7 @@ from ..._ops.pointwise import relu, sign
 from ..._ops._op import traced
 from ..._tensor import _wrap_dim
 from ..._tensor import make_tensor as _tensor
+from ..._ops.kernel_dtypes import check_kernel
 from ._windows import (apply_maps, col2im, gather_kernel, gather_node, im2col_array, maps_node, scatter_kernel,
                        scatter_node)
 from ..._float_errors import silent_float_errors
@@ -85,10 +87,14 @@ def _pool_geometry(input, kernel_size, stride, padding, dilation, ceil_mode, ran
     """Checked kernel, stride, padding, dilation and output size, with PyTorch's messages."""
     kernel = _tuple(kernel_size, rank, "kernel_size", name)
     stride = kernel if stride is None or stride == [] or stride == () else _tuple(stride, rank, "stride", name)
+    bool_argument(name, "ceil_mode", None, ceil_mode)  # (the signature's check words it, naming the caller)
     padding = _tuple(padding, rank, "padding", name)
     dilation = _tuple(dilation, rank, "dilation", name)
     if any(s == 0 for s in stride):
         raise RuntimeError("stride should not be zero")
+    if any(s < 0 for s in stride):
+        parts = " ".join(f"d{a}: {s}" for a, s in zip(_AXES[rank], stride))
+        raise RuntimeError(f"stride should be greater than zero, but got {parts}")
     if any(d <= 0 for d in dilation):
         parts = " ".join(f"dilation{a}: {d}" for a, d in zip(_AXES[rank], dilation))
         raise RuntimeError(f"dilation should be greater than zero, but got {parts}")
@@ -171,6 +177,7 @@ for _gather, _scatter in _MAX_POOL_NODES.values():  # compile replays the gather
 def _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, rank, name):
     kernel, stride, pads, dilation, counts = _pool_geometry(input, kernel_size, stride, padding, dilation,
                                                             ceil_mode, rank, name)
+    check_kernel(name, input._data)
     values, indices = traced(_max_pool_arrays, input, kernel, stride, pads, dilation, counts, rank)
     node, scatter = _MAX_POOL_NODES[rank]
     out = record(values, node, (input,), (), (indices, input._data.shape, rank, scatter))
@@ -208,6 +215,8 @@ def _one(value):
 
 def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
     _check_1d(input, "max_pool1d")
+    if not return_indices:
+        check_kernel("max_pool1d", input._data)
     stride = None if stride is None or stride == [] or stride == () else (1, _one(stride))
     result = max_pool2d(input.unsqueeze(-2), (1, _one(kernel_size)), stride, (0, _one(padding)),
                         (1, _one(dilation)), ceil_mode, return_indices)
@@ -237,6 +246,7 @@ def _max_unpool(input, indices, kernel_size, stride, padding, output_size, rank,
     kernel = _tuple(kernel_size, rank, "kernel_size", name)
     stride = kernel if stride is None else _tuple(stride, rank, "stride", name)
     x = input._data
+    check_kernel(name, x)
     size = _unpool_size(x.shape[-rank:], kernel, stride, _tuple(padding, rank, "padding", name), output_size)
     index = indices._data
     if index.size and (index.min() < 0 or index.max() >= math.prod(size)):
@@ -262,6 +272,9 @@ def max_unpool3d(input, indices, kernel_size, stride=None, padding=0, output_siz
 
 def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
     stride = None if stride is None else (1, _one(stride))
+    if output_size is not None and len(output_size) not in (1, 3):
+        raise ValueError(f"output_size should be a sequence containing 1 or 3 elements, but it has a length of "
+                         f"'{len(output_size)}'")
     size = None if output_size is None else (1, tuple(output_size)[-1])
     return max_unpool2d(input.unsqueeze(-2), indices.unsqueeze(-2), (1, _one(kernel_size)), stride,
                         (0, _one(padding)), size).squeeze(-2)
@@ -300,6 +313,12 @@ _AVG_POOL_NODES = {rank: derivative(f"AvgPool{rank}DBackward0", _avg_pool_grad) 
 
 def _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, rank, name):
     kernel, stride, pads, _, counts = _pool_geometry(input, kernel_size, stride, padding, 1, ceil_mode, rank, name)
+    check_kernel(name, input._data)
+    bool_argument(name, "count_include_pad", None, count_include_pad)
+    size = input._data.shape[-rank:]
+    if rank == 3 and any(n < k for n, k in zip(size, kernel)):  # PyTorch's 3-d kernel asks this, padding aside
+        raise RuntimeError(f"input image (T: {size[0]} H: {size[1]} W: {size[2]}) smaller than kernel size "
+                           f"(kT: {kernel[0]} kH: {kernel[1]} kW: {kernel[2]})")
     if divisor_override is not None and divisor_override == 0:
         raise RuntimeError("divisor must be not zero")
     x = input._data
@@ -376,9 +395,11 @@ _ADAPTIVE_AVG_NODES = {rank: maps_node(f"AdaptiveAvgPool{rank}DBackward0") for r
 
 def _adaptive_avg_pool(input, output_size, rank, name):
     counts = _adaptive_output_size(input, output_size, rank, name)
+    if any(c < 0 for c in counts):
+        raise RuntimeError(f"{name}: elements of output_size must be greater than or equal to 0 but received "
+                           f"{{{', '.join(map(str, counts))}}}")
     x = input._data
-    if x.dtype.kind != "f":
-        raise NotImplementedError(f"\"{name}\" not implemented for '{input.dtype.scalar_type_name}'")
+    check_kernel(name, x)
     if all(c == 1 for c in counts):
         # global average pooling is a mean, as PyTorch records it
         return input.mean(tuple(range(-rank, 0)), keepdim=True)
@@ -423,6 +444,7 @@ _ADAPTIVE_MAX_NODES = {rank: (gather_node(f"AdaptiveMaxPool{rank}DBackward0"),
 def _adaptive_max_pool(input, output_size, return_indices, rank, name):
     counts = _adaptive_output_size(input, output_size, rank, name, separator=":")
     x = input._data
+    check_kernel(name, x)
     grid = _adaptive_grid(namespace_of(x), x.shape[-rank:], counts)
     values, indices = _max_over_grid(x, grid, rank)
     shape = x.shape[:-rank] + counts

@@ -11,12 +11,14 @@ import math
 import warnings
 
 from ..._array import INTEGER_TYPES, NUMPY, namespace_of
+from ..._ops._arguments import int_argument
 from ..._ops._kernel import Kernel, replays
 from ..._ops._op import derivative, record
 from ..._ops.index_put import index_put_accumulate
 from ..._ops.indexing import getitem
 from ..._size import check_storage_size, int_list
 from ..._tensor import make_tensor
+from ..._ops.kernel_dtypes import check_kernel
 from ._windows import apply_maps, constant_pad, maps_node
 from .pooling import adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d
 
@@ -283,6 +285,7 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         made = ", ".join(f"{a}: {n}" for a, n in zip(names, sizes))
         raise RuntimeError(f"Input and output sizes should be greater than 0, but got input ({given})"
                            f"{' and' if rank == 1 else ''} output ({made})")
+    check_kernel(f"{mode} 2d" if rank == 2 else mode, x)
     xp = namespace_of(x)
     if antialias:
         maps = tuple(_antialiased_map(xp, s, o, sc, bool(align_corners), mode)
@@ -354,6 +357,8 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
     if indices.dtype.kind not in "iu":
         raise RuntimeError("Expected tensor for argument #1 'indices' to have one of the following scalar types: "
                            f"Long, Int; but got {input.type()} instead (while checking arguments for embedding)")
+    if weight._data.ndim != 2:
+        raise RuntimeError("'weight' must be 2-D")
     num_weights = weight._data.shape[0]
     if padding_idx is not None:
         if not -num_weights <= padding_idx < num_weights:
@@ -378,6 +383,7 @@ def one_hot(tensor, num_classes=-1):
     xp = namespace_of(x)
     if x.dtype != xp.int64:
         raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
+    num_classes = int_argument("one_hot", "num_classes", 2, num_classes)
     if num_classes == -1:
         if x.size == 0:
             raise RuntimeError("Can not infer total number of classes from empty tensor.")

@@ -7,6 +7,7 @@ Each is computed from ``x - max(x)`` along ``dim``, so exponentials never overfl
 import warnings
 
 from ..._array import namespace_of
+from ..._errors import argument_type_error
 from ..._ops._kernel import Kernel, replays
 from ..._ops._op import OUTPUT, derivative, record, traced, traced_stateful
 from ..._ops.pointwise import exp
@@ -19,7 +20,7 @@ from ..._tensor import _wrap_dim, make_tensor
 from ..._float_errors import silent_float_errors
 
 FUNCTIONS = ["softmax", "log_softmax", "softmin", "gumbel_softmax"]
-METHODS = ["softmax", "log_softmax"]
+METHODS = []
 # PyTorch draws gumbel_softmax's noise with empty_like first, which words the errors
 SIGNATURES = {"gumbel_softmax": Signatures("empty_like", "Tensor logits, object tau = 1, object hard = False, "
                                                          "object eps = 1e-10, object dim = -1")}
@@ -103,6 +104,24 @@ def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
     """``x - logsumexp(x)`` along ``dim``: finite where ``log(softmax(x))`` would give ``-inf``."""
     input, dim = _softmax_input("log_softmax", input, dim, dtype)
     return record(traced(_log_softmax_array, input, dim), LogSoftmaxBackward0, (input,), (OUTPUT,), (dim,))
+
+
+def _softmax_method(input, dim, dtype=None):
+    """``x.softmax(dim)``: the method has no implicit dim (None is refused)."""
+    if dim is None:
+        raise argument_type_error("softmax", "dim", 1, "int", dim)
+    return softmax(input, dim, dtype=dtype)
+
+
+def _log_softmax_method(input, dim, dtype=None):
+    if dim is None:
+        raise argument_type_error("log_softmax", "dim", 1, "int", dim)
+    return log_softmax(input, dim, dtype=dtype)
+
+
+_softmax_method.__name__ = _softmax_method.__qualname__ = "softmax"
+_log_softmax_method.__name__ = _log_softmax_method.__qualname__ = "log_softmax"
+METHOD_FORMS = {"softmax": _softmax_method, "log_softmax": _log_softmax_method}
 
 
 def softmin(input, dim=None, _stacklevel=3, dtype=None):
