@@ -19,8 +19,8 @@ from chainrule._ops.pointwise_special import erf_array, erfc_array, erfinv_array
 
 MAX_ULP = {
     np.float64: {"erf": 4, "erfc": 8, "erfinv": 6},  # measured 3, 7, 5
-    np.float32: {"erf": 5, "erfc": 10, "erfinv": 9},  # measured 4, 9, 8: float32 is computed in float32
-    np.float16: {"erf": 1, "erfc": 1, "erfinv": 2},  # measured 0, 0, 1: float16 is computed in float32
+    np.float32: {"erf": 3, "erfc": 9, "erfinv": 5},  # measured 2, 8, 4: float32 is computed in float32
+    np.float16: {"erf": 2, "erfc": 2, "erfinv": 2},  # measured 1, 1, 1: float16 is computed in float32
 }
 TORCH_TOLERANCES = {np.float64: dict(rtol=1e-7, atol=1e-7), np.float32: dict(rtol=1e-4, atol=1e-5),
                     np.float16: dict(rtol=1e-3, atol=1e-3)}  # the op table's, and PyTorch's own for half

@@ -11,6 +11,7 @@ in-place nodes that read the result instead of the input carry PyTorch's ``Backw
 import math
 
 from ..._array import namespace_of
+from ..._autograd import grad_mode
 from ..._random import default_generator, draws
 from ..._ops._op import traced_stateful
 from ..._ops import pointwise
@@ -20,6 +21,7 @@ from ..._ops.joining import cat
 from ..._ops._arguments import not_a_tensor
 from ..._ops.pointwise_base import no_kernel_error
 from ..._ops.pointwise import erf, exp, sigmoid, tanh, where
+from ..._ops.erf_single import gelu_derivative_single, gelu_single
 from ..._ops.pointwise_special import erf_array
 from ..._tensor import _wrap_dim, make_tensor
 from ..._float_errors import silent_float_errors
@@ -285,11 +287,16 @@ def celu_(input, alpha=1.0):
 
 
 # ---------------------------------------------------------------- smooth activations
+_grad_state = grad_mode._state
+
+
 def _gelu_grad(grad, self, approximate):
     if approximate == "tanh":
         inner = tanh((self + 0.044715 * self * self * self) * _SQRT_2_OVER_PI)
         d_inner = (1 + 3 * 0.044715 * self * self) * _SQRT_2_OVER_PI
         return grad * (0.5 * (1 + inner) + 0.5 * self * (1 - inner * inner) * d_inner)
+    if not _grad_state.enabled and self._data.dtype == namespace_of(self._data).float32:  # no double backward
+        return grad * make_tensor(gelu_derivative_single(self._data))
     cdf = 0.5 * (1 + erf(self * _SQRT1_2))
     pdf = exp(self * self * -0.5) * _INV_SQRT_2PI
     return grad * (cdf + self * pdf)
@@ -305,6 +312,8 @@ def _gelu_array(x, approximate):
         return _gelu_array(x.astype(xp.float32), approximate).astype(xp.float16)
     if approximate == "tanh":
         return 0.5 * x * (1 + xp.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x * x * x)))
+    if x.dtype == xp.float32:
+        return gelu_single(x)
     return 0.5 * x * (1 + erf_array(x * _SQRT1_2))
 
 
