@@ -1,5 +1,5 @@
 """Kernels that take a faster path on large arrays (the op table's samples are too small to reach it):
-``pow`` with a number, ``clamp``, ``relu``, ``deg2rad``/``rad2deg`` and ``nan_to_num``, on arrays of 20,000
+``pow`` with a number, ``clamp``, ``relu``, ``deg2rad``/``rad2deg``, ``nan_to_num`` and ``where``, on arrays of 20,000
 elements with the special values among them. Values and gradients are compared with PyTorch, bit for bit
 where chainrule computes with PyTorch's own arithmetic; under ``chainrule.compile`` the replay must give
 eager's bits.
@@ -52,6 +52,12 @@ CASES = [
     ("rad2deg", lambda m, x: m.rad2deg(x), True),
     ("nan_to_num", lambda m, x: m.nan_to_num(x), True),
     ("nan_to_num(nan=2.5)", lambda m, x: m.nan_to_num(x, nan=2.5), True),
+    ("where(x > 1, x, 0.0)", lambda m, x: m.where(x > 1, x, 0.0), True),
+    ("where(x > 1, 0.0, x)", lambda m, x: m.where(x > 1, 0.0, x), True),
+    ("where(x > 1, x, -0.0)", lambda m, x: m.where(x > 1, x, -0.0), True),
+    ("where(x < 1, 2.5, x)", lambda m, x: m.where(x < 1, 2.5, x), True),
+    ("where(x > 1, x, -x)", lambda m, x: m.where(x > 1, x, -x), True),
+    ("where(x > 1, x, x[:1])", lambda m, x: m.where(x > 1, x, x[:1]), True),
 ]
 
 
