@@ -1,5 +1,6 @@
 """Kernels that take a faster path on large arrays (the op table's samples are too small to reach it):
-``pow`` with a number, ``clamp``, ``relu``, ``deg2rad``/``rad2deg``, ``nan_to_num`` and ``where``, on arrays of 20,000
+``pow`` with a number, ``clamp``, ``relu``, ``deg2rad``/``rad2deg``, ``nan_to_num``, ``where`` and the gradient of
+reading rows (summed after sorting), on arrays of 20,000
 elements with the special values among them. Values and gradients are compared with PyTorch, bit for bit
 where chainrule computes with PyTorch's own arithmetic; under ``chainrule.compile`` the replay must give
 eager's bits.
@@ -15,6 +16,7 @@ import chainrule
 
 SPECIAL = [0.0, -0.0, math.inf, -math.inf, math.nan, 1.0, -1.0, 0.5, -0.5, 1e-30, -1e-30, 1e30, -1e30]
 SIZE = 20000
+ROWS = np.random.default_rng(1).integers(0, 199, 300)  # repeated rows
 
 
 def _values(dtype, low=-3.0, high=3.0):
@@ -58,6 +60,7 @@ CASES = [
     ("where(x < 1, 2.5, x)", lambda m, x: m.where(x < 1, 2.5, x), True),
     ("where(x > 1, x, -x)", lambda m, x: m.where(x > 1, x, -x), True),
     ("where(x > 1, x, x[:1])", lambda m, x: m.where(x > 1, x, x[:1]), True),
+    ("x[:19900].reshape(199, 100)[rows]", lambda m, x: x[:19900].reshape(199, 100)[m.from_numpy(ROWS)], True),
 ]
 
 
