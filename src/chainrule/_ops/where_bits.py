@@ -9,7 +9,9 @@ gives the same bits: nan, infinities and signed zeros included.
 
 import numpy
 
-__all__ = ["where_large"]
+from .._array import namespace_of
+
+__all__ = ["where_large", "select"]
 
 _WORDS = {numpy.dtype(numpy.float32): numpy.int32, numpy.dtype(numpy.float64): numpy.int64}
 _ndarray = numpy.ndarray
@@ -55,3 +57,10 @@ def where_large(condition, x, y):
         mask ^= other_bits
         return mask.view(array.dtype)
     return numpy.where(condition, x, y)
+
+
+def select(condition, x, y):
+    """``where(condition, x, y)`` in ``condition``'s namespace; on NumPy arrays, ``where_large``."""
+    if condition.__class__ is _ndarray:
+        return where_large(condition, x, y)
+    return namespace_of(condition).where(condition, x, y)

@@ -23,6 +23,7 @@ from ..._ops.pointwise_base import no_kernel_error
 from ..._ops.pointwise import erf, exp, sigmoid, tanh, where
 from ..._ops.erf_single import gelu_derivative_single, gelu_single
 from ..._ops.pointwise_special import erf_array
+from ..._ops.where_bits import select
 from ..._tensor import _wrap_dim, make_tensor
 from ..._float_errors import silent_float_errors
 
@@ -136,8 +137,7 @@ LeakyReluBackward1 = derivative("LeakyReluBackward1", _leaky_relu_grad, saves="r
 
 
 def _leaky_relu_array(x, negative_slope):
-    xp = namespace_of(x)
-    return xp.maximum(x, 0) + xp.minimum(x, 0) * negative_slope  # branch-free: faster than a masked select
+    return select(x > 0, x, x * negative_slope)  # on NumPy chosen by the bits: no mispredicted branches
 
 
 def _leaky_relu_saving_result(input, negative_slope=0.01):
@@ -173,13 +173,13 @@ def _rrelu(node_class, saved, input, lower, upper, training):
         result, drawn = traced_stateful(_rrelu_training, input, lower, upper)  # one call: a replay draws again
         return record(result, node_class, (input,), (saved,), (make_tensor(drawn),))
     slopes = (lower + upper) / 2
-    return record(namespace_of(x).where(x > 0, x, x * slopes).astype(x.dtype, copy=False), node_class, (input,),
+    return record(select(x > 0, x, x * slopes).astype(x.dtype, copy=False), node_class, (input,),
                   (saved,), (slopes,))
 
 
 def _rrelu_training(x, lower, upper):
     slopes = _rrelu_slopes(x, lower, upper)
-    return namespace_of(x).where(x > 0, x, x * slopes).astype(x.dtype, copy=False), slopes
+    return select(x > 0, x, x * slopes).astype(x.dtype, copy=False), slopes
 
 
 def _rrelu_slopes(x, lower, upper):
@@ -238,7 +238,7 @@ def _elu_array(x, alpha, scale, input_scale):
     """``alpha`` reaches only the elements <= 0: a NaN or infinite alpha leaves the positive ones alone."""
     xp = namespace_of(x)
     negative = xp.expm1(xp.minimum(x, 0) * input_scale) * (alpha * scale)
-    return xp.where(x < 0, negative, x * scale).astype(x.dtype, copy=False)
+    return select(x < 0, negative, x * scale).astype(x.dtype, copy=False)
 
 
 def _elu_op(node_class, saved, input, alpha, scale, input_scale):
@@ -358,7 +358,7 @@ def silu(input, inplace=False):
 
 def _softplus_array(x, beta, threshold):
     scaled = x * beta
-    return namespace_of(x).where(scaled > threshold, x, softplus_array(scaled) / beta).astype(x.dtype, copy=False)
+    return select(scaled > threshold, x, softplus_array(scaled) / beta).astype(x.dtype, copy=False)
 
 
 def _mish_grad(grad, self):
@@ -455,13 +455,13 @@ def softshrink(input, lambd=0.5):
         largest = xp.finfo(x.dtype).max if x.dtype.kind == "f" else xp.iinfo(x.dtype).max
         raise RuntimeError(f"lambda must be in range [0, {largest:g}] for input dtype {input.dtype.scalar_type_name}, "
                            f"but found {lambd:g}")
-    shrunk = xp.where(x > lambd, x - lambd, xp.where(x < -lambd, x + lambd, x * 0))  # x * 0: NaN stays NaN
+    shrunk = select(x > lambd, x - lambd, select(x < -lambd, x + lambd, x * 0))  # x * 0: NaN stays NaN
     return record(shrunk.astype(x.dtype, copy=False), SoftshrinkBackward0, (input,), (input,), (lambd,))
 
 
 def hardshrink(input, lambd=0.5):
     x = _real_float(input, "hardshrink_cpu", "hardshrink")
-    kept = namespace_of(x).where((x >= -lambd) & (x <= lambd), 0, x).astype(x.dtype, copy=False)
+    kept = select((x >= -lambd) & (x <= lambd), 0, x).astype(x.dtype, copy=False)
     return record(kept, HardshrinkBackward0, (input,), (input,), (lambd,))
 
 
@@ -476,7 +476,7 @@ ThresholdBackward1 = derivative("ThresholdBackward1", _threshold_grad, saves="se
 def _threshold_for_in_place(input, threshold, value):
     """The in-place node: PyTorch names it differently, and it still reads the input's old value."""
     x = _threshold_input(input)
-    replaced = namespace_of(x).where(x > threshold, x, value).astype(x.dtype, copy=False)
+    replaced = select(x > threshold, x, value).astype(x.dtype, copy=False)
     return record(replaced, ThresholdBackward1, (input,), (input,), (threshold,))
 
 
@@ -488,7 +488,7 @@ def threshold(input, threshold, value, inplace=False):
     if inplace:
         return threshold_(input, threshold, value)
     x = _threshold_input(input)
-    replaced = namespace_of(x).where(x > threshold, x, value).astype(x.dtype, copy=False)
+    replaced = select(x > threshold, x, value).astype(x.dtype, copy=False)
     return record(replaced, ThresholdBackward0, (input,), (input,), (threshold,))
 
 
@@ -532,7 +532,7 @@ def prelu(input, weight):
     else:
         slope = weight.reshape([-1] * ndim)
     x, w = _real_float(input, "prelu_cpu", "prelu"), slope._data
-    result = namespace_of(x).where(x > 0, x, x * w).astype(x.dtype, copy=False)
+    result = select(x > 0, x, x * w).astype(x.dtype, copy=False)
     return record(result, PreluKernelBackward0, (input, slope), (input, slope))
 
 
