@@ -1,8 +1,8 @@
 """Kernels that take a faster path on large arrays (the op table's samples are too small to reach it):
-``pow`` with a number, ``clamp``, ``relu``, ``deg2rad``/``rad2deg``, ``nan_to_num``, ``where`` and the gradient of
-reading rows (summed after sorting), on arrays of 20,000
-elements with the special values among them. Values and gradients are compared with PyTorch, bit for bit
-where chainrule computes with PyTorch's own arithmetic; under ``chainrule.compile`` the replay must give
+``pow`` with a number, ``clamp``, ``relu``, ``deg2rad``/``rad2deg``, ``nan_to_num``, ``where``,
+``index_add`` and the gradient of reading rows (both summed after sorting), on arrays of 20,000 elements
+with the special values among them. Values and gradients are compared with PyTorch, bit for bit where
+chainrule computes with PyTorch's own arithmetic; under ``chainrule.compile`` the replay must give
 eager's bits.
 """
 
@@ -61,6 +61,11 @@ CASES = [
     ("where(x > 1, x, -x)", lambda m, x: m.where(x > 1, x, -x), True),
     ("where(x > 1, x, x[:1])", lambda m, x: m.where(x > 1, x, x[:1]), True),
     ("x[:19900].reshape(199, 100)[rows]", lambda m, x: x[:19900].reshape(199, 100)[m.from_numpy(ROWS)], True),
+    # (of magnitudes: another order of the sums must not cancel into a large relative difference)
+    ("index_add(0, rows, .)", lambda m, x: x[:19900].abs().reshape(199, 100).index_add(
+        0, m.from_numpy(ROWS[:150]), x[:15000].abs().reshape(150, 100)), False),
+    ("index_add(1, rows, .)", lambda m, x: x[:19900].abs().reshape(100, 199).index_add(
+        1, m.from_numpy(ROWS[:150]), x[:15000].abs().reshape(100, 150)), False),
 ]
 
 

@@ -8,7 +8,7 @@ from numpy import ndarray
 from .._array import NUMPY, namespace_of
 from ._op import derivative, record, traced
 
-__all__ = ["index_put_accumulate", "scatter_into_zeros"]
+__all__ = ["index_put_accumulate", "scatter_into_zeros", "sums_by_row", "SUMMED_BY_ROW_FROM"]
 
 
 def _index_put_grad(grad, shape, key):
@@ -26,7 +26,7 @@ def index_put_accumulate(values, shape, key):
 
 def _added_at(values, shape, key):
     xp = namespace_of(values)
-    if (xp is NUMPY and values.ndim >= 2 and values.size >= _ROWS_SUMMED_AFTER_SORTING and _row_indices(key)
+    if (xp is NUMPY and values.ndim >= 2 and values.size >= SUMMED_BY_ROW_FROM and _row_indices(key)
             and values.shape == key[0].shape + tuple(shape[1:])):
         return _rows_summed_after_sorting(values, shape, key[0])
     out = xp.zeros(shape, dtype=values.dtype)
@@ -34,7 +34,7 @@ def _added_at(values, shape, key):
     return out
 
 
-_ROWS_SUMMED_AFTER_SORTING = 8192  # elements: from here sorting beats NumPy's add.at (6x on 1024 rows of 64)
+SUMMED_BY_ROW_FROM = 8192  # elements: from here sorting beats NumPy's add.at (6x on 1024 rows of 64)
 
 
 def _row_indices(key):
@@ -45,16 +45,22 @@ def _row_indices(key):
 
 
 def _rows_summed_after_sorting(values, shape, rows):
-    """Zeros of ``shape`` with the rows of ``values`` added at ``rows``: the rows sorted by index (stably),
-    each run summed at once. NumPy's ``add.at`` adds row by row, unbuffered, several times slower."""
+    """Zeros of ``shape`` with the rows of ``values`` added at ``rows``."""
+    at, sums = sums_by_row(values, rows)
+    sums += 0  # a sum of -0.0 alone is +0.0 when added to zeros
+    out = numpy.zeros(shape, dtype=values.dtype)
+    out[at] = sums
+    return out
+
+
+def sums_by_row(values, rows):
+    """``(distinct rows, the sum of the rows of values at each)`` for a 1-d array of row indices: the rows
+    sorted by index (stably), each run summed at once. NumPy's ``add.at`` adds row by row, unbuffered,
+    several times slower."""
     order = numpy.argsort(rows, kind="stable")
     sorted_rows = rows[order]
     starts = numpy.flatnonzero(numpy.concatenate(([True], sorted_rows[1:] != sorted_rows[:-1])))
-    sums = numpy.add.reduceat(values[order], starts, axis=0)
-    sums += 0  # a sum of -0.0 alone is +0.0 when added to zeros
-    out = numpy.zeros(shape, dtype=values.dtype)
-    out[sorted_rows[starts]] = sums
-    return out
+    return sorted_rows[starts], numpy.add.reduceat(values[order], starts, axis=0)
 
 
 def scatter_into_zeros(grad, shape, key):
