@@ -11,11 +11,13 @@ The approximations (polynomials fitted by scripts/fit_erf_single.py: least squar
 the largest error, on values from SciPy and from mpmath at 30 digits; errors about 4e-8) are
   erf    ``x P(x²)`` for ``|x| <= 1``; beyond, ``1 - exp(Q(|x|) - x²)`` with the sign of ``x``
   erfc   ``exp(-x²) R(t)`` with ``t = 1 / (1 + 0.4 |x|)``, for ``x < 0`` as ``2`` minus that
-  normal cdf (GELU)  ``1 - exp(-x²/2) U(t)`` with ``t = 1 / (1 + 0.3 |x|)``, for ``x < 0`` without the ``1 -``
+  GELU   ``x`` times the normal cdf, ``1 - exp(-x²/2) U(t)`` with ``t = 1 / (1 + 0.3 |x|)`` (for
+         ``x < 0`` without the ``1 -``)
   erfinv M. Giles' single-precision polynomials in ``w = -log(1 - x²)``, times ``x``
-``exp(-x²)`` for ``erfc`` (not for GELU, whose far tail keeps 5e-6 relative precision without it) is taken as ``exp(-h²) exp(-(|x| - h)(|x| + h))`` with ``h`` the argument cut to
-a sixteenth, so that the rounding of ``x²`` is not magnified in the far tail. tests/test_special.py bounds
-the errors in units in the last place against the C library, over the whole real line.
+``exp(-x²)`` for ``erfc`` is taken as ``exp(-h²) exp(-(|x| - h)(|x| + h))`` with ``h`` the argument
+cut to a sixteenth, so that the rounding of ``x²`` is not magnified in the far tail (GELU's tail keeps
+5e-6 relative precision without it). tests/test_special.py bounds the errors against the C library, SciPy
+and PyTorch, over the whole real line.
 """
 
 from .._array import namespace_of
