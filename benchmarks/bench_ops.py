@@ -22,18 +22,22 @@ Where chainrule stays above 3x (measured on 2 shared cores; ratios move by 10-30
   NumPy has no kernel for it, so chainrule composes one from many array passes or a Python loop:
     linalg.lu, lu_factor, lu_solve, solve_triangular, triangular_solve, householder_product,
     cholesky_solve    NumPy exposes no LAPACK getrf/trsm/orgqr (SciPy is not a dependency)
-    erf, erfc, erfinv, ndtr, F.gelu (exact), lgamma, digamma, polygamma, igamma, i0e/i1e, mvlgamma
-                      no NumPy ufunc: accurate branch-free rational/series kernels take dozens of
-                      passes where PyTorch makes one SIMD pass (6-20x)
+    F.gelu (exact, ~5x), erfcx, ndtr, lgamma, digamma, polygamma, igamma, i0e/i1e, mvlgamma
+                      no NumPy ufunc: a branch-free polynomial kernel is 30-90 array passes where
+                      PyTorch makes one SIMD pass (erf, erfc, erfinv in float32: ~2.5x, 40 passes)
+    F.pdist (~30x)    NumPy has no pairwise-distance kernel: the pairs' differences are materialised
     max_pool*, adaptive_max_pool*, avg/lp pools    windows gathered, then reduced (no pooling kernel)
-    index_add, scatter_reduce, index_reduce, index_put, put    NumPy's ``ufunc.at`` is unbuffered and slow
+    scatter_reduce, index_reduce, index_put, put    NumPy's ``ufunc.at`` is unbuffered and slow
+                      (index_add and the gradient of reading rows sum sorted runs instead: ~6x)
     F.ctc_loss, logcumsumexp, cummax/cummin backward    a recursion along one axis, a step per Python call
+    softshrink, hardshrink, threshold, prelu, rrelu    a compare and a select by the bits (``where`` on
+                      NumPy mispredicts a branch per element); PyTorch fuses both in one pass
   Reachable, in files outside this benchmark's changes (left to their owners):
-    F.multilabel_margin_loss (~250-600x), F.pdist (~35x forward, ~80x backward), combinations (~40x),
-    F.nll_loss forward, grid_sample (overhead: ~0.3 ms on 12 elements), batch_norm forward, mode, median
+    combinations (~35x), F.nll_loss forward, grid_sample (overhead: ~0.3 ms on 12 elements), batch_norm
+    forward, mode, median, amax/amin (~8x), prod, lerp (~7x), cumsum/cumprod forward (~5x)
   Overhead-bound: views and shape ops (T, flatten, movedim, expand, ...) do no work at any size;
     PyTorch's ~2 us per op against chainrule's ~5 us gives 2-3x there.
-  Not yet done: complex ``x ** 2`` (NumPy's complex power, ~20x), nan_to_num (NumPy's ``where``, ~9x).
+  Not yet done: complex ``x ** 2`` (NumPy's complex power, ~20x).
 
 Run: python benchmarks/bench_ops.py [--repeat N] [--only SUBSTRING] [--target ELEMENTS]
 """

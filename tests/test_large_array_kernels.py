@@ -1,7 +1,8 @@
 """Kernels that take a faster path on large arrays (the op table's samples are too small to reach it):
-``pow`` with a number, ``clamp``, ``relu``, ``deg2rad``/``rad2deg`` and ``nan_to_num``, on arrays of 20,000
-elements with the special values among them. Values and gradients are compared with PyTorch, bit for bit
-where chainrule computes with PyTorch's own arithmetic; under ``chainrule.compile`` the replay must give
+``pow`` with a number, ``clamp``, ``relu``, ``deg2rad``/``rad2deg``, ``nan_to_num``, ``where``,
+``index_add`` and the gradient of reading rows (both summed after sorting), on arrays of 20,000 elements
+with the special values among them. Values and gradients are compared with PyTorch, bit for bit where
+chainrule computes with PyTorch's own arithmetic; under ``chainrule.compile`` the replay must give
 eager's bits.
 """
 
@@ -15,6 +16,7 @@ import chainrule
 
 SPECIAL = [0.0, -0.0, math.inf, -math.inf, math.nan, 1.0, -1.0, 0.5, -0.5, 1e-30, -1e-30, 1e30, -1e30]
 SIZE = 20000
+ROWS = np.random.default_rng(1).integers(0, 199, 300)  # repeated rows
 
 
 def _values(dtype, low=-3.0, high=3.0):
@@ -52,6 +54,18 @@ CASES = [
     ("rad2deg", lambda m, x: m.rad2deg(x), True),
     ("nan_to_num", lambda m, x: m.nan_to_num(x), True),
     ("nan_to_num(nan=2.5)", lambda m, x: m.nan_to_num(x, nan=2.5), True),
+    ("where(x > 1, x, 0.0)", lambda m, x: m.where(x > 1, x, 0.0), True),
+    ("where(x > 1, 0.0, x)", lambda m, x: m.where(x > 1, 0.0, x), True),
+    ("where(x > 1, x, -0.0)", lambda m, x: m.where(x > 1, x, -0.0), True),
+    ("where(x < 1, 2.5, x)", lambda m, x: m.where(x < 1, 2.5, x), True),
+    ("where(x > 1, x, -x)", lambda m, x: m.where(x > 1, x, -x), True),
+    ("where(x > 1, x, x[:1])", lambda m, x: m.where(x > 1, x, x[:1]), True),
+    ("x[:19900].reshape(199, 100)[rows]", lambda m, x: x[:19900].reshape(199, 100)[m.from_numpy(ROWS)], True),
+    # (of magnitudes: another order of the sums must not cancel into a large relative difference)
+    ("index_add(0, rows, .)", lambda m, x: x[:19900].abs().reshape(199, 100).index_add(
+        0, m.from_numpy(ROWS[:150]), x[:15000].abs().reshape(150, 100)), False),
+    ("index_add(1, rows, .)", lambda m, x: x[:19900].abs().reshape(100, 199).index_add(
+        1, m.from_numpy(ROWS[:150]), x[:15000].abs().reshape(100, 150)), False),
 ]
 
 

@@ -19,8 +19,8 @@ from chainrule._ops.pointwise_special import erf_array, erfc_array, erfinv_array
 
 MAX_ULP = {
     np.float64: {"erf": 4, "erfc": 8, "erfinv": 6},  # measured 3, 7, 5
-    np.float32: {"erf": 5, "erfc": 10, "erfinv": 9},  # measured 4, 9, 8: float32 is computed in float32
-    np.float16: {"erf": 1, "erfc": 1, "erfinv": 2},  # measured 0, 0, 1: float16 is computed in float32
+    np.float32: {"erf": 3, "erfc": 9, "erfinv": 5},  # measured 2, 8, 4: float32 is computed in float32
+    np.float16: {"erf": 2, "erfc": 2, "erfinv": 2},  # measured 1, 1, 1: float16 is computed in float32
 }
 TORCH_TOLERANCES = {np.float64: dict(rtol=1e-7, atol=1e-7), np.float32: dict(rtol=1e-4, atol=1e-5),
                     np.float16: dict(rtol=1e-3, atol=1e-3)}  # the op table's, and PyTorch's own for half
@@ -99,3 +99,24 @@ def test_shapes_and_layouts_are_kept():
             got = kernel(argument)
             assert got.shape == argument.shape and got.dtype == argument.dtype
             np.testing.assert_array_equal(got, kernel(np.ascontiguousarray(argument).reshape(-1)).reshape(got.shape))
+
+
+def test_float32_gelu_and_its_derivative_against_float64():
+    """The float32 GELU kernels (one normal-tail evaluation for the value and the derivative) against
+    ``x Phi(x)`` and ``Phi(x) + x phi(x)`` in float64 from SciPy's ``ndtr`` (accurate in the lower tail,
+    where PyTorch's ``(1 + erf(x / sqrt 2)) / 2`` cancels to 0 even in float64): within 1e-6 relative
+    (measured 7e-7) down to -5, 5e-6 in the far tail where ``x²`` rounds; signed zeros kept."""
+    from chainrule._ops.erf_single import gelu_derivative_single, gelu_single
+
+    x = np.concatenate([np.linspace(-14, 10, 240_001), [0.0, -0.0, 1e-30, -1e-30, -1e30, 20.0, -20.0]])
+    x32 = x.astype(np.float32)
+    wide = x32.astype(np.float64)
+    cdf = special.ndtr(wide)
+    expected = wide * cdf
+    slope = cdf + wide * np.exp(-wide * wide / 2) / math.sqrt(2 * math.pi)
+    got = gelu_single(x32)
+    near = x32 > -5
+    np.testing.assert_allclose(got[near], expected[near], rtol=1e-6, atol=0)
+    np.testing.assert_allclose(got, expected, rtol=5e-6, atol=2e-44)  # (subnormal below -13: 14 steps of 1.4e-45)
+    np.testing.assert_array_equal(np.signbit(got[expected == 0]), np.signbit(x32[expected == 0]))
+    np.testing.assert_allclose(gelu_derivative_single(x32), slope, rtol=1e-6, atol=2e-7)

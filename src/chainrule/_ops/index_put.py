@@ -2,10 +2,13 @@
 ``masked_select``, an embedding), with repeated positions adding up.
 """
 
-from .._array import namespace_of
+import numpy
+from numpy import ndarray
+
+from .._array import NUMPY, namespace_of
 from ._op import derivative, record, traced
 
-__all__ = ["index_put_accumulate", "scatter_into_zeros"]
+__all__ = ["index_put_accumulate", "scatter_into_zeros", "sums_by_row", "SUMMED_BY_ROW_FROM"]
 
 
 def _index_put_grad(grad, shape, key):
@@ -23,9 +26,41 @@ def index_put_accumulate(values, shape, key):
 
 def _added_at(values, shape, key):
     xp = namespace_of(values)
+    if (xp is NUMPY and values.ndim >= 2 and values.size >= SUMMED_BY_ROW_FROM and _row_indices(key)
+            and values.shape == key[0].shape + tuple(shape[1:])):
+        return _rows_summed_after_sorting(values, shape, key[0])
     out = xp.zeros(shape, dtype=values.dtype)
     xp.scatter_add(out, key, values)
     return out
+
+
+SUMMED_BY_ROW_FROM = 8192  # elements: from here sorting beats NumPy's add.at (6x on 1024 rows of 64)
+
+
+def _row_indices(key):
+    """Whether ``key`` is one array of non-negative integers, choosing whole rows."""
+    if len(key) != 1 or key[0].__class__ is not ndarray or key[0].ndim != 1 or key[0].dtype.kind not in "iu":
+        return False
+    return key[0].size == 0 or key[0].min() >= 0
+
+
+def _rows_summed_after_sorting(values, shape, rows):
+    """Zeros of ``shape`` with the rows of ``values`` added at ``rows``."""
+    at, sums = sums_by_row(values, rows)
+    sums += 0  # a sum of -0.0 alone is +0.0 when added to zeros
+    out = numpy.zeros(shape, dtype=values.dtype)
+    out[at] = sums
+    return out
+
+
+def sums_by_row(values, rows):
+    """``(distinct rows, the sum of the rows of values at each)`` for a 1-d array of row indices: the rows
+    sorted by index (stably), each run summed at once. NumPy's ``add.at`` adds row by row, unbuffered,
+    several times slower."""
+    order = numpy.argsort(rows, kind="stable")
+    sorted_rows = rows[order]
+    starts = numpy.flatnonzero(numpy.concatenate(([True], sorted_rows[1:] != sorted_rows[:-1])))
+    return sorted_rows[starts], numpy.add.reduceat(values[order], starts, axis=0)
 
 
 def scatter_into_zeros(grad, shape, key):

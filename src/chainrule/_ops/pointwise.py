@@ -20,6 +20,7 @@ from ._op import OUTPUT, conjugate, derivative, record
 from .pointwise_base import (LARGE, float_array, kernel_missing, reject, to_default_float, unary_op, write_out,
                              zeros_like_grad)
 from .pointwise_special import TWO_OVER_SQRT_PI, erf_array, erfc_array, erfinv_array
+from .where_bits import where_large
 from .._float_errors import silent_float_errors
 
 _UNARY = ["exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "sqrt", "rsqrt", "reciprocal", "sin", "cos", "tan",
@@ -356,7 +357,7 @@ def where(condition, input=_CONDITION_ONLY, other=_CONDITION_ONLY, *, out=None):
         d = result_type([(scalar_dtype(input), SCALAR), (scalar_dtype(other), SCALAR)]).np
         x, y = xp.asarray(input, dtype=d), xp.asarray(other, dtype=d)
     try:
-        result = xp.where(cond, x, y)
+        result = where_large(cond, x, y) if xp is NUMPY else xp.where(cond, x, y)
     except ValueError:
         broadcast_shapes(cond.shape, _shape(x), _shape(y))
         raise
@@ -398,4 +399,5 @@ def _where_kernel(out, inputs, saved, args):
     x = getattr(a, "_data", None)
     if x is None or not isinstance(condition, Tensor) or binary_operands(inputs) is None or out.dtype != x.dtype:
         return None
-    return Kernel(namespace_of(x).where, (condition, a, other))
+    xp = namespace_of(x)
+    return Kernel(where_large if xp is NUMPY else xp.where, (condition, a, other))

@@ -10,13 +10,16 @@ is differentiable again.
 import math
 import warnings
 
+import numpy
+from numpy import ndarray
+
 from .._array import namespace_of
 from .._tensor import Tensor, _wrap_dim, make_tensor
 from ._along_dim import gather_along, scatter_along, scattered_array, zeros_of
 from ._broadcast import broadcast_shapes
 from ._arguments import check_tensors, not_a_tensor, number_argument
 from ._op import derivative, record
-from .index_put import index_put_accumulate
+from .index_put import SUMMED_BY_ROW_FROM, index_put_accumulate, sums_by_row
 from .pointwise import where
 from .pointwise_base import write_out
 from .rounding import _not_implemented
@@ -237,7 +240,13 @@ def index_add(input, dim, index, source, *, alpha=1, out=None):
     _check_in_range(idx, "index_add", x, dim)
     result = x.copy()
     values = source._data if alpha == 1 else source._data * alpha
-    namespace_of(x).scatter_add(result, _along(dim, idx), values.reshape(result[_along(dim, idx)].shape))
+    values = values.reshape(result.shape[:dim] + idx.shape + result.shape[dim + 1:])
+    if result.__class__ is ndarray and values.ndim >= 2 and values.size >= SUMMED_BY_ROW_FROM and idx.ndim == 1 \
+            and (idx.size == 0 or idx.min() >= 0):
+        at, sums = sums_by_row(numpy.moveaxis(values, dim, 0), idx)
+        numpy.moveaxis(result, dim, 0)[at] += sums
+    else:
+        namespace_of(x).scatter_add(result, _along(dim, idx), values)
     result = record(result, IndexAddBackward0, (input, source), (), (dim, index, alpha))
     return result if out is None else write_out(result, out, "index_add")
 

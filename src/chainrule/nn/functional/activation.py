@@ -11,6 +11,7 @@ in-place nodes that read the result instead of the input carry PyTorch's ``Backw
 import math
 
 from ..._array import namespace_of
+from ..._autograd import grad_mode
 from ..._random import default_generator, draws
 from ..._ops._op import traced_stateful
 from ..._ops import pointwise
@@ -20,7 +21,9 @@ from ..._ops.joining import cat
 from ..._ops._arguments import not_a_tensor, number_argument
 from ..._ops.pointwise_base import no_kernel_error
 from ..._ops.pointwise import erf, exp, sigmoid, tanh, where
+from ..._ops.erf_single import gelu_derivative_single, gelu_single
 from ..._ops.pointwise_special import erf_array
+from ..._ops.where_bits import select
 from ..._tensor import _wrap_dim, make_tensor
 from ..._float_errors import silent_float_errors
 
@@ -134,8 +137,7 @@ LeakyReluBackward1 = derivative("LeakyReluBackward1", _leaky_relu_grad, saves="r
 
 
 def _leaky_relu_array(x, negative_slope):
-    xp = namespace_of(x)
-    return xp.maximum(x, 0) + xp.minimum(x, 0) * negative_slope  # branch-free: faster than a masked select
+    return select(x > 0, x, x * negative_slope)  # on NumPy chosen by the bits: no mispredicted branches
 
 
 def _leaky_relu_saving_result(input, negative_slope=0.01):
@@ -171,13 +173,13 @@ def _rrelu(node_class, saved, input, lower, upper, training):
         result, drawn = traced_stateful(_rrelu_training, input, lower, upper)  # one call: a replay draws again
         return record(result, node_class, (input,), (saved,), (make_tensor(drawn),))
     slopes = (lower + upper) / 2
-    return record(namespace_of(x).where(x > 0, x, x * slopes).astype(x.dtype, copy=False), node_class, (input,),
+    return record(select(x > 0, x, x * slopes).astype(x.dtype, copy=False), node_class, (input,),
                   (saved,), (slopes,))
 
 
 def _rrelu_training(x, lower, upper):
     slopes = _rrelu_slopes(x, lower, upper)
-    return namespace_of(x).where(x > 0, x, x * slopes).astype(x.dtype, copy=False), slopes
+    return select(x > 0, x, x * slopes).astype(x.dtype, copy=False), slopes
 
 
 def _rrelu_slopes(x, lower, upper):
@@ -236,7 +238,7 @@ def _elu_array(x, alpha, scale, input_scale):
     """``alpha`` reaches only the elements <= 0: a NaN or infinite alpha leaves the positive ones alone."""
     xp = namespace_of(x)
     negative = xp.expm1(xp.minimum(x, 0) * input_scale) * (alpha * scale)
-    return xp.where(x < 0, negative, x * scale).astype(x.dtype, copy=False)
+    return select(x < 0, negative, x * scale).astype(x.dtype, copy=False)
 
 
 def _elu_op(node_class, saved, input, alpha, scale, input_scale):
@@ -285,11 +287,16 @@ def celu_(input, alpha=1.0):
 
 
 # ---------------------------------------------------------------- smooth activations
+_grad_state = grad_mode._state
+
+
 def _gelu_grad(grad, self, approximate):
     if approximate == "tanh":
         inner = tanh((self + 0.044715 * self * self * self) * _SQRT_2_OVER_PI)
         d_inner = (1 + 3 * 0.044715 * self * self) * _SQRT_2_OVER_PI
         return grad * (0.5 * (1 + inner) + 0.5 * self * (1 - inner * inner) * d_inner)
+    if not _grad_state.enabled and self._data.dtype == namespace_of(self._data).float32:  # no double backward
+        return grad * make_tensor(gelu_derivative_single(self._data))
     cdf = 0.5 * (1 + erf(self * _SQRT1_2))
     pdf = exp(self * self * -0.5) * _INV_SQRT_2PI
     return grad * (cdf + self * pdf)
@@ -305,6 +312,8 @@ def _gelu_array(x, approximate):
         return _gelu_array(x.astype(xp.float32), approximate).astype(xp.float16)
     if approximate == "tanh":
         return 0.5 * x * (1 + xp.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x * x * x)))
+    if x.dtype == xp.float32:
+        return gelu_single(x)
     return 0.5 * x * (1 + erf_array(x * _SQRT1_2))
 
 
@@ -349,7 +358,7 @@ def silu(input, inplace=False):
 
 def _softplus_array(x, beta, threshold):
     scaled = x * beta
-    return namespace_of(x).where(scaled > threshold, x, softplus_array(scaled) / beta).astype(x.dtype, copy=False)
+    return select(scaled > threshold, x, softplus_array(scaled) / beta).astype(x.dtype, copy=False)
 
 
 def _mish_grad(grad, self):
@@ -446,13 +455,13 @@ def softshrink(input, lambd=0.5):
         largest = xp.finfo(x.dtype).max if x.dtype.kind == "f" else xp.iinfo(x.dtype).max
         raise RuntimeError(f"lambda must be in range [0, {largest:g}] for input dtype {input.dtype.scalar_type_name}, "
                            f"but found {lambd:g}")
-    shrunk = xp.where(x > lambd, x - lambd, xp.where(x < -lambd, x + lambd, x * 0))  # x * 0: NaN stays NaN
+    shrunk = select(x > lambd, x - lambd, select(x < -lambd, x + lambd, x * 0))  # x * 0: NaN stays NaN
     return record(shrunk.astype(x.dtype, copy=False), SoftshrinkBackward0, (input,), (input,), (lambd,))
 
 
 def hardshrink(input, lambd=0.5):
     x = _real_float(input, "hardshrink_cpu", "hardshrink")
-    kept = namespace_of(x).where((x >= -lambd) & (x <= lambd), 0, x).astype(x.dtype, copy=False)
+    kept = select((x >= -lambd) & (x <= lambd), 0, x).astype(x.dtype, copy=False)
     return record(kept, HardshrinkBackward0, (input,), (input,), (lambd,))
 
 
@@ -467,7 +476,7 @@ ThresholdBackward1 = derivative("ThresholdBackward1", _threshold_grad, saves="se
 def _threshold_for_in_place(input, threshold, value):
     """The in-place node: PyTorch names it differently, and it still reads the input's old value."""
     x = _threshold_input(input, threshold, value)
-    replaced = namespace_of(x).where(x > threshold, x, value).astype(x.dtype, copy=False)
+    replaced = select(x > threshold, x, value).astype(x.dtype, copy=False)
     return record(replaced, ThresholdBackward1, (input,), (input,), (threshold,))
 
 
@@ -479,7 +488,7 @@ def threshold(input, threshold, value, inplace=False):
     if inplace:
         return threshold_(input, threshold, value)
     x = _threshold_input(input, threshold, value)
-    replaced = namespace_of(x).where(x > threshold, x, value).astype(x.dtype, copy=False)
+    replaced = select(x > threshold, x, value).astype(x.dtype, copy=False)
     return record(replaced, ThresholdBackward0, (input,), (input,), (threshold,))
 
 
@@ -528,7 +537,7 @@ def prelu(input, weight):
         raise RuntimeError(f"prelu: Type promoting not supported. Got {input.dtype.scalar_type_name} and "
                            f"{weight.dtype.scalar_type_name}")
     x, w = _real_float(input, "prelu_cpu", "prelu"), slope._data
-    result = namespace_of(x).where(x > 0, x, x * w).astype(x.dtype, copy=False)
+    result = select(x > 0, x, x * w).astype(x.dtype, copy=False)
     return record(result, PreluKernelBackward0, (input, slope), (input, slope))
 
 

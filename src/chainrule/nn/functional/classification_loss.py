@@ -361,6 +361,8 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
     if any_true((labels < -1) | (labels >= classes)):
         raise RuntimeError("argument #2 'target' is out of range")
     listed = xp.cumprod(labels != -1, axis=1).astype(xp.bool_)  # labels before the first -1
+    longest = int(listed.sum(axis=1).max()) if listed.size else 0
+    labels, listed = labels[:, :longest], listed[:, :longest]  # the margins below are rows x listed x classes
     safe = xp.where(listed, labels, 0)
     rows = xp.broadcast_to(xp.arange(x.shape[0])[:, None], safe.shape)
     is_target = xp.zeros(x.shape, dtype=xp.bool_)
