@@ -11,6 +11,7 @@ for step (the same thresholds and ties, ``|re| + |im|`` as the size of a complex
 PyTorch has no derivative for either function: their outputs record a node that refuses backward.
 """
 
+import functools
 import math
 
 from ... import return_types
@@ -101,13 +102,10 @@ class _Factorization:
         return imax, 2
 
     def largest(self, entries, offset):
-        """``(offset + i, size)`` of the first largest entry, as BLAS's ``i*amax`` finds it: a NaN wins only
-        in first place (every later comparison with it is false), and is skipped after."""
-        xp = self.xp
-        sizes = _size(entries, xp)
-        if xp.isnan(sizes[0]):
-            return offset, sizes[0]
-        i = int(xp.argmax(xp.where(xp.isnan(sizes), -1.0, sizes)))
+        """``(offset + i, size)`` of the largest entry, the first on ties; a NaN counts as the largest (the
+        search of PyTorch's LAPACK stops at the first NaN, as ``argmax`` does)."""
+        sizes = _size(entries, self.xp)
+        i = int(self.xp.argmax(sizes))
         return offset + i, sizes[i]
 
     def swap(self, kk, kp):
@@ -188,10 +186,13 @@ class _Factorization:
         return pivots, info
 
 
-@silent_float_errors
 def _ldl_arrays(a, hermitian):
     """``(LD, pivots, info)`` for each matrix of ``a``: one matrix at a time, as each pivots its own way."""
-    xp = namespace_of(a)
+    return namespace_of(a).matrix_kernel(functools.partial(_ldl_kernel, hermitian=hermitian), (2,), a)
+
+
+@silent_float_errors
+def _ldl_kernel(xp, a, *, hermitian):
     batch, n = a.shape[:-2], a.shape[-1]
     count = math.prod(batch)
     ld = a.reshape((count, n, n)).copy()
@@ -289,6 +290,7 @@ def _check_solve_inputs(LD, pivots, B):
         raise RuntimeError(f"Expected b and A to have the same dtype, but found b of type "
                            f"{B.dtype.scalar_type_name} and A of type {LD.dtype.scalar_type_name} instead.")
     n = ld.shape[-1]
+    broadcast_shapes(b.shape[:-2], ld.shape[:-2])
     if b.shape[-2] != n:
         raise RuntimeError(f"Incompatible matrix sizes for torch.linalg.ldl_solve: each A matrix is {n} by {n} but "
                            f"each b matrix is {b.shape[-2]} by {b.shape[-1]}")
@@ -303,9 +305,13 @@ def _check_solve_inputs(LD, pivots, B):
                            "result of ldl_factor?")
 
 
-@silent_float_errors
 def _ldl_solve_arrays(ld, pivots, b, hermitian):
-    xp = namespace_of(ld)
+    kernel = functools.partial(_ldl_solve_kernel, hermitian=hermitian)
+    return namespace_of(ld).matrix_kernel(kernel, (2, 1, 2), ld, pivots, b)
+
+
+@silent_float_errors
+def _ldl_solve_kernel(xp, ld, pivots, b, *, hermitian):
     batch = broadcast_shapes(b.shape[:-2], ld.shape[:-2])
     n = ld.shape[-1]
     count = math.prod(batch)
