@@ -1,6 +1,7 @@
 """Op table entries for chainrule.linalg: inverses, determinants and solvers, the Cholesky, QR, LU,
 eigenvalue and singular value decompositions, and what is built on them (pinv, lstsq, norms, cond,
-tensor inverse and solve, Vandermonde matrices, cholesky_inverse), and the LDL factorization; see tests/op_db/__init__.py.
+tensor inverse and solve, Vandermonde matrices, cholesky_inverse), and the LDL factorization; see
+tests/op_db/__init__.py.
 
 Matrices are kept well-conditioned (a multiple of the identity added) so that pivots, ranks and
 derivatives are stable; the eigenvalue and singular value samples have distinct values, where their

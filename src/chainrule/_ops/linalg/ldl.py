@@ -285,7 +285,8 @@ def _check_solve_inputs(LD, pivots, B):
         raise RuntimeError("torch.linalg.ldl_solve: Expected LD.shape[:-1] and pivots.shape to be the same, but "
                            f"got pivots with shape {list(piv.shape)} instead")
     if piv.dtype.kind not in "iu":
-        raise RuntimeError(f"torch.linalg.ldl_solve: Expected pivots to be integers. Got {pivots.dtype.scalar_type_name}")
+        raise RuntimeError("torch.linalg.ldl_solve: Expected pivots to be integers. Got "
+                           f"{pivots.dtype.scalar_type_name}")
     if b.dtype != ld.dtype:
         raise RuntimeError(f"Expected b and A to have the same dtype, but found b of type "
                            f"{B.dtype.scalar_type_name} and A of type {LD.dtype.scalar_type_name} instead.")
