@@ -6,7 +6,10 @@ compact form of LAPACK's ``sytrf``/``hetrf`` that PyTorch returns: ``L`` (unit d
 the diagonal of ``LD``, the 1x1 and 2x2 blocks of ``D`` on its diagonal and first subdiagonal, and
 1-based ``pivots`` where a negative pair marks a 2x2 block. The pivot choices follow LAPACK's rule step
 for step (the same thresholds and ties, ``|re| + |im|`` as the size of a complex number), so ``LD`` and
-``pivots`` match PyTorch's up to rounding. Only the lower triangle of ``A`` is read.
+``pivots`` match PyTorch's up to rounding (bit for bit on the random matrices tried). NaN and infinity
+meet LAPACK's comparisons as in PyTorch's build: a NaN counts as a column's largest entry, Fortran's
+``MAX`` lets a NaN lose, and an infinite pivot skips BLAS's rank-1 update. Only the lower triangle of
+``A`` is read.
 
 PyTorch has no derivative for either function: their outputs record a node that refuses backward.
 """
