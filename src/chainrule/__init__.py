@@ -121,3 +121,6 @@ def numel(input):
 
 
 from ._device import default_device as get_default_device, set_default_device  # noqa: E402
+from . import _subclasses  # noqa: E402
+
+_subclasses.install()

@@ -424,9 +424,13 @@ def legacy_new(cls, args, kwargs):
     if len(args) == 1 and not isinstance(args[0], INTEGER_TYPES):
         out = tensor(args[0], dtype=float32 if get_default_dtype() is float32 else get_default_dtype())
     else:
-        out = empty(*args)
-    if cls is not Tensor:
-        return cls._from_tensor(out)
+        out = empty(*(args or (0,)))  # Tensor() is empty, not 0-d
+    if cls is Tensor:
+        return out
+    from_tensor = getattr(cls, "_from_tensor", None)
+    if from_tensor is not None:
+        return from_tensor(out)
+    out.__class__ = cls  # a user's subclass: the new tensor itself becomes one
     return out
 
 
