@@ -36,7 +36,8 @@ LAYERS = [
                          r"distributed(\..*)?"]),
     ("compile, devices, distributed", [r"_compile(\..*)?", r"nn\.parallel(\..*)?", r"cuda(\..*)?", r"func(\..*)?",
                                        r"viz", r"coverage", r"chainrule", r"array_api(\..*)?", r"accelerator",
-                                       r"_functional_aliases", r"_python_methods", r"_subclasses"]),
+                                       r"_functional_aliases", r"_python_methods", r"_subclasses",
+                                       r"_memory_methods"]),
 ]
 
 # Imports of chainrule's own modules inside functions, each with its reason.

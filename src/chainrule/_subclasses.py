@@ -19,7 +19,7 @@ import types
 from ._tensor import Tensor
 from .nn.parameter import Buffer, Parameter
 
-__all__ = ["install"]
+__all__ = ["install", "DisableTorchFunctionSubclass", "DisableTorchFunction"]
 
 # properties whose results PyTorch casts (``grad`` is not: it is whatever autograd accumulated)
 _VIEW_PROPERTIES = ("T", "mT", "H", "mH", "data", "real", "imag")
@@ -155,6 +155,21 @@ def _init_subclass(cls, **kwargs):
     _wrap_class(cls)
     if not _namespaces_wrapped:
         _wrap_namespaces()
+
+
+class DisableTorchFunctionSubclass:
+    """Within it, ops on subclass instances run as on plain tensors: no ``__torch_function__``, plain results."""
+
+    def __enter__(self):
+        self._previous, _dispatch.off = _dispatch.off, True
+
+    def __exit__(self, *exc):
+        _dispatch.off = self._previous
+        return False
+
+
+class DisableTorchFunction(DisableTorchFunctionSubclass):
+    """PyTorch's also turns off its ``__torch_function__`` modes; chainrule has only the subclasses' dispatch."""
 
 
 def install():
