@@ -2,6 +2,7 @@
 answered for chainrule's strided tensors as PyTorch answers them for its own: ``const_data_ptr``,
 ``is_set_to``, ``dense_dim``, ``to_dense`` and ``module_load``."""
 
+from . import _dtype
 from ._ops._arguments import check_tensors
 from ._tensor import Tensor
 
@@ -28,6 +29,8 @@ def dense_dim(self):
 
 def to_dense(self, dtype=None, *, masked_grad=None):
     """A strided tensor is already dense: itself, or a copy in ``dtype``."""
+    if dtype is not None and not isinstance(dtype, _dtype.dtype):
+        raise TypeError(f"to_dense(): argument 'dtype' (position 1) must be torch.dtype, not {type(dtype).__name__}")
     return self if dtype is None or dtype is self.dtype else self.to(dtype)
 
 

@@ -307,6 +307,8 @@ def _lerp_arrays(start, end, weight):
     if dtype.kind == "c":
         difference, near_start = end - start, abs(weight) < 0.5
         return xp.where(near_start, start + weight * difference, end - difference * (1 - weight))
+    if not is_array(weight) and not isinstance(weight, (numbers.Number, SCALAR_TYPES)):
+        raise TypeError(f"lerp(): weight must be a number or a tensor, not {type(weight).__name__}")
     compute = xp.float64 if dtype == xp.float64 else xp.float32
     start, end = start.astype(compute, copy=False), end.astype(compute, copy=False)
     weight = weight.astype(compute, copy=False) if is_array(weight) else compute(weight)
