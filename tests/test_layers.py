@@ -20,7 +20,7 @@ PACKAGE = pathlib.Path(__file__).resolve().parent.parent / "src" / "chainrule"
 # (layer name, patterns of module names relative to chainrule); a module takes the first layer that matches.
 LAYERS = [
     ("foundation", [r"_allocator", r"_errors", r"_float_errors", r"_size", r"_dtype", r"_device", r"_printing",
-                    r"_array",
+                    r"_array", r"_exact_arithmetic",
                     r"_recording", r"_vmap_state", r"_cupy", r"return_types", r"_tensor_pickling", r"utils",
                     r"utils\.hooks", r"_autograd", r"_autograd\.grad_mode"]),
     ("tensor", [r"_tensor"]),
@@ -36,7 +36,8 @@ LAYERS = [
                          r"distributed(\..*)?"]),
     ("compile, devices, distributed", [r"_compile(\..*)?", r"nn\.parallel(\..*)?", r"cuda(\..*)?", r"func(\..*)?",
                                        r"viz", r"coverage", r"chainrule", r"array_api(\..*)?", r"accelerator",
-                                       r"_functional_aliases", r"_python_methods"]),
+                                       r"_functional_aliases", r"_python_methods", r"_subclasses",
+                                       r"_memory_methods"]),
 ]
 
 # Imports of chainrule's own modules inside functions, each with its reason.

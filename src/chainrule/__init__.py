@@ -5,6 +5,7 @@
 
 from . import _allocator, _dtype
 from ._errors import argument_type_error as _argument_type_error
+from ._errors import AcceleratorError, FatalError, OutOfMemoryError
 
 _allocator.keep_large_blocks()
 from ._creation import (arange, as_tensor, asarray, empty, empty_like, eye, from_dlpack, from_numpy, full, full_like,
@@ -121,3 +122,8 @@ def numel(input):
 
 
 from ._device import default_device as get_default_device, set_default_device  # noqa: E402
+from . import _memory_methods  # noqa: E402, F401  (Tensor.const_data_ptr, is_set_to, ...)
+from . import _subclasses  # noqa: E402
+from ._subclasses import DisableTorchFunction, DisableTorchFunctionSubclass  # noqa: E402
+
+_subclasses.install()

@@ -36,7 +36,9 @@ class ArrayNamespace:
     another shape, or None where only a copy can have it (``view``'s test).
     ``elementwise_kernel(kernel, *flat_arrays)`` calls ``kernel(xp, *flat_arrays)``, a kernel that computes
     each element alone (masks and compactions of its own included): a batching namespace runs it once over
-    the whole batch.
+    the whole batch. ``matrix_kernel(kernel, core_dims, *stacks)`` calls ``kernel(xp, *stacks)``, a kernel that
+    computes each matrix (each operand's last ``core_dims[i]`` dims) alone, broadcasting the leading dims: a
+    batching namespace runs it once, with the batch as one more leading dim.
     ``runtime``: a device type's runtime (which device an array is on, copies between devices, the current
     device, random numbers, memory; see ``chainrule._device``), None for namespaces of host memory.
     """
@@ -57,6 +59,8 @@ class ArrayNamespace:
         self.runtime = runtime
         if "elementwise_kernel" not in self.__dict__:
             self.elementwise_kernel = lambda kernel, *arrays: kernel(self, *arrays)
+        if "matrix_kernel" not in self.__dict__:
+            self.matrix_kernel = lambda kernel, core_dims, *arrays: kernel(self, *arrays)
         if "reshape_view" not in self.__dict__:
             self.reshape_view = _reshape_view
 

@@ -10,6 +10,7 @@ import numpy as np
 from . import _dtype
 from ._array import INTEGER_TYPES, NUMPY, SCALAR_TYPES, is_array, namespace_of
 from ._errors import argument_type_error
+from ._exact_arithmetic import fused_multiply_add
 from ._float_errors import silent_float_errors
 from ._size import allocation_error, check_storage_size
 from ._device import defaults as _device_defaults
@@ -353,11 +354,54 @@ def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devi
 
 
 def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
-    d = get_default_dtype() if dtype is None else to_dtype(dtype)
+    start, end = _number(start), _number(end)
+    d = _linspace_dtype(start, end, dtype)
     if steps < 0:
         raise RuntimeError("linspace(): number of steps must be non-negative")
-    values = NUMPY.linspace(_number(start), _number(end), steps, dtype=NUMPY.float64)
+    values = _linspace_values(start, end, steps, d.np)
     return _factory("linspace", ((steps,),), d, requires_grad, _from_host_values(values), device)
+
+
+def _linspace_dtype(start, end, dtype):
+    """The default dtype, or its complex counterpart for a complex bound; a complex bound refuses a real dtype."""
+    if not isinstance(start, complex) and not isinstance(end, complex):
+        return get_default_dtype() if dtype is None else to_dtype(dtype)
+    inferred = _dtype.complex128 if get_default_dtype() is _dtype.float64 else _dtype.complex64
+    if dtype is None:
+        return inferred
+    d = to_dtype(dtype)
+    if not d.is_complex:
+        raise RuntimeError(f"torch.linspace(): inferred dtype {inferred.cpp_name} can't be safely cast to passed "
+                           f"dtype {d.scalar_type_name}")
+    return d
+
+
+@silent_float_errors
+def _linspace_values(start, end, steps, dtype):
+    """PyTorch's values: ``start + step * i`` for the first half and ``end - step * (steps - 1 - i)`` for the
+    second, so both ends are exact, in the result's dtype (double for integers, truncated) with one rounding
+    per value as its fused multiply-add gives; float16 rounds after each operation, as PyTorch's Half does."""
+    if dtype.kind == "c":  # PyTorch's complex step scales each part alone: two real spacings
+        values = NUMPY.empty(steps, dtype)
+        start, end = complex(start), complex(end)
+        values.real = _linspace_values(start.real, end.real, steps, values.real.dtype)
+        values.imag = _linspace_values(start.imag, end.imag, steps, values.real.dtype)
+        return values
+    if dtype.kind not in "fiu" or steps < 2:
+        return NUMPY.linspace(start, end, steps, dtype=NUMPY.result_type(dtype, NUMPY.float64))
+    compute = dtype.type if dtype.kind == "f" else NUMPY.float64
+    first, last = compute(start), compute(end)
+    step = compute(last - first) / compute(steps - 1)
+    index = NUMPY.arange(steps)
+    from_start = index < steps // 2
+    count = NUMPY.where(from_start, index, steps - 1 - index).astype(compute)
+    base = NUMPY.where(from_start, first, last)
+    signed_step = NUMPY.where(from_start, step, -step)
+    if compute is NUMPY.float64:
+        return fused_multiply_add(signed_step, count, base)
+    if compute is NUMPY.float32:
+        return (signed_step.astype(NUMPY.float64) * count + base).astype(compute)
+    return base + signed_step * count
 
 
 def logspace(start, end, steps, base=10.0, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
@@ -380,9 +424,13 @@ def legacy_new(cls, args, kwargs):
     if len(args) == 1 and not isinstance(args[0], INTEGER_TYPES):
         out = tensor(args[0], dtype=float32 if get_default_dtype() is float32 else get_default_dtype())
     else:
-        out = empty(*args)
-    if cls is not Tensor:
-        return cls._from_tensor(out)
+        out = empty(*(args or (0,)))  # Tensor() is empty, not 0-d
+    if cls is Tensor:
+        return out
+    from_tensor = getattr(cls, "_from_tensor", None)
+    if from_tensor is not None:
+        return from_tensor(out)
+    out.__class__ = cls  # a user's subclass: the new tensor itself becomes one
     return out
 
 

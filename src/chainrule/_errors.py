@@ -14,7 +14,20 @@ never on 3.11 and later.
 import sys
 import traceback
 
-__all__ = ["with_hint", "add_note", "type_name", "argument_type_error"]
+__all__ = ["with_hint", "add_note", "type_name", "argument_type_error", "OutOfMemoryError", "AcceleratorError",
+           "FatalError"]
+
+
+class OutOfMemoryError(RuntimeError):
+    """A device ran out of memory (``torch.OutOfMemoryError``, also ``cuda.OutOfMemoryError``)."""
+
+
+class AcceleratorError(RuntimeError):
+    """An accelerator reported an error of its own."""
+
+
+class FatalError(Exception):
+    """An error after which the process cannot go on."""
 
 HINTS = {
     "non_scalar_backward": "Hint: y.backward() needs a one-element y. Reduce it first (y.sum().backward()) or pass "

@@ -160,14 +160,15 @@ def _torch_len(text):
     return len(text) - 4 * text.count("chainrule.")
 
 
-def format_tensor(array, dtype, *, grad_fn_name=None, requires_grad=False, tangent=None, device=None):
+def format_tensor(array, dtype, *, grad_fn_name=None, requires_grad=False, tangent=None, device=None,
+                  prefix="tensor("):
     """The full ``tensor(...)`` text of ``array`` holding elements of chainrule ``dtype``.
 
     ``grad_fn_name`` names the node that made the tensor, ``requires_grad`` marks a leaf that
     records gradients, and ``tangent`` is the already formatted tangent of a dual tensor. ``device``
-    (a GPU's, None on the CPU) comes first among the suffixes, as in PyTorch.
+    (a GPU's, None on the CPU) comes first among the suffixes, as in PyTorch. ``prefix``: a Tensor subclass
+    prints its own name (``T([1., 2.])``).
     """
-    prefix = "tensor("
     size = f"size={tuple(array.shape)}"
     suffixes = [] if device is None else [f"device='{device}'"]
     if array.size == 0:

@@ -51,6 +51,7 @@ class Tensor:
     _hooks = None
     _post_accumulate_hooks = None
     _retains_grad = False
+    _print_prefix = "tensor("  # a user's subclass prints its own name (chainrule._subclasses)
     _accumulator = None
     _is_inference = False
     _tangent = None
@@ -364,7 +365,7 @@ class Tensor:
             t = self._tangent
             tangent = repr(t.item()) if t._data.ndim == 0 else repr(t)
         where = device_of(self._data)
-        return format_tensor(to_host(self._data), self.dtype,
+        return format_tensor(to_host(self._data), self.dtype, prefix=self._print_prefix,
                              grad_fn_name=None if grad_fn is None else type(grad_fn).__name__,
                              requires_grad=self._requires_grad, tangent=tangent,
                              device=None if where.type == "cpu" else where)

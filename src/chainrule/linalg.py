@@ -1,7 +1,7 @@
 """``chainrule.linalg``: the matrix functions of ``torch.linalg``.
 
 The decompositions and solvers live in the package ``_ops/linalg/`` (``solvers``, ``factorizations``,
-``lu``, ``eigen``, ``svd``), the products in ``_ops/products.py`` and the norms in ``_ops/norms.py``;
+``lu``, ``ldl``, ``eigen``, ``svd``), the products in ``_ops/products.py`` and the norms in ``_ops/norms.py``;
 this module gathers them under PyTorch's names and adds the ``_ex`` variants that report failures in
 ``info``, the matrix rank, the triangular solve, and compositions of the others: the condition
 number, the tensor inverse and solve, the Vandermonde matrix.
@@ -19,6 +19,7 @@ from ._ops.linalg.checks import (FLOAT16, LinAlgError, check_matrix, cholesky_in
                                  not_positive_definite_error, singular_error, singular_solve_error)
 from ._ops.linalg.eigen import eig, eigh, eigvals, eigvalsh
 from ._ops.linalg.factorizations import cholesky, cholesky_array, householder_product, qr
+from ._ops.linalg.ldl import ldl_factor, ldl_factor_ex, ldl_solve
 from ._ops.linalg.lu import lu, lu_factor, lu_factor_ex, lu_solve
 from ._ops.linalg.solvers import det, inv, is_vector_rhs, lstsq, solve, solve_array
 from ._ops.linalg.solvers import linalg_slogdet as slogdet
@@ -40,8 +41,7 @@ __all__ = ["LinAlgError", "inv", "inv_ex", "det", "slogdet", "solve", "solve_ex"
            "cholesky_ex", "qr", "eigh", "eigvalsh", "svd", "svdvals", "pinv", "matrix_norm", "vector_norm", "norm",
            "matrix_exp", "matrix_power", "matrix_rank", "cross", "multi_dot", "vecdot", "matmul", "diagonal", "lstsq",
            "lu_factor", "lu_factor_ex", "lu", "lu_solve", "eig", "eigvals", "cond", "tensorinv", "tensorsolve",
-           "vander",
-           "householder_product"]
+           "vander", "householder_product", "ldl_factor", "ldl_factor_ex", "ldl_solve"]
 
 
 _InvEx = make_return_type("linalg_inv_ex", ("inverse", "info"))
@@ -306,6 +306,9 @@ SIGNATURES = {
     "eigh": f"Tensor A, str UPLO = 'L', {_OUT}", "eigvalsh": f"Tensor A, str UPLO = 'L', {_OUT}",
     "householder_product": f"Tensor A, Tensor tau, {_OUT}",
     "lstsq": "Tensor A, Tensor B, float? rcond = None, *, str? driver = None",
+    "ldl_factor": "Tensor input, *, bool hermitian = False, Tensor[]? out = None",
+    "ldl_factor_ex": "Tensor input, *, bool hermitian = False, bool check_errors = False, Tensor[]? out = None",
+    "ldl_solve": "Tensor LD, Tensor pivots, Tensor B, *, bool hermitian = False, Tensor? out = None",
     "lu": "Tensor A, *, bool pivot = True, Tensor? out = None",
     "lu_factor": "Tensor A, *, bool pivot = True, Tensor? out = None",
     "lu_factor_ex": "Tensor A, *, bool pivot = True, bool check_errors = False, Tensor? out = None",

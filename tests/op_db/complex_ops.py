@@ -132,6 +132,11 @@ def _positive_definite(module, a):
     return a @ a.mH + 3 * module.diag_embed(module.ones_like(a[..., 0]))
 
 
+def _view_as_complex_copy(m, a):
+    with m.no_grad():
+        return m.view_as_complex_copy(a)
+
+
 def _complex_op(name, fn, samples=_unary_samples, **options):
     return OpInfo(f"complex {name}", _on_complex(fn), samples, **options)
 
@@ -180,6 +185,10 @@ OPS = [
     _complex_op("imag", lambda m, a: m.imag(a)),
     _complex_op("view_as_real", lambda m, a: m.view_as_real(a)),
     _complex_op("view_as_complex", lambda m, a: m.view_as_complex(a), _view_as_complex_samples),
+    # the copies record a clone after the view (PyTorch: one ViewAsRealBackward0_copy node)
+    _complex_op("view_as_real_copy", lambda m, a: m.view_as_real_copy(a), check_grad_fn=False),
+    # PyTorch refuses a gradient through it (a complex output): values only, called without recording
+    _complex_op("view_as_complex_copy", _view_as_complex_copy, _view_as_complex_samples, differentiable=False),
     _complex_op("complex", lambda m, re, im: m.complex(re, im), _parts_samples),
     _complex_op("polar", lambda m, magnitude, angle: m.polar(magnitude, angle), _parts_samples),
     _complex_op("lerp", lambda m, a, b: m.lerp(a, b, 0.3 + 0.2j), _fixed((2, 3), (2, 3))),

@@ -145,6 +145,9 @@ OPS = [
     OpInfo("as_strided", lambda m, a, *args: m.as_strided(a, *args), _samples(
         ("overlapping windows", lambda r: (_n(r, 6), (3, 2), (1, 1)), {}),
         ("transposed offset", lambda r: (_n(r, 3, 4), (2, 2), (1, 4), 1), {}))),
+    OpInfo("as_strided_copy", lambda m, a, *args: m.as_strided_copy(a, *args), _samples(
+        ("overlapping windows", lambda r: (_n(r, 6), (3, 2), (1, 1)), {}),
+        ("transposed offset", lambda r: (_n(r, 3, 4), (2, 2), (1, 4), 1), {})), check_grad_fn=False),
     # PyTorch's gradient for input keeps the wrong region here: values only, finite differences in
     # tests/test_api_breadth.py
     OpInfo("as_strided_scatter", lambda m, a, b, *args: m.as_strided_scatter(a, b, *args), _samples(

@@ -1,6 +1,7 @@
 """Op table entries for chainrule.linalg: inverses, determinants and solvers, the Cholesky, QR, LU,
 eigenvalue and singular value decompositions, and what is built on them (pinv, lstsq, norms, cond,
-tensor inverse and solve, Vandermonde matrices, cholesky_inverse); see tests/op_db/__init__.py.
+tensor inverse and solve, Vandermonde matrices, cholesky_inverse), and the LDL factorization; see
+tests/op_db/__init__.py.
 
 Matrices are kept well-conditioned (a multiple of the identity added) so that pivots, ranks and
 derivatives are stable; the eigenvalue and singular value samples have distinct values, where their
@@ -267,7 +268,46 @@ def _householder_samples(rng):
     yield Sample((noncontiguous(_n(rng, 3, 2)), _n(rng, 2)), name="noncontiguous")
 
 
+def _symmetric_indefinite(rng, n, batch=()):
+    a = rng.standard_normal(batch + (n, n))
+    return a + np.swapaxes(a, -1, -2)
+
+
+def _ldl_samples(rng):
+    yield Sample((_symmetric_indefinite(rng, 4),), name="indefinite")
+    yield Sample((np.array([[0.0, 1.0, 2.0], [1.0, 0.0, 3.0], [2.0, 3.0, 0.0]]),), name="2x2 blocks")
+    yield Sample((_symmetric_indefinite(rng, 3, batch=(2, 2)),), name="batch")
+    yield Sample((_symmetric_indefinite(rng, 1),), name="1x1")
+    yield Sample((noncontiguous(_symmetric_indefinite(rng, 3)),), name="noncontiguous")
+    yield Sample((_n(rng, 3, 3),), name="lower triangle read")
+    yield Sample((_n(rng, 0, 0),), name="empty")
+
+
+def _ldl_factor_ex_samples(rng):
+    yield from _ldl_samples(rng)
+    yield Sample((np.zeros((2, 3, 3)),), name="zero: info")
+
+
+def _ldl_solve(m, a, b, **kw):
+    LD, pivots = m.linalg.ldl_factor(a)
+    return m.linalg.ldl_solve(LD, pivots, b, **kw)
+
+
+def _ldl_solve_samples(rng):
+    yield Sample((_symmetric_indefinite(rng, 4), _n(rng, 4, 2)))
+    yield Sample((np.array([[0.0, 1.0, 2.0], [1.0, 0.0, 3.0], [2.0, 3.0, 0.0]]), _n(rng, 3, 1)), name="2x2 blocks")
+    yield Sample((_symmetric_indefinite(rng, 3, batch=(2,)), _n(rng, 3, 2)), name="broadcast B")
+    yield Sample((_symmetric_indefinite(rng, 3), _n(rng, 2, 3, 1)), name="broadcast A")
+    yield Sample((noncontiguous(_symmetric_indefinite(rng, 3)), noncontiguous(_n(rng, 3, 2))), name="noncontiguous")
+    yield Sample((_symmetric_indefinite(rng, 2), _n(rng, 2, 0)), name="no right-hand sides")
+
+
 OPS += [
+    # PyTorch has no derivative for the LDL functions: tests/test_linalg_ldl.py checks the node that refuses
+    OpInfo("linalg.ldl_factor", lambda m, a, **kw: m.linalg.ldl_factor(a, **kw), _ldl_samples, differentiable=False),
+    OpInfo("linalg.ldl_factor_ex", lambda m, a, **kw: m.linalg.ldl_factor_ex(a, **kw), _ldl_factor_ex_samples,
+           differentiable=False),
+    OpInfo("linalg.ldl_solve", _ldl_solve, _ldl_solve_samples, differentiable=False),
     OpInfo("linalg.lu_factor", lambda m, a: m.linalg.lu_factor(a), _lu_samples),
     OpInfo("linalg.lu", lambda m, a: m.linalg.lu(a), _lu_samples),
     OpInfo("linalg.lu_solve", _lu_solve, _lu_solve_samples),

@@ -11,12 +11,13 @@ from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
 __all__ = ["no_grad", "enable_grad", "set_grad_enabled", "inference_mode", "is_grad_enabled",
-           "is_inference_mode_enabled"]
+           "is_inference_mode_enabled", "enforce_grad_layout_policy"]
 
 
 class _GradState(threading.local):
     enabled = True
     inference = False
+    layout_enforced = True  # a leaf's first gradient takes the leaf's strides (see _autograd/leaf.py)
 
 
 _state = _GradState()
@@ -132,3 +133,30 @@ class inference_mode(_Mode):
     def __exit__(self, *exc):
         _inference_anywhere.active -= 1
         return super().__exit__(*exc)
+
+
+class enforce_grad_layout_policy(_Mode):
+    """Whether a leaf's first gradient is laid out like the leaf (``True``, the default) or kept in the
+    layout the backward pass made it in. Like ``set_grad_enabled``, it takes effect when made."""
+
+    def __init__(self, enable=True):
+        if not isinstance(enable, bool):
+            raise TypeError("set_grad_layout_enforcement_enabled(): argument 'enabled' (position 1) must be bool, "
+                            f"not {type(enable).__name__}")
+        self.mode = enable
+        self._previous = _state.layout_enforced
+        _state.layout_enforced = enable
+
+    def __call__(self, func):
+        _state.layout_enforced = self._previous
+        return super().__call__(func)
+
+    def __enter__(self):
+        return None
+
+    def __exit__(self, *exc):
+        _state.layout_enforced = self._previous
+        return False
+
+    def clone(self):
+        return type(self)(self.mode)

@@ -1,10 +1,13 @@
 """Gradients landing on leaves: ``AccumulateGrad``, the sink node every leaf gets, and what it does.
 
 A leaf's sink runs the leaf's hooks, then adds the gradient into ``leaf.grad``: the first gradient
-is copied into a fresh C-ordered array of the leaf's dtype (PyTorch's gradient layout contract), later
-ones are added in place. With ``create_graph=True`` the gradient keeps its graph: the first one is
-copied with ``copy_`` (so its ``grad_fn`` is ``CopyBackwards``, as in PyTorch) and later ones added
-with ``+``.
+is copied into a fresh array of the leaf's dtype laid out as PyTorch's gradient layout contract says
+(the leaf's strides when its elements fill their memory without gaps, else C order), later ones are
+added in place. Under ``enforce_grad_layout_policy(False)`` the first gradient keeps the layout the
+backward pass made (a broadcast gradient is taken as it is, as PyTorch steals it). With
+``create_graph=True`` the gradient keeps its graph: the first one is copied with ``copy_`` (so its
+``grad_fn`` is ``CopyBackwards``, as in PyTorch) and later ones added with ``+``. (``chainrule.compile``
+gives a replayed step's first gradients C order.)
 """
 
 import weakref
@@ -53,9 +56,33 @@ def accumulator_of(leaf):
     return node
 
 
-def fresh_gradient(array, dtype):
-    """The copy a gradient gets when it first lands on a leaf: C-ordered, in the leaf's dtype."""
-    return namespace_of(array).array(array, dtype=dtype, order="C", copy=True)
+def fresh_gradient(array, dtype, leaf_array=None):
+    """The copy a gradient gets when it first lands on a leaf, in the leaf's dtype: laid out like the leaf
+    where the leaf is dense (its elements fill their memory), else C-ordered."""
+    xp = namespace_of(array)
+    if leaf_array is None or leaf_array.flags.c_contiguous or not _dense(leaf_array):
+        return xp.array(array, dtype=dtype, order="C", copy=True)
+    fresh = xp.as_strided(xp.empty(leaf_array.size, dtype=dtype), leaf_array.shape, leaf_array.strides)
+    xp.copyto(fresh, array, casting="unsafe")
+    return fresh
+
+
+def _dense(array):
+    """Whether ``array``'s elements fill a block of memory once each, in some order of its dims."""
+    step = array.itemsize
+    for stride, size in sorted((stride, size) for stride, size in zip(array.strides, array.shape) if size > 1):
+        if stride != step:
+            return False
+        step *= size
+    return True
+
+
+def _relaxed_gradient(array, dtype):
+    """``enforce_grad_layout_policy(False)``: a read-only (broadcast) gradient is taken as it is, any other
+    copied in its own layout."""
+    if array.dtype == dtype and not getattr(array.flags, "writeable", True):
+        return array
+    return namespace_of(array).array(array, dtype=dtype, order="K", copy=True)
 
 
 def accumulate_into_leaf(leaf, grad):
@@ -75,13 +102,16 @@ def accumulate_into_leaf(leaf, grad):
         if data.dtype != target_dtype:
             grad = grad.to(leaf.dtype)
         if leaf._grad is None:
-            leaf._grad = make_tensor(namespace_of(data).empty(data.shape, dtype=target_dtype)).copy_(grad)
+            leaf._grad = make_tensor(fresh_gradient(data, target_dtype, leaf._data)).copy_(grad)
         else:
             leaf._grad = leaf._grad + grad
     elif recorder is not None and recorder.accumulate(leaf, data, target_dtype):
         pass  # recorded (and done) by chainrule.compile
     elif leaf._grad is None:
-        leaf._grad = make_tensor(fresh_gradient(data, target_dtype))
+        if _grad_state.layout_enforced:
+            leaf._grad = make_tensor(fresh_gradient(data, target_dtype, leaf._data))
+        else:
+            leaf._grad = make_tensor(_relaxed_gradient(data, target_dtype))
     else:
         current = leaf._grad
         # CuPy's flags have no writeable: its arrays always are

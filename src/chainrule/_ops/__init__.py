@@ -15,13 +15,13 @@ from ._op import publish
 from . import (arithmetic, complex, copy, indexing, inplace, joining, matmul, pointwise, pointwise_binary,
                pointwise_compare, products, reduction, rounding, scatter, shape, sorting, special)
 from . import binning, diagonals, grids, histograms, inplace_views, pointwise_numbers, scatter_forms, statistics
-from . import tensor_forms, windows
+from . import hashing, tensor_forms, windows
 from .linalg import factorizations, solvers, svd
 
 FAMILIES = (arithmetic, pointwise_binary, rounding, pointwise, pointwise_compare, reduction, sorting, shape, diagonals,
             joining, indexing, scatter, matmul, products, solvers, factorizations, svd, copy, complex,
             *special.FAMILIES, grids, binning, statistics, pointwise_numbers, scatter_forms, tensor_forms,
-            inplace_views, windows, histograms)
+            inplace_views, windows, histograms, hashing)
 
 FUNCTIONS = {}
 METHODS = {}

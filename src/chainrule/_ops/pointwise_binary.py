@@ -18,6 +18,7 @@ from .pointwise import where
 from .pointwise_compare import isfinite, isnan
 from .pointwise_base import LARGE, kernel_missing, no_kernel_error, reject, to_default_float, write_out, zeros_like_grad
 from .._float_errors import silent_float_errors
+from .._exact_arithmetic import fused_multiply_add
 
 __all__ = ["maximum", "minimum", "fmax", "fmin", "clamp", "clip", "clamp_min", "clamp_max", "lerp", "atan2",
            "arctan2", "hypot", "xlogy", "copysign", "nan_to_num", "addcmul", "addcdiv"]
@@ -298,11 +299,28 @@ LerpBackward1 = derivative("LerpBackward1", _lerp_tensor_grad_self, _lerp_tensor
 
 @silent_float_errors
 def _lerp_arrays(start, end, weight):
-    """Interpolate from whichever end is nearer, so ``weight = 1`` gives exactly ``end``."""
+    """Interpolate from whichever end is nearer, so ``weight = 1`` gives exactly ``end``, with one rounding
+    as PyTorch's fused multiply-add: ``base + coefficient * (end - start)``. float32 and float16 compute in
+    float32 as PyTorch does, the product and sum in float64 (a float32 product is exact there)."""
     xp = namespace_of(start)
+    dtype = start.dtype
+    if dtype.kind == "c":
+        difference, near_start = end - start, abs(weight) < 0.5
+        return xp.where(near_start, start + weight * difference, end - difference * (1 - weight))
+    if not is_array(weight) and not isinstance(weight, (numbers.Number, SCALAR_TYPES)):
+        raise TypeError(f"lerp(): weight must be a number or a tensor, not {type(weight).__name__}")
+    compute = xp.float64 if dtype == xp.float64 else xp.float32
+    start, end = start.astype(compute, copy=False), end.astype(compute, copy=False)
+    weight = weight.astype(compute, copy=False) if is_array(weight) else compute(weight)
     difference = end - start
     near_start = abs(weight) < 0.5
-    return xp.where(near_start, start + weight * difference, end - difference * (1 - weight))
+    coefficient = xp.where(near_start, weight, weight - compute(1))
+    base = xp.where(near_start, start, end)
+    if compute == xp.float64:
+        return fused_multiply_add(coefficient, difference, base)
+    wide = xp.float64
+    product = coefficient.astype(wide) * difference.astype(wide)
+    return (product + base.astype(wide)).astype(compute).astype(dtype, copy=False)
 
 
 def _check_same_dtype(input, value, argument):

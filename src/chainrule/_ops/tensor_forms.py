@@ -22,7 +22,9 @@ from .indexing import narrow, select
 from .joining import split, tensor_split, unbind, vstack
 from .matmul import matmul
 from .products import outer
+from .complex import view_as_complex, view_as_real
 from .diagonals import diagonal
+from .scatter_forms import as_strided
 from .shape import expand, permute, reshape, squeeze, t, transpose, unfold, unsqueeze
 
 __all__ = ["dsplit", "hsplit", "vsplit", "split_with_sizes", "unsafe_chunk", "unsafe_split",
@@ -30,7 +32,8 @@ __all__ = ["dsplit", "hsplit", "vsplit", "split_with_sizes", "unsafe_chunk", "un
            "chain_matmul", "is_signed", "is_nonzero", "is_neg", "resolve_neg", "is_complex", "is_inference",
            "is_distributed", "detach_copy", "alias_copy", "expand_copy", "permute_copy", "select_copy",
            "slice_copy", "split_copy", "split_with_sizes_copy", "squeeze_copy", "t_copy", "transpose_copy",
-           "unbind_copy", "unfold_copy", "unsqueeze_copy", "view_copy", "diagonal_copy", "channel_shuffle",
+           "unbind_copy", "unfold_copy", "unsqueeze_copy", "view_copy", "diagonal_copy", "view_as_real_copy",
+           "view_as_complex_copy", "as_strided_copy", "channel_shuffle",
            "repeat_interleave"]
 FUNCTIONS = __all__ + ["eig", "lstsq", "solve", "matrix_rank"]
 METHODS = ["repeat_interleave", "dsplit", "hsplit", "vsplit", "split_with_sizes", "unsafe_chunk", "unsafe_split",
@@ -163,6 +166,19 @@ unfold_copy = _copy_of(unfold, "unfold_copy")
 unsqueeze_copy = _copy_of(unsqueeze, "unsqueeze_copy")
 view_copy = _copy_of(lambda input, *shape: input.view(*shape), "view_copy")
 diagonal_copy = _copy_of(diagonal, "diagonal_copy")
+view_as_real_copy = _copy_of(view_as_real, "view_as_real_copy")
+
+
+def view_as_complex_copy(input):
+    """A copy of ``view_as_complex``'s result; PyTorch has no derivative for it (a complex output)."""
+    check_tensors("view_as_complex_copy", ("input", input))
+    if input.requires_grad and grad_mode.is_grad_enabled():
+        raise RuntimeError("view_as_complex_copy does not support automatic differentiation for outputs with "
+                           "complex dtype.")
+    return clone(view_as_complex(input))
+
+
+as_strided_copy = _copy_of(as_strided, "as_strided_copy")
 
 
 def channel_shuffle(input, groups):

@@ -8,8 +8,8 @@ parts built on the ops. It also gives every Tensor its ``backward()`` method.
 from .._autograd.anomaly import detect_anomaly, is_anomaly_check_nan_enabled, is_anomaly_enabled, set_detect_anomaly
 from .._autograd.backward import backward
 from .._autograd.backward import grad as _grad
-from .._autograd.grad_mode import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad,
-                                   set_grad_enabled)
+from .._autograd.grad_mode import (enable_grad, enforce_grad_layout_policy, inference_mode, is_grad_enabled,
+                                   is_inference_mode_enabled, no_grad, set_grad_enabled)
 from .._ops.joining import stack
 from .._tensor import Tensor
 from . import anomaly_mode, forward_ad, function, functional, grad_mode, graph

@@ -9,13 +9,15 @@ CuPy until a GPU is asked about.
 
 from .. import _cupy, _device
 from .._device import device as _device_class
+from .._errors import OutOfMemoryError
 from .._device import namespace_for, registered
 from .memory import (empty_cache, max_memory_allocated, memory_allocated, memory_reserved,
                      reset_peak_memory_stats)
 from .random import initial_seed, manual_seed, manual_seed_all, seed, seed_all
 from .streams import Event, Stream, current_stream, default_stream, stream
 
-__all__ = ["is_available", "device_count", "current_device", "set_device", "device", "synchronize", "init",
+__all__ = ["OutOfMemoryError", "is_available", "device_count", "current_device", "set_device", "device",
+           "synchronize", "init",
            "is_initialized", "get_device_name", "get_device_capability", "get_device_properties",
            "is_bf16_supported", "manual_seed", "manual_seed_all", "seed", "seed_all", "initial_seed",
            "memory_allocated", "max_memory_allocated", "memory_reserved", "reset_peak_memory_stats", "empty_cache",

@@ -158,6 +158,23 @@ def _elementwise_kernel(kernel, *operands):
     return wrap(xp.elementwise_kernel(kernel, *flats).reshape(shape), level)
 
 
+def _matrix_kernel(kernel, core_dims, *operands):
+    """``kernel(xp, *operands)`` for a kernel that computes each matrix of its stacks alone: run once, with the
+    batch as the first stack dim of every operand (one of size 1 where an operand is not batched), after as
+    many size-1 dims as align the operands' own stack dims on the right."""
+    level = top_level(operands)
+    if not level:
+        return wrap(kernel(base_namespace(), *plain(operands)), 0)
+    values = []
+    for operand, core in zip(operands, core_dims):
+        value, batched = parts(operand, level)
+        values.append((value if batched else value[None], value.ndim - batched - core))
+    rank = max(stack_rank for _, stack_rank in values)
+    values = [value.reshape(value.shape[:1] + (1,) * (rank - stack_rank) + value.shape[1:])
+              for value, stack_rank in values]
+    return wrap(kernel(compute_namespace(values), *values), level)
+
+
 def _reshape_view(array, shape):
     """``array`` reshaped without copying, or None: each sample reshaped, the batch dimension kept."""
     if not isinstance(array, BatchedArray):
@@ -197,7 +214,7 @@ def _build():
                      einsum=products.einsum, partition=_partition, diagonal=_diagonal, ravel=shapes.ravel,
                      errstate=_errstate, as_strided=_as_strided, reshape_view=_reshape_view, scatter_add=_scatter_add,
                      getitem=indexing.getitem, setitem=indexing.setitem, meshgrid=_meshgrid, linalg=_linalg(),
-                     fft=_fft(), elementwise_kernel=_elementwise_kernel)
+                     fft=_fft(), elementwise_kernel=_elementwise_kernel, matrix_kernel=_matrix_kernel)
     namespace.update({name: _noting_views(namespace[name]) for name in _VIEWS})
     return types.SimpleNamespace(**namespace)
 

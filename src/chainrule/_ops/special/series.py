@@ -12,6 +12,7 @@ elementwise, so the chunks give the same bits as one call.
 import math
 
 from ..._array import namespace_of
+from ..._exact_arithmetic import two_product
 
 __all__ = ["in_float64", "horner", "chebyshev", "on_interval", "piecewise", "sinpi", "cospi", "is_integer",
            "two_product"]
@@ -99,19 +100,3 @@ def cospi(xp, x):
 def is_integer(xp, x):
     """Whether each element is a whole number (infinities are not)."""
     return (x == xp.floor(x)) & xp.isfinite(x)
-
-
-_SPLITTER = 134217729.0  # 2**27 + 1: Dekker's split of a float64 into two 26-bit halves
-
-
-def two_product(x, y):
-    """``x * y`` as a pair (product, error) whose sum is exact (Dekker's algorithm, no fused multiply-add)."""
-    product = x * y
-    x_big = _SPLITTER * x
-    x_high = x_big - (x_big - x)
-    x_low = x - x_high
-    y_big = _SPLITTER * y
-    y_high = y_big - (y_big - y)
-    y_low = y - y_high
-    error = ((x_high * y_high - product) + x_high * y_low + x_low * y_high) + x_low * y_low
-    return product, error

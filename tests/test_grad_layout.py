@@ -1,0 +1,73 @@
+"""The layout of a leaf's first gradient, against PyTorch: the gradient layout contract (the leaf's strides
+for a leaf whose elements fill their memory, else C order) and ``autograd.enforce_grad_layout_policy``,
+which relaxes it, as a context manager, a decorator and a switch that acts when made."""
+
+import warnings
+
+import pytest
+import torch
+
+import chainrule
+
+LEAVES = {
+    "C order": lambda m: m.randn(3, 4),
+    "transposed": lambda m: m.randn(4, 3).t(),
+    "every other column": lambda m: m.randn(4, 6)[:, ::2],
+    "permuted, with a size-1 dim": lambda m: m.randn(2, 1, 3).permute(2, 1, 0),
+}
+LOSSES = {
+    "sum": lambda t: t.sum(),
+    "product": lambda t: (t * 2).sum(),
+    "contiguous product": lambda t: (t.contiguous() * 2).sum(),
+}
+
+
+def _first_gradient_stride(leaf, loss, create_graph=False):
+    leaf.grad = None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # PyTorch warns about create_graph's reference cycle
+        loss(leaf).backward(create_graph=create_graph)
+    return leaf.grad.stride()
+
+
+@pytest.mark.parametrize("loss", LOSSES)
+@pytest.mark.parametrize("leaf", LEAVES)
+def test_first_gradient_layout_matches_torch(leaf, loss):
+    strides = {}
+    for m in (chainrule, torch):
+        x = LEAVES[leaf](m).requires_grad_()
+        strides[m] = [_first_gradient_stride(x, LOSSES[loss]),
+                      _first_gradient_stride(x, LOSSES[loss], create_graph=True)]
+        with m.autograd.enforce_grad_layout_policy(False):
+            strides[m].append(_first_gradient_stride(x, LOSSES[loss]))
+        strides[m].append(_first_gradient_stride(x, LOSSES[loss]))
+    assert strides[chainrule] == strides[torch]
+
+
+def test_policy_as_decorator_and_switch_matches_torch():
+    seen = {}
+    for m in (chainrule, torch):
+        policy = m.autograd.enforce_grad_layout_policy
+        x = m.randn(4, 3).t().requires_grad_()
+        contiguous = LOSSES["contiguous product"]
+
+        @policy(False)
+        def relaxed():
+            return _first_gradient_stride(x, contiguous)
+
+        seen[m] = [relaxed(), _first_gradient_stride(x, contiguous)]
+        switch = policy(False)  # acts when made, as set_grad_enabled does
+        seen[m].append(_first_gradient_stride(x, contiguous))
+        with switch:
+            pass
+        seen[m] += [_first_gradient_stride(x, contiguous), switch.clone().mode,
+                    m.autograd.grad_mode.enforce_grad_layout_policy is policy]
+        with policy(True):
+            pass
+    assert seen[chainrule] == seen[torch]
+
+
+def test_policy_refuses_a_non_bool_as_torch_does():
+    for m in (chainrule, torch):
+        with pytest.raises(TypeError, match="must be bool, not str"):
+            m.autograd.enforce_grad_layout_policy("no")
