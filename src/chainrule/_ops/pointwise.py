@@ -168,7 +168,7 @@ def _zero_grad(grad, *saved):
 
 
 def _relu_grad(grad, result):
-    return where(result > 0, grad, 0.0)
+    return where(result <= 0, 0.0, grad)  # a NaN passes the gradient on, as in PyTorch
 
 
 # ---------------------------------------------------------------- array functions PyTorch computes its own way
@@ -186,10 +186,11 @@ def _rsqrt_array(x):
 
 def _relu_array(x):
     """Large float arrays are clipped to ``[0, inf]``: one SIMD pass, 2-3x quicker than NumPy's ``maximum``
-    (and -0. stays -0., as in PyTorch)."""
-    if x.dtype.kind == "f" and x.size >= LARGE:
+    (and -0. stays -0., as in PyTorch). Small ones take ``maximum(0, x)``, which keeps -0. too: NumPy's float32
+    and float64 ``maximum`` gives its second operand where the two are equal (its float16 one, the first)."""
+    if x.dtype.kind == "f" and (x.size >= LARGE or x.dtype.itemsize == 2):
         return namespace_of(x).clip(x, 0, math.inf)
-    return namespace_of(x).maximum(x, 0)
+    return namespace_of(x).maximum(0, x)
 
 
 def _sign_array(x):

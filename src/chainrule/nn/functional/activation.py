@@ -83,7 +83,8 @@ def relu_(input):
 
 
 def _blocked_outside(grad, self, low, high):
-    return where((self > low) & (self < high), grad, 0.0)
+    """Zero at and beyond the bounds; a NaN is not beyond them and passes ``grad`` on, as in PyTorch."""
+    return where((self <= low) | (self >= high), 0.0, grad)
 
 
 HardtanhBackward0 = derivative("HardtanhBackward0", _blocked_outside, saves="self")
@@ -217,12 +218,13 @@ def rrelu_(input, lower=1.0 / 8, upper=1.0 / 3, training=False):
 
 # ---------------------------------------------------------------- elu family
 # scale * (x > 0 ? x : alpha * (exp(x * input_scale) - 1))
+# The negative branch is taken for x <= 0, so a NaN takes the positive one (PyTorch's gradient there is ``scale``).
 def _elu_grad(grad, self, alpha, scale, input_scale):
-    return where(self > 0, grad * scale, grad * (scale * alpha * input_scale) * exp(self * input_scale))
+    return where(self <= 0, grad * (scale * alpha * input_scale) * exp(self * input_scale), grad * scale)
 
 
 def _elu_grad_from_result(grad, result, alpha, scale, input_scale):
-    return where(result > 0, grad * scale, grad * input_scale * (result + scale * alpha))
+    return where(result <= 0, grad * input_scale * (result + scale * alpha), grad * scale)
 
 
 EluBackward0 = derivative("EluBackward0", _elu_grad, saves="self")
@@ -390,7 +392,9 @@ LogSigmoidBackward0 = derivative("LogSigmoidBackward0", _logsigmoid_grad, saves=
 
 def logsigmoid(input):
     x = _real_float(input, "log_sigmoid_cpu", "logsigmoid")
-    return record(-softplus_array(-x).astype(x.dtype, copy=False), LogSigmoidBackward0, (input,), (input,))
+    xp = namespace_of(x)
+    result = xp.minimum(x, 0) - xp.log1p(xp.exp(-xp.abs(x)))  # +0. at +inf, as PyTorch computes it
+    return record(result.astype(x.dtype, copy=False), LogSigmoidBackward0, (input,), (input,))
 
 
 def softsign(input):
@@ -457,7 +461,7 @@ def hardshrink(input, lambd=0.5):
 
 
 def _threshold_grad(grad, self, threshold):
-    return where(self > threshold, grad, 0.0)
+    return where(self <= threshold, 0.0, grad)
 
 
 ThresholdBackward0 = derivative("ThresholdBackward0", _threshold_grad, saves="self")
@@ -467,7 +471,7 @@ ThresholdBackward1 = derivative("ThresholdBackward1", _threshold_grad, saves="se
 def _threshold_for_in_place(input, threshold, value):
     """The in-place node: PyTorch names it differently, and it still reads the input's old value."""
     x = _threshold_input(input)
-    replaced = namespace_of(x).where(x > threshold, x, value).astype(x.dtype, copy=False)
+    replaced = namespace_of(x).where(x <= threshold, value, x).astype(x.dtype, copy=False)
     return record(replaced, ThresholdBackward1, (input,), (input,), (threshold,))
 
 
@@ -479,7 +483,7 @@ def threshold(input, threshold, value, inplace=False):
     if inplace:
         return threshold_(input, threshold, value)
     x = _threshold_input(input)
-    replaced = namespace_of(x).where(x > threshold, x, value).astype(x.dtype, copy=False)
+    replaced = namespace_of(x).where(x <= threshold, value, x).astype(x.dtype, copy=False)
     return record(replaced, ThresholdBackward0, (input,), (input,), (threshold,))
 
 
