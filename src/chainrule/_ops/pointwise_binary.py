@@ -298,8 +298,13 @@ LerpBackward1 = derivative("LerpBackward1", _lerp_tensor_grad_self, _lerp_tensor
 
 @silent_float_errors
 def _lerp_arrays(start, end, weight):
-    """Interpolate from whichever end is nearer, so ``weight = 1`` gives exactly ``end``."""
+    """Interpolate from whichever end is nearer, so ``weight = 1`` gives exactly ``end``; float16 in float32,
+    rounded once, as PyTorch computes it."""
     xp = namespace_of(start)
+    if start.dtype == xp.float16:
+        widen = xp.float32
+        return _lerp_arrays(start.astype(widen), end.astype(widen),
+                            weight.astype(widen) if is_array(weight) else weight)
     difference = end - start
     near_start = abs(weight) < 0.5
     return xp.where(near_start, start + weight * difference, end - difference * (1 - weight))
@@ -530,9 +535,12 @@ _ADDCDIV_INTEGER_MESSAGE = (
 
 
 def _addc_arrays(input, tensor1, tensor2):
+    """The three operands in their common dtype, float16 widened to float32: PyTorch computes half precision
+    ``addcmul``/``addcdiv`` in single and rounds once (``65504 + 2 * -65504 / 65504`` stays finite)."""
     dtype = _common_dtype(input, tensor1, tensor2)
     broadcast_shapes(input._data.shape, tensor1._data.shape, tensor2._data.shape)
-    return _array(input, dtype), _array(tensor1, dtype), _array(tensor2, dtype)
+    working = "float32" if dtype == "float16" else dtype
+    return dtype, _array(input, working), _array(tensor1, working), _array(tensor2, working)
 
 
 @silent_float_errors
@@ -547,8 +555,8 @@ def _scaled(value, array):
 def addcmul(input, tensor1, tensor2, *, value=1, out=None):
     """``input + value * tensor1 * tensor2``."""
     check_tensors("addcmul", ("input", input), ("tensor1", tensor1), ("tensor2", tensor2))
-    x, a, b = _addc_arrays(input, tensor1, tensor2)
-    data = namespace_of(x).asarray(x + _scaled(value, a) * b, dtype=x.dtype)
+    dtype, x, a, b = _addc_arrays(input, tensor1, tensor2)
+    data = namespace_of(x).asarray(x + _scaled(value, a) * b, dtype=dtype)
     result = record(data, AddcmulBackward0, (input, tensor1, tensor2), (tensor1, tensor2), (value,))
     return result if out is None else write_out(result, out, "addcmul")
 
@@ -559,7 +567,7 @@ def addcdiv(input, tensor1, tensor2, *, value=1, out=None):
     check_tensors("addcdiv", ("input", input), ("tensor1", tensor1), ("tensor2", tensor2))
     if tensor1._data.dtype.kind in "biu" and tensor2._data.dtype.kind in "biu":
         raise RuntimeError(_ADDCDIV_INTEGER_MESSAGE)
-    x, a, b = _addc_arrays(input, tensor1, tensor2)
-    data = namespace_of(x).asarray(x + _scaled(value, a) / b, dtype=x.dtype)
+    dtype, x, a, b = _addc_arrays(input, tensor1, tensor2)
+    data = namespace_of(x).asarray(x + _scaled(value, a) / b, dtype=dtype)
     result = record(data, AddcdivBackward0, (input, tensor1, tensor2), (tensor1, tensor2), (value,))
     return result if out is None else write_out(result, out, "addcdiv")

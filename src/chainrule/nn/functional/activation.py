@@ -420,8 +420,9 @@ def hardsigmoid(input, inplace=False):
 
 
 def _hardswish_grad(grad, self):
-    middle = where(self < 3, grad * (self / 3 + 0.5), grad)
-    return where(self <= -3, 0.0, middle)
+    """PyTorch's branches: 0 below -3, ``x / 3 + 1/2`` on [-3, 3] (both ends included), 1 above (and at NaN)."""
+    middle = where(self <= 3, grad * (self / 3 + 0.5), grad)
+    return where(self < -3, 0.0, middle)
 
 
 HardswishBackward0 = derivative("HardswishBackward0", _hardswish_grad, saves="self")
@@ -430,7 +431,10 @@ HardswishBackward0 = derivative("HardswishBackward0", _hardswish_grad, saves="se
 @silent_float_errors
 def hardswish(input, inplace=False):
     x = _real_float(input, "hardswish_cpu", "hardswish")
-    result = record(x * namespace_of(x).clip(x + 3, 0, 6) / 6, HardswishBackward0, (input,), (input,))
+    xp = namespace_of(x)
+    working = x.astype(xp.float32) if x.dtype == xp.float16 else x  # float16 in float32, rounded once
+    swished = (working * xp.clip(working + 3, 0, 6) / 6).astype(x.dtype, copy=False)
+    result = record(swished, HardswishBackward0, (input,), (input,))
     return _write_back(input, result) if inplace else result
 
 
