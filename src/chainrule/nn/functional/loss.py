@@ -81,12 +81,13 @@ def _pointwise_loss_array(x, t, loss_array, reduction, *args):
 
 
 # ---------------------------------------------------------------- regression
+# PyTorch scales the difference by 2 / count before the gradient, so a huge difference does not overflow.
 def _mse_grad_input(grad, self, target, count):
-    return grad * 2 * (self - target) / count
+    return (2 / count) * (self - target) * grad
 
 
 def _mse_grad_target(grad, self, target, count):
-    return grad * -2 * (self - target) / count
+    return (-2 / count) * (self - target) * grad
 
 
 MseLossBackward0 = derivative("MseLossBackward0", _mse_grad_input, _mse_grad_target, saves="self target")
