@@ -127,7 +127,11 @@ def _asinh_grad(grad, self):
 
 
 def _acosh_grad(grad, self):
-    return grad * conjugate(rsqrt(self - 1) * rsqrt(self + 1))
+    """Real: PyTorch's ``rsqrt(x² - 1)`` (0 at ±inf and at the largest floats, finite below -1). Complex: the
+    product of two roots, which keeps inf + inf j out of a complex reciprocal."""
+    if self.is_complex():
+        return grad * conjugate(rsqrt(self - 1) * rsqrt(self + 1))
+    return grad * rsqrt(self * self - 1)
 
 
 def _atanh_grad(grad, self):
@@ -140,7 +144,8 @@ def _sigmoid_grad(grad, result):
 
 
 def _logit_grad(grad, self, eps):
-    slope = grad / (self * (1 - self))
+    """``grad / (x (1 - x))``; at 0 and 1 (-0. too) PyTorch gives ``grad * inf``, which ``abs`` makes of it."""
+    slope = grad / abs(self * (1 - self))
     if eps is None:
         return where((self < 0) | (self > 1), math.nan, slope)
     return where((self < eps) | (self > 1 - eps), 0.0, slope)
