@@ -304,7 +304,7 @@ def _lerp_arrays(start, end, weight):
     if start.dtype == xp.float16:
         widen = xp.float32
         return _lerp_arrays(start.astype(widen), end.astype(widen),
-                            weight.astype(widen) if is_array(weight) else weight)
+                            weight.astype(widen) if is_array(weight) else weight).astype(start.dtype)
     difference = end - start
     near_start = abs(weight) < 0.5
     return xp.where(near_start, start + weight * difference, end - difference * (1 - weight))
