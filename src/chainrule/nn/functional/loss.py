@@ -15,7 +15,7 @@ from ..._array import any_true, namespace_of
 from ..._autograd import grad_mode
 from ..._ops._broadcast import apply_binary, binary_arrays
 from ..._ops._op import derivative, record
-from ..._ops.pointwise import exp, log, sigmoid, where
+from ..._ops.pointwise import exp, log, where
 from ..._ops.pointwise_binary import minimum, xlogy
 from ..._ops._op import traced
 from ..._ops._arguments import bool_argument, check_tensors
@@ -273,7 +273,9 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"
 
 # ---------------------------------------------------------------- margins
 def _soft_margin_grad(grad, self, target, count):
-    return grad * -target * sigmoid(-target * self) / count
+    """PyTorch's ``-target * z / (1 + z)`` with ``z = exp(-target * input)``: NaN where ``z`` overflows."""
+    z = exp(-target * self)
+    return -target * z / (1 + z) * (grad / count)
 
 
 SoftMarginLossBackward0 = derivative("SoftMarginLossBackward0", _soft_margin_grad, saves="self target")
