@@ -367,7 +367,7 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
     is_target[rows[listed], safe[listed]] = True
     margins = 1 - xp.take_along_axis(x, safe, 1)[:, :, None] + x[:, None, :]
     active = listed[:, :, None] & ~is_target[:, None, :] & (margins > 0)
-    losses = (margins * active).sum(axis=(1, 2)) / classes
+    losses = xp.where(active, margins, 0).sum(axis=(1, 2)) / classes  # a NaN margin is not > 0: it costs nothing
     coefficient = active.sum(axis=1).astype(x.dtype)
     xp.scatter_add(coefficient, (rows, safe), -active.sum(axis=2))
     count = max(losses.size, 1) if reduction == "mean" else 1

@@ -369,11 +369,11 @@ def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_fu
 
 def _multi_margin_grad(grad, self, one_hot, class_weight, p, margin, count):
     class_dim = self.dim() - 1
-    target_score = (self * one_hot).sum(class_dim, keepdim=True)
+    target_score = where(one_hot != 0, self, 0.0).sum(class_dim, keepdim=True)  # no 0 * inf
     z = self - target_score + margin
     active = (z > 0) & (one_hot == 0)
-    slope = z * p if p == 2 else z * 0 + 1
-    per_class = where(active, slope, 0.0) * class_weight / (self.shape[class_dim] * count)
+    slopes = where(active, z * 2, 0.0) if p == 2 else active.to(self.dtype)  # not z * 0 + 1: inf * 0 is NaN
+    per_class = slopes * class_weight / (self.shape[class_dim] * count)
     if grad.dim():
         grad = grad.unsqueeze(class_dim)
     per_class = per_class * grad
@@ -410,7 +410,8 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
     one_hot = xp.zeros(x.shape, dtype=x.dtype)
     xp.put_along_axis(one_hot, xp.expand_dims(labels, class_dim), 1, class_dim)
     target_score = xp.take_along_axis(x, xp.expand_dims(labels, class_dim), class_dim)
-    z = xp.maximum(x - target_score + margin, 0) * (1 - one_hot)
+    margins = x - target_score + margin
+    z = xp.where((margins > 0) & (one_hot == 0), margins, 0)  # PyTorch adds a class only where z > 0 (not NaN)
     weights = xp.ones(classes, dtype=x.dtype) if weight is None else weight._data
     class_weight = xp.expand_dims(weights[labels], class_dim).astype(x.dtype)
     losses = ((z ** p) * class_weight).sum(class_dim) / classes
