@@ -9,7 +9,7 @@ import math
 import numbers
 
 from .._array import NUMPY, SCALAR_TYPES, is_array, namespace_of
-from .._dtype import DIMENSIONED, SCALAR, ZERO_DIM, get_default_dtype, result_type, scalar_dtype
+from .._dtype import DIMENSIONED, SCALAR, ZERO_DIM, float16, float32, get_default_dtype, result_type, scalar_dtype
 from .._tensor import Tensor, make_tensor
 from ._arguments import check_tensors, not_a_tensor
 from ._broadcast import apply_binary, binary_arrays, broadcast_shapes
@@ -301,7 +301,7 @@ def _lerp_arrays(start, end, weight):
     """Interpolate from whichever end is nearer, so ``weight = 1`` gives exactly ``end``; float16 in float32,
     rounded once, as PyTorch computes it."""
     xp = namespace_of(start)
-    if start.dtype == xp.float16:
+    if start.dtype is float16.np:
         widen = xp.float32
         return _lerp_arrays(start.astype(widen), end.astype(widen),
                             weight.astype(widen) if is_array(weight) else weight).astype(start.dtype)
@@ -539,7 +539,7 @@ def _addc_arrays(input, tensor1, tensor2):
     ``addcmul``/``addcdiv`` in single and rounds once (``65504 + 2 * -65504 / 65504`` stays finite)."""
     dtype = _common_dtype(input, tensor1, tensor2)
     broadcast_shapes(input._data.shape, tensor1._data.shape, tensor2._data.shape)
-    working = "float32" if dtype == "float16" else dtype
+    working = float32.np if dtype is float16.np else dtype
     return dtype, _array(input, working), _array(tensor1, working), _array(tensor2, working)
 
 

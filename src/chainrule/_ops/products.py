@@ -13,6 +13,7 @@ import math
 import warnings
 
 from .._array import NUMPY, host_values, namespace_of
+from .._dtype import float16
 from .._errors import argument_type_error
 from .._tensor import Tensor, _wrap_dim, make_tensor
 from ._broadcast import broadcast_error
@@ -193,7 +194,7 @@ def einsum_labels(operands, operand_labels, out_labels):
     """The einsum of tensors whose dimensions are named by integer labels."""
     arrays = [op._data for op in operands]
     xp = namespace_of(arrays[0])
-    half = arrays[0].dtype == xp.float16  # contracted in float32 and rounded once, as PyTorch's matmul does
+    half = arrays[0].dtype is float16.np  # contracted in float32 and rounded once, as PyTorch's matmul does
     if half:
         arrays = [a.astype(xp.float32) if a.dtype == xp.float16 else a for a in arrays]
     interleaved = [x for pair in zip(arrays, operand_labels) for x in pair]

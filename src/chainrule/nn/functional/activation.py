@@ -11,6 +11,7 @@ in-place nodes that read the result instead of the input carry PyTorch's ``Backw
 import math
 
 from ..._array import namespace_of
+from ..._dtype import float16
 from ..._random import default_generator, draws
 from ..._ops._op import traced_stateful
 from ..._ops import pointwise
@@ -432,7 +433,7 @@ HardswishBackward0 = derivative("HardswishBackward0", _hardswish_grad, saves="se
 def hardswish(input, inplace=False):
     x = _real_float(input, "hardswish_cpu", "hardswish")
     xp = namespace_of(x)
-    working = x.astype(xp.float32) if x.dtype == xp.float16 else x  # float16 in float32, rounded once
+    working = x.astype(xp.float32) if x.dtype is float16.np else x  # float16 in float32, rounded once
     swished = (working * xp.clip(working + 3, 0, 6) / 6).astype(x.dtype, copy=False)
     result = record(swished, HardswishBackward0, (input,), (input,))
     return _write_back(input, result) if inplace else result

@@ -5,7 +5,7 @@ import math
 import warnings
 
 from ..._array import namespace_of
-from ..._dtype import get_default_dtype, promote_types
+from ..._dtype import float16, get_default_dtype, promote_types
 from ..._ops._op import derivative, record
 from ..._float_errors import silent_float_errors
 
@@ -64,8 +64,8 @@ def reduce_array(losses, reduction):
     add up in float32 and are rounded once, as PyTorch reduces them."""
     if reduction == "none":
         return losses
-    xp = namespace_of(losses)
-    if losses.dtype == xp.float16:
+    if losses.dtype is float16.np:
+        xp = namespace_of(losses)
         return reduce_array(losses.astype(xp.float32), reduction).astype(xp.float16)
     if reduction == "sum":
         return losses.sum()
