@@ -156,7 +156,8 @@ def _div_grad_self(grad, self, other):
 
 
 def _div_grad_other(grad, self, other):
-    return -grad * conjugate(self) / conjugate(other * other)
+    """PyTorch's ``-grad * conj(self / other / other)``: ``other * other`` would underflow for subnormals."""
+    return -grad * conjugate(self / other / other)
 
 
 DivBackward0 = derivative("DivBackward0", _div_grad_self, _div_grad_other, saves="self other",

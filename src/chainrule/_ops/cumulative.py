@@ -171,7 +171,7 @@ def _logcumsumexp_grad(grad, input, result, dim):
     Both exponentials are shifted by the largest result (a constant), which keeps them in range for
     inputs of any size, and the formula stays an ordinary differentiable expression.
     """
-    if result.numel() == 0:
+    if result.numel() == 0 or result.dim() == 0:  # 0-d: the identity (PyTorch passes inf and NaN on too)
         return grad
     top = result.detach().amax()
     top = where(top.isfinite(), top, 0.0)

@@ -129,7 +129,11 @@ def _asinh_grad(grad, self):
 
 
 def _acosh_grad(grad, self):
-    return grad * conjugate(rsqrt(self - 1) * rsqrt(self + 1))
+    """Real: PyTorch's ``rsqrt(x² - 1)`` (0 at ±inf and at the largest floats, finite below -1). Complex: the
+    product of two roots, which keeps inf + inf j out of a complex reciprocal."""
+    if self.is_complex():
+        return grad * conjugate(rsqrt(self - 1) * rsqrt(self + 1))
+    return grad * rsqrt(self * self - 1)
 
 
 def _atanh_grad(grad, self):
@@ -142,7 +146,8 @@ def _sigmoid_grad(grad, result):
 
 
 def _logit_grad(grad, self, eps):
-    slope = grad / (self * (1 - self))
+    """``grad / (x (1 - x))``; at 0 and 1 (-0. too) PyTorch gives ``grad * inf``, which ``abs`` makes of it."""
+    slope = grad / abs(self * (1 - self))
     if eps is None:
         return where((self < 0) | (self > 1), math.nan, slope)
     return where((self < eps) | (self > 1 - eps), 0.0, slope)
@@ -170,7 +175,7 @@ def _zero_grad(grad, *saved):
 
 
 def _relu_grad(grad, result):
-    return where(result > 0, grad, 0.0)
+    return where(result <= 0, 0.0, grad)  # a NaN passes the gradient on, as in PyTorch
 
 
 # ---------------------------------------------------------------- array functions PyTorch computes its own way
@@ -188,10 +193,11 @@ def _rsqrt_array(x):
 
 def _relu_array(x):
     """Large float arrays are clipped to ``[0, inf]``: one SIMD pass, 2-3x quicker than NumPy's ``maximum``
-    (and -0. stays -0., as in PyTorch)."""
-    if x.dtype.kind == "f" and x.size >= LARGE:
+    (and -0. stays -0., as in PyTorch). Small ones take ``maximum(0, x)``, which keeps -0. too: NumPy's float32
+    and float64 ``maximum`` gives its second operand where the two are equal (its float16 one, the first)."""
+    if x.dtype.kind == "f" and (x.size >= LARGE or x.dtype.itemsize == 2):
         return namespace_of(x).clip(x, 0, math.inf)
-    return namespace_of(x).maximum(x, 0)
+    return namespace_of(x).maximum(0, x)
 
 
 def _sign_array(x):

@@ -9,7 +9,7 @@ import math
 import numbers
 
 from .._array import NUMPY, SCALAR_TYPES, is_array, namespace_of
-from .._dtype import DIMENSIONED, SCALAR, ZERO_DIM, get_default_dtype, result_type, scalar_dtype
+from .._dtype import DIMENSIONED, SCALAR, ZERO_DIM, float16, float32, get_default_dtype, result_type, scalar_dtype
 from .._tensor import Tensor, make_tensor
 from ._arguments import check_tensors, not_a_tensor
 from ._broadcast import apply_binary, binary_arrays, broadcast_shapes
@@ -548,9 +548,12 @@ _ADDCDIV_INTEGER_MESSAGE = (
 
 
 def _addc_arrays(input, tensor1, tensor2):
+    """The three operands in their common dtype, float16 widened to float32: PyTorch computes half precision
+    ``addcmul``/``addcdiv`` in single and rounds once (``65504 + 2 * -65504 / 65504`` stays finite)."""
     dtype = _common_dtype(input, tensor1, tensor2)
     broadcast_shapes(input._data.shape, tensor1._data.shape, tensor2._data.shape)
-    return _array(input, dtype), _array(tensor1, dtype), _array(tensor2, dtype)
+    working = float32.np if dtype is float16.np else dtype
+    return dtype, _array(input, working), _array(tensor1, working), _array(tensor2, working)
 
 
 @silent_float_errors
@@ -565,8 +568,8 @@ def _scaled(value, array):
 def addcmul(input, tensor1, tensor2, *, value=1, out=None):
     """``input + value * tensor1 * tensor2``."""
     check_tensors("addcmul", ("input", input), ("tensor1", tensor1), ("tensor2", tensor2))
-    x, a, b = _addc_arrays(input, tensor1, tensor2)
-    data = namespace_of(x).asarray(x + _scaled(value, a) * b, dtype=x.dtype)
+    dtype, x, a, b = _addc_arrays(input, tensor1, tensor2)
+    data = namespace_of(x).asarray(x + _scaled(value, a) * b, dtype=dtype)
     result = record(data, AddcmulBackward0, (input, tensor1, tensor2), (tensor1, tensor2), (value,))
     return result if out is None else write_out(result, out, "addcmul")
 
@@ -577,7 +580,7 @@ def addcdiv(input, tensor1, tensor2, *, value=1, out=None):
     check_tensors("addcdiv", ("input", input), ("tensor1", tensor1), ("tensor2", tensor2))
     if tensor1._data.dtype.kind in "biu" and tensor2._data.dtype.kind in "biu":
         raise RuntimeError(_ADDCDIV_INTEGER_MESSAGE)
-    x, a, b = _addc_arrays(input, tensor1, tensor2)
-    data = namespace_of(x).asarray(x + _scaled(value, a) / b, dtype=x.dtype)
+    dtype, x, a, b = _addc_arrays(input, tensor1, tensor2)
+    data = namespace_of(x).asarray(x + _scaled(value, a) / b, dtype=dtype)
     result = record(data, AddcdivBackward0, (input, tensor1, tensor2), (tensor1, tensor2), (value,))
     return result if out is None else write_out(result, out, "addcdiv")

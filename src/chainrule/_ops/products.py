@@ -13,6 +13,7 @@ import math
 import warnings
 
 from .._array import NUMPY, host_values, namespace_of
+from .._dtype import float16
 from .._errors import argument_type_error
 from .._tensor import Tensor, _wrap_dim, make_tensor
 from ._broadcast import broadcast_error
@@ -192,9 +193,15 @@ def _worth_optimizing(arrays, operand_labels):
 def einsum_labels(operands, operand_labels, out_labels):
     """The einsum of tensors whose dimensions are named by integer labels."""
     arrays = [op._data for op in operands]
-    interleaved = [x for pair in zip(arrays, operand_labels) for x in pair]
     xp = namespace_of(arrays[0])
+    half = arrays[0].dtype is float16.np  # contracted in float32 and rounded once, as PyTorch's matmul does
+    if half:
+        arrays = [a.astype(xp.float32) if a.dtype == xp.float16 else a for a in arrays]
+    interleaved = [x for pair in zip(arrays, operand_labels) for x in pair]
     result = xp.einsum(*interleaved, out_labels, optimize=_worth_optimizing(arrays, operand_labels))
+    if half:
+        with xp.errstate(over="ignore"):
+            result = result.astype(xp.float16)
     node = _einsum_node(_node_name(operand_labels, out_labels), len(operands))
     return record(result, node, tuple(operands), tuple(operands), (operand_labels, out_labels))
 

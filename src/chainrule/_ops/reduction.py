@@ -228,8 +228,9 @@ def _variance_args(name, input, dim, unbiased, correction):
     return reduction_dims(dim, input._data.ndim), correction
 
 
-def _variance_array(name, x, dims, correction, keepdim):
-    """The variance and the mean over ``dims`` (kept), dividing by ``max(n - correction, 0)``."""
+def _variance_array(name, x, dims, correction, keepdim, root=False):
+    """The variance (its square root with ``root``) and the mean over ``dims`` (kept), dividing by
+    ``max(n - correction, 0)``; float16 is accumulated, and rooted, in float32 and rounded once, as in PyTorch."""
     n = reduced_count(x.shape, dims)
     dof = n - correction
     if dof <= 0:
@@ -241,7 +242,8 @@ def _variance_array(name, x, dims, correction, keepdim):
         mean = xp.mean(x, axis=dims, keepdims=True, dtype=acc)
         centered = x - mean
         squares = xp.sum((centered * xp.conj(centered)).real, axis=dims, keepdims=keepdim, dtype=acc)
-        variance = (squares / xp.maximum(dof, 0)).astype(x.dtype.type(0).real.dtype, copy=False)
+        variance = squares / xp.maximum(dof, 0)
+        variance = (xp.sqrt(variance) if root else variance).astype(x.dtype.type(0).real.dtype, copy=False)
     if not keepdim:
         mean = xp.squeeze(mean, dims) if dims else mean
     return variance, mean.astype(x.dtype, copy=False), dof
@@ -298,8 +300,7 @@ def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=N
 def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=None):
     """Standard deviation: the square root of ``var``; its gradient is 0 where it is 0."""
     dims, correction = _variance_args("std", input, dim, unbiased, correction)
-    variance, _, dof = _variance_array("std", input._data, dims, correction, keepdim)
-    result = namespace_of(input._data).sqrt(variance)
+    result, _, dof = _variance_array("std", input._data, dims, correction, keepdim, root=True)
     return write_out(record(result, StdBackward0, (input,), (input, OUTPUT), (dims, keepdim, dof)), out, "std")
 
 
@@ -313,8 +314,8 @@ def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
 def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """``(std, mean)`` in one pass."""
     dims, correction = _variance_args("std_mean", input, dim, unbiased, correction)
-    variance, mean_, dof = _variance_array("std_mean", input._data, dims, correction, keepdim)
-    return record_multi((namespace_of(input._data).sqrt(variance), mean_), StdMeanBackward0, (input,), (input, OUTPUT),
+    result, mean_, dof = _variance_array("std_mean", input._data, dims, correction, keepdim, root=True)
+    return record_multi((result, mean_), StdMeanBackward0, (input,), (input, OUTPUT),
                         (dims, keepdim, dof))
 
 

@@ -85,12 +85,14 @@ FracBackward0 = derivative("FracBackward0", _identity_grad)
 
 @silent_float_errors
 def _round_to_decimals(x, decimals):
-    """Round half to even at ``10 ** -decimals``, scaling in ``x``'s own dtype."""
+    """Round half to even at ``10 ** -decimals``, scaling in ``x``'s own dtype (float16 in float32, as PyTorch
+    computes it, so ``65504`` is not scaled past the largest float16)."""
     xp = namespace_of(x)
-    scale = x.dtype.type(10.0 ** abs(decimals))
+    working = x.astype(xp.float32) if x.dtype == xp.float16 else x
+    scale = working.dtype.type(10.0 ** abs(decimals))
     if decimals > 0:
-        return (xp.rint(x * scale) / scale).astype(x.dtype, copy=False)
-    return (xp.rint(x / scale) * scale).astype(x.dtype, copy=False)
+        return (xp.rint(working * scale) / scale).astype(x.dtype, copy=False)
+    return (xp.rint(working / scale) * scale).astype(x.dtype, copy=False)
 
 
 def round(input, *, decimals=None, out=None):

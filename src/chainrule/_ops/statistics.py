@@ -7,7 +7,7 @@ those ops' rules.
 
 import warnings
 
-from .._array import any_true
+from .._array import all_true, any_true
 from .._creation import tensor, zeros
 from .._dtype import get_default_dtype
 from .._errors import argument_type_error, type_name
@@ -48,6 +48,9 @@ def cov(input, *, correction=1, fweights=None, aweights=None):
     if input.dim() > 2:
         raise RuntimeError(f"cov(): expected input to have two or fewer dimensions but got an input with "
                            f"{input.dim()} dimensions")
+    for name, given in (("fweights", fweights), ("aweights", aweights)):
+        if given is not None and not all_true(given._data >= 0):  # a NaN weight too, as in PyTorch
+            raise RuntimeError(f"cov(): {name} cannot be negative")
     x = input.reshape(1, -1) if input.dim() < 2 else input
     observations = x.shape[1]
     weights = fweights
@@ -59,6 +62,8 @@ def cov(input, *, correction=1, fweights=None, aweights=None):
         norm_factor = total - correction
     else:
         total = weights.sum()
+        if not any_true(total._data != 0):
+            raise RuntimeError("cov(): weights sum to zero, can't be normalized")
         average = (_floating(x) * weights).sum(1) / total
         if aweights is None:
             norm_factor = total - correction

@@ -116,10 +116,11 @@ MvlgammaBackward0 = derivative("MvlgammaBackward0", _mvlgamma_grad, saves="self"
 
 
 def _shifted_sum(fn, x, p):
-    """``sum over j < p of fn(x - j/2)``, the terms in PyTorch's order (the largest shift first)."""
-    total = fn(x - (p - 1) / 2)
+    """``sum over j < p of fn(x - j/2)``, the terms in PyTorch's order (the largest shift first), each shift
+    added as PyTorch adds it (``-0. + 0.`` is +0., where ``-0. - 0.`` would stay -0.)."""
+    total = fn(x + -(p - 1) / 2)
     for j in range(p - 2, -1, -1):
-        total = total + fn(x - j / 2)
+        total = total + fn(x + -j / 2)
     return total
 
 

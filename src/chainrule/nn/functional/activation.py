@@ -12,6 +12,7 @@ import math
 
 from ..._array import namespace_of
 from ..._autograd import grad_mode
+from ..._dtype import float16
 from ..._random import default_generator, draws
 from ..._ops._op import traced_stateful
 from ..._ops import pointwise
@@ -86,7 +87,8 @@ def relu_(input):
 
 
 def _blocked_outside(grad, self, low, high):
-    return where((self > low) & (self < high), grad, 0.0)
+    """Zero at and beyond the bounds; a NaN is not beyond them and passes ``grad`` on, as in PyTorch."""
+    return where((self <= low) | (self >= high), 0.0, grad)
 
 
 HardtanhBackward0 = derivative("HardtanhBackward0", _blocked_outside, saves="self")
@@ -219,12 +221,13 @@ def rrelu_(input, lower=1.0 / 8, upper=1.0 / 3, training=False):
 
 # ---------------------------------------------------------------- elu family
 # scale * (x > 0 ? x : alpha * (exp(x * input_scale) - 1))
+# The negative branch is taken for x <= 0, so a NaN takes the positive one (PyTorch's gradient there is ``scale``).
 def _elu_grad(grad, self, alpha, scale, input_scale):
-    return where(self > 0, grad * scale, grad * (scale * alpha * input_scale) * exp(self * input_scale))
+    return where(self <= 0, grad * (scale * alpha * input_scale) * exp(self * input_scale), grad * scale)
 
 
 def _elu_grad_from_result(grad, result, alpha, scale, input_scale):
-    return where(result > 0, grad * scale, grad * input_scale * (result + scale * alpha))
+    return where(result <= 0, grad * input_scale * (result + scale * alpha), grad * scale)
 
 
 EluBackward0 = derivative("EluBackward0", _elu_grad, saves="self")
@@ -399,7 +402,9 @@ LogSigmoidBackward0 = derivative("LogSigmoidBackward0", _logsigmoid_grad, saves=
 
 def logsigmoid(input):
     x = _real_float(input, "log_sigmoid_cpu", "logsigmoid")
-    return record(-softplus_array(-x).astype(x.dtype, copy=False), LogSigmoidBackward0, (input,), (input,))
+    xp = namespace_of(x)
+    result = xp.minimum(x, 0) - xp.log1p(xp.exp(-xp.abs(x)))  # +0. at +inf, as PyTorch computes it
+    return record(result.astype(x.dtype, copy=False), LogSigmoidBackward0, (input,), (input,))
 
 
 def softsign(input):
@@ -425,8 +430,9 @@ def hardsigmoid(input, inplace=False):
 
 
 def _hardswish_grad(grad, self):
-    middle = where(self < 3, grad * (self / 3 + 0.5), grad)
-    return where(self <= -3, 0.0, middle)
+    """PyTorch's branches: 0 below -3, ``x / 3 + 1/2`` on [-3, 3] (both ends included), 1 above (and at NaN)."""
+    middle = where(self <= 3, grad * (self / 3 + 0.5), grad)
+    return where(self < -3, 0.0, middle)
 
 
 HardswishBackward0 = derivative("HardswishBackward0", _hardswish_grad, saves="self")
@@ -435,7 +441,10 @@ HardswishBackward0 = derivative("HardswishBackward0", _hardswish_grad, saves="se
 @silent_float_errors
 def hardswish(input, inplace=False):
     x = _real_float(input, "hardswish_cpu", "hardswish")
-    result = record(x * namespace_of(x).clip(x + 3, 0, 6) / 6, HardswishBackward0, (input,), (input,))
+    xp = namespace_of(x)
+    working = x.astype(xp.float32) if x.dtype is float16.np else x  # float16 in float32, rounded once
+    swished = (working * xp.clip(working + 3, 0, 6) / 6).astype(x.dtype, copy=False)
+    result = record(swished, HardswishBackward0, (input,), (input,))
     return _write_back(input, result) if inplace else result
 
 
@@ -466,7 +475,7 @@ def hardshrink(input, lambd=0.5):
 
 
 def _threshold_grad(grad, self, threshold):
-    return where(self > threshold, grad, 0.0)
+    return where(self <= threshold, 0.0, grad)
 
 
 ThresholdBackward0 = derivative("ThresholdBackward0", _threshold_grad, saves="self")
@@ -476,7 +485,7 @@ ThresholdBackward1 = derivative("ThresholdBackward1", _threshold_grad, saves="se
 def _threshold_for_in_place(input, threshold, value):
     """The in-place node: PyTorch names it differently, and it still reads the input's old value."""
     x = _threshold_input(input, threshold, value)
-    replaced = select(x > threshold, x, value).astype(x.dtype, copy=False)
+    replaced = select(x <= threshold, value, x).astype(x.dtype, copy=False)
     return record(replaced, ThresholdBackward1, (input,), (input,), (threshold,))
 
 
@@ -488,7 +497,7 @@ def threshold(input, threshold, value, inplace=False):
     if inplace:
         return threshold_(input, threshold, value)
     x = _threshold_input(input, threshold, value)
-    replaced = select(x > threshold, x, value).astype(x.dtype, copy=False)
+    replaced = select(x <= threshold, value, x).astype(x.dtype, copy=False)
     return record(replaced, ThresholdBackward0, (input,), (input,), (threshold,))
 
 

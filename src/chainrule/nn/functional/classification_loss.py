@@ -12,7 +12,7 @@ import math
 from ..._array import all_true, any_true, host_values, namespace_of
 from ..._dtype import int64, uint8
 from ..._ops._op import derivative, needs_grad, record
-from ..._ops.pointwise import log, sigmoid, where
+from ..._ops.pointwise import logit, sigmoid, where
 from ..._ops._op import traced
 from ..._signatures import Signatures
 from ..._tensor import Tensor, make_tensor
@@ -221,10 +221,6 @@ _LOG_FLOOR = -100.0
 _DENOMINATOR_FLOOR = 1e-12
 
 
-def _clamped_log(t):
-    return where(t > math.exp(_LOG_FLOOR), log(where(t > 0, t, 1.0)), _LOG_FLOOR)
-
-
 def _bce_grad_input(grad, self, target, weight, count):
     denominator = (1 - self) * self
     denominator = where(denominator > _DENOMINATOR_FLOOR, denominator, _DENOMINATOR_FLOOR)
@@ -232,7 +228,8 @@ def _bce_grad_input(grad, self, target, weight, count):
 
 
 def _bce_grad_target(grad, self, target, weight, count):
-    return _weighted(grad * (_clamped_log(1 - self) - _clamped_log(self)), weight) / count
+    """``-logit(input)``, not clamped as the loss is: infinite at an input of 0 or 1, as in PyTorch."""
+    return _weighted(grad * -logit(self), weight) / count
 
 
 def _weighted(t, weight):
@@ -252,8 +249,10 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     check_loss_dtypes(input, target, "binary_cross_entropy", same=True)
     x, t = input._data, target._data
     xp = namespace_of(x)
-    if any_true((x < 0) | (x > 1)):
+    if not all_true((x >= 0) & (x <= 1)):  # NaN is refused too, as in PyTorch
         raise RuntimeError("all elements of input should be between 0 and 1")
+    if not all_true((t >= 0) & (t <= 1)):
+        raise RuntimeError("all elements of target should be between 0 and 1")
     with xp.errstate(divide="ignore"):
         losses = -(t * xp.maximum(xp.log(x), _LOG_FLOOR) + (1 - t) * xp.maximum(xp.log1p(-x), _LOG_FLOOR))
     if weight is not None:
@@ -369,7 +368,7 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
     is_target[rows[listed], safe[listed]] = True
     margins = 1 - xp.take_along_axis(x, safe, 1)[:, :, None] + x[:, None, :]
     active = listed[:, :, None] & ~is_target[:, None, :] & (margins > 0)
-    losses = (margins * active).sum(axis=(1, 2)) / classes
+    losses = xp.where(active, margins, 0).sum(axis=(1, 2)) / classes  # a NaN margin is not > 0: it costs nothing
     coefficient = active.sum(axis=1).astype(x.dtype)
     xp.scatter_add(coefficient, (rows, safe), -active.sum(axis=2))
     count = max(losses.size, 1) if reduction == "mean" else 1

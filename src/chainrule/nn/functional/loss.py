@@ -16,7 +16,7 @@ from ..._autograd import grad_mode
 from ..._ops._broadcast import apply_binary, binary_arrays
 from ..._ops._op import derivative, record
 from ..._ops.kernel_dtypes import check_kernel
-from ..._ops.pointwise import exp, log, sigmoid, where
+from ..._ops.pointwise import exp, log, where
 from ..._ops.pointwise_binary import minimum, xlogy
 from ..._ops._op import traced
 from ..._ops._arguments import bool_argument, check_tensors
@@ -82,12 +82,13 @@ def _pointwise_loss_array(x, t, loss_array, reduction, *args):
 
 
 # ---------------------------------------------------------------- regression
+# PyTorch scales the difference by 2 / count before the gradient, so a huge difference does not overflow.
 def _mse_grad_input(grad, self, target, count):
-    return grad * 2 * (self - target) / count
+    return (2 / count) * (self - target) * grad
 
 
 def _mse_grad_target(grad, self, target, count):
-    return grad * -2 * (self - target) / count
+    return (-2 / count) * (self - target) * grad
 
 
 MseLossBackward0 = derivative("MseLossBackward0", _mse_grad_input, _mse_grad_target, saves="self target")
@@ -273,7 +274,9 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"
 
 # ---------------------------------------------------------------- margins
 def _soft_margin_grad(grad, self, target, count):
-    return grad * -target * sigmoid(-target * self) / count
+    """PyTorch's ``-target * z / (1 + z)`` with ``z = exp(-target * input)``: NaN where ``z`` overflows."""
+    z = exp(-target * self)
+    return -target * z / (1 + z) * (grad / count)
 
 
 SoftMarginLossBackward0 = derivative("SoftMarginLossBackward0", _soft_margin_grad, saves="self target")
@@ -370,11 +373,11 @@ def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_fu
 
 def _multi_margin_grad(grad, self, one_hot, class_weight, p, margin, count):
     class_dim = self.dim() - 1
-    target_score = (self * one_hot).sum(class_dim, keepdim=True)
+    target_score = where(one_hot != 0, self, 0.0).sum(class_dim, keepdim=True)  # no 0 * inf
     z = self - target_score + margin
     active = (z > 0) & (one_hot == 0)
-    slope = z * p if p == 2 else z * 0 + 1
-    per_class = where(active, slope, 0.0) * class_weight / (self.shape[class_dim] * count)
+    slopes = where(active, z * 2, 0.0) if p == 2 else active.to(self.dtype)  # not z * 0 + 1: inf * 0 is NaN
+    per_class = slopes * class_weight / (self.shape[class_dim] * count)
     if grad.dim():
         grad = grad.unsqueeze(class_dim)
     per_class = per_class * grad
@@ -409,7 +412,8 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
     one_hot = xp.zeros(x.shape, dtype=x.dtype)
     xp.put_along_axis(one_hot, xp.expand_dims(labels, class_dim), 1, class_dim)
     target_score = xp.take_along_axis(x, xp.expand_dims(labels, class_dim), class_dim)
-    z = xp.maximum(x - target_score + margin, 0) * (1 - one_hot)
+    margins = x - target_score + margin
+    z = xp.where((margins > 0) & (one_hot == 0), margins, 0)  # PyTorch adds a class only where z > 0 (not NaN)
     weights = xp.ones(classes, dtype=x.dtype) if weight is None else weight._data
     class_weight = xp.expand_dims(weights[labels], class_dim).astype(x.dtype)
     losses = ((z ** p) * class_weight).sum(class_dim) / classes

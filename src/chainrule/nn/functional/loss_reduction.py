@@ -5,7 +5,7 @@ import math
 import warnings
 
 from ..._array import namespace_of
-from ..._dtype import get_default_dtype, promote_types
+from ..._dtype import float16, get_default_dtype, promote_types
 from ..._ops._op import derivative, record
 from ..._float_errors import silent_float_errors
 
@@ -60,9 +60,13 @@ def reduce_loss(losses, reduction):
 
 @silent_float_errors
 def reduce_array(losses, reduction):
-    """``reduce_loss`` for the array a one-node loss computes (the mean of nothing is nan)."""
+    """``reduce_loss`` for the array a one-node loss computes (the mean of nothing is nan). float16 losses
+    add up in float32 and are rounded once, as PyTorch reduces them."""
     if reduction == "none":
         return losses
+    if losses.dtype is float16.np:
+        xp = namespace_of(losses)
+        return reduce_array(losses.astype(xp.float32), reduction).astype(xp.float16)
     if reduction == "sum":
         return losses.sum()
     return losses.sum() / losses.size if losses.size else namespace_of(losses).full((), math.nan, dtype=losses.dtype)

@@ -15,6 +15,7 @@ import math
 from typing import NamedTuple
 
 from ..._array import namespace_of
+from ..._dtype import float16
 from ..._ops._op import derivative, record
 from ..._ops.copy import clone
 from ..._ops._op import traced, traced_stateful
@@ -92,9 +93,12 @@ def _count(x, dims):
 
 
 def _standardized_grad(gw, x, dims, eps, stats):
-    """The gradient of ``xhat * weight`` in ``x``, given ``gw = grad * weight``."""
+    """The gradient of ``xhat * weight`` in ``x``, given ``gw = grad * weight``. A float16 one is computed in
+    float32 and rounded once, as PyTorch's backward kernels compute half precision."""
     if stats.fixed:
         return gw * stats.invstd
+    if x.dtype is float16:
+        return _standardized_grad(gw.float(), x.float(), dims, eps, stats).half()
     xhat, invstd = _standardize(x, dims, eps, stats)
     count = _count(x, dims)
     return invstd * (gw - gw.sum(dims, keepdim=True) / count - xhat * ((gw * xhat).sum(dims, keepdim=True) / count))
@@ -365,11 +369,13 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):
     if input._data.dtype.kind in "biu":
         _check_kernel_dtype(input, "rms_norm")
     dims = _normalized_dims(input, normalized_shape, weight, "*")
+    half = input.dtype is float16  # computed in float32 (its eps too) and rounded once, as PyTorch does
+    x = input.float() if half else input
     if eps is None:
-        x = input._data
-        eps = float(namespace_of(x).finfo(x.dtype).eps)
-    out = input * (input * input).mean(dims, keepdim=True).add(eps).sqrt().reciprocal()
-    return out if weight is None else out * weight
+        eps = float(namespace_of(x._data).finfo(x._data.dtype).eps)
+    out = x * (x * x).mean(dims, keepdim=True).add(eps).sqrt().reciprocal()
+    out = out if weight is None else out * weight
+    return out.half() if half else out
 
 
 # ---------------------------------------------------------------- local response norm

@@ -123,9 +123,10 @@ def _lowest(xp, dtype):
 def _max_over_grid(x, grid, rank, fallback=None):
     """Max of ``x`` over each row of ``grid`` (flat plane indices, -1 for padding): values and indices.
 
-    The first maximum wins and NaN beats every number, as in PyTorch; a window with nothing but
-    padding reports ``fallback``, the index PyTorch starts its scan from. The winner is found with
-    whole-array reductions (``argmax`` along a short axis is many times slower).
+    The first maximum wins and NaN beats every number, the last NaN of a window winning, as PyTorch's
+    scan has it; a window with nothing but padding reports ``fallback``, the index PyTorch starts its
+    scan from. The winner is found with whole-array reductions (``argmax`` along a short axis is many
+    times slower), and the value is read at the winner (of +0. and -0., the one PyTorch keeps).
     """
     xp = namespace_of(x)
     lead = x.shape[:x.ndim - rank]
@@ -135,12 +136,15 @@ def _max_over_grid(x, grid, rank, fallback=None):
     windows = xp.take(padded, grid.T, axis=-1)                     # lead + (K, L)
     best = windows.max(-2)
     hit = (windows == best[..., None, :]) & (grid.T >= 0)
-    if x.dtype.kind == "f" and any_true(xp.isnan(best)):
-        hit |= xp.isnan(windows)
     size = grid.shape[1]
     earliness = xp.arange(size, 0, -1, dtype=xp.min_scalar_type(size))[:, None]
     winner = size - (hit * earliness).max(-2)
+    if x.dtype.kind == "f" and any_true(xp.isnan(best)):
+        last_nan = (xp.isnan(windows) * xp.arange(1, size + 1, dtype=xp.min_scalar_type(size))[:, None]).max(-2)
+        winner = xp.where(last_nan > 0, last_nan.astype(winner.dtype) - 1, winner)
     found = winner < size
+    if x.dtype.kind == "f":
+        best = xp.take_along_axis(windows, xp.where(found, winner, 0)[..., None, :], axis=-2)[..., 0, :]
     indices = xp.take(grid.ravel(), xp.arange(grid.shape[0]) * size + xp.where(found, winner, 0))
     if not all_true(found):
         indices = xp.where(found, indices, fallback)
