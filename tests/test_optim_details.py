@@ -182,3 +182,66 @@ def test_step_updates_parameters_after_one_without_gradient(name):
         results.append((unused.tolist(), used.tolist(), len(optimizer.state)))
     assert results[1] == pytest.approx(results[0], rel=1e-12)
     assert results[1][1] != [1.0, -2.0]
+
+
+def _complex_round_trip(lib):
+    p = lib.tensor([1 + 2j, -1j], requires_grad=True)
+    optimizer = lib.optim.Adam([p], **_options(lib, lr=0.1))
+    (p.abs() ** 2).sum().backward()
+    optimizer.step()
+    restored = lib.optim.Adam([p], **_options(lib, lr=0.1))
+    restored.load_state_dict(optimizer.state_dict())
+    return {key: value.tolist() for key, value in restored.state[p].items()}
+
+
+def test_complex_parameter_state_round_trips_like_torch():
+    assert _complex_round_trip(chainrule) == _complex_round_trip(torch)
+
+
+def test_loaded_state_is_a_copy_of_the_callers():
+    """A deliberate difference (docs/differences.md): PyTorch's loaded state shares same-dtype tensors with
+    the dict it was loaded from; chainrule's never does, so editing that dict cannot change the optimizer."""
+    for dtype in (chainrule.float32, chainrule.complex64):
+        p = chainrule.ones(2, dtype=dtype, requires_grad=True)
+        optimizer = chainrule.optim.Adam([p])
+        (p.abs() ** 2).sum().backward()
+        optimizer.step()
+        saved = optimizer.state_dict()
+        restored = chainrule.optim.Adam([p])
+        restored.load_state_dict(saved)
+        before = restored.state[p]["exp_avg"].tolist()
+        saved["state"][0]["exp_avg"].mul_(0)
+        assert restored.state[p]["exp_avg"].tolist() == before
+
+
+def test_a_group_after_a_tensor_is_refused_like_torch():
+    messages = []
+    for lib in (torch, chainrule):
+        p = lib.ones(2, requires_grad=True)
+        with pytest.raises(TypeError) as caught:
+            lib.optim.SGD([p, {"params": [p]}], lr=0.1)
+        messages.append(str(caught.value))
+    assert messages[1] == messages[0]
+
+
+def _complex_trajectory(lib, name):
+    p = lib.tensor([1 + 2j, -1j, 0.5 - 0.25j], dtype=lib.complex128, requires_grad=True)
+    optimizer = getattr(lib.optim, name)([p], **_options(lib, lr=0.1))
+    for _ in range(4):
+        optimizer.zero_grad()
+        (p.abs() ** 3 - (2 * p).real).sum().backward()
+        optimizer.step()
+    state = {key: (value.tolist(), str(value.dtype).split(".")[-1]) for key, value in optimizer.state[p].items()}
+    return p.tolist(), state
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_complex_parameters_step_like_torch(name):
+    """PyTorch updates a complex parameter's real and imaginary parts side by side (squares and roots of
+    each part, not of the complex number), and keeps its state complex."""
+    (expected, expected_state), (actual, actual_state) = (_complex_trajectory(lib, name) for lib in (torch, chainrule))
+    assert actual == pytest.approx(expected, rel=1e-12)
+    assert sorted(actual_state) == sorted(expected_state)
+    for key, (values, dtype) in expected_state.items():
+        assert actual_state[key][1] == dtype
+        assert actual_state[key][0] == pytest.approx(values, rel=1e-12)

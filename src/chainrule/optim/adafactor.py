@@ -11,6 +11,8 @@ __all__ = ["Adafactor"]
 
 
 class Adafactor(Optimizer):
+    _complex_as_real = False  # it refuses complex parameters, as PyTorch's does
+
     def __init__(self, params, lr=1e-2, beta2_decay=-0.8, eps=(None, 1e-3), d=1.0, weight_decay=0.0, *,
                  foreach=None, maximize=False):
         if not 0.0 <= lr:

@@ -66,6 +66,8 @@ def _lr_ratio(adjust_lr_fn, shape):
 
 
 class Muon(Optimizer):
+    _complex_as_real = False  # it refuses complex parameters, as PyTorch's does
+
     """Orthogonalised momentum for 2-d parameters (use another optimizer for biases and embeddings)."""
 
     def __init__(self, params, lr=1e-3, weight_decay=0.1, momentum=0.95, nesterov=True,

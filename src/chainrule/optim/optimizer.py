@@ -133,10 +133,42 @@ class Optimizer:
                 loss = closure()
         with grad_mode.no_grad():
             for group in self.param_groups:
-                self._update_group(group)
+                if self._complex_as_real and any(param._data.dtype.kind == "c" for param in group["params"]):
+                    self._update_complex_group(group)
+                else:
+                    self._update_group(group)
         for hook in tuple(self._step_post_hooks):
             hook(self, (closure,), {})
         return loss
+
+    # PyTorch updates a complex parameter as its real and imaginary parts side by side (``view_as_real``):
+    # squares, maxima and square roots act on each part, not on the complex number. SGD's update is linear,
+    # so it gives the same either way and skips the detour.
+    _complex_as_real = True
+
+    def _update_complex_group(self, group):
+        """``_update_group`` on real views of the complex parameters, their gradients and their state."""
+        swapped = []
+        for param in group["params"]:
+            data = param._data
+            if data.dtype.kind != "c" or param._grad is None:
+                continue
+            state = self.state.get(param, {})
+            tensors = [param, param._grad] + [value for value in state.values()
+                                               if isinstance(value, Tensor) and value._data.shape == data.shape
+                                               and value._data.dtype.kind == "c"]
+            swapped.append((param, data.shape, [(tensor, tensor._data) for tensor in tensors]))
+            for tensor in tensors:
+                tensor._data = _real_view(tensor._data)
+        try:
+            self._update_group(group)
+        finally:
+            for param, shape, originals in swapped:
+                for tensor, array in originals:
+                    tensor._data = array
+                for value in self.state.get(param, {}).values():  # state made during this step
+                    if isinstance(value, Tensor) and value._data.shape == shape + (2,):
+                        value._data = _complex_view(value._data)
 
     def _update_group(self, group):
         raise NotImplementedError
@@ -234,6 +266,16 @@ def advance(step):
     step._data += 1
     step._version_counter[0] += 1
     return float(step._data)
+
+
+def _real_view(array):
+    """A complex array's real and imaginary parts as a trailing dimension of 2, sharing its memory."""
+    return array[..., None].view(array.real.dtype)
+
+
+def _complex_view(array):
+    """The inverse of ``_real_view``."""
+    return array.view(namespace_of(array).result_type(array.dtype, 1j))[..., 0]
 
 
 def zeros_state(param):

@@ -23,8 +23,6 @@ class Rprop(Optimizer):
         for param in group["params"]:
             if param._grad is None:
                 continue
-            if param.is_complex():
-                raise NotImplementedError("chainrule's Rprop does not support complex parameters")
             state = self.state[param]
             if not state:
                 state["step"] = step_counter()

@@ -7,6 +7,8 @@ __all__ = ["SGD"]
 
 
 class SGD(Optimizer):
+    _complex_as_real = False  # a linear update: complex arithmetic gives PyTorch's numbers directly
+
     def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False, *, maximize=False,
                  foreach=None, differentiable=False, fused=None):
         check_nonnegative(lr=lr, momentum=momentum, weight_decay=weight_decay)

@@ -220,7 +220,7 @@ def _singular_error(name, info):
 
 def _factorize(name, A, hermitian, check_errors, recorded):
     """Both functions check their input as ``ldl_factor_ex``; an ``out=`` result records no node."""
-    check_matrix("torch.linalg.ldl_factor_ex", A)
+    check_matrix("torch.linalg.ldl_factor_ex", A, float16=True)
     a = A._data
     if a.dtype.kind == "f" and a.dtype.itemsize < 4 and a.size:
         raise NotImplementedError(f'"ldl_factor_kernel_cpu" not implemented for \'{A.dtype.scalar_type_name}\'')
@@ -279,7 +279,7 @@ def _solve_one(ld, pivots, x, hermitian):
 
 
 def _check_solve_inputs(LD, pivots, B):
-    check_matrix("torch.linalg.ldl_solve", LD)
+    check_matrix("torch.linalg.ldl_solve", LD, float16=True)
     if B._data.ndim < 2:
         raise IndexError(f"Dimension out of range (expected to be in range of [{-max(B._data.ndim, 1)}, "
                          f"{max(B._data.ndim, 1) - 1}], but got -2)")
