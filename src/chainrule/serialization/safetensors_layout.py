@@ -23,6 +23,7 @@ from .._tensor import Tensor, make_tensor
 from ..nn.parameter import Parameter
 from .dtypes import BY_NUMPY, BY_SAFETENSORS_TAG
 from .errors import InvalidFileError
+from .files import fresh_bytes
 from .locations import mapped_location
 from .torch_objects import placed_on
 
@@ -268,7 +269,7 @@ def _read_arrays(source, entries, data_start):
                 flush()
         else:
             flush()
-            raw = source.read_into(data_start + begin, np.empty(end - begin, np.uint8))
+            raw = source.read_into(data_start + begin, fresh_bytes(end - begin))
             arrays[name] = kind.decode(raw).reshape(shape)
     flush()
     return arrays
