@@ -23,7 +23,6 @@ from .._tensor import Tensor, make_tensor
 from ..nn.parameter import Parameter
 from .dtypes import BY_NUMPY, BY_SAFETENSORS_TAG
 from .errors import InvalidFileError
-from .files import fresh_bytes
 from .locations import mapped_location
 from .torch_objects import placed_on
 
@@ -269,7 +268,7 @@ def _read_arrays(source, entries, data_start):
                 flush()
         else:
             flush()
-            raw = source.read_into(data_start + begin, fresh_bytes(end - begin))
+            raw = source.read_new(data_start + begin, end - begin)
             arrays[name] = kind.decode(raw).reshape(shape)
     flush()
     return arrays

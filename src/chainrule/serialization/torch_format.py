@@ -14,7 +14,6 @@ import sys
 import numpy as np
 
 from .errors import InvalidFileError
-from .files import fresh_bytes
 from .locations import mapped_location
 from .safetensors_layout import NotData
 from .torch_objects import TORCH_NAMES, Storage, StorageType, UntypedStorage
@@ -145,7 +144,7 @@ def load_zip(source, weights_only, map_location, pickle_module, pickle_load_args
             raise InvalidFileError(f"chainrule.load: storage {key!r} holds {size} bytes but its tensors need {nbytes}")
         if source.mapped:
             return source.view(offset, size)
-        return source.read_into(offset, fresh_bytes(size))
+        return source.read_new(offset, size)
 
     storages = _Storages(fetch, map_location, byteorder == b"big")
     return _unpickle(reader.read(prefix + "data.pkl"), 0, storages, weights_only, pickle_module, pickle_load_args)[0]
