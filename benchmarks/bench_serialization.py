@@ -12,7 +12,9 @@ Operations:
              the file and reads nothing until a tensor is used, so compare it with "chainrule mmap"
 
 Every measurement runs in a fresh process, and the libraries take turns within each round (--repeat
-rounds), so a change in the machine's load during the run falls on all of them alike; each cell is the
+rounds), so a change in the machine's load during the run falls on all of them alike, and starts after
+os.sync(): on a disk mounted with "discard", blocks freed by removing a file are trimmed at the next
+journal commit, which the next fsync would otherwise wait for, whoever freed them. Each cell is the
 median over the rounds of the wall time, with the process's CPU time and the peak memory the operation
 added (resident set high-water mark, VmHWM, reset just before it) beside it.
 
@@ -115,6 +117,7 @@ def measure(column, operation, workload, path):
     state = make_state(arrays(workload)) if operation.startswith("save") else None
     if operation == "save new" and os.path.exists(path):
         os.unlink(path)
+    os.sync()  # the previous measurement's unsynced writes and freed blocks are not charged to this one
     baseline = reset_peak()
     start, cpu_start = time.perf_counter(), time.process_time()
     if operation == "load":
