@@ -42,8 +42,8 @@ def _release_cached_pages(path):
     rename). Its memory is then what the new file's pages reuse: otherwise both files are held at once,
     and the new one needs memory the machine has not touched lately, which costs more on virtual machines
     that hand freed memory back to their host. Dirty or mapped pages are left alone by the kernel."""
-    try:
-        descriptor = os.open(path, os.O_RDONLY)
+    try:  # non-blocking: opening a named pipe to read would otherwise wait for a writer
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError:
         return
     try:
