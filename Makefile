@@ -36,7 +36,7 @@ bench:
 	PYTHONPATH=src $(PYTHON) benchmarks/bench_compile.py
 	OPENBLAS_NUM_THREADS=1 PYTHONPATH=src $(PYTHON) benchmarks/bench_compile_model.py --no-torch-compile
 	OPENBLAS_NUM_THREADS=1 PYTHONPATH=src $(PYTHON) benchmarks/bench_random.py
-	PYTHONPATH=src $(PYTHON) benchmarks/bench_serialization.py --big-mb 256
+	OPENBLAS_NUM_THREADS=1 PYTHONPATH=src $(PYTHON) benchmarks/bench_serialization.py
 	OPENBLAS_NUM_THREADS=1 PYTHONPATH=src $(PYTHON) benchmarks/bench_large.py
 	OPENBLAS_NUM_THREADS=1 PYTHONPATH=src $(PYTHON) benchmarks/bench_ops.py
 

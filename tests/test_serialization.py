@@ -245,6 +245,35 @@ def test_large_tensors_get_their_own_memory_and_small_ones_share_a_buffer():
     assert all(same_tensor(loaded[k], v) for k, v in tensors.items())
 
 
+@pytest.mark.parametrize("file_format", [None, "torch"])
+def test_large_tensors_are_written_in_pieces_and_read_into_their_own_maps(tmp_path, monkeypatch, file_format):
+    """Saving starts the disk on each piece of WRITEBACK_PIECE bytes as it goes, and loading reads tensors
+    from HUGE_PAGE_THRESHOLD bytes on into anonymous maps; both lowered here so that small tensors take
+    those paths (in the safetensors layout, tensors under SMALL_TENSOR_BYTES share a buffer). The files
+    stay byte for byte what PyTorch and the safetensors library read."""
+    import mmap
+
+    from chainrule.serialization import files
+
+    monkeypatch.setattr(files, "WRITEBACK_PIECE", 4096)
+    monkeypatch.setattr(files, "HUGE_PAGE_THRESHOLD", 4096)
+    state = {"big": sample(chainrule.float64, (400, 401)), "odd": sample(chainrule.int8, (5001,), seed=1),
+             "small": chainrule.arange(3.0)}
+    path = tmp_path / "state"
+    save(state, path, format=file_format)
+    save(state, path, format=file_format)  # replaces the first file, whose cached pages it drops
+    loaded = load(path)
+    assert all(same_tensor(loaded[k], v) for k, v in state.items())
+    assert isinstance(memory_root(loaded["big"]._data).base.obj, mmap.mmap)
+    assert not isinstance(memory_root(loaded["small"]._data).base, mmap.mmap)
+    before = path.read_bytes()
+    loaded["big"].add_(1)
+    assert path.read_bytes() == before and same_tensor(load(path)["big"], state["big"])
+    theirs = torch.load(path) if file_format == "torch" else safetensors.torch.load_file(path)
+    assert all(np.array_equal(theirs[k].numpy(), v.numpy()) for k, v in state.items())
+    assert os.listdir(tmp_path) == ["state"]
+
+
 def test_mmap_maps_the_file_copy_on_write(tmp_path):
     import mmap
 

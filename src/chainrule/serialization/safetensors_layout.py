@@ -268,7 +268,7 @@ def _read_arrays(source, entries, data_start):
                 flush()
         else:
             flush()
-            raw = source.read_into(data_start + begin, np.empty(end - begin, np.uint8))
+            raw = source.read_new(data_start + begin, end - begin)
             arrays[name] = kind.decode(raw).reshape(shape)
     flush()
     return arrays

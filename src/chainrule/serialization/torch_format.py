@@ -144,7 +144,7 @@ def load_zip(source, weights_only, map_location, pickle_module, pickle_load_args
             raise InvalidFileError(f"chainrule.load: storage {key!r} holds {size} bytes but its tensors need {nbytes}")
         if source.mapped:
             return source.view(offset, size)
-        return source.read_into(offset, np.empty(size, np.uint8))
+        return source.read_new(offset, size)
 
     storages = _Storages(fetch, map_location, byteorder == b"big")
     return _unpickle(reader.read(prefix + "data.pkl"), 0, storages, weights_only, pickle_module, pickle_load_args)[0]
