@@ -3,12 +3,12 @@ ops on a ``T`` give ``T`` results, and a ``T`` prints as ``T([1., 2.])``.
 
 PyTorch routes every call that sees a subclass instance through ``__torch_function__``, whose default runs
 the op and casts its Tensor results to the subclass. chainrule pays for that only where subclasses are:
-defining one installs, on that class, wrappers of Tensor's methods, operators and view properties, and (once
-for all subclasses) wrappers of the public functions of ``chainrule``, ``nn.functional``, ``linalg``,
-``special`` and ``fft`` that look for a subclass instance among their arguments. Inside a call the
-dispatch is off, so an op's own method calls on its inputs cost nothing more. Results of ops that functions
-inside chainrule call by their own names (not through those namespaces) stay plain Tensors, and
-``Parameter``'s subclasses keep PyTorch's plain results (its ``__torch_function__`` is disabled).
+defining one installs, on that class, wrappers of Tensor's methods, operators and view properties. The
+public functions (``chainrule.sin(t)``, ``F.relu(t)``) are left as they are, so that they keep their
+identity and pickle as themselves whatever classes a program defines: they return plain Tensors
+(docs/differences.md). Inside a call the dispatch is off, so an op's own method calls on its inputs cost
+nothing more, and ``Parameter``'s subclasses keep PyTorch's plain results (its ``__torch_function__`` is
+disabled).
 """
 
 import functools
@@ -32,8 +32,6 @@ _NOT_WRAPPED = {"__new__", "__init__", "__init_subclass__", "__getattribute__", 
                 "__getstate__", "__contains__", "as_subclass", "tolist", "item", "numpy", "size", "dim",
                 "stride", "data_ptr", "element_size", "numel", "nelement", "is_contiguous", "backward",
                 "register_hook", "requires_grad_", "retain_grad", "__array_priority__"}
-_NAMESPACES = ("chainrule", "chainrule.nn.functional", "chainrule.linalg", "chainrule.special", "chainrule.fft")
-_FACTORIES = {"tensor"}  # copy constructors whose result is a plain Tensor in PyTorch too
 
 
 class _Dispatch(threading.local):
@@ -41,7 +39,6 @@ class _Dispatch(threading.local):
 
 
 _dispatch = _Dispatch()
-_namespaces_wrapped = []
 
 
 def _disabled_torch_function_impl(cls, func, types, args=(), kwargs=None):
@@ -120,18 +117,6 @@ def _wrap_class(cls):
             setattr(cls, name, _dispatching(value, name))
 
 
-def _wrap_namespaces():
-    import sys
-
-    for module_name in _NAMESPACES:
-        module = sys.modules[module_name]
-        for name, value in list(vars(module).items()):
-            if not name.startswith("_") and name not in _FACTORIES and (inspect.isfunction(value)
-                                                                        or inspect.isbuiltin(value)):
-                setattr(module, name, _dispatching(value, name))
-    _namespaces_wrapped.append(True)
-
-
 def _from_tensor(cls, tensor):
     """How the legacy constructor and ``copy.deepcopy`` make an instance of the subclass from a new tensor."""
     tensor.__class__ = cls
@@ -153,8 +138,6 @@ def _init_subclass(cls, **kwargs):
     if "__format__" not in vars(cls):
         cls.__format__ = _format
     _wrap_class(cls)
-    if not _namespaces_wrapped:
-        _wrap_namespaces()
 
 
 class DisableTorchFunctionSubclass:

@@ -430,9 +430,9 @@ def hardsigmoid(input, inplace=False):
 
 
 def _hardswish_grad(grad, self):
-    """PyTorch's branches: 0 below -3, ``x / 3 + 1/2`` on [-3, 3] (both ends included), 1 above (and at NaN)."""
-    middle = where(self <= 3, grad * (self / 3 + 0.5), grad)
-    return where(self < -3, 0.0, middle)
+    """PyTorch's branches: 0 up to -3, ``x / 3 + 1/2`` strictly between -3 and 3, 1 from 3 on (and at NaN)."""
+    middle = where(self < 3, grad * (self / 3 + 0.5), grad)
+    return where(self <= -3, 0.0, middle)
 
 
 HardswishBackward0 = derivative("HardswishBackward0", _hardswish_grad, saves="self")
