@@ -245,3 +245,15 @@ def test_complex_parameters_step_like_torch(name):
     for key, (values, dtype) in expected_state.items():
         assert actual_state[key][1] == dtype
         assert actual_state[key][0] == pytest.approx(values, rel=1e-12)
+
+
+def test_zero_grad_detaches_a_gradient_that_has_a_graph():
+    for lib in (torch, chainrule):
+        p = lib.tensor([1.0, 2.0], requires_grad=True)
+        optimizer = lib.optim.SGD([p], lr=0.1)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # both warn about the create_graph reference cycle
+            (p ** 3).sum().backward(create_graph=True)
+        assert p.grad.grad_fn is not None
+        optimizer.zero_grad(set_to_none=False)
+        assert p.grad.tolist() == [0.0, 0.0] and p.grad.grad_fn is None and not p.grad.requires_grad
