@@ -126,7 +126,7 @@ def test_gradgradcheck_catches_a_second_derivative_wrong_for_one_input(frozen):
     assert results[0] == results[1] == (True, frozen is None)
 
 
-@pytest.mark.parametrize("output,seed", itertools.product([0, 1], [[1.0, -2.0], [0.0, 0.0]]))
+@pytest.mark.parametrize("output,seed", list(itertools.product([0, 1], [[1.0, -2.0], [0.0, 0.0]])))
 def test_gradgradcheck_with_given_grad_outputs(output, seed):
     """Given grad_outputs: a wrong second derivative reached only through one output is still caught,
     unless that output's seed is zero (then it contributes nothing, for PyTorch too)."""

@@ -180,8 +180,9 @@ def test_step_updates_parameters_after_one_without_gradient(name):
         (used ** 2).sum().backward()
         optimizer.step()
         results.append((unused.tolist(), used.tolist(), len(optimizer.state)))
-    assert results[1] == pytest.approx(results[0], rel=1e-12)
-    assert results[1][1] != [1.0, -2.0]
+    (unused, used, states), (expected_unused, expected_used, expected_states) = results[1], results[0]
+    assert unused == expected_unused == [1.0, -2.0] and states == expected_states
+    assert used == pytest.approx(expected_used, rel=1e-12) and used != [1.0, -2.0]
 
 
 def _complex_round_trip(lib):
