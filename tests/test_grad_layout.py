@@ -60,10 +60,11 @@ def test_policy_as_decorator_and_switch_matches_torch():
         seen[m].append(_first_gradient_stride(x, contiguous))
         with switch:
             pass
-        seen[m] += [_first_gradient_stride(x, contiguous), switch.clone().mode,
-                    m.autograd.grad_mode.enforce_grad_layout_policy is policy]
-        with policy(True):
-            pass
+        try:
+            seen[m] += [_first_gradient_stride(x, contiguous), switch.clone().mode,
+                        m.autograd.grad_mode.enforce_grad_layout_policy is policy]
+        finally:
+            policy(True)  # acts when made: clone() above switched the policy off for the whole process
     assert seen[chainrule] == seen[torch]
 
 
