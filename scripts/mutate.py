@@ -51,7 +51,8 @@ MODULES = {
                       "tests/test_serialization.py tests/test_serialization_torch.py "
                       "tests/test_serialization_validation.py"),
     "optim": (["src/chainrule/optim/optimizer.py", "src/chainrule/optim/sgd.py", "src/chainrule/optim/adam.py"],
-              "tests/test_optim.py tests/test_optim_details.py"),
+              "tests/test_optim.py tests/test_optim_details.py tests/test_devices.py "
+              "-k \"not devices or state_dicts\""),
 }
 
 # Variants that only multiply the count: replacing + by |, <<, ^ ... is killed whenever + -> - is, so
