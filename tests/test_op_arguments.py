@@ -6,26 +6,20 @@ Each case runs the same expression on chainrule and on PyTorch. The bad-input ta
 for every op; these pin the messages of the shared helpers, and the values around them.
 """
 
-import warnings
 
 import numpy as np
 import pytest
 import torch
 
 import chainrule
+from expression_outcome import evaluated
 
 
 def _run(module, expression):
     """(exception class name or None, message, value) of ``expression`` on ``module``."""
     namespace = {"T": module, "np": np, "x": module.arange(12.0, dtype=module.float64).reshape(4, 3),
                  "i": module.tensor([0, 2]), "v": module.arange(3.0, dtype=module.float64)}
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            value = eval(expression, namespace)  # the expressions below are fixed test data
-    except Exception as error:  # compared with PyTorch's exception
-        return type(error).__name__, str(error), None
-    return None, "", value
+    return evaluated(expression, namespace)
 
 
 # A non-tensor where a tensor belongs (check_tensors, not_a_tensor, check_tensor_sequence).
