@@ -15,7 +15,10 @@ Sessions are kept in .mutation/<module>.sqlite; the report lists each survivor a
 """
 
 import argparse
+import os
+import random
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -23,9 +26,12 @@ import tempfile
 import time
 from pathlib import Path
 
+import mutant_runner
+
 ROOT = Path(__file__).resolve().parent.parent
 SESSIONS = ROOT / ".mutation"
-PYTEST = "python -m pytest -x -q -p no:cacheprovider -p no:warnings -p no:randomly"
+PYTEST_OPTIONS = "-x -q -p no:cacheprovider -p no:warnings -p no:randomly"
+NOT_SAMPLED = "not in the sample"
 
 # module name -> (source files, tests that exercise them). Tests are chosen for speed and reach: each
 # module's own tests and the pinned-behaviour tests about it, never the op table whole.
@@ -55,10 +61,17 @@ MODULES = {
               "-k \"not devices or state_dicts\""),
 }
 
-# Variants that only multiply the count: replacing + by |, <<, ^ ... is killed whenever + -> - is, so
-# one arithmetic swap per operator is kept (and // <-> / , which matters for shapes).
+# A sufficient set of operator replacements, not every one Cosmic Ray can make: the others are killed
+# whenever these are, so they only multiply the count. One swap per arithmetic operator (and // <-> /, which
+# matters for shapes); for each comparison, its negation and, for orderings, the shifted boundary (< to <=,
+# <= to <, ...), which are the relational replacements that subsume the rest.
+KEPT_BINARY = "Add_Sub Sub_Add Mul_Div Div_Mul Div_FloorDiv FloorDiv_Div Mod_FloorDiv Pow_Mul LShift_Mul " \
+              "RShift_FloorDiv BitOr_Sub BitAnd_Sub BitXor_Sub"
+KEPT_COMPARISON = "Eq_NotEq NotEq_Eq Is_IsNot IsNot_Is In_NotIn NotIn_In Lt_LtE Lt_GtE LtE_Lt LtE_Gt Gt_GtE " \
+                  "Gt_LtE GtE_Gt GtE_Lt"
 EXCLUDED_OPERATORS = [
-    r"core/ReplaceBinaryOperator_\w+_(Mod|Pow|RShift|LShift|BitOr|BitAnd|BitXor)$",
+    rf"core/ReplaceBinaryOperator_(?!({'|'.join(KEPT_BINARY.split())})$)",
+    rf"core/ReplaceComparisonOperator_(?!({'|'.join(KEPT_COMPARISON.split())})$)",
     r"core/ReplaceUnaryOperator_USub_(Invert|Not)$",
 ]
 
@@ -75,51 +88,101 @@ def _copy_tree(destination):
             shutil.copy2(source, target)
 
 
-def _config(files, tests, timeout):
+def _config(files, tests):
+    """Cosmic Ray's configuration: which files to mutate, which operators to leave out (the tests and the
+    timeout are mutant_runner's business, but the file names them as the command it runs)."""
     paths = ", ".join(f'"{f}"' for f in files)
     excluded = ", ".join(f"'{e}'" for e in EXCLUDED_OPERATORS)
-    return (f"[cosmic-ray]\nmodule-path = [{paths}]\ntimeout = {timeout:.0f}\nexcluded-modules = []\n"
-            f"test-command = '{PYTEST} {tests}'\n\n[cosmic-ray.distributor]\nname = \"local\"\n\n"
+    return (f"[cosmic-ray]\nmodule-path = [{paths}]\ntimeout = 600\nexcluded-modules = []\n"
+            f"test-command = 'python -m pytest {PYTEST_OPTIONS} {tests}'\n\n"
+            f"[cosmic-ray.distributor]\nname = \"local\"\n\n"
             f"[cosmic-ray.filters.operators-filter]\nexclude-operators = [{excluded}]\n")
 
 
 def _forget_survivors(session):
-    """Mark the survivors of an earlier run pending again, so ``exec`` runs only them."""
+    """Mark the survivors of an earlier run pending again, so that only they run."""
     import sqlite3
 
     with sqlite3.connect(session) as db:
         db.execute("DELETE FROM work_results WHERE test_outcome = 'SURVIVED'")
 
 
-def run_module(name, survivors_only=False):
+def _leave_out_all_but_a_sample(db, name, size):
+    """Mark all but a fixed random sample of the pending mutants as skipped (the same sample on every run)."""
+    from cosmic_ray.work_item import WorkerOutcome, WorkResult
+
+    pending = sorted(db.pending_work_items, key=lambda item: item.job_id)
+    if size is None or len(pending) <= size:
+        return
+    chosen = {item.job_id for item in random.Random(name).sample(pending, size)}
+    left_out = [item.job_id for item in pending if item.job_id not in chosen]
+    db.set_multiple_results(left_out, WorkResult(worker_outcome=WorkerOutcome.SKIPPED, output=NOT_SAMPLED))
+
+
+def _jobs(db, work):
+    """A runner job per pending mutant (mutants that find nothing to change are recorded as such)."""
+    from cosmic_ray.work_item import WorkerOutcome, WorkResult
+
+    sources, jobs = {}, []
+    for item in sorted(db.pending_work_items, key=lambda item: item.job_id):
+        mutation = item.mutations[0]
+        path = work / mutation.module_path
+        source = sources.setdefault(path, path.read_text())
+        mutated = mutant_runner.mutate_source(source, mutation.operator_name, mutation.occurrence)
+        if mutated is None:
+            db.set_result(item.job_id, WorkResult(worker_outcome=WorkerOutcome.NO_TEST))
+            continue
+        job = mutant_runner.Job(item.job_id, (mutant_runner.module_name(work, path), path, mutated))
+        job.diff = mutant_runner.unified_diff(source, mutated, mutation.module_path)
+        jobs.append(job)
+    return jobs
+
+
+def run_module(name, workers, sample=None, survivors_only=False):
+    from cosmic_ray.work_db import WorkDB, use_db
+    from cosmic_ray.work_item import TestOutcome, WorkerOutcome, WorkResult
+
     files, tests = MODULES[name]
+    pytest_args = shlex.split(PYTEST_OPTIONS) + shlex.split(tests)
     SESSIONS.mkdir(exist_ok=True)
     session = SESSIONS / f"{name}.sqlite"
     with tempfile.TemporaryDirectory(prefix=f"chainrule-mutate-{name}-") as work:
         work = Path(work)
         _copy_tree(work)
         subprocess.run([sys.executable, "-m", "compileall", "-q", "src", "tests"], cwd=work, check=True)
-        for f in files:  # the mutated files must always be read from source
-            for cached in (work / f).parent.glob(f"__pycache__/{Path(f).stem}.*.pyc"):
-                cached.unlink()
         start = time.monotonic()
-        baseline = subprocess.run(f"{PYTEST} {tests}", shell=True, cwd=work, capture_output=True, text=True)
-        seconds = time.monotonic() - start
-        if baseline.returncode != 0:
-            sys.exit(f"{name}: the unmutated tests fail, fix them first:\n{baseline.stdout[-3000:]}")
-        print(f"{name}: tests pass unmutated in {seconds:.1f}s", flush=True)
-        config = work / "cosmic-ray.toml"
-        config.write_text(_config(files, tests, timeout=3 * seconds + 30))
+        baseline = mutant_runner.Job("unmutated", None)
+        mutant_runner.run_jobs([baseline], work, pytest_args, 1, None, lambda job: None)
+        if baseline.status != 0:
+            sys.exit(f"{name}: the unmutated tests fail, fix them first:\n{baseline.output}")
+        timeout = 3 * baseline.seconds + 30
+        print(f"{name}: tests pass unmutated in {baseline.seconds:.1f}s", flush=True)
         if survivors_only:
             _forget_survivors(session)
-            steps = []
         else:
             session.unlink(missing_ok=True)
-            steps = [["cosmic-ray", "init", str(config), str(session)],
-                     ["cr-filter-operators", str(session), str(config)],
-                     ["cr-filter-pragma", str(session)]]
-        for step in steps + [["cosmic-ray", "exec", str(config), str(session)]]:
-            subprocess.run(step, cwd=work, check=True)
+            config = work / "cosmic-ray.toml"
+            config.write_text(_config(files, tests))
+            for step in (["cosmic-ray", "init", str(config), str(session)],
+                         ["cr-filter-operators", str(session), str(config)], ["cr-filter-pragma", str(session)]):
+                subprocess.run(step, cwd=work, check=True)
+        with use_db(str(session), WorkDB.Mode.open) as db:
+            if not survivors_only:
+                _leave_out_all_but_a_sample(db, name, sample)
+            jobs = _jobs(db, work)
+            print(f"{name}: {len(jobs)} mutants, {workers} at a time", flush=True)
+            done = []
+
+            def record(job):
+                outcome = TestOutcome.SURVIVED if job.status == 0 else TestOutcome.KILLED
+                output = "timeout" if job.timed_out else job.output
+                db.set_result(job.key, WorkResult(worker_outcome=WorkerOutcome.NORMAL, test_outcome=outcome,
+                                                  output=output, diff=job.diff))
+                done.append(job)
+                if len(done) % 25 == 0:
+                    print(f"{name}: {len(done)}/{len(jobs)} in {(time.monotonic() - start) / 60:.1f} min", flush=True)
+
+            mutant_runner.run_jobs(jobs, work, pytest_args, workers, timeout, record)
     print(f"{name}: done in {(time.monotonic() - start) / 60:.1f} min", flush=True)
 
 
@@ -128,29 +191,40 @@ def _results(session):
     from cosmic_ray.work_item import TestOutcome, WorkerOutcome
 
     with use_db(str(session), WorkDB.Mode.open) as db:
-        killed, survivors, skipped, pending = 0, [], 0, db.num_work_items - db.num_results
+        killed, survivors, not_sampled, pending = 0, [], 0, db.num_work_items - db.num_results
         for item, result in db.completed_work_items:
             if result.worker_outcome in (WorkerOutcome.SKIPPED, WorkerOutcome.NO_TEST):
-                skipped += 1
+                not_sampled += result.output == NOT_SAMPLED
             elif result.test_outcome == TestOutcome.SURVIVED:
                 survivors.append((item, result))
             else:
                 killed += 1
-    return killed, survivors, skipped, pending
+    return killed, survivors, not_sampled, pending
+
+
+def _lowest_likely_rate(killed, total):
+    """The lower end of the 95% (Wilson) interval of the kill rate a sample of ``total`` mutants gives."""
+    z, rate = 1.96, killed / total
+    centre = rate + z * z / (2 * total)
+    spread = z * (rate * (1 - rate) / total + z * z / (4 * total * total)) ** 0.5
+    return (centre - spread) / (1 + z * z / total)
 
 
 def report(names):
-    print(f"\n{'module':<14}{'mutants':>8}{'killed':>8}{'survived':>9}{'kill rate':>11}{'pending':>9}")
+    print(f"\n{'module':<14}{'mutants':>8}{'of':>6}{'killed':>8}{'survived':>9}{'kill rate':>11}{'pending':>9}"
+          f"{'95% sure over':>15}")
     details = []
     for name in names:
         session = SESSIONS / f"{name}.sqlite"
         if not session.exists():
             print(f"{name:<14}{'(not run)':>8}")
             continue
-        killed, survivors, skipped, pending = _results(session)
+        killed, survivors, not_sampled, pending = _results(session)
         total = killed + len(survivors)
         rate = f"{100 * killed / total:.1f}%" if total else "-"
-        print(f"{name:<14}{total:>8}{killed:>8}{len(survivors):>9}{rate:>11}{pending:>9}")
+        lowest = f"{100 * _lowest_likely_rate(killed, total):.1f}%" if total and not_sampled else ""
+        print(f"{name:<14}{total:>8}{total + not_sampled + pending:>6}{killed:>8}{len(survivors):>9}"
+              f"{rate:>11}{pending:>9}{lowest:>15}")
         details.append((name, survivors))
     for name, survivors in details:
         for item, result in survivors:
@@ -199,16 +273,21 @@ def main():
     parser.add_argument("--report", action="store_true", help="only print the report of earlier runs")
     parser.add_argument("--op-table", action="store_true", help="count op-table tests with empty samples")
     parser.add_argument("--survivors", action="store_true", help="run only the survivors of the last run again")
+    parser.add_argument("--sample", type=int, default=None, metavar="N",
+                        help="run a fixed random sample of N mutants per module (default: every mutant)")
+    parser.add_argument("--workers", type=int, default=os.cpu_count(), help="mutants run at once (default: cores)")
     args = parser.parse_args()
     names = args.modules or list(MODULES)
     if args.op_table:
         op_table_counts()
         return
     if not args.report:
+        mutant_runner.preload()
         for name in names:
-            run_module(name, survivors_only=args.survivors)
+            run_module(name, args.workers, args.sample, survivors_only=args.survivors)
     report(names)
-    op_table_counts()
+    if not args.modules:
+        op_table_counts()
 
 
 if __name__ == "__main__":
