@@ -43,6 +43,8 @@ MODULES = {
     "op": (["src/chainrule/_ops/_op.py"],
            "tests/test_autograd.py tests/test_higher_order.py tests/test_hook_order.py tests/test_engine_walk.py "
            "tests/test_op_mechanism.py tests/test_autograd_extensions.py "
+           "tests/test_devices.py::test_a_cpu_scalar_tensor_mixes_with_gpu_tensors "
+           "tests/test_devices.py::test_a_cpu_scalar_tensor_of_the_result_shape_gets_its_gradient_on_the_cpu "
            "-k \"not million and (not extensions or forward or anomaly or jvp or dual)\""),
     "broadcast": (["src/chainrule/_ops/_broadcast.py"], "tests/test_pointwise.py tests/test_op_mechanism.py"),
     "dtype": (["src/chainrule/_dtype.py"], "tests/test_tensor.py tests/test_pointwise.py tests/test_op_mechanism.py"),

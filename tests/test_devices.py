@@ -197,6 +197,14 @@ def test_a_cpu_scalar_tensor_mixes_with_gpu_tensors(cuda_standin):
         chainrule.ones(2) + chainrule.tensor(1.0, device="cuda")
 
 
+def test_a_cpu_scalar_tensor_of_the_result_shape_gets_its_gradient_on_the_cpu(cuda_standin):
+    gpu = chainrule.tensor(2.0, device="cuda", requires_grad=True)
+    scale = chainrule.tensor(3.0, requires_grad=True)  # same shape and dtype as the result: only the device differs
+    (gpu * scale).backward()
+    assert on_gpu(gpu.grad) and gpu.grad.item() == 3.0
+    assert scale.grad.device.type == "cpu" and scale.grad.item() == 2.0
+
+
 # ---------------------------------------------------------------- printing
 class tensor(torch.Tensor):  # noqa: N801 (PyTorch prints the class name: a CPU tensor that says it is on cuda:0)
     @property

@@ -318,6 +318,42 @@ def test_multi_output_ops_on_tensors_without_grad_record_nothing():
         assert all(p.grad_fn is None and not p.requires_grad for p in parts)
 
 
+def test_an_unpack_hook_decides_what_backward_reads():
+    def run(m):
+        x = m.tensor([1.0, 2.0], requires_grad=True)
+        w = m.tensor([3.0, -1.0], requires_grad=True)
+        with m.autograd.graph.saved_tensors_hooks(lambda t: t, lambda t: t * 10):
+            y = x * w  # saves x and w as themselves: the fast way back must still call the hook
+        y.sum().backward()
+        return x.grad.tolist(), w.grad.tolist()
+
+    assert run(chainrule) == run(torch) == ([30.0, -10.0], [10.0, 20.0])
+
+
+def test_a_parameter_saved_by_an_op_is_version_checked():
+    def run(m):
+        weight = m.nn.Parameter(m.tensor([1.0, 2.0]))
+        out = (weight * m.tensor([3.0, 4.0], requires_grad=True)).sum()
+        with m.no_grad():
+            weight.mul_(2)
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            out.backward()
+
+    run(torch)
+    run(chainrule)
+
+
+@pytest.mark.parametrize("requires_grad", [False, True])
+def test_a_full_reduction_gives_a_tensor_that_can_be_changed_in_place(requires_grad):
+    def run(m):
+        x = m.tensor([1.0, 2.0, 4.0], requires_grad=requires_grad)
+        total = x.sum()
+        total.mul_(3)
+        return total.item(), total.shape, type(total.grad_fn).__name__
+
+    assert run(chainrule) == run(torch)
+
+
 # ---------------------------------------------------------------- binary operands, as PyTorch takes them
 def _outcome(call):
     try:
