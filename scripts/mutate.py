@@ -52,7 +52,7 @@ MODULES = {
                 "src/chainrule/_random/fill.py", "src/chainrule/_random/factories.py"],
                "tests/test_random_streams.py tests/test_random_distributions.py"),
     "compile": (["src/chainrule/_compile/plan.py", "src/chainrule/_compile/recorder.py"],
-                "tests/test_compile.py tests/test_compile_signature.py"),
+                "tests/test_compile.py tests/test_compile_signature.py tests/test_compile_passes.py"),
     "serialization": (["src/chainrule/serialization/files.py", "src/chainrule/serialization/zip_records.py",
                        "src/chainrule/serialization/torch_format.py",
                        "src/chainrule/serialization/safetensors_layout.py"],
