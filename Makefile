@@ -21,10 +21,10 @@ test-gpu:  # on a machine with an NVIDIA GPU: pip install -e '.[test,cuda12]' (o
 	$(PYTHON) -m pytest -m gpu -p no:warnings tests
 	PYTHONPATH=src $(PYTHON) benchmarks/bench_gpu.py
 
-# Mutation testing of the core modules (Cosmic Ray, one mutant at a time; docs/mutation.md).
+# Mutation testing of the core modules (Cosmic Ray's mutants, one per core at a time; docs/mutation.md).
 # MODULES="engine op" limits the run; the report alone: $(PYTHON) scripts/mutate.py --report
 mutate:
-	$(PYTHON) -m pip install --quiet -e '.[mutate]'
+	$(PYTHON) -m pip install --quiet -e '.[test,mutate]'
 	$(PYTHON) scripts/mutate.py $(MODULES)
 
 demo:
