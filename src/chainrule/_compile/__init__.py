@@ -26,7 +26,8 @@ from .._tensor import Tensor
 from .._autograd import grad_mode
 from .._autograd.anomaly import _state as _anomaly_state
 from .._ops._forward import state as _forward_state
-from .ir import Call, Fused, Opaque, ReturnArg, ReturnConst, ReturnGraph, ReturnItem, ReturnSame, ReturnSlot, Traced
+from .ir import (Call, Fused, Opaque, ReturnArg, ReturnConst, ReturnGraph, ReturnItem, ReturnSame, ReturnSlot, SlotRef,
+                 Traced)
 from .joint import JointPlan, boundary_alias, start_joint, substituted
 from .plan import Plan, ReplayMismatch
 from .recorder import NotReplayable, Recording, recording_into
@@ -352,28 +353,46 @@ def _canonical(recording, outputs):
 
 
 def _canonical_value(value):
+    canonical = _CANONICAL.get(value.__class__)
+    if canonical is not None:  # the common classes, looked up at once
+        return canonical(value)
     cls = value.__class__
-    if cls is float:
-        return ("float", value.hex() if math.isfinite(value) else repr(value))
-    if cls is complex:
-        return ("complex", _canonical_value(value.real), _canonical_value(value.imag))
-    if value is None or cls in (bool, int, str):
-        return value
-    if cls is tuple or cls is list:
-        return (cls.__name__,) + tuple(_canonical_value(v) for v in value)
-    if cls is dict:
-        return ("dict",) + tuple((k, _canonical_value(v)) for k, v in value.items())
     if isinstance(value, np.ndarray):
-        return ("array", value.dtype.str, value.shape, value.tobytes())
+        return _canonical_array(value)
     if isinstance(value, np.dtype):
         return ("dtype", value.str)
-    if cls is slice:
-        return ("slice", _canonical_value(value.start), _canonical_value(value.stop), _canonical_value(value.step))
     if isinstance(value, np.generic):
         return ("scalar", value.dtype.str, value.tobytes())
     if isinstance(value, Unit):
         return ("unit", id(value.fn), _canonical_value(value.arguments), _canonical_value(value.keywords),
                 _canonical_value(value.outputs), value.kinds, _canonical_value(value.grad))
     if isinstance(value, tuple):  # a named tuple: an instruction, an operand, a returned value
-        return (type(value).__name__,) + tuple(_canonical_value(v) for v in value)
+        _CANONICAL[cls] = _canonical_named_tuple  # its fields are compared, not its class's equality
+        return _canonical_named_tuple(value)
     return ("id", id(value))
+
+
+def _canonical_named_tuple(value):
+    return (value.__class__.__name__,) + tuple(map(_canonical_value, value))
+
+
+def _canonical_array(value):
+    return ("array", value.dtype.str, value.shape, value.tobytes())
+
+
+def _unchanged(value):
+    return value
+
+
+_CANONICAL = {
+    float: lambda value: ("float", value.hex() if math.isfinite(value) else repr(value)),
+    complex: lambda value: ("complex", _canonical_value(value.real), _canonical_value(value.imag)),
+    type(None): _unchanged, bool: _unchanged, int: _unchanged, str: _unchanged,
+    tuple: lambda value: ("tuple",) + tuple(map(_canonical_value, value)),
+    list: lambda value: ("list",) + tuple(map(_canonical_value, value)),
+    dict: lambda value: ("dict",) + tuple((k, _canonical_value(v)) for k, v in value.items()),
+    slice: lambda value: ("slice", _canonical_value(value.start), _canonical_value(value.stop),
+                          _canonical_value(value.step)),
+    np.ndarray: _canonical_array,
+    SlotRef: lambda ref: ("SlotRef", ref.slot),
+}

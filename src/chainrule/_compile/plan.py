@@ -363,14 +363,22 @@ def _compile_source(text, values, label):
 def _same_bits(a, b):
     """Whether two arrays of one dtype and shape hold the same bytes (NaN payloads and signed zeros included).
 
-    Small arrays compare as bytes objects; large ones as unsigned integers of the item's width, in place,
-    which is several times faster than copying them out (checking a plan compares every value it makes)."""
-    a, b = np.ascontiguousarray(a), np.ascontiguousarray(b)
-    if a.nbytes < _LARGE_BYTES:
+    Small contiguous arrays compare as bytes objects. Others compare as unsigned integers of the item's
+    width, read where they lie (views included: copying them out first cost more than the comparison);
+    an axis both arrays repeat (stride 0, as ``broadcast_to`` makes) is compared once."""
+    if a is b:
+        return True
+    if a.strides == b.strides and 0 in a.strides:
+        once = tuple(slice(0, 1) if stride == 0 else slice(None) for stride in a.strides)
+        a, b = a[once], b[once]
+    if a.nbytes < _LARGE_BYTES and a.flags.c_contiguous and b.flags.c_contiguous:
         return a.tobytes() == b.tobytes()
-    width = next(w for w in (8, 4, 2, 1) if a.itemsize % w == 0)
+    width = a.itemsize
+    if width not in _UNSIGNED:  # complex, long double: whole items as several unsigned words, from a copy
+        a, b = np.ascontiguousarray(a).reshape(-1), np.ascontiguousarray(b).reshape(-1)
+        width = next(w for w in (8, 4, 2, 1) if width % w == 0)
     unsigned = _UNSIGNED[width]
-    return bool(np.equal(a.reshape(-1).view(unsigned), b.reshape(-1).view(unsigned)).all())
+    return bool(np.equal(a.view(unsigned), b.view(unsigned)).all())
 
 
 _UNSIGNED = {8: np.uint64, 4: np.uint32, 2: np.uint16, 1: np.uint8}

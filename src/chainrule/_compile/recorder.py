@@ -64,16 +64,27 @@ def user_site(depth=2):
 
 @contextlib.contextmanager
 def recording_into(recording):
-    """The calling thread's ops go to ``recording`` inside this block (a compiled call, or its backward)."""
+    """The calling thread's ops go to ``recording`` inside this block (a compiled call, or its backward).
+
+    The op calls in progress are followed with a trace hook, which Python calls only when a Python
+    function starts (and, for an op, when it returns): far fewer calls than a profile hook, which
+    runs on every call and return of C functions too. Under a debugger or coverage tool (a trace
+    hook of its own) the profile hook is used; under both, ops cannot fall back to whole calls.
+    """
     _recording.begin(recording)  # this thread's ops go to this recording; other threads' are unaffected
-    profiling = sys.getprofile() is None  # under a profiler, ops cannot fall back to whole calls
-    if profiling:
-        sys.setprofile(recording.profiler())
+    if sys.gettrace() is None:
+        install, hook = sys.settrace, recording.tracer()
+    elif sys.getprofile() is None:
+        install, hook = sys.setprofile, recording.profiler()
+    else:
+        install = hook = None
+    if install is not None:
+        install(hook)
     try:
         yield
     finally:
-        if profiling:
-            sys.setprofile(None)
+        if install is not None:
+            install(None)
         _recording.end()
 
 
@@ -122,16 +133,39 @@ class Recording:
             self.failure = f"{site or user_site(3)}: {reason}"
 
     # ----------------------------------------------------------------- ops replayed as whole calls
-    def profiler(self):
-        """The ``sys.setprofile`` hook for this recording: it tracks the op calls (units) in progress.
+    def tracer(self):
+        """The ``sys.settrace`` hook for this recording: it tracks the op calls (units) in progress.
 
-        It runs on every Python call and return, so it is a closure over locals rather than a method.
+        It runs when any Python function starts; only an op's frame gets a local hook (without line
+        events), which sees that op return. A closure over locals rather than a method, for speed.
+        """
+        codes, units, enter, leave, current = self.unit_codes, self.units, self._enter, self._leave, _recording.current
+
+        def returned(frame, event, arg):
+            if event == "return" and units and units[-1].frame is frame:
+                leave(units.pop(), arg)
+            return returned
+
+        def trace(frame, event, arg):
+            if id(frame.f_code) in codes and current() is self:
+                fn = unit_of(frame)
+                if fn is not None:
+                    enter(frame, fn)
+                    frame.f_trace_lines = False
+                    return returned
+            return None
+
+        return trace
+
+    def profiler(self):
+        """The ``sys.setprofile`` hook for this recording, used where a trace hook is already installed:
+        it runs on every Python and C call and return, so it is a closure over locals rather than a method.
         """
         codes, units, enter, leave, current = self.unit_codes, self.units, self._enter, self._leave, _recording.current
 
         def profile(frame, event, arg):
             if event == "call":
-                if frame.f_code in codes and current() is self:
+                if id(frame.f_code) in codes and current() is self:
                     fn = unit_of(frame)
                     if fn is not None:
                         enter(frame, fn)

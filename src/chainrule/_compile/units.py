@@ -22,7 +22,8 @@ from .._ops._op import PUBLIC_OPS, OpNode
 
 __all__ = ["unit_of", "unit_codes", "call_arguments", "flatten_tensors", "internal_arrays", "Unit"]
 
-_UNITS = None  # code object -> the functions sharing it (closures made by one factory share code)
+_UNITS = None  # id of a code object -> the functions sharing it (closures made by one factory share code). Keyed by
+# id: hashing a code object hashes its contents, and the recorder tests every call; the functions keep their codes alive
 
 
 _building = threading.Lock()
@@ -38,29 +39,34 @@ def _registry():
                 node_class = pending.pop()
                 pending.extend(node_class.__subclasses__())
                 functions += list(node_class.vjps)
-            _UNITS = {}
+            units = {}
             for fn in functions:
-                _add_unit(fn)
-            _recording.RULE_HOOKS.append(lambda node_class: [_add_unit(fn) for fn in node_class.vjps])
+                _add_unit(fn, units)
+            _UNITS = units
+            _recording.RULE_HOOKS.append(lambda node_class: [_add_unit(fn, _UNITS) for fn in node_class.vjps])
     return _UNITS
 
 
-def _add_unit(fn):
-    if isinstance(fn, functools.partial):  # a rule made for one operand of a family (einsum): its function
+def _add_unit(fn, units):
+    if fn.__class__ is functools.partial:  # a rule made for one operand of a family (einsum): its function
         fn = fn.func
     code = getattr(fn, "__code__", None)
-    if code is not None and fn not in _UNITS.get(code, ()):
-        _UNITS.setdefault(code, []).append(fn)
+    if code is not None:
+        group = units.get(id(code))
+        if group is None:
+            units[id(code)] = [fn]
+        elif fn not in group:
+            group.append(fn)
 
 
 def unit_codes():
-    """The code objects of every unit, for a quick first test of each call."""
+    """The ids of the code objects of every unit, for a quick first test of each call."""
     return _registry()
 
 
 def unit_of(frame):
     """The op function ``frame`` runs, or None when it is not a unit."""
-    candidates = _registry().get(frame.f_code)
+    candidates = _registry().get(id(frame.f_code))
     if candidates is None:
         return None
     if len(candidates) == 1:
