@@ -26,8 +26,8 @@ from .._tensor import Tensor
 from .._autograd import grad_mode
 from .._autograd.anomaly import _state as _anomaly_state
 from .._ops._forward import state as _forward_state
-from .ir import (Call, Fused, Opaque, ReturnArg, ReturnConst, ReturnGraph, ReturnItem, ReturnSame, ReturnSlot, SlotRef,
-                 Traced)
+from .ir import (Call, ConstRef, Fused, Opaque, ReturnArg, ReturnConst, ReturnGraph, ReturnItem, ReturnSame,
+                 ReturnSlot, SlotRef, Traced)
 from .joint import JointPlan, boundary_alias, start_joint, substituted
 from .plan import Plan, ReplayMismatch
 from .recorder import NotReplayable, Recording, recording_into
@@ -395,4 +395,7 @@ _CANONICAL = {
                           _canonical_value(value.step)),
     np.ndarray: _canonical_array,
     SlotRef: lambda ref: ("SlotRef", ref.slot),
+    ConstRef: lambda ref: ("ConstRef", _canonical_value(ref.value)),
+    Call: lambda call: ("Call", call.slots, _canonical_value(call.fn), tuple(map(_canonical_value, call.operands)),
+                        call.template, call.name, call.site),  # slots: numbers; template, name, site: text
 }

@@ -40,13 +40,15 @@ class NotReplayable(Exception):
     """Why a recording cannot become a plan."""
 
 
-_USER_FILES = {}  # code object -> its file's base name, or None for chainrule's own code
+_USER_FILES = {}  # id of a code object -> (the code, kept alive so the id stays its own; its file's base name, or
+# None for chainrule's own code). Keyed by id: hashing a code object hashes its contents, and every recorded op asks
 
 
 def _user_file(code):
     name = os.path.abspath(code.co_filename)
-    _USER_FILES[code] = None if name.startswith(_PACKAGE_DIR) else os.path.basename(name)
-    return _USER_FILES[code]
+    name = None if name.startswith(_PACKAGE_DIR) else os.path.basename(name)
+    _USER_FILES[id(code)] = (code, name)
+    return name
 
 
 def user_site(depth=2):
@@ -55,7 +57,8 @@ def user_site(depth=2):
     files = _USER_FILES
     while frame is not None:
         code = frame.f_code
-        name = files[code] if code in files else _user_file(code)
+        known = files.get(id(code))
+        name = known[1] if known is not None and known[0] is code else _user_file(code)
         if name is not None:
             return f"{name}:{frame.f_lineno}"
         frame = frame.f_back
@@ -179,20 +182,30 @@ class Recording:
         found = []
         arguments, keyword_structure = flatten_tensors(positional, found), flatten_tensors(keywords, found)
         # the arguments are read now (a tensor from outside gets its load here, before the op runs)
-        reachable = not (_holds_number_from_data(arguments) or _holds_number_from_data(keyword_structure))
+        reachable = not (_holds_number_from_data(arguments) or keywords and _holds_number_from_data(keyword_structure))
+        slot_of, discarded = self.slot_of, self.discarded
+        versions = []
         for value in found:
-            if reachable:
-                try:
-                    if isinstance(value, Tensor):
-                        self.slot_of_tensor(value)
-                    else:
+            if not isinstance(value, Tensor):
+                versions.append(None)
+                if reachable:
+                    try:
                         reachable = self.operand(value) is not None
-                except NotReplayable:
-                    reachable = False
+                    except NotReplayable:
+                        reachable = False
+                continue
+            versions.append(value._version_counter[0])
+            if reachable:
+                slot = slot_of.get(id(value._data))
+                if slot is None or slot in discarded:  # not simply a value made before: read it, or fail
+                    try:
+                        self.slot_of_tensor(value)
+                    except NotReplayable:
+                        reachable = False
         unit = _ActiveUnit(frame, fn, arguments, keyword_structure, reachable, len(self.instructions),
                            len(self.values))
         unit.found = found
-        unit.versions = [v._version_counter[0] if isinstance(v, Tensor) else None for v in found]
+        unit.versions = versions
         unit.grad_enabled = grad_mode._state.enabled
         unit.first_node = next_sequence_nr()
         self.units.append(unit)
