@@ -225,8 +225,9 @@ def _write(instructions, outputs, verify, large=frozenset(), scalars=frozenset()
     With ``saved`` (a forward whose backward is a plan of its own), the replay ends by calling
     ``make_node(A, C, saved values)``: the graph node its returned tensors carry (``ReturnGraph``).
 
-    A ``large`` slot is deleted after its last use, so big temporaries return to the allocator as
-    soon as eager would return them (holding them all to the end costs page faults on every call).
+    A ``large`` slot is deleted after its last use (and its check), so big temporaries return to the
+    allocator as soon as eager would return them: holding them all to the end costs page faults on every
+    call, and on the check too, which would otherwise touch fresh memory for every value.
     A 0-d slot in ``scalars`` is read as a NumPy scalar: NumPy's scalar operators skip the array
     machinery (40 ns instead of 300 for a multiply) and round exactly as the 0-d ufunc call does.
     """
@@ -296,7 +297,7 @@ def _write(instructions, outputs, verify, large=frozenset(), scalars=frozenset()
         elif cls is Opaque and not verify:
             body.append(f"{source.bind(instruction.method, 'k')}(*{source.bind(instruction.args, 'c')}, "
                         f"**{source.bind(instruction.kwargs, 'c')})")
-        if dead and not verify:
+        if dead:
             body.append("del " + ", ".join(f"s{s}" for s in dead))
     if verify:
         body.append("return (" + "".join(f"s{o.slot}, " for o in outputs if o.__class__ in (ReturnSlot, ReturnGraph))
@@ -425,7 +426,7 @@ class Plan:
         arrays = frozenset(written)
         self.replay, self.source = _compile_source(
             *_write(instructions, outputs, False, large, scalars, tree, arrays, saved, make_node), label)
-        self._verify_text = _write(instructions, outputs, True, scalars=scalars, arrays=arrays)
+        self._verify_text = _write(instructions, outputs, True, large, scalars=scalars, arrays=arrays)
         self.guards = [(i.source.tensor,) + i.guard for i in instructions
                        if i.__class__ is Load and i.source.__class__ is ObjectSource]
         self.grad_guards = list(grad_guards)
