@@ -66,13 +66,21 @@ class _Entry:
     backward (``joint.py``); ``waiting`` holds those recordings until their backward comes.
     ``lock``: held while a thread records this signature or concludes a recording, so that calls from
     several threads record one after another and compare their recordings in the order they finished.
+    ``last`` is always a recording that followed the op calls (``recorder.py``); ``plain`` says it replays
+    no op as a whole call and so may be repeated by a recording that does not follow them, unless one such
+    recording already failed to repeat it (``follow``: it is kept in ``unfollowed``, which the next
+    recording, following them, may still repeat).
     """
 
-    __slots__ = ("plans", "last", "recordings", "eager_reason", "joint", "waiting", "lock")
+    __slots__ = ("plans", "last", "plain", "follow", "unfollowed", "recordings", "eager_reason", "joint", "waiting",
+                 "lock")
 
     def __init__(self):
         self.plans = []
         self.last = None
+        self.plain = False
+        self.follow = False
+        self.unfollowed = None
         self.recordings = 0
         self.eager_reason = None
         self.joint = False
@@ -139,7 +147,8 @@ class CompiledFunction:
             aliases = [boundary_alias(t, p) if t._requires_grad else t for p, t in enumerate(tensors)]
             mapping = {id(t): alias for t, alias in zip(tensors, aliases)}
             args, kwargs = substituted(args, mapping), substituted(kwargs, mapping)
-        recording = Recording(aliases or tensors)
+        follows_units = entry.follow or entry.last is None or not entry.plain
+        recording = Recording(aliases or tensors, follows_units)
         self.recordings += 1
         entry.recordings += 1
         with recording_into(recording):
@@ -165,9 +174,9 @@ class CompiledFunction:
         if aliases is not None:
             result = substituted(result, {id(alias): t for t, alias in zip(tensors, aliases)})
         if recording.failure is not None:
-            self.stay_eager(entry, recording.failure)
+            self._failed(entry, recording)
             return result
-        self._conclude(entry, _canonical(recording, outputs), lambda: self._plan(recording, outputs, tree))
+        self._conclude(entry, _canonical(recording, outputs), lambda: self._plan(recording, outputs, tree), recording)
         return result
 
     def _plan(self, recording, outputs, tree):
@@ -183,23 +192,35 @@ class CompiledFunction:
             if entry.eager_reason is not None:
                 return
             if recording.failure is not None:
-                self.stay_eager(entry, recording.failure)
+                self._failed(entry, recording)
                 return
             signature = _canonical(recording, pending.outputs) + (grad_slots, _canonical_value(pending.sources))
-            self._conclude(entry, signature, lambda: JointPlan(pending, grad_slots, self._label))
+            self._conclude(entry, signature, lambda: JointPlan(pending, grad_slots, self._label), recording)
 
-    def _conclude(self, entry, signature, build):
+    def _failed(self, entry, recording):
+        """A recording failed: the signature stays eager, unless following the op calls could have helped."""
+        if recording.wants_units:
+            entry.follow = True
+        else:
+            self.stay_eager(entry, recording.failure)
+
+    def _conclude(self, entry, signature, build, recording):
         """A finished recording: two in a row that agree become a plan (``build``), checked against eager.
 
         It gives up only when the recording differs from the one before it: recordings still waiting for
-        their backward (or made in other threads) count toward the limit but are not a difference."""
-        if entry.last != signature:
+        their backward (or made in other threads) count toward the limit but are not a difference. One that
+        did not follow the op calls and differs is no difference either: the next recordings follow them."""
+        if not recording.follows_units and entry.last != signature:
+            entry.follow, entry.unfollowed = True, signature
+            return
+        if entry.last != signature and (entry.unfollowed != signature or not recording.follows_units):
             differs = entry.last is not None
-            entry.last = signature
+            entry.last, entry.unfollowed = signature, None
+            entry.plain = not any(i.__class__ is Traced and isinstance(i.fn, Unit) for i in recording.instructions)
             if differs and entry.recordings >= _RECORDINGS_BEFORE_GIVING_UP:
                 self.stay_eager(entry, "the function does not repeat the same operations from call to call")
             return
-        entry.last = None
+        entry.last = entry.unfollowed = None
         try:
             plan = build()
         except ReplayMismatch as error:

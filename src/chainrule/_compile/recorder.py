@@ -72,10 +72,13 @@ def recording_into(recording):
     The op calls in progress are followed with a trace hook, which Python calls only when a Python
     function starts (and, for an op, when it returns): far fewer calls than a profile hook, which
     runs on every call and return of C functions too. Under a debugger or coverage tool (a trace
-    hook of its own) the profile hook is used; under both, ops cannot fall back to whole calls.
+    hook of its own) the profile hook is used; under both, ops cannot fall back to whole calls. A
+    recording that does not follow units (``follows_units`` false) installs no hook at all.
     """
     _recording.begin(recording)  # this thread's ops go to this recording; other threads' are unaffected
-    if sys.gettrace() is None:
+    if not recording.follows_units:
+        install = hook = None
+    elif sys.gettrace() is None:
         install, hook = sys.settrace, recording.tracer()
     elif sys.getprofile() is None:
         install, hook = sys.setprofile, recording.profiler()
@@ -97,7 +100,14 @@ class Recording:
     Instructions and operands are the named tuples of ``ir.py``.
     """
 
-    def __init__(self, arg_tensors):
+    def __init__(self, arg_tensors, follows_units=True):
+        # Following the op calls in progress (units) costs a hook on every Python call, several times the
+        # eager call for small steps. A recording without it cannot replay an op as a whole call, nor see an
+        # op return a value read from data: it is made only to repeat a recording that needed neither, and a
+        # failure it could have recovered from only asks for a recording that follows units
+        # (``wants_units``).
+        self.follows_units = follows_units
+        self.wants_units = False
         self.instructions = []
         self.values = []  # slot -> the eager value when it was made (what a replay must reproduce)
         self.slot_of = {}  # id(array) -> slot
@@ -109,6 +119,7 @@ class Recording:
         self.grad_guards = {}  # id(tensor) -> (tensor, grad was None) where gradients land before any opaque call
         self.modules = {}  # id(module) -> (module, its training flag when called)
         self.units = []  # the op calls in progress, innermost last
+        self.unread_arguments = {}  # id(array) -> a tensor an op was called with before anything read it
         self.unit_codes = unit_codes()
         self.discarded = set()  # slots made inside an op that is replayed as a whole call
         self.outside = set()  # ids of the arrays read from tensors that exist before the call
@@ -132,6 +143,8 @@ class Recording:
                     if unit.reason is None:
                         unit.reason = reason
                     return
+            if self.failure is None and not self.follows_units:
+                self.wants_units = True
         if self.failure is None:
             self.failure = f"{site or user_site(3)}: {reason}"
 
@@ -181,10 +194,14 @@ class Recording:
         positional, keywords = call_arguments(frame)
         found = []
         arguments, keyword_structure = flatten_tensors(positional, found), flatten_tensors(keywords, found)
-        # the arguments are read now (a tensor from outside gets its load here, before the op runs)
         reachable = not (_holds_number_from_data(arguments) or keywords and _holds_number_from_data(keyword_structure))
+        # A tensor not read yet is read where an op first uses it, as in a recording that follows no units
+        # (so that both agree); only for an op called whole is it read before the call (``_leave``), with the
+        # value it has now: kept now if the op may write into it, else known unchanged by its version.
+        writes = fn.__name__.endswith("_") or "out" in keywords
         slot_of, discarded = self.slot_of, self.discarded
         versions = []
+        unread = {}
         for value in found:
             if not isinstance(value, Tensor):
                 versions.append(None)
@@ -197,18 +214,38 @@ class Recording:
             versions.append(value._version_counter[0])
             if reachable:
                 slot = slot_of.get(id(value._data))
-                if slot is None or slot in discarded:  # not simply a value made before: read it, or fail
-                    try:
-                        self.slot_of_tensor(value)
-                    except NotReplayable:
-                        reachable = False
+                if slot is None or slot in discarded:
+                    reachable = self._readable(value)
+                    unread[id(value)] = value._data.copy(order="K") if writes else None
+                    self.unread_arguments[id(value._data)] = value
         unit = _ActiveUnit(frame, fn, arguments, keyword_structure, reachable, len(self.instructions),
                            len(self.values))
         unit.found = found
         unit.versions = versions
+        unit.unread = unread
         unit.grad_enabled = grad_mode._state.enabled
         unit.first_node = next_sequence_nr()
         self.units.append(unit)
+
+    def _readable(self, tensor):
+        """Whether ``slot_of_tensor`` can read ``tensor`` (asked without reading it)."""
+        array = tensor._data
+        slot = self.slot_of.get(id(array))
+        if slot is not None and slot in self.discarded and slot not in self.reread:
+            return False
+        if id(array) in self.constants:
+            return True
+        if id(array) in self.made:
+            return False
+        return tensor._grad_fn is None or id(tensor) in self.arg_position
+
+    def _written_unkept(self, unit):
+        """Whether a tensor the op read first inside itself, its value not kept at the call, was written since."""
+        for value, version in zip(unit.found, unit.versions):
+            if version is not None and id(value) in unit.unread and unit.unread[id(value)] is None and \
+                    value._version_counter[0] != version:
+                return True
+        return False
 
     def _leave(self, unit, result):
         found = []
@@ -222,7 +259,7 @@ class Recording:
             self.fail(f"{getattr(unit.fn, '__qualname__', 'an op')} returns a Python value computed from tensor "
                       "data, which the code after it may depend on", user_site(3))
             return
-        if not self._callable(unit):
+        if not self._callable(unit) or self._written_unkept(unit):
             self.fail(unit.reason, user_site(3))  # not callable again: the enclosing op, if any, is
             return
         inner = self.instructions[unit.start:]
@@ -233,7 +270,8 @@ class Recording:
         del self.instructions[unit.start:]
         self.discarded.update(range(unit.first_slot, len(self.values)))
         try:
-            refs = [self.slot_of_tensor(v) if isinstance(v, Tensor) else self.slot_of[id(v)] for v in unit.found]
+            refs = [self.slot_of_tensor(v, unit.unread.get(id(v))) if isinstance(v, Tensor) else self.slot_of[id(v)]
+                    for v in unit.found]
         except NotReplayable as error:
             self.fail(str(error), user_site(3))
             return
@@ -263,10 +301,10 @@ class Recording:
         return unit.callable
 
     # ----------------------------------------------------------------- slots
-    def _new_slot(self, array, copy=False):
+    def _new_slot(self, array, copy=False, value=None):
         """A slot for ``array``. Its value is kept for verification: as a copy for an array read from
         outside (or a view of one: an optimizer step may change it later), by reference for a fresh
-        result (a write into it copies it first, see ``before_write``)."""
+        result (a write into it copies it first, see ``before_write``); ``value``: that copy, made earlier."""
         if array.__class__ is not np.ndarray:
             if is_array(array) and namespace_of(array).device_type != "cpu":
                 self.fail(f"a tensor on {namespace_of(array).device_type} is used, and compiled replays run on the "
@@ -281,13 +319,14 @@ class Recording:
             while base is not None and not copy:  # memory owned by something else (numba's) ends the chain
                 copy = id(base) in self.outside
                 base = getattr(base, "base", None)
-        self.values.append(array.copy(order="K") if copy else array)
+        self.values.append(value if value is not None else array.copy(order="K") if copy else array)
         self.slot_of[id(array)] = slot
         self.alive.append(array)
         return slot, array
 
-    def slot_of_tensor(self, tensor):
-        """The slot holding ``tensor``'s array, reading it (a constant, or a tensor from outside) if needed."""
+    def slot_of_tensor(self, tensor, value=None):
+        """The slot holding ``tensor``'s array, reading it (a constant, or a tensor from outside) if needed;
+        ``value``: what a tensor from outside held when an op called whole began, if it may have changed."""
         array = tensor._data
         slot = self.slot_of.get(id(array))
         if slot is not None:
@@ -307,7 +346,7 @@ class Recording:
             raise NotReplayable("a tensor with autograd history from outside the compiled function is used; "
                                 "pass its inputs instead")
         ref = ArgSource(position) if position is not None else ObjectSource(tensor)
-        slot, _ = self._new_slot(array, copy=True)
+        slot, _ = self._new_slot(array, copy=True, value=value)
         self.reread.add(slot)
         guard = None if position is not None else (array.shape, array.dtype, tensor._requires_grad)
         self.instructions.append(Load(slot, ref, guard))
@@ -397,6 +436,13 @@ class Recording:
         array = tensor._data
         if id(array) in self.slot_of or id(array) in self.made or id(array) in self.constants:
             return
+        unread = self.unread_arguments.get(id(array))
+        if unread is not None:  # an op's argument not read yet, wrapped again: the same array, read now
+            try:
+                self.slot_of_tensor(unread)
+                return
+            except NotReplayable:
+                pass
         caller = sys._getframe(2)
         if caller.f_code in _ALIASING:  # detach() / .data: the same array as a tensor the replay can read
             try:
@@ -550,7 +596,7 @@ class _ActiveUnit:
     """An op call in progress: where its instructions start, and why it must be called whole (if it must)."""
 
     __slots__ = ("frame", "fn", "arguments", "keywords", "callable", "start", "first_slot", "reason", "found",
-                 "grad_enabled", "first_node", "versions")
+                 "grad_enabled", "first_node", "versions", "unread")
 
     def __init__(self, frame, fn, arguments, keywords, callable, start, first_slot):
         self.frame, self.fn, self.arguments, self.keywords = frame, fn, arguments, keywords
