@@ -26,8 +26,8 @@ from .._tensor import Tensor
 from .._autograd import grad_mode
 from .._autograd.anomaly import _state as _anomaly_state
 from .._ops._forward import state as _forward_state
-from .ir import (Call, ConstRef, Fused, Opaque, ReturnArg, ReturnConst, ReturnGraph, ReturnItem, ReturnSame,
-                 ReturnSlot, SlotRef, Traced)
+from .ir import (Call, ConstRef, Fused, Load, ObjectSource, Opaque, ReturnArg, ReturnConst, ReturnGraph, ReturnItem,
+                 ReturnSame, ReturnSlot, SlotRef, Traced)
 from .joint import JointPlan, boundary_alias, start_joint, substituted
 from .plan import Plan, ReplayMismatch
 from .recorder import NotReplayable, Recording, recording_into
@@ -72,13 +72,14 @@ class _Entry:
     recording, following them, may still repeat).
     """
 
-    __slots__ = ("plans", "last", "plain", "follow", "unfollowed", "recordings", "eager_reason", "joint", "waiting",
-                 "lock")
+    __slots__ = ("plans", "last", "plain", "read", "follow", "unfollowed", "recordings", "eager_reason", "joint",
+                 "waiting", "lock")
 
     def __init__(self):
         self.plans = []
         self.last = None
         self.plain = False
+        self.read = ()  # the tensors from outside (not arguments) that ``last`` read
         self.follow = False
         self.unfollowed = None
         self.recordings = 0
@@ -148,7 +149,7 @@ class CompiledFunction:
             mapping = {id(t): alias for t, alias in zip(tensors, aliases)}
             args, kwargs = substituted(args, mapping), substituted(kwargs, mapping)
         follows_units = entry.follow or entry.last is None or not entry.plain
-        recording = Recording(aliases or tensors, follows_units)
+        recording = Recording(aliases or tensors, follows_units, () if follows_units else entry.read)
         self.recordings += 1
         entry.recordings += 1
         with recording_into(recording):
@@ -217,10 +218,12 @@ class CompiledFunction:
             differs = entry.last is not None
             entry.last, entry.unfollowed = signature, None
             entry.plain = not any(i.__class__ is Traced and isinstance(i.fn, Unit) for i in recording.instructions)
+            entry.read = tuple(i.source.tensor for i in recording.instructions
+                               if i.__class__ is Load and i.source.__class__ is ObjectSource)
             if differs and entry.recordings >= _RECORDINGS_BEFORE_GIVING_UP:
                 self.stay_eager(entry, "the function does not repeat the same operations from call to call")
             return
-        entry.last = entry.unfollowed = None
+        entry.last, entry.unfollowed, entry.read = None, None, ()
         try:
             plan = build()
         except ReplayMismatch as error:

@@ -100,7 +100,7 @@ class Recording:
     Instructions and operands are the named tuples of ``ir.py``.
     """
 
-    def __init__(self, arg_tensors, follows_units=True):
+    def __init__(self, arg_tensors, follows_units=True, read_before=()):
         # Following the op calls in progress (units) costs a hook on every Python call, several times the
         # eager call for small steps. A recording without it cannot replay an op as a whole call, nor see an
         # op return a value read from data: it is made only to repeat a recording that needed neither, and a
@@ -119,7 +119,9 @@ class Recording:
         self.grad_guards = {}  # id(tensor) -> (tensor, grad was None) where gradients land before any opaque call
         self.modules = {}  # id(module) -> (module, its training flag when called)
         self.units = []  # the op calls in progress, innermost last
-        self.unread_arguments = {}  # id(array) -> a tensor an op was called with before anything read it
+        # id(array) -> a tensor passed to the call, or to an op, before anything read it: an op may use its array.
+        # ``read_before``: the tensors from outside an earlier recording read (without units, ops are not seen)
+        self.unread_arguments = {id(t._data): t for t in (*read_before, *arg_tensors)}
         self.unit_codes = unit_codes()
         self.discarded = set()  # slots made inside an op that is replayed as a whole call
         self.outside = set()  # ids of the arrays read from tensors that exist before the call
@@ -335,10 +337,7 @@ class Recording:
             if slot not in self.reread:
                 raise NotReplayable("a value computed inside an op that is replayed as a whole call is used")
         if id(array) in self.constants:
-            slot, _ = self._new_slot(array)
-            self.reread.add(slot)
-            self.instructions.append(Const(slot, array))
-            return slot
+            return self._constant_slot(array)
         if id(array) in self.made:
             raise NotReplayable(f"{self.made[id(array)]} made a tensor the compiled replay cannot recompute")
         position = self.arg_position.get(id(tensor))
@@ -351,6 +350,12 @@ class Recording:
         guard = None if position is not None else (array.shape, array.dtype, tensor._requires_grad)
         self.instructions.append(Load(slot, ref, guard))
         self.loaded[id(tensor)] = slot
+        return slot
+
+    def _constant_slot(self, array):
+        slot, _ = self._new_slot(array)
+        self.reread.add(slot)
+        self.instructions.append(Const(slot, array))
         return slot
 
     def load_array(self, position, array):
@@ -370,7 +375,13 @@ class Recording:
         if isinstance(value, np.ndarray):
             slot = self.slot_of.get(id(value))
             if slot is None or slot in self.discarded:
-                raise NotReplayable("an array computed outside the recorded ops is used")
+                owner = self.unread_arguments.get(id(value))  # the array of a tensor passed in: read it
+                if owner is not None:
+                    slot = self.slot_of_tensor(owner)
+                elif id(value) in self.constants:
+                    slot = self._constant_slot(value)
+                else:
+                    raise NotReplayable("an array computed outside the recorded ops is used")
             return SlotRef(slot)
         if value.__class__ in (list, tuple) and any(isinstance(v, (Tensor, np.ndarray, list, tuple)) for v in value):
             refs = tuple(self.operand(v) for v in value)  # an index key holding index arrays, a list of tensors
