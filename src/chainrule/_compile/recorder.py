@@ -10,8 +10,6 @@ code, a value leaving for Python control flow) stops the recording with a reason
 source line; that call signature then stays eager.
 """
 
-import contextlib
-import os
 import sys
 
 import numpy as np
@@ -24,13 +22,13 @@ from .._autograd import grad_mode
 from .._autograd.graph import next_sequence_nr
 from .ir import (EFFECTS, AddInto, ArgSource, ArraySource, Call, Const, ConstRef, GradSource, Load, NestedRef,
                  ObjectSource, Opaque, SetGrad, SlotRef, Traced, Write)
+from .hooks import recording_into, user_site
 from .kernels import Constant, build_kernel, fresh_gradient
 from .plan import module_members
-from .units import Unit, call_arguments, flatten_tensors, internal_arrays, unit_codes, unit_of
+from .units import Unit, call_arguments, flatten_tensors, internal_arrays, unit_codes
 
 __all__ = ["Recording", "NotReplayable", "user_site", "recording_into"]
 
-_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # code that wraps new arrays holding only values fixed by shape (ones, zeros), never read from data
 _CONSTANT_MODULES = ("chainrule._creation", "chainrule._autograd", "chainrule.autograd")
 _CONSTANT_FUNCTIONS = ("zeros_like_grad", "_eye", "_mask", "_causal_hint_mask")
@@ -38,60 +36,6 @@ _CONSTANT_FUNCTIONS = ("zeros_like_grad", "_eye", "_mask", "_causal_hint_mask")
 
 class NotReplayable(Exception):
     """Why a recording cannot become a plan."""
-
-
-_USER_FILES = {}  # id of a code object -> (the code, kept alive so the id stays its own; its file's base name, or
-# None for chainrule's own code). Keyed by id: hashing a code object hashes its contents, and every recorded op asks
-
-
-def _user_file(code):
-    name = os.path.abspath(code.co_filename)
-    name = None if name.startswith(_PACKAGE_DIR) else os.path.basename(name)
-    _USER_FILES[id(code)] = (code, name)
-    return name
-
-
-def user_site(depth=2):
-    """``file:line`` of the innermost frame outside chainrule: where the user wrote the op."""
-    frame = sys._getframe(depth)
-    files = _USER_FILES
-    while frame is not None:
-        code = frame.f_code
-        known = files.get(id(code))
-        name = known[1] if known is not None and known[0] is code else _user_file(code)
-        if name is not None:
-            return f"{name}:{frame.f_lineno}"
-        frame = frame.f_back
-    return "<unknown>"
-
-
-@contextlib.contextmanager
-def recording_into(recording):
-    """The calling thread's ops go to ``recording`` inside this block (a compiled call, or its backward).
-
-    The op calls in progress are followed with a trace hook, which Python calls only when a Python
-    function starts (and, for an op, when it returns): far fewer calls than a profile hook, which
-    runs on every call and return of C functions too. Under a debugger or coverage tool (a trace
-    hook of its own) the profile hook is used; under both, ops cannot fall back to whole calls. A
-    recording that does not follow units (``follows_units`` false) installs no hook at all.
-    """
-    _recording.begin(recording)  # this thread's ops go to this recording; other threads' are unaffected
-    if not recording.follows_units:
-        install = hook = None
-    elif sys.gettrace() is None:
-        install, hook = sys.settrace, recording.tracer()
-    elif sys.getprofile() is None:
-        install, hook = sys.setprofile, recording.profiler()
-    else:
-        install = hook = None
-    if install is not None:
-        install(hook)
-    try:
-        yield
-    finally:
-        if install is not None:
-            install(None)
-        _recording.end()
 
 
 class Recording:
@@ -151,54 +95,14 @@ class Recording:
             self.failure = f"{site or user_site(3)}: {reason}"
 
     # ----------------------------------------------------------------- ops replayed as whole calls
-    def tracer(self):
-        """The ``sys.settrace`` hook for this recording: it tracks the op calls (units) in progress.
-
-        It runs when any Python function starts; only an op's frame gets a local hook (without line
-        events), which sees that op return. A closure over locals rather than a method, for speed.
-        """
-        codes, units, enter, leave, current = self.unit_codes, self.units, self._enter, self._leave, _recording.current
-
-        def returned(frame, event, arg):
-            if event == "return" and units and units[-1].frame is frame:
-                leave(units.pop(), arg)
-            return returned
-
-        def trace(frame, event, arg):
-            if id(frame.f_code) in codes and current() is self:
-                fn = unit_of(frame)
-                if fn is not None:
-                    enter(frame, fn)
-                    frame.f_trace_lines = False
-                    return returned
-            return None
-
-        return trace
-
-    def profiler(self):
-        """The ``sys.setprofile`` hook for this recording, used where a trace hook is already installed:
-        it runs on every Python and C call and return, so it is a closure over locals rather than a method.
-        """
-        codes, units, enter, leave, current = self.unit_codes, self.units, self._enter, self._leave, _recording.current
-
-        def profile(frame, event, arg):
-            if event == "call":
-                if id(frame.f_code) in codes and current() is self:
-                    fn = unit_of(frame)
-                    if fn is not None:
-                        enter(frame, fn)
-            elif event == "return" and units and units[-1].frame is frame:
-                leave(units.pop(), arg)
-
-        return profile
-
-    def _enter(self, frame, fn):
+    def enter_unit(self, frame, fn):
+        """An op call begins (the hooks of ``hooks.py`` call this and ``leave_unit``)."""
         positional, keywords = call_arguments(frame)
         found = []
         arguments, keyword_structure = flatten_tensors(positional, found), flatten_tensors(keywords, found)
         reachable = not (_holds_number_from_data(arguments) or keywords and _holds_number_from_data(keyword_structure))
         # A tensor not read yet is read where an op first uses it, as in a recording that follows no units
-        # (so that both agree); only for an op called whole is it read before the call (``_leave``), with the
+        # (so that both agree); only for an op called whole is it read before the call (``leave_unit``), with the
         # value it has now: kept now if the op may write into it, else known unchanged by its version.
         writes = fn.__name__.endswith("_") or "out" in keywords
         slot_of, discarded = self.slot_of, self.discarded
@@ -249,7 +153,7 @@ class Recording:
                 return True
         return False
 
-    def _leave(self, unit, result):
+    def leave_unit(self, unit, result):
         found = []
         structure = flatten_tensors(result, found)
         arrays = [t._data if isinstance(t, Tensor) else t for t in found]
