@@ -237,13 +237,15 @@ def _write(instructions, outputs, verify, large=frozenset(), scalars=frozenset()
     array_forms = {r.slot for i in instructions if i.__class__ is Call and i.template is None
                    and isinstance(i.fn, np.ufunc) for r in i.operands if r.__class__ is SlotRef}
     frees = _last_uses(instructions, large - kept)
+    # a check reads the recorded inputs in place unless something may write into one (or into a view of one)
+    copied = verify and any(i.__class__ in (Write, AddInto) or _effects(i) for i in instructions)
     for instruction, dead in zip(instructions, frees):
         cls = instruction.__class__
         if cls is Load:
             slot, where = instruction.slot, instruction.source
             name = f"a{slot}" if slot in scalars else f"s{slot}"
             if verify:
-                body.append(f"{name} = V[{slot}].copy(order='K')")
+                body.append(f"{name} = V[{slot}].copy(order='K')" if copied else f"{name} = V[{slot}]")
             elif where.__class__ is ArraySource:
                 body.append(f"{name} = A[{where.position}]")
             elif where.__class__ is GradSource:
