@@ -214,7 +214,7 @@ class CompiledFunction:
         if not recording.follows_units and entry.last != signature:
             entry.follow, entry.unfollowed = True, signature
             return
-        if entry.last != signature and (entry.unfollowed != signature or not recording.follows_units):
+        if entry.last != signature and entry.unfollowed != signature:
             differs = entry.last is not None
             entry.last, entry.unfollowed = signature, None
             entry.plain = not any(i.__class__ is Traced and isinstance(i.fn, Unit) for i in recording.instructions)
