@@ -26,7 +26,8 @@ from .._tensor import Tensor
 from .._autograd import grad_mode
 from .._autograd.anomaly import _state as _anomaly_state
 from .._ops._forward import state as _forward_state
-from .ir import Call, Fused, Opaque, ReturnArg, ReturnConst, ReturnGraph, ReturnItem, ReturnSame, ReturnSlot, Traced
+from .ir import (Call, ConstRef, Fused, Load, ObjectSource, Opaque, ReturnArg, ReturnConst, ReturnGraph, ReturnItem,
+                 ReturnSame, ReturnSlot, SlotRef, Traced)
 from .joint import JointPlan, boundary_alias, start_joint, substituted
 from .plan import Plan, ReplayMismatch
 from .recorder import NotReplayable, Recording, recording_into
@@ -65,13 +66,22 @@ class _Entry:
     backward (``joint.py``); ``waiting`` holds those recordings until their backward comes.
     ``lock``: held while a thread records this signature or concludes a recording, so that calls from
     several threads record one after another and compare their recordings in the order they finished.
+    ``last`` is always a recording that followed the op calls (``recorder.py``); ``plain`` says it replays
+    no op as a whole call and so may be repeated by a recording that does not follow them, unless one such
+    recording already failed to repeat it (``follow``: it is kept in ``unfollowed``, which the next
+    recording, following them, may still repeat).
     """
 
-    __slots__ = ("plans", "last", "recordings", "eager_reason", "joint", "waiting", "lock")
+    __slots__ = ("plans", "last", "plain", "read", "follow", "unfollowed", "recordings", "eager_reason", "joint",
+                 "waiting", "lock")
 
     def __init__(self):
         self.plans = []
         self.last = None
+        self.plain = False
+        self.read = ()  # the tensors from outside (not arguments) that ``last`` read
+        self.follow = False
+        self.unfollowed = None
         self.recordings = 0
         self.eager_reason = None
         self.joint = False
@@ -138,7 +148,8 @@ class CompiledFunction:
             aliases = [boundary_alias(t, p) if t._requires_grad else t for p, t in enumerate(tensors)]
             mapping = {id(t): alias for t, alias in zip(tensors, aliases)}
             args, kwargs = substituted(args, mapping), substituted(kwargs, mapping)
-        recording = Recording(aliases or tensors)
+        follows_units = entry.follow or entry.last is None or not entry.plain
+        recording = Recording(aliases or tensors, follows_units, () if follows_units else entry.read)
         self.recordings += 1
         entry.recordings += 1
         with recording_into(recording):
@@ -164,9 +175,9 @@ class CompiledFunction:
         if aliases is not None:
             result = substituted(result, {id(alias): t for t, alias in zip(tensors, aliases)})
         if recording.failure is not None:
-            self.stay_eager(entry, recording.failure)
+            self._failed(entry, recording)
             return result
-        self._conclude(entry, _canonical(recording, outputs), lambda: self._plan(recording, outputs, tree))
+        self._conclude(entry, _canonical(recording, outputs), lambda: self._plan(recording, outputs, tree), recording)
         return result
 
     def _plan(self, recording, outputs, tree):
@@ -182,23 +193,37 @@ class CompiledFunction:
             if entry.eager_reason is not None:
                 return
             if recording.failure is not None:
-                self.stay_eager(entry, recording.failure)
+                self._failed(entry, recording)
                 return
             signature = _canonical(recording, pending.outputs) + (grad_slots, _canonical_value(pending.sources))
-            self._conclude(entry, signature, lambda: JointPlan(pending, grad_slots, self._label))
+            self._conclude(entry, signature, lambda: JointPlan(pending, grad_slots, self._label), recording)
 
-    def _conclude(self, entry, signature, build):
+    def _failed(self, entry, recording):
+        """A recording failed: the signature stays eager, unless following the op calls could have helped."""
+        if recording.wants_units:
+            entry.follow = True
+        else:
+            self.stay_eager(entry, recording.failure)
+
+    def _conclude(self, entry, signature, build, recording):
         """A finished recording: two in a row that agree become a plan (``build``), checked against eager.
 
         It gives up only when the recording differs from the one before it: recordings still waiting for
-        their backward (or made in other threads) count toward the limit but are not a difference."""
-        if entry.last != signature:
+        their backward (or made in other threads) count toward the limit but are not a difference. One that
+        did not follow the op calls and differs is no difference either: the next recordings follow them."""
+        if not recording.follows_units and entry.last != signature:
+            entry.follow, entry.unfollowed = True, signature
+            return
+        if entry.last != signature and entry.unfollowed != signature:
             differs = entry.last is not None
-            entry.last = signature
+            entry.last, entry.unfollowed = signature, None
+            entry.plain = not any(i.__class__ is Traced and isinstance(i.fn, Unit) for i in recording.instructions)
+            entry.read = tuple(i.source.tensor for i in recording.instructions
+                               if i.__class__ is Load and i.source.__class__ is ObjectSource)
             if differs and entry.recordings >= _RECORDINGS_BEFORE_GIVING_UP:
                 self.stay_eager(entry, "the function does not repeat the same operations from call to call")
             return
-        entry.last = None
+        entry.last, entry.unfollowed, entry.read = None, None, ()
         try:
             plan = build()
         except ReplayMismatch as error:
@@ -352,28 +377,49 @@ def _canonical(recording, outputs):
 
 
 def _canonical_value(value):
+    canonical = _CANONICAL.get(value.__class__)
+    if canonical is not None:  # the common classes, looked up at once
+        return canonical(value)
     cls = value.__class__
-    if cls is float:
-        return ("float", value.hex() if math.isfinite(value) else repr(value))
-    if cls is complex:
-        return ("complex", _canonical_value(value.real), _canonical_value(value.imag))
-    if value is None or cls in (bool, int, str):
-        return value
-    if cls is tuple or cls is list:
-        return (cls.__name__,) + tuple(_canonical_value(v) for v in value)
-    if cls is dict:
-        return ("dict",) + tuple((k, _canonical_value(v)) for k, v in value.items())
     if isinstance(value, np.ndarray):
-        return ("array", value.dtype.str, value.shape, value.tobytes())
+        return _canonical_array(value)
     if isinstance(value, np.dtype):
         return ("dtype", value.str)
-    if cls is slice:
-        return ("slice", _canonical_value(value.start), _canonical_value(value.stop), _canonical_value(value.step))
     if isinstance(value, np.generic):
         return ("scalar", value.dtype.str, value.tobytes())
     if isinstance(value, Unit):
         return ("unit", id(value.fn), _canonical_value(value.arguments), _canonical_value(value.keywords),
                 _canonical_value(value.outputs), value.kinds, _canonical_value(value.grad))
     if isinstance(value, tuple):  # a named tuple: an instruction, an operand, a returned value
-        return (type(value).__name__,) + tuple(_canonical_value(v) for v in value)
+        _CANONICAL[cls] = _canonical_named_tuple  # its fields are compared, not its class's equality
+        return _canonical_named_tuple(value)
     return ("id", id(value))
+
+
+def _canonical_named_tuple(value):
+    return (value.__class__.__name__,) + tuple(map(_canonical_value, value))
+
+
+def _canonical_array(value):
+    return ("array", value.dtype.str, value.shape, value.tobytes())
+
+
+def _unchanged(value):
+    return value
+
+
+_CANONICAL = {
+    float: lambda value: ("float", value.hex() if math.isfinite(value) else repr(value)),
+    complex: lambda value: ("complex", _canonical_value(value.real), _canonical_value(value.imag)),
+    type(None): _unchanged, bool: _unchanged, int: _unchanged, str: _unchanged,
+    tuple: lambda value: ("tuple",) + tuple(map(_canonical_value, value)),
+    list: lambda value: ("list",) + tuple(map(_canonical_value, value)),
+    dict: lambda value: ("dict",) + tuple((k, _canonical_value(v)) for k, v in value.items()),
+    slice: lambda value: ("slice", _canonical_value(value.start), _canonical_value(value.stop),
+                          _canonical_value(value.step)),
+    np.ndarray: _canonical_array,
+    SlotRef: lambda ref: ("SlotRef", ref.slot),
+    ConstRef: lambda ref: ("ConstRef", _canonical_value(ref.value)),
+    Call: lambda call: ("Call", call.slots, _canonical_value(call.fn), tuple(map(_canonical_value, call.operands)),
+                        call.template, call.name, call.site),  # slots: numbers; template, name, site: text
+}

@@ -225,8 +225,9 @@ def _write(instructions, outputs, verify, large=frozenset(), scalars=frozenset()
     With ``saved`` (a forward whose backward is a plan of its own), the replay ends by calling
     ``make_node(A, C, saved values)``: the graph node its returned tensors carry (``ReturnGraph``).
 
-    A ``large`` slot is deleted after its last use, so big temporaries return to the allocator as
-    soon as eager would return them (holding them all to the end costs page faults on every call).
+    A ``large`` slot is deleted after its last use (and its check), so big temporaries return to the
+    allocator as soon as eager would return them: holding them all to the end costs page faults on every
+    call, and on the check too, which would otherwise touch fresh memory for every value.
     A 0-d slot in ``scalars`` is read as a NumPy scalar: NumPy's scalar operators skip the array
     machinery (40 ns instead of 300 for a multiply) and round exactly as the 0-d ufunc call does.
     """
@@ -236,13 +237,15 @@ def _write(instructions, outputs, verify, large=frozenset(), scalars=frozenset()
     array_forms = {r.slot for i in instructions if i.__class__ is Call and i.template is None
                    and isinstance(i.fn, np.ufunc) for r in i.operands if r.__class__ is SlotRef}
     frees = _last_uses(instructions, large - kept)
+    # a check reads the recorded inputs in place unless something may write into one (or into a view of one)
+    copied = verify and any(i.__class__ in (Write, AddInto) or _effects(i) for i in instructions)
     for instruction, dead in zip(instructions, frees):
         cls = instruction.__class__
         if cls is Load:
             slot, where = instruction.slot, instruction.source
             name = f"a{slot}" if slot in scalars else f"s{slot}"
             if verify:
-                body.append(f"{name} = V[{slot}].copy(order='K')")
+                body.append(f"{name} = V[{slot}].copy(order='K')" if copied else f"{name} = V[{slot}]")
             elif where.__class__ is ArraySource:
                 body.append(f"{name} = A[{where.position}]")
             elif where.__class__ is GradSource:
@@ -296,7 +299,7 @@ def _write(instructions, outputs, verify, large=frozenset(), scalars=frozenset()
         elif cls is Opaque and not verify:
             body.append(f"{source.bind(instruction.method, 'k')}(*{source.bind(instruction.args, 'c')}, "
                         f"**{source.bind(instruction.kwargs, 'c')})")
-        if dead and not verify:
+        if dead:
             body.append("del " + ", ".join(f"s{s}" for s in dead))
     if verify:
         body.append("return (" + "".join(f"s{o.slot}, " for o in outputs if o.__class__ in (ReturnSlot, ReturnGraph))
@@ -363,14 +366,22 @@ def _compile_source(text, values, label):
 def _same_bits(a, b):
     """Whether two arrays of one dtype and shape hold the same bytes (NaN payloads and signed zeros included).
 
-    Small arrays compare as bytes objects; large ones as unsigned integers of the item's width, in place,
-    which is several times faster than copying them out (checking a plan compares every value it makes)."""
-    a, b = np.ascontiguousarray(a), np.ascontiguousarray(b)
-    if a.nbytes < _LARGE_BYTES:
+    Small contiguous arrays compare as bytes objects. Others compare as unsigned integers of the item's
+    width, read where they lie (views included: copying them out first cost more than the comparison);
+    an axis both arrays repeat (stride 0, as ``broadcast_to`` makes) is compared once."""
+    if a is b:
+        return True
+    if a.strides == b.strides and 0 in a.strides:
+        once = tuple(slice(0, 1) if stride == 0 else slice(None) for stride in a.strides)
+        a, b = a[once], b[once]
+    if a.nbytes < _LARGE_BYTES and a.flags.c_contiguous and b.flags.c_contiguous:
         return a.tobytes() == b.tobytes()
-    width = next(w for w in (8, 4, 2, 1) if a.itemsize % w == 0)
+    width = a.itemsize
+    if width not in _UNSIGNED:  # complex, long double: whole items as several unsigned words, from a copy
+        a, b = np.ascontiguousarray(a).reshape(-1), np.ascontiguousarray(b).reshape(-1)
+        width = next(w for w in (8, 4, 2, 1) if width % w == 0)
     unsigned = _UNSIGNED[width]
-    return bool(np.equal(a.reshape(-1).view(unsigned), b.reshape(-1).view(unsigned)).all())
+    return bool(np.equal(a.view(unsigned), b.view(unsigned)).all())
 
 
 _UNSIGNED = {8: np.uint64, 4: np.uint32, 2: np.uint16, 1: np.uint8}
@@ -417,7 +428,7 @@ class Plan:
         arrays = frozenset(written)
         self.replay, self.source = _compile_source(
             *_write(instructions, outputs, False, large, scalars, tree, arrays, saved, make_node), label)
-        self._verify_text = _write(instructions, outputs, True, scalars=scalars, arrays=arrays)
+        self._verify_text = _write(instructions, outputs, True, large, scalars=scalars, arrays=arrays)
         self.guards = [(i.source.tensor,) + i.guard for i in instructions
                        if i.__class__ is Load and i.source.__class__ is ObjectSource]
         self.grad_guards = list(grad_guards)

@@ -10,8 +10,6 @@ code, a value leaving for Python control flow) stops the recording with a reason
 source line; that call signature then stays eager.
 """
 
-import contextlib
-import os
 import sys
 
 import numpy as np
@@ -24,13 +22,13 @@ from .._autograd import grad_mode
 from .._autograd.graph import next_sequence_nr
 from .ir import (EFFECTS, AddInto, ArgSource, ArraySource, Call, Const, ConstRef, GradSource, Load, NestedRef,
                  ObjectSource, Opaque, SetGrad, SlotRef, Traced, Write)
+from .hooks import recording_into, user_site
 from .kernels import Constant, build_kernel, fresh_gradient
 from .plan import module_members
-from .units import Unit, call_arguments, flatten_tensors, internal_arrays, unit_codes, unit_of
+from .units import Unit, call_arguments, flatten_tensors, internal_arrays, unit_codes
 
 __all__ = ["Recording", "NotReplayable", "user_site", "recording_into"]
 
-_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # code that wraps new arrays holding only values fixed by shape (ones, zeros), never read from data
 _CONSTANT_MODULES = ("chainrule._creation", "chainrule._autograd", "chainrule.autograd")
 _CONSTANT_FUNCTIONS = ("zeros_like_grad", "_eye", "_mask", "_causal_hint_mask")
@@ -40,50 +38,20 @@ class NotReplayable(Exception):
     """Why a recording cannot become a plan."""
 
 
-_USER_FILES = {}  # code object -> its file's base name, or None for chainrule's own code
-
-
-def _user_file(code):
-    name = os.path.abspath(code.co_filename)
-    _USER_FILES[code] = None if name.startswith(_PACKAGE_DIR) else os.path.basename(name)
-    return _USER_FILES[code]
-
-
-def user_site(depth=2):
-    """``file:line`` of the innermost frame outside chainrule: where the user wrote the op."""
-    frame = sys._getframe(depth)
-    files = _USER_FILES
-    while frame is not None:
-        code = frame.f_code
-        name = files[code] if code in files else _user_file(code)
-        if name is not None:
-            return f"{name}:{frame.f_lineno}"
-        frame = frame.f_back
-    return "<unknown>"
-
-
-@contextlib.contextmanager
-def recording_into(recording):
-    """The calling thread's ops go to ``recording`` inside this block (a compiled call, or its backward)."""
-    _recording.begin(recording)  # this thread's ops go to this recording; other threads' are unaffected
-    profiling = sys.getprofile() is None  # under a profiler, ops cannot fall back to whole calls
-    if profiling:
-        sys.setprofile(recording.profiler())
-    try:
-        yield
-    finally:
-        if profiling:
-            sys.setprofile(None)
-        _recording.end()
-
-
 class Recording:
     """The instructions of one call, and what the plan must guard.
 
     Instructions and operands are the named tuples of ``ir.py``.
     """
 
-    def __init__(self, arg_tensors):
+    def __init__(self, arg_tensors, follows_units=True, read_before=()):
+        # Following the op calls in progress (units) costs a hook on every Python call, several times the
+        # eager call for small steps. A recording without it cannot replay an op as a whole call, nor see an
+        # op return a value read from data: it is made only to repeat a recording that needed neither, and a
+        # failure it could have recovered from only asks for a recording that follows units
+        # (``wants_units``).
+        self.follows_units = follows_units
+        self.wants_units = False
         self.instructions = []
         self.values = []  # slot -> the eager value when it was made (what a replay must reproduce)
         self.slot_of = {}  # id(array) -> slot
@@ -95,6 +63,9 @@ class Recording:
         self.grad_guards = {}  # id(tensor) -> (tensor, grad was None) where gradients land before any opaque call
         self.modules = {}  # id(module) -> (module, its training flag when called)
         self.units = []  # the op calls in progress, innermost last
+        # id(array) -> a tensor passed to the call, or to an op, before anything read it: an op may use its array.
+        # ``read_before``: the tensors from outside an earlier recording read (without units, ops are not seen)
+        self.unread_arguments = {id(t._data): t for t in (*read_before, *arg_tensors)}
         self.unit_codes = unit_codes()
         self.discarded = set()  # slots made inside an op that is replayed as a whole call
         self.outside = set()  # ids of the arrays read from tensors that exist before the call
@@ -118,52 +89,71 @@ class Recording:
                     if unit.reason is None:
                         unit.reason = reason
                     return
+            if self.failure is None and not self.follows_units:
+                self.wants_units = True
         if self.failure is None:
             self.failure = f"{site or user_site(3)}: {reason}"
 
     # ----------------------------------------------------------------- ops replayed as whole calls
-    def profiler(self):
-        """The ``sys.setprofile`` hook for this recording: it tracks the op calls (units) in progress.
-
-        It runs on every Python call and return, so it is a closure over locals rather than a method.
-        """
-        codes, units, enter, leave, current = self.unit_codes, self.units, self._enter, self._leave, _recording.current
-
-        def profile(frame, event, arg):
-            if event == "call":
-                if frame.f_code in codes and current() is self:
-                    fn = unit_of(frame)
-                    if fn is not None:
-                        enter(frame, fn)
-            elif event == "return" and units and units[-1].frame is frame:
-                leave(units.pop(), arg)
-
-        return profile
-
-    def _enter(self, frame, fn):
+    def enter_unit(self, frame, fn):
+        """An op call begins (the hooks of ``hooks.py`` call this and ``leave_unit``)."""
         positional, keywords = call_arguments(frame)
         found = []
         arguments, keyword_structure = flatten_tensors(positional, found), flatten_tensors(keywords, found)
-        # the arguments are read now (a tensor from outside gets its load here, before the op runs)
-        reachable = not (_holds_number_from_data(arguments) or _holds_number_from_data(keyword_structure))
+        reachable = not (_holds_number_from_data(arguments) or keywords and _holds_number_from_data(keyword_structure))
+        # A tensor not read yet is read where an op first uses it, as in a recording that follows no units
+        # (so that both agree); only for an op called whole is it read before the call (``leave_unit``), with the
+        # value it has now: kept now if the op may write into it, else known unchanged by its version.
+        writes = fn.__name__.endswith("_") or "out" in keywords
+        slot_of, discarded = self.slot_of, self.discarded
+        versions = []
+        unread = {}
         for value in found:
-            if reachable:
-                try:
-                    if isinstance(value, Tensor):
-                        self.slot_of_tensor(value)
-                    else:
+            if not isinstance(value, Tensor):
+                versions.append(None)
+                if reachable:
+                    try:
                         reachable = self.operand(value) is not None
-                except NotReplayable:
-                    reachable = False
+                    except NotReplayable:
+                        reachable = False
+                continue
+            versions.append(value._version_counter[0])
+            if reachable:
+                slot = slot_of.get(id(value._data))
+                if slot is None or slot in discarded:
+                    reachable = self._readable(value)
+                    unread[id(value)] = value._data.copy(order="K") if writes else None
+                    self.unread_arguments[id(value._data)] = value
         unit = _ActiveUnit(frame, fn, arguments, keyword_structure, reachable, len(self.instructions),
                            len(self.values))
         unit.found = found
-        unit.versions = [v._version_counter[0] if isinstance(v, Tensor) else None for v in found]
+        unit.versions = versions
+        unit.unread = unread
         unit.grad_enabled = grad_mode._state.enabled
         unit.first_node = next_sequence_nr()
         self.units.append(unit)
 
-    def _leave(self, unit, result):
+    def _readable(self, tensor):
+        """Whether ``slot_of_tensor`` can read ``tensor`` (asked without reading it)."""
+        array = tensor._data
+        slot = self.slot_of.get(id(array))
+        if slot is not None and slot in self.discarded and slot not in self.reread:
+            return False
+        if id(array) in self.constants:
+            return True
+        if id(array) in self.made:
+            return False
+        return tensor._grad_fn is None or id(tensor) in self.arg_position
+
+    def _written_unkept(self, unit):
+        """Whether a tensor the op read first inside itself, its value not kept at the call, was written since."""
+        for value, version in zip(unit.found, unit.versions):
+            if version is not None and id(value) in unit.unread and unit.unread[id(value)] is None and \
+                    value._version_counter[0] != version:
+                return True
+        return False
+
+    def leave_unit(self, unit, result):
         found = []
         structure = flatten_tensors(result, found)
         arrays = [t._data if isinstance(t, Tensor) else t for t in found]
@@ -175,7 +165,7 @@ class Recording:
             self.fail(f"{getattr(unit.fn, '__qualname__', 'an op')} returns a Python value computed from tensor "
                       "data, which the code after it may depend on", user_site(3))
             return
-        if not self._callable(unit):
+        if not self._callable(unit) or self._written_unkept(unit):
             self.fail(unit.reason, user_site(3))  # not callable again: the enclosing op, if any, is
             return
         inner = self.instructions[unit.start:]
@@ -186,7 +176,8 @@ class Recording:
         del self.instructions[unit.start:]
         self.discarded.update(range(unit.first_slot, len(self.values)))
         try:
-            refs = [self.slot_of_tensor(v) if isinstance(v, Tensor) else self.slot_of[id(v)] for v in unit.found]
+            refs = [self.slot_of_tensor(v, unit.unread.get(id(v))) if isinstance(v, Tensor) else self.slot_of[id(v)]
+                    for v in unit.found]
         except NotReplayable as error:
             self.fail(str(error), user_site(3))
             return
@@ -216,10 +207,10 @@ class Recording:
         return unit.callable
 
     # ----------------------------------------------------------------- slots
-    def _new_slot(self, array, copy=False):
+    def _new_slot(self, array, copy=False, value=None):
         """A slot for ``array``. Its value is kept for verification: as a copy for an array read from
         outside (or a view of one: an optimizer step may change it later), by reference for a fresh
-        result (a write into it copies it first, see ``before_write``)."""
+        result (a write into it copies it first, see ``before_write``); ``value``: that copy, made earlier."""
         if array.__class__ is not np.ndarray:
             if is_array(array) and namespace_of(array).device_type != "cpu":
                 self.fail(f"a tensor on {namespace_of(array).device_type} is used, and compiled replays run on the "
@@ -234,13 +225,14 @@ class Recording:
             while base is not None and not copy:  # memory owned by something else (numba's) ends the chain
                 copy = id(base) in self.outside
                 base = getattr(base, "base", None)
-        self.values.append(array.copy(order="K") if copy else array)
+        self.values.append(value if value is not None else array.copy(order="K") if copy else array)
         self.slot_of[id(array)] = slot
         self.alive.append(array)
         return slot, array
 
-    def slot_of_tensor(self, tensor):
-        """The slot holding ``tensor``'s array, reading it (a constant, or a tensor from outside) if needed."""
+    def slot_of_tensor(self, tensor, value=None):
+        """The slot holding ``tensor``'s array, reading it (a constant, or a tensor from outside) if needed;
+        ``value``: what a tensor from outside held when an op called whole began, if it may have changed."""
         array = tensor._data
         slot = self.slot_of.get(id(array))
         if slot is not None:
@@ -249,10 +241,7 @@ class Recording:
             if slot not in self.reread:
                 raise NotReplayable("a value computed inside an op that is replayed as a whole call is used")
         if id(array) in self.constants:
-            slot, _ = self._new_slot(array)
-            self.reread.add(slot)
-            self.instructions.append(Const(slot, array))
-            return slot
+            return self._constant_slot(array)
         if id(array) in self.made:
             raise NotReplayable(f"{self.made[id(array)]} made a tensor the compiled replay cannot recompute")
         position = self.arg_position.get(id(tensor))
@@ -260,11 +249,17 @@ class Recording:
             raise NotReplayable("a tensor with autograd history from outside the compiled function is used; "
                                 "pass its inputs instead")
         ref = ArgSource(position) if position is not None else ObjectSource(tensor)
-        slot, _ = self._new_slot(array, copy=True)
+        slot, _ = self._new_slot(array, copy=True, value=value)
         self.reread.add(slot)
         guard = None if position is not None else (array.shape, array.dtype, tensor._requires_grad)
         self.instructions.append(Load(slot, ref, guard))
         self.loaded[id(tensor)] = slot
+        return slot
+
+    def _constant_slot(self, array):
+        slot, _ = self._new_slot(array)
+        self.reread.add(slot)
+        self.instructions.append(Const(slot, array))
         return slot
 
     def load_array(self, position, array):
@@ -284,7 +279,13 @@ class Recording:
         if isinstance(value, np.ndarray):
             slot = self.slot_of.get(id(value))
             if slot is None or slot in self.discarded:
-                raise NotReplayable("an array computed outside the recorded ops is used")
+                owner = self.unread_arguments.get(id(value))  # the array of a tensor passed in: read it
+                if owner is not None:
+                    slot = self.slot_of_tensor(owner)
+                elif id(value) in self.constants:
+                    slot = self._constant_slot(value)
+                else:
+                    raise NotReplayable("an array computed outside the recorded ops is used")
             return SlotRef(slot)
         if value.__class__ in (list, tuple) and any(isinstance(v, (Tensor, np.ndarray, list, tuple)) for v in value):
             refs = tuple(self.operand(v) for v in value)  # an index key holding index arrays, a list of tensors
@@ -350,6 +351,13 @@ class Recording:
         array = tensor._data
         if id(array) in self.slot_of or id(array) in self.made or id(array) in self.constants:
             return
+        unread = self.unread_arguments.get(id(array))
+        if unread is not None:  # an op's argument not read yet, wrapped again: the same array, read now
+            try:
+                self.slot_of_tensor(unread)
+                return
+            except NotReplayable:
+                pass
         caller = sys._getframe(2)
         if caller.f_code in _ALIASING:  # detach() / .data: the same array as a tensor the replay can read
             try:
@@ -503,7 +511,7 @@ class _ActiveUnit:
     """An op call in progress: where its instructions start, and why it must be called whole (if it must)."""
 
     __slots__ = ("frame", "fn", "arguments", "keywords", "callable", "start", "first_slot", "reason", "found",
-                 "grad_enabled", "first_node", "versions")
+                 "grad_enabled", "first_node", "versions", "unread")
 
     def __init__(self, frame, fn, arguments, keywords, callable, start, first_slot):
         self.frame, self.fn, self.arguments, self.keywords = frame, fn, arguments, keywords

@@ -22,7 +22,8 @@ from .._ops._op import PUBLIC_OPS, OpNode
 
 __all__ = ["unit_of", "unit_codes", "call_arguments", "flatten_tensors", "internal_arrays", "Unit"]
 
-_UNITS = None  # code object -> the functions sharing it (closures made by one factory share code)
+_UNITS = None  # id of a code object -> the functions sharing it (closures made by one factory share code). Keyed by
+# id: hashing a code object hashes its contents, and the recorder tests every call; the functions keep their codes alive
 
 
 _building = threading.Lock()
@@ -30,6 +31,8 @@ _building = threading.Lock()
 
 def _registry():
     global _UNITS
+    if _UNITS is not None:  # built: no lock (the recorder asks on every op call)
+        return _UNITS
     with _building:  # threads that record at once build it once
         if _UNITS is None:
             functions = list(PUBLIC_OPS)
@@ -38,39 +41,68 @@ def _registry():
                 node_class = pending.pop()
                 pending.extend(node_class.__subclasses__())
                 functions += list(node_class.vjps)
-            _UNITS = {}
+            units = {}
             for fn in functions:
-                _add_unit(fn)
-            _recording.RULE_HOOKS.append(lambda node_class: [_add_unit(fn) for fn in node_class.vjps])
+                _add_unit(fn, units)
+            _UNITS = units
+            _recording.RULE_HOOKS.append(lambda node_class: [_add_unit(fn, _UNITS) for fn in node_class.vjps])
     return _UNITS
 
 
-def _add_unit(fn):
-    if isinstance(fn, functools.partial):  # a rule made for one operand of a family (einsum): its function
+def _add_unit(fn, units):
+    if fn.__class__ is functools.partial:  # a rule made for one operand of a family (einsum): its function
         fn = fn.func
     code = getattr(fn, "__code__", None)
-    if code is not None and fn not in _UNITS.get(code, ()):
-        _UNITS.setdefault(code, []).append(fn)
+    if code is not None:
+        group = units.get(id(code))
+        if group is None:
+            units[id(code)] = [fn]
+        elif fn not in group:
+            group.append(fn)
 
 
 def unit_codes():
-    """The code objects of every unit, for a quick first test of each call."""
+    """The ids of the code objects of every unit, for a quick first test of each call."""
     return _registry()
 
 
 def unit_of(frame):
     """The op function ``frame`` runs, or None when it is not a unit."""
-    candidates = _registry().get(frame.f_code)
+    candidates = (_UNITS or _registry()).get(id(frame.f_code))
     if candidates is None:
         return None
     if len(candidates) == 1:
         return candidates[0]
+    names = frame.f_code.co_freevars
     local = frame.f_locals
+    key = tuple(id(local.get(name, _MISSING)) for name in names)
+    fn = _closures_of(candidates, names).get(key)
+    if fn is not None:
+        return fn
     for fn in candidates:  # closures of one factory: tell them apart by what they close over
-        names = fn.__code__.co_freevars
         if all(local.get(name, _MISSING) is cell.cell_contents for name, cell in zip(names, fn.__closure__ or ())):
             return fn
     return None
+
+
+_CLOSURES = {}  # (id of a code, how many functions share it) -> {ids of what each closes over: the function}
+
+
+def _closures_of(candidates, names):
+    """The functions sharing one code, by the ids of the values they close over (looked up, not searched:
+    a factory can make hundreds of them, the operators of Tensor)."""
+    key = (id(candidates[0].__code__), len(candidates))
+    table = _CLOSURES.get(key)
+    if table is None:
+        table = {}
+        for fn in reversed(candidates):  # the first made wins, as in a search
+            cells = fn.__closure__ or ()
+            try:
+                table[tuple(id(cell.cell_contents) for cell in cells)] = fn
+            except ValueError:  # an empty cell: found by the search
+                pass
+        _CLOSURES[key] = table
+    return table
 
 
 _MISSING = object()
@@ -94,6 +126,8 @@ def call_arguments(frame):
 
 def flatten_tensors(value, found):
     """``value``'s structure with each tensor (or array) replaced by its position in ``found``."""
+    if value.__class__ in _PLAIN:  # most arguments: numbers, flags, names
+        return ("v", value)
     if isinstance(value, Tensor):
         found.append(value)
         return ("T", len(found) - 1)
@@ -105,6 +139,9 @@ def flatten_tensors(value, found):
     if isinstance(value, dict):
         return (dict, [(k, flatten_tensors(v, found)) for k, v in value.items()])
     return ("v", value)
+
+
+_PLAIN = frozenset((int, float, bool, str, type(None)))
 
 
 def _rebuild(structure, tensors):

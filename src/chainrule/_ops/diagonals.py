@@ -3,6 +3,7 @@
 from .._array import namespace_of
 from .._tensor import _wrap_dim
 from ._arguments import int_argument, not_a_tensor
+from ._kernel import Kernel, replays
 from ._op import derivative, record
 from .pointwise_base import no_kernel_error, write_out
 from .shape import record_view, writeable
@@ -146,3 +147,14 @@ def _triangle(name, node_class):
 
 tril = _triangle("tril", TrilBackward0)
 triu = _triangle("triu", TriuBackward0)
+
+
+# ---------------------------------------------------------------- compiled replay (chainrule.compile)
+@replays(TrilBackward0)
+def _tril_kernel(out, inputs, saved, args):
+    return Kernel(namespace_of(out).tril, (inputs[0], args[0]))
+
+
+@replays(TriuBackward0)
+def _triu_kernel(out, inputs, saved, args):
+    return Kernel(namespace_of(out).triu, (inputs[0], args[0]))

@@ -14,7 +14,7 @@ from .._dtype import _FROM_NUMPY, SCALAR, result_type, scalar_dtype, uint8
 from .._errors import type_name
 from .._tensor import Tensor, make_tensor
 from ._broadcast import binary_arrays, broadcast_shapes
-from ._kernel import Kernel, binary_operands, replays
+from ._kernel import Kernel, binary_operands, replays, same_kind_number
 from ._arguments import check_tensors, not_a_tensor
 from ._op import OUTPUT, conjugate, derivative, record
 from .pointwise_base import (LARGE, float_array, kernel_missing, reject, to_default_float, unary_op, write_out,
@@ -402,8 +402,19 @@ METHOD_FORMS = {"where": tensor_where}
 def _where_kernel(out, inputs, saved, args):
     a, other = inputs
     (condition,) = saved
+    if not isinstance(condition, Tensor):
+        return None
     x = getattr(a, "_data", None)
-    if x is None or not isinstance(condition, Tensor) or binary_operands(inputs) is None or out.dtype != x.dtype:
+    if x is None:  # a number first (ReLU's gradient): it takes the tensor's dtype, as eager's result does
+        y = getattr(other, "_data", None)
+        if y is None or y.__class__ is not _ndarray or not same_kind_number(y, a) or out.dtype != y.dtype:
+            return None
+        return Kernel(_where_number_first, (condition, a, other))
+    if binary_operands(inputs) is None or out.dtype != x.dtype:
         return None
     xp = namespace_of(x)
     return Kernel(where_large if xp is NUMPY else xp.where, (condition, a, other))
+
+
+def _where_number_first(condition, number, other):
+    return where_large(condition, number, other).astype(other.dtype, copy=False)

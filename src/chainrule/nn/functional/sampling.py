@@ -13,7 +13,7 @@ import warnings
 from ..._array import INTEGER_TYPES, NUMPY, namespace_of
 from ..._ops._arguments import int_argument
 from ..._ops._kernel import Kernel, replays
-from ..._ops._op import derivative, record
+from ..._ops._op import derivative, record, traced
 from ..._ops.index_put import index_put_accumulate
 from ..._ops.indexing import getitem
 from ..._size import check_storage_size, int_list
@@ -327,13 +327,17 @@ def upsample_bilinear(input, size=None, scale_factor=None):
 # ---------------------------------------------------------------- embedding
 def _embedding_grad(grad, indices, num_weights, padding_idx, scale):
     rows = grad.reshape(-1, grad.shape[-1])
-    flat = indices.reshape(-1)
+    flat = traced(_flattened, indices)  # seen by chainrule.compile, which then replays the rule op by op
     if scale is not None:
         rows = rows * scale
     if padding_idx is not None:
         keep = flat != padding_idx
         rows, flat = getitem(rows, (keep,)), flat[keep]
     return index_put_accumulate(rows, (num_weights, grad.shape[-1]), (flat,))
+
+
+def _flattened(indices):
+    return indices.reshape(-1)
 
 
 EmbeddingBackward0 = derivative("EmbeddingBackward0", _embedding_grad)

@@ -1,0 +1,148 @@
+"""chainrule.compile's recordings: when they follow the op calls (a trace hook), how they read tensors, and
+which ops replay as kernel calls rather than whole calls."""
+
+import sys
+import warnings
+
+import numpy as np
+
+import chainrule as torch
+import chainrule.nn.functional as F
+
+
+def _bits(tensor):
+    return None if tensor is None else tensor.detach().numpy().tobytes()
+
+
+def _mlp_step(seed, hooks):
+    """A ReLU MLP training step that notes, on each call, whether a trace hook was installed."""
+    torch.manual_seed(seed)
+    model = torch.nn.Sequential(torch.nn.Linear(6, 8), torch.nn.ReLU(), torch.nn.Linear(8, 3))
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+
+    def step(x, y):
+        hooks.append(sys.gettrace() is not None)
+        optimizer.zero_grad()
+        loss = F.cross_entropy(model(x), y)
+        loss.backward()
+        optimizer.step()
+        return loss
+
+    return step, model
+
+
+def test_the_second_recording_runs_without_the_hook_when_the_first_called_no_op_whole():
+    hooks, eager_hooks = [], []
+    step, model = _mlp_step(0, hooks)
+    eager, eager_model = _mlp_step(0, eager_hooks)
+    compiled = torch.compile(step)
+    data = np.random.default_rng(0)
+    for _ in range(5):
+        x, y = torch.tensor(data.standard_normal((4, 6)).astype(np.float32)), torch.tensor(data.integers(0, 3, 4))
+        assert _bits(compiled(x, y)) == _bits(eager(x, y))
+    assert all(_bits(p) == _bits(q) for p, q in zip(model.parameters(), eager_model.parameters()))
+    assert hooks == [True, False]  # recorded with the hook, repeated without it; three replays
+    assert compiled.recordings == 2 and compiled.replays == 3
+    assert "0 ops called whole" in compiled.explain()  # ReLU's gradient, where(mask, 0.0, grad), has a kernel
+
+
+def test_a_recording_with_whole_calls_is_repeated_with_the_hook():
+    hooks = []
+
+    def step(x):
+        hooks.append(sys.gettrace() is not None)
+        return torch.cumsum(x * 2, 0)  # no kernel: called whole
+
+    compiled = torch.compile(step)
+    for call in range(4):
+        x = torch.tensor(np.arange(4.0) + call)
+        assert _bits(compiled(x)) == _bits(torch.cumsum(x * 2, 0))
+    assert hooks == [True, True] and compiled.replays == 2
+
+
+def test_a_recording_without_the_hook_that_needs_it_asks_for_it():
+    """The function changes on its second call (Python state) to an op without a kernel: the recording
+    without the hook cannot replay it whole, so the next recordings follow the op calls, and a plan comes."""
+    calls = [0]
+
+    def step(x):
+        calls[0] += 1
+        y = x * 2
+        return torch.cumsum(y, 0) if calls[0] >= 2 else y
+
+    compiled = torch.compile(step)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no signature gives up
+        for call in range(6):
+            x = torch.tensor(np.arange(4.0) + call)
+            expected = torch.cumsum(x * 2, 0) if call >= 1 else x * 2
+            assert _bits(compiled(x)) == _bits(expected)
+    assert compiled.replays == 2 and "cumsum (called whole" in compiled.explain()
+
+
+def test_an_op_reads_a_tensor_from_outside_where_it_uses_its_array():
+    """embedding reads its indices as an array: the tensor holding them is read then, not at the op's call,
+    so both recordings agree and nothing is called whole."""
+    torch.manual_seed(0)
+    table = torch.nn.Embedding(10, 4)
+    positions = torch.tensor([[1, 2, 3], [4, 5, 6]])
+
+    def step(tokens):
+        loss = (table(tokens) * table(positions)).sum()
+        loss.backward()
+        return loss
+
+    compiled = torch.compile(step)
+    for call in range(4):
+        tokens = torch.tensor([[call, 1, 2], [3, 4, 9 - call]])
+        twin = torch.nn.Embedding(10, 4)
+        twin.weight.data = table.weight.detach().clone()
+        table.weight.grad = None
+        expected = (twin(tokens) * twin(positions)).sum()
+        expected.backward()
+        assert _bits(compiled(tokens)) == _bits(expected) and _bits(table.weight.grad) == _bits(twin.weight.grad)
+    assert compiled.replays == 2 and "0 ops called whole" in compiled.explain()
+
+
+def test_an_op_called_whole_that_writes_into_a_tensor_from_outside_reads_it_first():
+    """cumsum_ has no kernel: its replay reads the buffer before the call, as eager's value was then."""
+    buffer, eager_buffer = torch.arange(4.0), torch.arange(4.0)
+
+    def step(x, buffer=buffer):
+        buffer.cumsum_(0)
+        return x * buffer
+
+    compiled = torch.compile(step)
+    for _ in range(4):
+        x = torch.ones(4)
+        eager_buffer.cumsum_(0)
+        assert _bits(compiled(x)) == _bits(x * eager_buffer)
+    assert _bits(buffer) == _bits(eager_buffer) and compiled.replays == 2
+
+
+def test_triangles_replay_as_kernel_calls():
+    def step(x):
+        return torch.triu(x, 1) + torch.tril(x, -1) * 2
+
+    compiled = torch.compile(step)
+    for call in range(4):
+        x = torch.tensor(np.arange(16.0).reshape(4, 4) + call)
+        assert _bits(compiled(x)) == _bits(step(x))
+    assert compiled.replays == 2 and "0 ops called whole" in compiled.explain()
+
+
+def test_checking_compares_views_and_broadcasts_where_they_lie():
+    from chainrule._compile.plan import _same_bits
+
+    row = np.arange(300, dtype=np.float32)
+    wide = np.broadcast_to(row, (400, 300))  # one row repeated: its bytes are compared once
+    assert _same_bits(wide, np.broadcast_to(row.copy(), (400, 300)))
+    assert _same_bits(wide, np.ascontiguousarray(wide))
+    other = row.copy()
+    other[-1] = -other[-1]
+    assert not _same_bits(wide, np.broadcast_to(other, (400, 300)))
+    grid = np.arange(120_000, dtype=np.float64).reshape(300, 400)
+    changed = grid.copy()
+    changed[-1, -1] = 0.0
+    assert _same_bits(grid.T, grid.copy().T) and not _same_bits(grid.T, changed.T)
+    assert _same_bits(grid[::2, 1::3], grid.copy()[::2, 1::3]) and not _same_bits(grid[:, ::-1], changed[:, ::-1])
