@@ -51,8 +51,10 @@ MODULES = {
     "random": (["src/chainrule/_random/generator.py", "src/chainrule/_random/draws.py",
                 "src/chainrule/_random/fill.py", "src/chainrule/_random/factories.py"],
                "tests/test_random_streams.py tests/test_random_distributions.py"),
-    "compile": (["src/chainrule/_compile/plan.py", "src/chainrule/_compile/recorder.py"],
-                "tests/test_compile.py tests/test_compile_signature.py tests/test_compile_passes.py"),
+    "compile": (["src/chainrule/_compile/plan.py", "src/chainrule/_compile/recorder.py",
+                 "src/chainrule/_compile/hooks.py"],
+                "tests/test_compile.py tests/test_compile_signature.py tests/test_compile_passes.py "
+                "tests/test_compile_recording.py"),
     "serialization": (["src/chainrule/serialization/files.py", "src/chainrule/serialization/zip_records.py",
                        "src/chainrule/serialization/torch_format.py",
                        "src/chainrule/serialization/safetensors_layout.py"],

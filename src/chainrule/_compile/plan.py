@@ -364,7 +364,8 @@ def _compile_source(text, values, label):
 
 
 def _same_bits(a, b):
-    """Whether two arrays of one dtype and shape hold the same bytes (NaN payloads and signed zeros included).
+    """Whether two arrays of one dtype and shape hold the same bits, signed zeros included; two NaNs are the
+    same whatever their sign and payload (see ``_same_but_nan_bits``).
 
     Small contiguous arrays compare as bytes objects. Others compare as unsigned integers of the item's
     width, read where they lie (views included: copying them out first cost more than the comparison);
@@ -375,13 +376,31 @@ def _same_bits(a, b):
         once = tuple(slice(0, 1) if stride == 0 else slice(None) for stride in a.strides)
         a, b = a[once], b[once]
     if a.nbytes < _LARGE_BYTES and a.flags.c_contiguous and b.flags.c_contiguous:
-        return a.tobytes() == b.tobytes()
+        if a.tobytes() == b.tobytes():
+            return True
+        return _same_but_nan_bits(a, b)
     width = a.itemsize
     if width not in _UNSIGNED:  # complex, long double: whole items as several unsigned words, from a copy
         a, b = np.ascontiguousarray(a).reshape(-1), np.ascontiguousarray(b).reshape(-1)
         width = next(w for w in (8, 4, 2, 1) if width % w == 0)
     unsigned = _UNSIGNED[width]
-    return bool(np.equal(a.view(unsigned), b.view(unsigned)).all())
+    return bool(np.equal(a.view(unsigned), b.view(unsigned)).all()) or _same_but_nan_bits(a, b)
+
+
+def _same_but_nan_bits(a, b):
+    """Whether the arrays differ only in the bits of NaNs. Which NaN operand an operation passes on is
+    decided by operand order, and NumPy's scalar arithmetic (which a replay uses on 0-d values) takes
+    the other one than its ufuncs: ``np.multiply(nan, -nan)`` is ``nan``, the scalars' product ``-nan``."""
+    if a.dtype.kind == "c":
+        return all(_same_but_nan_bits(np.ascontiguousarray(x), np.ascontiguousarray(y))
+                   for x, y in ((a.real, b.real), (a.imag, b.imag)))
+    if a.dtype.kind != "f" or a.itemsize not in _UNSIGNED:
+        return False
+    nan = np.isnan(a)
+    if not np.array_equal(nan, np.isnan(b)):
+        return False
+    unsigned = _UNSIGNED[a.itemsize]
+    return bool(np.equal(np.where(nan, 0, a).view(unsigned), np.where(nan, 0, b).view(unsigned)).all())
 
 
 _UNSIGNED = {8: np.uint64, 4: np.uint32, 2: np.uint16, 1: np.uint8}
