@@ -15,7 +15,7 @@ from .._op import OUTPUT, derivative, record
 from ..joining import cat
 from ..kernel_dtypes import check_kernel
 from ..pointwise_base import write_out
-from .checks import check_matrix, not_positive_definite_error
+from .checks import check_matrix, not_positive_definite_error, singular_error, triangular_info
 from .matrices import adjoint, identity, lower, outputs_of, record_factors
 from .solvers import solve
 from ..._float_errors import silent_float_errors
@@ -40,6 +40,8 @@ def cholesky_array(name, a, upper_factor):
         factor = xp.linalg.cholesky(a)
     except xp.linalg.LinAlgError:
         raise not_positive_definite_error(name, a) from None
+    if xp.isnan(xp.diagonal(factor, 0, -2, -1)).any():  # a NaN pivot, which NumPy's LAPACK carries on with
+        raise not_positive_definite_error(name, a)
     if not upper_factor:
         return factor
     transposed = xp.swapaxes(factor, -1, -2)
@@ -98,6 +100,8 @@ def cholesky_inverse(input, upper=False, *, out=None):
     xp = namespace_of(a)
     factor = xp.triu(a) if upper else xp.tril(a)
     product = xp.swapaxes(factor, -1, -2).conj() @ factor if upper else factor @ xp.swapaxes(factor, -1, -2).conj()
+    if not xp.diagonal(a, 0, -2, -1).all():
+        raise singular_error("cholesky_inverse", a, triangular_info)
     result = record(xp.linalg.inv(product), CholeskyInverseBackward0, (input,), (input, OUTPUT), (upper,))
     return write_out(result, out, "cholesky_inverse")
 
