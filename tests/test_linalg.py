@@ -136,6 +136,9 @@ ERRORS = {
     "cholesky nan": lambda m: m.linalg.cholesky(m.full((3, 3), math.nan)),
     "cholesky nan second pivot": lambda m: m.linalg.cholesky(_t(m, [[4.0, math.nan], [math.nan, 1.0]])),
     "cholesky nan batch": lambda m: m.linalg.cholesky(m.stack([m.eye(2), m.full((2, 2), math.nan)])),
+    "cholesky after an infinite pivot": lambda m: m.linalg.cholesky(_t(m, [[math.inf, math.inf], [math.inf, 1.0]])),
+    "cholesky infinity in the third pivot": lambda m: m.linalg.cholesky(
+        _t(m, [[4.0, 1.0, math.inf], [1.0, math.inf, 2.0], [math.inf, 2.0, 9.0]])),
     "cholesky_ex nan": lambda m: m.linalg.cholesky_ex(m.full((2, 2), math.nan), check_errors=True),
     "cholesky_inverse zero diagonal": lambda m: m.cholesky_inverse(_t(m, [[1.0, 0.0], [2.0, 0.0]])),
     "cholesky_inverse zero batch": lambda m: m.cholesky_inverse(m.stack([m.eye(2), m.zeros(2, 2)])),
@@ -210,6 +213,8 @@ VALUES = {
     "householder no reflectors": lambda m: m.linalg.householder_product(m.ones(3, 2), m.ones(0)),
     "cholesky_inverse reads one triangle": lambda m: m.cholesky_inverse(_square(m)),
     "cholesky_inverse upper reads one triangle": lambda m: m.cholesky_inverse(_square(m), upper=True),
+    "cholesky infinite pivots": lambda m: m.linalg.cholesky(_t(m, [[math.inf, 0.0, 0.0], [0.0, 1.0, 0.5],
+                                                                   [0.0, 0.5, math.inf]])),
     "tensorsolve": lambda m: m.linalg.tensorsolve(_square(m).reshape(3, 1, 3), _t(m, [[1.0], [2.0], [3.0]])),
 }
 

@@ -98,14 +98,16 @@ def lu_info(matrix):
 def cholesky_info(matrix):
     """0 for a positive-definite matrix, else the order of its first leading minor that is not.
 
-    A NaN pivot counts as not positive: NumPy's LAPACK carries it on through the factor, PyTorch's stops there.
+    NumPy's LAPACK carries a NaN or an infinite pivot on through the factor, where PyTorch's stops at the first
+    pivot that is not positive: a factor with a non-finite diagonal is checked pivot by pivot.
     """
     xp = namespace_of(matrix)
     try:
-        nan_pivots = xp.isnan(xp.diagonal(xp.linalg.cholesky(matrix)))
-        return int(xp.argmax(nan_pivots)) + 1 if nan_pivots.any() else 0
+        factor = xp.linalg.cholesky(matrix)
     except xp.linalg.LinAlgError:
-        pass
+        factor = None
+    if factor is not None:
+        return 0 if xp.isfinite(xp.diagonal(factor)).all() else _first_bad_pivot(matrix)
     n = matrix.shape[0]
     for order in range(1, n):
         try:
@@ -113,6 +115,23 @@ def cholesky_info(matrix):
         except xp.linalg.LinAlgError:
             return order
     return n
+
+
+def _first_bad_pivot(matrix):
+    """The order of the first pivot of ``matrix``'s Cholesky factorization (its lower triangle, column by column,
+    in its own dtype, as LAPACK's unblocked ``potf2``) that is not positive: 0 if none."""
+    xp = namespace_of(matrix)
+    n = matrix.shape[0]
+    factor = xp.zeros_like(matrix)
+    with xp.errstate(all="ignore"):
+        for j in range(n):
+            row = factor[j, :j]
+            pivot = (matrix[j, j] - (row @ row.conj())).real
+            if not pivot > 0:
+                return j + 1
+            factor[j, j] = xp.sqrt(pivot)
+            factor[j + 1:, j] = (matrix[j + 1:, j] - factor[j + 1:, :j] @ row.conj()) / factor[j, j]
+    return 0
 
 
 def triangular_info(matrix):

@@ -15,7 +15,8 @@ from .._op import OUTPUT, derivative, record
 from ..joining import cat
 from ..kernel_dtypes import check_kernel
 from ..pointwise_base import write_out
-from .checks import check_matrix, not_positive_definite_error, singular_error, triangular_info
+from .checks import (check_matrix, cholesky_info, failure_info, not_positive_definite_error, singular_error,
+                     triangular_info)
 from .matrices import adjoint, identity, lower, outputs_of, record_factors
 from .solvers import solve
 from ..._float_errors import silent_float_errors
@@ -40,8 +41,8 @@ def cholesky_array(name, a, upper_factor):
         factor = xp.linalg.cholesky(a)
     except xp.linalg.LinAlgError:
         raise not_positive_definite_error(name, a) from None
-    if xp.isnan(xp.diagonal(factor, 0, -2, -1)).any():  # a NaN pivot, which NumPy's LAPACK carries on with
-        raise not_positive_definite_error(name, a)
+    if not xp.isfinite(xp.diagonal(factor, 0, -2, -1)).all() and failure_info(a, cholesky_info).any():
+        raise not_positive_definite_error(name, a)  # a NaN pivot, or one after an infinite one
     if not upper_factor:
         return factor
     transposed = xp.swapaxes(factor, -1, -2)
