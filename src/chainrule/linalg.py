@@ -21,7 +21,7 @@ from ._ops.linalg.eigen import eig, eigh, eigvals, eigvalsh
 from ._ops.linalg.factorizations import cholesky, cholesky_array, householder_product, qr
 from ._ops.linalg.ldl import ldl_factor, ldl_factor_ex, ldl_solve
 from ._ops.linalg.lu import lu, lu_factor, lu_factor_ex, lu_solve
-from ._ops.linalg.solvers import det, inv, is_vector_rhs, lstsq, solve, solve_array
+from ._ops.linalg.solvers import det, inv, is_vector_rhs, lstsq, solve, solve_array, substitute
 from ._ops.linalg.solvers import linalg_slogdet as slogdet
 from ._ops.linalg.svd import eigh_arrays, pinv, svd, svd_arrays, svdvals
 from ._ops.matmul import matmul
@@ -156,20 +156,6 @@ def diagonal(A, *, offset=0, dim1=-2, dim2=-1):
 
 
 # ---------------------------------------------------------------- solve_triangular
-def _substitute(a, b, upper, unitriangular):
-    """``X`` with ``A @ X = B`` for triangular ``A``, one row at a time (a zero pivot gives inf/nan)."""
-    xp = namespace_of(a)
-    n = a.shape[-1]
-    x = xp.empty(NUMPY.broadcast_shapes(a.shape[:-2], b.shape[:-2]) + b.shape[-2:], dtype=b.dtype)
-    rows = range(n - 1, -1, -1) if upper else range(n)
-    with xp.errstate(all="ignore"):
-        for i in rows:
-            known = slice(i + 1, n) if upper else slice(0, i)
-            value = b[..., i, :] - xp.einsum("...k,...kj->...j", a[..., i, known], x[..., known, :])
-            x[..., i, :] = value if unitriangular else value / a[..., i, i, None]
-    return x
-
-
 def _triangle(x, upper, unitriangular):
     """The part of a gradient that a triangular solve reads: one triangle, without the unit diagonal."""
     mask = namespace_of(x._data).tri(x.shape[-2], x.shape[-1], -1 if unitriangular else 0, dtype=x._data.dtype)
@@ -209,9 +195,9 @@ def solve_triangular(A, B, *, upper=None, left=True, unitriangular=False, out=No
         A, B = A.to(common), B.to(common)
         a, b = A._data, B._data
     if left:
-        x = _substitute(a, b, upper, unitriangular)
+        x = substitute(a, b, upper, unitriangular)
     else:
-        x = _substitute(a.swapaxes(-1, -2), b.swapaxes(-1, -2), not upper, unitriangular).swapaxes(-1, -2)
+        x = substitute(a.swapaxes(-1, -2), b.swapaxes(-1, -2), not upper, unitriangular).swapaxes(-1, -2)
     result = record(x, LinalgSolveTriangularBackward0, (A, B), (A, OUTPUT), (upper, left, unitriangular))
     return write_out(result, out, "linalg_solve_triangular")
 

@@ -18,7 +18,7 @@ from ..pointwise_base import write_out
 from .checks import (check_matrix, cholesky_info, failure_info, not_positive_definite_error, singular_error,
                      triangular_info)
 from .matrices import adjoint, identity, lower, outputs_of, record_factors
-from .solvers import solve
+from .solvers import solve, substitute
 from ..._float_errors import silent_float_errors
 
 __all__ = ["cholesky", "cholesky_array", "cholesky_legacy", "cholesky_inverse", "qr", "householder_product"]
@@ -103,7 +103,14 @@ def cholesky_inverse(input, upper=False, *, out=None):
     product = xp.swapaxes(factor, -1, -2).conj() @ factor if upper else factor @ xp.swapaxes(factor, -1, -2).conj()
     if not xp.diagonal(a, 0, -2, -1).all():
         raise singular_error("cholesky_inverse", a, triangular_info)
-    result = record(xp.linalg.inv(product), CholeskyInverseBackward0, (input,), (input, OUTPUT), (upper,))
+    try:
+        inverse = xp.linalg.inv(product)
+    except xp.linalg.LinAlgError:  # the product underflows: PyTorch inverts the factor itself, giving inf and NaN
+        lower_factor = xp.swapaxes(factor, -1, -2).conj() if upper else factor
+        identity = xp.broadcast_to(xp.eye(a.shape[-1], dtype=a.dtype), a.shape)
+        inverse_factor = substitute(lower_factor, identity, False, False)
+        inverse = xp.swapaxes(inverse_factor, -1, -2).conj() @ inverse_factor
+    result = record(inverse, CholeskyInverseBackward0, (input,), (input, OUTPUT), (upper,))
     return write_out(result, out, "cholesky_inverse")
 
 

@@ -17,7 +17,7 @@ from .svd import pinv, pinv_grad
 from ..._float_errors import silent_float_errors
 
 __all__ = ["inv", "inverse", "det", "slogdet", "linalg_slogdet", "logdet", "solve", "is_vector_rhs", "solve_array",
-           "lstsq"]
+           "lstsq", "substitute"]
 
 FUNCTIONS = ["det", "slogdet", "logdet", "inverse"]
 METHODS = FUNCTIONS
@@ -27,6 +27,22 @@ _Slogdet = return_types.make_return_type("slogdet", ("sign", "logabsdet"))
 _LinalgLstsq = return_types.make_return_type("linalg_lstsq", ("solution", "residuals", "rank", "singular_values"))
 
 _LSTSQ_DRIVERS = ("gels", "gelsy", "gelsd", "gelss")
+
+
+# ---------------------------------------------------------------- triangular systems
+def substitute(a, b, upper, unitriangular):
+    """``X`` with ``A @ X = B`` for triangular ``A``, one row at a time (a zero pivot gives inf/nan)."""
+    xp = namespace_of(a)
+    n = a.shape[-1]
+    x = xp.empty(NUMPY.broadcast_shapes(a.shape[:-2], b.shape[:-2]) + b.shape[-2:], dtype=b.dtype)
+    rows = range(n - 1, -1, -1) if upper else range(n)
+    with xp.errstate(all="ignore"):
+        for i in rows:
+            known = slice(i + 1, n) if upper else slice(0, i)
+            value = b[..., i, :] - xp.einsum("...k,...kj->...j", a[..., i, known], x[..., known, :])
+            x[..., i, :] = value if unitriangular else value / a[..., i, i, None]
+    return x
+
 
 
 # ---------------------------------------------------------------- inv
