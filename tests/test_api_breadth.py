@@ -122,6 +122,7 @@ def _pn(torch):
         torch.logaddexp2(a, a * 3),
         torch.ldexp(a, torch.tensor([1, 2, 3])),
         torch.ldexp(torch.tensor([1, 2]), torch.tensor([1, 2])),
+        torch.ldexp(torch.tensor([1e-3, 2.0], dtype=torch.float16), torch.tensor([20, -20])),
     )
     print(
         torch.float_power(torch.tensor([2, 3]), 2),

@@ -9,7 +9,7 @@ import warnings
 import numpy as np
 import pytest
 import torch
-from matrix_checks import MODULES, double_in, ones_in, same_error
+from matrix_checks import MODULES, double_in, ones_in, raised, same_error
 from op_db.linalg import cond_norm_samples
 
 import chainrule
@@ -126,6 +126,26 @@ ERRORS = {
     "lu integer": lambda m: m.linalg.lu(m.ones(2, 2, dtype=m.int64)),
     "lstsq integer": lambda m: m.linalg.lstsq(m.ones(2, 2, dtype=m.int64), m.ones(2, 2, dtype=m.int64)),
     "cholesky_inverse integer": lambda m: m.cholesky_inverse(m.ones(2, 2, dtype=m.int64)),
+    # NaN and infinities: PyTorch's LAPACK refuses what NumPy's carries on with or reports in its own words
+    "svd nan": lambda m: m.linalg.svd(m.full((3, 3), math.nan)),
+    "svd nan batch": lambda m: m.linalg.svd(m.stack([m.eye(3), m.full((3, 3), math.nan)])),
+    "svdvals nan": lambda m: m.linalg.svdvals(m.full((2, 3), math.nan, dtype=m.float64)),
+    "pinv nan": lambda m: m.linalg.pinv(m.full((3, 2), math.nan)),
+    "matrix_rank nan": lambda m: m.linalg.matrix_rank(m.full((3, 3), math.nan)),
+    "cond nan": lambda m: m.linalg.cond(m.full((3, 3), math.nan)),
+    "cholesky nan": lambda m: m.linalg.cholesky(m.full((3, 3), math.nan)),
+    "cholesky nan second pivot": lambda m: m.linalg.cholesky(_t(m, [[4.0, math.nan], [math.nan, 1.0]])),
+    "cholesky nan batch": lambda m: m.linalg.cholesky(m.stack([m.eye(2), m.full((2, 2), math.nan)])),
+    "cholesky after an infinite pivot": lambda m: m.linalg.cholesky(_t(m, [[math.inf, math.inf], [math.inf, 1.0]])),
+    "cholesky infinity in the third pivot": lambda m: m.linalg.cholesky(
+        _t(m, [[4.0, 1.0, math.inf], [1.0, math.inf, 2.0], [math.inf, 2.0, 9.0]])),
+    "cholesky_ex nan": lambda m: m.linalg.cholesky_ex(m.full((2, 2), math.nan), check_errors=True),
+    "cholesky_inverse zero diagonal": lambda m: m.cholesky_inverse(_t(m, [[1.0, 0.0], [2.0, 0.0]])),
+    "cholesky_inverse zero batch": lambda m: m.cholesky_inverse(m.stack([m.eye(2), m.zeros(2, 2)])),
+    "cond float16 fro": lambda m: m.linalg.cond(m.ones(2, 2, dtype=m.float16), "fro"),
+    "cond float16 inf": lambda m: m.linalg.cond(m.ones(2, 2, dtype=m.float16), math.inf),
+    "cond float16 nuc": lambda m: m.linalg.cond(m.ones(2, 2, dtype=m.float16), "nuc"),
+    "det float16": lambda m: m.linalg.det(m.ones(2, 2, dtype=m.float16)),
 }
 
 
@@ -134,6 +154,30 @@ def test_error_matches_torch(name):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         same_error(ERRORS[name])
+
+
+@pytest.mark.parametrize("call", [
+    lambda m: m.linalg.eigh(m.full((3, 3), math.nan)),
+    lambda m: m.linalg.eigvalsh(m.stack([m.eye(3), m.full((3, 3), math.inf)])),
+    lambda m: m.linalg.pinv(m.full((3, 3), math.nan), hermitian=True),
+    lambda m: m.linalg.lstsq(m.full((3, 2), math.nan), m.ones(3, 1)),
+], ids=["eigh", "eigvalsh batch", "pinv hermitian", "lstsq"])
+def test_eigh_and_lstsq_failures_raise_torch_classes(call):
+    """PyTorch's eigh message ends with LAPACK's error code, which NumPy does not report; its lstsq fails an
+    internal assertion on NaN. The class and the start of the message (batch element included) are PyTorch's."""
+    ours, theirs = (raised(m, call) for m in MODULES)
+    assert isinstance(theirs, RuntimeError) and isinstance(ours, RuntimeError)
+    assert isinstance(ours, chainrule.linalg.LinAlgError) == isinstance(theirs, torch.linalg.LinAlgError)
+    if isinstance(theirs, torch.linalg.LinAlgError):
+        assert str(theirs).startswith(str(ours).rstrip("."))
+
+
+def test_determinant_of_empty_float16_matrices():
+    for module in MODULES:
+        a = module.ones(2, 0, 0, dtype=module.float16, requires_grad=True)
+        d = module.linalg.det(a)
+        assert d.dtype == module.float16 and d.tolist() == [1.0, 1.0]
+        assert module.autograd.grad(d.sum(), a)[0].shape == (2, 0, 0)
 
 
 def test_linalg_error_is_a_runtime_error():
@@ -169,6 +213,11 @@ VALUES = {
     "householder no reflectors": lambda m: m.linalg.householder_product(m.ones(3, 2), m.ones(0)),
     "cholesky_inverse reads one triangle": lambda m: m.cholesky_inverse(_square(m)),
     "cholesky_inverse upper reads one triangle": lambda m: m.cholesky_inverse(_square(m), upper=True),
+    "cholesky_solve with a zero factor": lambda m: m.cholesky_solve(_square(m), m.zeros(3, 3, dtype=m.float64)),
+    "cholesky_solve with a tiny factor": lambda m: m.cholesky_solve(_square(m), 1e-300 * m.eye(3, dtype=m.float64)),
+    "cholesky_inverse of a tiny factor": lambda m: m.cholesky_inverse(_t(m, [[1e-170, 0.0], [0.0, 1e-170]])),
+    "cholesky infinite pivots": lambda m: m.linalg.cholesky(_t(m, [[math.inf, 0.0, 0.0], [0.0, 1.0, 0.5],
+                                                                   [0.0, 0.5, math.inf]])),
     "tensorsolve": lambda m: m.linalg.tensorsolve(_square(m).reshape(3, 1, 3), _t(m, [[1.0], [2.0], [3.0]])),
 }
 

@@ -287,6 +287,24 @@ def test_gradients_at_edges_match_pytorch(call, values, upstream):
         _assert_grads_equal(call, values, upstream=upstream)
 
 
+@pytest.mark.parametrize("ord", [2, 3, 1.5, 0.5, 1, -1, INF, 0])
+@pytest.mark.parametrize("dim", [None, 1])
+def test_norm_of_one_element_is_its_magnitude(ord, dim):
+    """PyTorch gives a norm over one element its magnitude, so the largest and the smallest floats neither
+    overflow nor underflow through their powers; the gradients follow."""
+    values = [[1.7976931348623157e308], [-2.2250738585072014e-308], [-4.9e-324], [0.0]]
+    outputs = []
+    for m in (chainrule, torch):
+        x = m.tensor(values, dtype=m.float64, requires_grad=True)
+        y = m.linalg.vector_norm(x if dim else x[1], ord, dim=dim)
+        grad = m.autograd.grad(y.sum(), x, allow_unused=True)[0] if ord != 0 else None
+        outputs.append((y.detach().numpy(), None if grad is None else grad.numpy()))
+    (ours, our_grad), (theirs, their_grad) = outputs
+    np.testing.assert_array_equal(ours, theirs)
+    if their_grad is not None:
+        np.testing.assert_array_equal(our_grad, their_grad)
+
+
 def test_zero_order_norm_gives_no_gradient():
     x = chainrule.tensor([0.0, 2.0], requires_grad=True)
     y = x.norm(0)

@@ -114,7 +114,10 @@ def cholesky_solve(input, input2, upper=False, *, out=None):
     factor = input2.mH if bool_argument("cholesky_solve", "upper", None, upper) else input2
     outside = factor - tril(factor)
     L = tril(factor) + (outside - outside.detach())
-    return linalg.solve(L @ L.mH, input)
+    try:
+        return linalg.solve(L @ L.mH, input)
+    except linalg.LinAlgError:  # L L^H underflows or is singular: PyTorch's two triangular solves give inf and NaN
+        return linalg.solve_triangular(L.mH, linalg.solve_triangular(L, input, upper=False), upper=True)
 
 
 def geqrf(input, *, out=None):

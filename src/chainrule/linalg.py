@@ -16,14 +16,14 @@ from ._ops._op import OUTPUT, derivative, publish, record
 from ._ops.cumulative import cumprod
 from ._ops.joining import cat
 from ._ops.linalg.checks import (FLOAT16, LinAlgError, check_matrix, cholesky_info, failure_info, lu_info,
-                                 not_positive_definite_error, singular_error, singular_solve_error)
+                                 not_positive_definite_error, refuse_float16, singular_error, singular_solve_error)
 from ._ops.linalg.eigen import eig, eigh, eigvals, eigvalsh
 from ._ops.linalg.factorizations import cholesky, cholesky_array, householder_product, qr
 from ._ops.linalg.ldl import ldl_factor, ldl_factor_ex, ldl_solve
 from ._ops.linalg.lu import lu, lu_factor, lu_factor_ex, lu_solve
-from ._ops.linalg.solvers import det, inv, is_vector_rhs, lstsq, solve, solve_array
+from ._ops.linalg.solvers import det, inv, is_vector_rhs, lstsq, solve, solve_array, substitute
 from ._ops.linalg.solvers import linalg_slogdet as slogdet
-from ._ops.linalg.svd import pinv, svd, svdvals
+from ._ops.linalg.svd import eigh_arrays, pinv, svd, svd_arrays, svdvals
 from ._ops.matmul import matmul
 from ._ops.norms import MATRIX_ORDERS, matrix_norm, vector_norm
 from ._ops.norms import linalg_norm as norm
@@ -140,7 +140,7 @@ def matrix_rank(A, tol=None, hermitian=False, *, atol=None, rtol=None, out=None)
     atol, rtol = (bound._data if isinstance(bound, Tensor) else bound for bound in (atol, rtol))
     a = A._data
     xp = namespace_of(a)
-    values = xp.abs(xp.linalg.eigvalsh(a)) if hermitian else xp.linalg.svd(a, compute_uv=False)
+    values = xp.abs(eigh_arrays(a, compute_vectors=False)) if hermitian else svd_arrays(a, compute_uv=False)
     if rtol is None:
         rtol = 0.0 if atol is not None and xp.all(atol > 0) else float(xp.finfo(a.dtype).eps) * max(a.shape[-2:])
     largest = values.max(-1, keepdims=True) if values.shape[-1] else xp.zeros(values.shape[:-1] + (1,))
@@ -156,20 +156,6 @@ def diagonal(A, *, offset=0, dim1=-2, dim2=-1):
 
 
 # ---------------------------------------------------------------- solve_triangular
-def _substitute(a, b, upper, unitriangular):
-    """``X`` with ``A @ X = B`` for triangular ``A``, one row at a time (a zero pivot gives inf/nan)."""
-    xp = namespace_of(a)
-    n = a.shape[-1]
-    x = xp.empty(NUMPY.broadcast_shapes(a.shape[:-2], b.shape[:-2]) + b.shape[-2:], dtype=b.dtype)
-    rows = range(n - 1, -1, -1) if upper else range(n)
-    with xp.errstate(all="ignore"):
-        for i in rows:
-            known = slice(i + 1, n) if upper else slice(0, i)
-            value = b[..., i, :] - xp.einsum("...k,...kj->...j", a[..., i, known], x[..., known, :])
-            x[..., i, :] = value if unitriangular else value / a[..., i, i, None]
-    return x
-
-
 def _triangle(x, upper, unitriangular):
     """The part of a gradient that a triangular solve reads: one triangle, without the unit diagonal."""
     mask = namespace_of(x._data).tri(x.shape[-2], x.shape[-1], -1 if unitriangular else 0, dtype=x._data.dtype)
@@ -209,9 +195,9 @@ def solve_triangular(A, B, *, upper=None, left=True, unitriangular=False, out=No
         A, B = A.to(common), B.to(common)
         a, b = A._data, B._data
     if left:
-        x = _substitute(a, b, upper, unitriangular)
+        x = substitute(a, b, upper, unitriangular)
     else:
-        x = _substitute(a.swapaxes(-1, -2), b.swapaxes(-1, -2), not upper, unitriangular).swapaxes(-1, -2)
+        x = substitute(a.swapaxes(-1, -2), b.swapaxes(-1, -2), not upper, unitriangular).swapaxes(-1, -2)
     result = record(x, LinalgSolveTriangularBackward0, (A, B), (A, OUTPUT), (upper, left, unitriangular))
     return write_out(result, out, "linalg_solve_triangular")
 
@@ -233,7 +219,9 @@ def _cond(A, p):
         largest, smallest = values[..., :1], values[..., -1:]
         ratio = smallest / largest if p == -2 else largest / smallest
         return ratio.squeeze(-1)
-    check_matrix(f"linalg.cond(ord={p})", A)
+    check_matrix(f"linalg.cond(ord={p})", A, float16=True)
+    if A._data.dtype == FLOAT16:  # PyTorch takes the norm of A first: the nuclear one needs an SVD
+        raise refuse_float16("linalg.cond" if p == "nuc" else "linalg.inv")
     inverse, info = inv_ex(A)
     if p != "nuc":
         return nan_to_num(matrix_norm(A, p) * matrix_norm(inverse, p), math.inf, math.inf)

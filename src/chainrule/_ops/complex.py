@@ -183,11 +183,12 @@ Tensor.imag = property(imag, _set_imag)
 
 # ---------------------------------------------------------------- angle
 def _angle_grad(grad, self):
-    """``grad * i z / |z|^2`` (0 at 0) for complex ``z``; the angle of a real number is flat."""
+    """``grad * i z / |z|^2`` (0 at 0) for complex ``z``; the angle of a real number is flat. As in PyTorch, only
+    an exact 0 is 0: where ``|z|^2`` underflows, the division by it gives infinities and NaN."""
     if self._data.dtype.kind != "c":
         return zeros_like_grad(grad, None)
     magnitude2 = self.abs() ** 2
-    at_zero = magnitude2 == 0
+    at_zero = self == 0
     return where(at_zero, 0.0, grad * self / where(at_zero, 1.0, magnitude2) * 1j)
 
 

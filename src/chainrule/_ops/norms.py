@@ -100,7 +100,10 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, out=None):
                                "operation does not have an identity")
         raise RuntimeError(f"linalg.vector_norm cannot compute the {which} norm on the dimension {empty[0]}because "
                            "this dimension is empty and the operation does not have an identity")
-    result = _norm_array(data, ord, dims, keepdim).astype(data.real.dtype, copy=False)
+    result = _norm_array(data, ord, dims, keepdim)
+    if result.size == data.size and ord != 0:  # one element per result: PyTorch gives its magnitude, however
+        result = namespace_of(data).abs(data).reshape(result.shape)  # large or small
+    result = result.astype(data.real.dtype, copy=False)
     node_args = (float(ord), dims, keepdim)
     return write_out(record(result, LinalgVectorNormBackward0, (x,), (x, OUTPUT), node_args), out, "linalg_vector_norm")
 

@@ -7,7 +7,7 @@ import math
 import numbers
 
 from .._array import NUMPY, namespace_of
-from .._dtype import complex128, float64, int32
+from .._dtype import complex128, float64, int32, promote_types
 from .._errors import type_name
 from .._tensor import Tensor, make_tensor
 from ..return_types import make_return_type
@@ -132,9 +132,15 @@ LdexpBackward0 = derivative("LdexpBackward0", _ldexp_grad_self, _ldexp_grad_othe
 
 
 def ldexp(input, other, *, out=None):
-    """``input * 2**other``."""
+    """``input * 2**other``. For an integer ``other``, ``2**other`` is a default-float tensor (PyTorch's
+    ``pow(2.0, other)``), and a floating-point ``input`` keeps its dtype: the product is computed in the wider
+    of the two and rounded once."""
     check_tensors("ldexp", ("input", input), ("other", other))
-    product = mul(input.detach(), exp2(other.detach()))
+    x, power = input.detach(), exp2(other.detach())
+    if other._data.dtype.kind in "biu" and x._data.dtype.kind in "fc":
+        product = mul(x, power.to(promote_types(power.dtype, x.dtype))).to(x.dtype)
+    else:
+        product = mul(x, power)
     return write_out(record(product._data, LdexpBackward0, (input, other), (input, other)), out, "ldexp")
 
 

@@ -9,8 +9,9 @@ positive-definite. The ``_ex`` functions return that ``info`` per matrix instead
 from ..._array import NUMPY, namespace_of
 from .._arguments import not_a_tensor
 
-__all__ = ["LinAlgError", "check_matrix", "refuse_float16", "FLOAT16", "lu_info", "cholesky_info", "failure_info",
-           "singular_error", "singular_solve_error", "not_positive_definite_error"]
+__all__ = ["LinAlgError", "check_matrix", "refuse_float16", "FLOAT16", "lu_info", "cholesky_info", "triangular_info",
+           "failure_info", "singular_error", "singular_solve_error", "not_positive_definite_error", "svd_error",
+           "eigh_error"]
 
 
 class LinAlgError(RuntimeError):
@@ -95,13 +96,18 @@ def lu_info(matrix):
 
 
 def cholesky_info(matrix):
-    """0 for a positive-definite matrix, else the order of its first leading minor that is not."""
+    """0 for a positive-definite matrix, else the order of its first leading minor that is not.
+
+    NumPy's LAPACK carries a NaN or an infinite pivot on through the factor, where PyTorch's stops at the first
+    pivot that is not positive: a factor with a non-finite diagonal is checked pivot by pivot.
+    """
     xp = namespace_of(matrix)
     try:
-        xp.linalg.cholesky(matrix)
-        return 0
+        factor = xp.linalg.cholesky(matrix)
     except xp.linalg.LinAlgError:
-        pass
+        factor = None
+    if factor is not None:
+        return 0 if xp.isfinite(xp.diagonal(factor)).all() else _first_bad_pivot(matrix)
     n = matrix.shape[0]
     for order in range(1, n):
         try:
@@ -109,6 +115,42 @@ def cholesky_info(matrix):
         except xp.linalg.LinAlgError:
             return order
     return n
+
+
+def _first_bad_pivot(matrix):
+    """The order of the first pivot of ``matrix``'s Cholesky factorization (its lower triangle, column by column,
+    in its own dtype, as LAPACK's unblocked ``potf2``) that is not positive: 0 if none."""
+    xp = namespace_of(matrix)
+    n = matrix.shape[0]
+    factor = xp.zeros_like(matrix)
+    with xp.errstate(all="ignore"):
+        for j in range(n):
+            row = factor[j, :j]
+            pivot = (matrix[j, j] - (row @ row.conj())).real
+            if not pivot > 0:
+                return j + 1
+            factor[j, j] = xp.sqrt(pivot)
+            factor[j + 1:, j] = (matrix[j + 1:, j] - factor[j + 1:, :j] @ row.conj()) / factor[j, j]
+    return 0
+
+
+def triangular_info(matrix):
+    """0 for a triangular matrix with no zero on its diagonal, else the 1-based position of the first zero."""
+    xp = namespace_of(matrix)
+    zeros = xp.diagonal(matrix) == 0
+    return int(xp.argmax(zeros)) + 1 if zeros.any() else 0
+
+
+def _fails(factorize):
+    """A ``matrix_info`` of 1 where NumPy's ``factorize`` gives up on the matrix, else 0."""
+    def info(matrix):
+        try:
+            factorize(matrix)
+            return 0
+        except namespace_of(matrix).linalg.LinAlgError:
+            return 1
+
+    return info
 
 
 # ---------------------------------------------------------------- over a batch
@@ -123,24 +165,44 @@ def failure_info(a, matrix_info):
 
 
 def _first_failure(a, matrix_info):
-    """``"(Batch element i): "`` (for a batch) and the info of the first matrix that fails."""
+    """``"(Batch element i): "`` (for a batch), the index in the flattened batch and the info of the first
+    matrix that fails."""
     infos = _infos(a, matrix_info)
     index = next((i for i, info in enumerate(infos) if info), 0)
-    return (f"(Batch element {index}): " if a.ndim > 2 else ""), infos[index] if infos else 0
+    return (f"(Batch element {index}): " if a.ndim > 2 else ""), index, infos[index] if infos else 0
 
 
-def singular_error(name, a):
-    prefix, pivot = _first_failure(a, lu_info)
+def singular_error(name, a, matrix_info=lu_info):
+    prefix, _, pivot = _first_failure(a, matrix_info)
     return LinAlgError(f"{name}: {prefix}The diagonal element {pivot} is zero, the inversion could not be completed "
                        "because the input matrix is singular.")
 
 
 def singular_solve_error(name, a):
-    prefix, _ = _first_failure(a, lu_info)
+    prefix, _, _ = _first_failure(a, lu_info)
     return LinAlgError(f"torch.{name}: {prefix}The solver failed because the input matrix is singular.")
 
 
 def not_positive_definite_error(name, a):
-    prefix, order = _first_failure(a, cholesky_info)
+    prefix, _, order = _first_failure(a, cholesky_info)
     return LinAlgError(f"{name}: {prefix}The factorization could not be completed because the input is not "
                        f"positive-definite (the leading minor of order {order} is not positive-definite).")
+
+
+def svd_error(a):
+    """PyTorch's error for an SVD that does not converge: its LAPACK refuses NaN input, and gives up on some
+    others (infinities; its message then ends with LAPACK's error code, which NumPy does not report)."""
+    xp = namespace_of(a)
+    prefix, index, _ = _first_failure(a, _fails(xp.linalg.svd))
+    failed = a.reshape(-1, *a.shape[-2:])[index]
+    reason = ("contained non-finite values" if xp.isnan(failed).any() else
+              "is ill-conditioned or has too many repeated singular values")
+    return LinAlgError(f"linalg.svd: {prefix}The algorithm failed to converge because the input matrix {reason}.")
+
+
+def eigh_error(a):
+    """PyTorch's error for a Hermitian eigendecomposition that does not converge (its message ends with
+    LAPACK's error code, which NumPy does not report)."""
+    prefix, _, _ = _first_failure(a, _fails(namespace_of(a).linalg.eigvalsh))
+    return LinAlgError(f"linalg.eigh: {prefix}The algorithm failed to converge because the input matrix is "
+                       "ill-conditioned or has too many repeated eigenvalues.")

@@ -13,6 +13,7 @@ from ..pointwise_base import write_out
 from .checks import check_matrix
 from .matrices import adjoint, diag_embed, identity, off_diagonal_ratio, outputs_of, record_factors
 from .solvers import solve
+from .svd import eigh_arrays
 from ..._float_errors import silent_float_errors
 
 __all__ = ["eigh", "eigvalsh", "eig", "eigvals"]
@@ -43,8 +44,7 @@ def _eigh_arrays(A, UPLO):
     if UPLO not in ("L", "U"):
         raise RuntimeError(f"Expected UPLO argument to be 'L' or 'U', but got {UPLO}")
     check_matrix("linalg.eigh", A, kernel="linalg_eigh_cpu")
-    a = A._data
-    return namespace_of(a).linalg.eigh(a, UPLO=UPLO)
+    return eigh_arrays(A._data, UPLO)
 
 
 def eigh(A, UPLO="L", *, out=None):

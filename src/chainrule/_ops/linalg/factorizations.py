@@ -15,9 +15,10 @@ from .._op import OUTPUT, derivative, record
 from ..joining import cat
 from ..kernel_dtypes import check_kernel
 from ..pointwise_base import write_out
-from .checks import check_matrix, not_positive_definite_error
+from .checks import (check_matrix, cholesky_info, failure_info, not_positive_definite_error, singular_error,
+                     triangular_info)
 from .matrices import adjoint, identity, lower, outputs_of, record_factors
-from .solvers import solve
+from .solvers import solve, substitute
 from ..._float_errors import silent_float_errors
 
 __all__ = ["cholesky", "cholesky_array", "cholesky_legacy", "cholesky_inverse", "qr", "householder_product"]
@@ -40,6 +41,8 @@ def cholesky_array(name, a, upper_factor):
         factor = xp.linalg.cholesky(a)
     except xp.linalg.LinAlgError:
         raise not_positive_definite_error(name, a) from None
+    if not xp.isfinite(xp.diagonal(factor, 0, -2, -1)).all() and failure_info(a, cholesky_info).any():
+        raise not_positive_definite_error(name, a)  # a NaN pivot, or one after an infinite one
     if not upper_factor:
         return factor
     transposed = xp.swapaxes(factor, -1, -2)
@@ -98,7 +101,16 @@ def cholesky_inverse(input, upper=False, *, out=None):
     xp = namespace_of(a)
     factor = xp.triu(a) if upper else xp.tril(a)
     product = xp.swapaxes(factor, -1, -2).conj() @ factor if upper else factor @ xp.swapaxes(factor, -1, -2).conj()
-    result = record(xp.linalg.inv(product), CholeskyInverseBackward0, (input,), (input, OUTPUT), (upper,))
+    if not xp.diagonal(a, 0, -2, -1).all():
+        raise singular_error("cholesky_inverse", a, triangular_info)
+    try:
+        inverse = xp.linalg.inv(product)
+    except xp.linalg.LinAlgError:  # the product underflows: PyTorch inverts the factor itself, giving inf and NaN
+        lower_factor = xp.swapaxes(factor, -1, -2).conj() if upper else factor
+        identity = xp.broadcast_to(xp.eye(a.shape[-1], dtype=a.dtype), a.shape)
+        inverse_factor = substitute(lower_factor, identity, False, False)
+        inverse = xp.swapaxes(inverse_factor, -1, -2).conj() @ inverse_factor
+    result = record(inverse, CholeskyInverseBackward0, (input,), (input, OUTPUT), (upper,))
     return write_out(result, out, "cholesky_inverse")
 
 

@@ -11,13 +11,13 @@ from ..._tensor import make_tensor
 from .._op import OUTPUT, derivative, record, record_multi
 from ..pointwise import where
 from ..pointwise_base import write_out
-from .checks import FLOAT16, check_matrix, singular_error, singular_solve_error
+from .checks import FLOAT16, check_matrix, refuse_float16, singular_error, singular_solve_error
 from .matrices import adjoint, identity
 from .svd import pinv, pinv_grad
 from ..._float_errors import silent_float_errors
 
 __all__ = ["inv", "inverse", "det", "slogdet", "linalg_slogdet", "logdet", "solve", "is_vector_rhs", "solve_array",
-           "lstsq"]
+           "lstsq", "substitute"]
 
 FUNCTIONS = ["det", "slogdet", "logdet", "inverse"]
 METHODS = FUNCTIONS
@@ -27,6 +27,22 @@ _Slogdet = return_types.make_return_type("slogdet", ("sign", "logabsdet"))
 _LinalgLstsq = return_types.make_return_type("linalg_lstsq", ("solution", "residuals", "rank", "singular_values"))
 
 _LSTSQ_DRIVERS = ("gels", "gelsy", "gelsd", "gelss")
+
+
+# ---------------------------------------------------------------- triangular systems
+def substitute(a, b, upper, unitriangular):
+    """``X`` with ``A @ X = B`` for triangular ``A``, one row at a time (a zero pivot gives inf/nan)."""
+    xp = namespace_of(a)
+    n = a.shape[-1]
+    x = xp.empty(NUMPY.broadcast_shapes(a.shape[:-2], b.shape[:-2]) + b.shape[-2:], dtype=b.dtype)
+    rows = range(n - 1, -1, -1) if upper else range(n)
+    with xp.errstate(all="ignore"):
+        for i in rows:
+            known = slice(i + 1, n) if upper else slice(0, i)
+            value = b[..., i, :] - xp.einsum("...k,...kj->...j", a[..., i, known], x[..., known, :])
+            x[..., i, :] = value if unitriangular else value / a[..., i, i, None]
+    return x
+
 
 
 # ---------------------------------------------------------------- inv
@@ -59,6 +75,8 @@ inverse = inv
 # ---------------------------------------------------------------- det / slogdet / logdet
 def _det_grad(grad, A, result):
     """``grad * det(A) * A^-T``: zero for a matrix whose determinant is exactly 0, as in PyTorch."""
+    if not A._data.size:  # nothing to invert (in float16 too, which inv refuses)
+        return make_tensor(namespace_of(A._data).zeros(A.shape, dtype=A._data.dtype))
     singular = result._data == 0
     if any_true(singular):  # their scale is 0: invert the identity in their place
         A = where(make_tensor(singular[..., None, None]), identity(A.shape[-1], A), A)
@@ -78,10 +96,18 @@ LinalgSlogdetBackward0 = derivative("LinalgSlogdetBackward0", _slogdet_grad, sav
 
 @silent_float_errors
 def det(A, *, out=None):
-    """The determinant of a square matrix (or of each in a batch)."""
-    check_matrix("linalg.det", A)
+    """The determinant of a square matrix (or of each in a batch); that of an empty one is 1, in float16 too,
+    which PyTorch computes no other determinant in."""
+    check_matrix("linalg.det", A, float16=True)
     a = A._data
-    result = record(namespace_of(a).linalg.det(a), LinalgDetBackward0, (A,), (A, OUTPUT))
+    xp = namespace_of(a)
+    if a.dtype == FLOAT16:
+        if a.size:
+            raise refuse_float16("linalg.det")
+        determinant = xp.ones(a.shape[:-2], dtype=a.dtype)
+    else:
+        determinant = xp.linalg.det(a)
+    result = record(determinant, LinalgDetBackward0, (A,), (A, OUTPUT))
     return write_out(result, out, "linalg_det")
 
 
@@ -206,7 +232,11 @@ LinalgLstsqBackward0 = derivative("LinalgLstsqBackward0", _lstsq_grad_A, _lstsq_
 def _lstsq_arrays(a, b, rcond):
     """The minimum-norm solution, each matrix's rank and singular values (SVD cut at ``rcond``)."""
     xp = namespace_of(a)
-    u, s, vh = xp.linalg.svd(a, full_matrices=False)
+    try:
+        u, s, vh = xp.linalg.svd(a, full_matrices=False)
+    except xp.linalg.LinAlgError:  # NaN input, which PyTorch's LAPACK refuses as an argument error
+        raise RuntimeError("torch.linalg.lstsq: The algorithm failed to converge because the input matrix "
+                           "contained non-finite values.") from None
     largest = s[..., :1] if s.shape[-1] else xp.zeros(s.shape[:-1] + (1,), dtype=s.dtype)
     kept = s > rcond * largest
     inverted = xp.where(kept, 1 / xp.where(kept, s, 1), 0).astype(a.dtype)

@@ -11,11 +11,11 @@ from ..._signatures import Signatures
 from ..._tensor import make_tensor
 from .._op import OUTPUT, derivative, record
 from ..pointwise_base import write_out
-from .checks import FLOAT16, check_matrix
+from .checks import FLOAT16, check_matrix, eigh_error, svd_error
 from .matrices import adjoint, diag_embed, off_diagonal_ratio, outputs_of, record_factors
 from ..._float_errors import silent_float_errors
 
-__all__ = ["svd", "svd_legacy", "svdvals", "pinv", "pinv_grad", "pinverse"]
+__all__ = ["svd", "svd_legacy", "svdvals", "pinv", "pinv_grad", "pinverse", "svd_arrays", "eigh_arrays"]
 
 FUNCTIONS = ["pinverse"]
 METHODS = FUNCTIONS
@@ -32,6 +32,25 @@ _Svd = return_types.make_return_type("svd", ("U", "S", "V"))
 
 
 # ---------------------------------------------------------------- svd / svdvals
+def svd_arrays(a, full_matrices=False, compute_uv=True):
+    """NumPy's SVD of ``a``, or PyTorch's error where it does not converge (NaN input)."""
+    xp = namespace_of(a)
+    try:
+        return xp.linalg.svd(a, full_matrices=full_matrices, compute_uv=compute_uv)
+    except xp.linalg.LinAlgError:
+        raise svd_error(a) from None
+
+
+def eigh_arrays(a, UPLO="L", compute_vectors=True):
+    """NumPy's Hermitian eigendecomposition of ``a`` (its eigenvalues alone unless ``compute_vectors``), or
+    PyTorch's error where it does not converge."""
+    xp = namespace_of(a)
+    try:
+        return xp.linalg.eigh(a, UPLO=UPLO) if compute_vectors else xp.linalg.eigvalsh(a, UPLO=UPLO)
+    except xp.linalg.LinAlgError:
+        raise eigh_error(a) from None
+
+
 def _svd_grad(grads, U, S, Vh, full_matrices):
     grad_U, grad_S, grad_Vh = grads
     U, S, Vh = outputs_of(U, S, Vh)
@@ -72,7 +91,7 @@ def svd(A, full_matrices=True, *, driver=None, out=None):
     """``U, S, Vh`` with ``A = U @ diag(S) @ Vh`` and ``S`` descending."""
     check_matrix("linalg.svd", A, square=False)
     a = A._data
-    U, S, Vh = namespace_of(a).linalg.svd(a, full_matrices=full_matrices)
+    U, S, Vh = svd_arrays(a, full_matrices)
     result = _LinalgSvd(record_factors((U, S, Vh), LinalgSvdBackward0, A, (full_matrices,)))
     return write_out(result, out, "linalg_svd")
 
@@ -82,7 +101,7 @@ def svdvals(A, *, driver=None, out=None):
     """The singular values, descending: an output of ``svd``, whose node keeps the singular vectors."""
     check_matrix("linalg.svd", A, square=False)
     a = A._data
-    U, S, Vh = namespace_of(a).linalg.svd(a, full_matrices=False)
+    U, S, Vh = svd_arrays(a)
     return write_out(record_factors((U, S, Vh), LinalgSvdBackward0, A, (False,))[1], out, "linalg_svdvals")
 
 
@@ -129,11 +148,11 @@ def _pinv_array(a, atol, rtol, hermitian):
     ``a``, its eigenvalues and eigenvectors: ``V diag(1/w) V^H``)."""
     xp = namespace_of(a)
     if hermitian:
-        values, vectors = xp.linalg.eigh(a)
+        values, vectors = eigh_arrays(a)
         magnitude = xp.abs(values)
         left, right_adjoint = vectors, vectors
     else:
-        left, magnitude, right = xp.linalg.svd(a, full_matrices=False)
+        left, magnitude, right = svd_arrays(a)
         values, right_adjoint = magnitude, _adjoint_array(right, xp)
     largest = magnitude.max(-1, keepdims=True) if magnitude.shape[-1] else magnitude[..., :1]
     threshold = xp.maximum(atol, rtol * largest)

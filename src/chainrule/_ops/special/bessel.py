@@ -11,6 +11,7 @@ from ..inplace import make_inplace
 from ..pointwise import abs, sgn, where
 from ..pointwise_base import kernel_missing, unary_op
 from . import bessel_kernels as kernels
+from .float16 import FLOAT16, refuse_float16
 from .unary import no_derivative, special_unary
 
 __all__ = ["i0", "i0_", "i0e", "i1", "i1e", "modified_bessel_i0", "modified_bessel_i1", "modified_bessel_k0",
@@ -41,11 +42,15 @@ def _away_from_zero(self):
 
 
 def _i1_grad(grad, self, result):
+    if self._data.dtype == FLOAT16:
+        raise refuse_float16("i1_backward")
     outside, safe = _away_from_zero(self)
     return grad * where(outside, i0(safe) - result / safe, 0.5)
 
 
 def _i1e_grad(grad, self, result):
+    if self._data.dtype == FLOAT16:
+        raise refuse_float16("i1e_backward")
     outside, safe = _away_from_zero(self)
     return grad * where(outside, i0e(safe) - result * (sgn(safe) + 1 / safe), 0.5)
 

@@ -125,11 +125,16 @@ def _shifted_sum(fn, x, p):
 
 
 def _mvlgamma_array(x, p):
+    """The arguments ``x - j/2`` are formed in ``x``'s dtype, as PyTorch forms them (in float16, ``x - 1`` of a
+    tiny ``x`` is the pole at -1); the rest is computed in float64 and rounded once."""
     xp = namespace_of(x)
-    wide = x.astype(xp.float64)
-    total = lgamma_array(wide - (p - 1) / 2)
+
+    def lgamma_shifted(j):
+        return lgamma_array((x - x.dtype.type(j / 2)).astype(xp.float64))
+
+    total = lgamma_shifted(p - 1)
     for j in range(p - 2, -1, -1):
-        total = total + lgamma_array(wide - j / 2)
+        total = total + lgamma_shifted(j)
     return (total + p * (p - 1) / 4 * math.log(math.pi)).astype(x.dtype, copy=False)
 
 
