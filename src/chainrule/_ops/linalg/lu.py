@@ -229,7 +229,8 @@ def lu_solve(LU, pivots, B, *, left=True, adjoint=False, out=None):
                            f"({n}x{n} and {b.shape[-2]}x{b.shape[-1]})")
     permutation = _permutation_from_pivots(pivots._data, n)
     L, U = _unpack(lu_array)
-    a = _permutation_matrix(permutation, lu_array.dtype) @ L @ U
+    with xp.errstate(all="ignore"):  # inf in LU gives NaN silently, as in PyTorch (some BLAS kernels flag it)
+        a = _permutation_matrix(permutation, lu_array.dtype) @ L @ U
     if adjoint:
         a = xp.swapaxes(a, -1, -2).conj()
     if not left:
