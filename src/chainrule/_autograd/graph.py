@@ -131,18 +131,15 @@ class saved_tensors_hooks:
 
 
 class save_on_cpu(saved_tensors_hooks):
-    """Keep saved tensors in host memory (a copy); on a CPU-only install this only copies."""
+    """Keep saved tensors in host memory. As in PyTorch, a tensor already there is kept as it is (later
+    in-place edits reach it), unless ``pin_memory`` asks for a copy in a buffer of its own."""
 
     def __init__(self, pin_memory=False, device_type="cuda"):
         def pack(tensor):
-            return make_tensor(_to_host_copy(tensor._data))
+            host = to_host(tensor._data)
+            return make_tensor(host.copy() if pin_memory and host is tensor._data else host)
 
         super().__init__(pack, lambda packed: packed)
-
-
-def _to_host_copy(array):
-    host = to_host(array)
-    return host.copy() if host is array else host
 
 
 def _modified_error(node, saved, tensor, current):
