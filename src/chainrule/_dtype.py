@@ -133,7 +133,7 @@ def from_numpy_dtype(np_dtype):
         return _FROM_NUMPY[np.dtype(np_dtype)]
     except (KeyError, TypeError):
         raise TypeError(
-            f"can't convert np.ndarray of type numpy.{np.dtype(np_dtype).name}. The only supported types are: "
+            f"can't convert np.ndarray of type numpy.{np.dtype(np_dtype).type.__name__}. The only supported types are: "
             "float64, float32, float16, complex64, complex128, int64, int32, int16, int8, uint64, uint32, uint16, "
             "uint8, and bool."
         ) from None
@@ -159,6 +159,9 @@ class _Defaults:
 
 
 _defaults = _Defaults()
+# Caches of results that depend on the default dtype (a Python float's dtype in promotion): emptied when it
+# changes, so that the hot paths reading them need not look at it.
+CLEARED_WITH_DEFAULT_DTYPE = []
 
 
 def get_default_dtype():
@@ -170,6 +173,8 @@ def set_default_dtype(d):
     if d not in (float16, float32, float64):
         raise TypeError("only floating-point types are supported as the default type")
     _defaults.dtype = d
+    for cache in CLEARED_WITH_DEFAULT_DTYPE:
+        cache.clear()
 
 
 def default_complex_dtype():

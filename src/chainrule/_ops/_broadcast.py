@@ -5,14 +5,15 @@ Backward undoes broadcasting in one place, ``chainrule._autograd.graph.sum_to_sh
 
 from .._array import NUMPY, SCALAR_TYPES, is_array, namespace_of
 from .._device import elementwise_operands
-from .._dtype import DIMENSIONED, SCALAR, ZERO_DIM, _FROM_NUMPY, result_type, scalar_dtype
+from .._dtype import CLEARED_WITH_DEFAULT_DTYPE, DIMENSIONED, SCALAR, ZERO_DIM, _FROM_NUMPY, result_type, scalar_dtype
 from .._errors import type_name, with_hint
 from .._float_errors import busy, call_silently, silently
 from .._tensor import Tensor
 
 __all__ = ["binary_arrays", "broadcast_error", "broadcast_shapes"]
 
-_promotion_cache = {}
+_promotion_cache = {}  # keyed by dtypes and operand kinds; a Python float's dtype is the default one
+CLEARED_WITH_DEFAULT_DTYPE.append(_promotion_cache)
 
 
 def _kind(array):
