@@ -448,8 +448,8 @@ def test_anomaly_mode_runs_eagerly():
 
 
 def test_checking_a_plan_compares_bits_not_values():
-    """A replay is accepted only when it equals eager bit for bit: a signed zero or another NaN is a difference,
-    a copy in another memory order is not."""
+    """A replay is accepted only when it equals eager bit for bit: a signed zero is a difference, a copy in
+    another memory order is not, nor a NaN with another sign or payload in the same place."""
     from chainrule._compile.plan import _same_bits
 
     values = np.array([[0.0, 1.5], [np.nan, -2.0]], dtype=np.float32)
@@ -458,7 +458,16 @@ def test_checking_a_plan_compares_bits_not_values():
     assert not _same_bits(np.array([0.0]), np.array([-0.0]))
     other_nan = values.copy()
     other_nan.view(np.uint32)[1, 0] ^= 1  # a NaN with another payload
-    assert np.isnan(other_nan[1, 0]) and not _same_bits(values, other_nan)
+    assert np.isnan(other_nan[1, 0]) and _same_bits(values, other_nan)
+    other_nan[1, 0] = 7.0
+    assert not _same_bits(values, other_nan) and not _same_bits(other_nan, values)
+    moved_nan = np.array([[0.0, np.nan], [1.5, -2.0]], dtype=np.float32)
+    assert not _same_bits(values, moved_nan)
+    complex_nan = np.array([complex(np.nan, 1.0), 2.0])
+    flipped = complex_nan.copy()
+    flipped.real[0] = -flipped.real[0]  # the NaN's sign bit
+    assert flipped.view(np.uint64)[0] != complex_nan.view(np.uint64)[0] and _same_bits(complex_nan, flipped)
+    assert not _same_bits(complex_nan, complex_nan.conj())
     assert not _same_bits(values, values + 1)
     for dtype in (np.float16, np.float32, np.complex128, np.bool_, np.int8):  # large arrays: compared in place
         large = np.zeros((300, 300), dtype=dtype)
