@@ -258,3 +258,19 @@ def test_zero_grad_detaches_a_gradient_that_has_a_graph():
         assert p.grad.grad_fn is not None
         optimizer.zero_grad(set_to_none=False)
         assert p.grad.tolist() == [0.0, 0.0] and p.grad.grad_fn is None and not p.grad.requires_grad
+
+
+@pytest.mark.parametrize("name", ["AdamW", "Adam"])
+@pytest.mark.parametrize("weight_decay", [0.0, 1.0, 2.0, 0.5])
+def test_weight_decay_of_any_value_steps_like_torch(name, weight_decay):
+    """Every weight decay applies, 1 included (a test against 0 only must not skip other values)."""
+    results = []
+    for lib in (torch, chainrule):
+        p = lib.tensor([1.0, -2.0, 3.0], dtype=lib.float64, requires_grad=True)
+        optimizer = getattr(lib.optim, name)([p], **_options(lib, lr=0.1, weight_decay=weight_decay))
+        for _ in range(3):
+            optimizer.zero_grad()
+            (p ** 2).sum().backward()
+            optimizer.step()
+        results.append(p.detach().numpy().tolist())
+    assert results[1] == pytest.approx(results[0], rel=1e-12)
