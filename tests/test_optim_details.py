@@ -4,6 +4,7 @@ order warning. Each test here was written to catch a planted bug that the trajec
 
 import warnings
 
+import numpy as np
 import pytest
 import torch
 
@@ -274,3 +275,42 @@ def test_weight_decay_of_any_value_steps_like_torch(name, weight_decay):
             optimizer.step()
         results.append(p.detach().numpy().tolist())
     assert results[1] == pytest.approx(results[0], rel=1e-12)
+
+
+@pytest.mark.parametrize("name", ["Adam", "RMSprop", "Adagrad"])
+@pytest.mark.parametrize("shapes", [((), ()), ((3,), (2,))], ids=["0-d", "vectors"])
+def test_a_group_of_real_and_complex_parameters_steps_like_torch(name, shapes):
+    """Real parameters before and after a complex one in one group, 0-d ones included (a 0-d complex
+    parameter's state holds a 0-d real step count beside its complex moments)."""
+    results = []
+    for lib in (torch, chainrule):
+        real_shape, complex_shape = shapes
+        first = lib.tensor(np.full(real_shape, 0.5), requires_grad=True)
+        z = lib.tensor(np.full(complex_shape, 1.0 - 2.0j), requires_grad=True)
+        last = lib.tensor(np.full(real_shape, -1.5), requires_grad=True)
+        optimizer = getattr(lib.optim, name)([first, z, last], **_options(lib, lr=0.1))
+        for _ in range(3):
+            optimizer.zero_grad()
+            ((first ** 2).sum() + (z * z.conj()).real.sum() * 3 + (last ** 3).sum()).backward()
+            optimizer.step()
+        results.append([complex(v) for p in (first, z, last) for v in p.detach().numpy().ravel()])
+    assert results[1] == pytest.approx(results[0], rel=1e-12)
+
+
+def test_lerp_at_one_half_takes_pytorchs_side():
+    from chainrule.optim.optimizer import lerp_
+
+    rng = np.random.default_rng(3)
+    start, end = rng.standard_normal(1000), rng.standard_normal(1000) * 1e3
+    ours = start.copy()
+    lerp_(ours, end, 0.5)
+    assert ours.tobytes() == torch.lerp(torch.tensor(start), torch.tensor(end), 0.5).numpy().tobytes()
+
+
+def test_the_duplicate_parameters_warning_points_at_the_callers_line():
+    """(PyTorch 2.13's warning points into its own torch/_compile.py wrapper; chainrule's at the user's line.)"""
+    p = chainrule.zeros(2, requires_grad=True)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        chainrule.optim.SGD([p, p], lr=0.1)
+    assert [w.filename for w in caught] == [__file__] and "duplicate parameters" in str(caught[0].message)

@@ -7,6 +7,7 @@ would. Step counts are 0-d float tensors, as PyTorch keeps them, so a state dict
 between the two libraries' layouts.
 """
 
+import sys
 import warnings
 from collections import defaultdict
 
@@ -96,7 +97,7 @@ class Optimizer:
         if len(params) != len({id(p) for p in params}):
             warnings.warn("optimizer contains a parameter group with duplicate parameters; in future, this will "
                           "cause an error; see github.com/pytorch/pytorch/issues/40967 for more information",
-                          stacklevel=3)
+                          stacklevel=_callers_level())
         seen = {id(p) for group in self.param_groups for p in group["params"]}
         if any(id(p) in seen for p in params):
             raise ValueError("some parameters appear in more than one parameter group")
@@ -314,6 +315,15 @@ def gradient(param, maximize, weight_decay=0):
 def add_scaled_(target, scale, values):
     """``target += scale * values`` in place, fused as PyTorch's ``add_(values, alpha=scale)``."""
     muladd(scale, values, target, out=target)
+
+
+def _callers_level():
+    """The ``stacklevel`` that makes a warning from the calling function name the first frame outside
+    chainrule.optim: the user's line, whether it made an optimizer or added a group."""
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_globals.get("__name__", "").startswith("chainrule.optim"):
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 def add_product_(target, scale, first, second):
