@@ -17,15 +17,15 @@ def _message(error):
 
 @pytest.mark.parametrize("make", [
     lambda m, x: (x * 1).exp(),                          # ExpBackward0 saves its output
-    lambda m, x: (x * 1) ** m.tensor(2.0),               # PowBackward1: "Pow1", not "Pow"
+    lambda m, x: (x * 1) ** m.tensor(2.0),               # PowBackward1 too: "Pow1", not "Pow"
     lambda m, x: (x * 1).sigmoid(),
 ], ids=["exp", "pow tensor exponent", "sigmoid"])
 def test_a_modified_saved_output_is_named_as_pytorch_names_it(make):
     def run(m):
         x = m.tensor([1.0, 2.0], requires_grad=True)
         y = make(m, x)
-        out = (y * y).sum()
-        y.add_(1)
+        out = y.sum()
+        y.add_(1)  # the node that saved y as its output is named, not the add that changed it
         with pytest.raises(RuntimeError) as error:
             out.backward()
         return _message(error.value)
@@ -33,12 +33,13 @@ def test_a_modified_saved_output_is_named_as_pytorch_names_it(make):
     assert run(chainrule) == run(torch)
 
 
-@pytest.mark.parametrize("pin_memory", [False, True])
+@pytest.mark.parametrize("pin_memory", [None, False, True])
 def test_save_on_cpu_copies_a_host_tensor_only_into_pinned_memory(pin_memory):
     def run(m):
         x = m.tensor([1.0, 2.0], requires_grad=True)
         w = m.tensor([3.0, 4.0])
-        with m.autograd.graph.save_on_cpu(pin_memory=pin_memory):
+        options = {} if pin_memory is None else {"pin_memory": pin_memory}
+        with m.autograd.graph.save_on_cpu(**options):
             out = (x * w).sum()
         w.mul_(10)  # no version error either way: the hooks decide what backward reads
         out.backward()
@@ -87,7 +88,7 @@ def test_what_a_pack_hook_is_handed():
         handed = []
 
         def pack(t):
-            handed.append((tuple(t.shape), t.tolist()))
+            handed.append((tuple(t.shape), t.requires_grad, t.grad_fn is None, t.tolist()))
             return t
 
         x = m.tensor([0.5, 1.5], requires_grad=True)
@@ -96,7 +97,7 @@ def test_what_a_pack_hook_is_handed():
             y = (x * w).exp()  # mul saves its inputs, exp its own output
         inputs = handed[:2]
         y.sum().backward()
-        return sorted(inputs), handed[2][0], x.grad.tolist() + w.grad.tolist()
+        return sorted(inputs), handed[2][0], x.grad.tolist() + w.grad.tolist()  # the output: see docs/differences.md
 
     ours, theirs = run(chainrule), run(torch)
     assert ours[:2] == theirs[:2] and ours[2] == pytest.approx(theirs[2], rel=1e-6)
@@ -109,10 +110,11 @@ def test_gradients_accumulate_with_create_graph_and_after_it():
         first = x.grad.tolist()
         (x ** 2).sum().backward(create_graph=True)   # added into a gradient that has a graph
         second = x.grad.tolist(), x.grad.requires_grad
-        (x * 5).sum().backward()                     # and once more without create_graph
-        return first, second, x.grad.tolist()
+        before = x.grad
+        (x * 5).sum().backward()                     # and once more without create_graph: added in place
+        return first, second, x.grad.tolist(), x.grad.requires_grad, x.grad is before
 
-    assert run(chainrule) == run(torch) == ([3.0, 12.0], ([5.0, 16.0], True), [10.0, 21.0])
+    assert run(chainrule) == run(torch) == ([3.0, 12.0], ([5.0, 16.0], True), [10.0, 21.0], True, True)
 
 
 def test_a_gradient_accumulated_in_place_counts_one_version_per_addition():
@@ -151,3 +153,69 @@ def test_a_python_complex_factor_is_conjugated_in_the_gradient():
 
     ours, theirs = run(chainrule), run(torch)
     assert ours == pytest.approx(theirs)
+
+
+def test_a_complex_parameter_is_conjugated_in_the_gradient_of_the_other_operand():
+    def run(m):
+        p = m.nn.Parameter(m.tensor([1 - 1j, 2 + 0.5j]))
+        z = m.tensor([0.5 + 1j, -1 + 2j], requires_grad=True)
+        (z * p).abs().sum().backward()
+        return z.grad.tolist() + p.grad.tolist()
+
+    assert run(chainrule) == pytest.approx(run(torch))
+
+
+def test_a_leaf_nodes_hooks_see_one_gradient_output():
+    def run(m):
+        seen = []
+        x = m.tensor([1.0, 2.0], requires_grad=True)
+        y = x * 3
+        accumulator = y.grad_fn.next_functions[0][0]
+        accumulator.register_prehook(lambda grad_outputs: seen.append(("pre", len(grad_outputs))))
+        accumulator.register_hook(lambda grad_inputs, grad_outputs: seen.append((len(grad_inputs), len(grad_outputs))))
+        y.sum().backward()
+        return seen, x.grad.tolist()
+
+    assert run(chainrule) == run(torch)
+
+
+@pytest.mark.parametrize("shapes", [((1,), (0,)), ((1, 3), (0, 3)), ((2, 1), (2, 0))])
+def test_a_size_one_dimension_broadcast_to_an_empty_one_gets_a_zero_gradient(shapes):
+    def run(m):
+        a = m.ones(shapes[0], requires_grad=True)
+        (a + m.ones(shapes[1])).sum().backward()
+        return a.grad.tolist()
+
+    assert run(chainrule) == run(torch)
+
+
+def test_a_leaf_used_once_near_the_end_accumulates_before_the_long_branch_runs():
+    def run(m):
+        order = []
+        x = m.tensor([0.1, 0.2], requires_grad=True)
+        w = m.tensor([1.0, -1.0], requires_grad=True)
+        earlier = w * 1  # w's accumulator is made here, before the branch's 200 nodes  # noqa: F841
+        first = h = x * 2
+        for _ in range(200):
+            h = (h * 1.001).sin()
+        for name, t in (("w", w), ("first", first), ("last", h), ("x", x)):
+            t.register_hook(lambda g, name=name: order.append(name))
+        (h * w).sum().backward()
+        return order
+
+    assert run(chainrule) == run(torch) == ["w", "last", "first", "x"]
+
+
+@pytest.mark.parametrize("shape, strides", [
+    ((1, 3, 2), (100, 1, 3)),   # a size-1 dimension with a stride of its own: still dense
+    ((2, 1, 3), (1, 7, 2)),
+    ((3, 2), (1, 3)),           # a transposed matrix
+    ((2, 2, 2), (1, 2, 4)),
+], ids=["size-1 outer", "size-1 middle", "transposed", "reversed"])
+def test_a_leafs_first_gradient_takes_its_strides(shape, strides):
+    def run(m):
+        x = m.empty_strided(shape, strides).fill_(1.0).requires_grad_()
+        (x * 2).sum().backward()
+        return x.grad.stride(), x.grad.tolist()
+
+    assert run(chainrule) == run(torch)

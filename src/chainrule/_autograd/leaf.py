@@ -114,8 +114,10 @@ def accumulate_into_leaf(leaf, grad):
             leaf._grad = make_tensor(_relaxed_gradient(data, target_dtype))
     else:
         current = leaf._grad
-        # CuPy's flags have no writeable: its arrays always are
-        if current._grad_fn is None and not current._requires_grad and getattr(current._data.flags, "writeable", True):
+        # Outside grad mode PyTorch adds in place, into a gradient with a graph of its own too (left by a
+        # create_graph backward); only a read-only (broadcast) gradient is replaced. CuPy's flags have no
+        # writeable: its arrays always are.
+        if getattr(current._data.flags, "writeable", True):
             namespace_of(data).add(current._data, data, out=current._data, casting="unsafe")
             current._version_counter[0] += 1  # an in-place add, as PyTorch's AccumulateGrad counts it
         else:
