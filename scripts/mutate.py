@@ -52,7 +52,8 @@ MODULES = {
            "tests/test_devices.py::test_a_cpu_scalar_tensor_of_the_result_shape_gets_its_gradient_on_the_cpu "
            "-k \"not million and (not extensions or forward or anomaly or jvp or dual)\""),
     "broadcast": (["src/chainrule/_ops/_broadcast.py"],
-                  "tests/test_pointwise.py tests/test_op_mechanism.py tests/test_dtype_rules.py"),
+                  "tests/test_pointwise.py tests/test_op_mechanism.py tests/test_dtype_rules.py "
+                  "tests/test_devices.py::test_a_cpu_scalar_tensor_mixes_with_gpu_tensors"),
     "dtype": (["src/chainrule/_dtype.py"],
               "tests/test_dtype_rules.py tests/test_tensor.py tests/test_pointwise.py tests/test_op_mechanism.py"),
     "random": (["src/chainrule/_random/generator.py", "src/chainrule/_random/draws.py",

@@ -90,3 +90,18 @@ def test_numpy_arrays_without_a_tensor_dtype_are_refused_with_pytorchs_message(a
 def test_a_bfloat16_tensor_is_refused_with_a_type_error():
     with pytest.raises(TypeError, match="no bfloat16 tensors"):
         chainrule.zeros(2, dtype=chainrule.bfloat16)
+
+
+@pytest.mark.parametrize("name", ["uint8", "int8", "int16", "int32"])
+@pytest.mark.parametrize("expression", ["1000 // t", "-1000 // t", "1000 - t", "t - 1000", "300 * t", "1000 + t",
+                                        "t.remainder(1000)", "torch.remainder(1000, t)", "2 ** 40 // t"])
+def test_an_integer_beyond_the_tensors_range_wraps_around_as_in_pytorch(name, expression):
+    def run(m):
+        t = m.tensor([7, 3], dtype=getattr(m, name))
+        try:
+            result = eval(expression, {"torch": m, "t": t})
+        except Exception as error:  # the outcome compared: both refuse, with one type
+            return type(error).__name__
+        return str(result.dtype).split(".")[-1], result.tolist()
+
+    assert run(chainrule) == run(torch)

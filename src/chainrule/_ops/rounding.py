@@ -9,7 +9,7 @@ where NumPy would only warn.
 
 import numbers
 
-from .._array import all_true, is_array, namespace_of
+from .._array import NUMPY, all_true, is_array, namespace_of
 from .._tensor import Tensor
 from ._broadcast import apply_binary, binary_arrays, operand_error
 from ._arguments import not_a_tensor
@@ -160,12 +160,23 @@ def _trunc_divide_arrays(x, y):
 
 
 def _tensor_first(input, other):
-    """Tensor and other operand: a number in front becomes a tensor of the other's dtype."""
+    """Tensor and other operand: a number in front becomes a tensor of the other's dtype (an integer outside an
+    integer dtype's range wraps around, as PyTorch's scalars do: ``1000 // uint8`` divides 232)."""
     if not isinstance(input, Tensor):
         if not isinstance(input, numbers.Number):
             raise operand_error(input, other)
-        input = tensor(input, dtype=other.dtype if isinstance(other, Tensor) else None)
+        dtype = other.dtype if isinstance(other, Tensor) else None
+        if input.__class__ is int and dtype is not None and other._data.dtype.kind in "iu" \
+                and -2 ** 63 <= input < 2 ** 64:
+            low, high = _integer_range(other._data.dtype)
+            input = (input - low) % (high - low + 1) + low
+        input = tensor(input, dtype=dtype)
     return input
+
+
+def _integer_range(np_dtype):
+    info = NUMPY.iinfo(np_dtype)
+    return int(info.min), int(info.max)
 
 
 DivBackward2 = derivative("DivBackward2", _zero_grad, _zero_grad)
