@@ -146,3 +146,27 @@ def test_checking_compares_views_and_broadcasts_where_they_lie():
     changed[-1, -1] = 0.0
     assert _same_bits(grid.T, grid.copy().T) and not _same_bits(grid.T, changed.T)
     assert _same_bits(grid[::2, 1::3], grid.copy()[::2, 1::3]) and not _same_bits(grid[:, ::-1], changed[:, ::-1])
+
+
+def test_under_a_debuggers_trace_hook_the_recording_follows_op_calls_through_the_profile_hook():
+    """A debugger or coverage tool holds the trace hook: the recorder keeps it and follows op calls with the
+    profile hook instead, so an op without a kernel is still replayed as a whole call."""
+    calls = []
+
+    def debugger(frame, event, arg):
+        calls.append(event)
+        return None
+
+    def step(x):
+        return torch.cumsum(torch.sin(x) * 2, 0) + x
+
+    compiled = torch.compile(step)
+    sys.settrace(debugger)
+    try:
+        for call in range(4):
+            x = torch.tensor(np.linspace(0, 1, 5) + call)
+            assert _bits(compiled(x)) == _bits(step(x))
+    finally:
+        sys.settrace(None)
+    assert calls and compiled.replays == 2
+    assert "1 ops called whole" in compiled.explain()
