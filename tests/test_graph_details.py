@@ -5,6 +5,8 @@ and close, the message naming a modified saved tensor, and how gradients accumul
 without ``create_graph``, its version counter, when a leaf's hooks fire among the others).
 """
 
+import warnings
+
 import pytest
 import torch
 
@@ -219,3 +221,18 @@ def test_a_leafs_first_gradient_takes_its_strides(shape, strides):
         return x.grad.stride(), x.grad.tolist()
 
     assert run(chainrule) == run(torch)
+
+
+def test_a_root_gradient_of_another_dtype_accumulates_in_the_leafs_dtype_with_create_graph():
+    def run(m):
+        x = m.tensor([1.0, 2.0], requires_grad=True)
+        results = []
+        for create_graph in (True, True, False):
+            x.backward(m.tensor([1.0, 3.0], dtype=m.float64), create_graph=create_graph)
+            results.append((str(x.grad.dtype).split(".")[-1], x.grad.tolist()))
+        return results
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # backward with create_graph warns of a reference cycle (once)
+        ours, theirs = run(chainrule), run(torch)
+    assert ours == theirs == [("float32", [1.0, 3.0]), ("float32", [2.0, 6.0]), ("float32", [3.0, 9.0])]
