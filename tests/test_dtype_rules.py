@@ -105,3 +105,14 @@ def test_an_integer_beyond_the_tensors_range_wraps_around_as_in_pytorch(name, ex
         return str(result.dtype).split(".")[-1], result.tolist()
 
     assert run(chainrule) == run(torch)
+
+
+@pytest.mark.parametrize("expression", ["t + np.ones(2)", "t * np.arange(2, dtype=np.int16)", "t - np.float32(2.5)",
+                                        "t / np.array(4.0)"])
+def test_a_numpy_operand_beside_a_tensor_as_in_pytorch(expression):
+    def run(m):
+        t = m.tensor([250, 3], dtype=m.uint8)
+        result = eval(expression, {"np": np, "t": t})
+        return type(result).__name__, str(result.dtype).split(".")[-1], result.tolist()
+
+    assert run(chainrule) == run(torch)
