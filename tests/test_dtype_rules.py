@@ -3,6 +3,7 @@ Python or NumPy number takes part with, how operand kinds (numbers, 0-d and dime
 the properties of each dtype, and the dtypes given by Python types."""
 
 import itertools
+import warnings
 
 import numpy as np
 import pytest
@@ -112,7 +113,9 @@ def test_an_integer_beyond_the_tensors_range_wraps_around_as_in_pytorch(name, ex
 def test_a_numpy_operand_beside_a_tensor_as_in_pytorch(expression):
     def run(m):
         t = m.tensor([250, 3], dtype=m.uint8)
-        result = eval(expression, {"np": np, "t": t})
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)  # NumPy's about PyTorch's __array_wrap__
+            result = eval(expression, {"np": np, "t": t})
         return type(result).__name__, str(result.dtype).split(".")[-1], result.tolist()
 
     assert run(chainrule) == run(torch)
