@@ -10,7 +10,7 @@ import runpy
 import sys
 
 from . import _mpi
-from .process_group import abort_job_on_uncaught_exception
+from .process_group import abort_job, abort_job_on_uncaught_exception
 
 
 def _set_rank_environment(MPI):
@@ -47,11 +47,9 @@ def main():
     except SystemExit as stop:
         if stop.code not in (None, 0):
             code = stop.code if isinstance(stop.code, int) else 1
-            if not isinstance(stop.code, int):
-                print(stop.code, file=sys.stderr)
-            print(f"[rank{world.Get_rank()}]: exited with code {code}; aborting all {world.Get_size()} ranks",
-                  file=sys.stderr, flush=True)
-            world.Abort(code)
+            reason = "" if isinstance(stop.code, int) else f"{stop.code}\n"
+            abort_job(world, code, f"{reason}[rank{world.Get_rank()}]: exited with code {code}; aborting all "
+                                   f"{world.Get_size()} ranks\n")
         raise
 
 

@@ -7,6 +7,7 @@ A ``ProcessGroup`` wraps one MPI communicator. Ranks given to the public functio
 import enum
 import os
 import sys
+import time
 import traceback
 import warnings
 
@@ -211,14 +212,22 @@ def abort_job_on_uncaught_exception(comm, rank):
 
     def abort(kind, value, tb):
         text = "".join(traceback.format_exception(kind, value, tb))
-        sys.stderr.write("".join(f"[rank{rank}]: {line}\n" for line in text.rstrip("\n").split("\n")))
-        sys.stderr.write(f"[rank{rank}]: chainrule.distributed: rank {rank} raised {kind.__name__}; "
-                         f"aborting all {comm.Get_size()} ranks\n")
-        sys.stderr.flush()
-        comm.Abort(1)
+        abort_job(comm, 1, "".join(f"[rank{rank}]: {line}\n" for line in text.rstrip("\n").split("\n")) +
+                  f"[rank{rank}]: chainrule.distributed: rank {rank} raised {kind.__name__}; "
+                  f"aborting all {comm.Get_size()} ranks\n")
 
     _world.previous_excepthook = previous
     sys.excepthook = abort
+
+
+def abort_job(comm, code, message):
+    """Write ``message`` to stderr in one piece, then abort every rank. The launcher forwards each rank's
+    output while it runs and stops at the abort, so the message gets a moment to reach it first (without it,
+    the last lines were sometimes lost)."""
+    sys.stderr.write(message)
+    sys.stderr.flush()
+    time.sleep(0.2)
+    comm.Abort(code)
 
 
 def destroy_process_group(group=None):
