@@ -17,6 +17,17 @@ def _options(lib, **options):
     return dict(options, foreach=False) if lib is torch else options
 
 
+def _trajectory(lib, name, values, loss, steps, **options):
+    """A float64 parameter's values after ``steps`` steps of optimizer ``name`` on ``loss``."""
+    p = lib.tensor(values, dtype=lib.float64, requires_grad=True)
+    optimizer = getattr(lib.optim, name)([p], **_options(lib, **options))
+    for _ in range(steps):
+        optimizer.zero_grad()
+        loss(p).backward()
+        optimizer.step()
+    return p.detach().numpy().tolist()
+
+
 @pytest.mark.parametrize("name", NAMES)
 def test_defaults_match_torch(name):
     expected = getattr(torch.optim, name)([torch.zeros(1, requires_grad=True)]).defaults
@@ -29,15 +40,8 @@ def test_defaults_match_torch(name):
 @pytest.mark.parametrize("betas", [(0.0, 0.5), (0.3, 0.5)])
 def test_small_betas_step_like_torch(name, betas):
     """A beta of 0 is allowed, and betas under 0.5 take the other side of the running averages' lerp."""
-    results = []
-    for lib in (torch, chainrule):
-        p = lib.tensor([1.0, -2.0, 3.0, 0.1], dtype=lib.float64, requires_grad=True)
-        optimizer = getattr(lib.optim, name)([p], **_options(lib, lr=0.1, betas=betas))
-        for _ in range(5):
-            optimizer.zero_grad()
-            (p ** 3).sum().backward()
-            optimizer.step()
-        results.append(p.detach().numpy().tolist())
+    results = [_trajectory(lib, name, [1.0, -2.0, 3.0, 0.1], lambda p: (p ** 3).sum(), 5, lr=0.1, betas=betas)
+               for lib in (torch, chainrule)]
     if betas[0]:  # the updates round differently in the last bits (docs/differences.md, optimizer rounding)
         assert results[1] == pytest.approx(results[0], rel=1e-12)
     else:  # a weight of exactly 1 must take lerp's second side to give PyTorch's bits
@@ -265,15 +269,8 @@ def test_zero_grad_detaches_a_gradient_that_has_a_graph():
 @pytest.mark.parametrize("weight_decay", [0.0, 1.0, 2.0, 0.5])
 def test_weight_decay_of_any_value_steps_like_torch(name, weight_decay):
     """Every weight decay applies, 1 included (a test against 0 only must not skip other values)."""
-    results = []
-    for lib in (torch, chainrule):
-        p = lib.tensor([1.0, -2.0, 3.0], dtype=lib.float64, requires_grad=True)
-        optimizer = getattr(lib.optim, name)([p], **_options(lib, lr=0.1, weight_decay=weight_decay))
-        for _ in range(3):
-            optimizer.zero_grad()
-            (p ** 2).sum().backward()
-            optimizer.step()
-        results.append(p.detach().numpy().tolist())
+    results = [_trajectory(lib, name, [1.0, -2.0, 3.0], lambda p: (p ** 2).sum(), 3, lr=0.1,
+                           weight_decay=weight_decay) for lib in (torch, chainrule)]
     assert results[1] == pytest.approx(results[0], rel=1e-12)
 
 

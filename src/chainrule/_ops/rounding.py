@@ -168,15 +168,9 @@ def _tensor_first(input, other):
         dtype = other.dtype if isinstance(other, Tensor) else None
         if input.__class__ is int and dtype is not None and other._data.dtype.kind in "iu" \
                 and -2 ** 63 <= input < 2 ** 64:
-            low, high = _integer_range(other._data.dtype)
-            input = (input - low) % (high - low + 1) + low
+            input = NUMPY.array(input).astype(other._data.dtype).item()  # wrapped as apply_binary wraps it
         input = tensor(input, dtype=dtype)
     return input
-
-
-def _integer_range(np_dtype):
-    info = NUMPY.iinfo(np_dtype)
-    return int(info.min), int(info.max)
 
 
 DivBackward2 = derivative("DivBackward2", _zero_grad, _zero_grad)
