@@ -30,6 +30,11 @@ _FROM_NUMPY = _dtype._FROM_NUMPY
 _ndarray = NUMPY.ndarray
 _grad_state = grad_mode._state
 _inference = grad_mode._inference_anywhere
+DETACH_VIEW_MESSAGE = ("Can't detach views in-place. Use detach() instead. If you are using "
+                       "DistributedDataParallel (DDP) for training, and gradient_as_bucket_view is set as True, "
+                       "gradients are views of DDP buckets, and hence detach_() cannot be called on these gradients. "
+                       "To fix this error, please refer to the Optimizer.zero_grad() function in "
+                       "torch/optim/optimizer.py as the solution.")
 
 NON_LEAF_GRAD_WARNING = (
     "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad attribute won't be "
@@ -257,6 +262,8 @@ class Tensor:
         return out
 
     def detach_(self):
+        if self._base is not None:  # its base's graph would still reach it through the view
+            raise RuntimeError(DETACH_VIEW_MESSAGE)
         self._grad_fn = None
         self._requires_grad = False
         return self

@@ -16,7 +16,7 @@ from .._autograd import grad_mode
 from ._kernel import Kernel, replays
 from ._arguments import int_argument, not_a_tensor
 from ._op import attach, derivative, record
-from .inplace import VIEW_OF_LEAF_MESSAGE, CopyBackwards, check_inplace_allowed, with_leading_dims
+from .inplace import OVERLAP_MESSAGE, VIEW_OF_LEAF_MESSAGE, CopyBackwards, check_inplace_allowed, with_leading_dims
 from .index_put import index_put_accumulate, scatter_into_zeros
 from .shape import alias, record_view, writeable
 from .view_writes import AsStridedBackward0, base_key, positions_in_base
@@ -31,9 +31,6 @@ _grad_state = grad_mode._state
 
 ZERO_DIM_MESSAGE = ("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or `tensor.item<T>()` in C++ to "
                     "convert a 0-dim tensor to a number")
-OVERLAP_MESSAGE = ("unsupported operation: more than one element of the written-to tensor refers to a single memory "
-                   "location. Please clone() the tensor before performing the operation.")
-
 
 # ---------------------------------------------------------------- views: select / slice
 def _select_grad(grad, shape, dim, index):

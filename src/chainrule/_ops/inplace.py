@@ -24,7 +24,7 @@ from ._op import derivative, record
 from .pointwise_base import zeros_like_grad
 from .view_writes import write_through_view
 
-__all__ = ["make_inplace", "write_inplace", "zero_", "fill_", "copy_"]
+__all__ = ["OVERLAP_MESSAGE", "make_inplace", "write_inplace", "zero_", "fill_", "copy_"]
 
 _grad_state = grad_mode._state
 _ndarray = NUMPY.ndarray
@@ -32,27 +32,36 @@ _copyto = NUMPY.copyto
 
 LEAF_MESSAGE = "a leaf Variable that requires grad is being used in an in-place operation."
 VIEW_OF_LEAF_MESSAGE = "a view of a leaf Variable that requires grad is being used in an in-place operation."
+OVERLAP_MESSAGE = ("unsupported operation: more than one element of the written-to tensor refers to a single memory "
+                   "location. Please clone() the tensor before performing the operation.")
 INFERENCE_MESSAGE = ("Inplace update to inference tensor outside InferenceMode is not allowed.You can make a clone "
                      "to get a normal tensor before doing inplace update.See https://github.com/pytorch/rfcs/pull/17 "
                      "for more details.")
 
 
-def check_inplace_allowed(tensor, name="an in-place op"):
-    """PyTorch's refusals for writing into ``tensor`` while the graph is being recorded (``name``: the op's, for
-    the error when ``tensor`` is no tensor at all)."""
+def check_inplace_allowed(tensor, name="an in-place op", writes=True):
+    """PyTorch's refusals for changing ``tensor`` in place (``name``: the op's, for the error when ``tensor`` is
+    no tensor at all; ``writes``: False for the ops that change only its shape)."""
     try:
         inference = tensor._is_inference
     except AttributeError:
         raise not_a_tensor(name, ("input", tensor)) from None
     if inference and not _grad_state.inference:
         raise RuntimeError(INFERENCE_MESSAGE)
-    if not _grad_state.enabled:
-        return
-    if tensor._grad_fn is None and tensor._requires_grad:
-        raise RuntimeError(LEAF_MESSAGE)
-    base = tensor._base
-    if base is not None and base._grad_fn is None and base._requires_grad:
-        raise RuntimeError(VIEW_OF_LEAF_MESSAGE)
+    if _grad_state.enabled:
+        if tensor._grad_fn is None and tensor._requires_grad:
+            raise RuntimeError(LEAF_MESSAGE)
+        base = tensor._base
+        if base is not None and base._grad_fn is None and base._requires_grad:
+            raise RuntimeError(VIEW_OF_LEAF_MESSAGE)
+    if writes and not getattr(tensor._data.flags, "writeable", False) and _overlaps_itself(tensor._data):
+        raise RuntimeError(OVERLAP_MESSAGE)
+
+
+def _overlaps_itself(array):
+    """PyTorch's test for a destination it refuses: some dim of several elements with stride 0 (an expanded
+    tensor). NumPy's are read-only broadcasts, so only those are looked at; CuPy's arrays have no such flag."""
+    return any(stride == 0 and size > 1 for stride, size in zip(array.strides, array.shape))
 
 
 def _check_writable(tensor, result):
