@@ -72,3 +72,49 @@ def test_policy_refuses_a_non_bool_as_torch_does():
     for m in (chainrule, torch):
         with pytest.raises(TypeError, match="must be bool, not str"):
             m.autograd.enforce_grad_layout_policy("no")
+
+
+def test_relaxed_policy_copies_a_gradient_the_caller_still_holds_as_torch_does():
+    seen = {}
+    for m in (chainrule, torch):
+        x = m.zeros(3, 4, requires_grad=True)
+        gradient = m.ones(3, 4)
+        with m.autograd.enforce_grad_layout_policy(False):
+            x.backward(gradient)
+        gradient.add_(5)
+        seen[m] = (x.grad.tolist(), x.grad.data_ptr() == gradient.data_ptr())
+    assert seen[chainrule] == seen[torch] == ([[1.0] * 4] * 3, False)
+
+
+def test_accumulating_into_an_expanded_gradient_is_refused_as_torch_does():
+    outcomes = {}
+    for m in (chainrule, torch):
+        taken = m.zeros(3, 4, requires_grad=True)
+        with m.autograd.enforce_grad_layout_policy(False):
+            taken.sum().backward()  # the expanded ones of sum's backward, taken as they are
+            first = (taken.grad.stride(), taken.grad.tolist())
+            with pytest.raises(RuntimeError) as taken_again:
+                taken.sum().backward()
+        assigned = m.zeros(3, 4, requires_grad=True)
+        assigned.grad = m.ones(1, 4).expand(3, 4)
+        with pytest.raises(RuntimeError) as into_assigned:
+            (assigned * 2).sum().backward()
+        outcomes[m] = (first, str(taken_again.value), taken.grad.tolist(), str(into_assigned.value))
+    assert outcomes[chainrule] == outcomes[torch]
+    assert "more than one element of the written-to tensor" in outcomes[torch][1]
+
+
+def test_a_read_only_gradient_the_user_assigned_is_replaced_by_the_sum_not_written():
+    """PyTorch writes into a read-only NumPy array behind ``from_numpy`` (it warns that it cannot protect it);
+    chainrule leaves the user's array as it was and gives the leaf the same sum in a new tensor."""
+    import numpy as np
+
+    values = np.full((3, 4), 1.5, dtype=np.float32)
+    values.flags.writeable = False
+    x = chainrule.zeros(3, 4, requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        x.grad = chainrule.from_numpy(values)
+    (x * 2).sum().backward()
+    assert x.grad.tolist() == [[3.5] * 4] * 3
+    assert values.tolist() == [[1.5] * 4] * 3

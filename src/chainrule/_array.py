@@ -162,3 +162,13 @@ def all_true(array):
 def host_values(array):
     """Every element ``array`` stands for, as a NumPy array: for an op's own error messages."""
     return to_host(namespace_of(array).whole(array))
+
+
+OVERLAP_MESSAGE = ("unsupported operation: more than one element of the written-to tensor refers to a single memory "
+                   "location. Please clone() the tensor before performing the operation.")
+
+
+def overlaps_itself(array):
+    """Whether some dim of several elements has stride 0 (an expanded tensor): PyTorch's test for a
+    destination it refuses to write, with ``OVERLAP_MESSAGE``."""
+    return any(stride == 0 and size > 1 for stride, size in zip(array.strides, array.shape))

@@ -12,7 +12,7 @@ gives a replayed step's first gradients C order.)
 
 import weakref
 
-from .._array import namespace_of
+from .._array import OVERLAP_MESSAGE, namespace_of, overlaps_itself
 from .._recording import state as _recorder_state
 from .._tensor import make_tensor
 from . import grad_mode
@@ -115,11 +115,14 @@ def accumulate_into_leaf(leaf, grad):
     else:
         current = leaf._grad
         # Outside grad mode PyTorch adds in place, into a gradient with a graph of its own too (left by a
-        # create_graph backward); only a read-only (broadcast) gradient is replaced. CuPy's flags have no
-        # writeable: its arrays always are.
+        # create_graph backward), and refuses an expanded one (taken as it was under the relaxed layout
+        # policy, or assigned). A read-only array the user handed in is replaced, never written. CuPy's
+        # flags have no writeable: its arrays always are.
         if getattr(current._data.flags, "writeable", True):
             namespace_of(data).add(current._data, data, out=current._data, casting="unsafe")
             current._version_counter[0] += 1  # an in-place add, as PyTorch's AccumulateGrad counts it
+        elif overlaps_itself(current._data):
+            raise RuntimeError(OVERLAP_MESSAGE)
         else:
             leaf._grad = current + grad
     if leaf._post_accumulate_hooks:

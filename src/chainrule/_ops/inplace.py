@@ -11,7 +11,7 @@ a copy so the rule still sees it.
 import numbers
 
 from .._device import device_of, moved
-from .._array import NUMPY, namespace_of
+from .._array import NUMPY, OVERLAP_MESSAGE, namespace_of, overlaps_itself
 from .._dtype import _FROM_NUMPY
 from .._tensor import Tensor, make_tensor
 from .._autograd import grad_mode
@@ -32,8 +32,6 @@ _copyto = NUMPY.copyto
 
 LEAF_MESSAGE = "a leaf Variable that requires grad is being used in an in-place operation."
 VIEW_OF_LEAF_MESSAGE = "a view of a leaf Variable that requires grad is being used in an in-place operation."
-OVERLAP_MESSAGE = ("unsupported operation: more than one element of the written-to tensor refers to a single memory "
-                   "location. Please clone() the tensor before performing the operation.")
 INFERENCE_MESSAGE = ("Inplace update to inference tensor outside InferenceMode is not allowed.You can make a clone "
                      "to get a normal tensor before doing inplace update.See https://github.com/pytorch/rfcs/pull/17 "
                      "for more details.")
@@ -54,14 +52,9 @@ def check_inplace_allowed(tensor, name="an in-place op", writes=True):
         base = tensor._base
         if base is not None and base._grad_fn is None and base._requires_grad:
             raise RuntimeError(VIEW_OF_LEAF_MESSAGE)
-    if writes and not getattr(tensor._data.flags, "writeable", False) and _overlaps_itself(tensor._data):
+    # NumPy's expanded arrays are read-only broadcasts, so only those are looked at; CuPy's have no such flag.
+    if writes and not getattr(tensor._data.flags, "writeable", False) and overlaps_itself(tensor._data):
         raise RuntimeError(OVERLAP_MESSAGE)
-
-
-def _overlaps_itself(array):
-    """PyTorch's test for a destination it refuses: some dim of several elements with stride 0 (an expanded
-    tensor). NumPy's are read-only broadcasts, so only those are looked at; CuPy's arrays have no such flag."""
-    return any(stride == 0 and size > 1 for stride, size in zip(array.strides, array.shape))
 
 
 def _check_writable(tensor, result):
