@@ -50,7 +50,7 @@ def _process_state():
         "cycle collector": gc.isenabled(),
         "anomaly mode": (anomaly._state.enabled, anomaly._state.check_nan),
         "dual levels": (_forward.state.depth, len(_forward.state.duals)),
-        "saved tensor hooks": (list(graph._saved_hooks.stack), graph._hooks_open.count),
+        "saved tensor hooks": list(graph._saved_hooks.stack),
         "compile recording": (_recording.state.recorder, _recording.current()),
     }
 
@@ -163,7 +163,6 @@ def _restored_after_a_failure():
     yield
     grad_mode._state.enabled, grad_mode._state.inference = True, False
     graph._saved_hooks.stack = []
-    graph._hooks_open.count = 0
     gc.enable()
 
 

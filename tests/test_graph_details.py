@@ -239,3 +239,14 @@ def test_a_root_gradient_of_another_dtype_accumulates_in_the_leafs_dtype_with_cr
         warnings.simplefilter("ignore")  # backward with create_graph warns of a reference cycle (once)
         ours, theirs = run(chainrule), run(torch)
     assert ours == theirs == [("float32", [1.0, 3.0]), ("float32", [2.0, 6.0]), ("float32", [3.0, 9.0])]
+
+
+def test_leaves_made_ready_at_once_run_newest_first():
+    """The order docs/differences.md states (PyTorch's C++ heap leaves such ties in an order of its own)."""
+    leaves = [chainrule.ones(2, requires_grad=True) for _ in range(5)]
+    order = []
+    for i, leaf in enumerate(leaves):
+        leaf.register_hook(lambda grad, i=i: order.append(i))
+        leaf.register_post_accumulate_grad_hook(lambda leaf, i=i: order.append(f"accumulated {i}"))
+    chainrule.stack(leaves).sum().backward()
+    assert order == [step for i in (4, 3, 2, 1, 0) for step in (i, f"accumulated {i}")]

@@ -47,7 +47,7 @@ class SavedTensor:
     def __init__(self, tensor, output_of=None):
         self.version = tensor._version_counter[0]
         self.tangent = None  # an output's forward-mode tangent, and the dual level it belongs to
-        if _hooks_open.count and _saved_hooks.stack:
+        if _saved_hooks.stack:
             self._pack(tensor, output_of)
             return
         self.unpack_hook = None
@@ -101,14 +101,7 @@ class _SavedHooks(threading.local):
         self.stack = []
 
 
-class _HooksOpen:
-    """How many saved_tensors_hooks blocks are open in any thread: a cheap test before the per-thread one."""
-
-    count = 0
-
-
 _saved_hooks = _SavedHooks()
-_hooks_open = _HooksOpen()
 
 
 class saved_tensors_hooks:
@@ -121,12 +114,10 @@ class saved_tensors_hooks:
 
     def __enter__(self):
         _saved_hooks.stack.append((self.pack_hook, self.unpack_hook))
-        _hooks_open.count += 1
         return self
 
     def __exit__(self, *exc):
         _saved_hooks.stack.pop()
-        _hooks_open.count -= 1
         return False
 
 
