@@ -172,3 +172,19 @@ def test_threads_share_the_silence():
         for thread in threads:
             thread.join()
     assert not errors, errors[:3]
+
+
+@pytest.mark.parametrize("expression", ["x / 0", "x - T.tensor([inf])", "x.log()", "T.tensor([200], dtype=T.uint8) "
+                                        "+ 1000", "1000 - T.tensor([3], dtype=T.uint8)", "x ** 5000"])
+def test_ops_compute_silently_while_the_silent_context_is_in_use(expression):
+    """What another thread holding the shared silent context at that moment looks like to an op: entering it
+    fails, and the op silences NumPy for itself (deterministic here: the op runs inside the context)."""
+    from chainrule._float_errors import call_silently
+
+    namespaces = [{"T": module, "x": module.tensor([0.0, inf, -1.0]), "inf": inf} for module in (chainrule, torch)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ours = call_silently(eval, expression, namespaces[0])  # the test's own fixed expressions
+    theirs = eval(expression, namespaces[1])
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    assert str(ours.dtype).split(".")[1] == str(theirs.dtype).split(".")[1]

@@ -81,14 +81,11 @@ def _shape_of(value):
 
 def broadcast_error(a_shape, b_shape):
     """PyTorch's message for shapes that do not broadcast (dims counted in the result)."""
-    n = max(len(a_shape), len(b_shape))
-    a_full = (1,) * (n - len(a_shape)) + tuple(a_shape)
-    b_full = (1,) * (n - len(b_shape)) + tuple(b_shape)
-    for dim in range(n - 1, -1, -1):
-        x, y = a_full[dim], b_full[dim]
+    last = max(len(a_shape), len(b_shape)) - 1
+    for from_last, (x, y) in enumerate(zip(reversed(a_shape), reversed(b_shape))):  # only trailing dims conflict
         if x != y and x != 1 and y != 1:
             return with_hint(RuntimeError(f"The size of tensor a ({x}) must match the size of tensor b ({y}) at "
-                                          f"non-singleton dimension {dim}"), "broadcast")
+                                          f"non-singleton dimension {last - from_last}"), "broadcast")
     return RuntimeError(f"shapes {list(a_shape)} and {list(b_shape)} cannot be broadcast")
 
 
@@ -113,12 +110,10 @@ def apply_binary(array_fn, x, y):
         return silently(array_fn, *operands)
     except ValueError:
         raise broadcast_error(_shape_of(x), _shape_of(y)) from None
-    except OverflowError:
-        if is_array(x) and isinstance(y, int):
+    except OverflowError:  # only a Python integer beside an integer array overflows
+        if isinstance(y, int):
             return silently(array_fn, x, namespace_of(x).array(y).astype(x.dtype))
-        if is_array(y) and isinstance(x, int):
-            return silently(array_fn, namespace_of(y).array(x).astype(y.dtype), y)
-        raise
+        return silently(array_fn, namespace_of(y).array(x).astype(y.dtype), y)
 
 
 def broadcast_shapes(*shapes):
@@ -126,8 +121,8 @@ def broadcast_shapes(*shapes):
     try:
         return tuple(NUMPY.broadcast_shapes(*shapes))
     except ValueError:
-        result = shapes[0]
-        for shape in shapes[1:]:
+        result = ()
+        for shape in shapes:
             try:
                 result = NUMPY.broadcast_shapes(result, shape)
             except ValueError:
