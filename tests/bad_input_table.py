@@ -160,7 +160,8 @@ FUNCTION_CALLS = [
     ("unknown keyword", lambda m: ((_tensor(m, 2, 3),), {"no_such_keyword": 1})),
 ]
 
-# Methods get the tensor as ``self``: (label, self dtype or None, args(module))
+# Methods get the tensor as ``self``: (label, self's kind: a dtype's name, "expanded" or None, args(module)).
+# An expanded self has one memory location under several elements: in-place methods must refuse to write it.
 METHOD_CALLS = [
     ("None", None, lambda m: ((None,), {})),
     ("str", None, lambda m: (("abc",), {})),
@@ -171,7 +172,15 @@ METHOD_CALLS = [
     ("unknown keyword", None, lambda m: ((), {"no_such_keyword": 1})),
     ("bool self", "bool", lambda m: ((), {})),
     ("int self", "int64", lambda m: ((), {})),
+    ("expanded self", "expanded", lambda m: ((), {})),
+    ("expanded self, 1", "expanded", lambda m: ((1,), {})),
 ]
+
+
+def _self(module, kind):
+    if kind == "expanded":
+        return _tensor(module, 1, 3).expand(2, 3)
+    return _tensor(module, 2, 3, dtype=getattr(module, kind) if kind else None)
 
 
 def _public_names(ours, theirs):
@@ -209,7 +218,7 @@ def public_function_cases():
     for name in _public_names(chainrule.Tensor, torch.Tensor):
         for label, dtype, make in METHOD_CALLS:
             def call(module, name=name, dtype=dtype, make=make):
-                self = _tensor(module, 2, 3, dtype=getattr(module, dtype) if dtype else None)
+                self = _self(module, dtype)
                 args, kwargs = make(module)
                 return getattr(self, name)(*args, **kwargs)
             yield "Tensor", name, label, call

@@ -1,8 +1,9 @@
 """Writing in place into a tensor that cannot take it, compared with PyTorch: an expanded tensor (several
 elements on one memory location) refuses every in-place op that computes from its own elements, with
-PyTorch's RuntimeError and message, and is left as it was; ``detach_`` refuses views. Ops that only fill
-(``fill_``, ``zero_``, ``masked_fill_``, ...), which PyTorch lets write through an expanded tensor, are
-refused here with the same error (docs/differences.md says why); the tensor is unchanged all the same.
+PyTorch's RuntimeError and message, once the op's arguments are checked, and is left as it was; ``detach_``
+refuses views. Ops that only fill (``fill_``, ``zero_``, ``masked_fill_``, ...) and a few more, which PyTorch
+lets write through an expanded tensor, are refused here with the same error (docs/differences.md says why);
+the tensor is unchanged all the same.
 """
 
 import pytest
@@ -21,8 +22,10 @@ REFUSED_BY_BOTH = [
     "F.relu(e, inplace=True)", "T.exp_(e)",
 ]
 FILLS = ["e.fill_(2)", "e.zero_()", "e.masked_fill_(T.ones(3, 4, dtype=T.bool), 1.)",
-         "e.index_fill_(0, T.tensor([0]), 1.)", "T.nn.init.zeros_(e)", "e.copy_(e)"]
+         "e.index_fill_(0, T.tensor([0]), 1.)", "T.nn.init.zeros_(e)", "e.copy_(e)", "e.tril_()", "e.triu_(1)",
+         "e.fill_diagonal_(1.)", "e.conj_physical_()"]
 RESHAPED_IN_PLACE = ["e.t_()", "e.squeeze_()", "e.unsqueeze_(0)"]
+ARGUMENTS_FIRST = ["e.mul_()", "e.gcd_(1)", "e.exp_(1)", "e.index_add_(0)", "e.lerp_(1)"]
 
 
 def _expanded(module, expression):
@@ -46,6 +49,13 @@ def test_fills_into_an_expanded_tensor_are_refused_and_change_nothing(expression
     assert theirs is None  # PyTorch writes through; see docs/differences.md
     assert (ours, our_message) == ("RuntimeError", chainrule._ops.inplace.OVERLAP_MESSAGE)
     assert row.tolist() == [[0.0, 1.0, 2.0, 3.0]]
+
+
+@pytest.mark.parametrize("expression", ARGUMENTS_FIRST)
+def test_wrong_arguments_are_named_before_the_overlap_as_torch_does(expression):
+    (ours, _, _), _ = _expanded(chainrule, expression)
+    (theirs, _, _), _ = _expanded(torch, expression)
+    assert ours == theirs == "TypeError"
 
 
 @pytest.mark.parametrize("expression", RESHAPED_IN_PLACE)

@@ -24,7 +24,7 @@ from ._op import derivative, record
 from .pointwise_base import zeros_like_grad
 from .view_writes import write_through_view
 
-__all__ = ["OVERLAP_MESSAGE", "make_inplace", "write_inplace", "zero_", "fill_", "copy_"]
+__all__ = ["OVERLAP_MESSAGE", "check_overlap", "make_inplace", "write_inplace", "zero_", "fill_", "copy_"]
 
 _grad_state = grad_mode._state
 _ndarray = NUMPY.ndarray
@@ -37,9 +37,9 @@ INFERENCE_MESSAGE = ("Inplace update to inference tensor outside InferenceMode i
                      "for more details.")
 
 
-def check_inplace_allowed(tensor, name="an in-place op", writes=True):
+def check_inplace_allowed(tensor, name="an in-place op"):
     """PyTorch's refusals for changing ``tensor`` in place (``name``: the op's, for the error when ``tensor`` is
-    no tensor at all; ``writes``: False for the ops that change only its shape)."""
+    no tensor at all)."""
     try:
         inference = tensor._is_inference
     except AttributeError:
@@ -52,9 +52,6 @@ def check_inplace_allowed(tensor, name="an in-place op", writes=True):
         base = tensor._base
         if base is not None and base._grad_fn is None and base._requires_grad:
             raise RuntimeError(VIEW_OF_LEAF_MESSAGE)
-    # NumPy's expanded arrays are read-only broadcasts, so only those are looked at; CuPy's have no such flag.
-    if writes and not getattr(tensor._data.flags, "writeable", False) and overlaps_itself(tensor._data):
-        raise RuntimeError(OVERLAP_MESSAGE)
 
 
 def _check_writable(tensor, result):
@@ -106,8 +103,16 @@ def _share_saved_output(node, result, tensor):
             value.data = tensor._data
 
 
+def check_overlap(array):
+    """PyTorch's refusal to write an expanded tensor, once the op's arguments are checked. NumPy's expanded
+    arrays are read-only broadcasts, so only those are looked at; CuPy's arrays have no such flag."""
+    if not getattr(array.flags, "writeable", False) and overlaps_itself(array):
+        raise RuntimeError(OVERLAP_MESSAGE)
+
+
 def write_inplace(tensor, result):
     """Write ``result`` (computed out of place from ``tensor``) into ``tensor`` and take over its node."""
+    check_overlap(tensor._data)
     _check_writable(tensor, result)
     if _recorder_state.recorder is not None:
         _recorder_state.recorder.write(tensor, result)

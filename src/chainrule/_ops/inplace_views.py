@@ -51,7 +51,7 @@ def _become(tensor, view):
 
 def _shape_inplace(view_function, name):
     def inplace(self, *args, **kwargs):
-        check_inplace_allowed(self, name, writes=False)
+        check_inplace_allowed(self)
         return _become(self, view_function(self, *args, **kwargs))
 
     inplace.__name__ = inplace.__qualname__ = name
