@@ -111,6 +111,7 @@ def cholesky_solve(input, input2, upper=False, *, out=None):
     Only the factor's triangle is read, but its gradient reaches the whole matrix, as PyTorch's formula
     (which treats the factor as a full matrix) gives it: the other triangle enters with value zero.
     """
+    _check_cholesky_solve_shapes(input, input2)
     factor = input2.mH if bool_argument("cholesky_solve", "upper", None, upper) else input2
     outside = factor - tril(factor)
     L = tril(factor) + (outside - outside.detach())
@@ -118,6 +119,19 @@ def cholesky_solve(input, input2, upper=False, *, out=None):
         return linalg.solve(L @ L.mH, input)
     except linalg.LinAlgError:  # L L^H underflows or is singular: PyTorch's two triangular solves give inf and NaN
         return linalg.solve_triangular(L.mH, linalg.solve_triangular(L, input, upper=False), upper=True)
+
+
+def _check_cholesky_solve_shapes(b, factor):
+    """PyTorch's refusals, in its order, before the factor's triangle is read."""
+    for name, tensor in (("b", b), ("u", factor)):
+        if tensor.dim() < 2:
+            raise RuntimeError(f"{name} should have at least 2 dimensions, but has {tensor.dim()} dimensions instead")
+    rows, columns = factor.shape[-2:]
+    if rows != columns:
+        raise RuntimeError(f"A must be batches of square matrices, but they are {rows} by {columns} matrices")
+    if b.shape[-2] != rows:
+        raise RuntimeError(f"Incompatible matrix sizes for cholesky_solve: each A matrix is {rows} by {rows} but each "
+                           f"b matrix is {b.shape[-2]} by {b.shape[-1]}")
 
 
 def geqrf(input, *, out=None):

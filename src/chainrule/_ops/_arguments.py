@@ -77,6 +77,14 @@ def number_argument(function, name, position, value):
     raise _type_error(function, name, position, "Number", value)
 
 
+def float_from_tensor(function, name, value):
+    """A tensor given for a float argument: a 0-d one is read as its number, as PyTorch's parser reads it, any
+    other is refused with its TypeError."""
+    if value.dim() != 0:
+        raise _type_error(function, name, None, "float", value)
+    return value.item()
+
+
 # The default ``dim`` of a reduction that also takes one dim (``max``, ``median``, ``prod``): over every element.
 # PyTorch refuses an explicit None there (``x.max(None)``), so None cannot be the default.
 ALL = object()

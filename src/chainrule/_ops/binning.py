@@ -11,6 +11,7 @@ from .._dtype import float32, float64, int32, int64
 from .._tensor import Tensor, _wrap_dim, make_tensor
 from ..return_types import make_return_type
 from ._arguments import bool_argument, check_tensors, int_argument
+from .kernel_dtypes import check_kernel
 
 __all__ = ["bincount", "histc", "histogram", "searchsorted", "bucketize", "isin", "unique_consecutive"]
 FUNCTIONS = __all__
@@ -75,8 +76,8 @@ def histc(input, bins=100, min=0, max=0, *, out=None):
     xp = namespace_of(x)
     if not input.dtype.is_floating_point:
         raise NotImplementedError(f"\"histogram_cpu\" not implemented for '{input.dtype.scalar_type_name}'")
-    if bins <= 0:
-        raise RuntimeError("torch.histc(): bins must be > 0, but got " + str(bins) + " for dimension 0")
+    if bins <= 0:  # PyTorch's message names histogram here too
+        raise RuntimeError(f"torch.histogram(): bins must be > 0, but got {bins} for dimension 0")
     low, high = _finite_range(x, float(min), float(max), "torch.histc")
     values = x.reshape(-1).astype(xp.float64)
     inside = values[(values >= low) & (values <= high)]
@@ -99,6 +100,8 @@ def histogram(input, bins=100, *, range=None, weight=None, density=False, out=No
                                f"{bins._data.ndim} dimensions in the bins tensor for dimension 0")
         edges = bins._data.astype(xp.float64)
     else:
+        if bins <= 0:
+            raise RuntimeError(f"torch.histogram(): bins must be > 0, but got {bins} for dimension 0")
         low, high = range if range is not None else (float(x.min()), float(x.max())) if x.size else (0.0, 0.0)
         low, high = _finite_range(x, float(low), float(high), "torch.histogram")
         if range is not None and low == high:
@@ -171,6 +174,7 @@ def unique_consecutive(input, return_inverse=False, return_counts=False, dim=Non
     xp = namespace_of(x)
     if dim is not None:
         dim = _wrap_dim(int_argument("unique_consecutive", "dim", None, dim), x.ndim)
+    check_kernel("unique", x)
     if dim is None:
         flat = x.reshape(-1)
         starts = xp.ones(flat.shape, dtype=bool)

@@ -55,6 +55,8 @@ KERNELS = {
     "ctc_loss": ("ctc_loss_cpu", "float32 float64"),
     "multi_margin_loss": ("multi_margin_loss_cpu_kernel", "float32 float64"),
     "multilabel_margin_loss": ("multilabel_margin_loss_forward_out_frame", "float32 float64"),
+    "unique": ("unique", f"bool {_INTEGERS} {_FLOATS}"),
+    "unique_dim": ("unique_dim", f"bool {_INTEGERS} {_FLOATS}"),
     "lu": ("lu_cpu", _LAPACK),
     "geqrf": ("geqrf_cpu", _LAPACK),
     "householder_product": ("orgqr_cpu", _LAPACK),

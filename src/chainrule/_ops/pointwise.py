@@ -15,8 +15,9 @@ from .._errors import type_name
 from .._tensor import Tensor, make_tensor
 from ._broadcast import binary_arrays, broadcast_shapes
 from ._kernel import Kernel, binary_operands, replays, same_kind_number
-from ._arguments import check_tensors, not_a_tensor
+from ._arguments import check_tensors, float_from_tensor, not_a_tensor
 from ._op import OUTPUT, conjugate, derivative, record
+from .inplace import make_inplace
 from .pointwise_base import (LARGE, float_array, kernel_missing, reject, to_default_float, unary_op, write_out,
                              zeros_like_grad)
 from .pointwise_special import TWO_OVER_SQRT_PI, erf_array, erfc_array, erfinv_array
@@ -31,7 +32,7 @@ __all__ = _UNARY + ["where", "zeros_like_grad", "to_default_float", "unary_op"]
 
 FUNCTIONS = _UNARY + ["where"]
 METHODS = _UNARY
-INPLACE = _UNARY
+INPLACE = [name for name in _UNARY if name != "abs"]  # abs_ is below: PyTorch refuses it for complex tensors
 ALIASES = {"absolute": "abs", "arcsin": "asin", "arccos": "acos", "arctan": "atan", "arcsinh": "asinh",
            "arccosh": "acosh", "arctanh": "atanh"}
 
@@ -261,6 +262,15 @@ sign = unary_op("sign", derivative("SignBackward0", _zero_grad), _sign_array, No
                 rejects=_SIGN_COMPLEX)
 relu = unary_op("relu", derivative("ReluBackward0", _relu_grad, saves="result"), _relu_array, "result",
                 float_only=False, rejects=_RELU_REJECTS)
+_abs_in_place = make_inplace(abs, "abs")
+
+
+def abs_(self):
+    """In-place ``abs``, which PyTorch refuses for complex tensors (their result would be real)."""
+    if isinstance(self, Tensor) and self._data.dtype.kind == "c":
+        raise RuntimeError("In-place abs is not supported for complex tensors.")
+    return _abs_in_place(self)
+
 
 
 # ---------------------------------------------------------------- sgn (complex too) and logit (its eps)
@@ -299,6 +309,8 @@ def logit(input, eps=None, *, out=None):
         x = input._data
     except AttributeError:
         raise not_a_tensor("logit", ("input", input)) from None
+    if isinstance(eps, Tensor):
+        eps = float_from_tensor("logit", "eps", eps)
     if x.dtype.kind in _LOGIT_COMPLEX:
         reject(x, _LOGIT_COMPLEX)
     x = float_array(input)
@@ -394,7 +406,7 @@ def tensor_where(self, condition, other):
     return where(condition, self, other)
 
 
-METHOD_FORMS = {"where": tensor_where}
+METHOD_FORMS = {"where": tensor_where, "abs_": abs_, "absolute_": abs_}
 
 
 # ---------------------------------------------------------------- compiled replay (chainrule.compile)

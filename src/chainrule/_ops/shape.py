@@ -142,9 +142,9 @@ def flatten(input, start_dim=0, end_dim=-1):
         x = input._data
     except AttributeError:
         raise not_a_tensor("flatten", ("input", input)) from None
+    start, end = _wrap_dim(start_dim, x.ndim), _wrap_dim(end_dim, x.ndim)
     if x.ndim == 0:
         return reshape(input, 1)
-    start, end = _wrap_dim(start_dim, x.ndim), _wrap_dim(end_dim, x.ndim)
     if start > end:
         raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
     if start == end:

@@ -14,6 +14,7 @@ from .._tensor import _wrap_dim, make_tensor
 from ._along_dim import check_nonempty_dim, pick_along, selected_grad
 from ._arguments import ALL, bool_argument, int_argument, none_dim_error, not_a_tensor
 from ._op import OUTPUT, derivative, record
+from .kernel_dtypes import check_kernel
 from .extrema import amax, amin, aminmax, argmax, argmin, evenly_distributed_grad, max, min
 from .pointwise_base import kernel_missing, reject, write_out
 
@@ -255,6 +256,7 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
         bool_argument("_unique2", name, None, flag)
     if dim is not None:
         dim = _wrap_dim(dim, x.ndim)
+    check_kernel("unique" if dim is None else "unique_dim", x)
     xp = namespace_of(x)
     values, inverse, counts = xp.unique(x, return_inverse=True, return_counts=True, axis=dim)
     if dim is None:

@@ -15,6 +15,7 @@ from .._dtype import bfloat16 as _bfloat16, complex64, complex128, to_dtype
 from .._tensor import Tensor, _wrap_dim, make_tensor
 from .._autograd import grad_mode
 from .._signatures import Signatures
+from .._size import int_list
 from ._arguments import check_tensors, int_argument
 from .arithmetic import add, mul
 from .copy import clone
@@ -65,10 +66,11 @@ def _directional_split(name, dim, minimum):
     def splitter(input, indices_or_sections):
         check_tensors(name, ("input", input))
         if input.dim() < minimum:
-            raise RuntimeError(f"torch.{name} requires a tensor with at least {minimum} dimension"
-                               f"{'s' if minimum > 1 else ''}, but got a tensor with {input.dim()} dimensions!")
+            raise RuntimeError(f"torch.{name} requires a tensor with at least {minimum} dimension, but got a "
+                               f"tensor with {input.dim()} dimensions!")
         along = 0 if name == "hsplit" and input.dim() == 1 else dim
-        if isinstance(indices_or_sections, int) and input.shape[along] % indices_or_sections:
+        sections = indices_or_sections
+        if isinstance(sections, int) and (sections == 0 or input.shape[along] % sections):
             raise RuntimeError(f"torch.{name} attempted to split along dimension {along}, but the size of the "
                                f"dimension {input.shape[along]} is not divisible by the split_size "
                                f"{indices_or_sections}!")
@@ -86,6 +88,7 @@ vsplit = _directional_split("vsplit", 0, 2)
 
 def split_with_sizes(input, split_sizes, dim=0):
     """Pieces of the given sizes along ``dim`` (they must add up to its length)."""
+    split_sizes = int_list("split_with_sizes", "split_sizes", 1, (split_sizes,))
     if sum(split_sizes) != input.shape[dim]:
         raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {input.shape[dim]} (input tensor's "
                            f"size at dimension {dim}), but got split_sizes={list(split_sizes)}")
