@@ -24,7 +24,8 @@ from ._op import derivative, record
 from .pointwise_base import zeros_like_grad
 from .view_writes import write_through_view
 
-__all__ = ["OVERLAP_MESSAGE", "check_overlap", "make_inplace", "write_inplace", "zero_", "fill_", "copy_"]
+__all__ = ["OVERLAP_MESSAGE", "check_arguments_then_inplace_allowed", "check_overlap", "make_inplace", "write_inplace",
+           "zero_", "fill_", "copy_"]
 
 _grad_state = grad_mode._state
 _ndarray = NUMPY.ndarray
@@ -134,11 +135,31 @@ def write_inplace(tensor, result):
     return tensor
 
 
+def check_arguments_then_inplace_allowed(fn, tensor, args, kwargs, name="an in-place op"):
+    """``check_inplace_allowed`` for ``tensor`` about to take ``fn(tensor, *args, **kwargs)``, in PyTorch's order.
+
+    PyTorch parses an in-place op's arguments before it refuses to write the tensor, so a wrong argument is a
+    TypeError there; chainrule's ops check their arguments as they compute, so on a refusal (a rare path) the
+    op is first tried on a detached alias, without a graph, to raise its TypeError if it has one.
+    """
+    try:
+        check_inplace_allowed(tensor, name)
+    except RuntimeError:
+        try:
+            with grad_mode.no_grad():
+                fn(tensor.detach(), *args, **kwargs)
+        except TypeError as error:
+            raise error from None
+        except Exception:  # noqa: BLE001 - any other error comes after the refusal, as in PyTorch
+            pass
+        raise
+
+
 def make_inplace(fn, name):
     """``name_``: ``fn`` applied in place."""
 
     def inplace(self, *args, **kwargs):
-        check_inplace_allowed(self, name + "_")
+        check_arguments_then_inplace_allowed(fn, self, args, kwargs, name + "_")
         return write_inplace(self, fn(self, *args, **kwargs))
 
     inplace.__name__ = inplace.__qualname__ = name + "_"

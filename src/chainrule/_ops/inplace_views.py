@@ -8,7 +8,7 @@ moves, as for any in-place op.
 
 from .._array import namespace_of
 from .._tensor import Tensor
-from .inplace import check_inplace_allowed, make_inplace
+from .inplace import check_arguments_then_inplace_allowed, make_inplace
 from .scatter_forms import as_strided
 from .diagonals import tril, triu
 from .shape import squeeze, t, transpose, unsqueeze
@@ -51,7 +51,7 @@ def _become(tensor, view):
 
 def _shape_inplace(view_function, name):
     def inplace(self, *args, **kwargs):
-        check_inplace_allowed(self)
+        check_arguments_then_inplace_allowed(view_function, self, args, kwargs)
         return _become(self, view_function(self, *args, **kwargs))
 
     inplace.__name__ = inplace.__qualname__ = name

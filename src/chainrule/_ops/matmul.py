@@ -20,7 +20,7 @@ from ._broadcast import broadcast_error
 from ._kernel import Kernel, replays
 from ._arguments import check_tensors, not_a_tensor
 from ._op import conjugate, derivative, record
-from .inplace import check_inplace_allowed, write_inplace
+from .inplace import check_arguments_then_inplace_allowed, write_inplace
 from .pointwise_base import no_kernel_error, write_out
 from .._float_errors import silent_float_errors
 
@@ -523,7 +523,7 @@ def _fused_inplace(fn):
     """``addmm_`` and friends: the product is added into ``self``, which must already have its shape."""
 
     def inplace(self, *args, **kwargs):
-        check_inplace_allowed(self)
+        check_arguments_then_inplace_allowed(fn, self, args, kwargs)
         result = fn(self, *args, **kwargs)
         if result._data.shape != self._data.shape:
             raise RuntimeError(f"Bad in-place call: input tensor size {list(self._data.shape)} and output tensor size "
