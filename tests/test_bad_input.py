@@ -71,7 +71,9 @@ LISTED = [
     ("T.ones(2, 3).logit(T.ones(2, 3))", False), ("T.tensor([0., 0.5]).logit(T.tensor(0.1))", True),
     ("T.ones(2, 3).nan_to_num(T.ones(2))", False),
     ("T.tensor([nan, inf]).nan_to_num(T.tensor(3.), T.tensor(4.))", True),
-    ("T.ones(0, 3).split_with_sizes(T.ones(0, 3))", True),
+    ("T.ones(0, 3).split_with_sizes(T.ones(0, 3))", True), ("T.ones(0, 3).split_with_sizes(0)", True),
+    ("T.tensor(0.5).hash_tensor(1)", True), ("T.tensor(0.5).hash_tensor((0, -1))", True),
+    ("T.ones(2, 3).hash_tensor((0, 0))", True),
     # a leaf that requires grad, written in place with wrong arguments: the TypeError comes first
     ("T.ones(2, requires_grad=True).add_()", False), ("T.ones(2, requires_grad=True).exp_(1)", False),
     ("T.ones(2, 2, requires_grad=True).addmm_(T.ones(2))", False),

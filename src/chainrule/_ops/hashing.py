@@ -3,8 +3,9 @@ to 64 bits (float64 for floating point, int64 otherwise), its bits read as an un
 results combined with exclusive or over the reduced dims. Not differentiable (an integer result)."""
 
 from .._array import namespace_of
-from .._tensor import _wrap_dim, make_tensor
+from .._tensor import make_tensor
 from ._arguments import check_tensors
+from ._along_dim import normalize_dims
 
 __all__ = ["hash_tensor"]
 FUNCTIONS = __all__
@@ -12,10 +13,10 @@ METHODS = __all__
 
 
 def _reduced_dims(dim, ndim):
-    if dim is None or ndim == 0:
+    if dim is None:
         return ()
-    dims = (dim,) if isinstance(dim, int) else tuple(dim)
-    return tuple(sorted({_wrap_dim(d, max(ndim, 1)) for d in dims}))
+    dims = normalize_dims(dim, max(ndim, 1))  # a 0-d tensor takes dims 0 and -1, as one of a single element
+    return dims if ndim else ()
 
 
 def hash_tensor(input, dim=(), *, keepdim=False, mode=0):
