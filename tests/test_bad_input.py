@@ -73,7 +73,15 @@ LISTED = [
     ("T.tensor([nan, inf]).nan_to_num(T.tensor(3.), T.tensor(4.))", True),
     ("T.ones(0, 3).split_with_sizes(T.ones(0, 3))", True), ("T.ones(0, 3).split_with_sizes(0)", True),
     ("T.tensor(0.5).hash_tensor(1)", True), ("T.tensor(0.5).hash_tensor((0, -1))", True),
-    ("T.ones(2, 3).hash_tensor((0, 0))", True),
+    ("T.ones(2, 3).hash_tensor((0, 0))", True), ("T.ones(0, 3).hash_tensor(1)", True),
+    ("T.ones(0, 3).geqrf()[0]", True), ("T.ones(2, 0, 3).geqrf()[1]", True),
+    # a 0-d tensor where a number is expected is read as its number; another tensor is refused
+    ("F.hardshrink(T.tensor([-1., 0.2, 2.]), T.tensor(0.5))", True),
+    ("F.softshrink(T.tensor([-1., 0.2, 2.]), T.tensor(0.5))", True),
+    ("F.softplus(T.tensor([-1., 0.2, 2.]), T.tensor(2.), T.tensor(1.))", True),
+    ("F.threshold(T.tensor([-1., 0.2, 2.]), T.tensor(0.1), T.tensor(5.))", True),
+    ("T.linalg.vector_norm(T.tensor([-1., 0.2, 2.]), T.tensor(3.))", True),
+    ("F.hardshrink(T.tensor([-1., 0.2, 2.]), T.ones(2))", False),
     # a leaf that requires grad, written in place with wrong arguments: the TypeError comes first
     ("T.ones(2, requires_grad=True).add_()", False), ("T.ones(2, requires_grad=True).exp_(1)", False),
     ("T.ones(2, 2, requires_grad=True).addmm_(T.ones(2))", False),

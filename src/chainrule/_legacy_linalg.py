@@ -6,6 +6,7 @@ Each is written with ``chainrule.linalg`` (so its gradients are those functions'
 orders and result tuples; the deprecated ones warn as PyTorch does.
 """
 
+import math
 import sys
 import warnings
 
@@ -141,9 +142,8 @@ def geqrf(input, *, out=None):
     if x.ndim < 2:
         raise RuntimeError("torch.geqrf: input must have at least 2 dimensions.")
     check_kernel("geqrf", x)
-    matrices = x.reshape((-1,) + x.shape[-2:])
     packed, taus = [], []
-    for matrix in matrices:
+    for matrix in x.reshape((math.prod(x.shape[:-2]),) + x.shape[-2:]) if x.size else ():
         h, tau = xp.linalg.qr(matrix, mode="raw")
         packed.append(h.T)
         taus.append(tau)

@@ -15,7 +15,7 @@ from .._errors import argument_type_error, type_name
 from .._tensor import Tensor
 
 __all__ = ["not_a_tensor", "check_tensors", "check_tensor_sequence", "int_argument", "bool_argument",
-           "number_argument", "missing_attribute", "ALL", "none_dim_error"]
+           "number_argument", "number_from_tensor", "missing_attribute", "ALL", "none_dim_error"]
 
 _NUMBERS = (int, float, complex)
 
@@ -70,18 +70,23 @@ def bool_argument(function, name, position, value):
 
 
 def number_argument(function, name, position, value):
-    """``value`` itself when it is a Python or NumPy number, else PyTorch's TypeError (None and strings are no
-    fill values)."""
+    """``value`` itself when it is a Python or NumPy number, a 0-d tensor's number, else PyTorch's TypeError (None
+    and strings are no fill values)."""
     if isinstance(value, _NUMBERS) or (isinstance(value, SCALAR_TYPES) and value.dtype.kind in "biufc"):
         return value
+    if isinstance(value, Tensor) and value.dim() == 0:
+        return value.item()
     raise _type_error(function, name, position, "Number", value)
 
 
-def float_from_tensor(function, name, value):
-    """A tensor given for a float argument: a 0-d one is read as its number, as PyTorch's parser reads it, any
-    other is refused with its TypeError."""
+def number_from_tensor(function, name, value, expected="Number"):
+    """A number argument that may come as a tensor: a 0-d one is read as its number, as PyTorch's parser reads
+    it, any other is refused with its TypeError (``expected``: "float" or "Number"); a non-tensor is returned
+    as it is."""
+    if not isinstance(value, Tensor):
+        return value
     if value.dim() != 0:
-        raise _type_error(function, name, None, "float", value)
+        raise _type_error(function, name, None, expected, value)
     return value.item()
 
 

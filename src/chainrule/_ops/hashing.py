@@ -33,8 +33,9 @@ def hash_tensor(input, dim=(), *, keepdim=False, mode=0):
         if not _reduced_dims(dim, x.ndim):
             raise RuntimeError("hash_tensor: Expected reduction dim to be specified for input.numel() == 0. Specify "
                                "the reduction dim with the 'dim' argument.")
-        empty = next(d for d in dims if x.shape[d] == 0)
-        raise IndexError(f"hash_tensor: Expected reduction dim {empty} to have non-zero size.")
+        for d in dims:
+            if x.shape[d] == 0:
+                raise IndexError(f"hash_tensor: Expected reduction dim {d} to have non-zero size.")
     wide = x.astype(xp.float64 if x.dtype.kind == "f" else xp.int64)
     bits = wide.view(xp.uint64)
     return make_tensor(xp.asarray(xp.bitwise_xor.reduce(bits, axis=dims, keepdims=keepdim)))

@@ -13,7 +13,7 @@ from .._array import NUMPY, namespace_of
 from .._dtype import to_dtype
 from .._tensor import Tensor, _wrap_dim
 from ._along_dim import expand_reduced, reduced_count, reduction_dims
-from ._arguments import check_tensors, missing_attribute, not_a_tensor
+from ._arguments import check_tensors, missing_attribute, not_a_tensor, number_from_tensor
 from ._op import OUTPUT, derivative, record
 from .linalg.svd import svdvals
 from .pointwise import sign, where
@@ -79,6 +79,7 @@ def _norm_array(x, ord, dims, keepdim):
 @silent_float_errors
 def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, out=None):
     """The ``ord``-norm of ``x`` over ``dim`` (every element when None): 2, 1, inf, -inf, 0 or any p."""
+    ord = number_from_tensor("linalg_vector_norm", "ord", ord)
     if isinstance(ord, str) or not isinstance(ord, (int, float)):
         raise TypeError(f"linalg_vector_norm(): argument 'ord' (position 2) must be Number, not {type(ord).__name__}")
     try:

@@ -15,7 +15,7 @@ from .._errors import type_name
 from .._tensor import Tensor, make_tensor
 from ._broadcast import binary_arrays, broadcast_shapes
 from ._kernel import Kernel, binary_operands, replays, same_kind_number
-from ._arguments import check_tensors, float_from_tensor, not_a_tensor
+from ._arguments import check_tensors, number_from_tensor, not_a_tensor
 from ._op import OUTPUT, conjugate, derivative, record
 from .inplace import make_inplace
 from .pointwise_base import (LARGE, float_array, kernel_missing, reject, to_default_float, unary_op, write_out,
@@ -309,8 +309,7 @@ def logit(input, eps=None, *, out=None):
         x = input._data
     except AttributeError:
         raise not_a_tensor("logit", ("input", input)) from None
-    if isinstance(eps, Tensor):
-        eps = float_from_tensor("logit", "eps", eps)
+    eps = number_from_tensor("logit", "eps", eps, "float")
     if x.dtype.kind in _LOGIT_COMPLEX:
         reject(x, _LOGIT_COMPLEX)
     x = float_array(input)

@@ -11,7 +11,7 @@ import numbers
 from .._array import NUMPY, SCALAR_TYPES, is_array, namespace_of
 from .._dtype import DIMENSIONED, SCALAR, ZERO_DIM, float16, float32, get_default_dtype, result_type, scalar_dtype
 from .._tensor import Tensor, make_tensor
-from ._arguments import check_tensors, float_from_tensor, not_a_tensor
+from ._arguments import check_tensors, number_from_tensor, not_a_tensor
 from ._broadcast import apply_binary, binary_arrays, broadcast_shapes
 from ._op import OUTPUT, conjugate, derivative, record
 from .pointwise import where
@@ -502,7 +502,7 @@ def nan_to_num(input, nan=0.0, posinf=None, neginf=None, *, out=None):
         x = input._data
     except AttributeError:
         raise not_a_tensor("nan_to_num", ("input", input)) from None
-    nan, posinf, neginf = (float_from_tensor("nan_to_num", name, value) if isinstance(value, Tensor) else value
+    nan, posinf, neginf = (number_from_tensor("nan_to_num", name, value, "float")
                            for name, value in (("nan", nan), ("posinf", posinf), ("neginf", neginf)))
     if x.dtype.kind == "f" and posinf is None and neginf is None and x.size >= LARGE and x.dtype.itemsize >= 4:
         data = _finite_or(x, 0.0 if nan is None else nan)

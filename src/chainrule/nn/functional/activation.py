@@ -19,7 +19,7 @@ from ..._ops import pointwise
 from ..._ops._op import OUTPUT, derivative, record
 from ..._ops.inplace import check_inplace_allowed, make_inplace, write_inplace
 from ..._ops.joining import cat
-from ..._ops._arguments import not_a_tensor, number_argument
+from ..._ops._arguments import not_a_tensor, number_argument, number_from_tensor
 from ..._ops.pointwise_base import no_kernel_error
 from ..._ops.pointwise import erf, exp, sigmoid, tanh, where
 from ..._ops.erf_single import gelu_derivative_single, gelu_single
@@ -388,6 +388,8 @@ SoftplusBackward0 = derivative("SoftplusBackward0", _softplus_grad, saves="self"
 
 def softplus(input, beta=1.0, threshold=20.0):
     """``log(1 + exp(beta * x)) / beta``, linear above ``threshold`` and finite everywhere."""
+    beta = number_from_tensor("softplus", "beta", beta)
+    threshold = number_from_tensor("softplus", "threshold", threshold)
     x = _real_float(input, "softplus_cpu", "softplus")
     return record(_softplus_array(x, beta, threshold), SoftplusBackward0, (input,), (input,),
                   (beta, threshold))
@@ -458,6 +460,7 @@ HardshrinkBackward0 = derivative("HardshrinkBackward0", _shrink_grad, saves="sel
 
 @silent_float_errors
 def softshrink(input, lambd=0.5):
+    lambd = number_from_tensor("softshrink", "lambd", lambd)
     x = _real_float(input, "softshrink_check", "softshrink")
     xp = namespace_of(x)
     if lambd < 0:
@@ -469,6 +472,7 @@ def softshrink(input, lambd=0.5):
 
 
 def hardshrink(input, lambd=0.5):
+    lambd = number_from_tensor("hardshrink", "lambd", lambd)
     x = _real_float(input, "hardshrink_cpu", "hardshrink")
     kept = select((x >= -lambd) & (x <= lambd), 0, x).astype(x.dtype, copy=False)
     return record(kept, HardshrinkBackward0, (input,), (input,), (lambd,))
@@ -484,7 +488,7 @@ ThresholdBackward1 = derivative("ThresholdBackward1", _threshold_grad, saves="se
 
 def _threshold_for_in_place(input, threshold, value):
     """The in-place node: PyTorch names it differently, and it still reads the input's old value."""
-    x = _threshold_input(input, threshold, value)
+    x, threshold, value = _threshold_input(input, threshold, value)
     replaced = select(x <= threshold, value, x).astype(x.dtype, copy=False)
     return record(replaced, ThresholdBackward1, (input,), (input,), (threshold,))
 
@@ -496,7 +500,7 @@ def threshold(input, threshold, value, inplace=False):
     """``value`` where ``input <= threshold``, else ``input``."""
     if inplace:
         return threshold_(input, threshold, value)
-    x = _threshold_input(input, threshold, value)
+    x, threshold, value = _threshold_input(input, threshold, value)
     replaced = select(x <= threshold, value, x).astype(x.dtype, copy=False)
     return record(replaced, ThresholdBackward0, (input,), (input,), (threshold,))
 
@@ -505,9 +509,8 @@ def _threshold_input(input, threshold, value):
     x = input._data
     if x.dtype.kind in "bc":
         raise no_kernel_error("threshold_cpu", x.dtype)
-    number_argument("threshold", "threshold", 2, threshold)
-    number_argument("threshold", "value", 3, value)
-    return x
+    threshold = number_argument("threshold", "threshold", 2, threshold)
+    return x, threshold, number_argument("threshold", "value", 3, value)
 
 
 def _write_back(input, result):
