@@ -68,6 +68,8 @@ LISTED = [
     ("T.ones(2, 3).histogram(0)", True), ("T.histc(T.ones(2), bins=0)", True),
     ("T.ones(2, dtype=T.complex64).unique()", True), ("T.unique(T.ones(2, dtype=T.complex128), dim=0)", True),
     ("T.ones(2, dtype=T.complex64).unique_consecutive()", True),
+    ("T.ones(3).unique_consecutive(T.ones(2))", True),
+    ("T.ones(3).unique_consecutive(return_counts=T.tensor(True))", True),
     ("T.ones(2, 3).logit(T.ones(2, 3))", False), ("T.tensor([0., 0.5]).logit(T.tensor(0.1))", True),
     ("T.ones(2, 3).nan_to_num(T.ones(2))", False),
     ("T.tensor([nan, inf]).nan_to_num(T.tensor(3.), T.tensor(4.))", True),

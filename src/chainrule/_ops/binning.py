@@ -168,8 +168,9 @@ def unique_consecutive(input, return_inverse=False, return_counts=False, dim=Non
     """Collapse runs of equal values (or equal slices along ``dim``) to one, keeping the order."""
     check_tensors("unique_consecutive", ("input", input))
     for name, flag in (("return_inverse", return_inverse), ("return_counts", return_counts)):
-        if not isinstance(flag, Tensor):  # PyTorch asks a tensor its truth value
-            bool_argument("unique_consecutive", name, None, flag)
+        if isinstance(flag, Tensor):
+            bool(flag)  # PyTorch's Python layer asks a tensor its truth value first (ambiguous for several)
+        bool_argument("unique_consecutive", name, None, flag)
     x = input._data
     xp = namespace_of(x)
     if dim is not None:
