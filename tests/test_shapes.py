@@ -332,3 +332,40 @@ def test_scatter_with_reduce_matches_torch(reduce, with_tensor):
         with pytest.raises(RuntimeError, match="reduce argument must be either add or multiply."):
             x.scatter(0, index, 1.0, reduce="mean")
     assert results[chainrule] == results[torch]
+
+
+ZERO_D_TRANSPOSES = {  # expression: PyTorch's deprecation warning (it warns once per process, so it is written here)
+    "x.T": "Tensor.T is deprecated on 0-D tensors. This function is the identity in these cases.",
+    "x.mT": "Tensor.mT is deprecated on 0-D tensors. This function is the identity in these cases.",
+    "x.mH": "Tensor.mH is deprecated on 0-D tensors. Consider using x.conj().",
+    "x.H": "Tensor.H is deprecated on 0-D tensors. Consider using x.conj().",
+    "x.adjoint()": "adjoint() is deprecated on 0-D tensors. Consider using x.conj().",
+}
+
+
+@pytest.mark.parametrize("expression", ZERO_D_TRANSPOSES)
+@pytest.mark.parametrize("dtype", ["float32", "complex64"])
+def test_matrix_transposes_of_a_0d_tensor_warn_and_compute_as_torch_does(expression, dtype):
+    import warnings
+
+    seen = {}
+    for module in (chainrule, torch):
+        x = module.tensor(0.5 + (0.25j if dtype == "complex64" else 0), dtype=getattr(module, dtype),
+                          requires_grad=True)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            result = eval(expression)  # the test's own fixed expressions
+        seen[module] = (result is x, type(result.grad_fn).__name__, complex(result.resolve_conj().item()))
+        if module is chainrule:
+            assert [(str(w.message), w.category, w.filename) for w in caught] == [
+                (ZERO_D_TRANSPOSES[expression], UserWarning, "<string>")]  # the line that asked
+    assert seen[chainrule] == seen[torch]
+
+
+def test_the_deprecation_of_T_beyond_two_dims_points_at_the_callers_line():
+    x = chainrule.ones(2, 3, 4)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        x.T
+    assert [(w.category, w.filename) for w in caught] == [(UserWarning, __file__)]
+    assert "The use of `x.T` on tensors of dimension other than 2" in str(caught[0].message)

@@ -1,6 +1,7 @@
 """Shape ops. Views share the input's array and version counter, as PyTorch's views do."""
 
 import math
+import warnings
 
 from .._array import INTEGER_TYPES, NUMPY, as_array, namespace_of
 from .._dtype import dtype
@@ -255,14 +256,27 @@ def movedim(input, source, destination):
 def T(input):
     """``x.T``: every dimension reversed (PyTorch records it as a permute)."""
     x = input._data
-    if x.ndim != 2 and x.ndim != 0:
-        import warnings
-
+    if x.ndim == 0:
+        _deprecated_on_zero_dim("Tensor.T", _IDENTITY)
+    elif x.ndim != 2:
         warnings.warn("The use of `x.T` on tensors of dimension other than 2 to reverse their shape is "
                       "deprecated and it will throw an error in a future release. Consider `x.mT` to transpose "
                       "batches of matrices or `x.permute(*torch.arange(x.ndim - 1, -1, -1))` to reverse the "
-                      "dimensions of a tensor.", UserWarning, stacklevel=3)
+                      "dimensions of a tensor.", UserWarning, stacklevel=2)
     return permute(input, tuple(range(x.ndim - 1, -1, -1)))
+
+
+_IDENTITY = "This function is the identity in these cases."
+_CONJ = "Consider using x.conj()."
+
+
+def _deprecated_on_zero_dim(name, advice):
+    """PyTorch's warning for a matrix transpose of a 0-d tensor, which it still computes (``advice`` says how)."""
+    warnings.warn(f"{name} is deprecated on 0-D tensors. {advice}", UserWarning, stacklevel=3)
+
+
+def _conjugated(input, result):
+    return result.conj() if input._data.dtype.kind == "c" else result
 
 
 def _matrix_transpose(input, name):
@@ -273,24 +287,32 @@ def _matrix_transpose(input, name):
 
 
 def mT(input):
+    if input._data.ndim == 0:
+        _deprecated_on_zero_dim("Tensor.mT", _IDENTITY)
+        return input
     return _matrix_transpose(input, "mT")
 
 
 def mH(input):
     """Conjugate transpose of the last two dims (a transpose for real dtypes)."""
-    result = _matrix_transpose(input, "mH")
-    return result.conj() if input._data.dtype.kind == "c" else result
+    if input._data.ndim == 0:
+        _deprecated_on_zero_dim("Tensor.mH", _CONJ)
+        return _conjugated(input, input)
+    return _conjugated(input, _matrix_transpose(input, "mH"))
 
 
 def adjoint(input):
-    result = transpose(input, -2, -1)
-    return result.conj() if input._data.dtype.kind == "c" else result
+    if input._data.ndim == 0:
+        _deprecated_on_zero_dim("adjoint()", _CONJ)
+        return _conjugated(input, input)
+    return _conjugated(input, transpose(input, -2, -1))
 
 
 def H(input):
     ndim = input._data.ndim
     if ndim == 0:
-        return input
+        _deprecated_on_zero_dim("Tensor.H", _CONJ)
+        return _conjugated(input, input)
     if ndim != 2:
         raise RuntimeError(f"tensor.H is only supported on matrices (2-D tensors). Got {ndim}-D tensor. For batches "
                            "of matrices, consider using tensor.mH")
