@@ -366,6 +366,7 @@ def test_the_deprecation_of_T_beyond_two_dims_points_at_the_callers_line():
     x = chainrule.ones(2, 3, 4)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        x.T
+        reversed_dims = x.T
     assert [(w.category, w.filename) for w in caught] == [(UserWarning, __file__)]
     assert "The use of `x.T` on tensors of dimension other than 2" in str(caught[0].message)
+    assert reversed_dims.shape == (4, 3, 2)
