@@ -174,7 +174,11 @@ def ormqr(input, tau, other, left=True, transpose=False, *, out=None):
 
 def nuclear_norm(input, dim=None, keepdim=False, *, out=None):
     """The sum of singular values (over ``dim``, the last two by default)."""
-    return linalg.matrix_norm(input, "nuc", dim=(-2, -1) if dim is None else tuple(dim), keepdim=keepdim)
+    if dim is None:
+        dim = (-2, -1)
+    elif not isinstance(dim, (list, tuple)):  # one int stands for both dims, as in PyTorch's int[2]
+        dim = (dim, dim)
+    return linalg.matrix_norm(input, "nuc", dim=tuple(dim), keepdim=keepdim)
 
 
 def frobenius_norm(input, dim, keepdim=False, *, out=None):
@@ -186,6 +190,8 @@ def norm_except_dim(v, pow=2, dim=0):
     """The ``pow``-norm over every dimension but ``dim`` (kept with size 1), as weight normalisation uses."""
     if dim == -1:
         return vector_norm(v, pow)
+    if v.dim() == 0:
+        raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
     dim = _wrap_dim(dim, v.dim())
     others = tuple(d for d in range(v.dim()) if d != dim)
     return vector_norm(v, pow, dim=others, keepdim=True)

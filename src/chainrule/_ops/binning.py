@@ -7,11 +7,12 @@ work on the arrays directly, each with the namespace of its input.
 
 from .._array import namespace_of
 from .._creation import tensor
-from .._dtype import float32, float64, int32, int64
+from .._dtype import _FROM_NUMPY, float32, float64, int32, int64
 from .._tensor import Tensor, _wrap_dim, make_tensor
 from ..return_types import make_return_type
 from ._arguments import bool_argument, check_tensors, int_argument
 from .kernel_dtypes import check_kernel
+from .pointwise_base import no_kernel_error
 
 __all__ = ["bincount", "histc", "histogram", "searchsorted", "bucketize", "isin", "unique_consecutive"]
 FUNCTIONS = __all__
@@ -127,6 +128,9 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
         right = side == "right"
     boundaries = sorted_sequence._data
     xp = namespace_of(boundaries)
+    for array in (boundaries, _as_tensor(input)._data):
+        if array.dtype.kind == "c":
+            raise no_kernel_error("searchsorted_out_cpu", array.dtype)
     if sorter is not None:
         boundaries = xp.take_along_axis(boundaries, sorter._data, axis=-1)
     values = _as_tensor(input)._data
@@ -159,6 +163,10 @@ def isin(elements, test_elements, *, assume_unique=False, invert=False):
     """Whether each element of ``elements`` occurs in ``test_elements``."""
     values = _as_tensor(elements)._data
     tests = _as_tensor(test_elements)._data
+    for array in (values, tests):
+        if array.dtype.kind == "c":
+            raise RuntimeError("Unsupported input type encountered for isin(): "
+                               f"{_FROM_NUMPY[array.dtype].scalar_type_name}")
     xp = namespace_of(values)
     found = xp.isin(values, tests, invert=invert)
     return make_tensor(xp.asarray(found))

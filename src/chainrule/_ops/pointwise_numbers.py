@@ -17,7 +17,7 @@ from ._op import derivative, record
 from .arithmetic import mul, pow
 from .inplace import make_inplace
 from .pointwise import exp2, sigmoid
-from .pointwise_base import LARGE, kernel_missing, no_kernel_error, reject, to_default_float, unary_op, write_out
+from .pointwise_base import LARGE, kernel_missing, no_kernel_error, reject, unary_op, write_out
 
 __all__ = ["deg2rad", "rad2deg", "logaddexp", "logaddexp2", "ldexp", "frexp", "float_power", "heaviside", "gcd",
            "lcm", "nextafter", "isreal", "positive", "bitwise_left_shift", "bitwise_right_shift"]
@@ -89,9 +89,9 @@ def _two_floats(name, input, other):
     if not isinstance(other, Tensor):
         raise TypeError(f"{name}(): argument 'other' (position 2) must be Tensor, not {type(other).__name__}")
     x, y = binary_arrays(input, other)
-    if name == "logaddexp2" and x.dtype.kind == "c":
-        raise no_kernel_error("logaddexp2_cpu", x.dtype)
-    return to_default_float(x), to_default_float(y)
+    if x.dtype.kind in "biu" or (name == "logaddexp2" and x.dtype.kind == "c"):  # PyTorch's kernels: floats only
+        raise no_kernel_error(f"{name}_cpu", x.dtype)
+    return x, y
 
 
 def logaddexp(input, other, *, out=None):

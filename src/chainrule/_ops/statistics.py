@@ -244,9 +244,11 @@ _UNSET = object()  # trapezoid's x and dx when not given: None is refused, as in
 def trapezoid(y, x=_UNSET, *, dx=_UNSET, dim=-1):
     """The integral of ``y`` along ``dim`` by the trapezoidal rule, at points ``x`` or spacing ``dx``."""
     y, x, spacing = _integrand("trapezoid", y, x, dx)
-    length = y.shape[dim] if y.dim() else 0
+    if y.dim() == 0:  # PyTorch names dim 0 when points are given
+        raise IndexError(f"Dimension specified as {dim if x is None else 0} but tensor has no dimensions")
+    length = y.shape[dim]
     if length == 0:
-        return zeros(tuple(s for i, s in enumerate(y.shape) if i != dim % max(y.dim(), 1)), dtype=y.dtype)
+        return zeros(tuple(s for i, s in enumerate(y.shape) if i != dim % y.dim()), dtype=y.dtype)
     if x is not None:
         if x.dim() == 1:
             shape = [1] * y.dim()

@@ -191,6 +191,8 @@ def channel_shuffle(input, groups):
     """Interleave the channels (dimension 1) of ``groups`` equal groups."""
     check_tensors("channel_shuffle", ("input", input))
     groups = int_argument("channel_shuffle", "groups", 2, groups)
+    if input.dim() <= 2:
+        raise RuntimeError(f"channel_shuffle expects input with > 2 dims, but got input with sizes {list(input.shape)}")
     if groups <= 0:
         raise RuntimeError(f"Number of groups to divide channels in must be positive. Value of groups:{groups}")
     channels = input.shape[1]
@@ -280,6 +282,10 @@ def chain_matmul(*matrices, out=None):
         matrices = tuple(matrices[0])
     if not matrices:
         raise RuntimeError("chain_matmul(): Expected one or more matrices")
+    for matrix in matrices:
+        check_tensors("chain_matmul", ("matrices", matrix))
+        if matrix.dim() != 2:
+            raise RuntimeError(f"Tensor dimension is {matrix.dim()}, expected 2 instead.")
     result = matrices[0]
     for m in matrices[1:]:
         result = matmul(result, m)

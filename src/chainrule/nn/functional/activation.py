@@ -114,8 +114,10 @@ _hardtanh_in_place = make_inplace(_hardtanh, "hardtanh")
 
 def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
     """Clamp to ``[min_val, max_val]``; unlike ``clamp`` the bounds themselves get no gradient."""
-    if min_val > max_val:
+    if min_val > max_val:  # first, as PyTorch's Python layer compares (tensors: their truth value)
         raise ValueError("min_val cannot be greater than max_val")
+    min_val, max_val = (number_from_tensor("hardtanh", name, value)
+                        for name, value in (("min_val", min_val), ("max_val", max_val)))
     if inplace:
         return _hardtanh_in_place(input, min_val, max_val)
     return _hardtanh(input, min_val, max_val)
@@ -123,6 +125,8 @@ def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
 
 def hardtanh_(input, min_val=-1.0, max_val=1.0):
     """PyTorch's in-place form takes the bounds in any order (``F.hardtanh`` alone refuses min > max)."""
+    min_val, max_val = (number_from_tensor("hardtanh_", name, value)
+                        for name, value in (("min_val", min_val), ("max_val", max_val)))
     return _hardtanh_in_place(input, min_val, max_val)
 
 
@@ -143,6 +147,7 @@ def _leaky_relu_array(x, negative_slope):
 
 
 def _leaky_relu_saving_result(input, negative_slope=0.01):
+    negative_slope = number_from_tensor("leaky_relu_", "negative_slope", negative_slope)
     x = _real_float(input, "leaky_relu_cpu", "leaky_relu_")
     return record(_leaky_relu_array(x, negative_slope), LeakyReluBackward1, (input,), (OUTPUT,),
                   (negative_slope,))
@@ -152,6 +157,7 @@ leaky_relu_ = make_inplace(_leaky_relu_saving_result, "leaky_relu")
 
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
+    negative_slope = number_from_tensor("leaky_relu", "negative_slope", negative_slope)
     if inplace:
         return leaky_relu_(input, negative_slope)
     x = _real_float(input, "leaky_relu_cpu", "leaky_relu")
@@ -258,6 +264,7 @@ _elu_in_place = make_inplace(_elu_inplace, "elu")
 
 
 def elu(input, alpha=1.0, inplace=False):
+    alpha = number_from_tensor("elu", "alpha", alpha)
     if inplace:
         return _elu_in_place(input, alpha, 1.0, 1.0, EluBackward1)
     return _elu_op(EluBackward0, input, input, alpha, 1.0, 1.0)

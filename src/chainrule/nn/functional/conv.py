@@ -144,8 +144,11 @@ def _batched(input, rank, name):
 
 
 def _check_tensors(function, input, weight, bias):
-    """PyTorch's TypeError for an input or weight (or a bias, when one is given) that is not a tensor."""
+    """PyTorch's TypeError for an input or weight (or a bias, when one is given) that is not a tensor, and its
+    refusal of a weight without output and input channels and a kernel."""
     check_tensors(function, ("input", input), ("weight", weight), *([("bias", bias)] if bias is not None else []))
+    if weight._data.ndim < 3:
+        raise RuntimeError("weight should have at least three dimensions")
 
 
 def _check_dtypes(input, weight, bias, name):

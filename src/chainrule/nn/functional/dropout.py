@@ -82,6 +82,8 @@ def _scaled_dropout(input, p, inplace, mask_shape):
     _check_floating(input)
     if p == 1:
         noise = _zeros(input, mask_shape)
+    elif input.is_complex():  # PyTorch draws the mask in the input's dtype, and has no complex draws
+        raise NotImplementedError(f"\"bernoulli_scalar_cpu_\" not implemented for '{input.dtype.scalar_type_name}'")
     else:
         noise = make_tensor(traced_stateful(_scaled_keep_mask, input, p, mask_shape))
     return input.mul_(noise) if inplace else input * noise
@@ -126,6 +128,8 @@ def dropout(input, p=0.5, training=True, inplace=False):
 def _feature_dropout(input, p, training, inplace):
     if not training or p == 0 or input.numel() == 0:
         return input
+    if input.dim() < 2:
+        raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
     return _scaled_dropout(input, p, inplace, _channel_shape(input))
 
 

@@ -130,6 +130,8 @@ def _max_over_grid(x, grid, rank, fallback=None):
     """
     xp = namespace_of(x)
     lead = x.shape[:x.ndim - rank]
+    if not grid.shape[0]:  # no windows at all (an output size of 0)
+        return xp.empty(lead + (0,), dtype=x.dtype), xp.empty((0,), dtype=grid.dtype)
     planes = x.reshape(lead + (math.prod(x.shape[x.ndim - rank:]),))
     # one lowest value appended to each plane: grid index -1 (padding) picks it
     padded = xp.concatenate([planes, xp.full(lead + (1,), _lowest(xp, x.dtype), dtype=x.dtype)], axis=-1)
@@ -430,15 +432,17 @@ def _adaptive_grid(xp, size, output_size):
     rank = len(size)
     flat = xp.zeros((1,) * (2 * rank), dtype=xp.int64)
     valid = xp.ones((1,) * (2 * rank), dtype=xp.bool_)
+    window = 1
     for dim, (n, out) in enumerate(zip(size, output_size)):
         start, end = _adaptive_bounds(xp, n, out)
         width = int((end - start).max()) if out else 0
+        window *= width
         offsets = start[:, None] + xp.arange(width)
         shape = [1] * (2 * rank)
         shape[dim], shape[rank + dim] = out, width
         flat = flat + (offsets * math.prod(size[dim + 1:])).reshape(shape)
         valid = valid & (offsets < end[:, None]).reshape(shape)
-    return xp.where(valid, flat, -1).reshape(math.prod(output_size), -1)
+    return xp.where(valid, flat, -1).reshape(math.prod(output_size), window)
 
 
 _ADAPTIVE_MAX_NODES = {rank: (gather_node(f"AdaptiveMaxPool{rank}DBackward0"),
