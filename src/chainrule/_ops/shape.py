@@ -302,6 +302,7 @@ def mH(input):
 
 
 def adjoint(input):
+    check_tensors("adjoint", ("input", input))
     if input._data.ndim == 0:
         _deprecated_on_zero_dim("adjoint()", _CONJ)
         return _conjugated(input, input)
