@@ -397,3 +397,19 @@ def test_out_argument_resizes_and_checks_dtype():
         assert str(exc.value) == "result type Float can't be cast to the desired output type Long"
         with m.no_grad():
             m.exp(m.ones(3, requires_grad=True), out=m.empty(3))
+
+
+@pytest.mark.parametrize("expression", ["x * p", "p * x", "x - p", "p / x", "x ** p", "torch.maximum(x, p)",
+                                        "torch.atan2(p, x)", "x + s", "s * x", "torch.add(x, p, alpha=2)"])
+def test_binary_ops_take_parameters_and_tensor_subclasses_as_either_operand(expression):
+    results = []
+    for module in (chainrule, torch):
+        class Sub(module.Tensor):
+            pass
+
+        x = module.tensor([1.5, -2.0, 0.5], dtype=module.float64)
+        namespace = {"torch": module, "x": x, "p": module.nn.Parameter(x * 3), "s": x.clone().as_subclass(Sub)}
+        result = eval(expression, namespace)  # the test's own fixed expressions
+        results.append((result.detach().numpy(), str(result.dtype).split(".")[-1], result.requires_grad))
+    np.testing.assert_allclose(results[0][0], results[1][0], rtol=1e-15)
+    assert results[0][1:] == results[1][1:]
