@@ -101,6 +101,8 @@ LISTED = [
     ("T.conv_transpose1d(T.ones(1, 2, 3), T.ones(2, 3))", True), ("T.conv1d(T.ones(1, 2, 3), T.ones(2, 3))", True),
     ("F.adaptive_max_pool1d(T.ones(2, 3), 0)", True), ("F.adaptive_max_pool2d(T.ones(1, 2, 3), (2, 0), True)[1]", True),
     ("T.nuclear_norm(T.ones(2, 3), 1)", True), ("T.norm_except_dim(T.tensor(0.5))", True),
+    ("T.constant_pad_nd(T.ones(2, 3), 1)", True), ("T.constant_pad_nd(T.ones(0, 3), T.ones(0, 3))", True),
+    ("T.empty_strided(3, 1)", True), ("T.empty_strided(T.ones(0, 3), T.ones(0, 3))", True),
     # a leaf that requires grad, written in place with wrong arguments: the TypeError comes first
     ("T.ones(2, requires_grad=True).add_()", False), ("T.ones(2, requires_grad=True).exp_(1)", False),
     ("T.ones(2, 2, requires_grad=True).addmm_(T.ones(2))", False),
