@@ -219,7 +219,7 @@ def _last_uses(instructions, large):
 
 
 def _write(instructions, outputs, verify, large=frozenset(), scalars=frozenset(), tree=None, arrays=frozenset(),
-           saved=None, make_node=None):
+           saved=None, make_node=None, copies=frozenset()):
     """Python source for a replay (or, with ``verify``, a check of every value against the recording).
 
     With ``saved`` (a forward whose backward is a plan of its own), the replay ends by calling
@@ -230,6 +230,8 @@ def _write(instructions, outputs, verify, large=frozenset(), scalars=frozenset()
     call, and on the check too, which would otherwise touch fresh memory for every value.
     A 0-d slot in ``scalars`` is read as a NumPy scalar: NumPy's scalar operators skip the array
     machinery (40 ns instead of 300 for a multiply) and round exactly as the 0-d ufunc call does.
+    The outputs numbered in ``copies`` are returned as copies: a constant of the plan, or a value merged
+    with another one, would otherwise be shared with later replays, other outputs or the inputs.
     """
     source = _Source()
     body = []
@@ -260,7 +262,8 @@ def _write(instructions, outputs, verify, large=frozenset(), scalars=frozenset()
                 if slot in array_forms:
                     body.append(f"a{slot} = {source.bind(value, 'c')}")
                 value = value[()]
-            body.append(f"s{slot} = {source.bind(value, 'c')}")
+            written = ".copy(order='K')" if slot in arrays else ""  # the constant itself stays as recorded
+            body.append(f"s{slot} = {source.bind(value, 'c')}{written}")
         elif verify and cls is Traced and (instruction.fn in STATEFUL or getattr(instruction.fn, "stateful", False)):
             body.extend(f"s{s} = V[{s}]" for s in instruction.makes())  # no second draw
         elif cls is Call or cls is Traced or cls is Fused:
@@ -308,23 +311,22 @@ def _write(instructions, outputs, verify, large=frozenset(), scalars=frozenset()
         if saved is not None:  # 0-d values are handed over as arrays, as the check hands them over
             values = "".join(f"asarray(s{s}), " if s in scalars else f"s{s}, " for s in saved)
             body.append(f"N = {source.bind(make_node, 'k')}(A, C, ({values}))")
-        body.append("return " + _tree_expression(tree, outputs, source))
+        body.append("return " + _tree_expression(tree, outputs, source, copies))
     names = ", ".join(source.names.values())
     text = f"def make({names}):\n    def replay(A{', V, check' if verify else ', C=None'}):\n"
     text += "".join(f"        {line}\n" for line in body) + "    return replay\n"
     return text, source.values
 
 
-def _tree_expression(tree, outputs, source):
+def _tree_expression(tree, outputs, source, copies):
     """The expression rebuilding what the function returned: new tensors for computed values."""
     kind = tree[0]
     if kind == "out":
         output = outputs[tree[1]]
         cls = output.__class__
-        if cls is ReturnSlot:
-            return f"wrap(asarray(s{output.slot}))"
-        if cls is ReturnGraph:
-            return f"N.output(asarray(s{output.slot}), {output.output_nr})"
+        if cls is ReturnSlot or cls is ReturnGraph:
+            array = f"asarray(s{output.slot})" + (".copy(order='K')" if tree[1] in copies else "")
+            return f"wrap({array})" if cls is ReturnSlot else f"N.output({array}, {output.output_nr})"
         if cls is ReturnConst:
             return f"wrap({source.bind(output.value, 'c')}.copy())"
         if cls is ReturnItem:
@@ -332,8 +334,9 @@ def _tree_expression(tree, outputs, source):
         return f"A[{output.position}]" if cls is ReturnArg else source.bind(output.tensor, "c")
     if kind == "value":
         return repr(tree[1]) if _is_literal(tree[1]) else source.bind(tree[1], "c")
-    items = [_tree_expression(child, outputs, source) for child in tree[1]] if kind is not dict else \
-        [f"{source.operand(ConstRef(key))}: {_tree_expression(child, outputs, source)}" for key, child in tree[1]]
+    items = [_tree_expression(child, outputs, source, copies) for child in tree[1]] if kind is not dict else \
+        [f"{source.operand(ConstRef(key))}: {_tree_expression(child, outputs, source, copies)}"
+         for key, child in tree[1]]
     if kind is dict:
         return "{" + ", ".join(items) + "}"
     if kind is list:
@@ -433,12 +436,17 @@ class Plan:
             # a write (or an op called whole that writes) could reach a merged twin through it
             instructions, renames = eliminate_common_subexpressions(instructions)
             instructions, renames = drop_multiplications_by_one(instructions, values, renames)
+        # a returned value merged into another (or into a multiplicand) must not share its memory
+        renamed = {n for n, o in enumerate(outputs) if o.__class__ in SLOT_RETURNS and o.slot in renames}
         outputs = [o._replace(slot=renames.get(o.slot, o.slot)) if o.__class__ in SLOT_RETURNS else o for o in outputs]
         if saved is not None:
             saved = [renames.get(slot, slot) for slot in saved]
         needed = _slots_returned(outputs) + list(saved or ())
         instructions = eliminate_dead_code(instructions, needed)
         instructions = fuse(instructions, values, set(needed))
+        constants = {i.slot for i in instructions if i.__class__ is Const}  # the plan's own: never handed out
+        copies = frozenset(n for n, o in enumerate(outputs)
+                           if n in renamed or o.__class__ in SLOT_RETURNS and o.slot in constants)
         self.instructions = instructions
         self.outputs = outputs
         large = frozenset(slot for slot, value in enumerate(values) if value.nbytes >= _LARGE_BYTES)
@@ -446,7 +454,7 @@ class Plan:
                             if i.__class__ in (Load, Const) and values[i.slot].ndim == 0 and i.slot not in written)
         arrays = frozenset(written)
         self.replay, self.source = _compile_source(
-            *_write(instructions, outputs, False, large, scalars, tree, arrays, saved, make_node), label)
+            *_write(instructions, outputs, False, large, scalars, tree, arrays, saved, make_node, copies), label)
         self._verify_text = _write(instructions, outputs, True, large, scalars=scalars, arrays=arrays)
         self.guards = [(i.source.tensor,) + i.guard for i in instructions
                        if i.__class__ is Load and i.source.__class__ is ObjectSource]

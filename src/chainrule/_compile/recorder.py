@@ -61,6 +61,7 @@ class Recording:
         self.constants = {}  # id(array) -> ones/zeros made during the call
         self.loaded = {}  # id(tensor) -> slot, tensors read from outside the call
         self.grad_guards = {}  # id(tensor) -> (tensor, grad was None) where gradients land before any opaque call
+        self.grads_assigned = set()  # ids of tensors whose .grad the function assigned: their state is its own
         self.modules = {}  # id(module) -> (module, its training flag when called)
         self.units = []  # the op calls in progress, innermost last
         # id(array) -> a tensor passed to the call, or to an op, before anything read it: an op may use its array.
@@ -257,9 +258,11 @@ class Recording:
         return slot
 
     def _constant_slot(self, array):
+        """A slot for ones or zeros made during the call; the plan keeps a copy, since the function may
+        write into the array or return it."""
         slot, _ = self._new_slot(array)
         self.reread.add(slot)
-        self.instructions.append(Const(slot, array))
+        self.instructions.append(Const(slot, array.copy(order="K")))
         return slot
 
     def load_array(self, position, array):
@@ -381,7 +384,7 @@ class Recording:
         try:
             source = self.operand_slot(grad_array)
             ref = self.ref_of(leaf)
-            if ref.__class__ is ObjectSource and not self.saw_opaque:
+            if ref.__class__ is ObjectSource and not self.saw_opaque and id(leaf) not in self.grads_assigned:
                 self.grad_guards.setdefault(id(leaf), (leaf, current is None))
             if current is None:
                 fresh = fresh_gradient(grad_array, target_dtype)
@@ -473,6 +476,7 @@ class Recording:
 
     def set_grad(self, tensor, value):
         """User code assigns ``tensor.grad``."""
+        self.grads_assigned.add(id(tensor))
         try:
             ref = self.ref_of(tensor)
             slot = None if value is None else self.slot_of_tensor(value)
