@@ -6,6 +6,7 @@ its generated source for small programs whose best plan is known by hand, and co
 result with PyTorch's.
 """
 
+import math
 import re
 
 import torch as reference
@@ -236,12 +237,13 @@ def test_large_temporaries_are_freed_after_their_last_use():
 
 def test_returned_structures_are_rebuilt():
     def nested(x):
-        return {"twice": x * 2, "more": [x + 1, None, 3, "name", 0.5, (x - 1,)]}
+        return {"twice": x * 2, "more": [x + 1, None, 3, "name", 0.5, (x - 1,), -math.inf]}
 
     x = [1.0, 2.0]
     compiled, result = _replaying(nested, torch.tensor(x))
     expected = nested(reference.tensor(x))
     assert list(result) == ["twice", "more"] and result["more"][1:5] == [None, 3, "name", 0.5]
+    assert result["more"][6] == -math.inf and len(result["more"]) == 7
     assert type(result["more"]) is list and type(result["more"][5]) is tuple and len(result["more"][5]) == 1
     for ours, theirs in ((result["twice"], expected["twice"]), (result["more"][0], expected["more"][0]),
                          (result["more"][5][0], expected["more"][5][0])):

@@ -9,6 +9,7 @@ user's line. 0-d tensors need no special case: NumPy returns scalars for 0-d res
 scalar code runs on NumPy scalars with the same ufunc loops eager used.
 """
 
+import itertools
 import linecache
 import math
 
@@ -49,7 +50,9 @@ def _is_literal(value):
     return False
 
 
-def _effects(instruction):
+def has_effects(instruction):
+    """Whether ``instruction`` changes state besides its own values: a write, a gradient, a Python call, or an
+    op called whole that draws random numbers or writes."""
     return instruction.__class__ in EFFECTS or instruction.__class__ is Traced and (
         instruction.fn in STATEFUL or getattr(instruction.fn, "effect", False))
 
@@ -66,7 +69,7 @@ def eliminate_dead_code(instructions, output_slots):
     live = set(output_slots)
     kept = []
     for instruction in reversed(instructions):
-        if _effects(instruction) or any(s in live for s in instruction.makes()):
+        if has_effects(instruction) or any(s in live for s in instruction.makes()):
             kept.append(instruction)
             live.update(instruction.reads())
     kept.reverse()
@@ -81,7 +84,7 @@ def eliminate_common_subexpressions(instructions):
     renames = {}
     result = []
     for instruction in instructions:
-        if _effects(instruction):
+        if has_effects(instruction):
             seen.clear()  # an in-place write or Python call: values before it may differ after it
         if instruction.__class__ is Call and instruction.fn is not fresh_gradient:
             refs = tuple(ConstRef(_constant_key(r.value)) if r.__class__ is ConstRef else _renamed_ref(r, renames)
@@ -240,7 +243,7 @@ def _write(instructions, outputs, verify, large=frozenset(), scalars=frozenset()
                    and isinstance(i.fn, np.ufunc) for r in i.operands if r.__class__ is SlotRef}
     frees = _last_uses(instructions, large - kept)
     # a check reads the recorded inputs in place unless something may write into one (or into a view of one)
-    copied = verify and any(i.__class__ in (Write, AddInto) or _effects(i) for i in instructions)
+    copied = verify and any(has_effects(i) for i in instructions)
     for instruction, dead in zip(instructions, frees):
         cls = instruction.__class__
         if cls is Load:
@@ -352,13 +355,12 @@ def _grad_array(leaf):
     return grad._data
 
 
-_counter = [0]
+_numbers = itertools.count()  # each generated function's file name is its own
 _LARGE_BYTES = 65536
 
 
 def _compile_source(text, values, label):
-    _counter[0] += 1
-    filename = f"<chainrule.compile:{label}#{_counter[0]}>"
+    filename = f"<chainrule.compile:{label}#{next(_numbers)}>"
     linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
     namespace = {"add": np.add, "asarray": np.asarray, "copyto": np.copyto, "wrap": make_tensor,
                  "grad_array": _grad_array}
@@ -428,11 +430,11 @@ class Plan:
         self.recorded_count = len(instructions)
         needed = _slots_returned(outputs) + list(saved or ())
         instructions = eliminate_dead_code(instructions, needed)
-        if not any(i.__class__ in (Write, AddInto) or i.__class__ is Traced and _effects(i) for i in instructions):
+        if not any(i.__class__ in (Write, AddInto) or i.__class__ is Traced and has_effects(i) for i in instructions):
             instructions = fold_constants(instructions, values)
         written = {i.target for i in instructions if i.__class__ in (AddInto, Write)}
         renames = {}
-        if not any(i.__class__ is Write or i.__class__ is Traced and _effects(i) for i in instructions):
+        if not any(i.__class__ is Write or i.__class__ is Traced and has_effects(i) for i in instructions):
             # a write (or an op called whole that writes) could reach a merged twin through it
             instructions, renames = eliminate_common_subexpressions(instructions)
             instructions, renames = drop_multiplications_by_one(instructions, values, renames)
@@ -470,7 +472,7 @@ class Plan:
         def check(slot, value, expected=None):
             value = np.asarray(value)
             expected = values[slot] if expected is None else expected
-            if value.dtype != expected.dtype or value.shape != expected.shape or not _same_bits(value, expected):
+            if (value.dtype, value.shape) != (expected.dtype, expected.shape) or not _same_bits(value, expected):
                 raise ReplayMismatch(f"slot {slot}: {self._describe(slot)} differs from eager")
 
         state = _random.default_generator.get_state()  # an op replayed as a whole call may draw: the user's

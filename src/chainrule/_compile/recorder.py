@@ -20,11 +20,11 @@ from .._ops._op import OUTPUT
 from .._tensor import Tensor, make_tensor
 from .._autograd import grad_mode
 from .._autograd.graph import next_sequence_nr
-from .ir import (EFFECTS, AddInto, ArgSource, ArraySource, Call, Const, ConstRef, GradSource, Load, NestedRef,
+from .ir import (AddInto, ArgSource, ArraySource, Call, Const, ConstRef, GradSource, Load, NestedRef,
                  ObjectSource, Opaque, SetGrad, SlotRef, Traced, Write)
 from .hooks import recording_into, user_site
 from .kernels import Constant, build_kernel, fresh_gradient
-from .plan import module_members
+from .plan import has_effects, module_members
 from .units import Unit, call_arguments, flatten_tensors, internal_arrays, unit_codes
 
 __all__ = ["Recording", "NotReplayable", "user_site", "recording_into"]
@@ -170,7 +170,7 @@ class Recording:
             self.fail(unit.reason, user_site(3))  # not callable again: the enclosing op, if any, is
             return
         inner = self.instructions[unit.start:]
-        effect = any(_effects(i) for i in inner) or unit.fn.__name__.endswith("_") or any(
+        effect = any(has_effects(i) for i in inner) or unit.fn.__name__.endswith("_") or any(
             isinstance(v, Tensor) and v._version_counter[0] != version for v, version in zip(unit.found, unit.versions))
         stateful = any(i.__class__ is Traced and (i.fn in _recording.STATEFUL or getattr(i.fn, "stateful", False))
                        for i in inner)
@@ -520,11 +520,6 @@ class _ActiveUnit:
     def __init__(self, frame, fn, arguments, keywords, callable, start, first_slot):
         self.frame, self.fn, self.arguments, self.keywords = frame, fn, arguments, keywords
         self.callable, self.start, self.first_slot, self.reason = callable, start, first_slot, None
-
-
-def _effects(instruction):
-    return instruction.__class__ in EFFECTS or instruction.__class__ is Traced and (
-        instruction.fn in _recording.STATEFUL or getattr(instruction.fn, "effect", False))
 
 
 def _holds_number_from_data(structure):
