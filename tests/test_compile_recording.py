@@ -170,3 +170,39 @@ def test_under_a_debuggers_trace_hook_the_recording_follows_op_calls_through_the
         sys.settrace(None)
     assert calls and compiled.replays == 2
     assert "1 ops called whole" in compiled.explain()
+
+
+def test_ops_that_return_several_tensors_replay_whole_or_op_by_op():
+    import torch as reference
+
+    def step(x, t=torch):
+        values, indices = t.sort(x * 2, 1)  # no kernel: called whole
+        wide, row = t.broadcast_tensors(x, x[0])  # recorded op by op
+        return values + 1, indices, wide * row
+
+    compiled = torch.compile(step)
+    for call in range(4):
+        x = [[3.0, 1.0, 2.0 + call], [0.0, -5.0, 4.0]]
+        for ours, theirs in zip(compiled(torch.tensor(x)), step(reference.tensor(x), reference)):
+            assert str(ours.dtype).split(".")[1] == str(theirs.dtype).split(".")[1] and _bits(ours) == theirs.numpy().tobytes()
+    assert compiled.replays == 2 and "1 ops called whole" in compiled.explain()
+
+
+def test_an_op_called_whole_whose_backward_reads_its_own_inner_values_replays():
+    """median along a dimension has no kernel: its call is replayed whole, and it must hand over the indices
+    its backward saved inside it, which the derivative rule reads."""
+    import torch as reference
+
+    def step(w, t=torch):
+        w.grad = None
+        y = (w * 2).median(1).values
+        (y * t.tensor([1.0, -3.0])).sum().backward()
+        return y
+
+    values = [[0.5, -1.0, 2.0], [1.0, 0.25, -3.0]]
+    ours, theirs = torch.tensor(values, requires_grad=True), reference.tensor(values, requires_grad=True)
+    compiled = torch.compile(lambda: step(ours, torch))
+    for _ in range(4):
+        assert _bits(compiled()) == step(theirs, reference).detach().numpy().tobytes()
+        assert _bits(ours.grad) == theirs.grad.numpy().tobytes()
+    assert compiled.replays == 2 and "median (called whole" in compiled.explain()

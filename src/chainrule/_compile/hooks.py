@@ -27,9 +27,10 @@ def _user_file(code):
     return name
 
 
-def user_site(depth=2):
-    """``file:line`` of the innermost frame outside chainrule: where the user wrote the op."""
-    frame = sys._getframe(depth)
+def user_site():
+    """``file:line`` of the innermost frame outside chainrule: where the user wrote the op (the walk starts
+    at the caller, whose frames inside chainrule it passes over)."""
+    frame = sys._getframe(1)
     files = _USER_FILES
     while frame is not None:
         code = frame.f_code
