@@ -281,3 +281,21 @@ def test_a_gradient_cleared_inside_the_function_does_not_guard_the_plan():
         _same(ours.grad, theirs.grad)
     assert (compiled.recordings, compiled.replays) == (2, 4)
     assert "0 gradient state(s)" in compiled.explain()
+
+
+def test_a_zero_d_constant_keeps_its_array_form_for_a_ufunc_call():
+    """With a write in the plan nothing is folded: ``exp`` of a 0-d constant is a ufunc call, which takes the
+    constant as an array while the operators take it as a NumPy scalar."""
+    ours, theirs = torch.zeros(2), reference.zeros(2)
+
+    def step(x, buffer, t):
+        buffer.add_(x)
+        return buffer * t.full((), 0.5).exp()
+
+    compiled = torch.compile(lambda x: step(x, ours, torch))
+    for call in range(4):
+        _same(compiled(torch.full((2,), 1.0 + call)), step(reference.full((2,), 1.0 + call), theirs, reference))
+    assert compiled.replays == 2
+    body = _plan(compiled)[3]
+    (constant,) = [found.group(1) for found in (re.fullmatch(r"a(\d+) = c\d+", line) for line in body) if found]
+    assert any(re.search(rf"= k\d+\(a{constant}\)  # ExpBackward0", line) for line in body)

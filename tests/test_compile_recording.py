@@ -184,7 +184,8 @@ def test_ops_that_return_several_tensors_replay_whole_or_op_by_op():
     for call in range(4):
         x = [[3.0, 1.0, 2.0 + call], [0.0, -5.0, 4.0]]
         for ours, theirs in zip(compiled(torch.tensor(x)), step(reference.tensor(x), reference)):
-            assert str(ours.dtype).split(".")[1] == str(theirs.dtype).split(".")[1] and _bits(ours) == theirs.numpy().tobytes()
+            assert str(ours.dtype).split(".")[1] == str(theirs.dtype).split(".")[1]
+            assert _bits(ours) == theirs.numpy().tobytes()
     assert compiled.replays == 2 and "1 ops called whole" in compiled.explain()
 
 
@@ -206,3 +207,19 @@ def test_an_op_called_whole_whose_backward_reads_its_own_inner_values_replays():
         assert _bits(compiled()) == step(theirs, reference).detach().numpy().tobytes()
         assert _bits(ours.grad) == theirs.grad.numpy().tobytes()
     assert compiled.replays == 2 and "median (called whole" in compiled.explain()
+
+
+def test_a_tensor_moved_to_a_gpu_inside_the_function_keeps_it_eager_with_the_users_line(cuda_standin):
+    def step(x):
+        return (x.cuda() * 2).cpu() + x  # the line that moves
+
+    compiled = torch.compile(step)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for _ in range(4):
+            assert compiled(torch.ones(3)).tolist() == [3.0, 3.0, 3.0]
+    line = step.__code__.co_firstlineno + 1
+    assert [str(w.message) for w in caught] == [
+        f"chainrule.compile({step.__qualname__}) runs eagerly: test_compile_recording.py:{line}: a tensor on cuda is "
+        "used, and compiled replays run on the CPU only"]
+    assert compiled.replays == 0
