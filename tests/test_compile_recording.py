@@ -223,3 +223,22 @@ def test_a_tensor_moved_to_a_gpu_inside_the_function_keeps_it_eager_with_the_use
         f"chainrule.compile({step.__qualname__}) runs eagerly: test_compile_recording.py:{line}: a tensor on cuda is "
         "used, and compiled replays run on the CPU only"]
     assert compiled.replays == 0
+
+
+def test_a_loss_without_gradients_replays_op_by_op():
+    """Without gradients the loss's array work gives no mask for a rule (``None`` values beside the loss):
+    it is still recorded op by op, not called whole."""
+    import torch as reference
+
+    def loss(logits, target, f=F):
+        return f.cross_entropy(logits * 2, target)
+
+    compiled = torch.compile(loss)
+    data = np.random.default_rng(1)
+    for _ in range(4):
+        logits, target = data.standard_normal((5, 3)).astype(np.float32), data.integers(0, 3, 5)
+        expected = loss(reference.tensor(logits), reference.tensor(target), reference.nn.functional)
+        result = compiled(torch.tensor(logits), torch.tensor(target))
+        assert _bits(result) == _bits(loss(torch.tensor(logits), torch.tensor(target)))
+        assert np.isclose(result.item(), expected.item(), rtol=1e-6)
+    assert compiled.replays == 2 and "0 ops called whole" in compiled.explain()
