@@ -242,3 +242,28 @@ def test_a_loss_without_gradients_replays_op_by_op():
         assert _bits(result) == _bits(loss(torch.tensor(logits), torch.tensor(target)))
         assert np.isclose(result.item(), expected.item(), rtol=1e-6)
     assert compiled.replays == 2 and "0 ops called whole" in compiled.explain()
+
+
+def test_an_op_without_a_kernel_that_writes_into_an_outside_tensor_stays_eager_and_says_why():
+    """elu(inplace=True) has no kernel and writes into a tensor the recording had not read: calling it whole
+    at replay would need its value from before the call, which was not kept."""
+    import torch as reference
+
+    values = [-2.0, 0.25, 3.0]
+    ours, twin, theirs = torch.tensor(values), torch.tensor(values), reference.tensor(values)
+
+    def step(x, buffer, f):
+        f.elu(buffer, inplace=True)  # the writing line
+        return buffer + x
+
+    compiled = torch.compile(lambda x: step(x, ours, F))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for _ in range(4):
+            result = compiled(torch.ones(3))
+            assert _bits(result) == _bits(step(torch.ones(3), twin, F))
+            expected = step(reference.ones(3), theirs, reference.nn.functional)
+            assert np.allclose(result.numpy(), expected.numpy(), rtol=1e-6, atol=0)
+    line = step.__code__.co_firstlineno + 1
+    (message,) = [str(w.message) for w in caught]
+    assert f"runs eagerly: test_compile_recording.py:{line}: Elu (EluBackward1) has no compiled kernel" in message
