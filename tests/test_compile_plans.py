@@ -227,7 +227,7 @@ def test_large_temporaries_are_freed_after_their_last_use():
     def chain(x):
         return (x * 2 + 1).sum()
 
-    for size, freed in ((20_000, True), (100, False)):  # 80,000 bytes a value, and 400
+    for size, freed in ((16_384, True), (16_383, False), (100, False)):  # 65,536 bytes a value, 65,532, and 400
         compiled, result = _replaying(chain, torch.ones(size))
         body = _plan(compiled)[3]
         assert ("del s0" in body and "del s1" in body and "del s2" in body) == freed

@@ -141,6 +141,9 @@ def test_checking_compares_views_and_broadcasts_where_they_lie():
     other = row.copy()
     other[-1] = -other[-1]
     assert not _same_bits(wide, np.broadcast_to(other, (400, 300)))
+    last_changed = np.ascontiguousarray(wide)
+    last_changed[-1, 0] = -1.0  # beside the repeated rows, a full array that differs in its last row only
+    assert not _same_bits(wide, last_changed) and not _same_bits(last_changed, wide)
     grid = np.arange(120_000, dtype=np.float64).reshape(300, 400)
     changed = grid.copy()
     changed[-1, -1] = 0.0
