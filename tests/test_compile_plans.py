@@ -9,6 +9,7 @@ result with PyTorch's.
 import math
 import re
 
+import numpy as np
 import torch as reference
 
 import chainrule as torch
@@ -299,3 +300,26 @@ def test_a_zero_d_constant_keeps_its_array_form_for_a_ufunc_call():
     body = _plan(compiled)[3]
     (constant,) = [found.group(1) for found in (re.fullmatch(r"a(\d+) = c\d+", line) for line in body) if found]
     assert any(re.search(rf"= k\d+\(a{constant}\)  # ExpBackward0", line) for line in body)
+
+
+def test_large_values_saved_for_a_later_backward_are_kept_to_the_end_of_the_forward():
+    """The returned tensor needs gradients: the replay hands ``exp``'s large result to the backward after
+    its last use in the forward, so it must not be freed there."""
+    values = np.linspace(-1, 1, 20_000, dtype=np.float32)
+    ours, twin = torch.tensor(values, requires_grad=True), torch.tensor(values, requires_grad=True)
+    theirs = reference.tensor(values, requires_grad=True)
+
+    def forward(x, w, t):
+        return (x * w).exp() * 0.5
+
+    compiled = torch.compile(lambda x: forward(x, ours, torch))
+    for call in range(4):
+        x = np.full(20_000, 0.5 + call, np.float32)
+        result, eager, expected = compiled(torch.tensor(x)), forward(torch.tensor(x), twin, torch), \
+            forward(reference.tensor(x), theirs, reference)
+        for y in (result, eager, expected):
+            y.sum().backward()
+        assert result.detach().numpy().tobytes() == eager.detach().numpy().tobytes()
+        assert ours.grad.numpy().tobytes() == twin.grad.numpy().tobytes()
+        assert np.allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-6, atol=0)
+    assert compiled.replays == 2 and "N = k" in compiled.explain()

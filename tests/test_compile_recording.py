@@ -144,6 +144,8 @@ def test_checking_compares_views_and_broadcasts_where_they_lie():
     last_changed = np.ascontiguousarray(wide)
     last_changed[-1, 0] = -1.0  # beside the repeated rows, a full array that differs in its last row only
     assert not _same_bits(wide, last_changed) and not _same_bits(last_changed, wide)
+    bytes_row = np.broadcast_to(np.array([1, 2, 3], np.uint8), (4, 3))  # a row of one-byte items: stride 1
+    assert not _same_bits(bytes_row, np.broadcast_to(np.array([1, 2, 4], np.uint8), (4, 3)))
     grid = np.arange(120_000, dtype=np.float64).reshape(300, 400)
     changed = grid.copy()
     changed[-1, -1] = 0.0
