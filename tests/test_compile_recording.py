@@ -272,3 +272,20 @@ def test_an_op_without_a_kernel_that_writes_into_an_outside_tensor_stays_eager_a
     line = step.__code__.co_firstlineno + 1
     (message,) = [str(w.message) for w in caught]
     assert f"runs eagerly: test_compile_recording.py:{line}: Elu (EluBackward1) has no compiled kernel" in message
+
+
+def test_a_write_into_a_tensor_from_outside_that_was_never_read_replays():
+    import torch as reference
+
+    ours, theirs = torch.zeros(3), reference.zeros(3)
+
+    def step(x, buffer):
+        buffer[:] = x * 2  # the buffer's old value is never read
+        return buffer + 1
+
+    compiled = torch.compile(lambda x: step(x, ours))
+    for call in range(4):
+        x = [float(call), -1.5, 0.25]
+        assert _bits(compiled(torch.tensor(x))) == step(reference.tensor(x), theirs).numpy().tobytes()
+        assert _bits(ours) == theirs.numpy().tobytes()
+    assert compiled.replays == 2
