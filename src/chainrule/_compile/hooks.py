@@ -29,8 +29,8 @@ def _user_file(code):
 
 def user_site():
     """``file:line`` of the innermost frame outside chainrule: where the user wrote the op (the walk starts
-    at the caller, whose frames inside chainrule it passes over)."""
-    frame = sys._getframe(1)
+    here and passes over chainrule's own frames)."""
+    frame = sys._getframe()
     files = _USER_FILES
     while frame is not None:
         code = frame.f_code
