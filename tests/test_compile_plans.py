@@ -323,3 +323,41 @@ def test_large_values_saved_for_a_later_backward_are_kept_to_the_end_of_the_forw
         assert ours.grad.numpy().tobytes() == twin.grad.numpy().tobytes()
         assert np.allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-6, atol=0)
     assert compiled.replays == 2 and "N = k" in compiled.explain()
+
+
+def test_a_constant_gradient_is_a_new_tensor_at_every_replay():
+    """The gradient of a linear function is a constant of the plan: an in-place change of ``.grad`` between
+    calls (clipping, adding) must not reach later replays."""
+    ours, theirs = torch.tensor([1.0, 2.0, 3.0], requires_grad=True), reference.tensor([1.0, 2.0, 3.0],
+                                                                                        requires_grad=True)
+
+    def step(w):
+        w.grad = None
+        (w * 3).sum().backward()
+
+    compiled = torch.compile(lambda: step(ours))
+    for _ in range(5):
+        compiled()
+        step(theirs)
+        _same(ours.grad, theirs.grad)
+        ours.grad.add_(100)
+        theirs.grad.add_(100)
+    assert compiled.replays == 3
+
+
+def test_a_gradient_assigned_from_a_skipped_multiplication_is_a_tensor_of_its_own():
+    ours, theirs = torch.zeros(3, requires_grad=True), reference.zeros(3, requires_grad=True)
+    x, x_theirs = torch.tensor([1.0, -2.0, 0.5]), reference.tensor([1.0, -2.0, 0.5])
+
+    def step(x, w):
+        w.grad = x * 1
+
+    compiled = torch.compile(lambda x: step(x, ours))
+    for _ in range(4):
+        compiled(x)
+        step(x_theirs, theirs)
+    ours.grad.add_(10)
+    theirs.grad.add_(10)
+    _same(ours.grad, theirs.grad)
+    _same(x, x_theirs)
+    assert compiled.replays == 2 and _plan(compiled)[2]["kernel calls"] == 0

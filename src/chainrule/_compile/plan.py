@@ -174,8 +174,8 @@ def _renamed(instruction, renames):
     if cls is AddInto or cls is Write:
         return instruction._replace(target=renames.get(instruction.target, instruction.target),
                                     value=renames.get(instruction.value, instruction.value))
-    if cls is SetGrad and instruction.slot is not None:
-        return instruction._replace(slot=renames.get(instruction.slot, instruction.slot))
+    if cls is SetGrad and instruction.slot in renames:
+        return instruction._replace(slot=renames[instruction.slot], copy=True)
     return instruction
 
 
@@ -300,7 +300,8 @@ def _write(instructions, outputs, verify, large=frozenset(), scalars=frozenset()
             if verify:
                 body.append(f"check({instruction.check}, s{instruction.target})")
         elif cls is SetGrad and not verify:
-            value = "None" if instruction.slot is None else f"wrap(asarray(s{instruction.slot}))"
+            copy = ".copy(order='K')" if instruction.copy else ""
+            value = "None" if instruction.slot is None else f"wrap(asarray(s{instruction.slot}){copy})"
             body.append(f"{source.owner(instruction.owner)}._grad = {value}")
         elif cls is Opaque and not verify:
             body.append(f"{source.bind(instruction.method, 'k')}(*{source.bind(instruction.args, 'c')}, "
@@ -449,6 +450,8 @@ class Plan:
         constants = {i.slot for i in instructions if i.__class__ is Const}  # the plan's own: never handed out
         copies = frozenset(n for n, o in enumerate(outputs)
                            if n in renamed or o.__class__ in SLOT_RETURNS and o.slot in constants)
+        instructions = [i._replace(copy=True) if i.__class__ is SetGrad and i.slot in constants else i
+                        for i in instructions]
         self.instructions = instructions
         self.outputs = outputs
         large = frozenset(slot for slot, value in enumerate(values) if value.nbytes >= _LARGE_BYTES)
