@@ -234,6 +234,8 @@ def test_large_temporaries_are_freed_after_their_last_use():
         assert ("del s0" in body and "del s1" in body and "del s2" in body) == freed
         assert not any(line.startswith("del") for line in body) or freed
         assert result.item() == 3.0 * size
+    compiled, result = _replaying(chain, torch.ones(65_535, dtype=torch.int8))  # one byte short of large
+    assert not any(line.startswith("del") for line in _plan(compiled)[3]) and result.item() == 3 * 65_535
 
 
 def test_returned_structures_are_rebuilt():
@@ -361,3 +363,35 @@ def test_a_gradient_assigned_from_a_skipped_multiplication_is_a_tensor_of_its_ow
     _same(ours.grad, theirs.grad)
     _same(x, x_theirs)
     assert compiled.replays == 2 and _plan(compiled)[2]["kernel calls"] == 0
+
+
+def test_repeated_ops_are_merged_beside_a_cleared_gradient():
+    w = torch.ones(2, requires_grad=True)
+
+    def step(x):
+        w.grad = None  # an effect, but not a write that could reach a merged value
+        return x * 2 + x * 2
+
+    compiled, result = _replaying(step, torch.tensor([1.5, -2.0]))
+    _same(result, reference.tensor([1.5, -2.0]) * 2 + reference.tensor([1.5, -2.0]) * 2)
+    assert _operations(_plan(compiled)[3], "*") == 1
+
+
+def test_returned_tensors_that_need_gradients_keep_their_places_among_the_returned_tensors():
+    values = [0.5, -1.0, 2.0]
+    ours, theirs = torch.tensor(values, requires_grad=True), reference.tensor(values, requires_grad=True)
+
+    def forward(x, w):
+        return x + 1, (x * w).exp(), x * 3  # only the second needs gradients
+
+    compiled = torch.compile(lambda x: forward(x, ours))
+    for call in range(4):
+        x = [1.0, 0.25 * call, -0.5]
+        results, expected = compiled(torch.tensor(x)), forward(reference.tensor(x), theirs)
+        for result, other in zip(results, expected):
+            assert result.requires_grad == other.requires_grad
+            assert np.allclose(result.detach().numpy(), other.detach().numpy(), rtol=1e-6, atol=0)
+        (results[1] * torch.tensor([1.0, 2.0, 3.0])).sum().backward()
+        (expected[1] * reference.tensor([1.0, 2.0, 3.0])).sum().backward()
+        assert np.allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-6, atol=0)
+    assert compiled.replays == 2

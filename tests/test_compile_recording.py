@@ -146,6 +146,8 @@ def test_checking_compares_views_and_broadcasts_where_they_lie():
     assert not _same_bits(wide, last_changed) and not _same_bits(last_changed, wide)
     bytes_row = np.broadcast_to(np.array([1, 2, 3], np.uint8), (4, 3))  # a row of one-byte items: stride 1
     assert not _same_bits(bytes_row, np.broadcast_to(np.array([1, 2, 4], np.uint8), (4, 3)))
+    backwards = np.broadcast_to(np.array([3, 2, 1], np.uint8)[::-1], (4, 3))  # strides (0, -1)
+    assert not _same_bits(backwards, np.broadcast_to(np.array([4, 2, 1], np.uint8)[::-1], (4, 3)))
     grid = np.arange(120_000, dtype=np.float64).reshape(300, 400)
     changed = grid.copy()
     changed[-1, -1] = 0.0
@@ -236,7 +238,8 @@ def test_a_loss_without_gradients_replays_op_by_op():
     import torch as reference
 
     def loss(logits, target, f=F):
-        return f.cross_entropy(logits * 2, target) + (logits * 2).sum()  # one product, used twice
+        ones = logits.new_ones(5)  # a constant: its product by 3 is folded
+        return f.cross_entropy(logits * 2, target) + (logits * 2).sum() + (ones * 3).sum()  # one product, used twice
 
     compiled = torch.compile(loss)
     data = np.random.default_rng(1)
@@ -247,7 +250,8 @@ def test_a_loss_without_gradients_replays_op_by_op():
         assert _bits(result) == _bits(loss(torch.tensor(logits), torch.tensor(target)))
         assert np.isclose(result.item(), expected.item(), rtol=1e-5)
     assert compiled.replays == 2 and "0 ops called whole" in compiled.explain()
-    assert compiled.explain().count("* 2  # MulBackward0") == 1  # the loss's array work does not stop merging
+    # the loss's array work (a call without effects) stops neither merging nor folding
+    assert compiled.explain().count("* 2  # MulBackward0") == 1 and "* 3" not in compiled.explain()
 
 
 def test_an_op_without_a_kernel_that_writes_into_an_outside_tensor_stays_eager_and_says_why():
