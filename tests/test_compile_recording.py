@@ -294,3 +294,33 @@ def test_a_copy_into_a_tensor_from_outside_that_was_never_read_replays():
         assert _bits(compiled(torch.tensor(x))) == step(reference.tensor(x), theirs).numpy().tobytes()
         assert _bits(ours) == theirs.numpy().tobytes()
     assert compiled.replays == 2 and "0 ops called whole" in compiled.explain()  # the copy is a kernel call
+
+
+def test_gradients_land_as_in_eager_after_a_recording_fails():
+    """A recording that stopped (a value read into Python decides, a leaf made inside the function) leaves the
+    call eager: its backward must still set or add the gradients, as PyTorch does."""
+    import torch as reference
+
+    def decided(x, w):
+        loss = (w * x).sum()
+        scale = 2.0 if loss > 0 else 3.0  # bool(): the recording stops here
+        (loss * scale).backward()
+
+    def made_inside(x, t):
+        w = t.ones(3, requires_grad=True)  # a gradient lands on a leaf created inside: stays eager
+        (w * x).sum().backward()
+        return w.grad
+
+    ours, theirs = torch.tensor([1.0, 2.0, -0.5], requires_grad=True), reference.tensor([1.0, 2.0, -0.5],
+                                                                                         requires_grad=True)
+    first, second = torch.compile(lambda x: decided(x, ours)), torch.compile(lambda x: made_inside(x, torch))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for call in range(3):
+            x = [1.0, -1.0 * call, 0.5]
+            first(torch.tensor(x))
+            decided(reference.tensor(x), theirs)
+            assert _bits(ours.grad) == theirs.grad.numpy().tobytes()  # set, then added to
+            assert _bits(second(torch.tensor(x))) == made_inside(reference.tensor(x), reference).numpy().tobytes()
+    assert first.replays == second.replays == 0 and len(caught) == 2
+    assert "a gradient lands on a leaf created inside the compiled function" in str(caught[1].message)
