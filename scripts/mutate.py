@@ -63,8 +63,8 @@ MODULES = {
                "tests/test_random_streams.py tests/test_random_distributions.py tests/test_random_arguments.py"),
     "compile": (["src/chainrule/_compile/plan.py", "src/chainrule/_compile/recorder.py",
                  "src/chainrule/_compile/hooks.py"],
-                "tests/test_compile.py tests/test_compile_signature.py tests/test_compile_passes.py "
-                "tests/test_compile_recording.py"),
+                "tests/test_compile_plans.py tests/test_compile_recording.py tests/test_compile_passes.py "
+                "tests/test_compile_signature.py tests/test_compile.py"),  # the quick files first
     "serialization": (["src/chainrule/serialization/files.py", "src/chainrule/serialization/zip_records.py",
                        "src/chainrule/serialization/torch_format.py",
                        "src/chainrule/serialization/safetensors_layout.py"],

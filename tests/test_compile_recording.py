@@ -141,6 +141,13 @@ def test_checking_compares_views_and_broadcasts_where_they_lie():
     other = row.copy()
     other[-1] = -other[-1]
     assert not _same_bits(wide, np.broadcast_to(other, (400, 300)))
+    last_changed = np.ascontiguousarray(wide)
+    last_changed[-1, 0] = -1.0  # beside the repeated rows, a full array that differs in its last row only
+    assert not _same_bits(wide, last_changed) and not _same_bits(last_changed, wide)
+    bytes_row = np.broadcast_to(np.array([1, 2, 3], np.uint8), (4, 3))  # a row of one-byte items: stride 1
+    assert not _same_bits(bytes_row, np.broadcast_to(np.array([1, 2, 4], np.uint8), (4, 3)))
+    backwards = np.broadcast_to(np.array([3, 2, 1], np.uint8)[::-1], (4, 3))  # strides (0, -1)
+    assert not _same_bits(backwards, np.broadcast_to(np.array([4, 2, 1], np.uint8)[::-1], (4, 3)))
     grid = np.arange(120_000, dtype=np.float64).reshape(300, 400)
     changed = grid.copy()
     changed[-1, -1] = 0.0
@@ -170,3 +177,150 @@ def test_under_a_debuggers_trace_hook_the_recording_follows_op_calls_through_the
         sys.settrace(None)
     assert calls and compiled.replays == 2
     assert "1 ops called whole" in compiled.explain()
+
+
+def test_ops_that_return_several_tensors_replay_whole_or_op_by_op():
+    import torch as reference
+
+    def step(x, t=torch):
+        values, indices = t.sort(x * 2, 1)  # no kernel: called whole
+        wide, row = t.broadcast_tensors(x, x[0])  # recorded op by op
+        return values + 1, indices, wide * row
+
+    compiled = torch.compile(step)
+    for call in range(4):
+        x = [[3.0, 1.0, 2.0 + call], [0.0, -5.0, 4.0]]
+        for ours, theirs in zip(compiled(torch.tensor(x)), step(reference.tensor(x), reference)):
+            assert str(ours.dtype).split(".")[1] == str(theirs.dtype).split(".")[1]
+            assert _bits(ours) == theirs.numpy().tobytes()
+    assert compiled.replays == 2 and "1 ops called whole" in compiled.explain()
+
+
+def test_an_op_called_whole_whose_backward_reads_its_own_inner_values_replays():
+    """median along a dimension has no kernel: its call is replayed whole, and it must hand over the indices
+    its backward saved inside it, which the derivative rule reads."""
+    import torch as reference
+
+    def step(w, t=torch):
+        w.grad = None
+        y = (w * 2).median(1).values
+        (y * t.tensor([1.0, -3.0])).sum().backward()
+        return y
+
+    values = [[0.5, -1.0, 2.0], [1.0, 0.25, -3.0]]
+    ours, theirs = torch.tensor(values, requires_grad=True), reference.tensor(values, requires_grad=True)
+    compiled = torch.compile(lambda: step(ours, torch))
+    for _ in range(4):
+        assert _bits(compiled()) == step(theirs, reference).detach().numpy().tobytes()
+        assert _bits(ours.grad) == theirs.grad.numpy().tobytes()
+    assert compiled.replays == 2 and "median (called whole" in compiled.explain()
+
+
+def test_a_tensor_moved_to_a_gpu_inside_the_function_keeps_it_eager_with_the_users_line(cuda_standin):
+    def step(x):
+        return (x.cuda() * 2).cpu() + x  # the line that moves
+
+    compiled = torch.compile(step)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for _ in range(4):
+            assert compiled(torch.ones(3)).tolist() == [3.0, 3.0, 3.0]
+    line = step.__code__.co_firstlineno + 1
+    assert [str(w.message) for w in caught] == [
+        f"chainrule.compile({step.__qualname__}) runs eagerly: test_compile_recording.py:{line}: a tensor on cuda is "
+        "used, and compiled replays run on the CPU only"]
+    assert compiled.replays == 0
+
+
+def test_a_loss_without_gradients_replays_op_by_op():
+    """Without gradients the loss's array work gives no mask for a rule (``None`` values beside the loss):
+    it is still recorded op by op, not called whole."""
+    import torch as reference
+
+    def loss(logits, target, f=F):
+        ones = logits.new_ones(5)  # a constant: its product by 3 is folded
+        return f.cross_entropy(logits * 2, target) + (logits * 2).sum() + (ones * 3).sum()  # one product, used twice
+
+    compiled = torch.compile(loss)
+    data = np.random.default_rng(1)
+    for _ in range(4):
+        logits, target = data.standard_normal((5, 3)).astype(np.float32), data.integers(0, 3, 5)
+        expected = loss(reference.tensor(logits), reference.tensor(target), reference.nn.functional)
+        result = compiled(torch.tensor(logits), torch.tensor(target))
+        assert _bits(result) == _bits(loss(torch.tensor(logits), torch.tensor(target)))
+        assert np.isclose(result.item(), expected.item(), rtol=1e-5)
+    assert compiled.replays == 2 and "0 ops called whole" in compiled.explain()
+    # the loss's array work (a call without effects) stops neither merging nor folding
+    assert compiled.explain().count("* 2  # MulBackward0") == 1 and "* 3" not in compiled.explain()
+
+
+def test_an_op_without_a_kernel_that_writes_into_an_outside_tensor_stays_eager_and_says_why():
+    """elu(inplace=True) has no kernel and writes into a tensor the recording had not read: calling it whole
+    at replay would need its value from before the call, which was not kept."""
+    import torch as reference
+
+    values = [-2.0, 0.25, 3.0]
+    ours, twin, theirs = torch.tensor(values), torch.tensor(values), reference.tensor(values)
+
+    def step(x, buffer, f):
+        f.elu(buffer, inplace=True)  # the writing line
+        return buffer + x
+
+    compiled = torch.compile(lambda x: step(x, ours, F))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for _ in range(4):
+            result = compiled(torch.ones(3))
+            assert _bits(result) == _bits(step(torch.ones(3), twin, F))
+            expected = step(reference.ones(3), theirs, reference.nn.functional)
+            assert np.allclose(result.numpy(), expected.numpy(), rtol=1e-6, atol=0)
+    line = step.__code__.co_firstlineno + 1
+    (message,) = [str(w.message) for w in caught]
+    assert f"runs eagerly: test_compile_recording.py:{line}: Elu (EluBackward1) has no compiled kernel" in message
+
+
+def test_a_copy_into_a_tensor_from_outside_that_was_never_read_replays():
+    import torch as reference
+
+    ours, theirs = torch.zeros(3), reference.zeros(3)
+
+    def step(x, buffer):
+        buffer.copy_(x * 2)  # the buffer's old value is never read
+        return buffer + 1
+
+    compiled = torch.compile(lambda x: step(x, ours))
+    for call in range(4):
+        x = [float(call), -1.5, 0.25]
+        assert _bits(compiled(torch.tensor(x))) == step(reference.tensor(x), theirs).numpy().tobytes()
+        assert _bits(ours) == theirs.numpy().tobytes()
+    assert compiled.replays == 2 and "0 ops called whole" in compiled.explain()  # the copy is a kernel call
+
+
+def test_gradients_land_as_in_eager_after_a_recording_fails():
+    """A recording that stopped (a value read into Python decides, a leaf made inside the function) leaves the
+    call eager: its backward must still set or add the gradients, as PyTorch does."""
+    import torch as reference
+
+    def decided(x, w):
+        loss = (w * x).sum()
+        scale = 2.0 if loss > 0 else 3.0  # bool(): the recording stops here
+        (loss * scale).backward()
+
+    def made_inside(x, t):
+        w = t.ones(3, requires_grad=True)  # a gradient lands on a leaf created inside: stays eager
+        (w * x).sum().backward()
+        return w.grad
+
+    ours, theirs = torch.tensor([1.0, 2.0, -0.5], requires_grad=True), reference.tensor([1.0, 2.0, -0.5],
+                                                                                         requires_grad=True)
+    first, second = torch.compile(lambda x: decided(x, ours)), torch.compile(lambda x: made_inside(x, torch))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for call in range(3):
+            x = [1.0, -1.0 * call, 0.5]
+            first(torch.tensor(x))
+            decided(reference.tensor(x), theirs)
+            assert _bits(ours.grad) == theirs.grad.numpy().tobytes()  # set, then added to
+            assert _bits(second(torch.tensor(x))) == made_inside(reference.tensor(x), reference).numpy().tobytes()
+    assert first.replays == second.replays == 0 and len(caught) == 2
+    assert "a gradient lands on a leaf created inside the compiled function" in str(caught[1].message)

@@ -27,9 +27,10 @@ def _user_file(code):
     return name
 
 
-def user_site(depth=2):
-    """``file:line`` of the innermost frame outside chainrule: where the user wrote the op."""
-    frame = sys._getframe(depth)
+def user_site():
+    """``file:line`` of the innermost frame outside chainrule: where the user wrote the op (the walk starts
+    here and passes over chainrule's own frames)."""
+    frame = sys._getframe()
     files = _USER_FILES
     while frame is not None:
         code = frame.f_code

@@ -185,10 +185,12 @@ class AddInto(NamedTuple):
 
 
 class SetGrad(NamedTuple):
-    """Set the ``.grad`` of the tensor found at ``owner`` to the value in ``slot`` (None: clear it)."""
+    """Set the ``.grad`` of the tensor found at ``owner`` to the value in ``slot`` (None: clear it); ``copy``:
+    to a copy of it (a constant of the plan, or a value merged with another, must not become a gradient)."""
 
     owner: Any
     slot: Any
+    copy: bool = False
 
     def reads(self):
         return () if self.slot is None else (self.slot,)

@@ -9,6 +9,7 @@ user's line. 0-d tensors need no special case: NumPy returns scalars for 0-d res
 scalar code runs on NumPy scalars with the same ufunc loops eager used.
 """
 
+import itertools
 import linecache
 import math
 
@@ -49,7 +50,9 @@ def _is_literal(value):
     return False
 
 
-def _effects(instruction):
+def has_effects(instruction):
+    """Whether ``instruction`` changes state besides its own values: a write, a gradient, a Python call, or an
+    op called whole that draws random numbers or writes."""
     return instruction.__class__ in EFFECTS or instruction.__class__ is Traced and (
         instruction.fn in STATEFUL or getattr(instruction.fn, "effect", False))
 
@@ -66,7 +69,7 @@ def eliminate_dead_code(instructions, output_slots):
     live = set(output_slots)
     kept = []
     for instruction in reversed(instructions):
-        if _effects(instruction) or any(s in live for s in instruction.makes()):
+        if has_effects(instruction) or any(s in live for s in instruction.makes()):
             kept.append(instruction)
             live.update(instruction.reads())
     kept.reverse()
@@ -81,7 +84,7 @@ def eliminate_common_subexpressions(instructions):
     renames = {}
     result = []
     for instruction in instructions:
-        if _effects(instruction):
+        if has_effects(instruction):
             seen.clear()  # an in-place write or Python call: values before it may differ after it
         if instruction.__class__ is Call and instruction.fn is not fresh_gradient:
             refs = tuple(ConstRef(_constant_key(r.value)) if r.__class__ is ConstRef else _renamed_ref(r, renames)
@@ -171,8 +174,8 @@ def _renamed(instruction, renames):
     if cls is AddInto or cls is Write:
         return instruction._replace(target=renames.get(instruction.target, instruction.target),
                                     value=renames.get(instruction.value, instruction.value))
-    if cls is SetGrad and instruction.slot is not None:
-        return instruction._replace(slot=renames.get(instruction.slot, instruction.slot))
+    if cls is SetGrad and instruction.slot in renames:
+        return instruction._replace(slot=renames[instruction.slot], copy=True)
     return instruction
 
 
@@ -219,7 +222,7 @@ def _last_uses(instructions, large):
 
 
 def _write(instructions, outputs, verify, large=frozenset(), scalars=frozenset(), tree=None, arrays=frozenset(),
-           saved=None, make_node=None):
+           saved=None, make_node=None, copies=frozenset()):
     """Python source for a replay (or, with ``verify``, a check of every value against the recording).
 
     With ``saved`` (a forward whose backward is a plan of its own), the replay ends by calling
@@ -230,6 +233,8 @@ def _write(instructions, outputs, verify, large=frozenset(), scalars=frozenset()
     call, and on the check too, which would otherwise touch fresh memory for every value.
     A 0-d slot in ``scalars`` is read as a NumPy scalar: NumPy's scalar operators skip the array
     machinery (40 ns instead of 300 for a multiply) and round exactly as the 0-d ufunc call does.
+    The outputs numbered in ``copies`` are returned as copies: a constant of the plan, or a value merged
+    with another one, would otherwise be shared with later replays, other outputs or the inputs.
     """
     source = _Source()
     body = []
@@ -238,7 +243,7 @@ def _write(instructions, outputs, verify, large=frozenset(), scalars=frozenset()
                    and isinstance(i.fn, np.ufunc) for r in i.operands if r.__class__ is SlotRef}
     frees = _last_uses(instructions, large - kept)
     # a check reads the recorded inputs in place unless something may write into one (or into a view of one)
-    copied = verify and any(i.__class__ in (Write, AddInto) or _effects(i) for i in instructions)
+    copied = verify and any(has_effects(i) for i in instructions)
     for instruction, dead in zip(instructions, frees):
         cls = instruction.__class__
         if cls is Load:
@@ -260,7 +265,8 @@ def _write(instructions, outputs, verify, large=frozenset(), scalars=frozenset()
                 if slot in array_forms:
                     body.append(f"a{slot} = {source.bind(value, 'c')}")
                 value = value[()]
-            body.append(f"s{slot} = {source.bind(value, 'c')}")
+            written = ".copy(order='K')" if slot in arrays else ""  # the constant itself stays as recorded
+            body.append(f"s{slot} = {source.bind(value, 'c')}{written}")
         elif verify and cls is Traced and (instruction.fn in STATEFUL or getattr(instruction.fn, "stateful", False)):
             body.extend(f"s{s} = V[{s}]" for s in instruction.makes())  # no second draw
         elif cls is Call or cls is Traced or cls is Fused:
@@ -294,7 +300,8 @@ def _write(instructions, outputs, verify, large=frozenset(), scalars=frozenset()
             if verify:
                 body.append(f"check({instruction.check}, s{instruction.target})")
         elif cls is SetGrad and not verify:
-            value = "None" if instruction.slot is None else f"wrap(asarray(s{instruction.slot}))"
+            copy = ".copy(order='K')" if instruction.copy else ""
+            value = "None" if instruction.slot is None else f"wrap(asarray(s{instruction.slot}){copy})"
             body.append(f"{source.owner(instruction.owner)}._grad = {value}")
         elif cls is Opaque and not verify:
             body.append(f"{source.bind(instruction.method, 'k')}(*{source.bind(instruction.args, 'c')}, "
@@ -308,23 +315,22 @@ def _write(instructions, outputs, verify, large=frozenset(), scalars=frozenset()
         if saved is not None:  # 0-d values are handed over as arrays, as the check hands them over
             values = "".join(f"asarray(s{s}), " if s in scalars else f"s{s}, " for s in saved)
             body.append(f"N = {source.bind(make_node, 'k')}(A, C, ({values}))")
-        body.append("return " + _tree_expression(tree, outputs, source))
+        body.append("return " + _tree_expression(tree, outputs, source, copies))
     names = ", ".join(source.names.values())
     text = f"def make({names}):\n    def replay(A{', V, check' if verify else ', C=None'}):\n"
     text += "".join(f"        {line}\n" for line in body) + "    return replay\n"
     return text, source.values
 
 
-def _tree_expression(tree, outputs, source):
+def _tree_expression(tree, outputs, source, copies):
     """The expression rebuilding what the function returned: new tensors for computed values."""
     kind = tree[0]
     if kind == "out":
         output = outputs[tree[1]]
         cls = output.__class__
-        if cls is ReturnSlot:
-            return f"wrap(asarray(s{output.slot}))"
-        if cls is ReturnGraph:
-            return f"N.output(asarray(s{output.slot}), {output.output_nr})"
+        if cls is ReturnSlot or cls is ReturnGraph:
+            array = f"asarray(s{output.slot})" + (".copy(order='K')" if tree[1] in copies else "")
+            return f"wrap({array})" if cls is ReturnSlot else f"N.output({array}, {output.output_nr})"
         if cls is ReturnConst:
             return f"wrap({source.bind(output.value, 'c')}.copy())"
         if cls is ReturnItem:
@@ -332,8 +338,9 @@ def _tree_expression(tree, outputs, source):
         return f"A[{output.position}]" if cls is ReturnArg else source.bind(output.tensor, "c")
     if kind == "value":
         return repr(tree[1]) if _is_literal(tree[1]) else source.bind(tree[1], "c")
-    items = [_tree_expression(child, outputs, source) for child in tree[1]] if kind is not dict else \
-        [f"{source.operand(ConstRef(key))}: {_tree_expression(child, outputs, source)}" for key, child in tree[1]]
+    items = [_tree_expression(child, outputs, source, copies) for child in tree[1]] if kind is not dict else \
+        [f"{source.operand(ConstRef(key))}: {_tree_expression(child, outputs, source, copies)}"
+         for key, child in tree[1]]
     if kind is dict:
         return "{" + ", ".join(items) + "}"
     if kind is list:
@@ -349,13 +356,12 @@ def _grad_array(leaf):
     return grad._data
 
 
-_counter = [0]
+_numbers = itertools.count()  # each generated function's file name is its own
 _LARGE_BYTES = 65536
 
 
 def _compile_source(text, values, label):
-    _counter[0] += 1
-    filename = f"<chainrule.compile:{label}#{_counter[0]}>"
+    filename = f"<chainrule.compile:{label}#{next(_numbers)}>"
     linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
     namespace = {"add": np.add, "asarray": np.asarray, "copyto": np.copyto, "wrap": make_tensor,
                  "grad_array": _grad_array}
@@ -425,20 +431,27 @@ class Plan:
         self.recorded_count = len(instructions)
         needed = _slots_returned(outputs) + list(saved or ())
         instructions = eliminate_dead_code(instructions, needed)
-        if not any(i.__class__ in (Write, AddInto) or i.__class__ is Traced and _effects(i) for i in instructions):
+        if not any(i.__class__ in (Write, AddInto) or i.__class__ is Traced and has_effects(i) for i in instructions):
             instructions = fold_constants(instructions, values)
         written = {i.target for i in instructions if i.__class__ in (AddInto, Write)}
         renames = {}
-        if not any(i.__class__ is Write or i.__class__ is Traced and _effects(i) for i in instructions):
+        if not any(i.__class__ is Write or i.__class__ is Traced and has_effects(i) for i in instructions):
             # a write (or an op called whole that writes) could reach a merged twin through it
             instructions, renames = eliminate_common_subexpressions(instructions)
             instructions, renames = drop_multiplications_by_one(instructions, values, renames)
+        # a returned value merged into another (or into a multiplicand) must not share its memory
+        renamed = {n for n, o in enumerate(outputs) if o.__class__ in SLOT_RETURNS and o.slot in renames}
         outputs = [o._replace(slot=renames.get(o.slot, o.slot)) if o.__class__ in SLOT_RETURNS else o for o in outputs]
         if saved is not None:
             saved = [renames.get(slot, slot) for slot in saved]
         needed = _slots_returned(outputs) + list(saved or ())
         instructions = eliminate_dead_code(instructions, needed)
         instructions = fuse(instructions, values, set(needed))
+        constants = {i.slot for i in instructions if i.__class__ is Const}  # the plan's own: never handed out
+        copies = frozenset(n for n, o in enumerate(outputs)
+                           if n in renamed or o.__class__ in SLOT_RETURNS and o.slot in constants)
+        instructions = [i._replace(copy=True) if i.__class__ is SetGrad and i.slot in constants else i
+                        for i in instructions]
         self.instructions = instructions
         self.outputs = outputs
         large = frozenset(slot for slot, value in enumerate(values) if value.nbytes >= _LARGE_BYTES)
@@ -446,7 +459,7 @@ class Plan:
                             if i.__class__ in (Load, Const) and values[i.slot].ndim == 0 and i.slot not in written)
         arrays = frozenset(written)
         self.replay, self.source = _compile_source(
-            *_write(instructions, outputs, False, large, scalars, tree, arrays, saved, make_node), label)
+            *_write(instructions, outputs, False, large, scalars, tree, arrays, saved, make_node, copies), label)
         self._verify_text = _write(instructions, outputs, True, large, scalars=scalars, arrays=arrays)
         self.guards = [(i.source.tensor,) + i.guard for i in instructions
                        if i.__class__ is Load and i.source.__class__ is ObjectSource]
@@ -462,7 +475,7 @@ class Plan:
         def check(slot, value, expected=None):
             value = np.asarray(value)
             expected = values[slot] if expected is None else expected
-            if value.dtype != expected.dtype or value.shape != expected.shape or not _same_bits(value, expected):
+            if (value.dtype, value.shape) != (expected.dtype, expected.shape) or not _same_bits(value, expected):
                 raise ReplayMismatch(f"slot {slot}: {self._describe(slot)} differs from eager")
 
         state = _random.default_generator.get_state()  # an op replayed as a whole call may draw: the user's

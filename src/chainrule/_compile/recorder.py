@@ -20,11 +20,11 @@ from .._ops._op import OUTPUT
 from .._tensor import Tensor, make_tensor
 from .._autograd import grad_mode
 from .._autograd.graph import next_sequence_nr
-from .ir import (EFFECTS, AddInto, ArgSource, ArraySource, Call, Const, ConstRef, GradSource, Load, NestedRef,
+from .ir import (AddInto, ArgSource, ArraySource, Call, Const, ConstRef, GradSource, Load, NestedRef,
                  ObjectSource, Opaque, SetGrad, SlotRef, Traced, Write)
 from .hooks import recording_into, user_site
 from .kernels import Constant, build_kernel, fresh_gradient
-from .plan import module_members
+from .plan import has_effects, module_members
 from .units import Unit, call_arguments, flatten_tensors, internal_arrays, unit_codes
 
 __all__ = ["Recording", "NotReplayable", "user_site", "recording_into"]
@@ -61,6 +61,7 @@ class Recording:
         self.constants = {}  # id(array) -> ones/zeros made during the call
         self.loaded = {}  # id(tensor) -> slot, tensors read from outside the call
         self.grad_guards = {}  # id(tensor) -> (tensor, grad was None) where gradients land before any opaque call
+        self.grads_assigned = set()  # ids of tensors whose .grad the function assigned: their state is its own
         self.modules = {}  # id(module) -> (module, its training flag when called)
         self.units = []  # the op calls in progress, innermost last
         # id(array) -> a tensor passed to the call, or to an op, before anything read it: an op may use its array.
@@ -92,7 +93,7 @@ class Recording:
             if self.failure is None and not self.follows_units:
                 self.wants_units = True
         if self.failure is None:
-            self.failure = f"{site or user_site(3)}: {reason}"
+            self.failure = f"{site or user_site()}: {reason}"
 
     # ----------------------------------------------------------------- ops replayed as whole calls
     def enter_unit(self, frame, fn):
@@ -163,13 +164,13 @@ class Recording:
             return
         if unit.reason is None:
             self.fail(f"{getattr(unit.fn, '__qualname__', 'an op')} returns a Python value computed from tensor "
-                      "data, which the code after it may depend on", user_site(3))
+                      "data, which the code after it may depend on", user_site())
             return
         if not self._callable(unit) or self._written_unkept(unit):
-            self.fail(unit.reason, user_site(3))  # not callable again: the enclosing op, if any, is
+            self.fail(unit.reason, user_site())  # not callable again: the enclosing op, if any, is
             return
         inner = self.instructions[unit.start:]
-        effect = any(_effects(i) for i in inner) or unit.fn.__name__.endswith("_") or any(
+        effect = any(has_effects(i) for i in inner) or unit.fn.__name__.endswith("_") or any(
             isinstance(v, Tensor) and v._version_counter[0] != version for v, version in zip(unit.found, unit.versions))
         stateful = any(i.__class__ is Traced and (i.fn in _recording.STATEFUL or getattr(i.fn, "stateful", False))
                        for i in inner)
@@ -179,7 +180,7 @@ class Recording:
             refs = [self.slot_of_tensor(v, unit.unread.get(id(v))) if isinstance(v, Tensor) else self.slot_of[id(v)]
                     for v in unit.found]
         except NotReplayable as error:
-            self.fail(str(error), user_site(3))
+            self.fail(str(error), user_site())
             return
         slots = [self._new_slot(t._data if isinstance(t, Tensor) else t)[0] for t in found]
         grad = None
@@ -199,7 +200,7 @@ class Recording:
         call.effect = effect or stateful
         call.stateful = stateful
         self.instructions.append(Traced(tuple(slots), call, tuple(SlotRef(r) for r in refs), None,
-                                        f"{call.__name__} (called whole: {unit.reason})", user_site(3),
+                                        f"{call.__name__} (called whole: {unit.reason})", user_site(),
                                         unpack=len(slots) > 1))
 
     def _callable(self, unit):
@@ -257,9 +258,11 @@ class Recording:
         return slot
 
     def _constant_slot(self, array):
+        """A slot for ones or zeros made during the call; the plan keeps a copy, since the function may
+        write into the array or return it."""
         slot, _ = self._new_slot(array)
         self.reread.add(slot)
-        self.instructions.append(Const(slot, array))
+        self.instructions.append(Const(slot, array.copy(order="K")))
         return slot
 
     def load_array(self, position, array):
@@ -296,7 +299,7 @@ class Recording:
     def _emit(self, fn, operands, outputs, template, name):
         refs = tuple(self.operand(v) for v in operands)
         slots = tuple(self._new_slot(out)[0] for out in outputs)
-        self.instructions.append(Call(slots, fn, refs, template, name, user_site(4)))
+        self.instructions.append(Call(slots, fn, refs, template, name, user_site()))
         return slots
 
     # ----------------------------------------------------------------- hooks called by eager code
@@ -316,7 +319,7 @@ class Recording:
         except NotReplayable as error:
             self.made[id(data)] = node_class.__name__  # a value the replay cannot make by itself
             self.alive.append(data)
-            self.fail(str(error), user_site(4))
+            self.fail(str(error), user_site())
 
     def traced(self, fn, operands):
         arrays = [value._data if isinstance(value, Tensor) else value for value in operands]
@@ -333,7 +336,7 @@ class Recording:
                 raise NotReplayable(f"{fn.__name__} returns Python values")
             self._emit_traced(fn, operands, kept, isinstance(result, tuple))
         except NotReplayable as error:
-            self.fail(str(error), user_site(3))
+            self.fail(str(error), user_site())
         return tuple(kept) if isinstance(result, tuple) else kept[0]
 
     def _emit_traced(self, fn, operands, outputs, unpack):
@@ -344,7 +347,7 @@ class Recording:
                 slots.append(self._new_slot(value)[0])
             else:
                 slots.append(ConstRef(value))  # a number fixed by shapes (a count): compared between recordings
-        self.instructions.append(Traced(tuple(slots), fn, refs, None, fn.__name__, user_site(4), unpack))
+        self.instructions.append(Traced(tuple(slots), fn, refs, None, fn.__name__, user_site(), unpack))
 
     def made_tensor(self, tensor):
         """``make_tensor`` wrapped an array outside ``record``."""
@@ -381,7 +384,7 @@ class Recording:
         try:
             source = self.operand_slot(grad_array)
             ref = self.ref_of(leaf)
-            if ref.__class__ is ObjectSource and not self.saw_opaque:
+            if ref.__class__ is ObjectSource and not self.saw_opaque and id(leaf) not in self.grads_assigned:
                 self.grad_guards.setdefault(id(leaf), (leaf, current is None))
             if current is None:
                 fresh = fresh_gradient(grad_array, target_dtype)
@@ -400,7 +403,7 @@ class Recording:
             self.instructions.append(AddInto(target, source, check))
             return True
         except NotReplayable as error:
-            self.fail(str(error), user_site(3), recoverable=False)
+            self.fail(str(error), user_site(), recoverable=False)
             if current is None:
                 leaf._grad = _wrap(fresh_gradient(grad_array, target_dtype))
             else:
@@ -416,7 +419,7 @@ class Recording:
     def _emit_fresh(self, fresh, source, dtype):
         slot, _ = self._new_slot(fresh)
         self.instructions.append(Call((slot,), fresh_gradient, (SlotRef(source), ConstRef(dtype)), None,
-                                  "AccumulateGrad", user_site(4)))
+                                  "AccumulateGrad", user_site()))
         return (slot,)
 
     def ref_of(self, tensor):
@@ -446,7 +449,7 @@ class Recording:
             check, _ = self._new_slot(after)  # the value after the write, for verification only
             self.instructions.append(Write(target, source, ref, check))
         except NotReplayable as error:
-            self.fail(str(error), user_site(3))
+            self.fail(str(error), user_site())
 
     def before_write(self, tensor):
         """``tensor``'s array (and any array it views) is about to change: keep the values it had."""
@@ -473,12 +476,13 @@ class Recording:
 
     def set_grad(self, tensor, value):
         """User code assigns ``tensor.grad``."""
+        self.grads_assigned.add(id(tensor))
         try:
             ref = self.ref_of(tensor)
             slot = None if value is None else self.slot_of_tensor(value)
             self.instructions.append(SetGrad(ref, slot))
         except NotReplayable as error:
-            self.fail(str(error), user_site(3), recoverable=False)
+            self.fail(str(error), user_site(), recoverable=False)
 
     def to_python(self, tensor, what, value=None):
         """A tensor's value leaves for Python (``.item()``, ``bool()``).
@@ -494,10 +498,10 @@ class Recording:
         except NotReplayable:
             slot = None
         if value is not None and not self.units and slot is not None:
-            self.python_values[id(value)] = (value, slot, f"{what} ({user_site(3)})")
+            self.python_values[id(value)] = (value, slot, f"{what} ({user_site()})")
             return
         self.fail(f"{what} reads a tensor's value into Python, and the code after it may depend on that value, "
-                  "so this call stays eager (return the tensor, or return the number itself)", user_site(3))
+                  "so this call stays eager (return the tensor, or return the number itself)", user_site())
 
     def module_called(self, module):
         if id(module) not in self.modules:  # its mode, and which tensors are its parameters and buffers
@@ -516,11 +520,6 @@ class _ActiveUnit:
     def __init__(self, frame, fn, arguments, keywords, callable, start, first_slot):
         self.frame, self.fn, self.arguments, self.keywords = frame, fn, arguments, keywords
         self.callable, self.start, self.first_slot, self.reason = callable, start, first_slot, None
-
-
-def _effects(instruction):
-    return instruction.__class__ in EFFECTS or instruction.__class__ is Traced and (
-        instruction.fn in _recording.STATEFUL or getattr(instruction.fn, "effect", False))
 
 
 def _holds_number_from_data(structure):
