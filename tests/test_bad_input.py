@@ -103,6 +103,12 @@ LISTED = [
     ("T.nuclear_norm(T.ones(2, 3), 1)", True), ("T.norm_except_dim(T.tensor(0.5))", True),
     ("T.constant_pad_nd(T.ones(2, 3), 1)", True), ("T.constant_pad_nd(T.ones(0, 3), T.ones(0, 3))", True),
     ("T.empty_strided(3, 1)", True), ("T.empty_strided(T.ones(0, 3), T.ones(0, 3))", True),
+    # NumPy's UFuncTypeError is a TypeError too, but never the answer: the factors are checked as numbers
+    ("T.addmv(T.ones(2), T.ones(2, 3), T.ones(3), beta='a')", True),
+    ("T.addmv(T.ones(2), T.ones(2, 3), T.ones(3), alpha=None)", True),
+    ("T.addmm(T.ones(2, 2), T.ones(2, 3), T.ones(3, 2), alpha='a')", False),
+    ("T.addbmm(T.ones(2, 2), T.ones(1, 2, 3), T.ones(1, 3, 2), beta=T.tensor(2.), alpha=3)", True),
+    ("T.index_add(T.ones(3), 0, T.tensor([0]), T.ones(1), alpha='a')", True), ("T.ones(2).logit('a')", True),
     # a leaf that requires grad, written in place with wrong arguments: the TypeError comes first
     ("T.ones(2, requires_grad=True).add_()", False), ("T.ones(2, requires_grad=True).exp_(1)", False),
     ("T.ones(2, 2, requires_grad=True).addmm_(T.ones(2))", False),

@@ -18,7 +18,7 @@ from .._dtype import from_numpy_dtype
 from .._tensor import Tensor, _wrap_dim
 from ._broadcast import broadcast_error
 from ._kernel import Kernel, replays
-from ._arguments import check_tensors, not_a_tensor
+from ._arguments import check_tensors, not_a_tensor, number_argument
 from ._op import conjugate, derivative, record
 from .inplace import check_arguments_then_inplace_allowed, write_inplace
 from .pointwise_base import no_kernel_error, write_out
@@ -376,15 +376,16 @@ def _check_expandable(input, shape):
         input.expand(shape)  # raises PyTorch's error
 
 
-def _add_scaled(product, input, beta, alpha):
-    """``beta * input + alpha * product`` in place in the fresh ``product``; beta=0 ignores input."""
+def _add_scaled(product, input, beta, alpha, name):
+    """``beta * input + alpha * product`` in place in the fresh ``product``; beta=0 ignores input. (The
+    factors are checked to be numbers only off the default path, which they cannot be otherwise.)"""
     _check_expandable(input, product.shape)
     if alpha != 1:
-        product *= alpha
+        product *= number_argument(name, "alpha", None, alpha)
     if beta == 1:
         product += input._data
     elif beta != 0:
-        product += beta * input._data
+        product += number_argument(name, "beta", None, beta) * input._data
     return product
 
 
@@ -453,7 +454,7 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
         raise RuntimeError(f"self and mat2 must have the same dtype, but got {dtype_name(c)} and {dtype_name(b)}")
     if a.dtype != b.dtype:
         raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got {dtype_name(a)} and {dtype_name(b)}")
-    result = _add_scaled(a @ b, input, beta, alpha)
+    result = _add_scaled(a @ b, input, beta, alpha, "addmm")
     return write_out(record(result, AddmmBackward0, (input, mat1, mat2), (mat1, mat2, beta, alpha)), out, "addmm")
 
 
@@ -472,7 +473,7 @@ def addmv(input, mat, vec, *, beta=1, alpha=1, out=None):
     if not c.dtype == a.dtype == v.dtype:
         raise RuntimeError(f"addmv input tensors must have the same dtype, but got {dtype_name(c)}, {dtype_name(a)}, "
                            f"and {dtype_name(v)}")
-    result = _add_scaled(a @ v, input, beta, alpha)
+    result = _add_scaled(a @ v, input, beta, alpha, "addmv")
     return write_out(record(result, AddmvBackward0, (input, mat, vec), (mat, vec, beta, alpha)), out, "addmv")
 
 
@@ -488,7 +489,7 @@ def baddbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
         raise RuntimeError(f"Input dtypes must be the same, got: input {dtype_cpp_name(c)}, "
                            f"batch1: {dtype_cpp_name(a)}, batch2: {dtype_cpp_name(b)}")
     _check_bmm(a, b)
-    result = _add_scaled(a @ b, input, beta, alpha)
+    result = _add_scaled(a @ b, input, beta, alpha, "baddbmm")
     result = record(result, BaddbmmBackward0, (input, batch1, batch2), (batch1, batch2, beta, alpha))
     return write_out(result, out, "baddbmm")
 
@@ -514,7 +515,7 @@ def addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
         raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got {dtype_name(a)} and {dtype_name(b)}")
     count, rows, inner = a.shape
     product = a.transpose(1, 0, 2).reshape(rows, count * inner) @ b.reshape(count * inner, b.shape[2])
-    result = _add_scaled(product, input, beta, alpha)
+    result = _add_scaled(product, input, beta, alpha, "addbmm")
     result = record(result, AddbmmBackward0, (input, batch1, batch2), (batch1, batch2, beta, alpha))
     return write_out(result, out, "addbmm")
 

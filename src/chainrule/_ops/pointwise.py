@@ -7,11 +7,12 @@ multiplies by the conjugate of the derivative (``conjugate``, free for real tens
 """
 
 import math
+import numbers
 import warnings
 
 from .._array import NUMPY, is_array, namespace_of
 from .._dtype import _FROM_NUMPY, SCALAR, result_type, scalar_dtype, uint8
-from .._errors import type_name
+from .._errors import argument_type_error, type_name
 from .._tensor import Tensor, make_tensor
 from ._broadcast import binary_arrays, broadcast_shapes
 from ._kernel import Kernel, binary_operands, replays, same_kind_number
@@ -310,6 +311,8 @@ def logit(input, eps=None, *, out=None):
     except AttributeError:
         raise not_a_tensor("logit", ("input", input)) from None
     eps = number_from_tensor("logit", "eps", eps, "float")
+    if eps is not None and not isinstance(eps, numbers.Real):
+        raise argument_type_error("logit", "eps", 1, "float", eps)
     if x.dtype.kind in _LOGIT_COMPLEX:
         reject(x, _LOGIT_COMPLEX)
     x = float_array(input)

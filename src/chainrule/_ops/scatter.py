@@ -239,7 +239,7 @@ def index_add(input, dim, index, source, *, alpha=1, out=None):
     _check_source("index_add_", x, dim, idx, source._data)
     _check_in_range(idx, "index_add", x, dim)
     result = x.copy()
-    values = source._data if alpha == 1 else source._data * alpha
+    values = source._data if alpha == 1 else source._data * number_argument("index_add", "alpha", None, alpha)
     values = values.reshape(result.shape[:dim] + idx.shape + result.shape[dim + 1:])
     if result.__class__ is ndarray and values.ndim >= 2 and values.size >= SUMMED_BY_ROW_FROM and idx.ndim == 1 \
             and (idx.size == 0 or idx.min() >= 0):
