@@ -1,10 +1,16 @@
 """Random draws called with their defaults and at their arguments' edges give PyTorch's numbers bit for bit
-(chainrule's streams are PyTorch's): what tests passing every argument cannot show."""
+(chainrule's streams are PyTorch's): what tests passing every argument cannot show. Also ``out=`` tensors of the
+factories, and generator states at the edges of what loads."""
 
+import struct
+import warnings
+
+import numpy as np
 import pytest
 import torch
 
 import chainrule
+from random_helpers import assert_same_state
 
 CALLS = {
     "uniform_ defaults": lambda m: m.empty(7).uniform_(),
@@ -18,6 +24,16 @@ CALLS = {
     "exponential_ defaults": lambda m: m.empty(6).exponential_(),
     "geometric_ p=0.5": lambda m: m.empty(6).geometric_(0.5),
     "random_ bool": lambda m: m.empty(8, dtype=m.bool).random_(),
+    "cauchy_ defaults": lambda m: m.empty(6).cauchy_(),
+    "log_normal_ defaults": lambda m: m.empty(6).log_normal_(),
+    "normal(mean tensor) default std": lambda m: m.normal(m.arange(5.0)),
+    "multinomial defaults": lambda m: m.multinomial(m.tensor([1.0, 2.0, 3.0, 4.0]), 3),
+    "randperm defaults": lambda m: m.randperm(7),
+    "rand_like": lambda m: m.rand_like(m.zeros(4)),
+    "randn_like": lambda m: m.randn_like(m.zeros(4, dtype=m.float64)),
+    "randint_like(high)": lambda m: m.randint_like(m.zeros(5), 7),
+    "randint(low, high, size)": lambda m: m.randint(-4, 3, (6,)),
+    "randn": lambda m: m.randn(4),
 }
 
 
@@ -26,7 +42,7 @@ def test_draws_with_defaults_and_edges_match_pytorch_bit_for_bit(name):
     def run(m):
         m.manual_seed(1234)
         result = CALLS[name](m)
-        return str(result.dtype).split(".")[-1], result.numpy().tobytes()
+        return str(result.dtype).split(".")[-1], result.requires_grad, result.numpy().tobytes()
 
     assert run(chainrule) == run(torch)
 
@@ -38,3 +54,92 @@ def test_a_negative_std_is_refused_as_in_pytorch(std):
     with pytest.raises(RuntimeError) as ours:
         chainrule.empty(3).normal_(0.0, std)
     assert str(ours.value) == str(theirs.value)
+
+
+# ---------------------------------------------------------------- out=
+OUT_CALLS = {
+    "rand into float64": lambda m: m.rand(3, out=m.empty(3, dtype=m.float64)),
+    "randn into float64, resized": lambda m: m.randn(2, 3, out=m.empty(3, dtype=m.float64)),
+    "rand into an empty tensor": lambda m: m.rand(3, out=m.empty(0)),
+    "rand into a larger tensor": lambda m: m.rand(3, out=m.empty(5)),
+    "rand into its own shape": lambda m: m.rand(2, 2, out=m.empty(2, 2)),
+    "randint into float32, a wide range": lambda m: m.randint(0, 2 ** 40, (4,), out=m.empty(4)),
+    "randint into int16": lambda m: m.randint(-5, 10, (4,), out=m.empty(4, dtype=m.int16)),
+    "randperm into float16": lambda m: m.randperm(50, out=m.empty(5, dtype=m.float16)),
+    "normal(float, float, size) into float64": lambda m: m.normal(0.5, 2.0, (3,), out=m.empty(3, dtype=m.float64)),
+    "normal(tensor, float) into its shape": lambda m: m.normal(m.zeros(3), 2.0, out=m.empty(3)),
+    "bernoulli into a smaller tensor": lambda m: m.bernoulli(m.full((4,), 0.3), out=m.empty(2)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(OUT_CALLS))
+def test_factories_draw_into_out_in_its_dtype_resizing_it(name):
+    """PyTorch's ``rand(size, out=t)`` is ``t.resize_(size).uniform_()``: the draw is in ``t``'s dtype."""
+    def run(m):
+        m.manual_seed(77)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # randint's float-precision warning
+            result = OUT_CALLS[name](m)
+        return str(result.dtype).split(".")[-1], tuple(result.shape), result.numpy().tobytes()
+
+    assert run(chainrule) == run(torch)
+
+
+@pytest.mark.parametrize("call", [
+    lambda m: m.rand(3, dtype=m.float64, out=m.empty(3)), lambda m: m.randn(3, out=m.empty(3, dtype=m.int64)),
+    lambda m: m.randperm(3000, out=m.empty(3, dtype=m.float16)), lambda m: m.rand(3, out=m.empty(3, dtype=m.int64))])
+def test_out_dtype_errors_match_pytorch(call):
+    with pytest.raises(Exception) as theirs:
+        call(torch)
+    with pytest.raises(type(theirs.value)) as ours:
+        call(chainrule)
+    assert str(ours.value) == str(theirs.value)
+
+
+# ---------------------------------------------------------------- generator states at the edges
+def _edited_state(start, draws, **fields):
+    """PyTorch's state after ``draws`` 32-bit draws from seed ``start``, with header fields overwritten."""
+    generator = torch.Generator().manual_seed(start)
+    torch.randint(0, 2 ** 31, (draws,), generator=generator, dtype=torch.int32)  # a 32-bit word each
+    state = bytearray(generator.get_state().numpy().tobytes())
+    for name, value in fields.items():
+        offset, layout = {"seed": (0, "<Q"), "left": (8, "<i"), "seeded": (12, "<i"), "next": (16, "<Q")}[name]
+        struct.pack_into(layout, state, offset, value)
+    return np.frombuffer(bytes(state), dtype=np.uint8).copy()
+
+
+@pytest.mark.parametrize("draws", [0, 1, 623, 624, 625, 1248])
+@pytest.mark.parametrize("fields", [{}, {"seed": 12345}], ids=["as drawn", "seed field edited"])
+def test_a_loaded_state_saves_back_unchanged_and_draws_as_pytorch(draws, fields):
+    """Every state PyTorch's generator passes through (fresh, one short of a twist, just past one), even one
+    whose seed field does not match its words, reads back byte for byte and continues PyTorch's stream."""
+    state = _edited_state(5, draws, **fields)
+    ours, theirs = chainrule.Generator(), torch.Generator()
+    ours.set_state(chainrule.tensor(state)), theirs.set_state(torch.tensor(state))
+    assert ours.get_state().numpy().tobytes() == state.tobytes()
+    assert_same_state(ours, theirs)
+    assert ours.initial_seed() == theirs.initial_seed()
+    assert chainrule.rand(700, generator=ours).numpy().tobytes() == torch.rand(700, generator=theirs).numpy().tobytes()
+    assert_same_state(ours, theirs)
+
+
+@pytest.mark.parametrize("fields", [
+    {"left": 0}, {"left": -1}, {"left": 625}, {"seeded": 0}, {"left": 1, "next": 625}])
+def test_invalid_states_are_refused_as_in_pytorch(fields):
+    state = _edited_state(3, 0, **fields)
+    with pytest.raises(RuntimeError) as theirs:
+        torch.Generator().set_state(torch.tensor(state))
+    with pytest.raises(RuntimeError) as ours:
+        chainrule.Generator().set_state(chainrule.tensor(state))
+    assert str(ours.value) == str(theirs.value)
+
+
+@pytest.mark.parametrize("draws, fields", [
+    (0, {"left": 1, "next": 624}), (10, {"seeded": 2}), (623, {}), (1, {"left": 624, "next": 1})])
+def test_valid_states_at_the_edges_load_as_in_pytorch(draws, fields):
+    """The edges of the accepted header values: ``left`` from 1 to 624, ``next`` up to 624, any nonzero flag."""
+    state = _edited_state(9, draws, **fields)
+    ours = chainrule.Generator().set_state(chainrule.tensor(state))
+    theirs = torch.Generator()
+    theirs.set_state(torch.tensor(state))
+    assert chainrule.rand(5, generator=ours).numpy().tobytes() == torch.rand(5, generator=theirs).numpy().tobytes()
