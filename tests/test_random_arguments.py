@@ -143,3 +143,82 @@ def test_valid_states_at_the_edges_load_as_in_pytorch(draws, fields):
     theirs = torch.Generator()
     theirs.set_state(torch.tensor(state))
     assert chainrule.rand(5, generator=ours).numpy().tobytes() == torch.rand(5, generator=theirs).numpy().tobytes()
+
+
+# ---------------------------------------------------------------- argument checks on both sides of each edge
+INF = float("inf")
+EDGES = {
+    "bernoulli_ p=0": lambda m: m.empty(5).bernoulli_(0.0),
+    "bernoulli_ p=1": lambda m: m.empty(5).bernoulli_(1.0),
+    "bernoulli_ p<0": lambda m: m.empty(5).bernoulli_(-0.25),
+    "bernoulli p<0": lambda m: m.bernoulli(m.zeros(5), -0.25),
+    "bernoulli p tensor at 0 and 1": lambda m: m.bernoulli(m.tensor([0.0, 1.0, 0.0, 1.0])),
+    "bernoulli p tensor below 0": lambda m: m.bernoulli(m.tensor([0.5, -0.25])),
+    "uniform_ from=to": lambda m: m.empty(4).uniform_(1.5, 1.5),
+    "uniform_ to-from at float16's max": lambda m: m.empty(4, dtype=m.float16).uniform_(-32752.0, 32752.0),
+    "uniform_ to-from over float16's max": lambda m: m.empty(4, dtype=m.float16).uniform_(-32768.0, 32752.0),
+    "uniform_ to at float16's max": lambda m: m.empty(4, dtype=m.float16).uniform_(0.0, 65504.0),
+    "uniform_ to over float16's max": lambda m: m.empty(4, dtype=m.float16).uniform_(0.0, 65536.0),
+    "uniform_ from under float16's min": lambda m: m.empty(4, dtype=m.float16).uniform_(-65536.0, 0.0),
+    "exponential_ lambda=0": lambda m: m.empty(3).exponential_(0.0),
+    "exponential_ lambda=inf": lambda m: m.empty(3).exponential_(float("inf")),
+    "exponential_ into int64": lambda m: m.empty(3, dtype=m.int64).exponential_(),
+    "exponential_ into an empty int64": lambda m: m.empty(0, dtype=m.int64).exponential_(),
+    "geometric_ p=0": lambda m: m.empty(3).geometric_(0.0),
+    "geometric_ p=1": lambda m: m.empty(3).geometric_(1.0),
+    "geometric_ into an empty bool": lambda m: m.empty(0, dtype=m.bool).geometric_(0.5),
+    "cauchy_ sigma=0": lambda m: m.empty(3).cauchy_(0.0, 0.0),
+    "cauchy_ into int64": lambda m: m.empty(3, dtype=m.int64).cauchy_(),
+    "log_normal_ std=0": lambda m: m.empty(3).log_normal_(1.0, 0.0),
+    "log_normal_ into an empty int64": lambda m: m.empty(0, dtype=m.int64).log_normal_(),
+    "log_normal_ into int64": lambda m: m.empty(3, dtype=m.int64).log_normal_(),
+    "normal std tensor with a zero": lambda m: m.normal(m.zeros(3), m.tensor([1.0, 0.0, 2.0])),
+    "normal std=0": lambda m: m.normal(1.5, 0.0, (3,)),
+    "random_ from=to": lambda m: m.empty(3, dtype=m.int64).random_(3, 3),
+    "random_ to=from+1": lambda m: m.empty(3, dtype=m.int64).random_(3, 4),
+    "random_ uint8 to 256": lambda m: m.empty(3, dtype=m.uint8).random_(0, 256),
+    "random_ uint8 to 257": lambda m: m.empty(3, dtype=m.uint8).random_(0, 257),
+    "random_ int8 from -128": lambda m: m.empty(3, dtype=m.int8).random_(-128, 0),
+    "random_ int8 from -129": lambda m: m.empty(3, dtype=m.int8).random_(-129, 0),
+    "random_ float32 to 2^24+1": lambda m: m.empty(3).random_(0, 2 ** 24 + 1),
+    "random_ float32 to 2^24+2": lambda m: m.empty(3).random_(0, 2 ** 24 + 2),
+    "random_ float32 from -2^24": lambda m: m.empty(3).random_(-2 ** 24, 0),
+    "random_ float32 from -2^24-1": lambda m: m.empty(3).random_(-2 ** 24 - 1, 0),
+    "random_ float16 from 2047 up": lambda m: m.empty(3, dtype=m.float16).random_(2047, None),
+    "random_ float16 from 2048 up": lambda m: m.empty(3, dtype=m.float16).random_(2048, None),
+    "random_ int64 from the top": lambda m: m.empty(3, dtype=m.int64).random_(2 ** 63 - 2, None),
+    "randint_like(high=)": lambda m: m.randint_like(m.zeros(5), high=7),
+    "randperm(0)": lambda m: m.randperm(0),
+    "randperm into int8 at 128": lambda m: m.randperm(128, dtype=m.int8),
+    "rand with a zero dimension": lambda m: m.rand(0, 3),
+    "rand with a negative dimension": lambda m: m.rand(2, -1),
+    "multinomial as many as the categories": lambda m: m.multinomial(m.tensor([1.0, 2.0, 3.0]), 3),
+    "multinomial one sample": lambda m: m.multinomial(m.tensor([1.0, 2.0, 3.0]), 1, True),
+    # 2**24 categories pass the size check and fail the next (cheaply, before any draw); one more fails it
+    "multinomial 2^24 categories": lambda m: m.multinomial(m.full((1,), -1.0).expand(2 ** 24), 2, True),
+    "multinomial 2^24+1 categories": lambda m: m.multinomial(m.full((1,), -1.0).expand(2 ** 24 + 1), 2, True),
+    "multinomial with replacement, a negative entry": lambda m: m.multinomial(m.tensor([1.0, -1.0]), 2, True),
+    "multinomial with replacement, NaN": lambda m: m.multinomial(m.tensor([1.0, float("nan")]), 2, True),
+    "multinomial with replacement, infinity first": lambda m: m.multinomial(m.tensor([INF, -1.0]), 2, True),
+    "multinomial with replacement, a zero row first": lambda m: m.multinomial(m.tensor([[0.0, 0.0], [1, -1]]), 2, True),
+    "multinomial with replacement, infinity in row 2": lambda m: m.multinomial(m.tensor([[1.0, 1], [0, INF]]), 2, True),
+    "multinomial without replacement, infinity": lambda m: m.multinomial(m.tensor([1.0, INF]), 2),
+    "multinomial one sample, a zero row": lambda m: m.multinomial(m.tensor([[1.0, 2.0], [0.0, 0.0]]), 1),
+    "poisson rate 0": lambda m: m.poisson(m.zeros(3)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(EDGES))
+def test_argument_edges_give_pytorchs_values_errors_and_warnings(name):
+    def run(m):
+        m.manual_seed(21)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                result = EDGES[name](m)
+                outcome = (str(result.dtype).split(".")[-1], tuple(result.shape), result.numpy().tobytes())
+            except Exception as error:  # noqa: BLE001 - the outcome compared is the exception
+                outcome = (type(error).__name__, str(error))
+        return outcome, [str(w.message).split(" (Triggered internally")[0] for w in caught]
+
+    assert run(chainrule) == run(torch)

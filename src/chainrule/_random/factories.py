@@ -333,15 +333,32 @@ def multinomial(input, num_samples, replacement=False, *, generator=None, out=No
         raise RuntimeError("number of categories cannot exceed 2^24")
     if weights.size == 0:
         return make_tensor(namespace_of(weights).empty(weights.shape[:-1] + (num_samples,), dtype=np.int64))
-    finite = bool(namespace_of(weights).isfinite(weights).all())
-    if not (weights >= 0).all() or (not replacement or num_samples == 1) and not finite:
-        raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
-    if not finite:
-        raise RuntimeError("invalid multinomial distribution (encountering probability entry = infinity or NaN)")
-    if (weights.reshape(-1, categories).sum(axis=1) == 0).any():
-        raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
+    rows = weights.reshape(-1, categories)
+    if not replacement or num_samples == 1:
+        if not ((weights >= 0) & namespace_of(weights).isfinite(weights)).all():
+            raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
+        if (rows.sum(axis=1) == 0).any():
+            raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
+    else:
+        _check_rows_entry_by_entry(rows)
     values = traced_stateful(_multinomial, input, num_samples, replacement, _generator(generator))
     return _made(values, False, out)
+
+
+def _check_rows_entry_by_entry(rows):
+    """PyTorch's with-replacement kernel checks row by row, each entry (negative or NaN, then infinite) and then
+    the row's sum: the first failure names the error."""
+    negative = ~(rows >= 0)
+    bad = negative | ~namespace_of(rows).isfinite(rows)
+    failing = bad.any(axis=1) | (rows.sum(axis=1) <= 0)
+    if not failing.any():
+        return
+    row = int(failing.argmax())
+    if not bad[row].any():
+        raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
+    if negative[row, int(bad[row].argmax())]:
+        raise RuntimeError("invalid multinomial distribution (encountering probability entry < 0)")
+    raise RuntimeError("invalid multinomial distribution (encountering probability entry = infinity or NaN)")
 
 
 def _multinomial(weights, samples, replacement, generator):
