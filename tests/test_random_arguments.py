@@ -205,6 +205,12 @@ EDGES = {
     "multinomial without replacement, infinity": lambda m: m.multinomial(m.tensor([1.0, INF]), 2),
     "multinomial one sample, a zero row": lambda m: m.multinomial(m.tensor([[1.0, 2.0], [0.0, 0.0]]), 1),
     "poisson rate 0": lambda m: m.poisson(m.zeros(3)),
+    "rand pinned": lambda m: m.rand(3, pin_memory=True),
+    "rand pinned into out": lambda m: m.rand(3, pin_memory=True, out=m.empty(3)),
+    "randn pinned": lambda m: m.randn(3, pin_memory=True),
+    "randint pinned": lambda m: m.randint(3, (2,), pin_memory=True),
+    "randperm pinned": lambda m: m.randperm(3, pin_memory=True),
+    "normal pinned": lambda m: m.normal(0.0, 1.0, (2,), pin_memory=True),
 }
 
 

@@ -86,6 +86,13 @@ def _on(device):
     return None if on[0].runtime is None else on
 
 
+def _refuse_pinning(pin_memory, out):
+    """Page-locked memory needs an accelerator's allocator: PyTorch's error without one (an ``out`` is used as is)."""
+    if pin_memory and out is None:
+        raise RuntimeError("pin_memory=True requires a CUDA or other accelerator backend; no pinned memory allocator "
+                           "is available on this system.")
+
+
 def _floating(d, kernel):
     if not (d.is_floating_point or d.is_complex):
         raise not_implemented(kernel, d.np)
@@ -96,6 +103,7 @@ def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None, 
     """Uniform values in [0, 1): ``empty(size).uniform_()``."""
     if size_keyword:
         size = keyword_size("rand", size, size_keyword)
+    _refuse_pinning(pin_memory, out)
     d = _dtype(dtype, out, get_default_dtype())
     _floating(d, "check_uniform_bounds")
     values = traced_stateful(_fresh, _shape(size), d.np, uniform_values, _generator(generator), 0.0, 1.0,
@@ -108,6 +116,7 @@ def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None,
     """Standard normal values: ``empty(size).normal_()``."""
     if size_keyword:
         size = keyword_size("randn", size, size_keyword)
+    _refuse_pinning(pin_memory, out)
     d = _dtype(dtype, out, get_default_dtype())
     _floating(d, "normal_kernel_cpu")
     std = 1.0 / np.sqrt(2) if d.is_complex else 1.0
@@ -125,6 +134,7 @@ def randint(low=0, high=None, size=None, *, generator=None, out=None, dtype=None
     if high is None or size is None:
         raise TypeError("randint() missing required argument 'size'" if high is not None else
                         "randint() missing required argument 'high'")
+    _refuse_pinning(pin_memory, out)
     d = _dtype(dtype, out, int64)
     sample, parameters = random_plan(d.np, low, high)
     values = traced_stateful(_fresh, _shape((size,)), d.np, sample, _generator(generator), *parameters, _on(device))
@@ -145,6 +155,7 @@ def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=Non
     n = int(n)
     if n < 0:
         raise RuntimeError(f"Trying to create tensor with negative dimension {n}: [{n}]")
+    _refuse_pinning(pin_memory, out)
     d = _dtype(dtype, out, int64)
     _check_permutation_dtype(n, d)
     values = traced_stateful(_permutation, n, d.np, _generator(generator), _on(device))
@@ -246,6 +257,7 @@ def normal(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None, la
         if size is None:
             raise TypeError("normal() received an invalid combination of arguments - got (float, float), but "
                             "expected one of (Tensor mean, Tensor std) or (float mean, float std, tuple of ints size)")
+        _refuse_pinning(pin_memory, out)
         d = _dtype(dtype, out, get_default_dtype())
         _floating(d, "normal_kernel_cpu")
         values = traced_stateful(_fresh, _shape((size,)), d.np, normal_values, generator, float(mean),
