@@ -100,7 +100,7 @@ def test_out_dtype_errors_match_pytorch(call):
 def _edited_state(start, draws, **fields):
     """PyTorch's state after ``draws`` 32-bit draws from seed ``start``, with header fields overwritten."""
     generator = torch.Generator().manual_seed(start)
-    torch.randint(0, 2 ** 31, (draws,), generator=generator, dtype=torch.int32)  # a 32-bit word each
+    torch.rand(draws, generator=generator)  # a 32-bit word each
     state = bytearray(generator.get_state().numpy().tobytes())
     for name, value in fields.items():
         offset, layout = {"seed": (0, "<Q"), "left": (8, "<i"), "seeded": (12, "<i"), "next": (16, "<Q")}[name]
@@ -237,3 +237,17 @@ def test_argument_edges_give_pytorchs_values_errors_and_warnings(name):
         return outcome, [str(w.message).split(" (Triggered internally")[0] for w in caught]
 
     assert run(chainrule) == run(torch)
+
+
+def test_a_zero_word_is_drawn_as_zero():
+    """The twister's outputs are taken whole, zero included (a bounded integer draw would skip it): a state whose
+    next word is zero (tempering maps 0 to 0) gives a zero first, in every sampler's bits."""
+    state = _edited_state(4, 1)
+    state[24 + 8:24 + 16] = 0  # the second 64-bit word slot: the word drawn next
+    ours = chainrule.Generator().set_state(chainrule.tensor(state))
+    theirs = torch.Generator()
+    theirs.set_state(torch.tensor(state))
+    drawn = chainrule.rand(3, generator=ours).numpy()
+    assert drawn[0] == 0
+    assert drawn.tobytes() == torch.rand(3, generator=theirs).numpy().tobytes()
+    assert_same_state(ours, theirs)
