@@ -34,7 +34,39 @@ CALLS = {
     "randint_like(high)": lambda m: m.randint_like(m.zeros(5), 7),
     "randint(low, high, size)": lambda m: m.randint(-4, 3, (6,)),
     "randn": lambda m: m.randn(4),
+    "uniform_(0, 5) float64": lambda m: m.empty(5, dtype=m.float64).uniform_(0, 5),
+    "uniform_(-1, 1) float64": lambda m: m.empty(5, dtype=m.float64).uniform_(-1, 1),
+    "uniform_(0, 5)": lambda m: m.empty(5).uniform_(0, 5),
+    "uniform_(-1, 1)": lambda m: m.empty(5).uniform_(-1, 1),
+    "uniform_(0, 5) float16": lambda m: m.empty(5, dtype=m.float16).uniform_(0, 5),
+    "uniform_(-1, 1) float16": lambda m: m.empty(5, dtype=m.float16).uniform_(-1, 1),
+    "uniform_ float16 defaults": lambda m: m.empty(5, dtype=m.float16).uniform_(),
 }
+
+# every argument by keyword: each one's name is part of the signature
+KEYWORD_CALLS = {
+    "uniform_": lambda m: m.empty(4).uniform_(**{"from": -2.0, "to": 3.0}),
+    "normal_": lambda m: m.empty(4).normal_(mean=1.0, std=2.0),
+    "bernoulli_": lambda m: m.empty(4).bernoulli_(p=0.25),
+    "exponential_": lambda m: m.empty(4).exponential_(lambd=2.0),
+    "geometric_": lambda m: m.empty(4).geometric_(p=0.25),
+    "cauchy_": lambda m: m.empty(4).cauchy_(median=1.0, sigma=2.0),
+    "log_normal_": lambda m: m.empty(4).log_normal_(mean=0.5, std=0.25),
+    "random_(from, to)": lambda m: m.empty(4, dtype=m.int64).random_(**{"from": 2, "to": 9}),
+    "random_(to)": lambda m: m.empty(4, dtype=m.int64).random_(to=9),
+    "rand": lambda m: m.rand(size=(2,)),
+    "randint": lambda m: m.randint(low=2, high=9, size=(3,)),
+    "randint(high, size)": lambda m: m.randint(high=9, size=(3,)),
+    "randint_like": lambda m: m.randint_like(m.zeros(3), low=2, high=5),
+    "randperm": lambda m: m.randperm(n=4),
+    "normal(float, float, size)": lambda m: m.normal(mean=1.0, std=2.0, size=(3,)),
+    "normal(tensor, float)": lambda m: m.normal(mean=m.zeros(3), std=2.0),
+    "normal(float, tensor)": lambda m: m.normal(mean=1.0, std=m.ones(3)),
+    "multinomial": lambda m: m.multinomial(input=m.ones(3), num_samples=2, replacement=True),
+    "bernoulli": lambda m: m.bernoulli(input=m.zeros(3), p=0.3),
+    "poisson": lambda m: m.poisson(input=m.ones(3)),
+}
+CALLS.update({f"{name} by keyword": call for name, call in KEYWORD_CALLS.items()})
 
 
 @pytest.mark.parametrize("name", sorted(CALLS))
