@@ -31,6 +31,8 @@ CALLS = {
     "randperm defaults": lambda m: m.randperm(7),
     "rand_like": lambda m: m.rand_like(m.zeros(4)),
     "randn_like": lambda m: m.randn_like(m.zeros(4, dtype=m.float64)),
+    "randn_like complex64": lambda m: m.randn_like(m.zeros(5, dtype=m.complex64)),
+    "randn_like complex128 from float": lambda m: m.randn_like(m.zeros(5), dtype=m.complex128),
     "randint_like(high)": lambda m: m.randint_like(m.zeros(5), 7),
     "randint(low, high, size)": lambda m: m.randint(-4, 3, (6,)),
     "randn": lambda m: m.randn(4),
