@@ -239,6 +239,8 @@ EDGES = {
     "multinomial without replacement, infinity": lambda m: m.multinomial(m.tensor([1.0, INF]), 2),
     "multinomial one sample, a zero row": lambda m: m.multinomial(m.tensor([[1.0, 2.0], [0.0, 0.0]]), 1),
     "poisson rate 0": lambda m: m.poisson(m.zeros(3)),
+    "multinomial of no rows": lambda m: m.multinomial(m.empty(0, 3), 2),
+    "multinomial of no rows, with replacement": lambda m: m.multinomial(m.empty(0, 3), 4, True),
     "bernoulli_ p tensor of more dimensions": lambda m: m.empty(2, 3).bernoulli_(m.full((2, 1, 3), 0.5).double()),
     "bernoulli_ p tensor into a 0-d tensor": lambda m: m.empty(()).bernoulli_(m.full((3,), 0.5)),
     "bernoulli_ p tensor of a wrong size": lambda m: m.empty(2, 3).bernoulli_(m.full((4,), 0.5)),
@@ -273,14 +275,50 @@ def test_argument_edges_give_pytorchs_values_errors_and_warnings(name):
     assert run(chainrule) == run(torch)
 
 
+def _generators_at(state):
+    ours = chainrule.Generator().set_state(chainrule.tensor(state))
+    theirs = torch.Generator()
+    theirs.set_state(torch.tensor(state))
+    return ours, theirs
+
+
+ZERO_UNIFORM_DRAWS = {
+    "geometric_": lambda m, g: m.empty(3, dtype=m.float64).geometric_(0.3, generator=g),
+    "exponential_": lambda m, g: m.empty(3, dtype=m.float64).exponential_(2.0, generator=g),
+    "cauchy_": lambda m, g: m.empty(3, dtype=m.float64).cauchy_(1.0, 2.0, generator=g),
+    "log_normal_": lambda m, g: m.empty(3, dtype=m.float64).log_normal_(1.0, 2.0, generator=g),
+    "normal_": lambda m, g: m.empty(3, dtype=m.float64).normal_(1.0, 2.0, generator=g),
+    "uniform_": lambda m, g: m.empty(3, dtype=m.float64).uniform_(-1.0, 2.0, generator=g),
+    "bernoulli_": lambda m, g: m.empty(3, dtype=m.float64).bernoulli_(0.0, generator=g),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ZERO_UNIFORM_DRAWS))
+def test_a_zero_double_uniform_transforms_as_in_pytorch(name):
+    """A double uniform of exactly 0 (two zero words in a row): the samplers' edge (``log(0)`` and the like)."""
+    state = _edited_state(6, 1)
+    state[24 + 8:24 + 24] = 0  # the next two words
+    ours, theirs = _generators_at(state)
+    drawn = ZERO_UNIFORM_DRAWS[name](chainrule, ours).numpy()
+    assert drawn.tobytes() == ZERO_UNIFORM_DRAWS[name](torch, theirs).numpy().tobytes()
+    assert_same_state(ours, theirs)
+
+
+def test_poissons_rejection_sampler_draws_zero_counts_as_pytorch():
+    """Rate 10, the first rate of the rejection sampler: a count of 0 is possible there (one in these 2000)."""
+    chainrule.manual_seed(5)
+    drawn = chainrule.poisson(chainrule.full((2000,), 10.0)).numpy()
+    torch.manual_seed(5)
+    assert drawn.tobytes() == torch.poisson(torch.full((2000,), 10.0)).numpy().tobytes()
+    assert (drawn == 0).any()
+
+
 def test_a_zero_word_is_drawn_as_zero():
     """The twister's outputs are taken whole, zero included (a bounded integer draw would skip it): a state whose
     next word is zero (tempering maps 0 to 0) gives a zero first, in every sampler's bits."""
     state = _edited_state(4, 1)
     state[24 + 8:24 + 16] = 0  # the second 64-bit word slot: the word drawn next
-    ours = chainrule.Generator().set_state(chainrule.tensor(state))
-    theirs = torch.Generator()
-    theirs.set_state(torch.tensor(state))
+    ours, theirs = _generators_at(state)
     drawn = chainrule.rand(3, generator=ours).numpy()
     assert drawn[0] == 0
     assert drawn.tobytes() == torch.rand(3, generator=theirs).numpy().tobytes()
