@@ -220,6 +220,12 @@ EDGES = {
     "random_ float32 from -2^24-1": lambda m: m.empty(3).random_(-2 ** 24 - 1, 0),
     "random_ float16 from 2047 up": lambda m: m.empty(3, dtype=m.float16).random_(2047, None),
     "random_ float16 from 2048 up": lambda m: m.empty(3, dtype=m.float16).random_(2048, None),
+    # bounds a float dtype cannot hold move inward as PyTorch's update_from / update_to move them
+    "random_ float32 from 2^25+1": lambda m: m.empty(3).random_(2 ** 25 + 1, 2 ** 26),
+    "random_ float32 to 2^25+4": lambda m: m.empty(3).random_(-2 ** 26, 2 ** 25 + 4),
+    "random_ float16 from 4097": lambda m: m.empty(3, dtype=m.float16).random_(4097, 8192),
+    "random_ float64 to 2^54+4": lambda m: m.empty(3, dtype=m.float64).random_(0, 2 ** 54 + 4),
+    "random_ float32 from 2^25+1 up": lambda m: m.empty(3).random_(2 ** 25 + 1, None),
     "random_ int64 from the top": lambda m: m.empty(3, dtype=m.int64).random_(2 ** 63 - 2, None),
     "randint_like(high=)": lambda m: m.randint_like(m.zeros(5), high=7),
     "randperm(0)": lambda m: m.randperm(0),
