@@ -359,7 +359,9 @@ def multinomial_by_exponentials(generator, weights, samples):
     """Without replacement (or one sample): the ``samples`` largest ``weight / Exp(1)`` per row, largest
     first, the exponentials drawn in the weights' dtype."""
     noise = exponential(generator, weights.size, 1.0).astype(weights.dtype).reshape(weights.shape)
-    keys = weights / noise
+    with np.errstate(divide="ignore", invalid="ignore"):  # a zero exponential (a zero uniform), silently
+        keys = weights / noise
+    keys[np.isnan(keys)] = np.inf  # 0 / 0 ranks first, as PyTorch's topk ranks NaN
     if samples == 1:
         return np.argmax(keys, axis=-1)[..., None]
     order = np.argsort(-keys, axis=-1, kind="stable")
