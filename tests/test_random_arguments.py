@@ -342,3 +342,16 @@ def test_a_zero_word_is_drawn_as_zero():
     assert drawn[0] == 0
     assert drawn.tobytes() == torch.rand(3, generator=theirs).numpy().tobytes()
     assert_same_state(ours, theirs)
+
+
+@pytest.mark.parametrize("call", [lambda m: m.empty(3).random_(0, 2 ** 25),
+                                  lambda m: m.randint(0, 2 ** 25, (3,), dtype=m.float32)])
+def test_the_precision_warning_points_at_the_callers_line(call):
+    def where(m):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            call(m)
+        return [(w.filename, w.lineno, w.category) for w in caught]
+
+    assert where(chainrule) == where(torch)
+    assert where(chainrule)[0][0] == __file__
