@@ -418,9 +418,9 @@ def expand(input, *sizes):
     except AttributeError:
         raise not_a_tensor("expand", ("input", input)) from None
     if len(sizes) < x.ndim:
-        raise RuntimeError(f"expand(torch.FloatTensor{{{list(x.shape)}}}, size={list(sizes)}): the number of sizes "
-                           f"provided ({len(sizes)}) must be greater or equal to the number of dimensions in the "
-                           f"tensor ({x.ndim})")
+        raise RuntimeError(f"expand(torch.{input.dtype.legacy_name}{{{list(x.shape)}}}, size={list(sizes)}): "
+                           f"the number of sizes provided ({len(sizes)}) must be greater or equal to the number of "
+                           f"dimensions in the tensor ({x.ndim})")
     lead = len(sizes) - x.ndim
     target = []
     for i, s in enumerate(sizes):

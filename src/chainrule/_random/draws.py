@@ -51,7 +51,7 @@ def uniform_doubles(generator, count):
     return out
 
 
-def uniform(generator, count, dtype, low=0.0, high=1.0):
+def uniform(generator, count, dtype, low, high):
     """``uniform_(low, high)``: ``u * (high - low) + low`` fused, a value rounding up to ``high`` becoming ``low``.
 
     float16 is computed in float32 (PyTorch's opmath type) and then rounded.
@@ -85,7 +85,7 @@ def _chunks(values):
 
 
 # ---------------------------------------------------------------- normal
-def normal(generator, count, dtype, mean=0.0, std=1.0, contiguous=True):
+def normal(generator, count, dtype, mean, std, contiguous):
     """``normal_(mean, std)``: the block transform for 16+ contiguous values (in ``dtype``), else the cached
     scalar one (in float64, for the caller to cast)."""
     if count >= 16 and contiguous:
@@ -359,7 +359,9 @@ def multinomial_by_exponentials(generator, weights, samples):
     """Without replacement (or one sample): the ``samples`` largest ``weight / Exp(1)`` per row, largest
     first, the exponentials drawn in the weights' dtype."""
     noise = exponential(generator, weights.size, 1.0).astype(weights.dtype).reshape(weights.shape)
-    keys = weights / noise
+    with np.errstate(divide="ignore", invalid="ignore"):  # a zero exponential (a zero uniform), silently
+        keys = weights / noise
+    keys[np.isnan(keys)] = np.inf  # 0 / 0 ranks first, as PyTorch's topk ranks NaN
     if samples == 1:
         return np.argmax(keys, axis=-1)[..., None]
     order = np.argsort(-keys, axis=-1, kind="stable")

@@ -48,14 +48,28 @@ def _shape(size):
     return shape
 
 
+def _dtype(dtype, out, default):
+    """The dtype to draw in: ``dtype``, else ``out``'s (PyTorch draws into ``out`` itself), else ``default``."""
+    if out is None:
+        return default if dtype is None else to_dtype(dtype)
+    if dtype is not None and to_dtype(dtype) != out.dtype:
+        raise RuntimeError(f"dtype {to_dtype(dtype).scalar_type_name} does not match dtype of out parameter "
+                           f"({out.dtype.scalar_type_name})")
+    return out.dtype
+
+
+def _written(values, out):
+    """``out`` resized to the values' shape (as PyTorch's ``resize_``, without a warning) and overwritten."""
+    if tuple(out.shape) != values.shape:
+        out.resize_(values.shape)
+    out.copy_(make_tensor(values))
+    return out
+
+
 def _made(values, requires_grad, out):
     """Wrap a fresh array (or write it into ``out``), marking it as requiring grad if asked."""
     if out is not None:
-        if tuple(out.shape) != values.shape:
-            raise RuntimeError(f"Expected out tensor to have shape {list(values.shape)}, but got "
-                               f"{list(out.shape)} instead")
-        out.copy_(make_tensor(values))
-        return out
+        return _written(values, out)
     result = make_tensor(values)
     if requires_grad:
         result._set_requires_grad(True, "Only Tensors of floating point and complex dtype can require gradients")
@@ -72,6 +86,13 @@ def _on(device):
     return None if on[0].runtime is None else on
 
 
+def _refuse_pinning(pin_memory, out):
+    """Page-locked memory needs an accelerator's allocator: PyTorch's error without one (an ``out`` is used as is)."""
+    if pin_memory and out is None:
+        raise RuntimeError("pin_memory=True requires a CUDA or other accelerator backend; no pinned memory allocator "
+                           "is available on this system.")
+
+
 def _floating(d, kernel):
     if not (d.is_floating_point or d.is_complex):
         raise not_implemented(kernel, d.np)
@@ -82,7 +103,8 @@ def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None, 
     """Uniform values in [0, 1): ``empty(size).uniform_()``."""
     if size_keyword:
         size = keyword_size("rand", size, size_keyword)
-    d = get_default_dtype() if dtype is None else to_dtype(dtype)
+    _refuse_pinning(pin_memory, out)
+    d = _dtype(dtype, out, get_default_dtype())
     _floating(d, "check_uniform_bounds")
     values = traced_stateful(_fresh, _shape(size), d.np, uniform_values, _generator(generator), 0.0, 1.0,
                              _on(device))
@@ -94,7 +116,8 @@ def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None,
     """Standard normal values: ``empty(size).normal_()``."""
     if size_keyword:
         size = keyword_size("randn", size, size_keyword)
-    d = get_default_dtype() if dtype is None else to_dtype(dtype)
+    _refuse_pinning(pin_memory, out)
+    d = _dtype(dtype, out, get_default_dtype())
     _floating(d, "normal_kernel_cpu")
     std = 1.0 / np.sqrt(2) if d.is_complex else 1.0
     values = traced_stateful(_fresh, _shape(size), d.np, normal_values, _generator(generator), 0.0, std, _on(device))
@@ -111,7 +134,8 @@ def randint(low=0, high=None, size=None, *, generator=None, out=None, dtype=None
     if high is None or size is None:
         raise TypeError("randint() missing required argument 'size'" if high is not None else
                         "randint() missing required argument 'high'")
-    d = int64 if dtype is None else to_dtype(dtype)
+    _refuse_pinning(pin_memory, out)
+    d = _dtype(dtype, out, int64)
     sample, parameters = random_plan(d.np, low, high)
     values = traced_stateful(_fresh, _shape((size,)), d.np, sample, _generator(generator), *parameters, _on(device))
     return _made(values, requires_grad, out)
@@ -131,7 +155,8 @@ def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=Non
     n = int(n)
     if n < 0:
         raise RuntimeError(f"Trying to create tensor with negative dimension {n}: [{n}]")
-    d = int64 if dtype is None else to_dtype(dtype)
+    _refuse_pinning(pin_memory, out)
+    d = _dtype(dtype, out, int64)
     _check_permutation_dtype(n, d)
     values = traced_stateful(_permutation, n, d.np, _generator(generator), _on(device))
     return _made(values, requires_grad, out)
@@ -232,7 +257,8 @@ def normal(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None, la
         if size is None:
             raise TypeError("normal() received an invalid combination of arguments - got (float, float), but "
                             "expected one of (Tensor mean, Tensor std) or (float mean, float std, tuple of ints size)")
-        d = get_default_dtype() if dtype is None else to_dtype(dtype)
+        _refuse_pinning(pin_memory, out)
+        d = _dtype(dtype, out, get_default_dtype())
         _floating(d, "normal_kernel_cpu")
         values = traced_stateful(_fresh, _shape((size,)), d.np, normal_values, generator, float(mean),
                                  float(std), _on(device))
@@ -282,7 +308,7 @@ def _normal_scaled_shifted(mean, std, generator):
 
 def _made_from(values, node, inputs, out):
     if out is not None:
-        return _made(values, False, out)
+        return _written(values, out)
     return record(values, node, inputs)
 
 
@@ -319,15 +345,32 @@ def multinomial(input, num_samples, replacement=False, *, generator=None, out=No
         raise RuntimeError("number of categories cannot exceed 2^24")
     if weights.size == 0:
         return make_tensor(namespace_of(weights).empty(weights.shape[:-1] + (num_samples,), dtype=np.int64))
-    finite = bool(namespace_of(weights).isfinite(weights).all())
-    if not (weights >= 0).all() or (not replacement or num_samples == 1) and not finite:
-        raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
-    if not finite:
-        raise RuntimeError("invalid multinomial distribution (encountering probability entry = infinity or NaN)")
-    if (weights.reshape(-1, categories).sum(axis=1) == 0).any():
-        raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
+    rows = weights.reshape(-1, categories)
+    if not replacement or num_samples == 1:
+        if not ((weights >= 0) & namespace_of(weights).isfinite(weights)).all():
+            raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
+        if (rows.sum(axis=1) == 0).any():
+            raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
+    else:
+        _check_rows_entry_by_entry(rows)
     values = traced_stateful(_multinomial, input, num_samples, replacement, _generator(generator))
     return _made(values, False, out)
+
+
+def _check_rows_entry_by_entry(rows):
+    """PyTorch's with-replacement kernel checks row by row, each entry (negative or NaN, then infinite) and then
+    the row's sum: the first failure names the error."""
+    negative = ~(rows >= 0)
+    bad = negative | ~namespace_of(rows).isfinite(rows)
+    failing = bad.any(axis=1) | (rows.sum(axis=1) <= 0)
+    if not failing.any():
+        return
+    row = int(failing.argmax())
+    if not bad[row].any():
+        raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
+    if negative[row, int(bad[row].argmax())]:
+        raise RuntimeError("invalid multinomial distribution (encountering probability entry < 0)")
+    raise RuntimeError("invalid multinomial distribution (encountering probability entry = infinity or NaN)")
 
 
 def _multinomial(weights, samples, replacement, generator):

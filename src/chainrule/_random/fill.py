@@ -13,7 +13,6 @@ import warnings
 
 import numpy as np
 
-from .._array import namespace_of
 from .._dtype import _FROM_NUMPY
 from .._ops._op import derivative, record
 from .._ops.inplace import check_inplace_allowed, write_inplace
@@ -275,18 +274,14 @@ def check_probability(p, dtype):
 
 
 def check_probabilities(p, target):
-    """A probability tensor for ``target``: floating, broadcastable to it, each value in [0, 1]."""
+    """A probability tensor for ``target``, checked in PyTorch's order: ``target`` not complex, ``p`` expandable to
+    it (``expand``'s errors), floating, each value in [0, 1]."""
     probabilities = p._data
-    if probabilities.dtype.kind != "f":
-        raise not_implemented("bernoulli_tensor_cpu_p_", probabilities.dtype)
     if target._data.dtype.kind == "c":
         raise not_implemented("bernoulli_tensor_cpu_self_", target._data.dtype)
-    try:
-        namespace_of(probabilities).broadcast_to(probabilities, target._data.shape)
-    except ValueError:
-        raise RuntimeError(f"The size of tensor a ({target._data.shape[-1] if target._data.ndim else 1}) must "
-                           f"match the size of tensor b ({probabilities.shape[-1]}) at non-singleton dimension "
-                           f"{target._data.ndim - 1}") from None
+    p.detach().expand(target._data.shape)
+    if probabilities.dtype.kind != "f":
+        raise not_implemented("bernoulli_tensor_cpu_p_", probabilities.dtype)
     if not ((probabilities >= 0) & (probabilities <= 1)).all():  # NaN is out of range too
         raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.  (Could this error "
                            "message be improved?  If so, please report an enhancement request to PyTorch.)")
@@ -301,7 +296,7 @@ def bernoulli_tensor_values(layout, generator, probabilities):
 
 
 def exponential_(self, lambd=1.0, *, generator=None):
-    if not (lambd > 0 and math.isfinite(lambd)):
+    if not lambd > 0:  # NaN refused, infinity accepted (all zeros)
         raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={cpp_number(lambd)}")
     dtype = self._data.dtype
     if self._data.size and dtype.kind != "f":
