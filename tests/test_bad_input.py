@@ -109,6 +109,11 @@ LISTED = [
     ("T.addmm(T.ones(2, 2), T.ones(2, 3), T.ones(3, 2), alpha='a')", False),
     ("T.addbmm(T.ones(2, 2), T.ones(1, 2, 3), T.ones(1, 3, 2), beta=T.tensor(2.), alpha=3)", True),
     ("T.index_add(T.ones(3), 0, T.tensor([0]), T.ones(1), alpha='a')", True), ("T.ones(2).logit('a')", True),
+    # the samplers' numbers: a tensor of several elements is no number
+    ("T.binomial(T.ones(2, 3), T.ones(4, 5))", True), ("T.ones(2, 3).bernoulli(T.ones(2, 3) * 0.5)", True),
+    ("T.ones(2, 3).exponential_(T.ones(2, 3))", True), ("T.ones(2, 3).normal_(T.ones(2))", True),
+    ("T.ones(2, 3).uniform_(T.ones(2))", True), ("T.ones(3).cauchy_(T.ones(3))", True),
+    ("T.ones(3).geometric_(T.ones(3))", True), ("T.ones(3).log_normal_(T.ones(3))", True),
     # a leaf that requires grad, written in place with wrong arguments: the TypeError comes first
     ("T.ones(2, requires_grad=True).add_()", False), ("T.ones(2, requires_grad=True).exp_(1)", False),
     ("T.ones(2, 2, requires_grad=True).addmm_(T.ones(2))", False),

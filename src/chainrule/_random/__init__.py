@@ -7,6 +7,7 @@ is installed, ``fast`` for the float arithmetic); ``layout`` places them in a te
 ``rejection`` the samplers that take a varying number of draws per value (gamma, Dirichlet, binomial).
 """
 
+from .._signatures import Signatures, checking_method
 from .._tensor import Tensor
 from . import device, fill
 from .factories import (bernoulli, multinomial, normal, poisson, rand, rand_like, randint, randint_like, randn,
@@ -23,9 +24,24 @@ __all__ = ["Generator", "default_generator", "manual_seed", "seed", "initial_see
            "multinomial", "poisson", "binomial"]
 
 _IN_PLACE = ("uniform_", "normal_", "random_", "bernoulli_", "exponential_", "geometric_", "cauchy_", "log_normal_")
+# PyTorch's signatures of the samplers whose numbers the sampling reads: checked after a call failed, so that a
+# tensor given for a number is refused with PyTorch's TypeError rather than the error it meets first.
+_GENERATOR = "*, Generator? generator = None"
+_NUMBER_SIGNATURES = {
+    "uniform_": f"Tensor self, float from = 0, float to = 1, {_GENERATOR}",
+    "normal_": f"Tensor self, float mean = 0, float std = 1, {_GENERATOR}",
+    "exponential_": f"Tensor self, float lambd = 1, {_GENERATOR}",
+    "geometric_": f"Tensor self, float p, {_GENERATOR}",
+    "cauchy_": f"Tensor self, float median = 0, float sigma = 1, {_GENERATOR}",
+    "log_normal_": f"Tensor self, float mean = 1, float std = 2, {_GENERATOR}",
+}
+# The method ``bernoulli`` takes no probability tensor (the function does): it is refused before drawing.
+_BERNOULLI_METHOD = Signatures("bernoulli", _GENERATOR, f"float p, {_GENERATOR}")
 
 
 def _tensor_bernoulli(self, p=None, *, generator=None):
+    if isinstance(p, Tensor) and p.ndim:
+        raise _BERNOULLI_METHOD.error((p,), {})
     return bernoulli(self, p, generator=generator)
 
 
@@ -34,6 +50,9 @@ def _tensor_multinomial(self, num_samples, replacement=False, *, generator=None)
 
 
 for _name in _IN_PLACE:
-    setattr(Tensor, _name, getattr(fill, _name))
+    _method = getattr(fill, _name)
+    if _name in _NUMBER_SIGNATURES:
+        _method = checking_method(Signatures(_name, _NUMBER_SIGNATURES[_name]), _method)
+    setattr(Tensor, _name, _method)
 Tensor.bernoulli = _tensor_bernoulli
 Tensor.multinomial = _tensor_multinomial

@@ -15,6 +15,7 @@ import math
 
 import numpy as np
 
+from .._ops._broadcast import broadcast_shapes
 from .._ops._op import OUTPUT, derivative, record, traced_stateful
 from .._tensor import Tensor
 from .draws import _UniformStream
@@ -323,5 +324,6 @@ def binomial(count, prob, generator=None):
         raise ValueError(f"binomial only supports floating-point dtypes for count, got: {count.dtype.scalar_type_name}")
     if prob._data.dtype != count._data.dtype:
         raise RuntimeError(f"Found dtype {prob.dtype.scalar_type_name} but expected {count.dtype.scalar_type_name}")
+    broadcast_shapes(count.shape, prob.shape)  # PyTorch's message for shapes that do not broadcast
     values = traced_stateful(_binomial_values, count, prob, _generator(generator))
     return record(values, BinomialBackward, (count, prob))
