@@ -166,7 +166,7 @@ FUNCTION_CALLS = [
     ("unknown keyword", lambda m: ((_tensor(m, 2, 3),), {"no_such_keyword": 1})),
 ]
 
-# Methods get the tensor as ``self``: (label, self's kind: a dtype's name, "expanded" or None, args(module)).
+# Methods get the tensor as ``self``: (label, self's kind: a dtype's name, a key of SELVES or None, args(module)).
 # An expanded self has one memory location under several elements: in-place methods must refuse to write it.
 METHOD_CALLS = [
     ("None", None, lambda m: ((None,), {})),
@@ -181,11 +181,24 @@ METHOD_CALLS = [
     ("expanded self", "expanded", lambda m: ((), {})),
     ("expanded self, 1", "expanded", lambda m: ((1,), {})),
 ]
+# Selves of unusual layouts and kinds, each called with no argument, a 1, a 0 and a tensor of its own kind.
+SELVES = {
+    "expanded": lambda m: _tensor(m, 1, 3).expand(2, 3),
+    "transposed": lambda m: _tensor(m, 3, 2).t(),
+    "0-d": lambda m: m.tensor(0.5),
+    "empty": lambda m: m.ones(0, 3),
+    "complex": lambda m: _tensor(m, 2, 3).to(m.complex64),
+    "requires grad": lambda m: _tensor(m, 2, 3).requires_grad_(),
+}
+for _kind in ("transposed", "0-d", "empty", "complex", "requires grad"):
+    METHOD_CALLS += [(f"{_kind} self", _kind, lambda m: ((), {})), (f"{_kind} self, 1", _kind, lambda m: ((1,), {})),
+                     (f"{_kind} self, 0", _kind, lambda m: ((0,), {})),
+                     (f"{_kind} self, {_kind} tensor", _kind, lambda m, kind=_kind: ((SELVES[kind](m),), {}))]
 
 
 def _self(module, kind):
-    if kind == "expanded":
-        return _tensor(module, 1, 3).expand(2, 3)
+    if kind in SELVES:
+        return SELVES[kind](module)
     return _tensor(module, 2, 3, dtype=getattr(module, kind) if kind else None)
 
 
