@@ -109,6 +109,16 @@ LISTED = [
     ("T.addmm(T.ones(2, 2), T.ones(2, 3), T.ones(3, 2), alpha='a')", False),
     ("T.addbmm(T.ones(2, 2), T.ones(1, 2, 3), T.ones(1, 3, 2), beta=T.tensor(2.), alpha=3)", True),
     ("T.index_add(T.ones(3), 0, T.tensor([0]), T.ones(1), alpha='a')", True), ("T.ones(2).logit('a')", True),
+    # function forms that take a list of ints only as a list (the methods take the ints spread out too)
+    ("T.reshape(T.ones(2, 3), 6)", True), ("T.reshape(T.ones(2, 3), shape=6)", True),
+    ("T.reshape(T.ones(2, 3), shape=(3, 2))", True), ("T.flip(T.ones(2, 3), 0)", True),
+    ("T.flip(T.arange(6.).reshape(2, 3), dims=(0,))", True), ("T.permute(T.ones(2, 3), 0)", True),
+    ("T.permute(T.ones(2, 3), dims=(1, 0))", True), ("T.broadcast_to(T.ones(2, 3), 3)", True),
+    ("T.expand_copy(T.ones(2, 3), 3)", True), ("T.as_strided(T.ones(2, 3), 3, 1)", True),
+    ("T.unflatten(T.ones(2, 3), 1, 3)", True), ("T.rot90(T.ones(2, 3), 1, 0)", True),
+    ("T.ones(2, 3).reshape(6)", True), ("T.ones(2, 3).permute(1, 0)", True),
+    ("F.layer_norm(T.ones(2, 3), 3)", True), ("F.rms_norm(T.ones(2, 3), 3)", True),
+    ("F.layer_norm(T.ones(0, 3), T.ones(0, 3))", True),
     # the samplers' numbers: a tensor of several elements is no number
     ("T.binomial(T.ones(2, 3), T.ones(4, 5))", True), ("T.ones(2, 3).bernoulli(T.ones(2, 3) * 0.5)", True),
     ("T.ones(2, 3).exponential_(T.ones(2, 3))", True), ("T.ones(2, 3).normal_(T.ones(2))", True),

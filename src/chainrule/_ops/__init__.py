@@ -9,6 +9,9 @@ Adding a family is adding its module to ``FAMILIES`` (or, for a namespace loaded
 ``chainrule.nn.functional``, calling ``register_family``).
 """
 
+import functools
+
+from .._errors import argument_type_error, type_name
 from .._signatures import checking, checking_method, declared
 from .._tensor import Tensor
 from ._op import publish
@@ -82,6 +85,29 @@ def _check_arguments():
                 setattr(Tensor, name, METHODS[name])
 
 
+# Functions whose PyTorch function form takes a list of ints only as a list (``torch.reshape(x, (6,))``), where
+# the Tensor method also takes the ints spread out (``x.reshape(6)``): the argument's name and position.
+LIST_ONLY = {"reshape": ("shape", 2), "flip": ("dims", 2), "permute": ("dims", 2), "broadcast_to": ("size", 2),
+             "expand_copy": ("size", 2), "as_strided": ("size", 2), "unflatten": ("sizes", 3), "rot90": ("dims", 3)}
+
+
+def _list_only(function, name, argument, position):
+    """``function`` refusing anything but a tuple or list for ``argument``, as PyTorch's parser does, and taking
+    it by keyword too (the ops that also serve as methods take it spread out, as ``*shape``)."""
+    def function_form(*args, **kwargs):
+        if argument in kwargs:
+            value = kwargs[argument]
+            if not isinstance(value, (tuple, list)):
+                raise TypeError(f"{name}(): argument '{argument}' must be tuple of ints, not {type_name(value)}")
+            if len(args) == position - 1:
+                args = (*args, kwargs.pop(argument))
+        elif len(args) >= position and not isinstance(args[position - 1], (tuple, list)):
+            raise argument_type_error(name, argument, position, "tuple of ints", args[position - 1])
+        return function(*args, **kwargs)
+
+    return functools.wraps(function)(function_form)
+
+
 def _radd(self, other):
     return arithmetic.add(self, other)
 
@@ -145,6 +171,8 @@ def _install():
     Tensor.__hash__ = object.__hash__
     publish(list(FUNCTIONS.values()) + list(METHODS.values()) + list(operators.values()))
     _check_arguments()
+    for name, (argument, position) in LIST_ONLY.items():  # after publishing, as _check_arguments does
+        FUNCTIONS[name] = _list_only(FUNCTIONS[name], name, argument, position)
 
 
 _install()

@@ -16,6 +16,7 @@ from typing import NamedTuple
 
 from ..._array import namespace_of
 from ..._dtype import float16
+from ..._errors import argument_type_error
 from ..._ops._op import derivative, record
 from ..._ops.copy import clone
 from ..._ops._op import traced, traced_stateful
@@ -250,8 +251,10 @@ def _check_kernel_dtype(input, kernel):
         raise NotImplementedError(f"\"{kernel}\" not implemented for '{input.dtype.scalar_type_name}'")
 
 
-def _normalized_dims(input, normalized_shape, weight, star, bias=None):
-    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+def _normalized_dims(input, normalized_shape, weight, star, bias=None, name="layer_norm"):
+    if not isinstance(normalized_shape, (tuple, list)):  # the modules take one int; the functions only a list
+        raise argument_type_error(name, "normalized_shape", 2, "tuple of ints", normalized_shape)
+    shape = tuple(normalized_shape)
     x = input._data
     if x.shape[x.ndim - len(shape):] != shape or len(shape) > x.ndim:
         raise RuntimeError(f"Given normalized_shape={list(shape)}, expected input with shape [{star}"
@@ -368,7 +371,7 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):
     """``x / sqrt(mean(x**2) + eps)`` over the trailing ``normalized_shape``, times ``weight``."""
     if input._data.dtype.kind in "biu":
         _check_kernel_dtype(input, "rms_norm")
-    dims = _normalized_dims(input, normalized_shape, weight, "*")
+    dims = _normalized_dims(input, normalized_shape, weight, "*", name="rms_norm")
     half = input.dtype is float16  # computed in float32 (its eps too) and rounded once, as PyTorch does
     x = input.float() if half else input
     if eps is None:
