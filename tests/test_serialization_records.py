@@ -301,3 +301,32 @@ def test_the_smallest_central_entries_are_read(name):
     the directory exactly where its last entry's fixed fields end."""
     raw, contents = written([(name, 3)])
     assert ZipReader(Source(raw)).names == [name] and ZipReader(Source(raw)).read(name) == contents[name]
+
+
+@pytest.mark.parametrize("extra", [0, 1])
+def test_a_record_may_end_exactly_where_the_central_directory_starts_and_no_further(extra):
+    raw, contents = written([("a", 5), ("b", 3)])
+    central_b = raw.rindex(b"b") - 46
+    raw = raw[:central_b + 20] + struct.pack("<II", 3 + extra, 3 + extra) + raw[central_b + 28:]
+    reader = ZipReader(Source(raw))
+    if extra:
+        with pytest.raises(InvalidFileError, match="zip record 'b' runs into the central directory"):
+            reader.locate("b")
+    else:
+        assert reader.read("b") == contents["b"]
+
+
+@pytest.mark.parametrize("threshold", [0xFFFFFFFF, 0], ids=["plain", "zip64"])
+def test_an_archive_of_no_records_reads(threshold):
+    """With zip64 end records, the smallest archive has them at its very start."""
+    raw, _ = written([], threshold)
+    assert len(raw) == (END64.size + LOCATOR64.size if threshold == 0 else 0) + END.size
+    assert ZipReader(Source(raw)).names == [] and zipfile.ZipFile(io.BytesIO(raw)).namelist() == []
+
+
+@pytest.mark.parametrize("name", ["a", ""])
+def test_a_count_past_what_the_directory_can_hold_is_refused_before_reading_it(name):
+    raw, _ = written([(name, 3)])
+    raw = raw[:-14] + struct.pack("<HH", 2, 2) + raw[-10:]  # 2 records claimed in 47 or 46 bytes
+    with pytest.raises(InvalidFileError, match=f"the zip archive claims 2 records in {46 + len(name)} bytes"):
+        ZipReader(Source(raw))

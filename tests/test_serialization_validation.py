@@ -11,7 +11,8 @@ import zipfile
 import pytest
 import torch
 
-from chainrule.serialization import InvalidFileError, load
+import chainrule
+from chainrule.serialization import InvalidFileError, load, save
 
 
 def layout(header, data=b""):
@@ -132,6 +133,57 @@ def _flip_pickle_byte(data):
     return bytes(raw)
 
 
+def _ours():
+    """chainrule's archive of two storages: one end record, no zip64 records."""
+    buffer = io.BytesIO()
+    save({"w": chainrule.arange(4.0), "v": chainrule.ones(2)}, buffer, format="torch")
+    return buffer.getvalue()
+
+
+def _patched(raw, offset, value):
+    return raw[:offset] + value + raw[offset + len(value):]
+
+
+def _central(raw, name):
+    """Where the central directory entry of record ``name`` starts (its name's last occurrence, 46 bytes in)."""
+    return raw.rindex(name.encode()) - 46
+
+
+def _end_field(offset, value):
+    """Our archive with a field of its end record (``offset`` bytes into it) replaced."""
+    raw = _ours()
+    return _patched(raw, len(raw) - 22 + offset, value)
+
+
+def _count_forged(extra):
+    """Our archive claiming ``extra`` records more than it holds."""
+    raw = _ours()
+    (count,) = struct.unpack_from("<H", raw, len(raw) - 12)
+    return _patched(raw, len(raw) - 12, struct.pack("<H", count + extra))
+
+
+def _directory_moved(change):
+    raw = _ours()
+    (start,) = struct.unpack_from("<I", raw, len(raw) - 6)
+    return _patched(raw, len(raw) - 6, struct.pack("<I", start + change))
+
+
+def _zip64_end_damaged():
+    raw = _checkpoint()  # PyTorch always writes the zip64 end records
+    (end64,) = struct.unpack_from("<Q", raw, len(raw) - 22 - 20 + 8)
+    return _patched(raw, end64, b"PK\x06\x00")
+
+
+def _central_field(name, offset, value):
+    raw = _ours()
+    return _patched(raw, _central(raw, name) + offset, value)
+
+
+def _local_field(name, offset, value):
+    raw = _ours()
+    return _patched(raw, raw.index(name.encode()) - 30 + offset, value)
+
+
 ZIP = {
     "truncated archive": (lambda: _checkpoint()[:-30], r"has no end of central directory"),
     "compressed record": (lambda: _rewritten(compressed="archive/data/0"),
@@ -146,6 +198,24 @@ ZIP = {
     "short storage": (lambda: _rewritten(lambda name, data: data[:8] if name.endswith("data/0") else data),
                       r"storage '0' holds 8 bytes but its tensors need 16"),
     "damaged pickle": (lambda: _flip_pickle_byte(_rewritten()), r"zip record 'archive/data.pkl' fails its CRC check"),
+    "multi-part": (lambda: _end_field(4, b"\1\0"), r"multi-part zip archives are not supported"),
+    "directory misplaced": (lambda: _directory_moved(-1),
+                            r"the zip central directory \[\d+, \d+\) does not end where its end record starts"),
+    "zip64 end damaged": (_zip64_end_damaged, r"the zip64 end record is damaged"),
+    "count past the directory": (lambda: _count_forged(100), r"the zip archive claims 108 records in \d+ bytes"),
+    "count past the entries": (lambda: _count_forged(1), r"the zip central directory is cut short"),
+    "central entry damaged": (lambda: _central_field("archive/version", 0, b"PK\1\0"),
+                              r"the zip central directory is damaged"),
+    "name not UTF-8": (lambda: _central_field("archive/version", 46, b"\xff"), r"a zip record name is not UTF-8"),
+    "record twice": (lambda: _central_field("archive/data/1", 46, b"archive/data/0"),
+                     r"the zip archive holds record 'archive/data/0' twice"),
+    "record into the directory": (lambda: _central_field("archive/data/0", 20, struct.pack("<II", 10 ** 5, 10 ** 5)),
+                                  r"zip record 'archive/data/0' runs into the central directory"),
+    "local header damaged": (lambda: _local_field("archive/data/0", 0, b"PK\0\0"),
+                             r"the local header of zip record 'archive/data/0' is damaged"),
+    "local header outside the file": (lambda: _central_field("archive/data/0", 42, struct.pack("<I", 10 ** 7)),
+                                      r"the local header of zip record 'archive/data/0' at bytes \[10000000, "
+                                      r"10000030\) lies outside the \d+-byte file"),
 }
 
 
@@ -155,3 +225,9 @@ def test_each_checkpoint_check_fires_on_its_own_forgery(name):
     assert load(io.BytesIO(_rewritten()))["w"].tolist() == [0.0, 1.0, 2.0, 3.0]  # the rewriting itself is sound
     message = _refusal(make())
     assert re.search(expected, message), f"{name}: another check fired: {message}"
+
+
+def test_every_checkpoint_message_is_pinned_by_one_forgery_only():
+    messages = {name: _refusal(make()) for name, (make, _) in ZIP.items()}
+    for name, (_, expected) in ZIP.items():
+        assert [other for other, message in messages.items() if re.search(expected, message)] == [name]
