@@ -4,6 +4,7 @@ chainrule's zip files load into PyTorch, and hostile pickles are refused with Py
 import io
 import os
 import pickle
+import struct
 import warnings
 from collections import Counter, OrderedDict
 
@@ -228,6 +229,17 @@ def test_legacy_checkpoints_load():
     assert raw[:1] == b"\x80"
     loaded = load(io.BytesIO(raw))
     assert loaded["w"].tolist() == [0.0, 1.0, 2.0, 3.0] and loaded["h"].tolist() == [1.5]
+
+
+def test_a_big_endian_legacy_checkpoint_loads_byte_swapped():
+    """Legacy checkpoints record the writer's byte order; each storage is an 8-byte element count and its
+    elements, both in that order. (PyTorch itself reads them in the machine's order.)"""
+    raw = torch_bytes({"w": torch.arange(4.0)}, _use_new_zipfile_serialization=False)
+    assert raw.count(b"little_endianq\x02\x88") == 1 and raw[-24:-16] == struct.pack("<Q", 4)
+    raw = raw.replace(b"little_endianq\x02\x88", b"little_endianq\x02\x89")  # True to False
+    raw = raw[:-24] + struct.pack(">Q", 4) + np.arange(4.0, dtype=">f4").tobytes()
+    loaded = load(io.BytesIO(raw))["w"]
+    assert loaded.dtype is chainrule.float32 and loaded.tolist() == [0.0, 1.0, 2.0, 3.0]
 
 
 def test_mmap_loads_torch_checkpoints(tmp_path):

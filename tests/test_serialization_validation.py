@@ -46,9 +46,15 @@ LAYOUT = {
     "negative shape": (layout({"x": entry(shape=(-1,))}, b"\0" * 4), r"shape \[-1\] must be a list of at most 64"),
     "float shape": (layout({"x": entry(shape=(1.0,))}, b"\0" * 4), r"shape \[1.0\] must be a list of at most 64"),
     "bool shape": (layout({"x": entry(shape=(True,))}, b"\0" * 4), r"shape \[True\] must be a list of at most 64"),
-    "too many dimensions": (layout({"x": entry(shape=(1,) * 65)}, b"\0" * 4), r"\(65 items\)\] must be a list"),
+    "too many dimensions": (layout({"x": entry(shape=(1,) * 65)}, b"\0" * 4),
+                            r"shape \[1, 1, 1, 1, 1, 1, 1, 1, \.\.\. \(65 items\)\] must be a list"),
     "size mismatch": (layout({"x": entry(shape=(2,))}, b"\0" * 4),
                       r"data_offsets \[0, 4\] hold 4 bytes but dtype F32 and shape \[2\] need more"),
+    "entry too long": (layout({"x": entry(shape=(1,) * 8, offsets=(0, 8))}, b"\0" * 8),
+                       r"data_offsets \[0, 8\] hold 8 bytes but dtype F32 and shape "
+                       r"\[1, 1, 1, 1, 1, 1, 1, 1\] need 4$"),
+    "nine offsets": (layout({"x": entry(offsets=range(9))}, b"\0" * 4),
+                     r"data_offsets \[0, 1, 2, 3, 4, 5, 6, 7, \.\.\. \(9 items\)\] must be two integers"),
     "huge shape": (layout({"x": entry(shape=(2 ** 40, 2 ** 40))}, b"\0" * 4), r"hold 4 bytes but dtype F32 and"),
     "offsets out of range": (layout({"x": entry(offsets=(8, 12))}, b"\0" * 4),
                              r"data_offsets \[8, 12\] must be two integers within the 4 bytes of data"),
@@ -66,6 +72,11 @@ LAYOUT = {
     "tree not json": (tree("{"), r"the object tree is not valid \(Expecting property name"),
     "deep tree": (tree("[" * 100000 + "]" * 100000), r"the object tree is not valid \(maximum recursion depth"),
     "unknown node": (tree('{"pickle": "x"}'), r"unknown node 'pickle' in the object tree"),
+    "tensor node with other keys": (tree('{"tensor": "x", "code": 1}', {"x": entry()}, b"\0" * 4),
+                                    r"unknown node 'tensor' in the object tree"),
+    "flag before the tensor": (tree('{"complex": true, "tensor": "x"}', {"x": entry("F64", (2,), (0, 16))},
+                                    b"\0" * 16), r"unknown node 'complex' in the object tree"),
+    "unknown container": (tree('{"set": [[1, 2]]}'), r"unknown node 'set' in the object tree"),
     "empty node": (tree("[{}]"), r"unexpected node in the object tree: \{\}"),
     "missing tensor": (tree('{"tensor": "nope"}'), r"the object tree refers to a missing tensor 'nope'"),
     "bad pairs": (tree('{"dict": [[1, 2, 3]]}'), r"a dict node must hold \[key, value\] pairs"),
@@ -74,6 +85,8 @@ LAYOUT = {
                                    b"\0" * 8), r"tensor 'x' of an integer dtype cannot require grad"),
     "complex flag on ints": (tree('{"tensor": "x", "complex": true}', {"x": entry("I64", (2,), (0, 16))},
                                   b"\0" * 16), r"tensor 'x' marked complex is not float64 pairs"),
+    "complex flag on odd floats": (tree('{"tensor": "odd", "complex": true}', {"odd": entry("F64", (3,), (0, 24))},
+                                        b"\0" * 24), r"tensor 'odd' marked complex is not float64 pairs"),
 }
 
 
@@ -231,3 +244,35 @@ def test_every_checkpoint_message_is_pinned_by_one_forgery_only():
     messages = {name: _refusal(make()) for name, (make, _) in ZIP.items()}
     for name, (_, expected) in ZIP.items():
         assert [other for other, message in messages.items() if re.search(expected, message)] == [name]
+
+
+PERSISTENT_IDS = {"a list": (b"K\x04tq\x07Q", b"K\x04lq\x07Q"), "four entries": (b"K\x04tq\x07Q", b"tq\x07Q"),
+                  "not a storage": (b"X\x07\x00\x00\x00storage", b"X\x07\x00\x00\x00storagf")}
+
+
+@pytest.mark.parametrize("name", PERSISTENT_IDS)
+def test_a_persistent_id_other_than_a_storage_tuple_is_refused_as_torch_refuses_it(name):
+    """Through Python's unpickler (weights_only=False) the pickle reaches the storage lookup itself."""
+    old, new = PERSISTENT_IDS[name]
+    raw = _rewritten(lambda record, data: data.replace(old, new) if record.endswith("data.pkl") else data)
+    with pytest.raises((AssertionError, RuntimeError, ValueError)):
+        torch.load(io.BytesIO(raw), weights_only=False)
+    with pytest.raises(InvalidFileError, match=r"chainrule.load: unknown persistent id \(?\[?'storag"):
+        load(io.BytesIO(raw), weights_only=False)
+
+
+def _legacy():
+    buffer = io.BytesIO()
+    torch.save({"w": torch.arange(4.0)}, buffer, _use_new_zipfile_serialization=False)
+    return buffer.getvalue()
+
+
+def test_legacy_storage_keys_that_do_not_match_the_object_are_refused():
+    raw = _legacy()
+    key = list(re.finditer(rb"X.\x00\x00\x00(\d+)q", raw))[-1]  # in the pickled list of keys, after the object
+    last = key.end(1) - 1
+    raw = raw[:last] + (b"1" if raw[last:last + 1] != b"1" else b"2") + raw[last + 1:]
+    with pytest.raises((AssertionError, KeyError, RuntimeError)):
+        torch.load(io.BytesIO(raw))
+    with pytest.raises(InvalidFileError, match="the storage keys of this legacy checkpoint do not match its object"):
+        load(io.BytesIO(raw))

@@ -52,7 +52,7 @@ class ZipWriter:
 
     def write_record(self, name, data):
         """One record holding ``data`` (bytes, or a C-contiguous array's memory)."""
-        data = memoryview(data).cast("B") if not isinstance(data, bytes) else data
+        data = memoryview(data).cast("B")
         size, crc, offset = len(data), zlib.crc32(data), self.offset
         encoded = name.encode("utf-8")
         big = size >= self.zip64_threshold
