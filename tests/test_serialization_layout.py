@@ -111,11 +111,12 @@ def test_subclasses_of_tensors_and_dicts_go_to_torchs_format(obj):
 def test_tensors_under_the_small_size_share_a_buffer_and_from_it_on_have_their_own():
     small = safetensors_layout.SMALL_TENSOR_BYTES
     assert small == 1 << 20
-    state = {"under": chainrule.zeros(small // 4 - 1), "tiny": chainrule.ones(1), "exact": chainrule.ones(small // 4)}
+    state = {"under": chainrule.zeros(small // 4 - 1), "tiny": chainrule.ones(1), "alone": chainrule.full((1,), 2.0),
+             "exact": chainrule.ones(small // 4)}
     loaded = load(io.BytesIO(saved(state)))
     roots = {name: memory_root(tensor._data) for name, tensor in loaded.items()}
     assert roots["under"] is roots["tiny"] and roots["under"].nbytes == small
-    assert roots["exact"] is not roots["under"] and roots["exact"].nbytes == small
+    assert roots["alone"].nbytes == 4 and roots["exact"].nbytes == small  # a run of one, then one of its own
     assert all(loaded[name].tolist() == tensor.tolist() for name, tensor in state.items())
 
 
@@ -127,3 +128,21 @@ def test_a_run_of_small_tensors_is_read_in_buffers_of_at_least_the_small_size():
     assert roots[0] is roots[1] and roots[2] is not roots[0]
     assert roots[0].nbytes == 1_200_000 and roots[2].nbytes == 600_000
     assert all(loaded[name].tolist() == tensor.tolist() for name, tensor in state.items())
+
+
+def test_a_tensor_of_64_dimensions_loads():
+    raw = saved({"x": chainrule.ones(1)})
+    header, length = header_of(raw)
+    header["x"]["shape"] = [1] * 64
+    text = json.dumps(header).encode()
+    loaded = load(io.BytesIO(struct.pack("<Q", len(text)) + text + raw[8 + length:]))["x"]
+    assert loaded.shape == (1,) * 64 and loaded.sum().item() == 1.0
+
+
+def test_names_taken_twice_get_the_next_free_number():
+    state = {"a.b": chainrule.ones(1), "a.b#1": chainrule.ones(2), "a": {"b": chainrule.ones(3)}}
+    header, _ = header_of(saved(state))
+    assert [(name, entry["shape"]) for name, entry in header.items() if name != "__metadata__"] == [
+        ("a.b", [1]), ("a.b#1", [2]), ("a.b#2", [3])]
+    loaded = load(io.BytesIO(saved(state)))
+    assert [loaded["a.b"].shape, loaded["a.b#1"].shape, loaded["a"]["b"].shape] == [(1,), (2,), (3,)]

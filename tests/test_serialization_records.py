@@ -330,3 +330,11 @@ def test_a_count_past_what_the_directory_can_hold_is_refused_before_reading_it(n
     raw = raw[:-14] + struct.pack("<HH", 2, 2) + raw[-10:]  # 2 records claimed in 47 or 46 bytes
     with pytest.raises(InvalidFileError, match=f"the zip archive claims 2 records in {46 + len(name)} bytes"):
         ZipReader(Source(raw))
+
+
+@pytest.mark.parametrize("before", [b"", struct.pack("<HH", 0x5455, 5) + b"\1" * 5, struct.pack("<HH", 0x9999, 0)],
+                         ids=["alone", "after a timestamp field", "after an empty field"])
+def test_the_zip64_field_is_found_among_other_extra_fields(before):
+    extra = before + struct.pack("<HHQQ", 1, 16, 2 ** 33, 2 ** 34) + struct.pack("<HH", 0x4246, 2) + b"ZZ"
+    assert zip_records._apply_zip64(extra, 0xFFFFFFFF, 10, 0xFFFFFFFF) == (2 ** 33, 10, 2 ** 34)
+    assert zip_records._apply_zip64(extra, 0xFFFFFFFF, 0xFFFFFFFF, 7) == (2 ** 33, 2 ** 34, 7)

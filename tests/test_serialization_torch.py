@@ -242,6 +242,13 @@ def test_a_big_endian_legacy_checkpoint_loads_byte_swapped():
     assert loaded.dtype is chainrule.float32 and loaded.tolist() == [0.0, 1.0, 2.0, 3.0]
 
 
+def test_empty_tensors_load_both_ways():
+    ours = load(io.BytesIO(torch_bytes({"e": torch.zeros(0), "m": torch.ones(0, 3, dtype=torch.int16)})))
+    assert ours["e"].shape == (0,) and ours["m"].shape == (0, 3) and ours["m"].dtype is chainrule.int16
+    theirs = torch.load(io.BytesIO(chainrule_bytes({"e": chainrule.zeros(0)}, format="torch")))
+    assert theirs["e"].shape == (0,) and theirs["e"].dtype is torch.float32
+
+
 def test_mmap_loads_torch_checkpoints(tmp_path):
     path = tmp_path / "w.pt"
     torch.save({"w": torch.arange(5.0)}, path)

@@ -32,6 +32,9 @@ def tree(text, tensors=None, data=b""):
 LAYOUT = {
     "unknown start": (b"GIF89a\0\0\0\0\0", r"not a chainrule \(safetensors layout\) file nor a PyTorch checkpoint"),
     "absurd header length": (struct.pack("<Q", 2 ** 62) + b"{}", r"header length 4611686018427387904 is larger"),
+    "header past the limit": (struct.pack("<Q", 100_000_001) + b"{}",
+                              r"header length 100000001 is larger than the 100000000 bytes allowed"),
+    "header at the limit": (struct.pack("<Q", 100_000_000) + b"{}", r"the header needs 100000000 bytes but only 2"),
     "header past the end": (struct.pack("<Q", 100) + b"{}", r"the header needs 100 bytes but only 2 follow"),
     "not json": (layout(b"{{{{"), r"the header is not valid JSON \(Expecting property name"),
     "not utf-8": (layout(b"{\xff\xfe}"), r"the header is not valid JSON \('utf-8' codec can't decode"),
@@ -50,8 +53,8 @@ LAYOUT = {
                             r"shape \[1, 1, 1, 1, 1, 1, 1, 1, \.\.\. \(65 items\)\] must be a list"),
     "size mismatch": (layout({"x": entry(shape=(2,))}, b"\0" * 4),
                       r"data_offsets \[0, 4\] hold 4 bytes but dtype F32 and shape \[2\] need more"),
-    "entry too long": (layout({"x": entry(shape=(1,) * 8, offsets=(0, 8))}, b"\0" * 8),
-                       r"data_offsets \[0, 8\] hold 8 bytes but dtype F32 and shape "
+    "entry too long": (layout({"x": entry(shape=(1,) * 8, offsets=(4, 9))}, b"\0" * 9),
+                       r"data_offsets \[4, 9\] hold 5 bytes but dtype F32 and shape "
                        r"\[1, 1, 1, 1, 1, 1, 1, 1\] need 4$"),
     "nine offsets": (layout({"x": entry(offsets=range(9))}, b"\0" * 4),
                      r"data_offsets \[0, 1, 2, 3, 4, 5, 6, 7, \.\.\. \(9 items\)\] must be two integers"),
@@ -204,8 +207,8 @@ ZIP = {
     "no data.pkl": (lambda: _rewritten(lambda name, data: None if name.endswith("data.pkl") else data),
                     r"this zip archive is not a PyTorch checkpoint \(no data.pkl\)"),
     "TorchScript": (lambda: _rewritten(add=[("archive/constants.pkl", b"")]), r"this is a TorchScript archive"),
-    "unknown byte order": (lambda: _rewritten(lambda name, data: b"middle" if name.endswith("byteorder") else data),
-                           r"unknown byte order b'middle'"),
+    "unknown byte order": (lambda: _rewritten(lambda name, data: b"middle-endian-ordering" if name.endswith("byteorder")
+                                              else data), r"unknown byte order b'middle-endian-orderi'$"),
     "missing storage": (lambda: _rewritten(lambda name, data: None if name.endswith("data/0") else data),
                         r"the checkpoint has no record 'archive/data/0'"),
     "short storage": (lambda: _rewritten(lambda name, data: data[:8] if name.endswith("data/0") else data),
@@ -275,4 +278,13 @@ def test_legacy_storage_keys_that_do_not_match_the_object_are_refused():
     with pytest.raises((AssertionError, KeyError, RuntimeError)):
         torch.load(io.BytesIO(raw))
     with pytest.raises(InvalidFileError, match="the storage keys of this legacy checkpoint do not match its object"):
+        load(io.BytesIO(raw))
+
+
+@pytest.mark.parametrize("damage", ["truncated", "count"])
+def test_a_legacy_storage_cut_short_or_mislabelled_is_refused(damage):
+    raw = _legacy()
+    assert raw[-24:-16] == struct.pack("<Q", 4)  # the storage's element count, then its 16 bytes
+    raw = raw[:-1] if damage == "truncated" else raw[:-24] + struct.pack("<Q", 5) + raw[-16:]
+    with pytest.raises(InvalidFileError, match=r"storage '\d+' of this legacy checkpoint is cut short or mislabelled"):
         load(io.BytesIO(raw))
