@@ -5,6 +5,7 @@ import io
 import os
 import pickle
 import struct
+import types
 import warnings
 from collections import Counter, OrderedDict
 
@@ -353,6 +354,25 @@ def test_whole_modules_and_arrays_need_weights_only_false_as_in_torch():
     assert isinstance(loaded["model"], nn.Linear) and loaded["model"].weight.requires_grad
     np.testing.assert_array_equal(loaded["model"].weight.detach().numpy(), model.weight.detach().numpy())
     np.testing.assert_array_equal(loaded["array"], np.arange(3.0))
+
+
+def test_a_pickle_modules_own_pickler_writes_objects_as_in_torch():
+    """Objects that are not data go through ``pickle_module.Pickler``, as torch.save sends everything."""
+    class CountingPickler(pickle.Pickler):
+        made = 0
+
+        def __init__(self, *args, **options):
+            CountingPickler.made += 1
+            super().__init__(*args, **options)
+
+    module = types.SimpleNamespace(Pickler=CountingPickler, Unpickler=pickle.Unpickler, __name__="counting")
+    theirs = torch_bytes({"w": torch.ones(2), "error": ValueError("kept")}, pickle_module=module)
+    assert CountingPickler.made == 1
+    ours = chainrule_bytes({"w": chainrule.ones(2), "error": ValueError("kept")}, pickle_module=module)
+    assert CountingPickler.made == 2
+    for raw in (ours, theirs):
+        loaded = load(io.BytesIO(raw), weights_only=False)
+        assert loaded["w"].tolist() == [1.0, 1.0] and loaded["error"].args == ("kept",)
 
 
 def test_explicit_pickle_module_needs_weights_only_false_as_in_torch():
