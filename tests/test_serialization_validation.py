@@ -43,6 +43,8 @@ LAYOUT = {
     "duplicate names": (layout(b'{"x":' + json.dumps(entry("U8", (1,), (0, 1))).encode() + b',"x":'
                                + json.dumps(entry("U8", (1,), (0, 1))).encode() + b"}", b"\0"),
                         r"the header names the same key twice"),
+    "long dtype": (layout({"x": entry("F" * 100)}, b"\0" * 4),
+                   rf"tensor entry with dtype '{'F' * 79}, shape \[1\]: unsupported dtype '{'F' * 39}$"),
     "bad dtype": (layout({"x": entry("Q99")}, b"\0" * 4), r"unsupported dtype 'Q99'"),
     "packed float4": (layout({"x": entry("F4", (2,), (0, 1))}, b"\0"), r"unsupported dtype 'F4'"),
     "dtype not a string": (layout({"x": entry(["F32"])}, b"\0" * 4), r"unsupported dtype \['F32'\]"),
@@ -287,4 +289,19 @@ def test_a_legacy_storage_cut_short_or_mislabelled_is_refused(damage):
     assert raw[-24:-16] == struct.pack("<Q", 4)  # the storage's element count, then its 16 bytes
     raw = raw[:-1] if damage == "truncated" else raw[:-24] + struct.pack("<Q", 5) + raw[-16:]
     with pytest.raises(InvalidFileError, match=r"storage '\d+' of this legacy checkpoint is cut short or mislabelled"):
+        load(io.BytesIO(raw))
+
+
+def test_legacy_storage_keys_named_twice_are_refused():
+    raw = _legacy()
+    assert raw.endswith(b"q\x01a." + raw[-24:])  # the list of keys: [key], then the storage
+    raw = raw[:-24 - 1] + b"h\x01a" + raw[-24 - 1:]  # append the key again: [key, key]
+    with pytest.raises(InvalidFileError, match="the storage keys of this legacy checkpoint do not match its object"):
+        load(io.BytesIO(raw))
+
+
+def test_a_record_marked_compressed_is_refused_even_with_equal_sizes():
+    raw = _central_field("archive/data/0", 10, b"\x08\x00")  # method 8 (deflate), sizes left equal
+    assert load(io.BytesIO(_ours()))["w"].tolist() == [0.0, 1.0, 2.0, 3.0]
+    with pytest.raises(InvalidFileError, match="zip record 'archive/data/0' is compressed"):
         load(io.BytesIO(raw))

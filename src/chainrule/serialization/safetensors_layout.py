@@ -133,7 +133,7 @@ def write(obj, stream):
 # ------------------------------------------------------------------------- load
 def looks_like_safetensors(head):
     """Whether the first 9 bytes can start a file of this layout (a header length, then ``{``)."""
-    return len(head) >= 9 and head[8:9] == b"{"
+    return head[8:9] == b"{"
 
 
 _ENTRY_KEYS = {"dtype", "shape", "data_offsets"}
