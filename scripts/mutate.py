@@ -70,7 +70,8 @@ MODULES = {
                        "src/chainrule/serialization/torch_format.py",
                        "src/chainrule/serialization/safetensors_layout.py"],
                       "tests/test_serialization.py tests/test_serialization_torch.py "
-                      "tests/test_serialization_validation.py"),
+                      "tests/test_serialization_validation.py tests/test_serialization_records.py "
+                      "tests/test_serialization_files.py tests/test_serialization_layout.py"),
     "optim": (["src/chainrule/optim/optimizer.py", "src/chainrule/optim/sgd.py", "src/chainrule/optim/adam.py"],
               "tests/test_optim.py tests/test_optim_details.py tests/test_devices.py "
               "tests/test_compile.py::test_training_steps_match_eager_bit_for_bit "

@@ -4,6 +4,8 @@ chainrule's zip files load into PyTorch, and hostile pickles are refused with Py
 import io
 import os
 import pickle
+import struct
+import types
 import warnings
 from collections import Counter, OrderedDict
 
@@ -230,6 +232,24 @@ def test_legacy_checkpoints_load():
     assert loaded["w"].tolist() == [0.0, 1.0, 2.0, 3.0] and loaded["h"].tolist() == [1.5]
 
 
+def test_a_big_endian_legacy_checkpoint_loads_byte_swapped():
+    """Legacy checkpoints record the writer's byte order; each storage is an 8-byte element count and its
+    elements, both in that order. (PyTorch itself reads them in the machine's order.)"""
+    raw = torch_bytes({"w": torch.arange(4.0)}, _use_new_zipfile_serialization=False)
+    assert raw.count(b"little_endianq\x02\x88") == 1 and raw[-24:-16] == struct.pack("<Q", 4)
+    raw = raw.replace(b"little_endianq\x02\x88", b"little_endianq\x02\x89")  # True to False
+    raw = raw[:-24] + struct.pack(">Q", 4) + np.arange(4.0, dtype=">f4").tobytes()
+    loaded = load(io.BytesIO(raw))["w"]
+    assert loaded.dtype is chainrule.float32 and loaded.tolist() == [0.0, 1.0, 2.0, 3.0]
+
+
+def test_empty_tensors_load_both_ways():
+    ours = load(io.BytesIO(torch_bytes({"e": torch.zeros(0), "m": torch.ones(0, 3, dtype=torch.int16)})))
+    assert ours["e"].shape == (0,) and ours["m"].shape == (0, 3) and ours["m"].dtype is chainrule.int16
+    theirs = torch.load(io.BytesIO(chainrule_bytes({"e": chainrule.zeros(0)}, format="torch")))
+    assert theirs["e"].shape == (0,) and theirs["e"].dtype is torch.float32
+
+
 def test_mmap_loads_torch_checkpoints(tmp_path):
     path = tmp_path / "w.pt"
     torch.save({"w": torch.arange(5.0)}, path)
@@ -334,6 +354,25 @@ def test_whole_modules_and_arrays_need_weights_only_false_as_in_torch():
     assert isinstance(loaded["model"], nn.Linear) and loaded["model"].weight.requires_grad
     np.testing.assert_array_equal(loaded["model"].weight.detach().numpy(), model.weight.detach().numpy())
     np.testing.assert_array_equal(loaded["array"], np.arange(3.0))
+
+
+def test_a_pickle_modules_own_pickler_writes_objects_as_in_torch():
+    """Objects that are not data go through ``pickle_module.Pickler``, as torch.save sends everything."""
+    class CountingPickler(pickle.Pickler):
+        made = 0
+
+        def __init__(self, *args, **options):
+            CountingPickler.made += 1
+            super().__init__(*args, **options)
+
+    module = types.SimpleNamespace(Pickler=CountingPickler, Unpickler=pickle.Unpickler, __name__="counting")
+    theirs = torch_bytes({"w": torch.ones(2), "error": ValueError("kept")}, pickle_module=module)
+    assert CountingPickler.made == 1
+    ours = chainrule_bytes({"w": chainrule.ones(2), "error": ValueError("kept")}, pickle_module=module)
+    assert CountingPickler.made == 2
+    for raw in (ours, theirs):
+        loaded = load(io.BytesIO(raw), weights_only=False)
+        assert loaded["w"].tolist() == [1.0, 1.0] and loaded["error"].args == ("kept",)
 
 
 def test_explicit_pickle_module_needs_weights_only_false_as_in_torch():

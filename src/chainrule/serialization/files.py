@@ -226,7 +226,7 @@ class Source:
 
     def read_into(self, offset, array, what="tensor data"):
         """Fill ``array`` (C-contiguous) with the bytes at ``offset``."""
-        target = memoryview(array.reshape(-1).view(np.uint8))
+        target = memoryview(array.ravel().view(np.uint8))
         self.check(offset, len(target), what)
         self.file.seek(self.start + offset)
         filled = 0

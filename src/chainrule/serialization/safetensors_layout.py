@@ -82,7 +82,7 @@ class _Encoder:
             return value if math.isfinite(value) else {"float": repr(value)}
         if isinstance(obj, Tensor):
             return self.encode_tensor(obj, path)
-        if isinstance(obj, dict) and type(obj) in (dict, OrderedDict, Counter):
+        if type(obj) in (dict, OrderedDict, Counter):
             tag = {dict: "dict", OrderedDict: "ordered_dict", Counter: "counter"}[type(obj)]
             return {tag: [[self.encode(key, path + [str(key)]), self.encode(value, path + [str(key)])]
                           for key, value in obj.items()]}
@@ -121,19 +121,19 @@ def write(obj, stream):
     for name, tag, shape, array in entries:
         header[name] = {"dtype": tag, "shape": shape, "data_offsets": [offset, offset + array.nbytes]}
         offset += array.nbytes
-    text = json.dumps(header, allow_nan=False, separators=(",", ":")).encode("utf-8")
+    text = json.dumps(header, separators=(",", ":")).encode("utf-8")  # ints and strings only
     text += b" " * (-len(text) % 8)
     stream.write(struct.pack("<Q", len(text)))
     stream.write(text)
     for _, _, _, array in entries:
         if array.nbytes:
-            stream.write(memoryview(array.reshape(-1)).cast("B"))
+            stream.write(memoryview(array.ravel()).cast("B"))
 
 
 # ------------------------------------------------------------------------- load
 def looks_like_safetensors(head):
     """Whether the first 9 bytes can start a file of this layout (a header length, then ``{``)."""
-    return len(head) >= 9 and head[8:9] == b"{"
+    return head[8:9] == b"{"
 
 
 _ENTRY_KEYS = {"dtype", "shape", "data_offsets"}
@@ -196,9 +196,7 @@ def _object_hook(data_size):
 
 
 def _read_header(source):
-    if source.size < 8:
-        raise InvalidFileError(f"chainrule.load: file is truncated: {source.size} bytes, fewer than the 8-byte "
-                               "header length")
+    """The header and where the data starts; ``load`` comes here only for files of 9 bytes or more."""
     (length,) = struct.unpack("<Q", source.read(0, 8))
     if length > MAX_HEADER_BYTES:
         raise InvalidFileError(f"chainrule.load: header length {length} is larger than the {MAX_HEADER_BYTES} "
@@ -296,7 +294,7 @@ class _Decoder:
         if flags[0]:
             if array.dtype != np.float64 or array.ndim == 0 or array.shape[-1] != 2:
                 raise InvalidFileError(f"chainrule.load: tensor {name!r} marked complex is not float64 pairs")
-            array = array.view(np.complex128)[..., 0]
+            array = array.view(np.complex128).reshape(array.shape[:-1])
         tensor = make_tensor(placed_on(array, mapped_location(key[1], self.map_location, array)))
         if flags[1] or flags[2]:
             if array.dtype.kind not in "fc":

@@ -49,7 +49,7 @@ def save_zip(obj, stream, pickle_module=None, pickle_protocol=2):
     writer.write_record(f"{_ARCHIVE}/.storage_alignment", b"64")
     writer.write_record(f"{_ARCHIVE}/byteorder", sys.byteorder.encode())
     for key, array in storages.records:
-        writer.write_record(f"{_ARCHIVE}/data/{key}", array.reshape(-1).view(np.uint8))
+        writer.write_record(f"{_ARCHIVE}/data/{key}", array.ravel().view(np.uint8))
     writer.write_record(f"{_ARCHIVE}/version", b"3\n")
     writer.write_record(f"{_ARCHIVE}/.data/serialization_id", str(secrets.randbits(128)).zfill(40).encode())
     writer.close()

@@ -264,7 +264,8 @@ class ObjectPickler(pickle.Pickler):
     """Python's pickler with chainrule's names, tensors rebuilt from storage records like PyTorch's."""
 
     def __init__(self, file, storages, protocol):
-        super().__init__(file, protocol)
+        # the class's own base rather than super(): save_zip copies this body onto a pickle module's Pickler
+        type(self).__bases__[0].__init__(self, file, protocol)
         self.storages = storages
 
     def reducer_override(self, obj):

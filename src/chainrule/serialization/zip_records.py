@@ -52,7 +52,7 @@ class ZipWriter:
 
     def write_record(self, name, data):
         """One record holding ``data`` (bytes, or a C-contiguous array's memory)."""
-        data = memoryview(data).cast("B") if not isinstance(data, bytes) else data
+        data = memoryview(data).cast("B")
         size, crc, offset = len(data), zlib.crc32(data), self.offset
         encoded = name.encode("utf-8")
         big = size >= self.zip64_threshold
@@ -93,8 +93,8 @@ class ZipReader:
     def __init__(self, source):
         self.source = source
         self.records = {}
-        start, size, count = self._find_directory()
-        self._read_directory(start, size, count)
+        self.directory_start, size, count = self._find_directory()
+        self._read_directory(self.directory_start, size, count)
 
     def _find_directory(self):
         """(offset, size, entry count) of the central directory, from the end records."""
@@ -115,7 +115,9 @@ class ZipReader:
         if disk != 0:
             raise InvalidFileError("chainrule.load: multi-part zip archives are not supported")
         directory_end = end
-        if end >= _LOCATOR64.size:  # a zip64 end record, when present, is authoritative (PyTorch always writes one)
+        # a zip64 end record and its locator, when present, come right before the end record and are
+        # authoritative (PyTorch always writes them)
+        if end >= _END64.size + _LOCATOR64.size:
             signature, _, end64, _ = _LOCATOR64.unpack(self.source.read(end - _LOCATOR64.size, _LOCATOR64.size))
             if signature == _LOCATOR64_SIGNATURE:
                 record = self.source.read(end64, _END64.size, "the zip64 end record")
@@ -152,8 +154,6 @@ class ZipReader:
             uncompressed, compressed, offset = _apply_zip64(extra, uncompressed, compressed, offset)
             if name in self.records:
                 raise InvalidFileError(f"chainrule.load: the zip archive holds record {name!r} twice")
-            if offset + compressed > start:
-                raise InvalidFileError(f"chainrule.load: zip record {name!r} runs into the central directory")
             self.records[name] = (offset, uncompressed, crc, method == 0 and compressed == uncompressed)
 
     @property
@@ -173,7 +173,8 @@ class ZipReader:
         if fields[0] != _LOCAL_SIGNATURE:
             raise InvalidFileError(f"chainrule.load: the local header of zip record {name!r} is damaged")
         data = offset + _LOCAL.size + fields[9] + fields[10]
-        self.source.check(data, size, f"zip record {name!r}")
+        if data + size > self.directory_start:
+            raise InvalidFileError(f"chainrule.load: zip record {name!r} runs into the central directory")
         return data, size
 
     def read(self, name):
