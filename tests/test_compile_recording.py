@@ -392,3 +392,42 @@ def test_a_second_order_gradient_through_a_call_returning_two_tensors_follows_th
         expected.pow(2).sum().backward()
         assert np.allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-5, atol=1e-7)
     assert compiled.replays >= 1
+
+
+def test_a_function_doubling_a_view_in_place_stays_eager_with_eagers_gradients():
+    """A custom Function writing through a view (its node under a ``CopySlices``): the backward's rules read
+    positions of the base that no recorded op computed, so the call stays eager, its results those of eager."""
+    import torch as reference
+
+    def doubling(lib):
+        class DoubleInPlace(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                x.mul_(2)
+                ctx.mark_dirty(x)
+                return x
+
+            @staticmethod
+            def backward(ctx, grad):
+                return grad * 2
+
+        return DoubleInPlace
+
+    def program(x, lib, double):
+        copy = x * 1
+        view = double.apply(copy.view(-1)[::2])
+        grads = lib.autograd.grad([copy, view], [x], [lib.ones_like(copy), lib.ones_like(view)])
+        return copy.detach(), view.detach(), grads[0]
+
+    ours, theirs = doubling(torch), doubling(reference)
+    compiled = torch.compile(lambda x: program(x, torch, ours))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for call in range(4):
+            x = np.array([[0.5, -1.0, 2.0], [1.5 + call, 0.25, -3.0]])
+            results = compiled(torch.tensor(x, requires_grad=True))
+            eager = program(torch.tensor(x, requires_grad=True), torch, ours)
+            expected = program(reference.tensor(x, requires_grad=True), reference, theirs)
+            assert [_bits(r) for r in results] == [_bits(r) for r in eager]
+            assert [r.numpy().tobytes() for r in expected] == [_bits(r) for r in results]
+    assert compiled.replays == 0
