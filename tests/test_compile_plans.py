@@ -396,3 +396,18 @@ def test_returned_tensors_that_need_gradients_keep_their_places_among_the_return
         (expected[1] * reference.tensor([1.0, 2.0, 3.0])).sum().backward()
         assert np.allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-6, atol=0)
     assert compiled.replays == 2
+
+
+def test_the_none_results_of_a_losss_array_work_take_no_slots():
+    """Without gradients cross_entropy's array work returns its loss beside ``None``s (no mask for a rule):
+    the plan reads the loss out of the call's results and nothing else."""
+    rng = np.random.default_rng(1)
+    logits, target = rng.standard_normal((5, 3)).astype(np.float32), rng.integers(0, 3, 5)
+    compiled, result = _replaying(lambda x, y: torch.nn.functional.cross_entropy(x * 2, y), torch.tensor(logits),
+                                  torch.tensor(target))
+    kept, recorded, counts, body = _plan(compiled)
+    assert (kept, recorded, counts["kernel calls"]) == (5, 5, 3)
+    assert [line.split("#")[0].strip() for line in body if "= r" in line] == ["s2 = r", "s4 = r[0]"]
+    expected = reference.nn.functional.cross_entropy(reference.tensor(logits) * 2, reference.tensor(target))
+    assert result.dtype == torch.float32 and result.shape == ()
+    assert math.isclose(result.item(), expected.item(), rel_tol=1e-6)
