@@ -431,3 +431,31 @@ def test_a_function_doubling_a_view_in_place_stays_eager_with_eagers_gradients()
             assert [_bits(r) for r in results] == [_bits(r) for r in eager]
             assert [r.numpy().tobytes() for r in expected] == [_bits(r) for r in results]
     assert compiled.replays == 0
+
+
+def test_a_gradient_a_hook_made_outside_the_recorded_ops_stays_eager_naming_the_backward():
+    """A leaf's hook hands back a gradient wrapped from a NumPy array: the replay cannot compute it, so the
+    call stays eager (gradients as PyTorch's), and the message names the line that ran the backward."""
+    import torch as reference
+
+    def hooked(lib):
+        w = lib.tensor([1.0, -2.0, 0.5], requires_grad=True)
+        w.register_hook(lambda grad: lib.from_numpy(np.full(3, 2.0, dtype=np.float32)))
+        return w
+
+    def step(x, w):
+        (w * x).sum().backward()  # the line named
+
+    ours, theirs = hooked(torch), hooked(reference)
+    compiled = torch.compile(lambda x: step(x, ours))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for call in range(4):
+            x = [1.0, 2.0, 3.0 + call]
+            compiled(torch.tensor(x))
+            step(reference.tensor(x), theirs)
+            assert _bits(ours.grad) == theirs.grad.numpy().tobytes()  # 2, then added to
+    line = step.__code__.co_firstlineno + 1
+    assert [str(w.message).split(" runs eagerly: ")[1] for w in caught] == [
+        f"test_compile_recording.py:{line}: a value computed outside the recorded ops is written"]
+    assert compiled.replays == 0
