@@ -459,3 +459,18 @@ def test_a_gradient_a_hook_made_outside_the_recorded_ops_stays_eager_naming_the_
     assert [str(w.message).split(" runs eagerly: ")[1] for w in caught] == [
         f"test_compile_recording.py:{line}: a value computed outside the recorded ops is written"]
     assert compiled.replays == 0
+
+
+def test_a_constant_made_inside_and_passed_to_an_op_called_whole_replays():
+    """ones made inside the function go straight to cumsum (no kernel: called whole): the replay reads the
+    constant the plan keeps, so the call replays."""
+    import torch as reference
+
+    def step(x, t=torch):
+        return t.cumsum(t.ones(3), 0) * x
+
+    compiled = torch.compile(step)
+    for call in range(4):
+        x = [1.0, -2.0, 3.0 + call]
+        assert _bits(compiled(torch.tensor(x))) == step(reference.tensor(x), reference).numpy().tobytes()
+    assert compiled.replays == 2 and "1 ops called whole" in compiled.explain()
