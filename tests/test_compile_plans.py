@@ -411,3 +411,22 @@ def test_the_none_results_of_a_losss_array_work_take_no_slots():
     expected = reference.nn.functional.cross_entropy(reference.tensor(logits) * 2, reference.tensor(target))
     assert result.dtype == torch.float32 and result.shape == ()
     assert math.isclose(result.item(), expected.item(), rel_tol=1e-6)
+
+
+def test_a_plan_made_while_the_gradient_was_cleared_is_not_used_once_it_accumulates():
+    """The plan recorded with ``w.grad`` None sets the gradient; once the caller keeps it, a call must add
+    into it instead: the plan is guarded on the gradient's state, and another plan comes for the new state."""
+    ours, theirs = torch.tensor([1.0, -2.0], requires_grad=True), reference.tensor([1.0, -2.0], requires_grad=True)
+
+    def step(x, w):
+        (w * x).sum().backward()
+
+    compiled = torch.compile(lambda x: step(x, ours))
+    for call in range(8):
+        if call < 4:  # cleared by the caller: set, then accumulated into from call 4 on
+            ours.grad = theirs.grad = None
+        x = [0.5 * call, 3.0]
+        compiled(torch.tensor(x))
+        step(reference.tensor(x), theirs)
+        _same(ours.grad, theirs.grad)
+    assert "1 gradient state(s)" in compiled.explain()
