@@ -396,3 +396,37 @@ def test_returned_tensors_that_need_gradients_keep_their_places_among_the_return
         (expected[1] * reference.tensor([1.0, 2.0, 3.0])).sum().backward()
         assert np.allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-6, atol=0)
     assert compiled.replays == 2
+
+
+def test_the_none_results_of_a_losss_array_work_take_no_slots():
+    """Without gradients cross_entropy's array work returns its loss beside ``None``s (no mask for a rule):
+    the plan reads the loss out of the call's results and nothing else."""
+    rng = np.random.default_rng(1)
+    logits, target = rng.standard_normal((5, 3)).astype(np.float32), rng.integers(0, 3, 5)
+    compiled, result = _replaying(lambda x, y: torch.nn.functional.cross_entropy(x * 2, y), torch.tensor(logits),
+                                  torch.tensor(target))
+    kept, recorded, counts, body = _plan(compiled)
+    assert (kept, recorded, counts["kernel calls"]) == (5, 5, 3)
+    assert [line.split("#")[0].strip() for line in body if "= r" in line] == ["s2 = r", "s4 = r[0]"]
+    expected = reference.nn.functional.cross_entropy(reference.tensor(logits) * 2, reference.tensor(target))
+    assert result.dtype == torch.float32 and result.shape == ()
+    assert math.isclose(result.item(), expected.item(), rel_tol=1e-6)
+
+
+def test_a_plan_made_while_the_gradient_was_cleared_is_not_used_once_it_accumulates():
+    """The plan recorded with ``w.grad`` None sets the gradient; once the caller keeps it, a call must add
+    into it instead: the plan is guarded on the gradient's state, and another plan comes for the new state."""
+    ours, theirs = torch.tensor([1.0, -2.0], requires_grad=True), reference.tensor([1.0, -2.0], requires_grad=True)
+
+    def step(x, w):
+        (w * x).sum().backward()
+
+    compiled = torch.compile(lambda x: step(x, ours))
+    for call in range(8):
+        if call < 4:  # cleared by the caller: set, then accumulated into from call 4 on
+            ours.grad = theirs.grad = None
+        x = [0.5 * call, 3.0]
+        compiled(torch.tensor(x))
+        step(reference.tensor(x), theirs)
+        _same(ours.grad, theirs.grad)
+    assert "1 gradient state(s)" in compiled.explain()

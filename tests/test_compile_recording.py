@@ -324,3 +324,153 @@ def test_gradients_land_as_in_eager_after_a_recording_fails():
             assert _bits(second(torch.tensor(x))) == made_inside(reference.tensor(x), reference).numpy().tobytes()
     assert first.replays == second.replays == 0 and len(caught) == 2
     assert "a gradient lands on a leaf created inside the compiled function" in str(caught[1].message)
+
+
+def test_a_plan_that_fails_its_check_stays_eager_naming_the_op_that_differs(monkeypatch):
+    """A kernel that does not give eager's bits (here exp's, off by one) is caught when the plan is checked:
+    the call stays eager, right, and the message names the op and its line, not the one before it."""
+    import torch as reference
+    from chainrule._ops._kernel import Kernel
+
+    node_class = torch.ones(1, requires_grad=True).exp().grad_fn.__class__
+    build, wrong = node_class.kernel, {}
+
+    def off_by_one(out, inputs, saved, args):
+        kernel = build(out, inputs, saved, args)
+        fn = wrong.setdefault(kernel.fn, lambda *operands, right=kernel.fn: right(*operands) + 1)
+        return Kernel(fn, kernel.operands)  # the same function on each recording: they agree
+
+    monkeypatch.setattr(node_class, "kernel", staticmethod(off_by_one))
+
+    def step(x):
+        y = x * 2
+        return y.exp()  # the op that differs
+
+    compiled = torch.compile(step)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for call in range(4):
+            x = [0.5 * call, -1.0, 2.0]
+            result = compiled(torch.tensor(x))
+            assert _bits(result) == _bits(step(torch.tensor(x)))
+            assert np.allclose(result.numpy(), step(reference.tensor(x)).numpy(), rtol=1e-6, atol=0)
+    line = step.__code__.co_firstlineno + 2
+    assert [str(w.message) for w in caught] == [
+        f"chainrule.compile({step.__qualname__}) runs eagerly: the replay would differ from eager "
+        f"(slot 2: ExpBackward0 at test_compile_recording.py:{line} differs from eager)"]
+    assert compiled.replays == 0
+
+
+def test_a_second_order_gradient_through_a_call_returning_two_tensors_follows_the_right_output():
+    """create_graph=True recomputes the call eagerly: each returned tensor must be matched with the output of
+    the recorded call at its own position (the first output is differentiated, the second is not)."""
+    import torch as reference
+
+    def two(x, w):
+        h = x @ w
+        return h.tanh(), h.sigmoid()
+
+    values = [[0.5, -1.0, 0.25], [1.5, 0.75, -0.5], [0.0, 2.0, 1.0]]
+    ours, theirs = torch.tensor(values, requires_grad=True), reference.tensor(values, requires_grad=True)
+    compiled = torch.compile(two)
+    for step in range(4):
+        x = [[0.1 * step, -0.2, 0.3], [0.4, 0.5, -0.6 * step]]
+        ours.grad = None
+        first, second = compiled(torch.tensor(x), ours)
+        expected_first, _ = two(reference.tensor(x), theirs)
+        if step < 3:
+            (first.sum() + second.sum()).backward()  # recorded, then replayed
+            continue
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the recomputation is announced
+            (grad,) = torch.autograd.grad(first.pow(2).sum(), ours, create_graph=True)
+        (expected,) = reference.autograd.grad(expected_first.pow(2).sum(), theirs, create_graph=True)
+        assert np.allclose(grad.detach().numpy(), expected.detach().numpy(), rtol=1e-5, atol=1e-7)
+        ours.grad = None
+        grad.pow(2).sum().backward()
+        theirs.grad = None
+        expected.pow(2).sum().backward()
+        assert np.allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-5, atol=1e-7)
+    assert compiled.replays >= 1
+
+
+def test_a_function_doubling_a_view_in_place_stays_eager_with_eagers_gradients():
+    """A custom Function writing through a view (its node under a ``CopySlices``): the backward's rules read
+    positions of the base that no recorded op computed, so the call stays eager, its results those of eager."""
+    import torch as reference
+
+    def doubling(lib):
+        class DoubleInPlace(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                x.mul_(2)
+                ctx.mark_dirty(x)
+                return x
+
+            @staticmethod
+            def backward(ctx, grad):
+                return grad * 2
+
+        return DoubleInPlace
+
+    def program(x, lib, double):
+        copy = x * 1
+        view = double.apply(copy.view(-1)[::2])
+        grads = lib.autograd.grad([copy, view], [x], [lib.ones_like(copy), lib.ones_like(view)])
+        return copy.detach(), view.detach(), grads[0]
+
+    ours, theirs = doubling(torch), doubling(reference)
+    compiled = torch.compile(lambda x: program(x, torch, ours))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for call in range(4):
+            x = np.array([[0.5, -1.0, 2.0], [1.5 + call, 0.25, -3.0]])
+            results = compiled(torch.tensor(x, requires_grad=True))
+            eager = program(torch.tensor(x, requires_grad=True), torch, ours)
+            expected = program(reference.tensor(x, requires_grad=True), reference, theirs)
+            assert [_bits(r) for r in results] == [_bits(r) for r in eager]
+            assert [r.numpy().tobytes() for r in expected] == [_bits(r) for r in results]
+    assert compiled.replays == 0
+
+
+def test_a_gradient_a_hook_made_outside_the_recorded_ops_stays_eager_naming_the_backward():
+    """A leaf's hook hands back a gradient wrapped from a NumPy array: the replay cannot compute it, so the
+    call stays eager (gradients as PyTorch's), and the message names the line that ran the backward."""
+    import torch as reference
+
+    def hooked(lib):
+        w = lib.tensor([1.0, -2.0, 0.5], requires_grad=True)
+        w.register_hook(lambda grad: lib.from_numpy(np.full(3, 2.0, dtype=np.float32)))
+        return w
+
+    def step(x, w):
+        (w * x).sum().backward()  # the line named
+
+    ours, theirs = hooked(torch), hooked(reference)
+    compiled = torch.compile(lambda x: step(x, ours))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for call in range(4):
+            x = [1.0, 2.0, 3.0 + call]
+            compiled(torch.tensor(x))
+            step(reference.tensor(x), theirs)
+            assert _bits(ours.grad) == theirs.grad.numpy().tobytes()  # 2, then added to
+    line = step.__code__.co_firstlineno + 1
+    assert [str(w.message).split(" runs eagerly: ")[1] for w in caught] == [
+        f"test_compile_recording.py:{line}: a value computed outside the recorded ops is written"]
+    assert compiled.replays == 0
+
+
+def test_a_constant_made_inside_and_passed_to_an_op_called_whole_replays():
+    """ones made inside the function go straight to cumsum (no kernel: called whole): the replay reads the
+    constant the plan keeps, so the call replays."""
+    import torch as reference
+
+    def step(x, t=torch):
+        return t.cumsum(t.ones(3), 0) * x
+
+    compiled = torch.compile(step)
+    for call in range(4):
+        x = [1.0, -2.0, 3.0 + call]
+        assert _bits(compiled(torch.tensor(x))) == step(reference.tensor(x), reference).numpy().tobytes()
+    assert compiled.replays == 2 and "1 ops called whole" in compiled.explain()

@@ -35,7 +35,7 @@ def user_site():
     while frame is not None:
         code = frame.f_code
         known = files.get(id(code))
-        name = known[1] if known is not None and known[0] is code else _user_file(code)
+        name = known[1] if known is not None else _user_file(code)  # the code is kept: its id is its own
         if name is not None:
             return f"{name}:{frame.f_lineno}"
         frame = frame.f_back
