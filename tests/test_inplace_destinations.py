@@ -6,6 +6,7 @@ lets write through an expanded tensor, are refused here with the same error (doc
 the tensor is unchanged all the same.
 """
 
+import numpy as np
 import pytest
 import torch
 
@@ -79,3 +80,15 @@ def test_detach_in_place_refuses_views_as_torch_does(view):
         outcome = evaluated("t.detach_()", {"t": tensor})
         outcomes.append((outcome[:2], tensor.requires_grad, tensor.grad_fn is None))
     assert outcomes[0] == outcomes[1]
+
+
+def test_a_composite_op_written_in_place_keeps_what_its_inner_nodes_saved():
+    """renorm_ is computed from norms of the tensor it then overwrites: the gradient must see the old values."""
+    grads = []
+    for module in (chainrule, torch):
+        w = module.linspace(0.5, 3.0, 6, dtype=module.float64).reshape(2, 3).requires_grad_()
+        h = w * 1.5 + 1
+        h.renorm_(2, 0, 1.0)
+        (h * module.arange(6.0, dtype=module.float64).reshape(2, 3)).sum().backward()
+        grads.append(w.grad.numpy())
+    np.testing.assert_allclose(grads[0], grads[1], rtol=1e-12)

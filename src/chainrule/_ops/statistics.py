@@ -12,11 +12,12 @@ from .._creation import tensor, zeros
 from .._dtype import get_default_dtype
 from .._errors import argument_type_error, type_name
 from .._tensor import Tensor, _wrap_dim
-from ._arguments import check_tensors, int_argument
+from ._arguments import check_tensors, int_argument, number_argument
 from .kernel_dtypes import check_kernel
 from .arithmetic import div, mul, sub
 from .cumulative import cumsum
 from .indexing import narrow, select
+from .inplace import make_inplace
 from .joining import cat
 from .norms import vector_norm
 from .pointwise import where
@@ -29,7 +30,6 @@ __all__ = ["cov", "corrcoef", "cdist", "dist", "renorm", "diff", "gradient", "tr
            "cumulative_trapezoid"]
 FUNCTIONS = __all__
 METHODS = ["cov", "corrcoef", "dist", "renorm", "diff"]
-INPLACE = ["renorm"]
 
 
 def _floating(x):
@@ -120,6 +120,7 @@ def renorm(input, p, dim, maxnorm):
     """Each slice along ``dim`` whose ``p``-norm exceeds ``maxnorm`` scaled down to norm ``maxnorm``."""
     check_tensors("renorm", ("input", input))
     dim = _wrap_dim(int_argument("renorm", "dim", 3, dim), input.dim())
+    p, maxnorm = number_argument("renorm", "p", None, p), number_argument("renorm", "maxnorm", None, maxnorm)
     if p <= 0:
         raise RuntimeError("renorm: non-positive-norm not supported")
     if maxnorm < 0:
@@ -130,6 +131,15 @@ def renorm(input, p, dim, maxnorm):
     norms = vector_norm(input, p, dim=others, keepdim=True)
     factor = where(norms > maxnorm, maxnorm / (norms + 1e-7), 1.0)
     return mul(input, factor)
+
+
+def _renorm_of_a_copy(input, p, dim, maxnorm):
+    """renorm of a copy of ``input``: its norms' nodes keep the values the in-place write then replaces."""
+    return renorm(input.clone(), p, dim, maxnorm)
+
+
+renorm_ = make_inplace(_renorm_of_a_copy, "renorm")
+METHOD_FORMS = {"renorm_": renorm_}
 
 
 def diff(input, n=1, dim=-1, prepend=None, append=None):
