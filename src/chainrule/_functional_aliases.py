@@ -10,7 +10,7 @@ from . import _dtype
 from ._array import namespace_of
 from ._creation import empty, tensor
 from ._errors import argument_type_error
-from ._size import int_list
+from ._size import int_list_argument
 from ._tensor import Tensor, make_tensor
 from ._signatures import Signatures, checking
 from ._ops._arguments import check_tensors
@@ -145,15 +145,8 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
     return F.ctc_loss(log_probs, targets, input_lengths, target_lengths, blank, _reduction(reduction), zero_infinity)
 
 
-def _int_tuple(function, argument, position, value):
-    """A list-of-ints argument that PyTorch's function form takes only as a list (no bare int)."""
-    if not isinstance(value, (tuple, list)):
-        raise argument_type_error(function, argument, position, "tuple of ints", value)
-    return int_list(function, argument, position, (value,))
-
-
 def constant_pad_nd(input, pad, value=0):
-    return F.pad(input, _int_tuple("constant_pad_nd", "pad", 2, pad), "constant", value)
+    return F.pad(input, int_list_argument("constant_pad_nd", "pad", 2, pad), "constant", value)
 
 
 def convolution(input, weight, bias, stride, padding, dilation, transposed, output_padding, groups):
@@ -205,7 +198,8 @@ def while_loop(cond_fn, body_fn, carried_inputs):
 
 def empty_strided(size, stride, *, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
     """Uninitialised values of ``size`` laid out with ``stride`` (in elements)."""
-    size, stride = _int_tuple("empty_strided", "size", 1, size), _int_tuple("empty_strided", "stride", 2, stride)
+    size = int_list_argument("empty_strided", "size", 1, size)
+    stride = int_list_argument("empty_strided", "stride", 2, stride)
     return empty(0, dtype=dtype).new_empty_strided(size, stride, requires_grad=requires_grad)
 
 

@@ -3,7 +3,7 @@ shape goes through."""
 
 import operator
 
-from ._errors import type_name
+from ._errors import argument_type_error, type_name
 
 __all__ = ["Size", "check_storage_size", "allocation_error", "int_list"]
 
@@ -73,3 +73,11 @@ def int_list(function, argument, position, values):
             raise TypeError(f"{function}(): argument {expected}, but found element of type {type_name(value)} at "
                             f"pos {i}") from None
     return tuple(result)
+
+
+def int_list_argument(function, argument, position, value):
+    """``int_list`` for an argument that PyTorch takes only as a list (a function form's ``dims``), never as a
+    bare int or spread out."""
+    if not isinstance(value, (tuple, list)):
+        raise argument_type_error(function, argument, position, "tuple of ints", value)
+    return int_list(function, argument, position, (value,))

@@ -9,14 +9,14 @@ output of a ``CopySlices`` node. Its two gradients are the incoming gradient wit
 region zeroed (for ``x``'s earlier history) and the region itself (for ``value``).
 """
 
-from .._array import NUMPY, SCALAR_TYPES, is_array, namespace_of, to_host
+from .._array import NUMPY, OVERLAP_MESSAGE, SCALAR_TYPES, is_array, namespace_of, to_host
 from .._recording import state as _recorder_state
 from .._tensor import Tensor, _wrap_dim, make_tensor
 from .._autograd import grad_mode
 from ._kernel import Kernel, replays
 from ._arguments import int_argument, not_a_tensor
 from ._op import attach, derivative, record
-from .inplace import OVERLAP_MESSAGE, VIEW_OF_LEAF_MESSAGE, CopyBackwards, check_inplace_allowed, with_leading_dims
+from .inplace import VIEW_OF_LEAF_MESSAGE, CopyBackwards, check_inplace_allowed, with_leading_dims
 from .index_put import index_put_accumulate, scatter_into_zeros
 from .shape import alias, record_view, writeable
 from .view_writes import AsStridedBackward0, base_key, positions_in_base

@@ -24,7 +24,7 @@ from ._op import derivative, record
 from .pointwise_base import zeros_like_grad
 from .view_writes import write_through_view
 
-__all__ = ["OVERLAP_MESSAGE", "check_arguments_then_inplace_allowed", "check_overlap", "make_inplace", "write_inplace",
+__all__ = ["check_arguments_then_inplace_allowed", "check_overlap", "make_inplace", "write_inplace",
            "zero_", "fill_", "copy_"]
 
 _grad_state = grad_mode._state

@@ -11,7 +11,7 @@ from itertools import accumulate
 from .._array import namespace_of
 from .._dtype import DIMENSIONED, _FROM_NUMPY, result_type
 from .._errors import type_name
-from .._size import check_storage_size, int_list
+from .._size import check_storage_size, int_list, int_list_argument
 from .._tensor import Tensor, _wrap_dim
 from ._along_dim import zeros_of
 from ._arguments import check_tensors, int_argument, not_a_tensor
@@ -341,9 +341,7 @@ def repeat(input, *sizes):
 
 
 def tile(input, dims):
-    if not isinstance(dims, (tuple, list)):
-        raise TypeError(f"tile(): argument 'dims' (position 2) must be tuple of ints, not {type_name(dims)}")
-    return _tile(input, int_list("tile", "dims", 2, (dims,)))
+    return _tile(input, int_list_argument("tile", "dims", 2, dims))
 
 
 def _tile_method(input, *dims):

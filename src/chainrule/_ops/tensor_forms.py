@@ -14,9 +14,8 @@ from .._creation import empty, tensor
 from .._dtype import bfloat16 as _bfloat16, complex64, complex128, to_dtype
 from .._tensor import Tensor, _wrap_dim, make_tensor
 from .._autograd import grad_mode
-from .._errors import argument_type_error
 from .._signatures import Signatures
-from .._size import int_list
+from .._size import int_list_argument
 from ._arguments import check_tensors, int_argument
 from .arithmetic import add, mul
 from .copy import clone
@@ -89,9 +88,7 @@ vsplit = _directional_split("vsplit", 0, 2)
 
 def split_with_sizes(input, split_sizes, dim=0):
     """Pieces of the given sizes along ``dim`` (they must add up to its length)."""
-    if not isinstance(split_sizes, (tuple, list)):  # one int is no list of sizes here
-        raise argument_type_error("split_with_sizes", "split_sizes", 1, "tuple of ints", split_sizes)
-    split_sizes = int_list("split_with_sizes", "split_sizes", 1, (split_sizes,))
+    split_sizes = int_list_argument("split_with_sizes", "split_sizes", 1, split_sizes)
     if sum(split_sizes) != input.shape[dim]:
         raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {input.shape[dim]} (input tensor's "
                            f"size at dimension {dim}), but got split_sizes={list(split_sizes)}")
