@@ -65,7 +65,8 @@ MODULES = {
     "compile": (["src/chainrule/_compile/plan.py", "src/chainrule/_compile/recorder.py",
                  "src/chainrule/_compile/hooks.py"],
                 "tests/test_compile_plans.py tests/test_compile_recording.py tests/test_compile_recording_torch.py "
-                "tests/test_compile_passes.py tests/test_compile_signature.py tests/test_compile.py"),  # quick first
+                "tests/test_compile_passes.py tests/test_compile_signature.py tests/test_compile_threads.py "
+                "tests/test_compile.py"),  # quick first
     "serialization": (["src/chainrule/serialization/files.py", "src/chainrule/serialization/zip_records.py",
                        "src/chainrule/serialization/torch_format.py",
                        "src/chainrule/serialization/safetensors_layout.py"],

@@ -1,6 +1,7 @@
 """chainrule.compile: replays equal eager bit for bit, guards retrace, and what it cannot replay stays eager."""
 
 import gc
+import inspect
 import tracemalloc
 import warnings
 
@@ -490,7 +491,10 @@ def test_a_replay_error_is_eager_error_and_points_into_the_generated_source():
         compiled(x, torch.tensor([0, 1, 2]))
     with pytest.raises(IndexError, match="Target 9 is out of bounds") as error:
         compiled(x, torch.tensor([0, 9, 2]))
-    assert any("<chainrule.compile:" in str(entry.path) for entry in error.traceback)
+    entry = next(entry for entry in error.traceback if "<chainrule.compile:" in str(entry.path))
+    source = inspect.getsource(entry.frame.code.raw)  # what debuggers and tracebacks show of the replay
+    assert source.splitlines()[0] == "    def replay(A, C=None):" and "# _nll_arrays at test_compile.py:" in source
+    assert str(entry.statement).lstrip().startswith("r = ")  # the failing line itself
 
 
 def test_a_compiled_module_still_answers_as_the_module():

@@ -37,7 +37,7 @@ GROUPS = {
 
 def _call(namespace, slot, name, *operands):
     refs = tuple(SlotRef(o) if o.__class__ is int and o >= 100 else ConstRef(o) for o in operands)
-    return Call((slot,), getattr(namespace, name), refs, None, f"{name}Backward0", "test")
+    return Call(slot, getattr(namespace, name), refs, None, f"{name}Backward0", "test")
 
 
 def _standin_call(*row):
@@ -130,8 +130,8 @@ def test_groups_without_a_c_expression_or_one_float_dtype_run_as_separate_calls(
 def test_a_group_on_the_cpu_is_not_a_gpu_group():
     values = {100: np.ones(SHAPE), 101: np.ones(SHAPE[1:])}
     values.update({200: values[100] * values[101], 201: np.exp(values[100] * values[101])})
-    instructions = [Call((200,), np.multiply, (SlotRef(100), SlotRef(101)), None, "MulBackward0", "test"),
-                    Call((201,), np.exp, (SlotRef(200),), None, "ExpBackward0", "test")]
+    instructions = [Call(200, np.multiply, (SlotRef(100), SlotRef(101)), None, "MulBackward0", "test"),
+                    Call(201, np.exp, (SlotRef(200),), None, "ExpBackward0", "test")]
     (fused,) = fuse(instructions, values, keep={201})
     assert not isinstance(fused.fn, cuda_fusion.GpuGroup)
 

@@ -2,9 +2,11 @@
 which ops replay as kernel calls rather than whole calls."""
 
 import sys
+import tracemalloc
 import warnings
 
 import numpy as np
+import pytest
 
 import chainrule as torch
 import chainrule.nn.functional as F
@@ -179,6 +181,36 @@ def test_under_a_debuggers_trace_hook_the_recording_follows_op_calls_through_the
     assert "1 ops called whole" in compiled.explain()
 
 
+def test_under_a_debuggers_trace_hook_an_optimizer_step_replays_with_eagers_bits():
+    """The optimizer's step runs unrecorded (paused) on every call: the profile hook must not follow its ops."""
+    def make():
+        torch.manual_seed(0)
+        model = torch.nn.Linear(3, 2)
+        return model, torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+
+    def training_step(model, optimizer):
+        def step(x):
+            optimizer.zero_grad()
+            loss = (model(x) ** 2).mean()
+            loss.backward()
+            optimizer.step()
+            return loss
+        return step
+
+    model, optimizer = make()
+    eager_model, eager_optimizer = make()
+    compiled, eager = torch.compile(training_step(model, optimizer)), training_step(eager_model, eager_optimizer)
+    sys.settrace(lambda frame, event, arg: None)
+    try:
+        for call in range(5):
+            x = torch.tensor(np.linspace(-1, 1, 6, dtype=np.float32).reshape(2, 3) * (call + 1))
+            assert _bits(compiled(x)) == _bits(eager(x))
+    finally:
+        sys.settrace(None)
+    assert compiled.replays == 3
+    assert [_bits(p) for p in model.parameters()] == [_bits(p) for p in eager_model.parameters()]
+
+
 def test_a_tensor_moved_to_a_gpu_inside_the_function_keeps_it_eager_with_the_users_line(cuda_standin):
     def step(x):
         return (x.cuda() * 2).cpu() + x  # the line that moves
@@ -193,3 +225,108 @@ def test_a_tensor_moved_to_a_gpu_inside_the_function_keeps_it_eager_with_the_use
         f"chainrule.compile({step.__qualname__}) runs eagerly: test_compile_recording.py:{line}: a tensor on cuda is "
         "used, and compiled replays run on the CPU only"]
     assert compiled.replays == 0
+
+
+def test_a_recording_holds_each_value_it_computes_once_not_a_copy():
+    """Values computed inside are kept by reference for the check; copies would double a recording's memory."""
+    def step(x):
+        for _ in range(8):
+            x = x * 1.5
+        return x
+
+    x = torch.tensor(np.ones(131_072))  # 1 MiB
+    compiled = torch.compile(step)
+    tracemalloc.start()
+    try:
+        result = compiled(x)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert compiled.recordings == 1 and float(result[0]) == 1.5 ** 8
+    assert 8 << 20 < peak < 12 << 20, peak  # the eight results kept, each once
+
+
+def test_an_op_called_whole_that_draws_is_neither_merged_nor_dropped_nor_drawn_twice():
+    """gumbel_softmax(hard=True) is called whole and draws inside: two equal calls are two draws, an unused
+    one still moves the generator, and checking the plan must not draw again."""
+    def step(x):
+        first = F.gumbel_softmax(x, tau=0.5, hard=True)
+        second = F.gumbel_softmax(x, tau=0.5, hard=True)
+        F.gumbel_softmax(x, tau=0.5, hard=True)
+        return first, second, torch.rand(3)
+
+    compiled = torch.compile(step)
+    x = torch.linspace(-1.0, 1.0, 12).reshape(3, 4)
+    for seed in range(5):
+        torch.manual_seed(seed)
+        replayed, after_replay = compiled(x), torch.rand(2)
+        torch.manual_seed(seed)
+        eager, after_eager = step(x), torch.rand(2)
+        assert [_bits(t) for t in replayed] == [_bits(t) for t in eager]
+        assert _bits(after_replay) == _bits(after_eager)  # the generator is where eager leaves it
+    assert compiled.replays == 3 and compiled.explain().count("gumbel_softmax (called whole") == 3
+
+
+def test_a_gradient_assigned_to_a_tensor_made_inside_stays_eager_and_lands_on_the_returned_tensor():
+    def step(x):
+        inside = x * 2
+        inside.grad = x.detach() * 3
+        return inside
+
+    compiled = torch.compile(step)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for call in range(4):
+            x = torch.tensor([1.0, 2.0 + call], requires_grad=True)
+            result = compiled(x)
+            assert result._grad.tolist() == [3.0, 6.0 + 3 * call]
+    assert compiled.replays == 0
+    assert "a gradient lands on a tensor created inside the compiled function" in str(caught[0].message)
+
+
+def test_an_in_place_op_with_a_graph_on_a_tensor_made_inside_replays():
+    def step(x):
+        inside = x * 2
+        inside.mul_(3)
+        inside.sum().backward()
+        return inside
+
+    compiled = torch.compile(step)
+    for call in range(4):
+        x, x_eager = (torch.tensor([1.0, 2.0 + call], requires_grad=True) for _ in range(2))
+        assert _bits(compiled(x)) == _bits(step(x_eager)) and _bits(x.grad) == _bits(x_eager.grad)
+    assert compiled.replays == 2
+
+
+@pytest.mark.parametrize("detach", [lambda t: t.detach(), lambda t: t.data, torch.detach],
+                         ids=["method", "data", "function"])
+def test_detaching_a_tensor_with_history_from_outside_stays_eager_and_says_why(detach):
+    weight = torch.tensor([1.0, 2.0], requires_grad=True)
+    scale = weight * 2  # made outside, with a graph: the replay cannot read it
+
+    def step(x):
+        return x * detach(scale)
+
+    compiled = torch.compile(step)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for call in range(4):
+            assert compiled(torch.tensor([1.0, 3.0 + call])).tolist() == [2.0, 12.0 + 4 * call]
+    assert compiled.replays == 0 and "runs eagerly" in str(caught[0].message)
+
+
+def test_a_numpy_number_passed_to_an_op_called_whole_keeps_the_call_eager():
+    """A NumPy number may have been read out of a tensor's data, so an op called whole with one cannot be called
+    again with the same arguments: the function stays eager, with eager's values and gradients."""
+    def step(x, low=np.float64(-0.5), high=np.float64(0.45)):
+        out = torch.clamp(x, low, high)  # 0-d: no kernel, called whole
+        return out.detach(), torch.autograd.grad(out, x, torch.ones_like(out))
+
+    compiled = torch.compile(step)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for call in range(4):
+            x, twin = (torch.tensor(0.4 * (1 + call / 10), dtype=torch.float64, requires_grad=True) for _ in range(2))
+            (out, grads), (expected, expected_grads) = compiled(x), step(twin)
+            assert _bits(out) == _bits(expected) and _bits(grads[0]) == _bits(expected_grads[0])
+    assert compiled.replays == 0 and "has no compiled kernel" in str(caught[0].message)

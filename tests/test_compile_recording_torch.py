@@ -271,3 +271,19 @@ def test_a_constant_made_inside_and_passed_to_an_op_called_whole_replays():
         x = [1.0, -2.0, 3.0 + call]
         assert _bits(compiled(torch.tensor(x))) == step(reference.tensor(x), reference).numpy().tobytes()
     assert compiled.replays == 2 and "1 ops called whole" in compiled.explain()
+
+
+def test_ops_that_wrap_their_own_new_tensors_replay_called_whole():
+    """argsort, nonzero, bucketize and histc wrap arrays they compute themselves: each is called whole."""
+    def step(x, t=torch):
+        edges = t.tensor([-0.5, 0.0, 0.5])
+        return x.argsort() * 2, x.nonzero() + 1, t.bucketize(x, edges) - 1, t.histc(x, 4) * 3
+
+    compiled = torch.compile(step)
+    for call in range(4):
+        x = [0.3 - call, -0.2, 0.7, 0.0, 0.1 * call]
+        for ours, theirs in zip(compiled(torch.tensor(x)), step(reference.tensor(x), reference)):
+            assert str(ours.dtype).split(".")[1] == str(theirs.dtype).split(".")[1]
+            assert _bits(ours) == theirs.numpy().tobytes()
+    assert compiled.replays == 2
+    assert compiled.explain().count("called whole: it returns a tensor it made itself") == 4

@@ -420,6 +420,6 @@ _CANONICAL = {
     np.ndarray: _canonical_array,
     SlotRef: lambda ref: ("SlotRef", ref.slot),
     ConstRef: lambda ref: ("ConstRef", _canonical_value(ref.value)),
-    Call: lambda call: ("Call", call.slots, _canonical_value(call.fn), tuple(map(_canonical_value, call.operands)),
-                        call.template, call.name, call.site),  # slots: numbers; template, name, site: text
+    Call: lambda call: ("Call", call.slot, _canonical_value(call.fn), tuple(map(_canonical_value, call.operands)),
+                        call.template, call.name, call.site),  # slot: a number; template, name, site: text
 }

@@ -62,11 +62,11 @@ def on_gpu(fn, value):
 def can_generate(instructions, dtypes):
     """Whether every call of the group has a C expression and every value has the group's one dtype,
     float32 or float64 (so no C promotion can differ from NumPy's), and every constant is a number."""
-    dtype = str(dtypes[instructions[0].slots[0]])
+    dtype = str(dtypes[instructions[0].slot])
     if dtype not in C_TYPES:
         return False
     for instruction in instructions:
-        if operation_name(instruction.fn) not in OPERATIONS or str(dtypes[instruction.slots[0]]) != dtype:
+        if operation_name(instruction.fn) not in OPERATIONS or str(dtypes[instruction.slot]) != dtype:
             return False
         for ref in instruction.operands:
             if hasattr(ref, "slot") and str(dtypes[ref.slot]) != dtype:
@@ -97,7 +97,7 @@ def kernel_source(instructions, inputs, outputs, dtypes):
     names = {s: f"i{s}" for s in inputs}
     lines = []
     for instruction in instructions:
-        (slot,) = instruction.slots
+        slot = instruction.slot
         c_type = C_TYPES[str(dtypes[slot])]
         args = [names[ref.slot] if hasattr(ref, "slot") else _literal(ref.value, c_type)
                 for ref in instruction.operands]

@@ -45,7 +45,7 @@ def _elementwise(instruction, values):
         return False
     fn = instruction.fn
     return isinstance(fn, np.ufunc) and fn.nout == 1 or fn in ELEMENTWISE or \
-        cuda_fusion.on_gpu(fn, values[instruction.slots[0]])
+        cuda_fusion.on_gpu(fn, values[instruction.slot])
 
 
 def _broadcasts_into(shape, target):
@@ -77,7 +77,7 @@ def fuse(instructions, values, keep):
     for position, instruction in enumerate(instructions):
         reads = set(instruction.reads())
         if group:
-            members = {i.slots[0] for _, i in group}
+            members = {i.slot for _, i in group}
             if not reads & after_slots and _joins(instruction, group, values):
                 group.append((position, instruction))
                 continue
@@ -89,7 +89,7 @@ def fuse(instructions, values, keep):
                     before.append(instruction)
                 continue
             close()
-        if _elementwise(instruction, values) and values[instruction.slots[0]].size >= MIN_ELEMENTS \
+        if _elementwise(instruction, values) and values[instruction.slot].size >= MIN_ELEMENTS \
                 and _joins(instruction, [(position, instruction)], values):
             group.append((position, instruction))
         else:
@@ -101,8 +101,8 @@ def fuse(instructions, values, keep):
 def _joins(instruction, group, values):
     if not _elementwise(instruction, values):
         return False
-    shape = values[group[0][1].slots[0]].shape
-    if values[instruction.slots[0]].shape != shape:
+    shape = values[group[0][1].slot].shape
+    if values[instruction.slot].shape != shape:
         return False
     return all(_broadcasts_into(values[r.slot].shape, shape) for r in instruction.operands if r.__class__ is SlotRef)
 
@@ -114,7 +114,7 @@ def _close(group, result, values, readers, keep):
         result.append(group[0][1])
         return
     group = list(group)
-    members = {instruction.slots[0] for _, instruction in group}
+    members = {instruction.slot for _, instruction in group}
     positions = {position for position, _ in group}
     outputs = [s for s in members if s in keep or any(p not in positions for p in readers.get(s, ()))]
     inputs = []
@@ -122,8 +122,8 @@ def _close(group, result, values, readers, keep):
         for ref in instruction.operands:
             if ref.__class__ is SlotRef and ref.slot not in members and ref.slot not in inputs:
                 inputs.append(ref.slot)
-    shape = values[group[0][1].slots[0]].shape
-    first = values[group[0][1].slots[0]]
+    shape = values[group[0][1].slot].shape
+    first = values[group[0][1].slot]
     if cuda_fusion.on_gpu(group[0][1].fn, first):  # a GPU group: one generated kernel
         instructions = [instruction for _, instruction in group]
         dtypes = {s: values[s].dtype for s in members | set(inputs)}
@@ -188,7 +188,7 @@ class _Group:
                 lines += self._write_run(instructions, position, run, outputs, full, shape, bind)
                 skip.update(range(position, run))
                 continue
-            (slot,), fn, refs, template, name, site = instruction
+            slot, fn, refs, template, name, site = instruction
             full.add(slot)
             args = [f"t{r.slot}" if r.__class__ is SlotRef else (repr(r.value) if _literal(r.value) else bind(r.value))
                     for r in refs]
@@ -211,13 +211,13 @@ class _Group:
     def _write_run(self, instructions, start, end, outputs, full, shape, bind):
         """Lines calling one compiled loop for the arithmetic ``instructions[start:end]`` (``_arithmetic_runs``)."""
         run = instructions[start:end]
-        made = {i.slots[0] for i in run}
+        made = {i.slot for i in run}
         later = {r.slot for i in instructions[end:] for r in i.operands if r.__class__ is SlotRef}
-        results = [s for s in (i.slots[0] for i in run) if s in later or s in outputs]
-        dtype = self.dtypes[run[0].slots[0]]
+        results = [s for s in (i.slot for i in run) if s in later or s in outputs]
+        dtype = self.dtypes[run[0].slot]
         inputs, arguments, expressions = [], [], []
         for instruction in run:
-            (slot,), fn, refs = instruction.slots, instruction.fn, instruction.operands
+            slot, fn, refs = instruction.slot, instruction.fn, instruction.operands
             names = []
             for ref in refs:
                 if ref.__class__ is ConstRef:
@@ -295,7 +295,7 @@ def _arithmetic_runs(instructions, inputs, input_values, dtypes, shape):
     size = int(np.prod(shape))
     if size < arithmetic_loops.MIN_ELEMENTS or not arithmetic_loops.available():
         return {}
-    dtype = dtypes[instructions[0].slots[0]]
+    dtype = dtypes[instructions[0].slot]
     if dtype != np.float32 and dtype != np.float64:
         return {}
     runs = {}
@@ -311,7 +311,7 @@ def _arithmetic_runs(instructions, inputs, input_values, dtypes, shape):
 
 
 def _loopable(instruction, inputs, input_values, dtypes, dtype, shape):
-    (slot,), fn, refs = instruction.slots, instruction.fn, instruction.operands
+    slot, fn, refs = instruction.slot, instruction.fn, instruction.operands
     if fn not in arithmetic_loops.OPERATORS or dtypes[slot] != dtype:
         return False
     for ref in refs:

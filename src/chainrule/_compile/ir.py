@@ -98,9 +98,9 @@ class Const(NamedTuple):
 
 
 class Call(NamedTuple):
-    """One kernel call: ``slots[0] = fn(*operands)`` (``template``: the same call as an expression)."""
+    """One kernel call: ``slot = fn(*operands)`` (``template``: the same call as an expression)."""
 
-    slots: tuple
+    slot: int
     fn: Any
     operands: tuple
     template: Any
@@ -111,7 +111,7 @@ class Call(NamedTuple):
         return tuple(slots_in(self.operands))
 
     def makes(self):
-        return self.slots
+        return (self.slot,)
 
 
 class Traced(NamedTuple):

@@ -118,7 +118,7 @@ class Recording:
                     except NotReplayable:
                         reachable = False
                 continue
-            versions.append(value._version_counter[0])
+            versions.append(value._version)
             if reachable:
                 slot = slot_of.get(id(value._data))
                 if slot is None or slot in discarded:
@@ -150,7 +150,7 @@ class Recording:
         """Whether a tensor the op read first inside itself, its value not kept at the call, was written since."""
         for value, version in zip(unit.found, unit.versions):
             if version is not None and id(value) in unit.unread and unit.unread[id(value)] is None and \
-                    value._version_counter[0] != version:
+                    value._version != version:
                 return True
         return False
 
@@ -171,7 +171,7 @@ class Recording:
             return
         inner = self.instructions[unit.start:]
         effect = any(has_effects(i) for i in inner) or unit.fn.__name__.endswith("_") or any(
-            isinstance(v, Tensor) and v._version_counter[0] != version for v, version in zip(unit.found, unit.versions))
+            isinstance(v, Tensor) and v._version != version for v, version in zip(unit.found, unit.versions))
         stateful = any(i.__class__ is Traced and (i.fn in _recording.STATEFUL or getattr(i.fn, "stateful", False))
                        for i in inner)
         del self.instructions[unit.start:]
@@ -197,7 +197,7 @@ class Recording:
             grad = (requires, positions) if positions else None
         kinds = tuple("T" if isinstance(v, Tensor) else "A" for v in unit.found)
         call = Unit(unit.fn, unit.arguments, unit.keywords, structure, kinds, len(slots), grad)
-        call.effect = effect or stateful
+        call.effect = effect  # a draw inside is an effect too (``has_effects``)
         call.stateful = stateful
         self.instructions.append(Traced(tuple(slots), call, tuple(SlotRef(r) for r in refs), None,
                                         f"{call.__name__} (called whole: {unit.reason})", user_site(),
@@ -296,11 +296,10 @@ class Recording:
                 ConstRef(value)
         return ConstRef(None if value is OUTPUT else value)
 
-    def _emit(self, fn, operands, outputs, template, name):
+    def _emit(self, fn, operands, output, template, name):
         refs = tuple(self.operand(v) for v in operands)
-        slots = tuple(self._new_slot(out)[0] for out in outputs)
-        self.instructions.append(Call(slots, fn, refs, template, name, user_site()))
-        return slots
+        slot, _ = self._new_slot(output)
+        self.instructions.append(Call(slot, fn, refs, template, name, user_site()))
 
     # ----------------------------------------------------------------- hooks called by eager code
     def op(self, out, node_class, inputs, saved, args):
@@ -315,7 +314,7 @@ class Recording:
             if kernel is None:
                 raise NotReplayable(f"{node_class.__name__[:-9] or node_class.__name__} "
                                     f"({node_class.__name__}) has no compiled kernel for these inputs")
-            self._emit(kernel.fn, kernel.operands, (data,), kernel.template, node_class.__name__)
+            self._emit(kernel.fn, kernel.operands, data, kernel.template, node_class.__name__)
         except NotReplayable as error:
             self.made[id(data)] = node_class.__name__  # a value the replay cannot make by itself
             self.alive.append(data)
@@ -337,7 +336,10 @@ class Recording:
             self._emit_traced(fn, operands, kept, isinstance(result, tuple))
         except NotReplayable as error:
             self.fail(str(error), user_site())
-        return tuple(kept) if isinstance(result, tuple) else kept[0]
+        if isinstance(result, tuple):
+            return tuple(kept)
+        (value,) = kept
+        return value
 
     def _emit_traced(self, fn, operands, outputs, unpack):
         refs = tuple(self.operand(v) for v in operands)
@@ -388,7 +390,7 @@ class Recording:
                 self.grad_guards.setdefault(id(leaf), (leaf, current is None))
             if current is None:
                 fresh = fresh_gradient(grad_array, target_dtype)
-                (slot,) = self._emit_fresh(fresh, source, target_dtype)
+                slot = self._emit_fresh(fresh, source, target_dtype)
                 leaf._grad = _wrap(fresh)
                 self.instructions.append(SetGrad(ref, slot))
                 return True
@@ -418,9 +420,9 @@ class Recording:
 
     def _emit_fresh(self, fresh, source, dtype):
         slot, _ = self._new_slot(fresh)
-        self.instructions.append(Call((slot,), fresh_gradient, (SlotRef(source), ConstRef(dtype)), None,
+        self.instructions.append(Call(slot, fresh_gradient, (SlotRef(source), ConstRef(dtype)), None,
                                   "AccumulateGrad", user_site()))
-        return (slot,)
+        return slot
 
     def ref_of(self, tensor):
         position = self.arg_position.get(id(tensor))
