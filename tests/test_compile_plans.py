@@ -430,3 +430,25 @@ def test_a_plan_made_while_the_gradient_was_cleared_is_not_used_once_it_accumula
         step(reference.tensor(x), theirs)
         _same(ours.grad, theirs.grad)
     assert "1 gradient state(s)" in compiled.explain()
+
+
+def test_ops_that_return_their_input_itself_are_not_called_whole():
+    """``contiguous()``, ``float()`` on a float tensor and ``atleast_1d`` hand back the tensor passed in: nothing
+    for a replay to recompute, so they are not called whole (a tensor read from outside is not one they made)."""
+    def step(x, t=torch):
+        return t.atleast_1d(x).contiguous().float() * 2
+
+    compiled, result = _replaying(step, torch.tensor([1.0, 2.0, 3.0]))
+    assert "0 ops called whole" in compiled.explain()
+    _same(result, step(reference.tensor([1.0, 2.0, 3.0]), reference))
+
+
+def test_calls_with_constants_that_compare_equal_but_differ_in_bits_are_not_merged():
+    """0.0 and -0.0 are equal, and so are 1 and 1.0 and True, but they give other results: each call stays."""
+    def step(x, t=torch):
+        return x * 0.0, x * -0.0, t.full_like(x, 1), t.full_like(x, 1.0), t.full_like(x, True), x + float("nan")
+
+    x = torch.tensor([1.0, -2.0, 3.0])
+    compiled, results = _replaying(step, x)
+    for ours, theirs in zip(results, step(reference.tensor([1.0, -2.0, 3.0]), reference)):
+        _same(ours, theirs)

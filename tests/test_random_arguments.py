@@ -345,7 +345,8 @@ def test_a_zero_word_is_drawn_as_zero():
 
 
 @pytest.mark.parametrize("call", [lambda m: m.empty(3).random_(0, 2 ** 25),
-                                  lambda m: m.randint(0, 2 ** 25, (3,), dtype=m.float32)])
+                                  lambda m: m.randint(0, 2 ** 25, (3,), dtype=m.float32),
+                                  lambda m: m.randint_like(m.zeros(3), 2 ** 40)])
 def test_the_precision_warning_points_at_the_callers_line(call):
     def where(m):
         with warnings.catch_warnings(record=True) as caught:

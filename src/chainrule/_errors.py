@@ -14,8 +14,8 @@ never on 3.11 and later.
 import sys
 import traceback
 
-__all__ = ["with_hint", "add_note", "type_name", "argument_type_error", "OutOfMemoryError", "AcceleratorError",
-           "FatalError"]
+__all__ = ["with_hint", "add_note", "type_name", "argument_type_error", "user_stacklevel", "OutOfMemoryError",
+           "AcceleratorError", "FatalError"]
 
 
 class OutOfMemoryError(RuntimeError):
@@ -90,3 +90,12 @@ def argument_type_error(function, argument, position, expected, value):
     int, not float``."""
     return TypeError(f"{function}(): argument '{argument}' (position {position}) must be {expected}, not "
                      f"{type_name(value)}")
+
+
+def user_stacklevel():
+    """The ``stacklevel`` that makes a warning issued by the calling function name the first frame outside
+    chainrule: the user's line, however many of chainrule's wrappers the call went through."""
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_globals.get("__name__", "").partition(".")[0] == "chainrule":
+        frame, level = frame.f_back, level + 1
+    return level

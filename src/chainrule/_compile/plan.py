@@ -142,15 +142,13 @@ def drop_multiplications_by_one(instructions, values, renames):
             ones.add(instruction.slot)
         elif cls is Call and instruction.fn is np.multiply:
             out = values[instruction.slot]
-            for one, other in (instruction.operands, instruction.operands[::-1]):
-                if (one.__class__ is SlotRef and one.slot in ones or one.__class__ is ConstRef
-                        and one.value.__class__ in (int, float) and one.value == 1) and other.__class__ is SlotRef \
-                        and values[other.slot].shape == out.shape and values[other.slot].dtype == out.dtype:
-                    renames[instruction.slot] = other.slot
-                    break
-            else:
-                result.append(instruction)
-            continue
+            kept = next((other for one, other in (instruction.operands, instruction.operands[::-1])
+                         if (one.__class__ is SlotRef and one.slot in ones or one.__class__ is ConstRef
+                             and one.value.__class__ in (int, float) and one.value == 1) and other.__class__ is SlotRef
+                         and values[other.slot].shape == out.shape and values[other.slot].dtype == out.dtype), None)
+            if kept is not None:
+                renames[instruction.slot] = kept.slot
+                continue
         result.append(instruction)
     return result, renames
 
@@ -159,7 +157,7 @@ def _constant_key(value):
     if isinstance(value, np.ndarray):
         return ("array", value.dtype.str, value.shape, value.tobytes())
     if isinstance(value, float):
-        return ("f", value.hex() if math.isfinite(value) else repr(value))
+        return ("f", repr(value))  # distinct for distinct floats, -0.0 included (equality merges 0.0 and -0.0)
     if isinstance(value, (int, bool, str, type(None))):
         return (type(value).__name__, value)
     if isinstance(value, tuple):
@@ -382,7 +380,7 @@ def _same_bits(a, b):
     if a.strides == b.strides and 0 in a.strides:
         once = tuple(slice(0, 1) if stride == 0 else slice(None) for stride in a.strides)
         a, b = a[once], b[once]
-    if a.nbytes < _LARGE_BYTES:
+    if a.nbytes < _LARGE_BYTES:  # pragma: no mutate (either way gives the same answer: this decides speed only)
         return a.tobytes() == b.tobytes() or _same_but_nan_bits(a, b)
     if a.dtype.kind == "c":
         return _same_bits(a.real, b.real) and _same_bits(a.imag, b.imag)

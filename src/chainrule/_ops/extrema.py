@@ -110,6 +110,16 @@ def _check_reducible(name, x, dim, dims):
         check_nonempty_dim(name, x.shape, dims)
 
 
+def _reduce_extreme(reduce, x, dims, keepdim):
+    """``reduce`` (amax or amin) over ``dims``. NumPy reduces the first axis together with later ones element
+    by element, about ten times slower than a pass of row against row over the first axis alone; an extreme
+    does not depend on the order it is taken in, so the first axis goes first."""
+    if 0 not in dims or len(dims) == 1 or len(dims) == x.ndim:
+        return reduce(x, axis=dims, keepdims=keepdim)
+    rows = reduce(x, axis=0, keepdims=keepdim)
+    return reduce(rows, axis=tuple(d if keepdim else d - 1 for d in dims if d), keepdims=keepdim)
+
+
 def amax(input, dim=(), keepdim=False, *, out=None):
     """The largest value over ``dim`` (every dim by default); ties share the gradient."""
     try:
@@ -120,7 +130,7 @@ def amax(input, dim=(), keepdim=False, *, out=None):
     _check_reducible("amax", x, dim, dims)
     if x.dtype.kind == "c":
         raise no_kernel_error("max_values_cpu", x.dtype)
-    result = namespace_of(x).amax(x, axis=dims, keepdims=keepdim)
+    result = _reduce_extreme(namespace_of(x).amax, x, dims, keepdim)
     return write_out(record(result, AmaxBackward0, (input,), (input, OUTPUT), (dims, keepdim)), out, "amax")
 
 
@@ -134,7 +144,7 @@ def amin(input, dim=(), keepdim=False, *, out=None):
     _check_reducible("amin", x, dim, dims)
     if x.dtype.kind == "c":
         raise no_kernel_error("min_values_cpu", x.dtype)
-    result = namespace_of(x).amin(x, axis=dims, keepdims=keepdim)
+    result = _reduce_extreme(namespace_of(x).amin, x, dims, keepdim)
     return write_out(record(result, AminBackward0, (input,), (input, OUTPUT), (dims, keepdim)), out, "amin")
 
 

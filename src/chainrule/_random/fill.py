@@ -14,6 +14,7 @@ import warnings
 import numpy as np
 
 from .._dtype import _FROM_NUMPY
+from .._errors import user_stacklevel
 from .._ops._op import derivative, record
 from .._ops.inplace import check_inplace_allowed, write_inplace
 from .._ops._op import traced_stateful
@@ -241,7 +242,7 @@ def _check_random_bounds(low, high_inclusive, dtype):
                 warnings.warn(f"{label} is out of bounds [-(2^{digits}), 2^{digits}]. Due to precision limitations "
                               f"{name} can support discrete uniform distribution only within this range. This "
                               "warning will become an error in version 1.7 release, please fix the code in advance",
-                              UserWarning, stacklevel=4)
+                              UserWarning, stacklevel=user_stacklevel())
 
 
 def _random_default(layout, generator):

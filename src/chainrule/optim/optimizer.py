@@ -7,13 +7,13 @@ would. Step counts are 0-d float tensors, as PyTorch keeps them, so a state dict
 between the two libraries' layouts.
 """
 
-import sys
 import warnings
 from collections import defaultdict
 
 import numpy as np
 
 from .._dtype import float32, float64, get_default_dtype
+from .._errors import user_stacklevel
 from .._recording import replayed_as_call
 from .._tensor import Tensor, make_tensor
 from .._autograd import grad_mode
@@ -97,7 +97,7 @@ class Optimizer:
         if len(params) != len({id(p) for p in params}):
             warnings.warn("optimizer contains a parameter group with duplicate parameters; in future, this will "
                           "cause an error; see github.com/pytorch/pytorch/issues/40967 for more information",
-                          stacklevel=_callers_level())
+                          stacklevel=user_stacklevel())
         seen = {id(p) for group in self.param_groups for p in group["params"]}
         if any(id(p) in seen for p in params):
             raise ValueError("some parameters appear in more than one parameter group")
@@ -315,15 +315,6 @@ def gradient(param, maximize, weight_decay=0):
 def add_scaled_(target, scale, values):
     """``target += scale * values`` in place, fused as PyTorch's ``add_(values, alpha=scale)``."""
     muladd(scale, values, target, out=target)
-
-
-def _callers_level():
-    """The ``stacklevel`` that makes a warning from the calling function name the first frame outside
-    chainrule.optim: the user's line, whether it made an optimizer or added a group."""
-    frame, level = sys._getframe(1), 1
-    while frame is not None and frame.f_globals.get("__name__", "").startswith("chainrule.optim"):
-        frame, level = frame.f_back, level + 1
-    return level
 
 
 def add_product_(target, scale, first, second):
