@@ -193,6 +193,10 @@ def norm_except_dim(v, pow=2, dim=0):
     if v.dim() == 0:
         raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
     dim = _wrap_dim(dim, v.dim())
+    if v.shape[dim] == 0:  # PyTorch views ``v`` as rows of ``dim`` (columns for the last): ambiguous when empty
+        shape = "[-1, 0]" if 0 < dim == v.dim() - 1 else "[0, -1]"
+        raise RuntimeError(f"cannot reshape tensor of 0 elements into shape {shape} because the unspecified "
+                           "dimension size -1 can be any value and is ambiguous")
     others = tuple(d for d in range(v.dim()) if d != dim)
     return vector_norm(v, pow, dim=others, keepdim=True)
 

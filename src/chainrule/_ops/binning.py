@@ -162,6 +162,8 @@ def bucketize(input, boundaries, *, out_int32=False, right=False, out=None):
 def isin(elements, test_elements, *, assume_unique=False, invert=False):
     """Whether each element of ``elements`` occurs in ``test_elements``."""
     values = _as_tensor(elements)._data
+    if isinstance(test_elements, Tensor):  # PyTorch views them flat: refused where a view cannot be
+        test_elements.view(-1)
     tests = _as_tensor(test_elements)._data
     for array in (values, tests):
         if array.dtype.kind == "c":

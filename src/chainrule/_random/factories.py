@@ -17,6 +17,7 @@ from .._dtype import bool_, get_default_dtype, int64, to_dtype
 from .._array import namespace_of
 from .._ops._op import derivative, record
 from .._ops._op import traced_stateful
+from .._signatures import declared
 from .._vmap_state import refuse_inside_vmap
 from .._tensor import Tensor, make_tensor
 from . import device as device_draws
@@ -213,7 +214,7 @@ SIGNATURES = {
     "rand_like": f"Tensor input, {_LIKE}", "randn_like": f"Tensor input, {_LIKE}",
     "randint_like": (f"Tensor input, SymInt high, {_LIKE}", f"Tensor input, SymInt low, SymInt high, {_LIKE}"),
     "bernoulli": ("Tensor input, *, Generator? generator = None, Tensor? out = None",
-                  "Tensor input, float p, *, Generator? generator = None, Tensor? out = None"),
+                  "Tensor input, float p, *, Generator? generator = None"),
     "poisson": "Tensor input, Generator? generator = None",
 }
 
@@ -316,11 +317,13 @@ def _made_from(values, node, inputs, out):
 def bernoulli(input, p=None, *, generator=None, out=None):
     """1 with probability ``input`` (or ``p``) per element, else 0, in ``input``'s dtype (C order)."""
     generator = _generator(generator)
-    if p is None or isinstance(p, Tensor):
-        probabilities = input if p is None else p
-        check_probabilities(probabilities, input)
+    if p is not None:  # PyTorch reads a tensor ``p`` as a float (0-d, no grad) and has no ``out`` beside a ``p``
+        declared("bernoulli", SIGNATURES["bernoulli"]).check((input, p), {} if out is None else {"out": out})
+        p = p.item() if isinstance(p, Tensor) else p
+    if p is None:
+        check_probabilities(input, input)
         values = traced_stateful(_fresh, input._data.shape, input._data.dtype, bernoulli_tensor_values, generator,
-                                 probabilities, device_of_draw(input._data))
+                                 input, device_of_draw(input._data))
     else:
         check_probability(p, input._data.dtype)
         values = traced_stateful(_fresh, input._data.shape, input._data.dtype, bernoulli_values, generator, float(p),
