@@ -50,6 +50,11 @@ SIGNATURES = {
     "split_with_sizes": "Tensor input, SymInt[] split_sizes, int dim = 0",
     "unsafe_split_with_sizes": "Tensor input, SymInt[] split_sizes, int dim = 0",
     "split_with_sizes_copy": "Tensor input, SymInt[] split_sizes, int dim = 0, *, Tensor[]? out = None",
+    "split_copy": "Tensor input, int split_size, int dim = 0, *, Tensor[]? out = None",
+    "unsafe_split": "Tensor input, int split_size, int dim = 0",
+    "unbind_copy": "Tensor input, int dim = 0, *, Tensor[]? out = None",
+    "diagonal_copy": "Tensor input, int offset = 0, int dim1 = 0, int dim2 = 1, *, Tensor? out = None",
+    "permute_copy": "Tensor input, int[] dims, *, Tensor? out = None",
     "slice_copy": "Tensor input, int dim = 0, SymInt? start = None, SymInt? end = None, SymInt step = 1, *, "
                   "Tensor? out = None",
     # checked first: a view of one tensor accepts a dtype, a device string, None...

@@ -222,6 +222,8 @@ SIGNATURES = {
     "bernoulli": ("Tensor input, *, Generator? generator = None, Tensor? out = None",
                   "Tensor input, float p, *, Generator? generator = None"),
     "poisson": "Tensor input, Generator? generator = None",
+    "multinomial": "Tensor input, int num_samples, bool replacement = False, *, Generator? generator = None, "
+                   "Tensor? out = None",
 }
 
 
