@@ -179,6 +179,17 @@ LISTED = [
     ("F.adaptive_max_pool2d(T.ones(2, 3, 4), (1, 2, 3))", True),
     ("F.adaptive_avg_pool2d(T.ones(1, 2, 3), (1.5, 2))", False),
     ("F.adaptive_avg_pool2d(T.ones(1, 2, 3), (T.tensor(2), None))", True),
+    ("F.avg_pool2d(T.ones(2, 3), 0)", True), ("F.avg_pool2d(T.tensor(0.5), 0)", True),
+    ("F.avg_pool2d(T.ones(1, 2, 3), 0)", True), ("F.avg_pool2d(T.ones(3), 1)", True),
+    # the block geometry of unfold and fold, checked in each one's order before the input (no division by 0)
+    ("F.unfold(T.ones(1, 2, 3), 0)", True), ("F.unfold(T.ones(1, 2, 3), (1, 0))", True),
+    ("F.unfold(T.ones(2, 3), 1, stride=0)", True), ("F.unfold(T.ones(1, 2, 3), 1, stride=0, dilation=0)", True),
+    ("F.unfold(T.ones(1, 2, 3), 1, padding=-1, stride=0)", True), ("F.unfold(T.ones(2, 3), (1, 1, 1))", True),
+    ("F.unfold(T.ones(1, 2, 3, dtype=T.int64), 0)", True), ("F.unfold(T.ones(2, 3), 1)", True),
+    ("F.fold(T.ones(1, 2, 3), (2, 2), 0)", True), ("F.fold(T.ones(2, 3), (2, 2), 1, stride=0)", True),
+    ("F.fold(T.ones(1, 2, 3), (2, 2), 1, padding=-1, stride=0)", True),
+    ("F.fold(T.ones(1, 2, 3), (2, 2), 1, dilation=0, padding=-1)", True),
+    ("F.fold(T.ones(2, 3, 4, 5), (2, 2), 0)", True), ("F.fold(T.ones(1, 4, 4), (3, 3), 2)", True),
     # NumPy's UFuncTypeError is a TypeError too, but never the answer: the factors are checked as numbers
     ("T.addmv(T.ones(2), T.ones(2, 3), T.ones(3), beta='a')", True),
     ("T.addmv(T.ones(2), T.ones(2, 3), T.ones(3), alpha=None)", True),

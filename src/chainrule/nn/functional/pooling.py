@@ -18,7 +18,6 @@ from ..._ops._op import derivative, record
 from ..._ops.pointwise import abs as _abs
 from ..._ops.pointwise import relu, sign
 from ..._ops._op import traced
-from ..._tensor import _wrap_dim
 from ..._tensor import make_tensor as _tensor
 from ..._ops.kernel_dtypes import check_kernel
 from ._windows import (apply_maps, col2im, gather_kernel, gather_node, im2col_array, maps_node, scatter_kernel,
@@ -68,8 +67,6 @@ def _tuple(value, rank, name, fn_name):
 def _check_rank(input, rank, name):
     x = input._data
     if x.ndim not in (rank + 1, rank + 2):
-        if name == "avg_pool2d" and x.ndim < 3:
-            _wrap_dim(-3, x.ndim)
         raise RuntimeError(f"non-empty {rank + 1}D or {rank + 2}D (batch mode) tensor expected for input")
     if any(s == 0 for s in x.shape[-rank - 1:]):
         raise RuntimeError(f"Expected {rank + 1}D or {rank + 2}D (batch mode) tensor with optional 0 dim batch size "
@@ -91,6 +88,8 @@ def _pool_geometry(input, kernel_size, stride, padding, dilation, ceil_mode, ran
     bool_argument(name, "ceil_mode", None, ceil_mode)  # (the signature's check words it, naming the caller)
     padding = _tuple(padding, rank, "padding", name)
     dilation = _tuple(dilation, rank, "dilation", name)
+    if name == "avg_pool2d":  # PyTorch's reads the channels (an IndexError under 3 dims) before the stride
+        input.size(-3)
     if any(s == 0 for s in stride):
         raise RuntimeError("stride should not be zero")
     if any(s < 0 for s in stride):
