@@ -190,6 +190,11 @@ LISTED = [
     ("F.fold(T.ones(1, 2, 3), (2, 2), 1, padding=-1, stride=0)", True),
     ("F.fold(T.ones(1, 2, 3), (2, 2), 1, dilation=0, padding=-1)", True),
     ("F.fold(T.ones(2, 3, 4, 5), (2, 2), 0)", True), ("F.fold(T.ones(1, 4, 4), (3, 3), 2)", True),
+    # dropout with p=1 multiplies by a zero of the input's dtype before it looks at the dtype or the dims
+    ("F.dropout(T.arange(6).reshape(2, 3), 1)", True), ("F.dropout1d(T.arange(6).reshape(2, 3), 1)", True),
+    ("F.dropout2d(T.tensor(0.5), 1)", True), ("F.dropout3d(T.tensor(-0.5), 1)", True),
+    ("F.dropout(-T.ones(2, 3), 1)", True), ("F.alpha_dropout(T.arange(6).reshape(2, 3), 1, True)", True),
+    ("F.dropout(T.arange(6).reshape(2, 3), 0.5)", True), ("F.dropout2d(T.tensor(0.5), 0.5)", True),
     # NumPy's UFuncTypeError is a TypeError too, but never the answer: the factors are checked as numbers
     ("T.addmv(T.ones(2), T.ones(2, 3), T.ones(3), beta='a')", True),
     ("T.addmv(T.ones(2), T.ones(2, 3), T.ones(3), alpha=None)", True),
