@@ -195,6 +195,11 @@ LISTED = [
     ("F.dropout2d(T.tensor(0.5), 1)", True), ("F.dropout3d(T.tensor(-0.5), 1)", True),
     ("F.dropout(-T.ones(2, 3), 1)", True), ("F.alpha_dropout(T.arange(6).reshape(2, 3), 1, True)", True),
     ("F.dropout(T.arange(6).reshape(2, 3), 0.5)", True), ("F.dropout2d(T.tensor(0.5), 0.5)", True),
+    ("F.max_pool1d(T.arange(6).reshape(2, 3), 0)", True), ("F.max_pool1d(T.ones(2, 3, dtype=T.complex64), 0)", True),
+    ("F.max_pool1d(T.arange(6).reshape(2, 3), 1, 0)", True),
+    ("F.max_pool1d(T.arange(6).reshape(2, 3), 1, 1, -1)", True),
+    ("F.max_pool1d(T.arange(6).reshape(2, 3), 2, 1, 2)", True),
+    ("F.max_pool1d(T.arange(6).reshape(2, 3), 2, 1, 1, 0)", True), ("F.max_pool1d(T.ones(2, 3), 2, 1, 1, 2)", True),
     # NumPy's UFuncTypeError is a TypeError too, but never the answer: the factors are checked as numbers
     ("T.addmv(T.ones(2), T.ones(2, 3), T.ones(3), beta='a')", True),
     ("T.addmv(T.ones(2), T.ones(2, 3), T.ones(3), alpha=None)", True),

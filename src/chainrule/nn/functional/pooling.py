@@ -219,11 +219,28 @@ def _one(value):
     return value if isinstance(value, INTEGER_TYPES) else next(iter(value))
 
 
+def _check_max_pool1d_numbers(kernel, stride, padding, dilation):
+    """PyTorch's max_pool1d without indices checks its numbers before its kernel's dtype."""
+    stride = kernel if stride is None else stride
+    if kernel <= 0:
+        raise RuntimeError(f"max_pool1d() kernel_size must be greater than zero, but got {kernel}")
+    if stride <= 0:
+        raise RuntimeError(f"max_pool1d() stride must be greater than zero, but got {stride}")
+    if padding < 0:
+        raise RuntimeError(f"max_pool1d() padding must be non-negative, but got {padding}")
+    if padding > kernel // 2:
+        raise RuntimeError(f"max_pool1d() padding should be at most half of kernel size, but got padding={padding} "
+                           f"and kernel_size={kernel}")
+    if dilation <= 0:
+        raise RuntimeError(f"max_pool1d() dilation must be greater than zero, but got {dilation}")
+
+
 def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
     _check_1d(input, "max_pool1d")
-    if not return_indices:
-        check_kernel("max_pool1d", input._data)
     stride = None if stride is None or stride == [] or stride == () else (1, _one(stride))
+    if not return_indices:
+        _check_max_pool1d_numbers(_one(kernel_size), stride and stride[1], _one(padding), _one(dilation))
+        check_kernel("max_pool1d", input._data)
     result = max_pool2d(input.unsqueeze(-2), (1, _one(kernel_size)), stride, (0, _one(padding)),
                         (1, _one(dilation)), ceil_mode, return_indices)
     if return_indices:
