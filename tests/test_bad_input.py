@@ -200,6 +200,16 @@ LISTED = [
     ("F.max_pool1d(T.arange(6).reshape(2, 3), 1, 1, -1)", True),
     ("F.max_pool1d(T.arange(6).reshape(2, 3), 2, 1, 2)", True),
     ("F.max_pool1d(T.arange(6).reshape(2, 3), 2, 1, 1, 0)", True), ("F.max_pool1d(T.ones(2, 3), 2, 1, 1, 2)", True),
+    # PyTorch's Python asks an activation's inplace flag its truth value first; histc and histogram check bins first
+    ("F.silu(T.arange(6).reshape(2, 3), T.arange(6).reshape(2, 3))", True),
+    ("F.mish(T.ones(2, 3, dtype=T.complex64), T.ones(2, 3, dtype=T.complex64))", True),
+    ("F.hardsigmoid(T.arange(6).reshape(2, 3), T.arange(6).reshape(2, 3))", True),
+    ("F.hardswish(T.arange(6).reshape(2, 3), T.arange(6).reshape(2, 3))", True),
+    ("F.silu(T.arange(2), T.tensor(0))", True),
+    ("T.histc(T.arange(6).reshape(2, 3), 0)", True), ("T.histc(T.ones(2, 3, dtype=T.complex64), 0)", True),
+    ("T.histc(T.arange(6), 3)", True), ("T.histogram(T.arange(6).reshape(2, 3), 0)", True),
+    ("T.histogram(T.arange(6).reshape(2, 3), T.arange(6).reshape(2, 3))", True), ("T.histogram(T.arange(6), 3)", True),
+    ("T.histogram(T.ones(6), T.tensor([0., 1., 2.]))[0]", True),
     # NumPy's UFuncTypeError is a TypeError too, but never the answer: the factors are checked as numbers
     ("T.addmv(T.ones(2), T.ones(2, 3), T.ones(3), beta='a')", True),
     ("T.addmv(T.ones(2), T.ones(2, 3), T.ones(3), alpha=None)", True),
