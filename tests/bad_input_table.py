@@ -6,7 +6,9 @@ Two sources of calls:
   by an out-of-range, negative, fractional or string value; a keyword given a wrong value, or a keyword
   the op does not have;
 - every function of ``chainrule``, ``chainrule.nn.functional`` and ``chainrule.linalg`` and every Tensor
-  method that PyTorch has under the same name, called with a fixed set of wrong argument lists.
+  method that PyTorch has under the same name, called with a fixed set of wrong argument lists, and with a
+  transposed, 0-d, empty, complex or integer first argument (self) followed by nothing, a 1, a 0 or a tensor
+  of the same kind.
 
 An outcome is ``"ok"`` or the exception's builtin class (PyTorch's own classes, such as its LinAlgError,
 count as the builtin class they derive from). ``python tests/bad_input_table.py`` prints the scan.
@@ -150,6 +152,28 @@ def _tensor(module, *shape, dtype=None):
     return module.linspace(-1, 1, count).reshape(shape).to(dtype or module.float32)
 
 
+# Tensors of unusual layouts and kinds: each, as a method's self or a function's first argument, is called with no
+# argument, a 1, a 0 and a tensor of its own kind.
+SELVES = {
+    "expanded": lambda m: _tensor(m, 1, 3).expand(2, 3),
+    "transposed": lambda m: _tensor(m, 3, 2).t(),
+    "0-d": lambda m: m.tensor(0.5),
+    "empty": lambda m: m.ones(0, 3),
+    "complex": lambda m: _tensor(m, 2, 3).to(m.complex64),
+    "requires grad": lambda m: _tensor(m, 2, 3).requires_grad_(),
+    "int": lambda m: m.arange(6).reshape(2, 3),
+}
+
+
+def _unusual_calls(kinds, label):
+    """(label, kind, args(module)) for each of ``kinds`` with no argument, a 1, a 0 and a tensor of its kind."""
+    for kind in kinds:
+        yield f"{kind} {label}", kind, lambda m: ()
+        yield f"{kind} {label}, 1", kind, lambda m: (1,)
+        yield f"{kind} {label}, 0", kind, lambda m: (0,)
+        yield f"{kind} {label}, {kind} tensor", kind, lambda m, kind=kind: (SELVES[kind](m),)
+
+
 # (label, args(module) -> positional args, kwargs): a matrix-shaped first argument and something wrong
 FUNCTION_CALLS = [
     ("None", lambda m: ((None,), {})),
@@ -165,6 +189,8 @@ FUNCTION_CALLS = [
     ("tensor, dim='a'", lambda m: ((_tensor(m, 2, 3),), {"dim": "a"})),
     ("unknown keyword", lambda m: ((_tensor(m, 2, 3),), {"no_such_keyword": 1})),
 ]
+FUNCTION_CALLS += [(label, lambda m, kind=kind, extra=extra: ((SELVES[kind](m), *extra(m)), {}))
+                   for label, kind, extra in _unusual_calls(("transposed", "0-d", "empty", "complex", "int"), "input")]
 
 # Methods get the tensor as ``self``: (label, self's kind: a dtype's name, a key of SELVES or None, args(module)).
 # An expanded self has one memory location under several elements: in-place methods must refuse to write it.
@@ -181,19 +207,9 @@ METHOD_CALLS = [
     ("expanded self", "expanded", lambda m: ((), {})),
     ("expanded self, 1", "expanded", lambda m: ((1,), {})),
 ]
-# Selves of unusual layouts and kinds, each called with no argument, a 1, a 0 and a tensor of its own kind.
-SELVES = {
-    "expanded": lambda m: _tensor(m, 1, 3).expand(2, 3),
-    "transposed": lambda m: _tensor(m, 3, 2).t(),
-    "0-d": lambda m: m.tensor(0.5),
-    "empty": lambda m: m.ones(0, 3),
-    "complex": lambda m: _tensor(m, 2, 3).to(m.complex64),
-    "requires grad": lambda m: _tensor(m, 2, 3).requires_grad_(),
-}
-for _kind in ("transposed", "0-d", "empty", "complex", "requires grad"):
-    METHOD_CALLS += [(f"{_kind} self", _kind, lambda m: ((), {})), (f"{_kind} self, 1", _kind, lambda m: ((1,), {})),
-                     (f"{_kind} self, 0", _kind, lambda m: ((0,), {})),
-                     (f"{_kind} self, {_kind} tensor", _kind, lambda m, kind=_kind: ((SELVES[kind](m),), {}))]
+METHOD_CALLS += [(label, kind, lambda m, extra=extra: (extra(m), {}))
+                 for label, kind, extra in _unusual_calls(("transposed", "0-d", "empty", "complex", "requires grad"),
+                                                          "self")]
 
 
 def _self(module, kind):

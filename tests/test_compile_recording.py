@@ -318,7 +318,9 @@ def test_detaching_a_tensor_with_history_from_outside_stays_eager_and_says_why(d
 def test_a_numpy_number_passed_to_an_op_called_whole_keeps_the_call_eager():
     """A NumPy number may have been read out of a tensor's data, so an op called whole with one cannot be called
     again with the same arguments: the function stays eager, with eager's values and gradients."""
-    def step(x, low=np.float64(-0.5), high=np.float64(0.45)):
+    low, high = np.float64(-0.5), np.float64(0.45)
+
+    def step(x):
         out = torch.clamp(x, low, high)  # 0-d: no kernel, called whole
         return out.detach(), torch.autograd.grad(out, x, torch.ones_like(out))
 

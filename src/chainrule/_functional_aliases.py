@@ -50,8 +50,8 @@ def selu(input):
 
 
 group_norm = checking(Signatures("group_norm", "Tensor input, int num_groups, Tensor? weight = None, "
-                                               "Tensor? bias = None, float eps = 1e-05"), normalization.group_norm,
-                      __name__)
+                                               "Tensor? bias = None, float eps = 1e-05"),
+                      normalization.native_group_norm, __name__, "group_norm")
 
 
 def dropout(input, p, train):

@@ -13,6 +13,7 @@ import warnings
 from . import linalg
 from ._array import namespace_of
 from ._creation import eye, zeros
+from ._dtype import float32
 from ._ops._arguments import bool_argument
 from ._ops import register_family
 from ._ops.joining import cat
@@ -193,12 +194,24 @@ def norm_except_dim(v, pow=2, dim=0):
     if v.dim() == 0:
         raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
     dim = _wrap_dim(dim, v.dim())
+    if v.shape[dim] == 0:  # PyTorch views ``v`` as rows of ``dim`` (columns for the last): ambiguous when empty
+        shape = "[-1, 0]" if 0 < dim == v.dim() - 1 else "[0, -1]"
+        raise RuntimeError(f"cannot reshape tensor of 0 elements into shape {shape} because the unspecified "
+                           "dimension size -1 can be any value and is ambiguous")
     others = tuple(d for d in range(v.dim()) if d != dim)
     return vector_norm(v, pow, dim=others, keepdim=True)
 
 
+def _matrix_shape(A):
+    """``(m, n)``, the last two sizes, refused as PyTorch's Python unpacks them: a ValueError under 2 dims."""
+    if A.dim() < 2:
+        raise ValueError(f"not enough values to unpack (expected 2, got {A.dim()})")
+    return A.shape[-2:]
+
+
 def _range_finder(A, q, niter):
-    Z = randn(A.shape[-1], q, dtype=A.dtype)
+    """PyTorch draws in float32 for an integer ``A`` (whose product with it then fails, as there)."""
+    Z = randn(A.shape[-1], q, dtype=A.dtype if A.is_floating_point() or A.is_complex() else float32)
     Q = linalg.qr(A @ Z).Q
     for _ in range(niter):
         Q = linalg.qr(A.mH @ Q).Q
@@ -208,6 +221,7 @@ def _range_finder(A, q, niter):
 
 def svd_lowrank(A, q=6, niter=2, M=None):
     """An approximate rank-``q`` SVD ``(U, S, V)`` by randomised range finding (Halko et al.)."""
+    _matrix_shape(A)
     if M is not None:
         A = A - M
     Q = _range_finder(A, q, niter)
@@ -218,9 +232,10 @@ def svd_lowrank(A, q=6, niter=2, M=None):
 
 def pca_lowrank(A, q=None, center=True, niter=2):
     """Principal components ``(U, S, V)`` of the rows of ``A`` (centred first) by ``svd_lowrank``."""
-    q = min(6, *A.shape[-2:]) if q is None else q
-    if not 0 <= q <= min(A.shape[-2:]):
-        raise ValueError(f"q(={q}) must be non-negative integer and not greater than min(m, n)={min(A.shape[-2:])}")
+    m, n = _matrix_shape(A)
+    q = min(6, m, n) if q is None else q
+    if not 0 <= q <= min(m, n):
+        raise ValueError(f"q(={q}) must be non-negative integer and not greater than min(m, n)={min(m, n)}")
     if center:
         A = A - A.mean(dim=-2, keepdim=True)
     return svd_lowrank(A, q, niter)

@@ -27,7 +27,7 @@ from ._device import device as _device_class
 from ._errors import type_name
 from ._tensor import Tensor
 
-__all__ = ["Signatures", "refusal", "checking", "checking_method", "checked", "declared", "with_signatures"]
+__all__ = ["Signatures", "is_int", "refusal", "checking", "checking_method", "checked", "declared", "with_signatures"]
 
 _SHOWN = {"Scalar": "Number", "int[]": "tuple of ints", "SymInt[]": "tuple of ints", "Tensor[]": "tuple of Tensors",
           "Tensor?[]": "tuple of Tensors",
@@ -36,7 +36,7 @@ _SHOWN = {"Scalar": "Number", "int[]": "tuple of ints", "SymInt[]": "tuple of in
 
 
 # ---------------------------------------------------------------- what each type accepts
-def _is_int(value):
+def is_int(value):
     if isinstance(value, Tensor):
         return value.ndim == 0 and value._data.dtype.kind in "iu"
     return isinstance(value, numbers.Integral) and not isinstance(value, bool) and type(value).__name__ != "bool_"
@@ -58,7 +58,7 @@ def _is_int_sequence(value):
     """PyTorch looks at the first element only; the others fail later, as they are unpacked (``unpack_error``)."""
     if isinstance(value, Tensor):
         return value.ndim <= 1 and value._data.dtype.kind in "iu"
-    return isinstance(value, (tuple, list)) and (not value or _is_int(value[0]))
+    return isinstance(value, (tuple, list)) and (not value or is_int(value[0]))
 
 
 def _is_layout(value):
@@ -71,8 +71,8 @@ _ACCEPTS = {
     "Scalar": _is_number,
     "float": _is_float,
     "complex": _is_number,
-    "int": _is_int,
-    "SymInt": _is_int,
+    "int": is_int,
+    "SymInt": is_int,
     "bool": lambda v: isinstance(v, bool),
     "str": lambda v: isinstance(v, str),
     "int[]": _is_int_sequence,
@@ -81,7 +81,7 @@ _ACCEPTS = {
     "Tensor?[]": lambda v: isinstance(v, (tuple, list)) and all(t is None or isinstance(t, Tensor) for t in v),
     "ScalarType": lambda v: isinstance(v, _dtype_class),
     "Generator": lambda v: type(v).__name__ == "Generator",  # chainrule's Generator lives a layer above
-    "Device": lambda v: isinstance(v, (_device_class, str)) or _is_int(v),
+    "Device": lambda v: isinstance(v, (_device_class, str)) or is_int(v),
     "Layout": _is_layout,
     "MemoryFormat": lambda v: type(v).__name__ == "memory_format",
 }
@@ -105,7 +105,7 @@ class _Parameter:
     def accepts(self, value):
         if value is None and self.accepts_none:
             return True
-        if self.single_int and _is_int(value):
+        if self.single_int and is_int(value):
             return True
         return _ACCEPTS[self.kind](value)
 
@@ -128,7 +128,7 @@ class _Parameter:
                                      f"{type_name(item)}")
         if self.kind in ("int[]", "SymInt[]") and isinstance(value, (tuple, list)):
             for index, item in enumerate(value):
-                if not _is_int(item):
+                if not is_int(item):
                     return TypeError(f"{function}(): argument '{self.name}' failed to unpack the object at pos "
                                      f"{index + 1} with error \"type must be tuple of ints,but got {type_name(item)}\"")
         return None

@@ -240,6 +240,8 @@ def tensorinv(A, ind=2, *, out=None):
     if ind <= 0:
         raise RuntimeError(f"Expected a strictly positive integer for 'ind', but got {ind}")
     shape = tuple(A.shape)
+    if ind > len(shape):  # PyTorch's slice of the shape fails (a RuntimeError about an ArrayRef)
+        raise RuntimeError(f"linalg.tensorinv: expected 'ind' to be at most the {len(shape)} dims of A, but got {ind}")
     rows, columns = math.prod(shape[:ind]), math.prod(shape[ind:])
     if rows != columns:
         raise RuntimeError(f"Expected self to satisfy the requirement prod(self.shape[ind:]) == "

@@ -88,7 +88,8 @@ def _check_arguments():
 # Functions whose PyTorch function form takes a list of ints only as a list (``torch.reshape(x, (6,))``), where
 # the Tensor method also takes the ints spread out (``x.reshape(6)``): the argument's name and position.
 LIST_ONLY = {"reshape": ("shape", 2), "flip": ("dims", 2), "permute": ("dims", 2), "broadcast_to": ("size", 2),
-             "expand_copy": ("size", 2), "as_strided": ("size", 2), "unflatten": ("sizes", 3), "rot90": ("dims", 3)}
+             "expand_copy": ("size", 2), "permute_copy": ("dims", 2), "as_strided": ("size", 2),
+             "unflatten": ("sizes", 3), "rot90": ("dims", 3)}
 
 
 def _list_only(function, name, argument, position):

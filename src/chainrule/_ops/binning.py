@@ -75,10 +75,10 @@ def histc(input, bins=100, min=0, max=0, *, out=None):
     check_tensors("histc", ("input", input))
     x = input._data
     xp = namespace_of(x)
+    if bins <= 0:  # PyTorch's message names histogram here too; the count is checked before the dtype
+        raise RuntimeError(f"torch.histogram(): bins must be > 0, but got {bins} for dimension 0")
     if not input.dtype.is_floating_point:
         raise NotImplementedError(f"\"histogram_cpu\" not implemented for '{input.dtype.scalar_type_name}'")
-    if bins <= 0:  # PyTorch's message names histogram here too
-        raise RuntimeError(f"torch.histogram(): bins must be > 0, but got {bins} for dimension 0")
     low, high = _finite_range(x, float(min), float(max), "torch.histc")
     values = x.reshape(-1).astype(xp.float64)
     inside = values[(values >= low) & (values <= high)]
@@ -93,16 +93,16 @@ def histogram(input, bins=100, *, range=None, weight=None, density=False, out=No
     xp = namespace_of(x)
     if not isinstance(bins, Tensor):
         bins = int_argument("histogram", "bins", 2, bins)
+    if isinstance(bins, Tensor) and bins._data.ndim != 1:  # the bins are checked before the dtype
+        raise RuntimeError(f"torch.histogramdd: bins tensor should have one dimension, but got "
+                           f"{bins._data.ndim} dimensions in the bins tensor for dimension 0")
+    if not isinstance(bins, Tensor) and bins <= 0:
+        raise RuntimeError(f"torch.histogram(): bins must be > 0, but got {bins} for dimension 0")
     if x.dtype.kind not in "f":
         raise NotImplementedError(f"\"histogramdd\" not implemented for '{input.dtype.scalar_type_name}'")
     if isinstance(bins, Tensor):
-        if bins._data.ndim != 1:
-            raise RuntimeError(f"torch.histogramdd: bins tensor should have one dimension, but got "
-                               f"{bins._data.ndim} dimensions in the bins tensor for dimension 0")
         edges = bins._data.astype(xp.float64)
     else:
-        if bins <= 0:
-            raise RuntimeError(f"torch.histogram(): bins must be > 0, but got {bins} for dimension 0")
         low, high = range if range is not None else (float(x.min()), float(x.max())) if x.size else (0.0, 0.0)
         low, high = _finite_range(x, float(low), float(high), "torch.histogram")
         if range is not None and low == high:
@@ -162,6 +162,8 @@ def bucketize(input, boundaries, *, out_int32=False, right=False, out=None):
 def isin(elements, test_elements, *, assume_unique=False, invert=False):
     """Whether each element of ``elements`` occurs in ``test_elements``."""
     values = _as_tensor(elements)._data
+    if isinstance(test_elements, Tensor):  # PyTorch views them flat: refused where a view cannot be
+        test_elements.view(-1)
     tests = _as_tensor(test_elements)._data
     for array in (values, tests):
         if array.dtype.kind == "c":

@@ -12,6 +12,12 @@ from .._float_errors import silent_float_errors
 __all__ = ["diagonal", "diag_embed", "diag", "trace", "tril", "triu", "diagonal_backward"]
 
 FUNCTIONS = METHODS = ["diagonal", "diag_embed", "diag", "trace", "tril", "triu"]
+# PyTorch's signatures, asked when a call fails (a tensor offset is refused before the input's dims are read)
+SIGNATURES = {
+    "diagonal": "Tensor input, int offset = 0, int dim1 = 0, int dim2 = 1",
+    "diag_embed": "Tensor input, int offset = 0, int dim1 = -2, int dim2 = -1",
+    "diag": "Tensor input, int diagonal = 0, *, Tensor? out = None",
+}
 
 def _diagonal_array(x, offset, dim1, dim2):
     """The diagonal of ``x`` as a view as writeable as ``x`` (NumPy hands it out read-only)."""

@@ -14,6 +14,7 @@ from .._array import NUMPY
 from .._creation import tensor, zeros
 from .._errors import type_name
 from .._dtype import get_default_dtype, int64, promote_types
+from .._signatures import Signatures
 from .._size import Size
 from .._tensor import Tensor
 from ._arguments import bool_argument, check_tensor_sequence, check_tensors, int_argument
@@ -28,10 +29,13 @@ __all__ = ["meshgrid", "broadcast_tensors", "broadcast_shapes", "cartesian_prod"
 FUNCTIONS = __all__
 _INDICES = ("int row, int col, int offset = 0, *, ScalarType? dtype = None, Layout? layout = None, "
             "Device? device = None, bool? pin_memory = False")
+# Checked before every call: these compute from a 0-d float tensor or one number what PyTorch refuses.
 SIGNATURES = {
-    "tril_indices": _INDICES, "triu_indices": _INDICES,
-    "range": "Scalar start, Scalar end, Scalar step = 1, *, Tensor? out = None, ScalarType? dtype = None, "
-             "Layout? layout = None, Device? device = None, bool? pin_memory = False, bool? requires_grad = False",
+    "tril_indices": Signatures("tril_indices", _INDICES, eager=True),
+    "triu_indices": Signatures("triu_indices", _INDICES, eager=True),
+    "range": Signatures("range", "Scalar start, Scalar end, Scalar step = 1, *, Tensor? out = None, "
+                                 "ScalarType? dtype = None, Layout? layout = None, Device? device = None, "
+                                 "bool? pin_memory = False, bool? requires_grad = False", eager=True),
 }
 METHODS = ["diagflat"]
 
@@ -267,6 +271,11 @@ def range(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devic
                   "[start, end).", UserWarning, stacklevel=2)
     if end is None:
         start, end = 0, start
+    start, end, step = (float(v) if isinstance(v, Tensor) else v for v in (start, end, step))
+    if step == 0:
+        raise RuntimeError("step must be nonzero")
+    if (step > 0 and end < start) or (step < 0 and end > start):
+        raise RuntimeError("upper bound and lower bound inconsistent with step sign")
     count = int(math.floor((end - start) / step)) + 1
     values = NUMPY.arange(max(count, 0)) * step + start
     return tensor(values, dtype=dtype or get_default_dtype(), requires_grad=requires_grad)

@@ -10,6 +10,7 @@ from ._along_dim import normalize_dims
 __all__ = ["hash_tensor"]
 FUNCTIONS = __all__
 METHODS = __all__
+SIGNATURES = {"hash_tensor": "Tensor input, int[1] dim = (), *, bool keepdim = False, int mode = 0, Tensor? out = None"}
 
 
 def _reduced_dims(dim, ndim):

@@ -25,6 +25,7 @@ __all__ = ["cat", "concat", "concatenate", "stack", "hstack", "vstack", "dstack"
 
 FUNCTIONS = __all__
 METHODS = ["split", "chunk", "tensor_split", "unbind", "repeat", "flip", "fliplr", "flipud", "roll", "rot90"]
+SIGNATURES = {"unbind": "Tensor input, int dim = 0"}
 
 
 def _tensor_list(tensors, name):

@@ -213,8 +213,16 @@ def _sublist_equation(args):
     operands, sublists = list(body[0::2]), list(body[1::2])
     output = args[-1] if has_output else None
 
+    def letter(subscript):
+        """PyTorch's Python compares each subscript with 0 and 52 (a tensor answers as a tensor would)."""
+        if subscript is Ellipsis:
+            return "..."
+        if subscript >= 0 and subscript < 52:
+            return _LETTERS[subscript]
+        raise ValueError("einsum(): subscript in subscript list is not within the valid range [0, 52)")
+
     def spell(sublist):
-        return "".join("..." if s is Ellipsis else _LETTERS[s] for s in sublist)
+        return "".join(map(letter, sublist))
 
     equation = ",".join(spell(s) for s in sublists)
     if output is not None:
@@ -227,6 +235,9 @@ _parsed_equations = {}
 
 def einsum(*args):
     """Einstein summation over the operands, named by an equation such as ``'ij,jk->ik'``."""
+    if len(args) < 2:
+        raise ValueError("einsum(): must specify the equation string and at least one operand, or at least one "
+                         "operand and its subscripts list")
     if isinstance(args[0], Tensor):
         equation, operands = _sublist_equation(args)
     else:

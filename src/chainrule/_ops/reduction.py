@@ -36,6 +36,16 @@ _ndarray = NUMPY.ndarray
 FUNCTIONS = [name for name in __all__[:-3] if name != "vector_norm"]  # vector_norm lives in chainrule.linalg
 METHODS = [name for name in FUNCTIONS if name not in ("var_mean", "std_mean")]
 INPLACE = ["cumsum", "cumprod"]
+_DTYPE_OUT = "*, ScalarType? dtype = None, Tensor? out = None"
+# PyTorch's signatures, asked when a call fails (a tensor where a dim belongs is refused before the input's dtype)
+SIGNATURES = {
+    "mean": (f"Tensor input, {_DTYPE_OUT}", f"Tensor input, int[1]? dim, bool keepdim = False, {_DTYPE_OUT}"),
+    "nansum": f"Tensor input, int[1]? dim = None, bool keepdim = False, {_DTYPE_OUT}",
+    "nanmean": f"Tensor input, int[1]? dim = None, bool keepdim = False, {_DTYPE_OUT}",
+    "cummax": "Tensor input, int dim, *, Tensor[]? out = None",
+    "cummin": "Tensor input, int dim, *, Tensor[]? out = None",
+    "logcumsumexp": "Tensor input, int dim, *, Tensor? out = None",
+}
 
 
 def _accumulator(xp, x):

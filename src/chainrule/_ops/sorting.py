@@ -22,6 +22,16 @@ __all__ = ["sort", "argsort", "msort", "topk", "kthvalue", "median", "nanmedian"
            "max", "min", "amax", "amin", "aminmax", "argmax", "argmin"]
 
 FUNCTIONS = METHODS = __all__
+_ARG_EXTREME = "Tensor input, int? dim = None, bool keepdim = False, *, Tensor? out = None"
+# PyTorch's signatures, asked when a call fails (a tensor where a dim belongs is refused before the input's dtype)
+SIGNATURES = {
+    "sort": ("Tensor input, *, bool? stable, int dim = -1, bool descending = False, Tensor[]? out = None",
+             "Tensor input, int dim = -1, bool descending = False, *, Tensor[]? out = None"),
+    "argsort": ("Tensor input, *, bool? stable, int dim = -1, bool descending = False, Tensor? out = None",
+                "Tensor input, int dim = -1, bool descending = False"),
+    "kthvalue": "Tensor input, int k, int dim = -1, bool keepdim = False, *, Tensor[]? out = None",
+    "argmax": _ARG_EXTREME, "argmin": _ARG_EXTREME,
+}
 
 
 def stable_argsort(x, dim, descending=False):

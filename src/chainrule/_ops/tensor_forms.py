@@ -50,6 +50,11 @@ SIGNATURES = {
     "split_with_sizes": "Tensor input, SymInt[] split_sizes, int dim = 0",
     "unsafe_split_with_sizes": "Tensor input, SymInt[] split_sizes, int dim = 0",
     "split_with_sizes_copy": "Tensor input, SymInt[] split_sizes, int dim = 0, *, Tensor[]? out = None",
+    "split_copy": "Tensor input, int split_size, int dim = 0, *, Tensor[]? out = None",
+    "unsafe_split": "Tensor input, int split_size, int dim = 0",
+    "unbind_copy": "Tensor input, int dim = 0, *, Tensor[]? out = None",
+    "diagonal_copy": "Tensor input, int offset = 0, int dim1 = 0, int dim2 = 1, *, Tensor? out = None",
+    "permute_copy": "Tensor input, int[] dims, *, Tensor? out = None",
     "slice_copy": "Tensor input, int dim = 0, SymInt? start = None, SymInt? end = None, SymInt step = 1, *, "
                   "Tensor? out = None",
     # checked first: a view of one tensor accepts a dtype, a device string, None...
@@ -204,18 +209,23 @@ def channel_shuffle(input, groups):
 _COUNTS_ONLY = object()  # repeat_interleave(counts): no repeats given (None is refused, as in PyTorch)
 
 
+def _index_counts(counts):
+    """The counts' array: PyTorch's kernel takes int32 and int64 counts only."""
+    if counts.dtype.itemsize < 4 or counts.dtype.category != 1:
+        raise NotImplementedError(f"\"repeat_interleave_cpu\" not implemented for '{counts.dtype.scalar_type_name}'")
+    return counts._data
+
+
 def repeat_interleave(input, repeats=_COUNTS_ONLY, dim=None, *, output_size=None):
     """Each element (or slice along ``dim``) repeated ``repeats`` times in place; with one integer tensor,
     the positions ``i`` repeated ``input[i]`` times."""
     check_tensors("repeat_interleave", ("input", input))
     if repeats is _COUNTS_ONLY:
-        counts = input._data
-        if counts.dtype.kind == "b":
-            raise NotImplementedError("\"repeat_interleave_cpu\" not implemented for 'Bool'")
-        if counts.ndim != 1 or input.dtype.category != 1:
+        counts = _index_counts(input)
+        if counts.ndim != 1:
             raise RuntimeError("repeat_interleave only accept 1D vector as repeat")
         xp = namespace_of(counts)
-        return make_tensor(xp.repeat(xp.arange(counts.shape[0]), counts).astype(xp.int64))
+        return make_tensor(xp.repeat(xp.arange(counts.shape[0]), counts).astype(counts.dtype))
     if not isinstance(repeats, Tensor):
         repeats = int_argument("repeat_interleave", "repeats", 2, repeats)
     if dim is None:
@@ -224,9 +234,13 @@ def repeat_interleave(input, repeats=_COUNTS_ONLY, dim=None, *, output_size=None
     length = input.shape[dim] if input.dim() else 1
     xp = namespace_of(input._data)
     counts = repeats._data if isinstance(repeats, Tensor) else repeats
-    if isinstance(repeats, Tensor) and counts.ndim == 1 and counts.shape[0] != length:
-        raise RuntimeError(f"repeats must have the same size as input along dim, but got repeats.size(0) = "
-                           f"{counts.shape[0]} and input.size({dim}) = {length}")
+    if isinstance(repeats, Tensor):
+        if counts.ndim > 1:
+            raise RuntimeError("repeats must be 0-dim or 1-dim tensor")
+        if counts.ndim == 1 and counts.shape[0] not in (1, length):
+            raise RuntimeError(f"repeats must have the same size as input along dim, but got repeats.size(0) = "
+                               f"{counts.shape[0]} and input.size({dim}) = {length}")
+        _index_counts(repeats)
     if (xp.asarray(counts) < 0).any():
         raise RuntimeError("repeats can not be negative")
     index = make_tensor(xp.repeat(xp.arange(length), counts).astype(xp.int64))

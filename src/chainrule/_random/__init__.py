@@ -35,13 +35,13 @@ _NUMBER_SIGNATURES = {
     "cauchy_": f"Tensor self, float median = 0, float sigma = 1, {_GENERATOR}",
     "log_normal_": f"Tensor self, float mean = 1, float std = 2, {_GENERATOR}",
 }
-# The method ``bernoulli`` takes no probability tensor (the function does): it is refused before drawing.
+# The method, like the function, reads a tensor ``p`` as a float: refused in the method's words before drawing.
 _BERNOULLI_METHOD = Signatures("bernoulli", _GENERATOR, f"float p, {_GENERATOR}")
 
 
 def _tensor_bernoulli(self, p=None, *, generator=None):
-    if isinstance(p, Tensor) and p.ndim:
-        raise _BERNOULLI_METHOD.error((p,), {})
+    if isinstance(p, Tensor):
+        _BERNOULLI_METHOD.check((p,), {})
     return bernoulli(self, p, generator=generator)
 
 

@@ -17,6 +17,7 @@ from .._dtype import bool_, get_default_dtype, int64, to_dtype
 from .._array import namespace_of
 from .._ops._op import derivative, record
 from .._ops._op import traced_stateful
+from .._signatures import declared, is_int
 from .._vmap_state import refuse_inside_vmap
 from .._tensor import Tensor, make_tensor
 from . import device as device_draws
@@ -131,9 +132,8 @@ def randint(low=0, high=None, size=None, *, generator=None, out=None, dtype=None
         low, high, size = 0, low, high
     elif high is None:  # randint(high, size=...)
         low, high = 0, low
-    if high is None or size is None:
-        raise TypeError("randint() missing required argument 'size'" if high is not None else
-                        "randint() missing required argument 'high'")
+    if high is None or size is None or not all(map(is_int, (low, high))):
+        raise TypeError("randint(): the bounds are integers, and a size is required")  # the signatures' words
     _refuse_pinning(pin_memory, out)
     d = _dtype(dtype, out, int64)
     sample, parameters = random_plan(d.np, low, high)
@@ -209,12 +209,21 @@ def _filled_like(data, np_dtype, sample, *parameters):
 _LIKE = ("*, object dtype = None, object layout = None, object device = None, object requires_grad = False, "
          "object memory_format = None, object generator = None")
 # PyTorch's signatures, checked after a call failed (chainrule._signatures; the namespace wraps them)
+_RANDINT = ("Tensor? out = None, ScalarType? dtype = None, Layout? layout = None, Device? device = None, "
+            "bool? pin_memory = False, bool? requires_grad = False")
 SIGNATURES = {
+    "randint": (f"int high, SymInt[] size, *, Generator generator, {_RANDINT}",
+                f"int high, SymInt[] size, *, {_RANDINT}",
+                f"int low, int high, SymInt[] size, *, Generator generator, {_RANDINT}",
+                f"int low, int high, SymInt[] size, *, {_RANDINT}"),
     "rand_like": f"Tensor input, {_LIKE}", "randn_like": f"Tensor input, {_LIKE}",
-    "randint_like": (f"Tensor input, SymInt high, {_LIKE}", f"Tensor input, SymInt low, SymInt high, {_LIKE}"),
+    "randint_like": (f"Tensor input, SymInt low, SymInt high, {_LIKE}", f"Tensor input, Tensor high, {_LIKE}",
+                     f"Tensor input, SymInt high, {_LIKE}"),
     "bernoulli": ("Tensor input, *, Generator? generator = None, Tensor? out = None",
-                  "Tensor input, float p, *, Generator? generator = None, Tensor? out = None"),
+                  "Tensor input, float p, *, Generator? generator = None"),
     "poisson": "Tensor input, Generator? generator = None",
+    "multinomial": "Tensor input, int num_samples, bool replacement = False, *, Generator? generator = None, "
+                   "Tensor? out = None",
 }
 
 
@@ -235,7 +244,11 @@ def randint_like(input, low=0, high=None, *, dtype=None, layout=None, device=Non
                  memory_format=None, generator=None):
     if high is None:
         low, high = 0, low
-    if not all(isinstance(b, (int, np.integer, Tensor)) and not isinstance(b, bool) for b in (low, high)):
+        if isinstance(high, Tensor):  # randint_like(input, Tensor high): the tensor's number, truncated
+            if high.ndim:
+                raise RuntimeError("high must be a scalar tensor and on CPU")
+            high = int(high.item())
+    if not all(map(is_int, (low, high))):
         raise TypeError("randint_like(): the bounds are integers")  # (the signatures word PyTorch's refusal)
     d = input.dtype if dtype is None else to_dtype(dtype)
     sample, parameters = random_plan(d.np, low, high)
@@ -316,11 +329,13 @@ def _made_from(values, node, inputs, out):
 def bernoulli(input, p=None, *, generator=None, out=None):
     """1 with probability ``input`` (or ``p``) per element, else 0, in ``input``'s dtype (C order)."""
     generator = _generator(generator)
-    if p is None or isinstance(p, Tensor):
-        probabilities = input if p is None else p
-        check_probabilities(probabilities, input)
+    if p is not None:  # PyTorch reads a tensor ``p`` as a float (0-d, no grad) and has no ``out`` beside a ``p``
+        declared("bernoulli", SIGNATURES["bernoulli"]).check((input, p), {} if out is None else {"out": out})
+        p = p.item() if isinstance(p, Tensor) else p
+    if p is None:
+        check_probabilities(input, input)
         values = traced_stateful(_fresh, input._data.shape, input._data.dtype, bernoulli_tensor_values, generator,
-                                 probabilities, device_of_draw(input._data))
+                                 input, device_of_draw(input._data))
     else:
         check_probability(p, input._data.dtype)
         values = traced_stateful(_fresh, input._data.shape, input._data.dtype, bernoulli_values, generator, float(p),

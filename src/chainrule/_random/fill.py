@@ -170,8 +170,10 @@ def _is_bound(value):
 def random_plan(dtype, low, high):
     """The sampler and its parameters for ``random_(low, high)`` into NumPy ``dtype`` (``None``: omitted),
     after PyTorch's checks and its adjustment of float bounds to values the dtype holds."""
-    if dtype.kind == "c":
-        raise not_implemented("random_kernel_cpu" if low is None else "random_from_to_kernel_cpu", dtype)
+    if dtype.kind == "c" and low is None and high is None:
+        raise not_implemented("random_kernel_cpu", dtype)
+    if dtype.kind == "c" and high is None:  # with both bounds, PyTorch checks them first (below)
+        raise RuntimeError("random_from_to_impl handles only integral, floating-point and boolean types")
     if low is None and high is None:
         return _random_default, ()
     for bound in (low, high):
@@ -191,6 +193,8 @@ def random_plan(dtype, low, high):
         high = int(high)
         if low >= high:
             raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
+        if dtype.kind == "c":
+            raise RuntimeError("check_random_bounds handles only integral, floating-point and boolean types")
         if dtype.kind == "f":
             low, high = _nearest_from(low, dtype), _nearest_to(high, dtype)
             if low >= high:

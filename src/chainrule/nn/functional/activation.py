@@ -359,6 +359,7 @@ def softplus_array(x):
 
 @silent_float_errors
 def silu(input, inplace=False):
+    inplace = bool(inplace)  # PyTorch's Python asks the flag first: a tensor of several values is ambiguous
     x = input._data
     if x.dtype.kind not in "fc":
         raise no_kernel_error("silu_cpu", x.dtype)
@@ -381,6 +382,7 @@ MishBackward0 = derivative("MishBackward0", _mish_grad, saves="self")
 
 @silent_float_errors
 def mish(input, inplace=False):
+    inplace = bool(inplace)
     x = _real_float(input, "mish_cpu", "mish")
     result = record(x * namespace_of(x).tanh(_softplus_array(x, 1.0, 20.0)), MishBackward0, (input,), (input,))
     return _write_back(input, result) if inplace else result
@@ -433,6 +435,7 @@ HardsigmoidBackward0 = derivative("HardsigmoidBackward0", _hardsigmoid_grad, sav
 
 
 def hardsigmoid(input, inplace=False):
+    inplace = bool(inplace)
     x = _real_float(input, "hardsigmoid_cpu", "hardsigmoid")
     result = record(namespace_of(x).clip(x + 3, 0, 6) / 6, HardsigmoidBackward0, (input,), (input,))
     return _write_back(input, result) if inplace else result
@@ -449,6 +452,7 @@ HardswishBackward0 = derivative("HardswishBackward0", _hardswish_grad, saves="se
 
 @silent_float_errors
 def hardswish(input, inplace=False):
+    inplace = bool(inplace)
     x = _real_float(input, "hardswish_cpu", "hardswish")
     xp = namespace_of(x)
     working = x.astype(xp.float32) if x.dtype is float16.np else x  # float16 in float32, rounded once

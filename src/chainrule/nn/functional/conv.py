@@ -315,18 +315,36 @@ def _pairs(value, name):
     return value
 
 
+_BLOCK_CHECKS = {
+    "kernel": ("kernel size should be greater than zero, but got kernel_height: {} kernel_width: {}", 1),
+    "dilation": ("dilation should be greater than zero, but got dilation_height: {} dilation_width: {}", 1),
+    "padding": ("padding should be non-negative, but got pad_height: {} pad_width: {}", 0),
+    "stride": ("stride should be greater than zero, but got stride_height: {} stride_width: {}", 1),
+}
+
+
+def _check_blocks(order, **geometry):
+    """PyTorch's checks of a block geometry's pairs (im2col and col2im make them in their own ``order``), before
+    they look at the input."""
+    for name in order:
+        words, least = _BLOCK_CHECKS[name]
+        if min(geometry[name]) < least:
+            raise RuntimeError(words.format(*geometry[name]))
+
+
 def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
     """Every sliding block of a (N, C, H, W) input as a column: (N, C*kh*kw, L)."""
     x = input._data
+    kernel, dilation = _pairs(kernel_size, "kernel_size"), _pairs(dilation, "dilation")
+    padding, stride = _pairs(padding, "padding"), _pairs(stride, "stride")
+    _check_blocks(("kernel", "dilation", "padding", "stride"), kernel=kernel, dilation=dilation, padding=padding,
+                  stride=stride)
     if x.ndim < 3:
         _wrap_dim(2, x.ndim)
     if x.ndim > 4:
         raise RuntimeError("Expected 3D or 4D (batch mode) tensor with possibly 0 batch size and other non-zero "
                            f"dimensions for input, but got: {list(x.shape)}")
     check_kernel("unfold", x)
-    kernel, dilation = _pairs(kernel_size, "kernel_size"), _pairs(dilation, "dilation")
-    stride = _pairs(stride, "stride")
-    padding = _pairs(padding, "padding")
     pads = tuple((p, p) for p in padding)
     counts = windows_count(x.shape[-2:], kernel, dilation, pads, stride)
     if min(counts) < 1:
@@ -340,14 +358,16 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
 def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
     """The transpose of ``unfold``: columns (N, C*kh*kw, L) summed back into (N, C, *output_size)."""
     x = input._data
+    size = _pairs(output_size, "output_size")
+    kernel, dilation = _pairs(kernel_size, "kernel_size"), _pairs(dilation, "dilation")
+    padding, stride = _pairs(padding, "padding"), _pairs(stride, "stride")
+    _check_blocks(("kernel", "stride", "dilation", "padding"), kernel=kernel, dilation=dilation, padding=padding,
+                  stride=stride)
     if x.ndim not in (2, 3):
         raise RuntimeError("Expected 2D or 3D (batch mode) tensor for input with possibly 0 batch size and non-zero "
                            f"dimensions for input, but got: {list(x.shape)}")
     check_kernel("fold", x)
-    size = _pairs(output_size, "output_size")
-    kernel, dilation = _pairs(kernel_size, "kernel_size"), _pairs(dilation, "dilation")
-    stride = _pairs(stride, "stride")
-    pads = tuple((p, p) for p in _pairs(padding, "padding"))
+    pads = tuple((p, p) for p in padding)
     columns, windows = x.shape[-2:]
     if columns % math.prod(kernel):
         raise RuntimeError(f"Expected size of input's dimension 1 to be divisible by the product of kernel_size, but "

@@ -73,16 +73,19 @@ def _scaled_keep_mask(x, p, mask_shape):
     return _with_scalar(namespace_of(x).divide, _keep_mask(x, p, mask_shape), 1 - p)
 
 
-def _zeros(input, mask_shape):
+def _zeroed(input, inplace):
+    """Dropout with ``p == 1``: PyTorch multiplies by a 0-d zero of the input's dtype, before it looks at the dtype
+    or (feature dropout) the dims."""
     x = input._data
-    return make_tensor(namespace_of(x).zeros(mask_shape, dtype=x.dtype))
+    zero = make_tensor(namespace_of(x).zeros((), dtype=x.dtype))
+    return input.mul_(zero) if inplace else input * zero
 
 
 def _scaled_dropout(input, p, inplace, mask_shape):
-    _check_floating(input)
     if p == 1:
-        noise = _zeros(input, mask_shape)
-    elif input.is_complex():  # PyTorch draws the mask in the input's dtype, and has no complex draws
+        return _zeroed(input, inplace)
+    _check_floating(input)
+    if input.is_complex():  # PyTorch draws the mask in the input's dtype, and has no complex draws
         raise NotImplementedError(f"\"bernoulli_scalar_cpu_\" not implemented for '{input.dtype.scalar_type_name}'")
     else:
         noise = make_tensor(traced_stateful(_scaled_keep_mask, input, p, mask_shape))
@@ -90,10 +93,9 @@ def _scaled_dropout(input, p, inplace, mask_shape):
 
 
 def _alpha_dropout(input, p, inplace, mask_shape):
-    _check_floating(input)
     if p == 1:
-        noise = _zeros(input, mask_shape)
-        return input.mul_(noise) if inplace else input * noise
+        return _zeroed(input, inplace)
+    _check_floating(input)
     noise, shift = (make_tensor(a) for a in traced_stateful(_alpha_masks, input, p, mask_shape))
     return input.mul_(noise).add_(shift) if inplace else input * noise + shift
 
@@ -128,6 +130,8 @@ def dropout(input, p=0.5, training=True, inplace=False):
 def _feature_dropout(input, p, training, inplace):
     if not training or p == 0 or input.numel() == 0:
         return input
+    if p == 1:
+        return _zeroed(input, inplace)
     if input.dim() < 2:
         raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
     return _scaled_dropout(input, p, inplace, _channel_shape(input))

@@ -309,16 +309,36 @@ NativeGroupNormBackward0 = derivative("NativeGroupNormBackward0", _group_norm_gr
                                       _group_norm_grad_bias, saves="input weight")
 
 
-@silent_float_errors
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-05):
-    x = input._data
-    if isinstance(num_groups, Tensor):  # PyTorch's ``%`` of a tensor asks its truth value
+    """F.group_norm: PyTorch's Python layer checks the rank, divides the values among the groups (an int
+    ``num_groups`` of 0 fails there) and refuses one value per group before its kernel (``native_group_norm``)."""
+    if input.dim() < 2:
+        raise RuntimeError(f"Expected at least 2 dimensions for input tensor but received {input.dim()}")
+    if isinstance(num_groups, Tensor):  # PyTorch's ``//`` of a tensor: its truth value, its own division error
         if num_groups.numel() != 1:
             raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
+        if int(num_groups) == 0:
+            raise RuntimeError("ZeroDivisionError")
         num_groups = int(num_groups)
+    elif num_groups == 0:
+        raise ZeroDivisionError("integer division or modulo by zero")
+    sizes = [input.shape[0] * input.shape[1] // num_groups, num_groups, *input.shape[2:]]
+    if math.prod(sizes[:1] + sizes[2:]) == 1:
+        raise ValueError(f"Expected more than 1 value per channel when training, got input size {sizes}")
+    return native_group_norm(input, num_groups, weight, bias, eps)
+
+
+@silent_float_errors
+def native_group_norm(input, num_groups, weight=None, bias=None, eps=1e-05):
+    """``torch.group_norm``: reads the batch and channel sizes, then checks the groups."""
+    x = input._data
+    if x.ndim < 2:  # PyTorch reads the batch size, then the channels: an IndexError for the first missing
+        input.size(x.ndim)
+    if num_groups <= 0:
+        raise RuntimeError(f"Expected num groups to be greater than 0, got {num_groups}")
     check_parameter_dtypes(input, weight, bias)
     _check_kernel_dtype(input, "GroupNormKernelImpl")
-    if x.ndim < 2 or x.shape[1] % num_groups:
+    if x.shape[1] % num_groups:
         raise RuntimeError(f"Expected number of channels in input to be divisible by num_groups, but got input of "
                            f"shape {list(x.shape)} and num_groups={num_groups}")
     channels = x.shape[1]

@@ -9,6 +9,7 @@ spatial dim (``apply_maps``). The 1-d functions run the 2-d ones on an added dim
 """
 
 import math
+import operator
 
 from ..._array import INTEGER_TYPES, all_true, any_true, namespace_of
 from ..._ops._arguments import bool_argument
@@ -17,7 +18,6 @@ from ..._ops._op import derivative, record
 from ..._ops.pointwise import abs as _abs
 from ..._ops.pointwise import relu, sign
 from ..._ops._op import traced
-from ..._tensor import _wrap_dim
 from ..._tensor import make_tensor as _tensor
 from ..._ops.kernel_dtypes import check_kernel
 from ._windows import (apply_maps, col2im, gather_kernel, gather_node, im2col_array, maps_node, scatter_kernel,
@@ -67,8 +67,6 @@ def _tuple(value, rank, name, fn_name):
 def _check_rank(input, rank, name):
     x = input._data
     if x.ndim not in (rank + 1, rank + 2):
-        if name == "avg_pool2d" and x.ndim < 3:
-            _wrap_dim(-3, x.ndim)
         raise RuntimeError(f"non-empty {rank + 1}D or {rank + 2}D (batch mode) tensor expected for input")
     if any(s == 0 for s in x.shape[-rank - 1:]):
         raise RuntimeError(f"Expected {rank + 1}D or {rank + 2}D (batch mode) tensor with optional 0 dim batch size "
@@ -90,6 +88,8 @@ def _pool_geometry(input, kernel_size, stride, padding, dilation, ceil_mode, ran
     bool_argument(name, "ceil_mode", None, ceil_mode)  # (the signature's check words it, naming the caller)
     padding = _tuple(padding, rank, "padding", name)
     dilation = _tuple(dilation, rank, "dilation", name)
+    if name == "avg_pool2d":  # PyTorch's reads the channels (an IndexError under 3 dims) before the stride
+        input.size(-3)
     if any(s == 0 for s in stride):
         raise RuntimeError("stride should not be zero")
     if any(s < 0 for s in stride):
@@ -219,11 +219,28 @@ def _one(value):
     return value if isinstance(value, INTEGER_TYPES) else next(iter(value))
 
 
+def _check_max_pool1d_numbers(kernel, stride, padding, dilation):
+    """PyTorch's max_pool1d without indices checks its numbers before its kernel's dtype."""
+    stride = kernel if stride is None else stride
+    if kernel <= 0:
+        raise RuntimeError(f"max_pool1d() kernel_size must be greater than zero, but got {kernel}")
+    if stride <= 0:
+        raise RuntimeError(f"max_pool1d() stride must be greater than zero, but got {stride}")
+    if padding < 0:
+        raise RuntimeError(f"max_pool1d() padding must be non-negative, but got {padding}")
+    if padding > kernel // 2:
+        raise RuntimeError(f"max_pool1d() padding should be at most half of kernel size, but got padding={padding} "
+                           f"and kernel_size={kernel}")
+    if dilation <= 0:
+        raise RuntimeError(f"max_pool1d() dilation must be greater than zero, but got {dilation}")
+
+
 def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
     _check_1d(input, "max_pool1d")
-    if not return_indices:
-        check_kernel("max_pool1d", input._data)
     stride = None if stride is None or stride == [] or stride == () else (1, _one(stride))
+    if not return_indices:
+        _check_max_pool1d_numbers(_one(kernel_size), stride and stride[1], _one(padding), _one(dilation))
+        check_kernel("max_pool1d", input._data)
     result = max_pool2d(input.unsqueeze(-2), (1, _one(kernel_size)), stride, (0, _one(padding)),
                         (1, _one(dilation)), ceil_mode, return_indices)
     if return_indices:
@@ -379,36 +396,63 @@ def _averaging_matrix(xp, size, out, dtype):
     return (inside / (end - start)[:, None]).astype(dtype)
 
 
-def _adaptive_output_size(input, output_size, rank, name, separator=""):
+def _requested_size(input, output_size):
+    """The output size as PyTorch's Python layer passes it on: a sequence no longer than the input's dims, each
+    None filled in from the input (``len()`` of anything else is a TypeError)."""
     x = input._data
-    # PyTorch's Python layer looks at the length of a sequence (len() of anything else is a TypeError) before its op
-    if not isinstance(output_size, INTEGER_TYPES) and len(output_size) >= x.ndim:
-        raise ValueError(f"Input dimension should be at least {len(output_size) + 1}")
-    if x.ndim not in (rank + 1, rank + 2):
-        raise RuntimeError(f"{name}(): Expected {rank + 1}D or {rank + 2}D tensor, but got{separator} "
-                           f"{list(x.shape)}")
     if isinstance(output_size, INTEGER_TYPES):
-        output_size = (int(output_size),) * rank
-    output_size = tuple(output_size)
+        return int(output_size)
+    if len(output_size) >= x.ndim:
+        raise ValueError(f"Input dimension should be at least {len(output_size) + 1}")
+    return tuple(s if o is None else operator.index(o) for s, o in zip(x.shape[-len(output_size):], output_size))
+
+
+def _adaptive_output_size(output_size, rank, name):
+    """The op's output sizes: one int for every pooled dim, or as many as there are pooled dims."""
+    if isinstance(output_size, int):
+        return (output_size,) * rank
     if len(output_size) != rank:
         detail = "(): internal error: output_size.size()" if "max" in name else ": output_size"
         raise RuntimeError(f"{name}{detail} must be {rank}")
-    return tuple(s if o is None else int(o) for s, o in zip(x.shape[-rank:], output_size))
+    return output_size
+
+
+def _check_adaptive_input(x, rank, name, separator=""):
+    """The pooled dims and every dim but the batch's non-empty."""
+    if x.ndim not in (rank + 1, rank + 2):
+        raise RuntimeError(f"{name}(): Expected {rank + 1}D or {rank + 2}D tensor, but got{separator} "
+                           f"{list(x.shape)}")
+    for dim in range(1, x.ndim):
+        if x.shape[dim] == 0:
+            raise RuntimeError(f"{name}(): Expected input to have non-zero size for non-batch dimensions, but input "
+                               f"has sizes {list(x.shape)} with dimension {dim} being empty")
+
+
+def _check_1d_adaptive(input, name):
+    """The 1-d adaptive pools' own checks, before their 2-d pool's: 2 or 3 dims, the last non-empty."""
+    x = input._data
+    if x.ndim not in (2, 3):
+        raise RuntimeError(f"Expected 2 to 3 dimensions, but got {x.ndim}-dimensional tensor for argument #1 'self' "
+                           f"(while checking arguments for {name})")
+    if "max" in name and x.shape[-1] == 0:
+        raise RuntimeError(f"{name}(): Expected input to have non-zero size for non-batch dimensions, but input has "
+                           f"sizes {list(x.shape)} with dimension {x.ndim - 1} being empty")
 
 
 _ADAPTIVE_AVG_NODES = {rank: maps_node(f"AdaptiveAvgPool{rank}DBackward0") for rank in (2, 3)}
 
 
 def _adaptive_avg_pool(input, output_size, rank, name):
-    counts = _adaptive_output_size(input, output_size, rank, name)
+    counts = _adaptive_output_size(_requested_size(input, output_size), rank, name)
     if any(c < 0 for c in counts):
         raise RuntimeError(f"{name}: elements of output_size must be greater than or equal to 0 but received "
                            f"{{{', '.join(map(str, counts))}}}")
-    x = input._data
-    check_kernel(name, x)
     if all(c == 1 for c in counts):
-        # global average pooling is a mean, as PyTorch records it
+        # global average pooling is a mean, as PyTorch computes and records it: before any check of the input
         return input.mean(tuple(range(-rank, 0)), keepdim=True)
+    x = input._data
+    _check_adaptive_input(x, rank, name)
+    check_kernel(name, x)
     xp = namespace_of(x)
     maps = tuple(_averaging_matrix(xp, n, out, x.dtype) for n, out in zip(x.shape[-rank:], counts))
     return apply_maps(input, maps, _ADAPTIVE_AVG_NODES[rank])
@@ -423,7 +467,7 @@ def adaptive_avg_pool3d(input, output_size):
 
 
 def adaptive_avg_pool1d(input, output_size):
-    _check_1d(input, "adaptive_avg_pool1d")
+    _check_1d_adaptive(input, "adaptive_avg_pool1d")
     return adaptive_avg_pool2d(input.unsqueeze(-2), (1, _one(output_size))).squeeze(-2)
 
 
@@ -450,8 +494,10 @@ _ADAPTIVE_MAX_NODES = {rank: (gather_node(f"AdaptiveMaxPool{rank}DBackward0"),
 
 
 def _adaptive_max_pool(input, output_size, return_indices, rank, name):
-    counts = _adaptive_output_size(input, output_size, rank, name, separator=":")
+    requested = _requested_size(input, output_size)
     x = input._data
+    _check_adaptive_input(x, rank, name, separator=":")
+    counts = _adaptive_output_size(requested, rank, name)
     check_kernel(name, x)
     grid = _adaptive_grid(namespace_of(x), x.shape[-rank:], counts)
     values, indices = _max_over_grid(x, grid, rank)
@@ -471,7 +517,7 @@ def adaptive_max_pool3d(input, output_size, return_indices=False):
 
 
 def adaptive_max_pool1d(input, output_size, return_indices=False):
-    _check_1d(input, "adaptive_max_pool1d")
+    _check_1d_adaptive(input, "adaptive_max_pool1d")
     result = adaptive_max_pool2d(input.unsqueeze(-2), (1, _one(output_size)), return_indices)
     if return_indices:
         return result[0].squeeze(-2), result[1].squeeze(-2)
