@@ -287,3 +287,22 @@ def test_ops_that_wrap_their_own_new_tensors_replay_called_whole():
             assert _bits(ours) == theirs.numpy().tobytes()
     assert compiled.replays == 2
     assert compiled.explain().count("called whole: it returns a tensor it made itself") == 4
+
+
+def test_single_output_ops_called_whole_hand_their_inner_values_to_their_backward():
+    """F.pdist and the spectral matrix norm have no kernel and return one tensor; their derivative rules read
+    values made inside them, which the whole call must return beside its result."""
+    def step(w, t=torch):
+        w.grad = None
+        loss = t.nn.functional.pdist(w * 2).sum() + t.linalg.matrix_norm(w - 1, 2)
+        loss.backward()
+        return loss
+
+    values = [[0.5, -1.0, 2.0], [1.0, 0.25, -3.0], [0.0, 1.5, 1.0]]
+    ours, theirs = torch.tensor(values, requires_grad=True), reference.tensor(values, requires_grad=True)
+    compiled = torch.compile(lambda: step(ours, torch))
+    for _ in range(4):
+        expected = step(theirs, reference).detach().numpy()
+        np.testing.assert_allclose(compiled().detach().numpy(), expected, rtol=1e-6)
+        np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-5, atol=1e-6)
+    assert compiled.replays == 2 and "pdist (called whole" in compiled.explain()

@@ -241,7 +241,7 @@ def _write(instructions, outputs, verify, large=frozenset(), scalars=frozenset()
                    and isinstance(i.fn, np.ufunc) for r in i.operands if r.__class__ is SlotRef}
     frees = _last_uses(instructions, large - kept)
     # a check reads the recorded inputs in place unless something may write into one (or into a view of one)
-    copied = verify and any(has_effects(i) for i in instructions)
+    copied = any(has_effects(i) for i in instructions)
     for instruction, dead in zip(instructions, frees):
         cls = instruction.__class__
         if cls is Load:
@@ -356,6 +356,7 @@ def _grad_array(leaf):
 
 _numbers = itertools.count()  # each generated function's file name is its own
 _LARGE_BYTES = 65536
+_FIRST = slice(0, 1)  # pragma: no mutate (more of an axis both arrays repeat compares the same)
 
 
 def _compile_source(text, values, label):
@@ -378,7 +379,7 @@ def _same_bits(a, b):
     if a is b:
         return True
     if a.strides == b.strides and 0 in a.strides:
-        once = tuple(slice(0, 1) if stride == 0 else slice(None) for stride in a.strides)
+        once = tuple(_FIRST if stride == 0 else slice(None) for stride in a.strides)
         a, b = a[once], b[once]
     if a.nbytes < _LARGE_BYTES:  # pragma: no mutate (either way gives the same answer: this decides speed only)
         return a.tobytes() == b.tobytes() or _same_but_nan_bits(a, b)
