@@ -452,3 +452,16 @@ def test_calls_with_constants_that_compare_equal_but_differ_in_bits_are_not_merg
     compiled, results = _replaying(step, x)
     for ours, theirs in zip(results, step(reference.tensor([1.0, -2.0, 3.0]), reference)):
         _same(ours, theirs)
+
+
+def test_a_losss_count_and_a_0d_log_softmax_are_recorded_op_by_op():
+    """mse_loss's array work hands back the number of terms with the loss: a count fixed by shapes, kept as a
+    number in the plan; log_softmax of a 0-d tensor gives a NumPy number, kept as a value. Neither op is
+    called whole."""
+    def step(x, y, t=torch):
+        return t.nn.functional.mse_loss(x, y) + t.nn.functional.log_softmax(x[0], 0)
+
+    x, y = [0.5, -1.0, 2.0], [1.0, 0.25, -3.0]
+    compiled, result = _replaying(step, torch.tensor(x), torch.tensor(y))
+    assert "0 ops called whole" in compiled.explain()
+    _same(result, step(reference.tensor(x), reference.tensor(y), reference))

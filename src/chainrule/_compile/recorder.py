@@ -328,11 +328,8 @@ class Recording:
         outputs = result if isinstance(result, tuple) else (result,)
         kept = []
         for value in outputs:
-            kept.append(value if value is None or isinstance(value, (int, float)) else np.asarray(value))
+            kept.append(value if value is None or value.__class__ in (int, float) else np.asarray(value))
         try:
-            arrays_out = [v for v in kept if isinstance(v, np.ndarray)]
-            if len(arrays_out) != len(kept) and not all(v is None or isinstance(v, np.ndarray) for v in kept[1:]):
-                raise NotReplayable(f"{fn.__name__} returns Python values")
             self._emit_traced(fn, operands, kept, isinstance(result, tuple))
         except NotReplayable as error:
             self.fail(str(error), user_site())
