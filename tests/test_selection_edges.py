@@ -99,3 +99,49 @@ def test_float16_scatter_sums_round_as_pytorch(call):
         _compare(call, [[0.15, 1.6240234375], [2.9, 1.0]], [[-65504.0, 1.8466796875], [65504.0, 2.65625],
                                                                [0.5, 1.818359375]],
                  ([[0, 0], [0, 0], [0, 0]],), dtype="float16", grad=False)
+
+
+@pytest.mark.parametrize("reduce", ["sum", "mean", "prod"])
+def test_scatter_reduce_records_pytorch_node_and_second_derivative(reduce):
+    """The node is PyTorch's ``ScatterReduceBackward0``; for prod its gradient is differentiable again."""
+    results = []
+    for module in (chainrule, torch):
+        x = module.tensor([[2.0, 3.0], [4.0, 5.0]], requires_grad=True)
+        s = module.tensor([[1.5, 2.0], [3.0, 0.5]], requires_grad=True)
+        y = x.scatter_reduce(0, module.tensor([[0, 1], [0, 0]]), s, reduce)
+        results.append([type(y.grad_fn).__name__])
+        if reduce == "prod":
+            gx, gs = module.autograd.grad(y.sum(), (x, s), create_graph=True)
+            results[-1] += [g.tolist() for g in module.autograd.grad((gx ** 2).sum() + (gs ** 2).sum(), (x, s))]
+    assert results[0] == results[1]
+
+
+# ---------------------------------------------------------------- ordering ops
+_ROWS = [[0.0, -0.0, 0.0, -0.0, 0.0], [NAN, 1.0, NAN, 2.0, 1.0], [-0.0, 3.0, 0.0, 1.0, -0.0],
+         [2.0, 2.0, INF, -INF, 2.0], [1.0, -0.0, 1.0, 0.0, 5.0]]
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+@pytest.mark.parametrize("call,with_nan,grad", [
+    (lambda m, x: x.median(1), True, True), (lambda m, x: x.nanmedian(1), True, True),
+    (lambda m, x: x.mode(1), False, True), (lambda m, x: x.sort(dim=1, stable=True), True, True),
+    (lambda m, x: x.sort(dim=1, descending=True, stable=True), True, True),
+    (lambda m, x: x.argsort(dim=1, stable=True), True, False), (lambda m, x: x.msort(), True, True),
+])
+def test_ordering_ops_pick_tied_elements_as_pytorch(call, with_nan, grad, dtype):
+    """Where PyTorch's choice among equal values is defined by index (stable sorts, ``median(dim)``, whose
+    comparator breaks ties by index) or its sort is stable (``mode`` of up to 16 values, an insertion sort),
+    chainrule picks the same elements: indices, signs of zeros and gradients. (``mode`` with NaN is left
+    out: see docs/differences.md.)"""
+    rows = [r for r in _ROWS if with_nan or not any(map(math.isnan, r))]
+    _compare(call, rows, dtype=dtype, grad=grad)
+
+
+@pytest.mark.parametrize("call", [lambda m, x: x.topk(3, 1), lambda m, x: x.topk(2, 1, largest=False),
+                                  lambda m, x: x.kthvalue(2, 1), lambda m, x: x.kthvalue(4, 1)])
+def test_selections_among_ties_agree_in_value(call):
+    """``topk`` and ``kthvalue`` may pick another of several equal elements than PyTorch (its selection
+    algorithms' swaps decide), but the values agree, NaNs ranked above infinity."""
+    for ours, theirs in zip(call(chainrule, chainrule.tensor(_ROWS)), call(torch, torch.tensor(_ROWS))):
+        if ours.dtype == chainrule.float32:
+            np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
