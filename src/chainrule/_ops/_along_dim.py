@@ -101,6 +101,8 @@ def scattered_array(x, dim, index, values, combine=None):
         return out.reshape(x.shape)
     if out.dtype == xp.float16:  # PyTorch adds and multiplies float16 in float32, rounding once at the end
         out = out.astype(xp.float32)
+        if is_array(values):
+            values = values.astype(xp.float32)  # one dtype: NumPy's fast path of ufunc.at
     if combine == "add":
         xp.scatter_add(out, positions, values)
     else:
