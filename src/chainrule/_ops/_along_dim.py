@@ -98,11 +98,17 @@ def scattered_array(x, dim, index, values, combine=None):
         values = _at_least_1d(values)[tuple(slice(0, s) for s in index.shape)]
     if combine is None:
         out[positions] = values
-    elif combine == "add":
+        return out.reshape(x.shape)
+    if out.dtype == xp.float16:  # PyTorch adds and multiplies float16 in float32, rounding once at the end
+        out = out.astype(xp.float32)
+        if is_array(values):
+            values = values.astype(xp.float32)  # one dtype: NumPy's fast path of ufunc.at
+    if combine == "add":
         xp.scatter_add(out, positions, values)
     else:
         xp.multiply.at(out, positions, values)
-    return out.reshape(x.shape)
+    with xp.errstate(over="ignore"):  # a float32 sum beyond float16's range rounds to inf silently
+        return out.reshape(x.shape).astype(x.dtype, copy=False)
 
 
 def zeros_of(shape, like):

@@ -150,6 +150,10 @@ def _cumulative_extreme(input, dim, name, node, result_type):
         shape[dim] = x.shape[dim]
         positions = xp.arange(x.shape[dim], dtype=xp.int64).reshape(shape)
         indices = xp.maximum.accumulate(xp.where(reached, positions, 0), axis=dim)
+        if x.dtype.kind == "f" and any_true(values == 0):
+            # PyTorch copies the element itself: a running extreme of 0 and -0 is whichever came last (ties
+            # of other values are the same number, so only zeros need the copy)
+            values = xp.take_along_axis(x, indices, axis=dim)
     out_values = record(values, node, (input,), (), (indices, dim, x.shape))
     return result_type((out_values, make_tensor(indices)))
 

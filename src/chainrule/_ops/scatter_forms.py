@@ -4,12 +4,13 @@
 
 The writes are a clone written through a view (``out[region] = src``), so their gradients are the
 indexing machinery's: the written region of ``input`` gets zeros, ``src`` gets the region's gradient.
-The reductions compute their values on the arrays and carry their gradients by an exact construction
+The reductions compute their values on the arrays. ``prod`` records PyTorch's derivative (whose values at
+zeros and infinities it copies); the others carry their gradients by an exact construction
 (``value + (S - S.detach()) / count``): forward equal to the reduction, backward the even split among
 ties that PyTorch uses for ``amax``/``amin``.
 """
 
-from .._array import namespace_of
+from .._array import any_true, namespace_of
 from .._creation import tensor
 from .._dtype import int64
 from .._errors import argument_type_error, type_name
@@ -17,6 +18,7 @@ from .._size import int_list
 from .._tensor import Tensor, _wrap_dim, make_tensor
 from .._autograd import grad_mode
 from ._arguments import bool_argument, check_tensors, int_argument
+from ._op import OUTPUT, derivative, record
 from ._broadcast import broadcast_shapes
 from .index_put import index_put_accumulate
 from .indexing import getitem, setitem
@@ -251,7 +253,7 @@ _REDUCTIONS = ("sum", "prod", "mean", "amax", "amin")
 
 
 @silent_float_errors
-def _reduced_values(x, dim, idx, src, reduce, include_self):
+def _reduced_values(x, dim, idx, src, reduce, include_self, widen):
     """The reduction's values on the arrays, and how many elements met at each position."""
     xp = namespace_of(x)
     key = list(xp.indices(idx.shape, sparse=True))
@@ -265,7 +267,10 @@ def _reduced_values(x, dim, idx, src, reduce, include_self):
     if x.dtype.kind in "iub" and reduce in ("amax", "amin"):
         info = xp.iinfo(x.dtype)
         identity = info.min if reduce == "amax" else info.max
-    out = x.copy()
+    widened = widen and x.dtype == xp.float16 and reduce in ("sum", "mean", "prod")
+    out = x.astype(xp.float32) if widened else x.copy()
+    if widened:
+        values = values.astype(xp.float32)
     if not include_self:
         out[touched] = identity
     if reduce in ("sum", "mean"):
@@ -280,8 +285,8 @@ def _reduced_values(x, dim, idx, src, reduce, include_self):
         count = count + 1
     if reduce == "mean":
         divisor = xp.maximum(count, 1).astype(out.dtype)
-        out = xp.where(count > 0, out // divisor if x.dtype.kind in "iu" else out / divisor, x)
-    return out, key, count
+        out = xp.where(count > 0, out // divisor if x.dtype.kind in "iu" else out / divisor, out)
+    return out.astype(x.dtype, copy=False), key, count
 
 
 def scatter_reduce(input, dim, index, src, reduce, *, include_self=True, out=None):
@@ -302,41 +307,69 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True, out=Non
         raise RuntimeError("scatter(): Expected dtype int64 for index")
     if src.dtype is not input.dtype:
         raise RuntimeError("scatter_reduce(): Expected self.dtype to be equal to src.dtype")
-    value, key, count = _reduced_values(x, dim, index._data, src._data, reduce, include_self)
+    return _reduced_into(input, dim, index, src, reduce, include_self, widen=True)
+
+
+def _reduced_into(input, dim, index, src, reduce, include_self, widen):
+    """``scatter_reduce`` on checked arguments; ``widen``: float16 sums and products in float32 (PyTorch's
+    ``scatter_reduce`` does this, its ``index_reduce`` does not)."""
+    value, key, count = _reduced_values(input._data, dim, index._data, src._data, reduce, include_self, widen)
+    if reduce in ("sum", "mean", "prod"):
+        return record(value, ScatterReduceBackward0, (input, src), (input, index, src, OUTPUT),
+                      (dim, reduce, include_self, count))
     result = make_tensor(value)
     if grad_mode.is_grad_enabled() and (input.requires_grad or src.requires_grad):
-        result = _with_gradient(result, input, dim, index, src, reduce, include_self, count)
+        result = _with_gradient(result, input, dim, index, src, include_self, count)
     return result
 
 
-def _with_gradient(result, input, dim, index, src, reduce, include_self, count):
-    """``result`` (the values) carrying the reduction's gradient for ``input`` and ``src``."""
-    counts = make_tensor(count)
-    if reduce in ("sum", "mean"):
-        base = input if include_self else input.scatter(dim, index, 0.0)
-        total = scatter_add(base, dim, index, src)
-        if reduce == "sum":
-            return total
-        return where(counts > 0, total / counts.clamp(min=1).to(total.dtype), input)
-    constant = result.detach()
-    if reduce == "prod":
-        coefficient_self = _product_of_others(input.detach(), constant)
-        coefficient_src = _product_of_others(src.detach(), gather(constant, dim, index))
+def _reduce_grad_self(grad, input, index, src, result, dim, reduce, include_self, count):
+    """PyTorch's formula: ``grad`` (sum), over the count (mean), or the product with ``input``'s zeros
+    taken as ones over ``input`` (prod; an untouched infinity gets ``inf / inf``, NaN, as there); nothing
+    where ``include_self=False`` replaced ``input``."""
+    if reduce == "sum":
+        grad_input = grad
+    elif reduce == "mean":
+        grad_input = grad / make_tensor(count).clamp(min=1).to(grad.dtype)
+    elif include_self and not any_true((input == 0)._data):
+        grad_input = grad * result / input  # the product itself: no zero of ``input`` to take as one
     else:
-        coefficient_self = (input.detach() == constant).to(input.dtype)
-        coefficient_src = (src.detach() == gather(constant, dim, index)).to(src.dtype)
+        masked = input.masked_fill(input == 0, 1)
+        grad_input = grad * scatter_reduce(masked, dim, index, src, "prod", include_self=include_self) / masked
+    return grad_input if include_self else grad_input.scatter(dim, index, 0.0)
+
+
+def _reduce_grad_src(grad, input, index, src, result, dim, reduce, include_self, count):
+    """PyTorch's formula: ``grad`` gathered (over the count for mean); for prod ``result / src`` gathered,
+    and for a position's single zero the product of the others (a zero among several zeros gets zero)."""
+    if reduce != "prod":
+        return _reduce_grad_self(grad, input, index, src, result, dim, reduce, True, count).gather(dim, index)
+    zero = src == 0
+    if not any_true(zero._data):
+        return gather(grad * result, dim, index) / src
+    zeros_met = gather(input.new_zeros(input.shape).scatter_add(dim, index, zero.to(input.dtype)), dim, index)
+    single = zero & (zeros_met == 1)
+    others = scatter_reduce(input, dim, index, src.masked_fill(single, 1), "prod", include_self=include_self)
+    divided = gather(grad * result, dim, index) / src.masked_fill(zero, 1)
+    return where(single, gather(grad * others, dim, index), divided)
+
+
+ScatterReduceBackward0 = derivative("ScatterReduceBackward0", _reduce_grad_self, _reduce_grad_src,
+                                    saves="self index src result")
+
+
+def _with_gradient(result, input, dim, index, src, include_self, count):
+    """``result`` (the values of ``amax``/``amin``) carrying the gradient for ``input`` and ``src``: an even
+    split among the elements equal to it."""
+    constant = result.detach()
+    coefficient_self = (input.detach() == constant).to(input.dtype)
+    coefficient_src = (src.detach() == gather(constant, dim, index)).to(src.dtype)
     own = input * coefficient_self if include_self else input * 0
     collected = scatter_add(own, dim, index, src * coefficient_src)
-    if reduce != "prod":
-        ties = scatter_add(coefficient_self if include_self else coefficient_self * 0, dim, index, coefficient_src)
-        collected = collected / ties.clamp(min=1)
-    touched = counts > (1 if include_self else 0)
+    ties = scatter_add(coefficient_self if include_self else coefficient_self * 0, dim, index, coefficient_src)
+    collected = collected / ties.clamp(min=1)
+    touched = make_tensor(count) > (1 if include_self else 0)
     return constant + where(touched, collected - collected.detach(), input - input.detach())
-
-
-def _product_of_others(values, product):
-    """``d product / d value``: the product divided by the value (a tie-free approximation at zeros)."""
-    return where(values != 0, product / where(values != 0, values, 1.0), 0.0)
 
 
 def index_reduce(input, dim, index, source, reduce, *, include_self=True):
@@ -363,7 +396,7 @@ def index_reduce(input, dim, index, source, reduce, *, include_self=True):
     shape = [1] * source.dim()
     shape[dim] = -1
     expanded = index.reshape(shape).expand(source.shape)
-    return scatter_reduce(input, dim, expanded, source, reduce, include_self=include_self)
+    return _reduced_into(input, dim, expanded, source, reduce, include_self, widen=False)
 
 
 def scatter_reduce_(input, dim, index, src, reduce, *, include_self=True):
