@@ -332,3 +332,76 @@ def test_a_numpy_number_passed_to_an_op_called_whole_keeps_the_call_eager():
             (out, grads), (expected, expected_grads) = compiled(x), step(twin)
             assert _bits(out) == _bits(expected) and _bits(grads[0]) == _bits(expected_grads[0])
     assert compiled.replays == 0 and "has no compiled kernel" in str(caught[0].message)
+
+
+def test_twin_values_are_not_merged_where_one_is_written_in_place():
+    def step(x):
+        first, second = x * 2, x * 2  # equal values: merging them would let the write below reach both
+        first.add_(1)
+        return first + second
+
+    compiled = torch.compile(step)
+    for call in range(4):
+        x = torch.tensor([1.0, 2.0, 3.0]) + call
+        assert _bits(compiled(x)) == _bits(step(x))
+    assert compiled.replays == 2
+
+
+def test_reading_a_number_out_of_a_tensor_with_outside_history_stays_eager():
+    weight = torch.tensor([1.0, 2.0], requires_grad=True)
+    scale = (weight * 2).sum()  # made outside, with a graph: the replay cannot read it
+
+    def step(x):
+        return x * scale.item()
+
+    compiled = torch.compile(step)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for call in range(4):
+            assert compiled(torch.tensor([1.0, 2.0]) + call).tolist() == [6.0 * (1 + call), 6.0 * (2 + call)]
+    assert compiled.replays == 0 and "item() reads a tensor's value into Python" in str(caught[0].message)
+
+
+def test_under_a_debuggers_trace_hook_nested_op_calls_end_in_order():
+    """cross_entropy calls log_softmax and nll_loss, each an op of its own: the profile hook must close the
+    innermost call first, or the outer op is called whole with the inner op's result."""
+    def step(x, y):
+        return F.cross_entropy(x * 2, y) + torch.cumsum(x, 0).sum()
+
+    compiled = torch.compile(step)
+    sys.settrace(lambda frame, event, arg: None)
+    try:
+        for call in range(4):
+            x, y = torch.tensor([[0.5, -1.0, 2.0], [1.0, 0.0, 3.0]]) + call, torch.tensor([0, 2])
+            assert _bits(compiled(x, y)) == _bits(step(x, y))
+    finally:
+        sys.settrace(None)
+    assert compiled.replays == 2
+
+
+def test_a_gradient_accumulated_into_an_expanded_or_read_only_grad_does_what_eager_does():
+    """Eager refuses to add into an expanded ``.grad`` (PyTorch's overlap error) and replaces a read-only one;
+    a compiled step that meets either stops recording and leaves the accumulation to eager."""
+    def make(weight):
+        def step(x):
+            (weight * x).sum().backward()
+            return weight.grad
+        return step
+
+    weight, twin = (torch.tensor([1.0, 2.0, 3.0], requires_grad=True) for _ in range(2))
+    compiled, eager = torch.compile(make(weight)), make(twin)
+    read_only = np.zeros(3, dtype=np.float32)
+    read_only.flags.writeable = False
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the step runs eagerly (says a warning); from_numpy of a read-only array
+        for call in range(4):
+            x = torch.tensor([1.0, 2.0, 3.0]) + call
+            weight.grad, twin.grad = torch.zeros(1).expand(3), torch.zeros(1).expand(3)
+            with pytest.raises(RuntimeError, match="more than one element of the written-to tensor") as ours:
+                compiled(x)
+            with pytest.raises(RuntimeError) as theirs:
+                eager(x)
+            assert str(ours.value) == str(theirs.value)
+            weight.grad, twin.grad = torch.from_numpy(read_only), torch.from_numpy(read_only)
+            assert _bits(compiled(x)) == _bits(eager(x)) and not read_only.any()
+    assert compiled.replays == 0

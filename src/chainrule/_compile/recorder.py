@@ -375,7 +375,8 @@ class Recording:
             self.made[id(array)] = f"{caller.f_globals.get('__name__')}.{caller.f_code.co_name}"
 
     def accumulate(self, leaf, grad_array, target_dtype):
-        """The engine adds a gradient into ``leaf.grad`` (grad mode off): do it, note it and return True."""
+        """The engine adds a gradient into ``leaf.grad`` (grad mode off): do it, note it and return True; False
+        leaves it to the engine (the recording has stopped)."""
         self.ran_backward = True
         if self.failure is not None:
             return False  # nothing more is recorded: the engine accumulates as in eager
@@ -401,13 +402,9 @@ class Recording:
             check, _ = self._new_slot(current._data.copy())  # the sum, for verification only
             self.instructions.append(AddInto(target, source, check))
             return True
-        except NotReplayable as error:
+        except NotReplayable as error:  # raised before anything changed: the engine accumulates as in eager
             self.fail(str(error), user_site(), recoverable=False)
-            if current is None:
-                leaf._grad = _wrap(fresh_gradient(grad_array, target_dtype))
-            else:
-                np.add(current._data, grad_array, out=current._data, casting="unsafe")
-            return True
+            return False
 
     def operand_slot(self, array):
         slot = self.slot_of.get(id(array))
