@@ -378,7 +378,8 @@ def _same_bits(a, b):
     makes) is compared once."""
     if a is b:
         return True
-    if a.strides == b.strides and 0 in a.strides:
+    repeats = 0 in a.strides  # pragma: no mutate (speed only: a repeated axis compared in full gives the same answer)
+    if repeats and a.strides == b.strides:
         once = tuple(_FIRST if stride == 0 else slice(None) for stride in a.strides)
         a, b = a[once], b[once]
     if a.nbytes < _LARGE_BYTES:  # pragma: no mutate (either way gives the same answer: this decides speed only)
@@ -419,7 +420,7 @@ class Plan:
     ``make_node`` besides what it returns.
     """
 
-    def __init__(self, instructions, values, outputs, tree, label, *, grad_guards=(), modules=(), saved=None,
+    def __init__(self, instructions, values, outputs, tree, label, grad_guards=(), modules=(), saved=None,
                  make_node=None):
         # where the final values are recorded
         self._recorded_outputs = [o.slot for o in outputs if o.__class__ in (ReturnSlot, ReturnGraph)]

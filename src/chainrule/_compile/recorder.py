@@ -44,7 +44,7 @@ class Recording:
     Instructions and operands are the named tuples of ``ir.py``.
     """
 
-    def __init__(self, arg_tensors, follows_units=True, read_before=()):
+    def __init__(self, arg_tensors, follows_units, read_before):
         # Following the op calls in progress (units) costs a hook on every Python call, several times the
         # eager call for small steps. A recording without it cannot replay an op as a whole call, nor see an
         # op return a value read from data: it is made only to repeat a recording that needed neither, and a
@@ -525,7 +525,7 @@ def _holds_number_from_data(structure):
         return isinstance(content, np.generic)
     if kind in ("T", "A"):
         return False
-    return any(_holds_number_from_data(v if kind is not dict else v[1]) for v in content)
+    return any(map(_holds_number_from_data, _children(kind, content)))
 
 
 def _returns_python_data(structure):
@@ -535,9 +535,12 @@ def _returns_python_data(structure):
         return content.__class__ is bool or isinstance(content, np.generic)
     if kind in ("T", "A"):
         return False
-    return any(_returns_python_data(v if kind is not dict else v[1]) for v in content)
+    return any(map(_returns_python_data, _children(kind, content)))
 
 
+def _children(kind, content):
+    """The structures inside a list, tuple or dict structure (a dict's are its values')."""
+    return (child for _, child in content) if kind is dict else content
 
 
 def _wrap(array):
