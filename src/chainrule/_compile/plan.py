@@ -356,7 +356,6 @@ def _grad_array(leaf):
 
 _numbers = itertools.count()  # each generated function's file name is its own
 _LARGE_BYTES = 65536
-_FIRST = slice(0, 1)  # pragma: no mutate (more of an axis both arrays repeat compares the same)
 
 
 def _compile_source(text, values, label):
@@ -380,7 +379,7 @@ def _same_bits(a, b):
         return True
     repeats = 0 in a.strides  # pragma: no mutate (speed only: a repeated axis compared in full gives the same answer)
     if repeats and a.strides == b.strides:
-        once = tuple(_FIRST if stride == 0 else slice(None) for stride in a.strides)
+        once = tuple(slice(0, 1) if stride == 0 else slice(None) for stride in a.strides)
         a, b = a[once], b[once]
     if a.nbytes < _LARGE_BYTES:  # pragma: no mutate (either way gives the same answer: this decides speed only)
         return a.tobytes() == b.tobytes() or _same_but_nan_bits(a, b)
