@@ -405,3 +405,30 @@ def test_a_gradient_accumulated_into_an_expanded_or_read_only_grad_does_what_eag
             weight.grad, twin.grad = torch.from_numpy(read_only), torch.from_numpy(read_only)
             assert _bits(compiled(x)) == _bits(eager(x)) and not read_only.any()
     assert compiled.replays == 0
+
+
+def test_a_scheduler_stepped_with_a_loss_computed_inside_stays_eager_and_says_why():
+    """ReduceLROnPlateau.step(loss) is a Python call replayed as a call: given a tensor the function computed, a
+    replay would hand it the recorded loss, so the step stays eager (and the learning rate falls as in eager)."""
+    def make():
+        torch.manual_seed(0)
+        model = torch.nn.Linear(2, 1)
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+        scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, patience=0)
+
+        def step(x):
+            loss = model(x).sum()
+            scheduler.step(loss)
+            return loss
+        return step, optimizer
+
+    (step, optimizer), (eager, eager_optimizer) = make(), make()
+    compiled = torch.compile(step)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for call in range(4):
+            x = torch.tensor([[1.0, 2.0]]) + call  # a loss that grows: the plateau lowers the rate
+            assert _bits(compiled(x)) == _bits(eager(x))
+            assert optimizer.param_groups[0]["lr"] == eager_optimizer.param_groups[0]["lr"]
+    assert compiled.replays == 0 and eager_optimizer.param_groups[0]["lr"] < 0.1
+    assert "ReduceLROnPlateau.step receives a tensor computed inside the compiled function" in str(caught[0].message)
