@@ -465,3 +465,13 @@ def test_a_losss_count_and_a_0d_log_softmax_are_recorded_op_by_op():
     compiled, result = _replaying(step, torch.tensor(x), torch.tensor(y))
     assert "0 ops called whole" in compiled.explain()
     _same(result, step(reference.tensor(x), reference.tensor(y), reference))
+
+
+def test_repeated_ops_with_equal_float_operands_are_merged_by_value():
+    """Two float objects of one value (computed at run time, so not one constant of the code) merge too."""
+    def scaled(x, halves=(5, 5)):
+        return x * (halves[0] / 2) + x * (halves[1] / 2)
+
+    compiled, result = _replaying(scaled, torch.tensor([1.0, 2.0, 3.0]))
+    assert _operations(_plan(compiled)[3], "*") == 1
+    _same(result, scaled(reference.tensor([1.0, 2.0, 3.0])))

@@ -432,3 +432,20 @@ def test_a_scheduler_stepped_with_a_loss_computed_inside_stays_eager_and_says_wh
             assert optimizer.param_groups[0]["lr"] == eager_optimizer.param_groups[0]["lr"]
     assert compiled.replays == 0 and eager_optimizer.param_groups[0]["lr"] < 0.1
     assert "ReduceLROnPlateau.step receives a tensor computed inside the compiled function" in str(caught[0].message)
+
+
+def test_an_op_that_raises_inside_a_compiled_function_and_is_caught_leaves_the_recording_intact():
+    """The op's frame sees the exception, then returns: only the return ends the op call being followed."""
+    def step(x):
+        total = torch.cumsum(x, 0)  # no kernel for 0-d: called whole
+        try:
+            torch.sum(x, dim="rows")
+        except (TypeError, IndexError):
+            pass
+        return total * 2
+
+    compiled = torch.compile(step)
+    for call in range(4):
+        x = torch.tensor(1.5 + call)
+        assert _bits(compiled(x)) == _bits(step(x))
+    assert compiled.replays == 2
