@@ -140,6 +140,7 @@ def kthvalue(input, k, dim=-1, keepdim=False, *, out=None):
 _MEDIAN = kernel_missing("median_cpu", "bc")
 _MEDIAN_ALONG = kernel_missing("median_out", "bc")
 _MODE = kernel_missing("mode_cpu", "c")
+_FEW, _MANY = 8, 4096  # mode compares positions pairwise along a dim up to _FEW long, in _MANY elements or more
 
 def _lower_median_position(x, dim, skip_nan):
     """Where the lower median sits in the sorted order of each slice; a slice with nan picks its
@@ -229,6 +230,28 @@ def _mode_indices(x, dim):
     return xp.moveaxis(xp.take_along_axis(order, last, -1), -1, dim)
 
 
+def _mode_indices_few(x, dim):
+    """``_mode_indices`` along a short ``dim`` of many slices: each value counted by comparing the positions
+    pairwise, a whole slice of positions at a time (sorting many short slices pays a loop per slice).
+
+    The winner is the largest count, then the smallest value, as the first longest sorted run; a nan
+    equals nothing, counts 0 and wins only in an all-nan slice, at its first index (its run of one).
+    The index is the last position equal to the winner, the end of its stably sorted run.
+    """
+    xp = namespace_of(x)
+    moved = xp.moveaxis(x, dim, -1)
+    columns = xp.ascontiguousarray(moved.reshape(-1, moved.shape[-1]).T)
+    counts = [sum(column == other for other in columns) for column in columns]
+    best_count, best = counts[0], columns[0]
+    for count, column in zip(counts[1:], columns[1:]):
+        better = (count > best_count) | ((count == best_count) & (column < best))
+        best_count, best = xp.where(better, count, best_count), xp.where(better, column, best)
+    last = xp.zeros(best.shape, dtype=xp.int64)
+    for position, column in enumerate(columns):
+        last = xp.where(column == best, position, last)
+    return xp.moveaxis(last.reshape(moved.shape[:-1] + (1,)), -1, dim)
+
+
 def mode(input, dim=-1, keepdim=False, *, out=None):
     """The most frequent value along ``dim`` (the smallest on ties) and the last index holding it."""
     try:
@@ -240,7 +263,12 @@ def mode(input, dim=-1, keepdim=False, *, out=None):
     check_nonempty_dim("mode", x.shape, (dim,))
     if x.ndim and x.size:
         reject(x, _MODE)
-    indices = _mode_indices(x, dim) if x.ndim else None
+    if not x.ndim:
+        indices = None
+    elif x.shape[dim] <= _FEW and x.size >= _MANY:
+        indices = _mode_indices_few(x, dim)
+    else:
+        indices = _mode_indices(x, dim)
     return write_out(pick_along(input, dim, indices, keepdim, ModeBackward0, return_types.mode), out, "mode")
 
 
