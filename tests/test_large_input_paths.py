@@ -1,14 +1,15 @@
-"""Ops that take another NumPy route for large inputs (the op table's samples are too small to reach it):
-mode along a short dim, cumsum/cumprod along a short dim, amax/amin over a short last axis, nll_loss on
-images, batch norm's training statistics, combinations. Each is checked against PyTorch, and where the
-route must give the same bits as the general one, against that."""
+"""Ops that take another NumPy route for large inputs (the op table's samples are too small to reach it),
+or whose route the op table's few ties and nans hardly test: median's index among ties, mode along a short
+dim, cumsum/cumprod along a short dim, amax/amin over a short last axis, nll_loss on images, batch norm's
+training statistics, combinations. Each is checked against PyTorch, and where the route must give the same
+bits as the general one, against that."""
 
 import numpy as np
 import pytest
 import torch
 
 import chainrule
-from chainrule._ops.sorting import _mode_indices, _mode_indices_few
+from chainrule._ops.sorting import _lower_median_position, _mode_indices, _mode_indices_few, _stably_sorted_at
 
 
 def _pair(array, grad=False):
@@ -34,6 +35,29 @@ def test_mode_by_pairwise_counts_picks_what_sorting_picks():
         values[:50] = np.nan
         for dim in (0, 1):
             np.testing.assert_array_equal(_mode_indices_few(values, dim), _mode_indices(values, dim))
+
+
+@pytest.mark.parametrize("name", ["median", "nanmedian"])
+@pytest.mark.parametrize("dim", [0, 1])
+def test_median_among_ties_matches_pytorch(name, dim):
+    values = np.random.default_rng(8).integers(-3, 4, (64, 96)).astype(np.float32)
+    ours, theirs = _pair(values)
+    got, expected = getattr(chainrule, name)(ours, dim), getattr(torch, name)(theirs, dim)
+    np.testing.assert_array_equal(got.values.numpy(), expected.values.numpy())
+    np.testing.assert_array_equal(got.indices.numpy(), expected.indices.numpy())
+
+
+def test_median_position_picks_what_a_stable_argsort_picks():
+    rng = np.random.default_rng(9)
+    values = rng.integers(-2, 3, (50, 40, 30)).astype(np.float32)
+    values[rng.random(values.shape) < 0.1] = np.nan
+    values[rng.random(values.shape) < 0.2] = -0.0
+    values[:5] = np.nan
+    for dim in range(3):
+        for skip_nan in (False, True):
+            position = _lower_median_position(values, dim, skip_nan)
+            expected = np.take_along_axis(np.argsort(values, axis=dim, kind="stable"), position, dim)
+            np.testing.assert_array_equal(_stably_sorted_at(values, dim, position), expected)
 
 
 @pytest.mark.parametrize("name", ["cumsum", "cumprod"])
