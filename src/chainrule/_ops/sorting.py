@@ -172,9 +172,10 @@ def _median_along(name, input, dim, keepdim, skip_nan, node, result_type):
 
 def _stably_sorted_at(x, dim, position):
     """``take_along_axis(stable_argsort(x, dim), position, dim)`` without sorting indices (a stable argsort
-    of many slices cost seven times a sort of their values, in the benchmark's median): the sorted value at ``position``, then the one of its equal
-    elements that the stable order puts there, the ``position - before``-th in input order, where
-    ``before`` elements sort ahead of them (a nan equals a nan here and sorts after every number)."""
+    of many slices cost seven times a sort of their values, in the benchmark's median): the sorted value at
+    ``position``, then the one of its equal elements that the stable order puts there, the
+    ``position - before``-th in input order, where ``before`` elements sort ahead of them (a nan equals a
+    nan here and sorts after every number)."""
     xp = namespace_of(x)
     values, position = xp.moveaxis(x, dim, -1), xp.moveaxis(position, dim, -1)
     value = xp.take_along_axis(xp.sort(values, axis=-1), position, -1)
