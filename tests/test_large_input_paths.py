@@ -60,6 +60,15 @@ def test_median_position_picks_what_a_stable_argsort_picks():
             np.testing.assert_array_equal(_stably_sorted_at(values, dim, position), expected)
 
 
+def test_median_under_vmap_is_each_samples_median():
+    values = np.random.default_rng(10).integers(-2, 3, (3, 40, 30)).astype(np.float32)
+    batched = chainrule.func.vmap(lambda t: chainrule.median(t, 0))(chainrule.tensor(values))
+    for sample, (value, index) in zip(values, zip(*batched)):
+        expected = chainrule.median(chainrule.tensor(sample), 0)
+        np.testing.assert_array_equal(value.numpy(), expected.values.numpy())
+        np.testing.assert_array_equal(index.numpy(), expected.indices.numpy())
+
+
 @pytest.mark.parametrize("name", ["cumsum", "cumprod"])
 @pytest.mark.parametrize("dim", [0, 1, 2])
 def test_scans_along_a_short_dim_keep_numpys_bits(name, dim):

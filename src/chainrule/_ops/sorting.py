@@ -172,22 +172,27 @@ def _median_along(name, input, dim, keepdim, skip_nan, node, result_type):
 
 def _stably_sorted_at(x, dim, position):
     """``take_along_axis(stable_argsort(x, dim), position, dim)`` without sorting indices (a stable argsort
-    of many slices cost seven times a sort of their values, in the benchmark's median): the sorted value at
-    ``position``, then the one of its equal elements that the stable order puts there, the
-    ``position - before``-th in input order, where ``before`` elements sort ahead of them (a nan equals a
-    nan here and sorts after every number)."""
+    of many slices cost seven times a sort of their values, in the benchmark's median)."""
     xp = namespace_of(x)
     values, position = xp.moveaxis(x, dim, -1), xp.moveaxis(position, dim, -1)
+    return xp.moveaxis(xp.matrix_kernel(_stably_sorted_kernel, (1, 1), values, position), -1, dim)
+
+
+def _stably_sorted_kernel(xp, values, position):
+    """Along the last axis: the sorted value at ``position``, then the one of its equal elements that the
+    stable order puts there, the ``position - before``-th in input order, where ``before`` elements sort
+    ahead of them (a nan equals a nan here and sorts after every number). A kernel of whole stacks of
+    slices, as its compaction (``flatnonzero``) has no per-sample form."""
+    position = xp.broadcast_to(position, values.shape[:-1] + (1,))
     value = xp.take_along_axis(xp.sort(values, axis=-1), position, -1)
-    nan = xp.isnan(value) if x.dtype.kind == "f" else False
+    nan = xp.isnan(value) if values.dtype.kind == "f" else False
     before = (values < value) | (nan & (values == values))
     equal = (values == value) | (nan & (values != values))
     nth = (position - xp.sum(before, axis=-1, keepdims=True)).reshape(-1)
-    size = values.shape[-1]
     flat = xp.flatnonzero(equal)  # each slice's equal elements, slice after slice, in input order
-    starts = xp.arange(nth.size) * size
+    starts = xp.arange(nth.size) * values.shape[-1]
     chosen = flat[xp.searchsorted(flat, starts) + nth] - starts
-    return xp.moveaxis(chosen.reshape(position.shape), -1, dim)
+    return chosen.reshape(position.shape)
 
 
 def _median_of_all(input, skip_nan, node):
