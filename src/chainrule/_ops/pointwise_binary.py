@@ -319,7 +319,7 @@ def _lerp_arrays(start, end, weight):
         coefficient = weight - ~near_start  # weight - 1 where interpolating from the end
         base = select(near_start, start, end)
     else:  # one weight: one end for every element, no selecting pass
-        coefficient = weight if near_start else weight - compute(1)
+        coefficient = xp.asarray(weight if near_start else weight - compute(1))  # an array of x's namespace
         base = start if near_start else end
     if compute == xp.float64:
         return fused_multiply_add(coefficient, difference, base)
