@@ -104,6 +104,8 @@ def min(input, dim=ALL, keepdim=False, *, other=None, out=None):
 
 # ---------------------------------------------------------------- amax / amin / aminmax
 _SHORT, _MANY = 64, 4096  # a last axis up to _SHORT long, in arrays of _MANY elements or more
+
+
 def _check_reducible(name, x, dim, dims):
     if x.size == 0:
         if dim is None or dim == () or dim == []:

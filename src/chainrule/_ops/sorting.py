@@ -142,6 +142,7 @@ _MEDIAN_ALONG = kernel_missing("median_out", "bc")
 _MODE = kernel_missing("mode_cpu", "c")
 _FEW, _MANY = 8, 4096  # mode compares positions pairwise along a dim up to _FEW long, in _MANY elements or more
 
+
 def _lower_median_position(x, dim, skip_nan):
     """Where the lower median sits in the sorted order of each slice; a slice with nan picks its
     first nan, unless ``skip_nan``, which takes the median of the other values."""
