@@ -32,9 +32,23 @@ Where chainrule stays above 3x (measured on 2 shared cores; ratios move by 10-30
     F.ctc_loss, logcumsumexp, cummax/cummin backward    a recursion along one axis, a step per Python call
     softshrink, hardshrink, threshold, prelu, rrelu    a compare and a select by the bits (``where`` on
                       NumPy mispredicts a branch per element); PyTorch fuses both in one pass
-  Reachable, in files outside this benchmark's changes (left to their owners):
-    combinations (~35x), F.nll_loss forward, grid_sample (overhead: ~0.3 ms on 12 elements), batch_norm
-    forward, mode, median, amax/amin (~8x), prod, lerp (~7x), cumsum/cumprod forward (~5x)
+  Left after issue #18's pass (2026-12-07; ratio before -> after, medians of three runs on the loaded
+  2-core machine):
+    prod over the last axis (8.0x -> 8.2x, unchanged)    NumPy multiplies each short row in its own loop;
+                      a transposing copy costs nearly as much, another order of products changes the bits
+    lerp (number weight 9.9x -> 5.6x, tensor weight 14.6x -> 10x)    PyTorch's one rounding of
+                      ``w * (end - start) + start`` is taken in float64 buffers: float64 passes where
+                      PyTorch makes one float32 pass
+    F.nll_loss forward on images (10x -> 6.7x)    ~50 us of Python around ~1K targets (checks, masks,
+                      the node) against PyTorch's ~8 us
+    amax/amin over a short last axis (6.4x -> 3.9x)    a transposing copy, then row against row
+    cumprod forward (5.7x -> 3.3x)    a multiply call per position along the dim
+    grid_sample (~72x forward, ~26x backward, unchanged: ~0.26 ms on 12 elements)    some 36 recorded
+                      ops of a few us each; a fused node with its own rule would be the fix
+  Fixed in that pass: combinations 36x -> 0.7x (index rows by NumPy, not itertools), batch_norm forward
+    6.7x -> 2.1x (statistics by a float64 product with ones), mode 8.6x -> 2.2x (pairwise counts along a
+    short dim), median 4.2x -> 2.4x and nanmedian 4.0x -> 2.2x (the sorted value, then its index among
+    equals, without an argsort), cumsum forward 4.9x -> 2.9x (an add call per position along a short dim).
   Overhead-bound: views and shape ops (T, flatten, movedim, expand, ...) do no work at any size;
     PyTorch's ~2 us per op against chainrule's ~5 us gives 2-3x there.
   Not yet done: complex ``x ** 2`` (NumPy's complex power, ~20x).

@@ -103,6 +103,9 @@ def min(input, dim=ALL, keepdim=False, *, other=None, out=None):
 
 
 # ---------------------------------------------------------------- amax / amin / aminmax
+_SHORT, _MANY = 64, 4096  # a last axis up to _SHORT long, in arrays of _MANY elements or more
+
+
 def _check_reducible(name, x, dim, dims):
     if x.size == 0:
         if dim is None or dim == () or dim == []:
@@ -113,7 +116,12 @@ def _check_reducible(name, x, dim, dims):
 def _reduce_extreme(reduce, x, dims, keepdim):
     """``reduce`` (amax or amin) over ``dims``. NumPy reduces the first axis together with later ones element
     by element, about ten times slower than a pass of row against row over the first axis alone; an extreme
-    does not depend on the order it is taken in, so the first axis goes first."""
+    does not depend on the order it is taken in, so the first axis goes first. A short last axis is reduced
+    the same way after a transposing copy (NumPy's reduction pays a loop per row of it)."""
+    if dims == (x.ndim - 1,) and 1 < x.shape[-1] <= _SHORT and x.size >= _MANY:
+        columns = namespace_of(x).ascontiguousarray(x.reshape(-1, x.shape[-1]).T)
+        rows = reduce(columns, axis=0).reshape(x.shape[:-1])
+        return rows[..., None] if keepdim else rows
     if 0 not in dims or len(dims) == 1 or len(dims) == x.ndim:
         return reduce(x, axis=dims, keepdims=keepdim)
     rows = reduce(x, axis=0, keepdims=keepdim)

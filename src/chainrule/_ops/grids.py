@@ -6,7 +6,6 @@ Each is a composition of differentiable ops (expand, stack, index, cat, cumprod)
 order come from theirs.
 """
 
-import itertools
 import math
 import warnings
 
@@ -163,12 +162,27 @@ def combinations(input, r=2, with_replacement=False):
         raise RuntimeError("numel: integer multiplication overflow")
     if r == 0:
         return zeros(0, dtype=input.dtype)
-    pick = itertools.combinations_with_replacement if with_replacement else itertools.combinations
-    rows = list(pick(_builtin_range(input.numel()), r))
-    if not rows:
+    rows = _combination_rows(input.numel(), r, with_replacement)
+    if not len(rows):
         return zeros((0, r), dtype=input.dtype)
-    index = tensor(rows, dtype=int64)
-    return input[index.reshape(-1)].reshape(len(rows), r)
+    return input[tensor(rows.reshape(-1))].reshape(len(rows), r)
+
+
+def _combination_rows(n, r, with_replacement):
+    """The rows of ``itertools.combinations(range(n), r)`` (or with replacement) as one int64 array.
+
+    Built a column at a time: each row is followed by every larger (or equal) index, in order, so the rows
+    stay in itertools' lexicographic order without a Python step per row.
+    """
+    rows = NUMPY.arange(n, dtype=NUMPY.int64)[:, None]
+    for _ in _builtin_range(r - 1):
+        first = rows[:, -1] + (0 if with_replacement else 1)
+        counts = n - first
+        parent = NUMPY.repeat(NUMPY.arange(len(rows)), counts)
+        starts = NUMPY.cumsum(counts) - counts
+        following = NUMPY.arange(len(parent)) - starts[parent] + first[parent]
+        rows = NUMPY.concatenate([rows[parent], following[:, None]], axis=1)
+    return rows
 
 
 def _triangle_indices(row, col, offset, dtype, lower):

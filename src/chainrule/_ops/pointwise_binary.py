@@ -15,6 +15,7 @@ from ._arguments import check_tensors, number_from_tensor, not_a_tensor
 from ._broadcast import apply_binary, binary_arrays, broadcast_shapes
 from ._op import OUTPUT, conjugate, derivative, record
 from .pointwise import where
+from .where_bits import select
 from .pointwise_compare import isfinite, isnan
 from .pointwise_base import LARGE, kernel_missing, no_kernel_error, reject, to_default_float, write_out, zeros_like_grad
 from .._float_errors import silent_float_errors
@@ -314,13 +315,19 @@ def _lerp_arrays(start, end, weight):
     weight = weight.astype(compute, copy=False) if is_array(weight) else compute(weight)
     difference = end - start
     near_start = abs(weight) < 0.5
-    coefficient = xp.where(near_start, weight, weight - compute(1))
-    base = xp.where(near_start, start, end)
+    if is_array(weight):  # selected by arithmetic and by the bits: where would mispredict a branch an element
+        coefficient = weight - ~near_start  # weight - 1 where interpolating from the end
+        base = select(near_start, start, end)
+    else:  # one weight: one end for every element, no selecting pass
+        coefficient = xp.asarray(weight if near_start else weight - compute(1))  # an array of x's namespace
+        base = start if near_start else end
     if compute == xp.float64:
         return fused_multiply_add(coefficient, difference, base)
-    wide = xp.float64
-    product = coefficient.astype(wide) * difference.astype(wide)
-    return (product + base.astype(wide)).astype(compute).astype(dtype, copy=False)
+    # the float64 product is taken and added in buffers, the sum rounded as it is written to float32
+    product = xp.multiply(coefficient, difference, dtype=xp.float64)
+    total = xp.empty(product.shape, dtype=compute)
+    xp.add(product, base, out=total, dtype=xp.float64)
+    return total.astype(dtype, copy=False)
 
 
 def _check_same_dtype(input, value, argument):

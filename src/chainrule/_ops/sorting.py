@@ -140,6 +140,8 @@ def kthvalue(input, k, dim=-1, keepdim=False, *, out=None):
 _MEDIAN = kernel_missing("median_cpu", "bc")
 _MEDIAN_ALONG = kernel_missing("median_out", "bc")
 _MODE = kernel_missing("mode_cpu", "c")
+_FEW, _MANY = 8, 4096  # mode compares positions pairwise along a dim up to _FEW long, in _MANY elements or more
+
 
 def _lower_median_position(x, dim, skip_nan):
     """Where the lower median sits in the sorted order of each slice; a slice with nan picks its
@@ -165,9 +167,33 @@ def _median_along(name, input, dim, keepdim, skip_nan, node, result_type):
     reject(x, _MEDIAN_ALONG)
     indices = None
     if x.ndim:
-        order = stable_argsort(x, dim)
-        indices = namespace_of(x).take_along_axis(order, _lower_median_position(x, dim, skip_nan), dim)
+        indices = _stably_sorted_at(x, dim, _lower_median_position(x, dim, skip_nan))
     return pick_along(input, dim, indices, keepdim, node, result_type)
+
+
+def _stably_sorted_at(x, dim, position):
+    """``take_along_axis(stable_argsort(x, dim), position, dim)`` without sorting indices (a stable argsort
+    of many slices cost seven times a sort of their values, in the benchmark's median)."""
+    xp = namespace_of(x)
+    values, position = xp.moveaxis(x, dim, -1), xp.moveaxis(position, dim, -1)
+    return xp.moveaxis(xp.matrix_kernel(_stably_sorted_kernel, (1, 1), values, position), -1, dim)
+
+
+def _stably_sorted_kernel(xp, values, position):
+    """Along the last axis: the sorted value at ``position``, then the one of its equal elements that the
+    stable order puts there, the ``position - before``-th in input order, where ``before`` elements sort
+    ahead of them (a nan equals a nan here and sorts after every number). A kernel of whole stacks of
+    slices, as its compaction (``flatnonzero``) has no per-sample form."""
+    position = xp.broadcast_to(position, values.shape[:-1] + (1,))
+    value = xp.take_along_axis(xp.sort(values, axis=-1), position, -1)
+    nan = xp.isnan(value) if values.dtype.kind == "f" else False
+    before = (values < value) | (nan & (values == values))
+    equal = (values == value) | (nan & (values != values))
+    nth = (position - xp.sum(before, axis=-1, keepdims=True)).reshape(-1)
+    flat = xp.flatnonzero(equal)  # each slice's equal elements, slice after slice, in input order
+    starts = xp.arange(nth.size) * values.shape[-1]
+    chosen = flat[xp.searchsorted(flat, starts) + nth] - starts
+    return chosen.reshape(position.shape)
 
 
 def _median_of_all(input, skip_nan, node):
@@ -229,6 +255,28 @@ def _mode_indices(x, dim):
     return xp.moveaxis(xp.take_along_axis(order, last, -1), -1, dim)
 
 
+def _mode_indices_few(x, dim):
+    """``_mode_indices`` along a short ``dim`` of many slices: each value counted by comparing the positions
+    pairwise, a whole slice of positions at a time (sorting many short slices pays a loop per slice).
+
+    The winner is the largest count, then the smallest value, as the first longest sorted run; a nan
+    equals nothing, counts 0 and wins only in an all-nan slice, at its first index (its run of one).
+    The index is the last position equal to the winner, the end of its stably sorted run.
+    """
+    xp = namespace_of(x)
+    moved = xp.moveaxis(x, dim, -1)
+    columns = xp.ascontiguousarray(moved.reshape(-1, moved.shape[-1]).T)
+    counts = [sum(column == other for other in columns) for column in columns]
+    best_count, best = counts[0], columns[0]
+    for count, column in zip(counts[1:], columns[1:]):
+        better = (count > best_count) | ((count == best_count) & (column < best))
+        best_count, best = xp.where(better, count, best_count), xp.where(better, column, best)
+    last = xp.zeros(best.shape, dtype=xp.int64)
+    for position, column in enumerate(columns):
+        last = xp.where(column == best, position, last)
+    return xp.moveaxis(last.reshape(moved.shape[:-1] + (1,)), -1, dim)
+
+
 def mode(input, dim=-1, keepdim=False, *, out=None):
     """The most frequent value along ``dim`` (the smallest on ties) and the last index holding it."""
     try:
@@ -240,7 +288,12 @@ def mode(input, dim=-1, keepdim=False, *, out=None):
     check_nonempty_dim("mode", x.shape, (dim,))
     if x.ndim and x.size:
         reject(x, _MODE)
-    indices = _mode_indices(x, dim) if x.ndim else None
+    if not x.ndim:
+        indices = None
+    elif x.shape[dim] <= _FEW and x.size >= _MANY:
+        indices = _mode_indices_few(x, dim)
+    else:
+        indices = _mode_indices(x, dim)
     return write_out(pick_along(input, dim, indices, keepdim, ModeBackward0, return_types.mode), out, "mode")
 
 

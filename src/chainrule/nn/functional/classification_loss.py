@@ -128,6 +128,9 @@ def _nll_arrays(x, target, ignore_index, reduction, grad, weight=None):
     if x.ndim == 2:  # the common (batch, classes) case, by plain fancy indexing
         rows = xp.arange(x.shape[0])
         picked = x[rows, safe_labels]
+    elif x.ndim == 4:  # images: by flat positions, a fraction of take_along_axis's index building
+        positions = _image_positions(x.shape, safe_labels)
+        picked = x.reshape(-1)[positions]
     else:
         picked = xp.take_along_axis(x, xp.expand_dims(safe_labels, class_dim), class_dim).squeeze(class_dim)
     if weight is None:
@@ -149,9 +152,20 @@ def _nll_arrays(x, target, ignore_index, reduction, grad, weight=None):
     one_hot = xp.zeros(x.shape, dtype=xp.bool_)
     if x.ndim == 2:
         one_hot[rows, safe_labels] = kept
+    elif x.ndim == 4:
+        one_hot.reshape(-1)[positions] = kept
     else:
         xp.put_along_axis(one_hot, xp.expand_dims(safe_labels, class_dim), xp.expand_dims(kept, class_dim), class_dim)
     return value, one_hot, xp.expand_dims(-scale, class_dim).astype(x.dtype, copy=False)
+
+
+def _image_positions(shape, labels):
+    """Where each target's class entry lies in a C-ordered ``(N, C, H, W)`` array, as flat positions: for
+    the target at ``(n, h, w)``, ``n*C*H*W + label*H*W + h*W + w``."""
+    xp = namespace_of(labels)
+    plane = shape[2] * shape[3]
+    cell = xp.arange(labels.size).reshape(labels.shape)  # n*H*W + h*W + w
+    return cell + cell // plane * ((shape[1] - 1) * plane) + labels * plane
 
 
 # ---------------------------------------------------------------- cross_entropy
