@@ -88,19 +88,23 @@ def _complex_times(value, alpha, dtype):
     return _multiply_function(value)(value, xp.asarray(alpha, dtype=dtype))
 
 
-def _scaled_operand(x, y, alpha):
-    """``alpha * y``, the operand ``add`` adds to ``x``: untouched for real ``x`` and an ``alpha`` of 1."""
-    if x.dtype.kind == "c":
-        return _complex_times(y, alpha, x.dtype)
-    return y if alpha == 1 else _times_alpha(y, alpha)
+def _sum_into(first, scaled):
+    """``first + scaled``, written into ``scaled`` (a temporary of ``_complex_times``) where it has the result's
+    shape: that saves a third of the time the complex multiplication costs."""
+    if scaled.__class__ is _ndarray and (not is_array(first) or first.shape == scaled.shape):
+        return _add(first, scaled, out=scaled)
+    return namespace_of(scaled).add(first, scaled)
 
 
 def add(input, other, *, alpha=1, out=None):
     if input.__class__ is not Tensor:
         input, other = _as_tensor_pair(input, other)
     x, y = binary_arrays(input, other)
-    y = _scaled_operand(x, y, alpha)
-    fn = _add if x.__class__ is _ndarray else namespace_of(x).add
+    if x.dtype.kind == "c":
+        fn, y = _sum_into, _complex_times(y, alpha, x.dtype)
+    else:
+        fn = _add if x.__class__ is _ndarray else namespace_of(x).add
+        y = y if alpha == 1 else _times_alpha(y, alpha)
     result = record(apply_binary(fn, x, y), AddBackward0, (input, other), (), (alpha,))
     return result if out is None else write_out(result, out, "add")
 
@@ -130,8 +134,7 @@ def sub(input, other, *, alpha=1, out=None):
     _check_subtraction(input, other)
     x, y = binary_arrays(input, other)
     if x.dtype.kind == "c":  # PyTorch adds ``-alpha * other``
-        fn = _add if x.__class__ is _ndarray else namespace_of(x).add
-        y = _complex_times(y, -alpha, x.dtype)
+        fn, y = _sum_into, _complex_times(y, -alpha, x.dtype)
     else:
         fn = _subtract if x.__class__ is _ndarray else namespace_of(x).subtract
         y = y if alpha == 1 else _times_alpha(y, alpha)
@@ -144,8 +147,7 @@ def rsub(input, other, *, alpha=1):
     _check_subtraction(input, other)
     x, y = binary_arrays(input, other)
     if x.dtype.kind == "c":
-        fn = _add if x.__class__ is _ndarray else namespace_of(x).add
-        x = _complex_times(x, -alpha, x.dtype)
+        fn, x = _sum_into, _complex_times(x, -alpha, x.dtype)
     else:
         fn = _subtract if x.__class__ is _ndarray else namespace_of(x).subtract
         x = x if alpha == 1 else _times_alpha(x, alpha)
@@ -445,7 +447,9 @@ def _binary_kernel(node_class, function_name, template):
 
 @elementwise
 def _add_scaled(x, y, alpha):
-    return namespace_of(x).add(x, _scaled_operand(x, y, alpha))
+    if x.dtype.kind == "c":
+        return namespace_of(x).add(x, _complex_times(y, alpha, x.dtype))
+    return namespace_of(x).add(x, y * alpha)
 
 
 @elementwise
