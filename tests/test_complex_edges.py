@@ -107,3 +107,16 @@ def test_rsqrt_gradient_at_an_infinite_real_part(dtype):
         return z.grad.numpy()
 
     _same(grad(chainrule), grad(torch))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_addcdiv_gradient_at_a_zero_divisor(dtype):
+    """``value / tensor2`` in the gradient is a complex division: ``(2 - 1j) / 0j`` is ``inf + infj``."""
+    def grads(module):
+        arrays = (np.full(2, 1 + 1j), np.full(2, 0.5 - 1j), np.array([complex(0.0, -0.0), 1j]))
+        x, a, b = (module.tensor(v, dtype=getattr(module, dtype), requires_grad=True) for v in arrays)
+        module.view_as_real(module.addcdiv(x, a, b, value=2 - 1j)).sum().backward()
+        return a.grad.numpy(), b.grad.numpy()
+
+    for ours, theirs in zip(grads(chainrule), grads(torch)):
+        _same(ours, theirs)
