@@ -120,3 +120,19 @@ def test_addcdiv_gradient_at_a_zero_divisor(dtype):
 
     for ours, theirs in zip(grads(chainrule), grads(torch)):
         _same(ours, theirs)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_polar_angle_gradient_near_the_largest_floats(dtype):
+    """``real(conj(grad) * (result * 1j))``: multiplying ``conj(grad) * result`` first overflows to NaN."""
+    largest = float(np.finfo(dtype).max)
+
+    def grad(module):
+        magnitude = module.tensor(largest, dtype=getattr(module, dtype), requires_grad=True)
+        angle = module.tensor(-largest, dtype=getattr(module, dtype), requires_grad=True)
+        module.view_as_real(module.polar(magnitude, angle)).sum().backward()
+        return angle.grad.numpy()
+
+    ours, theirs = grad(chainrule), grad(torch)
+    assert np.isfinite(theirs)
+    np.testing.assert_allclose(ours, theirs, rtol=1e-6)
