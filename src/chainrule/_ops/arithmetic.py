@@ -85,7 +85,9 @@ def _complex_times(value, alpha, dtype):
     ``nan + nanj``), and a negative imaginary part turns a real ``-0.0`` into ``+0.0``."""
     xp = namespace_of(value) if is_array(value) else NUMPY
     value = xp.asarray(value, dtype=dtype)
-    return _multiply_function(value)(value, xp.asarray(alpha, dtype=dtype))
+    # by 1 or -1 a fused multiply-add rounds as the plain products do: NumPy's own loop is exact and quickest
+    multiply = xp.multiply if alpha == 1 or alpha == -1 else _multiply_function(value)
+    return multiply(value, xp.asarray(alpha, dtype=dtype))
 
 
 def _sum_into(first, scaled):
@@ -179,13 +181,16 @@ def _complex64_product(x, y):
     """
     xp = namespace_of(x)
     y = xp.asarray(y, dtype=x.dtype)
-    shape = NUMPY.broadcast_shapes(x.shape, y.shape)
-    if math.prod(shape) >= LARGE:
+    if x.size >= LARGE or y.size >= LARGE:
         return xp.multiply(x, y)
     a, b, c, d = x.real, x.imag, y.real, y.imag
-    product = xp.empty(shape, x.dtype)
-    product.real = a * c - b * d
-    product.imag = a * d + b * c
+    real = a * c
+    real -= b * d
+    imag = a * d
+    imag += b * c
+    product = xp.empty(real.shape, x.dtype)
+    product.real = real
+    product.imag = imag
     return product[()]
 
 
