@@ -224,7 +224,9 @@ def _polar_grad_abs(grad, result):
 
 
 def _polar_grad_angle(grad, result):
-    return (grad.conj() * result * 1j).real
+    """PyTorch's ``real(conj(grad) * (result * 1j))``, in its order: near the largest floats the other order
+    overflows to ``inf - inf``."""
+    return (grad.conj() * (result * 1j)).real
 
 
 ComplexBackward0 = derivative("ComplexBackward0", _real_part_grad, _imag_part_grad)

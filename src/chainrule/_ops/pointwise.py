@@ -82,7 +82,8 @@ def _sqrt_grad(grad, result):
 
 
 def _rsqrt_grad(grad, result):
-    return grad * conjugate(-0.5 * result * result * result)
+    """PyTorch's ``-0.5 * grad * conj(result ** 3)``, in its order (complex products round and sign zeros by it)."""
+    return -0.5 * grad * conjugate(result ** 3)
 
 
 def _reciprocal_grad(grad, result):
@@ -193,6 +194,13 @@ def _rsqrt_array(x):
     return 1 / namespace_of(x).sqrt(x)
 
 
+def _reciprocal_array(x):
+    """Complex: PyTorch's ``1 / z``, a complex division (``1 / 0j`` is ``inf + nanj``, ``1 / (inf + 1j)`` is
+    ``0j``), where NumPy's ``reciprocal`` gives ``nan + nanj`` and ``0 - 0j``."""
+    xp = namespace_of(x)
+    return xp.divide(1, x) if x.dtype.kind == "c" else xp.reciprocal(x)
+
+
 def _relu_array(x):
     """Large float arrays are clipped to ``[0, inf]``: one SIMD pass, 2-3x quicker than NumPy's ``maximum``
     (and -0. stays -0., as in PyTorch). Small ones take ``maximum(0, x)``, which keeps -0. too: NumPy's float32
@@ -236,7 +244,7 @@ log1p = unary_op("log1p", derivative("Log1PBackward0", _log1p_grad, saves="self"
 sqrt = unary_op("sqrt", derivative("SqrtBackward0", _sqrt_grad, saves="result"), "sqrt", "result")
 rsqrt = unary_op("rsqrt", derivative("RsqrtBackward0", _rsqrt_grad, saves="result"), _rsqrt_array, "result")
 reciprocal = unary_op("reciprocal", derivative("ReciprocalBackward0", _reciprocal_grad, saves="result"),
-                      "reciprocal", "result")
+                      _reciprocal_array, "result")
 sin = unary_op("sin", derivative("SinBackward0", _sin_grad, saves="self"), "sin", "self")
 cos = unary_op("cos", derivative("CosBackward0", _cos_grad, saves="self"), "cos", "self")
 tan = unary_op("tan", derivative("TanBackward0", _tan_grad, saves="result"), "tan", "result")

@@ -20,6 +20,7 @@ from .pointwise_compare import isfinite, isnan
 from .pointwise_base import LARGE, kernel_missing, no_kernel_error, reject, to_default_float, write_out, zeros_like_grad
 from .._float_errors import silent_float_errors
 from .._exact_arithmetic import fused_multiply_add
+from .._creation import full_like
 
 __all__ = ["maximum", "minimum", "fmax", "fmin", "clamp", "clip", "clamp_min", "clamp_max", "lerp", "atan2",
            "arctan2", "hypot", "xlogy", "copysign", "nan_to_num", "addcmul", "addcdiv"]
@@ -536,6 +537,10 @@ def _addcmul_grad_tensor2(grad, tensor1, tensor2, value):
 
 
 def _addcdiv_grad_tensor1(grad, tensor1, tensor2, value):
+    """A complex ``value / tensor2`` is PyTorch's complex division of a tensor full of ``value`` (at 0:
+    ``(2 - 1j) / 0j`` is ``inf + infj``, where ``(1 / 0j) * (2 - 1j)`` is ``nan + nanj``)."""
+    if tensor2.is_complex():
+        return grad * conjugate(full_like(tensor2, value) / tensor2)
     return grad * conjugate(value / tensor2)
 
 
