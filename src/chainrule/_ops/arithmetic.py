@@ -79,11 +79,11 @@ def _times_alpha(value, alpha):
 
 
 @silent_float_errors
-def _complex_times(value, alpha, dtype):
+def _complex_times(value, alpha, like):
     """``value * alpha`` as a complex multiplication in ``dtype``, which PyTorch's complex ``add`` and ``sub``
     do even for an ``alpha`` of 1 or -1: an infinite part then meets ``0 * inf`` (``x - x`` of ``inf + 0j`` is
     ``nan + nanj``), and a negative imaginary part turns a real ``-0.0`` into ``+0.0``."""
-    xp = namespace_of(value) if is_array(value) else NUMPY
+    xp, dtype = namespace_of(like), like.dtype  # ``like``: the other operand's array (a number takes its kind)
     value = xp.asarray(value, dtype=dtype)
     # by 1 or -1 a fused multiply-add rounds as the plain products do: NumPy's own loop is exact and quickest
     multiply = xp.multiply if alpha == 1 or alpha == -1 else _multiply_function(value)
@@ -103,7 +103,7 @@ def add(input, other, *, alpha=1, out=None):
         input, other = _as_tensor_pair(input, other)
     x, y = binary_arrays(input, other)
     if x.dtype.kind == "c":
-        fn, y = _sum_into, _complex_times(y, alpha, x.dtype)
+        fn, y = _sum_into, _complex_times(y, alpha, x)
     else:
         fn = _add if x.__class__ is _ndarray else namespace_of(x).add
         y = y if alpha == 1 else _times_alpha(y, alpha)
@@ -136,7 +136,7 @@ def sub(input, other, *, alpha=1, out=None):
     _check_subtraction(input, other)
     x, y = binary_arrays(input, other)
     if x.dtype.kind == "c":  # PyTorch adds ``-alpha * other``
-        fn, y = _sum_into, _complex_times(y, -alpha, x.dtype)
+        fn, y = _sum_into, _complex_times(y, -alpha, x)
     else:
         fn = _subtract if x.__class__ is _ndarray else namespace_of(x).subtract
         y = y if alpha == 1 else _times_alpha(y, alpha)
@@ -149,7 +149,7 @@ def rsub(input, other, *, alpha=1):
     _check_subtraction(input, other)
     x, y = binary_arrays(input, other)
     if x.dtype.kind == "c":
-        fn, x = _sum_into, _complex_times(x, -alpha, x.dtype)
+        fn, x = _sum_into, _complex_times(x, -alpha, x)
     else:
         fn = _subtract if x.__class__ is _ndarray else namespace_of(x).subtract
         x = x if alpha == 1 else _times_alpha(x, alpha)
@@ -453,14 +453,14 @@ def _binary_kernel(node_class, function_name, template):
 @elementwise
 def _add_scaled(x, y, alpha):
     if x.dtype.kind == "c":
-        return namespace_of(x).add(x, _complex_times(y, alpha, x.dtype))
+        return namespace_of(x).add(x, _complex_times(y, alpha, x))
     return namespace_of(x).add(x, y * alpha)
 
 
 @elementwise
 def _subtract_scaled(x, y, alpha):
     if x.dtype.kind == "c":
-        return namespace_of(x).add(x, _complex_times(y, -alpha, x.dtype))
+        return namespace_of(x).add(x, _complex_times(y, -alpha, x))
     return namespace_of(x).subtract(x, y * alpha)
 
 
