@@ -61,7 +61,7 @@ MODULES = {
     "random": (["src/chainrule/_random/generator.py", "src/chainrule/_random/draws.py",
                 "src/chainrule/_random/fill.py", "src/chainrule/_random/factories.py"],
                "tests/test_random_streams.py tests/test_random_distributions.py tests/test_random_arguments.py "
-               "-k \"not unseeded_program and not numba and not 70000\""),
+               "tests/test_random_rejection.py -k \"not unseeded_program and not numba and not 70000\""),
     "compile": (["src/chainrule/_compile/plan.py", "src/chainrule/_compile/recorder.py",
                  "src/chainrule/_compile/hooks.py"],
                 "tests/test_compile_plans.py tests/test_compile_recording.py tests/test_compile_recording_torch.py "
