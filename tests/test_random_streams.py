@@ -310,7 +310,10 @@ def test_gradients_through_samplers_are_zero(program):
     lambda m: m.bernoulli(m.ones(2, dtype=m.int64)), lambda m: m.zeros(2).random_(0, 2 ** 70),
     lambda m: m.randperm(2050, dtype=m.float16), lambda m: m.randperm(2 ** 24 + 2, dtype=m.float32),
     lambda m: m.randperm(129, dtype=m.int8), lambda m: m.randperm(257, dtype=m.uint8),
-    lambda m: m.randperm(3, dtype=m.bool)])
+    lambda m: m.randperm(3, dtype=m.bool),
+    # an out= tensor of another dtype
+    lambda m: m.rand(3, dtype=m.float64, out=m.empty(3)), lambda m: m.randn(3, out=m.empty(3, dtype=m.int64)),
+    lambda m: m.randperm(3000, out=m.empty(3, dtype=m.float16)), lambda m: m.rand(3, out=m.empty(3, dtype=m.int64))])
 def test_errors_match_pytorch(program):
     with pytest.raises(Exception) as theirs:
         program(torch)

@@ -25,6 +25,7 @@ from .matmul import matmul
 from .products import outer
 from .complex import view_as_complex, view_as_real
 from .diagonals import diagonal
+from .pointwise_base import no_kernel_error
 from .scatter_forms import as_strided
 from .shape import expand, permute, reshape, squeeze, t, transpose, unfold, unsqueeze
 
@@ -212,7 +213,7 @@ _COUNTS_ONLY = object()  # repeat_interleave(counts): no repeats given (None is 
 def _index_counts(counts):
     """The counts' array: PyTorch's kernel takes int32 and int64 counts only."""
     if counts.dtype.itemsize < 4 or counts.dtype.category != 1:
-        raise NotImplementedError(f"\"repeat_interleave_cpu\" not implemented for '{counts.dtype.scalar_type_name}'")
+        raise no_kernel_error("repeat_interleave_cpu", counts._data.dtype)
     return counts._data
 
 
