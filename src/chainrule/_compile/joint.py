@@ -231,6 +231,8 @@ class PendingJoint:
 def start_joint(compiled, entry, recording, outputs, tree, result, tensors, aliases):
     """The recording call's forward is done: hand out its result on a ``RecordingBackward`` node."""
     recording.forward_end = len(recording.instructions)
+    # what a backward reads of a value the forward wrote into is its value now, not the one kept for the forward
+    recording.values_after_forward = {slot: array.copy(order="K") for slot, array in recording.written.items()}
     inner = [tensor for tensor, _, _ in recording.graph_outputs.values()]  # in the order of their output numbers
     sinks = _sinks(inner)
     sources = []
@@ -311,7 +313,10 @@ class JointPlan:
         pattern = pending.pattern
         self.backwards = {pattern: Plan(prologue + backward, values, returned, tree, label + ":backward")}
         self.forward.verify(values, recording.final_values)
-        self.backwards[pattern].verify(values, {slot: values[slot] for slot in grad_slots if slot is not None})
+        after_forward = list(values)
+        for slot, value in recording.values_after_forward.items():
+            after_forward[slot] = value
+        self.backwards[pattern].verify(after_forward, {slot: values[slot] for slot in grad_slots if slot is not None})
         self.guards, self.grad_guards = self.forward.guards, self.forward.grad_guards
         self.modules = self.forward.modules
         self.instructions = self.forward.instructions + self.backwards[pattern].instructions

@@ -57,6 +57,12 @@ def has_effects(instruction):
         instruction.fn in STATEFUL or getattr(instruction.fn, "effect", False))
 
 
+def _written_operands(instructions):
+    """The slots an op called through ``traced_stateful`` writes into (its ``writes``: running statistics)."""
+    return {i.operands[position].slot for i in instructions if i.__class__ is Traced
+            for position in getattr(i.fn, "writes", ()) if i.operands[position].__class__ is SlotRef}
+
+
 def _renamed_ref(ref, renames):
     if ref.__class__ is SlotRef:
         return SlotRef(renames.get(ref.slot, ref.slot))
@@ -265,7 +271,8 @@ def _write(instructions, outputs, verify, large=frozenset(), scalars=frozenset()
                 value = value[()]
             written = ".copy(order='K')" if slot in arrays else ""  # the constant itself stays as recorded
             body.append(f"s{slot} = {source.bind(value, 'c')}{written}")
-        elif verify and cls is Traced and (instruction.fn in STATEFUL or getattr(instruction.fn, "stateful", False)):
+        elif verify and cls is Traced and (instruction.fn in STATEFUL or getattr(instruction.fn, "stateful", False)) \
+                and not hasattr(instruction.fn, "writes"):
             body.extend(f"s{s} = V[{s}]" for s in instruction.makes())  # no second draw
         elif cls is Call or cls is Traced or cls is Fused:
             fn, refs, template = instruction.fn, instruction.operands, instruction.template
@@ -428,7 +435,7 @@ class Plan:
         instructions = eliminate_dead_code(instructions, needed)
         if not any(i.__class__ in (Write, AddInto) or i.__class__ is Traced and has_effects(i) for i in instructions):
             instructions = fold_constants(instructions, values)
-        written = {i.target for i in instructions if i.__class__ in (AddInto, Write)}
+        written = {i.target for i in instructions if i.__class__ in (AddInto, Write)} | _written_operands(instructions)
         renames = {}
         if not any(i.__class__ is Write or i.__class__ is Traced and has_effects(i) for i in instructions):
             # a write (or an op called whole that writes) could reach a merged twin through it

@@ -75,6 +75,7 @@ class Recording:
         self.ran_backward = False
         self.saw_opaque = False
         self.final_values = {}  # slot -> a returned value as it was when the function returned
+        self.written = {}  # slot -> its live array, for the slots written in place (``before_write``)
         self.python_values = {}  # id(number) -> (number, slot, where): floats read out, fine if only returned
         self.returned = 0  # tensors met so far in the returned value
         self.graph_outputs = {}  # id(tensor) -> (tensor, its position among those, output number): returned
@@ -322,6 +323,15 @@ class Recording:
 
     def traced(self, fn, operands):
         arrays = [value._data if isinstance(value, Tensor) else value for value in operands]
+        refs = None
+        if self.failure is None:  # read before the call: it may write into some (``writes``)
+            try:
+                refs = tuple(self.operand(v) for v in operands)
+            except NotReplayable as error:
+                self.fail(str(error), user_site())
+            for position in getattr(fn, "writes", ()):
+                if isinstance(operands[position], Tensor):
+                    self.before_write(operands[position])
         result = fn(*arrays)
         if self.failure is not None:
             return result
@@ -330,7 +340,7 @@ class Recording:
         for value in outputs:
             kept.append(value if value is None or value.__class__ in (int, float) else np.asarray(value))
         try:
-            self._emit_traced(fn, operands, kept, isinstance(result, tuple))
+            self._emit_traced(fn, refs, kept, isinstance(result, tuple))
         except NotReplayable as error:
             self.fail(str(error), user_site())
         if isinstance(result, tuple):
@@ -338,8 +348,7 @@ class Recording:
         (value,) = kept
         return value
 
-    def _emit_traced(self, fn, operands, outputs, unpack):
-        refs = tuple(self.operand(v) for v in operands)
+    def _emit_traced(self, fn, refs, outputs, unpack):
         slots = []
         for value in outputs:
             if isinstance(value, np.ndarray):
@@ -452,8 +461,10 @@ class Recording:
         array = tensor._data
         while array is not None:
             slot = self.slot_of.get(id(array))
-            if slot is not None and self.values[slot] is array:
-                self.values[slot] = array.copy(order="K")
+            if slot is not None:
+                self.written[slot] = array
+                if self.values[slot] is array:
+                    self.values[slot] = array.copy(order="K")
             array = getattr(array, "base", None)  # numba-owned memory ends the chain
 
     def opaque(self, method, args, kwargs):

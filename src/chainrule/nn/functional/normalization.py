@@ -229,6 +229,9 @@ def _batch_norm_arrays(x, running_mean, running_var, weight, bias, training, mom
     return xhat.astype(x.dtype, copy=False), mean, invstd
 
 
+_batch_norm_arrays.writes = (1, 2)  # the running statistics: a compiled replay must give each call its own
+
+
 def _empty_batch_norm(input, weight, bias):
     """An empty input has no statistics: PyTorch returns a copy, scaled and shifted by the first channel's
     parameters so the graph still reaches them."""
