@@ -449,3 +449,44 @@ def test_an_op_that_raises_inside_a_compiled_function_and_is_caught_leaves_the_r
         x = torch.tensor(1.5 + call)
         assert _bits(compiled(x)) == _bits(step(x))
     assert compiled.replays == 2
+
+
+_FIRST_AND_LAST = torch.tensor([0, 2])
+
+
+def _replays_like_eager(step, make_args, calls=5):
+    """Call ``step`` compiled and eager on fresh arguments each time; the compiled one's replay count."""
+    compiled = torch.compile(step)
+    for k in range(calls):
+        replayed_args, eager_args = make_args(k), make_args(k)
+        assert _bits(compiled(*replayed_args)) == _bits(step(*eager_args))
+        for replayed, eager in zip(replayed_args, eager_args):
+            assert (_bits(replayed), replayed._version) == (_bits(eager), eager._version)
+    return compiled.replays
+
+
+def test_index_assignment_into_a_tensor_made_inside_replays_from_its_made_value_every_time():
+    def step(x):
+        out = torch.zeros(3)
+        out[_FIRST_AND_LAST] = x  # called whole (no kernel), writing into a constant of the plan
+        out[1:] += x
+        return out * 2
+
+    assert _replays_like_eager(step, lambda k: (torch.tensor([1.0 + k, 2.0]),)) == 3
+
+
+def test_index_assignment_into_an_argument_moves_its_version_as_eager_does():
+    def step(x, v):
+        x[_FIRST_AND_LAST] = v
+        return x * 2
+
+    assert _replays_like_eager(step, lambda k: (torch.zeros(3), torch.tensor([1.0 + k, -1.0]))) == 3
+
+
+def test_a_view_taken_before_a_write_is_checked_with_the_values_it_had_then():
+    def step(x):
+        out = torch.zeros(3)
+        out.masked_scatter_(torch.tensor([True, False, True]), x)  # reads a view of ``out``, then writes ``out``
+        return out * 2
+
+    assert _replays_like_eager(step, lambda k: (torch.tensor([1.0 + k, 2.0]),)) == 3

@@ -58,9 +58,18 @@ def has_effects(instruction):
 
 
 def _written_operands(instructions):
-    """The slots an op called through ``traced_stateful`` writes into (its ``writes``: running statistics)."""
-    return {i.operands[position].slot for i in instructions if i.__class__ is Traced
-            for position in getattr(i.fn, "writes", ()) if i.operands[position].__class__ is SlotRef}
+    """The slots a traced call may write into: those its function names (``writes``: running statistics),
+    or every operand of an op called whole with effects (index assignment). A constant among them gets a
+    copy of its own on every replay."""
+    written = set()
+    for instruction in instructions:
+        if instruction.__class__ is Traced:
+            positions = getattr(instruction.fn, "writes", None)
+            if positions is None:
+                positions = range(len(instruction.operands)) if getattr(instruction.fn, "effect", False) else ()
+            written.update(instruction.operands[p].slot for p in positions
+                           if instruction.operands[p].__class__ is SlotRef)
+    return written
 
 
 def _renamed_ref(ref, renames):
@@ -291,6 +300,9 @@ def _write(instructions, outputs, verify, large=frozenset(), scalars=frozenset()
                 for position, slot in enumerate(instruction.slots):
                     if slot.__class__ is not ConstRef:
                         body.append(f"s{slot} = r[{position}]" if unpack else f"s{slot} = r")
+                if not verify:  # an op called whole wrote into a tensor from outside, through a wrapper of its own
+                    body.extend(f"{source.owner(where)}._version_counter[0] += {moved}"
+                                for where, moved in getattr(fn, "bumps", ()))
             if verify:
                 body.extend(f"check({s}, s{s})" for s in instruction.makes())
         elif cls is Write:

@@ -38,6 +38,19 @@ class NotReplayable(Exception):
     """Why a recording cannot become a plan."""
 
 
+def _writes_into_arguments(fn):
+    """Whether op ``fn`` writes into a tensor it is given: an in-place method (``add_``, ``__iadd__``) or
+    index assignment."""
+    return fn.__name__.endswith("_") or fn.__name__ == "setitem"
+
+
+def _owner(array):
+    """The array at the end of ``array``'s chain of bases: the one whose memory it views."""
+    while getattr(array, "base", None) is not None:
+        array = array.base
+    return array
+
+
 class Recording:
     """The instructions of one call, and what the plan must guard.
 
@@ -56,6 +69,7 @@ class Recording:
         self.values = []  # slot -> the eager value when it was made (what a replay must reproduce)
         self.slot_of = {}  # id(array) -> slot
         self.alive = []  # every array seen, so no id is reused while recording
+        self.views = {}  # id of the array owning some memory -> slots whose values are views of it, by reference
         self.arg_position = {id(t): i for i, t in enumerate(arg_tensors)}
         self.made = {}  # id(array) -> where untracked code wrapped it as a tensor during the call
         self.constants = {}  # id(array) -> ones/zeros made during the call
@@ -106,7 +120,7 @@ class Recording:
         # A tensor not read yet is read where an op first uses it, as in a recording that follows no units
         # (so that both agree); only for an op called whole is it read before the call (``leave_unit``), with the
         # value it has now: kept now if the op may write into it, else known unchanged by its version.
-        writes = fn.__name__.endswith("_") or "out" in keywords
+        writes = _writes_into_arguments(fn) or "out" in keywords
         slot_of, discarded = self.slot_of, self.discarded
         versions = []
         unread = {}
@@ -171,7 +185,7 @@ class Recording:
             self.fail(unit.reason, user_site())  # not callable again: the enclosing op, if any, is
             return
         inner = self.instructions[unit.start:]
-        effect = any(has_effects(i) for i in inner) or unit.fn.__name__.endswith("_") or any(
+        effect = any(has_effects(i) for i in inner) or _writes_into_arguments(unit.fn) or any(
             isinstance(v, Tensor) and v._version != version for v, version in zip(unit.found, unit.versions))
         stateful = any(i.__class__ is Traced and (i.fn in _recording.STATEFUL or getattr(i.fn, "stateful", False))
                        for i in inner)
@@ -200,6 +214,9 @@ class Recording:
         call = Unit(unit.fn, unit.arguments, unit.keywords, structure, kinds, len(slots), grad)
         call.effect = effect  # a draw inside is an effect too (``has_effects``)
         call.stateful = stateful
+        call.bumps = tuple((self.ref_of(v), v._version - version) for v, version in zip(unit.found, unit.versions)
+                           if isinstance(v, Tensor) and v._version != version
+                           and (id(v) in self.loaded or id(v) in self.arg_position))
         self.instructions.append(Traced(tuple(slots), call, tuple(SlotRef(r) for r in refs), None,
                                         f"{call.__name__} (called whole: {unit.reason})", user_site(),
                                         unpack=len(slots) > 1))
@@ -227,7 +244,10 @@ class Recording:
             while base is not None and not copy:  # memory owned by something else (numba's) ends the chain
                 copy = id(base) in self.outside
                 base = getattr(base, "base", None)
-        self.values.append(value if value is not None else array.copy(order="K") if copy else array)
+        kept = value if value is not None else array.copy(order="K") if copy else array
+        self.values.append(kept)
+        if kept is array and array.base is not None:  # a view: a later write into its memory must not change it
+            self.views.setdefault(id(_owner(array)), []).append(slot)
         self.slot_of[id(array)] = slot
         self.alive.append(array)
         return slot, array
@@ -243,7 +263,7 @@ class Recording:
             if slot not in self.reread:
                 raise NotReplayable("a value computed inside an op that is replayed as a whole call is used")
         if id(array) in self.constants:
-            return self._constant_slot(array)
+            return self._constant_slot(array, value)
         if id(array) in self.made:
             raise NotReplayable(f"{self.made[id(array)]} made a tensor the compiled replay cannot recompute")
         position = self.arg_position.get(id(tensor))
@@ -258,12 +278,12 @@ class Recording:
         self.loaded[id(tensor)] = slot
         return slot
 
-    def _constant_slot(self, array):
+    def _constant_slot(self, array, value=None):
         """A slot for ones or zeros made during the call; the plan keeps a copy, since the function may
-        write into the array or return it."""
-        slot, _ = self._new_slot(array)
+        write into the array or return it. ``value``: what it held when an op called whole began."""
+        slot, _ = self._new_slot(array, value=value)
         self.reread.add(slot)
-        self.instructions.append(Const(slot, array.copy(order="K")))
+        self.instructions.append(Const(slot, (array if value is None else value).copy(order="K")))
         return slot
 
     def load_array(self, position, array):
@@ -457,8 +477,13 @@ class Recording:
             self.fail(str(error), user_site())
 
     def before_write(self, tensor):
-        """``tensor``'s array (and any array it views) is about to change: keep the values it had."""
+        """``tensor``'s array (and any array it views, or that views it) is about to change: keep the values
+        they had."""
         array = tensor._data
+        for slot in self.views.get(id(_owner(array)), ()):
+            view = self.values[slot]
+            if view.base is not None and np.may_share_memory(view, array):  # not copied yet, and overlapping
+                self.values[slot] = view.copy(order="K")
         while array is not None:
             slot = self.slot_of.get(id(array))
             if slot is not None:

@@ -198,6 +198,7 @@ class Unit:
 
     effect = False  # it writes into its arguments or draws random numbers: never dropped
     stateful = False  # it draws random numbers: a check against eager must not call it again
+    bumps = ()  # (where a tensor from outside comes from, by how much the call moved its version)
 
     def __init__(self, fn, arguments, keywords, outputs, kinds, count, grad=None):
         self.fn = fn
