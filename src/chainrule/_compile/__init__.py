@@ -389,7 +389,8 @@ def _canonical_value(value):
         return ("scalar", value.dtype.str, value.tobytes())
     if isinstance(value, Unit):
         return ("unit", id(value.fn), _canonical_value(value.arguments), _canonical_value(value.keywords),
-                _canonical_value(value.outputs), value.kinds, _canonical_value(value.grad), _canonical_value(value.bumps))
+                _canonical_value(value.outputs), value.kinds, _canonical_value(value.grad),
+                _canonical_value(value.bumps))
     if isinstance(value, tuple):  # a named tuple: an instruction, an operand, a returned value
         _CANONICAL[cls] = _canonical_named_tuple  # its fields are compared, not its class's equality
         return _canonical_named_tuple(value)
