@@ -289,6 +289,14 @@ def test_mmap_maps_the_file_copy_on_write(tmp_path):
         load(io.BytesIO(before), mmap=True)
 
 
+def test_mmap_reads_each_tensor_at_its_own_offset(tmp_path):
+    path = tmp_path / "weights.safetensors"
+    tensors = {"a": chainrule.arange(4.0), "b": chainrule.arange(10.0, 13.0), "c": chainrule.arange(20.0, 22.0)}
+    save(tensors, path)
+    loaded = load(path, mmap=True)
+    assert {name: t.tolist() for name, t in loaded.items()} == {name: t.tolist() for name, t in tensors.items()}
+
+
 def test_save_is_atomic_and_leaves_no_temporary_file(tmp_path):
     path = tmp_path / "state.safetensors"
     save({"x": chainrule.ones(2)}, path)
@@ -325,6 +333,42 @@ def test_saving_many_tensors_takes_linear_time():
     start = time.process_time()
     loaded = round_trip(state)
     assert time.process_time() - start < 5 and len(loaded) == 20_000
+
+
+class _ReadsOnly:
+    def read(self, size=-1):
+        return b""
+
+
+class _SeeksOnly:
+    def seek(self, offset, whence=0):
+        return 0
+
+
+class _CannotRead(_SeeksOnly):
+    def tell(self):
+        return 0
+
+
+@pytest.mark.parametrize("make", [lambda: 5, object, _ReadsOnly, _SeeksOnly, _CannotRead],
+                         ids=["int", "object", "read only", "seek only", "no read"])
+def test_loading_what_is_not_a_file_raises_like_torch(make):
+    with pytest.raises(AttributeError) as theirs:
+        torch.load(make(), weights_only=True)
+    with pytest.raises(AttributeError) as ours:
+        load(make())
+    expected = str(theirs.value).split(".")[0]  # "'R' object has no attribute 'seek'"
+    assert str(ours.value).startswith(expected + ".")
+
+
+def test_a_parameter_of_integers_that_needs_no_gradient_round_trips_as_in_torch():
+    ours = round_trip({"p": chainrule.nn.Parameter(chainrule.tensor([1, 2]), requires_grad=False)})["p"]
+    buffer = io.BytesIO()
+    torch.save({"p": torch.nn.Parameter(torch.tensor([1, 2]), requires_grad=False)}, buffer)
+    buffer.seek(0)
+    theirs = torch.load(buffer)["p"]
+    assert (type(ours).__name__, str(ours.dtype), ours.requires_grad, ours.tolist()) == \
+        (type(theirs).__name__, str(theirs.dtype).replace("torch", "chainrule"), theirs.requires_grad, theirs.tolist())
 
 
 def test_non_seekable_streams_are_read_whole():

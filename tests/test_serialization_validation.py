@@ -63,6 +63,10 @@ LAYOUT = {
     "huge shape": (layout({"x": entry(shape=(2 ** 40, 2 ** 40))}, b"\0" * 4), r"hold 4 bytes but dtype F32 and"),
     "offsets out of range": (layout({"x": entry(offsets=(8, 12))}, b"\0" * 4),
                              r"data_offsets \[8, 12\] must be two integers within the 4 bytes of data"),
+    "offset one before the data": (layout({"x": entry("U8", (1,), (-1, 0))}, b"\0"),
+                                   r"data_offsets \[-1, 0\] must be two integers within the 1 bytes of data"),
+    "dimension of 2**63": (layout({"x": entry("F32", (0, 2 ** 63), (0, 0))}),
+                           r"shape \[0, 9223372036854775808\] must be a list of at most 64"),
     "negative offsets": (layout({"x": entry("U8", (0,), (-4, -4))}, b"\0" * 4), r"\[-4, -4\] must be two integers"),
     "huge offsets": (layout({"x": entry("U8", (1,), (2 ** 64, 2 ** 64 + 1))}, b"\0"),
                      r"\[18446744073709551616, 18446744073709551617\] must be two integers"),
@@ -305,3 +309,75 @@ def test_a_record_marked_compressed_is_refused_even_with_equal_sizes():
     assert load(io.BytesIO(_ours()))["w"].tolist() == [0.0, 1.0, 2.0, 3.0]
     with pytest.raises(InvalidFileError, match="zip record 'archive/data/0' is compressed"):
         load(io.BytesIO(raw))
+
+
+def test_a_legacy_storage_view_is_refused():
+    """A sixth entry in a storage's persistent id (a view, in checkpoints before 1.6) is not supported."""
+    raw = _rewritten(lambda record, data: data.replace(b"K\x04tq\x07Q", b"K\x04K\x00tq\x07Q")
+                     if record.endswith("data.pkl") else data)
+    with pytest.raises((AssertionError, RuntimeError, ValueError)):
+        torch.load(io.BytesIO(raw), weights_only=False)
+    with pytest.raises(InvalidFileError, match="storage views of legacy checkpoints are not supported"):
+        load(io.BytesIO(raw), weights_only=False)
+
+
+@pytest.mark.parametrize("weights_only", [True, False])
+def test_a_storage_in_a_legacy_header_is_refused(weights_only):
+    raw = _legacy()
+    magic = b"\x80\x02\x8a\x0al\xfc\x9cF\xf9 j\xa8P\x19."
+    assert raw.startswith(magic)
+    raw = b"\x80\x02X\x07\x00\x00\x00storage\x85Q." + raw[len(magic):]  # a persistent id for the magic number
+    with pytest.raises(InvalidFileError, match="chainrule.load: a storage where none may be"):
+        load(io.BytesIO(raw), weights_only=weights_only)
+
+
+def _rebuilt(archive, comment=b"", extra=b""):
+    """``archive``'s records written again by Python's zipfile, each with ``comment`` and ``extra``."""
+    source = zipfile.ZipFile(io.BytesIO(archive))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as target:
+        for info in source.infolist():
+            record = zipfile.ZipInfo(info.filename, info.date_time)
+            record.comment, record.extra = comment, extra
+            target.writestr(record, source.read(info))
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("fields", [{"comment": b"a comment"}, {"extra": b"abc"},
+                                    {"extra": b"\x99\x99\x02\x00xyabc"}],
+                         ids=["record comments", "an extra field too short for a header", "a field, then three bytes"])
+def test_archives_torch_reads_despite_unusual_directory_entries_load(fields):
+    raw = _rebuilt(_checkpoint(), **fields)
+    assert torch.load(io.BytesIO(raw))["w"].tolist() == [0.0, 1.0, 2.0, 3.0]
+    assert load(io.BytesIO(raw))["w"].tolist() == [0.0, 1.0, 2.0, 3.0]
+
+
+def test_an_archive_of_two_checkpoints_is_refused_as_torch_refuses_it():
+    def checkpoint(value, prefix):
+        buffer = io.BytesIO()
+        torch.save({"w": torch.tensor([value])}, buffer)
+        source = zipfile.ZipFile(io.BytesIO(buffer.getvalue()))
+        return [(prefix + info.filename.split("/", 1)[1], source.read(info)) for info in source.infolist()]
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as target:
+        for name, data in checkpoint(1.0, "first/") + checkpoint(2.0, "second/"):
+            target.writestr(name, data)
+    with pytest.raises(RuntimeError, match="not in a subdirectory first/: second/"):
+        torch.load(io.BytesIO(out.getvalue()))
+    with pytest.raises(InvalidFileError, match="zip record 'second/.*' is not in the folder 'first/' of the archive"):
+        load(io.BytesIO(out.getvalue()))
+
+
+def test_a_zip64_value_for_a_field_not_marked_is_ignored_as_torch_ignores_it():
+    raw = _rebuilt(_checkpoint(), extra=struct.pack("<HHQ", 1, 8, 12345))  # a zip64 field, yet no field is 0xFFFFFFFF
+    assert torch.load(io.BytesIO(raw))["w"].tolist() == [0.0, 1.0, 2.0, 3.0]
+    assert load(io.BytesIO(raw))["w"].tolist() == [0.0, 1.0, 2.0, 3.0]
+
+
+def test_a_storage_of_2_to_the_62_elements_is_refused():
+    numel = b"\x8a\x08" + (2 ** 62).to_bytes(8, "little")  # LONG1: the storage's element count
+    raw = _rewritten(lambda record, data: data.replace(b"K\x04tq\x07Q", numel + b"tq\x07Q")
+                     if record.endswith("data.pkl") else data)
+    with pytest.raises(InvalidFileError, match=r"malformed storage id \('storage', .*4611686018427387904\)"):
+        load(io.BytesIO(raw), weights_only=False)

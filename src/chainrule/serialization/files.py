@@ -182,8 +182,8 @@ class Source:
             f = self._owned
         elif isinstance(f, (bytes, bytearray, memoryview)):
             f = io.BytesIO(f)
-        elif not (hasattr(f, "seek") and hasattr(f, "read")):
-            raise TypeError(f"chainrule.load expects a path or a binary file object, got {type(f).__name__}")
+        elif _missing_method(f) is not None:  # PyTorch's class of error
+            raise AttributeError(_missing_method(f))
         self.file = f
         self.start = f.tell() if f.seekable() else 0
         if not f.seekable():
@@ -247,3 +247,12 @@ class Source:
         if size == 0:
             return np.empty(0, np.uint8)
         return np.frombuffer(self._map, dtype=np.uint8, count=size, offset=self.start + offset)
+
+
+def _missing_method(f):
+    """What a file object lacks, named as PyTorch names the first method it would call, or None."""
+    missing = next((name for name in ("seek", "tell", "read") if not hasattr(f, name)), None)
+    if missing is not None:
+        return (f"'{type(f).__name__}' object has no attribute '{missing}'. chainrule.load reads a path or a "
+                "binary file object; load other data into io.BytesIO first")
+    return None

@@ -296,7 +296,7 @@ class _Decoder:
                 raise InvalidFileError(f"chainrule.load: tensor {name!r} marked complex is not float64 pairs")
             array = array.view(np.complex128).reshape(array.shape[:-1])
         tensor = make_tensor(placed_on(array, mapped_location(key[1], self.map_location, array)))
-        if flags[1] or flags[2]:
+        if flags[1]:  # a parameter that does not require grad may hold integers, as in PyTorch
             if array.dtype.kind not in "fc":
                 raise InvalidFileError(f"chainrule.load: tensor {name!r} of an integer dtype cannot require grad")
         if flags[2]:

@@ -130,10 +130,10 @@ def load_zip(source, weights_only, map_location, pickle_module, pickle_load_args
     if any(name.endswith("/constants.pkl") for name in reader.names):
         raise InvalidFileError("chainrule.load: this is a TorchScript archive (torch.jit.save), whose code "
                                "chainrule cannot run")
-    pickles = [name for name in reader.names if name.endswith("/data.pkl") and name.count("/") == 1]
-    if not pickles:
+    prefix = _folder_of_every_record(reader.names)
+    if prefix + "data.pkl" not in reader.records:
         raise InvalidFileError("chainrule.load: this zip archive is not a PyTorch checkpoint (no data.pkl)")
-    prefix = pickles[0][:-len("data.pkl")]
+    # (PyTorch's reader, too, takes the first record's folder for the archive's and refuses any other)
     byteorder = reader.read(prefix + "byteorder") if prefix + "byteorder" in reader.records else b"little"
     if byteorder not in (b"little", b"big"):
         raise InvalidFileError(f"chainrule.load: unknown byte order {byteorder[:20]!r}")
@@ -198,3 +198,13 @@ class _NoStorages:
 
 
 _no_storages = _NoStorages()
+
+
+def _folder_of_every_record(names):
+    """The folder holding every record of a checkpoint archive (``archive/``), as PyTorch requires."""
+    folder = names[0][:names[0].find("/") + 1] if names else ""
+    for name in names:
+        if not folder or not name.startswith(folder):
+            raise InvalidFileError(f"chainrule.load: zip record {name!r} is not in the folder {folder!r} of the "
+                                   "archive's first record")
+    return folder
