@@ -95,3 +95,19 @@ def test_values(expression):
     assert ours is None and theirs is None, (our_message, their_message)
     assert str(ours_value.dtype).split(".")[-1] == str(their_value.dtype).split(".")[-1]
     np.testing.assert_allclose(ours_value.numpy(), their_value.numpy(), rtol=1e-6, atol=1e-12)
+
+
+@pytest.mark.parametrize("size", [(2 ** 62, 2 ** 62), (2 ** 32, 2 ** 31), (3, 0, 2 ** 63 - 1, 2)])
+def test_sizes_past_64_bits_are_refused_as_torch_refuses_them(size):
+    with pytest.raises(RuntimeError) as theirs:
+        torch.empty(size)
+    with pytest.raises(RuntimeError) as ours:
+        chainrule.empty(size)
+    assert str(ours.value) == str(theirs.value)
+
+
+def test_an_empty_shape_numpy_cannot_hold_is_refused_with_the_reason():
+    assert torch.empty(0, 2 ** 62).shape == (0, 2 ** 62)  # PyTorch makes it; a NumPy array cannot have this shape
+    with pytest.raises(RuntimeError, match=r"cannot make an empty tensor of sizes=\[0, 4611686018427387904\]: its"):
+        chainrule.empty(0, 2 ** 62)
+    assert chainrule.empty(0, 2 ** 60).shape == (0, 2 ** 60)

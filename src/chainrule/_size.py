@@ -35,13 +35,24 @@ class Size(tuple):
 
 
 def check_storage_size(shape, itemsize):
-    """PyTorch's refusal of a new tensor whose byte count overflows a 64-bit integer, before any memory is asked
-    for (NumPy would try, and fail with an error of its own or after reserving tens of GiB)."""
-    count = 1
+    """PyTorch's refusals of a new tensor whose byte count or strides overflow a 64-bit integer, before any memory
+    is asked for (NumPy would try, and fail with an error of its own or after reserving tens of GiB); and a clear
+    refusal of the empty shapes PyTorch makes but a NumPy array cannot have."""
+    count = nonzero = 1
     for size in shape:
         count *= size
+        nonzero *= size or 1
+    sizes = ", ".join(str(s) for s in shape)
     if count * itemsize > _INT64_MAX:
-        raise RuntimeError(f"Storage size calculation overflowed with sizes=[{', '.join(str(s) for s in shape)}]")
+        raise RuntimeError(f"Storage size calculation overflowed with sizes=[{sizes}]")
+    stride = 1
+    for size in reversed(shape[1:]):  # a contiguous tensor's strides, in elements, as PyTorch computes them
+        stride *= size or 1
+        if stride > _INT64_MAX:
+            raise RuntimeError("Stride calculation overflowed")
+    if nonzero * itemsize > _INT64_MAX:  # PyTorch makes such an empty tensor; a NumPy array cannot have that shape
+        raise RuntimeError(f"chainrule cannot make an empty tensor of sizes=[{sizes}]: its sizes other than 0 "
+                           f"multiply past 2**63 bytes, which NumPy refuses even beside a 0")
 
 
 def allocation_error(shape, itemsize):
