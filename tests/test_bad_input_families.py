@@ -106,8 +106,11 @@ def test_sizes_past_64_bits_are_refused_as_torch_refuses_them(size):
     assert str(ours.value) == str(theirs.value)
 
 
-def test_an_empty_shape_numpy_cannot_hold_is_refused_with_the_reason():
-    assert torch.empty(0, 2 ** 62).shape == (0, 2 ** 62)  # PyTorch makes it; a NumPy array cannot have this shape
+@pytest.mark.parametrize("expression", ["T.empty(0, 2 ** 62)", "T.zeros(0, 2 ** 62)", "T.empty(0).reshape(0, 2 ** 62)",
+                                        "T.empty(0).view(-1, 2 ** 62)", "T.empty(0, 1).expand(0, 2 ** 62)",
+                                        "T.empty(0).unflatten(0, (0, 2 ** 62))"])
+def test_an_empty_shape_numpy_cannot_hold_is_refused_with_the_reason(expression):
+    assert eval(expression, {"T": torch}).shape == (0, 2 ** 62)  # PyTorch makes it; a NumPy array cannot
     with pytest.raises(RuntimeError, match=r"cannot make an empty tensor of sizes=\[0, 4611686018427387904\]: its"):
-        chainrule.empty(0, 2 ** 62)
-    assert chainrule.empty(0, 2 ** 60).shape == (0, 2 ** 60)
+        eval(expression, {"T": chainrule})
+    assert eval(expression.replace("62", "60"), {"T": chainrule}).shape == (0, 2 ** 60)

@@ -5,7 +5,7 @@ import operator
 
 from ._errors import argument_type_error, type_name
 
-__all__ = ["Size", "check_storage_size", "allocation_error", "int_list"]
+__all__ = ["Size", "check_storage_size", "check_empty_shape", "allocation_error", "int_list"]
 
 _INT64_MAX = 2 ** 63 - 1
 
@@ -38,21 +38,29 @@ def check_storage_size(shape, itemsize):
     """PyTorch's refusals of a new tensor whose byte count or strides overflow a 64-bit integer, before any memory
     is asked for (NumPy would try, and fail with an error of its own or after reserving tens of GiB); and a clear
     refusal of the empty shapes PyTorch makes but a NumPy array cannot have."""
-    count = nonzero = 1
+    count = 1
     for size in shape:
         count *= size
-        nonzero *= size or 1
-    sizes = ", ".join(str(s) for s in shape)
     if count * itemsize > _INT64_MAX:
-        raise RuntimeError(f"Storage size calculation overflowed with sizes=[{sizes}]")
+        raise RuntimeError(f"Storage size calculation overflowed with sizes=[{', '.join(str(s) for s in shape)}]")
     stride = 1
     for size in reversed(shape[1:]):  # a contiguous tensor's strides, in elements, as PyTorch computes them
         stride *= size or 1
         if stride > _INT64_MAX:
             raise RuntimeError("Stride calculation overflowed")
-    if nonzero * itemsize > _INT64_MAX:  # PyTorch makes such an empty tensor; a NumPy array cannot have that shape
-        raise RuntimeError(f"chainrule cannot make an empty tensor of sizes=[{sizes}]: its sizes other than 0 "
-                           f"multiply past 2**63 bytes, which NumPy refuses even beside a 0")
+    if not count:
+        check_empty_shape(shape, itemsize)
+
+
+def check_empty_shape(shape, itemsize):
+    """Refuse, saying why, an empty shape PyTorch allows but a NumPy array cannot have: its sizes other than 0
+    multiply past 2**63 bytes (``empty(0, 2**62)``); NumPy's own error would name no tensor."""
+    nonzero = 1
+    for size in shape:
+        nonzero *= size or 1
+    if nonzero * itemsize > _INT64_MAX:
+        raise RuntimeError(f"chainrule cannot make an empty tensor of sizes=[{', '.join(str(s) for s in shape)}]: "
+                           "its sizes other than 0 multiply past 2**63 bytes, which NumPy refuses even beside a 0")
 
 
 def allocation_error(shape, itemsize):

@@ -6,7 +6,7 @@ import warnings
 from .._array import INTEGER_TYPES, NUMPY, as_array, namespace_of
 from .._dtype import dtype
 from .._errors import type_name
-from .._size import int_list
+from .._size import check_empty_shape, int_list
 from .._tensor import Tensor, _wrap_dim
 from ._along_dim import normalize_dims
 from ._kernel import Kernel, replays
@@ -107,6 +107,8 @@ def view(input, *shape):
     except AttributeError:
         raise not_a_tensor("view", ("input", input)) from None
     shape = infer_shape(_shape_arg(shape, "view", "size"), x.size)
+    if not x.size:
+        check_empty_shape(shape, x.itemsize)
     v = _view_array(x, shape)
     if v is None:
         raise RuntimeError("view size is not compatible with input tensor's size and stride (at least one "
@@ -120,6 +122,8 @@ def reshape(input, *shape):
     except AttributeError:
         raise not_a_tensor("reshape", ("input", input)) from None
     shape = infer_shape(_shape_arg(shape, "reshape"), x.size)
+    if not x.size:
+        check_empty_shape(shape, x.itemsize)
     v = _view_array(x, shape)
     if v is not None:
         return record_view(v, ViewBackward0, input, (x.shape,))
@@ -438,6 +442,8 @@ def expand(input, *sizes):
                                f"non-singleton dimension {i}.  Target sizes: {list(sizes)}.  "
                                f"Tensor sizes: {list(x.shape)}")
         target.append(s)
+    if 0 in target:
+        check_empty_shape(target, x.itemsize)
     xp = _NUMPY if x.__class__ is _ndarray else namespace_of(x)
     return record_view(xp.broadcast_to(x, tuple(target)), ExpandBackward0, input, (x.shape,))
 
