@@ -7,6 +7,7 @@ import math
 import os
 import stat
 import struct
+import warnings
 from collections import Counter, OrderedDict
 
 import numpy as np
@@ -295,6 +296,15 @@ def test_mmap_reads_each_tensor_at_its_own_offset(tmp_path):
     save(tensors, path)
     loaded = load(path, mmap=True)
     assert {name: t.tolist() for name, t in loaded.items()} == {name: t.tolist() for name, t in tensors.items()}
+
+
+@pytest.mark.parametrize("file_format", ["safetensors", "torch"])
+def test_loading_from_a_path_raises_no_warning(tmp_path, file_format):
+    path = tmp_path / "weights"
+    save({"w": chainrule.ones(2)}, path, format=file_format)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert load(path)["w"].tolist() == [1.0, 1.0]
 
 
 def test_save_is_atomic_and_leaves_no_temporary_file(tmp_path):

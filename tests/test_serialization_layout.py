@@ -146,3 +146,27 @@ def test_names_taken_twice_get_the_next_free_number():
         ("a.b", [1]), ("a.b#1", [2]), ("a.b#2", [3])]
     loaded = load(io.BytesIO(saved(state)))
     assert [loaded["a.b"].shape, loaded["a.b#1"].shape, loaded["a"]["b"].shape] == [(1,), (2,), (3,)]
+    header, _ = header_of(saved({"a.b": chainrule.ones(1), "a": {"b": chainrule.ones(3)}}))
+    assert [name for name in header if name != "__metadata__"] == ["a.b", "a.b#1"]  # numbering starts at 1
+
+
+def test_a_tensor_node_with_every_flag_loads():
+    """Complex, requiring grad, a parameter, with a device: the five keys a tensor node may hold, all at once."""
+    header = {"x": {"dtype": "F64", "shape": [1, 2], "data_offsets": [0, 16]},
+              "__metadata__": {"chainrule.tree": json.dumps(
+                  {"tensor": "x", "complex": True, "requires_grad": True, "parameter": True, "device": "cpu"})}}
+    text = json.dumps(header).encode()
+    loaded = load(io.BytesIO(struct.pack("<Q", len(text)) + text + struct.pack("<2d", 1.0, 2.0)))
+    assert type(loaded) is nn.Parameter and loaded.requires_grad and loaded.tolist() == [1 + 2j]
+
+
+def test_empty_tensors_at_either_end_of_the_data_load_in_any_order_of_the_header():
+    """Entries are checked in the order of their data (begin, then end), not of the header."""
+    header = {"late": {"dtype": "U8", "shape": [0], "data_offsets": [4, 4]},
+              "x": {"dtype": "U8", "shape": [4], "data_offsets": [0, 4]},
+              "early": {"dtype": "U8", "shape": [0], "data_offsets": [0, 0]}}
+    text = json.dumps(header).encode()
+    raw = struct.pack("<Q", len(text)) + text + bytes([1, 2, 3, 4])
+    assert {name: t.tolist() for name, t in safetensors.numpy.load(raw).items()} == {
+        "late": [], "x": [1, 2, 3, 4], "early": []}
+    assert {name: t.tolist() for name, t in load(io.BytesIO(raw)).items()} == {"late": [], "x": [1, 2, 3, 4], "early": []}

@@ -195,6 +195,8 @@ def test_a_record_of_the_threshold_size_gets_zip64_sizes_in_both_headers(size, b
     assert record["local_extra"] == zip64 + record["local_extra"][len(zip64):]
     assert record["local_extra"][len(zip64):len(zip64) + 2] == b"FB"
     assert record["central_extra"] == zip64
+    data_start = zipfile_data_offset(raw, zipfile.ZipFile(io.BytesIO(raw)).getinfo("a"))
+    assert data_start % 64 == 0 and len(record["local_extra"]) - len(zip64) - 4 < 64  # aligned after the zip64 field
 
 
 @pytest.mark.parametrize("first_size, big", [(935, False), (936, True)])

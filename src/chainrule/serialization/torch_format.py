@@ -75,8 +75,8 @@ class _Storages:
         storage_type, key, location, numel = pid[1:5]
         if len(pid) == 6 and pid[5] is not None:
             raise InvalidFileError("chainrule.load: storage views of legacy checkpoints are not supported")
-        if isinstance(key, bytes):
-            key = key.decode("ascii", "replace")
+        if isinstance(key, (bytes, int)) and not isinstance(key, bool):  # PyTorch reads record f"data/{key}"
+            key = key.decode("ascii", "replace") if isinstance(key, bytes) else str(key)
         if not isinstance(key, str) or type(numel) is not int or numel < 0 or numel >= 2 ** 62:
             raise InvalidFileError(f"chainrule.load: malformed storage id {pid!r:.100}")
         if storage_type is UntypedStorage:
