@@ -167,6 +167,6 @@ def test_empty_tensors_at_either_end_of_the_data_load_in_any_order_of_the_header
               "early": {"dtype": "U8", "shape": [0], "data_offsets": [0, 0]}}
     text = json.dumps(header).encode()
     raw = struct.pack("<Q", len(text)) + text + bytes([1, 2, 3, 4])
-    assert {name: t.tolist() for name, t in safetensors.numpy.load(raw).items()} == {
-        "late": [], "x": [1, 2, 3, 4], "early": []}
-    assert {name: t.tolist() for name, t in load(io.BytesIO(raw)).items()} == {"late": [], "x": [1, 2, 3, 4], "early": []}
+    expected = {"late": [], "x": [1, 2, 3, 4], "early": []}
+    assert {name: t.tolist() for name, t in safetensors.numpy.load(raw).items()} == expected
+    assert {name: t.tolist() for name, t in load(io.BytesIO(raw)).items()} == expected
