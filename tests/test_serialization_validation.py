@@ -73,6 +73,8 @@ LAYOUT = {
     "complex flag on a 0-d tensor": (tree('{"tensor": "scalar", "complex": true}', {"scalar": entry("F64", (), (0, 8))},
                                           b"\0" * 8), r"tensor 'scalar' marked complex is not float64 pairs"),
     "a float's value under another tag": (tree('{"tuple": "inf"}'), r"unknown node 'tuple' in the object tree"),
+    "empty beyond NumPy": (layout({"x": entry("F32", (0, 2 ** 62), (0, 0))}),
+                           r"shape \[0, 4611686018427387904\] holds no elements, but its other sizes multiply past"),
     "negative offsets": (layout({"x": entry("U8", (0,), (-4, -4))}, b"\0" * 4), r"\[-4, -4\] must be two integers"),
     "huge offsets": (layout({"x": entry("U8", (1,), (2 ** 64, 2 ** 64 + 1))}, b"\0"),
                      r"\[18446744073709551616, 18446744073709551617\] must be two integers"),

@@ -174,6 +174,9 @@ def _entry_problem(entry, data_size):
     if count * kind.itemsize != end - begin:
         return f"data_offsets [{begin}, {end}] hold {end - begin} bytes but dtype {tag} and shape " \
                f"{_brief(shape)} need {'more' if count > limit else count * kind.itemsize}"
+    if not count and math.prod(n for n in shape if n) * kind.itemsize >= 2 ** 63:
+        return f"shape {_brief(shape)} holds no elements, but its other sizes multiply past 2**63 bytes, which a " \
+               "NumPy array cannot have"
     return _Entry((kind, tuple(shape), begin, end))
 
 
