@@ -475,12 +475,54 @@ def test_index_assignment_into_a_tensor_made_inside_replays_from_its_made_value_
     assert _replays_like_eager(step, lambda k: (torch.tensor([1.0 + k, 2.0]),)) == 3
 
 
+def _written_before(*shape):
+    """A tensor whose version is already 2."""
+    x = torch.zeros(*shape)
+    x.add_(1).mul_(2)
+    return x
+
+
 def test_index_assignment_into_an_argument_moves_its_version_as_eager_does():
     def step(x, v):
         x[_FIRST_AND_LAST] = v
         return x * 2
 
-    assert _replays_like_eager(step, lambda k: (torch.zeros(3), torch.tensor([1.0 + k, -1.0]))) == 3
+    assert _replays_like_eager(step, lambda k: (_written_before(3), torch.tensor([1.0 + k, -1.0]))) == 3
+
+
+def test_index_assignment_into_a_tensor_read_from_outside_moves_its_version_as_eager_does():
+    replayed, eager = _written_before(3), _written_before(3)
+
+    def step_of(target):
+        def step(v):
+            target[_FIRST_AND_LAST] = v
+            return target * 2
+        return step
+
+    compiled = torch.compile(step_of(replayed))
+    for k in range(5):
+        v = torch.tensor([1.0 + k, -1.0])
+        assert _bits(compiled(v)) == _bits(step_of(eager)(v))
+        assert (_bits(replayed), replayed._version) == (_bits(eager), eager._version)
+    assert compiled.replays == 3
+
+
+def test_a_drawing_op_on_a_tensor_with_history_from_outside_runs_eagerly_and_says_why():
+    w = torch.ones(3, requires_grad=True)
+    h = w * 2  # made outside, with a graph
+
+    def step(x):
+        return F.dropout(h, 0.5) + x
+
+    compiled = torch.compile(step)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for _ in range(3):
+            torch.manual_seed(0)
+            result = compiled(torch.zeros(3))
+    torch.manual_seed(0)
+    assert _bits(result) == _bits(step(torch.zeros(3))) and compiled.replays == 0
+    assert any("autograd history from outside the compiled function" in str(w.message) for w in caught)
 
 
 def test_a_view_taken_before_a_write_is_checked_with_the_values_it_had_then():
