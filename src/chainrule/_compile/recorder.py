@@ -359,10 +359,7 @@ class Recording:
         kept = []
         for value in outputs:
             kept.append(value if value is None or value.__class__ in (int, float) else np.asarray(value))
-        try:
-            self._emit_traced(fn, refs, kept, isinstance(result, tuple))
-        except NotReplayable as error:
-            self.fail(str(error), user_site())
+        self._emit_traced(fn, refs, kept, isinstance(result, tuple))
         if isinstance(result, tuple):
             return tuple(kept)
         (value,) = kept
