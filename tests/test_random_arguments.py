@@ -347,3 +347,20 @@ def test_the_precision_warning_points_at_the_callers_line(call):
 
     assert where(chainrule) == where(torch)
     assert where(chainrule)[0][0] == __file__
+
+
+@pytest.mark.parametrize("form, n, dtype", [
+    ("made", 2 ** 53, "float64"), ("made", 2 ** 53 + 1, "float64"), ("made", 2 ** 54, "float64"),
+    ("out", 2 ** 53, "float64"), ("out", 2 ** 53 + 1, "float64"), ("out", 2 ** 53 + 2, "float64"),
+    ("out", 2 ** 24 + 2, "float32")])
+def test_a_permutation_too_large_for_memory_or_its_dtype_is_refused_as_torch_refuses_it(form, n, dtype):
+    """PyTorch makes the result before checking that n fits its dtype; given ``out``, it checks first."""
+    def call(lib):
+        d = getattr(lib, dtype)
+        return lib.randperm(n, dtype=d) if form == "made" else lib.randperm(n, out=lib.empty(0, dtype=d))
+
+    with pytest.raises(RuntimeError) as theirs:
+        call(torch)
+    with pytest.raises(RuntimeError) as ours:
+        call(chainrule)
+    assert str(ours.value) in str(theirs.value)  # PyTorch's allocator message starts with where it failed

@@ -157,7 +157,7 @@ def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=Non
         raise RuntimeError(f"Trying to create tensor with negative dimension {n}: [{n}]")
     _refuse_pinning(pin_memory, out)
     d = _dtype(dtype, out, int64)
-    _check_permutation_dtype(n, d)
+    _check_permutation(n, d, out)
     values = traced_stateful(_permutation, n, d.np, _generator(generator), _on(device))
     return _made(values, requires_grad, out)
 
@@ -415,3 +415,23 @@ def _poisson(rates, generator):
     if on is not None:
         return _on_device(on, generator, device_draws.poisson, rates)
     return draws.poisson(generator, np.ascontiguousarray(rates)).astype(rates.dtype).reshape(rates.shape)
+
+
+def _check_permutation(n, d, out):
+    """PyTorch makes the result first, then checks that ``n`` fits its dtype; given ``out=``, it checks first."""
+    if out is None:
+        _check_allocation(n, d)
+    _check_permutation_dtype(n, d)
+    if out is not None:
+        _check_allocation(n, d)
+
+
+def _check_allocation(n, d):
+    """PyTorch's error when a permutation's memory cannot be had (NumPy would raise MemoryError, later)."""
+    from .._size import allocation_error  # only for sizes past a GiB
+
+    if n * d.itemsize > 1 << 30:  # smaller ones are had
+        try:
+            np.empty(n, d.np)
+        except MemoryError:
+            raise allocation_error((n,), d.itemsize) from None
