@@ -11,6 +11,7 @@ import numpy as np
 from .._array import INTEGER_TYPES
 from .._creation import _size_args, keyword_size
 from .._errors import argument_type_error
+from .._size import allocation_error
 from .._device import defaults as _device_defaults
 from .._device import placement
 from .._dtype import bool_, get_default_dtype, int64, to_dtype
@@ -428,8 +429,6 @@ def _check_permutation(n, d, out):
 
 def _check_allocation(n, d):
     """PyTorch's error when a permutation's memory cannot be had (NumPy would raise MemoryError, later)."""
-    from .._size import allocation_error  # only for sizes past a GiB
-
     if n * d.itemsize > 1 << 30:  # smaller ones are had
         try:
             np.empty(n, d.np)
