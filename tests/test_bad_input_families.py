@@ -97,13 +97,10 @@ def test_values(expression):
     np.testing.assert_allclose(ours_value.numpy(), their_value.numpy(), rtol=1e-6, atol=1e-12)
 
 
-@pytest.mark.parametrize("size", [(2 ** 62, 2 ** 62), (2 ** 32, 2 ** 31), (3, 0, 2 ** 63 - 1, 2)])
-def test_sizes_past_64_bits_are_refused_as_torch_refuses_them(size):
-    with pytest.raises(RuntimeError) as theirs:
-        torch.empty(size)
-    with pytest.raises(RuntimeError) as ours:
-        chainrule.empty(size)
-    assert str(ours.value) == str(theirs.value)
+@pytest.mark.parametrize("expression", ["T.empty(2 ** 62, 2 ** 62)", "T.empty(2 ** 32, 2 ** 31)",
+                                        "T.empty(3, 0, 2 ** 63 - 1, 2)"])
+def test_sizes_past_64_bits_are_refused_as_torch_refuses_them(expression):
+    _compare(expression, True)
 
 
 @pytest.mark.parametrize("expression", ["T.empty(0, 2 ** 62)", "T.zeros(0, 2 ** 62)", "T.empty(0).reshape(0, 2 ** 62)",

@@ -5,7 +5,7 @@ import operator
 
 from ._errors import argument_type_error, type_name
 
-__all__ = ["Size", "check_storage_size", "check_empty_shape", "allocation_error", "int_list"]
+__all__ = ["Size", "check_storage_size", "check_empty_shape", "numpy_cannot_hold", "allocation_error", "int_list"]
 
 _INT64_MAX = 2 ** 63 - 1
 
@@ -43,22 +43,27 @@ def check_storage_size(shape, itemsize):
         count *= size
     if count * itemsize > _INT64_MAX:
         raise RuntimeError(f"Storage size calculation overflowed with sizes=[{', '.join(str(s) for s in shape)}]")
-    stride = 1
-    for size in reversed(shape[1:]):  # a contiguous tensor's strides, in elements, as PyTorch computes them
-        stride *= size or 1
-        if stride > _INT64_MAX:
-            raise RuntimeError("Stride calculation overflowed")
-    if not count:
+    if not count:  # with no zero, each stride is at most the element count, already checked
+        stride = 1
+        for size in reversed(shape[1:]):  # a contiguous tensor's strides, in elements, as PyTorch computes them
+            stride *= size or 1
+            if stride > _INT64_MAX:
+                raise RuntimeError("Stride calculation overflowed")
         check_empty_shape(shape, itemsize)
 
 
-def check_empty_shape(shape, itemsize):
-    """Refuse, saying why, an empty shape PyTorch allows but a NumPy array cannot have: its sizes other than 0
-    multiply past 2**63 bytes (``empty(0, 2**62)``); NumPy's own error would name no tensor."""
+def numpy_cannot_hold(shape, itemsize):
+    """Whether a shape's sizes other than 0 multiply past 2**63 bytes: NumPy refuses it even beside a 0."""
     nonzero = 1
     for size in shape:
         nonzero *= size or 1
-    if nonzero * itemsize > _INT64_MAX:
+    return nonzero * itemsize > _INT64_MAX
+
+
+def check_empty_shape(shape, itemsize):
+    """Refuse, saying why, an empty shape PyTorch allows but a NumPy array cannot have (``empty(0, 2**62)``);
+    NumPy's own error would name no tensor."""
+    if numpy_cannot_hold(shape, itemsize):
         raise RuntimeError(f"chainrule cannot make an empty tensor of sizes=[{', '.join(str(s) for s in shape)}]: "
                            "its sizes other than 0 multiply past 2**63 bytes, which NumPy refuses even beside a 0")
 

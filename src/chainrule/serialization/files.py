@@ -182,8 +182,8 @@ class Source:
             f = self._owned
         elif isinstance(f, (bytes, bytearray, memoryview)):
             f = io.BytesIO(f)
-        elif _missing_method(f) is not None:  # PyTorch's class of error
-            raise AttributeError(_missing_method(f))
+        elif (missing := _missing_method(f)) is not None:  # PyTorch's class of error
+            raise AttributeError(missing)
         self.file = f
         self.start = f.tell() if f.seekable() else 0
         if not f.seekable():

@@ -19,6 +19,7 @@ from collections import Counter, OrderedDict
 import numpy as np
 
 from .._array import to_host
+from .._size import numpy_cannot_hold
 from .._tensor import Tensor, make_tensor
 from ..nn.parameter import Parameter
 from .dtypes import BY_NUMPY, BY_SAFETENSORS_TAG
@@ -174,7 +175,7 @@ def _entry_problem(entry, data_size):
     if count * kind.itemsize != end - begin:
         return f"data_offsets [{begin}, {end}] hold {end - begin} bytes but dtype {tag} and shape " \
                f"{_brief(shape)} need {'more' if count > limit else count * kind.itemsize}"
-    if not count and math.prod(n for n in shape if n) * kind.itemsize >= 2 ** 63:
+    if not count and numpy_cannot_hold(shape, kind.itemsize):
         return f"shape {_brief(shape)} holds no elements, but its other sizes multiply past 2**63 bytes, which a " \
                "NumPy array cannot have"
     return _Entry((kind, tuple(shape), begin, end))

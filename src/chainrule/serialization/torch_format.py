@@ -133,7 +133,6 @@ def load_zip(source, weights_only, map_location, pickle_module, pickle_load_args
     prefix = _folder_of_every_record(reader.names)
     if prefix + "data.pkl" not in reader.records:
         raise InvalidFileError("chainrule.load: this zip archive is not a PyTorch checkpoint (no data.pkl)")
-    # (PyTorch's reader, too, takes the first record's folder for the archive's and refuses any other)
     byteorder = reader.read(prefix + "byteorder") if prefix + "byteorder" in reader.records else b"little"
     if byteorder not in (b"little", b"big"):
         raise InvalidFileError(f"chainrule.load: unknown byte order {byteorder[:20]!r}")
@@ -201,7 +200,8 @@ _no_storages = _NoStorages()
 
 
 def _folder_of_every_record(names):
-    """The folder holding every record of a checkpoint archive (``archive/``), as PyTorch requires."""
+    """The folder holding every record of a checkpoint archive (``archive/``): as PyTorch's reader, the first
+    record's, and no other."""
     folder = names[0][:names[0].find("/") + 1] if names else ""
     for name in names:
         if not folder or not name.startswith(folder):
