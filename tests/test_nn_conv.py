@@ -272,3 +272,36 @@ def test_unbatched_and_batched_grad_fn_names():
 
     ours, theirs = _both(run)
     assert ours == theirs
+
+
+NON_FINITE_RESIZES = {
+    "linear": lambda F, x: F.interpolate(x[0], scale_factor=2, mode="linear"),
+    "bilinear": lambda F, x: F.interpolate(x, scale_factor=2, mode="bilinear"),
+    "bicubic": lambda F, x: F.interpolate(x, scale_factor=2, mode="bicubic"),
+    "antialiased": lambda F, x: F.interpolate(x, size=(3, 4), mode="bilinear", antialias=True),
+    "area": lambda F, x: F.interpolate(x, size=(3, 4), mode="area"),
+    "adaptive average": lambda F, x: F.adaptive_avg_pool2d(x, (3, 4)),
+    "reflection pad": lambda F, x: F.pad(x, (2, 1, 1, 2), mode="reflect"),
+}
+
+
+@pytest.mark.parametrize("name", NON_FINITE_RESIZES)
+def test_nan_and_infinity_stay_in_the_windows_that_read_them(name):
+    """Resizing and adaptive pooling multiply by weight matrices; a NaN or an infinity times a zero weight
+    would make every output of its row NaN. PyTorch's kernels read only each output's window. (The values
+    are placed where no window reads them with a weight of exactly 0: PyTorch's linear kernels still read
+    such a neighbour, chainrule's do not; docs/differences.md.)"""
+    data = np.random.default_rng(0).standard_normal((1, 2, 7, 9))
+    data[0, 0, 3, 4], data[0, 1, 2, 5], data[0, 1, 5, 2] = np.nan, np.inf, -np.inf
+    results = []
+    for module in (chainrule, torch):
+        x = module.tensor(data, requires_grad=True)
+        out = NON_FINITE_RESIZES[name](module.nn.functional, x)
+        cotangent = np.random.default_rng(1).standard_normal(tuple(out.shape))
+        cotangent.flat[cotangent.size // 3 + 2] = np.nan
+        out.backward(module.tensor(cotangent))
+        results.append((out.detach().numpy(), x.grad.numpy()))
+    (ours, ours_grad), (theirs, theirs_grad) = results
+    assert 0 < np.isnan(theirs).sum() < theirs.size / 2  # a NaN spread through the row would show
+    np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(ours_grad, theirs_grad, rtol=1e-12, atol=1e-12)

@@ -218,8 +218,28 @@ def apply_maps_array(x, maps):
         if mapping.dtype.kind in "iu":
             x = xp.take(x, mapping, axis=axis)
         else:
-            x = xp.moveaxis(xp.moveaxis(x, axis, -1) @ mapping.T.astype(x.dtype, copy=False), -1, axis)
+            moved = xp.moveaxis(x, axis, -1)
+            matrix = mapping.astype(x.dtype, copy=False)
+            mapped = moved @ matrix.T
+            if not xp.isfinite(mapped).all():
+                mapped = _mapped_by_taps(moved, matrix)
+            x = xp.moveaxis(mapped, -1, axis)
     return xp.ascontiguousarray(x)
+
+
+def _mapped_by_taps(moved, matrix):
+    """``moved @ matrix.T`` summed over each output's nonzero weights only.
+
+    The product multiplies every input by every output's weight, zeros included, so one NaN or infinity
+    would spread to every output of its row; here it reaches only the outputs whose window reads it, as in
+    PyTorch's pooling and resizing kernels. Taken only when the product has a non-finite value."""
+    xp = namespace_of(moved)
+    support = matrix != 0
+    width = max(int(support.sum(axis=1).max(initial=0)), 1)
+    taps = xp.argsort(~support, axis=1, kind="stable")[:, :width]  # each output's inputs first, in order
+    weights = xp.take_along_axis(matrix, taps, axis=1)
+    read = xp.take(moved, taps, axis=-1)  # (..., out, width)
+    return xp.where(weights != 0, read * weights, 0).sum(axis=-1, dtype=moved.dtype)
 
 
 def _apply_maps_grad(grad, maps, sizes):
