@@ -110,3 +110,36 @@ def test_large_array_kernels_replay_eager_bits(name, fn, exact):
             eager = step(chainrule.from_numpy(values.copy()).requires_grad_(True))
             assert all(_same_bits(a.numpy(), b.numpy()) for a, b in zip(ours, eager)), call
     assert compiled.replays == 2, compiled.explain()
+
+
+# (shape, dim): a short last axis multiplied slice by slice, a long one in lanes (with and without a
+# remainder past the last whole block), the whole tensor, and a middle length left to NumPy's loop
+PRODUCTS = [((5000, 4), -1), ((1250, 16), -1), ((4, 5000), -1), ((8, 2048), 1), ((20000,), None),
+            ((400, 50), -1), ((5000, 4), 0)]
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64", "complex64"])
+@pytest.mark.parametrize("shape,dim", PRODUCTS, ids=[f"{s}-{d}" for s, d in PRODUCTS])
+def test_large_products_match_torch(shape, dim, dtype):
+    rng = np.random.default_rng(0)
+    values = 1 + rng.uniform(-1, 1, shape) / 1000
+    if dtype == "complex64":
+        values = values * np.exp(1j * rng.uniform(-1e-3, 1e-3, shape))
+    specials = dim in (-1, 1)
+    if specials:  # NaN, infinities and zeros in the first rows only
+        values.flat[:len(SPECIAL)] = SPECIAL
+    values.flat[len(SPECIAL) + 3] = 0.0  # the gradient's path for a product with a zero
+    results = []
+    for module in (chainrule, torch):
+        x = module.from_numpy(values.astype(dtype)).requires_grad_(True)
+        product = x.prod() if dim is None else x.prod(dim, keepdim=True)
+        (grad,) = module.autograd.grad(product.real.sum() if dtype == "complex64" else product.sum(), x)
+        results.append((product.detach().numpy(), grad.numpy()))
+    length = math.prod(shape) if dim is None else shape[dim]
+    epsilon = np.finfo(np.dtype(dtype)).eps
+    tolerance = 4 * epsilon * math.sqrt(length) + (1e-3 if dtype == "float16" else 0)
+    (ours, ours_grad), (theirs, theirs_grad) = results
+    assert ours.dtype == theirs.dtype and ours.shape == theirs.shape
+    assert not np.isnan(theirs).all() and np.isnan(theirs).any() == specials
+    np.testing.assert_allclose(ours, theirs, rtol=tolerance, atol=0, equal_nan=True)
+    np.testing.assert_allclose(ours_grad, theirs_grad, rtol=tolerance, atol=tolerance, equal_nan=True)

@@ -196,6 +196,7 @@ OPS = [
     _complex_op("addcdiv", lambda m, a, b, c: m.addcdiv(a, b, c, value=2 - 1j), _fixed((2, 3), (3,), (2, 1))),
     _complex_op("sum", lambda m, a, *dim, **kw: a.sum(*dim, **kw), _reduction_samples),
     _complex_op("mean", lambda m, a, *dim, **kw: a.mean(*dim, **kw), _reduction_samples),
+    _complex_op("prod", lambda m, a, *dim, **kw: a.prod(*dim, **kw), _reduction_samples),
     _complex_op("matmul", lambda m, a, b: a @ b, _matmul_samples),
     _complex_op("mm", lambda m, a, b: m.mm(a, b), _fixed((2, 3), (3, 2), transposed=((3, 2), (2, 3)))),
     _complex_op("mv", lambda m, a, b: m.mv(a, b), _fixed((2, 3), (3,))),
