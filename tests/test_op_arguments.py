@@ -85,6 +85,13 @@ ACCEPTED = [
     "T.float_power(v, np.int64(2))", "T.xlogy(2, v)", "T.floor_divide(np.float64(7.0), v + 1)",
 ]
 
+# A number where the tensor belongs: it becomes a tensor of its own type's dtype (not of the other operand's).
+NUMBER_FIRST = [
+    "T.add(1.5, i)", "T.sub(2, v)", "T.mul(1 + 1j, v)", "T.div(True, i)", "T.add(1.5, 2.0)", "T.mul(3, 4)",
+    "T.add(np.float64(1.5), i)", "T.sub(2, 3.5)", "T.div(1 + 2j, 2)", "T.true_divide(3, i)", "T.sub(True, i.bool())",
+    "T.add(1, v.float())", "T.mul(2.5, T.tensor(3))",
+]
+
 
 def _check(expression, compare_message=True):
     ours, our_message, our_value = _run(chainrule, expression)
@@ -127,3 +134,12 @@ def test_refused_dtypes(expression):
 @pytest.mark.parametrize("expression", ACCEPTED)
 def test_accepted_values(expression):
     _check(expression)
+
+
+@pytest.mark.parametrize("expression", NUMBER_FIRST)
+def test_number_before_the_tensor(expression):
+    _check(expression)
+    _, _, ours = _run(chainrule, expression)
+    _, _, theirs = _run(torch, expression)
+    if theirs is not None:
+        assert str(ours.dtype).split(".")[1] == str(theirs.dtype).split(".")[1]

@@ -41,12 +41,15 @@ _complex64 = NUMPY.dtype(NUMPY.complex64)
 
 
 def _as_tensor_pair(input, other):
-    """(tensor, other) for ``torch.add(2, x)``-style calls where only the second is a tensor (the ops call it
-    only when ``input`` is not exactly a Tensor)."""
+    """(tensor, other) for ``torch.add(2, x)`` and ``torch.add(2, 3.5)`` (the ops call it only when ``input``
+    is not exactly a Tensor). The number becomes a 0-d tensor of its own type's dtype (a float the default
+    one, a NumPy scalar taken as the Python number it holds), which promotes with ``other`` as PyTorch's
+    wrapped number does."""
     if not isinstance(input, Tensor):
-        if not isinstance(other, Tensor) or not isinstance(input, (numbers.Number, NUMPY.generic)):
+        if not isinstance(input, (numbers.Number, NUMPY.generic)) or not isinstance(
+                other, (Tensor, numbers.Number, NUMPY.generic)):
             raise operand_error(input, other)
-        input = tensor(input, dtype=other.dtype)
+        input = tensor(input.item() if isinstance(input, NUMPY.generic) else input)
     return input, other
 
 
