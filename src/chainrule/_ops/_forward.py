@@ -16,7 +16,8 @@ from .._autograd.graph import conjugate
 from .._autograd.leaf import accumulator_of
 from .._tensor import Tensor, make_tensor
 
-__all__ = ["state", "enter_dual_level", "exit_dual_level", "track", "push_tangent", "save_tangent", "restore_tangent"]
+__all__ = ["state", "enter_dual_level", "exit_dual_level", "track", "push_tangent", "push_tangents", "save_tangent",
+           "restore_tangent"]
 
 
 class _ForwardState:
@@ -72,21 +73,28 @@ _MARK = (_Marker(), 0)
 
 def push_tangent(out, node_class, inputs, saved, args, output_marker):
     """Give ``out`` the tangent of the op that made it, if any input carries one."""
+    push_tangents([out], node_class, inputs, saved, args, output_marker)
+
+
+def push_tangents(outs, node_class, inputs, saved, args, output_marker):
+    """Give each of the op's outputs (several for ``split``, ``unbind``, ``slogdet``: one node's) its tangent,
+    if any input carries one. ``output_marker`` in ``saved`` stands for the first output."""
     tangents = [t._tangent if isinstance(t, Tensor) else None for t in inputs]
     if all(t is None for t in tangents):
         return
     state.depth, depth = 0, state.depth  # the tangent's own ops are not pushed forward again
     try:
-        primal_out = _plain(out)
-        values = [primal_out if v is output_marker else _plain(v) if isinstance(v, Tensor) else v for v in saved]
-        if getattr(node_class, "elementwise", False):
-            tangent = _diagonal_jvp(node_class, tangents, values, args, primal_out)
+        primal_outs = [_plain(out) for out in outs]
+        values = [primal_outs[0] if v is output_marker else _plain(v) if isinstance(v, Tensor) else v for v in saved]
+        if len(outs) == 1 and getattr(node_class, "elementwise", False):
+            results = [_diagonal_jvp(node_class, tangents, values, args, primal_outs[0])]
         else:
-            tangent = _transposed_vjp(node_class, inputs, tangents, values, args, primal_out)
+            results = _transposed_vjp(node_class, inputs, tangents, values, args, primal_outs)
     finally:
         state.depth = depth
-    out._tangent = tangent
-    track(out)
+    for out, tangent in zip(outs, results):
+        out._tangent = tangent
+        track(out)
 
 
 def _diagonal_jvp(node_class, tangents, values, args, out):
@@ -112,29 +120,38 @@ def _plain(tensor):
     return make_tensor(tensor._data)
 
 
-def _transposed_vjp(node_class, inputs, tangents, values, args, out):
+def _transposed_vjp(node_class, inputs, tangents, values, args, outs):
+    """Each output's ``J t``: the gradient, with respect to that output's cotangent, of
+    ``sum <vjp(cotangents), tangent>`` (one backward pass for all the outputs)."""
     edges = tuple(_MARK if t is not None else (None, 0) for t in tangents)
     meta = [(t._data.shape, t._data.dtype) if isinstance(t, Tensor) else None for t in inputs]
     recording = grad_mode._state.enabled
-    xp = namespace_of(out._data)
+    xp = namespace_of(outs[0]._data)
+
+    def zeros(out):
+        return make_tensor(xp.zeros(out._data.shape, dtype=out._data.dtype))
+
     with grad_mode.enable_grad():
-        cotangent = make_tensor(xp.zeros(out._data.shape, dtype=out._data.dtype)).requires_grad_(True)
+        cotangents = [zeros(out).requires_grad_(True) for out in outs]
         node = node_class(edges, tuple(values), args, meta)
-        grads = node.apply([cotangent])
+        grads = node.apply(cotangents)
         total = None
         for g, t in zip(grads, tangents):
             if g is None or t is None:
                 continue
-            term = (g * t).sum()
+            term = (g * conjugate(t)).sum()  # holomorphic in the cotangents, whose gradient is then J t
             total = term if total is None else total + term
         if total is None or not total.requires_grad:
-            return make_tensor(xp.zeros(out._data.shape, dtype=out._data.dtype))
+            return [zeros(out) for out in outs]
         one = make_tensor(xp.ones((), dtype=total._data.dtype))
-        sink = accumulator_of(cotangent)
-        (tangent,) = run_backward([(total._grad_fn, total._output_nr)], [one], recording, recording,
-                                  targets=[sink], capture={(sink, 0): 0}, accumulate=False)
-        if tangent is not None and not recording:
+        sinks = [accumulator_of(cotangent) for cotangent in cotangents]
+        found = run_backward([(total._grad_fn, total._output_nr)], [one], recording, recording, targets=sinks,
+                             capture={(sink, 0): i for i, sink in enumerate(sinks)}, accumulate=False)
+    results = []
+    for out, tangent in zip(outs, found):
+        if tangent is None:
+            tangent = zeros(out)
+        elif not recording:
             tangent = tangent.detach()
-    if tangent is None:
-        return make_tensor(xp.zeros(out._data.shape, dtype=out._data.dtype))
-    return tangent
+        results.append(tangent)
+    return results

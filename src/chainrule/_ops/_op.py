@@ -22,7 +22,7 @@ from .._dtype import _FROM_NUMPY
 from .._recording import RULE_HOOKS, STATEFUL
 from .._recording import state as _recorder_state
 from .._tensor import Tensor, make_tensor
-from ._forward import push_tangent, restore_tangent, save_tangent
+from ._forward import push_tangent, push_tangents, restore_tangent, save_tangent
 from ._forward import state as _forward_state
 
 __all__ = ["derivative", "record", "record_multi", "attach", "needs_grad", "OUTPUT", "as_array", "conjugate",
@@ -185,12 +185,15 @@ def record(data, node_class, inputs, saved=(), args=()):
     return out
 
 
-def record_multi(datas, node_class, inputs, saved=(), args=()):
+def record_multi(datas, node_class, inputs, saved=(), args=(), saves_outputs=False):
     """Like ``record`` for an op with several differentiable outputs (``split``, ``unbind``).
 
-    Returns one tensor per array; they share one node and differ by ``output_nr``.
+    Returns one tensor per array; they share one node and differ by ``output_nr``. ``saves_outputs``: the
+    rule reads the outputs themselves (a factorization's ``U, S, Vh``), which the caller saves on the node.
     """
     outs = [make_tensor(as_array(d)) for d in datas]
+    if _forward_state.depth and outs and outs[0]._data.dtype.kind in "fc":
+        push_tangents(outs, node_class, inputs, outs if saves_outputs else saved, args, OUTPUT)
     if not outs or not needs_grad(*inputs) or outs[0]._data.dtype.kind not in "fc":
         return tuple(outs)
     node = attach(outs[0], node_class, inputs, saved, args)

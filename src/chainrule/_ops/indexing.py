@@ -16,6 +16,7 @@ from .._autograd import grad_mode
 from ._kernel import Kernel, replays
 from ._arguments import int_argument, not_a_tensor
 from ._op import attach, derivative, record
+from ._forward import state as _forward_state, track
 from .inplace import VIEW_OF_LEAF_MESSAGE, CopyBackwards, check_inplace_allowed, with_leading_dims
 from .index_put import index_put_accumulate, scatter_into_zeros
 from .shape import alias, record_view, writeable
@@ -411,6 +412,8 @@ def setitem(self, index, value):
     positions = positions_in_base(self, base) if recording and base is not None else None
     _write(_region_array(target, plan), plan.advanced, _value_array(value, target))
     self._version_counter[0] += 1
+    if _forward_state.depth:
+        _write_tangent(self, index, value)
     if not recording or target.dtype.kind not in "fc":
         return
     value_shape = value._data.shape if isinstance(value, Tensor) else ()
@@ -426,6 +429,22 @@ def setitem(self, index, value):
     base._output_nr = 0
     attach(self, AsStridedBackward0, (base,), (), (base._data.shape, base_key(positions, base)))
     self._output_nr = 0
+
+
+def _write_tangent(tensor, index, value):
+    """Forward mode: the written region's tangent becomes the value's (0 for a number or a value without one)."""
+    value_tangent = value._tangent if isinstance(value, Tensor) else None
+    if tensor._tangent is None and value_tangent is None:
+        return
+    _forward_state.depth, depth = 0, _forward_state.depth  # the tangent's own write is not pushed forward again
+    try:
+        tangent = tensor._tangent.clone() if tensor._tangent is not None else \
+            make_tensor(namespace_of(tensor._data).zeros_like(tensor._data))
+        setitem(tangent, index, 0 if value_tangent is None else value_tangent)
+    finally:
+        _forward_state.depth = depth
+    tensor._tangent = tangent
+    track(tensor)
 
 
 # ---------------------------------------------------------------- writes through a view

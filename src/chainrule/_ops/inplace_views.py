@@ -39,6 +39,8 @@ def _inplace_node_class(node_class):
 def _become(tensor, view):
     """``tensor`` now holds ``view``'s array and history."""
     tensor._data = view._data
+    if view._tangent is not None:  # forward mode: the tangent takes the new shape too
+        tensor._tangent = view._tangent
     node = view._grad_fn
     if node is not None:
         node.__class__ = _inplace_node_class(type(node))

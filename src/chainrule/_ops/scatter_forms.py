@@ -318,7 +318,8 @@ def _reduced_into(input, dim, index, src, reduce, include_self, widen):
         return record(value, ScatterReduceBackward0, (input, src), (input, index, src, OUTPUT),
                       (dim, reduce, include_self, count))
     result = make_tensor(value)
-    if grad_mode.is_grad_enabled() and (input.requires_grad or src.requires_grad):
+    if grad_mode.is_grad_enabled() and (input.requires_grad or src.requires_grad) or \
+            input._tangent is not None or src._tangent is not None:  # forward mode follows the same split
         result = _with_gradient(result, input, dim, index, src, include_self, count)
     return result
 

@@ -5,6 +5,7 @@ factorization whose rule reads all its own outputs."""
 from ..._array import namespace_of
 from ..._autograd.graph import SavedTensor
 from ..._tensor import make_tensor
+from .._forward import save_tangent
 from .._op import conjugate, record_multi
 from ..pointwise import where
 
@@ -61,11 +62,18 @@ def record_factors(datas, node_class, input, args=()):
     Each output is kept like ``OUTPUT`` (its array and version only, no reference cycle);
     ``outputs_of`` gives them their output numbers back when the rule runs.
     """
-    outs = record_multi(datas, node_class, (input,), (), args)
+    outs = record_multi(datas, node_class, (input,), (), args, saves_outputs=True)
     node = outs[0]._grad_fn
     if node is not None:
-        node._saved = tuple(SavedTensor(out, output_of=nr) for nr, out in enumerate(outs))
+        node._saved = tuple(_saved_output(out, nr) for nr, out in enumerate(outs))
     return outs
+
+
+def _saved_output(out, nr):
+    saved = SavedTensor(out, output_of=nr)
+    if out._tangent is not None:  # forward mode through the backward pass reads it (forward over reverse)
+        saved.tangent = save_tangent(out._tangent)
+    return saved
 
 
 def outputs_of(*outputs):

@@ -102,7 +102,7 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
 
 
 def _nll(input, target, weight, ignore_index, reduction, node_class):
-    grad = needs_grad(input)
+    grad = needs_grad(input) or input._tangent is not None  # the rule's masks are needed in forward mode too
     operands = (input, target, ignore_index, reduction, grad) if weight is None else \
         (input, target, ignore_index, reduction, grad, weight)
     value, one_hot, coefficient = traced(_nll_arrays, *operands)
