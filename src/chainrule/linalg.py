@@ -163,13 +163,13 @@ def _triangle(x, upper, unitriangular):
 
 
 def _solve_triangular_grad_A(grad, A, result, upper, left, unitriangular):
-    grad_B = solve_triangular(A.transpose(-2, -1), grad, upper=not upper, left=left, unitriangular=unitriangular)
-    product = grad_B @ result.transpose(-2, -1) if left else result.transpose(-2, -1) @ grad_B
+    grad_B = solve_triangular(A.mH, grad, upper=not upper, left=left, unitriangular=unitriangular)
+    product = grad_B @ result.mH if left else result.mH @ grad_B
     return _triangle(-product, upper, unitriangular)
 
 
 def _solve_triangular_grad_B(grad, A, result, upper, left, unitriangular):
-    return solve_triangular(A.transpose(-2, -1), grad, upper=not upper, left=left, unitriangular=unitriangular)
+    return solve_triangular(A.mH, grad, upper=not upper, left=left, unitriangular=unitriangular)
 
 
 LinalgSolveTriangularBackward0 = derivative("LinalgSolveTriangularBackward0", _solve_triangular_grad_A,

@@ -13,8 +13,9 @@ from ..return_types import cummax as cummax_type
 from ..return_types import cummin as cummin_type
 from ._along_dim import reverse_cumsum, scatter_along, shift, zeros_of
 from ._arguments import not_a_tensor
-from ._op import OUTPUT, derivative, record
+from ._op import OUTPUT, conjugate, derivative, record
 from .pointwise import where
+from .pointwise_numbers import complex_logaddexp
 from .pointwise_base import no_kernel_error, write_out
 from .._float_errors import silent_float_errors
 
@@ -76,9 +77,11 @@ def _cumsum_grad(grad, dim):
 
 
 def _cumprod_grad(grad, input, result, dim):
-    """Without zeros: the reversed cumsum of ``grad * result`` over ``input``. With zeros, no division."""
+    """Without zeros: the reversed cumsum of ``grad * result`` over ``input``. With zeros, no division.
+    (Complex factors enter conjugated, as in every product's gradient.)"""
     if input.ndim == 0:
         return grad
+    input, result = conjugate(input), conjugate(result)
     if not any_true(input._data == 0):
         return reverse_cumsum(grad * result, dim) / input
     if _grad_state.enabled:
@@ -197,13 +200,22 @@ def _logcumsumexp_grad(grad, input, result, dim):
     """
     if result.numel() == 0 or result.dim() == 0:  # 0-d: the identity (PyTorch passes inf and NaN on too)
         return grad
-    top = result.detach().amax()
+    top = result.detach().real.amax()
     top = where(top.isfinite(), top, 0.0)
     # + 0.0 turns an exact -0. into +0., the zero PyTorch's log-space formula produces
-    return (input - top).exp() * reverse_cumsum(grad * (top - result).exp(), dim) + 0.0
+    return conjugate((input - top).exp()) * reverse_cumsum(grad * conjugate((top - result).exp()), dim) + 0.0
 
 
 LogcumsumexpBackward0 = derivative("LogcumsumexpBackward0", _logcumsumexp_grad, saves="self result")
+
+
+def _complex_logcumsumexp(x, dim):
+    """The running ``logaddexp`` of complex ``x`` along ``dim``, a position at a time (no complex ufunc)."""
+    result = x.copy()
+    moved = namespace_of(x).moveaxis(result, dim, 0)
+    for i in range(1, moved.shape[0]):
+        moved[i] = complex_logaddexp(moved[i - 1], moved[i])
+    return result
 
 
 @silent_float_errors
@@ -213,5 +225,10 @@ def logcumsumexp(input, dim, *, out=None):
     if x.dtype.kind not in "fc":
         raise NotImplementedError(f'"logcumsumexp_out_cpu" not implemented for \'{input.dtype.scalar_type_name}\'')
     dim = _scan_dim(dim, x.ndim)
-    result = x.copy() if x.ndim == 0 else namespace_of(x).logaddexp.accumulate(x, axis=dim)
+    if x.ndim == 0:
+        result = x.copy()
+    elif x.dtype.kind == "c":
+        result = _complex_logcumsumexp(x, dim)
+    else:
+        result = namespace_of(x).logaddexp.accumulate(x, axis=dim)
     return write_out(record(result, LogcumsumexpBackward0, (input,), (input, OUTPUT), (dim,)), out, "logcumsumexp")

@@ -16,7 +16,7 @@ from ._along_dim import expand_reduced, reduced_count, reduction_dims
 from ._arguments import check_tensors, missing_attribute, not_a_tensor, number_from_tensor
 from ._op import OUTPUT, derivative, record
 from .linalg.svd import svdvals
-from .pointwise import sign, where
+from .pointwise import sgn, sign, where
 from .pointwise_compare import isnan
 from .pointwise_base import write_out
 from .._float_errors import silent_float_errors
@@ -32,21 +32,22 @@ def _norm_grad(grad, input, result, ord, dims, keepdim):
     grad = expand_reduced(grad, shape, dims, keepdim)
     norm = expand_reduced(result, shape, dims, keepdim)
     zero_norm = norm == 0
+    direction = sgn(input) if input.is_complex() else sign(input)  # the derivative of |x|: x / |x| for complex x
     if ord == 1:
-        return sign(input) * grad
+        return direction * grad
     if ord == 2:
         return grad * where(zero_norm, 0.0, input / where(zero_norm, 1.0, norm))
     if math.isinf(ord):
         magnitude = input.abs()
         picked = (magnitude == norm) | isnan(magnitude)
         count = picked.sum(dims, keepdim=True)
-        return sign(input) * (grad / count * picked)
+        return direction * (grad / count * picked)
     zero_input = input == 0
     safe_magnitude = where(zero_input, 1.0, input.abs())
     if ord < 1:
-        return sign(input) * safe_magnitude ** (ord - 1) * grad * norm ** (1 - ord)
+        return direction * safe_magnitude ** (ord - 1) * grad * norm ** (1 - ord)
     if ord < 2:
-        scaled = sign(input) * safe_magnitude ** (ord - 1)
+        scaled = direction * safe_magnitude ** (ord - 1)
     else:
         scaled = input * safe_magnitude ** (ord - 2)
     scale = where(zero_norm, 0.0, grad / where(zero_norm, 1.0, norm) ** (ord - 1))

@@ -13,7 +13,7 @@ from .._tensor import Tensor, make_tensor
 from ..return_types import make_return_type
 from ._arguments import check_tensors, not_a_tensor
 from ._broadcast import apply_binary, binary_arrays, broadcast_shapes
-from ._op import derivative, record
+from ._op import conjugate, derivative, record
 from .arithmetic import mul, pow
 from .inplace import make_inplace
 from .pointwise import exp2, sigmoid
@@ -64,11 +64,11 @@ rad2deg = unary_op("rad2deg", Rad2DegBackward0, _scaled_by(180 / math.pi, "rad2d
 
 # ---------------------------------------------------------------- logaddexp / logaddexp2
 def _logaddexp_grad_self(grad, self, other):
-    return grad * sigmoid(self - other)
+    return grad * conjugate(sigmoid(self - other))
 
 
 def _logaddexp_grad_other(grad, self, other):
-    return grad * sigmoid(other - self)
+    return grad * conjugate(sigmoid(other - self))
 
 
 def _logaddexp2_grad_self(grad, self, other):
@@ -97,9 +97,24 @@ def _two_floats(name, input, other):
 def logaddexp(input, other, *, out=None):
     """``log(exp(input) + exp(other))`` without overflow."""
     x, y = _two_floats("logaddexp", input, other)
-    result = record(apply_binary(namespace_of(x).logaddexp, x, y), LogaddexpBackward0, (input, other),
-                    (input, other))
+    function = complex_logaddexp if x.dtype.kind == "c" else namespace_of(x).logaddexp
+    result = record(apply_binary(function, x, y), LogaddexpBackward0, (input, other), (input, other))
     return write_out(result, out, "logaddexp")
+
+
+def complex_logaddexp(x, y):
+    """``log(exp(x) + exp(y))`` of complex arrays (NumPy's ufunc is real only), as PyTorch computes it:
+    ``log1p(exp(low - high)) + high``, ``high`` the operand with the larger real part; NaN in either gives
+    NaN, two infinite real parts of one sign the lower operand (-inf) or ``log(exp(x) + exp(y))`` (+inf)."""
+    xp = namespace_of(x)
+    x_nan = xp.isnan(x.real) | xp.isnan(x.imag)
+    y_nan = xp.isnan(y.real) | xp.isnan(y.imag)
+    x_low = ~y_nan & (x_nan | (x.real < y.real))
+    low, high = xp.where(x_low, x, y), xp.where(x_low, y, x)
+    result = xp.log1p(xp.exp(low - high)) + high
+    infinite = xp.isinf(low.real) & (low.real == high.real)
+    result = xp.where(infinite, xp.where(low.real < 0, low, xp.log(xp.exp(low) + xp.exp(high))), result)
+    return xp.where(x_nan | y_nan, xp.asarray(complex("nan+nanj"), dtype=result.dtype), result)
 
 
 def logaddexp2(input, other, *, out=None):
@@ -112,7 +127,7 @@ def logaddexp2(input, other, *, out=None):
 
 # ---------------------------------------------------------------- ldexp / frexp / float_power
 def _ldexp_grad_self(grad, self, other):
-    return grad * _power_of_two(other)
+    return grad * conjugate(_power_of_two(other))
 
 
 def _power_of_two(other):
@@ -124,7 +139,7 @@ def _power_of_two(other):
 
 
 def _ldexp_grad_other(grad, self, other):
-    return grad * self * exp2(other) * math.log(2)
+    return grad * conjugate(self * exp2(other)) * math.log(2)
 
 
 LdexpBackward0 = derivative("LdexpBackward0", _ldexp_grad_self, _ldexp_grad_other, saves="self other",

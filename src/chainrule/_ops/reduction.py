@@ -379,7 +379,8 @@ def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
 # ---------------------------------------------------------------- logsumexp
 def _logsumexp_grad(grad, input, result, dims, keepdim):
     shape = input.shape
-    return expand_reduced(grad, shape, dims, keepdim) * (input - expand_reduced(result, shape, dims, keepdim)).exp()
+    softmax = (input - expand_reduced(result, shape, dims, keepdim)).exp()
+    return expand_reduced(grad, shape, dims, keepdim) * conjugate(softmax)
 
 
 LogsumexpBackward0 = derivative("LogsumexpBackward0", _logsumexp_grad, saves="self result")

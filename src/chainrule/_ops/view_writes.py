@@ -43,11 +43,14 @@ def positions_in_base(view, base):
     if v.size and end >= span:
         return None
     xp = namespace_of(b)
-    buffer = xp.zeros(span, dtype=xp.int64)
-    step = buffer.itemsize // item
-    laid_out = xp.as_strided(buffer, b.shape, tuple(s * step for s in b.strides))
+    buffer = xp.zeros(span, dtype=xp.int64)  # one slot per element of base's memory, whatever its item size
+
+    def in_buffer(strides):
+        return tuple(s // item * buffer.itemsize for s in strides)
+
+    laid_out = xp.as_strided(buffer, b.shape, in_buffer(b.strides))
     laid_out[...] = xp.arange(b.size).reshape(b.shape)
-    return xp.as_strided(buffer[offset // item:], v.shape, tuple(s * step for s in v.strides))
+    return xp.as_strided(buffer[offset // item:], v.shape, in_buffer(v.strides))
 
 
 class _ViewWrite(Node):

@@ -33,7 +33,8 @@ def _eigh_grad(grads, eigenvalues, eigenvectors):
         skew = 0.5 * (projected - adjoint(projected))
         inner = off_diagonal_ratio(skew, values.unsqueeze(-2) - values.unsqueeze(-1))
     if grad_values is not None:
-        inner = diag_embed(grad_values) if inner is None else inner + diag_embed(grad_values)
+        diagonal = diag_embed(grad_values.to(vectors.dtype))  # complex for complex eigenvectors
+        inner = diagonal if inner is None else inner + diagonal
     return vectors @ inner @ adjoint(vectors)
 
 

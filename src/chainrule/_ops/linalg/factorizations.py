@@ -11,7 +11,7 @@ from ... import return_types
 from ..._array import namespace_of
 from ..._signatures import Signatures
 from ..._tensor import make_tensor
-from .._op import OUTPUT, derivative, record
+from .._op import OUTPUT, conjugate, derivative, record
 from ..joining import cat
 from ..kernel_dtypes import check_kernel
 from ..pointwise_base import write_out
@@ -35,18 +35,24 @@ _LinalgQr = return_types.make_return_type("linalg_qr", ("Q", "R"))
 
 # ---------------------------------------------------------------- cholesky
 def cholesky_array(name, a, upper_factor):
-    """``L`` with ``a = L L^H`` (``L^H`` when ``upper_factor``); ``LinAlgError`` if not positive-definite."""
+    """``L`` with ``a = L L^H``, from ``a``'s lower triangle; when ``upper_factor``, ``U`` with ``a = U^H U``,
+    from its upper triangle (the lower one of ``a^H``), as LAPACK reads them. ``LinAlgError`` if not
+    positive-definite."""
     xp = namespace_of(a)
+    if upper_factor:
+        a = _adjoint_array(a)
     try:
         factor = xp.linalg.cholesky(a)
     except xp.linalg.LinAlgError:
         raise not_positive_definite_error(name, a) from None
     if not xp.isfinite(xp.diagonal(factor, 0, -2, -1)).all() and failure_info(a, cholesky_info).any():
         raise not_positive_definite_error(name, a)  # a NaN pivot, or one after an infinite one
-    if not upper_factor:
-        return factor
-    transposed = xp.swapaxes(factor, -1, -2)
-    return (transposed.conj() if factor.dtype.kind == "c" else transposed).copy()
+    return _adjoint_array(factor).copy() if upper_factor else factor
+
+
+def _adjoint_array(a):
+    transposed = namespace_of(a).swapaxes(a, -1, -2)
+    return transposed.conj() if a.dtype.kind == "c" else transposed
 
 
 def _cholesky_grad(grad, factor, upper_factor):
@@ -116,13 +122,17 @@ def cholesky_inverse(input, upper=False, *, out=None):
 
 # ---------------------------------------------------------------- qr
 def _qr_square_grad(grad_Q, grad_R, Q, R):
-    """For ``A = QR`` with at least as many rows as columns: ``(gQ + Q copyltu(M)) R^-H``."""
+    """For ``A = QR`` with at least as many rows as columns: ``(gQ + Q copyltu(M)) R^-H``.
+
+    ``copyltu(M)`` is Hermitian with ``M``'s lower triangle; its diagonal is the real part of ``M``'s, since
+    R's diagonal is real (a complex ``M``'s imaginary diagonal has nothing in A to reach)."""
     M = None
     if grad_R is not None:
         M = R @ adjoint(grad_R)
     if grad_Q is not None:
         M = -(adjoint(grad_Q) @ Q) if M is None else M - adjoint(grad_Q) @ Q
-    copied = Q @ (lower(M) + adjoint(lower(M, -1)))
+    copyltu = lower(M, -1) + adjoint(lower(M, -1)) + M.diagonal(0, -2, -1).real.diag_embed()
+    copied = Q @ copyltu
     b = copied if grad_Q is None else grad_Q + copied
     return solve(adjoint(R), b, left=False)
 
@@ -194,8 +204,8 @@ def _householder_grads(grad, A, tau):
         v, t, suffix = vectors[..., :, i:i + 1], tau[..., i:i + 1].unsqueeze(-1), suffixes[i]
         grad_times_w = grad @ (adjoint(suffix) @ v)
         grad_tau.append(-(adjoint(v) @ grad_times_w)[..., 0])
-        grad_vectors.append(-t * (grad_times_w + suffix @ (adjoint(grad) @ v)))
-        grad = grad - t * (v @ (adjoint(v) @ grad))
+        grad_vectors.append(-(conjugate(t) * grad_times_w + t * (suffix @ (adjoint(grad) @ v))))
+        grad = grad - conjugate(t) * (v @ (adjoint(v) @ grad))  # through H_i^H
     padding = make_tensor(xp.zeros(A.shape[:-1] + (n - k,), dtype=data.dtype))
     return lower(cat(grad_vectors + [padding], -1), -1), cat(grad_tau, -1)
 

@@ -8,7 +8,7 @@ chainrule's own ops, so second derivatives come for free.
 from ... import return_types
 from ..._array import NUMPY, all_true, any_true, as_array, namespace_of
 from ..._tensor import make_tensor
-from .._op import OUTPUT, derivative, record, record_multi
+from .._op import OUTPUT, conjugate, derivative, record, record_multi
 from ..pointwise import where
 from ..pointwise_base import write_out
 from .checks import FLOAT16, check_matrix, refuse_float16, singular_error, singular_solve_error
@@ -80,18 +80,23 @@ def _det_grad(grad, A, result):
     singular = result._data == 0
     if any_true(singular):  # their scale is 0: invert the identity in their place
         A = where(make_tensor(singular[..., None, None]), identity(A.shape[-1], A), A)
-    return (grad * result).unsqueeze(-1).unsqueeze(-1) * adjoint(inv(A))
+    return (grad * conjugate(result)).unsqueeze(-1).unsqueeze(-1) * adjoint(inv(A))
 
 
-def _slogdet_grad(grads, A):
-    grad = grads[1]
+def _slogdet_grad(grads, A, sign):
+    """``g * A^-H`` for the gradient ``g`` of ``log|det|``; a complex matrix's sign turns with its phase, whose
+    gradient enters ``g`` as ``i Im(grad_sign * conj(sign))``."""
+    grad_sign, grad = grads
+    if grad_sign is not None and sign.is_complex():
+        turn = (grad_sign * sign.conj()).imag * 1j
+        grad = turn if grad is None else grad + turn
     if grad is None:
         return None
     return grad.unsqueeze(-1).unsqueeze(-1) * adjoint(inv(A))
 
 
 LinalgDetBackward0 = derivative("LinalgDetBackward0", _det_grad, saves="A result")
-LinalgSlogdetBackward0 = derivative("LinalgSlogdetBackward0", _slogdet_grad, saves="A", outputs=2)
+LinalgSlogdetBackward0 = derivative("LinalgSlogdetBackward0", _slogdet_grad, saves="A sign", outputs=2)
 
 
 @silent_float_errors
@@ -116,7 +121,7 @@ def _slogdet(name, A, result_type):
     check_matrix(name, A)
     a = A._data
     sign, logabsdet = namespace_of(a).linalg.slogdet(a)
-    return result_type(record_multi((sign, logabsdet), LinalgSlogdetBackward0, (A,), (A,)))
+    return result_type(record_multi((sign, logabsdet), LinalgSlogdetBackward0, (A,), (A, OUTPUT)))
 
 
 def linalg_slogdet(A, *, out=None):
@@ -130,8 +135,10 @@ def slogdet(input, *, out=None):
 
 
 def logdet(input):
-    """``log det``: nan for a negative determinant, -inf for a zero one."""
+    """``log det``: nan for a negative determinant, -inf for a zero one; complex for a complex matrix."""
     sign, logabsdet = _slogdet("logdet", input, _Slogdet)
+    if sign.is_complex():
+        return sign.log() + logabsdet
     return where(sign == -1, float("nan"), logabsdet)
 
 
@@ -168,7 +175,7 @@ def _solve_grad_A(grad, A, result, left):
     if not left:
         return -(adjoint(result) @ grad_B)
     if is_vector_rhs(A._data, result._data):
-        return -(grad_B.unsqueeze(-1) * result.unsqueeze(-2))
+        return -(grad_B.unsqueeze(-1) * conjugate(result).unsqueeze(-2))
     return -(grad_B @ adjoint(result))
 
 

@@ -59,7 +59,7 @@ def _svd_grad(grads, U, S, Vh, full_matrices):
         U, Vh = U[..., :k], Vh[..., :k, :]
         grad_U = None if grad_U is None else grad_U[..., :k]
         grad_Vh = None if grad_Vh is None else grad_Vh[..., :k, :]
-    inner = None if grad_S is None else diag_embed(grad_S)
+    inner = None if grad_S is None else diag_embed(grad_S.to(U.dtype))  # complex for complex vectors
     if grad_U is None and grad_Vh is None:
         return U @ inner @ Vh
     squares = S * S

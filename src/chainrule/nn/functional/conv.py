@@ -17,7 +17,7 @@ from typing import NamedTuple
 from ..._array import INTEGER_TYPES
 from ..._ops._arguments import check_tensors
 from ..._ops._kernel import Kernel, replays
-from ..._ops._op import derivative, record
+from ..._ops._op import conjugate, derivative, record
 from ..._signatures import Signatures
 from ..._tensor import _wrap_dim
 from ..._ops.kernel_dtypes import check_kernel
@@ -111,16 +111,17 @@ def _bias_shape(out_channels, rank):
 
 
 # ---------------------------------------------------------------- ConvolutionBackward0
+# (each product's other factor conjugated: the gradient of a real loss through a complex product)
 def _conv_grad_input(grad, input, weight, geometry, transposed):
     if transposed:
-        return _correlate(grad, weight, geometry)
-    return _correlate_transposed(grad, weight, geometry, input.shape[2:])
+        return _correlate(grad, conjugate(weight), geometry)
+    return _correlate_transposed(grad, conjugate(weight), geometry, input.shape[2:])
 
 
 def _conv_grad_weight(grad, input, weight, geometry, transposed):
     if transposed:
-        return _correlate_weight(grad, input, geometry, weight.shape)
-    return _correlate_weight(input, grad, geometry, weight.shape)
+        return _correlate_weight(grad, conjugate(input), geometry, weight.shape)
+    return _correlate_weight(conjugate(input), grad, geometry, weight.shape)
 
 
 def _conv_grad_bias(grad, input, weight, geometry, transposed):

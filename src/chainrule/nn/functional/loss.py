@@ -102,11 +102,11 @@ def _squared(difference):
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     """Mean squared error; a target of another shape is broadcast, with PyTorch's warning."""
     _warn_size_mismatch(input, target)
-    check_loss_dtypes(input, target, "mse_cpu")
     reduction = reduction_mode(reduction, size_average, reduce)
-    if weight is not None:
+    if weight is not None:  # composed of ops, as PyTorch's Python layer does: no kernel, so complex inputs too
         _check_weight(weight, input)
         return _weighted_reduction((input - target) ** 2 * weight, weight, reduction)
+    check_loss_dtypes(input, target, "mse_cpu")
     return _pointwise_loss(MseLossBackward0, _squared, input, target, reduction)
 
 
@@ -151,12 +151,12 @@ SmoothL1LossBackward0 = derivative("SmoothL1LossBackward0", _smooth_l1_grad_inpu
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
     """Squared error below ``beta``, absolute error above it (``beta=0`` is ``l1_loss``)."""
     _warn_size_mismatch(input, target)
-    check_loss_dtypes(input, target, "smooth_l1_cpu")
     reduction = reduction_mode(reduction, size_average, reduce)
+    if beta == 0:  # PyTorch's Python layer calls l1_loss, which takes complex inputs too
+        return l1_loss(input, target, reduction=reduction)
     if beta < 0:
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
-    if beta == 0:
-        return l1_loss(input, target, reduction=reduction)
+    check_loss_dtypes(input, target, "smooth_l1_cpu")
     return _pointwise_loss(SmoothL1LossBackward0, _smooth_l1_array, input, target, reduction, (beta,))
 
 

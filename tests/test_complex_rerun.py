@@ -1,0 +1,136 @@
+"""Every op of the op table rerun on complex inputs, beside PyTorch.
+
+The op table's complex entries (``tests/op_db/complex_ops.py``) cover the ops written with complex numbers in
+mind. This reruns every other op's samples with each float array given an imaginary part, so that a rule that
+forgets a conjugate (a convolution, a running product, a solve, a determinant) or a kernel that exists only for
+real numbers is caught. Where PyTorch computes, values and first-order gradients (for complex cotangents) must
+agree; where it refuses, chainrule may refuse too. ``KNOWN`` lists the ops that still differ, with the reason;
+the test fails on a listed op that no longer does, so the list only shrinks.
+"""
+
+import warnings
+
+import numpy as np
+import pytest
+import torch
+
+import chainrule
+from op_db import all_ops
+
+# PyTorch refuses to differentiate these for complex outputs (or has no complex kernel); chainrule computes them.
+_NO_COMPLEX_GRADIENT_IN_PYTORCH = "accepted"
+KNOWN = {
+    **dict.fromkeys([
+        "F.bilinear", "F.log_softmax", "F.multi_head_attention_forward", "F.poisson_nll_loss",
+        "F.scaled_dot_product_attention", "F.scaled_dot_product_attention 4-d", "F.silu", "F.soft_margin_loss",
+        "F.softmax", "F.softmin", "Tensor.log_softmax", "Tensor.softmax", "cummax", "cummin", "embedding",
+        "index_reduce", "nan_to_num", "scatter_reduce", "scatter_reduce prod", "select_scatter", "slice_scatter",
+        "special.log_softmax", "special.softmax"], _NO_COMPLEX_GRADIENT_IN_PYTORCH),
+    # The samples are triangular factors with a complex diagonal, which no Cholesky factorization gives;
+    # PyTorch's LAPACK routines read only the diagonal's real part. (With a real diagonal both agree.)
+    "cholesky_inverse": "differs", "cholesky_solve": "differs",
+}
+
+
+def _complex(array, rng):
+    if isinstance(array, np.ndarray) and array.dtype.kind == "f":
+        return np.asarray(array + 1j * rng.uniform(-0.3, 0.3, array.shape))
+    return array
+
+
+def _outputs(result):
+    if isinstance(result, (tuple, list)):
+        return [t for item in result for t in _outputs(item)]
+    return [result] if hasattr(result, "grad_fn") else []
+
+
+def _numpy(t):
+    return t.detach().resolve_conj().resolve_neg().numpy()
+
+
+def _run(module, op, args, kwargs, differentiated):
+    """Values and gradients (for fixed complex cotangents) of ``op`` on ``module``."""
+    tensors = []
+    for i, a in enumerate(args):
+        if isinstance(a, np.ndarray):
+            t = module.from_numpy(a.copy())
+            tensors.append(t.requires_grad_(True) if i in differentiated else t)
+        else:
+            tensors.append(a)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        outputs = _outputs(op.call(module, *tensors, **kwargs))
+    values = [_numpy(o) for o in outputs]
+    leaves = [t for i, t in enumerate(tensors) if i in differentiated]
+    recorded = [o for o in outputs if o.requires_grad]
+    if not leaves or not recorded:
+        return values, None
+    rng = np.random.default_rng(0)
+    cotangents = []
+    for o in recorded:
+        c = rng.standard_normal(tuple(o.shape)) + 1j * rng.standard_normal(tuple(o.shape))
+        cotangents.append(module.from_numpy(c if o.dtype.is_complex else c.real.copy()).to(o.dtype))
+    grads = module.autograd.grad(recorded, leaves, cotangents, allow_unused=True)
+    return values, [None if g is None else _numpy(g) for g in grads]
+
+
+def _difference(ours, theirs):
+    """What differs between two (values, gradients) results, or None."""
+    (our_values, our_grads), (their_values, their_grads) = ours, theirs
+    if len(our_values) != len(their_values):
+        return "number of outputs"
+    for a, b in zip(our_values, their_values):
+        if a.shape != b.shape or a.dtype != b.dtype:
+            return f"output {a.shape} {a.dtype} against {b.shape} {b.dtype}"
+        if not np.allclose(a, b, rtol=1e-6, atol=1e-6, equal_nan=True):
+            return "values"
+    if (our_grads is None) != (their_grads is None):
+        return "which outputs have gradients"
+    for a, b in zip(our_grads or (), their_grads or ()):
+        if a is None or b is None:
+            if not np.all((b if a is None else a) == 0):
+                return "which inputs get gradients"
+        elif a.shape != b.shape or a.dtype != b.dtype or not np.allclose(a, b, rtol=1e-6, atol=1e-6,
+                                                                          equal_nan=True):
+            return "gradients"
+    return None
+
+
+def _outcomes(op):
+    """Each sample's difference from PyTorch: ``accepted``, ``refused``, a description, or None."""
+    rng = np.random.default_rng(5)
+    for sample in op.samples(np.random.default_rng(1234)):
+        if not any(isinstance(a, np.ndarray) and a.dtype.kind == "f" for a in sample.args):
+            continue
+        args = tuple(_complex(a, rng) for a in sample.args)
+        differentiated = set()
+        if op.differentiable:
+            differentiated = set(op.grad_inputs) if op.grad_inputs is not None else {
+                i for i, a in enumerate(args) if isinstance(a, np.ndarray) and a.dtype.kind == "c"}
+        results = []
+        for module in (chainrule, torch):
+            try:
+                results.append(_run(module, op, args, sample.kwargs, differentiated))
+            except Exception as error:  # noqa: BLE001 - any refusal; the two are compared by whether they refuse
+                results.append(error)
+        ours, theirs = results
+        if isinstance(ours, Exception) or isinstance(theirs, Exception):
+            if not (isinstance(ours, Exception) and isinstance(theirs, Exception)):
+                yield sample, "refused" if isinstance(ours, Exception) else "accepted"
+            continue
+        yield sample, _difference(ours, theirs)
+
+
+OPS = [op for op in all_ops() if not op.name.startswith("complex ")]
+
+
+@pytest.mark.parametrize("op", OPS, ids=[op.name for op in OPS])
+def test_complex_inputs_match_torch(op):
+    differences = [(sample.name, kind) for sample, kind in _outcomes(op) if kind is not None]
+    known = KNOWN.get(op.name)
+    if known is None:
+        assert not differences, differences
+    else:
+        assert differences, f"{op.name} now matches PyTorch on complex inputs: remove it from KNOWN"
+        if known == _NO_COMPLEX_GRADIENT_IN_PYTORCH:
+            assert {kind for _, kind in differences} == {known}, differences
