@@ -92,6 +92,21 @@ NUMBER_FIRST = [
     "T.add(1, v.float())", "T.mul(2.5, T.tensor(3))",
 ]
 
+# alpha and beta against the result's dtype: refused for integers when fractional, taken as a bool for bools,
+# truncated by the matrix products.
+SCALING_FACTORS = [
+    "T.add(i, i, alpha=0.5)", "T.sub(i, i, alpha=0.5)", "T.add(i, 2, alpha=1.0)", "T.add(i, 1.5, alpha=2)",
+    "T.add(i > 0, i > 1, alpha=0.5)", "T.add(i > 0, i > 1, alpha=2)", "T.add(i > 0, i > 1, alpha=0)",
+    "T.add(i, T.tensor(2), alpha=True)", "T.add(v, v, alpha=1j)", "T.add(i, i.double(), alpha=0.5)",
+    "T.addr(x[:2, :2].long(), i, i, alpha=1.5)", "T.addr(x[:2, :2].long(), i, i, beta=0.5)",
+    "T.addr(x[:2, :2] > 3, i > 0, i > 1, beta=2)",
+    "T.addmm(x.long()[:2, :2], x.long()[:2, :2], x.long()[:2, :2], beta=0.5, alpha=2)",
+    "T.addbmm(x.long()[:2, :2], x.long()[None, :2, :2], x.long()[None, :2, :2], alpha=0.5)",
+    "T.baddbmm(x.long()[None, :2, :2], x.long()[None, :2, :2], x.long()[None, :2, :2], beta=-1.5)",
+    "T.addmm(x[:2, :2] > 3, x[:2, :2] > 3, x[:2, :2] > 3)", "T.addmv(i > 0, x[:2, :2] > 3, i > 0)",
+    "T.addbmm(x[:2, :2] > 3, x[None, :2, :2] > 3, x[None, :2, :2] > 3)",
+]
+
 
 def _check(expression, compare_message=True):
     ours, our_message, our_value = _run(chainrule, expression)
@@ -136,8 +151,8 @@ def test_accepted_values(expression):
     _check(expression)
 
 
-@pytest.mark.parametrize("expression", NUMBER_FIRST)
-def test_number_before_the_tensor(expression):
+@pytest.mark.parametrize("expression", NUMBER_FIRST + SCALING_FACTORS)
+def test_result_dtypes_and_refusals(expression):
     _check(expression)
     _, _, ours = _run(chainrule, expression)
     _, _, theirs = _run(torch, expression)

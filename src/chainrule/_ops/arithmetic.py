@@ -101,10 +101,27 @@ def _sum_into(first, scaled):
     return namespace_of(scaled).add(first, scaled)
 
 
+def checked_factor(dtype, value, name="alpha"):
+    """PyTorch's checks of a scaling factor (``alpha``, ``beta``) against the result's dtype; for a bool
+    result the factor as a bool. Anything but a number is left to the op's own argument checks."""
+    kind = dtype.kind
+    if isinstance(value, (bool, NUMPY.bool_)):
+        if kind != "b":
+            raise RuntimeError(f"Boolean {name} only supported for Boolean results.")
+    elif isinstance(value, (complex, NUMPY.complexfloating)):
+        if kind != "c":
+            raise RuntimeError(f"For non-complex input tensors, argument {name} must not be a complex number.")
+    elif isinstance(value, (float, NUMPY.floating)) and kind in "biu":
+        raise RuntimeError(f"For integral input tensors, argument {name} must not be a floating point number.")
+    return bool(value) if kind == "b" and isinstance(value, numbers.Number) else value
+
+
 def add(input, other, *, alpha=1, out=None):
     if input.__class__ is not Tensor:
         input, other = _as_tensor_pair(input, other)
     x, y = binary_arrays(input, other)
+    if alpha.__class__ is not int or x.dtype.kind == "b":
+        alpha = checked_factor(x.dtype, alpha)
     if x.dtype.kind == "c":
         fn, y = _sum_into, _complex_times(y, alpha, x)
     else:
@@ -138,6 +155,8 @@ def sub(input, other, *, alpha=1, out=None):
         input, other = _as_tensor_pair(input, other)
     _check_subtraction(input, other)
     x, y = binary_arrays(input, other)
+    if alpha.__class__ is not int:
+        alpha = checked_factor(x.dtype, alpha)
     if x.dtype.kind == "c":  # PyTorch adds ``-alpha * other``
         fn, y = _sum_into, _complex_times(y, -alpha, x)
     else:

@@ -378,8 +378,11 @@ def _check_expandable(input, shape):
 
 def _add_scaled(product, input, beta, alpha, name):
     """``beta * input + alpha * product`` in place in the fresh ``product``; beta=0 ignores input. (The
-    factors are checked to be numbers only off the default path, which they cannot be otherwise.)"""
+    factors are checked to be numbers only off the default path, which they cannot be otherwise.) Integer
+    products take the factors as integers, truncated, as PyTorch converts them."""
     _check_expandable(input, product.shape)
+    if product.dtype.kind in "iu":
+        beta, alpha = (int(f) if isinstance(f, (float, NUMPY.floating)) else f for f in (beta, alpha))
     if alpha != 1:
         product *= number_argument(name, "alpha", None, alpha)
     if beta == 1:
@@ -452,8 +455,8 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
         raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got {dtype_name(a)} and {dtype_name(b)}")
     if c.dtype != b.dtype:
         raise RuntimeError(f"self and mat2 must have the same dtype, but got {dtype_name(c)} and {dtype_name(b)}")
-    if a.dtype != b.dtype:
-        raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got {dtype_name(a)} and {dtype_name(b)}")
+    if a.dtype.kind == "b":
+        raise no_kernel_error("addmm_impl_cpu_", a.dtype)
     result = _add_scaled(a @ b, input, beta, alpha, "addmm")
     return write_out(record(result, AddmmBackward0, (input, mat1, mat2), (mat1, mat2, beta, alpha)), out, "addmm")
 
@@ -473,6 +476,8 @@ def addmv(input, mat, vec, *, beta=1, alpha=1, out=None):
     if not c.dtype == a.dtype == v.dtype:
         raise RuntimeError(f"addmv input tensors must have the same dtype, but got {dtype_name(c)}, {dtype_name(a)}, "
                            f"and {dtype_name(v)}")
+    if a.dtype.kind == "b":
+        raise no_kernel_error("addmv_impl_cpu", a.dtype)
     result = _add_scaled(a @ v, input, beta, alpha, "addmv")
     return write_out(record(result, AddmvBackward0, (input, mat, vec), (mat, vec, beta, alpha)), out, "addmv")
 
@@ -513,6 +518,8 @@ def addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
         raise RuntimeError(f"self and mat2 must have the same dtype, but got {dtype_name(c)} and {dtype_name(b)}")
     if a.dtype != b.dtype:
         raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got {dtype_name(a)} and {dtype_name(b)}")
+    if a.dtype.kind == "b":
+        raise no_kernel_error("addmm_impl_cpu_", a.dtype)
     count, rows, inner = a.shape
     product = a.transpose(1, 0, 2).reshape(rows, count * inner) @ b.reshape(count * inner, b.shape[2])
     result = _add_scaled(product, input, beta, alpha, "addbmm")

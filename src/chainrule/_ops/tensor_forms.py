@@ -11,13 +11,13 @@ import warnings
 
 from .._array import namespace_of
 from .._creation import empty, tensor
-from .._dtype import bfloat16 as _bfloat16, complex64, complex128, to_dtype
+from .._dtype import bfloat16 as _bfloat16, complex64, complex128, promote_types, to_dtype
 from .._tensor import Tensor, _wrap_dim, make_tensor
 from .._autograd import grad_mode
 from .._signatures import Signatures
 from .._size import int_list_argument
 from ._arguments import check_tensors, int_argument
-from .arithmetic import add, mul
+from .arithmetic import add, checked_factor, mul
 from .copy import clone
 from .indexing import narrow, select
 from .joining import split, tensor_split, unbind, vstack
@@ -276,6 +276,8 @@ def addr(input, vec1, vec2, *, beta=1, alpha=1, out=None):
         raise RuntimeError(f"addr: Expected 1-D argument vec1, but got {vec1.dim()}-D" if vec1.dim() != 1 else
                            f"addr: Expected 1-D argument vec2, but got {vec2.dim()}-D")
     product = outer(vec1, vec2)
+    dtype = promote_types(input.dtype, product.dtype).np
+    beta, alpha = checked_factor(dtype, beta, "beta"), checked_factor(dtype, alpha, "alpha")
     scaled = product if alpha == 1 else mul(product, alpha)
     if beta == 0:  # PyTorch ignores input then, NaN included
         shape = namespace_of(input._data).broadcast_shapes(input._data.shape, scaled._data.shape)
