@@ -18,6 +18,7 @@ from ._ops._arguments import bool_argument
 from ._ops import register_family
 from ._ops.joining import cat
 from ._ops.kernel_dtypes import check_kernel
+from ._ops.pointwise_base import no_kernel_error
 from ._ops.norms import vector_norm
 from ._ops.diagonals import tril, triu
 from ._random import randn
@@ -114,6 +115,11 @@ def cholesky_solve(input, input2, upper=False, *, out=None):
     (which treats the factor as a full matrix) gives it: the other triangle enters with value zero.
     """
     _check_cholesky_solve_shapes(input, input2)
+    if input.dtype != input2.dtype:
+        raise RuntimeError(f"Expected b and A to have the same dtype, but found b of type "
+                           f"{input.dtype.scalar_type_name} and A of type {input2.dtype.scalar_type_name} instead.")
+    if not (input.dtype.is_floating_point or input.dtype.is_complex):
+        raise no_kernel_error("cholesky_solve_cpu", input._data.dtype)
     factor = input2.mH if bool_argument("cholesky_solve", "upper", None, upper) else input2
     outside = factor - tril(factor)
     L = tril(factor) + (outside - outside.detach())

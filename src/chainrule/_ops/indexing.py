@@ -323,12 +323,16 @@ def _write_node(plan, value):
     if plan.steps:
         return CopySlices
     if plan.advanced is not None:
-        if all(item.__class__ is slice or item.ndim == 0 and item.dtype.kind == "b" for item in plan.advanced):
-            return CopySlices
-        return IndexPutBackward0
+        return IndexPutBackward0 if _puts_by_index(plan) else CopySlices
     if isinstance(value, Tensor) and value._data.ndim:
         return CopyBackwards
     return FillBackward3
+
+
+def _puts_by_index(plan):
+    """Whether the write is an ``index_put`` (an index array among the items, not only slices and 0-d bools)."""
+    return plan.advanced is not None and not all(
+        item.__class__ is slice or item.ndim == 0 and item.dtype.kind == "b" for item in plan.advanced)
 
 
 def _region_array(target, plan):
@@ -408,6 +412,10 @@ def setitem(self, index, value):
     if recording and self._grad_fn is None and self._requires_grad:
         raise RuntimeError(VIEW_OF_LEAF_MESSAGE)
     check_inplace_allowed(self)
+    if isinstance(value, Tensor) and value._data.dtype != target.dtype and _puts_by_index(plan):
+        raise RuntimeError(f"Index put requires the source and destination dtypes match, got "
+                           f"{self.dtype.scalar_type_name} for the destination and {value.dtype.scalar_type_name} "
+                           "for the source.")
     base = self._base
     positions = positions_in_base(self, base) if recording and base is not None else None
     _write(_region_array(target, plan), plan.advanced, _value_array(value, target))

@@ -83,8 +83,14 @@ def _check_mm(a, b):
     if a.dtype != b.dtype:
         raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {dtype_cpp_name(a)} != "
                            f"{dtype_cpp_name(b)}")
-    if a.dtype.kind == "b":
+    if a.dtype.kind == "b" and _computes(a, b):
         raise no_kernel_error("addmm_impl_cpu_", a.dtype)
+
+
+def _computes(a, b):
+    """Whether a product reaches PyTorch's kernel: it returns an empty result, and the zeros of an empty inner
+    dimension, before the kernel looks at the dtype."""
+    return a.shape[-2] and b.shape[-1] and a.shape[-1]
 
 
 def _check_bmm(a, b):
@@ -455,7 +461,7 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
         raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got {dtype_name(a)} and {dtype_name(b)}")
     if c.dtype != b.dtype:
         raise RuntimeError(f"self and mat2 must have the same dtype, but got {dtype_name(c)} and {dtype_name(b)}")
-    if a.dtype.kind == "b":
+    if a.dtype.kind == "b" and _computes(a, b):
         raise no_kernel_error("addmm_impl_cpu_", a.dtype)
     result = _add_scaled(a @ b, input, beta, alpha, "addmm")
     return write_out(record(result, AddmmBackward0, (input, mat1, mat2), (mat1, mat2, beta, alpha)), out, "addmm")

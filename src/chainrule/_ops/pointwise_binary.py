@@ -583,6 +583,8 @@ def addcmul(input, tensor1, tensor2, *, value=1, out=None):
     """``input + value * tensor1 * tensor2``."""
     check_tensors("addcmul", ("input", input), ("tensor1", tensor1), ("tensor2", tensor2))
     dtype, x, a, b = _addc_arrays(input, tensor1, tensor2)
+    if dtype.kind == "b":
+        raise no_kernel_error("addcmul_cpu_out", dtype)
     data = namespace_of(x).asarray(x + _scaled(value, a) * b, dtype=dtype)
     result = record(data, AddcmulBackward0, (input, tensor1, tensor2), (tensor1, tensor2), (value,))
     return result if out is None else write_out(result, out, "addcmul")

@@ -194,6 +194,8 @@ def einsum_labels(operands, operand_labels, out_labels):
     """The einsum of tensors whose dimensions are named by integer labels."""
     arrays = [op._data for op in operands]
     xp = namespace_of(arrays[0])
+    if arrays[0].dtype.kind == "b":
+        arrays = _bool_einsum_operands(xp, arrays, operand_labels, out_labels)
     half = arrays[0].dtype is float16.np  # contracted in float32 and rounded once, as PyTorch's matmul does
     if half:
         arrays = [a.astype(xp.float32) if a.dtype == xp.float16 else a for a in arrays]
@@ -204,6 +206,19 @@ def einsum_labels(operands, operand_labels, out_labels):
             result = result.astype(xp.float16)
     node = _einsum_node(_node_name(operand_labels, out_labels), len(operands))
     return record(result, node, tuple(operands), tuple(operands), (operand_labels, out_labels))
+
+
+def _bool_einsum_operands(xp, arrays, operand_labels, out_labels):
+    """PyTorch's einsum of bools: a contraction over a dimension longer than 1 goes to its bool-less ``bmm``
+    (refused); a sum over one operand's dimension counts, in int64 (with several operands, over a dimension
+    longer than 1: shorter ones are squeezed)."""
+    sizes = {label: a.shape[i] for a, labels in zip(arrays, operand_labels) for i, label in enumerate(labels)}
+    summed = {label for labels in operand_labels for label in labels} - set(out_labels)
+    shared = {label for label in summed if sum(label in labels for labels in operand_labels) > 1}
+    if any(sizes[label] > 1 for label in shared):
+        raise no_kernel_error("bmm", arrays[0].dtype)
+    counted = summed if len(arrays) == 1 else {label for label in summed - shared if sizes[label] > 1}
+    return [a.astype(xp.int64) for a in arrays] if counted else arrays
 
 
 def _sublist_equation(args):

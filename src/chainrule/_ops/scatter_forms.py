@@ -23,6 +23,7 @@ from ._broadcast import broadcast_shapes
 from .index_put import index_put_accumulate
 from .indexing import getitem, setitem
 from .pointwise import where
+from .pointwise_base import no_kernel_error
 from .scatter import gather, scatter_add
 from .diagonals import diagonal
 from .shape import record_view
@@ -88,7 +89,7 @@ def diagonal_scatter(input, src, offset=0, dim1=0, dim2=1):
     key[dim2] = make_tensor(xp.arange(count) + max(offset, 0))
     # NumPy puts the indexed dimension where two adjacent index arrays stand, else first
     position = min(dim1, dim2) if abs(dim1 - dim2) == 1 else 0
-    return _written(input, tuple(key), src.movedim(-1, position))
+    return _written(input, tuple(key), src.movedim(-1, position).to(input.dtype))  # copied in input's dtype
 
 
 # ---------------------------------------------------------------- as_strided
@@ -146,10 +147,11 @@ def as_strided(input, size, stride, storage_offset=None):
 
 def as_strided_scatter(input, src, size, stride, storage_offset=None):
     """``input`` with ``src`` written where ``as_strided(size, stride, storage_offset)`` would look."""
+    check_tensors("as_strided_scatter", ("input", input), ("src", src))
     x, offset = _contiguous_source(input, "as_strided_scatter", storage_offset)
     positions = _storage_positions(namespace_of(x), x.size, tuple(size), tuple(stride), offset)
     flat = input.reshape(-1).clone()
-    setitem(flat, make_tensor(positions), src)
+    setitem(flat, make_tensor(positions), src.to(flat.dtype))  # copied in input's dtype
     return flat.reshape(input.shape)
 
 
@@ -264,7 +266,9 @@ def _reduced_values(x, dim, idx, src, reduce, include_self, widen):
     xp.scatter_add(count, key, 1)
     touched = count > 0
     identity = {"sum": 0, "mean": 0, "prod": 1, "amax": -xp.inf, "amin": xp.inf}[reduce]
-    if x.dtype.kind in "iub" and reduce in ("amax", "amin"):
+    if x.dtype.kind == "b" and reduce in ("amax", "amin"):
+        identity = reduce == "amin"
+    elif x.dtype.kind in "iu" and reduce in ("amax", "amin"):
         info = xp.iinfo(x.dtype)
         identity = info.min if reduce == "amax" else info.max
     widened = widen and x.dtype == xp.float16 and reduce in ("sum", "mean", "prod")
@@ -307,6 +311,8 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True, out=Non
         raise RuntimeError("scatter(): Expected dtype int64 for index")
     if src.dtype is not input.dtype:
         raise RuntimeError("scatter_reduce(): Expected self.dtype to be equal to src.dtype")
+    if reduce == "mean" and x.dtype.kind == "b":
+        raise no_kernel_error("scatter_gather_tensor_cpu_reduce_mean", x.dtype)
     return _reduced_into(input, dim, index, src, reduce, include_self, widen=True)
 
 
@@ -394,6 +400,9 @@ def index_reduce(input, dim, index, source, reduce, *, include_self=True):
                                           if d != dim):
         raise RuntimeError(f"source tensor shape must match self tensor shape, excluding the specified dimension. "
                            f"Got self.shape = {list(input.shape)} source.shape = {list(source.shape)}")
+    if input._data.dtype.kind == "b" and (reduce == "mean" or not include_self):  # no such bool kernels
+        raise no_kernel_error("index_reduce_func_exclude_input_init" if not include_self else "div_floor_cpu",
+                              input._data.dtype)
     shape = [1] * source.dim()
     shape[dim] = -1
     expanded = index.reshape(shape).expand(source.shape)

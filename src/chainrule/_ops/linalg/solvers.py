@@ -10,7 +10,7 @@ from ..._array import NUMPY, all_true, any_true, as_array, namespace_of
 from ..._tensor import make_tensor
 from .._op import OUTPUT, conjugate, derivative, record, record_multi
 from ..pointwise import where
-from ..pointwise_base import write_out
+from ..pointwise_base import no_kernel_error, write_out
 from .checks import FLOAT16, check_matrix, refuse_float16, singular_error, singular_solve_error
 from .matrices import adjoint, identity
 from .svd import pinv, pinv_grad
@@ -260,11 +260,13 @@ def lstsq(A, B, rcond=None, *, driver=None):
     a, b = A._data, B._data
     if a.ndim < 2:
         raise RuntimeError("torch.linalg.lstsq: input must have at least 2 dimensions.")
-    if a.dtype.kind not in "fc" or a.dtype == FLOAT16:
-        raise RuntimeError("This function doesn't handle types other than float and double")
     if a.dtype != b.dtype:
         raise RuntimeError(f"torch.linalg.lstsq: Expected input and other to have the same dtype, but got "
                            f"input's dtype {A.dtype.scalar_type_name} and other's dtype {B.dtype.scalar_type_name}")
+    if a.dtype.kind not in "fc" or a.dtype == FLOAT16:  # (PyTorch's check lies in computing rcond's default)
+        if rcond is None:
+            raise RuntimeError("This function doesn't handle types other than float and double")
+        raise no_kernel_error("linalg_lstsq_cpu", a.dtype)
     vector = b.ndim == a.ndim - 1
     m, n = a.shape[-2:]
     if (b.shape[-1] if vector else b.shape[-2]) != m:

@@ -219,8 +219,14 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     class_dim = 0 if input.dim() == 1 else 1
     if input.dim() == 0:
         raise ValueError("Expected 1 or more dimensions (got 0)")
+    probabilities = tuple(input.shape) == tuple(target.shape)
+    if probabilities and not target.dtype.is_floating_point:
+        raise RuntimeError(f"Expected floating point type for target with class probabilities, got "
+                           f"{target.dtype.scalar_type_name}")
+    if probabilities and ignore_index >= 0:
+        raise RuntimeError("ignore_index is not supported for floating point target")
     log_probs = log_softmax(input, class_dim)
-    if tuple(input.shape) == tuple(target.shape):
+    if probabilities:
         return _cross_entropy_probabilities(log_probs, target, weight, reduction, label_smoothing, class_dim)
     loss = nll_loss(log_probs, target, weight, None, ignore_index, None, reduction)
     if label_smoothing == 0:

@@ -15,6 +15,7 @@ from ..._errors import argument_type_error
 from ..._float_errors import silent_float_errors
 from ..._ops._arguments import check_tensors
 from ..._ops._op import record, traced
+from ..._ops.pointwise_base import no_kernel_error
 from ..._random import rand
 from ..._tensor import make_tensor
 from ._windows import gather_node, scatter_node
@@ -145,6 +146,8 @@ def _fractional_max_pool(input, kernel_size, output_size, output_ratio, return_i
     kernel = _sizes(kernel_size, rank, "kernel_size", 2)
     output = _sizes(output, rank, "output_size", 3)
     _check(input, kernel, output, random_samples, rank)
+    if input._data.dtype.kind != "f":
+        raise no_kernel_error(f"fractional_max_pool{rank}d_out_frame", input._data.dtype)
     values, indices = traced(_fractional_max_arrays, input, random_samples, kernel, output, rank)
     node, scatter = _NODES[rank]
     out = record(values, node, (input,), (), (indices, input._data.shape, rank, scatter))

@@ -12,6 +12,7 @@ import math
 import warnings
 
 from ..._array import any_true, namespace_of
+from ..._creation import full_like, zeros_like
 from ..._autograd import grad_mode
 from ..._ops._broadcast import apply_binary, binary_arrays
 from ..._ops._op import derivative, record
@@ -233,7 +234,8 @@ def poisson_nll_loss(input, target, log_input=True, full=False, size_average=Non
         xp = namespace_of(t)
         with xp.errstate(divide="ignore", invalid="ignore"):
             stirling = t * xp.log(t) - t + 0.5 * xp.log(2 * math.pi * t)
-        losses = losses + make_tensor(xp.where(t <= 1, 0, stirling).astype(t.dtype, copy=False))
+        # added in the loss's dtype (floating, for integer targets too)
+        losses = losses + make_tensor(xp.where(t <= 1, 0, stirling).astype(losses._data.dtype, copy=False))
     return reduce_loss(losses, reduction)
 
 
@@ -304,7 +306,8 @@ def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, red
     if not input1.dim() == input2.dim() == target.dim():
         raise RuntimeError(f"margin_ranking_loss : All input tensors should have same dimension but got sizes: "
                            f"input1: {input1.shape}, input2: {input2.shape}, target: {target.shape} ")
-    return reduce_loss((-target * (input1 - input2) + margin).clamp_min(0), reduction)
+    # PyTorch's margin is a C++ double: integer inputs give a floating-point loss
+    return reduce_loss((-target * (input1 - input2) + float(margin)).clamp_min(0), reduction)
 
 
 def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=None, reduction="mean"):
@@ -314,8 +317,11 @@ def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=No
     if reduction == "mean" and not (input.is_floating_point() or input.is_complex()):
         raise RuntimeError("mean(): could not infer output dtype. Input dtype must be either a floating point or "
                            f"complex dtype. Got: {input.dtype.scalar_type_name}")
-    below_margin = (margin - input).clamp_min(0)
-    return reduce_loss(where(target != 1, below_margin, 0.0) + where(target != -1, input, 0.0), reduction)
+    # as PyTorch builds it: the margin filled into the input's dtype (an integer input truncates it), zeros
+    # of that dtype where a term does not apply
+    zeros = zeros_like(input)
+    below_margin = (full_like(input, margin) - input).clamp_min(0)
+    return reduce_loss(where(target != 1, below_margin, zeros) + where(target != -1, input, zeros), reduction)
 
 
 def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, reduce=None, reduction="mean"):

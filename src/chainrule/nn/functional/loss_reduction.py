@@ -23,12 +23,14 @@ def check_loss_dtypes(input, target, kernel=None, writes_input=False, same=False
     if same and x != t:
         raise RuntimeError(f"Found dtype {t.scalar_type_name} but expected {x.scalar_type_name}")
     common = promote_types(x, t)
-    if writes_input:
+    if kernel is not None and not (common.is_floating_point or common.is_complex):  # integers: no kernel
+        raise NotImplementedError(f'"{kernel}" not implemented for \'{common.scalar_type_name}\'')
+    if writes_input:  # a loss computed in floats, written in the input's dtype
         written = common if common.is_floating_point or common.is_complex else get_default_dtype()
         if _CATEGORY[written.np.kind] > _CATEGORY[x.np.kind]:
             raise RuntimeError(f"result type {written.scalar_type_name} can't be cast to the desired output type "
                                f"{x.scalar_type_name}")
-    if kernel is not None and not common.is_floating_point:
+    if kernel is not None and common.is_complex:
         raise NotImplementedError(f'"{kernel}" not implemented for \'{common.scalar_type_name}\'')
 
 

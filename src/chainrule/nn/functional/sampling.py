@@ -19,6 +19,7 @@ from ..._ops.indexing import getitem
 from ..._size import check_storage_size, int_list
 from ..._tensor import make_tensor
 from ..._ops.kernel_dtypes import check_kernel
+from ..._ops.pointwise_base import no_kernel_error
 from ._windows import apply_maps, constant_pad, maps_node
 from .pooling import adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d
 
@@ -106,6 +107,9 @@ def pad(input, pad, mode="constant", value=None):
     if value is not None and value != 0:
         raise RuntimeError(f"Padding mode \"{mode}\" doesn't take in value argument")
     _check_mode_pads(x, pairs, mode)
+    if x.dtype.kind == "b" and mode != "circular":  # PyTorch's reflection and replication kernels take no bools
+        kernel = "reflection" if mode == "reflect" else "replication"
+        raise no_kernel_error(f"{kernel}_pad{len(pairs)}d", x.dtype)
     xp = namespace_of(x)
     maps = tuple(_source_index(xp, size, b, a, mode) for size, (b, a) in zip(x.shape[x.ndim - len(pairs):], pairs))
     node = _CIRCULAR_NODE if mode == "circular" else _PAD_NODES[mode, len(pairs)]
