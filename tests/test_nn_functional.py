@@ -356,3 +356,15 @@ def test_normalize_into_out():
         assert _F(module).normalize(module.tensor([[1.0, 2.0, 2.0], [0.0, 0.0, 0.0]]), out=out) is out
     assert_same_value(lambda m: _F(m).normalize(m.tensor([[1.0, 2.0, 2.0], [0.0, 0.0, 0.0]]), out=m.empty(2, 3)))
     assert_same_error(lambda m: _F(m).normalize(m.ones(2, 3, requires_grad=True), out=m.empty(2, 3)))
+
+
+@pytest.mark.parametrize("loss", ["nll_loss", "cross_entropy"])
+def test_ignored_targets_print_a_plain_zero(loss):
+    """An ignored target's loss is 0., not -0. (which prints as ``-0.0000``)."""
+    printed = []
+    for module in MODULES:
+        x = module.tensor([[0.5, 1.2, -0.3], [0.1, 0.2, 0.3], [1.0, 2.0, 3.0]])
+        if loss == "nll_loss":
+            x = x.abs()  # positive log-probabilities: -x * 0 would be -0.
+        printed.append(str(getattr(module.nn.functional, loss)(x, module.tensor([1, 0, -100]), reduction="none")))
+    assert printed[0] == printed[1]

@@ -138,6 +138,8 @@ def _nll_arrays(x, target, ignore_index, reduction, grad, weight=None):
     else:
         label_weights = xp.where(kept, weight.astype(x.dtype, copy=False)[safe_labels], 0).astype(x.dtype)
     losses = -picked * label_weights
+    if not everything_kept:  # an ignored target's loss is a plain 0 (the product would give -0. for x > 0)
+        losses = xp.where(kept, losses, 0).astype(x.dtype, copy=False)
     if reduction == "none":
         value, scale = losses, label_weights
     elif reduction == "sum":
