@@ -203,7 +203,7 @@ ScatterFlatBackward = scatter_node("ScatterAddBackward0", op="scatter_flat")
 # ---------------------------------------------------------------- separable maps over trailing dims
 def _as_matrix(mapping, size, dtype):
     """An index map (output ``o`` copies input ``mapping[o]``) as its (out, size) 0/1 matrix."""
-    if mapping.dtype.kind == "f":
+    if mapping.dtype.kind in "fc":  # already a matrix (complex once a complex gradient went through it)
         return mapping.astype(dtype, copy=False)
     return (mapping[:, None] == namespace_of(mapping).arange(size)).astype(dtype)
 
