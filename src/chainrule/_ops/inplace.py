@@ -160,11 +160,28 @@ def make_inplace(fn, name):
 
     def inplace(self, *args, **kwargs):
         check_arguments_then_inplace_allowed(fn, self, args, kwargs, name + "_")
-        return write_inplace(self, fn(self, *args, **kwargs))
+        try:
+            result = fn(self, *args, **kwargs)
+        except NotImplementedError:
+            _check_broadcast_into(self, args)  # PyTorch sizes the output before it looks for a kernel
+            raise
+        return write_inplace(self, result)
 
     inplace.__name__ = inplace.__qualname__ = name + "_"
     inplace.__doc__ = f"In-place version of ``{name}``."
     return inplace
+
+
+def _check_broadcast_into(tensor, args):
+    """PyTorch's refusal of an in-place op whose tensor operand would broadcast ``tensor`` to a larger shape."""
+    if args and isinstance(args[0], Tensor):
+        shape = tensor._data.shape
+        try:
+            broadcast = NUMPY.broadcast_shapes(shape, args[0]._data.shape)
+        except ValueError:
+            return
+        if broadcast != shape:
+            raise RuntimeError(f"output with shape {list(shape)} doesn't match the broadcast shape {list(broadcast)}")
 
 
 # ---------------------------------------------------------------- zero_ / fill_ / copy_

@@ -22,7 +22,8 @@ from .cumulative import cummax, cummin, cumprod, cumsum, logcumsumexp
 from .norms import norm, vector_norm
 from .pointwise import where, zeros_like_grad
 from .pointwise_compare import isnan, logical_not
-from .pointwise_base import write_out
+from .inplace import make_inplace
+from .pointwise_base import no_kernel_error, write_out
 from .._float_errors import silent_float_errors
 
 __all__ = ["sum", "mean", "nansum", "nanmean", "prod", "var", "std", "var_mean", "std_mean", "logsumexp", "all",
@@ -35,7 +36,26 @@ _ndarray = NUMPY.ndarray
 
 FUNCTIONS = [name for name in __all__[:-3] if name != "vector_norm"]  # vector_norm lives in chainrule.linalg
 METHODS = [name for name in FUNCTIONS if name not in ("var_mean", "std_mean")]
-INPLACE = ["cumsum", "cumprod"]
+
+
+def _scan_in_place(function, name):
+    """``cumsum_``/``cumprod_``: PyTorch scans in the tensor's own dtype, for which it has no bool kernel (a 0-d
+    or empty tensor needs none)."""
+    generic = make_inplace(function, name)
+
+    def in_place(self, dim, *, dtype=None):
+        if dtype is None and isinstance(self, Tensor):
+            if self._data.dtype.kind == "b" and self._data.ndim and self._data.size:
+                raise no_kernel_error(f"{name}_out_cpu", self._data.dtype)
+            dtype = self.dtype
+        return generic(self, dim, dtype=dtype)
+
+    in_place.__name__ = in_place.__qualname__ = name + "_"
+    in_place.__doc__ = generic.__doc__
+    return in_place
+
+
+METHOD_FORMS = {"cumsum_": _scan_in_place(cumsum, "cumsum"), "cumprod_": _scan_in_place(cumprod, "cumprod")}
 _DTYPE_OUT = "*, ScalarType? dtype = None, Tensor? out = None"
 # PyTorch's signatures, asked when a call fails (a tensor where a dim belongs is refused before the input's dtype)
 SIGNATURES = {

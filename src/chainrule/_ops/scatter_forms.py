@@ -156,13 +156,12 @@ def as_strided_scatter(input, src, size, stride, storage_offset=None):
 
 
 # ---------------------------------------------------------------- index_put / put / masked_scatter
-def _index_key(indices):
-    return tuple(indices) if isinstance(indices, (tuple, list)) else (indices,)
-
-
-def _check_index_put(input, indices, values, accumulate):
-    check_tensors("index_put", ("input", input), ("values", 3, values))
-    for i, index in enumerate(_index_key(indices)):
+def _check_index_put(input, indices, values, accumulate, name):
+    check_tensors(name, ("input", input), ("values", 3, values))
+    if not isinstance(indices, (tuple, list)):
+        raise TypeError(f"{name}(): argument 'indices' (position 2) must be tuple of Tensors, not "
+                        f"{type_name(indices)}")
+    for i, index in enumerate(tuple(indices)):
         if not isinstance(index, Tensor):
             raise TypeError(f"expected Tensor as element {i} in argument 1, but got {type_name(index)}")
     bool_argument("index_put", "accumulate", None, accumulate)
@@ -174,8 +173,8 @@ def _check_index_put(input, indices, values, accumulate):
 
 def index_put(input, indices, values, accumulate=False):
     """``input`` with ``values`` written at ``input[indices]`` (added there when ``accumulate``)."""
-    _check_index_put(input, indices, values, accumulate)
-    key = _index_key(indices)
+    _check_index_put(input, indices, values, accumulate, "index_put")
+    key = tuple(indices)
     if not accumulate:
         return _written(input, key, values)
     region_shape = getitem(input.detach(), key).shape
@@ -186,8 +185,8 @@ def index_put(input, indices, values, accumulate=False):
 
 def index_put_(input, indices, values, accumulate=False):
     """In-place ``index_put``."""
-    _check_index_put(input, indices, values, accumulate)
-    key = _index_key(indices)
+    _check_index_put(input, indices, values, accumulate, "index_put_")
+    key = tuple(indices)
     if not accumulate:
         setitem(input, key, values)
         return input
