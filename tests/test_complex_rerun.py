@@ -48,8 +48,9 @@ def _numpy(t):
     return t.detach().resolve_conj().resolve_neg().numpy()
 
 
-def _run(module, op, args, kwargs, differentiated):
-    """Values and gradients (for fixed complex cotangents) of ``op`` on ``module``."""
+def _run(module, op, args, kwargs, differentiated, second_order=False):
+    """Values and gradients (for fixed complex cotangents) of ``op`` on ``module``; with ``second_order``,
+    the gradients of a weighted sum of those gradients instead (None where no gradient has a graph)."""
     tensors = []
     for i, a in enumerate(args):
         if isinstance(a, np.ndarray):
@@ -70,7 +71,13 @@ def _run(module, op, args, kwargs, differentiated):
     for o in recorded:
         c = rng.standard_normal(tuple(o.shape)) + 1j * rng.standard_normal(tuple(o.shape))
         cotangents.append(module.from_numpy(c if o.dtype.is_complex else c.real.copy()).to(o.dtype))
-    grads = module.autograd.grad(recorded, leaves, cotangents, allow_unused=True)
+    grads = module.autograd.grad(recorded, leaves, cotangents, allow_unused=True, create_graph=second_order)
+    if second_order:
+        weighted = [(g * module.from_numpy(rng.standard_normal(tuple(g.shape)) + 1j * rng.standard_normal(
+            tuple(g.shape))).to(g.dtype)).real.sum() for g in grads if g is not None and g.requires_grad]
+        if not weighted:
+            return values, None
+        grads = module.autograd.grad(sum(weighted), leaves, allow_unused=True)
     return values, [None if g is None else _numpy(g) for g in grads]
 
 
@@ -87,6 +94,8 @@ def _difference(ours, theirs):
     if (our_grads is None) != (their_grads is None):
         return "which outputs have gradients"
     for a, b in zip(our_grads or (), their_grads or ()):
+        if a is None and b is None:
+            continue
         if a is None or b is None:
             if not np.all((b if a is None else a) == 0):
                 return "which inputs get gradients"
@@ -96,7 +105,7 @@ def _difference(ours, theirs):
     return None
 
 
-def _outcomes(op):
+def _outcomes(op, second_order=False):
     """Each sample's difference from PyTorch: ``accepted``, ``refused``, a description, or None."""
     rng = np.random.default_rng(5)
     for sample in op.samples(np.random.default_rng(1234)):
@@ -110,7 +119,7 @@ def _outcomes(op):
         results = []
         for module in (chainrule, torch):
             try:
-                results.append(_run(module, op, args, sample.kwargs, differentiated))
+                results.append(_run(module, op, args, sample.kwargs, differentiated, second_order))
             except Exception as error:  # noqa: BLE001 - any refusal; the two are compared by whether they refuse
                 results.append(error)
         ours, theirs = results
@@ -118,6 +127,8 @@ def _outcomes(op):
             if not (isinstance(ours, Exception) and isinstance(theirs, Exception)):
                 yield sample, "refused" if isinstance(ours, Exception) else "accepted"
             continue
+        if second_order and (ours[1] is None or theirs[1] is None):
+            continue  # a gradient constant in the input: one library keeps a graph for it, the other not
         yield sample, _difference(ours, theirs)
 
 
@@ -132,5 +143,21 @@ def test_complex_inputs_match_torch(op):
         assert not differences, differences
     else:
         assert differences, f"{op.name} now matches PyTorch on complex inputs: remove it from KNOWN"
+        if known == _NO_COMPLEX_GRADIENT_IN_PYTORCH:
+            assert {kind for _, kind in differences} == {known}, differences
+
+
+# Second order on complex inputs: the same differences, and the same refusals.
+KNOWN_SECOND = dict(KNOWN)
+
+
+@pytest.mark.parametrize("op", [op for op in OPS if op.gradgrad], ids=[op.name for op in OPS if op.gradgrad])
+def test_complex_second_order_matches_torch(op):
+    differences = [(sample.name, kind) for sample, kind in _outcomes(op, second_order=True) if kind is not None]
+    known = KNOWN_SECOND.get(op.name)
+    if known is None:
+        assert not differences, differences
+    else:
+        assert differences, f"{op.name} now matches PyTorch at second order: remove it from KNOWN_SECOND"
         if known == _NO_COMPLEX_GRADIENT_IN_PYTORCH:
             assert {kind for _, kind in differences} == {known}, differences

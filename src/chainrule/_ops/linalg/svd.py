@@ -67,7 +67,8 @@ def _svd_grad(grads, U, S, Vh, full_matrices):
     extra = None
     if grad_U is not None:
         projected = adjoint(U) @ grad_U
-        term = off_diagonal_ratio(projected - adjoint(projected), differences) * S.unsqueeze(-2)
+        skew_U = projected - adjoint(projected)
+        term = off_diagonal_ratio(skew_U, differences) * S.unsqueeze(-2)
         inner = term if inner is None else inner + term
         if U.shape[-2] > k:
             extra = ((grad_U - U @ projected) / S.unsqueeze(-2)) @ Vh
@@ -79,6 +80,9 @@ def _svd_grad(grads, U, S, Vh, full_matrices):
         if V.shape[-2] > k:
             term = U @ adjoint((grad_V - V @ projected) / S.unsqueeze(-2))
             extra = term if extra is None else extra + term
+    if grad_U is not None and grad_Vh is not None and U.is_complex():
+        # the phase each pair of singular vectors may turn by: Im(diag(U^H gU)) / S on the diagonal
+        inner = inner + diag_embed(skew_U.diagonal(0, -2, -1) / (2 * S))
     result = U @ inner @ Vh
     return result if extra is None else result + extra
 
