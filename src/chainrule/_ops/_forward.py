@@ -3,8 +3,9 @@
 Inside a dual level (``chainrule.autograd.forward_ad``), a tensor with a tangent makes every op also
 compute ``J · tangent``. For an elementwise op the Jacobian is diagonal, so its vjp rule applied to the
 tangent is the forward rule as well. Any other op's rule is transposed: the vjp is linear in its
-cotangent ``u``, so the gradient of ``<vjp(u), tangent>`` with respect to ``u`` is the
-Jacobian-vector product. Every op with a derivative therefore works in forward mode.
+cotangent ``u``, so the gradient of ``sum(vjp(u) * conj(tangent))`` with respect to ``u`` is the
+Jacobian-vector product (an op with several outputs gets one cotangent per output, and all its tangents
+from one backward pass). Every op with a derivative therefore works in forward mode.
 """
 
 import weakref
