@@ -32,6 +32,10 @@ def _t(module, shape, dtype="float32", seed=0):
 
 
 ERRORS = {
+    "antialiased resize of float16": lambda m: m.nn.functional.interpolate(
+        _t(m, (1, 2, 6, 6), "float16"), size=(3, 3), mode="bilinear", antialias=True),
+    "4-d local response norm of float16": lambda m: m.nn.functional.local_response_norm(
+        _t(m, (1, 2, 6, 6), "float16"), 2),
     "conv input double, weight float": lambda m: m.nn.functional.conv2d(_t(m, (1, 3, 4, 4), "float64"),
                                                                          _t(m, (2, 3, 2, 2))),
     "conv input float, weight double": lambda m: m.nn.functional.conv2d(_t(m, (1, 3, 4, 4)),

@@ -422,8 +422,8 @@ def local_response_norm(input, size, alpha=0.0001, beta=0.75, k=1.0):
     x = input._data
     if x.ndim < 3:
         raise ValueError(f"Expected 3D or higher dimensionality input (got {x.ndim} dimensions)")
-    if x.dtype.kind in "bc":  # refused by the average pooling PyTorch composes it with
-        kernel = "avg_pool2d" if x.ndim == 3 else "avg_pool3d_out_frame"
+    if x.dtype.kind in "bc" or x.ndim > 3 and x.dtype.str[1:] == "f2":  # refused by the average pooling PyTorch
+        kernel = "avg_pool2d" if x.ndim == 3 else "avg_pool3d_out_frame"  # composes it with (3-d: no half)
         raise NotImplementedError(f"\"{kernel}\" not implemented for '{input.dtype.scalar_type_name}'")
     if x.size == 0:
         return input

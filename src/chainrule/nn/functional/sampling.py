@@ -292,6 +292,8 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     check_kernel(f"{mode} 2d" if rank == 2 else mode, x)
     xp = namespace_of(x)
     if antialias:
+        if x.dtype == NUMPY.float16:  # PyTorch's antialiasing weights have no half kernel
+            raise no_kernel_error("compute_index_ranges_weights", x.dtype)
         maps = tuple(_antialiased_map(xp, s, o, sc, bool(align_corners), mode)
                      for s, o, sc in zip(spatial, sizes, scales))
         return apply_maps(input, maps, _ANTIALIASED_NODES[mode])
