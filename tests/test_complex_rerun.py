@@ -12,10 +12,9 @@ import warnings
 
 import numpy as np
 import pytest
-import torch
 
-import chainrule
 from op_db import all_ops
+from side_by_side import check_known, on_both, refusal
 
 # PyTorch refuses to differentiate these for complex outputs (or has no complex kernel); chainrule computes them.
 _NO_COMPLEX_GRADIENT_IN_PYTORCH = "accepted"
@@ -116,16 +115,11 @@ def _outcomes(op, second_order=False):
         if op.differentiable:
             differentiated = set(op.grad_inputs) if op.grad_inputs is not None else {
                 i for i, a in enumerate(args) if isinstance(a, np.ndarray) and a.dtype.kind == "c"}
-        results = []
-        for module in (chainrule, torch):
-            try:
-                results.append(_run(module, op, args, sample.kwargs, differentiated, second_order))
-            except Exception as error:  # noqa: BLE001 - any refusal; the two are compared by whether they refuse
-                results.append(error)
-        ours, theirs = results
-        if isinstance(ours, Exception) or isinstance(theirs, Exception):
-            if not (isinstance(ours, Exception) and isinstance(theirs, Exception)):
-                yield sample, "refused" if isinstance(ours, Exception) else "accepted"
+        ours, theirs = on_both(lambda module: _run(module, op, args, sample.kwargs, differentiated, second_order))
+        refused = refusal(ours, theirs, compare_types=False)
+        if refused is not None:
+            if refused:
+                yield sample, refused
             continue
         if second_order and (ours[1] is None or theirs[1] is None):
             continue  # a gradient constant in the input: one library keeps a graph for it, the other not
@@ -135,29 +129,19 @@ def _outcomes(op, second_order=False):
 OPS = [op for op in all_ops() if not op.name.startswith("complex ")]
 
 
+def _check(op, second_order):
+    """A "differs" line stands for any description of a difference; an "accepted" one for exactly that.
+    Second order differs where first order does, and is refused where it is."""
+    differences = [(sample.name, kind) for sample, kind in _outcomes(op, second_order) if kind is not None]
+    known = KNOWN.get(op.name)
+    check_known(differences, known, "KNOWN", exact=known == _NO_COMPLEX_GRADIENT_IN_PYTORCH)
+
+
 @pytest.mark.parametrize("op", OPS, ids=[op.name for op in OPS])
 def test_complex_inputs_match_torch(op):
-    differences = [(sample.name, kind) for sample, kind in _outcomes(op) if kind is not None]
-    known = KNOWN.get(op.name)
-    if known is None:
-        assert not differences, differences
-    else:
-        assert differences, f"{op.name} now matches PyTorch on complex inputs: remove it from KNOWN"
-        if known == _NO_COMPLEX_GRADIENT_IN_PYTORCH:
-            assert {kind for _, kind in differences} == {known}, differences
-
-
-# Second order on complex inputs: the same differences, and the same refusals.
-KNOWN_SECOND = dict(KNOWN)
+    _check(op, second_order=False)
 
 
 @pytest.mark.parametrize("op", [op for op in OPS if op.gradgrad], ids=[op.name for op in OPS if op.gradgrad])
 def test_complex_second_order_matches_torch(op):
-    differences = [(sample.name, kind) for sample, kind in _outcomes(op, second_order=True) if kind is not None]
-    known = KNOWN_SECOND.get(op.name)
-    if known is None:
-        assert not differences, differences
-    else:
-        assert differences, f"{op.name} now matches PyTorch at second order: remove it from KNOWN_SECOND"
-        if known == _NO_COMPLEX_GRADIENT_IN_PYTORCH:
-            assert {kind for _, kind in differences} == {known}, differences
+    _check(op, second_order=True)

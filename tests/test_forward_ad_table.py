@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 import torch
 
-import chainrule
 from op_db import all_ops
+from side_by_side import check_known, on_both, refusal
 
 # PyTorch has no forward formula for these (NotImplementedError), or none for a custom Function without a
 # ``setup_context``; chainrule transposes their backward rules.
@@ -147,28 +147,15 @@ def _outcomes(op, compute=_jvp, kinds="fc"):
                      and sample.args[i].dtype.kind in kinds]
         if not positions:
             continue
-        results = []
-        for module in (chainrule, torch):
-            try:
-                results.append(compute(module, op, sample, positions))
-            except Exception as error:  # noqa: BLE001 - compared by whether each side refuses
-                results.append(error)
-        ours, theirs = results
-        if isinstance(ours, Exception) or isinstance(theirs, Exception):
-            if not (isinstance(ours, Exception) and isinstance(theirs, Exception)):
-                yield sample, "refused" if isinstance(ours, Exception) else "accepted"
+        ours, theirs = on_both(lambda module: compute(module, op, sample, positions))
+        refused = refusal(ours, theirs, compare_types=False)
+        if refused is not None:
+            if refused:
+                yield sample, refused
             continue
         same = len(ours) == len(theirs) and all(a.shape == b.shape and np.allclose(
             a, b, rtol=1e-6, atol=1e-6, equal_nan=True) for a, b in zip(ours, theirs))
         yield sample, None if same else "tangent"
-
-
-def _check(differences, known, table):
-    if known is None:
-        assert not differences, differences
-    else:
-        assert differences, f"now as in PyTorch: remove the op from {table}"
-        assert {kind for _, kind in differences} == {known}, differences
 
 
 OPS = [op for op in all_ops() if op.differentiable]
@@ -178,7 +165,7 @@ TWICE = [op for op in OPS if op.gradgrad]
 @pytest.mark.parametrize("op", OPS, ids=[op.name for op in OPS])
 def test_forward_mode_matches_torch(op):
     differences = [(sample.name, kind) for sample, kind in _outcomes(op) if kind is not None]
-    _check(differences, KNOWN.get(op.name), "KNOWN")
+    check_known(differences, KNOWN.get(op.name), "KNOWN")
 
 
 COMPLEX = [op for op in OPS if not op.name.startswith("complex ")]
@@ -190,11 +177,11 @@ def test_forward_mode_on_complex_inputs_matches_torch(op):
         return _jvp(module, op, sample, positions, complex_inputs=True)
 
     differences = [(sample.name, kind) for sample, kind in _outcomes(op, complex_jvp, "f") if kind is not None]
-    _check(differences, KNOWN_COMPLEX.get(op.name), "KNOWN_COMPLEX")
+    check_known(differences, KNOWN_COMPLEX.get(op.name), "KNOWN_COMPLEX")
 
 
 @pytest.mark.parametrize("op", TWICE, ids=[op.name for op in TWICE])
 def test_forward_over_reverse_matches_torch(op):
     differences = [(sample.name, kind) for sample, kind in _outcomes(op, _hessian_vector_product, "f")
                    if kind is not None]
-    _check(differences, KNOWN_SECOND.get(op.name), "KNOWN_SECOND")
+    check_known(differences, KNOWN_SECOND.get(op.name), "KNOWN_SECOND")

@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 import torch
 
-import chainrule
 from op_db import all_ops
+from side_by_side import check_known, on_both, refusal
 
 KNOWN = {
     # PyTorch refuses a bool self whose shape is not the product's with "Bad in-place call" before it looks for
@@ -47,10 +47,9 @@ def _run(module, name, args, kwargs, kinds):
 
 
 def _outcome(ours, theirs):
-    if isinstance(ours, Exception) and isinstance(theirs, Exception):
-        return None if type(ours) is type(theirs) else "other type"
-    if isinstance(ours, Exception) or isinstance(theirs, Exception):
-        return "refused" if isinstance(ours, Exception) else "accepted"
+    refused = refusal(ours, theirs)
+    if refused is not None:
+        return refused or None
     (our_dtype, our_shape, a, our_self), (their_dtype, their_shape, b, their_self) = ours, theirs
     if (our_dtype, our_shape, our_self) != (their_dtype, their_shape, their_self):
         return "differs"
@@ -74,18 +73,7 @@ def test_in_place_methods_match_torch(op):
         if not sample.args or not isinstance(sample.args[0], np.ndarray):
             continue
         for kinds in KINDS:
-            results = []
-            for module in (chainrule, torch):
-                try:
-                    results.append(_run(module, name, sample.args, sample.kwargs, kinds))
-                except Exception as error:  # noqa: BLE001 - compared by type with PyTorch's
-                    results.append(error)
-            kind = _outcome(*results)
+            kind = _outcome(*on_both(lambda module: _run(module, name, sample.args, sample.kwargs, kinds)))
             if kind is not None:
                 differences.append((sample.name, kinds, kind))
-    known = KNOWN.get(op.name)
-    if known is None:
-        assert not differences, differences
-    else:
-        assert differences, f"{op.name} now matches PyTorch: remove it from KNOWN"
-        assert {kind for _, _, kind in differences} == {known}, differences
+    check_known(differences, KNOWN.get(op.name), "KNOWN")

@@ -17,7 +17,7 @@ from ..kernel_dtypes import check_kernel
 from ..pointwise_base import write_out
 from .checks import (check_matrix, cholesky_info, failure_info, not_positive_definite_error, singular_error,
                      triangular_info)
-from .matrices import adjoint, identity, lower, outputs_of, record_factors
+from .matrices import adjoint, adjoint_array, identity, lower, outputs_of, record_factors
 from .solvers import solve, substitute
 from ..._float_errors import silent_float_errors
 
@@ -40,19 +40,14 @@ def cholesky_array(name, a, upper_factor):
     positive-definite."""
     xp = namespace_of(a)
     if upper_factor:
-        a = _adjoint_array(a)
+        a = adjoint_array(a)
     try:
         factor = xp.linalg.cholesky(a)
     except xp.linalg.LinAlgError:
         raise not_positive_definite_error(name, a) from None
     if not xp.isfinite(xp.diagonal(factor, 0, -2, -1)).all() and failure_info(a, cholesky_info).any():
         raise not_positive_definite_error(name, a)  # a NaN pivot, or one after an infinite one
-    return _adjoint_array(factor).copy() if upper_factor else factor
-
-
-def _adjoint_array(a):
-    transposed = namespace_of(a).swapaxes(a, -1, -2)
-    return transposed.conj() if a.dtype.kind == "c" else transposed
+    return adjoint_array(factor).copy() if upper_factor else factor
 
 
 def _cholesky_grad(grad, factor, upper_factor):

@@ -9,13 +9,19 @@ from .._forward import save_tangent
 from .._op import conjugate, record_multi
 from ..pointwise import where
 
-__all__ = ["adjoint", "identity", "diag_embed", "lower", "upper", "off_diagonal_ratio", "record_factors",
-           "outputs_of"]
+__all__ = ["adjoint", "adjoint_array", "identity", "diag_embed", "lower", "upper", "off_diagonal_ratio",
+           "record_factors", "outputs_of"]
 
 
 def adjoint(x):
     """The conjugate transpose of the last two dims (a plain transpose for real tensors)."""
     return conjugate(x.transpose(-2, -1))
+
+
+def adjoint_array(x):
+    """``adjoint`` of an array: the conjugate transpose, the transposed view alone for real arrays."""
+    transposed = namespace_of(x).swapaxes(x, -1, -2)
+    return transposed.conj() if x.dtype.kind == "c" else transposed
 
 
 def identity(rows, like, columns=None, offset=0):

@@ -12,7 +12,7 @@ from ..._tensor import make_tensor
 from .._op import OUTPUT, derivative, record
 from ..pointwise_base import write_out
 from .checks import FLOAT16, check_matrix, eigh_error, svd_error
-from .matrices import adjoint, diag_embed, off_diagonal_ratio, outputs_of, record_factors
+from .matrices import adjoint, adjoint_array, diag_embed, off_diagonal_ratio, outputs_of, record_factors
 from ..._float_errors import silent_float_errors
 
 __all__ = ["svd", "svd_legacy", "svdvals", "pinv", "pinv_grad", "pinverse", "svd_arrays", "eigh_arrays"]
@@ -140,12 +140,6 @@ def pinv_grad(grad, A, result):
 LinalgPinvBackward0 = derivative("LinalgPinvBackward0", pinv_grad, saves="self result")
 
 
-def _adjoint_array(x, xp):
-    """``x``'s conjugate transpose (the transposed view alone for real arrays)."""
-    transposed = xp.swapaxes(x, -1, -2)
-    return transposed.conj() if x.dtype.kind == "c" else transposed
-
-
 @silent_float_errors
 def _pinv_array(a, atol, rtol, hermitian):
     """``V diag(1/s) U^H`` over the singular values above ``max(atol, rtol * largest)`` (for a Hermitian
@@ -157,12 +151,12 @@ def _pinv_array(a, atol, rtol, hermitian):
         left, right_adjoint = vectors, vectors
     else:
         left, magnitude, right = svd_arrays(a)
-        values, right_adjoint = magnitude, _adjoint_array(right, xp)
+        values, right_adjoint = magnitude, adjoint_array(right)
     largest = magnitude.max(-1, keepdims=True) if magnitude.shape[-1] else magnitude[..., :1]
     threshold = xp.maximum(atol, rtol * largest)
     kept = magnitude > threshold
     inverted = xp.where(kept, 1 / xp.where(kept, values, 1), 0).astype(a.dtype)
-    return right_adjoint @ (inverted[..., :, None] * _adjoint_array(left, xp))
+    return right_adjoint @ (inverted[..., :, None] * adjoint_array(left))
 
 
 def pinv(A, rcond=None, hermitian=False, *, atol=None, rtol=None, out=None):
