@@ -274,8 +274,9 @@ def sum_to_shape(grad, shape):
     for i, size in enumerate(shape):
         if size == 1 and grad_shape[lead + i] != 1:
             dims.append(lead + i)
-    if dims:
-        grad = grad.sum(dims, keepdim=True)
+    if len(dims) == lead:  # only added dims (a bias's gradient): one sum gives the shape
+        return grad.sum(dims) if dims else grad.reshape(shape)
+    grad = grad.sum(dims, keepdim=True)
     if lead:
         grad = grad.reshape(shape)
     return grad

@@ -138,17 +138,13 @@ def _mm_grad_self(grad, self, other):
 
 
 def _mm_grad_other(grad, self, other):
-    return _product_in_layout_of(other, conjugate(self.t()), grad)
-
-
-def _product_in_layout_of(like, a, b):
-    """``a @ b``, laid out like ``like``: when ``like`` is a transposed view (a weight used as ``W.t()``)
-    the product is computed transposed, so the gradient that reaches the weight is already row-major
-    and nothing copies it on the way."""
-    data = like._data
+    """``self^H @ grad``. When ``other`` is a transposed view (a weight used as ``W.t()``) the product is
+    computed transposed, ``(grad^T @ conj(self))^T``, so the gradient that reaches the weight is already
+    row-major and nothing copies it on the way."""
+    data = other._data
     if data.ndim == 2 and data.flags.f_contiguous and not data.flags.c_contiguous:
-        return mm(b.t(), a.t()).t()
-    return mm(a, b)
+        return mm(grad.t(), conjugate(self)).t()
+    return mm(conjugate(self.t()), grad)
 
 
 def _bmm_grad_self(grad, self, other):

@@ -6,6 +6,7 @@ the order-based reductions live in their own modules and are registered from her
 ``sorting``.
 """
 
+import functools
 import math
 import warnings
 
@@ -108,20 +109,32 @@ def sum(input, dim=None, keepdim=False, *, dtype=None, out=None):
         x = input._data
     except AttributeError:
         raise not_a_tensor("sum", ("input", input)) from None
-    xp = _NUMPY if x.__class__ is _ndarray else namespace_of(x)
+    if x.__class__ is _ndarray:
+        xp, add_up = _NUMPY, _add_reduce
+    else:
+        xp = namespace_of(x)
+        add_up = functools.partial(_sum_in, xp)
     d = _sum_dtype(xp, x, dtype)
     half = x.dtype == xp.float16 and d is None
     if dim is None:
-        result = xp.sum(x, dtype=xp.float32).astype(xp.float16) if half else xp.sum(x, dtype=d)
+        result = add_up(x, None, xp.float32).astype(xp.float16) if half else add_up(x, None, d)
         result = record(result, SumBackward0, (input,), (), (x.shape, tuple(range(x.ndim)), False))
     else:
         dims = reduction_dims(dim, x.ndim)
         if half:
-            result = xp.sum(x, axis=dims, dtype=xp.float32, keepdims=keepdim).astype(xp.float16)
+            result = add_up(x, dims, xp.float32, None, keepdim).astype(xp.float16)
         else:
-            result = xp.sum(x, axis=dims, dtype=d, keepdims=keepdim)
+            result = add_up(x, dims, d, None, keepdim)
         result = record(result, SumBackward1, (input,), (), (x.shape, dims, keepdim))
     return write_out(result, out, "sum")
+
+
+_add_reduce = _NUMPY.add.reduce  # what ``numpy.sum`` calls for an ndarray, without its Python layers
+
+
+def _sum_in(xp, x, axis, dtype, out=None, keepdims=False):
+    """``_add_reduce``'s signature for another array library."""
+    return xp.sum(x, axis=axis, dtype=dtype, keepdims=keepdims)
 
 
 @silent_float_errors

@@ -228,13 +228,30 @@ RemainderBackward1 = derivative("RemainderBackward1", _identity_grad, _remainder
 NumberRemainderBackward = derivative("NotImplemented", _not_implemented("remainder"), op="remainder.number")
 
 
+def _fmod(x, y):
+    return namespace_of(x).fmod(x, y)
+
+
+def _remainder(x, y):
+    """Python's ``%`` as PyTorch computes it: ``fmod``, then ``other`` added where the signs differ. NumPy
+    agrees except on a zero result, which it signs as ``other`` and ``fmod`` (so PyTorch) as ``input``."""
+    array = x if is_array(x) else y
+    xp = namespace_of(array)
+    result = xp.remainder(x, y)
+    if array.dtype.kind == "f":
+        zero = result == 0
+        if zero.any():
+            result = xp.where(zero, xp.copysign(result, x), result).astype(result.dtype, copy=False)
+    return result
+
+
 def _modulo(name, array_fn, number_node, tensor_node, input, other, out):
     x, y = binary_arrays(input, other)
     if x.dtype.kind in "bc":
         reject(x, kernel_missing(f"{name}_cpu", "bc"))
     if _integral(x):
         _check_integer_divisor(y)
-    data = apply_binary(getattr(namespace_of(x), array_fn), x, y)
+    data = apply_binary(array_fn, x, y)
     if isinstance(other, Tensor):
         result = record(data, tensor_node, (input, other), (input, other))
     else:
@@ -252,14 +269,14 @@ def fmod(input, other, *, out=None):
     """The remainder of ``input / other`` truncated toward zero: it has the sign of ``input``."""
     if not isinstance(input, Tensor):
         raise _fmod_signature_error(input)
-    return _modulo("fmod", "fmod", FmodBackward0, FmodBackward1, input, other, out)
+    return _modulo("fmod", _fmod, FmodBackward0, FmodBackward1, input, other, out)
 
 
 def remainder(input, other, *, out=None):
     """Python's ``%``: the remainder has the sign of ``other``."""
     if not isinstance(input, Tensor):
         return rremainder(other, input, out=out)
-    return _modulo("remainder", "remainder", RemainderBackward0, RemainderBackward1, input, other, out)
+    return _modulo("remainder", _remainder, RemainderBackward0, RemainderBackward1, input, other, out)
 
 
 def rremainder(input, other, *, out=None):
@@ -269,5 +286,5 @@ def rremainder(input, other, *, out=None):
         reject(y, kernel_missing("remainder_cpu", "bc"))
     if _integral(y):
         _check_integer_divisor(y)
-    result = record(apply_binary(namespace_of(y).remainder, x, y), NumberRemainderBackward, (input,))
+    result = record(apply_binary(_remainder, x, y), NumberRemainderBackward, (input,))
     return result if out is None else write_out(result, out, "remainder")

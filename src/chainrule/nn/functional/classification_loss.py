@@ -120,10 +120,11 @@ def _nll_arrays(x, target, ignore_index, reduction, grad, weight=None):
     class_dim = 0 if x.ndim == 1 else 1
     classes = x.shape[class_dim]
     kept = labels != ignore_index
-    bad = kept & ((labels < 0) | (labels >= classes))
+    everything_kept = all_true(kept)
+    out_of_range = labels.view(xp.uint64) >= classes  # a negative label wraps around to a huge one
+    bad = out_of_range if everything_kept else kept & out_of_range
     if any_true(bad):
         raise IndexError(f"Target {int(host_values(labels)[host_values(bad)][0])} is out of bounds.")
-    everything_kept = all_true(kept)
     safe_labels = labels if everything_kept else xp.where(kept, labels, 0)
     if x.ndim == 2:  # the common (batch, classes) case, by plain fancy indexing
         rows = xp.arange(x.shape[0])
@@ -137,7 +138,7 @@ def _nll_arrays(x, target, ignore_index, reduction, grad, weight=None):
         label_weights = xp.ones(labels.shape, dtype=x.dtype) if everything_kept else kept.astype(x.dtype)
     else:
         label_weights = xp.where(kept, weight.astype(x.dtype, copy=False)[safe_labels], 0).astype(x.dtype)
-    losses = -picked * label_weights
+    losses = -picked if weight is None and everything_kept else -picked * label_weights  # (times ones: the same)
     if not everything_kept:  # an ignored target's loss is a plain 0 (the product would give -0. for x > 0)
         losses = xp.where(kept, losses, 0).astype(x.dtype, copy=False)
     if reduction == "none":

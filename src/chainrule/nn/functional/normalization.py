@@ -224,9 +224,16 @@ def _batch_norm_arrays(x, running_mean, running_var, weight, bias, training, mom
         xhat = (x - mean) * invstd
     if weight is not None:
         xhat = xhat * weight.reshape(shape)
-    if bias is not None:
-        xhat = xhat + bias.reshape(shape)
-    return xhat.astype(x.dtype, copy=False), mean, invstd
+    return _plus_bias(xhat, bias, shape).astype(x.dtype, copy=False), mean, invstd
+
+
+def _plus_bias(xhat, bias, shape):
+    """``xhat + bias`` for a fresh ``xhat``. Without a bias PyTorch's kernels add a zero one, which makes a -0.
+    output +0.: so does this."""
+    if bias is None:
+        xhat += 0.0
+        return xhat
+    return xhat + bias.reshape(shape)
 
 
 _batch_norm_arrays.writes = (1, 2)  # the running statistics: a compiled replay must give each call its own
@@ -296,9 +303,7 @@ def _layer_norm_arrays(x, weight, bias, dims, eps):
     shape = x.shape[x.ndim - len(dims):]
     if weight is not None:
         xhat = xhat * weight.reshape(shape)
-    if bias is not None:
-        xhat = xhat + bias.reshape(shape)
-    return xhat.astype(x.dtype, copy=False), stats.mean._data, stats.invstd._data
+    return _plus_bias(xhat, bias, shape).astype(x.dtype, copy=False), stats.mean._data, stats.invstd._data
 
 
 # ---------------------------------------------------------------- group norm
