@@ -8,6 +8,10 @@ Workloads (forward + backward + reading the gradient):
 
 Prints the median time of each, eager and under ``chainrule.compile``, and the ratios to PyTorch and
 NumPy; each column is timed in its own process (see ``_timing.py``), PyTorch on one thread.
+
+Then where one op's time goes, from three more timings of ``x * 1.0001`` on 16 elements: the op on a tensor
+that does not require grad, the same op recording its graph node, and the chain's forward alone (its
+backward per node is the whole chain's time less the forward, over its 4,000 nodes).
 Run: python benchmarks/bench_overhead.py [--repeat N]
 """
 
@@ -98,18 +102,52 @@ def numpy_second_order():
     return y, dy, d2y
 
 
+def numpy_chain_forward():
+    x = np.ones(16, dtype=np.float32)
+    for _ in range(2000):
+        x = x * np.float32(1.0001) + np.float32(0.001)
+    return x.sum()
+
+
+_FACTOR = np.float32(1.0001)
+_SIXTEEN = np.ones(16, dtype=np.float32)
+
+
+def numpy_multiply():
+    return _SIXTEEN * _FACTOR
+
+
 BY_HAND = {
     "seed polynomial": numpy_seed_polynomial,
     "seed mean": numpy_seed_mean,
     "chain 2000 x 16": numpy_chain,
     "second order x^3": numpy_second_order,
 }
+# The per-op budget: not workloads of the table, timed the same way
+BUDGET_BY_HAND = {"op, no grad": numpy_multiply, "op, recorded": numpy_multiply, "chain forward": numpy_chain_forward}
+BUDGET_NUMBERS = {"op, no grad": 20000, "op, recorded": 20000, "chain forward": 10}
+
+
+def budget_steps(lib):
+    """(name, step) of the three budget timings for ``lib``."""
+    plain, leaf = lib.ones(16), lib.ones(16, requires_grad=True)
+
+    def chain_forward():
+        x = leaf
+        for _ in range(2000):
+            x = x * 1.0001 + 0.001
+        return x.sum()
+
+    return [("op, no grad", lambda: plain * 1.0001), ("op, recorded", lambda: leaf * 1.0001),
+            ("chain forward", chain_forward)]
 
 
 def measure(library, repeat):
     """Median seconds of every workload, for one library: ``chainrule``, ``compiled``, ``torch`` or ``numpy``."""
     if library == "numpy":
-        return {name: median_time(BY_HAND[name], number, repeat) for name, *_, number in leaf_workloads(np)}
+        times = {name: median_time(BY_HAND[name], number, repeat) for name, *_, number in leaf_workloads(np)}
+        times.update({name: median_time(fn, BUDGET_NUMBERS[name], repeat) for name, fn in BUDGET_BY_HAND.items()})
+        return times
     lib = importlib.import_module("chainrule" if library == "compiled" else library)
     if library == "torch":
         lib.set_num_threads(1)
@@ -117,8 +155,25 @@ def measure(library, repeat):
     for name, make, step, number in leaf_workloads(lib):
         step = lib.compile(step) if library == "compiled" else step
         times[name] = median_time(lambda: step(make()), number, repeat)
+    if library != "compiled":
+        times.update({name: median_time(step, BUDGET_NUMBERS[name], repeat) for name, step in budget_steps(lib)})
     return times
 
 
+def print_budget(results):
+    """One op's time, split: a call that records nothing, recording the node, and its node's backward."""
+    print("\nwhere one op's time goes (x * 1.0001 on 16 elements, us per op; backward: per node of the chain;")
+    print(f"NumPy's multiply alone: {results['numpy'].get('op, no grad', float('nan')) * 1e6:.2f} us)")
+    print(f"{'':12} {'no-grad op':>11} {'+ record':>9} {'backward':>9} {'total':>8}")
+    for library, label in (("chainrule", "chainrule"), ("torch", "PyTorch")):
+        times = results[library]
+        if "op, recorded" not in times:
+            continue
+        plain, recorded = times["op, no grad"], times["op, recorded"]
+        backward = (times["chain 2000 x 16"] - times["chain forward"]) / 4000
+        row = [plain, recorded - plain, backward, recorded + backward]
+        print(f"{label:12} " + " ".join(f"{value * 1e6:{width}.2f}" for value, width in zip(row, (11, 9, 9, 8))))
+
+
 if __name__ == "__main__":
-    run(__doc__.splitlines()[0], measure, list(BY_HAND))
+    run(__doc__.splitlines()[0], measure, list(BY_HAND), footer=print_budget)
