@@ -12,12 +12,14 @@ highest. PyTorch's ``torch.compile`` runs where a C compiler is installed (``--n
 first call takes minutes on a small machine). chainrule's compiled losses are checked equal to eager's, bit for bit.
 
 First calls: the extra time of a fresh compiled model's first four steps over four eager steps, in eager steps
-(chainrule records the first two calls, forward and backward, then checks and writes the plans).
+(chainrule records the first two calls, forward and backward, then checks and writes the plans), and how much of
+it went to writing and checking the plans (``CompiledFunction.planning_seconds``).
 Run: python benchmarks/bench_compile_model.py [--repeat N] [--no-torch-compile]
 """
 
 import argparse
 import json
+import math
 import os
 import shutil
 import statistics
@@ -95,7 +97,7 @@ def _trainer(lib, make, loss_of, compiled):
         optimizer.step()
         losses.append(loss.item())
 
-    return step, losses
+    return step, losses, run
 
 
 def _block(step, batches, start, count):
@@ -115,10 +117,10 @@ def measure(library, repeat, torch_compile):
     results = {}
     for name, workload in WORKLOADS.items():
         make, loss_of, batches = workload(lib)
-        eager, eager_losses = _trainer(lib, make, loss_of, False)
+        eager, eager_losses, _ = _trainer(lib, make, loss_of, False)
         result = {}
         if library == "chainrule" or torch_compile:
-            compiled, compiled_losses = _trainer(lib, make, loss_of, True)
+            compiled, compiled_losses, run = _trainer(lib, make, loss_of, True)
             eager_first = [_block(eager, batches, i, 1)[0] for i in range(4)]
             compiled_first = [_block(compiled, batches, i, 1)[0] for i in range(4)]
             block = BLOCK[name]
@@ -131,6 +133,7 @@ def measure(library, repeat, torch_compile):
                 pairs.append((_block(eager, batches, start, block), _block(compiled, batches, start, block)))
             step = statistics.median(e[0] for e, _ in pairs)
             result.update(pairs=pairs, first=(sum(compiled_first) - sum(eager_first)) / step,
+                          planning=getattr(run, "planning_seconds", math.nan) / step,
                           equal=eager_losses == compiled_losses,
                           difference=max(abs(a - b) for a, b in zip(eager_losses, compiled_losses)))
         else:
@@ -200,7 +203,8 @@ def main():
     print("\nchainrule: compiled losses equal eager's bit for bit: " +
           ", ".join(f"{name}: {'yes' if ours[name]['equal'] else 'NO'}" for name in WORKLOADS if name in ours))
     print("first four compiled steps, extra time in eager steps (chainrule: recording, checking, writing plans): " +
-          ", ".join(f"{name}: {ours[name]['first']:.1f}" for name in WORKLOADS if name in ours))
+          ", ".join(f"{name}: {ours[name]['first']:.1f} (writing and checking plans: {ours[name]['planning']:.1f})"
+                    for name in WORKLOADS if name in ours))
     if theirs and theirs[next(iter(WORKLOADS))]["pairs"][0][1] is not None:
         print("PyTorch torch.compile: first four steps, extra time in eager steps: " +
               ", ".join(f"{name}: {theirs[name]['first']:.0f}" for name in WORKLOADS if name in theirs) +

@@ -545,6 +545,25 @@ def test_decorator_forms_and_explain():
     assert "1 replay(s)" in text and "def replay(A" in text and "MulBackward0 at test_compile.py" in text
 
 
+@pytest.mark.parametrize("arguments", [dict(mode="foo"), dict(mode="reduce-overhead", options={}),
+                                       dict(mode="foo", backend="eager", options={"a": 1}),
+                                       dict(mode="foo", disable=True)])
+def test_mode_is_checked_as_pytorch_checks_it(arguments):
+    with pytest.raises(RuntimeError) as expected:
+        reference.compile(lambda x: x, **arguments)
+    with pytest.raises(RuntimeError) as ours:
+        torch.compile(lambda x: x, **arguments)
+    assert str(ours.value) == str(expected.value)
+
+
+@pytest.mark.parametrize("arguments", [dict(mode="max-autotune"), dict(mode="reduce-overhead", dynamic=True),
+                                       dict(mode="foo", backend="eager"), dict(options={"a": 1})])
+def test_every_accepted_mode_replays_the_same(arguments):
+    compiled = torch.compile(_polynomial_step, **arguments)
+    results = [compiled(_leaf(2.0)) for _ in range(4)]
+    assert compiled.replays == 2 and [r.item() for r in results] == [63.0] * 4
+
+
 def test_signature_limit():
     compiled = torch.compile(lambda x: x * 2, max_signatures=2)
     with pytest.warns(UserWarning, match="more than 2 signatures"):

@@ -48,7 +48,10 @@ def test_explain_counts_signatures_recordings_and_replays():
     compiled, _ = _replaying(lambda x: x * 2, torch.ones(3), calls=5)
     compiled(torch.ones(2))
     header = compiled.explain().splitlines()[0]
-    assert header.endswith("<lambda>): 2 signature(s), 3 recording(s), 3 replay(s)")
+    assert re.search(r"<lambda>\): 2 signature\(s\), 3 recording\(s\), 3 replay\(s\), "
+                     r"\d+\.\d ms writing and checking plans$", header)
+    assert compiled.planning_seconds > 0  # one plan was written
+    assert f"{compiled.planning_seconds * 1e3:.1f} ms" in header
     assert "signature 2: recording (1 so far)" in compiled.explain()
 
 

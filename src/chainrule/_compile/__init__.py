@@ -15,6 +15,7 @@ import functools
 import math
 import os
 import threading
+import time
 import warnings
 import weakref
 
@@ -50,9 +51,22 @@ def compile(model=None, *, fullgraph=False, dynamic=None, backend=None, mode=Non
     if model is None:
         return functools.partial(compile, fullgraph=fullgraph, dynamic=dynamic, backend=backend, mode=mode,
                                  options=options, disable=disable, max_signatures=max_signatures)
+    _check_mode(mode, options, backend)
     if not callable(model):
         raise RuntimeError("compile() expects a callable or an nn.Module")
     return CompiledFunction(model, disable=disable, max_signatures=max_signatures)
+
+
+_MODES = ("default", "lite", "reduce-overhead", "max-autotune-no-cudagraphs", "max-autotune")
+
+
+def _check_mode(mode, options, backend):
+    """PyTorch's checks of ``mode``. Every mode means the same here: a replay already has no per-op overhead
+    to reduce and no kernels to tune (docs/compile.md)."""
+    if mode is not None and options is not None:
+        raise RuntimeError("Either mode or options can be specified, but both can't be specified at the same time.")
+    if mode is not None and mode not in _MODES and (backend is None or backend == "inductor"):
+        raise RuntimeError(f"Unrecognized mode={mode}, should be one of: {', '.join(_MODES)}")
 
 
 def _environment_disables():
@@ -101,6 +115,7 @@ class CompiledFunction:
         self._label = getattr(fn, "__qualname__", type(fn).__name__)
         self.replays = 0
         self.recordings = 0
+        self.planning_seconds = 0.0  # spent writing plans and checking them against the recordings
 
     # ----------------------------------------------------------------- calling
     @silent_float_errors  # recording, checking and replaying a plan make the ops' array calls: as silently
@@ -224,6 +239,7 @@ class CompiledFunction:
                 self.stay_eager(entry, "the function does not repeat the same operations from call to call")
             return
         entry.last, entry.unfollowed, entry.read = None, None, ()
+        started = time.perf_counter()
         try:
             plan = build()
         except ReplayMismatch as error:
@@ -235,6 +251,8 @@ class CompiledFunction:
         except Exception as error:  # a plan that cannot be built or run: eager is still right
             self.stay_eager(entry, f"no plan could be built ({type(error).__name__}: {error})")
             return
+        finally:
+            self.planning_seconds += time.perf_counter() - started
         entry.plans.append(plan)
         entry.recordings = 0  # a new guard variant (another module mode, a replaced parameter) may follow
         if len(entry.plans) > self._max_signatures:
@@ -263,7 +281,8 @@ class CompiledFunction:
     def explain(self):
         """What was recorded for each signature: its plan's source, or why it runs eagerly."""
         lines = [f"chainrule.compile({self._label}): {len(self._entries)} signature(s), "
-                 f"{self.recordings} recording(s), {self.replays} replay(s)"]
+                 f"{self.recordings} recording(s), {self.replays} replay(s), "
+                 f"{self.planning_seconds * 1e3:.1f} ms writing and checking plans"]
         for number, entry in enumerate(self._entries.values(), 1):
             if entry.eager_reason is not None:
                 lines.append(f"signature {number}: eager: {entry.eager_reason}")
