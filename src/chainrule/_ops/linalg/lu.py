@@ -14,6 +14,7 @@ from ..._tensor import make_tensor
 from .._op import OUTPUT, derivative, record
 from ..joining import cat
 from ..pointwise_base import write_out
+from . import lapack
 from .checks import check_matrix
 from .matrices import adjoint, identity, lower, outputs_of, record_factors, upper
 from .solvers import solve
@@ -35,7 +36,11 @@ def _magnitude(x, xp):
 @silent_float_errors
 def _lu_arrays(a):
     """``(LU, pivots, permutation, info)`` of each matrix of ``a``: row ``i`` of ``P^T A`` is row
-    ``permutation[i]`` of ``A``; ``info`` is the 1-based index of the first zero pivot (0 if none)."""
+    ``permutation[i]`` of ``A``; ``info`` is the 1-based index of the first zero pivot (0 if none).
+    LAPACK's ``getrf`` where SciPy has it for ``a`` (``lapack.lu``), else a vectorised step per column."""
+    factored = lapack.lu(a)
+    if factored is not None:
+        return factored
     xp = namespace_of(a)
     batch, (m, n) = a.shape[:-2], a.shape[-2:]
     k = min(m, n)

@@ -11,6 +11,7 @@ from ..._tensor import make_tensor
 from .._op import OUTPUT, conjugate, derivative, record, record_multi
 from ..pointwise import where
 from ..pointwise_base import no_kernel_error, write_out
+from . import lapack
 from .checks import FLOAT16, check_matrix, refuse_float16, singular_error, singular_solve_error
 from .matrices import adjoint, identity
 from .svd import pinv, pinv_grad
@@ -31,7 +32,11 @@ _LSTSQ_DRIVERS = ("gels", "gelsy", "gelsd", "gelss")
 
 # ---------------------------------------------------------------- triangular systems
 def substitute(a, b, upper, unitriangular):
-    """``X`` with ``A @ X = B`` for triangular ``A``, one row at a time (a zero pivot gives inf/nan)."""
+    """``X`` with ``A @ X = B`` for triangular ``A`` (a zero pivot gives inf/nan): BLAS's ``trsm`` where SciPy's
+    takes these arrays (``lapack.solve_triangular``), else one row at a time."""
+    solved = lapack.solve_triangular(a, b, upper, unitriangular)
+    if solved is not None:
+        return solved
     xp = namespace_of(a)
     n = a.shape[-1]
     x = xp.empty(NUMPY.broadcast_shapes(a.shape[:-2], b.shape[:-2]) + b.shape[-2:], dtype=b.dtype)

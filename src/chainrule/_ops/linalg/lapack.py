@@ -1,0 +1,122 @@
+"""LAPACK's and BLAS's own routines through SciPy, where SciPy is installed.
+
+NumPy's ``linalg`` has no LU factorization that returns its pivots (``getrf``) and no triangular solve
+(``trsm``). Without SciPy chainrule computes them with array loops of its own, one step per column or
+row: right, but each step is a few NumPy calls, so a 64 x 64 matrix takes 30-60 times PyTorch's time.
+With SciPy (``pip install chainrule[fast]``) the same results come from the routines PyTorch calls too,
+matrix by matrix. The loops stay for everything else: CuPy arrays, float16, integer dtypes, empty
+matrices, and large batches of small matrices, where one vectorised step over the whole batch costs
+less than a call per matrix. ``CHAINRULE_SCIPY=0`` in the environment, read at import, keeps the loops.
+"""
+
+import math
+import os
+
+import numpy
+
+__all__ = ["lu", "solve_triangular"]
+
+_DTYPES = frozenset(numpy.dtype(code) for code in "fdFD")
+ENABLED = os.environ.get("CHAINRULE_SCIPY", "1").strip().lower() not in ("0", "false", "off", "no")
+_modules = []  # SciPy's (blas, lapack), imported on first use; empty while not looked for, None without SciPy
+
+
+def _scipy():
+    if not _modules:
+        try:
+            from scipy.linalg import blas, lapack
+        except ImportError:
+            _modules.append(None)
+        else:
+            _modules.append((blas, lapack))
+    return _modules[0]
+
+
+def _usable(*arrays):
+    """Whether SciPy's routines can take ``arrays``: non-empty NumPy matrices of a LAPACK dtype, few enough
+    of them that a call per matrix costs less than the batched loop (a step per column or row), SciPy
+    installed and not turned off."""
+    if not ENABLED:
+        return False
+    for a in arrays:
+        if a.__class__ is not numpy.ndarray or a.dtype not in _DTYPES or a.ndim < 2 or 0 in a.shape:
+            return False
+    steps = min(arrays[0].shape[-2:])
+    calls = math.prod(arrays[0].shape[:-2])
+    return calls <= 4 * steps and _scipy() is not None
+
+
+def lu(a):
+    """``lu._lu_arrays(a)`` by LAPACK's ``getrf``, or None where it cannot take ``a``. A matrix with a NaN is
+    left to the loop: which entry is then taken as a pivot depends on the BLAS, and the loop's rule (a NaN
+    counts as the largest) is the one that gives PyTorch's factors on the edge-value table's matrices."""
+    if not _usable(a) or numpy.isnan(a).any():
+        return None
+    return _getrf(a)
+
+
+def solve_triangular(a, b, upper, unitriangular):
+    """``solvers.substitute(a, b, ...)`` by BLAS's ``trsm``, or None where it cannot take them. ``trsm``
+    multiplies by the reciprocal of each pivot, where PyTorch's divides: the two agree but where the
+    reciprocal is not a normal number (a subnormal pivot, or one above ``1 / tiny``), or a NaN or infinity
+    takes part; those are left to the loop, which divides."""
+    if a.dtype != b.dtype or not _usable(a, b) or not numpy.isfinite(a).all():
+        return None
+    if not unitriangular:
+        sizes = numpy.abs(numpy.diagonal(a, axis1=-2, axis2=-1))
+        tiny = numpy.finfo(a.dtype).tiny
+        if not ((sizes >= tiny) & (sizes <= 1 / tiny)).all():
+            return None
+    return _trsm(a, b, upper, unitriangular)
+
+
+def _getrf(a):
+    """LU with partial pivoting of each matrix of ``a`` (``_usable``): ``(LU, pivots, permutation, info)`` as
+    ``lu._lu_arrays`` gives them (1-based int32 pivots; row ``i`` of ``P^T A`` is row ``permutation[i]``)."""
+    batch, (m, n) = a.shape[:-2], a.shape[-2:]
+    k = min(m, n)
+    count = math.prod(batch)
+    matrices = a.reshape(count, m, n)
+    routine = _routine("getrf", a.dtype)
+    lu = numpy.empty_like(matrices)
+    pivots = numpy.empty((count, k), numpy.int32)
+    permutation = numpy.empty((count, m), numpy.int64)
+    info = numpy.empty(count, numpy.int32)
+    for i in range(count):
+        lu[i], swaps, info[i] = routine(matrices[i])
+        pivots[i] = swaps + 1
+        rows = list(range(m))
+        for j, p in enumerate(swaps.tolist()):
+            rows[j], rows[p] = rows[p], rows[j]
+        permutation[i] = rows
+    return lu.reshape(a.shape), pivots.reshape(batch + (k,)), permutation.reshape(batch + (m,)), info.reshape(batch)
+
+
+def _trsm(a, b, upper, unitriangular):
+    """``X`` with ``A @ X = B`` for each triangular ``A`` of ``a`` and matrix of ``b`` (batches broadcast;
+    ``_usable``, one dtype): BLAS's ``trsm``, which divides by a zero pivot (inf and NaN) as PyTorch's does.
+    It is asked for ``X^T`` from ``X^T A^T = B^T``: the transposes of row-major matrices are the column-major
+    ones BLAS reads, so nothing is copied on the way in or out."""
+    batch = numpy.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    count = math.prod(batch)
+    matrices = numpy.broadcast_to(a, batch + a.shape[-2:]).reshape(count, *a.shape[-2:])
+    sides = numpy.broadcast_to(b, batch + b.shape[-2:]).reshape(count, *b.shape[-2:])
+    routine = _routine("trsm", a.dtype)
+    x = numpy.empty(sides.shape, b.dtype)
+    for i in range(count):
+        x[i] = routine(1.0, matrices[i].T, sides[i].T, side=1, lower=int(upper), diag=int(unitriangular)).T
+    return x.reshape(batch + b.shape[-2:])
+
+
+def _routine(name, dtype):
+    """SciPy's routine ``name`` for ``dtype`` (BLAS's for ``trsm``, else LAPACK's), looked up once."""
+    key = (name, dtype)
+    routine = _ROUTINES.get(key)
+    if routine is None:
+        blas, lapack = _scipy()
+        find = blas.get_blas_funcs if name == "trsm" else lapack.get_lapack_funcs
+        routine = _ROUTINES[key] = find(name, dtype=dtype)
+    return routine
+
+
+_ROUTINES = {}
