@@ -1,4 +1,4 @@
-"""LU and triangular solves computed both ways: by SciPy's LAPACK and BLAS where SciPy is installed, and by
+"""LU, its solves and triangular solves computed both ways: by SciPy's LAPACK and BLAS where SciPy is installed, and by
 chainrule's own loops (without SciPy, on CuPy, in float16). Each way is compared with PyTorch."""
 
 import numpy as np
@@ -21,9 +21,8 @@ def path(request, monkeypatch):
     calls = []
     if request.param == "loops":
         monkeypatch.setattr(lapack, "ENABLED", False)
-    for name in ("_getrf", "_trsm"):
-        original = getattr(lapack, name)
-        monkeypatch.setattr(lapack, name, lambda *args, _original=original: calls.append(1) or _original(*args))
+    original = lapack._routine
+    monkeypatch.setattr(lapack, "_routine", lambda *args: calls.append(args[0]) or original(*args))
     return request.param, calls
 
 
@@ -78,6 +77,33 @@ def test_singular_and_nan_matrices_match_pytorch(path):
     ours = chainrule.linalg.lu_factor(chainrule.tensor(all_nan))
     assert ours.pivots.tolist() == torch.linalg.lu_factor(torch.tensor(all_nan)).pivots.tolist()
     assert np.isnan(ours.LU.numpy()).all() and len(path[1]) == calls
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: np.dtype(d).name)
+@pytest.mark.parametrize("left", [True, False])
+@pytest.mark.parametrize("adjoint", [False, True])
+def test_lu_solve_matches_pytorch(path, dtype, left, adjoint):
+    a = _matrices((2, 5, 5), dtype)
+    b = _matrices((5, 3) if left else (3, 5), dtype, seed=4)
+    ours_inputs = [chainrule.tensor(v, requires_grad=True) for v in (a, b)]
+    theirs_inputs = [torch.tensor(v, requires_grad=True) for v in (a, b)]
+    results = []
+    for module, (A, B) in ((chainrule, ours_inputs), (torch, theirs_inputs)):
+        LU, pivots = module.linalg.lu_factor(A)
+        X = module.linalg.lu_solve(LU, pivots, B, left=left, adjoint=adjoint)
+        X.abs().sum().backward()
+        results.append(X.resolve_conj())
+    _close(*results, dtype)
+    for mine, theirs in zip(ours_inputs, theirs_inputs):
+        _close(mine.grad, theirs.grad, dtype)
+    assert ("getrs" in path[1]) == (path[0] == "scipy")
+
+
+def test_lu_solve_pivots_out_of_range_never_reach_lapack(path):
+    LU, pivots = chainrule.linalg.lu_factor(chainrule.tensor(_matrices((3, 3), np.float64)))
+    bad = chainrule.tensor([0, 2, 3], dtype=chainrule.int32)
+    assert lapack.lu_solve(LU.numpy(), bad.numpy(), np.ones((3, 1)), True, False) is None
+    assert lapack.lu_solve(LU.numpy(), (bad + 4).numpy(), np.ones((3, 1)), True, False) is None
 
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: np.dtype(d).name)

@@ -14,7 +14,7 @@ import os
 
 import numpy
 
-__all__ = ["lu", "solve_triangular"]
+__all__ = ["lu", "lu_solve", "solve_triangular"]
 
 _DTYPES = frozenset(numpy.dtype(code) for code in "fdFD")
 ENABLED = os.environ.get("CHAINRULE_SCIPY", "1").strip().lower() not in ("0", "false", "off", "no")
@@ -53,6 +53,39 @@ def lu(a):
     if not _usable(a) or numpy.isnan(a).any():
         return None
     return _getrf(a)
+
+
+def lu_solve(lu, pivots, b, left, adjoint):
+    """``X`` with ``A X = B`` (``X A = B`` when not ``left``; ``A^H`` when ``adjoint``) for ``A`` given by
+    ``getrf``'s ``lu, pivots``, by LAPACK's ``getrs``; or None where it cannot take them (pivots outside
+    ``1..n`` included: LAPACK would read out of bounds)."""
+    if lu.dtype != b.dtype or not _usable(lu, b) or pivots.__class__ is not numpy.ndarray or not pivots.size:
+        return None
+    n = lu.shape[-1]
+    if pivots.min() < 1 or pivots.max() > n or lu.shape[-2] != n:
+        return None
+    # getrs solves A X = B, A^T X = B or A^H X = B: a right-hand system is turned into a left one
+    complex_matrix = lu.dtype.kind == "c"
+    if left:
+        rhs, trans = b, (2 if adjoint else 0)
+    elif adjoint:  # X A^H = B  <=>  A X^H = B^H
+        rhs, trans = numpy.swapaxes(b, -1, -2).conj() if complex_matrix else numpy.swapaxes(b, -1, -2), 0
+    else:  # X A = B  <=>  A^T X^T = B^T
+        rhs, trans = numpy.swapaxes(b, -1, -2), 1
+    batch = numpy.broadcast_shapes(lu.shape[:-2], pivots.shape[:-1], rhs.shape[:-2])
+    count = math.prod(batch)
+    factors = numpy.broadcast_to(lu, batch + lu.shape[-2:]).reshape(count, n, n)
+    swaps = numpy.broadcast_to(pivots, batch + pivots.shape[-1:]).reshape(count, n) - 1
+    sides = numpy.broadcast_to(rhs, batch + rhs.shape[-2:]).reshape(count, *rhs.shape[-2:])
+    routine = _routine("getrs", lu.dtype)
+    x = numpy.empty(sides.shape, b.dtype)
+    for i in range(count):
+        x[i] = routine(factors[i], swaps[i], sides[i], trans=trans)[0]
+    x = x.reshape(batch + rhs.shape[-2:])
+    if left:
+        return x
+    x = numpy.swapaxes(x, -1, -2)
+    return x.conj() if adjoint and complex_matrix else x
 
 
 def solve_triangular(a, b, upper, unitriangular):

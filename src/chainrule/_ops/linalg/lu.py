@@ -72,10 +72,19 @@ def _permutation_matrix(permutation, dtype):
 
 
 def _permutation_from_pivots(pivots, m):
-    """Replay LAPACK's row swaps (``pivots`` are 1-based) to get the row permutation."""
+    """Replay LAPACK's row swaps (``pivots`` are 1-based) to get the row permutation: matrix by matrix on
+    Python lists for a few, else a vectorised swap per pivot over the batch."""
     xp = namespace_of(pivots)
     batch = pivots.shape[:-1]
     swaps = pivots.reshape(math.prod(batch), pivots.shape[-1]).astype(xp.int64) - 1
+    if swaps.shape[0] <= 4 and swaps.size and 0 <= swaps.min() and swaps.max() < m:
+        permutations = []
+        for matrix_swaps in host_values(swaps).tolist():
+            rows = list(range(m))
+            for j, p in enumerate(matrix_swaps):
+                rows[j], rows[p] = rows[p], rows[j]
+            permutations.append(rows)
+        return xp.asarray(permutations, dtype=xp.int64).reshape(batch + (m,))
     permutation = xp.tile(xp.arange(m), (swaps.shape[0], 1))
     rows = xp.arange(swaps.shape[0])
     for j in range(swaps.shape[1]):
@@ -226,13 +235,22 @@ def lu_solve(LU, pivots, B, *, left=True, adjoint=False, out=None):
     if b.dtype != lu_array.dtype:
         raise RuntimeError(f"linalg.lu_solve: Expected LU and B to have the same dtype, but found LU of type "
                            f"{LU.dtype.scalar_type_name} and B of type {B.dtype.scalar_type_name} instead")
-    xp = namespace_of(lu_array)
     n = lu_array.shape[-1]
     if (b.shape[-2] if left else b.shape[-1]) != n:
         equation = "AX = B" if left else "XA = B"
         raise RuntimeError(f"linalg.lu_solve: Incompatible shapes of A and B for the equation {equation} "
                            f"({n}x{n} and {b.shape[-2]}x{b.shape[-1]})")
     permutation = _permutation_from_pivots(pivots._data, n)
+    x = lapack.lu_solve(lu_array, pivots._data, b, left, adjoint)
+    if x is None:
+        x = _lu_solve_array(lu_array, permutation, b, left, adjoint)
+    result = record(x, LinalgLuSolveBackward0, (LU, B), (LU, OUTPUT), (permutation, left, adjoint))
+    return write_out(result, out, "linalg_lu_solve")
+
+
+def _lu_solve_array(lu_array, permutation, b, left, adjoint):
+    """``lu_solve``'s solution without LAPACK's ``getrs``: ``A = P L U`` rebuilt and solved."""
+    xp = namespace_of(lu_array)
     L, U = _unpack(lu_array)
     with xp.errstate(all="ignore"):  # inf in LU gives NaN silently, as in PyTorch (some BLAS kernels flag it)
         a = _permutation_matrix(permutation, lu_array.dtype) @ L @ U
@@ -244,5 +262,4 @@ def lu_solve(LU, pivots, B, *, left=True, adjoint=False, out=None):
     x = xp.linalg.solve(xp.broadcast_to(a, batch + a.shape[-2:]), xp.broadcast_to(b, batch + b.shape[-2:]))
     if not left:
         x = xp.swapaxes(x, -1, -2)
-    result = record(x, LinalgLuSolveBackward0, (LU, B), (LU, OUTPUT), (permutation, left, adjoint))
-    return write_out(result, out, "linalg_lu_solve")
+    return x
