@@ -182,11 +182,11 @@ def _relu_grad(grad, result):
 
 
 # ---------------------------------------------------------------- array functions PyTorch computes its own way
-def _sigmoid_array(x):
+def sigmoid_array(x):
     """``1 / (1 + exp(-x))``: where ``exp`` overflows to inf the quotient is still the limit, 0."""
     xp = namespace_of(x)
     if x.dtype == xp.float16:  # half precision is computed in single, as PyTorch does
-        return _sigmoid_array(x.astype(xp.float32)).astype(xp.float16)
+        return sigmoid_array(x.astype(xp.float32)).astype(xp.float16)
     return 1 / (1 + xp.exp(-x))
 
 
@@ -257,7 +257,7 @@ tanh = unary_op("tanh", derivative("TanhBackward0", _tanh_grad, saves="result"),
 asinh = unary_op("asinh", derivative("AsinhBackward0", _asinh_grad, saves="self"), "arcsinh", "self")
 acosh = unary_op("acosh", derivative("AcoshBackward0", _acosh_grad, saves="self"), "arccosh", "self")
 atanh = unary_op("atanh", derivative("AtanhBackward0", _atanh_grad, saves="self"), "arctanh", "self")
-sigmoid = unary_op("sigmoid", derivative("SigmoidBackward0", _sigmoid_grad, saves="result"), _sigmoid_array,
+sigmoid = unary_op("sigmoid", derivative("SigmoidBackward0", _sigmoid_grad, saves="result"), sigmoid_array,
                    "result")
 erf = unary_op("erf", derivative("ErfBackward0", _erf_grad, saves="self"), erf_array, "self",
                rejects=_complex_kernel_missing("erf_vml_cpu"))

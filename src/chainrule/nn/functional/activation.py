@@ -10,7 +10,7 @@ in-place nodes that read the result instead of the input carry PyTorch's ``Backw
 
 import math
 
-from ..._array import namespace_of
+from ..._array import NUMPY, namespace_of
 from ..._autograd import grad_mode
 from ..._dtype import float16
 from ..._random import default_generator, draws
@@ -142,8 +142,19 @@ LeakyReluBackward0 = derivative("LeakyReluBackward0", _leaky_relu_grad, saves="s
 LeakyReluBackward1 = derivative("LeakyReluBackward1", _leaky_relu_grad, saves="result")
 
 
+@silent_float_errors
 def _leaky_relu_array(x, negative_slope):
-    return select(x > 0, x, x * negative_slope)  # on NumPy chosen by the bits: no mispredicted branches
+    """``x`` where positive, else ``x * negative_slope``. For a slope in (0, 1] (in ``x``'s dtype) that is
+    ``max(x, x * slope)``, bit for bit (signed zeros, infinities and NaN included): two passes. Otherwise a
+    select, on NumPy by the bits (no mispredicted branches). float16 is scaled in float32 and rounded once,
+    as PyTorch's kernel does."""
+    xp = namespace_of(x)
+    if x.dtype == xp.float16:
+        return _leaky_relu_array(x.astype(xp.float32), negative_slope).astype(xp.float16)
+    scaled = x * negative_slope
+    if x.dtype.kind == "f" and 0 < x.dtype.type(negative_slope) <= 1:
+        return xp.maximum(x, scaled)
+    return select(x > 0, x, scaled)
 
 
 def _leaky_relu_saving_result(input, negative_slope=0.01):
@@ -342,13 +353,13 @@ def _silu_grad(grad, self):
 SiluBackward0 = derivative("SiluBackward0", _silu_grad, saves="self")
 
 
-def _sigmoid_array(x):
-    """``exp(min(x, 0)) / (1 + exp(-|x|))``: no overflow, full precision in both tails, no branches.
-    Complex values have no order: ``1 / (1 + exp(-x))`` as it stands."""
+def _silu_array(x):
+    """``x / (1 + exp(-x))``, PyTorch's formula: ``-0.`` where ``exp`` overflows, as in PyTorch. A float16 ``x``
+    goes through float32 and is rounded once, as PyTorch's kernel computes half precision."""
     xp = namespace_of(x)
-    if x.dtype.kind == "c":
-        return 1 / (1 + xp.exp(-x))
-    return xp.exp(xp.minimum(x, 0)) / (1 + xp.exp(-xp.abs(x)))
+    if x.dtype == xp.float16:
+        return _silu_array(x.astype(xp.float32)).astype(xp.float16)
+    return x / (1 + xp.exp(-x))
 
 
 def softplus_array(x):
@@ -363,7 +374,7 @@ def silu(input, inplace=False):
     x = input._data
     if x.dtype.kind not in "fc":
         raise no_kernel_error("silu_cpu", x.dtype)
-    result = record(x * _sigmoid_array(x), SiluBackward0, (input,), (input,))
+    result = record(_silu_array(x), SiluBackward0, (input,), (input,))
     return _write_back(input, result) if inplace else result
 
 
@@ -560,7 +571,11 @@ def prelu(input, weight):
         raise RuntimeError(f"prelu: Type promoting not supported. Got {input.dtype.scalar_type_name} and "
                            f"{weight.dtype.scalar_type_name}")
     x, w = _real_float(input, "prelu_cpu", "prelu"), slope._data
-    result = select(x > 0, x, x * w).astype(x.dtype, copy=False)
+    scaled = x * w
+    if w.__class__ is NUMPY.ndarray and ((w > 0) & (w <= 1)).all():  # as in leaky_relu: max(x, x * slope)
+        result = namespace_of(x).maximum(x, scaled)
+    else:
+        result = select(x > 0, x, scaled).astype(x.dtype, copy=False)
     return record(result, PreluKernelBackward0, (input, slope), (input, slope))
 
 
@@ -582,5 +597,13 @@ def glu(input, dim=-1):
     if input.shape[dim] % 2:  # PyTorch checks the shape before the dtype
         raise RuntimeError(f"Halving dimension must be even, but dimension {dim} is size {input.shape[dim]}")
     x = _real_float(input, "glu_cpu", "glu")
-    first, second = namespace_of(x).split(x, 2, axis=dim)
-    return record(first * _sigmoid_array(second), GluBackward0, (input,), (input,), (dim,))
+    return record(_glu_array(x, dim), GluBackward0, (input,), (input,), (dim,))
+
+
+def _glu_array(x, dim):
+    """``first * sigmoid(second)`` with PyTorch's ``sigmoid``; float16 through float32, rounded once."""
+    xp = namespace_of(x)
+    if x.dtype == xp.float16:
+        return _glu_array(x.astype(xp.float32), dim).astype(xp.float16)
+    first, second = xp.split(x, 2, axis=dim)
+    return first * pointwise.sigmoid_array(second)
