@@ -20,18 +20,23 @@ as separate entries).
 
 Where chainrule stays above 3x (measured on 2 shared cores; ratios move by 10-30% from run to run):
   NumPy has no kernel for it, so chainrule composes one from many array passes or a Python loop:
-    linalg.lu, lu_factor, lu_solve, solve_triangular, triangular_solve, householder_product,
-    cholesky_solve    NumPy exposes no LAPACK getrf/trsm/orgqr (SciPy is not a dependency)
-    F.gelu (exact, ~5x), erfcx, ndtr, lgamma, digamma, polygamma, igamma, i0e/i1e, mvlgamma
+    householder_product, cholesky_solve, ldl_factor, ldl_solve    NumPy exposes no LAPACK orgqr/sytrf
+                      (linalg.lu, lu_factor, lu_solve, solve_triangular and triangular_solve call LAPACK's
+                      getrf/getrs and BLAS's trsm through SciPy where it is installed, the fast extra: 1.2-1.9x
+                      on 63x63, from 17-58x with chainrule's own loops, which stay without SciPy)
+    F.gelu (exact, ~5x), erfcx, ndtr, lgamma, digamma, polygamma, i0e/i1e, mvlgamma
                       no NumPy ufunc: a branch-free polynomial kernel is 30-90 array passes where
-                      PyTorch makes one SIMD pass (erf, erfc, erfinv in float32: ~2.5x, 40 passes)
+                      PyTorch makes one SIMD pass (erf, erfc, erfinv in float32: ~2.5x, 40 passes). ndtri and
+                      igamma/igammac take SciPy's ufuncs where SciPy is installed (the fast extra), 5x quicker;
+                      for the others SciPy's are no quicker (docs/special.md)
     F.pdist (~30x)    NumPy has no pairwise-distance kernel: the pairs' differences are materialised
     max_pool*, adaptive_max_pool*, avg/lp pools    windows gathered, then reduced (no pooling kernel)
     scatter_reduce, index_reduce, index_put, put    NumPy's ``ufunc.at`` is unbuffered and slow
                       (index_add and the gradient of reading rows sum sorted runs instead: ~6x)
     F.ctc_loss, logcumsumexp, cummax/cummin backward    a recursion along one axis, a step per Python call
-    softshrink, hardshrink, threshold, prelu, rrelu    a compare and a select by the bits (``where`` on
-                      NumPy mispredicts a branch per element); PyTorch fuses both in one pass
+    softshrink, hardshrink, threshold, rrelu    a compare and a select by the bits (``where`` on
+                      NumPy mispredicts a branch per element); PyTorch fuses both in one pass (leaky_relu and
+                      prelu with slopes in (0, 1] take ``max(x, x * slope)``, the same bits in two passes: 2-4x)
   Left after issue #18's pass (2026-12-07; ratio before -> after, medians of three runs on the loaded
   2-core machine):
     prod over a last axis of 17-511 elements (~8x)    NumPy multiplies along a row one element after the

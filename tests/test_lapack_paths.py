@@ -6,6 +6,7 @@ import pytest
 import torch
 
 import chainrule
+from chainrule import _scipy
 from chainrule._ops.linalg import lapack
 
 pytestmark = pytest.mark.torch_oracle
@@ -20,7 +21,7 @@ def path(request, monkeypatch):
     counts the calls that reach SciPy."""
     calls = []
     if request.param == "loops":
-        monkeypatch.setattr(lapack, "ENABLED", False)
+        monkeypatch.setattr(_scipy, "ENABLED", False)
     original = lapack._routine
     monkeypatch.setattr(lapack, "_routine", lambda *args: calls.append(args[0]) or original(*args))
     return request.param, calls

@@ -20,7 +20,7 @@ PACKAGE = pathlib.Path(__file__).resolve().parent.parent / "src" / "chainrule"
 # (layer name, patterns of module names relative to chainrule); a module takes the first layer that matches.
 LAYERS = [
     ("foundation", [r"_allocator", r"_errors", r"_float_errors", r"_size", r"_dtype", r"_device", r"_printing",
-                    r"_array", r"_exact_arithmetic",
+                    r"_array", r"_exact_arithmetic", r"_scipy",
                     r"_recording", r"_vmap_state", r"_cupy", r"return_types", r"_tensor_pickling", r"utils",
                     r"utils\.hooks", r"_autograd", r"_autograd\.grad_mode"]),
     ("tensor", [r"_tensor"]),

@@ -10,15 +10,19 @@ import scipy.special as sp
 import torch
 
 import chainrule
+from chainrule import _scipy
 from chainrule._ops.special import bessel_kernels, error_kernels, gamma_kernels, incomplete_gamma
 
 mpmath.mp.dps = 40
 
 
 @pytest.fixture(autouse=True)
-def _kernels_called_directly_are_silent():
-    """Most tests here call the array kernels themselves, outside the ops that make their overflows and poles
-    silent; the ops' own silence is tested in test_float_warnings.py and test_edge_values.py."""
+def _chainrule_kernels_called_directly_are_silent(monkeypatch):
+    """The tests here check chainrule's own kernels, so SciPy's functions, which take their place where SciPy
+    is installed, are turned off (``test_scipy_takes_the_kernels_place`` checks those). Most tests call the
+    array kernels themselves, outside the ops that make their overflows and poles silent; the ops' own
+    silence is tested in test_float_warnings.py and test_edge_values.py."""
+    monkeypatch.setattr(_scipy, "ENABLED", False)
     with np.errstate(all="ignore"):
         yield
 
@@ -485,3 +489,30 @@ def test_errors_match_torch(name):
     with pytest.raises(theirs.type) as ours:
         _ERRORS[name](chainrule)
     assert str(ours.value).split("\n")[0] == str(theirs.value).split("\n")[0]
+
+
+# ---------------------------------------------------------------- SciPy in the kernels' place
+_TAKEN_BY_SCIPY = [(error_kernels.ndtri, "ndtri"), (incomplete_gamma.gammainc, "gammainc"),
+                   (incomplete_gamma.gammaincc, "gammaincc")]
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=lambda d: d.__name__)
+@pytest.mark.parametrize("kernel,name", _TAKEN_BY_SCIPY, ids=[name for _, name in _TAKEN_BY_SCIPY])
+def test_scipy_takes_the_kernels_place(monkeypatch, kernel, name, dtype):
+    """With SciPy on, the kernel is SciPy's function, bit for bit, and agrees with chainrule's own to the op
+    table's tolerances; float16 keeps chainrule's kernel."""
+    rng = np.random.default_rng(0)
+    if name == "ndtri":
+        operands = (np.concatenate([[0.0, 1.0, 0.5, np.nan, 1e-300, 1 - 1e-16], rng.uniform(0, 1, 1000)]),)
+    else:
+        operands = (np.concatenate([[0.5, 1.0, np.inf, np.nan, 2.0, 30.0], rng.uniform(0.01, 40, 1000)]),
+                    np.concatenate([[0.0, np.inf, 1.0, 1.0, np.nan, 29.0], rng.uniform(0, 50, 1000)]))
+    operands = tuple(x.astype(dtype) for x in operands)
+    own = kernel(*operands)
+    monkeypatch.setattr(_scipy, "ENABLED", True)
+    taken = kernel(*operands)
+    assert taken.dtype == own.dtype == dtype
+    np.testing.assert_array_equal(taken, getattr(sp, name)(*operands).astype(dtype))
+    tolerance = 1e-5 if dtype == np.float32 else 1e-10
+    np.testing.assert_allclose(taken, own, rtol=tolerance, atol=np.finfo(dtype).tiny, equal_nan=True)
+    assert kernel(*(x.astype(np.float16) for x in operands)).dtype == np.float16

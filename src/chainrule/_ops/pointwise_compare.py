@@ -5,6 +5,7 @@ are wrapped without a node. Only the in-place comparisons (``x.lt_(y)``) record 
 does, whose gradients are zeros.
 """
 
+import math
 import numbers
 
 from .._array import NUMPY, as_array, namespace_of
@@ -66,7 +67,7 @@ def _binary(name, array_fn, other_must_be_tensor=False, rejects=None):
         if x.dtype.kind in rejects:
             broadcast_shapes(x.shape, getattr(y, "shape", ()))  # PyTorch refuses the shapes before the dtype
             reject(x, rejects)
-        fn = numpy_fn if x.__class__ is _ndarray else getattr(namespace_of(x), array_fn)
+        fn = numpy_fn if x.__class__ is _ndarray or array_fn is None else getattr(namespace_of(x), array_fn)
         if _recorder_state.recorder is not None and x is input._data and \
                 (y is other._data if isinstance(other, Tensor) else y is other):
             data = _recorder_state.recorder.traced(_compared, (fn, input, other))  # replayed as well
@@ -149,9 +150,12 @@ bitwise_xor = _binary("bitwise_xor", "bitwise_xor", rejects=kernel_missing("bitw
 
 
 def _unary(name, array_fn, rejects=None):
-    """``array_fn``: the name of the namespace function (``"isnan"``)."""
+    """``array_fn``: the name of the namespace function (``"isnan"``), or a function of the array."""
     rejects = rejects or {}
-    numpy_fn = getattr(NUMPY, array_fn)
+    if callable(array_fn):
+        numpy_fn, array_fn = array_fn, None
+    else:
+        numpy_fn = getattr(NUMPY, array_fn)
 
     def op(input, *, out=None):
         try:
@@ -160,7 +164,7 @@ def _unary(name, array_fn, rejects=None):
             raise argument_type_error(name, "input", 1, "Tensor", input) from None
         if x.dtype.kind in rejects:
             reject(x, rejects)
-        fn = numpy_fn if x.__class__ is _ndarray else getattr(namespace_of(x), array_fn)
+        fn = numpy_fn if x.__class__ is _ndarray or array_fn is None else getattr(namespace_of(x), array_fn)
         result = make_tensor(as_array(fn(x)))
         return result if out is None else write_out(result, out, name)
 
@@ -178,8 +182,17 @@ bitwise_not = _unary("bitwise_not", "invert", rejects=kernel_missing("bitwise_no
 isnan = _unary("isnan", "isnan")
 isinf = _unary("isinf", "isinf")
 isfinite = _unary("isfinite", "isfinite")
-isposinf = _unary("isposinf", "isposinf", rejects=_no_complex("isposinf"))
-isneginf = _unary("isneginf", "isneginf", rejects=_no_complex("isneginf"))
+def _is_positive_infinity(x):
+    """One comparison, where NumPy's ``isposinf`` makes three passes (and more for integers)."""
+    return x == math.inf
+
+
+def _is_negative_infinity(x):
+    return x == -math.inf
+
+
+isposinf = _unary("isposinf", _is_positive_infinity, rejects=_no_complex("isposinf"))
+isneginf = _unary("isneginf", _is_negative_infinity, rejects=_no_complex("isneginf"))
 signbit = _unary("signbit", "signbit",
                  rejects={"c": (NotImplementedError, "signbit is not implemented for complex tensors.")})
 

@@ -6,44 +6,30 @@ row: right, but each step is a few NumPy calls, so a 64 x 64 matrix takes 30-60 
 With SciPy (``pip install chainrule[fast]``) the same results come from the routines PyTorch calls too,
 matrix by matrix. The loops stay for everything else: CuPy arrays, float16, integer dtypes, empty
 matrices, and large batches of small matrices, where one vectorised step over the whole batch costs
-less than a call per matrix. ``CHAINRULE_SCIPY=0`` in the environment, read at import, keeps the loops.
+less than a call per matrix (``chainrule._scipy``: ``CHAINRULE_SCIPY=0`` keeps the loops).
 """
 
 import math
-import os
 
 import numpy
+
+from ..._scipy import module as scipy_module
 
 __all__ = ["lu", "lu_solve", "solve_triangular"]
 
 _DTYPES = frozenset(numpy.dtype(code) for code in "fdFD")
-ENABLED = os.environ.get("CHAINRULE_SCIPY", "1").strip().lower() not in ("0", "false", "off", "no")
-_modules = []  # SciPy's (blas, lapack), imported on first use; empty while not looked for, None without SciPy
-
-
-def _scipy():
-    if not _modules:
-        try:
-            from scipy.linalg import blas, lapack
-        except ImportError:
-            _modules.append(None)
-        else:
-            _modules.append((blas, lapack))
-    return _modules[0]
 
 
 def _usable(*arrays):
     """Whether SciPy's routines can take ``arrays``: non-empty NumPy matrices of a LAPACK dtype, few enough
     of them that a call per matrix costs less than the batched loop (a step per column or row), SciPy
     installed and not turned off."""
-    if not ENABLED:
-        return False
     for a in arrays:
         if a.__class__ is not numpy.ndarray or a.dtype not in _DTYPES or a.ndim < 2 or 0 in a.shape:
             return False
     steps = min(arrays[0].shape[-2:])
     calls = math.prod(arrays[0].shape[:-2])
-    return calls <= 4 * steps and _scipy() is not None
+    return calls <= 4 * steps and scipy_module("linalg.lapack") is not None
 
 
 def lu(a):
@@ -146,8 +132,8 @@ def _routine(name, dtype):
     key = (name, dtype)
     routine = _ROUTINES.get(key)
     if routine is None:
-        blas, lapack = _scipy()
-        find = blas.get_blas_funcs if name == "trsm" else lapack.get_lapack_funcs
+        find = scipy_module("linalg.blas").get_blas_funcs if name == "trsm" else \
+            scipy_module("linalg.lapack").get_lapack_funcs
         routine = _ROUTINES[key] = find(name, dtype=dtype)
     return routine
 

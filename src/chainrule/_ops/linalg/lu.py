@@ -77,9 +77,10 @@ def _permutation_from_pivots(pivots, m):
     xp = namespace_of(pivots)
     batch = pivots.shape[:-1]
     swaps = pivots.reshape(math.prod(batch), pivots.shape[-1]).astype(xp.int64) - 1
-    if swaps.shape[0] <= 4 and swaps.size and 0 <= swaps.min() and swaps.max() < m:
+    if swaps.__class__ is NUMPY.ndarray and swaps.shape[0] <= 4 and swaps.size and 0 <= swaps.min() \
+            and swaps.max() < m:
         permutations = []
-        for matrix_swaps in host_values(swaps).tolist():
+        for matrix_swaps in swaps.tolist():
             rows = list(range(m))
             for j, p in enumerate(matrix_swaps):
                 rows[j], rows[p] = rows[p], rows[j]

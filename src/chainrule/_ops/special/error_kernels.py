@@ -16,6 +16,7 @@ distribution's ``log_ndtr`` and ``ndtri``, in float64 on the input's namespace.
 import math
 
 from .error_tables import ERFCX_SCALE, SCALED_ERFCX
+from .scipy_kernels import or_scipy
 from .series import horner, in_float64, piecewise, two_product
 
 __all__ = ["erf", "erfc", "erfcx", "erfinv", "ndtri", "log_ndtr", "erfc_of_positive", "erfcx_of_positive",
@@ -160,6 +161,7 @@ def erfinv(xp, x):
     ])
 
 
+@or_scipy("ndtri")
 @in_float64
 def ndtri(xp, p):
     """The standard normal quantile: ``-sqrt(2) erfcinv(2p)``; -inf at 0, inf at 1, nan outside [0, 1]."""

@@ -20,6 +20,7 @@ import math
 from .error_kernels import erfc_float64
 from .gamma_kernels import lgamma_positive, lgamma_near_two, stirling_correction
 from .gamma_tables import TEMME, TEMME_TERMS
+from .scipy_kernels import or_scipy
 from .series import horner, in_float64
 
 __all__ = ["gammainc", "gammaincc", "log1pmx"]
@@ -170,12 +171,14 @@ def _regularized(xp, a, x, upper):
     return out
 
 
+@or_scipy("gammainc")
 @in_float64
 def gammainc(xp, a, x):
     """The regularized lower incomplete gamma function P(a, x)."""
     return _regularized(xp, a, x, upper=False)
 
 
+@or_scipy("gammaincc")
 @in_float64
 def gammaincc(xp, a, x):
     """The regularized upper incomplete gamma function Q(a, x) = 1 - P(a, x)."""
