@@ -1,5 +1,6 @@
-"""LU, its solves and triangular solves computed both ways: by SciPy's LAPACK and BLAS where SciPy is installed, and by
-chainrule's own loops (without SciPy, on CuPy, in float16). Each way is compared with PyTorch."""
+"""LU, LDL, their solves and triangular solves computed both ways: by SciPy's LAPACK and BLAS where SciPy
+is installed, and by chainrule's own loops (without SciPy, on CuPy, in float16). Each way is compared with
+PyTorch."""
 
 import numpy as np
 import pytest
@@ -125,6 +126,30 @@ def test_solve_triangular_matches_pytorch(path, dtype, upper, left, unitriangula
     for mine, theirs in zip(ours_inputs, theirs_inputs):
         _close(mine.grad, theirs.grad, dtype)
     assert bool(path[1]) == (path[0] == "scipy")
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: np.dtype(d).name)
+@pytest.mark.parametrize("hermitian", [False, True])
+@pytest.mark.parametrize("shape", [(1, 1), (7, 7), (2, 5, 5), (30, 3, 3)], ids=str)
+def test_ldl_factor_and_solve_match_pytorch(path, dtype, hermitian, shape):
+    a = _matrices(shape, dtype)
+    a = a + (np.swapaxes(a, -1, -2).conj() if hermitian else np.swapaxes(a, -1, -2))
+    b = _matrices(shape[:-1] + (2,), dtype, seed=5)
+    ours = chainrule.linalg.ldl_factor(chainrule.tensor(a), hermitian=hermitian)
+    theirs = torch.linalg.ldl_factor(torch.tensor(a), hermitian=hermitian)
+    assert ours.pivots.tolist() == theirs.pivots.tolist()
+    _close(ours.LD, theirs.LD, dtype)
+    solved = chainrule.linalg.ldl_solve(ours.LD, ours.pivots, chainrule.tensor(b), hermitian=hermitian)
+    _close(solved, torch.linalg.ldl_solve(theirs.LD, theirs.pivots, torch.tensor(b), hermitian=hermitian), dtype)
+    names = {"sytrf", "hetrf", "sytrs", "hetrs"}
+    assert bool(names & set(path[1])) == (path[0] == "scipy" and shape != (30, 3, 3))
+
+
+@pytest.mark.parametrize("pivots", [[1, -2, 3], [-1, 2, 3], [1, 2, -3], [1, 4, 3], [-1, -2, 3]], ids=str)
+def test_malformed_ldl_pivots_never_reach_lapack(pivots):
+    ld = np.tril(_matrices((3, 3), np.float64)) + 3 * np.eye(3)
+    assert lapack.ldl_solve(ld, np.array(pivots, np.int32), np.ones((3, 1)), False) is None
+    assert lapack.ldl_solve(ld, np.array([1, -3, -3], np.int32), np.ones((3, 1)), False) is not None
 
 
 @pytest.mark.parametrize("pivot", [0.0, 5e-324, 1e308], ids=["zero", "subnormal", "huge"])

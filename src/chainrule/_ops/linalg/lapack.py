@@ -1,8 +1,9 @@
 """LAPACK's and BLAS's own routines through SciPy, where SciPy is installed.
 
-NumPy's ``linalg`` has no LU factorization that returns its pivots (``getrf``) and no triangular solve
-(``trsm``). Without SciPy chainrule computes them with array loops of its own, one step per column or
-row: right, but each step is a few NumPy calls, so a 64 x 64 matrix takes 30-60 times PyTorch's time.
+NumPy's ``linalg`` has no LU factorization that returns its pivots (``getrf``), no triangular solve
+(``trsm``) and no LDL factorization (``sytrf``/``hetrf``). Without SciPy chainrule computes them with
+array loops of its own, one step per column or row: right, but each step is a few NumPy calls, so a
+64 x 64 matrix takes 20-160 times PyTorch's time.
 With SciPy (``pip install chainrule[fast]``) the same results come from the routines PyTorch calls too,
 matrix by matrix. The loops stay for everything else: CuPy arrays, float16, integer dtypes, empty
 matrices, and large batches of small matrices, where one vectorised step over the whole batch costs
@@ -15,7 +16,7 @@ import numpy
 
 from ..._scipy import module as scipy_module
 
-__all__ = ["lu", "lu_solve", "solve_triangular"]
+__all__ = ["lu", "lu_solve", "solve_triangular", "ldl", "ldl_solve"]
 
 _DTYPES = frozenset(numpy.dtype(code) for code in "fdFD")
 
@@ -87,6 +88,66 @@ def solve_triangular(a, b, upper, unitriangular):
         if not ((sizes >= tiny) & (sizes <= 1 / tiny)).all():
             return None
     return _trsm(a, b, upper, unitriangular)
+
+
+def ldl(a, hermitian):
+    """``ldl._ldl_arrays(a, hermitian)`` by LAPACK's ``sytrf`` (``hetrf`` for a Hermitian complex matrix), or
+    None where it cannot take ``a``. Its pivots are PyTorch's (the same Bunch-Kaufman rule, from the lower
+    triangle). A matrix with a NaN, an infinity or an entry whose square overflows is left to the loop, which
+    follows PyTorch's build where the arithmetic overflows."""
+    if not _usable(a) or a.shape[-1] != a.shape[-2]:
+        return None
+    if not numpy.abs(a).max() < numpy.sqrt(numpy.finfo(a.dtype).max):  # NaN fails this comparison too
+        return None
+    batch, n = a.shape[:-2], a.shape[-1]
+    count = math.prod(batch)
+    matrices = a.reshape(count, n, n)
+    routine = _routine("hetrf" if hermitian and a.dtype.kind == "c" else "sytrf", a.dtype)
+    ld = numpy.empty_like(matrices)
+    pivots = numpy.empty((count, n), numpy.int32)
+    info = numpy.empty(count, numpy.int32)
+    for i in range(count):
+        factor, pivots[i], info[i] = routine(matrices[i], lower=1)
+        ld[i] = numpy.tril(factor)
+    return ld.reshape(a.shape), pivots.reshape(batch + (n,)), info.reshape(batch)
+
+
+def ldl_solve(ld, pivots, b, hermitian):
+    """``ldl._ldl_solve_arrays`` by LAPACK's ``sytrs`` (``hetrs``), or None where it cannot take them: pivots
+    that ``sytrf`` could not have made (a 2x2 block's pair not both negative and equal, or a block past
+    the last row) are left to the loop, as LAPACK would read outside the matrix."""
+    if ld.dtype != b.dtype or not _usable(ld, b) or pivots.__class__ is not numpy.ndarray:
+        return None
+    n = ld.shape[-1]
+    batch = numpy.broadcast_shapes(ld.shape[:-2], pivots.shape[:-1], b.shape[:-2])
+    count = math.prod(batch)
+    factors = numpy.broadcast_to(ld, batch + ld.shape[-2:]).reshape(count, n, n)
+    swaps = numpy.broadcast_to(pivots, batch + pivots.shape[-1:]).reshape(count, n)
+    if not all(_blocks_well_formed(row) for row in swaps.tolist()):
+        return None
+    sides = numpy.broadcast_to(b, batch + b.shape[-2:]).reshape(count, *b.shape[-2:])
+    routine = _routine("hetrs" if hermitian and ld.dtype.kind == "c" else "sytrs", ld.dtype)
+    x = numpy.empty(sides.shape, b.dtype)
+    for i in range(count):
+        x[i] = routine(factors[i], swaps[i], sides[i], lower=1)[0]
+    return x.reshape(batch + b.shape[-2:])
+
+
+def _blocks_well_formed(pivots):
+    """Whether 1-based ``pivots`` are ``sytrf``'s: each in ``1..n`` in size, negatives in equal pairs."""
+    n = len(pivots)
+    k = 0
+    while k < n:
+        p = pivots[k]
+        if p > 0:
+            if p > n:
+                return False
+            k += 1
+        elif p == 0 or -p > n or k + 1 >= n or pivots[k + 1] != p:
+            return False
+        else:
+            k += 2
+    return True
 
 
 def _getrf(a):

@@ -24,6 +24,7 @@ from ..._float_errors import silent_float_errors
 from .._broadcast import broadcast_shapes
 from .._op import derivative, record
 from ..pointwise_base import write_out
+from . import lapack
 from .checks import check_matrix
 
 __all__ = ["ldl_factor", "ldl_factor_ex", "ldl_solve"]
@@ -190,7 +191,11 @@ class _Factorization:
 
 
 def _ldl_arrays(a, hermitian):
-    """``(LD, pivots, info)`` for each matrix of ``a``: one matrix at a time, as each pivots its own way."""
+    """``(LD, pivots, info)`` for each matrix of ``a``: one matrix at a time, as each pivots its own way; by
+    LAPACK's ``sytrf`` where SciPy takes ``a`` (``lapack.ldl``)."""
+    factored = lapack.ldl(a, hermitian)
+    if factored is not None:
+        return factored
     return namespace_of(a).matrix_kernel(functools.partial(_ldl_kernel, hermitian=hermitian), (2,), a)
 
 
@@ -310,6 +315,9 @@ def _check_solve_inputs(LD, pivots, B):
 
 
 def _ldl_solve_arrays(ld, pivots, b, hermitian):
+    solved = lapack.ldl_solve(ld, pivots, b, hermitian)
+    if solved is not None:
+        return solved
     kernel = functools.partial(_ldl_solve_kernel, hermitian=hermitian)
     return namespace_of(ld).matrix_kernel(kernel, (2, 1, 2), ld, pivots, b)
 
