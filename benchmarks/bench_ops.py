@@ -20,11 +20,11 @@ as separate entries).
 
 Where chainrule stays above 3x (measured on 2 shared cores; ratios move by 10-30% from run to run):
   NumPy has no kernel for it, so chainrule composes one from many array passes or a Python loop:
-    householder_product, cholesky_solve    NumPy exposes no LAPACK orgqr/potrs
-                      (linalg.lu, lu_factor, lu_solve, ldl_factor, ldl_solve, solve_triangular and
-                      triangular_solve call LAPACK's getrf/getrs/sytrf/sytrs and BLAS's trsm through SciPy where
-                      it is installed, the fast extra: 1.2-4.7x on 48x48 to 63x63 matrices, from 17-163x with
-                      chainrule's own loops, which stay without SciPy)
+    cholesky_solve    NumPy exposes no LAPACK potrs
+                      (linalg.lu, lu_factor, lu_solve, ldl_factor, ldl_solve, householder_product,
+                      solve_triangular and triangular_solve call LAPACK's getrf/getrs/sytrf/sytrs/orgqr and
+                      BLAS's trsm through SciPy where it is installed, the fast extra: 1.1-4.7x on 48x48 to
+                      63x63 matrices, from 17-163x with chainrule's own loops, which stay without SciPy)
     F.gelu (exact, ~5x), erfcx, ndtr, lgamma, digamma, polygamma, i0e/i1e, mvlgamma
                       no NumPy ufunc: a branch-free polynomial kernel is 30-90 array passes where
                       PyTorch makes one SIMD pass (erf, erfc, erfinv in float32: ~2.5x, 40 passes). ndtri and

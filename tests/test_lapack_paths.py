@@ -1,6 +1,6 @@
-"""LU, LDL, their solves and triangular solves computed both ways: by SciPy's LAPACK and BLAS where SciPy
-is installed, and by chainrule's own loops (without SciPy, on CuPy, in float16). Each way is compared with
-PyTorch."""
+"""LU, LDL, their solves, triangular solves and products of Householder reflectors computed both ways: by
+SciPy's LAPACK and BLAS where SciPy is installed, and by chainrule's own loops (without SciPy, on CuPy, in
+float16). Each way is compared with PyTorch."""
 
 import numpy as np
 import pytest
@@ -143,6 +143,26 @@ def test_ldl_factor_and_solve_match_pytorch(path, dtype, hermitian, shape):
     _close(solved, torch.linalg.ldl_solve(theirs.LD, theirs.pivots, torch.tensor(b), hermitian=hermitian), dtype)
     names = {"sytrf", "hetrf", "sytrs", "hetrs"}
     assert bool(names & set(path[1])) == (path[0] == "scipy" and shape != (30, 3, 3))
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: np.dtype(d).name)
+@pytest.mark.parametrize("shape,reflectors", [((5, 3), 3), ((6, 4), 2), ((2, 7, 7), 7), ((3, 3), 0)], ids=str)
+def test_householder_product_matches_pytorch(path, dtype, shape, reflectors):
+    a = _matrices(shape, dtype)
+    tau = _matrices(shape[:-2] + (reflectors,), dtype, seed=6)
+    ours_inputs = [chainrule.tensor(v, requires_grad=True) for v in (a, tau)]
+    theirs_inputs = [torch.tensor(v, requires_grad=True) for v in (a, tau)]
+    results = []
+    for module, (A, T) in ((chainrule, ours_inputs), (torch, theirs_inputs)):
+        Q = module.linalg.householder_product(A, T)
+        Q.abs().sum().backward()
+        results.append(Q)
+    _close(*results, dtype)
+    for mine, theirs in zip(ours_inputs, theirs_inputs):
+        if theirs.grad is not None:
+            _close(mine.grad, theirs.grad, dtype)
+    used = bool({"orgqr", "ungqr"} & set(path[1]))
+    assert used == (path[0] == "scipy" and reflectors > 0)
 
 
 @pytest.mark.parametrize("pivots", [[1, -2, 3], [-1, 2, 3], [1, 2, -3], [1, 4, 3], [-1, -2, 3]], ids=str)

@@ -15,6 +15,7 @@ from .._op import OUTPUT, conjugate, derivative, record
 from ..joining import cat
 from ..kernel_dtypes import check_kernel
 from ..pointwise_base import write_out
+from . import lapack
 from .checks import (check_matrix, cholesky_info, failure_info, not_positive_definite_error, singular_error,
                      triangular_info)
 from .matrices import adjoint, adjoint_array, identity, lower, outputs_of, record_factors
@@ -241,13 +242,15 @@ def householder_product(A, tau, *, out=None):
     ``A``'s diagonal (a unit first entry): the ``Q`` of a QR factorization stored as reflectors."""
     _check_householder(A, tau)
     a, t = A._data, tau._data
-    xp = namespace_of(a)
-    m, n = a.shape[-2:]
-    k = t.shape[-1]
-    vectors = xp.tril(a[..., :, :k], -1) + xp.eye(m, k, dtype=a.dtype)
-    q = xp.broadcast_to(xp.eye(m, n, dtype=a.dtype), a.shape).copy()
-    for i in range(k - 1, -1, -1):
-        v = vectors[..., :, i:i + 1]
-        q -= t[..., i, None, None] * (v @ (xp.swapaxes(v, -1, -2).conj() @ q))
+    q = lapack.householder_product(a, t)
+    if q is None:  # one reflector at a time, from the last, as LAPACK's unblocked orgqr
+        xp = namespace_of(a)
+        m, n = a.shape[-2:]
+        k = t.shape[-1]
+        vectors = xp.tril(a[..., :, :k], -1) + xp.eye(m, k, dtype=a.dtype)
+        q = xp.broadcast_to(xp.eye(m, n, dtype=a.dtype), a.shape).copy()
+        for i in range(k - 1, -1, -1):
+            v = vectors[..., :, i:i + 1]
+            q -= t[..., i, None, None] * (v @ (xp.swapaxes(v, -1, -2).conj() @ q))
     result = record(q, LinalgHouseholderProductBackward0, (A, tau), (A, tau))
     return write_out(result, out, "linalg_householder_product")

@@ -1,7 +1,8 @@
 """LAPACK's and BLAS's own routines through SciPy, where SciPy is installed.
 
 NumPy's ``linalg`` has no LU factorization that returns its pivots (``getrf``), no triangular solve
-(``trsm``) and no LDL factorization (``sytrf``/``hetrf``). Without SciPy chainrule computes them with
+(``trsm``), no LDL factorization (``sytrf``/``hetrf``) and no product of Householder reflectors
+(``orgqr``/``ungqr``). Without SciPy chainrule computes them with
 array loops of its own, one step per column or row: right, but each step is a few NumPy calls, so a
 64 x 64 matrix takes 20-160 times PyTorch's time.
 With SciPy (``pip install chainrule[fast]``) the same results come from the routines PyTorch calls too,
@@ -16,7 +17,7 @@ import numpy
 
 from ..._scipy import module as scipy_module
 
-__all__ = ["lu", "lu_solve", "solve_triangular", "ldl", "ldl_solve"]
+__all__ = ["lu", "lu_solve", "solve_triangular", "ldl", "ldl_solve", "householder_product"]
 
 _DTYPES = frozenset(numpy.dtype(code) for code in "fdFD")
 
@@ -148,6 +149,24 @@ def _blocks_well_formed(pivots):
         else:
             k += 2
     return True
+
+
+def householder_product(a, tau):
+    """``factorizations.householder_product``'s array by LAPACK's ``orgqr`` (``ungqr``), or None where it
+    cannot take the arrays (no reflectors, a NaN or an infinity: left to the loop)."""
+    if tau.__class__ is not numpy.ndarray or tau.dtype != a.dtype or not tau.shape[-1] or not _usable(a):
+        return None
+    if not (numpy.isfinite(a).all() and numpy.isfinite(tau).all()):
+        return None
+    batch, (m, n) = a.shape[:-2], a.shape[-2:]
+    count = math.prod(batch)
+    matrices = a.reshape(count, m, n)
+    scales = tau.reshape(count, tau.shape[-1])
+    routine = _routine("ungqr" if a.dtype.kind == "c" else "orgqr", a.dtype)
+    q = numpy.empty_like(matrices)
+    for i in range(count):
+        q[i] = routine(matrices[i], scales[i])[0]
+    return q.reshape(a.shape)
 
 
 def _getrf(a):
