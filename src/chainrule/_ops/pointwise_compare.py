@@ -183,12 +183,13 @@ isnan = _unary("isnan", "isnan")
 isinf = _unary("isinf", "isinf")
 isfinite = _unary("isfinite", "isfinite")
 def _is_positive_infinity(x):
-    """One comparison, where NumPy's ``isposinf`` makes three passes (and more for integers)."""
-    return x == math.inf
+    """One comparison, where NumPy's ``isposinf`` makes three passes. An integer or bool is never infinite:
+    ``x != x``, all False, compares in its own dtype (``x == inf`` would convert every element to a float)."""
+    return x == math.inf if x.dtype.kind == "f" else x != x
 
 
 def _is_negative_infinity(x):
-    return x == -math.inf
+    return x == -math.inf if x.dtype.kind == "f" else x != x
 
 
 isposinf = _unary("isposinf", _is_positive_infinity, rejects=_no_complex("isposinf"))
