@@ -35,9 +35,10 @@ def _usable(*arrays):
 
 
 def lu(a):
-    """``lu._lu_arrays(a)`` by LAPACK's ``getrf``, or None where it cannot take ``a``. A matrix with a NaN is
-    left to the loop: which entry is then taken as a pivot depends on the BLAS, and the loop's rule (a NaN
-    counts as the largest) is the one that gives PyTorch's factors on the edge-value table's matrices."""
+    """``(LU, pivots, info)`` of ``lu._lu_arrays(a)`` by LAPACK's ``getrf``, or None where it cannot take
+    ``a``. A matrix with a NaN is left to the loop: which entry is then taken as a pivot depends on the
+    BLAS, and the loop's rule (a NaN counts as the largest) is the one that gives PyTorch's factors on the
+    edge-value table's matrices."""
     if not _usable(a) or numpy.isnan(a).any():
         return None
     return _getrf(a)
@@ -61,13 +62,10 @@ def lu_solve(lu, pivots, b, left, adjoint):
     else:  # X A = B  <=>  A^T X^T = B^T
         rhs, trans = numpy.swapaxes(b, -1, -2), 1
     batch = numpy.broadcast_shapes(lu.shape[:-2], pivots.shape[:-1], rhs.shape[:-2])
-    count = math.prod(batch)
-    factors = numpy.broadcast_to(lu, batch + lu.shape[-2:]).reshape(count, n, n)
-    swaps = numpy.broadcast_to(pivots, batch + pivots.shape[-1:]).reshape(count, n) - 1
-    sides = numpy.broadcast_to(rhs, batch + rhs.shape[-2:]).reshape(count, *rhs.shape[-2:])
+    factors, swaps, sides = _stacked(lu, batch), _stacked(pivots, batch, 1) - 1, _stacked(rhs, batch)
     routine = _routine("getrs", lu.dtype)
     x = numpy.empty(sides.shape, b.dtype)
-    for i in range(count):
+    for i in range(len(x)):
         x[i] = routine(factors[i], swaps[i], sides[i], trans=trans)[0]
     x = x.reshape(batch + rhs.shape[-2:])
     if left:
@@ -119,17 +117,14 @@ def ldl_solve(ld, pivots, b, hermitian):
     the last row) are left to the loop, as LAPACK would read outside the matrix."""
     if ld.dtype != b.dtype or not _usable(ld, b) or pivots.__class__ is not numpy.ndarray:
         return None
-    n = ld.shape[-1]
     batch = numpy.broadcast_shapes(ld.shape[:-2], pivots.shape[:-1], b.shape[:-2])
-    count = math.prod(batch)
-    factors = numpy.broadcast_to(ld, batch + ld.shape[-2:]).reshape(count, n, n)
-    swaps = numpy.broadcast_to(pivots, batch + pivots.shape[-1:]).reshape(count, n)
+    swaps = _stacked(pivots, batch, 1)
     if not all(_blocks_well_formed(row) for row in swaps.tolist()):
         return None
-    sides = numpy.broadcast_to(b, batch + b.shape[-2:]).reshape(count, *b.shape[-2:])
+    factors, sides = _stacked(ld, batch), _stacked(b, batch)
     routine = _routine("hetrs" if hermitian and ld.dtype.kind == "c" else "sytrs", ld.dtype)
     x = numpy.empty(sides.shape, b.dtype)
-    for i in range(count):
+    for i in range(len(x)):
         x[i] = routine(factors[i], swaps[i], sides[i], lower=1)[0]
     return x.reshape(batch + b.shape[-2:])
 
@@ -170,25 +165,19 @@ def householder_product(a, tau):
 
 
 def _getrf(a):
-    """LU with partial pivoting of each matrix of ``a`` (``_usable``): ``(LU, pivots, permutation, info)`` as
-    ``lu._lu_arrays`` gives them (1-based int32 pivots; row ``i`` of ``P^T A`` is row ``permutation[i]``)."""
+    """LU with partial pivoting of each matrix of ``a`` (``_usable``): ``(LU, pivots, info)``, 1-based int32
+    pivots as PyTorch gives them."""
     batch, (m, n) = a.shape[:-2], a.shape[-2:]
-    k = min(m, n)
     count = math.prod(batch)
     matrices = a.reshape(count, m, n)
     routine = _routine("getrf", a.dtype)
     lu = numpy.empty_like(matrices)
-    pivots = numpy.empty((count, k), numpy.int32)
-    permutation = numpy.empty((count, m), numpy.int64)
+    pivots = numpy.empty((count, min(m, n)), numpy.int32)
     info = numpy.empty(count, numpy.int32)
     for i in range(count):
         lu[i], swaps, info[i] = routine(matrices[i])
         pivots[i] = swaps + 1
-        rows = list(range(m))
-        for j, p in enumerate(swaps.tolist()):
-            rows[j], rows[p] = rows[p], rows[j]
-        permutation[i] = rows
-    return lu.reshape(a.shape), pivots.reshape(batch + (k,)), permutation.reshape(batch + (m,)), info.reshape(batch)
+    return lu.reshape(a.shape), pivots.reshape(batch + (min(m, n),)), info.reshape(batch)
 
 
 def _trsm(a, b, upper, unitriangular):
@@ -197,14 +186,19 @@ def _trsm(a, b, upper, unitriangular):
     It is asked for ``X^T`` from ``X^T A^T = B^T``: the transposes of row-major matrices are the column-major
     ones BLAS reads, so nothing is copied on the way in or out."""
     batch = numpy.broadcast_shapes(a.shape[:-2], b.shape[:-2])
-    count = math.prod(batch)
-    matrices = numpy.broadcast_to(a, batch + a.shape[-2:]).reshape(count, *a.shape[-2:])
-    sides = numpy.broadcast_to(b, batch + b.shape[-2:]).reshape(count, *b.shape[-2:])
+    matrices, sides = _stacked(a, batch), _stacked(b, batch)
     routine = _routine("trsm", a.dtype)
     x = numpy.empty(sides.shape, b.dtype)
-    for i in range(count):
+    for i in range(len(x)):
         x[i] = routine(1.0, matrices[i].T, sides[i].T, side=1, lower=int(upper), diag=int(unitriangular)).T
     return x.reshape(batch + b.shape[-2:])
+
+
+def _stacked(array, batch, dims=2):
+    """``array`` broadcast over ``batch``, its last ``dims``-d blocks (matrices, or pivot vectors) stacked
+    along one leading axis: the operands of a LAPACK call per matrix."""
+    core = array.shape[array.ndim - dims:]
+    return numpy.broadcast_to(array, batch + core).reshape((math.prod(batch),) + core)
 
 
 def _routine(name, dtype):

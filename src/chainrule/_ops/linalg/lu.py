@@ -40,7 +40,8 @@ def _lu_arrays(a):
     LAPACK's ``getrf`` where SciPy has it for ``a`` (``lapack.lu``), else a vectorised step per column."""
     factored = lapack.lu(a)
     if factored is not None:
-        return factored
+        lu, pivots, info = factored
+        return lu, pivots, _permutation_from_pivots(pivots, a.shape[-2]), info
     xp = namespace_of(a)
     batch, (m, n) = a.shape[:-2], a.shape[-2:]
     k = min(m, n)
@@ -73,12 +74,13 @@ def _permutation_matrix(permutation, dtype):
 
 def _permutation_from_pivots(pivots, m):
     """Replay LAPACK's row swaps (``pivots`` are 1-based) to get the row permutation: matrix by matrix on
-    Python lists for a few, else a vectorised swap per pivot over the batch."""
+    Python lists for no more matrices than 4 per swap (as ``lapack`` calls LAPACK), else a vectorised swap
+    per pivot over the batch."""
     xp = namespace_of(pivots)
     batch = pivots.shape[:-1]
     swaps = pivots.reshape(math.prod(batch), pivots.shape[-1]).astype(xp.int64) - 1
-    if swaps.__class__ is NUMPY.ndarray and swaps.shape[0] <= 4 and swaps.size and 0 <= swaps.min() \
-            and swaps.max() < m:
+    if swaps.__class__ is NUMPY.ndarray and swaps.size and swaps.shape[0] <= 4 * swaps.shape[1] \
+            and 0 <= swaps.min() and swaps.max() < m:
         permutations = []
         for matrix_swaps in swaps.tolist():
             rows = list(range(m))
