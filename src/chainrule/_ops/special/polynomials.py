@@ -23,19 +23,25 @@ __all__ = ["chebyshev_polynomial_t", "chebyshev_polynomial_u", "chebyshev_polyno
 
 # ---------------------------------------------------------------- three-term recurrences
 def _recur(xp, x, n, first, step):
-    """``p_n(x)`` for n >= 2: ``p_0 = 1``, ``p_1 = first(x)``, ``p_(k+1) = step(k, x, p_k, p_(k-1))``."""
-    previous = xp.ones(x.shape, dtype=x.dtype)
-    current = first(x)
-    active = xp.arange(x.size)
-    k = 1
-    while active.size:
-        x_a = x[active]
-        following = step(k, x_a, current[active], previous[active])
-        previous[active] = current[active]
-        current[active] = following
+    """``p_n(x)`` for n >= 2: ``p_0 = 1``, ``p_1 = first(x)``, ``p_(k+1) = step(k, x, p_k, p_(k-1))``.
+
+    The elements are put in order of falling degree, so those still recurring at step k are a prefix:
+    each step works on slices, and an element's value is stored when its degree is reached."""
+    order = xp.argsort(-n, kind="stable")
+    x, n = x[order], n[order]
+    falling = -n
+    out = xp.empty_like(x)
+    previous, current = xp.ones_like(x), first(x)
+    k, recurring = 1, x.size
+    while recurring:
+        still = int(xp.searchsorted(falling, -k, side="left"))  # the elements whose degree is above k
+        out[still:recurring] = current[still:recurring]
+        recurring = still
+        previous, current = current[:still], step(k, x[:still], current[:still], previous[:still])
         k += 1
-        active = active[n[active] > k]
-    return current
+    result = xp.empty_like(out)
+    result[order] = out
+    return result
 
 
 def _chebyshev_step(k, x, current, previous):
@@ -104,7 +110,8 @@ def _polynomial(kind, shifted=False):
         done = n <= 0
         if chebyshev:
             edge = ~done & (xp.abs(y) == 1)
-            out = xp.where(edge, _endpoints(xp, kind, y, n), out)
+            if edge.any():
+                out[edge] = _endpoints(xp, kind, y[edge], n[edge])
             closed = ~done & ~edge & (n > high_degree) & (xp.abs(y) < 1)
             if closed.any():
                 out[closed] = _trigonometric(xp, kind, y[closed], n[closed])
@@ -113,7 +120,8 @@ def _polynomial(kind, shifted=False):
             done = done | (x == 0)
         elif kind == "p":
             edge = ~done & (xp.abs(x) == 1)
-            out = xp.where(edge, xp.where(x > 0, 1.0, 1 - 2 * xp.remainder(n, 2)), out)
+            if edge.any():
+                out[edge] = xp.where(x[edge] > 0, 1.0, 1 - 2 * xp.remainder(n[edge], 2))
             done = done | edge
         first = ~done & (n == 1)
         out = xp.where(first, _FIRST[kind](y), out)
