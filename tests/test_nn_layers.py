@@ -181,6 +181,26 @@ def test_ctc_loss():
                 atol=1e-9, rtol=1e-7)
 
 
+@pytest.mark.parametrize("zero_infinity", [False, True])
+def test_ctc_loss_without_gradient_is_the_same_loss(zero_infinity):
+    """Without a gradient to find, only the forward variables are computed; the losses stay PyTorch's."""
+    log_probs = torch.tensor(np.random.default_rng(1).standard_normal((5, 3, 4))).log_softmax(2)
+    targets, input_lengths, target_lengths = torch.tensor([[1, 1, 2], [3, 1, 0], [2, 2, 2]]), [5, 4, 2], [3, 2, 3]
+    expected = torch.nn.functional.ctc_loss(log_probs, targets, input_lengths, target_lengths, reduction="none",
+                                            zero_infinity=zero_infinity)
+    ours = chainrule.tensor(log_probs.numpy())
+    with_grad = chainrule.nn.functional.ctc_loss(ours.requires_grad_(), chainrule.tensor(targets.numpy()),
+                                                 input_lengths, target_lengths, reduction="none",
+                                                 zero_infinity=zero_infinity)
+    with chainrule.no_grad():
+        without = chainrule.nn.functional.ctc_loss(ours, chainrule.tensor(targets.numpy()), input_lengths,
+                                                   target_lengths, reduction="none", zero_infinity=zero_infinity)
+    assert without.grad_fn is None and not without.requires_grad
+    np.testing.assert_array_equal(without.numpy(), with_grad.detach().numpy())
+    np.testing.assert_allclose(without.numpy(), expected.numpy(), rtol=1e-12)
+    assert np.isinf(expected[2].item()) != zero_infinity  # the third sample cannot be aligned in 2 steps
+
+
 def test_loss_legacy_reduction_flags_warn_and_map():
     with pytest.warns(UserWarning, match="size_average and reduce args will be deprecated"):
         loss = nn.MSELoss(size_average=False)

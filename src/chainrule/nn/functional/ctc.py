@@ -10,7 +10,8 @@ second derivative of its own.
 import math
 
 from ..._array import namespace_of
-from ..._ops._op import derivative, record
+from ..._ops._op import derivative, needs_grad, record
+from ..._recording import state as recording_state
 from ..._ops.kernel_dtypes import check_kernel
 from ..._ops.pointwise import where
 from ..._errors import type_name
@@ -83,47 +84,54 @@ def _logsumexp(*terms):
         return xp.log(xp.exp(stacked - safe_peak).sum(axis=0)) + safe_peak
 
 
-def _shifted(values, by):
-    """``values`` moved ``by`` places along the last axis, ``-inf`` coming in."""
-    moved = namespace_of(values).full_like(values, -math.inf)
-    if by > 0:
-        moved[..., by:] = values[..., :-by]
-    else:
-        moved[..., :by] = values[..., -by:]
-    return moved
-
-
-@silent_float_errors
-def _alignment_variables(log_probs, extended, skips, input_lengths, extended_lengths):
-    """alpha and beta over time ``t``, batch ``n`` and extended-label position ``s``."""
+# alpha and beta are over time ``t``, batch ``n`` and extended-label position ``s``. Both are kept with two
+# ``-inf`` columns on the side their recursion reads from, so that a position's neighbours one and two places
+# away are views, and every mask is folded into an addend of 0 or ``-inf``: a step is four array calls
+# (``logaddexp`` keeps ``-inf`` and is exact in log space).
+def _emissions(log_probs, extended, extended_lengths):
+    """Each step's log-probability of each extended label, ``-inf`` past a sample's labels."""
     xp = namespace_of(log_probs)
-    steps, batch, _ = log_probs.shape
-    positions = extended.shape[1]
-    emissions = xp.take_along_axis(log_probs, xp.broadcast_to(extended, (steps, batch, positions)), 2)
-    inside = xp.arange(positions)[None, :] < extended_lengths[:, None]
-    alpha = xp.full((steps, batch, positions), -math.inf)
-    alpha[0, :, :2] = emissions[0, :, :2]
-    alpha[0] = xp.where(inside, alpha[0], -math.inf)
+    steps, batch, classes = log_probs.shape
+    flat_labels = xp.arange(batch)[:, None] * classes + extended  # into each step's (batch * classes) row
+    emissions = xp.take(log_probs.reshape(steps, batch * classes), flat_labels, axis=1)
+    inside = xp.arange(extended.shape[1])[None, :] < extended_lengths[:, None]
+    return xp.where(inside, emissions, -math.inf), inside
+
+
+def _alpha(emissions, no_skip):
+    xp = namespace_of(emissions)
+    steps, batch, positions = emissions.shape
+    alpha = xp.full((steps, batch, positions + 2), -math.inf)
+    alpha[0, :, 2:4] = emissions[0, :, :2]
     for t in range(1, steps):
         previous = alpha[t - 1]
-        skipped = xp.where(skips, _shifted(previous, 2), -math.inf)
-        alpha[t] = xp.where(inside, _logsumexp(previous, _shifted(previous, 1), skipped) + emissions[t], -math.inf)
-    beta = xp.full((steps, batch, positions), -math.inf)
+        reached = xp.logaddexp(xp.logaddexp(previous[:, 2:], previous[:, 1:-1]), previous[:, :-2] + no_skip)
+        alpha[t, :, 2:] = reached + emissions[t]
+    return alpha[:, :, 2:]
+
+
+def _beta(emissions, no_skip, inside, input_lengths, extended_lengths):
+    """Started (log 1 = 0) at the last two positions of each sample's last step."""
+    xp = namespace_of(emissions)
+    steps, batch, positions = emissions.shape
     last = extended_lengths[:, None] - 1
-    end_positions = (xp.arange(positions)[None, :] == last) | (xp.arange(positions)[None, :] == last - 1)
+    end_positions = (xp.arange(positions)[None, :] >= last - 1) & inside
+    start = xp.full((steps, batch, positions), -math.inf)
+    rows = xp.arange(batch)[input_lengths > 0]
+    start[input_lengths[rows] - 1, rows] = xp.where(end_positions[rows], 0.0, -math.inf)
+    skip_back = xp.full((batch, positions), -math.inf)
+    skip_back[:, :-2] = no_skip[:, 2:]
+    beta = xp.full((steps + 1, batch, positions + 2), -math.inf)
     for t in range(steps - 1, -1, -1):
-        is_last_step = (input_lengths - 1 == t)[:, None]
-        following = beta[t + 1] if t + 1 < steps else xp.full((batch, positions), -math.inf)
-        skipped = xp.where(_shifted(skips, -2), _shifted(following, -2), -math.inf)
-        recursed = _logsumexp(following, _shifted(following, -1), skipped) + emissions[t]
-        beta[t] = xp.where(inside & end_positions & is_last_step, emissions[t], xp.where(inside, recursed, -math.inf))
-        beta[t] = xp.where((t < input_lengths)[:, None], beta[t], -math.inf)
-    return alpha, beta
+        following = beta[t + 1]
+        reached = xp.logaddexp(xp.logaddexp(following[:, :-2], following[:, 1:-1]), following[:, 2:] + skip_back)
+        beta[t, :, :-2] = xp.logaddexp(reached, start[t]) + emissions[t]
+    return beta[:steps, :, :-2]
 
 
 @silent_float_errors
-def _ctc(log_probs, labels, input_lengths, target_lengths, blank):
-    """Per-sample negative log-likelihoods and their gradient for ``log_probs``."""
+def _ctc(log_probs, labels, input_lengths, target_lengths, blank, with_gradient):
+    """Per-sample negative log-likelihoods, and their gradient for ``log_probs`` (None without ``with_gradient``)."""
     xp = namespace_of(log_probs)
     steps, batch, classes = log_probs.shape
     width = labels.shape[1]
@@ -132,16 +140,22 @@ def _ctc(log_probs, labels, input_lengths, target_lengths, blank):
     extended_lengths = 2 * target_lengths + 1
     skips = xp.zeros(extended.shape, dtype=xp.bool_)
     skips[:, 2:] = (extended[:, 2:] != blank) & (extended[:, 2:] != extended[:, :-2])
-    alpha, beta = _alignment_variables(log_probs, extended, skips, input_lengths, extended_lengths)
+    no_skip = xp.where(skips, 0.0, -math.inf)
+    emissions, inside = _emissions(log_probs, extended, extended_lengths)
+    alpha = _alpha(emissions, no_skip)
     rows = xp.arange(batch)
     final = alpha[input_lengths - 1, rows]
     nll = -_logsumexp(final[rows, extended_lengths - 1],
                       xp.where(extended_lengths > 1, final[rows, xp.maximum(extended_lengths - 2, 0)], -math.inf))
-    both = alpha + beta
+    if not with_gradient:
+        return nll, None
+    both = alpha + _beta(emissions, no_skip, inside, input_lengths, extended_lengths)
     peak = both.max(axis=2, keepdims=True)
     safe_peak = xp.where(peak == -math.inf, 0, peak)
-    per_class = xp.zeros((steps, batch, classes))
-    xp.scatter_add(per_class, (slice(None), rows[:, None], extended), xp.exp(both - safe_peak))
+    # each position's share summed into its label's class, one bin per (step, sample, class)
+    bins = (xp.arange(steps * batch).reshape(steps, batch, 1) * classes + extended).reshape(-1)
+    shares = xp.exp(both - safe_peak).reshape(-1)
+    per_class = xp.bincount(bins, weights=shares, minlength=steps * batch * classes).reshape(log_probs.shape)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
         occupancy = xp.exp(xp.log(per_class) + safe_peak + nll[None, :, None] - log_probs)
         gradient = xp.exp(log_probs) - occupancy
@@ -163,15 +177,19 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
     tg_lengths = _as_lengths(target_lengths, xp, "target_lengths", lp.shape[1])
     _check_arguments(log_probs, targets, in_lengths, tg_lengths)
     labels = _padded_targets(targets, tg_lengths) if not unbatched else targets._data.astype(xp.int64)[None, :]
-    nll, gradient = _ctc(lp.astype(xp.float64), labels, in_lengths, tg_lengths, blank)
-    if zero_infinity:
-        infinite = xp.isinf(nll)
-        gradient = xp.where(infinite[None, :, None], 0, gradient)
+    # the gradient is found with the loss; a compiled function's recording asks for it whatever the mode
+    with_gradient = needs_grad(log_probs) or log_probs._tangent is not None or recording_state.recorder is not None
+    nll, gradient = _ctc(lp.astype(xp.float64), labels, in_lengths, tg_lengths, blank, with_gradient)
     dtype = lp.dtype
-    coefficient = make_tensor(gradient.astype(dtype).reshape(tuple(log_probs.shape)))
     losses = nll.astype(dtype).reshape(() if unbatched else -1)
-    grad_shape = () if unbatched else (1, -1, 1)
-    losses = record(losses, CtcLossBackward0, (log_probs,), (), (coefficient, grad_shape))
+    if with_gradient:
+        if zero_infinity:
+            gradient = xp.where(xp.isinf(nll)[None, :, None], 0, gradient)
+        coefficient = make_tensor(gradient.astype(dtype).reshape(tuple(log_probs.shape)))
+        grad_shape = () if unbatched else (1, -1, 1)
+        losses = record(losses, CtcLossBackward0, (log_probs,), (), (coefficient, grad_shape))
+    else:
+        losses = make_tensor(losses)
     if zero_infinity:
         losses = where(losses == math.inf, make_tensor(xp.zeros((), dtype=dtype)), losses)
     if reduction == "none":
