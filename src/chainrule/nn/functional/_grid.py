@@ -9,13 +9,14 @@ ordinary chainrule expressions of the grid, so the vjps below (built from ``gath
 """
 
 import itertools
+import math
 import warnings
 
 from ..._array import namespace_of
 from ..._ops._op import derivative, record
 from ..._signatures import Signatures
 from ..._tensor import Tensor, make_tensor
-from ._windows import GatherFlatBackward, ScatterFlatBackward, gather_flat, scatter_flat
+from ._windows import GatherFlatBackward, ScatterFlatBackward, plane_offsets, gather_flat, scatter_flat
 from ..._float_errors import silent_float_errors
 from ..._ops._arguments import bool_argument
 from ..._ops.kernel_dtypes import check_kernel
@@ -121,51 +122,58 @@ def _source_line(coordinate, size, padding_mode, align_corners):
     return value, slope
 
 
-@silent_float_errors
-def _positions(grid, spatial, padding_mode, align_corners):
-    """Per grid axis (x first): the sample position as a chainrule expression of ``grid``.
-
-    ``slope * grid + offset`` equals the position and carries its derivative in ``grid``.
-    """
-    g = grid._data
-    positions = []
-    for axis, size in enumerate(spatial[::-1]):
-        coordinate = g[..., axis]
-        value, slope = _source_line(coordinate, size, padding_mode, align_corners)
-        offset = value - slope * coordinate
-        line = grid.select(-1, axis)
-        positions.append(line * make_tensor(slope.astype(g.dtype)) + make_tensor(offset.astype(g.dtype)))
-    return positions
-
-
 def _position_padding(mode, padding_mode):
     """Bicubic sampling pads each of its taps, not the sample position (as PyTorch does)."""
     return "zeros" if mode == "bicubic" else padding_mode
 
 
 @silent_float_errors
-def _corners(positions, spatial, mode, padding_mode, align_corners):
-    """The input pixels each sample reads, as (pixel per axis, factors whose product is its weight, and
-    each factor's derivative in its axis's position); nearest sampling reads one pixel with no factors."""
-    values = [p._data for p in positions]
-    xp = namespace_of(values[0])
+def _plan(g, spatial, mode, padding_mode, align_corners):
+    """What a sampling reads, fixed by where the samples land (found once per call, from the grid array).
+
+    Per grid axis (x first): the slope and offset that make ``slope * grid + offset`` the sample position
+    (the slope is also its derivative in the grid), and the position's floor; per pixel read (a corner):
+    its flat index into the (…, H, W) plane, whether it lies inside, and its step from the floor along
+    each axis. Nearest sampling reads one pixel and has no floors."""
+    xp = namespace_of(g)
+    slopes, offsets, positions = [], [], []
+    for axis, size in enumerate(spatial[::-1]):
+        coordinate = g[..., axis]
+        value, slope = _source_line(coordinate, size, _position_padding(mode, padding_mode), align_corners)
+        slope, offset = slope.astype(g.dtype), (value - slope * coordinate).astype(g.dtype)
+        slopes.append(slope)
+        offsets.append(offset)
+        positions.append(coordinate * slope + offset)
     if mode == "nearest":
-        nearest = [xp.rint(v).astype(xp.int64) for v in values]
-        return [(nearest, None, None)]
-    lows = [xp.floor(v).astype(xp.int64) for v in values]
-    fractions = [p - make_tensor(low.astype(p._data.dtype)) for p, low in zip(positions, lows)]
+        lows, pixels, steps = None, [[xp.rint(p).astype(xp.int64) for p in positions]], [()]
+    else:
+        lows = [xp.floor(p).astype(xp.int64) for p in positions]
+        if mode == "bicubic":
+            taps = [[_padded_tap(low + step - 1, size, padding_mode, align_corners) for step in range(4)]
+                    for low, size in zip(lows, spatial[::-1])]
+            steps = list(itertools.product(range(4), repeat=len(lows)))
+            pixels = [[tap[step] for tap, step in zip(taps, corner)] for corner in steps]
+        else:
+            steps = list(itertools.product(range(2), repeat=len(lows)))
+            pixels = [[low + step for low, step in zip(lows, corner)] for corner in steps]
+    corners = [(*_flat_and_valid(pixel, spatial), corner) for pixel, corner in zip(pixels, steps)]
+    return slopes, offsets, lows, corners
+
+
+def _factor_tables(fractions, mode):
+    """Per axis, for each step from the floor: the factor it puts in a corner's weight, and the factor's
+    derivative in the position (fractions: arrays, or chainrule tensors for a differentiable weight)."""
     if mode == "bicubic":
-        weights = [_cubic_weights(f) for f in fractions]
-        taps = [[_padded_tap(low + step - 1, size, padding_mode, align_corners) for step in range(4)]
-                for low, size in zip(lows, spatial[::-1])]
-        return [([t[s] for t, s in zip(taps, steps)], [w[0][s] for w, s in zip(weights, steps)],
-                 [w[1][s] for w, s in zip(weights, steps)]) for steps in itertools.product(range(4), range(4))]
-    corners = []
-    for steps in itertools.product(range(2), repeat=len(values)):
-        pixel = [low + s for low, s in zip(lows, steps)]
-        corners.append((pixel, [(f if s else 1 - f) for f, s in zip(fractions, steps)],
-                        [1 if s else -1 for s in steps]))
-    return corners
+        return [_cubic_weights(f) for f in fractions]
+    return [([1 - f, f], [-1, 1]) for f in fractions]
+
+
+def _weight(valid, tables, corner):
+    """A corner's weight: 0 outside the image, else the product of its factors along the axes."""
+    weight = valid
+    for table, step in zip(tables, corner):
+        weight = weight * table[0][step]
+    return weight
 
 
 _CUBIC_A = -0.75  # PyTorch's cubic convolution constant
@@ -221,80 +229,84 @@ def _flat_and_valid(pixel, spatial):
 
 
 # ---------------------------------------------------------------- grid_sample
-def _sample(input, grid, mode, padding_mode, align_corners):
-    """The sampled values: each pixel read, times its weight (the forward, on the same corners the vjps use)."""
-    spatial = tuple(input.shape[2:])
-    positions = _positions(grid, spatial, _position_padding(mode, padding_mode), align_corners)
+@silent_float_errors
+def _sample(x, g, mode, plan):
+    """The sampled values, on arrays: each pixel read, times its weight."""
+    xp = namespace_of(x)
+    slopes, offsets, lows, corners = plan
+    tables = ()  # nearest: no factors
+    if lows is not None:
+        positions = [g[..., axis] * slope + offset for axis, (slope, offset) in enumerate(zip(slopes, offsets))]
+        tables = _factor_tables([p - low.astype(p.dtype) for p, low in zip(positions, lows)], mode)
+    values, starts = x.reshape(-1), plane_offsets(xp, x.shape[:2] + (math.prod(x.shape[2:]),), 1)
     result = None
-    for pixel, factors, _ in _corners(positions, spatial, mode, padding_mode, align_corners):
-        flat, valid = _flat_and_valid(pixel, spatial)
-        xp = namespace_of(flat)
-        index = xp.broadcast_to(flat[:, None], flat.shape[:1] + input.shape[1:2] + flat.shape[1:])
-        picked = gather_flat(input, xp.ascontiguousarray(index), len(spatial), GatherForSampling)
-        weight = make_tensor(valid.astype(input._data.dtype))
-        for factor in factors or ():
-            weight = weight * factor
-        term = picked * weight.unsqueeze(1)
+    for flat, valid, corner in corners:
+        picked = xp.take(values, flat.reshape(flat.shape[0], 1, -1) + starts)
+        weight = _weight(valid.astype(x.dtype), tables, corner)
+        term = picked * weight.reshape(weight.shape[0], 1, -1)
+        result = term if result is None else result + term
+    return result.reshape(x.shape[:2] + g.shape[1:-1])
+
+
+@silent_float_errors
+def _fractions(grid, plan):
+    """Each position's distance past its floor, as chainrule expressions of ``grid``."""
+    slopes, offsets, lows, _ = plan
+    return [grid.select(-1, axis) * make_tensor(slope) + make_tensor(offset) - make_tensor(low.astype(slope.dtype))
+            for axis, (slope, offset, low) in enumerate(zip(slopes, offsets, lows))]
+
+
+def _flat_index(flat, shape):
+    """A corner's flat pixel index repeated over the channels of ``shape``, as the flat gathers take it."""
+    xp = namespace_of(flat)
+    return xp.ascontiguousarray(xp.broadcast_to(flat[:, None], shape))
+
+
+def _grid_sample_grad_input(grad, input, grid, mode, plan):
+    corners = plan[3]
+    tables = () if mode == "nearest" else _factor_tables(_fractions(grid, plan), mode)
+    rank = input.dim() - 2
+    total = None
+    for flat, valid, corner in corners:
+        weight = _weight(make_tensor(valid.astype(grad._data.dtype)), tables, corner)
+        term = scatter_flat(grad * weight.unsqueeze(1), _flat_index(flat, grad.shape), tuple(input.shape), rank,
+                            ScatterForSampling)
+        total = term if total is None else total + term
+    return total
+
+
+def _grid_sample_grad_grid(grad, input, grid, mode, plan):
+    if mode == "nearest":
+        return grid * 0
+    slopes, _, _, corners = plan
+    tables = _factor_tables(_fractions(grid, plan), mode)
+    rank = len(slopes)
+    per_axis = [None] * rank
+    for flat, valid, corner in corners:
+        inside = make_tensor(valid[:, None].astype(grad._data.dtype))
+        picked = gather_flat(input, _flat_index(flat, grad.shape), rank, GatherForSampling) * inside
+        seen = (grad * picked).sum(1)
+        for axis in range(rank):
+            # the derivative of this corner's weight along ``axis``: that factor's derivative times the others
+            slope = tables[axis][1][corner[axis]]
+            if isinstance(slope, int):  # bilinear: the factor is f or 1 - f
+                term = seen if slope > 0 else -seen
+            else:
+                term = seen * slope
+            for other, (table, step) in enumerate(zip(tables, corner)):
+                if other != axis:
+                    term = term * table[0][step]
+            per_axis[axis] = term if per_axis[axis] is None else per_axis[axis] + term
+    basis = namespace_of(grid._data).eye(rank, dtype=grid._data.dtype)
+    result = None
+    for axis in range(rank):
+        term = (per_axis[axis] * make_tensor(slopes[axis])).unsqueeze(-1) * make_tensor(basis[axis])
         result = term if result is None else result + term
     return result
 
 
 GatherForSampling = GatherFlatBackward  # grid sampling gathers and scatters corners by flat index
 ScatterForSampling = ScatterFlatBackward
-
-
-def _grid_sample_grad_input(grad, input, grid, mode, padding_mode, align_corners):
-    spatial = tuple(input.shape[2:])
-    positions = _positions(grid, spatial, _position_padding(mode, padding_mode), align_corners)
-    total = None
-    for pixel, factors, _ in _corners(positions, spatial, mode, padding_mode, align_corners):
-        flat, valid = _flat_and_valid(pixel, spatial)
-        xp = namespace_of(flat)
-        index = xp.ascontiguousarray(xp.broadcast_to(flat[:, None], grad.shape))
-        weight = make_tensor(valid.astype(grad._data.dtype))
-        for factor in factors or ():
-            weight = weight * factor
-        term = scatter_flat(grad * weight.unsqueeze(1), index, tuple(input.shape), len(spatial), ScatterForSampling)
-        total = term if total is None else total + term
-    return total
-
-
-def _grid_sample_grad_grid(grad, input, grid, mode, padding_mode, align_corners):
-    if mode == "nearest":
-        return grid * 0
-    spatial = tuple(input.shape[2:])
-    rank = len(spatial)
-    position_padding = _position_padding(mode, padding_mode)
-    positions = _positions(grid, spatial, position_padding, align_corners)
-    slopes = [make_tensor(_source_line(grid._data[..., axis], size, position_padding, align_corners)[1]
-                          .astype(grid._data.dtype)) for axis, size in enumerate(spatial[::-1])]
-    per_axis = [None] * rank
-    for pixel, factors, derivatives in _corners(positions, spatial, mode, padding_mode, align_corners):
-        flat, valid = _flat_and_valid(pixel, spatial)
-        xp = namespace_of(flat)
-        index = xp.ascontiguousarray(xp.broadcast_to(flat[:, None], grad.shape))
-        inside = make_tensor(valid[:, None].astype(grad._data.dtype))
-        picked = gather_flat(input, index, rank, GatherForSampling) * inside
-        seen = (grad * picked).sum(1)
-        for axis in range(rank):
-            # the derivative of this corner's weight along ``axis``: that factor's derivative times the others
-            slope = derivatives[axis]
-            if isinstance(slope, int):  # bilinear: the factor is f or 1 - f
-                term = seen if slope > 0 else -seen
-            else:
-                term = seen * slope
-            for other, factor in enumerate(factors):
-                if other != axis:
-                    term = term * factor
-            per_axis[axis] = term if per_axis[axis] is None else per_axis[axis] + term
-    basis = namespace_of(grid._data).eye(rank, dtype=grid._data.dtype)
-    result = None
-    for axis in range(rank):
-        term = (per_axis[axis] * slopes[axis]).unsqueeze(-1) * make_tensor(basis[axis])
-        result = term if result is None else result + term
-    return result
-
-
 _GRID_SAMPLER_NODES = {rank: derivative(f"GridSampler{rank}DBackward0", _grid_sample_grad_input, _grid_sample_grad_grid,
                                          saves="input grid") for rank in (2, 3)}
 
@@ -325,6 +337,6 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
     if x.dtype != g.dtype:
         raise RuntimeError(f"expected scalar type {input.dtype.scalar_type_name} but found "
                            f"{grid.dtype.scalar_type_name}")
-    out = _sample(make_tensor(x), make_tensor(g), mode, padding_mode, align_corners)._data
-    return record(out, _GRID_SAMPLER_NODES[x.ndim - 2], (input, grid), (input, grid),
-                  (mode, padding_mode, align_corners))
+    plan = _plan(g, tuple(x.shape[2:]), mode, padding_mode, align_corners)
+    return record(_sample(x, g, mode, plan), _GRID_SAMPLER_NODES[x.ndim - 2], (input, grid), (input, grid),
+                  (mode, plan))
