@@ -116,6 +116,39 @@ def test_scatter_reduce_records_pytorch_node_and_second_derivative(reduce):
     assert results[0] == results[1]
 
 
+_BAD_POSITIONS = [
+    lambda m: m.zeros(3, 2).scatter_reduce(0, m.tensor([[3, 0]]), m.ones(1, 2), "amax"),
+    lambda m: m.zeros(3, 2).scatter_reduce(0, m.tensor([[0, -1]]), m.ones(1, 2), "sum"),  # no wrapping around
+    lambda m: m.zeros(3, 2).scatter_reduce(0, m.tensor([[0, 0, 0]]), m.ones(1, 3), "amax"),
+    lambda m: m.zeros(3, 2).scatter_reduce(0, m.tensor([[0, 0]]), m.ones(1, 1), "prod"),  # src too small
+    lambda m: m.tensor(1.0).scatter_reduce(0, m.tensor(1), m.tensor(2.0), "amin"),
+    lambda m: m.zeros(3, 2).index_reduce(1, m.tensor([2]), m.ones(3, 1), "amax"),
+    lambda m: m.zeros(3, 2).index_reduce(0, m.tensor([-1]), m.ones(1, 2), "prod"),
+]
+
+
+@pytest.mark.parametrize("call", _BAD_POSITIONS)
+def test_scatter_reduce_refuses_positions_as_pytorch(call):
+    """An index outside the target, negative or not, or larger than the source, is PyTorch's error."""
+    import warnings
+
+    errors = []
+    for module in (chainrule, torch):
+        with warnings.catch_warnings(), pytest.raises(Exception) as caught:
+            warnings.simplefilter("ignore", UserWarning)
+            call(module)
+        errors.append((type(caught.value), str(caught.value)))
+    assert errors[0] == errors[1]
+
+
+@pytest.mark.parametrize("reduce", ["sum", "prod", "mean", "amax", "amin"])
+def test_scatter_reduce_of_a_0d_tensor(reduce):
+    """A 0-d target takes its one element along dim 0 (a 0-d or one-element index)."""
+    for index in ((0,), ([0],)):
+        _compare(lambda m, x, s, i: x.scatter_reduce(0, i, s, reduce), 1.5, 2.0 if not index[0] else [2.0], index,
+                 grad=False)
+
+
 # ---------------------------------------------------------------- ordering ops
 _ROWS = [[0.0, -0.0, 0.0, -0.0, 0.0], [NAN, 1.0, NAN, 2.0, 1.0], [-0.0, 3.0, 0.0, 1.0, -0.0],
          [2.0, 2.0, INF, -INF, 2.0], [1.0, -0.0, 1.0, 0.0, 5.0]]

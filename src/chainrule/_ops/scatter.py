@@ -40,7 +40,7 @@ def _check_index_dtype(index, message):
     return index._data
 
 
-def _check_positions(x, dim, index, src=None):
+def check_positions(x, dim, index, src=None):
     """PyTorch's checks of a gather's (``src`` None) or a scatter's index; a 0-d tensor counts as 1-d."""
     shape = x.shape or (1,)
     if max(index.ndim, 1) != len(shape):
@@ -64,7 +64,7 @@ def gather(input, dim, index, *, sparse_grad=False, out=None):
     x = input._data
     idx = _check_index_dtype(index, "gather(): Expected dtype int32/int64 for index")
     dim = _wrap_dim(dim, x.ndim)
-    _check_positions(x, dim, idx)
+    check_positions(x, dim, idx)
     result = gather_along(input, dim, idx)
     return result if out is None else write_out(result, out, "gather")
 
@@ -77,7 +77,7 @@ def _checked_scatter(input, dim, index, src):
     source = src._data if isinstance(src, Tensor) else None
     if source is not None and source.dtype != x.dtype:
         raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
-    _check_positions(x, dim, idx, source)
+    check_positions(x, dim, idx, source)
     return dim, idx
 
 

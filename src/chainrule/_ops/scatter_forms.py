@@ -10,6 +10,8 @@ zeros and infinities it copies); the others carry their gradients by an exact co
 ties that PyTorch uses for ``amax``/``amin``.
 """
 
+import math
+
 from .._array import any_true, namespace_of
 from .._creation import tensor
 from .._dtype import int64
@@ -24,7 +26,7 @@ from .index_put import index_put_accumulate
 from .indexing import getitem, setitem
 from .pointwise import where
 from .pointwise_base import no_kernel_error
-from .scatter import gather, scatter_add
+from .scatter import check_positions, gather, scatter_add
 from .diagonals import diagonal
 from .shape import record_view
 from .view_writes import AsStridedBackward0
@@ -253,16 +255,28 @@ def masked_scatter_(input, mask, source):
 _REDUCTIONS = ("sum", "prod", "mean", "amax", "amin")
 
 
+def _flat_positions(xp, shape, dim, idx):
+    """Where each element of ``idx`` sends its value in the flattened (C-order) ``shape``: its own
+    coordinates, with its value along ``dim``. (``ufunc.at`` on a flat array and flat positions takes
+    NumPy's quick path: ~10x the speed of a tuple of index arrays.)"""
+    strides = [math.prod(shape[d + 1:]) for d in range(len(shape))]
+    positions = idx.astype(xp.int64) * strides[dim]
+    for d, n in enumerate(idx.shape):
+        if d != dim:
+            positions = positions + (xp.arange(n) * strides[d]).reshape((n,) + (1,) * (idx.ndim - d - 1))
+    return positions.reshape(-1)
+
+
 @silent_float_errors
 def _reduced_values(x, dim, idx, src, reduce, include_self, widen):
     """The reduction's values on the arrays, and how many elements met at each position."""
     xp = namespace_of(x)
-    key = list(xp.indices(idx.shape, sparse=True))
-    key[dim] = idx
-    key = tuple(key)
-    values = src[tuple(slice(0, n) for n in idx.shape)]
-    count = xp.zeros(x.shape, dtype=xp.int64)
-    xp.scatter_add(count, key, 1)
+    shape = x.shape
+    if not x.ndim:  # a 0-d tensor is one element along dim 0
+        x, idx, src = x.reshape(1), idx.reshape(1), src.reshape(1)
+    positions = _flat_positions(xp, x.shape, dim, idx)
+    values = src[tuple(slice(0, n) for n in idx.shape)].reshape(-1)
+    count = xp.bincount(positions, minlength=x.size).reshape(x.shape)
     touched = count > 0
     identity = {"sum": 0, "mean": 0, "prod": 1, "amax": -xp.inf, "amin": xp.inf}[reduce]
     if x.dtype.kind == "b" and reduce in ("amax", "amin"):
@@ -276,20 +290,21 @@ def _reduced_values(x, dim, idx, src, reduce, include_self, widen):
         values = values.astype(xp.float32)
     if not include_self:
         out[touched] = identity
+    flat_out = out.reshape(-1)  # a view: ``out`` is a fresh contiguous array
     if reduce in ("sum", "mean"):
-        xp.scatter_add(out, key, values)
+        xp.scatter_add(flat_out, positions, values)
     elif reduce == "prod":
-        xp.multiply.at(out, key, values)
+        xp.multiply.at(flat_out, positions, values)
     elif reduce == "amax":
-        xp.maximum.at(out, key, values)
+        xp.maximum.at(flat_out, positions, values)
     else:
-        xp.minimum.at(out, key, values)
+        xp.minimum.at(flat_out, positions, values)
     if include_self:
         count = count + 1
     if reduce == "mean":
         divisor = xp.maximum(count, 1).astype(out.dtype)
         out = xp.where(count > 0, out // divisor if x.dtype.kind in "iu" else out / divisor, out)
-    return out.astype(x.dtype, copy=False), key, count
+    return out.astype(x.dtype, copy=False).reshape(shape), count.reshape(shape)
 
 
 def scatter_reduce(input, dim, index, src, reduce, *, include_self=True, out=None):
@@ -312,13 +327,14 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True, out=Non
         raise RuntimeError("scatter_reduce(): Expected self.dtype to be equal to src.dtype")
     if reduce == "mean" and x.dtype.kind == "b":
         raise no_kernel_error("scatter_gather_tensor_cpu_reduce_mean", x.dtype)
+    check_positions(x, dim, index._data, src._data)
     return _reduced_into(input, dim, index, src, reduce, include_self, widen=True)
 
 
 def _reduced_into(input, dim, index, src, reduce, include_self, widen):
     """``scatter_reduce`` on checked arguments; ``widen``: float16 sums and products in float32 (PyTorch's
     ``scatter_reduce`` does this, its ``index_reduce`` does not)."""
-    value, key, count = _reduced_values(input._data, dim, index._data, src._data, reduce, include_self, widen)
+    value, count = _reduced_values(input._data, dim, index._data, src._data, reduce, include_self, widen)
     if reduce in ("sum", "mean", "prod"):
         return record(value, ScatterReduceBackward0, (input, src), (input, index, src, OUTPUT),
                       (dim, reduce, include_self, count))
@@ -402,6 +418,9 @@ def index_reduce(input, dim, index, source, reduce, *, include_self=True):
     if input._data.dtype.kind == "b" and (reduce == "mean" or not include_self):  # no such bool kernels
         raise no_kernel_error("index_reduce_func_exclude_input_init" if not include_self else "div_floor_cpu",
                               input._data.dtype)
+    positions = index._data
+    if any_true((positions < 0) | (positions >= (input.shape[dim] if input.dim() else 1))):
+        raise IndexError("index out of range in self")
     shape = [1] * source.dim()
     shape[dim] = -1
     expanded = index.reshape(shape).expand(source.shape)
