@@ -14,8 +14,8 @@ from .._tensor import Tensor, _wrap_dim, make_tensor
 from ._op import derivative, record
 
 __all__ = ["normalize_dims", "reduction_dims", "expand_reduced", "reduced_count", "check_nonempty_dim",
-           "check_nonempty_input", "flat_positions", "gather_along", "scatter_along", "scattered_array", "selected_grad",
-           "pick_along", "zeros_of", "reverse_cumsum", "shift", "GatherBackward0", "ScatterBackward0",
+           "check_nonempty_input", "flat_positions", "gather_along", "scatter_along", "scattered_array",
+           "selected_grad", "pick_along", "zeros_of", "reverse_cumsum", "shift", "GatherBackward0", "ScatterBackward0",
            "ScatterBackward1", "ScatterAddBackward0"]
 
 
