@@ -94,10 +94,27 @@ def _two_floats(name, input, other):
     return x, y
 
 
+def _real_logaddexp(x, y, base2=False):
+    """PyTorch's formula, ``max + log1p(exp(-|x - y|))`` (``exp2`` and a factor ``1 / log 2`` in base 2),
+    equal infinities giving themselves; float16 in float32. NumPy's ``logaddexp`` ufuncs are scalar code,
+    10-15x slower than these four vectorised passes."""
+    xp = namespace_of(x)
+    dtype = xp.result_type(x, y)
+    if dtype == xp.float16:
+        x, y = x.astype(xp.float32), y.astype(xp.float32)
+    high = xp.maximum(x, y)
+    correction = xp.log1p((xp.exp2 if base2 else xp.exp)(-xp.abs(x - y)))
+    result = high + (correction * (1 / math.log(2)) if base2 else correction)
+    equal_infinities = xp.isinf(x) & (x == y)  # inf - inf is nan
+    if equal_infinities.any():
+        result = xp.where(equal_infinities, x, result)
+    return result.astype(dtype, copy=False)
+
+
 def logaddexp(input, other, *, out=None):
     """``log(exp(input) + exp(other))`` without overflow."""
     x, y = _two_floats("logaddexp", input, other)
-    function = complex_logaddexp if x.dtype.kind == "c" else namespace_of(x).logaddexp
+    function = complex_logaddexp if x.dtype.kind == "c" else _real_logaddexp
     result = record(apply_binary(function, x, y), LogaddexpBackward0, (input, other), (input, other))
     return write_out(result, out, "logaddexp")
 
@@ -120,8 +137,8 @@ def complex_logaddexp(x, y):
 def logaddexp2(input, other, *, out=None):
     """``log2(2**input + 2**other)`` without overflow."""
     x, y = _two_floats("logaddexp2", input, other)
-    result = record(apply_binary(namespace_of(x).logaddexp2, x, y), Logaddexp2Backward0, (input, other),
-                    (input, other))
+    result = record(apply_binary(lambda x, y: _real_logaddexp(x, y, base2=True), x, y), Logaddexp2Backward0,
+                    (input, other), (input, other))
     return write_out(result, out, "logaddexp2")
 
 
