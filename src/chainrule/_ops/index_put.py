@@ -30,7 +30,13 @@ def _added_at(values, shape, key):
             and values.shape == key[0].shape + tuple(shape[1:])):
         return _rows_summed_after_sorting(values, shape, key[0])
     out = xp.zeros(shape, dtype=values.dtype)
-    xp.scatter_add(out, key, values)
+    if xp is NUMPY and 4 * values.size >= out.size:
+        # the flat position of every element the key picks (NumPy's indexing rules, whatever the key mixes):
+        # add.at on a flat array and flat positions is NumPy's quick path, 5-10x that of a tuple key
+        positions = numpy.arange(out.size).reshape(shape)[key]
+        xp.scatter_add(out.reshape(-1), positions.reshape(-1), numpy.broadcast_to(values, positions.shape).reshape(-1))
+    else:
+        xp.scatter_add(out, key, values)
     return out
 
 
