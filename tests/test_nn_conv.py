@@ -309,3 +309,24 @@ def test_nan_and_infinity_stay_in_the_windows_that_read_them(name):
     assert 0 < np.isnan(theirs).sum() < theirs.size / 2  # a NaN spread through the row would show
     np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(ours_grad, theirs_grad, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("resample", [
+    lambda F, x: F.pad(x, (2, 1), mode="reflect"),
+    lambda F, x: F.pad(x, (3, 2), mode="replicate"),
+    lambda F, x: F.pad(x, (2, -1), mode="circular"),
+    lambda F, x: F.interpolate(x, scale_factor=2.5, mode="nearest"),
+])
+def test_gradient_of_copying_positions_adds_up_as_pytorch(resample):
+    """Each input position gets the sum of the gradients of the outputs that copied it, in PyTorch's order:
+    a lone -0.0 becomes +0.0 (added to zeros), a NaN or an infinity reaches only the positions that copied it."""
+    shape = tuple(resample(torch.nn.functional, torch.zeros(2, 1, 4)).shape)
+    values = np.random.default_rng(3).choice([-0.0, 0.0, 1.5, -2.0, np.nan, np.inf], size=shape)
+    values[0] = -0.0
+    grads = []
+    for module in (chainrule, torch):
+        x = module.zeros(2, 1, 4, dtype=module.float64, requires_grad=True)
+        y = resample(module.nn.functional, x)
+        grads.append(module.autograd.grad(y, x, module.tensor(values))[0].numpy())
+    np.testing.assert_array_equal(grads[0], grads[1])
+    np.testing.assert_array_equal(np.signbit(grads[0]), np.signbit(grads[1]))

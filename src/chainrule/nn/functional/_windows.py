@@ -9,7 +9,8 @@ differentiable again:
 - ``gather_flat`` picks elements of each plane by flat index; ``scatter_flat`` adds values back at
   those indices (max pooling and its derivative).
 - ``apply_maps`` maps each trailing dim by an index array or a matrix (padding modes, resizing);
-  its vjp applies the transposed matrices.
+  its vjp applies the transposed maps (an index array's transpose adds up the entries that copied each
+  position: ``ScatterMap``; on GPU arrays, the 0/1 matrix's transpose).
 
 The array kernels accept any number of spatial dims; ``padding`` is one ``(before, after)``
 pair per spatial dim.
@@ -18,7 +19,7 @@ pair per spatial dim.
 import itertools
 import math
 
-from ..._array import namespace_of
+from ..._array import NUMPY, namespace_of
 from ..._ops._kernel import Kernel, replays
 from ..._ops._op import derivative, record
 from ..._tensor import Tensor
@@ -211,6 +212,52 @@ def _as_matrix(mapping, size, dtype):
     return (mapping[:, None] == namespace_of(mapping).arange(size)).astype(dtype)
 
 
+class ScatterMap:
+    """The transpose of an index map onto ``size`` positions: position ``j`` gets the sum of the entries
+    ``o`` with ``index[o] == j``, in ascending ``o``, added to zeros (``onto_zeros``, as in PyTorch's padding
+    kernels: a sum of -0.0 is +0.0) or not (its circular padding, made of slice copies, adds a zero to the
+    positions copied once only). Its own transpose is the index map again."""
+
+    __slots__ = ("index", "size", "onto_zeros")
+
+    def __init__(self, index, size, onto_zeros):
+        self.index, self.size, self.onto_zeros = index, size, onto_zeros
+
+
+def _transposed(mapping, size, dtype, onto_zeros):
+    if isinstance(mapping, ScatterMap):
+        return mapping.index
+    if mapping.dtype.kind in "iu" and namespace_of(mapping) is NUMPY:  # (the GPU takes the matrix product)
+        return ScatterMap(mapping, size, onto_zeros)
+    return _as_matrix(mapping, size, dtype).T
+
+
+def _scattered(x, axis, mapping):
+    """``x`` mapped along ``axis`` by a ``ScatterMap``: each target's first entry copied, then its second,
+    third, ... entries added round by round (a padding has one extra round, for its borders)."""
+    shape = list(x.shape)
+    shape[axis] = mapping.size
+    out = NUMPY.zeros(tuple(shape), dtype=x.dtype)
+    if not mapping.index.size:
+        return out
+    order = NUMPY.argsort(mapping.index, kind="stable")
+    targets = mapping.index[order]
+    starts = NUMPY.flatnonzero(NUMPY.concatenate(([True], targets[1:] != targets[:-1])))
+    copies = NUMPY.diff(NUMPY.append(starts, targets.size))
+    occurrence = NUMPY.arange(targets.size) - NUMPY.repeat(starts, copies)
+    lead = (slice(None),) * axis
+    first = NUMPY.take(x, order[starts], axis=axis)
+    if mapping.onto_zeros:
+        first += 0  # -0.0 plus zero is +0.0
+    else:  # slice copies add a zero to the positions copied once only
+        first[lead + (copies == 1,)] += 0
+    out[lead + (targets[starts],)] = first
+    for k in range(1, int(occurrence.max()) + 1):
+        chosen = occurrence == k
+        out[lead + (targets[chosen],)] += NUMPY.take(x, order[chosen], axis=axis)
+    return out
+
+
 @silent_float_errors
 def apply_maps_array(x, maps):
     """Map each of the last ``len(maps)`` dims of ``x``: gather by an int index array, or multiply by
@@ -218,7 +265,9 @@ def apply_maps_array(x, maps):
     xp = namespace_of(x)
     for i, mapping in enumerate(maps):
         axis = x.ndim - len(maps) + i
-        if mapping.dtype.kind in "iu":
+        if isinstance(mapping, ScatterMap):
+            x = _scattered(x, axis, mapping)
+        elif mapping.dtype.kind in "iu":
             x = xp.take(x, mapping, axis=axis)
         else:
             moved = xp.moveaxis(x, axis, -1)
@@ -245,10 +294,18 @@ def _mapped_by_taps(moved, matrix):
     return xp.where(weights != 0, read * weights, 0).sum(axis=-1, dtype=moved.dtype)
 
 
-def _apply_maps_grad(grad, maps, sizes):
+def _transposed_maps(grad, maps, sizes, onto_zeros):
     dtype = grad._data.dtype
-    transposed = tuple(_as_matrix(m, size, dtype).T for m, size in zip(maps, sizes))
+    transposed = tuple(_transposed(m, size, dtype, onto_zeros) for m, size in zip(maps, sizes))
     return apply_maps(grad, transposed, MapsTransposedBackward)
+
+
+def _apply_maps_grad(grad, maps, sizes):
+    return _transposed_maps(grad, maps, sizes, onto_zeros=True)
+
+
+def _copied_slices_grad(grad, maps, sizes):
+    return _transposed_maps(grad, maps, sizes, onto_zeros=False)
 
 
 def apply_maps(input, maps, node):
@@ -258,9 +315,10 @@ def apply_maps(input, maps, node):
     return record(apply_maps_array(x, maps), node, (input,), (), (maps, sizes))
 
 
-def maps_node(name, op=None):
-    """A node class for ``apply_maps`` under an op's own name (``ReflectionPad2DBackward0``)."""
-    return derivative(name, _apply_maps_grad, op=op)
+def maps_node(name, op=None, copied_slices=False):
+    """A node class for ``apply_maps`` under an op's own name (``ReflectionPad2DBackward0``); with
+    ``copied_slices`` its gradient sums keep a lone -0.0 (PyTorch makes such ops of slice copies)."""
+    return derivative(name, _copied_slices_grad if copied_slices else _apply_maps_grad, op=op)
 
 
 MapsTransposedBackward = maps_node("MapsTransposedBackward")

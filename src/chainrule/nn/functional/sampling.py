@@ -53,7 +53,7 @@ def _source_index(xp, size, before, after, mode):
 _PAD_NODES = {(mode, rank): maps_node(f"{name}{rank}DBackward0")
               for mode, name in (("reflect", "ReflectionPad"), ("replicate", "ReplicationPad"))
               for rank in (1, 2, 3)}
-_CIRCULAR_NODE = maps_node("CopySlices", op="pad.circular")
+_CIRCULAR_NODE = maps_node("CopySlices", op="pad.circular", copied_slices=True)
 
 
 def _check_mode_pads(x, pads, mode):
