@@ -307,6 +307,31 @@ def test_batch_norm_training_updates_running_stats(options):
         np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-10, err_msg=name)
 
 
+@pytest.mark.parametrize("shape", [(6, 3, 2, 5), (4, 3, 9, 10)])  # under and over 64 elements a channel per sample
+@pytest.mark.parametrize("training,affine", [(True, True), (True, False), (False, True)])
+def test_batch_norm_gradients_without_a_graph(shape, training, affine):
+    """A plain backward computes batch norm's three gradients on arrays from two sums per channel, found once;
+    a gradient used again after an in-place change gets sums of its new values."""
+    rng = np.random.default_rng(4)
+    x, grad = 3 + rng.standard_normal(shape), rng.standard_normal(shape)
+    weight, bias = rng.uniform(0.5, 2, shape[1]), rng.standard_normal(shape[1])
+    mean, var = rng.standard_normal(shape[1]), rng.uniform(0.5, 2, shape[1])
+    results = []
+    for module in (chainrule, torch):
+        inputs = [module.tensor(x, requires_grad=True)]
+        if affine:
+            inputs += [module.tensor(weight, requires_grad=True), module.tensor(bias, requires_grad=True)]
+        y = module.nn.functional.batch_norm(inputs[0], module.tensor(mean), module.tensor(var), *inputs[1:],
+                                           training=training)
+        g = module.tensor(grad)
+        first = module.autograd.grad(y, inputs, g, retain_graph=True)
+        g.mul_(-2.0)
+        second = module.autograd.grad(y, inputs, g)
+        results.append([t.numpy() for t in first + second])
+    for ours, theirs in zip(*results):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-10, atol=1e-12)
+
+
 def test_batch_norm_eval_uses_running_stats():
     check_layer(lambda n: n.BatchNorm2d(2), [(3, 2, 2, 2)], train=True)
     check_layer(lambda n: n.BatchNorm2d(2, momentum=0.3), [(3, 2, 2, 2)], train=False)

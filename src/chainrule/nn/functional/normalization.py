@@ -12,6 +12,7 @@ Running statistics are updated in place with ``momentum`` (the variance unbiased
 """
 
 import math
+import weakref
 from typing import NamedTuple
 
 from ..._array import namespace_of
@@ -79,15 +80,19 @@ def _standardize_array(x, dims, eps):
 
 
 def _sum_kept(x, dims):
-    """``x.sum(dims, keepdims=True)``. Over batch norm's dims (all but the channels) of a contiguous array, a
-    float64 product with a vector of ones, rounded once: NumPy's reduction there runs a loop per run of
-    elements between channels, which for short runs costs ten times the additions."""
+    """``x.sum(dims, keepdims=True)``. Over batch norm's dims (all but the channels) of a contiguous array:
+    NumPy's reduction there runs a loop per run of elements between channels, which for short runs costs ten
+    times the additions. Runs of 64 or more are summed run by run (pairwise, one read of ``x``), then over the
+    batch; shorter ones by a float64 product with a vector of ones, rounded once."""
     xp = namespace_of(x)
     if x.ndim < 2 or dims != (0, *range(2, x.ndim)) or not x.flags.c_contiguous:
         return x.sum(dims, keepdims=True)
+    kept = (1, x.shape[1]) + (1,) * (x.ndim - 2)
+    if math.prod(x.shape[2:]) >= 64:
+        return x.reshape(x.shape[0], x.shape[1], -1).sum(2).sum(0).reshape(kept)
     by_batch = x.reshape(x.shape[0], -1).astype(xp.float64)
     sums = (xp.ones(x.shape[0]) @ by_batch).reshape(x.shape[1], -1).sum(1)
-    return sums.astype(x.dtype).reshape((1, x.shape[1]) + (1,) * (x.ndim - 2))
+    return sums.astype(x.dtype).reshape(kept)
 
 
 def _standardize(x, dims, eps, stats):
@@ -136,16 +141,63 @@ def _channel_shape(x):
     return (1, x.shape[1]) + (1,) * (x.ndim - 2)
 
 
+# A backward that builds no graph computes batch norm's gradients on arrays from two sums per channel,
+# ``sum(grad)`` and ``sum(grad * (x - mean))``, found once for the node's three rules (the weight's gradient
+# is the second times invstd, the bias's the first): nine passes over the input's size, where the rules in
+# chainrule ops make sixteen.
+_last_channel_sums = [None]  # (weak reference to the gradient, its version, the mean tensor, the two sums)
+
+
+@silent_float_errors
+def _channel_sums(grad, input, dims, stats):
+    cached = _last_channel_sums[0]
+    key = (grad._version_counter[0], stats.mean)
+    if cached is not None and cached[0]() is grad and cached[1] == key[0] and cached[2] is key[1]:
+        return cached[3], cached[4]
+    g, x = grad._data, input._data
+    if x.dtype == namespace_of(x).float16:  # half precision in float32, as PyTorch's kernels
+        g, x = g.astype(namespace_of(x).float32), x.astype(namespace_of(x).float32)
+    sums = _sum_kept(g, dims), _sum_kept(g * (x - stats.mean._data), dims)
+    _last_channel_sums[0] = (weakref.ref(grad), *key, *sums)
+    return sums
+
+
+@silent_float_errors
+def _batch_norm_input_grad_array(grad, input, weight, dims, stats):
+    """``invstd * w * (g - mean(g) - xhat * mean(g * xhat))`` with ``xhat = (x - mean) * invstd``, in the order
+    of PyTorch's kernel: ``(g - (x - mean) * k - mean(g)) * invstd * w``, ``k = invstd**2 * mean(g * (x - mean))``."""
+    xp = namespace_of(input._data)
+    sum_grad, dot = _channel_sums(grad, input, dims, stats)
+    g, x, dtype = grad._data, input._data, input._data.dtype
+    if dtype == xp.float16:
+        g, x = g.astype(xp.float32), x.astype(xp.float32)
+    count = _count(x, dims)
+    invstd = stats.invstd._data.astype(g.dtype, copy=False)
+    scale = invstd if weight is None else invstd * weight._data.reshape(_channel_shape(x))
+    centered = x - stats.mean._data
+    centered *= dot * invstd * invstd / count
+    out = g - centered
+    out -= sum_grad / count
+    out *= scale
+    return out.astype(dtype, copy=False)
+
+
 def _batch_norm_grad_input(grad, input, weight, dims, eps, stats):
+    if not stats.fixed and not grad_mode._state.enabled:
+        return make_tensor(_batch_norm_input_grad_array(grad, input, weight, dims, stats))
     gw = grad if weight is None else grad * weight.reshape(_channel_shape(input))
     return _standardized_grad(gw, input, dims, eps, stats)
 
 
 def _batch_norm_grad_weight(grad, input, weight, dims, eps, stats):
+    if not grad_mode._state.enabled:
+        return make_tensor((_channel_sums(grad, input, dims, stats)[1] * stats.invstd._data).reshape(-1))
     return (grad * _standardize(input, dims, eps, stats)[0]).sum(dims)
 
 
 def _batch_norm_grad_bias(grad, input, weight, dims, eps, stats):
+    if not grad_mode._state.enabled:
+        return make_tensor(_channel_sums(grad, input, dims, stats)[0].reshape(-1))
     return grad.sum(dims)
 
 
