@@ -13,6 +13,7 @@ never on 3.11 and later.
 
 import sys
 import traceback
+import warnings
 
 __all__ = ["with_hint", "add_note", "type_name", "argument_type_error", "user_stacklevel", "OutOfMemoryError",
            "AcceleratorError", "FatalError"]
@@ -99,3 +100,13 @@ def user_stacklevel():
     while frame is not None and frame.f_globals.get("__name__", "").partition(".")[0] == "chainrule":
         frame, level = frame.f_back, level + 1
     return level
+
+
+_warned_once = set()
+
+
+def warn_once(message):
+    """A ``UserWarning`` that PyTorch gives once per process (its ``TORCH_WARN_ONCE``), at the user's line."""
+    if message not in _warned_once:
+        _warned_once.add(message)
+        warnings.warn(message, UserWarning, stacklevel=user_stacklevel())

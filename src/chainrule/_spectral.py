@@ -8,9 +8,9 @@ adds the overlapping frames up (``unfold_backward``) and divides by the overlap-
 """
 
 import sys
-import warnings
 
 from ._array import any_true, namespace_of
+from ._errors import warn_once
 from ._creation import ones
 from ._float_errors import silent_float_errors
 from ._ops import register_family
@@ -44,16 +44,6 @@ _STFT_OVERLOADS = (
     "bool align_to_window = None",
     "Tensor input, int n_fft, int hop_length = None, int win_length = None, Tensor window = None, bool normalized "
     "= False, bool onesided = None, bool return_complex = None, bool align_to_window = None")
-_warned = set()
-
-
-def _warn_once(message):
-    """PyTorch gives each of these warnings once per process."""
-    if message not in _warned:
-        _warned.add(message)
-        warnings.warn(message, UserWarning, stacklevel=3)
-
-
 def _flag(value):
     return "None" if value is None else str(int(value))
 
@@ -104,7 +94,7 @@ def stft(input, n_fft, hop_length=None, win_length=None, window=None, center=Tru
             f"align_to_window={_flag(align_to_window)}) : {message}")
 
     if window is None:
-        _warn_once(_NO_WINDOW)
+        warn_once(_NO_WINDOW)
     input_complex = input.is_complex()
     window_complex = window is not None and window.is_complex()
     if return_complex is None:
@@ -113,7 +103,7 @@ def stft(input, n_fft, hop_length=None, win_length=None, window=None, center=Tru
                                "further require that return_complex=True in a future PyTorch release.")
         return_complex = True
     elif not return_complex:
-        _warn_once(_REAL_RESULT)
+        warn_once(_REAL_RESULT)
     if not (input.is_floating_point() or input_complex):
         fail("expected a tensor of floating point or complex values")
     if input.dim() not in (1, 2):
@@ -179,7 +169,7 @@ def istft(input, n_fft, hop_length=None, win_length=None, window=None, center=Tr
             f"{separator}{message}")
 
     if window is None:
-        _warn_once(_NO_INVERSE_WINDOW)
+        warn_once(_NO_INVERSE_WINDOW)
     real_dims = input.dim() + 1  # PyTorch counts the dims of the input's real view
     if real_dims < 3:
         raise IndexError(f"Dimension out of range (expected to be in range of [-{real_dims}, {real_dims - 1}], "

@@ -10,11 +10,10 @@ PyTorch's.
 
 import functools
 import math
-import warnings
 
 from .._array import NUMPY, host_values, namespace_of
 from .._dtype import float16
-from .._errors import argument_type_error
+from .._errors import argument_type_error, warn_once
 from .._tensor import Tensor, _wrap_dim, make_tensor
 from ._broadcast import broadcast_error
 from ._arguments import check_tensor_sequence, check_tensors, int_argument, missing_attribute, not_a_tensor
@@ -411,9 +410,9 @@ def cross(input, other, dim=None, *, out=None):
     """``torch.cross``: without ``dim``, the first dimension of size 3 (deprecated, and it warns)."""
     check_tensors("cross", ("input", input), ("other", other))
     if dim is None:
-        warnings.warn("Using torch.cross without specifying the dim arg is deprecated.\nPlease either pass the dim "
-                      "explicitly or simply use torch.linalg.cross.\nThe default value of dim will change to agree "
-                      "with that of linalg.cross in a future release.", UserWarning, stacklevel=2)
+        warn_once("Using torch.cross without specifying the dim arg is deprecated.\nPlease either pass the dim "
+                  "explicitly or simply use torch.linalg.cross.\nThe default value of dim will change to agree with "
+                  "that of linalg.cross in a future release.")
         dim = next((d for d, size in enumerate(input._data.shape) if size == 3), None)  # the input's, unbroadcast
         if dim is None:
             raise RuntimeError("no dimension of size 3 in input")

@@ -13,7 +13,7 @@ ties that PyTorch uses for ``amax``/``amin``.
 from .._array import any_true, namespace_of
 from .._creation import tensor
 from .._dtype import int64
-from .._errors import argument_type_error, type_name
+from .._errors import argument_type_error, type_name, warn_once
 from .._size import int_list
 from .._tensor import Tensor, _wrap_dim, make_tensor
 from .._autograd import grad_mode
@@ -384,6 +384,7 @@ def _with_gradient(result, input, dim, index, src, include_self, count):
 def index_reduce(input, dim, index, source, reduce, *, include_self=True):
     """``input`` with the slices of ``source`` reduced (``prod``, ``mean``, ``amax``, ``amin``) into the
     slices ``index`` names along ``dim``."""
+    warn_once("index_reduce() is in beta and the API may change at any time.")
     check_tensors("index_reduce", ("input", input), ("index", 3, index), ("source", 4, source))
     if not isinstance(reduce, str):
         raise argument_type_error("index_reduce", "reduce", 5, "str", reduce)
