@@ -76,7 +76,8 @@ def _standardize_array(x, dims, eps):
     var = _sum_kept(centered * centered, dims) / count
     invstd = 1 / xp.sqrt(var + eps)
     stats = _Stats(make_tensor(mean.astype(dtype, copy=False)), make_tensor(invstd.astype(dtype, copy=False)), False)
-    return centered * invstd, stats, var
+    centered *= invstd
+    return centered, stats, var
 
 
 def _sum_kept(x, dims):
@@ -115,11 +116,44 @@ def _standardized_grad(gw, x, dims, eps, stats):
     float32 and rounded once, as PyTorch's backward kernels compute half precision."""
     if stats.fixed:
         return gw * stats.invstd
+    if not grad_mode._state.enabled:
+        return make_tensor(_standardized_grad_array(gw._data, x._data, dims, stats))
     if x.dtype is float16:
         return _standardized_grad(gw.float(), x.float(), dims, eps, stats).half()
     xhat, invstd = _standardize(x, dims, eps, stats)
     count = _count(x, dims)
     return invstd * (gw - gw.sum(dims, keepdim=True) / count - xhat * ((gw * xhat).sum(dims, keepdim=True) / count))
+
+
+@silent_float_errors
+def _standardized_grad_array(gw, x, dims, stats):
+    """``_standardized_grad`` for a backward that builds no graph, on arrays, in place after the first passes:
+    ``(gw - mean(gw) - (x - mean) * invstd**2 * mean(gw * (x - mean))) * invstd``."""
+    xp = namespace_of(x)
+    dtype = gw.dtype
+    if dtype == xp.float16:
+        gw, x = gw.astype(xp.float32), x.astype(xp.float32)
+    invstd = stats.invstd._data.astype(x.dtype, copy=False)
+    count = max(math.prod(x.shape[d] for d in dims), 1)
+    centered = x - stats.mean._data
+    scale = _sum_kept(gw * centered, dims) / count
+    scale *= invstd * invstd
+    centered *= scale
+    out = gw - centered
+    out -= _sum_kept(gw, dims) / count
+    out *= invstd
+    return out.astype(dtype, copy=False)
+
+
+@silent_float_errors
+def _normalized_grad_sum(grad, x, dims, stats):
+    """``sum(grad * xhat)`` over every dim but ``dims`` (a weight's gradient), on arrays, in place after the
+    first pass: the same operations as the rule's chainrule ops."""
+    xhat = x - stats.mean._data
+    xhat *= stats.invstd._data
+    xhat *= grad
+    lead = tuple(d for d in range(x.ndim) if d not in dims)
+    return xhat.sum(lead) if lead else xhat
 
 
 def _sum_except(t, keep):
@@ -273,19 +307,19 @@ def _batch_norm_arrays(x, running_mean, running_var, weight, bias, training, mom
     else:
         mean = running_mean.reshape(shape).astype(x.dtype, copy=False)
         invstd = (1 / namespace_of(x).sqrt(running_var.reshape(shape) + eps)).astype(x.dtype, copy=False)
-        xhat = (x - mean) * invstd
+        xhat = x - mean
+        xhat *= invstd
     if weight is not None:
-        xhat = xhat * weight.reshape(shape)
+        xhat *= weight.reshape(shape)
     return _plus_bias(xhat, bias, shape).astype(x.dtype, copy=False), mean, invstd
 
 
 def _plus_bias(xhat, bias, shape):
-    """``xhat + bias`` for a fresh ``xhat``. Without a bias PyTorch's kernels add a zero one, which makes a -0.
-    output +0.: so does this."""
-    if bias is None:
-        xhat += 0.0
-        return xhat
-    return xhat + bias.reshape(shape)
+    """``xhat + bias``, in place in a fresh ``xhat`` (the normalisations work in place after their first pass:
+    a large temporary costs more to allocate than to fill). Without a bias PyTorch's kernels add a zero one,
+    which makes a -0. output +0.: so does this."""
+    xhat += 0.0 if bias is None else bias.reshape(shape)
+    return xhat
 
 
 _batch_norm_arrays.writes = (1, 2)  # the running statistics: a compiled replay must give each call its own
@@ -308,6 +342,8 @@ def _layer_norm_grad_input(grad, input, weight, dims, eps, stats):
 
 
 def _layer_norm_grad_weight(grad, input, weight, dims, eps, stats):
+    if not grad_mode._state.enabled:
+        return make_tensor(_normalized_grad_sum(grad._data, input._data, dims, stats))
     return _sum_except(grad * _standardize(input, dims, eps, stats)[0], dims)
 
 
@@ -354,7 +390,7 @@ def _layer_norm_arrays(x, weight, bias, dims, eps):
     xhat, stats, _ = _standardize_array(x, dims, eps)
     shape = x.shape[x.ndim - len(dims):]
     if weight is not None:
-        xhat = xhat * weight.reshape(shape)
+        xhat *= weight.reshape(shape)
     return _plus_bias(xhat, bias, shape).astype(x.dtype, copy=False), stats.mean._data, stats.invstd._data
 
 
