@@ -368,3 +368,26 @@ def test_ignored_targets_print_a_plain_zero(loss):
             x = x.abs()  # positive log-probabilities: -x * 0 would be -0.
         printed.append(str(getattr(module.nn.functional, loss)(x, module.tensor([1, 0, -100]), reduction="none")))
     assert printed[0] == printed[1]
+
+
+_PDIST_SPECIAL_DIFFERS = {("inf", float("inf")), ("nan", 1.0), ("nan", 0.0)}  # docs/differences.md
+
+
+@pytest.mark.parametrize("p,special", [(p, special) for p in (2.0, 1.0, 3.0, 0.5, 0.0, float("inf"))
+                                       for special in (None, "inf", "nan") if (special, p) not in _PDIST_SPECIAL_DIFFERS])
+def test_pdist_in_blocks_of_rows_as_pytorch(p, special):
+    """Enough rows for the pairs' differences to be taken in several blocks: the distances, in PyTorch's pair
+    order, and the gradient, whose sums cross the blocks (an infinite or NaN element included)."""
+    x = np.random.default_rng(5).standard_normal((600, 10))
+    x[::7] = x[3]  # repeated rows: zero distances
+    if special is not None:
+        x[17, 2] = float(special)
+    grad = np.random.default_rng(6).standard_normal(600 * 599 // 2)
+    results = []
+    for module in (chainrule, torch):
+        t = module.tensor(x, requires_grad=True)
+        distances = module.nn.functional.pdist(t, p)
+        results.append((distances.detach().numpy(), module.autograd.grad(distances, t, module.tensor(grad))[0].numpy()))
+    (ours, our_grad), (theirs, their_grad) = results
+    np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=0)
+    np.testing.assert_allclose(our_grad, their_grad, rtol=1e-9, atol=1e-9)

@@ -7,7 +7,7 @@ dims that ``pairwise_distance`` ends in (``NormBackward1``) and ``pdist`` (``Pdi
 
 import math
 
-from ..._array import namespace_of
+from ..._array import all_true, namespace_of
 from ..._dtype import promote_types
 from ..._autograd import grad_mode
 from ..._ops._arguments import check_tensors
@@ -111,23 +111,26 @@ def _norm_array(x, p, dims, keepdim):
     return xp.sum(a ** p, axis=dims, keepdims=keepdim) ** (1.0 / p)
 
 
-def _norm_grad(grad, self, result, p, dims, keepdim):
+def _norm_grad(grad_of_norm, self, result, p, dims, keepdim):
     shape = tuple(self.shape)
-    grad = expand_reduced(grad, shape, dims, keepdim)
-    norm = expand_reduced(result, shape, dims, keepdim)
+    grad = expand_reduced(grad_of_norm, shape, dims, keepdim)
     if p == 0:
         return zeros_like_grad(grad, self)
     if p == 1:
         return sign(self) * grad
     if p in (math.inf, -math.inf):
-        hits = (self.abs() == norm).to(self.dtype)
+        hits = (self.abs() == expand_reduced(result, shape, dims, keepdim)).to(self.dtype)
         count = expand_reduced(hits.sum(dims, keepdim=True), shape, dims, True)
         return sign(self) * hits * grad / count
-    is_zero = norm == 0
-    safe_norm = where(is_zero, 1.0, norm)
+    is_zero = result == 0  # the scale of each norm's gradient, found before it is spread over its elements
+    safe_norm = where(is_zero, 1.0, result)
     if p == 2:
-        return self * where(is_zero, 0.0, grad / safe_norm)
-    return sign(self) * self.abs() ** (p - 1) * where(is_zero, 0.0, grad / safe_norm ** (p - 1))
+        return self * expand_reduced(where(is_zero, 0.0, grad_of_norm / safe_norm), shape, dims, keepdim)
+    scale = where(is_zero, 0.0, grad_of_norm / safe_norm ** (p - 1))
+    power = self.abs() ** (p - 1)
+    if p < 1:  # a zero element's power is infinite; PyTorch's gradient there is 0
+        power = where(self == 0, 0.0, power)
+    return sign(self) * power * expand_reduced(scale, shape, dims, keepdim)
 
 
 NormBackward1 = derivative("NormBackward1", _norm_grad, saves="self result")
@@ -151,12 +154,13 @@ def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
     return _p_norm(difference, p, dims, keepdim)
 
 
-def _pdist_grad(grad, self, result, first, second, p):
-    """Each pair's gradient added to its first row and taken from its second (ops all, so it has a gradient)."""
-    if grad_mode._state.enabled:  # a graph for the second derivative
-        differences = self[make_tensor(first)] - self[make_tensor(second)]
-    else:
-        differences = make_tensor(_pair_differences(self._data, first, second))
+def _pdist_grad(grad, self, result, p):
+    """Each pair's gradient added to its first row and taken from its second: with chainrule ops when the
+    backward builds a graph (for the second derivative), else on arrays, block by block."""
+    if not grad_mode._state.enabled:
+        return make_tensor(_pdist_grad_array(grad._data, self._data, result._data, p))
+    first, second = _pairs(namespace_of(self._data), self.shape[0])
+    differences = self[make_tensor(first)] - self[make_tensor(second)]
     pair_grad = _norm_grad(grad, differences, result, p, (1,), False)
     shape = tuple(self.shape)
     return index_put_accumulate(pair_grad, shape, (first,)) - index_put_accumulate(pair_grad, shape, (second,))
@@ -174,11 +178,56 @@ def _pairs(xp, rows):
     return first, second
 
 
-@silent_float_errors  # inf - inf: nan, silently (the backward calls it outside the op)
-def _pair_differences(x, first, second):
-    """``x[first] - x[second]``, the first rows repeated in blocks (gathering them costs 8x more)."""
+# The pairs' differences are computed a block of rows at a time, each row of the block against every row
+# after the block's first (the few pairs j <= i this adds are dropped): a block's differences stay in the
+# cache through the passes that reduce them, where all the pairs' at once would go through memory each time.
+_BLOCK_DIFFERENCES = 1 << 18
+
+
+def _row_blocks(xp, rows, width):
+    """``(start, stop, upper)`` for blocks of rows: ``upper`` marks the block's entries that are pairs i < j."""
+    start = 0
+    while start < rows - 1:
+        stop = min(rows - 1, start + max(1, _BLOCK_DIFFERENCES // max((rows - start - 1) * width, 1)))
+        yield start, stop, xp.arange(start + 1, rows)[None, :] > xp.arange(start, stop)[:, None]
+        start = stop
+
+
+def _block_differences(x, start, stop):
+    """``x[i] - x[j]`` for the rows i of the block and every row j after its first: (block, rows after, width)."""
+    return x[start:stop, None, :] - x[None, start + 1:, :]
+
+
+@silent_float_errors
+def _pdist_array(x, p):
     xp = namespace_of(x)
-    return xp.repeat(x, xp.arange(x.shape[0] - 1, -1, -1), axis=0) - x[second]
+    distances = [_norm_array(_block_differences(x, start, stop), p, (2,), False)[upper]
+                 for start, stop, upper in _row_blocks(xp, *x.shape)]
+    return (xp.concatenate(distances) if distances else xp.zeros(0)).astype(x.dtype, copy=False)
+
+
+@silent_float_errors
+def _pdist_grad_array(grad, x, distances, p):
+    xp = namespace_of(x)
+    out = xp.zeros(x.shape, dtype=grad.dtype)
+    # a dropped pair gets a zero gradient, which its difference keeps zero unless it is infinite (or p makes
+    # an infinity of it, or a 0 / 0 of the max norm's ties)
+    dropped_stay_zero = p in (1, 2) and all_true(xp.isfinite(x))
+    done = 0
+    for start, stop, upper in _row_blocks(xp, *x.shape):
+        pairs = int(upper.sum())
+        block_grad = xp.zeros(upper.shape, dtype=grad.dtype)
+        block_grad[upper] = grad[done:done + pairs]
+        block_norm = xp.ones(upper.shape, dtype=distances.dtype)
+        block_norm[upper] = distances[done:done + pairs]
+        done += pairs
+        pair_grad = _norm_grad(make_tensor(block_grad), make_tensor(_block_differences(x, start, stop)),
+                               make_tensor(block_norm), p, (2,), False)._data
+        if not dropped_stay_zero:
+            pair_grad = xp.where(upper[..., None], pair_grad, 0)
+        out[start:stop] += pair_grad.sum(1)
+        out[start + 1:] -= pair_grad.sum(0)
+    return out
 
 
 @silent_float_errors
@@ -191,11 +240,7 @@ def pdist(input, p=2):
     check_kernel("pdist", input._data)
     if p < 0:
         raise RuntimeError("pdist only supports non-negative p values")
-    x = input._data
-    xp = namespace_of(x)
-    first, second = _pairs(xp, x.shape[0])
-    distances = _norm_array(_pair_differences(x, first, second), p, (1,), False).astype(x.dtype, copy=False)
-    return record(distances, PdistBackward0, (input,), (input, OUTPUT), (first, second, p))
+    return record(_pdist_array(input._data, p), PdistBackward0, (input,), (input, OUTPUT), (p,))
 
 
 def _clamped_norm(x, dim, eps):
