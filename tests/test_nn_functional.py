@@ -374,7 +374,8 @@ _PDIST_SPECIAL_DIFFERS = {("inf", float("inf")), ("nan", 1.0), ("nan", 0.0)}  # 
 
 
 @pytest.mark.parametrize("p,special", [(p, special) for p in (2.0, 1.0, 3.0, 0.5, 0.0, float("inf"))
-                                       for special in (None, "inf", "nan") if (special, p) not in _PDIST_SPECIAL_DIFFERS])
+                                       for special in (None, "inf", "nan")
+                                       if (special, p) not in _PDIST_SPECIAL_DIFFERS])
 def test_pdist_in_blocks_of_rows_as_pytorch(p, special):
     """Enough rows for the pairs' differences to be taken in several blocks: the distances, in PyTorch's pair
     order, and the gradient, whose sums cross the blocks (an infinite or NaN element included)."""
