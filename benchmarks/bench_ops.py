@@ -30,11 +30,15 @@ Where chainrule stays above 3x (measured on 2 shared cores; ratios move by 10-30
                       PyTorch makes one SIMD pass (erf, erfc, erfinv in float32: ~2.5x, 40 passes). ndtri and
                       igamma/igammac take SciPy's ufuncs where SciPy is installed (the fast extra), 5x quicker;
                       for the others SciPy's are no quicker (docs/special.md)
-    F.pdist (~30x)    NumPy has no pairwise-distance kernel: the pairs' differences are materialised
+    F.pdist (~9x forward, ~5x backward)    NumPy has no pairwise-distance kernel: the pairs' differences
+                      are written out (a block of rows at a time, so they stay in the cache) and reduced in
+                      several passes, where PyTorch's loop never writes them
     max_pool*, adaptive_max_pool*, avg/lp pools    windows gathered, then reduced (no pooling kernel)
-    scatter_reduce, index_reduce, index_put, put    NumPy's ``ufunc.at`` is unbuffered and slow
-                      (index_add and the gradient of reading rows sum sorted runs instead: ~6x)
-    F.ctc_loss, logcumsumexp, cummax/cummin backward    a recursion along one axis, a step per Python call
+    index_put, put, index_add forward (4-6x)    ``ufunc.at`` on flat positions, or sorted runs summed:
+                      two or three passes and a sort where PyTorch adds in one
+    F.ctc_loss, cummax/cummin, cumsum/cumprod forward    a recursion along one axis, a step per Python call
+                      (ctc_loss: four array calls a step; its forward also finds the gradient, as
+                      PyTorch's backward does: forward and backward together ~13x)
     softshrink, hardshrink, threshold, rrelu    a compare and a select by the bits (``where`` on
                       NumPy mispredicts a branch per element); PyTorch fuses both in one pass (leaky_relu and
                       prelu with slopes in (0, 1] take ``max(x, x * slope)``, the same bits in two passes: 2-4x)
@@ -51,9 +55,22 @@ Where chainrule stays above 3x (measured on 2 shared cores; ratios move by 10-30
                       the node) against PyTorch's ~8 us
     amax/amin over a short last axis (6.4x -> 3.9x)    a transposing copy, then row against row
     cumprod forward (5.7x -> 3.3x)    a multiply call per position along the dim
-    grid_sample (~72x forward, ~26x backward, unchanged: ~0.26 ms on 12 elements)    some 36 recorded
-                      ops of a few us each; a fused node with its own rule would be the fix
-  Fixed in that pass: combinations 36x -> 0.7x (index rows by NumPy, not itertools), batch_norm forward
+  Left after the pass of 2026-12-08 (same measure):
+    grid_sample (72x -> 46x forward, 26x -> 11x backward on 12 elements: 0.15 ms of Python)    where the
+                      samples land is now found once per call and the forward runs on arrays; on a spatial
+                      transformer's 64x1x28x28 images: 3.1x forward, 4.2x backward (from 4.5x and 10x)
+    Chebyshev/Hermite/Legendre polynomials (15-17x -> 5-8x)    the three-term recurrence, a few calls per
+                      degree on the elements still recurring (in falling order of degree: slices)
+    igamma/igammac (~10x)    SciPy's gammainc/gammaincc, the quickest kernel available here
+    lgamma, digamma, polygamma, i0e/i1e (4-10x)    polynomial kernels of 30-90 array passes
+  Fixed in the pass of 2026-12-08: logaddexp/logaddexp2 4.7x/5.1x -> 0.9x (PyTorch's formula in four
+    vectorised passes; NumPy's ufuncs are scalar code), scatter_reduce 13x -> 2.7x and index_reduce 6.9x ->
+    2.1x (ufunc.at on flat positions), getitem advanced backward 8x -> 2.1x, masked_select backward 5.9x ->
+    2.9x, scatter_add 5x -> 2.3x, gather backward 3.4x -> 1.6x, cummax/cummin backward 6.4-7x -> 1.6x (flat
+    positions for every gather and scatter along a dim), pad backward 5.2x -> 2.5x (an index map's transpose
+    adds the copies up instead of multiplying by a 0/1 matrix), batch_norm backward 3.1x -> 0.7x (two sums
+    per channel shared by the three gradients), F.ctc_loss forward 98x -> 42x.
+  Fixed in the pass of 2026-12-07: combinations 36x -> 0.7x (index rows by NumPy, not itertools), batch_norm forward
     6.7x -> 2.1x (statistics by a float64 product with ones), mode 8.6x -> 2.2x (pairwise counts along a
     short dim), median 4.2x -> 2.4x and nanmedian 4.0x -> 2.2x (the sorted value, then its index among
     equals, without an argsort), cumsum forward 4.9x -> 2.9x (an add call per position along a short dim).
