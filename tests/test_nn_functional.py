@@ -392,3 +392,35 @@ def test_pdist_in_blocks_of_rows_as_pytorch(p, special):
     (ours, our_grad), (theirs, their_grad) = results
     np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=0)
     np.testing.assert_allclose(our_grad, their_grad, rtol=1e-9, atol=1e-9)
+
+
+@pytest.mark.parametrize("rows,mode", [((30, 4), "use_mm_for_euclid_dist_if_necessary"),
+                                       ((3, 4), "use_mm_for_euclid_dist"),
+                                       ((30, 40), "donot_use_mm_for_euclid_dist"), ((3, 4), None)])
+def test_cdist_euclidean_as_pytorch(rows, mode):
+    """Over 25 rows (or asked to) the Euclidean distance is PyTorch's matrix product: its node names, its values
+    (close points far from the origin come out at 0, as there), its first and second derivatives (0 at a zero
+    distance), batched. Otherwise the differences' norm (PyTorch's CdistBackward0 has no second derivative)."""
+    by_product = mode == "use_mm_for_euclid_dist" or rows[0] > 25 and mode != "donot_use_mm_for_euclid_dist"
+    rng = np.random.default_rng(7)
+    x1, x2 = rng.standard_normal((2, 1, rows[0], 3)), rng.standard_normal((3, rows[1], 3))
+    x1[0, 0, 1], x2[1, 2] = [1e8, 1e8, 1e8], [1e8, 1e8, 1e8 + 1]  # 1 apart, where the product rounds to 0
+    x2[0, 0] = x1[1, 0, 0]  # a zero distance
+    grad = rng.standard_normal((2, 3, rows[0], rows[1]))
+    results = []
+    for module in (chainrule, torch):
+        a, b = module.tensor(x1, requires_grad=True), module.tensor(x2, requires_grad=True)
+        y = module.cdist(a, b) if mode is None else module.cdist(a, b, compute_mode=mode)
+        names = [type(y.grad_fn).__name__] + [type(n).__name__ for n, _ in y.grad_fn.next_functions if n is not None]
+        first = module.autograd.grad(y, (a, b), module.tensor(grad), create_graph=by_product)
+        second = module.autograd.grad(sum((g * g).sum() for g in first), (a, b)) if by_product else ()
+        results.append((names, [t.detach().numpy() for t in (y, *first, *second)]))
+    assert results[0][0] == results[1][0] or not by_product
+    for ours, theirs in zip(results[0][1], results[1][1]):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-7, atol=1e-7)
+
+
+def test_cdist_compute_mode_is_checked_first():
+    for module in (chainrule, torch):
+        with pytest.raises(ValueError, match="^bogus is not a valid value for compute_mode$"):
+            module.cdist(None, None, compute_mode="bogus")

@@ -7,14 +7,18 @@ those ops' rules.
 
 import warnings
 
-from .._array import all_true, any_true
+from .._array import all_true, any_true, namespace_of
 from .._creation import tensor, zeros
 from .._dtype import get_default_dtype
 from .._errors import argument_type_error, type_name
 from .._tensor import Tensor, _wrap_dim
 from ._arguments import check_tensors, int_argument, number_argument
 from .kernel_dtypes import check_kernel
+from ._broadcast import broadcast_shapes
+from ._op import OUTPUT, derivative, record
+from .._float_errors import silent_float_errors
 from .arithmetic import div, mul, sub
+from .matmul import matmul
 from .cumulative import cumsum
 from .indexing import narrow, select
 from .inplace import make_inplace
@@ -92,8 +96,17 @@ def corrcoef(input):
     return clamp(c, -1, 1)
 
 
+_COMPUTE_MODES = ("use_mm_for_euclid_dist_if_necessary", "use_mm_for_euclid_dist", "donot_use_mm_for_euclid_dist")
+
+
 def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
-    """The ``p``-norm distance between each row of ``x1`` and each row of ``x2`` (batched)."""
+    """The ``p``-norm distance between each row of ``x1`` and each row of ``x2`` (batched).
+
+    The Euclidean distance between more than 25 rows (or always, with ``use_mm_for_euclid_dist``) is PyTorch's
+    matrix product ``|a|**2 - 2 a.b + |b|**2``: quick and without the (rows, rows, width) differences, but with
+    the rounding PyTorch's has (close points far from the origin may come out at 0)."""
+    if compute_mode not in _COMPUTE_MODES:
+        raise ValueError(f"{compute_mode} is not a valid value for compute_mode")
     check_tensors("cdist", ("x1", x1), ("x2", x2))
     if x1.dim() < 2 or x2.dim() < 2:
         raise RuntimeError(f"cdist only supports at least 2D tensors, X1 got: {x1.dim()}D")
@@ -106,8 +119,51 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
         check_kernel("cdist", x._data)
     if p < 0:
         raise RuntimeError("cdist only supports non-negative p values")
+    rows1, rows2 = x1.shape[-2], x2.shape[-2]
+    if p == 2 and (compute_mode == "use_mm_for_euclid_dist" or compute_mode == _COMPUTE_MODES[0] and
+                   (rows1 > 25 or rows2 > 25)):
+        batch = tuple(broadcast_shapes(tuple(x1.shape[:-2]), tuple(x2.shape[:-2])))
+        width = x1.shape[-1]
+        flat1 = x1.expand(batch + (rows1, width)).reshape(-1, rows1, width)
+        flat2 = x2.expand(batch + (rows2, width)).reshape(-1, rows2, width)
+        return _euclidean_dist(flat1, flat2).view(batch + (rows1, rows2))
     differences = unsqueeze(x1, -2) - unsqueeze(x2, -3)
     return vector_norm(differences, p, dim=-1)
+
+
+@silent_float_errors
+def _euclidean_dist_array(x1, x2):
+    """PyTorch's form: rows padded so that one product gives ``|a|**2 - 2 a.b + |b|**2``, clamped at 0 before the
+    square root (the rounding can make it negative)."""
+    xp = namespace_of(x1)
+    norms1, norms2 = (x1 * x1).sum(-1, keepdims=True), (x2 * x2).sum(-1, keepdims=True)
+    padded1 = xp.concatenate([x1 * -2, norms1, xp.ones_like(norms1)], -1)
+    padded2 = xp.concatenate([x2, xp.ones_like(norms2), norms2], -1)
+    return xp.sqrt(xp.maximum(padded1 @ xp.swapaxes(padded2, -1, -2), 0))
+
+
+def _distance_ratio(grad, result):
+    """``grad / result``, 0 where the distance is 0 (PyTorch's choice of subgradient there)."""
+    return where(result == 0, 0.0, grad / result)
+
+
+def _euclidean_dist_grad_x1(grad, x1, x2, result):
+    ratio = _distance_ratio(grad, result)
+    return x1 * ratio.sum(-1, keepdim=True) - matmul(ratio, x2)
+
+
+def _euclidean_dist_grad_x2(grad, x1, x2, result):
+    ratio = _distance_ratio(grad, result)
+    return x2 * ratio.sum(-2).unsqueeze(-1) - matmul(ratio.mT, x1)
+
+
+EuclideanDistBackward0 = derivative("EuclideanDistBackward0", _euclidean_dist_grad_x1, _euclidean_dist_grad_x2,
+                                    saves="x1 x2 result")
+
+
+def _euclidean_dist(x1, x2):
+    """``_euclidean_dist`` of two (batch, rows, width) tensors, recorded with PyTorch's rule."""
+    return record(_euclidean_dist_array(x1._data, x2._data), EuclideanDistBackward0, (x1, x2), (x1, x2, OUTPUT))
 
 
 def dist(input, other, p=2):
