@@ -317,7 +317,7 @@ def apply_maps(input, maps, node):
 
 def maps_node(name, op=None, copied_slices=False):
     """A node class for ``apply_maps`` under an op's own name (``ReflectionPad2DBackward0``); with
-    ``copied_slices`` its gradient sums keep a lone -0.0 (PyTorch makes such ops of slice copies)."""
+    ``copied_slices`` its gradient adds up as PyTorch's does for an op it makes of slice copies (``ScatterMap``)."""
     return derivative(name, _copied_slices_grad if copied_slices else _apply_maps_grad, op=op)
 
 
