@@ -1,15 +1,12 @@
 """``stft`` and ``istft`` beyond the op table (tests/op_db/fft.py has their values and gradients): the
 round trip, dtypes, the warnings and every argument error, each against PyTorch."""
 
-import json
-import os
-import subprocess
-import sys
 import warnings
 
 import numpy as np
 import pytest
 import torch
+from fresh_process import json_from_fresh_processes
 from matrix_checks import MODULES, same_error
 
 import chainrule
@@ -67,10 +64,7 @@ print(json.dumps(seen))
 
 
 def test_warnings_match_torch_and_come_once():
-    source = os.path.dirname(os.path.dirname(chainrule.__file__))  # this chainrule, not an installed one
-    environment = {**os.environ, "PYTHONPATH": source + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    seen = [json.loads(subprocess.run([sys.executable, "-c", _WARNING_SCRIPT, name], capture_output=True, text=True,
-                                      check=True, env=environment).stdout) for name in ("chainrule", "torch")]
+    seen = json_from_fresh_processes(_WARNING_SCRIPT)
     assert seen[0] == seen[1]
     assert all(seen[1][:3]) and not any(seen[1][3:])
 

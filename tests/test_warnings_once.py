@@ -1,14 +1,8 @@
 """Warnings PyTorch gives once per process (``TORCH_WARN_ONCE``): each library is asked in a fresh process,
 twice, and must warn the first time only, with PyTorch's text, at the caller's line."""
 
-import json
-import os
-import subprocess
-import sys
-
 import pytest
-
-import chainrule
+from fresh_process import json_from_fresh_processes
 
 _SCRIPT = """
 import json, sys, warnings
@@ -29,9 +23,6 @@ print(json.dumps(seen))
 
 @pytest.mark.torch_oracle  # PyTorch runs in the subprocess
 def test_warnings_given_once_per_process_as_pytorch():
-    source = os.path.dirname(os.path.dirname(chainrule.__file__))  # this chainrule, not an installed one
-    environment = {**os.environ, "PYTHONPATH": source + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    seen = [json.loads(subprocess.run([sys.executable, "-c", _SCRIPT, name], capture_output=True, text=True,
-                                      check=True, env=environment).stdout) for name in ("chainrule", "torch")]
+    seen = json_from_fresh_processes(_SCRIPT)
     assert seen[0] == seen[1]
     assert all(seen[1][:2]) and not any(seen[1][2:])

@@ -8,7 +8,7 @@ from numpy import ndarray
 from .._array import NUMPY, namespace_of
 from ._op import derivative, record, traced
 
-__all__ = ["index_put_accumulate", "scatter_into_zeros", "sums_by_row", "SUMMED_BY_ROW_FROM"]
+__all__ = ["index_put_accumulate", "scatter_into_zeros", "sorted_runs", "sums_by_row", "SUMMED_BY_ROW_FROM"]
 
 
 def _index_put_grad(grad, shape, key):
@@ -59,13 +59,19 @@ def _rows_summed_after_sorting(values, shape, rows):
     return out
 
 
+def sorted_runs(index):
+    """``(order, sorted index, starts)`` for a non-empty 1-d integer array: the stable order that sorts it and
+    where each run of equal entries starts in the sorted array."""
+    order = numpy.argsort(index, kind="stable")
+    ordered = index[order]
+    return order, ordered, numpy.flatnonzero(numpy.concatenate(([True], ordered[1:] != ordered[:-1])))
+
+
 def sums_by_row(values, rows):
     """``(distinct rows, the sum of the rows of values at each)`` for a 1-d array of row indices: the rows
     sorted by index (stably), each run summed at once. NumPy's ``add.at`` adds row by row, unbuffered,
     several times slower."""
-    order = numpy.argsort(rows, kind="stable")
-    sorted_rows = rows[order]
-    starts = numpy.flatnonzero(numpy.concatenate(([True], sorted_rows[1:] != sorted_rows[:-1])))
+    order, sorted_rows, starts = sorted_runs(rows)
     return sorted_rows[starts], numpy.add.reduceat(values[order], starts, axis=0)
 
 

@@ -22,6 +22,7 @@ import math
 from ..._array import NUMPY, namespace_of
 from ..._ops._kernel import Kernel, replays
 from ..._ops._op import derivative, record
+from ..._ops.index_put import sorted_runs
 from ..._tensor import Tensor
 from ..._float_errors import silent_float_errors
 
@@ -240,9 +241,7 @@ def _scattered(x, axis, mapping):
     out = NUMPY.zeros(tuple(shape), dtype=x.dtype)
     if not mapping.index.size:
         return out
-    order = NUMPY.argsort(mapping.index, kind="stable")
-    targets = mapping.index[order]
-    starts = NUMPY.flatnonzero(NUMPY.concatenate(([True], targets[1:] != targets[:-1])))
+    order, targets, starts = sorted_runs(mapping.index)
     copies = NUMPY.diff(NUMPY.append(starts, targets.size))
     occurrence = NUMPY.arange(targets.size) - NUMPY.repeat(starts, copies)
     lead = (slice(None),) * axis

@@ -134,15 +134,19 @@ def _standardized_grad_array(gw, x, dims, stats):
     if dtype == xp.float16:
         gw, x = gw.astype(xp.float32), x.astype(xp.float32)
     invstd = stats.invstd._data.astype(x.dtype, copy=False)
-    count = max(math.prod(x.shape[d] for d in dims), 1)
     centered = x - stats.mean._data
-    scale = _sum_kept(gw * centered, dims) / count
-    scale *= invstd * invstd
-    centered *= scale
-    out = gw - centered
-    out -= _sum_kept(gw, dims) / count
-    out *= invstd
-    return out.astype(dtype, copy=False)
+    sums = _sum_kept(gw, dims), _sum_kept(gw * centered, dims)
+    return _gradient_from_sums(gw, centered, *sums, invstd, invstd, _count(x, dims)).astype(dtype, copy=False)
+
+
+def _gradient_from_sums(g, centered, sum_g, dot, invstd, factor, count):
+    """``(g - centered * k - mean(g)) * factor`` with ``k = invstd**2 * dot / count``, PyTorch's order for
+    ``sum_g = sum(g)``, ``dot = sum(g * centered)``; ``centered`` (``x - mean``, a fresh array) is scaled in place."""
+    centered *= dot * invstd * invstd / count
+    out = g - centered
+    out -= sum_g / count
+    out *= factor
+    return out
 
 
 @silent_float_errors
@@ -205,15 +209,10 @@ def _batch_norm_input_grad_array(grad, input, weight, dims, stats):
     g, x, dtype = grad._data, input._data, input._data.dtype
     if dtype == xp.float16:
         g, x = g.astype(xp.float32), x.astype(xp.float32)
-    count = _count(x, dims)
     invstd = stats.invstd._data.astype(g.dtype, copy=False)
     scale = invstd if weight is None else invstd * weight._data.reshape(_channel_shape(x))
-    centered = x - stats.mean._data
-    centered *= dot * invstd * invstd / count
-    out = g - centered
-    out -= sum_grad / count
-    out *= scale
-    return out.astype(dtype, copy=False)
+    return _gradient_from_sums(g, x - stats.mean._data, sum_grad, dot, invstd, scale, _count(x, dims)).astype(
+        dtype, copy=False)
 
 
 def _batch_norm_grad_input(grad, input, weight, dims, eps, stats):
