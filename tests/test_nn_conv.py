@@ -32,6 +32,12 @@ def _t(module, shape, dtype="float32", seed=0):
 
 
 ERRORS = {
+    "max_pool2d padding over half the kernel, within the dilated one": lambda m: m.nn.functional.max_pool2d(
+        _t(m, (1, 6, 6)), (3, 2), 1, (1, 2), (1, 3)),
+    "max_pool3d padding over half the kernel, within the dilated one": lambda m: m.nn.functional.max_pool3d(
+        _t(m, (1, 1, 6, 6, 6)), (2, 3, 4), 1, (0, 1, 3), (1, 1, 2)),
+    "max_pool1d indices padding over half the kernel": lambda m: m.nn.functional.max_pool1d(
+        _t(m, (1, 1, 6)), 2, 1, 2, 3, return_indices=True),
     "antialiased resize of float16": lambda m: m.nn.functional.interpolate(
         _t(m, (1, 2, 6, 6), "float16"), size=(3, 3), mode="bilinear", antialias=True),
     "4-d local response norm of float16": lambda m: m.nn.functional.local_response_norm(
@@ -217,6 +223,51 @@ def test_max_pool_picks_nan_and_first_of_ties():
 
     for ours, theirs in zip(*_both(run)):
         np.testing.assert_array_equal(_numpy(ours), _numpy(theirs))
+
+
+def _pooling_cases(count, seed=7):
+    """Random max-pooling geometries (padding, dilation, ceil mode, 1-3 spatial dims) over inputs full of
+    ties, NaN, -inf, signed zeros or integers: every rule of PyTorch's scan gets exercised."""
+    rng = np.random.default_rng(seed)
+    for _ in range(count):
+        rank = int(rng.integers(1, 4))
+        size = tuple(int(v) for v in rng.integers(1, 7, rank))
+        kernel = tuple(int(rng.integers(1, s + 1)) for s in size)
+        dilation = tuple(int(v) for v in rng.integers(1, 3, rank))
+        padding = tuple(int(rng.integers(0, (d * (k - 1) + 1) // 2 + 1)) for k, d in zip(kernel, dilation))
+        geometry = {"kernel_size": kernel, "stride": tuple(int(v) for v in rng.integers(1, 4, rank)),
+                    "padding": padding, "dilation": dilation, "ceil_mode": bool(rng.integers(2))}
+        x = rng.integers(-2, 3, (2, 2) + size).astype(np.float64)
+        kind = ["ties", "nan", "-inf", "zeros", "int64"][int(rng.integers(5))]
+        if kind in ("nan", "-inf"):
+            x[rng.random(x.shape) < 0.3] = float(kind)
+        elif kind == "zeros":
+            x = np.where(x > 0, 0.0, -0.0)
+        elif kind == "int64":
+            x = x.astype(np.int64)
+        yield rank, x, geometry, tuple(int(v) for v in rng.integers(1, 6, rank))
+
+
+def test_max_pooling_values_and_indices_match_torch_on_random_geometries():
+    compared = 0
+    for rank, x, geometry, adaptive_size in _pooling_cases(150):
+        def run(module):
+            f, t = module.nn.functional, module.tensor(x)
+            pooled = getattr(f, f"max_pool{rank}d")(t, **geometry, return_indices=True)
+            if x.dtype.kind != "f":
+                return pooled
+            return pooled + getattr(f, f"adaptive_max_pool{rank}d")(t, adaptive_size, return_indices=True)
+
+        ours, theirs = _both(run)
+        if isinstance(theirs, Exception):  # a geometry PyTorch refuses (an output size below 1)
+            assert type(ours) is type(theirs)
+            continue
+        compared += 1
+        for mine, reference in zip(ours, theirs, strict=True):
+            mine, reference = _numpy(mine), _numpy(reference)
+            np.testing.assert_array_equal(mine, reference, err_msg=f"{rank}-d {geometry}, {adaptive_size}")
+            assert np.array_equal(np.signbit(mine), np.signbit(reference))
+    assert compared > 100
 
 
 def test_conv_second_derivative_matches_torch():

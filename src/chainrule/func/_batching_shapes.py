@@ -201,13 +201,17 @@ def put_along_axis(target, indices, values, axis):
     namespace_of(t_value).put_along_axis(t_value, i_value, v_value, axis=shift_axis(axis, t_value.ndim - 1))
 
 
-def copyto(target, source, **kwargs):
-    level = top_level((target, source))
+def copyto(target, source, where=True, **kwargs):
+    level = top_level((target, source, where))
     if not level:
-        unbatched(lambda xp: xp.copyto, (target, source), kwargs)
+        unbatched(lambda xp: xp.copyto, (target, source), {"where": where, **kwargs})
         return
-    t_value = writable(target, level, target if target.__class__ is BatchedArray else source).value
+    origin = next(v for v in (target, source, where) if v.__class__ is BatchedArray and v.level == level)
+    t_value = writable(target, level, origin).value
     s_value, s_batched = parts(source, level)
     if s_batched:
         s_value = pad_rank(s_value, t_value.ndim - 1)
-    namespace_of(t_value).copyto(t_value, s_value, **kwargs)
+    w_value, w_batched = parts(where, level)
+    if w_batched:
+        w_value = pad_rank(w_value, t_value.ndim - 1)
+    namespace_of(t_value).copyto(t_value, s_value, where=w_value, **kwargs)

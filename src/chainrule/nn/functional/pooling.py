@@ -11,7 +11,7 @@ spatial dim (``apply_maps``). The 1-d functions run the 2-d ones on an added dim
 import math
 import operator
 
-from ..._array import INTEGER_TYPES, all_true, any_true, namespace_of
+from ..._array import INTEGER_TYPES, all_true, namespace_of
 from ..._ops._arguments import bool_argument
 from ..._ops._kernel import replays
 from ..._ops._op import derivative, record
@@ -20,6 +20,7 @@ from ..._ops.pointwise import relu, sign
 from ..._ops._op import traced
 from ..._tensor import make_tensor as _tensor
 from ..._ops.kernel_dtypes import check_kernel
+from ._max_scan import lowest, mesh_sum, plane_steps, separable_maxima
 from ._windows import (apply_maps, col2im, gather_kernel, gather_node, im2col_array, maps_node, scatter_kernel,
                        scatter_node)
 from ..._float_errors import silent_float_errors
@@ -81,6 +82,18 @@ def _output_size(size, kernel, stride, pad, dilation, ceil_mode):
     return out
 
 
+def _check_max_pool_padding(kernel, padding):
+    """Max pooling's second padding check: half the kernel, whatever the dilation (PyTorch's shape check)."""
+    if all(p <= k // 2 for k, p in zip(kernel, padding)):
+        return
+    message = "pad should be smaller than or equal to half of kernel size, but got "
+    if len(kernel) == 2:
+        (kh, kw), (ph, pw) = kernel, padding
+        raise RuntimeError(f"{message}padW = {pw}, padH = {ph}, kW = {kw}, kH = {kh}")
+    (kt, kh, kw), (pt, ph, pw) = kernel, padding
+    raise RuntimeError(f"{message}kT: {kt} kW: {kw} kH: {kh} padT: {pt} padW: {pw} padH: {ph}")
+
+
 def _pool_geometry(input, kernel_size, stride, padding, dilation, ceil_mode, rank, name):
     """Checked kernel, stride, padding, dilation and output size, with PyTorch's messages."""
     kernel = _tuple(kernel_size, rank, "kernel_size", name)
@@ -103,6 +116,8 @@ def _pool_geometry(input, kernel_size, stride, padding, dilation, ceil_mode, ran
             raise RuntimeError(f"pad should be at most half of effective kernel size, but got pad={p}, "
                                f"kernel_size={k} and dilation={d}")
     _check_rank(input, rank, name)
+    if name.startswith("max_pool"):
+        _check_max_pool_padding(kernel, padding)
     size = input._data.shape[-rank:]
     counts = tuple(_output_size(*args, ceil_mode) for args in zip(size, kernel, stride, padding, dilation))
     if any(c < 1 for c in counts):
@@ -116,61 +131,15 @@ def _pool_geometry(input, kernel_size, stride, padding, dilation, ceil_mode, ran
 
 
 # ---------------------------------------------------------------- max pooling
-def _lowest(xp, dtype):
-    return -math.inf if dtype.kind == "f" else xp.iinfo(dtype).min
-
-
-def _max_over_grid(x, grid, rank, fallback=None):
-    """Max of ``x`` over each row of ``grid`` (flat plane indices, -1 for padding): values and indices.
-
-    The first maximum wins and NaN beats every number, the last NaN of a window winning, as PyTorch's
-    scan has it; a window with nothing but padding reports ``fallback``, the index PyTorch starts its
-    scan from. The winner is found with whole-array reductions (``argmax`` along a short axis is many
-    times slower), and the value is read at the winner (of +0. and -0., the one PyTorch keeps).
-    """
-    xp = namespace_of(x)
-    lead = x.shape[:x.ndim - rank]
-    if not grid.shape[0]:  # no windows at all (an output size of 0)
-        return xp.empty(lead + (0,), dtype=x.dtype), xp.empty((0,), dtype=grid.dtype)
-    planes = x.reshape(lead + (math.prod(x.shape[x.ndim - rank:]),))
-    # one lowest value appended to each plane: grid index -1 (padding) picks it
-    padded = xp.concatenate([planes, xp.full(lead + (1,), _lowest(xp, x.dtype), dtype=x.dtype)], axis=-1)
-    windows = xp.take(padded, grid.T, axis=-1)                     # lead + (K, L)
-    best = windows.max(-2)
-    hit = (windows == best[..., None, :]) & (grid.T >= 0)
-    size = grid.shape[1]
-    earliness = xp.arange(size, 0, -1, dtype=xp.min_scalar_type(size))[:, None]
-    winner = size - (hit * earliness).max(-2)
-    if x.dtype.kind == "f" and any_true(xp.isnan(best)):
-        last_nan = (xp.isnan(windows) * xp.arange(1, size + 1, dtype=xp.min_scalar_type(size))[:, None]).max(-2)
-        winner = xp.where(last_nan > 0, last_nan.astype(winner.dtype) - 1, winner)
-    found = winner < size
-    if x.dtype.kind == "f":
-        best = xp.take_along_axis(windows, xp.where(found, winner, 0)[..., None, :], axis=-2)[..., 0, :]
-    indices = xp.take(grid.ravel(), xp.arange(grid.shape[0]) * size + xp.where(found, winner, 0))
-    if not all_true(found):
-        indices = xp.where(found, indices, fallback)
-    return best, indices
-
-
-def _pool_grid(xp, size, kernel, stride, pads, dilation, counts):
-    """(L, K): the flat input index of each window element, -1 where it falls on padding."""
-    plane = xp.arange(math.prod(size)).reshape((1, 1) + tuple(size))
-    cols = im2col_array(plane + 1, kernel, dilation, pads, stride)[0] - 1    # padding becomes -1
-    return cols.T
-
-
 def _scan_starts(xp, size, stride, pads, dilation, counts):
-    """(L,): where PyTorch's scan of each window starts: its first position on or after 0 per dim."""
-    flat = xp.zeros((1,) * len(size), dtype=xp.int64)
-    for dim, (s, (p, _), d, c) in enumerate(zip(stride, pads, dilation, counts)):
+    """Where PyTorch's scan of each window starts: its first position on or after 0 per dim."""
+    starts = []
+    for s, (p, _), d, c in zip(stride, pads, dilation, counts):
         start = xp.arange(c) * s - p
-        start = start + -(-xp.maximum(-start, 0) // d) * d
-        shape = [1] * len(size)
-        shape[dim] = c
-        flat = flat + (start * math.prod(size[dim + 1:])).reshape(shape)
+        starts.append(start + -(-xp.maximum(-start, 0) // d) * d)
     # a start past the last row would point outside the plane; keep it inside
-    return xp.minimum(flat.ravel(), math.prod(size) - 1)
+    return xp.minimum(mesh_sum(xp, [start * step for start, step in zip(starts, plane_steps(size))]),
+                      math.prod(size) - 1)
 
 
 _MAX_POOL_NODES = {rank: (gather_node(f"MaxPool{rank}DWithIndicesBackward0"),
@@ -194,10 +163,12 @@ def _max_pool_arrays(x, kernel, stride, pads, dilation, counts, rank):
     """The window maxima and their flat indices, shaped as the pooled output."""
     xp = namespace_of(x)
     size = x.shape[-rank:]
-    grid = _pool_grid(xp, size, kernel, stride, pads, dilation, counts)
-    values, indices = _max_over_grid(x, grid, rank, _scan_starts(xp, size, stride, pads, dilation, counts))
-    shape = x.shape[:x.ndim - rank] + counts
-    return values.reshape(shape), indices.reshape(shape)
+    padded = None
+    if any(before or after for before, after in pads):  # padding never wins: it holds the lowest value
+        padded = xp.pad(x, [(0, 0)] * (x.ndim - rank) + list(pads), constant_values=lowest(xp, x.dtype))
+    axes = [([(slice(j * d, j * d + (c - 1) * s + 1, s), None) for j in range(k)], xp.arange(c) * s - p, d)
+            for k, s, (p, _), d, c in zip(kernel, stride, pads, dilation, counts)]
+    return separable_maxima(x, axes, _scan_starts(xp, size, stride, pads, dilation, counts), padded)
 
 
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
@@ -471,22 +442,26 @@ def adaptive_avg_pool1d(input, output_size):
     return adaptive_avg_pool2d(input.unsqueeze(-2), (1, _one(output_size))).squeeze(-2)
 
 
-def _adaptive_grid(xp, size, output_size):
-    """(L, K) flat input indices of each adaptive window, short windows padded with -1."""
-    rank = len(size)
-    flat = xp.zeros((1,) * (2 * rank), dtype=xp.int64)
-    valid = xp.ones((1,) * (2 * rank), dtype=xp.bool_)
-    window = 1
-    for dim, (n, out) in enumerate(zip(size, output_size)):
+def _adaptive_max_arrays(x, counts, rank):
+    """The adaptive windows' maxima and their flat indices. Along a dim that its output size divides,
+    the windows are strided slices, as in max pooling; along any other, each window position is read
+    by index, masked where a window is shorter than the longest."""
+    xp = namespace_of(x)
+    size = x.shape[-rank:]
+    if not all(counts):
+        empty = x.shape[:x.ndim - rank] + counts
+        return xp.empty(empty, dtype=x.dtype), xp.empty(empty, dtype=xp.int64)
+    axes = []
+    for n, out in zip(size, counts):
         start, end = _adaptive_bounds(xp, n, out)
-        width = int((end - start).max()) if out else 0
-        window *= width
-        offsets = start[:, None] + xp.arange(width)
-        shape = [1] * (2 * rank)
-        shape[dim], shape[rank + dim] = out, width
-        flat = flat + (offsets * math.prod(size[dim + 1:])).reshape(shape)
-        valid = valid & (offsets < end[:, None]).reshape(shape)
-    return xp.where(valid, flat, -1).reshape(math.prod(output_size), window)
+        if n % out == 0:
+            width = n // out
+            reads = [(slice(j, j + (out - 1) * width + 1, width), None) for j in range(width)]
+        else:
+            reads = [(xp.minimum(start + j, end - 1), start + j < end) for j in range(int((end - start).max()))]
+        axes.append(([(read, None if valid is None or all_true(valid) else valid) for read, valid in reads], start, 1))
+    return separable_maxima(x, axes, mesh_sum(xp, [start * step for (_, start, _), step
+                                                    in zip(axes, plane_steps(size))]))
 
 
 _ADAPTIVE_MAX_NODES = {rank: (gather_node(f"AdaptiveMaxPool{rank}DBackward0"),
@@ -499,12 +474,9 @@ def _adaptive_max_pool(input, output_size, return_indices, rank, name):
     _check_adaptive_input(x, rank, name, separator=":")
     counts = _adaptive_output_size(requested, rank, name)
     check_kernel(name, x)
-    grid = _adaptive_grid(namespace_of(x), x.shape[-rank:], counts)
-    values, indices = _max_over_grid(x, grid, rank)
-    shape = x.shape[:-rank] + counts
-    indices = indices.reshape(shape)
+    values, indices = traced(_adaptive_max_arrays, input, counts, rank)
     node, scatter = _ADAPTIVE_MAX_NODES[rank]
-    out = record(values.reshape(shape), node, (input,), (), (indices, x.shape, rank, scatter))
+    out = record(values, node, (input,), (), (indices, x.shape, rank, scatter))
     return (out, _tensor(indices)) if return_indices else out
 
 
