@@ -117,15 +117,37 @@ def _spoiled_argument(value):
     return iter(())
 
 
+def _in_float32(value):
+    """A sample's value with its float64 arrays made float32."""
+    if isinstance(value, np.ndarray) and value.dtype == np.float64:
+        return value.astype(np.float32)
+    return value
+
+
+def _overflowing(sample, i=None, key=None):
+    """``sample`` in float32 with one float argument (position ``i`` or keyword ``key``) beyond float32's
+    range: PyTorch refuses to convert such a number for most ops that take one."""
+    args = tuple(OVERFLOWING if n == i else _in_float32(a) for n, a in enumerate(sample.args))
+    kwargs = {k: OVERFLOWING if k == key else _in_float32(v) for k, v in sample.kwargs.items()}
+    return Sample(args, kwargs)
+
+
+OVERFLOWING = 1e39
+
+
 def _spoiled_samples(sample):
     """(label, Sample) for each single spoiled argument of ``sample``, and a keyword the op does not take."""
     for i, value in enumerate(sample.args):
         for label, bad in _spoiled_argument(value):
             args = sample.args[:i] + (bad,) + sample.args[i + 1:]
             yield f"arg {i}: {label}", Sample(args, dict(sample.kwargs))
+        if isinstance(value, float):
+            yield f"arg {i}: 1e39 on float32", _overflowing(sample, i=i)
     for key, value in sample.kwargs.items():
         for label, bad in _spoiled_argument(value):
             yield f"{key}: {label}", Sample(sample.args, {**sample.kwargs, key: bad})
+        if isinstance(value, float):
+            yield f"{key}: 1e39 on float32", _overflowing(sample, key=key)
     yield "unknown keyword", Sample(sample.args, {**sample.kwargs, "no_such_keyword": 1})
 
 

@@ -111,3 +111,45 @@ def test_an_empty_shape_numpy_cannot_hold_is_refused_with_the_reason(expression)
     with pytest.raises(RuntimeError, match=r"cannot make an empty tensor of sizes=\[0, 4611686018427387904\]: its"):
         eval(expression, {"T": chainrule})
     assert eval(expression.replace("62", "60"), {"T": chainrule}).shape == (0, 2 ** 60)
+
+
+# A number argument beyond the range of the element type PyTorch converts it to (the tensor's, or float32 where
+# it computes float16 in float32): its overflow RuntimeError, message included. ``h`` is float16.
+OVERFLOWING_NUMBERS = [
+    "T.full((2,), 1e39)", "T.full((2,), 7e4, dtype=T.float16)", "T.full_like(m, 1e39)", "m.new_full((2,), 1e39)",
+    "m.clone().fill_(1e39)", "h.clone().fill_(7e4)", "F.hardtanh(m, -1.0, 1e39)", "F.hardtanh(h, -1.0, 7e4)",
+    "F.leaky_relu(m, 1e39)", "F.leaky_relu(h, 1e39)", "F.elu(m, 1e39)", "F.celu(h, 1e39)", "F.softplus(m, 1e39)",
+    "F.softplus(m, 1.0, 1e39)", "F.rrelu(m, 0.1, 1e39)", "F.hardshrink(m, 1e39)", "F.hardshrink(h, 7e4)",
+    "F.softshrink(m, 1e39)", "F.softshrink(h, 7e4)", "F.softshrink(m, float('nan'))", "F.threshold(m, 1e39, 0.0)",
+    "F.threshold(h, 1e39, 0.0)", "F.threshold(h, 0.5, 7e4)", "T.addcmul(m, m, m, value=1e39)",
+    "T.addcdiv(h, h, h, value=1e39)", "T.lerp(m, m, 1e39)", "T.add(m, m, alpha=1e39)", "T.add(h, h, alpha=7e4)",
+    "m.clamp(max=1e39)", "h.clamp(min=-7e4)", "m.masked_fill(m > 0, 1e39)", "m.masked_fill(m > 0, complex(0, 1e39))",
+    "h.index_fill(0, n[:1] * 0, 7e4)", "m.scatter(0, n[:2].reshape(1, 2) * 0, 1e39)",
+    "m.index_add(0, n[:1] * 0, m[:1], alpha=1e39)",
+    "T.addmm(m, m, m.t().reshape(3, 3)[:, :3], beta=1e39)", "T.addmv(m[0], m.t(), m[0], alpha=1e39)",
+    "m.clone().__setitem__(0, 1e39)", "m.to(T.complex64).clone().__setitem__(0, 1e39)",
+]
+
+
+@pytest.mark.parametrize("expression", OVERFLOWING_NUMBERS)
+def test_a_number_beyond_its_element_type_is_refused(expression):
+    def run(module):
+        F = module.nn.functional
+        m = module.linspace(-1, 1, 6).reshape(2, 3)
+        namespace = {"T": module, "F": F, "m": m, "h": m.half(), "n": module.tensor([0, 2, 1, 2])}
+        return evaluated(expression, namespace)
+
+    (ours, our_message, _), (theirs, their_message, _) = run(chainrule), run(torch)
+    assert theirs == "RuntimeError", their_message
+    assert (ours, our_message) == (theirs, their_message)
+
+
+@pytest.mark.parametrize("expression", ["h.clone().__setitem__(0, 1e39)", "h.flatten()[:1].clone().fill_(1e39)",
+                                        "F.threshold(h, 7e4, 0.0)", "F.leaky_relu(h, 7e4)", "T.lerp(h, h, 7e4)",
+                                        "T.full((2,), 1e39, dtype=T.float64)", "T.add(m, 1e39)"])
+def test_a_number_within_what_torch_converts_it_to_is_taken(expression):
+    def run(module):
+        m = module.linspace(-1, 1, 6).reshape(2, 3)
+        return evaluated(expression, {"T": module, "F": module.nn.functional, "m": m, "h": m.half()})
+
+    assert run(torch)[0] is None and run(chainrule)[0] is None

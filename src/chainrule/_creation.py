@@ -15,7 +15,7 @@ from ._float_errors import silent_float_errors
 from ._size import allocation_error, check_storage_size
 from ._device import defaults as _device_defaults
 from ._device import device_of, moved, placement, resolved
-from ._dtype import bool_, float32, get_default_dtype, int64, to_dtype
+from ._dtype import bool_, fitting_number, float32, get_default_dtype, int64, to_dtype
 from ._tensor import Tensor, make_tensor
 
 __all__ = ["tensor", "as_tensor", "asarray", "from_numpy", "zeros", "ones", "full", "empty", "zeros_like",
@@ -234,6 +234,8 @@ def _filled(function_name, *value):
     """``make(xp, shape, dtype)``: ``xp.<function_name>(shape, *value, dtype=dtype)``."""
 
     def make(xp, shape, dtype):
+        if value:
+            fitting_number(value[0], np.dtype(dtype))
         return getattr(xp, function_name)(shape, *value, dtype=dtype)
 
     return make

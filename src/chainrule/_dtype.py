@@ -6,6 +6,8 @@ of the same category never widens a tensor that has dimensions (``float32 + 0-d 
 float32), and a Python number only ever raises the category.
 """
 
+import math
+
 import numpy as np
 
 __all__ = ["dtype", "get_default_dtype", "set_default_dtype", "promote_types", "result_type"]
@@ -254,3 +256,26 @@ def result_type(operands):
         current = best[kind]
         best[kind] = d if current is None else promote_types(current, d)
     return _combine_categories(best[DIMENSIONED], _combine_categories(best[ZERO_DIM], best[SCALAR]))
+
+
+# c10's names of the element types a number argument is converted to, in its overflow message, and their ranges
+_FLOAT32 = ("float", 3.4028234663852886e38)
+_CONVERSIONS = {"float32": _FLOAT32, "float16": ("c10::Half", 65504.0),
+                "complex64": ("c10::complex<float>", _FLOAT32[1])}
+
+
+def fitting_number(value, dtype, as_float32=False):
+    """``value``, a number argument PyTorch converts to an element of ``dtype`` (of float32 with
+    ``as_float32``, where it computes a float16 op in float32): a finite part beyond that type's range
+    is PyTorch's overflow RuntimeError."""
+    if as_float32 and dtype.kind == "f" and dtype.itemsize <= 2:
+        name, limit = _FLOAT32
+    elif dtype.name in _CONVERSIONS:
+        name, limit = _CONVERSIONS[dtype.name]
+    else:
+        return value
+    if isinstance(value, (float, complex)):
+        for part in (value.real, value.imag) if isinstance(value, complex) else (value,):
+            if abs(part) > limit and math.isfinite(part):
+                raise RuntimeError(f"value cannot be converted to type {name} without overflow")
+    return value

@@ -20,6 +20,7 @@ from .pointwise_base import LARGE, to_default_float, write_out, zeros_like_grad
 from .rounding import div_rounded
 from .._creation import tensor
 from .._float_errors import silent_float_errors, silently
+from .._dtype import fitting_number
 
 _OWN = ["add", "sub", "rsub", "mul", "div", "true_divide", "pow", "square", "neg", "negative"]
 
@@ -113,7 +114,7 @@ def checked_factor(dtype, value, name="alpha"):
             raise RuntimeError(f"For non-complex input tensors, argument {name} must not be a complex number.")
     elif isinstance(value, (float, NUMPY.floating)) and kind in "biu":
         raise RuntimeError(f"For integral input tensors, argument {name} must not be a floating point number.")
-    return bool(value) if kind == "b" and isinstance(value, numbers.Number) else value
+    return bool(value) if kind == "b" and isinstance(value, numbers.Number) else fitting_number(value, dtype)
 
 
 def add(input, other, *, alpha=1, out=None):

@@ -21,7 +21,7 @@ from .inplace import VIEW_OF_LEAF_MESSAGE, CopyBackwards, check_inplace_allowed,
 from .index_put import index_put_accumulate, scatter_into_zeros
 from .shape import alias, record_view, writeable
 from .view_writes import AsStridedBackward0, base_key, positions_in_base
-from .._dtype import _FROM_NUMPY
+from .._dtype import _FROM_NUMPY, fitting_number
 
 __all__ = ["getitem", "setitem", "select", "narrow", "slice_view", "index_put_accumulate"]
 
@@ -412,6 +412,8 @@ def setitem(self, index, value):
     if recording and self._grad_fn is None and self._requires_grad:
         raise RuntimeError(VIEW_OF_LEAF_MESSAGE)
     check_inplace_allowed(self)
+    if target.dtype.kind != "f" or target.dtype.itemsize > 2:  # (PyTorch writes any number into float16)
+        fitting_number(value, target.dtype)
     if isinstance(value, Tensor) and value._data.dtype != target.dtype and _puts_by_index(plan):
         raise RuntimeError(f"Index put requires the source and destination dtypes match, got "
                            f"{self.dtype.scalar_type_name} for the destination and {value.dtype.scalar_type_name} "

@@ -14,7 +14,7 @@ to the operands' namespace, NumPy's without a lookup.
 import math
 
 from .._array import NUMPY, namespace_of
-from .._dtype import from_numpy_dtype
+from .._dtype import fitting_number, from_numpy_dtype
 from .._tensor import Tensor, _wrap_dim
 from ._broadcast import broadcast_error
 from ._kernel import Kernel, replays
@@ -386,11 +386,11 @@ def _add_scaled(product, input, beta, alpha, name):
     if product.dtype.kind in "iu":
         beta, alpha = (int(f) if isinstance(f, (float, NUMPY.floating)) else f for f in (beta, alpha))
     if alpha != 1:
-        product *= number_argument(name, "alpha", None, alpha)
+        product *= fitting_number(number_argument(name, "alpha", None, alpha), product.dtype)
     if beta == 1:
         product += input._data
     elif beta != 0:
-        product += number_argument(name, "beta", None, beta) * input._data
+        product += fitting_number(number_argument(name, "beta", None, beta), product.dtype) * input._data
     return product
 
 

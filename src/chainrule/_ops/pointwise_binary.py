@@ -9,7 +9,8 @@ import math
 import numbers
 
 from .._array import NUMPY, SCALAR_TYPES, is_array, namespace_of
-from .._dtype import DIMENSIONED, SCALAR, ZERO_DIM, float16, float32, get_default_dtype, result_type, scalar_dtype
+from .._dtype import (DIMENSIONED, SCALAR, ZERO_DIM, fitting_number, float16, float32, get_default_dtype, result_type,
+                      scalar_dtype)
 from .._tensor import Tensor, make_tensor
 from ._arguments import check_tensors, number_from_tensor, not_a_tensor
 from ._broadcast import apply_binary, binary_arrays, broadcast_shapes
@@ -183,6 +184,8 @@ def _clamp_arrays(input, min, max, bool_kernel=None, complex_kernel=None, name="
         if complex_kernel is not None:
             raise no_kernel_error(complex_kernel, x.dtype)
         raise NotImplementedError("clamp is not supported for complex types")
+    if x.dtype.kind == "f":
+        fitting_number(min, x.dtype), fitting_number(max, x.dtype)
     if x.dtype.kind == "f" and min.__class__ in _PLAIN_BOUNDS and max.__class__ in _PLAIN_BOUNDS:
         dtype = x.dtype  # numbers never widen a float tensor
         if x.size >= LARGE and x.dtype.itemsize >= 4 and (min is None or abs(min) <= _FLOAT32_MAX) and (
@@ -347,7 +350,7 @@ def lerp(input, end, weight, *, out=None):
     x = input._data
     if x.dtype.kind not in "fc":
         reject(x, kernel_missing("lerp_kernel_tensor" if weight_is_tensor else "lerp_kernel_scalar", "biu"))
-    w = weight._data if weight_is_tensor else _array(weight, None)
+    w = weight._data if weight_is_tensor else _array(fitting_number(weight, x.dtype, as_float32=True), None)
     broadcast_shapes(x.shape, end._data.shape, w.shape if is_array(w) else ())
     data = namespace_of(x).asarray(_lerp_arrays(x, end._data, w), dtype=x.dtype)
     if weight_is_tensor:
@@ -583,6 +586,7 @@ def addcmul(input, tensor1, tensor2, *, value=1, out=None):
     """``input + value * tensor1 * tensor2``."""
     check_tensors("addcmul", ("input", input), ("tensor1", tensor1), ("tensor2", tensor2))
     dtype, x, a, b = _addc_arrays(input, tensor1, tensor2)
+    fitting_number(value, dtype, as_float32=True)
     if dtype.kind == "b":
         raise no_kernel_error("addcmul_cpu_out", dtype)
     data = namespace_of(x).asarray(x + _scaled(value, a) * b, dtype=dtype)
@@ -597,6 +601,7 @@ def addcdiv(input, tensor1, tensor2, *, value=1, out=None):
     if tensor1._data.dtype.kind in "biu" and tensor2._data.dtype.kind in "biu":
         raise RuntimeError(_ADDCDIV_INTEGER_MESSAGE)
     dtype, x, a, b = _addc_arrays(input, tensor1, tensor2)
+    fitting_number(value, dtype, as_float32=True)
     data = namespace_of(x).asarray(x + _scaled(value, a) / b, dtype=dtype)
     result = record(data, AddcdivBackward0, (input, tensor1, tensor2), (tensor1, tensor2), (value,))
     return result if out is None else write_out(result, out, "addcdiv")

@@ -23,7 +23,7 @@ from .index_put import SUMMED_BY_ROW_FROM, index_put_accumulate, sums_by_row
 from .pointwise import where
 from .pointwise_base import write_out
 from .rounding import _not_implemented
-from .._dtype import _FROM_NUMPY
+from .._dtype import _FROM_NUMPY, fitting_number
 
 __all__ = ["gather", "scatter", "scatter_add", "index_select", "index_add", "index_copy", "index_fill",
            "masked_fill", "masked_select", "take", "take_along_dim", "nonzero", "argwhere"]
@@ -96,7 +96,7 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=None, out=None):
         src = value
     check_tensors("scatter", ("input", input), ("index", 3, index))
     if not isinstance(src, Tensor):
-        number_argument("scatter", "value", 4, src)
+        fitting_number(number_argument("scatter", "value", 4, src), input._data.dtype)
     if reduce is not None:
         return _scatter_reduced(input, dim, index, src, reduce, out)
     dim, idx = _checked_scatter(input, dim, index, src)
@@ -239,7 +239,9 @@ def index_add(input, dim, index, source, *, alpha=1, out=None):
     _check_source("index_add_", x, dim, idx, source._data)
     _check_in_range(idx, "index_add", x, dim)
     result = x.copy()
-    values = source._data if alpha == 1 else source._data * number_argument("index_add", "alpha", None, alpha)
+    if alpha != 1:
+        alpha = fitting_number(number_argument("index_add", "alpha", None, alpha), x.dtype)
+    values = source._data if alpha == 1 else source._data * alpha
     values = values.reshape(result.shape[:dim] + idx.shape + result.shape[dim + 1:])
     if result.__class__ is ndarray and values.ndim >= 2 and values.size >= SUMMED_BY_ROW_FROM and idx.ndim == 1 \
             and (idx.size == 0 or idx.min() >= 0):
@@ -280,7 +282,7 @@ def index_fill(input, dim, index, value):
     dim = _wrap_dim(dim, x.ndim)
     idx = _index_vector(index, "index_fill")
     _check_in_range(idx, "index_fill", x, dim)
-    number = _scalar_value(value, "index_fill_")
+    number = fitting_number(_scalar_value(value, "index_fill_"), x.dtype)
     if getattr(number, "dtype", x.dtype).kind == "c" and x.dtype.kind != "c":
         raise RuntimeError("index_fill_(): Converting complex Scalar to non-complex type is not supported")
     result = x.copy()
@@ -319,7 +321,7 @@ def masked_fill(input, mask, value):
     check_tensors("masked_fill", ("input", input), ("mask", mask))
     x = input._data
     m = _mask_array(mask, f"masked_fill_ only supports boolean masks, but got mask with dtype {mask.dtype.cpp_name}")
-    number = _scalar_value(value, "masked_fill_")
+    number = fitting_number(_scalar_value(value, "masked_fill_"), x.dtype)
     broadcast_shapes(m.shape, x.shape)
     xp = namespace_of(x)
     result = xp.where(m, xp.asarray(number, dtype=x.dtype), x)

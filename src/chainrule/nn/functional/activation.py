@@ -12,7 +12,7 @@ import math
 
 from ..._array import NUMPY, namespace_of
 from ..._autograd import grad_mode
-from ..._dtype import float16
+from ..._dtype import fitting_number, float16
 from ..._random import default_generator, draws
 from ..._ops._op import traced_stateful
 from ..._ops import pointwise
@@ -105,6 +105,7 @@ def _hardtanh(input, min_val, max_val):
         raise NotImplementedError("clamp is not supported for complex types")
     if x.dtype.kind == "u" and (min_val < 0 or max_val < 0):
         raise RuntimeError("cannot do hardtanh on an unsigned type with negative limits")
+    fitting_number(min_val, x.dtype), fitting_number(max_val, x.dtype)
     clipped = namespace_of(x).clip(x, min_val, max_val).astype(x.dtype, copy=False)  # integers stay integers
     return record(clipped, HardtanhBackward0, (input,), (input,), (min_val, max_val))
 
@@ -160,6 +161,7 @@ def _leaky_relu_array(x, negative_slope):
 def _leaky_relu_saving_result(input, negative_slope=0.01):
     negative_slope = number_from_tensor("leaky_relu_", "negative_slope", negative_slope)
     x = _real_float(input, "leaky_relu_cpu", "leaky_relu_")
+    fitting_number(negative_slope, x.dtype, as_float32=True)
     return record(_leaky_relu_array(x, negative_slope), LeakyReluBackward1, (input,), (OUTPUT,),
                   (negative_slope,))
 
@@ -172,6 +174,7 @@ def leaky_relu(input, negative_slope=0.01, inplace=False):
     if inplace:
         return leaky_relu_(input, negative_slope)
     x = _real_float(input, "leaky_relu_cpu", "leaky_relu")
+    fitting_number(negative_slope, x.dtype, as_float32=True)
     return record(_leaky_relu_array(x, negative_slope), LeakyReluBackward0, (input,), (input,),
                   (negative_slope,))
 
@@ -188,6 +191,7 @@ RreluWithNoiseBackward1 = derivative("RreluWithNoiseBackward1", _rrelu_grad, sav
 def _rrelu(node_class, saved, input, lower, upper, training):
     """While training every element gets its own slope (from chainrule's generator); otherwise their mean."""
     x = _real_float(input, "leaky_relu_cpu", "rrelu")
+    fitting_number(lower, x.dtype, as_float32=True), fitting_number(upper, x.dtype, as_float32=True)
     if training:
         result, drawn = traced_stateful(_rrelu_training, input, lower, upper)  # one call: a replay draws again
         return record(result, node_class, (input,), (saved,), (make_tensor(drawn),))
@@ -264,6 +268,7 @@ def _elu_array(x, alpha, scale, input_scale):
 def _elu_op(node_class, saved, input, alpha, scale, input_scale):
     args = (alpha, scale, input_scale)
     x = _real_float(input, "elu_cpu", "elu")
+    fitting_number(alpha, x.dtype, as_float32=True)
     return record(_elu_array(x, *args), node_class, (input,), (saved,), args)
 
 
@@ -411,6 +416,7 @@ def softplus(input, beta=1.0, threshold=20.0):
     beta = number_from_tensor("softplus", "beta", beta)
     threshold = number_from_tensor("softplus", "threshold", threshold)
     x = _real_float(input, "softplus_cpu", "softplus")
+    fitting_number(beta, x.dtype, as_float32=True), fitting_number(threshold, x.dtype, as_float32=True)
     return record(_softplus_array(x, beta, threshold), SoftplusBackward0, (input,), (input,),
                   (beta, threshold))
 
@@ -485,17 +491,20 @@ def softshrink(input, lambd=0.5):
     lambd = number_from_tensor("softshrink", "lambd", lambd)
     x = _real_float(input, "softshrink_check", "softshrink")
     xp = namespace_of(x)
-    if lambd < 0:
-        largest = xp.finfo(x.dtype).max if x.dtype.kind == "f" else xp.iinfo(x.dtype).max
+    largest = xp.finfo(x.dtype).max if x.dtype.kind == "f" else xp.iinfo(x.dtype).max
+    if not 0 <= lambd <= largest:  # (NaN too)
         raise RuntimeError(f"lambda must be in range [0, {largest:g}] for input dtype {input.dtype.scalar_type_name}, "
                            f"but found {lambd:g}")
-    shrunk = select(x > lambd, x - lambd, select(x < -lambd, x + lambd, x * 0))  # x * 0: NaN stays NaN
+    # x - lambd above lambd, x + lambd below -lambd, x * 0 between (a signed zero; NaN stays NaN): the
+    # distance from the clipped value, signed as x, in three branch-free passes
+    shrunk = xp.copysign(x - xp.clip(x, -lambd, lambd), x)
     return record(shrunk.astype(x.dtype, copy=False), SoftshrinkBackward0, (input,), (input,), (lambd,))
 
 
 def hardshrink(input, lambd=0.5):
     lambd = number_from_tensor("hardshrink", "lambd", lambd)
     x = _real_float(input, "hardshrink_cpu", "hardshrink")
+    fitting_number(lambd, x.dtype)
     kept = select((x >= -lambd) & (x <= lambd), 0, x).astype(x.dtype, copy=False)
     return record(kept, HardshrinkBackward0, (input,), (input,), (lambd,))
 
@@ -531,8 +540,8 @@ def _threshold_input(input, threshold, value):
     x = input._data
     if x.dtype.kind in "bc":
         raise no_kernel_error("threshold_cpu", x.dtype)
-    threshold = number_argument("threshold", "threshold", 2, threshold)
-    return x, threshold, number_argument("threshold", "value", 3, value)
+    threshold = fitting_number(number_argument("threshold", "threshold", 2, threshold), x.dtype, as_float32=True)
+    return x, threshold, fitting_number(number_argument("threshold", "value", 3, value), x.dtype)
 
 
 def _write_back(input, result):

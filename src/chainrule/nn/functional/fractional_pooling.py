@@ -53,7 +53,12 @@ def _output_size(input, output_size, output_ratio, rank):
     if rank == 2 and len(output_ratio) > 2:
         raise ValueError("fractional_max_pool2d requires output_ratio to either be a single Int or tuple of Ints.")
     ratios = (output_ratio,) * rank if isinstance(output_ratio, (int, float)) else tuple(output_ratio)
-    return [int(input.size(d - rank) * ratios[d]) for d in range(rank)]
+    sizes = [int(input.size(d - rank) * ratios[d]) for d in range(rank)]
+    for position, size in enumerate(sizes, 1):
+        if abs(size) >= 2 ** 63:  # PyTorch's argument parser cannot hold the size it computed
+            raise TypeError(f"fractional_max_pool{rank}d(): argument 'output_size' failed to unpack the object at pos "
+                            f"{position} with error \"Overflow when unpacking long long\"")
+    return sizes
 
 
 def _check(input, kernel, output, samples, rank):
