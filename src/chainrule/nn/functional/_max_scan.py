@@ -55,14 +55,21 @@ def _scan_axis(values, carried, after, reads, first, spacing, with_nan):
     winner_dtype = xp.int8 if len(reads) < 127 else xp.int32
     best = winner = better = scratch = index = moved = None
     for position, (selector, valid) in enumerate(reads):
-        view = _read(values, selector, after)
+        view = fresh = _read(values, selector, after)
         if not after and isinstance(selector, slice) and selector.step != 1:
-            view = xp.ascontiguousarray(view)  # one strided pass, not one per use
-        if best is None:
-            best = xp.full(view.shape, lowest(xp, values.dtype), dtype=values.dtype)
-            winner = xp.zeros(view.shape, dtype=winner_dtype)
-            better = xp.empty(view.shape, dtype=xp.bool_)
-            scratch = xp.empty(view.shape, dtype=winner_dtype)
+            fresh = xp.ascontiguousarray(view)  # one strided pass, not one per use
+        if best is None:  # the first position (in every window) is the best so far where it beats the lowest
+            best = fresh if fresh is not view or not isinstance(selector, slice) else xp.array(view)
+            better = xp.greater(best, lowest(xp, values.dtype))
+            if with_nan:
+                better |= xp.isnan(best)
+            winner = better.astype(winner_dtype)
+            scratch = xp.empty(best.shape, dtype=winner_dtype)
+            if carried is not None:
+                index = xp.array(_read(carried, selector, after))
+                moved = xp.empty(best.shape, dtype=carried.dtype)
+            continue
+        view = fresh
         xp.greater(view, best, out=better)
         if with_nan:
             better |= xp.isnan(view)
@@ -72,13 +79,9 @@ def _scan_axis(values, carried, after, reads, first, spacing, with_nan):
         xp.multiply(better, winner_dtype(position + 1), out=scratch)
         xp.maximum(winner, scratch, out=winner)
         if carried is not None:
-            inner = _read(carried, selector, after)
-            if index is None:
-                index, moved = xp.array(inner), xp.empty(view.shape, dtype=carried.dtype)
-            else:
-                xp.subtract(inner, index, out=moved)
-                moved *= better
-                index += moved
+            xp.subtract(_read(carried, selector, after), index, out=moved)
+            moved *= better
+            index += moved
     found = winner.astype(first.dtype)
     found -= 1
     found *= spacing
