@@ -68,9 +68,10 @@ Where chainrule stays above 3x (measured on 2 shared cores; ratios move by 10-30
     lgamma, digamma, polygamma, i0e/i1e (4-10x)    polynomial kernels of 30-90 array passes
   Fixed in the second pass of 2026-12-08: max pooling 8.7-13x -> 1.6-7.6x, adaptive max pooling 6.7-10x ->
     1.8-2.9x (a scan per spatial dim with branch-free updates, where the windows were gathered; a masked
-    copy mispredicts half its branches on such data and costs ten passes). 64x32x28x28, kernel 2: 4.5 ms
-    against PyTorch's 8.7; 32x64x56x56, kernel 3, stride 2, padding 1: 36 against 50 ms. softshrink 9.4x ->
-    6.1x (x - clip(x), signed as x).
+    copy mispredicts half its branches on such data and costs ten passes). Forward, 64x32x28x28, kernel 2:
+    8.6 -> 4.5 ms (PyTorch 8.9); 32x64x56x56, kernel 3, stride 2, padding 1: 55 -> 38 ms (PyTorch 50);
+    16x64x16x16x16, kernel 2: 19.7 -> 18.5 ms (PyTorch 18.8). softshrink 9.4x -> 6.1x (x - clip(x), signed
+    as x).
   Fixed in the pass of 2026-12-08: logaddexp/logaddexp2 4.7x/5.1x -> 0.9x (PyTorch's formula in four
     vectorised passes; NumPy's ufuncs are scalar code), scatter_reduce 13x -> 2.7x and index_reduce 6.9x ->
     2.1x (ufunc.at on flat positions), getitem advanced backward 8x -> 2.1x, masked_select backward 5.9x ->
