@@ -30,8 +30,6 @@ KNOWN = {
     ("int64", "kthvalue"): "differs",
     # at the poles (the non-positive integers) chainrule gives inf, PyTorch's series a large finite number
     ("int64", "polygamma 1"): "differs",
-    # a float mask of -inf cast to int64: chainrule's OverflowError, PyTorch's RuntimeError
-    ("int64", "F.multi_head_attention_forward"): "other type",
 }
 
 

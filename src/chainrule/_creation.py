@@ -234,9 +234,8 @@ def _filled(function_name, *value):
     """``make(xp, shape, dtype)``: ``xp.<function_name>(shape, *value, dtype=dtype)``."""
 
     def make(xp, shape, dtype):
-        if value:
-            fitting_number(value[0], np.dtype(dtype))
-        return getattr(xp, function_name)(shape, *value, dtype=dtype)
+        filling = (fitting_number(value[0], np.dtype(dtype)),) if value else ()
+        return getattr(xp, function_name)(shape, *filling, dtype=dtype)
 
     return make
 

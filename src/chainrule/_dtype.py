@@ -267,7 +267,12 @@ _CONVERSIONS = {"float32": _FLOAT32, "float16": ("c10::Half", 65504.0),
 def fitting_number(value, dtype, as_float32=False):
     """``value``, a number argument PyTorch converts to an element of ``dtype`` (of float32 with
     ``as_float32``, where it computes a float16 op in float32): a finite part beyond that type's range
-    is PyTorch's overflow RuntimeError."""
+    is PyTorch's overflow RuntimeError. Integer types: see ``_fitting_integer``; into bool any integer
+    goes, as its truth value."""
+    if dtype.kind in "iu":
+        return _fitting_integer(value, dtype)
+    if dtype.kind == "b":
+        return bool(value) if isinstance(value, int) else value
     if as_float32 and dtype.kind == "f" and dtype.itemsize <= 2:
         name, limit = _FLOAT32
     elif dtype.name in _CONVERSIONS:
@@ -278,4 +283,29 @@ def fitting_number(value, dtype, as_float32=False):
         for part in (value.real, value.imag) if isinstance(value, complex) else (value,):
             if abs(part) > limit and math.isfinite(part):
                 raise RuntimeError(f"value cannot be converted to type {name} without overflow")
+    return value
+
+
+_INTEGER_NAMES = {"int8": "int8_t", "uint8": "uint8_t", "int16": "int16_t", "int32": "int", "int64": "int64_t"}
+
+
+def _fitting_integer(value, dtype):
+    """c10's conversion to an integer type: NaN, an infinity or a number outside the type's range is
+    refused; a negative integer wraps around into an unsigned type (as far as the type's size reaches
+    below zero), and comes back wrapped, as NumPy refuses it."""
+    name = _INTEGER_NAMES.get(dtype.name)
+    if name is None or isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number)):
+        return value
+    info = np.iinfo(dtype)
+    low, high = (-int(info.max), int(info.max)) if dtype.kind == "u" else (int(info.min), int(info.max))
+    if isinstance(value, (float, np.floating)):
+        inside = math.isfinite(value) and low <= value <= high
+    else:
+        inside = isinstance(value, (int, np.integer)) and low <= int(value) <= high
+    if not inside:
+        if isinstance(value, (complex, np.complexfloating)):
+            return value
+        raise RuntimeError(f"value cannot be converted to type {name} without overflow")
+    if dtype.kind == "u" and isinstance(value, (int, np.integer)) and value < 0:
+        return int(value) % (high + 1)
     return value

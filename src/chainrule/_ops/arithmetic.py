@@ -121,7 +121,7 @@ def add(input, other, *, alpha=1, out=None):
     if input.__class__ is not Tensor:
         input, other = _as_tensor_pair(input, other)
     x, y = binary_arrays(input, other)
-    if alpha.__class__ is not int or x.dtype.kind == "b":
+    if alpha.__class__ is not int or alpha != 1 or x.dtype.kind == "b":
         alpha = checked_factor(x.dtype, alpha)
     if x.dtype.kind == "c":
         fn, y = _sum_into, _complex_times(y, alpha, x)
@@ -156,7 +156,7 @@ def sub(input, other, *, alpha=1, out=None):
         input, other = _as_tensor_pair(input, other)
     _check_subtraction(input, other)
     x, y = binary_arrays(input, other)
-    if alpha.__class__ is not int:
+    if alpha.__class__ is not int or alpha != 1:
         alpha = checked_factor(x.dtype, alpha)
     if x.dtype.kind == "c":  # PyTorch adds ``-alpha * other``
         fn, y = _sum_into, _complex_times(y, -alpha, x)

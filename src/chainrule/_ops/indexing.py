@@ -412,8 +412,10 @@ def setitem(self, index, value):
     if recording and self._grad_fn is None and self._requires_grad:
         raise RuntimeError(VIEW_OF_LEAF_MESSAGE)
     check_inplace_allowed(self)
+    if isinstance(value, int) and not -2 ** 63 <= value < 2 ** 63:
+        raise ValueError("Overflow when unpacking long long")
     if target.dtype.kind != "f" or target.dtype.itemsize > 2:  # (PyTorch writes any number into float16)
-        fitting_number(value, target.dtype)
+        value = fitting_number(value, target.dtype)
     if isinstance(value, Tensor) and value._data.dtype != target.dtype and _puts_by_index(plan):
         raise RuntimeError(f"Index put requires the source and destination dtypes match, got "
                            f"{self.dtype.scalar_type_name} for the destination and {value.dtype.scalar_type_name} "

@@ -12,7 +12,7 @@ import numbers
 
 from .._device import device_of, moved
 from .._array import NUMPY, OVERLAP_MESSAGE, namespace_of, overlaps_itself
-from .._dtype import _FROM_NUMPY, fitting_number
+from .._dtype import _FROM_NUMPY, fitting_number, float16
 from .._tensor import Tensor, make_tensor
 from .._autograd import grad_mode
 from .._autograd.graph import SavedTensor
@@ -231,8 +231,8 @@ def fill_(self, value):
         number = value._data
     else:
         number = number_argument("fill_", "value", 1, value)
-        if self._data.size != 1:  # PyTorch writes a single element without checking the number
-            fitting_number(number, self._data.dtype)
+        if self._data.size != 1 or self._data.dtype != float16.np:  # (PyTorch's fill of a single float16
+            number = fitting_number(number, self._data.dtype)      # element takes any number)
     x = self._data
     data = namespace_of(x).full_like(x, number)
     return write_inplace(self, record(data, FillBackward2, (self, value)))

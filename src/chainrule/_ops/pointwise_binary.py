@@ -184,8 +184,9 @@ def _clamp_arrays(input, min, max, bool_kernel=None, complex_kernel=None, name="
         if complex_kernel is not None:
             raise no_kernel_error(complex_kernel, x.dtype)
         raise NotImplementedError("clamp is not supported for complex types")
-    if x.dtype.kind == "f":
-        fitting_number(min, x.dtype), fitting_number(max, x.dtype)
+    if x.dtype.kind in "fiu":  # (a float bound makes an integer tensor's result float32)
+        min, max = (fitting_number(b, x.dtype if x.dtype.kind == "f" or not isinstance(b, float) else float32.np)
+                    for b in (min, max))
     if x.dtype.kind == "f" and min.__class__ in _PLAIN_BOUNDS and max.__class__ in _PLAIN_BOUNDS:
         dtype = x.dtype  # numbers never widen a float tensor
         if x.size >= LARGE and x.dtype.itemsize >= 4 and (min is None or abs(min) <= _FLOAT32_MAX) and (

@@ -96,7 +96,7 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=None, out=None):
         src = value
     check_tensors("scatter", ("input", input), ("index", 3, index))
     if not isinstance(src, Tensor):
-        fitting_number(number_argument("scatter", "value", 4, src), input._data.dtype)
+        src = fitting_number(number_argument("scatter", "value", 4, src), input._data.dtype)
     if reduce is not None:
         return _scatter_reduced(input, dim, index, src, reduce, out)
     dim, idx = _checked_scatter(input, dim, index, src)
