@@ -270,6 +270,29 @@ def test_max_pooling_values_and_indices_match_torch_on_random_geometries():
     assert compared > 100
 
 
+@pytest.mark.parametrize("dtype", ["float64", "float32", "float16"])
+def test_average_pooling_has_torch_bits_on_random_geometries(dtype):
+    """Window sums added in PyTorch's order, then divided (float16 summed in float32): every bit equal."""
+    rng = np.random.default_rng(3)
+    compared = 0
+    for _ in range(100):
+        rank = int(rng.integers(1, 4))
+        size = tuple(int(v) for v in rng.integers(2, 7, rank))
+        kernel = tuple(int(rng.integers(1, s + 1)) for s in size)
+        geometry = {"kernel_size": kernel, "stride": tuple(int(v) for v in rng.integers(1, 4, rank)),
+                    "padding": tuple(int(rng.integers(0, k // 2 + 1)) for k in kernel),
+                    "ceil_mode": bool(rng.integers(2)), "count_include_pad": bool(rng.integers(2))}
+        x = rng.standard_normal((2, 3) + size).astype(dtype)
+        ours, theirs = _both(lambda module: getattr(module.nn.functional, f"avg_pool{rank}d")(module.tensor(x),
+                                                                                             **geometry))
+        if isinstance(theirs, Exception):
+            assert type(ours) is type(theirs)
+            continue
+        compared += 1
+        np.testing.assert_array_equal(_numpy(ours), _numpy(theirs), err_msg=f"{rank}-d {geometry}")
+    assert compared > 60  # (PyTorch has no float16 avg_pool3d)
+
+
 def test_conv_second_derivative_matches_torch():
     def run(module):
         x = _t(module, (1, 2, 4, 4), "float64", seed=1).requires_grad_(True)

@@ -8,6 +8,7 @@ with ``col2im`` as its transpose. Adaptive average pooling applies one averaging
 spatial dim (``apply_maps``). The 1-d functions run the 2-d ones on an added dim, as PyTorch does.
 """
 
+import itertools
 import math
 import operator
 
@@ -21,7 +22,7 @@ from ..._ops._op import traced
 from ..._tensor import make_tensor as _tensor
 from ..._ops.kernel_dtypes import check_kernel
 from ._max_scan import lowest, mesh_sum, plane_steps, separable_maxima
-from ._windows import (apply_maps, col2im, gather_kernel, gather_node, im2col_array, maps_node, scatter_kernel,
+from ._windows import (apply_maps, col2im, gather_kernel, gather_node, maps_node, scatter_kernel,
                        scatter_node)
 from ..._float_errors import silent_float_errors
 
@@ -287,12 +288,21 @@ def _divisors(xp, size, kernel, stride, padding, counts, count_include_pad):
 
 
 @silent_float_errors
-def _window_sums(x, kernel, stride, pads, rank):
-    """The sum over each window of the array ``x`` (any leading dims), as (B, L)."""
-    size = x.shape[x.ndim - rank:]
-    columns = im2col_array(x.reshape((math.prod(x.shape[:x.ndim - rank]), 1) + size), kernel, (1,) * rank, pads,
-                           stride)
-    return columns.sum(1)
+def _window_sums(x, kernel, stride, pads, counts):
+    """The sum over each window of the array ``x`` (any leading dims), shaped as the pooled output: a
+    strided slice per window position added in, in the windows' row-major order, the order of PyTorch's
+    loop (integers summed in 64 bits, float16 in float32)."""
+    xp = namespace_of(x)
+    if any(before or after for before, after in pads):
+        x = xp.pad(x, [(0, 0)] * (x.ndim - len(kernel)) + list(pads))
+    total = None
+    for position in itertools.product(*(range(k) for k in kernel)):
+        view = x[(Ellipsis,) + tuple(slice(j, j + (c - 1) * s + 1, s) for j, c, s in zip(position, counts, stride))]
+        if total is None:
+            total = view.astype(xp.int64 if x.dtype.kind in "biu" else xp.float32 if x.dtype.itemsize < 4 else x.dtype)
+        else:
+            total += view
+    return total
 
 
 def _avg_pool_grad(grad, shape, kernel, stride, pads, scale):
@@ -323,14 +333,13 @@ def _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad,
     else:
         divisor = _divisors(xp, size, kernel, stride, [p for p, _ in pads], counts, count_include_pad)
     scale = _tensor((1 / divisor).astype(x.dtype if x.dtype.kind == "f" else xp.float64))
-    sums = _window_sums(x, kernel, stride, pads, rank)
+    sums = _window_sums(x, kernel, stride, pads, counts)
     if x.dtype.kind == "f":
-        out = sums * scale._data.reshape(-1)
+        out = (sums / divisor.astype(sums.dtype)).astype(x.dtype, copy=False)  # PyTorch divides: its bits
     else:
         # integer division that truncates toward zero, as PyTorch's does
-        whole = divisor.reshape(-1).astype(x.dtype)
+        whole = divisor.astype(x.dtype)
         out = (xp.sign(sums) * (xp.abs(sums) // whole)).astype(x.dtype)
-    out = out.reshape(x.shape[:x.ndim - rank] + counts)
     return record(out, _AVG_POOL_NODES[rank], (input,), (), (x.shape, kernel, stride, pads, scale))
 
 
