@@ -293,6 +293,22 @@ def test_average_pooling_has_torch_bits_on_random_geometries(dtype):
     assert compared > 60  # (PyTorch has no float16 avg_pool3d)
 
 
+@pytest.mark.parametrize("dtype", ["float64", "float32", "float16"])
+def test_adaptive_average_pooling_into_even_windows_has_torch_bits(dtype):
+    """An output size that divides the input's: PyTorch's sums, divided dim by dim (3-d float16 summed in
+    float16, as PyTorch's 3-d kernel sums it)."""
+    rng = np.random.default_rng(4)
+    for _ in range(60):
+        rank = int(rng.integers(1, 4))
+        out = tuple(int(v) for v in rng.integers(1, 4, rank))
+        if all(o == 1 for o in out):  # (global pooling is a mean)
+            continue
+        x = rng.standard_normal((2, 3) + tuple(o * int(rng.integers(1, 5)) for o in out)).astype(dtype)
+        ours, theirs = _both(lambda module: getattr(module.nn.functional, f"adaptive_avg_pool{rank}d")(
+            module.tensor(x), out))
+        np.testing.assert_array_equal(_numpy(ours), _numpy(theirs), err_msg=f"{x.shape} -> {out}")
+
+
 def test_conv_second_derivative_matches_torch():
     def run(module):
         x = _t(module, (1, 2, 4, 4), "float64", seed=1).requires_grad_(True)

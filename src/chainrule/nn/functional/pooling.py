@@ -288,10 +288,10 @@ def _divisors(xp, size, kernel, stride, padding, counts, count_include_pad):
 
 
 @silent_float_errors
-def _window_sums(x, kernel, stride, pads, counts):
+def _window_sums(x, kernel, stride, pads, counts, accumulate=None):
     """The sum over each window of the array ``x`` (any leading dims), shaped as the pooled output: a
     strided slice per window position added in, in the windows' row-major order, the order of PyTorch's
-    loop (integers summed in 64 bits, float16 in float32)."""
+    loop (in ``accumulate``, by default 64-bit integers for integers and float32 for float16)."""
     xp = namespace_of(x)
     if any(before or after for before, after in pads):
         x = xp.pad(x, [(0, 0)] * (x.ndim - len(kernel)) + list(pads))
@@ -299,7 +299,9 @@ def _window_sums(x, kernel, stride, pads, counts):
     for position in itertools.product(*(range(k) for k in kernel)):
         view = x[(Ellipsis,) + tuple(slice(j, j + (c - 1) * s + 1, s) for j, c, s in zip(position, counts, stride))]
         if total is None:
-            total = view.astype(xp.int64 if x.dtype.kind in "biu" else xp.float32 if x.dtype.itemsize < 4 else x.dtype)
+            if accumulate is None:
+                accumulate = xp.int64 if x.dtype.kind in "biu" else xp.float32 if x.dtype.itemsize < 4 else x.dtype
+            total = view.astype(accumulate)
         else:
             total += view
     return total
@@ -434,8 +436,17 @@ def _adaptive_avg_pool(input, output_size, rank, name):
     _check_adaptive_input(x, rank, name)
     check_kernel(name, x)
     xp = namespace_of(x)
-    maps = tuple(_averaging_matrix(xp, n, out, x.dtype) for n, out in zip(x.shape[-rank:], counts))
-    return apply_maps(input, maps, _ADAPTIVE_AVG_NODES[rank])
+    size = x.shape[-rank:]
+    maps = tuple(_averaging_matrix(xp, n, out, x.dtype) for n, out in zip(size, counts))
+    if not all(counts) or any(n % out for n, out in zip(size, counts)):
+        return apply_maps(input, maps, _ADAPTIVE_AVG_NODES[rank])
+    # windows of one size: average pooling's sums, divided by the window's size along each dim in turn, as
+    # PyTorch divides (its bits; its 3-d kernel sums float16 in float16); the gradient by the maps
+    kernel = tuple(n // out for n, out in zip(size, counts))
+    averages = _window_sums(x, kernel, kernel, ((0, 0),) * rank, counts, x.dtype if rank == 3 else None)
+    for k in kernel:
+        averages /= k
+    return record(averages.astype(x.dtype, copy=False), _ADAPTIVE_AVG_NODES[rank], (input,), (), (maps, size))
 
 
 def adaptive_avg_pool2d(input, output_size):
