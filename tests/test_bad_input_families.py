@@ -162,3 +162,12 @@ def test_a_number_within_what_torch_converts_it_to_is_taken(expression):
     assert theirs is None and ours is None
     if their_value is not None:  # (setitem gives None)
         assert our_value.tolist() == their_value.tolist()
+
+
+@pytest.mark.parametrize("expression", ["T.arange(12.).as_strided((3, 3), (4, 1), 10)",
+                                        "T.arange(12., dtype=T.float64).as_strided((2, 2), (9, 1), 2)",
+                                        "T.arange(12.).as_strided((2, 3), (-1, 2))",
+                                        "T.arange(12.).as_strided_scatter(T.zeros(2), (2,), (-1,))",
+                                        "T.arange(12.).as_strided((2,), (1, 1))"])
+def test_as_strided_layouts_refused_with_torch_messages(expression):
+    _compare(expression, True)

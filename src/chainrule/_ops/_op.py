@@ -152,6 +152,12 @@ def needs_grad(*inputs):
     return False
 
 
+def reads_args(*inputs):
+    """True when ``record`` of an op on ``inputs`` uses its ``args``: the op is recorded for backward, for
+    forward mode or by ``chainrule.compile``. An op whose args cost work can skip them otherwise."""
+    return _recorder_state.recorder is not None or bool(_forward_state.depth) or needs_grad(*inputs)
+
+
 def record(data, node_class, inputs, saved=(), args=()):
     """Wrap ``data`` as the op's result, recording ``node_class`` when an input requires grad.
 

@@ -19,7 +19,7 @@ from .._tensor import Tensor, _wrap_dim, make_tensor
 from .._autograd import grad_mode
 from ._arguments import bool_argument, check_tensors, int_argument
 from ._along_dim import flat_positions
-from ._op import OUTPUT, derivative, record
+from ._op import OUTPUT, derivative, reads_args, record
 from ._broadcast import broadcast_shapes
 from .index_put import index_put_accumulate
 from .indexing import getitem, setitem
@@ -94,17 +94,30 @@ def diagonal_scatter(input, src, offset=0, dim1=0, dim2=1):
 
 
 # ---------------------------------------------------------------- as_strided
-def _storage_positions(xp, numel, size, stride, storage_offset):
+def _check_strided(x, size, stride, storage_offset):
+    """PyTorch's refusals of an ``as_strided`` layout: strides of another length than the sizes, a negative
+    stride, or an element beyond the tensor's (its last element found from the sizes and strides, not by
+    listing the positions; the sizes in bytes, as PyTorch words them)."""
+    if len(size) != len(stride):
+        raise RuntimeError("mismatch in length of strides and shape")
+    if any(step < 0 for step in stride):
+        raise RuntimeError(f"as_strided: Negative strides are not supported at the moment, got strides: {list(stride)}")
+    if 0 in size:
+        return
+    last = storage_offset + sum((extent - 1) * step for extent, step in zip(size, stride))
+    if last >= x.size:
+        raise RuntimeError(f"setStorage: sizes {list(size)}, strides {list(stride)}, storage offset "
+                           f"{storage_offset}, and itemsize {x.itemsize} requiring a storage size of "
+                           f"{(last + 1) * x.itemsize} are out of bounds for storage of size {x.size * x.itemsize}")
+
+
+def _storage_positions(xp, size, stride, storage_offset):
     """The flat positions (in row-major order of a contiguous tensor) an ``as_strided`` view reads."""
     positions = xp.full(tuple(size), storage_offset, dtype=xp.int64)
     for axis, (extent, step) in enumerate(zip(size, stride)):
         shape = [1] * len(size)
         shape[axis] = extent
         positions = positions + (xp.arange(extent) * step).reshape(shape)
-    if positions.size and (int(positions.min()) < 0 or int(positions.max()) >= numel):
-        raise RuntimeError(f"setStorage: sizes {list(size)}, strides {list(stride)}, storage offset "
-                           f"{storage_offset}, and itemsize {0} requiring a storage size of "
-                           f"{int(positions.max()) + 1} are out of bounds for storage of size {numel}")
     return positions
 
 
@@ -137,20 +150,23 @@ def as_strided(input, size, stride, storage_offset=None):
     x, offset = _contiguous_source(input, "as_strided", storage_offset)
     xp = namespace_of(x)
     size, stride = int_list("as_strided", "size", 2, (size,)), int_list("as_strided", "stride", 3, (stride,))
-    if len(size) != len(stride):
-        raise RuntimeError("mismatch in length of strides and shape")
-    positions = _storage_positions(xp, x.size, size, stride, offset)
+    _check_strided(x, size, stride, offset)
     flat = x.reshape(-1)
     view = xp.as_strided(flat[offset:] if offset < flat.size else flat[:0], shape=size,
                          strides=tuple(s * x.itemsize for s in stride))
-    return record_view(view, AsStridedBackward0, input, (x.shape, xp.unravel_index(positions, x.shape)))
+    # where each element comes from: only for a recorded op (listing them costs ~30x the view)
+    key = xp.unravel_index(_storage_positions(xp, size, stride, offset), x.shape) if reads_args(input) else None
+    return record_view(view, AsStridedBackward0, input, (x.shape, key))
 
 
 def as_strided_scatter(input, src, size, stride, storage_offset=None):
     """``input`` with ``src`` written where ``as_strided(size, stride, storage_offset)`` would look."""
     check_tensors("as_strided_scatter", ("input", input), ("src", src))
     x, offset = _contiguous_source(input, "as_strided_scatter", storage_offset)
-    positions = _storage_positions(namespace_of(x), x.size, tuple(size), tuple(stride), offset)
+    size = int_list("as_strided_scatter", "size", 3, (size,))
+    stride = int_list("as_strided_scatter", "stride", 4, (stride,))
+    _check_strided(x, size, stride, offset)
+    positions = _storage_positions(namespace_of(x), size, stride, offset)
     flat = input.reshape(-1).clone()
     setitem(flat, make_tensor(positions), src.to(flat.dtype))  # copied in input's dtype
     return flat.reshape(input.shape)
