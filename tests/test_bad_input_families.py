@@ -132,6 +132,8 @@ OVERFLOWING_NUMBERS = [
     "T.full_like(u, 1e39)", "i.clamp(max=300)", "i.masked_fill(i > 0, float('inf'))", "u.index_fill(0, n[:1] * 0, 256)",
     "i.scatter(0, n[:1] * 0, -129)", "i.clone().__setitem__(0, 2 ** 40)", "T.add(i, i, alpha=300)",
     "i.index_add(0, n[:1] * 0, i[:1], alpha=1000)", "F.threshold(u, 300, 0)", "n.clone().fill_(2 ** 63)",
+    "m[:, :2].clone().fill_diagonal_(1e39)", "h[:, :2].clone().fill_diagonal_(7e4)",
+    "i.reshape(3, 1).clone().fill_diagonal_(300)",
 ]
 
 
@@ -155,7 +157,8 @@ def test_a_number_beyond_its_element_type_is_refused(expression):
                                         "T.full((2,), 1e39, dtype=T.float64)", "T.add(m, 1e39)",
                                         "T.full((2,), -1, dtype=T.uint8)", "u.clone().fill_(-255)",
                                         "u.masked_fill(u > 1, -2)", "i.clamp(max=float('inf'))", "i.clamp(min=1.5)",
-                                        "T.full((2,), 2 ** 63, dtype=T.bool)", "i.clone().fill_(2.9)"])
+                                        "T.full((2,), 2 ** 63, dtype=T.bool)", "i.clone().fill_(2.9)",
+                                        "h[:1, :2].clone().fill_diagonal_(1e39)"])
 def test_a_number_within_what_torch_converts_it_to_is_taken(expression):
     (ours, _, our_value), (theirs, _, their_value) = (evaluated(expression, _numbers_namespace(module))
                                                       for module in (chainrule, torch))

@@ -12,7 +12,7 @@ ties that PyTorch uses for ``amax``/``amin``.
 
 from .._array import any_true, namespace_of
 from .._creation import tensor
-from .._dtype import int64
+from .._dtype import fitting_number, float16, int64
 from .._errors import argument_type_error, type_name, warn_once
 from .._size import int_list
 from .._tensor import Tensor, _wrap_dim, make_tensor
@@ -455,4 +455,6 @@ def fill_diagonal_(input, fill_value, wrap=False):
         n = shape[0]
         positions = list(range(0, n ** input.dim(), sum(n ** k for k in range(input.dim()))))
     index = tensor(positions, dtype=int64)
+    if len(positions) != 1 or input._data.dtype != float16.np:  # (as fill_ of a single float16 element, no check)
+        fill_value = fitting_number(fill_value, input._data.dtype)
     return input.copy_(put(input, index, tensor(fill_value, dtype=input.dtype).expand(len(positions))))
