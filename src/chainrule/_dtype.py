@@ -259,9 +259,14 @@ def result_type(operands):
 
 
 # c10's names of the element types a number argument is converted to, in its overflow message, and their ranges
+# (keyed by NumPy dtype: reading a dtype's ``name`` costs microseconds)
 _FLOAT32 = ("float", 3.4028234663852886e38)
-_CONVERSIONS = {"float32": _FLOAT32, "float16": ("c10::Half", 65504.0),
-                "complex64": ("c10::complex<float>", _FLOAT32[1])}
+_FLOAT_CONVERSIONS = {np.dtype(np.float32): _FLOAT32, np.dtype(np.float16): ("c10::Half", 65504.0),
+                      np.dtype(np.complex64): ("c10::complex<float>", _FLOAT32[1])}
+_INTEGER_CONVERSIONS = {np.dtype(t): (name, -int(np.iinfo(t).max) if np.iinfo(t).min == 0 else int(np.iinfo(t).min),
+                                      int(np.iinfo(t).max))
+                        for t, name in ((np.int8, "int8_t"), (np.uint8, "uint8_t"), (np.int16, "int16_t"),
+                                        (np.int32, "int"), (np.int64, "int64_t"))}
 
 
 def fitting_number(value, dtype, as_float32=False):
@@ -269,43 +274,39 @@ def fitting_number(value, dtype, as_float32=False):
     ``as_float32``, where it computes a float16 op in float32): a finite part beyond that type's range
     is PyTorch's overflow RuntimeError. Integer types: see ``_fitting_integer``; into bool any integer
     goes, as its truth value."""
-    if dtype.kind in "iu":
+    kind = dtype.kind
+    if kind in "iu":
         return _fitting_integer(value, dtype)
-    if dtype.kind == "b":
+    if kind == "b":
         return bool(value) if isinstance(value, int) else value
-    if as_float32 and dtype.kind == "f" and dtype.itemsize <= 2:
-        name, limit = _FLOAT32
-    elif dtype.name in _CONVERSIONS:
-        name, limit = _CONVERSIONS[dtype.name]
-    else:
+    if not isinstance(value, (float, complex)):
         return value
-    if isinstance(value, (float, complex)):
-        for part in (value.real, value.imag) if isinstance(value, complex) else (value,):
-            if abs(part) > limit and math.isfinite(part):
-                raise RuntimeError(f"value cannot be converted to type {name} without overflow")
+    if as_float32 and kind == "f" and dtype.itemsize <= 2:
+        name, limit = _FLOAT32
+    else:
+        name, limit = _FLOAT_CONVERSIONS.get(dtype, (None, math.inf))
+    for part in (value.real, value.imag) if isinstance(value, complex) else (value,):
+        if abs(part) > limit and math.isfinite(part):
+            raise RuntimeError(f"value cannot be converted to type {name} without overflow")
     return value
-
-
-_INTEGER_NAMES = {"int8": "int8_t", "uint8": "uint8_t", "int16": "int16_t", "int32": "int", "int64": "int64_t"}
 
 
 def _fitting_integer(value, dtype):
     """c10's conversion to an integer type: NaN, an infinity or a number outside the type's range is
     refused; a negative integer wraps around into an unsigned type (as far as the type's size reaches
     below zero), and comes back wrapped, as NumPy refuses it."""
-    name = _INTEGER_NAMES.get(dtype.name)
-    if name is None or isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number)):
+    conversion = _INTEGER_CONVERSIONS.get(dtype)
+    if conversion is None or isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number)):
         return value
-    info = np.iinfo(dtype)
-    low, high = (-int(info.max), int(info.max)) if dtype.kind == "u" else (int(info.min), int(info.max))
+    name, low, high = conversion
     if isinstance(value, (float, np.floating)):
         inside = math.isfinite(value) and low <= value <= high
-    else:
-        inside = isinstance(value, (int, np.integer)) and low <= int(value) <= high
+    elif isinstance(value, (int, np.integer)):
+        inside = low <= int(value) <= high
+    else:  # complex: left to the op
+        return value
     if not inside:
-        if isinstance(value, (complex, np.complexfloating)):
-            return value
         raise RuntimeError(f"value cannot be converted to type {name} without overflow")
-    if dtype.kind == "u" and isinstance(value, (int, np.integer)) and value < 0:
+    if value < 0 and dtype.kind == "u" and isinstance(value, (int, np.integer)):
         return int(value) % (high + 1)
     return value
