@@ -296,17 +296,12 @@ def _fitting_integer(value, dtype):
     refused; a negative integer wraps around into an unsigned type (as far as the type's size reaches
     below zero), and comes back wrapped, as NumPy refuses it."""
     conversion = _INTEGER_CONVERSIONS.get(dtype)
-    if conversion is None or isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number)):
-        return value
+    integral = isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+    if conversion is None or not (integral or isinstance(value, (float, np.floating))):
+        return value  # a bool, a complex number or no number: left to the op
     name, low, high = conversion
-    if isinstance(value, (float, np.floating)):
-        inside = math.isfinite(value) and low <= value <= high
-    elif isinstance(value, (int, np.integer)):
-        inside = low <= int(value) <= high
-    else:  # complex: left to the op
-        return value
-    if not inside:
+    if not (low <= value <= high if integral else math.isfinite(value) and low <= value <= high):
         raise RuntimeError(f"value cannot be converted to type {name} without overflow")
-    if value < 0 and dtype.kind == "u" and isinstance(value, (int, np.integer)):
+    if integral and value < 0 and dtype.kind == "u":
         return int(value) % (high + 1)
     return value

@@ -222,6 +222,12 @@ def zero_(self):
     return write_inplace(self, record(namespace_of(x).zeros_like(x), ZeroBackward0, (self,)))
 
 
+def fill_number(number, dtype, count):
+    """``number`` as PyTorch's fill writes it into ``count`` elements of ``dtype``: checked to fit
+    (``fitting_number``), except into a single float16 element, which PyTorch fills unchecked."""
+    return number if count == 1 and dtype == float16.np else fitting_number(number, dtype)
+
+
 def fill_(self, value):
     check_inplace_allowed(self, "fill_")
     if isinstance(value, Tensor):
@@ -230,9 +236,7 @@ def fill_(self, value):
                                "dimensions.")
         number = value._data
     else:
-        number = number_argument("fill_", "value", 1, value)
-        if self._data.size != 1 or self._data.dtype != float16.np:  # (PyTorch's fill of a single float16
-            number = fitting_number(number, self._data.dtype)      # element takes any number)
+        number = fill_number(number_argument("fill_", "value", 1, value), self._data.dtype, self._data.size)
     x = self._data
     data = namespace_of(x).full_like(x, number)
     return write_inplace(self, record(data, FillBackward2, (self, value)))

@@ -12,7 +12,7 @@ ties that PyTorch uses for ``amax``/``amin``.
 
 from .._array import any_true, namespace_of
 from .._creation import tensor
-from .._dtype import fitting_number, float16, int64
+from .._dtype import int64
 from .._errors import argument_type_error, type_name, warn_once
 from .._size import int_list
 from .._tensor import Tensor, _wrap_dim, make_tensor
@@ -23,6 +23,7 @@ from ._op import OUTPUT, derivative, reads_args, record
 from ._broadcast import broadcast_shapes
 from .index_put import index_put_accumulate
 from .indexing import getitem, setitem
+from .inplace import fill_number
 from .pointwise import where
 from .pointwise_base import no_kernel_error
 from .scatter import check_positions, gather, scatter_add
@@ -455,6 +456,5 @@ def fill_diagonal_(input, fill_value, wrap=False):
         n = shape[0]
         positions = list(range(0, n ** input.dim(), sum(n ** k for k in range(input.dim()))))
     index = tensor(positions, dtype=int64)
-    if len(positions) != 1 or input._data.dtype != float16.np:  # (as fill_ of a single float16 element, no check)
-        fill_value = fitting_number(fill_value, input._data.dtype)
+    fill_value = fill_number(fill_value, input._data.dtype, len(positions))
     return input.copy_(put(input, index, tensor(fill_value, dtype=input.dtype).expand(len(positions))))

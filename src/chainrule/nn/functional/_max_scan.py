@@ -102,6 +102,12 @@ def _keep_first_zero(values, index, x, rank):
     values[zero] = planes[lead[zero], index[zero]]
 
 
+def strided_reads(kernel, spacing, count, stride):
+    """For each of a dim's ``kernel`` window positions (``spacing`` apart) the slice reading it from all
+    ``count`` windows (``stride`` apart), with no mask: every window has it."""
+    return [(slice(j * spacing, j * spacing + (count - 1) * stride + 1, stride), None) for j in range(kernel)]
+
+
 def _read(array, selector, after):
     """Every window's element at one position along the dim followed by ``after`` dims."""
     if isinstance(selector, slice):

@@ -21,9 +21,9 @@ from ..._ops.pointwise import relu, sign
 from ..._ops._op import traced
 from ..._tensor import make_tensor as _tensor
 from ..._ops.kernel_dtypes import check_kernel
-from ._max_scan import lowest, mesh_sum, plane_steps, separable_maxima
-from ._windows import (apply_maps, col2im, gather_kernel, gather_node, maps_node, scatter_kernel,
-                       scatter_node)
+from ._max_scan import lowest, mesh_sum, plane_steps, separable_maxima, strided_reads
+from ._windows import (apply_maps, col2im, constant_pad_array, gather_kernel, gather_node, maps_node,
+                       scatter_kernel, scatter_node)
 from ..._float_errors import silent_float_errors
 
 FUNCTIONS = ["max_pool1d", "max_pool2d", "max_pool3d", "max_unpool1d", "max_unpool2d", "max_unpool3d", "avg_pool1d",
@@ -166,8 +166,8 @@ def _max_pool_arrays(x, kernel, stride, pads, dilation, counts, rank):
     size = x.shape[-rank:]
     padded = None
     if any(before or after for before, after in pads):  # padding never wins: it holds the lowest value
-        padded = xp.pad(x, [(0, 0)] * (x.ndim - rank) + list(pads), constant_values=lowest(xp, x.dtype))
-    axes = [([(slice(j * d, j * d + (c - 1) * s + 1, s), None) for j in range(k)], xp.arange(c) * s - p, d)
+        padded = constant_pad_array(x, pads, lowest(xp, x.dtype))
+    axes = [(strided_reads(k, d, c, s), xp.arange(c) * s - p, d)
             for k, s, (p, _), d, c in zip(kernel, stride, pads, dilation, counts)]
     return separable_maxima(x, axes, _scan_starts(xp, size, stride, pads, dilation, counts), padded)
 
@@ -294,10 +294,11 @@ def _window_sums(x, kernel, stride, pads, counts, accumulate=None):
     loop (in ``accumulate``, by default 64-bit integers for integers and float32 for float16)."""
     xp = namespace_of(x)
     if any(before or after for before, after in pads):
-        x = xp.pad(x, [(0, 0)] * (x.ndim - len(kernel)) + list(pads))
+        x = constant_pad_array(x, pads)
     total = None
-    for position in itertools.product(*(range(k) for k in kernel)):
-        view = x[(Ellipsis,) + tuple(slice(j, j + (c - 1) * s + 1, s) for j, c, s in zip(position, counts, stride))]
+    reads = ([read for read, _ in strided_reads(k, 1, c, s)] for k, c, s in zip(kernel, counts, stride))
+    for slices in itertools.product(*reads):
+        view = x[(Ellipsis,) + slices]
         if total is None:
             if accumulate is None:
                 accumulate = xp.int64 if x.dtype.kind in "biu" else xp.float32 if x.dtype.itemsize < 4 else x.dtype
@@ -476,7 +477,7 @@ def _adaptive_max_arrays(x, counts, rank):
         start, end = _adaptive_bounds(xp, n, out)
         if n % out == 0:
             width = n // out
-            reads = [(slice(j, j + (out - 1) * width + 1, width), None) for j in range(width)]
+            reads = strided_reads(width, 1, out, width)
         else:
             reads = [(xp.minimum(start + j, end - 1), start + j < end) for j in range(int((end - start).max()))]
         axes.append(([(read, None if valid is None or all_true(valid) else valid) for read, valid in reads], start, 1))
